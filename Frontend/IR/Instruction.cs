@@ -49,6 +49,13 @@ public sealed class Instruction
     /// <summary>A stack-slot immediate.</summary>
     public Slot Slot { get; set; }
 
+    /// <summary>
+    /// For calls built by the frontend: for each operand, the local or parameter it was loaded from directly
+    /// (<c>ldloc</c>/<c>ldarg</c>), else null. Hint validation uses it ("each argument a plain variable").
+    /// Not part of the text form.
+    /// </summary>
+    public List<string?>? OperandVariables { get; set; }
+
     /// <summary>IL offset and source line.</summary>
     public SourceLocation Location { get; set; } = SourceLocation.None;
 

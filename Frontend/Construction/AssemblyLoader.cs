@@ -1,0 +1,47 @@
+using Mono.Cecil;
+using Mono.Cecil.Cil;
+
+namespace PeJit.Frontend.Construction;
+
+/// <summary>
+/// Reads an assembly with Mono.Cecil, with its portable PDB when one sits beside it (local names and
+/// source lines come from there), resolving references from its own folder and the running framework.
+/// </summary>
+public static class AssemblyLoader
+{
+    /// <summary>Reads the assembly at <paramref name="path"/>.</summary>
+    /// <exception cref="FrontendException">The file is missing or is not a .NET assembly.</exception>
+    public static ModuleDefinition Load(string path)
+    {
+        if (!File.Exists(path))
+            throw new FrontendException($"{path}: no such file. Pass the path of a .NET assembly (.dll), e.g. bin/Release/net10.0/MyInterpreter.dll.");
+        var resolver = new DefaultAssemblyResolver();
+        resolver.AddSearchDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        resolver.AddSearchDirectory(Path.GetDirectoryName(typeof(object).Assembly.Location)!);
+        bool hasSymbols = File.Exists(Path.ChangeExtension(path, ".pdb"));
+        var parameters = new ReaderParameters
+        {
+            AssemblyResolver = resolver,
+            ReadSymbols = hasSymbols,
+            SymbolReaderProvider = hasSymbols ? new PortablePdbReaderProvider() : null,
+            // Read into memory so that the file is not held open (the post-build step rewrites it).
+            InMemory = true,
+        };
+        try
+        {
+            return ModuleDefinition.ReadModule(path, parameters);
+        }
+        catch (BadImageFormatException)
+        {
+            throw new FrontendException($"{path}: not a .NET assembly. Pass the .dll that the C# compiler produced, not a native library or another file.");
+        }
+        catch (SymbolsNotMatchingException)
+        {
+            throw new FrontendException($"{path}: the PDB beside it was built from another version of the assembly. Rebuild so the two match, or delete the PDB.");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new FrontendException($"{path}: cannot read it ({e.Message}). Check the path and permissions.", e);
+        }
+    }
+}

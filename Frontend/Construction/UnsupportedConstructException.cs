@@ -1,0 +1,11 @@
+namespace PeJit.Frontend.Construction;
+
+/// <summary>
+/// Thrown inside the converter when a method uses a construct the IR cannot express; the method becomes
+/// opaque with this message as its reason.
+/// </summary>
+internal sealed class UnsupportedConstructException(string reason, int ilOffset) : Exception(reason)
+{
+    /// <summary>Offset of the offending instruction, or -1.</summary>
+    public int ILOffset { get; } = ilOffset;
+}
