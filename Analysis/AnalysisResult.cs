@@ -1,0 +1,26 @@
+using Mono.Cecil;
+using PeJit.Analysis.BindingTimes;
+using PeJit.Analysis.Diagnostics;
+
+namespace PeJit.Analysis;
+
+/// <summary>Everything the binding-time analysis found in one interpreter assembly.</summary>
+public sealed class AnalysisResult
+{
+    internal AnalysisResult(ModuleDefinition module) => Module = module;
+
+    /// <summary>The interpreter's module.</summary>
+    public ModuleDefinition Module { get; }
+
+    /// <summary>Each <c>[JitPortal]</c> method with what was found for it.</summary>
+    public List<PortalAnalysis> Portals { get; } = [];
+
+    /// <summary>Errors and warnings, in the order found.</summary>
+    public List<Diagnostic> Diagnostics { get; } = [];
+
+    /// <summary>Every annotated graph (one per method and binding-time signature).</summary>
+    public List<AnnotatedGraph> Graphs { get; } = [];
+
+    /// <summary>True when some diagnostic is an error: the interpreter cannot be JIT-enabled as written.</summary>
+    public bool HasErrors => Diagnostics.Any(d => d.Severity == Severity.Error);
+}

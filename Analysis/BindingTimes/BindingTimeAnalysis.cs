@@ -1,0 +1,215 @@
+using Mono.Cecil;
+using PeJit.Analysis.Diagnostics;
+using PeJit.Analysis.Hints;
+using PeJit.Frontend.Construction;
+using PeJit.Frontend.IR;
+
+namespace PeJit.Analysis.BindingTimes;
+
+/// <summary>
+/// The offline binding-time analysis: for every value and operation reachable from each portal, green
+/// (computed while specializing) or red (emitted into the residual code), with the reason for every red.
+/// </summary>
+/// <remarks>
+/// Strategy, numbered as the driver runs it:
+/// 1. find the portals and read their hints; check them (<see cref="HintValidator"/>);
+/// 2. analyze each portal graph for its declared signature, every other graph once per binding-time
+///    signature it is called with (polyvariance). Within a graph everything starts green and red spreads
+///    forward to a fixpoint (<see cref="ContextAnalyzer"/>); loops whose exit turns out red are generalized;
+/// 3. across graphs, a callee's return binding time feeds its callers: when it turns red the callers are
+///    analyzed again, until nothing changes (binding times only ever go from green to red, so this ends);
+/// 4. check what the hints promised (declared greens stay green, <c>AssertGreen</c> holds) and warn where
+///    the compiled code will be slow.
+/// </remarks>
+public sealed class BindingTimeAnalysis
+{
+    private readonly ModuleDefinition module;
+    private readonly HashSet<ModuleDefinition> analyzedModules;
+    private readonly MethodConverter converter = new();
+    private readonly Dictionary<MethodDefinition, ConversionResult> conversions = [];
+    private readonly Dictionary<(MethodDefinition, string), AnnotatedGraph> contexts = [];
+    private readonly Dictionary<AnnotatedGraph, HashSet<AnnotatedGraph>> callers = [];
+    private readonly Dictionary<AnnotatedGraph, ContextAnalyzer> analyzers = [];
+    private readonly Queue<AnnotatedGraph> work = new();
+    private readonly HashSet<AnnotatedGraph> queued = [];
+    private readonly HashSet<MethodDefinition> portals = [];
+    private readonly HashSet<MethodDefinition> recursive = [];
+    private readonly AnalysisResult result;
+
+    private BindingTimeAnalysis(ModuleDefinition module)
+    {
+        this.module = module;
+        analyzedModules = [module];
+        result = new AnalysisResult(module);
+    }
+
+    /// <summary>Analyzes every portal of <paramref name="module"/>.</summary>
+    public static AnalysisResult Analyze(ModuleDefinition module)
+    {
+        var analysis = new BindingTimeAnalysis(module);
+        analysis.Run();
+        return analysis.result;
+    }
+
+    internal List<Diagnostic> Diagnostics => result.Diagnostics;
+
+    private void Run()
+    {
+        // 1. Portals and their hints.
+        var found = PortalFinder.FindPortals(module);
+        if (found.Count == 0)
+        {
+            Report(Severity.Error, DiagnosticCodes.NoPortal, $"{module.Name} has no method marked [JitPortal]", module.Name, SourceLocation.None, null,
+                "Mark the method holding the interpreter's dispatch loop with [JitPortal(Greens = ..., Reds = ...)] (see DESIGN.md, \"The hints\").");
+            return;
+        }
+        portals.UnionWith(found);
+        if (!module.HasSymbols)
+            Report(Severity.Error, DiagnosticCodes.NoSymbols, $"{module.Name} has no PDB beside it, so the local names the hints use cannot be found",
+                module.Name, SourceLocation.None, null,
+                "Build with portable PDBs (<DebugType>portable</DebugType>, the SDK default) and keep the .pdb next to the .dll.");
+        foreach (var method in found)
+        {
+            var portal = new PortalAnalysis(PortalHints.Read(method)!);
+            result.Portals.Add(portal);
+            foreach (var m in CallGraph.Discover(method, analyzedModules).RecursiveMethods()) recursive.Add(m);
+            var conversion = Convert(method);
+            if (conversion.Graph is not { } graph)
+            {
+                Report(Severity.Error, DiagnosticCodes.OpaquePortal, $"the portal cannot be converted: {conversion.OpaqueReason}", method.FullName,
+                    SourceLocation.None, null, "Move the construct named out of the portal into a helper method marked [DontLookInside].");
+                continue;
+            }
+            var shape = HintValidator.Validate(portal.Hints, graph, this);
+            if (shape is null) continue;
+            portal.MergePoint = shape.MergePoint;
+            portal.MergeBlock = shape.MergeBlock;
+            portal.MergeVariables = shape.Variables;
+            var signature = BindingTimeSignature.Of(method.Parameters.Select(p =>
+                portal.Hints.Greens.Contains(p.Name) ? BindingTime.Green : BindingTime.Red));
+            var annotated = new AnnotatedGraph(graph, method, signature, isPortal: true);
+            contexts[(method, "portal:" + signature)] = annotated;
+            analyzers[annotated] = new ContextAnalyzer(this, annotated, shape);
+            Enqueue(annotated);
+            portal.Graph = annotated;
+        }
+
+        // 2 and 3. Analyze graphs until no return binding time changes.
+        while (work.Count > 0)
+        {
+            var graph = work.Dequeue();
+            queued.Remove(graph);
+            var before = graph.ReturnTime;
+            analyzers[graph].Run();
+            if (graph.ReturnTime != before)
+                foreach (var caller in callers.GetValueOrDefault(graph, []))
+                    Enqueue(caller);
+        }
+
+        // 4. Promises and warnings.
+        foreach (var analyzer in analyzers.Values) analyzer.Check();
+        result.Graphs.AddRange(contexts.Values);
+        foreach (var portal in result.Portals)
+            if (portal.Graph is { } graph) CollectReachable(graph, portal.Reachable);
+    }
+
+    private static void CollectReachable(AnnotatedGraph root, List<AnnotatedGraph> into)
+    {
+        var seen = new HashSet<AnnotatedGraph>();
+        var stack = new Stack<AnnotatedGraph>();
+        stack.Push(root);
+        while (stack.Count > 0)
+        {
+            var graph = stack.Pop();
+            if (!seen.Add(graph)) continue;
+            into.Add(graph);
+            foreach (var decision in graph.Calls.Values)
+                foreach (var target in decision.Targets.Reverse())
+                    stack.Push(target);
+        }
+    }
+
+    private void Enqueue(AnnotatedGraph graph)
+    {
+        if (queued.Add(graph)) work.Enqueue(graph);
+    }
+
+    /// <summary>The graph of a method, converted once.</summary>
+    internal ConversionResult Convert(MethodDefinition method)
+    {
+        if (!conversions.TryGetValue(method, out var conversion))
+            conversions[method] = conversion = converter.Convert(method);
+        return conversion;
+    }
+
+    /// <summary>
+    /// The annotated graph of <paramref name="method"/> for <paramref name="signature"/>, created (and queued)
+    /// on first use; <paramref name="caller"/> is analyzed again when its return binding time changes.
+    /// </summary>
+    internal AnnotatedGraph Context(MethodDefinition method, FlowGraph graph, BindingTimeSignature signature, AnnotatedGraph caller,
+        Func<int, (AnnotatedGraph, Value)?> argumentCause)
+    {
+        if (!contexts.TryGetValue((method, signature.Letters), out var context))
+        {
+            context = new AnnotatedGraph(graph, method, signature, isPortal: false);
+            contexts[(method, signature.Letters)] = context;
+            analyzers[context] = new ContextAnalyzer(this, context, null, argumentCause);
+            Enqueue(context);
+        }
+        if (!callers.TryGetValue(context, out var set)) callers[context] = set = [];
+        set.Add(caller);
+        return context;
+    }
+
+    /// <summary>Why a call to <paramref name="callee"/> cannot be inlined, or null when it can.</summary>
+    internal string? ResidualReason(MethodDefinition callee)
+    {
+        if (MemberFacts.Has(callee, HintNames.DontLookInside)) return "the callee is marked [DontLookInside]";
+        if (portals.Contains(callee)) return "recursion through the portal: the callee is a portal, so each call is its own specialization";
+        if (!analyzedModules.Contains(callee.Module)) return $"the callee is outside the analyzed assemblies ({callee.Module.Assembly.Name.Name})";
+        if (!callee.HasBody) return "the callee has no body (abstract, extern or runtime-implemented)";
+        if (recursive.Contains(callee)) return "the callee is recursive, and inlining it would not terminate";
+        if (Convert(callee).OpaqueReason is { } opaque) return $"the callee is opaque: {opaque}";
+        return null;
+    }
+
+    /// <summary>Overrides of a virtual method within the analyzed modules (class hierarchy analysis), with bodies.</summary>
+    internal IReadOnlyList<MethodDefinition> PossibleTargets(MethodDefinition method)
+    {
+        var targets = new List<MethodDefinition>();
+        if (method.HasBody && !method.IsAbstract) targets.Add(method);
+        if (!method.IsVirtual || method.IsFinal || method.DeclaringType.IsSealed) return targets;
+        foreach (var type in module.GetTypes())
+        {
+            if (type == method.DeclaringType || !DerivesFrom(type, method.DeclaringType)) continue;
+            foreach (var candidate in type.Methods)
+                if (candidate.IsVirtual && candidate.HasBody && candidate.Name.EndsWith(method.Name, StringComparison.Ordinal)
+                    && candidate.Parameters.Count == method.Parameters.Count)
+                    targets.Add(candidate);
+        }
+        return targets;
+    }
+
+    private static bool DerivesFrom(TypeDefinition type, TypeDefinition ancestor)
+    {
+        for (TypeDefinition? t = type; t is not null; t = t.BaseType is null ? null : TypeMapper.TryResolve(t.BaseType))
+        {
+            if (t == ancestor) return true;
+            if (ancestor.IsInterface && t.Interfaces.Any(i => TypeMapper.TryResolve(i.InterfaceType) == ancestor)) return true;
+        }
+        return false;
+    }
+
+    /// <summary>Records a diagnostic at a location in a graph.</summary>
+    internal void Report(Severity severity, string code, string message, string method, SourceLocation location, string? document, string advice) =>
+        result.Diagnostics.Add(new Diagnostic(severity, code, message, method, location.ILOffset, location.Line, document, advice));
+
+    /// <summary>The reason chain of a red value as indented lines, for diagnostics.</summary>
+    internal static string Explain(AnnotatedGraph graph, Value value)
+    {
+        var lines = graph.ReasonChain(value).Select(step =>
+            $"    {step.Graph.Name} {step.Value}{(step.Graph.Graph[step.Value].Name is { } n ? $" ({n})" : "")}: {step.Reason.Message}"
+            + (step.Reason.Location.Line > 0 ? $" (line {step.Reason.Location.Line})" : ""));
+        return string.Join("\n", lines);
+    }
+}

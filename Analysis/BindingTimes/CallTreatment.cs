@@ -1,0 +1,24 @@
+namespace PeJit.Analysis.BindingTimes;
+
+/// <summary>What the specializer does with a call.</summary>
+public enum CallTreatment
+{
+    /// <summary>Inlined and specialized: the callee's annotated graph for this call's signature runs in place.</summary>
+    Inline,
+    /// <summary>A virtual call on a green receiver: the target is known while specializing; each possible target is analyzed.</summary>
+    InlineVirtual,
+    /// <summary>Run while specializing: a pure (<c>[Elidable]</c> or known-pure) method with green arguments.</summary>
+    GreenCall,
+    /// <summary>Stays a call in the residual code.</summary>
+    Residual,
+    /// <summary>An allocation (<c>newobj</c>): the object is made when the residual code runs.</summary>
+    Allocation,
+    /// <summary><c>Jit.Promote</c>: the result is green; the residual code switches on the run-time value.</summary>
+    Promote,
+    /// <summary><c>Jit.AssertGreen</c>: checked by the analysis, nothing at run time.</summary>
+    AssertGreen,
+    /// <summary><c>Jit.MergePoint</c>: the head of the dispatch loop, keyed by the greens.</summary>
+    MergePoint,
+    /// <summary><c>Jit.CanEnterJit</c>: a backward jump of the interpreted program.</summary>
+    CanEnterJit,
+}

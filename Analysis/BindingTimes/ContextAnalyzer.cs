@@ -1,0 +1,323 @@
+using Mono.Cecil;
+using PeJit.Analysis.Diagnostics;
+using PeJit.Analysis.Hints;
+using PeJit.Frontend.IR;
+
+namespace PeJit.Analysis.BindingTimes;
+
+/// <summary>
+/// Binding times within one annotated graph: everything starts green and red spreads forward along data
+/// flow to a fixpoint; loops whose exit is red get their carried values made red, and the fixpoint runs again.
+/// </summary>
+/// <remarks>
+/// The rules, one per kind of operation (Docs/bta.md has them with examples):
+/// 1. constants are green; entry parameters are as the signature says (the portal: as declared);
+/// 2. a pure operation (arithmetic, comparison, conversion, type test) is green when its operands are;
+/// 3. a load from a green object is green when the field is readonly or [JitImmutable], and an element or
+///    the length of a green array is green (green references are promised immutable); other loads, stores,
+///    allocations and addresses are red;
+/// 4. calls: [Elidable] or known-pure with green arguments are green; Jit.Promote is green; residual calls
+///    ([DontLookInside], opaque, recursive, through the portal, outside the analyzed assemblies, virtual on
+///    a red receiver) are red; other calls are inlined and get the callee's return binding time for this
+///    call's signature;
+/// 5. a block parameter is red when some jump passes it a red value, except the merge point's declared
+///    greens, which the green key fixes (a red value reaching one is an error, checked at the end);
+/// 6. a loop, other than the dispatch loop, that can exit on a red condition has its header parameters
+///    made red (generalized); a loop whose exits are all green is unrolled.
+/// </remarks>
+internal sealed class ContextAnalyzer
+{
+    private readonly BindingTimeAnalysis analysis;
+    private readonly AnnotatedGraph graph;
+    private readonly FlowGraph flow;
+    private readonly PortalShape? portal;
+    private readonly Func<int, (AnnotatedGraph, Value)?>? argumentCause;
+    private readonly HashSet<Value> declaredGreen = [];
+    private readonly bool[] redSlots;
+    private readonly List<LoopFinder.Loop> loops;
+    private bool initialized;
+
+    public ContextAnalyzer(BindingTimeAnalysis analysis, AnnotatedGraph graph, PortalShape? portal,
+        Func<int, (AnnotatedGraph, Value)?>? argumentCause = null)
+    {
+        this.analysis = analysis;
+        this.graph = graph;
+        flow = graph.Graph;
+        this.portal = portal;
+        this.argumentCause = argumentCause;
+        redSlots = new bool[flow.Slots.Count()];
+        loops = LoopFinder.Find(flow);
+    }
+
+    /// <summary>Runs the fixpoint from the current state (binding times only go from green to red).</summary>
+    public void Run()
+    {
+        if (!initialized) Initialize();
+        do Propagate();
+        while (Generalize());
+        var returns = flow.Blocks.Select(b => flow[b].Terminator)
+            .Where(t => t is { Opcode: Opcode.Return, Operands.Count: 1 })
+            .Select(t => t!.Operands[0]).ToList();
+        var red = returns.Cast<Value?>().FirstOrDefault(v => graph.Times[v!.Value.Index] == BindingTime.Red);
+        graph.ReturnTime = red is null ? BindingTime.Green : BindingTime.Red;
+        graph.RedReturnValue = red;
+    }
+
+    private void Initialize()
+    {
+        initialized = true;
+        var parameters = flow.Parameters;
+        int offset = graph.Method.HasThis ? 1 : 0;
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            bool red = graph.IsPortal
+                ? i < offset || graph.Signature[i - offset] == BindingTime.Red
+                : graph.Signature[i] == BindingTime.Red;
+            if (!red) continue;
+            var parameter = parameters[i];
+            string name = flow[parameter].Name ?? $"argument {i}";
+            if (graph.IsPortal)
+                MarkRed(parameter, new RedReason(RedReasonKind.DeclaredRed, $"the portal parameter '{name}' is not declared green", null, SourceLocation.None));
+            else
+            {
+                var cause = argumentCause?.Invoke(i);
+                MarkRed(parameter, new RedReason(RedReasonKind.RedArgument, $"a caller passes '{name}' red", cause?.Item2, SourceLocation.None, cause?.Item1));
+            }
+        }
+        if (portal is null) return;
+        for (int i = 0; i < portal.Variables.Count; i++)
+        {
+            var value = portal.Variables[i];
+            if (i < portal.GreenCount) declaredGreen.Add(value);
+            else if (graph.Times[value.Index] == BindingTime.Green)
+                MarkRed(value, new RedReason(RedReasonKind.DeclaredRed, $"'{flow[value].Name}' is declared red at the merge point", null, portal.MergePoint.Location));
+        }
+    }
+
+    private void MarkRed(Value value, RedReason reason)
+    {
+        graph.Times[value.Index] = BindingTime.Red;
+        graph.Reasons[value.Index] = reason;
+    }
+
+    private bool IsRed(Value value) => graph.Times[value.Index] == BindingTime.Red;
+
+    private void Propagate()
+    {
+        bool changed = true;
+        while (changed)
+        {
+            changed = false;
+            foreach (var block in flow.Blocks)
+                foreach (var instruction in flow[block].Instructions)
+                {
+                    var reason = Rule(instruction);
+                    if (instruction.Result is { } result && reason is not null && !IsRed(result) && !declaredGreen.Contains(result))
+                    {
+                        MarkRed(result, reason);
+                        changed = true;
+                    }
+                    if (instruction.Opcode == Opcode.SlotAddr || (instruction.Opcode == Opcode.StoreSlot && IsRed(instruction.Operands[0])))
+                        changed |= !redSlots[instruction.Slot.Index] && (redSlots[instruction.Slot.Index] = true);
+                    foreach (var target in instruction.Targets)
+                    {
+                        var parameters = flow[target.Target].Parameters;
+                        for (int i = 0; i < target.Arguments.Count && i < parameters.Count; i++)
+                        {
+                            var argument = target.Arguments[i];
+                            var parameter = parameters[i];
+                            if (!IsRed(argument) || IsRed(parameter) || declaredGreen.Contains(parameter)) continue;
+                            MarkRed(parameter, new RedReason(RedReasonKind.RedIncoming,
+                                $"{block} passes the red {Describe(argument)} to it", argument, instruction.Location));
+                            changed = true;
+                        }
+                    }
+                }
+        }
+    }
+
+    private bool Generalize()
+    {
+        bool changed = false;
+        foreach (var loop in loops)
+        {
+            if (IsDispatchLoop(loop)) continue;
+            var exit = loop.Exits.FirstOrDefault(e => e.Opcode is Opcode.BrIf or Opcode.Switch && IsRed(e.Operands[0]));
+            if (exit is null) continue;
+            foreach (var parameter in flow[loop.Header].Parameters)
+            {
+                if (IsRed(parameter) || declaredGreen.Contains(parameter)) continue;
+                MarkRed(parameter, new RedReason(RedReasonKind.GeneralizedLoop,
+                    $"carried around a loop that exits on the red {Describe(exit.Operands[0])}, so made red for specialization to terminate",
+                    exit.Operands[0], exit.Location));
+                changed = true;
+            }
+        }
+        return changed;
+    }
+
+    private bool IsDispatchLoop(LoopFinder.Loop loop) => portal is not null && loop.Blocks.Contains(portal.MergeBlock);
+
+    private string Describe(Value value) => flow[value].Name is { } name ? $"{value} ('{name}')" : value.ToString();
+
+    private RedReason? FromOperands(Instruction instruction, IEnumerable<Value> operands)
+    {
+        foreach (var operand in operands)
+            if (IsRed(operand))
+                return new RedReason(RedReasonKind.RedOperand, $"{instruction.Info.Name} of the red {Describe(operand)}", operand, instruction.Location);
+        return null;
+    }
+
+    private static RedReason Root(RedReasonKind kind, string message, Instruction instruction) =>
+        new(kind, message, null, instruction.Location);
+
+    /// <summary>Null when the instruction's result is green; else why it is red.</summary>
+    private RedReason? Rule(Instruction instruction)
+    {
+        switch (instruction.Opcode)
+        {
+            case Opcode.Const or Opcode.Null or Opcode.String or Opcode.Token or Opcode.Default or Opcode.SizeOf or Opcode.LoadFunction:
+                return null;
+            case Opcode.LoadSlot:
+                return redSlots[instruction.Slot.Index]
+                    ? Root(RedReasonKind.MutableMemory, $"a read of {instruction.Slot} ('{flow[instruction.Slot].Name}'), which is stored red or has its address taken", instruction)
+                    : null;
+            case Opcode.LoadField:
+            {
+                var target = instruction.Operands[0];
+                if (IsRed(target)) return FromOperands(instruction, [target]);
+                var type = flow.TypeOf(target);
+                bool valueRead = type.StackKind == StackKind.ValueType;
+                var field = instruction.Field!.Cecil is { } reference ? MemberFacts.TryResolve(reference) : null;
+                if (valueRead || (field is not null && MemberFacts.IsImmutable(field))) return null;
+                return Root(RedReasonKind.MutableMemory,
+                    $"a read of the mutable field {instruction.Field!.Name} (not readonly or [JitImmutable])", instruction);
+            }
+            case Opcode.LoadStatic:
+            {
+                var field = instruction.Field!.Cecil is { } reference ? MemberFacts.TryResolve(reference) : null;
+                return field is not null && MemberFacts.IsImmutable(field)
+                    ? null
+                    : Root(RedReasonKind.MutableMemory, $"a read of the mutable static field {instruction.Field!.Name}", instruction);
+            }
+            case Opcode.LoadElement or Opcode.ArrayLength:
+                return FromOperands(instruction, instruction.Operands);
+            case Opcode.NewArray or Opcode.Box:
+                return Root(RedReasonKind.Allocation, $"a new object ({instruction.Info.Name}), made when the residual code runs", instruction);
+            case Opcode.SlotAddr or Opcode.FieldAddr or Opcode.StaticAddr or Opcode.ElementAddr or Opcode.Unbox:
+                return Root(RedReasonKind.Allocation, $"an address ({instruction.Info.Name}) of memory that may change", instruction);
+            case Opcode.Load:
+                return Root(RedReasonKind.MutableMemory, "a read through an address", instruction);
+            case Opcode.NewObject or Opcode.Call or Opcode.CallVirt or Opcode.ConstrainedCall:
+                return CallRule(instruction);
+            default:
+                // Pure operations, conversions, comparisons, type tests, unboxing and loads of immutable data.
+                return instruction.Result is null ? null : FromOperands(instruction, instruction.Operands);
+        }
+    }
+
+    private RedReason? CallRule(Instruction instruction)
+    {
+        var decision = Decide(instruction);
+        graph.Calls[instruction] = decision;
+        if (instruction.Result is null) return null;
+        switch (decision.Treatment)
+        {
+            case CallTreatment.GreenCall or CallTreatment.Promote:
+                return null;
+            case CallTreatment.Inline or CallTreatment.InlineVirtual:
+            {
+                var red = decision.Targets.FirstOrDefault(t => t.ReturnTime == BindingTime.Red);
+                return red is null ? null : new RedReason(RedReasonKind.RedReturn,
+                    $"returned red by {red.Name}", red.RedReturnValue, instruction.Location, red);
+            }
+            default:
+                return Root(decision.Treatment == CallTreatment.Allocation ? RedReasonKind.Allocation : RedReasonKind.ResidualCall,
+                    $"the result of a residual call to {instruction.Method!.Name}: {decision.Reason}", instruction);
+        }
+    }
+
+    private CallDecision Decide(Instruction instruction)
+    {
+        var method = instruction.Method!;
+        bool allGreen = instruction.Operands.All(o => !IsRed(o));
+        if (method.DeclaringTypeName == HintNames.JitClass)
+            switch (method.Name)
+            {
+                case HintNames.MergePoint: return CallDecision.Of(CallTreatment.MergePoint, "the head of the dispatch loop");
+                case HintNames.CanEnterJit: return CallDecision.Of(CallTreatment.CanEnterJit, "a backward jump of the interpreted program");
+                case HintNames.Promote: return CallDecision.Of(CallTreatment.Promote, "Jit.Promote: the residual code switches on the value");
+                case HintNames.AssertGreen: return CallDecision.Of(CallTreatment.AssertGreen, "checked by the analysis");
+            }
+        var callee = method.Cecil is { } reference ? MemberFacts.TryResolve(reference) : null;
+        if (callee is null) return CallDecision.Of(CallTreatment.Residual, "the callee cannot be resolved (its assembly was not found)");
+        if (instruction.Opcode == Opcode.NewObject)
+            return CallDecision.Of(CallTreatment.Allocation, "a new object, made when the residual code runs");
+        if (MemberFacts.Has(callee, HintNames.Elidable) || MemberFacts.IsKnownPure(callee))
+            return allGreen
+                ? CallDecision.Of(CallTreatment.GreenCall, "a pure method called with green arguments runs while specializing")
+                : CallDecision.Of(CallTreatment.Residual, "a pure method called with a red argument");
+        if (instruction.Opcode == Opcode.ConstrainedCall)
+            return CallDecision.Of(CallTreatment.Residual, "a constrained call (on a generic or value-type receiver)");
+        bool dispatches = instruction.Opcode == Opcode.CallVirt && callee.IsVirtual && !callee.IsFinal && !callee.DeclaringType.IsSealed;
+        var targets = dispatches ? analysis.PossibleTargets(callee) : [callee];
+        if (dispatches && IsRed(instruction.Operands[0]))
+            return CallDecision.Of(CallTreatment.Residual, "a virtual call on a red receiver: the target is known only when the residual code runs");
+        if (targets.Count == 0)
+            return CallDecision.Of(CallTreatment.Residual, "no implementation of the called method is in the analyzed assemblies");
+        foreach (var target in targets)
+            if (analysis.ResidualReason(target) is { } reason)
+                return CallDecision.Of(CallTreatment.Residual, reason);
+        var signature = BindingTimeSignature.Of(instruction.Operands.Select(o => graph.Times[o.Index]));
+        var contexts = targets.Select(t => analysis.Context(t, analysis.Convert(t).Graph!, signature, graph,
+            i => i < instruction.Operands.Count && IsRed(instruction.Operands[i]) ? (graph, instruction.Operands[i]) : null)).ToList();
+        return new CallDecision(dispatches ? CallTreatment.InlineVirtual : CallTreatment.Inline,
+            dispatches ? "a virtual call on a green receiver: the target is known while specializing" : "inlined and specialized", contexts);
+    }
+
+    /// <summary>Checks what the hints promised and warns where the compiled code will be slow; records loops.</summary>
+    public void Check()
+    {
+        string method = graph.Method.FullName;
+        string? document = flow.SourceDocument;
+        foreach (var value in declaredGreen)
+        {
+            var incoming = flow.Blocks.SelectMany(b => flow[b].Terminator?.Targets ?? [])
+                .Where(t => flow[value].ParameterOf is { } block && t.Target == block)
+                .Select(t => t.Arguments[flow[flow[value].ParameterOf!.Value].Parameters.IndexOf(value)])
+                .FirstOrDefault(IsRed);
+            if (incoming == default && !IsRed(value)) continue;
+            var red = incoming != default || !IsRed(value) ? incoming : value;
+            analysis.Report(Severity.Error, DiagnosticCodes.GreenDependsOnRed,
+                $"'{flow[value].Name}' is declared green but gets a red value:\n{BindingTimeAnalysis.Explain(graph, red)}",
+                method, portal!.MergePoint.Location, document,
+                "A green must be computable from other greens and constants alone; compute it from the code object, or make it red, or use Jit.Promote on the value.");
+        }
+        foreach (var block in flow.Blocks)
+            foreach (var instruction in flow[block].Instructions)
+            {
+                if (graph.Calls.TryGetValue(instruction, out var call) && call.Treatment == CallTreatment.AssertGreen && IsRed(instruction.Operands[0]))
+                    analysis.Report(Severity.Error, DiagnosticCodes.AssertGreenFailed,
+                        $"Jit.AssertGreen: {Describe(instruction.Operands[0])} is red:\n{BindingTimeAnalysis.Explain(graph, instruction.Operands[0])}",
+                        method, instruction.Location, document, "Follow the chain to its root and make that value green (a readonly field, [Elidable], Jit.Promote).");
+                if (graph.IsPortal && instruction.Opcode == Opcode.Switch && IsRed(instruction.Operands[0])
+                    && loops.Any(l => IsDispatchLoop(l) && l.Blocks.Contains(block)))
+                    analysis.Report(Severity.Warning, DiagnosticCodes.RedDispatch,
+                        $"the switch at {block} in the dispatch loop is on a red value: the green key does not determine it, so every case is compiled:\n{BindingTimeAnalysis.Explain(graph, instruction.Operands[0])}",
+                        method, instruction.Location, document, "Dispatch on a value read from green data (the code array at a green pc), or Jit.Promote the opcode.");
+            }
+        foreach (var loop in loops)
+        {
+            var treatment = IsDispatchLoop(loop) ? LoopTreatment.DispatchLoop
+                : flow[loop.Header].Parameters.Any(p => graph.Reasons[p.Index]?.Kind == RedReasonKind.GeneralizedLoop) ? LoopTreatment.Generalized
+                : loop.Exits.Any(e => e.Opcode is Opcode.BrIf or Opcode.Switch && IsRed(e.Operands[0])) ? LoopTreatment.Generalized
+                : LoopTreatment.Unrolled;
+            var location = flow[loop.Header].Instructions.FirstOrDefault()?.Location ?? SourceLocation.None;
+            graph.Loops.Add(new LoopInfo(loop.Header, loop.Blocks, treatment, location));
+            if (treatment == LoopTreatment.Generalized)
+                analysis.Report(Severity.Warning, DiagnosticCodes.GeneralizedLoop,
+                    $"the loop at {loop.Header} in {graph.Name} exits on a red value, so it stays a loop in the residual code and its carried values are red",
+                    method, location, document, "Expected for loops over run-time data; if the loop is over the program (green data), make its bound green.");
+        }
+    }
+}

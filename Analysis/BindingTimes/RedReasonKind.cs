@@ -1,0 +1,24 @@
+namespace PeJit.Analysis.BindingTimes;
+
+/// <summary>Why a value is red: a root cause, or propagation from another red value.</summary>
+public enum RedReasonKind
+{
+    /// <summary>A portal parameter or merge-point variable the portal declares red.</summary>
+    DeclaredRed,
+    /// <summary>An argument the caller passes red.</summary>
+    RedArgument,
+    /// <summary>The result of a call that stays in the residual code.</summary>
+    ResidualCall,
+    /// <summary>A read of memory that may change (a mutable field, an element of a red array, a slot).</summary>
+    MutableMemory,
+    /// <summary>A newly allocated object or array, or an address.</summary>
+    Allocation,
+    /// <summary>Computed from a red operand.</summary>
+    RedOperand,
+    /// <summary>A block parameter some jump passes a red value to.</summary>
+    RedIncoming,
+    /// <summary>Carried around a loop whose exit depends on a red value, so made red for specialization to terminate.</summary>
+    GeneralizedLoop,
+    /// <summary>Returned red by an inlined callee.</summary>
+    RedReturn,
+}

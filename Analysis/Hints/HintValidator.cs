@@ -1,0 +1,167 @@
+using System.Collections;
+using PeJit.Analysis.BindingTimes;
+using PeJit.Analysis.Diagnostics;
+using PeJit.Frontend.IR;
+
+namespace PeJit.Analysis.Hints;
+
+/// <summary>
+/// Checks a portal's hints against its graph: the names exist, there is exactly one merge point and it is
+/// inside a loop, every merge point and can-enter-JIT point passes plain variables, greens then reds in the
+/// declared order, and no other variable is live at the merge point.
+/// </summary>
+internal static class HintValidator
+{
+    /// <summary>Validates; reports every problem found and returns the portal's shape, or null when it has none.</summary>
+    public static PortalShape? Validate(PortalHints hints, FlowGraph graph, BindingTimeAnalysis analysis)
+    {
+        var method = hints.Method;
+        string name = method.FullName;
+        string? document = graph.SourceDocument;
+        void Error(string code, string message, SourceLocation location, string advice) =>
+            analysis.Report(Severity.Error, code, message, name, location, document, advice);
+
+        var known = new HashSet<string>(method.Parameters.Select(p => p.Name));
+        foreach (var local in method.Body.Variables)
+            if (method.DebugInformation.TryGetName(local, out var localName)) known.Add(localName);
+        bool namesOk = true;
+        foreach (var variable in hints.Variables.Where(v => !known.Contains(v)))
+        {
+            namesOk = false;
+            Error(DiagnosticCodes.UnknownVariable, $"[JitPortal] names '{variable}', which is neither a parameter nor a local of the portal",
+                SourceLocation.None, $"Declare only variables of {method.Name}; its parameters and locals are: {string.Join(", ", known.Order())}.");
+        }
+
+        var hintCalls = graph.Blocks.SelectMany(b => graph[b].Instructions.Select(i => (Block: b, Instruction: i)))
+            .Where(p => p.Instruction.Method is { } m && m.DeclaringTypeName == HintNames.JitClass)
+            .ToList();
+        var merges = hintCalls.Where(p => p.Instruction.Method!.Name == HintNames.MergePoint).ToList();
+        if (merges.Count != 1)
+        {
+            Error(DiagnosticCodes.NoDispatchLoop,
+                merges.Count == 0 ? "the portal has no Jit.MergePoint" : $"the portal has {merges.Count} calls of Jit.MergePoint; it must have exactly one",
+                merges.Count == 0 ? SourceLocation.None : merges[1].Instruction.Location,
+                "Call Jit.MergePoint(greens..., reds...) once, first thing in the body of the dispatch loop.");
+            return null;
+        }
+        var (mergeBlock, merge) = merges[0];
+        if (!LoopFinder.Find(graph).Any(l => l.Blocks.Contains(mergeBlock)))
+        {
+            Error(DiagnosticCodes.NoDispatchLoop, "Jit.MergePoint is not inside a loop: the portal has no dispatch loop to specialize",
+                merge.Location, "Put the dispatch loop (while (true) { Jit.MergePoint(...); switch (...) ... }) in the portal itself.");
+            return null;
+        }
+
+        bool argumentsOk = namesOk;
+        foreach (var (_, call) in hintCalls.Where(p => p.Instruction.Method!.Name is HintNames.MergePoint or HintNames.CanEnterJit))
+            argumentsOk &= CheckArguments(call, hints, Error);
+        if (!argumentsOk) return null;
+
+        CheckLiveVariables(graph, mergeBlock, merge, Error);
+        return new PortalShape(merge, mergeBlock, merge.Operands.ToList(), hints.Greens.Count);
+    }
+
+    private static bool CheckArguments(Instruction call, PortalHints hints, Action<string, string, SourceLocation, string> error)
+    {
+        string hint = call.Method!.Name;
+        var names = call.OperandVariables ?? [];
+        bool ok = true;
+        for (int i = 0; i < names.Count; i++)
+            if (names[i] is null)
+            {
+                ok = false;
+                error(DiagnosticCodes.NotAVariable, $"argument {i + 1} of Jit.{hint} is an expression, not a plain local or parameter", call.Location,
+                    "Store the value in a variable first and pass the variable: the JIT maps each argument back to a variable of the interpreter.");
+            }
+        if (ok && !names.SequenceEqual(hints.Variables))
+        {
+            ok = false;
+            error(DiagnosticCodes.WrongArguments,
+                $"Jit.{hint}({string.Join(", ", names)}) does not pass the portal's greens ({string.Join(", ", hints.Greens)}) then reds ({string.Join(", ", hints.Reds)})",
+                call.Location, $"Call Jit.{hint}({string.Join(", ", hints.Variables)}), in that order.");
+        }
+        return ok;
+    }
+
+    /// <summary>Reports each non-constant value live just after the merge point that it does not pass.</summary>
+    private static void CheckLiveVariables(FlowGraph graph, Block mergeBlock, Instruction merge, Action<string, string, SourceLocation, string> error)
+    {
+        var liveOut = Liveness(graph);
+        var live = new BitArray(liveOut[mergeBlock.Index]);
+        var instructions = graph[mergeBlock].Instructions;
+        for (int i = instructions.Count - 1; instructions[i] != merge; i--)
+        {
+            var instruction = instructions[i];
+            if (instruction.Result is { } result) live[result.Index] = false;
+            foreach (var operand in Uses(instruction)) live[operand.Index] = true;
+        }
+        var passed = new HashSet<Value>(merge.Operands);
+        for (int v = 0; v < live.Length; v++)
+        {
+            var value = new Value(v);
+            if (!live[v] || passed.Contains(value) || IsConstant(graph, value)) continue;
+            string what = graph[value].Name is { } n ? $"variable '{n}'" : $"the temporary {value}";
+            error(DiagnosticCodes.MissingLiveVariable, $"{what} is live at Jit.MergePoint but not passed to it", merge.Location,
+                "Pass every variable the loop body uses (greens first, then reds), and declare it in [JitPortal]; or compute it inside the loop.");
+        }
+    }
+
+    private static bool IsConstant(FlowGraph graph, Value value) =>
+        graph[value].DefiningInstruction?.Opcode is Opcode.Const or Opcode.Null or Opcode.String or Opcode.Token
+            or Opcode.Default or Opcode.SizeOf or Opcode.LoadFunction;
+
+    private static IEnumerable<Value> Uses(Instruction instruction) =>
+        instruction.Operands.Concat(instruction.Targets.SelectMany(t => t.Arguments));
+
+    /// <summary>Values live at the end of each block (ordinary and exceptional edges).</summary>
+    internal static BitArray[] Liveness(FlowGraph graph)
+    {
+        int n = graph.BlockCount;
+        var liveIn = new BitArray[n];
+        var liveOut = new BitArray[n];
+        var uses = new BitArray[n];
+        var defs = new BitArray[n];
+        foreach (var block in graph.Blocks)
+        {
+            int b = block.Index;
+            liveIn[b] = new BitArray(graph.ValueCount);
+            liveOut[b] = new BitArray(graph.ValueCount);
+            uses[b] = new BitArray(graph.ValueCount);
+            defs[b] = new BitArray(graph.ValueCount);
+            foreach (var parameter in graph[block].Parameters) defs[b][parameter.Index] = true;
+            foreach (var instruction in graph[block].Instructions)
+            {
+                foreach (var operand in Uses(instruction))
+                    if (!defs[b][operand.Index]) uses[b][operand.Index] = true;
+                if (instruction.Result is { } result) defs[b][result.Index] = true;
+            }
+        }
+        bool changed = true;
+        while (changed)
+        {
+            changed = false;
+            for (int b = n - 1; b >= 0; b--)
+            {
+                var block = new Block(b);
+                var output = new BitArray(graph.ValueCount);
+                foreach (var successor in graph.Successors(block).Concat(graph.ExceptionalSuccessors(block)))
+                    output.Or(liveIn[successor.Index]);
+                var input = new BitArray(defs[b]).Not().And(output).Or(uses[b]);
+                if (!Same(input, liveIn[b]) || !Same(output, liveOut[b]))
+                {
+                    liveIn[b] = input;
+                    liveOut[b] = output;
+                    changed = true;
+                }
+            }
+        }
+        return liveOut;
+    }
+
+    private static bool Same(BitArray a, BitArray b)
+    {
+        for (int i = 0; i < a.Length; i++)
+            if (a[i] != b[i]) return false;
+        return true;
+    }
+}
