@@ -36,17 +36,20 @@ public sealed class BindingTimeAnalysis
     private readonly HashSet<MethodDefinition> recursive = [];
     private readonly AnalysisResult result;
 
-    private BindingTimeAnalysis(ModuleDefinition module)
+    private readonly Func<MethodDefinition, bool>? selectPortal;
+
+    private BindingTimeAnalysis(ModuleDefinition module, Func<MethodDefinition, bool>? selectPortal)
     {
         this.module = module;
+        this.selectPortal = selectPortal;
         analyzedModules = [module];
         result = new AnalysisResult(module);
     }
 
-    /// <summary>Analyzes every portal of <paramref name="module"/>.</summary>
-    public static AnalysisResult Analyze(ModuleDefinition module)
+    /// <summary>Analyzes every portal of <paramref name="module"/>, or those <paramref name="selectPortal"/> accepts.</summary>
+    public static AnalysisResult Analyze(ModuleDefinition module, Func<MethodDefinition, bool>? selectPortal = null)
     {
-        var analysis = new BindingTimeAnalysis(module);
+        var analysis = new BindingTimeAnalysis(module, selectPortal);
         analysis.Run();
         return analysis.result;
     }
@@ -56,14 +59,16 @@ public sealed class BindingTimeAnalysis
     private void Run()
     {
         // 1. Portals and their hints.
-        var found = PortalFinder.FindPortals(module);
+        var all = PortalFinder.FindPortals(module);
+        // Calls to any portal are residual, whether or not it is analyzed now.
+        portals.UnionWith(all);
+        var found = all.Where(p => selectPortal?.Invoke(p) ?? true).ToList();
         if (found.Count == 0)
         {
             Report(Severity.Error, DiagnosticCodes.NoPortal, $"{module.Name} has no method marked [JitPortal]", module.Name, SourceLocation.None, null,
                 "Mark the method holding the interpreter's dispatch loop with [JitPortal(Greens = ..., Reds = ...)] (see DESIGN.md, \"The hints\").");
             return;
         }
-        portals.UnionWith(found);
         if (!module.HasSymbols)
             Report(Severity.Error, DiagnosticCodes.NoSymbols, $"{module.Name} has no PDB beside it, so the local names the hints use cannot be found",
                 module.Name, SourceLocation.None, null,
@@ -76,7 +81,7 @@ public sealed class BindingTimeAnalysis
             var conversion = Convert(method);
             if (conversion.Graph is not { } graph)
             {
-                Report(Severity.Error, DiagnosticCodes.OpaquePortal, $"the portal cannot be converted: {conversion.OpaqueReason}", method.FullName,
+                Report(Severity.Error, DiagnosticCodes.OpaquePortal, $"the portal cannot be converted: {conversion.OpaqueReason}", MethodName(method),
                     SourceLocation.None, null, "Move the construct named out of the portal into a helper method marked [DontLookInside].");
                 continue;
             }
@@ -201,8 +206,12 @@ public sealed class BindingTimeAnalysis
     }
 
     /// <summary>Records a diagnostic at a location in a graph.</summary>
-    internal void Report(Severity severity, string code, string message, string method, SourceLocation location, string? document, string advice) =>
-        result.Diagnostics.Add(new Diagnostic(severity, code, message, method, location.ILOffset, location.Line, document, advice));
+    internal void Report(Severity severity, string code, string message, string method, SourceLocation location, string? document, string advice,
+        string? details = null) =>
+        result.Diagnostics.Add(new Diagnostic(severity, code, message, method, location.ILOffset, location.Line, document, advice, details));
+
+    /// <summary>How diagnostics name a method: <c>Namespace.Type::Method</c>.</summary>
+    internal static string MethodName(MethodDefinition method) => $"{method.DeclaringType.FullName}::{method.Name}";
 
     /// <summary>The reason chain of a red value as indented lines, for diagnostics.</summary>
     internal static string Explain(AnnotatedGraph graph, Value value)

@@ -278,7 +278,7 @@ internal sealed class ContextAnalyzer
     /// <summary>Checks what the hints promised and warns where the compiled code will be slow; records loops.</summary>
     public void Check()
     {
-        string method = graph.Method.FullName;
+        string method = BindingTimeAnalysis.MethodName(graph.Method);
         string? document = flow.SourceDocument;
         foreach (var value in declaredGreen)
         {
@@ -289,22 +289,25 @@ internal sealed class ContextAnalyzer
             if (incoming == default && !IsRed(value)) continue;
             var red = incoming != default || !IsRed(value) ? incoming : value;
             analysis.Report(Severity.Error, DiagnosticCodes.GreenDependsOnRed,
-                $"'{flow[value].Name}' is declared green but gets a red value:\n{BindingTimeAnalysis.Explain(graph, red)}",
+                $"'{flow[value].Name}' is declared green but gets a red value; the chain from it back to a red root:",
                 method, portal!.MergePoint.Location, document,
-                "A green must be computable from other greens and constants alone; compute it from the code object, or make it red, or use Jit.Promote on the value.");
+                "A green must be computable from other greens and constants alone; compute it from the code object, or make it red, or use Jit.Promote on the value.",
+                BindingTimeAnalysis.Explain(graph, red));
         }
         foreach (var block in flow.Blocks)
             foreach (var instruction in flow[block].Instructions)
             {
                 if (graph.Calls.TryGetValue(instruction, out var call) && call.Treatment == CallTreatment.AssertGreen && IsRed(instruction.Operands[0]))
                     analysis.Report(Severity.Error, DiagnosticCodes.AssertGreenFailed,
-                        $"Jit.AssertGreen: {Describe(instruction.Operands[0])} is red:\n{BindingTimeAnalysis.Explain(graph, instruction.Operands[0])}",
-                        method, instruction.Location, document, "Follow the chain to its root and make that value green (a readonly field, [Elidable], Jit.Promote).");
+                        $"Jit.AssertGreen: {Describe(instruction.Operands[0])} is red; the chain from it back to a red root:",
+                        method, instruction.Location, document, "Follow the chain to its root and make that value green (a readonly field, [Elidable], Jit.Promote).",
+                        BindingTimeAnalysis.Explain(graph, instruction.Operands[0]));
                 if (graph.IsPortal && instruction.Opcode == Opcode.Switch && IsRed(instruction.Operands[0])
                     && loops.Any(l => IsDispatchLoop(l) && l.Blocks.Contains(block)))
                     analysis.Report(Severity.Warning, DiagnosticCodes.RedDispatch,
-                        $"the switch at {block} in the dispatch loop is on a red value: the green key does not determine it, so every case is compiled:\n{BindingTimeAnalysis.Explain(graph, instruction.Operands[0])}",
-                        method, instruction.Location, document, "Dispatch on a value read from green data (the code array at a green pc), or Jit.Promote the opcode.");
+                        $"the switch at {block} in the dispatch loop is on a red value: the green key does not determine it, so every case is compiled",
+                        method, instruction.Location, document, "Dispatch on a value read from green data (the code array at a green pc), or Jit.Promote the opcode.",
+                        BindingTimeAnalysis.Explain(graph, instruction.Operands[0]));
             }
         foreach (var loop in loops)
         {

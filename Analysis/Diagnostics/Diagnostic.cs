@@ -12,15 +12,21 @@ namespace PeJit.Analysis.Diagnostics;
 /// <param name="Line">Source line, or 0.</param>
 /// <param name="Document">Source file, when the PDB names one.</param>
 /// <param name="Advice">What to do next.</param>
+/// <param name="Details">More lines, such as the reason chain of a red value; null when there are none.</param>
 public sealed record Diagnostic(
-    Severity Severity, string Code, string Message, string Method, int ILOffset, int Line, string? Document, string Advice)
+    Severity Severity, string Code, string Message, string Method, int ILOffset, int Line, string? Document, string Advice,
+    string? Details = null)
 {
-    /// <summary>One line in the form compilers use: <c>file(line): error PJ0007: message [method IL_0012] advice</c>.</summary>
+    /// <summary>
+    /// The form compilers use, <c>file(line): error PJ0007: message [method IL_0012]</c>, then the details
+    /// indented, then the advice on a line of its own.
+    /// </summary>
     public override string ToString()
     {
         string where = Document is not null && Line > 0 ? $"{Document}({Line}): " : Line > 0 ? $"line {Line}: " : "";
         string offset = ILOffset >= 0 ? $" IL_{ILOffset:x4}" : "";
         string severity = Severity == Severity.Error ? "error" : "warning";
-        return $"{where}{severity} {Code}: {Message} [{Method}{offset}] {Advice}";
+        string details = Details is null ? "" : "\n" + Details;
+        return $"{where}{severity} {Code}: {Message} [{Method}{offset}]{details}\n    fix: {Advice}";
     }
 }

@@ -16,7 +16,7 @@ internal static class HintValidator
     public static PortalShape? Validate(PortalHints hints, FlowGraph graph, BindingTimeAnalysis analysis)
     {
         var method = hints.Method;
-        string name = method.FullName;
+        string name = BindingTimeAnalysis.MethodName(method);
         string? document = graph.SourceDocument;
         void Error(string code, string message, SourceLocation location, string advice) =>
             analysis.Report(Severity.Error, code, message, name, location, document, advice);

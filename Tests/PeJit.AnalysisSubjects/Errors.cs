@@ -1,0 +1,72 @@
+namespace PeJit.AnalysisSubjects;
+
+/// <summary>Portals with hint errors the analysis must report, each with its location.</summary>
+public static class Errors
+{
+    /// <summary>The declared green pc is read from the red stack.</summary>
+    [JitPortal(Greens = ["pc", "code"], Reds = ["frame"])]
+    public static long GreenFromRed(Code code, Frame frame)
+    {
+        int pc = 0;
+        while (true)
+        {
+            Jit.MergePoint(pc, code, frame);
+            if (code.Ops[pc] == 0) return frame.Stack[0];
+            pc = (int)frame.Stack[pc];
+        }
+    }
+
+    /// <summary>The merge point does not pass the live variable 'total'.</summary>
+    [JitPortal(Greens = ["pc", "code"], Reds = ["frame"])]
+    public static long MissingLiveVariable(Code code, Frame frame)
+    {
+        int pc = 0;
+        long total = 0;
+        while (true)
+        {
+            Jit.MergePoint(pc, code, frame);
+            total += code.Ops[pc];
+            if (total > 1000) return total;
+            pc = (pc + 1) % code.Ops.Length;
+            frame.Stack[0] = total;
+        }
+    }
+
+    /// <summary>A merge point outside any loop.</summary>
+    [JitPortal(Greens = ["pc", "code"], Reds = ["frame"])]
+    public static long NoLoop(Code code, Frame frame)
+    {
+        int pc = 0;
+        Jit.MergePoint(pc, code, frame);
+        return code.Ops[pc] + frame.Stack[0];
+    }
+
+    /// <summary>Arguments in the wrong order, and an expression instead of a variable.</summary>
+    [JitPortal(Greens = ["pc", "code"], Reds = ["frame"])]
+    public static long WrongArguments(Code code, Frame frame)
+    {
+        int pc = 0;
+        while (true)
+        {
+            Jit.MergePoint(code, pc, frame);
+            if (code.Ops[pc] == 0) return frame.Stack[0];
+            pc = (pc + 1) % code.Ops.Length;
+            Jit.CanEnterJit(pc + 1, code, frame);
+        }
+    }
+
+    /// <summary>Jit.AssertGreen on a red value.</summary>
+    [JitPortal(Greens = ["pc", "code"], Reds = ["frame"])]
+    public static long AssertGreenOnRed(Code code, Frame frame)
+    {
+        int pc = 0;
+        while (true)
+        {
+            Jit.MergePoint(pc, code, frame);
+            long top = frame.Stack[0];
+            Jit.AssertGreen(top);
+            if (top == 0) return top;
+            pc = (pc + 1) % code.Ops.Length;
+        }
+    }
+}

@@ -1,0 +1,139 @@
+namespace PeJit.AnalysisSubjects;
+
+/// <summary>One portal per binding-time rule; each test names the values it checks by their source names.</summary>
+public static class Rules
+{
+    /// <summary>Jit.Promote: a red value becomes green from the promotion on.</summary>
+    [JitPortal(Greens = ["pc", "code"], Reds = ["frame"])]
+    public static long Promotion(Code code, Frame frame)
+    {
+        int pc = 0;
+        while (true)
+        {
+            Jit.MergePoint(pc, code, frame);
+            int kind = Jit.Promote(frame.Kind);
+            int shifted = kind * 2 + code.Ops[pc];
+            if (shifted > 100) return shifted;
+            frame.Stack[0] += shifted;
+            pc = (pc + 1) % code.Ops.Length;
+        }
+    }
+
+    /// <summary>[Elidable]: run while specializing with green arguments, a residual call with a red one.</summary>
+    [JitPortal(Greens = ["pc", "code"], Reds = ["frame"])]
+    public static long Elidable(Code code, Frame frame)
+    {
+        int pc = 0;
+        while (true)
+        {
+            Jit.MergePoint(pc, code, frame);
+            int constant = LookUp(code, pc);
+            long dynamic = LookUp(code, (int)frame.Stack[0]);
+            frame.Stack[1] = constant + dynamic;
+            if (frame.Stack[1] > 1000) return frame.Stack[1];
+            pc = (pc + 1) % code.Ops.Length;
+        }
+    }
+
+    [Elidable]
+    private static int LookUp(Code code, int index) => code.Constants[index % code.Constants.Length];
+
+    /// <summary>readonly and [JitImmutable] fields of a green object are green; a mutable field is red.</summary>
+    [JitPortal(Greens = ["pc", "code"], Reds = ["frame"])]
+    public static long ImmutableFields(Code code, Frame frame)
+    {
+        int pc = 0;
+        while (true)
+        {
+            Jit.MergePoint(pc, code, frame);
+            int op = code.Ops[pc];
+            int arity = code.Arity;
+            int counter = code.Counter;
+            frame.Stack[0] += op + arity + counter;
+            if (frame.Stack[0] > 1000) return frame.Stack[0];
+            pc = (pc + 1) % code.Ops.Length;
+        }
+    }
+
+    /// <summary>Polyvariance: one helper called with a green and with a red argument gets two annotated versions.</summary>
+    [JitPortal(Greens = ["pc", "code"], Reds = ["frame"])]
+    public static long Polyvariance(Code code, Frame frame)
+    {
+        int pc = 0;
+        while (true)
+        {
+            Jit.MergePoint(pc, code, frame);
+            long fromCode = Twice(code.Ops[pc]);
+            long fromStack = Twice(frame.Stack[0]);
+            frame.Stack[0] = fromCode + fromStack;
+            if (fromStack > 1000) return fromStack;
+            pc = (pc + 1) % code.Ops.Length;
+        }
+    }
+
+    private static long Twice(long value) => value + value;
+
+    /// <summary>A helper loop whose exit depends on a red value is generalized; one over green data is unrolled.</summary>
+    [JitPortal(Greens = ["pc", "code"], Reds = ["frame"])]
+    public static long Loops(Code code, Frame frame)
+    {
+        int pc = 0;
+        while (true)
+        {
+            Jit.MergePoint(pc, code, frame);
+            long red = SumTo(frame.Stack[0]);
+            long green = SumOfOps(code);
+            frame.Stack[1] = red + green;
+            if (frame.Stack[1] > 1000) return frame.Stack[1];
+            pc = (pc + 1) % code.Ops.Length;
+        }
+    }
+
+    private static long SumTo(long limit)
+    {
+        long sum = 0;
+        for (long i = 0; i < limit; i++) sum += i;
+        return sum;
+    }
+
+    [Unroll]
+    private static long SumOfOps(Code code)
+    {
+        long total = 0;
+        for (int i = 0; i < code.Ops.Length; i++) total += code.Ops[i];
+        return total;
+    }
+
+    /// <summary>Every kind of residual call.</summary>
+    [JitPortal(Greens = ["pc", "code"], Reds = ["frame"])]
+    public static long ResidualCalls(Code code, Frame frame)
+    {
+        int pc = 0;
+        while (true)
+        {
+            Jit.MergePoint(pc, code, frame);
+            int op = code.Ops[pc];
+            long slow = SlowPath(op);
+            long opaque = Opaque(op);
+            long recursive = Factorial(op);
+            long nested = op == 7 ? ResidualCalls(code, frame) : 0;
+            frame.Out.WriteLine(slow);
+            long outside = Math.BigMul(op, op) + Environment.TickCount64 * 0;
+            frame.Stack[0] += slow + opaque + recursive + nested + outside;
+            if (frame.Stack[0] > 1000) return frame.Stack[0];
+            pc = (pc + 1) % code.Ops.Length;
+        }
+    }
+
+    [DontLookInside]
+    private static long SlowPath(int op) => op * 3;
+
+    private static unsafe long Opaque(int op)
+    {
+        int* buffer = stackalloc int[4];
+        buffer[0] = op;
+        return buffer[0];
+    }
+
+    private static long Factorial(int n) => n <= 1 ? 1 : n * Factorial(n - 1);
+}
