@@ -69,10 +69,6 @@ public sealed class BindingTimeAnalysis
                 "Mark the method holding the interpreter's dispatch loop with [JitPortal(Greens = ..., Reds = ...)] (see DESIGN.md, \"The hints\").");
             return;
         }
-        if (!module.HasSymbols)
-            Report(Severity.Error, DiagnosticCodes.NoSymbols, $"{module.Name} has no PDB beside it, so the local names the hints use cannot be found",
-                module.Name, SourceLocation.None, null,
-                "Build with portable PDBs (<DebugType>portable</DebugType>, the SDK default) and keep the .pdb next to the .dll.");
         foreach (var method in found)
         {
             var portal = new PortalAnalysis(PortalHints.Read(method)!);

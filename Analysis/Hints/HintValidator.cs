@@ -28,6 +28,13 @@ internal static class HintValidator
         foreach (var variable in hints.Variables.Where(v => !known.Contains(v)))
         {
             namesOk = false;
+            if (!method.Module.HasSymbols)
+            {
+                Error(DiagnosticCodes.NoSymbols,
+                    $"[JitPortal] names '{variable}', which is not a parameter, and {method.Module.Name} has no PDB beside it to name the locals",
+                    SourceLocation.None, "Build with portable PDBs (<DebugType>portable</DebugType>, the SDK default) and keep the .pdb next to the .dll.");
+                continue;
+            }
             Error(DiagnosticCodes.UnknownVariable, $"[JitPortal] names '{variable}', which is neither a parameter nor a local of the portal",
                 SourceLocation.None, $"Declare only variables of {method.Name}; its parameters and locals are: {string.Join(", ", known.Order())}.");
         }
