@@ -1,0 +1,66 @@
+using PeJit.Analysis.Diagnostics;
+using PeJit.AnalysisSubjects;
+
+namespace PeJit.Tests.Analysis;
+
+/// <summary>Hint errors, each reported with its code, method, IL offset, source line and advice.</summary>
+[TestClass]
+public sealed class HintErrorTests
+{
+    private static Diagnostic SingleError(string portal, string code)
+    {
+        var analyzed = AnalyzedPortal.Of(typeof(Errors), portal);
+        var errors = analyzed.Errors.Where(e => e.Code == code).ToList();
+        Assert.HasCount(1, errors, string.Join("\n", analyzed.Result.Diagnostics));
+        var error = errors[0];
+        StringAssert.EndsWith(error.Method, "Errors::" + portal);
+        Assert.IsGreaterThanOrEqualTo(0, error.ILOffset, "an IL offset");
+        Assert.IsGreaterThan(0, error.Line, "a source line");
+        StringAssert.EndsWith(error.Document ?? "", "Errors.cs");
+        Assert.IsFalse(string.IsNullOrWhiteSpace(error.Advice));
+        return error;
+    }
+
+    [TestMethod]
+    public void ADeclaredGreenThatDependsOnARedIsAnErrorWithTheChain()
+    {
+        var error = SingleError(nameof(Errors.GreenFromRed), DiagnosticCodes.GreenDependsOnRed);
+        StringAssert.Contains(error.Message, "'pc' is declared green");
+        StringAssert.Contains(error.Details!, "'frame' is not declared green", "the chain ends at the red root");
+    }
+
+    [TestMethod]
+    public void AMergePointThatMissesALiveVariableIsAnError()
+    {
+        var error = SingleError(nameof(Errors.MissingLiveVariable), DiagnosticCodes.MissingLiveVariable);
+        StringAssert.Contains(error.Message, "'total'");
+    }
+
+    [TestMethod]
+    public void APortalWithoutALoopIsAnError()
+    {
+        var error = SingleError(nameof(Errors.NoLoop), DiagnosticCodes.NoDispatchLoop);
+        StringAssert.Contains(error.Message, "not inside a loop");
+    }
+
+    [TestMethod]
+    public void MergePointArgumentsInTheWrongOrderAreAnError()
+    {
+        var error = SingleError(nameof(Errors.WrongArguments), DiagnosticCodes.WrongArguments);
+        StringAssert.Contains(error.Advice, "Jit.MergePoint(pc, code, frame)");
+    }
+
+    [TestMethod]
+    public void AnExpressionPassedToCanEnterJitIsAnError()
+    {
+        var error = SingleError(nameof(Errors.WrongArguments), DiagnosticCodes.NotAVariable);
+        StringAssert.Contains(error.Message, "CanEnterJit");
+    }
+
+    [TestMethod]
+    public void AssertGreenOnARedValueIsAnError()
+    {
+        var error = SingleError(nameof(Errors.AssertGreenOnRed), DiagnosticCodes.AssertGreenFailed);
+        StringAssert.Contains(error.Message, "'top'");
+    }
+}

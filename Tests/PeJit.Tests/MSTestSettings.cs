@@ -1,0 +1,2 @@
+// Tests are independent; run classes in parallel on the CI machine's two cores.
+[assembly: Parallelize(Scope = ExecutionScope.ClassLevel)]
