@@ -18,7 +18,14 @@ public sealed class AnnotatedGraph
         IsPortal = isPortal;
         Times = new BindingTime[graph.ValueCount];
         Reasons = new RedReason?[graph.ValueCount];
+        RedSlots = new bool[graph.Slots.Count()];
     }
+
+    /// <summary>Per stack slot: red when some store to it is red or its address is taken.</summary>
+    internal bool[] RedSlots { get; }
+
+    /// <summary>The binding time of a stack slot's contents.</summary>
+    public BindingTime TimeOf(Slot slot) => RedSlots[slot.Index] ? BindingTime.Red : BindingTime.Green;
 
     /// <summary>The flow graph analyzed.</summary>
     public FlowGraph Graph { get; }

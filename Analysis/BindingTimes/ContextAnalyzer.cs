@@ -45,7 +45,7 @@ internal sealed class ContextAnalyzer
         flow = graph.Graph;
         this.portal = portal;
         this.argumentCause = argumentCause;
-        redSlots = new bool[flow.Slots.Count()];
+        redSlots = graph.RedSlots;
         loops = LoopFinder.Find(flow);
     }
 

@@ -1,0 +1,23 @@
+namespace PeJit.Specializer.Engine;
+
+/// <summary>
+/// The budgets that keep specialization bounded. Hitting one is logged with the green key and the reason;
+/// the code made so far stays correct (the rest of the program runs in the interpreter).
+/// </summary>
+public sealed record SpecializationSettings
+{
+    /// <summary>Green keys (interpreted positions) one compiled unit may hold; further keys become exits.</summary>
+    public int MaxKeysPerUnit { get; init; } = 200;
+
+    /// <summary>Residual instructions one unit may hold; past it, specialization stops at the next merge point.</summary>
+    public int MaxResidualInstructions { get; init; } = 20_000;
+
+    /// <summary>How deep calls are inlined; deeper calls stay calls.</summary>
+    public int MaxInliningDepth { get; init; } = 16;
+
+    /// <summary>Instructions run while specializing one path, to stop an unrolled loop that does not end.</summary>
+    public int MaxStepsPerPath { get; init; } = 1_000_000;
+
+    /// <summary>The defaults.</summary>
+    public static SpecializationSettings Default { get; } = new();
+}

@@ -1,0 +1,39 @@
+using PeJit.Frontend.IR;
+
+namespace PeJit.Specializer.Engine;
+
+/// <summary>
+/// A compiled unit before the backend: the residual graph of the hot interpreted loop entered at one green
+/// key, the green keys it covers, its exits, and the objects its code refers to.
+/// </summary>
+/// <remarks>
+/// The residual function takes <c>(object[] constants, object?[] exit, reds...)</c> and returns what the portal
+/// returns. When it returns because the interpreted program returned, <c>exit[0]</c> is left null; when it
+/// leaves at an exit, <c>exit[0]</c> holds the exit's number and <c>exit[1..]</c> the merge-point variables.
+/// </remarks>
+public sealed class Unit
+{
+    internal Unit(FlowGraph residual, GreenKey entry)
+    {
+        Residual = residual;
+        Entry = entry;
+    }
+
+    /// <summary>The residual code.</summary>
+    public FlowGraph Residual { get; }
+
+    /// <summary>The green key the unit is entered at.</summary>
+    public GreenKey Entry { get; }
+
+    /// <summary>Every green key the unit holds code for, in the order specialized.</summary>
+    public List<GreenKey> Keys { get; } = [];
+
+    /// <summary>The exits, by number.</summary>
+    public List<CompiledExit> Exits { get; } = [];
+
+    /// <summary>Green objects the residual code uses, by index in the constants array.</summary>
+    public List<object> Constants { get; } = [];
+
+    /// <summary>Budgets hit while specializing, with the key and the reason, for the log.</summary>
+    public List<string> Notes { get; } = [];
+}
