@@ -7,9 +7,11 @@ namespace PeJit.Specializer.Engine;
 /// key, the green keys it covers, its exits, and the objects its code refers to.
 /// </summary>
 /// <remarks>
-/// The residual function takes <c>(object[] constants, object?[] exit, reds...)</c> and returns what the portal
-/// returns. When it returns because the interpreted program returned, <c>exit[0]</c> is left null; when it
-/// leaves at an exit, <c>exit[0]</c> holds the exit's number and <c>exit[1..]</c> the merge-point variables.
+/// The residual function takes <c>(object[] constants, object?[] exit, object?[] state)</c>, where <c>state</c>
+/// holds the merge-point variables (greens, then reds) it is entered with, and returns what the portal
+/// returns, boxed. When it returns because the interpreted program returned, <c>exit[0]</c> is left null;
+/// when it leaves at an exit, <c>exit[0]</c> holds the exit's number and <c>exit[1..]</c> the merge-point
+/// variables there.
 /// </remarks>
 public sealed class Unit
 {

@@ -93,17 +93,26 @@ public sealed class UnitSpecializer
             this.owner = owner;
             this.entryKey = entryKey;
             portalGraph = owner.portal.Graph!.Graph;
-            residual = new FlowGraph($"unit {owner.portal.Hints.Method.Name} {entryKey}", portalGraph.ReturnType);
+            residual = new FlowGraph($"unit {owner.portal.Hints.Method.Name} {entryKey}", IrType.Object);
             unit = new Unit(residual, entryKey);
             current = residual.AddBlock();
             constants = residual.AddParameter(current, objectArray, "constants");
             exitBuffer = residual.AddParameter(current, objectArray, "exit");
+            state = residual.AddParameter(current, objectArray, "state");
         }
+
+        private readonly Value state;
 
         public Unit Execute()
         {
-            var reds = owner.MergeVariables.Skip(owner.GreenCount)
-                .Select(v => residual.AddParameter(FlowGraph.Entry, portalGraph.TypeOf(v), portalGraph[v].Name)).ToList();
+            // The entry unboxes the reds from the merge-point state (greens first, then reds).
+            var reds = new List<Value>();
+            for (int j = owner.GreenCount; j < owner.MergeVariables.Count; j++)
+            {
+                var type = portalGraph.TypeOf(owner.MergeVariables[j]);
+                var element = Emit(new Instruction(Opcode.LoadElement, state, Constant(j, IrType.I32)) { TypeOperand = IrType.Object }, IrType.Object);
+                reds.Add(Unbox(element, type));
+            }
             EnterKey(entryKey, reds);
             while (pending.Count > 0)
             {
@@ -169,16 +178,15 @@ public sealed class UnitSpecializer
         private Value Box(Value value, IrType type) =>
             type.StackKind is StackKind.Reference ? value : Emit(new Instruction(Opcode.Box, value) { TypeOperand = type }, IrType.Object);
 
-        private void ReturnDefault()
+        private void ReturnDefault() => Append(new Instruction(Opcode.Return, Emit(new Instruction(Opcode.Null), IrType.Object)));
+
+        /// <summary>The value inside an object: unboxed for value types, cast for references.</summary>
+        private Value Unbox(Value element, IrType type) => type.Kind switch
         {
-            if (residual.ReturnType.Kind == TypeKind.Void)
-            {
-                Append(new Instruction(Opcode.Return));
-                return;
-            }
-            var zero = Emit(new Instruction(Opcode.Default) { TypeOperand = residual.ReturnType }, residual.ReturnType);
-            Append(new Instruction(Opcode.Return, zero));
-        }
+            TypeKind.Object => element,
+            _ when type.StackKind is StackKind.Reference => Emit(new Instruction(Opcode.CastClass, element) { TypeOperand = type }, type),
+            _ => Emit(new Instruction(Opcode.UnboxAny, element) { TypeOperand = type }, type),
+        };
 
         // ---- residual code --------------------------------------------------------------------------
 
@@ -227,10 +235,7 @@ public sealed class UnitSpecializer
                         constantIndex[value] = index;
                     }
                     var element = Emit(new Instruction(Opcode.LoadElement, constants, Constant(index, IrType.I32)) { TypeOperand = IrType.Object }, IrType.Object);
-                    if (type.Kind == TypeKind.Object) return element;
-                    return type.StackKind == StackKind.ValueType
-                        ? Emit(new Instruction(Opcode.UnboxAny, element) { TypeOperand = type }, type)
-                        : Emit(new Instruction(Opcode.CastClass, element) { TypeOperand = type }, type);
+                    return Unbox(element, type);
                 }
             }
         }
@@ -322,9 +327,13 @@ public sealed class UnitSpecializer
                     var returned = instruction.Operands.Count == 1 ? Lookup(frame, instruction.Operands[0]) : default;
                     if (frames.Count == 1)
                     {
-                        Append(instruction.Operands.Count == 1
-                            ? new Instruction(Opcode.Return, Lift(returned, residual.ReturnType))
-                            : new Instruction(Opcode.Return));
+                        if (instruction.Operands.Count == 0)
+                        {
+                            ReturnDefault();
+                            return false;
+                        }
+                        var type = portalGraph.ReturnType;
+                        Append(new Instruction(Opcode.Return, Box(Lift(returned, type), type)));
                         return false;
                     }
                     frames.RemoveAt(frames.Count - 1);

@@ -1,0 +1,2 @@
+Hello World! (the classic program from the Brainfuck article on Wikipedia)
+++++++++[>++++[>++>+++>+++>+<<<<-]>+>+>->>+[<]<-]>>.>---.+++++++..+++.>>.<-.<.+++.------.--------.>>+.>++.
