@@ -1,4 +1,5 @@
 using PeJit.Frontend.Construction;
+using PeJit.Frontend.Serialization.Text;
 using PeJit.Frontend.Verification;
 
 namespace PeJit.Tests.Frontend;
@@ -21,12 +22,12 @@ public sealed class LibraryConversionTests
 
     [TestMethod]
     [DynamicData(nameof(Libraries))]
-    public void AtLeast98PercentOfMethodsBecomeVerifierCleanGraphs(string name, string path)
+    public void AtLeast98PercentOfMethodsBecomeVerifierCleanGraphsThatParseBack(string name, string path)
     {
         // A fresh read: conversion simplifies macros in the bodies it reads, which must not leak into other tests.
         var module = AssemblyLoader.Load(path);
         var converter = new MethodConverter();
-        int total = 0, clean = 0, opaque = 0, invalid = 0;
+        int total = 0, clean = 0, opaque = 0, invalid = 0, roundTripFailures = 0;
         var problems = new List<string>();
         foreach (var method in module.GetTypes().SelectMany(t => t.Methods).Where(m => m.HasBody))
         {
@@ -46,11 +47,22 @@ public sealed class LibraryConversionTests
                 invalid++;
                 if (problems.Count < 20) problems.Add($"invalid {method.FullName}: {errors[0]}");
             }
+            // The text form of every graph parses back to an equal graph.
+            string text = IrPrinter.Print(result.Graph);
+            var parsed = IrParser.Parse(text);
+            var differences = GraphComparer.Differences(result.Graph, parsed);
+            string again = IrPrinter.Print(parsed);
+            if (differences.Count > 0 || again != text)
+            {
+                roundTripFailures++;
+                if (problems.Count < 20) problems.Add($"round trip {method.FullName}: {string.Join("; ", differences.Take(3))}");
+            }
         }
         double percent = 100.0 * clean / total;
         TestContext.WriteLine($"{name}: {total} methods with bodies, {clean} verifier-clean ({percent:F2}%), {opaque} opaque, {invalid} failing the verifier");
         foreach (var problem in problems) TestContext.WriteLine("  " + problem);
         Assert.AreEqual(0, invalid, $"{name}: graphs that fail the verifier are frontend bugs:\n{string.Join("\n", problems)}");
+        Assert.AreEqual(0, roundTripFailures, $"{name}: graphs whose text does not parse back equal:\n{string.Join("\n", problems)}");
         Assert.IsGreaterThanOrEqualTo(98.0, percent, $"{name}: only {percent:F2}% of methods converted");
     }
 }
