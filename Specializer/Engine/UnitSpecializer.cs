@@ -499,11 +499,11 @@ public sealed class UnitSpecializer
             var operands = instruction.Operands.Select(o => Lookup(frame, o).Green).ToList();
             var parameters = method.GetParameters();
             int offset = method.IsStatic ? 0 : 1;
-            var arguments = parameters.Select((p, i) => GreenSemantics.ToClr(operands[i + offset], p.ParameterType)).ToArray();
+            var arguments = parameters.Select((p, i) => ValueSemantics.ToClr(operands[i + offset], p.ParameterType)).ToArray();
             try
             {
                 var result = method.Invoke(method.IsStatic ? null : operands[0], arguments);
-                return instruction.Result is { } value ? GreenSemantics.Normalize(result, frame.Graph.Graph.TypeOf(value)) : null;
+                return instruction.Result is { } value ? ValueSemantics.Normalize(result, frame.Graph.Graph.TypeOf(value)) : null;
             }
             catch (TargetInvocationException e)
             {
@@ -533,14 +533,14 @@ public sealed class UnitSpecializer
                     case Opcode.Default:
                     {
                         var clr = owner.resolver.ResolveType(instruction.TypeOperand!);
-                        return GreenSemantics.Normalize(clr.IsValueType ? Activator.CreateInstance(clr) : null, instruction.TypeOperand!);
+                        return ValueSemantics.Normalize(clr.IsValueType ? Activator.CreateInstance(clr) : null, instruction.TypeOperand!);
                     }
                     case Opcode.LoadField:
-                        return GreenSemantics.Normalize(owner.resolver.ResolveField(instruction.Field!).GetValue(operands[0]), type);
+                        return ValueSemantics.Normalize(owner.resolver.ResolveField(instruction.Field!).GetValue(operands[0]), type);
                     case Opcode.LoadStatic:
-                        return GreenSemantics.Normalize(owner.resolver.ResolveField(instruction.Field!).GetValue(null), type);
+                        return ValueSemantics.Normalize(owner.resolver.ResolveField(instruction.Field!).GetValue(null), type);
                     case Opcode.LoadElement:
-                        return GreenSemantics.Normalize(((Array)operands[0]!).GetValue(operands[1] is nint n ? (long)n : (int)operands[1]!), type);
+                        return ValueSemantics.Normalize(((Array)operands[0]!).GetValue(operands[1] is nint n ? (long)n : (int)operands[1]!), type);
                     case Opcode.ArrayLength:
                         return (nint)((Array)operands[0]!).Length;
                     case Opcode.IsInst:
@@ -550,17 +550,17 @@ public sealed class UnitSpecializer
                             ? operands[0]
                             : throw new SpecializationException($"{frame.Graph.Name}: a green cast fails while specializing");
                     case Opcode.UnboxAny:
-                        return GreenSemantics.Normalize(operands[0], instruction.TypeOperand!);
+                        return ValueSemantics.Normalize(operands[0], instruction.TypeOperand!);
                     case Opcode.LoadSlot:
                         return frame.Slots.TryGetValue(instruction.Slot, out var slot) ? slot.Green
-                            : GreenSemantics.Normalize(Default(frame.Graph.Graph[instruction.Slot].Type), frame.Graph.Graph[instruction.Slot].Type);
+                            : ValueSemantics.Normalize(Default(frame.Graph.Graph[instruction.Slot].Type), frame.Graph.Graph[instruction.Slot].Type);
                     default:
                         if ((instruction.Info.Flags & (OpcodeFlags.ReadsMemory | OpcodeFlags.WritesMemory | OpcodeFlags.Call)) == 0 && instruction.Operands.Count > 0)
-                            return GreenSemantics.Pure(instruction.Opcode, operands, type);
+                            return ValueSemantics.Pure(instruction.Opcode, operands, type);
                         throw new SpecializationException($"{frame.Graph.Name}: '{instruction.Info.Name}' cannot run while specializing");
                 }
             }
-            catch (Exception e) when (e is ArithmeticException or IndexOutOfRangeException or NullReferenceException or InvalidCastException)
+            catch (Exception e) when (e is ArithmeticException or IndexOutOfRangeException or NullReferenceException or InvalidCastException or EvaluationException)
             {
                 throw new SpecializationException($"{frame.Graph.Name}: the green '{instruction.Info.Name}' at {instruction.Location} threw {e.GetType().Name} while specializing", e);
             }

@@ -1,13 +1,14 @@
 using PeJit.Frontend.IR;
 
-namespace PeJit.Specializer.Engine;
+namespace PeJit.Frontend.Evaluation;
 
 /// <summary>
-/// Runs green operations on concrete values while specializing. Values are kept in CIL's stack form:
-/// every Int32-class value (bool, char, small integers) as <c>int</c>, int64 as <c>long</c>, native ints as
+/// CIL's arithmetic, comparisons and conversions on concrete values, shared by the graph evaluator and the
+/// specializer (which runs green operations). Values are kept in CIL's stack form: every Int32-class value
+/// (bool, char, small integers, enums over them) as <c>int</c>, int64 as <c>long</c>, native ints as
 /// <c>nint</c>, floats as <c>float</c>/<c>double</c>, references as themselves, value types boxed.
 /// </summary>
-internal static class GreenSemantics
+public static class ValueSemantics
 {
     /// <summary>A CLR value as the stack form of <paramref name="type"/>.</summary>
     public static object? Normalize(object? value, IrType type)
@@ -51,6 +52,12 @@ internal static class GreenSemantics
         };
     }
 
+    /// <summary>What <c>brif</c> sees: non-zero integers and non-null references are true.</summary>
+    public static bool IsTrue(object? value) => value switch
+    {
+        null => false, int i => i != 0, long l => l != 0, nint n => n != 0, _ => true,
+    };
+
     /// <summary>Runs a pure arithmetic, comparison or conversion instruction.</summary>
     public static object? Pure(Opcode opcode, IReadOnlyList<object?> operands, IrType resultType)
     {
@@ -80,7 +87,7 @@ internal static class GreenSemantics
         (Opcode.Not, nint n) => ~n,
         (Opcode.CheckFinite, double d) => double.IsFinite(d) ? (object)d : throw new ArithmeticException("Number is not a finite value."),
         (Opcode.CheckFinite, float f) => float.IsFinite(f) ? (object)f : throw new ArithmeticException("Number is not a finite value."),
-        _ => throw new SpecializationException($"{opcode} of a {value.GetType().Name} is not supported while specializing"),
+        _ => throw new EvaluationException($"{opcode} of a {value.GetType().Name} is not supported while specializing"),
     };
 
     private static object Binary(Opcode opcode, object left, object right, IrType resultType)
@@ -91,7 +98,7 @@ internal static class GreenSemantics
             double result = opcode switch
             {
                 Opcode.Add => a + b, Opcode.Sub => a - b, Opcode.Mul => a * b, Opcode.Div => a / b, Opcode.Rem => a % b,
-                _ => throw new SpecializationException($"{opcode} of floats is not supported while specializing"),
+                _ => throw new EvaluationException($"{opcode} of floats is not supported while specializing"),
             };
             return resultType.Kind == TypeKind.F32 ? (object)(float)result : result;
         }
@@ -103,7 +110,7 @@ internal static class GreenSemantics
                 int i => (object)(opcode switch { Opcode.Shl => i << amount, Opcode.Shr => i >> amount, _ => (int)((uint)i >> amount) }),
                 long l => (object)(opcode switch { Opcode.Shl => l << amount, Opcode.Shr => l >> amount, _ => (long)((ulong)l >> amount) }),
                 nint n => (object)(opcode switch { Opcode.Shl => n << amount, Opcode.Shr => n >> amount, _ => (nint)((nuint)n >> amount) }),
-                _ => throw new SpecializationException($"shift of a {left.GetType().Name} is not supported while specializing"),
+                _ => throw new EvaluationException($"shift of a {left.GetType().Name} is not supported while specializing"),
             };
         }
         if (left is long || right is long) return Int64(opcode, ToInt64(left), ToInt64(right));
@@ -119,7 +126,7 @@ internal static class GreenSemantics
         Opcode.AddOvf => checked(a + b), Opcode.AddOvfUn => (int)checked((uint)a + (uint)b),
         Opcode.SubOvf => checked(a - b), Opcode.SubOvfUn => (int)checked((uint)a - (uint)b),
         Opcode.MulOvf => checked(a * b), Opcode.MulOvfUn => (int)checked((uint)a * (uint)b),
-        _ => throw new SpecializationException($"{opcode} is not supported while specializing"),
+        _ => throw new EvaluationException($"{opcode} is not supported while specializing"),
     };
 
     private static long Int64(Opcode opcode, long a, long b) => opcode switch
@@ -130,7 +137,7 @@ internal static class GreenSemantics
         Opcode.AddOvf => checked(a + b), Opcode.AddOvfUn => (long)checked((ulong)a + (ulong)b),
         Opcode.SubOvf => checked(a - b), Opcode.SubOvfUn => (long)checked((ulong)a - (ulong)b),
         Opcode.MulOvf => checked(a * b), Opcode.MulOvfUn => (long)checked((ulong)a * (ulong)b),
-        _ => throw new SpecializationException($"{opcode} is not supported while specializing"),
+        _ => throw new EvaluationException($"{opcode} is not supported while specializing"),
     };
 
     private static bool Compare(Opcode opcode, object? left, object? right)
@@ -154,7 +161,7 @@ internal static class GreenSemantics
             return opcode switch
             {
                 Opcode.Ceq => same, Opcode.Cne => !same, Opcode.CgtUn => !same && left is not null,
-                _ => throw new SpecializationException($"{opcode} of references is not supported while specializing"),
+                _ => throw new EvaluationException($"{opcode} of references is not supported while specializing"),
             };
         }
         long x = ToInt64(left), y = ToInt64(right);
@@ -188,7 +195,7 @@ internal static class GreenSemantics
             int i => unsignedSource || kind is TypeKind.U64 or TypeKind.NUInt ? (uint)i : i,
             long l => l,
             nint n => n,
-            _ => throw new SpecializationException($"conversion of a {value.GetType().Name} is not supported while specializing"),
+            _ => throw new EvaluationException($"conversion of a {value.GetType().Name} is not supported while specializing"),
         };
         if (kind is TypeKind.F32 or TypeKind.F64)
         {
@@ -202,7 +209,7 @@ internal static class GreenSemantics
                 TypeKind.U16 or TypeKind.Char => (ushort)wide, TypeKind.I32 => (int)wide, TypeKind.U32 => (uint)wide,
                 TypeKind.I64 => wide, TypeKind.U64 => (ulong)wide,
                 TypeKind.NInt => (nint)wide, TypeKind.NUInt => (nuint)wide,
-                _ => throw new SpecializationException($"conversion to {target} is not supported while specializing"),
+                _ => throw new EvaluationException($"conversion to {target} is not supported while specializing"),
             };
         if (unsignedSource)
         {
@@ -212,7 +219,7 @@ internal static class GreenSemantics
                 TypeKind.I8 => (object)(sbyte)u, TypeKind.U8 or TypeKind.Bool => (byte)u, TypeKind.I16 => (short)u,
                 TypeKind.U16 or TypeKind.Char => (ushort)u, TypeKind.I32 => (int)u, TypeKind.U32 => (uint)u,
                 TypeKind.I64 => (long)u, TypeKind.U64 => u, TypeKind.NInt => (nint)u, TypeKind.NUInt => (nuint)u,
-                _ => throw new SpecializationException($"conversion to {target} is not supported while specializing"),
+                _ => throw new EvaluationException($"conversion to {target} is not supported while specializing"),
             });
         }
         return checked(kind switch
@@ -220,7 +227,7 @@ internal static class GreenSemantics
             TypeKind.I8 => (object)(sbyte)wide, TypeKind.U8 or TypeKind.Bool => (byte)wide, TypeKind.I16 => (short)wide,
             TypeKind.U16 or TypeKind.Char => (ushort)wide, TypeKind.I32 => (int)wide, TypeKind.U32 => (uint)wide,
             TypeKind.I64 => wide, TypeKind.U64 => (ulong)wide, TypeKind.NInt => (nint)wide, TypeKind.NUInt => (nuint)wide,
-            _ => throw new SpecializationException($"conversion to {target} is not supported while specializing"),
+            _ => throw new EvaluationException($"conversion to {target} is not supported while specializing"),
         });
     }
 
@@ -230,7 +237,7 @@ internal static class GreenSemantics
         TypeKind.U16 or TypeKind.Char => (ushort)d, TypeKind.I32 => (int)d, TypeKind.U32 => (uint)d,
         TypeKind.I64 => (long)d, TypeKind.U64 => (ulong)d, TypeKind.NInt => (nint)d, TypeKind.NUInt => (nuint)d,
         TypeKind.F32 => (float)d, TypeKind.F64 => d,
-        _ => throw new SpecializationException($"conversion of a float to {kind} is not supported while specializing"),
+        _ => throw new EvaluationException($"conversion of a float to {kind} is not supported while specializing"),
     };
 
     private static object CheckedFromDouble(double d, TypeKind kind) => checked(kind switch
@@ -239,18 +246,18 @@ internal static class GreenSemantics
         TypeKind.U16 or TypeKind.Char => (ushort)d, TypeKind.I32 => (int)d, TypeKind.U32 => (uint)d,
         TypeKind.I64 => (long)d, TypeKind.U64 => (ulong)d, TypeKind.NInt => (nint)d, TypeKind.NUInt => (nuint)d,
         TypeKind.F32 => (float)d, TypeKind.F64 => d,
-        _ => throw new SpecializationException($"conversion of a float to {kind} is not supported while specializing"),
+        _ => throw new EvaluationException($"conversion of a float to {kind} is not supported while specializing"),
     });
 
     private static double ToDouble(object value) => value switch
     {
         double d => d, float f => f, int i => i, long l => l, nint n => n,
-        _ => throw new SpecializationException($"a {value.GetType().Name} is not a number"),
+        _ => throw new EvaluationException($"a {value.GetType().Name} is not a number"),
     };
 
     private static long ToInt64(object value) => value switch
     {
         int i => i, long l => l, nint n => n,
-        _ => throw new SpecializationException($"a {value.GetType().Name} is not an integer"),
+        _ => throw new EvaluationException($"a {value.GetType().Name} is not an integer"),
     };
 }
