@@ -324,7 +324,7 @@ public sealed class GraphEvaluator(IMemberResolver resolver)
             case Opcode.Box:
             {
                 var type = ClrType(instruction.TypeOperand!);
-                Set(type.IsValueType ? RuntimeHelpers.GetObjectValue(ValueSemantics.ToClr(Operand(0), Nullable.GetUnderlyingType(type) ?? type)) : Operand(0));
+                Set(type.IsValueType ? ValueSemantics.FreshBox(ValueSemantics.ToClr(Operand(0), Nullable.GetUnderlyingType(type) ?? type)) : Operand(0));
                 return null;
             }
             case Opcode.Unbox:
@@ -380,10 +380,21 @@ public sealed class GraphEvaluator(IMemberResolver resolver)
                     throw new EvaluationException($"{graph.Name}: '{instruction.Info.Name}' is not supported by the evaluator");
                 if (instruction.Operands.Any(o => Get(frame, o) is Address or FunctionPointer))
                     throw new EvaluationException($"{graph.Name}: '{instruction.Info.Name}' on a managed or function pointer is not supported by the evaluator");
-                Set(ValueSemantics.Pure(instruction.Opcode, instruction.Operands.Select(o => Get(frame, o)).ToList(), ResultType()));
+                Set(ValueSemantics.Pure(instruction.Opcode, instruction.Operands.Select(o => Get(frame, o)).ToList(), ResultType(),
+                    graph.TypeOf(instruction.Operands[0]).IsReference));
                 return null;
         }
     }
+
+    private readonly ConcurrentDictionary<FlowGraph, bool> evaluable = new();
+
+    /// <summary>
+    /// Whether a callee's graph can be evaluated here: not generic (its types are known only once
+    /// instantiated) and without ref struct slots. Otherwise the real method is called.
+    /// </summary>
+    private bool CanEvaluate(FlowGraph graph) => evaluable.GetOrAdd(graph, g =>
+        g.Method is not { HasGenericParameters: true } and not { DeclaringType.HasGenericParameters: true }
+        && g.Slots.All(s => g[s].Type.Kind is not (TypeKind.ValueType or TypeKind.GenericParameter) || !ClrType(g[s].Type).IsByRefLike));
 
     private void InitializeSlot(Frame frame, Slot slot)
     {
@@ -430,13 +441,18 @@ public sealed class GraphEvaluator(IMemberResolver resolver)
         var operands = instruction.Operands.Select(o => Get(frame, o)).ToArray();
         bool newObject = instruction.Opcode == Opcode.NewObject;
 
-        if (!newObject && GraphProvider?.Invoke(instruction.Method!) is { } callee
+        if (!newObject && GraphProvider?.Invoke(instruction.Method!) is { } callee && CanEvaluate(callee)
             && (instruction.Opcode == Opcode.Call || !method.IsVirtual
                 || (operands[0] is { } receiver and not Address && Override(receiver.GetType(), (MethodInfo)method) == method)))
         {
             if (!method.IsStatic && operands[0] is null) throw new NullReferenceException();
             return Run(callee, operands);
         }
+
+        if (method is MethodInfo { ReturnType.IsByRef: true })
+            throw new EvaluationException($"{frame.Graph.Name}: a call of {method.Name}, which returns a reference, needs its flow graph (set GraphProvider): reflection returns a copy");
+        if (method.DeclaringType is { IsGenericType: true } nullable && nullable.GetGenericTypeDefinition() == typeof(Nullable<>) && !newObject)
+            return NullableCall(method, operands);
 
         var parameters = method.GetParameters();
         int offset = newObject || method.IsStatic ? 0 : 1;
@@ -471,6 +487,37 @@ public sealed class GraphEvaluator(IMemberResolver resolver)
         for (int i = 0; i < parameters.Length; i++)
             if (parameters[i].ParameterType.IsByRef) AddressOf(operands[offset + i]).Store(arguments[i]);
         return result;
+    }
+
+    /// <summary>
+    /// Methods of <see cref="Nullable{T}"/> on an address. A boxed nullable is its value or null, so reflection
+    /// cannot call them on the box; their meaning is simple enough to run here.
+    /// </summary>
+    private static object? NullableCall(MethodBase method, object?[] operands)
+    {
+        var underlying = Nullable.GetUnderlyingType(method.DeclaringType!)!;
+        var address = AddressOf(operands[0]);
+        var value = address.Load();
+        switch (method.Name)
+        {
+            case ".ctor":
+                address.Store(ValueSemantics.ToClr(operands[1], underlying));
+                return null;
+            case "get_HasValue":
+                return value is not null;
+            case "get_Value":
+                return value ?? throw new InvalidOperationException("Nullable object must have a value.");
+            case "GetValueOrDefault":
+                return value ?? (operands.Length > 1 ? ValueSemantics.ToClr(operands[1], underlying) : Activator.CreateInstance(underlying));
+            case "Equals":
+                return Equals(value, operands[1]);
+            case "GetHashCode":
+                return value?.GetHashCode() ?? 0;
+            case "ToString":
+                return value?.ToString() ?? "";
+            default:
+                throw new EvaluationException($"Nullable<{underlying.Name}>.{method.Name} is not supported by the evaluator");
+        }
     }
 
     private object? InvokeInstance(Instruction instruction, MethodBase method, object? receiver, object?[] arguments)

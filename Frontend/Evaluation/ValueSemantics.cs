@@ -52,6 +52,20 @@ public static class ValueSemantics
         };
     }
 
+    /// <summary>A new box holding <paramref name="value"/> (boxed primitives are otherwise shared between values, which <c>box</c> must not do).</summary>
+    public static object? FreshBox(object? value) => value switch
+    {
+        null => null,
+        int i => Box(i), long l => Box(l), bool b => Box(b), char c => Box(c), double d => Box(d),
+        float f => Box(f), byte u => Box(u), sbyte s => Box(s), short s => Box(s), ushort u => Box(u),
+        uint u => Box(u), ulong u => Box(u), nint n => Box(n), nuint u => Box(u),
+        _ => System.Runtime.CompilerServices.RuntimeHelpers.GetObjectValue(value),
+    };
+
+    // Not inlined: RyuJIT folds box(unbox(x)) back to x, which would hand out the same box again.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static object Box<T>(T value) where T : struct => value;
+
     /// <summary>What <c>brif</c> sees: non-zero integers and non-null references are true.</summary>
     public static bool IsTrue(object? value) => value switch
     {
@@ -59,8 +73,18 @@ public static class ValueSemantics
     };
 
     /// <summary>Runs a pure arithmetic, comparison or conversion instruction.</summary>
-    public static object? Pure(Opcode opcode, IReadOnlyList<object?> operands, IrType resultType)
+    /// <param name="opcode">The operation.</param>
+    /// <param name="operands">Operand values in stack form.</param>
+    /// <param name="resultType">The result's type.</param>
+    /// <param name="operandsAreReferences">True when the operands are object references (a boxed int compared
+    /// with <c>ceq</c> is compared by identity, not by value).</param>
+    public static object? Pure(Opcode opcode, IReadOnlyList<object?> operands, IrType resultType, bool operandsAreReferences = false)
     {
+        if (operandsAreReferences && opcode is Opcode.Ceq or Opcode.Cne or Opcode.CgtUn)
+        {
+            bool same = ReferenceEquals(operands[0], operands[1]);
+            return (opcode switch { Opcode.Ceq => same, Opcode.Cne => !same, _ => !same && operands[0] is not null }) ? 1 : 0;
+        }
         switch (opcode)
         {
             case Opcode.Neg or Opcode.Not or Opcode.CheckFinite:
@@ -156,8 +180,8 @@ public static class ValueSemantics
         }
         if (left is null || right is null || !(left is int or long or nint) || !(right is int or long or nint))
         {
-            // References (and boxed values compared by identity in CIL).
-            bool same = ReferenceEquals(left, right) || (left is not null && left.GetType().IsValueType && Equals(left, right));
+            // References, boxes included, compare by identity.
+            bool same = ReferenceEquals(left, right);
             return opcode switch
             {
                 Opcode.Ceq => same, Opcode.Cne => !same, Opcode.CgtUn => !same && left is not null,
@@ -200,7 +224,7 @@ public static class ValueSemantics
         if (kind is TypeKind.F32 or TypeKind.F64)
         {
             double d = unsignedSource ? (ulong)wide : (double)wide;
-            return kind == TypeKind.F32 ? (float)d : d;
+            return kind == TypeKind.F32 ? (object)(float)d : d;
         }
         if (!overflowChecked)
             return kind switch

@@ -556,7 +556,7 @@ public sealed class UnitSpecializer
                             : ValueSemantics.Normalize(Default(frame.Graph.Graph[instruction.Slot].Type), frame.Graph.Graph[instruction.Slot].Type);
                     default:
                         if ((instruction.Info.Flags & (OpcodeFlags.ReadsMemory | OpcodeFlags.WritesMemory | OpcodeFlags.Call)) == 0 && instruction.Operands.Count > 0)
-                            return ValueSemantics.Pure(instruction.Opcode, operands, type);
+                            return ValueSemantics.Pure(instruction.Opcode, operands, type, frame.Graph.Graph.TypeOf(instruction.Operands[0]).IsReference);
                         throw new SpecializationException($"{frame.Graph.Name}: '{instruction.Info.Name}' cannot run while specializing");
                 }
             }
