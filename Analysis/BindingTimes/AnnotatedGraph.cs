@@ -81,6 +81,8 @@ public sealed class AnnotatedGraph
         return instruction.Opcode switch
         {
             Opcode.Jump => BindingTime.Green,
+            // Returning from an inlined graph is a control transfer while specializing; the portal's return is residual.
+            Opcode.Return => IsPortal ? BindingTime.Red : BindingTime.Green,
             Opcode.BrIf or Opcode.Switch => Times[instruction.Operands[0].Index],
             _ => BindingTime.Red,
         };

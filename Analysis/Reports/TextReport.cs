@@ -1,0 +1,95 @@
+using System.Text;
+using PeJit.Analysis.BindingTimes;
+using PeJit.Analysis.Diagnostics;
+
+namespace PeJit.Analysis.Reports;
+
+/// <summary>
+/// The binding-time report for a terminal: per portal, its hints, a summary per annotated graph, the
+/// residual calls and why, why the values that make the residual code branch are red, then the annotated
+/// graphs themselves. Deterministic (no paths, no times), so it can be a golden file.
+/// </summary>
+public static class TextReport
+{
+    /// <summary>Writes the report of <paramref name="result"/>.</summary>
+    public static string Write(AnalysisResult result)
+    {
+        var text = new StringBuilder();
+        text.Append("PeJit binding-time report: ").Append(result.Module.Name).Append('\n');
+        text.Append('=', 28 + result.Module.Name.Length).Append("\n\n");
+        text.Append("green: known while specializing (computed from the green key and constants)\n");
+        text.Append("red:   known only when the compiled code runs (emitted into it)\n\n");
+
+        foreach (var portal in result.Portals)
+        {
+            var method = portal.Hints.Method;
+            text.Append("Portal ").Append(method.DeclaringType.FullName).Append("::").Append(method.Name).Append('\n');
+            text.Append("  greens: ").Append(string.Join(", ", portal.Hints.Greens)).Append('\n');
+            text.Append("  reds:   ").Append(string.Join(", ", portal.Hints.Reds)).Append('\n');
+            if (portal.Graph is not { } graph)
+            {
+                text.Append("  not analyzed: see the errors below\n\n");
+                continue;
+            }
+            if (portal.MergePoint is { } merge)
+                text.Append("  merge point: ").Append(ReportModel.FileName(graph.Graph.SourceDocument))
+                    .Append(merge.Location.Line > 0 ? $" line {merge.Location.Line}" : "").Append($" (IL_{merge.Location.ILOffset:x4})\n");
+            text.Append('\n');
+
+            text.Append("  Annotated graphs reached from the portal:\n");
+            int width = portal.Reachable.Max(g => g.Name.Length);
+            foreach (var reached in portal.Reachable)
+            {
+                var (green, red) = ReportModel.Counts(reached);
+                int residual = ReportModel.ResidualCalls(reached).Count();
+                text.Append("    ").Append(reached.Name.PadRight(width))
+                    .Append($"  {green,4} green {red,4} red   residual calls {residual,2}   returns {(reached.ReturnTime == BindingTime.Green ? "green" : "red")}   loops: {ReportModel.Loops(reached)}\n");
+            }
+            text.Append('\n');
+
+            text.Append("  Residual calls (they stay calls in the compiled code):\n");
+            bool any = false;
+            foreach (var reached in portal.Reachable)
+                foreach (var (call, decision) in ReportModel.ResidualCalls(reached))
+                {
+                    any = true;
+                    text.Append("    ").Append(reached.Name).Append(call.Location.Line > 0 ? $" line {call.Location.Line}" : "")
+                        .Append(": ").Append(call.Method!.Name).Append(" — ").Append(decision.Reason).Append('\n');
+                }
+            if (!any) text.Append("    none\n");
+            text.Append('\n');
+
+            text.Append("  Why the compiled code branches (red conditions in the portal):\n");
+            any = false;
+            foreach (var value in ReportModel.InterestingRedValues(graph))
+            {
+                any = true;
+                text.Append("    ").Append(ReportModel.Describe(graph, value)).Append(" is red:\n");
+                foreach (var line in ReportModel.ChainLines(graph, value)) text.Append("      ").Append(line).Append('\n');
+            }
+            if (!any) text.Append("    none: every branch of the portal is decided while specializing\n");
+            text.Append('\n');
+        }
+
+        text.Append("Diagnostics:\n");
+        if (result.Diagnostics.Count == 0) text.Append("  none\n");
+        foreach (var diagnostic in result.Diagnostics)
+        {
+            var shown = diagnostic with { Document = diagnostic.Document is null ? null : ReportModel.FileName(diagnostic.Document) };
+            text.Append("  ").Append(shown.ToString().Replace("\n", "\n  ")).Append('\n');
+        }
+        text.Append('\n');
+
+        foreach (var portal in result.Portals)
+            foreach (var reached in portal.Reachable)
+            {
+                text.Append("== ").Append(reached.Name).Append(" ==\n");
+                text.Append(reached.Print()).Append('\n');
+            }
+        return text.ToString();
+    }
+
+    /// <summary>The diagnostics alone, one per entry, for stderr.</summary>
+    public static string Diagnostics(IEnumerable<Diagnostic> diagnostics) =>
+        string.Join("\n", diagnostics.Select(d => d.ToString()));
+}

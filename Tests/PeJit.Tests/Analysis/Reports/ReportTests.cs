@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Text.Json;
+using PeJit.Analysis;
+using PeJit.Analysis.BindingTimes;
+using PeJit.Analysis.Reports;
+using PeJit.Frontend.Construction;
+using PeJit.Frontend.IR;
+
+namespace PeJit.Tests.Analysis.Reports;
+
+/// <summary>
+/// The reports on both example interpreters: bytecode fetch and dispatch green, stack and tape red; a golden
+/// text report per example; JSON with the documented fields; DOT; HTML that renders in headless Chromium.
+/// </summary>
+[TestClass]
+public sealed class ReportTests
+{
+    public static IEnumerable<object[]> Examples =>
+    [
+        ["StackVm", typeof(PeJit.Examples.StackVm.Interpreter).Assembly.Location],
+        ["Brainfuck", typeof(PeJit.Examples.Brainfuck.Interpreter).Assembly.Location],
+    ];
+
+    private static AnalysisResult Analyze(string path) => BindingTimeAnalysis.Analyze(AssemblyLoader.Load(path));
+
+    [TestMethod]
+    [DynamicData(nameof(Examples))]
+    public void FetchAndDispatchAreGreenStackAndTapeRed(string name, string path)
+    {
+        var result = Analyze(path);
+        Assert.IsFalse(result.HasErrors, string.Join("\n", result.Diagnostics));
+        var portal = result.Portals.Single().Graph!;
+        var instructions = portal.Graph.Blocks.SelectMany(b => portal.Graph[b].Instructions).ToList();
+        // The bytecode fetch: a load of the code array's element at the green pc.
+        var fetches = instructions.Where(i => i.Opcode == Opcode.LoadElement && portal.Graph[i.Operands[0]].DefiningInstruction?.Field?.Name == "Ops").ToList();
+        Assert.IsNotEmpty(fetches);
+        Assert.IsTrue(fetches.All(f => portal.TimeOf(f) == BindingTime.Green), "every read of the bytecode is green");
+        var dispatch = instructions.Where(i => i.Opcode == Opcode.Switch).ToList();
+        Assert.IsNotEmpty(dispatch);
+        Assert.IsTrue(dispatch.All(s => portal.TimeOf(s.Operands[0]) == BindingTime.Green), "the dispatch switch is decided while specializing");
+        // The interpreted program's data: reads of the operand stack or the tape.
+        string data = name == "StackVm" ? "Stack" : "tape";
+        var reads = instructions.Where(i => i.Opcode == Opcode.LoadElement
+            && (portal.Graph[i.Operands[0]].DefiningInstruction?.Field?.Name == data || portal.Graph[i.Operands[0]].Name == data)).ToList();
+        Assert.IsNotEmpty(reads);
+        Assert.IsTrue(reads.All(r => portal.TimeOf(r) == BindingTime.Red), $"the {data} contents are red");
+        Assert.IsFalse(result.Diagnostics.Any(d => d.Code == "PJ1001"), "no warning about a red dispatch");
+    }
+
+    [TestMethod]
+    [DynamicData(nameof(Examples))]
+    public void TheTextReportIsGolden(string name, string path) =>
+        Golden.Check($"Analysis/Reports/golden/{name}.bta.txt", TextReport.Write(Analyze(path)));
+
+    [TestMethod]
+    [DynamicData(nameof(Examples))]
+    public void TheJsonReportHasTheDocumentedShape(string name, string path)
+    {
+        using var json = JsonDocument.Parse(JsonReport.Write(Analyze(path)));
+        var root = json.RootElement;
+        Assert.AreEqual(JsonReport.SchemaVersion, root.GetProperty("schemaVersion").GetInt32());
+        StringAssert.StartsWith(root.GetProperty("assembly").GetString()!, name);
+        var portal = root.GetProperty("portals")[0];
+        Assert.IsGreaterThan(0, portal.GetProperty("greens").GetArrayLength());
+        var graph = portal.GetProperty("graphs")[0];
+        Assert.IsTrue(graph.GetProperty("isPortal").GetBoolean());
+        var red = graph.GetProperty("values").EnumerateArray().First(v => v.GetProperty("time").GetString() == "red");
+        Assert.IsFalse(string.IsNullOrEmpty(red.GetProperty("reason").GetProperty("message").GetString()), "every red value has a reason");
+        Assert.IsGreaterThan(0, graph.GetProperty("instructions").GetArrayLength());
+        Assert.AreEqual(0, root.GetProperty("summary").GetProperty("errors").GetInt32());
+    }
+
+    [TestMethod]
+    public void TheDotReportColorsInstructions()
+    {
+        var result = Analyze(typeof(PeJit.Examples.StackVm.Interpreter).Assembly.Location);
+        string dot = DotReport.Write(result.Portals.Single().Graph!);
+        StringAssert.StartsWith(dot, "digraph ");
+        StringAssert.Contains(dot, "#1a7f37");
+        StringAssert.Contains(dot, "#cf222e");
+        StringAssert.Contains(dot, "block1 -> ");
+        Assert.AreEqual(dot.Count(c => c == '{'), dot.Count(c => c == '}'));
+    }
+
+    [TestMethod]
+    public void TheHtmlReportRendersInHeadlessChromiumWithoutConsoleErrors()
+    {
+        string html = HtmlReport.Write(Analyze(typeof(PeJit.Examples.StackVm.Interpreter).Assembly.Location));
+        Assert.IsTrue(html.Contains("class=\"line green\""), "some source lines are green");
+        Assert.IsTrue(html.Contains("class=\"line mixed\"") || html.Contains("class=\"line red\""), "some source lines have red operations");
+        string chromium = "/usr/bin/chromium";
+        if (!File.Exists(chromium)) Assert.Inconclusive("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it");
+        string directory = Directory.CreateTempSubdirectory("pejit-html-").FullName;
+        try
+        {
+            string page = Path.Combine(directory, "bta.html");
+            File.WriteAllText(page, html);
+            var start = new ProcessStartInfo(chromium)
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            foreach (var argument in new[] { "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                         $"--user-data-dir={Path.Combine(directory, "profile")}", "--enable-logging=stderr", "--v=0",
+                         "--virtual-time-budget=2000", "--dump-dom", "file://" + page })
+                start.ArgumentList.Add(argument);
+            using var process = Process.Start(start)!;
+            var dom = process.StandardOutput.ReadToEndAsync();
+            var log = process.StandardError.ReadToEndAsync();
+            Assert.IsTrue(process.WaitForExit(60_000), "chromium did not finish within a minute");
+            Assert.IsTrue(dom.Result.Contains("class=\"line green\""), "the page rendered: " + dom.Result[..Math.Min(300, dom.Result.Length)]);
+            var consoleErrors = log.Result.Split('\n').Where(l => l.Contains("CONSOLE") && (l.Contains("ERROR") || l.Contains("Uncaught"))).ToList();
+            Assert.IsEmpty(consoleErrors, string.Join("\n", consoleErrors));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+}
