@@ -215,6 +215,38 @@ public sealed class FlowGraph
     }
 
     /// <summary>
+    /// Removes the blocks <paramref name="remove"/> selects (no kept block may jump to one), renumbering the
+    /// rest in layout order, then renumbers values (<see cref="Compact"/>). The entry cannot be removed.
+    /// </summary>
+    public void RemoveBlocks(Func<Block, bool> remove)
+    {
+        var map = new Dictionary<int, int>();
+        var kept = new List<BlockData>();
+        for (int i = 0; i < blocks.Count; i++)
+        {
+            if (i != 0 && remove(new Block(i))) continue;
+            map[i] = kept.Count;
+            kept.Add(blocks[i]);
+        }
+        Block Remap(Block b) => map.TryGetValue(b.Index, out int n)
+            ? new Block(n)
+            : throw new InvalidOperationException($"{b} is removed but still jumped to");
+        foreach (var block in kept)
+            foreach (var instruction in block.Instructions)
+                foreach (var target in instruction.Targets) target.Target = Remap(target.Target);
+        foreach (var region in regions)
+        {
+            region.Handler = Remap(region.Handler);
+            if (region.Filter is { } filter) region.Filter = Remap(filter);
+        }
+        blocks.Clear();
+        blocks.AddRange(kept);
+        for (int i = 0; i < blocks.Count; i++)
+            foreach (var parameter in blocks[i].Parameters) values[parameter.Index].ParameterOf = new Block(i);
+        Compact();
+    }
+
+    /// <summary>
     /// Makes sure values 0..<paramref name="count"/>-1 exist; new ones are placeholders of type void with no
     /// definition, for the parser, which keeps the value numbers it reads.
     /// </summary>

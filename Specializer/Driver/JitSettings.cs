@@ -11,6 +11,12 @@ public sealed record JitSettings
     /// <summary>The budgets of specialization.</summary>
     public SpecializationSettings Specialization { get; init; } = SpecializationSettings.Default;
 
+    /// <summary>
+    /// The optimization passes to run on residual graphs, colon-separated (<c>merge:fold:cse:forward:dce</c>);
+    /// null for all, "" for none. <c>PEJIT_OPT</c> sets it from the environment.
+    /// </summary>
+    public string? Optimizations { get; init; } = Environment.GetEnvironmentVariable("PEJIT_OPT");
+
     /// <summary>Where to log compiled units and budget hits; null for no log.</summary>
     public TextWriter? Log { get; init; }
 }

@@ -130,10 +130,13 @@ public sealed class PortalJit
         }
         var specialization = clock.Elapsed;
         clock.Restart();
+        Optimizer.Pipeline.Run(unit.Residual, Settings.Optimizations);
+        var optimization = clock.Elapsed;
+        clock.Restart();
         var method = backend.Compile(unit.Residual, owner, $"pejit_unit_{Method.Name}");
         var entry = method.CreateDelegate<Func<object[], object?[], object?[], object?>>();
         var compiled = new CompiledUnit(unit, entry, specialization, clock.Elapsed);
-        Settings.Log?.WriteLine($"pejit: compiled {Method.Name} at {key}: {unit.Keys.Count} keys, {unit.Residual.Blocks.Sum(b => unit.Residual[b].Instructions.Count)} residual instructions, {unit.Exits.Count} exits, specialization {specialization.TotalMilliseconds:F1} ms, backend {compiled.BackendTime.TotalMilliseconds:F1} ms");
+        Settings.Log?.WriteLine($"pejit: compiled {Method.Name} at {key}: {unit.Keys.Count} keys, {unit.Residual.Blocks.Sum(b => unit.Residual[b].Instructions.Count)} residual instructions, {unit.Exits.Count} exits, specialization {specialization.TotalMilliseconds:F1} ms, optimization {optimization.TotalMilliseconds:F1} ms, backend {compiled.BackendTime.TotalMilliseconds:F1} ms");
         foreach (var note in unit.Notes) Settings.Log?.WriteLine($"pejit:   {note}");
         return compiled;
     }

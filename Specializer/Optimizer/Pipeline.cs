@@ -1,0 +1,56 @@
+using PeJit.Frontend.IR;
+
+namespace PeJit.Specializer.Optimizer;
+
+/// <summary>
+/// The residual-graph optimizer: a declared list of passes run in order (Go's <c>ssa/compile.go</c>, PyPy's
+/// <c>optimizeopt</c>), selectable by a string such as <c>merge:fold:forward:dce</c>, with ordering
+/// constraints that carry their reason and are checked by a test.
+/// </summary>
+public static class Pipeline
+{
+    /// <summary>Every pass, in the order they run.</summary>
+    public static IReadOnlyList<Pass> Passes { get; } =
+    [
+        new("merge", "merge a block into its only predecessor when that predecessor jumps to it unconditionally", MergeBlocks.Run),
+        new("fold", "fold constant operations and reassociate additions of constants (sp + 1 - 1 → sp)", FoldConstants.Run),
+        new("cse", "reuse an earlier identical pure operation in the same block", CommonSubexpressions.Run),
+        new("forward", "forward stored values to later loads of the same field or element in a block, and reuse repeated loads", ForwardMemory.Run),
+        new("fold", "fold again what forwarding exposed", FoldConstants.Run),
+        new("cse", "reuse again what forwarding exposed", CommonSubexpressions.Run),
+        new("dce", "remove pure instructions whose results nobody uses", DeadCode.Run),
+    ];
+
+    /// <summary>Ordering constraints: (earlier, later, why).</summary>
+    public static IReadOnlyList<(string Before, string After, string Reason)> Constraints { get; } =
+    [
+        ("merge", "forward", "forwarding works within a block; merging first makes the blocks a whole interpreted loop body"),
+        ("fold", "cse", "folding first turns equal index computations into the same constant or the same operation"),
+        ("cse", "forward", "forwarding matches fields and elements by the identity of the object and index values, which CSE unifies"),
+        ("forward", "dce", "forwarding leaves loads whose results nobody uses any more"),
+    ];
+
+    /// <summary>
+    /// Runs the passes named in <paramref name="selection"/> (colon-separated; null for all) on
+    /// <paramref name="graph"/>; <paramref name="afterEach"/> sees the graph after each pass (dumps, the verifier in tests).
+    /// </summary>
+    public static void Run(FlowGraph graph, string? selection = null, Action<Pass, FlowGraph>? afterEach = null)
+    {
+        var selected = selection?.Split(':', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+        if (selected is not null && selected.FirstOrDefault(name => Passes.All(p => p.Name != name)) is { } unknown)
+            throw new ArgumentException($"no optimization pass named '{unknown}'; the passes are: {string.Join(", ", Passes.Select(p => p.Name).Distinct())}");
+        foreach (var pass in Passes)
+        {
+            if (selected is not null && !selected.Contains(pass.Name)) continue;
+            try
+            {
+                pass.Run(graph);
+            }
+            catch (Exception e) when (e is not ArgumentException)
+            {
+                throw new InvalidOperationException($"the optimization pass '{pass.Name}' failed on {graph.Name}: {e.Message}", e);
+            }
+            afterEach?.Invoke(pass, graph);
+        }
+    }
+}
