@@ -175,31 +175,8 @@ public sealed class BindingTimeAnalysis
     }
 
     /// <summary>Overrides of a virtual method within the analyzed modules (class hierarchy analysis), with bodies.</summary>
-    internal IReadOnlyList<MethodDefinition> PossibleTargets(MethodDefinition method)
-    {
-        var targets = new List<MethodDefinition>();
-        if (method.HasBody && !method.IsAbstract) targets.Add(method);
-        if (!method.IsVirtual || method.IsFinal || method.DeclaringType.IsSealed) return targets;
-        foreach (var type in module.GetTypes())
-        {
-            if (type == method.DeclaringType || !DerivesFrom(type, method.DeclaringType)) continue;
-            foreach (var candidate in type.Methods)
-                if (candidate.IsVirtual && candidate.HasBody && candidate.Name.EndsWith(method.Name, StringComparison.Ordinal)
-                    && candidate.Parameters.Count == method.Parameters.Count)
-                    targets.Add(candidate);
-        }
-        return targets;
-    }
-
-    private static bool DerivesFrom(TypeDefinition type, TypeDefinition ancestor)
-    {
-        for (TypeDefinition? t = type; t is not null; t = t.BaseType is null ? null : TypeMapper.TryResolve(t.BaseType))
-        {
-            if (t == ancestor) return true;
-            if (ancestor.IsInterface && t.Interfaces.Any(i => TypeMapper.TryResolve(i.InterfaceType) == ancestor)) return true;
-        }
-        return false;
-    }
+    internal IReadOnlyList<MethodDefinition> PossibleTargets(MethodDefinition method) =>
+        ClassHierarchy.PossibleTargets(method, analyzedModules).Where(m => !m.IsAbstract).ToList();
 
     /// <summary>Records a diagnostic at a location in a graph.</summary>
     internal void Report(Severity severity, string code, string message, string method, SourceLocation location, string? document, string advice,

@@ -1,3 +1,4 @@
+using PeJit.Frontend.Construction;
 using Mono.Cecil;
 
 namespace PeJit.Analysis.Hints;
@@ -17,30 +18,10 @@ public static class MemberFacts
         field.IsInitOnly || field.IsLiteral || Has(field, HintNames.JitImmutable) || Has(field.DeclaringType, HintNames.JitImmutable);
 
     /// <summary>Resolves a method reference, or null when its assembly cannot be found.</summary>
-    public static MethodDefinition? TryResolve(MethodReference method)
-    {
-        try
-        {
-            return method.Resolve();
-        }
-        catch (AssemblyResolutionException)
-        {
-            return null;
-        }
-    }
+    public static MethodDefinition? TryResolve(MethodReference method) => ClassHierarchy.TryResolve(method);
 
     /// <summary>Resolves a field reference, or null when its assembly cannot be found.</summary>
-    public static FieldDefinition? TryResolve(FieldReference field)
-    {
-        try
-        {
-            return field.Resolve();
-        }
-        catch (AssemblyResolutionException)
-        {
-            return null;
-        }
-    }
+    public static FieldDefinition? TryResolve(FieldReference field) => ClassHierarchy.TryResolve(field);
 
     // Methods of the base library whose result depends only on their arguments (reading green objects,
     // which PeJit's contract promises immutable, counts as depending on them). Each entry is a declaring

@@ -23,8 +23,8 @@ Console.WriteLine($"== {example} {program}: the plain interpreter");
 var plainOutput = new StringWriter();
 var clock = Stopwatch.StartNew();
 object plain = example == "stackvm"
-    ? Vm.Runner.Run(Vm.Programs.Source(program), plainOutput, arguments)
-    : Bf.Runner.Run(Bf.Programs.Source(program), plainOutput);
+    ? (object)Vm.Runner.Run(Vm.Programs.Source(program), plainOutput, arguments)
+    : (object)Bf.Runner.Run(Bf.Programs.Source(program), plainOutput);
 var plainTime = clock.Elapsed;
 Console.Write(plainOutput);
 Console.WriteLine($"result {plain}, {plainTime.TotalMilliseconds:F0} ms");
@@ -43,5 +43,6 @@ Console.Write(jitOutput);
 Console.WriteLine($"result {jitted}, {jitTime.TotalMilliseconds:F0} ms (+ {setup.TotalMilliseconds:F0} ms to analyze the interpreter)");
 
 bool same = Equals(plain, jitted) && plainOutput.ToString() == jitOutput.ToString();
+if (!same) Console.WriteLine($"   differs: result {plain} ({plain?.GetType().Name}) vs {jitted} ({jitted?.GetType().Name}); output {plainOutput.ToString().Length} vs {jitOutput.ToString().Length} characters");
 Console.WriteLine($"== same output and result: {(same ? "yes" : "NO")}; speedup {plainTime / jitTime:F1}x");
 return same ? 0 : 1;

@@ -98,52 +98,9 @@ public sealed class CallGraph
 
     private IEnumerable<MethodDefinition> Targets(CallSite site)
     {
-        var definition = TryResolve(site.Target);
-        if (definition is null || !analyzed.Contains(definition.Module)) yield break;
-        if (definition.HasBody) yield return definition;
+        var definition = ClassHierarchy.TryResolve(site.Target);
+        if (definition is null || !analyzed.Contains(definition.Module)) return [];
         bool dispatches = site.Kind == CallKind.Virtual || (site.Kind == CallKind.FunctionPointer && definition.IsVirtual);
-        if (!dispatches || !definition.IsVirtual || definition.DeclaringType.IsSealed) yield break;
-        foreach (var module in analyzed)
-            foreach (var type in module.GetTypes())
-            {
-                if (type == definition.DeclaringType || !DerivesFrom(type, definition.DeclaringType)) continue;
-                foreach (var candidate in type.Methods)
-                    if (candidate.IsVirtual && candidate.HasBody && Overrides(candidate, definition)) yield return candidate;
-            }
-    }
-
-    private static bool Overrides(MethodDefinition candidate, MethodDefinition method)
-    {
-        if (candidate.Overrides.Any(o => TryResolve(o) == method)) return true;
-        if (candidate.Name != method.Name || candidate.Parameters.Count != method.Parameters.Count) return false;
-        for (int i = 0; i < method.Parameters.Count; i++)
-            if (candidate.Parameters[i].ParameterType.FullName != method.Parameters[i].ParameterType.FullName
-                && !method.Parameters[i].ParameterType.ContainsGenericParameter)
-                return false;
-        return true;
-    }
-
-    private static bool DerivesFrom(TypeDefinition type, TypeDefinition ancestor)
-    {
-        for (TypeDefinition? t = type; t is not null; t = t.BaseType is null ? null : TypeMapper.TryResolve(t.BaseType))
-        {
-            if (t == ancestor) return true;
-            if (ancestor.IsInterface && t.Interfaces.Any(i => TypeMapper.TryResolve(i.InterfaceType) is { } resolved
-                    && (resolved == ancestor || DerivesFrom(resolved, ancestor))))
-                return true;
-        }
-        return false;
-    }
-
-    private static MethodDefinition? TryResolve(MethodReference method)
-    {
-        try
-        {
-            return method.Resolve();
-        }
-        catch (AssemblyResolutionException)
-        {
-            return null;
-        }
+        return dispatches ? ClassHierarchy.PossibleTargets(definition, analyzed) : definition.HasBody ? [definition] : [];
     }
 }

@@ -11,6 +11,20 @@ namespace PeJit.Specializer.Optimizer;
 /// </summary>
 internal static class ForwardMemory
 {
+    /// <summary>An integer value as a root plus a constant, following additions and subtractions of constants.</summary>
+    private static (Value Root, long Offset) Offset(FlowGraph graph, Value value)
+    {
+        long offset = 0;
+        while (graph[value].DefiningInstruction is { Opcode: Opcode.Add or Opcode.Sub } arithmetic
+               && graph[arithmetic.Operands[1]].DefiningInstruction is { Opcode: Opcode.Const } constant
+               && graph.TypeOf(value).StackKind == StackKind.Int32)
+        {
+            offset += arithmetic.Opcode == Opcode.Add ? constant.Integer : -constant.Integer;
+            value = arithmetic.Operands[0];
+        }
+        return (value, offset);
+    }
+
     public static void Run(FlowGraph graph)
     {
         var replacement = new Dictionary<Value, Value>();
@@ -23,7 +37,7 @@ internal static class ForwardMemory
         foreach (var block in graph.Blocks)
         {
             var fields = new Dictionary<(Value Target, string Field), Value>();
-            var elements = new Dictionary<(Value Array, Value Index, string Type), Value>();
+            var elements = new Dictionary<(Value Array, Value Index), Value>();
             var statics = new Dictionary<string, Value>();
             foreach (var instruction in graph[block].Instructions)
             {
@@ -45,20 +59,26 @@ internal static class ForwardMemory
                     }
                     case Opcode.LoadElement:
                     {
-                        var key = (Find(instruction.Operands[0]), Find(instruction.Operands[1]), instruction.TypeOperand!.ToString());
+                        var key = (Find(instruction.Operands[0]), Find(instruction.Operands[1]));
                         Forward(elements, key, instruction.Result!.Value);
                         break;
                     }
-                    case Opcode.StoreElement when elements.TryGetValue((Find(instruction.Operands[0]), Find(instruction.Operands[1]), instruction.TypeOperand!.ToString()), out var held)
+                    case Opcode.StoreElement when elements.TryGetValue((Find(instruction.Operands[0]), Find(instruction.Operands[1])), out var held)
                                                   && held == Find(instruction.Operands[2]):
                         // The element already holds this value (stored or loaded earlier, nothing in between): the store is a no-op.
                         redundant.Add(instruction);
                         break;
                     case Opcode.StoreElement:
                     {
-                        // Any element may alias (two index values may be equal; a byte array is stored as i8 and read as u8).
-                        elements.Clear();
-                        elements[(Find(instruction.Operands[0]), Find(instruction.Operands[1]), instruction.TypeOperand!.ToString())] = Find(instruction.Operands[2]);
+                        // Any element may alias (another array value may be the same array; a byte array is stored as
+                        // i8 and read as u8), except one of the same array at an index provably different: the same
+                        // root plus another constant (sp + 1 is not sp).
+                        var array = Find(instruction.Operands[0]);
+                        var index = Offset(graph, Find(instruction.Operands[1]));
+                        foreach (var stale in elements.Keys.Where(k => k.Array != array || Offset(graph, k.Index) is var other
+                                     && (other.Root != index.Root || other.Offset == index.Offset)).ToList())
+                            elements.Remove(stale);
+                        elements[(array, Find(instruction.Operands[1]))] = Find(instruction.Operands[2]);
                         break;
                     }
                     case Opcode.LoadStatic:
