@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using PeJit.Specializer.Driver;
+using PeJit.Runtime;
 using Bf = PeJit.Examples.Brainfuck;
 using Vm = PeJit.Examples.StackVm;
 

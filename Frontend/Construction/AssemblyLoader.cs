@@ -9,6 +9,37 @@ namespace PeJit.Frontend.Construction;
 /// </summary>
 public static class AssemblyLoader
 {
+    /// <summary>
+    /// Reads an assembly held in memory (as a JIT-enabled assembly carries its original), with its portable
+    /// PDB when given; references resolve from <paramref name="searchDirectory"/> and the running framework.
+    /// </summary>
+    /// <exception cref="FrontendException">The bytes are not a .NET assembly, or the PDB does not match.</exception>
+    public static ModuleDefinition Load(byte[] assembly, byte[]? symbols, string? searchDirectory, string displayName)
+    {
+        var resolver = new DefaultAssemblyResolver();
+        if (!string.IsNullOrEmpty(searchDirectory)) resolver.AddSearchDirectory(searchDirectory);
+        resolver.AddSearchDirectory(Path.GetDirectoryName(typeof(object).Assembly.Location)!);
+        var parameters = new ReaderParameters
+        {
+            AssemblyResolver = resolver,
+            ReadSymbols = symbols is not null,
+            SymbolReaderProvider = symbols is not null ? new PortablePdbReaderProvider() : null,
+            SymbolStream = symbols is not null ? new MemoryStream(symbols) : null,
+        };
+        try
+        {
+            return ModuleDefinition.ReadModule(new MemoryStream(assembly), parameters);
+        }
+        catch (BadImageFormatException)
+        {
+            throw new FrontendException($"{displayName}: not a .NET assembly.");
+        }
+        catch (SymbolsNotMatchingException)
+        {
+            throw new FrontendException($"{displayName}: its PDB was built from another version of the assembly.");
+        }
+    }
+
     /// <summary>Reads the assembly at <paramref name="path"/>.</summary>
     /// <exception cref="FrontendException">The file is missing or is not a .NET assembly.</exception>
     public static ModuleDefinition Load(string path)

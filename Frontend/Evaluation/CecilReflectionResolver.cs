@@ -12,6 +12,20 @@ namespace PeJit.Frontend.Evaluation;
 /// </summary>
 public sealed class CecilReflectionResolver : IMemberResolver
 {
+    private readonly Assembly? home;
+
+    /// <summary>Resolves into the assemblies loaded in the process, by name.</summary>
+    public CecilReflectionResolver()
+    {
+    }
+
+    /// <summary>
+    /// Resolves the assembly named like <paramref name="home"/> to it, and other assemblies in its load
+    /// context: a JIT-enabled interpreter may be loaded twice under one name (in a plugin context, next to its
+    /// plain build), and its code must bind to its own copy.
+    /// </summary>
+    public CecilReflectionResolver(Assembly home) => this.home = home;
+
     private readonly ConcurrentDictionary<string, Type> types = new();
     private readonly ConcurrentDictionary<string, MethodBase> methods = new();
     private readonly ConcurrentDictionary<string, FieldInfo> fields = new();
@@ -113,9 +127,15 @@ public sealed class CecilReflectionResolver : IMemberResolver
             return declaring.IsConstructedGenericType ? (FieldInfo)declaring.GetMemberWithSameMetadataDefinitionAs(open) : open;
         });
 
-    private static Assembly AssemblyOf(ModuleDefinition module)
+    private Assembly AssemblyOf(ModuleDefinition module)
     {
         string name = module.Assembly.Name.Name;
+        if (home is not null)
+        {
+            if (home.GetName().Name == name) return home;
+            var context = System.Runtime.Loader.AssemblyLoadContext.GetLoadContext(home);
+            if (context is not null) return context.LoadFromAssemblyName(new AssemblyName(module.Assembly.Name.FullName));
+        }
         return AppDomain.CurrentDomain.GetAssemblies().FirstOrDefault(a => a.GetName().Name == name)
             ?? Assembly.Load(new AssemblyName(module.Assembly.Name.FullName));
     }

@@ -15,6 +15,7 @@ public static class Program
         var root = new RootCommand("PeJit: turns an interpreter into a JIT compiler by partial evaluation.");
         root.Subcommands.Add(GraphCommand.Create(output, error));
         root.Subcommands.Add(BtaCommand.Create(output, error));
+        root.Subcommands.Add(BuildCommand.Create(output, error));
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {

@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using PeJit.Specializer.Driver;
+using PeJit.Runtime;
 using Bf = PeJit.Examples.Brainfuck;
 
 namespace PeJit.Benchmarks.Jit;

@@ -1,6 +1,6 @@
 extern alias hinted;
 using BenchmarkDotNet.Attributes;
-using PeJit.Specializer.Driver;
+using PeJit.Runtime;
 using Vm = hinted::PeJit.Examples.StackVm;
 
 namespace PeJit.Benchmarks.Jit;

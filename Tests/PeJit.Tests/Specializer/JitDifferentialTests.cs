@@ -1,4 +1,4 @@
-using PeJit.Specializer.Driver;
+using PeJit.Runtime;
 using PeJit.Specializer.Engine;
 using Vm = PeJit.Examples.StackVm;
 using Bf = PeJit.Examples.Brainfuck;

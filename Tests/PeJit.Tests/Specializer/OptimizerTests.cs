@@ -1,7 +1,7 @@
 using PeJit.Frontend.IR;
 using PeJit.Frontend.Serialization.Text;
 using PeJit.Frontend.Verification;
-using PeJit.Specializer.Driver;
+using PeJit.Runtime;
 using PeJit.Specializer.Optimizer;
 using Vm = PeJit.Examples.StackVm;
 using Bf = PeJit.Examples.Brainfuck;

@@ -1,6 +1,6 @@
 using PeJit.Frontend.IR;
 using PeJit.Frontend.Serialization.Text;
-using PeJit.Specializer.Driver;
+using PeJit.Runtime;
 using Vm = PeJit.Examples.StackVm;
 using Bf = PeJit.Examples.Brainfuck;
 

@@ -1,7 +1,7 @@
 using PeJit.Frontend.Construction;
 using PeJit.Frontend.IR;
 
-namespace PeJit.Specializer.Driver;
+namespace PeJit.Runtime;
 
 /// <summary>
 /// Makes the JIT-enabled copy of a portal's flow graph: every <c>Jit.CanEnterJit</c> becomes a call of

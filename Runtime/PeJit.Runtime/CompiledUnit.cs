@@ -1,6 +1,6 @@
 using PeJit.Specializer.Engine;
 
-namespace PeJit.Specializer.Driver;
+namespace PeJit.Runtime;
 
 /// <summary>A unit after the backend: its entry, the constants its code reads, and what it cost.</summary>
 /// <param name="Unit">The unit as the engine made it.</param>
@@ -11,4 +11,19 @@ public sealed record CompiledUnit(Unit Unit, Func<object[], object?[], object?[]
 {
     /// <summary>The constants array the entry takes.</summary>
     public object[] Constants { get; } = Unit.Constants.ToArray();
+
+    /// <summary>Residual instructions: what the unit costs the code cache.</summary>
+    public int Size { get; } = Unit.Residual.Blocks.Sum(b => Unit.Residual[b].Instructions.Count);
+
+    /// <summary>Time spent in the optimizer.</summary>
+    public TimeSpan OptimizationTime { get; init; }
+
+    internal long entries;
+    internal long exitsTaken;
+
+    /// <summary>Times compiled code was entered at this unit.</summary>
+    public long Entries => Interlocked.Read(ref entries);
+
+    /// <summary>Times compiled code left this unit at an exit (rather than returning the portal's result).</summary>
+    public long ExitsTaken => Interlocked.Read(ref exitsTaken);
 }

@@ -1,0 +1,81 @@
+using System.Collections.Concurrent;
+using PeJit.Specializer.Engine;
+
+namespace PeJit.Runtime;
+
+/// <summary>
+/// The compiled units of one portal, by entry green key: thread-safe and bounded. A key that could not be
+/// compiled is remembered too (as null), so that it is not specialized again at every entry.
+/// </summary>
+/// <remarks>
+/// The bound counts residual instructions, which is what code and constants cost. When an addition passes
+/// it, the least recently entered units are dropped until the cache is back under three quarters of it:
+/// nothing else references a dropped unit's <c>DynamicMethod</c> or its constants (and through its green key
+/// the interpreted program), so the GC collects them, and the key is compiled again if it gets hot again.
+/// Entering a unit costs one volatile write (its last-use stamp), never a lock.
+/// </remarks>
+public sealed class CodeCache(long limit)
+{
+    private sealed class Entry(CompiledUnit? unit)
+    {
+        public CompiledUnit? Unit { get; } = unit;
+        public long LastUse;
+        public long Size => Unit?.Size ?? 1;
+    }
+
+    private readonly ConcurrentDictionary<GreenKey, Entry> entries = new();
+    private readonly object evictionGate = new();
+    private long clock;
+    private long size;
+    private long evicted;
+
+    /// <summary>The bound, in residual instructions.</summary>
+    public long Limit { get; } = limit;
+
+    /// <summary>Residual instructions held now.</summary>
+    public long Size => Interlocked.Read(ref size);
+
+    /// <summary>Units dropped so far to stay under the bound.</summary>
+    public long Evicted => Interlocked.Read(ref evicted);
+
+    /// <summary>The units held now.</summary>
+    public IReadOnlyList<CompiledUnit> Units => entries.Values.Select(e => e.Unit).OfType<CompiledUnit>().ToList();
+
+    /// <summary>
+    /// Whether <paramref name="key"/> was compiled (or found impossible to compile: then <paramref name="unit"/> is null).
+    /// </summary>
+    public bool TryGet(GreenKey key, out CompiledUnit? unit)
+    {
+        if (entries.TryGetValue(key, out var entry))
+        {
+            Volatile.Write(ref entry.LastUse, Interlocked.Increment(ref clock));
+            unit = entry.Unit;
+            return true;
+        }
+        unit = null;
+        return false;
+    }
+
+    /// <summary>Adds what compiling <paramref name="key"/> gave (null: it cannot be compiled), dropping old units past the bound.</summary>
+    public void Add(GreenKey key, CompiledUnit? unit)
+    {
+        var entry = new Entry(unit) { LastUse = Interlocked.Increment(ref clock) };
+        if (!entries.TryAdd(key, entry)) return;
+        if (Interlocked.Add(ref size, entry.Size) > Limit) Evict(keep: key);
+    }
+
+    private void Evict(GreenKey keep)
+    {
+        lock (evictionGate)
+        {
+            if (Size <= Limit) return;
+            foreach (var (key, entry) in entries.Where(p => !p.Key.Equals(keep)).OrderBy(p => Volatile.Read(ref p.Value.LastUse)).ToList())
+            {
+                if (Size <= Limit * 3 / 4) break;
+                if (!entries.TryRemove(key, out _)) continue;
+                Interlocked.Add(ref size, -entry.Size);
+                if (entry.Unit is not null) Interlocked.Increment(ref evicted);
+            }
+        }
+    }
+}

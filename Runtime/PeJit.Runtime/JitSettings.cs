@@ -1,0 +1,35 @@
+using PeJit.Specializer.Engine;
+
+namespace PeJit.Runtime;
+
+/// <summary>When to compile, how much, and how much compiled code to keep. Each has an environment variable.</summary>
+public sealed record JitSettings
+{
+    /// <summary>Times a green key is seen at <c>Jit.CanEnterJit</c> before it is compiled (default 1000; <c>PEJIT_THRESHOLD</c>).</summary>
+    public int Threshold { get; init; } = PositiveFromEnvironment("PEJIT_THRESHOLD") ?? 1000;
+
+    /// <summary>The budgets of specialization.</summary>
+    public SpecializationSettings Specialization { get; init; } = SpecializationSettings.Default;
+
+    /// <summary>
+    /// The optimization passes to run on residual graphs, colon-separated (<c>merge:fold:cse:forward:dce</c>);
+    /// null for all, "" for none. <c>PEJIT_OPT</c> sets it from the environment.
+    /// </summary>
+    public string? Optimizations { get; init; } = Environment.GetEnvironmentVariable("PEJIT_OPT");
+
+    /// <summary>
+    /// Residual instructions the code cache of one portal may hold (default 1,000,000; <c>PEJIT_CACHE_LIMIT</c>).
+    /// Past it the least recently entered units are dropped; their code is collected and recompiled if hot again.
+    /// </summary>
+    public long CacheLimit { get; init; } = PositiveFromEnvironment("PEJIT_CACHE_LIMIT") ?? 1_000_000;
+
+    /// <summary>Where to log each unit compiled and each budget hit, besides <c>PEJIT_LOG</c>; null for nowhere.</summary>
+    public TextWriter? Log { get; init; }
+
+    /// <summary>The settings with <see cref="Threshold"/> replaced unless <c>PEJIT_THRESHOLD</c> sets it.</summary>
+    internal JitSettings WithDefaultThreshold(int threshold) =>
+        PositiveFromEnvironment("PEJIT_THRESHOLD") is null && threshold > 0 ? this with { Threshold = threshold } : this;
+
+    private static int? PositiveFromEnvironment(string name) =>
+        int.TryParse(Environment.GetEnvironmentVariable(name), out int value) && value > 0 ? value : null;
+}

@@ -1,0 +1,141 @@
+using System.CommandLine;
+using Mono.Cecil;
+using PeJit.Analysis;
+using PeJit.Analysis.BindingTimes;
+using PeJit.Analysis.Diagnostics;
+using PeJit.Analysis.Reports;
+using PeJit.Frontend.Construction;
+using PeJit.Runtime;
+using PeJit.Specializer.Weaving;
+
+namespace PeJit.Cli.Commands;
+
+/// <summary>
+/// <c>pejit build &lt;interpreter.dll&gt; -o &lt;outdir&gt; [--backend cil|amd64|auto] [--threshold N] [--report html|json|text|none]</c>:
+/// writes the JIT-enabled assembly (same name), its PDB, the runtime assemblies it needs and the BTA report
+/// to outdir; the input is never modified. Exit code 0 when done, 1 when the analysis or the rewriting finds
+/// errors in the interpreter, 2 for input or an outdir that cannot be used. Files land whole or not at all.
+/// </summary>
+public static class BuildCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var assembly = new Argument<string>("assembly") { Description = "The interpreter's assembly (.dll), with its PDB beside it (local names for the hints)." };
+        var outdir = new Option<string>("-o", "--output") { Description = "The folder to write the JIT-enabled assembly to (created if missing).", Required = true };
+        var backend = new Option<string>("--backend") { Description = "cil (DynamicMethod), amd64 (not available yet) or auto (the best available).", DefaultValueFactory = _ => "auto" };
+        backend.AcceptOnlyFromAmong("cil", "amd64", "auto");
+        var threshold = new Option<int>("--threshold") { Description = "Times a loop is entered before it is compiled (default 1000; PEJIT_THRESHOLD overrides at run time)." };
+        var report = new Option<string>("--report") { Description = "The BTA report written beside the assembly: html (default), json, text or none.", DefaultValueFactory = _ => "html" };
+        report.AcceptOnlyFromAmong("html", "json", "text", "none");
+        var command = new Command("build", "Write the JIT-enabled version of an interpreter assembly: hot interpreted loops get specialized and compiled at run time.")
+        {
+            assembly, outdir, backend, threshold, report,
+        };
+        command.SetAction(parsed => new Builder(output, error).Run(parsed.GetValue(assembly)!, parsed.GetValue(outdir)!, parsed.GetValue(backend)!,
+            parsed.GetValue(threshold), parsed.GetValue(report)!));
+        return command;
+    }
+
+    private sealed class Builder(TextWriter output, TextWriter error)
+    {
+        public int Run(string path, string outdir, string backend, int threshold, string reportFormat)
+        {
+            if (threshold < 0) return Fail(Program.UnusableInput, $"--threshold {threshold}: give a positive number, or leave it out for the default.");
+            if (backend == "amd64")
+                return Fail(Program.UnusableInput, "the AMD64 backend is not available in this version. Use --backend cil or --backend auto.");
+            try
+            {
+                return Build(path, outdir, threshold, reportFormat);
+            }
+            catch (FrontendException e)
+            {
+                return Fail(Program.UnusableInput, e.Message);
+            }
+            catch (AssemblyResolutionException e)
+            {
+                return Fail(Program.UnusableInput, $"{path}: cannot find the assembly {e.AssemblyReference.FullName} it references. Put it beside {Path.GetFileName(path)} (build output folders have it) and run again.");
+            }
+            catch (WeavingException e)
+            {
+                return Fail(BtaCommand.AnalysisErrors, e.Message);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return Fail(Program.UnusableInput, $"cannot write to {outdir} ({e.Message}). Choose a folder you can write to.");
+            }
+        }
+
+        private int Build(string path, string outdir, int threshold, string reportFormat)
+        {
+            var module = AssemblyLoader.Load(path);
+            string name = Path.GetFileNameWithoutExtension(path);
+            var staging = new OutputStaging(outdir);
+            if (AssemblyWeaver.IsWoven(module))
+            {
+                // A post-build step may run twice on one file: the second run changes nothing.
+                staging.Copy(path, overwrite: false);
+                if (File.Exists(Path.ChangeExtension(path, ".pdb"))) staging.Copy(Path.ChangeExtension(path, ".pdb"), overwrite: false);
+                staging.Commit();
+                staging.Dispose();
+                output.WriteLine($"pejit build: {path} is JIT-enabled already; nothing to do.");
+                return 0;
+            }
+            var result = BindingTimeAnalysis.Analyze(module);
+            try
+            {
+                if (reportFormat != "none") staging.Write(ReportName(name, reportFormat), Report(result, reportFormat));
+                if (result.Portals.Count == 0)
+                {
+                    staging.Commit();
+                    return Fail(BtaCommand.AnalysisErrors, $"{path}: no method has [JitPortal]. Mark the interpreter's dispatch-loop method with [JitPortal(Greens = ..., Reds = ...)] (see the hints in the README).");
+                }
+                if (result.HasErrors)
+                {
+                    staging.Commit();
+                    error.WriteLine(TextReport.Diagnostics(result.Diagnostics.Where(d => d.Severity == Severity.Error)));
+                    return Fail(BtaCommand.AnalysisErrors, $"{path}: the binding-time analysis found errors (above); nothing but the report was written. Fix them and build again.");
+                }
+                var opaque = result.Portals.Where(p => p.Graph is null).Select(p => p.Hints.Method.FullName).ToList();
+                if (opaque.Count > 0)
+                    return Fail(BtaCommand.AnalysisErrors, $"{string.Join(", ", opaque)}: the portal's IL cannot be analyzed (see pejit graph for the reason).");
+
+                var fresh = AssemblyLoader.Load(path);
+                var assembly = new MemoryStream();
+                var pdb = fresh.HasSymbols ? new MemoryStream() : null;
+                int sites = AssemblyWeaver.Weave(fresh, result.Portals.Select(p => p.Hints.Method.FullName).ToList(),
+                    new RuntimeReference(typeof(JitRuntime).Assembly.GetName()), threshold, "cil", assembly, pdb);
+                staging.Write(Path.GetFileName(path), assembly.ToArray());
+                if (pdb is not null) staging.Write(name + ".pdb", pdb.ToArray());
+                var runtime = RuntimeFiles.Closure();
+                foreach (string file in runtime) staging.Copy(file);
+                foreach (string file in RuntimeFiles.Beside(path, fresh, runtime)) staging.Copy(file, overwrite: false);
+                string deps = Path.ChangeExtension(path, ".deps.json");
+                if (File.Exists(deps)) staging.Write(Path.GetFileName(deps), DepsFile.AddRuntime(File.ReadAllText(deps), runtime, typeof(JitRuntime).Assembly.GetName()));
+                staging.Commit();
+                output.WriteLine($"pejit build: wrote {Path.Combine(outdir, Path.GetFileName(path))}: {result.Portals.Count} portal(s) JIT-enabled ({string.Join(", ", result.Portals.Select(p => p.Hints.Method.DeclaringType.Name + "." + p.Hints.Method.Name))}), {sites} Jit.CanEnterJit site(s); backend cil{(threshold > 0 ? $", threshold {threshold}" : "")}");
+                foreach (var warning in result.Diagnostics.Where(d => d.Severity == Severity.Warning)) output.WriteLine($"pejit build: warning: {warning}");
+                return 0;
+            }
+            finally
+            {
+                staging.Dispose();
+            }
+        }
+
+        private static string ReportName(string name, string format) => name + format switch { "json" => ".bta.json", "text" => ".bta.txt", _ => ".bta.html" };
+
+        private static string Report(AnalysisResult result, string format) => format switch
+        {
+            "json" => JsonReport.Write(result),
+            "text" => TextReport.Write(result),
+            _ => HtmlReport.Write(result),
+        };
+
+        private int Fail(int code, string message)
+        {
+            error.WriteLine($"pejit build: {message}");
+            return code;
+        }
+    }
+}
