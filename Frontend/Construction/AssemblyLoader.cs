@@ -16,7 +16,7 @@ public static class AssemblyLoader
     /// <exception cref="FrontendException">The bytes are not a .NET assembly, or the PDB does not match.</exception>
     public static ModuleDefinition Load(byte[] assembly, byte[]? symbols, string? searchDirectory, string displayName)
     {
-        var resolver = new DefaultAssemblyResolver();
+        var resolver = NewResolver();
         if (!string.IsNullOrEmpty(searchDirectory)) resolver.AddSearchDirectory(searchDirectory);
         resolver.AddSearchDirectory(Path.GetDirectoryName(typeof(object).Assembly.Location)!);
         var parameters = new ReaderParameters
@@ -40,13 +40,15 @@ public static class AssemblyLoader
         }
     }
 
+    private static FolderAssemblyResolver NewResolver() => new();
+
     /// <summary>Reads the assembly at <paramref name="path"/>.</summary>
     /// <exception cref="FrontendException">The file is missing or is not a .NET assembly.</exception>
     public static ModuleDefinition Load(string path)
     {
         if (!File.Exists(path))
             throw new FrontendException($"{path}: no such file. Pass the path of a .NET assembly (.dll), e.g. bin/Release/net10.0/MyInterpreter.dll.");
-        var resolver = new DefaultAssemblyResolver();
+        var resolver = NewResolver();
         resolver.AddSearchDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         resolver.AddSearchDirectory(Path.GetDirectoryName(typeof(object).Assembly.Location)!);
         bool hasSymbols = File.Exists(Path.ChangeExtension(path, ".pdb"));

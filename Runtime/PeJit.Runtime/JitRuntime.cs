@@ -18,6 +18,9 @@ public static class JitRuntime
     private static readonly bool Disabled = Environment.GetEnvironmentVariable("PEJIT_DISABLE") is "1" or "true";
     private static readonly ConcurrentDictionary<IntPtr, Lazy<PortalRuntime?>> Portals = new();
 
+    // The log starts with the first JIT-enabled call, disabled or not, so that PEJIT_LOG=summary always reports.
+    static JitRuntime() => _ = JitLog.Shared;
+
     /// <summary>Called by a JIT-enabled portal at each <c>Jit.CanEnterJit</c>: 0 go on, 1 returned, 2 exited.</summary>
     /// <param name="portal">The portal method's handle (<c>ldtoken</c>).</param>
     /// <param name="state">The merge-point variables, greens then reds, boxed; rewritten on 1 and 2.</param>

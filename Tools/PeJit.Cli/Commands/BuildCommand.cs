@@ -70,6 +70,11 @@ public static class BuildCommand
         {
             var module = AssemblyLoader.Load(path);
             string name = Path.GetFileNameWithoutExtension(path);
+            if (!AssemblyWeaver.IsWoven(module))
+            {
+                // Every reference must resolve: the analysis looks into referenced code, and the output must run.
+                foreach (var reference in module.AssemblyReferences) module.AssemblyResolver.Resolve(reference);
+            }
             var staging = new OutputStaging(outdir);
             if (AssemblyWeaver.IsWoven(module))
             {

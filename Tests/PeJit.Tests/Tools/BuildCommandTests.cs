@@ -1,0 +1,195 @@
+using Vm = PeJit.Examples.StackVm;
+using Bf = PeJit.Examples.Brainfuck;
+
+namespace PeJit.Tests.Tools;
+
+/// <summary>
+/// `pejit build`: the JIT-enabled assembly behaves exactly like the original for every program (run with
+/// `dotnet` in a child process); bad input is one clear message, a non-zero exit, and nothing half-written.
+/// </summary>
+[TestClass]
+public sealed class BuildCommandTests
+{
+    private static readonly Lazy<string> StackVmBuild = new(() => Build(Vm.Runner.Portal.Module.Assembly.Location, "--threshold", "3"));
+    private static readonly Lazy<string> BrainfuckBuild = new(() => Build(Bf.Runner.Portal.Module.Assembly.Location, "--threshold", "3"));
+
+    internal static string StackVmFolder => StackVmBuild.Value;
+
+    private static (int Exit, string Output, string Error) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int exit = PeJit.Cli.Program.Run(args, output, error);
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    private static string Build(string assembly, params string[] options)
+    {
+        string outdir = Directory.CreateTempSubdirectory("pejit-build-").FullName;
+        var (exit, output, error) = Run(["build", assembly, "-o", outdir, .. options]);
+        Assert.AreEqual(0, exit, error);
+        StringAssert.Contains(output, "JIT-enabled");
+        return outdir;
+    }
+
+    private static void AssertSameAsOriginal(string outdir, string assembly, string program, params string[] args)
+    {
+        string original = Path.Combine(AppContext.BaseDirectory, assembly);
+        var expected = DotnetProcess.Run([original, program, .. args]);
+        var actual = DotnetProcess.Run([Path.Combine(outdir, assembly), program, .. args], new Dictionary<string, string> { ["PEJIT_LOG"] = "summary" });
+        Assert.AreEqual(expected.Exit, actual.Exit, actual.Error);
+        Assert.AreEqual(expected.Output, actual.Output, $"{assembly} {program}: the JIT-enabled assembly printed something else");
+        if (actual.Error.Contains("pejit summary", StringComparison.Ordinal))
+            Assert.DoesNotContain("without the JIT", actual.Error, "the runtime started");
+    }
+
+    public static IEnumerable<object[]> StackVmPrograms => Vm.Programs.Names.Select(n => new object[] { n });
+
+    public static IEnumerable<object[]> BrainfuckPrograms => Bf.Programs.Names.Select(n => new object[] { n });
+
+    [TestMethod]
+    [DynamicData(nameof(StackVmPrograms))]
+    public void StackVmBehavesLikeTheOriginal(string program) => AssertSameAsOriginal(StackVmBuild.Value, "StackVm.dll", program);
+
+    [TestMethod]
+    [DynamicData(nameof(BrainfuckPrograms))]
+    public void BrainfuckBehavesLikeTheOriginal(string program) => AssertSameAsOriginal(BrainfuckBuild.Value, "Brainfuck.dll", program);
+
+    [TestMethod]
+    public void HotLoopsAreCompiledAndTheSummarySaysSo()
+    {
+        var run = DotnetProcess.Run([Path.Combine(StackVmBuild.Value, "StackVm.dll"), "long", "100000"], new Dictionary<string, string> { ["PEJIT_LOG"] = "summary,units" });
+        Assert.AreEqual(0, run.Exit, run.Error);
+        StringAssert.Contains(run.Error, "pejit: compiled PeJit.Examples.StackVm.Interpreter.Run at (");
+        StringAssert.Matches(run.Error, new System.Text.RegularExpressions.Regex(@"pejit summary: [1-9]\d* units compiled"));
+        StringAssert.Contains(run.Error, "portal PeJit.Examples.StackVm.Interpreter.Run: ");
+    }
+
+    [TestMethod]
+    public void TheOutputFolderHoldsTheAssemblyItsPdbTheRuntimeAndTheReport()
+    {
+        string outdir = StackVmBuild.Value;
+        foreach (string file in new[] { "StackVm.dll", "StackVm.pdb", "StackVm.bta.html", "PeJit.Runtime.dll", "PeJit.Specializer.dll", "Mono.Cecil.dll", "QuikGraph.dll", "StackVm.deps.json" })
+            Assert.IsTrue(File.Exists(Path.Combine(outdir, file)), $"{file} is missing from the output folder");
+        Assert.IsEmpty(Directory.GetDirectories(outdir), "no staging folder is left behind");
+        // The PDB still maps the rewritten portal to the interpreter's source.
+        using var module = Mono.Cecil.ModuleDefinition.ReadModule(Path.Combine(outdir, "StackVm.dll"), new Mono.Cecil.ReaderParameters { ReadSymbols = true });
+        var portal = module.GetType("PeJit.Examples.StackVm.Interpreter").Methods.Single(m => m.Name == "Run");
+        Assert.IsTrue(portal.DebugInformation.SequencePoints.Any(p => p.Document.Url.EndsWith("Interpreter.cs", StringComparison.Ordinal)));
+        Assert.IsTrue(portal.Body.Instructions.Any(i => i.Operand is Mono.Cecil.MethodReference { Name: "CanEnterJit", DeclaringType.Name: "JitRuntime" }));
+    }
+
+    [TestMethod]
+    public void TheInputIsNeverModifiedAndASecondBuildOfTheOutputIsANoOp()
+    {
+        string input = Vm.Runner.Portal.Module.Assembly.Location;
+        byte[] before = File.ReadAllBytes(input);
+        string outdir = Build(input);
+        CollectionAssert.AreEqual(before, File.ReadAllBytes(input));
+        string woven = Path.Combine(outdir, "StackVm.dll");
+        byte[] once = File.ReadAllBytes(woven);
+        var (exit, output, error) = Run("build", woven, "-o", outdir);
+        Assert.AreEqual(0, exit, error);
+        StringAssert.Contains(output, "JIT-enabled already");
+        CollectionAssert.AreEqual(once, File.ReadAllBytes(woven));
+    }
+
+    [TestMethod]
+    public void PejitDisableRunsThePlainInterpreter()
+    {
+        var run = DotnetProcess.Run([Path.Combine(StackVmBuild.Value, "StackVm.dll"), "count"],
+            new Dictionary<string, string> { ["PEJIT_DISABLE"] = "1", ["PEJIT_LOG"] = "summary" });
+        Assert.AreEqual(0, run.Exit, run.Error);
+        StringAssert.Contains(run.Error, "pejit summary: 0 units compiled");
+        run = DotnetProcess.Run([Path.Combine(StackVmBuild.Value, "StackVm.dll"), "count"], new Dictionary<string, string> { ["PEJIT_LOG"] = "summary" });
+        Assert.DoesNotContain("pejit summary: 0 units compiled", run.Error, "without PEJIT_DISABLE the same program is compiled");
+    }
+
+    [TestMethod]
+    public void TheLogGoesToPejitLogFileAndResidualCodeIsDumped()
+    {
+        string log = Path.Combine(Directory.CreateTempSubdirectory("pejit-log-").FullName, "jit.log");
+        var run = DotnetProcess.Run([Path.Combine(StackVmBuild.Value, "StackVm.dll"), "nested"],
+            new Dictionary<string, string> { ["PEJIT_LOG"] = "residual,summary", ["PEJIT_LOG_FILE"] = log });
+        Assert.AreEqual(0, run.Exit, run.Error);
+        Assert.AreEqual("", run.Error, "with PEJIT_LOG_FILE nothing is logged to stderr");
+        string text = File.ReadAllText(log);
+        StringAssert.Contains(text, "pejit: residual code of PeJit.Examples.StackVm.Interpreter.Run at (");
+        StringAssert.Contains(text, "block0(");
+        StringAssert.Contains(text, "pejit summary:");
+    }
+
+    // Bad input: one line that says what to do, a non-zero exit, no stack trace, nothing half-written.
+
+    private static void AssertFails(int expectedExit, string expectedMessage, string input, string? outdir = null)
+    {
+        outdir ??= Directory.CreateTempSubdirectory("pejit-bad-").FullName;
+        var (exit, _, error) = Run("build", input, "-o", outdir);
+        Assert.AreEqual(expectedExit, exit, error);
+        StringAssert.Contains(error, expectedMessage);
+        Assert.DoesNotContain("   at ", error, "no stack trace");
+        if (Directory.Exists(outdir))
+        {
+            Assert.IsFalse(File.Exists(Path.Combine(outdir, Path.GetFileName(input))), "no assembly is written");
+            Assert.IsEmpty(Directory.GetDirectories(outdir), "no staging folder is left behind");
+        }
+    }
+
+    [TestMethod]
+    public void AMissingFileIsExitCode2() => AssertFails(2, "no such file", Path.Combine(Path.GetTempPath(), "missing-interpreter.dll"));
+
+    [TestMethod]
+    public void NotAnAssemblyIsExitCode2()
+    {
+        string file = Path.Combine(Directory.CreateTempSubdirectory("pejit-notdll-").FullName, "Interpreter.dll");
+        File.WriteAllText(file, "this is not a .NET assembly");
+        AssertFails(2, "not a .NET assembly", file);
+    }
+
+    [TestMethod]
+    public void AnAssemblyWithoutPortalIsExitCode1() =>
+        AssertFails(1, "no method has [JitPortal]", typeof(PeJit.Frontend.IR.FlowGraph).Assembly.Location);
+
+    [TestMethod]
+    public void AnalysisErrorsAreExitCode1AndOnlyTheReportIsWritten()
+    {
+        string outdir = Directory.CreateTempSubdirectory("pejit-errors-").FullName;
+        string input = typeof(PeJit.AnalysisSubjects.Errors).Assembly.Location;
+        AssertFails(1, "error PJ0007", input, outdir);
+        Assert.IsTrue(File.Exists(Path.Combine(outdir, "PeJit.AnalysisSubjects.bta.html")), "the report says why");
+    }
+
+    [TestMethod]
+    public void AnUnwritableOutputFolderIsExitCode2()
+    {
+        string file = Path.Combine(Directory.CreateTempSubdirectory("pejit-unwritable-").FullName, "a-file");
+        File.WriteAllText(file, "");
+        var (exit, _, error) = Run("build", Vm.Runner.Portal.Module.Assembly.Location, "-o", Path.Combine(file, "out"));
+        Assert.AreEqual(2, exit, error);
+        StringAssert.Contains(error, "cannot write to");
+        Assert.DoesNotContain("   at ", error);
+    }
+
+    [TestMethod]
+    public void AReferenceThatCannotBeResolvedIsExitCode2()
+    {
+        // StackVm alone, without PeJit.Hints.dll beside it: the hints cannot be resolved.
+        string folder = Directory.CreateTempSubdirectory("pejit-alone-").FullName;
+        string input = Path.Combine(folder, "StackVm.dll");
+        File.Copy(Vm.Runner.Portal.Module.Assembly.Location, input);
+        File.Copy(Path.ChangeExtension(Vm.Runner.Portal.Module.Assembly.Location, ".pdb"), Path.Combine(folder, "StackVm.pdb"));
+        var (exit, _, error) = Run("build", input, "-o", Path.Combine(folder, "out"));
+        Assert.AreNotEqual(0, exit, error);
+        StringAssert.Contains(error, "PeJit.Hints");
+        Assert.DoesNotContain("   at ", error);
+        Assert.IsFalse(File.Exists(Path.Combine(folder, "out", "StackVm.dll")));
+    }
+
+    [TestMethod]
+    public void TheAmd64BackendIsRefusedWithAnAlternative()
+    {
+        var (exit, _, error) = Run("build", Vm.Runner.Portal.Module.Assembly.Location, "-o", Path.GetTempPath(), "--backend", "amd64");
+        Assert.AreEqual(2, exit);
+        StringAssert.Contains(error, "--backend cil");
+    }
+}

@@ -1,0 +1,47 @@
+using System.Diagnostics;
+
+namespace PeJit.Tests.Tools;
+
+/// <summary>Runs <c>dotnet</c> as a child process (an application, or the SDK) and captures what it prints.</summary>
+internal static class DotnetProcess
+{
+    public sealed record Outcome(int Exit, string Output, string Error);
+
+    public static Outcome Run(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? directory = null,
+        int timeoutSeconds = 300)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = directory ?? Environment.CurrentDirectory,
+        };
+        foreach (string argument in arguments) start.ArgumentList.Add(argument);
+        // The child must not inherit the test's own JIT settings.
+        foreach (string name in new[] { "PEJIT_LOG", "PEJIT_LOG_FILE", "PEJIT_DISABLE", "PEJIT_THRESHOLD", "PEJIT_OPT" }) start.Environment.Remove(name);
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeoutSeconds * 1000))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"dotnet {string.Join(' ', arguments)} did not finish in {timeoutSeconds} s");
+        }
+        return new Outcome(process.ExitCode, output.Result, error.Result);
+    }
+
+    /// <summary>The folder holding PeJit.sln.</summary>
+    public static string RepositoryRoot
+    {
+        get
+        {
+            var folder = new DirectoryInfo(AppContext.BaseDirectory);
+            while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "PeJit.sln"))) folder = folder.Parent;
+            return folder?.FullName ?? throw new InvalidOperationException("the tests do not run inside the repository");
+        }
+    }
+}
