@@ -44,11 +44,16 @@ public static class AssemblyLoader
 
     /// <summary>Reads the assembly at <paramref name="path"/>.</summary>
     /// <exception cref="FrontendException">The file is missing or is not a .NET assembly.</exception>
-    public static ModuleDefinition Load(string path)
+    public static ModuleDefinition Load(string path) => Load(path, []);
+
+    /// <summary>Reads the assembly at <paramref name="path"/>, resolving the assemblies named like <paramref name="references"/> to those files first.</summary>
+    /// <exception cref="FrontendException">The file is missing or is not a .NET assembly.</exception>
+    public static ModuleDefinition Load(string path, IEnumerable<string> references)
     {
         if (!File.Exists(path))
             throw new FrontendException($"{path}: no such file. Pass the path of a .NET assembly (.dll), e.g. bin/Release/net10.0/MyInterpreter.dll.");
         var resolver = NewResolver();
+        foreach (string reference in references) resolver.AddFile(reference);
         resolver.AddSearchDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         resolver.AddSearchDirectory(Path.GetDirectoryName(typeof(object).Assembly.Location)!);
         bool hasSymbols = File.Exists(Path.ChangeExtension(path, ".pdb"));

@@ -10,12 +10,19 @@ namespace PeJit.Frontend.Construction;
 public sealed class FolderAssemblyResolver : BaseAssemblyResolver
 {
     private readonly Dictionary<string, AssemblyDefinition> cache = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> files = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>A resolver that searches no folder until <see cref="BaseAssemblyResolver.AddSearchDirectory"/> adds one.</summary>
     public FolderAssemblyResolver()
     {
         foreach (string folder in GetSearchDirectories()) RemoveSearchDirectory(folder);
     }
+
+    /// <summary>
+    /// Resolves the assembly named like <paramref name="path"/>'s file to it, before any folder: the references
+    /// a build passes (MSBuild's resolved references, when the assembly sits in obj/ without them).
+    /// </summary>
+    public void AddFile(string path) => files.TryAdd(Path.GetFileNameWithoutExtension(path), Path.GetFullPath(path));
 
     /// <inheritdoc/>
     public override AssemblyDefinition Resolve(AssemblyNameReference name, ReaderParameters parameters)
@@ -24,7 +31,8 @@ public sealed class FolderAssemblyResolver : BaseAssemblyResolver
         {
             if (cache.TryGetValue(name.FullName, out var cached)) return cached;
             parameters.AssemblyResolver ??= this;
-            var assembly = SearchDirectory(name, GetSearchDirectories(), parameters)
+            var assembly = (files.TryGetValue(name.Name, out string? file) && File.Exists(file) ? AssemblyDefinition.ReadAssembly(file, parameters) : null)
+                ?? SearchDirectory(name, GetSearchDirectories(), parameters)
                 ?? throw new AssemblyResolutionException(name);
             cache[name.FullName] = assembly;
             return assembly;

@@ -20,6 +20,9 @@ internal static class DotnetProcess
         foreach (string argument in arguments) start.ArgumentList.Add(argument);
         // The child must not inherit the test's own JIT settings.
         foreach (string name in new[] { "PEJIT_LOG", "PEJIT_LOG_FILE", "PEJIT_DISABLE", "PEJIT_THRESHOLD", "PEJIT_OPT" }) start.Environment.Remove(name);
+        // A build started from a test must not join the test run's MSBuild (its nodes, its SDK resolution).
+        foreach (string name in start.Environment.Keys.Where(k => k.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase) || k == "MSBuildSDKsPath").ToList())
+            start.Environment.Remove(name);
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;

@@ -28,16 +28,17 @@ public static class BuildCommand
         var threshold = new Option<int>("--threshold") { Description = "Times a loop is entered before it is compiled (default 1000; PEJIT_THRESHOLD overrides at run time)." };
         var report = new Option<string>("--report") { Description = "The BTA report written beside the assembly: html (default), json, text or none.", DefaultValueFactory = _ => "html" };
         report.AcceptOnlyFromAmong("html", "json", "text", "none");
+        var references = new Option<string[]>("-r", "--reference") { Description = "An assembly the interpreter references, when it is not beside it (MSBuild passes its resolved references). Repeatable." };
         var command = new Command("build", "Write the JIT-enabled version of an interpreter assembly: hot interpreted loops get specialized and compiled at run time.")
         {
-            assembly, outdir, backend, threshold, report,
+            assembly, outdir, backend, threshold, report, references,
         };
-        command.SetAction(parsed => new Builder(output, error).Run(parsed.GetValue(assembly)!, parsed.GetValue(outdir)!, parsed.GetValue(backend)!,
-            parsed.GetValue(threshold), parsed.GetValue(report)!));
+        command.SetAction(parsed => new Builder(output, error, parsed.GetValue(references) ?? []).Run(parsed.GetValue(assembly)!, parsed.GetValue(outdir)!,
+            parsed.GetValue(backend)!, parsed.GetValue(threshold), parsed.GetValue(report)!));
         return command;
     }
 
-    private sealed class Builder(TextWriter output, TextWriter error)
+    private sealed class Builder(TextWriter output, TextWriter error, string[] references)
     {
         public int Run(string path, string outdir, string backend, int threshold, string reportFormat)
         {
@@ -68,7 +69,9 @@ public static class BuildCommand
 
         private int Build(string path, string outdir, int threshold, string reportFormat)
         {
-            var module = AssemblyLoader.Load(path);
+            foreach (string reference in references.Where(r => !File.Exists(r)))
+                return Fail(Program.UnusableInput, $"--reference {reference}: no such file.");
+            var module = AssemblyLoader.Load(path, references);
             string name = Path.GetFileNameWithoutExtension(path);
             if (!AssemblyWeaver.IsWoven(module))
             {
@@ -105,7 +108,7 @@ public static class BuildCommand
                 if (opaque.Count > 0)
                     return Fail(BtaCommand.AnalysisErrors, $"{string.Join(", ", opaque)}: the portal's IL cannot be analyzed (see pejit graph for the reason).");
 
-                var fresh = AssemblyLoader.Load(path);
+                var fresh = AssemblyLoader.Load(path, references);
                 var assembly = new MemoryStream();
                 var pdb = fresh.HasSymbols ? new MemoryStream() : null;
                 int sites = AssemblyWeaver.Weave(fresh, result.Portals.Select(p => p.Hints.Method.FullName).ToList(),

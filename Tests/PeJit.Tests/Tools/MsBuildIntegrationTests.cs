@@ -1,0 +1,67 @@
+using Vm = PeJit.Examples.StackVm;
+using Bf = PeJit.Examples.Brainfuck;
+
+namespace PeJit.Tests.Tools;
+
+/// <summary>
+/// The MSBuild integration end to end: both examples built with <c>-p:PeJitEnabled=true</c> (the targets run
+/// <c>pejit build</c> after the compile and put its output in bin/), then every program run with <c>dotnet</c>
+/// on the JIT-enabled DLL prints exactly what the plain build prints. A second build is incremental.
+/// </summary>
+[TestClass]
+public sealed class MsBuildIntegrationTests
+{
+    private static readonly Lazy<string> Artifacts = new(BuildBoth);
+
+    private static string BuildBoth()
+    {
+        string artifacts = Directory.CreateTempSubdirectory("pejit-msbuild-").FullName;
+        foreach (string project in new[] { "StackVm", "Brainfuck" })
+        {
+            var build = DotnetProcess.Run(["build", Path.Combine(DotnetProcess.RepositoryRoot, "Examples", project), "-c", "Release",
+                "-p:PeJitEnabled=true", "-p:PeJitThreshold=50", "--artifacts-path", artifacts, "-nologo"], directory: DotnetProcess.RepositoryRoot);
+            Assert.AreEqual(0, build.Exit, build.Output + build.Error);
+            StringAssert.Contains(build.Output, $"{project}.dll (JIT-enabled by pejit)");
+        }
+        return artifacts;
+    }
+
+    private static string Dll(string project) => Path.Combine(Artifacts.Value, "bin", project, "release", project + ".dll");
+
+    private static void AssertSameAsOriginal(string project, string program)
+    {
+        var expected = DotnetProcess.Run([Path.Combine(AppContext.BaseDirectory, project + ".dll"), program]);
+        var actual = DotnetProcess.Run([Dll(project), program], new Dictionary<string, string> { ["PEJIT_LOG"] = "units" });
+        Assert.AreEqual(expected.Exit, actual.Exit, actual.Error);
+        Assert.AreEqual(expected.Output, actual.Output, $"{project} {program}: the JIT-enabled build printed something else");
+        Assert.DoesNotContain("without the JIT", actual.Error);
+    }
+
+    public static IEnumerable<object[]> Programs =>
+        Vm.Programs.Names.Select(n => new object[] { "StackVm", n }).Concat(Bf.Programs.Names.Select(n => new object[] { "Brainfuck", n }));
+
+    [TestMethod]
+    [DynamicData(nameof(Programs))]
+    public void TheJitEnabledBuildBehavesLikeThePlainOne(string project, string program) => AssertSameAsOriginal(project, program);
+
+    [TestMethod]
+    public void TheOutputFolderHasTheReportAndTheRuntime()
+    {
+        string bin = Path.GetDirectoryName(Dll("StackVm"))!;
+        Assert.IsTrue(File.Exists(Path.Combine(bin, "StackVm.bta.html")));
+        Assert.IsTrue(File.Exists(Path.Combine(bin, "PeJit.Runtime.dll")));
+        var run = DotnetProcess.Run([Dll("StackVm"), "long"], new Dictionary<string, string> { ["PEJIT_LOG"] = "units" });
+        StringAssert.Contains(run.Error, "pejit: compiled PeJit.Examples.StackVm.Interpreter.Run", "the long program gets compiled");
+    }
+
+    [TestMethod]
+    public void ASecondBuildDoesNotRunPejitAgain()
+    {
+        _ = Artifacts.Value;
+        var build = DotnetProcess.Run(["build", Path.Combine(DotnetProcess.RepositoryRoot, "Examples", "StackVm"), "-c", "Release",
+            "-p:PeJitEnabled=true", "-p:PeJitThreshold=50", "--artifacts-path", Artifacts.Value, "-nologo", "-v", "normal"], directory: DotnetProcess.RepositoryRoot);
+        Assert.AreEqual(0, build.Exit, build.Output);
+        Assert.DoesNotContain("pejit build: wrote", build.Output, "the JIT-enabled assembly was up to date");
+        StringAssert.Contains(build.Output, "Skipping target \"PeJitBuild\"");
+    }
+}
