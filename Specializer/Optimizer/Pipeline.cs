@@ -19,6 +19,7 @@ public static class Pipeline
         new("fold", "fold again what forwarding exposed", FoldConstants.Run),
         new("cse", "reuse again what forwarding exposed", CommonSubexpressions.Run),
         new("guards", "turn a brif or switch that a dominating branch edge already decided into a jump, and remove the blocks left unreachable", EliminateGuards.Run),
+        new("merge", "merge again the blocks a removed branch left in a straight line", MergeBlocks.Run),
         new("dce", "remove pure instructions whose results nobody uses", DeadCode.Run),
     ];
 
@@ -31,6 +32,7 @@ public static class Pipeline
         ("forward", "dce", "forwarding leaves loads whose results nobody uses any more"),
         ("fold", "guards", "folding turns sp + 1 - 1 into sp, so tests of the same value have the same operands"),
         ("forward", "guards", "a test of a reloaded field or element is the same test only once forwarding made the load the earlier value"),
+        ("guards", "merge", "a removed branch leaves a jump to a block that may now have no other predecessor"),
         ("guards", "dce", "a removed branch leaves its compare unused"),
     ];
 
