@@ -12,7 +12,7 @@ public sealed record JitSettings
     public SpecializationSettings Specialization { get; init; } = SpecializationSettings.Default;
 
     /// <summary>
-    /// The optimization passes to run on residual graphs, colon-separated (<c>merge:fold:cse:forward:dce</c>);
+    /// The optimization passes to run on residual graphs, colon-separated (<c>merge:fold:cse:forward:guards:dce</c>);
     /// null for all, "" for none. <c>PEJIT_OPT</c> sets it from the environment.
     /// </summary>
     public string? Optimizations { get; init; } = Environment.GetEnvironmentVariable("PEJIT_OPT");

@@ -4,7 +4,7 @@ namespace PeJit.Specializer.Optimizer;
 
 /// <summary>
 /// The residual-graph optimizer: a declared list of passes run in order (Go's <c>ssa/compile.go</c>, PyPy's
-/// <c>optimizeopt</c>), selectable by a string such as <c>merge:fold:forward:dce</c>, with ordering
+/// <c>optimizeopt</c>), selectable by a string such as <c>merge:fold:forward:guards:dce</c>, with ordering
 /// constraints that carry their reason and are checked by a test.
 /// </summary>
 public static class Pipeline
@@ -18,6 +18,8 @@ public static class Pipeline
         new("forward", "forward stored values to later loads of the same field or element in a block, and reuse repeated loads", ForwardMemory.Run),
         new("fold", "fold again what forwarding exposed", FoldConstants.Run),
         new("cse", "reuse again what forwarding exposed", CommonSubexpressions.Run),
+        new("guards", "turn a brif or switch that a dominating branch edge already decided into a jump, and remove the blocks left unreachable", EliminateGuards.Run),
+        new("merge", "merge again the blocks a removed branch left in a straight line", MergeBlocks.Run),
         new("dce", "remove pure instructions whose results nobody uses", DeadCode.Run),
     ];
 
@@ -28,6 +30,10 @@ public static class Pipeline
         ("fold", "cse", "folding first turns equal index computations into the same constant or the same operation"),
         ("cse", "forward", "forwarding matches fields and elements by the identity of the object and index values, which CSE unifies"),
         ("forward", "dce", "forwarding leaves loads whose results nobody uses any more"),
+        ("fold", "guards", "folding turns sp + 1 - 1 into sp, so tests of the same value have the same operands"),
+        ("forward", "guards", "a test of a reloaded field or element is the same test only once forwarding made the load the earlier value"),
+        ("guards", "merge", "a removed branch leaves a jump to a block that may now have no other predecessor"),
+        ("guards", "dce", "a removed branch leaves its compare unused"),
     ];
 
     /// <summary>
