@@ -55,7 +55,7 @@ public sealed class GraphEvaluator(IMemberResolver resolver)
         public Stack<Exception> Caught { get; } = new();
     }
 
-    private enum Ending { Return, EndFinally, EndFilter }
+    private enum Ending { Return, EndFinally, EndFilter, Stop }
 
     private readonly record struct Completion(Ending Kind, object? Value);
 
@@ -67,19 +67,33 @@ public sealed class GraphEvaluator(IMemberResolver resolver)
         return RunFrom(frame, FlowGraph.Entry, arguments).Value;
     }
 
-    /// <summary>Runs from <paramref name="start"/> until a return, an endfinally or an endfilter.</summary>
-    private Completion RunFrom(Frame frame, Block start, IReadOnlyList<object?> arguments)
+    /// <summary>
+    /// Runs from <paramref name="start"/> until a return, an endfinally or an endfilter; or, when
+    /// <paramref name="stopAt"/> is given, until that instruction is next (it is not run: the completion holds
+    /// its operands). With <paramref name="resumeAt"/>, the first block is entered in its middle: its
+    /// parameters and earlier values are already in the frame.
+    /// </summary>
+    private Completion RunFrom(Frame frame, Block start, IReadOnlyList<object?> arguments, int? resumeAt = null, Instruction? stopAt = null)
     {
         var graph = frame.Graph;
         var block = start;
         var blockArguments = arguments;
+        int first = resumeAt ?? 0;
         while (true)
         {
-            var parameters = graph[block].Parameters;
-            for (int i = 0; i < parameters.Count; i++) frame.Values[parameters[i].Index] = blockArguments[i];
-            (Block Target, IReadOnlyList<object?> Arguments)? next = null;
-            foreach (var instruction in graph[block].Instructions)
+            if (resumeAt is null)
             {
+                var parameters = graph[block].Parameters;
+                for (int i = 0; i < parameters.Count; i++) frame.Values[parameters[i].Index] = blockArguments[i];
+            }
+            resumeAt = null;
+            (Block Target, IReadOnlyList<object?> Arguments)? next = null;
+            var instructions = graph[block].Instructions;
+            for (int index = first; index < instructions.Count; index++)
+            {
+                var instruction = instructions[index];
+                if (ReferenceEquals(instruction, stopAt))
+                    return new Completion(Ending.Stop, instruction.Operands.Select(o => Get(frame, o)).ToArray());
                 if (++steps > MaxSteps)
                     throw new EvaluationException($"{graph.Name}: more than {MaxSteps} instructions evaluated (MaxSteps); a loop that does not end?");
                 try
@@ -94,9 +108,68 @@ public sealed class GraphEvaluator(IMemberResolver resolver)
                     break;
                 }
             }
+            first = 0;
             if (next is null) throw new EvaluationException($"{graph.Name}: {block} ends without a terminator");
             (block, blockArguments) = next.Value;
         }
+    }
+
+    /// <summary>
+    /// Finishes an interrupted step: runs <paramref name="frames"/> (outermost first; each but the innermost
+    /// stopped at a call, whose result the frame inside it gives) from where they stand, innermost first,
+    /// until the outermost returns or reaches <paramref name="stopAt"/>. This is how compiled code that
+    /// leaves in the middle of an interpreter step hands over: the rest of the step runs here, on the
+    /// interpreter's own graphs, up to its next merge point.
+    /// </summary>
+    /// <exception cref="Exception">Whatever the interpreter would throw from there, as it would throw it.</exception>
+    public ResumeOutcome Resume(IReadOnlyList<ResumeFrame> frames, Instruction stopAt)
+    {
+        steps = 0;
+        object? returned = null;
+        Exception? thrown = null;
+        for (int k = frames.Count - 1; k >= 0; k--)
+        {
+            var resume = frames[k];
+            var frame = new Frame(resume.Graph);
+            foreach (var (value, content) in resume.Values) frame.Values[value.Index] = content is Address ? content : ValueSemantics.Normalize(content, resume.Graph.TypeOf(value));
+            Block block = resume.Block;
+            IReadOnlyList<object?> arguments = [];
+            int? at = resume.Index;
+            if (k < frames.Count - 1)
+            {
+                if (thrown is not null)
+                {
+                    // The callee threw: the exception surfaces at this frame's call site.
+                    try
+                    {
+                        (block, arguments) = Handle(frame, block, thrown);
+                        at = null;
+                        thrown = null;
+                    }
+                    catch (Exception e) when (e is not EvaluationException)
+                    {
+                        thrown = e;
+                        continue;
+                    }
+                }
+                else if (resume.CallResult is { } result)
+                {
+                    frame.Values[result.Index] = ValueSemantics.Normalize(returned, resume.Graph.TypeOf(result));
+                }
+            }
+            try
+            {
+                var completion = RunFrom(frame, block, arguments, at, k == 0 ? stopAt : null);
+                if (completion.Kind == Ending.Stop) return new ResumeOutcome(false, null, (object?[])completion.Value!);
+                returned = completion.Value;
+            }
+            catch (Exception e) when (e is not EvaluationException)
+            {
+                thrown = e;
+            }
+        }
+        if (thrown is not null) ExceptionDispatchInfo.Capture(thrown).Throw();
+        return new ResumeOutcome(true, returned, null);
     }
 
     /// <summary>Finds the handler of an exception raised in <paramref name="block"/>, running finally and fault handlers on the way.</summary>

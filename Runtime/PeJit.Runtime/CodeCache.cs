@@ -64,6 +64,15 @@ public sealed class CodeCache(long limit)
         if (Interlocked.Add(ref size, entry.Size) > Limit) Evict(keep: key);
     }
 
+    /// <summary>Replaces the unit at <paramref name="key"/> (recompiled with more cases); the old one is collected once no thread runs it.</summary>
+    public void Replace(GreenKey key, CompiledUnit unit)
+    {
+        var entry = new Entry(unit) { LastUse = Interlocked.Increment(ref clock) };
+        long before = entries.TryGetValue(key, out var old) ? old.Size : 0;
+        entries[key] = entry;
+        if (Interlocked.Add(ref size, entry.Size - before) > Limit) Evict(keep: key);
+    }
+
     private void Evict(GreenKey keep)
     {
         lock (evictionGate)

@@ -19,6 +19,7 @@ public sealed record CompiledUnit(Unit Unit, Func<object[], object?[], object?[]
     public TimeSpan OptimizationTime { get; init; }
 
     internal long entries;
+    internal readonly System.Collections.Concurrent.ConcurrentDictionary<(PeJit.Frontend.IR.Instruction Site, GreenKey Value), int> unseenPromotions = new();
     internal long exitsTaken;
 
     /// <summary>Times compiled code was entered at this unit.</summary>

@@ -24,6 +24,7 @@ public sealed class PortalRuntime
     private readonly ConcurrentDictionary<GreenKey, int> counters = new();
     private readonly object compileGate = new();
     private readonly string name;
+    private readonly CecilReflectionResolver resolver;
 
     /// <summary>Prepares <paramref name="method"/>, analyzed as <paramref name="analysis"/>.</summary>
     /// <param name="method">The portal as loaded: its module owns the compiled code.</param>
@@ -38,6 +39,7 @@ public sealed class PortalRuntime
         Cache = new CodeCache(settings.CacheLimit);
         engine = new UnitSpecializer(analysis, resolver, settings.Specialization);
         backend = new CilBackend(resolver);
+        this.resolver = resolver;
         owner = method.Module;
         name = $"{method.DeclaringType?.FullName}.{method.Name}";
     }
@@ -80,13 +82,13 @@ public sealed class PortalRuntime
                 }
             }
         }
-        return unit is null ? 0 : Enter(unit, state);
+        return unit is null ? 0 : Enter(key, unit, state);
     }
 
-    private static int Enter(CompiledUnit unit, object?[] state)
+    private int Enter(GreenKey key, CompiledUnit unit, object?[] state)
     {
         Interlocked.Increment(ref unit.entries);
-        var exit = new object?[state.Length + 1];
+        var exit = new object?[Math.Max(unit.Unit.ExitBufferSize, state.Length + 1)];
         var result = unit.Entry(unit.Constants, exit, state);
         if (exit[0] is null)
         {
@@ -94,17 +96,76 @@ public sealed class PortalRuntime
             return 1;
         }
         Interlocked.Increment(ref unit.exitsTaken);
-        Array.Copy(exit, 1, state, 0, state.Length);
+        var taken = unit.Unit.Exits[(int)exit[0]!];
+        if (taken.Frames is null)
+        {
+            Array.Copy(exit, 1, state, 0, state.Length);
+            return 2;
+        }
+        return FinishStep(key, unit, taken, exit, state);
+    }
+
+    /// <summary>
+    /// Compiled code left in the middle of a step (a value at <c>Jit.Promote</c> it has no case for): the graph
+    /// evaluator runs the rest of the step on the interpreter's graphs up to the next merge point (or the
+    /// portal's return), and the value is counted: seen often enough, the unit is specialized again with a
+    /// case for it.
+    /// </summary>
+    private int FinishStep(GreenKey key, CompiledUnit unit, CompiledExit taken, object?[] exit, object?[] state)
+    {
+        var promoted = ValueSemantics.Normalize(exit[taken.PromotedSlot], taken.PromotedType!);
+        var frames = taken.Frames!.Select(f => new ResumeFrame(f.Graph, f.Block, f.Index,
+            f.Values.ToDictionary(v => v.Value, v => v.IsGreen ? v.Green : exit[v.Slot]), f.CallResult)).ToList();
+        ResumeOutcome outcome;
+        try
+        {
+            // An evaluator per step: it counts steps, and threads may finish steps at once.
+            outcome = new GraphEvaluator(resolver).Resume(frames, Analysis.MergePoint!);
+        }
+        finally
+        {
+            CountPromotion(key, unit, taken.PromoteSite!, promoted);
+        }
+        var graph = Analysis.Graph!.Graph;
+        if (outcome.Returned)
+        {
+            state[0] = graph.ReturnType.Kind == Frontend.IR.TypeKind.Void ? null : ValueSemantics.ToClr(outcome.Value, resolver.ResolveType(graph.ReturnType));
+            return 1;
+        }
+        var variables = Analysis.MergeVariables;
+        for (int i = 0; i < variables.Count; i++)
+            state[i] = ValueSemantics.ToClr(outcome.StopOperands![i], resolver.ResolveType(graph.TypeOf(variables[i])));
         return 2;
     }
 
-    private CompiledUnit? Compile(GreenKey key)
+    private void CountPromotion(GreenKey key, CompiledUnit unit, Frontend.IR.Instruction site, object? value)
+    {
+        var cases = unit.Unit.PromotionCases.GetValueOrDefault(site) ?? [];
+        if (cases.Count >= Settings.Specialization.MaxCasesPerPromotion) return;
+        int seen = unit.unseenPromotions.AddOrUpdate((site, new GreenKey([value])), 1, (_, n) => n + 1);
+        if (seen != PromotionThreshold) return;
+        lock (compileGate)
+        {
+            if (!Cache.TryGet(key, out var current) || current != unit) return;
+            var promotions = unit.Unit.PromotionCases.ToDictionary(p => p.Key, p => p.Value);
+            promotions[site] = [.. cases, value];
+            var recompiled = Compile(key, promotions);
+            if (recompiled is not null) Cache.Replace(key, recompiled);
+        }
+    }
+
+    /// <summary>Times an unseen value must reach a <c>Jit.Promote</c> exit before the unit gets a case for it.</summary>
+    private int PromotionThreshold => Math.Max(1, Math.Min(Settings.Threshold, 3));
+
+    private CompiledUnit? Compile(GreenKey key) => Compile(key, new Dictionary<Frontend.IR.Instruction, IReadOnlyList<object?>>());
+
+    private CompiledUnit? Compile(GreenKey key, IReadOnlyDictionary<Frontend.IR.Instruction, IReadOnlyList<object?>> promotions)
     {
         var clock = Stopwatch.StartNew();
         Unit unit;
         try
         {
-            unit = engine.Specialize(key);
+            unit = engine.Specialize(key, promotions);
         }
         catch (SpecializationException e)
         {

@@ -18,6 +18,12 @@ public sealed record SpecializationSettings
     /// <summary>Instructions run while specializing one path, to stop an unrolled loop that does not end.</summary>
     public int MaxStepsPerPath { get; init; } = 1_000_000;
 
+    /// <summary>
+    /// Values one <c>Jit.Promote</c> site gets a compiled case for; other values leave compiled code there
+    /// (the interpreter finishes the step), as a generic fallback.
+    /// </summary>
+    public int MaxCasesPerPromotion { get; init; } = 8;
+
     /// <summary>The defaults.</summary>
     public static SpecializationSettings Default { get; } = new();
 }

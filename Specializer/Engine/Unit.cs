@@ -36,6 +36,12 @@ public sealed class Unit
     /// <summary>Green objects the residual code uses, by index in the constants array.</summary>
     public List<object> Constants { get; } = [];
 
+    /// <summary>The values each <c>Jit.Promote</c> site has compiled cases for.</summary>
+    public IReadOnlyDictionary<Instruction, IReadOnlyList<object?>> PromotionCases { get; internal set; } = new Dictionary<Instruction, IReadOnlyList<object?>>();
+
+    /// <summary>Slots the exit buffer needs: the most any exit writes, plus the exit number.</summary>
+    public int ExitBufferSize { get; internal set; }
+
     /// <summary>Budgets hit while specializing, with the key and the reason, for the log.</summary>
     public List<string> Notes { get; } = [];
 }

@@ -50,7 +50,20 @@ public sealed class UnitSpecializer
 
     /// <summary>Specializes the unit entered at <paramref name="entry"/>.</summary>
     /// <exception cref="SpecializationException">Something on the way is not supported yet, or a path did not end within its budget.</exception>
-    public Unit Specialize(GreenKey entry) => new Run(this, entry).Execute();
+    public Unit Specialize(GreenKey entry) => Specialize(entry, new Dictionary<Instruction, IReadOnlyList<object?>>());
+
+    /// <summary>
+    /// Specializes the unit entered at <paramref name="entry"/>, with a compiled case for each value of
+    /// <paramref name="promotions"/> at its <c>Jit.Promote</c> site (values seen there so far; other values
+    /// leave compiled code in the middle of the step). The unit for more cases holds everything the unit for
+    /// fewer did: specialization is deterministic.
+    /// </summary>
+    public Unit Specialize(GreenKey entry, IReadOnlyDictionary<Instruction, IReadOnlyList<object?>> promotions)
+    {
+        var unit = new Run(this, entry, promotions).Execute();
+        unit.PromotionCases = promotions;
+        return unit;
+    }
 
     /// <summary>One interpreter frame while specializing: which graph, where in it, and what is known.</summary>
     private sealed class Frame
@@ -88,10 +101,13 @@ public sealed class UnitSpecializer
         private Block current;
         private int instructionCount;
 
-        public Run(UnitSpecializer owner, GreenKey entryKey)
+        private readonly IReadOnlyDictionary<Instruction, IReadOnlyList<object?>> promotions;
+
+        public Run(UnitSpecializer owner, GreenKey entryKey, IReadOnlyDictionary<Instruction, IReadOnlyList<object?>> promotions)
         {
             this.owner = owner;
             this.entryKey = entryKey;
+            this.promotions = promotions;
             portalGraph = owner.portal.Graph!.Graph;
             residual = new FlowGraph($"unit {owner.portal.Hints.Method.Name} {entryKey}", IrType.Object);
             unit = new Unit(residual, entryKey);
@@ -122,6 +138,7 @@ public sealed class UnitSpecializer
                 if (next.Transfer is { } transfer) Transfer(top, transfer);
                 RunPath(next.Frames);
             }
+            unit.ExitBufferSize = Math.Max(unit.ExitBufferSize, owner.MergeVariables.Count + 1);
             return unit;
         }
 
@@ -379,6 +396,83 @@ public sealed class UnitSpecializer
             return true;
         }
 
+        /// <summary>
+        /// A flexible switch: for each value seen at this <c>Jit.Promote</c> so far, a residual test and a path
+        /// that goes on with the value green; for any other value, an exit in the middle of the step.
+        /// </summary>
+        private void Promote(List<Frame> frames, Instruction site, Value red, IrType type)
+        {
+            var result = site.Result!.Value;
+            var cases = promotions.GetValueOrDefault(site) ?? [];
+            if (cases.Count > owner.settings.MaxCasesPerPromotion)
+                unit.Notes.Add($"promotion at {site.Location}: {cases.Count} values seen, {owner.settings.MaxCasesPerPromotion} compiled (MaxCasesPerPromotion); others go to the interpreter");
+            foreach (var value in cases.Take(owner.settings.MaxCasesPerPromotion))
+            {
+                var test = Emit(new Instruction(Opcode.Ceq, red, Lift(Known.OfGreen(value), type)) { Location = site.Location }, IrType.Bool);
+                var hit = residual.AddBlock();
+                var miss = residual.AddBlock();
+                Append(new Instruction(Opcode.BrIf, test) { Location = site.Location, Targets = { new BlockCall(hit, []), new BlockCall(miss, []) } });
+                var copies = frames.Select(f => f.Copy()).ToList();
+                copies[^1].Values[result] = Known.OfGreen(value);
+                pending.Enqueue(new Pending(hit, copies, null));
+                current = miss;
+            }
+            frames[^1].Values[result] = Known.OfRed(red);
+            EmitMidStepExit(frames, site, red, type);
+        }
+
+        /// <summary>Leaves compiled code in the middle of a step: every frame's live values go to the exit buffer.</summary>
+        private void EmitMidStepExit(List<Frame> frames, Instruction site, Value promoted, IrType type)
+        {
+            int index = unit.Exits.Count;
+            StoreExit(0, Box(Constant(index, IrType.I32), IrType.I32));
+            int slot = 1;
+            int promotedSlot = 0;
+            var exitFrames = new List<ExitFrame>();
+            for (int f = 0; f < frames.Count; f++)
+            {
+                var frame = frames[f];
+                var graph = frame.Graph.Graph;
+                if (frame.ResidualSlots.Count > 0 || frame.Slots.Count > 0)
+                    throw new SpecializationException($"{frame.Graph.Name}: compiled code cannot leave in the middle of a step that uses address-taken locals ({site.Location}); keep Jit.Promote out of such methods");
+                var live = Liveness.LiveFrom(graph, frame.Block, frame.Index);
+                var values = new List<ExitValue>();
+                foreach (var value in live.OrderBy(v => v.Index))
+                {
+                    if (!frame.Values.TryGetValue(value, out var known))
+                    {
+                        if (graph[value].DefiningInstruction is { Opcode: Opcode.Const or Opcode.Null or Opcode.String or Opcode.Default or Opcode.SizeOf or Opcode.Token })
+                            known = Lookup(frame, value);
+                        else continue;   // a call's result not back yet, or a value the rest defines again
+                    }
+                    if (known.IsGreen)
+                    {
+                        values.Add(new ExitValue(value, true, known.Green, 0));
+                        continue;
+                    }
+                    var valueType = graph.TypeOf(value);
+                    if (valueType.Kind is TypeKind.ByRef or TypeKind.Pointer)
+                        throw new SpecializationException($"{frame.Graph.Name}: compiled code cannot leave in the middle of a step while an address ({value}) is live ({site.Location})");
+                    if (known.Red == promoted && promotedSlot == 0) promotedSlot = slot;
+                    StoreExit(slot, Box(known.Red, valueType));
+                    values.Add(new ExitValue(value, false, null, slot++));
+                }
+                var callResult = f + 1 < frames.Count ? frames[f + 1].CallSite!.Result : null;
+                exitFrames.Add(new ExitFrame(graph, frame.Block, frame.Index, values, callResult));
+            }
+            if (promotedSlot == 0)
+            {
+                promotedSlot = slot;
+                StoreExit(slot++, Box(promoted, type));
+            }
+            unit.ExitBufferSize = Math.Max(unit.ExitBufferSize, slot);
+            unit.Exits.Add(new CompiledExit(index, entryKey, $"a value at Jit.Promote ({site.Location}) without a compiled case")
+            {
+                Frames = exitFrames, PromoteSite = site, PromotedSlot = promotedSlot, PromotedType = type,
+            });
+            ReturnDefault();
+        }
+
         private Slot ResidualSlot(Frame frame, Slot slot)
         {
             if (!frame.ResidualSlots.TryGetValue(slot, out var mapped))
@@ -433,10 +527,14 @@ public sealed class UnitSpecializer
                 case CallTreatment.Promote:
                 {
                     var value = Lookup(frame, instruction.Operands[0]);
-                    if (!value.IsGreen)
-                        throw new SpecializationException($"{annotated.Name}: Jit.Promote of a red value at {instruction.Location} is not supported by the specializer yet");
-                    frame.Values[instruction.Result!.Value] = value;
-                    return true;
+                    var result = instruction.Result!.Value;
+                    if (value.IsGreen)
+                    {
+                        frame.Values[result] = value;
+                        return true;
+                    }
+                    Promote(frames, instruction, value.Red, annotated.Graph.TypeOf(instruction.Operands[0]));
+                    return false;
                 }
                 case CallTreatment.GreenCall when instruction.Operands.All(o => Lookup(frame, o).IsGreen):
                 {
