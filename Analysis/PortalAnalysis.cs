@@ -24,6 +24,9 @@ public sealed class PortalAnalysis
     /// <summary>The values the merge point declares green (the green key) and red, in order.</summary>
     public IReadOnlyList<Value> MergeVariables { get; internal set; } = [];
 
+    /// <summary>Reds the merge point does not pass because they cannot change (<c>this</c> of an instance portal).</summary>
+    public IReadOnlyList<Value> ImplicitReds { get; internal set; } = [];
+
     /// <summary>Every annotated graph the portal reaches through inlined calls, the portal's first.</summary>
     public List<AnnotatedGraph> Reachable { get; } = [];
 }

@@ -86,6 +86,7 @@ public sealed class BindingTimeAnalysis
             portal.MergePoint = shape.MergePoint;
             portal.MergeBlock = shape.MergeBlock;
             portal.MergeVariables = shape.Variables;
+            portal.ImplicitReds = shape.ImplicitReds;
             var signature = BindingTimeSignature.Of(method.Parameters.Select(p =>
                 portal.Hints.Greens.Contains(p.Name) ? BindingTime.Green : BindingTime.Red));
             var annotated = new AnnotatedGraph(graph, method, signature, isPortal: true);

@@ -64,8 +64,13 @@ internal static class HintValidator
             argumentsOk &= CheckArguments(call, hints, Error);
         if (!argumentsOk) return null;
 
-        CheckLiveVariables(graph, mergeBlock, merge, Error);
-        return new PortalShape(merge, mergeBlock, merge.Operands.ToList(), hints.Greens.Count);
+        // `this` of a portal on a class is live everywhere and cannot be reassigned (in SSA, the entry's
+        // parameter itself): it need not be passed; compiled code gets it with the state.
+        var implicitReds = new List<Value>();
+        if (hints.Method.HasThis && !hints.Method.DeclaringType.IsValueType && !merge.Operands.Contains(graph.Parameters[0]))
+            implicitReds.Add(graph.Parameters[0]);
+        CheckLiveVariables(graph, mergeBlock, merge, implicitReds, Error);
+        return new PortalShape(merge, mergeBlock, merge.Operands.ToList(), hints.Greens.Count, implicitReds);
     }
 
     private static bool CheckArguments(Instruction call, PortalHints hints, Action<string, string, SourceLocation, string> error)
@@ -91,7 +96,8 @@ internal static class HintValidator
     }
 
     /// <summary>Reports each non-constant value live just after the merge point that it does not pass.</summary>
-    private static void CheckLiveVariables(FlowGraph graph, Block mergeBlock, Instruction merge, Action<string, string, SourceLocation, string> error)
+    private static void CheckLiveVariables(FlowGraph graph, Block mergeBlock, Instruction merge, IReadOnlyList<Value> implicitReds,
+        Action<string, string, SourceLocation, string> error)
     {
         var liveOut = Liveness(graph);
         var live = new BitArray(liveOut[mergeBlock.Index]);
@@ -102,7 +108,7 @@ internal static class HintValidator
             if (instruction.Result is { } result) live[result.Index] = false;
             foreach (var operand in Uses(instruction)) live[operand.Index] = true;
         }
-        var passed = new HashSet<Value>(merge.Operands);
+        var passed = new HashSet<Value>(merge.Operands.Concat(implicitReds));
         for (int v = 0; v < live.Length; v++)
         {
             var value = new Value(v);

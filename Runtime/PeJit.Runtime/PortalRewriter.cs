@@ -20,14 +20,18 @@ public static class PortalRewriter
     /// <summary>Rewrites <paramref name="graph"/> (a fresh conversion of the portal) in place.</summary>
     /// <param name="graph">The portal's graph; it is changed.</param>
     /// <param name="portalId">The id <see cref="JitHooks"/> knows the portal by.</param>
-    public static void Rewrite(FlowGraph graph, int portalId)
+    /// <param name="implicitThis">
+    /// For a portal on a class: <c>this</c>, passed after the merge point's variables (compiled code takes it
+    /// with the state; it never changes, so it is not reloaded).
+    /// </param>
+    public static void Rewrite(FlowGraph graph, int portalId, Value? implicitThis = null)
     {
         var merge = graph.Blocks.SelectMany(b => graph[b].Instructions.Select(i => (Block: b, Instruction: i)))
             .Single(p => IsHint(p.Instruction, "MergePoint"));
         var mergeVariables = merge.Instruction.Operands.ToList();
         var hook = HookMethod();
         var sites = graph.Blocks.SelectMany(b => graph[b].Instructions.Where(i => IsHint(i, "CanEnterJit")).Select(i => (Block: b, Instruction: i))).ToList();
-        foreach (var (block, call) in sites) RewriteSite(graph, block, call, merge.Block, mergeVariables, portalId, hook);
+        foreach (var (block, call) in sites) RewriteSite(graph, block, call, merge.Block, mergeVariables, portalId, hook, implicitThis);
     }
 
     private static bool IsHint(Instruction instruction, string name) =>
@@ -41,7 +45,7 @@ public static class PortalRewriter
     }
 
     private static void RewriteSite(FlowGraph graph, Block block, Instruction call, Block mergeBlock, List<Value> mergeVariables,
-        int portalId, MethodRef hook)
+        int portalId, MethodRef hook, Value? implicitThis)
     {
         var location = call.Location;
         var instructions = graph[block].Instructions;
@@ -68,7 +72,9 @@ public static class PortalRewriter
 
         // state = new object[n] { box(greens...), box(reds...) }; status = JitHooks.CanEnterJit(id, state)
         var objectArray = IrType.Class("System.Object[]");
-        var state = Emit(block, new Instruction(Opcode.NewArray, Constant(block, call.Operands.Count)) { TypeOperand = IrType.Object }, objectArray);
+        var state = Emit(block, new Instruction(Opcode.NewArray, Constant(block, call.Operands.Count + (implicitThis is null ? 0 : 1))) { TypeOperand = IrType.Object }, objectArray);
+        if (implicitThis is { } self)
+            Append(block, new Instruction(Opcode.StoreElement, state, Constant(block, call.Operands.Count), self) { TypeOperand = IrType.Object });
         for (int i = 0; i < call.Operands.Count; i++)
         {
             var operand = call.Operands[i];
@@ -132,7 +138,7 @@ public static class PortalRewriter
     {
         var conversion = new MethodConverter().Convert(portal);
         var graph = conversion.Graph ?? throw new InvalidOperationException($"{portal.FullName}: {conversion.OpaqueReason}");
-        Rewrite(graph, portalId);
+        Rewrite(graph, portalId, portal.HasThis && !portal.DeclaringType.IsValueType ? graph.Parameters[0] : null);
         return graph;
     }
 }

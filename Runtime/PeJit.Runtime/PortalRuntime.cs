@@ -99,7 +99,7 @@ public sealed class PortalRuntime
         var taken = unit.Unit.Exits[(int)exit[0]!];
         if (taken.Frames is null)
         {
-            Array.Copy(exit, 1, state, 0, state.Length);
+            Array.Copy(exit, 1, state, 0, Analysis.MergeVariables.Count);
             return 2;
         }
         return FinishStep(key, unit, taken, exit, state);

@@ -45,8 +45,8 @@ public sealed class UnitSpecializer
     /// <summary>Number of greens among <see cref="MergeVariables"/>.</summary>
     public int GreenCount => portal.Hints.Greens.Count;
 
-    /// <summary>The IR types of the reds, in order: the residual function's parameters after the two arrays.</summary>
-    public IReadOnlyList<IrType> RedTypes => MergeVariables.Skip(GreenCount).Select(portal.Graph!.Graph.TypeOf).ToList();
+    /// <summary>The reds every key block takes: the merge point's, then the implicit ones (<c>this</c>).</summary>
+    private IEnumerable<Value> KeyReds => MergeVariables.Skip(GreenCount).Concat(portal.ImplicitReds);
 
     /// <summary>Specializes the unit entered at <paramref name="entry"/>.</summary>
     /// <exception cref="SpecializationException">Something on the way is not supported yet, or a path did not end within its budget.</exception>
@@ -122,10 +122,12 @@ public sealed class UnitSpecializer
         public Unit Execute()
         {
             // The entry unboxes the reds from the merge-point state (greens first, then reds).
+            // The state holds the merge point's variables, then the implicit reds.
             var reds = new List<Value>();
-            for (int j = owner.GreenCount; j < owner.MergeVariables.Count; j++)
+            var stateValues = owner.MergeVariables.Concat(owner.portal.ImplicitReds).ToList();
+            for (int j = owner.GreenCount; j < stateValues.Count; j++)
             {
-                var type = portalGraph.TypeOf(owner.MergeVariables[j]);
+                var type = portalGraph.TypeOf(stateValues[j]);
                 var element = Emit(new Instruction(Opcode.LoadElement, state, Constant(j, IrType.I32)) { TypeOperand = IrType.Object }, IrType.Object);
                 reds.Add(Unbox(element, type));
             }
@@ -161,15 +163,15 @@ public sealed class UnitSpecializer
                 return;
             }
             var block = residual.AddBlock();
-            var parameters = owner.MergeVariables.Skip(owner.GreenCount)
-                .Select(v => residual.AddParameter(block, portalGraph.TypeOf(v), portalGraph[v].Name)).ToList();
+            var parameters = owner.KeyReds.Select(v => residual.AddParameter(block, portalGraph.TypeOf(v), portalGraph[v].Name)).ToList();
             keyBlocks[key] = block;
             unit.Keys.Add(key);
             Append(new Instruction(Opcode.Jump) { Targets = { new BlockCall(block, reds) } });
             var frame = new Frame { Graph = owner.portal.Graph!, Block = owner.portal.MergeBlock!.Value };
             frame.Index = portalGraph[frame.Block].Instructions.IndexOf(owner.portal.MergePoint!) + 1;
-            for (int i = 0; i < owner.MergeVariables.Count; i++)
-                frame.Values[owner.MergeVariables[i]] = i < owner.GreenCount
+            var variables = owner.MergeVariables.Concat(owner.portal.ImplicitReds).ToList();
+            for (int i = 0; i < variables.Count; i++)
+                frame.Values[variables[i]] = i < owner.GreenCount
                     ? Known.OfGreen(key.Values[i])
                     : Known.OfRed(parameters[i - owner.GreenCount]);
             pending.Enqueue(new Pending(block, [frame], null));
@@ -517,7 +519,7 @@ public sealed class UnitSpecializer
                     var greens = instruction.Operands.Take(owner.GreenCount).Select(o => Lookup(frame, o)).ToList();
                     if (greens.Any(g => !g.IsGreen))
                         throw new SpecializationException($"{annotated.Name}: a declared green is red at the merge point");
-                    var reds = instruction.Operands.Skip(owner.GreenCount)
+                    var reds = instruction.Operands.Skip(owner.GreenCount).Concat(owner.portal.ImplicitReds)
                         .Select(o => Lift(Lookup(frame, o), annotated.Graph.TypeOf(o))).ToList();
                     EnterKey(new GreenKey(greens.Select(g => g.Green).ToList()), reds);
                     return false;

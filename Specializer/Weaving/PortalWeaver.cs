@@ -104,9 +104,18 @@ internal sealed class PortalWeaver(MethodDefinition portal, MethodReference hook
         foreach (var temporary in temporaries) body.Variables.Add(temporary);
         var code = new List<Instruction>();
         for (int i = temporaries.Count - 2; i >= 0; i--) code.Add(il.Create(OpCodes.Stloc, temporaries[i]));
-        code.Add(il.Create(OpCodes.Ldc_I4, types.Count));
+        // `this` of a portal on a class goes last when the merge point does not pass it (an implicit red).
+        bool passThis = portal.HasThis && !portal.DeclaringType.IsValueType;
+        code.Add(il.Create(OpCodes.Ldc_I4, types.Count + (passThis ? 1 : 0)));
         code.Add(il.Create(OpCodes.Newarr, module.TypeSystem.Object));
         code.Add(il.Create(OpCodes.Stloc, state));
+        if (passThis)
+        {
+            code.Add(il.Create(OpCodes.Ldloc, state));
+            code.Add(il.Create(OpCodes.Ldc_I4, types.Count));
+            code.Add(il.Create(OpCodes.Ldarg, body.ThisParameter));
+            code.Add(il.Create(OpCodes.Stelem_Ref));
+        }
         for (int i = 0; i < types.Count; i++)
         {
             code.Add(il.Create(OpCodes.Ldloc, state));

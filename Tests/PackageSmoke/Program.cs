@@ -1,40 +1,60 @@
-using System;
+// An interpreter written only against the packages: an instance portal on a class, [JitImmutable] records
+// for instructions, an enum of opcodes. scripts/package-smoke.sh builds it with PeJitEnabled.
 using PeJit;
 
-// A register machine: ops are (opcode, a, b, c) quadruples.
-var program = new int[] {
-    0, 0, 0, 0,      // r0 = 0            (load-imm r0, 0)
-    0, 1, 0, 0,      // r1 = 0
-    0, 2, 1, 0,      // r2 = 1
-    1, 0, 0, 1,      // r0 = r0 + r1      (add)
-    1, 1, 1, 2,      // r1 = r1 + r2
-    2, 1, 3, 3,      // if r1 < r3 goto 3 (jump-if-less, target quad 3)
-    3, 0, 0, 0,      // halt
-};
-long n = args.Length > 0 ? long.Parse(args[0]) : 1_000_000;
-var regs = new long[4];
-regs[3] = n;
-Console.WriteLine(Machine.Run(program, regs));
+var vm = new Machine(Console.Out);
+var prog = new Program2(new[] {
+    new Instr(Op.Const, 0), new Instr(Op.Store, 0),            // i = 0
+    new Instr(Op.Load, 0), new Instr(Op.AddConst, 1), new Instr(Op.Store, 0),   // 2: i++
+    new Instr(Op.Load, 0), new Instr(Op.Const, 0), new Instr(Op.Add, 0), new Instr(Op.Store, 1), // acc
+    new Instr(Op.Load, 0), new Instr(Op.LessConst, int.Parse(args.Length > 0 ? args[0] : "1000000")), new Instr(Op.JumpIfTrue, 2),
+    new Instr(Op.Load, 1), new Instr(Op.Print, 0), new Instr(Op.Halt, 0) });
+vm.Execute(prog);
+vm.Execute(prog);
+Console.WriteLine("done " + vm.Steps);
 
-public static class Machine
+enum Op { Const, Load, Store, AddConst, Add, LessConst, JumpIfTrue, Print, Halt }
+
+[JitImmutable]
+sealed record Instr(Op Op, int Arg);
+
+sealed class Program2(Instr[] code)
 {
-    [JitPortal(Greens = new[] { "ip", "code" }, Reds = new[] { "r" })]
-    public static long Run(int[] code, long[] r)
+    public readonly Instr[] Code = code;
+}
+
+sealed class Machine(TextWriter output)
+{
+    private readonly long[] stack = new long[64];
+    private readonly long[] vars = new long[8];
+    public long Steps;
+
+    [JitPortal(Greens = new[] { "pc", "program" }, Reds = new[] { "sp" })]
+    public void Execute(Program2 program)
     {
-        int ip = 0;
+        int pc = 0;
+        int sp = 0;
         while (true)
         {
-            Jit.MergePoint(ip, code, r);
-            int at = ip * 4;
-            switch (code[at])
+            Jit.MergePoint(pc, program, sp);
+            var instr = program.Code[pc];
+            Steps++;
             {
-                case 0: r[code[at + 1]] = code[at + 2]; ip++; break;
-                case 1: r[code[at + 1]] = r[code[at + 2]] + r[code[at + 3]]; ip++; break;
-                case 2:
-                    if (r[code[at + 1]] < r[code[at + 2]]) { ip = code[at + 3]; Jit.CanEnterJit(ip, code, r); }
-                    else ip++;
-                    break;
-                default: return r[0];
+                switch (instr.Op)
+                {
+                    case Op.Const: stack[sp++] = instr.Arg; pc++; break;
+                    case Op.Load: stack[sp++] = vars[instr.Arg]; pc++; break;
+                    case Op.Store: vars[instr.Arg] = stack[--sp]; pc++; break;
+                    case Op.AddConst: stack[sp - 1] += instr.Arg; pc++; break;
+                    case Op.Add: stack[sp - 2] += stack[sp - 1]; sp--; pc++; break;
+                    case Op.LessConst: stack[sp - 1] = stack[sp - 1] < instr.Arg ? 1 : 0; pc++; break;
+                    case Op.JumpIfTrue:
+                        if (stack[--sp] != 0) { pc = instr.Arg; Jit.CanEnterJit(pc, program, sp); }
+                        else pc++;
+                        break;
+                    case Op.Print: output.WriteLine(stack[--sp]); pc++; break;
+                    case Op.Halt: return;
+                }
             }
         }
     }
