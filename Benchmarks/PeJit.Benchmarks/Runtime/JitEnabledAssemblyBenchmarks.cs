@@ -15,11 +15,11 @@ public class JitEnabledAssemblyBenchmarks
 
     /// <summary>Example and program with its arguments.</summary>
     [Params("StackVm long 30000000", "StackVm nested 2000", "StackVm count 100000000", "Brainfuck long")]
-    public string Run { get; set; } = "StackVm long 30000000";
+    public string Case { get; set; } = "StackVm long 30000000";
 
-    private string Project => Run.Split(' ')[0];
+    private string Project => Case.Split(' ')[0];
 
-    private string[] Arguments => Run.Split(' ').Skip(1).ToArray();
+    private string[] Arguments => Case.Split(' ').Skip(1).ToArray();
 
     [GlobalSetup]
     public void Setup()
