@@ -27,8 +27,8 @@ cd "$app"
 dotnet new tool-manifest >/dev/null
 dotnet tool install PeJit.Cli --version "$version" >/dev/null
 dotnet build -c Release -nologo -v quiet
-plain=$(PEJIT_DISABLE=1 dotnet bin/Release/net10.0/PackageSmoke.dll 3000000)
-jit=$(PEJIT_LOG=summary dotnet bin/Release/net10.0/PackageSmoke.dll 3000000 2>"$work/jit.log")
+plain=$(PEJIT_DISABLE=1 dotnet bin/Release/net10.0/PackageSmoke.dll 30000000)
+jit=$(PEJIT_LOG=summary dotnet bin/Release/net10.0/PackageSmoke.dll 30000000 2>"$work/jit.log")
 cat "$work/jit.log"
 echo "plain: $plain"
 echo "jit:   $jit"

@@ -16,7 +16,9 @@ namespace PeJit.Runtime;
 public static class JitRuntime
 {
     private static readonly bool Disabled = Environment.GetEnvironmentVariable("PEJIT_DISABLE") is "1" or "true";
+    private static readonly bool Background = Environment.GetEnvironmentVariable("PEJIT_BACKGROUND") != "0";
     private static readonly ConcurrentDictionary<IntPtr, Lazy<PortalRuntime?>> Portals = new();
+    private static readonly ConcurrentDictionary<IntPtr, bool> Preparing = new();
 
     // The log starts with the first JIT-enabled call, disabled or not, so that PEJIT_LOG=summary always reports.
     static JitRuntime() => _ = JitLog.Shared;
@@ -27,13 +29,28 @@ public static class JitRuntime
     public static int CanEnterJit(RuntimeMethodHandle portal, object?[] state)
     {
         if (Disabled) return 0;
-        var runtime = Portals.GetOrAdd(portal.Value, _ => new Lazy<PortalRuntime?>(() => Prepare(portal))).Value;
-        return runtime?.OnCanEnterJit(state) ?? 0;
+        var lazy = Portals.GetOrAdd(portal.Value, _ => new Lazy<PortalRuntime?>(() => Prepare(portal)));
+        if (!lazy.IsValueCreated && Background)
+        {
+            // Analyzing the carried original takes a while: the interpreter goes on meanwhile.
+            if (Preparing.TryAdd(portal.Value, true)) ThreadPool.UnsafeQueueUserWorkItem(_ => _ = lazy.Value, null);
+            return 0;
+        }
+        return lazy.Value?.OnCanEnterJit(state) ?? 0;
     }
 
     /// <summary>The run-time state of a portal, once it was entered; null before, or when it could not be prepared.</summary>
     public static PortalRuntime? Find(MethodInfo portal) =>
         Portals.TryGetValue(portal.MethodHandle.Value, out var runtime) && runtime.IsValueCreated ? runtime.Value : null;
+
+    /// <summary>Waits until <paramref name="portal"/> was prepared and nothing is being compiled for it (tests, benchmarks).</summary>
+    public static PortalRuntime? WaitForCompilations(MethodInfo portal, TimeSpan timeout)
+    {
+        if (!Portals.TryGetValue(portal.MethodHandle.Value, out var lazy)) return null;
+        var runtime = lazy.Value;
+        runtime?.WaitForCompilations(timeout);
+        return runtime;
+    }
 
     private static PortalRuntime? Prepare(RuntimeMethodHandle handle)
     {
@@ -54,7 +71,8 @@ public static class JitRuntime
             var result = BindingTimeAnalysis.Analyze(module, m => m.MetadataToken.ToInt32() == method.MetadataToken);
             if (result.HasErrors || result.Portals.Count != 1 || result.Portals[0].Graph is null)
                 throw new InvalidOperationException("its analysis fails: " + string.Join("; ", result.Diagnostics));
-            var settings = new JitSettings().WithDefaultThreshold(marker.Threshold);
+            var settings = new JitSettings { BackgroundCompilation = Environment.GetEnvironmentVariable("PEJIT_BACKGROUND") != "0" }
+                .WithDefaultThreshold(marker.Threshold);
             return new PortalRuntime(method, result.Portals[0], settings, new CecilReflectionResolver(assembly));
         }
         catch (Exception e)

@@ -23,6 +23,13 @@ public sealed record JitSettings
     /// </summary>
     public long CacheLimit { get; init; } = PositiveFromEnvironment("PEJIT_CACHE_LIMIT") ?? 1_000_000;
 
+    /// <summary>
+    /// Compile hot keys on a thread-pool thread while the interpreter goes on, instead of in the thread that
+    /// made them hot (default off for the in-process API; on for JIT-enabled assemblies unless
+    /// <c>PEJIT_BACKGROUND=0</c>). The unit is entered at the first <c>Jit.CanEnterJit</c> after it is ready.
+    /// </summary>
+    public bool BackgroundCompilation { get; init; }
+
     /// <summary>Where to log each unit compiled and each budget hit, besides <c>PEJIT_LOG</c>; null for nowhere.</summary>
     public TextWriter? Log { get; init; }
 

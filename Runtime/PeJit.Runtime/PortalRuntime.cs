@@ -72,17 +72,49 @@ public sealed class PortalRuntime
         {
             if (counters.Count > MaxCountedKeys) counters.Clear();
             if (counters.AddOrUpdate(key, 1, (_, count) => count + 1) < Settings.Threshold) return 0;
-            lock (compileGate)
+            if (Settings.BackgroundCompilation)
             {
-                if (!Cache.TryGet(key, out unit))
-                {
-                    unit = Compile(key);
-                    Cache.Add(key, unit);
-                    counters.TryRemove(key, out _);
-                }
+                // The interpreter goes on; the unit is entered at the first CanEnterJit after it is ready.
+                if (compiling.TryAdd(key, true))
+                    ThreadPool.UnsafeQueueUserWorkItem(_ => CompileAndCache(key), null);
+                return 0;
             }
+            unit = CompileAndCache(key);
         }
         return unit is null ? 0 : Enter(key, unit, state);
+    }
+
+    private readonly ConcurrentDictionary<GreenKey, bool> compiling = new();
+
+    private CompiledUnit? CompileAndCache(GreenKey key)
+    {
+        try
+        {
+            lock (compileGate)
+            {
+                if (Cache.TryGet(key, out var done)) return done;
+                var unit = Compile(key);
+                Cache.Add(key, unit);
+                counters.TryRemove(key, out _);
+                return unit;
+            }
+        }
+        finally
+        {
+            compiling.TryRemove(key, out _);
+        }
+    }
+
+    /// <summary>Waits until no compilation is queued or running (background compilation; tests and benchmarks).</summary>
+    public bool WaitForCompilations(TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!compiling.IsEmpty)
+        {
+            if (clock.Elapsed > timeout) return false;
+            Thread.Sleep(1);
+        }
+        lock (compileGate) return true;
     }
 
     private int Enter(GreenKey key, CompiledUnit unit, object?[] state)
@@ -161,18 +193,29 @@ public sealed class PortalRuntime
 
     private CompiledUnit? Compile(GreenKey key, IReadOnlyDictionary<Frontend.IR.Instruction, IReadOnlyList<object?>> promotions)
     {
-        var clock = Stopwatch.StartNew();
-        Unit unit;
+        string? failure;
         try
         {
-            unit = engine.Specialize(key, promotions);
+            return CompileUnchecked(key, promotions);
         }
         catch (SpecializationException e)
         {
-            Settings.Log?.WriteLine($"pejit: not compiling {Method.Name} at {key}: {e.Message}");
-            Log.NotCompiled(name, key, e.Message);
-            return null;
+            failure = e.Message;
         }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A defect of PeJit, not of the interpreter: the interpreter goes on, and the log says what to report.
+            failure = $"internal error ({e.GetType().Name}: {e.Message}); please report it with the interpreter";
+        }
+        Settings.Log?.WriteLine($"pejit: not compiling {Method.Name} at {key}: {failure}");
+        Log.NotCompiled(name, key, failure);
+        return null;
+    }
+
+    private CompiledUnit CompileUnchecked(GreenKey key, IReadOnlyDictionary<Frontend.IR.Instruction, IReadOnlyList<object?>> promotions)
+    {
+        var clock = Stopwatch.StartNew();
+        var unit = engine.Specialize(key, promotions);
         var specialization = clock.Elapsed;
         clock.Restart();
         Specializer.Optimizer.Pipeline.Run(unit.Residual, Settings.Optimizations);

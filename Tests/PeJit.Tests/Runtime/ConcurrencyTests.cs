@@ -62,7 +62,8 @@ public sealed class ConcurrencyTests
             return (output.ToString(), result);
         });
         var portal = (MethodInfo)runner.GetProperty("Portal")!.GetValue(null)!;
-        var runtime = JitRuntime.Find(portal);
+        // Compilation runs in the background in JIT-enabled assemblies: let it finish before looking.
+        var runtime = JitRuntime.WaitForCompilations(portal, TimeSpan.FromMinutes(1));
         Assert.IsNotNull(runtime, "the JIT-enabled portal reached its runtime");
         Assert.IsNotEmpty(runtime.Cache.Units, "hot loops were compiled while both threads ran");
     }
@@ -78,6 +79,28 @@ public sealed class ConcurrencyTests
             return (output.ToString(), result);
         });
         Assert.IsNotEmpty(jit.Units);
+    }
+
+    [TestMethod]
+    public void BackgroundCompilationLetsTheInterpreterGoOnAndEntersTheUnitOnceReady()
+    {
+        var jit = PortalJit.Create(Vm.Runner.Portal, new JitSettings { Threshold = 2, BackgroundCompilation = true });
+        foreach (var (name, args) in First)
+        {
+            var output = new StringWriter();
+            long result = (long)jit.Invoke(Vm.Runner.PortalArguments(Vm.Programs.Source(name), output, args))!;
+            Assert.AreEqual(Plain(name, args), (output.ToString(), result), name);
+        }
+        Assert.IsTrue(jit.Runtime.WaitForCompilations(TimeSpan.FromMinutes(1)));
+        Assert.IsNotEmpty(jit.Units, "the hot keys were compiled in the background");
+        long entered = jit.Units.Sum(u => u.Entries);
+        foreach (var (name, args) in First)
+        {
+            var output = new StringWriter();
+            long result = (long)jit.Invoke(Vm.Runner.PortalArguments(Vm.Programs.Source(name), output, args))!;
+            Assert.AreEqual(Plain(name, args), (output.ToString(), result), name);
+        }
+        Assert.IsGreaterThan(entered, jit.Units.Sum(u => u.Entries), "the second round ran compiled code");
     }
 
     [TestMethod]

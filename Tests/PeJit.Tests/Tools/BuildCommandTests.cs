@@ -58,7 +58,7 @@ public sealed class BuildCommandTests
     [TestMethod]
     public void HotLoopsAreCompiledAndTheSummarySaysSo()
     {
-        var run = DotnetProcess.Run([Path.Combine(StackVmBuild.Value, "StackVm.dll"), "long", "100000"], new Dictionary<string, string> { ["PEJIT_LOG"] = "summary,units" });
+        var run = DotnetProcess.Run([Path.Combine(StackVmBuild.Value, "StackVm.dll"), "long", "100000"], new Dictionary<string, string> { ["PEJIT_LOG"] = "summary,units", ["PEJIT_BACKGROUND"] = "0" });
         Assert.AreEqual(0, run.Exit, run.Error);
         StringAssert.Contains(run.Error, "pejit: compiled PeJit.Examples.StackVm.Interpreter.Run at (");
         StringAssert.Matches(run.Error, new System.Text.RegularExpressions.Regex(@"pejit summary: [1-9]\d* units compiled"));
@@ -101,7 +101,7 @@ public sealed class BuildCommandTests
             new Dictionary<string, string> { ["PEJIT_DISABLE"] = "1", ["PEJIT_LOG"] = "summary" });
         Assert.AreEqual(0, run.Exit, run.Error);
         StringAssert.Contains(run.Error, "pejit summary: 0 units compiled");
-        run = DotnetProcess.Run([Path.Combine(StackVmBuild.Value, "StackVm.dll"), "count"], new Dictionary<string, string> { ["PEJIT_LOG"] = "summary" });
+        run = DotnetProcess.Run([Path.Combine(StackVmBuild.Value, "StackVm.dll"), "count"], new Dictionary<string, string> { ["PEJIT_LOG"] = "summary", ["PEJIT_BACKGROUND"] = "0" });
         Assert.DoesNotContain("pejit summary: 0 units compiled", run.Error, "without PEJIT_DISABLE the same program is compiled");
     }
 
@@ -110,7 +110,7 @@ public sealed class BuildCommandTests
     {
         string log = Path.Combine(Directory.CreateTempSubdirectory("pejit-log-").FullName, "jit.log");
         var run = DotnetProcess.Run([Path.Combine(StackVmBuild.Value, "StackVm.dll"), "nested"],
-            new Dictionary<string, string> { ["PEJIT_LOG"] = "residual,summary", ["PEJIT_LOG_FILE"] = log });
+            new Dictionary<string, string> { ["PEJIT_LOG"] = "residual,summary", ["PEJIT_LOG_FILE"] = log, ["PEJIT_BACKGROUND"] = "0" });
         Assert.AreEqual(0, run.Exit, run.Error);
         Assert.AreEqual("", run.Error, "with PEJIT_LOG_FILE nothing is logged to stderr");
         string text = File.ReadAllText(log);

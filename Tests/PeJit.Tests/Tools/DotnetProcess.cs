@@ -19,7 +19,7 @@ internal static class DotnetProcess
         };
         foreach (string argument in arguments) start.ArgumentList.Add(argument);
         // The child must not inherit the test's own JIT settings.
-        foreach (string name in new[] { "PEJIT_LOG", "PEJIT_LOG_FILE", "PEJIT_DISABLE", "PEJIT_THRESHOLD", "PEJIT_OPT" }) start.Environment.Remove(name);
+        foreach (string name in new[] { "PEJIT_LOG", "PEJIT_LOG_FILE", "PEJIT_DISABLE", "PEJIT_THRESHOLD", "PEJIT_OPT", "PEJIT_BACKGROUND", "PEJIT_CACHE_LIMIT" }) start.Environment.Remove(name);
         // A build started from a test must not join the test run's MSBuild (its nodes, its SDK resolution).
         foreach (string name in start.Environment.Keys.Where(k => k.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase) || k == "MSBuildSDKsPath").ToList())
             start.Environment.Remove(name);

@@ -50,7 +50,7 @@ public sealed class MsBuildIntegrationTests
         string bin = Path.GetDirectoryName(Dll("StackVm"))!;
         Assert.IsTrue(File.Exists(Path.Combine(bin, "StackVm.bta.html")));
         Assert.IsTrue(File.Exists(Path.Combine(bin, "PeJit.Runtime.dll")));
-        var run = DotnetProcess.Run([Dll("StackVm"), "long"], new Dictionary<string, string> { ["PEJIT_LOG"] = "units" });
+        var run = DotnetProcess.Run([Dll("StackVm"), "long"], new Dictionary<string, string> { ["PEJIT_LOG"] = "units", ["PEJIT_BACKGROUND"] = "0" });
         StringAssert.Contains(run.Error, "pejit: compiled PeJit.Examples.StackVm.Interpreter.Run", "the long program gets compiled");
     }
 
