@@ -16,7 +16,7 @@ namespace PeJit.Runtime;
 public static class JitRuntime
 {
     private static readonly bool Disabled = Environment.GetEnvironmentVariable("PEJIT_DISABLE") is "1" or "true";
-    private static readonly bool Background = Environment.GetEnvironmentVariable("PEJIT_BACKGROUND") != "0";
+    private static readonly bool Background = Environment.GetEnvironmentVariable("PEJIT_BACKGROUND") is "1" or "true";
     private static readonly ConcurrentDictionary<IntPtr, Lazy<PortalRuntime?>> Portals = new();
     private static readonly ConcurrentDictionary<IntPtr, bool> Preparing = new();
 
@@ -71,7 +71,7 @@ public static class JitRuntime
             var result = BindingTimeAnalysis.Analyze(module, m => m.MetadataToken.ToInt32() == method.MetadataToken);
             if (result.HasErrors || result.Portals.Count != 1 || result.Portals[0].Graph is null)
                 throw new InvalidOperationException("its analysis fails: " + string.Join("; ", result.Diagnostics));
-            var settings = new JitSettings { BackgroundCompilation = Environment.GetEnvironmentVariable("PEJIT_BACKGROUND") != "0" }
+            var settings = new JitSettings { BackgroundCompilation = Background }
                 .WithDefaultThreshold(marker.Threshold);
             return new PortalRuntime(method, result.Portals[0], settings, new CecilReflectionResolver(assembly));
         }

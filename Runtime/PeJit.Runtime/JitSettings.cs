@@ -25,8 +25,10 @@ public sealed record JitSettings
 
     /// <summary>
     /// Compile hot keys on a thread-pool thread while the interpreter goes on, instead of in the thread that
-    /// made them hot (default off for the in-process API; on for JIT-enabled assemblies unless
-    /// <c>PEJIT_BACKGROUND=0</c>). The unit is entered at the first <c>Jit.CanEnterJit</c> after it is ready.
+    /// made them hot (default off; <c>PEJIT_BACKGROUND=1</c> for JIT-enabled assemblies). The unit is entered
+    /// at the first <c>Jit.CanEnterJit</c> after it is ready. Measured on two cores it loses: .NET's tiering
+    /// queue fills with PeJit's own methods and the interpreter's loop reaches optimized code later
+    /// (Docs/PERFORMANCE.md).
     /// </summary>
     public bool BackgroundCompilation { get; init; }
 
