@@ -42,4 +42,4 @@ tail -n 5 "$jit_out"
 
 echo "=="
 if cmp -s "$plain_out" "$jit_out"; then echo "outputs: identical ($(wc -l <"$plain_out") lines)"; else echo "outputs: DIFFERENT"; diff "$plain_out" "$jit_out" | head -20; exit 1; fi
-awk -v p="$plain_ms" -v j="$jit_ms" 'BEGIN { r = p / j; printf "plain %d ms, JIT-enabled %d ms (process wall clock, JIT start-up included): %.1fx %s\n", p, j, r >= 1 ? r : 1 / r, r >= 1 ? "faster" : "slower (too short to repay the start-up)" }'
+awk -v p="$plain_ms" -v j="$jit_ms" 'BEGIN { r = p / j; x = (r >= 1) ? r : 1 / r; w = (r >= 1) ? "faster" : "slower (too short to repay the start-up)"; printf "plain %d ms, JIT-enabled %d ms (process wall clock, JIT start-up included): %.1fx %s\n", p, j, x, w }'
