@@ -19,6 +19,7 @@ public sealed class JitLog
     private readonly Stopwatch uptime = Stopwatch.StartNew();
     private readonly List<(string Portal, CompiledUnit Unit)> compiled = [];
     private readonly Dictionary<string, int> notCompiled = [];
+    private readonly Dictionary<string, TimeSpan> prepared = [];
     private TextWriter? writer;
     private int summaries;
 
@@ -87,6 +88,15 @@ public sealed class JitLog
             Write($"pejit: residual code of {portal} at {unit.Unit.Entry}:\n{IrPrinter.Print(unit.Unit.Residual)}");
     }
 
+    /// <summary>A portal of a JIT-enabled assembly was prepared: its carried original read and analyzed.</summary>
+    public void PortalPrepared(string portal, int graphs, TimeSpan time)
+    {
+        if (Topics == JitLogTopics.None) return;
+        lock (gate) prepared[portal] = time;
+        if (Topics.HasFlag(JitLogTopics.Units))
+            Write(string.Create(CultureInfo.InvariantCulture, $"pejit: prepared {portal}: read the original and analyzed {graphs} graphs in {time.TotalMilliseconds:F1} ms"));
+    }
+
     /// <summary>A key of <paramref name="portal"/> got hot but could not be compiled; the interpreter runs it.</summary>
     public void NotCompiled(string portal, GreenKey key, string reason)
     {
@@ -116,7 +126,8 @@ public sealed class JitLog
         text.AppendLine(invariant, $"pejit summary: {units.Count} units compiled; {uptime.Elapsed.TotalSeconds:F2} s since JIT-enabled code first ran");
         foreach (var portal in units.GroupBy(u => u.Portal))
         {
-            text.AppendLine(invariant, $"  portal {portal.Key}: {portal.Count()} units, {notCompiled.GetValueOrDefault(portal.Key)} hot keys not compilable");
+            string preparation = prepared.TryGetValue(portal.Key, out var time) ? $"; prepared (original read and analyzed) in {time.TotalMilliseconds:F2} ms" : "";
+            text.AppendLine(invariant, $"  portal {portal.Key}: {portal.Count()} units, {notCompiled.GetValueOrDefault(portal.Key)} hot keys not compilable{preparation}");
             foreach (var (_, unit) in portal)
                 text.AppendLine(invariant, $"    at {unit.Unit.Entry}: {unit.Unit.Keys.Count} keys, {unit.Size} residual instructions, {unit.Unit.Exits.Count} exits; entered {unit.Entries} times, left at an exit {unit.ExitsTaken} times; specialization {unit.SpecializationTime.TotalMilliseconds:F2} ms, optimization {unit.OptimizationTime.TotalMilliseconds:F2} ms, backend {unit.BackendTime.TotalMilliseconds:F2} ms");
         }

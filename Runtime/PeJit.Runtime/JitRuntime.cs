@@ -62,6 +62,7 @@ public static class JitRuntime
             var assembly = method.Module.Assembly;
             var marker = assembly.GetCustomAttribute<JitEnabledAttribute>()
                 ?? throw new InvalidOperationException($"{assembly.GetName().Name} is not marked as JIT-enabled; build it with pejit build");
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             var module = AssemblyLoader.Load(
                 Resource(assembly, JitEnabledAttribute.OriginalResource)
                     ?? throw new InvalidOperationException($"{assembly.GetName().Name} lacks the resource {JitEnabledAttribute.OriginalResource}; build it again with pejit build"),
@@ -73,7 +74,9 @@ public static class JitRuntime
                 throw new InvalidOperationException("its analysis fails: " + string.Join("; ", result.Diagnostics));
             var settings = new JitSettings { BackgroundCompilation = Background }
                 .WithDefaultThreshold(marker.Threshold);
-            return new PortalRuntime(method, result.Portals[0], settings, new CecilReflectionResolver(assembly));
+            var runtime = new PortalRuntime(method, result.Portals[0], settings, new CecilReflectionResolver(assembly));
+            JitLog.Shared.PortalPrepared(name, result.Portals[0].Reachable.Count, clock.Elapsed);
+            return runtime;
         }
         catch (Exception e)
         {
