@@ -21,6 +21,9 @@ public sealed class AnalysisResult
     /// <summary>Every annotated graph (one per method and binding-time signature).</summary>
     public List<AnnotatedGraph> Graphs { get; } = [];
 
+    /// <summary>How much work the analysis did, for tests of how it scales.</summary>
+    public AnalysisStatistics Statistics { get; } = new();
+
     /// <summary>True when some diagnostic is an error: the interpreter cannot be JIT-enabled as written.</summary>
     public bool HasErrors => Diagnostics.Any(d => d.Severity == Severity.Error);
 }

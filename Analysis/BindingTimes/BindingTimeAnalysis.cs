@@ -17,7 +17,8 @@ namespace PeJit.Analysis.BindingTimes;
 ///    signature it is called with (polyvariance). Within a graph everything starts green and red spreads
 ///    forward to a fixpoint (<see cref="ContextAnalyzer"/>); loops whose exit turns out red are generalized;
 /// 3. across graphs, a callee's return binding time feeds its callers: when it turns red the callers are
-///    analyzed again, until nothing changes (binding times only ever go from green to red, so this ends);
+///    analyzed again from their calls of it (only what depends on them is visited), until nothing changes
+///    (binding times only ever go from green to red, so this ends);
 /// 4. check what the hints promised (declared greens stay green, <c>AssertGreen</c> holds) and warn where
 ///    the compiled code will be slow.
 /// </remarks>
@@ -55,6 +56,9 @@ public sealed class BindingTimeAnalysis
     }
 
     internal List<Diagnostic> Diagnostics => result.Diagnostics;
+
+    /// <summary>The work counters the analyzers add to.</summary>
+    internal AnalysisStatistics Statistics => result.Statistics;
 
     private void Run()
     {
@@ -105,7 +109,10 @@ public sealed class BindingTimeAnalysis
             analyzers[graph].Run();
             if (graph.ReturnTime != before)
                 foreach (var caller in callers.GetValueOrDefault(graph, []))
+                {
+                    analyzers[caller].CalleeReturnChanged(graph);
                     Enqueue(caller);
+                }
         }
 
         // 4. Promises and warnings.

@@ -24,6 +24,13 @@ namespace PeJit.Analysis.BindingTimes;
 ///    greens, which the green key fixes (a red value reaching one is an error, checked at the end);
 /// 6. a loop, other than the dispatch loop, that can exit on a red condition has its header parameters
 ///    made red (generalized); a loop whose exits are all green is unrolled.
+///
+/// Strategy: the fixpoint is a sweep over the instructions in layout order, repeated until a pass changes
+/// nothing, but a pass visits only the instructions that read something that turned red since their last
+/// visit (<see cref="SweepSchedule"/>): the users of a value, the loads of a slot, the calls of a callee
+/// whose return turned red. A run after a callee changed therefore costs the calls of that callee and what
+/// follows from them, not the whole graph: a portal with one switch case per opcode is run again for many
+/// callees. The order of discovery is the full sweep's, so the reason recorded for each red value is too.
 /// </remarks>
 internal sealed class ContextAnalyzer
 {
@@ -37,6 +44,29 @@ internal sealed class ContextAnalyzer
     private readonly List<LoopFinder.Loop> loops;
     private bool initialized;
 
+    // The instructions in sweep order, with their blocks; a position is an index into these.
+    private readonly Instruction[] instructions;
+    private readonly Block[] blockOf;
+    // What each position reads that can turn red: per value, the positions using it as an operand or a
+    // jump argument; per slot, the positions loading it; per callee, the positions calling it.
+    private readonly List<int>?[] usersOf;
+    private readonly List<int>?[] loadsOf;
+    private readonly Dictionary<AnnotatedGraph, HashSet<int>> callsOf = [];
+    private readonly SweepSchedule sweep;
+
+    // Loops: which is the dispatch loop, which loops exit on a value, which are generalized already.
+    private readonly bool[] isDispatchLoop;
+    private readonly HashSet<Block> dispatchBlocks = [];
+    private readonly List<int>?[] loopsExitingOn;
+    private readonly bool[] generalized;
+    private readonly SweepSchedule loopSweep;
+
+    // The values returned, in layout order, and the first of them that is red: the return binding time
+    // without a scan of the graph per run.
+    private readonly List<Value> returned = [];
+    private readonly Dictionary<Value, int> firstReturnOf = [];
+    private int firstRedReturn = int.MaxValue;
+
     public ContextAnalyzer(BindingTimeAnalysis analysis, AnnotatedGraph graph, PortalShape? portal,
         Func<int, (AnnotatedGraph, Value)?>? argumentCause = null)
     {
@@ -47,20 +77,64 @@ internal sealed class ContextAnalyzer
         this.argumentCause = argumentCause;
         redSlots = graph.RedSlots;
         loops = LoopFinder.Find(flow);
+
+        var positions = flow.Blocks.SelectMany(b => flow[b].Instructions.Select(i => (Block: b, Instruction: i))).ToList();
+        instructions = positions.Select(p => p.Instruction).ToArray();
+        blockOf = positions.Select(p => p.Block).ToArray();
+        usersOf = new List<int>?[flow.ValueCount];
+        loadsOf = new List<int>?[redSlots.Length];
+        for (int position = 0; position < instructions.Length; position++)
+        {
+            var instruction = instructions[position];
+            foreach (var operand in instruction.Operands) AddUse(usersOf, operand.Index, position);
+            foreach (var target in instruction.Targets)
+                foreach (var argument in target.Arguments) AddUse(usersOf, argument.Index, position);
+            if (instruction.Opcode == Opcode.LoadSlot) AddUse(loadsOf, instruction.Slot.Index, position);
+            if (instruction is { Opcode: Opcode.Return, Operands.Count: 1 })
+            {
+                firstReturnOf.TryAdd(instruction.Operands[0], returned.Count);
+                returned.Add(instruction.Operands[0]);
+            }
+        }
+        sweep = new SweepSchedule(instructions.Length);
+        sweep.ScheduleAll();
+
+        isDispatchLoop = loops.Select(l => portal is not null && l.Blocks.Contains(portal.MergeBlock)).ToArray();
+        for (int l = 0; l < loops.Count; l++)
+            if (isDispatchLoop[l]) dispatchBlocks.UnionWith(loops[l].Blocks);
+        loopsExitingOn = new List<int>?[flow.ValueCount];
+        for (int l = 0; l < loops.Count; l++)
+            foreach (var exit in loops[l].Exits)
+                if (exit.Opcode is Opcode.BrIf or Opcode.Switch) AddUse(loopsExitingOn, exit.Operands[0].Index, l);
+        generalized = new bool[loops.Count];
+        loopSweep = new SweepSchedule(loops.Count);
+    }
+
+    private static void AddUse(List<int>?[] uses, int index, int position)
+    {
+        var list = uses[index] ??= [];
+        if (list.Count == 0 || list[^1] != position) list.Add(position);
     }
 
     /// <summary>Runs the fixpoint from the current state (binding times only go from green to red).</summary>
     public void Run()
     {
+        analysis.Statistics.GraphRuns++;
         if (!initialized) Initialize();
         do Propagate();
         while (Generalize());
-        var returns = flow.Blocks.Select(b => flow[b].Terminator)
-            .Where(t => t is { Opcode: Opcode.Return, Operands.Count: 1 })
-            .Select(t => t!.Operands[0]).ToList();
-        var red = returns.Cast<Value?>().FirstOrDefault(v => graph.Times[v!.Value.Index] == BindingTime.Red);
+        var red = firstRedReturn < returned.Count ? returned[firstRedReturn] : (Value?)null;
         graph.ReturnTime = red is null ? BindingTime.Green : BindingTime.Red;
         graph.RedReturnValue = red;
+    }
+
+    /// <summary>
+    /// <paramref name="callee"/>'s return binding time changed: the calls of it are visited in the next run
+    /// (nothing else here reads it).
+    /// </summary>
+    public void CalleeReturnChanged(AnnotatedGraph callee)
+    {
+        foreach (int position in callsOf.GetValueOrDefault(callee, [])) sweep.Schedule(position);
     }
 
     private void Initialize()
@@ -94,69 +168,77 @@ internal sealed class ContextAnalyzer
         }
     }
 
+    /// <summary>Makes a value red and schedules what reads it: its users, and the loops that exit on it.</summary>
     private void MarkRed(Value value, RedReason reason)
     {
         graph.Times[value.Index] = BindingTime.Red;
         graph.Reasons[value.Index] = reason;
+        foreach (int position in usersOf[value.Index] ?? []) sweep.Schedule(position);
+        foreach (int loop in loopsExitingOn[value.Index] ?? []) loopSweep.Schedule(loop);
+        if (firstReturnOf.TryGetValue(value, out int index)) firstRedReturn = Math.Min(firstRedReturn, index);
     }
 
     private bool IsRed(Value value) => graph.Times[value.Index] == BindingTime.Red;
 
     private void Propagate()
     {
-        bool changed = true;
-        while (changed)
+        while (sweep.HasNextPass) sweep.RunPass(Visit);
+    }
+
+    private void Visit(int position)
+    {
+        analysis.Statistics.InstructionVisits++;
+        var instruction = instructions[position];
+        var reason = Rule(instruction, position);
+        if (instruction.Result is { } result && reason is not null && !IsRed(result) && !declaredGreen.Contains(result))
+            MarkRed(result, reason);
+        if ((instruction.Opcode == Opcode.SlotAddr || (instruction.Opcode == Opcode.StoreSlot && IsRed(instruction.Operands[0])))
+            && !redSlots[instruction.Slot.Index])
         {
-            changed = false;
-            foreach (var block in flow.Blocks)
-                foreach (var instruction in flow[block].Instructions)
-                {
-                    var reason = Rule(instruction);
-                    if (instruction.Result is { } result && reason is not null && !IsRed(result) && !declaredGreen.Contains(result))
-                    {
-                        MarkRed(result, reason);
-                        changed = true;
-                    }
-                    if (instruction.Opcode == Opcode.SlotAddr || (instruction.Opcode == Opcode.StoreSlot && IsRed(instruction.Operands[0])))
-                        changed |= !redSlots[instruction.Slot.Index] && (redSlots[instruction.Slot.Index] = true);
-                    foreach (var target in instruction.Targets)
-                    {
-                        var parameters = flow[target.Target].Parameters;
-                        for (int i = 0; i < target.Arguments.Count && i < parameters.Count; i++)
-                        {
-                            var argument = target.Arguments[i];
-                            var parameter = parameters[i];
-                            if (!IsRed(argument) || IsRed(parameter) || declaredGreen.Contains(parameter)) continue;
-                            MarkRed(parameter, new RedReason(RedReasonKind.RedIncoming,
-                                $"{block} passes the red {Describe(argument)} to it", argument, instruction.Location));
-                            changed = true;
-                        }
-                    }
-                }
+            redSlots[instruction.Slot.Index] = true;
+            foreach (int load in loadsOf[instruction.Slot.Index] ?? []) sweep.Schedule(load);
+        }
+        foreach (var target in instruction.Targets)
+        {
+            var parameters = flow[target.Target].Parameters;
+            for (int i = 0; i < target.Arguments.Count && i < parameters.Count; i++)
+            {
+                var argument = target.Arguments[i];
+                var parameter = parameters[i];
+                if (!IsRed(argument) || IsRed(parameter) || declaredGreen.Contains(parameter)) continue;
+                MarkRed(parameter, new RedReason(RedReasonKind.RedIncoming,
+                    $"{blockOf[position]} passes the red {Describe(argument)} to it", argument, instruction.Location));
+            }
         }
     }
 
+    /// <summary>One pass over the loops whose exit turned red, in order; true when it made something red.</summary>
     private bool Generalize()
     {
         bool changed = false;
-        foreach (var loop in loops)
-        {
-            if (IsDispatchLoop(loop)) continue;
-            var exit = loop.Exits.FirstOrDefault(e => e.Opcode is Opcode.BrIf or Opcode.Switch && IsRed(e.Operands[0]));
-            if (exit is null) continue;
-            foreach (var parameter in flow[loop.Header].Parameters)
-            {
-                if (IsRed(parameter) || declaredGreen.Contains(parameter)) continue;
-                MarkRed(parameter, new RedReason(RedReasonKind.GeneralizedLoop,
-                    $"carried around a loop that exits on the red {Describe(exit.Operands[0])}, so made red for specialization to terminate",
-                    exit.Operands[0], exit.Location));
-                changed = true;
-            }
-        }
+        if (loopSweep.HasNextPass) loopSweep.RunPass(l => changed |= Generalize(l));
         return changed;
     }
 
-    private bool IsDispatchLoop(LoopFinder.Loop loop) => portal is not null && loop.Blocks.Contains(portal.MergeBlock);
+    private bool Generalize(int index)
+    {
+        if (isDispatchLoop[index] || generalized[index]) return false;
+        var loop = loops[index];
+        var exit = loop.Exits.FirstOrDefault(e => e.Opcode is Opcode.BrIf or Opcode.Switch && IsRed(e.Operands[0]));
+        if (exit is null) return false;
+        // Every carried value is red (or a declared green) from here on, so nothing about this loop changes again.
+        generalized[index] = true;
+        bool changed = false;
+        foreach (var parameter in flow[loop.Header].Parameters)
+        {
+            if (IsRed(parameter) || declaredGreen.Contains(parameter)) continue;
+            MarkRed(parameter, new RedReason(RedReasonKind.GeneralizedLoop,
+                $"carried around a loop that exits on the red {Describe(exit.Operands[0])}, so made red for specialization to terminate",
+                exit.Operands[0], exit.Location));
+            changed = true;
+        }
+        return changed;
+    }
 
     private string Describe(Value value) => flow[value].Name is { } name ? $"{value} ('{name}')" : value.ToString();
 
@@ -172,7 +254,11 @@ internal sealed class ContextAnalyzer
         new(kind, message, null, instruction.Location);
 
     /// <summary>Null when the instruction's result is green; else why it is red.</summary>
-    private RedReason? Rule(Instruction instruction)
+    /// <remarks>
+    /// Reads only what the fixpoint tracks (see the strategy above): a rule that read anything else that
+    /// changes would not be visited again when it does.
+    /// </remarks>
+    private RedReason? Rule(Instruction instruction, int position)
     {
         switch (instruction.Opcode)
         {
@@ -209,17 +295,22 @@ internal sealed class ContextAnalyzer
             case Opcode.Load:
                 return Root(RedReasonKind.MutableMemory, "a read through an address", instruction);
             case Opcode.NewObject or Opcode.Call or Opcode.CallVirt or Opcode.ConstrainedCall:
-                return CallRule(instruction);
+                return CallRule(instruction, position);
             default:
                 // Pure operations, conversions, comparisons, type tests, unboxing and loads of immutable data.
                 return instruction.Result is null ? null : FromOperands(instruction, instruction.Operands);
         }
     }
 
-    private RedReason? CallRule(Instruction instruction)
+    private RedReason? CallRule(Instruction instruction, int position)
     {
         var decision = Decide(instruction);
         graph.Calls[instruction] = decision;
+        foreach (var target in decision.Targets)
+        {
+            if (!callsOf.TryGetValue(target, out var calls)) callsOf[target] = calls = [];
+            calls.Add(position);
+        }
         if (instruction.Result is null) return null;
         switch (decision.Treatment)
         {
@@ -302,16 +393,16 @@ internal sealed class ContextAnalyzer
                         $"Jit.AssertGreen: {Describe(instruction.Operands[0])} is red; the chain from it back to a red root:",
                         method, instruction.Location, document, "Follow the chain to its root and make that value green (a readonly field, [Elidable], Jit.Promote).",
                         BindingTimeAnalysis.Explain(graph, instruction.Operands[0]));
-                if (graph.IsPortal && instruction.Opcode == Opcode.Switch && IsRed(instruction.Operands[0])
-                    && loops.Any(l => IsDispatchLoop(l) && l.Blocks.Contains(block)))
+                if (graph.IsPortal && instruction.Opcode == Opcode.Switch && IsRed(instruction.Operands[0]) && dispatchBlocks.Contains(block))
                     analysis.Report(Severity.Warning, DiagnosticCodes.RedDispatch,
                         $"the switch at {block} in the dispatch loop is on a red value: the green key does not determine it, so every case is compiled",
                         method, instruction.Location, document, "Dispatch on a value read from green data (the code array at a green pc), or Jit.Promote the opcode.",
                         BindingTimeAnalysis.Explain(graph, instruction.Operands[0]));
             }
-        foreach (var loop in loops)
+        for (int l = 0; l < loops.Count; l++)
         {
-            var treatment = IsDispatchLoop(loop) ? LoopTreatment.DispatchLoop
+            var loop = loops[l];
+            var treatment = isDispatchLoop[l] ? LoopTreatment.DispatchLoop
                 : flow[loop.Header].Parameters.Any(p => graph.Reasons[p.Index]?.Kind == RedReasonKind.GeneralizedLoop) ? LoopTreatment.Generalized
                 : loop.Exits.Any(e => e.Opcode is Opcode.BrIf or Opcode.Switch && IsRed(e.Operands[0])) ? LoopTreatment.Generalized
                 : LoopTreatment.Unrolled;

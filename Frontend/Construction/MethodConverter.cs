@@ -182,11 +182,13 @@ public sealed class MethodConverter
             {
                 var (b, next) = stack.Pop();
                 var block = flow.Blocks[b];
-                var successors = block.Successors.Concat(block.ExceptionalSuccessors).ToList();
-                if (next < successors.Count)
+                // Indexed in place, not copied: a switch block is popped once per case, so copying its
+                // successors each time would make a large switch cost the square of its case count.
+                int ordinary = block.Successors.Count;
+                if (next < ordinary + block.ExceptionalSuccessors.Count)
                 {
                     stack.Push((b, next + 1));
-                    int s = successors[next];
+                    int s = next < ordinary ? block.Successors[next] : block.ExceptionalSuccessors[next - ordinary];
                     if (!visited[s])
                     {
                         visited[s] = true;
