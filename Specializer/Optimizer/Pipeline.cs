@@ -20,6 +20,10 @@ public static class Pipeline
         new("cse", "reuse again what forwarding exposed", CommonSubexpressions.Run),
         new("guards", "turn a brif or switch that a dominating branch edge already decided into a jump, and remove the blocks left unreachable", EliminateGuards.Run),
         new("merge", "merge again the blocks a removed branch left in a straight line", MergeBlocks.Run),
+        new("params", "replace a block parameter every jump passes the same value, or itself, by that value (a loop's unchanged state)", InvariantParameters.Run),
+        new("promote", "hoist loop-invariant field loads and keep loop-invariant array elements in SSA values, behind preheader guards that fall back to an unoptimized copy of the loop", PromoteMemory.Run),
+        new("fold", "fold what promotion exposed (constants stored and loaded back)", FoldConstants.Run),
+        new("cse", "reuse again what promotion exposed", CommonSubexpressions.Run),
         new("dce", "remove pure instructions whose results nobody uses", DeadCode.Run),
     ];
 
@@ -34,6 +38,10 @@ public static class Pipeline
         ("forward", "guards", "a test of a reloaded field or element is the same test only once forwarding made the load the earlier value"),
         ("guards", "merge", "a removed branch leaves a jump to a block that may now have no other predecessor"),
         ("guards", "dce", "a removed branch leaves its compare unused"),
+        ("forward", "promote", "forwarding within a block first leaves promotion fewer accesses to rewrite and write back"),
+        ("merge", "promote", "an element is promoted only when a block that runs on every iteration accesses it; merged, a loop body is one such block"),
+        ("params", "promote", "the interpreter's frame and stack pointer are loop-invariant only once the header parameters every back edge passes unchanged are the values the loop is entered with"),
+        ("promote", "dce", "promotion leaves conversions and copies of constants nobody uses"),
     ];
 
     /// <summary>
