@@ -1,7 +1,8 @@
 namespace PeJit.Tests.Specializer;
 
 /// <summary>
-/// Loop-invariant parameters and memory promotion on hand-written graphs, as file tests
+/// Loop-invariant parameters, memory promotion and what it leaves to clean up (values only the exits use,
+/// tests of tests) on hand-written graphs, as file tests
 /// (<c>promote/*.ir</c>, run by <see cref="OptimizerFileTest"/>): what is promoted and what must not be, each
 /// evaluated before and after on arguments that include arrays out of bounds, null objects and the same array
 /// passed twice (where the alias guards fail and the unoptimized copy of the loop runs).
