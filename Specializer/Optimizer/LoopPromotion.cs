@@ -25,6 +25,7 @@ internal sealed class LoopPromotion
     private readonly List<(ArrayIndex, IrType, ArrayIndex, IrType)> distinctIndices = [];
     private readonly HashSet<Value> nonNull = [];
     private readonly Dictionary<Value, Value> replacement = [];
+    private readonly HashSet<Instruction> firstLoads = new(ReferenceEqualityComparer.Instance);
     private Block chainEnd;
 
     private LoopPromotion(FlowGraph graph, NaturalLoop loop, Dominators dominators)
@@ -87,7 +88,7 @@ internal sealed class LoopPromotion
         // A first value no iteration reads (the loop stores the element before any load, and no exit comes
         // first) is not loaded: the guards made the load safe, so removing it changes nothing.
         var uses = GraphEdits.UseCounts(graph);
-        graph[chainEnd].Instructions.RemoveAll(i => i.Opcode == Opcode.LoadElement && !uses.ContainsKey(i.Result!.Value));
+        graph[chainEnd].Instructions.RemoveAll(i => firstLoads.Contains(i) && !uses.ContainsKey(i.Result!.Value));
         return copies.Values;
     }
 
@@ -338,7 +339,9 @@ internal sealed class LoopPromotion
         chainEnd = current;
         foreach (var element in promoted)
         {
-            var first = Emit(new Instruction(Opcode.LoadElement, element.Array, element.IndexValue) { TypeOperand = element.LoadType }, element.Carried);
+            var load = new Instruction(Opcode.LoadElement, element.Array, element.IndexValue) { TypeOperand = element.LoadType };
+            firstLoads.Add(load);
+            var first = Emit(load, element.Carried);
             element.Value = new SsaUpdater(graph, element.Carried, null, incoming);
             element.Value.DefineAtEnd(current, first);
         }
