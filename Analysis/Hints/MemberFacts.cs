@@ -42,9 +42,18 @@ public static class MemberFacts
     };
 
     /// <summary>True for the base-library methods PeJit knows to be pure (see the table in this file).</summary>
-    public static bool IsKnownPure(MethodDefinition method)
+    public static bool IsKnownPure(MethodDefinition method) => IsKnownPure(method.DeclaringType.FullName, method.Name, method.IsStatic);
+
+    /// <summary>
+    /// True for the base-library methods PeJit knows to be pure, named by declaring type (generic arguments, if
+    /// printed, are ignored), simple name and whether the method is static: for graphs that name methods without
+    /// a Cecil reference (residual graphs read back from text).
+    /// </summary>
+    public static bool IsKnownPure(string declaringType, string name, bool isStatic)
     {
-        if (!PureLibraryMethods.TryGetValue(method.DeclaringType.FullName, out var names)) return false;
-        return names.Contains(method.Name) || (names.Contains("*") && method.IsStatic);
+        int generic = declaringType.IndexOf('<');
+        if (generic >= 0) declaringType = declaringType[..generic];
+        if (!PureLibraryMethods.TryGetValue(declaringType, out var names)) return false;
+        return names.Contains(name) || (names.Contains("*") && isStatic);
     }
 }

@@ -20,6 +20,13 @@ public static class Pipeline
         new("cse", "reuse again what forwarding exposed", CommonSubexpressions.Run),
         new("guards", "turn a brif or switch that a dominating branch edge already decided into a jump, and remove the blocks left unreachable", EliminateGuards.Run),
         new("merge", "merge again the blocks a removed branch left in a straight line", MergeBlocks.Run),
+        new("params", "replace a block parameter every jump passes the same value, or itself, by that value (a loop's unchanged state)", InvariantParameters.Run),
+        new("promote", "hoist loop-invariant field loads and keep loop-invariant array elements in SSA values, behind preheader guards that fall back to an unoptimized copy of the loop", PromoteMemory.Run),
+        new("branches", "branch on the inner test of a brif on cne x, 0, ceq x, 0 (targets swapped) or a conv of a compare", SimplifyBranches.Run),
+        new("dce", "remove the tests the branches no longer look at, so the loops stop using them", DeadCode.Run),
+        new("sink", "compute a pure value a loop defines but only code after it uses (a promoted element's final value) where it is used", SinkFromLoops.Run),
+        new("fold", "fold what promotion exposed (constants stored and loaded back)", FoldConstants.Run),
+        new("cse", "reuse again what promotion exposed", CommonSubexpressions.Run),
         new("dce", "remove pure instructions whose results nobody uses", DeadCode.Run),
     ];
 
@@ -34,6 +41,14 @@ public static class Pipeline
         ("forward", "guards", "a test of a reloaded field or element is the same test only once forwarding made the load the earlier value"),
         ("guards", "merge", "a removed branch leaves a jump to a block that may now have no other predecessor"),
         ("guards", "dce", "a removed branch leaves its compare unused"),
+        ("forward", "promote", "forwarding within a block first leaves promotion fewer accesses to rewrite and write back"),
+        ("merge", "promote", "an element is promoted only when a block that runs on every iteration accesses it; merged, a loop body is one such block"),
+        ("params", "promote", "the interpreter's frame and stack pointer are loop-invariant only once the header parameters every back edge passes unchanged are the values the loop is entered with"),
+        ("promote", "dce", "promotion leaves conversions and copies of constants nobody uses"),
+        ("promote", "sink", "the values only code after a loop uses are, mostly, promoted elements written back at its exits"),
+        ("sink", "dce", "sinking leaves the loop's copies of the values it moved unused"),
+        ("branches", "sink", "a value only code after the loop uses is one the loop's branch no longer tests"),
+        ("branches", "dce", "a simplified branch leaves the tests it looked through unused"),
     ];
 
     /// <summary>

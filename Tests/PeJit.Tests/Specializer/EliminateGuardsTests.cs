@@ -1,6 +1,3 @@
-using System.Reflection;
-using PeJit.Backends.Cil;
-using PeJit.Frontend.Evaluation;
 using PeJit.Frontend.IR;
 using PeJit.Frontend.Serialization.Text;
 using PeJit.Frontend.Verification;
@@ -9,58 +6,19 @@ using PeJit.Specializer.Optimizer;
 namespace PeJit.Tests.Specializer;
 
 /// <summary>
-/// Redundant-guard elimination on hand-written graphs, as file tests: each <c>guards/*.ir</c> file starts with
-/// <c>; test optimize PASSES</c> (a pass selection), then the functions to optimize, then a line <c>; after:</c>
-/// and the same functions as the passes leave them. The verifier runs after every pass, and each function
-/// runs before (evaluated) and after (evaluated, and compiled by the CIL backend) on every combination of
-/// sample arguments: same result, or same exception.
-/// <c>PEJIT_BLESS=1</c> rewrites what follows <c>; after:</c>.
+/// Redundant-guard elimination on hand-written graphs, as file tests (<c>guards/*.ir</c>, run by
+/// <see cref="OptimizerFileTest"/>), and on random branchy graphs.
 /// </summary>
 [TestClass]
 public sealed class EliminateGuardsTests
 {
-    private const string After = "; after:";
-
     private static string Root => Path.Combine(Golden.SourceDirectory(), "Specializer", "guards");
 
-    public static IEnumerable<object[]> Files =>
-        Directory.EnumerateFiles(Root, "*.ir").Order().Select(f => new object[] { Path.GetFileName(f) });
+    public static IEnumerable<object[]> Files => OptimizerFileTest.Files(Root);
 
     [TestMethod]
     [DynamicData(nameof(Files))]
-    public void Run(string file)
-    {
-        string text = File.ReadAllText(Path.Combine(Root, file)).Replace("\r\n", "\n");
-        string header = text.Split('\n')[0].Trim();
-        Assert.StartsWith("; test optimize ", header, $"{file}: the first line must be '; test optimize PASSES'");
-        string passes = header["; test optimize ".Length..].Trim();
-        int split = text.IndexOf("\n" + After + "\n", StringComparison.Ordinal);
-        string input = split < 0 ? text : text[..(split + 1)];
-
-        var optimized = IrParser.ParseAll(input);
-        Assert.IsNotEmpty(optimized, $"{file} holds no function");
-        foreach (var graph in optimized)
-        {
-            Assert.IsEmpty(Verifier.Verify(graph), $"{graph.Name} before optimizing: {string.Join("\n", Verifier.Verify(graph))}");
-            Pipeline.Run(graph, passes, (pass, g) =>
-            {
-                var errors = Verifier.Verify(g);
-                Assert.IsEmpty(errors, $"after '{pass.Name}' on {g.Name}:\n{string.Join("\n", errors)}\n{IrPrinter.Print(g)}");
-            });
-        }
-        var originals = IrParser.ParseAll(input);
-        for (int i = 0; i < originals.Count; i++) AssertSameBehaviour(originals[i], optimized[i]);
-
-        string printed = string.Join("\n", optimized.Select(g => IrPrinter.Print(g)));
-        if (Golden.Bless)
-        {
-            File.WriteAllText(Path.Combine(Root, file), input + After + "\n" + printed);
-            return;
-        }
-        Assert.IsGreaterThanOrEqualTo(0, split, $"{file} has no '{After}' line; run the tests with PEJIT_BLESS=1 to add what the passes produce, then review it");
-        Assert.AreEqual(text[(split + After.Length + 2)..], printed,
-            $"{file}: the optimized graphs differ from those after '{After}'. If the change is intended, run the tests with PEJIT_BLESS=1 and review the diff.");
-    }
+    public void Run(string file) => OptimizerFileTest.Run(Root, file);
 
     /// <summary>
     /// Random branchy graphs (compares of parameters, constants and recomputed sums, wrapped the ways the
@@ -80,7 +38,7 @@ public sealed class EliminateGuardsTests
             Pipeline.Run(graph, "guards");
             Assert.IsEmpty(Verifier.Verify(graph), $"{string.Join("\n", Verifier.Verify(graph))}\n{IrPrinter.Print(original)}");
             removed += before - Branches(graph);
-            AssertSameBehaviour(original, graph);
+            OptimizerFileTest.AssertSameBehaviour(original, graph);
         }
         Assert.IsGreaterThan(100, removed, "the random graphs give the pass something to remove");
     }
@@ -148,56 +106,5 @@ public sealed class EliminateGuardsTests
             }
         }
         return graph;
-    }
-
-    /// <summary>Runs both graphs on every combination of sample arguments: same result or same exception type.</summary>
-    private static void AssertSameBehaviour(FlowGraph original, FlowGraph optimized)
-    {
-        var resolver = new CecilReflectionResolver();
-        var evaluator = new GraphEvaluator(resolver) { MaxSteps = 10_000 };
-        var compiled = new CilBackend(resolver).Compile(optimized, typeof(EliminateGuardsTests).Module);
-        var samples = original.Parameters.Select(p => Samples(original.TypeOf(p))).ToList();
-        int returned = 0;
-        foreach (var arguments in Combinations(samples))
-        {
-            string call = $"{original.Name}({string.Join(", ", arguments.Select(a => a ?? "null"))})";
-            string before = Outcome(() => evaluator.Evaluate(original, arguments));
-            Assert.AreEqual(before, Outcome(() => evaluator.Evaluate(optimized, arguments)), $"{call}, evaluated");
-            Assert.AreEqual(before, Outcome(() => compiled.Invoke(null, arguments)), $"{call}, compiled");
-            if (before.StartsWith("returns", StringComparison.Ordinal)) returned++;
-        }
-        // Graphs that only ever throw (say, the evaluator cannot run them) would compare equal and test nothing.
-        Assert.IsGreaterThan(0, returned, $"{original.Name} never returned on the sample arguments");
-    }
-
-    private static string Outcome(Func<object?> run)
-    {
-        try
-        {
-            return $"returns {run() ?? "null"}";
-        }
-        catch (Exception e)
-        {
-            return $"throws {(e is TargetInvocationException { InnerException: { } inner } ? inner : e).GetType().Name}";
-        }
-    }
-
-    /// <summary>Values around the interesting edges: zero, one, negatives (large as unsigned), NaN, null.</summary>
-    private static object?[] Samples(IrType type) => type.Kind switch
-    {
-        TypeKind.Bool => [false, true],
-        TypeKind.I32 => [-1, 0, 1, 2, 3, 7],
-        TypeKind.I64 => [-1L, 0L, 1L, 2L, 3L, 7L],
-        TypeKind.F64 => [double.NaN, -1.5, 0.0, 2.0],
-        TypeKind.Object or TypeKind.String => [null, "s", "t"],
-        _ => throw new AssertFailedException($"no sample arguments of type {type}; add some"),
-    };
-
-    private static IEnumerable<object?[]> Combinations(List<object?[]> samples)
-    {
-        IEnumerable<object?[]> all = [[]];
-        foreach (var values in samples)
-            all = all.SelectMany(prefix => values.Select(v => prefix.Append(v).ToArray()));
-        return all;
     }
 }

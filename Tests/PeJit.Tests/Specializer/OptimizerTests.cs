@@ -42,7 +42,8 @@ public sealed class OptimizerTests
                 var errors = Verifier.Verify(graph);
                 Assert.IsEmpty(errors, $"after '{pass.Name}' on {graph.Name}:\n{string.Join("\n", errors)}\n{IrPrinter.Print(graph)}");
             });
-            Assert.IsLessThanOrEqualTo(before, Count(unit), "optimizing never makes a unit bigger");
+            // Loop versioning copies a loop once, as the fallback of the preheader's guards; the rest only shrinks.
+            Assert.IsLessThanOrEqualTo(2 * before, Count(unit), "optimizing never makes a unit more than twice as big");
         }
     }
 

@@ -1,5 +1,6 @@
 using PeJit.Frontend.IR;
 using PeJit.Frontend.Serialization.Text;
+using PeJit.Frontend.Verification;
 using PeJit.Runtime;
 using Vm = PeJit.Examples.StackVm;
 using Bf = PeJit.Examples.Brainfuck;
@@ -31,14 +32,62 @@ public sealed class ResidualCodeTests
         Assert.IsFalse(Instructions(residual).Any(i => i.Method?.Name is "MergePoint" or "CanEnterJit"), text);
     }
 
+    /// <summary>The natural loops of a graph, as the blocks of each (back edges to one header make one loop).</summary>
+    private static List<HashSet<Block>> Loops(FlowGraph graph)
+    {
+        var dominators = Dominators.Compute(graph);
+        var predecessors = graph.Blocks.ToDictionary(b => b, _ => new List<Block>());
+        foreach (var block in dominators.ReversePostOrder)
+            foreach (var successor in graph.Successors(block)) predecessors[successor].Add(block);
+        var loops = new List<HashSet<Block>>();
+        foreach (var header in dominators.ReversePostOrder)
+        {
+            var latches = predecessors[header].Where(p => dominators.Dominates(header, p)).ToList();
+            if (latches.Count == 0) continue;
+            var blocks = new HashSet<Block> { header };
+            var work = new Stack<Block>(latches.Where(blocks.Add));
+            while (work.Count > 0)
+                foreach (var predecessor in predecessors[work.Pop()])
+                    if (blocks.Add(predecessor)) work.Push(predecessor);
+            loops.Add(blocks);
+        }
+        return loops;
+    }
+
+    private static bool TouchesMemory(Instruction instruction) =>
+        instruction.Opcode is Opcode.LoadElement or Opcode.StoreElement or Opcode.LoadField or Opcode.StoreField;
+
     [TestMethod]
     public void TheStackVmCountingLoopIsOnlyTheProgramsWork()
     {
         var jit = PortalJit.Create(Vm.Runner.Portal, new JitSettings { Threshold = 2 });
         var residual = HotLoop(jit, Vm.Runner.PortalArguments(Vm.Programs.Source("count"), TextWriter.Null, 1000));
         AssertNoInterpretiveOverhead(residual, "Ops");
-        var comparisons = Instructions(residual).Count(i => i.Opcode == Opcode.BrIf);
-        Assert.AreEqual(1, comparisons, "one residual branch: the interpreted loop's own condition\n" + IrPrinter.Print(residual));
+        string text = IrPrinter.Print(residual);
+        // The loop, and its unoptimized copy that the preheader's guards fall back to.
+        var loops = Loops(residual);
+        Assert.HasCount(2, loops, text);
+        foreach (var loop in loops)
+            Assert.AreEqual(1, loop.SelectMany(b => residual[b].Instructions).Count(i => i.Opcode == Opcode.BrIf),
+                "one residual branch in the loop: the interpreted loop's own condition\n" + text);
+        Assert.ContainsSingle(loops.Where(loop => !loop.SelectMany(b => residual[b].Instructions).Any(TouchesMemory)),
+            "one loop keeps the interpreted program's counter and operand stack in SSA values: no load or store\n" + text);
+    }
+
+    /// <summary>
+    /// The stack VM's loops keep the frame's arrays, the locals and the stack slots in SSA values: when the
+    /// preheader's guards pass, an iteration neither loads nor stores memory.
+    /// </summary>
+    [TestMethod]
+    [DataRow("count")]
+    [DataRow("factorial")]
+    [DataRow("long")]
+    [DataRow("nested")]
+    public void TheStackVmLoopsRunWithoutMemoryTraffic(string program)
+    {
+        var jit = PortalJit.Create(Vm.Runner.Portal, new JitSettings { Threshold = 2 });
+        var residual = HotLoop(jit, Vm.Runner.PortalArguments(Vm.Programs.Source(program), TextWriter.Null, program == "nested" ? 20 : 300));
+        Assert.IsTrue(Loops(residual).Any(loop => !loop.SelectMany(b => residual[b].Instructions).Any(TouchesMemory)), IrPrinter.Print(residual));
     }
 
     [TestMethod]
