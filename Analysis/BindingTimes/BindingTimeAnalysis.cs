@@ -60,6 +60,9 @@ public sealed class BindingTimeAnalysis
     /// <summary>The work counters the analyzers add to.</summary>
     internal AnalysisStatistics Statistics => result.Statistics;
 
+    /// <summary>The queue every <see cref="SweepSchedule"/> orders its pass with: one pass runs at a time.</summary>
+    internal PriorityQueue<int, int> PassQueue { get; } = new();
+
     private void Run()
     {
         // 1. Portals and their hints.

@@ -49,23 +49,25 @@ internal sealed class ContextAnalyzer
     private readonly Block[] blockOf;
     // What each position reads that can turn red: per value, the positions using it as an operand or a
     // jump argument; per slot, the positions loading it; per callee, the positions calling it.
-    private readonly List<int>?[] usersOf;
-    private readonly List<int>?[] loadsOf;
-    private readonly Dictionary<AnnotatedGraph, HashSet<int>> callsOf = [];
+    private readonly IndexLists usersOf;
+    private readonly IndexLists loadsOf;
+    private Dictionary<AnnotatedGraph, List<int>>? callsOf;
     private readonly SweepSchedule sweep;
 
     // Loops: which is the dispatch loop, which loops exit on a value, which are generalized already.
     private readonly bool[] isDispatchLoop;
-    private readonly HashSet<Block> dispatchBlocks = [];
-    private readonly List<int>?[] loopsExitingOn;
+    private readonly HashSet<Block>? dispatchBlocks;
+    private readonly IndexLists loopsExitingOn;
     private readonly bool[] generalized;
-    private readonly SweepSchedule loopSweep;
+    private readonly SweepSchedule? loopSweep;
 
     // The values returned, in layout order, and the first of them that is red: the return binding time
     // without a scan of the graph per run.
-    private readonly List<Value> returned = [];
-    private readonly Dictionary<Value, int> firstReturnOf = [];
+    private readonly Value[] returned;
     private int firstRedReturn = int.MaxValue;
+    // Where each returned value is first returned, for graphs with so many returns that a scan would cost.
+    private readonly Dictionary<Value, int>? firstReturnOf;
+    private const int ReturnsScanned = 8;
 
     public ContextAnalyzer(BindingTimeAnalysis analysis, AnnotatedGraph graph, PortalShape? portal,
         Func<int, (AnnotatedGraph, Value)?>? argumentCause = null)
@@ -81,39 +83,39 @@ internal sealed class ContextAnalyzer
         var positions = flow.Blocks.SelectMany(b => flow[b].Instructions.Select(i => (Block: b, Instruction: i))).ToList();
         instructions = positions.Select(p => p.Instruction).ToArray();
         blockOf = positions.Select(p => p.Block).ToArray();
-        usersOf = new List<int>?[flow.ValueCount];
-        loadsOf = new List<int>?[redSlots.Length];
+        var uses = new List<(int, int)>();
+        var loads = new List<(int, int)>();
+        var returns = new List<Value>();
         for (int position = 0; position < instructions.Length; position++)
         {
             var instruction = instructions[position];
-            foreach (var operand in instruction.Operands) AddUse(usersOf, operand.Index, position);
+            foreach (var operand in instruction.Operands) uses.Add((operand.Index, position));
             foreach (var target in instruction.Targets)
-                foreach (var argument in target.Arguments) AddUse(usersOf, argument.Index, position);
-            if (instruction.Opcode == Opcode.LoadSlot) AddUse(loadsOf, instruction.Slot.Index, position);
-            if (instruction is { Opcode: Opcode.Return, Operands.Count: 1 })
-            {
-                firstReturnOf.TryAdd(instruction.Operands[0], returned.Count);
-                returned.Add(instruction.Operands[0]);
-            }
+                foreach (var argument in target.Arguments) uses.Add((argument.Index, position));
+            if (instruction.Opcode == Opcode.LoadSlot) loads.Add((instruction.Slot.Index, position));
+            if (instruction is { Opcode: Opcode.Return, Operands.Count: 1 }) returns.Add(instruction.Operands[0]);
         }
-        sweep = new SweepSchedule(instructions.Length);
+        usersOf = IndexLists.Build(flow.ValueCount, uses);
+        loadsOf = IndexLists.Build(redSlots.Length, loads);
+        returned = [.. returns];
+        if (returned.Length > ReturnsScanned)
+        {
+            firstReturnOf = [];
+            for (int i = 0; i < returned.Length; i++) firstReturnOf.TryAdd(returned[i], i);
+        }
+        sweep = new SweepSchedule(instructions.Length, analysis.PassQueue);
         sweep.ScheduleAll();
 
         isDispatchLoop = loops.Select(l => portal is not null && l.Blocks.Contains(portal.MergeBlock)).ToArray();
         for (int l = 0; l < loops.Count; l++)
-            if (isDispatchLoop[l]) dispatchBlocks.UnionWith(loops[l].Blocks);
-        loopsExitingOn = new List<int>?[flow.ValueCount];
+            if (isDispatchLoop[l]) (dispatchBlocks ??= []).UnionWith(loops[l].Blocks);
+        var exits = new List<(int, int)>();
         for (int l = 0; l < loops.Count; l++)
             foreach (var exit in loops[l].Exits)
-                if (exit.Opcode is Opcode.BrIf or Opcode.Switch) AddUse(loopsExitingOn, exit.Operands[0].Index, l);
+                if (exit.Opcode is Opcode.BrIf or Opcode.Switch) exits.Add((exit.Operands[0].Index, l));
+        loopsExitingOn = IndexLists.Build(flow.ValueCount, exits);
         generalized = new bool[loops.Count];
-        loopSweep = new SweepSchedule(loops.Count);
-    }
-
-    private static void AddUse(List<int>?[] uses, int index, int position)
-    {
-        var list = uses[index] ??= [];
-        if (list.Count == 0 || list[^1] != position) list.Add(position);
+        loopSweep = loops.Count == 0 ? null : new SweepSchedule(loops.Count, analysis.PassQueue);
     }
 
     /// <summary>Runs the fixpoint from the current state (binding times only go from green to red).</summary>
@@ -123,7 +125,7 @@ internal sealed class ContextAnalyzer
         if (!initialized) Initialize();
         do Propagate();
         while (Generalize());
-        var red = firstRedReturn < returned.Count ? returned[firstRedReturn] : (Value?)null;
+        var red = firstRedReturn < returned.Length ? returned[firstRedReturn] : (Value?)null;
         graph.ReturnTime = red is null ? BindingTime.Green : BindingTime.Red;
         graph.RedReturnValue = red;
     }
@@ -134,7 +136,8 @@ internal sealed class ContextAnalyzer
     /// </summary>
     public void CalleeReturnChanged(AnnotatedGraph callee)
     {
-        foreach (int position in callsOf.GetValueOrDefault(callee, [])) sweep.Schedule(position);
+        if (callsOf?.GetValueOrDefault(callee) is { } calls)
+            foreach (int position in calls) sweep.Schedule(position);
     }
 
     private void Initialize()
@@ -173,9 +176,17 @@ internal sealed class ContextAnalyzer
     {
         graph.Times[value.Index] = BindingTime.Red;
         graph.Reasons[value.Index] = reason;
-        foreach (int position in usersOf[value.Index] ?? []) sweep.Schedule(position);
-        foreach (int loop in loopsExitingOn[value.Index] ?? []) loopSweep.Schedule(loop);
-        if (firstReturnOf.TryGetValue(value, out int index)) firstRedReturn = Math.Min(firstRedReturn, index);
+        foreach (int position in usersOf[value.Index]) sweep.Schedule(position);
+        foreach (int loop in loopsExitingOn[value.Index]) loopSweep!.Schedule(loop);
+        if (firstReturnOf is not null)
+        {
+            if (firstReturnOf.TryGetValue(value, out int index)) firstRedReturn = Math.Min(firstRedReturn, index);
+        }
+        else
+        {
+            for (int i = 0; i < returned.Length && i < firstRedReturn; i++)
+                if (returned[i] == value) firstRedReturn = i;
+        }
     }
 
     private bool IsRed(Value value) => graph.Times[value.Index] == BindingTime.Red;
@@ -196,7 +207,7 @@ internal sealed class ContextAnalyzer
             && !redSlots[instruction.Slot.Index])
         {
             redSlots[instruction.Slot.Index] = true;
-            foreach (int load in loadsOf[instruction.Slot.Index] ?? []) sweep.Schedule(load);
+            foreach (int load in loadsOf[instruction.Slot.Index]) sweep.Schedule(load);
         }
         foreach (var target in instruction.Targets)
         {
@@ -216,7 +227,7 @@ internal sealed class ContextAnalyzer
     private bool Generalize()
     {
         bool changed = false;
-        if (loopSweep.HasNextPass) loopSweep.RunPass(l => changed |= Generalize(l));
+        if (loopSweep is { HasNextPass: true }) loopSweep.RunPass(l => changed |= Generalize(l));
         return changed;
     }
 
@@ -305,12 +316,15 @@ internal sealed class ContextAnalyzer
     private RedReason? CallRule(Instruction instruction, int position)
     {
         var decision = Decide(instruction);
+        // Registered once per set of targets: a visit with the same signature finds the same contexts.
+        if (!graph.Calls.TryGetValue(instruction, out var previous) || !previous.Targets.SequenceEqual(decision.Targets))
+            foreach (var target in decision.Targets)
+            {
+                callsOf ??= [];
+                if (!callsOf.TryGetValue(target, out var calls)) callsOf[target] = calls = [];
+                calls.Add(position);
+            }
         graph.Calls[instruction] = decision;
-        foreach (var target in decision.Targets)
-        {
-            if (!callsOf.TryGetValue(target, out var calls)) callsOf[target] = calls = [];
-            calls.Add(position);
-        }
         if (instruction.Result is null) return null;
         switch (decision.Treatment)
         {
@@ -393,7 +407,7 @@ internal sealed class ContextAnalyzer
                         $"Jit.AssertGreen: {Describe(instruction.Operands[0])} is red; the chain from it back to a red root:",
                         method, instruction.Location, document, "Follow the chain to its root and make that value green (a readonly field, [Elidable], Jit.Promote).",
                         BindingTimeAnalysis.Explain(graph, instruction.Operands[0]));
-                if (graph.IsPortal && instruction.Opcode == Opcode.Switch && IsRed(instruction.Operands[0]) && dispatchBlocks.Contains(block))
+                if (graph.IsPortal && instruction.Opcode == Opcode.Switch && IsRed(instruction.Operands[0]) && dispatchBlocks?.Contains(block) == true)
                     analysis.Report(Severity.Warning, DiagnosticCodes.RedDispatch,
                         $"the switch at {block} in the dispatch loop is on a red value: the green key does not determine it, so every case is compiled",
                         method, instruction.Location, document, "Dispatch on a value read from green data (the code array at a green pc), or Jit.Promote the opcode.",

@@ -15,26 +15,30 @@ namespace PeJit.Analysis.BindingTimes;
 /// </remarks>
 internal sealed class SweepSchedule
 {
-    private readonly PriorityQueue<int, int> thisPass = new();
-    private readonly bool[] inThisPass;
-    private readonly bool[] inNextPass;
-    private readonly List<int> nextPass = [];
+    private const byte InThisPass = 1;
+    private const byte InNextPass = 2;
+
+    // Shared by every schedule of one analysis, since only one pass runs at a time; empty between passes.
+    private readonly PriorityQueue<int, int> thisPass;
+    private readonly byte[] marks;
+    // Allocated while positions wait, so that a graph whose analysis is done keeps only its marks.
+    private List<int>? nextPass;
     private int cursor = -1;
 
-    /// <summary>A schedule over positions 0..<paramref name="count"/>-1, none scheduled.</summary>
-    public SweepSchedule(int count)
+    /// <summary>A schedule over positions 0..<paramref name="count"/>-1, none scheduled, passes ordered by <paramref name="queue"/>.</summary>
+    public SweepSchedule(int count, PriorityQueue<int, int> queue)
     {
-        inThisPass = new bool[count];
-        inNextPass = new bool[count];
+        marks = new byte[count];
+        thisPass = queue;
     }
 
     /// <summary>True when some position waits for the next pass.</summary>
-    public bool HasNextPass => nextPass.Count > 0;
+    public bool HasNextPass => nextPass is { Count: > 0 };
 
     /// <summary>Schedules every position for the next pass: the first sweep looks at everything.</summary>
     public void ScheduleAll()
     {
-        for (int position = 0; position < inNextPass.Length; position++) Schedule(position);
+        for (int position = 0; position < marks.Length; position++) Schedule(position);
     }
 
     /// <summary>Visits <paramref name="position"/> again: later in this pass when the sweep has not reached it yet, else in the next.</summary>
@@ -42,32 +46,32 @@ internal sealed class SweepSchedule
     {
         if (cursor >= 0 && position > cursor)
         {
-            if (inThisPass[position]) return;
-            inThisPass[position] = true;
+            if ((marks[position] & InThisPass) != 0) return;
+            marks[position] |= InThisPass;
             thisPass.Enqueue(position, position);
         }
-        else if (!inNextPass[position])
+        else if ((marks[position] & InNextPass) == 0)
         {
-            inNextPass[position] = true;
-            nextPass.Add(position);
+            marks[position] |= InNextPass;
+            (nextPass ??= []).Add(position);
         }
     }
 
     /// <summary>Runs one pass: visits, in increasing order, the positions scheduled for it, including those scheduled ahead of it meanwhile.</summary>
     public void RunPass(Action<int> visit)
     {
-        foreach (int position in nextPass)
+        if (thisPass.Count != 0) throw new InvalidOperationException("a pass started while another one runs");
+        foreach (int position in nextPass ?? [])
         {
-            inNextPass[position] = false;
-            inThisPass[position] = true;
+            marks[position] = InThisPass;
             thisPass.Enqueue(position, position);
         }
-        nextPass.Clear();
+        nextPass = null;
         try
         {
             while (thisPass.TryDequeue(out int position, out _))
             {
-                inThisPass[position] = false;
+                marks[position] &= unchecked((byte)~InThisPass);
                 cursor = position;
                 visit(position);
             }
@@ -75,6 +79,7 @@ internal sealed class SweepSchedule
         finally
         {
             cursor = -1;
+            thisPass.Clear();
         }
     }
 }
