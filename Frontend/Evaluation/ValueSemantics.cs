@@ -118,12 +118,7 @@ public static class ValueSemantics
     {
         if (left is double or float || right is double or float)
         {
-            double a = ToDouble(left), b = ToDouble(right);
-            double result = opcode switch
-            {
-                Opcode.Add => a + b, Opcode.Sub => a - b, Opcode.Mul => a * b, Opcode.Div => a / b, Opcode.Rem => a % b,
-                _ => throw new EvaluationException($"{opcode} of floats is not supported while specializing"),
-            };
+            double result = FloatBinary(opcode, ToDouble(left), ToDouble(right));
             return resultType.Kind == TypeKind.F32 ? (object)(float)result : result;
         }
         if (opcode is Opcode.Shl or Opcode.Shr or Opcode.ShrUn)
@@ -131,9 +126,9 @@ public static class ValueSemantics
             int amount = right is int s ? s : (int)(nint)right;
             return left switch
             {
-                int i => (object)(opcode switch { Opcode.Shl => i << amount, Opcode.Shr => i >> amount, _ => (int)((uint)i >> amount) }),
-                long l => (object)(opcode switch { Opcode.Shl => l << amount, Opcode.Shr => l >> amount, _ => (long)((ulong)l >> amount) }),
-                nint n => (object)(opcode switch { Opcode.Shl => n << amount, Opcode.Shr => n >> amount, _ => (nint)((nuint)n >> amount) }),
+                int i => (object)ShiftInt32(opcode, i, amount),
+                long l => (object)ShiftInt64(opcode, l, amount),
+                nint n => (object)ShiftNative(opcode, n, amount),
                 _ => throw new EvaluationException($"shift of a {left.GetType().Name} is not supported while specializing"),
             };
         }
@@ -142,7 +137,27 @@ public static class ValueSemantics
         return Int32(opcode, (int)left, (int)right);
     }
 
-    private static int Int32(Opcode opcode, int a, int b) => opcode switch
+    /// <summary>Float arithmetic (<c>add</c>, <c>sub</c>, <c>mul</c>, <c>div</c>, <c>rem</c>) in double; a float32 result is this rounded.</summary>
+    public static double FloatBinary(Opcode opcode, double a, double b) => opcode switch
+    {
+        Opcode.Add => a + b, Opcode.Sub => a - b, Opcode.Mul => a * b, Opcode.Div => a / b, Opcode.Rem => a % b,
+        _ => throw new EvaluationException($"{opcode} of floats is not supported while specializing"),
+    };
+
+    /// <summary>A shift (<c>shl</c>, <c>shr</c>, <c>shr.un</c>) of an int32.</summary>
+    public static int ShiftInt32(Opcode opcode, int i, int amount) =>
+        opcode switch { Opcode.Shl => i << amount, Opcode.Shr => i >> amount, _ => (int)((uint)i >> amount) };
+
+    /// <summary>A shift (<c>shl</c>, <c>shr</c>, <c>shr.un</c>) of an int64.</summary>
+    public static long ShiftInt64(Opcode opcode, long l, int amount) =>
+        opcode switch { Opcode.Shl => l << amount, Opcode.Shr => l >> amount, _ => (long)((ulong)l >> amount) };
+
+    /// <summary>A shift (<c>shl</c>, <c>shr</c>, <c>shr.un</c>) of a native int.</summary>
+    public static nint ShiftNative(Opcode opcode, nint n, int amount) =>
+        opcode switch { Opcode.Shl => n << amount, Opcode.Shr => n >> amount, _ => (nint)((nuint)n >> amount) };
+
+    /// <summary>Integer arithmetic on int32 operands (wrapping, checked or unsigned as the opcode says).</summary>
+    public static int Int32(Opcode opcode, int a, int b) => opcode switch
     {
         Opcode.Add => unchecked(a + b), Opcode.Sub => unchecked(a - b), Opcode.Mul => unchecked(a * b),
         Opcode.Div => a / b, Opcode.DivUn => (int)((uint)a / (uint)b), Opcode.Rem => a % b, Opcode.RemUn => (int)((uint)a % (uint)b),
@@ -153,7 +168,8 @@ public static class ValueSemantics
         _ => throw new EvaluationException($"{opcode} is not supported while specializing"),
     };
 
-    private static long Int64(Opcode opcode, long a, long b) => opcode switch
+    /// <summary>Integer arithmetic on int64 (or native int) operands (wrapping, checked or unsigned as the opcode says).</summary>
+    public static long Int64(Opcode opcode, long a, long b) => opcode switch
     {
         Opcode.Add => unchecked(a + b), Opcode.Sub => unchecked(a - b), Opcode.Mul => unchecked(a * b),
         Opcode.Div => a / b, Opcode.DivUn => (long)((ulong)a / (ulong)b), Opcode.Rem => a % b, Opcode.RemUn => (long)((ulong)a % (ulong)b),
@@ -168,15 +184,7 @@ public static class ValueSemantics
     {
         if (left is double or float || right is double or float)
         {
-            double a = ToDouble(left!), b = ToDouble(right!);
-            bool unordered = double.IsNaN(a) || double.IsNaN(b);
-            return opcode switch
-            {
-                Opcode.Ceq => a == b, Opcode.Cne => !(a == b),
-                Opcode.Clt => a < b, Opcode.Cle => a <= b, Opcode.Cgt => a > b, Opcode.Cge => a >= b,
-                Opcode.CltUn => unordered || a < b, Opcode.CleUn => unordered || a <= b,
-                Opcode.CgtUn => unordered || a > b, _ => unordered || a >= b,
-            };
+            return CompareFloats(opcode, ToDouble(left!), ToDouble(right!));
         }
         if (left is null || right is null || !(left is int or long or nint) || !(right is int or long or nint))
         {
@@ -188,11 +196,32 @@ public static class ValueSemantics
                 _ => throw new EvaluationException($"{opcode} of references is not supported while specializing"),
             };
         }
-        long x = ToInt64(left), y = ToInt64(right);
-        if (left is int && right is int && opcode is Opcode.CltUn or Opcode.CleUn or Opcode.CgtUn or Opcode.CgeUn)
+        return CompareIntegers(opcode, ToInt64(left), ToInt64(right), left is int && right is int);
+    }
+
+    /// <summary>A float comparison (both operands widened to double), ordered or unordered as the opcode says.</summary>
+    public static bool CompareFloats(Opcode opcode, double a, double b)
+    {
+        bool unordered = double.IsNaN(a) || double.IsNaN(b);
+        return opcode switch
         {
-            x = (uint)(int)left;
-            y = (uint)(int)right;
+            Opcode.Ceq => a == b, Opcode.Cne => !(a == b),
+            Opcode.Clt => a < b, Opcode.Cle => a <= b, Opcode.Cgt => a > b, Opcode.Cge => a >= b,
+            Opcode.CltUn => unordered || a < b, Opcode.CleUn => unordered || a <= b,
+            Opcode.CgtUn => unordered || a > b, _ => unordered || a >= b,
+        };
+    }
+
+    /// <summary>
+    /// An integer comparison of operands sign-extended to int64; when both are int32 (<paramref name="bothInt32"/>)
+    /// the unsigned comparisons read them as uint32.
+    /// </summary>
+    public static bool CompareIntegers(Opcode opcode, long x, long y, bool bothInt32)
+    {
+        if (bothInt32 && opcode is Opcode.CltUn or Opcode.CleUn or Opcode.CgtUn or Opcode.CgeUn)
+        {
+            x = (uint)(int)x;
+            y = (uint)(int)y;
         }
         ulong ux = (ulong)x, uy = (ulong)y;
         return opcode switch
@@ -205,73 +234,111 @@ public static class ValueSemantics
 
     private static object Convert(Opcode opcode, object value, IrType target)
     {
-        bool overflowChecked = opcode is Opcode.ConvOvf or Opcode.ConvOvfUn;
-        bool unsignedSource = opcode is Opcode.ConvUn or Opcode.ConvOvfUn;
-        var kind = target.Kind == TypeKind.Enum ? target.Element!.Kind : target.Kind;
+        var kind = ConversionKind(target);
         if (value is double or float)
         {
             double d = ToDouble(value);
-            return overflowChecked ? CheckedFromDouble(d, kind) : UncheckedFromDouble(d, kind);
+            return kind is TypeKind.F32 or TypeKind.F64
+                ? FloatStackForm(ConvertFloatToFloat(d, kind), target)
+                : IntegerStackForm(ConvertFloatToInteger(opcode, d, kind), target);
         }
-        // Integers: widen the source by its own signedness (or as unsigned for .un), then narrow.
-        long wide = value switch
-        {
-            int i => unsignedSource || kind is TypeKind.U64 or TypeKind.NUInt ? (uint)i : i,
-            long l => l,
-            nint n => n,
-            _ => throw new EvaluationException($"conversion of a {value.GetType().Name} is not supported while specializing"),
-        };
-        if (kind is TypeKind.F32 or TypeKind.F64)
-        {
-            double d = unsignedSource ? (ulong)wide : (double)wide;
-            return kind == TypeKind.F32 ? (object)(float)d : d;
-        }
+        if (value is not (int or long or nint))
+            throw new EvaluationException($"conversion of a {value.GetType().Name} is not supported while specializing");
+        return kind is TypeKind.F32 or TypeKind.F64
+            ? FloatStackForm(ConvertIntegerToFloat(opcode, ToInt64(value), value is int, kind), target)
+            : IntegerStackForm(ConvertIntegerToInteger(opcode, ToInt64(value), value is int, kind), target);
+    }
+
+    /// <summary>The type kind a conversion produces: an enum's underlying kind, else the type's own.</summary>
+    public static TypeKind ConversionKind(IrType target) => target.Kind == TypeKind.Enum ? target.Element!.Kind : target.Kind;
+
+    /// <summary>An integer in stack form (int32-class values sign-extended from int) boxed as <paramref name="type"/>'s stack form.</summary>
+    public static object IntegerStackForm(long value, IrType type) => type.StackKind switch
+    {
+        // Arms typed object: a switch over numeric arms would convert them all to long.
+        StackKind.Int64 => (object)value, StackKind.NativeInt => (object)(nint)value, _ => (object)(int)value,
+    };
+
+    /// <summary>A float held as double boxed as <paramref name="type"/>'s form: <c>float</c> for float32, else <c>double</c>.</summary>
+    public static object FloatStackForm(double value, IrType type) => type.Kind == TypeKind.F32 ? (object)(float)value : value;
+
+    /// <summary>
+    /// <c>conv</c>, <c>conv.un</c>, <c>conv.ovf</c>, <c>conv.ovf.un</c> of an integer to an integer type: the source
+    /// (an int32 when <paramref name="sourceIsInt32"/>, else an int64 or native int) is widened by its own signedness
+    /// (or as unsigned for .un), then narrowed to <paramref name="kind"/>; the result in stack form (int32-class
+    /// results sign-extended from their int value).
+    /// </summary>
+    public static long ConvertIntegerToInteger(Opcode opcode, long value, bool sourceIsInt32, TypeKind kind)
+    {
+        bool overflowChecked = opcode is Opcode.ConvOvf or Opcode.ConvOvfUn;
+        bool unsignedSource = opcode is Opcode.ConvUn or Opcode.ConvOvfUn;
+        long wide = Widen(value, sourceIsInt32, unsignedSource, kind);
         if (!overflowChecked)
             return kind switch
             {
-                TypeKind.I8 => (object)(sbyte)wide, TypeKind.U8 or TypeKind.Bool => (byte)wide, TypeKind.I16 => (short)wide,
-                TypeKind.U16 or TypeKind.Char => (ushort)wide, TypeKind.I32 => (int)wide, TypeKind.U32 => (uint)wide,
-                TypeKind.I64 => wide, TypeKind.U64 => (ulong)wide,
-                TypeKind.NInt => (nint)wide, TypeKind.NUInt => (nuint)wide,
-                _ => throw new EvaluationException($"conversion to {target} is not supported while specializing"),
+                TypeKind.I8 => (sbyte)wide, TypeKind.U8 or TypeKind.Bool => (byte)wide, TypeKind.I16 => (short)wide,
+                TypeKind.U16 or TypeKind.Char => (ushort)wide, TypeKind.I32 => (int)wide, TypeKind.U32 => (int)(uint)wide,
+                TypeKind.I64 => wide, TypeKind.U64 => wide,
+                TypeKind.NInt => (nint)wide, TypeKind.NUInt => (nint)(nuint)wide,
+                _ => throw new EvaluationException($"conversion to {kind} is not supported while specializing"),
             };
         if (unsignedSource)
         {
             ulong u = (ulong)wide;
-            return checked(kind switch
+            return kind switch
             {
-                TypeKind.I8 => (object)(sbyte)u, TypeKind.U8 or TypeKind.Bool => (byte)u, TypeKind.I16 => (short)u,
-                TypeKind.U16 or TypeKind.Char => (ushort)u, TypeKind.I32 => (int)u, TypeKind.U32 => (uint)u,
-                TypeKind.I64 => (long)u, TypeKind.U64 => u, TypeKind.NInt => (nint)u, TypeKind.NUInt => (nuint)u,
-                _ => throw new EvaluationException($"conversion to {target} is not supported while specializing"),
-            });
+                TypeKind.I8 => checked((sbyte)u), TypeKind.U8 or TypeKind.Bool => checked((byte)u), TypeKind.I16 => checked((short)u),
+                TypeKind.U16 or TypeKind.Char => checked((ushort)u), TypeKind.I32 => checked((int)u), TypeKind.U32 => unchecked((int)checked((uint)u)),
+                TypeKind.I64 => checked((long)u), TypeKind.U64 => unchecked((long)u), TypeKind.NInt => checked((nint)u),
+                TypeKind.NUInt => unchecked((nint)checked((nuint)u)),
+                _ => throw new EvaluationException($"conversion to {kind} is not supported while specializing"),
+            };
         }
-        return checked(kind switch
+        return kind switch
         {
-            TypeKind.I8 => (object)(sbyte)wide, TypeKind.U8 or TypeKind.Bool => (byte)wide, TypeKind.I16 => (short)wide,
-            TypeKind.U16 or TypeKind.Char => (ushort)wide, TypeKind.I32 => (int)wide, TypeKind.U32 => (uint)wide,
-            TypeKind.I64 => wide, TypeKind.U64 => (ulong)wide, TypeKind.NInt => (nint)wide, TypeKind.NUInt => (nuint)wide,
-            _ => throw new EvaluationException($"conversion to {target} is not supported while specializing"),
-        });
+            TypeKind.I8 => checked((sbyte)wide), TypeKind.U8 or TypeKind.Bool => checked((byte)wide), TypeKind.I16 => checked((short)wide),
+            TypeKind.U16 or TypeKind.Char => checked((ushort)wide), TypeKind.I32 => checked((int)wide), TypeKind.U32 => unchecked((int)checked((uint)wide)),
+            TypeKind.I64 => wide, TypeKind.U64 => unchecked((long)checked((ulong)wide)), TypeKind.NInt => checked((nint)wide),
+            TypeKind.NUInt => unchecked((nint)checked((nuint)wide)),
+            _ => throw new EvaluationException($"conversion to {kind} is not supported while specializing"),
+        };
     }
 
-    private static object UncheckedFromDouble(double d, TypeKind kind) => kind switch
+    /// <summary>A conversion of an integer to float32 or float64 (<paramref name="kind"/>), as a double (float32 results rounded).</summary>
+    public static double ConvertIntegerToFloat(Opcode opcode, long value, bool sourceIsInt32, TypeKind kind)
     {
-        TypeKind.I8 => (object)(sbyte)d, TypeKind.U8 or TypeKind.Bool => (byte)d, TypeKind.I16 => (short)d,
-        TypeKind.U16 or TypeKind.Char => (ushort)d, TypeKind.I32 => (int)d, TypeKind.U32 => (uint)d,
-        TypeKind.I64 => (long)d, TypeKind.U64 => (ulong)d, TypeKind.NInt => (nint)d, TypeKind.NUInt => (nuint)d,
-        TypeKind.F32 => (float)d, TypeKind.F64 => d,
-        _ => throw new EvaluationException($"conversion of a float to {kind} is not supported while specializing"),
-    };
+        bool unsignedSource = opcode is Opcode.ConvUn or Opcode.ConvOvfUn;
+        long wide = Widen(value, sourceIsInt32, unsignedSource, kind);
+        double d = unsignedSource ? (ulong)wide : (double)wide;
+        return kind == TypeKind.F32 ? (float)d : d;
+    }
 
-    private static object CheckedFromDouble(double d, TypeKind kind) => checked(kind switch
+    private static long Widen(long value, bool sourceIsInt32, bool unsignedSource, TypeKind kind) =>
+        !sourceIsInt32 ? value : unsignedSource || kind is TypeKind.U64 or TypeKind.NUInt ? (uint)(int)value : (int)value;
+
+    /// <summary>A conversion of a float to float32 or float64 (<paramref name="kind"/>), as a double (float32 results rounded).</summary>
+    public static double ConvertFloatToFloat(double d, TypeKind kind) => kind == TypeKind.F32 ? (float)d : d;
+
+    /// <summary>A conversion of a float to an integer type, checked for <c>conv.ovf</c>; the result in stack form.</summary>
+    public static long ConvertFloatToInteger(Opcode opcode, double d, TypeKind kind)
     {
-        TypeKind.I8 => (object)(sbyte)d, TypeKind.U8 or TypeKind.Bool => (byte)d, TypeKind.I16 => (short)d,
-        TypeKind.U16 or TypeKind.Char => (ushort)d, TypeKind.I32 => (int)d, TypeKind.U32 => (uint)d,
-        TypeKind.I64 => (long)d, TypeKind.U64 => (ulong)d, TypeKind.NInt => (nint)d, TypeKind.NUInt => (nuint)d,
-        TypeKind.F32 => (float)d, TypeKind.F64 => d,
-        _ => throw new EvaluationException($"conversion of a float to {kind} is not supported while specializing"),
-    });
+        if (opcode is Opcode.ConvOvf or Opcode.ConvOvfUn)
+            return kind switch
+            {
+                TypeKind.I8 => checked((sbyte)d), TypeKind.U8 or TypeKind.Bool => checked((byte)d), TypeKind.I16 => checked((short)d),
+                TypeKind.U16 or TypeKind.Char => checked((ushort)d), TypeKind.I32 => checked((int)d), TypeKind.U32 => unchecked((int)checked((uint)d)),
+                TypeKind.I64 => checked((long)d), TypeKind.U64 => unchecked((long)checked((ulong)d)), TypeKind.NInt => checked((nint)d),
+                TypeKind.NUInt => unchecked((nint)checked((nuint)d)),
+                _ => throw new EvaluationException($"conversion of a float to {kind} is not supported while specializing"),
+            };
+        return kind switch
+        {
+            TypeKind.I8 => (sbyte)d, TypeKind.U8 or TypeKind.Bool => (byte)d, TypeKind.I16 => (short)d,
+            TypeKind.U16 or TypeKind.Char => (ushort)d, TypeKind.I32 => (int)d, TypeKind.U32 => (int)(uint)d,
+            TypeKind.I64 => (long)d, TypeKind.U64 => (long)(ulong)d, TypeKind.NInt => (nint)d, TypeKind.NUInt => (nint)(nuint)d,
+            _ => throw new EvaluationException($"conversion of a float to {kind} is not supported while specializing"),
+        };
+    }
 
     private static double ToDouble(object value) => value switch
     {
