@@ -1,22 +1,23 @@
 using System.Reflection;
 using PeJit.Analysis;
-using PeJit.Analysis.BindingTimes;
 using PeJit.Frontend.Evaluation;
 using PeJit.Frontend.IR;
+using PeJit.Specializer.Extension;
 
 namespace PeJit.Specializer.Engine;
 
 /// <summary>
-/// The generating extension's engine: runs a portal's annotated graphs on a green key, doing the green
-/// operations and emitting the red ones into a residual graph, and so turns the hot interpreted loop that
-/// starts at that key into one residual function (a <see cref="Unit"/>).
+/// The generating extension's engine: runs a portal's graphs, compiled once into the extension's compact form
+/// (<see cref="ExtensionProgram"/>), on a green key, doing the green operations on typed registers and emitting
+/// the red ones into a residual graph, and so turns the hot interpreted loop that starts at that key into one
+/// residual function (a <see cref="Unit"/>).
 /// </summary>
 /// <remarks>
 /// Strategy:
 /// 1. each green key reached at the merge point gets one residual block whose parameters are the reds;
 ///    reaching a key again is a jump there, so interpreted loops become residual loops;
-/// 2. a path runs the interpreter's graphs instruction by instruction: green instructions are executed on
-///    concrete values, red ones copied into the current residual block with green operands turned into
+/// 2. a path runs the compiled graphs op by op: green ops are executed on concrete values in the frame's
+///    typed registers, red ones copied into the current residual block with green operands turned into
 ///    constants; a green branch is decided, a red branch splits the path in two residual blocks;
 ///    inlined calls push a frame, returns pop it;
 /// 3. a key the unit cannot take (over a budget) becomes an exit that hands the merge point's variables
@@ -28,8 +29,10 @@ public sealed class UnitSpecializer
     private readonly PortalAnalysis portal;
     private readonly IMemberResolver resolver;
     private readonly SpecializationSettings settings;
+    private readonly ExtensionProgram program;
+    private readonly Dictionary<(ExtensionOp, Type), ExtensionGraph?> overrides = [];
 
-    /// <summary>Creates an engine for one analyzed portal.</summary>
+    /// <summary>Creates an engine for one analyzed portal, compiling its generating extension.</summary>
     public UnitSpecializer(PortalAnalysis portal, IMemberResolver resolver, SpecializationSettings? settings = null)
     {
         if (portal.Graph is null || portal.MergePoint is null || portal.MergeBlock is null)
@@ -37,7 +40,13 @@ public sealed class UnitSpecializer
         this.portal = portal;
         this.resolver = resolver;
         this.settings = settings ?? SpecializationSettings.Default;
+        program = ExtensionCompiler.Compile(portal, resolver);
+        if (Environment.GetEnvironmentVariable("PEJIT_EXTENSION") is { Length: > 0 } dump)
+            File.WriteAllText(Path.Combine(dump, $"{portal.Hints.Method.Name}.extension.txt"), program.Print());
     }
+
+    /// <summary>The portal's generating extension in compact form, as the engine runs it.</summary>
+    public ExtensionProgram Extension => program;
 
     /// <summary>The portal's merge-point variables: greens then reds.</summary>
     public IReadOnlyList<Value> MergeVariables => portal.MergeVariables;
@@ -65,25 +74,7 @@ public sealed class UnitSpecializer
         return unit;
     }
 
-    /// <summary>One interpreter frame while specializing: which graph, where in it, and what is known.</summary>
-    private sealed class Frame
-    {
-        public required AnnotatedGraph Graph { get; init; }
-        public Block Block { get; set; }
-        public int Index { get; set; }
-        public Dictionary<Value, Known> Values { get; init; } = [];
-        public Dictionary<Slot, Known> Slots { get; init; } = [];
-        public Dictionary<Slot, Slot> ResidualSlots { get; init; } = [];
-        public Instruction? CallSite { get; init; }
-
-        public Frame Copy() => new()
-        {
-            Graph = Graph, Block = Block, Index = Index, CallSite = CallSite,
-            Values = new(Values), Slots = new(Slots), ResidualSlots = new(ResidualSlots),
-        };
-    }
-
-    private sealed record Pending(Block Residual, List<Frame> Frames, BlockCall? Transfer);
+    private sealed record Pending(Block Residual, List<ExtensionFrame> Frames, ExtensionTarget? Transfer);
 
     private sealed class Run
     {
@@ -100,6 +91,13 @@ public sealed class UnitSpecializer
         private readonly FlowGraph portalGraph;
         private Block current;
         private int instructionCount;
+
+        // Block arguments read before any parameter is written (a loop may pass a parameter to another).
+        private RegisterState[] scratchStates = new RegisterState[8];
+        private long[] scratchInts = new long[8];
+        private double[] scratchFloats = new double[8];
+        private object?[] scratchRefs = new object?[8];
+        private Value[] scratchReds = new Value[8];
 
         private readonly IReadOnlyDictionary<Instruction, IReadOnlyList<object?>> promotions;
 
@@ -167,13 +165,14 @@ public sealed class UnitSpecializer
             keyBlocks[key] = block;
             unit.Keys.Add(key);
             Append(new Instruction(Opcode.Jump) { Targets = { new BlockCall(block, reds) } });
-            var frame = new Frame { Graph = owner.portal.Graph!, Block = owner.portal.MergeBlock!.Value };
-            frame.Index = portalGraph[frame.Block].Instructions.IndexOf(owner.portal.MergePoint!) + 1;
+            var frame = new ExtensionFrame(owner.program.Portal) { Block = owner.portal.MergeBlock!.Value.Index };
+            frame.Index = portalGraph[owner.portal.MergeBlock!.Value].Instructions.IndexOf(owner.portal.MergePoint!) + 1;
             var variables = owner.MergeVariables.Concat(owner.portal.ImplicitReds).ToList();
             for (int i = 0; i < variables.Count; i++)
-                frame.Values[variables[i]] = i < owner.GreenCount
-                    ? Known.OfGreen(key.Values[i])
-                    : Known.OfRed(parameters[i - owner.GreenCount]);
+            {
+                if (i < owner.GreenCount) frame.SetBoxed(variables[i].Index, key.Values[i]);
+                else frame.SetRed(variables[i].Index, parameters[i - owner.GreenCount]);
+            }
             pending.Enqueue(new Pending(block, [frame], null));
         }
 
@@ -259,141 +258,273 @@ public sealed class UnitSpecializer
             }
         }
 
-        /// <summary>Copies an interpreter instruction into the residual code, its operands lifted.</summary>
-        private Known Residualize(Frame frame, Instruction instruction)
+        /// <summary>A residual value holding value <paramref name="value"/> of <paramref name="frame"/> (set): integers and floats lifted from their registers without boxing, as <see cref="Lift(Known, IrType)"/> would.</summary>
+        private Value Lift(ExtensionFrame frame, int value, IrType type)
         {
+            if (frame.States[value] != RegisterState.Green) return frame.Reds[value];
+            var graph = frame.Graph;
+            switch (graph.Classes[value])
+            {
+                case RegisterClass.Int:
+                    return LiftInteger(frame.Int(value), graph.Types[value].StackKind, type);
+                case RegisterClass.Float:
+                    return Emit(new Instruction(Opcode.Const) { Float = frame.Float(value) }, graph.Types[value].Kind == TypeKind.F32 ? IrType.F32 : IrType.F64);
+                default:
+                    return Lift(Known.OfGreen(frame.Ref(value)), type);
+            }
+        }
+
+        private Value LiftInteger(long content, StackKind source, IrType type) => source switch
+        {
+            StackKind.Int32 => Constant((int)content, type.StackKind == StackKind.Int32 ? type : IrType.I32),
+            StackKind.Int64 => Constant(content, type.StackKind == StackKind.Int64 ? type : IrType.I64),
+            _ => Constant(content, type.StackKind == StackKind.NativeInt ? type : IrType.NInt),
+        };
+
+        /// <summary>Copies an interpreter instruction into the residual code, its operands lifted; a result becomes red.</summary>
+        private void Residualize(ExtensionFrame frame, ExtensionOp op)
+        {
+            var instruction = op.Instruction;
             var copy = new Instruction(instruction.Opcode)
             {
                 Integer = instruction.Integer, Float = instruction.Float, Text = instruction.Text,
                 TypeOperand = instruction.TypeOperand, Field = instruction.Field, Method = instruction.Method,
                 Slot = instruction.Slot, Location = instruction.Location,
             };
-            var graph = frame.Graph.Graph;
-            foreach (var operand in instruction.Operands) copy.Operands.Add(Lift(Lookup(frame, operand), graph.TypeOf(operand)));
-            if (instruction.Result is not { } result)
+            var operands = op.Operands;
+            for (int i = 0; i < operands.Length; i++)
+            {
+                Ensure(frame, operands[i]);
+                copy.Operands.Add(Lift(frame, operands[i], op.OperandTypes[i]));
+            }
+            if (op.Result < 0)
             {
                 Append(copy);
-                return default;
+                return;
             }
-            return Known.OfRed(Emit(copy, graph.TypeOf(result)));
+            frame.SetRed(op.Result, Emit(copy, op.ResultType));
         }
 
-        // ---- running the interpreter's graphs ---------------------------------------------------------
+        // ---- running the compiled graphs --------------------------------------------------------------
 
-        private Known Lookup(Frame frame, Value value)
+        /// <summary>Makes sure value <paramref name="value"/> is set: a constant not run on this path runs now.</summary>
+        private void Ensure(ExtensionFrame frame, int value)
         {
-            if (frame.Values.TryGetValue(value, out var known)) return known;
-            var definition = frame.Graph.Graph[value].DefiningInstruction;
-            if (definition is { Opcode: Opcode.Const or Opcode.Null or Opcode.String or Opcode.Default or Opcode.SizeOf or Opcode.Token })
-                return frame.Values[value] = Known.OfGreen(Green(frame, definition, []));
-            throw new SpecializationException($"{frame.Graph.Name}: {value} is used where its definition was not run (a value live at the merge point that it does not pass?)");
-        }
-
-        private void Transfer(Frame frame, BlockCall call)
-        {
-            var graph = frame.Graph.Graph;
-            var arguments = call.Arguments.Select(a => Lookup(frame, a)).ToList();
-            var parameters = graph[call.Target].Parameters;
-            for (int i = 0; i < parameters.Count; i++)
+            if (frame.States[value] != RegisterState.Unset) return;
+            if (frame.Graph.Definitions[value] is { } definition)
             {
-                var known = arguments[i];
-                if (known.IsGreen && frame.Graph.TimeOf(parameters[i]) == BindingTime.Red)
-                    known = Known.OfRed(Lift(known, graph.TypeOf(parameters[i])));
-                frame.Values[parameters[i]] = known;
+                RunGreen(frame, definition);
+                return;
             }
-            frame.Block = call.Target;
+            throw new SpecializationException($"{frame.Graph.Name}: v{value} is used where its definition was not run (a value live at the merge point that it does not pass?)");
+        }
+
+        /// <summary>What is known of a value, green ones boxed (keys, exits, promotions).</summary>
+        private Known Lookup(ExtensionFrame frame, int value)
+        {
+            Ensure(frame, value);
+            return frame.Get(value);
+        }
+
+        private void Transfer(ExtensionFrame frame, ExtensionTarget target)
+        {
+            var arguments = target.Arguments;
+            int count = arguments.Length;
+            if (scratchStates.Length < count)
+            {
+                int size = Math.Max(count, scratchStates.Length * 2);
+                scratchStates = new RegisterState[size];
+                scratchInts = new long[size];
+                scratchFloats = new double[size];
+                scratchRefs = new object?[size];
+                scratchReds = new Value[size];
+            }
+            var graph = frame.Graph;
+            for (int i = 0; i < count; i++)
+            {
+                int argument = arguments[i];
+                Ensure(frame, argument);
+                var argumentState = frame.States[argument];
+                scratchStates[i] = argumentState;
+                if (argumentState == RegisterState.Red)
+                {
+                    scratchReds[i] = frame.Reds[argument];
+                    continue;
+                }
+                switch (graph.Classes[argument])
+                {
+                    case RegisterClass.Int: scratchInts[i] = frame.Int(argument); break;
+                    case RegisterClass.Float: scratchFloats[i] = frame.Float(argument); break;
+                    default: scratchRefs[i] = frame.Ref(argument); break;
+                }
+            }
+            var parameters = target.Parameters;
+            for (int i = 0; i < count; i++)
+            {
+                int parameter = parameters[i], argument = arguments[i];
+                if (scratchStates[i] == RegisterState.Red)
+                {
+                    frame.SetRed(parameter, scratchReds[i]);
+                    continue;
+                }
+                var argumentClass = graph.Classes[argument];
+                if (target.RedParameters[i])
+                {
+                    var red = argumentClass switch
+                    {
+                        RegisterClass.Int => LiftInteger(scratchInts[i], graph.Types[argument].StackKind, graph.Types[parameter]),
+                        RegisterClass.Float => Emit(new Instruction(Opcode.Const) { Float = scratchFloats[i] }, graph.Types[argument].Kind == TypeKind.F32 ? IrType.F32 : IrType.F64),
+                        _ => Lift(Known.OfGreen(scratchRefs[i]), graph.Types[parameter]),
+                    };
+                    frame.SetRed(parameter, red);
+                    continue;
+                }
+                if (argumentClass != graph.Classes[parameter])
+                {
+                    frame.SetBoxed(parameter, argumentClass switch
+                    {
+                        RegisterClass.Int => ValueSemantics.IntegerStackForm(scratchInts[i], graph.Types[argument]),
+                        RegisterClass.Float => ValueSemantics.FloatStackForm(scratchFloats[i], graph.Types[argument]),
+                        _ => scratchRefs[i],
+                    });
+                    continue;
+                }
+                switch (argumentClass)
+                {
+                    case RegisterClass.Int: frame.SetInt(parameter, scratchInts[i]); break;
+                    case RegisterClass.Float: frame.SetFloat(parameter, scratchFloats[i]); break;
+                    default: frame.SetRef(parameter, scratchRefs[i]); break;
+                }
+            }
+            Array.Clear(scratchRefs, 0, count);
+            frame.Block = target.Block;
             frame.Index = 0;
         }
 
-        private void RunPath(List<Frame> frames)
+        private void RunPath(List<ExtensionFrame> frames)
         {
             for (int steps = 0; ; steps++)
             {
                 if (steps > owner.settings.MaxStepsPerPath)
                     throw new SpecializationException($"unit at {entryKey}: a path ran {steps} steps without reaching a merge point (MaxStepsPerPath); an unrolled loop may not end");
                 var frame = frames[^1];
-                var instruction = frame.Graph.Graph[frame.Block].Instructions[frame.Index++];
-                if (!Step(frames, frame, instruction)) return;
+                var op = frame.Graph.Blocks[frame.Block][frame.Index++];
+                if (!Step(frames, frame, op)) return;
             }
         }
 
-        /// <summary>Runs one instruction; false when the path ends.</summary>
-        private bool Step(List<Frame> frames, Frame frame, Instruction instruction)
+        /// <summary>Runs one op; false when the path ends.</summary>
+        private bool Step(List<ExtensionFrame> frames, ExtensionFrame frame, ExtensionOp op)
         {
-            var annotated = frame.Graph;
-            var graph = annotated.Graph;
-            switch (instruction.Opcode)
+            switch (op.Kind)
             {
-                case Opcode.Jump:
-                    Transfer(frame, instruction.Targets[0]);
+                case ExtensionOpKind.Jump:
+                    Transfer(frame, op.Targets[0]);
                     return true;
-                case Opcode.BrIf or Opcode.Switch:
+                case ExtensionOpKind.Branch or ExtensionOpKind.Switch:
                 {
-                    var selector = Lookup(frame, instruction.Operands[0]);
-                    if (selector.IsGreen)
+                    int selector = op.Operands[0];
+                    Ensure(frame, selector);
+                    if (frame.IsGreen(selector))
                     {
-                        int index = instruction.Opcode == Opcode.BrIf
-                            ? (IsTrue(selector.Green) ? 0 : 1)
-                            : SwitchIndex(selector.Green, instruction.Targets.Count);
-                        Transfer(frame, instruction.Targets[index]);
+                        int index = op.Kind == ExtensionOpKind.Branch
+                            ? (IsTrue(frame, selector) ? 0 : 1)
+                            : SwitchIndex(frame, selector, op.Targets.Length);
+                        Transfer(frame, op.Targets[index]);
                         return true;
                     }
-                    Split(frames, instruction, selector.Red);
+                    Split(frames, op, frame.Reds[selector]);
                     return false;
                 }
-                case Opcode.Return:
+                case ExtensionOpKind.Return:
+                    return Return(frames, frame, op);
+                case ExtensionOpKind.Throw:
+                    Residualize(frame, op);
+                    return false;
+                case ExtensionOpKind.Unsupported:
+                    throw new SpecializationException(op.Message!);
+                case ExtensionOpKind.Call:
+                    return Call(frames, frame, op);
+                case ExtensionOpKind.StoreSlot:
                 {
-                    var returned = instruction.Operands.Count == 1 ? Lookup(frame, instruction.Operands[0]) : default;
-                    if (frames.Count == 1)
-                    {
-                        if (instruction.Operands.Count == 0)
-                        {
-                            ReturnDefault();
-                            return false;
-                        }
-                        var type = portalGraph.ReturnType;
-                        Append(new Instruction(Opcode.Return, Box(Lift(returned, type), type)));
-                        return false;
-                    }
-                    frames.RemoveAt(frames.Count - 1);
-                    var caller = frames[^1];
-                    if (frame.CallSite!.Result is { } result)
-                        caller.Values[result] = returned.IsGreen && caller.Graph.TimeOf(result) == BindingTime.Red
-                            ? Known.OfRed(Lift(returned, caller.Graph.Graph.TypeOf(result)))
-                            : returned;
+                    var slot = op.Instruction.Slot;
+                    int stored = op.Operands[0];
+                    Ensure(frame, stored);
+                    if (!op.RedSlot)
+                        (frame.Slots ??= [])[slot] = frame.Get(stored);
+                    else
+                        Append(new Instruction(Opcode.StoreSlot, Lift(frame, stored, frame.Graph.Graph[slot].Type)) { Slot = ResidualSlot(frame, slot) });
                     return true;
                 }
-                case Opcode.Throw:
-                    Residualize(frame, instruction);
+                case ExtensionOpKind.LoadRedSlot:
+                {
+                    var slot = op.Instruction.Slot;
+                    frame.SetRed(op.Result, Emit(new Instruction(Opcode.LoadSlot) { Slot = ResidualSlot(frame, slot) }, frame.Graph.Graph[slot].Type));
+                    return true;
+                }
+                case ExtensionOpKind.SlotAddress:
+                    frame.SetRed(op.Result, Emit(new Instruction(Opcode.SlotAddr) { Slot = ResidualSlot(frame, op.Instruction.Slot) }, op.ResultType));
+                    return true;
+                case ExtensionOpKind.Value:
+                {
+                    if (op.ResultIsGreen && AllGreen(frame, op.Operands)) RunGreen(frame, op);
+                    else Residualize(frame, op);
+                    return true;
+                }
+                default:
+                    Residualize(frame, op);
+                    return true;
+            }
+        }
+
+        private bool AllGreen(ExtensionFrame frame, int[] operands)
+        {
+            foreach (int operand in operands)
+            {
+                Ensure(frame, operand);
+                if (!frame.IsGreen(operand)) return false;
+            }
+            return true;
+        }
+
+        /// <summary>Runs a green op, turning what it throws into a <see cref="SpecializationException"/> that names it.</summary>
+        private static void RunGreen(ExtensionFrame frame, ExtensionOp op)
+        {
+            try
+            {
+                GreenExecution.Run(frame, op);
+            }
+            catch (Exception e) when (e is ArithmeticException or IndexOutOfRangeException or NullReferenceException or InvalidCastException or EvaluationException)
+            {
+                var instruction = op.Instruction;
+                throw new SpecializationException($"{frame.Graph.Name}: the green '{instruction.Info.Name}' at {instruction.Location} threw {e.GetType().Name} while specializing", e);
+            }
+        }
+
+        private bool Return(List<ExtensionFrame> frames, ExtensionFrame frame, ExtensionOp op)
+        {
+            bool hasValue = op.Operands.Length == 1;
+            if (hasValue) Ensure(frame, op.Operands[0]);
+            if (frames.Count == 1)
+            {
+                if (!hasValue)
+                {
+                    ReturnDefault();
                     return false;
-                case Opcode.Leave or Opcode.EndFinally or Opcode.EndFilter or Opcode.Rethrow:
-                    throw new SpecializationException($"{annotated.Name}: exception handling ('{instruction.Info.Name}') is not supported by the specializer yet");
-                case Opcode.Call or Opcode.CallVirt or Opcode.NewObject or Opcode.ConstrainedCall:
-                    return Call(frames, frame, instruction);
-                case Opcode.StoreSlot:
-                    if (annotated.TimeOf(instruction.Slot) == BindingTime.Green)
-                        frame.Slots[instruction.Slot] = Lookup(frame, instruction.Operands[0]);
-                    else
-                        Append(new Instruction(Opcode.StoreSlot, Lift(Lookup(frame, instruction.Operands[0]), graph[instruction.Slot].Type))
-                        { Slot = ResidualSlot(frame, instruction.Slot) });
-                    return true;
-                case Opcode.LoadSlot when annotated.TimeOf(instruction.Slot) == BindingTime.Red:
-                    frame.Values[instruction.Result!.Value] = Known.OfRed(Emit(new Instruction(Opcode.LoadSlot) { Slot = ResidualSlot(frame, instruction.Slot) }, graph[instruction.Slot].Type));
-                    return true;
-                case Opcode.SlotAddr:
-                    frame.Values[instruction.Result!.Value] = Known.OfRed(Emit(new Instruction(Opcode.SlotAddr) { Slot = ResidualSlot(frame, instruction.Slot) }, graph.TypeOf(instruction.Result!.Value)));
-                    return true;
+                }
+                var type = portalGraph.ReturnType;
+                Append(new Instruction(Opcode.Return, Box(Lift(frame, op.Operands[0], type), type)));
+                return false;
             }
-            if (instruction.Result is { } value)
+            frames.RemoveAt(frames.Count - 1);
+            var caller = frames[^1];
+            if (frame.CallSite!.Result is var result and >= 0)
             {
-                bool allGreen = instruction.Operands.All(o => Lookup(frame, o).IsGreen);
-                frame.Values[value] = annotated.TimeOf(value) == BindingTime.Green && allGreen
-                    ? Known.OfGreen(Green(frame, instruction, instruction.Operands.Select(o => Lookup(frame, o).Green).ToList()))
-                    : Residualize(frame, instruction);
-            }
-            else
-            {
-                Residualize(frame, instruction);
+                if (!hasValue) caller.Set(result, default);
+                else if (frame.IsGreen(op.Operands[0]) && caller.Graph.RedValues[result])
+                    caller.SetRed(result, Lift(frame, op.Operands[0], caller.Graph.Types[result]));
+                else
+                    caller.CopyFrom(frame, op.Operands[0], result);
             }
             return true;
         }
@@ -402,29 +533,30 @@ public sealed class UnitSpecializer
         /// A flexible switch: for each value seen at this <c>Jit.Promote</c> so far, a residual test and a path
         /// that goes on with the value green; for any other value, an exit in the middle of the step.
         /// </summary>
-        private void Promote(List<Frame> frames, Instruction site, Value red, IrType type)
+        private void Promote(List<ExtensionFrame> frames, ExtensionOp site, Value red, IrType type)
         {
-            var result = site.Result!.Value;
-            var cases = promotions.GetValueOrDefault(site) ?? [];
+            int result = site.Result;
+            var location = site.Instruction.Location;
+            var cases = promotions.GetValueOrDefault(site.Instruction) ?? [];
             if (cases.Count > owner.settings.MaxCasesPerPromotion)
-                unit.Notes.Add($"promotion at {site.Location}: {cases.Count} values seen, {owner.settings.MaxCasesPerPromotion} compiled (MaxCasesPerPromotion); others go to the interpreter");
+                unit.Notes.Add($"promotion at {location}: {cases.Count} values seen, {owner.settings.MaxCasesPerPromotion} compiled (MaxCasesPerPromotion); others go to the interpreter");
             foreach (var value in cases.Take(owner.settings.MaxCasesPerPromotion))
             {
-                var test = Emit(new Instruction(Opcode.Ceq, red, Lift(Known.OfGreen(value), type)) { Location = site.Location }, IrType.Bool);
+                var test = Emit(new Instruction(Opcode.Ceq, red, Lift(Known.OfGreen(value), type)) { Location = location }, IrType.Bool);
                 var hit = residual.AddBlock();
                 var miss = residual.AddBlock();
-                Append(new Instruction(Opcode.BrIf, test) { Location = site.Location, Targets = { new BlockCall(hit, []), new BlockCall(miss, []) } });
+                Append(new Instruction(Opcode.BrIf, test) { Location = location, Targets = { new BlockCall(hit, []), new BlockCall(miss, []) } });
                 var copies = frames.Select(f => f.Copy()).ToList();
-                copies[^1].Values[result] = Known.OfGreen(value);
+                copies[^1].SetBoxed(result, value);
                 pending.Enqueue(new Pending(hit, copies, null));
                 current = miss;
             }
-            frames[^1].Values[result] = Known.OfRed(red);
-            EmitMidStepExit(frames, site, red, type);
+            frames[^1].SetRed(result, red);
+            EmitMidStepExit(frames, site.Instruction, red, type);
         }
 
         /// <summary>Leaves compiled code in the middle of a step: every frame's live values go to the exit buffer.</summary>
-        private void EmitMidStepExit(List<Frame> frames, Instruction site, Value promoted, IrType type)
+        private void EmitMidStepExit(List<ExtensionFrame> frames, Instruction site, Value promoted, IrType type)
         {
             int index = unit.Exits.Count;
             StoreExit(0, Box(Constant(index, IrType.I32), IrType.I32));
@@ -435,32 +567,33 @@ public sealed class UnitSpecializer
             {
                 var frame = frames[f];
                 var graph = frame.Graph.Graph;
-                if (frame.ResidualSlots.Count > 0 || frame.Slots.Count > 0)
+                if (frame.ResidualSlots is { Count: > 0 } || frame.Slots is { Count: > 0 })
                     throw new SpecializationException($"{frame.Graph.Name}: compiled code cannot leave in the middle of a step that uses address-taken locals ({site.Location}); keep Jit.Promote out of such methods");
-                var live = Liveness.LiveFrom(graph, frame.Block, frame.Index);
+                var block = new Block(frame.Block);
+                var live = Liveness.LiveFrom(graph, block, frame.Index);
                 var values = new List<ExitValue>();
                 foreach (var value in live.OrderBy(v => v.Index))
                 {
-                    if (!frame.Values.TryGetValue(value, out var known))
+                    if (frame.States[value.Index] == RegisterState.Unset)
                     {
-                        if (graph[value].DefiningInstruction is { Opcode: Opcode.Const or Opcode.Null or Opcode.String or Opcode.Default or Opcode.SizeOf or Opcode.Token })
-                            known = Lookup(frame, value);
+                        if (frame.Graph.Definitions[value.Index] is not null) Ensure(frame, value.Index);
                         else continue;   // a call's result not back yet, or a value the rest defines again
                     }
-                    if (known.IsGreen)
+                    if (frame.IsGreen(value.Index))
                     {
-                        values.Add(new ExitValue(value, true, known.Green, 0));
+                        values.Add(new ExitValue(value, true, frame.Box(value.Index), 0));
                         continue;
                     }
+                    var red = frame.Reds[value.Index];
                     var valueType = graph.TypeOf(value);
                     if (valueType.Kind is TypeKind.ByRef or TypeKind.Pointer)
                         throw new SpecializationException($"{frame.Graph.Name}: compiled code cannot leave in the middle of a step while an address ({value}) is live ({site.Location})");
-                    if (known.Red == promoted && promotedSlot == 0) promotedSlot = slot;
-                    StoreExit(slot, Box(known.Red, valueType));
+                    if (red == promoted && promotedSlot == 0) promotedSlot = slot;
+                    StoreExit(slot, Box(red, valueType));
                     values.Add(new ExitValue(value, false, null, slot++));
                 }
-                var callResult = f + 1 < frames.Count ? frames[f + 1].CallSite!.Result : null;
-                exitFrames.Add(new ExitFrame(graph, frame.Block, frame.Index, values, callResult));
+                var callResult = f + 1 < frames.Count ? frames[f + 1].CallSite!.Instruction.Result : null;
+                exitFrames.Add(new ExitFrame(graph, block, frame.Index, values, callResult));
             }
             if (promotedSlot == 0)
             {
@@ -475,16 +608,17 @@ public sealed class UnitSpecializer
             ReturnDefault();
         }
 
-        private Slot ResidualSlot(Frame frame, Slot slot)
+        private Slot ResidualSlot(ExtensionFrame frame, Slot slot)
         {
-            if (!frame.ResidualSlots.TryGetValue(slot, out var mapped))
-                frame.ResidualSlots[slot] = mapped = residual.AddSlot(frame.Graph.Graph[slot].Type, frame.Graph.Graph[slot].Name);
+            var slots = frame.ResidualSlots ??= [];
+            if (!slots.TryGetValue(slot, out var mapped))
+                slots[slot] = mapped = residual.AddSlot(frame.Graph.Graph[slot].Type, frame.Graph.Graph[slot].Name);
             return mapped;
         }
 
-        private void Split(List<Frame> frames, Instruction branch, Value selector)
+        private void Split(List<ExtensionFrame> frames, ExtensionOp branch, Value selector)
         {
-            var copy = new Instruction(branch.Opcode, selector) { Location = branch.Location };
+            var copy = new Instruction(branch.Instruction.Opcode, selector) { Location = branch.Instruction.Location };
             foreach (var target in branch.Targets)
             {
                 var block = residual.AddBlock();
@@ -494,182 +628,146 @@ public sealed class UnitSpecializer
             Append(copy);
         }
 
-        private static bool IsTrue(object? value) => value switch
+        /// <summary>What <c>brif</c> sees: a non-zero integer; a reference as <see cref="ValueSemantics.IsTrue"/> sees its object.</summary>
+        private static bool IsTrue(ExtensionFrame frame, int value) => frame.Graph.Classes[value] switch
         {
-            null => false, int i => i != 0, long l => l != 0, nint n => n != 0, _ => true,
+            RegisterClass.Int => frame.Int(value) != 0,
+            RegisterClass.Float => true,
+            _ => ValueSemantics.IsTrue(frame.Ref(value)),
         };
 
-        private static int SwitchIndex(object? value, int targets)
+        private static int SwitchIndex(ExtensionFrame frame, int value, int targets)
         {
-            long index = value switch { int i => (uint)i, long l => l, nint n => n, _ => -1 };
+            long index = frame.Graph.Classes[value] switch
+            {
+                RegisterClass.Int => frame.Graph.Types[value].StackKind == StackKind.Int32 ? (uint)(int)frame.Int(value) : frame.Int(value),
+                RegisterClass.Float => -1,
+                _ => frame.Ref(value) switch { int i => (uint)i, long l => l, nint n => n, _ => -1 },
+            };
             return index >= 0 && index < targets - 1 ? (int)index : targets - 1;
         }
 
         // ---- calls ------------------------------------------------------------------------------------
 
-        private bool Call(List<Frame> frames, Frame frame, Instruction instruction)
+        private bool Call(List<ExtensionFrame> frames, ExtensionFrame frame, ExtensionOp op)
         {
-            var annotated = frame.Graph;
-            if (!annotated.Calls.TryGetValue(instruction, out var decision))
-                throw new SpecializationException($"{annotated.Name}: no call decision for {instruction.Method!.Name} (the analysis did not reach it)");
+            var decision = op.Decision ?? throw new SpecializationException(op.Message!);
+            var instruction = op.Instruction;
             switch (decision.Treatment)
             {
-                case CallTreatment.MergePoint:
+                case Analysis.BindingTimes.CallTreatment.MergePoint:
                 {
-                    var greens = instruction.Operands.Take(owner.GreenCount).Select(o => Lookup(frame, o)).ToList();
-                    if (greens.Any(g => !g.IsGreen))
-                        throw new SpecializationException($"{annotated.Name}: a declared green is red at the merge point");
-                    var reds = instruction.Operands.Skip(owner.GreenCount).Concat(owner.portal.ImplicitReds)
-                        .Select(o => Lift(Lookup(frame, o), annotated.Graph.TypeOf(o))).ToList();
-                    EnterKey(new GreenKey(greens.Select(g => g.Green).ToList()), reds);
+                    int greenCount = owner.GreenCount;
+                    var greens = new List<object?>(greenCount);
+                    for (int i = 0; i < greenCount; i++)
+                    {
+                        var known = Lookup(frame, op.Operands[i]);
+                        if (!known.IsGreen) throw new SpecializationException($"{frame.Graph.Name}: a declared green is red at the merge point");
+                        greens.Add(known.Green);
+                    }
+                    var reds = new List<Value>();
+                    for (int i = greenCount; i < op.Operands.Length; i++)
+                    {
+                        Ensure(frame, op.Operands[i]);
+                        reds.Add(Lift(frame, op.Operands[i], op.OperandTypes[i]));
+                    }
+                    foreach (var implicitRed in owner.portal.ImplicitReds)
+                    {
+                        Ensure(frame, implicitRed.Index);
+                        reds.Add(Lift(frame, implicitRed.Index, frame.Graph.Types[implicitRed.Index]));
+                    }
+                    EnterKey(new GreenKey(greens), reds);
                     return false;
                 }
-                case CallTreatment.CanEnterJit or CallTreatment.AssertGreen:
+                case Analysis.BindingTimes.CallTreatment.CanEnterJit or Analysis.BindingTimes.CallTreatment.AssertGreen:
                     return true;
-                case CallTreatment.Promote:
+                case Analysis.BindingTimes.CallTreatment.Promote:
                 {
-                    var value = Lookup(frame, instruction.Operands[0]);
-                    var result = instruction.Result!.Value;
-                    if (value.IsGreen)
+                    int operand = op.Operands[0];
+                    Ensure(frame, operand);
+                    if (frame.IsGreen(operand))
                     {
-                        frame.Values[result] = value;
+                        frame.CopyFrom(frame, operand, op.Result);
                         return true;
                     }
-                    Promote(frames, instruction, value.Red, annotated.Graph.TypeOf(instruction.Operands[0]));
+                    Promote(frames, op, frame.Reds[operand], op.OperandTypes[0]);
                     return false;
                 }
-                case CallTreatment.GreenCall when instruction.Operands.All(o => Lookup(frame, o).IsGreen):
-                {
-                    var result = InvokeGreen(frame, instruction);
-                    if (instruction.Result is { } value) frame.Values[value] = Known.OfGreen(result);
+                case Analysis.BindingTimes.CallTreatment.GreenCall when AllGreen(frame, op.Operands):
+                    InvokeGreen(frame, op);
                     return true;
-                }
-                case CallTreatment.Inline when frames.Count <= owner.settings.MaxInliningDepth && decision.Targets[0].Graph.Regions.Any() is false:
-                    Enter(frames, frame, instruction, decision.Targets[0]);
+                case Analysis.BindingTimes.CallTreatment.Inline when frames.Count <= owner.settings.MaxInliningDepth && !op.Callees[0].HasRegions:
+                    Enter(frames, frame, op, op.Callees[0]);
                     return true;
-                case CallTreatment.InlineVirtual when frames.Count <= owner.settings.MaxInliningDepth
-                    && Lookup(frame, instruction.Operands[0]) is { IsGreen: true, Green: { } receiver }
-                    && Override(decision, receiver) is { } target && !target.Graph.Regions.Any():
-                    Enter(frames, frame, instruction, target);
+                case Analysis.BindingTimes.CallTreatment.InlineVirtual when frames.Count <= owner.settings.MaxInliningDepth
+                    && Receiver(frame, op) is { } receiver
+                    && Override(op, receiver) is { HasRegions: false } target:
+                    Enter(frames, frame, op, target);
                     return true;
                 default:
-                {
-                    var result = Residualize(frame, instruction);
-                    if (instruction.Result is { } value) frame.Values[value] = result;
+                    Residualize(frame, op);
                     return true;
-                }
             }
         }
 
-        private void Enter(List<Frame> frames, Frame caller, Instruction call, AnnotatedGraph target)
+        private Object? Receiver(ExtensionFrame frame, ExtensionOp op)
         {
-            var callee = new Frame { Graph = target, Block = FlowGraph.Entry, CallSite = call };
-            var parameters = target.Graph.Parameters;
-            for (int i = 0; i < parameters.Count; i++)
+            int operand = op.Operands[0];
+            Ensure(frame, operand);
+            return frame.IsGreen(operand) ? frame.Box(operand) : null;
+        }
+
+        private void Enter(List<ExtensionFrame> frames, ExtensionFrame caller, ExtensionOp call, ExtensionGraph target)
+        {
+            var callee = new ExtensionFrame(target) { Block = FlowGraph.Entry.Index, CallSite = call };
+            var parameters = target.Parameters;
+            for (int i = 0; i < parameters.Length; i++)
             {
-                var known = Lookup(caller, call.Operands[i]);
-                if (known.IsGreen && target.TimeOf(parameters[i]) == BindingTime.Red)
-                    known = Known.OfRed(Lift(known, target.Graph.TypeOf(parameters[i])));
-                callee.Values[parameters[i]] = known;
+                int operand = call.Operands[i], parameter = parameters[i];
+                Ensure(caller, operand);
+                if (caller.IsGreen(operand) && target.RedValues[parameter])
+                    callee.SetRed(parameter, Lift(caller, operand, target.Types[parameter]));
+                else
+                    callee.CopyFrom(caller, operand, parameter);
             }
             frames.Add(callee);
         }
 
-        /// <summary>The annotated override a green receiver dispatches to, among the analyzed targets.</summary>
-        private AnnotatedGraph? Override(CallDecision decision, object receiver)
+        /// <summary>The compiled override a green receiver dispatches to, among the analyzed targets (looked up once per call site and receiver type).</summary>
+        private ExtensionGraph? Override(ExtensionOp op, object receiver)
         {
-            foreach (var candidate in decision.Targets)
+            var receiverType = receiver.GetType();
+            if (owner.overrides.TryGetValue((op, receiverType), out var known)) return known;
+            ExtensionGraph? found = null;
+            var candidates = op.Decision!.Targets;
+            for (int c = 0; c < candidates.Count && found is null; c++)
             {
-                var method = (MethodInfo)owner.resolver.ResolveMethod(Frontend.IR.MethodRef.From(candidate.Method));
-                for (var type = receiver.GetType(); type is not null; type = type.BaseType)
+                var method = (MethodInfo)owner.resolver.ResolveMethod(MethodRef.From(candidates[c].Method));
+                for (var type = receiverType; type is not null; type = type.BaseType)
                 {
                     var declared = type.GetMethods(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly)
                         .FirstOrDefault(m => m.GetBaseDefinition() == method.GetBaseDefinition());
                     if (declared is null) continue;
-                    if (declared.MetadataToken == method.MetadataToken && declared.Module == method.Module) return candidate;
+                    if (declared.MetadataToken == method.MetadataToken && declared.Module == method.Module) found = op.Callees[c];
                     break;
                 }
             }
-            return null;
+            owner.overrides[(op, receiverType)] = found;
+            return found;
         }
 
-        private object? InvokeGreen(Frame frame, Instruction instruction)
+        /// <summary>Runs a green call through its compiled delegate; what it throws becomes a <see cref="SpecializationException"/>.</summary>
+        private static void InvokeGreen(ExtensionFrame frame, ExtensionOp op)
         {
-            var method = owner.resolver.ResolveMethod(instruction.Method!);
-            var operands = instruction.Operands.Select(o => Lookup(frame, o).Green).ToList();
-            var parameters = method.GetParameters();
-            int offset = method.IsStatic ? 0 : 1;
-            var arguments = parameters.Select((p, i) => ValueSemantics.ToClr(operands[i + offset], p.ParameterType)).ToArray();
             try
             {
-                var result = method.Invoke(method.IsStatic ? null : operands[0], arguments);
-                return instruction.Result is { } value ? ValueSemantics.Normalize(result, frame.Graph.Graph.TypeOf(value)) : null;
+                op.Access!(frame, op.OperandRegisters, op.Result < 0 ? -1 : frame.Graph.Registers[op.Result]);
+                if (op.Result >= 0) frame.States[op.Result] = RegisterState.Green;
             }
-            catch (TargetInvocationException e)
+            catch (Exception e) when (e is not SpecializationException)
             {
-                throw new SpecializationException($"{frame.Graph.Name}: the green call to {instruction.Method!.Name} threw {e.InnerException?.GetType().Name} while specializing", e.InnerException);
+                throw new SpecializationException($"{frame.Graph.Name}: the green call to {op.Instruction.Method!.Name} threw {e.GetType().Name} while specializing", e);
             }
-        }
-
-        /// <summary>Runs a green instruction on concrete operands.</summary>
-        private object? Green(Frame frame, Instruction instruction, IReadOnlyList<object?> operands)
-        {
-            var type = instruction.Result is { } r ? frame.Graph.Graph.TypeOf(r) : IrType.Void;
-            try
-            {
-                switch (instruction.Opcode)
-                {
-                    case Opcode.Const:
-                        return type.StackKind switch
-                        {
-                            // Arms typed object: a switch over numeric arms would convert them all to double.
-                            StackKind.Float => type.Kind == TypeKind.F32 ? (object)(float)instruction.Float : instruction.Float,
-                            StackKind.Int64 => (object)instruction.Integer,
-                            StackKind.NativeInt => (object)(nint)instruction.Integer,
-                            _ => (object)(int)instruction.Integer,
-                        };
-                    case Opcode.Null: return null;
-                    case Opcode.String: return instruction.Text;
-                    case Opcode.Default:
-                    {
-                        var clr = owner.resolver.ResolveType(instruction.TypeOperand!);
-                        return ValueSemantics.Normalize(clr.IsValueType ? Activator.CreateInstance(clr) : null, instruction.TypeOperand!);
-                    }
-                    case Opcode.LoadField:
-                        return ValueSemantics.Normalize(owner.resolver.ResolveField(instruction.Field!).GetValue(operands[0]), type);
-                    case Opcode.LoadStatic:
-                        return ValueSemantics.Normalize(owner.resolver.ResolveField(instruction.Field!).GetValue(null), type);
-                    case Opcode.LoadElement:
-                        return ValueSemantics.Normalize(((Array)operands[0]!).GetValue(operands[1] is nint n ? (long)n : (int)operands[1]!), type);
-                    case Opcode.ArrayLength:
-                        return (nint)((Array)operands[0]!).Length;
-                    case Opcode.IsInst:
-                        return owner.resolver.ResolveType(instruction.TypeOperand!).IsInstanceOfType(operands[0]) ? operands[0] : null;
-                    case Opcode.CastClass:
-                        return operands[0] is null || owner.resolver.ResolveType(instruction.TypeOperand!).IsInstanceOfType(operands[0])
-                            ? operands[0]
-                            : throw new SpecializationException($"{frame.Graph.Name}: a green cast fails while specializing");
-                    case Opcode.UnboxAny:
-                        return ValueSemantics.Normalize(operands[0], instruction.TypeOperand!);
-                    case Opcode.LoadSlot:
-                        return frame.Slots.TryGetValue(instruction.Slot, out var slot) ? slot.Green
-                            : ValueSemantics.Normalize(Default(frame.Graph.Graph[instruction.Slot].Type), frame.Graph.Graph[instruction.Slot].Type);
-                    default:
-                        if ((instruction.Info.Flags & (OpcodeFlags.ReadsMemory | OpcodeFlags.WritesMemory | OpcodeFlags.Call)) == 0 && instruction.Operands.Count > 0)
-                            return ValueSemantics.Pure(instruction.Opcode, operands, type, frame.Graph.Graph.TypeOf(instruction.Operands[0]).IsReference);
-                        throw new SpecializationException($"{frame.Graph.Name}: '{instruction.Info.Name}' cannot run while specializing");
-                }
-            }
-            catch (Exception e) when (e is ArithmeticException or IndexOutOfRangeException or NullReferenceException or InvalidCastException or EvaluationException)
-            {
-                throw new SpecializationException($"{frame.Graph.Name}: the green '{instruction.Info.Name}' at {instruction.Location} threw {e.GetType().Name} while specializing", e);
-            }
-        }
-
-        private object? Default(IrType type)
-        {
-            var clr = owner.resolver.ResolveType(type);
-            return clr.IsValueType ? Activator.CreateInstance(clr) : null;
         }
     }
 }

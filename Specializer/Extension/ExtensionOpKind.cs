@@ -1,0 +1,30 @@
+namespace PeJit.Specializer.Extension;
+
+/// <summary>What the engine does with an <see cref="ExtensionOp"/>: decided once, when the extension is compiled.</summary>
+public enum ExtensionOpKind : byte
+{
+    /// <summary>A value: run it when its result is green and its operands are, else copy it into the residual code.</summary>
+    Value,
+    /// <summary>An instruction without a result (a store): always copied into the residual code.</summary>
+    Effect,
+    /// <summary><c>jump</c>: a transfer to a block of the same graph.</summary>
+    Jump,
+    /// <summary><c>brif</c>: decided when the condition is green, else a split.</summary>
+    Branch,
+    /// <summary><c>switch</c>: decided when the selector is green, else a split.</summary>
+    Switch,
+    /// <summary><c>ret</c>: back to the caller's frame, or the unit's return.</summary>
+    Return,
+    /// <summary><c>throw</c>: copied into the residual code; the path ends.</summary>
+    Throw,
+    /// <summary>Exception-handling control (<c>leave</c>, <c>endfinally</c>...): not supported while specializing.</summary>
+    Unsupported,
+    /// <summary>A call, <c>newobj</c> or hint, treated as the analysis decided (<see cref="ExtensionOp.Decision"/>).</summary>
+    Call,
+    /// <summary><c>stslot</c>: green slots hold the value, red ones get a residual store.</summary>
+    StoreSlot,
+    /// <summary><c>ldslot</c> of a red slot: a residual load.</summary>
+    LoadRedSlot,
+    /// <summary><c>slotaddr</c>: always residual.</summary>
+    SlotAddress,
+}
