@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Reflection;
 using PeJit.Analysis;
 using PeJit.Frontend.Evaluation;
@@ -30,7 +31,7 @@ public sealed class UnitSpecializer
     private readonly IMemberResolver resolver;
     private readonly SpecializationSettings settings;
     private readonly ExtensionProgram program;
-    private readonly Dictionary<(ExtensionOp, Type), ExtensionGraph?> overrides = [];
+    private readonly ConcurrentDictionary<(ExtensionOp, Type), ExtensionGraph?> overrides = new();
 
     /// <summary>Creates an engine for one analyzed portal, compiling its generating extension.</summary>
     public UnitSpecializer(PortalAnalysis portal, IMemberResolver resolver, SpecializationSettings? settings = null)
@@ -759,6 +760,7 @@ public sealed class UnitSpecializer
         /// <summary>Runs a green call through its compiled delegate; what it throws becomes a <see cref="SpecializationException"/>.</summary>
         private static void InvokeGreen(ExtensionFrame frame, ExtensionOp op)
         {
+            op.AccessRuns++;
             try
             {
                 op.Access!(frame, op.OperandRegisters, op.Result < 0 ? -1 : frame.Graph.Registers[op.Result]);

@@ -195,6 +195,7 @@ public sealed class ExtensionCompiler
                     var resultClass = op.Result >= 0 ? graph.Classes[op.Result] : RegisterClass.Ref;
                     return builder.Call(method, classes, op.OperandTypes, resultClass, op.ResultType);
                 });
+                op.AccessCompiled = builder.IsCompiled(op.Access);
                 break;
         }
     }
@@ -266,16 +267,19 @@ public sealed class ExtensionCompiler
                 op.Green = GreenOperation.Access;
                 op.AccessName = $"field {instruction.Field!.FullName}";
                 op.Access = Deferred(() => builder.Field(resolver.ResolveField(instruction.Field!), resultClass, op.ResultType));
+                op.AccessCompiled = builder.IsCompiled(op.Access);
                 return;
             case Opcode.LoadStatic:
                 op.Green = GreenOperation.Access;
                 op.AccessName = $"static {instruction.Field!.FullName}";
                 op.Access = Deferred(() => builder.Static(resolver.ResolveField(instruction.Field!), resultClass, op.ResultType));
+                op.AccessCompiled = builder.IsCompiled(op.Access);
                 return;
             case Opcode.LoadElement when graph.Classes[op.Operands[1]] == RegisterClass.Int:
                 op.Green = GreenOperation.Access;
                 op.AccessName = $"element {instruction.TypeOperand}";
                 op.Access = Deferred(() => builder.Element(ElementType(op), op.OperandTypes[1], resultClass, op.ResultType));
+                op.AccessCompiled = builder.IsCompiled(op.Access);
                 return;
             case Opcode.ArrayLength:
                 op.Green = GreenOperation.ArrayLength;

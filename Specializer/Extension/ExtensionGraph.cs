@@ -68,6 +68,24 @@ public sealed class ExtensionGraph
     /// <summary>Size of the reference register file.</summary>
     public int RefCount { get; internal set; }
 
+    /// <summary>
+    /// Runs a straight-line graph of green values (its entry block, up to its <c>ret</c>) on typed registers,
+    /// as the engine runs green ops: the parameters given in stack form, the result returned in stack form.
+    /// What an op throws is thrown as is. For tests of the compact form against <c>ValueSemantics</c>.
+    /// </summary>
+    public object? RunGreen(IReadOnlyList<object?> parameters)
+    {
+        var frame = new ExtensionFrame(this);
+        for (int i = 0; i < Parameters.Length; i++) frame.SetBoxed(Parameters[i], parameters[i]);
+        foreach (var op in Blocks[0])
+        {
+            if (op.Kind == ExtensionOpKind.Return) return op.Operands.Length == 0 ? null : frame.Box(op.Operands[0]);
+            if (op.Kind != ExtensionOpKind.Value) throw new InvalidOperationException($"{Name}: '{op.Instruction.Info.Name}' is not a green value");
+            GreenExecution.Run(frame, op);
+        }
+        throw new InvalidOperationException($"{Name}: the entry block does not return");
+    }
+
     /// <summary>The op at a block and index.</summary>
     public ExtensionOp this[int block, int index] => Blocks[block][index];
 }

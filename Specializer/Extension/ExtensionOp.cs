@@ -76,6 +76,12 @@ public sealed class ExtensionOp
     /// <summary>What <see cref="Access"/> does, for dumps: <c>field Code.Ops</c>, <c>call Helpers.Add</c>.</summary>
     public string? AccessName { get; internal set; }
 
+    /// <summary>True when <see cref="Access"/> is a compiled lambda (false: the reflection fallback for by-reference parameters, or a member that did not resolve).</summary>
+    public bool AccessCompiled { get; internal set; }
+
+    /// <summary>How many times the engine ran <see cref="Access"/> (a statistic for dumps and tests).</summary>
+    public int AccessRuns { get; internal set; }
+
     /// <summary>For <see cref="GreenOperation.Access"/>: the compiled load or call.</summary>
     internal GreenAccess? Access { get; set; }
 }

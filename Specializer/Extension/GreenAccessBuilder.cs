@@ -28,12 +28,16 @@ internal sealed class GreenAccessBuilder
     private static readonly MethodInfo FloatStackFormMethod = typeof(ValueSemantics).GetMethod(nameof(ValueSemantics.FloatStackForm))!;
 
     private readonly Dictionary<(MemberInfo, string), GreenAccess> cache = [];
+    private readonly HashSet<GreenAccess> fallbacks = [];
     private readonly ParameterExpression frame = Expression.Parameter(typeof(ExtensionFrame), "frame");
     private readonly ParameterExpression operands = Expression.Parameter(typeof(int[]), "operands");
     private readonly ParameterExpression result = Expression.Parameter(typeof(int), "result");
 
     /// <summary>Delegates built so far.</summary>
     public int Count => cache.Count;
+
+    /// <summary>True when <paramref name="access"/> is a compiled lambda, not the reflection fallback.</summary>
+    public bool IsCompiled(GreenAccess access) => cache.ContainsValue(access) && !fallbacks.Contains(access);
 
     /// <summary>An instance field load (<c>ldfld</c>) from a green object.</summary>
     public GreenAccess Field(FieldInfo field, RegisterClass resultClass, IrType resultType) =>
@@ -85,7 +89,8 @@ internal sealed class GreenAccessBuilder
     {
         if (cache.TryGetValue((member, signature), out var access)) return access;
         var expression = body();
-        access = expression is null ? fallback!() : Expression.Lambda<GreenAccess>(expression, frame, operands, result).Compile();
+        if (expression is null) fallbacks.Add(access = fallback!());
+        else access = Expression.Lambda<GreenAccess>(expression, frame, operands, result).Compile();
         cache[(member, signature)] = access;
         return access;
     }

@@ -88,6 +88,7 @@ internal static class GreenExecution
                 frame.SetFloat(result, ValueSemantics.ConvertFloatToFloat(frame.Float(operands[0]), op.ConversionKind));
                 return;
             case GreenOperation.Access:
+                op.AccessRuns++;
                 op.Access!(frame, op.OperandRegisters, result < 0 ? -1 : frame.Graph.Registers[result]);
                 if (result >= 0) frame.States[result] = RegisterState.Green;
                 return;
