@@ -21,10 +21,14 @@ public sealed record CompiledUnit(Unit Unit, Func<object[], object?[], object?[]
     internal long entries;
     internal readonly System.Collections.Concurrent.ConcurrentDictionary<(PeJit.Frontend.IR.Instruction Site, GreenKey Value), int> unseenPromotions = new();
     internal long exitsTaken;
+    internal readonly long[] exitCounts = new long[Unit.Exits.Count];
 
     /// <summary>Times compiled code was entered at this unit.</summary>
     public long Entries => Interlocked.Read(ref entries);
 
     /// <summary>Times compiled code left this unit at an exit (rather than returning the portal's result).</summary>
     public long ExitsTaken => Interlocked.Read(ref exitsTaken);
+
+    /// <summary>Times compiled code left at the exit numbered <paramref name="index"/> (see <see cref="Unit.Exits"/>).</summary>
+    public long TimesTaken(int index) => Interlocked.Read(ref exitCounts[index]);
 }

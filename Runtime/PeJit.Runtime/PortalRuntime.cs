@@ -68,20 +68,26 @@ public sealed class PortalRuntime
     public int OnCanEnterJit(object?[] state)
     {
         var key = new GreenKey(state.AsSpan(0, engine.GreenCount).ToArray());
-        if (!Cache.TryGet(key, out var unit))
+        return CodeFor(key) is { } unit ? Enter(key, unit, state) : 0;
+    }
+
+    /// <summary>
+    /// The compiled unit for <paramref name="key"/>, counting the key when there is none: once it is hot, the
+    /// unit is compiled (or queued, with background compilation). Null while the interpreter should go on.
+    /// </summary>
+    private CompiledUnit? CodeFor(GreenKey key)
+    {
+        if (Cache.TryGet(key, out var unit)) return unit;
+        if (counters.Count > MaxCountedKeys) counters.Clear();
+        if (counters.AddOrUpdate(key, 1, (_, count) => count + 1) < Settings.Threshold) return null;
+        if (Settings.BackgroundCompilation)
         {
-            if (counters.Count > MaxCountedKeys) counters.Clear();
-            if (counters.AddOrUpdate(key, 1, (_, count) => count + 1) < Settings.Threshold) return 0;
-            if (Settings.BackgroundCompilation)
-            {
-                // The interpreter goes on; the unit is entered at the first CanEnterJit after it is ready.
-                if (compiling.TryAdd(key, true))
-                    ThreadPool.UnsafeQueueUserWorkItem(_ => CompileAndCache(key), null);
-                return 0;
-            }
-            unit = CompileAndCache(key);
+            // The interpreter goes on; the unit is entered the first time the key is reached after it is ready.
+            if (compiling.TryAdd(key, true))
+                ThreadPool.UnsafeQueueUserWorkItem(_ => CompileAndCache(key), null);
+            return null;
         }
-        return unit is null ? 0 : Enter(key, unit, state);
+        return CompileAndCache(key);
     }
 
     private readonly ConcurrentDictionary<GreenKey, bool> compiling = new();
@@ -117,8 +123,26 @@ public sealed class PortalRuntime
         lock (compileGate) return true;
     }
 
+    /// <summary>
+    /// Runs compiled code from <paramref name="key"/>. An exit at a merge point whose key has a unit goes on in
+    /// that unit without returning to the interpreter (units link); an exit at a key without one counts the
+    /// key, like <c>CanEnterJit</c> does, so an exit that gets hot gets code of its own.
+    /// </summary>
     private int Enter(GreenKey key, CompiledUnit unit, object?[] state)
     {
+        while (true)
+        {
+            int status = RunUnit(key, unit, state, out var exitKey);
+            if (exitKey is null || CodeFor(exitKey) is not { } next) return status;
+            key = exitKey;
+            unit = next;
+        }
+    }
+
+    /// <summary>Runs one unit; <paramref name="exitKey"/> is the key of the merge point it left at, if it did.</summary>
+    private int RunUnit(GreenKey key, CompiledUnit unit, object?[] state, out GreenKey? exitKey)
+    {
+        exitKey = null;
         Interlocked.Increment(ref unit.entries);
         var exit = new object?[Math.Max(unit.Unit.ExitBufferSize, state.Length + 1)];
         var result = unit.Entry(unit.Constants, exit, state);
@@ -128,10 +152,13 @@ public sealed class PortalRuntime
             return 1;
         }
         Interlocked.Increment(ref unit.exitsTaken);
-        var taken = unit.Unit.Exits[(int)exit[0]!];
+        int index = (int)exit[0]!;
+        Interlocked.Increment(ref unit.exitCounts[index]);
+        var taken = unit.Unit.Exits[index];
         if (taken.Frames is null)
         {
             Array.Copy(exit, 1, state, 0, Analysis.MergeVariables.Count);
+            exitKey = taken.Key;
             return 2;
         }
         return FinishStep(key, unit, taken, exit, state);

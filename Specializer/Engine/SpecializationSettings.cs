@@ -24,6 +24,13 @@ public sealed record SpecializationSettings
     /// </summary>
     public int MaxCasesPerPromotion { get; init; } = 8;
 
+    /// <summary>
+    /// A unit keeps only the green keys on a cycle through its entry (the hot loop); keys reached but not on
+    /// such a cycle become exits, and get code of their own only when they get hot. Off: a unit holds every
+    /// key reached within <see cref="MaxKeysPerUnit"/>, as PyPy's PE JIT did (and found too big).
+    /// </summary>
+    public bool OnlyKeysOnCycle { get; init; } = true;
+
     /// <summary>The defaults.</summary>
     public static SpecializationSettings Default { get; } = new();
 }

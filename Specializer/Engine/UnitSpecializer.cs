@@ -68,14 +68,28 @@ public sealed class UnitSpecializer
     /// leave compiled code in the middle of the step). The unit for more cases holds everything the unit for
     /// fewer did: specialization is deterministic.
     /// </summary>
+    /// <remarks>
+    /// A unit is the hot interpreted loop, not everything reachable from it: a first run specializes forward
+    /// within the budgets and records which key's step reaches which key; when some keys reached are not on a
+    /// cycle through the entry (code after the loop, a path that leaves it for good), a second run turns them
+    /// into exits. Both runs are deterministic, so the second holds exactly the first's code for the loop.
+    /// </remarks>
     public Unit Specialize(GreenKey entry, IReadOnlyDictionary<Instruction, IReadOnlyList<object?>> promotions)
     {
-        var unit = new Run(this, entry, promotions).Execute();
+        var explore = new Run(this, entry, promotions, allowed: null);
+        var unit = explore.Execute();
+        if (settings.OnlyKeysOnCycle)
+        {
+            var loop = explore.KeyGraph.OnCycleThrough(entry);
+            if (loop.Count < unit.Keys.Count)
+                unit = new Run(this, entry, promotions, loop).Execute();
+        }
         unit.PromotionCases = promotions;
         return unit;
     }
 
-    private sealed record Pending(Block Residual, List<ExtensionFrame> Frames, ExtensionTarget? Transfer);
+    /// <summary>A path still to specialize: where its code goes, its frames, and the key its step started at.</summary>
+    private sealed record Pending(Block Residual, List<ExtensionFrame> Frames, ExtensionTarget? Transfer, GreenKey Origin);
 
     private sealed class Run
     {
@@ -101,12 +115,22 @@ public sealed class UnitSpecializer
         private Value[] scratchReds = new Value[8];
 
         private readonly IReadOnlyDictionary<Instruction, IReadOnlyList<object?>> promotions;
+        private readonly IReadOnlySet<GreenKey>? allowed;
 
-        public Run(UnitSpecializer owner, GreenKey entryKey, IReadOnlyDictionary<Instruction, IReadOnlyList<object?>> promotions)
+        /// <summary>The key whose step the current path runs; null while entering the unit.</summary>
+        private GreenKey? origin;
+
+        /// <summary>Which key's step reached which key, in this run.</summary>
+        public KeyGraph KeyGraph { get; } = new();
+
+        /// <summary>A run from <paramref name="entryKey"/>; <paramref name="allowed"/> are the keys the unit may hold
+        /// code for (others become exits), null for any within the budgets.</summary>
+        public Run(UnitSpecializer owner, GreenKey entryKey, IReadOnlyDictionary<Instruction, IReadOnlyList<object?>> promotions, IReadOnlySet<GreenKey>? allowed)
         {
             this.owner = owner;
             this.entryKey = entryKey;
             this.promotions = promotions;
+            this.allowed = allowed;
             portalGraph = owner.portal.Graph!.Graph;
             residual = new FlowGraph($"unit {owner.portal.Hints.Method.Name} {entryKey}", IrType.Object);
             unit = new Unit(residual, entryKey);
@@ -135,6 +159,7 @@ public sealed class UnitSpecializer
             {
                 var next = pending.Dequeue();
                 current = next.Residual;
+                origin = next.Origin;
                 var top = next.Frames[^1];
                 if (next.Transfer is { } transfer) Transfer(top, transfer);
                 RunPath(next.Frames);
@@ -147,6 +172,8 @@ public sealed class UnitSpecializer
 
         private void EnterKey(GreenKey key, IReadOnlyList<Value> reds)
         {
+            if (origin is null) KeyGraph.Add(key);
+            else KeyGraph.Add(origin, key);
             if (keyBlocks.TryGetValue(key, out var known))
             {
                 Append(new Instruction(Opcode.Jump) { Targets = { new BlockCall(known, reds) } });
@@ -155,6 +182,11 @@ public sealed class UnitSpecializer
             string? over = keyBlocks.Count >= owner.settings.MaxKeysPerUnit ? $"the unit holds {keyBlocks.Count} green keys (MaxKeysPerUnit)"
                 : instructionCount >= owner.settings.MaxResidualInstructions ? $"the unit holds {instructionCount} residual instructions (MaxResidualInstructions)"
                 : null;
+            if (over is null && allowed is not null && !allowed.Contains(key))
+            {
+                EmitExit(key, reds, "the key is not on a cycle through the unit's entry");
+                return;
+            }
             if (over is not null)
             {
                 unit.Notes.Add($"exit at {key}: {over}");
@@ -174,7 +206,7 @@ public sealed class UnitSpecializer
                 if (i < owner.GreenCount) frame.SetBoxed(variables[i].Index, key.Values[i]);
                 else frame.SetRed(variables[i].Index, parameters[i - owner.GreenCount]);
             }
-            pending.Enqueue(new Pending(block, [frame], null));
+            pending.Enqueue(new Pending(block, [frame], null, key));
         }
 
         private void EmitExit(GreenKey key, IReadOnlyList<Value> reds, string reason)
@@ -549,7 +581,7 @@ public sealed class UnitSpecializer
                 Append(new Instruction(Opcode.BrIf, test) { Location = location, Targets = { new BlockCall(hit, []), new BlockCall(miss, []) } });
                 var copies = frames.Select(f => f.Copy()).ToList();
                 copies[^1].SetBoxed(result, value);
-                pending.Enqueue(new Pending(hit, copies, null));
+                pending.Enqueue(new Pending(hit, copies, null, origin!));
                 current = miss;
             }
             frames[^1].SetRed(result, red);
@@ -560,6 +592,7 @@ public sealed class UnitSpecializer
         private void EmitMidStepExit(List<ExtensionFrame> frames, Instruction site, Value promoted, IrType type)
         {
             int index = unit.Exits.Count;
+            KeyGraph.AddOpen(origin!);
             StoreExit(0, Box(Constant(index, IrType.I32), IrType.I32));
             int slot = 1;
             int promotedSlot = 0;
@@ -624,7 +657,7 @@ public sealed class UnitSpecializer
             {
                 var block = residual.AddBlock();
                 copy.Targets.Add(new BlockCall(block, []));
-                pending.Enqueue(new Pending(block, frames.Select(f => f.Copy()).ToList(), target));
+                pending.Enqueue(new Pending(block, frames.Select(f => f.Copy()).ToList(), target, origin!));
             }
             Append(copy);
         }

@@ -71,9 +71,15 @@ public sealed class ExitKindTests
         CollectionAssert.AreEquivalent(new object[] { 0L, 1L, 2L }, cases.ToArray(), "each value seen became a compiled case");
         Assert.IsTrue(unit.Unit.Exits.Any(e => e.PromoteSite is not null), "other values still leave in the middle of the step");
 
-        // The same program again runs in the recompiled unit without leaving it.
+        // The same program again runs in the recompiled unit without leaving it at the promotion; it leaves
+        // where the loop ends: the code after the loop is not on a cycle through the unit's entry.
         AssertSame(Plain(code, Registers(500)), Jitted(jit, code, Registers(500)));
-        Assert.AreEqual(0, jit.Units.Single().ExitsTaken);
+        var recompiled = jit.Units.Single();
+        var promoteExits = recompiled.Unit.Exits.Where(e => e.PromoteSite is not null).ToList();
+        Assert.IsNotEmpty(promoteExits);
+        Assert.IsTrue(promoteExits.All(e => recompiled.TimesTaken(e.Index) == 0), "no value at Jit.Promote left the recompiled unit");
+        Assert.IsTrue(recompiled.Unit.Exits.Where(e => recompiled.TimesTaken(e.Index) > 0).All(e => e.Frames is null && e.Key.Values[0] is 11),
+            "the only exit taken is where the loop ends, at instruction 11");
     }
 
     [TestMethod]
