@@ -37,6 +37,7 @@ public sealed class ExtensionCompiler
     /// <summary>Compiles an analyzed portal and every graph it may inline.</summary>
     public static ExtensionProgram Compile(PortalAnalysis portal, IMemberResolver resolver)
     {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         var compiler = new ExtensionCompiler(resolver);
         var entry = compiler.Graph(portal.Graph ?? throw new SpecializationException($"{portal.Hints.Method.FullName}: the portal has analysis errors; fix them first (pejit bta)"));
         // 1. Callees: compiled until no inlined call names a graph not compiled yet (recursion included).
@@ -45,7 +46,7 @@ public sealed class ExtensionCompiler
             var (op, decision) = compiler.inlined[i];
             op.Callees = decision.Targets.Select(compiler.Graph).ToArray();
         }
-        return new ExtensionProgram(entry, compiler.graphs, compiler.builder.Count);
+        return new ExtensionProgram(entry, compiler.graphs, compiler.builder.Count, watch.Elapsed);
     }
 
     /// <summary>Compiles a graph with every value green and no calls (tests of the green operations).</summary>

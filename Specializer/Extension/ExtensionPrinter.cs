@@ -11,14 +11,14 @@ namespace PeJit.Specializer.Extension;
 /// </summary>
 /// <example>
 /// <code>
-/// graph Interpreter::Step[GGR] (int 41, float 0, ref 12)
-/// block3:
-///   green  v12:i7 = add v10:i5, v11:i6                      ; Int32Arithmetic
-///   green  v13:r4 = ldfld v2:r1                             ; Access field Code::Ops
-///   either v14:i8 = ldelem v13:r4, v12:i7                   ; Access element i32
-///   red    stelem v3:r2, v12:i7, v14:i8
-///   call   v15:i9 = call v14:i8                             ; Inline Helpers::Pop[R]
-///   branch brif v16:i10 -> block4(), block5(v12:i7 -> v20:i11)
+/// graph Interpreter::Run[GGR] (int 142, float 0, ref 48) params v0:r0, v1:i0, v2:r1
+/// block5:
+///   red    v12:r3 = ldfld v2:r1
+///   green  v13:i9 = const                                        ; Constant 1
+///   red    v14:i10 = add v5:i3, v13:i9
+///   green  v15:r4 = ldfld v0:r0                                  ; Access field System.Int64[] PeJit.Examples.StackVm.Code::Ops
+///   green  v17:i12 = add v4:i2, v16:i11                          ; Int32Arithmetic
+///   branch jump -> block1(v20:i15 -> v4:i2, v14:i10 -> v5:i3 red)
 /// </code>
 /// </example>
 public static class ExtensionPrinter
@@ -28,7 +28,8 @@ public static class ExtensionPrinter
     {
         var text = new StringBuilder();
         text.Append("; generating extension: ").Append(program.Graphs.Count).Append(" graphs, ")
-            .Append(program.AccessDelegates).AppendLine(" compiled load and call delegates");
+            .Append(program.AccessDelegates).Append(" compiled load and call delegates, compiled in ")
+            .Append(program.CompileTime.TotalMilliseconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)).AppendLine(" ms");
         Print(program.Portal, text);
         foreach (var graph in program.Graphs.Values.Where(g => g != program.Portal).OrderBy(g => g.Name, StringComparer.Ordinal))
             Print(graph, text);
@@ -84,7 +85,8 @@ public static class ExtensionPrinter
                 $"block{t.Block}(" + string.Join(", ", t.Arguments.Select((a, i) => $"{Register(graph, a)} -> {Register(graph, t.Parameters[i])}{(t.RedParameters[i] ? " red" : "")}")) + ")"));
         string? note = op.Kind switch
         {
-            ExtensionOpKind.Value when op.ResultIsGreen || op.Green == GreenOperation.Constant =>
+            ExtensionOpKind.Value when op.Green == GreenOperation.Constant => "Constant " + Constant(graph, op),
+            ExtensionOpKind.Value when op.ResultIsGreen =>
                 op.Green + (op.AccessName is { } access ? " " + access : "") + (op.Message is { } message ? ": " + message : ""),
             ExtensionOpKind.Call when op.Decision is { } decision =>
                 decision.Treatment + (op.Callees.Length > 0 ? " " + string.Join(" | ", op.Callees.Select(c => c.Name)) : "")
@@ -95,4 +97,16 @@ public static class ExtensionPrinter
         string line = tag + " " + body;
         return note is null ? line : line.PadRight(60) + " ; " + note;
     }
+
+    private static string Constant(ExtensionGraph graph, ExtensionOp op) => graph.Classes[op.Result] switch
+    {
+        RegisterClass.Int => op.ConstantInteger.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        RegisterClass.Float => Frontend.Serialization.Text.IrPrinter.FormatFloat(op.ConstantFloat),
+        _ => op.ConstantObject switch
+        {
+            null => "null",
+            string text => Frontend.Serialization.Text.IrPrinter.QuoteLiteral(text),
+            var other => other.ToString() ?? other.GetType().Name,
+        },
+    };
 }

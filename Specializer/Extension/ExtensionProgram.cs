@@ -9,12 +9,16 @@ namespace PeJit.Specializer.Extension;
 /// </summary>
 public sealed class ExtensionProgram
 {
-    internal ExtensionProgram(ExtensionGraph portal, IReadOnlyDictionary<AnnotatedGraph, ExtensionGraph> graphs, int accessDelegates)
+    internal ExtensionProgram(ExtensionGraph portal, IReadOnlyDictionary<AnnotatedGraph, ExtensionGraph> graphs, int accessDelegates, TimeSpan compileTime)
     {
         Portal = portal;
         Graphs = graphs;
         AccessDelegates = accessDelegates;
+        CompileTime = compileTime;
     }
+
+    /// <summary>How long compiling it took (decoding and building the delegates).</summary>
+    public TimeSpan CompileTime { get; }
 
     /// <summary>The portal's graph.</summary>
     public ExtensionGraph Portal { get; }
