@@ -744,7 +744,7 @@ public sealed class UnitSpecializer
             }
         }
 
-        private Object? Receiver(ExtensionFrame frame, ExtensionOp op)
+        private object? Receiver(ExtensionFrame frame, ExtensionOp op)
         {
             int operand = op.Operands[0];
             Ensure(frame, operand);
