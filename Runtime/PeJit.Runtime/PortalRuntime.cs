@@ -206,10 +206,14 @@ public sealed class PortalRuntime
         lock (compileGate)
         {
             if (!Cache.TryGet(key, out var current) || current != unit) return;
+            if (unit.Recompilations >= Settings.MaxRecompilesPerUnit)
+            {
+                Log.Event($"pejit: {name} at {key}: not specialized again for {value ?? "null"} at {site.Location}: recompiled {unit.Recompilations} times (MaxRecompilesPerUnit); the interpreter finishes such steps");
+                return;
+            }
             var promotions = unit.Unit.PromotionCases.ToDictionary(p => p.Key, p => p.Value);
             promotions[site] = [.. cases, value];
-            var recompiled = Compile(key, promotions);
-            if (recompiled is not null) Cache.Replace(key, recompiled);
+            if (Compile(key, promotions, unit.Recompilations + 1) is { } recompiled) Cache.Replace(key, recompiled);
         }
     }
 
@@ -218,12 +222,12 @@ public sealed class PortalRuntime
 
     private CompiledUnit? Compile(GreenKey key) => Compile(key, new Dictionary<Frontend.IR.Instruction, IReadOnlyList<object?>>());
 
-    private CompiledUnit? Compile(GreenKey key, IReadOnlyDictionary<Frontend.IR.Instruction, IReadOnlyList<object?>> promotions)
+    private CompiledUnit? Compile(GreenKey key, IReadOnlyDictionary<Frontend.IR.Instruction, IReadOnlyList<object?>> promotions, int recompilations = 0)
     {
         string? failure;
         try
         {
-            return CompileUnchecked(key, promotions);
+            return CompileUnchecked(key, promotions, recompilations);
         }
         catch (SpecializationException e)
         {
@@ -239,7 +243,7 @@ public sealed class PortalRuntime
         return null;
     }
 
-    private CompiledUnit CompileUnchecked(GreenKey key, IReadOnlyDictionary<Frontend.IR.Instruction, IReadOnlyList<object?>> promotions)
+    private CompiledUnit CompileUnchecked(GreenKey key, IReadOnlyDictionary<Frontend.IR.Instruction, IReadOnlyList<object?>> promotions, int recompilations)
     {
         var clock = Stopwatch.StartNew();
         var unit = engine.Specialize(key, promotions);
@@ -250,7 +254,7 @@ public sealed class PortalRuntime
         clock.Restart();
         var method = backend.Compile(unit.Residual, owner, $"pejit_unit_{Method.Name}");
         var entry = method.CreateDelegate<Func<object[], object?[], object?[], object?>>();
-        var compiled = new CompiledUnit(unit, entry, specialization, clock.Elapsed) { OptimizationTime = optimization };
+        var compiled = new CompiledUnit(unit, entry, specialization, clock.Elapsed) { OptimizationTime = optimization, Recompilations = recompilations };
         if (Settings.Log is { } log)
         {
             log.WriteLine(JitLog.Describe(Method.Name, compiled));
