@@ -5,6 +5,7 @@ using PeJit.Analysis;
 using PeJit.Backends.Cil;
 using PeJit.Frontend.Evaluation;
 using PeJit.Specializer.Engine;
+using PeJit.Specializer.Weaving;
 
 namespace PeJit.Runtime;
 
@@ -61,9 +62,11 @@ public sealed class PortalRuntime
 
     /// <summary>
     /// What JIT-enabled portal code calls at each <c>Jit.CanEnterJit</c> with the merge-point state (greens, then
-    /// reds, boxed). Returns 0 to go on interpreting; 1 when compiled code ran the program to its return (the
-    /// result is then in <paramref name="state"/>[0]); 2 when compiled code left at an exit
-    /// (<paramref name="state"/> then holds the merge-point variables there).
+    /// reds, boxed; see <see cref="PortalProtocol"/>). Returns a <see cref="CanEnterJitStatus"/>:
+    /// <see cref="CanEnterJitStatus.Interpret"/> to go on interpreting; <see cref="CanEnterJitStatus.Returned"/>
+    /// when compiled code ran the program to its return (the result is then in <paramref name="state"/> at
+    /// <see cref="PortalProtocol.Result"/>); <see cref="CanEnterJitStatus.Exited"/> when compiled code left at
+    /// an exit (<paramref name="state"/> then holds the merge-point variables there).
     /// </summary>
     public int OnCanEnterJit(object?[] state)
     {
@@ -71,17 +74,17 @@ public sealed class PortalRuntime
         if (!Cache.TryGet(key, out var unit))
         {
             if (counters.Count > MaxCountedKeys) counters.Clear();
-            if (counters.AddOrUpdate(key, 1, (_, count) => count + 1) < Settings.Threshold) return 0;
+            if (counters.AddOrUpdate(key, 1, (_, count) => count + 1) < Settings.Threshold) return (int)CanEnterJitStatus.Interpret;
             if (Settings.BackgroundCompilation)
             {
                 // The interpreter goes on; the unit is entered at the first CanEnterJit after it is ready.
                 if (compiling.TryAdd(key, true))
                     ThreadPool.UnsafeQueueUserWorkItem(_ => CompileAndCache(key), null);
-                return 0;
+                return (int)CanEnterJitStatus.Interpret;
             }
             unit = CompileAndCache(key);
         }
-        return unit is null ? 0 : Enter(key, unit, state);
+        return unit is null ? (int)CanEnterJitStatus.Interpret : Enter(key, unit, state);
     }
 
     private readonly ConcurrentDictionary<GreenKey, bool> compiling = new();
@@ -124,15 +127,15 @@ public sealed class PortalRuntime
         var result = unit.Entry(unit.Constants, exit, state);
         if (exit[0] is null)
         {
-            state[0] = result;
-            return 1;
+            state[PortalProtocol.Result] = result;
+            return (int)CanEnterJitStatus.Returned;
         }
         Interlocked.Increment(ref unit.exitsTaken);
         var taken = unit.Unit.Exits[(int)exit[0]!];
         if (taken.Frames is null)
         {
             Array.Copy(exit, 1, state, 0, Analysis.MergeVariables.Count);
-            return 2;
+            return (int)CanEnterJitStatus.Exited;
         }
         return FinishStep(key, unit, taken, exit, state);
     }
@@ -161,13 +164,13 @@ public sealed class PortalRuntime
         var graph = Analysis.Graph!.Graph;
         if (outcome.Returned)
         {
-            state[0] = graph.ReturnType.Kind == Frontend.IR.TypeKind.Void ? null : ValueSemantics.ToClr(outcome.Value, resolver.ResolveType(graph.ReturnType));
-            return 1;
+            state[PortalProtocol.Result] = graph.ReturnType.Kind == Frontend.IR.TypeKind.Void ? null : ValueSemantics.ToClr(outcome.Value, resolver.ResolveType(graph.ReturnType));
+            return (int)CanEnterJitStatus.Returned;
         }
         var variables = Analysis.MergeVariables;
         for (int i = 0; i < variables.Count; i++)
             state[i] = ValueSemantics.ToClr(outcome.StopOperands![i], resolver.ResolveType(graph.TypeOf(variables[i])));
-        return 2;
+        return (int)CanEnterJitStatus.Exited;
     }
 
     private void CountPromotion(GreenKey key, CompiledUnit unit, Frontend.IR.Instruction site, object? value)
