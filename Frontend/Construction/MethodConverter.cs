@@ -2,6 +2,7 @@ using Mono.Cecil;
 using Mono.Cecil.Cil;
 using Mono.Cecil.Rocks;
 using PeJit.Frontend.IR;
+using PeJit.Frontend.Transforms;
 using CilInstruction = Mono.Cecil.Cil.Instruction;
 using IrInstruction = PeJit.Frontend.IR.Instruction;
 
@@ -20,8 +21,8 @@ namespace PeJit.Frontend.Construction;
 ///    variable, the evaluation stack). A block with one ordinary predecessor inherits its state; any other
 ///    block (a join) gets one parameter per stack entry and per live SSA variable, created at the first
 ///    jump to it. Handlers start from the state at the entry of their try range, plus the exception;
-/// 4. give merged stack parameters a common type, drop parameters every jump passes the same value to,
-///    and number values densely.
+/// 4. give merged stack parameters a common type, drop parameters every jump passes the same value to
+///    (<see cref="TrivialParameters"/>), and number values densely.
 /// </remarks>
 public sealed class MethodConverter
 {
@@ -114,7 +115,7 @@ public sealed class MethodConverter
             EmitEntry();
             foreach (int b in order) Translate(b);
             MergeStackParameterTypes();
-            RemoveRedundantParameters();
+            TrivialParameters.Remove(graph);
             graph.Compact();
             return graph;
         }
@@ -945,57 +946,6 @@ public sealed class MethodConverter
                     else if (argumentTypes.All(t => t.IsReference)) graph[parameter].Type = TypeUtilities.CommonBase(argumentTypes, types);
                 }
             }
-        }
-
-        /// <summary>
-        /// Drops a block parameter when every jump passes it the same value (or the parameter itself, around
-        /// a loop), replacing it by that value; repeats until nothing changes (Braun et al.'s trivial phis).
-        /// </summary>
-        private void RemoveRedundantParameters()
-        {
-            var replacement = new Dictionary<Value, Value>();
-            Value Find(Value v)
-            {
-                while (replacement.TryGetValue(v, out var next)) v = next;
-                return v;
-            }
-            bool changed = true;
-            while (changed)
-            {
-                changed = false;
-                foreach (var block in graph.Blocks)
-                {
-                    if (block == FlowGraph.Entry || incoming[block.Index].Count == 0) continue;
-                    var parameters = graph[block].Parameters;
-                    for (int i = parameters.Count - 1; i >= 0; i--)
-                    {
-                        var parameter = parameters[i];
-                        Value? unique = null;
-                        bool trivial = true;
-                        foreach (var call in incoming[block.Index])
-                        {
-                            var argument = Find(call.Arguments[i]);
-                            if (argument == parameter || argument == unique) continue;
-                            if (unique is not null) { trivial = false; break; }
-                            unique = argument;
-                        }
-                        if (!trivial || unique is null) continue;
-                        replacement[parameter] = unique.Value;
-                        parameters.RemoveAt(i);
-                        graph[parameter].ParameterOf = null;
-                        foreach (var call in incoming[block.Index]) call.Arguments.RemoveAt(i);
-                        changed = true;
-                    }
-                }
-            }
-            if (replacement.Count == 0) return;
-            foreach (var block in graph.Blocks)
-                foreach (var instruction in graph[block].Instructions)
-                {
-                    for (int i = 0; i < instruction.Operands.Count; i++) instruction.Operands[i] = Find(instruction.Operands[i]);
-                    foreach (var target in instruction.Targets)
-                        for (int i = 0; i < target.Arguments.Count; i++) target.Arguments[i] = Find(target.Arguments[i]);
-                }
         }
     }
 }

@@ -165,6 +165,27 @@ public sealed class FlowGraph
             }
     }
 
+    /// <summary>
+    /// Replaces every use (operands and block arguments) of a key of <paramref name="replacement"/> by its
+    /// value, following the map to its end: a value replaced by one that is itself replaced ends as the last.
+    /// </summary>
+    public void ReplaceUses(IReadOnlyDictionary<Value, Value> replacement)
+    {
+        if (replacement.Count == 0) return;
+        Value Find(Value v)
+        {
+            while (replacement.TryGetValue(v, out var next)) v = next;
+            return v;
+        }
+        foreach (var block in blocks)
+            foreach (var instruction in block.Instructions)
+            {
+                for (int i = 0; i < instruction.Operands.Count; i++) instruction.Operands[i] = Find(instruction.Operands[i]);
+                foreach (var target in instruction.Targets)
+                    for (int i = 0; i < target.Arguments.Count; i++) target.Arguments[i] = Find(target.Arguments[i]);
+            }
+    }
+
     /// <summary>Removes parameter <paramref name="index"/> of <paramref name="block"/> and the matching argument of every jump to it.</summary>
     public void RemoveParameter(Block block, int index)
     {

@@ -15,6 +15,9 @@ public sealed record CompiledUnit(Unit Unit, Func<object[], object?[], object?[]
     /// <summary>Residual instructions: what the unit costs the code cache.</summary>
     public int Size { get; } = Unit.Residual.Blocks.Sum(b => Unit.Residual[b].Instructions.Count);
 
+    /// <summary>Times the unit at this key was specialized again before this one (0 for the first).</summary>
+    public int Recompilations { get; init; }
+
     /// <summary>Time spent in the optimizer.</summary>
     public TimeSpan OptimizationTime { get; init; }
 

@@ -3,6 +3,7 @@ using System.Reflection;
 using PeJit.Analysis.BindingTimes;
 using PeJit.Frontend.Construction;
 using PeJit.Frontend.Evaluation;
+using PeJit.Specializer.Weaving;
 
 namespace PeJit.Runtime;
 
@@ -23,20 +24,20 @@ public static class JitRuntime
     // The log starts with the first JIT-enabled call, disabled or not, so that PEJIT_LOG=summary always reports.
     static JitRuntime() => _ = JitLog.Shared;
 
-    /// <summary>Called by a JIT-enabled portal at each <c>Jit.CanEnterJit</c>: 0 go on, 1 returned, 2 exited.</summary>
+    /// <summary>Called by a JIT-enabled portal at each <c>Jit.CanEnterJit</c>: a <see cref="CanEnterJitStatus"/>.</summary>
     /// <param name="portal">The portal method's handle (<c>ldtoken</c>).</param>
-    /// <param name="state">The merge-point variables, greens then reds, boxed; rewritten on 1 and 2.</param>
+    /// <param name="state">The merge-point variables, greens then reds, boxed (<see cref="PortalProtocol"/>); rewritten unless the answer is to go on interpreting.</param>
     public static int CanEnterJit(RuntimeMethodHandle portal, object?[] state)
     {
-        if (Disabled) return 0;
+        if (Disabled) return (int)CanEnterJitStatus.Interpret;
         var lazy = Portals.GetOrAdd(portal.Value, _ => new Lazy<PortalRuntime?>(() => Prepare(portal)));
         if (!lazy.IsValueCreated && Background)
         {
             // Analyzing the carried original takes a while: the interpreter goes on meanwhile.
             if (Preparing.TryAdd(portal.Value, true)) ThreadPool.UnsafeQueueUserWorkItem(_ => _ = lazy.Value, null);
-            return 0;
+            return (int)CanEnterJitStatus.Interpret;
         }
-        return lazy.Value?.OnCanEnterJit(state) ?? 0;
+        return lazy.Value?.OnCanEnterJit(state) ?? (int)CanEnterJitStatus.Interpret;
     }
 
     /// <summary>The run-time state of a portal, once it was entered; null before, or when it could not be prepared.</summary>

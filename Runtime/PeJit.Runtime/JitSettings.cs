@@ -8,6 +8,13 @@ public sealed record JitSettings
     /// <summary>Times a green key is seen at <c>Jit.CanEnterJit</c> before it is compiled (default 1000; <c>PEJIT_THRESHOLD</c>).</summary>
     public int Threshold { get; init; } = PositiveFromEnvironment("PEJIT_THRESHOLD") ?? 1000;
 
+    /// <summary>
+    /// Times the unit at one green key may be specialized again (with a case for a value newly seen at a
+    /// <c>Jit.Promote</c>); past it, values without a case go on leaving to the interpreter. Bounds compile
+    /// time for a program whose promoted values keep changing.
+    /// </summary>
+    public int MaxRecompilesPerUnit { get; init; } = 16;
+
     /// <summary>The budgets of specialization.</summary>
     public SpecializationSettings Specialization { get; init; } = SpecializationSettings.Default;
 

@@ -1,13 +1,15 @@
 using PeJit.Frontend.Construction;
 using PeJit.Frontend.IR;
+using PeJit.Specializer.Weaving;
 
 namespace PeJit.Runtime;
 
 /// <summary>
 /// Makes the JIT-enabled copy of a portal's flow graph: every <c>Jit.CanEnterJit</c> becomes a call of
-/// <see cref="JitHooks.CanEnterJit"/> with the merge-point state, followed by a three-way switch: go on
-/// interpreting; return what compiled code returned; or reload the state compiled code left at an exit and
-/// jump to the merge point with it.
+/// <see cref="JitHooks.CanEnterJit"/> with the merge-point state, followed by a three-way switch on its
+/// <see cref="CanEnterJitStatus"/>: go on interpreting; return what compiled code returned; or reload the
+/// state compiled code left at an exit and jump to the merge point with it. The state is laid out as
+/// <see cref="PortalProtocol"/> says, as in the IL the weaver writes for <c>pejit build</c>.
 /// </summary>
 /// <remarks>
 /// The rest of the graph is the interpreter itself, unchanged, so the copy behaves exactly like the
@@ -72,9 +74,10 @@ public static class PortalRewriter
 
         // state = new object[n] { box(greens...), box(reds...) }; status = JitHooks.CanEnterJit(id, state)
         var objectArray = IrType.Class("System.Object[]");
-        var state = Emit(block, new Instruction(Opcode.NewArray, Constant(block, call.Operands.Count + (implicitThis is null ? 0 : 1))) { TypeOperand = IrType.Object }, objectArray);
+        int length = PortalProtocol.StateLength(call.Operands.Count, implicitThis is not null);
+        var state = Emit(block, new Instruction(Opcode.NewArray, Constant(block, length)) { TypeOperand = IrType.Object }, objectArray);
         if (implicitThis is { } self)
-            Append(block, new Instruction(Opcode.StoreElement, state, Constant(block, call.Operands.Count), self) { TypeOperand = IrType.Object });
+            Append(block, new Instruction(Opcode.StoreElement, state, Constant(block, PortalProtocol.ThisIndex(call.Operands.Count)), self) { TypeOperand = IrType.Object });
         for (int i = 0; i < call.Operands.Count; i++)
         {
             var operand = call.Operands[i];
@@ -84,7 +87,7 @@ public static class PortalRewriter
         }
         var status = Emit(block, new Instruction(Opcode.Call, Constant(block, portalId), state) { Method = hook }, IrType.I32);
 
-        // Returned: the result is in state[0].
+        // Returned: the result is in the state at PortalProtocol.Result.
         var returned = graph.AddBlock();
         if (graph.ReturnType.Kind == TypeKind.Void)
         {
@@ -92,7 +95,7 @@ public static class PortalRewriter
         }
         else
         {
-            var boxedResult = Emit(returned, new Instruction(Opcode.LoadElement, state, Constant(returned, 0)) { TypeOperand = IrType.Object }, IrType.Object);
+            var boxedResult = Emit(returned, new Instruction(Opcode.LoadElement, state, Constant(returned, PortalProtocol.Result)) { TypeOperand = IrType.Object }, IrType.Object);
             Append(returned, new Instruction(Opcode.Return, Unbox(graph, returned, boxedResult, graph.ReturnType, location)));
         }
 
@@ -114,10 +117,8 @@ public static class PortalRewriter
         Append(reload, new Instruction(Opcode.Jump) { Targets = { new BlockCall(mergeBlock, arguments) } });
 
         var dispatch = new Instruction(Opcode.Switch, status);
-        dispatch.Targets.Add(new BlockCall(rest, []));
-        dispatch.Targets.Add(new BlockCall(returned, []));
-        dispatch.Targets.Add(new BlockCall(reload, []));
-        dispatch.Targets.Add(new BlockCall(rest, []));
+        dispatch.Targets.AddRange(PortalProtocol.StatusCases(new BlockCall(rest, []), new BlockCall(returned, []), new BlockCall(reload, [])));
+        dispatch.Targets.Add(new BlockCall(rest, [])); // the default, for an answer the hook never gives
         Append(block, dispatch);
     }
 
@@ -138,7 +139,7 @@ public static class PortalRewriter
     {
         var conversion = new MethodConverter().Convert(portal);
         var graph = conversion.Graph ?? throw new InvalidOperationException($"{portal.FullName}: {conversion.OpaqueReason}");
-        Rewrite(graph, portalId, portal.HasThis && !portal.DeclaringType.IsValueType ? graph.Parameters[0] : null);
+        Rewrite(graph, portalId, PortalProtocol.PassesThis(portal) ? graph.Parameters[0] : null);
         return graph;
     }
 }

@@ -5,6 +5,7 @@ using PeJit.Analysis;
 using PeJit.Backends.Cil;
 using PeJit.Frontend.Evaluation;
 using PeJit.Specializer.Engine;
+using PeJit.Specializer.Weaving;
 
 namespace PeJit.Runtime;
 
@@ -61,14 +62,16 @@ public sealed class PortalRuntime
 
     /// <summary>
     /// What JIT-enabled portal code calls at each <c>Jit.CanEnterJit</c> with the merge-point state (greens, then
-    /// reds, boxed). Returns 0 to go on interpreting; 1 when compiled code ran the program to its return (the
-    /// result is then in <paramref name="state"/>[0]); 2 when compiled code left at an exit
-    /// (<paramref name="state"/> then holds the merge-point variables there).
+    /// reds, boxed; see <see cref="PortalProtocol"/>). Returns a <see cref="CanEnterJitStatus"/>:
+    /// <see cref="CanEnterJitStatus.Interpret"/> to go on interpreting; <see cref="CanEnterJitStatus.Returned"/>
+    /// when compiled code ran the program to its return (the result is then in <paramref name="state"/> at
+    /// <see cref="PortalProtocol.Result"/>); <see cref="CanEnterJitStatus.Exited"/> when compiled code left at
+    /// an exit (<paramref name="state"/> then holds the merge-point variables there).
     /// </summary>
     public int OnCanEnterJit(object?[] state)
     {
         var key = new GreenKey(state.AsSpan(0, engine.GreenCount).ToArray());
-        return CodeFor(key) is { } unit ? Enter(key, unit, state) : 0;
+        return CodeFor(key) is { } unit ? Enter(key, unit, state) : (int)CanEnterJitStatus.Interpret;
     }
 
     /// <summary>
@@ -148,8 +151,8 @@ public sealed class PortalRuntime
         var result = unit.Entry(unit.Constants, exit, state);
         if (exit[0] is null)
         {
-            state[0] = result;
-            return 1;
+            state[PortalProtocol.Result] = result;
+            return (int)CanEnterJitStatus.Returned;
         }
         Interlocked.Increment(ref unit.exitsTaken);
         int index = (int)exit[0]!;
@@ -159,7 +162,7 @@ public sealed class PortalRuntime
         {
             Array.Copy(exit, 1, state, 0, Analysis.MergeVariables.Count);
             exitKey = taken.Key;
-            return 2;
+            return (int)CanEnterJitStatus.Exited;
         }
         return FinishStep(key, unit, taken, exit, state);
     }
@@ -188,13 +191,13 @@ public sealed class PortalRuntime
         var graph = Analysis.Graph!.Graph;
         if (outcome.Returned)
         {
-            state[0] = graph.ReturnType.Kind == Frontend.IR.TypeKind.Void ? null : ValueSemantics.ToClr(outcome.Value, resolver.ResolveType(graph.ReturnType));
-            return 1;
+            state[PortalProtocol.Result] = graph.ReturnType.Kind == Frontend.IR.TypeKind.Void ? null : ValueSemantics.ToClr(outcome.Value, resolver.ResolveType(graph.ReturnType));
+            return (int)CanEnterJitStatus.Returned;
         }
         var variables = Analysis.MergeVariables;
         for (int i = 0; i < variables.Count; i++)
             state[i] = ValueSemantics.ToClr(outcome.StopOperands![i], resolver.ResolveType(graph.TypeOf(variables[i])));
-        return 2;
+        return (int)CanEnterJitStatus.Exited;
     }
 
     private void CountPromotion(GreenKey key, CompiledUnit unit, Frontend.IR.Instruction site, object? value)
@@ -206,10 +209,14 @@ public sealed class PortalRuntime
         lock (compileGate)
         {
             if (!Cache.TryGet(key, out var current) || current != unit) return;
+            if (unit.Recompilations >= Settings.MaxRecompilesPerUnit)
+            {
+                Log.Event($"pejit: {name} at {key}: not specialized again for {value ?? "null"} at {site.Location}: recompiled {unit.Recompilations} times (MaxRecompilesPerUnit); the interpreter finishes such steps");
+                return;
+            }
             var promotions = unit.Unit.PromotionCases.ToDictionary(p => p.Key, p => p.Value);
             promotions[site] = [.. cases, value];
-            var recompiled = Compile(key, promotions);
-            if (recompiled is not null) Cache.Replace(key, recompiled);
+            if (Compile(key, promotions, unit.Recompilations + 1) is { } recompiled) Cache.Replace(key, recompiled);
         }
     }
 
@@ -218,12 +225,12 @@ public sealed class PortalRuntime
 
     private CompiledUnit? Compile(GreenKey key) => Compile(key, new Dictionary<Frontend.IR.Instruction, IReadOnlyList<object?>>());
 
-    private CompiledUnit? Compile(GreenKey key, IReadOnlyDictionary<Frontend.IR.Instruction, IReadOnlyList<object?>> promotions)
+    private CompiledUnit? Compile(GreenKey key, IReadOnlyDictionary<Frontend.IR.Instruction, IReadOnlyList<object?>> promotions, int recompilations = 0)
     {
         string? failure;
         try
         {
-            return CompileUnchecked(key, promotions);
+            return CompileUnchecked(key, promotions, recompilations);
         }
         catch (SpecializationException e)
         {
@@ -239,7 +246,7 @@ public sealed class PortalRuntime
         return null;
     }
 
-    private CompiledUnit CompileUnchecked(GreenKey key, IReadOnlyDictionary<Frontend.IR.Instruction, IReadOnlyList<object?>> promotions)
+    private CompiledUnit CompileUnchecked(GreenKey key, IReadOnlyDictionary<Frontend.IR.Instruction, IReadOnlyList<object?>> promotions, int recompilations)
     {
         var clock = Stopwatch.StartNew();
         var unit = engine.Specialize(key, promotions);
@@ -250,7 +257,7 @@ public sealed class PortalRuntime
         clock.Restart();
         var method = backend.Compile(unit.Residual, owner, $"pejit_unit_{Method.Name}");
         var entry = method.CreateDelegate<Func<object[], object?[], object?[], object?>>();
-        var compiled = new CompiledUnit(unit, entry, specialization, clock.Elapsed) { OptimizationTime = optimization };
+        var compiled = new CompiledUnit(unit, entry, specialization, clock.Elapsed) { OptimizationTime = optimization, Recompilations = recompilations };
         if (Settings.Log is { } log)
         {
             log.WriteLine(JitLog.Describe(Method.Name, compiled));

@@ -5,23 +5,11 @@ namespace PeJit.Specializer.Optimizer;
 /// <summary>Small rewrites the passes share: replacing uses, counting uses, predecessors, removing blocks.</summary>
 internal static class GraphEdits
 {
-    /// <summary>Replaces uses by following a replacement map to its end (operands and jump arguments).</summary>
-    public static void Replace(FlowGraph graph, Dictionary<Value, Value> replacement)
-    {
-        if (replacement.Count == 0) return;
-        Value Find(Value v)
-        {
-            while (replacement.TryGetValue(v, out var next)) v = next;
-            return v;
-        }
-        foreach (var block in graph.Blocks)
-            foreach (var instruction in graph[block].Instructions)
-            {
-                for (int i = 0; i < instruction.Operands.Count; i++) instruction.Operands[i] = Find(instruction.Operands[i]);
-                foreach (var target in instruction.Targets)
-                    for (int i = 0; i < target.Arguments.Count; i++) target.Arguments[i] = Find(target.Arguments[i]);
-            }
-    }
+    /// <summary>
+    /// Replaces uses by following a replacement map to its end (operands and jump arguments); the work is
+    /// <see cref="FlowGraph.ReplaceUses(IReadOnlyDictionary{Value, Value})"/>, which the frontend shares.
+    /// </summary>
+    public static void Replace(FlowGraph graph, Dictionary<Value, Value> replacement) => graph.ReplaceUses(replacement);
 
     /// <summary>How many times each value is used.</summary>
     public static Dictionary<Value, int> UseCounts(FlowGraph graph)

@@ -1,5 +1,6 @@
 using PeJit.Analysis.Hints;
 using PeJit.Frontend.IR;
+using PeJit.Frontend.Transforms;
 using PeJit.Frontend.Verification;
 
 namespace PeJit.Specializer.Optimizer;
@@ -53,7 +54,7 @@ internal sealed class LoopPromotion
         // 1. A preheader, and the header's parameters every back edge passes unchanged replaced by what enters.
         if (loop.Blocks.Any(b => graph[b].Try is not null || graph[b].HandlerOf is not null)) return [];
         var preheader = Preheader();
-        InvariantParameters.Remove(graph);
+        TrivialParameters.Remove(graph);
         foreach (var block in graph.Blocks)
             foreach (var instruction in graph[block].Instructions)
                 if (instruction.Result is { } result) definedIn[result] = block;
@@ -84,7 +85,7 @@ internal sealed class LoopPromotion
         BuildPreheader(preheader, guarded ? copies[loop.Header] : null);
         RewriteLoop();
         GraphEdits.Replace(graph, replacement);
-        InvariantParameters.Remove(graph);
+        TrivialParameters.Remove(graph);
         // A first value no iteration reads (the loop stores the element before any load, and no exit comes
         // first) is not loaded: the guards made the load safe, so removing it changes nothing.
         var uses = GraphEdits.UseCounts(graph);

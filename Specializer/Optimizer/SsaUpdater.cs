@@ -12,7 +12,7 @@ namespace PeJit.Specializer.Optimizer;
 /// Definitions are given per block end before any read (<see cref="DefineAtEnd"/>); reads must only walk back
 /// to blocks whose definitions are given or where the variable is defined on every path (the callers make
 /// sure of it). The parameters made may be trivial (all jumps pass the same value):
-/// <see cref="InvariantParameters.Remove"/> removes them afterwards.
+/// <see cref="PeJit.Frontend.Transforms.TrivialParameters"/> removes them afterwards.
 /// </remarks>
 internal sealed class SsaUpdater
 {

@@ -10,10 +10,11 @@ namespace PeJit.Specializer.Weaving;
 /// <code>
 ///   state = new object[] { box(vars)... }
 ///   switch (JitRuntime.CanEnterJit(ldtoken portal, state))
-///     case 0: go on interpreting (the next instruction, as before)
-///     case 1: return (T)state[0]           compiled code ran the program to its return
-///     case 2: vars = (T)state[i]...; goto merge point     compiled code left at an exit
+///     Interpret: go on interpreting (the next instruction, as before)
+///     Returned:  return (T)state[0]           compiled code ran the program to its return
+///     Exited:    vars = (T)state[i]...; goto merge point     compiled code left at an exit
 /// </code>
+/// (the statuses are <see cref="CanEnterJitStatus"/>, the state's layout <see cref="PortalProtocol"/>).
 /// The rest of the method is untouched, so the portal behaves exactly as before wherever compiled code is
 /// not entered. This is the IL counterpart of <c>PortalRewriter</c>, which does the same on flow graphs for
 /// the in-process API.
@@ -59,7 +60,7 @@ internal sealed class PortalWeaver(MethodDefinition portal, MethodReference hook
         if (portal.ReturnType.MetadataType != MetadataType.Void)
         {
             il.Append(il.Create(OpCodes.Ldloc, state));
-            il.Append(il.Create(OpCodes.Ldc_I4_0));
+            il.Append(il.Create(OpCodes.Ldc_I4, PortalProtocol.Result));
             il.Append(il.Create(OpCodes.Ldelem_Ref));
             il.Append(il.Create(OpCodes.Unbox_Any, portal.ReturnType));
         }
@@ -105,14 +106,14 @@ internal sealed class PortalWeaver(MethodDefinition portal, MethodReference hook
         var code = new List<Instruction>();
         for (int i = temporaries.Count - 2; i >= 0; i--) code.Add(il.Create(OpCodes.Stloc, temporaries[i]));
         // `this` of a portal on a class goes last when the merge point does not pass it (an implicit red).
-        bool passThis = portal.HasThis && !portal.DeclaringType.IsValueType;
-        code.Add(il.Create(OpCodes.Ldc_I4, types.Count + (passThis ? 1 : 0)));
+        bool passThis = PortalProtocol.PassesThis(portal);
+        code.Add(il.Create(OpCodes.Ldc_I4, PortalProtocol.StateLength(types.Count, passThis)));
         code.Add(il.Create(OpCodes.Newarr, module.TypeSystem.Object));
         code.Add(il.Create(OpCodes.Stloc, state));
         if (passThis)
         {
             code.Add(il.Create(OpCodes.Ldloc, state));
-            code.Add(il.Create(OpCodes.Ldc_I4, types.Count));
+            code.Add(il.Create(OpCodes.Ldc_I4, PortalProtocol.ThisIndex(types.Count)));
             code.Add(il.Create(OpCodes.Ldarg, body.ThisParameter));
             code.Add(il.Create(OpCodes.Stelem_Ref));
         }
@@ -129,7 +130,7 @@ internal sealed class PortalWeaver(MethodDefinition portal, MethodReference hook
         code.Add(il.Create(OpCodes.Call, hook));
         var toReturn = il.Create(OpCodes.Leave, returnTail);
         var toReload = il.Create(OpCodes.Leave, reloadTail);
-        code.Add(il.Create(OpCodes.Switch, new[] { next, toReturn, toReload }));
+        code.Add(il.Create(OpCodes.Switch, PortalProtocol.StatusCases(next, toReturn, toReload)));
         code.Add(il.Create(OpCodes.Br, next));
         code.Add(toReturn);
         code.Add(toReload);

@@ -6,45 +6,36 @@ using Microsoft.CodeAnalysis.Emit;
 namespace PeJit.Benchmarks.Analysis;
 
 /// <summary>
-/// Writes and compiles (with Roslyn, PDB included) an interpreter whose portal reaches a chosen number of
-/// helper methods: one opcode per helper pair, so the analysis has that much code to look at.
+/// Writes and compiles (with Roslyn, PDB included) an interpreter of a chosen size, in the shapes the analysis
+/// scaling is measured on: a dispatch loop with one opcode per helper pair (<see cref="Source"/>), one large
+/// inline switch (<see cref="SwitchSource"/>), a chain of helpers (<see cref="ChainSource"/>). All share one
+/// portal head, so they differ only in what the loop does.
 /// </summary>
 public static class GeneratedInterpreter
 {
     /// <summary>The C# source of an interpreter with <paramref name="opcodes"/> opcodes, each handled by two helpers.</summary>
     public static string Source(int opcodes)
     {
-        var text = new StringBuilder();
-        text.AppendLine("""
-            namespace Generated;
-            public sealed class Code(int[] ops) { public readonly int[] Ops = ops; }
-            public sealed class Frame { public long[] Stack = new long[16]; }
-            public static class Interpreter
-            {
-                [PeJit.JitPortal(Greens = new[] { "pc", "code" }, Reds = new[] { "frame" })]
-                public static long Run(Code code, Frame frame)
-                {
-                    int pc = 0;
-                    while (true)
-                    {
-                        PeJit.Jit.MergePoint(pc, code, frame);
-                        int op = code.Ops[pc];
-                        switch (op)
-                        {
-                            case 0: return frame.Stack[0];
-            """);
-        for (int i = 1; i <= opcodes; i++) text.AppendLine($"                case {i}: pc = Op{i}(code, pc, frame); break;");
-        text.AppendLine("""
-                            default: pc++; break;
-                        }
-                    }
-                }
-            """);
+        var text = BeginPortal();
+        text.AppendLine("            int op = code.Ops[pc];");
+        AppendDispatch(text, "op", opcodes, i => $"pc = Op{i}(code, pc, frame); break;");
         for (int i = 1; i <= opcodes; i++)
         {
             text.AppendLine($"    static int Op{i}(Code code, int pc, Frame frame) {{ long operand = Operand{i}(code, pc); frame.Stack[{i % 16}] += operand * {i}; return pc + 2; }}");
             text.AppendLine($"    static long Operand{i}(Code code, int pc) {{ int raw = code.Ops[pc + 1]; return raw < 0 ? -raw : raw + {i}; }}");
         }
+        text.AppendLine("}");
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// The C# source of an interpreter whose dispatch switch has <paramref name="cases"/> cases, each handled
+    /// inline: one portal and no helpers, so the cost of converting and analyzing one large switch shows alone.
+    /// </summary>
+    public static string SwitchSource(int cases)
+    {
+        var text = BeginPortal();
+        AppendDispatch(text, "code.Ops[pc]", cases, i => $"frame.Stack[{i % 16}] += code.Ops[pc + 1] * {i}; pc += 2; break;");
         text.AppendLine("}");
         return text.ToString();
     }
@@ -57,24 +48,8 @@ public static class GeneratedInterpreter
     /// </summary>
     public static string ChainSource(int helpers)
     {
-        var text = new StringBuilder();
-        text.AppendLine("""
-            namespace Generated;
-            public sealed class Code(int[] ops) { public readonly int[] Ops = ops; }
-            public sealed class Frame { public long[] Stack = new long[16]; }
-            public static class Interpreter
-            {
-                public static long Counter;
-
-                [PeJit.JitPortal(Greens = new[] { "pc", "code" }, Reds = new[] { "frame" })]
-                public static long Run(Code code, Frame frame)
-                {
-                    int pc = 0;
-                    while (true)
-                    {
-                        PeJit.Jit.MergePoint(pc, code, frame);
-                        long x0 = Link0(code, pc);
-            """);
+        var text = BeginPortal("    public static long Counter;");
+        text.AppendLine("            long x0 = Link0(code, pc);");
         for (int i = 1; i < helpers; i++) text.AppendLine($"            long x{i} = Link{i}(x{i - 1});");
         text.AppendLine($$"""
                         frame.Stack[0] = x{{helpers - 1}};
@@ -87,6 +62,56 @@ public static class GeneratedInterpreter
         for (int i = 1; i < helpers; i++) text.AppendLine($"    static long Link{i}(long x) => x + {i};");
         text.AppendLine("}");
         return text.ToString();
+    }
+
+    /// <summary>
+    /// What every generated interpreter starts with: the code and frame types, the interpreter class with
+    /// <paramref name="members"/> (whole lines, then a blank one), and its portal up to the merge point at the
+    /// head of the loop. The caller writes the loop body (indented 12 spaces) and closes the loop, the portal
+    /// and the class.
+    /// </summary>
+    private static StringBuilder BeginPortal(string? members = null)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("""
+            namespace Generated;
+            public sealed class Code(int[] ops) { public readonly int[] Ops = ops; }
+            public sealed class Frame { public long[] Stack = new long[16]; }
+            public static class Interpreter
+            {
+            """);
+        if (members is not null) text.AppendLine(members).AppendLine();
+        text.AppendLine("""
+                [PeJit.JitPortal(Greens = new[] { "pc", "code" }, Reds = new[] { "frame" })]
+                public static long Run(Code code, Frame frame)
+                {
+                    int pc = 0;
+                    while (true)
+                    {
+                        PeJit.Jit.MergePoint(pc, code, frame);
+            """);
+        return text;
+    }
+
+    /// <summary>
+    /// The dispatch switch on <paramref name="selector"/> that ends the loop body: opcode 0 returns, opcodes 1 to
+    /// <paramref name="cases"/> run <paramref name="handler"/> of their number, any other steps over itself;
+    /// then closes the loop and the portal (not the class).
+    /// </summary>
+    private static void AppendDispatch(StringBuilder text, string selector, int cases, Func<int, string> handler)
+    {
+        text.AppendLine($$"""
+                        switch ({{selector}})
+                        {
+                            case 0: return frame.Stack[0];
+            """);
+        for (int i = 1; i <= cases; i++) text.AppendLine($"                case {i}: {handler(i)}");
+        text.AppendLine("""
+                            default: pc++; break;
+                        }
+                    }
+                }
+            """);
     }
 
     // By name: this project shadows PeJit.Jit with its hint-free copy (Hints/NoHints.cs).

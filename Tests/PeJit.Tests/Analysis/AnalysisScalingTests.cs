@@ -1,4 +1,3 @@
-using System.Text;
 using PeJit.Analysis;
 using PeJit.Analysis.BindingTimes;
 using PeJit.Benchmarks.Analysis;
@@ -50,8 +49,8 @@ public sealed class AnalysisScalingTests
     public void ConvertingADispatchSwitchCostsLinearlyInItsCases()
     {
         // Ordering the blocks once copied the switch's successors each time the walk came back to it.
-        string small = Compile(SwitchSource(2000), "switch-2000");
-        string large = Compile(SwitchSource(4000), "switch-4000");
+        string small = Compile(GeneratedInterpreter.SwitchSource(2000), "switch-2000");
+        string large = Compile(GeneratedInterpreter.SwitchSource(4000), "switch-4000");
         ConversionAllocation(small);
         AssertLinear("bytes allocated", ConversionAllocation(small), ConversionAllocation(large));
     }
@@ -61,8 +60,8 @@ public sealed class AnalysisScalingTests
     {
         // One portal, no helpers: converting it, checking its merge point (liveness once kept a set of every
         // value per block) and its fixpoint.
-        string small = Compile(SwitchSource(2000), "switch-2000");
-        string large = Compile(SwitchSource(4000), "switch-4000");
+        string small = Compile(GeneratedInterpreter.SwitchSource(2000), "switch-2000");
+        string large = Compile(GeneratedInterpreter.SwitchSource(4000), "switch-4000");
         AnalysisAllocation(small);
         AssertLinear("bytes allocated", AnalysisAllocation(small), AnalysisAllocation(large));
     }
@@ -106,37 +105,5 @@ public sealed class AnalysisScalingTests
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.IsNotNull(conversion.Graph, conversion.OpaqueReason);
         return allocated;
-    }
-
-    /// <summary>A portal whose dispatch switch has <paramref name="cases"/> cases, each handled inline.</summary>
-    private static string SwitchSource(int cases)
-    {
-        var text = new StringBuilder();
-        text.AppendLine("""
-            namespace Generated;
-            public sealed class Code(int[] ops) { public readonly int[] Ops = ops; }
-            public sealed class Frame { public long[] Stack = new long[16]; }
-            public static class Interpreter
-            {
-                [PeJit.JitPortal(Greens = new[] { "pc", "code" }, Reds = new[] { "frame" })]
-                public static long Run(Code code, Frame frame)
-                {
-                    int pc = 0;
-                    while (true)
-                    {
-                        PeJit.Jit.MergePoint(pc, code, frame);
-                        switch (code.Ops[pc])
-                        {
-                            case 0: return frame.Stack[0];
-            """);
-        for (int i = 1; i <= cases; i++) text.AppendLine($"                case {i}: frame.Stack[{i % 16}] += code.Ops[pc + 1] * {i}; pc += 2; break;");
-        text.AppendLine("""
-                            default: pc++; break;
-                        }
-                    }
-                }
-            }
-            """);
-        return text.ToString();
     }
 }

@@ -105,6 +105,19 @@ public sealed class ExitKindTests
     }
 
     [TestMethod]
+    public void AUnitIsSpecializedAgainAtMostMaxRecompilesPerUnitTimes()
+    {
+        var log = new StringWriter();
+        var jit = PortalJit.Create(Portal, new JitSettings { Threshold = 2, MaxRecompilesPerUnit = 1, Log = log });
+        var code = TableLoop(3);
+        AssertSame(Plain(code, Registers(3000)), Jitted(jit, code, Registers(3000)));
+        var unit = jit.Units.Single();
+        Assert.AreEqual(1, unit.Recompilations);
+        Assert.HasCount(1, unit.Unit.PromotionCases.Values.Single(), "one recompilation: one case");
+        Assert.IsGreaterThan(0L, unit.ExitsTaken, "the other values go on leaving to the interpreter");
+    }
+
+    [TestMethod]
     public void GreenKeysOutsideTheUnitAreExits()
     {
         var jit = PortalJit.Create(Portal, new JitSettings { Threshold = 2, Specialization = new SpecializationSettings { MaxKeysPerUnit = 2 } });
