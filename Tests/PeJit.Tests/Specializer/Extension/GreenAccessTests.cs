@@ -62,6 +62,16 @@ public sealed class GreenAccessTests
     }
 
     [TestMethod]
+    public void TheBrainfuckExtensionCompilesEveryLoadAndCall()
+    {
+        var jit = PeJit.Runtime.PortalJit.Create(PeJit.Examples.Brainfuck.Runner.Portal);
+        var program = ExtensionCompiler.Compile(jit.Analysis, new CecilReflectionResolver());
+        var accesses = Ops(program).Where(o => o.Green == GreenOperation.Access).ToList();
+        Assert.IsNotEmpty(accesses);
+        Assert.IsTrue(accesses.All(o => o.AccessCompiled), string.Join(", ", accesses.Where(o => !o.AccessCompiled).Select(o => o.AccessName)));
+    }
+
+    [TestMethod]
     public void TheStackVmExtensionCompilesAndPrints()
     {
         var jit = PeJit.Runtime.PortalJit.Create(PeJit.Examples.StackVm.Runner.Portal);
