@@ -48,6 +48,10 @@ public sealed class BindingTimeAnalysis
     }
 
     /// <summary>Analyzes every portal of <paramref name="module"/>, or those <paramref name="selectPortal"/> accepts.</summary>
+    /// <remarks>
+    /// The method bodies read are let go afterwards (Cecil reads them again from the image when asked), so
+    /// pass a module as read from its file: a body changed in memory and not written out would be lost.
+    /// </remarks>
     public static AnalysisResult Analyze(ModuleDefinition module, Func<MethodDefinition, bool>? selectPortal = null)
     {
         var analysis = new BindingTimeAnalysis(module, selectPortal);
@@ -80,7 +84,10 @@ public sealed class BindingTimeAnalysis
         {
             var portal = new PortalAnalysis(PortalHints.Read(method)!);
             result.Portals.Add(portal);
-            foreach (var m in CallGraph.Discover(method, analyzedModules).RecursiveMethods()) recursive.Add(m);
+            var callGraph = CallGraph.Discover(method, analyzedModules);
+            foreach (var m in callGraph.RecursiveMethods()) recursive.Add(m);
+            // Discovery read every reachable body; each is read again when (and if) it is converted.
+            foreach (var m in callGraph.Methods) ReleaseBody(m);
             var conversion = Convert(method);
             if (conversion.Graph is not { } graph)
             {
@@ -89,6 +96,7 @@ public sealed class BindingTimeAnalysis
                 continue;
             }
             var shape = HintValidator.Validate(portal.Hints, graph, this);
+            ReleaseBody(method);
             if (shape is null) continue;
             portal.MergePoint = shape.MergePoint;
             portal.MergeBlock = shape.MergeBlock;
@@ -150,8 +158,26 @@ public sealed class BindingTimeAnalysis
     internal ConversionResult Convert(MethodDefinition method)
     {
         if (!conversions.TryGetValue(method, out var conversion))
+        {
             conversions[method] = conversion = converter.Convert(method);
+            ReleaseBody(method);
+        }
         return conversion;
+    }
+
+    /// <summary>
+    /// Lets Cecil drop the body (instructions, sequence points, local names) it keeps once a method's body is
+    /// read: the graph has what the analysis needs, and a body read again comes back from the image.
+    /// </summary>
+    /// <remarks>
+    /// Otherwise every body read stays alive with the module, until the analysis ends and long after (the JIT
+    /// runtime keeps the module): thousands of small objects that each garbage collection meanwhile has to
+    /// trace and promote. Only bodies in the image (a non-zero RVA) are dropped; one made in memory could not
+    /// be read again.
+    /// </remarks>
+    private static void ReleaseBody(MethodDefinition method)
+    {
+        if (method.HasBody && method.RVA != 0) method.Body = null;
     }
 
     /// <summary>

@@ -62,6 +62,8 @@ public sealed class MethodConverter
     private sealed class Conversion
     {
         private readonly MethodDefinition method;
+        // Read once: callers may let the method's body go once it is converted, and read it again.
+        private readonly MethodBody body;
         private readonly TypeMapper types;
         private readonly FlowGraph graph;
         private readonly IlControlFlow flow;
@@ -87,8 +89,9 @@ public sealed class MethodConverter
         {
             this.method = method;
             this.types = types;
-            method.Body.SimplifyMacros();
-            flow = IlControlFlow.Build(method.Body);
+            body = method.Body;
+            body.SimplifyMacros();
+            flow = IlControlFlow.Build(body);
             variables = VariableAnalysis.Run(method, flow);
             graph = new FlowGraph(method.FullName, types.Map(method.ReturnType)) { Method = method };
             int n = flow.Blocks.Count;
@@ -139,7 +142,7 @@ public sealed class MethodConverter
                 variableTypes[argument] = types.Map(parameter.ParameterType);
                 argument++;
             }
-            foreach (var local in method.Body.Variables)
+            foreach (var local in body.Variables)
             {
                 int index = variables.ArgumentCount + local.Index;
                 variableNames[index] = method.DebugInformation.TryGetName(local, out var name) ? name : null;
@@ -151,14 +154,14 @@ public sealed class MethodConverter
 
         private int[] SourceLines()
         {
-            var lines = new int[method.Body.Instructions.Count];
+            var lines = new int[body.Instructions.Count];
             if (!method.DebugInformation.HasSequencePoints) return lines;
             var points = method.DebugInformation.SequencePoints.OrderBy(p => p.Offset).ToList();
             graph.SourceDocument = points.FirstOrDefault(p => !p.IsHidden)?.Document?.Url;
             int next = 0, line = 0;
             for (int i = 0; i < lines.Length; i++)
             {
-                int offset = method.Body.Instructions[i].Offset;
+                int offset = body.Instructions[i].Offset;
                 while (next < points.Count && points[next].Offset <= offset)
                 {
                     line = points[next].IsHidden ? 0 : points[next].StartLine;
