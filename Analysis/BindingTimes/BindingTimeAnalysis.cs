@@ -29,7 +29,8 @@ public sealed class BindingTimeAnalysis
     private readonly MethodConverter converter = new();
     private readonly Dictionary<MethodDefinition, ConversionResult> conversions = [];
     private readonly Dictionary<(MethodDefinition, string), AnnotatedGraph> contexts = [];
-    private readonly Dictionary<AnnotatedGraph, HashSet<AnnotatedGraph>> callers = [];
+    // Per callee, its calls: the caller and the position of the call there, in the order first decided.
+    private readonly Dictionary<AnnotatedGraph, List<(ContextAnalyzer Caller, int Position)>> callsOf = [];
     private readonly Dictionary<AnnotatedGraph, ContextAnalyzer> analyzers = [];
     private readonly Queue<AnnotatedGraph> work = new();
     private readonly HashSet<AnnotatedGraph> queued = [];
@@ -118,11 +119,11 @@ public sealed class BindingTimeAnalysis
             queued.Remove(graph);
             var before = graph.ReturnTime;
             analyzers[graph].Run();
-            if (graph.ReturnTime != before)
-                foreach (var caller in callers.GetValueOrDefault(graph, []))
+            if (graph.ReturnTime != before && callsOf.TryGetValue(graph, out var calls))
+                foreach (var (caller, position) in calls)
                 {
-                    analyzers[caller].CalleeReturnChanged(graph);
-                    Enqueue(caller);
+                    caller.CalleeReturnChanged(position);
+                    Enqueue(caller.Graph);
                 }
         }
 
@@ -182,9 +183,9 @@ public sealed class BindingTimeAnalysis
 
     /// <summary>
     /// The annotated graph of <paramref name="method"/> for <paramref name="signature"/>, created (and queued)
-    /// on first use; <paramref name="caller"/> is analyzed again when its return binding time changes.
+    /// on first use, with <paramref name="argumentCause"/> saying where a red argument comes from.
     /// </summary>
-    internal AnnotatedGraph Context(MethodDefinition method, FlowGraph graph, BindingTimeSignature signature, AnnotatedGraph caller,
+    internal AnnotatedGraph Context(MethodDefinition method, FlowGraph graph, BindingTimeSignature signature,
         Func<int, (AnnotatedGraph, Value)?> argumentCause)
     {
         if (!contexts.TryGetValue((method, signature.Letters), out var context))
@@ -194,9 +195,17 @@ public sealed class BindingTimeAnalysis
             analyzers[context] = new ContextAnalyzer(this, context, null, argumentCause);
             Enqueue(context);
         }
-        if (!callers.TryGetValue(context, out var set)) callers[context] = set = [];
-        set.Add(caller);
         return context;
+    }
+
+    /// <summary>
+    /// Records that <paramref name="caller"/> calls <paramref name="callee"/> at <paramref name="position"/>:
+    /// the call is visited, and the caller analyzed, again when the callee's return binding time changes.
+    /// </summary>
+    internal void AddCall(AnnotatedGraph callee, ContextAnalyzer caller, int position)
+    {
+        if (!callsOf.TryGetValue(callee, out var calls)) callsOf[callee] = calls = [];
+        calls.Add((caller, position));
     }
 
     /// <summary>Why a call to <paramref name="callee"/> cannot be inlined, or null when it can.</summary>
