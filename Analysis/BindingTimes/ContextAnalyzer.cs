@@ -53,7 +53,7 @@ internal sealed class ContextAnalyzer
     private readonly int[] blockStart;
     // What each position reads that can turn red: per value, the positions using it as an operand or a
     // jump argument; per slot, the positions loading it. The calls of each callee are kept by the
-    // analysis (BindingTimeAnalysis.CallsOf), which tells the callers when its return turns red.
+    // analysis (BindingTimeAnalysis.AddCall), which tells the callers when its return turns red.
     private readonly IndexLists usersOf;
     private readonly IndexLists loadsOf;
     private readonly SweepSchedule sweep;
