@@ -29,7 +29,8 @@ public sealed class BindingTimeAnalysis
     private readonly MethodConverter converter = new();
     private readonly Dictionary<MethodDefinition, ConversionResult> conversions = [];
     private readonly Dictionary<(MethodDefinition, string), AnnotatedGraph> contexts = [];
-    private readonly Dictionary<AnnotatedGraph, HashSet<AnnotatedGraph>> callers = [];
+    // Per callee, its calls: the caller and the position of the call there, in the order first decided.
+    private readonly Dictionary<AnnotatedGraph, List<(ContextAnalyzer Caller, int Position)>> callsOf = [];
     private readonly Dictionary<AnnotatedGraph, ContextAnalyzer> analyzers = [];
     private readonly Queue<AnnotatedGraph> work = new();
     private readonly HashSet<AnnotatedGraph> queued = [];
@@ -48,6 +49,10 @@ public sealed class BindingTimeAnalysis
     }
 
     /// <summary>Analyzes every portal of <paramref name="module"/>, or those <paramref name="selectPortal"/> accepts.</summary>
+    /// <remarks>
+    /// The method bodies read are let go afterwards (Cecil reads them again from the image when asked), so
+    /// pass a module as read from its file: a body changed in memory and not written out would be lost.
+    /// </remarks>
     public static AnalysisResult Analyze(ModuleDefinition module, Func<MethodDefinition, bool>? selectPortal = null)
     {
         var analysis = new BindingTimeAnalysis(module, selectPortal);
@@ -80,7 +85,10 @@ public sealed class BindingTimeAnalysis
         {
             var portal = new PortalAnalysis(PortalHints.Read(method)!);
             result.Portals.Add(portal);
-            foreach (var m in CallGraph.Discover(method, analyzedModules).RecursiveMethods()) recursive.Add(m);
+            var callGraph = CallGraph.Discover(method, analyzedModules);
+            foreach (var m in callGraph.RecursiveMethods()) recursive.Add(m);
+            // Discovery read every reachable body; each is read again when (and if) it is converted.
+            foreach (var m in callGraph.Methods) ReleaseBody(m);
             var conversion = Convert(method);
             if (conversion.Graph is not { } graph)
             {
@@ -89,6 +97,7 @@ public sealed class BindingTimeAnalysis
                 continue;
             }
             var shape = HintValidator.Validate(portal.Hints, graph, this);
+            ReleaseBody(method);
             if (shape is null) continue;
             portal.MergePoint = shape.MergePoint;
             portal.MergeBlock = shape.MergeBlock;
@@ -110,11 +119,11 @@ public sealed class BindingTimeAnalysis
             queued.Remove(graph);
             var before = graph.ReturnTime;
             analyzers[graph].Run();
-            if (graph.ReturnTime != before)
-                foreach (var caller in callers.GetValueOrDefault(graph, []))
+            if (graph.ReturnTime != before && callsOf.TryGetValue(graph, out var calls))
+                foreach (var (caller, position) in calls)
                 {
-                    analyzers[caller].CalleeReturnChanged(graph);
-                    Enqueue(caller);
+                    caller.CalleeReturnChanged(position);
+                    Enqueue(caller.Graph);
                 }
         }
 
@@ -150,15 +159,33 @@ public sealed class BindingTimeAnalysis
     internal ConversionResult Convert(MethodDefinition method)
     {
         if (!conversions.TryGetValue(method, out var conversion))
+        {
             conversions[method] = conversion = converter.Convert(method);
+            ReleaseBody(method);
+        }
         return conversion;
     }
 
     /// <summary>
-    /// The annotated graph of <paramref name="method"/> for <paramref name="signature"/>, created (and queued)
-    /// on first use; <paramref name="caller"/> is analyzed again when its return binding time changes.
+    /// Lets Cecil drop the body (instructions, sequence points, local names) it keeps once a method's body is
+    /// read: the graph has what the analysis needs, and a body read again comes back from the image.
     /// </summary>
-    internal AnnotatedGraph Context(MethodDefinition method, FlowGraph graph, BindingTimeSignature signature, AnnotatedGraph caller,
+    /// <remarks>
+    /// Otherwise every body read stays alive with the module, until the analysis ends and long after (the JIT
+    /// runtime keeps the module): thousands of small objects that each garbage collection meanwhile has to
+    /// trace and promote. Only bodies in the image (a non-zero RVA) are dropped; one made in memory could not
+    /// be read again.
+    /// </remarks>
+    private static void ReleaseBody(MethodDefinition method)
+    {
+        if (method.HasBody && method.RVA != 0) method.Body = null;
+    }
+
+    /// <summary>
+    /// The annotated graph of <paramref name="method"/> for <paramref name="signature"/>, created (and queued)
+    /// on first use, with <paramref name="argumentCause"/> saying where a red argument comes from.
+    /// </summary>
+    internal AnnotatedGraph Context(MethodDefinition method, FlowGraph graph, BindingTimeSignature signature,
         Func<int, (AnnotatedGraph, Value)?> argumentCause)
     {
         if (!contexts.TryGetValue((method, signature.Letters), out var context))
@@ -168,9 +195,17 @@ public sealed class BindingTimeAnalysis
             analyzers[context] = new ContextAnalyzer(this, context, null, argumentCause);
             Enqueue(context);
         }
-        if (!callers.TryGetValue(context, out var set)) callers[context] = set = [];
-        set.Add(caller);
         return context;
+    }
+
+    /// <summary>
+    /// Records that <paramref name="caller"/> calls <paramref name="callee"/> at <paramref name="position"/>:
+    /// the call is visited, and the caller analyzed, again when the callee's return binding time changes.
+    /// </summary>
+    internal void AddCall(AnnotatedGraph callee, ContextAnalyzer caller, int position)
+    {
+        if (!callsOf.TryGetValue(callee, out var calls)) callsOf[callee] = calls = [];
+        calls.Add((caller, position));
     }
 
     /// <summary>Why a call to <paramref name="callee"/> cannot be inlined, or null when it can.</summary>

@@ -38,20 +38,24 @@ internal sealed class ContextAnalyzer
     private readonly AnnotatedGraph graph;
     private readonly FlowGraph flow;
     private readonly PortalShape? portal;
-    private readonly Func<int, (AnnotatedGraph, Value)?>? argumentCause;
-    private readonly HashSet<Value> declaredGreen = [];
+    // Asked once, when the graph is first run; then let go (it holds the first caller's instruction).
+    private Func<int, (AnnotatedGraph, Value)?>? argumentCause;
+    // The merge point's declared greens (a portal's only).
+    private HashSet<Value>? declaredGreen;
     private readonly bool[] redSlots;
     private readonly List<LoopFinder.Loop> loops;
     private bool initialized;
 
-    // The instructions in sweep order, with their blocks; a position is an index into these.
+    // The instructions in sweep order; a position is an index into these, and block b holds the positions
+    // from blockStart[b] up to blockStart[b + 1].
+    // Every analyzer lives until the analysis ends, so its state is a few arrays, not objects per instruction.
     private readonly Instruction[] instructions;
-    private readonly Block[] blockOf;
+    private readonly int[] blockStart;
     // What each position reads that can turn red: per value, the positions using it as an operand or a
-    // jump argument; per slot, the positions loading it; per callee, the positions calling it.
+    // jump argument; per slot, the positions loading it. The calls of each callee are kept by the
+    // analysis (BindingTimeAnalysis.AddCall), which tells the callers when its return turns red.
     private readonly IndexLists usersOf;
     private readonly IndexLists loadsOf;
-    private Dictionary<AnnotatedGraph, List<int>>? callsOf;
     private readonly SweepSchedule sweep;
 
     // Loops: which is the dispatch loop, which loops exit on a value, which are generalized already.
@@ -80,9 +84,16 @@ internal sealed class ContextAnalyzer
         redSlots = graph.RedSlots;
         loops = LoopFinder.Find(flow);
 
-        var positions = flow.Blocks.SelectMany(b => flow[b].Instructions.Select(i => (Block: b, Instruction: i))).ToList();
-        instructions = positions.Select(p => p.Instruction).ToArray();
-        blockOf = positions.Select(p => p.Block).ToArray();
+        int count = 0;
+        for (int b = 0; b < flow.BlockCount; b++) count += flow[new Block(b)].Instructions.Count;
+        instructions = new Instruction[count];
+        blockStart = new int[flow.BlockCount + 1];
+        for (int b = 0, next = 0; b < flow.BlockCount; b++)
+        {
+            blockStart[b] = next;
+            foreach (var instruction in flow[new Block(b)].Instructions) instructions[next++] = instruction;
+            blockStart[b + 1] = next;
+        }
         var uses = new List<(int, int)>();
         var loads = new List<(int, int)>();
         var returns = new List<Value>();
@@ -130,15 +141,14 @@ internal sealed class ContextAnalyzer
         graph.RedReturnValue = red;
     }
 
+    /// <summary>The annotated graph this analyzes.</summary>
+    public AnnotatedGraph Graph => graph;
+
     /// <summary>
-    /// <paramref name="callee"/>'s return binding time changed: the calls of it are visited in the next run
-    /// (nothing else here reads it).
+    /// The return binding time of the callee at <paramref name="position"/> changed: the call is visited in the
+    /// next run (nothing else here reads it).
     /// </summary>
-    public void CalleeReturnChanged(AnnotatedGraph callee)
-    {
-        if (callsOf?.GetValueOrDefault(callee) is { } calls)
-            foreach (int position in calls) sweep.Schedule(position);
-    }
+    public void CalleeReturnChanged(int position) => sweep.Schedule(position);
 
     private void Initialize()
     {
@@ -161,11 +171,12 @@ internal sealed class ContextAnalyzer
                 MarkRed(parameter, new RedReason(RedReasonKind.RedArgument, $"a caller passes '{name}' red", cause?.Item2, SourceLocation.None, cause?.Item1));
             }
         }
+        argumentCause = null;
         if (portal is null) return;
         for (int i = 0; i < portal.Variables.Count; i++)
         {
             var value = portal.Variables[i];
-            if (i < portal.GreenCount) declaredGreen.Add(value);
+            if (i < portal.GreenCount) (declaredGreen ??= []).Add(value);
             else if (graph.Times[value.Index] == BindingTime.Green)
                 MarkRed(value, new RedReason(RedReasonKind.DeclaredRed, $"'{flow[value].Name}' is declared red at the merge point", null, portal.MergePoint.Location));
         }
@@ -191,6 +202,21 @@ internal sealed class ContextAnalyzer
 
     private bool IsRed(Value value) => graph.Times[value.Index] == BindingTime.Red;
 
+    private bool IsDeclaredGreen(Value value) => declaredGreen?.Contains(value) == true;
+
+    /// <summary>The block holding <paramref name="position"/>: the last one starting at or before it (empty blocks start where the next does).</summary>
+    private Block BlockAt(int position)
+    {
+        int low = 0, high = blockStart.Length - 2;
+        while (low < high)
+        {
+            int middle = (low + high + 1) / 2;
+            if (blockStart[middle] <= position) low = middle;
+            else high = middle - 1;
+        }
+        return new Block(low);
+    }
+
     private void Propagate()
     {
         while (sweep.HasNextPass) sweep.RunPass(Visit);
@@ -201,7 +227,7 @@ internal sealed class ContextAnalyzer
         analysis.Statistics.InstructionVisits++;
         var instruction = instructions[position];
         var reason = Rule(instruction, position);
-        if (instruction.Result is { } result && reason is not null && !IsRed(result) && !declaredGreen.Contains(result))
+        if (instruction.Result is { } result && reason is not null && !IsRed(result) && !IsDeclaredGreen(result))
             MarkRed(result, reason);
         if ((instruction.Opcode == Opcode.SlotAddr || (instruction.Opcode == Opcode.StoreSlot && IsRed(instruction.Operands[0])))
             && !redSlots[instruction.Slot.Index])
@@ -216,9 +242,9 @@ internal sealed class ContextAnalyzer
             {
                 var argument = target.Arguments[i];
                 var parameter = parameters[i];
-                if (!IsRed(argument) || IsRed(parameter) || declaredGreen.Contains(parameter)) continue;
+                if (!IsRed(argument) || IsRed(parameter) || IsDeclaredGreen(parameter)) continue;
                 MarkRed(parameter, new RedReason(RedReasonKind.RedIncoming,
-                    $"{blockOf[position]} passes the red {Describe(argument)} to it", argument, instruction.Location));
+                    $"{BlockAt(position)} passes the red {Describe(argument)} to it", argument, instruction.Location));
             }
         }
     }
@@ -242,7 +268,7 @@ internal sealed class ContextAnalyzer
         bool changed = false;
         foreach (var parameter in flow[loop.Header].Parameters)
         {
-            if (IsRed(parameter) || declaredGreen.Contains(parameter)) continue;
+            if (IsRed(parameter) || IsDeclaredGreen(parameter)) continue;
             MarkRed(parameter, new RedReason(RedReasonKind.GeneralizedLoop,
                 $"carried around a loop that exits on the red {Describe(exit.Operands[0])}, so made red for specialization to terminate",
                 exit.Operands[0], exit.Location));
@@ -319,11 +345,7 @@ internal sealed class ContextAnalyzer
         // Registered once per set of targets: a visit with the same signature finds the same contexts.
         if (!graph.Calls.TryGetValue(instruction, out var previous) || !previous.Targets.SequenceEqual(decision.Targets))
             foreach (var target in decision.Targets)
-            {
-                callsOf ??= [];
-                if (!callsOf.TryGetValue(target, out var calls)) callsOf[target] = calls = [];
-                calls.Add(position);
-            }
+                analysis.AddCall(target, this, position);
         graph.Calls[instruction] = decision;
         if (instruction.Result is null) return null;
         switch (decision.Treatment)
@@ -374,7 +396,7 @@ internal sealed class ContextAnalyzer
             if (analysis.ResidualReason(target) is { } reason)
                 return CallDecision.Of(CallTreatment.Residual, reason);
         var signature = BindingTimeSignature.Of(instruction.Operands.Select(o => graph.Times[o.Index]));
-        var contexts = targets.Select(t => analysis.Context(t, analysis.Convert(t).Graph!, signature, graph,
+        var contexts = targets.Select(t => analysis.Context(t, analysis.Convert(t).Graph!, signature,
             i => i < instruction.Operands.Count && IsRed(instruction.Operands[i]) ? (graph, instruction.Operands[i]) : null)).ToList();
         return new CallDecision(dispatches ? CallTreatment.InlineVirtual : CallTreatment.Inline,
             dispatches ? "a virtual call on a green receiver: the target is known while specializing" : "inlined and specialized", contexts);
@@ -385,7 +407,7 @@ internal sealed class ContextAnalyzer
     {
         string method = BindingTimeAnalysis.MethodName(graph.Method);
         string? document = flow.SourceDocument;
-        foreach (var value in declaredGreen)
+        foreach (var value in declaredGreen ?? [])
         {
             var incoming = flow.Blocks.SelectMany(b => flow[b].Terminator?.Targets ?? [])
                 .Where(t => flow[value].ParameterOf is { } block && t.Target == block)

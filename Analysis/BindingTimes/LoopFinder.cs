@@ -9,7 +9,9 @@ namespace PeJit.Analysis.BindingTimes;
 /// Strategy: the strongly connected components of the block graph (QuikGraph) are the outermost loops; a
 /// loop's header is the block it is entered through. Removing the header and taking components again
 /// finds the loops nested inside, and so on (a loop-nesting forest, as in Havlak's algorithm).
-/// Exceptional edges are left out: a handler is not an iteration.
+/// Exceptional edges are left out: a handler is not an iteration. Most graphs (the helpers an interpreter
+/// calls) have no loop at all: a depth-first search that finds no back edge says so without building the
+/// component graphs.
 /// </remarks>
 internal static class LoopFinder
 {
@@ -20,6 +22,7 @@ internal static class LoopFinder
     public static List<Loop> Find(FlowGraph graph)
     {
         var loops = new List<Loop>();
+        if (!HasCycle(graph)) return loops;
         var predecessors = new Dictionary<Block, List<Block>>();
         foreach (var block in graph.Blocks)
             foreach (var successor in graph.Successors(block))
@@ -29,6 +32,37 @@ internal static class LoopFinder
             }
         FindIn(graph, [.. graph.Blocks], predecessors, loops);
         return loops;
+    }
+
+    /// <summary>True when some path of ordinary edges comes back to a block it left (a back edge of a depth-first search).</summary>
+    private static bool HasCycle(FlowGraph graph)
+    {
+        const byte Open = 1, Done = 2;
+        var state = new byte[graph.BlockCount];
+        var stack = new Stack<(int Block, int Next)>();
+        for (int root = 0; root < state.Length; root++)
+        {
+            if (state[root] != 0) continue;
+            state[root] = Open;
+            stack.Push((root, 0));
+            while (stack.Count > 0)
+            {
+                var (block, next) = stack.Pop();
+                var targets = graph[new Block(block)].Terminator?.Targets;
+                if (targets is null || next >= targets.Count)
+                {
+                    state[block] = Done;
+                    continue;
+                }
+                stack.Push((block, next + 1));
+                int successor = targets[next].Target.Index;
+                if (state[successor] == Open) return true;
+                if (state[successor] != 0) continue;
+                state[successor] = Open;
+                stack.Push((successor, 0));
+            }
+        }
+        return false;
     }
 
     private static void FindIn(FlowGraph graph, HashSet<Block> region, Dictionary<Block, List<Block>> predecessors, List<Loop> loops)

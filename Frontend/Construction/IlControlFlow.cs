@@ -14,13 +14,17 @@ namespace PeJit.Frontend.Construction;
 /// </remarks>
 internal sealed class IlControlFlow
 {
-    private readonly Dictionary<int, int> blockOfInstruction = [];
+    // Arrays rather than dictionaries: built for every method converted, they are most of its garbage otherwise.
+    private readonly int[] blockOfInstruction;
+    private readonly int[] indexOfOffset;
 
     private IlControlFlow(MethodBody body)
     {
         Body = body;
         Instructions = body.Instructions;
-        for (int i = 0; i < Instructions.Count; i++) IndexOfOffset[Instructions[i].Offset] = i;
+        indexOfOffset = new int[Instructions.Count == 0 ? 0 : Instructions[^1].Offset + 1];
+        for (int i = 0; i < Instructions.Count; i++) indexOfOffset[Instructions[i].Offset] = i;
+        blockOfInstruction = new int[Instructions.Count];
         Clauses = body.ExceptionHandlers;
     }
 
@@ -32,9 +36,6 @@ internal sealed class IlControlFlow
 
     /// <summary>The exception clauses, in table order.</summary>
     public IList<ExceptionHandler> Clauses { get; }
-
-    /// <summary>Instruction index by IL offset.</summary>
-    public Dictionary<int, int> IndexOfOffset { get; } = [];
 
     /// <summary>Blocks in IL order.</summary>
     public List<IlBlock> Blocks { get; } = [];
@@ -55,7 +56,7 @@ internal sealed class IlControlFlow
     public int BlockOf(int index) => blockOfInstruction[index];
 
     /// <summary>The block starting at <paramref name="instruction"/>.</summary>
-    public int BlockAt(Instruction instruction) => blockOfInstruction[IndexOfOffset[instruction.Offset]];
+    public int BlockAt(Instruction instruction) => blockOfInstruction[indexOfOffset[instruction.Offset]];
 
     /// <summary>Builds the control flow of a body.</summary>
     public static IlControlFlow Build(MethodBody body)
@@ -91,13 +92,13 @@ internal sealed class IlControlFlow
         for (int i = 0; i < Instructions.Count; i++)
         {
             var instruction = Instructions[i];
-            foreach (var target in BranchTargets(instruction)) leaders.Add(IndexOfOffset[target.Offset]);
+            foreach (var target in BranchTargets(instruction)) leaders.Add(indexOfOffset[target.Offset]);
             if (EndsBlock(instruction) && i + 1 < Instructions.Count) leaders.Add(i + 1);
         }
         foreach (var clause in Clauses)
         {
             foreach (var boundary in new[] { clause.TryStart, clause.TryEnd, clause.HandlerStart, clause.HandlerEnd, clause.FilterStart })
-                if (boundary is not null) leaders.Add(IndexOfOffset[boundary.Offset]);
+                if (boundary is not null) leaders.Add(indexOfOffset[boundary.Offset]);
         }
         foreach (int leader in leaders)
         {

@@ -27,6 +27,12 @@ namespace PeJit.Frontend.Construction;
 public sealed class MethodConverter
 {
     private readonly TypeMapper types;
+    // Shared by every graph this converter makes, as the types are: a field or method named in many bodies
+    // (and a method's own name, which calls of it repeat) is one immutable object, not one per instruction.
+    // The binding-time analysis keeps every graph it converts until it ends, and a JIT runtime keeps them
+    // as long as the portal.
+    private readonly Dictionary<string, FieldRef> fields = [];
+    private readonly Dictionary<(string, bool), MethodRef> methods = [];
 
     /// <summary>Creates a converter sharing a type cache across methods.</summary>
     public MethodConverter(TypeMapper? types = null) => this.types = types ?? new TypeMapper();
@@ -41,7 +47,7 @@ public sealed class MethodConverter
             return ConversionResult.Opaque(method, "the method has no body (abstract, extern or runtime-implemented)");
         try
         {
-            var graph = new Conversion(method, types).Run();
+            var graph = new Conversion(method, this).Run();
             return ConversionResult.Success(method, graph);
         }
         catch (UnsupportedConstructException e)
@@ -49,6 +55,20 @@ public sealed class MethodConverter
             string where = e.ILOffset >= 0 ? $" at IL_{e.ILOffset:x4}" : "";
             return ConversionResult.Opaque(method, e.Message + where);
         }
+    }
+
+    private FieldRef FieldOf(FieldReference field)
+    {
+        string name = field.FullName;
+        if (!fields.TryGetValue(name, out var known)) fields[name] = known = new FieldRef(name, field);
+        return known;
+    }
+
+    private MethodRef MethodOf(MethodReference method)
+    {
+        var key = (method.FullName, method.HasThis);
+        if (!methods.TryGetValue(key, out var known)) methods[key] = known = new MethodRef(key.FullName, key.HasThis, method);
+        return known;
     }
 
     /// <summary>One stack entry: a value and the variable it was loaded from directly, if any.</summary>
@@ -63,6 +83,9 @@ public sealed class MethodConverter
     private sealed class Conversion
     {
         private readonly MethodDefinition method;
+        // Read once: callers may let the method's body go once it is converted, and read it again.
+        private readonly MethodBody body;
+        private readonly MethodConverter converter;
         private readonly TypeMapper types;
         private readonly FlowGraph graph;
         private readonly IlControlFlow flow;
@@ -84,14 +107,16 @@ public sealed class MethodConverter
         private SourceLocation location = SourceLocation.None;
         private TypeReference? constrained;
 
-        public Conversion(MethodDefinition method, TypeMapper types)
+        public Conversion(MethodDefinition method, MethodConverter converter)
         {
             this.method = method;
-            this.types = types;
-            method.Body.SimplifyMacros();
-            flow = IlControlFlow.Build(method.Body);
+            this.converter = converter;
+            types = converter.types;
+            body = method.Body;
+            body.SimplifyMacros();
+            flow = IlControlFlow.Build(body);
             variables = VariableAnalysis.Run(method, flow);
-            graph = new FlowGraph(method.FullName, types.Map(method.ReturnType)) { Method = method };
+            graph = new FlowGraph(converter.MethodOf(method).FullName, types.Map(method.ReturnType)) { Method = method };
             int n = flow.Blocks.Count;
             irBlock = new Block[n];
             isJoin = new bool[n];
@@ -140,7 +165,7 @@ public sealed class MethodConverter
                 variableTypes[argument] = types.Map(parameter.ParameterType);
                 argument++;
             }
-            foreach (var local in method.Body.Variables)
+            foreach (var local in body.Variables)
             {
                 int index = variables.ArgumentCount + local.Index;
                 variableNames[index] = method.DebugInformation.TryGetName(local, out var name) ? name : null;
@@ -152,14 +177,14 @@ public sealed class MethodConverter
 
         private int[] SourceLines()
         {
-            var lines = new int[method.Body.Instructions.Count];
+            var lines = new int[body.Instructions.Count];
             if (!method.DebugInformation.HasSequencePoints) return lines;
             var points = method.DebugInformation.SequencePoints.OrderBy(p => p.Offset).ToList();
             graph.SourceDocument = points.FirstOrDefault(p => !p.IsHidden)?.Document?.Url;
             int next = 0, line = 0;
             for (int i = 0; i < lines.Length; i++)
             {
-                int offset = method.Body.Instructions[i].Offset;
+                int offset = body.Instructions[i].Offset;
                 while (next < points.Count && points[next].Offset <= offset)
                 {
                     line = points[next].IsHidden ? 0 : points[next].StartLine;
@@ -581,17 +606,17 @@ public sealed class MethodConverter
 
                 case Code.Call or Code.Callvirt or Code.Newobj: Call(instruction); return;
                 case Code.Ldftn:
-                    Push(Emit(new IrInstruction(Opcode.LoadFunction) { Method = MethodRef.From((MethodReference)instruction.Operand) }, IrType.NInt));
+                    Push(Emit(new IrInstruction(Opcode.LoadFunction) { Method = converter.MethodOf((MethodReference)instruction.Operand) }, IrType.NInt));
                     return;
                 case Code.Ldvirtftn:
-                    Push(Emit(new IrInstruction(Opcode.LoadVirtualFunction, Pop()) { Method = MethodRef.From((MethodReference)instruction.Operand) }, IrType.NInt));
+                    Push(Emit(new IrInstruction(Opcode.LoadVirtualFunction, Pop()) { Method = converter.MethodOf((MethodReference)instruction.Operand) }, IrType.NInt));
                     return;
 
                 case Code.Ldfld:
                 {
                     var field = (FieldReference)instruction.Operand;
                     var target = Pop();
-                    Push(Emit(new IrInstruction(Opcode.LoadField, target) { Field = FieldRef.From(field) }, types.Map(GenericSubstitution.FieldType(field))));
+                    Push(Emit(new IrInstruction(Opcode.LoadField, target) { Field = converter.FieldOf(field) }, types.Map(GenericSubstitution.FieldType(field))));
                     return;
                 }
                 case Code.Stfld:
@@ -599,33 +624,33 @@ public sealed class MethodConverter
                     var field = (FieldReference)instruction.Operand;
                     var value = Coerce(Pop(), types.Map(GenericSubstitution.FieldType(field)));
                     var target = Pop();
-                    Emit(new IrInstruction(Opcode.StoreField, target, value) { Field = FieldRef.From(field) });
+                    Emit(new IrInstruction(Opcode.StoreField, target, value) { Field = converter.FieldOf(field) });
                     return;
                 }
                 case Code.Ldflda:
                 {
                     var field = (FieldReference)instruction.Operand;
                     var target = Pop();
-                    Push(Emit(new IrInstruction(Opcode.FieldAddr, target) { Field = FieldRef.From(field) }, IrType.ByRef(types.Map(GenericSubstitution.FieldType(field)))));
+                    Push(Emit(new IrInstruction(Opcode.FieldAddr, target) { Field = converter.FieldOf(field) }, IrType.ByRef(types.Map(GenericSubstitution.FieldType(field)))));
                     return;
                 }
                 case Code.Ldsfld:
                 {
                     var field = (FieldReference)instruction.Operand;
-                    Push(Emit(new IrInstruction(Opcode.LoadStatic) { Field = FieldRef.From(field) }, types.Map(GenericSubstitution.FieldType(field))));
+                    Push(Emit(new IrInstruction(Opcode.LoadStatic) { Field = converter.FieldOf(field) }, types.Map(GenericSubstitution.FieldType(field))));
                     return;
                 }
                 case Code.Stsfld:
                 {
                     var field = (FieldReference)instruction.Operand;
                     var value = Coerce(Pop(), types.Map(GenericSubstitution.FieldType(field)));
-                    Emit(new IrInstruction(Opcode.StoreStatic, value) { Field = FieldRef.From(field) });
+                    Emit(new IrInstruction(Opcode.StoreStatic, value) { Field = converter.FieldOf(field) });
                     return;
                 }
                 case Code.Ldsflda:
                 {
                     var field = (FieldReference)instruction.Operand;
-                    Push(Emit(new IrInstruction(Opcode.StaticAddr) { Field = FieldRef.From(field) }, IrType.ByRef(types.Map(GenericSubstitution.FieldType(field)))));
+                    Push(Emit(new IrInstruction(Opcode.StaticAddr) { Field = converter.FieldOf(field) }, IrType.ByRef(types.Map(GenericSubstitution.FieldType(field)))));
                     return;
                 }
 
@@ -737,8 +762,8 @@ public sealed class MethodConverter
                     switch (instruction.Operand)
                     {
                         case TypeReference type: token.TypeOperand = types.Map(type); handle = "System.RuntimeTypeHandle"; break;
-                        case FieldReference field: token.Field = FieldRef.From(field); handle = "System.RuntimeFieldHandle"; break;
-                        case MethodReference member: token.Method = MethodRef.From(member); handle = "System.RuntimeMethodHandle"; break;
+                        case FieldReference field: token.Field = converter.FieldOf(field); handle = "System.RuntimeFieldHandle"; break;
+                        case MethodReference member: token.Method = converter.MethodOf(member); handle = "System.RuntimeMethodHandle"; break;
                         default: throw new UnsupportedConstructException("ldtoken of an unknown kind of member", instruction.Offset);
                     }
                     Push(Emit(token, IrType.ValueType(handle)));
@@ -880,7 +905,7 @@ public sealed class MethodConverter
                 : code == Code.Callvirt ? Opcode.CallVirt : Opcode.Call;
             var call = new IrInstruction(opcode, operands)
             {
-                Method = MethodRef.From(callee),
+                Method = converter.MethodOf(callee),
                 OperandVariables = [.. entries.Select(e => e.Variable)],
             };
             if (opcode == Opcode.ConstrainedCall) call.TypeOperand = types.Map(constrained!);

@@ -40,7 +40,7 @@ internal sealed class VariableAnalysis
     public static VariableAnalysis Run(MethodDefinition method, IlControlFlow flow)
     {
         int arguments = method.Parameters.Count + (method.HasThis ? 1 : 0);
-        var analysis = new VariableAnalysis(arguments, arguments + method.Body.Variables.Count);
+        var analysis = new VariableAnalysis(arguments, arguments + flow.Body.Variables.Count);
         analysis.ComputeLiveness(method, flow);
         analysis.ChooseSlots(method, flow);
         return analysis;
@@ -57,8 +57,13 @@ internal sealed class VariableAnalysis
     };
 
     /// <summary>The argument index of a parameter, counting <c>this</c> as 0 in instance methods.</summary>
+    /// <remarks>
+    /// Cecil numbers <c>this</c> -1 and declared parameters from 0. By number rather than by comparing with
+    /// <c>method.Body.ThisParameter</c>: that reads the body again, and a body released meanwhile (the
+    /// analysis lets bodies go once converted) would come back with another <c>this</c>.
+    /// </remarks>
     public static int ArgumentIndex(MethodDefinition method, ParameterDefinition parameter) =>
-        parameter == method.Body.ThisParameter ? 0 : parameter.Index + (method.HasThis ? 1 : 0);
+        parameter.Index + (method.HasThis ? 1 : 0);
 
     private void ComputeLiveness(MethodDefinition method, IlControlFlow flow)
     {

@@ -204,17 +204,18 @@ public sealed class FlowGraph
     /// </summary>
     public void Compact()
     {
-        var map = new Dictionary<Value, Value>();
-        var kept = new List<ValueData>();
+        // New index + 1 per old index, 0 for a value not renumbered yet: an array, not a dictionary, since
+        // every method converted is compacted.
+        var map = new int[values.Count];
+        var kept = new List<ValueData>(values.Count);
         Value Renumber(Value old)
         {
-            if (!map.TryGetValue(old, out var fresh))
+            if (map[old.Index] == 0)
             {
-                fresh = new Value(kept.Count);
-                map[old] = fresh;
                 kept.Add(values[old.Index]);
+                map[old.Index] = kept.Count;
             }
-            return fresh;
+            return new Value(map[old.Index] - 1);
         }
         foreach (var block in blocks)
         {
@@ -226,13 +227,16 @@ public sealed class FlowGraph
             foreach (var instruction in block.Instructions)
             {
                 for (int i = 0; i < instruction.Operands.Count; i++)
-                    instruction.Operands[i] = map.TryGetValue(instruction.Operands[i], out var v) ? v : instruction.Operands[i];
+                    instruction.Operands[i] = Mapped(instruction.Operands[i]);
                 foreach (var target in instruction.Targets)
                     for (int i = 0; i < target.Arguments.Count; i++)
-                        target.Arguments[i] = map.TryGetValue(target.Arguments[i], out var v) ? v : target.Arguments[i];
+                        target.Arguments[i] = Mapped(target.Arguments[i]);
             }
         values.Clear();
         values.AddRange(kept);
+
+        // A value nothing defines keeps its number (the verifier reports it).
+        Value Mapped(Value old) => old.Index >= 0 && old.Index < map.Length && map[old.Index] != 0 ? new Value(map[old.Index] - 1) : old;
     }
 
     /// <summary>

@@ -66,6 +66,28 @@ public sealed class AnalysisScalingTests
         AssertLinear("bytes allocated", AnalysisAllocation(small), AnalysisAllocation(large));
     }
 
+    [TestMethod]
+    public void TheAnalysisDoesNotKeepTheMethodBodiesItConverted()
+    {
+        // Cecil keeps a body once read, and an analysis that kept every body of every graph would make each
+        // garbage collection during it trace and promote them (Docs/PERFORMANCE.md, analysis scaling).
+        var module = AssemblyLoader.Load(Compile(GeneratedInterpreter.Source(20), "dispatch-20"));
+        var helper = module.GetType("Generated.Interpreter").Methods.Single(m => m.Name == "Operand1");
+        var body = WeakBodyOf(helper);
+        var result = BindingTimeAnalysis.Analyze(module);
+        Assert.IsFalse(result.HasErrors, string.Join("\n", result.Diagnostics));
+        Assert.IsTrue(result.Graphs.Any(g => g.Method == helper), "the helper is analyzed");
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.IsFalse(body.IsAlive, "the body read before the analysis is still reachable after it");
+        Assert.IsNotEmpty(helper.Body.Instructions, "a released body is read again from the image");
+    }
+
+    // Not inlined, so that no local of the test keeps the body alive.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference WeakBodyOf(Mono.Cecil.MethodDefinition method) => new(method.Body);
+
     private static void AssertLinear(string what, long small, long large) =>
         Assert.IsLessThan(LinearRatio, (double)large / small, $"{what}: {small} for N, {large} for 2N");
 
