@@ -110,43 +110,32 @@ public sealed class ExtensionCompiler
             op.ResultIsGreen = !graph.RedValues[result.Index];
         }
         var annotated = graph.Annotated;
-        switch (instruction.Opcode)
+        bool redSlot = annotated is not null && instruction.Opcode is Opcode.StoreSlot or Opcode.LoadSlot
+            && annotated.TimeOf(instruction.Slot) == BindingTime.Red;
+        op.Kind = instruction.Opcode switch
         {
-            case Opcode.Jump:
-                op.Kind = ExtensionOpKind.Jump;
-                break;
-            case Opcode.BrIf:
-                op.Kind = ExtensionOpKind.Branch;
-                break;
-            case Opcode.Switch:
-                op.Kind = ExtensionOpKind.Switch;
-                break;
-            case Opcode.Return:
-                op.Kind = ExtensionOpKind.Return;
-                break;
-            case Opcode.Throw:
-                op.Kind = ExtensionOpKind.Throw;
-                break;
-            case Opcode.Leave or Opcode.EndFinally or Opcode.EndFilter or Opcode.Rethrow:
-                op.Kind = ExtensionOpKind.Unsupported;
+            Opcode.Jump => ExtensionOpKind.Jump,
+            Opcode.BrIf => ExtensionOpKind.Branch,
+            Opcode.Switch => ExtensionOpKind.Switch,
+            Opcode.Return => ExtensionOpKind.Return,
+            Opcode.Throw => ExtensionOpKind.Throw,
+            Opcode.Leave or Opcode.EndFinally or Opcode.EndFilter or Opcode.Rethrow => ExtensionOpKind.Unsupported,
+            Opcode.Call or Opcode.CallVirt or Opcode.NewObject or Opcode.ConstrainedCall => ExtensionOpKind.Call,
+            Opcode.StoreSlot => ExtensionOpKind.StoreSlot,
+            Opcode.LoadSlot when redSlot => ExtensionOpKind.LoadRedSlot,
+            Opcode.SlotAddr => ExtensionOpKind.SlotAddress,
+            _ => instruction.Result is null ? ExtensionOpKind.Effect : ExtensionOpKind.Value,
+        };
+        switch (op.Kind)
+        {
+            case ExtensionOpKind.Unsupported:
                 op.Message = $"{graph.Name}: exception handling ('{instruction.Info.Name}') is not supported by the specializer yet";
                 break;
-            case Opcode.Call or Opcode.CallVirt or Opcode.NewObject or Opcode.ConstrainedCall:
-                op.Kind = ExtensionOpKind.Call;
+            case ExtensionOpKind.Call:
                 DecodeCall(graph, op);
                 break;
-            case Opcode.StoreSlot:
-                op.Kind = ExtensionOpKind.StoreSlot;
-                op.RedSlot = annotated is not null && annotated.TimeOf(instruction.Slot) == BindingTime.Red;
-                break;
-            case Opcode.LoadSlot when annotated is not null && annotated.TimeOf(instruction.Slot) == BindingTime.Red:
-                op.Kind = ExtensionOpKind.LoadRedSlot;
-                break;
-            case Opcode.SlotAddr:
-                op.Kind = ExtensionOpKind.SlotAddress;
-                break;
-            default:
-                op.Kind = instruction.Result is null ? ExtensionOpKind.Effect : ExtensionOpKind.Value;
+            case ExtensionOpKind.StoreSlot:
+                op.RedSlot = redSlot;
                 break;
         }
         if (op.Kind is ExtensionOpKind.Jump or ExtensionOpKind.Branch or ExtensionOpKind.Switch)
