@@ -373,17 +373,19 @@ public sealed class UnitSpecializer
                 scratchReds = new Value[size];
             }
             var graph = frame.Graph;
+            var parameters = target.Parameters;
             for (int i = 0; i < count; i++)
             {
                 int argument = arguments[i];
                 Ensure(frame, argument);
-                var argumentState = frame.States[argument];
-                scratchStates[i] = argumentState;
-                if (argumentState == RegisterState.Red)
+                if (frame.States[argument] == RegisterState.Red || target.RedParameters[i])
                 {
-                    scratchReds[i] = frame.Reds[argument];
+                    // A green argument of a red parameter is lifted here: nothing else is emitted in between.
+                    scratchStates[i] = RegisterState.Red;
+                    scratchReds[i] = Lift(frame, argument, graph.Types[parameters[i]]);
                     continue;
                 }
+                scratchStates[i] = RegisterState.Green;
                 switch (graph.Classes[argument])
                 {
                     case RegisterClass.Int: scratchInts[i] = frame.Int(argument); break;
@@ -391,7 +393,6 @@ public sealed class UnitSpecializer
                     default: scratchRefs[i] = frame.Ref(argument); break;
                 }
             }
-            var parameters = target.Parameters;
             for (int i = 0; i < count; i++)
             {
                 int parameter = parameters[i], argument = arguments[i];
@@ -401,17 +402,6 @@ public sealed class UnitSpecializer
                     continue;
                 }
                 var argumentClass = graph.Classes[argument];
-                if (target.RedParameters[i])
-                {
-                    var red = argumentClass switch
-                    {
-                        RegisterClass.Int => LiftInteger(scratchInts[i], graph.Types[argument].StackKind, graph.Types[parameter]),
-                        RegisterClass.Float => Emit(new Instruction(Opcode.Const) { Float = scratchFloats[i] }, graph.Types[argument].Kind == TypeKind.F32 ? IrType.F32 : IrType.F64),
-                        _ => Lift(Known.OfGreen(scratchRefs[i]), graph.Types[parameter]),
-                    };
-                    frame.SetRed(parameter, red);
-                    continue;
-                }
                 if (argumentClass != graph.Classes[parameter])
                 {
                     frame.SetBoxed(parameter, argumentClass switch
