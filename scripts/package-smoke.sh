@@ -8,7 +8,7 @@ work=${1:-$(mktemp -d)}
 version="0.1.0-smoke.$(date +%s%N)"   # unique: the global package cache never serves an older build
 packages="$work/packages"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-for project in Runtime/PeJit.Hints Runtime/PeJit.Runtime Tools/PeJit.Cli; do
+for project in RunTime/Hints RunTime/Runtime Tools/PeJit.Cli; do
   dotnet pack "$root/$project" -c Release -o "$packages" -p:Version="$version" --artifacts-path "$work/artifacts" -nologo -v quiet
 done
 app="$work/app"

@@ -1,9 +1,11 @@
 extern alias hinted;
+using PeJit.Frontend.Resolution;
 using BenchmarkDotNet.Attributes;
 using PeJit.Analysis.BindingTimes;
 using PeJit.Backends.Cil;
 using PeJit.Frontend.Construction;
-using PeJit.Frontend.Evaluation;
+using PeJit.IR.Evaluation;
+using PeJit.IR.Semantics;
 using PeJit.Specializer.Engine;
 using Vm = hinted::PeJit.Examples.StackVm;
 
@@ -38,7 +40,7 @@ public class SpecializationCostBenchmarks
         key = jit.Units.OrderByDescending(u => u.Unit.Keys.Count).First().Unit.Entry;
         optimized = engine.Specialize(key);
         int before = Size(optimized);
-        PeJit.Specializer.Optimizer.Pipeline.Run(optimized.Residual, null);
+        PeJit.Optimizer.Pipeline.Run(optimized.Residual, null);
         Console.WriteLine($"// unit at {key}: {optimized.Keys.Count} keys, {before} residual instructions specialized, {Size(optimized)} after the optimizer");
     }
 
@@ -51,7 +53,7 @@ public class SpecializationCostBenchmarks
     public Unit SpecializeAndOptimize()
     {
         var unit = engine.Specialize(key);
-        PeJit.Specializer.Optimizer.Pipeline.Run(unit.Residual, null);
+        PeJit.Optimizer.Pipeline.Run(unit.Residual, null);
         return unit;
     }
 

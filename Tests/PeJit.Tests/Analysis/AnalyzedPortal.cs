@@ -1,7 +1,7 @@
 using PeJit.Analysis;
 using PeJit.Analysis.BindingTimes;
 using PeJit.Analysis.Diagnostics;
-using PeJit.Frontend.IR;
+using PeJit.IR;
 using PeJit.Tests.Frontend;
 
 namespace PeJit.Tests.Analysis;

@@ -1,5 +1,5 @@
-using PeJit.Frontend.Serialization.Text;
-using PeJit.Frontend.Verification;
+using PeJit.IR.Text;
+using PeJit.IR.Verification;
 
 namespace PeJit.Tests.FileTests;
 

@@ -1,9 +1,11 @@
+using PeJit.Frontend.Resolution;
 using System.Reflection;
 using PeJit.Frontend.Construction;
-using PeJit.Frontend.Evaluation;
-using PeJit.Frontend.IR;
-using PeJit.Frontend.Serialization.Text;
-using PeJit.Frontend.Verification;
+using PeJit.IR.Evaluation;
+using PeJit.IR.Semantics;
+using PeJit.IR;
+using PeJit.IR.Text;
+using PeJit.IR.Verification;
 using PeJit.TestSubjects;
 
 namespace PeJit.Tests.Frontend;

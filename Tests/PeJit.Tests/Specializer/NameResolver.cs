@@ -1,6 +1,8 @@
+using PeJit.Frontend.Resolution;
 using System.Reflection;
-using PeJit.Frontend.Evaluation;
-using PeJit.Frontend.IR;
+using PeJit.IR.Evaluation;
+using PeJit.IR.Semantics;
+using PeJit.IR;
 
 namespace PeJit.Tests.Specializer;
 

@@ -1,10 +1,11 @@
 using System.Reflection;
 using PeJit.Backends.Cil;
-using PeJit.Frontend.Evaluation;
-using PeJit.Frontend.IR;
-using PeJit.Frontend.Serialization.Text;
-using PeJit.Frontend.Verification;
-using PeJit.Specializer.Optimizer;
+using PeJit.IR.Evaluation;
+using PeJit.IR.Semantics;
+using PeJit.IR;
+using PeJit.IR.Text;
+using PeJit.IR.Verification;
+using PeJit.Optimizer;
 
 namespace PeJit.Tests.Specializer;
 

@@ -1,8 +1,8 @@
-using PeJit.Frontend.IR;
-using PeJit.Frontend.Serialization.Text;
-using PeJit.Frontend.Verification;
+using PeJit.IR;
+using PeJit.IR.Text;
+using PeJit.IR.Verification;
 using PeJit.Runtime;
-using PeJit.Specializer.Optimizer;
+using PeJit.Optimizer;
 using Vm = PeJit.Examples.StackVm;
 using Bf = PeJit.Examples.Brainfuck;
 

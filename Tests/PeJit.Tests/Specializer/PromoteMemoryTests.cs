@@ -1,7 +1,7 @@
-using PeJit.Frontend.IR;
-using PeJit.Frontend.Serialization.Text;
-using PeJit.Frontend.Verification;
-using PeJit.Specializer.Optimizer;
+using PeJit.IR;
+using PeJit.IR.Text;
+using PeJit.IR.Verification;
+using PeJit.Optimizer;
 
 namespace PeJit.Tests.Specializer;
 

@@ -1,6 +1,7 @@
-using PeJit.Frontend.IR;
-using PeJit.Frontend.Serialization.Text;
-using PeJit.Frontend.Verification;
+using PeJit.IR.Graphs;
+using PeJit.IR;
+using PeJit.IR.Text;
+using PeJit.IR.Verification;
 using PeJit.Runtime;
 using Vm = PeJit.Examples.StackVm;
 using Bf = PeJit.Examples.Brainfuck;

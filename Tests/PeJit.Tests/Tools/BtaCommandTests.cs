@@ -35,7 +35,7 @@ public sealed class BtaCommandTests
     [TestMethod]
     public void AnAssemblyWithoutPortalIsAnAnalysisError()
     {
-        var (exit, _, error) = Run("bta", typeof(PeJit.Frontend.IR.FlowGraph).Assembly.Location);
+        var (exit, _, error) = Run("bta", typeof(PeJit.IR.FlowGraph).Assembly.Location);
         Assert.AreEqual(1, exit);
         StringAssert.Contains(error, "PJ0009");
     }

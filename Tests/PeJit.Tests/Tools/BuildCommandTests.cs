@@ -148,7 +148,7 @@ public sealed class BuildCommandTests
 
     [TestMethod]
     public void AnAssemblyWithoutPortalIsExitCode1() =>
-        AssertFails(1, "no method has [JitPortal]", typeof(PeJit.Frontend.IR.FlowGraph).Assembly.Location);
+        AssertFails(1, "no method has [JitPortal]", typeof(PeJit.IR.FlowGraph).Assembly.Location);
 
     [TestMethod]
     public void AnalysisErrorsAreExitCode1AndOnlyTheReportIsWritten()

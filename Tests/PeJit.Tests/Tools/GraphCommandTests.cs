@@ -1,4 +1,4 @@
-using PeJit.Frontend.IR;
+using PeJit.IR;
 
 namespace PeJit.Tests.Tools;
 
@@ -27,7 +27,7 @@ public sealed class GraphCommandTests
     {
         var (exit, output, error) = Run("graph", typeof(FlowGraph).Assembly.Location, "--method", "MethodRef::CountParameters");
         Assert.AreEqual(0, exit, error);
-        StringAssert.Contains(output, "function \"System.Int32 PeJit.Frontend.IR.MethodRef::CountParameters(System.String)\" -> i32 {");
+        StringAssert.Contains(output, "function \"System.Int32 PeJit.IR.MethodRef::CountParameters(System.String)\" -> i32 {");
         StringAssert.Contains(output, "ret ");
     }
 

@@ -6,7 +6,7 @@ using PeJit.Analysis.Diagnostics;
 using PeJit.Analysis.Reports;
 using PeJit.Frontend.Construction;
 using PeJit.Runtime;
-using PeJit.Specializer.Weaving;
+using PeJit.Weaving;
 
 namespace PeJit.Cli.Commands;
 

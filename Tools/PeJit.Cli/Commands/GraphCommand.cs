@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Mono.Cecil;
 using PeJit.Frontend.Construction;
-using PeJit.Frontend.Serialization.Text;
+using PeJit.IR.Text;
 
 namespace PeJit.Cli.Commands;
 

@@ -4,7 +4,7 @@ using PeJit.Analysis;
 using PeJit.Analysis.BindingTimes;
 using PeJit.Analysis.Reports;
 using PeJit.Frontend.Construction;
-using PeJit.Frontend.IR;
+using PeJit.IR;
 
 namespace PeJit.Tests.Analysis.Reports;
 

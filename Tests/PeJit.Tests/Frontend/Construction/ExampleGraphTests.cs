@@ -1,6 +1,6 @@
 using PeJit.Frontend.Construction;
-using PeJit.Frontend.Serialization.Text;
-using PeJit.Frontend.Verification;
+using PeJit.IR.Text;
+using PeJit.IR.Verification;
 
 namespace PeJit.Tests.Frontend.Construction;
 

@@ -1,7 +1,9 @@
+using PeJit.Frontend.Resolution;
 using System.Reflection;
 using PeJit.Frontend.Construction;
-using PeJit.Frontend.Evaluation;
-using PeJit.Frontend.IR;
+using PeJit.IR.Evaluation;
+using PeJit.IR.Semantics;
+using PeJit.IR;
 using Vm = PeJit.Examples.StackVm;
 using Bf = PeJit.Examples.Brainfuck;
 

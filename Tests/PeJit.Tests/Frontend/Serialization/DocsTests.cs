@@ -1,4 +1,4 @@
-using PeJit.Frontend.IR;
+using PeJit.IR;
 
 namespace PeJit.Tests.Frontend.Serialization;
 

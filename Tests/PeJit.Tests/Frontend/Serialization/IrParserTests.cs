@@ -1,4 +1,4 @@
-using PeJit.Frontend.Serialization.Text;
+using PeJit.IR.Text;
 
 namespace PeJit.Tests.Frontend.Serialization;
 

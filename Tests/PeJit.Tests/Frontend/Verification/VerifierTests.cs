@@ -1,5 +1,6 @@
-using PeJit.Frontend.IR;
-using PeJit.Frontend.Verification;
+using PeJit.IR.Graphs;
+using PeJit.IR;
+using PeJit.IR.Verification;
 
 namespace PeJit.Tests.Frontend.Verification;
 

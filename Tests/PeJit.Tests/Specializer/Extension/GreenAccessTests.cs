@@ -1,6 +1,8 @@
+using PeJit.Frontend.Resolution;
 using PeJit.AnalysisSubjects;
-using PeJit.Frontend.Evaluation;
-using PeJit.Frontend.IR;
+using PeJit.IR.Evaluation;
+using PeJit.IR.Semantics;
+using PeJit.IR;
 using PeJit.Specializer.Engine;
 using PeJit.Specializer.Extension;
 using PeJit.Tests.Analysis;

@@ -1,5 +1,7 @@
-using PeJit.Frontend.Evaluation;
-using PeJit.Frontend.IR;
+using PeJit.Frontend.Resolution;
+using PeJit.IR.Evaluation;
+using PeJit.IR.Semantics;
+using PeJit.IR;
 using PeJit.Specializer.Extension;
 
 namespace PeJit.Tests.Specializer.Extension;

@@ -1,0 +1,112 @@
+using Mono.Cecil;
+using PeJit.IR;
+using PeJit.IR.Text;
+
+namespace PeJit.Analysis.BindingTimes;
+
+/// <summary>
+/// A method's flow graph analyzed for one binding-time signature: the binding time of every value, why each
+/// red value is red, what happens to each call, and how each loop is treated.
+/// </summary>
+public sealed class AnnotatedGraph
+{
+    internal AnnotatedGraph(FlowGraph graph, MethodDefinition method, BindingTimeSignature signature, bool isPortal)
+    {
+        Graph = graph;
+        Method = method;
+        Signature = signature;
+        IsPortal = isPortal;
+        Times = new BindingTime[graph.ValueCount];
+        Reasons = new RedReason?[graph.ValueCount];
+        RedSlots = new bool[graph.Slots.Count()];
+    }
+
+    /// <summary>Per stack slot: red when some store to it is red or its address is taken.</summary>
+    internal bool[] RedSlots { get; }
+
+    /// <summary>The binding time of a stack slot's contents.</summary>
+    public BindingTime TimeOf(Slot slot) => RedSlots[slot.Index] ? BindingTime.Red : BindingTime.Green;
+
+    /// <summary>The flow graph analyzed.</summary>
+    public FlowGraph Graph { get; }
+
+    /// <summary>The method it came from.</summary>
+    public MethodDefinition Method { get; }
+
+    /// <summary>The binding times of the arguments this graph was analyzed for.</summary>
+    public BindingTimeSignature Signature { get; }
+
+    /// <summary>True for a <c>[JitPortal]</c> method analyzed as a portal.</summary>
+    public bool IsPortal { get; }
+
+    /// <summary>Binding time per value index.</summary>
+    internal BindingTime[] Times { get; }
+
+    /// <summary>Reason per value index, for red values.</summary>
+    internal RedReason?[] Reasons { get; }
+
+    /// <summary>The binding time of the value returned, the join over every <c>ret</c>.</summary>
+    public BindingTime ReturnTime { get; internal set; }
+
+    /// <summary>The value that made the return red, when it is.</summary>
+    public Value? RedReturnValue { get; internal set; }
+
+    /// <summary>The decision for every call instruction.</summary>
+    public Dictionary<Instruction, CallDecision> Calls { get; } = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>Loops of the interpreter's code in this graph.</summary>
+    public List<LoopInfo> Loops { get; } = [];
+
+    /// <summary>A short name: <c>Type::Method[GR]</c>.</summary>
+    public string Name => $"{Method.DeclaringType.Name}::{Method.Name}[{Signature}]";
+
+    /// <summary>The binding time of a value.</summary>
+    public BindingTime TimeOf(Value value) => Times[value.Index];
+
+    /// <summary>The reason a red value is red; null for green values.</summary>
+    public RedReason? ReasonOf(Value value) => Reasons[value.Index];
+
+    /// <summary>
+    /// The binding time of an instruction: green when it runs while specializing (its result is green and it
+    /// has no effect on memory), red when it is emitted into the residual code. A branch is green when its
+    /// condition is, i.e. decided while specializing.
+    /// </summary>
+    public BindingTime TimeOf(Instruction instruction)
+    {
+        if (instruction.Result is { } result) return Times[result.Index];
+        if (Calls.TryGetValue(instruction, out var call))
+            return call.Treatment is CallTreatment.AssertGreen or CallTreatment.MergePoint or CallTreatment.CanEnterJit
+                ? BindingTime.Green
+                : call.Treatment == CallTreatment.Inline ? BindingTime.Green : BindingTime.Red;
+        return instruction.Opcode switch
+        {
+            Opcode.Jump => BindingTime.Green,
+            // Returning from an inlined graph is a control transfer while specializing; the portal's return is residual.
+            Opcode.Return => IsPortal ? BindingTime.Red : BindingTime.Green,
+            Opcode.BrIf or Opcode.Switch => Times[instruction.Operands[0].Index],
+            _ => BindingTime.Red,
+        };
+    }
+
+    /// <summary>
+    /// The chain of reasons from <paramref name="value"/> back to a root cause, each step with its graph;
+    /// bounded, since a chain through a loop may come back to a value already listed.
+    /// </summary>
+    public IReadOnlyList<(AnnotatedGraph Graph, Value Value, RedReason Reason)> ReasonChain(Value value)
+    {
+        var chain = new List<(AnnotatedGraph, Value, RedReason)>();
+        var seen = new HashSet<(AnnotatedGraph, Value)>();
+        AnnotatedGraph graph = this;
+        Value? current = value;
+        while (current is { } v && graph.Reasons[v.Index] is { } reason && seen.Add((graph, v)) && chain.Count < 64)
+        {
+            chain.Add((graph, v, reason));
+            graph = reason.CauseGraph ?? graph;
+            current = reason.Cause;
+        }
+        return chain;
+    }
+
+    /// <summary>The graph in the IR's text form with binding times inline: <c>v3: i32 green = add v1, v2</c>.</summary>
+    public string Print() => IrPrinter.Print(Graph, v => Times[v.Index] == BindingTime.Green ? "green" : "red");
+}

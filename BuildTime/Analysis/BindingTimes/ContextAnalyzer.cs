@@ -1,0 +1,454 @@
+using PeJit.Frontend.Construction;
+using Mono.Cecil;
+using PeJit.Analysis.Diagnostics;
+using PeJit.Analysis.Hints;
+using PeJit.IR;
+
+namespace PeJit.Analysis.BindingTimes;
+
+/// <summary>
+/// Binding times within one annotated graph: everything starts green and red spreads forward along data
+/// flow to a fixpoint; loops whose exit is red get their carried values made red, and the fixpoint runs again.
+/// </summary>
+/// <remarks>
+/// The rules, one per kind of operation (Docs/bta.md has them with examples):
+/// 1. constants are green; entry parameters are as the signature says (the portal: as declared);
+/// 2. a pure operation (arithmetic, comparison, conversion, type test) is green when its operands are;
+/// 3. a load from a green object is green when the field is readonly or [JitImmutable], and an element or
+///    the length of a green array is green (green references are promised immutable); other loads, stores,
+///    allocations and addresses are red;
+/// 4. calls: [Elidable] or known-pure with green arguments are green; Jit.Promote is green; residual calls
+///    ([DontLookInside], opaque, recursive, through the portal, outside the analyzed assemblies, virtual on
+///    a red receiver) are red; other calls are inlined and get the callee's return binding time for this
+///    call's signature;
+/// 5. a block parameter is red when some jump passes it a red value, except the merge point's declared
+///    greens, which the green key fixes (a red value reaching one is an error, checked at the end);
+/// 6. a loop, other than the dispatch loop, that can exit on a red condition has its header parameters
+///    made red (generalized); a loop whose exits are all green is unrolled.
+///
+/// Strategy: the fixpoint is a sweep over the instructions in layout order, repeated until a pass changes
+/// nothing, but a pass visits only the instructions that read something that turned red since their last
+/// visit (<see cref="SweepSchedule"/>): the users of a value, the loads of a slot, the calls of a callee
+/// whose return turned red. A run after a callee changed therefore costs the calls of that callee and what
+/// follows from them, not the whole graph: a portal with one switch case per opcode is run again for many
+/// callees. The order of discovery is the full sweep's, so the reason recorded for each red value is too.
+/// </remarks>
+internal sealed class ContextAnalyzer
+{
+    private readonly BindingTimeAnalysis analysis;
+    private readonly AnnotatedGraph graph;
+    private readonly FlowGraph flow;
+    private readonly PortalShape? portal;
+    // Asked once, when the graph is first run; then let go (it holds the first caller's instruction).
+    private Func<int, (AnnotatedGraph, Value)?>? argumentCause;
+    // The merge point's declared greens (a portal's only).
+    private HashSet<Value>? declaredGreen;
+    private readonly bool[] redSlots;
+    private readonly List<LoopFinder.Loop> loops;
+    private bool initialized;
+
+    // The instructions in sweep order; a position is an index into these, and block b holds the positions
+    // from blockStart[b] up to blockStart[b + 1].
+    // Every analyzer lives until the analysis ends, so its state is a few arrays, not objects per instruction.
+    private readonly Instruction[] instructions;
+    private readonly int[] blockStart;
+    // What each position reads that can turn red: per value, the positions using it as an operand or a
+    // jump argument; per slot, the positions loading it. The calls of each callee are kept by the
+    // analysis (BindingTimeAnalysis.AddCall), which tells the callers when its return turns red.
+    private readonly IndexLists usersOf;
+    private readonly IndexLists loadsOf;
+    private readonly SweepSchedule sweep;
+
+    // Loops: which is the dispatch loop, which loops exit on a value, which are generalized already.
+    private readonly bool[] isDispatchLoop;
+    private readonly HashSet<Block>? dispatchBlocks;
+    private readonly IndexLists loopsExitingOn;
+    private readonly bool[] generalized;
+    private readonly SweepSchedule? loopSweep;
+
+    // The values returned, in layout order, and the first of them that is red: the return binding time
+    // without a scan of the graph per run.
+    private readonly Value[] returned;
+    private int firstRedReturn = int.MaxValue;
+    // Where each returned value is first returned, for graphs with so many returns that a scan would cost.
+    private readonly Dictionary<Value, int>? firstReturnOf;
+    private const int ReturnsScanned = 8;
+
+    public ContextAnalyzer(BindingTimeAnalysis analysis, AnnotatedGraph graph, PortalShape? portal,
+        Func<int, (AnnotatedGraph, Value)?>? argumentCause = null)
+    {
+        this.analysis = analysis;
+        this.graph = graph;
+        flow = graph.Graph;
+        this.portal = portal;
+        this.argumentCause = argumentCause;
+        redSlots = graph.RedSlots;
+        loops = LoopFinder.Find(flow);
+
+        int count = 0;
+        for (int b = 0; b < flow.BlockCount; b++) count += flow[new Block(b)].Instructions.Count;
+        instructions = new Instruction[count];
+        blockStart = new int[flow.BlockCount + 1];
+        for (int b = 0, next = 0; b < flow.BlockCount; b++)
+        {
+            blockStart[b] = next;
+            foreach (var instruction in flow[new Block(b)].Instructions) instructions[next++] = instruction;
+            blockStart[b + 1] = next;
+        }
+        var uses = new List<(int, int)>();
+        var loads = new List<(int, int)>();
+        var returns = new List<Value>();
+        for (int position = 0; position < instructions.Length; position++)
+        {
+            var instruction = instructions[position];
+            foreach (var operand in instruction.Operands) uses.Add((operand.Index, position));
+            foreach (var target in instruction.Targets)
+                foreach (var argument in target.Arguments) uses.Add((argument.Index, position));
+            if (instruction.Opcode == Opcode.LoadSlot) loads.Add((instruction.Slot.Index, position));
+            if (instruction is { Opcode: Opcode.Return, Operands.Count: 1 }) returns.Add(instruction.Operands[0]);
+        }
+        usersOf = IndexLists.Build(flow.ValueCount, uses);
+        loadsOf = IndexLists.Build(redSlots.Length, loads);
+        returned = [.. returns];
+        if (returned.Length > ReturnsScanned)
+        {
+            firstReturnOf = [];
+            for (int i = 0; i < returned.Length; i++) firstReturnOf.TryAdd(returned[i], i);
+        }
+        sweep = new SweepSchedule(instructions.Length, analysis.PassQueue);
+        sweep.ScheduleAll();
+
+        isDispatchLoop = loops.Select(l => portal is not null && l.Blocks.Contains(portal.MergeBlock)).ToArray();
+        for (int l = 0; l < loops.Count; l++)
+            if (isDispatchLoop[l]) (dispatchBlocks ??= []).UnionWith(loops[l].Blocks);
+        var exits = new List<(int, int)>();
+        for (int l = 0; l < loops.Count; l++)
+            foreach (var exit in loops[l].Exits)
+                if (exit.Opcode is Opcode.BrIf or Opcode.Switch) exits.Add((exit.Operands[0].Index, l));
+        loopsExitingOn = IndexLists.Build(flow.ValueCount, exits);
+        generalized = new bool[loops.Count];
+        loopSweep = loops.Count == 0 ? null : new SweepSchedule(loops.Count, analysis.PassQueue);
+    }
+
+    /// <summary>Runs the fixpoint from the current state (binding times only go from green to red).</summary>
+    public void Run()
+    {
+        analysis.Statistics.GraphRuns++;
+        if (!initialized) Initialize();
+        do Propagate();
+        while (Generalize());
+        var red = firstRedReturn < returned.Length ? returned[firstRedReturn] : (Value?)null;
+        graph.ReturnTime = red is null ? BindingTime.Green : BindingTime.Red;
+        graph.RedReturnValue = red;
+    }
+
+    /// <summary>The annotated graph this analyzes.</summary>
+    public AnnotatedGraph Graph => graph;
+
+    /// <summary>
+    /// The return binding time of the callee at <paramref name="position"/> changed: the call is visited in the
+    /// next run (nothing else here reads it).
+    /// </summary>
+    public void CalleeReturnChanged(int position) => sweep.Schedule(position);
+
+    private void Initialize()
+    {
+        initialized = true;
+        var parameters = flow.Parameters;
+        int offset = graph.Method.HasThis ? 1 : 0;
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            bool red = graph.IsPortal
+                ? i < offset || graph.Signature[i - offset] == BindingTime.Red
+                : graph.Signature[i] == BindingTime.Red;
+            if (!red) continue;
+            var parameter = parameters[i];
+            string name = flow[parameter].Name ?? $"argument {i}";
+            if (graph.IsPortal)
+                MarkRed(parameter, new RedReason(RedReasonKind.DeclaredRed, $"the portal parameter '{name}' is not declared green", null, SourceLocation.None));
+            else
+            {
+                var cause = argumentCause?.Invoke(i);
+                MarkRed(parameter, new RedReason(RedReasonKind.RedArgument, $"a caller passes '{name}' red", cause?.Item2, SourceLocation.None, cause?.Item1));
+            }
+        }
+        argumentCause = null;
+        if (portal is null) return;
+        for (int i = 0; i < portal.Variables.Count; i++)
+        {
+            var value = portal.Variables[i];
+            if (i < portal.GreenCount) (declaredGreen ??= []).Add(value);
+            else if (graph.Times[value.Index] == BindingTime.Green)
+                MarkRed(value, new RedReason(RedReasonKind.DeclaredRed, $"'{flow[value].Name}' is declared red at the merge point", null, portal.MergePoint.Location));
+        }
+    }
+
+    /// <summary>Makes a value red and schedules what reads it: its users, and the loops that exit on it.</summary>
+    private void MarkRed(Value value, RedReason reason)
+    {
+        graph.Times[value.Index] = BindingTime.Red;
+        graph.Reasons[value.Index] = reason;
+        foreach (int position in usersOf[value.Index]) sweep.Schedule(position);
+        foreach (int loop in loopsExitingOn[value.Index]) loopSweep!.Schedule(loop);
+        if (firstReturnOf is not null)
+        {
+            if (firstReturnOf.TryGetValue(value, out int index)) firstRedReturn = Math.Min(firstRedReturn, index);
+        }
+        else
+        {
+            for (int i = 0; i < returned.Length && i < firstRedReturn; i++)
+                if (returned[i] == value) firstRedReturn = i;
+        }
+    }
+
+    private bool IsRed(Value value) => graph.Times[value.Index] == BindingTime.Red;
+
+    private bool IsDeclaredGreen(Value value) => declaredGreen?.Contains(value) == true;
+
+    /// <summary>The block holding <paramref name="position"/>: the last one starting at or before it (empty blocks start where the next does).</summary>
+    private Block BlockAt(int position)
+    {
+        int low = 0, high = blockStart.Length - 2;
+        while (low < high)
+        {
+            int middle = (low + high + 1) / 2;
+            if (blockStart[middle] <= position) low = middle;
+            else high = middle - 1;
+        }
+        return new Block(low);
+    }
+
+    private void Propagate()
+    {
+        while (sweep.HasNextPass) sweep.RunPass(Visit);
+    }
+
+    private void Visit(int position)
+    {
+        analysis.Statistics.InstructionVisits++;
+        var instruction = instructions[position];
+        var reason = Rule(instruction, position);
+        if (instruction.Result is { } result && reason is not null && !IsRed(result) && !IsDeclaredGreen(result))
+            MarkRed(result, reason);
+        if ((instruction.Opcode == Opcode.SlotAddr || (instruction.Opcode == Opcode.StoreSlot && IsRed(instruction.Operands[0])))
+            && !redSlots[instruction.Slot.Index])
+        {
+            redSlots[instruction.Slot.Index] = true;
+            foreach (int load in loadsOf[instruction.Slot.Index]) sweep.Schedule(load);
+        }
+        foreach (var target in instruction.Targets)
+        {
+            var parameters = flow[target.Target].Parameters;
+            for (int i = 0; i < target.Arguments.Count && i < parameters.Count; i++)
+            {
+                var argument = target.Arguments[i];
+                var parameter = parameters[i];
+                if (!IsRed(argument) || IsRed(parameter) || IsDeclaredGreen(parameter)) continue;
+                MarkRed(parameter, new RedReason(RedReasonKind.RedIncoming,
+                    $"{BlockAt(position)} passes the red {Describe(argument)} to it", argument, instruction.Location));
+            }
+        }
+    }
+
+    /// <summary>One pass over the loops whose exit turned red, in order; true when it made something red.</summary>
+    private bool Generalize()
+    {
+        bool changed = false;
+        if (loopSweep is { HasNextPass: true }) loopSweep.RunPass(l => changed |= Generalize(l));
+        return changed;
+    }
+
+    private bool Generalize(int index)
+    {
+        if (isDispatchLoop[index] || generalized[index]) return false;
+        var loop = loops[index];
+        var exit = loop.Exits.FirstOrDefault(e => e.Opcode is Opcode.BrIf or Opcode.Switch && IsRed(e.Operands[0]));
+        if (exit is null) return false;
+        // Every carried value is red (or a declared green) from here on, so nothing about this loop changes again.
+        generalized[index] = true;
+        bool changed = false;
+        foreach (var parameter in flow[loop.Header].Parameters)
+        {
+            if (IsRed(parameter) || IsDeclaredGreen(parameter)) continue;
+            MarkRed(parameter, new RedReason(RedReasonKind.GeneralizedLoop,
+                $"carried around a loop that exits on the red {Describe(exit.Operands[0])}, so made red for specialization to terminate",
+                exit.Operands[0], exit.Location));
+            changed = true;
+        }
+        return changed;
+    }
+
+    private string Describe(Value value) => flow[value].Name is { } name ? $"{value} ('{name}')" : value.ToString();
+
+    private RedReason? FromOperands(Instruction instruction, IEnumerable<Value> operands)
+    {
+        foreach (var operand in operands)
+            if (IsRed(operand))
+                return new RedReason(RedReasonKind.RedOperand, $"{instruction.Info.Name} of the red {Describe(operand)}", operand, instruction.Location);
+        return null;
+    }
+
+    private static RedReason Root(RedReasonKind kind, string message, Instruction instruction) =>
+        new(kind, message, null, instruction.Location);
+
+    /// <summary>Null when the instruction's result is green; else why it is red.</summary>
+    /// <remarks>
+    /// Reads only what the fixpoint tracks (see the strategy above): a rule that read anything else that
+    /// changes would not be visited again when it does.
+    /// </remarks>
+    private RedReason? Rule(Instruction instruction, int position)
+    {
+        switch (instruction.Opcode)
+        {
+            case Opcode.Const or Opcode.Null or Opcode.String or Opcode.Token or Opcode.Default or Opcode.SizeOf or Opcode.LoadFunction:
+                return null;
+            case Opcode.LoadSlot:
+                return redSlots[instruction.Slot.Index]
+                    ? Root(RedReasonKind.MutableMemory, $"a read of {instruction.Slot} ('{flow[instruction.Slot].Name}'), which is stored red or has its address taken", instruction)
+                    : null;
+            case Opcode.LoadField:
+            {
+                var target = instruction.Operands[0];
+                if (IsRed(target)) return FromOperands(instruction, [target]);
+                var type = flow.TypeOf(target);
+                bool valueRead = type.StackKind == StackKind.ValueType;
+                var field = instruction.Field!.Cecil is { } reference ? MemberFacts.TryResolve(reference) : null;
+                if (valueRead || (field is not null && MemberFacts.IsImmutable(field))) return null;
+                return Root(RedReasonKind.MutableMemory,
+                    $"a read of the mutable field {instruction.Field!.Name} (not readonly or [JitImmutable])", instruction);
+            }
+            case Opcode.LoadStatic:
+            {
+                var field = instruction.Field!.Cecil is { } reference ? MemberFacts.TryResolve(reference) : null;
+                return field is not null && MemberFacts.IsImmutable(field)
+                    ? null
+                    : Root(RedReasonKind.MutableMemory, $"a read of the mutable static field {instruction.Field!.Name}", instruction);
+            }
+            case Opcode.LoadElement or Opcode.ArrayLength:
+                return FromOperands(instruction, instruction.Operands);
+            case Opcode.NewArray or Opcode.Box:
+                return Root(RedReasonKind.Allocation, $"a new object ({instruction.Info.Name}), made when the residual code runs", instruction);
+            case Opcode.SlotAddr or Opcode.FieldAddr or Opcode.StaticAddr or Opcode.ElementAddr or Opcode.Unbox:
+                return Root(RedReasonKind.Allocation, $"an address ({instruction.Info.Name}) of memory that may change", instruction);
+            case Opcode.Load:
+                return Root(RedReasonKind.MutableMemory, "a read through an address", instruction);
+            case Opcode.NewObject or Opcode.Call or Opcode.CallVirt or Opcode.ConstrainedCall:
+                return CallRule(instruction, position);
+            default:
+                // Pure operations, conversions, comparisons, type tests, unboxing and loads of immutable data.
+                return instruction.Result is null ? null : FromOperands(instruction, instruction.Operands);
+        }
+    }
+
+    private RedReason? CallRule(Instruction instruction, int position)
+    {
+        var decision = Decide(instruction);
+        // Registered once per set of targets: a visit with the same signature finds the same contexts.
+        if (!graph.Calls.TryGetValue(instruction, out var previous) || !previous.Targets.SequenceEqual(decision.Targets))
+            foreach (var target in decision.Targets)
+                analysis.AddCall(target, this, position);
+        graph.Calls[instruction] = decision;
+        if (instruction.Result is null) return null;
+        switch (decision.Treatment)
+        {
+            case CallTreatment.GreenCall or CallTreatment.Promote:
+                return null;
+            case CallTreatment.Inline or CallTreatment.InlineVirtual:
+            {
+                var red = decision.Targets.FirstOrDefault(t => t.ReturnTime == BindingTime.Red);
+                return red is null ? null : new RedReason(RedReasonKind.RedReturn,
+                    $"returned red by {red.Name}", red.RedReturnValue, instruction.Location, red);
+            }
+            default:
+                return Root(decision.Treatment == CallTreatment.Allocation ? RedReasonKind.Allocation : RedReasonKind.ResidualCall,
+                    $"the result of a residual call to {instruction.Method!.Name}: {decision.Reason}", instruction);
+        }
+    }
+
+    private CallDecision Decide(Instruction instruction)
+    {
+        var method = instruction.Method!;
+        bool allGreen = instruction.Operands.All(o => !IsRed(o));
+        if (method.DeclaringTypeName == HintNames.JitClass)
+            switch (method.Name)
+            {
+                case HintNames.MergePoint: return CallDecision.Of(CallTreatment.MergePoint, "the head of the dispatch loop");
+                case HintNames.CanEnterJit: return CallDecision.Of(CallTreatment.CanEnterJit, "a backward jump of the interpreted program");
+                case HintNames.Promote: return CallDecision.Of(CallTreatment.Promote, "Jit.Promote: the residual code switches on the value");
+                case HintNames.AssertGreen: return CallDecision.Of(CallTreatment.AssertGreen, "checked by the analysis");
+            }
+        var callee = method.Cecil is { } reference ? MemberFacts.TryResolve(reference) : null;
+        if (callee is null) return CallDecision.Of(CallTreatment.Residual, "the callee cannot be resolved (its assembly was not found)");
+        if (instruction.Opcode == Opcode.NewObject)
+            return CallDecision.Of(CallTreatment.Allocation, "a new object, made when the residual code runs");
+        if (MemberFacts.Has(callee, HintNames.Elidable) || MemberFacts.IsKnownPure(callee))
+            return allGreen
+                ? CallDecision.Of(CallTreatment.GreenCall, "a pure method called with green arguments runs while specializing")
+                : CallDecision.Of(CallTreatment.Residual, "a pure method called with a red argument");
+        if (instruction.Opcode == Opcode.ConstrainedCall)
+            return CallDecision.Of(CallTreatment.Residual, "a constrained call (on a generic or value-type receiver)");
+        bool dispatches = instruction.Opcode == Opcode.CallVirt && callee.IsVirtual && !callee.IsFinal && !callee.DeclaringType.IsSealed;
+        var targets = dispatches ? analysis.PossibleTargets(callee) : [callee];
+        if (dispatches && IsRed(instruction.Operands[0]))
+            return CallDecision.Of(CallTreatment.Residual, "a virtual call on a red receiver: the target is known only when the residual code runs");
+        if (targets.Count == 0)
+            return CallDecision.Of(CallTreatment.Residual, "no implementation of the called method is in the analyzed assemblies");
+        foreach (var target in targets)
+            if (analysis.ResidualReason(target) is { } reason)
+                return CallDecision.Of(CallTreatment.Residual, reason);
+        var signature = BindingTimeSignature.Of(instruction.Operands.Select(o => graph.Times[o.Index]));
+        var contexts = targets.Select(t => analysis.Context(t, analysis.Convert(t).Graph!, signature,
+            i => i < instruction.Operands.Count && IsRed(instruction.Operands[i]) ? (graph, instruction.Operands[i]) : null)).ToList();
+        return new CallDecision(dispatches ? CallTreatment.InlineVirtual : CallTreatment.Inline,
+            dispatches ? "a virtual call on a green receiver: the target is known while specializing" : "inlined and specialized", contexts);
+    }
+
+    /// <summary>Checks what the hints promised and warns where the compiled code will be slow; records loops.</summary>
+    public void Check()
+    {
+        string method = BindingTimeAnalysis.MethodName(graph.Method);
+        string? document = flow.SourceDocument;
+        foreach (var value in declaredGreen ?? [])
+        {
+            var incoming = flow.Blocks.SelectMany(b => flow[b].Terminator?.Targets ?? [])
+                .Where(t => flow[value].ParameterOf is { } block && t.Target == block)
+                .Select(t => t.Arguments[flow[flow[value].ParameterOf!.Value].Parameters.IndexOf(value)])
+                .FirstOrDefault(IsRed);
+            if (incoming == default && !IsRed(value)) continue;
+            var red = incoming != default || !IsRed(value) ? incoming : value;
+            analysis.Report(Severity.Error, DiagnosticCodes.GreenDependsOnRed,
+                $"'{flow[value].Name}' is declared green but gets a red value; the chain from it back to a red root:",
+                method, portal!.MergePoint.Location, document,
+                "A green must be computable from other greens and constants alone; compute it from the code object, or make it red, or use Jit.Promote on the value.",
+                BindingTimeAnalysis.Explain(graph, red));
+        }
+        foreach (var block in flow.Blocks)
+            foreach (var instruction in flow[block].Instructions)
+            {
+                if (graph.Calls.TryGetValue(instruction, out var call) && call.Treatment == CallTreatment.AssertGreen && IsRed(instruction.Operands[0]))
+                    analysis.Report(Severity.Error, DiagnosticCodes.AssertGreenFailed,
+                        $"Jit.AssertGreen: {Describe(instruction.Operands[0])} is red; the chain from it back to a red root:",
+                        method, instruction.Location, document, "Follow the chain to its root and make that value green (a readonly field, [Elidable], Jit.Promote).",
+                        BindingTimeAnalysis.Explain(graph, instruction.Operands[0]));
+                if (graph.IsPortal && instruction.Opcode == Opcode.Switch && IsRed(instruction.Operands[0]) && dispatchBlocks?.Contains(block) == true)
+                    analysis.Report(Severity.Warning, DiagnosticCodes.RedDispatch,
+                        $"the switch at {block} in the dispatch loop is on a red value: the green key does not determine it, so every case is compiled",
+                        method, instruction.Location, document, "Dispatch on a value read from green data (the code array at a green pc), or Jit.Promote the opcode.",
+                        BindingTimeAnalysis.Explain(graph, instruction.Operands[0]));
+            }
+        for (int l = 0; l < loops.Count; l++)
+        {
+            var loop = loops[l];
+            var treatment = isDispatchLoop[l] ? LoopTreatment.DispatchLoop
+                : flow[loop.Header].Parameters.Any(p => graph.Reasons[p.Index]?.Kind == RedReasonKind.GeneralizedLoop) ? LoopTreatment.Generalized
+                : loop.Exits.Any(e => e.Opcode is Opcode.BrIf or Opcode.Switch && IsRed(e.Operands[0])) ? LoopTreatment.Generalized
+                : LoopTreatment.Unrolled;
+            var location = flow[loop.Header].Instructions.FirstOrDefault()?.Location ?? SourceLocation.None;
+            graph.Loops.Add(new LoopInfo(loop.Header, loop.Blocks, treatment, location));
+            if (treatment == LoopTreatment.Generalized)
+                analysis.Report(Severity.Warning, DiagnosticCodes.GeneralizedLoop,
+                    $"the loop at {loop.Header} in {graph.Name} exits on a red value, so it stays a loop in the residual code and its carried values are red",
+                    method, location, document, "Expected for loops over run-time data; if the loop is over the program (green data), make its bound green.");
+        }
+    }
+}

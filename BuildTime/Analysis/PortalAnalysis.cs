@@ -1,0 +1,32 @@
+using PeJit.Analysis.BindingTimes;
+using PeJit.Analysis.Hints;
+using PeJit.IR;
+
+namespace PeJit.Analysis;
+
+/// <summary>One portal: its hints, its annotated graph, its merge point, and the graphs it reaches.</summary>
+public sealed class PortalAnalysis
+{
+    internal PortalAnalysis(PortalHints hints) => Hints = hints;
+
+    /// <summary>What the <c>[JitPortal]</c> attribute declares.</summary>
+    public PortalHints Hints { get; }
+
+    /// <summary>The portal's annotated graph; null when the portal could not be converted or validated.</summary>
+    public AnnotatedGraph? Graph { get; internal set; }
+
+    /// <summary>The <c>Jit.MergePoint</c> call, when there is exactly one.</summary>
+    public Instruction? MergePoint { get; internal set; }
+
+    /// <summary>The block holding the merge point.</summary>
+    public Block? MergeBlock { get; internal set; }
+
+    /// <summary>The values the merge point declares green (the green key) and red, in order.</summary>
+    public IReadOnlyList<Value> MergeVariables { get; internal set; } = [];
+
+    /// <summary>Reds the merge point does not pass because they cannot change (<c>this</c> of an instance portal).</summary>
+    public IReadOnlyList<Value> ImplicitReds { get; internal set; } = [];
+
+    /// <summary>Every annotated graph the portal reaches through inlined calls, the portal's first.</summary>
+    public List<AnnotatedGraph> Reachable { get; } = [];
+}

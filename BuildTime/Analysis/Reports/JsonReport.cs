@@ -1,0 +1,124 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PeJit.Analysis.BindingTimes;
+using PeJit.Analysis.Diagnostics;
+using PeJit.IR;
+
+namespace PeJit.Analysis.Reports;
+
+/// <summary>The binding-time report as JSON, for tools; the schema is documented in Docs/bta-report.md.</summary>
+public static class JsonReport
+{
+    /// <summary>The schema version written as <c>schemaVersion</c>.</summary>
+    public const int SchemaVersion = 1;
+
+    /// <summary>Writes the report of <paramref name="result"/> (indented).</summary>
+    public static string Write(AnalysisResult result)
+    {
+        var portals = new JsonArray();
+        foreach (var portal in result.Portals)
+        {
+            var merge = portal.MergePoint is { } m ? new JsonObject { ["ilOffset"] = m.Location.ILOffset, ["line"] = m.Location.Line } : null;
+            portals.Add(new JsonObject
+            {
+                ["method"] = $"{portal.Hints.Method.DeclaringType.FullName}::{portal.Hints.Method.Name}",
+                ["greens"] = new JsonArray([.. portal.Hints.Greens.Select(g => (JsonNode)g)]),
+                ["reds"] = new JsonArray([.. portal.Hints.Reds.Select(r => (JsonNode)r)]),
+                ["mergePoint"] = merge,
+                ["graphs"] = new JsonArray([.. portal.Reachable.Select(Graph)]),
+            });
+        }
+        var graphs = result.Portals.SelectMany(p => p.Reachable).Distinct().ToList();
+        var report = new JsonObject
+        {
+            ["schemaVersion"] = SchemaVersion,
+            ["assembly"] = result.Module.Name,
+            ["portals"] = portals,
+            ["diagnostics"] = new JsonArray([.. result.Diagnostics.Select(Diagnostic)]),
+            ["summary"] = new JsonObject
+            {
+                ["portals"] = result.Portals.Count,
+                ["graphs"] = graphs.Count,
+                ["greenValues"] = graphs.Sum(g => ReportModel.Counts(g).Green),
+                ["redValues"] = graphs.Sum(g => ReportModel.Counts(g).Red),
+                ["residualCalls"] = graphs.Sum(g => ReportModel.ResidualCalls(g).Count()),
+                ["errors"] = result.Diagnostics.Count(d => d.Severity == Severity.Error),
+                ["warnings"] = result.Diagnostics.Count(d => d.Severity == Severity.Warning),
+            },
+        };
+        return report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+    }
+
+    private static string Time(BindingTime time) => time == BindingTime.Green ? "green" : "red";
+
+    private static JsonNode Graph(AnnotatedGraph graph) => new JsonObject
+    {
+        ["name"] = graph.Name,
+        ["method"] = graph.Method.FullName,
+        ["signature"] = graph.Signature.Letters,
+        ["isPortal"] = graph.IsPortal,
+        ["returnTime"] = Time(graph.ReturnTime),
+        ["sourceFile"] = ReportModel.FileName(graph.Graph.SourceDocument),
+        ["values"] = new JsonArray([.. ReportModel.DefinedValues(graph).Select(v => Value(graph, v))]),
+        ["instructions"] = new JsonArray([.. ReportModel.Instructions(graph).Select(p => Instruction(graph, p.Block, p.Index, p.Instruction))]),
+        ["loops"] = new JsonArray([.. graph.Loops.Select(l => (JsonNode)new JsonObject
+        {
+            ["header"] = l.Header.ToString(),
+            ["treatment"] = JsonNamingPolicy.CamelCase.ConvertName(l.Treatment.ToString()),
+            ["line"] = l.Location.Line,
+        })]),
+    };
+
+    private static JsonNode Value(AnnotatedGraph graph, Value value)
+    {
+        var reason = graph.ReasonOf(value);
+        return new JsonObject
+        {
+            ["id"] = value.ToString(),
+            ["name"] = graph.Graph[value].Name,
+            ["type"] = graph.Graph.TypeOf(value).ToString(),
+            ["time"] = Time(graph.TimeOf(value)),
+            ["reason"] = reason is null ? null : new JsonObject
+            {
+                ["kind"] = JsonNamingPolicy.CamelCase.ConvertName(reason.Kind.ToString()),
+                ["message"] = reason.Message,
+                ["cause"] = reason.Cause?.ToString(),
+                ["causeGraph"] = reason.CauseGraph?.Name,
+                ["line"] = reason.Location.Line,
+            },
+        };
+    }
+
+    private static JsonNode Instruction(AnnotatedGraph graph, Block block, int index, Instruction instruction)
+    {
+        graph.Calls.TryGetValue(instruction, out var call);
+        return new JsonObject
+        {
+            ["block"] = block.ToString(),
+            ["index"] = index,
+            ["text"] = ReportModel.Text(graph, instruction),
+            ["ilOffset"] = instruction.Location.ILOffset,
+            ["line"] = instruction.Location.Line,
+            ["time"] = Time(graph.TimeOf(instruction)),
+            ["call"] = call is null ? null : new JsonObject
+            {
+                ["treatment"] = JsonNamingPolicy.CamelCase.ConvertName(call.Treatment.ToString()),
+                ["reason"] = call.Reason,
+                ["targets"] = new JsonArray([.. call.Targets.Select(t => (JsonNode)t.Name)]),
+            },
+        };
+    }
+
+    private static JsonNode Diagnostic(Diagnostic diagnostic) => new JsonObject
+    {
+        ["severity"] = diagnostic.Severity == Severity.Error ? "error" : "warning",
+        ["code"] = diagnostic.Code,
+        ["message"] = diagnostic.Message,
+        ["method"] = diagnostic.Method,
+        ["ilOffset"] = diagnostic.ILOffset,
+        ["line"] = diagnostic.Line,
+        ["file"] = ReportModel.FileName(diagnostic.Document),
+        ["advice"] = diagnostic.Advice,
+        ["details"] = diagnostic.Details,
+    };
+}

@@ -1,0 +1,67 @@
+using PeJit.Analysis.BindingTimes;
+using PeJit.IR;
+using PeJit.IR.Text;
+
+namespace PeJit.Analysis.Reports;
+
+/// <summary>What the reports share: counts per annotated graph, residual calls, and explanations of red values.</summary>
+internal static class ReportModel
+{
+    /// <summary>Values a graph defines (parameters and results), in index order.</summary>
+    public static IEnumerable<Value> DefinedValues(AnnotatedGraph graph) =>
+        graph.Graph.Values.Where(v => graph.Graph[v].DefiningInstruction is not null || graph.Graph[v].ParameterOf is not null);
+
+    /// <summary>Green and red value counts.</summary>
+    public static (int Green, int Red) Counts(AnnotatedGraph graph)
+    {
+        var values = DefinedValues(graph).ToList();
+        int red = values.Count(v => graph.TimeOf(v) == BindingTime.Red);
+        return (values.Count - red, red);
+    }
+
+    /// <summary>Every instruction with its block, in layout order.</summary>
+    public static IEnumerable<(Block Block, int Index, Instruction Instruction)> Instructions(AnnotatedGraph graph) =>
+        graph.Graph.Blocks.SelectMany(b => graph.Graph[b].Instructions.Select((instruction, i) => (b, i, instruction)));
+
+    /// <summary>The calls that stay in the residual code (allocations included), with their reasons.</summary>
+    public static IEnumerable<(Instruction Call, CallDecision Decision)> ResidualCalls(AnnotatedGraph graph) =>
+        Instructions(graph).Select(p => p.Instruction)
+            .Where(i => graph.Calls.TryGetValue(i, out var d) && d.Treatment is CallTreatment.Residual or CallTreatment.Allocation)
+            .Select(i => (i, graph.Calls[i]));
+
+    /// <summary>
+    /// The red values worth explaining: conditions of red branches and switches, and results of residual
+    /// calls, in layout order.
+    /// </summary>
+    public static IEnumerable<Value> InterestingRedValues(AnnotatedGraph graph) =>
+        Instructions(graph).Select(p => p.Instruction)
+            .SelectMany(i => i.Opcode is Opcode.BrIf or Opcode.Switch ? [i.Operands[0]] : Array.Empty<Value>())
+            .Where(v => graph.TimeOf(v) == BindingTime.Red)
+            .Distinct();
+
+    /// <summary>One line per step of a red value's reason chain.</summary>
+    public static IEnumerable<string> ChainLines(AnnotatedGraph graph, Value value) =>
+        graph.ReasonChain(value).Select(step =>
+            $"{step.Graph.Name} {step.Value}{(step.Graph.Graph[step.Value].Name is { } n ? $" ({n})" : "")}: {step.Reason.Message}"
+            + (step.Reason.Location.Line > 0 ? $" (line {step.Reason.Location.Line})" : ""));
+
+    /// <summary>A value as people read it: <c>v37 (top)</c>.</summary>
+    public static string Describe(AnnotatedGraph graph, Value value) =>
+        graph.Graph[value].Name is { } name ? $"{value} ({name})" : value.ToString();
+
+    /// <summary>An instruction's text with binding times inline.</summary>
+    public static string Text(AnnotatedGraph graph, Instruction instruction) =>
+        IrPrinter.PrintInstruction(graph.Graph, instruction, v => graph.TimeOf(v) == BindingTime.Green ? "green" : "red");
+
+    /// <summary>A file name without its folders, so reports do not depend on where the code was built.</summary>
+    public static string FileName(string? path) => path is null ? "" : Path.GetFileName(path.Replace('\\', '/'));
+
+    /// <summary>The loops of a graph, in words.</summary>
+    public static string Loops(AnnotatedGraph graph) =>
+        graph.Loops.Count == 0 ? "none" : string.Join(", ", graph.Loops.Select(l => l.Treatment switch
+        {
+            LoopTreatment.DispatchLoop => "dispatch loop",
+            LoopTreatment.Unrolled => $"unrolled at {l.Header}",
+            _ => $"generalized at {l.Header}",
+        }));
+}

@@ -1,0 +1,28 @@
+namespace PeJit.Frontend.Construction;
+
+/// <summary>The names by which the frontend and the analysis recognize the hints API of PeJit.Hints (DESIGN.md, "The hints").</summary>
+public static class HintNames
+{
+    /// <summary>The static class holding the hint methods.</summary>
+    public const string JitClass = "PeJit.Jit";
+    /// <summary><c>Jit.MergePoint</c>.</summary>
+    public const string MergePoint = "MergePoint";
+    /// <summary><c>Jit.CanEnterJit</c>.</summary>
+    public const string CanEnterJit = "CanEnterJit";
+    /// <summary><c>Jit.Promote</c>.</summary>
+    public const string Promote = "Promote";
+    /// <summary><c>Jit.AssertGreen</c>.</summary>
+    public const string AssertGreen = "AssertGreen";
+    /// <summary><c>[JitPortal]</c>.</summary>
+    public const string JitPortal = "PeJit.JitPortalAttribute";
+    /// <summary><c>[Elidable]</c>.</summary>
+    public const string Elidable = "PeJit.ElidableAttribute";
+    /// <summary><c>[DontLookInside]</c>.</summary>
+    public const string DontLookInside = "PeJit.DontLookInsideAttribute";
+    /// <summary><c>[JitImmutable]</c>.</summary>
+    public const string JitImmutable = "PeJit.JitImmutableAttribute";
+    /// <summary><c>[Virtualizable]</c>.</summary>
+    public const string Virtualizable = "PeJit.VirtualizableAttribute";
+    /// <summary><c>[Unroll]</c>.</summary>
+    public const string Unroll = "PeJit.UnrollAttribute";
+}

@@ -1,0 +1,11 @@
+using PeJit.IR;
+
+namespace PeJit.IR.Evaluation;
+
+/// <summary>One frame of an interrupted interpreter step, for <see cref="GraphEvaluator.Resume"/>.</summary>
+/// <param name="Graph">The method's graph.</param>
+/// <param name="Block">The block it stands in.</param>
+/// <param name="Index">The instruction to run next in <paramref name="Block"/>.</param>
+/// <param name="Values">The values defined so far that the rest may use (CLR values; normalized on the way in).</param>
+/// <param name="CallResult">For a frame that stands after a call: the value that receives what the call returned.</param>
+public sealed record ResumeFrame(FlowGraph Graph, Block Block, int Index, IReadOnlyDictionary<Value, object?> Values, Value? CallResult);

@@ -1,0 +1,64 @@
+namespace PeJit.IR;
+
+/// <summary>
+/// One operation: an opcode, its operands, the immediates its <see cref="OpcodeInfo"/> row names, an optional
+/// result, successor blocks for terminators, and where it came from.
+/// </summary>
+public sealed class Instruction
+{
+    /// <summary>Creates an instruction; the graph assigns its result.</summary>
+    public Instruction(Opcode opcode, params Value[] operands)
+    {
+        Opcode = opcode;
+        Operands = operands.ToList();
+    }
+
+    /// <summary>The operation.</summary>
+    public Opcode Opcode { get; set; }
+
+    /// <summary>The operation's row in the opcode table.</summary>
+    public OpcodeInfo Info => OpcodeInfo.Of(Opcode);
+
+    /// <summary>Value operands, in order (for calls: <c>this</c> first when the method has one).</summary>
+    public List<Value> Operands { get; }
+
+    /// <summary>The value this instruction defines, if any.</summary>
+    public Value? Result { get; set; }
+
+    /// <summary>Successors of a terminator, with the arguments each passes.</summary>
+    public List<BlockCall> Targets { get; } = [];
+
+    /// <summary>An integer immediate (<c>const</c> of an integer type).</summary>
+    public long Integer { get; set; }
+
+    /// <summary>A float immediate (<c>const</c> of a float type).</summary>
+    public double Float { get; set; }
+
+    /// <summary>A string immediate (<c>string</c>).</summary>
+    public string? Text { get; set; }
+
+    /// <summary>A type immediate (element type, box type, cast target, constrained type...).</summary>
+    public IrType? TypeOperand { get; set; }
+
+    /// <summary>A field immediate.</summary>
+    public FieldRef? Field { get; set; }
+
+    /// <summary>A method immediate.</summary>
+    public MethodRef? Method { get; set; }
+
+    /// <summary>A stack-slot immediate.</summary>
+    public Slot Slot { get; set; }
+
+    /// <summary>
+    /// For calls built by the frontend: for each operand, the local or parameter it was loaded from directly
+    /// (<c>ldloc</c>/<c>ldarg</c>), else null. Hint validation uses it ("each argument a plain variable").
+    /// Not part of the text form.
+    /// </summary>
+    public List<string?>? OperandVariables { get; set; }
+
+    /// <summary>IL offset and source line.</summary>
+    public SourceLocation Location { get; set; } = SourceLocation.None;
+
+    /// <summary>True when this instruction ends its block.</summary>
+    public bool IsTerminator => Info.IsTerminator;
+}

@@ -1,0 +1,96 @@
+namespace PeJit.IR;
+
+/// <summary>
+/// A method named by an instruction (a call target, a constructor, a function pointer), by its text: the name
+/// resolves to a member (<see cref="Semantics.IMemberResolver"/>). The producer of a graph may attach what it
+/// made the reference from (<see cref="Origin"/>: the frontend attaches its Cecil reference); the IR never looks
+/// at it. Equal when the names are.
+/// </summary>
+public sealed class MethodRef : IEquatable<MethodRef>
+{
+    /// <summary>Creates a reference from its text form.</summary>
+    /// <param name="fullName">Cecil's full name: <c>ReturnType DeclaringType::Name(ParameterTypes)</c>.</param>
+    /// <param name="hasThis">True for an instance method, whose first argument is <c>this</c>.</param>
+    /// <param name="origin">What the producer made the reference from, when there is one.</param>
+    public MethodRef(string fullName, bool hasThis, object? origin = null)
+    {
+        FullName = fullName;
+        HasThis = hasThis;
+        Origin = origin;
+        ParameterCount = CountParameters(fullName);
+    }
+
+    /// <summary>Cecil's full name of the method.</summary>
+    public string FullName { get; }
+
+    /// <summary>True when the method takes <c>this</c> as its first argument.</summary>
+    public bool HasThis { get; }
+
+    /// <summary>Number of declared parameters, not counting <c>this</c>.</summary>
+    public int ParameterCount { get; }
+
+    /// <summary>Number of arguments a call passes: parameters plus <c>this</c> when present.</summary>
+    public int ArgumentCount => ParameterCount + (HasThis ? 1 : 0);
+
+    /// <summary>What the producer made the reference from (opaque to the IR); null for a parsed graph.</summary>
+    public object? Origin { get; }
+
+    /// <summary>
+    /// True when a call has no effect and its result depends only on its arguments: a base-library method in
+    /// <see cref="Semantics.KnownPureMethods"/>, or one marked <c>[Elidable]</c> (the frontend looks). Printed
+    /// <c>pure</c>. The optimizer moves memory accesses across such calls.
+    /// </summary>
+    public bool IsPure { get; init; }
+
+    /// <summary>The method's simple name (between <c>::</c> and the parameter list).</summary>
+    public string Name
+    {
+        get
+        {
+            int colons = FullName.IndexOf("::", StringComparison.Ordinal);
+            int paren = FullName.IndexOf('(', colons + 2);
+            int angle = FullName.IndexOf('<', colons + 2);
+            int end = angle >= 0 && angle < paren ? angle : paren;
+            return FullName[(colons + 2)..end];
+        }
+    }
+
+    /// <summary>The full name of the declaring type.</summary>
+    public string DeclaringTypeName
+    {
+        get
+        {
+            int colons = FullName.IndexOf("::", StringComparison.Ordinal);
+            int space = FullName.LastIndexOf(' ', colons);
+            return FullName[(space + 1)..colons];
+        }
+    }
+
+    // The parameter list is the last parenthesized group; commas nested in generic arguments don't count.
+    private static int CountParameters(string fullName)
+    {
+        int open = fullName.IndexOf('(', Math.Max(0, fullName.IndexOf("::", StringComparison.Ordinal)));
+        if (open < 0 || fullName.EndsWith("()", StringComparison.Ordinal)) return 0;
+        int depth = 0, count = 1;
+        for (int i = open + 1; i < fullName.Length; i++)
+        {
+            char c = fullName[i];
+            if (c is '<' or '[' or '(') depth++;
+            else if (c is '>' or ']' or ')') { if (depth == 0) break; depth--; }
+            else if (c == ',' && depth == 0) count++;
+        }
+        return count;
+    }
+
+    /// <summary>The text form: <c>[pure] [instance] "name"</c>.</summary>
+    public override string ToString() => (IsPure ? "pure " : "") + (HasThis ? "instance " : "") + IrType.Quote(FullName);
+
+    /// <inheritdoc/>
+    public bool Equals(MethodRef? other) => other is not null && FullName == other.FullName && HasThis == other.HasThis;
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => obj is MethodRef other && Equals(other);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => FullName.GetHashCode(StringComparison.Ordinal);
+}

@@ -1,0 +1,40 @@
+namespace PeJit.IR.Semantics;
+
+/// <summary>
+/// Base-library methods whose result depends only on their arguments and that change nothing (reading green
+/// objects, which PeJit's contract promises immutable, counts as depending on them). The analysis runs them
+/// while specializing when their arguments are green; the optimizer moves memory accesses across them.
+/// </summary>
+public static class KnownPureMethods
+{
+    // Each entry is a declaring type and either "*" (every static method) or a method name.
+    private static readonly Dictionary<string, HashSet<string>> Table = new()
+    {
+        ["System.Math"] = ["*"],
+        ["System.MathF"] = ["*"],
+        ["System.Numerics.BitOperations"] = ["*"],
+        ["System.String"] = ["get_Length", "get_Chars", "Equals", "op_Equality", "op_Inequality", "CompareOrdinal", "IndexOf", "Substring", "Concat", "StartsWith", "EndsWith", "Contains", "GetHashCode"],
+        ["System.Char"] = ["IsDigit", "IsLetter", "IsLetterOrDigit", "IsWhiteSpace", "IsUpper", "IsLower", "ToUpperInvariant", "ToLowerInvariant", "IsAsciiDigit", "IsAsciiLetter"],
+        ["System.Array"] = ["get_Length", "get_Rank", "GetLength", "get_LongLength"],
+        ["System.Int32"] = ["CompareTo", "Equals", "GetHashCode"],
+        ["System.Int64"] = ["CompareTo", "Equals", "GetHashCode"],
+        ["System.Collections.Generic.List`1"] = ["get_Item", "get_Count"],
+        ["System.Collections.Generic.Dictionary`2"] = ["get_Item", "get_Count", "ContainsKey"],
+        ["System.Collections.Immutable.ImmutableArray`1"] = ["get_Item", "get_Length"],
+    };
+
+    /// <summary>
+    /// True for the methods in the table, named by declaring type (generic arguments, if printed, are
+    /// ignored), simple name and whether the method is static.
+    /// </summary>
+    public static bool Contains(string declaringType, string name, bool isStatic)
+    {
+        int generic = declaringType.IndexOf('<');
+        if (generic >= 0) declaringType = declaringType[..generic];
+        if (!Table.TryGetValue(declaringType, out var names)) return false;
+        return names.Contains(name) || (names.Contains("*") && isStatic);
+    }
+
+    /// <summary>True for a method in the table, named by its IR reference.</summary>
+    public static bool Contains(MethodRef method) => Contains(method.DeclaringTypeName, method.Name, !method.HasThis);
+}

@@ -1,0 +1,484 @@
+using System.Globalization;
+using System.Text;
+using PeJit.IR;
+
+namespace PeJit.IR.Text;
+
+/// <summary>
+/// Reads the IR's text form (what <see cref="IrPrinter"/> writes; grammar in Docs/ir.md) back into a
+/// <see cref="FlowGraph"/>, keeping value, block, region and slot numbers. Names of types and members are
+/// kept as text (a parsed graph has no Cecil references). Binding-time annotations after a value's type
+/// (<c>green</c>, <c>red</c>) are accepted and ignored.
+/// </summary>
+public static class IrParser
+{
+    /// <summary>Parses one function.</summary>
+    /// <exception cref="IrParseException">The text is not in the IR's form; the message gives line, column and what was expected.</exception>
+    public static FlowGraph Parse(string text)
+    {
+        var graphs = ParseAll(text);
+        if (graphs.Count != 1) throw new IrParseException(1, 1, $"expected exactly one function, found {graphs.Count}");
+        return graphs[0];
+    }
+
+    /// <summary>Parses every function in <paramref name="text"/>.</summary>
+    public static IReadOnlyList<FlowGraph> ParseAll(string text)
+    {
+        var lines = text.Replace("\r\n", "\n").Split('\n');
+        var graphs = new List<FlowGraph>();
+        int n = 0;
+        while (n < lines.Length)
+        {
+            if (IsBlank(lines[n])) { n++; continue; }
+            graphs.Add(new FunctionParser(lines, n).Parse(out n));
+        }
+        return graphs;
+    }
+
+    private static bool IsBlank(string line) => line.Trim().Length == 0 || line.TrimStart().StartsWith(';');
+
+    /// <summary>Parses one function from its header line to its closing brace.</summary>
+    private sealed class FunctionParser(string[] lines, int first)
+    {
+        private readonly List<(Instruction Instruction, int Line)> pendingResults = [];
+        private FlowGraph graph = null!;
+        private readonly HashSet<int> defined = [];
+        private readonly HashSet<int> declared = [];
+        private readonly List<(int Block, int Line, int Column)> references = [];
+
+        public FlowGraph Parse(out int next)
+        {
+            var header = new Cursor(lines[first], first + 1);
+            header.Expect("function");
+            string name = header.String();
+            header.Expect("->");
+            var returnType = header.Type();
+            header.Expect("{");
+            header.End();
+            graph = new FlowGraph(name, returnType);
+
+            // First pass: how many blocks and values there are, so that forward references work.
+            int maxValue = -1, maxBlock = -1, line = first + 1;
+            for (; line < lines.Length && lines[line].Trim() != "}"; line++)
+            {
+                foreach (var word in Words(lines[line]))
+                {
+                    if (word.Length > 1 && word[0] == 'v' && int.TryParse(word.AsSpan(1), out int v)) maxValue = Math.Max(maxValue, v);
+                    if (word.StartsWith("block", StringComparison.Ordinal) && int.TryParse(word.AsSpan(5), out int b)) maxBlock = Math.Max(maxBlock, b);
+                }
+            }
+            if (line >= lines.Length) throw new IrParseException(first + 1, 1, "the function has no closing '}'; end it with a line holding only '}'");
+            for (int b = 0; b <= maxBlock; b++) graph.AddBlock();
+            graph.ReserveValues(maxValue + 1);
+
+            Block? current = null;
+            for (int l = first + 1; l < line; l++)
+            {
+                if (IsBlank(lines[l])) continue;
+                var cursor = new Cursor(lines[l], l + 1);
+                string trimmed = lines[l].TrimStart();
+                if (trimmed.StartsWith("slot", StringComparison.Ordinal) && current is null) ParseSlot(cursor);
+                else if (trimmed.StartsWith("region", StringComparison.Ordinal) && current is null) ParseRegion(cursor);
+                else if (trimmed.StartsWith("block", StringComparison.Ordinal)) current = ParseBlockHeader(cursor);
+                else if (current is { } block) ParseInstruction(cursor, block);
+                else throw cursor.Error("an instruction before the first block header; start a block with 'block0:'");
+            }
+            foreach (var (block, at, column) in references)
+                if (!declared.Contains(block))
+                    throw new IrParseException(at, column, $"block{block} is used but not defined in this function; add a 'block{block}:' header, or fix the reference");
+            next = line + 1;
+            return graph;
+        }
+
+        private static IEnumerable<string> Words(string line)
+        {
+            var word = new StringBuilder();
+            bool inString = false;
+            for (int i = 0; i < line.Length; i++)
+            {
+                char c = line[i];
+                if (inString)
+                {
+                    if (c == '\\') i++;
+                    else if (c == '"') inString = false;
+                    continue;
+                }
+                if (c == '"') { inString = true; continue; }
+                if (c == ';') break;
+                if (char.IsLetterOrDigit(c)) word.Append(c);
+                else if (word.Length > 0) { yield return word.ToString(); word.Clear(); }
+            }
+            if (word.Length > 0) yield return word.ToString();
+        }
+
+        private void ParseSlot(Cursor cursor)
+        {
+            int index = cursor.Numbered("slot");
+            string? name = cursor.OptionalName();
+            cursor.Expect(":");
+            var type = cursor.Type();
+            cursor.End();
+            var slot = graph.AddSlot(type, name);
+            if (slot.Index != index) throw cursor.Error($"slots must be declared in order: expected slot{slot.Index}");
+        }
+
+        private void ParseRegion(Cursor cursor)
+        {
+            int index = cursor.Numbered("region");
+            cursor.Expect(":");
+            var data = new RegionData();
+            string kind = cursor.Word();
+            switch (kind)
+            {
+                case "catch": data.Kind = RegionKind.Catch; data.CatchType = cursor.Type(); break;
+                case "filter": data.Kind = RegionKind.Filter; data.Filter = Block(cursor); break;
+                case "finally": data.Kind = RegionKind.Finally; break;
+                case "fault": data.Kind = RegionKind.Fault; break;
+                default: throw cursor.Error($"expected catch, filter, finally or fault, found '{kind}'");
+            }
+            cursor.Expect("handler");
+            data.Handler = Block(cursor);
+            if (cursor.TryExpect("parent")) data.Parent = new Region(cursor.Numbered("region"));
+            cursor.End();
+            var region = graph.AddRegion(data);
+            if (region.Index != index) throw cursor.Error($"regions must be declared in order: expected region{region.Index}");
+        }
+
+        private Block Block(Cursor cursor)
+        {
+            int index = cursor.Numbered("block");
+            if (index >= graph.BlockCount) throw cursor.Error($"block{index} is not defined in this function");
+            return new Block(index);
+        }
+
+        private Block ParseBlockHeader(Cursor cursor)
+        {
+            var block = Block(cursor);
+            if (!declared.Add(block.Index)) throw cursor.Error($"{block} is defined twice");
+            if (cursor.TryExpect("("))
+            {
+                do
+                {
+                    var (value, type, name) = Definition(cursor);
+                    graph.DefineParameter(block, value, type, name);
+                }
+                while (cursor.TryExpect(","));
+                cursor.Expect(")");
+            }
+            if (cursor.TryExpect("try")) graph[block].Try = new Region(cursor.Numbered("region"));
+            if (cursor.TryExpect("handler")) graph[block].HandlerOf = new Region(cursor.Numbered("region"));
+            cursor.Expect(":");
+            cursor.End();
+            return block;
+        }
+
+        private (Value Value, IrType Type, string? Name) Definition(Cursor cursor)
+        {
+            var value = cursor.Value();
+            if (!defined.Add(value.Index)) throw cursor.Error($"{value} is defined twice");
+            string? name = cursor.OptionalName();
+            cursor.Expect(":");
+            var type = cursor.Type();
+            if (cursor.PeekWord() is "green" or "red") cursor.Word();
+            return (value, type, name);
+        }
+
+        private void ParseInstruction(Cursor cursor, Block block)
+        {
+            (Value Value, IrType Type, string? Name)? result = null;
+            if (cursor.PeekIsValue())
+            {
+                result = Definition(cursor);
+                cursor.Expect("=");
+            }
+            var (nameColumn, opcodeName) = (cursor.Column, cursor.Word());
+            if (!OpcodeInfo.TryParse(opcodeName, out var info))
+                throw new IrParseException(cursor.Line, nameColumn, $"unknown opcode '{opcodeName}'; Docs/ir.md lists the opcodes");
+            var instruction = new Instruction(info.Opcode);
+            var immediates = info.Immediates;
+            if ((immediates & ImmediateKinds.Type) != 0) instruction.TypeOperand = cursor.Type();
+            if ((immediates & ImmediateKinds.Member) != 0)
+            {
+                string kind = cursor.Word();
+                switch (kind)
+                {
+                    case "type": instruction.TypeOperand = cursor.Type(); break;
+                    case "field": instruction.Field = new FieldRef(cursor.String()); break;
+                    case "method": instruction.Method = Method(cursor); break;
+                    default: throw cursor.Error($"token takes 'type', 'field' or 'method', not '{kind}'");
+                }
+            }
+            if ((immediates & ImmediateKinds.Method) != 0) instruction.Method = Method(cursor);
+            if ((immediates & ImmediateKinds.Field) != 0) instruction.Field = new FieldRef(cursor.String());
+            if ((immediates & ImmediateKinds.Slot) != 0) instruction.Slot = new Slot(cursor.Numbered("slot"));
+            if ((immediates & ImmediateKinds.Text) != 0) instruction.Text = cursor.String();
+            if ((immediates & ImmediateKinds.Number) != 0)
+            {
+                if (result is null) throw cursor.Error("const must define a value");
+                if (result.Value.Type.StackKind == StackKind.Float) instruction.Float = cursor.Float();
+                else instruction.Integer = cursor.Integer();
+            }
+            // Operands, then targets.
+            bool first = true;
+            while (!cursor.AtEnd)
+            {
+                if (!first && !cursor.TryExpect(",")) break;
+                first = false;
+                if (cursor.PeekIsValue()) instruction.Operands.Add(Use(cursor));
+                else if (cursor.TryExpect("["))
+                {
+                    if (!cursor.TryExpect("]"))
+                    {
+                        do instruction.Targets.Add(Target(cursor));
+                        while (cursor.TryExpect(","));
+                        cursor.Expect("]");
+                    }
+                }
+                else instruction.Targets.Add(Target(cursor));
+            }
+            instruction.Location = cursor.Location();
+            if (info.Arity >= 0 && instruction.Operands.Count != info.Arity && info.Opcode != Opcode.Return)
+                throw cursor.Error($"{info.Name} takes {info.Arity} operand(s), found {instruction.Operands.Count}");
+            if (result is { } r) graph.DefineResult(instruction, r.Value, r.Type, r.Name);
+            graph[block].Instructions.Add(instruction);
+        }
+
+        private Value Use(Cursor cursor)
+        {
+            var value = cursor.Value();
+            if (value.Index >= graph.ValueCount) throw cursor.Error($"{value} is not defined in this function");
+            return value;
+        }
+
+        private BlockCall Target(Cursor cursor)
+        {
+            int column = cursor.Column;
+            var target = Block(cursor);
+            references.Add((target.Index, cursor.Line, column));
+            var arguments = new List<Value>();
+            if (cursor.TryExpect("("))
+            {
+                do arguments.Add(Use(cursor));
+                while (cursor.TryExpect(","));
+                cursor.Expect(")");
+            }
+            return new BlockCall(target, arguments);
+        }
+
+        private static MethodRef Method(Cursor cursor)
+        {
+            bool pure = cursor.TryExpect("pure");
+            bool instance = cursor.TryExpect("instance");
+            return new MethodRef(cursor.String(), instance) { IsPure = pure };
+        }
+    }
+
+    /// <summary>A position in one line, with the small readers the grammar needs.</summary>
+    private sealed class Cursor(string text, int line)
+    {
+        private int position;
+
+        public int Line => line;
+
+        public int Column => position + 1;
+
+        public IrParseException Error(string message) => new(line, position + 1, message);
+
+        private void Skip()
+        {
+            while (position < text.Length && text[position] == ' ') position++;
+        }
+
+        public bool AtEnd
+        {
+            get
+            {
+                Skip();
+                return position >= text.Length || text[position] == ';';
+            }
+        }
+
+        public void End()
+        {
+            if (!AtEnd) throw Error($"unexpected '{text[position..].Trim()}' at the end of the line");
+        }
+
+        public bool TryExpect(string token)
+        {
+            Skip();
+            if (string.CompareOrdinal(text, position, token, 0, token.Length) != 0) return false;
+            int end = position + token.Length;
+            if (char.IsLetter(token[^1]) && end < text.Length && (char.IsLetterOrDigit(text[end]) || text[end] == '_')) return false;
+            position = end;
+            return true;
+        }
+
+        public void Expect(string token)
+        {
+            if (!TryExpect(token))
+                throw Error($"expected '{token}', found {(position < text.Length ? $"'{text[position..].Trim()}'" : "the end of the line")}");
+        }
+
+        public string Word()
+        {
+            Skip();
+            int start = position;
+            while (position < text.Length && (char.IsLetterOrDigit(text[position]) || text[position] is '.' or '_')) position++;
+            if (start == position) throw Error($"expected a word, found {(position < text.Length ? $"'{text[position]}'" : "the end of the line")}");
+            return text[start..position];
+        }
+
+        public string? PeekWord()
+        {
+            int saved = position;
+            try
+            {
+                Skip();
+                return position < text.Length && char.IsLetter(text[position]) ? Word() : null;
+            }
+            finally
+            {
+                position = saved;
+            }
+        }
+
+        public int Numbered(string prefix)
+        {
+            Skip();
+            if (!TryExpectPrefix(prefix)) throw Error($"expected {prefix}N");
+            int start = position;
+            while (position < text.Length && char.IsDigit(text[position])) position++;
+            if (start == position) throw Error($"expected a number after '{prefix}'");
+            return int.Parse(text.AsSpan(start, position - start), CultureInfo.InvariantCulture);
+        }
+
+        private bool TryExpectPrefix(string prefix)
+        {
+            if (string.CompareOrdinal(text, position, prefix, 0, prefix.Length) != 0) return false;
+            position += prefix.Length;
+            return true;
+        }
+
+        public bool PeekIsValue()
+        {
+            Skip();
+            return position + 1 < text.Length && text[position] == 'v' && char.IsDigit(text[position + 1]);
+        }
+
+        public Value Value() => new(Numbered("v"));
+
+        public string? OptionalName()
+        {
+            Skip();
+            if (position >= text.Length || text[position] != '(') return null;
+            int close = text.IndexOf(')', position);
+            if (close < 0) throw Error("a name in parentheses is not closed");
+            string name = text[(position + 1)..close];
+            position = close + 1;
+            return name;
+        }
+
+        public string String()
+        {
+            Skip();
+            if (position >= text.Length || text[position] != '"') throw Error("expected a string in double quotes");
+            var value = new StringBuilder();
+            position++;
+            while (true)
+            {
+                if (position >= text.Length) throw Error("the string is not closed; end it with '\"'");
+                char c = text[position++];
+                if (c == '"') return value.ToString();
+                if (c != '\\') { value.Append(c); continue; }
+                if (position >= text.Length) throw Error("the string ends in the middle of an escape");
+                char escape = text[position++];
+                switch (escape)
+                {
+                    case 'n': value.Append('\n'); break;
+                    case 'r': value.Append('\r'); break;
+                    case 't': value.Append('\t'); break;
+                    case 'u':
+                        if (position + 4 > text.Length || !int.TryParse(text.AsSpan(position, 4), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out int code))
+                            throw Error("\\u takes four hex digits");
+                        value.Append((char)code);
+                        position += 4;
+                        break;
+                    default: value.Append(escape); break;
+                }
+            }
+        }
+
+        public IrType Type()
+        {
+            Skip();
+            if (TryExpect("&")) return IrType.ByRef(Type());
+            if (TryExpect("*")) return IrType.Pointer(Type());
+            string word = Word();
+            if (IrType.Keywords.TryGetValue(word, out var keyword)) return keyword;
+            switch (word)
+            {
+                case "class": return IrType.Class(String());
+                case "valuetype": return IrType.ValueType(String());
+                case "generic": return IrType.GenericParameter(String());
+                case "enum":
+                {
+                    Expect(":");
+                    var underlying = Word();
+                    if (!IrType.Keywords.TryGetValue(underlying, out var element)) throw Error($"'{underlying}' is not a primitive type for an enum");
+                    return IrType.Enum(String(), element);
+                }
+                default:
+                    throw Error($"'{word}' is not a type; write a keyword (i32, f64, string...), class \"Name\", valuetype \"Name\", enum:i32 \"Name\", generic \"T\", &T or *T");
+            }
+        }
+
+        private string Number()
+        {
+            Skip();
+            int start = position;
+            while (position < text.Length && (char.IsLetterOrDigit(text[position]) || text[position] is '-' or '+' or '.')) position++;
+            if (start == position) throw Error("expected a number");
+            return text[start..position];
+        }
+
+        public long Integer()
+        {
+            string word = Number();
+            return long.TryParse(word, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long value)
+                ? value : throw Error($"'{word}' is not an integer");
+        }
+
+        public double Float()
+        {
+            string word = Number();
+            return word switch
+            {
+                "nan" => double.NaN,
+                "inf" => double.PositiveInfinity,
+                "-inf" => double.NegativeInfinity,
+                _ => double.TryParse(word, NumberStyles.Float, CultureInfo.InvariantCulture, out double value)
+                    ? value : throw Error($"'{word}' is not a float (write digits with a '.', nan, inf or -inf)"),
+            };
+        }
+
+        /// <summary>The trailing location comment: <c>; IL_001a line 42</c>, <c>; IL_001a</c> or <c>; line 42</c>.</summary>
+        public SourceLocation Location()
+        {
+            Skip();
+            if (position >= text.Length) return SourceLocation.None;
+            if (text[position] != ';') throw Error($"unexpected '{text[position..].Trim()}'");
+            var words = text[(position + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            int offset = -1, sourceLine = 0, i = 0;
+            if (i < words.Length && words[i].StartsWith("IL_", StringComparison.Ordinal)
+                && int.TryParse(words[i].AsSpan(3), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out int parsed))
+            {
+                offset = parsed;
+                i++;
+            }
+            if (i + 1 < words.Length && words[i] == "line" && int.TryParse(words[i + 1], CultureInfo.InvariantCulture, out int number))
+                sourceLine = number;
+            position = text.Length;
+            return new SourceLocation(offset, sourceLine);
+        }
+    }
+}

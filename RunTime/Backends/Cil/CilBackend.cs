@@ -1,0 +1,365 @@
+using System.Reflection;
+using System.Reflection.Emit;
+using PeJit.IR.Evaluation;
+using PeJit.IR.Semantics;
+using PeJit.IR;
+using Opcode = PeJit.IR.Opcode;
+
+namespace PeJit.Backends.Cil;
+
+/// <summary>
+/// Compiles a <see cref="FlowGraph"/> to a <see cref="DynamicMethod"/>: every value and stack slot becomes a
+/// typed local (no boxing of primitives), jumps store their arguments into the target's parameter locals,
+/// calls are direct. RyuJIT then does register allocation and the rest.
+/// </summary>
+/// <remarks>
+/// Strategy: blocks are emitted in layout order, each at a label. A jump evaluates all its arguments onto
+/// the evaluation stack before storing any, so moves between a block's own parameters (a swap around a
+/// loop) are correct without temporaries. A conditional branch whose targets take arguments goes through a
+/// small trampoline per edge. The method is owned by the module of the code it came from and skips
+/// visibility checks, so residual code may touch the interpreter's private members as the interpreter does.
+/// Exception regions are not supported yet: a graph with regions is rejected with <see cref="BackendException"/>.
+/// </remarks>
+public sealed class CilBackend(IMemberResolver resolver)
+{
+    /// <summary>Compiles <paramref name="graph"/> to a dynamic method owned by <paramref name="owner"/>.</summary>
+    /// <exception cref="BackendException">The graph uses something this backend cannot emit.</exception>
+    public DynamicMethod Compile(FlowGraph graph, Module owner, string? name = null)
+    {
+        if (graph.Regions.Any())
+            throw new BackendException($"{graph.Name}: exception regions are not supported by the CIL backend yet");
+        var returnType = TypeOf(graph.ReturnType, graph);
+        var parameterTypes = graph.Parameters.Select(p => TypeOf(graph.TypeOf(p), graph)).ToArray();
+        var method = new DynamicMethod(name ?? "pejit_" + Sanitize(graph.Name), returnType, parameterTypes, owner, skipVisibility: true);
+        new Emitter(this, graph, method.GetILGenerator()).Emit();
+        return method;
+    }
+
+    /// <summary>Compiles <paramref name="graph"/> and returns it as a delegate of type <typeparamref name="TDelegate"/>.</summary>
+    public TDelegate Compile<TDelegate>(FlowGraph graph, Module owner, string? name = null) where TDelegate : Delegate =>
+        Compile(graph, owner, name).CreateDelegate<TDelegate>();
+
+    private Type TypeOf(IrType type, FlowGraph graph)
+    {
+        if (type.Kind == TypeKind.GenericParameter)
+            throw new BackendException($"{graph.Name}: the generic parameter {type.Name} has no run-time type; compile an instantiated graph");
+        try
+        {
+            return resolver.ResolveType(type);
+        }
+        catch (Exception e) when (e is not BackendException)
+        {
+            throw new BackendException($"{graph.Name}: cannot resolve the type {type}: {e.Message}", e);
+        }
+    }
+
+    private static string Sanitize(string name)
+    {
+        int colons = name.IndexOf("::", StringComparison.Ordinal);
+        int paren = name.IndexOf('(', Math.Max(colons, 0));
+        return colons >= 0 && paren > colons ? name[(name.LastIndexOf(' ', colons) + 1)..paren] : name;
+    }
+
+    private sealed class Emitter(CilBackend backend, FlowGraph graph, ILGenerator il)
+    {
+        private readonly Dictionary<Value, LocalBuilder> locals = [];
+        private readonly Dictionary<Slot, LocalBuilder> slots = [];
+        private readonly Dictionary<Block, Label> labels = [];
+
+        public void Emit()
+        {
+            foreach (var block in graph.Blocks) labels[block] = il.DefineLabel();
+            foreach (var slot in graph.Slots) slots[slot] = il.DeclareLocal(Type(graph[slot].Type));
+            foreach (var value in graph.Values)
+            {
+                var data = graph[value];
+                if (data.DefiningInstruction is null && data.ParameterOf is null) continue;
+                locals[value] = il.DeclareLocal(Type(data.Type));
+            }
+            for (int i = 0; i < graph.Parameters.Count; i++)
+            {
+                il.Emit(OpCodes.Ldarg, i);
+                il.Emit(OpCodes.Stloc, locals[graph.Parameters[i]]);
+            }
+            foreach (var block in graph.Blocks)
+            {
+                il.MarkLabel(labels[block]);
+                foreach (var instruction in graph[block].Instructions) EmitInstruction(instruction);
+            }
+        }
+
+        private Type Type(IrType type) => backend.TypeOf(type, graph);
+
+        private void Load(Value value) => il.Emit(OpCodes.Ldloc, locals[value]);
+
+        private void LoadOperands(Instruction instruction)
+        {
+            foreach (var operand in instruction.Operands) Load(operand);
+        }
+
+        private void StoreResult(Instruction instruction)
+        {
+            if (instruction.Result is { } result) il.Emit(OpCodes.Stloc, locals[result]);
+        }
+
+        /// <summary>Stores a jump's arguments into its target's parameters (all loaded first: a parallel move) and branches.</summary>
+        private void Jump(BlockCall call)
+        {
+            var parameters = graph[call.Target].Parameters;
+            foreach (var argument in call.Arguments) Load(argument);
+            for (int i = parameters.Count - 1; i >= 0; i--) il.Emit(OpCodes.Stloc, locals[parameters[i]]);
+            il.Emit(OpCodes.Br, labels[call.Target]);
+        }
+
+        /// <summary>A label that, when branched to, performs the edge's moves and goes to its target.</summary>
+        private Label Edge(BlockCall call, List<(Label Label, BlockCall Call)> trampolines)
+        {
+            if (call.Arguments.Count == 0) return labels[call.Target];
+            var label = il.DefineLabel();
+            trampolines.Add((label, call));
+            return label;
+        }
+
+        private void EmitTrampolines(List<(Label Label, BlockCall Call)> trampolines)
+        {
+            foreach (var (label, call) in trampolines)
+            {
+                il.MarkLabel(label);
+                Jump(call);
+            }
+        }
+
+        private FieldInfo Field(Instruction instruction) => Resolve(() => backend.ResolveField(instruction.Field!), instruction);
+
+        private MethodBase Method(Instruction instruction) => Resolve(() => backend.ResolveMethod(instruction.Method!), instruction);
+
+        private T Resolve<T>(Func<T> resolve, Instruction instruction)
+        {
+            try
+            {
+                return resolve();
+            }
+            catch (Exception e) when (e is not BackendException)
+            {
+                throw new BackendException($"{graph.Name}: cannot resolve the member of '{instruction.Info.Name}' at {instruction.Location}: {e.Message}", e);
+            }
+        }
+
+        private void EmitInstruction(Instruction instruction)
+        {
+            switch (instruction.Opcode)
+            {
+                case Opcode.Const: EmitConstant(instruction); break;
+                case Opcode.Null: il.Emit(OpCodes.Ldnull); break;
+                case Opcode.String: il.Emit(OpCodes.Ldstr, instruction.Text!); break;
+                case Opcode.Default:
+                    il.Emit(OpCodes.Ldloca, locals[instruction.Result!.Value]);
+                    il.Emit(OpCodes.Initobj, Type(instruction.TypeOperand!));
+                    return;
+                case Opcode.SizeOf: il.Emit(OpCodes.Sizeof, Type(instruction.TypeOperand!)); break;
+                case Opcode.Token:
+                    if (instruction.TypeOperand is { } type) il.Emit(OpCodes.Ldtoken, Type(type));
+                    else if (instruction.Field is not null) il.Emit(OpCodes.Ldtoken, Field(instruction));
+                    else if (Method(instruction) is MethodInfo info) il.Emit(OpCodes.Ldtoken, info);
+                    else il.Emit(OpCodes.Ldtoken, (ConstructorInfo)Method(instruction));
+                    break;
+
+                case Opcode.Add or Opcode.Sub or Opcode.Mul or Opcode.Div or Opcode.DivUn or Opcode.Rem or Opcode.RemUn
+                    or Opcode.And or Opcode.Or or Opcode.Xor or Opcode.Shl or Opcode.Shr or Opcode.ShrUn
+                    or Opcode.AddOvf or Opcode.AddOvfUn or Opcode.SubOvf or Opcode.SubOvfUn or Opcode.MulOvf or Opcode.MulOvfUn
+                    or Opcode.Neg or Opcode.Not or Opcode.CheckFinite:
+                    LoadOperands(instruction);
+                    il.Emit(Arithmetic[instruction.Opcode]);
+                    break;
+                case Opcode.Ceq or Opcode.Cgt or Opcode.CgtUn or Opcode.Clt or Opcode.CltUn:
+                    LoadOperands(instruction);
+                    il.Emit(Arithmetic[instruction.Opcode]);
+                    break;
+                case Opcode.Cne or Opcode.Cle or Opcode.Cge or Opcode.CleUn or Opcode.CgeUn:
+                    // The complement of another comparison: for integers a <= b is !(a > b) with the same
+                    // signedness; for floats the unordered case flips, so a <= b is !(a > b or unordered).
+                    LoadOperands(instruction);
+                    il.Emit((instruction.Opcode, IsFloat(instruction.Operands[0])) switch
+                    {
+                        (Opcode.Cne, _) => OpCodes.Ceq,
+                        (Opcode.Cle, false) or (Opcode.CleUn, true) => OpCodes.Cgt,
+                        (Opcode.Cle, true) or (Opcode.CleUn, false) => OpCodes.Cgt_Un,
+                        (Opcode.Cge, false) or (Opcode.CgeUn, true) => OpCodes.Clt,
+                        _ => OpCodes.Clt_Un,
+                    });
+                    il.Emit(OpCodes.Ldc_I4_0);
+                    il.Emit(OpCodes.Ceq);
+                    break;
+                case Opcode.Conv or Opcode.ConvUn or Opcode.ConvOvf or Opcode.ConvOvfUn:
+                    LoadOperands(instruction);
+                    EmitConversion(instruction);
+                    break;
+
+                case Opcode.LoadSlot: il.Emit(OpCodes.Ldloc, slots[instruction.Slot]); break;
+                case Opcode.StoreSlot: LoadOperands(instruction); il.Emit(OpCodes.Stloc, slots[instruction.Slot]); return;
+                case Opcode.SlotAddr: il.Emit(OpCodes.Ldloca, slots[instruction.Slot]); break;
+
+                case Opcode.LoadField: LoadOperands(instruction); il.Emit(OpCodes.Ldfld, Field(instruction)); break;
+                case Opcode.StoreField: LoadOperands(instruction); il.Emit(OpCodes.Stfld, Field(instruction)); return;
+                case Opcode.FieldAddr: LoadOperands(instruction); il.Emit(OpCodes.Ldflda, Field(instruction)); break;
+                case Opcode.LoadStatic: il.Emit(OpCodes.Ldsfld, Field(instruction)); break;
+                case Opcode.StoreStatic: LoadOperands(instruction); il.Emit(OpCodes.Stsfld, Field(instruction)); return;
+                case Opcode.StaticAddr: il.Emit(OpCodes.Ldsflda, Field(instruction)); break;
+
+                case Opcode.NewArray: LoadOperands(instruction); il.Emit(OpCodes.Newarr, Type(instruction.TypeOperand!)); break;
+                case Opcode.ArrayLength: LoadOperands(instruction); il.Emit(OpCodes.Ldlen); break;
+                case Opcode.LoadElement: LoadOperands(instruction); il.Emit(OpCodes.Ldelem, Type(instruction.TypeOperand!)); break;
+                case Opcode.StoreElement: LoadOperands(instruction); il.Emit(OpCodes.Stelem, Type(instruction.TypeOperand!)); return;
+                case Opcode.ElementAddr: LoadOperands(instruction); il.Emit(OpCodes.Ldelema, Type(instruction.TypeOperand!)); break;
+
+                case Opcode.NewObject:
+                    LoadOperands(instruction);
+                    il.Emit(OpCodes.Newobj, (ConstructorInfo)Method(instruction));
+                    break;
+                case Opcode.Call or Opcode.CallVirt or Opcode.ConstrainedCall:
+                    EmitCall(instruction);
+                    break;
+                case Opcode.LoadFunction: il.Emit(OpCodes.Ldftn, (MethodInfo)Method(instruction)); break;
+                case Opcode.LoadVirtualFunction: LoadOperands(instruction); il.Emit(OpCodes.Ldvirtftn, (MethodInfo)Method(instruction)); break;
+
+                case Opcode.Box: LoadOperands(instruction); il.Emit(OpCodes.Box, Type(instruction.TypeOperand!)); break;
+                case Opcode.Unbox: LoadOperands(instruction); il.Emit(OpCodes.Unbox, Type(instruction.TypeOperand!)); break;
+                case Opcode.UnboxAny: LoadOperands(instruction); il.Emit(OpCodes.Unbox_Any, Type(instruction.TypeOperand!)); break;
+                case Opcode.IsInst: LoadOperands(instruction); il.Emit(OpCodes.Isinst, Type(instruction.TypeOperand!)); break;
+                case Opcode.CastClass: LoadOperands(instruction); il.Emit(OpCodes.Castclass, Type(instruction.TypeOperand!)); break;
+
+                case Opcode.Load: LoadOperands(instruction); il.Emit(OpCodes.Ldobj, Type(instruction.TypeOperand!)); break;
+                case Opcode.Store: LoadOperands(instruction); il.Emit(OpCodes.Stobj, Type(instruction.TypeOperand!)); return;
+                case Opcode.InitObj: LoadOperands(instruction); il.Emit(OpCodes.Initobj, Type(instruction.TypeOperand!)); return;
+                case Opcode.CopyObj: LoadOperands(instruction); il.Emit(OpCodes.Cpobj, Type(instruction.TypeOperand!)); return;
+
+                case Opcode.Jump: Jump(instruction.Targets[0]); return;
+                case Opcode.BrIf:
+                {
+                    var trampolines = new List<(Label, BlockCall)>();
+                    Load(instruction.Operands[0]);
+                    il.Emit(OpCodes.Brtrue, Edge(instruction.Targets[0], trampolines));
+                    Jump(instruction.Targets[1]);
+                    EmitTrampolines(trampolines);
+                    return;
+                }
+                case Opcode.Switch:
+                {
+                    var trampolines = new List<(Label, BlockCall)>();
+                    Load(instruction.Operands[0]);
+                    il.Emit(OpCodes.Switch, instruction.Targets.Take(instruction.Targets.Count - 1).Select(t => Edge(t, trampolines)).ToArray());
+                    Jump(instruction.Targets[^1]);
+                    EmitTrampolines(trampolines);
+                    return;
+                }
+                case Opcode.Return: LoadOperands(instruction); il.Emit(OpCodes.Ret); return;
+                case Opcode.Throw: LoadOperands(instruction); il.Emit(OpCodes.Throw); return;
+                default:
+                    throw new BackendException($"{graph.Name}: '{instruction.Info.Name}' at {instruction.Location} is not supported by the CIL backend");
+            }
+            StoreResult(instruction);
+        }
+
+        private bool IsFloat(Value value) => graph.TypeOf(value).StackKind == StackKind.Float;
+
+        private void EmitConstant(Instruction instruction)
+        {
+            var type = graph.TypeOf(instruction.Result!.Value);
+            switch (type.StackKind)
+            {
+                case StackKind.Float when type.Kind == TypeKind.F32: il.Emit(OpCodes.Ldc_R4, (float)instruction.Float); break;
+                case StackKind.Float: il.Emit(OpCodes.Ldc_R8, instruction.Float); break;
+                case StackKind.Int64: il.Emit(OpCodes.Ldc_I8, instruction.Integer); break;
+                case StackKind.NativeInt: il.Emit(OpCodes.Ldc_I8, instruction.Integer); il.Emit(OpCodes.Conv_I); break;
+                default: il.Emit(OpCodes.Ldc_I4, unchecked((int)instruction.Integer)); break;
+            }
+        }
+
+        private void EmitCall(Instruction instruction)
+        {
+            var method = Method(instruction);
+            LoadOperands(instruction);
+            if (instruction.Opcode == Opcode.ConstrainedCall) il.Emit(OpCodes.Constrained, Type(instruction.TypeOperand!));
+            var opcode = instruction.Opcode == Opcode.Call ? OpCodes.Call : OpCodes.Callvirt;
+            if (method is MethodInfo info) il.Emit(opcode, info);
+            else il.Emit(opcode, (ConstructorInfo)method);
+            if (instruction.Result is null && method is MethodInfo { ReturnType: var returned } && returned != typeof(void))
+                il.Emit(OpCodes.Pop);
+        }
+
+        private void EmitConversion(Instruction instruction)
+        {
+            var target = graph.TypeOf(instruction.Result!.Value);
+            var kind = target.Kind == TypeKind.Enum ? target.Element!.Kind : target.Kind;
+            bool checkedConversion = instruction.Opcode is Opcode.ConvOvf or Opcode.ConvOvfUn;
+            bool unsignedSource = instruction.Opcode is Opcode.ConvUn or Opcode.ConvOvfUn;
+            if (!checkedConversion)
+            {
+                if (unsignedSource && kind is TypeKind.F32 or TypeKind.F64)
+                {
+                    il.Emit(OpCodes.Conv_R_Un);
+                    il.Emit(kind == TypeKind.F32 ? OpCodes.Conv_R4 : OpCodes.Conv_R8);
+                    return;
+                }
+                il.Emit(kind switch
+                {
+                    TypeKind.I8 => OpCodes.Conv_I1,
+                    TypeKind.U8 or TypeKind.Bool => OpCodes.Conv_U1,
+                    TypeKind.I16 => OpCodes.Conv_I2,
+                    TypeKind.U16 or TypeKind.Char => OpCodes.Conv_U2,
+                    TypeKind.I32 => OpCodes.Conv_I4,
+                    TypeKind.U32 => OpCodes.Conv_U4,
+                    TypeKind.I64 => OpCodes.Conv_I8,
+                    TypeKind.U64 => OpCodes.Conv_U8,
+                    TypeKind.NInt => OpCodes.Conv_I,
+                    TypeKind.NUInt => OpCodes.Conv_U,
+                    TypeKind.F32 => OpCodes.Conv_R4,
+                    TypeKind.F64 => OpCodes.Conv_R8,
+                    _ => throw new BackendException($"{graph.Name}: conversion to {target} is not supported"),
+                });
+                return;
+            }
+            il.Emit((kind, unsignedSource) switch
+            {
+                (TypeKind.I8, false) => OpCodes.Conv_Ovf_I1,
+                (TypeKind.U8 or TypeKind.Bool, false) => OpCodes.Conv_Ovf_U1,
+                (TypeKind.I16, false) => OpCodes.Conv_Ovf_I2,
+                (TypeKind.U16 or TypeKind.Char, false) => OpCodes.Conv_Ovf_U2,
+                (TypeKind.I32, false) => OpCodes.Conv_Ovf_I4,
+                (TypeKind.U32, false) => OpCodes.Conv_Ovf_U4,
+                (TypeKind.I64, false) => OpCodes.Conv_Ovf_I8,
+                (TypeKind.U64, false) => OpCodes.Conv_Ovf_U8,
+                (TypeKind.NInt, false) => OpCodes.Conv_Ovf_I,
+                (TypeKind.NUInt, false) => OpCodes.Conv_Ovf_U,
+                (TypeKind.I8, true) => OpCodes.Conv_Ovf_I1_Un,
+                (TypeKind.U8 or TypeKind.Bool, true) => OpCodes.Conv_Ovf_U1_Un,
+                (TypeKind.I16, true) => OpCodes.Conv_Ovf_I2_Un,
+                (TypeKind.U16 or TypeKind.Char, true) => OpCodes.Conv_Ovf_U2_Un,
+                (TypeKind.I32, true) => OpCodes.Conv_Ovf_I4_Un,
+                (TypeKind.U32, true) => OpCodes.Conv_Ovf_U4_Un,
+                (TypeKind.I64, true) => OpCodes.Conv_Ovf_I8_Un,
+                (TypeKind.U64, true) => OpCodes.Conv_Ovf_U8_Un,
+                (TypeKind.NInt, true) => OpCodes.Conv_Ovf_I_Un,
+                (TypeKind.NUInt, true) => OpCodes.Conv_Ovf_U_Un,
+                _ => throw new BackendException($"{graph.Name}: checked conversion to {target} is not supported"),
+            });
+        }
+
+        private static readonly Dictionary<Opcode, OpCode> Arithmetic = new()
+        {
+            [Opcode.Add] = OpCodes.Add, [Opcode.Sub] = OpCodes.Sub, [Opcode.Mul] = OpCodes.Mul,
+            [Opcode.Div] = OpCodes.Div, [Opcode.DivUn] = OpCodes.Div_Un, [Opcode.Rem] = OpCodes.Rem,
+            [Opcode.RemUn] = OpCodes.Rem_Un, [Opcode.And] = OpCodes.And, [Opcode.Or] = OpCodes.Or,
+            [Opcode.Xor] = OpCodes.Xor, [Opcode.Shl] = OpCodes.Shl, [Opcode.Shr] = OpCodes.Shr,
+            [Opcode.ShrUn] = OpCodes.Shr_Un, [Opcode.AddOvf] = OpCodes.Add_Ovf, [Opcode.AddOvfUn] = OpCodes.Add_Ovf_Un,
+            [Opcode.SubOvf] = OpCodes.Sub_Ovf, [Opcode.SubOvfUn] = OpCodes.Sub_Ovf_Un, [Opcode.MulOvf] = OpCodes.Mul_Ovf,
+            [Opcode.MulOvfUn] = OpCodes.Mul_Ovf_Un, [Opcode.Neg] = OpCodes.Neg, [Opcode.Not] = OpCodes.Not,
+            [Opcode.CheckFinite] = OpCodes.Ckfinite, [Opcode.Ceq] = OpCodes.Ceq, [Opcode.Cgt] = OpCodes.Cgt,
+            [Opcode.CgtUn] = OpCodes.Cgt_Un, [Opcode.Clt] = OpCodes.Clt, [Opcode.CltUn] = OpCodes.Clt_Un,
+        };
+    }
+
+    private FieldInfo ResolveField(FieldRef field) => resolver.ResolveField(field);
+
+    private MethodBase ResolveMethod(MethodRef method) => resolver.ResolveMethod(method);
+}

@@ -1,0 +1,27 @@
+using PeJit.IR;
+
+namespace PeJit.Optimizer;
+
+/// <summary>
+/// Which arrays an element access may touch, by its element type: the runtime lets an array be read and
+/// written as another array type of the same size and kind (a <c>byte[]</c> as <c>sbyte[]</c>, an <c>int[]</c>
+/// as <c>uint[]</c>, an enum array as its underlying type's; a <c>string[]</c> as <c>object[]</c>), never as an
+/// array of another size or of floats instead of integers. Two accesses of different classes touch different arrays.
+/// </summary>
+/// <param name="Kind">Integers (bool, char and enums included), floats, or references.</param>
+/// <param name="Size">The element size in bytes; 0 for references.</param>
+internal readonly record struct ElementClass(StackKind Kind, int Size)
+{
+    /// <summary>The class of arrays with elements of <paramref name="type"/>; null for element types not classified (value types, generic parameters), which may be anything.</summary>
+    public static ElementClass? Of(IrType type)
+    {
+        if (type.Kind == TypeKind.Enum) type = type.Element!;
+        return type.StackKind switch
+        {
+            StackKind.Int32 or StackKind.Int64 or StackKind.NativeInt => new(StackKind.Int64, type.PrimitiveSize),
+            StackKind.Float => new(StackKind.Float, type.PrimitiveSize),
+            StackKind.Reference => new(StackKind.Reference, 0),
+            _ => null,
+        };
+    }
+}

@@ -1,0 +1,81 @@
+using PeJit.IR.Evaluation;
+using PeJit.IR.Semantics;
+using PeJit.IR;
+
+namespace PeJit.Optimizer;
+
+/// <summary>
+/// Folds operations whose operands are all constants, and reassociates additions and subtractions of
+/// integer constants (<c>(sp + 1) - 1</c> becomes <c>sp</c>; <c>(sp - 1) - 1</c> becomes <c>sp - 2</c>), which
+/// is most of what a stack machine's stack pointer does once its dispatch is gone.
+/// </summary>
+internal static class FoldConstants
+{
+    public static void Run(FlowGraph graph)
+    {
+        var constants = new Dictionary<Value, object>();
+        var offsets = new Dictionary<Value, (Value Base, long Offset)>();
+        var replacement = new Dictionary<Value, Value>();
+        foreach (var block in graph.Blocks)
+        {
+            var instructions = graph[block].Instructions;
+            for (int i = 0; i < instructions.Count; i++)
+            {
+                var instruction = instructions[i];
+                if (instruction.Result is not { } result) continue;
+                var type = graph.TypeOf(result);
+                if (instruction.Opcode == Opcode.Const)
+                {
+                    if (type.StackKind is StackKind.Int32 or StackKind.Int64) constants[result] = type.StackKind == StackKind.Int32 ? (int)instruction.Integer : instruction.Integer;
+                    continue;
+                }
+                if ((instruction.Info.Flags & OpcodeFlags.Pure) != 0 && instruction.Operands.Count > 0
+                    && instruction.Operands.All(constants.ContainsKey) && type.StackKind is StackKind.Int32 or StackKind.Int64)
+                {
+                    object? folded;
+                    try
+                    {
+                        folded = ValueSemantics.Pure(instruction.Opcode, instruction.Operands.Select(o => (object?)constants[o]).ToList(), type);
+                    }
+                    catch (Exception e) when (e is ArithmeticException or EvaluationException)
+                    {
+                        continue;
+                    }
+                    if (folded is int or long)
+                    {
+                        instruction.Opcode = Opcode.Const;
+                        instruction.Operands.Clear();
+                        instruction.Integer = folded is int n ? n : (long)folded;
+                        constants[result] = folded;
+                    }
+                    continue;
+                }
+                if (instruction.Opcode is not (Opcode.Add or Opcode.Sub) || type.StackKind is not (StackKind.Int32 or StackKind.Int64)) continue;
+                if (!constants.TryGetValue(instruction.Operands[1], out var k)) continue;
+                long delta = instruction.Opcode == Opcode.Add ? Convert.ToInt64(k) : -Convert.ToInt64(k);
+                var left = instruction.Operands[0];
+                var (root, offset) = offsets.TryGetValue(left, out var known) ? known : (left, 0L);
+                long total = offset + delta;
+                if (type.StackKind == StackKind.Int32) total = unchecked((int)total);
+                offsets[result] = (root, total);
+                if (graph.TypeOf(root) != type) continue;
+                if (total == 0)
+                {
+                    replacement[result] = root;
+                    continue;
+                }
+                if (root == left) continue;
+                // result = root + total: one operation on the root instead of a chain.
+                var constant = new Instruction(Opcode.Const) { Integer = total, Location = instruction.Location };
+                graph.SetResult(constant, type);
+                instructions.Insert(i, constant);
+                i++;
+                constants[constant.Result!.Value] = type.StackKind == StackKind.Int32 ? (int)total : total;
+                instruction.Opcode = Opcode.Add;
+                instruction.Operands[0] = root;
+                instruction.Operands[1] = constant.Result!.Value;
+            }
+        }
+        GraphEdits.Replace(graph, replacement);
+    }
+}

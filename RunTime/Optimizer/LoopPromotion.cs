@@ -1,0 +1,442 @@
+using PeJit.IR.Graphs;
+using PeJit.IR.Semantics;
+using PeJit.IR;
+using PeJit.IR.Transforms;
+using PeJit.IR.Verification;
+
+namespace PeJit.Optimizer;
+
+/// <summary>
+/// Memory promotion in one loop (see <see cref="PromoteMemory"/> for the rules): finds the field loads to
+/// hoist and the array elements to keep in SSA values, versions the loop behind the guards that make that
+/// safe, and rewrites the loop.
+/// </summary>
+internal sealed class LoopPromotion
+{
+    private readonly FlowGraph graph;
+    private readonly NaturalLoop loop;
+    private readonly Dominators dominators;
+    private readonly Dictionary<Value, Block> definedIn = [];
+    private readonly Dictionary<Value, Value> canonical = [];
+    private readonly List<Instruction> hoisted = [];
+    private readonly HashSet<Instruction> removed = new(ReferenceEqualityComparer.Instance);
+    private readonly List<ElementAccess> accesses = [];
+    private readonly List<PromotedElement> promoted = [];
+    private readonly Dictionary<Instruction, PromotedElement> elementOf = new(ReferenceEqualityComparer.Instance);
+    private readonly HashSet<(Value, Value)> distinctArrays = [];
+    private readonly List<(ArrayIndex, IrType, ArrayIndex, IrType)> distinctIndices = [];
+    private readonly HashSet<Value> nonNull = [];
+    private readonly Dictionary<Value, Value> replacement = [];
+    private readonly HashSet<Instruction> firstLoads = new(ReferenceEqualityComparer.Instance);
+    private Block chainEnd;
+
+    private LoopPromotion(FlowGraph graph, NaturalLoop loop, Dominators dominators)
+    {
+        this.graph = graph;
+        this.loop = loop;
+        this.dominators = dominators;
+    }
+
+    /// <summary>
+    /// Promotes what it can in <paramref name="loop"/>; returns the blocks of the loop's unoptimized copy when
+    /// it versioned the loop (empty when it did not), and takes the copy's size from <paramref name="budget"/>.
+    /// <paramref name="changed"/> says whether anything was hoisted or promoted.
+    /// </summary>
+    public static IReadOnlyCollection<Block> Run(FlowGraph graph, NaturalLoop loop, Dominators dominators, ref int budget, out bool changed)
+    {
+        var promotion = new LoopPromotion(graph, loop, dominators);
+        var copies = promotion.Run(ref budget);
+        changed = promotion.hoisted.Count > 0 || promotion.promoted.Count > 0;
+        return copies;
+    }
+
+    private IReadOnlyCollection<Block> Run(ref int budget)
+    {
+        // 1. A preheader, and the header's parameters every back edge passes unchanged replaced by what enters.
+        if (loop.Blocks.Any(b => graph[b].Try is not null || graph[b].HandlerOf is not null)) return [];
+        var preheader = Preheader();
+        TrivialParameters.Remove(graph);
+        foreach (var block in graph.Blocks)
+            foreach (var instruction in graph[block].Instructions)
+                if (instruction.Result is { } result) definedIn[result] = block;
+
+        // 2. What may be moved: nothing in a loop with a call or an access through an address.
+        if (!WithoutUnknownEffects()) return [];
+        FindHoistableLoads();
+        FindPromotableElements();
+        if (hoisted.Count == 0 && promoted.Count == 0) return [];
+
+        // 3. Versioning when a guard is needed: a non-null object, an index in bounds, two arrays or indices apart.
+        bool guarded = promoted.Count > 0 || hoisted.Any(h => !IsAllocation(Canonical(h.Operands[0])));
+        int size = loop.Blocks.Sum(b => graph[b].Instructions.Count);
+        if (guarded && size > budget)
+        {
+            hoisted.Clear();
+            promoted.Clear();
+            return [];
+        }
+        Dictionary<Block, Block> copies = [];
+        if (guarded)
+        {
+            budget -= size;
+            copies = LoopVersioning.Copy(graph, loop);
+        }
+
+        // 4. The preheader: guards, hoisted loads, the elements' first values; then the loop itself.
+        BuildPreheader(preheader, guarded ? copies[loop.Header] : null);
+        RewriteLoop();
+        GraphEdits.Replace(graph, replacement);
+        TrivialParameters.Remove(graph);
+        // A first value no iteration reads (the loop stores the element before any load, and no exit comes
+        // first) is not loaded: the guards made the load safe, so removing it changes nothing.
+        var uses = GraphEdits.UseCounts(graph);
+        graph[chainEnd].Instructions.RemoveAll(i => firstLoads.Contains(i) && !uses.ContainsKey(i.Result!.Value));
+        return copies.Values;
+    }
+
+    /// <summary>The block before the header that only jumps to it, made when the header is entered from more than one place or by a branch.</summary>
+    private Block Preheader()
+    {
+        var entering = new List<(Block Source, BlockCall Call)>();
+        foreach (var block in graph.Blocks)
+            if (!loop.Blocks.Contains(block) && graph[block].Terminator is { } terminator)
+                entering.AddRange(terminator.Targets.Where(t => t.Target == loop.Header).Select(t => (block, t)));
+        if (entering.Count == 1 && graph[entering[0].Source].Terminator!.Opcode == Opcode.Jump) return entering[0].Source;
+        var preheader = graph.AddBlock();
+        var arguments = graph[loop.Header].Parameters.Select(p => graph.AddParameter(preheader, graph.TypeOf(p), graph[p].Name)).ToList();
+        foreach (var (_, call) in entering) call.Target = preheader;
+        graph.Append(preheader, new Instruction(Opcode.Jump) { Targets = { new BlockCall(loop.Header, arguments) } });
+        return preheader;
+    }
+
+    private IEnumerable<Instruction> LoopInstructions() =>
+        loop.Blocks.OrderBy(b => b.Index).SelectMany(b => graph[b].Instructions);
+
+    /// <summary>
+    /// False when the loop holds what may read or write any field or element: a call not known to be pure, a
+    /// constructor, or a load or store through an address (which may point into any array or object).
+    /// </summary>
+    private bool WithoutUnknownEffects() => LoopInstructions().All(i => i.Opcode switch
+    {
+        Opcode.Call or Opcode.CallVirt or Opcode.ConstrainedCall => IsPure(i.Method!),
+        Opcode.NewObject or Opcode.Load or Opcode.Store or Opcode.InitObj or Opcode.CopyObj => false,
+        _ => true,
+    });
+
+    private static bool IsPure(MethodRef method) => method.IsPure || KnownPureMethods.Contains(method);
+
+    /// <summary>The value standing for <paramref name="value"/>: a repeated hoisted load is its first copy.</summary>
+    private Value Canonical(Value value) => canonical.TryGetValue(value, out var first) ? first : value;
+
+    /// <summary>True when <paramref name="value"/> is the same on every iteration: defined before the loop, or a hoisted load.</summary>
+    private bool IsInvariant(Value value)
+    {
+        value = Canonical(value);
+        var block = graph[value].ParameterOf ?? definedIn.GetValueOrDefault(value, loop.Header);
+        return !loop.Blocks.Contains(block) || (graph[value].DefiningInstruction is { } definition && hoisted.Contains(definition));
+    }
+
+    private bool IsAllocation(Value value) =>
+        graph[value].DefiningInstruction?.Opcode is Opcode.NewObject or Opcode.NewArray or Opcode.Box or Opcode.String;
+
+    /// <summary>
+    /// Field loads of an invariant object whose field no store in the loop writes (fields of other names never
+    /// alias) are hoisted; one hoisted first stands for the loads of the same field of the same object. Hoisting
+    /// makes its result invariant, so repeats until nothing more is found (<c>a.B.C</c>).
+    /// </summary>
+    private void FindHoistableLoads()
+    {
+        var written = LoopInstructions().Where(i => i.Opcode == Opcode.StoreField).Select(i => i.Field!.FullName).ToHashSet();
+        var first = new Dictionary<(string, Value), Value>();
+        bool changed = true;
+        while (changed)
+        {
+            changed = false;
+            foreach (var instruction in LoopInstructions())
+            {
+                if (instruction.Opcode != Opcode.LoadField || removed.Contains(instruction) || written.Contains(instruction.Field!.FullName)
+                    || !graph.TypeOf(instruction.Operands[0]).IsReference || !IsInvariant(instruction.Operands[0]))
+                    continue;
+                var key = (instruction.Field!.FullName, Canonical(instruction.Operands[0]));
+                var result = instruction.Result!.Value;
+                if (first.TryGetValue(key, out var earlier)) canonical[result] = earlier;
+                else
+                {
+                    first[key] = result;
+                    hoisted.Add(instruction);
+                }
+                removed.Add(instruction);
+                changed = true;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Elements at an invariant array and index, accessed on every iteration (by a block that dominates every
+    /// latch) and in one type, are candidates. A candidate must be kept apart from every other access in the loop
+    /// that may touch the same array: by an index provably different (<c>sp + 1</c> and <c>sp</c>, two constants),
+    /// or by a guard (two invariant arrays are different objects, two invariant indices different numbers).
+    /// Where neither works, the candidate is dropped, and its accesses become others' to keep apart from.
+    /// </summary>
+    private void FindPromotableElements()
+    {
+        foreach (var block in loop.Blocks.OrderBy(b => b.Index))
+            foreach (var instruction in graph[block].Instructions)
+            {
+                if (instruction.Opcode is not (Opcode.LoadElement or Opcode.StoreElement)) continue;
+                var array = Canonical(instruction.Operands[0]);
+                var index = ArrayIndex.Of(graph, instruction.Operands[1], Canonical);
+                bool invariant = IsInvariant(array) && (index.Root is not { } root || IsInvariant(root));
+                accesses.Add(new ElementAccess(instruction, block, array, index, ElementClass.Of(instruction.TypeOperand!), invariant));
+            }
+
+        var candidates = new List<PromotedElement>();
+        foreach (var group in accesses.Where(a => a.Invariant).GroupBy(a => (a.Array, a.Index)))
+        {
+            var list = group.ToList();
+            if (list.Any(a => a.Element is null || a.Element != list[0].Element)) continue;
+            if (!list.Any(a => loop.Latches.All(latch => dominators.Dominates(a.Block, latch)))) continue;
+            var loads = list.Where(a => !a.IsStore).Select(a => graph.TypeOf(a.Instruction.Result!.Value)).Distinct().ToList();
+            if (loads.Count > 1) continue;
+            var carried = loads.Count == 1 ? loads[0] : list[0].Instruction.TypeOperand!;
+            // Numbers only: a store of a reference may throw (an array of strings seen as objects), and one of a
+            // bool or char is not a conversion the IR spells.
+            if (!Convertible(carried) || list.Any(a => a.IsStore && !IsNumber(graph.TypeOf(a.Instruction.Operands[2])))) continue;
+            var indexType = graph.TypeOf(group.Key.Index.Root ?? list[0].Instruction.Operands[1]);
+            candidates.Add(new PromotedElement(group.Key.Array, group.Key.Index, indexType, list, carried));
+        }
+
+        // Dropping a candidate turns its accesses into others that the remaining candidates must be kept apart from.
+        bool dropped = true;
+        while (dropped && candidates.Count > 0)
+        {
+            dropped = false;
+            elementOf.Clear();
+            foreach (var candidate in candidates)
+                foreach (var access in candidate.Accesses) elementOf[access.Instruction] = candidate;
+            distinctArrays.Clear();
+            distinctIndices.Clear();
+            foreach (var candidate in candidates.ToList())
+            {
+                if (KeptApart(candidate)) continue;
+                candidates.Remove(candidate);
+                dropped = true;
+                break;
+            }
+        }
+        promoted.AddRange(candidates);
+        elementOf.Clear();
+        foreach (var element in promoted)
+            foreach (var access in element.Accesses)
+            {
+                elementOf[access.Instruction] = element;
+                removed.Add(access.Instruction);
+            }
+    }
+
+    /// <summary>True when every other access that may touch the candidate's element is kept apart from it, recording the guards that do it.</summary>
+    private bool KeptApart(PromotedElement candidate)
+    {
+        var mine = candidate.Accesses[0];
+        foreach (var other in accesses)
+        {
+            if (!mine.MayShareArrayWith(other) || (elementOf.TryGetValue(other.Instruction, out var owner) && owner == candidate)) continue;
+            if (candidate.Index.DiffersFrom(other.Index)) continue;
+            // Where neither side writes, both read what memory held before the loop.
+            if (!candidate.Stored && !(owner?.Stored ?? other.IsStore)) continue;
+            bool indexInvariant = other.Index.Root is not { } root || IsInvariant(root);
+            if (other.Array != candidate.Array && IsInvariant(other.Array))
+                distinctArrays.Add(Ordered(candidate.Array, other.Array));
+            else if (other.Array == candidate.Array && indexInvariant && other.Index != candidate.Index)
+            {
+                var otherType = graph.TypeOf(other.Index.Root ?? other.Instruction.Operands[1]);
+                if (!distinctIndices.Contains((other.Index, otherType, candidate.Index, candidate.IndexType))
+                    && !distinctIndices.Contains((candidate.Index, candidate.IndexType, other.Index, otherType)))
+                    distinctIndices.Add((candidate.Index, candidate.IndexType, other.Index, otherType));
+            }
+            else return false;
+        }
+        return true;
+    }
+
+    private static (Value, Value) Ordered(Value a, Value b) => a.Index <= b.Index ? (a, b) : (b, a);
+
+    private static bool IsNumber(IrType type) => type.StackKind is StackKind.Int32 or StackKind.Int64 or StackKind.NativeInt or StackKind.Float;
+
+    /// <summary>Types a stored value converts to as a load of the element reads it back (<c>conv</c> truncates and extends like memory does).</summary>
+    private static bool Convertible(IrType type) => type.Kind is TypeKind.I8 or TypeKind.U8 or TypeKind.I16 or TypeKind.U16
+        or TypeKind.I32 or TypeKind.U32 or TypeKind.I64 or TypeKind.U64 or TypeKind.NInt or TypeKind.NUInt or TypeKind.F32 or TypeKind.F64;
+
+    /// <summary>
+    /// Replaces the preheader's jump to the header by: the hoisted loads, each after a test that its object is
+    /// not null; for each promoted element a test that its array is not null and its index in bounds; the
+    /// tests that keep arrays and indices apart; the loads of the elements' first values; the jump. A test that
+    /// fails jumps to <paramref name="fallback"/> (the loop's unoptimized copy) with the same arguments.
+    /// </summary>
+    private void BuildPreheader(Block preheader, Block? fallback)
+    {
+        var instructions = graph[preheader].Instructions;
+        var jump = instructions[^1];
+        instructions.RemoveAt(instructions.Count - 1);
+        var arguments = jump.Targets[0].Arguments;
+        var current = preheader;
+        var location = graph[loop.Header].Instructions[0].Location;
+
+        Value Emit(Instruction instruction, IrType type) => graph.Append(current, instruction, type).Result!.Value;
+        void Guard(Value condition, bool passWhenTrue)
+        {
+            var next = graph.AddBlock();
+            var pass = new BlockCall(next, []);
+            var fail = new BlockCall(fallback!.Value, arguments);
+            graph.Append(current, new Instruction(Opcode.BrIf, condition) { Location = location, Targets = { passWhenTrue ? pass : fail, passWhenTrue ? fail : pass } });
+            current = next;
+        }
+        void NotNull(Value value)
+        {
+            if (IsAllocation(value) || !nonNull.Add(value)) return;
+            Guard(value, passWhenTrue: true);
+        }
+        var indices = new Dictionary<(ArrayIndex, IrType), Value>();
+        Value Index(ArrayIndex index, IrType type, bool wide)
+        {
+            if (wide && index.Root is null) type = IrType.I64;
+            if (wide && type != IrType.I64)
+            {
+                if (indices.TryGetValue((index, IrType.I64), out var known)) return known;
+                return indices[(index, IrType.I64)] = Emit(new Instruction(Opcode.Conv, Index(index, type, false)), IrType.I64);
+            }
+            if (indices.TryGetValue((index, type), out var value)) return value;
+            if (index.Root is not { } root) value = Emit(new Instruction(Opcode.Const) { Integer = index.Offset }, type);
+            else if (index.Offset == 0) value = root;
+            else value = Emit(new Instruction(Opcode.Add, root, Emit(new Instruction(Opcode.Const) { Integer = index.Offset }, type)), type);
+            return indices[(index, type)] = value;
+        }
+
+        foreach (var load in hoisted)
+        {
+            load.Operands[0] = Canonical(load.Operands[0]);
+            NotNull(load.Operands[0]);
+            graph[current].Instructions.Add(load);
+        }
+        var lengths = new Dictionary<Value, Value>();
+        foreach (var element in promoted)
+        {
+            NotNull(element.Array);
+            if (!lengths.TryGetValue(element.Array, out var length))
+                lengths[element.Array] = length = Emit(new Instruction(Opcode.Conv, Emit(new Instruction(Opcode.ArrayLength, element.Array), IrType.NUInt)), IrType.I64);
+            Guard(Emit(new Instruction(Opcode.CltUn, Index(element.Index, element.IndexType, true), length), IrType.Bool), passWhenTrue: true);
+            element.IndexValue = Index(element.Index, element.IndexType, false);
+        }
+        foreach (var (a, b) in distinctArrays.OrderBy(p => p.Item1.Index).ThenBy(p => p.Item2.Index))
+            Guard(Emit(new Instruction(Opcode.Ceq, a, b), IrType.Bool), passWhenTrue: false);
+        foreach (var (a, aType, b, bType) in distinctIndices)
+            Guard(Emit(new Instruction(Opcode.Ceq, Index(a, aType, true), Index(b, bType, true)), IrType.Bool), passWhenTrue: false);
+
+        var incoming = SsaUpdater.Incoming(graph);
+        chainEnd = current;
+        foreach (var element in promoted)
+        {
+            var load = new Instruction(Opcode.LoadElement, element.Array, element.IndexValue) { TypeOperand = element.LoadType };
+            firstLoads.Add(load);
+            var first = Emit(load, element.Carried);
+            element.Value = new SsaUpdater(graph, element.Carried, null, incoming);
+            element.Value.DefineAtEnd(current, first);
+        }
+        graph.Append(current, jump);
+        // The jump now leaves the last block of the chain.
+        incoming[loop.Header].RemoveAll(e => e.Call == jump.Targets[0]);
+        incoming[loop.Header].Add((current, jump.Targets[0]));
+    }
+
+    /// <summary>
+    /// Rewrites the loop: hoisted loads are gone; a load of a promoted element is the value the element holds
+    /// there, a store gives it a new one (converted as memory would); promoted elements the loop stores are
+    /// written back before an instruction that may throw and on every edge that leaves the loop.
+    /// </summary>
+    private void RewriteLoop()
+    {
+        // Definitions first (the last store of each block), so reads anywhere find them.
+        var stored = new Dictionary<Instruction, Value>(ReferenceEqualityComparer.Instance);
+        foreach (var block in loop.Blocks)
+        {
+            var instructions = graph[block].Instructions;
+            for (int i = 0; i < instructions.Count; i++)
+            {
+                if (instructions[i].Opcode != Opcode.StoreElement || !elementOf.TryGetValue(instructions[i], out var element) || !promoted.Contains(element)) continue;
+                var value = instructions[i].Operands[2];
+                if (graph.TypeOf(value) != element.Carried)
+                {
+                    var conversion = new Instruction(Opcode.Conv, value) { Location = instructions[i].Location };
+                    value = graph.SetResult(conversion, element.Carried);
+                    instructions.Insert(i++, conversion);
+                }
+                stored[instructions[i]] = value;
+                element.Value!.DefineAtEnd(block, value);
+            }
+        }
+
+        var dirty = promoted.Where(e => e.Stored).ToList();
+        foreach (var block in loop.Blocks.OrderBy(b => b.Index).ToList())
+        {
+            var current = new Dictionary<PromotedElement, Value>();
+            Value Current(PromotedElement element) =>
+                current.TryGetValue(element, out var value) ? value : current[element] = element.Value!.ReadAtStart(block);
+            IEnumerable<Instruction> WriteBack() => dirty.Select(e =>
+                new Instruction(Opcode.StoreElement, e.Array, e.IndexValue, Current(e)) { TypeOperand = e.StoreType });
+
+            var rewritten = new List<Instruction>();
+            foreach (var instruction in graph[block].Instructions)
+            {
+                if (elementOf.TryGetValue(instruction, out var element) && promoted.Contains(element))
+                {
+                    if (instruction.Opcode == Opcode.LoadElement) replacement[instruction.Result!.Value] = Current(element);
+                    else current[element] = stored[instruction];
+                    continue;
+                }
+                if (removed.Contains(instruction))
+                {
+                    if (!hoisted.Contains(instruction)) replacement[instruction.Result!.Value] = Canonical(instruction.Result!.Value);
+                    continue;
+                }
+                if (instruction.IsTerminator)
+                {
+                    foreach (var target in instruction.Targets.Where(t => !loop.Blocks.Contains(t.Target)))
+                    {
+                        if (dirty.Count == 0) break;
+                        var exit = graph.AddBlock();
+                        graph[exit].Instructions.AddRange(WriteBack());
+                        graph.Append(exit, new Instruction(Opcode.Jump) { Location = instruction.Location, Targets = { new BlockCall(target.Target, target.Arguments) } });
+                        target.Target = exit;
+                        target.Arguments.Clear();
+                    }
+                }
+                else if (MayThrow(instruction)) rewritten.AddRange(WriteBack());
+                rewritten.Add(instruction);
+            }
+            graph[block].Instructions.Clear();
+            graph[block].Instructions.AddRange(rewritten);
+        }
+    }
+
+    /// <summary>
+    /// True when the instruction may throw in the rewritten loop, where the guards hold: division by a constant
+    /// other than 0 and -1 cannot, nor can a field access or array length of an object the preheader tested.
+    /// </summary>
+    private bool MayThrow(Instruction instruction)
+    {
+        if ((instruction.Info.Flags & OpcodeFlags.MayThrow) == 0) return false;
+        switch (instruction.Opcode)
+        {
+            case Opcode.Div or Opcode.Rem or Opcode.DivUn or Opcode.RemUn:
+            {
+                if (graph.TypeOf(instruction.Result!.Value).StackKind == StackKind.Float) return false;
+                if (graph[instruction.Operands[1]].DefiningInstruction is not { Opcode: Opcode.Const } divisor) return true;
+                return divisor.Integer == 0 || (divisor.Integer == -1 && instruction.Opcode is Opcode.Div or Opcode.Rem);
+            }
+            case Opcode.LoadField or Opcode.StoreField or Opcode.ArrayLength:
+                return !nonNull.Contains(Canonical(instruction.Operands[0]));
+            default:
+                return true;
+        }
+    }
+}

@@ -1,0 +1,94 @@
+using PeJit.IR;
+
+namespace PeJit.Optimizer;
+
+/// <summary>
+/// Loop versioning: a copy of a loop's blocks that jumps where the loop jumps (its own blocks inside, the same
+/// blocks outside), for a preheader to take when a run-time guard fails. Values the loop defines and blocks
+/// after it use now come from either copy, so those uses read a block parameter where the two paths meet.
+/// </summary>
+internal static class LoopVersioning
+{
+    /// <summary>
+    /// Copies <paramref name="loop"/> and repairs the uses after it; returns the copy of each block. The copy is
+    /// not entered yet: the caller jumps to the header's copy.
+    /// </summary>
+    public static Dictionary<Block, Block> Copy(FlowGraph graph, NaturalLoop loop)
+    {
+        // 1. Blocks and values: every parameter and result gets a copy, so operands can be mapped in any order.
+        var blocks = new Dictionary<Block, Block>();
+        var values = new Dictionary<Value, Value>();
+        var order = loop.Blocks.OrderBy(b => b.Index).ToList();
+        foreach (var block in order)
+        {
+            var copy = graph.AddBlock();
+            blocks[block] = copy;
+            foreach (var parameter in graph[block].Parameters)
+                values[parameter] = graph.AddParameter(copy, graph.TypeOf(parameter), graph[parameter].Name);
+            foreach (var instruction in graph[block].Instructions)
+            {
+                var duplicate = Duplicate(instruction);
+                if (instruction.Result is { } result) values[result] = graph.SetResult(duplicate, graph.TypeOf(result), graph[result].Name);
+                graph[copy].Instructions.Add(duplicate);
+            }
+        }
+        // 2. Operands and targets: inside the loop the copy's own, outside the same.
+        Value Map(Value v) => values.TryGetValue(v, out var copied) ? copied : v;
+        foreach (var block in order)
+        {
+            var originals = graph[block].Instructions;
+            var copies = graph[blocks[block]].Instructions;
+            for (int i = 0; i < originals.Count; i++)
+            {
+                for (int k = 0; k < copies[i].Operands.Count; k++) copies[i].Operands[k] = Map(copies[i].Operands[k]);
+                foreach (var target in originals[i].Targets)
+                    copies[i].Targets.Add(new BlockCall(blocks.GetValueOrDefault(target.Target, target.Target), target.Arguments.Select(Map)));
+            }
+        }
+        // 3. Uses after the loop: a value of the loop reaches them from the loop or from its copy.
+        var copied = blocks.Values.ToHashSet();
+        var incoming = SsaUpdater.Incoming(graph);
+        var updaters = new Dictionary<Value, SsaUpdater>();
+        foreach (var block in graph.Blocks.ToList())
+        {
+            if (loop.Blocks.Contains(block) || copied.Contains(block)) continue;
+            foreach (var instruction in graph[block].Instructions)
+            {
+                for (int k = 0; k < instruction.Operands.Count; k++) instruction.Operands[k] = Reaching(instruction.Operands[k], block);
+                foreach (var target in instruction.Targets)
+                    for (int k = 0; k < target.Arguments.Count; k++) target.Arguments[k] = Reaching(target.Arguments[k], block);
+            }
+        }
+        return blocks;
+
+        Value Reaching(Value value, Block user)
+        {
+            // The values copied are exactly those the loop defines.
+            if (!values.TryGetValue(value, out var copy)) return value;
+            if (!updaters.TryGetValue(value, out var updater))
+            {
+                updaters[value] = updater = new SsaUpdater(graph, graph.TypeOf(value), graph[value].Name, incoming);
+                foreach (var block in loop.Blocks)
+                {
+                    updater.DefineAtEnd(block, value);
+                    updater.DefineAtEnd(blocks[block], copy);
+                }
+            }
+            return updater.ReadAtStart(user);
+        }
+    }
+
+    /// <summary>A copy of an instruction without its targets.</summary>
+    public static Instruction Duplicate(Instruction instruction) => new(instruction.Opcode, [.. instruction.Operands])
+    {
+        Integer = instruction.Integer,
+        Float = instruction.Float,
+        Text = instruction.Text,
+        TypeOperand = instruction.TypeOperand,
+        Field = instruction.Field,
+        Method = instruction.Method,
+        Slot = instruction.Slot,
+        Location = instruction.Location,
+        OperandVariables = instruction.OperandVariables,
+    };
+}

@@ -1,0 +1,39 @@
+using PeJit.IR;
+
+namespace PeJit.Optimizer;
+
+/// <summary>
+/// Merges a block into its only predecessor when that predecessor ends by jumping to it: the specializer
+/// makes one block per interpreted instruction, and a straight run of them becomes one block (its
+/// parameters replaced by the jump's arguments), which the per-block passes can then see whole.
+/// </summary>
+internal static class MergeBlocks
+{
+    public static void Run(FlowGraph graph)
+    {
+        var predecessors = GraphEdits.PredecessorCounts(graph);
+        var replacement = new Dictionary<Value, Value>();
+        bool merged = false;
+        foreach (var block in graph.Blocks)
+        {
+            var data = graph[block];
+            while (data.Terminator is { Opcode: Opcode.Jump } jump
+                   && jump.Targets[0].Target is var next
+                   && next != block && next != FlowGraph.Entry && predecessors[next] == 1
+                   && graph[next].Try is null && graph[next].HandlerOf is null && data.Try is null)
+            {
+                var target = graph[next];
+                for (int i = 0; i < target.Parameters.Count; i++) replacement[target.Parameters[i]] = jump.Targets[0].Arguments[i];
+                data.Instructions.RemoveAt(data.Instructions.Count - 1);
+                data.Instructions.AddRange(target.Instructions);
+                target.Instructions.Clear();
+                target.Parameters.Clear();
+                predecessors[next] = 0;
+                merged = true;
+            }
+        }
+        if (!merged) return;
+        GraphEdits.Replace(graph, replacement);
+        GraphEdits.RemoveUnreachable(graph);
+    }
+}

@@ -1,0 +1,77 @@
+using PeJit.IR;
+
+namespace PeJit.Optimizer;
+
+/// <summary>
+/// The residual-graph optimizer: a declared list of passes run in order (Go's <c>ssa/compile.go</c>, PyPy's
+/// <c>optimizeopt</c>), selectable by a string such as <c>merge:fold:forward:guards:dce</c>, with ordering
+/// constraints that carry their reason and are checked by a test.
+/// </summary>
+public static class Pipeline
+{
+    /// <summary>Every pass, in the order they run.</summary>
+    public static IReadOnlyList<Pass> Passes { get; } =
+    [
+        new("merge", "merge a block into its only predecessor when that predecessor jumps to it unconditionally", MergeBlocks.Run),
+        new("fold", "fold constant operations and reassociate additions of constants (sp + 1 - 1 → sp)", FoldConstants.Run),
+        new("cse", "reuse an earlier identical pure operation in the same block", CommonSubexpressions.Run),
+        new("forward", "forward stored values to later loads of the same field or element in a block, and reuse repeated loads", ForwardMemory.Run),
+        new("fold", "fold again what forwarding exposed", FoldConstants.Run),
+        new("cse", "reuse again what forwarding exposed", CommonSubexpressions.Run),
+        new("guards", "turn a brif or switch that a dominating branch edge already decided into a jump, and remove the blocks left unreachable", EliminateGuards.Run),
+        new("merge", "merge again the blocks a removed branch left in a straight line", MergeBlocks.Run),
+        new("params", "replace a block parameter every jump passes the same value, or itself, by that value (a loop's unchanged state)", InvariantParameters.Run),
+        new("promote", "hoist loop-invariant field loads and keep loop-invariant array elements in SSA values, behind preheader guards that fall back to an unoptimized copy of the loop", PromoteMemory.Run),
+        new("branches", "branch on the inner test of a brif on cne x, 0, ceq x, 0 (targets swapped) or a conv of a compare", SimplifyBranches.Run),
+        new("dce", "remove the tests the branches no longer look at, so the loops stop using them", DeadCode.Run),
+        new("sink", "compute a pure value a loop defines but only code after it uses (a promoted element's final value) where it is used", SinkFromLoops.Run),
+        new("fold", "fold what promotion exposed (constants stored and loaded back)", FoldConstants.Run),
+        new("cse", "reuse again what promotion exposed", CommonSubexpressions.Run),
+        new("dce", "remove pure instructions whose results nobody uses", DeadCode.Run),
+    ];
+
+    /// <summary>Ordering constraints: (earlier, later, why).</summary>
+    public static IReadOnlyList<(string Before, string After, string Reason)> Constraints { get; } =
+    [
+        ("merge", "forward", "forwarding works within a block; merging first makes the blocks a whole interpreted loop body"),
+        ("fold", "cse", "folding first turns equal index computations into the same constant or the same operation"),
+        ("cse", "forward", "forwarding matches fields and elements by the identity of the object and index values, which CSE unifies"),
+        ("forward", "dce", "forwarding leaves loads whose results nobody uses any more"),
+        ("fold", "guards", "folding turns sp + 1 - 1 into sp, so tests of the same value have the same operands"),
+        ("forward", "guards", "a test of a reloaded field or element is the same test only once forwarding made the load the earlier value"),
+        ("guards", "merge", "a removed branch leaves a jump to a block that may now have no other predecessor"),
+        ("guards", "dce", "a removed branch leaves its compare unused"),
+        ("forward", "promote", "forwarding within a block first leaves promotion fewer accesses to rewrite and write back"),
+        ("merge", "promote", "an element is promoted only when a block that runs on every iteration accesses it; merged, a loop body is one such block"),
+        ("params", "promote", "the interpreter's frame and stack pointer are loop-invariant only once the header parameters every back edge passes unchanged are the values the loop is entered with"),
+        ("promote", "dce", "promotion leaves conversions and copies of constants nobody uses"),
+        ("promote", "sink", "the values only code after a loop uses are, mostly, promoted elements written back at its exits"),
+        ("sink", "dce", "sinking leaves the loop's copies of the values it moved unused"),
+        ("branches", "sink", "a value only code after the loop uses is one the loop's branch no longer tests"),
+        ("branches", "dce", "a simplified branch leaves the tests it looked through unused"),
+    ];
+
+    /// <summary>
+    /// Runs the passes named in <paramref name="selection"/> (colon-separated; null for all) on
+    /// <paramref name="graph"/>; <paramref name="afterEach"/> sees the graph after each pass (dumps, the verifier in tests).
+    /// </summary>
+    public static void Run(FlowGraph graph, string? selection = null, Action<Pass, FlowGraph>? afterEach = null)
+    {
+        var selected = selection?.Split(':', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+        if (selected is not null && selected.FirstOrDefault(name => Passes.All(p => p.Name != name)) is { } unknown)
+            throw new ArgumentException($"no optimization pass named '{unknown}'; the passes are: {string.Join(", ", Passes.Select(p => p.Name).Distinct())}");
+        foreach (var pass in Passes)
+        {
+            if (selected is not null && !selected.Contains(pass.Name)) continue;
+            try
+            {
+                pass.Run(graph);
+            }
+            catch (Exception e) when (e is not ArgumentException)
+            {
+                throw new InvalidOperationException($"the optimization pass '{pass.Name}' failed on {graph.Name}: {e.Message}", e);
+            }
+            afterEach?.Invoke(pass, graph);
+        }
+    }
+}

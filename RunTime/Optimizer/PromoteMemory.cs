@@ -1,0 +1,98 @@
+using PeJit.IR.Graphs;
+using PeJit.IR;
+using PeJit.IR.Verification;
+
+namespace PeJit.Optimizer;
+
+/// <summary>
+/// Memory promotion in loops: what an interpreted loop keeps in the interpreter's memory (the frame's arrays,
+/// read from mutable fields on every iteration; the operand stack's slots and the locals, loaded and stored
+/// by every instruction) is kept in SSA values while the residual loop runs, and written back when it leaves.
+/// </summary>
+/// <remarks>
+/// <para>Rules, per natural loop:</para>
+/// <list type="number">
+/// <item>Nothing moves in a loop with a call not known to be pure (<c>MethodRef.IsPure</c>: known-pure or <c>[Elidable]</c>),
+/// a constructor, or a load or store through an address: any of them may read or write any field or element.</item>
+/// <item>A field load of a loop-invariant object is hoisted to the preheader when no store in the loop writes a field
+/// of that name (fields of other names never alias). Repeated loads of the same field of the same object become one.</item>
+/// <item>An array element of a number type at a loop-invariant array and index (the index an invariant root plus
+/// a constant, or a constant) is promoted when the loop accesses it on every iteration (from a block that
+/// dominates every latch; an element accessed only conditionally may be out of bounds on purpose) in one type
+/// (stored values are converted to it, as the element stores and loads them back), and every other access
+/// in the loop to an array of a compatible element type (<see cref="ElementClass"/>) is provably elsewhere (the
+/// same root with another constant, two other constants) or kept elsewhere by a guard: two invariant arrays are
+/// different objects, or two invariant indices different numbers.</item>
+/// <item>Guards run in the preheader, in this order: each hoisted load's object is not null; each promoted
+/// element's array is not null and its index within its length; the arrays and indices that must differ do.
+/// Any failing guard jumps to an unoptimized copy of the loop (loop versioning), so correctness never rests on
+/// a guess, and nothing hoisted can throw where the loop would not have.</item>
+/// <item>In the loop, a load of a promoted element is the value it holds at that point (SSA construction on the
+/// finished graph), and a store gives it a new value, converted as the element would store and load it back.</item>
+/// <item>Elements the loop stores are written back on every edge that leaves the loop, and before any
+/// instruction left in the loop that may throw (an exception leaves the loop too, and whoever catches it may
+/// read the memory). The design does not promote across calls and address accesses (rule 1): that keeps it
+/// simple, and such loops gain little, since the call costs more than the loads.</item>
+/// </list>
+/// <para>
+/// As in any compiler, memory another thread reads or writes while the loop runs is not kept current: the
+/// interpreter's frame belongs to the thread running it.
+/// </para>
+/// <para>
+/// Outer loops are tried before the loops inside them, so a nest of loops is versioned once; a loop's
+/// unoptimized copy is never promoted again. Back edges to one header are one loop; when that loop promotes
+/// nothing, its smallest cycle gets a header of its own and is tried alone. Copies are bounded by a budget: as
+/// many instructions as the graph had to begin with.
+/// </para>
+/// </remarks>
+internal static class PromoteMemory
+{
+    /// <summary>Copied instructions allowed for a small graph, whatever its size.</summary>
+    private const int MinimumBudget = 200;
+
+    public static void Run(FlowGraph graph)
+    {
+        // Strategy: find the loops, take the largest one not tried yet (an outer loop before the loops inside
+        // it), promote in it, and find the loops again, since versioning and preheaders change the graph.
+        if (graph.Regions.Any()) return; // the residual code has none; the backends would reject them anyway
+        GraphEdits.RemoveUnreachable(graph);
+        int budget = Math.Max(MinimumBudget, graph.Blocks.Sum(b => graph[b].Instructions.Count));
+        var tried = new HashSet<string>();
+        var copies = new HashSet<Block>();
+        while (true)
+        {
+            var dominators = Dominators.Compute(graph);
+            var loop = NaturalLoop.Find(graph, dominators)
+                .Where(l => !tried.Contains(Key(l)) && !l.Blocks.Overlaps(copies))
+                .OrderByDescending(l => l.Blocks.Count).ThenBy(l => l.Header.Index)
+                .FirstOrDefault();
+            if (loop is null) break;
+            tried.Add(Key(loop));
+            copies.UnionWith(LoopPromotion.Run(graph, loop, dominators, ref budget, out bool changed));
+            if (!changed && loop.Latches.Count > 1) SeparateSmallestCycle(graph, loop, dominators);
+        }
+        GraphEdits.RemoveUnreachable(graph);
+        graph.Compact();
+    }
+
+    private static string Key(NaturalLoop loop) => $"{loop.Header} {string.Join(",", loop.Latches.Select(l => l.Index).Order())}";
+
+    /// <summary>
+    /// Gives the header to the back edge whose cycle is smallest: every other jump to the header goes to a new
+    /// block before it, which heads the rest. Back edges of one header may be one loop (an interpreted loop with
+    /// two ways round, promoted together) or a small loop inside a larger one that shares its head (a Brainfuck
+    /// loop inside a loop whose pointer moves): when the whole promoted nothing, the small loop is tried alone.
+    /// </summary>
+    private static void SeparateSmallestCycle(FlowGraph graph, NaturalLoop loop, Dominators dominators)
+    {
+        var header = loop.Header;
+        var cycles = loop.Latches.Select(latch => (Latch: latch, Size: NaturalLoop.Find(graph, dominators, header, [latch]).Blocks.Count));
+        var inner = cycles.OrderBy(c => c.Size).ThenBy(c => c.Latch.Index).First().Latch;
+        var outer = graph.AddBlock();
+        var parameters = graph[header].Parameters.Select(p => graph.AddParameter(outer, graph.TypeOf(p), graph[p].Name)).ToList();
+        foreach (var block in graph.Blocks)
+            if (block != inner && block != outer && graph[block].Terminator is { } terminator)
+                foreach (var target in terminator.Targets.Where(t => t.Target == header)) target.Target = outer;
+        graph.Append(outer, new Instruction(Opcode.Jump) { Targets = { new BlockCall(header, parameters) } });
+    }
+}

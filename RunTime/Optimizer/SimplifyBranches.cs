@@ -1,0 +1,54 @@
+using PeJit.IR;
+
+namespace PeJit.Optimizer;
+
+/// <summary>
+/// A <c>brif</c> on a test of a test branches on the inner test: <c>cne x, 0</c> (or null) is non-zero exactly
+/// when x is, <c>ceq x, 0</c> exactly when x is zero (so the targets swap), and a <c>conv</c> of a compare's 0 or 1
+/// is zero exactly when the compare is. The interpreter's <c>if ((value == 0) == (op == JumpIfZero))</c> leaves
+/// such chains; RyuJIT does not always see through them (a compare whose 0 or 1 is also stored is materialized),
+/// and with the targets in the interpreted program's own order the loop's back edge is the taken branch.
+/// </summary>
+internal static class SimplifyBranches
+{
+    public static void Run(FlowGraph graph)
+    {
+        foreach (var block in graph.Blocks)
+        {
+            if (graph[block].Terminator is not { Opcode: Opcode.BrIf } branch) continue;
+            var seen = new HashSet<Value>();
+            while (seen.Add(branch.Operands[0]) && graph[branch.Operands[0]].DefiningInstruction is { } test)
+            {
+                if (test.Opcode is Opcode.Cne or Opcode.Ceq && ZeroTested(graph, test) is { } tested)
+                {
+                    branch.Operands[0] = tested;
+                    if (test.Opcode == Opcode.Ceq) (branch.Targets[0], branch.Targets[1]) = (branch.Targets[1], branch.Targets[0]);
+                }
+                else if (test.Opcode == Opcode.Conv && IsCompare(graph, test.Operands[0]) && IsInteger(graph.TypeOf(branch.Operands[0])))
+                    branch.Operands[0] = test.Operands[0];
+                else break;
+            }
+        }
+    }
+
+    /// <summary>The x of <c>ceq x, 0</c> or <c>cne x, 0</c> (either side; zero or null), when x is a valid branch condition.</summary>
+    private static Value? ZeroTested(FlowGraph graph, Instruction compare)
+    {
+        for (int side = 0; side < 2; side++)
+        {
+            var zero = compare.Operands[side];
+            var other = compare.Operands[1 - side];
+            bool isZero = graph[zero].DefiningInstruction is { Opcode: Opcode.Null }
+                || (graph[zero].DefiningInstruction is { Opcode: Opcode.Const, Integer: 0 } && IsInteger(graph.TypeOf(zero)));
+            var kind = graph.TypeOf(other).StackKind;
+            if (isZero && kind is StackKind.Int32 or StackKind.Int64 or StackKind.NativeInt or StackKind.Reference) return other;
+        }
+        return null;
+    }
+
+    private static bool IsInteger(IrType type) => type.StackKind is StackKind.Int32 or StackKind.Int64 or StackKind.NativeInt;
+
+    private static bool IsCompare(FlowGraph graph, Value value) =>
+        graph[value].DefiningInstruction?.Opcode is Opcode.Ceq or Opcode.Cne or Opcode.Clt or Opcode.Cle or Opcode.Cgt or Opcode.Cge
+            or Opcode.CltUn or Opcode.CleUn or Opcode.CgtUn or Opcode.CgeUn;
+}

@@ -1,0 +1,84 @@
+using PeJit.IR.Graphs;
+using PeJit.IR;
+using PeJit.IR.Verification;
+
+namespace PeJit.Optimizer;
+
+/// <summary>
+/// A pure value a loop computes but only code after the loop uses (what promotion leaves: the final value of a
+/// stack slot, needed by the write-back at the exit) is computed again where it is used, with the pure values it
+/// is made of that the loop defines; the loop's copy then dies (<c>dce</c>) and the loop stops computing it on
+/// every iteration.
+/// </summary>
+/// <remarks>
+/// The recomputation is exact: pure instructions depend only on their operands, and the operands the copy reads
+/// (values from before the loop, the loop's parameters and impure results) hold, where the value is used, what
+/// they held when the loop last computed it, since that definition dominates the use. Only instructions whose
+/// every use is outside the loop are copied, so no loop computes more than before.
+/// </remarks>
+internal static class SinkFromLoops
+{
+    public static void Run(FlowGraph graph)
+    {
+        var dominators = Dominators.Compute(graph);
+        // Inner loops first: a value sunk out of an inner loop may then leave the outer one too.
+        foreach (var loop in NaturalLoop.Find(graph, dominators).OrderBy(l => l.Blocks.Count))
+            Sink(graph, loop);
+    }
+
+    private static void Sink(FlowGraph graph, NaturalLoop loop)
+    {
+        var definitions = new Dictionary<Value, Instruction>();
+        foreach (var block in loop.Blocks)
+            foreach (var instruction in graph[block].Instructions)
+                if (instruction.Result is { } result && (instruction.Info.Flags & OpcodeFlags.Pure) != 0) definitions[result] = instruction;
+
+        // Where each value the loop defines purely is used: inside the loop, or by which blocks after it.
+        var usedInside = new HashSet<Value>();
+        var usersOutside = new Dictionary<Value, HashSet<Block>>();
+        foreach (var block in graph.Blocks)
+            foreach (var instruction in graph[block].Instructions)
+                foreach (var use in instruction.Operands.Concat(instruction.Targets.SelectMany(t => t.Arguments)))
+                {
+                    if (!definitions.ContainsKey(use)) continue;
+                    if (loop.Blocks.Contains(block)) usedInside.Add(use);
+                    else
+                    {
+                        if (!usersOutside.TryGetValue(use, out var users)) usersOutside[use] = users = [];
+                        users.Add(block);
+                    }
+                }
+
+        foreach (var (value, users) in usersOutside)
+        {
+            if (usedInside.Contains(value) || definitions[value].Opcode == Opcode.Const) continue;
+            foreach (var user in users)
+            {
+                var copies = new Dictionary<Value, Value>();
+                var inserted = new List<Instruction>();
+                var copy = Copy(value);
+                graph[user].Instructions.InsertRange(0, inserted);
+                foreach (var instruction in graph[user].Instructions.Skip(inserted.Count))
+                {
+                    for (int i = 0; i < instruction.Operands.Count; i++)
+                        if (instruction.Operands[i] == value) instruction.Operands[i] = copy;
+                    foreach (var target in instruction.Targets)
+                        for (int i = 0; i < target.Arguments.Count; i++)
+                            if (target.Arguments[i] == value) target.Arguments[i] = copy;
+                }
+
+                // The value again, from the loop's pure definitions down to the values that are not (operands first).
+                Value Copy(Value original)
+                {
+                    if (!definitions.TryGetValue(original, out var definition)) return original;
+                    if (copies.TryGetValue(original, out var known)) return known;
+                    var duplicate = LoopVersioning.Duplicate(definition);
+                    for (int i = 0; i < duplicate.Operands.Count; i++) duplicate.Operands[i] = Copy(duplicate.Operands[i]);
+                    var result = graph.SetResult(duplicate, graph.TypeOf(original), graph[original].Name);
+                    inserted.Add(duplicate);
+                    return copies[original] = result;
+                }
+            }
+        }
+    }
+}

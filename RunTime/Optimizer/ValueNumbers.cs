@@ -1,0 +1,94 @@
+using PeJit.IR.Graphs;
+using PeJit.IR;
+using PeJit.IR.Verification;
+
+namespace PeJit.Optimizer;
+
+/// <summary>
+/// Global value numbers: two values share a number when they are equal constants, or results of the same pure
+/// operation (opcode, result type, immediates) on operands that share numbers. Wherever both are available
+/// they hold the same value, even in a loop: an operand changes only when its definition runs again, and that
+/// definition dominates both of them. Everything else (block parameters, loads, calls) is its own number.
+/// </summary>
+/// <remarks>
+/// CSE only reuses results within a block; guard elimination needs to see that <c>clt v1, v2</c> in one block
+/// and the same compare recomputed in a block it dominates test the same thing.
+/// </remarks>
+internal sealed class ValueNumbers
+{
+    private readonly Dictionary<string, int> byKey = [];
+    private readonly Dictionary<Value, int> numbers = [];
+    private readonly List<StackKind> kinds = [];
+    private readonly Dictionary<int, long> integers = [];
+    private readonly FlowGraph graph;
+
+    private ValueNumbers(FlowGraph graph) => this.graph = graph;
+
+    /// <summary>Numbers the values of the blocks the entry reaches, definitions before uses (reverse post-order).</summary>
+    public static ValueNumbers Compute(FlowGraph graph, Dominators dominators)
+    {
+        var result = new ValueNumbers(graph);
+        foreach (var block in dominators.ReversePostOrder)
+        {
+            foreach (var parameter in graph[block].Parameters) result.Of(parameter);
+            foreach (var instruction in graph[block].Instructions)
+                if (instruction.Result is { } value) result.numbers[value] = result.Number(instruction, value);
+        }
+        return result;
+    }
+
+    /// <summary>The number of <paramref name="value"/>.</summary>
+    public int Of(Value value)
+    {
+        if (!numbers.TryGetValue(value, out int number))
+            numbers[value] = number = Intern($"value {value.Index}", graph.TypeOf(value).StackKind);
+        return number;
+    }
+
+    /// <summary>The number of the integer constant <paramref name="value"/> of stack kind <paramref name="kind"/> (whether or not the graph has one).</summary>
+    public int Integer(StackKind kind, long value)
+    {
+        value = Normalize(kind, value);
+        int number = Intern($"const {kind} {value}", kind);
+        integers[number] = value;
+        return number;
+    }
+
+    /// <summary>The number of the null reference.</summary>
+    public int Null => Intern("null", StackKind.Reference);
+
+    /// <summary>The stack kind of the values numbered <paramref name="number"/>.</summary>
+    public StackKind KindOf(int number) => kinds[number];
+
+    /// <summary>True when <paramref name="number"/> is an integer constant; its value as its stack kind reads it, sign-extended.</summary>
+    public bool TryInteger(int number, out long value) => integers.TryGetValue(number, out value);
+
+    /// <summary>True when <paramref name="number"/> is zero of an integer kind, or null.</summary>
+    public bool IsZero(int number) => (integers.TryGetValue(number, out long value) && value == 0) || number == Null;
+
+    private int Number(Instruction instruction, Value result)
+    {
+        var type = graph.TypeOf(result);
+        if (instruction.Opcode == Opcode.Const && type.StackKind is StackKind.Int32 or StackKind.Int64 or StackKind.NativeInt)
+            return Integer(type.StackKind, instruction.Integer);
+        if (instruction.Opcode == Opcode.Null) return Null;
+        if ((instruction.Info.Flags & OpcodeFlags.Pure) == 0) return Of(result);
+        string key = string.Join("|", instruction.Opcode, type, string.Join(",", instruction.Operands.Select(Of)),
+            instruction.Integer, BitConverter.DoubleToInt64Bits(instruction.Float), instruction.Text, instruction.TypeOperand,
+            instruction.Field?.FullName, instruction.Method?.FullName, instruction.Slot);
+        return Intern(key, type.StackKind);
+    }
+
+    private int Intern(string key, StackKind kind)
+    {
+        if (!byKey.TryGetValue(key, out int number))
+        {
+            byKey[key] = number = kinds.Count;
+            kinds.Add(kind);
+        }
+        return number;
+    }
+
+    /// <summary>A constant as the evaluation stack holds it: int32 constants are truncated to 32 bits.</summary>
+    private static long Normalize(StackKind kind, long value) => kind == StackKind.Int32 ? unchecked((int)value) : value;
+}

@@ -1,0 +1,37 @@
+using PeJit.Specializer.Engine;
+
+namespace PeJit.Runtime;
+
+/// <summary>A unit after the backend: its entry, the constants its code reads, and what it cost.</summary>
+/// <param name="Unit">The unit as the engine made it.</param>
+/// <param name="Entry">The compiled residual function.</param>
+/// <param name="SpecializationTime">Time spent in the engine.</param>
+/// <param name="BackendTime">Time spent in the backend (IL emission; RyuJIT compiles on first call).</param>
+public sealed record CompiledUnit(Unit Unit, Func<object[], object?[], object?[], object?> Entry, TimeSpan SpecializationTime, TimeSpan BackendTime)
+{
+    /// <summary>The constants array the entry takes.</summary>
+    public object[] Constants { get; } = Unit.Constants.ToArray();
+
+    /// <summary>Residual instructions: what the unit costs the code cache.</summary>
+    public int Size { get; } = Unit.Residual.Blocks.Sum(b => Unit.Residual[b].Instructions.Count);
+
+    /// <summary>Times the unit at this key was specialized again before this one (0 for the first).</summary>
+    public int Recompilations { get; init; }
+
+    /// <summary>Time spent in the optimizer.</summary>
+    public TimeSpan OptimizationTime { get; init; }
+
+    internal long entries;
+    internal readonly System.Collections.Concurrent.ConcurrentDictionary<(PeJit.IR.Instruction Site, GreenKey Value), int> unseenPromotions = new();
+    internal long exitsTaken;
+    internal readonly long[] exitCounts = new long[Unit.Exits.Count];
+
+    /// <summary>Times compiled code was entered at this unit.</summary>
+    public long Entries => Interlocked.Read(ref entries);
+
+    /// <summary>Times compiled code left this unit at an exit (rather than returning the portal's result).</summary>
+    public long ExitsTaken => Interlocked.Read(ref exitsTaken);
+
+    /// <summary>Times compiled code left at the exit numbered <paramref name="index"/> (see <see cref="Unit.Exits"/>).</summary>
+    public long TimesTaken(int index) => Interlocked.Read(ref exitCounts[index]);
+}

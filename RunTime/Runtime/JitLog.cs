@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using PeJit.IR.Text;
+using PeJit.Specializer.Engine;
+
+namespace PeJit.Runtime;
+
+/// <summary>
+/// The log of JIT-enabled code, in the spirit of PyPy's <c>PYPYLOG</c>: <c>PEJIT_LOG=summary</c> prints at
+/// process exit what was compiled; <c>units</c> logs each unit as it is compiled; <c>residual</c> dumps its
+/// residual code. It goes to stderr (the interpreted program's stdout stays its own), or to the file
+/// <c>PEJIT_LOG_FILE</c> names.
+/// </summary>
+public sealed class JitLog
+{
+    private readonly object gate = new();
+    private readonly Func<TextWriter> open;
+    private readonly Stopwatch uptime = Stopwatch.StartNew();
+    private readonly List<(string Portal, CompiledUnit Unit)> compiled = [];
+    private readonly Dictionary<string, int> notCompiled = [];
+    private readonly Dictionary<string, TimeSpan> prepared = [];
+    private TextWriter? writer;
+    private int summaries;
+
+    /// <summary>A log of <paramref name="topics"/> to the writer <paramref name="open"/> gives on first use.</summary>
+    public JitLog(JitLogTopics topics, Func<TextWriter> open)
+    {
+        Topics = topics;
+        this.open = open;
+    }
+
+    /// <summary>The log the environment asks for; its summary is written when the process exits.</summary>
+    public static JitLog Shared { get; } = FromEnvironment();
+
+    /// <summary>What is logged.</summary>
+    public JitLogTopics Topics { get; }
+
+    /// <summary>Reads <c>PEJIT_LOG</c> and <c>PEJIT_LOG_FILE</c>.</summary>
+    public static JitLog FromEnvironment()
+    {
+        var topics = ParseTopics(Environment.GetEnvironmentVariable("PEJIT_LOG"), out var unknown);
+        string? file = Environment.GetEnvironmentVariable("PEJIT_LOG_FILE");
+        var log = new JitLog(topics, () => file is { Length: > 0 } ? OpenFile(file) : Console.Error);
+        if (unknown.Count > 0)
+            log.Write($"pejit: PEJIT_LOG: unknown topic(s) {string.Join(", ", unknown)}; the topics are summary, units, residual, all");
+        if (topics.HasFlag(JitLogTopics.Summary)) AppDomain.CurrentDomain.ProcessExit += (_, _) => log.WriteSummary();
+        return log;
+    }
+
+    /// <summary>Parses a topic list: <c>summary,residual</c>; names not known are returned in <paramref name="unknown"/>.</summary>
+    public static JitLogTopics ParseTopics(string? text, out List<string> unknown)
+    {
+        unknown = [];
+        var topics = JitLogTopics.None;
+        foreach (string name in (text ?? "").Split(',', ':', ' ').Where(n => n.Length > 0))
+        {
+            if (Enum.TryParse<JitLogTopics>(name, ignoreCase: true, out var topic) && Enum.IsDefined(topic)) topics |= topic;
+            else unknown.Add(name);
+        }
+        return topics;
+    }
+
+    private static TextWriter OpenFile(string path)
+    {
+        try
+        {
+            return TextWriter.Synchronized(new StreamWriter(path, append: false, Encoding.UTF8) { AutoFlush = true });
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"pejit: cannot write the log to PEJIT_LOG_FILE={path} ({e.Message}); logging to stderr instead");
+            return Console.Error;
+        }
+    }
+
+    /// <summary>A unit of <paramref name="portal"/> was compiled.</summary>
+    public void UnitCompiled(string portal, CompiledUnit unit)
+    {
+        if (Topics == JitLogTopics.None) return;
+        lock (gate) compiled.Add((portal, unit));
+        if (Topics.HasFlag(JitLogTopics.Units))
+        {
+            Write(Describe(portal, unit));
+            foreach (string note in unit.Unit.Notes) Write($"pejit:   {note}");
+        }
+        if (Topics.HasFlag(JitLogTopics.Residual))
+            Write($"pejit: residual code of {portal} at {unit.Unit.Entry}:\n{IrPrinter.Print(unit.Unit.Residual)}");
+    }
+
+    /// <summary>A portal of a JIT-enabled assembly was prepared: its carried original read and analyzed.</summary>
+    public void PortalPrepared(string portal, int graphs, TimeSpan time)
+    {
+        if (Topics == JitLogTopics.None) return;
+        lock (gate) prepared[portal] = time;
+        if (Topics.HasFlag(JitLogTopics.Units))
+            Write(string.Create(CultureInfo.InvariantCulture, $"pejit: prepared {portal}: read the original and analyzed {graphs} graphs in {time.TotalMilliseconds:F1} ms"));
+    }
+
+    /// <summary>A key of <paramref name="portal"/> got hot but could not be compiled; the interpreter runs it.</summary>
+    public void NotCompiled(string portal, GreenKey key, string reason)
+    {
+        if (Topics == JitLogTopics.None) return;
+        lock (gate) notCompiled[portal] = notCompiled.GetValueOrDefault(portal) + 1;
+        if (Topics.HasFlag(JitLogTopics.Units)) Write($"pejit: not compiling {portal} at {key}: {reason}");
+    }
+
+    /// <summary>Something worth a line under <see cref="JitLogTopics.Units"/> (a unit dropped, a portal that cannot be JIT-enabled).</summary>
+    public void Event(string message)
+    {
+        if (Topics.HasFlag(JitLogTopics.Units)) Write(message);
+    }
+
+    /// <summary>One line about a compiled unit: keys, size, exits, and the time each stage took.</summary>
+    public static string Describe(string portal, CompiledUnit unit) => string.Create(CultureInfo.InvariantCulture,
+        $"pejit: compiled {portal} at {unit.Unit.Entry}: {unit.Unit.Keys.Count} keys, {unit.Size} residual instructions, {unit.Unit.Exits.Count} exits; specialization {unit.SpecializationTime.TotalMilliseconds:F2} ms, optimization {unit.OptimizationTime.TotalMilliseconds:F2} ms, backend {unit.BackendTime.TotalMilliseconds:F2} ms");
+
+    /// <summary>Writes the summary: per portal, each unit with its key, size, times and how often it ran.</summary>
+    public void WriteSummary()
+    {
+        if (Interlocked.Increment(ref summaries) > 1) return;
+        List<(string Portal, CompiledUnit Unit)> units;
+        lock (gate) units = [.. compiled];
+        var text = new StringBuilder();
+        var invariant = CultureInfo.InvariantCulture;
+        text.AppendLine(invariant, $"pejit summary: {units.Count} units compiled; {uptime.Elapsed.TotalSeconds:F2} s since JIT-enabled code first ran");
+        foreach (var portal in units.GroupBy(u => u.Portal))
+        {
+            string preparation = prepared.TryGetValue(portal.Key, out var time) ? $"; prepared (original read and analyzed) in {time.TotalMilliseconds:F2} ms" : "";
+            text.AppendLine(invariant, $"  portal {portal.Key}: {portal.Count()} units, {notCompiled.GetValueOrDefault(portal.Key)} hot keys not compilable{preparation}");
+            foreach (var (_, unit) in portal)
+                text.AppendLine(invariant, $"    at {unit.Unit.Entry}: {unit.Unit.Keys.Count} keys, {unit.Size} residual instructions, {unit.Unit.Exits.Count} exits; entered {unit.Entries} times, left at an exit {unit.ExitsTaken} times; specialization {unit.SpecializationTime.TotalMilliseconds:F2} ms, optimization {unit.OptimizationTime.TotalMilliseconds:F2} ms, backend {unit.BackendTime.TotalMilliseconds:F2} ms");
+        }
+        double Total(Func<CompiledUnit, TimeSpan> time) => units.Sum(u => time(u.Unit).TotalMilliseconds);
+        text.Append(invariant, $"  total: {units.Sum(u => u.Unit.Size)} residual instructions; specialization {Total(u => u.SpecializationTime):F2} ms, optimization {Total(u => u.OptimizationTime):F2} ms, backend {Total(u => u.BackendTime):F2} ms");
+        Write(text.ToString());
+    }
+
+    private void Write(string line)
+    {
+        TextWriter target;
+        lock (gate) target = writer ??= open();
+        target.WriteLine(line);
+        target.Flush();
+    }
+}

@@ -1,0 +1,100 @@
+using PeJit.Frontend.Resolution;
+using System.Collections.Concurrent;
+using System.Reflection;
+using PeJit.Analysis.BindingTimes;
+using PeJit.Frontend.Construction;
+using PeJit.IR.Evaluation;
+using PeJit.IR.Semantics;
+using PeJit.Runtime;
+
+namespace PeJit.Runtime;
+
+/// <summary>
+/// What assemblies JIT-enabled by <c>pejit build</c> call: each <c>Jit.CanEnterJit</c> of a portal became a
+/// call of <see cref="CanEnterJit"/> followed by a switch on what it returns (see
+/// <see cref="PortalRuntime.OnCanEnterJit"/>). The first time a portal is seen, the assembly's original
+/// (carried as a resource) is analyzed again and the portal gets a <see cref="PortalRuntime"/>; a portal
+/// that cannot be prepared is logged once and interpreted as before.
+/// </summary>
+public static class JitRuntime
+{
+    private static readonly bool Disabled = Environment.GetEnvironmentVariable("PEJIT_DISABLE") is "1" or "true";
+    private static readonly bool Background = Environment.GetEnvironmentVariable("PEJIT_BACKGROUND") is "1" or "true";
+    private static readonly ConcurrentDictionary<IntPtr, Lazy<PortalRuntime?>> Portals = new();
+    private static readonly ConcurrentDictionary<IntPtr, bool> Preparing = new();
+
+    // The log starts with the first JIT-enabled call, disabled or not, so that PEJIT_LOG=summary always reports.
+    static JitRuntime() => _ = JitLog.Shared;
+
+    /// <summary>Called by a JIT-enabled portal at each <c>Jit.CanEnterJit</c>: a <see cref="CanEnterJitStatus"/>.</summary>
+    /// <param name="portal">The portal method's handle (<c>ldtoken</c>).</param>
+    /// <param name="state">The merge-point variables, greens then reds, boxed (<see cref="PortalProtocol"/>); rewritten unless the answer is to go on interpreting.</param>
+    public static int CanEnterJit(RuntimeMethodHandle portal, object?[] state)
+    {
+        if (Disabled) return (int)CanEnterJitStatus.Interpret;
+        var lazy = Portals.GetOrAdd(portal.Value, _ => new Lazy<PortalRuntime?>(() => Prepare(portal)));
+        if (!lazy.IsValueCreated && Background)
+        {
+            // Analyzing the carried original takes a while: the interpreter goes on meanwhile.
+            if (Preparing.TryAdd(portal.Value, true)) ThreadPool.UnsafeQueueUserWorkItem(_ => _ = lazy.Value, null);
+            return (int)CanEnterJitStatus.Interpret;
+        }
+        return lazy.Value?.OnCanEnterJit(state) ?? (int)CanEnterJitStatus.Interpret;
+    }
+
+    /// <summary>The run-time state of a portal, once it was entered; null before, or when it could not be prepared.</summary>
+    public static PortalRuntime? Find(MethodInfo portal) =>
+        Portals.TryGetValue(portal.MethodHandle.Value, out var runtime) && runtime.IsValueCreated ? runtime.Value : null;
+
+    /// <summary>Waits until <paramref name="portal"/> was prepared and nothing is being compiled for it (tests, benchmarks).</summary>
+    public static PortalRuntime? WaitForCompilations(MethodInfo portal, TimeSpan timeout)
+    {
+        if (!Portals.TryGetValue(portal.MethodHandle.Value, out var lazy)) return null;
+        var runtime = lazy.Value;
+        runtime?.WaitForCompilations(timeout);
+        return runtime;
+    }
+
+    private static PortalRuntime? Prepare(RuntimeMethodHandle handle)
+    {
+        var method = MethodBase.GetMethodFromHandle(handle) as MethodInfo;
+        string name = method is null ? "a portal" : $"{method.DeclaringType?.FullName}.{method.Name}";
+        try
+        {
+            if (method is null) throw new InvalidOperationException("its handle names no method");
+            var assembly = method.Module.Assembly;
+            var marker = assembly.GetCustomAttribute<JitEnabledAttribute>()
+                ?? throw new InvalidOperationException($"{assembly.GetName().Name} is not marked as JIT-enabled; build it with pejit build");
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var module = AssemblyLoader.Load(
+                Resource(assembly, JitEnabledAttribute.OriginalResource)
+                    ?? throw new InvalidOperationException($"{assembly.GetName().Name} lacks the resource {JitEnabledAttribute.OriginalResource}; build it again with pejit build"),
+                Resource(assembly, JitEnabledAttribute.OriginalSymbolsResource),
+                string.IsNullOrEmpty(assembly.Location) ? AppContext.BaseDirectory : Path.GetDirectoryName(assembly.Location),
+                assembly.GetName().Name + " (original)");
+            var result = BindingTimeAnalysis.Analyze(module, m => m.MetadataToken.ToInt32() == method.MetadataToken);
+            if (result.HasErrors || result.Portals.Count != 1 || result.Portals[0].Graph is null)
+                throw new InvalidOperationException("its analysis fails: " + string.Join("; ", result.Diagnostics));
+            var settings = new JitSettings { BackgroundCompilation = Background }
+                .WithDefaultThreshold(marker.Threshold);
+            var runtime = new PortalRuntime(method, result.Portals[0], settings, new CecilReflectionResolver(assembly));
+            JitLog.Shared.PortalPrepared(name, result.Portals[0].Reachable.Count, clock.Elapsed);
+            return runtime;
+        }
+        catch (Exception e)
+        {
+            // The interpreter must go on exactly as before: a JIT that cannot start is a log line, not a failure.
+            JitLog.Shared.Event($"pejit: {name} runs without the JIT ({e.GetType().Name}): {e.Message}");
+            return null;
+        }
+    }
+
+    private static byte[]? Resource(Assembly assembly, string name)
+    {
+        using var stream = assembly.GetManifestResourceStream(name);
+        if (stream is null) return null;
+        var bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        return bytes;
+    }
+}

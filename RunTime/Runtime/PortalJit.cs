@@ -1,0 +1,76 @@
+using PeJit.Frontend.Resolution;
+using System.Reflection;
+using System.Reflection.Emit;
+using PeJit.Analysis;
+using PeJit.Analysis.BindingTimes;
+using PeJit.Backends.Cil;
+using PeJit.Frontend.Construction;
+using PeJit.IR.Evaluation;
+using PeJit.IR.Semantics;
+
+namespace PeJit.Runtime;
+
+/// <summary>
+/// The in-process API: JIT-enables one portal of a loaded interpreter. <see cref="Invoke"/> runs the
+/// interpreter (a compiled copy of its own flow graph) and, once a loop of the interpreted program is hot,
+/// specializes it, compiles it with the CIL backend and runs it; at exits the interpreter goes on.
+/// </summary>
+/// <example>
+/// <code>
+/// var jit = PortalJit.Create(typeof(Interpreter).GetMethod("Run")!);
+/// long result = (long)jit.Invoke(code, 0, frame)!;
+/// </code>
+/// </example>
+public sealed class PortalJit
+{
+    private readonly DynamicMethod portal;
+
+    private PortalJit(MethodInfo method, PortalAnalysis analysis, JitSettings settings)
+    {
+        var resolver = new CecilReflectionResolver();
+        Runtime = new PortalRuntime(method, analysis, settings, resolver);
+        int id = JitHooks.Register(Runtime);
+        var graph = PortalRewriter.RewrittenPortal(analysis.Hints.Method, id);
+        portal = new CilBackend(resolver).Compile(graph, method.Module, "pejit_portal_" + method.Name);
+    }
+
+    /// <summary>Counters, code cache, compilation.</summary>
+    public PortalRuntime Runtime { get; }
+
+    /// <summary>The portal method.</summary>
+    public MethodInfo Method => Runtime.Method;
+
+    /// <summary>The binding-time analysis of the portal.</summary>
+    public PortalAnalysis Analysis => Runtime.Analysis;
+
+    /// <summary>Threshold and budgets.</summary>
+    public JitSettings Settings => Runtime.Settings;
+
+    /// <summary>Units compiled so far (and not dropped from the cache).</summary>
+    public IReadOnlyList<CompiledUnit> Units => Runtime.Cache.Units;
+
+    /// <summary>Analyzes the portal <paramref name="method"/> (its assembly and PDB are read from disk) and prepares it.</summary>
+    /// <exception cref="InvalidOperationException">The analysis reports errors; the message lists them.</exception>
+    public static PortalJit Create(MethodInfo method, JitSettings? settings = null)
+    {
+        var module = AssemblyLoader.Load(method.Module.Assembly.Location);
+        var result = BindingTimeAnalysis.Analyze(module, m => m.MetadataToken.ToInt32() == method.MetadataToken);
+        if (result.HasErrors || result.Portals.Count != 1 || result.Portals[0].Graph is null)
+            throw new InvalidOperationException($"{method.DeclaringType?.FullName}.{method.Name} cannot be JIT-enabled:\n" + string.Join("\n", result.Diagnostics));
+        return new PortalJit(method, result.Portals[0], settings ?? new JitSettings());
+    }
+
+    /// <summary>Runs the portal with <paramref name="arguments"/>, with hot loops compiled; returns its result.</summary>
+    public object? Invoke(params object?[] arguments)
+    {
+        try
+        {
+            return portal.Invoke(null, arguments);
+        }
+        catch (TargetInvocationException e) when (e.InnerException is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+            throw;
+        }
+    }
+}

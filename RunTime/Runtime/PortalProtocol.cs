@@ -1,0 +1,47 @@
+namespace PeJit.Runtime;
+
+/// <summary>
+/// The contract between a rewritten portal and the runtime it calls at each <c>Jit.CanEnterJit</c>, shared by
+/// the IL weaver (<c>PortalWeaver</c>, in pejit build), the flow-graph rewrite for the in-process API
+/// (<c>PortalRewriter</c>) and the runtime that answers (<c>PortalRuntime</c>), so that they cannot drift:
+/// <list type="number">
+/// <item>The portal passes a fresh <c>object[]</c> state: the merge-point variables, greens then reds, boxed,
+/// from index 0 in <c>Jit.MergePoint</c>'s order.</item>
+/// <item>For a portal on a class (<see cref="PassesThis"/>), <c>this</c> follows them at
+/// <see cref="ThisIndex"/>: an implicit red compiled code takes with the state. It never changes, so it is not
+/// reloaded.</item>
+/// <item>The hook answers a <see cref="CanEnterJitStatus"/>; on <see cref="CanEnterJitStatus.Returned"/> the
+/// result is at <see cref="Result"/>, on <see cref="CanEnterJitStatus.Exited"/> the merge-point variables are
+/// back at their indices.</item>
+/// </list>
+/// </summary>
+public static class PortalProtocol
+{
+    /// <summary>Where the state holds the portal's result after <see cref="CanEnterJitStatus.Returned"/>.</summary>
+    public const int Result = 0;
+
+    /// <summary>Whether a portal passes <c>this</c> after its merge-point variables: an instance method of a class.</summary>
+    /// <param name="hasThis">The portal is an instance method.</param>
+    /// <param name="declaredInValueType">Its declaring type is a struct.</param>
+    public static bool PassesThis(bool hasThis, bool declaredInValueType) => hasThis && !declaredInValueType;
+
+    /// <summary>Where <c>this</c> is in the state of a portal with <paramref name="variables"/> merge-point variables.</summary>
+    public static int ThisIndex(int variables) => variables;
+
+    /// <summary>The length of the state: the merge-point variables, and <c>this</c> when the portal passes it.</summary>
+    public static int StateLength(int variables, bool passesThis) => variables + (passesThis ? 1 : 0);
+
+    /// <summary>
+    /// The cases of the switch on the hook's answer, each at the index of its status: what to do for
+    /// <see cref="CanEnterJitStatus.Interpret"/>, <see cref="CanEnterJitStatus.Returned"/> and
+    /// <see cref="CanEnterJitStatus.Exited"/>.
+    /// </summary>
+    public static T[] StatusCases<T>(T interpret, T returned, T exited)
+    {
+        var cases = new T[3];
+        cases[(int)CanEnterJitStatus.Interpret] = interpret;
+        cases[(int)CanEnterJitStatus.Returned] = returned;
+        cases[(int)CanEnterJitStatus.Exited] = exited;
+        return cases;
+    }
+}

@@ -1,0 +1,145 @@
+using PeJit.Frontend.Construction;
+using PeJit.IR;
+using PeJit.Runtime;
+
+namespace PeJit.Runtime;
+
+/// <summary>
+/// Makes the JIT-enabled copy of a portal's flow graph: every <c>Jit.CanEnterJit</c> becomes a call of
+/// <see cref="JitHooks.CanEnterJit"/> with the merge-point state, followed by a three-way switch on its
+/// <see cref="CanEnterJitStatus"/>: go on interpreting; return what compiled code returned; or reload the
+/// state compiled code left at an exit and jump to the merge point with it. The state is laid out as
+/// <see cref="PortalProtocol"/> says, as in the IL the weaver writes for <c>pejit build</c>.
+/// </summary>
+/// <remarks>
+/// The rest of the graph is the interpreter itself, unchanged, so the copy behaves exactly like the
+/// original everywhere compiled code is not entered. The merge block's parameters are the loop-carried
+/// variables; values the loop uses without carrying them (the code object, the frame) do not change in a
+/// call of the portal, so reloading the parameters is reloading the state.
+/// </remarks>
+public static class PortalRewriter
+{
+    /// <summary>Rewrites <paramref name="graph"/> (a fresh conversion of the portal) in place.</summary>
+    /// <param name="graph">The portal's graph; it is changed.</param>
+    /// <param name="portalId">The id <see cref="JitHooks"/> knows the portal by.</param>
+    /// <param name="implicitThis">
+    /// For a portal on a class: <c>this</c>, passed after the merge point's variables (compiled code takes it
+    /// with the state; it never changes, so it is not reloaded).
+    /// </param>
+    public static void Rewrite(FlowGraph graph, int portalId, Value? implicitThis = null)
+    {
+        var merge = graph.Blocks.SelectMany(b => graph[b].Instructions.Select(i => (Block: b, Instruction: i)))
+            .Single(p => IsHint(p.Instruction, "MergePoint"));
+        var mergeVariables = merge.Instruction.Operands.ToList();
+        var hook = HookMethod();
+        var sites = graph.Blocks.SelectMany(b => graph[b].Instructions.Where(i => IsHint(i, "CanEnterJit")).Select(i => (Block: b, Instruction: i))).ToList();
+        foreach (var (block, call) in sites) RewriteSite(graph, block, call, merge.Block, mergeVariables, portalId, hook, implicitThis);
+    }
+
+    private static bool IsHint(Instruction instruction, string name) =>
+        instruction.Method is { } method && method.DeclaringTypeName == "PeJit.Jit" && method.Name == name;
+
+    private static MethodRef HookMethod()
+    {
+        var module = Mono.Cecil.ModuleDefinition.ReadModule(typeof(JitHooks).Assembly.Location);
+        var method = module.GetType(typeof(JitHooks).FullName).Methods.Single(m => m.Name == nameof(JitHooks.CanEnterJit));
+        return MethodRef.From(method);
+    }
+
+    private static void RewriteSite(FlowGraph graph, Block block, Instruction call, Block mergeBlock, List<Value> mergeVariables,
+        int portalId, MethodRef hook, Value? implicitThis)
+    {
+        var location = call.Location;
+        var instructions = graph[block].Instructions;
+        int at = instructions.IndexOf(call);
+        // The block's rest moves to a new block, reached when the interpreter goes on as before.
+        var rest = graph.AddBlock();
+        graph[rest].Try = graph[block].Try;
+        graph[rest].HandlerOf = graph[block].HandlerOf;
+        graph[rest].Instructions.AddRange(instructions.Skip(at + 1));
+        instructions.RemoveRange(at, instructions.Count - at);
+
+        Value Emit(Block target, Instruction instruction, IrType type)
+        {
+            instruction.Location = location;
+            graph.Append(target, instruction, type);
+            return instruction.Result!.Value;
+        }
+        void Append(Block target, Instruction instruction)
+        {
+            instruction.Location = location;
+            graph.Append(target, instruction);
+        }
+        Value Constant(Block target, int value) => Emit(target, new Instruction(Opcode.Const) { Integer = value }, IrType.I32);
+
+        // state = new object[n] { box(greens...), box(reds...) }; status = JitHooks.CanEnterJit(id, state)
+        var objectArray = IrType.Class("System.Object[]");
+        int length = PortalProtocol.StateLength(call.Operands.Count, implicitThis is not null);
+        var state = Emit(block, new Instruction(Opcode.NewArray, Constant(block, length)) { TypeOperand = IrType.Object }, objectArray);
+        if (implicitThis is { } self)
+            Append(block, new Instruction(Opcode.StoreElement, state, Constant(block, PortalProtocol.ThisIndex(call.Operands.Count)), self) { TypeOperand = IrType.Object });
+        for (int i = 0; i < call.Operands.Count; i++)
+        {
+            var operand = call.Operands[i];
+            var type = graph.TypeOf(operand);
+            var boxed = type.StackKind == StackKind.Reference ? operand : Emit(block, new Instruction(Opcode.Box, operand) { TypeOperand = type }, IrType.Object);
+            Append(block, new Instruction(Opcode.StoreElement, state, Constant(block, i), boxed) { TypeOperand = IrType.Object });
+        }
+        var status = Emit(block, new Instruction(Opcode.Call, Constant(block, portalId), state) { Method = hook }, IrType.I32);
+
+        // Returned: the result is in the state at PortalProtocol.Result.
+        var returned = graph.AddBlock();
+        if (graph.ReturnType.Kind == TypeKind.Void)
+        {
+            Append(returned, new Instruction(Opcode.Return));
+        }
+        else
+        {
+            var boxedResult = Emit(returned, new Instruction(Opcode.LoadElement, state, Constant(returned, PortalProtocol.Result)) { TypeOperand = IrType.Object }, IrType.Object);
+            Append(returned, new Instruction(Opcode.Return, Unbox(graph, returned, boxedResult, graph.ReturnType, location)));
+        }
+
+        // Exited: state holds the merge point's variables where compiled code left; jump to the merge point.
+        var reload = graph.AddBlock();
+        var arguments = new List<Value>();
+        foreach (var parameter in graph[mergeBlock].Parameters)
+        {
+            int index = mergeVariables.IndexOf(parameter);
+            var type = graph.TypeOf(parameter);
+            if (index < 0)
+            {
+                arguments.Add(Emit(reload, new Instruction(Opcode.Default) { TypeOperand = type }, type));
+                continue;
+            }
+            var element = Emit(reload, new Instruction(Opcode.LoadElement, state, Constant(reload, index)) { TypeOperand = IrType.Object }, IrType.Object);
+            arguments.Add(Unbox(graph, reload, element, type, location));
+        }
+        Append(reload, new Instruction(Opcode.Jump) { Targets = { new BlockCall(mergeBlock, arguments) } });
+
+        var dispatch = new Instruction(Opcode.Switch, status);
+        dispatch.Targets.AddRange(PortalProtocol.StatusCases(new BlockCall(rest, []), new BlockCall(returned, []), new BlockCall(reload, [])));
+        dispatch.Targets.Add(new BlockCall(rest, [])); // the default, for an answer the hook never gives
+        Append(block, dispatch);
+    }
+
+    private static Value Unbox(FlowGraph graph, Block block, Value element, IrType type, SourceLocation location)
+    {
+        if (type.Kind == TypeKind.Object) return element;
+        var instruction = new Instruction(type.StackKind == StackKind.Reference ? Opcode.CastClass : Opcode.UnboxAny, element)
+        {
+            TypeOperand = type,
+            Location = location,
+        };
+        graph.Append(block, instruction, type);
+        return instruction.Result!.Value;
+    }
+
+    /// <summary>Converts the portal afresh (the analysis keeps its own graphs) and rewrites it.</summary>
+    public static FlowGraph RewrittenPortal(Mono.Cecil.MethodDefinition portal, int portalId)
+    {
+        var conversion = new MethodConverter().Convert(portal);
+        var graph = conversion.Graph ?? throw new InvalidOperationException($"{portal.FullName}: {conversion.OpaqueReason}");
+        Rewrite(graph, portalId, PortalProtocol.PassesThis(portal.HasThis, portal.DeclaringType.IsValueType) ? graph.Parameters[0] : null);
+        return graph;
+    }
+}

@@ -1,0 +1,271 @@
+using PeJit.Frontend.Resolution;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Reflection;
+using PeJit.Analysis;
+using PeJit.Backends.Cil;
+using PeJit.IR.Evaluation;
+using PeJit.IR.Semantics;
+using PeJit.Specializer.Engine;
+using PeJit.Runtime;
+
+namespace PeJit.Runtime;
+
+/// <summary>
+/// The run-time side of one JIT-enabled portal: counts green keys at <c>Jit.CanEnterJit</c>, specializes and
+/// compiles the hot ones, keeps them in a bounded <see cref="CodeCache"/>, and enters them. Thread-safe:
+/// any number of threads may run the portal; one at a time specializes.
+/// </summary>
+public sealed class PortalRuntime
+{
+    /// <summary>Counters past this many keys are cleared, so that a program that never repeats itself cannot grow them without end.</summary>
+    private const int MaxCountedKeys = 100_000;
+
+    private readonly UnitSpecializer engine;
+    private readonly CilBackend backend;
+    private readonly Module owner;
+    private readonly ConcurrentDictionary<GreenKey, int> counters = new();
+    private readonly object compileGate = new();
+    private readonly string name;
+    private readonly CecilReflectionResolver resolver;
+
+    /// <summary>Prepares <paramref name="method"/>, analyzed as <paramref name="analysis"/>.</summary>
+    /// <param name="method">The portal as loaded: its module owns the compiled code.</param>
+    /// <param name="analysis">The portal's binding-time analysis.</param>
+    /// <param name="settings">Threshold, budgets, cache bound.</param>
+    /// <param name="resolver">Resolves the analysis's Cecil references to run-time members.</param>
+    public PortalRuntime(MethodInfo method, PortalAnalysis analysis, JitSettings settings, CecilReflectionResolver resolver)
+    {
+        Method = method;
+        Analysis = analysis;
+        Settings = settings;
+        Cache = new CodeCache(settings.CacheLimit);
+        engine = new UnitSpecializer(analysis, resolver, settings.Specialization);
+        backend = new CilBackend(resolver);
+        this.resolver = resolver;
+        owner = method.Module;
+        name = $"{method.DeclaringType?.FullName}.{method.Name}";
+    }
+
+    /// <summary>The portal method.</summary>
+    public MethodInfo Method { get; }
+
+    /// <summary>The binding-time analysis of the portal.</summary>
+    public PortalAnalysis Analysis { get; }
+
+    /// <summary>Threshold, budgets, cache bound.</summary>
+    public JitSettings Settings { get; }
+
+    /// <summary>The compiled units.</summary>
+    public CodeCache Cache { get; }
+
+    /// <summary>The log this portal writes to besides <see cref="JitSettings.Log"/>.</summary>
+    public JitLog Log { get; init; } = JitLog.Shared;
+
+    /// <summary>
+    /// What JIT-enabled portal code calls at each <c>Jit.CanEnterJit</c> with the merge-point state (greens, then
+    /// reds, boxed; see <see cref="PortalProtocol"/>). Returns a <see cref="CanEnterJitStatus"/>:
+    /// <see cref="CanEnterJitStatus.Interpret"/> to go on interpreting; <see cref="CanEnterJitStatus.Returned"/>
+    /// when compiled code ran the program to its return (the result is then in <paramref name="state"/> at
+    /// <see cref="PortalProtocol.Result"/>); <see cref="CanEnterJitStatus.Exited"/> when compiled code left at
+    /// an exit (<paramref name="state"/> then holds the merge-point variables there).
+    /// </summary>
+    public int OnCanEnterJit(object?[] state)
+    {
+        var key = new GreenKey(state.AsSpan(0, engine.GreenCount).ToArray());
+        return CodeFor(key) is { } unit ? Enter(key, unit, state) : (int)CanEnterJitStatus.Interpret;
+    }
+
+    /// <summary>
+    /// The compiled unit for <paramref name="key"/>, counting the key when there is none: once it is hot, the
+    /// unit is compiled (or queued, with background compilation). Null while the interpreter should go on.
+    /// </summary>
+    private CompiledUnit? CodeFor(GreenKey key)
+    {
+        if (Cache.TryGet(key, out var unit)) return unit;
+        if (counters.Count > MaxCountedKeys) counters.Clear();
+        if (counters.AddOrUpdate(key, 1, (_, count) => count + 1) < Settings.Threshold) return null;
+        if (Settings.BackgroundCompilation)
+        {
+            // The interpreter goes on; the unit is entered the first time the key is reached after it is ready.
+            if (compiling.TryAdd(key, true))
+                ThreadPool.UnsafeQueueUserWorkItem(_ => CompileAndCache(key), null);
+            return null;
+        }
+        return CompileAndCache(key);
+    }
+
+    private readonly ConcurrentDictionary<GreenKey, bool> compiling = new();
+
+    private CompiledUnit? CompileAndCache(GreenKey key)
+    {
+        try
+        {
+            lock (compileGate)
+            {
+                if (Cache.TryGet(key, out var done)) return done;
+                var unit = Compile(key);
+                Cache.Add(key, unit);
+                counters.TryRemove(key, out _);
+                return unit;
+            }
+        }
+        finally
+        {
+            compiling.TryRemove(key, out _);
+        }
+    }
+
+    /// <summary>Waits until no compilation is queued or running (background compilation; tests and benchmarks).</summary>
+    public bool WaitForCompilations(TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!compiling.IsEmpty)
+        {
+            if (clock.Elapsed > timeout) return false;
+            Thread.Sleep(1);
+        }
+        lock (compileGate) return true;
+    }
+
+    /// <summary>
+    /// Runs compiled code from <paramref name="key"/>. An exit at a merge point whose key has a unit goes on in
+    /// that unit without returning to the interpreter (units link); an exit at a key without one counts the
+    /// key, like <c>CanEnterJit</c> does, so an exit that gets hot gets code of its own.
+    /// </summary>
+    private int Enter(GreenKey key, CompiledUnit unit, object?[] state)
+    {
+        while (true)
+        {
+            int status = RunUnit(key, unit, state, out var exitKey);
+            if (exitKey is null || CodeFor(exitKey) is not { } next) return status;
+            key = exitKey;
+            unit = next;
+        }
+    }
+
+    /// <summary>Runs one unit; <paramref name="exitKey"/> is the key of the merge point it left at, if it did.</summary>
+    private int RunUnit(GreenKey key, CompiledUnit unit, object?[] state, out GreenKey? exitKey)
+    {
+        exitKey = null;
+        Interlocked.Increment(ref unit.entries);
+        var exit = new object?[Math.Max(unit.Unit.ExitBufferSize, state.Length + 1)];
+        var result = unit.Entry(unit.Constants, exit, state);
+        if (exit[0] is null)
+        {
+            state[PortalProtocol.Result] = result;
+            return (int)CanEnterJitStatus.Returned;
+        }
+        Interlocked.Increment(ref unit.exitsTaken);
+        int index = (int)exit[0]!;
+        Interlocked.Increment(ref unit.exitCounts[index]);
+        var taken = unit.Unit.Exits[index];
+        if (taken.Frames is null)
+        {
+            Array.Copy(exit, 1, state, 0, Analysis.MergeVariables.Count);
+            exitKey = taken.Key;
+            return (int)CanEnterJitStatus.Exited;
+        }
+        return FinishStep(key, unit, taken, exit, state);
+    }
+
+    /// <summary>
+    /// Compiled code left in the middle of a step (a value at <c>Jit.Promote</c> it has no case for): the graph
+    /// evaluator runs the rest of the step on the interpreter's graphs up to the next merge point (or the
+    /// portal's return), and the value is counted: seen often enough, the unit is specialized again with a
+    /// case for it.
+    /// </summary>
+    private int FinishStep(GreenKey key, CompiledUnit unit, CompiledExit taken, object?[] exit, object?[] state)
+    {
+        var promoted = ValueSemantics.Normalize(exit[taken.PromotedSlot], taken.PromotedType!);
+        var frames = taken.Frames!.Select(f => new ResumeFrame(f.Graph, f.Block, f.Index,
+            f.Values.ToDictionary(v => v.Value, v => v.IsGreen ? v.Green : exit[v.Slot]), f.CallResult)).ToList();
+        ResumeOutcome outcome;
+        try
+        {
+            // An evaluator per step: it counts steps, and threads may finish steps at once.
+            outcome = new GraphEvaluator(resolver).Resume(frames, Analysis.MergePoint!);
+        }
+        finally
+        {
+            CountPromotion(key, unit, taken.PromoteSite!, promoted);
+        }
+        var graph = Analysis.Graph!.Graph;
+        if (outcome.Returned)
+        {
+            state[PortalProtocol.Result] = graph.ReturnType.Kind == IR.TypeKind.Void ? null : ValueSemantics.ToClr(outcome.Value, resolver.ResolveType(graph.ReturnType));
+            return (int)CanEnterJitStatus.Returned;
+        }
+        var variables = Analysis.MergeVariables;
+        for (int i = 0; i < variables.Count; i++)
+            state[i] = ValueSemantics.ToClr(outcome.StopOperands![i], resolver.ResolveType(graph.TypeOf(variables[i])));
+        return (int)CanEnterJitStatus.Exited;
+    }
+
+    private void CountPromotion(GreenKey key, CompiledUnit unit, IR.Instruction site, object? value)
+    {
+        var cases = unit.Unit.PromotionCases.GetValueOrDefault(site) ?? [];
+        if (cases.Count >= Settings.Specialization.MaxCasesPerPromotion) return;
+        int seen = unit.unseenPromotions.AddOrUpdate((site, new GreenKey([value])), 1, (_, n) => n + 1);
+        if (seen != PromotionThreshold) return;
+        lock (compileGate)
+        {
+            if (!Cache.TryGet(key, out var current) || current != unit) return;
+            if (unit.Recompilations >= Settings.MaxRecompilesPerUnit)
+            {
+                Log.Event($"pejit: {name} at {key}: not specialized again for {value ?? "null"} at {site.Location}: recompiled {unit.Recompilations} times (MaxRecompilesPerUnit); the interpreter finishes such steps");
+                return;
+            }
+            var promotions = unit.Unit.PromotionCases.ToDictionary(p => p.Key, p => p.Value);
+            promotions[site] = [.. cases, value];
+            if (Compile(key, promotions, unit.Recompilations + 1) is { } recompiled) Cache.Replace(key, recompiled);
+        }
+    }
+
+    /// <summary>Times an unseen value must reach a <c>Jit.Promote</c> exit before the unit gets a case for it.</summary>
+    private int PromotionThreshold => Math.Max(1, Math.Min(Settings.Threshold, 3));
+
+    private CompiledUnit? Compile(GreenKey key) => Compile(key, new Dictionary<IR.Instruction, IReadOnlyList<object?>>());
+
+    private CompiledUnit? Compile(GreenKey key, IReadOnlyDictionary<IR.Instruction, IReadOnlyList<object?>> promotions, int recompilations = 0)
+    {
+        string? failure;
+        try
+        {
+            return CompileUnchecked(key, promotions, recompilations);
+        }
+        catch (SpecializationException e)
+        {
+            failure = e.Message;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A defect of PeJit, not of the interpreter: the interpreter goes on, and the log says what to report.
+            failure = $"internal error ({e.GetType().Name}: {e.Message}); please report it with the interpreter";
+        }
+        Settings.Log?.WriteLine($"pejit: not compiling {Method.Name} at {key}: {failure}");
+        Log.NotCompiled(name, key, failure);
+        return null;
+    }
+
+    private CompiledUnit CompileUnchecked(GreenKey key, IReadOnlyDictionary<IR.Instruction, IReadOnlyList<object?>> promotions, int recompilations)
+    {
+        var clock = Stopwatch.StartNew();
+        var unit = engine.Specialize(key, promotions);
+        var specialization = clock.Elapsed;
+        clock.Restart();
+        PeJit.Optimizer.Pipeline.Run(unit.Residual, Settings.Optimizations);
+        var optimization = clock.Elapsed;
+        clock.Restart();
+        var method = backend.Compile(unit.Residual, owner, $"pejit_unit_{Method.Name}");
+        var entry = method.CreateDelegate<Func<object[], object?[], object?[], object?>>();
+        var compiled = new CompiledUnit(unit, entry, specialization, clock.Elapsed) { OptimizationTime = optimization, Recompilations = recompilations };
+        if (Settings.Log is { } log)
+        {
+            log.WriteLine(JitLog.Describe(Method.Name, compiled));
+            foreach (var note in unit.Notes) log.WriteLine($"pejit:   {note}");
+        }
+        Log.UnitCompiled(name, compiled);
+        return compiled;
+    }
+}

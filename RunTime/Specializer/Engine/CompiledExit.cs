@@ -1,0 +1,28 @@
+using PeJit.IR;
+
+namespace PeJit.Specializer.Engine;
+
+/// <summary>
+/// A place where compiled code leaves for the interpreter. At a merge point (a green key outside the unit,
+/// or over a budget) the residual code writes the exit's number and every merge-point variable (greens
+/// then reds, boxed) into the exit buffer, and the interpreter resumes there. In the middle of a step (a
+/// value seen at <c>Jit.Promote</c> that the unit has no case for), it writes the live red values of every
+/// frame; the driver finishes the step with the graph evaluator up to the next merge point.
+/// </summary>
+/// <param name="Index">The exit's number, written to slot 0 of the exit buffer.</param>
+/// <param name="Key">The green key at the exit (for a mid-step exit, the unit's entry).</param>
+/// <param name="Reason">Why the unit does not go on there.</param>
+public sealed record CompiledExit(int Index, GreenKey Key, string Reason)
+{
+    /// <summary>For an exit in the middle of a step: the frames, outermost first; null at a merge point.</summary>
+    public IReadOnlyList<ExitFrame>? Frames { get; init; }
+
+    /// <summary>For an unseen promoted value: the <c>Jit.Promote</c> call.</summary>
+    public Instruction? PromoteSite { get; init; }
+
+    /// <summary>For an unseen promoted value: the exit-buffer slot holding it.</summary>
+    public int PromotedSlot { get; init; }
+
+    /// <summary>The IR type of the promoted value.</summary>
+    public IrType? PromotedType { get; init; }
+}

@@ -1,0 +1,21 @@
+using PeJit.IR;
+
+namespace PeJit.Specializer.Engine;
+
+/// <summary>
+/// One interpreter frame at an exit in the middle of a step: where it stands and the values the rest of the
+/// step needs, each green (known to the engine) or red (in a slot of the exit buffer).
+/// </summary>
+/// <param name="Graph">The interpreter method's graph.</param>
+/// <param name="Block">The block it stands in.</param>
+/// <param name="Index">The instruction to run next.</param>
+/// <param name="Values">The live values.</param>
+/// <param name="CallResult">For a frame inside which a call is running: the value that receives its result.</param>
+public sealed record ExitFrame(FlowGraph Graph, Block Block, int Index, IReadOnlyList<ExitValue> Values, Value? CallResult);
+
+/// <summary>A live value at a mid-step exit: its green value, or the exit-buffer slot holding it.</summary>
+/// <param name="Value">The interpreter value.</param>
+/// <param name="IsGreen">Whether the engine knew it.</param>
+/// <param name="Green">Its value, when green (normalized).</param>
+/// <param name="Slot">Its exit-buffer slot, when red.</param>
+public readonly record struct ExitValue(Value Value, bool IsGreen, object? Green, int Slot);

@@ -1,0 +1,47 @@
+using PeJit.IR;
+
+namespace PeJit.Specializer.Engine;
+
+/// <summary>
+/// A compiled unit before the backend: the residual graph of the hot interpreted loop entered at one green
+/// key, the green keys it covers, its exits, and the objects its code refers to.
+/// </summary>
+/// <remarks>
+/// The residual function takes <c>(object[] constants, object?[] exit, object?[] state)</c>, where <c>state</c>
+/// holds the merge-point variables (greens, then reds) it is entered with, and returns what the portal
+/// returns, boxed. When it returns because the interpreted program returned, <c>exit[0]</c> is left null;
+/// when it leaves at an exit, <c>exit[0]</c> holds the exit's number and <c>exit[1..]</c> the merge-point
+/// variables there.
+/// </remarks>
+public sealed class Unit
+{
+    internal Unit(FlowGraph residual, GreenKey entry)
+    {
+        Residual = residual;
+        Entry = entry;
+    }
+
+    /// <summary>The residual code.</summary>
+    public FlowGraph Residual { get; }
+
+    /// <summary>The green key the unit is entered at.</summary>
+    public GreenKey Entry { get; }
+
+    /// <summary>Every green key the unit holds code for, in the order specialized.</summary>
+    public List<GreenKey> Keys { get; } = [];
+
+    /// <summary>The exits, by number.</summary>
+    public List<CompiledExit> Exits { get; } = [];
+
+    /// <summary>Green objects the residual code uses, by index in the constants array.</summary>
+    public List<object> Constants { get; } = [];
+
+    /// <summary>The values each <c>Jit.Promote</c> site has compiled cases for.</summary>
+    public IReadOnlyDictionary<Instruction, IReadOnlyList<object?>> PromotionCases { get; internal set; } = new Dictionary<Instruction, IReadOnlyList<object?>>();
+
+    /// <summary>Slots the exit buffer needs: the most any exit writes, plus the exit number.</summary>
+    public int ExitBufferSize { get; internal set; }
+
+    /// <summary>Budgets hit while specializing, with the key and the reason, for the log.</summary>
+    public List<string> Notes { get; } = [];
+}

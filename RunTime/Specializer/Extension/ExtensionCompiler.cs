@@ -1,0 +1,412 @@
+using System.Reflection;
+using PeJit.Analysis;
+using PeJit.Analysis.BindingTimes;
+using PeJit.IR.Evaluation;
+using PeJit.IR.Semantics;
+using PeJit.IR;
+using PeJit.Specializer.Engine;
+
+namespace PeJit.Specializer.Extension;
+
+/// <summary>
+/// Compiles a portal's annotated graphs, once and before any specialization, into the generating extension's
+/// compact form (<see cref="ExtensionProgram"/>) that <see cref="UnitSpecializer"/> executes.
+/// </summary>
+/// <remarks>
+/// Strategy:
+/// 1. from the portal's graph, follow every inlined call's targets: each annotated graph becomes one
+///    <see cref="ExtensionGraph"/>;
+/// 2. give each value a register class by its type (integers as long, floats as double, the rest as object)
+///    and a dense register number within its class;
+/// 3. decode each instruction into an <see cref="ExtensionOp"/>: what the engine does with it, operands and
+///    result as register numbers, its binding time, its call decision and callee graphs, the typed green
+///    operation its opcode and operand classes select (anything the typed cases do not cover runs boxed
+///    through <c>ValueSemantics.Pure</c>, as before);
+/// 4. for green field, static and element loads and green calls, build a delegate that reads typed registers
+///    and writes the result register (<see cref="GreenAccessBuilder"/>), one per member and signature.
+/// The engine then does no dictionary lookup on instructions and no reflection per step.
+/// </remarks>
+public sealed class ExtensionCompiler
+{
+    private readonly IMemberResolver resolver;
+    private readonly GreenAccessBuilder builder = new();
+    private readonly Dictionary<AnnotatedGraph, ExtensionGraph> graphs = new(ReferenceEqualityComparer.Instance);
+    private readonly List<(ExtensionOp Op, CallDecision Decision)> inlined = [];
+
+    private ExtensionCompiler(IMemberResolver resolver) => this.resolver = resolver;
+
+    /// <summary>Compiles an analyzed portal and every graph it may inline.</summary>
+    public static ExtensionProgram Compile(PortalAnalysis portal, IMemberResolver resolver)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var compiler = new ExtensionCompiler(resolver);
+        var entry = compiler.Graph(portal.Graph ?? throw new SpecializationException($"{portal.Hints.Method.FullName}: the portal has analysis errors; fix them first (pejit bta)"));
+        // 1. Callees: compiled until no inlined call names a graph not compiled yet (recursion included).
+        for (int i = 0; i < compiler.inlined.Count; i++)
+        {
+            var (op, decision) = compiler.inlined[i];
+            op.Callees = decision.Targets.Select(compiler.Graph).ToArray();
+        }
+        return new ExtensionProgram(entry, compiler.graphs, compiler.builder.Count, watch.Elapsed);
+    }
+
+    /// <summary>Compiles a graph with every value green and no calls (tests of the green operations).</summary>
+    public static ExtensionGraph CompileAllGreen(FlowGraph graph, IMemberResolver resolver) =>
+        new ExtensionCompiler(resolver).Build(graph, null, graph.Name);
+
+    private ExtensionGraph Graph(AnnotatedGraph annotated)
+    {
+        if (graphs.TryGetValue(annotated, out var known)) return known;
+        // Registered before its ops are decoded, so a recursive call finds it.
+        var graph = Build(annotated.Graph, annotated, annotated.Name, g => graphs[annotated] = g);
+        return graph;
+    }
+
+    private ExtensionGraph Build(FlowGraph flow, AnnotatedGraph? annotated, string name, Action<ExtensionGraph>? register = null)
+    {
+        var graph = new ExtensionGraph(flow, annotated, name);
+        register?.Invoke(graph);
+        // 2. Register classes and numbers.
+        int ints = 0, floats = 0, refs = 0;
+        for (int v = 0; v < flow.ValueCount; v++)
+        {
+            var type = flow.TypeOf(new Value(v));
+            var registerClass = ClassOf(type);
+            graph.Types[v] = type;
+            graph.Classes[v] = registerClass;
+            graph.Registers[v] = registerClass switch { RegisterClass.Int => ints++, RegisterClass.Float => floats++, _ => refs++ };
+            graph.RedValues[v] = annotated is not null && annotated.TimeOf(new Value(v)) == BindingTime.Red;
+        }
+        graph.IntCount = ints;
+        graph.FloatCount = floats;
+        graph.RefCount = refs;
+        graph.Parameters = flow.Parameters.Select(p => p.Index).ToArray();
+        graph.HasRegions = flow.Regions.Any();
+        // 3. Ops.
+        foreach (var block in flow.Blocks)
+            graph.Blocks[block.Index] = flow[block].Instructions.Select(i => Decode(graph, i)).ToArray();
+        return graph;
+    }
+
+    /// <summary>The register class of a value of <paramref name="type"/>.</summary>
+    public static RegisterClass ClassOf(IrType type) => type.StackKind switch
+    {
+        StackKind.Int32 or StackKind.Int64 or StackKind.NativeInt => RegisterClass.Int,
+        StackKind.Float => RegisterClass.Float,
+        _ => RegisterClass.Ref,
+    };
+
+    private ExtensionOp Decode(ExtensionGraph graph, Instruction instruction)
+    {
+        var op = new ExtensionOp(instruction)
+        {
+            Operands = instruction.Operands.Select(o => o.Index).ToArray(),
+            OperandTypes = instruction.Operands.Select(o => graph.Types[o.Index]).ToArray(),
+        };
+        op.OperandRegisters = op.Operands.Select(o => graph.Registers[o]).ToArray();
+        if (instruction.Result is { } result)
+        {
+            op.Result = result.Index;
+            op.ResultType = graph.Types[result.Index];
+            op.ResultIsGreen = !graph.RedValues[result.Index];
+        }
+        var annotated = graph.Annotated;
+        bool redSlot = annotated is not null && instruction.Opcode is Opcode.StoreSlot or Opcode.LoadSlot
+            && annotated.TimeOf(instruction.Slot) == BindingTime.Red;
+        op.Kind = instruction.Opcode switch
+        {
+            Opcode.Jump => ExtensionOpKind.Jump,
+            Opcode.BrIf => ExtensionOpKind.Branch,
+            Opcode.Switch => ExtensionOpKind.Switch,
+            Opcode.Return => ExtensionOpKind.Return,
+            Opcode.Throw => ExtensionOpKind.Throw,
+            Opcode.Leave or Opcode.EndFinally or Opcode.EndFilter or Opcode.Rethrow => ExtensionOpKind.Unsupported,
+            Opcode.Call or Opcode.CallVirt or Opcode.NewObject or Opcode.ConstrainedCall => ExtensionOpKind.Call,
+            Opcode.StoreSlot => ExtensionOpKind.StoreSlot,
+            Opcode.LoadSlot when redSlot => ExtensionOpKind.LoadRedSlot,
+            Opcode.SlotAddr => ExtensionOpKind.SlotAddress,
+            _ => instruction.Result is null ? ExtensionOpKind.Effect : ExtensionOpKind.Value,
+        };
+        switch (op.Kind)
+        {
+            case ExtensionOpKind.Unsupported:
+                op.Message = $"{graph.Name}: exception handling ('{instruction.Info.Name}') is not supported by the specializer yet";
+                break;
+            case ExtensionOpKind.Call:
+                DecodeCall(graph, op);
+                break;
+            case ExtensionOpKind.StoreSlot:
+                op.RedSlot = redSlot;
+                break;
+        }
+        if (op.Kind is ExtensionOpKind.Jump or ExtensionOpKind.Branch or ExtensionOpKind.Switch)
+            op.Targets = instruction.Targets.Select(t => Target(graph, t)).ToArray();
+        bool constantLike = instruction.Opcode is Opcode.Const or Opcode.Null or Opcode.String or Opcode.Default or Opcode.SizeOf or Opcode.Token;
+        if (constantLike && instruction.Result is { } defined) graph.Definitions[defined.Index] = op;
+        // Only what can run green is prepared: a green result, or a constant the engine computes on use.
+        if (op.Kind == ExtensionOpKind.Value && (op.ResultIsGreen || constantLike))
+            DecodeGreen(graph, op);
+        return op;
+    }
+
+    private static ExtensionTarget Target(ExtensionGraph graph, BlockCall call)
+    {
+        var parameters = graph.Graph[call.Target].Parameters;
+        return new ExtensionTarget
+        {
+            Call = call,
+            Block = call.Target.Index,
+            Arguments = call.Arguments.Select(a => a.Index).ToArray(),
+            Parameters = parameters.Select(p => p.Index).ToArray(),
+            RedParameters = parameters.Select(p => graph.RedValues[p.Index]).ToArray(),
+        };
+    }
+
+    private void DecodeCall(ExtensionGraph graph, ExtensionOp op)
+    {
+        var instruction = op.Instruction;
+        if (graph.Annotated is null || !graph.Annotated.Calls.TryGetValue(instruction, out var decision))
+        {
+            op.Message = $"{graph.Name}: no call decision for {instruction.Method!.Name} (the analysis did not reach it)";
+            return;
+        }
+        op.Decision = decision;
+        switch (decision.Treatment)
+        {
+            case CallTreatment.Inline or CallTreatment.InlineVirtual:
+                inlined.Add((op, decision));
+                break;
+            case CallTreatment.GreenCall:
+                op.Green = GreenOperation.Access;
+                op.AccessName = $"call {instruction.Method!.FullName}";
+                op.Access = Deferred(() =>
+                {
+                    var method = resolver.ResolveMethod(instruction.Method!);
+                    var classes = op.Operands.Select(o => graph.Classes[o]).ToList();
+                    var resultClass = op.Result >= 0 ? graph.Classes[op.Result] : RegisterClass.Ref;
+                    return builder.Call(method, classes, op.OperandTypes, resultClass, op.ResultType);
+                });
+                op.AccessCompiled = builder.IsCompiled(op.Access);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Builds a delegate now; if the member cannot be resolved, a delegate that throws what resolving threw,
+    /// so the error comes when (and only if) the specializer reaches it, as it did before the compact form.
+    /// </summary>
+    private static GreenAccess Deferred(Func<GreenAccess> build)
+    {
+        try
+        {
+            return build();
+        }
+        catch (Exception e) when (e is InvalidOperationException or MissingMemberException or TypeLoadException or ArgumentException or NotSupportedException)
+        {
+            var captured = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
+            return (_, _, _) => captured.Throw();
+        }
+    }
+
+    private void DecodeGreen(ExtensionGraph graph, ExtensionOp op)
+    {
+        var instruction = op.Instruction;
+        var resultClass = graph.Classes[op.Result];
+        switch (instruction.Opcode)
+        {
+            case Opcode.Const:
+                Constant(op, resultClass, op.ResultType.StackKind switch
+                {
+                    // Arms typed object: a switch over numeric arms would convert them all to double.
+                    StackKind.Float => op.ResultType.Kind == TypeKind.F32 ? (object)(float)instruction.Float : instruction.Float,
+                    StackKind.Int64 => (object)instruction.Integer,
+                    StackKind.NativeInt => (object)(nint)instruction.Integer,
+                    _ => (object)(int)instruction.Integer,
+                });
+                return;
+            case Opcode.Null:
+                Constant(op, resultClass, null);
+                return;
+            case Opcode.String:
+                Constant(op, resultClass, instruction.Text);
+                return;
+            case Opcode.Default:
+            {
+                Type clr;
+                try
+                {
+                    clr = resolver.ResolveType(instruction.TypeOperand!);
+                }
+                catch (InvalidOperationException e)
+                {
+                    CannotRun(op, $"{graph.Name}: 'default' of {instruction.TypeOperand}: {e.Message}");
+                    return;
+                }
+                if (clr.IsValueType && !clr.IsPrimitive && !clr.IsEnum)
+                {
+                    op.Green = GreenOperation.DefaultValueType;
+                    op.RuntimeType = clr;
+                    return;
+                }
+                Constant(op, resultClass, ValueSemantics.Normalize(clr.IsValueType ? Activator.CreateInstance(clr) : null, instruction.TypeOperand!));
+                return;
+            }
+            case Opcode.SizeOf or Opcode.Token:
+                CannotRun(op, $"{graph.Name}: '{instruction.Info.Name}' cannot run while specializing");
+                return;
+            case Opcode.LoadField:
+                op.Green = GreenOperation.Access;
+                op.AccessName = $"field {instruction.Field!.FullName}";
+                op.Access = Deferred(() => builder.Field(resolver.ResolveField(instruction.Field!), resultClass, op.ResultType));
+                op.AccessCompiled = builder.IsCompiled(op.Access);
+                return;
+            case Opcode.LoadStatic:
+                op.Green = GreenOperation.Access;
+                op.AccessName = $"static {instruction.Field!.FullName}";
+                op.Access = Deferred(() => builder.Static(resolver.ResolveField(instruction.Field!), resultClass, op.ResultType));
+                op.AccessCompiled = builder.IsCompiled(op.Access);
+                return;
+            case Opcode.LoadElement when graph.Classes[op.Operands[1]] == RegisterClass.Int:
+                op.Green = GreenOperation.Access;
+                op.AccessName = $"element {instruction.TypeOperand}";
+                op.Access = Deferred(() => builder.Element(ElementType(op), op.OperandTypes[1], resultClass, op.ResultType));
+                op.AccessCompiled = builder.IsCompiled(op.Access);
+                return;
+            case Opcode.ArrayLength:
+                op.Green = GreenOperation.ArrayLength;
+                return;
+            case Opcode.IsInst or Opcode.CastClass:
+                op.Green = instruction.Opcode == Opcode.IsInst ? GreenOperation.IsInstance : GreenOperation.CastClass;
+                op.Access = null;
+                try
+                {
+                    op.RuntimeType = resolver.ResolveType(instruction.TypeOperand!);
+                }
+                catch (InvalidOperationException e)
+                {
+                    CannotRun(op, $"{graph.Name}: '{instruction.Info.Name}' of {instruction.TypeOperand}: {e.Message}");
+                }
+                return;
+            case Opcode.UnboxAny:
+                op.Green = GreenOperation.UnboxAny;
+                return;
+            case Opcode.LoadSlot:
+                op.Green = GreenOperation.LoadSlot;
+                try
+                {
+                    op.RuntimeType = resolver.ResolveType(graph.Graph[instruction.Slot].Type);
+                }
+                catch (InvalidOperationException)
+                {
+                    // Only a slot read before any store needs its type's default.
+                }
+                return;
+        }
+        if ((instruction.Info.Flags & (OpcodeFlags.ReadsMemory | OpcodeFlags.WritesMemory | OpcodeFlags.Call)) != 0 || instruction.Operands.Count == 0)
+        {
+            CannotRun(op, $"{graph.Name}: '{instruction.Info.Name}' cannot run while specializing");
+            return;
+        }
+        op.Green = PureOperation(graph, op, resultClass);
+    }
+
+    private Type ElementType(ExtensionOp op)
+    {
+        try
+        {
+            if (resolver.ResolveType(op.OperandTypes[0]) is { IsSZArray: true } array) return array.GetElementType()!;
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        return resolver.ResolveType(op.Instruction.TypeOperand!);
+    }
+
+    private static void CannotRun(ExtensionOp op, string message)
+    {
+        op.Green = GreenOperation.CannotRun;
+        op.Message = message;
+    }
+
+    private static void Constant(ExtensionOp op, RegisterClass resultClass, object? value)
+    {
+        op.Green = GreenOperation.Constant;
+        op.ConstantObject = value;
+        switch (resultClass)
+        {
+            case RegisterClass.Int when ValueSemantics.Normalize(value, op.ResultType) is int or long or nint:
+                op.ConstantInteger = ValueSemantics.Normalize(value, op.ResultType) switch { int i => i, long l => l, nint n => n, _ => 0 };
+                break;
+            case RegisterClass.Float when value is double or float:
+                op.ConstantFloat = value is float f ? f : (double)value;
+                break;
+            case RegisterClass.Ref:
+                break;
+            default:
+                // A constant its register cannot hold: run boxed, so the frame reports it when it is used.
+                op.Green = GreenOperation.Boxed;
+                break;
+        }
+    }
+
+    /// <summary>The typed operation for a pure instruction, or <see cref="GreenOperation.Boxed"/> when the operand classes are not ones it covers.</summary>
+    private static GreenOperation PureOperation(ExtensionGraph graph, ExtensionOp op, RegisterClass resultClass)
+    {
+        var opcode = op.Instruction.Opcode;
+        var classes = op.Operands.Select(o => graph.Classes[o]).ToArray();
+        var kinds = op.OperandTypes.Select(t => t.StackKind).ToArray();
+        var resultKind = op.ResultType.StackKind;
+        bool Ints(int count) => classes.Length == count && classes.All(c => c == RegisterClass.Int);
+        bool Floats(int count) => classes.Length == count && classes.All(c => c == RegisterClass.Float);
+        switch (opcode)
+        {
+            case Opcode.Ceq or Opcode.Cne or Opcode.CgtUn when op.OperandTypes[0].IsReference:
+                return classes.Length == 2 && classes.All(c => c == RegisterClass.Ref) && resultClass == RegisterClass.Int ? GreenOperation.ReferenceCompare : GreenOperation.Boxed;
+            case Opcode.Ceq or Opcode.Cne or Opcode.Clt or Opcode.Cle or Opcode.Cgt or Opcode.Cge
+                or Opcode.CltUn or Opcode.CleUn or Opcode.CgtUn or Opcode.CgeUn when resultClass == RegisterClass.Int:
+                op.Int32Operands = kinds.All(k => k == StackKind.Int32);
+                return Ints(2) ? GreenOperation.IntegerCompare : Floats(2) ? GreenOperation.FloatCompare : GreenOperation.Boxed;
+            case Opcode.Neg or Opcode.Not when Ints(1) && resultKind == kinds[0]:
+                return GreenOperation.IntegerUnary;
+            case Opcode.Neg when Floats(1) && resultClass == RegisterClass.Float:
+                return GreenOperation.FloatNegate;
+            case Opcode.CheckFinite when Floats(1) && resultClass == RegisterClass.Float:
+                return GreenOperation.CheckFinite;
+            case Opcode.Conv or Opcode.ConvUn or Opcode.ConvOvf or Opcode.ConvOvfUn when classes.Length == 1 && classes[0] != RegisterClass.Ref:
+            {
+                op.ConversionKind = ValueSemantics.ConversionKind(op.ResultType);
+                bool toFloat = op.ConversionKind is TypeKind.F32 or TypeKind.F64;
+                if (toFloat ? resultClass != RegisterClass.Float : resultClass != RegisterClass.Int) return GreenOperation.Boxed;
+                op.Int32Operands = kinds[0] == StackKind.Int32;
+                return (classes[0], toFloat) switch
+                {
+                    (RegisterClass.Int, false) => GreenOperation.IntegerToInteger,
+                    (RegisterClass.Int, true) => GreenOperation.IntegerToFloat,
+                    (_, false) => GreenOperation.FloatToInteger,
+                    _ => GreenOperation.FloatToFloat,
+                };
+            }
+            case Opcode.Shl or Opcode.Shr or Opcode.ShrUn when Ints(2) && kinds[1] is StackKind.Int32 or StackKind.NativeInt && resultKind == kinds[0]:
+                return kinds[0] switch
+                {
+                    StackKind.Int32 => GreenOperation.Int32Shift,
+                    StackKind.Int64 => GreenOperation.Int64Shift,
+                    _ => GreenOperation.NativeShift,
+                };
+            case Opcode.Add or Opcode.Sub or Opcode.Mul or Opcode.Div or Opcode.DivUn or Opcode.Rem or Opcode.RemUn
+                or Opcode.And or Opcode.Or or Opcode.Xor or Opcode.AddOvf or Opcode.AddOvfUn or Opcode.SubOvf or Opcode.SubOvfUn
+                or Opcode.MulOvf or Opcode.MulOvfUn:
+            {
+                if (Floats(2) && resultClass == RegisterClass.Float && opcode is Opcode.Add or Opcode.Sub or Opcode.Mul or Opcode.Div or Opcode.Rem)
+                    return GreenOperation.FloatArithmetic;
+                if (!Ints(2)) return GreenOperation.Boxed;
+                // As ValueSemantics: int64 if either is, else native int if either is, else int32.
+                var width = kinds.Contains(StackKind.Int64) ? StackKind.Int64 : kinds.Contains(StackKind.NativeInt) ? StackKind.NativeInt : StackKind.Int32;
+                if (resultKind != width) return GreenOperation.Boxed;
+                return width == StackKind.Int32 ? GreenOperation.Int32Arithmetic : GreenOperation.Int64Arithmetic;
+            }
+            default:
+                return GreenOperation.Boxed;
+        }
+    }
+}

@@ -1,0 +1,158 @@
+using PeJit.IR.Evaluation;
+using PeJit.IR.Semantics;
+using PeJit.IR;
+using PeJit.Specializer.Engine;
+
+namespace PeJit.Specializer.Extension;
+
+/// <summary>
+/// One interpreter frame while specializing: which graph, where in it, and what is known of each value, in
+/// typed register files (a green int never boxed) plus a state per value (unset, green, red with its residual
+/// value). A copy at a split is five array copies.
+/// </summary>
+internal sealed class ExtensionFrame
+{
+    public ExtensionGraph Graph;
+    public int Block;
+    public int Index;
+    public long[] Ints;
+    public double[] Floats;
+    public object?[] Refs;
+    public RegisterState[] States;
+    public Value[] Reds;
+    public Dictionary<Slot, Known>? Slots;
+    public Dictionary<Slot, Slot>? ResidualSlots;
+    public ExtensionOp? CallSite;
+
+    public ExtensionFrame(ExtensionGraph graph)
+    {
+        Graph = graph;
+        Ints = graph.IntCount == 0 ? [] : new long[graph.IntCount];
+        Floats = graph.FloatCount == 0 ? [] : new double[graph.FloatCount];
+        Refs = graph.RefCount == 0 ? [] : new object?[graph.RefCount];
+        States = new RegisterState[graph.Graph.ValueCount];
+        Reds = new Value[graph.Graph.ValueCount];
+    }
+
+    private ExtensionFrame(ExtensionFrame other)
+    {
+        Graph = other.Graph;
+        Block = other.Block;
+        Index = other.Index;
+        CallSite = other.CallSite;
+        Ints = (long[])other.Ints.Clone();
+        Floats = (double[])other.Floats.Clone();
+        Refs = (object?[])other.Refs.Clone();
+        States = (RegisterState[])other.States.Clone();
+        Reds = (Value[])other.Reds.Clone();
+        if (other.Slots is not null) Slots = new(other.Slots);
+        if (other.ResidualSlots is not null) ResidualSlots = new(other.ResidualSlots);
+    }
+
+    public ExtensionFrame Copy() => new(this);
+
+    public bool IsGreen(int value) => States[value] == RegisterState.Green;
+
+    public long Int(int value) => Ints[Graph.Registers[value]];
+
+    public double Float(int value) => Floats[Graph.Registers[value]];
+
+    public object? Ref(int value) => Refs[Graph.Registers[value]];
+
+    public void SetInt(int value, long content)
+    {
+        Ints[Graph.Registers[value]] = content;
+        States[value] = RegisterState.Green;
+    }
+
+    public void SetFloat(int value, double content)
+    {
+        Floats[Graph.Registers[value]] = content;
+        States[value] = RegisterState.Green;
+    }
+
+    public void SetRef(int value, object? content)
+    {
+        Refs[Graph.Registers[value]] = content;
+        States[value] = RegisterState.Green;
+    }
+
+    public void SetRed(int value, Value red)
+    {
+        Reds[value] = red;
+        States[value] = RegisterState.Red;
+    }
+
+    /// <summary>A green value as an object in stack form (<c>ValueSemantics.Normalize</c>'s conventions).</summary>
+    public object? Box(int value) => Graph.Classes[value] switch
+    {
+        RegisterClass.Int => ValueSemantics.IntegerStackForm(Int(value), Graph.Types[value]),
+        RegisterClass.Float => ValueSemantics.FloatStackForm(Float(value), Graph.Types[value]),
+        _ => Ref(value),
+    };
+
+    /// <summary>A green value given as an object (normalized) into its register.</summary>
+    public void SetBoxed(int value, object? content)
+    {
+        int register = Graph.Registers[value];
+        StoreBoxed(this, register, Graph.Classes[value], content, Graph.Types[value]);
+        States[value] = RegisterState.Green;
+    }
+
+    /// <summary>Writes <paramref name="content"/> into register <paramref name="register"/> of class <paramref name="registerClass"/> (also called by compiled delegates whose result has no typed conversion).</summary>
+    public static void StoreBoxed(ExtensionFrame frame, int register, RegisterClass registerClass, object? content, IrType type)
+    {
+        switch (registerClass)
+        {
+            case RegisterClass.Int:
+                frame.Ints[register] = ValueSemantics.Normalize(content, type) switch
+                {
+                    int i => i, long l => l, nint n => n,
+                    var other => throw new SpecializationException($"a green {type} holds a {other?.GetType().Name ?? "null"}, not an integer (internal error of the generating extension)"),
+                };
+                break;
+            case RegisterClass.Float:
+                frame.Floats[register] = content switch
+                {
+                    double d => d, float f => f,
+                    var other => throw new SpecializationException($"a green {type} holds a {other?.GetType().Name ?? "null"}, not a float (internal error of the generating extension)"),
+                };
+                break;
+            default:
+                frame.Refs[register] = content;
+                break;
+        }
+    }
+
+    /// <summary>What is known of a value that is set, with a green one boxed.</summary>
+    public Known Get(int value) => States[value] == RegisterState.Green ? Known.OfGreen(Box(value)) : Known.OfRed(Reds[value]);
+
+    /// <summary>Sets a value from what is known of it.</summary>
+    public void Set(int value, Known known)
+    {
+        if (known.IsGreen) SetBoxed(value, known.Green);
+        else SetRed(value, known.Red);
+    }
+
+    /// <summary>Copies value <paramref name="from"/> of <paramref name="source"/> (set) into value <paramref name="to"/> of this frame, typed when the classes agree.</summary>
+    public void CopyFrom(ExtensionFrame source, int from, int to)
+    {
+        if (source.States[from] != RegisterState.Green)
+        {
+            SetRed(to, source.Reds[from]);
+            return;
+        }
+        var fromClass = source.Graph.Classes[from];
+        if (fromClass != Graph.Classes[to])
+        {
+            SetBoxed(to, source.Box(from));
+            return;
+        }
+        switch (fromClass)
+        {
+            case RegisterClass.Int: SetInt(to, source.Int(from)); break;
+            case RegisterClass.Float: SetFloat(to, source.Float(from)); break;
+            default: SetRef(to, source.Ref(from)); break;
+        }
+    }
+}

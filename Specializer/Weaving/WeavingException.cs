@@ -1,4 +1,0 @@
-namespace PeJit.Specializer.Weaving;
-
-/// <summary>The assembly cannot be JIT-enabled as it is; the message says where and what to change.</summary>
-public sealed class WeavingException(string message) : Exception(message);

@@ -1,0 +1,40 @@
+using System.Reflection;
+
+namespace PeJit.Tests;
+
+/// <summary>
+/// The layout's promise, checked on the built assemblies: the IR references no build-time stage and no
+/// package; the optimizer and the backends reference only the IR; the run-time assemblies reach a build-time
+/// stage only through the engine's preparation of a portal, which the warm-up issue moves into pejit build.
+/// </summary>
+[TestClass]
+public sealed class ArchitectureTests
+{
+    private static IEnumerable<string> PeJitReferences(Assembly assembly) =>
+        assembly.GetReferencedAssemblies().Select(a => a.Name!).Where(n => !IsPlatform(n));
+
+    private static bool IsPlatform(string name) =>
+        name is "System" or "netstandard" or "mscorlib" || name.StartsWith("System.", StringComparison.Ordinal) || name.StartsWith("Microsoft.", StringComparison.Ordinal);
+
+    private static void AssertReferences(Assembly assembly, params string[] allowed)
+    {
+        var references = PeJitReferences(assembly).Order().ToList();
+        var unexpected = references.Except(allowed).ToList();
+        Assert.IsEmpty(unexpected, $"{assembly.GetName().Name} references {string.Join(", ", unexpected)}; allowed: {string.Join(", ", allowed)}");
+    }
+
+    [TestMethod]
+    public void TheIrReferencesNothingButThePlatform() =>
+        AssertReferences(typeof(PeJit.IR.FlowGraph).Assembly);
+
+    [TestMethod]
+    public void TheOptimizerAndTheBackendsReferenceOnlyTheIr()
+    {
+        AssertReferences(typeof(PeJit.Optimizer.Pipeline).Assembly, "PeJit.IR");
+        AssertReferences(typeof(PeJit.Backends.Cil.CilBackend).Assembly, "PeJit.IR");
+    }
+
+    [TestMethod]
+    public void TheFrontendReferencesOnlyTheIrAndItsPackages() =>
+        AssertReferences(typeof(PeJit.Frontend.Construction.MethodConverter).Assembly, "PeJit.IR", "Mono.Cecil", "Mono.Cecil.Rocks", "QuikGraph");
+}
