@@ -1,0 +1,30 @@
+using System.Reflection;
+
+namespace PeJit.Examples.HandlerTable;
+
+/// <summary>Assembles and runs a program through the portal.</summary>
+public static class Runner
+{
+    /// <summary>The portal method.</summary>
+    public static MethodInfo Portal { get; } = typeof(Interpreter).GetMethod(nameof(Interpreter.Run))!;
+
+    /// <summary>The portal's arguments for running <c>main</c> of <paramref name="source"/> with <paramref name="args"/> (its defaults when empty).</summary>
+    public static object?[] PortalArguments(string source, TextWriter output, params long[] args)
+    {
+        var code = Assembler.Assemble(source);
+        var main = code.Main;
+        var arguments = args.Length > 0 ? args : code.DefaultArguments;
+        if (arguments.Length != main.Arity)
+            throw new AssemblerException($"main takes {main.Arity} argument(s), {arguments.Length} given");
+        var state = new State(main.Locals, output);
+        Array.Copy(arguments, state.Locals, arguments.Length);
+        return [code, main.Entry, state];
+    }
+
+    /// <summary>Runs <c>main</c> of <paramref name="source"/>; returns its result.</summary>
+    public static long Run(string source, TextWriter output, params long[] args)
+    {
+        var arguments = PortalArguments(source, output, args);
+        return Interpreter.Run((Code)arguments[0]!, (int)arguments[1]!, (State)arguments[2]!);
+    }
+}
