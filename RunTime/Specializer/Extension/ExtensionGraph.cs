@@ -54,6 +54,7 @@ public sealed class ExtensionGraph
     /// <summary>
     /// The interpreter graph's live values (what an exit in the middle of a step hands to the graph
     /// evaluator), computed the first time an exit needs them: the graph does not change at run time.
+    /// Two threads may both compute it; they compute equal snapshots, and either one is kept.
     /// </summary>
     internal Liveness Liveness => liveness ??= Liveness.Compute(Graph);
     private Liveness? liveness;
