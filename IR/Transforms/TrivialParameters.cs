@@ -1,4 +1,5 @@
 using PeJit.IR;
+using PeJit.IR.Graphs;
 
 namespace PeJit.IR.Transforms;
 
@@ -23,10 +24,7 @@ public static class TrivialParameters
     /// <summary>Removes the trivial parameters of every block but the entry, and replaces their uses.</summary>
     public static void Remove(FlowGraph graph)
     {
-        var incoming = new List<BlockCall>?[graph.BlockCount];
-        foreach (var block in graph.Blocks)
-            if (graph[block].Terminator is { } terminator)
-                foreach (var call in terminator.Targets) (incoming[call.Target.Index] ??= []).Add(call);
+        var incoming = Predecessors.Compute(graph);
 
         var replacement = new Dictionary<Value, Value>();
         Value Find(Value v)
@@ -41,16 +39,17 @@ public static class TrivialParameters
             foreach (var block in graph.Blocks)
             {
                 // A block no jump enters (a handler's entry, whose parameter is the exception) keeps its parameters.
-                if (block == FlowGraph.Entry || incoming[block.Index] is not { } calls) continue;
+                var calls = incoming.EdgesInto(block);
+                if (block == FlowGraph.Entry || calls.Count == 0) continue;
                 var parameters = graph[block].Parameters;
                 for (int k = parameters.Count - 1; k >= 0; k--)
                 {
                     var parameter = parameters[k];
                     Value? only = null;
                     bool trivial = true;
-                    foreach (var call in calls)
+                    foreach (var edge in calls)
                     {
-                        var argument = Find(call.Arguments[k]);
+                        var argument = Find(edge.Call.Arguments[k]);
                         if (argument == parameter || argument == only) continue;
                         if (only is not null)
                         {
@@ -65,7 +64,7 @@ public static class TrivialParameters
                     // The jumps are known here, so this does not search the graph for them as FlowGraph.RemoveParameter does.
                     parameters.RemoveAt(k);
                     graph[parameter].ParameterOf = null;
-                    foreach (var call in calls) call.Arguments.RemoveAt(k);
+                    foreach (var edge in calls) edge.Call.Arguments.RemoveAt(k);
                     changed = true;
                 }
             }

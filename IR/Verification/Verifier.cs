@@ -77,13 +77,10 @@ public static class Verifier
         }
 
         // Predecessors, for the entry and handler rules.
-        var ordinaryPredecessors = graph.Blocks.ToDictionary(b => b, _ => 0);
-        foreach (var block in graph.Blocks)
-            foreach (var successor in graph.Successors(block))
-                if (graph.IsValid(successor)) ordinaryPredecessors[successor]++;
-        if (ordinaryPredecessors[FlowGraph.Entry] > 0) Report(FlowGraph.Entry, -1, null, "the entry block has predecessors; jump to a block after it instead");
+        var predecessors = Predecessors.Compute(graph);
+        if (predecessors.EdgesInto(FlowGraph.Entry).Count > 0) Report(FlowGraph.Entry, -1, null, "the entry block has predecessors; jump to a block after it instead");
 
-        CheckRegions(graph, ordinaryPredecessors, Report);
+        CheckRegions(graph, predecessors, Report);
         var dominators = Dominators.Compute(graph);
 
         foreach (var block in graph.Blocks)
@@ -120,7 +117,7 @@ public static class Verifier
         }
     }
 
-    private static void CheckRegions(FlowGraph graph, Dictionary<Block, int> ordinaryPredecessors, Action<Block?, int, Instruction?, string> report)
+    private static void CheckRegions(FlowGraph graph, Predecessors predecessors, Action<Block?, int, Instruction?, string> report)
     {
         foreach (var region in graph.Regions)
         {
@@ -132,7 +129,7 @@ public static class Verifier
                     report(null, -1, null, $"{region}: its {what} block does not exist");
                     return;
                 }
-                if (ordinaryPredecessors[block] > 0)
+                if (predecessors.EdgesInto(block).Count > 0)
                     report(block, -1, null, $"the {what} entry of {region} is reached by ordinary jumps; only exceptions may enter it");
                 int expected = takesException ? 1 : 0;
                 if (graph[block].Parameters.Count != expected)

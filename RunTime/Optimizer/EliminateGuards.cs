@@ -32,7 +32,7 @@ internal static class EliminateGuards
         var dominators = Dominators.Compute(graph);
         var numbers = ValueNumbers.Compute(graph, dominators);
         var facts = new ComparisonFacts(numbers);
-        var incoming = IncomingEdges(graph, dominators);
+        var incoming = Predecessors.Compute(graph);
         var handlers = graph.Regions.SelectMany(r => new[] { graph[r].Handler, graph[r].Filter }).OfType<Block>().ToHashSet();
         var children = new Dictionary<Block, List<Block>>();
         foreach (var block in dominators.ReversePostOrder.Skip(1))
@@ -54,7 +54,7 @@ internal static class EliminateGuards
                 continue;
             }
             walk.Push((block, facts.Mark()));
-            if (!handlers.Contains(block) && DominatingEdge(block, incoming[block], dominators) is { } edge)
+            if (!handlers.Contains(block) && DominatingEdge(block, incoming.EdgesInto(block), dominators) is { } edge)
                 Learn(graph, numbers, facts, graph[edge.Source].Terminator!, edge.Index);
             if (graph[block].Terminator is { } terminator && Decide(graph, numbers, facts, terminator) is { } taken)
                 decided[block] = taken;
@@ -74,22 +74,13 @@ internal static class EliminateGuards
         GraphEdits.RemoveUnreachable(graph);
     }
 
-    /// <summary>For each block, the edges into it from blocks the entry reaches: (source, index among the source's targets).</summary>
-    private static Dictionary<Block, List<(Block Source, int Index)>> IncomingEdges(FlowGraph graph, Dominators dominators)
-    {
-        var incoming = graph.Blocks.ToDictionary(b => b, _ => new List<(Block, int)>());
-        foreach (var block in dominators.ReversePostOrder)
-            if (graph[block].Terminator is { } terminator)
-                for (int i = 0; i < terminator.Targets.Count; i++) incoming[terminator.Targets[i].Target].Add((block, i));
-        return incoming;
-    }
-
     /// <summary>The edge every path to <paramref name="block"/> takes last before entering it from outside, if there is one.</summary>
-    private static (Block Source, int Index)? DominatingEdge(Block block, List<(Block Source, int Index)> edges, Dominators dominators)
+    private static Edge? DominatingEdge(Block block, IReadOnlyList<Edge> edges, Dominators dominators)
     {
-        (Block Source, int Index)? entering = null;
+        Edge? entering = null;
         foreach (var edge in edges)
         {
+            if (!dominators.IsReachable(edge.Source)) continue;     // no path from the entry takes it
             if (dominators.Dominates(block, edge.Source)) continue; // a back edge from inside: the way in was taken before
             if (entering is not null) return null;                  // two ways in (a join, or one block jumping here twice)
             entering = edge;

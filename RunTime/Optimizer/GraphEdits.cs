@@ -2,7 +2,7 @@ using PeJit.IR;
 
 namespace PeJit.Optimizer;
 
-/// <summary>Small rewrites the passes share: replacing uses, counting uses, predecessors, removing blocks.</summary>
+/// <summary>Small rewrites the passes share: replacing uses, counting uses, removing blocks.</summary>
 internal static class GraphEdits
 {
     /// <summary>
@@ -19,15 +19,6 @@ internal static class GraphEdits
             foreach (var instruction in graph[block].Instructions)
                 foreach (var use in instruction.Operands.Concat(instruction.Targets.SelectMany(t => t.Arguments)))
                     counts[use] = counts.GetValueOrDefault(use) + 1;
-        return counts;
-    }
-
-    /// <summary>Number of jumps (edges) into each block.</summary>
-    public static Dictionary<Block, int> PredecessorCounts(FlowGraph graph)
-    {
-        var counts = graph.Blocks.ToDictionary(b => b, _ => 0);
-        foreach (var block in graph.Blocks)
-            foreach (var successor in graph.Successors(block)) counts[successor]++;
         return counts;
     }
 

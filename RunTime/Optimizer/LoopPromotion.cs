@@ -332,7 +332,7 @@ internal sealed class LoopPromotion
         foreach (var (a, aType, b, bType) in distinctIndices)
             Guard(Emit(new Instruction(Opcode.Ceq, Index(a, aType, true), Index(b, bType, true)), IrType.Bool), passWhenTrue: false);
 
-        var incoming = SsaUpdater.Incoming(graph);
+        var incoming = Predecessors.Compute(graph);
         chainEnd = current;
         foreach (var element in promoted)
         {
@@ -344,8 +344,7 @@ internal sealed class LoopPromotion
         }
         graph.Append(current, jump);
         // The jump now leaves the last block of the chain.
-        incoming[loop.Header].RemoveAll(e => e.Call == jump.Targets[0]);
-        incoming[loop.Header].Add((current, jump.Targets[0]));
+        incoming.MoveJump(jump.Targets[0], current);
     }
 
     /// <summary>

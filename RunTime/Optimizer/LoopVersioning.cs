@@ -1,4 +1,5 @@
 using PeJit.IR;
+using PeJit.IR.Graphs;
 
 namespace PeJit.Optimizer;
 
@@ -47,7 +48,7 @@ internal static class LoopVersioning
         }
         // 3. Uses after the loop: a value of the loop reaches them from the loop or from its copy.
         var copied = blocks.Values.ToHashSet();
-        var incoming = SsaUpdater.Incoming(graph);
+        var incoming = Predecessors.Compute(graph);
         var updaters = new Dictionary<Value, SsaUpdater>();
         foreach (var block in graph.Blocks.ToList())
         {

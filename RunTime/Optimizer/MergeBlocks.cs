@@ -1,4 +1,5 @@
 using PeJit.IR;
+using PeJit.IR.Graphs;
 
 namespace PeJit.Optimizer;
 
@@ -11,7 +12,8 @@ internal static class MergeBlocks
 {
     public static void Run(FlowGraph graph)
     {
-        var predecessors = GraphEdits.PredecessorCounts(graph);
+        // Counted once: a merge moves a terminator, not its targets, so the count of every block still to merge holds.
+        var predecessors = Predecessors.Compute(graph);
         var replacement = new Dictionary<Value, Value>();
         bool merged = false;
         foreach (var block in graph.Blocks)
@@ -19,7 +21,7 @@ internal static class MergeBlocks
             var data = graph[block];
             while (data.Terminator is { Opcode: Opcode.Jump } jump
                    && jump.Targets[0].Target is var next
-                   && next != block && next != FlowGraph.Entry && predecessors[next] == 1
+                   && next != block && next != FlowGraph.Entry && predecessors.EdgesInto(next).Count == 1
                    && graph[next].Try is null && graph[next].HandlerOf is null && data.Try is null)
             {
                 var target = graph[next];
@@ -28,7 +30,6 @@ internal static class MergeBlocks
                 data.Instructions.AddRange(target.Instructions);
                 target.Instructions.Clear();
                 target.Parameters.Clear();
-                predecessors[next] = 0;
                 merged = true;
             }
         }

@@ -1,4 +1,5 @@
 using PeJit.IR;
+using PeJit.IR.Graphs;
 
 namespace PeJit.Optimizer;
 
@@ -19,7 +20,7 @@ internal sealed class SsaUpdater
     private readonly FlowGraph graph;
     private readonly IrType type;
     private readonly string? name;
-    private readonly IReadOnlyDictionary<Block, List<(Block Source, BlockCall Call)>> incoming;
+    private readonly Predecessors incoming;
     private readonly Dictionary<Block, Value> atEnd = [];
     private readonly Dictionary<Block, Value> atStart = [];
 
@@ -27,23 +28,13 @@ internal sealed class SsaUpdater
     /// <param name="graph">The graph.</param>
     /// <param name="type">The type of the parameters made.</param>
     /// <param name="name">Their name, for people.</param>
-    /// <param name="incoming">The jumps into each block (<see cref="Incoming"/>); kept up to date by the caller when it adds jumps.</param>
-    public SsaUpdater(FlowGraph graph, IrType type, string? name, IReadOnlyDictionary<Block, List<(Block Source, BlockCall Call)>> incoming)
+    /// <param name="incoming">The jumps into each block; kept up to date by the caller when it moves jumps (<see cref="Predecessors.MoveJump"/>).</param>
+    public SsaUpdater(FlowGraph graph, IrType type, string? name, Predecessors incoming)
     {
         this.graph = graph;
         this.type = type;
         this.name = name;
         this.incoming = incoming;
-    }
-
-    /// <summary>The jumps into each block, with the block each comes from.</summary>
-    public static Dictionary<Block, List<(Block Source, BlockCall Call)>> Incoming(FlowGraph graph)
-    {
-        var incoming = graph.Blocks.ToDictionary(b => b, _ => new List<(Block, BlockCall)>());
-        foreach (var block in graph.Blocks)
-            if (graph[block].Terminator is { } terminator)
-                foreach (var target in terminator.Targets) incoming[target.Target].Add((block, target));
-        return incoming;
     }
 
     /// <summary>The variable holds <paramref name="value"/> at the end of <paramref name="block"/>.</summary>
@@ -56,14 +47,14 @@ internal sealed class SsaUpdater
     public Value ReadAtStart(Block block)
     {
         if (atStart.TryGetValue(block, out var known)) return known;
-        var edges = incoming[block];
+        var edges = incoming.EdgesInto(block);
         if (edges.Count == 0)
             throw new InvalidOperationException($"the variable is read at {block}, which no jump reaches and where it is not defined");
         if (edges.Count == 1) return atStart[block] = ReadAtEnd(edges[0].Source);
         // Recorded before the jumps are asked, so a cycle back to this block finds the parameter.
         var parameter = graph.AddParameter(block, type, name);
         atStart[block] = parameter;
-        foreach (var (source, call) in edges) call.Arguments.Add(ReadAtEnd(source));
+        foreach (var edge in edges) edge.Call.Arguments.Add(ReadAtEnd(edge.Source));
         return parameter;
     }
 }

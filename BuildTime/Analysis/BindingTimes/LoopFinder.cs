@@ -1,4 +1,5 @@
 using PeJit.IR;
+using PeJit.IR.Graphs;
 using QuikGraph;
 using QuikGraph.Algorithms;
 
@@ -12,6 +13,13 @@ namespace PeJit.Analysis.BindingTimes;
 /// Exceptional edges are left out: a handler is not an iteration. Most graphs (the helpers an interpreter
 /// calls) have no loop at all: a depth-first search that finds no back edge says so without building the
 /// component graphs.
+/// Why components and not <see cref="NaturalLoop"/>, the IR's loops: the analysis must see every cycle,
+/// since a cycle it does not generalize may unroll forever during specialization. A cycle with two entries
+/// (a <c>goto</c> into a loop, a compiler's state machine resuming inside one) has no dominating header, so
+/// it is no natural loop; and a cycle inside a handler is cut off from the entry by ordinary edges. Here
+/// such a cycle is one more component, headed by its first entry in layout order. On a reducible graph the
+/// loops found are the natural loops (one per header, with their nesting). Cost: O(blocks + edges) per
+/// level of nesting (one component search each).
 /// </remarks>
 internal static class LoopFinder
 {
@@ -23,13 +31,7 @@ internal static class LoopFinder
     {
         var loops = new List<Loop>();
         if (!HasCycle(graph)) return loops;
-        var predecessors = new Dictionary<Block, List<Block>>();
-        foreach (var block in graph.Blocks)
-            foreach (var successor in graph.Successors(block))
-            {
-                if (!predecessors.TryGetValue(successor, out var list)) predecessors[successor] = list = [];
-                list.Add(block);
-            }
+        var predecessors = Predecessors.Compute(graph);
         FindIn(graph, [.. graph.Blocks], predecessors, loops);
         return loops;
     }
@@ -65,7 +67,7 @@ internal static class LoopFinder
         return false;
     }
 
-    private static void FindIn(FlowGraph graph, HashSet<Block> region, Dictionary<Block, List<Block>> predecessors, List<Loop> loops)
+    private static void FindIn(FlowGraph graph, HashSet<Block> region, Predecessors predecessors, List<Loop> loops)
     {
         var subgraph = new AdjacencyGraph<Block, Edge<Block>>();
         subgraph.AddVertexRange(region);
@@ -81,7 +83,7 @@ internal static class LoopFinder
             if (!cycle) continue;
             var members = new HashSet<Block>(blocks);
             var entries = blocks.Where(b => b == FlowGraph.Entry
-                || predecessors.GetValueOrDefault(b, []).Any(p => !members.Contains(p))).ToList();
+                || predecessors.Of(b).Any(p => !members.Contains(p))).ToList();
             var header = entries.Count > 0 ? entries[0] : blocks[0];
             var exits = blocks
                 .Select(b => graph[b].Terminator)

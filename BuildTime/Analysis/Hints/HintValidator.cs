@@ -1,8 +1,8 @@
 using PeJit.Frontend.Construction;
-using System.Collections;
 using PeJit.Analysis.BindingTimes;
 using PeJit.Analysis.Diagnostics;
 using PeJit.IR;
+using PeJit.IR.Graphs;
 
 namespace PeJit.Analysis.Hints;
 
@@ -100,19 +100,12 @@ internal static class HintValidator
     private static void CheckLiveVariables(FlowGraph graph, Block mergeBlock, Instruction merge, IReadOnlyList<Value> implicitReds,
         Action<string, string, SourceLocation, string> error)
     {
-        var live = LiveOut(graph, mergeBlock);
         var instructions = graph[mergeBlock].Instructions;
-        for (int i = instructions.Count - 1; instructions[i] != merge; i--)
-        {
-            var instruction = instructions[i];
-            if (instruction.Result is { } result) live[result.Index] = false;
-            foreach (var operand in Uses(instruction)) live[operand.Index] = true;
-        }
+        var live = Liveness.Compute(graph).LiveFrom(mergeBlock, instructions.IndexOf(merge) + 1);
         var passed = new HashSet<Value>(merge.Operands.Concat(implicitReds));
-        for (int v = 0; v < live.Length; v++)
+        foreach (var value in live.OrderBy(v => v.Index))
         {
-            var value = new Value(v);
-            if (!live[v] || passed.Contains(value) || IsConstant(graph, value)) continue;
+            if (passed.Contains(value) || IsConstant(graph, value)) continue;
             string what = graph[value].Name is { } n ? $"variable '{n}'" : $"the temporary {value}";
             error(DiagnosticCodes.MissingLiveVariable, $"{what} is live at Jit.MergePoint but not passed to it", merge.Location,
                 "Pass every variable the loop body uses (greens first, then reds), and declare it in [JitPortal]; or compute it inside the loop.");
@@ -122,66 +115,4 @@ internal static class HintValidator
     private static bool IsConstant(FlowGraph graph, Value value) =>
         graph[value].DefiningInstruction?.Opcode is Opcode.Const or Opcode.Null or Opcode.String or Opcode.Token
             or Opcode.Default or Opcode.SizeOf or Opcode.LoadFunction;
-
-    private static IEnumerable<Value> Uses(Instruction instruction) =>
-        instruction.Operands.Concat(instruction.Targets.SelectMany(t => t.Arguments));
-
-    /// <summary>The values live at the end of <paramref name="block"/> (ordinary and exceptional edges).</summary>
-    /// <remarks>
-    /// Strategy: one value at a time, from each block that uses it before defining it, walk backwards over
-    /// predecessors and stop at blocks that define it ("liveness by paths", Appel's Modern Compiler
-    /// Implementation, 19.6). The work is the total size of the live ranges; the usual bit set of every
-    /// value per block would cost blocks × values, and a portal with one switch case per opcode has both
-    /// in the thousands. The result is the same least fixpoint: live-in = used here ∪ (live-out − defined
-    /// here), live-out = the union of the successors' live-in.
-    /// </remarks>
-    internal static BitArray LiveOut(FlowGraph graph, Block block)
-    {
-        int blockCount = graph.BlockCount;
-        var defined = new HashSet<(int Block, int Value)>();
-        var usedAt = new List<int>?[graph.ValueCount];
-        var predecessors = new List<int>[blockCount];
-        for (int b = 0; b < blockCount; b++) predecessors[b] = [];
-        foreach (var from in graph.Blocks)
-        {
-            int b = from.Index;
-            foreach (var successor in graph.Successors(from).Concat(graph.ExceptionalSuccessors(from)))
-                predecessors[successor.Index].Add(b);
-            foreach (var parameter in graph[from].Parameters) defined.Add((b, parameter.Index));
-            foreach (var instruction in graph[from].Instructions)
-            {
-                foreach (var operand in Uses(instruction))
-                    if (!defined.Contains((b, operand.Index)))
-                    {
-                        var blocks = usedAt[operand.Index] ??= [];
-                        if (blocks.Count == 0 || blocks[^1] != b) blocks.Add(b);
-                    }
-                if (instruction.Result is { } result) defined.Add((b, result.Index));
-            }
-        }
-        var liveOut = new BitArray(graph.ValueCount);
-        // Per block, the last value found live-in there: each value's walk visits a block at most once.
-        var liveInMark = new int[blockCount];
-        Array.Fill(liveInMark, -1);
-        var work = new Stack<int>();
-        for (int v = 0; v < usedAt.Length; v++)
-        {
-            if (usedAt[v] is not { } uses) continue;
-            foreach (int b in uses)
-                if (liveInMark[b] != v)
-                {
-                    liveInMark[b] = v;
-                    work.Push(b);
-                }
-            while (work.Count > 0)
-                foreach (int predecessor in predecessors[work.Pop()])
-                {
-                    if (predecessor == block.Index) liveOut[v] = true;
-                    if (liveInMark[predecessor] == v || defined.Contains((predecessor, v))) continue;
-                    liveInMark[predecessor] = v;
-                    work.Push(predecessor);
-                }
-        }
-        return liveOut;
-    }
 }

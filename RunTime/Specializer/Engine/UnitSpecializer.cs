@@ -595,7 +595,7 @@ public sealed class UnitSpecializer
                 if (frame.ResidualSlots is { Count: > 0 } || frame.Slots is { Count: > 0 })
                     throw new SpecializationException($"{frame.Graph.Name}: compiled code cannot leave in the middle of a step that uses address-taken locals ({site.Location}); keep Jit.Promote out of such methods");
                 var block = new Block(frame.Block);
-                var live = Liveness.LiveFrom(graph, block, frame.Index);
+                var live = frame.Graph.Liveness.LiveFrom(block, frame.Index);
                 var values = new List<ExitValue>();
                 foreach (var value in live.OrderBy(v => v.Index))
                 {

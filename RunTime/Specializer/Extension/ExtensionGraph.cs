@@ -1,5 +1,6 @@
 using PeJit.Analysis.BindingTimes;
 using PeJit.IR;
+using PeJit.IR.Graphs;
 
 namespace PeJit.Specializer.Extension;
 
@@ -49,6 +50,14 @@ public sealed class ExtensionGraph
 
     /// <summary>Per value defined by a constant-like instruction (<c>const</c>, <c>null</c>, <c>string</c>, <c>default</c>, <c>sizeof</c>, <c>token</c>): that op, run when the value is used where its definition was not run.</summary>
     public ExtensionOp?[] Definitions { get; }
+
+    /// <summary>
+    /// The interpreter graph's live values (what an exit in the middle of a step hands to the graph
+    /// evaluator), computed the first time an exit needs them: the graph does not change at run time.
+    /// Two threads may both compute it; they compute equal snapshots, and either one is kept.
+    /// </summary>
+    internal Liveness Liveness => liveness ??= Liveness.Compute(Graph);
+    private Liveness? liveness;
 
     /// <summary>Per block: its ops, in order.</summary>
     public ExtensionOp[][] Blocks { get; }

@@ -1,0 +1,93 @@
+namespace PeJit.IR.Graphs;
+
+/// <summary>
+/// The edges into every block of a flow graph, as the graph was when <see cref="Compute"/> ran: ordinary
+/// edges (one per jump target, so a branch with both targets on one block counts twice) and exceptional
+/// ones (a block whose exception may reach a handler or filter entry first).
+/// </summary>
+/// <remarks>
+/// A snapshot, not a view: passes rewrite graphs, so whoever changes a jump after computing it either
+/// computes it again or records the change (<see cref="MoveJump"/>). Every list is in layout order of the
+/// source blocks (then target order within a terminator; a moved jump goes last), so what callers build from
+/// it is deterministic.
+/// Targets that name no block of the graph are left out (the verifier reports them).
+/// Cost: one pass over the terminators and the protection chains, O(blocks + edges) time and memory.
+/// </remarks>
+public sealed class Predecessors
+{
+    private readonly FlowGraph graph;
+    private readonly List<Edge>[] edges;
+    private readonly List<Block>[] ordinary;
+    private readonly List<Block>[] exceptional;
+
+    private Predecessors(FlowGraph graph)
+    {
+        this.graph = graph;
+        int n = graph.BlockCount;
+        edges = new List<Edge>[n];
+        ordinary = new List<Block>[n];
+        exceptional = new List<Block>[n];
+        for (int b = 0; b < n; b++)
+        {
+            edges[b] = [];
+            ordinary[b] = [];
+            exceptional[b] = [];
+        }
+    }
+
+    /// <summary>Collects the edges into every block of <paramref name="graph"/>.</summary>
+    public static Predecessors Compute(FlowGraph graph)
+    {
+        var predecessors = new Predecessors(graph);
+        foreach (var block in graph.Blocks)
+        {
+            if (graph[block].Terminator is { } terminator)
+                for (int i = 0; i < terminator.Targets.Count; i++)
+                {
+                    var call = terminator.Targets[i];
+                    if (!graph.IsValid(call.Target)) continue;
+                    predecessors.edges[call.Target.Index].Add(new Edge(block, i, call));
+                    // Sources arrive in layout order, so a repeated one is the last added.
+                    var sources = predecessors.ordinary[call.Target.Index];
+                    if (sources.Count == 0 || sources[^1] != block) sources.Add(block);
+                }
+            foreach (var handler in graph.ExceptionalSuccessors(block))
+            {
+                if (!graph.IsValid(handler)) continue;
+                var sources = predecessors.exceptional[handler.Index];
+                if (sources.Count == 0 || sources[^1] != block) sources.Add(block);
+            }
+        }
+        return predecessors;
+    }
+
+    /// <summary>The ordinary edges into <paramref name="block"/>, one per jump target.</summary>
+    public IReadOnlyList<Edge> EdgesInto(Block block) => edges[block.Index];
+
+    /// <summary>The blocks that jump to <paramref name="block"/>, each once.</summary>
+    public IReadOnlyList<Block> Of(Block block) => ordinary[block.Index];
+
+    /// <summary>The blocks whose exceptions may reach <paramref name="block"/> (a handler or filter entry) first, each once.</summary>
+    public IReadOnlyList<Block> ExceptionalOf(Block block) => exceptional[block.Index];
+
+    /// <summary>
+    /// The blocks that reach <paramref name="block"/> by an ordinary or an exceptional edge: <see cref="Of"/>
+    /// then <see cref="ExceptionalOf"/> (disjoint in a verified graph, where a handler entry is jumped to by none).
+    /// </summary>
+    public IEnumerable<Block> AllOf(Block block) =>
+        exceptional[block.Index].Count == 0 ? ordinary[block.Index] : ordinary[block.Index].Concat(exceptional[block.Index]);
+
+    /// <summary>
+    /// Records that the jump <paramref name="call"/> now leaves <paramref name="source"/> (a pass moved the
+    /// terminator holding it there), so the snapshot stays true without computing it again.
+    /// </summary>
+    public void MoveJump(BlockCall call, Block source)
+    {
+        int target = call.Target.Index;
+        edges[target].RemoveAll(e => e.Call == call);
+        edges[target].Add(new Edge(source, graph[source].Terminator!.Targets.IndexOf(call), call));
+        ordinary[target].Clear();
+        foreach (var edge in edges[target])
+            if (!ordinary[target].Contains(edge.Source)) ordinary[target].Add(edge.Source);
+    }
+}
