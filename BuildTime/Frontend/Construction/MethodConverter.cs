@@ -15,7 +15,7 @@ namespace PeJit.Frontend.Construction;
 /// </summary>
 /// <remarks>
 /// Strategy (one method at a time):
-/// 1. split the body into basic blocks and map exception clauses (<see cref="IlControlFlow"/>);
+/// 1. split the body into basic blocks and map exception clauses (<see cref="ILControlFlow"/>);
 /// 2. decide which variables stay in stack slots and compute liveness (<see cref="VariableAnalysis"/>);
 /// 3. walk the blocks in reverse post-order carrying an abstract state (current SSA value of each
 ///    variable, the evaluation stack). A block with one ordinary predecessor inherits its state; any other
@@ -90,7 +90,7 @@ public sealed partial class MethodConverter
         private readonly MethodConverter converter;
         private readonly TypeMapper types;
         private readonly FlowGraph graph;
-        private readonly IlControlFlow flow;
+        private readonly ILControlFlow flow;
         private readonly VariableAnalysis variables;
         private readonly Block[] irBlock;
         private readonly bool[] isJoin;
@@ -116,7 +116,7 @@ public sealed partial class MethodConverter
             types = converter.types;
             body = method.Body;
             body.SimplifyMacros();
-            flow = IlControlFlow.Build(body);
+            flow = ILControlFlow.Build(body);
             variables = VariableAnalysis.Run(method, flow);
             graph = new FlowGraph(converter.MethodOf(method).FullName, types.Map(method.ReturnType)) { Method = method };
             int n = flow.Blocks.Count;
@@ -301,7 +301,7 @@ public sealed partial class MethodConverter
                 TranslateInstruction(instruction, i);
             }
             var last = flow.Instructions[block.Last];
-            if (IlControlFlow.FallsThrough(last) && last.OpCode.FlowControl != FlowControl.Cond_Branch)
+            if (ILControlFlow.FallsThrough(last) && last.OpCode.FlowControl != FlowControl.Cond_Branch)
             {
                 if (block.Index + 1 >= flow.Blocks.Count)
                     throw new UnsupportedConstructException("control falls off the end of the method", last.Offset);
@@ -309,7 +309,7 @@ public sealed partial class MethodConverter
             }
         }
 
-        private State EntryStateOf(IlBlock block)
+        private State EntryStateOf(ILBlock block)
         {
             int b = block.Index;
             if (block.IsHandlerOrFilterEntry)
@@ -378,7 +378,7 @@ public sealed partial class MethodConverter
             return call;
         }
 
-        private int Offset(IlBlock block) => flow.Instructions[block.First].Offset;
+        private int Offset(ILBlock block) => flow.Instructions[block.First].Offset;
 
         private string VariableName(int v) =>
             variableNames[v] ?? (v < variables.ArgumentCount ? $"argument {v}" : $"local {v - variables.ArgumentCount}");
