@@ -37,7 +37,7 @@ internal sealed class VariableAnalysis
     public BitArray[] LiveIn { get; private set; } = [];
 
     /// <summary>Analyzes a method body over its control flow.</summary>
-    public static VariableAnalysis Run(MethodDefinition method, IlControlFlow flow)
+    public static VariableAnalysis Run(MethodDefinition method, ILControlFlow flow)
     {
         int arguments = method.Parameters.Count + (method.HasThis ? 1 : 0);
         var analysis = new VariableAnalysis(arguments, arguments + flow.Body.Variables.Count);
@@ -65,7 +65,7 @@ internal sealed class VariableAnalysis
     public static int ArgumentIndex(MethodDefinition method, ParameterDefinition parameter) =>
         parameter.Index + (method.HasThis ? 1 : 0);
 
-    private void ComputeLiveness(MethodDefinition method, IlControlFlow flow)
+    private void ComputeLiveness(MethodDefinition method, ILControlFlow flow)
     {
         int n = flow.Blocks.Count;
         var uses = new BitArray[n];
@@ -113,7 +113,7 @@ internal sealed class VariableAnalysis
         }
     }
 
-    private void ChooseSlots(MethodDefinition method, IlControlFlow flow)
+    private void ChooseSlots(MethodDefinition method, ILControlFlow flow)
     {
         for (int i = 0; i < flow.Instructions.Count; i++)
         {

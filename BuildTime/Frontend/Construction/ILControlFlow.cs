@@ -12,13 +12,13 @@ namespace PeJit.Frontend.Construction;
 /// range contains its try range (ECMA-335 orders inner clauses first), so walking parents from a block's
 /// innermost clause visits exactly the clauses that protect it, in the order the runtime tries them.
 /// </remarks>
-internal sealed class IlControlFlow
+internal sealed class ILControlFlow
 {
     // Arrays rather than dictionaries: built for every method converted, they are most of its garbage otherwise.
     private readonly int[] blockOfInstruction;
     private readonly int[] indexOfOffset;
 
-    private IlControlFlow(MethodBody body)
+    private ILControlFlow(MethodBody body)
     {
         Body = body;
         Instructions = body.Instructions;
@@ -38,7 +38,7 @@ internal sealed class IlControlFlow
     public IList<ExceptionHandler> Clauses { get; }
 
     /// <summary>Blocks in IL order.</summary>
-    public List<IlBlock> Blocks { get; } = [];
+    public List<ILBlock> Blocks { get; } = [];
 
     /// <summary>For each clause, the next enclosing clause, or -1.</summary>
     public int[] ClauseParent { get; private set; } = [];
@@ -59,9 +59,9 @@ internal sealed class IlControlFlow
     public int BlockAt(Instruction instruction) => blockOfInstruction[indexOfOffset[instruction.Offset]];
 
     /// <summary>Builds the control flow of a body.</summary>
-    public static IlControlFlow Build(MethodBody body)
+    public static ILControlFlow Build(MethodBody body)
     {
-        var flow = new IlControlFlow(body);
+        var flow = new ILControlFlow(body);
         flow.FindBlocks();
         flow.MapClauses();
         flow.LinkEdges();
@@ -103,7 +103,7 @@ internal sealed class IlControlFlow
         foreach (int leader in leaders)
         {
             if (Blocks.Count > 0) Blocks[^1].Last = leader - 1;
-            Blocks.Add(new IlBlock(Blocks.Count, leader));
+            Blocks.Add(new ILBlock(Blocks.Count, leader));
         }
         if (Blocks.Count > 0) Blocks[^1].Last = Instructions.Count - 1;
         foreach (var block in Blocks)

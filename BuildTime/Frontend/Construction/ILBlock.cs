@@ -1,7 +1,7 @@
 namespace PeJit.Frontend.Construction;
 
 /// <summary>A basic block of CIL: a run of instructions with one entry, and what the converter knows of it.</summary>
-internal sealed class IlBlock(int index, int first)
+internal sealed class ILBlock(int index, int first)
 {
     /// <summary>Position in IL order.</summary>
     public int Index { get; } = index;

@@ -1,0 +1,165 @@
+using System.Reflection;
+using PeJit.IR;
+using PeJit.Specializer.Extension;
+
+namespace PeJit.Specializer.Engine;
+
+// Calls and inlining: what each call treatment does (merge point, promotion, green call, inlining, a
+// virtual call on a green receiver resolved to its override), and the return that leaves an inlined frame.
+public sealed partial class UnitSpecializer
+{
+    private sealed partial class Run
+    {
+        // ---- calls ------------------------------------------------------------------------------------
+
+        private bool Call(List<ExtensionFrame> frames, ExtensionFrame frame, ExtensionOp op)
+        {
+            var decision = op.Decision ?? throw new SpecializationException(op.Message!);
+            var instruction = op.Instruction;
+            switch (decision.Treatment)
+            {
+                case Analysis.BindingTimes.CallTreatment.MergePoint:
+                {
+                    int greenCount = owner.GreenCount;
+                    var greens = new List<object?>(greenCount);
+                    for (int i = 0; i < greenCount; i++)
+                    {
+                        var known = Lookup(frame, op.Operands[i]);
+                        if (!known.IsGreen) throw new SpecializationException($"{frame.Graph.Name}: a declared green is red at the merge point");
+                        greens.Add(known.Green);
+                    }
+                    var reds = new List<Value>();
+                    for (int i = greenCount; i < op.Operands.Length; i++)
+                    {
+                        Ensure(frame, op.Operands[i]);
+                        reds.Add(Lift(frame, op.Operands[i], op.OperandTypes[i]));
+                    }
+                    foreach (var implicitRed in owner.portal.ImplicitReds)
+                    {
+                        Ensure(frame, implicitRed.Index);
+                        reds.Add(Lift(frame, implicitRed.Index, frame.Graph.Types[implicitRed.Index]));
+                    }
+                    EnterKey(new GreenKey(greens), reds);
+                    return false;
+                }
+                case Analysis.BindingTimes.CallTreatment.CanEnterJit or Analysis.BindingTimes.CallTreatment.AssertGreen:
+                    return true;
+                case Analysis.BindingTimes.CallTreatment.Promote:
+                {
+                    int operand = op.Operands[0];
+                    Ensure(frame, operand);
+                    if (frame.IsGreen(operand))
+                    {
+                        frame.CopyFrom(frame, operand, op.Result);
+                        return true;
+                    }
+                    Promote(frames, op, frame.Reds[operand], op.OperandTypes[0]);
+                    return false;
+                }
+                case Analysis.BindingTimes.CallTreatment.GreenCall when AllGreen(frame, op.Operands):
+                    InvokeGreen(frame, op);
+                    return true;
+                case Analysis.BindingTimes.CallTreatment.Inline when frames.Count <= owner.settings.MaxInliningDepth && !op.Callees[0].HasRegions:
+                    Enter(frames, frame, op, op.Callees[0]);
+                    return true;
+                case Analysis.BindingTimes.CallTreatment.InlineVirtual when frames.Count <= owner.settings.MaxInliningDepth
+                    && Receiver(frame, op) is { } receiver
+                    && Override(op, receiver) is { HasRegions: false } target:
+                    Enter(frames, frame, op, target);
+                    return true;
+                default:
+                    Residualize(frame, op);
+                    return true;
+            }
+        }
+
+        private object? Receiver(ExtensionFrame frame, ExtensionOp op)
+        {
+            int operand = op.Operands[0];
+            Ensure(frame, operand);
+            return frame.IsGreen(operand) ? frame.Box(operand) : null;
+        }
+
+        private void Enter(List<ExtensionFrame> frames, ExtensionFrame caller, ExtensionOp call, ExtensionGraph target)
+        {
+            var callee = new ExtensionFrame(target) { Block = FlowGraph.Entry.Index, CallSite = call };
+            var parameters = target.Parameters;
+            for (int i = 0; i < parameters.Length; i++)
+            {
+                int operand = call.Operands[i], parameter = parameters[i];
+                Ensure(caller, operand);
+                if (caller.IsGreen(operand) && target.RedValues[parameter])
+                    callee.SetRed(parameter, Lift(caller, operand, target.Types[parameter]));
+                else
+                    callee.CopyFrom(caller, operand, parameter);
+            }
+            frames.Add(callee);
+        }
+
+        /// <summary>The compiled override a green receiver dispatches to, among the analyzed targets (looked up once per call site and receiver type).</summary>
+        private ExtensionGraph? Override(ExtensionOp op, object receiver)
+        {
+            var receiverType = receiver.GetType();
+            if (owner.overrides.TryGetValue((op, receiverType), out var known)) return known;
+            ExtensionGraph? found = null;
+            var candidates = op.Decision!.Targets;
+            for (int c = 0; c < candidates.Count && found is null; c++)
+            {
+                var method = (MethodInfo)owner.resolver.ResolveMethod(MethodRef.From(candidates[c].Method));
+                for (var type = receiverType; type is not null; type = type.BaseType)
+                {
+                    var declared = type.GetMethods(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly)
+                        .FirstOrDefault(m => m.GetBaseDefinition() == method.GetBaseDefinition());
+                    if (declared is null) continue;
+                    if (declared.MetadataToken == method.MetadataToken && declared.Module == method.Module) found = op.Callees[c];
+                    break;
+                }
+            }
+            owner.overrides[(op, receiverType)] = found;
+            return found;
+        }
+
+        /// <summary>Runs a green call through its compiled delegate; what it throws becomes a <see cref="SpecializationException"/>.</summary>
+        private static void InvokeGreen(ExtensionFrame frame, ExtensionOp op)
+        {
+            op.AccessRuns++;
+            try
+            {
+                op.Access!(frame, op.OperandRegisters, op.Result < 0 ? -1 : frame.Graph.Registers[op.Result]);
+                if (op.Result >= 0) frame.States[op.Result] = RegisterState.Green;
+            }
+            catch (Exception e) when (e is not SpecializationException)
+            {
+                throw new SpecializationException($"{frame.Graph.Name}: the green call to {op.Instruction.Method!.Name} threw {e.GetType().Name} while specializing", e);
+            }
+        }
+
+        private bool Return(List<ExtensionFrame> frames, ExtensionFrame frame, ExtensionOp op)
+        {
+            bool hasValue = op.Operands.Length == 1;
+            if (hasValue) Ensure(frame, op.Operands[0]);
+            if (frames.Count == 1)
+            {
+                if (!hasValue)
+                {
+                    ReturnDefault();
+                    return false;
+                }
+                var type = portalGraph.ReturnType;
+                Append(new Instruction(Opcode.Return, Box(Lift(frame, op.Operands[0], type), type)));
+                return false;
+            }
+            frames.RemoveAt(frames.Count - 1);
+            var caller = frames[^1];
+            if (frame.CallSite!.Result is var result and >= 0)
+            {
+                if (!hasValue) caller.Set(result, default);
+                else if (frame.IsGreen(op.Operands[0]) && caller.Graph.RedValues[result])
+                    caller.SetRed(result, Lift(frame, op.Operands[0], caller.Graph.Types[result]));
+                else
+                    caller.CopyFrom(frame, op.Operands[0], result);
+            }
+            return true;
+        }
+    }
+}

@@ -1,0 +1,83 @@
+using PeJit.IR;
+using PeJit.Specializer.Extension;
+
+namespace PeJit.Specializer.Engine;
+
+// Green keys and exits: entering a key (a residual block per key, a jump when it is known), and the exit
+// that hands the merge point's variables back to the interpreter when the unit cannot take the key.
+public sealed partial class UnitSpecializer
+{
+    private sealed partial class Run
+    {
+        // ---- keys and exits -------------------------------------------------------------------------
+
+        private void EnterKey(GreenKey key, IReadOnlyList<Value> reds)
+        {
+            if (origin is null) KeyGraph.Add(key);
+            else KeyGraph.Add(origin, key);
+            if (keyBlocks.TryGetValue(key, out var known))
+            {
+                Append(new Instruction(Opcode.Jump) { Targets = { new BlockCall(known, reds) } });
+                return;
+            }
+            string? over = keyBlocks.Count >= owner.settings.MaxKeysPerUnit ? $"the unit holds {keyBlocks.Count} green keys (MaxKeysPerUnit)"
+                : instructionCount >= owner.settings.MaxResidualInstructions ? $"the unit holds {instructionCount} residual instructions (MaxResidualInstructions)"
+                : null;
+            if (over is null && allowed is not null && !allowed.Contains(key))
+            {
+                EmitExit(key, reds, "the key is not on a cycle through the unit's entry");
+                return;
+            }
+            if (over is not null)
+            {
+                unit.Notes.Add($"exit at {key}: {over}");
+                EmitExit(key, reds, over);
+                return;
+            }
+            var block = residual.AddBlock();
+            var parameters = owner.KeyReds.Select(v => residual.AddParameter(block, portalGraph.TypeOf(v), portalGraph[v].Name)).ToList();
+            keyBlocks[key] = block;
+            unit.Keys.Add(key);
+            Append(new Instruction(Opcode.Jump) { Targets = { new BlockCall(block, reds) } });
+            var frame = new ExtensionFrame(owner.program.Portal) { Block = owner.portal.MergeBlock!.Value.Index };
+            frame.Index = portalGraph[owner.portal.MergeBlock!.Value].Instructions.IndexOf(owner.portal.MergePoint!) + 1;
+            var variables = owner.MergeVariables.Concat(owner.portal.ImplicitReds).ToList();
+            for (int i = 0; i < variables.Count; i++)
+            {
+                if (i < owner.GreenCount) frame.SetBoxed(variables[i].Index, key.Values[i]);
+                else frame.SetRed(variables[i].Index, parameters[i - owner.GreenCount]);
+            }
+            pending.Enqueue(new Pending(block, [frame], null, key));
+        }
+
+        private void EmitExit(GreenKey key, IReadOnlyList<Value> reds, string reason)
+        {
+            int index = unit.Exits.Count;
+            unit.Exits.Add(new CompiledExit(index, key, reason));
+            StoreExit(0, Box(Constant(index, IrType.I32), IrType.I32));
+            for (int i = 0; i < owner.MergeVariables.Count; i++)
+            {
+                var type = portalGraph.TypeOf(owner.MergeVariables[i]);
+                var value = i < owner.GreenCount ? Lift(Known.OfGreen(key.Values[i]), type) : reds[i - owner.GreenCount];
+                StoreExit(i + 1, Box(value, type));
+            }
+            ReturnDefault();
+        }
+
+        private void StoreExit(int slot, Value value) =>
+            Append(new Instruction(Opcode.StoreElement, exitBuffer, Constant(slot, IrType.I32), value) { TypeOperand = IrType.Object });
+
+        private Value Box(Value value, IrType type) =>
+            type.StackKind is StackKind.Reference ? value : Emit(new Instruction(Opcode.Box, value) { TypeOperand = type }, IrType.Object);
+
+        private void ReturnDefault() => Append(new Instruction(Opcode.Return, Emit(new Instruction(Opcode.Null), IrType.Object)));
+
+        /// <summary>The value inside an object: unboxed for value types, cast for references.</summary>
+        private Value Unbox(Value element, IrType type) => type.Kind switch
+        {
+            TypeKind.Object => element,
+            _ when type.StackKind is StackKind.Reference => Emit(new Instruction(Opcode.CastClass, element) { TypeOperand = type }, type),
+            _ => Emit(new Instruction(Opcode.UnboxAny, element) { TypeOperand = type }, type),
+        };
+    }
+}

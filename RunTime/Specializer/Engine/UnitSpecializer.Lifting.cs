@@ -1,0 +1,69 @@
+using PeJit.IR;
+using PeJit.Specializer.Extension;
+
+namespace PeJit.Specializer.Engine;
+
+// Lifting: the residual value that holds a green value (a constant, or an entry of the unit's constants).
+public sealed partial class UnitSpecializer
+{
+    private sealed partial class Run
+    {
+        /// <summary>A residual value holding <paramref name="known"/>: itself when red, a constant when green.</summary>
+        private Value Lift(Known known, IrType type)
+        {
+            if (!known.IsGreen) return known.Red;
+            switch (known.Green)
+            {
+                case null:
+                    return Emit(new Instruction(Opcode.Null), type.IsReference ? type : IrType.Object);
+                case int i:
+                    return Constant(i, type.StackKind == StackKind.Int32 ? type : IrType.I32);
+                case long l:
+                    return Constant(l, type.StackKind == StackKind.Int64 ? type : IrType.I64);
+                case nint n:
+                    return Constant(n, type.StackKind == StackKind.NativeInt ? type : IrType.NInt);
+                case float f:
+                    return Emit(new Instruction(Opcode.Const) { Float = f }, IrType.F32);
+                case double d:
+                    return Emit(new Instruction(Opcode.Const) { Float = d }, IrType.F64);
+                case string s:
+                    return Emit(new Instruction(Opcode.String) { Text = s }, IrType.String);
+                default:
+                {
+                    var value = known.Green;
+                    if (!constantIndex.TryGetValue(value, out int index))
+                    {
+                        index = unit.Constants.Count;
+                        unit.Constants.Add(value);
+                        constantIndex[value] = index;
+                    }
+                    var element = Emit(new Instruction(Opcode.LoadElement, constants, Constant(index, IrType.I32)) { TypeOperand = IrType.Object }, IrType.Object);
+                    return Unbox(element, type);
+                }
+            }
+        }
+
+        /// <summary>A residual value holding value <paramref name="value"/> of <paramref name="frame"/> (set): integers and floats lifted from their registers without boxing, as <see cref="Lift(Known, IrType)"/> would.</summary>
+        private Value Lift(ExtensionFrame frame, int value, IrType type)
+        {
+            if (frame.States[value] != RegisterState.Green) return frame.Reds[value];
+            var graph = frame.Graph;
+            switch (graph.Classes[value])
+            {
+                case RegisterClass.Int:
+                    return LiftInteger(frame.Int(value), graph.Types[value].StackKind, type);
+                case RegisterClass.Float:
+                    return Emit(new Instruction(Opcode.Const) { Float = frame.Float(value) }, graph.Types[value].Kind == TypeKind.F32 ? IrType.F32 : IrType.F64);
+                default:
+                    return Lift(Known.OfGreen(frame.Ref(value)), type);
+            }
+        }
+
+        private Value LiftInteger(long content, StackKind source, IrType type) => source switch
+        {
+            StackKind.Int32 => Constant((int)content, type.StackKind == StackKind.Int32 ? type : IrType.I32),
+            StackKind.Int64 => Constant(content, type.StackKind == StackKind.Int64 ? type : IrType.I64),
+            _ => Constant(content, type.StackKind == StackKind.NativeInt ? type : IrType.NInt),
+        };
+    }
+}

@@ -1,0 +1,92 @@
+using PeJit.IR;
+using PeJit.Specializer.Extension;
+
+namespace PeJit.Specializer.Engine;
+
+// Jit.Promote: a flexible switch over the values seen so far, and the exit in the middle of a step that
+// every other value takes, carrying each frame's live values to the interpreter.
+public sealed partial class UnitSpecializer
+{
+    private sealed partial class Run
+    {
+        /// <summary>
+        /// A flexible switch: for each value seen at this <c>Jit.Promote</c> so far, a residual test and a path
+        /// that goes on with the value green; for any other value, an exit in the middle of the step.
+        /// </summary>
+        private void Promote(List<ExtensionFrame> frames, ExtensionOp site, Value red, IrType type)
+        {
+            int result = site.Result;
+            var location = site.Instruction.Location;
+            var cases = promotions.GetValueOrDefault(site.Instruction) ?? [];
+            if (cases.Count > owner.settings.MaxCasesPerPromotion)
+                unit.Notes.Add($"promotion at {location}: {cases.Count} values seen, {owner.settings.MaxCasesPerPromotion} compiled (MaxCasesPerPromotion); others go to the interpreter");
+            foreach (var value in cases.Take(owner.settings.MaxCasesPerPromotion))
+            {
+                var test = Emit(new Instruction(Opcode.Ceq, red, Lift(Known.OfGreen(value), type)) { Location = location }, IrType.Bool);
+                var hit = residual.AddBlock();
+                var miss = residual.AddBlock();
+                Append(new Instruction(Opcode.BrIf, test) { Location = location, Targets = { new BlockCall(hit, []), new BlockCall(miss, []) } });
+                var copies = frames.Select(f => f.Copy()).ToList();
+                copies[^1].SetBoxed(result, value);
+                pending.Enqueue(new Pending(hit, copies, null, origin!));
+                current = miss;
+            }
+            frames[^1].SetRed(result, red);
+            EmitMidStepExit(frames, site.Instruction, red, type);
+        }
+
+        /// <summary>Leaves compiled code in the middle of a step: every frame's live values go to the exit buffer.</summary>
+        private void EmitMidStepExit(List<ExtensionFrame> frames, Instruction site, Value promoted, IrType type)
+        {
+            int index = unit.Exits.Count;
+            KeyGraph.AddOpen(origin!);
+            StoreExit(0, Box(Constant(index, IrType.I32), IrType.I32));
+            int slot = 1;
+            int promotedSlot = 0;
+            var exitFrames = new List<ExitFrame>();
+            for (int f = 0; f < frames.Count; f++)
+            {
+                var frame = frames[f];
+                var graph = frame.Graph.Graph;
+                if (frame.ResidualSlots is { Count: > 0 } || frame.Slots is { Count: > 0 })
+                    throw new SpecializationException($"{frame.Graph.Name}: compiled code cannot leave in the middle of a step that uses address-taken locals ({site.Location}); keep Jit.Promote out of such methods");
+                var block = new Block(frame.Block);
+                var live = frame.Graph.Liveness.LiveFrom(block, frame.Index);
+                var values = new List<ExitValue>();
+                foreach (var value in live.OrderBy(v => v.Index))
+                {
+                    if (frame.States[value.Index] == RegisterState.Unset)
+                    {
+                        if (frame.Graph.Definitions[value.Index] is not null) Ensure(frame, value.Index);
+                        else continue;   // a call's result not back yet, or a value the rest defines again
+                    }
+                    if (frame.IsGreen(value.Index))
+                    {
+                        values.Add(new ExitValue(value, true, frame.Box(value.Index), 0));
+                        continue;
+                    }
+                    var red = frame.Reds[value.Index];
+                    var valueType = graph.TypeOf(value);
+                    if (valueType.Kind is TypeKind.ByRef or TypeKind.Pointer)
+                        throw new SpecializationException($"{frame.Graph.Name}: compiled code cannot leave in the middle of a step while an address ({value}) is live ({site.Location})");
+                    if (red == promoted && promotedSlot == 0) promotedSlot = slot;
+                    StoreExit(slot, Box(red, valueType));
+                    values.Add(new ExitValue(value, false, null, slot++));
+                }
+                var callResult = f + 1 < frames.Count ? frames[f + 1].CallSite!.Instruction.Result : null;
+                exitFrames.Add(new ExitFrame(graph, block, frame.Index, values, callResult));
+            }
+            if (promotedSlot == 0)
+            {
+                promotedSlot = slot;
+                StoreExit(slot++, Box(promoted, type));
+            }
+            unit.ExitBufferSize = Math.Max(unit.ExitBufferSize, slot);
+            unit.Exits.Add(new CompiledExit(index, entryKey, $"a value at Jit.Promote ({site.Location}) without a compiled case")
+            {
+                Frames = exitFrames, PromoteSite = site, PromotedSlot = promotedSlot, PromotedType = type,
+            });
+            ReturnDefault();
+        }
+    }
+}

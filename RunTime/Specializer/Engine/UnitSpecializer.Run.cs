@@ -1,0 +1,361 @@
+using PeJit.IR.Evaluation;
+using PeJit.IR.Semantics;
+using PeJit.IR;
+using PeJit.Specializer.Extension;
+
+namespace PeJit.Specializer.Engine;
+
+public sealed partial class UnitSpecializer
+{
+    /// <summary>A path still to specialize: where its code goes, its frames, and the key its step started at.</summary>
+    private sealed record Pending(Block Residual, List<ExtensionFrame> Frames, ExtensionTarget? Transfer, GreenKey Origin);
+
+    /// <summary>
+    /// One specialization of a unit from its entry key: the residual graph being built, the paths still to
+    /// run, and the loop that runs each path op by op. Keys and exits, lifting, promotion and calls are in the
+    /// other <c>UnitSpecializer.*.cs</c> files.
+    /// </summary>
+    private sealed partial class Run
+    {
+        private readonly UnitSpecializer owner;
+        private readonly GreenKey entryKey;
+        private readonly FlowGraph residual;
+        private readonly Unit unit;
+        private readonly Value constants;
+        private readonly Value exitBuffer;
+        private readonly Dictionary<GreenKey, Block> keyBlocks = [];
+        private readonly Queue<Pending> pending = new();
+        private readonly Dictionary<object, int> constantIndex = new(ReferenceEqualityComparer.Instance);
+        private readonly IrType objectArray = IrType.Class("System.Object[]");
+        private readonly FlowGraph portalGraph;
+        private Block current;
+        private int instructionCount;
+
+        // Block arguments read before any parameter is written (a loop may pass a parameter to another).
+        private RegisterState[] scratchStates = new RegisterState[8];
+        private long[] scratchInts = new long[8];
+        private double[] scratchFloats = new double[8];
+        private object?[] scratchRefs = new object?[8];
+        private Value[] scratchReds = new Value[8];
+
+        private readonly IReadOnlyDictionary<Instruction, IReadOnlyList<object?>> promotions;
+        private readonly IReadOnlySet<GreenKey>? allowed;
+
+        /// <summary>The key whose step the current path runs; null while entering the unit.</summary>
+        private GreenKey? origin;
+
+        /// <summary>Which key's step reached which key, in this run.</summary>
+        public KeyGraph KeyGraph { get; } = new();
+
+        /// <summary>A run from <paramref name="entryKey"/>; <paramref name="allowed"/> are the keys the unit may hold
+        /// code for (others become exits), null for any within the budgets.</summary>
+        public Run(UnitSpecializer owner, GreenKey entryKey, IReadOnlyDictionary<Instruction, IReadOnlyList<object?>> promotions, IReadOnlySet<GreenKey>? allowed)
+        {
+            this.owner = owner;
+            this.entryKey = entryKey;
+            this.promotions = promotions;
+            this.allowed = allowed;
+            portalGraph = owner.portal.Graph!.Graph;
+            residual = new FlowGraph($"unit {owner.portal.Hints.Method.Name} {entryKey}", IrType.Object);
+            unit = new Unit(residual, entryKey);
+            current = residual.AddBlock();
+            constants = residual.AddParameter(current, objectArray, "constants");
+            exitBuffer = residual.AddParameter(current, objectArray, "exit");
+            state = residual.AddParameter(current, objectArray, "state");
+        }
+
+        private readonly Value state;
+
+        public Unit Execute()
+        {
+            // The entry unboxes the reds from the merge-point state (greens first, then reds).
+            // The state holds the merge point's variables, then the implicit reds.
+            var reds = new List<Value>();
+            var stateValues = owner.MergeVariables.Concat(owner.portal.ImplicitReds).ToList();
+            for (int j = owner.GreenCount; j < stateValues.Count; j++)
+            {
+                var type = portalGraph.TypeOf(stateValues[j]);
+                var element = Emit(new Instruction(Opcode.LoadElement, state, Constant(j, IrType.I32)) { TypeOperand = IrType.Object }, IrType.Object);
+                reds.Add(Unbox(element, type));
+            }
+            EnterKey(entryKey, reds);
+            while (pending.Count > 0)
+            {
+                var next = pending.Dequeue();
+                current = next.Residual;
+                origin = next.Origin;
+                var top = next.Frames[^1];
+                if (next.Transfer is { } transfer) Transfer(top, transfer);
+                RunPath(next.Frames);
+            }
+            unit.ExitBufferSize = Math.Max(unit.ExitBufferSize, owner.MergeVariables.Count + 1);
+            return unit;
+        }
+
+        // ---- residual code --------------------------------------------------------------------------
+
+        private Instruction Append(Instruction instruction)
+        {
+            instructionCount++;
+            return residual.Append(current, instruction);
+        }
+
+        private Value Emit(Instruction instruction, IrType type)
+        {
+            instructionCount++;
+            residual.Append(current, instruction, type);
+            return instruction.Result!.Value;
+        }
+
+        private Value Constant(long value, IrType type) => Emit(new Instruction(Opcode.Const) { Integer = value }, type);
+
+        /// <summary>Copies an interpreter instruction into the residual code, its operands lifted; a result becomes red.</summary>
+        private void Residualize(ExtensionFrame frame, ExtensionOp op)
+        {
+            var instruction = op.Instruction;
+            var copy = new Instruction(instruction.Opcode)
+            {
+                Integer = instruction.Integer, Float = instruction.Float, Text = instruction.Text,
+                TypeOperand = instruction.TypeOperand, Field = instruction.Field, Method = instruction.Method,
+                Slot = instruction.Slot, Location = instruction.Location,
+            };
+            var operands = op.Operands;
+            for (int i = 0; i < operands.Length; i++)
+            {
+                Ensure(frame, operands[i]);
+                copy.Operands.Add(Lift(frame, operands[i], op.OperandTypes[i]));
+            }
+            if (op.Result < 0)
+            {
+                Append(copy);
+                return;
+            }
+            frame.SetRed(op.Result, Emit(copy, op.ResultType));
+        }
+
+        // ---- running the compiled graphs --------------------------------------------------------------
+
+        /// <summary>Makes sure value <paramref name="value"/> is set: a constant not run on this path runs now.</summary>
+        private void Ensure(ExtensionFrame frame, int value)
+        {
+            if (frame.States[value] != RegisterState.Unset) return;
+            if (frame.Graph.Definitions[value] is { } definition)
+            {
+                RunGreen(frame, definition);
+                return;
+            }
+            throw new SpecializationException($"{frame.Graph.Name}: v{value} is used where its definition was not run (a value live at the merge point that it does not pass?)");
+        }
+
+        /// <summary>What is known of a value, green ones boxed (keys, exits, promotions).</summary>
+        private Known Lookup(ExtensionFrame frame, int value)
+        {
+            Ensure(frame, value);
+            return frame.Get(value);
+        }
+
+        private void Transfer(ExtensionFrame frame, ExtensionTarget target)
+        {
+            var arguments = target.Arguments;
+            int count = arguments.Length;
+            if (scratchStates.Length < count)
+            {
+                int size = Math.Max(count, scratchStates.Length * 2);
+                scratchStates = new RegisterState[size];
+                scratchInts = new long[size];
+                scratchFloats = new double[size];
+                scratchRefs = new object?[size];
+                scratchReds = new Value[size];
+            }
+            var graph = frame.Graph;
+            var parameters = target.Parameters;
+            for (int i = 0; i < count; i++)
+            {
+                int argument = arguments[i];
+                Ensure(frame, argument);
+                if (frame.States[argument] == RegisterState.Red || target.RedParameters[i])
+                {
+                    // A green argument of a red parameter is lifted here: nothing else is emitted in between.
+                    scratchStates[i] = RegisterState.Red;
+                    scratchReds[i] = Lift(frame, argument, graph.Types[parameters[i]]);
+                    continue;
+                }
+                scratchStates[i] = RegisterState.Green;
+                switch (graph.Classes[argument])
+                {
+                    case RegisterClass.Int: scratchInts[i] = frame.Int(argument); break;
+                    case RegisterClass.Float: scratchFloats[i] = frame.Float(argument); break;
+                    default: scratchRefs[i] = frame.Ref(argument); break;
+                }
+            }
+            for (int i = 0; i < count; i++)
+            {
+                int parameter = parameters[i], argument = arguments[i];
+                if (scratchStates[i] == RegisterState.Red)
+                {
+                    frame.SetRed(parameter, scratchReds[i]);
+                    continue;
+                }
+                var argumentClass = graph.Classes[argument];
+                if (argumentClass != graph.Classes[parameter])
+                {
+                    frame.SetBoxed(parameter, argumentClass switch
+                    {
+                        RegisterClass.Int => ValueSemantics.IntegerStackForm(scratchInts[i], graph.Types[argument]),
+                        RegisterClass.Float => ValueSemantics.FloatStackForm(scratchFloats[i], graph.Types[argument]),
+                        _ => scratchRefs[i],
+                    });
+                    continue;
+                }
+                switch (argumentClass)
+                {
+                    case RegisterClass.Int: frame.SetInt(parameter, scratchInts[i]); break;
+                    case RegisterClass.Float: frame.SetFloat(parameter, scratchFloats[i]); break;
+                    default: frame.SetRef(parameter, scratchRefs[i]); break;
+                }
+            }
+            Array.Clear(scratchRefs, 0, count);
+            frame.Block = target.Block;
+            frame.Index = 0;
+        }
+
+        private void RunPath(List<ExtensionFrame> frames)
+        {
+            for (int steps = 0; ; steps++)
+            {
+                if (steps > owner.settings.MaxStepsPerPath)
+                    throw new SpecializationException($"unit at {entryKey}: a path ran {steps} steps without reaching a merge point (MaxStepsPerPath); an unrolled loop may not end");
+                var frame = frames[^1];
+                var op = frame.Graph.Blocks[frame.Block][frame.Index++];
+                if (!Step(frames, frame, op)) return;
+            }
+        }
+
+        /// <summary>Runs one op; false when the path ends.</summary>
+        private bool Step(List<ExtensionFrame> frames, ExtensionFrame frame, ExtensionOp op)
+        {
+            switch (op.Kind)
+            {
+                case ExtensionOpKind.Jump:
+                    Transfer(frame, op.Targets[0]);
+                    return true;
+                case ExtensionOpKind.Branch or ExtensionOpKind.Switch:
+                {
+                    int selector = op.Operands[0];
+                    Ensure(frame, selector);
+                    if (frame.IsGreen(selector))
+                    {
+                        int index = op.Kind == ExtensionOpKind.Branch
+                            ? (IsTrue(frame, selector) ? 0 : 1)
+                            : SwitchIndex(frame, selector, op.Targets.Length);
+                        Transfer(frame, op.Targets[index]);
+                        return true;
+                    }
+                    Split(frames, op, frame.Reds[selector]);
+                    return false;
+                }
+                case ExtensionOpKind.Return:
+                    return Return(frames, frame, op);
+                case ExtensionOpKind.Throw:
+                    Residualize(frame, op);
+                    return false;
+                case ExtensionOpKind.Unsupported:
+                    throw new SpecializationException(op.Message!);
+                case ExtensionOpKind.Call:
+                    return Call(frames, frame, op);
+                case ExtensionOpKind.StoreSlot:
+                {
+                    var slot = op.Instruction.Slot;
+                    int stored = op.Operands[0];
+                    Ensure(frame, stored);
+                    if (!op.RedSlot)
+                        (frame.Slots ??= [])[slot] = frame.Get(stored);
+                    else
+                        Append(new Instruction(Opcode.StoreSlot, Lift(frame, stored, frame.Graph.Graph[slot].Type)) { Slot = ResidualSlot(frame, slot) });
+                    return true;
+                }
+                case ExtensionOpKind.LoadRedSlot:
+                {
+                    var slot = op.Instruction.Slot;
+                    frame.SetRed(op.Result, Emit(new Instruction(Opcode.LoadSlot) { Slot = ResidualSlot(frame, slot) }, frame.Graph.Graph[slot].Type));
+                    return true;
+                }
+                case ExtensionOpKind.SlotAddress:
+                    frame.SetRed(op.Result, Emit(new Instruction(Opcode.SlotAddr) { Slot = ResidualSlot(frame, op.Instruction.Slot) }, op.ResultType));
+                    return true;
+                case ExtensionOpKind.Value:
+                {
+                    if (op.ResultIsGreen && AllGreen(frame, op.Operands)) RunGreen(frame, op);
+                    else Residualize(frame, op);
+                    return true;
+                }
+                default:
+                    Residualize(frame, op);
+                    return true;
+            }
+        }
+
+        private bool AllGreen(ExtensionFrame frame, int[] operands)
+        {
+            foreach (int operand in operands)
+            {
+                Ensure(frame, operand);
+                if (!frame.IsGreen(operand)) return false;
+            }
+            return true;
+        }
+
+        /// <summary>Runs a green op, turning what it throws into a <see cref="SpecializationException"/> that names it.</summary>
+        private static void RunGreen(ExtensionFrame frame, ExtensionOp op)
+        {
+            try
+            {
+                GreenExecution.Run(frame, op);
+            }
+            catch (Exception e) when (e is ArithmeticException or IndexOutOfRangeException or NullReferenceException or InvalidCastException or EvaluationException)
+            {
+                var instruction = op.Instruction;
+                throw new SpecializationException($"{frame.Graph.Name}: the green '{instruction.Info.Name}' at {instruction.Location} threw {e.GetType().Name} while specializing", e);
+            }
+        }
+
+        private Slot ResidualSlot(ExtensionFrame frame, Slot slot)
+        {
+            var slots = frame.ResidualSlots ??= [];
+            if (!slots.TryGetValue(slot, out var mapped))
+                slots[slot] = mapped = residual.AddSlot(frame.Graph.Graph[slot].Type, frame.Graph.Graph[slot].Name);
+            return mapped;
+        }
+
+        private void Split(List<ExtensionFrame> frames, ExtensionOp branch, Value selector)
+        {
+            var copy = new Instruction(branch.Instruction.Opcode, selector) { Location = branch.Instruction.Location };
+            foreach (var target in branch.Targets)
+            {
+                var block = residual.AddBlock();
+                copy.Targets.Add(new BlockCall(block, []));
+                pending.Enqueue(new Pending(block, frames.Select(f => f.Copy()).ToList(), target, origin!));
+            }
+            Append(copy);
+        }
+
+        /// <summary>What <c>brif</c> sees: a non-zero integer; a reference as <see cref="ValueSemantics.IsTrue"/> sees its object.</summary>
+        private static bool IsTrue(ExtensionFrame frame, int value) => frame.Graph.Classes[value] switch
+        {
+            RegisterClass.Int => frame.Int(value) != 0,
+            RegisterClass.Float => true,
+            _ => ValueSemantics.IsTrue(frame.Ref(value)),
+        };
+
+        private static int SwitchIndex(ExtensionFrame frame, int value, int targets)
+        {
+            long index = frame.Graph.Classes[value] switch
+            {
+                RegisterClass.Int => frame.Graph.Types[value].StackKind == StackKind.Int32 ? (uint)(int)frame.Int(value) : frame.Int(value),
+                RegisterClass.Float => -1,
+                _ => frame.Ref(value) switch { int i => (uint)i, long l => l, nint n => n, _ => -1 },
+            };
+            return index >= 0 && index < targets - 1 ? (int)index : targets - 1;
+        }
+    }
+}
