@@ -21,6 +21,7 @@ public static class JitHooks
     /// <summary>See <see cref="PortalRuntime.OnCanEnterJit"/>.</summary>
     public static int CanEnterJit(int portal, object?[] state)
     {
+        if (StackGuard.StackIsLow) return StackGuard.OnFreshStack(static call => CanEnterJit(call.portal, call.state), (portal, state));
         PortalRuntime runtime;
         lock (Portals) runtime = Portals[portal];
         return runtime.OnCanEnterJit(state);

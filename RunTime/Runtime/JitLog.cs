@@ -10,7 +10,8 @@ namespace PeJit.Runtime;
 /// The log of JIT-enabled code, in the spirit of PyPy's <c>PYPYLOG</c>: <c>PEJIT_LOG=summary</c> prints at
 /// process exit what was compiled; <c>units</c> logs each unit as it is compiled; <c>residual</c> dumps its
 /// residual code. It goes to stderr (the interpreted program's stdout stays its own), or to the file
-/// <c>PEJIT_LOG_FILE</c> names.
+/// <c>PEJIT_LOG_FILE</c> names, appended to: several processes may share one log file, and each message lands
+/// whole (<see cref="AppendingLogFile"/>).
 /// </summary>
 public sealed class JitLog
 {
@@ -65,7 +66,7 @@ public sealed class JitLog
     {
         try
         {
-            return TextWriter.Synchronized(new StreamWriter(path, append: false, Encoding.UTF8) { AutoFlush = true });
+            return new AppendingLogFile(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -110,6 +111,9 @@ public sealed class JitLog
     {
         if (Topics.HasFlag(JitLogTopics.Units)) Write(message);
     }
+
+    /// <summary>A line that is written whatever the topics: a setting that is not valid, and what is used instead.</summary>
+    public void Warning(string message) => Write(message);
 
     /// <summary>One line about a compiled unit: keys, size, exits, and the time each stage took.</summary>
     public static string Describe(string portal, CompiledUnit unit) => string.Create(CultureInfo.InvariantCulture,

@@ -32,6 +32,7 @@ public static class JitRuntime
     public static int CanEnterJit(RuntimeMethodHandle portal, object?[] state)
     {
         if (Disabled) return (int)CanEnterJitStatus.Interpret;
+        if (StackGuard.StackIsLow) return StackGuard.OnFreshStack(static call => CanEnterJit(call.portal, call.state), (portal, state));
         var lazy = Portals.GetOrAdd(portal.Value, _ => new Lazy<PortalRuntime?>(() => Prepare(portal)));
         if (!lazy.IsValueCreated && Background)
         {
@@ -77,6 +78,7 @@ public static class JitRuntime
                 throw new InvalidOperationException("its analysis fails: " + string.Join("; ", result.Diagnostics));
             var settings = new JitSettings { BackgroundCompilation = Background }
                 .WithDefaultThreshold(marker.Threshold);
+            JitSettings.WarnAboutEnvironment(settings, JitLog.Shared);
             var runtime = new PortalRuntime(method, result.Portals[0], settings, new CecilReflectionResolver(assembly));
             JitLog.Shared.PortalPrepared(name, result.Portals[0].Reachable.Count, clock.Elapsed);
             return runtime;

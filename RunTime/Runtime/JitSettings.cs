@@ -1,3 +1,4 @@
+using System.Globalization;
 using PeJit.Specializer.Engine;
 
 namespace PeJit.Runtime;
@@ -5,8 +6,11 @@ namespace PeJit.Runtime;
 /// <summary>When to compile, how much, and how much compiled code to keep. Each has an environment variable.</summary>
 public sealed record JitSettings
 {
-    /// <summary>Times a green key is seen at <c>Jit.CanEnterJit</c> before it is compiled (default 1000; <c>PEJIT_THRESHOLD</c>).</summary>
-    public int Threshold { get; init; } = PositiveFromEnvironment("PEJIT_THRESHOLD") ?? 1000;
+    /// <summary>
+    /// Times a green key is seen at <c>Jit.CanEnterJit</c> before it is compiled (default 1000; <c>PEJIT_THRESHOLD</c>).
+    /// 1 compiles a key the first time it is seen; 0 or less is not a threshold.
+    /// </summary>
+    public int Threshold { get; init; } = (int?)EnvironmentThreshold.Value ?? 1000;
 
     /// <summary>
     /// Times the unit at one green key may be specialized again (with a case for a value newly seen at a
@@ -28,7 +32,7 @@ public sealed record JitSettings
     /// Residual instructions the code cache of one portal may hold (default 1,000,000; <c>PEJIT_CACHE_LIMIT</c>).
     /// Past it the least recently entered units are dropped; their code is collected and recompiled if hot again.
     /// </summary>
-    public long CacheLimit { get; init; } = PositiveFromEnvironment("PEJIT_CACHE_LIMIT") ?? 1_000_000;
+    public long CacheLimit { get; init; } = EnvironmentCacheLimit.Value ?? 1_000_000;
 
     /// <summary>
     /// Compile hot keys on a thread-pool thread while the interpreter goes on, instead of in the thread that
@@ -44,8 +48,23 @@ public sealed record JitSettings
 
     /// <summary>The settings with <see cref="Threshold"/> replaced unless <c>PEJIT_THRESHOLD</c> sets it.</summary>
     internal JitSettings WithDefaultThreshold(int threshold) =>
-        PositiveFromEnvironment("PEJIT_THRESHOLD") is null && threshold > 0 ? this with { Threshold = threshold } : this;
+        EnvironmentThreshold.Value is null && threshold > 0 ? this with { Threshold = threshold } : this;
 
-    private static int? PositiveFromEnvironment(string name) =>
-        int.TryParse(Environment.GetEnvironmentVariable(name), out int value) && value > 0 ? value : null;
+    private static readonly EnvironmentNumber EnvironmentThreshold = EnvironmentNumber.Read("PEJIT_THRESHOLD", int.MaxValue);
+    private static readonly EnvironmentNumber EnvironmentCacheLimit = EnvironmentNumber.Read("PEJIT_CACHE_LIMIT", long.MaxValue);
+    private static int warned;
+
+    /// <summary>
+    /// Writes to <paramref name="log"/>, once per process, a line for each environment variable whose text is
+    /// not a valid value, naming it and the value <paramref name="used"/> takes instead: a mistyped setting
+    /// must not silently mean the default.
+    /// </summary>
+    internal static void WarnAboutEnvironment(JitSettings used, JitLog log)
+    {
+        if (Interlocked.Exchange(ref warned, 1) != 0) return;
+        if (EnvironmentThreshold.Problem is { } threshold)
+            log.Warning($"pejit: warning: {threshold}; using threshold {used.Threshold} (give a number of times from 1, which compiles on first sight, up)");
+        if (EnvironmentCacheLimit.Problem is { } cacheLimit)
+            log.Warning(string.Create(CultureInfo.InvariantCulture, $"pejit: warning: {cacheLimit}; using cache limit {used.CacheLimit} (give a number of residual instructions from 1 up)"));
+    }
 }

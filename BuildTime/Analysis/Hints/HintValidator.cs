@@ -25,20 +25,20 @@ internal static class HintValidator
         var known = new HashSet<string>(method.Parameters.Select(p => p.Name));
         foreach (var local in method.Body.Variables)
             if (method.DebugInformation.TryGetName(local, out var localName)) known.Add(localName);
-        bool namesOk = true;
-        foreach (var variable in hints.Variables.Where(v => !known.Contains(v)))
+        var unknown = hints.Variables.Where(v => !known.Contains(v)).ToList();
+        bool namesOk = unknown.Count == 0;
+        if (!namesOk && !method.Module.HasSymbols)
         {
-            namesOk = false;
-            if (!method.Module.HasSymbols)
-            {
-                Error(DiagnosticCodes.NoSymbols,
-                    $"[JitPortal] names '{variable}', which is not a parameter, and {method.Module.Name} has no PDB beside it to name the locals",
-                    SourceLocation.None, "Build with portable PDBs (<DebugType>portable</DebugType>, the SDK default) and keep the .pdb next to the .dll.");
-                continue;
-            }
+            // One cause, one error: without the PDB no local has a name, so every argument of the hints that is
+            // a local would also look like an expression (PJ0003); checking further would only repeat this.
+            Error(DiagnosticCodes.NoSymbols,
+                $"[JitPortal] names {string.Join(", ", unknown.Select(v => $"'{v}'"))}, which {(unknown.Count == 1 ? "is not a parameter" : "are not parameters")}, and {method.Module.Name} has no PDB beside it to name the locals",
+                SourceLocation.None, "Build with portable PDBs (<DebugType>portable</DebugType>, the SDK default) and keep the .pdb next to the .dll.");
+            return null;
+        }
+        foreach (var variable in unknown)
             Error(DiagnosticCodes.UnknownVariable, $"[JitPortal] names '{variable}', which is neither a parameter nor a local of the portal",
                 SourceLocation.None, $"Declare only variables of {method.Name}; its parameters and locals are: {string.Join(", ", known.Order())}.");
-        }
 
         var hintCalls = graph.Blocks.SelectMany(b => graph[b].Instructions.Select(i => (Block: b, Instruction: i)))
             .Where(p => p.Instruction.Method is { } m && m.DeclaringTypeName == HintNames.JitClass)

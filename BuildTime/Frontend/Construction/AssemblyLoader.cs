@@ -42,6 +42,37 @@ public static class AssemblyLoader
 
     private static FolderAssemblyResolver NewResolver() => new();
 
+    /// <summary>
+    /// Resolves every assembly <paramref name="module"/> (read from <paramref name="path"/>) references: the
+    /// analysis looks into referenced code, and the output must run. <c>pejit build</c> and <c>pejit bta</c> both
+    /// refuse an assembly whose references cannot be read, with the same message.
+    /// </summary>
+    /// <exception cref="FrontendException">A reference is missing, or the file named like it is not a .NET assembly.</exception>
+    public static void ResolveReferences(ModuleDefinition module, string path)
+    {
+        foreach (var reference in module.AssemblyReferences)
+        {
+            try
+            {
+                module.AssemblyResolver.Resolve(reference);
+            }
+            catch (Exception e) when (e is AssemblyResolutionException or BadImageFormatException)
+            {
+                throw UnresolvedReference(reference, path);
+            }
+        }
+    }
+
+    /// <summary>The error for a reference of the assembly at <paramref name="path"/> that cannot be resolved: missing, or there but not an assembly.</summary>
+    public static FrontendException UnresolvedReference(AssemblyNameReference reference, string path)
+    {
+        // Cecil skips a file it cannot read and reports the assembly as not found: say which it is.
+        string beside = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, reference.Name + ".dll");
+        return new FrontendException(File.Exists(beside)
+            ? $"{path}: {beside}, the assembly {reference.Name} it references, is not a .NET assembly (corrupt or truncated). Replace it with the one from the interpreter's build output and run again."
+            : $"{path}: cannot find the assembly {reference.FullName} it references. Put it beside {Path.GetFileName(path)} (build output folders have it) and run again.");
+    }
+
     /// <summary>Reads the assembly at <paramref name="path"/>.</summary>
     /// <exception cref="FrontendException">The file is missing or is not a .NET assembly.</exception>
     public static ModuleDefinition Load(string path) => Load(path, []);
@@ -50,6 +81,8 @@ public static class AssemblyLoader
     /// <exception cref="FrontendException">The file is missing or is not a .NET assembly.</exception>
     public static ModuleDefinition Load(string path, IEnumerable<string> references)
     {
+        if (Directory.Exists(path))
+            throw new FrontendException($"{path}: is a folder; give the .dll inside it, e.g. {Path.Combine(path, "MyInterpreter.dll")}.");
         if (!File.Exists(path))
             throw new FrontendException($"{path}: no such file. Pass the path of a .NET assembly (.dll), e.g. bin/Release/net10.0/MyInterpreter.dll.");
         var resolver = NewResolver();

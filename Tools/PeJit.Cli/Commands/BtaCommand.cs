@@ -2,7 +2,9 @@ using System.CommandLine;
 using PeJit.Analysis;
 using PeJit.Analysis.BindingTimes;
 using PeJit.Analysis.Reports;
+using Mono.Cecil;
 using PeJit.Frontend.Construction;
+using PeJit.Weaving;
 
 namespace PeJit.Cli.Commands;
 
@@ -33,14 +35,29 @@ public static class BtaCommand
 
     private static int Run(string path, string format, string? file, TextWriter output, TextWriter error)
     {
+        // Checked before the analysis, which takes a while: a bad -o is a mistake to hear about at once.
+        if (file is not null && OutputPath.RefuseFile("-o", file, path) is { } refusal)
+        {
+            error.WriteLine($"pejit bta: {refusal}");
+            return Program.UnusableInput;
+        }
         AnalysisResult result;
         try
         {
-            result = BindingTimeAnalysis.Analyze(AssemblyLoader.Load(path));
+            var module = AssemblyLoader.Load(path);
+            if (AssemblyWeaver.IsWoven(module))
+                throw new FrontendException($"{path}: is already JIT-enabled (written by pejit build); run pejit bta on the original, the interpreter's own build output.");
+            AssemblyLoader.ResolveReferences(module, path);
+            result = BindingTimeAnalysis.Analyze(module);
         }
         catch (FrontendException e)
         {
             error.WriteLine($"pejit bta: {e.Message}");
+            return Program.UnusableInput;
+        }
+        catch (AssemblyResolutionException e)
+        {
+            error.WriteLine($"pejit bta: {AssemblyLoader.UnresolvedReference(e.AssemblyReference, path).Message}");
             return Program.UnusableInput;
         }
         string report = format switch

@@ -25,7 +25,7 @@ public static class BuildCommand
         var outdir = new Option<string>("-o", "--output") { Description = "The folder to write the JIT-enabled assembly to (created if missing).", Required = true };
         var backend = new Option<string>("--backend") { Description = "cil (DynamicMethod), amd64 (not available yet) or auto (the best available).", DefaultValueFactory = _ => "auto" };
         backend.AcceptOnlyFromAmong("cil", "amd64", "auto");
-        var threshold = new Option<int>("--threshold") { Description = "Times a loop is entered before it is compiled (default 1000; PEJIT_THRESHOLD overrides at run time)." };
+        var threshold = new Option<int?>("--threshold") { Description = "Times a loop is entered before it is compiled: 1 compiles on first sight (default 1000; PEJIT_THRESHOLD overrides at run time)." };
         var report = new Option<string>("--report") { Description = "The BTA report written beside the assembly: html (default), json, text or none.", DefaultValueFactory = _ => "html" };
         report.AcceptOnlyFromAmong("html", "json", "text", "none");
         var references = new Option<string[]>("-r", "--reference") { Description = "An assembly the interpreter references, when it is not beside it (MSBuild passes its resolved references). Repeatable." };
@@ -40,14 +40,15 @@ public static class BuildCommand
 
     private sealed class Builder(TextWriter output, TextWriter error, string[] references)
     {
-        public int Run(string path, string outdir, string backend, int threshold, string reportFormat)
+        public int Run(string path, string outdir, string backend, int? threshold, string reportFormat)
         {
-            if (threshold < 0) return Fail(Program.UnusableInput, $"--threshold {threshold}: give a positive number, or leave it out for the default.");
+            if (threshold < 1) return Fail(Program.UnusableInput, $"--threshold {threshold}: give a number of times from 1 (compile on first sight) up, or leave it out for the default (1000).");
+            if (OutputPath.RefuseFolder("-o", outdir) is { } refusal) return Fail(Program.UnusableInput, refusal);
             if (backend == "amd64")
                 return Fail(Program.UnusableInput, "the AMD64 backend is not available in this version. Use --backend cil or --backend auto.");
             try
             {
-                return Build(path, outdir, threshold, reportFormat);
+                return Build(path, outdir, threshold ?? 0, reportFormat);
             }
             catch (FrontendException e)
             {
@@ -55,7 +56,7 @@ public static class BuildCommand
             }
             catch (AssemblyResolutionException e)
             {
-                return Fail(Program.UnusableInput, $"{path}: cannot find the assembly {e.AssemblyReference.FullName} it references. Put it beside {Path.GetFileName(path)} (build output folders have it) and run again.");
+                return Fail(Program.UnusableInput, AssemblyLoader.UnresolvedReference(e.AssemblyReference, path).Message);
             }
             catch (WeavingException e)
             {
@@ -75,8 +76,10 @@ public static class BuildCommand
             string name = Path.GetFileNameWithoutExtension(path);
             if (!AssemblyWeaver.IsWoven(module))
             {
-                // Every reference must resolve: the analysis looks into referenced code, and the output must run.
-                foreach (var reference in module.AssemblyReferences) module.AssemblyResolver.Resolve(reference);
+                // The output has the input's name: written into the input's folder it would replace the input.
+                if (OutputPath.IsFolderOf(outdir, path))
+                    return Fail(Program.UnusableInput, $"-o {outdir}: that is the folder {Path.GetFileName(path)} is in, and the JIT-enabled assembly has the same name; choose another folder (the input is never modified).");
+                AssemblyLoader.ResolveReferences(module, path);
             }
             var staging = new OutputStaging(outdir);
             if (AssemblyWeaver.IsWoven(module))

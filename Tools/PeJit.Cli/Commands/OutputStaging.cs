@@ -17,8 +17,53 @@ public sealed class OutputStaging : IDisposable
     {
         this.outdir = Path.GetFullPath(outdir);
         Directory.CreateDirectory(this.outdir);
-        staging = Path.Combine(this.outdir, $".pejit-{Guid.NewGuid():N}");
+        RemoveAbandoned(this.outdir);
+        staging = Path.Combine(this.outdir, $"{Prefix}{Environment.ProcessId}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(staging);
+    }
+
+    /// <summary>What every staging folder's name starts with; the owning process id and a GUID follow.</summary>
+    public const string Prefix = ".pejit-";
+
+    /// <summary>A staging folder whose owner cannot be told (an older name, or a process id reused) is taken as abandoned past this age.</summary>
+    private static readonly TimeSpan AbandonedAge = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Deletes the staging folders that builds killed before they could clean up left in <paramref name="outdir"/>.
+    /// Another build may be writing into the same folder right now, so a folder is deleted only when the process
+    /// its name records is gone, or when it is so old that no build can still own it.
+    /// </summary>
+    private static void RemoveAbandoned(string outdir)
+    {
+        foreach (var folder in new DirectoryInfo(outdir).EnumerateDirectories(Prefix + "*"))
+        {
+            string owner = folder.Name[Prefix.Length..].Split('-')[0];
+            bool abandoned = int.TryParse(owner, out int processId) && owner.Length < 32
+                ? processId != Environment.ProcessId && !IsRunning(processId) || DateTime.UtcNow - folder.LastWriteTimeUtc > AbandonedAge
+                : DateTime.UtcNow - folder.LastWriteTimeUtc > AbandonedAge;
+            if (!abandoned) continue;
+            try
+            {
+                folder.Delete(recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Another build deleting it at the same time, or a folder not ours to delete: it stays hidden and harmless.
+            }
+        }
+    }
+
+    private static bool IsRunning(int processId)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(processId);
+            return !process.HasExited;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Stages <paramref name="name"/> with <paramref name="text"/>.</summary>
