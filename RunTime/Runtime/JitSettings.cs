@@ -6,7 +6,9 @@ namespace PeJit.Runtime;
 public sealed record JitSettings
 {
     /// <summary>Times a green key is seen at <c>Jit.CanEnterJit</c> before it is compiled (default 1000; <c>PEJIT_THRESHOLD</c>).</summary>
-    public int Threshold { get; init; } = PositiveFromEnvironment("PEJIT_THRESHOLD") ?? 1000;
+    public int Threshold { get; init; } = PositiveFromEnvironment("PEJIT_THRESHOLD") ?? DefaultThreshold;
+
+    private const int DefaultThreshold = 1000;
 
     /// <summary>
     /// Times the unit at one green key may be specialized again (with a case for a value newly seen at a
@@ -45,6 +47,10 @@ public sealed record JitSettings
     /// <summary>The settings with <see cref="Threshold"/> replaced unless <c>PEJIT_THRESHOLD</c> sets it.</summary>
     internal JitSettings WithDefaultThreshold(int threshold) =>
         PositiveFromEnvironment("PEJIT_THRESHOLD") is null && threshold > 0 ? this with { Threshold = threshold } : this;
+
+    /// <summary>The threshold of a JIT-enabled assembly that recorded <paramref name="recorded"/> (0: none), as <see cref="WithDefaultThreshold"/> gives it.</summary>
+    internal static int ThresholdFor(int recorded) =>
+        PositiveFromEnvironment("PEJIT_THRESHOLD") ?? (recorded > 0 ? recorded : DefaultThreshold);
 
     private static int? PositiveFromEnvironment(string name) =>
         int.TryParse(Environment.GetEnvironmentVariable(name), out int value) && value > 0 ? value : null;
