@@ -4,7 +4,8 @@ using Mono.Cecil.Cil;
 namespace PeJit.Weaving;
 
 /// <summary>
-/// Makes the JIT-enabled assembly: each portal's IL rewritten (<see cref="PortalWeaver"/>), the original
+/// Makes the JIT-enabled assembly: each portal's IL rewritten (<see cref="PortalWeaver"/>, which adds a small
+/// class holding the portal's counter table after the existing types), the original
 /// assembly and PDB carried as resources (the run-time analysis reads them), and the assembly marked with
 /// <c>[assembly: JitEnabled(threshold, backend)]</c>. Nothing else changes: every type, method and field
 /// keeps its metadata token, which is checked, because the run-time side resolves the original's members
@@ -45,18 +46,14 @@ public static class AssemblyWeaver
         });
 
         var scope = RuntimeScope(module, runtime);
-        var hooks = new TypeReference(RuntimeReference.Namespace, RuntimeReference.HooksType, module, scope);
-        var hook = new MethodReference("CanEnterJit", module.TypeSystem.Int32, hooks) { HasThis = false };
-        var handle = new TypeReference("System", nameof(RuntimeMethodHandle), module, module.TypeSystem.CoreLibrary, valueType: true);
-        hook.Parameters.Add(new ParameterDefinition(handle));
-        hook.Parameters.Add(new ParameterDefinition(new ArrayType(module.TypeSystem.Object)));
+        var wovenRuntime = WovenRuntime.Import(module, scope);
 
         int sites = 0;
         var methods = module.GetTypes().SelectMany(t => t.Methods).ToDictionary(m => m.FullName);
         foreach (string name in portals)
         {
             var portal = methods.GetValueOrDefault(name) ?? throw new WeavingException($"{module.Name} has no method {name}");
-            var weaver = new PortalWeaver(portal, hook);
+            var weaver = new PortalWeaver(portal, wovenRuntime);
             weaver.Weave();
             if (weaver.Sites == 0)
                 throw new WeavingException($"{portal.FullName}: no Jit.CanEnterJit call, so compiled code could never be entered. Call Jit.CanEnterJit(...) where the interpreted program jumps backwards.");

@@ -9,13 +9,18 @@ namespace PeJit.Weaving;
 /// Rewrites one portal's IL so that it runs compiled code when its interpreted loop is hot. Each
 /// <c>Jit.CanEnterJit(vars)</c> becomes
 /// <code>
+///   if (PortalCounters.Disabled) goto next                  PEJIT_DISABLE: folded away by .NET's JIT
+///   slot = Slot(Mix(...Mix(HashSeed, green0)..., greenN))    the integer greens only
+///   if (--&lt;PeJit&gt;PortalCountersN.Table[slot] &gt; 0) goto next   not hot yet: all the fast path costs
 ///   state = new object[] { box(vars)... }
-///   switch (JitRuntime.CanEnterJit(ldtoken portal, state))
-///     Interpret: go on interpreting (the next instruction, as before)
+///   switch (JitRuntime.CanEnterJit(ldtoken portal, state, slot))
+///     Interpret: next: go on interpreting (the next instruction, as before)
 ///     Returned:  return (T)state[0]           compiled code ran the program to its return
 ///     Exited:    vars = (T)state[i]...; goto merge point     compiled code left at an exit
 /// </code>
-/// (the statuses are <see cref="CanEnterJitStatus"/>, the state's layout <see cref="PortalProtocol"/>).
+/// (the statuses are <see cref="CanEnterJitStatus"/>, the hash, the counters and the state's layout
+/// <see cref="PortalProtocol"/>). The counter table lives in a static field of a class added for the portal
+/// (after every existing type, so no token moves), set once from <see cref="PortalCounters.For"/>.
 /// The rest of the method is untouched, so the portal behaves exactly as before wherever compiled code is
 /// not entered. This is the IL counterpart of <c>PortalRewriter</c>, which does the same on flow graphs for
 /// the in-process API.
@@ -26,10 +31,13 @@ namespace PeJit.Weaving;
 /// branch elsewhere. A site inside a <c>finally</c>, <c>fault</c> or filter, or inside a <c>try</c> guarded by
 /// a <c>finally</c> (leaving would run the finally once more), is refused with a message.
 /// </remarks>
-internal sealed class PortalWeaver(MethodDefinition portal, MethodReference hook)
+internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime)
 {
     private readonly MethodBody body = portal.Body;
     private readonly ModuleDefinition module = portal.Module;
+    private FieldDefinition? counterTable;
+    private VariableDefinition? slot;
+    private VariableDefinition? count;
 
     public int Sites { get; private set; }
 
@@ -50,6 +58,11 @@ internal sealed class PortalWeaver(MethodDefinition portal, MethodReference hook
 
         var state = new VariableDefinition(new ArrayType(module.TypeSystem.Object));
         body.Variables.Add(state);
+        slot = new VariableDefinition(module.TypeSystem.Int32);
+        body.Variables.Add(slot);
+        count = new VariableDefinition(module.TypeSystem.Int32);
+        body.Variables.Add(count);
+        counterTable = AddCounterTable();
         body.InitLocals = true;
         var il = body.GetILProcessor();
 
@@ -82,11 +95,70 @@ internal sealed class PortalWeaver(MethodDefinition portal, MethodReference hook
         }
         il.Append(il.Create(OpCodes.Br, mergeStart));
 
-        foreach (var site in sites) WeaveSite(il, site, state, mergeVariables.Count, returnTail, reloadTail);
+        int greens = GreenCount();
+        foreach (var site in sites) WeaveSite(il, site, state, mergeVariables.Count, greens, returnTail, reloadTail);
         body.OptimizeMacros();
     }
 
-    private void WeaveSite(ILProcessor il, Instruction site, VariableDefinition state, int mergeCount, Instruction returnTail, Instruction reloadTail)
+    /// <summary>
+    /// Adds <c>static class &lt;PeJit&gt;PortalCountersN { static readonly int[] Table = PortalCounters.For(ldtoken portal); }</c>
+    /// at the end of the module's types, so that every existing type, method and field keeps its token.
+    /// </summary>
+    private FieldDefinition AddCounterTable()
+    {
+        var type = new TypeDefinition("", $"<PeJit>PortalCounters{portal.MetadataToken.RID}",
+            TypeAttributes.NotPublic | TypeAttributes.Abstract | TypeAttributes.Sealed | TypeAttributes.BeforeFieldInit | TypeAttributes.Class,
+            module.TypeSystem.Object);
+        var table = new FieldDefinition("Table", FieldAttributes.Assembly | FieldAttributes.Static | FieldAttributes.InitOnly,
+            new ArrayType(module.TypeSystem.Int32));
+        type.Fields.Add(table);
+        var initializer = new MethodDefinition(".cctor",
+            MethodAttributes.Private | MethodAttributes.HideBySig | MethodAttributes.SpecialName | MethodAttributes.RTSpecialName | MethodAttributes.Static,
+            module.TypeSystem.Void);
+        var il = initializer.Body.GetILProcessor();
+        il.Emit(OpCodes.Ldtoken, portal);
+        il.Emit(OpCodes.Call, runtime.CountersFor);
+        il.Emit(OpCodes.Stsfld, table);
+        il.Emit(OpCodes.Ret);
+        type.Methods.Add(initializer);
+        module.Types.Add(type);
+        return table;
+    }
+
+    /// <summary>How many merge-point variables, from the first, are green: the length of <c>[JitPortal(Greens = ...)]</c>.</summary>
+    private int GreenCount() =>
+        portal.CustomAttributes.FirstOrDefault(a => a.AttributeType.FullName == "PeJit.JitPortalAttribute")?.Properties
+            .FirstOrDefault(p => p.Name == "Greens").Argument.Value is CustomAttributeArgument[] names ? names.Length : 0;
+
+    /// <summary>
+    /// The IL that leaves the hash with the green in <paramref name="temporary"/> mixed in (<see cref="PortalProtocol.Mix"/>),
+    /// the hash being on the stack; nothing for a green that is not an integer (the hash leaves it out).
+    /// </summary>
+    private IEnumerable<Instruction> MixIn(ILProcessor il, VariableDefinition temporary)
+    {
+        var kind = temporary.VariableType.MetadataType;
+        if (temporary.VariableType.Resolve() is { IsEnum: true } enumeration)
+            kind = enumeration.Fields.First(f => !f.IsStatic).FieldType.MetadataType;
+        bool wide = kind is MetadataType.Int64 or MetadataType.UInt64;
+        if (!wide && kind is not (MetadataType.Boolean or MetadataType.Char or MetadataType.SByte or MetadataType.Byte
+            or MetadataType.Int16 or MetadataType.UInt16 or MetadataType.Int32 or MetadataType.UInt32))
+            yield break;
+        yield return il.Create(OpCodes.Ldloc, temporary);
+        if (wide)
+        {
+            // (int)(green ^ (green >> 32))
+            yield return il.Create(OpCodes.Dup);
+            yield return il.Create(OpCodes.Ldc_I4, 32);
+            yield return il.Create(OpCodes.Shr_Un);
+            yield return il.Create(OpCodes.Xor);
+            yield return il.Create(OpCodes.Conv_I4);
+        }
+        yield return il.Create(OpCodes.Add);
+        yield return il.Create(OpCodes.Ldc_I4, PortalProtocol.HashMultiplier);
+        yield return il.Create(OpCodes.Mul);
+    }
+
+    private void WeaveSite(ILProcessor il, Instruction site, VariableDefinition state, int mergeCount, int greens, Instruction returnTail, Instruction reloadTail)
     {
         foreach (var (handler, inHandler) in RegionsAround(site))
         {
@@ -106,6 +178,30 @@ internal sealed class PortalWeaver(MethodDefinition portal, MethodReference hook
         foreach (var temporary in temporaries) body.Variables.Add(temporary);
         var code = new List<Instruction>();
         for (int i = temporaries.Count - 2; i >= 0; i--) code.Add(il.Create(OpCodes.Stloc, temporaries[i]));
+
+        // The fast path: PEJIT_DISABLE, or a counter not at zero yet, goes on interpreting.
+        code.Add(il.Create(OpCodes.Ldsfld, runtime.Disabled));
+        code.Add(il.Create(OpCodes.Brtrue, next));
+        code.Add(il.Create(OpCodes.Ldc_I4, PortalProtocol.HashSeed));
+        foreach (var temporary in temporaries.Take(greens)) code.AddRange(MixIn(il, temporary));
+        code.Add(il.Create(OpCodes.Ldc_I4, 32 - PortalProtocol.CounterBits));
+        code.Add(il.Create(OpCodes.Shr_Un));
+        code.Add(il.Create(OpCodes.Stloc, slot));
+        code.Add(il.Create(OpCodes.Ldsfld, counterTable));
+        code.Add(il.Create(OpCodes.Ldloc, slot));
+        code.Add(il.Create(OpCodes.Ldelema, module.TypeSystem.Int32));
+        code.Add(il.Create(OpCodes.Dup));
+        code.Add(il.Create(OpCodes.Ldind_I4));
+        code.Add(il.Create(OpCodes.Ldc_I4_1));
+        code.Add(il.Create(OpCodes.Sub));
+        code.Add(il.Create(OpCodes.Dup));
+        code.Add(il.Create(OpCodes.Stloc, count));
+        code.Add(il.Create(OpCodes.Stind_I4));
+        code.Add(il.Create(OpCodes.Ldloc, count));
+        code.Add(il.Create(OpCodes.Ldc_I4_0));
+        code.Add(il.Create(OpCodes.Bgt, next));
+
+        // The slow path: box the state and ask the runtime.
         // `this` of a portal on a class goes last when the merge point does not pass it (an implicit red).
         bool passThis = PortalProtocol.PassesThis(portal.HasThis, portal.DeclaringType.IsValueType);
         code.Add(il.Create(OpCodes.Ldc_I4, PortalProtocol.StateLength(types.Count, passThis)));
@@ -128,7 +224,8 @@ internal sealed class PortalWeaver(MethodDefinition portal, MethodReference hook
         }
         code.Add(il.Create(OpCodes.Ldtoken, portal));
         code.Add(il.Create(OpCodes.Ldloc, state));
-        code.Add(il.Create(OpCodes.Call, hook));
+        code.Add(il.Create(OpCodes.Ldloc, slot));
+        code.Add(il.Create(OpCodes.Call, runtime.CanEnterJit));
         var toReturn = il.Create(OpCodes.Leave, returnTail);
         var toReload = il.Create(OpCodes.Leave, reloadTail);
         code.Add(il.Create(OpCodes.Switch, PortalProtocol.StatusCases(next, toReturn, toReload)));

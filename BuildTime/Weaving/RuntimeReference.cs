@@ -10,8 +10,11 @@ public sealed record RuntimeReference(System.Reflection.AssemblyName AssemblyNam
     /// <summary>The namespace of its types.</summary>
     public const string Namespace = "PeJit.Runtime";
 
-    /// <summary>The static class whose <c>CanEnterJit(RuntimeMethodHandle, object[])</c> portals call.</summary>
+    /// <summary>The static class whose <c>CanEnterJit(RuntimeMethodHandle, object[], int)</c> portals call on their slow path.</summary>
     public const string HooksType = "JitRuntime";
+
+    /// <summary>The static class whose <c>Disabled</c> and <c>For(RuntimeMethodHandle)</c> portals read on their fast path.</summary>
+    public const string CountersType = "PortalCounters";
 
     /// <summary>The assembly attribute that marks a JIT-enabled assembly: <c>(int threshold, string backend)</c>.</summary>
     public const string MarkerType = "JitEnabledAttribute";

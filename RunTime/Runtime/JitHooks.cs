@@ -8,22 +8,33 @@ public static class JitHooks
 {
     private static readonly List<PortalRuntime> Portals = [];
 
+    /// <summary>
+    /// The counters of each registered portal, at its id (<see cref="PortalProtocol"/>): a portal copy loads its
+    /// own table from here at each <c>Jit.CanEnterJit</c>, two loads and no call. The array is replaced, never
+    /// changed, when a portal registers, so a reader sees an array that holds every table registered before it.
+    /// </summary>
+    public static int[][] CounterTables { get; private set; } = [];
+
     /// <summary>Registers a portal; the returned id is what its rewritten code passes back.</summary>
     internal static int Register(PortalRuntime portal)
     {
         lock (Portals)
         {
             Portals.Add(portal);
+            CounterTables = [.. CounterTables, portal.Counters.Counters];
             return Portals.Count - 1;
         }
     }
 
-    /// <summary>See <see cref="PortalRuntime.OnCanEnterJit"/>.</summary>
-    public static int CanEnterJit(int portal, object?[] state)
+    /// <summary>
+    /// The slow path of a portal copy whose counter at <paramref name="slot"/> reached zero: see
+    /// <see cref="PortalRuntime.OnCanEnterJit(object?[], int)"/>.
+    /// </summary>
+    public static int CanEnterJit(int portal, object?[] state, int slot)
     {
-        if (StackGuard.StackIsLow) return StackGuard.OnFreshStack(static call => CanEnterJit(call.portal, call.state), (portal, state));
+        if (StackGuard.StackIsLow) return StackGuard.OnFreshStack(static call => CanEnterJit(call.portal, call.state, call.slot), (portal, state, slot));
         PortalRuntime runtime;
         lock (Portals) runtime = Portals[portal];
-        return runtime.OnCanEnterJit(state);
+        return runtime.OnCanEnterJit(state, slot);
     }
 }

@@ -11,14 +11,15 @@ namespace PeJit.Runtime;
 
 /// <summary>
 /// What assemblies JIT-enabled by <c>pejit build</c> call: each <c>Jit.CanEnterJit</c> of a portal became a
-/// call of <see cref="CanEnterJit"/> followed by a switch on what it returns (see
-/// <see cref="PortalRuntime.OnCanEnterJit"/>). The first time a portal is seen, the assembly's original
-/// (carried as a resource) is analyzed again and the portal gets a <see cref="PortalRuntime"/>; a portal
-/// that cannot be prepared is logged once and interpreted as before.
+/// counter decrement (<see cref="PortalCounters"/>) and, when the counter reaches zero, a call of
+/// <see cref="CanEnterJit(RuntimeMethodHandle, object?[], int)"/> followed by a switch on what it returns (see
+/// <see cref="PortalRuntime.OnCanEnterJit(object?[], int)"/>). The first time a portal gets here, the assembly's
+/// original (carried as a resource) is analyzed again and the portal gets a <see cref="PortalRuntime"/>; a
+/// portal that cannot be prepared is logged once and interpreted as before.
 /// </summary>
 public static class JitRuntime
 {
-    private static readonly bool Disabled = Environment.GetEnvironmentVariable("PEJIT_DISABLE") is "1" or "true";
+    private static readonly bool Disabled = PortalCounters.Disabled;
     private static readonly bool Background = Environment.GetEnvironmentVariable("PEJIT_BACKGROUND") is "1" or "true";
     private static readonly ConcurrentDictionary<IntPtr, Lazy<PortalRuntime?>> Portals = new();
     private static readonly ConcurrentDictionary<IntPtr, bool> Preparing = new();
@@ -26,7 +27,39 @@ public static class JitRuntime
     // The log starts with the first JIT-enabled call, disabled or not, so that PEJIT_LOG=summary always reports.
     static JitRuntime() => _ = JitLog.Shared;
 
-    /// <summary>Called by a JIT-enabled portal at each <c>Jit.CanEnterJit</c>: a <see cref="CanEnterJitStatus"/>.</summary>
+    /// <summary>
+    /// Called by a JIT-enabled portal when its counter at <paramref name="slot"/> reached zero: a
+    /// <see cref="CanEnterJitStatus"/>, and the slot rewritten (<see cref="CounterTable"/>).
+    /// </summary>
+    /// <param name="portal">The portal method's handle (<c>ldtoken</c>).</param>
+    /// <param name="state">The merge-point variables, greens then reds, boxed (<see cref="PortalProtocol"/>); rewritten unless the answer is to go on interpreting.</param>
+    /// <param name="slot">The slot of the portal's counter table (<see cref="PortalCounters.For"/>) the visit decremented.</param>
+    public static int CanEnterJit(RuntimeMethodHandle portal, object?[] state, int slot)
+    {
+        var counters = PortalCounters.TableOf(portal);
+        if (Disabled) return Rearmed(counters, slot, int.MaxValue);
+        if (StackGuard.StackIsLow) return StackGuard.OnFreshStack(static call => CanEnterJit(call.portal, call.state, call.slot), (portal, state, slot));
+        var lazy = Portals.GetOrAdd(portal.Value, _ => new Lazy<PortalRuntime?>(() => Prepare(portal)));
+        if (!lazy.IsValueCreated && Background)
+        {
+            // Analyzing the carried original takes a while: the interpreter goes on meanwhile.
+            if (Preparing.TryAdd(portal.Value, true)) ThreadPool.UnsafeQueueUserWorkItem(_ => _ = lazy.Value, null);
+            return Rearmed(counters, slot, counters.Threshold);
+        }
+        // A portal that cannot be prepared comes back only every int.MaxValue visits of a slot.
+        return lazy.Value?.OnCanEnterJit(state, slot) ?? Rearmed(counters, slot, int.MaxValue);
+    }
+
+    private static int Rearmed(CounterTable counters, int slot, int budget)
+    {
+        counters.Rearm(slot, budget);
+        return (int)CanEnterJitStatus.Interpret;
+    }
+
+    /// <summary>
+    /// Called at each <c>Jit.CanEnterJit</c> by a portal woven without a counter table (before the counters
+    /// existed): a <see cref="CanEnterJitStatus"/>; the key is counted one visit at a time.
+    /// </summary>
     /// <param name="portal">The portal method's handle (<c>ldtoken</c>).</param>
     /// <param name="state">The merge-point variables, greens then reds, boxed (<see cref="PortalProtocol"/>); rewritten unless the answer is to go on interpreting.</param>
     public static int CanEnterJit(RuntimeMethodHandle portal, object?[] state)
@@ -79,7 +112,7 @@ public static class JitRuntime
             var settings = new JitSettings { BackgroundCompilation = Background }
                 .WithDefaultThreshold(marker.Threshold);
             JitSettings.WarnAboutEnvironment(settings, JitLog.Shared);
-            var runtime = new PortalRuntime(method, result.Portals[0], settings, new CecilReflectionResolver(assembly));
+            var runtime = new PortalRuntime(method, result.Portals[0], settings, new CecilReflectionResolver(assembly), PortalCounters.TableOf(handle));
             JitLog.Shared.PortalPrepared(name, result.Portals[0].Reachable.Count, clock.Elapsed);
             return runtime;
         }

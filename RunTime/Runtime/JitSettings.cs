@@ -10,7 +10,9 @@ public sealed record JitSettings
     /// Times a green key is seen at <c>Jit.CanEnterJit</c> before it is compiled (default 1000; <c>PEJIT_THRESHOLD</c>).
     /// 1 compiles a key the first time it is seen; 0 or less is not a threshold.
     /// </summary>
-    public int Threshold { get; init; } = (int?)EnvironmentThreshold.Value ?? 1000;
+    public int Threshold { get; init; } = (int?)EnvironmentThreshold.Value ?? DefaultThreshold;
+
+    private const int DefaultThreshold = 1000;
 
     /// <summary>
     /// Times the unit at one green key may be specialized again (with a case for a value newly seen at a
@@ -67,4 +69,8 @@ public sealed record JitSettings
         if (EnvironmentCacheLimit.Problem is { } cacheLimit)
             log.Warning(string.Create(CultureInfo.InvariantCulture, $"pejit: warning: {cacheLimit}; using cache limit {used.CacheLimit} (give a number of residual instructions from 1 up)"));
     }
+
+    /// <summary>The threshold of a JIT-enabled assembly that recorded <paramref name="recorded"/> (0: none), as <see cref="WithDefaultThreshold"/> gives it.</summary>
+    internal static int ThresholdFor(int recorded) =>
+        (int?)EnvironmentThreshold.Value ?? (recorded > 0 ? recorded : DefaultThreshold);
 }

@@ -30,7 +30,7 @@ public sealed class PortalJit
         var resolver = new CecilReflectionResolver();
         Runtime = new PortalRuntime(method, analysis, settings, resolver);
         int id = JitHooks.Register(Runtime);
-        var graph = PortalRewriter.RewrittenPortal(analysis.Hints.Method, id);
+        var graph = PortalRewriter.RewrittenPortal(analysis.Hints.Method, id, analysis.Hints.Greens.Count);
         portal = new CilBackend(resolver).Compile(graph, method.Module, "pejit_portal_" + method.Name);
     }
 

@@ -5,8 +5,15 @@ namespace PeJit.Runtime;
 /// the IL weaver (<c>PortalWeaver</c>, in pejit build), the flow-graph rewrite for the in-process API
 /// (<c>PortalRewriter</c>) and the runtime that answers (<c>PortalRuntime</c>), so that they cannot drift:
 /// <list type="number">
-/// <item>The portal passes a fresh <c>object[]</c> state: the merge-point variables, greens then reds, boxed,
-/// from index 0 in <c>Jit.MergePoint</c>'s order.</item>
+/// <item>The fast path, which is all a site costs while nothing is hot: the portal hashes its green values that
+/// are integers (<see cref="Mix"/> from <see cref="HashSeed"/>, then <see cref="Slot"/>; other greens are left
+/// out, the slow path compares the full key), decrements that slot of the portal's <see cref="CounterTable"/>
+/// and, while the counter stays above zero, goes on interpreting: no allocation, no call. A woven portal first
+/// tests <see cref="PortalCounters.Disabled"/> (<c>PEJIT_DISABLE</c>) and skips all of it.</item>
+/// <item>When the counter reaches zero the portal takes the slow path: it calls the hook with the slot and a
+/// fresh <c>object[]</c> state: the merge-point variables, greens then reds, boxed, from index 0 in
+/// <c>Jit.MergePoint</c>'s order. The runtime counts the full key and rewrites the slot
+/// (<see cref="CounterTable"/> says how).</item>
 /// <item>For a portal on a class (<see cref="PassesThis"/>), <c>this</c> follows them at
 /// <see cref="ThisIndex"/>: an implicit red compiled code takes with the state. It never changes, so it is not
 /// reloaded.</item>
@@ -19,6 +26,27 @@ public static class PortalProtocol
 {
     /// <summary>Where the state holds the portal's result after <see cref="CanEnterJitStatus.Returned"/>.</summary>
     public const int Result = 0;
+
+    /// <summary>Bits of a slot index: a counter table has 2^<see cref="CounterBits"/> counters (16 KB of <c>int</c>).</summary>
+    public const int CounterBits = 12;
+
+    /// <summary>The number of counters in a portal's table.</summary>
+    public const int CounterTableSize = 1 << CounterBits;
+
+    /// <summary>The hash of no green: where <see cref="Mix"/> starts.</summary>
+    public const int HashSeed = 0;
+
+    /// <summary>The multiplier of <see cref="Mix"/>: 2^32 divided by the golden ratio, odd (Fibonacci hashing).</summary>
+    public const int HashMultiplier = unchecked((int)0x9E3779B1);
+
+    /// <summary>
+    /// Adds one integer green to <paramref name="hash"/>: <c>(hash + green) * HashMultiplier</c>, wrapping.
+    /// A 64-bit green is folded first (<c>(int)(green ^ (green &gt;&gt; 32))</c>); a narrower one is widened.
+    /// </summary>
+    public static int Mix(int hash, int green) => unchecked((hash + green) * HashMultiplier);
+
+    /// <summary>The slot of <paramref name="hash"/>: its top <see cref="CounterBits"/> bits, the well-mixed ones of a multiplicative hash.</summary>
+    public static int Slot(int hash) => (int)((uint)hash >> (32 - CounterBits));
 
     /// <summary>Whether a portal passes <c>this</c> after its merge-point variables: an instance method of a class.</summary>
     /// <param name="hasThis">The portal is an instance method.</param>

@@ -5,11 +5,14 @@ using PeJit.Runtime;
 namespace PeJit.Runtime;
 
 /// <summary>
-/// Makes the JIT-enabled copy of a portal's flow graph: every <c>Jit.CanEnterJit</c> becomes a call of
+/// Makes the JIT-enabled copy of a portal's flow graph: every <c>Jit.CanEnterJit</c> becomes a decrement of the
+/// portal's counter at the slot its integer greens hash to and, when it reaches zero, a call of
 /// <see cref="JitHooks.CanEnterJit"/> with the merge-point state, followed by a three-way switch on its
 /// <see cref="CanEnterJitStatus"/>: go on interpreting; return what compiled code returned; or reload the
-/// state compiled code left at an exit and jump to the merge point with it. The state is laid out as
-/// <see cref="PortalProtocol"/> says, as in the IL the weaver writes for <c>pejit build</c>.
+/// state compiled code left at an exit and jump to the merge point with it. The hash, the counters and the
+/// state are as <see cref="PortalProtocol"/> says, as in the IL the weaver writes for <c>pejit build</c>; unlike
+/// it, the copy has no <c>PEJIT_DISABLE</c> test (the in-process API is asked for explicitly) and loads its
+/// table from <see cref="JitHooks.CounterTables"/> (a <c>DynamicMethod</c> has no class to hold a static field).
 /// </summary>
 /// <remarks>
 /// The rest of the graph is the interpreter itself, unchanged, so the copy behaves exactly like the
@@ -22,32 +25,28 @@ public static class PortalRewriter
     /// <summary>Rewrites <paramref name="graph"/> (a fresh conversion of the portal) in place.</summary>
     /// <param name="graph">The portal's graph; it is changed.</param>
     /// <param name="portalId">The id <see cref="JitHooks"/> knows the portal by.</param>
+    /// <param name="greens">How many of the merge point's variables, from the first, are green.</param>
     /// <param name="implicitThis">
     /// For a portal on a class: <c>this</c>, passed after the merge point's variables (compiled code takes it
     /// with the state; it never changes, so it is not reloaded).
     /// </param>
-    public static void Rewrite(FlowGraph graph, int portalId, Value? implicitThis = null)
+    public static void Rewrite(FlowGraph graph, int portalId, int greens, Value? implicitThis = null)
     {
         var merge = graph.Blocks.SelectMany(b => graph[b].Instructions.Select(i => (Block: b, Instruction: i)))
             .Single(p => IsHint(p.Instruction, "MergePoint"));
         var mergeVariables = merge.Instruction.Operands.ToList();
-        var hook = HookMethod();
+        var hooks = Mono.Cecil.ModuleDefinition.ReadModule(typeof(JitHooks).Assembly.Location).GetType(typeof(JitHooks).FullName);
+        var hook = MethodRef.From(hooks.Methods.Single(m => m.Name == nameof(JitHooks.CanEnterJit)));
+        var tables = MethodRef.From(hooks.Methods.Single(m => m.Name == "get_" + nameof(JitHooks.CounterTables)));
         var sites = graph.Blocks.SelectMany(b => graph[b].Instructions.Where(i => IsHint(i, "CanEnterJit")).Select(i => (Block: b, Instruction: i))).ToList();
-        foreach (var (block, call) in sites) RewriteSite(graph, block, call, merge.Block, mergeVariables, portalId, hook, implicitThis);
+        foreach (var (block, call) in sites) RewriteSite(graph, block, call, merge.Block, mergeVariables, portalId, greens, hook, tables, implicitThis);
     }
 
     private static bool IsHint(Instruction instruction, string name) =>
         instruction.Method is { } method && method.DeclaringTypeName == "PeJit.Jit" && method.Name == name;
 
-    private static MethodRef HookMethod()
-    {
-        var module = Mono.Cecil.ModuleDefinition.ReadModule(typeof(JitHooks).Assembly.Location);
-        var method = module.GetType(typeof(JitHooks).FullName).Methods.Single(m => m.Name == nameof(JitHooks.CanEnterJit));
-        return MethodRef.From(method);
-    }
-
     private static void RewriteSite(FlowGraph graph, Block block, Instruction call, Block mergeBlock, List<Value> mergeVariables,
-        int portalId, MethodRef hook, Value? implicitThis)
+        int portalId, int greens, MethodRef hook, MethodRef tables, Value? implicitThis)
     {
         var location = call.Location;
         var instructions = graph[block].Instructions;
@@ -72,20 +71,41 @@ public static class PortalRewriter
         }
         Value Constant(Block target, int value) => Emit(target, new Instruction(Opcode.Const) { Integer = value }, IrType.I32);
 
-        // state = new object[n] { box(greens...), box(reds...) }; status = JitHooks.CanEnterJit(id, state)
+        // The fast path: slot = hash(integer greens); if (--counters[slot] > 0) go on interpreting.
+        var hash = Constant(block, PortalProtocol.HashSeed);
+        foreach (var green in call.Operands.Take(greens))
+        {
+            if (HashedGreen(graph, block, green, location) is not { } value) continue;
+            var sum = Emit(block, new Instruction(Opcode.Add, hash, value), IrType.I32);
+            hash = Emit(block, new Instruction(Opcode.Mul, sum, Constant(block, PortalProtocol.HashMultiplier)), IrType.I32);
+        }
+        var slot = Emit(block, new Instruction(Opcode.ShrUn, hash, Constant(block, 32 - PortalProtocol.CounterBits)), IrType.I32);
+        var intArray = IrType.Class("System.Int32[]");
+        var allTables = Emit(block, new Instruction(Opcode.Call) { Method = tables }, IrType.Class("System.Int32[][]"));
+        var counters = Emit(block, new Instruction(Opcode.LoadElement, allTables, Constant(block, portalId)) { TypeOperand = intArray }, intArray);
+        var count = Emit(block, new Instruction(Opcode.LoadElement, counters, slot) { TypeOperand = IrType.I32 }, IrType.I32);
+        var decremented = Emit(block, new Instruction(Opcode.Sub, count, Constant(block, 1)), IrType.I32);
+        Append(block, new Instruction(Opcode.StoreElement, counters, slot, decremented) { TypeOperand = IrType.I32 });
+        var notYet = Emit(block, new Instruction(Opcode.Cgt, decremented, Constant(block, 0)), IrType.Bool);
+        var slow = graph.AddBlock();
+        graph[slow].Try = graph[block].Try;
+        graph[slow].HandlerOf = graph[block].HandlerOf;
+        Append(block, new Instruction(Opcode.BrIf, notYet) { Targets = { new BlockCall(rest, []), new BlockCall(slow, []) } });
+
+        // The slow path: state = new object[n] { box(greens...), box(reds...) }; status = JitHooks.CanEnterJit(id, state, slot)
         var objectArray = IrType.Class("System.Object[]");
         int length = PortalProtocol.StateLength(call.Operands.Count, implicitThis is not null);
-        var state = Emit(block, new Instruction(Opcode.NewArray, Constant(block, length)) { TypeOperand = IrType.Object }, objectArray);
+        var state = Emit(slow, new Instruction(Opcode.NewArray, Constant(slow, length)) { TypeOperand = IrType.Object }, objectArray);
         if (implicitThis is { } self)
-            Append(block, new Instruction(Opcode.StoreElement, state, Constant(block, PortalProtocol.ThisIndex(call.Operands.Count)), self) { TypeOperand = IrType.Object });
+            Append(slow, new Instruction(Opcode.StoreElement, state, Constant(slow, PortalProtocol.ThisIndex(call.Operands.Count)), self) { TypeOperand = IrType.Object });
         for (int i = 0; i < call.Operands.Count; i++)
         {
             var operand = call.Operands[i];
             var type = graph.TypeOf(operand);
-            var boxed = type.StackKind == StackKind.Reference ? operand : Emit(block, new Instruction(Opcode.Box, operand) { TypeOperand = type }, IrType.Object);
-            Append(block, new Instruction(Opcode.StoreElement, state, Constant(block, i), boxed) { TypeOperand = IrType.Object });
+            var boxed = type.StackKind == StackKind.Reference ? operand : Emit(slow, new Instruction(Opcode.Box, operand) { TypeOperand = type }, IrType.Object);
+            Append(slow, new Instruction(Opcode.StoreElement, state, Constant(slow, i), boxed) { TypeOperand = IrType.Object });
         }
-        var status = Emit(block, new Instruction(Opcode.Call, Constant(block, portalId), state) { Method = hook }, IrType.I32);
+        var status = Emit(slow, new Instruction(Opcode.Call, Constant(slow, portalId), state, slot) { Method = hook }, IrType.I32);
 
         // Returned: the result is in the state at PortalProtocol.Result.
         var returned = graph.AddBlock();
@@ -119,7 +139,35 @@ public static class PortalRewriter
         var dispatch = new Instruction(Opcode.Switch, status);
         dispatch.Targets.AddRange(PortalProtocol.StatusCases(new BlockCall(rest, []), new BlockCall(returned, []), new BlockCall(reload, [])));
         dispatch.Targets.Add(new BlockCall(rest, [])); // the default, for an answer the hook never gives
-        Append(block, dispatch);
+        Append(slow, dispatch);
+    }
+
+    /// <summary>
+    /// <paramref name="green"/> as the <c>int</c> the hash mixes in (<see cref="PortalProtocol.Mix"/>): an integer
+    /// widened or folded; null for any other green, which the hash leaves out.
+    /// </summary>
+    private static Value? HashedGreen(FlowGraph graph, Block block, Value green, SourceLocation location)
+    {
+        var type = graph.TypeOf(green);
+        if (type.Kind == TypeKind.I32) return green;
+        Instruction Conv(Value value) => new(Opcode.Conv, value) { Location = location };
+        Value Append(Instruction instruction, IrType result)
+        {
+            instruction.Location = location;
+            graph.Append(block, instruction, result);
+            return instruction.Result!.Value;
+        }
+        switch (type.StackKind)
+        {
+            case StackKind.Int32:
+                return Append(Conv(green), IrType.I32);
+            case StackKind.Int64:
+                var shift = Append(new Instruction(Opcode.Const) { Integer = 32 }, IrType.I32);
+                var high = Append(new Instruction(Opcode.ShrUn, green, shift), graph.TypeOf(green));
+                return Append(Conv(Append(new Instruction(Opcode.Xor, green, high), graph.TypeOf(green))), IrType.I32);
+            default:
+                return null;
+        }
     }
 
     private static Value Unbox(FlowGraph graph, Block block, Value element, IrType type, SourceLocation location)
@@ -135,11 +183,11 @@ public static class PortalRewriter
     }
 
     /// <summary>Converts the portal afresh (the analysis keeps its own graphs) and rewrites it.</summary>
-    public static FlowGraph RewrittenPortal(Mono.Cecil.MethodDefinition portal, int portalId)
+    public static FlowGraph RewrittenPortal(Mono.Cecil.MethodDefinition portal, int portalId, int greens)
     {
         var conversion = new MethodConverter().Convert(portal);
         var graph = conversion.Graph ?? throw new InvalidOperationException($"{portal.FullName}: {conversion.OpaqueReason}");
-        Rewrite(graph, portalId, PortalProtocol.PassesThis(portal.HasThis, portal.DeclaringType.IsValueType) ? graph.Parameters[0] : null);
+        Rewrite(graph, portalId, greens, PortalProtocol.PassesThis(portal.HasThis, portal.DeclaringType.IsValueType) ? graph.Parameters[0] : null);
         return graph;
     }
 }

@@ -34,8 +34,10 @@ public sealed class PortalRuntime
     /// <param name="analysis">The portal's binding-time analysis.</param>
     /// <param name="settings">Threshold, budgets, cache bound.</param>
     /// <param name="resolver">Resolves the analysis's Cecil references to run-time members.</param>
-    public PortalRuntime(MethodInfo method, PortalAnalysis analysis, JitSettings settings, CecilReflectionResolver resolver)
+    /// <param name="counters">The counters the portal's code decrements; null for a fresh table at the threshold.</param>
+    public PortalRuntime(MethodInfo method, PortalAnalysis analysis, JitSettings settings, CecilReflectionResolver resolver, CounterTable? counters = null)
     {
+        Counters = counters ?? new CounterTable(settings.Threshold);
         Method = method;
         Analysis = analysis;
         Settings = settings;
@@ -56,6 +58,9 @@ public sealed class PortalRuntime
     /// <summary>Threshold, budgets, cache bound.</summary>
     public JitSettings Settings { get; }
 
+    /// <summary>The counters the portal's code decrements at each <c>Jit.CanEnterJit</c> (<see cref="PortalProtocol"/>).</summary>
+    public CounterTable Counters { get; }
+
     /// <summary>The compiled units.</summary>
     public CodeCache Cache { get; }
 
@@ -70,21 +75,44 @@ public sealed class PortalRuntime
     /// <see cref="PortalProtocol.Result"/>); <see cref="CanEnterJitStatus.Exited"/> when compiled code left at
     /// an exit (<paramref name="state"/> then holds the merge-point variables there).
     /// </summary>
+    /// <remarks>This is the slow path of a portal that counts each visit here, one by one (no counter table).</remarks>
     public int OnCanEnterJit(object?[] state)
     {
         var key = new GreenKey(state.AsSpan(0, engine.GreenCount).ToArray());
-        return CodeFor(key) is { } unit ? Enter(key, unit, state) : (int)CanEnterJitStatus.Interpret;
+        return CodeFor(key, 1) is { } unit ? Enter(key, unit, state) : (int)CanEnterJitStatus.Interpret;
     }
 
     /// <summary>
-    /// The compiled unit for <paramref name="key"/>, counting the key when there is none: once it is hot, the
-    /// unit is compiled (or queued, with background compilation). Null while the interpreter should go on.
+    /// The slow path of a portal that counts in <see cref="Counters"/>: its counter at <paramref name="slot"/>
+    /// reached zero. Answers as <see cref="OnCanEnterJit(object?[])"/> does, and rewrites the slot as
+    /// <see cref="CounterTable"/> says: held at zero while the key has code, a fresh budget otherwise.
     /// </summary>
-    private CompiledUnit? CodeFor(GreenKey key)
+    public int OnCanEnterJit(object?[] state, int slot)
+    {
+        var key = new GreenKey(state.AsSpan(0, engine.GreenCount).ToArray());
+        if (CodeFor(key, Counters.TakeVisits(slot)) is { } unit)
+        {
+            Counters.Hold(slot, key);
+            return Enter(key, unit, state);
+        }
+        // A slot held for another key's compiled code stays held, so that key's next visit enters its code.
+        if (Counters.Holder(slot) is { } holder && Cache.TryGet(holder, out var held) && held is not null)
+            Counters.Hold(slot, holder);
+        else
+            Counters.Rearm(slot, Math.Max(1, Settings.Threshold - counters.GetValueOrDefault(key)));
+        return (int)CanEnterJitStatus.Interpret;
+    }
+
+    /// <summary>
+    /// The compiled unit for <paramref name="key"/>, crediting the key with <paramref name="visits"/> when there
+    /// is none: once it is hot, the unit is compiled (or queued, with background compilation). Null while the
+    /// interpreter should go on.
+    /// </summary>
+    private CompiledUnit? CodeFor(GreenKey key, int visits)
     {
         if (Cache.TryGet(key, out var unit)) return unit;
         if (counters.Count > MaxCountedKeys) counters.Clear();
-        if (counters.AddOrUpdate(key, 1, (_, count) => count + 1) < Settings.Threshold) return null;
+        if (counters.AddOrUpdate(key, visits, (_, count) => (int)Math.Min(int.MaxValue, (long)count + visits)) < Settings.Threshold) return null;
         if (Settings.BackgroundCompilation)
         {
             // The interpreter goes on; the unit is entered the first time the key is reached after it is ready.
@@ -138,7 +166,7 @@ public sealed class PortalRuntime
         while (true)
         {
             int status = RunUnit(key, unit, state, out var exitKey);
-            if (exitKey is null || CodeFor(exitKey) is not { } next) return status;
+            if (exitKey is null || CodeFor(exitKey, 1) is not { } next) return status;
             key = exitKey;
             unit = next;
         }

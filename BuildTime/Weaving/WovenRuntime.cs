@@ -1,0 +1,30 @@
+using Mono.Cecil;
+
+namespace PeJit.Weaving;
+
+/// <summary>The members of PeJit.Runtime a woven portal references, imported into the module being woven.</summary>
+/// <param name="CanEnterJit">
+/// <c>JitRuntime.CanEnterJit(RuntimeMethodHandle portal, object[] state, int slot)</c>: the slow path, when a
+/// counter reached zero.
+/// </param>
+/// <param name="Disabled"><c>PortalCounters.Disabled</c>: <c>PEJIT_DISABLE</c>, tested first.</param>
+/// <param name="CountersFor"><c>PortalCounters.For(RuntimeMethodHandle portal)</c>: the portal's counter table.</param>
+internal sealed record WovenRuntime(MethodReference CanEnterJit, FieldReference Disabled, MethodReference CountersFor)
+{
+    /// <summary>The references, for <paramref name="module"/>, to the runtime in <paramref name="scope"/>.</summary>
+    public static WovenRuntime Import(ModuleDefinition module, IMetadataScope scope)
+    {
+        var handle = new TypeReference("System", nameof(RuntimeMethodHandle), module, module.TypeSystem.CoreLibrary, valueType: true);
+        var hooks = new TypeReference(RuntimeReference.Namespace, RuntimeReference.HooksType, module, scope);
+        var hook = new MethodReference("CanEnterJit", module.TypeSystem.Int32, hooks) { HasThis = false };
+        hook.Parameters.Add(new ParameterDefinition(handle));
+        hook.Parameters.Add(new ParameterDefinition(new ArrayType(module.TypeSystem.Object)));
+        hook.Parameters.Add(new ParameterDefinition(module.TypeSystem.Int32));
+
+        var counters = new TypeReference(RuntimeReference.Namespace, RuntimeReference.CountersType, module, scope);
+        var disabled = new FieldReference("Disabled", module.TypeSystem.Boolean, counters);
+        var countersFor = new MethodReference("For", new ArrayType(module.TypeSystem.Int32), counters) { HasThis = false };
+        countersFor.Parameters.Add(new ParameterDefinition(handle));
+        return new WovenRuntime(hook, disabled, countersFor);
+    }
+}

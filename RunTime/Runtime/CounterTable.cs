@@ -1,0 +1,77 @@
+using PeJit.Specializer.Engine;
+
+namespace PeJit.Runtime;
+
+/// <summary>
+/// The counters one portal decrements at each <c>Jit.CanEnterJit</c> (<see cref="PortalProtocol"/>): a table of
+/// <see cref="PortalProtocol.CounterTableSize"/> counters indexed by a hash of the integer greens, so that
+/// interpreting costs a decrement and nothing is boxed, allocated or looked up until a counter reaches zero.
+/// </summary>
+/// <remarks>
+/// Rules, kept by <see cref="PortalRuntime"/> on the slow path:
+/// <list type="number">
+/// <item>Every counter starts at the threshold, and the table remembers the budget it last gave each slot, so
+/// that the slow path can credit the key it sees with the visits the slot absorbed: a key that shares its slot
+/// with no other is compiled at exactly its threshold-th visit, as with a counter per key.</item>
+/// <item>A slot whose key has compiled code is held at zero: each visit takes the slow path and enters the code.
+/// Another key visiting a held slot is credited one visit and the slot stays held, as long as the holder's code
+/// is in the cache.</item>
+/// <item>Otherwise a slot that reached zero gets a fresh budget: what the key seen still needs to get hot (at
+/// least 1). Keys that share a slot (a hash collision, or greens that differ only in what is not hashed) pool
+/// their visits, so one of them may get hot sooner than its own count says; none gets hot later.</item>
+/// </list>
+/// Threads share the table without locks. The races are benign: a lost decrement delays a slow path by one
+/// visit; a decrement that drives a held or fresh counter below zero still takes the slow path, which writes
+/// the slot afresh; a budget credited twice makes a key hot a little sooner. Which code runs is decided on the
+/// slow path against the full green key, never by the counters, so a race changes when code is compiled or
+/// entered, not what the program computes. Writes of an <c>int</c> or a reference are atomic.
+/// </remarks>
+public sealed class CounterTable
+{
+    private readonly int[] granted;
+    private readonly GreenKey?[] holders;
+
+    /// <summary>A table whose counters all start at <paramref name="threshold"/>.</summary>
+    public CounterTable(int threshold)
+    {
+        Threshold = threshold;
+        Counters = new int[PortalProtocol.CounterTableSize];
+        granted = new int[PortalProtocol.CounterTableSize];
+        holders = new GreenKey?[PortalProtocol.CounterTableSize];
+        Array.Fill(Counters, threshold);
+        Array.Fill(granted, threshold);
+    }
+
+    /// <summary>The budget every counter starts with.</summary>
+    public int Threshold { get; }
+
+    /// <summary>The counters the portal's code decrements, indexed by <see cref="PortalProtocol.Slot"/>.</summary>
+    public int[] Counters { get; }
+
+    /// <summary>The visits <paramref name="slot"/> absorbed since the runtime last wrote it (at least this one), which it now credits.</summary>
+    internal int TakeVisits(int slot)
+    {
+        int visits = granted[slot];
+        granted[slot] = 0;
+        return Math.Max(1, visits);
+    }
+
+    /// <summary>The key whose compiled code holds <paramref name="slot"/> at zero, if any.</summary>
+    internal GreenKey? Holder(int slot) => holders[slot];
+
+    /// <summary>Holds <paramref name="slot"/> at zero for <paramref name="key"/>, which has compiled code: every visit takes the slow path.</summary>
+    internal void Hold(int slot, GreenKey key)
+    {
+        holders[slot] = key;
+        granted[slot] = 0;
+        Counters[slot] = 0;
+    }
+
+    /// <summary>Gives <paramref name="slot"/> <paramref name="budget"/> visits before the next slow path.</summary>
+    internal void Rearm(int slot, int budget)
+    {
+        holders[slot] = null;
+        granted[slot] = budget;
+        Counters[slot] = budget;
+    }
+}

@@ -1,0 +1,40 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+
+namespace PeJit.Runtime;
+
+/// <summary>
+/// What a portal woven by <c>pejit build</c> reads on its fast path (<see cref="PortalProtocol"/>): whether the
+/// JIT is off, and its <see cref="CounterTable"/>. Kept apart from <see cref="JitRuntime"/>: nothing here
+/// prepares a portal, so an interpreter whose loops never get hot never analyzes or specializes anything.
+/// </summary>
+public static class PortalCounters
+{
+    private static readonly ConcurrentDictionary<IntPtr, CounterTable> Tables = new();
+
+    /// <summary>
+    /// <c>PEJIT_DISABLE=1</c>: woven portals test it before anything else and interpret as the original does.
+    /// It is a <c>static readonly</c> field, so once this class is initialized .NET's optimizing JIT folds the
+    /// test into a constant and drops the counting code: the portal runs at the plain interpreter's speed.
+    /// </summary>
+    public static readonly bool Disabled = Environment.GetEnvironmentVariable("PEJIT_DISABLE") is "1" or "true";
+
+    // The log starts with the first JIT-enabled site, disabled or not, so that PEJIT_LOG=summary always reports.
+    static PortalCounters() => _ = JitLog.Shared;
+
+    /// <summary>
+    /// The counters of <paramref name="portal"/>, which its woven code keeps in a static field (read once, in
+    /// the class initializer <c>pejit build</c> adds for the portal). They start at the portal's threshold.
+    /// </summary>
+    public static int[] For(RuntimeMethodHandle portal) => TableOf(portal).Counters;
+
+    /// <summary>The counter table of <paramref name="portal"/>, made on first use.</summary>
+    internal static CounterTable TableOf(RuntimeMethodHandle portal) =>
+        Tables.GetOrAdd(portal.Value, static (_, handle) => new CounterTable(ThresholdOf(handle)), portal);
+
+    private static int ThresholdOf(RuntimeMethodHandle portal)
+    {
+        var marker = MethodBase.GetMethodFromHandle(portal)?.Module.Assembly.GetCustomAttribute<JitEnabledAttribute>();
+        return JitSettings.ThresholdFor(marker?.Threshold ?? 0);
+    }
+}
