@@ -8,7 +8,7 @@ namespace PeJit.IR.Text;
 /// Reads the IR's text form (what <see cref="IrPrinter"/> writes; grammar in Docs/ir.md) back into a
 /// <see cref="FlowGraph"/>, keeping value, block, region and slot numbers. Names of types and members are
 /// kept as text (a parsed graph has no Cecil references). Binding-time annotations after a value's type
-/// (<c>green</c>, <c>red</c>) are accepted and ignored.
+/// (<c>green</c>, <c>red</c>) are ignored by <see cref="Parse"/> and read by <see cref="ParseAnnotated"/>.
 /// </summary>
 public static class IrParser
 {
@@ -22,17 +22,34 @@ public static class IrParser
     }
 
     /// <summary>Parses every function in <paramref name="text"/>.</summary>
-    public static IReadOnlyList<FlowGraph> ParseAll(string text)
+    public static IReadOnlyList<FlowGraph> ParseAll(string text) => ParseAllAnnotated(text).Select(f => f.Graph).ToList();
+
+    /// <summary>
+    /// Parses one function printed with binding times (<c>v3: i32 green = add v1, v2</c>, as the analysis prints
+    /// annotated graphs), keeping each value's annotation.
+    /// </summary>
+    /// <exception cref="IrParseException">The text is not in the IR's form.</exception>
+    public static AnnotatedFunction ParseAnnotated(string text)
+    {
+        var functions = ParseAllAnnotated(text);
+        if (functions.Count != 1) throw new IrParseException(1, 1, $"expected exactly one function, found {functions.Count}");
+        return functions[0];
+    }
+
+    /// <summary>Parses every function in <paramref name="text"/>, keeping binding-time annotations.</summary>
+    public static IReadOnlyList<AnnotatedFunction> ParseAllAnnotated(string text)
     {
         var lines = text.Replace("\r\n", "\n").Split('\n');
-        var graphs = new List<FlowGraph>();
+        var functions = new List<AnnotatedFunction>();
         int n = 0;
         while (n < lines.Length)
         {
             if (IsBlank(lines[n])) { n++; continue; }
-            graphs.Add(new FunctionParser(lines, n).Parse(out n));
+            var parser = new FunctionParser(lines, n);
+            var graph = parser.Parse(out n);
+            functions.Add(new AnnotatedFunction(graph, parser.BindingTimes));
         }
-        return graphs;
+        return functions;
     }
 
     private static bool IsBlank(string line) => line.Trim().Length == 0 || line.TrimStart().StartsWith(';');
@@ -45,6 +62,9 @@ public static class IrParser
         private readonly HashSet<int> defined = [];
         private readonly HashSet<int> declared = [];
         private readonly List<(int Block, int Line, int Column)> references = [];
+
+        /// <summary>The binding time printed after each annotated value's type.</summary>
+        public Dictionary<Value, string> BindingTimes { get; } = [];
 
         public FlowGraph Parse(out int next)
         {
@@ -179,7 +199,7 @@ public static class IrParser
             string? name = cursor.OptionalName();
             cursor.Expect(":");
             var type = cursor.Type();
-            if (cursor.PeekWord() is "green" or "red") cursor.Word();
+            if (cursor.PeekWord() is "green" or "red") BindingTimes[value] = cursor.Word();
             return (value, type, name);
         }
 

@@ -60,15 +60,26 @@ public static class Pipeline
         var selected = selection?.Split(':', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
         if (selected is not null && selected.FirstOrDefault(name => Passes.All(p => p.Name != name)) is { } unknown)
             throw new ArgumentException($"no optimization pass named '{unknown}'; the passes are: {string.Join(", ", Passes.Select(p => p.Name).Distinct())}");
-        foreach (var pass in Passes)
+        RunPasses(graph, selected is null ? Passes : Passes.Where(p => selected.Contains(p.Name)).ToList(), afterEach);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="passes"/> in order on <paramref name="graph"/> (the selection overload's work; tests
+    /// inject passes through it). A pass that throws is reported as an <see cref="InvalidOperationException"/>
+    /// naming the pass and the graph, whatever it threw.
+    /// </summary>
+    public static void RunPasses(FlowGraph graph, IReadOnlyList<Pass> passes, Action<Pass, FlowGraph>? afterEach = null)
+    {
+        foreach (var pass in passes)
         {
-            if (selected is not null && !selected.Contains(pass.Name)) continue;
             try
             {
                 pass.Run(graph);
             }
-            catch (Exception e) when (e is not ArgumentException)
+            catch (Exception e)
             {
+                // An ArgumentException (an index out of range) is a defect of the pass like any other: only the
+                // selection error of the other overload reaches the caller unnamed, being the caller's.
                 throw new InvalidOperationException($"the optimization pass '{pass.Name}' failed on {graph.Name}: {e.Message}", e);
             }
             afterEach?.Invoke(pass, graph);

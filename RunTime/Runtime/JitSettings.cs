@@ -45,6 +45,19 @@ public sealed record JitSettings
     /// </summary>
     public bool BackgroundCompilation { get; init; }
 
+    /// <summary>
+    /// The residual graphs and extension programs to write to files (<c>PEJIT_DUMP</c>, <c>PEJIT_DUMP_DIR</c>;
+    /// see <see cref="DumpSettings"/>); null for none.
+    /// </summary>
+    public DumpSettings? Dump { get; init; } = DumpSettings.FromEnvironment();
+
+    /// <summary>
+    /// Run the IR verifier on each unit's residual graph as the engine emitted it, after every optimizer pass and
+    /// before the backend, and throw a <see cref="ResidualVerificationException"/> naming the stage at the first
+    /// graph it rejects (<c>PEJIT_VERIFY=1</c>; on in every test). Off by default: it costs more than the passes.
+    /// </summary>
+    public bool Verify { get; init; } = Environment.GetEnvironmentVariable("PEJIT_VERIFY") == "1";
+
     /// <summary>Where to log each unit compiled and each budget hit, besides <c>PEJIT_LOG</c>; null for nowhere.</summary>
     public TextWriter? Log { get; init; }
 

@@ -47,6 +47,8 @@ public sealed class PortalRuntime
         this.resolver = resolver;
         owner = method.Module;
         name = $"{method.DeclaringType?.FullName}.{method.Name}";
+        if (settings.Dump is { } dump && dump.Matches(name, key: null))
+            ResidualInspector.WriteExtension(dump.Directory, name, engine.Extension.Print());
     }
 
     /// <summary>The portal method.</summary>
@@ -60,6 +62,9 @@ public sealed class PortalRuntime
 
     /// <summary>The counters the portal's code decrements at each <c>Jit.CanEnterJit</c> (<see cref="PortalProtocol"/>).</summary>
     public CounterTable Counters { get; }
+
+    /// <summary>The portal's generating extension, as the engine runs it.</summary>
+    public PeJit.Specializer.Extension.ExtensionProgram Extension => engine.Extension;
 
     /// <summary>The compiled units.</summary>
     public CodeCache Cache { get; }
@@ -266,7 +271,7 @@ public sealed class PortalRuntime
         {
             failure = e.Message;
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (Exception e) when (e is not OutOfMemoryException and not ResidualVerificationException)
         {
             // A defect of PeJit, not of the interpreter: the interpreter goes on, and the log says what to report.
             failure = $"internal error ({e.GetType().Name}: {e.Message}); please report it with the interpreter";
@@ -281,9 +286,12 @@ public sealed class PortalRuntime
         var clock = Stopwatch.StartNew();
         var unit = engine.Specialize(key, promotions);
         var specialization = clock.Elapsed;
+        var inspector = ResidualInspector.For(Settings, name, key.ToString());
+        inspector?.Specialized(unit.Residual);
         clock.Restart();
-        PeJit.Optimizer.Pipeline.Run(unit.Residual, Settings.Optimizations);
+        PeJit.Optimizer.Pipeline.Run(unit.Residual, Settings.Optimizations, inspector is null ? null : inspector.AfterPass);
         var optimization = clock.Elapsed;
+        inspector?.Final(unit.Residual);
         clock.Restart();
         var method = backend.Compile(unit.Residual, owner, $"pejit_unit_{Method.Name}");
         var entry = method.CreateDelegate<Func<object[], object?[], object?[], object?>>();

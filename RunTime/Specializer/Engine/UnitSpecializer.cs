@@ -44,8 +44,6 @@ public sealed partial class UnitSpecializer
         this.resolver = resolver;
         this.settings = settings ?? SpecializationSettings.Default;
         program = ExtensionCompiler.Compile(portal, resolver);
-        if (Environment.GetEnvironmentVariable("PEJIT_EXTENSION") is { Length: > 0 } dump)
-            File.WriteAllText(Path.Combine(dump, $"{portal.Hints.Method.Name}.extension.txt"), program.Print());
     }
 
     /// <summary>The portal's generating extension in compact form, as the engine runs it.</summary>

@@ -7,7 +7,7 @@ namespace PeJit.Specializer.Extension;
 /// The generating extension's compact form as text, one line per op: what the engine does with it, its
 /// operands and result with their registers (<c>v7:i3</c> is value 7 in integer register 3; <c>f</c> float,
 /// <c>r</c> reference), and the green operation or call treatment chosen when it was compiled.
-/// Written by <c>PEJIT_EXTENSION=&lt;directory&gt;</c> (one file per portal) or <see cref="ExtensionProgram.Print"/>.
+/// Written by <c>PEJIT_DUMP</c> (one file per portal) or <see cref="ExtensionProgram.Print"/>; read back by <see cref="ExtensionParser"/>.
 /// </summary>
 /// <example>
 /// <code>

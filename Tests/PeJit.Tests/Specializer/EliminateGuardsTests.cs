@@ -7,20 +7,12 @@ using PeJit.Optimizer;
 namespace PeJit.Tests.Specializer;
 
 /// <summary>
-/// Redundant-guard elimination on hand-written graphs, as file tests (<c>guards/*.ir</c>, run by
-/// <see cref="OptimizerFileTest"/>), and on random branchy graphs.
+/// Redundant-guard elimination on hand-written graphs, as file tests (<c>FileTests/guards/*.ir</c>, run by
+/// <see cref="FileTests.FileTestRunner"/>), and on random branchy graphs.
 /// </summary>
 [TestClass]
 public sealed class EliminateGuardsTests
 {
-    private static string Root => Path.Combine(Golden.SourceDirectory(), "Specializer", "guards");
-
-    public static IEnumerable<object[]> Files => OptimizerFileTest.Files(Root);
-
-    [TestMethod]
-    [DynamicData(nameof(Files))]
-    public void Run(string file) => OptimizerFileTest.Run(Root, file);
-
     /// <summary>
     /// Random branchy graphs (compares of parameters, constants and recomputed sums, wrapped the ways the
     /// specializer wraps them, brif and switch, joins and shared targets) behave the same after the pass.

@@ -59,6 +59,15 @@ public sealed class OptimizerTests
     }
 
     [TestMethod]
+    public void AnArgumentExceptionInsideAPassNamesThePass()
+    {
+        var broken = new Pass("broken", "indexes past the end", _ => throw new ArgumentOutOfRangeException("index"));
+        var error = Assert.Throws<InvalidOperationException>(() => Pipeline.RunPasses(new FlowGraph("f", IrType.Void), [broken]));
+        StringAssert.Contains(error.Message, "'broken'");
+        Assert.IsInstanceOfType<ArgumentOutOfRangeException>(error.InnerException);
+    }
+
+    [TestMethod]
     public void TheOptimizedStackVmCountingLoopIsGolden()
     {
         var jit = PortalJit.Create(Vm.Runner.Portal, new JitSettings { Threshold = 2 });
