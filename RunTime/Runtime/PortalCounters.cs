@@ -35,6 +35,8 @@ public static class PortalCounters
     private static int ThresholdOf(RuntimeMethodHandle portal)
     {
         var marker = MethodBase.GetMethodFromHandle(portal)?.Module.Assembly.GetCustomAttribute<JitEnabledAttribute>();
+        // The first portal reached warns about mistyped settings: a run that never gets hot never prepares one.
+        JitSettings.WarnAboutEnvironment(new JitSettings().WithDefaultThreshold(marker?.Threshold ?? 0), JitLog.Shared);
         return JitSettings.ThresholdFor(marker?.Threshold ?? 0);
     }
 }
