@@ -2,8 +2,8 @@ using PeJit.Frontend.Resolution;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Reflection;
-using PeJit.Analysis;
 using System.Runtime.ExceptionServices;
+using PeJit.Analysis;
 using PeJit.Backends;
 using PeJit.Backends.Cil;
 using PeJit.IR.Evaluation;
@@ -137,7 +137,10 @@ public sealed class PortalRuntime
         }
     }
 
-    /// <summary>Waits until no compilation is queued or running (background compilation; tests and benchmarks).</summary>
+    /// <summary>
+    /// Waits until no compilation is queued or running (background compilation; tests and benchmarks). In strict
+    /// mode, throws what a background compilation failed with.
+    /// </summary>
     public bool WaitForCompilations(TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();
