@@ -1,4 +1,5 @@
 using PeJit.IR;
+using PeJit.IR.Verification;
 
 namespace PeJit.Optimizer;
 
@@ -53,23 +54,31 @@ public static class Pipeline
 
     /// <summary>
     /// Runs the passes named in <paramref name="selection"/> (colon-separated; null for all) on
-    /// <paramref name="graph"/>; <paramref name="afterEach"/> sees the graph after each pass (dumps, the verifier in tests).
+    /// <paramref name="graph"/>, then <paramref name="additional"/> ones; <paramref name="afterEach"/> sees the
+    /// graph after each pass (dumps). With <paramref name="verify"/> the verifier checks the graph before the
+    /// first pass and after each one, and the first pass that leaves it malformed is named in the exception
+    /// (strict mode and the tests turn it on; it is the one place the verifier runs between passes).
     /// </summary>
-    public static void Run(FlowGraph graph, string? selection = null, Action<Pass, FlowGraph>? afterEach = null)
+    /// <exception cref="ArgumentException"><paramref name="selection"/> names a pass that does not exist.</exception>
+    /// <exception cref="InvalidOperationException">A pass threw, or, with <paramref name="verify"/>, left the graph malformed.</exception>
+    public static void Run(FlowGraph graph, string? selection = null, Action<Pass, FlowGraph>? afterEach = null,
+        bool verify = false, IReadOnlyList<Pass>? additional = null)
     {
         var selected = selection?.Split(':', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
         if (selected is not null && selected.FirstOrDefault(name => Passes.All(p => p.Name != name)) is { } unknown)
             throw new ArgumentException($"no optimization pass named '{unknown}'; the passes are: {string.Join(", ", Passes.Select(p => p.Name).Distinct())}");
-        RunPasses(graph, selected is null ? Passes : Passes.Where(p => selected.Contains(p.Name)).ToList(), afterEach);
+        RunPasses(graph, [.. Passes.Where(p => selected is null || selected.Contains(p.Name)), .. additional ?? []], afterEach, verify);
     }
 
     /// <summary>
     /// Runs <paramref name="passes"/> in order on <paramref name="graph"/> (the selection overload's work; tests
     /// inject passes through it). A pass that throws is reported as an <see cref="InvalidOperationException"/>
-    /// naming the pass and the graph, whatever it threw.
+    /// naming the pass and the graph, whatever it threw; with <paramref name="verify"/>, so is a pass that leaves
+    /// the graph malformed.
     /// </summary>
-    public static void RunPasses(FlowGraph graph, IReadOnlyList<Pass> passes, Action<Pass, FlowGraph>? afterEach = null)
+    public static void RunPasses(FlowGraph graph, IReadOnlyList<Pass> passes, Action<Pass, FlowGraph>? afterEach = null, bool verify = false)
     {
+        if (verify) Verify(graph, "before the first optimization pass (the engine made it so)");
         foreach (var pass in passes)
         {
             try
@@ -82,7 +91,15 @@ public static class Pipeline
                 // selection error of the other overload reaches the caller unnamed, being the caller's.
                 throw new InvalidOperationException($"the optimization pass '{pass.Name}' failed on {graph.Name}: {e.Message}", e);
             }
+            if (verify) Verify(graph, $"after the optimization pass '{pass.Name}'");
             afterEach?.Invoke(pass, graph);
         }
+    }
+
+    private static void Verify(FlowGraph graph, string when)
+    {
+        var errors = Verifier.Verify(graph);
+        if (errors.Count > 0)
+            throw new InvalidOperationException($"{graph.Name} is malformed {when}; the verifier reports:\n{string.Join("\n", errors)}\nThis is a defect of PeJit: please report it with the interpreter; PEJIT_OPT can leave the pass out meanwhile.");
     }
 }

@@ -1,15 +1,16 @@
+using PeJit.Backends;
 using PeJit.Specializer.Engine;
 
 namespace PeJit.Runtime;
 
-/// <summary>A unit after the backend: its entry, the constants its code reads, and what it cost.</summary>
+/// <summary>A unit after the backend: its code, the constants its code reads, and what it cost.</summary>
 /// <param name="Unit">The unit as the engine made it.</param>
-/// <param name="Entry">The compiled residual function.</param>
+/// <param name="Code">The compiled residual function, entered with <see cref="ICompiledCode.Run"/>.</param>
 /// <param name="SpecializationTime">Time spent in the engine.</param>
-/// <param name="BackendTime">Time spent in the backend (IL emission; RyuJIT compiles on first call).</param>
-public sealed record CompiledUnit(Unit Unit, Func<object[], object?[], object?[], object?> Entry, TimeSpan SpecializationTime, TimeSpan BackendTime)
+/// <param name="BackendTime">Time spent in the backend (for CIL, IL emission; RyuJIT compiles on first call).</param>
+public sealed record CompiledUnit(Unit Unit, ICompiledCode Code, TimeSpan SpecializationTime, TimeSpan BackendTime)
 {
-    /// <summary>The constants array the entry takes.</summary>
+    /// <summary>The constants array the code takes.</summary>
     public object[] Constants { get; } = Unit.Constants.ToArray();
 
     /// <summary>Residual instructions: what the unit costs the code cache.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using PeJit.Optimizer;
 using PeJit.Specializer.Engine;
 
 namespace PeJit.Runtime;
@@ -57,6 +58,23 @@ public sealed record JitSettings
     /// graph it rejects (<c>PEJIT_VERIFY=1</c>; on in every test). Off by default: it costs more than the passes.
     /// </summary>
     public bool Verify { get; init; } = Environment.GetEnvironmentVariable("PEJIT_VERIFY") == "1";
+
+    /// <summary>
+    /// Strict mode (default off; <c>PEJIT_STRICT=1</c>; on in every test): an internal failure to specialize,
+    /// optimize or compile a unit (an exception other than a deliberate refusal, or a verifier error, the
+    /// verifier then running after every optimization pass) is thrown out of the call that made the unit hot,
+    /// instead of being logged while the interpreter goes on. Deliberate refusals (a budget hit reported as a
+    /// <c>SpecializationException</c>, a construct a backend cannot express reported as a
+    /// <c>BackendException</c>) stay log lines either way.
+    /// </summary>
+    public bool Strict { get; init; } = Environment.GetEnvironmentVariable("PEJIT_STRICT") == "1";
+
+    /// <summary>
+    /// Passes run after those of <see cref="Pipeline.Passes"/> (and after <see cref="Optimizations"/> selected
+    /// them): to try a new pass on real units before it joins the pipeline, and for the tests that inject a
+    /// faulty pass to show that strict mode and the differential tests catch it. Empty by default.
+    /// </summary>
+    public IReadOnlyList<Pass> AdditionalPasses { get; init; } = [];
 
     /// <summary>Where to log each unit compiled and each budget hit, besides <c>PEJIT_LOG</c>; null for nowhere.</summary>
     public TextWriter? Log { get; init; }

@@ -1,8 +1,8 @@
 using PeJit.Frontend.Resolution;
 using System.Reflection;
-using System.Reflection.Emit;
 using PeJit.Analysis;
 using PeJit.Analysis.BindingTimes;
+using PeJit.Backends;
 using PeJit.Backends.Cil;
 using PeJit.Frontend.Construction;
 using PeJit.IR.Evaluation;
@@ -23,15 +23,18 @@ namespace PeJit.Runtime;
 /// </example>
 public sealed class PortalJit
 {
-    private readonly DynamicMethod portal;
+    private readonly ICompiledCode portal;
 
     private PortalJit(MethodInfo method, PortalAnalysis analysis, JitSettings settings)
     {
         var resolver = new CecilReflectionResolver();
-        Runtime = new PortalRuntime(method, analysis, settings, resolver);
+        // The portal copy is the interpreter's own graph, of its own signature, entered by reflection: CIL
+        // compiles it whatever the units are compiled with.
+        var backend = new CilBackend(resolver);
+        Runtime = new PortalRuntime(method, analysis, settings, resolver, backend: backend);
         int id = JitHooks.Register(Runtime);
         var graph = PortalRewriter.RewrittenPortal(analysis.Hints.Method, id, analysis.Hints.Greens.Count);
-        portal = new CilBackend(resolver).Compile(graph, method.Module, "pejit_portal_" + method.Name);
+        portal = backend.Compile(graph, method.Module, "pejit_portal_" + method.Name);
     }
 
     /// <summary>Counters, code cache, compilation.</summary>
@@ -61,16 +64,6 @@ public sealed class PortalJit
     }
 
     /// <summary>Runs the portal with <paramref name="arguments"/>, with hot loops compiled; returns its result.</summary>
-    public object? Invoke(params object?[] arguments)
-    {
-        try
-        {
-            return portal.Invoke(null, arguments);
-        }
-        catch (TargetInvocationException e) when (e.InnerException is not null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
-            throw;
-        }
-    }
+    /// <remarks>In strict mode (<see cref="JitSettings.Strict"/>) an internal failure to compile a unit is thrown from here.</remarks>
+    public object? Invoke(params object?[] arguments) => portal.Invoke(arguments);
 }

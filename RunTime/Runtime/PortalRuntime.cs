@@ -2,7 +2,9 @@ using PeJit.Frontend.Resolution;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Reflection;
+using System.Runtime.ExceptionServices;
 using PeJit.Analysis;
+using PeJit.Backends;
 using PeJit.Backends.Cil;
 using PeJit.IR.Evaluation;
 using PeJit.IR.Semantics;
@@ -22,7 +24,7 @@ public sealed class PortalRuntime
     private const int MaxCountedKeys = 100_000;
 
     private readonly UnitSpecializer engine;
-    private readonly CilBackend backend;
+    private readonly IBackend backend;
     private readonly Module owner;
     private readonly ConcurrentDictionary<GreenKey, int> counters = new();
     private readonly object compileGate = new();
@@ -35,7 +37,8 @@ public sealed class PortalRuntime
     /// <param name="settings">Threshold, budgets, cache bound.</param>
     /// <param name="resolver">Resolves the analysis's Cecil references to run-time members.</param>
     /// <param name="counters">The counters the portal's code decrements; null for a fresh table at the threshold.</param>
-    public PortalRuntime(MethodInfo method, PortalAnalysis analysis, JitSettings settings, CecilReflectionResolver resolver, CounterTable? counters = null)
+    /// <param name="backend">Compiles the units; null for the CIL backend.</param>
+    public PortalRuntime(MethodInfo method, PortalAnalysis analysis, JitSettings settings, CecilReflectionResolver resolver, CounterTable? counters = null, IBackend? backend = null)
     {
         Counters = counters ?? new CounterTable(settings.Threshold);
         Method = method;
@@ -43,7 +46,7 @@ public sealed class PortalRuntime
         Settings = settings;
         Cache = new CodeCache(settings.CacheLimit);
         engine = new UnitSpecializer(analysis, resolver, settings.Specialization);
-        backend = new CilBackend(resolver);
+        this.backend = backend ?? new CilBackend(resolver);
         this.resolver = resolver;
         owner = method.Module;
         name = $"{method.DeclaringType?.FullName}.{method.Name}";
@@ -83,6 +86,8 @@ public sealed class PortalRuntime
     /// <remarks>This is the slow path of a portal that counts each visit here, one by one (no counter table).</remarks>
     public int OnCanEnterJit(object?[] state)
     {
+        // Strict mode: a background compilation that failed is thrown here, on the interpreter's thread.
+        Volatile.Read(ref backgroundFailure)?.Throw();
         var key = new GreenKey(state.AsSpan(0, engine.GreenCount).ToArray());
         return CodeFor(key, 1) is { } unit ? Enter(key, unit, state) : (int)CanEnterJitStatus.Interpret;
     }
@@ -94,6 +99,7 @@ public sealed class PortalRuntime
     /// </summary>
     public int OnCanEnterJit(object?[] state, int slot)
     {
+        Volatile.Read(ref backgroundFailure)?.Throw();
         var key = new GreenKey(state.AsSpan(0, engine.GreenCount).ToArray());
         if (CodeFor(key, Counters.TakeVisits(slot)) is { } unit)
         {
@@ -122,13 +128,29 @@ public sealed class PortalRuntime
         {
             // The interpreter goes on; the unit is entered the first time the key is reached after it is ready.
             if (compiling.TryAdd(key, true))
-                ThreadPool.UnsafeQueueUserWorkItem(_ => CompileAndCache(key), null);
+                ThreadPool.UnsafeQueueUserWorkItem(_ => CompileInBackground(key), null);
             return null;
         }
         return CompileAndCache(key);
     }
 
     private readonly ConcurrentDictionary<GreenKey, bool> compiling = new();
+
+    /// <summary>The first failure of a background compilation in strict mode, thrown at the next <c>CanEnterJit</c>.</summary>
+    private ExceptionDispatchInfo? backgroundFailure;
+
+    private void CompileInBackground(GreenKey key)
+    {
+        try
+        {
+            CompileAndCache(key);
+        }
+        catch (Exception e)
+        {
+            // Only strict mode lets a failure out of Compile; on a pool thread it would end the process.
+            Interlocked.CompareExchange(ref backgroundFailure, ExceptionDispatchInfo.Capture(e), null);
+        }
+    }
 
     private CompiledUnit? CompileAndCache(GreenKey key)
     {
@@ -149,7 +171,10 @@ public sealed class PortalRuntime
         }
     }
 
-    /// <summary>Waits until no compilation is queued or running (background compilation; tests and benchmarks).</summary>
+    /// <summary>
+    /// Waits until no compilation is queued or running (background compilation; tests and benchmarks). In strict
+    /// mode, throws what a background compilation failed with.
+    /// </summary>
     public bool WaitForCompilations(TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();
@@ -158,7 +183,11 @@ public sealed class PortalRuntime
             if (clock.Elapsed > timeout) return false;
             Thread.Sleep(1);
         }
-        lock (compileGate) return true;
+        lock (compileGate)
+        {
+            Volatile.Read(ref backgroundFailure)?.Throw();
+            return true;
+        }
     }
 
     /// <summary>
@@ -183,7 +212,7 @@ public sealed class PortalRuntime
         exitKey = null;
         Interlocked.Increment(ref unit.entries);
         var exit = new object?[Math.Max(unit.Unit.ExitBufferSize, state.Length + 1)];
-        var result = unit.Entry(unit.Constants, exit, state);
+        var result = unit.Code.Run(unit.Constants, exit, state);
         if (exit[0] is null)
         {
             state[PortalProtocol.Result] = result;
@@ -267,9 +296,15 @@ public sealed class PortalRuntime
         {
             return CompileUnchecked(key, promotions, recompilations);
         }
-        catch (SpecializationException e)
+        catch (Exception e) when (e is SpecializationException or BackendException)
         {
+            // A deliberate refusal (a budget hit, a construct the backend cannot express), with its reason.
             failure = e.Message;
+        }
+        catch (Exception e) when (Settings.Strict && e is not OutOfMemoryException and not ResidualVerificationException)
+        {
+            throw new InvalidOperationException($"pejit (strict mode): compiling {name} at {key} failed: {e.GetType().Name}: {e.Message}. "
+                + "This is a defect of PeJit, not of the interpreter: please report it with the interpreter; without PEJIT_STRICT=1 the interpreter goes on.", e);
         }
         catch (Exception e) when (e is not OutOfMemoryException and not ResidualVerificationException)
         {
@@ -289,13 +324,13 @@ public sealed class PortalRuntime
         var inspector = ResidualInspector.For(Settings, name, key.ToString());
         inspector?.Specialized(unit.Residual);
         clock.Restart();
-        PeJit.Optimizer.Pipeline.Run(unit.Residual, Settings.Optimizations, inspector is null ? null : inspector.AfterPass);
+        PeJit.Optimizer.Pipeline.Run(unit.Residual, Settings.Optimizations, inspector is null ? null : inspector.AfterPass,
+            verify: Settings.Strict, additional: Settings.AdditionalPasses);
         var optimization = clock.Elapsed;
         inspector?.Final(unit.Residual);
         clock.Restart();
-        var method = backend.Compile(unit.Residual, owner, $"pejit_unit_{Method.Name}");
-        var entry = method.CreateDelegate<Func<object[], object?[], object?[], object?>>();
-        var compiled = new CompiledUnit(unit, entry, specialization, clock.Elapsed) { OptimizationTime = optimization, Recompilations = recompilations };
+        var code = backend.Compile(unit.Residual, owner, $"pejit_unit_{Method.Name}");
+        var compiled = new CompiledUnit(unit, code, specialization, clock.Elapsed) { OptimizationTime = optimization, Recompilations = recompilations };
         if (Settings.Log is { } log)
         {
             log.WriteLine(JitLog.Describe(Method.Name, compiled));

@@ -5,10 +5,16 @@ namespace PeJit.Tests;
 public static class TestAssembly
 {
     /// <summary>
-    /// <c>PEJIT_VERIFY=1</c>: every unit any test compiles is verified as the engine emitted it, after each
-    /// optimizer pass and before the backend (<see cref="PeJit.Runtime.JitSettings.Verify"/> reads it when settings
-    /// are made, and the processes the tool tests start inherit it). Set before any test makes settings.
+    /// Every test runs strict and verified. <c>PEJIT_STRICT=1</c>: an internal failure to compile a unit fails
+    /// the test instead of falling back to the interpreter unnoticed (a test of the fallback itself sets
+    /// <c>Strict = false</c> on its settings). <c>PEJIT_VERIFY=1</c>: every unit any test compiles is verified as
+    /// the engine emitted it, after each optimizer pass and before the backend. Both are read when settings are
+    /// made, and the processes the tool tests start inherit them, so they are set before any test runs.
     /// </summary>
     [AssemblyInitialize]
-    public static void VerifyEveryResidualGraph(TestContext context) => Environment.SetEnvironmentVariable("PEJIT_VERIFY", "1");
+    public static void StrictAndVerified(TestContext context)
+    {
+        Environment.SetEnvironmentVariable("PEJIT_STRICT", "1");
+        Environment.SetEnvironmentVariable("PEJIT_VERIFY", "1");
+    }
 }

@@ -2,6 +2,7 @@ extern alias hinted;
 using PeJit.Frontend.Resolution;
 using BenchmarkDotNet.Attributes;
 using PeJit.Analysis.BindingTimes;
+using PeJit.Backends;
 using PeJit.Backends.Cil;
 using PeJit.Frontend.Construction;
 using PeJit.IR.Evaluation;
@@ -13,15 +14,16 @@ namespace PeJit.Benchmarks.Jit;
 
 /// <summary>
 /// What compiling a hot loop costs, stage by stage, on the stack VM's <c>long</c> loop: the engine (the
-/// generating extension specializing the unit), the optimizer, and the CIL backend (IL emission; RyuJIT
-/// compiles the <c>DynamicMethod</c> at its first call, measured separately as <c>backend + first call</c>).
+/// generating extension specializing the unit), the optimizer, and the CIL backend through <see cref="IBackend"/>
+/// (IL emission and the entry delegate; RyuJIT compiles the <c>DynamicMethod</c> at its first call, measured
+/// separately as <c>backend + first call</c>).
 /// Residual operations per second = the unit's size (printed by <see cref="Setup"/>) / the engine's time.
 /// </summary>
 [MemoryDiagnoser]
 public class SpecializationCostBenchmarks
 {
     private UnitSpecializer engine = null!;
-    private CilBackend backend = null!;
+    private IBackend backend = null!;
     private GreenKey key = null!;
     private Unit optimized = null!;
 
@@ -63,11 +65,10 @@ public class SpecializationCostBenchmarks
     [Benchmark(Description = "backend + first call (RyuJIT)")]
     public object? BackendAndFirstCall()
     {
-        var method = backend.Compile(optimized.Residual, typeof(Vm.Interpreter).Module, "bench");
-        var entry = method.CreateDelegate<Func<object[], object?[], object?[], object?>>();
+        var code = backend.Compile(optimized.Residual, typeof(Vm.Interpreter).Module, "bench");
         // Entered with a frame whose loop bound is 0: the loop runs once and the unit returns or exits.
         var frame = new Vm.Frame(8, TextWriter.Null);
         var state = new object?[] { key.Values[0], key.Values[1], frame, 0 };
-        return entry([.. optimized.Constants], new object?[Math.Max(optimized.ExitBufferSize, state.Length + 1)], state);
+        return code.Run([.. optimized.Constants], new object?[Math.Max(optimized.ExitBufferSize, state.Length + 1)], state);
     }
 }

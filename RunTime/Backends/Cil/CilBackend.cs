@@ -20,11 +20,18 @@ namespace PeJit.Backends.Cil;
 /// visibility checks, so residual code may touch the interpreter's private members as the interpreter does.
 /// Exception regions are not supported yet: a graph with regions is rejected with <see cref="BackendException"/>.
 /// </remarks>
-public sealed class CilBackend(IMemberResolver resolver)
+public sealed class CilBackend(IMemberResolver resolver) : IBackend
 {
+    /// <inheritdoc/>
+    public string Name => "cil";
+
     /// <summary>Compiles <paramref name="graph"/> to a dynamic method owned by <paramref name="owner"/>.</summary>
     /// <exception cref="BackendException">The graph uses something this backend cannot emit.</exception>
-    public DynamicMethod Compile(FlowGraph graph, Module owner, string? name = null)
+    public ICompiledCode Compile(FlowGraph graph, Module owner, string? name = null) => new CilCompiledCode(Emit(graph, owner, name));
+
+    /// <summary>Emits <paramref name="graph"/> as a dynamic method owned by <paramref name="owner"/>, not yet compiled by RyuJIT.</summary>
+    /// <exception cref="BackendException">The graph uses something this backend cannot emit.</exception>
+    public DynamicMethod Emit(FlowGraph graph, Module owner, string? name = null)
     {
         if (graph.Regions.Any())
             throw new BackendException($"{graph.Name}: exception regions are not supported by the CIL backend yet");
@@ -34,10 +41,6 @@ public sealed class CilBackend(IMemberResolver resolver)
         new Emitter(this, graph, method.GetILGenerator()).Emit();
         return method;
     }
-
-    /// <summary>Compiles <paramref name="graph"/> and returns it as a delegate of type <typeparamref name="TDelegate"/>.</summary>
-    public TDelegate Compile<TDelegate>(FlowGraph graph, Module owner, string? name = null) where TDelegate : Delegate =>
-        Compile(graph, owner, name).CreateDelegate<TDelegate>();
 
     private Type TypeOf(IrType type, FlowGraph graph)
     {

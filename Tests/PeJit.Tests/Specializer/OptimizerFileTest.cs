@@ -1,4 +1,5 @@
 using System.Reflection;
+using PeJit.Backends;
 using PeJit.Backends.Cil;
 using PeJit.IR.Evaluation;
 using PeJit.IR.Semantics;
@@ -69,8 +70,9 @@ internal static class OptimizerFileTest
     {
         var resolver = new NameResolver();
         var evaluator = new GraphEvaluator(resolver) { MaxSteps = 10_000 };
-        var compiled = new CilBackend(resolver).Compile(optimized, typeof(OptimizerFileTest).Module);
-        var compiledOriginal = new CilBackend(resolver).Compile(original, typeof(OptimizerFileTest).Module);
+        IBackend backend = new CilBackend(resolver);
+        var compiled = backend.Compile(optimized, typeof(OptimizerFileTest).Module);
+        var compiledOriginal = backend.Compile(original, typeof(OptimizerFileTest).Module);
         var types = original.Parameters.Select(original.TypeOf).ToList();
         var samples = types.Select((t, i) => FileTestValues.Samples(t, types.Take(i).ToList())).ToList();
         int returned = 0;
@@ -89,8 +91,8 @@ internal static class OptimizerFileTest
             // Compiled code is compared with compiled code: RyuJIT may raise a null reference before an index out
             // of range that an earlier independent access raises in the evaluator (seen on a loop reading a[i]
             // then b[j]), so the evaluator is the reference for the exception's type only among evaluations.
-            string compiledBefore = Outcome(arguments => compiledOriginal.Invoke(null, arguments), Arguments());
-            Assert.AreEqual(compiledBefore, Outcome(arguments => compiled.Invoke(null, arguments), Arguments()), $"{call}, compiled");
+            string compiledBefore = Outcome(compiledOriginal.Invoke, Arguments());
+            Assert.AreEqual(compiledBefore, Outcome(compiled.Invoke, Arguments()), $"{call}, compiled");
             if (before.StartsWith("returns", StringComparison.Ordinal)) returned++;
         }
         // Graphs that only ever throw (say, the evaluator cannot run them) would compare equal and test nothing.

@@ -54,7 +54,12 @@ public sealed class OptimizerTests
     {
         var order = Pipeline.Passes.Select(p => p.Name).ToList();
         foreach (var (before, after, reason) in Pipeline.Constraints)
+        {
+            // IndexOf is -1 for a pass that does not exist, which would meet any "before" constraint.
+            Assert.Contains(before, order, $"the constraint '{before}' before '{after}' names no pass '{before}'; fix the name in Pipeline.Constraints");
+            Assert.Contains(after, order, $"the constraint '{before}' before '{after}' names no pass '{after}'; fix the name in Pipeline.Constraints");
             Assert.IsLessThan(order.LastIndexOf(after), order.IndexOf(before), $"'{before}' must run before the last '{after}': {reason}");
+        }
         Assert.Throws<ArgumentException>(() => Pipeline.Run(new FlowGraph("f", IrType.Void), "merge:nosuchpass"));
     }
 

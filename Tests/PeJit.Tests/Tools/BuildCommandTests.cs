@@ -179,8 +179,9 @@ public sealed class BuildCommandTests
         File.Copy(Vm.Runner.Portal.Module.Assembly.Location, input);
         File.Copy(Path.ChangeExtension(Vm.Runner.Portal.Module.Assembly.Location, ".pdb"), Path.Combine(folder, "StackVm.pdb"));
         var (exit, _, error) = Run("build", input, "-o", Path.Combine(folder, "out"));
-        Assert.AreNotEqual(0, exit, error);
-        StringAssert.Contains(error, "PeJit.Hints");
+        Assert.AreEqual(2, exit, error);
+        StringAssert.Contains(error, "cannot find the assembly PeJit.Hints");
+        StringAssert.Contains(error, "Put it beside StackVm.dll", "the message says what to do");
         Assert.DoesNotContain("   at ", error);
         Assert.IsFalse(File.Exists(Path.Combine(folder, "out", "StackVm.dll")));
     }

@@ -1,0 +1,50 @@
+using System.Reflection;
+using System.Reflection.Emit;
+using System.Runtime.ExceptionServices;
+
+namespace PeJit.Backends.Cil;
+
+/// <summary>
+/// A graph compiled by <see cref="CilBackend"/>: its <see cref="DynamicMethod"/>, and for a unit, the delegate the
+/// runtime calls (made here, at compile time, so that entering a unit is one delegate call).
+/// </summary>
+public sealed class CilCompiledCode : ICompiledCode
+{
+    private readonly Func<object[], object?[], object?[], object?>? unitEntry;
+
+    /// <summary>Wraps <paramref name="method"/>; makes the unit entry when the method has the unit shape.</summary>
+    public CilCompiledCode(DynamicMethod method)
+    {
+        Method = method;
+        if (method.ReturnType == typeof(object)
+            && method.GetParameters().Select(p => p.ParameterType).SequenceEqual([typeof(object[]), typeof(object[]), typeof(object[])]))
+            unitEntry = method.CreateDelegate<Func<object[], object?[], object?[], object?>>();
+    }
+
+    /// <summary>The emitted method.</summary>
+    public DynamicMethod Method { get; }
+
+    /// <inheritdoc/>
+    public string Backend => "cil";
+
+    /// <inheritdoc/>
+    public object? Run(object[] constants, object?[] exit, object?[] state) =>
+        unitEntry is { } entry
+            ? entry(constants, exit, state)
+            : throw new InvalidOperationException($"{Method.Name} does not take (object[] constants, object[] exit, object[] state) as a unit does; call Invoke");
+
+    /// <inheritdoc/>
+    public object? Invoke(params object?[] arguments)
+    {
+        try
+        {
+            return Method.Invoke(null, arguments);
+        }
+        catch (TargetInvocationException e) when (e.InnerException is not null)
+        {
+            // The code's own exception, with its stack trace, as if it had been called directly.
+            ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+            throw;
+        }
+    }
+}

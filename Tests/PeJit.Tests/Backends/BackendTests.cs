@@ -1,0 +1,259 @@
+using System.Reflection;
+using PeJit.Backends;
+using PeJit.IR;
+using PeJit.IR.Evaluation;
+using PeJit.IR.Semantics;
+using PeJit.IR.Text;
+using PeJit.IR.Verification;
+using PeJit.Tests.Specializer;
+
+namespace PeJit.Tests.Backends;
+
+/// <summary>
+/// The backend cases, shared by every backend (PyPy's <c>backend/test/runner_test.py</c>): each case is a graph
+/// parsed from IR text, run compiled by the backend under test and evaluated by the graph evaluator on every
+/// combination of sample arguments (<see cref="FileTestValues"/>); same result or same exception type, and the
+/// same contents of every array argument afterwards. A backend's test class derives from this one and says how
+/// to make the backend; it gets every case, and adds its own (what it refuses, its machine code).
+/// </summary>
+/// <remarks>Add a case to <see cref="Cases"/> when a backend gets something wrong: every backend then runs it.</remarks>
+public abstract class BackendTests
+{
+    /// <summary>The backend under test, resolving members with <paramref name="resolver"/>.</summary>
+    protected abstract IBackend CreateBackend(IMemberResolver resolver);
+
+    /// <summary>Each case: a name, and the IR text of one function.</summary>
+    protected static IReadOnlyDictionary<string, string> Cases { get; } = new Dictionary<string, string>
+    {
+        ["loop"] = """
+            function "System.Int64 Demo::Sum(System.Int64)" -> i64 {
+            block0(v0 (n): i64):
+                v1: i64 = const 0
+                jump block1(v1, v1)
+            block1(v2 (i): i64, v3 (sum): i64):
+                v4: bool = clt v2, v0
+                brif v4, block2, block3
+            block2:
+                v5: i64 = add v3, v2
+                v6: i64 = const 1
+                v7: i64 = add v2, v6
+                jump block1(v7, v5)
+            block3:
+                ret v3
+            }
+            """,
+        // A jump that swaps two parameters of its own block: the moves are parallel, not in sequence.
+        ["parallel-moves"] = """
+            function "System.Int64 Demo::Fibonacci(System.Int32)" -> i64 {
+            block0(v0 (n): i32):
+                v1: i64 = const 0
+                v2: i64 = const 1
+                v3: i32 = const 0
+                jump block1(v1, v2, v3)
+            block1(v4 (a): i64, v5 (b): i64, v6 (i): i32):
+                v7: bool = clt v6, v0
+                brif v7, block2, block3
+            block2:
+                v8: i64 = add v4, v5
+                v9: i32 = const 1
+                v10: i32 = add v6, v9
+                jump block1(v5, v8, v10)
+            block3:
+                ret v4
+            }
+            """,
+        // Both edges of a conditional branch pass arguments, and different ones.
+        ["branch-arguments"] = """
+            function "System.Int32 Demo::Choose(System.Int32,System.Int32)" -> i32 {
+            block0(v0 (a): i32, v1 (b): i32):
+                v2: bool = cgt v0, v1
+                brif v2, block1(v0, v1), block1(v1, v0)
+            block1(v3 (high): i32, v4 (low): i32):
+                v5: i32 = const 10
+                v6: i32 = mul v3, v5
+                v7: i32 = sub v6, v4
+                ret v7
+            }
+            """,
+        ["switch"] = """
+            function "System.Int32 Demo::Switch(System.Int32)" -> i32 {
+            block0(v0 (x): i32):
+                switch v0, [block1, block2(v0), block1], block3
+            block1:
+                v1: i32 = const 100
+                ret v1
+            block2(v2: i32):
+                v3: i32 = const 7
+                v4: i32 = add v2, v3
+                ret v4
+            block3:
+                v5: i32 = neg v0
+                ret v5
+            }
+            """,
+        // Division and remainder by zero, and MinValue / -1, throw what .NET throws.
+        ["division"] = """
+            function "System.Int32 Demo::Divide(System.Int32,System.Int32)" -> i32 {
+            block0(v0 (a): i32, v1 (b): i32):
+                v2: i32 = const -2147483648
+                v3: bool = ceq v0, v1
+                brif v3, block1, block2
+            block1:
+                v4: i32 = div v2, v1
+                ret v4
+            block2:
+                v5: i32 = div v0, v1
+                v6: i32 = rem v0, v1
+                v7: i32 = div.un v0, v1
+                v8: i32 = xor v5, v6
+                v9: i32 = add v8, v7
+                ret v9
+            }
+            """,
+        ["bits-and-shifts"] = """
+            function "System.Int64 Demo::Bits(System.Int64,System.Int32)" -> i64 {
+            block0(v0 (a): i64, v1 (s): i32):
+                v2: i64 = shl v0, v1
+                v3: i64 = shr v0, v1
+                v4: i64 = shr.un v0, v1
+                v5: i64 = and v2, v4
+                v6: i64 = or v5, v3
+                v7: i64 = not v6
+                ret v7
+            }
+            """,
+        // Comparisons of floats, where NaN is unordered: cle and cge are not the complements of cgt and clt.
+        ["float-compares"] = """
+            function "System.Int32 Demo::Compare(System.Double,System.Double)" -> i32 {
+            block0(v0 (a): f64, v1 (b): f64):
+                v2: bool = cle v0, v1
+                v3: bool = cge.un v0, v1
+                v4: bool = cne v0, v1
+                v5: i32 = conv v2
+                v6: i32 = conv v3
+                v7: i32 = conv v4
+                v8: i32 = const 2
+                v9: i32 = shl v6, v8
+                v10: i32 = const 1
+                v11: i32 = shl v7, v10
+                v12: i32 = or v5, v9
+                v13: i32 = or v12, v11
+                ret v13
+            }
+            """,
+        ["conversions-and-overflow"] = """
+            function "System.Int64 Demo::Convert(System.Int32,System.Int64)" -> i64 {
+            block0(v0 (a): i32, v1 (b): i64):
+                v2: u32 = conv.ovf.un v0
+                v3: i64 = conv v2
+                v4: i64 = mul.ovf v1, v3
+                v5: u8 = conv v0
+                v6: i64 = conv v5
+                v7: i64 = add.ovf v4, v6
+                ret v7
+            }
+            """,
+        // Element reads and writes: out of bounds and through null throw what .NET throws.
+        ["arrays"] = """
+            function "System.Int64 Demo::Accumulate(System.Int64[],System.Int32)" -> i64 {
+            block0(v0 (a): class "System.Int64[]", v1 (i): i32):
+                v2: i64 = ldelem i64 v0, v1
+                v3: i64 = const 3
+                v4: i64 = mul v2, v3
+                stelem i64 v0, v1, v4
+                v5: nuint = ldlen v0
+                v6: i64 = conv v5
+                v7: i64 = add v4, v6
+                ret v7
+            }
+            """,
+    };
+
+    /// <summary>The names of the cases, as test data.</summary>
+    public static IEnumerable<object[]> CaseNames => Cases.Keys.Select(name => new object[] { name });
+
+    /// <summary>Runs the case <paramref name="name"/> compiled and evaluated on every combination of sample arguments.</summary>
+    [TestMethod]
+    [DynamicData(nameof(CaseNames))]
+    public void RunsLikeTheGraphEvaluator(string name)
+    {
+        var graph = IrParser.Parse(Cases[name]);
+        Assert.IsEmpty(Verifier.Verify(graph), $"{name}: {string.Join("\n", Verifier.Verify(graph))}");
+        var resolver = new NameResolver();
+        var evaluator = new GraphEvaluator(resolver) { MaxSteps = 10_000 };
+        var code = CreateBackend(resolver).Compile(graph, typeof(BackendTests).Module);
+        var types = graph.Parameters.Select(graph.TypeOf).ToList();
+        var samples = types.Select((t, i) => FileTestValues.Samples(t, types.Take(i).ToList())).ToList();
+        int returned = 0;
+        foreach (var makers in Combinations(samples))
+        {
+            object?[] Arguments()
+            {
+                var arguments = new object?[makers.Length];
+                for (int i = 0; i < makers.Length; i++) arguments[i] = makers[i](arguments);
+                return arguments;
+            }
+            string call = $"{graph.Name}({string.Join(", ", Arguments().Select(FileTestValues.Describe))})";
+            string expected = Outcome(arguments => evaluator.Evaluate(graph, arguments), Arguments());
+            Assert.AreEqual(expected, Outcome(code.Invoke, Arguments()), $"{call} on the {code.Backend} backend");
+            if (expected.StartsWith("returns", StringComparison.Ordinal)) returned++;
+        }
+        // A graph that only ever throws on the samples would test only the exceptions.
+        Assert.IsGreaterThan(0, returned, $"{graph.Name} never returned on the sample arguments");
+    }
+
+    /// <summary>A graph of the unit shape is entered with <see cref="ICompiledCode.Run"/>, as the runtime enters units.</summary>
+    [TestMethod]
+    public void AUnitIsEnteredWithRun()
+    {
+        // Returns constants[0] when state[0] is null; else leaves at exit 0 with state[0] in exit[1].
+        var graph = IrParser.Parse("""
+            function "System.Object Demo::Unit(System.Object[],System.Object[],System.Object[])" -> object {
+            block0(v0 (constants): class "System.Object[]", v1 (exit): class "System.Object[]", v2 (state): class "System.Object[]"):
+                v3: i32 = const 0
+                v4: object = ldelem object v2, v3
+                brif v4, block2, block1
+            block1:
+                v5: object = ldelem object v0, v3
+                ret v5
+            block2:
+                v6: i32 = const 1
+                stelem object v1, v6, v4
+                v7: object = box i32 v3
+                stelem object v1, v3, v7
+                v8: object = null
+                ret v8
+            }
+            """);
+        var code = CreateBackend(new NameResolver()).Compile(graph, typeof(BackendTests).Module);
+        var exit = new object?[2];
+        Assert.AreEqual("constant", code.Run(["constant"], exit, [null]));
+        Assert.IsNull(exit[0], "returning leaves exit[0] null");
+        Assert.IsNull(code.Run(["constant"], exit, ["state"]));
+        Assert.AreEqual(0, exit[0]);
+        Assert.AreEqual("state", exit[1]);
+    }
+
+    private static string Outcome(Func<object?[], object?> run, object?[] arguments)
+    {
+        string result;
+        try
+        {
+            result = $"returns {run(arguments) ?? "null"}";
+        }
+        catch (Exception e)
+        {
+            result = $"throws {(e is TargetInvocationException { InnerException: { } inner } ? inner : e).GetType().Name}";
+        }
+        var state = arguments.Where(a => a is Array).Select(FileTestValues.Describe).ToList();
+        return state.Count == 0 ? result : $"{result}; then {string.Join(", ", state)}";
+    }
+
+    private static IEnumerable<Func<object?[], object?>[]> Combinations(List<IReadOnlyList<Func<object?[], object?>>> samples)
+    {
+        IEnumerable<Func<object?[], object?>[]> all = [[]];
+        foreach (var values in samples)
+            all = all.SelectMany(prefix => values.Select(v => prefix.Append(v).ToArray()));
+        return all;
+    }
+}

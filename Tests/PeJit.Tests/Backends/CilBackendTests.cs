@@ -1,0 +1,35 @@
+using PeJit.Backends;
+using PeJit.Backends.Cil;
+using PeJit.IR.Semantics;
+using PeJit.IR.Text;
+using PeJit.Tests.Specializer;
+
+namespace PeJit.Tests.Backends;
+
+/// <summary>Every backend case on the CIL backend, and what the CIL backend refuses.</summary>
+[TestClass]
+public sealed class CilBackendTests : BackendTests
+{
+    /// <inheritdoc/>
+    protected override IBackend CreateBackend(IMemberResolver resolver) => new CilBackend(resolver);
+
+    [TestMethod]
+    public void ExceptionRegionsAreRefusedWithTheReason()
+    {
+        var graph = IrParser.Parse("""
+            function "System.Int32 Demo::Guarded(System.Int32)" -> i32 {
+                region0: catch class "System.DivideByZeroException" handler block2
+            block0(v0 (x): i32) try region0:
+                v1: i32 = div v0, v0
+                leave block1
+            block1:
+                v2: i32 = const 1
+                ret v2
+            block2(v3 (exception): class "System.DivideByZeroException") handler region0:
+                leave block1
+            }
+            """);
+        var refusal = Assert.Throws<BackendException>(() => CreateBackend(new NameResolver()).Compile(graph, typeof(CilBackendTests).Module));
+        StringAssert.Contains(refusal.Message, "exception regions are not supported");
+    }
+}
