@@ -78,7 +78,9 @@ internal sealed class ResidualInspector
     {
         for (int i = 0; i < Pipeline.Passes.Count; i++)
             if (ReferenceEquals(Pipeline.Passes[i], pass)) return i + 1;
-        throw new ArgumentException($"'{pass.Name}' is not one of Pipeline.Passes", nameof(pass));
+        // An additional pass (JitSettings.AdditionalPasses) runs after the pipeline: it is dumped and verified as
+        // the last stage before the backend.
+        return Pipeline.Passes.Count;
     }
 
     /// <summary>A key such as <c>(12, Code)</c> as a file-name part: <c>12_Code</c>.</summary>

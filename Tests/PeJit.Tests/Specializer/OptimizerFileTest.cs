@@ -122,7 +122,7 @@ internal static class OptimizerFileTest
             }
             string call = $"{graph.Name}({string.Join(", ", Arguments().Select(FileTestValues.Describe))})";
             string evaluated = Outcome(arguments => evaluator.Evaluate(graph, arguments), Arguments());
-            Assert.AreEqual(evaluated, Outcome(arguments => compiled.Invoke(null, arguments), Arguments()), $"{call}: compiled, against evaluated");
+            Assert.AreEqual(evaluated, Outcome(arguments => compiled.Invoke(arguments), Arguments()), $"{call}: compiled, against evaluated");
             if (evaluated.StartsWith("returns", StringComparison.Ordinal)) returned++;
         }
         Assert.IsGreaterThan(0, returned, $"{graph.Name} never returned on the sample arguments");
