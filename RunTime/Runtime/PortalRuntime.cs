@@ -1,4 +1,5 @@
 using PeJit.Frontend.Resolution;
+using PeJit.Generator;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Reflection;
@@ -45,7 +46,7 @@ public sealed class PortalRuntime
         Analysis = analysis;
         Settings = settings;
         Cache = new CodeCache(settings.CacheLimit);
-        engine = new UnitSpecializer(analysis, resolver, settings.Specialization);
+        engine = new UnitSpecializer(ExtensionCompiler.Compile(analysis, resolver), resolver, settings.Specialization);
         this.backend = backend ?? new CilBackend(resolver);
         this.resolver = resolver;
         owner = method.Module;
@@ -224,7 +225,7 @@ public sealed class PortalRuntime
         var taken = unit.Unit.Exits[index];
         if (taken.Frames is null)
         {
-            Array.Copy(exit, 1, state, 0, Analysis.MergeVariables.Count);
+            Array.Copy(exit, 1, state, 0, engine.MergeVariables.Count);
             exitKey = taken.Key;
             return (int)CanEnterJitStatus.Exited;
         }
@@ -246,19 +247,19 @@ public sealed class PortalRuntime
         try
         {
             // An evaluator per step: it counts steps, and threads may finish steps at once.
-            outcome = new GraphEvaluator(resolver).Resume(frames, Analysis.MergePoint!);
+            outcome = new GraphEvaluator(resolver).Resume(frames, Extension.Shape.MergePoint);
         }
         finally
         {
             CountPromotion(key, unit, taken.PromoteSite!, promoted);
         }
-        var graph = Analysis.Graph!.Graph;
+        var graph = Extension.Portal.Graph;
         if (outcome.Returned)
         {
             state[PortalProtocol.Result] = graph.ReturnType.Kind == IR.TypeKind.Void ? null : ValueSemantics.ToClr(outcome.Value, resolver.ResolveType(graph.ReturnType));
             return (int)CanEnterJitStatus.Returned;
         }
-        var variables = Analysis.MergeVariables;
+        var variables = engine.MergeVariables;
         for (int i = 0; i < variables.Count; i++)
             state[i] = ValueSemantics.ToClr(outcome.StopOperands![i], resolver.ResolveType(graph.TypeOf(variables[i])));
         return (int)CanEnterJitStatus.Exited;

@@ -4,8 +4,9 @@ namespace PeJit.Tests;
 
 /// <summary>
 /// The layout's promise, checked on the built assemblies: the IR references no build-time stage and no
-/// package; the optimizer and the backends reference only the IR; the run-time assemblies reach a build-time
-/// stage only through the engine's preparation of a portal, which the warm-up issue moves into pejit build.
+/// package; the engine, the optimizer and the backends reference only the IR; the run-time assemblies reach a
+/// build-time stage only through the runtime's preparation of a portal (analysis, then the generator), which
+/// the warm-up issue moves into pejit build.
 /// </summary>
 [TestClass]
 public sealed class ArchitectureTests
@@ -33,6 +34,10 @@ public sealed class ArchitectureTests
         AssertReferences(typeof(PeJit.Optimizer.Pipeline).Assembly, "PeJit.IR");
         AssertReferences(typeof(PeJit.Backends.Cil.CilBackend).Assembly, "PeJit.IR");
     }
+
+    [TestMethod]
+    public void TheEngineReferencesOnlyTheIr() =>
+        AssertReferences(typeof(PeJit.Specializer.Engine.UnitSpecializer).Assembly, "PeJit.IR");
 
     [TestMethod]
     public void TheFrontendReferencesOnlyTheIrAndItsPackages() =>

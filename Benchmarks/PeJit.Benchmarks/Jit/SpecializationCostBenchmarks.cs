@@ -5,6 +5,7 @@ using PeJit.Analysis.BindingTimes;
 using PeJit.Backends;
 using PeJit.Backends.Cil;
 using PeJit.Frontend.Construction;
+using PeJit.Generator;
 using PeJit.IR.Evaluation;
 using PeJit.IR.Semantics;
 using PeJit.Specializer.Engine;
@@ -34,7 +35,7 @@ public class SpecializationCostBenchmarks
         var module = AssemblyLoader.Load(portal.Module.Assembly.Location);
         var analysis = BindingTimeAnalysis.Analyze(module, m => m.MetadataToken.ToInt32() == portal.MetadataToken).Portals.Single();
         var resolver = new CecilReflectionResolver();
-        engine = new UnitSpecializer(analysis, resolver);
+        engine = new UnitSpecializer(ExtensionCompiler.Compile(analysis, resolver), resolver);
         backend = new CilBackend(resolver);
         // The long program's hot loop, entered where the runtime enters it: run it once JIT-enabled and take the key.
         var jit = PeJit.Runtime.PortalJit.Create(portal, new PeJit.Runtime.JitSettings { Threshold = 2 });

@@ -1,6 +1,3 @@
-using QuikGraph;
-using QuikGraph.Algorithms;
-
 namespace PeJit.Specializer.Engine;
 
 /// <summary>
@@ -10,16 +7,25 @@ namespace PeJit.Specializer.Engine;
 /// </summary>
 internal sealed class KeyGraph
 {
-    private readonly AdjacencyGraph<GreenKey, SEquatableEdge<GreenKey>> graph = new(allowParallelEdges: false);
+    private readonly Dictionary<GreenKey, HashSet<GreenKey>> successors = [];
+    private readonly Dictionary<GreenKey, HashSet<GreenKey>> predecessors = [];
 
     /// <summary>Records that a step starting at <paramref name="from"/> reached the merge point at <paramref name="to"/>.</summary>
     public void Add(GreenKey from, GreenKey to)
     {
-        graph.AddVerticesAndEdge(new SEquatableEdge<GreenKey>(from, to));
+        Add(from);
+        Add(to);
+        successors[from].Add(to);
+        predecessors[to].Add(from);
     }
 
     /// <summary>Records a key with no known predecessor (the entry).</summary>
-    public void Add(GreenKey key) => graph.AddVertex(key);
+    public void Add(GreenKey key)
+    {
+        if (successors.ContainsKey(key)) return;
+        successors[key] = [];
+        predecessors[key] = [];
+    }
 
     private readonly HashSet<GreenKey> open = [];
 
@@ -31,7 +37,7 @@ internal sealed class KeyGraph
     /// </summary>
     public void AddOpen(GreenKey key)
     {
-        graph.AddVertex(key);
+        Add(key);
         open.Add(key);
     }
 
@@ -39,16 +45,32 @@ internal sealed class KeyGraph
     /// The keys in the entry's strongly connected component: those the entry reaches and that reach the entry
     /// again, or reach a step left open (see <see cref="AddOpen"/>). The entry itself always belongs.
     /// </summary>
+    /// <remarks>
+    /// Strategy: one component is wanted, not all of them, so it is the intersection of what the entry reaches
+    /// forward and what reaches it backward (an open step counted as an edge back to the entry): two searches,
+    /// linear in the edges.
+    /// </remarks>
     public HashSet<GreenKey> OnCycleThrough(GreenKey entry)
     {
-        graph.AddVertex(entry);
-        foreach (var key in open) graph.AddEdge(new SEquatableEdge<GreenKey>(key, entry));
-        var components = new Dictionary<GreenKey, int>();
-        graph.StronglyConnectedComponents(components);
-        int component = components[entry];
-        return components.Where(c => c.Value == component).Select(c => c.Key).ToHashSet();
+        Add(entry);
+        foreach (var key in open) Add(key, entry);
+        var forward = Reached(entry, successors);
+        var backward = Reached(entry, predecessors);
+        forward.IntersectWith(backward);
+        return forward;
+    }
+
+    private static HashSet<GreenKey> Reached(GreenKey start, Dictionary<GreenKey, HashSet<GreenKey>> edges)
+    {
+        var reached = new HashSet<GreenKey> { start };
+        var work = new Stack<GreenKey>();
+        work.Push(start);
+        while (work.Count > 0)
+            foreach (var next in edges[work.Pop()])
+                if (reached.Add(next)) work.Push(next);
+        return reached;
     }
 
     /// <summary>Keys reached.</summary>
-    public int KeyCount => graph.VertexCount;
+    public int KeyCount => successors.Count;
 }

@@ -14,11 +14,10 @@ public sealed partial class UnitSpecializer
 
         private bool Call(List<ExtensionFrame> frames, ExtensionFrame frame, ExtensionOp op)
         {
-            var decision = op.Decision ?? throw new SpecializationException(op.Message!);
-            var instruction = op.Instruction;
-            switch (decision.Treatment)
+            var treatment = op.Treatment ?? throw new SpecializationException(op.Message!);
+            switch (treatment)
             {
-                case Analysis.BindingTimes.CallTreatment.MergePoint:
+                case CallKind.MergePoint:
                 {
                     int greenCount = owner.GreenCount;
                     var greens = new List<object?>(greenCount);
@@ -42,9 +41,9 @@ public sealed partial class UnitSpecializer
                     EnterKey(new GreenKey(greens), reds);
                     return false;
                 }
-                case Analysis.BindingTimes.CallTreatment.CanEnterJit or Analysis.BindingTimes.CallTreatment.AssertGreen:
+                case CallKind.CanEnterJit or CallKind.AssertGreen:
                     return true;
-                case Analysis.BindingTimes.CallTreatment.Promote:
+                case CallKind.Promote:
                 {
                     int operand = op.Operands[0];
                     Ensure(frame, operand);
@@ -56,13 +55,13 @@ public sealed partial class UnitSpecializer
                     Promote(frames, op, frame.Reds[operand], op.OperandTypes[0]);
                     return false;
                 }
-                case Analysis.BindingTimes.CallTreatment.GreenCall when AllGreen(frame, op.Operands):
+                case CallKind.GreenCall when AllGreen(frame, op.Operands):
                     InvokeGreen(frame, op);
                     return true;
-                case Analysis.BindingTimes.CallTreatment.Inline when frames.Count <= owner.settings.MaxInliningDepth && !op.Callees[0].HasRegions:
+                case CallKind.Inline when frames.Count <= owner.settings.MaxInliningDepth && !op.Callees[0].HasRegions:
                     Enter(frames, frame, op, op.Callees[0]);
                     return true;
-                case Analysis.BindingTimes.CallTreatment.InlineVirtual when frames.Count <= owner.settings.MaxInliningDepth
+                case CallKind.InlineVirtual when frames.Count <= owner.settings.MaxInliningDepth
                     && Receiver(frame, op) is { } receiver
                     && Override(op, receiver) is { HasRegions: false } target:
                     Enter(frames, frame, op, target);
@@ -102,10 +101,10 @@ public sealed partial class UnitSpecializer
             var receiverType = receiver.GetType();
             if (owner.overrides.TryGetValue((op, receiverType), out var known)) return known;
             ExtensionGraph? found = null;
-            var candidates = op.Decision!.Targets;
-            for (int c = 0; c < candidates.Count && found is null; c++)
+            var candidates = op.CalleeMethods;
+            for (int c = 0; c < candidates.Length && found is null; c++)
             {
-                var method = (MethodInfo)owner.resolver.ResolveMethod(MethodRef.From(candidates[c].Method));
+                var method = (MethodInfo)owner.resolver.ResolveMethod(candidates[c]);
                 for (var type = receiverType; type is not null; type = type.BaseType)
                 {
                     var declared = type.GetMethods(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly)

@@ -39,8 +39,8 @@ public sealed partial class UnitSpecializer
             keyBlocks[key] = block;
             unit.Keys.Add(key);
             Append(new Instruction(Opcode.Jump) { Targets = { new BlockCall(block, reds) } });
-            var frame = new ExtensionFrame(owner.program.Portal) { Block = owner.portal.MergeBlock!.Value.Index };
-            frame.Index = portalGraph[owner.portal.MergeBlock!.Value].Instructions.IndexOf(owner.portal.MergePoint!) + 1;
+            var frame = new ExtensionFrame(owner.program.Portal) { Block = owner.portal.MergeBlock.Index };
+            frame.Index = portalGraph[owner.portal.MergeBlock].Instructions.IndexOf(owner.portal.MergePoint) + 1;
             var variables = owner.MergeVariables.Concat(owner.portal.ImplicitReds).ToList();
             for (int i = 0; i < variables.Count; i++)
             {

@@ -55,8 +55,8 @@ public sealed partial class UnitSpecializer
             this.entryKey = entryKey;
             this.promotions = promotions;
             this.allowed = allowed;
-            portalGraph = owner.portal.Graph!.Graph;
-            residual = new FlowGraph($"unit {owner.portal.Hints.Method.Name} {entryKey}", IrType.Object);
+            portalGraph = owner.program.Portal.Graph;
+            residual = new FlowGraph($"unit {owner.portal.Name} {entryKey}", IrType.Object);
             unit = new Unit(residual, entryKey);
             current = residual.AddBlock();
             constants = residual.AddParameter(current, objectArray, "constants");

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using PeJit.Analysis;
 using PeJit.IR.Semantics;
 using PeJit.IR;
 using PeJit.Specializer.Extension;
@@ -29,21 +28,22 @@ namespace PeJit.Specializer.Engine;
 /// </remarks>
 public sealed partial class UnitSpecializer
 {
-    private readonly PortalAnalysis portal;
+    private readonly PortalShape portal;
     private readonly IMemberResolver resolver;
     private readonly SpecializationSettings settings;
     private readonly ExtensionProgram program;
     private readonly ConcurrentDictionary<(ExtensionOp, Type), ExtensionGraph?> overrides = new();
 
-    /// <summary>Creates an engine for one analyzed portal, compiling its generating extension.</summary>
-    public UnitSpecializer(PortalAnalysis portal, IMemberResolver resolver, SpecializationSettings? settings = null)
+    /// <summary>Creates an engine that runs a portal's generating extension (compiled by the generator, <c>PeJit.Generator.ExtensionCompiler</c>).</summary>
+    /// <param name="program">The portal's extension program.</param>
+    /// <param name="resolver">Resolves the program's member references to run-time members (virtual-call targets, promoted values).</param>
+    /// <param name="settings">Budgets; the defaults when null.</param>
+    public UnitSpecializer(ExtensionProgram program, IMemberResolver resolver, SpecializationSettings? settings = null)
     {
-        if (portal.Graph is null || portal.MergePoint is null || portal.MergeBlock is null)
-            throw new SpecializationException($"{portal.Hints.Method.FullName}: the portal has analysis errors; fix them first (pejit bta)");
-        this.portal = portal;
+        this.program = program;
+        portal = program.Shape;
         this.resolver = resolver;
         this.settings = settings ?? SpecializationSettings.Default;
-        program = ExtensionCompiler.Compile(portal, resolver);
     }
 
     /// <summary>The portal's generating extension in compact form, as the engine runs it.</summary>
@@ -53,7 +53,7 @@ public sealed partial class UnitSpecializer
     public IReadOnlyList<Value> MergeVariables => portal.MergeVariables;
 
     /// <summary>Number of greens among <see cref="MergeVariables"/>.</summary>
-    public int GreenCount => portal.Hints.Greens.Count;
+    public int GreenCount => portal.GreenCount;
 
     /// <summary>The reds every key block takes: the merge point's, then the implicit ones (<c>this</c>).</summary>
     private IEnumerable<Value> KeyReds => MergeVariables.Skip(GreenCount).Concat(portal.ImplicitReds);

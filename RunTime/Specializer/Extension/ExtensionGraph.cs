@@ -1,22 +1,20 @@
-using PeJit.Analysis.BindingTimes;
 using PeJit.IR;
 using PeJit.IR.Graphs;
 
 namespace PeJit.Specializer.Extension;
 
 /// <summary>
-/// One annotated graph in the generating extension's compact form: a register class and a register number
+/// One annotated graph (its binding times copied in, so the engine needs no analysis) in the generating extension's compact form: a register class and a register number
 /// per value, and per block the pre-decoded <see cref="ExtensionOp"/>s the engine runs (see
-/// <see cref="ExtensionCompiler"/>). Value indexes are dense per graph, so a value's index is its register:
+/// the generator's <c>ExtensionCompiler</c>). Value indexes are dense per graph, so a value's index is its register:
 /// frames hold per-value state and per-class register files of <see cref="IntCount"/>, <see cref="FloatCount"/>
 /// and <see cref="RefCount"/> entries.
 /// </summary>
 public sealed class ExtensionGraph
 {
-    internal ExtensionGraph(FlowGraph graph, AnnotatedGraph? annotated, string name)
+    internal ExtensionGraph(FlowGraph graph, string name)
     {
         Graph = graph;
-        Annotated = annotated;
         Name = name;
         int count = graph.ValueCount;
         Classes = new RegisterClass[count];
@@ -29,9 +27,6 @@ public sealed class ExtensionGraph
 
     /// <summary>The interpreter graph (exits and residual copies name its values and instructions).</summary>
     public FlowGraph Graph { get; }
-
-    /// <summary>The annotated graph it was compiled from; null for a graph compiled with every value green (tests).</summary>
-    public AnnotatedGraph? Annotated { get; }
 
     /// <summary>The annotated graph's name: <c>Type::Method[GR]</c>.</summary>
     public string Name { get; }

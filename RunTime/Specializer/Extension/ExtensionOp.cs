@@ -1,4 +1,3 @@
-using PeJit.Analysis.BindingTimes;
 using PeJit.IR;
 
 namespace PeJit.Specializer.Extension;
@@ -7,7 +6,7 @@ namespace PeJit.Specializer.Extension;
 /// One instruction of an annotated graph, pre-decoded for the engine: what to do with it, its operands and
 /// result as value indexes (which are also register numbers: <see cref="ExtensionGraph.Registers"/> maps them
 /// to the slot in their class's file), its binding time, and the facts the engine would otherwise look up per
-/// step (call decision, types to lift, the compiled delegate of a green load or call).
+/// step (call treatment, types to lift, the compiled delegate of a green load or call).
 /// </summary>
 public sealed class ExtensionOp
 {
@@ -40,11 +39,14 @@ public sealed class ExtensionOp
     /// <summary>The result's type, or void.</summary>
     public IrType ResultType { get; internal set; } = IrType.Void;
 
-    /// <summary>For calls: the analysis's decision.</summary>
-    public CallDecision? Decision { get; internal set; }
+    /// <summary>For calls: what the analysis decided to do with it; null when the analysis did not reach it (<see cref="Message"/> says so).</summary>
+    public CallKind? Treatment { get; internal set; }
 
-    /// <summary>For inlined calls: the compiled graph of each of <see cref="Decision"/>'s targets, in its order.</summary>
+    /// <summary>For inlined calls: the compiled graph of each possible target, in the analysis's order.</summary>
     public ExtensionGraph[] Callees { get; internal set; } = [];
+
+    /// <summary>For <see cref="CallKind.InlineVirtual"/>: the method of each of <see cref="Callees"/>, to match against a green receiver's override.</summary>
+    public MethodRef[] CalleeMethods { get; internal set; } = [];
 
     /// <summary>For jumps and branches: the targets.</summary>
     public ExtensionTarget[] Targets { get; internal set; } = [];

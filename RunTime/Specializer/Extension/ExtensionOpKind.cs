@@ -19,7 +19,7 @@ public enum ExtensionOpKind : byte
     Throw,
     /// <summary>Exception-handling control (<c>leave</c>, <c>endfinally</c>...): not supported while specializing.</summary>
     Unsupported,
-    /// <summary>A call, <c>newobj</c> or hint, treated as the analysis decided (<see cref="ExtensionOp.Decision"/>).</summary>
+    /// <summary>A call, <c>newobj</c> or hint, treated as the analysis decided (<see cref="ExtensionOp.Treatment"/>).</summary>
     Call,
     /// <summary><c>stslot</c>: green slots hold the value, red ones get a residual store.</summary>
     StoreSlot,

@@ -31,7 +31,7 @@ public static class ExtensionPrinter
             .Append(program.AccessDelegates).Append(" compiled load and call delegates, compiled in ")
             .Append(program.CompileTime.TotalMilliseconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)).AppendLine(" ms");
         Print(program.Portal, text);
-        foreach (var graph in program.Graphs.Values.Where(g => g != program.Portal).OrderBy(g => g.Name, StringComparer.Ordinal))
+        foreach (var graph in program.Graphs.Where(g => g != program.Portal).OrderBy(g => g.Name, StringComparer.Ordinal))
             Print(graph, text);
         return text.ToString();
     }
@@ -88,8 +88,8 @@ public static class ExtensionPrinter
             ExtensionOpKind.Value when op.Green == GreenOperation.Constant => "Constant " + Constant(graph, op),
             ExtensionOpKind.Value when op.ResultIsGreen =>
                 op.Green + (op.AccessName is { } access ? " " + access : "") + (op.Message is { } message ? ": " + message : ""),
-            ExtensionOpKind.Call when op.Decision is { } decision =>
-                decision.Treatment + (op.Callees.Length > 0 ? " " + string.Join(" | ", op.Callees.Select(c => c.Name)) : "")
+            ExtensionOpKind.Call when op.Treatment is { } treatment =>
+                treatment + (op.Callees.Length > 0 ? " " + string.Join(" | ", op.Callees.Select(c => c.Name)) : "")
                 + (op.AccessName is { } access ? " via delegate " + access : ""),
             ExtensionOpKind.Call or ExtensionOpKind.Unsupported => op.Message,
             _ => null,

@@ -1,17 +1,17 @@
-using PeJit.Analysis.BindingTimes;
-
 namespace PeJit.Specializer.Extension;
 
 /// <summary>
 /// A portal's generating extension in compact form: the portal's graph and every graph it may inline, each an
-/// <see cref="ExtensionGraph"/>, compiled once (<see cref="ExtensionCompiler.Compile"/>) before any unit is
-/// specialized.
+/// <see cref="ExtensionGraph"/>, and the portal's <see cref="PortalShape"/>, compiled once (by the generator's
+/// <c>ExtensionCompiler</c>, from the analysis) before any unit is specialized. Self-contained: the engine
+/// runs it without the analysis.
 /// </summary>
 public sealed class ExtensionProgram
 {
-    internal ExtensionProgram(ExtensionGraph portal, IReadOnlyDictionary<AnnotatedGraph, ExtensionGraph> graphs, int accessDelegates, TimeSpan compileTime)
+    internal ExtensionProgram(ExtensionGraph portal, PortalShape shape, IReadOnlyList<ExtensionGraph> graphs, int accessDelegates, TimeSpan compileTime)
     {
         Portal = portal;
+        Shape = shape;
         Graphs = graphs;
         AccessDelegates = accessDelegates;
         CompileTime = compileTime;
@@ -23,8 +23,11 @@ public sealed class ExtensionProgram
     /// <summary>The portal's graph.</summary>
     public ExtensionGraph Portal { get; }
 
-    /// <summary>Every compiled graph, by the annotated graph it came from.</summary>
-    public IReadOnlyDictionary<AnnotatedGraph, ExtensionGraph> Graphs { get; }
+    /// <summary>The portal's merge point and variables.</summary>
+    public PortalShape Shape { get; }
+
+    /// <summary>Every compiled graph, the portal's first, in the order they were compiled.</summary>
+    public IReadOnlyList<ExtensionGraph> Graphs { get; }
 
     /// <summary>How many load and call delegates were compiled (sites of the same member share one).</summary>
     public int AccessDelegates { get; }

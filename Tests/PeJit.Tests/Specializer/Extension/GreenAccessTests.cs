@@ -1,3 +1,4 @@
+using PeJit.Generator;
 using PeJit.Frontend.Resolution;
 using PeJit.AnalysisSubjects;
 using PeJit.IR.Evaluation;
@@ -18,11 +19,14 @@ namespace PeJit.Tests.Specializer.Extension;
 [TestClass]
 public sealed class GreenAccessTests
 {
-    private static UnitSpecializer Engine(string portal) =>
-        new(AnalyzedPortal.Of(typeof(Rules), portal).Portal, new CecilReflectionResolver());
+    private static UnitSpecializer Engine(string portal)
+    {
+        var resolver = new CecilReflectionResolver();
+        return new(ExtensionCompiler.Compile(AnalyzedPortal.Of(typeof(Rules), portal).Portal, resolver), resolver);
+    }
 
     private static IEnumerable<ExtensionOp> Ops(ExtensionProgram program) =>
-        program.Graphs.Values.SelectMany(g => g.Blocks.SelectMany(b => b));
+        program.Graphs.SelectMany(g => g.Blocks.SelectMany(b => b));
 
     [TestMethod]
     public void AnElidableCallRunsThroughACompiledDelegate()
@@ -81,7 +85,7 @@ public sealed class GreenAccessTests
         string text = program.Print();
         Assert.IsGreaterThan(1, program.Graphs.Count, "the portal and the helpers it inlines");
         Assert.IsGreaterThan(0, program.AccessDelegates);
-        foreach (var graph in program.Graphs.Values)
+        foreach (var graph in program.Graphs)
         {
             StringAssert.Contains(text, "graph " + graph.Name);
             Assert.AreEqual(graph.Graph.ValueCount, graph.IntCount + graph.FloatCount + graph.RefCount, "one register per value");

@@ -1,3 +1,4 @@
+using PeJit.Generator;
 using PeJit.Frontend.Resolution;
 using PeJit.IR.Evaluation;
 using PeJit.IR.Semantics;

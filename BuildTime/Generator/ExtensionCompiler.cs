@@ -5,12 +5,16 @@ using PeJit.IR.Evaluation;
 using PeJit.IR.Semantics;
 using PeJit.IR;
 using PeJit.Specializer.Engine;
+using PeJit.Specializer.Extension;
 
-namespace PeJit.Specializer.Extension;
+namespace PeJit.Generator;
 
 /// <summary>
 /// Compiles a portal's annotated graphs, once and before any specialization, into the generating extension's
-/// compact form (<see cref="ExtensionProgram"/>) that <see cref="UnitSpecializer"/> executes.
+/// compact form (<see cref="ExtensionProgram"/>) that <see cref="UnitSpecializer"/> executes. Everything the
+/// engine needs from the analysis is copied here into the program's own types (binding times of values and
+/// slots, call treatments as <see cref="CallKind"/>, callees, the <see cref="PortalShape"/>): the engine does
+/// not reference the analysis.
 /// </summary>
 /// <remarks>
 /// Strategy:
@@ -19,7 +23,8 @@ namespace PeJit.Specializer.Extension;
 /// 2. give each value a register class by its type (integers as long, floats as double, the rest as object)
 ///    and a dense register number within its class;
 /// 3. decode each instruction into an <see cref="ExtensionOp"/>: what the engine does with it, operands and
-///    result as register numbers, its binding time, its call decision and callee graphs, the typed green
+///    result as register numbers, its binding time, its call treatment and callee graphs (and, for virtual
+///    calls, the callees' methods), the typed green
 ///    operation its opcode and operand classes select (anything the typed cases do not cover runs boxed
 ///    through <c>ValueSemantics.Pure</c>, as before);
 /// 4. for green field, static and element loads and green calls, build a delegate that reads typed registers
@@ -31,6 +36,9 @@ public sealed class ExtensionCompiler
     private readonly IMemberResolver resolver;
     private readonly GreenAccessBuilder builder = new();
     private readonly Dictionary<AnnotatedGraph, ExtensionGraph> graphs = new(ReferenceEqualityComparer.Instance);
+    private readonly List<ExtensionGraph> order = [];
+    /// <summary>The annotated graph each compiled graph came from, while it is decoded (the program does not keep it).</summary>
+    private readonly Dictionary<ExtensionGraph, AnnotatedGraph> sources = new(ReferenceEqualityComparer.Instance);
     private readonly List<(ExtensionOp Op, CallDecision Decision)> inlined = [];
 
     private ExtensionCompiler(IMemberResolver resolver) => this.resolver = resolver;
@@ -39,15 +47,22 @@ public sealed class ExtensionCompiler
     public static ExtensionProgram Compile(PortalAnalysis portal, IMemberResolver resolver)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
+        if (portal.Graph is null || portal.MergePoint is null || portal.MergeBlock is null)
+            throw new SpecializationException($"{portal.Hints.Method.FullName}: the portal has analysis errors; fix them first (pejit bta)");
         var compiler = new ExtensionCompiler(resolver);
-        var entry = compiler.Graph(portal.Graph ?? throw new SpecializationException($"{portal.Hints.Method.FullName}: the portal has analysis errors; fix them first (pejit bta)"));
+        var entry = compiler.Graph(portal.Graph);
         // 1. Callees: compiled until no inlined call names a graph not compiled yet (recursion included).
         for (int i = 0; i < compiler.inlined.Count; i++)
         {
             var (op, decision) = compiler.inlined[i];
             op.Callees = decision.Targets.Select(compiler.Graph).ToArray();
+            if (decision.Treatment == CallTreatment.InlineVirtual)
+                op.CalleeMethods = decision.Targets.Select(t => MethodRef.From(t.Method)).ToArray();
         }
-        return new ExtensionProgram(entry, compiler.graphs, compiler.builder.Count, watch.Elapsed);
+        var shape = new PortalShape(
+            portal.Hints.Method.Name, portal.Hints.Method.FullName, portal.MergePoint, portal.MergeBlock.Value,
+            portal.MergeVariables, portal.Hints.Greens.Count, portal.ImplicitReds);
+        return new ExtensionProgram(entry, shape, compiler.order, compiler.builder.Count, watch.Elapsed);
     }
 
     /// <summary>Compiles a graph with every value green and no calls (tests of the green operations).</summary>
@@ -58,13 +73,18 @@ public sealed class ExtensionCompiler
     {
         if (graphs.TryGetValue(annotated, out var known)) return known;
         // Registered before its ops are decoded, so a recursive call finds it.
-        var graph = Build(annotated.Graph, annotated, annotated.Name, g => graphs[annotated] = g);
+        var graph = Build(annotated.Graph, annotated, annotated.Name, g =>
+        {
+            graphs[annotated] = g;
+            order.Add(g);
+        });
         return graph;
     }
 
     private ExtensionGraph Build(FlowGraph flow, AnnotatedGraph? annotated, string name, Action<ExtensionGraph>? register = null)
     {
-        var graph = new ExtensionGraph(flow, annotated, name);
+        var graph = new ExtensionGraph(flow, name);
+        if (annotated is not null) sources[graph] = annotated;
         register?.Invoke(graph);
         // 2. Register classes and numbers.
         int ints = 0, floats = 0, refs = 0;
@@ -88,6 +108,21 @@ public sealed class ExtensionCompiler
         return graph;
     }
 
+    /// <summary>The engine's name for a call treatment: the same case.</summary>
+    private static CallKind KindOf(CallTreatment treatment) => treatment switch
+    {
+        CallTreatment.Inline => CallKind.Inline,
+        CallTreatment.InlineVirtual => CallKind.InlineVirtual,
+        CallTreatment.GreenCall => CallKind.GreenCall,
+        CallTreatment.Residual => CallKind.Residual,
+        CallTreatment.Allocation => CallKind.Allocation,
+        CallTreatment.Promote => CallKind.Promote,
+        CallTreatment.AssertGreen => CallKind.AssertGreen,
+        CallTreatment.MergePoint => CallKind.MergePoint,
+        CallTreatment.CanEnterJit => CallKind.CanEnterJit,
+        _ => throw new ArgumentOutOfRangeException(nameof(treatment), treatment, "a call treatment the engine has no CallKind for: add it to CallKind"),
+    };
+
     /// <summary>The register class of a value of <paramref name="type"/>.</summary>
     public static RegisterClass ClassOf(IrType type) => type.StackKind switch
     {
@@ -110,7 +145,7 @@ public sealed class ExtensionCompiler
             op.ResultType = graph.Types[result.Index];
             op.ResultIsGreen = !graph.RedValues[result.Index];
         }
-        var annotated = graph.Annotated;
+        var annotated = sources.GetValueOrDefault(graph);
         bool redSlot = annotated is not null && instruction.Opcode is Opcode.StoreSlot or Opcode.LoadSlot
             && annotated.TimeOf(instruction.Slot) == BindingTime.Red;
         op.Kind = instruction.Opcode switch
@@ -165,12 +200,12 @@ public sealed class ExtensionCompiler
     private void DecodeCall(ExtensionGraph graph, ExtensionOp op)
     {
         var instruction = op.Instruction;
-        if (graph.Annotated is null || !graph.Annotated.Calls.TryGetValue(instruction, out var decision))
+        if (sources.GetValueOrDefault(graph) is not { } annotated || !annotated.Calls.TryGetValue(instruction, out var decision))
         {
             op.Message = $"{graph.Name}: no call decision for {instruction.Method!.Name} (the analysis did not reach it)";
             return;
         }
-        op.Decision = decision;
+        op.Treatment = KindOf(decision.Treatment);
         switch (decision.Treatment)
         {
             case CallTreatment.Inline or CallTreatment.InlineVirtual:
