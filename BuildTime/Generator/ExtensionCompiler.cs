@@ -159,7 +159,8 @@ public sealed class ExtensionCompiler
             Opcode.Call or Opcode.CallVirt or Opcode.NewObject or Opcode.ConstrainedCall => ExtensionOpKind.Call,
             Opcode.StoreSlot => ExtensionOpKind.StoreSlot,
             Opcode.LoadSlot when redSlot => ExtensionOpKind.LoadRedSlot,
-            Opcode.SlotAddr => ExtensionOpKind.SlotAddress,
+            // A green slot address (a read-only one, analysis rule 7) runs as a read of the slot: see GreenOperation.LoadSlot.
+            Opcode.SlotAddr when !op.ResultIsGreen => ExtensionOpKind.SlotAddress,
             _ => instruction.Result is null ? ExtensionOpKind.Effect : ExtensionOpKind.Value,
         };
         switch (op.Kind)
@@ -325,7 +326,10 @@ public sealed class ExtensionCompiler
             case Opcode.UnboxAny:
                 op.Green = GreenOperation.UnboxAny;
                 return;
-            case Opcode.LoadSlot:
+            case Opcode.Load when op.OperandTypes[0].StackKind == StackKind.ByRef:
+                op.Green = GreenOperation.LoadThroughAddress;
+                return;
+            case Opcode.LoadSlot or Opcode.SlotAddr:
                 op.Green = GreenOperation.LoadSlot;
                 try
                 {

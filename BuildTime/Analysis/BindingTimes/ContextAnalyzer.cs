@@ -16,7 +16,7 @@ namespace PeJit.Analysis.BindingTimes;
 /// 2. a pure operation (arithmetic, comparison, conversion, type test) is green when its operands are;
 /// 3. a load from a green object is green when the field is readonly or [JitImmutable], and an element or
 ///    the length of a green array is green (green references are promised immutable); other loads, stores,
-///    allocations and addresses are red;
+///    allocations and addresses are red, except a read-only address of a slot (rule 7);
 /// 4. calls: [Elidable] or known-pure with green arguments are green; Jit.Promote is green; residual calls
 ///    ([DontLookInside], opaque, recursive, through the portal, outside the analyzed assemblies, virtual on
 ///    a red receiver) are red; other calls are inlined and get the callee's return binding time for this
@@ -24,7 +24,11 @@ namespace PeJit.Analysis.BindingTimes;
 /// 5. a block parameter is red when some jump passes it a red value, except the merge point's declared
 ///    greens, which the green key fixes (a red value reaching one is an error, checked at the end);
 /// 6. a loop, other than the dispatch loop, that can exit on a red condition has its header parameters
-///    made red (generalized); a loop whose exits are all green is unrolled.
+///    made red (generalized); a loop whose exits are all green is unrolled;
+/// 7. the address of a slot (<c>slotaddr</c>) that is only read through (<see cref="ReadOnlyAddresses"/>) is
+///    green while the slot is, and does not make the slot red; a read through a green address (a load, a
+///    field, a readonly member called on it) is green. So a struct copied from green memory into a local stays
+///    green when its property getters are called; an address written through makes the slot red, as before.
 ///
 /// Strategy: the fixpoint is a sweep over the instructions in layout order, repeated until a pass changes
 /// nothing, but a pass visits only the instructions that read something that turned red since their last
@@ -58,6 +62,8 @@ internal sealed class ContextAnalyzer
     private readonly IndexLists usersOf;
     private readonly IndexLists loadsOf;
     private readonly SweepSchedule sweep;
+    // Per position: a slotaddr whose address is only read through (rule 7).
+    private readonly bool[] readOnlyAddress;
 
     // Loops: which is the dispatch loop, which loops exit on a value, which are generalized already.
     private readonly bool[] isDispatchLoop;
@@ -105,8 +111,15 @@ internal sealed class ContextAnalyzer
             foreach (var target in instruction.Targets)
                 foreach (var argument in target.Arguments) uses.Add((argument.Index, position));
             if (instruction.Opcode == Opcode.LoadSlot) loads.Add((instruction.Slot.Index, position));
+            if (instruction.Opcode == Opcode.SlotAddr && ReadOnlyAddresses.IsReadOnly(instructions, position, blockStart))
+            {
+                (readOnlyAddress ??= new bool[instructions.Length])[position] = true;
+                // Read again when the slot turns red, like a load of it.
+                loads.Add((instruction.Slot.Index, position));
+            }
             if (instruction is { Opcode: Opcode.Return, Operands.Count: 1 }) returns.Add(instruction.Operands[0]);
         }
+        readOnlyAddress ??= [];
         usersOf = IndexLists.Build(flow.ValueCount, uses);
         loadsOf = IndexLists.Build(redSlots.Length, loads);
         returned = [.. returns];
@@ -201,6 +214,8 @@ internal sealed class ContextAnalyzer
         }
     }
 
+    private bool IsReadOnlyAddress(int position) => position < readOnlyAddress.Length && readOnlyAddress[position];
+
     private bool IsRed(Value value) => graph.Times[value.Index] == BindingTime.Red;
 
     private bool IsDeclaredGreen(Value value) => declaredGreen?.Contains(value) == true;
@@ -230,7 +245,7 @@ internal sealed class ContextAnalyzer
         var reason = Rule(instruction, position);
         if (instruction.Result is { } result && reason is not null && !IsRed(result) && !IsDeclaredGreen(result))
             MarkRed(result, reason);
-        if ((instruction.Opcode == Opcode.SlotAddr || (instruction.Opcode == Opcode.StoreSlot && IsRed(instruction.Operands[0])))
+        if (((instruction.Opcode == Opcode.SlotAddr && !IsReadOnlyAddress(position)) || (instruction.Opcode == Opcode.StoreSlot && IsRed(instruction.Operands[0])))
             && !redSlots[instruction.Slot.Index])
         {
             redSlots[instruction.Slot.Index] = true;
@@ -313,7 +328,8 @@ internal sealed class ContextAnalyzer
                 var type = flow.TypeOf(target);
                 bool valueRead = type.StackKind == StackKind.ValueType;
                 var field = instruction.Field!.Cecil is { } reference ? MemberFacts.TryResolve(reference) : null;
-                if (valueRead || (field is not null && MemberFacts.IsImmutable(field))) return null;
+                // A green address is a read-only address of a green slot (rule 7): what it points at is green.
+                if (valueRead || type.StackKind == StackKind.ByRef || (field is not null && MemberFacts.IsImmutable(field))) return null;
                 return Root(RedReasonKind.MutableMemory,
                     $"a read of the mutable field {instruction.Field!.Name} (not readonly or [JitImmutable])", instruction);
             }
@@ -328,8 +344,15 @@ internal sealed class ContextAnalyzer
                 return FromOperands(instruction, instruction.Operands);
             case Opcode.NewArray or Opcode.Box:
                 return Root(RedReasonKind.Allocation, $"a new object ({instruction.Info.Name}), made when the residual code runs", instruction);
+            case Opcode.SlotAddr when IsReadOnlyAddress(position):
+                return redSlots[instruction.Slot.Index]
+                    ? Root(RedReasonKind.MutableMemory, $"the address of {instruction.Slot} ('{flow[instruction.Slot].Name}'), which is stored red or written through", instruction)
+                    : null;
             case Opcode.SlotAddr or Opcode.FieldAddr or Opcode.StaticAddr or Opcode.ElementAddr or Opcode.Unbox:
                 return Root(RedReasonKind.Allocation, $"an address ({instruction.Info.Name}) of memory that may change", instruction);
+            case Opcode.Load when flow.TypeOf(instruction.Operands[0]).StackKind == StackKind.ByRef && !IsRed(instruction.Operands[0]):
+                // Only a read-only address of a green slot is green (rule 7).
+                return null;
             case Opcode.Load:
                 return Root(RedReasonKind.MutableMemory, "a read through an address", instruction);
             case Opcode.NewObject or Opcode.Call or Opcode.CallVirt or Opcode.ConstrainedCall:

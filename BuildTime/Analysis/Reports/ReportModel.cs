@@ -23,6 +23,16 @@ internal static class ReportModel
     public static IEnumerable<(Block Block, int Index, Instruction Instruction)> Instructions(AnnotatedGraph graph) =>
         graph.Graph.Blocks.SelectMany(b => graph.Graph[b].Instructions.Select((instruction, i) => (b, i, instruction)));
 
+    /// <summary>
+    /// The locals whose address is taken only to read through it (a struct's property getters) and that stay
+    /// green (Docs/bta.md, rule 8): each slot once, with its first such address and how many there are.
+    /// </summary>
+    public static IEnumerable<(Slot Slot, Instruction First, int Count)> GreenAddressedSlots(AnnotatedGraph graph) =>
+        Instructions(graph).Select(p => p.Instruction)
+            .Where(i => i.Opcode == Opcode.SlotAddr && i.Result is { } address && graph.TimeOf(address) == BindingTime.Green)
+            .GroupBy(i => i.Slot)
+            .Select(g => (g.Key, g.First(), g.Count()));
+
     /// <summary>The calls that stay in the residual code (allocations included), with their reasons.</summary>
     public static IEnumerable<(Instruction Call, CallDecision Decision)> ResidualCalls(AnnotatedGraph graph) =>
         Instructions(graph).Select(p => p.Instruction)

@@ -59,6 +59,17 @@ public static class TextReport
             if (!any) text.Append("    none\n");
             text.Append('\n');
 
+            // Only when there are some, so reports of interpreters without struct locals read as before.
+            var kept = portal.Reachable.SelectMany(r => ReportModel.GreenAddressedSlots(r).Select(s => (Graph: r, s.Slot, s.First, s.Count))).ToList();
+            if (kept.Count > 0)
+            {
+                text.Append("  Struct locals kept green (their address is only read through: getters, readonly members, in parameters):\n");
+                foreach (var (reached, slot, first, count) in kept)
+                    text.Append("    ").Append(reached.Name).Append(first.Location.Line > 0 ? $" line {first.Location.Line}" : "")
+                        .Append($": '{reached.Graph[slot].Name ?? slot.ToString()}' ({slot}), its address read {count} time(s)\n");
+                text.Append('\n');
+            }
+
             text.Append("  Why the compiled code branches (red conditions in the portal):\n");
             any = false;
             foreach (var value in ReportModel.InterestingRedValues(graph))

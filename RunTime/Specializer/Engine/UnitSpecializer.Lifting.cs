@@ -12,6 +12,14 @@ public sealed partial class UnitSpecializer
         private Value Lift(Known known, IrType type)
         {
             if (!known.IsGreen) return known.Red;
+            if (type.Kind == TypeKind.ByRef && type.Element is { } pointee)
+            {
+                // A green address stands for the value it points at (GreenOperation.LoadSlot); residual code that
+                // needs the address (a residual readonly call) gets one of a fresh slot holding a copy.
+                var copy = residual.AddSlot(pointee);
+                Append(new Instruction(Opcode.StoreSlot, Lift(known, pointee)) { Slot = copy });
+                return Emit(new Instruction(Opcode.SlotAddr) { Slot = copy }, type);
+            }
             switch (known.Green)
             {
                 case null:

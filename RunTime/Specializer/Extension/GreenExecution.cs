@@ -117,6 +117,9 @@ internal static class GreenExecution
             case GreenOperation.UnboxAny:
                 frame.SetBoxed(result, ValueSemantics.Normalize(frame.Box(operands[0]), op.Instruction.TypeOperand!));
                 return;
+            case GreenOperation.LoadThroughAddress:
+                frame.SetBoxed(result, ValueSemantics.Normalize(frame.Box(operands[0]), op.ResultType));
+                return;
             case GreenOperation.LoadSlot:
             {
                 var slot = op.Instruction.Slot;

@@ -54,8 +54,13 @@ public enum GreenOperation : byte
     CastClass,
     /// <summary><c>unbox.any</c>: a boxed value into the result's register.</summary>
     UnboxAny,
-    /// <summary><c>ldslot</c> of a green slot.</summary>
+    /// <summary>
+    /// <c>ldslot</c> of a green slot, and <c>slotaddr</c> of one: a green address is only read through while the
+    /// slot keeps its value (the analysis checks that), so the engine holds it as the value it points at.
+    /// </summary>
     LoadSlot,
+    /// <summary><c>load</c> through a green address: the value the address stands for (see <see cref="LoadSlot"/>).</summary>
+    LoadThroughAddress,
     /// <summary>
     /// Any other pure instruction, or one whose operand classes the typed cases do not cover: the operands are
     /// boxed and <c>ValueSemantics.Pure</c> runs it, exactly as the graph evaluator would.
