@@ -76,7 +76,7 @@ public static class LargeUnitGenerator
             text.AppendLine($"    {narrow}: i32 = conv {sum}");
             text.AppendLine($"    {three}: i32 = const 3");
             text.AppendLine($"    {key}: i32 = and {narrow}, {three}");
-            text.AppendLine($"    brif {again}, block{header + 6 - 6 + 2}, block{header + 5}");
+            text.AppendLine($"    brif {again}, block{header + 2}, block{header + 5}");
             text.AppendLine($"block{header + 2}:");
             text.AppendLine($"    switch {key}, [block{header + 3}, block{header + 4}, block{header + 3}], block{header + 5}");
             text.AppendLine($"block{header + 3}:");
