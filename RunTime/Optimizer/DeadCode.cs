@@ -8,46 +8,58 @@ namespace PeJit.Optimizer;
 /// element was already accessed earlier in the block. A load that could throw stays: the residual code must
 /// throw where the interpreter would.
 /// </summary>
+/// <remarks>
+/// Cost: linear in the graph's size. Use counts are taken once; removing an instruction decrements its
+/// operands' counts and puts a definition whose count reaches zero on a worklist, instead of rescanning the
+/// whole graph until nothing changes (which cost a full pass per link of the longest dead chain). Whether an
+/// instruction is safe to remove does not depend on what else is removed: a load is safe because an earlier
+/// access in its block touched the same object or element, and the first such access is never removable, so
+/// the removed set is the one the rescanning fixpoint found.
+/// </remarks>
 internal static class DeadCode
 {
     public static void Run(FlowGraph graph)
     {
-        bool removed = true;
-        while (removed)
+        var uses = GraphEdits.UseCounts(graph);
+        var removable = new Dictionary<Value, Instruction>();
+        var work = new Stack<Instruction>();
+        foreach (var block in graph.Blocks)
         {
-            removed = false;
-            var uses = GraphEdits.UseCounts(graph);
-            foreach (var block in graph.Blocks)
+            var dereferenced = new HashSet<Value>();
+            var accessed = new HashSet<(Value, Value)>();
+            foreach (var instruction in graph[block].Instructions)
             {
-                var dereferenced = new HashSet<Value>();
-                var accessed = new HashSet<(Value, Value)>();
-                var instructions = graph[block].Instructions;
-                for (int i = 0; i < instructions.Count; i++)
+                bool safe = (instruction.Info.Flags & OpcodeFlags.Pure) != 0
+                    || (instruction.Opcode == Opcode.LoadField && dereferenced.Contains(instruction.Operands[0]))
+                    || (instruction.Opcode == Opcode.LoadElement && accessed.Contains((instruction.Operands[0], instruction.Operands[1])));
+                if (safe && instruction.Result is { } result)
                 {
-                    var instruction = instructions[i];
-                    bool unused = instruction.Result is { } result && !uses.ContainsKey(result);
-                    bool safe = (instruction.Info.Flags & OpcodeFlags.Pure) != 0
-                        || (instruction.Opcode == Opcode.LoadField && dereferenced.Contains(instruction.Operands[0]))
-                        || (instruction.Opcode == Opcode.LoadElement && accessed.Contains((instruction.Operands[0], instruction.Operands[1])));
-                    if (unused && safe)
-                    {
-                        instructions.RemoveAt(i--);
-                        removed = true;
-                        continue;
-                    }
-                    switch (instruction.Opcode)
-                    {
-                        case Opcode.LoadField or Opcode.StoreField or Opcode.ArrayLength when graph.TypeOf(instruction.Operands[0]).IsReference:
-                            dereferenced.Add(instruction.Operands[0]);
-                            break;
-                        case Opcode.LoadElement or Opcode.StoreElement:
-                            dereferenced.Add(instruction.Operands[0]);
-                            accessed.Add((instruction.Operands[0], instruction.Operands[1]));
-                            break;
-                    }
+                    removable[result] = instruction;
+                    if (!uses.ContainsKey(result)) work.Push(instruction);
+                }
+                switch (instruction.Opcode)
+                {
+                    case Opcode.LoadField or Opcode.StoreField or Opcode.ArrayLength when graph.TypeOf(instruction.Operands[0]).IsReference:
+                        dereferenced.Add(instruction.Operands[0]);
+                        break;
+                    case Opcode.LoadElement or Opcode.StoreElement:
+                        dereferenced.Add(instruction.Operands[0]);
+                        accessed.Add((instruction.Operands[0], instruction.Operands[1]));
+                        break;
                 }
             }
         }
+
+        var dead = new HashSet<Instruction>(ReferenceEqualityComparer.Instance);
+        while (work.Count > 0)
+        {
+            var instruction = work.Pop();
+            if (!dead.Add(instruction)) continue;
+            foreach (var operand in instruction.Operands)
+                if (--uses[operand] == 0 && removable.TryGetValue(operand, out var definition)) work.Push(definition);
+        }
+        if (dead.Count > 0)
+            foreach (var block in graph.Blocks) graph[block].Instructions.RemoveAll(dead.Contains);
         graph.Compact();
     }
 }

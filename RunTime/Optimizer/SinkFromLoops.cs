@@ -15,30 +15,52 @@ namespace PeJit.Optimizer;
 /// (values from before the loop, the loop's parameters and impure results) hold, where the value is used, what
 /// they held when the loop last computed it, since that definition dominates the use. Only instructions whose
 /// every use is outside the loop are copied, so no loop computes more than before.
+/// <para>Cost: about linear in the graph's size. Dominators and loops are computed once; each loop looks at its
+/// own blocks and the blocks that use what it defines (an index of users built once), not at the whole graph.</para>
 /// </remarks>
 internal static class SinkFromLoops
 {
     public static void Run(FlowGraph graph)
     {
         var dominators = Dominators.Compute(graph);
+        // The blocks that use each value, found once: a loop then looks only at the blocks that use what it
+        // defines instead of scanning the whole graph (which made the pass quadratic in a unit of many loops).
+        // Sinking adds uses, recorded as it goes; the uses it replaces leave stale entries, which rescanning
+        // the block finds empty.
+        var userBlocks = new Dictionary<Value, List<Block>>();
+        foreach (var block in graph.Blocks)
+            foreach (var instruction in graph[block].Instructions)
+                foreach (var use in Uses(instruction)) Record(userBlocks, use, block);
         // Inner loops first: a value sunk out of an inner loop may then leave the outer one too.
         foreach (var loop in NaturalLoop.Find(graph, dominators).OrderBy(l => l.Blocks.Count))
-            Sink(graph, loop);
+            Sink(graph, loop, userBlocks);
     }
 
-    private static void Sink(FlowGraph graph, NaturalLoop loop)
+    private static IEnumerable<Value> Uses(Instruction instruction) => instruction.Operands.Concat(instruction.Targets.SelectMany(t => t.Arguments));
+
+    private static void Record(Dictionary<Value, List<Block>> userBlocks, Value use, Block block)
+    {
+        if (!userBlocks.TryGetValue(use, out var blocks)) userBlocks[use] = blocks = [];
+        if (blocks.Count == 0 || blocks[^1] != block) blocks.Add(block);
+    }
+
+    private static void Sink(FlowGraph graph, NaturalLoop loop, Dictionary<Value, List<Block>> userBlocks)
     {
         var definitions = new Dictionary<Value, Instruction>();
         foreach (var block in loop.Blocks)
             foreach (var instruction in graph[block].Instructions)
                 if (instruction.Result is { } result && (instruction.Info.Flags & OpcodeFlags.Pure) != 0) definitions[result] = instruction;
 
-        // Where each value the loop defines purely is used: inside the loop, or by which blocks after it.
+        // Where each value the loop defines purely is used: inside the loop, or by which blocks after it. The
+        // blocks that use them are visited in layout order, as a scan of the whole graph would meet them.
         var usedInside = new HashSet<Value>();
         var usersOutside = new Dictionary<Value, HashSet<Block>>();
-        foreach (var block in graph.Blocks)
+        var scanned = new HashSet<Block>();
+        foreach (var value in definitions.Keys)
+            if (userBlocks.TryGetValue(value, out var blocks)) scanned.UnionWith(blocks);
+        foreach (var block in scanned.OrderBy(b => b.Index))
             foreach (var instruction in graph[block].Instructions)
-                foreach (var use in instruction.Operands.Concat(instruction.Targets.SelectMany(t => t.Arguments)))
+                foreach (var use in Uses(instruction))
                 {
                     if (!definitions.ContainsKey(use)) continue;
                     if (loop.Blocks.Contains(block)) usedInside.Add(use);
@@ -58,6 +80,9 @@ internal static class SinkFromLoops
                 var inserted = new List<Instruction>();
                 var copy = Copy(value);
                 graph[user].Instructions.InsertRange(0, inserted);
+                foreach (var instruction in inserted)
+                    foreach (var use in instruction.Operands) Record(userBlocks, use, user);
+                Record(userBlocks, copy, user);
                 foreach (var instruction in graph[user].Instructions.Skip(inserted.Count))
                 {
                     for (int i = 0; i < instruction.Operands.Count; i++)
