@@ -24,6 +24,12 @@ public sealed record JitConfiguration(string Name, string Description, JitSettin
             new JitSettings { Threshold = 2, CacheLimit = CacheLimit, Specialization = new SpecializationSettings { MaxKeysPerUnit = 3 } }),
         new("wholeunits", "units that keep every key reached, not only the loop (code after loops and in calls is compiled too)",
             new JitSettings { Threshold = 5, CacheLimit = CacheLimit, Specialization = new SpecializationSettings { OnlyKeysOnCycle = false, MaxInliningDepth = 4 } }),
+        new("tinybudgets", "every budget tiny: units cut short, helpers left as calls, a cache so small that units are dropped and compiled again while the program runs",
+            new JitSettings
+            {
+                Threshold = 2, CacheLimit = 400, MaxRecompilesPerUnit = 2,
+                Specialization = new SpecializationSettings { MaxResidualInstructions = 150, MaxInliningDepth = 1, MaxKeysPerUnit = 8 },
+            }),
     ];
 
     /// <summary>The configuration called <paramref name="name"/>, or an exception that lists them.</summary>

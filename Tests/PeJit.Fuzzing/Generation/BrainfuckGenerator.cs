@@ -6,13 +6,15 @@ namespace PeJit.Fuzzing.Generation;
 /// <remarks>
 /// Strategy: the generator keeps track of the pointer, relative to where the program started, and builds
 /// loops that end by construction: a counted loop sets a counter cell, changes it by exactly one per turn
-/// and its body never touches it and comes back to it (so at most 256 turns); a transfer loop (<c>[-&gt;++&lt;]</c>)
-/// is the same with the cell's own value as the count; an if (<c>[ ... [-]]</c>) clears its cell, so turns
-/// once. Scans (<c>[&gt;]</c>) end at the first zero cell, which exists because a program writes finitely many
-/// cells; after one the pointer is known only relative to where the scan stopped, which is all the rest
-/// needs. Runtime errors are generated on purpose in a quarter of the programs: the pointer moved left of
-/// the tape's first cell, or a runaway loop (<c>+[&gt;&gt;+]</c>) that walks off either end. Runs of <c>+ - &gt; &lt;</c>
-/// are sometimes mixed (<c>+-+</c>) or cancel out, and counts pass 255, to try the compiler's folding.
+/// and its body never touches it and comes back to it (so at most 256 turns); a transfer loop
+/// (<c>[-&gt;++&lt;]</c>) is the same with the cell's own value as the count; an if (<c>[ ... [-]]</c>)
+/// clears its cell, so turns once. Scans (<c>[&gt;]</c>) end at the first zero cell, which exists because a
+/// program writes finitely many cells; after one the pointer is known only relative to where the scan
+/// stopped, which is all the rest needs outside loops (a scan inside a loop makes the loop's end depend on
+/// the data; the caller's step count rejects the programs that run too long). Runtime errors are generated
+/// on purpose in a quarter of the programs: the pointer moved left of the tape's first cell, or a runaway
+/// loop (<c>+[&gt;&gt;+]</c>) that walks off either end. Runs of <c>+ - &gt; &lt;</c> are sometimes mixed
+/// (<c>+-+</c>) or cancel out, and counts pass 255, to try the compiler's folding.
 /// </remarks>
 public sealed class BrainfuckGenerator
 {
@@ -85,7 +87,8 @@ public sealed class BrainfuckGenerator
         else if (choice < 67 && loopDepth < 3) CountedLoop();
         else if (choice < 80 && loopDepth < 3) TransferLoop();
         else if (choice < 88 && loopDepth < 3) If();
-        else if (choice < 92 && loopDepth == 0) Scan();
+        // A scan inside a loop leaves the pointer where the data says: the loop may not end (the step-counting model decides).
+        else if (choice < 92 && (loopDepth == 0 || random.Next(4) == 0)) Scan();
         else { MoveTo(FreeCell()); Add(Amount()); text.Append('.'); }
     }
 

@@ -12,11 +12,15 @@ namespace PeJit.Fuzzing.Generation;
 /// construction too: every backward jump closes a loop whose counter is a local that nothing else in the
 /// loop writes, counted towards its bound; recursive functions take a depth as their first argument, never
 /// written, and recurse only with a smaller one; other functions call only functions defined before them.
-/// Runtime errors are generated on purpose (rarely, in a quarter of the programs): the operand stack under-
-/// or overflowed, a local out of range, running off the end of a function, and division traps that fire
-/// only in a late iteration of a loop (a divisor that is zero, or a <c>long.MinValue / -1</c>, when the
-/// counter reaches a value), so that the error happens in compiled code. The caller checks the step count
-/// with the step-counting model and asks again when a program runs too long.
+/// Loops mostly sit in <c>main</c>: a call runs the callee in the portal again, and that is where its own
+/// loops would have to get hot. Divisors are constants or <c>x * x + 1</c> (never 0 nor -1), breaks and
+/// early returns wait for the counter to reach a value, so that most programs run long enough for their
+/// loops to compile. Runtime errors are generated on purpose in a quarter of the programs: the operand
+/// stack under- or overflowed, a local out of range, running off the end of a function, divisions by zero
+/// and <c>long.MinValue / -1</c> (of constants, which an optimizer may try to fold, or of a value that
+/// becomes a trap when a counter reaches a value); inside a loop most are guarded by the counter reaching a
+/// value, so that the error happens in compiled code. The caller checks the step count with the step-
+/// counting model and asks again, smaller, when a program runs too long.
 /// </remarks>
 public sealed class StackVmGenerator
 {
@@ -295,11 +299,21 @@ public sealed class StackVmGenerator
         return Math.Max(nesting == 0 ? 5 : 2, (long)(count * scale));
     }
 
-    /// <summary>A deliberate runtime error of the stack VM.</summary>
+    /// <summary>
+    /// A deliberate runtime error of the stack VM. Inside a loop it is usually guarded by the counter reaching a
+    /// value, so that it happens in compiled code, and the optimizer sees its constant operands.
+    /// </summary>
     private void Error(int nesting)
     {
         errorsLeft--;
-        switch (random.Next(4))
+        string? skip = null;
+        if (loops.Count > 0 && random.Next(4) != 0)
+        {
+            skip = Label();
+            Condition(late: true);
+            Emit("jz " + skip);
+        }
+        switch (random.Next(6))
         {
             case 0:
                 // Under the bottom of the operand stack: the next push or read is out of range.
@@ -331,11 +345,25 @@ public sealed class StackVmGenerator
                 Emit("load " + (random.Next(2) == 0 ? -1 : 1000 + random.Next(100)));
                 Emit("pop");
                 break;
-            default:
+            case 3:
                 Expression(0);
                 Emit("store " + (random.Next(2) == 0 ? -1 : 1000 + random.Next(100)));
                 break;
+            case 4:
+                // Division of constants by zero: an optimizer that folds it must not fold it away.
+                Emit($"push {Format(Constant())}");
+                Emit("push 0");
+                Emit(random.Next(2) == 0 ? "div" : "mod");
+                Emit("pop");
+                break;
+            default:
+                Emit($"push {long.MinValue}");
+                Emit("push -1");
+                Emit(random.Next(2) == 0 ? "div" : "mod");
+                Emit("pop");
+                break;
         }
+        if (skip is not null) Place(skip);
     }
 
     // ---- Expressions: each pushes exactly one value. ----
