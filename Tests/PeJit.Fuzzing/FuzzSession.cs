@@ -36,8 +36,12 @@ public sealed record FuzzOptions
     /// <summary>Candidates the shrinker may try per mismatch.</summary>
     public int MaxShrinkCandidates { get; init; } = 3000;
 
-    /// <summary>Time one run of a program may take before the session gives up on it as hung: a last resort, since programs end within bounds by construction.</summary>
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>
+    /// Time one run of a program (plain, or in one configuration) may take before the session gives up on it as
+    /// hung: a last resort, since programs end within bounds by construction. Generous: a loaded machine and a
+    /// configuration that recompiles constantly make some runs take tens of seconds.
+    /// </summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(300);
 
     /// <summary>Called about every <see cref="ProgressInterval"/> while the session runs.</summary>
     public Action<FuzzProgress>? Progress { get; init; }
@@ -201,7 +205,7 @@ public static class FuzzSession
             {
                 long started = worker.Runner.StartedTicks;
                 if (started != 0 && Stopwatch.GetElapsedTime(started, now) > options.Timeout && worker.Current is { } current)
-                    hang = $"{current}\nran longer than {options.Timeout.TotalSeconds:0} s (the plain interpreter or the JIT-enabled one hung)";
+                    hang = $"{current}\nran longer than {options.Timeout.TotalSeconds:0} s in {(worker.Runner.Stage == "plain" ? "the plain interpreter" : "configuration " + worker.Runner.Stage)}";
             }
             if (hang is not null)
             {

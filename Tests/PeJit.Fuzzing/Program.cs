@@ -10,6 +10,8 @@ const string Usage = """
                          [--configs NAME,...] [--timeout SECONDS] [--max-shrinks N] [--save DIR | --no-save] [--quiet]
            PeJit.Fuzzing --language L --show I [--seed S]     print program I of the session and run it
            PeJit.Fuzzing --run FILE [--configs NAME,...]     run one program file (.svm or .bf) and compare
+           PeJit.Fuzzing --write DIR [--language L] [--count N] [--seed S] [--first I]
+                                                         write the programs to DIR/<language>/<index>.svm|.bf
     Runs N generated programs per language in the plain interpreter and JIT-enabled, in every configuration
     (threshold3, tinyunits, wholeunits); exit code 0 when every program behaved the same, 1 on a mismatch,
     2 on bad arguments. Mismatches are shrunk and saved under DIR/<language>/ (default: the repository's
@@ -26,6 +28,7 @@ try
     }
     if (options.RunFile is { } file) return RunFile(file, options);
     if (options.Show is { } show) return Show(options, show);
+    if (options.Write is { } folder) return Write(options, folder);
     bool passed = true;
     foreach (var language in options.Languages)
     {
@@ -73,6 +76,19 @@ static int Show(Options options, int index)
     return Compare(language, program, options.Configurations);
 }
 
+static int Write(Options options, string folder)
+{
+    foreach (var language in options.Languages)
+    {
+        string directory = Path.Combine(folder, language.Name);
+        Directory.CreateDirectory(directory);
+        for (int index = options.First; index < options.First + options.Count; index++)
+            File.WriteAllText(Path.Combine(directory, $"{index}{language.Extension}"), FuzzSession.ProgramAt(language, options.Seed, index));
+        Console.WriteLine($"{language.Name}: wrote programs {options.First} to {options.First + options.Count - 1} of seed {options.Seed} to {directory}");
+    }
+    return 0;
+}
+
 static int RunFile(string file, Options options)
 {
     string text = File.ReadAllText(file).Replace("\r\n", "\n");
@@ -110,13 +126,14 @@ internal sealed class Options
     public int Jobs { get; private set; } = Environment.ProcessorCount;
     public IReadOnlyList<JitConfiguration> Configurations { get; private set; } = JitConfiguration.All;
     public bool ConfigurationsGiven { get; private set; }
-    public TimeSpan Timeout { get; private set; } = TimeSpan.FromSeconds(60);
+    public TimeSpan Timeout { get; private set; } = TimeSpan.FromSeconds(300);
     public int MaxShrinks { get; private set; } = 5;
     public string? Save { get; private set; } = DefaultRegressionFolder();
     public bool Quiet { get; private set; }
     public bool Help { get; private set; }
     public int? Show { get; private set; }
     public string? RunFile { get; private set; }
+    public string? Write { get; private set; }
 
     public static Options Parse(string[] args)
     {
@@ -147,6 +164,7 @@ internal sealed class Options
                 case "--quiet" or "-q": options.Quiet = true; break;
                 case "--show": options.Show = Number(0); break;
                 case "--run": options.RunFile = Value(); break;
+                case "--write": options.Write = Value(); break;
                 case "--help" or "-h": options.Help = true; break;
                 default: throw new ArgumentException($"unknown option '{args[i]}'");
             }

@@ -29,8 +29,11 @@ public sealed partial class DifferentialRunner
     /// <summary>The configurations each program runs in.</summary>
     public IReadOnlyList<JitConfiguration> Configurations { get; }
 
-    /// <summary>When the run going on started (<see cref="Stopwatch"/> ticks), 0 when none is: a watchdog reads it.</summary>
+    /// <summary>When the run going on (plain, or in one configuration) started (<see cref="Stopwatch"/> ticks), 0 when none is: a watchdog reads it.</summary>
     public long StartedTicks => Interlocked.Read(ref startedTicks);
+
+    /// <summary>What the run going on is running: <c>plain</c> or a configuration's name.</summary>
+    public string Stage { get; private set; } = "";
 
     /// <summary>
     /// Runs <paramref name="program"/> plain, then JIT-enabled in each configuration (or only in
@@ -41,12 +44,15 @@ public sealed partial class DifferentialRunner
         Interlocked.Exchange(ref startedTicks, Stopwatch.GetTimestamp());
         try
         {
+            Stage = "plain";
             var plain = Language.RunPlain(program);
             var runs = new List<JittedRun>();
             foreach (var configuration in only is null ? Configurations : [only])
             {
                 var (jit, log) = Portal(configuration);
                 log.GetStringBuilder().Clear();
+                Stage = configuration.Name;
+                Interlocked.Exchange(ref startedTicks, Stopwatch.GetTimestamp());
                 var behaviour = Language.RunJitted(jit, program, out var green);
                 var coverage = Coverage(jit, green, log.ToString());
                 runs.Add(new JittedRun(configuration, behaviour, coverage, plain.Differences(behaviour)));

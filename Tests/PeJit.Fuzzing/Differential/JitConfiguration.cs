@@ -27,7 +27,7 @@ public sealed record JitConfiguration(string Name, string Description, JitSettin
         new("tinybudgets", "every budget tiny: units cut short, helpers left as calls, a cache so small that units are dropped and compiled again while the program runs",
             new JitSettings
             {
-                Threshold = 2, CacheLimit = 400, MaxRecompilesPerUnit = 2,
+                Threshold = 2, CacheLimit = 1000, MaxRecompilesPerUnit = 2,
                 Specialization = new SpecializationSettings { MaxResidualInstructions = 150, MaxInliningDepth = 1, MaxKeysPerUnit = 8 },
             }),
     ];
