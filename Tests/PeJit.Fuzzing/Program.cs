@@ -13,11 +13,13 @@ const string Usage = """
            PeJit.Fuzzing --write DIR [--language L] [--count N] [--seed S] [--first I]
                                                          write the programs to DIR/<language>/<index>.svm|.bf
     Runs N generated programs per language in the plain interpreter and JIT-enabled, in every configuration
-    (threshold3, tinyunits, wholeunits); exit code 0 when every program behaved the same, 1 on a mismatch,
-    2 on bad arguments. Mismatches are shrunk and saved under DIR/<language>/ (default: the repository's
+    (threshold3, tinyunits, wholeunits, tinybudgets: PortalJit; weaved: the interpreter as pejit build makes it);
+    exit code 0 when every program behaved the same, 1 on a mismatch or a hang, 2 on bad arguments. Mismatches are shrunk and saved under DIR/<language>/ (default: the repository's
     Tests/PeJit.Tests/Fuzzing/regressions when run inside it).
     """;
 
+// The weaved interpreter's runtime takes its cache bound from the environment: keep old programs' units few.
+if (Environment.GetEnvironmentVariable("PEJIT_CACHE_LIMIT") is null) Environment.SetEnvironmentVariable("PEJIT_CACHE_LIMIT", "200000");
 try
 {
     var options = Options.Parse(args);

@@ -12,6 +12,12 @@ namespace PeJit.Fuzzing.Differential;
 /// <param name="Settings">The settings.</param>
 public sealed record JitConfiguration(string Name, string Description, JitSettings Settings)
 {
+    /// <summary>
+    /// True for the interpreter as <c>pejit build</c> JIT-enables it (<see cref="WeavedInterpreter"/>): its
+    /// settings are the runtime's defaults and the threshold it was built with, not <see cref="Settings"/>.
+    /// </summary>
+    public bool Weaved { get; init; }
+
     /// <summary>Residual instructions the code cache of a fuzzing portal holds: old programs' units are dropped.</summary>
     private const long CacheLimit = 200_000;
 
@@ -30,6 +36,8 @@ public sealed record JitConfiguration(string Name, string Description, JitSettin
                 Threshold = 2, CacheLimit = 1000, MaxRecompilesPerUnit = 2,
                 Specialization = new SpecializationSettings { MaxResidualInstructions = 150, MaxInliningDepth = 1, MaxKeysPerUnit = 8 },
             }),
+        new("weaved", $"the interpreter as pejit build JIT-enables it (threshold {WeavedInterpreter.Threshold}, the runtime's defaults), loaded in process: interpreted calls run JIT-enabled, so loops in called functions compile too",
+            new JitSettings { Threshold = WeavedInterpreter.Threshold }) { Weaved = true },
     ];
 
     /// <summary>The configuration called <paramref name="name"/>, or an exception that lists them.</summary>

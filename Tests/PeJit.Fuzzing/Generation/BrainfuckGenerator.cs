@@ -27,6 +27,7 @@ public sealed class BrainfuckGenerator
     private bool pointerIsAbsolute = true;
     private int errorsLeft;
     private int loopDepth;
+    private int quiet;
 
     private BrainfuckGenerator(Random random, double scale)
     {
@@ -82,14 +83,14 @@ public sealed class BrainfuckGenerator
         }
         if (choice < 25) { MoveTo(FreeCell()); Add(Amount()); }
         else if (choice < 33) { MoveTo(FreeCell()); text.Append(random.Next(4) == 0 ? "[+]" : "[-]"); if (random.Next(6) == 0) text.Append("[]"); }
-        else if (choice < 43) { MoveTo(AnyCell()); text.Append('.'); }
-        else if (choice < 47) { MoveTo(FreeCell()); text.Append(','); }
+        else if (choice < 43 && quiet == 0) { MoveTo(AnyCell()); text.Append('.'); }
+        else if (choice < 47 && quiet == 0) { MoveTo(FreeCell()); text.Append(','); }
         else if (choice < 67 && loopDepth < 3) CountedLoop();
         else if (choice < 80 && loopDepth < 3) TransferLoop();
         else if (choice < 88 && loopDepth < 3) If();
         // A scan inside a loop leaves the pointer where the data says: the loop may not end (the step-counting model decides).
         else if (choice < 92 && (loopDepth == 0 || random.Next(4) == 0)) Scan();
-        else { MoveTo(FreeCell()); Add(Amount()); text.Append('.'); }
+        else { MoveTo(FreeCell()); Add(Amount()); if (quiet == 0) text.Append('.'); }
     }
 
     /// <summary>A counter cell set to N, changed by one per turn (down, or up from 256 - N), the body around it.</summary>
@@ -103,6 +104,9 @@ public sealed class BrainfuckGenerator
         Add(up ? -count : count);
         activeCounters.Add(counter);
         loopDepth++;
+        // Half the counted loops neither read nor write: the optimizer keeps their cells in SSA values only without calls.
+        bool silent = random.Next(2) == 0;
+        if (silent) quiet++;
         text.Append('[');
         bool changeFirst = random.Next(2) == 0;
         if (changeFirst) text.Append(up ? '+' : '-');
@@ -110,6 +114,7 @@ public sealed class BrainfuckGenerator
         MoveTo(counter);
         if (!changeFirst) text.Append(up ? '+' : '-');
         text.Append(']');
+        if (silent) quiet--;
         loopDepth--;
         activeCounters.Remove(counter);
     }

@@ -12,15 +12,17 @@ namespace PeJit.Fuzzing.Generation;
 /// construction too: every backward jump closes a loop whose counter is a local that nothing else in the
 /// loop writes, counted towards its bound; recursive functions take a depth as their first argument, never
 /// written, and recurse only with a smaller one; other functions call only functions defined before them.
-/// Loops mostly sit in <c>main</c>: a call runs the callee in the portal again, and that is where its own
-/// loops would have to get hot. Divisors are constants or <c>x * x + 1</c> (never 0 nor -1), breaks and
-/// early returns wait for the counter to reach a value, so that most programs run long enough for their
-/// loops to compile. Runtime errors are generated on purpose in a quarter of the programs: the operand
-/// stack under- or overflowed, a local out of range, running off the end of a function, divisions by zero
-/// and <c>long.MinValue / -1</c> (of constants, which an optimizer may try to fold, or of a value that
-/// becomes a trap when a counter reaches a value); inside a loop most are guarded by the counter reaching a
-/// value, so that the error happens in compiled code. The caller checks the step count with the step-
-/// counting model and asks again, smaller, when a program runs too long.
+/// Every <c>main</c> has a loop: a <c>PortalJit</c> runs called functions in the original interpreter (only
+/// the weaved configuration compiles their loops). Divisors are constants or <c>x * x + 1</c> (never 0 nor
+/// -1), breaks and early returns wait for the counter to reach a value, so that most programs run long
+/// enough for their loops to compile. Half the loops neither print nor call, so that the optimizer keeps
+/// their locals and stack slots in SSA values (it does only in loops without calls). Runtime errors are
+/// generated on purpose in a quarter of the programs: the operand stack under- or overflowed, a local out
+/// of range, running off the end of a function, divisions by zero and <c>long.MinValue / -1</c> (of
+/// constants, which an optimizer may try to fold, or of a value that becomes a trap when a counter reaches
+/// a value); inside a loop most are guarded by the counter reaching a value, so that the error happens in
+/// compiled code. The caller checks the step count with the step-counting model and asks again, smaller,
+/// when a program runs too long.
 /// </remarks>
 public sealed class StackVmGenerator
 {
@@ -52,6 +54,7 @@ public sealed class StackVmGenerator
     private readonly HashSet<int> protectedLocals = [];
     private readonly Stack<LoopLabels> loops = new();
     private int selfCallsLeft;
+    private int quiet;
     private int callsLeft;
 
     private StackVmGenerator(Random random, double scale)
@@ -166,7 +169,7 @@ public sealed class StackVmGenerator
         }
         int choice = random.Next(100);
         if (choice < 25) { Expression(0); Emit("store " + WritableLocal()); }
-        else if (choice < 35) { Expression(0); Emit("print"); Emit("pop"); }
+        else if (choice < 35 && quiet == 0) { Expression(0); Emit("print"); Emit("pop"); }
         else if (choice < 40) { Expression(0); Emit("pop"); }
         else if (choice < 50)
         {
@@ -222,6 +225,9 @@ public sealed class StackVmGenerator
         string top = Label(), next = Label(), exit = Label();
         protectedLocals.Add(counter);
         loops.Push(new LoopLabels(next, exit, counter));
+        // Half the loops neither print nor call: the optimizer keeps their memory in SSA values only without calls.
+        bool silent = random.Next(2) == 0;
+        if (silent) quiet++;
         int statements = 1 + random.Next(nesting == 0 ? 4 : 3);
         switch (random.Next(3))
         {
@@ -283,6 +289,7 @@ public sealed class StackVmGenerator
             }
         }
         Place(exit);
+        if (silent) quiet--;
         loops.Pop();
         protectedLocals.Remove(counter);
     }
@@ -384,7 +391,7 @@ public sealed class StackVmGenerator
         else if (choice < 69) { Expression(level + 1); Expression(level + 1); Emit("swap"); Emit(Pick(errors ? Arithmetic : Arithmetic[..3])); }
         else if (choice < 72) { Expression(level + 1); Expression(level + 1); Emit("over"); Emit(Pick(Arithmetic[..3])); Emit(Pick(Arithmetic[..3])); }
         else if (choice < 75) { Expression(level + 1); Expression(level + 1); Emit("pop"); }
-        else if (choice < 80) { Expression(level + 1); Emit("print"); }
+        else if (choice < 80 && quiet == 0) { Expression(level + 1); Emit("print"); }
         else if (choice < 90 && Callable().Count > 0) Call(level + 1);
         else
         {
@@ -521,7 +528,7 @@ public sealed class StackVmGenerator
     /// <summary>The functions the current one may call now.</summary>
     private List<Shape> Callable()
     {
-        if (callsLeft <= 0) return [];
+        if (callsLeft <= 0 || quiet > 0) return [];
         var callable = helpers.Where(h => h.Index < current.Index).ToList();
         if (current.Recursive && selfCallsLeft > 0) callable.Add(current);
         return callable;

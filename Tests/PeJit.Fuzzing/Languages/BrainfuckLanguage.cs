@@ -77,6 +77,16 @@ public sealed class BrainfuckLanguage : FuzzLanguage
         return Outcome(output, arguments, () => jit.Invoke(arguments));
     }
 
+    /// <inheritdoc/>
+    public override Behaviour RunWeaved(WeavedInterpreter weaved, string program, out object green)
+    {
+        var output = new StringWriter();
+        var runner = weaved.TypeOf(typeof(Runner));
+        var arguments = (object?[])runner.GetMethod(nameof(Runner.PortalArguments))!.Invoke(null, [program, output, new StringReader(Input)])!;
+        green = arguments[0]!;
+        return Outcome(output, arguments, () => weaved.Invoke(arguments));
+    }
+
     private static Behaviour Outcome(StringWriter output, object?[] arguments, Func<object?> run)
     {
         var tape = (byte[])arguments[1]!;
@@ -100,7 +110,7 @@ public sealed class BrainfuckLanguage : FuzzLanguage
 
     /// <inheritdoc/>
     public override string? OperationAt(GreenKey key) =>
-        key.Values is [int pc, BfProgram program, ..] && pc >= 0 && pc < program.Ops.Length ? program.Ops[pc].ToString() : null;
+        key.Values is [int pc, { } program, ..] ? FuzzLanguage.Element(program, nameof(BfProgram.Ops), pc)?.ToString() : null;
 
     /// <inheritdoc/>
     public override IReadOnlyList<string> Split(string program) =>

@@ -57,11 +57,24 @@ public abstract class FuzzLanguage
     /// </summary>
     public abstract Behaviour RunJitted(PortalJit jit, string program, out object green);
 
+    /// <summary>
+    /// Runs <paramref name="program"/> through <paramref name="weaved"/>, the interpreter as <c>pejit build</c>
+    /// JIT-enables it; <paramref name="green"/> is the program object the green keys of its compiled units hold.
+    /// </summary>
+    public abstract Behaviour RunWeaved(WeavedInterpreter weaved, string program, out object green);
+
     /// <summary>The language's operations that <paramref name="program"/> contains.</summary>
     public abstract IEnumerable<string> OperationsIn(string program);
 
     /// <summary>The operation at the position <paramref name="key"/> names, or null when there is none.</summary>
     public abstract string? OperationAt(GreenKey key);
+
+    /// <summary>
+    /// Element <paramref name="index"/> of the array in the field <paramref name="field"/> of <paramref name="program"/>,
+    /// or null when there is none. By name: a weaved interpreter's program object is of its own type.
+    /// </summary>
+    protected static object? Element(object program, string field, int index) =>
+        program.GetType().GetField(field)?.GetValue(program) is Array array && index >= 0 && index < array.Length ? array.GetValue(index) : null;
 
     /// <summary>The pieces the shrinker removes: lines, or commands.</summary>
     public abstract IReadOnlyList<string> Split(string program);

@@ -81,22 +81,38 @@ public sealed partial class StackVmLanguage : FuzzLanguage
         return Outcome(output, arguments, () => jit.Invoke(arguments));
     }
 
+    /// <inheritdoc/>
+    public override Behaviour RunWeaved(WeavedInterpreter weaved, string program, out object green)
+    {
+        var output = new StringWriter();
+        var runner = weaved.TypeOf(typeof(Runner));
+        var arguments = (object?[])runner.GetMethod(nameof(Runner.PortalArguments))!.Invoke(null, [program, output, Array.Empty<long>()])!;
+        green = arguments[0]!;
+        return Outcome(output, arguments, () => weaved.Invoke(arguments));
+    }
+
     private static Behaviour Outcome(StringWriter output, object?[] arguments, Func<object?> run)
     {
-        var frame = (Frame)arguments[2]!;
+        // The frame's type is the weaved assembly's own in a weaved run: its arrays are read by name.
+        var frame = arguments[2]!;
+        string State() => StateOf(frame);
         try
         {
             object? result = run();
-            return Behaviour.Returned(output.ToString(), result, State(frame));
+            return Behaviour.Returned(output.ToString(), result, State());
         }
         catch (Exception e)
         {
-            return Behaviour.Threw(output.ToString(), e, State(frame));
+            return Behaviour.Threw(output.ToString(), e, State());
         }
     }
 
     /// <summary>What <c>main</c>'s frame holds: the operand stack (values above the top included: they are in the array) and the locals.</summary>
-    private static string State(Frame frame) => StateText.NonZero("stack", frame.Stack) + " " + StateText.NonZero("locals", frame.Locals);
+    private static string StateOf(object frame)
+    {
+        long[] Array(string name) => (long[])frame.GetType().GetField(name)!.GetValue(frame)!;
+        return StateText.NonZero("stack", Array(nameof(Frame.Stack))) + " " + StateText.NonZero("locals", Array(nameof(Frame.Locals)));
+    }
 
     /// <inheritdoc/>
     public override IEnumerable<string> OperationsIn(string program)
@@ -111,7 +127,7 @@ public sealed partial class StackVmLanguage : FuzzLanguage
 
     /// <inheritdoc/>
     public override string? OperationAt(GreenKey key) =>
-        key.Values is [int pc, Code code, ..] && pc >= 0 && pc < code.Ops.Length && Mnemonics.TryGetValue((OpCode)code.Ops[pc], out var name) ? name : null;
+        key.Values is [int pc, { } code, ..] && FuzzLanguage.Element(code, nameof(Code.Ops), pc) is long op && Mnemonics.TryGetValue((OpCode)op, out var name) ? name : null;
 
     /// <inheritdoc/>
     public override IReadOnlyList<string> Split(string program) =>
