@@ -13,7 +13,7 @@ const string Usage = """
            PeJit.Fuzzing --write DIR [--language L] [--count N] [--seed S] [--first I]
                                                          write the programs to DIR/<language>/<index>.svm|.bf
     Runs N generated programs per language in the plain interpreter and JIT-enabled, in every configuration
-    (threshold3, tinyunits, wholeunits, tinybudgets: PortalJit; weaved: the interpreter as pejit build makes it);
+    (threshold3, tinyunits, wholeunits, tinybudgets, warm: PortalJit; weaved: the interpreter as pejit build makes it);
     exit code 0 when every program behaved the same, 1 on a mismatch or a hang, 2 on bad arguments. Mismatches are shrunk and saved under DIR/<language>/ (default: the repository's
     Tests/PeJit.Tests/Fuzzing/regressions when run inside it).
     """;

@@ -18,6 +18,12 @@ public sealed record JitConfiguration(string Name, string Description, JitSettin
     /// </summary>
     public bool Weaved { get; init; }
 
+    /// <summary>
+    /// True to run each program twice on the same program object: the second run finds its loops compiled
+    /// and enters compiled code at the first <c>Jit.CanEnterJit</c>. Both runs must behave as the plain one.
+    /// </summary>
+    public bool Twice { get; init; }
+
     /// <summary>Residual instructions the code cache of a fuzzing portal holds: old programs' units are dropped.</summary>
     private const long CacheLimit = 200_000;
 
@@ -36,6 +42,8 @@ public sealed record JitConfiguration(string Name, string Description, JitSettin
                 Threshold = 2, CacheLimit = 1000, MaxRecompilesPerUnit = 2,
                 Specialization = new SpecializationSettings { MaxResidualInstructions = 150, MaxInliningDepth = 1, MaxKeysPerUnit = 8 },
             }),
+        new("warm", "each program run twice on the same program object: the second run starts with its units compiled",
+            new JitSettings { Threshold = 3, CacheLimit = CacheLimit }) { Twice = true },
         new("weaved", $"the interpreter as pejit build JIT-enables it (threshold {WeavedInterpreter.Threshold}, the runtime's defaults), loaded in process: interpreted calls run JIT-enabled, so loops in called functions compile too",
             new JitSettings { Threshold = WeavedInterpreter.Threshold }) { Weaved = true },
     ];

@@ -69,10 +69,11 @@ public sealed class BrainfuckLanguage : FuzzLanguage
     }
 
     /// <inheritdoc/>
-    public override Behaviour RunJitted(PortalJit jit, string program, out object green)
+    public override Behaviour RunJitted(PortalJit jit, string program, ref object? green)
     {
         var output = new StringWriter();
         var arguments = Runner.PortalArguments(program, output, new StringReader(Input));
+        if (green is BfProgram again) arguments[0] = again;
         green = arguments[0]!;
         return Outcome(output, arguments, () => jit.Invoke(arguments));
     }

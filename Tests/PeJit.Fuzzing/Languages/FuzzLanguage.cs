@@ -52,10 +52,11 @@ public abstract class FuzzLanguage
     public abstract Behaviour RunPlain(string program);
 
     /// <summary>
-    /// Runs <paramref name="program"/> through <paramref name="jit"/>; <paramref name="green"/> is the program
-    /// object the green keys of its compiled units hold.
+    /// Runs <paramref name="program"/> through <paramref name="jit"/>. <paramref name="green"/> is the program
+    /// object the green keys of its compiled units hold: given (not null), the run uses it again, so that the
+    /// units compiled for it in an earlier run are entered at once; otherwise it is set to the new one.
     /// </summary>
-    public abstract Behaviour RunJitted(PortalJit jit, string program, out object green);
+    public abstract Behaviour RunJitted(PortalJit jit, string program, ref object? green);
 
     /// <summary>
     /// Runs <paramref name="program"/> through <paramref name="weaved"/>, the interpreter as <c>pejit build</c>

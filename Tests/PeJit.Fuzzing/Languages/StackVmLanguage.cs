@@ -73,10 +73,11 @@ public sealed partial class StackVmLanguage : FuzzLanguage
     }
 
     /// <inheritdoc/>
-    public override Behaviour RunJitted(PortalJit jit, string program, out object green)
+    public override Behaviour RunJitted(PortalJit jit, string program, ref object? green)
     {
         var output = new StringWriter();
         var arguments = Runner.PortalArguments(program, output);
+        if (green is Code again) arguments[0] = again;
         green = arguments[0]!;
         return Outcome(output, arguments, () => jit.Invoke(arguments));
     }
