@@ -14,8 +14,9 @@ const string Usage = """
                                                          write the programs to DIR/<language>/<index>.svm|.bf
     Runs N generated programs per language in the plain interpreter and JIT-enabled, in every configuration
     (threshold3, tinyunits, wholeunits, tinybudgets, warm: PortalJit; weaved: the interpreter as pejit build makes it);
-    exit code 0 when every program behaved the same, 1 on a mismatch or a hang, 2 on bad arguments. Mismatches are shrunk and saved under DIR/<language>/ (default: the repository's
-    Tests/PeJit.Tests/Fuzzing/regressions when run inside it).
+    exit code 0 when every program behaved the same, 1 on a mismatch or a hang, 2 on bad arguments.
+    Mismatches are shrunk and saved under DIR/<language>/ (default: the repository's
+    Tests/PeJit.Tests/Fuzzing/regressions when run inside it). Docs/fuzzing.md explains it all.
     """;
 
 // The weaved interpreter's runtime takes its cache bound from the environment: keep old programs' units few.
@@ -64,8 +65,7 @@ try
 }
 catch (ArgumentException e)
 {
-    Console.Error.WriteLine($"PeJit.Fuzzing: {e.Message}");
-    Console.Error.WriteLine(Usage);
+    Console.Error.WriteLine($"PeJit.Fuzzing: {e.Message} (see --help)");
     return 2;
 }
 
@@ -93,6 +93,7 @@ static int Write(Options options, string folder)
 
 static int RunFile(string file, Options options)
 {
+    if (!File.Exists(file)) throw new ArgumentException($"{file}: no such file");
     string text = File.ReadAllText(file).Replace("\r\n", "\n");
     var language = FuzzLanguage.All.FirstOrDefault(l => file.EndsWith(l.Extension, StringComparison.OrdinalIgnoreCase))
         ?? throw new ArgumentException($"{file}: the extension names no language (.svm, .bf)");
