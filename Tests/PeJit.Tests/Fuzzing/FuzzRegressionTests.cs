@@ -15,17 +15,23 @@ public sealed class FuzzRegressionTests
 {
     private static string Root => Path.Combine(Golden.SourceDirectory(), "Fuzzing", "regressions");
 
-    private static List<(string File, FuzzLanguage Language, string Text)> Cases(bool open) =>
-        FuzzLanguage.All.SelectMany(language => Directory.Exists(Path.Combine(Root, language.Name))
-                ? Directory.EnumerateFiles(Path.Combine(Root, language.Name), "*" + language.Extension).Order()
-                    .Select(f => (File: Path.GetRelativePath(Root, f), Language: language, Text: File.ReadAllText(f).Replace("\r\n", "\n")))
-                : [])
-            .Where(c => RegressionCase.IsOpen(c.Text) == open).ToList();
+    /// <summary>One row per language: a language without cases yet still has its row (MSTest fails an empty data source).</summary>
+    public static IEnumerable<object[]> Languages => FuzzLanguage.All.Select(l => new object[] { l.Name });
 
-    private static List<string> Failures(bool open)
+    private static List<(string File, string Text)> Cases(FuzzLanguage language, bool open)
     {
+        string folder = Path.Combine(Root, language.Name);
+        if (!Directory.Exists(folder)) return [];
+        return Directory.EnumerateFiles(folder, "*" + language.Extension).Order()
+            .Select(f => (File: Path.GetRelativePath(Root, f), Text: File.ReadAllText(f).Replace("\r\n", "\n")))
+            .Where(c => RegressionCase.IsOpen(c.Text) == open).ToList();
+    }
+
+    private static List<string> Failures(string name, bool open)
+    {
+        var language = FuzzLanguage.Named(name);
         var failures = new List<string>();
-        foreach (var (file, language, text) in Cases(open))
+        foreach (var (file, text) in Cases(language, open))
         {
             if (!language.IsRunnable(text))
             {
@@ -40,17 +46,19 @@ public sealed class FuzzRegressionTests
     }
 
     [TestMethod]
-    public void FixedCasesBehaveAsThePlainInterpreter()
+    [DynamicData(nameof(Languages))]
+    public void FixedCasesBehaveAsThePlainInterpreter(string language)
     {
-        var failures = Failures(open: false);
+        var failures = Failures(language, open: false);
         Assert.IsEmpty(failures, string.Join("\n\n", failures));
     }
 
     [TestMethod]
+    [DynamicData(nameof(Languages))]
     [Ignore("mismatches the fuzzers found in PeJit, not fixed yet (cases marked 'status: open'); the fuzzing report lists them")]
-    public void OpenCasesBehaveAsThePlainInterpreter()
+    public void OpenCasesBehaveAsThePlainInterpreter(string language)
     {
-        var failures = Failures(open: true);
+        var failures = Failures(language, open: true);
         Assert.IsEmpty(failures, string.Join("\n\n", failures));
     }
 }
