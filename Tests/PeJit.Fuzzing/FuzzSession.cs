@@ -230,31 +230,27 @@ public static class FuzzSession
             };
     }
 
-    /// <summary>Shrinks the mismatch (when <paramref name="shrink"/>), checks the shrunk program fails on fresh portals too, and saves it.</summary>
+    /// <summary>
+    /// Shrinks the mismatch, checks that the shrunk program fails on fresh portals too, and saves it; past
+    /// <see cref="FuzzOptions.MaxShrinks"/> (<paramref name="shrink"/> false) only reports it.
+    /// </summary>
     private static Mismatch Report(FuzzOptions options, int index, int programSeed, string program, ProgramResult result, DifferentialRunner runner, bool shrink)
     {
         var language = options.Language;
         var first = result.FirstMismatch!;
         var configuration = first.Configuration;
-        string shrunk = program;
-        string note = "not shrunk (past --max-shrinks)";
-        if (shrink)
-        {
-            var shrinker = new Shrinker(language, p => !runner.Run(p, configuration).Matches, options.MaxShrinkCandidates);
-            shrunk = shrinker.Shrink(program);
-            // A program's units serve only it, but check on fresh portals: the case must fail on its own.
-            var fresh = new DifferentialRunner(language, [configuration]).Run(shrunk);
-            if (fresh.Matches)
-            {
-                note = $"the shrunk program ({language.Split(shrunk).Count} pieces) does not fail on fresh portals: kept unshrunk";
-                shrunk = program;
-            }
-            else
-            {
-                note = $"shrunk from {language.Split(program).Count} to {language.Split(shrunk).Count} pieces ({shrinker.Tried} candidates)";
-            }
-        }
+        if (!shrink) return new Mismatch(index, programSeed, program, program, result.Plain, first, null, "not shrunk nor saved (past --max-shrinks)");
+        var shrinker = new Shrinker(language, p => !runner.Run(p, configuration).Matches, options.MaxShrinkCandidates);
+        string shrunk = shrinker.Shrink(program);
+        string note = $"shrunk from {language.Split(program).Count} to {language.Split(shrunk).Count} pieces ({shrinker.Tried} candidates)";
+        // A program's units serve only it, but check on fresh portals: the case must fail on its own.
         var final = new DifferentialRunner(language, [configuration]).Run(shrunk);
+        if (final.Matches)
+        {
+            note = $"the shrunk program ({language.Split(shrunk).Count} pieces) does not fail on fresh portals: kept unshrunk";
+            shrunk = program;
+            final = new DifferentialRunner(language, [configuration]).Run(shrunk);
+        }
         var run = final.FirstMismatch ?? first;
         var plain = final.FirstMismatch is null ? result.Plain : final.Plain;
         string? saved = null;

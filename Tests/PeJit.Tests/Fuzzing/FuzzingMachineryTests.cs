@@ -1,8 +1,12 @@
+using System.Reflection;
 using PeJit.Examples.Brainfuck;
 using PeJit.Fuzzing;
 using PeJit.Fuzzing.Differential;
 using PeJit.Fuzzing.Languages;
 using PeJit.Fuzzing.Shrinking;
+using PeJit.Fuzzing.Termination;
+using PeJit.Runtime;
+using PeJit.Specializer.Engine;
 
 namespace PeJit.Tests.Fuzzing;
 
@@ -86,5 +90,65 @@ public sealed class FuzzingMachineryTests
         Assert.IsTrue(RegressionCase.IsOpen(text));
         if (language is BrainfuckLanguage)
             CollectionAssert.AreEqual(BfCompiler.Compile(program).Ops, BfCompiler.Compile(text).Ops);
+    }
+
+    /// <summary>Brainfuck whose JIT-enabled runs print one character more whenever the program clears a cell: a defect to find.</summary>
+    private sealed class BrainfuckWithADefect : FuzzLanguage
+    {
+        private readonly BrainfuckLanguage real = new();
+
+        public override string Name => real.Name;
+        public override string Extension => real.Extension;
+        public override MethodInfo Portal => real.Portal;
+        public override IReadOnlyList<string> Operations => real.Operations;
+        public override string Generate(Random random) => real.Generate(random);
+        public override BoundedRun? Check(string program) => real.Check(program);
+        public override Behaviour RunPlain(string program) => real.RunPlain(program);
+        public override Behaviour RunWeaved(WeavedInterpreter weaved, string program, out object green) => real.RunWeaved(weaved, program, out green);
+        public override IEnumerable<string> OperationsIn(string program) => real.OperationsIn(program);
+        public override string? OperationAt(GreenKey key) => real.OperationAt(key);
+        public override IReadOnlyList<string> Split(string program) => real.Split(program);
+        public override string Join(IEnumerable<string> pieces) => real.Join(pieces);
+        public override IEnumerable<string> Simplifications(string program) => real.Simplifications(program);
+        public override string Comment(string text) => real.Comment(text);
+
+        public override Behaviour RunJitted(PortalJit jit, string program, ref object? green)
+        {
+            var behaviour = real.RunJitted(jit, program, ref green);
+            return OperationsIn(program).Contains(nameof(BfOp.Clear)) ? behaviour with { Output = behaviour.Output + "!" } : behaviour;
+        }
+    }
+
+    [TestMethod]
+    public void AMismatchIsShrunkSavedAndReproducedFromItsFile()
+    {
+        var language = new BrainfuckWithADefect();
+        string folder = Directory.CreateTempSubdirectory("pejit-fuzzing-test-").FullName;
+        try
+        {
+            var summary = FuzzSession.Run(new FuzzOptions
+            {
+                Language = language, Count = 6, Seed = 1, Jobs = 1, Configurations = [JitConfiguration.All[0]],
+                RegressionFolder = folder, MaxShrinks = 1, MaxShrinkCandidates = 2000,
+            });
+            Assert.IsFalse(summary.Passed);
+            Assert.IsNotEmpty(summary.Mismatches, "the generated programs clear cells");
+            var first = summary.Mismatches[0];
+            Assert.AreEqual(FuzzSession.ProgramAt(language, 1, first.Index), first.Program);
+            Assert.AreEqual("[-]\n", first.Shrunk.Replace("[+]", "[-]"), "the smallest program that clears a cell");
+            CollectionAssert.AreEqual(new[] { "output" }, first.Jitted.Differences.ToList());
+            Assert.IsNotNull(first.SavedTo);
+            string text = File.ReadAllText(first.SavedTo);
+            Assert.IsTrue(RegressionCase.IsOpen(text));
+            var configuration = RegressionCase.ConfigurationOf(text);
+            Assert.AreEqual("threshold3", configuration.Name);
+            Assert.IsFalse(new DifferentialRunner(language, [configuration]).Run(text).Matches, "the case file shows the defect");
+            Assert.IsTrue(new DifferentialRunner(new BrainfuckLanguage(), [configuration]).Run(text).Matches, "and only the defect");
+            Assert.IsTrue(summary.Mismatches.Skip(1).All(m => m.SavedTo is null && m.Shrunk == m.Program), "past --max-shrinks, mismatches are reported as found");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 }
