@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using PeJit.Fuzzing.Languages;
+using PeJit.Runtime;
+
+namespace PeJit.Fuzzing.Differential;
+
+/// <summary>
+/// Runs programs of one language in the plain interpreter and through a <see cref="PortalJit"/> per
+/// configuration, and compares what they did. Not thread-safe: one runner per thread. The portals live as long
+/// as the runner: every program is a new green object, so a program's units serve only that program, and the
+/// code cache drops old programs' units past its bound.
+/// </summary>
+public sealed partial class DifferentialRunner
+{
+    private readonly Dictionary<JitConfiguration, (PortalJit Jit, StringWriter Log)> portals = [];
+    private long startedTicks;
+
+    /// <summary>A runner for <paramref name="language"/> in <paramref name="configurations"/>.</summary>
+    public DifferentialRunner(FuzzLanguage language, IReadOnlyList<JitConfiguration> configurations)
+    {
+        Language = language;
+        Configurations = configurations;
+    }
+
+    /// <summary>The language.</summary>
+    public FuzzLanguage Language { get; }
+
+    /// <summary>The configurations each program runs in.</summary>
+    public IReadOnlyList<JitConfiguration> Configurations { get; }
+
+    /// <summary>When the run going on (plain, or in one configuration) started (<see cref="Stopwatch"/> ticks), 0 when none is: a watchdog reads it.</summary>
+    public long StartedTicks => Interlocked.Read(ref startedTicks);
+
+    /// <summary>What the run going on is running: <c>plain</c> or a configuration's name.</summary>
+    public string Stage { get; private set; } = "";
+
+    /// <summary>
+    /// Runs <paramref name="program"/> plain, then JIT-enabled in each configuration (or only in
+    /// <paramref name="only"/>). The program must be runnable (<see cref="FuzzLanguage.IsRunnable"/>).
+    /// </summary>
+    public ProgramResult Run(string program, JitConfiguration? only = null)
+    {
+        Interlocked.Exchange(ref startedTicks, Stopwatch.GetTimestamp());
+        try
+        {
+            Stage = "plain";
+            var plain = Language.RunPlain(program);
+            var runs = new List<JittedRun>();
+            foreach (var configuration in only is null ? Configurations : [only])
+            {
+                Stage = configuration.Name;
+                Behaviour behaviour;
+                UnitCoverage coverage;
+                if (configuration.Weaved)
+                {
+                    var weaved = WeavedInterpreter.For(Language);
+                    Interlocked.Exchange(ref startedTicks, Stopwatch.GetTimestamp());
+                    behaviour = Language.RunWeaved(weaved, program, out var green);
+                    // The runtime of a weaved assembly logs only to PEJIT_LOG: no compile failures to read here.
+                    coverage = Coverage(weaved.Units, green, "");
+                }
+                else
+                {
+                    var (jit, log) = Portal(configuration);
+                    log.GetStringBuilder().Clear();
+                    Interlocked.Exchange(ref startedTicks, Stopwatch.GetTimestamp());
+                    object? green = null;
+                    behaviour = Language.RunJitted(jit, program, ref green);
+                    if (configuration.Twice && plain.Differences(behaviour).Count == 0)
+                        behaviour = Language.RunJitted(jit, program, ref green);
+                    coverage = Coverage(jit.Units, green!, log.ToString());
+                }
+                runs.Add(new JittedRun(configuration, behaviour, coverage, plain.Differences(behaviour)));
+            }
+            return new ProgramResult(program, plain, runs);
+        }
+        finally
+        {
+            Interlocked.Exchange(ref startedTicks, 0);
+        }
+    }
+
+    private (PortalJit Jit, StringWriter Log) Portal(JitConfiguration configuration)
+    {
+        if (!portals.TryGetValue(configuration, out var portal))
+        {
+            var log = new StringWriter();
+            portal = (PortalJit.Create(Language.Portal, configuration.Settings with { Log = log }), log);
+            portals[configuration] = portal;
+        }
+        return portal;
+    }
+
+    /// <summary>What the units compiled for <paramref name="green"/> (the program object in their keys) did.</summary>
+    private UnitCoverage Coverage(IReadOnlyList<CompiledUnit> all, object green, string log)
+    {
+        var units = all.Where(u => u.Unit.Entry.Values.Any(v => ReferenceEquals(v, green))).ToList();
+        var opcodes = new HashSet<string>();
+        var operations = new HashSet<string>();
+        foreach (var unit in units)
+        {
+            var residual = unit.Unit.Residual;
+            foreach (var block in residual.Blocks)
+                foreach (var instruction in residual[block].Instructions)
+                    opcodes.Add(instruction.Opcode.ToString());
+            foreach (var key in unit.Unit.Keys)
+                if (Language.OperationAt(key) is { } operation) operations.Add(operation);
+        }
+        var failures = log.Split('\n').Select(l => NotCompiled().Match(l)).Where(m => m.Success).Select(m => m.Groups[1].Value.Trim()).ToList();
+        return new UnitCoverage(units.Count, units.Sum(u => u.Entries), units.Sum(u => u.ExitsTaken), opcodes, operations, failures);
+    }
+
+    [GeneratedRegex(@"not compiling \S+ at \(.*?\): (.*)$")]
+    private static partial Regex NotCompiled();
+}

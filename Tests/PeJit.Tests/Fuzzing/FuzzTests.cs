@@ -1,0 +1,79 @@
+using PeJit.Fuzzing;
+using PeJit.Fuzzing.Differential;
+using PeJit.Fuzzing.Languages;
+
+namespace PeJit.Tests.Fuzzing;
+
+/// <summary>
+/// The program fuzzers at a fixed seed and count: every generated program behaves JIT-enabled exactly as in the
+/// plain interpreter, in every configuration, and the programs reach compiled code (the coverage thresholds
+/// were measured at this seed and count, with some margin). A mismatch fails with the shrunk program; the
+/// command line (Docs/fuzzing.md) runs many more and saves regression cases.
+/// </summary>
+[TestClass]
+public sealed class FuzzTests
+{
+    private const int Seed = 20260101;
+
+    public TestContext TestContext { get; set; } = null!;
+
+    private FuzzSummary Fuzz(FuzzLanguage language, int count)
+    {
+        var summary = FuzzSession.Run(new FuzzOptions
+        {
+            Language = language, Count = count, Seed = Seed, Jobs = Math.Min(2, Environment.ProcessorCount),
+            MaxShrinks = 2, MaxShrinkCandidates = 600,
+        });
+        TestContext.WriteLine($"{language.Name}, seed {Seed}, {summary.ProgramsRun} programs in {summary.Elapsed.TotalSeconds:0.0} s:");
+        TestContext.WriteLine(summary.Coverage.Report(language.Operations));
+        Assert.IsNull(summary.Hang, summary.Hang);
+        Assert.IsEmpty(summary.FuzzerErrors, string.Join("\n", summary.FuzzerErrors));
+        Assert.IsEmpty(summary.Mismatches, "JIT-enabled runs differ from the plain interpreter; save the shrunk cases with the command " +
+            $"in Docs/fuzzing.md (--language {language.Name} --seed {Seed} --count {count}):\n" + string.Join("\n", summary.Mismatches.Select(m => m.Describe())));
+        Assert.AreEqual(count, summary.ProgramsRun);
+        return summary;
+    }
+
+    private static void AssertCoverage(FuzzSummary summary, FuzzLanguage language, double minimumEntered, int minimumOperationsCompiled)
+    {
+        var coverage = summary.Coverage;
+        CollectionAssert.IsSubsetOf(language.Operations.ToList(), coverage.OperationsGenerated.Keys.ToList(), "every operation of the language is generated");
+        CollectionAssert.AreEquivalent(JitConfiguration.All.Select(c => c.Name).ToList(), coverage.Configurations.Keys.ToList());
+        foreach (var (name, c) in coverage.Configurations)
+        {
+            Assert.IsGreaterThanOrEqualTo(minimumEntered, c.EnteredShare, $"{name}: the share of programs that entered compiled code");
+            Assert.IsGreaterThanOrEqualTo(minimumOperationsCompiled, c.OperationsCompiled.Count, $"{name}: operations in compiled units: {string.Join(" ", c.OperationsCompiled.Keys)}");
+            Assert.IsEmpty(c.CompileFailures.Keys.Where(f => f.Contains("internal error", StringComparison.Ordinal)).ToList(), $"{name}: PeJit failed inside while compiling");
+        }
+        // Units that keep every key reached (wholeunits) may run a program to its end without leaving.
+        Assert.IsGreaterThan(0L, coverage.Configurations["threshold3"].ExitsTaken, "threshold3: compiled code took exits");
+        Assert.IsGreaterThanOrEqualTo(0.5, coverage.Configurations["tinyunits"].ExitedShare, "tinyunits: the share of programs whose compiled code took exits");
+        Assert.IsTrue(coverage.Endings.ContainsKey("returned"));
+        Assert.IsTrue(coverage.Endings.ContainsKey("System.IndexOutOfRangeException"), "runtime errors are generated");
+    }
+
+    [TestMethod]
+    public void StackVmProgramsBehaveAsThePlainInterpreter()
+    {
+        var language = new StackVmLanguage();
+        var summary = Fuzz(language, count: 100);
+        AssertCoverage(summary, language, minimumEntered: 0.8, minimumOperationsCompiled: 20);
+        foreach (var ending in new[] { "System.DivideByZeroException", "System.OverflowException" })
+            Assert.IsTrue(summary.Coverage.Endings.ContainsKey(ending), $"some program ends with {ending}");
+        var threshold = summary.Coverage.Configurations["threshold3"];
+        foreach (var opcode in new[] { "Div", "Rem", "Call", "LoadElement", "StoreElement", "BrIf" })
+            Assert.IsTrue(threshold.ResidualOpcodes.ContainsKey(opcode), $"residual code has {opcode}: {string.Join(" ", threshold.ResidualOpcodes.Keys)}");
+        Assert.IsTrue(summary.Coverage.Configurations["wholeunits"].OperationsCompiled.ContainsKey("ret"), "wholeunits compiles returns too");
+    }
+
+    [TestMethod]
+    public void BrainfuckProgramsBehaveAsThePlainInterpreter()
+    {
+        var language = new BrainfuckLanguage();
+        var summary = Fuzz(language, count: 60);
+        AssertCoverage(summary, language, minimumEntered: 0.85, minimumOperationsCompiled: 7);
+        var threshold = summary.Coverage.Configurations["threshold3"];
+        foreach (var opcode in new[] { "LoadElement", "StoreElement", "CallVirt", "BrIf" })
+            Assert.IsTrue(threshold.ResidualOpcodes.ContainsKey(opcode), $"residual code has {opcode}: {string.Join(" ", threshold.ResidualOpcodes.Keys)}");
+    }
+}
