@@ -60,7 +60,8 @@ public static class Pipeline
     /// (strict mode and the tests turn it on; it is the one place the verifier runs between passes).
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="selection"/> names a pass that does not exist.</exception>
-    /// <exception cref="InvalidOperationException">A pass threw, or, with <paramref name="verify"/>, left the graph malformed.</exception>
+    /// <exception cref="InvalidOperationException">A pass threw.</exception>
+    /// <exception cref="MalformedGraphException">With <paramref name="verify"/>, the graph came malformed, or a pass left it so.</exception>
     public static void Run(FlowGraph graph, string? selection = null, Action<Pass, FlowGraph>? afterEach = null,
         bool verify = false, IReadOnlyList<Pass>? additional = null)
     {
@@ -73,8 +74,8 @@ public static class Pipeline
     /// <summary>
     /// Runs <paramref name="passes"/> in order on <paramref name="graph"/> (the selection overload's work; tests
     /// inject passes through it). A pass that throws is reported as an <see cref="InvalidOperationException"/>
-    /// naming the pass and the graph, whatever it threw; with <paramref name="verify"/>, so is a pass that leaves
-    /// the graph malformed.
+    /// naming the pass and the graph, whatever it threw; with <paramref name="verify"/>, a graph malformed before
+    /// the first pass or after any is a <see cref="MalformedGraphException"/> naming the stage.
     /// </summary>
     public static void RunPasses(FlowGraph graph, IReadOnlyList<Pass> passes, Action<Pass, FlowGraph>? afterEach = null, bool verify = false)
     {
@@ -91,8 +92,9 @@ public static class Pipeline
                 // selection error of the other overload reaches the caller unnamed, being the caller's.
                 throw new InvalidOperationException($"the optimization pass '{pass.Name}' failed on {graph.Name}: {e.Message}", e);
             }
-            if (verify) Verify(graph, $"after the optimization pass '{pass.Name}'");
+            // The dump first: a graph the verifier rejects is the one a person wants to read.
             afterEach?.Invoke(pass, graph);
+            if (verify) Verify(graph, $"after the optimization pass '{pass.Name}'");
         }
     }
 
@@ -100,6 +102,6 @@ public static class Pipeline
     {
         var errors = Verifier.Verify(graph);
         if (errors.Count > 0)
-            throw new InvalidOperationException($"{graph.Name} is malformed {when}; the verifier reports:\n{string.Join("\n", errors)}\nThis is a defect of PeJit: please report it with the interpreter; PEJIT_OPT can leave the pass out meanwhile.");
+            throw new MalformedGraphException($"{graph.Name} is malformed {when}; the verifier reports:\n{string.Join("\n", errors)}\nThis is a defect of PeJit: please report it with the interpreter; PEJIT_DUMP=all shows the graph at each stage, and PEJIT_OPT can leave the pass out meanwhile.");
     }
 }

@@ -53,9 +53,10 @@ public sealed record JitSettings
     public DumpSettings? Dump { get; init; } = DumpSettings.FromEnvironment();
 
     /// <summary>
-    /// Run the IR verifier on each unit's residual graph as the engine emitted it, after every optimizer pass and
-    /// before the backend, and throw a <see cref="ResidualVerificationException"/> naming the stage at the first
-    /// graph it rejects (<c>PEJIT_VERIFY=1</c>; on in every test). Off by default: it costs more than the passes.
+    /// Run the IR verifier on each unit's residual graph as the engine emitted it and after every optimizer pass
+    /// (the last one's graph is what the backend gets), and throw a <see cref="PeJit.Optimizer.MalformedGraphException"/>
+    /// naming the stage at the first graph it rejects (<c>PEJIT_VERIFY=1</c>; on in every test; strict mode verifies
+    /// too). Off by default: it costs more than the passes.
     /// </summary>
     public bool Verify { get; init; } = Environment.GetEnvironmentVariable("PEJIT_VERIFY") == "1";
 

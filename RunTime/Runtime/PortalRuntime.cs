@@ -302,12 +302,12 @@ public sealed class PortalRuntime
             // A deliberate refusal (a budget hit, a construct the backend cannot express), with its reason.
             failure = e.Message;
         }
-        catch (Exception e) when (Settings.Strict && e is not OutOfMemoryException and not ResidualVerificationException)
+        catch (Exception e) when (Settings.Strict && e is not OutOfMemoryException and not PeJit.Optimizer.MalformedGraphException)
         {
             throw new InvalidOperationException($"pejit (strict mode): compiling {name} at {key} failed: {e.GetType().Name}: {e.Message}. "
                 + "This is a defect of PeJit, not of the interpreter: please report it with the interpreter; without PEJIT_STRICT=1 the interpreter goes on.", e);
         }
-        catch (Exception e) when (e is not OutOfMemoryException and not ResidualVerificationException)
+        catch (Exception e) when (e is not OutOfMemoryException and not PeJit.Optimizer.MalformedGraphException)
         {
             // A defect of PeJit, not of the interpreter: the interpreter goes on, and the log says what to report.
             failure = $"internal error ({e.GetType().Name}: {e.Message}); please report it with the interpreter";
@@ -326,7 +326,7 @@ public sealed class PortalRuntime
         inspector?.Specialized(unit.Residual);
         clock.Restart();
         PeJit.Optimizer.Pipeline.Run(unit.Residual, Settings.Optimizations, inspector is null ? null : inspector.AfterPass,
-            verify: Settings.Strict, additional: Settings.AdditionalPasses);
+            verify: Settings.Strict || Settings.Verify, additional: Settings.AdditionalPasses);
         var optimization = clock.Elapsed;
         inspector?.Final(unit.Residual);
         clock.Restart();

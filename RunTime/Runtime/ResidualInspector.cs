@@ -1,7 +1,6 @@
 using System.Globalization;
 using PeJit.IR;
 using PeJit.IR.Text;
-using PeJit.IR.Verification;
 using PeJit.Optimizer;
 
 namespace PeJit.Runtime;
@@ -9,8 +8,8 @@ namespace PeJit.Runtime;
 /// <summary>
 /// Looks at one unit's residual graph at each stage of its compilation: as the engine emitted it, after each
 /// optimizer pass (through <see cref="Pipeline.Run"/>'s <c>afterEach</c>), and as handed to the backend.
-/// Writes the dumps <see cref="JitSettings.Dump"/> asks for, and runs the verifier when
-/// <see cref="JitSettings.Verify"/> is on.
+/// Writes the dumps <see cref="JitSettings.Dump"/> asks for. (The verifier runs in <see cref="Pipeline.Run"/>,
+/// before the first pass and after each one: one place for strict mode and <c>PEJIT_VERIFY</c>.)
 /// </summary>
 /// <remarks>
 /// Files are named <c>&lt;portal&gt;.&lt;key&gt;.&lt;NN&gt;-&lt;stage&gt;.ir</c>: <c>00-specialized</c>, then each pass at its
@@ -21,30 +20,25 @@ internal sealed class ResidualInspector
 {
     private readonly string portal;
     private readonly string key;
-    private readonly DumpSettings? dump;
-    private readonly bool verify;
+    private readonly DumpSettings dump;
 
-    private ResidualInspector(string portal, string key, DumpSettings? dump, bool verify)
+    private ResidualInspector(string portal, string key, DumpSettings dump)
     {
         this.portal = portal;
         this.key = key;
         this.dump = dump;
-        this.verify = verify;
     }
 
-    /// <summary>The inspector for one unit, or null when the settings neither dump it nor verify.</summary>
-    public static ResidualInspector? For(JitSettings settings, string portal, string key)
-    {
-        var dump = settings.Dump is { } d && d.Matches(portal, key) ? d : null;
-        return dump is null && !settings.Verify ? null : new ResidualInspector(portal, key, dump, settings.Verify);
-    }
+    /// <summary>The inspector for one unit, or null when the settings do not dump it.</summary>
+    public static ResidualInspector? For(JitSettings settings, string portal, string key) =>
+        settings.Dump is { } dump && dump.Matches(portal, key) ? new ResidualInspector(portal, key, dump) : null;
 
     /// <summary>The unit as the engine emitted it, before any pass.</summary>
     public void Specialized(FlowGraph graph) => Inspect(graph, 0, "specialized", dumped: true);
 
     /// <summary>What <see cref="Pipeline.Run"/> calls after each pass.</summary>
     public void AfterPass(Pass pass, FlowGraph graph) =>
-        Inspect(graph, Position(pass), pass.Name, dumped: dump?.DumpsAfter(pass) == true);
+        Inspect(graph, Position(pass), pass.Name, dumped: dump.DumpsAfter(pass));
 
     /// <summary>The graph handed to the backend.</summary>
     public void Final(FlowGraph graph) => Inspect(graph, Pipeline.Passes.Count + 1, "final", dumped: true);
@@ -58,28 +52,18 @@ internal sealed class ResidualInspector
 
     private void Inspect(FlowGraph graph, int position, string stage, bool dumped)
     {
-        // Dump first: a graph the verifier rejects is the one a person wants to read.
-        if (dump is not null && dumped)
-        {
-            Directory.CreateDirectory(dump.Directory);
-            string name = $"{FileName(portal)}.{FileName(key)}.{position.ToString("00", CultureInfo.InvariantCulture)}-{stage}.ir";
-            File.WriteAllText(Path.Combine(dump.Directory, name), IrPrinter.Print(graph));
-        }
-        if (!verify) return;
-        var errors = Verifier.Verify(graph);
-        if (errors.Count == 0) return;
-        string after = position == 0 ? "as the engine emitted it" : position > Pipeline.Passes.Count ? "as handed to the backend" : $"after the optimization pass '{stage}'";
-        throw new ResidualVerificationException(
-            $"PEJIT_VERIFY: the residual graph of {portal} at {key}, {after}, breaks the IR's invariants; " +
-            $"set PEJIT_DUMP=all to see it at each stage:\n{string.Join("\n", errors)}");
+        if (!dumped) return;
+        Directory.CreateDirectory(dump.Directory);
+        string name = $"{FileName(portal)}.{FileName(key)}.{position.ToString("00", CultureInfo.InvariantCulture)}-{stage}.ir";
+        File.WriteAllText(Path.Combine(dump.Directory, name), IrPrinter.Print(graph));
     }
 
     private static int Position(Pass pass)
     {
         for (int i = 0; i < Pipeline.Passes.Count; i++)
             if (ReferenceEquals(Pipeline.Passes[i], pass)) return i + 1;
-        // An additional pass (JitSettings.AdditionalPasses) runs after the pipeline: it is dumped and verified as
-        // the last stage before the backend.
+        // An additional pass (JitSettings.AdditionalPasses) runs after the pipeline: it is dumped as the last stage
+        // before the backend.
         return Pipeline.Passes.Count;
     }
 

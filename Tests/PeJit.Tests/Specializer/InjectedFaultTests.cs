@@ -70,6 +70,16 @@ public sealed class InjectedFaultTests
     }
 
     [TestMethod]
+    public void PejitVerifyAloneThrowsOnAMalformedGraphInsteadOfFallingBack()
+    {
+        // Verification is one mechanism (Pipeline.Run's verify) whether strict mode or PEJIT_VERIFY asks for it;
+        // without strict mode the malformed graph must still not become a silent fallback.
+        var jit = PortalJit.Create(Vm.Runner.Portal, new JitSettings { Threshold = 3, Strict = false, Verify = true, AdditionalPasses = [UseBeforeDefinition] });
+        var failure = Assert.Throws<PeJit.Optimizer.MalformedGraphException>(() => JitDifferentialTests.AssertSameAsPlain(jit, "count"));
+        StringAssert.Contains(failure.Message, "malformed after the optimization pass 'use-before-definition'");
+    }
+
+    [TestMethod]
     public void APassThatComputesAWrongValueFailsTheDifferentialTest()
     {
         var failure = Assert.Throws<AssertFailedException>(() => JitDifferentialTests.AssertSameAsPlain(JitWith(CountsByTwo), "count"));
