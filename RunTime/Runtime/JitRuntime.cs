@@ -39,15 +39,25 @@ public static class JitRuntime
         var counters = PortalCounters.TableOf(portal);
         if (Disabled) return Rearmed(counters, slot, int.MaxValue);
         if (StackGuard.StackIsLow) return StackGuard.OnFreshStack(static call => CanEnterJit(call.portal, call.state, call.slot), (portal, state, slot));
+        if (RuntimeOf(portal, out bool preparing) is { } runtime) return runtime.OnCanEnterJit(state, slot);
+        // A portal being prepared in the background comes back after a threshold's visits; one that cannot be
+        // prepared only every int.MaxValue visits of a slot.
+        return Rearmed(counters, slot, preparing ? counters.Threshold : int.MaxValue);
+    }
+
+    /// <summary>
+    /// The run-time state of <paramref name="portal"/>, prepared on first use (in the calling thread, or, with
+    /// <c>PEJIT_BACKGROUND</c>, queued while the interpreter goes on: then null and <paramref name="preparing"/>);
+    /// null when it cannot be prepared.
+    /// </summary>
+    private static PortalRuntime? RuntimeOf(RuntimeMethodHandle portal, out bool preparing)
+    {
         var lazy = Portals.GetOrAdd(portal.Value, _ => new Lazy<PortalRuntime?>(() => Prepare(portal)));
-        if (!lazy.IsValueCreated && Background)
-        {
-            // Analyzing the carried original takes a while: the interpreter goes on meanwhile.
-            if (Preparing.TryAdd(portal.Value, true)) ThreadPool.UnsafeQueueUserWorkItem(_ => _ = lazy.Value, null);
-            return Rearmed(counters, slot, counters.Threshold);
-        }
-        // A portal that cannot be prepared comes back only every int.MaxValue visits of a slot.
-        return lazy.Value?.OnCanEnterJit(state, slot) ?? Rearmed(counters, slot, int.MaxValue);
+        preparing = !lazy.IsValueCreated && Background;
+        if (!preparing) return lazy.Value;
+        // Analyzing the carried original takes a while: the interpreter goes on meanwhile.
+        if (Preparing.TryAdd(portal.Value, true)) ThreadPool.UnsafeQueueUserWorkItem(_ => _ = lazy.Value, null);
+        return null;
     }
 
     private static int Rearmed(CounterTable counters, int slot, int budget)
@@ -66,14 +76,7 @@ public static class JitRuntime
     {
         if (Disabled) return (int)CanEnterJitStatus.Interpret;
         if (StackGuard.StackIsLow) return StackGuard.OnFreshStack(static call => CanEnterJit(call.portal, call.state), (portal, state));
-        var lazy = Portals.GetOrAdd(portal.Value, _ => new Lazy<PortalRuntime?>(() => Prepare(portal)));
-        if (!lazy.IsValueCreated && Background)
-        {
-            // Analyzing the carried original takes a while: the interpreter goes on meanwhile.
-            if (Preparing.TryAdd(portal.Value, true)) ThreadPool.UnsafeQueueUserWorkItem(_ => _ = lazy.Value, null);
-            return (int)CanEnterJitStatus.Interpret;
-        }
-        return lazy.Value?.OnCanEnterJit(state) ?? (int)CanEnterJitStatus.Interpret;
+        return RuntimeOf(portal, out _)?.OnCanEnterJit(state) ?? (int)CanEnterJitStatus.Interpret;
     }
 
     /// <summary>The run-time state of a portal, once it was entered; null before, or when it could not be prepared.</summary>

@@ -87,9 +87,7 @@ public sealed class PortalRuntime
     /// <remarks>This is the slow path of a portal that counts each visit here, one by one (no counter table).</remarks>
     public int OnCanEnterJit(object?[] state)
     {
-        // Strict mode: a background compilation that failed is thrown here, on the interpreter's thread.
-        Volatile.Read(ref backgroundFailure)?.Throw();
-        var key = new GreenKey(state.AsSpan(0, engine.GreenCount).ToArray());
+        var key = Arrive(state);
         return CodeFor(key, 1) is { } unit ? Enter(key, unit, state) : (int)CanEnterJitStatus.Interpret;
     }
 
@@ -100,8 +98,7 @@ public sealed class PortalRuntime
     /// </summary>
     public int OnCanEnterJit(object?[] state, int slot)
     {
-        Volatile.Read(ref backgroundFailure)?.Throw();
-        var key = new GreenKey(state.AsSpan(0, engine.GreenCount).ToArray());
+        var key = Arrive(state);
         if (CodeFor(key, Counters.TakeVisits(slot)) is { } unit)
         {
             Counters.Hold(slot, key);
@@ -113,6 +110,14 @@ public sealed class PortalRuntime
         else
             Counters.Rearm(slot, Math.Max(1, Settings.Threshold - counters.GetValueOrDefault(key)));
         return (int)CanEnterJitStatus.Interpret;
+    }
+
+    /// <summary>The green key of a slow-path visit with <paramref name="state"/>.</summary>
+    private GreenKey Arrive(object?[] state)
+    {
+        // Strict mode: a background compilation that failed is thrown here, on the interpreter's thread.
+        Volatile.Read(ref backgroundFailure)?.Throw();
+        return new GreenKey(state.AsSpan(0, engine.GreenCount).ToArray());
     }
 
     /// <summary>
