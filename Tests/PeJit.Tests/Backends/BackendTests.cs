@@ -1,4 +1,3 @@
-using System.Reflection;
 using PeJit.Backends;
 using PeJit.IR;
 using PeJit.IR.Evaluation;
@@ -179,27 +178,7 @@ public abstract class BackendTests
     {
         var graph = IrParser.Parse(Cases[name]);
         Assert.IsEmpty(Verifier.Verify(graph), $"{name}: {string.Join("\n", Verifier.Verify(graph))}");
-        var resolver = new NameResolver();
-        var evaluator = new GraphEvaluator(resolver) { MaxSteps = 10_000 };
-        var code = CreateBackend(resolver).Compile(graph, typeof(BackendTests).Module);
-        var types = graph.Parameters.Select(graph.TypeOf).ToList();
-        var samples = types.Select((t, i) => FileTestValues.Samples(t, types.Take(i).ToList())).ToList();
-        int returned = 0;
-        foreach (var makers in Combinations(samples))
-        {
-            object?[] Arguments()
-            {
-                var arguments = new object?[makers.Length];
-                for (int i = 0; i < makers.Length; i++) arguments[i] = makers[i](arguments);
-                return arguments;
-            }
-            string call = $"{graph.Name}({string.Join(", ", Arguments().Select(FileTestValues.Describe))})";
-            string expected = Outcome(arguments => evaluator.Evaluate(graph, arguments), Arguments());
-            Assert.AreEqual(expected, Outcome(code.Invoke, Arguments()), $"{call} on the {code.Backend} backend");
-            if (expected.StartsWith("returns", StringComparison.Ordinal)) returned++;
-        }
-        // A graph that only ever throws on the samples would test only the exceptions.
-        Assert.IsGreaterThan(0, returned, $"{graph.Name} never returned on the sample arguments");
+        OptimizerFileTest.AssertCompiledAsEvaluated(graph, CreateBackend);
     }
 
     /// <summary>A graph of the unit shape is entered with <see cref="ICompiledCode.Run"/>, as the runtime enters units.</summary>
@@ -232,28 +211,5 @@ public abstract class BackendTests
         Assert.IsNull(code.Run(["constant"], exit, ["state"]));
         Assert.AreEqual(0, exit[0]);
         Assert.AreEqual("state", exit[1]);
-    }
-
-    private static string Outcome(Func<object?[], object?> run, object?[] arguments)
-    {
-        string result;
-        try
-        {
-            result = $"returns {run(arguments) ?? "null"}";
-        }
-        catch (Exception e)
-        {
-            result = $"throws {(e is TargetInvocationException { InnerException: { } inner } ? inner : e).GetType().Name}";
-        }
-        var state = arguments.Where(a => a is Array).Select(FileTestValues.Describe).ToList();
-        return state.Count == 0 ? result : $"{result}; then {string.Join(", ", state)}";
-    }
-
-    private static IEnumerable<Func<object?[], object?>[]> Combinations(List<IReadOnlyList<Func<object?[], object?>>> samples)
-    {
-        IEnumerable<Func<object?[], object?>[]> all = [[]];
-        foreach (var values in samples)
-            all = all.SelectMany(prefix => values.Select(v => prefix.Append(v).ToArray()));
-        return all;
     }
 }
