@@ -80,6 +80,16 @@ public sealed class BuildCommandTests
     }
 
     [TestMethod]
+    public void TheRuntimeAssembliesArePrecompiledOnLinuxX64()
+    {
+        if (!OperatingSystem.IsLinux() || System.Runtime.InteropServices.RuntimeInformation.OSArchitecture != System.Runtime.InteropServices.Architecture.X64)
+            Assert.Inconclusive("PeJit's build precompiles its run-time assemblies (ReadyToRun) on linux-x64 only; elsewhere they ship IL-only.");
+        foreach (string name in new[] { "PeJit.Runtime", "PeJit.IR", "PeJit.Specializer", "PeJit.Optimizer", "PeJit.Backends" })
+            Assert.IsTrue(PeJit.Cli.Commands.RuntimeFiles.IsReadyToRun(Path.Combine(StackVmBuild.Value, name + ".dll")),
+                $"{name}.dll in a pejit build output has no ReadyToRun header: the build of PeJit.Cli did not precompile it (target PublishReadyToRunRuntime)");
+    }
+
+    [TestMethod]
     public void TheInputIsNeverModifiedAndASecondBuildOfTheOutputIsANoOp()
     {
         string input = Vm.Runner.Portal.Module.Assembly.Location;
