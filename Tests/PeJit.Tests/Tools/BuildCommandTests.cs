@@ -63,6 +63,10 @@ public sealed class BuildCommandTests
         StringAssert.Contains(run.Error, "pejit: compiled PeJit.Examples.StackVm.Interpreter.Run at (");
         StringAssert.Matches(run.Error, new System.Text.RegularExpressions.Regex(@"pejit summary: [1-9]\d* units compiled"));
         StringAssert.Contains(run.Error, "portal PeJit.Examples.StackVm.Interpreter.Run: ");
+        // Warm-up as a user feels it, and what .NET still compiles for PeJit (ReadyToRun leaves generics).
+        StringAssert.Matches(run.Error, new System.Text.RegularExpressions.Regex(@"first compiled code entered \d+\.\d ms after the process started; \.NET had JIT-compiled \d+ methods"));
+        StringAssert.Matches(run.Error, new System.Text.RegularExpressions.Regex(@"first unit: \.NET JIT-compiled \d+ methods in"));
+        StringAssert.Contains(run.Error, "ms meanwhile");
     }
 
     [TestMethod]
