@@ -21,6 +21,11 @@ public sealed class JitLog
     private readonly List<(string Portal, CompiledUnit Unit)> compiled = [];
     private readonly Dictionary<string, int> notCompiled = [];
     private readonly Dictionary<string, TimeSpan> prepared = [];
+    private readonly Dictionary<string, DotnetJitCost> preparedJit = [];
+    private DotnetJitCost? firstUnitJit;
+    private TimeSpan? firstEntered;
+    private DotnetJitCost firstEnteredJit;
+    private int entered;
     private TextWriter? writer;
     private int summaries;
 
@@ -75,11 +80,18 @@ public sealed class JitLog
         }
     }
 
-    /// <summary>A unit of <paramref name="portal"/> was compiled.</summary>
-    public void UnitCompiled(string portal, CompiledUnit unit)
+    /// <summary>
+    /// A unit of <paramref name="portal"/> was compiled; <paramref name="dotnetJit"/> is what .NET compiled
+    /// meanwhile (PeJit's own code on the first unit, unless it ships precompiled).
+    /// </summary>
+    public void UnitCompiled(string portal, CompiledUnit unit, DotnetJitCost dotnetJit = default)
     {
         if (Topics == JitLogTopics.None) return;
-        lock (gate) compiled.Add((portal, unit));
+        lock (gate)
+        {
+            compiled.Add((portal, unit));
+            firstUnitJit ??= dotnetJit;
+        }
         if (Topics.HasFlag(JitLogTopics.Units))
         {
             Write(Describe(portal, unit));
@@ -90,12 +102,32 @@ public sealed class JitLog
     }
 
     /// <summary>A portal of a JIT-enabled assembly was prepared: its carried original read and analyzed.</summary>
-    public void PortalPrepared(string portal, int graphs, TimeSpan time)
+    public void PortalPrepared(string portal, int graphs, TimeSpan time, DotnetJitCost dotnetJit = default)
     {
         if (Topics == JitLogTopics.None) return;
-        lock (gate) prepared[portal] = time;
+        lock (gate)
+        {
+            prepared[portal] = time;
+            preparedJit[portal] = dotnetJit;
+        }
         if (Topics.HasFlag(JitLogTopics.Units))
             Write(string.Create(CultureInfo.InvariantCulture, $"pejit: prepared {portal}: read the original and analyzed {graphs} graphs in {time.TotalMilliseconds:F1} ms"));
+    }
+
+    /// <summary>
+    /// Compiled code is about to be entered: the first time, the summary notes how long after the process
+    /// started that was (warm-up as a user feels it) and what .NET had compiled by then.
+    /// </summary>
+    public void Entering()
+    {
+        if (Volatile.Read(ref entered) != 0 || Topics == JitLogTopics.None || Interlocked.Exchange(ref entered, 1) != 0) return;
+        var sinceStart = DateTime.Now - Process.GetCurrentProcess().StartTime;
+        var jit = DotnetJitCost.SinceStart();
+        lock (gate)
+        {
+            firstEntered = sinceStart;
+            firstEnteredJit = jit;
+        }
     }
 
     /// <summary>A key of <paramref name="portal"/> got hot but could not be compiled; the interpreter runs it.</summary>
@@ -128,9 +160,15 @@ public sealed class JitLog
         var text = new StringBuilder();
         var invariant = CultureInfo.InvariantCulture;
         text.AppendLine(invariant, $"pejit summary: {units.Count} units compiled; {uptime.Elapsed.TotalSeconds:F2} s since JIT-enabled code first ran");
+        if (firstEntered is { } first)
+            text.AppendLine(invariant, $"  first compiled code entered {first.TotalMilliseconds:F1} ms after the process started; .NET had JIT-compiled {firstEnteredJit.Methods} methods in {firstEnteredJit.Time.TotalMilliseconds:F1} ms by then");
+        if (firstUnitJit is { } unitJit)
+            text.AppendLine(invariant, $"  first unit: .NET JIT-compiled {unitJit.Methods} methods in {unitJit.Time.TotalMilliseconds:F1} ms while it was made");
         foreach (var portal in units.GroupBy(u => u.Portal))
         {
-            string preparation = prepared.TryGetValue(portal.Key, out var time) ? $"; prepared (original read and analyzed) in {time.TotalMilliseconds:F2} ms" : "";
+            string preparation = prepared.TryGetValue(portal.Key, out var time)
+                ? $"; prepared (original read and analyzed) in {time.TotalMilliseconds:F2} ms, .NET JIT-compiled {preparedJit[portal.Key].Methods} methods in {preparedJit[portal.Key].Time.TotalMilliseconds:F1} ms meanwhile"
+                : "";
             text.AppendLine(invariant, $"  portal {portal.Key}: {portal.Count()} units, {notCompiled.GetValueOrDefault(portal.Key)} hot keys not compilable{preparation}");
             foreach (var (_, unit) in portal)
                 text.AppendLine(invariant, $"    at {unit.Unit.Entry}: {unit.Unit.Keys.Count} keys, {unit.Size} residual instructions, {unit.Unit.Exits.Count} exits; entered {unit.Entries} times, left at an exit {unit.ExitsTaken} times; specialization {unit.SpecializationTime.TotalMilliseconds:F2} ms, optimization {unit.OptimizationTime.TotalMilliseconds:F2} ms, backend {unit.BackendTime.TotalMilliseconds:F2} ms");

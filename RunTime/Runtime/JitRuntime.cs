@@ -103,6 +103,7 @@ public static class JitRuntime
             var marker = assembly.GetCustomAttribute<JitEnabledAttribute>()
                 ?? throw new InvalidOperationException($"{assembly.GetName().Name} is not marked as JIT-enabled; build it with pejit build");
             var clock = System.Diagnostics.Stopwatch.StartNew();
+            var dotnetJit = DotnetJitCost.SinceStart();
             var module = AssemblyLoader.Load(
                 Resource(assembly, JitEnabledAttribute.OriginalResource)
                     ?? throw new InvalidOperationException($"{assembly.GetName().Name} lacks the resource {JitEnabledAttribute.OriginalResource}; build it again with pejit build"),
@@ -116,7 +117,7 @@ public static class JitRuntime
                 .WithDefaultThreshold(marker.Threshold);
             JitSettings.WarnAboutEnvironment(settings, JitLog.Shared);
             var runtime = new PortalRuntime(method, result.Portals[0], settings, new CecilReflectionResolver(assembly), PortalCounters.TableOf(handle));
-            JitLog.Shared.PortalPrepared(name, result.Portals[0].Reachable.Count, clock.Elapsed);
+            JitLog.Shared.PortalPrepared(name, result.Portals[0].Reachable.Count, clock.Elapsed, DotnetJitCost.SinceStart() - dotnetJit);
             return runtime;
         }
         catch (Exception e)

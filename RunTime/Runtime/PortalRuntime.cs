@@ -216,6 +216,7 @@ public sealed class PortalRuntime
     private int RunUnit(GreenKey key, CompiledUnit unit, object?[] state, out GreenKey? exitKey)
     {
         exitKey = null;
+        Log.Entering();
         Interlocked.Increment(ref unit.entries);
         var exit = new object?[Math.Max(unit.Unit.ExitBufferSize, state.Length + 1)];
         var result = unit.Code.Run(unit.Constants, exit, state);
@@ -325,6 +326,7 @@ public sealed class PortalRuntime
     private CompiledUnit CompileUnchecked(GreenKey key, IReadOnlyDictionary<IR.Instruction, IReadOnlyList<object?>> promotions, int recompilations)
     {
         var clock = Stopwatch.StartNew();
+        var dotnetJit = DotnetJitCost.SinceStart();
         var unit = engine.Specialize(key, promotions);
         var specialization = clock.Elapsed;
         var inspector = ResidualInspector.For(Settings, name, key.ToString());
@@ -342,7 +344,7 @@ public sealed class PortalRuntime
             log.WriteLine(JitLog.Describe(Method.Name, compiled));
             foreach (var note in unit.Notes) log.WriteLine($"pejit:   {note}");
         }
-        Log.UnitCompiled(name, compiled);
+        Log.UnitCompiled(name, compiled, DotnetJitCost.SinceStart() - dotnetJit);
         return compiled;
     }
 }

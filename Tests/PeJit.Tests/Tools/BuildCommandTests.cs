@@ -63,6 +63,10 @@ public sealed class BuildCommandTests
         StringAssert.Contains(run.Error, "pejit: compiled PeJit.Examples.StackVm.Interpreter.Run at (");
         StringAssert.Matches(run.Error, new System.Text.RegularExpressions.Regex(@"pejit summary: [1-9]\d* units compiled"));
         StringAssert.Contains(run.Error, "portal PeJit.Examples.StackVm.Interpreter.Run: ");
+        // Warm-up as a user feels it, and what .NET still compiles for PeJit (ReadyToRun leaves generics).
+        StringAssert.Matches(run.Error, new System.Text.RegularExpressions.Regex(@"first compiled code entered \d+\.\d ms after the process started; \.NET had JIT-compiled \d+ methods"));
+        StringAssert.Matches(run.Error, new System.Text.RegularExpressions.Regex(@"first unit: \.NET JIT-compiled \d+ methods in"));
+        StringAssert.Contains(run.Error, "ms meanwhile");
     }
 
     [TestMethod]
@@ -77,6 +81,16 @@ public sealed class BuildCommandTests
         var portal = module.GetType("PeJit.Examples.StackVm.Interpreter").Methods.Single(m => m.Name == "Run");
         Assert.IsTrue(portal.DebugInformation.SequencePoints.Any(p => p.Document.Url.EndsWith("Interpreter.cs", StringComparison.Ordinal)));
         Assert.IsTrue(portal.Body.Instructions.Any(i => i.Operand is Mono.Cecil.MethodReference { Name: "CanEnterJit", DeclaringType.Name: "JitRuntime" }));
+    }
+
+    [TestMethod]
+    public void TheRuntimeAssembliesArePrecompiledOnLinuxX64()
+    {
+        if (!OperatingSystem.IsLinux() || System.Runtime.InteropServices.RuntimeInformation.OSArchitecture != System.Runtime.InteropServices.Architecture.X64)
+            Assert.Inconclusive("PeJit's build precompiles its run-time assemblies (ReadyToRun) on linux-x64 only; elsewhere they ship IL-only.");
+        foreach (string name in new[] { "PeJit.Runtime", "PeJit.IR", "PeJit.Specializer", "PeJit.Optimizer", "PeJit.Backends" })
+            Assert.IsTrue(PeJit.Cli.Commands.RuntimeFiles.IsReadyToRun(Path.Combine(StackVmBuild.Value, name + ".dll")),
+                $"{name}.dll in a pejit build output has no ReadyToRun header: the build of PeJit.Cli did not precompile it (target PublishReadyToRunRuntime)");
     }
 
     [TestMethod]

@@ -124,7 +124,7 @@ public static class BuildCommand
                 string deps = Path.ChangeExtension(path, ".deps.json");
                 if (File.Exists(deps)) staging.Write(Path.GetFileName(deps), DepsFile.AddRuntime(File.ReadAllText(deps), runtime, typeof(JitRuntime).Assembly.GetName()));
                 staging.Commit();
-                output.WriteLine($"pejit build: wrote {Path.Combine(outdir, Path.GetFileName(path))}: {result.Portals.Count} portal(s) JIT-enabled ({string.Join(", ", result.Portals.Select(p => p.Hints.Method.DeclaringType.Name + "." + p.Hints.Method.Name))}), {sites} Jit.CanEnterJit site(s); backend cil{(threshold > 0 ? $", threshold {threshold}" : "")}");
+                output.WriteLine($"pejit build: wrote {Path.Combine(outdir, Path.GetFileName(path))}: {result.Portals.Count} portal(s) JIT-enabled ({string.Join(", ", result.Portals.Select(p => p.Hints.Method.DeclaringType.Name + "." + p.Hints.Method.Name))}), {sites} Jit.CanEnterJit site(s); backend cil{(threshold > 0 ? $", threshold {threshold}" : "")}; {RuntimeFiles.Describe(runtime)}");
                 foreach (var warning in result.Diagnostics.Where(d => d.Severity == Severity.Warning)) output.WriteLine($"pejit build: warning: {warning}");
                 return 0;
             }
