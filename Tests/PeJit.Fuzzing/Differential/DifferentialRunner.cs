@@ -47,38 +47,40 @@ public sealed partial class DifferentialRunner
             Stage = "plain";
             var plain = Language.RunPlain(program);
             var runs = new List<JittedRun>();
-            foreach (var configuration in only is null ? Configurations : [only])
-            {
-                Stage = configuration.Name;
-                Behaviour behaviour;
-                UnitCoverage coverage;
-                if (configuration.Weaved)
-                {
-                    var weaved = WeavedInterpreter.For(Language);
-                    Interlocked.Exchange(ref startedTicks, Stopwatch.GetTimestamp());
-                    behaviour = Language.RunWeaved(weaved, program, out var green);
-                    // The runtime of a weaved assembly logs only to PEJIT_LOG: no compile failures to read here.
-                    coverage = Coverage(weaved.Units, green, "");
-                }
-                else
-                {
-                    var (jit, log) = Portal(configuration);
-                    log.GetStringBuilder().Clear();
-                    Interlocked.Exchange(ref startedTicks, Stopwatch.GetTimestamp());
-                    object? green = null;
-                    behaviour = Language.RunJitted(jit, program, ref green);
-                    if (configuration.Twice && plain.Differences(behaviour).Count == 0)
-                        behaviour = Language.RunJitted(jit, program, ref green);
-                    coverage = Coverage(jit.Units, green!, log.ToString());
-                }
-                runs.Add(new JittedRun(configuration, behaviour, coverage, plain.Differences(behaviour)));
-            }
+            foreach (var configuration in only is null ? Configurations : [only]) runs.Add(RunIn(configuration, program, plain));
             return new ProgramResult(program, plain, runs);
         }
         finally
         {
             Interlocked.Exchange(ref startedTicks, 0);
         }
+    }
+
+    private JittedRun RunIn(JitConfiguration configuration, string program, Behaviour plain)
+    {
+        Stage = configuration.Name;
+        Behaviour behaviour;
+        UnitCoverage coverage;
+        if (configuration.Weaved)
+        {
+            var weaved = WeavedInterpreter.For(Language);
+            Interlocked.Exchange(ref startedTicks, Stopwatch.GetTimestamp());
+            behaviour = Language.RunWeaved(weaved, program, out var green);
+            // The runtime of a weaved assembly logs only to PEJIT_LOG: no compile failures to read here.
+            coverage = Coverage(weaved.Units, green, "");
+        }
+        else
+        {
+            var (jit, log) = Portal(configuration);
+            log.GetStringBuilder().Clear();
+            Interlocked.Exchange(ref startedTicks, Stopwatch.GetTimestamp());
+            object? green = null;
+            behaviour = Language.RunJitted(jit, program, ref green);
+            if (configuration.Twice && plain.Differences(behaviour).Count == 0)
+                behaviour = Language.RunJitted(jit, program, ref green);
+            coverage = Coverage(jit.Units, green!, log.ToString());
+        }
+        return new JittedRun(configuration, behaviour, coverage, plain.Differences(behaviour));
     }
 
     private (PortalJit Jit, StringWriter Log) Portal(JitConfiguration configuration)
