@@ -13,7 +13,7 @@ namespace PeJit.Generator;
 /// Compiles a portal's annotated graphs, once and before any specialization, into the generating extension's
 /// compact form (<see cref="ExtensionProgram"/>) that <see cref="UnitSpecializer"/> executes. Everything the
 /// engine needs from the analysis is copied here into the program's own types (binding times of values and
-/// slots, call treatments as <see cref="CallKind"/>, callees, the <see cref="PortalShape"/>): the engine does
+/// slots, call treatments (<see cref="CallTreatment"/>), callees, the <see cref="PortalShape"/>): the engine does
 /// not reference the analysis.
 /// </summary>
 /// <remarks>
@@ -108,21 +108,6 @@ public sealed class ExtensionCompiler
         return graph;
     }
 
-    /// <summary>The engine's name for a call treatment: the same case.</summary>
-    private static CallKind KindOf(CallTreatment treatment) => treatment switch
-    {
-        CallTreatment.Inline => CallKind.Inline,
-        CallTreatment.InlineVirtual => CallKind.InlineVirtual,
-        CallTreatment.GreenCall => CallKind.GreenCall,
-        CallTreatment.Residual => CallKind.Residual,
-        CallTreatment.Allocation => CallKind.Allocation,
-        CallTreatment.Promote => CallKind.Promote,
-        CallTreatment.AssertGreen => CallKind.AssertGreen,
-        CallTreatment.MergePoint => CallKind.MergePoint,
-        CallTreatment.CanEnterJit => CallKind.CanEnterJit,
-        _ => throw new ArgumentOutOfRangeException(nameof(treatment), treatment, "a call treatment the engine has no CallKind for: add it to CallKind"),
-    };
-
     /// <summary>The register class of a value of <paramref name="type"/>.</summary>
     public static RegisterClass ClassOf(IrType type) => type.StackKind switch
     {
@@ -206,7 +191,7 @@ public sealed class ExtensionCompiler
             op.Message = $"{graph.Name}: no call decision for {instruction.Method!.Name} (the analysis did not reach it)";
             return;
         }
-        op.Treatment = KindOf(decision.Treatment);
+        op.Treatment = decision.Treatment;
         switch (decision.Treatment)
         {
             case CallTreatment.Inline or CallTreatment.InlineVirtual:

@@ -1,3 +1,4 @@
+using PeJit.IR;
 namespace PeJit.Analysis.BindingTimes;
 
 /// <summary>What the analysis decided for one call, and why.</summary>

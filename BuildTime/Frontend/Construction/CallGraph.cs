@@ -86,11 +86,11 @@ public sealed class CallGraph
             if (instruction.Operand is not MethodReference target) continue;
             var kind = instruction.OpCode.Code switch
             {
-                Code.Call => CallKind.Direct,
-                Code.Callvirt => CallKind.Virtual,
-                Code.Newobj => CallKind.Constructor,
-                Code.Ldftn or Code.Ldvirtftn => CallKind.FunctionPointer,
-                _ => (CallKind?)null,
+                Code.Call => CallEdgeKind.Direct,
+                Code.Callvirt => CallEdgeKind.Virtual,
+                Code.Newobj => CallEdgeKind.Constructor,
+                Code.Ldftn or Code.Ldvirtftn => CallEdgeKind.FunctionPointer,
+                _ => (CallEdgeKind?)null,
             };
             if (kind is { } k) yield return new CallSite(target, k, instruction.Offset);
         }
@@ -100,7 +100,7 @@ public sealed class CallGraph
     {
         var definition = ClassHierarchy.TryResolve(site.Target);
         if (definition is null || !analyzed.Contains(definition.Module)) return [];
-        bool dispatches = site.Kind == CallKind.Virtual || (site.Kind == CallKind.FunctionPointer && definition.IsVirtual);
+        bool dispatches = site.Kind == CallEdgeKind.Virtual || (site.Kind == CallEdgeKind.FunctionPointer && definition.IsVirtual);
         return dispatches ? ClassHierarchy.PossibleTargets(definition, analyzed) : definition.HasBody ? [definition] : [];
     }
 }

@@ -6,4 +6,4 @@ namespace PeJit.Frontend.Construction;
 /// <param name="Target">The method reference in the instruction.</param>
 /// <param name="Kind">How it is called.</param>
 /// <param name="ILOffset">Offset of the calling instruction.</param>
-public sealed record CallSite(MethodReference Target, CallKind Kind, int ILOffset);
+public sealed record CallSite(MethodReference Target, CallEdgeKind Kind, int ILOffset);

@@ -17,7 +17,7 @@ public sealed partial class UnitSpecializer
             var treatment = op.Treatment ?? throw new SpecializationException(op.Message!);
             switch (treatment)
             {
-                case CallKind.MergePoint:
+                case CallTreatment.MergePoint:
                 {
                     int greenCount = owner.GreenCount;
                     var greens = new List<object?>(greenCount);
@@ -41,9 +41,9 @@ public sealed partial class UnitSpecializer
                     EnterKey(new GreenKey(greens), reds);
                     return false;
                 }
-                case CallKind.CanEnterJit or CallKind.AssertGreen:
+                case CallTreatment.CanEnterJit or CallTreatment.AssertGreen:
                     return true;
-                case CallKind.Promote:
+                case CallTreatment.Promote:
                 {
                     int operand = op.Operands[0];
                     Ensure(frame, operand);
@@ -55,13 +55,13 @@ public sealed partial class UnitSpecializer
                     Promote(frames, op, frame.Reds[operand], op.OperandTypes[0]);
                     return false;
                 }
-                case CallKind.GreenCall when AllGreen(frame, op.Operands):
+                case CallTreatment.GreenCall when AllGreen(frame, op.Operands):
                     InvokeGreen(frame, op);
                     return true;
-                case CallKind.Inline when frames.Count <= owner.settings.MaxInliningDepth && !op.Callees[0].HasRegions:
+                case CallTreatment.Inline when frames.Count <= owner.settings.MaxInliningDepth && !op.Callees[0].HasRegions:
                     Enter(frames, frame, op, op.Callees[0]);
                     return true;
-                case CallKind.InlineVirtual when frames.Count <= owner.settings.MaxInliningDepth
+                case CallTreatment.InlineVirtual when frames.Count <= owner.settings.MaxInliningDepth
                     && Receiver(frame, op) is { } receiver
                     && Override(op, receiver) is { HasRegions: false } target:
                     Enter(frames, frame, op, target);

@@ -40,12 +40,12 @@ public sealed class ExtensionOp
     public IrType ResultType { get; internal set; } = IrType.Void;
 
     /// <summary>For calls: what the analysis decided to do with it; null when the analysis did not reach it (<see cref="Message"/> says so).</summary>
-    public CallKind? Treatment { get; internal set; }
+    public CallTreatment? Treatment { get; internal set; }
 
     /// <summary>For inlined calls: the compiled graph of each possible target, in the analysis's order.</summary>
     public ExtensionGraph[] Callees { get; internal set; } = [];
 
-    /// <summary>For <see cref="CallKind.InlineVirtual"/>: the method of each of <see cref="Callees"/>, to match against a green receiver's override.</summary>
+    /// <summary>For <see cref="CallTreatment.InlineVirtual"/>: the method of each of <see cref="Callees"/>, to match against a green receiver's override.</summary>
     public MethodRef[] CalleeMethods { get; internal set; } = [];
 
     /// <summary>For jumps and branches: the targets.</summary>

@@ -1,3 +1,4 @@
+using PeJit.IR;
 using PeJit.Analysis.BindingTimes;
 using PeJit.AnalysisSubjects;
 using static PeJit.Analysis.BindingTimes.BindingTime;

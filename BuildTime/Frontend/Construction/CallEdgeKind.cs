@@ -1,7 +1,7 @@
 namespace PeJit.Frontend.Construction;
 
 /// <summary>How a method refers to another.</summary>
-public enum CallKind
+public enum CallEdgeKind
 {
     /// <summary>A non-virtual call (<c>call</c>).</summary>
     Direct,

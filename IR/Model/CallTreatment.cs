@@ -1,17 +1,17 @@
-namespace PeJit.Specializer.Extension;
+namespace PeJit.IR;
 
 /// <summary>
-/// What the engine does with a call: the analysis's call treatment, copied into the extension program when it
-/// is compiled so that the engine never reads the analysis. The names are the analysis's (the extension text
-/// prints them), case for case.
+/// What the specializer does with a call: decided by the binding-time analysis at build time, carried by the
+/// extension program to the engine at run time. One enum for both sides (it lives in the IR because both
+/// reference only the IR), so the extension text prints the analysis's own names.
 /// </summary>
-public enum CallKind
+public enum CallTreatment
 {
-    /// <summary>Inlined and specialized: the callee's graph (<see cref="ExtensionOp.Callees"/>) runs in place.</summary>
+    /// <summary>Inlined and specialized: the callee's annotated graph for this call's signature runs in place.</summary>
     Inline,
-    /// <summary>A virtual call: inlined when the receiver is green, into the callee of the override it dispatches to (<see cref="ExtensionOp.CalleeMethods"/>).</summary>
+    /// <summary>A virtual call on a green receiver: the target is known while specializing; each possible target is analyzed.</summary>
     InlineVirtual,
-    /// <summary>Run while specializing when every operand is green (<see cref="ExtensionOp.Access"/>).</summary>
+    /// <summary>Run while specializing: a pure (<c>[Elidable]</c> or known-pure) method with green arguments.</summary>
     GreenCall,
     /// <summary>Stays a call in the residual code.</summary>
     Residual,
