@@ -49,7 +49,7 @@ public sealed class OptimizerCostTests
             Assert.Inconclusive("a measurement, not a check: set PEJIT_MEASURE=1 to run it (Docs/PERFORMANCE.md, 'Optimizer cost is linear')");
         var names = Pipeline.Passes.Select(p => p.Name).Distinct().ToList();
         var table = new StringBuilder($"| instructions | total | {string.Join(" | ", names)} |\n");
-        foreach (var size in new[] { 432, 861, 1758, 2655, 3513 })
+        foreach (var size in new[] { 500, 1000, 2000, 3000, 4000 })
         {
             var best = new Dictionary<string, double>();
             double bestTotal = double.MaxValue;
