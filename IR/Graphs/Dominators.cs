@@ -9,17 +9,52 @@ namespace PeJit.IR.Graphs;
 /// <remarks>
 /// Cost: O(blocks + edges) per pass over the reverse post-order, and the passes repeat until nothing changes:
 /// twice plus the loop nesting depth in practice (Cooper et al. measure it), O(blocks²) in the worst case.
-/// <see cref="Dominates"/> walks the dominator tree: O(its depth).
+/// <see cref="Dominates"/> is O(1): it compares the blocks' entry and exit numbers in a depth-first walk of the
+/// dominator tree, numbered once (walking up the tree instead cost the tree's depth, which grows with the
+/// graph in a unit of loops one after the other, and made every pass that asks it per edge quadratic).
 /// </remarks>
 public sealed class Dominators
 {
     private readonly int[] immediate;
     private readonly int[] order;
 
+    private readonly int[] enter;
+    private readonly int[] exit;
+
     private Dominators(int[] immediate, int[] order)
     {
         this.immediate = immediate;
         this.order = order;
+        // Entry and exit numbers of a depth-first walk of the dominator tree: a dominates b exactly when b's
+        // interval lies within a's.
+        int n = immediate.Length;
+        enter = new int[n];
+        exit = new int[n];
+        if (n == 0) return;
+        var firstChild = Enumerable.Repeat(-1, n).ToArray();
+        var nextSibling = Enumerable.Repeat(-1, n).ToArray();
+        for (int b = n - 1; b > 0; b--)
+        {
+            if (immediate[b] < 0) continue;
+            nextSibling[b] = firstChild[immediate[b]];
+            firstChild[immediate[b]] = b;
+        }
+        int clock = 0;
+        var stack = new Stack<(int Block, int Child)>();
+        enter[0] = clock++;
+        stack.Push((0, firstChild[0]));
+        while (stack.Count > 0)
+        {
+            var (b, child) = stack.Pop();
+            if (child < 0)
+            {
+                exit[b] = clock++;
+                continue;
+            }
+            stack.Push((b, nextSibling[child]));
+            enter[child] = clock++;
+            stack.Push((child, firstChild[child]));
+        }
     }
 
     /// <summary>Blocks reachable from the entry, in reverse post-order.</summary>
@@ -37,11 +72,7 @@ public sealed class Dominators
     {
         if (!IsReachable(b)) return true;
         if (!IsReachable(a)) return false;
-        for (int x = b.Index; ; x = immediate[x])
-        {
-            if (x == a.Index) return true;
-            if (x == 0) return false;
-        }
+        return enter[a.Index] <= enter[b.Index] && exit[b.Index] <= exit[a.Index];
     }
 
     /// <summary>Computes the dominators of <paramref name="graph"/>.</summary>

@@ -64,8 +64,23 @@ public sealed class FlowGraph
     /// <summary>The entry block's parameters: the function's arguments.</summary>
     public IReadOnlyList<Value> Parameters => blocks.Count == 0 ? [] : blocks[0].Parameters;
 
+    /// <summary>
+    /// How many times code looked at a block: its data (<c>graph[block]</c>), its successors, or a visit of a
+    /// whole-graph rewrite (<see cref="ReplaceUses(IReadOnlyDictionary{Value, Value})"/>, <see cref="Compact"/>).
+    /// An operation count, not used to decide anything: tests compare it across graph sizes to check that the
+    /// optimizer's passes do work proportional to the graph, which wall-clock times on a shared machine cannot.
+    /// </summary>
+    public long BlockVisits { get; set; }
+
     /// <summary>Data of a block.</summary>
-    public BlockData this[Block block] => blocks[block.Index];
+    public BlockData this[Block block]
+    {
+        get
+        {
+            BlockVisits++;
+            return blocks[block.Index];
+        }
+    }
 
     /// <summary>Data of a value.</summary>
     public ValueData this[Value value] => values[value.Index];
@@ -139,8 +154,11 @@ public sealed class FlowGraph
     }
 
     /// <summary>The successors of a block: its terminator's targets, in order (duplicates kept).</summary>
-    public IEnumerable<Block> Successors(Block block) =>
-        blocks[block.Index].Terminator?.Targets.Select(t => t.Target) ?? [];
+    public IEnumerable<Block> Successors(Block block)
+    {
+        BlockVisits++;
+        return blocks[block.Index].Terminator?.Targets.Select(t => t.Target) ?? [];
+    }
 
     /// <summary>
     /// Blocks an exception raised in <paramref name="block"/> may reach first: the filter or handler entry of
@@ -148,7 +166,13 @@ public sealed class FlowGraph
     /// </summary>
     public IEnumerable<Block> ExceptionalSuccessors(Block block)
     {
-        for (var region = blocks[block.Index].Try; region is { } r; region = regions[r.Index].Parent)
+        BlockVisits++;
+        return ExceptionalSuccessorsOf(blocks[block.Index]);
+    }
+
+    private IEnumerable<Block> ExceptionalSuccessorsOf(BlockData block)
+    {
+        for (var region = block.Try; region is { } r; region = regions[r.Index].Parent)
         {
             var data = regions[r.Index];
             if (data.Filter is { } filter) yield return filter;
@@ -159,6 +183,7 @@ public sealed class FlowGraph
     /// <summary>Replaces every use of <paramref name="from"/> (operands and block arguments) by <paramref name="to"/>.</summary>
     public void ReplaceUses(Value from, Value to)
     {
+        BlockVisits += blocks.Count;
         foreach (var block in blocks)
             foreach (var instruction in block.Instructions)
             {
@@ -182,6 +207,7 @@ public sealed class FlowGraph
             while (replacement.TryGetValue(v, out var next)) v = next;
             return v;
         }
+        BlockVisits += blocks.Count;
         foreach (var block in blocks)
             foreach (var instruction in block.Instructions)
             {
@@ -191,9 +217,23 @@ public sealed class FlowGraph
             }
     }
 
+    /// <summary>
+    /// Removes parameter <paramref name="index"/> of <paramref name="block"/> and the matching argument of
+    /// <paramref name="jumps"/>, which must be every jump to the block (a caller that knows them saves the scan
+    /// of the whole graph).
+    /// </summary>
+    public void RemoveParameter(Block block, int index, IEnumerable<BlockCall> jumps)
+    {
+        var removed = blocks[block.Index].Parameters[index];
+        blocks[block.Index].Parameters.RemoveAt(index);
+        values[removed.Index].ParameterOf = null;
+        foreach (var jump in jumps) jump.Arguments.RemoveAt(index);
+    }
+
     /// <summary>Removes parameter <paramref name="index"/> of <paramref name="block"/> and the matching argument of every jump to it.</summary>
     public void RemoveParameter(Block block, int index)
     {
+        BlockVisits += blocks.Count;
         var removed = blocks[block.Index].Parameters[index];
         blocks[block.Index].Parameters.RemoveAt(index);
         values[removed.Index].ParameterOf = null;
@@ -213,6 +253,7 @@ public sealed class FlowGraph
         // every method converted is compacted.
         var map = new int[values.Count];
         var kept = new List<ValueData>(values.Count);
+        BlockVisits += 2 * blocks.Count;
         Value Renumber(Value old)
         {
             if (map[old.Index] == 0)
@@ -250,6 +291,7 @@ public sealed class FlowGraph
     /// </summary>
     public void RemoveBlocks(Func<Block, bool> remove)
     {
+        BlockVisits += blocks.Count;
         var map = new Dictionary<int, int>();
         var kept = new List<BlockData>();
         for (int i = 0; i < blocks.Count; i++)

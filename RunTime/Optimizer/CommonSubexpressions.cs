@@ -6,6 +6,7 @@ namespace PeJit.Optimizer;
 /// Local value numbering: within a block, an operation without effects identical to an earlier one (same
 /// opcode, operands and immediates) is replaced by the earlier result.
 /// </summary>
+/// <remarks>Cost: linear in the graph's size: one pass, one map per block, one replacement of uses.</remarks>
 internal static class CommonSubexpressions
 {
     public static void Run(FlowGraph graph)

@@ -20,6 +20,11 @@ namespace PeJit.Optimizer;
 /// edge again (the definitions dominate the branch). An edge (P, S) dominates the blocks S dominates when it
 /// is S's only way in: P jumps to S once, and every other edge into S comes from a block S dominates (a loop's
 /// back edge). At a join, or below a loop header entered from two places, nothing is known.
+/// <para>Cost: dominators, value numbers and predecessors once (linear; <see cref="Dominators.Dominates"/> is O(1)),
+/// one walk of the dominator tree, one removal of unreachable blocks. Deciding a branch against a constant looks at
+/// the facts in scope, which the dominating branches add: in a long chain of dominating branches (loops one after
+/// the other) that grows with the chain, so the walk is quadratic in its length at worst, with a small constant
+/// (about 1 ms for 3,500 instructions of such loops).</para>
 /// </remarks>
 internal static class EliminateGuards
 {

@@ -9,6 +9,7 @@ namespace PeJit.Optimizer;
 /// allocations and stores through addresses forget everything. A store of the value an element already
 /// holds is removed.
 /// </summary>
+/// <remarks>Cost: one pass over the instructions, one replacement of uses and one removal; a store forgets the entries it may alias by scanning what the block knows, so a block is quadratic in its own number of stores and accesses at worst, and the graph linear when blocks are bounded (a residual block is one interpreted loop body).</remarks>
 internal static class ForwardMemory
 {
     /// <summary>An integer value as a root plus a constant, following additions and subtractions of constants.</summary>

@@ -10,6 +10,7 @@ namespace PeJit.Optimizer;
 /// interpreted program): it is the value the entry passes, and so visibly loop-invariant to the passes after
 /// this one.
 /// </summary>
+/// <remarks>Cost: <see cref="TrivialParameters"/>: O(blocks + edges) per round, and a round repeats only while a removal made another parameter trivial (twice in practice).</remarks>
 internal static class InvariantParameters
 {
     public static void Run(FlowGraph graph)

@@ -11,11 +11,17 @@ namespace PeJit.Optimizer;
 /// hoist and the array elements to keep in SSA values, versions the loop behind the guards that make that
 /// safe, and rewrites the loop.
 /// </summary>
+/// <remarks>
+/// Cost: linear in the loop and in what it touches outside it (the edges that enter and leave it, the blocks
+/// that use its values), through <see cref="PromotionIndex"/>; it never scans the whole graph, except to clean
+/// it of trivial parameters the first time (<see cref="PromotionIndex.IsClean"/>).
+/// </remarks>
 internal sealed class LoopPromotion
 {
     private readonly FlowGraph graph;
     private readonly NaturalLoop loop;
     private readonly Dominators dominators;
+    private readonly PromotionIndex index;
     private readonly Dictionary<Value, Block> definedIn = [];
     private readonly Dictionary<Value, Value> canonical = [];
     private readonly List<Instruction> hoisted = [];
@@ -30,22 +36,29 @@ internal sealed class LoopPromotion
     private readonly HashSet<Instruction> firstLoads = new(ReferenceEqualityComparer.Instance);
     private Block chainEnd;
 
-    private LoopPromotion(FlowGraph graph, NaturalLoop loop, Dominators dominators)
+    private LoopPromotion(FlowGraph graph, NaturalLoop loop, Dominators dominators, PromotionIndex index)
     {
         this.graph = graph;
         this.loop = loop;
         this.dominators = dominators;
+        this.index = index;
     }
 
     /// <summary>
     /// Promotes what it can in <paramref name="loop"/>; returns the blocks of the loop's unoptimized copy when
     /// it versioned the loop (empty when it did not), and takes the copy's size from <paramref name="budget"/>.
-    /// <paramref name="changed"/> says whether anything was hoisted or promoted.
+    /// <paramref name="changed"/> says whether anything was hoisted or promoted. <paramref name="index"/> is
+    /// null when the graph may hold trivial parameters anywhere (the first loop, or after a change of the loops'
+    /// shape): the whole graph is cleaned and indexed then, and afterwards only what each promotion changes.
     /// </summary>
-    public static IReadOnlyCollection<Block> Run(FlowGraph graph, NaturalLoop loop, Dominators dominators, ref int budget, out bool changed)
+    public static IReadOnlyCollection<Block> Run(FlowGraph graph, NaturalLoop loop, Dominators dominators, ref PromotionIndex? index,
+        ref int budget, out bool changed)
     {
-        var promotion = new LoopPromotion(graph, loop, dominators);
+        changed = false;
+        if (loop.Blocks.Any(b => graph[b].Try is not null || graph[b].HandlerOf is not null)) return [];
+        var promotion = new LoopPromotion(graph, loop, dominators, index ??= new PromotionIndex(graph));
         var copies = promotion.Run(ref budget);
+        index.Update();
         changed = promotion.hoisted.Count > 0 || promotion.promoted.Count > 0;
         return copies;
     }
@@ -53,10 +66,17 @@ internal sealed class LoopPromotion
     private IReadOnlyCollection<Block> Run(ref int budget)
     {
         // 1. A preheader, and the header's parameters every back edge passes unchanged replaced by what enters.
-        if (loop.Blocks.Any(b => graph[b].Try is not null || graph[b].HandlerOf is not null)) return [];
+        // Where the graph had no trivial parameter before, only the preheader's and the header's can be.
+        bool clean = index.IsClean;
+        index.Changed.Clear();
         var preheader = Preheader();
-        TrivialParameters.Remove(graph);
-        foreach (var block in graph.Blocks)
+        if (clean) index.RemoveTrivialParameters([preheader, loop.Header]);
+        else
+        {
+            TrivialParameters.Remove(graph);
+            index.Rebuild();
+        }
+        foreach (var block in loop.Blocks)
             foreach (var instruction in graph[block].Instructions)
                 if (instruction.Result is { } result) definedIn[result] = block;
 
@@ -76,36 +96,49 @@ internal sealed class LoopPromotion
             return [];
         }
         Dictionary<Block, Block> copies = [];
+        int firstNew = graph.BlockCount;
         if (guarded)
         {
             budget -= size;
-            copies = LoopVersioning.Copy(graph, loop);
+            index.Update();
+            copies = LoopVersioning.Copy(graph, loop, index);
         }
 
         // 4. The preheader: guards, hoisted loads, the elements' first values; then the loop itself.
         BuildPreheader(preheader, guarded ? copies[loop.Header] : null);
         RewriteLoop();
-        GraphEdits.Replace(graph, replacement);
-        TrivialParameters.Remove(graph);
+        index.Touched.UnionWith(loop.Blocks);
+        index.Update();
+        index.Replace(replacement);
+        // Trivial parameters: only where a jump or the parameters changed (a block changed or made, or one
+        // such block jumps to it), since the graph had none before.
+        index.Update();
+        var candidates = new HashSet<Block>(index.Changed);
+        for (int b = firstNew; b < graph.BlockCount; b++) candidates.Add(new Block(b));
+        foreach (var block in candidates.ToList())
+            candidates.UnionWith(graph.Successors(block).Where(graph.IsValid));
+        index.RemoveTrivialParameters(candidates);
+        index.Update();
         // A first value no iteration reads (the loop stores the element before any load, and no exit comes
         // first) is not loaded: the guards made the load safe, so removing it changes nothing.
-        var uses = GraphEdits.UseCounts(graph);
-        graph[chainEnd].Instructions.RemoveAll(i => firstLoads.Contains(i) && !uses.ContainsKey(i.Result!.Value));
+        graph[chainEnd].Instructions.RemoveAll(i => firstLoads.Contains(i) && !index.IsUsed(i.Result!.Value));
         return copies.Values;
     }
 
     /// <summary>The block before the header that only jumps to it, made when the header is entered from more than one place or by a branch.</summary>
     private Block Preheader()
     {
-        var entering = new List<(Block Source, BlockCall Call)>();
-        foreach (var block in graph.Blocks)
-            if (!loop.Blocks.Contains(block) && graph[block].Terminator is { } terminator)
-                entering.AddRange(terminator.Targets.Where(t => t.Target == loop.Header).Select(t => (block, t)));
+        var entering = index.EdgesInto(loop.Header).Where(e => !loop.Blocks.Contains(e.Source)).Select(e => (e.Source, e.Call)).ToList();
         if (entering.Count == 1 && graph[entering[0].Source].Terminator!.Opcode == Opcode.Jump) return entering[0].Source;
         var preheader = graph.AddBlock();
         var arguments = graph[loop.Header].Parameters.Select(p => graph.AddParameter(preheader, graph.TypeOf(p), graph[p].Name)).ToList();
-        foreach (var (_, call) in entering) call.Target = preheader;
+        foreach (var (source, call) in entering)
+        {
+            call.Target = preheader;
+            index.Touched.Add(source);
+        }
         graph.Append(preheader, new Instruction(Opcode.Jump) { Targets = { new BlockCall(loop.Header, arguments) } });
+        index.Update();
         return preheader;
     }
 
@@ -132,8 +165,10 @@ internal sealed class LoopPromotion
     private bool IsInvariant(Value value)
     {
         value = Canonical(value);
-        var block = graph[value].ParameterOf ?? definedIn.GetValueOrDefault(value, loop.Header);
-        return !loop.Blocks.Contains(block) || (graph[value].DefiningInstruction is { } definition && hoisted.Contains(definition));
+        // Only the loop's own definitions are indexed (the graph is not scanned per loop): any other value is
+        // defined before it.
+        bool inLoop = graph[value].ParameterOf is { } block ? loop.Blocks.Contains(block) : definedIn.ContainsKey(value);
+        return !inLoop || (graph[value].DefiningInstruction is { } definition && hoisted.Contains(definition));
     }
 
     private bool IsAllocation(Value value) =>
@@ -332,19 +367,19 @@ internal sealed class LoopPromotion
         foreach (var (a, aType, b, bType) in distinctIndices)
             Guard(Emit(new Instruction(Opcode.Ceq, Index(a, aType, true), Index(b, bType, true)), IrType.Bool), passWhenTrue: false);
 
-        var incoming = Predecessors.Compute(graph);
+        index.Touched.Add(preheader);
         chainEnd = current;
         foreach (var element in promoted)
         {
             var load = new Instruction(Opcode.LoadElement, element.Array, element.IndexValue) { TypeOperand = element.LoadType };
             firstLoads.Add(load);
             var first = Emit(load, element.Carried);
-            element.Value = new SsaUpdater(graph, element.Carried, null, incoming);
+            element.Value = new SsaUpdater(graph, element.Carried, null, index.EdgesInto, index.Touched);
             element.Value.DefineAtEnd(current, first);
         }
         graph.Append(current, jump);
         // The jump now leaves the last block of the chain.
-        incoming.MoveJump(jump.Targets[0], current);
+        index.Update();
     }
 
     /// <summary>

@@ -8,13 +8,17 @@ namespace PeJit.Optimizer;
 /// blocks outside), for a preheader to take when a run-time guard fails. Values the loop defines and blocks
 /// after it use now come from either copy, so those uses read a block parameter where the two paths meet.
 /// </summary>
+/// <remarks>
+/// Cost: linear in the loop, plus the blocks that use its values and those between them and the loop (the
+/// SSA reads walk back to the loop), found through <see cref="PromotionIndex"/> rather than by a scan of the graph.
+/// </remarks>
 internal static class LoopVersioning
 {
     /// <summary>
     /// Copies <paramref name="loop"/> and repairs the uses after it; returns the copy of each block. The copy is
     /// not entered yet: the caller jumps to the header's copy.
     /// </summary>
-    public static Dictionary<Block, Block> Copy(FlowGraph graph, NaturalLoop loop)
+    public static Dictionary<Block, Block> Copy(FlowGraph graph, NaturalLoop loop, PromotionIndex index)
     {
         // 1. Blocks and values: every parameter and result gets a copy, so operands can be mapped in any order.
         var blocks = new Dictionary<Block, Block>();
@@ -46,13 +50,15 @@ internal static class LoopVersioning
                     copies[i].Targets.Add(new BlockCall(blocks.GetValueOrDefault(target.Target, target.Target), target.Arguments.Select(Map)));
             }
         }
-        // 3. Uses after the loop: a value of the loop reaches them from the loop or from its copy.
+        // 3. Uses after the loop: a value of the loop reaches them from the loop or from its copy. Only the
+        // blocks that use a value of the loop are looked at, in layout order, as a scan of the graph meets them.
         var copied = blocks.Values.ToHashSet();
-        var incoming = Predecessors.Compute(graph);
+        foreach (var copy in order.Select(b => blocks[b])) index.Register(copy);
+        var users = values.Keys.SelectMany(index.UsersOf).Where(b => !loop.Blocks.Contains(b) && !copied.Contains(b)).Distinct().OrderBy(b => b.Index).ToList();
         var updaters = new Dictionary<Value, SsaUpdater>();
-        foreach (var block in graph.Blocks.ToList())
+        foreach (var block in users)
         {
-            if (loop.Blocks.Contains(block) || copied.Contains(block)) continue;
+            index.Touched.Add(block);
             foreach (var instruction in graph[block].Instructions)
             {
                 for (int k = 0; k < instruction.Operands.Count; k++) instruction.Operands[k] = Reaching(instruction.Operands[k], block);
@@ -68,7 +74,7 @@ internal static class LoopVersioning
             if (!values.TryGetValue(value, out var copy)) return value;
             if (!updaters.TryGetValue(value, out var updater))
             {
-                updaters[value] = updater = new SsaUpdater(graph, graph.TypeOf(value), graph[value].Name, incoming);
+                updaters[value] = updater = new SsaUpdater(graph, graph.TypeOf(value), graph[value].Name, index.EdgesInto, index.Touched);
                 foreach (var block in loop.Blocks)
                 {
                     updater.DefineAtEnd(block, value);

@@ -8,6 +8,7 @@ namespace PeJit.Optimizer;
 /// makes one block per interpreted instruction, and a straight run of them becomes one block (its
 /// parameters replaced by the jump's arguments), which the per-block passes can then see whole.
 /// </summary>
+/// <remarks>Cost: linear in the graph's size: predecessors counted once, each block visited once, one replacement of uses and one removal of unreachable blocks at the end.</remarks>
 internal static class MergeBlocks
 {
     public static void Run(FlowGraph graph)

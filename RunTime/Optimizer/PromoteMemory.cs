@@ -44,6 +44,13 @@ namespace PeJit.Optimizer;
 /// nothing, its smallest cycle gets a header of its own and is tried alone. Copies are bounded by a budget: as
 /// many instructions as the graph had to begin with.
 /// </para>
+/// <para>
+/// Cost: about linear in the graph's size. Dominators and loops are found once (again only after a cycle is
+/// separated); each loop's promotion looks at its own blocks, the blocks it makes, and the blocks that use
+/// what it changes or jump to what it changes, found through a <see cref="PromotionIndex"/> built once, not
+/// by scanning the graph. Choosing the next loop compares the loops not tried: quadratic in the number of loops,
+/// with a constant of a few operations. The whole graph is cleaned of trivial parameters once.
+/// </para>
 /// </remarks>
 internal static class PromoteMemory
 {
@@ -53,23 +60,39 @@ internal static class PromoteMemory
     public static void Run(FlowGraph graph)
     {
         // Strategy: find the loops, take the largest one not tried yet (an outer loop before the loops inside
-        // it), promote in it, and find the loops again, since versioning and preheaders change the graph.
+        // it), promote in it, and go on to the next. Dominators and loops are found once: a promotion adds a
+        // preheader and guards before the loop, a versioned copy and write-back blocks after it, and none of
+        // them changes the blocks of a loop still to try (one that holds the promoted loop is larger, so it was
+        // tried first; one inside it or apart from it keeps its blocks and dominators; the copy's loops are
+        // never tried). Only separating a cycle changes the loops' shape: they are found again then.
         if (graph.Regions.Any()) return; // the residual code has none; the backends would reject them anyway
         GraphEdits.RemoveUnreachable(graph);
         int budget = Math.Max(MinimumBudget, graph.Blocks.Sum(b => graph[b].Instructions.Count));
         var tried = new HashSet<string>();
         var copies = new HashSet<Block>();
+        Dominators? dominators = null;
+        List<NaturalLoop>? loops = null;
+        PromotionIndex? index = null;
         while (true)
         {
-            var dominators = Dominators.Compute(graph);
-            var loop = NaturalLoop.Find(graph, dominators)
+            if (loops is null)
+            {
+                dominators = Dominators.Compute(graph);
+                loops = NaturalLoop.Find(graph, dominators);
+            }
+            var loop = loops
                 .Where(l => !tried.Contains(Key(l)) && !l.Blocks.Overlaps(copies))
                 .OrderByDescending(l => l.Blocks.Count).ThenBy(l => l.Header.Index)
                 .FirstOrDefault();
             if (loop is null) break;
             tried.Add(Key(loop));
-            copies.UnionWith(LoopPromotion.Run(graph, loop, dominators, ref budget, out bool changed));
-            if (!changed && loop.Latches.Count > 1) SeparateSmallestCycle(graph, loop, dominators);
+            copies.UnionWith(LoopPromotion.Run(graph, loop, dominators!, ref index, ref budget, out bool changed));
+            if (!changed && loop.Latches.Count > 1)
+            {
+                SeparateSmallestCycle(graph, loop, dominators!);
+                loops = null;
+                index = null;
+            }
         }
         GraphEdits.RemoveUnreachable(graph);
         graph.Compact();

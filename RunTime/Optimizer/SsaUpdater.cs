@@ -20,7 +20,8 @@ internal sealed class SsaUpdater
     private readonly FlowGraph graph;
     private readonly IrType type;
     private readonly string? name;
-    private readonly Predecessors incoming;
+    private readonly Func<Block, IReadOnlyList<Edge>> edgesInto;
+    private readonly ISet<Block>? touched;
     private readonly Dictionary<Block, Value> atEnd = [];
     private readonly Dictionary<Block, Value> atStart = [];
 
@@ -28,13 +29,15 @@ internal sealed class SsaUpdater
     /// <param name="graph">The graph.</param>
     /// <param name="type">The type of the parameters made.</param>
     /// <param name="name">Their name, for people.</param>
-    /// <param name="incoming">The jumps into each block; kept up to date by the caller when it moves jumps (<see cref="Predecessors.MoveJump"/>).</param>
-    public SsaUpdater(FlowGraph graph, IrType type, string? name, Predecessors incoming)
+    /// <param name="edgesInto">The jumps into a block, as the graph is when the reads walk it.</param>
+    /// <param name="touched">Where to record the blocks that get a parameter and those whose jumps get an argument, for an index of uses to look at them again.</param>
+    public SsaUpdater(FlowGraph graph, IrType type, string? name, Func<Block, IReadOnlyList<Edge>> edgesInto, ISet<Block>? touched = null)
     {
         this.graph = graph;
         this.type = type;
         this.name = name;
-        this.incoming = incoming;
+        this.edgesInto = edgesInto;
+        this.touched = touched;
     }
 
     /// <summary>The variable holds <paramref name="value"/> at the end of <paramref name="block"/>.</summary>
@@ -47,14 +50,19 @@ internal sealed class SsaUpdater
     public Value ReadAtStart(Block block)
     {
         if (atStart.TryGetValue(block, out var known)) return known;
-        var edges = incoming.EdgesInto(block);
+        var edges = edgesInto(block);
         if (edges.Count == 0)
             throw new InvalidOperationException($"the variable is read at {block}, which no jump reaches and where it is not defined");
         if (edges.Count == 1) return atStart[block] = ReadAtEnd(edges[0].Source);
         // Recorded before the jumps are asked, so a cycle back to this block finds the parameter.
         var parameter = graph.AddParameter(block, type, name);
         atStart[block] = parameter;
-        foreach (var edge in edges) edge.Call.Arguments.Add(ReadAtEnd(edge.Source));
+        touched?.Add(block);
+        foreach (var edge in edges)
+        {
+            edge.Call.Arguments.Add(ReadAtEnd(edge.Source));
+            touched?.Add(edge.Source);
+        }
         return parameter;
     }
 }

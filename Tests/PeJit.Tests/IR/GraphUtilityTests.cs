@@ -80,6 +80,35 @@ public sealed class GraphUtilityTests
         CollectionAssert.AreEqual(new[] { B(0) }, both.Of(B(1)).ToArray());
     }
 
+    /// <summary>
+    /// Dominates (entry and exit numbers of the dominator tree) agrees with its definition, the chain of
+    /// immediate dominators, for every pair of blocks: of a unit of many loops one after the other (a deep
+    /// tree), and of the loop nest with an unreachable block added.
+    /// </summary>
+    [TestMethod]
+    public void DominatesAgreesWithTheChainOfImmediateDominators()
+    {
+        var unreachable = Nest.TrimEnd()[..^1] + "block6:\n    jump block5\n}";
+        foreach (var graph in new[] { PeJit.Tests.Optimizer.LargeUnitGenerator.Generate(300), IrParser.Parse(unreachable) })
+        {
+            var dominators = Dominators.Compute(graph);
+            foreach (var a in graph.Blocks)
+                foreach (var b in graph.Blocks)
+                {
+                    bool expected;
+                    if (!dominators.IsReachable(b)) expected = true;
+                    else if (!dominators.IsReachable(a)) expected = false;
+                    else
+                    {
+                        expected = a == b;
+                        for (var up = dominators.ImmediateDominator(b); up is { } u && !expected; up = dominators.ImmediateDominator(u))
+                            expected = u == a;
+                    }
+                    Assert.AreEqual(expected, dominators.Dominates(a, b), $"{a} dominates {b} in {graph.Name}");
+                }
+        }
+    }
+
     [TestMethod]
     public void ALoopNestIsTwoNaturalLoopsTheInnerInsideTheOuter()
     {

@@ -1,0 +1,208 @@
+using PeJit.IR;
+using PeJit.IR.Graphs;
+
+namespace PeJit.Optimizer;
+
+/// <summary>
+/// Which blocks use each value and which blocks jump to each block, built once for memory promotion and kept
+/// up to date as it goes, so that each loop's promotion looks at its own blocks and at the blocks that use
+/// what it changes instead of scanning the whole graph (which made the pass quadratic in a unit of many loops).
+/// </summary>
+/// <remarks>
+/// Both maps are supersets: a block that stopped using a value, or jumping to a block, stays listed, and the
+/// questions (<see cref="UsersOf"/>, <see cref="EdgesInto"/>) look at the listed blocks to answer exactly.
+/// What must not happen is a missing entry: whoever adds a use or a jump to a block either registers it
+/// (<see cref="Register"/>) or marks it <see cref="Touched"/>; <see cref="Update"/> registers the touched
+/// blocks and every block made since the last update. Cost: registering a block is linear in its size, and
+/// each promotion registers its loop, the blocks it makes and the blocks it rewrites.
+/// </remarks>
+internal sealed class PromotionIndex
+{
+    private readonly FlowGraph graph;
+    private readonly Dictionary<Value, List<Block>> users = [];
+    private readonly List<List<Block>> sources = [];
+    private int registered;
+
+    /// <summary>Indexes every block of <paramref name="graph"/>.</summary>
+    public PromotionIndex(FlowGraph graph)
+    {
+        this.graph = graph;
+        Update();
+        Changed.Clear();
+    }
+
+    /// <summary>
+    /// True once the graph held no trivial parameter when the index was (re)built (<see cref="Rebuild"/>):
+    /// from then on only the blocks a promotion changes can have one.
+    /// </summary>
+    public bool IsClean { get; private set; }
+
+    /// <summary>Indexes the whole graph again (after a whole-graph rewrite), which now holds no trivial parameter.</summary>
+    public void Rebuild()
+    {
+        users.Clear();
+        sources.Clear();
+        registered = 0;
+        Touched.Clear();
+        Update();
+        Changed.Clear();
+        IsClean = true;
+    }
+
+    /// <summary>Blocks whose uses or jumps changed since the last <see cref="Update"/>.</summary>
+    public HashSet<Block> Touched { get; } = [];
+
+    /// <summary>The blocks registered since the caller last cleared this set: touched or new ones.</summary>
+    public HashSet<Block> Changed { get; } = [];
+
+    /// <summary>Records the uses and jumps of <paramref name="block"/> as they are now.</summary>
+    public void Register(Block block)
+    {
+        var data = graph[block];
+        foreach (var instruction in data.Instructions)
+        {
+            foreach (var use in instruction.Operands) Add(users, use, block);
+            foreach (var target in instruction.Targets)
+                foreach (var use in target.Arguments) Add(users, use, block);
+        }
+        if (data.Terminator is not { } terminator) return;
+        foreach (var target in terminator.Targets)
+        {
+            if (!graph.IsValid(target.Target)) continue;
+            while (sources.Count <= target.Target.Index) sources.Add([]);
+            var list = sources[target.Target.Index];
+            if (list.Count == 0 || list[^1] != block) list.Add(block);
+        }
+    }
+
+    /// <summary>Registers the blocks made since the last update and the touched ones.</summary>
+    public void Update()
+    {
+        for (; registered < graph.BlockCount; registered++)
+        {
+            Register(new Block(registered));
+            Changed.Add(new Block(registered));
+        }
+        foreach (var block in Touched) Register(block);
+        Changed.UnionWith(Touched);
+        Touched.Clear();
+    }
+
+    /// <summary>The blocks that use <paramref name="value"/> (and maybe some that no longer do), in layout order, each once.</summary>
+    public List<Block> UsersOf(Value value) =>
+        users.TryGetValue(value, out var list) ? [.. list.Distinct().OrderBy(b => b.Index)] : [];
+
+    /// <summary>
+    /// The ordinary edges into <paramref name="block"/> as the graph is now, in the order of
+    /// <see cref="Predecessors.EdgesInto"/>: by source block in layout order, then by target within its terminator.
+    /// </summary>
+    public IReadOnlyList<Edge> EdgesInto(Block block)
+    {
+        var edges = new List<Edge>();
+        if (block.Index >= sources.Count) return edges;
+        foreach (var source in sources[block.Index].Distinct().OrderBy(b => b.Index))
+            if (graph[source].Terminator is { } terminator)
+                for (int i = 0; i < terminator.Targets.Count; i++)
+                    if (terminator.Targets[i].Target == block) edges.Add(new Edge(source, i, terminator.Targets[i]));
+        return edges;
+    }
+
+    /// <summary>
+    /// Replaces the uses of the keys of <paramref name="replacement"/> (following the map to its end) in the
+    /// blocks that use them, as <see cref="FlowGraph.ReplaceUses(IReadOnlyDictionary{Value, Value})"/> does in
+    /// every block; marks those blocks touched.
+    /// </summary>
+    public void Replace(Dictionary<Value, Value> replacement)
+    {
+        if (replacement.Count == 0) return;
+        Value Find(Value v)
+        {
+            while (replacement.TryGetValue(v, out var next)) v = next;
+            return v;
+        }
+        foreach (var block in replacement.Keys.SelectMany(UsersOf).Distinct())
+        {
+            foreach (var instruction in graph[block].Instructions)
+            {
+                for (int i = 0; i < instruction.Operands.Count; i++) instruction.Operands[i] = Find(instruction.Operands[i]);
+                foreach (var target in instruction.Targets)
+                    for (int i = 0; i < target.Arguments.Count; i++) target.Arguments[i] = Find(target.Arguments[i]);
+            }
+            Touched.Add(block);
+        }
+    }
+
+    /// <summary>True when some instruction or jump uses <paramref name="value"/>.</summary>
+    public bool IsUsed(Value value) => UsersOf(value).Any(block => graph[block].Instructions.Any(instruction =>
+        instruction.Operands.Contains(value) || instruction.Targets.Any(t => t.Arguments.Contains(value))));
+
+    /// <summary>
+    /// Removes the trivial parameters (<see cref="PeJit.IR.Transforms.TrivialParameters"/>) of
+    /// <paramref name="candidates"/> and of the blocks whose arguments that changes, in a graph that had none
+    /// elsewhere: a parameter becomes trivial only when a jump into its block changed. Removing trivial
+    /// parameters is confluent (one that is trivial stays so when others go), so the result is the one the
+    /// whole-graph removal gives. Uses are replaced as each parameter goes, in the blocks that use it.
+    /// </summary>
+    public void RemoveTrivialParameters(IEnumerable<Block> candidates)
+    {
+        Update();
+        var work = new SortedSet<int>(candidates.Select(b => b.Index));
+        while (work.Count > 0)
+        {
+            var block = new Block(work.Min);
+            work.Remove(block.Index);
+            var calls = EdgesInto(block);
+            if (block == FlowGraph.Entry || calls.Count == 0) continue;
+            var parameters = graph[block].Parameters;
+            for (int k = parameters.Count - 1; k >= 0; k--)
+            {
+                var parameter = parameters[k];
+                Value? only = null;
+                bool trivial = true;
+                foreach (var edge in calls)
+                {
+                    var argument = edge.Call.Arguments[k];
+                    if (argument == parameter || argument == only) continue;
+                    if (only is not null)
+                    {
+                        trivial = false;
+                        break;
+                    }
+                    only = argument;
+                }
+                if (!trivial || only is not { } value) continue;
+                graph.RemoveParameter(block, k, calls.Select(edge => edge.Call));
+                // The uses become the value now, so a jump that passed the parameter passes the value: its
+                // target's parameters may have become trivial.
+                foreach (var user in UsersOf(parameter))
+                {
+                    bool uses = false;
+                    foreach (var instruction in graph[user].Instructions)
+                    {
+                        for (int i = 0; i < instruction.Operands.Count; i++)
+                            if (instruction.Operands[i] == parameter)
+                            {
+                                instruction.Operands[i] = value;
+                                uses = true;
+                            }
+                        foreach (var target in instruction.Targets)
+                            for (int i = 0; i < target.Arguments.Count; i++)
+                                if (target.Arguments[i] == parameter)
+                                {
+                                    target.Arguments[i] = value;
+                                    uses = true;
+                                    work.Add(target.Target.Index);
+                                }
+                    }
+                    if (uses) Add(users, value, user);
+                }
+            }
+        }
+    }
+
+    private static void Add(Dictionary<Value, List<Block>> map, Value value, Block block)
+    {
+        if (!map.TryGetValue(value, out var list)) map[value] = list = [];
+        if (list.Count == 0 || list[^1] != block) list.Add(block);
+    }
+}
