@@ -282,10 +282,12 @@ internal static class AllocationRemoval
             return updater;
         }
         var split = new Dictionary<(Value Parameter, string Field), int>();
+        var splitParameters = new HashSet<Value>();
         foreach (var parameter in parameters.OrderBy(p => p.Index))
         {
             if (!Virtual(parameter, out _, out var group)) continue;
             var block = graph[parameter].ParameterOf!.Value;
+            splitParameters.Add(parameter);
             foreach (var field in group.Fields)
             {
                 var fieldParameter = graph.AddParameter(block, group.FieldTypes[field], graph[parameter].Name);
@@ -339,7 +341,7 @@ internal static class AllocationRemoval
                 foreach (var target in instruction.Targets)
                     for (int i = 0; i < target.Arguments.Count; i++)
                         if (Virtual(target.Arguments[i], out var member, out var group) && !made.ContainsKey(member)
-                            && !split.ContainsKey((graph[target.Target].Parameters[i], group.Fields[0])))
+                            && !splitParameters.Contains(graph[target.Target].Parameters[i]))
                             made[member] = Materialize(graph, member, group, Read, rewritten, instruction.Location);
 
                 bool OnVirtual(int position, out Value member, out Group group) =>
@@ -388,7 +390,7 @@ internal static class AllocationRemoval
                     {
                         if (!root.TryGetValue(target.Arguments[i], out var member)) continue;
                         if (made.TryGetValue(member, out var real)) target.Arguments[i] = real;
-                        else if (Virtual(member, out _, out var group) && split.ContainsKey((graph[target.Target].Parameters[i], group.Fields[0])))
+                        else if (Virtual(member, out _, out var group) && splitParameters.Contains(graph[target.Target].Parameters[i]))
                             foreach (var field in group.Fields)
                                 target.Arguments[split[(graph[target.Target].Parameters[i], field)]] = Read(member, field);
                     }
