@@ -26,7 +26,8 @@ namespace PeJit.Optimizer;
 /// array, a return, an exit's state, a cast to another class.</item>
 /// <item>An escaping use makes the object just before it (<c>newobj</c> of its constructor with the fields'
 /// current values, then stores of the fields the constructor does not set; or <c>box</c>), and the rest of
-/// that block uses the object made. The group is kept whole (nothing removed) when an escaping block could
+/// that block uses the object made. A jump passing it to a parameter that is not its group's makes it on that
+/// edge only, in a new block between (a loop's exit edge allocates, its back edge does not). The group is kept whole (nothing removed) when an escaping block could
 /// reach, through its jumps, any use of the group (its object could be made twice, or read after a call
 /// changed it), or passes a member of the group to a group parameter; or when a jump passes a member to a
 /// group parameter while the member is still live in the target (two names for one object); or when
@@ -48,6 +49,8 @@ internal static class AllocationRemoval
     private sealed class Group
     {
         public readonly HashSet<Block> EscapeBlocks = [];
+        /// <summary>Jumps that pass a member to a parameter that is not the group's: the object is made on that edge only.</summary>
+        public readonly List<BlockCall> EscapeEdges = [];
         public readonly Dictionary<string, IrType> FieldTypes = new(StringComparer.Ordinal);
         public readonly List<string> Fields = [];
         /// <summary>Fields a store writes after the allocation, with the reference to store them through.</summary>
@@ -217,7 +220,7 @@ internal static class AllocationRemoval
                         var group = GroupOf(member);
                         Note(block, group);
                         bool flows = parameters.Contains(targetParameters[i]) && Find(targetParameters[i]) == Find(member);
-                        if (!flows) group.EscapeBlocks.Add(block);
+                        if (!flows) group.EscapeEdges.Add(target);
                         else if (!passed.Add(member)) group.Bad = true;
                         else group.Useful = true;
                     }
@@ -234,15 +237,25 @@ internal static class AllocationRemoval
         foreach (var group in groups.Values)
         {
             if (group.Allocation is null || !group.Useful) group.Bad = true;
-            if (group.Bad || group.EscapeBlocks.Count == 0) continue;
+            if (group.Bad || group.EscapeBlocks.Count + group.EscapeEdges.Count == 0) continue;
             var reached = new HashSet<Block>();
             var work = new Stack<Block>();
             foreach (var block in group.EscapeBlocks)
                 foreach (var target in graph[block].Terminator?.Targets ?? [])
                 {
-                    if (target.Arguments.Any(a => root.TryGetValue(a, out var m) && GroupOf(m) == group)) group.Bad = true;
+                    // Passing a member on to a group parameter after it was made would split a real object.
+                    var targetParameters = graph[target.Target].Parameters;
+                    for (int i = 0; i < target.Arguments.Count; i++)
+                        if (root.TryGetValue(target.Arguments[i], out var m) && GroupOf(m) == group && parameters.Contains(targetParameters[i])) group.Bad = true;
                     if (reached.Add(target.Target)) work.Push(target.Target);
                 }
+            foreach (var edge in group.EscapeEdges)
+            {
+                var targetParameters = graph[edge.Target].Parameters;
+                for (int i = 0; i < edge.Arguments.Count; i++)
+                    if (root.TryGetValue(edge.Arguments[i], out var m) && GroupOf(m) == group && parameters.Contains(targetParameters[i])) group.Bad = true;
+                if (reached.Add(edge.Target)) work.Push(edge.Target);
+            }
             while (work.Count > 0 && !group.Bad)
             {
                 var block = work.Pop();
@@ -324,6 +337,18 @@ internal static class AllocationRemoval
                 current.TryGetValue((member, field), out var value) ? value : current[(member, field)] = Variable(member, field).ReadAtStart(block);
             Value Made(Value value) => root.TryGetValue(value, out var member) && made.TryGetValue(member, out var real) ? real : value;
             var rewritten = new List<Instruction>();
+            // A jump's arguments: objects made in this block, and the fields of one passed to a split parameter.
+            void Arguments(BlockCall target)
+            {
+                for (int i = 0; i < target.Arguments.Count; i++)
+                {
+                    if (!root.TryGetValue(target.Arguments[i], out var member)) continue;
+                    if (made.TryGetValue(member, out var real)) target.Arguments[i] = real;
+                    else if (Virtual(member, out _, out var group) && splitParameters.Contains(graph[target.Target].Parameters[i]))
+                        foreach (var field in group.Fields)
+                            target.Arguments[split[(graph[target.Target].Parameters[i], field)]] = Read(member, field);
+                }
+            }
             foreach (var instruction in graph[block].Instructions)
             {
                 if (instruction.Result is { } result && IsAllocation(graph, instruction) && Virtual(result, out _, out var allocated))
@@ -338,11 +363,27 @@ internal static class AllocationRemoval
                     if (Virtual(instruction.Operands[i], out var member, out var group) && !made.ContainsKey(member)
                         && Classify(instruction, i, member) == Use.Escape)
                         made[member] = Materialize(graph, member, group, Read, rewritten, instruction.Location);
-                foreach (var target in instruction.Targets)
+                // A jump passing a virtual object to a parameter that is not its group's makes it on that edge only:
+                // a new block between, so the other edges (a loop's back edge) keep it virtual.
+                for (int t = 0; t < instruction.Targets.Count; t++)
+                {
+                    var target = instruction.Targets[t];
+                    Block? between = null;
+                    var madeOnEdge = new Dictionary<Value, Value>();
                     for (int i = 0; i < target.Arguments.Count; i++)
-                        if (Virtual(target.Arguments[i], out var member, out var group) && !made.ContainsKey(member)
-                            && !splitParameters.Contains(graph[target.Target].Parameters[i]))
-                            made[member] = Materialize(graph, member, group, Read, rewritten, instruction.Location);
+                    {
+                        if (!Virtual(target.Arguments[i], out var member, out var group) || made.ContainsKey(member)
+                            || splitParameters.Contains(graph[target.Target].Parameters[i])) continue;
+                        between ??= graph.AddBlock();
+                        if (!madeOnEdge.TryGetValue(member, out var real))
+                            madeOnEdge[member] = real = Materialize(graph, member, group, Read, graph[between.Value].Instructions, instruction.Location);
+                        target.Arguments[i] = real;
+                    }
+                    if (between is not { } edgeBlock) continue;
+                    Arguments(target);
+                    graph[edgeBlock].Instructions.Add(new Instruction(Opcode.Jump) { Targets = { target }, Location = instruction.Location });
+                    instruction.Targets[t] = new BlockCall(edgeBlock, []);
+                }
 
                 bool OnVirtual(int position, out Value member, out Group group) =>
                     Virtual(instruction.Operands[position], out member, out group) && !made.ContainsKey(member);
@@ -385,15 +426,7 @@ internal static class AllocationRemoval
                 // Operands that name an object made in this block name the object made.
                 for (int i = 0; i < instruction.Operands.Count; i++)
                     instruction.Operands[i] = Made(instruction.Operands[i]);
-                foreach (var target in instruction.Targets)
-                    for (int i = 0; i < target.Arguments.Count; i++)
-                    {
-                        if (!root.TryGetValue(target.Arguments[i], out var member)) continue;
-                        if (made.TryGetValue(member, out var real)) target.Arguments[i] = real;
-                        else if (Virtual(member, out _, out var group) && splitParameters.Contains(graph[target.Target].Parameters[i]))
-                            foreach (var field in group.Fields)
-                                target.Arguments[split[(graph[target.Target].Parameters[i], field)]] = Read(member, field);
-                    }
+                foreach (var target in instruction.Targets) Arguments(target);
                 rewritten.Add(instruction);
             }
             graph[block].Instructions.Clear();
