@@ -21,7 +21,9 @@ public sealed partial class GraphEvaluator
                 return true;
             case Opcode.BrIf:
             {
-                var target = instruction.Targets[ValueSemantics.IsTrue(Operand(0)) ? 0 : 1];
+                // On a reference, brtrue tests for null: a boxed zero is a (true) object, not the number.
+                bool taken = graph.TypeOf(instruction.Operands[0]).IsReference ? Operand(0) is not null : ValueSemantics.IsTrue(Operand(0));
+                var target = instruction.Targets[taken ? 0 : 1];
                 next = (target.Target, (IReadOnlyList<object?>)Arguments(frame, target));
                 return true;
             }

@@ -42,6 +42,15 @@ public sealed class MethodRef : IEquatable<MethodRef>
     /// </summary>
     public bool IsPure { get; init; }
 
+    /// <summary>
+    /// For a constructor that only stores each of its parameters into a field of the new object (parameter i
+    /// into <c>StoredFields[i]</c>, each field once) and otherwise does nothing observable (its base
+    /// constructors are empty, its class has no finalizer): those fields, as the frontend found them. Null for
+    /// any other method. Printed <c>stores("field", ...)</c>. The optimizer removes the allocation of such an
+    /// object when it does not escape (<c>AllocationRemoval</c>) and rebuilds it with this constructor where it does.
+    /// </summary>
+    public IReadOnlyList<FieldRef>? StoredFields { get; init; }
+
     /// <summary>The method's simple name (between <c>::</c> and the parameter list).</summary>
     public string Name
     {
@@ -82,8 +91,10 @@ public sealed class MethodRef : IEquatable<MethodRef>
         return count;
     }
 
-    /// <summary>The text form: <c>[pure] [instance] "name"</c>.</summary>
-    public override string ToString() => (IsPure ? "pure " : "") + (HasThis ? "instance " : "") + IrType.Quote(FullName);
+    /// <summary>The text form: <c>[pure] [stores("field", ...)] [instance] "name"</c>.</summary>
+    public override string ToString() => (IsPure ? "pure " : "")
+        + (StoredFields is { } fields ? $"stores({string.Join(", ", fields)}) " : "")
+        + (HasThis ? "instance " : "") + IrType.Quote(FullName);
 
     /// <inheritdoc/>
     public bool Equals(MethodRef? other) => other is not null && FullName == other.FullName && HasThis == other.HasThis;

@@ -288,8 +288,20 @@ public static class IrParser
         private static MethodRef Method(Cursor cursor)
         {
             bool pure = cursor.TryExpect("pure");
+            List<FieldRef>? stored = null;
+            if (cursor.TryExpect("stores"))
+            {
+                stored = [];
+                cursor.Expect("(");
+                if (!cursor.TryExpect(")"))
+                {
+                    do stored.Add(new FieldRef(cursor.String()));
+                    while (cursor.TryExpect(","));
+                    cursor.Expect(")");
+                }
+            }
             bool instance = cursor.TryExpect("instance");
-            return new MethodRef(cursor.String(), instance) { IsPure = pure };
+            return new MethodRef(cursor.String(), instance) { IsPure = pure, StoredFields = stored };
         }
     }
 

@@ -147,12 +147,16 @@ internal sealed class LoopPromotion
 
     /// <summary>
     /// False when the loop holds what may read or write any field or element: a call not known to be pure, a
-    /// constructor, or a load or store through an address (which may point into any array or object).
+    /// constructor that does more than store its arguments (<c>MethodRef.StoredFields</c>), or a load or store
+    /// through an address (which may point into any array or object).
     /// </summary>
     private bool WithoutUnknownEffects() => LoopInstructions().All(i => i.Opcode switch
     {
         Opcode.Call or Opcode.CallVirt or Opcode.ConstrainedCall => IsPure(i.Method!),
-        Opcode.NewObject or Opcode.Load or Opcode.Store or Opcode.InitObj or Opcode.CopyObj => false,
+        // A constructor that only stores its arguments into the new object (what allocation removal leaves where
+        // the object escapes) writes no memory the loop could have promoted.
+        Opcode.NewObject => i.Method!.StoredFields is not null,
+        Opcode.Load or Opcode.Store or Opcode.InitObj or Opcode.CopyObj => false,
         _ => true,
     });
 

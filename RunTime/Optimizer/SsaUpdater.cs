@@ -43,6 +43,9 @@ internal sealed class SsaUpdater
     /// <summary>The variable holds <paramref name="value"/> at the end of <paramref name="block"/>.</summary>
     public void DefineAtEnd(Block block, Value value) => atEnd[block] = value;
 
+    /// <summary>The variable holds <paramref name="value"/> (a parameter of <paramref name="block"/>) at its start.</summary>
+    public void DefineAtStart(Block block, Value value) => atStart[block] = value;
+
     /// <summary>The value the variable holds at the end of <paramref name="block"/>.</summary>
     public Value ReadAtEnd(Block block) => atEnd.TryGetValue(block, out var value) ? value : ReadAtStart(block);
 

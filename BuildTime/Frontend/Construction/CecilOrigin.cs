@@ -29,14 +29,15 @@ public static class CecilOrigin
     {
         /// <summary>
         /// The IR reference to <paramref name="method"/>, with its Cecil origin. <see cref="MethodRef.IsPure"/> is
-        /// set for a known-pure base-library method or one marked <c>[Elidable]</c>.
+        /// set for a known-pure base-library method or one marked <c>[Elidable]</c>; <see cref="MethodRef.StoredFields"/>
+        /// for a constructor that only stores its parameters (<see cref="Frontend.Construction.ConstructorStores"/>).
         /// </summary>
         public static MethodRef From(MethodReference method)
         {
             var definition = Frontend.Construction.ClassHierarchy.TryResolve(method);
             bool pure = Semantics.KnownPureMethods.Contains(method.DeclaringType.FullName, method.Name, !method.HasThis)
                 || definition is { HasCustomAttributes: true } && definition.CustomAttributes.Any(a => a.AttributeType.FullName == Frontend.Construction.HintNames.Elidable);
-            return new MethodRef(method.FullName, method.HasThis, method) { IsPure = pure };
+            return new MethodRef(method.FullName, method.HasThis, method) { IsPure = pure, StoredFields = Frontend.Construction.ConstructorStores.Of(method) };
         }
     }
 

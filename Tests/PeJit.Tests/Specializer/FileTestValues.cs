@@ -46,6 +46,14 @@ internal static class FileTestValues
                     return new ArrayHolder { Values = shared, Other = shared, Count = 1 };
                 });
                 break;
+            case TypeKind.Class when type.Name == "System.Object[]":
+                Constants((object?)null);
+                makers.Add(_ => new object?[3]);
+                break;
+            case TypeKind.Class when type.Name == typeof(Optimizer.BoxedInteger).FullName:
+                Constants((object?)null);
+                makers.Add(_ => new Optimizer.BoxedInteger(5));
+                break;
             default:
                 throw new AssertFailedException($"no sample arguments of type {type}; add some");
         }
@@ -63,7 +71,7 @@ internal static class FileTestValues
     public static string Describe(object? value) => value switch
     {
         null => "null",
-        Array array => $"[{string.Join(", ", array.Cast<object>())}]",
+        Array array => $"[{string.Join(", ", array.Cast<object?>().Select(e => e ?? "null"))}]",
         _ => value.ToString() ?? "",
     };
 }

@@ -141,7 +141,7 @@ internal static class OptimizerFileTest
         {
             result = $"throws {(e is TargetInvocationException { InnerException: { } inner } ? inner : e).GetType().Name}";
         }
-        var state = arguments.Where(a => a is Array or ArrayHolder).Select(FileTestValues.Describe).ToList();
+        var state = arguments.Where(a => a is Array or ArrayHolder or Optimizer.BoxedInteger).Select(FileTestValues.Describe).ToList();
         return state.Count == 0 ? result : $"{result}; then {string.Join(", ", state)}";
     }
 

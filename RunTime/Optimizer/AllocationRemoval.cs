@@ -1,0 +1,516 @@
+using PeJit.IR;
+using PeJit.IR.Graphs;
+using PeJit.IR.Transforms;
+
+namespace PeJit.Optimizer;
+
+/// <summary>
+/// Allocation removal (PyPy's virtuals, Bolz et al., "Allocation Removal by Partial Evaluation in a Tracing
+/// JIT"; on graphs with merges after Stadler et al.'s partial escape analysis): an object the residual code
+/// allocates and that does not escape is not allocated. Its fields live in SSA values: loads read them, stores
+/// define new ones, a loop carrying the object in a block parameter carries one parameter per field instead.
+/// Where it does escape, it is made there, with its exact contents, once.
+/// </summary>
+/// <remarks>
+/// <para>Rules:</para>
+/// <list type="number">
+/// <item>Candidates are <c>box</c> and <c>newobj</c> of a constructor the frontend found to only store its
+/// parameters into fields (<see cref="MethodRef.StoredFields"/>); a field no store writes reads as its default.
+/// A block parameter (not the entry's) is a candidate when every jump passes it a candidate; candidates joined
+/// by jumps form a group, which is removed or kept whole.</item>
+/// <item>Uses that do not escape: a field load or store on the object, <c>unbox.any</c> of a box, <c>isinst</c>
+/// and <c>castclass</c> to its exact class or <c>object</c> (folded to the object), <c>brif</c> on it and
+/// <c>cgt.un</c> against <c>null</c> (it is not null), <c>ceq</c>/<c>cne</c> with anything (a virtual object is
+/// only itself: it never escaped, so no other reference, real or virtual, can be it), and passing it to a
+/// candidate parameter of its group. Any other use escapes: a call's argument, a store into a real object or
+/// array, a return, an exit's state, a cast to another class.</item>
+/// <item>An escaping use makes the object just before it (<c>newobj</c> of its constructor with the fields'
+/// current values, then stores of the fields the constructor does not set; or <c>box</c>), and the rest of
+/// that block uses the object made. A jump passing it to a parameter that is not its group's makes it on that
+/// edge only, in a new block between (a loop's exit edge allocates, its back edge does not). The group is kept whole (nothing removed) when an escaping block could
+/// reach, through its jumps, any use of the group (its object could be made twice, or read after a call
+/// changed it), or passes a member of the group to a group parameter; or when a jump passes a member to a
+/// group parameter while the member is still live in the target (two names for one object); or when
+/// allocations of a group differ in constructor or box type, or a field is seen with two types.</item>
+/// <item>Graphs with exception regions are left alone (residual units have none).</item>
+/// </list>
+/// Strategy: classify every use once, decide per group, then rewrite with one SSA variable per (object,
+/// field): definitions are the allocation, stores and the split parameters, and reads go through
+/// <see cref="SsaUpdater"/>, which adds a block parameter where stores on different paths merge.
+/// Cost: O(instructions + values live across blocks) for the classification and liveness, plus, per group
+/// that escapes somewhere, one walk of the blocks its escapes reach: O(instructions + blocks × escaping groups).
+/// </remarks>
+internal static class AllocationRemoval
+{
+    private const string BoxContents = "";
+
+    private enum Use { Read, Write, Fold, Flow, Escape }
+
+    private sealed class Group
+    {
+        public readonly HashSet<Block> EscapeBlocks = [];
+        /// <summary>Jumps that pass a member to a parameter that is not the group's: the object is made on that edge only.</summary>
+        public readonly List<BlockCall> EscapeEdges = [];
+        public readonly Dictionary<string, IrType> FieldTypes = new(StringComparer.Ordinal);
+        public readonly List<string> Fields = [];
+        /// <summary>Fields a store writes after the allocation, with the reference to store them through.</summary>
+        public readonly Dictionary<string, FieldRef> Stored = new(StringComparer.Ordinal);
+        public Instruction? Allocation;
+        public bool Bad;
+
+        /// <summary>True when some use goes away with the allocation (a load, store, test or loop parameter); an object only ever escaping is left where it is.</summary>
+        public bool Useful;
+
+        /// <summary>The class of every object of the group: the box's type, or the class the constructor makes.</summary>
+        public IrType? ExactType;
+
+        public void AddField(string field, IrType type)
+        {
+            if (FieldTypes.TryGetValue(field, out var known)) Bad |= known != type;
+            else
+            {
+                FieldTypes[field] = type;
+                Fields.Add(field);
+            }
+        }
+    }
+
+    public static void Run(FlowGraph graph)
+    {
+        if (graph.Regions.Any()) return;
+        var incoming = Predecessors.Compute(graph);
+
+        // 1. Candidates: allocations; parameters every jump passes a candidate (greatest fixed point); casts of
+        //    candidates, which are the candidate itself (checked against the group's class in step 3).
+        var root = new Dictionary<Value, Value>();
+        foreach (var block in graph.Blocks)
+            foreach (var instruction in graph[block].Instructions)
+                if (IsAllocation(graph, instruction)) root[instruction.Result!.Value] = instruction.Result.Value;
+        if (root.Count == 0) return;
+        Value Uncast(Value v)
+        {
+            while (graph[v].DefiningInstruction is { Opcode: Opcode.IsInst or Opcode.CastClass } cast) v = cast.Operands[0];
+            return v;
+        }
+        var parameters = new HashSet<Value>();
+        foreach (var block in graph.Blocks.Skip(1))
+            foreach (var parameter in graph[block].Parameters)
+                if (graph.TypeOf(parameter).IsReference && incoming.EdgesInto(block).Count > 0) parameters.Add(parameter);
+        bool changed = true;
+        while (changed)
+        {
+            changed = false;
+            foreach (var parameter in parameters.ToList())
+            {
+                var block = graph[parameter].ParameterOf!.Value;
+                int index = graph[block].Parameters.IndexOf(parameter);
+                if (incoming.EdgesInto(block).All(e => Uncast(e.Call.Arguments[index]) is var origin && (root.ContainsKey(origin) || parameters.Contains(origin)))) continue;
+                parameters.Remove(parameter);
+                changed = true;
+            }
+        }
+        foreach (var parameter in parameters) root[parameter] = parameter;
+        foreach (var block in graph.Blocks)
+            foreach (var instruction in graph[block].Instructions)
+                if (instruction.Opcode is Opcode.IsInst or Opcode.CastClass && root.TryGetValue(Uncast(instruction.Operands[0]), out var cast))
+                    root[instruction.Result!.Value] = cast;
+
+        // 2. Groups: candidates joined by jumps (union-find on roots).
+        var parent = new Dictionary<Value, Value>();
+        Value Find(Value v)
+        {
+            while (parent.TryGetValue(v, out var p) && p != v) v = parent[v] = parent.GetValueOrDefault(p, p);
+            return v;
+        }
+        foreach (var parameter in parameters)
+        {
+            var block = graph[parameter].ParameterOf!.Value;
+            int index = graph[block].Parameters.IndexOf(parameter);
+            foreach (var edge in incoming.EdgesInto(block))
+            {
+                var a = Find(root[edge.Call.Arguments[index]]);
+                var b = Find(parameter);
+                if (a != b) parent[a] = b;
+            }
+        }
+        var groups = new Dictionary<Value, Group>();
+        Group GroupOf(Value candidateRoot)
+        {
+            var representative = Find(candidateRoot);
+            if (!groups.TryGetValue(representative, out var group)) groups[representative] = group = new Group();
+            return group;
+        }
+
+        // 3. Each group's allocation and class; then every use classified: fields, escapes, the groups each block uses.
+        foreach (var block in graph.Blocks)
+            foreach (var instruction in graph[block].Instructions)
+            {
+                if (!IsAllocation(graph, instruction)) continue;
+                var group = GroupOf(instruction.Result!.Value);
+                var exact = instruction.Opcode == Opcode.Box ? instruction.TypeOperand! : graph.TypeOf(instruction.Result.Value);
+                if (group.Allocation is null)
+                {
+                    group.Allocation = instruction;
+                    group.ExactType = exact;
+                }
+                else group.Bad |= group.Allocation.Opcode != instruction.Opcode || group.ExactType != exact
+                    || (instruction.Opcode == Opcode.NewObject && !group.Allocation.Method!.Equals(instruction.Method))
+                    || graph.TypeOf(group.Allocation.Result!.Value) != graph.TypeOf(instruction.Result.Value);
+            }
+        var usedIn = new Dictionary<Block, HashSet<Group>>();
+        Use Classify(Instruction instruction, int position, Value member) => instruction.Opcode switch
+        {
+            Opcode.LoadField when position == 0 => Use.Read,
+            Opcode.StoreField when position == 0 => Use.Write,
+            Opcode.UnboxAny when GroupOf(member).Allocation is { Opcode: Opcode.Box } box && instruction.TypeOperand == box.TypeOperand => Use.Read,
+            Opcode.IsInst or Opcode.CastClass => Use.Fold,
+            Opcode.BrIf => Use.Fold,
+            Opcode.Ceq or Opcode.Cne => Use.Fold,
+            Opcode.CgtUn when IsNull(graph, instruction.Operands[1 - position]) => Use.Fold,
+            _ => Use.Escape,
+        };
+        foreach (var block in graph.Blocks)
+        {
+            foreach (var instruction in graph[block].Instructions)
+            {
+                if (IsAllocation(graph, instruction))
+                {
+                    var group = GroupOf(instruction.Result!.Value);
+                    if (instruction.Opcode == Opcode.Box) group.AddField(BoxContents, graph.TypeOf(instruction.Operands[0]));
+                    else
+                        for (int i = 0; i < instruction.Operands.Count; i++)
+                            group.AddField(instruction.Method!.StoredFields![i].FullName, graph.TypeOf(instruction.Operands[i]));
+                    Note(block, group);
+                }
+                for (int i = 0; i < instruction.Operands.Count; i++)
+                {
+                    if (!root.TryGetValue(instruction.Operands[i], out var member)) continue;
+                    var group = GroupOf(member);
+                    Note(block, group);
+                    var use = Classify(instruction, i, member);
+                    group.Useful |= use != Use.Escape;
+                    switch (use)
+                    {
+                        case Use.Read when instruction.Opcode == Opcode.UnboxAny:
+                            group.AddField(BoxContents, graph.TypeOf(instruction.Result!.Value));
+                            break;
+                        case Use.Read:
+                            group.AddField(instruction.Field!.FullName, graph.TypeOf(instruction.Result!.Value));
+                            break;
+                        case Use.Write:
+                            group.AddField(instruction.Field!.FullName, graph.TypeOf(instruction.Operands[1]));
+                            group.Stored.TryAdd(instruction.Field.FullName, instruction.Field);
+                            break;
+                        case Use.Fold when instruction.Opcode is Opcode.IsInst or Opcode.CastClass:
+                            // A cast is the object itself only when it cannot fail: to the group's class or to object.
+                            group.Bad |= instruction.TypeOperand != group.ExactType && instruction.TypeOperand!.Kind != TypeKind.Object;
+                            break;
+                        case Use.Escape:
+                            group.EscapeBlocks.Add(block);
+                            break;
+                    }
+                }
+                foreach (var target in instruction.Targets)
+                {
+                    var targetParameters = graph[target.Target].Parameters;
+                    var passed = new HashSet<Value>();
+                    for (int i = 0; i < target.Arguments.Count; i++)
+                    {
+                        if (!root.TryGetValue(target.Arguments[i], out var member)) continue;
+                        var group = GroupOf(member);
+                        Note(block, group);
+                        bool flows = parameters.Contains(targetParameters[i]) && Find(targetParameters[i]) == Find(member);
+                        if (!flows) group.EscapeEdges.Add(target);
+                        else if (!passed.Add(member)) group.Bad = true;
+                        else group.Useful = true;
+                    }
+                }
+            }
+        }
+        void Note(Block block, Group group)
+        {
+            if (!usedIn.TryGetValue(block, out var set)) usedIn[block] = set = [];
+            set.Add(group);
+        }
+
+        // 4. Decide per group.
+        foreach (var group in groups.Values)
+        {
+            if (group.Allocation is null || !group.Useful) group.Bad = true;
+            if (group.Bad || group.EscapeBlocks.Count + group.EscapeEdges.Count == 0) continue;
+            var reached = new HashSet<Block>();
+            var work = new Stack<Block>();
+            foreach (var block in group.EscapeBlocks)
+                foreach (var target in graph[block].Terminator?.Targets ?? [])
+                {
+                    // Passing a member on to a group parameter after it was made would split a real object.
+                    var targetParameters = graph[target.Target].Parameters;
+                    for (int i = 0; i < target.Arguments.Count; i++)
+                        if (root.TryGetValue(target.Arguments[i], out var m) && GroupOf(m) == group && parameters.Contains(targetParameters[i])) group.Bad = true;
+                    if (reached.Add(target.Target)) work.Push(target.Target);
+                }
+            foreach (var edge in group.EscapeEdges)
+            {
+                var targetParameters = graph[edge.Target].Parameters;
+                for (int i = 0; i < edge.Arguments.Count; i++)
+                    if (root.TryGetValue(edge.Arguments[i], out var m) && GroupOf(m) == group && parameters.Contains(targetParameters[i])) group.Bad = true;
+                if (reached.Add(edge.Target)) work.Push(edge.Target);
+            }
+            while (work.Count > 0 && !group.Bad)
+            {
+                var block = work.Pop();
+                if (usedIn.TryGetValue(block, out var used) && used.Contains(group)) group.Bad = true;
+                foreach (var successor in graph.Successors(block))
+                    if (reached.Add(successor)) work.Push(successor);
+            }
+        }
+        // Two live names for one object: a member passed to a group parameter while it (or a cast of it) is live in the target.
+        if (parameters.Any(p => !GroupOf(p).Bad))
+        {
+            var liveness = Liveness.Compute(graph);
+            foreach (var parameter in parameters)
+            {
+                var group = GroupOf(parameter);
+                if (group.Bad) continue;
+                var block = graph[parameter].ParameterOf!.Value;
+                if (liveness.LiveIn(block).Any(v => root.TryGetValue(v, out var m) && GroupOf(m) == group && m != parameter)) group.Bad = true;
+            }
+        }
+        var removed = groups.Values.Where(g => !g.Bad).ToHashSet();
+        if (removed.Count == 0) return;
+        bool Virtual(Value value, out Value member, out Group group)
+        {
+            group = null!;
+            if (!root.TryGetValue(value, out member)) return false;
+            group = GroupOf(member);
+            return removed.Contains(group);
+        }
+
+        // 5. One SSA variable per (object, field); group parameters become one parameter per field.
+        var variables = new Dictionary<(Value, string), SsaUpdater>();
+        SsaUpdater Variable(Value member, string field)
+        {
+            if (!variables.TryGetValue((member, field), out var updater))
+                variables[(member, field)] = updater = new SsaUpdater(graph, GroupOf(member).FieldTypes[field], graph[member].Name, incoming);
+            return updater;
+        }
+        var split = new Dictionary<(Value Parameter, string Field), int>();
+        var splitParameters = new HashSet<Value>();
+        foreach (var parameter in parameters.OrderBy(p => p.Index))
+        {
+            if (!Virtual(parameter, out _, out var group)) continue;
+            var block = graph[parameter].ParameterOf!.Value;
+            splitParameters.Add(parameter);
+            foreach (var field in group.Fields)
+            {
+                var fieldParameter = graph.AddParameter(block, group.FieldTypes[field], graph[parameter].Name);
+                split[(parameter, field)] = graph[block].Parameters.Count - 1;
+                // A placeholder, set when the jump's block is rewritten below; the positions stay as SsaUpdater only appends.
+                foreach (var edge in incoming.EdgesInto(block)) edge.Call.Arguments.Add(fieldParameter);
+                Variable(parameter, field).DefineAtStart(block, fieldParameter);
+            }
+        }
+        // Definitions at each block's end, and the defaults an allocation starts its other fields with.
+        var defaults = new Dictionary<Instruction, List<Instruction>>(ReferenceEqualityComparer.Instance);
+        foreach (var block in graph.Blocks)
+        {
+            var current = new Dictionary<(Value, string), Value>();
+            foreach (var instruction in graph[block].Instructions)
+            {
+                if (instruction.Result is { } result && IsAllocation(graph, instruction) && Virtual(result, out _, out var group))
+                    foreach (var (field, value) in Initial(graph, instruction, group, defaults))
+                        current[(result, field)] = value;
+                else if (instruction.Opcode == Opcode.StoreField && Virtual(instruction.Operands[0], out var member, out _))
+                    current[(member, instruction.Field!.FullName)] = instruction.Operands[1];
+            }
+            foreach (var ((member, field), value) in current) Variable(member, field).DefineAtEnd(block, value);
+        }
+
+        // 6. Rewrite each block: loads read the variables, stores define them, escapes make the object.
+        var replacement = new Dictionary<Value, Value>();
+        var decided = new List<Instruction>();
+        foreach (var block in graph.Blocks)
+        {
+            var current = new Dictionary<(Value, string), Value>();
+            var made = new Dictionary<Value, Value>();
+            Value Read(Value member, string field) =>
+                current.TryGetValue((member, field), out var value) ? value : current[(member, field)] = Variable(member, field).ReadAtStart(block);
+            Value Made(Value value) => root.TryGetValue(value, out var member) && made.TryGetValue(member, out var real) ? real : value;
+            var rewritten = new List<Instruction>();
+            // A jump's arguments: objects made in this block, and the fields of one passed to a split parameter.
+            void Arguments(BlockCall target)
+            {
+                for (int i = 0; i < target.Arguments.Count; i++)
+                {
+                    if (!root.TryGetValue(target.Arguments[i], out var member)) continue;
+                    if (made.TryGetValue(member, out var real)) target.Arguments[i] = real;
+                    else if (Virtual(member, out _, out var group) && splitParameters.Contains(graph[target.Target].Parameters[i]))
+                        foreach (var field in group.Fields)
+                            target.Arguments[split[(graph[target.Target].Parameters[i], field)]] = Read(member, field);
+                }
+            }
+            foreach (var instruction in graph[block].Instructions)
+            {
+                if (instruction.Result is { } result && IsAllocation(graph, instruction) && Virtual(result, out _, out var allocated))
+                {
+                    foreach (var (field, value) in Initial(graph, instruction, allocated, defaults))
+                        current[(result, field)] = value;
+                    rewritten.AddRange(defaults.GetValueOrDefault(instruction) ?? []);
+                    continue;
+                }
+                // Make what escapes here, before the instruction.
+                for (int i = 0; i < instruction.Operands.Count; i++)
+                    if (Virtual(instruction.Operands[i], out var member, out var group) && !made.ContainsKey(member)
+                        && Classify(instruction, i, member) == Use.Escape)
+                        made[member] = Materialize(graph, member, group, Read, rewritten, instruction.Location);
+                // A jump passing a virtual object to a parameter that is not its group's makes it on that edge only:
+                // a new block between, so the other edges (a loop's back edge) keep it virtual.
+                for (int t = 0; t < instruction.Targets.Count; t++)
+                {
+                    var target = instruction.Targets[t];
+                    Block? between = null;
+                    var madeOnEdge = new Dictionary<Value, Value>();
+                    for (int i = 0; i < target.Arguments.Count; i++)
+                    {
+                        if (!Virtual(target.Arguments[i], out var member, out var group) || made.ContainsKey(member)
+                            || splitParameters.Contains(graph[target.Target].Parameters[i])) continue;
+                        between ??= graph.AddBlock();
+                        if (!madeOnEdge.TryGetValue(member, out var real))
+                            madeOnEdge[member] = real = Materialize(graph, member, group, Read, graph[between.Value].Instructions, instruction.Location);
+                        target.Arguments[i] = real;
+                    }
+                    if (between is not { } edgeBlock) continue;
+                    Arguments(target);
+                    graph[edgeBlock].Instructions.Add(new Instruction(Opcode.Jump) { Targets = { target }, Location = instruction.Location });
+                    instruction.Targets[t] = new BlockCall(edgeBlock, []);
+                }
+
+                bool OnVirtual(int position, out Value member, out Group group) =>
+                    Virtual(instruction.Operands[position], out member, out group) && !made.ContainsKey(member);
+                switch (instruction.Opcode)
+                {
+                    case Opcode.LoadField when OnVirtual(0, out var member, out _):
+                        replacement[instruction.Result!.Value] = Read(member, instruction.Field!.FullName);
+                        continue;
+                    case Opcode.StoreField when OnVirtual(0, out var member, out _):
+                        current[(member, instruction.Field!.FullName)] = Made(instruction.Operands[1]);
+                        continue;
+                    case Opcode.UnboxAny when OnVirtual(0, out var member, out _):
+                        replacement[instruction.Result!.Value] = Read(member, BoxContents);
+                        continue;
+                    case Opcode.IsInst or Opcode.CastClass when OnVirtual(0, out _, out _):
+                        continue;
+                    case Opcode.BrIf when OnVirtual(0, out _, out _):
+                        // Not null: the branch becomes a jump once the variables no longer need the edges (step 7).
+                        decided.Add(instruction);
+                        break;
+                    case Opcode.Ceq or Opcode.Cne when OnVirtual(0, out var member, out _) || OnVirtual(1, out member, out _):
+                    {
+                        // Only itself: a virtual object never escaped, so no other reference, real or virtual, is it.
+                        bool same = root.TryGetValue(instruction.Operands[0], out var a) && root.TryGetValue(instruction.Operands[1], out var b) && a == b;
+                        bool equal = instruction.Opcode == Opcode.Ceq;
+                        instruction.Opcode = Opcode.Const;
+                        instruction.Operands.Clear();
+                        instruction.Integer = same == equal ? 1 : 0;
+                        break;
+                    }
+                    case Opcode.CgtUn when OnVirtual(0, out _, out _) || OnVirtual(1, out _, out _):
+                    {
+                        bool virtualFirst = OnVirtual(0, out _, out _);
+                        instruction.Opcode = Opcode.Const;
+                        instruction.Operands.Clear();
+                        instruction.Integer = virtualFirst ? 1 : 0;
+                        break;
+                    }
+                }
+                // Operands that name an object made in this block name the object made.
+                for (int i = 0; i < instruction.Operands.Count; i++)
+                    instruction.Operands[i] = Made(instruction.Operands[i]);
+                foreach (var target in instruction.Targets) Arguments(target);
+                rewritten.Add(instruction);
+            }
+            graph[block].Instructions.Clear();
+            graph[block].Instructions.AddRange(rewritten);
+        }
+
+        // 7. The group parameters go, then what merging the variables made trivial.
+        foreach (var parameter in parameters.Where(p => Virtual(p, out _, out _)).ToList())
+        {
+            var block = graph[parameter].ParameterOf!.Value;
+            graph.RemoveParameter(block, graph[block].Parameters.IndexOf(parameter));
+        }
+        graph.ReplaceUses(replacement);
+        foreach (var branch in decided)
+        {
+            branch.Opcode = Opcode.Jump;
+            branch.Operands.Clear();
+            branch.Targets.RemoveAt(1);
+        }
+        TrivialParameters.Remove(graph);
+        GraphEdits.RemoveUnreachable(graph);
+        graph.Compact();
+    }
+
+    private static bool IsAllocation(FlowGraph graph, Instruction instruction) => instruction.Result is { } result && instruction.Opcode switch
+    {
+        // Not a reference (box leaves it as is), a generic parameter (either) or a Nullable (boxing one without a value is null).
+        Opcode.Box => graph.TypeOf(result).IsReference && instruction.TypeOperand!.Kind is not (TypeKind.Class or TypeKind.Object or TypeKind.String or TypeKind.GenericParameter)
+            && !instruction.TypeOperand.Name.StartsWith("System.Nullable`1", StringComparison.Ordinal),
+        Opcode.NewObject => instruction.Method!.StoredFields is { } fields && fields.Count == instruction.Operands.Count && graph.TypeOf(result).Kind == TypeKind.Class,
+        _ => false,
+    };
+
+    private static bool IsNull(FlowGraph graph, Value value) => graph[value].DefiningInstruction?.Opcode == Opcode.Null;
+
+    /// <summary>The fields an allocation sets: the constructor's arguments or the boxed value, and the defaults of the group's other fields (made once per allocation).</summary>
+    private static IEnumerable<(string Field, Value Value)> Initial(FlowGraph graph, Instruction allocation, Group group, Dictionary<Instruction, List<Instruction>> defaults)
+    {
+        if (allocation.Opcode == Opcode.Box)
+        {
+            yield return (BoxContents, allocation.Operands[0]);
+            yield break;
+        }
+        var stored = allocation.Method!.StoredFields!;
+        for (int i = 0; i < stored.Count; i++) yield return (stored[i].FullName, allocation.Operands[i]);
+        if (!defaults.TryGetValue(allocation, out var made))
+        {
+            made = [];
+            foreach (var field in group.Fields.Where(f => stored.All(s => s.FullName != f)))
+                made.Add(Default(graph, group.FieldTypes[field], allocation.Location));
+            defaults[allocation] = made;
+        }
+        int next = 0;
+        foreach (var field in group.Fields.Where(f => stored.All(s => s.FullName != f)))
+            yield return (field, made[next++].Result!.Value);
+    }
+
+    private static Instruction Default(FlowGraph graph, IrType type, SourceLocation location)
+    {
+        var instruction = type.IsReference ? new Instruction(Opcode.Null)
+            : type.IsPrimitive ? new Instruction(Opcode.Const)
+            : new Instruction(Opcode.Default) { TypeOperand = type };
+        instruction.Location = location;
+        graph.SetResult(instruction, type);
+        return instruction;
+    }
+
+    /// <summary>Makes the object <paramref name="member"/> stands for, with the current values of its fields, at the end of <paramref name="into"/>.</summary>
+    private static Value Materialize(FlowGraph graph, Value member, Group group, Func<Value, string, Value> read, List<Instruction> into, SourceLocation location)
+    {
+        var allocation = group.Allocation!;
+        var type = graph.TypeOf(allocation.Result!.Value);
+        if (allocation.Opcode == Opcode.Box)
+        {
+            var box = new Instruction(Opcode.Box, read(member, BoxContents)) { TypeOperand = allocation.TypeOperand, Location = location };
+            into.Add(box);
+            return graph.SetResult(box, type, graph[member].Name);
+        }
+        var stored = allocation.Method!.StoredFields!;
+        var made = new Instruction(Opcode.NewObject, [.. stored.Select(f => read(member, f.FullName))]) { Method = allocation.Method, Location = location };
+        into.Add(made);
+        var result = graph.SetResult(made, type, graph[member].Name);
+        foreach (var (name, field) in group.Stored.Where(s => stored.All(f => f.FullName != s.Key)).OrderBy(s => group.Fields.IndexOf(s.Key)))
+            into.Add(new Instruction(Opcode.StoreField, result, read(member, name)) { Field = field, Location = location });
+        return result;
+    }
+}
