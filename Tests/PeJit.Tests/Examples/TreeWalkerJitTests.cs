@@ -1,0 +1,91 @@
+using PeJit.IR;
+using PeJit.IR.Text;
+using PeJit.Runtime;
+using PeJit.Specializer.Engine;
+using Tw = PeJit.Examples.TreeWalker;
+
+namespace PeJit.Tests.Examples;
+
+/// <summary>
+/// The tree-walker's loops, compiled with both evaluators (a switch on the node kind, node classes overriding
+/// a virtual <c>Execute</c>): the recursive evaluator calls on green nodes are unfolded. Differential first
+/// (every program prints and returns what the plain interpreter does, and compiled code ran), then the
+/// residual code of the long program's loop: no evaluator call, no switch on the node kind, no node read.
+/// </summary>
+[TestClass]
+public sealed class TreeWalkerJitTests
+{
+    private static readonly Dictionary<string, long> Sizes = new()
+    {
+        ["sum"] = 2000, ["fib"] = 12, ["primes"] = 300, ["collatz"] = 200, ["long"] = 3000,
+    };
+
+    private static readonly Lazy<PortalJit> Switch = new(() => PortalJit.Create(Tw.Runner.SwitchPortal, new JitSettings { Threshold = 3 }));
+    private static readonly Lazy<PortalJit> Virtual = new(() => PortalJit.Create(Tw.Runner.VirtualPortal, new JitSettings { Threshold = 3 }));
+
+    private static PortalJit Jit(Tw.Evaluator evaluator) => evaluator == Tw.Evaluator.Switch ? Switch.Value : Virtual.Value;
+
+    public static IEnumerable<object[]> Cases =>
+        from name in Tw.Programs.Names
+        from evaluator in new[] { Tw.Evaluator.Switch, Tw.Evaluator.Virtual }
+        select new object[] { name, evaluator };
+
+    /// <summary>
+    /// Runs <c>main</c> of <paramref name="source"/>: its own statements plainly, each of its loops through the
+    /// JIT's portal (so loops nested in them, and in the functions they call, run in the plain interpreter,
+    /// or as residual calls of the compiled code).
+    /// </summary>
+    private static (string Output, long Result) RunJitted(PortalJit jit, Tw.Evaluator evaluator, string source, long[] args)
+    {
+        var main = Tw.Syntax.Parser.Parse(source).Main!;
+        var env = Tw.Runner.Environment(main, args);
+        var output = new StringWriter();
+        foreach (var statement in main.Body.Statements)
+        {
+            bool returned = statement is Tw.Ast.WhileNode loop
+                ? (bool)jit.Invoke(loop, env, output)!
+                : evaluator == Tw.Evaluator.Switch ? Tw.SwitchEvaluator.Exec(statement, env, output) : statement.Execute(env, output);
+            if (returned) break;
+        }
+        return (output.ToString(), env[main.ResultSlot]);
+    }
+
+    private static (string Output, long Result) RunPlain(Tw.Evaluator evaluator, string source, long[] args)
+    {
+        var output = new StringWriter();
+        long result = Tw.Runner.Run(source, output, evaluator, args);
+        return (output.ToString(), result);
+    }
+
+    [TestMethod]
+    [DynamicData(nameof(Cases))]
+    public void ProgramsBehaveAsThePlainInterpreter(string name, Tw.Evaluator evaluator)
+    {
+        long[] args = [Sizes[name]];
+        string source = Tw.Programs.Source(name);
+        var jit = Jit(evaluator);
+        var plain = RunPlain(evaluator, source, args);
+        // fib has no loop: the portal never runs.
+        var jitted = ((string, long))Specializer.JitDifferentialTests.AssertUnitsEntered(jit, name,
+            () => RunJitted(jit, evaluator, source, args), expected: name != "fib")!;
+        Assert.AreEqual(plain, jitted, name);
+    }
+
+    [TestMethod]
+    [DataRow(Tw.Evaluator.Switch)]
+    [DataRow(Tw.Evaluator.Virtual)]
+    public void TheLongLoopIsStraightCode(Tw.Evaluator evaluator)
+    {
+        var jit = PortalJit.Create(evaluator == Tw.Evaluator.Switch ? Tw.Runner.SwitchPortal : Tw.Runner.VirtualPortal, new JitSettings { Threshold = 3 });
+        string source = Tw.Programs.Source("long");
+        Assert.AreEqual(RunPlain(evaluator, source, [500]), RunJitted(jit, evaluator, source, [500]));
+        var unit = jit.Units.Single().Unit;
+        var residual = unit.Residual;
+        string text = IrPrinter.Print(residual);
+        var instructions = residual.Blocks.SelectMany(b => residual[b].Instructions).ToList();
+        Assert.IsFalse(instructions.Any(i => i.Method?.Name is "Eval" or "Exec" or "Execute" or "RunWhile" or "Loop"), $"no evaluator call left:\n{text}");
+        Assert.IsFalse(instructions.Any(i => i.Opcode == Opcode.Switch), $"no switch on the node kind:\n{text}");
+        Assert.IsFalse(instructions.Any(i => i.Field?.FullName.Contains("TreeWalker.Ast") == true), $"no read of a node's field:\n{text}");
+        Assert.IsFalse(instructions.Any(i => i.Opcode is Opcode.Call or Opcode.CallVirt), $"no call at all in the loop:\n{text}");
+    }
+}
