@@ -87,5 +87,56 @@ public sealed class TreeWalkerJitTests
         Assert.IsFalse(instructions.Any(i => i.Opcode == Opcode.Switch), $"no switch on the node kind:\n{text}");
         Assert.IsFalse(instructions.Any(i => i.Field?.FullName.Contains("TreeWalker.Ast") == true), $"no read of a node's field:\n{text}");
         Assert.IsFalse(instructions.Any(i => i.Opcode is Opcode.Call or Opcode.CallVirt), $"no call at all in the loop:\n{text}");
+        Golden.Check($"Examples/golden/TreeWalker.{evaluator}.long.residual.ir", text);
+    }
+
+    /// <summary>
+    /// A recursive function of the interpreted program called in a hot loop: its body is unfolded into the loop
+    /// once, and the call inside it, which comes back to the same body node, stays a residual call (noted in the
+    /// unit's log); the output is the plain interpreter's.
+    /// </summary>
+    [TestMethod]
+    [DataRow(Tw.Evaluator.Switch)]
+    [DataRow(Tw.Evaluator.Virtual)]
+    public void ARecursiveFunctionInALoopIsUnfoldedOnceThenCalled(Tw.Evaluator evaluator)
+    {
+        const string source = """
+            func fib(n) {
+                if (n < 2) { return n; }
+                return fib(n - 1) + fib(n - 2);
+            }
+            func main(n = 40) {
+                var i = 0;
+                var sum = 0;
+                while (i < n) {
+                    sum = sum + fib(i % 7);
+                    i = i + 1;
+                }
+                print sum;
+                return sum;
+            }
+            """;
+        var jit = PortalJit.Create(evaluator == Tw.Evaluator.Switch ? Tw.Runner.SwitchPortal : Tw.Runner.VirtualPortal, new JitSettings { Threshold = 3 });
+        var jitted = ((string, long))Specializer.JitDifferentialTests.AssertUnitsEntered(jit, "fib in a loop", () => RunJitted(jit, evaluator, source, [40]))!;
+        Assert.AreEqual(RunPlain(evaluator, source, [40]), jitted);
+        var unit = jit.Units.Single().Unit;
+        string text = IrPrinter.Print(unit.Residual);
+        var calls = unit.Residual.Blocks.SelectMany(b => unit.Residual[b].Instructions).Where(i => i.Method?.Name is "Exec" or "Execute").ToList();
+        Assert.IsNotEmpty(calls, $"the repeated call stays a call:\n{text}");
+        Assert.IsTrue(unit.Notes.Any(n => n.Contains("repeats the green arguments of a call still open")), string.Join("\n", unit.Notes));
+    }
+
+    /// <summary>With an inlining depth too small for the tree, calls past it stay calls, noted, and the output is the same.</summary>
+    [TestMethod]
+    [DataRow(Tw.Evaluator.Switch)]
+    [DataRow(Tw.Evaluator.Virtual)]
+    public void CallsPastTheInliningDepthStayCalls(Tw.Evaluator evaluator)
+    {
+        var jit = PortalJit.Create(evaluator == Tw.Evaluator.Switch ? Tw.Runner.SwitchPortal : Tw.Runner.VirtualPortal,
+            new JitSettings { Threshold = 3, Specialization = new SpecializationSettings { MaxInliningDepth = 3 } });
+        string source = Tw.Programs.Source("long");
+        var jitted = ((string, long))Specializer.JitDifferentialTests.AssertUnitsEntered(jit, "long, shallow", () => RunJitted(jit, evaluator, source, [300]))!;
+        Assert.AreEqual(RunPlain(evaluator, source, [300]), jitted);
+        Assert.IsTrue(jit.Units.SelectMany(u => u.Unit.Notes).Any(n => n.Contains("MaxInliningDepth")), string.Join("\n", jit.Units.SelectMany(u => u.Unit.Notes)));
     }
 }
