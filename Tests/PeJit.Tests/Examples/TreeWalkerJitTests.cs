@@ -2,6 +2,7 @@ using PeJit.IR;
 using PeJit.IR.Text;
 using PeJit.Runtime;
 using PeJit.Specializer.Engine;
+using PeJit.Specializer.Extension;
 using Tw = PeJit.Examples.TreeWalker;
 
 namespace PeJit.Tests.Examples;
@@ -124,6 +125,27 @@ public sealed class TreeWalkerJitTests
         var calls = unit.Residual.Blocks.SelectMany(b => unit.Residual[b].Instructions).Where(i => i.Method?.Name is "Exec" or "Execute").ToList();
         Assert.IsNotEmpty(calls, $"the repeated call stays a call:\n{text}");
         Assert.IsTrue(unit.Notes.Any(n => n.Contains("repeats the green arguments of a call still open")), string.Join("\n", unit.Notes));
+    }
+
+    /// <summary>
+    /// The extension program carries the unfolded calls: the text names each one's treatment and callee graphs
+    /// (a recursive graph names itself), parses back to the same text, and verifies.
+    /// </summary>
+    [TestMethod]
+    [DataRow(Tw.Evaluator.Switch)]
+    [DataRow(Tw.Evaluator.Virtual)]
+    public void TheExtensionWithUnfoldedCallsPrintsParsesAndVerifies(Tw.Evaluator evaluator)
+    {
+        string text = Jit(evaluator).Runtime.Extension.Print();
+        var listing = ExtensionParser.Parse(text);
+        Assert.AreEqual(text, listing.Print());
+        Assert.IsEmpty(ExtensionVerifier.Verify(listing));
+        string treatment = evaluator == Tw.Evaluator.Switch ? "Unfold" : "UnfoldVirtual";
+        var unfolded = listing.Graphs.SelectMany(g => g.Blocks.SelectMany(b => b).Select(op => (Graph: g, Op: op)))
+            .Where(p => p.Op.Note?.StartsWith(treatment + " ", StringComparison.Ordinal) == true).ToList();
+        Assert.IsNotEmpty(unfolded, text);
+        Assert.IsTrue(unfolded.All(p => p.Op.Callees.Count > 0));
+        Assert.IsTrue(unfolded.Any(p => p.Op.Callees.Contains(p.Graph.Name)), "a recursive graph unfolds itself");
     }
 
     /// <summary>With an inlining depth too small for the tree, calls past it stay calls, noted, and the output is the same.</summary>
