@@ -66,7 +66,7 @@ public static class TextReport
                 text.Append("  Recursive calls unfolded while specializing (a call that repeats the green arguments of an open call, or goes past the inlining depth, stays a call):\n");
                 foreach (var (reached, call, decision) in unfolded)
                     text.Append("    ").Append(reached.Name).Append(call.Location.Line > 0 ? $" line {call.Location.Line}" : "")
-                        .Append(": ").Append(call.Method!.Name).Append(" -> ").Append(string.Join(" | ", decision.Targets.Select(t => t.Name))).Append('\n');
+                        .Append(": ").Append(call.Method!.Name).Append(" -> ").Append(ReportModel.Targets(decision)).Append('\n');
                 text.Append('\n');
             }
 
