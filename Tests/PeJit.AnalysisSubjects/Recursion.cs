@@ -114,7 +114,10 @@ public sealed class TreeCode(TreeNode[] trees, ITerm[] terms, TreeVisitor visito
     public readonly TreeVisitor Visitor = visitor;
 }
 
-/// <summary>Recursion on green arguments: one portal per shape of recursive call.</summary>
+/// <summary>
+/// Recursion on green arguments: one portal per shape of recursive call. Each loop adds to <c>frame.Stack[1]</c>
+/// until it passes <c>frame.Stack[2]</c>, so the runnable ones also serve differential tests of the engine.
+/// </summary>
 public static class Recursion
 {
     /// <summary>Direct recursion on a green tree: unfolded. And a recursive call with only red arguments: residual.</summary>
@@ -128,7 +131,9 @@ public static class Recursion
             long total = Sum(code.Trees[pc], frame);
             long red = Countdown(frame.Stack[0]);
             frame.Stack[1] += total + red;
+            if (frame.Stack[1] > frame.Stack[2]) return frame.Stack[1];
             pc = (pc + 1) % code.Trees.Length;
+            Jit.CanEnterJit(pc, code, frame);
         }
     }
 
@@ -146,13 +151,15 @@ public static class Recursion
         {
             Jit.MergePoint(pc, code, frame);
             frame.Stack[1] += Even(code.Trees[pc], frame);
+            if (frame.Stack[1] > frame.Stack[2]) return frame.Stack[1];
             pc = (pc + 1) % code.Trees.Length;
+            Jit.CanEnterJit(pc, code, frame);
         }
     }
 
     private static long Even(TreeNode node, Frame frame) => node is TreeSum sum ? Odd(sum.Left, frame) : 0;
 
-    private static long Odd(TreeNode node, Frame frame) => node is TreeSum sum ? Even(sum.Right, frame) + 1 : frame.Stack[0];
+    private static long Odd(TreeNode node, Frame frame) => node is TreeSum sum ? Even(sum.Right, frame) + 1 : frame.Stack[3];
 
     /// <summary>A helper that calls itself with its own green argument: residual, decided by the analysis.</summary>
     [JitPortal(Greens = ["pc", "code"], Reds = ["frame"])]
@@ -182,7 +189,9 @@ public static class Recursion
             long folded = code.Trees[pc].Fold(code, frame);
             long visited = code.Trees[pc].Accept(code.Visitor, frame);
             frame.Stack[1] += evaluated + term + folded + visited;
+            if (frame.Stack[1] > frame.Stack[2]) return frame.Stack[1];
             pc = (pc + 1) % code.Trees.Length;
+            Jit.CanEnterJit(pc, code, frame);
         }
     }
 }
