@@ -161,6 +161,30 @@ public static class Recursion
 
     private static long Odd(TreeNode node, Frame frame) => node is TreeSum sum ? Even(sum.Right, frame) + 1 : frame.Stack[3];
 
+    /// <summary>
+    /// A <c>Jit.Promote</c> inside unfolded recursive calls: a value the unit has no case for leaves compiled code
+    /// in the middle of the step, with the unfolded frames on the stack, and the interpreter finishes the step.
+    /// </summary>
+    [JitPortal(Greens = ["pc", "code"], Reds = ["frame"])]
+    public static long Promoted(TreeCode code, Frame frame)
+    {
+        int pc = 0;
+        while (true)
+        {
+            Jit.MergePoint(pc, code, frame);
+            frame.Kind = (int)(frame.Stack[1] % 5);
+            // Called before the element's address is taken: a mid-step exit cannot keep an address live.
+            long scaled = Scaled(code.Trees[pc], frame);
+            frame.Stack[1] += scaled;
+            if (frame.Stack[1] > frame.Stack[2]) return frame.Stack[1];
+            pc = (pc + 1) % code.Trees.Length;
+            Jit.CanEnterJit(pc, code, frame);
+        }
+    }
+
+    private static long Scaled(TreeNode node, Frame frame) =>
+        node is TreeSum sum ? Scaled(sum.Left, frame) + Scaled(sum.Right, frame) : frame.Stack[((TreeLeaf)node).Slot] * (Jit.Promote(frame.Kind) + 1);
+
     /// <summary>A helper that calls itself with its own green argument: residual, decided by the analysis.</summary>
     [JitPortal(Greens = ["pc", "code"], Reds = ["frame"])]
     public static long Repeating(TreeCode code, Frame frame)

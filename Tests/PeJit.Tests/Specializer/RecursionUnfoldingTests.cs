@@ -31,6 +31,7 @@ public sealed class RecursionUnfoldingTests
     [DataRow(nameof(Recursion.Direct), "Sum")]
     [DataRow(nameof(Recursion.Mutual), "Even|Odd")]
     [DataRow(nameof(Recursion.Virtual), "Evaluate|Value|Fold|Accept|VisitSum|VisitLeaf")]
+    [DataRow(nameof(Recursion.Promoted), "Scaled")]
     public void UnfoldedCallsGiveWhatThePlainRunGives(string portal, string helpers)
     {
         var method = typeof(Recursion).GetMethod(portal)!;
@@ -43,6 +44,8 @@ public sealed class RecursionUnfoldingTests
         Assert.AreEqual(plain, result);
         CollectionAssert.AreEqual(plainFrame.Stack, jitFrame.Stack);
         var names = helpers.Split('|');
+        if (portal == nameof(Recursion.Promoted))
+            Assert.IsTrue(jit.Units.Any(u => u.Unit.Exits.Any(e => e.Frames is { Count: > 2 })), "an exit inside the unfolded calls describes their frames");
         foreach (var unit in jit.Units)
         {
             var residual = unit.Unit.Residual;
