@@ -11,6 +11,16 @@ public enum CallTreatment
     Inline,
     /// <summary>A virtual call on a green receiver: the target is known while specializing; each possible target is analyzed.</summary>
     InlineVirtual,
+    /// <summary>
+    /// A call to a recursive helper (it calls itself, directly or through others) with a green argument: unfolded
+    /// like <see cref="Inline"/>, each call specialized to its own green arguments, until a call repeats the green
+    /// arguments of a call still open on the specialization stack or goes past the inlining budget; that call
+    /// stays a residual call. Its result is red to the analysis (the call may stay residual), though an unfolded
+    /// call hands back what it returns, green or red.
+    /// </summary>
+    Unfold,
+    /// <summary><see cref="Unfold"/> for a virtual or interface call on a green receiver: resolved to the receiver's override, then unfolded.</summary>
+    UnfoldVirtual,
     /// <summary>Run while specializing: a pure (<c>[Elidable]</c> or known-pure) method with green arguments.</summary>
     GreenCall,
     /// <summary>Stays a call in the residual code.</summary>

@@ -215,10 +215,12 @@ public sealed class BindingTimeAnalysis
         if (portals.Contains(callee)) return "recursion through the portal: the callee is a portal, so each call is its own specialization";
         if (!analyzedModules.Contains(callee.Module)) return $"the callee is outside the analyzed assemblies ({callee.Module.Assembly.Name.Name})";
         if (!callee.HasBody) return "the callee has no body (abstract, extern or runtime-implemented)";
-        if (recursive.Contains(callee)) return "the callee is recursive, and inlining it would not terminate";
         if (Convert(callee).OpaqueReason is { } opaque) return $"the callee is opaque: {opaque}";
         return null;
     }
+
+    /// <summary>True when <paramref name="method"/> is on a cycle of the call graph (it calls itself, directly or through others).</summary>
+    internal bool IsRecursive(MethodDefinition method) => recursive.Contains(method);
 
     /// <summary>Overrides of a virtual method within the analyzed modules (class hierarchy analysis), with bodies.</summary>
     internal IReadOnlyList<MethodDefinition> PossibleTargets(MethodDefinition method) =>

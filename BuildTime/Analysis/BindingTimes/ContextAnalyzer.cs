@@ -18,13 +18,15 @@ namespace PeJit.Analysis.BindingTimes;
 ///    the length of a green array is green (green references are promised immutable); other loads, stores,
 ///    allocations and addresses are red, except a read-only address of a slot (rule 7);
 /// 4. calls: [Elidable] or known-pure with green arguments are green; Jit.Promote is green; residual calls
-///    ([DontLookInside], opaque, recursive, through the portal, outside the analyzed assemblies, virtual on
-///    a red receiver) are red; other calls are inlined and get the callee's return binding time for this
-///    call's signature;
+///    ([DontLookInside], opaque, recursive with no green argument, through the portal, outside the analyzed
+///    assemblies, virtual on a red receiver) are red; calls of recursive helpers with a green argument are
+///    unfolded while specializing and their result is red (<see cref="RecursionUnfolding"/>); other calls are
+///    inlined and get the callee's return binding time for this call's signature;
 /// 5. a block parameter is red when some jump passes it a red value, except the merge point's declared
 ///    greens, which the green key fixes (a red value reaching one is an error, checked at the end);
 /// 6. a loop, other than the dispatch loop, that can exit on a red condition has its header parameters
-///    made red (generalized); a loop whose exits are all green is unrolled;
+///    made red (generalized), unless a green exit on a carried value bounds it (<see cref="GreenLoopBound"/>);
+///    a loop whose exits are all green is unrolled;
 /// 7. the address of a slot (<c>slotaddr</c>) that is only read through (<see cref="ReadOnlyAddresses"/>) is
 ///    green while the slot is, and does not make the slot red; a read through a green address (a load, a
 ///    field, a readonly member called on it) is green. So a struct copied from green memory into a local stays
@@ -279,6 +281,8 @@ internal sealed class ContextAnalyzer
         var loop = loops[index];
         var exit = loop.Exits.FirstOrDefault(e => e.Opcode is Opcode.BrIf or Opcode.Switch && IsRed(e.Operands[0]));
         if (exit is null) return false;
+        // Still bounded by a green exit: unrolled; looked at again if that exit turns red (it is an exit operand).
+        if (GreenLoopBound.HasGreenBound(flow, loop, IsRed)) return false;
         // Every carried value is red (or a declared green) from here on, so nothing about this loop changes again.
         generalized[index] = true;
         bool changed = false;
@@ -376,6 +380,8 @@ internal sealed class ContextAnalyzer
         {
             case CallTreatment.GreenCall or CallTreatment.Promote:
                 return null;
+            case CallTreatment.Unfold or CallTreatment.UnfoldVirtual:
+                return Root(RedReasonKind.ResidualCall, RecursionUnfolding.RedResult, instruction);
             case CallTreatment.Inline or CallTreatment.InlineVirtual:
             {
                 var red = decision.Targets.FirstOrDefault(t => t.ReturnTime == BindingTime.Red);
@@ -420,8 +426,12 @@ internal sealed class ContextAnalyzer
             if (analysis.ResidualReason(target) is { } reason)
                 return CallDecision.Of(CallTreatment.Residual, reason);
         var signature = BindingTimeSignature.Of(instruction.Operands.Select(o => graph.Times[o.Index]));
+        bool recursive = targets.Any(analysis.IsRecursive);
+        if (recursive && RecursionUnfolding.ResidualReason(graph, instruction, targets, signature) is { } refused)
+            return CallDecision.Of(CallTreatment.Residual, refused);
         var contexts = targets.Select(t => analysis.Context(t, analysis.Convert(t).Graph!, signature,
             i => i < instruction.Operands.Count && IsRed(instruction.Operands[i]) ? (graph, instruction.Operands[i]) : null)).ToList();
+        if (recursive) return new CallDecision(RecursionUnfolding.Treatment(dispatches), RecursionUnfolding.Reason(dispatches), contexts);
         return new CallDecision(dispatches ? CallTreatment.InlineVirtual : CallTreatment.Inline,
             dispatches ? "a virtual call on a green receiver: the target is known while specializing" : "inlined and specialized", contexts);
     }
@@ -464,7 +474,7 @@ internal sealed class ContextAnalyzer
             var loop = loops[l];
             var treatment = isDispatchLoop[l] ? LoopTreatment.DispatchLoop
                 : flow[loop.Header].Parameters.Any(p => graph.Reasons[p.Index]?.Kind == RedReasonKind.GeneralizedLoop) ? LoopTreatment.Generalized
-                : loop.Exits.Any(e => e.Opcode is Opcode.BrIf or Opcode.Switch && IsRed(e.Operands[0])) ? LoopTreatment.Generalized
+                : loop.Exits.Any(e => e.Opcode is Opcode.BrIf or Opcode.Switch && IsRed(e.Operands[0])) && !GreenLoopBound.HasGreenBound(flow, loop, IsRed) ? LoopTreatment.Generalized
                 : LoopTreatment.Unrolled;
             var location = flow[loop.Header].Instructions.FirstOrDefault()?.Location ?? SourceLocation.None;
             graph.Loops.Add(new LoopInfo(loop.Header, loop.Blocks, treatment, location));

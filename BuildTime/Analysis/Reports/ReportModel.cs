@@ -39,6 +39,18 @@ internal static class ReportModel
             .Where(i => graph.Calls.TryGetValue(i, out var d) && d.Treatment is CallTreatment.Residual or CallTreatment.Allocation)
             .Select(i => (i, graph.Calls[i]));
 
+    /// <summary>The calls of recursive helpers that specialization unfolds (<see cref="CallTreatment.Unfold"/>, <see cref="CallTreatment.UnfoldVirtual"/>).</summary>
+    public static IEnumerable<(Instruction Call, CallDecision Decision)> UnfoldedCalls(AnnotatedGraph graph) =>
+        Instructions(graph).Select(p => p.Instruction)
+            .Where(i => graph.Calls.TryGetValue(i, out var d) && d.Treatment is CallTreatment.Unfold or CallTreatment.UnfoldVirtual)
+            .Select(i => (i, graph.Calls[i]));
+
+    /// <summary>A call's targets in words: up to three names, then how many more (a virtual call over a class hierarchy has many).</summary>
+    public static string Targets(CallDecision decision) =>
+        decision.Targets.Count <= 3
+            ? string.Join(" | ", decision.Targets.Select(t => t.Name))
+            : string.Join(" | ", decision.Targets.Take(3).Select(t => t.Name)) + $" and {decision.Targets.Count - 3} more";
+
     /// <summary>
     /// The red values worth explaining: conditions of red branches and switches, and results of residual
     /// calls, in layout order.

@@ -59,6 +59,17 @@ public static class TextReport
             if (!any) text.Append("    none\n");
             text.Append('\n');
 
+            // Only when there are some, so reports of interpreters without recursive helpers read as before.
+            var unfolded = portal.Reachable.SelectMany(r => ReportModel.UnfoldedCalls(r).Select(c => (Graph: r, c.Call, c.Decision))).ToList();
+            if (unfolded.Count > 0)
+            {
+                text.Append("  Recursive calls unfolded while specializing (a call that repeats the green arguments of an open call, or goes past the inlining depth, stays a call):\n");
+                foreach (var (reached, call, decision) in unfolded)
+                    text.Append("    ").Append(reached.Name).Append(call.Location.Line > 0 ? $" line {call.Location.Line}" : "")
+                        .Append(": ").Append(call.Method!.Name).Append(" -> ").Append(ReportModel.Targets(decision)).Append('\n');
+                text.Append('\n');
+            }
+
             // Only when there are some, so reports of interpreters without struct locals read as before.
             var kept = portal.Reachable.SelectMany(r => ReportModel.GreenAddressedSlots(r).Select(s => (Graph: r, s.Slot, s.First, s.Count))).ToList();
             if (kept.Count > 0)

@@ -15,6 +15,12 @@ public sealed record SpecializationSettings
     /// <summary>How deep calls are inlined; deeper calls stay calls.</summary>
     public int MaxInliningDepth { get; init; } = 16;
 
+    /// <summary>
+    /// Recursive calls one specialization run may unfold (<c>CallTreatment.Unfold</c>); further ones stay
+    /// residual calls. With <see cref="MaxInliningDepth"/> it bounds a tree that branches at every level.
+    /// </summary>
+    public int MaxUnfoldedCalls { get; init; } = 2_000;
+
     /// <summary>Instructions run while specializing one path, to stop an unrolled loop that does not end.</summary>
     public int MaxStepsPerPath { get; init; } = 1_000_000;
 

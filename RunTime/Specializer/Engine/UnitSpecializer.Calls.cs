@@ -66,6 +66,9 @@ public sealed partial class UnitSpecializer
                     && Override(op, receiver) is { HasRegions: false } target:
                     Enter(frames, frame, op, target);
                     return true;
+                case CallTreatment.Unfold or CallTreatment.UnfoldVirtual:
+                    Unfold(frames, frame, op);
+                    return true;
                 default:
                     Residualize(frame, op);
                     return true;
@@ -153,7 +156,9 @@ public sealed partial class UnitSpecializer
             if (frame.CallSite!.Result is var result and >= 0)
             {
                 if (!hasValue) caller.Set(result, default);
-                else if (frame.IsGreen(op.Operands[0]) && caller.Graph.RedValues[result])
+                // An unfolded recursive call hands back a green value as it is: the analysis made the result red
+                // only because the call might have stayed residual (RecursionUnfolding).
+                else if (frame.IsGreen(op.Operands[0]) && caller.Graph.RedValues[result] && frame.UnfoldedGreens is null)
                     caller.SetRed(result, Lift(frame, op.Operands[0], caller.Graph.Types[result]));
                 else
                     caller.CopyFrom(frame, op.Operands[0], result);

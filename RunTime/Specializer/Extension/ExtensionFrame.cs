@@ -23,6 +23,8 @@ internal sealed class ExtensionFrame
     public Dictionary<Slot, Known>? Slots;
     public Dictionary<Slot, Slot>? ResidualSlots;
     public ExtensionOp? CallSite;
+    /// <summary>For a frame of an unfolded recursive call: its arguments, green ones by value (to find a call that repeats them).</summary>
+    public object?[]? UnfoldedGreens;
 
     public ExtensionFrame(ExtensionGraph graph)
     {
@@ -40,6 +42,7 @@ internal sealed class ExtensionFrame
         Block = other.Block;
         Index = other.Index;
         CallSite = other.CallSite;
+        UnfoldedGreens = other.UnfoldedGreens;
         Ints = (long[])other.Ints.Clone();
         Floats = (double[])other.Floats.Clone();
         Refs = (object?[])other.Refs.Clone();
