@@ -37,6 +37,7 @@ public sealed class BindingTimeAnalysis
     private readonly HashSet<MethodDefinition> portals = [];
     private readonly HashSet<MethodDefinition> recursive = [];
     private readonly AnalysisResult result;
+    private DelegateFamilies? delegates;
 
     private readonly Func<MethodDefinition, bool>? selectPortal;
 
@@ -219,6 +220,9 @@ public sealed class BindingTimeAnalysis
         if (Convert(callee).OpaqueReason is { } opaque) return $"the callee is opaque: {opaque}";
         return null;
     }
+
+    /// <summary>The delegate families of the analyzed modules, scanned the first time a rule asks.</summary>
+    internal DelegateFamilies Delegates => delegates ??= DelegateFamilies.Scan(analyzedModules, ReleaseBody);
 
     /// <summary>Overrides of a virtual method within the analyzed modules (class hierarchy analysis), with bodies.</summary>
     internal IReadOnlyList<MethodDefinition> PossibleTargets(MethodDefinition method) =>

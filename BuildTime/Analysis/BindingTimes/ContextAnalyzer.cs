@@ -37,7 +37,7 @@ namespace PeJit.Analysis.BindingTimes;
 /// follows from them, not the whole graph: a portal with one switch case per opcode is run again for many
 /// callees. The order of discovery is the full sweep's, so the reason recorded for each red value is too.
 /// </remarks>
-internal sealed class ContextAnalyzer
+internal sealed partial class ContextAnalyzer
 {
     private readonly BindingTimeAnalysis analysis;
     private readonly AnnotatedGraph graph;
@@ -329,14 +329,14 @@ internal sealed class ContextAnalyzer
                 bool valueRead = type.StackKind == StackKind.ValueType;
                 var field = instruction.Field!.Cecil is { } reference ? MemberFacts.TryResolve(reference) : null;
                 // A green address is a read-only address of a green slot (rule 7): what it points at is green.
-                if (valueRead || type.StackKind == StackKind.ByRef || (field is not null && MemberFacts.IsImmutable(field))) return null;
+                if (valueRead || type.StackKind == StackKind.ByRef || (field is not null && (MemberFacts.IsImmutable(field) || IsFixedCapture(field)))) return null;
                 return Root(RedReasonKind.MutableMemory,
                     $"a read of the mutable field {instruction.Field!.Name} (not readonly or [JitImmutable])", instruction);
             }
             case Opcode.LoadStatic:
             {
                 var field = instruction.Field!.Cecil is { } reference ? MemberFacts.TryResolve(reference) : null;
-                return field is not null && MemberFacts.IsImmutable(field)
+                return field is not null && (MemberFacts.IsImmutable(field) || IsFixedCapture(field))
                     ? null
                     : Root(RedReasonKind.MutableMemory, $"a read of the mutable static field {instruction.Field!.Name}", instruction);
             }
@@ -376,8 +376,9 @@ internal sealed class ContextAnalyzer
         {
             case CallTreatment.GreenCall or CallTreatment.Promote:
                 return null;
-            case CallTreatment.Inline or CallTreatment.InlineVirtual:
+            case CallTreatment.Inline or CallTreatment.InlineVirtual or CallTreatment.InlineDelegate:
             {
+                if (DelegateResultReason(instruction, decision) is { } excluded) return excluded;
                 var red = decision.Targets.FirstOrDefault(t => t.ReturnTime == BindingTime.Red);
                 return red is null ? null : new RedReason(RedReasonKind.RedReturn,
                     $"returned red by {red.Name}", red.RedReturnValue, instruction.Location, red);
@@ -410,6 +411,7 @@ internal sealed class ContextAnalyzer
                 : CallDecision.Of(CallTreatment.Residual, "a pure method called with a red argument");
         if (instruction.Opcode == Opcode.ConstrainedCall)
             return CallDecision.Of(CallTreatment.Residual, "a constrained call (on a generic or value-type receiver)");
+        if (DelegateFamilies.IsDelegateInvoke(callee)) return DecideDelegateCall(instruction);
         bool dispatches = instruction.Opcode == Opcode.CallVirt && callee.IsVirtual && !callee.IsFinal && !callee.DeclaringType.IsSealed;
         var targets = dispatches ? analysis.PossibleTargets(callee) : [callee];
         if (dispatches && IsRed(instruction.Operands[0]))

@@ -66,6 +66,9 @@ public sealed partial class UnitSpecializer
                     && Override(op, receiver) is { HasRegions: false } target:
                     Enter(frames, frame, op, target);
                     return true;
+                case CallTreatment.InlineDelegate:
+                    CallDelegate(frames, frame, op);
+                    return true;
                 default:
                     Residualize(frame, op);
                     return true;
