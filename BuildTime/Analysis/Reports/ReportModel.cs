@@ -39,6 +39,17 @@ internal static class ReportModel
             .Where(i => graph.Calls.TryGetValue(i, out var d) && d.Treatment is CallTreatment.Residual or CallTreatment.Allocation)
             .Select(i => (i, graph.Calls[i]));
 
+    /// <summary>The calls through delegates (<c>Invoke</c>), with their decisions and families, in layout order.</summary>
+    public static IEnumerable<(Instruction Call, CallDecision Decision, DelegateFamily Family)> DelegateCalls(AnnotatedGraph graph) =>
+        Instructions(graph).Select(p => p.Instruction)
+            .Where(i => graph.Calls.TryGetValue(i, out var d) && d.Family is not null)
+            .Select(i => (i, graph.Calls[i], graph.Calls[i].Family!));
+
+    /// <summary>What happens at a call through a delegate, in words.</summary>
+    public static string DelegateOutcome(CallDecision decision) => decision.Treatment == CallTreatment.InlineDelegate
+        ? $"inlined: the green delegate's target is resolved while specializing ({decision.Targets.Count} member(s) analyzed; a target outside the family stays a call)"
+        : $"stays a call: {decision.Reason}";
+
     /// <summary>
     /// The red values worth explaining: conditions of red branches and switches, and results of residual
     /// calls, in layout order.

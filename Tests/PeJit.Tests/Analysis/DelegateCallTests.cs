@@ -86,6 +86,7 @@ public sealed class DelegateCallTests
         StringAssert.Contains(call.Reason, "red delegate");
         StringAssert.Contains(call.Reason, "Jit.Promote");
         Assert.HasCount(1, call.Family!.Members, "the family is listed even when the call stays residual");
+        StringAssert.Contains(PeJit.Analysis.Reports.TextReport.Write(portal.Result), "RedClosureHandler.Invoke — stays a call: a call through the red delegate");
     }
 
     [TestMethod]
@@ -98,5 +99,8 @@ public sealed class DelegateCallTests
         Assert.IsEmpty(call.Family!.Members);
         Assert.AreEqual(Red, portal.TimeOf("doubled"));
         Assert.AreEqual(RedReasonKind.ResidualCall, AnalyzedPortal.Chain(portal.Graph, "doubled")[^1].Kind);
+        string report = PeJit.Analysis.Reports.TextReport.Write(portal.Result);
+        StringAssert.Contains(report, "ReflectedHandler.Invoke — stays a call: no method of the analyzed assemblies is made into a ReflectedHandler");
+        StringAssert.Contains(report, "      family: empty\n");
     }
 }
