@@ -20,6 +20,12 @@ public delegate int AddHandler(int value);
 /// <summary>A closure made in the portal, over red state.</summary>
 public delegate long RedClosureHandler(int value);
 
+/// <summary>The promoted case: read from mutable memory, so red until Jit.Promote.</summary>
+public delegate long PromotedHandler(long value);
+
+/// <summary>A family of one lambda, and a delegate of the type made by reflection for a method outside it.</summary>
+public delegate int MixedHandler(int value);
+
 /// <summary>Only ever made by reflection.</summary>
 public delegate int ReflectedHandler(int value);
 
@@ -61,9 +67,31 @@ public static class Delegates
     public static readonly ReflectedHandler Reflected =
         (ReflectedHandler)Delegate.CreateDelegate(typeof(ReflectedHandler), typeof(Delegates).GetMethod(nameof(Twice), BindingFlags.NonPublic | BindingFlags.Static)!);
 
+    /// <summary>Mutable: a read of it is red.</summary>
+    public static PromotedHandler Current = Increment;
+
+    private static long Increment(long value) => value + 1;
+
+    private static long Decrement(long value) => value - 1;
+
+    /// <summary>Makes <see cref="Current"/> a decrement (a second member of its family).</summary>
+    public static void CountDown() => Current = Decrement;
+
+    /// <summary>Makes <see cref="Current"/> an increment again.</summary>
+    public static void ResetCurrent() => Current = Increment;
+
     private static int Skip(Code code, Frame frame, int pc) => pc + 3;
 
     private static int Twice(int value) => 2 * value;
+
+    private static int Thrice(int value) => 3 * value;
+
+    /// <summary>The family of <see cref="MixedHandler"/>: one lambda.</summary>
+    public static readonly MixedHandler InFamily = value => value + 7;
+
+    /// <summary>A green delegate whose target is not in its type's family.</summary>
+    public static readonly MixedHandler OutsideFamily =
+        (MixedHandler)Delegate.CreateDelegate(typeof(MixedHandler), typeof(Delegates).GetMethod(nameof(Thrice), BindingFlags.NonPublic | BindingFlags.Static)!);
 
     private static long AddToTop(long top, int value)
     {
@@ -106,8 +134,9 @@ public static class Delegates
             int added = FixedClosure(pc);
             int changing = ChangingClosure(pc);
             frame.Stack[0] += scaled + added + changing;
-            if (frame.Stack[0] > 1000) return frame.Stack[0];
+            if (frame.Stack[0] > 100000) return frame.Stack[0];
             pc = (pc + 1) % code.Ops.Length;
+            if (pc == 0) Jit.CanEnterJit(pc, code, frame);
         }
     }
 
@@ -136,8 +165,42 @@ public static class Delegates
             Jit.MergePoint(pc, code, frame);
             int doubled = Reflected(pc);
             frame.Stack[0] += doubled;
-            if (frame.Stack[0] > 1000) return frame.Stack[0];
+            if (frame.Stack[0] > 100000) return frame.Stack[0];
             pc = (pc + 1) % code.Ops.Length;
+            if (pc == 0) Jit.CanEnterJit(pc, code, frame);
+        }
+    }
+
+    /// <summary>A delegate read from mutable memory and promoted: green behind a guard on its value.</summary>
+    [JitPortal(Greens = ["pc", "code"], Reds = ["frame"])]
+    public static long PromotedDelegate(Code code, Frame frame)
+    {
+        int pc = 0;
+        while (true)
+        {
+            Jit.MergePoint(pc, code, frame);
+            var handler = Jit.Promote(Current);
+            long counted = handler(frame.Stack[0]);
+            frame.Stack[0] = counted;
+            if (counted >= 100000 || counted < 0) return counted;
+            pc = (pc + 1) % code.Ops.Length;
+            if (pc == 0) Jit.CanEnterJit(pc, code, frame);
+        }
+    }
+
+    /// <summary>A green delegate outside its family: the analysis inlines the family, the specializer finds no member for it.</summary>
+    [JitPortal(Greens = ["pc", "code"], Reds = ["frame"])]
+    public static long DelegateOutsideItsFamily(Code code, Frame frame)
+    {
+        int pc = 0;
+        while (true)
+        {
+            Jit.MergePoint(pc, code, frame);
+            int tripled = OutsideFamily(pc);
+            frame.Stack[0] += tripled + 1;
+            if (frame.Stack[0] > 100000) return frame.Stack[0];
+            pc = (pc + 1) % code.Ops.Length;
+            if (pc == 0) Jit.CanEnterJit(pc, code, frame);
         }
     }
 }

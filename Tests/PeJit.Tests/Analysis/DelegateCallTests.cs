@@ -103,4 +103,14 @@ public sealed class DelegateCallTests
         StringAssert.Contains(report, "ReflectedHandler.Invoke — stays a call: no method of the analyzed assemblies is made into a ReflectedHandler");
         StringAssert.Contains(report, "      family: empty\n");
     }
+
+    [TestMethod]
+    public void APromotedRedDelegateIsInlined()
+    {
+        var portal = Analyze(nameof(Delegates.PromotedDelegate));
+        var call = InvokeOf(portal, nameof(PromotedHandler));
+        Assert.AreEqual(CallTreatment.InlineDelegate, call.Treatment, call.Reason);
+        Assert.HasCount(2, call.Family!.Members, "the increment and the decrement");
+        Assert.AreEqual(Green, portal.TimeOf("handler"));
+    }
 }
