@@ -20,7 +20,8 @@ namespace PeJit.Analysis.BindingTimes;
 /// 4. calls: [Elidable] or known-pure with green arguments are green; Jit.Promote is green; residual calls
 ///    ([DontLookInside], opaque, recursive, through the portal, outside the analyzed assemblies, virtual on
 ///    a red receiver) are red; other calls are inlined and get the callee's return binding time for this
-///    call's signature;
+///    call's signature; a call through a green delegate is inlined for each member of its family, and a
+///    captured field a closure never sees change is immutable (ContextAnalyzer.Delegates.cs, Docs/bta.md rule 9);
 /// 5. a block parameter is red when some jump passes it a red value, except the merge point's declared
 ///    greens, which the green key fixes (a red value reaching one is an error, checked at the end);
 /// 6. a loop, other than the dispatch loop, that can exit on a red condition has its header parameters
