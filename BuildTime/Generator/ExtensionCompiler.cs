@@ -56,7 +56,7 @@ public sealed class ExtensionCompiler
         {
             var (op, decision) = compiler.inlined[i];
             op.Callees = decision.Targets.Select(compiler.Graph).ToArray();
-            if (decision.Treatment is CallTreatment.InlineVirtual or CallTreatment.UnfoldVirtual)
+            if (decision.Treatment is CallTreatment.InlineVirtual or CallTreatment.UnfoldVirtual or CallTreatment.InlineDelegate)
                 op.CalleeMethods = decision.Targets.Select(t => MethodRef.From(t.Method)).ToArray();
         }
         var shape = new PortalShape(
@@ -194,7 +194,7 @@ public sealed class ExtensionCompiler
         op.Treatment = decision.Treatment;
         switch (decision.Treatment)
         {
-            case CallTreatment.Inline or CallTreatment.InlineVirtual or CallTreatment.Unfold or CallTreatment.UnfoldVirtual:
+            case CallTreatment.Inline or CallTreatment.InlineVirtual or CallTreatment.Unfold or CallTreatment.UnfoldVirtual or CallTreatment.InlineDelegate:
                 inlined.Add((op, decision));
                 break;
             case CallTreatment.GreenCall:

@@ -21,6 +21,13 @@ public enum CallTreatment
     Unfold,
     /// <summary><see cref="Unfold"/> for a virtual or interface call on a green receiver: resolved to the receiver's override, then unfolded.</summary>
     UnfoldVirtual,
+    /// <summary>
+    /// A call through a green delegate (<c>Invoke</c>): the delegate's target method is known while specializing;
+    /// each method of the delegate family (those the analyzed assemblies turn into delegates of the type) is
+    /// analyzed, and the one the delegate names is inlined, its target object (a closure, the lambdas' singleton)
+    /// a green <c>this</c>. A target outside the family stays a residual call.
+    /// </summary>
+    InlineDelegate,
     /// <summary>Run while specializing: a pure (<c>[Elidable]</c> or known-pure) method with green arguments.</summary>
     GreenCall,
     /// <summary>Stays a call in the residual code.</summary>

@@ -37,6 +37,7 @@ public sealed class BindingTimeAnalysis
     private readonly HashSet<MethodDefinition> portals = [];
     private readonly HashSet<MethodDefinition> recursive = [];
     private readonly AnalysisResult result;
+    private DelegateFamilies? delegates;
 
     private readonly Func<MethodDefinition, bool>? selectPortal;
 
@@ -221,6 +222,8 @@ public sealed class BindingTimeAnalysis
 
     /// <summary>True when <paramref name="method"/> is on a cycle of the call graph (it calls itself, directly or through others).</summary>
     internal bool IsRecursive(MethodDefinition method) => recursive.Contains(method);
+    /// <summary>The delegate families of the analyzed modules, scanned the first time a rule asks.</summary>
+    internal DelegateFamilies Delegates => delegates ??= DelegateFamilies.Scan(analyzedModules, ReleaseBody);
 
     /// <summary>Overrides of a virtual method within the analyzed modules (class hierarchy analysis), with bodies.</summary>
     internal IReadOnlyList<MethodDefinition> PossibleTargets(MethodDefinition method) =>

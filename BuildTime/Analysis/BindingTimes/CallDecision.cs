@@ -9,4 +9,7 @@ public sealed record CallDecision(CallTreatment Treatment, string Reason, IReadO
 {
     /// <summary>A decision with no targets.</summary>
     public static CallDecision Of(CallTreatment treatment, string reason) => new(treatment, reason, []);
+
+    /// <summary>For a call through a delegate: its family (<see cref="DelegateFamily"/>), whatever the treatment; null for other calls.</summary>
+    public DelegateFamily? Family { get; init; }
 }

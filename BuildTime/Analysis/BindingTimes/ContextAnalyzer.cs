@@ -21,7 +21,9 @@ namespace PeJit.Analysis.BindingTimes;
 ///    ([DontLookInside], opaque, recursive with no green argument, through the portal, outside the analyzed
 ///    assemblies, virtual on a red receiver) are red; calls of recursive helpers with a green argument are
 ///    unfolded while specializing and their result is red (<see cref="RecursionUnfolding"/>); other calls are
-///    inlined and get the callee's return binding time for this call's signature;
+///    inlined and get the callee's return binding time for this call's signature; a call through a green
+///    delegate is inlined for each member of its family, and a captured field a closure never sees change is
+///    immutable (ContextAnalyzer.Delegates.cs, Docs/bta.md rule 9);
 /// 5. a block parameter is red when some jump passes it a red value, except the merge point's declared
 ///    greens, which the green key fixes (a red value reaching one is an error, checked at the end);
 /// 6. a loop, other than the dispatch loop, that can exit on a red condition has its header parameters
@@ -39,7 +41,7 @@ namespace PeJit.Analysis.BindingTimes;
 /// follows from them, not the whole graph: a portal with one switch case per opcode is run again for many
 /// callees. The order of discovery is the full sweep's, so the reason recorded for each red value is too.
 /// </remarks>
-internal sealed class ContextAnalyzer
+internal sealed partial class ContextAnalyzer
 {
     private readonly BindingTimeAnalysis analysis;
     private readonly AnnotatedGraph graph;
@@ -333,14 +335,14 @@ internal sealed class ContextAnalyzer
                 bool valueRead = type.StackKind == StackKind.ValueType;
                 var field = instruction.Field!.Cecil is { } reference ? MemberFacts.TryResolve(reference) : null;
                 // A green address is a read-only address of a green slot (rule 7): what it points at is green.
-                if (valueRead || type.StackKind == StackKind.ByRef || (field is not null && MemberFacts.IsImmutable(field))) return null;
+                if (valueRead || type.StackKind == StackKind.ByRef || (field is not null && (MemberFacts.IsImmutable(field) || IsFixedCapture(field)))) return null;
                 return Root(RedReasonKind.MutableMemory,
                     $"a read of the mutable field {instruction.Field!.Name} (not readonly or [JitImmutable])", instruction);
             }
             case Opcode.LoadStatic:
             {
                 var field = instruction.Field!.Cecil is { } reference ? MemberFacts.TryResolve(reference) : null;
-                return field is not null && MemberFacts.IsImmutable(field)
+                return field is not null && (MemberFacts.IsImmutable(field) || IsFixedCapture(field))
                     ? null
                     : Root(RedReasonKind.MutableMemory, $"a read of the mutable static field {instruction.Field!.Name}", instruction);
             }
@@ -382,8 +384,9 @@ internal sealed class ContextAnalyzer
                 return null;
             case CallTreatment.Unfold or CallTreatment.UnfoldVirtual:
                 return Root(RedReasonKind.ResidualCall, RecursionUnfolding.RedResult, instruction);
-            case CallTreatment.Inline or CallTreatment.InlineVirtual:
+            case CallTreatment.Inline or CallTreatment.InlineVirtual or CallTreatment.InlineDelegate:
             {
+                if (DelegateResultReason(instruction, decision) is { } excluded) return excluded;
                 var red = decision.Targets.FirstOrDefault(t => t.ReturnTime == BindingTime.Red);
                 return red is null ? null : new RedReason(RedReasonKind.RedReturn,
                     $"returned red by {red.Name}", red.RedReturnValue, instruction.Location, red);
@@ -416,6 +419,7 @@ internal sealed class ContextAnalyzer
                 : CallDecision.Of(CallTreatment.Residual, "a pure method called with a red argument");
         if (instruction.Opcode == Opcode.ConstrainedCall)
             return CallDecision.Of(CallTreatment.Residual, "a constrained call (on a generic or value-type receiver)");
+        if (DelegateFamilies.IsDelegateInvoke(callee)) return DecideDelegateCall(instruction);
         bool dispatches = instruction.Opcode == Opcode.CallVirt && callee.IsVirtual && !callee.IsFinal && !callee.DeclaringType.IsSealed;
         var targets = dispatches ? analysis.PossibleTargets(callee) : [callee];
         if (dispatches && IsRed(instruction.Operands[0]))

@@ -136,7 +136,9 @@ public static class HtmlReport
             : instruction.Opcode is IR.Opcode.BrIf or IR.Opcode.Switch && graph.TimeOf(instruction.Operands[0]) == BindingTime.Red
                 ? ReportModel.ChainLines(graph, instruction.Operands[0]).ToList()
                 : [];
-        string? call = graph.Calls.TryGetValue(instruction, out var decision) ? $"{decision.Treatment}: {decision.Reason}" : null;
+        string? call = graph.Calls.TryGetValue(instruction, out var decision)
+            ? $"{decision.Treatment}: {decision.Reason}" + (decision.Family is { } family ? $" (family: {(family.Members.Count == 0 ? "empty" : string.Join(", ", family.Members))})" : "")
+            : null;
         return new { graph = graph.Name, text = ReportModel.Text(graph, instruction), time = time == BindingTime.Green ? "green" : "red", call, chain };
     }
 

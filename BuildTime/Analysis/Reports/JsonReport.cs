@@ -92,7 +92,7 @@ public static class JsonReport
     private static JsonNode Instruction(AnnotatedGraph graph, Block block, int index, Instruction instruction)
     {
         graph.Calls.TryGetValue(instruction, out var call);
-        return new JsonObject
+        var node = new JsonObject
         {
             ["block"] = block.ToString(),
             ["index"] = index,
@@ -107,6 +107,15 @@ public static class JsonReport
                 ["targets"] = new JsonArray([.. call.Targets.Select(t => (JsonNode)t.Name)]),
             },
         };
+        // Only at calls through delegates, so other calls keep their shape.
+        if (call?.Family is { } family)
+            node["call"]!["family"] = new JsonObject
+            {
+                ["delegateType"] = family.DelegateType,
+                ["members"] = new JsonArray([.. family.Members.Select(m => (JsonNode)m)]),
+                ["excluded"] = new JsonArray([.. family.Excluded.Select(e => (JsonNode)new JsonObject { ["member"] = e.Member, ["reason"] = e.Reason })]),
+            };
+        return node;
     }
 
     private static JsonNode Diagnostic(Diagnostic diagnostic) => new JsonObject

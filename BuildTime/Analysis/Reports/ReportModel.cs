@@ -51,6 +51,17 @@ internal static class ReportModel
             ? string.Join(" | ", decision.Targets.Select(t => t.Name))
             : string.Join(" | ", decision.Targets.Take(3).Select(t => t.Name)) + $" and {decision.Targets.Count - 3} more";
 
+    /// <summary>The calls through delegates (<c>Invoke</c>), with their decisions and families, in layout order.</summary>
+    public static IEnumerable<(Instruction Call, CallDecision Decision, DelegateFamily Family)> DelegateCalls(AnnotatedGraph graph) =>
+        Instructions(graph).Select(p => p.Instruction)
+            .Where(i => graph.Calls.TryGetValue(i, out var d) && d.Family is not null)
+            .Select(i => (i, graph.Calls[i], graph.Calls[i].Family!));
+
+    /// <summary>What happens at a call through a delegate, in words.</summary>
+    public static string DelegateOutcome(CallDecision decision) => decision.Treatment == CallTreatment.InlineDelegate
+        ? $"inlined: the green delegate's target is resolved while specializing ({decision.Targets.Count} member(s) analyzed; a target outside the family stays a call)"
+        : $"stays a call: {decision.Reason}";
+
     /// <summary>
     /// The red values worth explaining: conditions of red branches and switches, and results of residual
     /// calls, in layout order.

@@ -70,6 +70,29 @@ public static class TextReport
                 text.Append('\n');
             }
 
+            // Only when there are some, so reports of interpreters without delegates read as before.
+            var delegateCalls = portal.Reachable.SelectMany(r => ReportModel.DelegateCalls(r).Select(c => (Graph: r, c.Call, c.Decision, c.Family))).ToList();
+            if (delegateCalls.Count > 0)
+            {
+                text.Append("  Calls through delegates (the family: every method the analyzed assemblies make into a delegate of the type):\n");
+                foreach (var (reached, call, decision, family) in delegateCalls)
+                {
+                    text.Append("    ").Append(reached.Name).Append(call.Location.Line > 0 ? $" line {call.Location.Line}" : "")
+                        .Append($": {family.DelegateType}.Invoke — ").Append(ReportModel.DelegateOutcome(decision)).Append('\n');
+                    if (family.Members.Count == 0) text.Append("      family: empty\n");
+                    foreach (var member in family.Members)
+                    {
+                        string? excluded = family.Excluded.FirstOrDefault(e => e.Member == member).Reason;
+                        // Where it is: a lambda's name says little.
+                        var graphOf = decision.Targets.FirstOrDefault(t => BindingTimeAnalysis.MethodName(t.Method) == member);
+                        int line = graphOf is null ? 0 : ReportModel.Instructions(graphOf).Select(p => p.Instruction.Location.Line).FirstOrDefault(l => l > 0);
+                        text.Append("      ").Append(member).Append(line > 0 ? $" (line {line})" : "")
+                            .Append(excluded is null ? "" : $" (stays a call: {excluded})").Append('\n');
+                    }
+                }
+                text.Append('\n');
+            }
+
             // Only when there are some, so reports of interpreters without struct locals read as before.
             var kept = portal.Reachable.SelectMany(r => ReportModel.GreenAddressedSlots(r).Select(s => (Graph: r, s.Slot, s.First, s.Count))).ToList();
             if (kept.Count > 0)

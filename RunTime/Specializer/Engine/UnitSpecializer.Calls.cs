@@ -68,6 +68,8 @@ public sealed partial class UnitSpecializer
                     return true;
                 case CallTreatment.Unfold or CallTreatment.UnfoldVirtual:
                     Unfold(frames, frame, op);
+                case CallTreatment.InlineDelegate:
+                    CallDelegate(frames, frame, op);
                     return true;
                 default:
                     Residualize(frame, op);

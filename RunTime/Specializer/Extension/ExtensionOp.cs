@@ -45,7 +45,10 @@ public sealed class ExtensionOp
     /// <summary>For inlined calls: the compiled graph of each possible target, in the analysis's order.</summary>
     public ExtensionGraph[] Callees { get; internal set; } = [];
 
-    /// <summary>For <see cref="CallTreatment.InlineVirtual"/>: the method of each of <see cref="Callees"/>, to match against a green receiver's override.</summary>
+    /// <summary>
+    /// For <see cref="CallTreatment.InlineVirtual"/> and <see cref="CallTreatment.InlineDelegate"/>: the method of each of
+    /// <see cref="Callees"/>, to match against a green receiver's override or a green delegate's target method.
+    /// </summary>
     public MethodRef[] CalleeMethods { get; internal set; } = [];
 
     /// <summary>For jumps and branches: the targets.</summary>

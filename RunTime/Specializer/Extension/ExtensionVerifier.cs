@@ -12,7 +12,9 @@ namespace PeJit.Specializer.Extension;
 /// 4. an op defines its result at most once, and never a parameter of the entry block;
 /// 5. every target is a block of the same graph, and every jump to a block passes its arguments to the same
 ///    parameters (a block has one parameter list);
-/// 6. every graph a call inlines (named in its note) is a graph of the program.
+/// 6. every graph a call inlines (named in its note) is a graph of the program;
+/// 7. a call resolved while specializing (<c>InlineVirtual</c>, a receiver's override; <c>InlineDelegate</c>, a green
+///    delegate's target) names at least one graph to pick from.
 /// </remarks>
 public static class ExtensionVerifier
 {
@@ -75,6 +77,8 @@ public static class ExtensionVerifier
                 }
                 foreach (var callee in op.Callees)
                     if (!programGraphs.Contains(callee)) errors.Add($"{where}: the call inlines '{callee}', which is no graph of the program");
+                if (op.Tag == "call" && op.Note?.Split(' ')[0] is nameof(IR.CallTreatment.InlineVirtual) or nameof(IR.CallTreatment.InlineDelegate) && op.Callees.Count == 0)
+                    errors.Add($"{where}: the call is resolved while specializing ({op.Note}) but names no graph to pick from");
             }
         }
     }

@@ -53,6 +53,23 @@ public sealed class ReportTests
         Golden.Check($"Analysis/Reports/golden/{name}.bta.txt", TextReport.Write(Analyze(path)));
 
     [TestMethod]
+    public void TheHandlerTableReportListsTheDelegateFamilyAtTheHandlerCall()
+    {
+        var result = Analyze(typeof(PeJit.Examples.HandlerTable.Interpreter).Assembly.Location);
+        Assert.IsFalse(result.HasErrors, string.Join("\n", result.Diagnostics));
+        string text = TextReport.Write(result);
+        StringAssert.Contains(text, "Calls through delegates");
+        StringAssert.Contains(text, "Invoke — inlined: the green delegate's target is resolved while specializing (19 member(s) analyzed");
+        StringAssert.Contains(text, "      PeJit.Examples.HandlerTable.Interpreter::Add (line ");
+        Golden.Check("Analysis/Reports/golden/HandlerTable.bta.txt", text);
+        using var json = JsonDocument.Parse(JsonReport.Write(result));
+        var invoke = json.RootElement.GetProperty("portals")[0].GetProperty("graphs")[0].GetProperty("instructions").EnumerateArray()
+            .Single(i => i.GetProperty("call").ValueKind == JsonValueKind.Object && i.GetProperty("call").TryGetProperty("family", out _));
+        Assert.AreEqual("inlineDelegate", invoke.GetProperty("call").GetProperty("treatment").GetString());
+        Assert.AreEqual(19, invoke.GetProperty("call").GetProperty("family").GetProperty("members").GetArrayLength());
+    }
+
+    [TestMethod]
     [DynamicData(nameof(Examples))]
     public void TheJsonReportHasTheDocumentedShape(string name, string path)
     {

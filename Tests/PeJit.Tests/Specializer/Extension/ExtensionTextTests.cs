@@ -2,6 +2,7 @@ using PeJit.Runtime;
 using PeJit.Specializer.Extension;
 using Bf = PeJit.Examples.Brainfuck;
 using Vm = PeJit.Examples.StackVm;
+using Ht = PeJit.Examples.HandlerTable;
 
 namespace PeJit.Tests.Specializer.Extension;
 
@@ -12,10 +13,10 @@ namespace PeJit.Tests.Specializer.Extension;
 [TestClass]
 public sealed class ExtensionTextTests
 {
-    public static IEnumerable<object[]> Portals => [["StackVm"], ["Brainfuck"]];
+    public static IEnumerable<object[]> Portals => [["StackVm"], ["Brainfuck"], ["HandlerTable"]];
 
     private static string Printed(string portal) =>
-        PortalJit.Create(portal == "StackVm" ? Vm.Runner.Portal : Bf.Runner.Portal).Runtime.Extension.Print();
+        PortalJit.Create(portal switch { "StackVm" => Vm.Runner.Portal, "HandlerTable" => Ht.Runner.Portal, _ => Bf.Runner.Portal }).Runtime.Extension.Print();
 
     [TestMethod]
     [DynamicData(nameof(Portals))]
@@ -28,6 +29,22 @@ public sealed class ExtensionTextTests
             Assert.IsTrue(listing.Graphs.SelectMany(g => g.Blocks).SelectMany(b => b).Any(op => op.Callees.Count > 0), "some call names the graphs it inlines");
         var errors = ExtensionVerifier.Verify(listing);
         Assert.IsEmpty(errors, string.Join("\n", errors));
+    }
+
+    [TestMethod]
+    public void ACallThroughAGreenDelegateListsItsFamilyAndReadsBack()
+    {
+        var listing = ExtensionParser.Parse(Printed("HandlerTable"));
+        var invoke = listing.Graphs[0].Blocks.SelectMany(b => b).Single(op => op.Note?.StartsWith("InlineDelegate ", StringComparison.Ordinal) == true);
+        // One graph per handler: the lambdas on the compiler's singleton and the static method groups.
+        Assert.HasCount(Enum.GetValues<Ht.Op>().Length, invoke.Callees, invoke.Note);
+        Assert.IsTrue(invoke.Callees.Any(c => c.StartsWith("Interpreter::Add[", StringComparison.Ordinal)), invoke.Note);
+        Assert.IsTrue(invoke.Callees.Any(c => c.Contains("<>c::", StringComparison.Ordinal)), invoke.Note);
+        var emptied = invoke with { Note = "InlineDelegate" };
+        var portal = listing.Graphs[0];
+        var blocks = portal.Blocks.Select(b => b.Select(op => op == invoke ? emptied : op).ToList()).ToList();
+        var errors = ExtensionVerifier.Verify(listing with { Graphs = [portal with { Blocks = blocks }, .. listing.Graphs.Skip(1)] });
+        Assert.IsTrue(errors.Any(e => e.Contains("names no graph to pick from")), string.Join("\n", errors));
     }
 
     [TestMethod]

@@ -1,0 +1,89 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using PeJit.IR;
+using PeJit.Specializer.Extension;
+
+namespace PeJit.Specializer.Engine;
+
+// Calls through green delegates (CallTreatment.InlineDelegate): the delegate's target method, known while
+// specializing, picks the member of the call's delegate family the analysis compiled, which is inlined like a
+// direct call, the delegate's target object (a closure, the lambdas' singleton) its green first argument.
+public sealed partial class UnitSpecializer
+{
+    // Per call site and target method: the index of the family member compiled for it, or -1 (looked up once).
+    private readonly ConcurrentDictionary<(ExtensionOp, MethodInfo), int> delegateMembers = new();
+
+    private sealed partial class Run
+    {
+        /// <summary>
+        /// <c>d.Invoke(args)</c> with <c>d</c> green: inlines the family member <c>d</c> names; otherwise (a target
+        /// outside the family, a multicast or null delegate, the inlining budget spent) leaves the call residual,
+        /// with a note, or refuses the unit when the analysis made the result green (it would be red).
+        /// </summary>
+        private void CallDelegate(List<ExtensionFrame> frames, ExtensionFrame frame, ExtensionOp op)
+        {
+            int operand = op.Operands[0];
+            Ensure(frame, operand);
+            string? why = null;
+            int member = -1;
+            if (!frame.IsGreen(operand)) why = "the delegate is red here";
+            else if (frame.Box(operand) is not Delegate target) why = "the delegate is null (the residual call throws, as the interpreter does)";
+            else if (!target.HasSingleTarget) why = "the delegate is multicast (its invocation list has several methods)";
+            else if (frames.Count > owner.settings.MaxInliningDepth) why = $"the inlining depth budget ({owner.settings.MaxInliningDepth}, MaxInliningDepth) is spent";
+            else if ((member = Member(op, target.Method)) < 0)
+                why = $"its target {target.Method.DeclaringType?.FullName}::{target.Method.Name} is not in the delegate family the analysis found "
+                    + $"({(op.Callees.Length == 0 ? "none" : string.Join(", ", op.Callees.Select(c => c.Name)))}): made by reflection or in an assembly not analyzed";
+            else if (op.Callees[member].HasRegions) why = $"{op.Callees[member].Name} has exception handlers, which inlined code cannot hold yet";
+            if (why is null)
+            {
+                EnterDelegate(frames, frame, op, op.Callees[member], ((Delegate)frame.Box(operand)!).Target);
+                return;
+            }
+            string message = $"the call through a delegate in {frame.Graph.Name} ({op.Instruction.Location}) stays a residual call: {why}";
+            if (op.Result >= 0 && op.ResultIsGreen)
+                throw new SpecializationException(message + "; the analysis made its result green, so the unit cannot be specialized past it. "
+                    + "Make the delegate from a method of the analyzed assemblies, or Jit.Promote the result.");
+            unit.Notes.Add(message);
+            Residualize(frame, op);
+        }
+
+        /// <summary>The index in <see cref="ExtensionOp.Callees"/> of the member compiled for <paramref name="method"/>, or -1.</summary>
+        private int Member(ExtensionOp op, MethodInfo method) => owner.delegateMembers.GetOrAdd((op, method), key =>
+        {
+            var (site, target) = key;
+            for (int c = 0; c < site.CalleeMethods.Length; c++)
+            {
+                var candidate = owner.resolver.ResolveMethod(site.CalleeMethods[c]);
+                if (candidate.MetadataToken == target.MetadataToken && candidate.Module == target.Module) return c;
+            }
+            return -1;
+        });
+
+        /// <summary>
+        /// Pushes the frame of a delegate's method: closed (one more parameter than the call's arguments) its first
+        /// parameter is the delegate's <paramref name="target"/>, green; the call's arguments follow.
+        /// </summary>
+        private void EnterDelegate(List<ExtensionFrame> frames, ExtensionFrame caller, ExtensionOp call, ExtensionGraph callee, object? target)
+        {
+            var frame = new ExtensionFrame(callee) { Block = FlowGraph.Entry.Index, CallSite = call };
+            var parameters = callee.Parameters;
+            bool closed = parameters.Length == call.Operands.Length;
+            if (closed)
+            {
+                if (callee.RedValues[parameters[0]])
+                    throw new SpecializationException($"{callee.Name}: the analysis made the delegate's target red (internal error of the generating extension)");
+                frame.SetBoxed(parameters[0], target);
+            }
+            for (int i = closed ? 1 : 0; i < parameters.Length; i++)
+            {
+                int operand = call.Operands[closed ? i : i + 1], parameter = parameters[i];
+                Ensure(caller, operand);
+                if (caller.IsGreen(operand) && callee.RedValues[parameter])
+                    frame.SetRed(parameter, Lift(caller, operand, callee.Types[parameter]));
+                else
+                    frame.CopyFrom(caller, operand, parameter);
+            }
+            frames.Add(frame);
+        }
+    }
+}
