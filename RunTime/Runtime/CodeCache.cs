@@ -12,7 +12,9 @@ namespace PeJit.Runtime;
 /// it, the least recently entered units are dropped until the cache is back under three quarters of it:
 /// nothing else references a dropped unit's <c>DynamicMethod</c> or its constants (and through its green key
 /// the interpreted program), so the GC collects them, and the key is compiled again if it gets hot again.
-/// Entering a unit costs one volatile write (its last-use stamp), never a lock.
+/// Entering a unit costs one volatile write (its last-use stamp), never a lock. How often each dropped key
+/// was specialized is remembered (<see cref="SpecializationsOf"/>), so that the runtime can stop compiling a
+/// key that a cache too small for the program's hot code would otherwise drop and compile without end.
 /// </remarks>
 public sealed class CodeCache(long limit)
 {
@@ -23,7 +25,11 @@ public sealed class CodeCache(long limit)
         public long Size => Unit?.Size ?? 1;
     }
 
+    /// <summary>Dropped keys remembered past this many are forgotten, so that the record cannot grow without end.</summary>
+    private const int MaxDroppedKeys = 100_000;
+
     private readonly ConcurrentDictionary<GreenKey, Entry> entries = new();
+    private readonly ConcurrentDictionary<GreenKey, int> dropped = new();
     private readonly object evictionGate = new();
     private long clock;
     private long size;
@@ -40,6 +46,12 @@ public sealed class CodeCache(long limit)
 
     /// <summary>The units held now.</summary>
     public IReadOnlyList<CompiledUnit> Units => entries.Values.Select(e => e.Unit).OfType<CompiledUnit>().ToList();
+
+    /// <summary>
+    /// Times <paramref name="key"/> was specialized (first compiled, then recompiled) before its last unit was
+    /// dropped to stay under the bound; 0 for a key never dropped.
+    /// </summary>
+    public int SpecializationsOf(GreenKey key) => dropped.GetValueOrDefault(key);
 
     /// <summary>
     /// Whether <paramref name="key"/> was compiled (or found impossible to compile: then <paramref name="unit"/> is null).
@@ -83,7 +95,10 @@ public sealed class CodeCache(long limit)
                 if (Size <= Limit * 3 / 4) break;
                 if (!entries.TryRemove(key, out _)) continue;
                 Interlocked.Add(ref size, -entry.Size);
-                if (entry.Unit is not null) Interlocked.Increment(ref evicted);
+                if (entry.Unit is null) continue;
+                Interlocked.Increment(ref evicted);
+                if (dropped.Count >= MaxDroppedKeys) dropped.Clear();
+                dropped[key] = entry.Unit.Recompilations + 1;
             }
         }
     }

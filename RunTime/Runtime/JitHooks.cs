@@ -6,7 +6,12 @@ namespace PeJit.Runtime;
 /// </summary>
 public static class JitHooks
 {
-    private static readonly List<PortalRuntime> Portals = [];
+    /// <summary>
+    /// The registered portals, weakly: a <see cref="PortalJit"/> the program no longer uses is collected with its
+    /// runtime, compiled code and the interpreted programs its keys reference. Its copy cannot run then (the
+    /// copy belongs to the <see cref="PortalJit"/>), so nothing asks for a collected runtime.
+    /// </summary>
+    private static readonly List<WeakReference<PortalRuntime>> Portals = [];
 
     /// <summary>
     /// The counters of each registered portal, at its id (<see cref="PortalProtocol"/>): a portal copy loads its
@@ -20,8 +25,13 @@ public static class JitHooks
     {
         lock (Portals)
         {
-            Portals.Add(portal);
-            CounterTables = [.. CounterTables, portal.Counters.Counters];
+            // The counter tables of collected portals are let go too (a fuzzer makes a portal per program).
+            var tables = CounterTables.ToList();
+            for (int id = 0; id < Portals.Count; id++)
+                if (!Portals[id].TryGetTarget(out _)) tables[id] = [];
+            Portals.Add(new WeakReference<PortalRuntime>(portal));
+            tables.Add(portal.Counters.Counters);
+            CounterTables = [.. tables];
             return Portals.Count - 1;
         }
     }
@@ -33,8 +43,9 @@ public static class JitHooks
     public static int CanEnterJit(int portal, object?[] state, int slot)
     {
         if (StackGuard.StackIsLow) return StackGuard.OnFreshStack(static call => CanEnterJit(call.portal, call.state, call.slot), (portal, state, slot));
-        PortalRuntime runtime;
-        lock (Portals) runtime = Portals[portal];
-        return runtime.OnCanEnterJit(state, slot);
+        PortalRuntime? runtime;
+        lock (Portals) Portals[portal].TryGetTarget(out runtime);
+        // Only a copy whose PortalJit is alive runs; an answer is needed all the same.
+        return runtime?.OnCanEnterJit(state, slot) ?? (int)CanEnterJitStatus.Interpret;
     }
 }

@@ -17,8 +17,9 @@ public sealed record JitSettings
 
     /// <summary>
     /// Times the unit at one green key may be specialized again (with a case for a value newly seen at a
-    /// <c>Jit.Promote</c>); past it, values without a case go on leaving to the interpreter. Bounds compile
-    /// time for a program whose promoted values keep changing.
+    /// <c>Jit.Promote</c>, or after the code cache dropped it); past it, values without a case go on leaving to
+    /// the interpreter, and a key dropped again is left to the interpreter (logged). Bounds compile time for a
+    /// program whose promoted values keep changing, and for one whose hot code does not fit <see cref="CacheLimit"/>.
     /// </summary>
     public int MaxRecompilesPerUnit { get; init; } = 16;
 

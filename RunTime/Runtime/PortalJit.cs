@@ -29,12 +29,14 @@ public sealed class PortalJit
     {
         var resolver = new CecilReflectionResolver();
         // The portal copy is the interpreter's own graph, of its own signature, entered by reflection: CIL
-        // compiles it whatever the units are compiled with.
-        var backend = new CilBackend(resolver);
+        // compiles it whatever the units are compiled with. The copy's calls of the portal, and the units',
+        // call the copy (PortalCopyResolver): loops in interpreted calls compile too.
+        var calls = new PortalCopyResolver(resolver, method);
+        var backend = new CilBackend(calls);
         Runtime = new PortalRuntime(method, analysis, settings, resolver, backend: backend);
         int id = JitHooks.Register(Runtime);
         var graph = PortalRewriter.RewrittenPortal(analysis.Hints.Method, id, analysis.Hints.Greens.Count);
-        portal = backend.Compile(graph, method.Module, "pejit_portal_" + method.Name);
+        portal = new CilCompiledCode(backend.Emit(graph, method.Module, "pejit_portal_" + method.Name, created: copy => calls.Copy = copy));
     }
 
     /// <summary>Counters, code cache, compilation.</summary>
@@ -65,5 +67,11 @@ public sealed class PortalJit
 
     /// <summary>Runs the portal with <paramref name="arguments"/>, with hot loops compiled; returns its result.</summary>
     /// <remarks>In strict mode (<see cref="JitSettings.Strict"/>) an internal failure to compile a unit is thrown from here.</remarks>
-    public object? Invoke(params object?[] arguments) => portal.Invoke(arguments);
+    public object? Invoke(params object?[] arguments)
+    {
+        var result = portal.Invoke(arguments);
+        // The hooks hold the runtime weakly: this object (and through it the runtime) must live while its copy runs.
+        GC.KeepAlive(this);
+        return result;
+    }
 }

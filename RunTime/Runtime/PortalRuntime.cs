@@ -165,7 +165,7 @@ public sealed class PortalRuntime
             lock (compileGate)
             {
                 if (Cache.TryGet(key, out var done)) return done;
-                var unit = Compile(key);
+                var unit = CompileAgain(key);
                 Cache.Add(key, unit);
                 counters.TryRemove(key, out _);
                 return unit;
@@ -176,6 +176,31 @@ public sealed class PortalRuntime
             compiling.TryRemove(key, out _);
         }
     }
+
+    /// <summary>
+    /// Compiles <paramref name="key"/>, which may have been compiled before and dropped from the cache: the
+    /// times it was specialized then count towards <see cref="JitSettings.MaxRecompilesPerUnit"/> like
+    /// recompilations for promoted values do. Past the bound the key is not compiled again (null, logged once):
+    /// a cache smaller than the program's hot code would otherwise drop it and compile it again on every turn
+    /// of an outer loop, and compile time would have no bound.
+    /// </summary>
+    private CompiledUnit? CompileAgain(GreenKey key)
+    {
+        int before = Cache.SpecializationsOf(key);
+        if (before <= Settings.MaxRecompilesPerUnit) return Compile(key, new Dictionary<IR.Instruction, IReadOnlyList<object?>>(), before);
+        if (givenUp.Count >= MaxCountedKeys) givenUp.Clear();
+        if (givenUp.TryAdd(key, true))
+        {
+            string reason = $"dropped from the code cache and compiled again {before - 1} times (MaxRecompilesPerUnit {Settings.MaxRecompilesPerUnit}); "
+                + $"the interpreter runs it from now on: raise PEJIT_CACHE_LIMIT (now {Cache.Limit} residual instructions) so that the program's hot code fits";
+            Settings.Log?.WriteLine($"pejit: not compiling {Method.Name} at {key}: {reason}");
+            Log.NotCompiled(name, key, reason);
+        }
+        return null;
+    }
+
+    /// <summary>Keys <see cref="CompileAgain"/> stopped compiling, so that each is logged once.</summary>
+    private readonly ConcurrentDictionary<GreenKey, bool> givenUp = new();
 
     /// <summary>
     /// Waits until no compilation is queued or running (background compilation; tests and benchmarks). In strict
@@ -293,8 +318,6 @@ public sealed class PortalRuntime
 
     /// <summary>Times an unseen value must reach a <c>Jit.Promote</c> exit before the unit gets a case for it.</summary>
     private int PromotionThreshold => Math.Max(1, Math.Min(Settings.Threshold, 3));
-
-    private CompiledUnit? Compile(GreenKey key) => Compile(key, new Dictionary<IR.Instruction, IReadOnlyList<object?>>());
 
     private CompiledUnit? Compile(GreenKey key, IReadOnlyDictionary<IR.Instruction, IReadOnlyList<object?>> promotions, int recompilations = 0)
     {

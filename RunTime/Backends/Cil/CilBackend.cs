@@ -30,14 +30,22 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
     public ICompiledCode Compile(FlowGraph graph, Module owner, string? name = null) => new CilCompiledCode(Emit(graph, owner, name));
 
     /// <summary>Emits <paramref name="graph"/> as a dynamic method owned by <paramref name="owner"/>, not yet compiled by RyuJIT.</summary>
+    /// <param name="graph">The graph to compile.</param>
+    /// <param name="owner">The module the method belongs to (visibility, collection).</param>
+    /// <param name="name">The method's name; from the graph's when null.</param>
+    /// <param name="created">
+    /// Called with the method before its body is emitted: a caller whose resolver maps some call to the method
+    /// being emitted (a copy of a recursive method that calls itself) learns it here.
+    /// </param>
     /// <exception cref="BackendException">The graph uses something this backend cannot emit.</exception>
-    public DynamicMethod Emit(FlowGraph graph, Module owner, string? name = null)
+    public DynamicMethod Emit(FlowGraph graph, Module owner, string? name = null, Action<DynamicMethod>? created = null)
     {
         if (graph.Regions.Any())
             throw new BackendException($"{graph.Name}: exception regions are not supported by the CIL backend yet");
         var returnType = TypeOf(graph.ReturnType, graph);
         var parameterTypes = graph.Parameters.Select(p => TypeOf(graph.TypeOf(p), graph)).ToArray();
         var method = new DynamicMethod(name ?? "pejit_" + Sanitize(graph.Name), returnType, parameterTypes, owner, skipVisibility: true);
+        created?.Invoke(method);
         new Emitter(this, graph, method.GetILGenerator()).Emit();
         return method;
     }

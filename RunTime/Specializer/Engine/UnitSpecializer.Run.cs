@@ -285,8 +285,10 @@ public sealed partial class UnitSpecializer
                     return true;
                 case ExtensionOpKind.Value:
                 {
-                    if (op.ResultIsGreen && AllGreen(frame, op.Operands)) RunGreen(frame, op);
-                    else Residualize(frame, op);
+                    if (!op.ResultIsGreen || !AllGreen(frame, op.Operands))
+                        Residualize(frame, op);
+                    else if (TryRunGreen(frame, op) is { } thrown)
+                        return ThrowsAtRunTime(frame, op, thrown);
                     return true;
                 }
                 default:
@@ -317,6 +319,45 @@ public sealed partial class UnitSpecializer
                 var instruction = op.Instruction;
                 throw new SpecializationException($"{frame.Graph.Name}: the green '{instruction.Info.Name}' at {instruction.Location} threw {e.GetType().Name} while specializing", e);
             }
+        }
+
+        /// <summary>
+        /// Runs a green op on the path; what it throws as the interpreter's own instruction would (a green array
+        /// index out of range, a division by zero of green values) is returned, anything else is a
+        /// <see cref="SpecializationException"/> that names the op.
+        /// </summary>
+        private static Exception? TryRunGreen(ExtensionFrame frame, ExtensionOp op)
+        {
+            try
+            {
+                GreenExecution.Run(frame, op);
+                return null;
+            }
+            catch (Exception e) when (e is ArithmeticException or IndexOutOfRangeException or NullReferenceException or InvalidCastException)
+            {
+                return e;
+            }
+            catch (EvaluationException e)
+            {
+                var instruction = op.Instruction;
+                throw new SpecializationException($"{frame.Graph.Name}: the green '{instruction.Info.Name}' at {instruction.Location} threw {e.GetType().Name} while specializing", e);
+            }
+        }
+
+        /// <summary>
+        /// A green op threw while specializing: the interpreter, reaching it with these greens, throws there. The
+        /// op goes into the residual code with its operands as constants, so that compiled code throws the same
+        /// exception at the same point, after the same effects; the path ends there (nothing after it runs), and
+        /// the rest of the unit is compiled as usual. Ends the path (false).
+        /// </summary>
+        private bool ThrowsAtRunTime(ExtensionFrame frame, ExtensionOp op, Exception thrown)
+        {
+            var instruction = op.Instruction;
+            unit.Notes.Add($"{frame.Graph.Name}: the green '{instruction.Info.Name}' at {instruction.Location} throws {thrown.GetType().Name} with the greens of {origin ?? entryKey}; compiled code throws it there");
+            Residualize(frame, op);
+            // Never reached: the op above always throws (its operands are constants). A block needs a terminator.
+            Append(new Instruction(Opcode.Throw, Emit(new Instruction(Opcode.Null), IrType.Object)) { Location = instruction.Location });
+            return false;
         }
 
         private Slot ResidualSlot(ExtensionFrame frame, Slot slot)
