@@ -111,7 +111,8 @@ public static class JitRuntime
                 .WithDefaultThreshold(marker.Threshold);
             JitSettings.WarnAboutEnvironment(settings, JitLog.Shared);
             var runtime = new PortalRuntime(method, program, settings, resolver, PortalCounters.TableOf(handle));
-            JitLog.Shared.PortalPrepared(name, program.Graphs.Count, clock.Elapsed, DotnetJitCost.SinceStart() - dotnetJit);
+            JitLog.Shared.PortalPrepared(name, program.Graphs.Count, clock.Elapsed, DotnetJitCost.SinceStart() - dotnetJit,
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"read {program.CompileTime.TotalMilliseconds:F1} ms, linked {program.LinkTime.TotalMilliseconds:F1} ms, {program.AccessDelegates} delegates compiled"));
             return runtime;
         }
         catch (Exception e)
