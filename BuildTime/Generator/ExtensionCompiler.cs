@@ -27,29 +27,38 @@ namespace PeJit.Generator;
 ///    calls, the callees' methods), the typed green
 ///    operation its opcode and operand classes select (anything the typed cases do not cover runs boxed
 ///    through <c>ValueSemantics.Pure</c>, as before);
-/// 4. for green field, static and element loads and green calls, build a delegate that reads typed registers
-///    and writes the result register (<see cref="GreenAccessBuilder"/>), one per member and signature.
+/// 4. what needs the running process (the delegates of green loads and calls, run-time types, the value of
+///    <c>default</c>) is left to <see cref="ExtensionLinker"/>: <see cref="CompileUnlinked"/> stops before it,
+///    for <c>pejit build</c>, which stores the program in the JIT-enabled assembly (<see cref="ExtensionSerializer"/>)
+///    without loading the interpreter; <see cref="Compile"/> links with the given resolver.
 /// The engine then does no dictionary lookup on instructions and no reflection per step.
 /// </remarks>
 public sealed class ExtensionCompiler
 {
-    private readonly IMemberResolver resolver;
-    private readonly GreenAccessBuilder builder = new();
     private readonly Dictionary<AnnotatedGraph, ExtensionGraph> graphs = new(ReferenceEqualityComparer.Instance);
     private readonly List<ExtensionGraph> order = [];
     /// <summary>The annotated graph each compiled graph came from, while it is decoded (the program does not keep it).</summary>
     private readonly Dictionary<ExtensionGraph, AnnotatedGraph> sources = new(ReferenceEqualityComparer.Instance);
     private readonly List<(ExtensionOp Op, CallDecision Decision)> inlined = [];
 
-    private ExtensionCompiler(IMemberResolver resolver) => this.resolver = resolver;
+    private ExtensionCompiler()
+    {
+    }
 
-    /// <summary>Compiles an analyzed portal and every graph it may inline.</summary>
-    public static ExtensionProgram Compile(PortalAnalysis portal, IMemberResolver resolver)
+    /// <summary>Compiles an analyzed portal and every graph it may inline, linked to the running process through <paramref name="resolver"/>.</summary>
+    public static ExtensionProgram Compile(PortalAnalysis portal, IMemberResolver resolver) =>
+        ExtensionLinker.Link(CompileUnlinked(portal), resolver);
+
+    /// <summary>
+    /// Compiles an analyzed portal and every graph it may inline without resolving any member: what
+    /// <c>pejit build</c> stores (<see cref="ExtensionSerializer"/>); the run time links it (<see cref="ExtensionLinker"/>).
+    /// </summary>
+    public static ExtensionProgram CompileUnlinked(PortalAnalysis portal)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
         if (portal.Graph is null || portal.MergePoint is null || portal.MergeBlock is null)
             throw new SpecializationException($"{portal.Hints.Method.FullName}: the portal has analysis errors; fix them first (pejit bta)");
-        var compiler = new ExtensionCompiler(resolver);
+        var compiler = new ExtensionCompiler();
         var entry = compiler.Graph(portal.Graph);
         // 1. Callees: compiled until no inlined call names a graph not compiled yet (recursion included).
         for (int i = 0; i < compiler.inlined.Count; i++)
@@ -62,12 +71,12 @@ public sealed class ExtensionCompiler
         var shape = new PortalShape(
             portal.Hints.Method.Name, portal.Hints.Method.FullName, portal.MergePoint, portal.MergeBlock.Value,
             portal.MergeVariables, portal.Hints.Greens.Count, portal.ImplicitReds);
-        return new ExtensionProgram(entry, shape, compiler.order, compiler.builder.Count, watch.Elapsed);
+        return new ExtensionProgram(entry, shape, compiler.order, 0, watch.Elapsed);
     }
 
     /// <summary>Compiles a graph with every value green and no calls (tests of the green operations).</summary>
     public static ExtensionGraph CompileAllGreen(FlowGraph graph, IMemberResolver resolver) =>
-        new ExtensionCompiler(resolver).Build(graph, null, graph.Name);
+        ExtensionLinker.Link(new ExtensionCompiler().Build(graph, null, graph.Name), resolver);
 
     private ExtensionGraph Graph(AnnotatedGraph annotated)
     {
@@ -83,25 +92,10 @@ public sealed class ExtensionCompiler
 
     private ExtensionGraph Build(FlowGraph flow, AnnotatedGraph? annotated, string name, Action<ExtensionGraph>? register = null)
     {
-        var graph = new ExtensionGraph(flow, name);
+        // 2. Register classes and numbers.
+        var graph = ExtensionLayout.Graph(flow, name, v => annotated is not null && annotated.TimeOf(v) == BindingTime.Red);
         if (annotated is not null) sources[graph] = annotated;
         register?.Invoke(graph);
-        // 2. Register classes and numbers.
-        int ints = 0, floats = 0, refs = 0;
-        for (int v = 0; v < flow.ValueCount; v++)
-        {
-            var type = flow.TypeOf(new Value(v));
-            var registerClass = ClassOf(type);
-            graph.Types[v] = type;
-            graph.Classes[v] = registerClass;
-            graph.Registers[v] = registerClass switch { RegisterClass.Int => ints++, RegisterClass.Float => floats++, _ => refs++ };
-            graph.RedValues[v] = annotated is not null && annotated.TimeOf(new Value(v)) == BindingTime.Red;
-        }
-        graph.IntCount = ints;
-        graph.FloatCount = floats;
-        graph.RefCount = refs;
-        graph.Parameters = flow.Parameters.Select(p => p.Index).ToArray();
-        graph.HasRegions = flow.Regions.Any();
         // 3. Ops.
         foreach (var block in flow.Blocks)
             graph.Blocks[block.Index] = flow[block].Instructions.Select(i => Decode(graph, i)).ToArray();
@@ -109,27 +103,11 @@ public sealed class ExtensionCompiler
     }
 
     /// <summary>The register class of a value of <paramref name="type"/>.</summary>
-    public static RegisterClass ClassOf(IrType type) => type.StackKind switch
-    {
-        StackKind.Int32 or StackKind.Int64 or StackKind.NativeInt => RegisterClass.Int,
-        StackKind.Float => RegisterClass.Float,
-        _ => RegisterClass.Ref,
-    };
+    public static RegisterClass ClassOf(IrType type) => ExtensionLayout.ClassOf(type);
 
     private ExtensionOp Decode(ExtensionGraph graph, Instruction instruction)
     {
-        var op = new ExtensionOp(instruction)
-        {
-            Operands = instruction.Operands.Select(o => o.Index).ToArray(),
-            OperandTypes = instruction.Operands.Select(o => graph.Types[o.Index]).ToArray(),
-        };
-        op.OperandRegisters = op.Operands.Select(o => graph.Registers[o]).ToArray();
-        if (instruction.Result is { } result)
-        {
-            op.Result = result.Index;
-            op.ResultType = graph.Types[result.Index];
-            op.ResultIsGreen = !graph.RedValues[result.Index];
-        }
+        var op = ExtensionLayout.Op(graph, instruction);
         var annotated = sources.GetValueOrDefault(graph);
         bool redSlot = annotated is not null && instruction.Opcode is Opcode.StoreSlot or Opcode.LoadSlot
             && annotated.TimeOf(instruction.Slot) == BindingTime.Red;
@@ -160,27 +138,11 @@ public sealed class ExtensionCompiler
                 op.RedSlot = redSlot;
                 break;
         }
-        if (op.Kind is ExtensionOpKind.Jump or ExtensionOpKind.Branch or ExtensionOpKind.Switch)
-            op.Targets = instruction.Targets.Select(t => Target(graph, t)).ToArray();
-        bool constantLike = instruction.Opcode is Opcode.Const or Opcode.Null or Opcode.String or Opcode.Default or Opcode.SizeOf or Opcode.Token;
-        if (constantLike && instruction.Result is { } defined) graph.Definitions[defined.Index] = op;
+        ExtensionLayout.Finish(graph, op);
         // Only what can run green is prepared: a green result, or a constant the engine computes on use.
-        if (op.Kind == ExtensionOpKind.Value && (op.ResultIsGreen || constantLike))
+        if (ExtensionLinker.IsPreparedGreen(op))
             DecodeGreen(graph, op);
         return op;
-    }
-
-    private static ExtensionTarget Target(ExtensionGraph graph, BlockCall call)
-    {
-        var parameters = graph.Graph[call.Target].Parameters;
-        return new ExtensionTarget
-        {
-            Call = call,
-            Block = call.Target.Index,
-            Arguments = call.Arguments.Select(a => a.Index).ToArray(),
-            Parameters = parameters.Select(p => p.Index).ToArray(),
-            RedParameters = parameters.Select(p => graph.RedValues[p.Index]).ToArray(),
-        };
     }
 
     private void DecodeCall(ExtensionGraph graph, ExtensionOp op)
@@ -199,33 +161,9 @@ public sealed class ExtensionCompiler
                 break;
             case CallTreatment.GreenCall:
                 op.Green = GreenOperation.Access;
+                // The delegate is built when the program is linked (ExtensionLinker).
                 op.AccessName = $"call {instruction.Method!.FullName}";
-                op.Access = Deferred(() =>
-                {
-                    var method = resolver.ResolveMethod(instruction.Method!);
-                    var classes = op.Operands.Select(o => graph.Classes[o]).ToList();
-                    var resultClass = op.Result >= 0 ? graph.Classes[op.Result] : RegisterClass.Ref;
-                    return builder.Call(method, classes, op.OperandTypes, resultClass, op.ResultType);
-                });
-                op.AccessCompiled = builder.IsCompiled(op.Access);
                 break;
-        }
-    }
-
-    /// <summary>
-    /// Builds a delegate now; if the member cannot be resolved, a delegate that throws what resolving threw,
-    /// so the error comes when (and only if) the specializer reaches it, as it did before the compact form.
-    /// </summary>
-    private static GreenAccess Deferred(Func<GreenAccess> build)
-    {
-        try
-        {
-            return build();
-        }
-        catch (Exception e) when (e is InvalidOperationException or MissingMemberException or TypeLoadException or ArgumentException or NotSupportedException)
-        {
-            var captured = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
-            return (_, _, _) => captured.Throw();
         }
     }
 
@@ -252,61 +190,29 @@ public sealed class ExtensionCompiler
                 Constant(op, resultClass, instruction.Text);
                 return;
             case Opcode.Default:
-            {
-                Type clr;
-                try
-                {
-                    clr = resolver.ResolveType(instruction.TypeOperand!);
-                }
-                catch (InvalidOperationException e)
-                {
-                    CannotRun(op, $"{graph.Name}: 'default' of {instruction.TypeOperand}: {e.Message}");
-                    return;
-                }
-                if (clr.IsValueType && !clr.IsPrimitive && !clr.IsEnum)
-                {
-                    op.Green = GreenOperation.DefaultValueType;
-                    op.RuntimeType = clr;
-                    return;
-                }
-                Constant(op, resultClass, ValueSemantics.Normalize(clr.IsValueType ? Activator.CreateInstance(clr) : null, instruction.TypeOperand!));
+                // Its value needs the type at run time: ExtensionLinker computes it.
                 return;
-            }
             case Opcode.SizeOf or Opcode.Token:
                 CannotRun(op, $"{graph.Name}: '{instruction.Info.Name}' cannot run while specializing");
                 return;
             case Opcode.LoadField:
                 op.Green = GreenOperation.Access;
                 op.AccessName = $"field {instruction.Field!.FullName}";
-                op.Access = Deferred(() => builder.Field(resolver.ResolveField(instruction.Field!), resultClass, op.ResultType));
-                op.AccessCompiled = builder.IsCompiled(op.Access);
                 return;
             case Opcode.LoadStatic:
                 op.Green = GreenOperation.Access;
                 op.AccessName = $"static {instruction.Field!.FullName}";
-                op.Access = Deferred(() => builder.Static(resolver.ResolveField(instruction.Field!), resultClass, op.ResultType));
-                op.AccessCompiled = builder.IsCompiled(op.Access);
                 return;
             case Opcode.LoadElement when graph.Classes[op.Operands[1]] == RegisterClass.Int:
                 op.Green = GreenOperation.Access;
                 op.AccessName = $"element {instruction.TypeOperand}";
-                op.Access = Deferred(() => builder.Element(ElementType(op), op.OperandTypes[1], resultClass, op.ResultType));
-                op.AccessCompiled = builder.IsCompiled(op.Access);
                 return;
             case Opcode.ArrayLength:
                 op.Green = GreenOperation.ArrayLength;
                 return;
             case Opcode.IsInst or Opcode.CastClass:
+                // The run-time type is resolved when the program is linked.
                 op.Green = instruction.Opcode == Opcode.IsInst ? GreenOperation.IsInstance : GreenOperation.CastClass;
-                op.Access = null;
-                try
-                {
-                    op.RuntimeType = resolver.ResolveType(instruction.TypeOperand!);
-                }
-                catch (InvalidOperationException e)
-                {
-                    CannotRun(op, $"{graph.Name}: '{instruction.Info.Name}' of {instruction.TypeOperand}: {e.Message}");
-                }
                 return;
             case Opcode.UnboxAny:
                 op.Green = GreenOperation.UnboxAny;
@@ -316,14 +222,6 @@ public sealed class ExtensionCompiler
                 return;
             case Opcode.LoadSlot or Opcode.SlotAddr:
                 op.Green = GreenOperation.LoadSlot;
-                try
-                {
-                    op.RuntimeType = resolver.ResolveType(graph.Graph[instruction.Slot].Type);
-                }
-                catch (InvalidOperationException)
-                {
-                    // Only a slot read before any store needs its type's default.
-                }
                 return;
         }
         if ((instruction.Info.Flags & (OpcodeFlags.ReadsMemory | OpcodeFlags.WritesMemory | OpcodeFlags.Call)) != 0 || instruction.Operands.Count == 0)
@@ -334,44 +232,9 @@ public sealed class ExtensionCompiler
         op.Green = PureOperation(graph, op, resultClass);
     }
 
-    private Type ElementType(ExtensionOp op)
-    {
-        try
-        {
-            if (resolver.ResolveType(op.OperandTypes[0]) is { IsSZArray: true } array) return array.GetElementType()!;
-        }
-        catch (InvalidOperationException)
-        {
-        }
-        return resolver.ResolveType(op.Instruction.TypeOperand!);
-    }
+    private static void CannotRun(ExtensionOp op, string message) => ExtensionLinker.CannotRun(op, message);
 
-    private static void CannotRun(ExtensionOp op, string message)
-    {
-        op.Green = GreenOperation.CannotRun;
-        op.Message = message;
-    }
-
-    private static void Constant(ExtensionOp op, RegisterClass resultClass, object? value)
-    {
-        op.Green = GreenOperation.Constant;
-        op.ConstantObject = value;
-        switch (resultClass)
-        {
-            case RegisterClass.Int when ValueSemantics.Normalize(value, op.ResultType) is int or long or nint:
-                op.ConstantInteger = ValueSemantics.Normalize(value, op.ResultType) switch { int i => i, long l => l, nint n => n, _ => 0 };
-                break;
-            case RegisterClass.Float when value is double or float:
-                op.ConstantFloat = value is float f ? f : (double)value;
-                break;
-            case RegisterClass.Ref:
-                break;
-            default:
-                // A constant its register cannot hold: run boxed, so the frame reports it when it is used.
-                op.Green = GreenOperation.Boxed;
-                break;
-        }
-    }
+    private static void Constant(ExtensionOp op, RegisterClass resultClass, object? value) => ExtensionLinker.SetConstant(op, resultClass, value);
 
     /// <summary>The typed operation for a pure instruction, or <see cref="GreenOperation.Boxed"/> when the operand classes are not ones it covers.</summary>
     private static GreenOperation PureOperation(ExtensionGraph graph, ExtensionOp op, RegisterClass resultClass)

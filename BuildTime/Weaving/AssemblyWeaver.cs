@@ -5,11 +5,11 @@ namespace PeJit.Weaving;
 
 /// <summary>
 /// Makes the JIT-enabled assembly: each portal's IL rewritten (<see cref="PortalWeaver"/>, which adds a small
-/// class holding the portal's counter table after the existing types), the original
-/// assembly and PDB carried as resources (the run-time analysis reads them), and the assembly marked with
-/// <c>[assembly: JitEnabled(threshold, backend)]</c>. Nothing else changes: every type, method and field
-/// keeps its metadata token, which is checked, because the run-time side resolves the original's members
-/// by token in the JIT-enabled assembly.
+/// class holding the portal's counter table after the existing types), each portal's stored extension program
+/// carried as a resource (what the run time specializes with: <c>ExtensionSerializer</c>), and the assembly marked
+/// with <c>[assembly: JitEnabled(threshold, backend)]</c>. Nothing else changes: every type, method and field
+/// keeps its metadata token, which is checked (the run time finds members by name and signature, but tools
+/// that compare the two builds by token keep working).
 /// </summary>
 public static class AssemblyWeaver
 {
@@ -23,17 +23,17 @@ public static class AssemblyWeaver
     /// <param name="runtime">The runtime assembly to reference.</param>
     /// <param name="threshold">The compile threshold to record (0: the runtime's default).</param>
     /// <param name="backend">The backend to record.</param>
+    /// <param name="resources">Resources to embed, by name: the portals' stored extension programs.</param>
     /// <param name="assembly">Receives the rewritten assembly.</param>
     /// <param name="symbols">Receives its PDB, when the input has symbols.</param>
     /// <returns>The number of <c>Jit.CanEnterJit</c> sites rewritten.</returns>
     /// <exception cref="WeavingException">A portal's IL cannot be rewritten; the message says where and why.</exception>
     /// <remarks>
-    /// The original carried inside is the input as Cecil writes it back unchanged, not the compiler's bytes:
-    /// Cecil orders type definitions its own way, and the run-time side resolves the original's members by
-    /// token in the JIT-enabled assembly, so both must come from the same writer.
+    /// The input is first written back by Cecil unchanged and read again, so that the token check compares two
+    /// images of the same writer (Cecil orders type definitions its own way).
     /// </remarks>
     public static int Weave(ModuleDefinition input, IReadOnlyCollection<string> portals, RuntimeReference runtime, int threshold, string backend,
-        Stream assembly, Stream? symbols)
+        IReadOnlyDictionary<string, byte[]> resources, Stream assembly, Stream? symbols)
     {
         bool withSymbols = symbols is not null && input.HasSymbols;
         var (original, originalSymbols) = WriteToMemory(input, withSymbols);
@@ -60,9 +60,8 @@ public static class AssemblyWeaver
             sites += weaver.Sites;
         }
 
-        module.Resources.Add(new EmbeddedResource(RuntimeReference.OriginalResource, ManifestResourceAttributes.Private, original));
-        if (originalSymbols is not null)
-            module.Resources.Add(new EmbeddedResource(RuntimeReference.OriginalSymbolsResource, ManifestResourceAttributes.Private, originalSymbols));
+        foreach (var (name, bytes) in resources)
+            module.Resources.Add(new EmbeddedResource(name, ManifestResourceAttributes.Private, bytes));
         var marker = new TypeReference(RuntimeReference.Namespace, RuntimeReference.MarkerType, module, scope);
         var constructor = new MethodReference(".ctor", module.TypeSystem.Void, marker) { HasThis = true };
         constructor.Parameters.Add(new ParameterDefinition(module.TypeSystem.Int32));

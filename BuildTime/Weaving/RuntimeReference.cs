@@ -18,10 +18,4 @@ public sealed record RuntimeReference(System.Reflection.AssemblyName AssemblyNam
 
     /// <summary>The assembly attribute that marks a JIT-enabled assembly: <c>(int threshold, string backend)</c>.</summary>
     public const string MarkerType = "JitEnabledAttribute";
-
-    /// <summary>The resource holding the original assembly.</summary>
-    public const string OriginalResource = "PeJit.Original.dll";
-
-    /// <summary>The resource holding the original's PDB.</summary>
-    public const string OriginalSymbolsResource = "PeJit.Original.pdb";
 }

@@ -291,7 +291,7 @@ internal static class AllocationRemoval
         SsaUpdater Variable(Value member, string field)
         {
             if (!variables.TryGetValue((member, field), out var updater))
-                variables[(member, field)] = updater = new SsaUpdater(graph, GroupOf(member).FieldTypes[field], graph[member].Name, incoming);
+                variables[(member, field)] = updater = new SsaUpdater(graph, GroupOf(member).FieldTypes[field], graph[member].Name, incoming.EdgesInto);
             return updater;
         }
         var split = new Dictionary<(Value Parameter, string Field), int>();

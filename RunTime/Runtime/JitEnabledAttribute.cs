@@ -14,10 +14,4 @@ public sealed class JitEnabledAttribute(int threshold, string backend) : Attribu
 
     /// <summary>The backend chosen at build time.</summary>
     public string Backend { get; } = backend;
-
-    /// <summary>The resource that holds the assembly as it was before it was JIT-enabled (the analysis reads it at run time).</summary>
-    public const string OriginalResource = "PeJit.Original.dll";
-
-    /// <summary>The resource that holds the original's portable PDB, when it had one.</summary>
-    public const string OriginalSymbolsResource = "PeJit.Original.pdb";
 }

@@ -22,6 +22,7 @@ public sealed class JitLog
     private readonly Dictionary<string, int> notCompiled = [];
     private readonly Dictionary<string, TimeSpan> prepared = [];
     private readonly Dictionary<string, DotnetJitCost> preparedJit = [];
+    private readonly Dictionary<string, string> preparedParts = [];
     private DotnetJitCost? firstUnitJit;
     private TimeSpan? firstEntered;
     private DotnetJitCost firstEnteredJit;
@@ -49,8 +50,9 @@ public sealed class JitLog
         string? file = Environment.GetEnvironmentVariable("PEJIT_LOG_FILE");
         var log = new JitLog(topics, () => file is { Length: > 0 } ? OpenFile(file) : Console.Error);
         if (unknown.Count > 0)
-            log.Write($"pejit: PEJIT_LOG: unknown topic(s) {string.Join(", ", unknown)}; the topics are summary, units, residual, all");
+            log.Write($"pejit: PEJIT_LOG: unknown topic(s) {string.Join(", ", unknown)}; the topics are summary, units, residual, assemblies, all");
         if (topics.HasFlag(JitLogTopics.Summary)) AppDomain.CurrentDomain.ProcessExit += (_, _) => log.WriteSummary();
+        if (topics.HasFlag(JitLogTopics.Assemblies)) AppDomain.CurrentDomain.ProcessExit += (_, _) => log.WriteAssemblies();
         return log;
     }
 
@@ -66,6 +68,10 @@ public sealed class JitLog
         }
         return topics;
     }
+
+    /// <summary>The <c>assemblies</c> topic: the loaded assemblies' names, sorted, on one line.</summary>
+    public void WriteAssemblies() =>
+        Write("pejit: loaded assemblies: " + string.Join(", ", AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetName().Name).Order(StringComparer.Ordinal)));
 
     private static TextWriter OpenFile(string path)
     {
@@ -101,17 +107,23 @@ public sealed class JitLog
             Write($"pejit: residual code of {portal} at {unit.Unit.Entry}:\n{IrPrinter.Print(unit.Unit.Residual)}");
     }
 
-    /// <summary>A portal of a JIT-enabled assembly was prepared: its carried original read and analyzed.</summary>
-    public void PortalPrepared(string portal, int graphs, TimeSpan time, DotnetJitCost dotnetJit = default)
+    /// <summary>A portal of a JIT-enabled assembly was prepared: its stored extension program read and linked.</summary>
+    /// <param name="portal">The portal's name.</param>
+    /// <param name="graphs">How many graphs its extension program holds.</param>
+    /// <param name="time">The whole preparation.</param>
+    /// <param name="dotnetJit">What .NET compiled meanwhile.</param>
+    /// <param name="parts">What the time went to, for the summary (<c>read 3.1 ms, linked 2.0 ms</c>), or null.</param>
+    public void PortalPrepared(string portal, int graphs, TimeSpan time, DotnetJitCost dotnetJit = default, string? parts = null)
     {
         if (Topics == JitLogTopics.None) return;
         lock (gate)
         {
             prepared[portal] = time;
+            if (parts is not null) preparedParts[portal] = parts;
             preparedJit[portal] = dotnetJit;
         }
         if (Topics.HasFlag(JitLogTopics.Units))
-            Write(string.Create(CultureInfo.InvariantCulture, $"pejit: prepared {portal}: read the original and analyzed {graphs} graphs in {time.TotalMilliseconds:F1} ms"));
+            Write(string.Create(CultureInfo.InvariantCulture, $"pejit: prepared {portal}: read and linked the stored extension program ({graphs} graphs) in {time.TotalMilliseconds:F1} ms"));
     }
 
     /// <summary>
@@ -167,7 +179,7 @@ public sealed class JitLog
         foreach (var portal in units.GroupBy(u => u.Portal))
         {
             string preparation = prepared.TryGetValue(portal.Key, out var time)
-                ? $"; prepared (original read and analyzed) in {time.TotalMilliseconds:F2} ms, .NET JIT-compiled {preparedJit[portal.Key].Methods} methods in {preparedJit[portal.Key].Time.TotalMilliseconds:F1} ms meanwhile"
+                ? $"; prepared (stored extension read and linked) in {time.TotalMilliseconds:F2} ms{(preparedParts.TryGetValue(portal.Key, out var parts) ? $" ({parts})" : "")}, .NET JIT-compiled {preparedJit[portal.Key].Methods} methods in {preparedJit[portal.Key].Time.TotalMilliseconds:F1} ms meanwhile"
                 : "";
             text.AppendLine(invariant, $"  portal {portal.Key}: {portal.Count()} units, {notCompiled.GetValueOrDefault(portal.Key)} hot keys not compilable{preparation}");
             foreach (var (_, unit) in portal)

@@ -16,6 +16,12 @@ public enum JitLogTopics
     /// <summary><c>residual</c>: the residual code of each unit, as the backend gets it.</summary>
     Residual = 4,
 
-    /// <summary><c>all</c>.</summary>
+    /// <summary>
+    /// <c>assemblies</c>: at exit, the names of the assemblies loaded in the process, one line, sorted (which
+    /// of PeJit's are loaded: a JIT-enabled process loads no build-time assembly). Not part of <c>all</c>.
+    /// </summary>
+    Assemblies = 8,
+
+    /// <summary><c>all</c>: summary, units and residual.</summary>
     All = Summary | Units | Residual,
 }

@@ -1,11 +1,6 @@
-using PeJit.Frontend.Resolution;
 using System.Collections.Concurrent;
 using System.Reflection;
-using PeJit.Analysis.BindingTimes;
-using PeJit.Frontend.Construction;
-using PeJit.IR.Evaluation;
-using PeJit.IR.Semantics;
-using PeJit.Runtime;
+using PeJit.Specializer.Extension;
 
 namespace PeJit.Runtime;
 
@@ -13,9 +8,11 @@ namespace PeJit.Runtime;
 /// What assemblies JIT-enabled by <c>pejit build</c> call: each <c>Jit.CanEnterJit</c> of a portal became a
 /// counter decrement (<see cref="PortalCounters"/>) and, when the counter reaches zero, a call of
 /// <see cref="CanEnterJit(RuntimeMethodHandle, object?[], int)"/> followed by a switch on what it returns (see
-/// <see cref="PortalRuntime.OnCanEnterJit(object?[], int)"/>). The first time a portal gets here, the assembly's
-/// original (carried as a resource) is analyzed again and the portal gets a <see cref="PortalRuntime"/>; a
-/// portal that cannot be prepared is logged once and interpreted as before.
+/// <see cref="PortalRuntime.OnCanEnterJit(object?[], int)"/>). The first time a portal gets here, its generating
+/// extension, which <c>pejit build</c> stored in the assembly (<see cref="ExtensionSerializer"/>, one resource per
+/// portal), is read and linked by name (<see cref="MemberTableResolver"/>), and the portal gets a
+/// <see cref="PortalRuntime"/>: nothing is analyzed or re-read, and no build-time assembly is loaded. A portal
+/// that cannot be prepared is logged once and interpreted as before.
 /// </summary>
 public static class JitRuntime
 {
@@ -55,7 +52,7 @@ public static class JitRuntime
         var lazy = Portals.GetOrAdd(portal.Value, _ => new Lazy<PortalRuntime?>(() => Prepare(portal)));
         preparing = !lazy.IsValueCreated && Background;
         if (!preparing) return lazy.Value;
-        // Analyzing the carried original takes a while: the interpreter goes on meanwhile.
+        // Reading and linking the stored program takes a few milliseconds: the interpreter goes on meanwhile.
         if (Preparing.TryAdd(portal.Value, true)) ThreadPool.UnsafeQueueUserWorkItem(_ => _ = lazy.Value, null);
         return null;
     }
@@ -104,20 +101,18 @@ public static class JitRuntime
                 ?? throw new InvalidOperationException($"{assembly.GetName().Name} is not marked as JIT-enabled; build it with pejit build");
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var dotnetJit = DotnetJitCost.SinceStart();
-            var module = AssemblyLoader.Load(
-                Resource(assembly, JitEnabledAttribute.OriginalResource)
-                    ?? throw new InvalidOperationException($"{assembly.GetName().Name} lacks the resource {JitEnabledAttribute.OriginalResource}; build it again with pejit build"),
-                Resource(assembly, JitEnabledAttribute.OriginalSymbolsResource),
-                string.IsNullOrEmpty(assembly.Location) ? AppContext.BaseDirectory : Path.GetDirectoryName(assembly.Location),
-                assembly.GetName().Name + " (original)");
-            var result = BindingTimeAnalysis.Analyze(module, m => m.MetadataToken.ToInt32() == method.MetadataToken);
-            if (result.HasErrors || result.Portals.Count != 1 || result.Portals[0].Graph is null)
-                throw new InvalidOperationException("its analysis fails: " + string.Join("; ", result.Diagnostics));
+            string resource = ExtensionSerializer.ResourceName(MemberSignature.PortalKey(method));
+            using var stream = assembly.GetManifestResourceStream(resource)
+                ?? throw new InvalidOperationException($"{assembly.GetName().Name} holds no stored extension program for it (resource '{resource}'); build it again with this version of pejit build");
+            var (program, members) = ExtensionSerializer.Read(ExtensionSerializer.Decompress(stream));
+            var resolver = new MemberTableResolver(members, assembly);
+            ExtensionLinker.Link(program, resolver);
             var settings = new JitSettings { BackgroundCompilation = Background }
                 .WithDefaultThreshold(marker.Threshold);
             JitSettings.WarnAboutEnvironment(settings, JitLog.Shared);
-            var runtime = new PortalRuntime(method, result.Portals[0], settings, new CecilReflectionResolver(assembly), PortalCounters.TableOf(handle));
-            JitLog.Shared.PortalPrepared(name, result.Portals[0].Reachable.Count, clock.Elapsed, DotnetJitCost.SinceStart() - dotnetJit);
+            var runtime = new PortalRuntime(method, program, settings, resolver, PortalCounters.TableOf(handle));
+            JitLog.Shared.PortalPrepared(name, program.Graphs.Count, clock.Elapsed, DotnetJitCost.SinceStart() - dotnetJit,
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"read {program.CompileTime.TotalMilliseconds:F1} ms, linked {program.LinkTime.TotalMilliseconds:F1} ms, {program.AccessDelegates} delegates compiled"));
             return runtime;
         }
         catch (Exception e)
@@ -126,14 +121,5 @@ public static class JitRuntime
             JitLog.Shared.Event($"pejit: {name} runs without the JIT ({e.GetType().Name}): {e.Message}");
             return null;
         }
-    }
-
-    private static byte[]? Resource(Assembly assembly, string name)
-    {
-        using var stream = assembly.GetManifestResourceStream(name);
-        if (stream is null) return null;
-        var bytes = new byte[stream.Length];
-        stream.ReadExactly(bytes);
-        return bytes;
     }
 }

@@ -1,16 +1,13 @@
-using PeJit.Frontend.Resolution;
-using PeJit.Generator;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.ExceptionServices;
-using PeJit.Analysis;
 using PeJit.Backends;
 using PeJit.Backends.Cil;
 using PeJit.IR.Evaluation;
 using PeJit.IR.Semantics;
 using PeJit.Specializer.Engine;
-using PeJit.Runtime;
+using PeJit.Specializer.Extension;
 
 namespace PeJit.Runtime;
 
@@ -30,23 +27,22 @@ public sealed class PortalRuntime
     private readonly ConcurrentDictionary<GreenKey, int> counters = new();
     private readonly object compileGate = new();
     private readonly string name;
-    private readonly CecilReflectionResolver resolver;
+    private readonly IMemberResolver resolver;
 
-    /// <summary>Prepares <paramref name="method"/>, analyzed as <paramref name="analysis"/>.</summary>
+    /// <summary>Prepares <paramref name="method"/>, whose generating extension is <paramref name="extension"/>.</summary>
     /// <param name="method">The portal as loaded: its module owns the compiled code.</param>
-    /// <param name="analysis">The portal's binding-time analysis.</param>
+    /// <param name="extension">The portal's extension program, linked through <paramref name="resolver"/> (<see cref="ExtensionLinker"/>).</param>
     /// <param name="settings">Threshold, budgets, cache bound.</param>
-    /// <param name="resolver">Resolves the analysis's Cecil references to run-time members.</param>
+    /// <param name="resolver">Resolves the program's types and members to run-time ones.</param>
     /// <param name="counters">The counters the portal's code decrements; null for a fresh table at the threshold.</param>
     /// <param name="backend">Compiles the units; null for the CIL backend.</param>
-    public PortalRuntime(MethodInfo method, PortalAnalysis analysis, JitSettings settings, CecilReflectionResolver resolver, CounterTable? counters = null, IBackend? backend = null)
+    public PortalRuntime(MethodInfo method, ExtensionProgram extension, JitSettings settings, IMemberResolver resolver, CounterTable? counters = null, IBackend? backend = null)
     {
         Counters = counters ?? new CounterTable(settings.Threshold);
         Method = method;
-        Analysis = analysis;
         Settings = settings;
         Cache = new CodeCache(settings.CacheLimit);
-        engine = new UnitSpecializer(ExtensionCompiler.Compile(analysis, resolver), resolver, settings.Specialization);
+        engine = new UnitSpecializer(extension, resolver, settings.Specialization);
         this.backend = backend ?? new CilBackend(resolver);
         this.resolver = resolver;
         owner = method.Module;
@@ -58,9 +54,6 @@ public sealed class PortalRuntime
     /// <summary>The portal method.</summary>
     public MethodInfo Method { get; }
 
-    /// <summary>The binding-time analysis of the portal.</summary>
-    public PortalAnalysis Analysis { get; }
-
     /// <summary>Threshold, budgets, cache bound.</summary>
     public JitSettings Settings { get; }
 
@@ -68,7 +61,7 @@ public sealed class PortalRuntime
     public CounterTable Counters { get; }
 
     /// <summary>The portal's generating extension, as the engine runs it.</summary>
-    public PeJit.Specializer.Extension.ExtensionProgram Extension => engine.Extension;
+    public ExtensionProgram Extension => engine.Extension;
 
     /// <summary>The compiled units.</summary>
     public CodeCache Cache { get; }

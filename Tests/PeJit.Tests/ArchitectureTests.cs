@@ -4,9 +4,9 @@ namespace PeJit.Tests;
 
 /// <summary>
 /// The layout's promise, checked on the built assemblies: the IR references no build-time stage and no
-/// package; the engine, the optimizer and the backends reference only the IR; the run-time assemblies reach a
-/// build-time stage only through the runtime's preparation of a portal (analysis, then the generator), which
-/// the warm-up issue moves into pejit build.
+/// package; the engine, the optimizer and the backends reference only the IR; the runtime references only the
+/// run-time assemblies (it reads the extension program pejit build stored), so nothing of build time is in its
+/// closure (<c>RunTimeClosureTests</c> checks a running process too).
 /// </summary>
 [TestClass]
 public sealed class ArchitectureTests
@@ -38,6 +38,10 @@ public sealed class ArchitectureTests
     [TestMethod]
     public void TheEngineReferencesOnlyTheIr() =>
         AssertReferences(typeof(PeJit.Specializer.Engine.UnitSpecializer).Assembly, "PeJit.IR");
+
+    [TestMethod]
+    public void TheRuntimeReferencesOnlyRunTimeAssemblies() =>
+        AssertReferences(typeof(PeJit.Runtime.JitRuntime).Assembly, "PeJit.IR", "PeJit.Specializer", "PeJit.Optimizer", "PeJit.Backends");
 
     [TestMethod]
     public void TheFrontendReferencesOnlyTheIrAndItsPackages() =>

@@ -68,6 +68,7 @@ public sealed partial class UnitSpecializer
                     return true;
                 case CallTreatment.Unfold or CallTreatment.UnfoldVirtual:
                     Unfold(frames, frame, op);
+                    return true;
                 case CallTreatment.InlineDelegate:
                     CallDelegate(frames, frame, op);
                     return true;

@@ -29,7 +29,7 @@ public static class ExtensionPrinter
         var text = new StringBuilder();
         text.Append("; generating extension: ").Append(program.Graphs.Count).Append(" graphs, ")
             .Append(program.AccessDelegates).Append(" compiled load and call delegates, compiled in ")
-            .Append(program.CompileTime.TotalMilliseconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)).AppendLine(" ms");
+            .Append((program.CompileTime + program.LinkTime).TotalMilliseconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)).AppendLine(" ms");
         Print(program.Portal, text);
         foreach (var graph in program.Graphs.Where(g => g != program.Portal).OrderBy(g => g.Name, StringComparer.Ordinal))
             Print(graph, text);

@@ -4,7 +4,8 @@ namespace PeJit.Specializer.Extension;
 /// A portal's generating extension in compact form: the portal's graph and every graph it may inline, each an
 /// <see cref="ExtensionGraph"/>, and the portal's <see cref="PortalShape"/>, compiled once (by the generator's
 /// <c>ExtensionCompiler</c>, from the analysis) before any unit is specialized. Self-contained: the engine
-/// runs it without the analysis.
+/// runs it without the analysis. It is written into the JIT-enabled assembly unlinked (<see cref="ExtensionSerializer"/>)
+/// and bound to the running process by <see cref="ExtensionLinker"/>.
 /// </summary>
 public sealed class ExtensionProgram
 {
@@ -17,8 +18,11 @@ public sealed class ExtensionProgram
         CompileTime = compileTime;
     }
 
-    /// <summary>How long compiling it took (decoding and building the delegates).</summary>
+    /// <summary>How long compiling it took (decoding the analysis's graphs), or reading it back (<see cref="ExtensionSerializer"/>).</summary>
     public TimeSpan CompileTime { get; }
+
+    /// <summary>How long linking it to the running process took (<see cref="ExtensionLinker"/>: resolving members, building the delegates).</summary>
+    public TimeSpan LinkTime { get; internal set; }
 
     /// <summary>The portal's graph.</summary>
     public ExtensionGraph Portal { get; }
@@ -30,7 +34,7 @@ public sealed class ExtensionProgram
     public IReadOnlyList<ExtensionGraph> Graphs { get; }
 
     /// <summary>How many load and call delegates were compiled (sites of the same member share one).</summary>
-    public int AccessDelegates { get; }
+    public int AccessDelegates { get; internal set; }
 
     /// <summary>The compact form as text (<see cref="ExtensionPrinter"/>).</summary>
     public string Print() => ExtensionPrinter.Print(this);

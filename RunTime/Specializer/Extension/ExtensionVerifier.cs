@@ -1,8 +1,9 @@
 namespace PeJit.Specializer.Extension;
 
 /// <summary>
-/// Checks a generating extension in its text form (<see cref="ExtensionListing"/>), as read back from a dump or,
-/// once the warm-up issue stores it there, from an assembly. Returns every error, not the first.
+/// Checks a generating extension in its text form (<see cref="ExtensionListing"/>), as read back from a dump, or
+/// printed from a program read back from an assembly (<see cref="ExtensionSerializer"/>; <c>ExtensionStorageTests</c>).
+/// Returns every error, not the first.
 /// </summary>
 /// <remarks>
 /// Invariants:

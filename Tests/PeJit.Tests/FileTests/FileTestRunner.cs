@@ -20,9 +20,11 @@ namespace PeJit.Tests.FileTests;
 /// <item><c>; test cil</c>: the CIL backend's code behaves as the graph evaluator on sample arguments;</item>
 /// <item><c>; test frontend TYPE::METHOD</c>: a subject method (real C#) converts to the graph that follows;</item>
 /// <item><c>; test bta TYPE::METHOD</c>: a portal's analysis gives the annotated graphs that follow, which parse
-/// back with their binding times.</item>
+/// back with their binding times;</item>
+/// <item><c>; test specialize TYPE::METHOD at GREEN, ...</c>: the stored extension program that follows specializes at the
+/// green key to the residual graph after <c>; residual:</c> (<see cref="SpecializeFileTest"/>).</item>
 /// </list>
-/// <c>PEJIT_BLESS=1</c> rewrites the expectations (roundtrip, optimize, frontend, bta) from what the code produces now.
+/// <c>PEJIT_BLESS=1</c> rewrites the expectations (roundtrip, optimize, frontend, bta, specialize) from what the code produces now.
 /// </summary>
 [TestClass]
 public sealed class FileTestRunner
@@ -47,7 +49,9 @@ public sealed class FileTestRunner
         else if (command == "; test cil") Cil(text);
         else if (command.StartsWith("; test frontend ", StringComparison.Ordinal)) Frontend(file, header, Subject(command["; test frontend ".Length..]));
         else if (command.StartsWith("; test bta ", StringComparison.Ordinal)) BindingTimes(file, header, Subject(command["; test bta ".Length..]));
-        else Assert.Fail($"{file}: the first line must be '; test roundtrip', '; test verify', '; test optimize PASSES', '; test cil', '; test frontend TYPE::METHOD' or '; test bta TYPE::METHOD', not '{header}' (Docs/filetests.md)");
+        else if (command.StartsWith("; test specialize ", StringComparison.Ordinal) && command.IndexOf(" at ", StringComparison.Ordinal) is > 0 and var at)
+            SpecializeFileTest.Run(file, header, text, Subject(command["; test specialize ".Length..at]), command[(at + 4)..]);
+        else Assert.Fail($"{file}: the first line must be '; test roundtrip', '; test verify', '; test optimize PASSES', '; test cil', '; test frontend TYPE::METHOD', '; test bta TYPE::METHOD' or '; test specialize TYPE::METHOD at GREEN, ...', not '{header}' (Docs/filetests.md)");
     }
 
     private static void RoundTrip(string file, string header, string text)

@@ -15,6 +15,8 @@ public sealed class BuildCommandTests
 
     internal static string StackVmFolder => StackVmBuild.Value;
 
+    internal static string BrainfuckFolder => BrainfuckBuild.Value;
+
     private static (int Exit, string Output, string Error) Run(params string[] args)
     {
         var output = new StringWriter();
@@ -73,8 +75,11 @@ public sealed class BuildCommandTests
     public void TheOutputFolderHoldsTheAssemblyItsPdbTheRuntimeAndTheReport()
     {
         string outdir = StackVmBuild.Value;
-        foreach (string file in new[] { "StackVm.dll", "StackVm.pdb", "StackVm.bta.html", "PeJit.Runtime.dll", "PeJit.Specializer.dll", "Mono.Cecil.dll", "QuikGraph.dll", "StackVm.deps.json" })
+        foreach (string file in new[] { "StackVm.dll", "StackVm.pdb", "StackVm.bta.html", "PeJit.Runtime.dll", "PeJit.Specializer.dll", "PeJit.IR.dll", "StackVm.deps.json" })
             Assert.IsTrue(File.Exists(Path.Combine(outdir, file)), $"{file} is missing from the output folder");
+        // The run time reads the stored extension program: nothing of build time ships.
+        foreach (string file in new[] { "Mono.Cecil.dll", "QuikGraph.dll", "PeJit.Frontend.dll", "PeJit.Analysis.dll", "PeJit.Generator.dll", "PeJit.Weaving.dll" })
+            Assert.IsFalse(File.Exists(Path.Combine(outdir, file)), $"{file} is in the output folder, but nothing at run time needs it");
         Assert.IsEmpty(Directory.GetDirectories(outdir), "no staging folder is left behind");
         // The PDB still maps the rewritten portal to the interpreter's source.
         using var module = Mono.Cecil.ModuleDefinition.ReadModule(Path.Combine(outdir, "StackVm.dll"), new Mono.Cecil.ReaderParameters { ReadSymbols = true });

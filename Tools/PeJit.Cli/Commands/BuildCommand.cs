@@ -5,6 +5,8 @@ using PeJit.Analysis.BindingTimes;
 using PeJit.Analysis.Diagnostics;
 using PeJit.Analysis.Reports;
 using PeJit.Frontend.Construction;
+using PeJit.Generator;
+using PeJit.Specializer.Extension;
 using PeJit.Runtime;
 using PeJit.Weaving;
 
@@ -111,11 +113,20 @@ public static class BuildCommand
                 if (opaque.Count > 0)
                     return Fail(BtaCommand.AnalysisErrors, $"{string.Join(", ", opaque)}: the portal's IL cannot be analyzed (see pejit graph for the reason).");
 
+                // Each portal's generating extension, compiled here once and stored in the output: the run time
+                // reads it back and links it by name, without re-reading or re-analyzing anything.
+                var extensions = new Dictionary<string, byte[]>();
+                foreach (var portal in result.Portals)
+                {
+                    var program = ExtensionCompiler.CompileUnlinked(portal);
+                    extensions[ExtensionSerializer.ResourceName(MemberTableBuilder.PortalKey(portal.Hints.Method))] =
+                        ExtensionSerializer.Compress(ExtensionSerializer.Write(program, MemberTableBuilder.For(program)));
+                }
                 var fresh = AssemblyLoader.Load(path, references);
                 var assembly = new MemoryStream();
                 var pdb = fresh.HasSymbols ? new MemoryStream() : null;
                 int sites = AssemblyWeaver.Weave(fresh, result.Portals.Select(p => p.Hints.Method.FullName).ToList(),
-                    new RuntimeReference(typeof(JitRuntime).Assembly.GetName()), threshold, "cil", assembly, pdb);
+                    new RuntimeReference(typeof(JitRuntime).Assembly.GetName()), threshold, "cil", extensions, assembly, pdb);
                 staging.Write(Path.GetFileName(path), assembly.ToArray());
                 if (pdb is not null) staging.Write(name + ".pdb", pdb.ToArray());
                 var runtime = RuntimeFiles.Closure();

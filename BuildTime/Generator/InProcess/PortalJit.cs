@@ -5,13 +5,14 @@ using PeJit.Analysis.BindingTimes;
 using PeJit.Backends;
 using PeJit.Backends.Cil;
 using PeJit.Frontend.Construction;
-using PeJit.IR.Evaluation;
-using PeJit.IR.Semantics;
+using PeJit.Generator;
 
 namespace PeJit.Runtime;
 
 /// <summary>
-/// The in-process API: JIT-enables one portal of a loaded interpreter. <see cref="Invoke"/> runs the
+/// The in-process API: JIT-enables one portal of a loaded interpreter, analyzing it at run time (so it lives in
+/// the build-time generator, outside PeJit.Runtime's closure; its namespace stays the runtime's, where users look
+/// for it). <see cref="Invoke"/> runs the
 /// interpreter (a compiled copy of its own flow graph) and, once a loop of the interpreted program is hot,
 /// specializes it, compiles it with the CIL backend and runs it; at exits the interpreter goes on.
 /// </summary>
@@ -28,12 +29,13 @@ public sealed class PortalJit
     private PortalJit(MethodInfo method, PortalAnalysis analysis, JitSettings settings)
     {
         var resolver = new CecilReflectionResolver();
+        Analysis = analysis;
         // The portal copy is the interpreter's own graph, of its own signature, entered by reflection: CIL
         // compiles it whatever the units are compiled with. The copy's calls of the portal, and the units',
         // call the copy (PortalCopyResolver): loops in interpreted calls compile too.
         var calls = new PortalCopyResolver(resolver, method);
         var backend = new CilBackend(calls);
-        Runtime = new PortalRuntime(method, analysis, settings, resolver, backend: backend);
+        Runtime = new PortalRuntime(method, ExtensionCompiler.Compile(analysis, resolver), settings, resolver, backend: backend);
         int id = JitHooks.Register(Runtime);
         var graph = PortalRewriter.RewrittenPortal(analysis.Hints.Method, id, analysis.Hints.Greens.Count);
         portal = new CilCompiledCode(backend.Emit(graph, method.Module, "pejit_portal_" + method.Name, created: copy => calls.Copy = copy));
@@ -46,7 +48,7 @@ public sealed class PortalJit
     public MethodInfo Method => Runtime.Method;
 
     /// <summary>The binding-time analysis of the portal.</summary>
-    public PortalAnalysis Analysis => Runtime.Analysis;
+    public PortalAnalysis Analysis { get; }
 
     /// <summary>Threshold and budgets.</summary>
     public JitSettings Settings => Runtime.Settings;

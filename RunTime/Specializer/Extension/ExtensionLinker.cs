@@ -1,0 +1,189 @@
+using System.Reflection;
+using PeJit.IR;
+using PeJit.IR.Semantics;
+
+namespace PeJit.Specializer.Extension;
+
+/// <summary>
+/// Binds an extension program to the running process: everything in it that needs a reflection object. The
+/// build-time generator's <c>ExtensionCompiler</c> decides what each op is (from the analysis, without loading
+/// the interpreter); linking then resolves, through an <see cref="IMemberResolver"/>, what running it
+/// needs: the delegate of each green field, static-field or element load and green call
+/// (<see cref="GreenAccessBuilder"/>), the run-time type of <c>isinst</c>, <c>castclass</c>, green slots and
+/// <c>default</c> (whose value it computes). <c>pejit build</c> stores the program unlinked
+/// (<see cref="ExtensionSerializer"/>); the run time links it (<see cref="Link(ExtensionProgram, IMemberResolver)"/>) when the portal is first prepared.
+/// </summary>
+/// <remarks>
+/// Linking depends only on the ops' opcodes and what the compiler decided, never on an earlier link, so a
+/// program linked twice (or serialized after linking and linked again) ends up the same.
+/// </remarks>
+public static class ExtensionLinker
+{
+    /// <summary>Links every graph of <paramref name="program"/>; returns it.</summary>
+    public static ExtensionProgram Link(ExtensionProgram program, IMemberResolver resolver)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var builder = new GreenAccessBuilder();
+        foreach (var graph in program.Graphs) Link(graph, resolver, builder);
+        program.AccessDelegates = builder.Count;
+        program.LinkTime = clock.Elapsed;
+        return program;
+    }
+
+    /// <summary>Links one graph (tests of the green operations, which compile a lone graph).</summary>
+    public static ExtensionGraph Link(ExtensionGraph graph, IMemberResolver resolver)
+    {
+        Link(graph, resolver, new GreenAccessBuilder());
+        return graph;
+    }
+
+    private static void Link(ExtensionGraph graph, IMemberResolver resolver, GreenAccessBuilder builder)
+    {
+        foreach (var block in graph.Blocks)
+            foreach (var op in block)
+                Link(graph, op, resolver, builder);
+    }
+
+    /// <summary>True for an op the compiler prepared to run green: a value with a green result, or a constant the engine computes on use.</summary>
+    internal static bool IsPreparedGreen(ExtensionOp op) => op.Kind == ExtensionOpKind.Value && (op.ResultIsGreen || IsConstantLike(op.Instruction));
+
+    /// <summary>An instruction whose value the engine computes where it is used when its definition was not run.</summary>
+    internal static bool IsConstantLike(Instruction instruction) =>
+        instruction.Opcode is Opcode.Const or Opcode.Null or Opcode.String or Opcode.Default or Opcode.SizeOf or Opcode.Token;
+
+    private static void Link(ExtensionGraph graph, ExtensionOp op, IMemberResolver resolver, GreenAccessBuilder builder)
+    {
+        var instruction = op.Instruction;
+        if (op.Kind == ExtensionOpKind.Call)
+        {
+            if (op.Treatment == CallTreatment.GreenCall) LinkAccess(graph, op, resolver, builder);
+            return;
+        }
+        if (!IsPreparedGreen(op)) return;
+        switch (instruction.Opcode)
+        {
+            case Opcode.Default:
+                LinkDefault(graph, op, resolver);
+                return;
+            case Opcode.LoadField or Opcode.LoadStatic or Opcode.LoadElement when op.Green == GreenOperation.Access:
+                LinkAccess(graph, op, resolver, builder);
+                return;
+            case Opcode.IsInst or Opcode.CastClass when op.Green is GreenOperation.IsInstance or GreenOperation.CastClass:
+                try
+                {
+                    op.RuntimeType = resolver.ResolveType(instruction.TypeOperand!);
+                }
+                catch (InvalidOperationException e)
+                {
+                    CannotRun(op, $"{graph.Name}: '{instruction.Info.Name}' of {instruction.TypeOperand}: {e.Message}");
+                }
+                return;
+            case Opcode.LoadSlot or Opcode.SlotAddr when op.Green == GreenOperation.LoadSlot:
+                try
+                {
+                    op.RuntimeType = resolver.ResolveType(graph.Graph[instruction.Slot].Type);
+                }
+                catch (InvalidOperationException)
+                {
+                    // Only a slot read before any store needs its type's default.
+                }
+                return;
+        }
+    }
+
+    private static void LinkDefault(ExtensionGraph graph, ExtensionOp op, IMemberResolver resolver)
+    {
+        var instruction = op.Instruction;
+        Type clr;
+        try
+        {
+            clr = resolver.ResolveType(instruction.TypeOperand!);
+        }
+        catch (InvalidOperationException e)
+        {
+            CannotRun(op, $"{graph.Name}: 'default' of {instruction.TypeOperand}: {e.Message}");
+            return;
+        }
+        op.Message = null;
+        if (clr.IsValueType && !clr.IsPrimitive && !clr.IsEnum)
+        {
+            op.Green = GreenOperation.DefaultValueType;
+            op.RuntimeType = clr;
+            return;
+        }
+        SetConstant(op, graph.Classes[op.Result], ValueSemantics.Normalize(clr.IsValueType ? Activator.CreateInstance(clr) : null, instruction.TypeOperand!));
+    }
+
+    /// <summary>Makes <paramref name="op"/> the constant <paramref name="value"/>, held in its register class's form.</summary>
+    internal static void SetConstant(ExtensionOp op, RegisterClass resultClass, object? value)
+    {
+        op.Green = GreenOperation.Constant;
+        op.ConstantObject = value;
+        switch (resultClass)
+        {
+            case RegisterClass.Int when ValueSemantics.Normalize(value, op.ResultType) is int or long or nint:
+                op.ConstantInteger = ValueSemantics.Normalize(value, op.ResultType) switch { int i => i, long l => l, nint n => n, _ => 0 };
+                break;
+            case RegisterClass.Float when value is double or float:
+                op.ConstantFloat = value is float f ? f : (double)value;
+                break;
+            case RegisterClass.Ref:
+                break;
+            default:
+                // A constant its register cannot hold: run boxed, so the frame reports it when it is used.
+                op.Green = GreenOperation.Boxed;
+                break;
+        }
+    }
+
+    /// <summary>Marks <paramref name="op"/> as unable to run while specializing, with the reason.</summary>
+    internal static void CannotRun(ExtensionOp op, string message)
+    {
+        op.Green = GreenOperation.CannotRun;
+        op.Message = message;
+    }
+
+    private static void LinkAccess(ExtensionGraph graph, ExtensionOp op, IMemberResolver resolver, GreenAccessBuilder builder)
+    {
+        var instruction = op.Instruction;
+        var resultClass = op.Result >= 0 ? graph.Classes[op.Result] : RegisterClass.Ref;
+        op.Access = Deferred(() => instruction.Opcode switch
+        {
+            Opcode.LoadField => builder.Field(resolver.ResolveField(instruction.Field!), resultClass, op.ResultType),
+            Opcode.LoadStatic => builder.Static(resolver.ResolveField(instruction.Field!), resultClass, op.ResultType),
+            Opcode.LoadElement => builder.Element(ElementType(op, resolver), op.OperandTypes[1], resultClass, op.ResultType),
+            _ => builder.Call(resolver.ResolveMethod(instruction.Method!), op.Operands.Select(o => graph.Classes[o]).ToList(), op.OperandTypes, resultClass, op.ResultType),
+        });
+        op.AccessCompiled = builder.IsCompiled(op.Access);
+    }
+
+    /// <summary>
+    /// Builds a delegate now; if the member cannot be resolved, a delegate that throws what resolving threw,
+    /// so the error comes when (and only if) the specializer reaches it, as it did before the compact form.
+    /// </summary>
+    private static GreenAccess Deferred(Func<GreenAccess> build)
+    {
+        try
+        {
+            return build();
+        }
+        catch (Exception e) when (e is InvalidOperationException or MissingMemberException or TypeLoadException or ArgumentException or NotSupportedException
+            or FileNotFoundException or AmbiguousMatchException)
+        {
+            var captured = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
+            return (_, _, _) => captured.Throw();
+        }
+    }
+
+    private static Type ElementType(ExtensionOp op, IMemberResolver resolver)
+    {
+        try
+        {
+            if (resolver.ResolveType(op.OperandTypes[0]) is { IsSZArray: true } array) return array.GetElementType()!;
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        return resolver.ResolveType(op.Instruction.TypeOperand!);
+    }
+}

@@ -1,0 +1,132 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using System.Runtime.Loader;
+using PeJit.IR;
+using PeJit.IR.Semantics;
+
+namespace PeJit.Specializer.Extension;
+
+/// <summary>
+/// Resolves the IR's types and members through a <see cref="MemberTable"/>, by name and signature: the run-time
+/// resolver of a JIT-enabled process, which has no Cecil references. Assembly names resolve to the
+/// JIT-enabled assembly itself when they name it (it is loaded already: the rewritten copy, not the original),
+/// else in its load context. Results are cached; thread-safe.
+/// </summary>
+/// <remarks>
+/// A name missing from the table (a type an optimizer pass made up, such as an array's element type) is
+/// looked up by its IR name in the home assembly and then in the loaded ones.
+/// </remarks>
+public sealed class MemberTableResolver : IMemberResolver
+{
+    private const BindingFlags Everything = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.Instance | BindingFlags.DeclaredOnly;
+    private readonly MemberTable table;
+    private readonly Assembly home;
+    private readonly ConcurrentDictionary<string, Type> types = new();
+    private readonly ConcurrentDictionary<string, MethodBase> methods = new();
+    private readonly ConcurrentDictionary<string, FieldInfo> fields = new();
+
+    /// <summary>A resolver for the members <paramref name="table"/> describes, in the load context of <paramref name="home"/>.</summary>
+    public MemberTableResolver(MemberTable table, Assembly home)
+    {
+        this.table = table;
+        this.home = home;
+    }
+
+    /// <inheritdoc/>
+    public Type ResolveType(IrType type) => type.Kind switch
+    {
+        TypeKind.Void => typeof(void),
+        TypeKind.Bool => typeof(bool),
+        TypeKind.Char => typeof(char),
+        TypeKind.I8 => typeof(sbyte),
+        TypeKind.U8 => typeof(byte),
+        TypeKind.I16 => typeof(short),
+        TypeKind.U16 => typeof(ushort),
+        TypeKind.I32 => typeof(int),
+        TypeKind.U32 => typeof(uint),
+        TypeKind.I64 => typeof(long),
+        TypeKind.U64 => typeof(ulong),
+        TypeKind.NInt => typeof(nint),
+        TypeKind.NUInt => typeof(nuint),
+        TypeKind.F32 => typeof(float),
+        TypeKind.F64 => typeof(double),
+        TypeKind.String => typeof(string),
+        TypeKind.Object => typeof(object),
+        TypeKind.ByRef => ResolveType(type.Element!).MakeByRefType(),
+        TypeKind.Pointer => ResolveType(type.Element!).MakePointerType(),
+        TypeKind.GenericParameter => throw new InvalidOperationException($"the generic parameter {type.Name} has no run-time type here"),
+        _ => TypeNamed(type.Name),
+    };
+
+    private Type TypeNamed(string name) => types.GetOrAdd(name, n =>
+        table.Types.TryGetValue(n, out var qualified) ? Load(qualified) : ByIrName(n));
+
+    /// <summary>A type by its assembly-qualified reflection name, its assemblies bound as <see cref="Assembly"/> describes.</summary>
+    private Type Load(string qualified) =>
+        Type.GetType(qualified, AssemblyNamed, null, throwOnError: false)
+            ?? throw new InvalidOperationException($"no run-time type {qualified}: is the assembly that defines it beside the JIT-enabled one?");
+
+    private Assembly? AssemblyNamed(AssemblyName name)
+    {
+        if (AssemblyName.ReferenceMatchesDefinition(name, home.GetName()) || name.Name == home.GetName().Name) return home;
+        var context = AssemblyLoadContext.GetLoadContext(home) ?? AssemblyLoadContext.Default;
+        return context.LoadFromAssemblyName(name);
+    }
+
+    /// <summary>A type the table lacks, by the IR's (Cecil's) name: arrays of a known element, else a type of that name in the home assembly or one loaded.</summary>
+    private Type ByIrName(string name)
+    {
+        if (name.EndsWith("[]", StringComparison.Ordinal))
+            return (IrType.Keywords.Values.FirstOrDefault(k => ClrName(k) == name[..^2]) is { } primitive ? ResolveType(primitive) : TypeNamed(name[..^2])).MakeArrayType();
+        string reflection = name.Replace('/', '+');
+        return home.GetType(reflection) ?? Type.GetType(reflection)
+            ?? AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetType(reflection)).FirstOrDefault(t => t is not null)
+            ?? throw new InvalidOperationException($"the type {name} is not in the stored member table and no loaded assembly has it; build the assembly again with pejit build");
+    }
+
+    private static string? ClrName(IrType primitive) => primitive.Kind switch
+    {
+        TypeKind.Bool => "System.Boolean", TypeKind.Char => "System.Char", TypeKind.I8 => "System.SByte", TypeKind.U8 => "System.Byte",
+        TypeKind.I16 => "System.Int16", TypeKind.U16 => "System.UInt16", TypeKind.I32 => "System.Int32", TypeKind.U32 => "System.UInt32",
+        TypeKind.I64 => "System.Int64", TypeKind.U64 => "System.UInt64", TypeKind.NInt => "System.IntPtr", TypeKind.NUInt => "System.UIntPtr",
+        TypeKind.F32 => "System.Single", TypeKind.F64 => "System.Double", TypeKind.String => "System.String", TypeKind.Object => "System.Object",
+        _ => null,
+    };
+
+    /// <inheritdoc/>
+    public FieldInfo ResolveField(FieldRef field) => fields.GetOrAdd(field.FullName, _ =>
+    {
+        if (!table.Fields.TryGetValue(field.FullName, out var entry))
+            throw new InvalidOperationException($"the field {field.FullName} is not in the stored member table; build the assembly again with pejit build");
+        var declaring = Load(entry.DeclaringType);
+        return declaring.GetField(entry.Name, Everything)
+            ?? throw new MissingFieldException($"{declaring.FullName} has no field {entry.Name}: the assembly beside the JIT-enabled one differs from the one it was built against");
+    });
+
+    /// <inheritdoc/>
+    public MethodBase ResolveMethod(MethodRef method) => methods.GetOrAdd(method.FullName, _ =>
+    {
+        if (!table.Methods.TryGetValue(method.FullName, out var entry))
+            throw new InvalidOperationException($"the method {method.FullName} is not in the stored member table; build the assembly again with pejit build");
+        var declaring = Load(entry.DeclaringType);
+        if (declaring.IsArray)
+        {
+            // Get/Set/Address and the constructors of multi-dimensional arrays come from the runtime, not metadata.
+            int count = method.ParameterCount;
+            return entry.Name == ".ctor"
+                ? declaring.GetConstructors().First(c => c.GetParameters().Length == count)
+                : declaring.GetMethods(Everything).First(m => m.Name == entry.Name && m.GetParameters().Length == count);
+        }
+        var definition = declaring.IsConstructedGenericType ? declaring.GetGenericTypeDefinition() : declaring;
+        var candidates = entry.Name is ".ctor" or ".cctor"
+            ? definition.GetConstructors(Everything).Cast<MethodBase>()
+            : definition.GetMethods(Everything).Where(m => m.Name == entry.Name);
+        var open = candidates.FirstOrDefault(m => (m.IsGenericMethodDefinition ? m.GetGenericArguments().Length : 0) == entry.GenericArguments.Count
+                && MemberSignature.Of(m) == entry.Signature)
+            ?? throw new MissingMethodException($"{declaring.FullName} has no method {entry.Name} of signature {entry.Signature}: the assembly beside the JIT-enabled one differs from the one it was built against");
+        var resolved = declaring.IsConstructedGenericType ? (MethodBase)declaring.GetMemberWithSameMetadataDefinitionAs(open) : open;
+        if (entry.GenericArguments.Count > 0)
+            resolved = ((MethodInfo)resolved).MakeGenericMethod(entry.GenericArguments.Select(Load).ToArray());
+        return resolved;
+    });
+}
