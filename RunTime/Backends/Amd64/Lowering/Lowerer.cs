@@ -296,6 +296,8 @@ public sealed class Lowerer
         if (!IsInteger(element) || size == 0)
             Refuse($"'{origin}' at {access.Location} accesses elements of type {element}: native code reads integer elements only");
         var index = Operand(access.Operands[1]);
+        // A constant index that cannot be a displacement is surely out of bounds: let the guard see it in a register.
+        if (index.IsImmediate && index.Immediate is < 0 or > int.MaxValue / 8) index = Materialize(index);
         MachineInstruction bounds = index.IsImmediate
             ? new(MachineOpcode.CompareBranch) { Operands = [MachineOperand.Of(array.Length), index], Condition = Condition.BelowOrEqual }
             : new(MachineOpcode.CompareBranch) { Operands = [index, MachineOperand.Of(array.Length)], Condition = Condition.AboveOrEqual };
@@ -304,7 +306,7 @@ public sealed class Lowerer
             Operands = bounds.Operands, Condition = bounds.Condition,
             Edge = MachineEdge.ToExit(function.NewExit(ExitReason.IndexOutOfRange, origin!)),
         });
-        // An immediate index is in bounds here, so below 2^31: the offset fits a displacement.
+        // An immediate index is below 2^31 / 8 here, so index * size fits a displacement.
         var address = index.IsImmediate
             ? new MemoryAddress(array.Base, null, 1, checked((int)(index.Immediate * size)))
             : new MemoryAddress(array.Base, index.Register, size, 0);
