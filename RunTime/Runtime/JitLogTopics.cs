@@ -17,5 +17,9 @@ public enum JitLogTopics
     Residual = 4,
 
     /// <summary><c>all</c>.</summary>
-    All = Summary | Units | Residual,
+    /// <summary>Each AMD64 unit's disassembly, each residual instruction's text above its machine code.</summary>
+    Asm = 8,
+
+    /// <summary>Every topic.</summary>
+    All = Summary | Units | Residual | Asm,
 }

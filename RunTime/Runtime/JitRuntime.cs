@@ -116,7 +116,8 @@ public static class JitRuntime
             var settings = new JitSettings { BackgroundCompilation = Background }
                 .WithDefaultThreshold(marker.Threshold);
             JitSettings.WarnAboutEnvironment(settings, JitLog.Shared);
-            var runtime = new PortalRuntime(method, result.Portals[0], settings, new CecilReflectionResolver(assembly), PortalCounters.TableOf(handle));
+            var resolver = new CecilReflectionResolver(assembly);
+            var runtime = new PortalRuntime(method, result.Portals[0], settings, resolver, PortalCounters.TableOf(handle), ChooseBackend(marker.Backend, resolver));
             JitLog.Shared.PortalPrepared(name, result.Portals[0].Reachable.Count, clock.Elapsed, DotnetJitCost.SinceStart() - dotnetJit);
             return runtime;
         }
@@ -126,6 +127,22 @@ public static class JitRuntime
             JitLog.Shared.Event($"pejit: {name} runs without the JIT ({e.GetType().Name}): {e.Message}");
             return null;
         }
+    }
+
+    /// <summary>
+    /// The backend <c>PEJIT_BACKEND</c> names (cil, amd64, auto), else the one <c>pejit build --backend</c> wrote into
+    /// the assembly. <c>auto</c> logs each unit it gives to CIL with the reason (<c>PEJIT_LOG=units</c>);
+    /// <c>PEJIT_LOG=asm</c> gets each AMD64 unit's disassembly.
+    /// </summary>
+    private static PeJit.Backends.IBackend ChooseBackend(string built, CecilReflectionResolver resolver)
+    {
+        string? chosen = Environment.GetEnvironmentVariable("PEJIT_BACKEND");
+        if (chosen is { Length: > 0 } && !PeJit.Backends.BackendChoice.Names.Contains(chosen.ToLowerInvariant()))
+        {
+            JitLog.Shared.Warning($"pejit: PEJIT_BACKEND={chosen} is not a backend ({string.Join(", ", PeJit.Backends.BackendChoice.Names)}); using {built}, the one the assembly was built with");
+            chosen = null;
+        }
+        return PeJit.Backends.BackendChoice.Create(chosen is { Length: > 0 } ? chosen : built, resolver, JitLog.Shared.Event, JitLog.Shared.Disassembly);
     }
 
     private static byte[]? Resource(Assembly assembly, string name)
