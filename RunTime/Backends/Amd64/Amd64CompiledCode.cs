@@ -147,7 +147,7 @@ public sealed class Amd64CompiledCode : ICompiledCode
         while (decoder.IP < (ulong)Address + (ulong)Emitted.Bytes.Length)
         {
             uint offset = (uint)(decoder.IP - (ulong)Address);
-            foreach (var origin in origins[offset]) text.Append("    ; ").AppendLine(origin);
+            foreach (var line in origins[offset].SelectMany(o => o.Split('\n'))) text.Append("    ; ").AppendLine(line);
             decoder.Decode(out var instruction);
             formatter.Format(instruction, output);
             text.Append("  ").Append(offset.ToString("x4", System.Globalization.CultureInfo.InvariantCulture)).Append("  ").AppendLine(output.ToStringAndReset());

@@ -187,4 +187,20 @@ public sealed class Amd64BackendTests : BackendTests
         code.Drop();
         Assert.Throws<ObjectDisposedException>(() => code.Invoke(new long[] { 1 }, 0));
     }
+
+    [TestMethod]
+    public void TheMachineFormFusesComparesWithBranchesAndMakesAddressesExplicit()
+    {
+        var loop = PeJit.Backends.Amd64.Lowering.Lowerer.Lower(IrParser.Parse(Cases["loop"])).ToString();
+        StringAssert.Contains(loop, "; v4: bool = clt v2, v0\n    ; brif v4, block2, block3\n    branch.less.64 r0, r2 -> block2\n    jump block3", loop);
+        StringAssert.Contains(loop, "jump block1(", loop);
+        Assert.DoesNotContain("set.", loop, "a compare used only by its branch is fused with it");
+        Assert.DoesNotContain("move", loop, "constants are folded into operands");
+        var arrays = PeJit.Backends.Amd64.Lowering.Lowerer.Lower(IrParser.Parse(Cases["arrays"])).ToString();
+        StringAssert.Contains(arrays, "branch.equal.64 r0, 0 -> exit1", arrays);
+        StringAssert.Contains(arrays, "branch.aboveorequal.64 r2, r1 -> exit2", arrays);
+        StringAssert.Contains(arrays, "load.64 [r0 + r2*8]", arrays);
+        StringAssert.Contains(arrays, "store.64 [r0 + r2*8]", arrays);
+        StringAssert.Contains(arrays, "; exit2: IndexOutOfRange at v2: i64 = ldelem i64 v0, v1", arrays);
+    }
 }

@@ -30,6 +30,7 @@ public sealed class Lowerer
     private readonly Dictionary<Value, int> uses = [];
     private MachineBlock current = null!;
     private string? origin;
+    private string instructionText = "";
 
     private Lowerer(FlowGraph graph)
     {
@@ -105,9 +106,12 @@ public sealed class Lowerer
 
     private void Lower(Instruction instruction, List<Instruction> block)
     {
-        origin = IrPrinter.PrintInstruction(graph, instruction).Trim();
+        // A residual instruction that emits nothing (a constant folded into operands, a compare fused with its
+        // branch) is shown with the next one that does.
+        string text = instructionText = IrPrinter.PrintInstruction(graph, instruction).Trim();
+        origin = origin is null ? text : origin + "\n" + text;
         if (instruction.Result is { } result && ElementOf(graph.TypeOf(result)) is null && !IsInteger(graph.TypeOf(result)))
-            Refuse($"{result} has type {graph.TypeOf(result)}, at '{origin}' ({instruction.Location}): native code holds integers only");
+            Refuse($"{result} has type {graph.TypeOf(result)}, at '{instructionText}' ({instruction.Location}): native code holds integers only");
         switch (instruction.Opcode)
         {
             case Opcode.Const: operands[instruction.Result!.Value] = MachineOperand.Constant(StackForm(instruction.Integer, graph.TypeOf(instruction.Result!.Value))); break;
@@ -160,7 +164,7 @@ public sealed class Lowerer
                 Emit(new MachineInstruction(MachineOpcode.Return) { Operands = instruction.Operands.Count == 0 ? [] : [Operand(instruction.Operands[0])] });
                 break;
             default:
-                Refuse($"'{instruction.Info.Name}' at {instruction.Location} ({origin}) is not supported in native code");
+                Refuse($"'{instruction.Info.Name}' at {instruction.Location} ({text}) is not supported in native code");
                 break;
         }
     }
@@ -177,7 +181,7 @@ public sealed class Lowerer
             _ => MachineOpcode.Xor,
         };
         MachineEdge? overflow = instruction.Opcode is Opcode.AddOvf or Opcode.SubOvf or Opcode.MulOvf or Opcode.AddOvfUn or Opcode.SubOvfUn
-            ? MachineEdge.ToExit(function.NewExit(ExitReason.Overflow, origin!))
+            ? MachineEdge.ToExit(function.NewExit(ExitReason.Overflow, instructionText))
             : null;
         Define(instruction, new MachineInstruction(opcode)
         {
@@ -192,8 +196,8 @@ public sealed class Lowerer
     private void LowerDivision(Instruction instruction)
     {
         bool signed = instruction.Opcode is Opcode.Div or Opcode.Rem;
-        var exits = new List<MachineExit> { function.NewExit(ExitReason.DivideByZero, origin!) };
-        if (signed) exits.Add(function.NewExit(ExitReason.Overflow, origin!));
+        var exits = new List<MachineExit> { function.NewExit(ExitReason.DivideByZero, instructionText) };
+        if (signed) exits.Add(function.NewExit(ExitReason.Overflow, instructionText));
         Define(instruction, new MachineInstruction(instruction.Opcode switch
         {
             Opcode.Div => MachineOpcode.Divide, Opcode.DivUn => MachineOpcode.DivideUnsigned,
@@ -211,7 +215,7 @@ public sealed class Lowerer
     {
         foreach (var operand in compare.Operands)
             if (!IsInteger(graph.TypeOf(operand)))
-                Refuse($"'{origin}' at {compare.Location} compares values of type {graph.TypeOf(operand)}: native code compares integers only");
+                Refuse($"'{instructionText}' at {compare.Location} compares values of type {graph.TypeOf(operand)}: native code compares integers only");
         var condition = compare.Opcode switch
         {
             Opcode.Ceq => Condition.Equal, Opcode.Cne => Condition.NotEqual,
@@ -251,7 +255,7 @@ public sealed class Lowerer
         var source = conversion.Operands[0];
         var target = graph.TypeOf(conversion.Result!.Value);
         if (!IsInteger(graph.TypeOf(source)))
-            Refuse($"'{origin}' at {conversion.Location} converts a {graph.TypeOf(source)}: native code converts integers only");
+            Refuse($"'{instructionText}' at {conversion.Location} converts a {graph.TypeOf(source)}: native code converts integers only");
         var kind = target.Kind == TypeKind.Enum ? target.Element!.Kind : target.Kind;
         var value = Register(source);
         // As ValueSemantics.ConvertIntegerToInteger: an int32 source is widened by its own signedness (as unsigned
@@ -280,11 +284,11 @@ public sealed class Lowerer
     {
         var arrayValue = access.Operands[0];
         if (!arrays.TryGetValue(arrayValue, out var array))
-            Refuse($"'{origin}' at {access.Location} reads an array that is not a parameter of the graph: native code reaches only arrays the managed stub pinned");
+            Refuse($"'{instructionText}' at {access.Location} reads an array that is not a parameter of the graph: native code reaches only arrays the managed stub pinned");
         Emit(new MachineInstruction(MachineOpcode.CompareBranch)
         {
             Operands = [MachineOperand.Of(array.Base), MachineOperand.Constant(0)], Condition = Condition.Equal,
-            Edge = MachineEdge.ToExit(function.NewExit(ExitReason.NullReference, origin!)),
+            Edge = MachineEdge.ToExit(function.NewExit(ExitReason.NullReference, instructionText)),
         });
         if (access.Opcode == Opcode.ArrayLength)
         {
@@ -294,7 +298,7 @@ public sealed class Lowerer
         var element = access.TypeOperand!;
         int size = element.PrimitiveSize;
         if (!IsInteger(element) || size == 0)
-            Refuse($"'{origin}' at {access.Location} accesses elements of type {element}: native code reads integer elements only");
+            Refuse($"'{instructionText}' at {access.Location} accesses elements of type {element}: native code reads integer elements only");
         var index = Operand(access.Operands[1]);
         // A constant index that cannot be a displacement is surely out of bounds: let the guard see it in a register.
         if (index.IsImmediate && index.Immediate is < 0 or > int.MaxValue / 8) index = Materialize(index);
@@ -304,7 +308,7 @@ public sealed class Lowerer
         Emit(new MachineInstruction(MachineOpcode.CompareBranch)
         {
             Operands = bounds.Operands, Condition = bounds.Condition,
-            Edge = MachineEdge.ToExit(function.NewExit(ExitReason.IndexOutOfRange, origin!)),
+            Edge = MachineEdge.ToExit(function.NewExit(ExitReason.IndexOutOfRange, instructionText)),
         });
         // An immediate index is below 2^31 / 8 here, so index * size fits a displacement.
         var address = index.IsImmediate
@@ -374,8 +378,8 @@ public sealed class Lowerer
 
     private MachineOperand Undefined(Value value)
     {
-        if (arrays.ContainsKey(value)) Refuse($"{value}, an array, is used as a value at '{origin}': native code only indexes arrays");
-        Refuse($"{value} is used at '{origin}' before its definition in the block layout (native lowering needs definitions first in layout order)");
+        if (arrays.ContainsKey(value)) Refuse($"{value}, an array, is used as a value at '{instructionText}': native code only indexes arrays");
+        Refuse($"{value} is used at '{instructionText}' before its definition in the block layout (native lowering needs definitions first in layout order)");
         return default;
     }
 

@@ -51,7 +51,8 @@ public sealed class MachineFunction(string name, IrType returnType)
             text.AppendLine(":");
             foreach (var instruction in block.Instructions)
             {
-                if (instruction.Origin is { } origin) text.Append("    ; ").AppendLine(origin);
+                if (instruction.Origin is { } origin)
+                    foreach (var line in origin.Split('\n')) text.Append("    ; ").AppendLine(line);
                 text.Append("    ").AppendLine(instruction.ToString());
             }
         }

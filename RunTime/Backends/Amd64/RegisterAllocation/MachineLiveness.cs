@@ -45,7 +45,7 @@ public static class MachineLiveness
         return intervals;
     }
 
-    /// <summary>Positions the intervals of <paramref name="function"/> span (for tests and dumps).</summary>
+    /// <summary>The registers live into each block of <paramref name="function"/>, by block number (block parameters excluded: the edges define them).</summary>
     public static HashSet<VirtualRegister>[] LiveIn(MachineFunction function)
     {
         var liveIn = function.Blocks.Select(_ => new HashSet<VirtualRegister>()).ToArray();
