@@ -50,7 +50,7 @@ public sealed class JitLog
         string? file = Environment.GetEnvironmentVariable("PEJIT_LOG_FILE");
         var log = new JitLog(topics, () => file is { Length: > 0 } ? OpenFile(file) : Console.Error);
         if (unknown.Count > 0)
-            log.Write($"pejit: PEJIT_LOG: unknown topic(s) {string.Join(", ", unknown)}; the topics are summary, units, residual, assemblies, all");
+            log.Write($"pejit: PEJIT_LOG: unknown topic(s) {string.Join(", ", unknown)}; the topics are summary, units, residual, asm, assemblies, all");
         if (topics.HasFlag(JitLogTopics.Summary)) AppDomain.CurrentDomain.ProcessExit += (_, _) => log.WriteSummary();
         if (topics.HasFlag(JitLogTopics.Assemblies)) AppDomain.CurrentDomain.ProcessExit += (_, _) => log.WriteAssemblies();
         return log;
@@ -156,12 +156,18 @@ public sealed class JitLog
         if (Topics.HasFlag(JitLogTopics.Units)) Write(message);
     }
 
+    /// <summary>A unit's disassembly, under <see cref="JitLogTopics.Asm"/>.</summary>
+    public void Disassembly(string text)
+    {
+        if (Topics.HasFlag(JitLogTopics.Asm)) Write(text);
+    }
+
     /// <summary>A line that is written whatever the topics: a setting that is not valid, and what is used instead.</summary>
     public void Warning(string message) => Write(message);
 
     /// <summary>One line about a compiled unit: keys, size, exits, and the time each stage took.</summary>
     public static string Describe(string portal, CompiledUnit unit) => string.Create(CultureInfo.InvariantCulture,
-        $"pejit: compiled {portal} at {unit.Unit.Entry}: {unit.Unit.Keys.Count} keys, {unit.Size} residual instructions, {unit.Unit.Exits.Count} exits; specialization {unit.SpecializationTime.TotalMilliseconds:F2} ms, optimization {unit.OptimizationTime.TotalMilliseconds:F2} ms, backend {unit.BackendTime.TotalMilliseconds:F2} ms");
+        $"pejit: compiled {portal} at {unit.Unit.Entry}: {unit.Unit.Keys.Count} keys, {unit.Size} residual instructions, {unit.Unit.Exits.Count} exits; specialization {unit.SpecializationTime.TotalMilliseconds:F2} ms, optimization {unit.OptimizationTime.TotalMilliseconds:F2} ms, backend {unit.Code.Backend} {unit.BackendTime.TotalMilliseconds:F2} ms");
 
     /// <summary>Writes the summary: per portal, each unit with its key, size, times and how often it ran.</summary>
     public void WriteSummary()
@@ -183,7 +189,7 @@ public sealed class JitLog
                 : "";
             text.AppendLine(invariant, $"  portal {portal.Key}: {portal.Count()} units, {notCompiled.GetValueOrDefault(portal.Key)} hot keys not compilable{preparation}");
             foreach (var (_, unit) in portal)
-                text.AppendLine(invariant, $"    at {unit.Unit.Entry}: {unit.Unit.Keys.Count} keys, {unit.Size} residual instructions, {unit.Unit.Exits.Count} exits; entered {unit.Entries} times, left at an exit {unit.ExitsTaken} times; specialization {unit.SpecializationTime.TotalMilliseconds:F2} ms, optimization {unit.OptimizationTime.TotalMilliseconds:F2} ms, backend {unit.BackendTime.TotalMilliseconds:F2} ms");
+                text.AppendLine(invariant, $"    at {unit.Unit.Entry}: {unit.Unit.Keys.Count} keys, {unit.Size} residual instructions, {unit.Unit.Exits.Count} exits; entered {unit.Entries} times, left at an exit {unit.ExitsTaken} times; specialization {unit.SpecializationTime.TotalMilliseconds:F2} ms, optimization {unit.OptimizationTime.TotalMilliseconds:F2} ms, backend {unit.Code.Backend} {unit.BackendTime.TotalMilliseconds:F2} ms");
         }
         double Total(Func<CompiledUnit, TimeSpan> time) => units.Sum(u => time(u.Unit).TotalMilliseconds);
         text.Append(invariant, $"  total: {units.Sum(u => u.Unit.Size)} residual instructions; specialization {Total(u => u.SpecializationTime):F2} ms, optimization {Total(u => u.OptimizationTime):F2} ms, backend {Total(u => u.BackendTime):F2} ms");

@@ -22,6 +22,9 @@ public enum JitLogTopics
     /// </summary>
     Assemblies = 8,
 
-    /// <summary><c>all</c>: summary, units and residual.</summary>
-    All = Summary | Units | Residual,
+    /// <summary><c>asm</c>: each AMD64 unit's disassembly, each residual instruction's text above its machine code.</summary>
+    Asm = 16,
+
+    /// <summary><c>all</c>: summary, units, residual and asm.</summary>
+    All = Summary | Units | Residual | Asm,
 }

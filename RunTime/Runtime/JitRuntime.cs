@@ -110,7 +110,7 @@ public static class JitRuntime
             var settings = new JitSettings { BackgroundCompilation = Background }
                 .WithDefaultThreshold(marker.Threshold);
             JitSettings.WarnAboutEnvironment(settings, JitLog.Shared);
-            var runtime = new PortalRuntime(method, program, settings, resolver, PortalCounters.TableOf(handle));
+            var runtime = new PortalRuntime(method, program, settings, resolver, PortalCounters.TableOf(handle), ChooseBackend(marker.Backend, resolver));
             JitLog.Shared.PortalPrepared(name, program.Graphs.Count, clock.Elapsed, DotnetJitCost.SinceStart() - dotnetJit,
                 string.Create(System.Globalization.CultureInfo.InvariantCulture, $"read {program.CompileTime.TotalMilliseconds:F1} ms, linked {program.LinkTime.TotalMilliseconds:F1} ms, {program.AccessDelegates} delegates compiled"));
             return runtime;
@@ -122,4 +122,21 @@ public static class JitRuntime
             return null;
         }
     }
+
+    /// <summary>
+    /// The backend <c>PEJIT_BACKEND</c> names (cil, amd64, auto), else the one <c>pejit build --backend</c> wrote into
+    /// the assembly. <c>auto</c> logs each unit it gives to CIL with the reason (<c>PEJIT_LOG=units</c>);
+    /// <c>PEJIT_LOG=asm</c> gets each AMD64 unit's disassembly.
+    /// </summary>
+    private static PeJit.Backends.IBackend ChooseBackend(string built, IMemberResolver resolver)
+    {
+        string? chosen = Environment.GetEnvironmentVariable("PEJIT_BACKEND");
+        if (chosen is { Length: > 0 } && !PeJit.Backends.BackendChoice.Names.Contains(chosen.ToLowerInvariant()))
+        {
+            JitLog.Shared.Warning($"pejit: PEJIT_BACKEND={chosen} is not a backend ({string.Join(", ", PeJit.Backends.BackendChoice.Names)}); using {built}, the one the assembly was built with");
+            chosen = null;
+        }
+        return PeJit.Backends.BackendChoice.Create(chosen is { Length: > 0 } ? chosen : built, resolver, JitLog.Shared.Event, JitLog.Shared.Disassembly);
+    }
+
 }

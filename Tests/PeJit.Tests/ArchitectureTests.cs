@@ -32,7 +32,7 @@ public sealed class ArchitectureTests
     public void TheOptimizerAndTheBackendsReferenceOnlyTheIr()
     {
         AssertReferences(typeof(PeJit.Optimizer.Pipeline).Assembly, "PeJit.IR");
-        AssertReferences(typeof(PeJit.Backends.Cil.CilBackend).Assembly, "PeJit.IR");
+        AssertReferences(typeof(PeJit.Backends.Cil.CilBackend).Assembly, "PeJit.IR", "Iced");
     }
 
     [TestMethod]

@@ -26,7 +26,7 @@ public sealed class PortalJit
 {
     private readonly ICompiledCode portal;
 
-    private PortalJit(MethodInfo method, PortalAnalysis analysis, JitSettings settings)
+    private PortalJit(MethodInfo method, PortalAnalysis analysis, JitSettings settings, string units)
     {
         var resolver = new CecilReflectionResolver();
         Analysis = analysis;
@@ -35,7 +35,8 @@ public sealed class PortalJit
         // call the copy (PortalCopyResolver): loops in interpreted calls compile too.
         var calls = new PortalCopyResolver(resolver, method);
         var backend = new CilBackend(calls);
-        Runtime = new PortalRuntime(method, ExtensionCompiler.Compile(analysis, resolver), settings, resolver, backend: backend);
+        Runtime = new PortalRuntime(method, ExtensionCompiler.Compile(analysis, resolver), settings, resolver,
+            backend: BackendChoice.Create(units, calls, line => settings.Log?.WriteLine(line), JitLog.Shared.Disassembly));
         int id = JitHooks.Register(Runtime);
         var graph = PortalRewriter.RewrittenPortal(analysis.Hints.Method, id, analysis.Hints.Greens.Count);
         portal = new CilCompiledCode(backend.Emit(graph, method.Module, "pejit_portal_" + method.Name, created: copy => calls.Copy = copy));
@@ -56,15 +57,18 @@ public sealed class PortalJit
     /// <summary>Units compiled so far (and not dropped from the cache).</summary>
     public IReadOnlyList<CompiledUnit> Units => Runtime.Cache.Units;
 
-    /// <summary>Analyzes the portal <paramref name="method"/> (its assembly and PDB are read from disk) and prepares it.</summary>
+    /// <summary>
+    /// Analyzes the portal <paramref name="method"/> (its assembly and PDB are read from disk) and prepares it;
+    /// units are compiled by the backend <paramref name="backend"/> names (cil, amd64 or auto; see <see cref="BackendChoice"/>).
+    /// </summary>
     /// <exception cref="InvalidOperationException">The analysis reports errors; the message lists them.</exception>
-    public static PortalJit Create(MethodInfo method, JitSettings? settings = null)
+    public static PortalJit Create(MethodInfo method, JitSettings? settings = null, string backend = "cil")
     {
         var module = AssemblyLoader.Load(method.Module.Assembly.Location);
         var result = BindingTimeAnalysis.Analyze(module, m => m.MetadataToken.ToInt32() == method.MetadataToken);
         if (result.HasErrors || result.Portals.Count != 1 || result.Portals[0].Graph is null)
             throw new InvalidOperationException($"{method.DeclaringType?.FullName}.{method.Name} cannot be JIT-enabled:\n" + string.Join("\n", result.Diagnostics));
-        return new PortalJit(method, result.Portals[0], settings ?? new JitSettings());
+        return new PortalJit(method, result.Portals[0], settings ?? new JitSettings(), backend);
     }
 
     /// <summary>Runs the portal with <paramref name="arguments"/>, with hot loops compiled; returns its result.</summary>

@@ -206,10 +206,16 @@ public sealed class BuildCommandTests
     }
 
     [TestMethod]
-    public void TheAmd64BackendIsRefusedWithAnAlternative()
+    public void TheBackendChosenAtBuildTimeIsWrittenIntoTheAssembly()
     {
-        var (exit, _, error) = Run("build", Vm.Runner.Portal.Module.Assembly.Location, "-o", Path.GetTempPath(), "--backend", "amd64");
-        Assert.AreEqual(2, exit);
-        StringAssert.Contains(error, "--backend cil");
+        string folder = Path.Combine(Path.GetTempPath(), "pejit-backend-" + Guid.NewGuid().ToString("N"));
+        var (exit, output, error) = Run("build", Vm.Runner.Portal.Module.Assembly.Location, "-o", folder, "--backend", "amd64", "--report", "none");
+        Assert.AreEqual(0, exit, error);
+        StringAssert.Contains(output, "backend amd64");
+        var built = Mono.Cecil.ModuleDefinition.ReadModule(Path.Combine(folder, Path.GetFileName(Vm.Runner.Portal.Module.Assembly.Location)));
+        var marker = built.Assembly.CustomAttributes.Single(a => a.AttributeType.Name == "JitEnabledAttribute");
+        Assert.AreEqual("amd64", marker.ConstructorArguments[1].Value);
+        built.Dispose();
+        Directory.Delete(folder, recursive: true);
     }
 }

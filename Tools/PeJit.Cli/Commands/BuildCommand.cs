@@ -25,7 +25,7 @@ public static class BuildCommand
     {
         var assembly = new Argument<string>("assembly") { Description = "The interpreter's assembly (.dll), with its PDB beside it (local names for the hints)." };
         var outdir = new Option<string>("-o", "--output") { Description = "The folder to write the JIT-enabled assembly to (created if missing).", Required = true };
-        var backend = new Option<string>("--backend") { Description = "cil (DynamicMethod), amd64 (not available yet) or auto (the best available).", DefaultValueFactory = _ => "auto" };
+        var backend = new Option<string>("--backend") { Description = "cil (DynamicMethod), amd64 (native code through Iced, linux-x64; a unit it cannot express is not compiled) or auto (AMD64 for every unit it can express, CIL for the rest). PEJIT_BACKEND overrides it at run time.", DefaultValueFactory = _ => "auto" };
         backend.AcceptOnlyFromAmong("cil", "amd64", "auto");
         var threshold = new Option<int?>("--threshold") { Description = "Times a loop is entered before it is compiled: 1 compiles on first sight (default 1000; PEJIT_THRESHOLD overrides at run time)." };
         var report = new Option<string>("--report") { Description = "The BTA report written beside the assembly: html (default), json, text or none.", DefaultValueFactory = _ => "html" };
@@ -46,11 +46,9 @@ public static class BuildCommand
         {
             if (threshold < 1) return Fail(Program.UnusableInput, $"--threshold {threshold}: give a number of times from 1 (compile on first sight) up, or leave it out for the default (1000).");
             if (OutputPath.RefuseFolder("-o", outdir) is { } refusal) return Fail(Program.UnusableInput, refusal);
-            if (backend == "amd64")
-                return Fail(Program.UnusableInput, "the AMD64 backend is not available in this version. Use --backend cil or --backend auto.");
             try
             {
-                return Build(path, outdir, threshold ?? 0, reportFormat);
+                return Build(path, outdir, threshold ?? 0, reportFormat, backend);
             }
             catch (FrontendException e)
             {
@@ -70,7 +68,7 @@ public static class BuildCommand
             }
         }
 
-        private int Build(string path, string outdir, int threshold, string reportFormat)
+        private int Build(string path, string outdir, int threshold, string reportFormat, string backend)
         {
             foreach (string reference in references.Where(r => !File.Exists(r)))
                 return Fail(Program.UnusableInput, $"--reference {reference}: no such file.");
@@ -126,7 +124,7 @@ public static class BuildCommand
                 var assembly = new MemoryStream();
                 var pdb = fresh.HasSymbols ? new MemoryStream() : null;
                 int sites = AssemblyWeaver.Weave(fresh, result.Portals.Select(p => p.Hints.Method.FullName).ToList(),
-                    new RuntimeReference(typeof(JitRuntime).Assembly.GetName()), threshold, "cil", extensions, assembly, pdb);
+                    new RuntimeReference(typeof(JitRuntime).Assembly.GetName()), threshold, backend, extensions, assembly, pdb);
                 staging.Write(Path.GetFileName(path), assembly.ToArray());
                 if (pdb is not null) staging.Write(name + ".pdb", pdb.ToArray());
                 var runtime = RuntimeFiles.Closure();
@@ -135,7 +133,7 @@ public static class BuildCommand
                 string deps = Path.ChangeExtension(path, ".deps.json");
                 if (File.Exists(deps)) staging.Write(Path.GetFileName(deps), DepsFile.AddRuntime(File.ReadAllText(deps), runtime, typeof(JitRuntime).Assembly.GetName()));
                 staging.Commit();
-                output.WriteLine($"pejit build: wrote {Path.Combine(outdir, Path.GetFileName(path))}: {result.Portals.Count} portal(s) JIT-enabled ({string.Join(", ", result.Portals.Select(p => p.Hints.Method.DeclaringType.Name + "." + p.Hints.Method.Name))}), {sites} Jit.CanEnterJit site(s); backend cil{(threshold > 0 ? $", threshold {threshold}" : "")}; {RuntimeFiles.Describe(runtime)}");
+                output.WriteLine($"pejit build: wrote {Path.Combine(outdir, Path.GetFileName(path))}: {result.Portals.Count} portal(s) JIT-enabled ({string.Join(", ", result.Portals.Select(p => p.Hints.Method.DeclaringType.Name + "." + p.Hints.Method.Name))}), {sites} Jit.CanEnterJit site(s); backend {backend}{(threshold > 0 ? $", threshold {threshold}" : "")}; {RuntimeFiles.Describe(runtime)}");
                 foreach (var warning in result.Diagnostics.Where(d => d.Severity == Severity.Warning)) output.WriteLine($"pejit build: warning: {warning}");
                 return 0;
             }

@@ -1,0 +1,59 @@
+using System.Reflection;
+using PeJit.Backends.Amd64.Emission;
+using PeJit.Backends.Amd64.Lowering;
+using PeJit.Backends.Amd64.Memory;
+using PeJit.Backends.Amd64.RegisterAllocation;
+using PeJit.IR;
+
+namespace PeJit.Backends.Amd64;
+
+/// <summary>
+/// Compiles a residual graph to x86-64 machine code: lowering to the machine-level form (<see cref="Lowerer"/>),
+/// linear-scan register allocation (<see cref="LinearScan"/>), emission through Iced (<see cref="CodeEmitter"/>),
+/// and W^X code pages (<see cref="CodePages"/>); the result is entered through a managed stub
+/// (<see cref="Amd64CompiledCode"/>). A graph outside the supported subset, or any graph on a platform other
+/// than linux-x64, is refused with <see cref="BackendException"/> and the reason.
+/// </summary>
+public sealed class Amd64Backend : IBackend
+{
+    /// <summary>Makes the backend; <paramref name="disassembly"/> receives each unit's disassembly (<c>PEJIT_LOG=asm</c>), when given.</summary>
+    public Amd64Backend(Action<string>? disassembly = null) => Disassembly = disassembly;
+
+    /// <summary>Where each compiled unit's disassembly goes; null for nowhere.</summary>
+    public Action<string>? Disassembly { get; }
+
+    /// <summary>Registers the allocator may use (all of <see cref="LinearScan.Allocatable"/> by default; tests lower it to force spilling).</summary>
+    public int Registers { get; init; } = LinearScan.Allocatable.Count;
+
+    /// <inheritdoc/>
+    public string Name => "amd64";
+
+    /// <inheritdoc/>
+    public ICompiledCode Compile(FlowGraph graph, Module owner, string? name = null) => CompileNative(graph, name);
+
+    /// <summary>As <see cref="Compile"/>, typed.</summary>
+    /// <exception cref="BackendException">The platform is not linux-x64, or the graph is outside the supported subset.</exception>
+    public Amd64CompiledCode CompileNative(FlowGraph graph, string? name = null)
+    {
+        if (!CodePages.Available)
+            throw new BackendException($"{graph.Name}: the AMD64 backend is available on linux-x64 only (this is {System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier}); use the CIL backend");
+        // 1. Lower (refuses what native code cannot express), 2. allocate registers, 3. map the data page the
+        // exit counters live on, 4. assemble, 5. copy into read-execute pages.
+        var function = Lowerer.Lower(graph);
+        var allocation = LinearScan.Allocate(function, Registers);
+        var data = CodePages.Data(8 * (function.Exits.Count + 1));
+        try
+        {
+            var emitted = CodeEmitter.Emit(function, allocation, data.Address);
+            var code = CodePages.Code(emitted.Bytes);
+            var compiled = new Amd64CompiledCode(function, new NativeCode(code, data), emitted, name ?? "pejit_" + graph.Name);
+            Disassembly?.Invoke(compiled.Disassembly());
+            return compiled;
+        }
+        catch
+        {
+            data.Free();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,563 @@
+using Iced.Intel;
+using PeJit.Backends.Amd64.Lowering;
+using PeJit.Backends.Amd64.RegisterAllocation;
+using static Iced.Intel.AssemblerRegisters;
+using static PeJit.Backends.Amd64.Emission.PhysicalRegisters;
+
+namespace PeJit.Backends.Amd64.Emission;
+
+/// <summary>
+/// Emits an allocated machine function through Iced's <see cref="Assembler"/>: the System V function
+/// <c>long f(long* arguments)</c> that returns 0 after writing its result to <c>arguments[0]</c>, or the number of
+/// the exit it left at.
+/// </summary>
+/// <remarks>
+/// Strategy: every machine instruction is a short fixed sequence. rax, rcx, rdx and r11 are scratch (the
+/// allocator never hands them out): a spilled operand is loaded into one, division uses rdx:rax, shift counts
+/// cl, parallel moves break cycles through r11. Each instruction reads all its operands before it writes its
+/// result, because an operand's register may be the result's (their intervals touch). Frame:
+/// <c>push rbp; mov rbp, rsp</c>, then below rbp the argument pointer, the callee-saved registers the allocation
+/// wrote, and the spill slots; the epilogue restores them. Blocks go in layout order, so a loop's back edge is
+/// its one <c>jmp</c>; a conditional edge with moves goes through a trampoline after its block; each exit is a
+/// stub at the end that returns its number.
+/// </remarks>
+public sealed class CodeEmitter
+{
+    private readonly MachineFunction function;
+    private readonly Allocation allocation;
+    private readonly Assembler assembler = new(64);
+    private readonly Label[] blocks;
+    private readonly Dictionary<MachineExit, Label> exits = [];
+    private readonly List<(Label Label, MachineEdge Edge)> trampolines = [];
+    private readonly List<(int Index, string Origin)> origins = [];
+    private Label epilogue;
+
+    private readonly long exitCounters;
+
+    private CodeEmitter(MachineFunction function, Allocation allocation, long exitCounters)
+    {
+        this.function = function;
+        this.allocation = allocation;
+        this.exitCounters = exitCounters;
+        blocks = function.Blocks.Select(_ => assembler.CreateLabel()).ToArray();
+        foreach (var exit in function.Exits) exits[exit] = assembler.CreateLabel();
+        epilogue = assembler.CreateLabel();
+    }
+
+    /// <summary>
+    /// Emits <paramref name="function"/> as allocated by <paramref name="allocation"/>; each exit adds one to its
+    /// 64-bit counter at <paramref name="exitCounters"/> + 8 × its number (the unit's read-write data page).
+    /// </summary>
+    public static EmittedCode Emit(MachineFunction function, Allocation allocation, long exitCounters) =>
+        new CodeEmitter(function, allocation, exitCounters).Run();
+
+    private int CalleeSavedOffset(int index) => 16 + 8 * index;
+
+    private int SlotOffset(int slot) => 16 + 8 * allocation.CalleeSaved.Count + 8 * slot;
+
+    private EmittedCode Run()
+    {
+        int frame = (8 + 8 * allocation.CalleeSaved.Count + 8 * allocation.SpillSlots + 15) & ~15;
+        assembler.push(rbp);
+        assembler.mov(rbp, rsp);
+        assembler.sub(rsp, frame);
+        assembler.mov(__qword_ptr[rbp - 8], rdi);
+        for (int i = 0; i < allocation.CalleeSaved.Count; i++)
+            assembler.mov(__qword_ptr[rbp - CalleeSavedOffset(i)], Q(allocation.CalleeSaved[i]));
+        // The argument pointer stays in r11 until the arguments are loaded (rdi may be allocated).
+        assembler.mov(r11, rdi);
+        foreach (var block in function.Blocks)
+        {
+            assembler.Label(ref blocks[block.Number]);
+            foreach (var instruction in block.Instructions)
+            {
+                if (instruction.Origin is { } origin) origins.Add((assembler.Instructions.Count, origin));
+                Emit(instruction, block);
+            }
+            foreach (var (label, edge) in trampolines)
+            {
+                var target = label;
+                assembler.Label(ref target);
+                Moves(edge);
+                assembler.jmp(blocks[edge.Target]);
+            }
+            trampolines.Clear();
+        }
+        foreach (var exit in function.Exits)
+        {
+            var label = exits[exit];
+            assembler.Label(ref label);
+            assembler.mov(r11, exitCounters);
+            assembler.inc(__qword_ptr[r11 + 8 * exit.Number]);
+            assembler.mov(eax, exit.Number);
+            assembler.jmp(epilogue);
+        }
+        assembler.Label(ref epilogue);
+        for (int i = 0; i < allocation.CalleeSaved.Count; i++)
+            assembler.mov(Q(allocation.CalleeSaved[i]), __qword_ptr[rbp - CalleeSavedOffset(i)]);
+        assembler.mov(rsp, rbp);
+        assembler.pop(rbp);
+        assembler.ret();
+
+        var stream = new MemoryStream();
+        var result = assembler.Assemble(new StreamCodeWriter(stream), 0, BlockEncoderOptions.ReturnNewInstructionOffsets);
+        var offsets = result.Result[0].NewInstructionOffsets;
+        return new EmittedCode(stream.ToArray(), origins.Select(o => (offsets[o.Index], o.Origin)).ToList(), assembler.Instructions.ToList());
+    }
+
+    private void Emit(MachineInstruction instruction, MachineBlock block)
+    {
+        var operands = instruction.Operands;
+        switch (instruction.Opcode)
+        {
+            case MachineOpcode.LoadArgument:
+                LoadFromMemory(instruction.Result!.Value, __qword_ptr[r11 + 8 * instruction.ArgumentIndex]);
+                break;
+            case MachineOpcode.Move:
+                Load(Register.RAX, operands[0]);
+                Store(instruction.Result!.Value, Register.RAX);
+                break;
+            case MachineOpcode.Add or MachineOpcode.Subtract or MachineOpcode.Multiply or MachineOpcode.And or MachineOpcode.Or or MachineOpcode.Xor:
+                EmitArithmetic(instruction);
+                break;
+            case MachineOpcode.ShiftLeft or MachineOpcode.ShiftRight or MachineOpcode.ShiftRightUnsigned:
+                EmitShift(instruction);
+                break;
+            case MachineOpcode.Negate or MachineOpcode.Not:
+                Load(Register.RAX, operands[0]);
+                if (instruction.Width == 32)
+                {
+                    if (instruction.Opcode == MachineOpcode.Negate) assembler.neg(eax); else assembler.not(eax);
+                    assembler.movsxd(rax, eax);
+                }
+                else if (instruction.Opcode == MachineOpcode.Negate) assembler.neg(rax);
+                else assembler.not(rax);
+                Store(instruction.Result!.Value, Register.RAX);
+                break;
+            case MachineOpcode.Extend:
+                Load(Register.RAX, operands[0]);
+                switch (instruction.Width, instruction.Signed)
+                {
+                    case (8, true): assembler.movsx(rax, al); break;
+                    case (8, false): assembler.movzx(eax, al); break;
+                    case (16, true): assembler.movsx(rax, ax); break;
+                    case (16, false): assembler.movzx(eax, ax); break;
+                    case (32, true): assembler.movsxd(rax, eax); break;
+                    case (32, false): assembler.mov(eax, eax); break;
+                }
+                Store(instruction.Result!.Value, Register.RAX);
+                break;
+            case MachineOpcode.Divide or MachineOpcode.DivideUnsigned or MachineOpcode.Remainder or MachineOpcode.RemainderUnsigned:
+                EmitDivision(instruction);
+                break;
+            case MachineOpcode.SetCondition:
+                Compare(operands[0], operands[1]);
+                SetCondition(instruction.Condition);
+                assembler.movzx(eax, al);
+                Store(instruction.Result!.Value, Register.RAX);
+                break;
+            case MachineOpcode.Load: EmitLoad(instruction); break;
+            case MachineOpcode.Store: EmitStore(instruction); break;
+            case MachineOpcode.CompareBranch:
+                Compare(operands[0], operands[1]);
+                Branch(instruction.Condition, EdgeLabel(instruction.Edge!));
+                break;
+            case MachineOpcode.Jump:
+                Moves(instruction.Edge!);
+                if (instruction.Edge!.Target != block.Number + 1 || trampolines.Count > 0) assembler.jmp(blocks[instruction.Edge.Target]);
+                break;
+            case MachineOpcode.Return:
+                if (operands.Count > 0)
+                {
+                    Load(Register.RAX, operands[0]);
+                    assembler.mov(r11, __qword_ptr[rbp - 8]);
+                    assembler.mov(__qword_ptr[r11], rax);
+                }
+                assembler.xor(eax, eax);
+                assembler.jmp(epilogue);
+                break;
+            default:
+                throw new InvalidOperationException($"{function.Name}: the emitter has no case for {instruction}");
+        }
+    }
+
+    private Location Of(VirtualRegister register) => allocation[register];
+
+    private AssemblerMemoryOperand Slot(Location location) => __qword_ptr[rbp - SlotOffset(location.Slot)];
+
+    /// <summary>Loads an operand into <paramref name="target"/>, all 64 bits.</summary>
+    private void Load(Register target, MachineOperand operand)
+    {
+        if (operand.IsImmediate)
+        {
+            if (operand.Immediate == 0) assembler.xor(D(target), D(target));
+            else assembler.mov(Q(target), operand.Immediate);
+            return;
+        }
+        var location = Of(operand.Register!.Value);
+        if (location.IsSpilled) assembler.mov(Q(target), Slot(location));
+        else if (location.Register != target) assembler.mov(Q(target), Q(location.Register));
+    }
+
+    /// <summary>The register an operand is in, loading it into <paramref name="scratch"/> when it is spilled or a constant.</summary>
+    private Register InRegister(MachineOperand operand, Register scratch)
+    {
+        if (!operand.IsImmediate && Of(operand.Register!.Value) is { IsSpilled: false } location) return location.Register;
+        Load(scratch, operand);
+        return scratch;
+    }
+
+    private void Store(VirtualRegister result, Register source)
+    {
+        var location = Of(result);
+        if (location.IsSpilled) assembler.mov(Slot(location), Q(source));
+        else if (location.Register != source) assembler.mov(Q(location.Register), Q(source));
+    }
+
+    private void LoadFromMemory(VirtualRegister result, AssemblerMemoryOperand memory)
+    {
+        var location = Of(result);
+        if (!location.IsSpilled)
+        {
+            assembler.mov(Q(location.Register), memory);
+            return;
+        }
+        assembler.mov(rax, memory);
+        assembler.mov(Slot(location), rax);
+    }
+
+    private void EmitArithmetic(MachineInstruction instruction)
+    {
+        var (a, b) = (instruction.Operands[0], instruction.Operands[1]);
+        var result = Of(instruction.Result!.Value);
+        // Work in the result's register unless it holds b (which the first move would overwrite); else in rax.
+        bool resultHoldsB = !b.IsImmediate && Of(b.Register!.Value) == result;
+        var work = !result.IsSpilled && !resultHoldsB ? result.Register : Register.RAX;
+        Load(work, a);
+        Alu(instruction.Opcode, instruction.Width == 64, work, b);
+        if (instruction.Edge is { } overflow) Branch(instruction.Condition, EdgeLabel(overflow));
+        if (instruction.Width == 32) assembler.movsxd(Q(work), D(work));
+        Store(instruction.Result!.Value, work);
+    }
+
+    /// <summary><c>target = target op b</c>, in 64 or 32 bits, with b an immediate, a register or a spill slot.</summary>
+    private void Alu(MachineOpcode opcode, bool wide, Register target, MachineOperand b)
+    {
+        if (b.IsImmediate)
+        {
+            int immediate = checked((int)b.Immediate);
+            if (wide)
+            {
+                var t = Q(target);
+                switch (opcode)
+                {
+                    case MachineOpcode.Add: assembler.add(t, immediate); break;
+                    case MachineOpcode.Subtract: assembler.sub(t, immediate); break;
+                    case MachineOpcode.Multiply: assembler.imul(t, t, immediate); break;
+                    case MachineOpcode.And: assembler.and(t, immediate); break;
+                    case MachineOpcode.Or: assembler.or(t, immediate); break;
+                    default: assembler.xor(t, immediate); break;
+                }
+            }
+            else
+            {
+                var t = D(target);
+                switch (opcode)
+                {
+                    case MachineOpcode.Add: assembler.add(t, immediate); break;
+                    case MachineOpcode.Subtract: assembler.sub(t, immediate); break;
+                    case MachineOpcode.Multiply: assembler.imul(t, t, immediate); break;
+                    case MachineOpcode.And: assembler.and(t, immediate); break;
+                    case MachineOpcode.Or: assembler.or(t, immediate); break;
+                    default: assembler.xor(t, immediate); break;
+                }
+            }
+            return;
+        }
+        var source = Of(b.Register!.Value);
+        if (source.IsSpilled)
+        {
+            if (wide)
+            {
+                var t = Q(target);
+                var m = Slot(source);
+                switch (opcode)
+                {
+                    case MachineOpcode.Add: assembler.add(t, m); break;
+                    case MachineOpcode.Subtract: assembler.sub(t, m); break;
+                    case MachineOpcode.Multiply: assembler.imul(t, m); break;
+                    case MachineOpcode.And: assembler.and(t, m); break;
+                    case MachineOpcode.Or: assembler.or(t, m); break;
+                    default: assembler.xor(t, m); break;
+                }
+            }
+            else
+            {
+                var t = D(target);
+                var m = __dword_ptr[rbp - SlotOffset(source.Slot)];
+                switch (opcode)
+                {
+                    case MachineOpcode.Add: assembler.add(t, m); break;
+                    case MachineOpcode.Subtract: assembler.sub(t, m); break;
+                    case MachineOpcode.Multiply: assembler.imul(t, m); break;
+                    case MachineOpcode.And: assembler.and(t, m); break;
+                    case MachineOpcode.Or: assembler.or(t, m); break;
+                    default: assembler.xor(t, m); break;
+                }
+            }
+            return;
+        }
+        if (wide)
+        {
+            var (t, s) = (Q(target), Q(source.Register));
+            switch (opcode)
+            {
+                case MachineOpcode.Add: assembler.add(t, s); break;
+                case MachineOpcode.Subtract: assembler.sub(t, s); break;
+                case MachineOpcode.Multiply: assembler.imul(t, s); break;
+                case MachineOpcode.And: assembler.and(t, s); break;
+                case MachineOpcode.Or: assembler.or(t, s); break;
+                default: assembler.xor(t, s); break;
+            }
+        }
+        else
+        {
+            var (t, s) = (D(target), D(source.Register));
+            switch (opcode)
+            {
+                case MachineOpcode.Add: assembler.add(t, s); break;
+                case MachineOpcode.Subtract: assembler.sub(t, s); break;
+                case MachineOpcode.Multiply: assembler.imul(t, s); break;
+                case MachineOpcode.And: assembler.and(t, s); break;
+                case MachineOpcode.Or: assembler.or(t, s); break;
+                default: assembler.xor(t, s); break;
+            }
+        }
+    }
+
+    private void EmitShift(MachineInstruction instruction)
+    {
+        var (a, count) = (instruction.Operands[0], instruction.Operands[1]);
+        if (!count.IsImmediate) Load(Register.RCX, count);
+        Load(Register.RAX, a);
+        bool wide = instruction.Width == 64;
+        if (count.IsImmediate)
+        {
+            byte amount = (byte)(count.Immediate & (wide ? 63 : 31));
+            switch (instruction.Opcode, wide)
+            {
+                case (MachineOpcode.ShiftLeft, true): assembler.shl(rax, amount); break;
+                case (MachineOpcode.ShiftRight, true): assembler.sar(rax, amount); break;
+                case (MachineOpcode.ShiftRightUnsigned, true): assembler.shr(rax, amount); break;
+                case (MachineOpcode.ShiftLeft, false): assembler.shl(eax, amount); break;
+                case (MachineOpcode.ShiftRight, false): assembler.sar(eax, amount); break;
+                default: assembler.shr(eax, amount); break;
+            }
+        }
+        else
+        {
+            switch (instruction.Opcode, wide)
+            {
+                case (MachineOpcode.ShiftLeft, true): assembler.shl(rax, cl); break;
+                case (MachineOpcode.ShiftRight, true): assembler.sar(rax, cl); break;
+                case (MachineOpcode.ShiftRightUnsigned, true): assembler.shr(rax, cl); break;
+                case (MachineOpcode.ShiftLeft, false): assembler.shl(eax, cl); break;
+                case (MachineOpcode.ShiftRight, false): assembler.sar(eax, cl); break;
+                default: assembler.shr(eax, cl); break;
+            }
+        }
+        if (!wide) assembler.movsxd(rax, eax);
+        Store(instruction.Result!.Value, Register.RAX);
+    }
+
+    private void EmitDivision(MachineInstruction instruction)
+    {
+        bool wide = instruction.Width == 64;
+        bool signed = instruction.Opcode is MachineOpcode.Divide or MachineOpcode.Remainder;
+        Load(Register.RCX, instruction.Operands[1]);
+        Load(Register.RAX, instruction.Operands[0]);
+        // Guards: x86-64 faults on both, and a fault in native code kills the process.
+        if (wide) assembler.test(rcx, rcx); else assembler.test(ecx, ecx);
+        assembler.je(exits[instruction.Exits[0]]);
+        if (signed)
+        {
+            var ordinary = assembler.CreateLabel();
+            if (wide) assembler.cmp(rcx, -1); else assembler.cmp(ecx, -1);
+            assembler.jne(ordinary);
+            if (wide)
+            {
+                assembler.mov(rdx, long.MinValue);
+                assembler.cmp(rax, rdx);
+            }
+            else assembler.cmp(eax, int.MinValue);
+            assembler.je(exits[instruction.Exits[1]]);
+            assembler.Label(ref ordinary);
+            if (wide)
+            {
+                assembler.cqo();
+                assembler.idiv(rcx);
+            }
+            else
+            {
+                assembler.cdq();
+                assembler.idiv(ecx);
+            }
+        }
+        else
+        {
+            assembler.xor(edx, edx);
+            if (wide) assembler.div(rcx); else assembler.div(ecx);
+        }
+        var result = instruction.Opcode is MachineOpcode.Divide or MachineOpcode.DivideUnsigned ? Register.RAX : Register.RDX;
+        if (!wide) assembler.movsxd(Q(result), D(result));
+        Store(instruction.Result!.Value, result);
+    }
+
+    private AssemblerMemoryOperand Address(MemoryAddress address, int width)
+    {
+        var @base = Q(InRegister(MachineOperand.Of(address.Base), Register.R11));
+        var factory = width switch { 8 => __byte_ptr, 16 => __word_ptr, 32 => __dword_ptr, _ => __qword_ptr };
+        if (address.Index is not { } index) return factory[@base + address.Offset];
+        var indexRegister = Q(InRegister(MachineOperand.Of(index), Register.RCX));
+        return factory[@base + indexRegister * address.Scale + address.Offset];
+    }
+
+    private void EmitLoad(MachineInstruction instruction)
+    {
+        var memory = Address(instruction.Address!.Value, instruction.Width);
+        switch (instruction.Width, instruction.Signed)
+        {
+            case (8, true): assembler.movsx(rax, memory); break;
+            case (8, false): assembler.movzx(eax, memory); break;
+            case (16, true): assembler.movsx(rax, memory); break;
+            case (16, false): assembler.movzx(eax, memory); break;
+            case (32, true): assembler.movsxd(rax, memory); break;
+            case (32, false): assembler.mov(eax, memory); break;
+            default: assembler.mov(rax, memory); break;
+        }
+        Store(instruction.Result!.Value, Register.RAX);
+    }
+
+    private void EmitStore(MachineInstruction instruction)
+    {
+        var value = instruction.Operands[0];
+        var source = value.IsImmediate ? Register.None : InRegister(value, Register.RAX);
+        var memory = Address(instruction.Address!.Value, instruction.Width);
+        switch (instruction.Width)
+        {
+            case 8 when value.IsImmediate: assembler.mov(memory, (byte)value.Immediate); break;
+            case 16 when value.IsImmediate: assembler.mov(memory, (short)value.Immediate); break;
+            case 32 or 64 when value.IsImmediate: assembler.mov(memory, (int)value.Immediate); break;
+            case 8: assembler.mov(memory, B(source)); break;
+            case 16: assembler.mov(memory, W(source)); break;
+            case 32: assembler.mov(memory, D(source)); break;
+            default: assembler.mov(memory, Q(source)); break;
+        }
+    }
+
+    /// <summary><c>cmp a, b</c> in 64 bits (operands are in stack form, so this is right for every width).</summary>
+    private void Compare(MachineOperand a, MachineOperand b)
+    {
+        var left = Q(InRegister(a, Register.RAX));
+        if (b.IsImmediate)
+        {
+            assembler.cmp(left, checked((int)b.Immediate));
+            return;
+        }
+        var right = Of(b.Register!.Value);
+        if (right.IsSpilled) assembler.cmp(left, Slot(right));
+        else assembler.cmp(left, Q(right.Register));
+    }
+
+    private void Branch(Condition condition, Label target)
+    {
+        switch (condition)
+        {
+            case Condition.Equal: assembler.je(target); break;
+            case Condition.NotEqual: assembler.jne(target); break;
+            case Condition.Less: assembler.jl(target); break;
+            case Condition.LessOrEqual: assembler.jle(target); break;
+            case Condition.Greater: assembler.jg(target); break;
+            case Condition.GreaterOrEqual: assembler.jge(target); break;
+            case Condition.Below: assembler.jb(target); break;
+            case Condition.BelowOrEqual: assembler.jbe(target); break;
+            case Condition.Above: assembler.ja(target); break;
+            case Condition.AboveOrEqual: assembler.jae(target); break;
+            case Condition.Overflow: assembler.jo(target); break;
+            default: assembler.jb(target); break;
+        }
+    }
+
+    private void SetCondition(Condition condition)
+    {
+        switch (condition)
+        {
+            case Condition.Equal: assembler.sete(al); break;
+            case Condition.NotEqual: assembler.setne(al); break;
+            case Condition.Less: assembler.setl(al); break;
+            case Condition.LessOrEqual: assembler.setle(al); break;
+            case Condition.Greater: assembler.setg(al); break;
+            case Condition.GreaterOrEqual: assembler.setge(al); break;
+            case Condition.Below: assembler.setb(al); break;
+            case Condition.BelowOrEqual: assembler.setbe(al); break;
+            case Condition.Above: assembler.seta(al); break;
+            default: assembler.setae(al); break;
+        }
+    }
+
+    /// <summary>The label a conditional branch along <paramref name="edge"/> jumps to: the target, or a trampoline doing the edge's moves.</summary>
+    private Label EdgeLabel(MachineEdge edge)
+    {
+        if (edge.Exit is { } exit) return exits[exit];
+        if (!NeedsMoves(edge)) return blocks[edge.Target];
+        var label = assembler.CreateLabel();
+        trampolines.Add((label, edge));
+        return label;
+    }
+
+    private bool NeedsMoves(MachineEdge edge)
+    {
+        var parameters = function.Blocks[edge.Target].Parameters;
+        for (int i = 0; i < parameters.Count; i++)
+            if (edge.Arguments[i].IsImmediate || Of(edge.Arguments[i].Register!.Value) != Of(parameters[i])) return true;
+        return false;
+    }
+
+    /// <summary>The edge's parallel move: every target parameter gets its argument.</summary>
+    private void Moves(MachineEdge edge)
+    {
+        var parameters = function.Blocks[edge.Target].Parameters;
+        var moves = parameters.Select((p, i) => (Of(p), edge.Arguments[i].IsImmediate
+            ? MoveSource.Constant(edge.Arguments[i].Immediate)
+            : MoveSource.From(Of(edge.Arguments[i].Register!.Value))));
+        foreach (var (destination, source) in ParallelMoves.Sequence(moves, ParallelMoves.Scratch))
+            Move(destination, source);
+    }
+
+    private void Move(Location destination, MoveSource source)
+    {
+        if (source.IsImmediate)
+        {
+            if (!destination.IsSpilled) Load(destination.Register, MachineOperand.Constant(source.Immediate));
+            else if (source.Immediate is >= int.MinValue and <= int.MaxValue) assembler.mov(Slot(destination), (int)source.Immediate);
+            else
+            {
+                assembler.mov(rax, source.Immediate);
+                assembler.mov(Slot(destination), rax);
+            }
+            return;
+        }
+        var from = source.Location;
+        if (!destination.IsSpilled)
+        {
+            if (from.IsSpilled) assembler.mov(Q(destination.Register), Slot(from));
+            else assembler.mov(Q(destination.Register), Q(from.Register));
+        }
+        else if (!from.IsSpilled) assembler.mov(Slot(destination), Q(from.Register));
+        else
+        {
+            assembler.mov(rax, Slot(from));
+            assembler.mov(Slot(destination), rax);
+        }
+    }
+}

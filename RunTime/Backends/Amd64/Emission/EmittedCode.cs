@@ -1,0 +1,7 @@
+namespace PeJit.Backends.Amd64.Emission;
+
+/// <summary>
+/// A unit's machine code, position-independent (branches are relative, nothing absolute is encoded), with the
+/// code offset where each residual instruction's machine code begins, for the disassembly.
+/// </summary>
+public sealed record EmittedCode(byte[] Bytes, IReadOnlyList<(uint Offset, string Origin)> Origins, IReadOnlyList<Iced.Intel.Instruction> Instructions);

@@ -1,0 +1,408 @@
+using PeJit.IR;
+using PeJit.IR.Text;
+using Opcode = PeJit.IR.Opcode;
+
+namespace PeJit.Backends.Amd64.Lowering;
+
+/// <summary>
+/// Lowers a residual graph to the machine-level form, or refuses it with <see cref="BackendException"/> naming
+/// the value or instruction it cannot express natively.
+/// </summary>
+/// <remarks>
+/// Strategy: one pass over the blocks in layout order. Integer values of every width become 64-bit virtual
+/// registers holding their CLR stack form (int32-class values sign-extended, narrow ones normalized to their
+/// range after each operation that makes one), so compares are 64-bit whatever the declared widths and
+/// conversions are single extensions. Constants are not materialized: they become immediates where an operand
+/// takes one and are moved into a register only where one is needed. A primitive array parameter becomes two
+/// words, base address and length, and each element access is two guards (null, then bounds: one unsigned
+/// compare) and one explicit address <c>[base + index*size]</c>. A <c>brif</c> on a compare made in the same
+/// block becomes one fused compare-and-branch. Divisions carry their own guards (zero, MinValue / -1).
+/// The supported subset: integer arithmetic, shifts, compares, unchecked integer conversions, checked add/sub/mul
+/// (not unsigned mul), element loads and stores and lengths of primitive integer arrays that are parameters,
+/// jumps, branches, switches, returns of integers or void. Everything else is refused with the reason.
+/// </remarks>
+public sealed class Lowerer
+{
+    private readonly FlowGraph graph;
+    private readonly MachineFunction function;
+    private readonly Dictionary<Value, MachineOperand> operands = [];
+    private readonly Dictionary<Value, (VirtualRegister Base, VirtualRegister Length)> arrays = [];
+    private readonly Dictionary<Value, int> uses = [];
+    private MachineBlock current = null!;
+    private string? origin;
+    private string instructionText = "";
+
+    private Lowerer(FlowGraph graph)
+    {
+        this.graph = graph;
+        function = new MachineFunction(graph.Name, graph.ReturnType);
+    }
+
+    /// <summary>Lowers <paramref name="graph"/>.</summary>
+    /// <exception cref="BackendException">The graph uses what native code cannot express; the message says what and where.</exception>
+    public static MachineFunction Lower(FlowGraph graph) => new Lowerer(graph).Run();
+
+    private MachineFunction Run()
+    {
+        if (graph.Regions.Any()) Refuse("exception regions are not supported in native code");
+        if (graph.Slots.Any()) Refuse("stack slots (locals whose address is taken) are not supported in native code");
+        if (!IsInteger(graph.ReturnType) && graph.ReturnType.Kind != TypeKind.Void)
+            Refuse($"the return type {graph.ReturnType} is not an integer (native code returns integers only)");
+        foreach (var block in graph.Blocks)
+            foreach (var instruction in graph[block].Instructions)
+                foreach (var operand in instruction.Operands.Concat(instruction.Targets.SelectMany(t => t.Arguments)))
+                    uses[operand] = uses.GetValueOrDefault(operand) + 1;
+        foreach (var block in graph.Blocks)
+        {
+            foreach (var instruction in graph[block].Instructions)
+                if (instruction.Targets.Any(t => t.Target == FlowGraph.Entry))
+                    Refuse($"a jump to the entry block at {instruction.Location}");
+            var machine = new MachineBlock(block.Index);
+            function.Blocks.Add(machine);
+            foreach (var parameter in graph[block].Parameters)
+            {
+                var type = graph.TypeOf(parameter);
+                if (block == FlowGraph.Entry) continue;
+                if (!IsInteger(type)) Refuse($"the block parameter {parameter} of block{block.Index} has type {type} (only integers travel through block parameters)");
+                var register = function.NewRegister();
+                operands[parameter] = MachineOperand.Of(register);
+                machine.Parameters.Add(register);
+            }
+        }
+        current = function.Blocks[0];
+        LowerArguments();
+        foreach (var block in graph.Blocks)
+        {
+            current = function.Blocks[block.Index];
+            var instructions = graph[block].Instructions;
+            for (int i = 0; i < instructions.Count; i++) Lower(instructions[i], instructions);
+        }
+        return function;
+    }
+
+    private void LowerArguments()
+    {
+        var parameters = graph.Parameters;
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            var type = graph.TypeOf(parameters[i]);
+            if (ElementOf(type) is not null)
+            {
+                var array = (function.NewRegister(), function.NewRegister());
+                arrays[parameters[i]] = array;
+                Emit(new MachineInstruction(MachineOpcode.LoadArgument) { Result = array.Item1, ArgumentIndex = function.Arguments.Count });
+                function.Arguments.Add(new MachineArgument(i, ArgumentKind.ArrayBase));
+                Emit(new MachineInstruction(MachineOpcode.LoadArgument) { Result = array.Item2, ArgumentIndex = function.Arguments.Count });
+                function.Arguments.Add(new MachineArgument(i, ArgumentKind.ArrayLength));
+                continue;
+            }
+            if (!IsInteger(type)) Refuse($"the parameter {parameters[i]} has type {type}: native code takes integers and arrays of integers only (objects move while native code runs)");
+            var register = function.NewRegister();
+            operands[parameters[i]] = MachineOperand.Of(register);
+            Emit(new MachineInstruction(MachineOpcode.LoadArgument) { Result = register, ArgumentIndex = function.Arguments.Count });
+            function.Arguments.Add(new MachineArgument(i, ArgumentKind.Primitive));
+        }
+    }
+
+    private void Lower(Instruction instruction, List<Instruction> block)
+    {
+        // A residual instruction that emits nothing (a constant folded into operands, a compare fused with its
+        // branch) is shown with the next one that does.
+        string text = instructionText = IrPrinter.PrintInstruction(graph, instruction).Trim();
+        origin = origin is null ? text : origin + "\n" + text;
+        if (instruction.Result is { } result && ElementOf(graph.TypeOf(result)) is null && !IsInteger(graph.TypeOf(result)))
+            Refuse($"{result} has type {graph.TypeOf(result)}, at '{instructionText}' ({instruction.Location}): native code holds integers only");
+        switch (instruction.Opcode)
+        {
+            case Opcode.Const: operands[instruction.Result!.Value] = MachineOperand.Constant(StackForm(instruction.Integer, graph.TypeOf(instruction.Result!.Value))); break;
+            case Opcode.Add or Opcode.Sub or Opcode.Mul or Opcode.And or Opcode.Or or Opcode.Xor
+                or Opcode.AddOvf or Opcode.SubOvf or Opcode.MulOvf or Opcode.AddOvfUn or Opcode.SubOvfUn:
+                LowerBinary(instruction);
+                break;
+            case Opcode.Shl or Opcode.Shr or Opcode.ShrUn:
+                Define(instruction, new MachineInstruction(instruction.Opcode switch
+                {
+                    Opcode.Shl => MachineOpcode.ShiftLeft, Opcode.Shr => MachineOpcode.ShiftRight, _ => MachineOpcode.ShiftRightUnsigned,
+                })
+                {
+                    Result = function.NewRegister(),
+                    Operands = [Register(instruction.Operands[0]), Operand(instruction.Operands[1])],
+                    Width = WidthOf(instruction.Result!.Value),
+                });
+                break;
+            case Opcode.Neg or Opcode.Not:
+                Define(instruction, new MachineInstruction(instruction.Opcode == Opcode.Neg ? MachineOpcode.Negate : MachineOpcode.Not)
+                {
+                    Result = function.NewRegister(), Operands = [Register(instruction.Operands[0])], Width = WidthOf(instruction.Result!.Value),
+                });
+                break;
+            case Opcode.Div or Opcode.DivUn or Opcode.Rem or Opcode.RemUn: LowerDivision(instruction); break;
+            case Opcode.Ceq or Opcode.Cne or Opcode.Clt or Opcode.Cle or Opcode.Cgt or Opcode.Cge
+                or Opcode.CltUn or Opcode.CleUn or Opcode.CgtUn or Opcode.CgeUn:
+                // A compare used only by this block's brif is fused with it there.
+                if (uses.GetValueOrDefault(instruction.Result!.Value) == 1 && block[^1] is { Opcode: Opcode.BrIf } branch && branch.Operands[0] == instruction.Result)
+                    break;
+                var (a, b, condition) = Compare(instruction);
+                Define(instruction, new MachineInstruction(MachineOpcode.SetCondition) { Result = function.NewRegister(), Operands = [a, b], Condition = condition });
+                break;
+            case Opcode.Conv or Opcode.ConvUn: LowerConversion(instruction); break;
+            case Opcode.LoadElement or Opcode.StoreElement or Opcode.ArrayLength: LowerArrayAccess(instruction); break;
+            case Opcode.Jump: Emit(new MachineInstruction(MachineOpcode.Jump) { Edge = Edge(instruction.Targets[0]) }); break;
+            case Opcode.BrIf: LowerBranch(instruction, block); break;
+            case Opcode.Switch:
+            {
+                var selector = instruction.Operands[0];
+                for (int i = 0; i < instruction.Targets.Count - 1; i++)
+                    Emit(new MachineInstruction(MachineOpcode.CompareBranch)
+                    {
+                        Operands = [Register(selector), MachineOperand.Constant(i)], Condition = Condition.Equal, Edge = Edge(instruction.Targets[i]),
+                    });
+                Emit(new MachineInstruction(MachineOpcode.Jump) { Edge = Edge(instruction.Targets[^1]) });
+                break;
+            }
+            case Opcode.Return:
+                Emit(new MachineInstruction(MachineOpcode.Return) { Operands = instruction.Operands.Count == 0 ? [] : [Operand(instruction.Operands[0])] });
+                break;
+            default:
+                Refuse($"'{instruction.Info.Name}' at {instruction.Location} ({text}) is not supported in native code");
+                break;
+        }
+    }
+
+    private void LowerBinary(Instruction instruction)
+    {
+        var opcode = instruction.Opcode switch
+        {
+            Opcode.Add or Opcode.AddOvf or Opcode.AddOvfUn => MachineOpcode.Add,
+            Opcode.Sub or Opcode.SubOvf or Opcode.SubOvfUn => MachineOpcode.Subtract,
+            Opcode.Mul or Opcode.MulOvf => MachineOpcode.Multiply,
+            Opcode.And => MachineOpcode.And,
+            Opcode.Or => MachineOpcode.Or,
+            _ => MachineOpcode.Xor,
+        };
+        MachineEdge? overflow = instruction.Opcode is Opcode.AddOvf or Opcode.SubOvf or Opcode.MulOvf or Opcode.AddOvfUn or Opcode.SubOvfUn
+            ? MachineEdge.ToExit(function.NewExit(ExitReason.Overflow, instructionText))
+            : null;
+        Define(instruction, new MachineInstruction(opcode)
+        {
+            Result = function.NewRegister(),
+            Operands = [Register(instruction.Operands[0]), Operand(instruction.Operands[1])],
+            Width = WidthOf(instruction.Result!.Value),
+            Edge = overflow,
+            Condition = instruction.Opcode is Opcode.AddOvfUn or Opcode.SubOvfUn ? Condition.Carry : Condition.Overflow,
+        });
+    }
+
+    private void LowerDivision(Instruction instruction)
+    {
+        bool signed = instruction.Opcode is Opcode.Div or Opcode.Rem;
+        var exits = new List<MachineExit> { function.NewExit(ExitReason.DivideByZero, instructionText) };
+        if (signed) exits.Add(function.NewExit(ExitReason.Overflow, instructionText));
+        Define(instruction, new MachineInstruction(instruction.Opcode switch
+        {
+            Opcode.Div => MachineOpcode.Divide, Opcode.DivUn => MachineOpcode.DivideUnsigned,
+            Opcode.Rem => MachineOpcode.Remainder, _ => MachineOpcode.RemainderUnsigned,
+        })
+        {
+            Result = function.NewRegister(),
+            Operands = [Register(instruction.Operands[0]), Register(instruction.Operands[1])],
+            Width = WidthOf(instruction.Result!.Value),
+            Exits = exits,
+        });
+    }
+
+    private (MachineOperand A, MachineOperand B, Condition Condition) Compare(Instruction compare)
+    {
+        foreach (var operand in compare.Operands)
+            if (!IsInteger(graph.TypeOf(operand)))
+                Refuse($"'{instructionText}' at {compare.Location} compares values of type {graph.TypeOf(operand)}: native code compares integers only");
+        var condition = compare.Opcode switch
+        {
+            Opcode.Ceq => Condition.Equal, Opcode.Cne => Condition.NotEqual,
+            Opcode.Clt => Condition.Less, Opcode.Cle => Condition.LessOrEqual, Opcode.Cgt => Condition.Greater, Opcode.Cge => Condition.GreaterOrEqual,
+            Opcode.CltUn => Condition.Below, Opcode.CleUn => Condition.BelowOrEqual, Opcode.CgtUn => Condition.Above, _ => Condition.AboveOrEqual,
+        };
+        return (Register(compare.Operands[0]), Operand(compare.Operands[1]), condition);
+    }
+
+    private void LowerBranch(Instruction branch, List<Instruction> block)
+    {
+        var condition = branch.Operands[0];
+        var definition = graph[condition].DefiningInstruction;
+        if (definition is { Opcode: Opcode.Ceq or Opcode.Cne or Opcode.Clt or Opcode.Cle or Opcode.Cgt or Opcode.Cge or Opcode.CltUn or Opcode.CleUn or Opcode.CgtUn or Opcode.CgeUn }
+            && block.Contains(definition) && !operands.ContainsKey(condition))
+        {
+            var (a, b, fused) = Compare(definition);
+            Emit(new MachineInstruction(MachineOpcode.CompareBranch) { Operands = [a, b], Condition = fused, Edge = Edge(branch.Targets[0]) });
+        }
+        else if (Operand(condition) is { IsImmediate: true } known)
+        {
+            Emit(new MachineInstruction(MachineOpcode.Jump) { Edge = Edge(branch.Targets[known.Immediate != 0 ? 0 : 1]) });
+            return;
+        }
+        else
+        {
+            Emit(new MachineInstruction(MachineOpcode.CompareBranch)
+            {
+                Operands = [Register(condition), MachineOperand.Constant(0)], Condition = Condition.NotEqual, Edge = Edge(branch.Targets[0]),
+            });
+        }
+        Emit(new MachineInstruction(MachineOpcode.Jump) { Edge = Edge(branch.Targets[1]) });
+    }
+
+    private void LowerConversion(Instruction conversion)
+    {
+        var source = conversion.Operands[0];
+        var target = graph.TypeOf(conversion.Result!.Value);
+        if (!IsInteger(graph.TypeOf(source)))
+            Refuse($"'{instructionText}' at {conversion.Location} converts a {graph.TypeOf(source)}: native code converts integers only");
+        var kind = target.Kind == TypeKind.Enum ? target.Element!.Kind : target.Kind;
+        var value = Register(source);
+        // As ValueSemantics.ConvertIntegerToInteger: an int32 source is widened by its own signedness (as unsigned
+        // for conv.un or a 64-bit unsigned target), then narrowed to the target; int32-class results keep their stack form.
+        if (graph.TypeOf(source).StackKind == StackKind.Int32 && (conversion.Opcode == Opcode.ConvUn || kind is TypeKind.U64 or TypeKind.NUInt))
+            value = Extend(value, 32, signed: false);
+        var (width, signed) = kind switch
+        {
+            TypeKind.I8 => (8, true), TypeKind.U8 or TypeKind.Bool => (8, false), TypeKind.I16 => (16, true),
+            TypeKind.U16 or TypeKind.Char => (16, false), TypeKind.I32 or TypeKind.U32 => (32, true),
+            _ => (64, false),
+        };
+        if (width < 64) value = Extend(value, width, signed);
+        // Without a change of representation the result is the source's register: registers are defined once, so sharing is safe.
+        operands[conversion.Result!.Value] = value;
+    }
+
+    private MachineOperand Extend(MachineOperand value, int width, bool signed)
+    {
+        var result = function.NewRegister();
+        Emit(new MachineInstruction(MachineOpcode.Extend) { Result = result, Operands = [value], Width = width, Signed = signed });
+        return MachineOperand.Of(result);
+    }
+
+    private void LowerArrayAccess(Instruction access)
+    {
+        var arrayValue = access.Operands[0];
+        if (!arrays.TryGetValue(arrayValue, out var array))
+            Refuse($"'{instructionText}' at {access.Location} reads an array that is not a parameter of the graph: native code reaches only arrays the managed stub pinned");
+        Emit(new MachineInstruction(MachineOpcode.CompareBranch)
+        {
+            Operands = [MachineOperand.Of(array.Base), MachineOperand.Constant(0)], Condition = Condition.Equal,
+            Edge = MachineEdge.ToExit(function.NewExit(ExitReason.NullReference, instructionText)),
+        });
+        if (access.Opcode == Opcode.ArrayLength)
+        {
+            Define(access, new MachineInstruction(MachineOpcode.Move) { Result = function.NewRegister(), Operands = [MachineOperand.Of(array.Length)] });
+            return;
+        }
+        var element = access.TypeOperand!;
+        int size = element.PrimitiveSize;
+        if (!IsInteger(element) || size == 0)
+            Refuse($"'{instructionText}' at {access.Location} accesses elements of type {element}: native code reads integer elements only");
+        var index = Operand(access.Operands[1]);
+        // A constant index that cannot be a displacement is surely out of bounds: let the guard see it in a register.
+        if (index.IsImmediate && index.Immediate is < 0 or > int.MaxValue / 8) index = Materialize(index);
+        MachineInstruction bounds = index.IsImmediate
+            ? new(MachineOpcode.CompareBranch) { Operands = [MachineOperand.Of(array.Length), index], Condition = Condition.BelowOrEqual }
+            : new(MachineOpcode.CompareBranch) { Operands = [index, MachineOperand.Of(array.Length)], Condition = Condition.AboveOrEqual };
+        Emit(new MachineInstruction(MachineOpcode.CompareBranch)
+        {
+            Operands = bounds.Operands, Condition = bounds.Condition,
+            Edge = MachineEdge.ToExit(function.NewExit(ExitReason.IndexOutOfRange, instructionText)),
+        });
+        // An immediate index is below 2^31 / 8 here, so index * size fits a displacement.
+        var address = index.IsImmediate
+            ? new MemoryAddress(array.Base, null, 1, checked((int)(index.Immediate * size)))
+            : new MemoryAddress(array.Base, index.Register, size, 0);
+        bool signed = element.Kind is TypeKind.I8 or TypeKind.I16 or TypeKind.I32 or TypeKind.U32;
+        if (access.Opcode == Opcode.LoadElement)
+            Define(access, new MachineInstruction(MachineOpcode.Load) { Result = function.NewRegister(), Address = address, Width = size * 8, Signed = signed });
+        else
+            Emit(new MachineInstruction(MachineOpcode.Store) { Address = address, Operands = [Operand(access.Operands[2])], Width = size * 8 });
+    }
+
+    private MachineEdge Edge(BlockCall call)
+    {
+        foreach (var argument in call.Arguments)
+            if (!IsInteger(graph.TypeOf(argument)))
+                Refuse($"the jump to {call.Target} passes {argument} of type {graph.TypeOf(argument)}: only integers travel through block parameters");
+        return new MachineEdge(call.Target.Index, call.Arguments.Select(a => operands.TryGetValue(a, out var o) ? o : Undefined(a)).ToList());
+    }
+
+    /// <summary>Records the result of <paramref name="residual"/> as <paramref name="machine"/>'s, normalized to its declared width.</summary>
+    private void Define(Instruction residual, MachineInstruction machine)
+    {
+        Emit(machine);
+        var result = residual.Result!.Value;
+        var type = graph.TypeOf(result);
+        var value = MachineOperand.Of(machine.Result!.Value);
+        var kind = type.Kind == TypeKind.Enum ? type.Element!.Kind : type.Kind;
+        if (machine.Opcode is not (MachineOpcode.Load or MachineOpcode.SetCondition))
+            value = kind switch
+            {
+                TypeKind.I8 => Extend(value, 8, true), TypeKind.U8 or TypeKind.Bool => Extend(value, 8, false),
+                TypeKind.I16 => Extend(value, 16, true), TypeKind.U16 or TypeKind.Char => Extend(value, 16, false),
+                _ => value,
+            };
+        operands[result] = value;
+    }
+
+    private void Emit(MachineInstruction instruction)
+    {
+        if (origin is not null)
+        {
+            instruction.Origin = origin;
+            origin = null;
+        }
+        current.Instructions.Add(instruction);
+    }
+
+    private MachineOperand Operand(Value value)
+    {
+        var operand = operands.TryGetValue(value, out var known) ? known : Undefined(value);
+        return operand.IsImmediate && !operand.IsSmallImmediate ? Materialize(operand) : operand;
+    }
+
+    private MachineOperand Register(Value value)
+    {
+        var operand = operands.TryGetValue(value, out var known) ? known : Undefined(value);
+        return operand.IsImmediate ? Materialize(operand) : operand;
+    }
+
+    private MachineOperand Materialize(MachineOperand constant)
+    {
+        var register = function.NewRegister();
+        Emit(new MachineInstruction(MachineOpcode.Move) { Result = register, Operands = [constant] });
+        return MachineOperand.Of(register);
+    }
+
+    private MachineOperand Undefined(Value value)
+    {
+        if (arrays.ContainsKey(value)) Refuse($"{value}, an array, is used as a value at '{instructionText}': native code only indexes arrays");
+        Refuse($"{value} is used at '{instructionText}' before its definition in the block layout (native lowering needs definitions first in layout order)");
+        return default;
+    }
+
+    private int WidthOf(Value value) => graph.TypeOf(value).StackKind == StackKind.Int32 ? 32 : 64;
+
+    private static long StackForm(long value, IrType type) => type.StackKind == StackKind.Int32 ? (int)value : value;
+
+    private static bool IsInteger(IrType type) =>
+        (type.Kind == TypeKind.Enum ? type.Element!.StackKind : type.StackKind) is StackKind.Int32 or StackKind.Int64 or StackKind.NativeInt;
+
+    private static IrType? ElementOf(IrType type)
+    {
+        // Arrays are class types named "T[]" in Cecil's form; only one-dimensional arrays of primitive integers qualify.
+        if (type.Kind != TypeKind.Class || !type.Name.EndsWith("[]", StringComparison.Ordinal)) return null;
+        return type.Name[..^2] switch
+        {
+            "System.SByte" => IrType.I8, "System.Byte" => IrType.U8, "System.Boolean" => IrType.Bool,
+            "System.Int16" => IrType.I16, "System.UInt16" => IrType.U16, "System.Char" => IrType.Char,
+            "System.Int32" => IrType.I32, "System.UInt32" => IrType.U32, "System.Int64" => IrType.I64, "System.UInt64" => IrType.U64,
+            "System.IntPtr" => IrType.NInt, "System.UIntPtr" => IrType.NUInt,
+            _ => null,
+        };
+    }
+
+    private void Refuse(string reason) => throw new BackendException($"{graph.Name}: the AMD64 backend cannot express this unit: {reason}");
+}

@@ -1,0 +1,206 @@
+using Iced.Intel;
+using PeJit.Backends;
+using PeJit.Backends.Amd64;
+using PeJit.Backends.Amd64.RegisterAllocation;
+using PeJit.IR.Semantics;
+using PeJit.IR.Text;
+using PeJit.Tests.Specializer;
+
+namespace PeJit.Tests.Backends;
+
+/// <summary>Every backend case on the AMD64 backend, what it refuses, and its own machine-level checks.</summary>
+[TestClass]
+public sealed class Amd64BackendTests : BackendTests
+{
+    /// <inheritdoc/>
+    protected override IBackend CreateBackend(IMemberResolver resolver) => new Amd64Backend();
+
+    /// <inheritdoc/>
+    protected override string? ExpectedRefusal(string name) => name switch
+    {
+        "float-compares" => "has type f64",
+        "conversions-and-overflow" => "'conv.ovf.un'",
+        "unit" => "native code returns integers only",
+        _ => null,
+    };
+
+    /// <summary>Every case again with two registers, so that nearly every value is spilled.</summary>
+    [TestMethod]
+    [DynamicData(nameof(CaseNames))]
+    public void RunsLikeTheGraphEvaluatorUnderRegisterPressure(string name)
+    {
+        if (ExpectedRefusal(name) is not null) return;
+        OptimizerFileTest.AssertCompiledAsEvaluated(IrParser.Parse(Cases[name]), _ => new Amd64Backend { Registers = 2 });
+    }
+
+    /// <summary>Iced decodes every emitted unit back to the instructions the assembler was given.</summary>
+    [TestMethod]
+    [DynamicData(nameof(CaseNames))]
+    public void DecodedInstructionsEqualAssembledOnes(string name)
+    {
+        if (ExpectedRefusal(name) is not null) return;
+        foreach (int registers in new[] { LinearScan.Allocatable.Count, 2 })
+        {
+            var code = new Amd64Backend { Registers = registers }.CompileNative(IrParser.Parse(Cases[name]));
+            var decoder = Decoder.Create(64, new ByteArrayCodeReader(code.Emitted.Bytes));
+            var decoded = new List<Instruction>();
+            while (decoder.IP < (ulong)code.Emitted.Bytes.Length) decoded.Add(decoder.Decode());
+            Assert.AreEqual(code.Emitted.Instructions.Count, decoded.Count, $"{name}: instruction count");
+            var formatter = new NasmFormatter();
+            for (int i = 0; i < decoded.Count; i++)
+            {
+                var assembled = code.Emitted.Instructions[i];
+                Assert.AreEqual(assembled.Mnemonic, decoded[i].Mnemonic, $"{name}: instruction {i}");
+                if (assembled.FlowControl is FlowControl.UnconditionalBranch or FlowControl.ConditionalBranch) continue;
+                var (left, right) = (new StringOutput(), new StringOutput());
+                formatter.Format(assembled, left);
+                formatter.Format(decoded[i], right);
+                Assert.AreEqual(left.ToStringAndReset(), right.ToStringAndReset(), $"{name}: instruction {i}");
+            }
+        }
+    }
+
+    [TestMethod]
+    public void MoreLiveValuesThanRegistersAreSpilledAndStillRight()
+    {
+        // Twenty values live at once, across a loop: more than the ten allocatable registers.
+        var text = new System.Text.StringBuilder("""
+            function "System.Int64 Demo::Pressure(System.Int64,System.Int32)" -> i64 {
+            block0(v0 (x): i64, v1 (n): i32):
+
+            """);
+        for (int i = 0; i < 20; i++) text.AppendLine($"    v{100 + i}: i64 = const {i * 7 + 1}").AppendLine($"    v{200 + i}: i64 = mul v0, v{100 + i}");
+        text.AppendLine("    v2: i32 = const 0").AppendLine("    v3: i64 = const 0").AppendLine("    jump block1(v2, v3)");
+        text.AppendLine("block1(v4: i32, v5: i64):").AppendLine("    v6: bool = clt v4, v1").AppendLine("    brif v6, block2, block3");
+        text.AppendLine("block2:");
+        string sum = "v5";
+        for (int i = 0; i < 20; i++)
+        {
+            text.AppendLine($"    v{300 + i}: i64 = xor {sum}, v{200 + i}");
+            sum = $"v{300 + i}";
+        }
+        text.AppendLine("    v7: i32 = const 1").AppendLine("    v8: i32 = add v4, v7").AppendLine($"    jump block1(v8, {sum})");
+        text.AppendLine("block3:");
+        sum = "v5";
+        for (int i = 0; i < 20; i++)
+        {
+            text.AppendLine($"    v{400 + i}: i64 = add {sum}, v{200 + i}");
+            sum = $"v{400 + i}";
+        }
+        text.AppendLine($"    ret {sum}").AppendLine("}");
+        var graph = IrParser.Parse(text.ToString());
+        var code = new Amd64Backend().CompileNative(graph);
+        Assert.IsGreaterThan(0, LinearScan.Allocate(code.Function).SpillSlots, "twenty live values must spill with ten registers");
+        OptimizerFileTest.AssertCompiledAsEvaluated(graph, _ => new Amd64Backend());
+        OptimizerFileTest.AssertCompiledAsEvaluated(graph, _ => new Amd64Backend { Registers = 3 });
+    }
+
+    [TestMethod]
+    public void ARotationOfBlockParametersIsAParallelMoveWithACycle()
+    {
+        // (a, b, c) becomes (b, c, a) around the loop: a three-cycle, broken through the scratch register.
+        var graph = IrParser.Parse("""
+            function "System.Int64 Demo::Rotate(System.Int32)" -> i64 {
+            block0(v0 (n): i32):
+                v1: i64 = const 1
+                v2: i64 = const 10
+                v3: i64 = const 100
+                v4: i32 = const 0
+                jump block1(v1, v2, v3, v4)
+            block1(v5: i64, v6: i64, v7: i64, v8: i32):
+                v9: bool = clt v8, v0
+                brif v9, block3, block2
+            block2:
+                v11: i64 = const 3
+                v12: i64 = mul v5, v11
+                v13: i64 = add v12, v6
+                v14: i64 = mul v13, v11
+                v15: i64 = add v14, v7
+                ret v15
+            block3:
+                v16: i32 = const 1
+                v10: i32 = add v8, v16
+                jump block1(v6, v7, v5, v10)
+            }
+            """);
+        OptimizerFileTest.AssertCompiledAsEvaluated(graph, _ => new Amd64Backend());
+        OptimizerFileTest.AssertCompiledAsEvaluated(graph, _ => new Amd64Backend { Registers = 2 });
+    }
+
+    [TestMethod]
+    public void ParallelMovesEndWithEveryDestinationHoldingItsSource()
+    {
+        var random = new Random(14);
+        var locations = Enumerable.Range(0, 6).Select(i => Location.In(LinearScan.Allocatable[i]))
+            .Concat(Enumerable.Range(0, 4).Select(Location.Spilled)).ToList();
+        for (int round = 0; round < 2000; round++)
+        {
+            // A random partial map from destinations to sources: permutations (cycles), fan-outs and constants.
+            var destinations = locations.OrderBy(_ => random.Next()).Take(random.Next(1, locations.Count + 1)).ToList();
+            var moves = destinations.Select(d => (d, random.Next(8) == 0
+                ? MoveSource.Constant(random.Next(1000))
+                : MoveSource.From(locations[random.Next(locations.Count)]))).ToList();
+            var state = locations.ToDictionary(l => l, l => (long)(l.GetHashCode() & 0xffff) + 1_000_000);
+            state[ParallelMoves.Scratch] = -1;
+            var expected = new Dictionary<Location, long>(state);
+            foreach (var (destination, source) in moves) expected[destination] = source.IsImmediate ? source.Immediate : state[source.Location];
+            foreach (var (destination, source) in ParallelMoves.Sequence(moves, ParallelMoves.Scratch))
+                state[destination] = source.IsImmediate ? source.Immediate : state[source.Location];
+            foreach (var location in locations) Assert.AreEqual(expected[location], state[location], $"round {round}: {location}");
+        }
+    }
+
+    [TestMethod]
+    public void ObjectsAreRefusedWithTheReason()
+    {
+        var graph = IrParser.Parse("""
+            function "System.Int32 Demo::Length(System.String)" -> i32 {
+            block0(v0 (s): string):
+                v1: i32 = const 1
+                ret v1
+            }
+            """);
+        var refusal = Assert.Throws<BackendException>(() => new Amd64Backend().Compile(graph, typeof(Amd64BackendTests).Module));
+        StringAssert.Contains(refusal.Message, "Demo::Length");
+        StringAssert.Contains(refusal.Message, "objects move while native code runs");
+    }
+
+    [TestMethod]
+    public void TheDisassemblyShowsEachResidualInstructionAboveItsMachineCode()
+    {
+        string? logged = null;
+        new Amd64Backend(text => logged = text).Compile(IrParser.Parse(Cases["loop"]), typeof(Amd64BackendTests).Module);
+        Assert.IsNotNull(logged);
+        StringAssert.Contains(logged, "; v5: i64 = add v3, v2");
+        StringAssert.Contains(logged, "add ");
+        StringAssert.Contains(logged, "ret");
+    }
+
+    [TestMethod]
+    public void ExitsAreCountedOnTheDataPageAndDroppedCodeIsFreed()
+    {
+        var code = new Amd64Backend().CompileNative(IrParser.Parse(Cases["arrays"]));
+        Assert.Throws<IndexOutOfRangeException>(() => code.Invoke(new long[] { 1 }, 5));
+        Assert.Throws<NullReferenceException>(() => code.Invoke(null, 0));
+        Assert.AreEqual(2, code.ExitCounts().Sum());
+        Assert.AreEqual(4L, code.Invoke(new long[] { 1 }, 0));
+        code.Drop();
+        Assert.Throws<ObjectDisposedException>(() => code.Invoke(new long[] { 1 }, 0));
+    }
+
+    [TestMethod]
+    public void TheMachineFormFusesComparesWithBranchesAndMakesAddressesExplicit()
+    {
+        var loop = PeJit.Backends.Amd64.Lowering.Lowerer.Lower(IrParser.Parse(Cases["loop"])).ToString();
+        StringAssert.Contains(loop, "; v4: bool = clt v2, v0\n    ; brif v4, block2, block3\n    branch.less.64 r0, r2 -> block2\n    jump block3", loop);
+        StringAssert.Contains(loop, "jump block1(", loop);
+        Assert.DoesNotContain("set.", loop, "a compare used only by its branch is fused with it");
+        Assert.DoesNotContain("move", loop, "constants are folded into operands");
+        var arrays = PeJit.Backends.Amd64.Lowering.Lowerer.Lower(IrParser.Parse(Cases["arrays"])).ToString();
+        StringAssert.Contains(arrays, "branch.equal.64 r0, 0 -> exit1", arrays);
+        StringAssert.Contains(arrays, "branch.aboveorequal.64 r2, r1 -> exit2", arrays);
+        StringAssert.Contains(arrays, "load.64 [r0 + r2*8]", arrays);
+        StringAssert.Contains(arrays, "store.64 [r0 + r2*8]", arrays);
+        StringAssert.Contains(arrays, "; exit2: IndexOutOfRange at v2: i64 = ldelem i64 v0, v1", arrays);
+    }
+}
