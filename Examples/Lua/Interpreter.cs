@@ -1,0 +1,281 @@
+using PeJit;
+using PeJit.Examples.Lua.Compiler;
+using PeJit.Examples.Lua.Values;
+
+namespace PeJit.Examples.Lua;
+
+/// <summary>
+/// The Lua interpreter: one dispatch loop over the register bytecode, hints in place. The green key is the
+/// program counter and the code object; the reds are the frame and its register array. A call of a Lua
+/// function re-enters the loop with the callee's frame (<c>Run(code, callee.Entry, frame)</c>), as Lua's own
+/// C stack does for calls from C; backward jumps (loops) are where the JIT may enter.
+/// </summary>
+public static class Interpreter
+{
+    /// <summary>How deep Lua calls may nest before "stack overflow" (each is a C# call of <see cref="Run"/>).</summary>
+    public const int MaxDepth = 200;
+
+    /// <summary>Runs the function whose code starts at <paramref name="pc"/> on <paramref name="frame"/>; its results go where the frame says.</summary>
+    [JitPortal(Greens = ["pc", "code"], Reds = ["frame", "regs"])]
+    public static void Run(Code code, int pc, Frame frame)
+    {
+        LuaValue[] regs = frame.Registers;
+        while (true)
+        {
+            Jit.MergePoint(pc, code, frame, regs);
+            Instruction i = code.Instructions[pc++];
+            switch (i.Op)
+            {
+                case OpCode.Move:
+                    regs[i.A] = regs[i.B];
+                    break;
+                case OpCode.LoadConstant:
+                    regs[i.A] = code.Constants[i.B];
+                    break;
+                case OpCode.LoadNil:
+                    regs[i.A] = LuaNil.Instance;
+                    break;
+                case OpCode.LoadBoolean:
+                    regs[i.A] = i.B != 0 ? LuaBoolean.True : LuaBoolean.False;
+                    break;
+                case OpCode.GetGlobal:
+                    regs[i.A] = frame.State.Globals.Get(code.Constants[i.B]);
+                    break;
+                case OpCode.SetGlobal:
+                    frame.State.Globals.Set(code.Constants[i.B], regs[i.A]);
+                    break;
+                case OpCode.GetUpvalue:
+                    regs[i.A] = frame.Closure.Upvalues[i.B].Value;
+                    break;
+                case OpCode.SetUpvalue:
+                    frame.Closure.Upvalues[i.B].Value = regs[i.A];
+                    break;
+                case OpCode.NewCell:
+                    frame.Cells[i.B] = new Upvalue();
+                    break;
+                case OpCode.GetCell:
+                    regs[i.A] = frame.Cells[i.B].Value;
+                    break;
+                case OpCode.SetCell:
+                    frame.Cells[i.B].Value = regs[i.A];
+                    break;
+                case OpCode.NewTable:
+                    regs[i.A] = new LuaTable();
+                    break;
+                case OpCode.GetTable:
+                    if (regs[i.B] is LuaTable source) regs[i.A] = source.Get(regs[i.C]);
+                    else throw Errors.Index(code.Lines[pc - 1], regs[i.B]);
+                    break;
+                case OpCode.SetTable:
+                {
+                    if (regs[i.A] is not LuaTable target) throw Errors.Index(code.Lines[pc - 1], regs[i.A]);
+                    string? error = target.Set(regs[i.B], regs[i.C]);
+                    if (error is not null) throw LuaError.At(code.Lines[pc - 1], error);
+                    break;
+                }
+                case OpCode.Add:
+                    regs[i.A] = regs[i.B].Add(regs[i.C]) ?? throw Errors.Arithmetic(code.Lines[pc - 1], "add", regs[i.B], regs[i.C]);
+                    break;
+                case OpCode.Subtract:
+                    regs[i.A] = regs[i.B].Subtract(regs[i.C]) ?? throw Errors.Arithmetic(code.Lines[pc - 1], "subtract", regs[i.B], regs[i.C]);
+                    break;
+                case OpCode.Multiply:
+                    regs[i.A] = regs[i.B].Multiply(regs[i.C]) ?? throw Errors.Arithmetic(code.Lines[pc - 1], "multiply", regs[i.B], regs[i.C]);
+                    break;
+                case OpCode.Divide:
+                    regs[i.A] = regs[i.B].Divide(regs[i.C]) ?? throw Errors.Arithmetic(code.Lines[pc - 1], "divide", regs[i.B], regs[i.C]);
+                    break;
+                case OpCode.FloorDivide:
+                    regs[i.A] = regs[i.B].FloorDivide(regs[i.C]) ?? throw Errors.Arithmetic(code.Lines[pc - 1], "floor-divide", regs[i.B], regs[i.C]);
+                    break;
+                case OpCode.Modulo:
+                    regs[i.A] = regs[i.B].Modulo(regs[i.C]) ?? throw Errors.Arithmetic(code.Lines[pc - 1], "modulo", regs[i.B], regs[i.C]);
+                    break;
+                case OpCode.Power:
+                    regs[i.A] = regs[i.B].Power(regs[i.C]) ?? throw Errors.Arithmetic(code.Lines[pc - 1], "exponentiate", regs[i.B], regs[i.C]);
+                    break;
+                case OpCode.Concat:
+                {
+                    string? left = regs[i.B].ConcatText, right = regs[i.C].ConcatText;
+                    if (left is null || right is null) throw Errors.Concat(code.Lines[pc - 1], regs[i.B], regs[i.C]);
+                    regs[i.A] = new LuaString(left + right);
+                    break;
+                }
+                case OpCode.Negate:
+                    regs[i.A] = regs[i.B].Negate() ?? throw Errors.Negate(code.Lines[pc - 1], regs[i.B]);
+                    break;
+                case OpCode.Not:
+                    regs[i.A] = regs[i.B].IsTruthy ? LuaBoolean.False : LuaBoolean.True;
+                    break;
+                case OpCode.Length:
+                    regs[i.A] = regs[i.B].Length() ?? throw Errors.Length(code.Lines[pc - 1], regs[i.B]);
+                    break;
+                case OpCode.Equal:
+                    regs[i.A] = regs[i.B].RawEquals(regs[i.C]) ? LuaBoolean.True : LuaBoolean.False;
+                    break;
+                case OpCode.NotEqual:
+                    regs[i.A] = regs[i.B].RawEquals(regs[i.C]) ? LuaBoolean.False : LuaBoolean.True;
+                    break;
+                case OpCode.LessThan:
+                {
+                    bool? less = regs[i.B].LessThan(regs[i.C]);
+                    if (less is null) throw Errors.Compare(code.Lines[pc - 1], regs[i.B], regs[i.C]);
+                    regs[i.A] = less.Value ? LuaBoolean.True : LuaBoolean.False;
+                    break;
+                }
+                case OpCode.LessEqual:
+                {
+                    bool? lessOrEqual = regs[i.B].LessEqual(regs[i.C]);
+                    if (lessOrEqual is null) throw Errors.Compare(code.Lines[pc - 1], regs[i.B], regs[i.C]);
+                    regs[i.A] = lessOrEqual.Value ? LuaBoolean.True : LuaBoolean.False;
+                    break;
+                }
+                case OpCode.Jump:
+                {
+                    // pc already points past this instruction: a target below it is a backward jump (a loop).
+                    bool backward = i.B < pc;
+                    pc = i.B;
+                    if (backward) Jit.CanEnterJit(pc, code, frame, regs);
+                    break;
+                }
+                case OpCode.JumpIfFalse:
+                    if (!regs[i.A].IsTruthy)
+                    {
+                        bool backward = i.B < pc;
+                        pc = i.B;
+                        if (backward) Jit.CanEnterJit(pc, code, frame, regs);
+                    }
+                    break;
+                case OpCode.JumpIfTrue:
+                    if (regs[i.A].IsTruthy)
+                    {
+                        bool backward = i.B < pc;
+                        pc = i.B;
+                        if (backward) Jit.CanEnterJit(pc, code, frame, regs);
+                    }
+                    break;
+                case OpCode.Call:
+                {
+                    LuaValue callee = regs[i.A];
+                    if (callee is LuaClosure closure)
+                    {
+                        if (frame.Depth >= MaxDepth) throw LuaError.At(code.Lines[pc - 1], "stack overflow");
+                        var calleeFrame = new Frame(closure, frame.State, regs, i.A, i.C, frame.Depth + 1);
+                        Array.Copy(regs, i.A + 1, calleeFrame.Registers, 0, Math.Min(i.B, closure.Prototype.Parameters));
+                        Run(code, closure.Prototype.Entry, calleeFrame);
+                    }
+                    else if (callee is LuaBuiltin builtin)
+                    {
+                        var arguments = new LuaValue[i.B];
+                        Array.Copy(regs, i.A + 1, arguments, 0, i.B);
+                        LuaValue[] results = builtin.Function(frame, arguments, code.Lines[pc - 1]);
+                        for (int k = 0; k < i.C; k++) regs[i.A + k] = k < results.Length ? results[k] : LuaNil.Instance;
+                    }
+                    else throw Errors.Call(code.Lines[pc - 1], callee);
+                    break;
+                }
+                case OpCode.Return:
+                    if (frame.Wanted < 0)
+                    {
+                        var results = new LuaValue[i.B];
+                        Array.Copy(regs, i.A, results, 0, i.B);
+                        frame.Results = results;
+                    }
+                    else
+                    {
+                        LuaValue[] target = frame.ResultRegisters;
+                        for (int k = 0; k < frame.Wanted; k++) target[frame.ResultIndex + k] = k < i.B ? regs[i.A + k] : LuaNil.Instance;
+                    }
+                    return;
+                case OpCode.Closure:
+                {
+                    Prototype prototype = code.Prototypes[i.B];
+                    var upvalues = new Upvalue[prototype.Upvalues.Length];
+                    for (int k = 0; k < upvalues.Length; k++)
+                    {
+                        UpvalueDescriptor captured = prototype.Upvalues[k];
+                        upvalues[k] = captured.FromEnclosingCell ? frame.Cells[captured.Index] : frame.Closure.Upvalues[captured.Index];
+                    }
+                    regs[i.A] = new LuaClosure(prototype, upvalues);
+                    break;
+                }
+                case OpCode.ForPrepare:
+                    PrepareFor(regs, i.A, code.Lines[pc - 1]);
+                    pc = i.B;
+                    break;
+                case OpCode.ForLoop:
+                    if (regs[i.A] is LuaInteger index)
+                    {
+                        long step = ((LuaInteger)regs[i.A + 2]).Value, limit = ((LuaInteger)regs[i.A + 1]).Value;
+                        if (step > 0 ? index.Value <= limit - step : index.Value >= limit - step)
+                        {
+                            var next = new LuaInteger(index.Value + step);
+                            regs[i.A] = next;
+                            regs[i.A + 3] = next;
+                            pc = i.B;
+                            Jit.CanEnterJit(pc, code, frame, regs);
+                        }
+                    }
+                    else
+                    {
+                        double step = ((LuaFloat)regs[i.A + 2]).Value, limit = ((LuaFloat)regs[i.A + 1]).Value;
+                        double next = ((LuaFloat)regs[i.A]).Value + step;
+                        if (step > 0 ? next <= limit : next >= limit)
+                        {
+                            var value = new LuaFloat(next);
+                            regs[i.A] = value;
+                            regs[i.A + 3] = value;
+                            pc = i.B;
+                            Jit.CanEnterJit(pc, code, frame, regs);
+                        }
+                    }
+                    break;
+                default:
+                    throw new InvalidOperationException($"bad instruction {i} at {pc - 1}");
+            }
+        }
+    }
+
+    // Lua 5.3's forprep: an integer loop when the start and the step are integers (a float limit is rounded
+    // towards the loop's direction), a float loop otherwise; the control variable starts one step early,
+    // and ForLoop adds the step before its test.
+    private static void PrepareFor(LuaValue[] regs, int a, int line)
+    {
+        LuaValue start = regs[a], limit = regs[a + 1], step = regs[a + 2];
+        if (start.AsDouble is null) throw Errors.For(line, "initial value", start);
+        if (limit.AsDouble is null) throw Errors.For(line, "limit", limit);
+        if (step.AsDouble is null) throw Errors.For(line, "step", step);
+        if (start is LuaInteger first && step is LuaInteger increment)
+        {
+            if (increment.Value == 0) throw LuaError.At(line, "'for' step is zero");
+            long last = limit is LuaInteger integerLimit ? integerLimit.Value : FloatLimit(((LuaFloat)limit).Value, increment.Value > 0);
+            regs[a] = new LuaInteger(unchecked(first.Value - increment.Value));
+            regs[a + 1] = new LuaInteger(last);
+            return;
+        }
+        double floatStep = step.AsDouble.Value;
+        if (floatStep == 0) throw LuaError.At(line, "'for' step is zero");
+        regs[a] = new LuaFloat(start.AsDouble.Value - floatStep);
+        regs[a + 1] = new LuaFloat(limit.AsDouble.Value);
+        regs[a + 2] = new LuaFloat(floatStep);
+    }
+
+    private static long FloatLimit(double limit, bool ascending)
+    {
+        double rounded = ascending ? Math.Floor(limit) : Math.Ceiling(limit);
+        return rounded >= 9.2233720368547758e18 ? long.MaxValue : rounded <= -9.2233720368547758e18 ? long.MinValue : (long)rounded;
+    }
+
+    /// <summary>Calls <paramref name="function"/> from C# (for <c>pcall</c>) with <paramref name="arguments"/>; returns all its results.</summary>
+    public static LuaValue[] Call(Frame caller, LuaValue function, LuaValue[] arguments, int line)
+    {
+        // A builtin called from C# has no line of its own: error("x") called by pcall gets no position, as in Lua.
+        if (function is LuaBuiltin builtin) return builtin.Function(caller, arguments, 0);
+        if (function is not LuaClosure closure) throw Errors.Call(line, function);
+        if (caller.Depth >= MaxDepth) throw LuaError.At(line, "stack overflow");
+        var frame = new Frame(closure, caller.State, [], 0, -1, caller.Depth + 1);
+        Array.Copy(arguments, frame.Registers, Math.Min(arguments.Length, closure.Prototype.Parameters));
+        Run(caller.State.Code, closure.Prototype.Entry, frame);
+        return frame.Results ?? [];
+    }
+}
