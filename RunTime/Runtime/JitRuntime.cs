@@ -128,7 +128,7 @@ public static class JitRuntime
     /// the assembly. <c>auto</c> logs each unit it gives to CIL with the reason (<c>PEJIT_LOG=units</c>);
     /// <c>PEJIT_LOG=asm</c> gets each AMD64 unit's disassembly.
     /// </summary>
-    private static PeJit.Backends.IBackend ChooseBackend(string built, IMemberResolver resolver)
+    private static PeJit.Backends.IBackend ChooseBackend(string built, PeJit.IR.Semantics.IMemberResolver resolver)
     {
         string? chosen = Environment.GetEnvironmentVariable("PEJIT_BACKEND");
         if (chosen is { Length: > 0 } && !PeJit.Backends.BackendChoice.Names.Contains(chosen.ToLowerInvariant()))
