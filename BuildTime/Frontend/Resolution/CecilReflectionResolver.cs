@@ -32,25 +32,8 @@ public sealed class CecilReflectionResolver : IMemberResolver
     private readonly ConcurrentDictionary<string, FieldInfo> fields = new();
 
     /// <inheritdoc/>
-    public Type ResolveType(IrType type) => type.Kind switch
+    public Type ResolveType(IrType type) => PrimitiveTypes.Of(type.Kind) ?? type.Kind switch
     {
-        TypeKind.Void => typeof(void),
-        TypeKind.Bool => typeof(bool),
-        TypeKind.Char => typeof(char),
-        TypeKind.I8 => typeof(sbyte),
-        TypeKind.U8 => typeof(byte),
-        TypeKind.I16 => typeof(short),
-        TypeKind.U16 => typeof(ushort),
-        TypeKind.I32 => typeof(int),
-        TypeKind.U32 => typeof(uint),
-        TypeKind.I64 => typeof(long),
-        TypeKind.U64 => typeof(ulong),
-        TypeKind.NInt => typeof(nint),
-        TypeKind.NUInt => typeof(nuint),
-        TypeKind.F32 => typeof(float),
-        TypeKind.F64 => typeof(double),
-        TypeKind.String => typeof(string),
-        TypeKind.Object => typeof(object),
         TypeKind.ByRef => ResolveType(type.Element!).MakeByRefType(),
         TypeKind.Pointer => ResolveType(type.Element!).MakePointerType(),
         _ => type.Cecil is { } cecil
