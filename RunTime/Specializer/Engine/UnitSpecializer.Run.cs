@@ -370,6 +370,13 @@ public sealed partial class UnitSpecializer
 
         private void Split(List<ExtensionFrame> frames, ExtensionOp branch, Value selector)
         {
+            // Paths split at red branches join only at merge points (green keys), so a step with many red
+            // branches one after another (type tests of boxed operands, say) makes a number of paths exponential
+            // in them. The key budget is checked only at merge points; this one stops the paths themselves, before
+            // their residual code or their queue outgrows memory: the unit is given up, the interpreter goes on.
+            if (instructionCount >= owner.settings.MaxResidualInstructions)
+                throw new SpecializationException($"unit at {entryKey}: {instructionCount} residual instructions before the paths split at red branches reached a merge point (MaxResidualInstructions): "
+                    + $"the branch at {branch.Instruction.Location} is one of many red branches within one interpreted step; make the values it tests green, or move the code behind them into a helper the analysis leaves a call ([DontLookInside])");
             var copy = new Instruction(branch.Instruction.Opcode, selector) { Location = branch.Instruction.Location };
             foreach (var target in branch.Targets)
             {

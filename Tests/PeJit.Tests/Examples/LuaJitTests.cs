@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using PeJit.Tests.Tools;
 using Lua = PeJit.Examples.Lua;
 
@@ -6,10 +5,9 @@ namespace PeJit.Tests.Examples;
 
 /// <summary>
 /// The Lua example through <c>pejit build</c>, run as child processes like the other examples' build tests.
-/// Today (README, "Findings") the build succeeds, the woven interpreter behaves like the original while
-/// nothing is compiled, and specializing the first hot loop does not finish: the JIT-enabled differential
-/// test is ignored until that is fixed, and <see cref="FindingSpecializingAHotLoopDoesNotFinish"/> asserts the
-/// finding so that its fix is noticed.
+/// Today (README, "Findings") the build succeeds and every program behaves like the original, JIT-enabled or
+/// not, but no loop compiles: its unit is given up for the number of paths red branches split within a step
+/// (<see cref="FindingAHotLoopIsGivenUpForItsPathsNotSpecializedForever"/> asserts it, so that its fix is noticed).
 /// </summary>
 [TestClass]
 public sealed class LuaJitTests
@@ -54,7 +52,6 @@ public sealed class LuaJitTests
 
     [TestMethod]
     [DynamicData(nameof(ProgramNames))]
-    [Ignore("Finding (Examples/Lua/README.md): specializing the first hot loop does not finish; FindingSpecializingAHotLoopDoesNotFinish fails once it does.")]
     public void EveryProgramBehavesLikeTheOriginalJitEnabled(string program)
     {
         var expected = DotnetProcess.Run([Original, program]);
@@ -65,37 +62,20 @@ public sealed class LuaJitTests
     }
 
     [TestMethod]
-    public void FindingSpecializingAHotLoopDoesNotFinish()
+    public void FindingAHotLoopIsGivenUpForItsPathsNotSpecializedForever()
     {
-        // The smallest hot loop: three instructions on boxed integers. With a 512 MB heap the JIT-enabled
-        // process runs out of memory, or is still specializing when the time is up; plain, it takes milliseconds.
+        // The smallest hot loop: three instructions on boxed integers. Each interpreted step takes many red
+        // branches (type tests of the boxed operands), and the engine joins the paths they split only at merge
+        // points: their number grows exponentially within one step. It used to specialize until memory ran out;
+        // the residual-instruction budget now gives the unit up, with the reason, and the interpreter goes on.
+        // When paths join within a step (issue 15), the loop compiles: this test then fails; update the finding
+        // in Examples/Lua/README.md and assert the compiled unit instead.
         string source = Path.Combine(Build.Value.Folder, "loop.lua");
         File.WriteAllText(source, "local k = 0\nwhile k < 5000 do\n  k = k + 3\nend\nprint(k)\n");
-        Assert.AreEqual((0, "5001\n"), RunWithin([Original, source], [], 60) switch { var r => (r.Exit, r.Output) });
-        var jit = RunWithin([JitEnabled, source], new() { ["PEJIT_BACKGROUND"] = "0", ["DOTNET_GCHeapHardLimit"] = "0x20000000" }, 120);
-        Assert.IsFalse(jit.Exit == 0 && jit.Output == "5001\n",
-            "The JIT-enabled Lua now compiles its first loop: remove [Ignore] from EveryProgramBehavesLikeTheOriginalJitEnabled, " +
-            "delete this test and update the findings in Examples/Lua/README.md.");
-        Assert.IsTrue(jit.TimedOut || jit.Error.Contains("Out of memory", StringComparison.Ordinal), $"exit {jit.Exit}: {jit.Error}");
-    }
-
-    // DotnetProcess.Run fails the test on a timeout; this finding expects one.
-    private static (int Exit, string Output, string Error, bool TimedOut) RunWithin(string[] arguments, Dictionary<string, string> environment, int seconds)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string argument in arguments) start.ArgumentList.Add(argument);
-        foreach (string name in new[] { "PEJIT_LOG", "PEJIT_LOG_FILE", "PEJIT_DISABLE", "PEJIT_THRESHOLD", "PEJIT_OPT", "PEJIT_BACKGROUND", "PEJIT_CACHE_LIMIT" })
-            start.Environment.Remove(name);
-        foreach (var (name, value) in environment) start.Environment[name] = value;
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        bool finished = process.WaitForExit(seconds * 1000);
-        if (!finished)
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
-        }
-        return (finished ? process.ExitCode : -1, output.Result, error.Result, !finished);
+        var plain = DotnetProcess.Run([Original, source]);
+        Assert.AreEqual((0, "5001\n"), (plain.Exit, plain.Output));
+        var jit = DotnetProcess.Run([JitEnabled, source], new Dictionary<string, string> { ["PEJIT_LOG"] = "units", ["DOTNET_GCHeapHardLimit"] = "0x20000000" });
+        Assert.AreEqual((0, "5001\n"), (jit.Exit, jit.Output), jit.Error);
+        StringAssert.Contains(jit.Error, "before the paths split at red branches reached a merge point (MaxResidualInstructions)");
     }
 }
