@@ -274,66 +274,25 @@ public sealed class CodeEmitter
             }
             return;
         }
+        // A register or a spill slot: one instruction of the r, r/m form, whose Iced code says the width.
+        var code = RegisterForm(opcode, wide);
+        var destination = wide ? target : D(target).Value;
         var source = Of(b.Register!.Value);
-        if (source.IsSpilled)
-        {
-            if (wide)
-            {
-                var t = Q(target);
-                var m = Slot(source);
-                switch (opcode)
-                {
-                    case MachineOpcode.Add: assembler.add(t, m); break;
-                    case MachineOpcode.Subtract: assembler.sub(t, m); break;
-                    case MachineOpcode.Multiply: assembler.imul(t, m); break;
-                    case MachineOpcode.And: assembler.and(t, m); break;
-                    case MachineOpcode.Or: assembler.or(t, m); break;
-                    default: assembler.xor(t, m); break;
-                }
-            }
-            else
-            {
-                var t = D(target);
-                var m = __dword_ptr[rbp - SlotOffset(source.Slot)];
-                switch (opcode)
-                {
-                    case MachineOpcode.Add: assembler.add(t, m); break;
-                    case MachineOpcode.Subtract: assembler.sub(t, m); break;
-                    case MachineOpcode.Multiply: assembler.imul(t, m); break;
-                    case MachineOpcode.And: assembler.and(t, m); break;
-                    case MachineOpcode.Or: assembler.or(t, m); break;
-                    default: assembler.xor(t, m); break;
-                }
-            }
-            return;
-        }
-        if (wide)
-        {
-            var (t, s) = (Q(target), Q(source.Register));
-            switch (opcode)
-            {
-                case MachineOpcode.Add: assembler.add(t, s); break;
-                case MachineOpcode.Subtract: assembler.sub(t, s); break;
-                case MachineOpcode.Multiply: assembler.imul(t, s); break;
-                case MachineOpcode.And: assembler.and(t, s); break;
-                case MachineOpcode.Or: assembler.or(t, s); break;
-                default: assembler.xor(t, s); break;
-            }
-        }
-        else
-        {
-            var (t, s) = (D(target), D(source.Register));
-            switch (opcode)
-            {
-                case MachineOpcode.Add: assembler.add(t, s); break;
-                case MachineOpcode.Subtract: assembler.sub(t, s); break;
-                case MachineOpcode.Multiply: assembler.imul(t, s); break;
-                case MachineOpcode.And: assembler.and(t, s); break;
-                case MachineOpcode.Or: assembler.or(t, s); break;
-                default: assembler.xor(t, s); break;
-            }
-        }
+        assembler.AddInstruction(source.IsSpilled
+            ? Instruction.Create(code, destination, Slot(source).ToMemoryOperand(64))
+            : Instruction.Create(code, destination, wide ? source.Register : D(source.Register).Value));
     }
+
+    /// <summary>Iced's code for <c>target = target op source</c> with the source a register or memory.</summary>
+    private static Code RegisterForm(MachineOpcode opcode, bool wide) => opcode switch
+    {
+        MachineOpcode.Add => wide ? Code.Add_r64_rm64 : Code.Add_r32_rm32,
+        MachineOpcode.Subtract => wide ? Code.Sub_r64_rm64 : Code.Sub_r32_rm32,
+        MachineOpcode.Multiply => wide ? Code.Imul_r64_rm64 : Code.Imul_r32_rm32,
+        MachineOpcode.And => wide ? Code.And_r64_rm64 : Code.And_r32_rm32,
+        MachineOpcode.Or => wide ? Code.Or_r64_rm64 : Code.Or_r32_rm32,
+        _ => wide ? Code.Xor_r64_rm64 : Code.Xor_r32_rm32,
+    };
 
     private void EmitShift(MachineInstruction instruction)
     {
