@@ -45,21 +45,8 @@ public static class TrivialParameters
                 for (int k = parameters.Count - 1; k >= 0; k--)
                 {
                     var parameter = parameters[k];
-                    Value? only = null;
-                    bool trivial = true;
-                    foreach (var edge in calls)
-                    {
-                        var argument = Find(edge.Call.Arguments[k]);
-                        if (argument == parameter || argument == only) continue;
-                        if (only is not null)
-                        {
-                            trivial = false;
-                            break;
-                        }
-                        only = argument;
-                    }
                     // Only the parameter itself flows in: a cycle nothing enters, left to the removal of unreachable blocks.
-                    if (!trivial || only is not { } value) continue;
+                    if (OnlyValue(calls, k, parameter, Find) is not { } value) continue;
                     replacement[parameter] = value;
                     // The jumps are known here, so this does not search the graph for them as FlowGraph.RemoveParameter does.
                     parameters.RemoveAt(k);
@@ -70,5 +57,23 @@ public static class TrivialParameters
             }
         }
         graph.ReplaceUses(replacement);
+    }
+
+    /// <summary>
+    /// The one value other than <paramref name="parameter"/> itself that the jumps <paramref name="calls"/> pass
+    /// for parameter <paramref name="index"/> (each argument seen through <paramref name="find"/>, the removals so
+    /// far), or null when they pass two different ones, or only the parameter: the parameter is trivial when not null.
+    /// </summary>
+    public static Value? OnlyValue(IReadOnlyList<Edge> calls, int index, Value parameter, Func<Value, Value>? find = null)
+    {
+        Value? only = null;
+        foreach (var edge in calls)
+        {
+            var argument = find is null ? edge.Call.Arguments[index] : find(edge.Call.Arguments[index]);
+            if (argument == parameter || argument == only) continue;
+            if (only is not null) return null;
+            only = argument;
+        }
+        return only;
     }
 }

@@ -1,5 +1,6 @@
 using PeJit.IR;
 using PeJit.IR.Graphs;
+using PeJit.IR.Transforms;
 
 namespace PeJit.Optimizer;
 
@@ -157,20 +158,7 @@ internal sealed class PromotionIndex
             for (int k = parameters.Count - 1; k >= 0; k--)
             {
                 var parameter = parameters[k];
-                Value? only = null;
-                bool trivial = true;
-                foreach (var edge in calls)
-                {
-                    var argument = edge.Call.Arguments[k];
-                    if (argument == parameter || argument == only) continue;
-                    if (only is not null)
-                    {
-                        trivial = false;
-                        break;
-                    }
-                    only = argument;
-                }
-                if (!trivial || only is not { } value) continue;
+                if (TrivialParameters.OnlyValue(calls, k, parameter) is not { } value) continue;
                 graph.RemoveParameter(block, k, calls.Select(edge => edge.Call));
                 // The uses become the value now, so a jump that passed the parameter passes the value: its
                 // target's parameters may have become trivial.
