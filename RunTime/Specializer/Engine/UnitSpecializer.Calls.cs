@@ -85,13 +85,19 @@ public sealed partial class UnitSpecializer
             return frame.IsGreen(operand) ? frame.Box(operand) : null;
         }
 
-        private void Enter(List<ExtensionFrame> frames, ExtensionFrame caller, ExtensionOp call, ExtensionGraph target)
+        /// <summary>
+        /// Pushes <paramref name="target"/>'s frame, its parameters from <paramref name="firstParameter"/> on taking
+        /// the call's operands from <paramref name="firstOperand"/> on (a green operand that the callee needs red is
+        /// lifted); the parameters before stay for the caller to set (a delegate's target object).
+        /// </summary>
+        private ExtensionFrame Enter(List<ExtensionFrame> frames, ExtensionFrame caller, ExtensionOp call, ExtensionGraph target,
+            int firstParameter = 0, int firstOperand = 0)
         {
             var callee = new ExtensionFrame(target) { Block = FlowGraph.Entry.Index, CallSite = call };
             var parameters = target.Parameters;
-            for (int i = 0; i < parameters.Length; i++)
+            for (int i = firstParameter; i < parameters.Length; i++)
             {
-                int operand = call.Operands[i], parameter = parameters[i];
+                int operand = call.Operands[i - firstParameter + firstOperand], parameter = parameters[i];
                 Ensure(caller, operand);
                 if (caller.IsGreen(operand) && target.RedValues[parameter])
                     callee.SetRed(parameter, Lift(caller, operand, target.Types[parameter]));
@@ -99,6 +105,7 @@ public sealed partial class UnitSpecializer
                     callee.CopyFrom(caller, operand, parameter);
             }
             frames.Add(callee);
+            return callee;
         }
 
         /// <summary>The compiled override a green receiver dispatches to, among the analyzed targets (looked up once per call site and receiver type).</summary>

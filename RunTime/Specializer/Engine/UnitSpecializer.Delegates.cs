@@ -60,30 +60,17 @@ public sealed partial class UnitSpecializer
         });
 
         /// <summary>
-        /// Pushes the frame of a delegate's method: closed (one more parameter than the call's arguments) its first
-        /// parameter is the delegate's <paramref name="target"/>, green; the call's arguments follow.
+        /// Pushes the frame of a delegate's method: its parameters take the call's arguments (the operands after
+        /// the delegate); closed (one more parameter than the call's arguments), its first parameter is the
+        /// delegate's <paramref name="target"/>, green.
         /// </summary>
         private void EnterDelegate(List<ExtensionFrame> frames, ExtensionFrame caller, ExtensionOp call, ExtensionGraph callee, object? target)
         {
-            var frame = new ExtensionFrame(callee) { Block = FlowGraph.Entry.Index, CallSite = call };
-            var parameters = callee.Parameters;
-            bool closed = parameters.Length == call.Operands.Length;
-            if (closed)
-            {
-                if (callee.RedValues[parameters[0]])
-                    throw new SpecializationException($"{callee.Name}: the analysis made the delegate's target red (internal error of the generating extension)");
-                frame.SetBoxed(parameters[0], target);
-            }
-            for (int i = closed ? 1 : 0; i < parameters.Length; i++)
-            {
-                int operand = call.Operands[closed ? i : i + 1], parameter = parameters[i];
-                Ensure(caller, operand);
-                if (caller.IsGreen(operand) && callee.RedValues[parameter])
-                    frame.SetRed(parameter, Lift(caller, operand, callee.Types[parameter]));
-                else
-                    frame.CopyFrom(caller, operand, parameter);
-            }
-            frames.Add(frame);
+            bool closed = callee.Parameters.Length == call.Operands.Length;
+            if (closed && callee.RedValues[callee.Parameters[0]])
+                throw new SpecializationException($"{callee.Name}: the analysis made the delegate's target red (internal error of the generating extension)");
+            var frame = Enter(frames, caller, call, callee, firstParameter: closed ? 1 : 0, firstOperand: 1);
+            if (closed) frame.SetBoxed(callee.Parameters[0], target);
         }
     }
 }
