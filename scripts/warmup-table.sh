@@ -28,6 +28,8 @@ case "$runs" in ''|*[!0-9]*|0) echo "warmup-table: --runs takes a positive count
 mkdir -p "$out"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# Each column sets what it measures; a PEJIT_ setting left in the caller's shell would change every column.
+for name in $(env | grep -o '^PEJIT_[A-Z_]*'); do unset "$name"; done
 echo "building pejit and the examples (Release)..." >&2
 dotnet build Tools/PeJit.Cli -c Release -v q -nologo >&2
 cli=Tools/PeJit.Cli/bin/Release/net10.0/pejit.dll
@@ -35,7 +37,7 @@ cli=Tools/PeJit.Cli/bin/Release/net10.0/pejit.dll
 # The median of the numbers on stdin.
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 
-# time_runs <env assignments...> -- <dotnet arguments...>: the median wall time in ms of $runs runs; the last
+# time_runs [env assignments...] -- <dotnet arguments...>: the median wall time in ms of $runs runs; the last
 # run's stdout is left in $out/last.txt.
 time_runs() {
   local envs=()
@@ -66,8 +68,8 @@ for example in $examples; do
     for file in Examples/$example/Programs/*; do
       program=$(basename "${file%.*}")
       args=(); [ -n "$variant" ] && args+=("$variant"); args+=("$program")
-      p=$(time_runs PEJIT_UNUSED=1 -- "$plain" "${args[@]}"); cp "$out/last.txt" "$out/plain.txt"
-      j=$(time_runs PEJIT_UNUSED=1 -- "$jitted/$example.dll" "${args[@]}"); cp "$out/last.txt" "$out/jit.txt"
+      p=$(time_runs -- "$plain" "${args[@]}"); cp "$out/last.txt" "$out/plain.txt"
+      j=$(time_runs -- "$jitted/$example.dll" "${args[@]}"); cp "$out/last.txt" "$out/jit.txt"
       n=$(time_runs PEJIT_THRESHOLD=2147483647 -- "$jitted/$example.dll" "${args[@]}")
       d=$(time_runs PEJIT_DISABLE=1 -- "$jitted/$example.dll" "${args[@]}")
       same=identical; cmp -s "$out/plain.txt" "$out/jit.txt" || same=MISMATCH
