@@ -4,41 +4,22 @@ namespace PeJit.Tests.Examples;
 
 /// <summary>The RegisterVm's programs print what their hand-written C# versions print.</summary>
 [TestClass]
-public sealed class RegisterVmProgramTests
+public sealed class RegisterVmProgramTests : HandwrittenVersionTests
 {
-    // Each bundled program, its hand-written version and a size small enough for a test.
-    private static readonly Dictionary<string, (Func<long, TextWriter, long> Handwritten, long Size)> Cases = new()
-    {
-        ["factorial"] = (Rvm.Handwritten.Factorial, 20),
-        ["fib"] = (Rvm.Handwritten.Fib, 15),
-        ["primes"] = (Rvm.Handwritten.Primes, 1000),
-        ["long"] = (Rvm.Handwritten.Long, 10000),
-    };
+    protected override IReadOnlyDictionary<string, (Func<long, TextWriter, long> Handwritten, long Size)> Cases { get; } =
+        new Dictionary<string, (Func<long, TextWriter, long>, long)>
+        {
+            ["factorial"] = (Rvm.Handwritten.Factorial, 20),
+            ["fib"] = (Rvm.Handwritten.Fib, 15),
+            ["primes"] = (Rvm.Handwritten.Primes, 1000),
+            ["long"] = (Rvm.Handwritten.Long, 10000),
+        };
 
-    private static (string Output, long Result) Run(string source, params long[] args)
-    {
-        var output = new StringWriter();
-        long result = Rvm.Runner.Run(source, output, args);
-        return (output.ToString(), result);
-    }
+    protected override IEnumerable<string> ProgramNames => Rvm.Programs.Names;
 
-    private static (string Output, long Result) Handwritten(string name, long size)
-    {
-        var output = new StringWriter();
-        long result = Cases[name].Handwritten(size, output);
-        return (output.ToString(), result);
-    }
+    protected override string Source(string name) => Rvm.Programs.Source(name);
 
-    [TestMethod]
-    public void EveryProgramHasAHandwrittenVersion() =>
-        CollectionAssert.AreEquivalent(Cases.Keys.ToList(), Rvm.Programs.Names.ToList());
-
-    [TestMethod]
-    public void ProgramsPrintWhatTheirHandwrittenVersionsPrint()
-    {
-        foreach (var (name, (_, size)) in Cases)
-            Assert.AreEqual(Handwritten(name, size), Run(Rvm.Programs.Source(name), size), name);
-    }
+    protected override long Interpret(string source, TextWriter output, long[] args) => Rvm.Runner.Run(source, output, args);
 
     [TestMethod]
     public void HandwrittenVersionsComputeTheRightThing()
