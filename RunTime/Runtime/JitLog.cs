@@ -18,7 +18,7 @@ public sealed class JitLog
     private readonly object gate = new();
     private readonly Func<TextWriter> open;
     private readonly Stopwatch uptime = Stopwatch.StartNew();
-    private readonly List<(string Portal, CompiledUnit Unit)> compiled = [];
+    private readonly List<LoggedUnit> compiled = [];
     private readonly Dictionary<string, int> notCompiled = [];
     private readonly Dictionary<string, TimeSpan> prepared = [];
     private readonly Dictionary<string, DotnetJitCost> preparedJit = [];
@@ -95,7 +95,7 @@ public sealed class JitLog
         if (Topics == JitLogTopics.None) return;
         lock (gate)
         {
-            compiled.Add((portal, unit));
+            compiled.Add(new LoggedUnit(portal, unit));
             firstUnitJit ??= dotnetJit;
         }
         if (Topics.HasFlag(JitLogTopics.Units))
@@ -173,7 +173,7 @@ public sealed class JitLog
     public void WriteSummary()
     {
         if (Interlocked.Increment(ref summaries) > 1) return;
-        List<(string Portal, CompiledUnit Unit)> units;
+        List<LoggedUnit> units;
         lock (gate) units = [.. compiled];
         var text = new StringBuilder();
         var invariant = CultureInfo.InvariantCulture;
@@ -188,11 +188,10 @@ public sealed class JitLog
                 ? $"; prepared (stored extension read and linked) in {time.TotalMilliseconds:F2} ms{(preparedParts.TryGetValue(portal.Key, out var parts) ? $" ({parts})" : "")}, .NET JIT-compiled {preparedJit[portal.Key].Methods} methods in {preparedJit[portal.Key].Time.TotalMilliseconds:F1} ms meanwhile"
                 : "";
             text.AppendLine(invariant, $"  portal {portal.Key}: {portal.Count()} units, {notCompiled.GetValueOrDefault(portal.Key)} hot keys not compilable{preparation}");
-            foreach (var (_, unit) in portal)
-                text.AppendLine(invariant, $"    at {unit.Unit.Entry}: {unit.Unit.Keys.Count} keys, {unit.Size} residual instructions, {unit.Unit.Exits.Count} exits; entered {unit.Entries} times, left at an exit {unit.ExitsTaken} times; specialization {unit.SpecializationTime.TotalMilliseconds:F2} ms, optimization {unit.OptimizationTime.TotalMilliseconds:F2} ms, backend {unit.Code.Backend} {unit.BackendTime.TotalMilliseconds:F2} ms");
+            foreach (var unit in portal) text.AppendLine(unit.Describe());
         }
-        double Total(Func<CompiledUnit, TimeSpan> time) => units.Sum(u => time(u.Unit).TotalMilliseconds);
-        text.Append(invariant, $"  total: {units.Sum(u => u.Unit.Size)} residual instructions; specialization {Total(u => u.SpecializationTime):F2} ms, optimization {Total(u => u.OptimizationTime):F2} ms, backend {Total(u => u.BackendTime):F2} ms");
+        double Total(Func<LoggedUnit, TimeSpan> time) => units.Sum(u => time(u).TotalMilliseconds);
+        text.Append(invariant, $"  total: {units.Sum(u => u.Size)} residual instructions; specialization {Total(u => u.SpecializationTime):F2} ms, optimization {Total(u => u.OptimizationTime):F2} ms, backend {Total(u => u.BackendTime):F2} ms");
         Write(text.ToString());
     }
 

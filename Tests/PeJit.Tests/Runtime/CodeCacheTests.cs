@@ -113,6 +113,34 @@ public sealed class CodeCacheTests
         GC.KeepAlive(jit);
     }
 
+    /// <summary>Logs each unit <paramref name="jit"/> holds now, as the runtime does when one is compiled.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void LogUnits(JitLog log, PortalJit jit)
+    {
+        foreach (var unit in jit.Units) log.UnitCompiled("Run", unit);
+    }
+
+    [TestMethod]
+    public void TheSummaryLogDoesNotKeepDroppedUnitsAlive()
+    {
+        // PEJIT_LOG=summary remembers every unit for the summary at exit: it must not hold the units
+        // themselves, or a long run under a small cache keeps every unit it ever compiled.
+        var summary = new StringWriter();
+        var log = new JitLog(JitLogTopics.Summary, () => summary);
+        var jit = PortalJit.Create(Vm.Runner.Portal, new JitSettings { Threshold = 2, CacheLimit = 10 });
+        Assert.AreEqual(Plain(LongLoop, [200]), Jitted(jit, LongLoop, [200]));
+        var first = CodeOf(jit);
+        LogUnits(log, jit);
+        var nested = Vm.Programs.Source("nested");
+        Assert.AreEqual(Plain(nested, [60]), Jitted(jit, nested, [60]));
+        Assert.IsGreaterThan(0L, jit.Runtime.Cache.Evicted, "the second program's units dropped the first's");
+        Collect();
+        Assert.IsTrue(first.All(w => !w.IsAlive), $"{first.Count(w => w.IsAlive)} of {first.Count} logged and dropped units are still alive");
+        log.WriteSummary();
+        StringAssert.Contains(summary.ToString(), "evicted and collected", "the summary says what became of a unit it no longer has");
+        GC.KeepAlive(jit);
+    }
+
     /// <summary>Makes a <see cref="PortalJit"/>, runs a program with it, and returns weak references to it, its runtime and its code.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static List<WeakReference> UseAndForget()
