@@ -118,7 +118,10 @@ public sealed class ExtensionCompiler
             Opcode.Switch => ExtensionOpKind.Switch,
             Opcode.Return => ExtensionOpKind.Return,
             Opcode.Throw => ExtensionOpKind.Throw,
-            Opcode.Leave or Opcode.EndFinally or Opcode.EndFilter or Opcode.Rethrow => ExtensionOpKind.Unsupported,
+            Opcode.Leave => ExtensionOpKind.Leave,
+            Opcode.EndFinally => ExtensionOpKind.EndFinally,
+            Opcode.Rethrow => ExtensionOpKind.Rethrow,
+            Opcode.EndFilter => ExtensionOpKind.Unsupported,
             Opcode.Call or Opcode.CallVirt or Opcode.NewObject or Opcode.ConstrainedCall => ExtensionOpKind.Call,
             Opcode.StoreSlot => ExtensionOpKind.StoreSlot,
             Opcode.LoadSlot when redSlot => ExtensionOpKind.LoadRedSlot,
@@ -129,7 +132,7 @@ public sealed class ExtensionCompiler
         switch (op.Kind)
         {
             case ExtensionOpKind.Unsupported:
-                op.Message = $"{graph.Name}: exception handling ('{instruction.Info.Name}') is not supported by the specializer yet";
+                op.Message = $"{graph.Name}: a filter ('{instruction.Info.Name}') is not supported by the specializer yet; write the test inside the catch handler and rethrow";
                 break;
             case ExtensionOpKind.Call:
                 DecodeCall(graph, op);

@@ -32,6 +32,15 @@ public static class Pipeline
         new("dce", "remove pure instructions whose results nobody uses", DeadCode.Run),
     ];
 
+    /// <summary>
+    /// The passes that run on a graph with exception regions (a helper's try/finally inlined into a unit), and
+    /// why only they: each works within a block (every block is in one region, so nothing moves into or out of a
+    /// try) or keeps what a handler reaches (dead code is found from the entry and every handler entry). The
+    /// others move code between blocks, copy loops or remove block parameters, and a handler entry's exception
+    /// parameter, which no jump passes, is not theirs to reason about.
+    /// </summary>
+    public static IReadOnlySet<string> RegionSafePasses { get; } = new HashSet<string> { "merge", "fold", "cse", "forward", "dce" };
+
     /// <summary>Ordering constraints: (earlier, later, why).</summary>
     public static IReadOnlyList<(string Before, string After, string Reason)> Constraints { get; } =
     [
@@ -87,8 +96,10 @@ public static class Pipeline
     public static void RunPasses(FlowGraph graph, IReadOnlyList<Pass> passes, Action<Pass, FlowGraph>? afterEach = null, bool verify = false)
     {
         if (verify) Verify(graph, "before the first optimization pass (the engine made it so)");
+        bool regions = graph.Regions.Any();
         foreach (var pass in passes)
         {
+            if (regions && !RegionSafePasses.Contains(pass.Name)) continue;
             try
             {
                 pass.Run(graph);

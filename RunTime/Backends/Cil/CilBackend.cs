@@ -18,7 +18,10 @@ namespace PeJit.Backends.Cil;
 /// loop) are correct without temporaries. A conditional branch whose targets take arguments goes through a
 /// small trampoline per edge. The method is owned by the module of the code it came from and skips
 /// visibility checks, so residual code may touch the interpreter's private members as the interpreter does.
-/// Exception regions are not supported yet: a graph with regions is rejected with <see cref="BackendException"/>.
+/// Exception regions become CIL exception blocks (<see cref="RegionLayout"/>): a try body entered at more than
+/// one block starts with a dispatch on a selector local the jump sets; a jump that leaves a try body or a
+/// handler is a <c>leave</c>, a return inside one stores the result and leaves to the method's end. Shapes the
+/// layout cannot express (filters, a try inside a handler) are rejected with <see cref="BackendException"/>.
 /// </remarks>
 public sealed class CilBackend(IMemberResolver resolver) : IBackend
 {
@@ -40,8 +43,6 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
     /// <exception cref="BackendException">The graph uses something this backend cannot emit.</exception>
     public DynamicMethod Emit(FlowGraph graph, Module owner, string? name = null, Action<DynamicMethod>? created = null)
     {
-        if (graph.Regions.Any())
-            throw new BackendException($"{graph.Name}: exception regions are not supported by the CIL backend yet");
         var returnType = TypeOf(graph.ReturnType, graph);
         var parameterTypes = graph.Parameters.Select(p => TypeOf(graph.TypeOf(p), graph)).ToArray();
         var method = new DynamicMethod(name ?? "pejit_" + Sanitize(graph.Name), returnType, parameterTypes, owner, skipVisibility: true);
@@ -77,8 +78,18 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
         private readonly Dictionary<Slot, LocalBuilder> slots = [];
         private readonly Dictionary<Block, Label> labels = [];
 
+        private RegionLayout layout = null!;
+        private RegionLayout.Container current = null!;
+        private readonly Dictionary<RegionLayout.Container, Label> tryStarts = [];
+        private readonly Dictionary<RegionLayout.Container, LocalBuilder> selectors = [];
+        private Label returnLabel;
+        private LocalBuilder? returnLocal;
+        private bool returnUsed;
+
         public void Emit()
         {
+            layout = RegionLayout.Build(graph);
+            current = layout.Root;
             foreach (var block in graph.Blocks) labels[block] = il.DefineLabel();
             foreach (var slot in graph.Slots) slots[slot] = il.DeclareLocal(Type(graph[slot].Type));
             foreach (var value in graph.Values)
@@ -87,16 +98,118 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                 if (data.DefiningInstruction is null && data.ParameterOf is null) continue;
                 locals[value] = il.DeclareLocal(Type(data.Type));
             }
+            returnLabel = il.DefineLabel();
+            if (graph.ReturnType.Kind != TypeKind.Void) returnLocal = il.DeclareLocal(Type(graph.ReturnType));
             for (int i = 0; i < graph.Parameters.Count; i++)
             {
                 il.Emit(OpCodes.Ldarg, i);
                 il.Emit(OpCodes.Stloc, locals[graph.Parameters[i]]);
             }
-            foreach (var block in graph.Blocks)
+            BranchTo(FlowGraph.Entry, leave: false);
+            EmitContainer(layout.Root);
+            if (returnUsed)
             {
-                il.MarkLabel(labels[block]);
-                foreach (var instruction in graph[block].Instructions) EmitInstruction(instruction);
+                il.MarkLabel(returnLabel);
+                if (returnLocal is not null) il.Emit(OpCodes.Ldloc, returnLocal);
+                il.Emit(OpCodes.Ret);
             }
+        }
+
+        /// <summary>Emits a container's blocks and, where their first block falls, the exception blocks nested in it.</summary>
+        private void EmitContainer(RegionLayout.Container container)
+        {
+            var items = container.Blocks.Select(b => (b.Index, Block: (Block?)b, Try: (RegionLayout.Container?)null))
+                .Concat(container.Nested.Select(t => (t.FirstBlock, Block: (Block?)null, Try: (RegionLayout.Container?)t)))
+                .OrderBy(item => item.Item1);
+            foreach (var (_, block, nested) in items)
+            {
+                current = container;
+                if (block is { } b)
+                {
+                    il.MarkLabel(labels[b]);
+                    foreach (var instruction in graph[b].Instructions) EmitInstruction(instruction);
+                }
+                else
+                    EmitExceptionBlock(nested!);
+            }
+        }
+
+        /// <summary>A try body with its clauses: the dispatch to the entered block, the body, then each handler.</summary>
+        private void EmitExceptionBlock(RegionLayout.Container body)
+        {
+            il.BeginExceptionBlock();
+            il.MarkLabel(TryStart(body));
+            current = body;
+            if (body.Entries.Count == 1)
+                il.Emit(OpCodes.Br, Route(body, body.Entries[0]));
+            else
+            {
+                il.Emit(OpCodes.Ldloc, Selector(body));
+                il.Emit(OpCodes.Switch, body.Entries.Select(e => Route(body, e)).ToArray());
+                il.Emit(OpCodes.Br, Route(body, body.Entries[0]));
+            }
+            EmitContainer(body);
+            for (int i = 0; i < body.Clauses.Count; i++)
+            {
+                var data = graph[body.Clauses[i]];
+                switch (data.Kind)
+                {
+                    case RegionKind.Catch: il.BeginCatchBlock(Type(data.CatchType!)); break;
+                    case RegionKind.Finally: il.BeginFinallyBlock(); break;
+                    default: il.BeginFaultBlock(); break;
+                }
+                current = body.Handlers[i];
+                // A catch handler starts with the exception on the stack: its entry block's one parameter.
+                if (data.Kind == RegionKind.Catch) il.Emit(OpCodes.Stloc, locals[graph[data.Handler].Parameters[0]]);
+                il.Emit(OpCodes.Br, labels[data.Handler]);
+                EmitContainer(body.Handlers[i]);
+            }
+            il.EndExceptionBlock();
+        }
+
+        private Label TryStart(RegionLayout.Container body)
+        {
+            if (!tryStarts.TryGetValue(body, out var label)) tryStarts[body] = label = il.DefineLabel();
+            return label;
+        }
+
+        private LocalBuilder Selector(RegionLayout.Container body)
+        {
+            if (!selectors.TryGetValue(body, out var local)) selectors[body] = local = il.DeclareLocal(typeof(int));
+            return local;
+        }
+
+        /// <summary>Where a try body's dispatch sends an entry: the block, or the start of the nested try that holds it.</summary>
+        private Label Route(RegionLayout.Container body, Block entry)
+        {
+            var entered = layout.Path(body, entry).Entered;
+            return entered.Count == 0 ? labels[entry] : TryStart(entered[0]);
+        }
+
+        /// <summary>
+        /// Branches from the current container to <paramref name="target"/>: sets the selector of each try body
+        /// entered, then a <c>leave</c> when it leaves a try or handler (a plain branch cannot), else a <c>br</c>.
+        /// Leaving a finally or fault handler other than by <c>endfinally</c> is refused; so is a plain jump out of
+        /// a try with a finally (in the IR only <c>leave</c> runs the finally, in CIL every exit does).
+        /// </summary>
+        private void BranchTo(Block target, bool leave)
+        {
+            var (left, entered) = layout.Path(current, target);
+            foreach (var container in left)
+            {
+                if (container.IsHandler && graph[container.Region!.Value].Kind is RegionKind.Finally or RegionKind.Fault)
+                    throw new BackendException($"{graph.Name}: a jump to {target} leaves {container}; a finally or fault handler ends with endfinally; the unit runs in the interpreter");
+                if (!leave && !container.IsHandler && container.Clauses.Any(c => graph[c].Kind is RegionKind.Finally or RegionKind.Fault))
+                    throw new BackendException($"{graph.Name}: a jump to {target} leaves {container} without 'leave', which would run its finally in CIL but not in the IR; the unit runs in the interpreter");
+            }
+            foreach (var container in entered)
+                if (container.Entries.Count > 1)
+                {
+                    il.Emit(OpCodes.Ldc_I4, container.Entries.IndexOf(target));
+                    il.Emit(OpCodes.Stloc, Selector(container));
+                }
+            var label = entered.Count > 0 ? TryStart(entered[0]) : labels[target];
+            il.Emit(left.Count > 0 ? OpCodes.Leave : OpCodes.Br, label);
         }
 
         private Type Type(IrType type) => backend.TypeOf(type, graph);
@@ -114,18 +227,18 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
         }
 
         /// <summary>Stores a jump's arguments into its target's parameters (all loaded first: a parallel move) and branches.</summary>
-        private void Jump(BlockCall call)
+        private void Jump(BlockCall call, bool leave = false)
         {
             var parameters = graph[call.Target].Parameters;
             foreach (var argument in call.Arguments) Load(argument);
             for (int i = parameters.Count - 1; i >= 0; i--) il.Emit(OpCodes.Stloc, locals[parameters[i]]);
-            il.Emit(OpCodes.Br, labels[call.Target]);
+            BranchTo(call.Target, leave);
         }
 
         /// <summary>A label that, when branched to, performs the edge's moves and goes to its target.</summary>
         private Label Edge(BlockCall call, List<(Label Label, BlockCall Call)> trampolines)
         {
-            if (call.Arguments.Count == 0) return labels[call.Target];
+            if (call.Arguments.Count == 0 && layout.ContainerOf(call.Target) == current) return labels[call.Target];
             var label = il.DefineLabel();
             trampolines.Add((label, call));
             return label;
@@ -263,12 +376,39 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                     EmitTrampolines(trampolines);
                     return;
                 }
-                case Opcode.Return: LoadOperands(instruction); il.Emit(OpCodes.Ret); return;
+                case Opcode.Return: EmitReturn(instruction); return;
                 case Opcode.Throw: LoadOperands(instruction); il.Emit(OpCodes.Throw); return;
+                case Opcode.Leave: Jump(instruction.Targets[0], leave: true); return;
+                case Opcode.Rethrow:
+                    if (!current.IsHandler || graph[current.Region!.Value].Kind != RegionKind.Catch)
+                        throw new BackendException($"{graph.Name}: 'rethrow' at {instruction.Location} is outside a catch handler");
+                    il.Emit(OpCodes.Rethrow);
+                    return;
+                case Opcode.EndFinally:
+                    if (!current.IsHandler || graph[current.Region!.Value].Kind is not (RegionKind.Finally or RegionKind.Fault))
+                        throw new BackendException($"{graph.Name}: 'endfinally' at {instruction.Location} is outside a finally or fault handler");
+                    il.Emit(OpCodes.Endfinally);
+                    return;
                 default:
                     throw new BackendException($"{graph.Name}: '{instruction.Info.Name}' at {instruction.Location} is not supported by the CIL backend");
             }
             StoreResult(instruction);
+        }
+
+        /// <summary>A return: <c>ret</c> in the method body; inside a try or handler the result is stored and the code leaves to the method's end.</summary>
+        private void EmitReturn(Instruction instruction)
+        {
+            LoadOperands(instruction);
+            if (current == layout.Root)
+            {
+                il.Emit(OpCodes.Ret);
+                return;
+            }
+            if (current.IsHandler && graph[current.Region!.Value].Kind is RegionKind.Finally or RegionKind.Fault)
+                throw new BackendException($"{graph.Name}: 'ret' at {instruction.Location} is inside {current}, which CIL does not allow");
+            if (returnLocal is not null) il.Emit(OpCodes.Stloc, returnLocal);
+            returnUsed = true;
+            il.Emit(OpCodes.Leave, returnLabel);
         }
 
         private bool IsFloat(Value value) => graph.TypeOf(value).StackKind == StackKind.Float;

@@ -19,6 +19,7 @@ public sealed partial class UnitSpecializer
             {
                 case CallTreatment.MergePoint:
                 {
+                    RefuseInsideRegions(frames, frame, "the merge point");
                     int greenCount = owner.GreenCount;
                     var greens = new List<object?>(greenCount);
                     for (int i = 0; i < greenCount; i++)
@@ -58,12 +59,12 @@ public sealed partial class UnitSpecializer
                 case CallTreatment.GreenCall when AllGreen(frame, op.Operands):
                     InvokeGreen(frame, op);
                     return true;
-                case CallTreatment.Inline when frames.Count <= owner.settings.MaxInliningDepth && !op.Callees[0].HasRegions:
+                case CallTreatment.Inline when frames.Count <= owner.settings.MaxInliningDepth:
                     Enter(frames, frame, op, op.Callees[0]);
                     return true;
                 case CallTreatment.InlineVirtual when frames.Count <= owner.settings.MaxInliningDepth
                     && Receiver(frame, op) is { } receiver
-                    && Override(op, receiver) is { HasRegions: false } target:
+                    && Override(op, receiver) is { } target:
                     Enter(frames, frame, op, target);
                     return true;
                 case CallTreatment.Unfold or CallTreatment.UnfoldVirtual:

@@ -15,6 +15,7 @@ public sealed partial class UnitSpecializer
         /// </summary>
         private void Promote(List<ExtensionFrame> frames, ExtensionOp site, Value red, IrType type)
         {
+            RefuseInsideRegions(frames, frames[^1], $"a Jit.Promote of a red value ({site.Instruction.Location}), whose unseen values exit in the middle of the step,");
             int result = site.Result;
             var location = site.Instruction.Location;
             var cases = promotions.GetValueOrDefault(site.Instruction) ?? [];

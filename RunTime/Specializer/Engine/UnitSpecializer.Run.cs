@@ -226,6 +226,7 @@ public sealed partial class UnitSpecializer
                 if (steps > owner.settings.MaxStepsPerPath)
                     throw new SpecializationException($"unit at {entryKey}: a path ran {steps} steps without reaching a merge point (MaxStepsPerPath); an unrolled loop may not end");
                 var frame = frames[^1];
+                if (frame.Index == 0 && (frame.Graph.HasRegions || frame.OpenTries is not null)) AlignRegions(frames, frame);
                 var op = frame.Graph.Blocks[frame.Block][frame.Index++];
                 if (!Step(frames, frame, op)) return;
             }
@@ -236,9 +237,11 @@ public sealed partial class UnitSpecializer
         {
             switch (op.Kind)
             {
-                case ExtensionOpKind.Jump:
+                case ExtensionOpKind.Jump or ExtensionOpKind.Leave:
                     Transfer(frame, op.Targets[0]);
                     return true;
+                case ExtensionOpKind.EndFinally or ExtensionOpKind.Rethrow:
+                    return EndHandler(frame, op);
                 case ExtensionOpKind.Branch or ExtensionOpKind.Switch:
                 {
                     int selector = op.Operands[0];
@@ -255,6 +258,7 @@ public sealed partial class UnitSpecializer
                     return false;
                 }
                 case ExtensionOpKind.Return:
+                    RefuseInsideRegions([frame], frame, "a return");
                     return Return(frames, frame, op);
                 case ExtensionOpKind.Throw:
                     Residualize(frame, op);
@@ -269,7 +273,10 @@ public sealed partial class UnitSpecializer
                     int stored = op.Operands[0];
                     Ensure(frame, stored);
                     if (!op.RedSlot)
+                    {
+                        RefuseGreenStoreInsideRegions(frame, op);
                         (frame.Slots ??= [])[slot] = frame.Get(stored);
+                    }
                     else
                         Append(new Instruction(Opcode.StoreSlot, Lift(frame, stored, frame.Graph.Graph[slot].Type)) { Slot = ResidualSlot(frame, slot) });
                     return true;
@@ -381,6 +388,8 @@ public sealed partial class UnitSpecializer
             foreach (var target in branch.Targets)
             {
                 var block = residual.AddBlock();
+                residual[block].Try = residual[current].Try;
+                residual[block].HandlerOf = residual[current].HandlerOf;
                 copy.Targets.Add(new BlockCall(block, []));
                 pending.Enqueue(new Pending(block, frames.Select(f => f.Copy()).ToList(), target, origin!));
             }

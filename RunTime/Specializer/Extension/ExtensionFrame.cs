@@ -25,6 +25,10 @@ internal sealed class ExtensionFrame
     public ExtensionOp? CallSite;
     /// <summary>For a frame of an unfolded recursive call: its arguments, green ones by value (to find a call that repeats them).</summary>
     public object?[]? UnfoldedGreens;
+    /// <summary>The protected regions of this frame's graph the path is inside, outermost first, each with the residual region opened for it; null when none.</summary>
+    public List<(Region Source, Region Residual)>? OpenTries;
+    /// <summary>The region whose handler the path runs in this frame, with its residual region; null outside handlers.</summary>
+    public (Region Source, Region Residual)? InHandler;
 
     public ExtensionFrame(ExtensionGraph graph)
     {
@@ -50,6 +54,8 @@ internal sealed class ExtensionFrame
         Reds = (Value[])other.Reds.Clone();
         if (other.Slots is not null) Slots = new(other.Slots);
         if (other.ResidualSlots is not null) ResidualSlots = new(other.ResidualSlots);
+        if (other.OpenTries is not null) OpenTries = new(other.OpenTries);
+        InHandler = other.InHandler;
     }
 
     public ExtensionFrame Copy() => new(this);

@@ -61,7 +61,7 @@ internal static class ExtensionLayout
     /// <summary>Once <paramref name="op"/>'s kind is known: its targets, and its place among the graph's constant-like definitions.</summary>
     public static void Finish(ExtensionGraph graph, ExtensionOp op)
     {
-        if (op.Kind is ExtensionOpKind.Jump or ExtensionOpKind.Branch or ExtensionOpKind.Switch)
+        if (op.Kind is ExtensionOpKind.Jump or ExtensionOpKind.Leave or ExtensionOpKind.Branch or ExtensionOpKind.Switch)
             op.Targets = op.Instruction.Targets.Select(t => Target(graph, t)).ToArray();
         if (ExtensionLinker.IsConstantLike(op.Instruction) && op.Instruction.Result is { } defined) graph.Definitions[defined.Index] = op;
     }

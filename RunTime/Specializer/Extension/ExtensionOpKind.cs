@@ -17,8 +17,14 @@ public enum ExtensionOpKind : byte
     Return,
     /// <summary><c>throw</c>: copied into the residual code; the path ends.</summary>
     Throw,
-    /// <summary>Exception-handling control (<c>leave</c>, <c>endfinally</c>...): not supported while specializing.</summary>
+    /// <summary><c>endfilter</c>: not supported while specializing (a filter's handler stays in the interpreter).</summary>
     Unsupported,
+    /// <summary><c>leave</c>: a transfer out of protected regions; residual code leaves the regions it opened for them (their finally handlers run there).</summary>
+    Leave,
+    /// <summary><c>endfinally</c>: the end of a finally handler's residual copy; the path ends.</summary>
+    EndFinally,
+    /// <summary><c>rethrow</c>: copied into the residual code's catch handler; the path ends.</summary>
+    Rethrow,
     /// <summary>A call, <c>newobj</c> or hint, treated as the analysis decided (<see cref="ExtensionOp.Treatment"/>).</summary>
     Call,
     /// <summary><c>stslot</c>: green slots hold the value, red ones get a residual store.</summary>

@@ -173,6 +173,74 @@ public abstract class BackendTests
                 ret v7
             }
             """,
+        // A catch region entered at two blocks (a dispatch at the try's start), left by jumps back to the loop
+        // head, by a return inside it and by the handler; a division by zero is caught, MinValue / -1 is not.
+        ["try-catch"] = """
+            function "System.Int32 Demo::Guarded(System.Int32,System.Int32)" -> i32 {
+                region0: catch class "System.DivideByZeroException" handler block4
+            block0(v0 (n): i32, v1 (d): i32):
+                v2: i32 = const 0
+                jump block1(v2, v2)
+            block1(v3 (i): i32, v4 (sum): i32):
+                v5: bool = clt v3, v0
+                brif v5, block2, block3(v3)
+            block2 try region0:
+                v6: i32 = div v3, v1
+                v7: i32 = add v4, v6
+                v8: i32 = const 1
+                v9: i32 = add v3, v8
+                jump block1(v9, v7)
+            block3(v10 (last): i32) try region0:
+                v11: i32 = div v4, v10
+                ret v11
+            block4(v12 (e): class "System.DivideByZeroException") handler region0:
+                v13: i32 = const -1
+                leave block5(v13)
+            block5(v14 (result): i32):
+                ret v14
+            }
+            """,
+        // A finally that writes to the array whether the try body returns or throws (null, out of range).
+        ["try-finally"] = """
+            function "System.Int64 Demo::Marked(System.Int64[],System.Int32)" -> i64 {
+                region0: finally handler block3
+            block0(v0 (a): class "System.Int64[]", v1 (i): i32):
+                v2: i64 = const 5
+                jump block1
+            block1 try region0:
+                v3: i64 = ldelem i64 v0, v1
+                v4: i64 = mul v3, v2
+                leave block2(v4)
+            block2(v5 (result): i64):
+                ret v5
+            block3 handler region0:
+                v6: nuint = ldlen v0
+                v7: i32 = conv v6
+                v8: i32 = const 1
+                v9: i32 = sub v7, v8
+                v10: i64 = const 7
+                stelem i64 v0, v9, v10
+                endfinally
+            }
+            """,
+        // Two catch clauses on one try body (C#'s try {} catch (A) {} catch (B) {}), the method's entry inside
+        // it: an exception the first handler rethrows is not caught by the second, as in the IL it came from.
+        ["catch-clauses"] = """
+            function "System.Int32 Demo::Classify(System.Int32,System.Int32)" -> i32 {
+                region0: catch class "System.DivideByZeroException" handler block2 parent region1
+                region1: catch class "System.ArithmeticException" handler block3
+            block0(v0 (a): i32, v1 (b): i32) try region0:
+                v2: i32 = div v0, v1
+                leave block1(v2)
+            block1(v3 (quotient): i32):
+                ret v3
+            block2(v4 (e): class "System.DivideByZeroException") handler region0:
+                rethrow
+            block3(v5 (e): class "System.ArithmeticException") handler region1:
+                v6: i32 = const -2
+                leave block1(v6)
+            }
+            """,
     };
 
     /// <summary>The names of the cases, as test data.</summary>

@@ -1,0 +1,212 @@
+using PeJit.IR;
+
+namespace PeJit.Backends.Cil;
+
+/// <summary>
+/// How a graph's exception regions become nested CIL exception blocks: which container (the method body, a
+/// try body, a handler) each block is emitted in, how the containers nest, and which blocks of each try body
+/// are entered from outside it (CIL enters a try only at its first instruction, so a try entered at more
+/// than one block starts with a dispatch on a selector local that the jump sets).
+/// </summary>
+/// <remarks>
+/// Strategy: the IR names, per block, only the innermost protected region (<see cref="BlockData.Try"/>) and
+/// the innermost handler (<see cref="BlockData.HandlerOf"/>), and per region its parent. That is enough
+/// when no try sits inside a handler: a block in a handler is in that handler's container, any other block
+/// in its innermost try's, and a region's exception block sits in its parent's try body. Catch regions
+/// that share one try body (C#'s <c>try {} catch (A) {} catch (B) {}</c>: region A's parent is B, B has no
+/// block of its own and no other child, and A's handler is outside B) are one CIL exception block with
+/// several clauses, as in the IL they came from. What does not fit (a try inside a handler, a filter, a
+/// handler whose blocks are not where the nesting puts them) is refused with a <see cref="BackendException"/>
+/// that names the region and the block, so the unit runs in the interpreter instead of being miscompiled.
+/// </remarks>
+internal sealed class RegionLayout
+{
+    /// <summary>A place blocks are emitted in: the method body, a try body, or a handler.</summary>
+    internal sealed class Container(int index, Container? parent, Region? region, bool isHandler)
+    {
+        /// <summary>A dense number, for dumps and messages.</summary>
+        public int Index { get; } = index;
+
+        /// <summary>The container the whole exception block sits in; null for the method body.</summary>
+        public Container? Parent { get; } = parent;
+
+        /// <summary>For a try body its innermost clause's region, for a handler its region; null for the method body.</summary>
+        public Region? Region { get; } = region;
+
+        /// <summary>True for a handler, false for a try body or the method body.</summary>
+        public bool IsHandler { get; } = isHandler;
+
+        /// <summary>For a try body: its clauses, innermost first (several only for catch regions sharing the body).</summary>
+        public List<Region> Clauses { get; } = [];
+
+        /// <summary>For a try body: one handler container per clause, in <see cref="Clauses"/>' order.</summary>
+        public List<Container> Handlers { get; } = [];
+
+        /// <summary>The blocks emitted directly in this container, in graph order.</summary>
+        public List<Block> Blocks { get; } = [];
+
+        /// <summary>The try bodies nested directly in this container (each with its handlers).</summary>
+        public List<Container> Nested { get; } = [];
+
+        /// <summary>For a try body: the blocks (of it or of tries nested in it) that control from outside enters.</summary>
+        public List<Block> Entries { get; } = [];
+
+        /// <summary>The smallest block index inside, nested containers included: where the exception block is emitted.</summary>
+        public int FirstBlock { get; set; } = int.MaxValue;
+
+        /// <inheritdoc/>
+        public override string ToString() => Region is null ? "the method body" : $"the {(IsHandler ? "handler" : "try body")} of {Region}";
+    }
+
+    private readonly FlowGraph graph;
+    private readonly Dictionary<Block, Container> containerOf = [];
+    private readonly Dictionary<Region, Container> tryOf = [];
+    private readonly Dictionary<Region, Container> handlerOf = [];
+    private int count;
+
+    /// <summary>The method body.</summary>
+    public Container Root { get; }
+
+    private RegionLayout(FlowGraph graph)
+    {
+        this.graph = graph;
+        Root = new Container(count++, null, null, false);
+    }
+
+    /// <summary>The container block <paramref name="block"/> is emitted in.</summary>
+    public Container ContainerOf(Block block) => containerOf[block];
+
+    /// <summary>Lays out <paramref name="graph"/>'s regions.</summary>
+    /// <exception cref="BackendException">A region shape this backend cannot express.</exception>
+    public static RegionLayout Build(FlowGraph graph)
+    {
+        var layout = new RegionLayout(graph);
+        layout.BuildContainers();
+        layout.PlaceBlocks();
+        layout.FindEntries();
+        return layout;
+    }
+
+    // 1. One try container per group of clauses sharing a body, one handler container per region.
+    private void BuildContainers()
+    {
+        var children = graph.Regions.ToDictionary(r => r, _ => new List<Region>());
+        var direct = new HashSet<Region>();
+        foreach (var region in graph.Regions)
+        {
+            if (graph[region].Kind == RegionKind.Filter)
+                throw Refuse($"{region} is a filter region; filters are not supported by the CIL backend yet");
+            if (graph[region].Parent is { } parent) children[parent].Add(region);
+        }
+        foreach (var block in graph.Blocks)
+            if (graph[block].Try is { } region) direct.Add(region);
+
+        // The head of a region's group: a catch region with no block and one catch child shares its child's body.
+        Region Head(Region region)
+        {
+            while (graph[region].Kind == RegionKind.Catch && !direct.Contains(region) && children[region] is [var child]
+                   && graph[child].Kind == RegionKind.Catch)
+                region = child;
+            return region;
+        }
+        Container TryContainer(Region region)
+        {
+            var head = Head(region);
+            if (tryOf.TryGetValue(head, out var known)) return known;
+            var clauses = new List<Region> { head };
+            for (var r = head; graph[r].Parent is { } parent && Head(parent) == head; r = parent) clauses.Add(parent);
+            var outer = graph[clauses[^1]].Parent is { } enclosing ? TryContainer(enclosing) : Root;
+            var container = new Container(count++, outer, head, false);
+            container.Clauses.AddRange(clauses);
+            outer.Nested.Add(container);
+            foreach (var clause in clauses)
+            {
+                tryOf[clause] = container;
+                var handler = new Container(count++, outer, clause, true);
+                handlerOf[clause] = handler;
+                container.Handlers.Add(handler);
+            }
+            return container;
+        }
+        foreach (var region in graph.Regions) TryContainer(region);
+    }
+
+    // 2. Each block in its container; a handler's block must be where the nesting puts its handler.
+    private void PlaceBlocks()
+    {
+        foreach (var block in graph.Blocks)
+        {
+            var data = graph[block];
+            Container container;
+            if (data.HandlerOf is { } handler)
+            {
+                container = handlerOf[handler];
+                var expected = container.Parent!.Region;
+                if (data.Try != expected && (data.Try is not { } inner || tryOf[inner] != container.Parent))
+                    throw Refuse($"{block} is in the handler of {handler} and names {(data.Try is { } t ? t.ToString() : "no")} protected region, "
+                        + $"where the handler's exception block sits in {container.Parent}; a try inside a handler is not supported by the CIL backend yet");
+            }
+            else
+                container = data.Try is { } region ? tryOf[region] : Root;
+            containerOf[block] = container;
+            container.Blocks.Add(block);
+            for (Container? c = container; c is not null; c = c.Parent)
+            {
+                if (c.IsHandler) c = tryOf[c.Region!.Value];
+                c.FirstBlock = Math.Min(c.FirstBlock, block.Index);
+            }
+        }
+        foreach (var region in graph.Regions)
+        {
+            var entry = graph[region].Handler;
+            if (!graph.IsValid(entry) || containerOf[entry] != handlerOf[region])
+                throw Refuse($"the handler entry {entry} of {region} is not in its handler");
+        }
+    }
+
+    // 3. The entries of each try body: the targets of edges from outside it, and the method's entry.
+    private void FindEntries()
+    {
+        Enter(Root, FlowGraph.Entry);
+        foreach (var block in graph.Blocks)
+            if (graph[block].Terminator is { } terminator)
+                foreach (var target in terminator.Targets) Enter(containerOf[block], target.Target);
+    }
+
+    private void Enter(Container from, Block target)
+    {
+        foreach (var container in Path(from, target).Entered)
+            if (!container.Entries.Contains(target)) container.Entries.Add(target);
+    }
+
+    /// <summary>
+    /// A transfer from <paramref name="from"/> to <paramref name="target"/>: the containers it leaves (innermost
+    /// first) and the try bodies it enters (outermost first). Entering a handler is refused: only exceptions do.
+    /// </summary>
+    public (List<Container> Left, List<Container> Entered) Path(Container from, Block target)
+    {
+        var to = containerOf[target];
+        var ancestors = new HashSet<Container>();
+        for (Container? c = to; c is not null; c = Outer(c)) ancestors.Add(c);
+        var left = new List<Container>();
+        var common = from;
+        while (!ancestors.Contains(common))
+        {
+            left.Add(common);
+            common = Outer(common)!;
+        }
+        var entered = new List<Container>();
+        for (var c = to; c != common; c = Outer(c)!)
+        {
+            if (c.IsHandler) throw Refuse($"a jump from {from} enters {c} at {target}; only an exception may enter a handler");
+            entered.Insert(0, c);
+        }
+        return (left, entered);
+    }
+
+    /// <summary>The container an exception block's container sits in (a handler's is its try body's parent).</summary>
+    private static Container? Outer(Container container) => container.Parent;
+
+    private BackendException Refuse(string message) =>
+        new($"{graph.Name}: {message}; the unit runs in the interpreter");
+}

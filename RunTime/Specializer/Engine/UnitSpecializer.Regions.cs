@@ -1,0 +1,151 @@
+using PeJit.IR;
+using PeJit.Specializer.Extension;
+
+namespace PeJit.Specializer.Engine;
+
+// Exception regions of inlined code: a path that enters a protected region of a graph it runs opens a
+// residual region of the same kind, whose handler is specialized as a path of its own; leaving the region
+// leaves the residual one. See the README, "Exception regions".
+public sealed partial class UnitSpecializer
+{
+    private sealed partial class Run
+    {
+        /// <summary>
+        /// At the start of a block of <paramref name="frame"/>'s graph: makes the residual code's regions those of
+        /// the block. Strategy: the frame remembers the source regions it is inside, each with the residual region
+        /// opened for it (<see cref="ExtensionFrame.OpenTries"/>), and the handler it runs in. When the block's
+        /// regions differ, the current residual block ends (a <c>leave</c> when regions are left, so their residual
+        /// finally handlers run, else a <c>jump</c>) and the path goes on in a new block of the right regions.
+        /// Entering a region opens a residual one and queues its handler as a path, from a copy of the frames
+        /// taken here: a handler sees the values defined before the try (the same on every path through it), the
+        /// slots it reads (red ones are residual slots, shared by the try and the handler) and the exception.
+        /// A green slot stored inside the try would make that copy stale, so it refuses the unit
+        /// (<see cref="RefuseGreenStoreInsideRegions"/>).
+        /// </summary>
+        private void AlignRegions(List<ExtensionFrame> frames, ExtensionFrame frame)
+        {
+            var graph = frame.Graph.Graph;
+            var data = graph[new Block(frame.Block)];
+            if (data.HandlerOf is { } wanted && frame.InHandler?.Source != wanted)
+                throw new SpecializationException($"{frame.Graph.Name}: block{frame.Block} is in the handler of {wanted} and is reached by a jump; only an exception enters a handler");
+            var desired = new List<Region>();
+            for (var r = data.Try; r is { } region; r = graph[region].Parent) desired.Insert(0, region);
+            var open = frame.OpenTries ?? [];
+            int common = 0;
+            while (common < open.Count && common < desired.Count && open[common].Source == desired[common]) common++;
+            bool leavesHandler = frame.InHandler is { } handler && data.HandlerOf != handler.Source;
+            if (common == open.Count && common == desired.Count && !leavesHandler) return;
+
+            if (leavesHandler)
+            {
+                if (graph[frame.InHandler!.Value.Source].Kind is not (RegionKind.Catch or RegionKind.Filter))
+                    throw new SpecializationException($"{frame.Graph.Name}: block{frame.Block} follows the finally handler of {frame.InHandler.Value.Source} without endfinally");
+                frame.InHandler = null;
+            }
+            bool leaves = leavesHandler || common < open.Count;
+            open.RemoveRange(common, open.Count - common);
+            frame.OpenTries = open;
+            for (int i = common; i < desired.Count; i++) Open(frames, frame, desired[i]);
+            if (open.Count == 0) frame.OpenTries = null;
+
+            var next = residual.AddBlock();
+            residual[next].Try = InnermostTry(frames);
+            residual[next].HandlerOf = InnermostHandler(frames);
+            Append(new Instruction(leaves ? Opcode.Leave : Opcode.Jump) { Targets = { new BlockCall(next, []) } });
+            current = next;
+        }
+
+        /// <summary>Opens a residual region for <paramref name="source"/> and queues its handler's path.</summary>
+        private void Open(List<ExtensionFrame> frames, ExtensionFrame frame, Region source)
+        {
+            var graph = frame.Graph.Graph;
+            var data = graph[source];
+            if (data.Kind == RegionKind.Filter)
+                throw new SpecializationException($"{frame.Graph.Name}: {source} has a filter, which the specializer does not support; test inside the catch handler and rethrow");
+            var parent = InnermostTry(frames);
+            var handlerBlock = residual.AddBlock();
+            var region = residual.AddRegion(new RegionData { Kind = data.Kind, CatchType = data.CatchType, Handler = handlerBlock, Parent = parent });
+            residual[handlerBlock].Try = parent;
+            residual[handlerBlock].HandlerOf = region;
+
+            // The handler's path: the frames as they are at the try's entry, this one at the handler.
+            var copies = frames.Select(f => f.Copy()).ToList();
+            var top = copies[^1];
+            top.Block = data.Handler.Index;
+            top.Index = 0;
+            top.OpenTries = frame.OpenTries is { Count: > 0 } open ? new(open) : null;
+            top.InHandler = (source, region);
+            if (data.Kind == RegionKind.Catch)
+            {
+                var parameter = graph[data.Handler].Parameters[0];
+                top.SetRed(parameter.Index, residual.AddParameter(handlerBlock, graph.TypeOf(parameter), graph[parameter].Name));
+            }
+            pending.Enqueue(new Pending(handlerBlock, copies, null, origin ?? entryKey));
+            (frame.OpenTries ??= []).Add((source, region));
+        }
+
+        /// <summary>The innermost residual region the path is in, over every frame (an inlined callee's regions sit inside its caller's).</summary>
+        private Region? InnermostTry(List<ExtensionFrame> frames)
+        {
+            for (int i = frames.Count - 1; i >= 0; i--)
+            {
+                if (frames[i].OpenTries is { Count: > 0 } open) return open[^1].Residual;
+                if (frames[i].InHandler is { } handler) return residual[handler.Residual].Parent;
+            }
+            return null;
+        }
+
+        /// <summary>The innermost residual handler the path runs in, over every frame.</summary>
+        private Region? InnermostHandler(List<ExtensionFrame> frames)
+        {
+            for (int i = frames.Count - 1; i >= 0; i--)
+            {
+                if (frames[i].InHandler is { } handler) return handler.Residual;
+                if (frames[i].OpenTries is { Count: > 0 }) return null;
+            }
+            return null;
+        }
+
+        /// <summary><c>endfinally</c> or <c>rethrow</c>: copied into the residual handler; the path ends.</summary>
+        private bool EndHandler(ExtensionFrame frame, ExtensionOp op)
+        {
+            var expected = op.Kind == ExtensionOpKind.EndFinally ? "a finally or fault handler" : "a catch handler";
+            bool fits = frame.InHandler is { } handler && frame.Graph.Graph[handler.Source].Kind switch
+            {
+                RegionKind.Finally or RegionKind.Fault => op.Kind == ExtensionOpKind.EndFinally,
+                _ => op.Kind == ExtensionOpKind.Rethrow,
+            };
+            if (!fits)
+                throw new SpecializationException($"{frame.Graph.Name}: '{op.Instruction.Info.Name}' at {op.Instruction.Location} is not in {expected} the path opened");
+            Append(new Instruction(op.Instruction.Opcode) { Location = op.Instruction.Location });
+            return false;
+        }
+
+        /// <summary>
+        /// Refuses the unit when <paramref name="what"/> happens while a residual region or handler of one of
+        /// <paramref name="frames"/> is open: a merge point or an exit there would leave compiled code with the
+        /// interpreter's handlers not in force, and a return from inside a try (which C# writes as a leave) would
+        /// leave the frame's regions open. A return passes only its own frame: a callee called from inside its
+        /// caller's try returns into it.
+        /// </summary>
+        private void RefuseInsideRegions(List<ExtensionFrame> frames, ExtensionFrame frame, string what)
+        {
+            if (frames.All(f => f.OpenTries is null && f.InHandler is null)) return;
+            var inside = frames.Last(f => f.OpenTries is not null || f.InHandler is not null);
+            throw new SpecializationException($"{frame.Graph.Name}: {what} is inside a try block or handler of {inside.Graph.Name} (block{inside.Block}); "
+                + "the specializer keeps protected regions only between merge points (a dispatch loop inside a try is not compiled yet). "
+                + "Move the try/catch into a helper that returns before the next merge point, or mark the helper [DontLookInside]");
+        }
+
+        /// <summary>
+        /// A green slot stored inside a try of its own frame: the handler, specialized at the try's entry, would not
+        /// see the value. (A callee's slots are its own: a caller's handler never reads them.)
+        /// </summary>
+        private static void RefuseGreenStoreInsideRegions(ExtensionFrame frame, ExtensionOp op)
+        {
+            if (frame.OpenTries is null) return;
+            throw new SpecializationException($"{frame.Graph.Name}: the green slot store at {op.Instruction.Location} is inside a try block; its handler would not see the value. "
+                + "Make the variable red (Jit.Promote it after the try), or mark the helper [DontLookInside]");
+        }
+    }
+}
