@@ -54,6 +54,31 @@ public sealed class JoinTests
         CollectionAssert.AreEqual(plainFrame.Stack, jitFrame.Stack);
     }
 
+    /// <summary>
+    /// A loop of the interpreter's own that exits on a red value (generalized by the analysis) inside a step: the
+    /// path coming round its back edge joins the loop header's block, so the residual code holds the loop once.
+    /// </summary>
+    [TestMethod]
+    public void AGeneralizedLoopInAStepStaysOneResidualLoop()
+    {
+        var program = new Code([Joins.SumUntilZero, Joins.Loop, 0, Joins.Halt], []);
+        var plainFrame = NewFrame();
+        long plain = Joins.Run(program, plainFrame);
+        var jit = PortalJit.Create(typeof(Joins).GetMethod(nameof(Joins.Run))!, new JitSettings { Threshold = 3 });
+        var jitFrame = NewFrame();
+        var result = JitDifferentialTests.AssertUnitsEntered(jit, "sum until zero", () => jit.Invoke(new Code([Joins.SumUntilZero, Joins.Loop, 0, Joins.Halt], []), jitFrame));
+        Assert.AreEqual(plain, result);
+        CollectionAssert.AreEqual(plainFrame.Stack, jitFrame.Stack);
+
+        var resolver = new CecilReflectionResolver();
+        var engine = new UnitSpecializer(ExtensionCompiler.Compile(AnalyzedPortal.Of(typeof(Joins), nameof(Joins.Run)).Portal, resolver), resolver);
+        var unit = engine.Specialize(new GreenKey([0, program]));
+        Assert.IsEmpty(Verifier.Verify(unit.Residual), string.Join("\n", Verifier.Verify(unit.Residual)));
+        // One load of stack[j] per test of the loop: the loop is not unrolled.
+        var loads = unit.Residual.Blocks.SelectMany(b => unit.Residual[b].Instructions).Count(i => i.Opcode == PeJit.IR.Opcode.LoadElement && i.Location.Line != 0);
+        Assert.IsLessThanOrEqualTo(3, loads, IrPrinter.Print(unit.Residual));
+    }
+
     [TestMethod]
     public void ResidualCodeGrowsLinearlyWithTheRedBranchesOfAStep()
     {
