@@ -24,7 +24,7 @@ public sealed partial class UnitSpecializer
         private readonly Value constants;
         private readonly Value exitBuffer;
         private readonly Dictionary<GreenKey, Block> keyBlocks = [];
-        private readonly Queue<Pending> pending = new();
+        private readonly PathQueue pending = new();
         private readonly Dictionary<object, int> constantIndex = new(ReferenceEqualityComparer.Instance);
         private readonly IrType objectArray = IrType.Class("System.Object[]");
         private readonly FlowGraph portalGraph;
@@ -81,12 +81,21 @@ public sealed partial class UnitSpecializer
             EnterKey(entryKey, reds);
             while (pending.Count > 0)
             {
+                // A path runs until it ends or waits at a join point; when every path of its step waits, the
+                // earliest ones join and go on (UnitSpecializer.Joins.cs).
                 var next = pending.Dequeue();
                 current = next.Residual;
                 origin = next.Origin;
-                var top = next.Frames[^1];
-                if (next.Transfer is { } transfer) Transfer(top, transfer);
-                RunPath(next.Frames);
+                step = pending.StepOf(next.Origin);
+                var arrived = Arrived.Continue;
+                if (next.Transfer is { } transfer)
+                {
+                    Transfer(next.Frames[^1], transfer);
+                    arrived = Arrive(next.Frames, blockEntry: true);
+                }
+                if (arrived == Arrived.Continue) arrived = RunPath(next.Frames);
+                if (arrived == Arrived.Ended) step.Alive--;
+                ReleaseJoins(step);
             }
             unit.ExitBufferSize = Math.Max(unit.ExitBufferSize, owner.MergeVariables.Count + 1);
             return unit;
@@ -219,7 +228,8 @@ public sealed partial class UnitSpecializer
             frame.Index = 0;
         }
 
-        private void RunPath(List<ExtensionFrame> frames)
+        /// <summary>Runs a path op by op until it ends or waits at a join point.</summary>
+        private Arrived RunPath(List<ExtensionFrame> frames)
         {
             for (int steps = 0; ; steps++)
             {
@@ -227,8 +237,14 @@ public sealed partial class UnitSpecializer
                     throw new SpecializationException($"unit at {entryKey}: a path ran {steps} steps without reaching a merge point (MaxStepsPerPath); an unrolled loop may not end");
                 var frame = frames[^1];
                 if (frame.Index == 0 && (frame.Graph.HasRegions || frame.OpenTries is not null)) AlignRegions(frames, frame);
+                int depth = frames.Count;
                 var op = frame.Graph.Blocks[frame.Block][frame.Index++];
-                if (!Step(frames, frame, op)) return;
+                if (!Step(frames, frame, op)) return Arrived.Ended;
+                // Into a block, or back from a call: maybe a join point.
+                bool entered = frames.Count == depth && frame.Index == 0;
+                if (!entered && frames.Count >= depth) continue;
+                var arrived = Arrive(frames, entered);
+                if (arrived != Arrived.Continue) return arrived;
             }
         }
 
@@ -377,10 +393,10 @@ public sealed partial class UnitSpecializer
 
         private void Split(List<ExtensionFrame> frames, ExtensionOp branch, Value selector)
         {
-            // Paths split at red branches join only at merge points (green keys), so a step with many red
-            // branches one after another (type tests of boxed operands, say) makes a number of paths exponential
-            // in them. The key budget is checked only at merge points; this one stops the paths themselves, before
-            // their residual code or their queue outgrows memory: the unit is given up, the interpreter goes on.
+            // Paths split at red branches join again where they meet with the same greens (UnitSpecializer.Joins.cs),
+            // but paths whose greens stay apart (a green set differently on each side) do not. The key budget is
+            // checked only at merge points; this one stops the paths themselves, before their residual code or
+            // their queue outgrows memory: the unit is given up, the interpreter goes on.
             if (instructionCount >= owner.settings.MaxResidualInstructions)
                 throw new SpecializationException($"unit at {entryKey}: {instructionCount} residual instructions before the paths split at red branches reached a merge point (MaxResidualInstructions): "
                     + $"the branch at {branch.Instruction.Location} is one of many red branches within one interpreted step; make the values it tests green, or move the code behind them into a helper the analysis leaves a call ([DontLookInside])");

@@ -54,6 +54,10 @@ public sealed class ExtensionGraph
     internal Liveness Liveness => liveness ??= Liveness.Compute(Graph);
     private Liveness? liveness;
 
+    /// <summary>Where paths split at red branches may join again (<see cref="Engine.JoinPoints"/>), computed the first time a path arrives at a block; a race computes equal ones.</summary>
+    internal Engine.JoinPoints JoinPoints => joinPoints ??= Engine.JoinPoints.Compute(this);
+    private Engine.JoinPoints? joinPoints;
+
     /// <summary>Per block: its ops, in order.</summary>
     public ExtensionOp[][] Blocks { get; }
 

@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+using PeJit.IR;
+using PeJit.IR.Graphs;
+using PeJit.Specializer.Extension;
+
+namespace PeJit.Specializer.Engine;
+
+/// <summary>
+/// Where paths of one graph, split at red branches, may join again, and in which order paths there must be
+/// run so that every path that can reach a join point has got there before it is released: computed once per
+/// graph (the first time a path of it arrives at a block), kept with the graph, which never changes at run time.
+/// </summary>
+/// <remarks>
+/// Strategy (the program points of Jones, Gomard and Sestoft's "mix", restricted to where joins can happen):
+/// 1. a block with more than one edge into it (an if's continuation, a loop's header) is a join point; so is the
+///    continuation of every call (paths split inside an inlined or unfolded callee come back there);
+/// 2. blocks are ordered by reverse post-order: along forward edges a path only moves to later blocks, so the
+///    earliest arrival among all the paths of a step can be reached by none of the others, except over a back edge;
+/// 3. a loop header whose parameters the analysis made all red (a generalized loop: it exits on a red value) is a
+///    loop join: paths coming round the back edge come with the same greens, so its block is kept, every red
+///    value live there a parameter, for them to jump back to;
+/// 4. the values live at a join point, which alone decide whether two paths may share its code (a value dead
+///    there may differ freely): at a block's start, and after each call.
+/// </remarks>
+internal sealed class JoinPoints
+{
+    private readonly ExtensionGraph graph;
+    private readonly int[] order;
+    private readonly bool[] join;
+    private readonly bool[] loopJoin;
+    private readonly int[]?[] liveAtEntry;
+    private readonly ConcurrentDictionary<(int Block, int Index), int[]> liveFrom = new();
+    private Liveness? liveness;
+
+    private JoinPoints(ExtensionGraph graph, int[] order, bool[] join, bool[] loopJoin)
+    {
+        this.graph = graph;
+        this.order = order;
+        this.join = join;
+        this.loopJoin = loopJoin;
+        liveAtEntry = new int[]?[join.Length];
+    }
+
+    /// <summary>Computes the join points of <paramref name="graph"/>.</summary>
+    public static JoinPoints Compute(ExtensionGraph graph)
+    {
+        var flow = graph.Graph;
+        int count = flow.BlockCount;
+        var dominators = Dominators.Compute(flow);
+        var order = new int[count];
+        Array.Fill(order, int.MaxValue);
+        var reverse = dominators.ReversePostOrder;
+        for (int i = 0; i < reverse.Count; i++) order[reverse[i].Index] = i;
+        var predecessors = Predecessors.Compute(flow);
+        var join = new bool[count];
+        var loopJoin = new bool[count];
+        foreach (var block in flow.Blocks)
+        {
+            int b = block.Index;
+            var edges = predecessors.EdgesInto(block);
+            // 1. More than one way in (the entry is entered once more, by the call).
+            join[b] = edges.Count + predecessors.ExceptionalOf(block).Count + (b == FlowGraph.Entry.Index ? 1 : 0) > 1;
+            // 3. A generalized loop's header: a back edge into it, every parameter red.
+            loopJoin[b] = join[b] && edges.Any(e => order[e.Source.Index] >= order[b])
+                && flow[block].Parameters.All(p => graph.RedValues[p.Index]);
+        }
+        return new JoinPoints(graph, order, join, loopJoin);
+    }
+
+    /// <summary>True when paths may join at the start of block <paramref name="block"/>.</summary>
+    public bool IsJoin(int block) => join[block];
+
+    /// <summary>True when <paramref name="block"/> is a generalized loop's header (rule 3): its code is kept for paths coming round.</summary>
+    public bool IsLoopJoin(int block) => loopJoin[block];
+
+    /// <summary>The block's place in reverse post-order (unreachable blocks last).</summary>
+    public int Order(int block) => order[block];
+
+    /// <summary>The values live at instruction <paramref name="index"/> of <paramref name="block"/> (0: its start, parameters included), by index.</summary>
+    public int[] LiveAt(int block, int index)
+    {
+        if (index == 0) return liveAtEntry[block] ??= Live(block, 0);
+        return liveFrom.GetOrAdd((block, index), key => Live(key.Block, key.Index));
+    }
+
+    private int[] Live(int block, int index)
+    {
+        var live = (liveness ??= graph.Liveness).LiveFrom(new Block(block), index);
+        var values = live.Select(v => v.Index).ToArray();
+        Array.Sort(values);
+        return values;
+    }
+}
