@@ -48,6 +48,8 @@ internal static class ExtensionOpFields
             (op, text, context) => op.Message = ExtensionTokens.Unquote(text, context.Line)),
         new("access", (op, _) => op.AccessName is null ? null : ExtensionTokens.Quote(op.AccessName),
             (op, text, context) => op.AccessName = ExtensionTokens.Unquote(text, context.Line)),
+        new("accessor", (op, _) => op.AccessMethod is null ? null : ExtensionTokens.Quote(op.AccessMethod),
+            (op, text, context) => op.AccessMethod = ExtensionTokens.Unquote(text, context.Line)),
     ];
 
     /// <summary>The fields by name.</summary>
