@@ -28,7 +28,8 @@ internal sealed class GreenAccessBuilder
 
     private readonly Type? accessors;
     private readonly Dictionary<string, GreenAccess?> emitted = [];
-    private readonly Dictionary<(MemberInfo, string), GreenAccess> cache = [];
+    // Keyed by a value tuple, a Dictionary instantiation .NET compiles on first use: made with the first lambda.
+    private Dictionary<(MemberInfo, string), GreenAccess>? cache;
     private readonly HashSet<GreenAccess> fallbacks = [];
     // Made with the first lambda: a program whose accesses were all emitted by pejit build never loads System.Linq.Expressions.
     private ParameterExpression ints = null!, floats = null!, refs = null!, operands = null!, result = null!;
@@ -37,7 +38,7 @@ internal sealed class GreenAccessBuilder
     public GreenAccessBuilder(Type? accessors) => this.accessors = accessors;
 
     /// <summary>Delegates compiled so far.</summary>
-    public int Count => cache.Count;
+    public int Count => cache?.Count ?? 0;
 
     /// <summary>Emitted methods bound so far.</summary>
     public int Bound => emitted.Count(e => e.Value is not null);
@@ -55,7 +56,7 @@ internal sealed class GreenAccessBuilder
     }
 
     /// <summary>True when <paramref name="access"/> is a compiled lambda, not the reflection fallback.</summary>
-    public bool IsCompiled(GreenAccess access) => cache.ContainsValue(access) && !fallbacks.Contains(access);
+    public bool IsCompiled(GreenAccess access) => cache is not null && cache.ContainsValue(access) && !fallbacks.Contains(access);
 
     /// <summary>An instance field load (<c>ldfld</c>) from a green object.</summary>
     public GreenAccess Field(FieldInfo field, RegisterClass resultClass, IrType resultType) =>
@@ -105,6 +106,7 @@ internal sealed class GreenAccessBuilder
 
     private GreenAccess Cached(MemberInfo member, string signature, Func<Expression?> body, Func<GreenAccess>? fallback = null)
     {
+        cache ??= [];
         if (cache.TryGetValue((member, signature), out var access)) return access;
         if (ints is null)
         {
