@@ -104,6 +104,10 @@ public sealed class GreenAccessEmitter
         {
             left.Add($"{graph.Name}: {instruction.Info.Name} {member}: {e.Message}");
         }
+        catch (AssemblyResolutionException e)
+        {
+            left.Add($"{graph.Name}: {instruction.Info.Name} {member}: {e.AssemblyReference.FullName} does not resolve");
+        }
     }
 
     /// <summary>The constructor of <c>IgnoresAccessChecksToAttribute</c>: the runtime recognizes it by name, in whatever assembly; the module gets its own.</summary>
