@@ -19,8 +19,8 @@ namespace PeJit.Generator;
 /// into the woven module by name (the assembly's own types are looked up in it, others imported), never by
 /// token. The assembly gets <c>[IgnoresAccessChecksTo]</c> for itself, so that, like the lambdas (which skip
 /// visibility), the methods reach its private members. An access the lambda would make differently (by-reference
-/// parameters, a value-type receiver, a conversion through <c>ValueSemantics</c>, a generic method, a non-public
-/// member of another assembly) is left to the linker (<see cref="Left"/> says which and why): it compiles those at
+/// parameters, a value-type receiver of a call, a conversion through <c>ValueSemantics</c>, a generic method, a
+/// non-public member of another assembly) is left to the linker (<see cref="Left"/> says which and why): it compiles those at
 /// run time as before.
 /// </remarks>
 public sealed class GreenAccessEmitter
@@ -149,7 +149,8 @@ public sealed class GreenAccessEmitter
                     var declaring = field.DeclaringType;
                     var store = Store(Instantiate(field.FieldType, declaring));
                     Prepare(store);
-                    Read(0, declaring);
+                    if (owner.IsValueType(declaring)) Unboxed(0, declaring);
+                    else Read(0, declaring);
                     il.Emit(OpCodes.Ldfld, owner.Field(field));
                     Finish(store);
                     break;
@@ -305,6 +306,19 @@ public sealed class GreenAccessEmitter
                     if (target.MetadataType != MetadataType.Object) il.Emit(OpCodes.Castclass, owner.Map(target));
                     return;
             }
+        }
+
+        /// <summary>
+        /// The address of the struct boxed in reference operand <paramref name="index"/>, to load a field from (the
+        /// lambda unboxes a copy: <c>ToClr</c> leaves a boxed struct of the type as it is, so both read the same field,
+        /// and both throw on null or another type).
+        /// </summary>
+        private void Unboxed(int index, TypeReference type)
+        {
+            if (operandClasses[index] != RegisterClass.Ref || type.IsPrimitive || owner.IntegerKind(type) is not null)
+                throw new NotEmittedException($"a {type.FullName} from a {operandClasses[index]} register");
+            Register(index, RegisterClass.Ref);
+            il.Emit(OpCodes.Unbox, owner.Map(type));
         }
 
         /// <summary>A long narrowed to a parameter's integer type (<c>bool</c>: non-zero).</summary>
