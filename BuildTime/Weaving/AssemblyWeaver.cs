@@ -23,7 +23,11 @@ public static class AssemblyWeaver
     /// <param name="runtime">The runtime assembly to reference.</param>
     /// <param name="threshold">The compile threshold to record (0: the runtime's default).</param>
     /// <param name="backend">The backend to record.</param>
-    /// <param name="resources">Resources to embed, by name: the portals' stored extension programs.</param>
+    /// <param name="contents">
+    /// Called with the module being woven, after the portals were rewritten: adds what the portals' extension
+    /// programs need to it (the green accesses <c>GreenAccessEmitter</c> emits) and returns the resources to embed,
+    /// by name (the programs, which name what it added).
+    /// </param>
     /// <param name="assembly">Receives the rewritten assembly.</param>
     /// <param name="symbols">Receives its PDB, when the input has symbols.</param>
     /// <returns>The number of <c>Jit.CanEnterJit</c> sites rewritten.</returns>
@@ -33,7 +37,7 @@ public static class AssemblyWeaver
     /// images of the same writer (Cecil orders type definitions its own way).
     /// </remarks>
     public static int Weave(ModuleDefinition input, IReadOnlyCollection<string> portals, RuntimeReference runtime, int threshold, string backend,
-        IReadOnlyDictionary<string, byte[]> resources, Stream assembly, Stream? symbols)
+        Func<ModuleDefinition, IReadOnlyDictionary<string, byte[]>> contents, Stream assembly, Stream? symbols)
     {
         bool withSymbols = symbols is not null && input.HasSymbols;
         var (original, originalSymbols) = WriteToMemory(input, withSymbols);
@@ -60,7 +64,7 @@ public static class AssemblyWeaver
             sites += weaver.Sites;
         }
 
-        foreach (var (name, bytes) in resources)
+        foreach (var (name, bytes) in contents(module))
             module.Resources.Add(new EmbeddedResource(name, ManifestResourceAttributes.Private, bytes));
         var marker = new TypeReference(RuntimeReference.Namespace, RuntimeReference.MarkerType, module, scope);
         var constructor = new MethodReference(".ctor", module.TypeSystem.Void, marker) { HasThis = true };

@@ -58,6 +58,9 @@ public sealed class FlowGraph
     /// <summary>All exception regions in index order.</summary>
     public IEnumerable<Region> Regions => Enumerable.Range(0, regions.Count).Select(i => new Region(i));
 
+    /// <summary>The number of exception regions (<see cref="Regions"/>).</summary>
+    public int RegionCount => regions.Count;
+
     /// <summary>All stack slots in index order.</summary>
     public IEnumerable<Slot> Slots => Enumerable.Range(0, slots.Count).Select(i => new Slot(i));
 

@@ -54,14 +54,36 @@ public static class IrParser
 
     private static bool IsBlank(string line) => line.Trim().Length == 0 || line.TrimStart().StartsWith(';');
 
+    /// <summary>A use of a block, checked once the function's blocks are all known.</summary>
+    private sealed record BlockReference(int Block, int Line, int Column);
+
+    /// <summary>A set of small non-negative integers.</summary>
+    private sealed class IndexSet
+    {
+        private bool[] members = new bool[64];
+
+        /// <summary>Adds <paramref name="index"/>; false when it was there.</summary>
+        public bool Add(int index)
+        {
+            if (index >= members.Length) Array.Resize(ref members, Math.Max(members.Length * 2, index + 1));
+            if (members[index]) return false;
+            members[index] = true;
+            return true;
+        }
+
+        public bool Contains(int index) => index < members.Length && members[index];
+    }
+
     /// <summary>Parses one function from its header line to its closing brace.</summary>
     private sealed class FunctionParser(string[] lines, int first)
     {
-        private readonly List<(Instruction Instruction, int Line)> pendingResults = [];
+        // Sets of indexes and a list of references to a class rather than HashSet<int> and a list of tuples: a
+        // JIT-enabled process parses its stored flow graphs when a portal is first prepared, and each framework
+        // generic over a value type is code .NET compiles then (ReadyToRun cannot precompile it).
         private FlowGraph graph = null!;
-        private readonly HashSet<int> defined = [];
-        private readonly HashSet<int> declared = [];
-        private readonly List<(int Block, int Line, int Column)> references = [];
+        private readonly IndexSet defined = new();
+        private readonly IndexSet declared = new();
+        private readonly List<BlockReference> references = [];
 
         /// <summary>The binding time printed after each annotated value's type.</summary>
         public Dictionary<Value, string> BindingTimes { get; } = [];
@@ -274,7 +296,7 @@ public static class IrParser
         {
             int column = cursor.Column;
             var target = Block(cursor);
-            references.Add((target.Index, cursor.Line, column));
+            references.Add(new BlockReference(target.Index, cursor.Line, column));
             var arguments = new List<Value>();
             if (cursor.TryExpect("("))
             {

@@ -147,11 +147,11 @@ internal sealed class PromotionIndex
     public void RemoveTrivialParameters(IEnumerable<Block> candidates)
     {
         Update();
-        var work = new SortedSet<int>(candidates.Select(b => b.Index));
+        var work = new BlockHeap(graph.BlockCount);
+        foreach (var candidate in candidates) work.Add(candidate.Index);
         while (work.Count > 0)
         {
-            var block = new Block(work.Min);
-            work.Remove(block.Index);
+            var block = new Block(work.RemoveMin());
             var calls = EdgesInto(block);
             if (block == FlowGraph.Entry || calls.Count == 0) continue;
             var parameters = graph[block].Parameters;
@@ -185,6 +185,49 @@ internal sealed class PromotionIndex
                     if (uses) Add(users, value, user);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// The block indexes still to visit, lowest first, each at most once at a time (what a <c>SortedSet&lt;int&gt;</c>
+    /// did: a framework generic over a value type is a method set .NET compiles on the first unit, which ReadyToRun
+    /// cannot precompile; this is PeJit's own code). A binary min-heap: add and remove-min in O(log n).
+    /// </summary>
+    private sealed class BlockHeap(int blocks)
+    {
+        private readonly bool[] queued = new bool[blocks];
+        private int[] heap = new int[Math.Max(blocks, 4)];
+
+        public int Count { get; private set; }
+
+        public void Add(int block)
+        {
+            if (queued[block]) return;
+            queued[block] = true;
+            if (Count == heap.Length) Array.Resize(ref heap, Count * 2);
+            int at = Count++;
+            while (at > 0 && heap[(at - 1) / 2] > block)
+            {
+                heap[at] = heap[(at - 1) / 2];
+                at = (at - 1) / 2;
+            }
+            heap[at] = block;
+        }
+
+        public int RemoveMin()
+        {
+            int min = heap[0], last = heap[--Count], at = 0;
+            while (2 * at + 1 < Count)
+            {
+                int child = 2 * at + 1;
+                if (child + 1 < Count && heap[child + 1] < heap[child]) child++;
+                if (heap[child] >= last) break;
+                heap[at] = heap[child];
+                at = child;
+            }
+            heap[at] = last;
+            queued[min] = false;
+            return min;
         }
     }
 

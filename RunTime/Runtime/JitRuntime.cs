@@ -106,13 +106,13 @@ public static class JitRuntime
                 ?? throw new InvalidOperationException($"{assembly.GetName().Name} holds no stored extension program for it (resource '{resource}'); build it again with this version of pejit build");
             var (program, members) = ExtensionSerializer.Read(ExtensionSerializer.Decompress(stream));
             var resolver = new MemberTableResolver(members, assembly);
-            ExtensionLinker.Link(program, resolver);
+            ExtensionLinker.Link(program, resolver, assembly);
             var settings = new JitSettings { BackgroundCompilation = Background }
                 .WithDefaultThreshold(marker.Threshold);
             JitSettings.WarnAboutEnvironment(settings, JitLog.Shared);
             var runtime = new PortalRuntime(method, program, settings, resolver, PortalCounters.TableOf(handle), ChooseBackend(marker.Backend, resolver));
             JitLog.Shared.PortalPrepared(name, program.Graphs.Count, clock.Elapsed, DotnetJitCost.SinceStart() - dotnetJit,
-                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"read {program.CompileTime.TotalMilliseconds:F1} ms, linked {program.LinkTime.TotalMilliseconds:F1} ms, {program.AccessDelegates} delegates compiled"));
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"read {program.CompileTime.TotalMilliseconds:F1} ms, linked {program.LinkTime.TotalMilliseconds:F1} ms, {program.AccessMethods} emitted accesses bound, {program.AccessDelegates} delegates compiled"));
             return runtime;
         }
         catch (Exception e)

@@ -138,7 +138,7 @@ public sealed partial class UnitSpecializer
             op.AccessRuns++;
             try
             {
-                op.Access!(frame, op.OperandRegisters, op.Result < 0 ? -1 : frame.Graph.Registers[op.Result]);
+                op.Access!(frame.Ints, frame.Floats, frame.Refs, op.OperandRegisters, op.Result < 0 ? -1 : frame.Graph.Registers[op.Result]);
                 if (op.Result >= 0) frame.States[op.Result] = RegisterState.Green;
             }
             catch (Exception e) when (e is not SpecializationException)

@@ -109,26 +109,30 @@ internal sealed class ExtensionFrame
     }
 
     /// <summary>Writes <paramref name="content"/> into register <paramref name="register"/> of class <paramref name="registerClass"/> (also called by compiled delegates whose result has no typed conversion).</summary>
-    public static void StoreBoxed(ExtensionFrame frame, int register, RegisterClass registerClass, object? content, IrType type)
+    public static void StoreBoxed(ExtensionFrame frame, int register, RegisterClass registerClass, object? content, IrType type) =>
+        StoreBoxed(frame.Ints, frame.Floats, frame.Refs, register, registerClass, content, type);
+
+    /// <summary>Writes <paramref name="content"/> into register <paramref name="register"/> of class <paramref name="registerClass"/> of the given register files (what compiled delegates whose result has no typed conversion call).</summary>
+    public static void StoreBoxed(long[] ints, double[] floats, object?[] refs, int register, RegisterClass registerClass, object? content, IrType type)
     {
         switch (registerClass)
         {
             case RegisterClass.Int:
-                frame.Ints[register] = ValueSemantics.Normalize(content, type) switch
+                ints[register] = ValueSemantics.Normalize(content, type) switch
                 {
                     int i => i, long l => l, nint n => n,
                     var other => throw new SpecializationException($"a green {type} holds a {other?.GetType().Name ?? "null"}, not an integer (internal error of the generating extension)"),
                 };
                 break;
             case RegisterClass.Float:
-                frame.Floats[register] = content switch
+                floats[register] = content switch
                 {
                     double d => d, float f => f,
                     var other => throw new SpecializationException($"a green {type} holds a {other?.GetType().Name ?? "null"}, not a float (internal error of the generating extension)"),
                 };
                 break;
             default:
-                frame.Refs[register] = content;
+                refs[register] = content;
                 break;
         }
     }

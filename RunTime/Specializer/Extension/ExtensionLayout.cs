@@ -35,20 +35,26 @@ internal static class ExtensionLayout
         graph.IntCount = ints;
         graph.FloatCount = floats;
         graph.RefCount = refs;
-        graph.Parameters = flow.Parameters.Select(p => p.Index).ToArray();
-        graph.HasRegions = flow.Regions.Any();
+        graph.Parameters = Indexes(flow.Parameters);
+        graph.HasRegions = flow.RegionCount > 0;
         return graph;
     }
 
     /// <summary>An op for <paramref name="instruction"/> with its operands and result filled in.</summary>
     public static ExtensionOp Op(ExtensionGraph graph, Instruction instruction)
     {
+        var operands = instruction.Operands;
         var op = new ExtensionOp(instruction)
         {
-            Operands = instruction.Operands.Select(o => o.Index).ToArray(),
-            OperandTypes = instruction.Operands.Select(o => graph.Types[o.Index]).ToArray(),
+            Operands = Indexes(operands),
+            OperandTypes = new IrType[operands.Count],
+            OperandRegisters = new int[operands.Count],
         };
-        op.OperandRegisters = op.Operands.Select(o => graph.Registers[o]).ToArray();
+        for (int i = 0; i < operands.Count; i++)
+        {
+            op.OperandTypes[i] = graph.Types[operands[i].Index];
+            op.OperandRegisters[i] = graph.Registers[operands[i].Index];
+        }
         if (instruction.Result is { } result)
         {
             op.Result = result.Index;
@@ -62,20 +68,35 @@ internal static class ExtensionLayout
     public static void Finish(ExtensionGraph graph, ExtensionOp op)
     {
         if (op.Kind is ExtensionOpKind.Jump or ExtensionOpKind.Leave or ExtensionOpKind.Branch or ExtensionOpKind.Switch)
-            op.Targets = op.Instruction.Targets.Select(t => Target(graph, t)).ToArray();
+        {
+            var targets = op.Instruction.Targets;
+            op.Targets = new ExtensionTarget[targets.Count];
+            for (int i = 0; i < targets.Count; i++) op.Targets[i] = Target(graph, targets[i]);
+        }
         if (ExtensionLinker.IsConstantLike(op.Instruction) && op.Instruction.Result is { } defined) graph.Definitions[defined.Index] = op;
     }
 
     private static ExtensionTarget Target(ExtensionGraph graph, BlockCall call)
     {
         var parameters = graph.Graph[call.Target].Parameters;
+        var red = new bool[parameters.Count];
+        for (int i = 0; i < red.Length; i++) red[i] = graph.RedValues[parameters[i].Index];
         return new ExtensionTarget
         {
             Call = call,
             Block = call.Target.Index,
-            Arguments = call.Arguments.Select(a => a.Index).ToArray(),
-            Parameters = parameters.Select(p => p.Index).ToArray(),
-            RedParameters = parameters.Select(p => graph.RedValues[p.Index]).ToArray(),
+            Arguments = Indexes(call.Arguments),
+            Parameters = Indexes(parameters),
+            RedParameters = red,
         };
+    }
+
+    // Loops rather than LINQ: this runs when a portal is first prepared, and every LINQ method instantiated over
+    // the IR's Value (a struct) is one more method .NET compiles then (ReadyToRun cannot precompile those).
+    private static int[] Indexes(IReadOnlyList<Value> values)
+    {
+        var indexes = new int[values.Count];
+        for (int i = 0; i < indexes.Length; i++) indexes[i] = values[i].Index;
+        return indexes;
     }
 }

@@ -11,7 +11,10 @@ namespace PeJit.Specializer.Extension;
 /// needs: the delegate of each green field, static-field or element load and green call
 /// (<see cref="GreenAccessBuilder"/>), the run-time type of <c>isinst</c>, <c>castclass</c>, green slots and
 /// <c>default</c> (whose value it computes). <c>pejit build</c> stores the program unlinked
-/// (<see cref="ExtensionSerializer"/>); the run time links it (<see cref="Link(ExtensionProgram, IMemberResolver)"/>) when the portal is first prepared.
+/// (<see cref="ExtensionSerializer"/>); the run time links it (<see cref="Link(ExtensionProgram, IMemberResolver, Assembly?)"/>) when the portal is first prepared.
+/// A green access for which <c>pejit build</c> emitted a static method into the JIT-enabled assembly
+/// (<see cref="ExtensionOp.AccessMethod"/>, in <see cref="AccessorsType"/>) is bound to it: nothing is compiled,
+/// and System.Linq.Expressions is not even loaded unless some access has no emitted method.
 /// </summary>
 /// <remarks>
 /// Linking depends only on the ops' opcodes and what the compiler decided, never on an earlier link, so a
@@ -19,13 +22,20 @@ namespace PeJit.Specializer.Extension;
 /// </remarks>
 public static class ExtensionLinker
 {
+    /// <summary>The type <c>pejit build</c> adds to a JIT-enabled assembly to hold the green accesses it emitted (<see cref="ExtensionOp.AccessMethod"/>).</summary>
+    public const string AccessorsType = "<PeJit>GreenAccessors";
+
     /// <summary>Links every graph of <paramref name="program"/>; returns it.</summary>
-    public static ExtensionProgram Link(ExtensionProgram program, IMemberResolver resolver)
+    /// <param name="program">The program, read back or compiled unlinked.</param>
+    /// <param name="resolver">Finds the members it names.</param>
+    /// <param name="woven">The JIT-enabled assembly, whose <see cref="AccessorsType"/> holds the emitted accesses; null when there is none (the in-process API).</param>
+    public static ExtensionProgram Link(ExtensionProgram program, IMemberResolver resolver, Assembly? woven = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var builder = new GreenAccessBuilder();
+        var builder = new GreenAccessBuilder(woven?.GetType(AccessorsType, throwOnError: false));
         foreach (var graph in program.Graphs) Link(graph, resolver, builder);
         program.AccessDelegates = builder.Count;
+        program.AccessMethods = builder.Bound;
         program.LinkTime = clock.Elapsed;
         return program;
     }
@@ -33,7 +43,7 @@ public static class ExtensionLinker
     /// <summary>Links one graph (tests of the green operations, which compile a lone graph).</summary>
     public static ExtensionGraph Link(ExtensionGraph graph, IMemberResolver resolver)
     {
-        Link(graph, resolver, new GreenAccessBuilder());
+        Link(graph, resolver, new GreenAccessBuilder(null));
         return graph;
     }
 
@@ -147,6 +157,12 @@ public static class ExtensionLinker
     {
         var instruction = op.Instruction;
         var resultClass = op.Result >= 0 ? graph.Classes[op.Result] : RegisterClass.Ref;
+        if (op.AccessMethod is { } emitted && builder.Emitted(emitted) is { } bound)
+        {
+            op.Access = bound;
+            op.AccessCompiled = true;
+            return;
+        }
         op.Access = Deferred(() => instruction.Opcode switch
         {
             Opcode.LoadField => builder.Field(resolver.ResolveField(instruction.Field!), resultClass, op.ResultType),
@@ -171,7 +187,7 @@ public static class ExtensionLinker
             or FileNotFoundException or AmbiguousMatchException)
         {
             var captured = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
-            return (_, _, _) => captured.Throw();
+            return (_, _, _, _, _) => captured.Throw();
         }
     }
 

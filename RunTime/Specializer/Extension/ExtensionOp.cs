@@ -81,7 +81,14 @@ public sealed class ExtensionOp
     /// <summary>What <see cref="Access"/> does, for dumps: <c>field Code.Ops</c>, <c>call Helpers.Add</c>.</summary>
     public string? AccessName { get; internal set; }
 
-    /// <summary>True when <see cref="Access"/> is a compiled lambda (false: the reflection fallback for by-reference parameters, or a member that did not resolve).</summary>
+    /// <summary>
+    /// The name of the static method <c>pejit build</c> emitted for <see cref="Access"/> into the JIT-enabled assembly's
+    /// <see cref="ExtensionLinker.AccessorsType"/> (<c>GreenAccessEmitter</c>); null when it emitted none (the
+    /// in-process API, or a member IL cannot reach from there), and the linker compiles a lambda instead.
+    /// </summary>
+    public string? AccessMethod { get; internal set; }
+
+    /// <summary>True when <see cref="Access"/> is an emitted method or a compiled lambda (false: the reflection fallback for by-reference parameters, or a member that did not resolve).</summary>
     public bool AccessCompiled { get; internal set; }
 
     /// <summary>How many times the engine ran <see cref="Access"/> (a statistic for dumps and tests).</summary>

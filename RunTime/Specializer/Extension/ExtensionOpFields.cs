@@ -20,13 +20,15 @@ namespace PeJit.Specializer.Extension;
 /// </remarks>
 internal static class ExtensionOpFields
 {
+    // Enums are read with the non-generic Enum.Parse: each Enum.Parse<T> is a generic method .NET compiles when a
+    // portal is first prepared (ReadyToRun cannot precompile it over PeJit's enums).
     /// <summary>The stored fields, in the order they are written.</summary>
     public static readonly IReadOnlyList<ExtensionOpField> All =
     [
         new("green", (op, _) => op.Green == GreenOperation.CannotRun ? null : op.Green.ToString(),
-            (op, text, _) => op.Green = Enum.Parse<GreenOperation>(text)),
+            (op, text, _) => op.Green = (GreenOperation)Enum.Parse(typeof(GreenOperation), text)),
         new("treatment", (op, _) => op.Treatment?.ToString(),
-            (op, text, _) => op.Treatment = Enum.Parse<CallTreatment>(text)),
+            (op, text, _) => op.Treatment = (CallTreatment)Enum.Parse(typeof(CallTreatment), text)),
         new("callees", (op, context) => op.Callees.Length == 0 ? null : string.Join(",", op.Callees.Select(context.IndexOf)),
             (op, text, context) => op.Callees = text.Split(',').Select(i => context.Graph(Number(i))).ToArray()),
         new("calleemethods", (op, _) => op.CalleeMethods.Length == 0 ? null
@@ -41,13 +43,15 @@ internal static class ExtensionOpFields
         new("float", (op, _) => BitConverter.DoubleToInt64Bits(op.ConstantFloat) == 0 ? null : BitConverter.DoubleToInt64Bits(op.ConstantFloat).ToString("x", CultureInfo.InvariantCulture),
             (op, text, _) => op.ConstantFloat = BitConverter.Int64BitsToDouble(long.Parse(text, NumberStyles.HexNumber, CultureInfo.InvariantCulture))),
         new("conversion", (op, _) => op.ConversionKind == default ? null : op.ConversionKind.ToString(),
-            (op, text, _) => op.ConversionKind = Enum.Parse<TypeKind>(text)),
+            (op, text, _) => op.ConversionKind = (TypeKind)Enum.Parse(typeof(TypeKind), text)),
         new("int32", (op, _) => op.Int32Operands ? "true" : null, (op, _, _) => op.Int32Operands = true),
         new("redslot", (op, _) => op.RedSlot ? "true" : null, (op, _, _) => op.RedSlot = true),
         new("message", (op, _) => op.Message is null ? null : ExtensionTokens.Quote(op.Message),
             (op, text, context) => op.Message = ExtensionTokens.Unquote(text, context.Line)),
         new("access", (op, _) => op.AccessName is null ? null : ExtensionTokens.Quote(op.AccessName),
             (op, text, context) => op.AccessName = ExtensionTokens.Unquote(text, context.Line)),
+        new("accessor", (op, _) => op.AccessMethod is null ? null : ExtensionTokens.Quote(op.AccessMethod),
+            (op, text, context) => op.AccessMethod = ExtensionTokens.Unquote(text, context.Line)),
     ];
 
     /// <summary>The fields by name.</summary>

@@ -36,6 +36,9 @@ public sealed class ExtensionProgram
     /// <summary>How many load and call delegates were compiled (sites of the same member share one).</summary>
     public int AccessDelegates { get; internal set; }
 
+    /// <summary>How many green loads and calls were bound to the methods <c>pejit build</c> emitted for them (<see cref="ExtensionOp.AccessMethod"/>: nothing compiled at run time); sites of the same member share one.</summary>
+    public int AccessMethods { get; internal set; }
+
     /// <summary>The compact form as text (<see cref="ExtensionPrinter"/>).</summary>
     public string Print() => ExtensionPrinter.Print(this);
 }

@@ -171,7 +171,7 @@ public static class ExtensionSerializer
     {
         var words = ExtensionTokens.Split(line, context.Line);
         var op = ExtensionLayout.Op(graph, instruction);
-        if (!Enum.TryParse<ExtensionOpKind>(words[0], out var kind)) throw ExtensionTokens.Error(context.Line, $"'{words[0]}' is not an op kind");
+        if (!Enum.TryParse(typeof(ExtensionOpKind), words[0], out var parsed) || parsed is not ExtensionOpKind kind) throw ExtensionTokens.Error(context.Line, $"'{words[0]}' is not an op kind");
         op.Kind = kind;
         foreach (string word in words.Skip(1))
         {
@@ -190,7 +190,14 @@ public static class ExtensionSerializer
         if (words.Count < 3) throw ExtensionTokens.Error(lineNumber, "expected 'portal NAME FULLNAME fields...'");
         var fields = words.Skip(3).Select(w => w.Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "");
         string Field(string name) => fields.TryGetValue(name, out var value) ? value : throw ExtensionTokens.Error(lineNumber, $"the portal line lacks {name}=");
-        List<Value> Values(string text) => text.Length == 0 ? [] : text.Split(',').Select(v => new Value(Number(v, lineNumber))).ToList();
+        List<Value> Values(string text)
+        {
+            var values = new List<Value>();
+            if (text.Length > 0)
+                foreach (string number in text.Split(','))
+                    values.Add(new Value(Number(number, lineNumber)));
+            return values;
+        }
         var at = Field("mergepoint").Split('.');
         var block = new Block(Number(at[0], lineNumber));
         if (block.Index >= portal.Blocks.Length || Number(at[1], lineNumber) >= portal.Graph[block].Instructions.Count)

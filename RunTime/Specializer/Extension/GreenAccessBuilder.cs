@@ -20,31 +20,49 @@ namespace PeJit.Specializer.Extension;
 /// </remarks>
 internal sealed class GreenAccessBuilder
 {
-    private static readonly FieldInfo IntsField = typeof(ExtensionFrame).GetField(nameof(ExtensionFrame.Ints))!;
-    private static readonly FieldInfo FloatsField = typeof(ExtensionFrame).GetField(nameof(ExtensionFrame.Floats))!;
-    private static readonly FieldInfo RefsField = typeof(ExtensionFrame).GetField(nameof(ExtensionFrame.Refs))!;
-    private static readonly MethodInfo StoreBoxedMethod = typeof(ExtensionFrame).GetMethod(nameof(ExtensionFrame.StoreBoxed))!;
+    private static readonly MethodInfo StoreBoxedMethod = typeof(ExtensionFrame).GetMethod(nameof(ExtensionFrame.StoreBoxed),
+        [typeof(long[]), typeof(double[]), typeof(object[]), typeof(int), typeof(RegisterClass), typeof(object), typeof(IrType)])!;
     private static readonly MethodInfo ToClrMethod = typeof(ValueSemantics).GetMethod(nameof(ValueSemantics.ToClr))!;
     private static readonly MethodInfo IntegerStackFormMethod = typeof(ValueSemantics).GetMethod(nameof(ValueSemantics.IntegerStackForm))!;
     private static readonly MethodInfo FloatStackFormMethod = typeof(ValueSemantics).GetMethod(nameof(ValueSemantics.FloatStackForm))!;
 
-    private readonly Dictionary<(MemberInfo, string), GreenAccess> cache = [];
+    private readonly Type? accessors;
+    private readonly Dictionary<string, GreenAccess?> emitted = [];
+    // Keyed by a value tuple, a Dictionary instantiation .NET compiles on first use: made with the first lambda.
+    private Dictionary<(MemberInfo, string), GreenAccess>? cache;
     private readonly HashSet<GreenAccess> fallbacks = [];
-    private readonly ParameterExpression frame = Expression.Parameter(typeof(ExtensionFrame), "frame");
-    private readonly ParameterExpression operands = Expression.Parameter(typeof(int[]), "operands");
-    private readonly ParameterExpression result = Expression.Parameter(typeof(int), "result");
+    // Made with the first lambda: a program whose accesses were all emitted by pejit build never loads System.Linq.Expressions.
+    private ParameterExpression ints = null!, floats = null!, refs = null!, operands = null!, result = null!;
 
-    /// <summary>Delegates built so far.</summary>
-    public int Count => cache.Count;
+    /// <param name="accessors">The JIT-enabled assembly's type of emitted accesses (<see cref="ExtensionLinker.AccessorsType"/>), or null.</param>
+    public GreenAccessBuilder(Type? accessors) => this.accessors = accessors;
+
+    /// <summary>Delegates compiled so far.</summary>
+    public int Count => cache?.Count ?? 0;
+
+    /// <summary>Emitted methods bound so far.</summary>
+    public int Bound => emitted.Count(e => e.Value is not null);
+
+    /// <summary>
+    /// A delegate bound to the static method named <paramref name="name"/> that <c>pejit build</c> emitted for a green
+    /// access (<c>GreenAccessEmitter</c>); null when the assembly has no such method (it was built by another version).
+    /// </summary>
+    public GreenAccess? Emitted(string name)
+    {
+        if (accessors is null) return null;
+        if (emitted.TryGetValue(name, out var access)) return access;
+        var method = accessors.GetMethod(name, BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic);
+        return emitted[name] = method?.CreateDelegate<GreenAccess>();
+    }
 
     /// <summary>True when <paramref name="access"/> is a compiled lambda, not the reflection fallback.</summary>
-    public bool IsCompiled(GreenAccess access) => cache.ContainsValue(access) && !fallbacks.Contains(access);
+    public bool IsCompiled(GreenAccess access) => cache is not null && cache.ContainsValue(access) && !fallbacks.Contains(access);
 
     /// <summary>An instance field load (<c>ldfld</c>) from a green object.</summary>
     public GreenAccess Field(FieldInfo field, RegisterClass resultClass, IrType resultType) =>
         Cached(field, $"ldfld {resultClass} {resultType}", () =>
         {
-            var owner = Convert(Expression.ArrayIndex(Expression.Field(frame, RefsField), Operand(0)), field.DeclaringType!);
+            var owner = Convert(Expression.ArrayIndex(refs, Operand(0)), field.DeclaringType!);
             return Write(Expression.Field(owner, field), resultClass, resultType);
         });
 
@@ -56,8 +74,8 @@ internal sealed class GreenAccessBuilder
     public GreenAccess Element(Type elementType, IrType indexType, RegisterClass resultClass, IrType resultType) =>
         Cached(elementType, $"ldelem {indexType.StackKind} {resultClass} {resultType}", () =>
         {
-            var array = Convert(Expression.ArrayIndex(Expression.Field(frame, RefsField), Operand(0)), elementType.MakeArrayType());
-            Expression index = Expression.ArrayIndex(Expression.Field(frame, IntsField), Operand(1));
+            var array = Convert(Expression.ArrayIndex(refs, Operand(0)), elementType.MakeArrayType());
+            Expression index = Expression.ArrayIndex(ints, Operand(1));
             index = Expression.ConvertChecked(index, typeof(int));
             return Write(Expression.ArrayIndex(array, index), resultClass, resultType);
         });
@@ -88,10 +106,19 @@ internal sealed class GreenAccessBuilder
 
     private GreenAccess Cached(MemberInfo member, string signature, Func<Expression?> body, Func<GreenAccess>? fallback = null)
     {
+        cache ??= [];
         if (cache.TryGetValue((member, signature), out var access)) return access;
+        if (ints is null)
+        {
+            ints = Expression.Parameter(typeof(long[]), "ints");
+            floats = Expression.Parameter(typeof(double[]), "floats");
+            refs = Expression.Parameter(typeof(object[]), "refs");
+            operands = Expression.Parameter(typeof(int[]), "operands");
+            result = Expression.Parameter(typeof(int), "result");
+        }
         var expression = body();
         if (expression is null) fallbacks.Add(access = fallback!());
-        else access = Expression.Lambda<GreenAccess>(expression, frame, operands, result).Compile();
+        else access = Expression.Lambda<GreenAccess>(expression, ints, floats, refs, operands, result).Compile();
         cache[(member, signature)] = access;
         return access;
     }
@@ -105,7 +132,7 @@ internal sealed class GreenAccessBuilder
         {
             case RegisterClass.Int:
             {
-                var raw = Expression.ArrayIndex(Expression.Field(frame, IntsField), Operand(index));
+                var raw = Expression.ArrayIndex(ints, Operand(index));
                 if (target.IsEnum) return Expression.Convert(Expression.Convert(raw, Enum.GetUnderlyingType(target)), target);
                 if (target == typeof(bool)) return Expression.NotEqual(raw, Expression.Constant(0L));
                 if (target == typeof(nuint)) return Expression.Convert(Expression.Convert(raw, typeof(ulong)), typeof(nuint));
@@ -114,14 +141,14 @@ internal sealed class GreenAccessBuilder
             }
             case RegisterClass.Float:
             {
-                var raw = Expression.ArrayIndex(Expression.Field(frame, FloatsField), Operand(index));
+                var raw = Expression.ArrayIndex(floats, Operand(index));
                 if (target == typeof(double)) return raw;
                 if (target == typeof(float)) return Expression.Convert(raw, typeof(float));
                 return Convert(Expression.Call(ToClrMethod, Expression.Call(FloatStackFormMethod, raw, Expression.Constant(type)), Expression.Constant(target)), target);
             }
             default:
             {
-                Expression raw = Expression.ArrayIndex(Expression.Field(frame, RefsField), Operand(index));
+                Expression raw = Expression.ArrayIndex(refs, Operand(index));
                 if (target.IsValueType) raw = Expression.Call(ToClrMethod, raw, Expression.Constant(target));
                 return Convert(raw, target);
             }
@@ -136,13 +163,13 @@ internal sealed class GreenAccessBuilder
         switch (registerClass)
         {
             case RegisterClass.Int when AsLong(value) is { } integer:
-                return Expression.Assign(Expression.ArrayAccess(Expression.Field(frame, IntsField), result), integer);
+                return Expression.Assign(Expression.ArrayAccess(ints, result), integer);
             case RegisterClass.Float when value.Type == typeof(double) || value.Type == typeof(float):
-                return Expression.Assign(Expression.ArrayAccess(Expression.Field(frame, FloatsField), result), Convert(value, typeof(double)));
+                return Expression.Assign(Expression.ArrayAccess(floats, result), Convert(value, typeof(double)));
             case RegisterClass.Ref:
-                return Expression.Assign(Expression.ArrayAccess(Expression.Field(frame, RefsField), result), Convert(value, typeof(object)));
+                return Expression.Assign(Expression.ArrayAccess(refs, result), Convert(value, typeof(object)));
             default:
-                return Expression.Call(StoreBoxedMethod, frame, result, Expression.Constant(registerClass), Convert(value, typeof(object)), Expression.Constant(type));
+                return Expression.Call(StoreBoxedMethod, ints, floats, refs, result, Expression.Constant(registerClass), Convert(value, typeof(object)), Expression.Constant(type));
         }
     }
 
@@ -169,19 +196,19 @@ internal sealed class GreenAccessBuilder
     {
         var parameters = method.GetParameters();
         int offset = method.IsStatic || method is ConstructorInfo ? 0 : 1;
-        return (frame, registers, resultRegister) =>
+        return (ints, floats, refs, registers, resultRegister) =>
         {
             object? Boxed(int i) => operandClasses[i] switch
             {
-                RegisterClass.Int => ValueSemantics.IntegerStackForm(frame.Ints[registers[i]], operandTypes[i]),
-                RegisterClass.Float => ValueSemantics.FloatStackForm(frame.Floats[registers[i]], operandTypes[i]),
-                _ => frame.Refs[registers[i]],
+                RegisterClass.Int => ValueSemantics.IntegerStackForm(ints[registers[i]], operandTypes[i]),
+                RegisterClass.Float => ValueSemantics.FloatStackForm(floats[registers[i]], operandTypes[i]),
+                _ => refs[registers[i]],
             };
             var arguments = parameters.Select((p, i) => ValueSemantics.ToClr(Boxed(i + offset), p.ParameterType)).ToArray();
             try
             {
                 var value = method is ConstructorInfo constructor ? constructor.Invoke(arguments) : method.Invoke(method.IsStatic ? null : Boxed(0), arguments);
-                if (resultRegister >= 0) ExtensionFrame.StoreBoxed(frame, resultRegister, resultClass, value, resultType);
+                if (resultRegister >= 0) ExtensionFrame.StoreBoxed(ints, floats, refs, resultRegister, resultClass, value, resultType);
             }
             catch (TargetInvocationException e) when (e.InnerException is not null)
             {

@@ -90,7 +90,7 @@ internal static class GreenExecution
                 return;
             case GreenOperation.Access:
                 op.AccessRuns++;
-                op.Access!(frame, op.OperandRegisters, result < 0 ? -1 : frame.Graph.Registers[result]);
+                op.Access!(frame.Ints, frame.Floats, frame.Refs, op.OperandRegisters, result < 0 ? -1 : frame.Graph.Registers[result]);
                 if (result >= 0) frame.States[result] = RegisterState.Green;
                 return;
             case GreenOperation.ArrayLength:

@@ -112,19 +112,24 @@ public static class BuildCommand
                     return Fail(BtaCommand.AnalysisErrors, $"{string.Join(", ", opaque)}: the portal's IL cannot be analyzed (see pejit graph for the reason).");
 
                 // Each portal's generating extension, compiled here once and stored in the output: the run time
-                // reads it back and links it by name, without re-reading or re-analyzing anything.
-                var extensions = new Dictionary<string, byte[]>();
-                foreach (var portal in result.Portals)
+                // reads it back and links it by name, without re-reading or re-analyzing anything. Its green loads
+                // and calls are emitted as methods of the output, which the run time binds instead of compiling.
+                var programs = result.Portals.Select(p => (Portal: p, Program: ExtensionCompiler.CompileUnlinked(p))).ToList();
+                IReadOnlyList<string> leftToRunTime = [];
+                IReadOnlyDictionary<string, byte[]> Contents(Mono.Cecil.ModuleDefinition woven)
                 {
-                    var program = ExtensionCompiler.CompileUnlinked(portal);
-                    extensions[ExtensionSerializer.ResourceName(MemberTableBuilder.PortalKey(portal.Hints.Method))] =
-                        ExtensionSerializer.Compress(ExtensionSerializer.Write(program, MemberTableBuilder.For(program)));
+                    var emitter = new GreenAccessEmitter(woven);
+                    leftToRunTime = emitter.Left;
+                    foreach (var (_, program) in programs) emitter.Emit(program);
+                    emitter.Finish();
+                    return programs.ToDictionary(p => ExtensionSerializer.ResourceName(MemberTableBuilder.PortalKey(p.Portal.Hints.Method)),
+                        p => ExtensionSerializer.Compress(ExtensionSerializer.Write(p.Program, MemberTableBuilder.For(p.Program))));
                 }
                 var fresh = AssemblyLoader.Load(path, references);
                 var assembly = new MemoryStream();
                 var pdb = fresh.HasSymbols ? new MemoryStream() : null;
                 int sites = AssemblyWeaver.Weave(fresh, result.Portals.Select(p => p.Hints.Method.FullName).ToList(),
-                    new RuntimeReference(typeof(JitRuntime).Assembly.GetName()), threshold, backend, extensions, assembly, pdb);
+                    new RuntimeReference(typeof(JitRuntime).Assembly.GetName()), threshold, backend, Contents, assembly, pdb);
                 staging.Write(Path.GetFileName(path), assembly.ToArray());
                 if (pdb is not null) staging.Write(name + ".pdb", pdb.ToArray());
                 var runtime = RuntimeFiles.Closure();
@@ -135,6 +140,8 @@ public static class BuildCommand
                 staging.Commit();
                 output.WriteLine($"pejit build: wrote {Path.Combine(outdir, Path.GetFileName(path))}: {result.Portals.Count} portal(s) JIT-enabled ({string.Join(", ", result.Portals.Select(p => p.Hints.Method.DeclaringType.Name + "." + p.Hints.Method.Name))}), {sites} Jit.CanEnterJit site(s); backend {backend}{(threshold > 0 ? $", threshold {threshold}" : "")}; {RuntimeFiles.Describe(runtime)}");
                 foreach (var warning in result.Diagnostics.Where(d => d.Severity == Severity.Warning)) output.WriteLine($"pejit build: warning: {warning}");
+                foreach (string access in leftToRunTime)
+                    output.WriteLine($"pejit build: note: a green access is compiled when the portal is first prepared, not emitted here (the run time loads System.Linq.Expressions for it): {access}");
                 return 0;
             }
             finally

@@ -1,0 +1,75 @@
+using System.Reflection;
+using System.Runtime.Loader;
+using PeJit.Specializer.Extension;
+
+namespace PeJit.Tests.Tools;
+
+/// <summary>
+/// <c>pejit build</c> emits each green load and call of a portal's extension program as a static method of the
+/// JIT-enabled assembly (<c>GreenAccessEmitter</c>): the stored program, linked against that assembly, binds every
+/// access to one and compiles no lambda, and each emitted method reads what reflection reads from the same object,
+/// private members included (the assembly ignores access checks to itself, as the lambdas did), and fields of a
+/// struct boxed in a register (RegisterVm's instructions).
+/// </summary>
+[TestClass]
+public sealed class GreenAccessEmitterTests
+{
+    [TestMethod]
+    public void EveryGreenAccessOfStackVmIsEmittedBoundAndReadsWhatReflectionReads() =>
+        AssertEmittedAndBound(BuildCommandTests.StackVmFolder, "StackVm", "PeJit.Examples.StackVm.Function", ["f", 10, 2, 7]);
+
+    [TestMethod]
+    public void RegisterVmsFieldLoadsFromABoxedStructAreEmittedToo()
+    {
+        string folder = Directory.CreateTempSubdirectory("pejit-build-").FullName;
+        var output = new StringWriter();
+        var error = new StringWriter();
+        Assert.AreEqual(0, PeJit.Cli.Program.Run(["build", typeof(PeJit.Examples.RegisterVm.Instr).Assembly.Location, "-o", folder], output, error), error.ToString());
+        Assert.DoesNotContain("note: a green access", output.ToString(), "every access emitted");
+        AssertEmittedAndBound(folder, "RegisterVm", "PeJit.Examples.RegisterVm.Instr", [Enum.ToObject(typeof(PeJit.Examples.RegisterVm.Op), 1), 5, -6, 7]);
+    }
+
+    /// <summary>
+    /// Reads and links the stored program of <paramref name="example"/>'s JIT-enabled build against it; every access
+    /// must be bound to an emitted method, and each field load of <paramref name="owner"/> (made from
+    /// <paramref name="arguments"/> in the woven assembly) must read what reflection reads.
+    /// </summary>
+    private static void AssertEmittedAndBound(string folder, string example, string owner, object[] arguments)
+    {
+        var context = new AssemblyLoadContext("pejit-woven-" + example, isCollectible: true);
+        try
+        {
+            var woven = context.LoadFromAssemblyPath(Path.Combine(folder, example + ".dll"));
+            string resource = woven.GetManifestResourceNames().Single(n => n.StartsWith("PeJit.Extension ", StringComparison.Ordinal));
+            var (program, members) = ExtensionSerializer.Read(ExtensionSerializer.Decompress(woven.GetManifestResourceStream(resource)!));
+            ExtensionLinker.Link(program, new MemberTableResolver(members, woven), woven);
+
+            var accesses = program.Graphs.SelectMany(g => g.Blocks).SelectMany(b => b).Where(o => o.AccessName is not null).ToList();
+            Assert.IsNotEmpty(accesses);
+            Assert.IsTrue(accesses.All(o => o.AccessMethod is not null && o.AccessCompiled),
+                "not emitted: " + string.Join(", ", accesses.Where(o => o.AccessMethod is null).Select(o => o.AccessName)));
+            Assert.AreEqual(0, program.AccessDelegates, "no lambda compiled");
+            Assert.AreEqual(accesses.Select(o => o.AccessMethod).Distinct().Count(), program.AccessMethods, "each emitted method bound once");
+
+            // Differential: the record's properties are read through their private backing fields.
+            var ownerType = woven.GetType(owner, throwOnError: true)!;
+            var instance = Activator.CreateInstance(ownerType, arguments.Select(a => a is Enum e ? Enum.ToObject(ownerType.Assembly.GetType(e.GetType().FullName!, true)!, e) : a).ToArray())!;
+            var accessors = woven.GetType(ExtensionLinker.AccessorsType, throwOnError: true)!;
+            var fields = accesses.Where(o => o.Instruction.Field?.FullName.Contains(" " + owner + "::", StringComparison.Ordinal) == true
+                && o.Instruction.Opcode == PeJit.IR.Opcode.LoadField).ToList();
+            Assert.IsNotEmpty(fields);
+            foreach (var op in fields)
+            {
+                var method = accessors.GetMethod(op.AccessMethod!, BindingFlags.Static | BindingFlags.NonPublic)!;
+                var ints = new long[2];
+                method.Invoke(null, [ints, new double[1], new object?[] { instance }, new[] { 0 }, 1]);
+                var field = ownerType.GetField(op.Instruction.Field!.Name, BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)!;
+                Assert.AreEqual(Convert.ToInt64(field.GetValue(instance)), ints[1], op.AccessName);
+            }
+        }
+        finally
+        {
+            context.Unload();
+        }
+    }
+}
