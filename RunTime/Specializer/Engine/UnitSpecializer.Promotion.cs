@@ -36,7 +36,7 @@ public sealed partial class UnitSpecializer
         }
 
         /// <summary>Leaves compiled code in the middle of a step: every frame's live values go to the exit buffer.</summary>
-        private void EmitMidStepExit(List<ExtensionFrame> frames, Instruction site, Value promoted, IrType type)
+        private void EmitMidStepExit(List<ExtensionFrame> frames, Instruction site, Value promoted, IrType type, bool promotesClass = false)
         {
             int index = unit.Exits.Count;
             KeyGraph.AddOpen(origin!);
@@ -82,9 +82,11 @@ public sealed partial class UnitSpecializer
                 StoreExit(slot++, Box(promoted, type));
             }
             unit.ExitBufferSize = Math.Max(unit.ExitBufferSize, slot);
-            unit.Exits.Add(new CompiledExit(index, entryKey, $"a value at Jit.Promote ({site.Location}) without a compiled case")
+            unit.Exits.Add(new CompiledExit(index, entryKey, promotesClass
+                ? $"a class at Jit.PromoteClass ({site.Location}) without a compiled case"
+                : $"a value at Jit.Promote ({site.Location}) without a compiled case")
             {
-                Frames = exitFrames, PromoteSite = site, PromotedSlot = promotedSlot, PromotedType = type,
+                Frames = exitFrames, PromoteSite = site, PromotedSlot = promotedSlot, PromotedType = type, PromotesClass = promotesClass,
             });
             ReturnDefault();
         }

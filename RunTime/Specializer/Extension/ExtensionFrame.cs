@@ -25,6 +25,15 @@ internal sealed class ExtensionFrame
     public ExtensionOp? CallSite;
     /// <summary>For a frame of an unfolded recursive call: its arguments, green ones by value (to find a call that repeats them).</summary>
     public object?[]? UnfoldedGreens;
+    /// <summary>
+    /// Per value, for red references whose exact class is known while specializing (<c>Jit.PromoteClass</c>): the
+    /// class (a <see cref="Type"/>), or <see cref="NullClass"/> for a null reference; null where the class is
+    /// unknown. Allocated on first use. Only ever set along one path: paths do not join within a step.
+    /// </summary>
+    public object?[]? ExactClasses;
+
+    /// <summary>The class recorded for a value known to be a null reference.</summary>
+    public static readonly object NullClass = new();
 
     public ExtensionFrame(ExtensionGraph graph)
     {
@@ -48,6 +57,7 @@ internal sealed class ExtensionFrame
         Refs = (object?[])other.Refs.Clone();
         States = (RegisterState[])other.States.Clone();
         Reds = (Value[])other.Reds.Clone();
+        if (other.ExactClasses is not null) ExactClasses = (object?[])other.ExactClasses.Clone();
         if (other.Slots is not null) Slots = new(other.Slots);
         if (other.ResidualSlots is not null) ResidualSlots = new(other.ResidualSlots);
     }
@@ -84,7 +94,18 @@ internal sealed class ExtensionFrame
     {
         Reds[value] = red;
         States[value] = RegisterState.Red;
+        if (ExactClasses is not null) ExactClasses[value] = null;
     }
+
+    /// <summary>Sets a red reference whose exact class is known: a <see cref="Type"/>, <see cref="NullClass"/>, or null for unknown.</summary>
+    public void SetRed(int value, Value red, object? exactClass)
+    {
+        SetRed(value, red);
+        if (exactClass is not null) (ExactClasses ??= new object?[States.Length])[value] = exactClass;
+    }
+
+    /// <summary>The exact class of a red value when known (a <see cref="Type"/> or <see cref="NullClass"/>), else null.</summary>
+    public object? ExactClass(int value) => ExactClasses?[value];
 
     /// <summary>A green value as an object in stack form (<c>ValueSemantics.Normalize</c>'s conventions).</summary>
     public object? Box(int value) => Graph.Classes[value] switch
@@ -142,7 +163,7 @@ internal sealed class ExtensionFrame
     {
         if (source.States[from] != RegisterState.Green)
         {
-            SetRed(to, source.Reds[from]);
+            SetRed(to, source.Reds[from], source.ExactClass(from));
             return;
         }
         var fromClass = source.Graph.Classes[from];
