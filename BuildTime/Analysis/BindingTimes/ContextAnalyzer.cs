@@ -33,7 +33,7 @@ namespace PeJit.Analysis.BindingTimes;
 ///    green while the slot is, and does not make the slot red; a read through a green address (a load, a
 ///    field, a readonly member called on it) is green. So a struct copied from green memory into a local stays
 ///    green when its property getters are called; an address written through makes the slot red, as before.
-/// 8. class-green (Jit.PromoteClass): the result of PromoteClass of a red value is red with its exact class
+/// 8. class-green (Jit.PromoteClass, Docs/bta.md rule 10): the result of PromoteClass of a red value is red with its exact class
 ///    (or null) green; isinst and castclass of such a value, a block parameter every jump passes such values
 ///    (or greens), and a callee parameter the call passes one (signature letter C) are class-green too. On a
 ///    class-green value a null test (brif) is green, GetType() is green (ClassOf), and a virtual or interface

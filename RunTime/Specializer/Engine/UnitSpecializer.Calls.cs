@@ -89,6 +89,7 @@ public sealed partial class UnitSpecializer
                     return true;
                 default:
                     Residualize(frame, op);
+                    if (op.Instruction.Opcode == Opcode.NewObject) RecordAllocatedClass(frame, op);
                     return true;
             }
         }

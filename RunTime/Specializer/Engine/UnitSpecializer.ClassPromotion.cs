@@ -175,6 +175,21 @@ public sealed partial class UnitSpecializer
             return frame.ExactClass(operand) as Type;
         }
 
+        /// <summary>
+        /// The result of a residual <c>newobj</c> is of its constructor's class: recorded, so that type tests, null
+        /// tests and virtual calls on a fresh object are decided as on a promoted one (a box an inlined operation
+        /// returns, tested again by its caller).
+        /// </summary>
+        private void RecordAllocatedClass(ExtensionFrame frame, ExtensionOp op)
+        {
+            if (op.Result < 0 || frame.Graph.Classes[op.Result] != RegisterClass.Ref || frame.IsGreen(op.Result)) return;
+            if (!allocatedClasses.TryGetValue(op, out var type))
+                allocatedClasses[op] = type = owner.resolver.ResolveMethod(op.Instruction.Method!).DeclaringType;
+            if (type is { IsValueType: false }) frame.SetRed(op.Result, frame.Reds[op.Result], type);
+        }
+
+        private readonly Dictionary<ExtensionOp, Type?> allocatedClasses = new(ReferenceEqualityComparer.Instance);
+
         private Type TestedType(ExtensionOp op)
         {
             if (!testedTypes.TryGetValue(op, out var type))
