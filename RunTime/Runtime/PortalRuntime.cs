@@ -266,7 +266,10 @@ public sealed class PortalRuntime
     {
         var promoted = ValueSemantics.Normalize(exit[taken.PromotedSlot], taken.PromotedType!);
         var frames = taken.Frames!.Select(f => new ResumeFrame(f.Graph, f.Block, f.Index,
-            f.Values.ToDictionary(v => v.Value, v => v.IsGreen ? v.Green : exit[v.Slot]), f.CallResult)).ToList();
+            f.Values.ToDictionary(v => v.Value, v => v.IsGreen ? v.Green : exit[v.Slot]), f.CallResult)
+            {
+                Slots = f.Slots.ToDictionary(s => s.Slot, s => s.Content.IsGreen ? s.Content.Green : exit[s.Content.Slot]),
+            }).ToList();
         ResumeOutcome outcome;
         try
         {
