@@ -15,6 +15,15 @@ public static class Interpreter
     /// <summary>How deep Lua calls may nest before "stack overflow" (each is a C# call of <see cref="Run"/>).</summary>
     public const int MaxDepth = 200;
 
+    /// <summary>
+    /// A comparison's outcome as a Lua boolean; null (operands that do not compare) is the error at
+    /// <paramref name="line"/>. A helper, so that the portal holds no nullable local: reading one takes its
+    /// address, and compiled code cannot leave in the middle of a step (at a Jit.PromoteClass) of a method
+    /// whose locals have their address taken.
+    /// </summary>
+    private static LuaValue Truth(bool? outcome, int line, LuaValue left, LuaValue right) =>
+        outcome is bool value ? (value ? LuaBoolean.True : LuaBoolean.False) : throw Errors.Compare(line, left, right);
+
     /// <summary>Runs the function whose code starts at <paramref name="pc"/> on <paramref name="frame"/>; its results go where the frame says.</summary>
     [JitPortal(Greens = ["pc", "code"], Reds = ["frame", "regs"])]
     public static void Run(Code code, int pc, Frame frame)
@@ -74,25 +83,25 @@ public static class Interpreter
                     break;
                 }
                 case OpCode.Add:
-                    regs[i.A] = regs[i.B].Add(regs[i.C]) ?? throw Errors.Arithmetic(code.Lines[pc - 1], "add", regs[i.B], regs[i.C]);
+                    regs[i.A] = Jit.PromoteClass(regs[i.B]).Add(Jit.PromoteClass(regs[i.C])) ?? throw Errors.Arithmetic(code.Lines[pc - 1], "add", regs[i.B], regs[i.C]);
                     break;
                 case OpCode.Subtract:
-                    regs[i.A] = regs[i.B].Subtract(regs[i.C]) ?? throw Errors.Arithmetic(code.Lines[pc - 1], "subtract", regs[i.B], regs[i.C]);
+                    regs[i.A] = Jit.PromoteClass(regs[i.B]).Subtract(Jit.PromoteClass(regs[i.C])) ?? throw Errors.Arithmetic(code.Lines[pc - 1], "subtract", regs[i.B], regs[i.C]);
                     break;
                 case OpCode.Multiply:
-                    regs[i.A] = regs[i.B].Multiply(regs[i.C]) ?? throw Errors.Arithmetic(code.Lines[pc - 1], "multiply", regs[i.B], regs[i.C]);
+                    regs[i.A] = Jit.PromoteClass(regs[i.B]).Multiply(Jit.PromoteClass(regs[i.C])) ?? throw Errors.Arithmetic(code.Lines[pc - 1], "multiply", regs[i.B], regs[i.C]);
                     break;
                 case OpCode.Divide:
-                    regs[i.A] = regs[i.B].Divide(regs[i.C]) ?? throw Errors.Arithmetic(code.Lines[pc - 1], "divide", regs[i.B], regs[i.C]);
+                    regs[i.A] = Jit.PromoteClass(regs[i.B]).Divide(Jit.PromoteClass(regs[i.C])) ?? throw Errors.Arithmetic(code.Lines[pc - 1], "divide", regs[i.B], regs[i.C]);
                     break;
                 case OpCode.FloorDivide:
-                    regs[i.A] = regs[i.B].FloorDivide(regs[i.C]) ?? throw Errors.Arithmetic(code.Lines[pc - 1], "floor-divide", regs[i.B], regs[i.C]);
+                    regs[i.A] = Jit.PromoteClass(regs[i.B]).FloorDivide(Jit.PromoteClass(regs[i.C])) ?? throw Errors.Arithmetic(code.Lines[pc - 1], "floor-divide", regs[i.B], regs[i.C]);
                     break;
                 case OpCode.Modulo:
-                    regs[i.A] = regs[i.B].Modulo(regs[i.C]) ?? throw Errors.Arithmetic(code.Lines[pc - 1], "modulo", regs[i.B], regs[i.C]);
+                    regs[i.A] = Jit.PromoteClass(regs[i.B]).Modulo(Jit.PromoteClass(regs[i.C])) ?? throw Errors.Arithmetic(code.Lines[pc - 1], "modulo", regs[i.B], regs[i.C]);
                     break;
                 case OpCode.Power:
-                    regs[i.A] = regs[i.B].Power(regs[i.C]) ?? throw Errors.Arithmetic(code.Lines[pc - 1], "exponentiate", regs[i.B], regs[i.C]);
+                    regs[i.A] = Jit.PromoteClass(regs[i.B]).Power(Jit.PromoteClass(regs[i.C])) ?? throw Errors.Arithmetic(code.Lines[pc - 1], "exponentiate", regs[i.B], regs[i.C]);
                     break;
                 case OpCode.Concat:
                 {
@@ -117,19 +126,11 @@ public static class Interpreter
                     regs[i.A] = regs[i.B].RawEquals(regs[i.C]) ? LuaBoolean.False : LuaBoolean.True;
                     break;
                 case OpCode.LessThan:
-                {
-                    bool? less = regs[i.B].LessThan(regs[i.C]);
-                    if (less is null) throw Errors.Compare(code.Lines[pc - 1], regs[i.B], regs[i.C]);
-                    regs[i.A] = less.Value ? LuaBoolean.True : LuaBoolean.False;
+                    regs[i.A] = Truth(Jit.PromoteClass(regs[i.B]).LessThan(Jit.PromoteClass(regs[i.C])), code.Lines[pc - 1], regs[i.B], regs[i.C]);
                     break;
-                }
                 case OpCode.LessEqual:
-                {
-                    bool? lessOrEqual = regs[i.B].LessEqual(regs[i.C]);
-                    if (lessOrEqual is null) throw Errors.Compare(code.Lines[pc - 1], regs[i.B], regs[i.C]);
-                    regs[i.A] = lessOrEqual.Value ? LuaBoolean.True : LuaBoolean.False;
+                    regs[i.A] = Truth(Jit.PromoteClass(regs[i.B]).LessEqual(Jit.PromoteClass(regs[i.C])), code.Lines[pc - 1], regs[i.B], regs[i.C]);
                     break;
-                }
                 case OpCode.Jump:
                 {
                     // pc already points past this instruction: a target below it is a backward jump (a loop).

@@ -1,4 +1,5 @@
 using PeJit.IR.Semantics;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using PeJit.IR;
 
@@ -128,6 +129,9 @@ public sealed partial class GraphEvaluator(IMemberResolver resolver)
             var resume = frames[k];
             var frame = new Frame(resume.Graph);
             foreach (var (value, content) in resume.Values) frame.Values[value.Index] = content is Address ? content : ValueSemantics.Normalize(content, resume.Graph.TypeOf(value));
+            // Slots hold CLR values, a struct as a box of its own (GetObjectValue copies one: the exit's green value is shared).
+            foreach (var (slot, content) in resume.Slots ?? new Dictionary<Slot, object?>())
+                frame.Slots[slot.Index] = RuntimeHelpers.GetObjectValue(ValueSemantics.ToClr(content, ClrType(resume.Graph[slot].Type)));
             Block block = resume.Block;
             IReadOnlyList<object?> arguments = [];
             int? at = resume.Index;

@@ -8,4 +8,8 @@ namespace PeJit.IR.Evaluation;
 /// <param name="Index">The instruction to run next in <paramref name="Block"/>.</param>
 /// <param name="Values">The values defined so far that the rest may use (CLR values; normalized on the way in).</param>
 /// <param name="CallResult">For a frame that stands after a call: the value that receives what the call returned.</param>
-public sealed record ResumeFrame(FlowGraph Graph, Block Block, int Index, IReadOnlyDictionary<Value, object?> Values, Value? CallResult);
+public sealed record ResumeFrame(FlowGraph Graph, Block Block, int Index, IReadOnlyDictionary<Value, object?> Values, Value? CallResult)
+{
+    /// <summary>The contents of the method's locals (slots) set so far, in stack form; the others start as a fresh frame's do.</summary>
+    public IReadOnlyDictionary<Slot, object?>? Slots { get; init; }
+}

@@ -36,6 +36,13 @@ public enum CallTreatment
     Allocation,
     /// <summary><c>Jit.Promote</c>: the result is green; the residual code switches on the run-time value.</summary>
     Promote,
+    /// <summary>
+    /// <c>Jit.PromoteClass</c>: the result is the operand, its reference red and its exact class (or null) green; the
+    /// residual code guards on the class and goes on per class seen, a generic path past the case budget.
+    /// </summary>
+    PromoteClass,
+    /// <summary><c>GetType()</c> on a value whose class is green (<see cref="PromoteClass"/>): the class, while specializing.</summary>
+    ClassOf,
     /// <summary><c>Jit.AssertGreen</c>: checked by the analysis, nothing at run time.</summary>
     AssertGreen,
     /// <summary><c>Jit.MergePoint</c>: the head of the dispatch loop, keyed by the greens.</summary>

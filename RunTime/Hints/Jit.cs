@@ -37,6 +37,32 @@ public static partial class Jit
     public static T Promote<T>(T value) => value;
 
     /// <summary>
+    /// Returns <paramref name="value"/>; from here on the JIT treats its exact class as green, while the reference
+    /// itself stays red (known only when the compiled code runs).
+    /// </summary>
+    /// <remarks>
+    /// Rules:
+    /// <list type="number">
+    /// <item>The residual code guards on the class (<c>value.GetType()</c> against each class seen here so far, a
+    /// null reference being a case of its own) and goes on, per class, with the class known.</item>
+    /// <item>With the class known, type tests (<c>is</c>, <c>as</c>, casts), <c>GetType()</c> and its comparisons,
+    /// null tests, and virtual or interface calls on the returned value (and on what those tests and casts return)
+    /// are decided while specializing: a call goes to the class's override, inlined and specialized.</item>
+    /// <item>A class not seen here before leaves compiled code in the middle of the step (the interpreter finishes
+    /// the step); once it recurs, the unit is specialized again with a case for it.</item>
+    /// <item>Past <c>MaxCasesPerPromotion</c> classes, one more path serves every other class (and null, when it has
+    /// no case): the type tests and virtual calls themselves, as the interpreter runs them, with no exit.</item>
+    /// <item>Use it on a value whose class few alternatives cover at this place: the operands of an arithmetic
+    /// instruction over boxed numbers, the receiver of a polymorphic operation.</item>
+    /// </list>
+    /// </remarks>
+    /// <typeparam name="T">Static type of the value (a reference type).</typeparam>
+    /// <param name="value">The value whose class to promote; may be null.</param>
+    /// <returns><paramref name="value"/> unchanged.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T PromoteClass<T>(T value) where T : class? => value;
+
+    /// <summary>
     /// Asserts that <paramref name="value"/> is green: the binding-time analysis reports an error, with the reason,
     /// if it is not. Does nothing at run time.
     /// </summary>

@@ -266,7 +266,10 @@ public sealed class PortalRuntime
     {
         var promoted = ValueSemantics.Normalize(exit[taken.PromotedSlot], taken.PromotedType!);
         var frames = taken.Frames!.Select(f => new ResumeFrame(f.Graph, f.Block, f.Index,
-            f.Values.ToDictionary(v => v.Value, v => v.IsGreen ? v.Green : exit[v.Slot]), f.CallResult)).ToList();
+            f.Values.ToDictionary(v => v.Value, v => v.IsGreen ? v.Green : exit[v.Slot]), f.CallResult)
+            {
+                Slots = f.Slots.ToDictionary(s => s.Slot, s => s.Content.IsGreen ? s.Content.Green : exit[s.Content.Slot]),
+            }).ToList();
         ResumeOutcome outcome;
         try
         {
@@ -275,7 +278,8 @@ public sealed class PortalRuntime
         }
         finally
         {
-            CountPromotion(key, unit, taken.PromoteSite!, promoted);
+            // At Jit.PromoteClass the case is the class (null for a null reference), not the value.
+            CountPromotion(key, unit, taken.PromoteSite!, taken.PromotesClass ? promoted?.GetType() : promoted, taken.PromotesClass);
         }
         var graph = Extension.Portal.Graph;
         if (outcome.Returned)
@@ -289,10 +293,12 @@ public sealed class PortalRuntime
         return (int)CanEnterJitStatus.Exited;
     }
 
-    private void CountPromotion(GreenKey key, CompiledUnit unit, IR.Instruction site, object? value)
+    private void CountPromotion(GreenKey key, CompiledUnit unit, IR.Instruction site, object? value, bool promotesClass)
     {
         var cases = unit.Unit.PromotionCases.GetValueOrDefault(site) ?? [];
-        if (cases.Count >= Settings.Specialization.MaxCasesPerPromotion) return;
+        // A class site records one class past the budget: the unit specialized with it has a generic path for
+        // every class without a case, so nothing leaves there any more.
+        if (cases.Count >= Settings.Specialization.MaxCasesPerPromotion + (promotesClass ? 1 : 0)) return;
         int seen = unit.unseenPromotions.AddOrUpdate((site, new GreenKey([value])), 1, (_, n) => n + 1);
         if (seen != PromotionThreshold) return;
         lock (compileGate)

@@ -18,6 +18,7 @@ public sealed class AnnotatedGraph
         IsPortal = isPortal;
         Times = new BindingTime[graph.ValueCount];
         Reasons = new RedReason?[graph.ValueCount];
+        ClassGreen = new bool[graph.ValueCount];
         RedSlots = new bool[graph.Slots.Count()];
     }
 
@@ -44,6 +45,16 @@ public sealed class AnnotatedGraph
 
     /// <summary>Reason per value index, for red values.</summary>
     internal RedReason?[] Reasons { get; }
+
+    /// <summary>
+    /// Per value index: a red reference whose exact class (or null) is green (<c>Jit.PromoteClass</c>, and what
+    /// type tests, casts and jumps carry it to). Only ever set on red values; cleared when the value gets a
+    /// reference of unknown class.
+    /// </summary>
+    internal bool[] ClassGreen { get; }
+
+    /// <summary>True for a red reference whose exact class (or null) is known while specializing.</summary>
+    public bool IsClassGreen(Value value) => ClassGreen[value.Index];
 
     /// <summary>The binding time of the value returned, the join over every <c>ret</c>.</summary>
     public BindingTime ReturnTime { get; internal set; }
@@ -75,7 +86,7 @@ public sealed class AnnotatedGraph
     {
         if (instruction.Result is { } result) return Times[result.Index];
         if (Calls.TryGetValue(instruction, out var call))
-            return call.Treatment is CallTreatment.AssertGreen or CallTreatment.MergePoint or CallTreatment.CanEnterJit
+            return call.Treatment is CallTreatment.AssertGreen or CallTreatment.MergePoint or CallTreatment.CanEnterJit or CallTreatment.ClassOf
                 ? BindingTime.Green
                 : call.Treatment == CallTreatment.Inline ? BindingTime.Green : BindingTime.Red;
         return instruction.Opcode switch
@@ -83,6 +94,8 @@ public sealed class AnnotatedGraph
             Opcode.Jump => BindingTime.Green,
             // Returning from an inlined graph is a control transfer while specializing; the portal's return is residual.
             Opcode.Return => IsPortal ? BindingTime.Red : BindingTime.Green,
+            // A null test of a value whose class is green is decided while specializing.
+            Opcode.BrIf when ClassGreen[instruction.Operands[0].Index] => BindingTime.Green,
             Opcode.BrIf or Opcode.Switch => Times[instruction.Operands[0].Index],
             _ => BindingTime.Red,
         };

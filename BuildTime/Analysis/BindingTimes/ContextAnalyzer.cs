@@ -33,6 +33,12 @@ namespace PeJit.Analysis.BindingTimes;
 ///    green while the slot is, and does not make the slot red; a read through a green address (a load, a
 ///    field, a readonly member called on it) is green. So a struct copied from green memory into a local stays
 ///    green when its property getters are called; an address written through makes the slot red, as before.
+/// 8. class-green (Jit.PromoteClass, Docs/bta.md rule 10): the result of PromoteClass of a red value is red with its exact class
+///    (or null) green; isinst and castclass of such a value, a block parameter every jump passes such values
+///    (or greens), and a callee parameter the call passes one (signature letter C) are class-green too. On a
+///    class-green value a null test (brif) is green, GetType() is green (ClassOf), and a virtual or interface
+///    call is resolved while specializing like one on a green receiver (InlineVirtual, UnfoldVirtual). Anything
+///    else makes the class unknown: the value is plain red.
 ///
 /// Strategy: the fixpoint is a sweep over the instructions in layout order, repeated until a pass changes
 /// nothing, but a pass visits only the instructions that read something that turned red since their last
@@ -186,7 +192,9 @@ internal sealed partial class ContextAnalyzer
             else
             {
                 var cause = argumentCause?.Invoke(i);
-                MarkRed(parameter, new RedReason(RedReasonKind.RedArgument, $"a caller passes '{name}' red", cause?.Item2, SourceLocation.None, cause?.Item1));
+                var reason = new RedReason(RedReasonKind.RedArgument, $"a caller passes '{name}' red", cause?.Item2, SourceLocation.None, cause?.Item1);
+                if (graph.Signature.IsClassGreen(i)) MarkClassGreen(parameter, reason);
+                else MarkRed(parameter, reason);
             }
         }
         argumentCause = null;
@@ -201,10 +209,16 @@ internal sealed partial class ContextAnalyzer
     }
 
     /// <summary>Makes a value red and schedules what reads it: its users, and the loops that exit on it.</summary>
-    private void MarkRed(Value value, RedReason reason)
+    private void MarkRed(Value value, RedReason reason) => MarkRed(value, reason, classGreen: false);
+
+    /// <summary>Makes a value red with its class green (rule 8), or, when it was, plain red: its users are visited again either way.</summary>
+    private void MarkClassGreen(Value value, RedReason reason) => MarkRed(value, reason, classGreen: true);
+
+    private void MarkRed(Value value, RedReason reason, bool classGreen)
     {
         graph.Times[value.Index] = BindingTime.Red;
         graph.Reasons[value.Index] = reason;
+        graph.ClassGreen[value.Index] = classGreen;
         foreach (int position in usersOf[value.Index]) sweep.Schedule(position);
         foreach (int loop in loopsExitingOn[value.Index]) loopSweep!.Schedule(loop);
         if (firstReturnOf is not null)
@@ -221,6 +235,8 @@ internal sealed partial class ContextAnalyzer
     private bool IsReadOnlyAddress(int position) => position < readOnlyAddress.Length && readOnlyAddress[position];
 
     private bool IsRed(Value value) => graph.Times[value.Index] == BindingTime.Red;
+
+    private bool IsClassGreen(Value value) => graph.ClassGreen[value.Index];
 
     private bool IsDeclaredGreen(Value value) => declaredGreen?.Contains(value) == true;
 
@@ -247,8 +263,17 @@ internal sealed partial class ContextAnalyzer
         analysis.Statistics.InstructionVisits++;
         var instruction = instructions[position];
         var reason = Rule(instruction, position);
-        if (instruction.Result is { } result && reason is not null && !IsRed(result) && !IsDeclaredGreen(result))
-            MarkRed(result, reason);
+        if (instruction.Result is { } result && reason is not null && !IsDeclaredGreen(result))
+        {
+            // Green → class-green → red (rule 8): a class-green result loses its class when the rule no longer keeps it.
+            if (!IsRed(result))
+            {
+                if (KeepsClass(instruction)) MarkClassGreen(result, reason);
+                else MarkRed(result, reason);
+            }
+            else if (IsClassGreen(result) && !KeepsClass(instruction))
+                MarkRed(result, reason);
+        }
         if (((instruction.Opcode == Opcode.SlotAddr && !IsReadOnlyAddress(position)) || (instruction.Opcode == Opcode.StoreSlot && IsRed(instruction.Operands[0])))
             && !redSlots[instruction.Slot.Index])
         {
@@ -262,9 +287,13 @@ internal sealed partial class ContextAnalyzer
             {
                 var argument = target.Arguments[i];
                 var parameter = parameters[i];
-                if (!IsRed(argument) || IsRed(parameter) || IsDeclaredGreen(parameter)) continue;
-                MarkRed(parameter, new RedReason(RedReasonKind.RedIncoming,
-                    $"{BlockAt(position)} passes the red {Describe(argument)} to it", argument, instruction.Location));
+                if (!IsRed(argument) || IsDeclaredGreen(parameter)) continue;
+                // Class-green while every jump passes a green or class-green value (rule 8).
+                if (IsRed(parameter) && (!IsClassGreen(parameter) || IsClassGreen(argument))) continue;
+                var incoming = new RedReason(RedReasonKind.RedIncoming,
+                    $"{BlockAt(position)} passes the red {Describe(argument)} to it", argument, instruction.Location);
+                if (!IsRed(parameter) && IsClassGreen(argument)) MarkClassGreen(parameter, incoming);
+                else MarkRed(parameter, incoming);
             }
         }
     }
@@ -311,6 +340,17 @@ internal sealed partial class ContextAnalyzer
 
     private static RedReason Root(RedReasonKind kind, string message, Instruction instruction) =>
         new(kind, message, null, instruction.Location);
+
+    /// <summary>
+    /// For an instruction whose result is red: true when its class stays green (rule 8): Jit.PromoteClass, and
+    /// a type test or cast of a class-green value (the same object, or null, decided by the class).
+    /// </summary>
+    private bool KeepsClass(Instruction instruction) => instruction.Opcode switch
+    {
+        Opcode.IsInst or Opcode.CastClass => IsClassGreen(instruction.Operands[0]),
+        Opcode.Call => graph.Calls.TryGetValue(instruction, out var call) && call.Treatment == CallTreatment.PromoteClass,
+        _ => false,
+    };
 
     /// <summary>Null when the instruction's result is green; else why it is red.</summary>
     /// <remarks>
@@ -380,8 +420,13 @@ internal sealed partial class ContextAnalyzer
         if (instruction.Result is null) return null;
         switch (decision.Treatment)
         {
-            case CallTreatment.GreenCall or CallTreatment.Promote:
+            case CallTreatment.GreenCall or CallTreatment.Promote or CallTreatment.ClassOf:
                 return null;
+            case CallTreatment.PromoteClass:
+                return IsRed(instruction.Operands[0])
+                    ? new RedReason(RedReasonKind.PromotedClass, $"Jit.PromoteClass of the red {Describe(instruction.Operands[0])}: the reference stays red, its class is green",
+                        instruction.Operands[0], instruction.Location)
+                    : null;
             case CallTreatment.Unfold or CallTreatment.UnfoldVirtual:
                 return Root(RedReasonKind.ResidualCall, RecursionUnfolding.RedResult, instruction);
             case CallTreatment.Inline or CallTreatment.InlineVirtual or CallTreatment.InlineDelegate:
@@ -407,8 +452,11 @@ internal sealed partial class ContextAnalyzer
                 case HintNames.MergePoint: return CallDecision.Of(CallTreatment.MergePoint, "the head of the dispatch loop");
                 case HintNames.CanEnterJit: return CallDecision.Of(CallTreatment.CanEnterJit, "a backward jump of the interpreted program");
                 case HintNames.Promote: return CallDecision.Of(CallTreatment.Promote, "Jit.Promote: the residual code switches on the value");
+                case HintNames.PromoteClass: return CallDecision.Of(CallTreatment.PromoteClass, "Jit.PromoteClass: the residual code guards on the value's class");
                 case HintNames.AssertGreen: return CallDecision.Of(CallTreatment.AssertGreen, "checked by the analysis");
             }
+        if (method is { DeclaringTypeName: "System.Object", Name: "GetType", HasThis: true } && IsClassGreen(instruction.Operands[0]))
+            return CallDecision.Of(CallTreatment.ClassOf, "GetType() of a value whose class is green (Jit.PromoteClass): known while specializing");
         var callee = method.Cecil is { } reference ? MemberFacts.TryResolve(reference) : null;
         if (callee is null) return CallDecision.Of(CallTreatment.Residual, "the callee cannot be resolved (its assembly was not found)");
         if (instruction.Opcode == Opcode.NewObject)
@@ -422,14 +470,15 @@ internal sealed partial class ContextAnalyzer
         if (DelegateFamilies.IsDelegateInvoke(callee)) return DecideDelegateCall(instruction);
         bool dispatches = instruction.Opcode == Opcode.CallVirt && callee.IsVirtual && !callee.IsFinal && !callee.DeclaringType.IsSealed;
         var targets = dispatches ? analysis.PossibleTargets(callee) : [callee];
-        if (dispatches && IsRed(instruction.Operands[0]))
+        bool classGreenReceiver = dispatches && IsClassGreen(instruction.Operands[0]);
+        if (dispatches && IsRed(instruction.Operands[0]) && !classGreenReceiver)
             return CallDecision.Of(CallTreatment.Residual, "a virtual call on a red receiver: the target is known only when the residual code runs");
         if (targets.Count == 0)
             return CallDecision.Of(CallTreatment.Residual, "no implementation of the called method is in the analyzed assemblies");
         foreach (var target in targets)
             if (analysis.ResidualReason(target) is { } reason)
                 return CallDecision.Of(CallTreatment.Residual, reason);
-        var signature = BindingTimeSignature.Of(instruction.Operands.Select(o => graph.Times[o.Index]));
+        var signature = BindingTimeSignature.Of(instruction.Operands.Select(o => (graph.Times[o.Index], IsClassGreen(o))));
         bool recursive = targets.Any(analysis.IsRecursive);
         if (recursive && RecursionUnfolding.ResidualReason(graph, instruction, targets, signature) is { } refused)
             return CallDecision.Of(CallTreatment.Residual, refused);
@@ -437,7 +486,8 @@ internal sealed partial class ContextAnalyzer
             i => i < instruction.Operands.Count && IsRed(instruction.Operands[i]) ? (graph, instruction.Operands[i]) : null)).ToList();
         if (recursive) return new CallDecision(RecursionUnfolding.Treatment(dispatches), RecursionUnfolding.Reason(dispatches), contexts);
         return new CallDecision(dispatches ? CallTreatment.InlineVirtual : CallTreatment.Inline,
-            dispatches ? "a virtual call on a green receiver: the target is known while specializing" : "inlined and specialized", contexts);
+            classGreenReceiver ? "a virtual call on a receiver whose class is green (Jit.PromoteClass): resolved to the class's override while specializing"
+            : dispatches ? "a virtual call on a green receiver: the target is known while specializing" : "inlined and specialized", contexts);
     }
 
     /// <summary>Checks what the hints promised and warns where the compiled code will be slow; records loops.</summary>

@@ -37,7 +37,7 @@ internal static class RecursionUnfolding
     /// <param name="signature">The binding times of its arguments.</param>
     public static string? ResidualReason(AnnotatedGraph caller, Instruction call, IReadOnlyList<MethodDefinition> targets, BindingTimeSignature signature)
     {
-        if (!signature.Letters.Contains('G'))
+        if (!signature.Letters.Contains('G') && !signature.Letters.Contains('C'))
             return "the callee is recursive and every argument is red: unfolding it would only repeat the call, so it stays a call";
         if (targets.Count == 1 && targets[0] == caller.Method && RepeatsOwnGreenArguments(caller, call, signature))
             return "the callee calls itself with the green arguments it was called with: unfolding it would not end, so it stays a call";

@@ -21,4 +21,6 @@ public enum RedReasonKind
     GeneralizedLoop,
     /// <summary>Returned red by an inlined callee.</summary>
     RedReturn,
+    /// <summary>The result of <c>Jit.PromoteClass</c> of a red value: the reference stays red, its class is green.</summary>
+    PromotedClass,
 }

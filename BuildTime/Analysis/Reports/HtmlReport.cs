@@ -76,6 +76,18 @@ public static class HtmlReport
             }
         if (!any) body.Append("<li>none</li>\n");
         body.Append("</ul>\n");
+        // Only when there are some, so reports of interpreters without Jit.PromoteClass read as before.
+        var promotions = portal.Reachable.SelectMany(g => ReportModel.ClassPromotions(g).Select(c => (Graph: g, Call: c))).ToList();
+        if (promotions.Count == 0) return;
+        body.Append("<h3>Classes promoted</h3><ul class=\"calls\">\n");
+        foreach (var (graph, call) in promotions)
+            body.Append("<li><code>Jit.PromoteClass</code> in ").Append(Encode(graph.Name)).Append(call.Location.Line > 0 ? $" line {call.Location.Line}" : "")
+                .Append(": the residual code guards on the class</li>\n");
+        foreach (var graph in portal.Reachable)
+            foreach (var (instruction, what) in ReportModel.DecidedOnClass(graph))
+                body.Append("<li>").Append(Encode(graph.Name)).Append(instruction.Location.Line > 0 ? $" line {instruction.Location.Line}" : "")
+                    .Append(": ").Append(Encode(what)).Append("</li>\n");
+        body.Append("</ul>\n");
     }
 
     private static void Source(string id, string document, List<AnnotatedGraph> graphs, StringBuilder body, Dictionary<string, List<object>> details)

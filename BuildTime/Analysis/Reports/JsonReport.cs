@@ -72,7 +72,7 @@ public static class JsonReport
     private static JsonNode Value(AnnotatedGraph graph, Value value)
     {
         var reason = graph.ReasonOf(value);
-        return new JsonObject
+        var node = new JsonObject
         {
             ["id"] = value.ToString(),
             ["name"] = graph.Graph[value].Name,
@@ -87,6 +87,9 @@ public static class JsonReport
                 ["line"] = reason.Location.Line,
             },
         };
+        // Only on class-green values (Docs/bta.md rule 10), so other values keep their shape.
+        if (graph.IsClassGreen(value)) node["classGreen"] = true;
+        return node;
     }
 
     private static JsonNode Instruction(AnnotatedGraph graph, Block block, int index, Instruction instruction)
@@ -107,6 +110,8 @@ public static class JsonReport
                 ["targets"] = new JsonArray([.. call.Targets.Select(t => (JsonNode)t.Name)]),
             },
         };
+        // Only where a promoted class decides something (Docs/bta.md rule 10), so other instructions keep their shape.
+        if (ReportModel.DecidedOnClass(graph, instruction) is { } decided) node["classGreen"] = decided;
         // Only at calls through delegates, so other calls keep their shape.
         if (call?.Family is { } family)
             node["call"]!["family"] = new JsonObject

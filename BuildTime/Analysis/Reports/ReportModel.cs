@@ -45,6 +45,39 @@ internal static class ReportModel
             .Where(i => graph.Calls.TryGetValue(i, out var d) && d.Treatment is CallTreatment.Unfold or CallTreatment.UnfoldVirtual)
             .Select(i => (i, graph.Calls[i]));
 
+    /// <summary>The <c>Jit.PromoteClass</c> calls of a graph, in layout order.</summary>
+    public static IEnumerable<Instruction> ClassPromotions(AnnotatedGraph graph) =>
+        Instructions(graph).Select(p => p.Instruction)
+            .Where(i => graph.Calls.TryGetValue(i, out var d) && d.Treatment == CallTreatment.PromoteClass);
+
+    /// <summary>
+    /// What a promoted class made green in a graph (Docs/bta.md rule 10), in layout order, each in words: virtual
+    /// calls resolved to the class's override, type tests and casts decided, null tests decided, <c>GetType()</c>.
+    /// </summary>
+    public static IEnumerable<(Instruction Instruction, string What)> DecidedOnClass(AnnotatedGraph graph) =>
+        Instructions(graph).Select(p => p.Instruction).Select(i => (Instruction: i, What: DecidedOnClass(graph, i))).Where(p => p.What is not null).Select(p => (p.Instruction, p.What!));
+
+    /// <summary>What a promoted class decides at <paramref name="instruction"/>, in words; null when nothing.</summary>
+    public static string? DecidedOnClass(AnnotatedGraph graph, Instruction instruction)
+    {
+        if (instruction.Operands.Count == 0 || !graph.IsClassGreen(instruction.Operands[0])) return null;
+        var operand = Describe(graph, instruction.Operands[0]);
+        if (graph.Calls.TryGetValue(instruction, out var call))
+            return call.Treatment switch
+            {
+                CallTreatment.InlineVirtual or CallTreatment.UnfoldVirtual => $"{instruction.Method!.Name} on {operand}: resolved to the class's override ({Targets(call)})",
+                CallTreatment.ClassOf => $"GetType() of {operand}: green",
+                _ => null,
+            };
+        return instruction.Opcode switch
+        {
+            Opcode.IsInst => $"isinst {instruction.TypeOperand} of {operand}: decided",
+            Opcode.CastClass => $"castclass {instruction.TypeOperand} of {operand}: decided",
+            Opcode.BrIf => $"null test of {operand}: decided",
+            _ => null,
+        };
+    }
+
     /// <summary>A call's targets in words: up to three names, then how many more (a virtual call over a class hierarchy has many).</summary>
     public static string Targets(CallDecision decision) =>
         decision.Targets.Count <= 3

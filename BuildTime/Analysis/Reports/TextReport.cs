@@ -70,6 +70,27 @@ public static class TextReport
                 text.Append('\n');
             }
 
+            // Only when there are some, so reports of interpreters without Jit.PromoteClass read as before.
+            var promotions = portal.Reachable.SelectMany(r => ReportModel.ClassPromotions(r).Select(c => (Graph: r, Call: c))).ToList();
+            if (promotions.Count > 0)
+            {
+                text.Append("  Classes promoted (Jit.PromoteClass: the residual code guards on the class; the reference stays red):\n");
+                foreach (var (reached, call) in promotions)
+                    text.Append("    ").Append(reached.Name).Append(call.Location.Line > 0 ? $" line {call.Location.Line}" : "")
+                        .Append(": ").Append(call.Result is { } promoted ? ReportModel.Describe(reached, promoted) : "").Append('\n');
+                text.Append("  What the promoted classes made green:\n");
+                bool decided = false;
+                foreach (var reached in portal.Reachable)
+                    foreach (var (instruction, what) in ReportModel.DecidedOnClass(reached))
+                    {
+                        decided = true;
+                        text.Append("    ").Append(reached.Name).Append(instruction.Location.Line > 0 ? $" line {instruction.Location.Line}" : "")
+                            .Append(": ").Append(what).Append('\n');
+                    }
+                if (!decided) text.Append("    nothing\n");
+                text.Append('\n');
+            }
+
             // Only when there are some, so reports of interpreters without delegates read as before.
             var delegateCalls = portal.Reachable.SelectMany(r => ReportModel.DelegateCalls(r).Select(c => (Graph: r, c.Call, c.Decision, c.Family))).ToList();
             if (delegateCalls.Count > 0)

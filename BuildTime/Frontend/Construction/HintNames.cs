@@ -11,6 +11,8 @@ public static class HintNames
     public const string CanEnterJit = "CanEnterJit";
     /// <summary><c>Jit.Promote</c>.</summary>
     public const string Promote = "Promote";
+    /// <summary><c>Jit.PromoteClass</c>.</summary>
+    public const string PromoteClass = "PromoteClass";
     /// <summary><c>Jit.AssertGreen</c>.</summary>
     public const string AssertGreen = "AssertGreen";
     /// <summary><c>[JitPortal]</c>.</summary>

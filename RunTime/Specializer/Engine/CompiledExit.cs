@@ -25,4 +25,11 @@ public sealed record CompiledExit(int Index, GreenKey Key, string Reason)
 
     /// <summary>The IR type of the promoted value.</summary>
     public IrType? PromotedType { get; init; }
+
+    /// <summary>
+    /// For an exit at <c>Jit.PromoteClass</c>: the case the runtime counts is the promoted value's class (its
+    /// <see cref="Type"/>, or null for a null reference), not the value; a site may record one more class than
+    /// <c>MaxCasesPerPromotion</c>, which specializes it with a generic path.
+    /// </summary>
+    public bool PromotesClass { get; init; }
 }

@@ -11,7 +11,11 @@ namespace PeJit.Specializer.Engine;
 /// <param name="Index">The instruction to run next.</param>
 /// <param name="Values">The live values.</param>
 /// <param name="CallResult">For a frame inside which a call is running: the value that receives its result.</param>
-public sealed record ExitFrame(FlowGraph Graph, Block Block, int Index, IReadOnlyList<ExitValue> Values, Value? CallResult);
+public sealed record ExitFrame(FlowGraph Graph, Block Block, int Index, IReadOnlyList<ExitValue> Values, Value? CallResult)
+{
+    /// <summary>The frame's locals (slots) set so far, each green or in a slot of the exit buffer (<see cref="ExitValue.Value"/> unused).</summary>
+    public IReadOnlyList<(Slot Slot, ExitValue Content)> Slots { get; init; } = [];
+}
 
 /// <summary>A live value at a mid-step exit: its green value, or the exit-buffer slot holding it.</summary>
 /// <param name="Value">The interpreter value.</param>

@@ -56,6 +56,21 @@ public sealed partial class UnitSpecializer
                     Promote(frames, op, frame.Reds[operand], op.OperandTypes[0]);
                     return false;
                 }
+                case CallTreatment.PromoteClass:
+                {
+                    int operand = op.Operands[0];
+                    Ensure(frame, operand);
+                    // Green, or red of a class already known: nothing to guard.
+                    if (frame.IsGreen(operand) || frame.ExactClass(operand) is not null)
+                    {
+                        frame.CopyFrom(frame, operand, op.Result);
+                        return true;
+                    }
+                    PromoteClass(frames, op, frame.Reds[operand], op.OperandTypes[0]);
+                    return false;
+                }
+                case CallTreatment.ClassOf when TryClassOf(frame, op):
+                    return true;
                 case CallTreatment.GreenCall when AllGreen(frame, op.Operands):
                     InvokeGreen(frame, op);
                     return true;
@@ -63,8 +78,8 @@ public sealed partial class UnitSpecializer
                     Enter(frames, frame, op, op.Callees[0]);
                     return true;
                 case CallTreatment.InlineVirtual when frames.Count <= owner.settings.MaxInliningDepth
-                    && Receiver(frame, op) is { } receiver
-                    && Override(op, receiver) is { } target:
+                    && ReceiverClass(frame, op) is { } receiverClass
+                    && Override(op, receiverClass) is { } target:
                     Enter(frames, frame, op, target);
                     return true;
                 case CallTreatment.Unfold or CallTreatment.UnfoldVirtual:
@@ -75,15 +90,9 @@ public sealed partial class UnitSpecializer
                     return true;
                 default:
                     Residualize(frame, op);
+                    if (op.Instruction.Opcode == Opcode.NewObject) RecordAllocatedClass(frame, op);
                     return true;
             }
-        }
-
-        private object? Receiver(ExtensionFrame frame, ExtensionOp op)
-        {
-            int operand = op.Operands[0];
-            Ensure(frame, operand);
-            return frame.IsGreen(operand) ? frame.Box(operand) : null;
         }
 
         /// <summary>
@@ -109,10 +118,9 @@ public sealed partial class UnitSpecializer
             return callee;
         }
 
-        /// <summary>The compiled override a green receiver dispatches to, among the analyzed targets (looked up once per call site and receiver type).</summary>
-        private ExtensionGraph? Override(ExtensionOp op, object receiver)
+        /// <summary>The compiled override a receiver of class <paramref name="receiverType"/> (green, or promoted) dispatches to, among the analyzed targets (looked up once per call site and receiver type).</summary>
+        private ExtensionGraph? Override(ExtensionOp op, Type receiverType)
         {
-            var receiverType = receiver.GetType();
             if (owner.overrides.TryGetValue((op, receiverType), out var known)) return known;
             ExtensionGraph? found = null;
             var candidates = op.CalleeMethods;

@@ -259,6 +259,8 @@ public sealed partial class UnitSpecializer
                         if (sx == sy || graph.Definitions[value] is not null) continue;
                         return false;
                     }
+                    // A promoted class is green knowledge: paths that disagree on it keep apart.
+                    if (!Equals(x.ExactClass(value), y.ExactClass(value))) return false;
                     if (sx == RegisterState.Red && sy == RegisterState.Red) continue;
                     if (sx == RegisterState.Green && sy == RegisterState.Green)
                     {

@@ -37,7 +37,7 @@ public sealed partial class UnitSpecializer
         }
 
         /// <summary>Leaves compiled code in the middle of a step: every frame's live values go to the exit buffer.</summary>
-        private void EmitMidStepExit(List<ExtensionFrame> frames, Instruction site, Value promoted, IrType type)
+        private void EmitMidStepExit(List<ExtensionFrame> frames, Instruction site, Value promoted, IrType type, bool promotesClass = false)
         {
             int index = unit.Exits.Count;
             KeyGraph.AddOpen(origin!);
@@ -49,8 +49,27 @@ public sealed partial class UnitSpecializer
             {
                 var frame = frames[f];
                 var graph = frame.Graph.Graph;
-                if (frame.ResidualSlots is { Count: > 0 } || frame.Slots is { Count: > 0 })
-                    throw new SpecializationException($"{frame.Graph.Name}: compiled code cannot leave in the middle of a step that uses address-taken locals ({site.Location}); keep Jit.Promote out of such methods");
+                // The locals: green ones as the engine knows them, red ones read from their residual slots.
+                var slots = new List<(Slot, ExitValue)>();
+                foreach (var (local, known) in frame.Slots ?? [])
+                {
+                    if (known.IsGreen)
+                    {
+                        slots.Add((local, new ExitValue(default, true, known.Green, 0)));
+                        continue;
+                    }
+                    StoreExit(slot, Box(known.Red, graph[local].Type));
+                    slots.Add((local, new ExitValue(default, false, null, slot++)));
+                }
+                foreach (var (local, mapped) in frame.ResidualSlots ?? [])
+                {
+                    var localType = graph[local].Type;
+                    if (localType.Kind is TypeKind.ByRef or TypeKind.Pointer)
+                        throw new SpecializationException($"{frame.Graph.Name}: compiled code cannot leave in the middle of a step while a local holds an address ({local}, {site.Location})");
+                    var content = Emit(new Instruction(Opcode.LoadSlot) { Slot = mapped }, localType);
+                    StoreExit(slot, Box(content, localType));
+                    slots.Add((local, new ExitValue(default, false, null, slot++)));
+                }
                 var block = new Block(frame.Block);
                 var live = frame.Graph.Liveness.LiveFrom(block, frame.Index);
                 var values = new List<ExitValue>();
@@ -75,7 +94,7 @@ public sealed partial class UnitSpecializer
                     values.Add(new ExitValue(value, false, null, slot++));
                 }
                 var callResult = f + 1 < frames.Count ? frames[f + 1].CallSite!.Instruction.Result : null;
-                exitFrames.Add(new ExitFrame(graph, block, frame.Index, values, callResult));
+                exitFrames.Add(new ExitFrame(graph, block, frame.Index, values, callResult) { Slots = slots });
             }
             if (promotedSlot == 0)
             {
@@ -83,9 +102,11 @@ public sealed partial class UnitSpecializer
                 StoreExit(slot++, Box(promoted, type));
             }
             unit.ExitBufferSize = Math.Max(unit.ExitBufferSize, slot);
-            unit.Exits.Add(new CompiledExit(index, entryKey, $"a value at Jit.Promote ({site.Location}) without a compiled case")
+            unit.Exits.Add(new CompiledExit(index, entryKey, promotesClass
+                ? $"a class at Jit.PromoteClass ({site.Location}) without a compiled case"
+                : $"a value at Jit.Promote ({site.Location}) without a compiled case")
             {
-                Frames = exitFrames, PromoteSite = site, PromotedSlot = promotedSlot, PromotedType = type,
+                Frames = exitFrames, PromoteSite = site, PromotedSlot = promotedSlot, PromotedType = type, PromotesClass = promotesClass,
             });
             ReturnDefault();
         }

@@ -37,6 +37,7 @@ public sealed partial class UnitSpecializer
         private double[] scratchFloats = new double[8];
         private object?[] scratchRefs = new object?[8];
         private Value[] scratchReds = new Value[8];
+        private object?[] scratchClasses = new object?[8];
 
         private readonly IReadOnlyDictionary<Instruction, IReadOnlyList<object?>> promotions;
         private readonly IReadOnlySet<GreenKey>? allowed;
@@ -175,6 +176,7 @@ public sealed partial class UnitSpecializer
                 scratchFloats = new double[size];
                 scratchRefs = new object?[size];
                 scratchReds = new Value[size];
+                scratchClasses = new object?[size];
             }
             var graph = frame.Graph;
             var parameters = target.Parameters;
@@ -187,6 +189,7 @@ public sealed partial class UnitSpecializer
                     // A green argument of a red parameter is lifted here: nothing else is emitted in between.
                     scratchStates[i] = RegisterState.Red;
                     scratchReds[i] = Lift(frame, argument, graph.Types[parameters[i]]);
+                    scratchClasses[i] = frame.States[argument] == RegisterState.Red ? frame.ExactClass(argument) : null;
                     continue;
                 }
                 scratchStates[i] = RegisterState.Green;
@@ -202,7 +205,7 @@ public sealed partial class UnitSpecializer
                 int parameter = parameters[i], argument = arguments[i];
                 if (scratchStates[i] == RegisterState.Red)
                 {
-                    frame.SetRed(parameter, scratchReds[i]);
+                    frame.SetRed(parameter, scratchReds[i], scratchClasses[i]);
                     continue;
                 }
                 var argumentClass = graph.Classes[argument];
@@ -224,6 +227,7 @@ public sealed partial class UnitSpecializer
                 }
             }
             Array.Clear(scratchRefs, 0, count);
+            Array.Clear(scratchClasses, 0, count);
             frame.Block = target.Block;
             frame.Index = 0;
         }
@@ -270,6 +274,7 @@ public sealed partial class UnitSpecializer
                         Transfer(frame, op.Targets[index]);
                         return true;
                     }
+                    if (TryBranchOnClass(frame, op)) return true;
                     Split(frames, op, frame.Reds[selector]);
                     return false;
                 }
@@ -308,6 +313,7 @@ public sealed partial class UnitSpecializer
                     return true;
                 case ExtensionOpKind.Value:
                 {
+                    if (TryDecideOnClass(frame, op)) return true;
                     if (!op.ResultIsGreen || !AllGreen(frame, op.Operands))
                         Residualize(frame, op);
                     else if (TryRunGreen(frame, op) is { } thrown)

@@ -38,12 +38,12 @@ public sealed partial class UnitSpecializer
             // 1. The target.
             ExtensionGraph? target;
             if (op.Treatment == CallTreatment.UnfoldVirtual)
-                target = Receiver(frame, op) is { } receiver ? Override(op, receiver) : null;
+                target = ReceiverClass(frame, op) is { } receiverClass ? Override(op, receiverClass) : null;
             else
                 target = op.Callees[0];
             string? refusal = target switch
             {
-                null => "the green receiver's override is not among the analyzed targets",
+                null => "the receiver's class is not known (a generic path past the class cases) or its override is not among the analyzed targets",
                 { HasRegions: true } => "the callee has exception handlers, which are not inlined",
                 _ => null,
             };

@@ -29,6 +29,15 @@ internal sealed class ExtensionFrame
     public List<(Region Source, Region Residual)>? OpenTries;
     /// <summary>The region whose handler the path runs in this frame, with its residual region; null outside handlers.</summary>
     public (Region Source, Region Residual)? InHandler;
+    /// <summary>
+    /// Per value, for red references whose exact class is known while specializing (<c>Jit.PromoteClass</c>): the
+    /// class (a <see cref="Type"/>), or <see cref="NullClass"/> for a null reference; null where the class is
+    /// unknown. Allocated on first use. Paths that join within a step must agree on it for every live value.
+    /// </summary>
+    public object?[]? ExactClasses;
+
+    /// <summary>The class recorded for a value known to be a null reference.</summary>
+    public static readonly object NullClass = new();
 
     public ExtensionFrame(ExtensionGraph graph)
     {
@@ -52,6 +61,7 @@ internal sealed class ExtensionFrame
         Refs = (object?[])other.Refs.Clone();
         States = (RegisterState[])other.States.Clone();
         Reds = (Value[])other.Reds.Clone();
+        if (other.ExactClasses is not null) ExactClasses = (object?[])other.ExactClasses.Clone();
         if (other.Slots is not null) Slots = new(other.Slots);
         if (other.ResidualSlots is not null) ResidualSlots = new(other.ResidualSlots);
         if (other.OpenTries is not null) OpenTries = new(other.OpenTries);
@@ -90,7 +100,18 @@ internal sealed class ExtensionFrame
     {
         Reds[value] = red;
         States[value] = RegisterState.Red;
+        if (ExactClasses is not null) ExactClasses[value] = null;
     }
+
+    /// <summary>Sets a red reference whose exact class is known: a <see cref="Type"/>, <see cref="NullClass"/>, or null for unknown.</summary>
+    public void SetRed(int value, Value red, object? exactClass)
+    {
+        SetRed(value, red);
+        if (exactClass is not null) (ExactClasses ??= new object?[States.Length])[value] = exactClass;
+    }
+
+    /// <summary>The exact class of a red value when known (a <see cref="Type"/> or <see cref="NullClass"/>), else null.</summary>
+    public object? ExactClass(int value) => ExactClasses?[value];
 
     /// <summary>A green value as an object in stack form (<c>ValueSemantics.Normalize</c>'s conventions).</summary>
     public object? Box(int value) => Graph.Classes[value] switch
@@ -152,7 +173,7 @@ internal sealed class ExtensionFrame
     {
         if (source.States[from] != RegisterState.Green)
         {
-            SetRed(to, source.Reds[from]);
+            SetRed(to, source.Reds[from], source.ExactClass(from));
             return;
         }
         var fromClass = source.Graph.Classes[from];

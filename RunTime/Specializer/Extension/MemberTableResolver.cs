@@ -87,7 +87,8 @@ public sealed class MemberTableResolver : IMemberResolver
     });
 
     /// <inheritdoc/>
-    public MethodBase ResolveMethod(MethodRef method) => methods.GetOrAdd(method.FullName, _ =>
+    /// <remarks>A reference the engine made from a run-time method (its <see cref="MethodRef.Origin"/> is the method: the class guard's <c>GetType</c>) is that method.</remarks>
+    public MethodBase ResolveMethod(MethodRef method) => method.Origin as MethodBase ?? methods.GetOrAdd(method.FullName, _ =>
     {
         if (!table.Methods.TryGetValue(method.FullName, out var entry))
             throw new InvalidOperationException($"the method {method.FullName} is not in the stored member table; build the assembly again with pejit build");
