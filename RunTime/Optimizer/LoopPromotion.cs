@@ -29,6 +29,8 @@ internal sealed class LoopPromotion
     private readonly List<ElementAccess> accesses = [];
     private readonly List<PromotedElement> promoted = [];
     private readonly Dictionary<Instruction, PromotedElement> elementOf = new(ReferenceEqualityComparer.Instance);
+    private readonly List<PromotedField> fields = [];
+    private readonly Dictionary<Instruction, PromotedField> fieldOf = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<(Value, Value)> distinctArrays = [];
     private readonly List<(ArrayIndex, IrType, ArrayIndex, IrType)> distinctIndices = [];
     private readonly HashSet<Value> nonNull = [];
@@ -59,7 +61,7 @@ internal sealed class LoopPromotion
         var promotion = new LoopPromotion(graph, loop, dominators, index ??= new PromotionIndex(graph));
         var copies = promotion.Run(ref budget);
         index.Update();
-        changed = promotion.hoisted.Count > 0 || promotion.promoted.Count > 0;
+        changed = promotion.hoisted.Count > 0 || promotion.promoted.Count > 0 || promotion.fields.Count > 0;
         return copies;
     }
 
@@ -83,16 +85,20 @@ internal sealed class LoopPromotion
         // 2. What may be moved: nothing in a loop with a call or an access through an address.
         if (!WithoutUnknownEffects()) return [];
         FindHoistableLoads();
+        FindPromotableFields();
+        FindEntryValuedLoads();
         FindPromotableElements();
-        if (hoisted.Count == 0 && promoted.Count == 0) return [];
+        if (hoisted.Count == 0 && promoted.Count == 0 && fields.Count == 0) return [];
 
         // 3. Versioning when a guard is needed: a non-null object, an index in bounds, two arrays or indices apart.
-        bool guarded = promoted.Count > 0 || hoisted.Any(h => !IsAllocation(Canonical(h.Operands[0])));
+        bool guarded = promoted.Count > 0 || hoisted.Any(h => !IsAllocation(Canonical(h.Operands[0])))
+            || fields.Any(f => !IsAllocation(f.Target));
         int size = loop.Blocks.Sum(b => graph[b].Instructions.Count);
         if (guarded && size > budget)
         {
             hoisted.Clear();
             promoted.Clear();
+            fields.Clear();
             return [];
         }
         Dictionary<Block, Block> copies = [];
@@ -209,6 +215,89 @@ internal sealed class LoopPromotion
             }
         }
     }
+
+    /// <summary>
+    /// A field that the loop stores, every access to which in the loop (load or store) is on one invariant object,
+    /// is promoted: its value lives in an SSA value. Fields of other names never alias, and a store through an
+    /// address or a call is not in the loop (<see cref="WithoutUnknownEffects"/>); a field accessed on two objects
+    /// that may be the same is left in memory. The values must be ones a store and a load back leave unchanged
+    /// (32- and 64-bit integers, native integers, doubles, references): a narrower field would truncate what the
+    /// SSA value keeps whole. A field only loaded is hoisting's (<see cref="FindHoistableLoads"/>).
+    /// </summary>
+    private void FindPromotableFields()
+    {
+        var byField = new Dictionary<string, List<Instruction>>();
+        foreach (var instruction in LoopInstructions())
+        {
+            if (instruction.Opcode is not (Opcode.LoadField or Opcode.StoreField) || removed.Contains(instruction)) continue;
+            string name = instruction.Field!.FullName;
+            if (!byField.TryGetValue(name, out var list)) byField[name] = list = [];
+            list.Add(instruction);
+        }
+        foreach (var list in byField.Values)
+        {
+            if (list.All(i => i.Opcode == Opcode.LoadField)) continue;
+            var target = Canonical(list[0].Operands[0]);
+            if (!graph.TypeOf(target).IsReference || !IsInvariant(target) || list.Any(i => Canonical(i.Operands[0]) != target)) continue;
+            var types = list.Select(i => graph.TypeOf(i.Opcode == Opcode.LoadField ? i.Result!.Value : i.Operands[1])).Distinct().ToList();
+            if (types.Count != 1 || !KeptWhole(types[0])) continue;
+            var first = new Instruction(Opcode.LoadField, target) { Field = list[0].Field, Location = graph[loop.Header].Instructions[0].Location };
+            var field = new PromotedField(target, list[0].Field!, list, types[0], first, graph.SetResult(first, types[0]));
+            fields.Add(field);
+            foreach (var access in list)
+            {
+                fieldOf[access] = field;
+                removed.Add(access);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Loads of a promoted field that read the value it had when the loop was entered, on every iteration: the
+    /// loop stores back only what such a load gave before each turn ends (an interpreter's stack pointer,
+    /// <c>state.Sp</c>, back where it was after a balanced turn of pushes and pops). Those loads stand for the
+    /// preheader's load of the field (<see cref="Canonical"/>), so what they index (<c>Stack[state.Sp + 1]</c>) is
+    /// at an invariant index and can be promoted in the same pass.
+    /// </summary>
+    /// <remarks>
+    /// Strategy: assume the field holds its entry value at the header, follow the loop's blocks in reverse post-order
+    /// (a block's predecessors in the loop come first, except the header's latches): a load then reads the entry value
+    /// when the field holds it there; a store keeps it so when it stores such a load's result, and ends it otherwise;
+    /// a block holds it at its start when every predecessor does at its end (a predecessor not seen yet, closing a
+    /// cycle inside the loop, does not). When every latch holds it at its end the assumption was right: the SSA
+    /// construction of the rewrite gives the header a parameter every jump passes the entry value, which the trivial
+    /// parameters' removal turns into the preheader's load, so the two agree. Otherwise no load is taken for one.
+    /// </remarks>
+    private void FindEntryValuedLoads()
+    {
+        var order = dominators.ReversePostOrder.Where(loop.Blocks.Contains).ToList();
+        if (order.Count != loop.Blocks.Count) return;
+        foreach (var field in fields.Where(f => f.Loaded))
+        {
+            var atEnd = new Dictionary<Block, bool>();
+            var entryLoads = new HashSet<Value>();
+            foreach (var block in order)
+            {
+                bool entry = block == loop.Header
+                    || index.EdgesInto(block).All(e => atEnd.TryGetValue(e.Source, out bool held) && held);
+                foreach (var instruction in graph[block].Instructions)
+                {
+                    if (!fieldOf.TryGetValue(instruction, out var accessed) || accessed != field) continue;
+                    if (instruction.Opcode == Opcode.LoadField)
+                    {
+                        if (entry) entryLoads.Add(instruction.Result!.Value);
+                    }
+                    else entry = entryLoads.Contains(instruction.Operands[1]);
+                }
+                atEnd[block] = entry;
+            }
+            if (!loop.Latches.All(latch => atEnd[latch])) continue;
+            foreach (var load in entryLoads) canonical[load] = field.First;
+        }
+    }
+
+    /// <summary>Types a field stores and loads back unchanged (no truncation, no widening the IR does not spell).</summary>
+    private static bool KeptWhole(IrType type) => type.IsReference || type.Kind is TypeKind.I32 or TypeKind.I64 or TypeKind.NInt or TypeKind.F64;
 
     /// <summary>
     /// Elements at an invariant array and index, accessed on every iteration (by a block that dominates every
@@ -357,6 +446,13 @@ internal sealed class LoopPromotion
             NotNull(load.Operands[0]);
             graph[current].Instructions.Add(load);
         }
+        // The fields' first values right after their objects' tests: indices of promoted elements may be rooted at them.
+        foreach (var field in fields)
+        {
+            NotNull(field.Target);
+            firstLoads.Add(field.FirstLoad);
+            graph[current].Instructions.Add(field.FirstLoad);
+        }
         var lengths = new Dictionary<Value, Value>();
         foreach (var element in promoted)
         {
@@ -373,6 +469,11 @@ internal sealed class LoopPromotion
 
         index.Touched.Add(preheader);
         chainEnd = current;
+        foreach (var field in fields)
+        {
+            field.Value = new SsaUpdater(graph, field.Carried, null, index.EdgesInto, index.Touched);
+            field.Value.DefineAtEnd(current, field.First);
+        }
         foreach (var element in promoted)
         {
             var load = new Instruction(Opcode.LoadElement, element.Array, element.IndexValue) { TypeOperand = element.LoadType };
@@ -400,6 +501,12 @@ internal sealed class LoopPromotion
             var instructions = graph[block].Instructions;
             for (int i = 0; i < instructions.Count; i++)
             {
+                if (instructions[i].Opcode == Opcode.StoreField && fieldOf.TryGetValue(instructions[i], out var field))
+                {
+                    stored[instructions[i]] = instructions[i].Operands[1];
+                    field.Value!.DefineAtEnd(block, instructions[i].Operands[1]);
+                    continue;
+                }
                 if (instructions[i].Opcode != Opcode.StoreElement || !elementOf.TryGetValue(instructions[i], out var element) || !promoted.Contains(element)) continue;
                 var value = instructions[i].Operands[2];
                 if (graph.TypeOf(value) != element.Carried)
@@ -414,17 +521,28 @@ internal sealed class LoopPromotion
         }
 
         var dirty = promoted.Where(e => e.Stored).ToList();
+        // Every promoted field is stored in the loop (FindPromotableFields).
         foreach (var block in loop.Blocks.OrderBy(b => b.Index).ToList())
         {
             var current = new Dictionary<PromotedElement, Value>();
             Value Current(PromotedElement element) =>
                 current.TryGetValue(element, out var value) ? value : current[element] = element.Value!.ReadAtStart(block);
+            var currentFields = new Dictionary<PromotedField, Value>();
+            Value CurrentField(PromotedField field) =>
+                currentFields.TryGetValue(field, out var value) ? value : currentFields[field] = field.Value!.ReadAtStart(block);
             IEnumerable<Instruction> WriteBack() => dirty.Select(e =>
-                new Instruction(Opcode.StoreElement, e.Array, e.IndexValue, Current(e)) { TypeOperand = e.StoreType });
+                new Instruction(Opcode.StoreElement, e.Array, e.IndexValue, Current(e)) { TypeOperand = e.StoreType })
+                .Concat(fields.Select(f => new Instruction(Opcode.StoreField, f.Target, CurrentField(f)) { Field = f.Field }));
 
             var rewritten = new List<Instruction>();
             foreach (var instruction in graph[block].Instructions)
             {
+                if (fieldOf.TryGetValue(instruction, out var field))
+                {
+                    if (instruction.Opcode == Opcode.LoadField) replacement[instruction.Result!.Value] = CurrentField(field);
+                    else currentFields[field] = stored[instruction];
+                    continue;
+                }
                 if (elementOf.TryGetValue(instruction, out var element) && promoted.Contains(element))
                 {
                     if (instruction.Opcode == Opcode.LoadElement) replacement[instruction.Result!.Value] = Current(element);
@@ -440,7 +558,7 @@ internal sealed class LoopPromotion
                 {
                     foreach (var target in instruction.Targets.Where(t => !loop.Blocks.Contains(t.Target)))
                     {
-                        if (dirty.Count == 0) break;
+                        if (dirty.Count == 0 && fields.Count == 0) break;
                         var exit = graph.AddBlock();
                         graph[exit].Instructions.AddRange(WriteBack());
                         graph.Append(exit, new Instruction(Opcode.Jump) { Location = instruction.Location, Targets = { new BlockCall(target.Target, target.Arguments) } });
@@ -468,7 +586,11 @@ internal sealed class LoopPromotion
             case Opcode.Div or Opcode.Rem or Opcode.DivUn or Opcode.RemUn:
             {
                 if (graph.TypeOf(instruction.Result!.Value).StackKind == StackKind.Float) return false;
-                if (graph[instruction.Operands[1]].DefiningInstruction is not { Opcode: Opcode.Const } divisor) return true;
+                // The divisor as rewritten so far: a promoted element or field loaded earlier in the block is the
+                // value stored there (an interpreter's pushed constant).
+                var divisorValue = instruction.Operands[1];
+                while (replacement.TryGetValue(divisorValue, out var replaced)) divisorValue = replaced;
+                if (graph[divisorValue].DefiningInstruction is not { Opcode: Opcode.Const } divisor) return true;
                 return divisor.Integer == 0 || (divisor.Integer == -1 && instruction.Opcode is Opcode.Div or Opcode.Rem);
             }
             case Opcode.LoadField or Opcode.StoreField or Opcode.ArrayLength:

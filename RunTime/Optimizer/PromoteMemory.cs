@@ -23,13 +23,20 @@ namespace PeJit.Optimizer;
 /// in the loop to an array of a compatible element type (<see cref="ElementClass"/>) is provably elsewhere (the
 /// same root with another constant, two other constants) or kept elsewhere by a guard: two invariant arrays are
 /// different objects, or two invariant indices different numbers.</item>
-/// <item>Guards run in the preheader, in this order: each hoisted load's object is not null; each promoted
+/// <item>A field that the loop stores, and loads or stores only on one loop-invariant object (an interpreter's stack
+/// pointer, <c>state.Sp</c>), lives in an SSA value the same way: the preheader loads it, a load is the current
+/// value, a store a new one, and it is written back where the elements are (rule 7). Only types a store and a load
+/// back leave unchanged. A load of such a field that reads, on every iteration, the value it had when the loop was
+/// entered (a stack pointer back where it was at the end of each turn) is the preheader's load, so the elements it
+/// indexes (<c>Stack[sp + 1]</c>) are at an invariant index and promoted as rule 3 says.</item>
+/// <item>Guards run in the preheader, in this order: each hoisted load's object is not null; each promoted field's
+/// object is not null (its first value is loaded right after); each promoted
 /// element's array is not null and its index within its length; the arrays and indices that must differ do.
 /// Any failing guard jumps to an unoptimized copy of the loop (loop versioning), so correctness never rests on
 /// a guess, and nothing hoisted can throw where the loop would not have.</item>
 /// <item>In the loop, a load of a promoted element is the value it holds at that point (SSA construction on the
 /// finished graph), and a store gives it a new value, converted as the element would store and load it back.</item>
-/// <item>Elements the loop stores are written back on every edge that leaves the loop, and before any
+/// <item>Elements the loop stores, and promoted fields, are written back on every edge that leaves the loop, and before any
 /// instruction left in the loop that may throw (an exception leaves the loop too, and whoever catches it may
 /// read the memory). The design does not promote across calls and address accesses (rule 1): that keeps it
 /// simple, and such loops gain little, since the call costs more than the loads.</item>

@@ -1,0 +1,55 @@
+using BenchmarkDotNet.Attributes;
+using PeJit.Runtime;
+using Lua = PeJit.Examples.Lua;
+
+namespace PeJit.Benchmarks.Jit;
+
+/// <summary>
+/// Each bundled Lua program three ways: the plain interpreter (baseline), the interpreter JIT-enabled in process
+/// (units compiled during warm-up and reused, where a loop compiles at all), and <see cref="Lua.Handwritten"/>
+/// (native types; the polymorphic one with virtual calls). Compiled to bytecode once: the code object is part of
+/// the green key. Each run gets a fresh global state, so its globals (and <c>N</c>) start over.
+/// </summary>
+[MemoryDiagnoser]
+public class LuaJitBenchmarks
+{
+    /// <summary>
+    /// Each program's <c>N</c>: a tenth of <see cref="Lua.Programs.MeasureSizes"/> (less for <c>nbody</c> and
+    /// <c>polymorphic</c>, <c>fib</c> 25), a few hundred milliseconds of the plain interpreter on a quiet machine.
+    /// </summary>
+    private static readonly Dictionary<string, long> Sizes = new()
+    {
+        ["numeric"] = 2_000_000, ["fib"] = 25, ["sieve"] = 400_000, ["nbody"] = 20_000, ["strings"] = 100_000,
+        ["polymorphic"] = 500_000, ["errors"] = 100_000,
+    };
+
+    private PortalJit jit = null!;
+    private Lua.Compiler.Code code = null!;
+
+    /// <summary>The program run.</summary>
+    [Params("numeric", "fib", "sieve", "nbody", "strings", "polymorphic", "errors")]
+    public string Program { get; set; } = "numeric";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        code = Lua.Compiler.BytecodeCompiler.Compile(Lua.Programs.Source(Program));
+        jit = PortalJit.Create(Lua.Runner.Portal);
+    }
+
+    private Lua.Frame Frame()
+    {
+        var state = new Lua.LuaState(code, TextWriter.Null);
+        state.Globals.Set(new Lua.Values.LuaString("N"), new Lua.Values.LuaInteger(Sizes[Program]));
+        return new Lua.Frame(new Lua.Values.LuaClosure(code.Main, []), state, [], 0, 0, 0);
+    }
+
+    [Benchmark(Baseline = true, Description = "interpreter")]
+    public void Interpreter() => Lua.Interpreter.Run(code, code.Main.Entry, Frame());
+
+    [Benchmark(Description = "JIT-enabled")]
+    public object? Jit() => jit.Invoke(code, code.Main.Entry, Frame());
+
+    [Benchmark(Description = "hand-written C#")]
+    public void HandWritten() => Lua.Handwritten.Run(Program, Sizes[Program], TextWriter.Null);
+}
