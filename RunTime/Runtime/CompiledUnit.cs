@@ -19,6 +19,9 @@ public sealed record CompiledUnit(Unit Unit, ICompiledCode Code, TimeSpan Specia
     /// <summary>Times the unit at this key was specialized again before this one (0 for the first).</summary>
     public int Recompilations { get; init; }
 
+    /// <summary>The portal runtime that compiled it (call cells enter it through its runtime).</summary>
+    public PortalRuntime? Runtime { get; init; }
+
     /// <summary>Time spent in the optimizer.</summary>
     public TimeSpan OptimizationTime { get; init; }
 

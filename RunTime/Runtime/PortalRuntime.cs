@@ -45,6 +45,8 @@ public sealed class PortalRuntime
         engine = new UnitSpecializer(extension, resolver, settings.Specialization);
         this.backend = backend ?? new CilBackend(resolver);
         this.resolver = resolver;
+        engine.CallCells = CellFor;
+        Cache.Changed = OnCacheChanged;
         owner = method.Module;
         name = $"{method.DeclaringType?.FullName}.{method.Name}";
         if (settings.Dump is { } dump && dump.Matches(name, key: null))
@@ -89,9 +91,17 @@ public sealed class PortalRuntime
     /// reached zero. Answers as <see cref="OnCanEnterJit(object?[])"/> does, and rewrites the slot as
     /// <see cref="CounterTable"/> says: held at zero while the key has code, a fresh budget otherwise.
     /// </summary>
-    public int OnCanEnterJit(object?[] state, int slot)
+    public int OnCanEnterJit(object?[] state, int slot) => OnCanEnterJit(state, slot, entry: false);
+
+    /// <summary>
+    /// <see cref="OnCanEnterJit(object?[], int)"/> for a site that is the portal's entry (<paramref name="entry"/>,
+    /// <see cref="PortalProtocol"/>) or a <c>Jit.CanEnterJit</c>: a key counted at the entry is where a function
+    /// of the interpreted program starts, and its unit holds the whole function, not only a loop through it.
+    /// </summary>
+    public int OnCanEnterJit(object?[] state, int slot, bool entry)
     {
         var key = Arrive(state);
+        if (entry) NoteFunctionEntry(key);
         if (CodeFor(key, Counters.TakeVisits(slot)) is { } unit)
         {
             Counters.Hold(slot, key);
@@ -103,6 +113,89 @@ public sealed class PortalRuntime
         else
             Counters.Rearm(slot, Math.Max(1, Settings.Threshold - counters.GetValueOrDefault(key)));
         return (int)CanEnterJitStatus.Interpret;
+    }
+
+    /// <summary>
+    /// The portal's entry, reached while some thread resumes at an exit (<see cref="PortalCounters.Resuming"/>):
+    /// when the resumption is this thread's, for this portal, <paramref name="state"/> gets the state the unit
+    /// left at and the answer is <see cref="CanEnterJitStatus.Exited"/> (the interpreter goes on from there);
+    /// otherwise the visit is counted, one visit by key, as an entry.
+    /// </summary>
+    public int OnEntryWhileResuming(object?[] state)
+    {
+        if (resumption is { } pending && pending.Runtime == this)
+        {
+            resumption = null;
+            Interlocked.Decrement(ref PortalCounters.Resuming);
+            Interlocked.Increment(ref resumptions);
+            Array.Copy(pending.State, state, Math.Min(pending.State.Length, state.Length));
+            return (int)CanEnterJitStatus.Exited;
+        }
+        var key = Arrive(state);
+        NoteFunctionEntry(key);
+        return CodeFor(key, 1) is { } unit ? Enter(key, unit, state) : (int)CanEnterJitStatus.Interpret;
+    }
+
+    /// <summary>
+    /// The state a unit entered through a call cell left at an exit, on this thread: the portal call that the
+    /// residual code makes next resumes from it at its entry (<see cref="OnEntryWhileResuming"/>).
+    /// </summary>
+    [ThreadStatic]
+    private static (PortalRuntime Runtime, object?[] State)? resumption;
+
+    private long resumptions;
+
+    /// <summary>Times the interpreter resumed at an exit of a unit entered through a call cell.</summary>
+    public long Resumptions => Interlocked.Read(ref resumptions);
+
+    /// <summary>Keys counted at the portal's entry: functions of the interpreted program (bounded like the counters).</summary>
+    private readonly ConcurrentDictionary<GreenKey, bool> functionEntries = new();
+
+    private void NoteFunctionEntry(GreenKey key)
+    {
+        if (functionEntries.Count > MaxCountedKeys) functionEntries.Clear();
+        functionEntries.TryAdd(key, true);
+    }
+
+    /// <summary>The call cells compiled code calls functions through, by callee key (<see cref="CallCell"/>).</summary>
+    private readonly ConcurrentDictionary<GreenKey, CallCell> cells = new();
+
+    /// <summary>The call cells handed out so far (tests).</summary>
+    public IReadOnlyCollection<CallCell> CallCells => (IReadOnlyCollection<CallCell>)cells.Values;
+
+    /// <summary>
+    /// The cell for <paramref name="key"/>, made on first use with the key's current unit. Called by the engine while
+    /// it specializes, under the compile lock, as every change of the cache is, so a cell never misses a change.
+    /// </summary>
+    private CallCell CellFor(GreenKey key) => cells.GetOrAdd(key, k => new CallCell(k, static (cell, unit, state) =>
+        ((CompiledUnit)unit).Runtime!.EnterThroughCell(cell, (CompiledUnit)unit, state))
+    {
+        Target = Cache.TryGet(k, out var unit) ? unit : null,
+    });
+
+    /// <summary>Keeps the cell of <paramref name="key"/> pointing at its unit, or at none once it is dropped.</summary>
+    private void OnCacheChanged(GreenKey key, CompiledUnit? unit)
+    {
+        if (cells.TryGetValue(key, out var cell)) cell.Target = unit;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="unit"/> for a call through <paramref name="cell"/> with <paramref name="state"/> (its reds
+    /// filled by the caller); exits at keys with units go on in them as <see cref="Enter"/> does. True when the
+    /// function returned (the result in the state); false when it left at an exit: the state is kept for this
+    /// thread, and the portal call the caller makes next resumes from it.
+    /// </summary>
+    private bool EnterThroughCell(CallCell cell, CompiledUnit unit, object?[] state)
+    {
+        var key = cell.Key;
+        for (int i = 0; i < key.Values.Count; i++) state[i] = key.Values[i];
+        int status = StackGuard.StackIsLow
+            ? StackGuard.OnFreshStack(static call => call.Item1.Enter(call.key, call.unit, call.state), (this, key, unit, state))
+            : Enter(key, unit, state);
+        if (status == (int)CanEnterJitStatus.Returned) return true;
+        resumption = (this, state);
+        Interlocked.Increment(ref PortalCounters.Resuming);
+        return false;
     }
 
     /// <summary>The green key of a slow-path visit with <paramref name="state"/>.</summary>
@@ -343,7 +436,7 @@ public sealed class PortalRuntime
     {
         var clock = Stopwatch.StartNew();
         var dotnetJit = DotnetJitCost.SinceStart();
-        var unit = engine.Specialize(key, promotions);
+        var unit = engine.Specialize(key, promotions, functionEntries.ContainsKey(key));
         var specialization = clock.Elapsed;
         var inspector = ResidualInspector.For(Settings, name, key.ToString());
         inspector?.Specialized(unit.Residual);
@@ -354,7 +447,7 @@ public sealed class PortalRuntime
         inspector?.Final(unit.Residual);
         clock.Restart();
         var code = backend.Compile(unit.Residual, owner, $"pejit_unit_{Method.Name}");
-        var compiled = new CompiledUnit(unit, code, specialization, clock.Elapsed) { OptimizationTime = optimization, Recompilations = recompilations };
+        var compiled = new CompiledUnit(unit, code, specialization, clock.Elapsed) { OptimizationTime = optimization, Recompilations = recompilations, Runtime = this };
         if (Settings.Log is { } log)
         {
             log.WriteLine(JitLog.Describe(Method.Name, compiled));

@@ -87,7 +87,9 @@ public sealed class MemberTableResolver : IMemberResolver
     });
 
     /// <inheritdoc/>
-    public MethodBase ResolveMethod(MethodRef method) => methods.GetOrAdd(method.FullName, _ =>
+    public MethodBase ResolveMethod(MethodRef method) => method.Origin is MethodBase reflected
+        ? reflected   // a run-time helper residual code calls (CallCell.Enter), not a member of the interpreter
+        : methods.GetOrAdd(method.FullName, _ =>
     {
         if (!table.Methods.TryGetValue(method.FullName, out var entry))
             throw new InvalidOperationException($"the method {method.FullName} is not in the stored member table; build the assembly again with pejit build");
