@@ -167,31 +167,43 @@ public sealed class PortalRuntime
     /// The cell for <paramref name="key"/>, made on first use with the key's current unit. Called by the engine while
     /// it specializes, under the compile lock, as every change of the cache is, so a cell never misses a change.
     /// </summary>
-    private CallCell CellFor(GreenKey key) => cells.GetOrAdd(key, k => new CallCell(k, static (cell, unit, state) =>
-        ((CompiledUnit)unit).Runtime!.EnterThroughCell(cell, (CompiledUnit)unit, state))
+    private CallCell CellFor(GreenKey key) => cells.GetOrAdd(key, k => new CallCell(k, static (cell, code, state, exit) =>
+        ((CompiledUnit)code.Unit).Runtime!.EnterThroughCell(cell, (CompiledUnit)code.Unit, state, exit))
     {
-        Target = Cache.TryGet(k, out var unit) ? unit : null,
+        Current = Cache.TryGet(k, out var unit) ? CellCode(unit) : null,
     });
+
+    private static CallCell.Code? CellCode(CompiledUnit? unit) => unit is null ? null
+        : new CallCell.Code(unit, unit.Code.Run, unit.Constants, Math.Max(unit.Unit.ExitBufferSize, unit.Unit.Entry.Values.Count + 1));
 
     /// <summary>Keeps the cell of <paramref name="key"/> pointing at its unit, or at none once it is dropped.</summary>
     private void OnCacheChanged(GreenKey key, CompiledUnit? unit)
     {
-        if (cells.TryGetValue(key, out var cell)) cell.Target = unit;
+        if (cells.TryGetValue(key, out var cell)) cell.Current = CellCode(unit);
     }
 
     /// <summary>
-    /// Runs <paramref name="unit"/> for a call through <paramref name="cell"/> with <paramref name="state"/> (its reds
-    /// filled by the caller); exits at keys with units go on in them as <see cref="Enter"/> does. True when the
-    /// function returned (the result in the state); false when it left at an exit: the state is kept for this
-    /// thread, and the portal call the caller makes next resumes from it.
+    /// What a call cell leaves to the runtime (<see cref="CallCell.Enter"/>): entering <paramref name="unit"/> with
+    /// little stack left (<paramref name="exit"/> null: on a fresh stack), or the exit it left at (the buffer it
+    /// wrote). Exits at keys with units go on in them as <see cref="Enter"/> does. True when the function
+    /// returned (the result in the state); false when it left at an exit: the state is kept for this thread, and
+    /// the portal call the caller makes next resumes from it.
     /// </summary>
-    private bool EnterThroughCell(CallCell cell, CompiledUnit unit, object?[] state)
+    private bool EnterThroughCell(CallCell cell, CompiledUnit unit, object?[] state, object?[]? exit)
     {
         var key = cell.Key;
-        for (int i = 0; i < key.Values.Count; i++) state[i] = key.Values[i];
-        int status = StackGuard.StackIsLow
-            ? StackGuard.OnFreshStack(static call => call.Item1.Enter(call.key, call.unit, call.state), (this, key, unit, state))
-            : Enter(key, unit, state);
+        int status;
+        if (exit is null)
+        {
+            status = StackGuard.StackIsLow
+                ? StackGuard.OnFreshStack(static call => call.Item1.Enter(call.key, call.unit, call.state), (this, key, unit, state))
+                : Enter(key, unit, state);
+        }
+        else
+        {
+            status = AfterExit(key, unit, exit, state, out var exitKey);
+            if (exitKey is not null && CodeFor(exitKey, 1) is { } next) status = Enter(exitKey, next, state);
+        }
         if (status == (int)CanEnterJitStatus.Returned) return true;
         resumption = (this, state);
         Interlocked.Increment(ref PortalCounters.Resuming);
@@ -323,21 +335,36 @@ public sealed class PortalRuntime
         }
     }
 
+    [ThreadStatic]
+    private static object?[]? exitBuffer;
+
     /// <summary>Runs one unit; <paramref name="exitKey"/> is the key of the merge point it left at, if it did.</summary>
     private int RunUnit(GreenKey key, CompiledUnit unit, object?[] state, out GreenKey? exitKey)
     {
         exitKey = null;
         Log.Entering();
         Interlocked.Increment(ref unit.entries);
-        var exit = new object?[Math.Max(unit.Unit.ExitBufferSize, state.Length + 1)];
+        // One exit buffer per thread, not one per entry (compiled calls enter units at every call): a unit writes
+        // it only as it leaves, and the slot that says it left is cleared as soon as it is read, before anything
+        // else can run a unit on this thread, so a unit that returns finds it clear.
+        int size = Math.Max(unit.Unit.ExitBufferSize, state.Length + 1);
+        var exit = exitBuffer is { } reused && reused.Length >= size ? reused : exitBuffer = new object?[size];
         var result = unit.Code.Run(unit.Constants, exit, state);
         if (exit[0] is null)
         {
             state[PortalProtocol.Result] = result;
             return (int)CanEnterJitStatus.Returned;
         }
+        return AfterExit(key, unit, exit, state, out exitKey);
+    }
+
+    /// <summary>What follows a unit's leaving at the exit <paramref name="exit"/> names (its slot 0, cleared here).</summary>
+    private int AfterExit(GreenKey key, CompiledUnit unit, object?[] exit, object?[] state, out GreenKey? exitKey)
+    {
+        exitKey = null;
         Interlocked.Increment(ref unit.exitsTaken);
         int index = (int)exit[0]!;
+        exit[0] = null;
         Interlocked.Increment(ref unit.exitCounts[index]);
         var taken = unit.Unit.Exits[index];
         if (taken.Frames is null)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using PeJit.IR;
 
 namespace PeJit.Specializer.Engine;
@@ -20,42 +21,80 @@ namespace PeJit.Specializer.Engine;
 /// entry resumes from it instead of starting the function afresh (see <c>PortalProtocol</c>).
 /// </remarks>
 /// <param name="key">The callee's green key at its merge point.</param>
-/// <param name="enter">Runs a unit with a state: true when it returned (the result at index 0 of the state).</param>
-public sealed class CallCell(GreenKey key, Func<CallCell, object, object?[], bool> enter)
+/// <param name="slow">
+/// The runtime's way in for what the fast path leaves to it: a unit to enter with little stack left (exit buffer
+/// null), or a unit that left at an exit (the exit buffer it wrote). True when the function returned (the result
+/// at index 0 of the state); false when the interpreter must resume.
+/// </param>
+public sealed class CallCell(GreenKey key, Func<CallCell, CallCell.Code, object?[], object?[]?, bool> slow)
 {
-    private readonly Func<CallCell, object, object?[], bool> enter = enter;
-    private object? target;
+    /// <summary>A compiled unit as a cell calls it.</summary>
+    /// <param name="Unit">The runtime's unit (opaque here).</param>
+    /// <param name="Run">Enters its code: <c>(constants, exit, state)</c>, as <c>ICompiledCode.Run</c>.</param>
+    /// <param name="Constants">The constants its code reads.</param>
+    /// <param name="ExitSize">Slots its exit buffer needs.</param>
+    public sealed record Code(object Unit, Func<object[], object?[], object?[], object?> Run, object[] Constants, int ExitSize);
+
+    private readonly Func<CallCell, Code, object?[], object?[]?, bool> slow = slow;
+    private Code? current;
     private long calls;
     private long entered;
+
+    [ThreadStatic]
+    private static object?[]? exitBuffer;
 
     /// <summary>The callee's green key.</summary>
     public GreenKey Key { get; } = key;
 
-    /// <summary>The callee's compiled unit (opaque here: the runtime's); null when it has none.</summary>
-    public object? Target
+    /// <summary>The key's values, for the state the unit is entered with.</summary>
+    public object?[] Greens { get; } = [.. key.Values];
+
+    /// <summary>The callee's compiled unit; null when it has none. Set by the runtime as the code cache changes.</summary>
+    public Code? Current
     {
-        get => Volatile.Read(ref target);
-        set => Volatile.Write(ref target, value);
+        get => Volatile.Read(ref current);
+        set => Volatile.Write(ref current, value);
     }
 
-    /// <summary>Calls made through the cell from compiled code.</summary>
-    public long Calls => Interlocked.Read(ref calls);
+    /// <summary>The callee's compiled unit (the runtime's object); null when it has none.</summary>
+    public object? Target => Current?.Unit;
 
-    /// <summary>Of <see cref="Calls"/>, those that found a unit and entered it.</summary>
-    public long Entered => Interlocked.Read(ref entered);
+    /// <summary>Calls made through the cell from compiled code (counted without synchronization: threads may lose a few).</summary>
+    public long Calls => Volatile.Read(ref calls);
+
+    /// <summary>Of <see cref="Calls"/>, those that found a unit and entered it (counted as <see cref="Calls"/> is).</summary>
+    public long Entered => Volatile.Read(ref entered);
 
     /// <summary>
     /// What residual code calls: runs the callee's unit with <paramref name="state"/> (the merge-point variables,
-    /// greens then reds, boxed). True when it ran to its return (the result in <c>state[0]</c>); false when there
-    /// is no unit, or when it left at an exit (then the interpreter's portal, called next, resumes there).
+    /// greens then reds, boxed; the greens are filled in here). True when it ran to its return (the result in
+    /// <c>state[0]</c>); false when there is no unit, or when it left at an exit (then the interpreter's portal,
+    /// called next, resumes there).
     /// </summary>
+    /// <remarks>
+    /// The fast path is a direct entry of the unit's code: one exit buffer per thread (a unit writes it only as
+    /// it leaves, and whoever reads the slot that says so clears it before anything else runs a unit on the
+    /// thread, so a unit that returns finds it clear). What is left, entering with little stack left and an
+    /// exit taken, goes to the runtime.
+    /// </remarks>
     public static bool Enter(object cell, object?[] state)
     {
         var self = (CallCell)cell;
-        Interlocked.Increment(ref self.calls);
-        if (self.Target is not { } unit) return false;
-        Interlocked.Increment(ref self.entered);
-        return self.enter(self, unit, state);
+        self.calls++;
+        if (self.Current is not { } code) return false;
+        self.entered++;
+        var greens = self.Greens;
+        for (int i = 0; i < greens.Length; i++) state[i] = greens[i];
+        if (!RuntimeHelpers.TryEnsureSufficientExecutionStack()) return self.slow(self, code, state, null);
+        var exit = exitBuffer;
+        if (exit is null || exit.Length < code.ExitSize) exitBuffer = exit = new object?[Math.Max(code.ExitSize, 16)];
+        var result = code.Run(code.Constants, exit, state);
+        if (exit[0] is null)
+        {
+            state[0] = result;
+            return true;
+        }
+        return self.slow(self, code, state, exit);
     }
 
     /// <summary>The IR reference to <see cref="Enter"/>, resolved through its <see cref="MethodRef.Origin"/>.</summary>

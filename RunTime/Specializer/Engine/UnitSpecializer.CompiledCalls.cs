@@ -1,4 +1,5 @@
 using PeJit.IR;
+using PeJit.IR.Semantics;
 using PeJit.Specializer.Extension;
 
 namespace PeJit.Specializer.Engine;
@@ -68,8 +69,14 @@ public sealed partial class UnitSpecializer
             var state = Emit(new Instruction(Opcode.NewArray, Constant(merge.Operands.Length, IrType.I32)) { TypeOperand = IrType.Object, Location = location }, objectArray);
             for (int i = owner.GreenCount; i < merge.Operands.Length; i++)
             {
-                var red = Lift(callee, merge.Operands[i], merge.OperandTypes[i]);
-                Append(new Instruction(Opcode.StoreElement, state, Constant(i, IrType.I32), Box(red, merge.OperandTypes[i])) { TypeOperand = IrType.Object, Location = location });
+                // A red the entry set to a green value (a stack pointer's 0) is boxed once, into the constants.
+                int operand = merge.Operands[i];
+                Ensure(callee, operand);
+                var type = merge.OperandTypes[i];
+                var boxed = callee.IsGreen(operand) && type.StackKind != StackKind.Reference && callee.Box(operand) is { } green
+                    ? ConstantObject(ValueSemantics.ToClr(green, owner.resolver.ResolveType(type))!)
+                    : Box(Lift(callee, operand, type), type);
+                Append(new Instruction(Opcode.StoreElement, state, Constant(i, IrType.I32), boxed) { TypeOperand = IrType.Object, Location = location });
             }
             var cellValue = Lift(Known.OfGreen(cell), IrType.Object);
             var entered = Emit(new Instruction(Opcode.Call, cellValue, state) { Method = CallCell.EnterMethod, Location = location }, IrType.Bool);
@@ -99,6 +106,18 @@ public sealed partial class UnitSpecializer
             if (hasResult) frame.SetRed(op.Result, joined!.Value);
             unit.CalledKeys.Add(key);
             return true;
+        }
+
+        /// <summary>An object of the unit's constants array, as residual code reads it: <c>constants[k]</c>.</summary>
+        private Value ConstantObject(object value)
+        {
+            if (!constantIndex.TryGetValue(value, out int index))
+            {
+                index = unit.Constants.Count;
+                unit.Constants.Add(value);
+                constantIndex[value] = index;
+            }
+            return Emit(new Instruction(Opcode.LoadElement, constants, Constant(index, IrType.I32)) { TypeOperand = IrType.Object }, IrType.Object);
         }
 
         /// <summary>Runs the portal's entry on <paramref name="callee"/> up to the merge point; null when something on the way is red.</summary>
