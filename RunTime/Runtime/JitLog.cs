@@ -189,7 +189,7 @@ public sealed class JitLog
                 : "";
             text.AppendLine(invariant, $"  portal {portal.Key}: {portal.Count()} units, {notCompiled.GetValueOrDefault(portal.Key)} hot keys not compilable{preparation}");
             foreach (var (_, unit) in portal)
-                text.AppendLine(invariant, $"    at {unit.Unit.Entry}: {unit.Unit.Keys.Count} keys, {unit.Size} residual instructions, {unit.Unit.Exits.Count} exits; entered {unit.Entries} times, left at an exit {unit.ExitsTaken} times; specialization {unit.SpecializationTime.TotalMilliseconds:F2} ms, optimization {unit.OptimizationTime.TotalMilliseconds:F2} ms, backend {unit.Code.Backend} {unit.BackendTime.TotalMilliseconds:F2} ms");
+                text.AppendLine(invariant, $"    at {unit.Unit.Entry}: {unit.Unit.Keys.Count} keys, {unit.Size} residual instructions, {unit.Unit.Exits.Count} exits; entered {unit.Entries} times{(unit.CellEntries > 0 ? $" (and {unit.CellEntries} by calls from compiled code through its call cell)" : "")}, left at an exit {unit.ExitsTaken} times; specialization {unit.SpecializationTime.TotalMilliseconds:F2} ms, optimization {unit.OptimizationTime.TotalMilliseconds:F2} ms, backend {unit.Code.Backend} {unit.BackendTime.TotalMilliseconds:F2} ms");
         }
         double Total(Func<CompiledUnit, TimeSpan> time) => units.Sum(u => time(u.Unit).TotalMilliseconds);
         text.Append(invariant, $"  total: {units.Sum(u => u.Unit.Size)} residual instructions; specialization {Total(u => u.SpecializationTime):F2} ms, optimization {Total(u => u.OptimizationTime):F2} ms, backend {Total(u => u.BackendTime):F2} ms");

@@ -167,10 +167,16 @@ public sealed class PortalRuntime
     /// The cell for <paramref name="key"/>, made on first use with the key's current unit. Called by the engine while
     /// it specializes, under the compile lock, as every change of the cache is, so a cell never misses a change.
     /// </summary>
-    private CallCell CellFor(GreenKey key) => cells.GetOrAdd(key, k => new CallCell(k, static (cell, code, state, exit) =>
-        ((CompiledUnit)code.Unit).Runtime!.EnterThroughCell(cell, (CompiledUnit)code.Unit, state, exit))
+    private CallCell CellFor(GreenKey key) => cells.GetOrAdd(key, k =>
     {
-        Current = Cache.TryGet(k, out var unit) ? CellCode(unit) : null,
+        var cell = new CallCell(k, static (cell, code, state, exit) =>
+            ((CompiledUnit)code.Unit).Runtime!.EnterThroughCell(cell, (CompiledUnit)code.Unit, state, exit));
+        if (Cache.TryGet(k, out var unit) && unit is not null)
+        {
+            cell.Current = CellCode(unit);
+            unit.Cell = cell;
+        }
+        return cell;
     });
 
     private static CallCell.Code? CellCode(CompiledUnit? unit) => unit is null ? null
@@ -179,7 +185,9 @@ public sealed class PortalRuntime
     /// <summary>Keeps the cell of <paramref name="key"/> pointing at its unit, or at none once it is dropped.</summary>
     private void OnCacheChanged(GreenKey key, CompiledUnit? unit)
     {
-        if (cells.TryGetValue(key, out var cell)) cell.Current = CellCode(unit);
+        if (!cells.TryGetValue(key, out var cell)) return;
+        cell.Current = CellCode(unit);
+        if (unit is not null) unit.Cell = cell;
     }
 
     /// <summary>
