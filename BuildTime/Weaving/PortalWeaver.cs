@@ -18,6 +18,12 @@ namespace PeJit.Weaving;
 ///     Returned:  return (T)state[0]           compiled code ran the program to its return
 ///     Exited:    vars = (T)state[i]...; goto merge point     compiled code left at an exit
 /// </code>
+/// The portal's entry counts the same way (functions of the interpreted program without a loop get compiled):
+/// a site made of the merge point's variables is inserted right before <c>Jit.MergePoint</c>'s argument loads,
+/// reached by falling into the loop head (and by forward branches to it) but not by the loop's back edges, so it
+/// runs once per activation; it passes its slot marked as an entry and first tests
+/// <see cref="PortalCounters.Resuming"/> (<see cref="PortalProtocol"/>). A portal whose loop head is reached
+/// only by a branch (no fall-through into it) gets no entry site.
 /// (the statuses are <see cref="CanEnterJitStatus"/>, the hash, the counters and the state's layout
 /// <see cref="PortalProtocol"/>). The counter table lives in a static field of a class added for the portal
 /// (after every existing type, so no token moves), set once from <see cref="PortalCounters.For"/>.
@@ -39,6 +45,7 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
     private VariableDefinition? slot;
     private VariableDefinition? count;
 
+    /// <summary>The <c>Jit.CanEnterJit</c> calls woven (the entry site not counted).</summary>
     public int Sites { get; private set; }
 
     public void Weave()
@@ -55,6 +62,7 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
             throw Error(mergeStart, "Jit.MergePoint is inside a try block or handler; move the dispatch loop's head out of it");
         var sites = instructions.Where(i => IsHint(i, "CanEnterJit")).ToList();
         if (sites.Count == 0) return;
+        var entrySite = AddEntrySite(merges[0], mergeStart, mergeVariables);
 
         var state = new VariableDefinition(new ArrayType(module.TypeSystem.Object));
         body.Variables.Add(state);
@@ -96,8 +104,42 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         il.Append(il.Create(OpCodes.Br, mergeStart));
 
         int greens = GreenCount();
-        foreach (var site in sites) WeaveSite(il, site, state, mergeVariables.Count, greens, returnTail, reloadTail);
+        foreach (var site in sites) WeaveSite(il, site, state, mergeVariables.Count, greens, returnTail, reloadTail, entry: false);
+        if (entrySite is not null) WeaveSite(il, entrySite, state, mergeVariables.Count, greens, returnTail, reloadTail, entry: true);
         body.OptimizeMacros();
+    }
+
+    /// <summary>
+    /// Inserts, right before the merge point's argument loads (<paramref name="mergeStart"/>), the same loads
+    /// followed by a copy of the <c>Jit.MergePoint</c> call, which <see cref="WeaveSite"/> then weaves as a
+    /// counting site; forward branches to the loop head go to it, back edges still go to the loop head. Null
+    /// (nothing inserted) when the loop head is not reached by falling into it.
+    /// </summary>
+    private Instruction? AddEntrySite(Instruction merge, Instruction mergeStart, List<object> mergeVariables)
+    {
+        var instructions = body.Instructions;
+        int at = instructions.IndexOf(mergeStart);
+        if (at > 0 && instructions[at - 1].OpCode.FlowControl is not (FlowControl.Next or FlowControl.Call or FlowControl.Cond_Branch))
+            return null;
+        var il = body.GetILProcessor();
+        var code = mergeVariables.Select(v => v switch
+        {
+            VariableDefinition local => il.Create(OpCodes.Ldloc, local),
+            ParameterDefinition parameter => il.Create(OpCodes.Ldarg, parameter),
+            _ => throw new InvalidOperationException("merge-point variables are locals or parameters"),
+        }).ToList();
+        var site = il.Create(OpCodes.Call, (MethodReference)merge.Operand);
+        code.Add(site);
+        var first = code[0];
+        // Forward branches to the loop head come from before it: the way in. Back edges come from the loop.
+        for (int i = 0; i < at; i++)
+        {
+            if (instructions[i].Operand == mergeStart) instructions[i].Operand = first;
+            else if (instructions[i].Operand is Instruction[] targets)
+                for (int t = 0; t < targets.Length; t++) if (targets[t] == mergeStart) targets[t] = first;
+        }
+        foreach (var instruction in code) il.InsertBefore(mergeStart, instruction);
+        return site;
     }
 
     /// <summary>
@@ -158,7 +200,7 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         yield return il.Create(OpCodes.Mul);
     }
 
-    private void WeaveSite(ILProcessor il, Instruction site, VariableDefinition state, int mergeCount, int greens, Instruction returnTail, Instruction reloadTail)
+    private void WeaveSite(ILProcessor il, Instruction site, VariableDefinition state, int mergeCount, int greens, Instruction returnTail, Instruction reloadTail, bool entry)
     {
         foreach (var (handler, inHandler) in RegionsAround(site))
         {
@@ -182,6 +224,12 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         // The fast path: PEJIT_DISABLE, or a counter not at zero yet, goes on interpreting.
         code.Add(il.Create(OpCodes.Ldsfld, runtime.Disabled));
         code.Add(il.Create(OpCodes.Brtrue, next));
+        var resume = il.Create(OpCodes.Ldc_I4, PortalProtocol.ResumeSlot);
+        if (entry)
+        {
+            code.Add(il.Create(OpCodes.Ldsfld, runtime.Resuming));
+            code.Add(il.Create(OpCodes.Brtrue, resume));
+        }
         code.Add(il.Create(OpCodes.Ldc_I4, PortalProtocol.HashSeed));
         foreach (var temporary in temporaries.Take(greens)) code.AddRange(MixIn(il, temporary));
         code.Add(il.Create(OpCodes.Ldc_I4, 32 - PortalProtocol.CounterBits));
@@ -204,7 +252,19 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         // The slow path: box the state and ask the runtime.
         // `this` of a portal on a class goes last when the merge point does not pass it (an implicit red).
         bool passThis = PortalProtocol.PassesThis(portal.HasThis, portal.DeclaringType.IsValueType);
-        code.Add(il.Create(OpCodes.Ldc_I4, PortalProtocol.StateLength(types.Count, passThis)));
+        var slowStart = il.Create(OpCodes.Ldc_I4, PortalProtocol.StateLength(types.Count, passThis));
+        if (entry)
+        {
+            // slot = EntrySlot(slot); and the way in for a resumption: slot = ResumeSlot.
+            code.Add(il.Create(OpCodes.Ldloc, slot));
+            code.Add(il.Create(OpCodes.Ldc_I4, PortalProtocol.EntryFlag));
+            code.Add(il.Create(OpCodes.Or));
+            code.Add(il.Create(OpCodes.Stloc, slot));
+            code.Add(il.Create(OpCodes.Br, slowStart));
+            code.Add(resume);
+            code.Add(il.Create(OpCodes.Stloc, slot));
+        }
+        code.Add(slowStart);
         code.Add(il.Create(OpCodes.Newarr, module.TypeSystem.Object));
         code.Add(il.Create(OpCodes.Stloc, state));
         if (passThis)
@@ -249,7 +309,7 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
             il.InsertAfter(after, instruction);
             after = instruction;
         }
-        Sites++;
+        if (!entry) Sites++;
     }
 
     private static bool IsReference(TypeReference type) =>

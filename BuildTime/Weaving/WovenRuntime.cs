@@ -8,8 +8,9 @@ namespace PeJit.Weaving;
 /// counter reached zero.
 /// </param>
 /// <param name="Disabled"><c>PortalCounters.Disabled</c>: <c>PEJIT_DISABLE</c>, tested first.</param>
+/// <param name="Resuming"><c>PortalCounters.Resuming</c>: tested at the portal's entry before counting.</param>
 /// <param name="CountersFor"><c>PortalCounters.For(RuntimeMethodHandle portal)</c>: the portal's counter table.</param>
-internal sealed record WovenRuntime(MethodReference CanEnterJit, FieldReference Disabled, MethodReference CountersFor)
+internal sealed record WovenRuntime(MethodReference CanEnterJit, FieldReference Disabled, FieldReference Resuming, MethodReference CountersFor)
 {
     /// <summary>The references, for <paramref name="module"/>, to the runtime in <paramref name="scope"/>.</summary>
     public static WovenRuntime Import(ModuleDefinition module, IMetadataScope scope)
@@ -23,8 +24,9 @@ internal sealed record WovenRuntime(MethodReference CanEnterJit, FieldReference 
 
         var counters = new TypeReference(RuntimeReference.Namespace, RuntimeReference.CountersType, module, scope);
         var disabled = new FieldReference("Disabled", module.TypeSystem.Boolean, counters);
+        var resuming = new FieldReference("Resuming", module.TypeSystem.Int32, counters);
         var countersFor = new MethodReference("For", new ArrayType(module.TypeSystem.Int32), counters) { HasThis = false };
         countersFor.Parameters.Add(new ParameterDefinition(handle));
-        return new WovenRuntime(hook, disabled, countersFor);
+        return new WovenRuntime(hook, disabled, resuming, countersFor);
     }
 }

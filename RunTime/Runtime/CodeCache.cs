@@ -35,6 +35,12 @@ public sealed class CodeCache(long limit)
     private long size;
     private long evicted;
 
+    /// <summary>
+    /// Called with a key and its new unit whenever that changes: added (null when it cannot be compiled),
+    /// replaced, or dropped (null). The runtime keeps its call cells up to date with it.
+    /// </summary>
+    public Action<GreenKey, CompiledUnit?>? Changed { get; set; }
+
     /// <summary>The bound, in residual instructions.</summary>
     public long Limit { get; } = limit;
 
@@ -73,6 +79,7 @@ public sealed class CodeCache(long limit)
     {
         var entry = new Entry(unit) { LastUse = Interlocked.Increment(ref clock) };
         if (!entries.TryAdd(key, entry)) return;
+        Changed?.Invoke(key, unit);
         if (Interlocked.Add(ref size, entry.Size) > Limit) Evict(keep: key);
     }
 
@@ -82,6 +89,7 @@ public sealed class CodeCache(long limit)
         var entry = new Entry(unit) { LastUse = Interlocked.Increment(ref clock) };
         long before = entries.TryGetValue(key, out var old) ? old.Size : 0;
         entries[key] = entry;
+        Changed?.Invoke(key, unit);
         if (Interlocked.Add(ref size, entry.Size - before) > Limit) Evict(keep: key);
     }
 
@@ -95,6 +103,7 @@ public sealed class CodeCache(long limit)
                 if (Size <= Limit * 3 / 4) break;
                 if (!entries.TryRemove(key, out _)) continue;
                 Interlocked.Add(ref size, -entry.Size);
+                Changed?.Invoke(key, null);
                 if (entry.Unit is null) continue;
                 Interlocked.Increment(ref evicted);
                 if (dropped.Count >= MaxDroppedKeys) dropped.Clear();

@@ -19,6 +19,9 @@ public sealed record CompiledUnit(Unit Unit, ICompiledCode Code, TimeSpan Specia
     /// <summary>Times the unit at this key was specialized again before this one (0 for the first).</summary>
     public int Recompilations { get; init; }
 
+    /// <summary>The portal runtime that compiled it (call cells enter it through its runtime).</summary>
+    public PortalRuntime? Runtime { get; init; }
+
     /// <summary>Time spent in the optimizer.</summary>
     public TimeSpan OptimizationTime { get; init; }
 
@@ -27,7 +30,13 @@ public sealed record CompiledUnit(Unit Unit, ICompiledCode Code, TimeSpan Specia
     internal long exitsTaken;
     internal readonly long[] exitCounts = new long[Unit.Exits.Count];
 
-    /// <summary>Times compiled code was entered at this unit.</summary>
+    /// <summary>The call cell compiled code calls this unit's key through, once there is one.</summary>
+    internal PeJit.Specializer.Engine.CallCell? Cell { get; set; }
+
+    /// <summary>Calls of this unit's key from compiled code that entered a unit through its call cell (the key's units together).</summary>
+    public long CellEntries => Cell?.Entered ?? 0;
+
+    /// <summary>Times compiled code was entered at this unit from the interpreter or another unit's exit.</summary>
     public long Entries => Interlocked.Read(ref entries);
 
     /// <summary>Times compiled code left this unit at an exit (rather than returning the portal's result).</summary>
@@ -36,3 +45,4 @@ public sealed record CompiledUnit(Unit Unit, ICompiledCode Code, TimeSpan Specia
     /// <summary>Times compiled code left at the exit numbered <paramref name="index"/> (see <see cref="Unit.Exits"/>).</summary>
     public long TimesTaken(int index) => Interlocked.Read(ref exitCounts[index]);
 }
+

@@ -30,16 +30,24 @@ public static class JitRuntime
     /// </summary>
     /// <param name="portal">The portal method's handle (<c>ldtoken</c>).</param>
     /// <param name="state">The merge-point variables, greens then reds, boxed (<see cref="PortalProtocol"/>); rewritten unless the answer is to go on interpreting.</param>
-    /// <param name="slot">The slot of the portal's counter table (<see cref="PortalCounters.For"/>) the visit decremented.</param>
+    /// <param name="slot">
+    /// The slot of the portal's counter table (<see cref="PortalCounters.For"/>) the visit decremented; from the
+    /// portal's entry, marked with <see cref="PortalProtocol.EntryFlag"/>, or <see cref="PortalProtocol.ResumeSlot"/>
+    /// when the entry came because <see cref="PortalCounters.Resuming"/> was set.
+    /// </param>
     public static int CanEnterJit(RuntimeMethodHandle portal, object?[] state, int slot)
     {
         var counters = PortalCounters.TableOf(portal);
-        if (Disabled) return Rearmed(counters, slot, int.MaxValue);
+        // A resumption (PortalProtocol.ResumeSlot) is answered before anything else: the pending state is this thread's.
+        if (slot == PortalProtocol.ResumeSlot)
+            return Find(portal) is { } resuming ? resuming.OnEntryWhileResuming(state) : (int)CanEnterJitStatus.Interpret;
+        bool entry = PortalProtocol.IsEntry(slot, out int counter);
+        if (Disabled) return Rearmed(counters, counter, int.MaxValue);
         if (StackGuard.StackIsLow) return StackGuard.OnFreshStack(static call => CanEnterJit(call.portal, call.state, call.slot), (portal, state, slot));
-        if (RuntimeOf(portal, out bool preparing) is { } runtime) return runtime.OnCanEnterJit(state, slot);
+        if (RuntimeOf(portal, out bool preparing) is { } runtime) return runtime.OnCanEnterJit(state, counter, entry);
         // A portal being prepared in the background comes back after a threshold's visits; one that cannot be
         // prepared only every int.MaxValue visits of a slot.
-        return Rearmed(counters, slot, preparing ? counters.Threshold : int.MaxValue);
+        return Rearmed(counters, counter, preparing ? counters.Threshold : int.MaxValue);
     }
 
     /// <summary>
@@ -75,6 +83,9 @@ public static class JitRuntime
         if (StackGuard.StackIsLow) return StackGuard.OnFreshStack(static call => CanEnterJit(call.portal, call.state), (portal, state));
         return RuntimeOf(portal, out _)?.OnCanEnterJit(state) ?? (int)CanEnterJitStatus.Interpret;
     }
+
+    private static PortalRuntime? Find(RuntimeMethodHandle portal) =>
+        Portals.TryGetValue(portal.Value, out var runtime) && runtime.IsValueCreated ? runtime.Value : null;
 
     /// <summary>The run-time state of a portal, once it was entered; null before, or when it could not be prepared.</summary>
     public static PortalRuntime? Find(MethodInfo portal) =>

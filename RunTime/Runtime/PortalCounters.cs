@@ -19,6 +19,13 @@ public static class PortalCounters
     /// </summary>
     public static readonly bool Disabled = Environment.GetEnvironmentVariable("PEJIT_DISABLE") is "1" or "true";
 
+    /// <summary>
+    /// Not zero while some thread is about to resume the interpreter at an exit of a unit it entered through a
+    /// call cell (<see cref="PortalProtocol"/>): a woven portal's entry tests it before counting and, when set,
+    /// asks the runtime whether the resumption is its own. One static load per interpreted call.
+    /// </summary>
+    public static int Resuming;
+
     // The log starts with the first JIT-enabled site, disabled or not, so that PEJIT_LOG=summary always reports.
     static PortalCounters() => _ = JitLog.Shared;
 

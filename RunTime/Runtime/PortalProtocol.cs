@@ -17,6 +17,13 @@ namespace PeJit.Runtime;
 /// <item>For a portal on a class (<see cref="PassesThis"/>), <c>this</c> follows them at
 /// <see cref="ThisIndex"/>: an implicit red compiled code takes with the state. It never changes, so it is not
 /// reloaded.</item>
+/// <item>The portal's entry counts like a <c>Jit.CanEnterJit</c> (so that functions of the interpreted program
+/// without a loop get compiled): the first arrival at the merge point in an activation of the portal runs the
+/// same site, and passes its slot marked with <see cref="EntryFlag"/> (<see cref="EntrySlot"/>), so that the
+/// runtime compiles the key as a whole function, not a loop. Before counting, the entry tests
+/// <see cref="PortalCounters.Resuming"/>: while it is not zero, it calls the hook with <see cref="ResumeSlot"/>,
+/// and the runtime may answer <see cref="CanEnterJitStatus.Exited"/> with a state that compiled code left at an
+/// exit of a unit entered through a call cell (the interpreter then goes on from there).</item>
 /// <item>The hook answers a <see cref="CanEnterJitStatus"/>; on <see cref="CanEnterJitStatus.Returned"/> the
 /// result is at <see cref="Result"/>, on <see cref="CanEnterJitStatus.Exited"/> the merge-point variables are
 /// back at their indices.</item>
@@ -32,6 +39,22 @@ public static class PortalProtocol
 
     /// <summary>The number of counters in a portal's table.</summary>
     public const int CounterTableSize = 1 << CounterBits;
+
+    /// <summary>Marks the slot an entry site passes (<see cref="EntrySlot"/>): bit 30, far above any slot.</summary>
+    public const int EntryFlag = 1 << 30;
+
+    /// <summary>The slot an entry site passes when it came by <see cref="PortalCounters.Resuming"/> rather than by its counter.</summary>
+    public const int ResumeSlot = -1;
+
+    /// <summary>The slot an entry site passes for counter <paramref name="slot"/>.</summary>
+    public static int EntrySlot(int slot) => slot | EntryFlag;
+
+    /// <summary>Whether <paramref name="slot"/> came from an entry site, and the counter it names.</summary>
+    public static bool IsEntry(int slot, out int counter)
+    {
+        counter = slot & ~EntryFlag;
+        return slot >= 0 && (slot & EntryFlag) != 0;
+    }
 
     /// <summary>The hash of no green: where <see cref="Mix"/> starts.</summary>
     public const int HashSeed = 0;

@@ -45,6 +45,8 @@ public sealed class PortalRuntime
         engine = new UnitSpecializer(extension, resolver, settings.Specialization);
         this.backend = backend ?? new CilBackend(resolver);
         this.resolver = resolver;
+        engine.CallCells = CellFor;
+        Cache.Changed = OnCacheChanged;
         owner = method.Module;
         name = $"{method.DeclaringType?.FullName}.{method.Name}";
         if (settings.Dump is { } dump && dump.Matches(name, key: null))
@@ -89,10 +91,20 @@ public sealed class PortalRuntime
     /// reached zero. Answers as <see cref="OnCanEnterJit(object?[])"/> does, and rewrites the slot as
     /// <see cref="CounterTable"/> says: held at zero while the key has code, a fresh budget otherwise.
     /// </summary>
-    public int OnCanEnterJit(object?[] state, int slot)
+    public int OnCanEnterJit(object?[] state, int slot) => OnCanEnterJit(state, slot, entry: false);
+
+    /// <summary>
+    /// <see cref="OnCanEnterJit(object?[], int)"/> for a site that is the portal's entry (<paramref name="entry"/>,
+    /// <see cref="PortalProtocol"/>) or a <c>Jit.CanEnterJit</c>: a key counted at the entry is where a function
+    /// of the interpreted program starts, and its unit holds the whole function, not only a loop through it.
+    /// </summary>
+    public int OnCanEnterJit(object?[] state, int slot, bool entry)
     {
         var key = Arrive(state);
-        if (CodeFor(key, Counters.TakeVisits(slot)) is { } unit)
+        if (entry) NoteFunctionEntry(key);
+        int visits = Counters.TakeVisits(slot);
+        // Entry visits count towards a function's unit only when functions are compiled (CompileFunctions).
+        if (CodeFor(key, entry && !Settings.CompileFunctions ? 0 : visits) is { } unit)
         {
             Counters.Hold(slot, key);
             return Enter(key, unit, state);
@@ -103,6 +115,109 @@ public sealed class PortalRuntime
         else
             Counters.Rearm(slot, Math.Max(1, Settings.Threshold - counters.GetValueOrDefault(key)));
         return (int)CanEnterJitStatus.Interpret;
+    }
+
+    /// <summary>
+    /// The portal's entry, reached while some thread resumes at an exit (<see cref="PortalCounters.Resuming"/>):
+    /// when the resumption is this thread's, for this portal, <paramref name="state"/> gets the state the unit
+    /// left at and the answer is <see cref="CanEnterJitStatus.Exited"/> (the interpreter goes on from there);
+    /// otherwise the visit is counted, one visit by key, as an entry.
+    /// </summary>
+    public int OnEntryWhileResuming(object?[] state)
+    {
+        if (resumption is { } pending && pending.Runtime == this)
+        {
+            resumption = null;
+            Interlocked.Decrement(ref PortalCounters.Resuming);
+            Interlocked.Increment(ref resumptions);
+            Array.Copy(pending.State, state, Math.Min(pending.State.Length, state.Length));
+            return (int)CanEnterJitStatus.Exited;
+        }
+        var key = Arrive(state);
+        NoteFunctionEntry(key);
+        return CodeFor(key, Settings.CompileFunctions ? 1 : 0) is { } unit ? Enter(key, unit, state) : (int)CanEnterJitStatus.Interpret;
+    }
+
+    /// <summary>
+    /// The state a unit entered through a call cell left at an exit, on this thread: the portal call that the
+    /// residual code makes next resumes from it at its entry (<see cref="OnEntryWhileResuming"/>).
+    /// </summary>
+    [ThreadStatic]
+    private static (PortalRuntime Runtime, object?[] State)? resumption;
+
+    private long resumptions;
+
+    /// <summary>Times the interpreter resumed at an exit of a unit entered through a call cell.</summary>
+    public long Resumptions => Interlocked.Read(ref resumptions);
+
+    /// <summary>Keys counted at the portal's entry: functions of the interpreted program (bounded like the counters).</summary>
+    private readonly ConcurrentDictionary<GreenKey, bool> functionEntries = new();
+
+    private void NoteFunctionEntry(GreenKey key)
+    {
+        if (functionEntries.Count > MaxCountedKeys) functionEntries.Clear();
+        functionEntries.TryAdd(key, true);
+    }
+
+    /// <summary>The call cells compiled code calls functions through, by callee key (<see cref="CallCell"/>).</summary>
+    private readonly ConcurrentDictionary<GreenKey, CallCell> cells = new();
+
+    /// <summary>The call cells handed out so far (tests).</summary>
+    public IReadOnlyCollection<CallCell> CallCells => (IReadOnlyCollection<CallCell>)cells.Values;
+
+    /// <summary>
+    /// The cell for <paramref name="key"/>, made on first use with the key's current unit. Called by the engine while
+    /// it specializes, under the compile lock, as every change of the cache is, so a cell never misses a change.
+    /// </summary>
+    private CallCell CellFor(GreenKey key) => cells.GetOrAdd(key, k =>
+    {
+        var cell = new CallCell(k, static (cell, code, state, exit) =>
+            ((CompiledUnit)code.Unit).Runtime!.EnterThroughCell(cell, (CompiledUnit)code.Unit, state, exit));
+        if (Cache.TryGet(k, out var unit) && unit is not null)
+        {
+            cell.Current = CellCode(unit);
+            unit.Cell = cell;
+        }
+        return cell;
+    });
+
+    private static CallCell.Code? CellCode(CompiledUnit? unit) => unit is null ? null
+        : new CallCell.Code(unit, unit.Code.Run, unit.Constants, Math.Max(unit.Unit.ExitBufferSize, unit.Unit.Entry.Values.Count + 1));
+
+    /// <summary>Keeps the cell of <paramref name="key"/> pointing at its unit, or at none once it is dropped.</summary>
+    private void OnCacheChanged(GreenKey key, CompiledUnit? unit)
+    {
+        if (!cells.TryGetValue(key, out var cell)) return;
+        cell.Current = CellCode(unit);
+        if (unit is not null) unit.Cell = cell;
+    }
+
+    /// <summary>
+    /// What a call cell leaves to the runtime (<see cref="CallCell.Enter"/>): entering <paramref name="unit"/> with
+    /// little stack left (<paramref name="exit"/> null: on a fresh stack), or the exit it left at (the buffer it
+    /// wrote). Exits at keys with units go on in them as <see cref="Enter"/> does. True when the function
+    /// returned (the result in the state); false when it left at an exit: the state is kept for this thread, and
+    /// the portal call the caller makes next resumes from it.
+    /// </summary>
+    private bool EnterThroughCell(CallCell cell, CompiledUnit unit, object?[] state, object?[]? exit)
+    {
+        var key = cell.Key;
+        int status;
+        if (exit is null)
+        {
+            status = StackGuard.StackIsLow
+                ? StackGuard.OnFreshStack(static call => call.Item1.Enter(call.key, call.unit, call.state), (this, key, unit, state))
+                : Enter(key, unit, state);
+        }
+        else
+        {
+            status = AfterExit(key, unit, exit, state, out var exitKey);
+            if (exitKey is not null && CodeFor(exitKey, 1) is { } next) status = Enter(exitKey, next, state);
+        }
+        if (status == (int)CanEnterJitStatus.Returned) return true;
+        resumption = (this, state);
+        Interlocked.Increment(ref PortalCounters.Resuming);
+        return false;
     }
 
     /// <summary>The green key of a slow-path visit with <paramref name="state"/>.</summary>
@@ -230,21 +345,36 @@ public sealed class PortalRuntime
         }
     }
 
+    [ThreadStatic]
+    private static object?[]? exitBuffer;
+
     /// <summary>Runs one unit; <paramref name="exitKey"/> is the key of the merge point it left at, if it did.</summary>
     private int RunUnit(GreenKey key, CompiledUnit unit, object?[] state, out GreenKey? exitKey)
     {
         exitKey = null;
         Log.Entering();
         Interlocked.Increment(ref unit.entries);
-        var exit = new object?[Math.Max(unit.Unit.ExitBufferSize, state.Length + 1)];
+        // One exit buffer per thread, not one per entry (compiled calls enter units at every call): a unit writes
+        // it only as it leaves, and the slot that says it left is cleared as soon as it is read, before anything
+        // else can run a unit on this thread, so a unit that returns finds it clear.
+        int size = Math.Max(unit.Unit.ExitBufferSize, state.Length + 1);
+        var exit = exitBuffer is { } reused && reused.Length >= size ? reused : exitBuffer = new object?[size];
         var result = unit.Code.Run(unit.Constants, exit, state);
         if (exit[0] is null)
         {
             state[PortalProtocol.Result] = result;
             return (int)CanEnterJitStatus.Returned;
         }
+        return AfterExit(key, unit, exit, state, out exitKey);
+    }
+
+    /// <summary>What follows a unit's leaving at the exit <paramref name="exit"/> names (its slot 0, cleared here).</summary>
+    private int AfterExit(GreenKey key, CompiledUnit unit, object?[] exit, object?[] state, out GreenKey? exitKey)
+    {
+        exitKey = null;
         Interlocked.Increment(ref unit.exitsTaken);
         int index = (int)exit[0]!;
+        exit[0] = null;
         Interlocked.Increment(ref unit.exitCounts[index]);
         var taken = unit.Unit.Exits[index];
         if (taken.Frames is null)
@@ -349,7 +479,7 @@ public sealed class PortalRuntime
     {
         var clock = Stopwatch.StartNew();
         var dotnetJit = DotnetJitCost.SinceStart();
-        var unit = engine.Specialize(key, promotions);
+        var unit = engine.Specialize(key, promotions, functionEntries.ContainsKey(key));
         var specialization = clock.Elapsed;
         var inspector = ResidualInspector.For(Settings, name, key.ToString());
         inspector?.Specialized(unit.Residual);
@@ -360,7 +490,7 @@ public sealed class PortalRuntime
         inspector?.Final(unit.Residual);
         clock.Restart();
         var code = backend.Compile(unit.Residual, owner, $"pejit_unit_{Method.Name}");
-        var compiled = new CompiledUnit(unit, code, specialization, clock.Elapsed) { OptimizationTime = optimization, Recompilations = recompilations };
+        var compiled = new CompiledUnit(unit, code, specialization, clock.Elapsed) { OptimizationTime = optimization, Recompilations = recompilations, Runtime = this };
         if (Settings.Log is { } log)
         {
             log.WriteLine(JitLog.Describe(Method.Name, compiled));

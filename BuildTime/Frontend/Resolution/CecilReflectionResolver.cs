@@ -67,7 +67,8 @@ public sealed class CecilReflectionResolver : IMemberResolver
 
     /// <inheritdoc/>
     public MethodBase ResolveMethod(MethodRef method) =>
-        method.Cecil is { } cecil ? ResolveMethod(cecil) : method.Origin is MethodBase known ? known : throw new InvalidOperationException($"the method {method.FullName} has no Cecil reference to resolve it by");
+        method.Origin is MethodBase reflected ? reflected   // a run-time helper residual code calls (CallCell.Enter, a class guard's GetType)
+        : method.Cecil is { } cecil ? ResolveMethod(cecil) : throw new InvalidOperationException($"the method {method.FullName} has no Cecil reference to resolve it by");
 
     /// <summary>The run-time method of a Cecil method reference.</summary>
     public MethodBase ResolveMethod(MethodReference method) =>

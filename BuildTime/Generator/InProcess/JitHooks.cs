@@ -20,6 +20,9 @@ public static class JitHooks
     /// </summary>
     public static int[][] CounterTables { get; private set; } = [];
 
+    /// <summary><see cref="PortalCounters.Resuming"/>, which a portal copy's entry tests before counting (<see cref="PortalProtocol"/>).</summary>
+    public static int Resuming => PortalCounters.Resuming;
+
     /// <summary>Registers a portal; the returned id is what its rewritten code passes back.</summary>
     internal static int Register(PortalRuntime portal)
     {
@@ -46,6 +49,9 @@ public static class JitHooks
         PortalRuntime? runtime;
         lock (Portals) Portals[portal].TryGetTarget(out runtime);
         // Only a copy whose PortalJit is alive runs; an answer is needed all the same.
-        return runtime?.OnCanEnterJit(state, slot) ?? (int)CanEnterJitStatus.Interpret;
+        if (runtime is null) return (int)CanEnterJitStatus.Interpret;
+        if (slot == PortalProtocol.ResumeSlot) return runtime.OnEntryWhileResuming(state);
+        bool entry = PortalProtocol.IsEntry(slot, out int counter);
+        return runtime.OnCanEnterJit(state, counter, entry);
     }
 }

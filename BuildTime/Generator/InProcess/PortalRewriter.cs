@@ -38,15 +38,52 @@ public static class PortalRewriter
         var hooks = Mono.Cecil.ModuleDefinition.ReadModule(typeof(JitHooks).Assembly.Location).GetType(typeof(JitHooks).FullName);
         var hook = MethodRef.From(hooks.Methods.Single(m => m.Name == nameof(JitHooks.CanEnterJit)));
         var tables = MethodRef.From(hooks.Methods.Single(m => m.Name == "get_" + nameof(JitHooks.CounterTables)));
+        var resuming = MethodRef.From(hooks.Methods.Single(m => m.Name == "get_" + nameof(JitHooks.Resuming)));
         var sites = graph.Blocks.SelectMany(b => graph[b].Instructions.Where(i => IsHint(i, "CanEnterJit")).Select(i => (Block: b, Instruction: i))).ToList();
-        foreach (var (block, call) in sites) RewriteSite(graph, block, call, merge.Block, mergeVariables, portalId, greens, hook, tables, implicitThis);
+        foreach (var (block, call) in sites) RewriteSite(graph, block, call, merge.Block, mergeVariables, portalId, greens, hook, tables, implicitThis, resuming: null);
+        if (sites.Count > 0 && AddEntrySite(graph, merge.Block, merge.Instruction) is { } entry)
+            RewriteSite(graph, entry.Block, entry.Call, merge.Block, mergeVariables, portalId, greens, hook, tables, implicitThis, resuming);
+    }
+
+    /// <summary>
+    /// The portal's entry counts like a <c>Jit.CanEnterJit</c> (<see cref="PortalProtocol"/>): the edges into the
+    /// merge block from blocks the loop cannot reach (the way in, not the back edges) go through a new block that
+    /// holds a copy of the merge-point call, which <see cref="RewriteSite"/> then weaves as the entry site. Null
+    /// when a merge-point variable is defined in the merge block itself (it has no value before it).
+    /// </summary>
+    private static (Block Block, Instruction Call)? AddEntrySite(FlowGraph graph, Block mergeBlock, Instruction merge)
+    {
+        var parameters = graph[mergeBlock].Parameters;
+        var defined = graph[mergeBlock].Instructions.Where(i => i.Result is not null).Select(i => i.Result!.Value).ToHashSet();
+        if (merge.Operands.Any(defined.Contains)) return null;
+        var inLoop = new HashSet<Block>();
+        var work = new Stack<Block>([mergeBlock]);
+        while (work.Count > 0)
+            foreach (var next in graph.Successors(work.Pop()))
+                if (inLoop.Add(next)) work.Push(next);
+        var entry = graph.AddBlock();
+        var entryParameters = parameters.Select(p => graph.AddParameter(entry, graph.TypeOf(p))).ToList();
+        var operands = merge.Operands.Select(v => parameters.IndexOf(v) is var k and >= 0 ? entryParameters[k] : v).ToArray();
+        var call = new Instruction(Opcode.Call, operands) { Method = merge.Method, Location = merge.Location };
+        graph.Append(entry, call);
+        graph.Append(entry, new Instruction(Opcode.Jump) { Location = merge.Location, Targets = { new BlockCall(mergeBlock, [.. entryParameters]) } });
+        bool redirected = false;
+        foreach (var block in graph.Blocks.Where(b => b != entry && !inLoop.Contains(b)).ToList())
+            foreach (var instruction in graph[block].Instructions)
+                for (int t = 0; t < instruction.Targets.Count; t++)
+                    if (instruction.Targets[t].Target == mergeBlock)
+                    {
+                        instruction.Targets[t].Target = entry;
+                        redirected = true;
+                    }
+        return redirected ? (entry, call) : null;
     }
 
     private static bool IsHint(Instruction instruction, string name) =>
         instruction.Method is { } method && method.DeclaringTypeName == "PeJit.Jit" && method.Name == name;
 
     private static void RewriteSite(FlowGraph graph, Block block, Instruction call, Block mergeBlock, List<Value> mergeVariables,
-        int portalId, int greens, MethodRef hook, MethodRef tables, Value? implicitThis)
+        int portalId, int greens, MethodRef hook, MethodRef tables, Value? implicitThis, MethodRef? resuming)
     {
         var location = call.Location;
         var instructions = graph[block].Instructions;
@@ -80,6 +117,17 @@ public static class PortalRewriter
             hash = Emit(block, new Instruction(Opcode.Mul, sum, Constant(block, PortalProtocol.HashMultiplier)), IrType.I32);
         }
         var slot = Emit(block, new Instruction(Opcode.ShrUn, hash, Constant(block, 32 - PortalProtocol.CounterBits)), IrType.I32);
+        var slowSlot = slot;
+        Block? resumeBlock = null;
+        if (resuming is not null)
+        {
+            // The entry: while a thread resumes at an exit (PortalProtocol), ask the runtime first.
+            resumeBlock = graph.AddBlock();
+            var countBlock = graph.AddBlock();
+            var pending = Emit(block, new Instruction(Opcode.Call) { Method = resuming }, IrType.I32);
+            Append(block, new Instruction(Opcode.BrIf, pending) { Targets = { new BlockCall(resumeBlock.Value, []), new BlockCall(countBlock, []) } });
+            block = countBlock;
+        }
         var intArray = IrType.Class("System.Int32[]");
         var allTables = Emit(block, new Instruction(Opcode.Call) { Method = tables }, IrType.Class("System.Int32[][]"));
         var counters = Emit(block, new Instruction(Opcode.LoadElement, allTables, Constant(block, portalId)) { TypeOperand = intArray }, intArray);
@@ -90,7 +138,18 @@ public static class PortalRewriter
         var slow = graph.AddBlock();
         graph[slow].Try = graph[block].Try;
         graph[slow].HandlerOf = graph[block].HandlerOf;
-        Append(block, new Instruction(Opcode.BrIf, notYet) { Targets = { new BlockCall(rest, []), new BlockCall(slow, []) } });
+        if (resumeBlock is { } resumeFrom)
+        {
+            // slow(slot): from the counter, the entry's marked slot; from a resumption, PortalProtocol.ResumeSlot.
+            slowSlot = graph.AddParameter(slow, IrType.I32);
+            var marked = Emit(block, new Instruction(Opcode.Or, slot, Constant(block, PortalProtocol.EntryFlag)), IrType.I32);
+            Append(block, new Instruction(Opcode.BrIf, notYet) { Targets = { new BlockCall(rest, []), new BlockCall(slow, [marked]) } });
+            Append(resumeFrom, new Instruction(Opcode.Jump) { Targets = { new BlockCall(slow, [Constant(resumeFrom, PortalProtocol.ResumeSlot)]) } });
+        }
+        else
+        {
+            Append(block, new Instruction(Opcode.BrIf, notYet) { Targets = { new BlockCall(rest, []), new BlockCall(slow, []) } });
+        }
 
         // The slow path: state = new object[n] { box(greens...), box(reds...) }; status = JitHooks.CanEnterJit(id, state, slot)
         var objectArray = IrType.Class("System.Object[]");
@@ -105,7 +164,7 @@ public static class PortalRewriter
             var boxed = type.StackKind == StackKind.Reference ? operand : Emit(slow, new Instruction(Opcode.Box, operand) { TypeOperand = type }, IrType.Object);
             Append(slow, new Instruction(Opcode.StoreElement, state, Constant(slow, i), boxed) { TypeOperand = IrType.Object });
         }
-        var status = Emit(slow, new Instruction(Opcode.Call, Constant(slow, portalId), state, slot) { Method = hook }, IrType.I32);
+        var status = Emit(slow, new Instruction(Opcode.Call, Constant(slow, portalId), state, slowSlot) { Method = hook }, IrType.I32);
 
         // Returned: the result is in the state at PortalProtocol.Result.
         var returned = graph.AddBlock();

@@ -42,6 +42,9 @@ public sealed class Unit
     /// <summary>Slots the exit buffer needs: the most any exit writes, plus the exit number.</summary>
     public int ExitBufferSize { get; internal set; }
 
+    /// <summary>The green keys of the interpreted calls the unit makes through call cells (<see cref="CallCell"/>), in order, repeats included.</summary>
+    public List<GreenKey> CalledKeys { get; } = [];
+
     /// <summary>Budgets hit while specializing, with the key and the reason, for the log.</summary>
     public List<string> Notes { get; } = [];
 }

@@ -88,6 +88,8 @@ public sealed partial class UnitSpecializer
                 case CallTreatment.InlineDelegate:
                     CallDelegate(frames, frame, op);
                     return true;
+                case CallTreatment.Residual when IsInterpretedCall(op) && CallThroughCell(frame, op):
+                    return true;
                 default:
                     Residualize(frame, op);
                     if (op.Instruction.Opcode == Opcode.NewObject) RecordAllocatedClass(frame, op);

@@ -74,11 +74,18 @@ public sealed partial class UnitSpecializer
     /// cycle through the entry (code after the loop, a path that leaves it for good), a second run turns them
     /// into exits. Both runs are deterministic, so the second holds exactly the first's code for the loop.
     /// </remarks>
-    public Unit Specialize(GreenKey entry, IReadOnlyDictionary<Instruction, IReadOnlyList<object?>> promotions)
+    /// <param name="entry">The key the unit is entered at.</param>
+    /// <param name="promotions">The values each <c>Jit.Promote</c> site has a compiled case for.</param>
+    /// <param name="wholeFunction">
+    /// The key is where the portal enters a function of the interpreted program (it was counted at the portal's
+    /// entry): the unit holds everything the function reaches within the budgets, not only a loop through the
+    /// key, so that a function without a loop (a recursive one) is a unit.
+    /// </param>
+    public Unit Specialize(GreenKey entry, IReadOnlyDictionary<Instruction, IReadOnlyList<object?>> promotions, bool wholeFunction = false)
     {
         var explore = new Run(this, entry, promotions, allowed: null);
         var unit = explore.Execute();
-        if (settings.OnlyKeysOnCycle)
+        if (settings.OnlyKeysOnCycle && !wholeFunction)
         {
             var loop = explore.KeyGraph.OnCycleThrough(entry);
             if (loop.Count < unit.Keys.Count)

@@ -87,8 +87,10 @@ public sealed class MemberTableResolver : IMemberResolver
     });
 
     /// <inheritdoc/>
-    /// <remarks>A reference the engine made from a run-time method (its <see cref="MethodRef.Origin"/> is the method: the class guard's <c>GetType</c>) is that method.</remarks>
-    public MethodBase ResolveMethod(MethodRef method) => method.Origin as MethodBase ?? methods.GetOrAdd(method.FullName, _ =>
+    /// <remarks>A reference the engine made from a run-time method (its <see cref="MethodRef.Origin"/> is the method: a call cell's <c>Enter</c>, the class guard's <c>GetType</c>) is that method.</remarks>
+    public MethodBase ResolveMethod(MethodRef method) => method.Origin is MethodBase reflected
+        ? reflected
+        : methods.GetOrAdd(method.FullName, _ =>
     {
         if (!table.Methods.TryGetValue(method.FullName, out var entry))
             throw new InvalidOperationException($"the method {method.FullName} is not in the stored member table; build the assembly again with pejit build");

@@ -1,0 +1,160 @@
+using PeJit.IR;
+using PeJit.IR.Semantics;
+using PeJit.Specializer.Extension;
+
+namespace PeJit.Specializer.Engine;
+
+// Compiled calls: an interpreted call (the portal calling itself for a function of the interpreted program)
+// calls the callee's compiled unit through a call cell, falling back to the portal when there is none.
+public sealed partial class UnitSpecializer
+{
+    /// <summary>
+    /// The call cell for a callee key, made or found by the runtime (which keeps it up to date); null: interpreted
+    /// calls stay residual calls of the portal.
+    /// </summary>
+    public Func<GreenKey, CallCell>? CallCells { get; set; }
+
+    private sealed partial class Run
+    {
+        /// <summary>The most steps the portal's entry (from its parameters to the merge point) may take while it is run green.</summary>
+        private const int MaxEntrySteps = 10_000;
+
+        /// <summary>Whether <paramref name="op"/> is a residual call of the portal itself: an interpreted call.</summary>
+        private bool IsInterpretedCall(ExtensionOp op) =>
+            owner.CallCells is not null && op.Instruction.Method is { } method && method.FullName == owner.portal.FullName
+            && owner.portal.ImplicitReds.Count == 0;
+
+        /// <summary>
+        /// An interpreted call: runs the portal's entry on the call's arguments up to its merge point, green, to
+        /// learn the callee's green key and the reds it starts with; then emits the call through the key's
+        /// <see cref="CallCell"/>, the portal call itself as the fallback (see <see cref="CallCell"/>). False, and
+        /// nothing that matters emitted, when the entry does anything red (a residual effect that the fallback
+        /// would do again) or the key's greens are not all known: the call then stays a plain residual call.
+        /// </summary>
+        /// <remarks>
+        /// Strategy: the entry of a portal usually only initializes the interpreter's loop variables (a stack
+        /// pointer to 0), so it is run on a frame of its own, outside the path: green ops run, jumps and green
+        /// branches are followed; the first red op, red branch or call other than the merge point gives up.
+        /// What it emits meanwhile is constants (green values lifted into red block parameters), which dead-code
+        /// elimination removes when the call is given up.
+        /// </remarks>
+        private bool CallThroughCell(ExtensionFrame frame, ExtensionOp op)
+        {
+            var portal = owner.program.Portal;
+            var callee = new ExtensionFrame(portal) { Block = FlowGraph.Entry.Index };
+            var parameters = portal.Parameters;
+            if (parameters.Length != op.Operands.Length) return false;
+            for (int i = 0; i < parameters.Length; i++)
+            {
+                int operand = op.Operands[i], parameter = parameters[i];
+                Ensure(frame, operand);
+                if (frame.IsGreen(operand) && portal.RedValues[parameter])
+                    callee.SetRed(parameter, Lift(frame, operand, portal.Types[parameter]));
+                else
+                    callee.CopyFrom(frame, operand, parameter);
+            }
+            if (RunEntry(callee) is not { } merge) return false;
+            var greens = new List<object?>(owner.GreenCount);
+            for (int i = 0; i < owner.GreenCount; i++)
+            {
+                var known = Lookup(callee, merge.Operands[i]);
+                if (!known.IsGreen) return false;
+                greens.Add(known.Green);
+            }
+            var key = new GreenKey(greens);
+            var cell = owner.CallCells!(key);
+
+            // state = new object[n]; state[j] = box(red j) for the reds; the runtime fills in the greens.
+            var location = op.Instruction.Location;
+            var state = Emit(new Instruction(Opcode.NewArray, Constant(merge.Operands.Length, IrType.I32)) { TypeOperand = IrType.Object, Location = location }, objectArray);
+            for (int i = owner.GreenCount; i < merge.Operands.Length; i++)
+            {
+                // A red the entry set to a green value (a stack pointer's 0) is boxed once, into the constants.
+                int operand = merge.Operands[i];
+                Ensure(callee, operand);
+                var type = merge.OperandTypes[i];
+                var boxed = callee.IsGreen(operand) && type.StackKind != StackKind.Reference && callee.Box(operand) is { } green
+                    ? ConstantObject(ValueSemantics.ToClr(green, owner.resolver.ResolveType(type))!)
+                    : Box(Lift(callee, operand, type), type);
+                Append(new Instruction(Opcode.StoreElement, state, Constant(i, IrType.I32), boxed) { TypeOperand = IrType.Object, Location = location });
+            }
+            var cellValue = Lift(Known.OfGreen(cell), IrType.Object);
+            var entered = Emit(new Instruction(Opcode.Call, cellValue, state) { Method = CallCell.EnterMethod, Location = location }, IrType.Bool);
+            var ran = residual.AddBlock();
+            var fallback = residual.AddBlock();
+            var join = residual.AddBlock();
+            Append(new Instruction(Opcode.BrIf, entered) { Location = location, Targets = { new BlockCall(ran, []), new BlockCall(fallback, []) } });
+            bool hasResult = op.Result >= 0;
+            Value? joined = hasResult ? residual.AddParameter(join, op.ResultType) : null;
+
+            current = ran;
+            if (hasResult)
+            {
+                var boxed = Emit(new Instruction(Opcode.LoadElement, state, Constant(0, IrType.I32)) { TypeOperand = IrType.Object, Location = location }, IrType.Object);
+                Append(new Instruction(Opcode.Jump) { Targets = { new BlockCall(join, [Unbox(boxed, op.ResultType)]) } });
+            }
+            else
+            {
+                Append(new Instruction(Opcode.Jump) { Targets = { new BlockCall(join, []) } });
+            }
+
+            current = fallback;
+            Residualize(frame, op);
+            Append(new Instruction(Opcode.Jump) { Targets = { new BlockCall(join, hasResult ? [frame.Reds[op.Result]] : []) } });
+
+            current = join;
+            if (hasResult) frame.SetRed(op.Result, joined!.Value);
+            unit.CalledKeys.Add(key);
+            return true;
+        }
+
+        /// <summary>An object of the unit's constants array, as residual code reads it: <c>constants[k]</c>.</summary>
+        private Value ConstantObject(object value)
+        {
+            if (!constantIndex.TryGetValue(value, out int index))
+            {
+                index = unit.Constants.Count;
+                unit.Constants.Add(value);
+                constantIndex[value] = index;
+            }
+            return Emit(new Instruction(Opcode.LoadElement, constants, Constant(index, IrType.I32)) { TypeOperand = IrType.Object }, IrType.Object);
+        }
+
+        /// <summary>Runs the portal's entry on <paramref name="callee"/> up to the merge point; null when something on the way is red.</summary>
+        private ExtensionOp? RunEntry(ExtensionFrame callee)
+        {
+            for (int steps = 0; steps < MaxEntrySteps; steps++)
+            {
+                var op = callee.Graph.Blocks[callee.Block][callee.Index++];
+                switch (op.Kind)
+                {
+                    case ExtensionOpKind.Jump:
+                        Transfer(callee, op.Targets[0]);
+                        break;
+                    case ExtensionOpKind.Branch or ExtensionOpKind.Switch:
+                    {
+                        int selector = op.Operands[0];
+                        Ensure(callee, selector);
+                        if (!callee.IsGreen(selector)) return null;
+                        int index = op.Kind == ExtensionOpKind.Branch
+                            ? (IsTrue(callee, selector) ? 0 : 1)
+                            : SwitchIndex(callee, selector, op.Targets.Length);
+                        Transfer(callee, op.Targets[index]);
+                        break;
+                    }
+                    case ExtensionOpKind.Value when op.ResultIsGreen && AllGreen(callee, op.Operands):
+                        if (TryRunGreen(callee, op) is not null) return null;
+                        break;
+                    case ExtensionOpKind.Call when op.Treatment == CallTreatment.MergePoint:
+                        return op;
+                    case ExtensionOpKind.Call when op.Treatment == CallTreatment.GreenCall && AllGreen(callee, op.Operands):
+                        InvokeGreen(callee, op);
+                        break;
+                    default:
+                        return null;
+                }
+            }
+            return null;
+        }
+    }
+}
