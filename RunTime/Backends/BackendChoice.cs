@@ -19,8 +19,8 @@ public static class BackendChoice
         name.ToLowerInvariant() switch
         {
             "cil" => new CilBackend(resolver),
-            "amd64" => new Amd64Backend(disassembly),
-            "auto" => new AutoBackend(new Amd64Backend(disassembly), new CilBackend(resolver), refused),
+            "amd64" => new Amd64Backend(disassembly, resolver),
+            "auto" => new AutoBackend(new Amd64Backend(disassembly, resolver), new CilBackend(resolver), refused),
             _ => throw new ArgumentException($"the backend '{name}' is not known; use {string.Join(", ", Names)}", nameof(name)),
         };
 }

@@ -59,7 +59,9 @@ public sealed class PortalJit
 
     /// <summary>
     /// Analyzes the portal <paramref name="method"/> (its assembly and PDB are read from disk) and prepares it;
-    /// units are compiled by the backend <paramref name="backend"/> names (cil, amd64 or auto; see <see cref="BackendChoice"/>).
+    /// units are compiled by the backend <paramref name="backend"/> names (cil, amd64 or auto; see <see cref="BackendChoice"/>),
+    /// unless <c>PEJIT_BACKEND</c> names one: as for a JIT-enabled assembly, the run-time choice wins (so every
+    /// example's tests run on another backend with one variable).
     /// </summary>
     /// <exception cref="InvalidOperationException">The analysis reports errors; the message lists them.</exception>
     public static PortalJit Create(MethodInfo method, JitSettings? settings = null, string backend = "cil")
@@ -68,6 +70,8 @@ public sealed class PortalJit
         var result = BindingTimeAnalysis.Analyze(module, m => m.MetadataToken.ToInt32() == method.MetadataToken);
         if (result.HasErrors || result.Portals.Count != 1 || result.Portals[0].Graph is null)
             throw new InvalidOperationException($"{method.DeclaringType?.FullName}.{method.Name} cannot be JIT-enabled:\n" + string.Join("\n", result.Diagnostics));
+        if (Environment.GetEnvironmentVariable("PEJIT_BACKEND") is { Length: > 0 } chosen && BackendChoice.Names.Contains(chosen.ToLowerInvariant()))
+            backend = chosen;
         return new PortalJit(method, result.Portals[0], settings ?? new JitSettings(), backend);
     }
 

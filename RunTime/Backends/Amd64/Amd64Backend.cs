@@ -4,6 +4,7 @@ using PeJit.Backends.Amd64.Lowering;
 using PeJit.Backends.Amd64.Memory;
 using PeJit.Backends.Amd64.RegisterAllocation;
 using PeJit.IR;
+using PeJit.IR.Semantics;
 
 namespace PeJit.Backends.Amd64;
 
@@ -16,8 +17,19 @@ namespace PeJit.Backends.Amd64;
 /// </summary>
 public sealed class Amd64Backend : IBackend
 {
-    /// <summary>Makes the backend; <paramref name="disassembly"/> receives each unit's disassembly (<c>PEJIT_LOG=asm</c>), when given.</summary>
-    public Amd64Backend(Action<string>? disassembly = null) => Disassembly = disassembly;
+    /// <summary>
+    /// Makes the backend; <paramref name="disassembly"/> receives each unit's disassembly (<c>PEJIT_LOG=asm</c>), when
+    /// given; <paramref name="resolver"/> maps the graph's types and fields to run-time ones for the managed stub
+    /// (without one, a graph needing the stub's prologue, hoisted reads or tails is refused).
+    /// </summary>
+    public Amd64Backend(Action<string>? disassembly = null, IMemberResolver? resolver = null)
+    {
+        Disassembly = disassembly;
+        Resolver = resolver;
+    }
+
+    /// <summary>Maps the graph's types and fields to run-time ones, for the managed stub.</summary>
+    public IMemberResolver? Resolver { get; }
 
     /// <summary>Where each compiled unit's disassembly goes; null for nowhere.</summary>
     public Action<string>? Disassembly { get; }
@@ -39,14 +51,16 @@ public sealed class Amd64Backend : IBackend
             throw new BackendException($"{graph.Name}: the AMD64 backend is available on linux-x64 only (this is {System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier}); use the CIL backend");
         // 1. Lower (refuses what native code cannot express), 2. allocate registers, 3. map the data page the
         // exit counters live on, 4. assemble, 5. copy into read-execute pages.
-        var function = Lowerer.Lower(graph);
+        var function = Lowerer.Lower(graph, out var regions);
+        if (Resolver is null && (regions.Prologue.Count > 0 || regions.Hoisted.Count > 0 || regions.Tails.Count > 0))
+            throw new BackendException($"{graph.Name}: the AMD64 backend was made without a member resolver, which the managed stub needs for this graph's object reads and exits");
         var allocation = LinearScan.Allocate(function, Registers);
         var data = CodePages.Data(8 * (function.Exits.Count + 1));
         try
         {
             var emitted = CodeEmitter.Emit(function, allocation, data.Address);
             var code = CodePages.Code(emitted.Bytes);
-            var compiled = new Amd64CompiledCode(function, new NativeCode(code, data), emitted, name ?? "pejit_" + graph.Name);
+            var compiled = new Amd64CompiledCode(graph, regions, Resolver, function, new NativeCode(code, data), emitted, name ?? "pejit_" + graph.Name);
             Disassembly?.Invoke(compiled.Disassembly());
             return compiled;
         }

@@ -1,28 +1,54 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Iced.Intel;
 using PeJit.Backends.Amd64.Emission;
 using PeJit.Backends.Amd64.Lowering;
 using PeJit.Backends.Amd64.Memory;
 using PeJit.IR;
+using PeJit.IR.Evaluation;
+using PeJit.IR.Semantics;
+using Instruction = PeJit.IR.Instruction;
 
 namespace PeJit.Backends.Amd64;
 
 /// <summary>
-/// A graph compiled by <see cref="Amd64Backend"/>, and its managed entry stub: it pins the array arguments for
-/// the call, passes primitives in stack form and arrays as base address and length in an argument block, calls
-/// the native code through a function pointer, and turns the status it returns into the result or into the
-/// exception the CLR would have thrown at the guard that exited.
+/// A graph compiled by <see cref="Amd64Backend"/>, and its managed entry stub. The stub does what native code may
+/// not (see <see cref="ManagedRegions"/>): it runs the prologue (unboxes the state, casts the constants), makes the
+/// hoisted field reads, pins the primitive arrays native code reaches for exactly the duration of the call and
+/// passes each as base address and length, other objects as their presence; calls the native code through a
+/// function pointer; and turns the status it returns into the result, the exception the CLR would have thrown at
+/// the guard that exited, or a transition: the tail blocks (boxing the state into the exit buffer) run on the
+/// graph evaluator from the values native code stored.
 /// </summary>
 public sealed class Amd64CompiledCode : ICompiledCode
 {
     private readonly NativeCode native;
+    private readonly FlowGraph graph;
+    private readonly ManagedRegions regions;
+    private readonly IMemberResolver? resolver;
+    private readonly (Value Value, object? Content)[] constants;
+    private readonly Dictionary<Instruction, Type> types = [];
+    private readonly Dictionary<Instruction, FieldInfo> fields = [];
+    private readonly Instruction neverReached;
 
-    internal Amd64CompiledCode(MachineFunction function, NativeCode native, EmittedCode emitted, string name)
+    internal Amd64CompiledCode(FlowGraph graph, ManagedRegions regions, IMemberResolver? resolver, MachineFunction function, NativeCode native, EmittedCode emitted, string name)
     {
+        this.graph = graph;
+        this.regions = regions;
+        this.resolver = resolver;
         Function = function;
         this.native = native;
         Emitted = emitted;
         Name = name;
+        var entry = graph[FlowGraph.Entry].Instructions;
+        constants = entry.Where(i => i.Opcode is IR.Opcode.Const or IR.Opcode.Null && regions.Known.Contains(i.Result!.Value))
+            .Select(i => (i.Result!.Value, i.Opcode == IR.Opcode.Null ? null : ValueSemantics.IntegerStackForm(i.Integer, graph.TypeOf(i.Result!.Value))))
+            .ToArray();
+        // Jumps to the entry block are refused, so its terminator is never reached from a tail: the evaluator's stop.
+        neverReached = entry[^1];
+        foreach (var instruction in regions.Prologue.Where(i => i.TypeOperand is not null)) types[instruction] = resolver!.ResolveType(instruction.TypeOperand!);
+        foreach (var instruction in regions.Hoisted) fields[instruction] = resolver!.ResolveField(instruction.Field!);
     }
 
     /// <summary>The name the code was compiled under.</summary>
@@ -52,24 +78,42 @@ public sealed class Amd64CompiledCode : ICompiledCode
     public void Drop() => native.Drop();
 
     /// <inheritdoc/>
-    public object? Run(object[] constants, object?[] exit, object?[] state) =>
-        throw new InvalidOperationException($"{Name} is not a unit: the AMD64 backend refuses the unit shape, which passes objects");
+    public object? Run(object[] constants, object?[] exit, object?[] state)
+    {
+        if (graph.Parameters.Count != 3)
+            throw new InvalidOperationException($"{Name} is not a unit (it takes {graph.Parameters.Count} parameters); call Invoke");
+        return Invoke(constants, exit, state);
+    }
 
     /// <inheritdoc/>
     public unsafe object? Invoke(params object?[] arguments)
     {
+        // 1. The values the stub knows: parameters, the entry block's constants, the prologue, the hoisted reads.
+        var values = new object?[graph.ValueCount];
+        var parameters = graph.Parameters;
+        for (int i = 0; i < parameters.Count; i++) values[parameters[i].Index] = ValueSemantics.Normalize(arguments[i], graph.TypeOf(parameters[i]));
+        foreach (var (value, content) in constants) values[value.Index] = content;
+        foreach (var instruction in regions.Prologue) values[instruction.Result!.Value.Index] = Prologue(instruction, values);
+        foreach (var read in regions.Hoisted)
+            values[read.Result!.Value.Index] = values[read.Operands[0].Index] is { } owner
+                ? ValueSemantics.Normalize(RuntimeHelpers.GetObjectValue(fields[read].GetValue(owner)), graph.TypeOf(read.Result!.Value))
+                : null;
+        // 2. The argument block, arrays pinned for the call.
         var words = Function.Arguments;
-        long* block = stackalloc long[Math.Max(1, words.Count)];
-        var handles = new List<GCHandle>();
+        long* block = stackalloc long[Function.BlockWords];
+        GCHandle[]? handles = null;
+        int pinned = 0;
+        long status;
         try
         {
             for (int i = 0; i < words.Count; i++)
             {
-                var argument = arguments[words[i].Parameter];
+                var argument = values[words[i].Value.Index];
                 switch (words[i].Kind)
                 {
                     case ArgumentKind.ArrayBase when argument is Array array:
-                        handles.Add(GCHandle.Alloc(array, GCHandleType.Pinned));
+                        handles ??= new GCHandle[words.Count];
+                        handles[pinned++] = GCHandle.Alloc(array, GCHandleType.Pinned);
                         block[i] = Marshal.UnsafeAddrOfPinnedArrayElement(array, 0);
                         break;
                     case ArgumentKind.ArrayLength when argument is Array array:
@@ -78,19 +122,73 @@ public sealed class Amd64CompiledCode : ICompiledCode
                     case ArgumentKind.ArrayBase or ArgumentKind.ArrayLength:
                         block[i] = 0;
                         break;
+                    case ArgumentKind.Presence:
+                        block[i] = argument is null ? 0 : 1;
+                        break;
                     default:
                         block[i] = StackForm(argument);
                         break;
                 }
             }
-            long status = Call(block);
-            if (status == 0) return Box(block[0], Function.ReturnType);
-            throw Function.Exits[(int)status - 1].CreateException();
+            // 3. The call.
+            status = Call(block);
         }
         finally
         {
-            foreach (var handle in handles) handle.Free();
+            for (int i = 0; i < pinned; i++) handles![i].Free();
         }
+        if (status == 0) return Box(block[0], Function.ReturnType);
+        var exit = Function.Exits[(int)status - 1];
+        if (exit.Reason != ExitReason.Transition) throw exit.CreateException();
+        return Transition(exit, values, block);
+    }
+
+    /// <summary>A prologue instruction on the values known so far, as the graph evaluator runs it.</summary>
+    private object? Prologue(Instruction instruction, object?[] values)
+    {
+        object? Operand(int i) => values[instruction.Operands[i].Index];
+        switch (instruction.Opcode)
+        {
+            case IR.Opcode.Null:
+                return null;
+            case IR.Opcode.LoadElement:
+            {
+                var array = Operand(0) ?? throw new NullReferenceException();
+                long index = Convert.ToInt64(Operand(1), System.Globalization.CultureInfo.InvariantCulture);
+                object? element = array is object?[] objects ? objects[checked((int)index)] : ((Array)array).GetValue(index);
+                return ValueSemantics.Normalize(element, graph.TypeOf(instruction.Result!.Value));
+            }
+            default:
+            {
+                // castclass, unbox.any, isinst: as GraphEvaluator.Objects.
+                var value = Operand(0);
+                var type = types[instruction];
+                if (value is null)
+                {
+                    if (instruction.Opcode == IR.Opcode.UnboxAny && type.IsValueType && Nullable.GetUnderlyingType(type) is null) throw new NullReferenceException();
+                    return null;
+                }
+                bool fits = type.IsInstanceOfType(value) || Nullable.GetUnderlyingType(type) is { } underlying && underlying.IsInstanceOfType(value);
+                if (!fits)
+                {
+                    if (instruction.Opcode == IR.Opcode.IsInst) return null;
+                    throw new InvalidCastException($"Unable to cast object of type '{value.GetType()}' to type '{type}'.");
+                }
+                return ValueSemantics.Normalize(RuntimeHelpers.GetObjectValue(value), instruction.TypeOperand!);
+            }
+        }
+    }
+
+    /// <summary>Native code reached a tail: the evaluator runs it from the values the stub knows and the words native code stored.</summary>
+    private unsafe object? Transition(MachineExit exit, object?[] values, long* block)
+    {
+        var known = new Dictionary<Value, object?>();
+        foreach (var value in regions.Known) known[value] = values[value.Index];
+        for (int i = 0; i < exit.Stored.Count; i++) known[exit.Stored[i]] = Box(block[i], graph.TypeOf(exit.Stored[i]));
+        foreach (var (parameter, source) in exit.Parameters) known[parameter] = known[source];
+        var outcome = new GraphEvaluator(resolver!).Resume([new ResumeFrame(graph, exit.Target!.Value, 0, known, null)], neverReached);
+        if (!outcome.Returned) throw new InvalidOperationException($"{Name}: the tail from {exit.Target} reached the entry block");
+        return graph.ReturnType.Kind == TypeKind.Void ? null : ValueSemantics.ToClr(outcome.Value, resolver!.ResolveType(graph.ReturnType));
     }
 
     private unsafe long Call(long* block)

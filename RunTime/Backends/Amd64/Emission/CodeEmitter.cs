@@ -68,6 +68,8 @@ public sealed class CodeEmitter
         assembler.mov(r11, rdi);
         foreach (var block in function.Blocks)
         {
+            // A block the managed stub runs (a tail) has no machine code, and nothing jumps to it.
+            if (block.Instructions.Count == 0) continue;
             assembler.Label(ref blocks[block.Number]);
             foreach (var instruction in block.Instructions)
             {
@@ -87,6 +89,13 @@ public sealed class CodeEmitter
         {
             var label = exits[exit];
             assembler.Label(ref label);
+            // A transition stores the values the managed stub's tail needs into the argument block first.
+            if (exit.Values.Count > 0) assembler.mov(r11, __qword_ptr[rbp - 8]);
+            for (int i = 0; i < exit.Values.Count; i++)
+            {
+                Load(Register.RAX, exit.Values[i]);
+                assembler.mov(__qword_ptr[r11 + 8 * i], rax);
+            }
             assembler.mov(r11, exitCounters);
             assembler.inc(__qword_ptr[r11 + 8 * exit.Number]);
             assembler.mov(eax, exit.Number);
@@ -161,6 +170,9 @@ public sealed class CodeEmitter
             case MachineOpcode.CompareBranch:
                 Compare(operands[0], operands[1]);
                 Branch(instruction.Condition, EdgeLabel(instruction.Edge!));
+                break;
+            case MachineOpcode.Jump when instruction.Edge!.Exit is { } exit:
+                assembler.jmp(exits[exit]);
                 break;
             case MachineOpcode.Jump:
                 Moves(instruction.Edge!);

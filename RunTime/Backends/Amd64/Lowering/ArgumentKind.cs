@@ -9,4 +9,6 @@ public enum ArgumentKind
     ArrayBase,
     /// <summary>The length of that array (0 for null).</summary>
     ArrayLength,
+    /// <summary>An object native code only tests for null (or guards a hoisted field read of): 1, or 0 for null.</summary>
+    Presence,
 }

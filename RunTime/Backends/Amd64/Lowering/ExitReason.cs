@@ -14,4 +14,9 @@ public enum ExitReason
     DivideByZero,
     /// <summary><c>MinValue / -1</c>, <c>MinValue % -1</c>, or checked arithmetic that overflowed: <see cref="OverflowException"/>.</summary>
     Overflow,
+    /// <summary>
+    /// Not a guard: native code reached a block the managed stub runs (a tail: the exit buffer written, the state
+    /// boxed), after storing the values that block needs.
+    /// </summary>
+    Transition,
 }

@@ -28,6 +28,7 @@ public sealed class Lowerer
     private readonly Dictionary<Value, MachineOperand> operands = [];
     private readonly Dictionary<Value, (VirtualRegister Base, VirtualRegister Length)> arrays = [];
     private readonly Dictionary<Value, int> uses = [];
+    private ManagedRegions regions = null!;
     private MachineBlock current = null!;
     private string? origin;
     private string instructionText = "";
@@ -40,14 +41,23 @@ public sealed class Lowerer
 
     /// <summary>Lowers <paramref name="graph"/>.</summary>
     /// <exception cref="BackendException">The graph uses what native code cannot express; the message says what and where.</exception>
-    public static MachineFunction Lower(FlowGraph graph) => new Lowerer(graph).Run();
+    public static MachineFunction Lower(FlowGraph graph) => Lower(graph, out _);
+
+    /// <summary>Lowers <paramref name="graph"/>; <paramref name="regions"/> says what the managed stub runs around the native code.</summary>
+    /// <exception cref="BackendException">The graph uses what native code cannot express; the message says what and where.</exception>
+    public static MachineFunction Lower(FlowGraph graph, out ManagedRegions regions)
+    {
+        var lowerer = new Lowerer(graph);
+        var function = lowerer.Run();
+        regions = lowerer.regions;
+        return function;
+    }
 
     private MachineFunction Run()
     {
         if (graph.Regions.Any()) Refuse("exception regions are not supported in native code");
         if (graph.Slots.Any()) Refuse("stack slots (locals whose address is taken) are not supported in native code");
-        if (!IsInteger(graph.ReturnType) && graph.ReturnType.Kind != TypeKind.Void)
-            Refuse($"the return type {graph.ReturnType} is not an integer (native code returns integers only)");
+        regions = ManagedRegions.Of(graph, Refuse);
         foreach (var block in graph.Blocks)
             foreach (var instruction in graph[block].Instructions)
                 foreach (var operand in instruction.Operands.Concat(instruction.Targets.SelectMany(t => t.Arguments)))
@@ -59,6 +69,7 @@ public sealed class Lowerer
                     Refuse($"a jump to the entry block at {instruction.Location}");
             var machine = new MachineBlock(block.Index);
             function.Blocks.Add(machine);
+            if (regions.Tails.Contains(block)) continue;
             foreach (var parameter in graph[block].Parameters)
             {
                 var type = graph.TypeOf(parameter);
@@ -71,8 +82,12 @@ public sealed class Lowerer
         }
         current = function.Blocks[0];
         LowerArguments();
-        foreach (var block in graph.Blocks)
+        // Reverse postorder: every definition is lowered before its uses (a definition dominates them), whatever
+        // the layout puts first (a loop-invariant value the optimizer left in a block laid out after the loop).
+        // Each block's code still goes to its own machine block, so the layout is kept.
+        foreach (var block in ReversePostorder())
         {
+            if (regions.Tails.Contains(block)) continue;
             current = function.Blocks[block.Index];
             var instructions = graph[block].Instructions;
             for (int i = 0; i < instructions.Count; i++) Lower(instructions[i], instructions);
@@ -80,36 +95,95 @@ public sealed class Lowerer
         return function;
     }
 
+    private List<Block> ReversePostorder()
+    {
+        var order = new List<Block>();
+        var seen = new HashSet<Block> { FlowGraph.Entry };
+        var stack = new Stack<(Block Block, IEnumerator<Block> Successors)>();
+        IEnumerator<Block> Successors(Block block) => graph[block].Instructions.SelectMany(i => i.Targets).Select(t => t.Target).GetEnumerator();
+        stack.Push((FlowGraph.Entry, Successors(FlowGraph.Entry)));
+        while (stack.Count > 0)
+        {
+            var (block, successors) = stack.Peek();
+            if (successors.MoveNext())
+            {
+                if (seen.Add(successors.Current)) stack.Push((successors.Current, Successors(successors.Current)));
+                continue;
+            }
+            stack.Pop();
+            order.Add(block);
+        }
+        order.Reverse();
+        // Unreachable blocks last, in layout order: they are lowered (and refused) as before.
+        order.AddRange(graph.Blocks.Where(b => !seen.Contains(b)));
+        return order;
+    }
+
+    /// <summary>
+    /// Loads the words the managed stub passes: each value it knows before the call (parameters, prologue results,
+    /// hoisted field reads) that native code uses, integers as themselves, primitive arrays as base and length,
+    /// other objects as their presence (native code only null-tests them).
+    /// </summary>
     private void LowerArguments()
     {
-        var parameters = graph.Parameters;
-        for (int i = 0; i < parameters.Count; i++)
+        var used = new HashSet<Value>();
+        foreach (var block in graph.Blocks)
         {
-            var type = graph.TypeOf(parameters[i]);
+            if (regions.Tails.Contains(block)) continue;
+            foreach (var instruction in graph[block].Instructions)
+            {
+                if (regions.Prologue.Contains(instruction)) continue;
+                used.UnionWith(instruction.Operands);
+                foreach (var target in instruction.Targets) used.UnionWith(target.Arguments);
+            }
+        }
+        var known = graph.Parameters.Concat(regions.Prologue.Select(i => i.Result!.Value)).Concat(regions.Hoisted.Select(i => i.Result!.Value));
+        foreach (var value in known)
+        {
+            if (!used.Contains(value)) continue;
+            var type = graph.TypeOf(value);
             if (ElementOf(type) is not null)
             {
                 var array = (function.NewRegister(), function.NewRegister());
-                arrays[parameters[i]] = array;
+                arrays[value] = array;
                 Emit(new MachineInstruction(MachineOpcode.LoadArgument) { Result = array.Item1, ArgumentIndex = function.Arguments.Count });
-                function.Arguments.Add(new MachineArgument(i, ArgumentKind.ArrayBase));
+                function.Arguments.Add(new MachineArgument(value, ArgumentKind.ArrayBase));
                 Emit(new MachineInstruction(MachineOpcode.LoadArgument) { Result = array.Item2, ArgumentIndex = function.Arguments.Count });
-                function.Arguments.Add(new MachineArgument(i, ArgumentKind.ArrayLength));
+                function.Arguments.Add(new MachineArgument(value, ArgumentKind.ArrayLength));
                 continue;
             }
-            if (!IsInteger(type)) Refuse($"the parameter {parameters[i]} has type {type}: native code takes integers and arrays of integers only (objects move while native code runs)");
+            if (!IsInteger(type) && !type.IsReference) continue;
             var register = function.NewRegister();
-            operands[parameters[i]] = MachineOperand.Of(register);
+            operands[value] = MachineOperand.Of(register);
             Emit(new MachineInstruction(MachineOpcode.LoadArgument) { Result = register, ArgumentIndex = function.Arguments.Count });
-            function.Arguments.Add(new MachineArgument(i, ArgumentKind.Primitive));
+            function.Arguments.Add(new MachineArgument(value, IsInteger(type) ? ArgumentKind.Primitive : ArgumentKind.Presence));
         }
+    }
+
+    /// <summary>A hoisted field read: its value is an argument word already; here only the owner's null guard stays.</summary>
+    private void LowerHoistedRead(Instruction read)
+    {
+        var owner = read.Operands[0];
+        var presence = arrays.TryGetValue(owner, out var array) ? MachineOperand.Of(array.Base) : Register(owner);
+        Emit(new MachineInstruction(MachineOpcode.CompareBranch)
+        {
+            Operands = [presence, MachineOperand.Constant(0)], Condition = Condition.Equal,
+            Edge = MachineEdge.ToExit(function.NewExit(ExitReason.NullReference, instructionText)),
+        });
     }
 
     private void Lower(Instruction instruction, List<Instruction> block)
     {
+        if (regions.Prologue.Contains(instruction)) return;
         // A residual instruction that emits nothing (a constant folded into operands, a compare fused with its
         // branch) is shown with the next one that does.
         string text = instructionText = IrPrinter.PrintInstruction(graph, instruction).Trim();
         origin = origin is null ? text : origin + "\n" + text;
+        if (regions.IsHoisted(instruction))
+        {
+            LowerHoistedRead(instruction);
+            return;
+        }
         if (instruction.Result is { } result && ElementOf(graph.TypeOf(result)) is null && !IsInteger(graph.TypeOf(result)))
             Refuse($"{result} has type {graph.TypeOf(result)}, at '{instructionText}' ({instruction.Location}): native code holds integers only");
         switch (instruction.Opcode)
@@ -213,6 +287,9 @@ public sealed class Lowerer
 
     private (MachineOperand A, MachineOperand B, Condition Condition) Compare(Instruction compare)
     {
+        // Two pinned arrays are the same array exactly when their bases are equal (null's base is 0).
+        if (compare.Opcode is Opcode.Ceq or Opcode.Cne && arrays.TryGetValue(compare.Operands[0], out var left) && arrays.TryGetValue(compare.Operands[1], out var right))
+            return (MachineOperand.Of(left.Base), MachineOperand.Of(right.Base), compare.Opcode == Opcode.Ceq ? Condition.Equal : Condition.NotEqual);
         foreach (var operand in compare.Operands)
             if (!IsInteger(graph.TypeOf(operand)))
                 Refuse($"'{instructionText}' at {compare.Location} compares values of type {graph.TypeOf(operand)}: native code compares integers only");
@@ -234,6 +311,14 @@ public sealed class Lowerer
         {
             var (a, b, fused) = Compare(definition);
             Emit(new MachineInstruction(MachineOpcode.CompareBranch) { Operands = [a, b], Condition = fused, Edge = Edge(branch.Targets[0]) });
+        }
+        else if (arrays.TryGetValue(condition, out var array))
+        {
+            // A null test of a pinned array: its base is 0 exactly when it is null.
+            Emit(new MachineInstruction(MachineOpcode.CompareBranch)
+            {
+                Operands = [MachineOperand.Of(array.Base), MachineOperand.Constant(0)], Condition = Condition.NotEqual, Edge = Edge(branch.Targets[0]),
+            });
         }
         else if (Operand(condition) is { IsImmediate: true } known)
         {
@@ -323,10 +408,66 @@ public sealed class Lowerer
 
     private MachineEdge Edge(BlockCall call)
     {
+        if (regions.Tails.Contains(call.Target)) return Transition(call);
         foreach (var argument in call.Arguments)
             if (!IsInteger(graph.TypeOf(argument)))
                 Refuse($"the jump to {call.Target} passes {argument} of type {graph.TypeOf(argument)}: only integers travel through block parameters");
         return new MachineEdge(call.Target.Index, call.Arguments.Select(a => operands.TryGetValue(a, out var o) ? o : Undefined(a)).ToList());
+    }
+
+    /// <summary>
+    /// An edge into a tail: native code stores the values the tails need and the stub goes on from there. The stub
+    /// knows its own values; the rest (the edge's arguments and values defined in the native region that the tails
+    /// reachable from the target use) travel as words.
+    /// </summary>
+    private MachineEdge Transition(BlockCall call)
+    {
+        var needed = new List<Value>();
+        var seen = new HashSet<Value>();
+        void Need(Value value)
+        {
+            if (!regions.Known.Contains(value) && !tailDefined.Contains(value) && seen.Add(value)) needed.Add(value);
+        }
+        foreach (var argument in call.Arguments) Need(argument);
+        foreach (var value in TailUses(call.Target)) Need(value);
+        var parameters = graph[call.Target].Parameters.Zip(call.Arguments).ToList();
+        var values = new List<MachineOperand>();
+        foreach (var value in needed)
+        {
+            if (!IsInteger(graph.TypeOf(value)))
+                Refuse($"{value} of type {graph.TypeOf(value)} is made in native code and used at an exit ({call.Target}): only integers travel from native code to the managed stub");
+            values.Add(operands.TryGetValue(value, out var operand) ? operand : Undefined(value));
+        }
+        return MachineEdge.ToExit(function.NewTransition(call.Target, values, needed, parameters, instructionText));
+    }
+
+    private HashSet<Value>? tailDefinedCache;
+
+    /// <summary>Values defined in tails (parameters included): the stub makes them itself.</summary>
+    private HashSet<Value> tailDefined => tailDefinedCache ??= regions.Tails
+        .SelectMany(b => graph[b].Parameters.Concat(graph[b].Instructions.Where(i => i.Result is not null).Select(i => i.Result!.Value)))
+        .ToHashSet();
+
+    /// <summary>The values the tails reachable from <paramref name="start"/> read.</summary>
+    private List<Value> TailUses(Block start)
+    {
+        var result = new List<Value>();
+        var seen = new HashSet<Block>();
+        var work = new Stack<Block>([start]);
+        while (work.TryPop(out var block))
+        {
+            if (!seen.Add(block)) continue;
+            foreach (var instruction in graph[block].Instructions)
+            {
+                result.AddRange(instruction.Operands);
+                foreach (var target in instruction.Targets)
+                {
+                    result.AddRange(target.Arguments);
+                    work.Push(target.Target);
+                }
+            }
+        }
+        return result;
     }
 
     /// <summary>Records the result of <paramref name="residual"/> as <paramref name="machine"/>'s, normalized to its declared width.</summary>
@@ -390,7 +531,8 @@ public sealed class Lowerer
     private static bool IsInteger(IrType type) =>
         (type.Kind == TypeKind.Enum ? type.Element!.StackKind : type.StackKind) is StackKind.Int32 or StackKind.Int64 or StackKind.NativeInt;
 
-    private static IrType? ElementOf(IrType type)
+    /// <summary>The element type of a one-dimensional array of primitive integers, or null for any other type.</summary>
+    internal static IrType? ElementOf(IrType type)
     {
         // Arrays are class types named "T[]" in Cecil's form; only one-dimensional arrays of primitive integers qualify.
         if (type.Kind != TypeKind.Class || !type.Name.EndsWith("[]", StringComparison.Ordinal)) return null;

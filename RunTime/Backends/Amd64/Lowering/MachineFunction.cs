@@ -21,6 +21,9 @@ public sealed class MachineFunction(string name, IrType returnType)
     /// <summary>The words of the argument block, in order.</summary>
     public List<MachineArgument> Arguments { get; } = [];
 
+    /// <summary>Words the argument block holds: the arguments, or a transition's stored values, whichever is more (at least one, the result).</summary>
+    public int BlockWords => Math.Max(1, Math.Max(Arguments.Count, Exits.Count == 0 ? 0 : Exits.Max(e => e.Values.Count)));
+
     /// <summary>The exits; an exit's number is its index plus one (status 0 is a return).</summary>
     public List<MachineExit> Exits { get; } = [];
 
@@ -38,12 +41,20 @@ public sealed class MachineFunction(string name, IrType returnType)
         return exit;
     }
 
+    /// <summary>A new transition to the tail <paramref name="target"/>, storing <paramref name="values"/> (the residual <paramref name="stored"/>).</summary>
+    public MachineExit NewTransition(Block target, IReadOnlyList<MachineOperand> values, IReadOnlyList<Value> stored, IReadOnlyList<(Value, Value)> parameters, string instruction)
+    {
+        var exit = new MachineExit(Exits.Count + 1, ExitReason.Transition, instruction) { Target = target, Values = values, Stored = stored, Parameters = parameters };
+        Exits.Add(exit);
+        return exit;
+    }
+
     /// <inheritdoc/>
     public override string ToString()
     {
         var text = new StringBuilder();
         text.Append("machine ").Append(IrType.Quote(Name)).Append(" -> ").Append(ReturnType).AppendLine(" {");
-        text.Append("    arguments: ").AppendLine(string.Join(", ", Arguments.Select(a => $"{a.Kind.ToString().ToLowerInvariant()} {a.Parameter}")));
+        text.Append("    arguments: ").AppendLine(string.Join(", ", Arguments.Select(a => $"{a.Kind.ToString().ToLowerInvariant()} {a.Value}")));
         foreach (var block in Blocks)
         {
             text.Append("block").Append(block.Number);

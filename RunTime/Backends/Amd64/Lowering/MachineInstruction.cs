@@ -52,6 +52,9 @@ public sealed class MachineInstruction(MachineOpcode opcode)
             yield return address.Base;
             if (address.Index is { } index) yield return index;
         }
+        if (Edge?.Exit is { } exit)
+            foreach (var value in exit.Values)
+                if (value.Register is { } register) yield return register;
     }
 
     /// <inheritdoc/>

@@ -1,0 +1,162 @@
+using PeJit.IR;
+using PeJit.IR.Text;
+using Opcode = PeJit.IR.Opcode;
+
+namespace PeJit.Backends.Amd64.Lowering;
+
+/// <summary>
+/// Which parts of a residual graph the managed entry stub runs instead of native code: the prologue (the entry
+/// block's object reads: state and constants unboxed and cast), the field reads hoisted out of the native
+/// region, and the tails (the blocks an exit runs: boxing the state into the exit buffer, materializing
+/// objects). Everything else is the native region.
+/// </summary>
+/// <remarks>
+/// Strategy:
+/// 1. An instruction is managed when it touches an object in a way native code may not (see <see cref="IsManaged"/>).
+///    In the entry block, before its terminator, the managed instructions of the prologue kind (const, object
+///    element loads, casts, unboxing, field reads) form the prologue: the stub runs them before the call.
+/// 2. A field read of an object the stub knows (a prologue value, or another hoisted read) is hoisted: the native
+///    region never writes a field or calls anything (both are managed), so its value is the same wherever the
+///    region reads it. Native code keeps a null guard at the read's place, which exits as the read would throw.
+/// 3. The tails are the blocks reachable from a non-entry block holding a managed instruction. A tail on a cycle
+///    would run a loop in the stub: the unit is refused. A native edge into a tail is a transition: native code
+///    stores the values the tails need and returns; the stub goes on from the tail block with the graph
+///    evaluator, so an exit writes the exit buffer exactly as the graph says.
+/// </remarks>
+public sealed class ManagedRegions
+{
+    private readonly FlowGraph graph;
+
+    private ManagedRegions(FlowGraph graph) => this.graph = graph;
+
+    /// <summary>The entry block's instructions the stub runs before the call, in order.</summary>
+    public List<Instruction> Prologue { get; } = [];
+
+    /// <summary>The field reads the stub makes before the call, in an order where each owner comes first.</summary>
+    public List<Instruction> Hoisted { get; } = [];
+
+    /// <summary>The blocks the stub runs after native code leaves through a transition.</summary>
+    public HashSet<Block> Tails { get; } = [];
+
+    /// <summary>Values the stub knows before the call: parameters, prologue results, hoisted reads, the entry block's constants.</summary>
+    public HashSet<Value> Known { get; } = [];
+
+    /// <summary>Analyzes <paramref name="graph"/>; <paramref name="refuse"/> throws with a reason.</summary>
+    public static ManagedRegions Of(FlowGraph graph, Action<string> refuse)
+    {
+        var regions = new ManagedRegions(graph);
+        regions.Analyze(refuse);
+        return regions;
+    }
+
+    private void Analyze(Action<string> refuse)
+    {
+        Known.UnionWith(graph.Parameters);
+        var entry = graph[FlowGraph.Entry].Instructions;
+        foreach (var instruction in entry.Take(entry.Count - 1))
+        {
+            if (instruction.Opcode is Opcode.Const or Opcode.Null && IsStubConstant(instruction)) Known.Add(instruction.Result!.Value);
+            if (!IsManaged(instruction)) continue;
+            if (instruction.Opcode == Opcode.LoadField && IsHoistable(instruction)) continue;
+            if (instruction.Opcode is not (Opcode.Null or Opcode.LoadElement or Opcode.CastClass or Opcode.UnboxAny or Opcode.IsInst)
+                || instruction.Operands.Any(o => !Known.Contains(o)))
+                refuse($"'{instruction.Info.Name}' in the entry block at {instruction.Location} ({IrPrinter.PrintInstruction(graph, instruction).Trim()}) is neither native nor a read the managed stub makes before the call");
+            Prologue.Add(instruction);
+            Known.Add(instruction.Result!.Value);
+        }
+        // Hoisted reads, to a fixed point: a read whose owner is itself a hoisted read follows it.
+        bool changed = true;
+        while (changed)
+        {
+            changed = false;
+            foreach (var block in graph.Blocks)
+                foreach (var instruction in graph[block].Instructions)
+                    if (instruction.Opcode == Opcode.LoadField && !Known.Contains(instruction.Result!.Value) && IsHoistable(instruction))
+                    {
+                        Hoisted.Add(instruction);
+                        Known.Add(instruction.Result!.Value);
+                        changed = true;
+                    }
+        }
+        var work = new Stack<Block>();
+        foreach (var block in graph.Blocks)
+            if (block != FlowGraph.Entry && graph[block].Instructions.Any(i => IsManaged(i) && !IsHoisted(i)))
+                work.Push(block);
+        var entryTerminator = entry[^1];
+        if (IsManaged(entryTerminator)) refuse($"the entry block's '{entryTerminator.Info.Name}' at {entryTerminator.Location} is not native");
+        foreach (var instruction in entry.Take(entry.Count - 1))
+            if (IsManaged(instruction) && !Prologue.Contains(instruction) && !IsHoisted(instruction))
+                refuse($"'{instruction.Info.Name}' in the entry block at {instruction.Location} is not native");
+        while (work.TryPop(out var block))
+        {
+            if (block == FlowGraph.Entry) refuse("an exit path jumps back to the entry block");
+            if (!Tails.Add(block)) continue;
+            foreach (var instruction in graph[block].Instructions)
+                foreach (var target in instruction.Targets)
+                    work.Push(target.Target);
+        }
+        foreach (var tail in Tails)
+            if (Reaches(tail, tail))
+            {
+                var managed = graph[tail].Instructions.FirstOrDefault(i => IsManaged(i) && !IsHoisted(i));
+                refuse($"block{tail.Index} runs on a cycle after {(managed is null ? "an instruction" : $"'{managed.Info.Name}' at {managed.Location}")} that native code cannot express (a loop would run outside native code)");
+            }
+    }
+
+    /// <summary>True for a hoisted field read.</summary>
+    public bool IsHoisted(Instruction instruction) => instruction.Opcode == Opcode.LoadField && Hoisted.Contains(instruction);
+
+    private bool Reaches(Block from, Block to)
+    {
+        var seen = new HashSet<Block>();
+        var work = new Stack<Block>(graph[from].Instructions.SelectMany(i => i.Targets).Select(t => t.Target));
+        while (work.TryPop(out var block))
+        {
+            if (block == to) return true;
+            if (!seen.Add(block)) continue;
+            foreach (var instruction in graph[block].Instructions)
+                foreach (var target in instruction.Targets) work.Push(target.Target);
+        }
+        return false;
+    }
+
+    private bool IsStubConstant(Instruction constant) =>
+        constant.Opcode == Opcode.Null || IsInteger(graph.TypeOf(constant.Result!.Value));
+
+    private bool IsHoistable(Instruction read) =>
+        read.Operands.Count == 1 && Known.Contains(read.Operands[0]) && graph.TypeOf(read.Operands[0]).IsReference;
+
+    /// <summary>
+    /// True when <paramref name="instruction"/> needs managed code: it calls, allocates, writes a field, boxes,
+    /// casts, or holds an object other than a primitive array the stub pinned or an object it only null-tests.
+    /// </summary>
+    public bool IsManaged(Instruction instruction)
+    {
+        switch (instruction.Opcode)
+        {
+            case Opcode.Const: return !IsInteger(graph.TypeOf(instruction.Result!.Value));
+            case Opcode.Null: return true;
+            case Opcode.LoadField: return true;
+            case Opcode.LoadElement or Opcode.StoreElement or Opcode.ArrayLength:
+                return Lowerer.ElementOf(graph.TypeOf(instruction.Operands[0])) is null || !Known.Contains(instruction.Operands[0])
+                    || instruction.Operands.Skip(1).Any(o => !IsInteger(graph.TypeOf(o)));
+            case Opcode.BrIf:
+                return !IsInteger(graph.TypeOf(instruction.Operands[0])) && !Known.Contains(instruction.Operands[0]);
+            case Opcode.Ceq or Opcode.Cne when instruction.Operands.All(o => graph.TypeOf(o).IsReference):
+                return !instruction.Operands.All(o => Known.Contains(o) && Lowerer.ElementOf(graph.TypeOf(o)) is not null);
+            case Opcode.Return: return instruction.Operands.Count > 0 && !IsInteger(graph.TypeOf(instruction.Operands[0]));
+            case Opcode.Jump or Opcode.Switch:
+                return instruction.Operands.Any(o => !IsInteger(graph.TypeOf(o)));
+            case Opcode.Call or Opcode.CallVirt or Opcode.ConstrainedCall or Opcode.NewObject or Opcode.NewArray or Opcode.StoreField
+                or Opcode.StoreStatic or Opcode.LoadStatic or Opcode.Box or Opcode.Unbox or Opcode.UnboxAny or Opcode.IsInst or Opcode.CastClass
+                or Opcode.Throw or Opcode.Rethrow or Opcode.String or Opcode.Token or Opcode.Store or Opcode.InitObj or Opcode.CopyObj:
+                return true;
+            default:
+                return instruction.Operands.Any(o => !IsInteger(graph.TypeOf(o)))
+                    || instruction.Result is { } result && !IsInteger(graph.TypeOf(result));
+        }
+    }
+
+    internal static bool IsInteger(IrType type) =>
+        (type.Kind == TypeKind.Enum ? type.Element!.StackKind : type.StackKind) is StackKind.Int32 or StackKind.Int64 or StackKind.NativeInt;
+}
