@@ -15,9 +15,9 @@ namespace PeJit.Tests.Backends;
 [TestClass]
 public sealed class Amd64JitDifferentialTests
 {
-    private static readonly Lazy<PortalJit> StackVmAuto = new(() => PortalJit.Create(Vm.Runner.Portal, new JitSettings { Threshold = 3 }, "auto"));
+    private static readonly Lazy<PortalJit> StackVmAuto = new(() => PortalJit.Create(Vm.Runner.Portal, new JitSettings { Threshold = 3, CompileFunctions = true }, "auto"));
     private static readonly Lazy<PortalJit> BrainfuckAuto = new(() => PortalJit.Create(Bf.Runner.Portal, new JitSettings { Threshold = 3 }, "auto"));
-    private static readonly Lazy<PortalJit> StackVmAmd64 = new(() => PortalJit.Create(Vm.Runner.Portal, new JitSettings { Threshold = 3 }, "amd64"));
+    private static readonly Lazy<PortalJit> StackVmAmd64 = new(() => PortalJit.Create(Vm.Runner.Portal, new JitSettings { Threshold = 3, CompileFunctions = true }, "amd64"));
     private static readonly Lazy<PortalJit> BrainfuckAmd64 = new(() => PortalJit.Create(Bf.Runner.Portal, new JitSettings { Threshold = 3 }, "amd64"));
 
     [TestMethod]
@@ -32,7 +32,9 @@ public sealed class Amd64JitDifferentialTests
     [DynamicData(nameof(JitDifferentialTests.StackVmPrograms), typeof(JitDifferentialTests))]
     public void StackVmProgramsUnderAmd64BehaveAsThePlainInterpreter(string name)
     {
-        JitDifferentialTests.AssertSameAsPlain(StackVmAmd64.Value, name);
+        // fib's units are whole functions that call each other through call cells, and native code makes no
+        // calls yet: under amd64 alone fib runs interpreted (auto makes them CIL units).
+        JitDifferentialTests.AssertSameAsPlain(StackVmAmd64.Value, name, compiled: name != "fib");
         Assert.IsTrue(StackVmAmd64.Value.Units.All(u => u.Code.Backend == "amd64"), "amd64 never falls back to CIL");
     }
 
