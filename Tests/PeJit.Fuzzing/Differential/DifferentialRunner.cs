@@ -116,3 +116,4 @@ public sealed partial class DifferentialRunner
     [GeneratedRegex(@"not compiling \S+ at \(.*?\): (.*)$")]
     private static partial Regex NotCompiled();
 }
+
