@@ -116,4 +116,3 @@ public sealed partial class DifferentialRunner
     [GeneratedRegex(@"not compiling \S+ at \(.*?\): (.*)$")]
     private static partial Regex NotCompiled();
 }
-
