@@ -16,6 +16,13 @@ public sealed partial class DifferentialRunner
     private readonly Dictionary<JitConfiguration, (PortalJit Jit, StringWriter Log)> portals = [];
     private long startedTicks;
 
+    /// <summary>
+    /// The program object and portal of the program's run in each configuration that runs once, by settings: a
+    /// configuration that runs twice with the same settings (<c>warm</c>) runs only its second run on them, its
+    /// first being that run already (same settings, same program, so the same units), compared already.
+    /// </summary>
+    private readonly Dictionary<JitSettings, (PortalJit Jit, StringWriter Log, object Green)> firstRuns = [];
+
     /// <summary>A runner for <paramref name="language"/> in <paramref name="configurations"/>.</summary>
     public DifferentialRunner(FuzzLanguage language, IReadOnlyList<JitConfiguration> configurations)
     {
@@ -47,6 +54,7 @@ public sealed partial class DifferentialRunner
             Stage = "plain";
             var plain = Language.RunPlain(program);
             var runs = new List<JittedRun>();
+            firstRuns.Clear();
             foreach (var configuration in only is null ? Configurations : [only]) runs.Add(RunIn(configuration, program, plain));
             return new ProgramResult(program, plain, runs);
         }
@@ -71,12 +79,22 @@ public sealed partial class DifferentialRunner
         }
         else
         {
+            Interlocked.Exchange(ref startedTicks, Stopwatch.GetTimestamp());
+            if (configuration.Twice && firstRuns.TryGetValue(configuration.Settings, out var first))
+            {
+                first.Log.GetStringBuilder().Clear();
+                object? again = first.Green;
+                behaviour = Language.RunJitted(first.Jit, program, ref again);
+                coverage = Coverage(first.Jit.Units, first.Green, first.Log.ToString());
+                return new JittedRun(configuration, behaviour, coverage, plain.Differences(behaviour));
+            }
             var (jit, log) = Portal(configuration);
             log.GetStringBuilder().Clear();
-            Interlocked.Exchange(ref startedTicks, Stopwatch.GetTimestamp());
             object? green = null;
             behaviour = Language.RunJitted(jit, program, ref green);
-            if (configuration.Twice && plain.Differences(behaviour).Count == 0)
+            bool matched = plain.Differences(behaviour).Count == 0;
+            if (!configuration.Twice && matched) firstRuns.TryAdd(configuration.Settings, (jit, log, green!));
+            if (configuration.Twice && matched)
                 behaviour = Language.RunJitted(jit, program, ref green);
             coverage = Coverage(jit.Units, green!, log.ToString());
         }
