@@ -9,48 +9,22 @@ namespace PeJit.Fuzzing.Termination;
 /// </summary>
 public static class RegisterVmStepCounter
 {
-    private sealed class LimitReached(TerminationVerdict verdict) : Exception
-    {
-        public TerminationVerdict Verdict { get; } = verdict;
-    }
-
-    private sealed class Counter(long stepLimit, int depthLimit)
-    {
-        public readonly long StepLimit = stepLimit;
-        public readonly int DepthLimit = depthLimit;
-        public long Steps;
-        public int MaxDepth;
-    }
-
     /// <summary>Runs <c>main</c> of <paramref name="code"/> on <paramref name="arguments"/> within the bounds.</summary>
-    public static BoundedRun Check(Code code, long[] arguments, long stepLimit, int depthLimit)
-    {
-        var counter = new Counter(stepLimit, depthLimit);
-        var main = code.Main;
-        var registers = new long[Math.Max(main.Registers, 1)];
-        try
+    public static BoundedRun Check(Code code, long[] arguments, long stepLimit, int depthLimit) =>
+        StepBudget.Measure(stepLimit, depthLimit, budget =>
         {
+            var main = code.Main;
+            var registers = new long[Math.Max(main.Registers, 1)];
             Array.Copy(arguments, registers, arguments.Length);
-            Run(code, main.Entry, registers, 0, counter);
-            return new BoundedRun(TerminationVerdict.Returns, counter.Steps, counter.MaxDepth);
-        }
-        catch (LimitReached e)
-        {
-            return new BoundedRun(e.Verdict, counter.Steps, counter.MaxDepth);
-        }
-        catch (Exception)
-        {
-            return new BoundedRun(TerminationVerdict.Throws, counter.Steps, counter.MaxDepth);
-        }
-    }
+            Run(code, main.Entry, registers, 0, budget);
+        });
 
-    private static long Run(Code code, int pc, long[] regs, int depth, Counter counter)
+    private static long Run(Code code, int pc, long[] regs, int depth, StepBudget budget)
     {
-        if (depth > counter.DepthLimit) throw new LimitReached(TerminationVerdict.TooDeep);
-        counter.MaxDepth = Math.Max(counter.MaxDepth, depth);
+        budget.Enter(depth);
         while (true)
         {
-            if (++counter.Steps > counter.StepLimit) throw new LimitReached(TerminationVerdict.TooManySteps);
+            budget.Step();
             var instr = code.Instructions[pc++];
             switch (instr.Op)
             {
@@ -74,7 +48,7 @@ public static class RegisterVmStepCounter
                     var function = code.Functions[instr.B];
                     var callee = new long[Math.Max(function.Registers, 1)];
                     Array.Copy(regs, instr.C, callee, 0, function.Arity);
-                    regs[instr.A] = Run(code, function.Entry, callee, depth + 1, counter);
+                    regs[instr.A] = Run(code, function.Entry, callee, depth + 1, budget);
                     break;
                 }
                 case Op.Return: return regs[instr.A];

@@ -9,50 +9,24 @@ namespace PeJit.Fuzzing.Termination;
 /// </summary>
 public static class StackVmStepCounter
 {
-    private sealed class LimitReached(TerminationVerdict verdict) : Exception
-    {
-        public TerminationVerdict Verdict { get; } = verdict;
-    }
-
-    private sealed class Counter(long stepLimit, int depthLimit)
-    {
-        public readonly long StepLimit = stepLimit;
-        public readonly int DepthLimit = depthLimit;
-        public long Steps;
-        public int MaxDepth;
-    }
-
     /// <summary>Runs <c>main</c> of <paramref name="code"/> on <paramref name="arguments"/> within the bounds.</summary>
-    public static BoundedRun Check(Code code, long[] arguments, long stepLimit, int depthLimit)
-    {
-        var counter = new Counter(stepLimit, depthLimit);
-        var main = code.Main;
-        var locals = new long[Math.Max(main.Locals, 1)];
-        try
+    public static BoundedRun Check(Code code, long[] arguments, long stepLimit, int depthLimit) =>
+        StepBudget.Measure(stepLimit, depthLimit, budget =>
         {
+            var main = code.Main;
+            var locals = new long[Math.Max(main.Locals, 1)];
             Array.Copy(arguments, locals, arguments.Length);
-            Run(code, main.Entry, locals, 0, counter);
-            return new BoundedRun(TerminationVerdict.Returns, counter.Steps, counter.MaxDepth);
-        }
-        catch (LimitReached e)
-        {
-            return new BoundedRun(e.Verdict, counter.Steps, counter.MaxDepth);
-        }
-        catch (Exception)
-        {
-            return new BoundedRun(TerminationVerdict.Throws, counter.Steps, counter.MaxDepth);
-        }
-    }
+            Run(code, main.Entry, locals, 0, budget);
+        });
 
-    private static long Run(Code code, int pc, long[] locals, int depth, Counter counter)
+    private static long Run(Code code, int pc, long[] locals, int depth, StepBudget budget)
     {
-        if (depth > counter.DepthLimit) throw new LimitReached(TerminationVerdict.TooDeep);
-        counter.MaxDepth = Math.Max(counter.MaxDepth, depth);
+        budget.Enter(depth);
         var stack = new long[256];
         int sp = 0;
         while (true)
         {
-            if (++counter.Steps > counter.StepLimit) throw new LimitReached(TerminationVerdict.TooManySteps);
+            budget.Step();
             var op = (OpCode)code.Ops[pc];
             switch (op)
             {
@@ -94,7 +68,7 @@ public static class StackVmStepCounter
                     var function = code.Functions[code.Ops[pc + 1]];
                     var calleeLocals = new long[Math.Max(function.Locals, 1)];
                     for (int i = function.Arity - 1; i >= 0; i--) calleeLocals[i] = stack[--sp];
-                    stack[sp++] = Run(code, function.Entry, calleeLocals, depth + 1, counter);
+                    stack[sp++] = Run(code, function.Entry, calleeLocals, depth + 1, budget);
                     pc += 2;
                     break;
                 }
