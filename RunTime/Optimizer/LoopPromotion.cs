@@ -36,6 +36,8 @@ internal sealed class LoopPromotion
     private readonly HashSet<Value> nonNull = [];
     private readonly Dictionary<Value, Value> replacement = [];
     private readonly HashSet<Instruction> firstLoads = new(ReferenceEqualityComparer.Instance);
+    private readonly HashSet<Instruction> guardedDivisions = new(ReferenceEqualityComparer.Instance);
+    private readonly List<Divisor> divisors = [];
     private Block chainEnd;
 
     private LoopPromotion(FlowGraph graph, NaturalLoop loop, Dominators dominators, PromotionIndex index)
@@ -89,16 +91,20 @@ internal sealed class LoopPromotion
         FindEntryValuedLoads();
         FindPromotableElements();
         if (hoisted.Count == 0 && promoted.Count == 0 && fields.Count == 0) return [];
+        FindGuardedDivisions();
 
-        // 3. Versioning when a guard is needed: a non-null object, an index in bounds, two arrays or indices apart.
+        // 3. Versioning when a guard is needed: a non-null object, an index in bounds, two arrays or indices apart,
+        // a divisor that is neither 0 nor -1.
         bool guarded = promoted.Count > 0 || hoisted.Any(h => !IsAllocation(Canonical(h.Operands[0])))
-            || fields.Any(f => !IsAllocation(f.Target));
+            || fields.Any(f => !IsAllocation(f.Target)) || divisors.Count > 0;
         int size = loop.Blocks.Sum(b => graph[b].Instructions.Count);
         if (guarded && size > budget)
         {
             hoisted.Clear();
             promoted.Clear();
             fields.Clear();
+            divisors.Clear();
+            guardedDivisions.Clear();
             return [];
         }
         Dictionary<Block, Block> copies = [];
@@ -296,6 +302,51 @@ internal sealed class LoopPromotion
         }
     }
 
+    /// <summary>
+    /// Integer divisions and remainders in the loop whose divisor is the same on every iteration (defined before
+    /// the loop, a hoisted load or a field's entry value, or the value of a promoted element the loop never
+    /// stores, such as an interpreted program's register that holds a divisor) get a preheader test that the
+    /// divisor is not 0 and, for a signed one, not -1 (<c>MinValue / -1</c> overflows): behind it they cannot
+    /// throw, so the promoted values need no write-back before them. Only worth a test where something would be
+    /// written back; a constant divisor needs none (<see cref="MayThrow"/>).
+    /// </summary>
+    private void FindGuardedDivisions()
+    {
+        if (fields.Count == 0 && !promoted.Any(e => e.Stored)) return;
+        var bySource = new Dictionary<object, Divisor>();
+        foreach (var instruction in LoopInstructions())
+        {
+            if (instruction.Opcode is not (Opcode.Div or Opcode.Rem or Opcode.DivUn or Opcode.RemUn) || removed.Contains(instruction)) continue;
+            var value = instruction.Operands[1];
+            var type = graph.TypeOf(value).StackKind switch
+            {
+                StackKind.Int32 => IrType.I32,
+                StackKind.Int64 => IrType.I64,
+                StackKind.NativeInt => IrType.NInt,
+                _ => null,
+            };
+            if (type is null || graph[Canonical(value)].DefiningInstruction?.Opcode == Opcode.Const) continue;
+            object source;
+            if (IsInvariant(value)) source = Canonical(value);
+            else if (graph[value].DefiningInstruction is { Opcode: Opcode.LoadElement } load
+                && elementOf.TryGetValue(load, out var element) && promoted.Contains(element) && !element.Stored)
+                source = element;
+            else continue;
+            bool signed = instruction.Opcode is Opcode.Div or Opcode.Rem;
+            if (bySource.TryGetValue(source, out var known)) known.Signed |= signed;
+            else divisors.Add(bySource[source] = new Divisor(source, type, signed));
+            guardedDivisions.Add(instruction);
+        }
+    }
+
+    /// <summary>A divisor the preheader tests: a value there, or a promoted element's first value; its width; whether -1 is excluded too.</summary>
+    private sealed class Divisor(object source, IrType type, bool signed)
+    {
+        public object Source { get; } = source;
+        public IrType Type { get; } = type;
+        public bool Signed { get; set; } = signed;
+    }
+
     /// <summary>Types a field stores and loads back unchanged (no truncation, no widening the IR does not spell).</summary>
     private static bool KeptWhole(IrType type) => type.IsReference || type.Kind is TypeKind.I32 or TypeKind.I64 or TypeKind.NInt or TypeKind.F64;
 
@@ -469,6 +520,21 @@ internal sealed class LoopPromotion
 
         index.Touched.Add(preheader);
         chainEnd = current;
+        var firsts = new Dictionary<PromotedElement, Value>();
+        foreach (var element in promoted)
+        {
+            var load = new Instruction(Opcode.LoadElement, element.Array, element.IndexValue) { TypeOperand = element.LoadType };
+            firstLoads.Add(load);
+            firsts[element] = Emit(load, element.Carried);
+        }
+        // The divisors last: one may be an element's first value.
+        foreach (var divisor in divisors)
+        {
+            var value = divisor.Source is PromotedElement element ? firsts[element] : (Value)divisor.Source;
+            Guard(Emit(new Instruction(Opcode.Ceq, value, Emit(new Instruction(Opcode.Const) { Integer = 0 }, divisor.Type)), IrType.Bool), passWhenTrue: false);
+            if (divisor.Signed)
+                Guard(Emit(new Instruction(Opcode.Ceq, value, Emit(new Instruction(Opcode.Const) { Integer = -1 }, divisor.Type)), IrType.Bool), passWhenTrue: false);
+        }
         foreach (var field in fields)
         {
             field.Value = new SsaUpdater(graph, field.Carried, null, index.EdgesInto, index.Touched);
@@ -476,11 +542,8 @@ internal sealed class LoopPromotion
         }
         foreach (var element in promoted)
         {
-            var load = new Instruction(Opcode.LoadElement, element.Array, element.IndexValue) { TypeOperand = element.LoadType };
-            firstLoads.Add(load);
-            var first = Emit(load, element.Carried);
             element.Value = new SsaUpdater(graph, element.Carried, null, index.EdgesInto, index.Touched);
-            element.Value.DefineAtEnd(current, first);
+            element.Value.DefineAtEnd(current, firsts[element]);
         }
         graph.Append(current, jump);
         // The jump now leaves the last block of the chain.
@@ -576,7 +639,7 @@ internal sealed class LoopPromotion
 
     /// <summary>
     /// True when the instruction may throw in the rewritten loop, where the guards hold: division by a constant
-    /// other than 0 and -1 cannot, nor can a field access or array length of an object the preheader tested.
+    /// other than 0 and -1 or by a divisor the preheader tested (<see cref="FindGuardedDivisions"/>) cannot, nor can a field access or array length of an object the preheader tested.
     /// </summary>
     private bool MayThrow(Instruction instruction)
     {
@@ -585,7 +648,7 @@ internal sealed class LoopPromotion
         {
             case Opcode.Div or Opcode.Rem or Opcode.DivUn or Opcode.RemUn:
             {
-                if (graph.TypeOf(instruction.Result!.Value).StackKind == StackKind.Float) return false;
+                if (graph.TypeOf(instruction.Result!.Value).StackKind == StackKind.Float || guardedDivisions.Contains(instruction)) return false;
                 // The divisor as rewritten so far: a promoted element or field loaded earlier in the block is the
                 // value stored there (an interpreter's pushed constant).
                 var divisorValue = instruction.Operands[1];

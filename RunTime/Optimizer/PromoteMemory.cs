@@ -31,14 +31,17 @@ namespace PeJit.Optimizer;
 /// indexes (<c>Stack[sp + 1]</c>) are at an invariant index and promoted as rule 3 says.</item>
 /// <item>Guards run in the preheader, in this order: each hoisted load's object is not null; each promoted field's
 /// object is not null (its first value is loaded right after); each promoted
-/// element's array is not null and its index within its length; the arrays and indices that must differ do.
+/// element's array is not null and its index within its length; the arrays and indices that must differ do; each
+/// loop-invariant divisor of an integer division or remainder (a value from before the loop, or a promoted element
+/// the loop never stores, such as an interpreted program's register) is not 0 and, for a signed one, not -1, where
+/// the loop writes anything back (rule 7), so that no division throws in the loop.
 /// Any failing guard jumps to an unoptimized copy of the loop (loop versioning), so correctness never rests on
 /// a guess, and nothing hoisted can throw where the loop would not have.</item>
 /// <item>In the loop, a load of a promoted element is the value it holds at that point (SSA construction on the
 /// finished graph), and a store gives it a new value, converted as the element would store and load it back.</item>
 /// <item>Elements the loop stores, and promoted fields, are written back on every edge that leaves the loop, and before any
 /// instruction left in the loop that may throw (an exception leaves the loop too, and whoever catches it may
-/// read the memory). The design does not promote across calls and address accesses (rule 1): that keeps it
+/// read the memory); a division whose divisor rule 5 tested cannot throw and needs none. The design does not promote across calls and address accesses (rule 1): that keeps it
 /// simple, and such loops gain little, since the call costs more than the loads.</item>
 /// </list>
 /// <para>
