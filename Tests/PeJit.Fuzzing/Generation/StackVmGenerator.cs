@@ -4,7 +4,9 @@ using System.Text;
 namespace PeJit.Fuzzing.Generation;
 
 /// <summary>
-/// Generates random stack VM programs (the assembly language of Examples/StackVm) from a <see cref="Random"/>.
+/// Generates random stack VM programs (the assembly language of Examples/StackVm) from a <see cref="Random"/>,
+/// or programs of another stack machine whose instructions are a subset of the stack VM's
+/// (<see cref="StackInstructionSet"/>: Examples/HandlerTable).
 /// </summary>
 /// <remarks>
 /// Strategy: programs are built from statements that leave the operand stack as they found it, made of
@@ -43,6 +45,7 @@ public sealed class StackVmGenerator
     private readonly Random random;
     private readonly double scale;
     private readonly bool errors;
+    private readonly StackInstructionSet instructions;
     private readonly List<Shape> helpers = [];
     private readonly List<string> lines = [];
     private int errorsLeft;
@@ -57,19 +60,22 @@ public sealed class StackVmGenerator
     private int quiet;
     private int callsLeft;
 
-    private StackVmGenerator(Random random, double scale)
+    private StackVmGenerator(Random random, double scale, StackInstructionSet instructions)
     {
         this.random = random;
         this.scale = scale;
+        this.instructions = instructions;
         errors = random.NextDouble() < 0.25;
         errorsLeft = errors ? 1 + random.Next(2) : 0;
     }
 
     /// <summary>
     /// A program from <paramref name="random"/>; <paramref name="scale"/> (0 to 1) shrinks loop counts and
-    /// sizes, for a second try when the first program ran too long.
+    /// sizes, for a second try when the first program ran too long. <paramref name="instructions"/>: the
+    /// stack VM's (the default), or those of another stack machine.
     /// </summary>
-    public static string Generate(Random random, double scale = 1.0) => new StackVmGenerator(random, scale).Program();
+    public static string Generate(Random random, double scale = 1.0, StackInstructionSet? instructions = null) =>
+        new StackVmGenerator(random, scale, instructions ?? StackInstructionSet.StackVm).Program();
 
     private string Program()
     {
@@ -335,7 +341,7 @@ public sealed class StackVmGenerator
                     Emit($"push {random.Next(100, 400)}");
                     Emit($"store {counter}");
                     Place(top);
-                    Emit($"push {Format(Constant())}");
+                    Push(Constant());
                     Emit($"load {counter}");
                     Emit("push 1");
                     Emit("sub");
@@ -345,8 +351,12 @@ public sealed class StackVmGenerator
                 }
                 else
                 {
-                    Emit($"push {Format(Constant())}");
+                    Push(Constant());
                 }
+                break;
+            case 2 or 3 when instructions.CheckedLocals:
+                // The assembler rejects a local out of range: take a value too many from the stack instead.
+                Emit("pop");
                 break;
             case 2:
                 Emit("load " + (random.Next(2) == 0 ? -1 : 1000 + random.Next(100)));
@@ -358,13 +368,13 @@ public sealed class StackVmGenerator
                 break;
             case 4:
                 // Division of constants by zero: an optimizer that folds it must not fold it away.
-                Emit($"push {Format(Constant())}");
+                Push(Constant());
                 Emit("push 0");
                 Emit(random.Next(2) == 0 ? "div" : "mod");
                 Emit("pop");
                 break;
             default:
-                Emit($"push {long.MinValue}");
+                Push(long.MinValue);
                 Emit("push -1");
                 Emit(random.Next(2) == 0 ? "div" : "mod");
                 Emit("pop");
@@ -386,10 +396,12 @@ public sealed class StackVmGenerator
         if (choice < 35) Leaf();
         else if (choice < 50) { Expression(level + 1); Expression(level + 1); Emit(Pick(random.Next(3) == 0 ? Comparisons : Arithmetic[..3])); }
         else if (choice < 57) Division(level);
-        else if (choice < 61) { Expression(level + 1); Emit("neg"); }
+        else if (choice < 61 && instructions.Neg) { Expression(level + 1); Emit("neg"); }
+        else if (choice < 61) { Emit("push 0"); Expression(level + 1); Emit("sub"); }
         else if (choice < 65) { Expression(level + 1); Emit("dup"); Emit(Pick(Arithmetic[..3])); }
-        else if (choice < 69) { Expression(level + 1); Expression(level + 1); Emit("swap"); Emit(Pick(errors ? Arithmetic : Arithmetic[..3])); }
-        else if (choice < 72) { Expression(level + 1); Expression(level + 1); Emit("over"); Emit(Pick(Arithmetic[..3])); Emit(Pick(Arithmetic[..3])); }
+        else if (choice < 69) { Expression(level + 1); Expression(level + 1); if (instructions.Swap) Emit("swap"); Emit(Pick(errors ? Arithmetic : Arithmetic[..3])); }
+        else if (choice < 72 && instructions.Over) { Expression(level + 1); Expression(level + 1); Emit("over"); Emit(Pick(Arithmetic[..3])); Emit(Pick(Arithmetic[..3])); }
+        else if (choice < 72) { Expression(level + 1); Expression(level + 1); Emit("dup"); Emit(Pick(Arithmetic[..3])); Emit(Pick(Arithmetic[..3])); }
         else if (choice < 75) { Expression(level + 1); Expression(level + 1); Emit("pop"); }
         else if (choice < 80 && quiet == 0) { Expression(level + 1); Emit("print"); }
         else if (choice < 90 && Callable().Count > 0) Call(level + 1);
@@ -409,7 +421,7 @@ public sealed class StackVmGenerator
     private void Leaf()
     {
         if (random.Next(100) < 55 && localCount > 0) Emit("load " + random.Next(localCount));
-        else Emit("push " + Format(Constant()));
+        else Push(Constant());
     }
 
     /// <summary>
@@ -437,20 +449,20 @@ public sealed class StackVmGenerator
             Emit($"load {loops.Peek().Counter}");
             Emit($"push {random.Next(0, 30)}");
             Emit("eq");
-            Emit($"push {long.MinValue}");
+            Push(long.MinValue);
             Emit("mul");
             Emit("push -1");
         }
         else if (errorsLeft > 0 && roll < 50)
         {
             errorsLeft--;
-            Emit($"push {long.MinValue}");
+            Push(long.MinValue);
             Emit(random.Next(3) == 0 ? "push 0" : "push -1");
         }
         else if (roll < 75)
         {
             Expression(level + 1);
-            Emit("push " + Pick([1L, -1L, 2L, 3L, -7L, 10L, 256L, long.MaxValue, long.MinValue]));
+            Push(Pick([1L, -1L, 2L, 3L, -7L, 10L, 256L, long.MaxValue, long.MinValue]));
         }
         else if (errors && roll < 85)
         {
@@ -543,6 +555,31 @@ public sealed class StackVmGenerator
         if (roll < 70) return EdgeConstants[random.Next(EdgeConstants.Length)];
         if (roll < 85) return random.Next(-100_000, 100_000);
         return random.NextInt64(long.MinValue, long.MaxValue);
+    }
+
+    /// <summary>
+    /// Pushes <paramref name="value"/>: one <c>push</c>, or, when <c>push</c> takes 32 bits only and the value is
+    /// wider, <c>hi * 2^32 + (lo >> 16) * 2^16 + (lo &amp; 0xFFFF)</c> in wrapping arithmetic (one value pushed either way).
+    /// </summary>
+    private void Push(long value)
+    {
+        if (instructions.WidePush || value is >= int.MinValue and <= int.MaxValue)
+        {
+            Emit("push " + Format(value));
+            return;
+        }
+        ulong low = (uint)value;
+        Emit($"push {value >> 32}");
+        Emit("push 65536");
+        Emit("dup");
+        Emit("mul");
+        Emit("mul");
+        Emit($"push {low >> 16}");
+        Emit("push 65536");
+        Emit("mul");
+        Emit("add");
+        Emit($"push {low & 0xFFFF}");
+        Emit("add");
     }
 
     private int WritableLocal()

@@ -20,7 +20,7 @@ public abstract class FuzzLanguage
     public const int DepthLimit = 200;
 
     /// <summary>The languages, by <see cref="Name"/>.</summary>
-    public static IReadOnlyList<FuzzLanguage> All { get; } = [new StackVmLanguage(), new BrainfuckLanguage(), new RegisterVmLanguage()];
+    public static IReadOnlyList<FuzzLanguage> All { get; } = [new StackVmLanguage(), new BrainfuckLanguage(), new RegisterVmLanguage(), new HandlerTableLanguage()];
 
     /// <summary>The language called <paramref name="name"/> (case-insensitive), or an exception that lists them.</summary>
     public static FuzzLanguage Named(string name) =>

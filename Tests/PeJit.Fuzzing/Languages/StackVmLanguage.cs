@@ -1,20 +1,15 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
 using PeJit.Examples.StackVm;
-using PeJit.Fuzzing.Differential;
 using PeJit.Fuzzing.Generation;
 using PeJit.Fuzzing.Termination;
-using PeJit.Runtime;
 using PeJit.Specializer.Engine;
 
 namespace PeJit.Fuzzing.Languages;
 
 /// <summary>The stack VM's assembly language (Examples/StackVm): programs are text, one instruction a line.</summary>
-public sealed partial class StackVmLanguage : FuzzLanguage
+public sealed partial class StackVmLanguage : AssemblyLanguage<Code, AssemblerException>
 {
-    /// <summary>Steps a generated program may take; past it the generator tries again, smaller.</summary>
-    public const long GenerationStepBudget = 300_000;
-
     private static readonly Dictionary<OpCode, string> Mnemonics = new()
     {
         [OpCode.Push] = "push", [OpCode.Pop] = "pop", [OpCode.Dup] = "dup", [OpCode.Swap] = "swap", [OpCode.Over] = "over",
@@ -37,83 +32,27 @@ public sealed partial class StackVmLanguage : FuzzLanguage
     public override IReadOnlyList<string> Operations { get; } = Enum.GetValues<OpCode>().Select(o => Mnemonics[o]).ToList();
 
     /// <inheritdoc/>
-    public override string Generate(Random random)
-    {
-        double scale = 1.0;
-        for (int attempt = 0; attempt < 40; attempt++, scale *= 0.8)
-        {
-            string program = StackVmGenerator.Generate(random, scale);
-            if (Check(program) is { Ends: true, Steps: <= GenerationStepBudget }) return program;
-        }
-        return "func main 0 1\n    push 1\n    print\n    ret\nend\n";
-    }
+    protected override Func<string, TextWriter, long[], object?[]> PortalArguments => Runner.PortalArguments;
 
     /// <inheritdoc/>
-    public override BoundedRun? Check(string program)
-    {
-        try
-        {
-            var arguments = Runner.PortalArguments(program, TextWriter.Null);
-            var code = (Code)arguments[0]!;
-            var frame = (Frame)arguments[2]!;
-            return StackVmStepCounter.Check(code, frame.Locals[..code.Main.Arity], StepLimit, DepthLimit);
-        }
-        catch (AssemblerException)
-        {
-            return null;
-        }
-    }
+    protected override string GenerateOnce(Random random, double scale) => StackVmGenerator.Generate(random, scale);
 
     /// <inheritdoc/>
-    public override Behaviour RunPlain(string program)
-    {
-        var output = new StringWriter();
-        var arguments = Runner.PortalArguments(program, output);
-        return Outcome(output, arguments, () => Interpreter.Run((Code)arguments[0]!, (int)arguments[1]!, (Frame)arguments[2]!));
-    }
+    protected override string Fallback => "func main 0 1\n    push 1\n    print\n    ret\nend\n";
 
     /// <inheritdoc/>
-    public override Behaviour RunJitted(PortalJit jit, string program, ref object? green)
-    {
-        var output = new StringWriter();
-        var arguments = Runner.PortalArguments(program, output);
-        if (green is Code again) arguments[0] = again;
-        green = arguments[0]!;
-        return Outcome(output, arguments, () => jit.Invoke(arguments));
-    }
+    protected override BoundedRun Count(Code code, object frame) =>
+        StackVmStepCounter.Check(code, ((Frame)frame).Locals[..code.Main.Arity], StepLimit, DepthLimit);
 
     /// <inheritdoc/>
-    public override Behaviour RunWeaved(WeavedInterpreter weaved, string program, out object green)
-    {
-        var output = new StringWriter();
-        var runner = weaved.TypeOf(typeof(Runner));
-        var arguments = (object?[])runner.GetMethod(nameof(Runner.PortalArguments))!.Invoke(null, [program, output, Array.Empty<long>()])!;
-        green = arguments[0]!;
-        return Outcome(output, arguments, () => weaved.Invoke(arguments));
-    }
+    protected override Regex ConstantLine => PushLine();
 
-    private static Behaviour Outcome(StringWriter output, object?[] arguments, Func<object?> run)
-    {
-        // The frame's type is the weaved assembly's own in a weaved run: its arrays are read by name.
-        var frame = arguments[2]!;
-        string State() => StateOf(frame);
-        try
-        {
-            object? result = run();
-            return Behaviour.Returned(output.ToString(), result, State());
-        }
-        catch (Exception e)
-        {
-            return Behaviour.Threw(output.ToString(), e, State());
-        }
-    }
+    [GeneratedRegex(@"^(\s*push\s+)(-?\d+)\s*$")]
+    private static partial Regex PushLine();
 
     /// <summary>What <c>main</c>'s frame holds: the operand stack (values above the top included: they are in the array) and the locals.</summary>
-    private static string StateOf(object frame)
-    {
-        long[] Array(string name) => (long[])frame.GetType().GetField(name)!.GetValue(frame)!;
-        return StateText.NonZero("stack", Array(nameof(Frame.Stack))) + " " + StateText.NonZero("locals", Array(nameof(Frame.Locals)));
-    }
+    protected override string StateOf(object frame) =>
+        StateText.NonZero("stack", LongArray(frame, nameof(Frame.Stack))) + " " + StateText.NonZero("locals", LongArray(frame, nameof(Frame.Locals)));
 
     /// <inheritdoc/>
     public override IEnumerable<string> OperationsIn(string program)
@@ -129,38 +68,4 @@ public sealed partial class StackVmLanguage : FuzzLanguage
     /// <inheritdoc/>
     public override string? OperationAt(GreenKey key) =>
         key.Values is [int pc, { } code, ..] && FuzzLanguage.Element(code, nameof(Code.Ops), pc) is long op && Mnemonics.TryGetValue((OpCode)op, out var name) ? name : null;
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<string> Split(string program) =>
-        program.Split('\n').Where(l => l.Trim().Length > 0 && !l.TrimStart().StartsWith(';')).ToList();
-
-    /// <inheritdoc/>
-    public override string Join(IEnumerable<string> pieces) => string.Concat(pieces.Select(p => p + "\n"));
-
-    /// <inheritdoc/>
-    public override IEnumerable<string> Simplifications(string program)
-    {
-        var lines = Split(program);
-        for (int i = 0; i < lines.Count; i++)
-        {
-            var match = PushLine().Match(lines[i]);
-            if (!match.Success) continue;
-            long value = long.Parse(match.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
-            foreach (long simpler in new[] { 0, 1, value / 2, value < 0 ? -value : 0 }.Distinct())
-            {
-                if (Magnitude(simpler) >= Magnitude(value)) continue;
-                var copy = lines.ToList();
-                copy[i] = match.Groups[1].Value + simpler;
-                yield return Join(copy);
-            }
-        }
-    }
-
-    private static ulong Magnitude(long value) => value < 0 ? (ulong)(-(value + 1)) + 1 : (ulong)value;
-
-    [GeneratedRegex(@"^(\s*push\s+)(-?\d+)\s*$")]
-    private static partial Regex PushLine();
-
-    /// <inheritdoc/>
-    public override string Comment(string text) => string.Concat(text.Split('\n').Select(l => "; " + l + "\n"));
 }

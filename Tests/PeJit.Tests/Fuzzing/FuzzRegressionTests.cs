@@ -5,7 +5,7 @@ using PeJit.Fuzzing.Shrinking;
 namespace PeJit.Tests.Fuzzing;
 
 /// <summary>
-/// The regression cases the fuzzers saved (<c>Fuzzing/regressions/&lt;language&gt;/*.svm|*.bf</c>): each runs in the
+/// The regression cases the fuzzers saved (<c>Fuzzing/regressions/&lt;language&gt;/*.svm|*.bf|*.rvm|*.hvm</c>): each runs in the
 /// configuration its header names and must behave as in the plain interpreter. Cases whose header says
 /// <c>status: open</c> are defects not fixed yet: they run only in the ignored test below; delete the line
 /// when the defect is fixed, and the case joins the others.
