@@ -40,11 +40,25 @@ internal sealed class LoggedUnit
     /// <summary>True while the unit has not been collected.</summary>
     public bool IsAlive => unit.TryGetTarget(out _);
 
+    /// <summary>
+    /// The exits the unit left at, most taken first (at most five): which one is taken per entry says whether a
+    /// loop leaves at its end (an exit at a merge point) or every time at a guard or a promotion miss.
+    /// </summary>
+    private static string TakenExits(CompiledUnit live)
+    {
+        var taken = live.Unit.Exits.Where(e => live.TimesTaken(e.Index) > 0)
+            .OrderByDescending(e => live.TimesTaken(e.Index)).Take(5)
+            .Select(e => string.Create(CultureInfo.InvariantCulture,
+                $"#{e.Index} {live.TimesTaken(e.Index)}x {(e.Frames is null ? $"at {e.Key}" : e.PromotesClass ? "mid-step, class at Jit.PromoteClass" : "mid-step, value at Jit.Promote")}: {e.Reason}"))
+            .ToList();
+        return taken.Count == 0 ? "" : $" ({string.Join("; ", taken)})";
+    }
+
     /// <summary>The summary's line for the unit.</summary>
     public string Describe()
     {
         string runs = unit.TryGetTarget(out var live)
-            ? $"entered {live.Entries} times{(live.CellEntries > 0 ? $" (and {live.CellEntries} by calls from compiled code through its call cell)" : "")}, left at an exit {live.ExitsTaken} times"
+            ? $"entered {live.Entries} times{(live.CellEntries > 0 ? $" (and {live.CellEntries} by calls from compiled code through its call cell)" : "")}, left at an exit {live.ExitsTaken} times{TakenExits(live)}"
             : "dropped (replaced by a recompiled unit or evicted) and collected; its run counts went with it";
         return string.Create(CultureInfo.InvariantCulture,
             $"    at {Entry}: {Keys} keys, {Size} residual instructions, {Exits} exits; {runs}; specialization {SpecializationTime.TotalMilliseconds:F2} ms, optimization {OptimizationTime.TotalMilliseconds:F2} ms, backend {Backend} {BackendTime.TotalMilliseconds:F2} ms");

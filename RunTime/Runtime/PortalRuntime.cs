@@ -490,6 +490,9 @@ public sealed class PortalRuntime
         inspector?.Final(unit.Residual);
         clock.Restart();
         var code = backend.Compile(unit.Residual, owner, $"pejit_unit_{Method.Name}");
+        if (code is CilCompiledCode { ILSize: > CilCompiledCode.OptimizedILLimit } big)
+            unit.Notes.Add($"the CIL backend wrote {big.ILSize} IL bytes, past the {CilCompiledCode.OptimizedILLimit} that .NET's JIT compiles with optimizations: the unit runs unoptimized (MinOpts), "
+                + $"possibly slower than the interpreter; its {unit.Keys.Count} keys and {unit.Exits.Count} exits make it big");
         var compiled = new CompiledUnit(unit, code, specialization, clock.Elapsed) { OptimizationTime = optimization, Recompilations = recompilations, Runtime = this };
         if (Settings.Log is { } log)
         {

@@ -16,10 +16,21 @@ public sealed class CilCompiledCode : ICompiledCode
     public CilCompiledCode(DynamicMethod method)
     {
         Method = method;
+        ILSize = method.GetILGenerator().ILOffset;
         if (method.ReturnType == typeof(object)
             && method.GetParameters().Select(p => p.ParameterType).SequenceEqual([typeof(object[]), typeof(object[]), typeof(object[])]))
             unitEntry = method.CreateDelegate<Func<object[], object?[], object?[], object?>>();
     }
+
+    /// <summary>
+    /// IL bytes RyuJIT compiles a method of at most with optimizations; past it (or past 2,000 basic blocks or
+    /// locals) it switches to MinOpts: every value on the stack, nothing inlined. A unit that big can run slower
+    /// than the interpreter it replaces (Examples/Lua's findings: nbody's 100,864-byte unit, 6x slower).
+    /// </summary>
+    public const int OptimizedILLimit = 60_000;
+
+    /// <summary>The size of the emitted method body, in IL bytes.</summary>
+    public int ILSize { get; }
 
     /// <summary>The emitted method.</summary>
     public DynamicMethod Method { get; }

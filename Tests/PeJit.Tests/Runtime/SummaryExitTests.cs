@@ -1,0 +1,60 @@
+using System.Globalization;
+using PeJit.Runtime;
+using static PeJit.AnalysisSubjects.RegisterVm;
+
+namespace PeJit.Tests.Runtime;
+
+/// <summary>
+/// The summary (<c>PEJIT_LOG=summary</c>) names the exits a unit left at and how often: whether a loop leaves
+/// once at its end, or at every entry at a guard or a promotion miss, is what tells slow compiled code apart
+/// from code that is entered too often (Examples/Lua's findings read it). Each run also checks the result
+/// against the plain interpreter.
+/// </summary>
+[TestClass]
+public sealed class SummaryExitTests
+{
+    private static readonly System.Reflection.MethodInfo Portal = typeof(PeJit.AnalysisSubjects.RegisterVm).GetMethod(nameof(Run))!;
+
+    /// <summary>A loop (instructions 0-2) of r2 iterations, then a print.</summary>
+    private static readonly int[] Loop =
+    [
+        Add, 0, 0, 4,           // 0: r0 += 1
+        Add, 1, 1, 4,           // 1: r1 += 1
+        JumpLess, 1, 2, 0,      // 2: loop while r1 < r2
+        Print, 0, 0, 0,         // 3
+        Halt, 0, 0, 0,          // 4
+    ];
+
+    private static long[] Registers(long count) => [0, 0, count, 0, 1, 10, 20, 0, 0, 0];
+
+    [TestMethod]
+    public void TheSummaryCountsEachExitTakenPerUnit()
+    {
+        var jit = PortalJit.Create(Portal, new JitSettings { Threshold = 3 });
+        const int runs = 4;
+        for (int run = 0; run < runs; run++)
+        {
+            var plain = new StringWriter();
+            var jitted = new StringWriter();
+            Assert.AreEqual(Run(Loop, Registers(500), plain), (long)jit.Invoke(Loop, Registers(500), jitted)!, $"run {run}");
+            Assert.AreEqual(plain.ToString(), jitted.ToString(), $"run {run}");
+        }
+
+        var loop = jit.Units.Single(u => (int)u.Unit.Entry.Values[0]! == 0);
+        var end = loop.Unit.Exits.Single(e => (int)e.Key.Values[0]! == 3);
+        // The first run compiles the loop in its third turn and enters it once; every later run enters it once
+        // more. Each entry leaves once, where the loop ends: one exit per entry, at no other exit.
+        Assert.AreEqual(loop.Entries, loop.ExitsTaken, "every entry left the loop once");
+        Assert.AreEqual(loop.Entries, loop.TimesTaken(end.Index), "all at the loop's end");
+        Assert.AreEqual((long)runs, loop.Entries);
+
+        var summary = new StringWriter();
+        var log = new JitLog(JitLogTopics.Summary, () => summary);
+        foreach (var unit in jit.Units) log.UnitCompiled("Run", unit);
+        log.WriteSummary();
+        string line = summary.ToString().Split('\n').Single(l => l.Contains($"at {loop.Unit.Entry}:", StringComparison.Ordinal));
+        StringAssert.Contains(line, string.Create(CultureInfo.InvariantCulture,
+            $"left at an exit {runs} times (#{end.Index} {runs}x at {end.Key}: {end.Reason})"), "the exit taken, how often, where to and why");
+        GC.KeepAlive(jit);
+    }
+}
