@@ -18,10 +18,25 @@ public sealed record DumpSettings(string Directory, string? Glob, IReadOnlySet<s
     public const string DefaultDirectory = "pejit-dump";
 
     /// <summary>The settings <c>PEJIT_DUMP</c> and <c>PEJIT_DUMP_DIR</c> give; null when <c>PEJIT_DUMP</c> is not set.</summary>
-    public static DumpSettings? FromEnvironment() =>
-        Environment.GetEnvironmentVariable("PEJIT_DUMP") is { Length: > 0 } value
-            ? Parse(value, Environment.GetEnvironmentVariable("PEJIT_DUMP_DIR") is { Length: > 0 } directory ? directory : DefaultDirectory)
-            : null;
+    /// <remarks>
+    /// A value that names no pass is a one-line warning (once per process) and no dump: it is read while the
+    /// first <c>CanEnterJit</c> sets up the runtime, where an exception would take the interpreter down.
+    /// </remarks>
+    public static DumpSettings? FromEnvironment()
+    {
+        if (Environment.GetEnvironmentVariable("PEJIT_DUMP") is not { Length: > 0 } value) return null;
+        try
+        {
+            return Parse(value, Environment.GetEnvironmentVariable("PEJIT_DUMP_DIR") is { Length: > 0 } directory ? directory : DefaultDirectory);
+        }
+        catch (ArgumentException e)
+        {
+            if (Interlocked.Exchange(ref warnedAboutEnvironment, 1) == 0) JitLog.Shared.Warning($"pejit: warning: {e.Message}; nothing is dumped");
+            return null;
+        }
+    }
+
+    private static int warnedAboutEnvironment;
 
     /// <summary>Reads <c>[glob:]pass,pass|all</c>.</summary>
     /// <exception cref="ArgumentException">A name that is no pass of <see cref="Pipeline.Passes"/>.</exception>

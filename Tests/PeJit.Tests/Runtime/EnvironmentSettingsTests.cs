@@ -25,4 +25,15 @@ public sealed class EnvironmentSettingsTests
         else Assert.DoesNotContain("PEJIT_CACHE_LIMIT", run.Error, "99999999999 residual instructions is a valid cache limit");
         Assert.AreEqual(cacheLimit is null ? 1 : 2, run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length, $"one line per setting: {run.Error}");
     }
+
+    [TestMethod]
+    public void ADumpOfAPassThatDoesNotExistIsAWarningNotACrash()
+    {
+        // Read while the first CanEnterJit sets up the runtime: it used to throw there and abort the process.
+        var run = DotnetProcess.Run([Path.Combine(BuildCommandTests.StackVmFolder, "StackVm.dll"), "count"],
+            new Dictionary<string, string> { ["PEJIT_DUMP"] = "final", ["PEJIT_DUMP_DIR"] = Path.Combine(Path.GetTempPath(), "pejit-dump-unused") });
+        Assert.AreEqual(0, run.Exit, run.Error);
+        StringAssert.Contains(run.Error, "pejit: warning: PEJIT_DUMP names no optimization pass 'final'");
+        Assert.AreEqual(1, run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length, $"one line: {run.Error}");
+    }
 }
