@@ -43,6 +43,9 @@ public static class JitRuntime
             return Find(portal) is { } resuming ? resuming.OnEntryWhileResuming(state) : (int)CanEnterJitStatus.Interpret;
         bool entry = PortalProtocol.IsEntry(slot, out int counter);
         if (Disabled) return Rearmed(counters, counter, int.MaxValue);
+        // Entry visits compile nothing unless functions are compiled: they must not make a portal that nothing
+        // else made hot pay for its preparation (a loop-free recursive program would, once per process).
+        if (entry && !JitSettings.CompileFunctionsByEnvironment && !IsPrepared(portal)) return Rearmed(counters, counter, counters.Threshold);
         if (StackGuard.StackIsLow) return StackGuard.OnFreshStack(static call => CanEnterJit(call.portal, call.state, call.slot), (portal, state, slot));
         if (RuntimeOf(portal, out bool preparing) is { } runtime) return runtime.OnCanEnterJit(state, counter, entry);
         // A portal being prepared in the background comes back after a threshold's visits; one that cannot be
@@ -64,6 +67,9 @@ public static class JitRuntime
         if (Preparing.TryAdd(portal.Value, true)) ThreadPool.UnsafeQueueUserWorkItem(_ => _ = lazy.Value, null);
         return null;
     }
+
+    private static bool IsPrepared(RuntimeMethodHandle portal) =>
+        Portals.TryGetValue(portal.Value, out var lazy) && lazy.IsValueCreated;
 
     private static int Rearmed(CounterTable counters, int slot, int budget)
     {

@@ -85,7 +85,10 @@ public sealed record JitSettings
     /// each still allocates the callee's frame, a state array and a boxed result, and the stack VM's <c>fib</c>
     /// measured 1.4-1.5x slower with it on. Off, entry visits still enter a unit the key already has.
     /// </summary>
-    public bool CompileFunctions { get; init; } = Environment.GetEnvironmentVariable("PEJIT_COMPILE_FUNCTIONS") == "1";
+    public bool CompileFunctions { get; init; } = CompileFunctionsByEnvironment;
+
+    /// <summary><c>PEJIT_COMPILE_FUNCTIONS=1</c>: what <see cref="CompileFunctions"/> is unless set in code.</summary>
+    internal static bool CompileFunctionsByEnvironment { get; } = Environment.GetEnvironmentVariable("PEJIT_COMPILE_FUNCTIONS") == "1";
 
     /// <summary>Where to log each unit compiled and each budget hit, besides <c>PEJIT_LOG</c>; null for nowhere.</summary>
     public TextWriter? Log { get; init; }
