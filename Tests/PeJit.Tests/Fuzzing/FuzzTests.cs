@@ -34,6 +34,20 @@ public sealed class FuzzTests
         return summary;
     }
 
+    /// <summary>Some program of the session ended with each of <paramref name="endings"/>.</summary>
+    private static void AssertEndings(FuzzSummary summary, params string[] endings)
+    {
+        foreach (var ending in endings)
+            Assert.IsTrue(summary.Coverage.Endings.ContainsKey(ending), $"some program ends with {ending}");
+    }
+
+    /// <summary>Each of <paramref name="opcodes"/> appeared in residual code under <paramref name="configuration"/>.</summary>
+    private static void AssertInResidualCode(ConfigurationCoverage configuration, params string[] opcodes)
+    {
+        foreach (var opcode in opcodes)
+            Assert.IsTrue(configuration.ResidualOpcodes.ContainsKey(opcode), $"residual code has {opcode}: {string.Join(" ", configuration.ResidualOpcodes.Keys)}");
+    }
+
     private static void AssertCoverage(FuzzSummary summary, FuzzLanguage language, double minimumEntered, int minimumOperationsCompiled, bool offTheEnd = true)
     {
         var coverage = summary.Coverage;
@@ -58,11 +72,9 @@ public sealed class FuzzTests
         var language = new StackVmLanguage();
         var summary = Fuzz(language, count: 100);
         AssertCoverage(summary, language, minimumEntered: 0.8, minimumOperationsCompiled: 20);
-        foreach (var ending in new[] { "System.DivideByZeroException", "System.OverflowException" })
-            Assert.IsTrue(summary.Coverage.Endings.ContainsKey(ending), $"some program ends with {ending}");
+        AssertEndings(summary, "System.DivideByZeroException", "System.OverflowException");
         var threshold = summary.Coverage.Configurations["threshold3"];
-        foreach (var opcode in new[] { "Div", "Rem", "Call", "LoadElement", "StoreElement", "BrIf" })
-            Assert.IsTrue(threshold.ResidualOpcodes.ContainsKey(opcode), $"residual code has {opcode}: {string.Join(" ", threshold.ResidualOpcodes.Keys)}");
+        AssertInResidualCode(threshold, "Div", "Rem", "Call", "LoadElement", "StoreElement", "BrIf");
         Assert.IsTrue(summary.Coverage.Configurations["wholeunits"].OperationsCompiled.ContainsKey("ret"), "wholeunits compiles returns too");
     }
 
@@ -73,8 +85,7 @@ public sealed class FuzzTests
         var summary = Fuzz(language, count: 60);
         AssertCoverage(summary, language, minimumEntered: 0.85, minimumOperationsCompiled: 7);
         var threshold = summary.Coverage.Configurations["threshold3"];
-        foreach (var opcode in new[] { "LoadElement", "StoreElement", "CallVirt", "BrIf" })
-            Assert.IsTrue(threshold.ResidualOpcodes.ContainsKey(opcode), $"residual code has {opcode}: {string.Join(" ", threshold.ResidualOpcodes.Keys)}");
+        AssertInResidualCode(threshold, "LoadElement", "StoreElement", "CallVirt", "BrIf");
     }
 
     [TestMethod]
@@ -84,11 +95,9 @@ public sealed class FuzzTests
         var language = new RegisterVmLanguage();
         var summary = Fuzz(language, count: 40);
         AssertCoverage(summary, language, minimumEntered: 0.75, minimumOperationsCompiled: 17, offTheEnd: false);
-        foreach (var ending in new[] { "System.DivideByZeroException", "System.OverflowException" })
-            Assert.IsTrue(summary.Coverage.Endings.ContainsKey(ending), $"some program ends with {ending}");
+        AssertEndings(summary, "System.DivideByZeroException", "System.OverflowException");
         var threshold = summary.Coverage.Configurations["threshold3"];
-        foreach (var opcode in new[] { "Div", "Rem", "Call", "LoadElement", "StoreElement", "BrIf" })
-            Assert.IsTrue(threshold.ResidualOpcodes.ContainsKey(opcode), $"residual code has {opcode}: {string.Join(" ", threshold.ResidualOpcodes.Keys)}");
+        AssertInResidualCode(threshold, "Div", "Rem", "Call", "LoadElement", "StoreElement", "BrIf");
     }
 
     [TestMethod]
@@ -99,11 +108,9 @@ public sealed class FuzzTests
         var language = new HandlerTableLanguage();
         var summary = Fuzz(language, count: 40);
         AssertCoverage(summary, language, minimumEntered: 0.8, minimumOperationsCompiled: 16, offTheEnd: false);
-        foreach (var ending in new[] { "System.DivideByZeroException", "System.OverflowException" })
-            Assert.IsTrue(summary.Coverage.Endings.ContainsKey(ending), $"some program ends with {ending}");
+        AssertEndings(summary, "System.DivideByZeroException", "System.OverflowException");
         var threshold = summary.Coverage.Configurations["threshold3"];
-        foreach (var opcode in new[] { "Div", "Rem", "Call", "LoadElement", "StoreElement", "BrIf" })
-            Assert.IsTrue(threshold.ResidualOpcodes.ContainsKey(opcode), $"residual code has {opcode}: {string.Join(" ", threshold.ResidualOpcodes.Keys)}");
+        AssertInResidualCode(threshold, "Div", "Rem", "Call", "LoadElement", "StoreElement", "BrIf");
         Assert.IsTrue(summary.Coverage.Configurations["wholeunits"].OperationsCompiled.ContainsKey("ret"), "wholeunits compiles returns too");
     }
 }
