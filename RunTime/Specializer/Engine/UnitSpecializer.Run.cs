@@ -98,6 +98,7 @@ public sealed partial class UnitSpecializer
                 if (arrived == Arrived.Ended) step.Alive--;
                 ReleaseJoins(step);
             }
+            EmitExitTails();
             unit.ExitBufferSize = Math.Max(unit.ExitBufferSize, owner.MergeVariables.Count + 1);
             return unit;
         }
