@@ -99,6 +99,7 @@ public sealed partial class UnitSpecializer
                 ReleaseJoins(step);
             }
             EmitExitTails();
+            NoteColdCalls();
             unit.ExitBufferSize = Math.Max(unit.ExitBufferSize, owner.MergeVariables.Count + 1);
             return unit;
         }
