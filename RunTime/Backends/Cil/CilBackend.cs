@@ -8,8 +8,9 @@ using Opcode = PeJit.IR.Opcode;
 namespace PeJit.Backends.Cil;
 
 /// <summary>
-/// Compiles a <see cref="FlowGraph"/> to a <see cref="DynamicMethod"/>: every value and stack slot becomes a
-/// typed local (no boxing of primitives), jumps store their arguments into the target's parameter locals,
+/// Compiles a <see cref="FlowGraph"/> to a <see cref="DynamicMethod"/>: every stack slot and every value that
+/// is not a constant or a single use by the next instruction becomes a typed local (no boxing of primitives;
+/// values used only in their block share pooled locals, see <c>DeclareLocals</c>), jumps store their arguments into the target's parameter locals,
 /// calls are direct. RyuJIT then does register allocation and the rest.
 /// </summary>
 /// <remarks>
