@@ -8,8 +8,9 @@ using Opcode = PeJit.IR.Opcode;
 namespace PeJit.Backends.Cil;
 
 /// <summary>
-/// Compiles a <see cref="FlowGraph"/> to a <see cref="DynamicMethod"/>: every value and stack slot becomes a
-/// typed local (no boxing of primitives), jumps store their arguments into the target's parameter locals,
+/// Compiles a <see cref="FlowGraph"/> to a <see cref="DynamicMethod"/>: every stack slot and every value that
+/// is not a constant or a single use by the next instruction becomes a typed local (no boxing of primitives;
+/// values used only in their block share pooled locals, see <c>DeclareLocals</c>), jumps store their arguments into the target's parameter locals,
 /// calls are direct. RyuJIT then does register allocation and the rest.
 /// </summary>
 /// <remarks>
@@ -92,12 +93,7 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
             current = layout.Root;
             foreach (var block in graph.Blocks) labels[block] = il.DefineLabel();
             foreach (var slot in graph.Slots) slots[slot] = il.DeclareLocal(Type(graph[slot].Type));
-            foreach (var value in graph.Values)
-            {
-                var data = graph[value];
-                if (data.DefiningInstruction is null && data.ParameterOf is null) continue;
-                locals[value] = il.DeclareLocal(Type(data.Type));
-            }
+            DeclareLocals();
             returnLabel = il.DefineLabel();
             if (graph.ReturnType.Kind != TypeKind.Void) returnLocal = il.DeclareLocal(Type(graph.ReturnType));
             for (int i = 0; i < graph.Parameters.Count; i++)
@@ -115,6 +111,83 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
             }
         }
 
+        /// <summary>
+        /// Gives values their locals, few and small (.NET compiles a method with more than 2,000 locals, or past
+        /// 60,000 IL bytes, without optimizations, and tracks only the first 1,024 locals in registers):
+        /// <list type="bullet">
+        /// <item>a constant (<c>const</c>, <c>null</c>, a string) gets none: every use loads it again;</item>
+        /// <item>a value used once, as an operand of the next instruction of its block, gets none: its instruction
+        /// is emitted where that operand is loaded, so the value stays on the evaluation stack (only loads of
+        /// locals, which nothing in between writes, move before it);</item>
+        /// <item>a value used only in its own block shares a local of its type with such values of other blocks
+        /// (each block takes them from the same pool again: none is live across a block's end);</item>
+        /// <item>every other value, and every block parameter, gets a local of its own.</item>
+        /// </list>
+        /// Cost: O(instructions + values).
+        /// </summary>
+        private void DeclareLocals()
+        {
+            var uses = new Dictionary<Value, int>();
+            var usedOutside = new HashSet<Value>();
+            var definedIn = new Dictionary<Value, Block>();
+            foreach (var block in graph.Blocks)
+                foreach (var instruction in graph[block].Instructions)
+                    if (instruction.Result is { } result) definedIn[result] = block;
+            foreach (var block in graph.Blocks)
+                foreach (var instruction in graph[block].Instructions)
+                {
+                    foreach (var operand in instruction.Operands) Use(operand, block);
+                    foreach (var target in instruction.Targets)
+                        foreach (var argument in target.Arguments) Use(argument, block);
+                }
+            void Use(Value value, Block block)
+            {
+                uses[value] = uses.GetValueOrDefault(value) + 1;
+                if (!definedIn.TryGetValue(value, out var home) || home != block) usedOutside.Add(value);
+            }
+
+            var pool = new Dictionary<Type, List<LocalBuilder>>();
+            foreach (var block in graph.Blocks)
+            {
+                foreach (var parameter in graph[block].Parameters) locals[parameter] = il.DeclareLocal(Type(graph[parameter].Type));
+                var taken = new Dictionary<Type, int>();
+                var instructions = graph[block].Instructions;
+                for (int i = 0; i < instructions.Count; i++)
+                {
+                    var instruction = instructions[i];
+                    if (instruction.Result is not { } result) continue;
+                    if (instruction.Opcode is Opcode.Const or Opcode.Null or Opcode.String
+                        || instruction.Opcode is not Opcode.Default && uses.GetValueOrDefault(result) == 1 && !usedOutside.Contains(result)
+                            && i + 1 < instructions.Count && instructions[i + 1].Operands.Contains(result))
+                    {
+                        atUse.Add(result);
+                        continue;
+                    }
+                    var type = Type(graph[result].Type);
+                    if (usedOutside.Contains(result))
+                    {
+                        locals[result] = il.DeclareLocal(type);
+                        continue;
+                    }
+                    if (!pool.TryGetValue(type, out var shared)) pool[type] = shared = [];
+                    int next = taken.GetValueOrDefault(type);
+                    if (next == shared.Count) shared.Add(il.DeclareLocal(type));
+                    locals[result] = shared[next];
+                    taken[type] = next + 1;
+                }
+            }
+            // Values of no block's instruction (none today) would still need a local.
+            foreach (var value in graph.Values)
+            {
+                var data = graph[value];
+                if (data.DefiningInstruction is null && data.ParameterOf is null || locals.ContainsKey(value) || atUse.Contains(value)) continue;
+                locals[value] = il.DeclareLocal(Type(data.Type));
+            }
+        }
+
+        /// <summary>Values emitted where they are used (constants, and single uses by the next instruction): no local.</summary>
+        private readonly HashSet<Value> atUse = [];
+
         /// <summary>Emits a container's blocks and, where their first block falls, the exception blocks nested in it.</summary>
         private void EmitContainer(RegionLayout.Container container)
         {
@@ -127,7 +200,8 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                 if (block is { } b)
                 {
                     il.MarkLabel(labels[b]);
-                    foreach (var instruction in graph[b].Instructions) EmitInstruction(instruction);
+                    foreach (var instruction in graph[b].Instructions)
+                        if (instruction.Result is not { } result || !atUse.Contains(result)) EmitInstruction(instruction);
                 }
                 else
                     EmitExceptionBlock(nested!);
@@ -214,7 +288,11 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
 
         private Type Type(IrType type) => backend.TypeOf(type, graph);
 
-        private void Load(Value value) => il.Emit(OpCodes.Ldloc, locals[value]);
+        private void Load(Value value)
+        {
+            if (atUse.Contains(value)) EmitInstruction(graph[value].DefiningInstruction!);
+            else il.Emit(OpCodes.Ldloc, locals[value]);
+        }
 
         private void LoadOperands(Instruction instruction)
         {
@@ -223,7 +301,7 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
 
         private void StoreResult(Instruction instruction)
         {
-            if (instruction.Result is { } result) il.Emit(OpCodes.Stloc, locals[result]);
+            if (instruction.Result is { } result && !atUse.Contains(result)) il.Emit(OpCodes.Stloc, locals[result]);
         }
 
         /// <summary>Stores a jump's arguments into its target's parameters (all loaded first: a parallel move) and branches.</summary>

@@ -69,6 +69,12 @@ public sealed partial class UnitSpecializer
                     PromoteClass(frames, op, frame.Reds[operand], op.OperandTypes[0]);
                     return false;
                 }
+                case CallTreatment.Inline or CallTreatment.InlineVirtual or CallTreatment.Unfold or CallTreatment.UnfoldVirtual
+                    when IsCold(frame, op):
+                    Residualize(frame, op);
+                    coldCalls.TryGetValue(op.Instruction.Method!.FullName, out int seen);
+                    coldCalls[op.Instruction.Method!.FullName] = seen + 1;
+                    return true;
                 case CallTreatment.ClassOf when TryClassOf(frame, op):
                     return true;
                 case CallTreatment.GreenCall when AllGreen(frame, op.Operands):
@@ -95,6 +101,33 @@ public sealed partial class UnitSpecializer
                     if (op.Instruction.Opcode == Opcode.NewObject) RecordAllocatedClass(frame, op);
                     return true;
             }
+        }
+
+        /// <summary>Calls left residual because every path from them ends in a throw, by method, with how many (the unit's note).</summary>
+        private readonly SortedDictionary<string, int> coldCalls = new(StringComparer.Ordinal);
+
+        /// <summary>
+        /// Whether a call the analysis would inline is cold: every path from its block ends in a throw
+        /// (<see cref="ThrowingBlocks"/>), so it stays a call of the original method, which computes the same.
+        /// Only where that changes nothing else: the result is red (or there is none), so the ops after it expect
+        /// a residual value, and no operand is an address (the callee could write through it into a local the
+        /// engine knows, and a handler could read it).
+        /// </summary>
+        private static bool IsCold(ExtensionFrame frame, ExtensionOp op)
+        {
+            if (!frame.Graph.ThrowingBlocks[frame.Block] || op.Instruction.Method is null) return false;
+            if (op.Result >= 0 && !frame.Graph.RedValues[op.Result]) return false;
+            foreach (var type in op.OperandTypes)
+                if (type.Kind is TypeKind.ByRef or TypeKind.Pointer) return false;
+            return true;
+        }
+
+        /// <summary>The unit's note on the cold calls left residual, if any.</summary>
+        private void NoteColdCalls()
+        {
+            if (coldCalls.Count == 0) return;
+            unit.Notes.Add($"{coldCalls.Values.Sum()} call(s) on paths that end in a throw left residual, not inlined: "
+                + string.Join(", ", coldCalls.Select(c => c.Value == 1 ? c.Key : $"{c.Key} ({c.Value}x)")));
         }
 
         /// <summary>

@@ -54,14 +54,13 @@ public sealed partial class UnitSpecializer
         {
             int index = unit.Exits.Count;
             unit.Exits.Add(new CompiledExit(index, key, reason));
-            StoreExit(0, Box(Constant(index, IrType.I32), IrType.I32));
+            var slots = new List<ExitSlot> { new(IrType.I32, Known.OfGreen(index)) };
             for (int i = 0; i < owner.MergeVariables.Count; i++)
             {
                 var type = portalGraph.TypeOf(owner.MergeVariables[i]);
-                var value = i < owner.GreenCount ? Lift(Known.OfGreen(key.Values[i]), type) : reds[i - owner.GreenCount];
-                StoreExit(i + 1, Box(value, type));
+                slots.Add(new ExitSlot(type, i < owner.GreenCount ? Known.OfGreen(key.Values[i]) : Known.OfRed(reds[i - owner.GreenCount])));
             }
-            ReturnDefault();
+            LeaveUnit(slots);
         }
 
         private void StoreExit(int slot, Value value) =>

@@ -41,7 +41,13 @@ public sealed partial class UnitSpecializer
         {
             int index = unit.Exits.Count;
             KeyGraph.AddOpen(origin!);
-            StoreExit(0, Box(Constant(index, IrType.I32), IrType.I32));
+            var stores = new List<ExitSlot> { new(IrType.I32, Known.OfGreen(index)) };
+            // Slots are written in order, so slot k is stores[k].
+            void StoreExit(int at, Value value, IrType type)
+            {
+                if (at != stores.Count) throw new InvalidOperationException($"exit slot {at} written out of order");
+                stores.Add(new ExitSlot(type, Known.OfRed(value)));
+            }
             int slot = 1;
             int promotedSlot = 0;
             var exitFrames = new List<ExitFrame>();
@@ -58,7 +64,7 @@ public sealed partial class UnitSpecializer
                         slots.Add((local, new ExitValue(default, true, known.Green, 0)));
                         continue;
                     }
-                    StoreExit(slot, Box(known.Red, graph[local].Type));
+                    StoreExit(slot, known.Red, graph[local].Type);
                     slots.Add((local, new ExitValue(default, false, null, slot++)));
                 }
                 foreach (var (local, mapped) in frame.ResidualSlots ?? [])
@@ -67,7 +73,7 @@ public sealed partial class UnitSpecializer
                     if (localType.Kind is TypeKind.ByRef or TypeKind.Pointer)
                         throw new SpecializationException($"{frame.Graph.Name}: compiled code cannot leave in the middle of a step while a local holds an address ({local}, {site.Location})");
                     var content = Emit(new Instruction(Opcode.LoadSlot) { Slot = mapped }, localType);
-                    StoreExit(slot, Box(content, localType));
+                    StoreExit(slot, content, localType);
                     slots.Add((local, new ExitValue(default, false, null, slot++)));
                 }
                 var block = new Block(frame.Block);
@@ -90,7 +96,7 @@ public sealed partial class UnitSpecializer
                     if (valueType.Kind is TypeKind.ByRef or TypeKind.Pointer)
                         throw new SpecializationException($"{frame.Graph.Name}: compiled code cannot leave in the middle of a step while an address ({value}) is live ({site.Location})");
                     if (red == promoted && promotedSlot == 0) promotedSlot = slot;
-                    StoreExit(slot, Box(red, valueType));
+                    StoreExit(slot, red, valueType);
                     values.Add(new ExitValue(value, false, null, slot++));
                 }
                 var callResult = f + 1 < frames.Count ? frames[f + 1].CallSite!.Instruction.Result : null;
@@ -99,7 +105,7 @@ public sealed partial class UnitSpecializer
             if (promotedSlot == 0)
             {
                 promotedSlot = slot;
-                StoreExit(slot++, Box(promoted, type));
+                StoreExit(slot++, promoted, type);
             }
             unit.ExitBufferSize = Math.Max(unit.ExitBufferSize, slot);
             unit.Exits.Add(new CompiledExit(index, entryKey, promotesClass
@@ -108,7 +114,7 @@ public sealed partial class UnitSpecializer
             {
                 Frames = exitFrames, PromoteSite = site, PromotedSlot = promotedSlot, PromotedType = type, PromotesClass = promotesClass,
             });
-            ReturnDefault();
+            LeaveUnit(stores);
         }
     }
 }

@@ -98,6 +98,8 @@ public sealed partial class UnitSpecializer
                 if (arrived == Arrived.Ended) step.Alive--;
                 ReleaseJoins(step);
             }
+            EmitExitTails();
+            NoteColdCalls();
             unit.ExitBufferSize = Math.Max(unit.ExitBufferSize, owner.MergeVariables.Count + 1);
             return unit;
         }

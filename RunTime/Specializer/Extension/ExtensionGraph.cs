@@ -58,6 +58,10 @@ public sealed class ExtensionGraph
     internal Engine.JoinPoints JoinPoints => joinPoints ??= Engine.JoinPoints.Compute(this);
     private Engine.JoinPoints? joinPoints;
 
+    /// <summary>For each block, whether every path from it ends in a throw (<see cref="Engine.ThrowingBlocks"/>): its calls are cold.</summary>
+    internal bool[] ThrowingBlocks => throwingBlocks ??= Engine.ThrowingBlocks.Compute(this);
+    private bool[]? throwingBlocks;
+
     /// <summary>Per block: its ops, in order.</summary>
     public ExtensionOp[][] Blocks { get; }
 

@@ -1,0 +1,93 @@
+using PeJit.IR;
+
+namespace PeJit.Specializer.Engine;
+
+// Shared exit tails: an exit does not store the exit buffer itself; it jumps to a tail that does, passing only
+// what differs between the exits that share it. Cold exits then cost a jump and a few arguments each instead
+// of a box and a store per slot, which keeps a unit with many exits small (.NET compiles a method past 60,000
+// IL bytes without optimizations).
+public sealed partial class UnitSpecializer
+{
+    private sealed partial class Run
+    {
+        /// <summary>One slot an exit writes: its IR type and its content, green (lifted where stored) or red.</summary>
+        private readonly record struct ExitSlot(IrType Type, Known Content);
+
+        /// <summary>An exit whose stores wait for its tail: the block it ends, and the slots from 0 (the exit's number) on.</summary>
+        private sealed record PendingExit(Block Block, IReadOnlyList<ExitSlot> Slots);
+
+        private readonly List<PendingExit> pendingExits = [];
+
+        /// <summary>
+        /// Ends the current block by leaving the unit with <paramref name="slots"/> in the exit buffer (slot i
+        /// holds <c>slots[i]</c>, boxed). Outside exception regions the stores are made by a tail shared with the
+        /// other exits of the same slot types (<see cref="EmitExitTails"/>, at the end of the run); inside one
+        /// the block stores them itself, since a jump out of a protected region would have to be a <c>leave</c>.
+        /// </summary>
+        private void LeaveUnit(IReadOnlyList<ExitSlot> slots)
+        {
+            var data = residual[current];
+            if (data.Try is not null || data.HandlerOf is not null)
+            {
+                for (int i = 0; i < slots.Count; i++) StoreExit(i, Box(Lift(slots[i].Content, slots[i].Type), slots[i].Type));
+                ReturnDefault();
+                return;
+            }
+            pendingExits.Add(new PendingExit(current, slots));
+        }
+
+        /// <summary>
+        /// Gives each group of pending exits with the same slot types one tail block that boxes and stores every
+        /// slot and returns. A slot whose content is the same at every exit of the group (the same red value, or
+        /// equal greens) is lifted in the tail; the others are the tail's parameters, and each exit jumps there
+        /// with its own. Exits stay exact: every slot gets the value the exit's own stores would have written.
+        /// Cost: O(exits x slots).
+        /// </summary>
+        private void EmitExitTails()
+        {
+            foreach (var group in pendingExits.GroupBy(e => string.Join(",", e.Slots.Select(s => s.Type.ToString()))))
+            {
+                var exits = group.ToList();
+                var first = exits[0].Slots;
+                var tail = residual.AddBlock();
+                var parameters = new Value?[first.Count];
+                for (int i = 0; i < first.Count; i++)
+                {
+                    int slot = i;
+                    if (exits.Skip(1).All(e => Same(e.Slots[slot].Content, first[slot].Content))) continue;
+                    parameters[i] = residual.AddParameter(tail, first[i].Type, $"exit{i}");
+                }
+                foreach (var exit in exits)
+                {
+                    current = exit.Block;
+                    var arguments = new List<Value>();
+                    for (int i = 0; i < first.Count; i++)
+                        if (parameters[i] is not null) arguments.Add(Lift(exit.Slots[i].Content, exit.Slots[i].Type));
+                    Append(new Instruction(Opcode.Jump) { Targets = { new BlockCall(tail, arguments) } });
+                }
+                current = tail;
+                for (int i = 0; i < first.Count; i++)
+                    StoreExit(i, Box(parameters[i] ?? Lift(first[i].Content, first[i].Type), first[i].Type));
+                ReturnDefault();
+            }
+            pendingExits.Clear();
+        }
+
+        /// <summary>
+        /// Whether two exits write the same into a slot: the same red value (defined before both, so before the
+        /// tail too: a definition that dominates every jump into a block dominates the block), or greens equal
+        /// as constants (primitives and strings by value, anything else by identity, as lifting keeps it).
+        /// </summary>
+        private static bool Same(Known a, Known b)
+        {
+            if (a.IsGreen != b.IsGreen) return false;
+            if (!a.IsGreen) return a.Red == b.Red;
+            if (a.Green is null || b.Green is null) return a.Green is null && b.Green is null;
+            if (a.Green.GetType() != b.Green.GetType()) return false;
+            // Floats by their bits: 0.0 and -0.0 are Equal but not the same constant.
+            if (a.Green is double x) return BitConverter.DoubleToInt64Bits(x) == BitConverter.DoubleToInt64Bits((double)b.Green);
+            if (a.Green is float y) return BitConverter.SingleToInt32Bits(y) == BitConverter.SingleToInt32Bits((float)b.Green);
+            return a.Green.GetType().IsPrimitive || a.Green is string ? a.Green.Equals(b.Green) : ReferenceEquals(a.Green, b.Green);
+        }
+    }
+}
