@@ -479,17 +479,31 @@ public sealed class PortalRuntime
     {
         var clock = Stopwatch.StartNew();
         var dotnetJit = DotnetJitCost.SinceStart();
+        // What .NET compiles in each stage of the first unit (PEJIT_LOG=summary): where warm-up goes.
+        var stages = Log.WantsFirstUnitStages ? new List<(string Stage, DotnetJitCost Cost)>() : null;
+        var stageStart = dotnetJit;
+        void Stage(string stage)
+        {
+            if (stages is null) return;
+            var now = DotnetJitCost.SinceStart();
+            stages.Add((stage, now - stageStart));
+            stageStart = now;
+        }
         var unit = engine.Specialize(key, promotions, functionEntries.ContainsKey(key));
         var specialization = clock.Elapsed;
+        Stage("specialization");
         var inspector = ResidualInspector.For(Settings, name, key.ToString());
         inspector?.Specialized(unit.Residual);
         clock.Restart();
-        PeJit.Optimizer.Pipeline.Run(unit.Residual, Settings.Optimizations, inspector is null ? null : inspector.AfterPass,
+        Action<PeJit.Optimizer.Pass, IR.FlowGraph>? afterPass = inspector is null ? null : inspector.AfterPass;
+        if (stages is not null) afterPass += (pass, _) => Stage(pass.Name);
+        PeJit.Optimizer.Pipeline.Run(unit.Residual, Settings.Optimizations, afterPass,
             verify: Settings.Strict || Settings.Verify, additional: Settings.AdditionalPasses);
         var optimization = clock.Elapsed;
         inspector?.Final(unit.Residual);
         clock.Restart();
         var code = backend.Compile(unit.Residual, owner, $"pejit_unit_{Method.Name}");
+        Stage("backend");
         if (code is CilCompiledCode { ILSize: > CilCompiledCode.OptimizedILLimit } big)
             unit.Notes.Add($"the CIL backend wrote {big.ILSize} IL bytes, past the {CilCompiledCode.OptimizedILLimit} that .NET's JIT compiles with optimizations: the unit runs unoptimized (MinOpts), "
                 + $"possibly slower than the interpreter; its {unit.Keys.Count} keys and {unit.Exits.Count} exits make it big");
@@ -499,7 +513,7 @@ public sealed class PortalRuntime
             log.WriteLine(JitLog.Describe(Method.Name, compiled));
             foreach (var note in unit.Notes) log.WriteLine($"pejit:   {note}");
         }
-        Log.UnitCompiled(name, compiled, DotnetJitCost.SinceStart() - dotnetJit);
+        Log.UnitCompiled(name, compiled, DotnetJitCost.SinceStart() - dotnetJit, stages);
         return compiled;
     }
 }
