@@ -26,6 +26,7 @@ public sealed class JitLog
     private DotnetJitCost? firstUnitJit;
     private IReadOnlyList<(string Stage, DotnetJitCost Cost)>? firstUnitStages;
     private bool firstUnitLogged;
+    private DotnetJitCost firstUnitOwnThread;
     private TimeSpan? firstEntered;
     private DotnetJitCost firstEnteredJit;
     private int entered;
@@ -95,8 +96,10 @@ public sealed class JitLog
     /// <param name="portal">The portal's name.</param>
     /// <param name="unit">The unit.</param>
     /// <param name="dotnetJit">What .NET compiled while the unit was made.</param>
-    /// <param name="stages">The same by stage (specialization, each optimization pass, backend), when <see cref="WantsFirstUnitStages"/>.</param>
-    public void UnitCompiled(string portal, CompiledUnit unit, DotnetJitCost dotnetJit = default, IReadOnlyList<(string Stage, DotnetJitCost Cost)>? stages = null)
+    /// <param name="stages">What the compiling thread compiled, by stage (specialization, each optimization pass, backend), when <see cref="WantsFirstUnitStages"/>.</param>
+    /// <param name="ownThread">What the compiling thread compiled in all.</param>
+    public void UnitCompiled(string portal, CompiledUnit unit, DotnetJitCost dotnetJit = default, IReadOnlyList<(string Stage, DotnetJitCost Cost)>? stages = null,
+        DotnetJitCost ownThread = default)
     {
         if (Topics == JitLogTopics.None) return;
         lock (gate)
@@ -106,6 +109,7 @@ public sealed class JitLog
             {
                 firstUnitJit = dotnetJit;
                 firstUnitStages = stages;
+                firstUnitOwnThread = ownThread;
                 Volatile.Write(ref firstUnitLogged, true);
             }
         }
@@ -201,7 +205,7 @@ public sealed class JitLog
         {
             text.AppendLine(invariant, $"  first unit: .NET JIT-compiled {unitJit.Methods} methods in {unitJit.Time.TotalMilliseconds:F1} ms while it was made");
             if (firstUnitStages is { Count: > 0 } stages)
-                text.AppendLine(invariant, $"    by stage: {string.Join(", ", stages.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Stage} {s.Cost.Methods} ({s.Cost.Time.TotalMilliseconds:F1} ms)")))}");
+                text.AppendLine(invariant, $"    on the compiling thread {firstUnitOwnThread.Methods} methods in {firstUnitOwnThread.Time.TotalMilliseconds:F1} ms; by stage: {string.Join(", ", stages.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Stage} {s.Cost.Methods} ({s.Cost.Time.TotalMilliseconds:F1} ms)")))}");
         }
         foreach (var portal in units.GroupBy(u => u.Portal))
         {

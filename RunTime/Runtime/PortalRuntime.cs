@@ -479,13 +479,15 @@ public sealed class PortalRuntime
     {
         var clock = Stopwatch.StartNew();
         var dotnetJit = DotnetJitCost.SinceStart();
-        // What .NET compiles in each stage of the first unit (PEJIT_LOG=summary): where warm-up goes.
+        // What .NET compiles in each stage of the first unit (PEJIT_LOG=summary): where warm-up goes. Counted on
+        // this thread, which runs every stage, so that tiered recompilations elsewhere do not blur it.
         var stages = Log.WantsFirstUnitStages ? new List<(string Stage, DotnetJitCost Cost)>() : null;
-        var stageStart = dotnetJit;
+        var threadStart = DotnetJitCost.OnThisThread();
+        var stageStart = threadStart;
         void Stage(string stage)
         {
             if (stages is null) return;
-            var now = DotnetJitCost.SinceStart();
+            var now = DotnetJitCost.OnThisThread();
             stages.Add((stage, now - stageStart));
             stageStart = now;
         }
@@ -513,7 +515,7 @@ public sealed class PortalRuntime
             log.WriteLine(JitLog.Describe(Method.Name, compiled));
             foreach (var note in unit.Notes) log.WriteLine($"pejit:   {note}");
         }
-        Log.UnitCompiled(name, compiled, DotnetJitCost.SinceStart() - dotnetJit, stages);
+        Log.UnitCompiled(name, compiled, DotnetJitCost.SinceStart() - dotnetJit, stages, DotnetJitCost.OnThisThread() - threadStart);
         return compiled;
     }
 }
