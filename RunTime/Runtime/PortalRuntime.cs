@@ -112,6 +112,11 @@ public sealed class PortalRuntime
         // A slot held for another key's compiled code stays held, so that key's next visit enters its code.
         if (Counters.Holder(slot) is { } holder && Cache.TryGet(holder, out var held) && held is not null)
             Counters.Hold(slot, holder);
+        // A key compiling in the background comes back after a threshold's visits, not at every one: the interpreter
+        // keeps its own speed meanwhile (the slow path boxes the state and looks the key up), and enters the unit
+        // at most a threshold's visits after it is ready.
+        else if (compiling.ContainsKey(key))
+            Counters.Rearm(slot, Settings.Threshold);
         else
             Counters.Rearm(slot, Math.Max(1, Settings.Threshold - counters.GetValueOrDefault(key)));
         return (int)CanEnterJitStatus.Interpret;
