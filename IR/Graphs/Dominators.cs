@@ -31,8 +31,8 @@ public sealed class Dominators
         enter = new int[n];
         exit = new int[n];
         if (n == 0) return;
-        var firstChild = Enumerable.Repeat(-1, n).ToArray();
-        var nextSibling = Enumerable.Repeat(-1, n).ToArray();
+        var firstChild = Unset(n);
+        var nextSibling = Unset(n);
         for (int b = n - 1; b > 0; b--)
         {
             if (immediate[b] < 0) continue;
@@ -40,21 +40,34 @@ public sealed class Dominators
             firstChild[immediate[b]] = b;
         }
         int clock = 0;
-        var stack = new Stack<(int Block, int Child)>();
+        // A stack of (block, next child to visit) pairs, at most one per level of the tree.
+        var stackBlock = new int[n];
+        var stackChild = new int[n];
+        int depth = 0;
         enter[0] = clock++;
-        stack.Push((0, firstChild[0]));
-        while (stack.Count > 0)
+        stackBlock[depth] = 0;
+        stackChild[depth++] = firstChild[0];
+        while (depth > 0)
         {
-            var (b, child) = stack.Pop();
+            int b = stackBlock[--depth], child = stackChild[depth];
             if (child < 0)
             {
                 exit[b] = clock++;
                 continue;
             }
-            stack.Push((b, nextSibling[child]));
+            stackChild[depth++] = nextSibling[child];
             enter[child] = clock++;
-            stack.Push((child, firstChild[child]));
+            stackBlock[depth] = child;
+            stackChild[depth++] = firstChild[child];
         }
+    }
+
+    /// <summary>An array of <paramref name="n"/> times -1 (loops, not LINQ: this runs while a process's first unit is compiled).</summary>
+    private static int[] Unset(int n)
+    {
+        var array = new int[n];
+        for (int i = 0; i < n; i++) array[i] = -1;
+        return array;
     }
 
     /// <summary>Blocks reachable from the entry, in reverse post-order.</summary>
@@ -80,27 +93,42 @@ public sealed class Dominators
     {
         int n = graph.BlockCount;
         var successors = new List<int>[n];
-        foreach (var block in graph.Blocks)
-            successors[block.Index] = graph.Successors(block).Concat(graph.ExceptionalSuccessors(block))
-                .Where(graph.IsValid).Select(s => s.Index).Distinct().ToList();
+        for (int b = 0; b < n; b++)
+        {
+            var list = successors[b] = [];
+            var block = new Block(b);
+            foreach (var successor in graph.Successors(block))
+                if (graph.IsValid(successor) && !list.Contains(successor.Index)) list.Add(successor.Index);
+            foreach (var successor in graph.ExceptionalSuccessors(block))
+                if (graph.IsValid(successor) && !list.Contains(successor.Index)) list.Add(successor.Index);
+        }
         var predecessors = Predecessors.Compute(graph);
-        // Reverse post-order by an iterative depth-first search.
+        // Reverse post-order by an iterative depth-first search; the stack holds (block, next successor) pairs,
+        // at most one per block.
         var post = new List<int>();
-        var order = Enumerable.Repeat(-1, n).ToArray();
+        var order = Unset(n);
         if (n > 0)
         {
             var visited = new bool[n];
-            var stack = new Stack<(int Block, int Next)>();
-            stack.Push((0, 0));
+            var stackBlock = new int[n];
+            var stackNext = new int[n];
+            int depth = 0;
+            stackBlock[depth] = 0;
+            stackNext[depth++] = 0;
             visited[0] = true;
-            while (stack.Count > 0)
+            while (depth > 0)
             {
-                var (b, next) = stack.Pop();
+                int b = stackBlock[--depth], next = stackNext[depth];
                 if (next < successors[b].Count)
                 {
-                    stack.Push((b, next + 1));
+                    stackNext[depth++] = next + 1;
                     int s = successors[b][next];
-                    if (!visited[s]) { visited[s] = true; stack.Push((s, 0)); }
+                    if (!visited[s])
+                    {
+                        visited[s] = true;
+                        stackBlock[depth] = s;
+                        stackNext[depth++] = 0;
+                    }
                 }
                 else post.Add(b);
             }
@@ -108,14 +136,15 @@ public sealed class Dominators
         post.Reverse();
         for (int i = 0; i < post.Count; i++) order[post[i]] = i;
 
-        var immediate = Enumerable.Repeat(-1, n).ToArray();
+        var immediate = Unset(n);
         if (n > 0) immediate[0] = 0;
         bool changed = true;
         while (changed)
         {
             changed = false;
-            foreach (int b in post.Skip(1))
+            for (int i = 1; i < post.Count; i++)
             {
+                int b = post[i];
                 int idom = -1;
                 foreach (var predecessor in predecessors.AllOf(new Block(b)))
                 {
@@ -130,7 +159,9 @@ public sealed class Dominators
                 }
             }
         }
-        return new Dominators(immediate, order) { ReversePostOrder = post.Select(b => new Block(b)).ToList() };
+        var reversePostOrder = new List<Block>(post.Count);
+        foreach (int b in post) reversePostOrder.Add(new Block(b));
+        return new Dominators(immediate, order) { ReversePostOrder = reversePostOrder };
 
         int Intersect(int a, int b)
         {

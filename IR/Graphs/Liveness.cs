@@ -50,13 +50,11 @@ public sealed class Liveness
             int b = block.Index;
             var instructions = graph[block].Instructions;
             for (int i = 0; i < instructions.Count; i++)
-                foreach (var use in Uses(instructions[i]))
-                {
-                    // Used before it is defined here: live at the block's start.
-                    if (definedIn[use.Index] == b && definedAt[use.Index] < i) continue;
-                    var blocks = usedAt[use.Index] ??= [];
-                    if (blocks.Count == 0 || blocks[^1] != b) blocks.Add(b);
-                }
+            {
+                foreach (var use in instructions[i].Operands) Use(use, b, i);
+                foreach (var target in instructions[i].Targets)
+                    foreach (var use in target.Arguments) Use(use, b, i);
+            }
         }
 
         var predecessors = Predecessors.Compute(graph);
@@ -89,6 +87,14 @@ public sealed class Liveness
         }
         return new Liveness(graph, liveIn);
 
+        void Use(Value use, int b, int i)
+        {
+            // Used before it is defined here: live at the block's start.
+            if (definedIn[use.Index] == b && definedAt[use.Index] < i) return;
+            var blocks = usedAt[use.Index] ??= [];
+            if (blocks.Count == 0 || blocks[^1] != b) blocks.Add(b);
+        }
+
         void Define(Value value, int block, int position)
         {
             if (!graph.IsValid(value)) return;
@@ -101,10 +107,12 @@ public sealed class Liveness
     public IReadOnlyList<Value> LiveIn(Block block) => liveIn[block.Index];
 
     /// <summary>The values live at the end of <paramref name="block"/>: what its ordinary and exceptional successors need.</summary>
-    public HashSet<Value> LiveOut(Block block)
+    public ValueSet LiveOut(Block block)
     {
-        var live = new HashSet<Value>();
-        foreach (var successor in graph.Successors(block).Concat(graph.ExceptionalSuccessors(block)))
+        var live = new ValueSet(graph.ValueCount);
+        foreach (var successor in graph.Successors(block))
+            if (graph.IsValid(successor)) live.UnionWith(liveIn[successor.Index]);
+        foreach (var successor in graph.ExceptionalSuccessors(block))
             if (graph.IsValid(successor)) live.UnionWith(liveIn[successor.Index]);
         return live;
     }
@@ -113,18 +121,16 @@ public sealed class Liveness
     /// The values used from instruction <paramref name="index"/> of <paramref name="block"/> on (or by the
     /// successors) and not defined there first: what the rest of the block, started at that instruction, needs.
     /// </summary>
-    public HashSet<Value> LiveFrom(Block block, int index)
+    public ValueSet LiveFrom(Block block, int index)
     {
         var live = LiveOut(block);
         var instructions = graph[block].Instructions;
         for (int i = instructions.Count - 1; i >= index; i--)
         {
             if (instructions[i].Result is { } result) live.Remove(result);
-            live.UnionWith(Uses(instructions[i]));
+            live.UnionWith(instructions[i].Operands);
+            foreach (var target in instructions[i].Targets) live.UnionWith(target.Arguments);
         }
         return live;
     }
-
-    private static IEnumerable<Value> Uses(Instruction instruction) =>
-        instruction.Operands.Concat(instruction.Targets.SelectMany(t => t.Arguments));
 }

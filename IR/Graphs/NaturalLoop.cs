@@ -18,7 +18,7 @@ namespace PeJit.IR.Graphs;
 /// </remarks>
 public sealed class NaturalLoop
 {
-    private NaturalLoop(Block header, HashSet<Block> blocks, List<Block> latches)
+    private NaturalLoop(Block header, BlockSet blocks, List<Block> latches)
     {
         Header = header;
         Blocks = blocks;
@@ -29,7 +29,7 @@ public sealed class NaturalLoop
     public Block Header { get; }
 
     /// <summary>The blocks of the loop, the header included, enumerated in layout (index) order.</summary>
-    public HashSet<Block> Blocks { get; }
+    public BlockSet Blocks { get; }
 
     /// <summary>The blocks that jump back to the header, in reverse post-order.</summary>
     public List<Block> Latches { get; }
@@ -46,26 +46,50 @@ public sealed class NaturalLoop
     /// </summary>
     public static List<NaturalLoop> Find(FlowGraph graph, Dominators dominators)
     {
-        var latches = new Dictionary<Block, List<Block>>();
+        // Indexed by the header's block index; the headers in the order their first latch was found.
+        var latches = new List<Block>?[graph.BlockCount];
+        var headers = new List<Block>();
         foreach (var block in dominators.ReversePostOrder)
-            foreach (var successor in graph.Successors(block).Distinct())
+        {
+            var successors = graph.Successors(block);
+            for (int i = 0; i < successors.Count; i++)
             {
-                if (!dominators.Dominates(successor, block)) continue;
-                if (!latches.TryGetValue(successor, out var list)) latches[successor] = list = [];
+                var successor = successors[i];
+                if (IsRepeated(successors, i) || !dominators.Dominates(successor, block)) continue;
+                if (latches[successor.Index] is not { } list)
+                {
+                    latches[successor.Index] = list = [];
+                    headers.Add(successor);
+                }
                 list.Add(block);
             }
-        if (latches.Count == 0) return [];
+        }
+        if (headers.Count == 0) return [];
         var predecessors = Predecessors.Compute(graph);
-        var loops = latches.Select(l => Body(header: l.Key, l.Value, predecessors, dominators)).ToList();
-        var byHeader = loops.ToDictionary(l => l.Header);
+        var loops = new List<NaturalLoop>(headers.Count);
+        var byHeader = new NaturalLoop?[graph.BlockCount];
+        foreach (var header in headers)
+        {
+            var loop = Body(header, latches[header.Index]!, predecessors, dominators);
+            loops.Add(loop);
+            byHeader[header.Index] = loop;
+        }
         foreach (var loop in loops)
             for (var up = dominators.ImmediateDominator(loop.Header); up is { } h; up = dominators.ImmediateDominator(h))
-                if (byHeader.TryGetValue(h, out var outer) && outer.Blocks.Contains(loop.Header))
+                if (byHeader[h.Index] is { } outer && outer.Blocks.Contains(loop.Header))
                 {
                     loop.Parent = outer;
                     break;
                 }
         return loops;
+    }
+
+    /// <summary>Whether <paramref name="blocks"/>[<paramref name="at"/>] came earlier in the list too (a switch with two cases to one block).</summary>
+    private static bool IsRepeated(IReadOnlyList<Block> blocks, int at)
+    {
+        for (int i = 0; i < at; i++)
+            if (blocks[i] == blocks[at]) return true;
+        return false;
     }
 
     /// <summary>The loop of the back edges from <paramref name="latches"/> to <paramref name="header"/> alone (no <see cref="Parent"/>).</summary>
@@ -74,11 +98,13 @@ public sealed class NaturalLoop
 
     private static NaturalLoop Body(Block header, List<Block> latches, Predecessors predecessors, Dominators dominators)
     {
-        var blocks = new HashSet<Block> { header };
-        var work = new Stack<Block>(latches.Where(blocks.Add));
+        var blocks = new BlockSet { header };
+        var work = new Stack<Block>();
+        foreach (var latch in latches)
+            if (blocks.Add(latch)) work.Push(latch);
         while (work.Count > 0)
             foreach (var predecessor in predecessors.Of(work.Pop()))
                 if (dominators.IsReachable(predecessor) && blocks.Add(predecessor)) work.Push(predecessor);
-        return new NaturalLoop(header, blocks.OrderBy(b => b.Index).ToHashSet(), latches);
+        return new NaturalLoop(header, blocks, latches);
     }
 }

@@ -157,10 +157,10 @@ public sealed class FlowGraph
     }
 
     /// <summary>The successors of a block: its terminator's targets, in order (duplicates kept).</summary>
-    public IEnumerable<Block> Successors(Block block)
+    public TargetBlocks Successors(Block block)
     {
         BlockVisits++;
-        return blocks[block.Index].Terminator?.Targets.Select(t => t.Target) ?? [];
+        return new(blocks[block.Index].Terminator?.Targets);
     }
 
     /// <summary>

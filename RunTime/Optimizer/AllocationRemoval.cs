@@ -48,7 +48,7 @@ internal static class AllocationRemoval
 
     private sealed class Group
     {
-        public readonly HashSet<Block> EscapeBlocks = [];
+        public readonly BlockSet EscapeBlocks = new();
         /// <summary>Jumps that pass a member to a parameter that is not the group's: the object is made on that edge only.</summary>
         public readonly List<BlockCall> EscapeEdges = [];
         public readonly Dictionary<string, IrType> FieldTypes = new(StringComparer.Ordinal);
@@ -92,7 +92,7 @@ internal static class AllocationRemoval
             while (graph[v].DefiningInstruction is { Opcode: Opcode.IsInst or Opcode.CastClass } cast) v = cast.Operands[0];
             return v;
         }
-        var parameters = new HashSet<Value>();
+        var parameters = new ValueSet();
         foreach (var block in graph.Blocks.Skip(1))
             foreach (var parameter in graph[block].Parameters)
                 if (graph.TypeOf(parameter).IsReference && incoming.EdgesInto(block).Count > 0) parameters.Add(parameter);
@@ -213,7 +213,7 @@ internal static class AllocationRemoval
                 foreach (var target in instruction.Targets)
                 {
                     var targetParameters = graph[target.Target].Parameters;
-                    var passed = new HashSet<Value>();
+                    var passed = new ValueSet();
                     for (int i = 0; i < target.Arguments.Count; i++)
                     {
                         if (!root.TryGetValue(target.Arguments[i], out var member)) continue;
@@ -238,7 +238,7 @@ internal static class AllocationRemoval
         {
             if (group.Allocation is null || !group.Useful) group.Bad = true;
             if (group.Bad || group.EscapeBlocks.Count + group.EscapeEdges.Count == 0) continue;
-            var reached = new HashSet<Block>();
+            var reached = new BlockSet();
             var work = new Stack<Block>();
             foreach (var block in group.EscapeBlocks)
                 foreach (var target in graph[block].Terminator?.Targets ?? [])
@@ -295,7 +295,7 @@ internal static class AllocationRemoval
             return updater;
         }
         var split = new Dictionary<(Value Parameter, string Field), int>();
-        var splitParameters = new HashSet<Value>();
+        var splitParameters = new ValueSet();
         foreach (var parameter in parameters.OrderBy(p => p.Index))
         {
             if (!Virtual(parameter, out _, out var group)) continue;

@@ -25,7 +25,7 @@ internal static class DeadCode
         var work = new Stack<Instruction>();
         foreach (var block in graph.Blocks)
         {
-            var dereferenced = new HashSet<Value>();
+            var dereferenced = new ValueSet();
             var accessed = new HashSet<(Value, Value)>();
             foreach (var instruction in graph[block].Instructions)
             {

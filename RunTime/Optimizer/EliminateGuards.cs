@@ -155,7 +155,7 @@ internal static class EliminateGuards
     {
         var conditions = new List<(Opcode, int, int, bool)>();
         bool negated = false;
-        var seen = new HashSet<Value>();
+        var seen = new ValueSet();
         for (var value = condition; seen.Add(value);)
         {
             var kind = graph.TypeOf(value).StackKind;

@@ -25,7 +25,7 @@ internal static class GraphEdits
     /// <summary>Removes the blocks no path from the entry reaches, renumbering the rest in layout order.</summary>
     public static void RemoveUnreachable(FlowGraph graph)
     {
-        var reached = new HashSet<Block> { FlowGraph.Entry };
+        var reached = new BlockSet { FlowGraph.Entry };
         var work = new Stack<Block>();
         work.Push(FlowGraph.Entry);
         while (work.Count > 0)

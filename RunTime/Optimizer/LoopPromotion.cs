@@ -33,7 +33,7 @@ internal sealed class LoopPromotion
     private readonly Dictionary<Instruction, PromotedField> fieldOf = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<(Value, Value)> distinctArrays = [];
     private readonly List<(ArrayIndex, IrType, ArrayIndex, IrType)> distinctIndices = [];
-    private readonly HashSet<Value> nonNull = [];
+    private readonly ValueSet nonNull = new();
     private readonly Dictionary<Value, Value> replacement = [];
     private readonly HashSet<Instruction> firstLoads = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<Instruction> guardedDivisions = new(ReferenceEqualityComparer.Instance);
@@ -125,7 +125,7 @@ internal sealed class LoopPromotion
         // Trivial parameters: only where a jump or the parameters changed (a block changed or made, or one
         // such block jumps to it), since the graph had none before.
         index.Update();
-        var candidates = new HashSet<Block>(index.Changed);
+        var candidates = new BlockSet(index.Changed);
         for (int b = firstNew; b < graph.BlockCount; b++) candidates.Add(new Block(b));
         foreach (var block in candidates.ToList())
             candidates.UnionWith(graph.Successors(block).Where(graph.IsValid));
@@ -281,7 +281,7 @@ internal sealed class LoopPromotion
         foreach (var field in fields.Where(f => f.Loaded))
         {
             var atEnd = new Dictionary<Block, bool>();
-            var entryLoads = new HashSet<Value>();
+            var entryLoads = new ValueSet();
             foreach (var block in order)
             {
                 bool entry = block == loop.Header

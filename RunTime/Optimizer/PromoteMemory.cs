@@ -79,7 +79,7 @@ internal static class PromoteMemory
         GraphEdits.RemoveUnreachable(graph);
         int budget = Math.Max(MinimumBudget, graph.Blocks.Sum(b => graph[b].Instructions.Count));
         var tried = new HashSet<string>();
-        var copies = new HashSet<Block>();
+        var copies = new BlockSet();
         Dominators? dominators = null;
         List<NaturalLoop>? loops = null;
         PromotionIndex? index = null;

@@ -51,10 +51,10 @@ internal sealed class PromotionIndex
     }
 
     /// <summary>Blocks whose uses or jumps changed since the last <see cref="Update"/>.</summary>
-    public HashSet<Block> Touched { get; } = [];
+    public BlockSet Touched { get; } = new();
 
     /// <summary>The blocks registered since the caller last cleared this set: touched or new ones.</summary>
-    public HashSet<Block> Changed { get; } = [];
+    public BlockSet Changed { get; } = new();
 
     /// <summary>Records the uses and jumps of <paramref name="block"/> as they are now.</summary>
     public void Register(Block block)

@@ -17,7 +17,7 @@ internal static class SimplifyBranches
         foreach (var block in graph.Blocks)
         {
             if (graph[block].Terminator is not { Opcode: Opcode.BrIf } branch) continue;
-            var seen = new HashSet<Value>();
+            var seen = new ValueSet();
             while (seen.Add(branch.Operands[0]) && graph[branch.Operands[0]].DefiningInstruction is { } test)
             {
                 if (test.Opcode is Opcode.Cne or Opcode.Ceq && ZeroTested(graph, test) is { } tested)

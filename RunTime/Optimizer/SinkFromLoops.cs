@@ -53,12 +53,12 @@ internal static class SinkFromLoops
 
         // Where each value the loop defines purely is used: inside the loop, or by which blocks after it. The
         // blocks that use them are visited in layout order, as a scan of the whole graph would meet them.
-        var usedInside = new HashSet<Value>();
+        var usedInside = new ValueSet();
         var usersOutside = new Dictionary<Value, HashSet<Block>>();
-        var scanned = new HashSet<Block>();
+        var scanned = new BlockSet();
         foreach (var value in definitions.Keys)
             if (userBlocks.TryGetValue(value, out var blocks)) scanned.UnionWith(blocks);
-        foreach (var block in scanned.OrderBy(b => b.Index))
+        foreach (var block in scanned)   // in index order
             foreach (var instruction in graph[block].Instructions)
                 foreach (var use in Uses(instruction))
                 {

@@ -21,7 +21,7 @@ internal sealed class SsaUpdater
     private readonly IrType type;
     private readonly string? name;
     private readonly Func<Block, IReadOnlyList<Edge>> edgesInto;
-    private readonly ISet<Block>? touched;
+    private readonly BlockSet? touched;
     private readonly Dictionary<Block, Value> atEnd = [];
     private readonly Dictionary<Block, Value> atStart = [];
 
@@ -31,7 +31,7 @@ internal sealed class SsaUpdater
     /// <param name="name">Their name, for people.</param>
     /// <param name="edgesInto">The jumps into a block, as the graph is when the reads walk it.</param>
     /// <param name="touched">Where to record the blocks that get a parameter and those whose jumps get an argument, for an index of uses to look at them again.</param>
-    public SsaUpdater(FlowGraph graph, IrType type, string? name, Func<Block, IReadOnlyList<Edge>> edgesInto, ISet<Block>? touched = null)
+    public SsaUpdater(FlowGraph graph, IrType type, string? name, Func<Block, IReadOnlyList<Edge>> edgesInto, BlockSet? touched = null)
     {
         this.graph = graph;
         this.type = type;

@@ -24,6 +24,9 @@ public sealed class JitLog
     private readonly Dictionary<string, DotnetJitCost> preparedJit = [];
     private readonly Dictionary<string, string> preparedParts = [];
     private DotnetJitCost? firstUnitJit;
+    private IReadOnlyList<(string Stage, DotnetJitCost Cost)>? firstUnitStages;
+    private bool firstUnitLogged;
+    private DotnetJitCost firstUnitOwnThread;
     private TimeSpan? firstEntered;
     private DotnetJitCost firstEnteredJit;
     private int entered;
@@ -90,13 +93,25 @@ public sealed class JitLog
     /// A unit of <paramref name="portal"/> was compiled; <paramref name="dotnetJit"/> is what .NET compiled
     /// meanwhile (PeJit's own code on the first unit, unless it ships precompiled).
     /// </summary>
-    public void UnitCompiled(string portal, CompiledUnit unit, DotnetJitCost dotnetJit = default)
+    /// <param name="portal">The portal's name.</param>
+    /// <param name="unit">The unit.</param>
+    /// <param name="dotnetJit">What .NET compiled while the unit was made.</param>
+    /// <param name="stages">What the compiling thread compiled, by stage (specialization, each optimization pass, backend), when <see cref="WantsFirstUnitStages"/>.</param>
+    /// <param name="ownThread">What the compiling thread compiled in all.</param>
+    public void UnitCompiled(string portal, CompiledUnit unit, DotnetJitCost dotnetJit = default, IReadOnlyList<(string Stage, DotnetJitCost Cost)>? stages = null,
+        DotnetJitCost ownThread = default)
     {
         if (Topics == JitLogTopics.None) return;
         lock (gate)
         {
             compiled.Add(new LoggedUnit(portal, unit));
-            firstUnitJit ??= dotnetJit;
+            if (firstUnitJit is null)
+            {
+                firstUnitJit = dotnetJit;
+                firstUnitStages = stages;
+                firstUnitOwnThread = ownThread;
+                Volatile.Write(ref firstUnitLogged, true);
+            }
         }
         if (Topics.HasFlag(JitLogTopics.Units))
         {
@@ -106,6 +121,12 @@ public sealed class JitLog
         if (Topics.HasFlag(JitLogTopics.Residual))
             Write($"pejit: residual code of {portal} at {unit.Unit.Entry}:\n{IrPrinter.Print(unit.Unit.Residual)}");
     }
+
+    /// <summary>
+    /// True until the first unit is logged, when the summary is on: the compiler then counts what .NET compiles in
+    /// each stage of that unit (a handful of counter reads), which the summary breaks the first unit's line into.
+    /// </summary>
+    public bool WantsFirstUnitStages => Topics.HasFlag(JitLogTopics.Summary) && !Volatile.Read(ref firstUnitLogged);
 
     /// <summary>A portal of a JIT-enabled assembly was prepared: its stored extension program read and linked.</summary>
     /// <param name="portal">The portal's name.</param>
@@ -181,7 +202,11 @@ public sealed class JitLog
         if (firstEntered is { } first)
             text.AppendLine(invariant, $"  first compiled code entered {first.TotalMilliseconds:F1} ms after the process started; .NET had JIT-compiled {firstEnteredJit.Methods} methods in {firstEnteredJit.Time.TotalMilliseconds:F1} ms by then");
         if (firstUnitJit is { } unitJit)
+        {
             text.AppendLine(invariant, $"  first unit: .NET JIT-compiled {unitJit.Methods} methods in {unitJit.Time.TotalMilliseconds:F1} ms while it was made");
+            if (firstUnitStages is { Count: > 0 } stages)
+                text.AppendLine(invariant, $"    on the compiling thread {firstUnitOwnThread.Methods} methods in {firstUnitOwnThread.Time.TotalMilliseconds:F1} ms; by stage: {string.Join(", ", stages.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Stage} {s.Cost.Methods} ({s.Cost.Time.TotalMilliseconds:F1} ms)")))}");
+        }
         foreach (var portal in units.GroupBy(u => u.Portal))
         {
             string preparation = prepared.TryGetValue(portal.Key, out var time)

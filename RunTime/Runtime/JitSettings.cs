@@ -40,10 +40,10 @@ public sealed record JitSettings
 
     /// <summary>
     /// Compile hot keys on a thread-pool thread while the interpreter goes on, instead of in the thread that
-    /// made them hot (default off; <c>PEJIT_BACKGROUND=1</c> for JIT-enabled assemblies). The unit is entered
-    /// at the first <c>Jit.CanEnterJit</c> after it is ready. Measured on two cores it loses: .NET's tiering
-    /// queue fills with PeJit's own methods and the interpreter's loop reaches optimized code later
-    /// (Docs/PERFORMANCE.md).
+    /// made them hot. The unit is entered at the first <c>Jit.CanEnterJit</c> of its key after it is ready. Off
+    /// for a <c>PortalJit</c> made in process unless set here; JIT-enabled assemblies turn it on unless
+    /// <c>PEJIT_BACKGROUND=0</c>: measured on two cores, short programs no longer pay for PeJit's warm-up, and
+    /// long ones enter their units later, still well ahead of the plain interpreter (Docs/PERFORMANCE.md).
     /// </summary>
     public bool BackgroundCompilation { get; init; }
 

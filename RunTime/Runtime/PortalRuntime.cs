@@ -112,6 +112,11 @@ public sealed class PortalRuntime
         // A slot held for another key's compiled code stays held, so that key's next visit enters its code.
         if (Counters.Holder(slot) is { } holder && Cache.TryGet(holder, out var held) && held is not null)
             Counters.Hold(slot, holder);
+        // A key compiling in the background comes back after a threshold's visits, not at every one: the interpreter
+        // keeps its own speed meanwhile (the slow path boxes the state and looks the key up), and enters the unit
+        // at most a threshold's visits after it is ready.
+        else if (compiling.ContainsKey(key))
+            Counters.Rearm(slot, Settings.Threshold);
         else
             Counters.Rearm(slot, Math.Max(1, Settings.Threshold - counters.GetValueOrDefault(key)));
         return (int)CanEnterJitStatus.Interpret;
@@ -479,17 +484,33 @@ public sealed class PortalRuntime
     {
         var clock = Stopwatch.StartNew();
         var dotnetJit = DotnetJitCost.SinceStart();
+        // What .NET compiles in each stage of the first unit (PEJIT_LOG=summary): where warm-up goes. Counted on
+        // this thread, which runs every stage, so that tiered recompilations elsewhere do not blur it.
+        var stages = Log.WantsFirstUnitStages ? new List<(string Stage, DotnetJitCost Cost)>() : null;
+        var threadStart = DotnetJitCost.OnThisThread();
+        var stageStart = threadStart;
+        void Stage(string stage)
+        {
+            if (stages is null) return;
+            var now = DotnetJitCost.OnThisThread();
+            stages.Add((stage, now - stageStart));
+            stageStart = now;
+        }
         var unit = engine.Specialize(key, promotions, functionEntries.ContainsKey(key));
         var specialization = clock.Elapsed;
+        Stage("specialization");
         var inspector = ResidualInspector.For(Settings, name, key.ToString());
         inspector?.Specialized(unit.Residual);
         clock.Restart();
-        PeJit.Optimizer.Pipeline.Run(unit.Residual, Settings.Optimizations, inspector is null ? null : inspector.AfterPass,
+        Action<PeJit.Optimizer.Pass, IR.FlowGraph>? afterPass = inspector is null ? null : inspector.AfterPass;
+        if (stages is not null) afterPass += (pass, _) => Stage(pass.Name);
+        PeJit.Optimizer.Pipeline.Run(unit.Residual, Settings.Optimizations, afterPass,
             verify: Settings.Strict || Settings.Verify, additional: Settings.AdditionalPasses);
         var optimization = clock.Elapsed;
         inspector?.Final(unit.Residual);
         clock.Restart();
         var code = backend.Compile(unit.Residual, owner, $"pejit_unit_{Method.Name}");
+        Stage("backend");
         if (code is CilCompiledCode { ILSize: > CilCompiledCode.OptimizedILLimit } big)
             unit.Notes.Add($"the CIL backend wrote {big.ILSize} IL bytes, past the {CilCompiledCode.OptimizedILLimit} that .NET's JIT compiles with optimizations: the unit runs unoptimized (MinOpts), "
                 + $"possibly slower than the interpreter; its {unit.Keys.Count} keys and {unit.Exits.Count} exits make it big");
@@ -499,7 +520,7 @@ public sealed class PortalRuntime
             log.WriteLine(JitLog.Describe(Method.Name, compiled));
             foreach (var note in unit.Notes) log.WriteLine($"pejit:   {note}");
         }
-        Log.UnitCompiled(name, compiled, DotnetJitCost.SinceStart() - dotnetJit);
+        Log.UnitCompiled(name, compiled, DotnetJitCost.SinceStart() - dotnetJit, stages, DotnetJitCost.OnThisThread() - threadStart);
         return compiled;
     }
 }

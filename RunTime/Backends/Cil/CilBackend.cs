@@ -75,9 +75,9 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
 
     private sealed class Emitter(CilBackend backend, FlowGraph graph, ILGenerator il)
     {
-        private readonly Dictionary<Value, LocalBuilder> locals = [];
+        private readonly ValueMap<LocalBuilder> locals = new(graph.ValueCount);
         private readonly Dictionary<Slot, LocalBuilder> slots = [];
-        private readonly Dictionary<Block, Label> labels = [];
+        private readonly BlockMap<Label> labels = new(graph.BlockCount);
 
         private RegionLayout layout = null!;
         private RegionLayout.Container current = null!;

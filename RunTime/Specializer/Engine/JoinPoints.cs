@@ -86,8 +86,9 @@ internal sealed class JoinPoints
     private int[] Live(int block, int index)
     {
         var live = (liveness ??= graph.Liveness).LiveFrom(new Block(block), index);
-        var values = live.Select(v => v.Index).ToArray();
-        Array.Sort(values);
+        var values = new int[live.Count];
+        int at = 0;
+        foreach (var value in live) values[at++] = value.Index;   // in index order
         return values;
     }
 }

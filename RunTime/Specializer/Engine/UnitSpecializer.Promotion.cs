@@ -79,7 +79,7 @@ public sealed partial class UnitSpecializer
                 var block = new Block(frame.Block);
                 var live = frame.Graph.Liveness.LiveFrom(block, frame.Index);
                 var values = new List<ExitValue>();
-                foreach (var value in live.OrderBy(v => v.Index))
+                foreach (var value in live)   // in index order
                 {
                     if (frame.States[value.Index] == RegisterState.Unset)
                     {

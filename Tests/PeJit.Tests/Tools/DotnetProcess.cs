@@ -23,6 +23,9 @@ internal static class DotnetProcess
         // A build started from a test must not join the test run's MSBuild (its nodes, its SDK resolution).
         foreach (string name in start.Environment.Keys.Where(k => k.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase) || k == "MSBuildSDKsPath").ToList())
             start.Environment.Remove(name);
+        // Units compile in the thread that got hot unless a test asks otherwise: a test that looks for compiled units
+        // must not depend on whether a background compilation finished before the program did.
+        start.Environment["PEJIT_BACKGROUND"] = "0";
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
