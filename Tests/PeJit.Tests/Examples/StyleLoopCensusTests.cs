@@ -72,6 +72,9 @@ public sealed class StyleLoopCensusTests
         // registers the loop changes need no write-back before it.
         Assert.AreEqual(0, census.Loads + census.Stores, $"no load or store of the registers in the loop:\n{text}");
         Assert.AreEqual(0, census.Calls + census.Allocations + census.TypeTests, text);
+        // And the divisor tested before the loop, the remainder is a multiply-high, shifts and adds from constants
+        // computed there (the 'divisions' pass), as the hand-written C#'s remainder by a constant 13 is.
+        Assert.AreEqual(0, census.Divisions, $"no hardware division in the loop:\n{text}");
     }
 
     [TestMethod]
