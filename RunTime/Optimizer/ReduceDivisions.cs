@@ -24,9 +24,9 @@ namespace PeJit.Optimizer;
 /// dividend and every divisor but 0 and -1 (<see cref="DivisionMagic"/>; <c>DivisionMagicTests</c> checks it against
 /// the hardware's). Not done: unsigned divisions, native-int ones, constant divisors (the .NET JIT reduces those
 /// itself), and divisors nothing tests before the loop.</para>
-/// <para>Cost: dominators and loops once; then each loop's blocks and the dominator chain above its header (its
-/// depth in the dominator tree) are looked at once per loop that contains them: linear in the graph times the
-/// loop nesting depth.</para>
+/// <para>Cost: dominators and loops once; then each loop's blocks are looked at once per loop that contains them
+/// (linear in the graph times the loop nesting depth), and, for a loop with a candidate division, at most
+/// <see cref="MaxChain"/> blocks of the dominator chain above its header.</para>
 /// </remarks>
 internal static class ReduceDivisions
 {
@@ -81,8 +81,16 @@ internal static class ReduceDivisions
     }
 
     /// <summary>
+    /// How far up the dominator chain the tests are looked for. The ones that matter are promotion's, a chain of
+    /// blocks just above the loop (one per guarded element, array and divisor); the cap keeps a unit of many loops
+    /// one after another, each with a division, linear instead of walking the whole chain above each loop.
+    /// </summary>
+    private const int MaxChain = 256;
+
+    /// <summary>
     /// The integer constants each value is known not to equal on entry to <paramref name="header"/>: from every
-    /// branch on the dominator chain above it whose edge is the only way into the next block of the chain.
+    /// branch on the dominator chain above it (up to <see cref="MaxChain"/> blocks) whose edge is the only way into
+    /// the next block of the chain.
     /// </summary>
     private static Dictionary<Value, HashSet<long>> ExcludedAbove(FlowGraph graph, Block header, Dominators dominators, Predecessors predecessors)
     {
@@ -92,7 +100,8 @@ internal static class ReduceDivisions
             if (!excluded.TryGetValue(value, out var set)) excluded[value] = set = [];
             set.Add(constant);
         }
-        for (var below = header; dominators.ImmediateDominator(below) is { } above; below = above)
+        int steps = 0;
+        for (var below = header; dominators.ImmediateDominator(below) is { } above && steps++ < MaxChain; below = above)
         {
             if (predecessors.EdgesInto(below).Count != 1 || graph[above].Terminator is not { Opcode: Opcode.BrIf } branch) continue;
             bool onTrue = branch.Targets[0].Target == below, onFalse = branch.Targets[1].Target == below;
