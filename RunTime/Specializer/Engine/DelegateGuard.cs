@@ -7,8 +7,9 @@ namespace PeJit.Specializer.Engine;
 /// when it calls the same method on the same target object (both by identity), whatever delegate object holds
 /// them. A reference test of the delegate would miss every delegate made afresh for the same method (a method
 /// group converted on each call, a lambda the compiler does not cache), and those would leave compiled code on
-/// every turn; <see cref="Delegate.Equals(object?)"/> is not the test either: it compares targets with
-/// <c>Equals</c>, which a target class may override.
+/// every turn. What the compiled case depends on is exactly the method it inlined and the target object it
+/// specialized on, so those two are what is compared, by identity, rather than whatever a delegate's
+/// <c>Equals</c> takes into account.
 /// </summary>
 public static class DelegateGuard
 {
