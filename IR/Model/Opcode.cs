@@ -11,7 +11,7 @@ public enum Opcode
     Const, Null, String, Token, Default, SizeOf,
     // Integer and float arithmetic.
     Add, Sub, Mul, Div, DivUn, Rem, RemUn, And, Or, Xor, Shl, Shr, ShrUn,
-    AddOvf, AddOvfUn, SubOvf, SubOvfUn, MulOvf, MulOvfUn,
+    AddOvf, AddOvfUn, SubOvf, SubOvfUn, MulOvf, MulOvfUn, MulHigh,
     Neg, Not, CheckFinite,
     // Comparisons: results are bool. ".Un" is unsigned for integers, unordered-or for floats.
     Ceq, Cne, Clt, Cle, Cgt, Cge, CltUn, CleUn, CgtUn, CgeUn,

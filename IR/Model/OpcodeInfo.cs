@@ -118,6 +118,7 @@ public sealed record OpcodeInfo(
             new(Opcode.SubOvfUn, "sub.ovf.un", 2, 0, Yes, None, T, "unsigned subtraction; OverflowException on overflow"),
             new(Opcode.MulOvf, "mul.ovf", 2, 0, Yes, None, T, "signed multiplication; OverflowException on overflow"),
             new(Opcode.MulOvfUn, "mul.ovf.un", 2, 0, Yes, None, T, "unsigned multiplication; OverflowException on overflow"),
+            new(Opcode.MulHigh, "mulhi", 2, 0, Yes, None, P, "signed integer multiplication's high half (the top 32 or 64 bits of the double-width product); the optimizer makes it, CIL has none"),
             new(Opcode.Neg, "neg", 1, 0, Yes, None, P, "negation"),
             new(Opcode.Not, "not", 1, 0, Yes, None, P, "bitwise complement"),
             new(Opcode.CheckFinite, "ckfinite", 1, 0, Yes, None, T, "the operand; ArithmeticException if it is NaN or infinite"),

@@ -13,6 +13,8 @@ public static class KnownPureMethods
         ["System.Math"] = ["*"],
         ["System.MathF"] = ["*"],
         ["System.Numerics.BitOperations"] = ["*"],
+        // The constants of a division by a loop-invariant divisor, which the optimizer computes in a preheader.
+        ["PeJit.IR.Semantics.DivisionMagic"] = ["*"],
         ["System.String"] = ["get_Length", "get_Chars", "Equals", "op_Equality", "op_Inequality", "CompareOrdinal", "IndexOf", "Substring", "Concat", "StartsWith", "EndsWith", "Contains", "GetHashCode"],
         ["System.Char"] = ["IsDigit", "IsLetter", "IsLetterOrDigit", "IsWhiteSpace", "IsUpper", "IsLower", "ToUpperInvariant", "ToLowerInvariant", "IsAsciiDigit", "IsAsciiLetter"],
         ["System.Array"] = ["get_Length", "get_Rank", "GetLength", "get_LongLength"],

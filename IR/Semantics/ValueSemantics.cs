@@ -167,6 +167,7 @@ public static class ValueSemantics
         Opcode.AddOvf => checked(a + b), Opcode.AddOvfUn => (int)checked((uint)a + (uint)b),
         Opcode.SubOvf => checked(a - b), Opcode.SubOvfUn => (int)checked((uint)a - (uint)b),
         Opcode.MulOvf => checked(a * b), Opcode.MulOvfUn => (int)checked((uint)a * (uint)b),
+        Opcode.MulHigh => DivisionMagic.MultiplyHigh(a, b),
         _ => throw new EvaluationException($"{opcode} is not supported while specializing"),
     };
 
@@ -179,6 +180,7 @@ public static class ValueSemantics
         Opcode.AddOvf => checked(a + b), Opcode.AddOvfUn => (long)checked((ulong)a + (ulong)b),
         Opcode.SubOvf => checked(a - b), Opcode.SubOvfUn => (long)checked((ulong)a - (ulong)b),
         Opcode.MulOvf => checked(a * b), Opcode.MulOvfUn => (long)checked((ulong)a * (ulong)b),
+        Opcode.MulHigh => DivisionMagic.MultiplyHigh(a, b),
         _ => throw new EvaluationException($"{opcode} is not supported while specializing"),
     };
 

@@ -239,7 +239,7 @@ public static class Verifier
         switch (instruction.Opcode)
         {
             case Opcode.Add or Opcode.Sub or Opcode.Mul or Opcode.Div or Opcode.Rem or Opcode.AddOvf or Opcode.AddOvfUn
-                or Opcode.SubOvf or Opcode.SubOvfUn or Opcode.MulOvf or Opcode.MulOvfUn or Opcode.DivUn or Opcode.RemUn
+                or Opcode.SubOvf or Opcode.SubOvfUn or Opcode.MulOvf or Opcode.MulOvfUn or Opcode.MulHigh or Opcode.DivUn or Opcode.RemUn
                 or Opcode.And or Opcode.Or or Opcode.Xor:
             {
                 var (a, b) = (Kind(0), Kind(1));
@@ -247,7 +247,7 @@ public static class Verifier
                     || (a, b) is (StackKind.Int32, StackKind.NativeInt) or (StackKind.NativeInt, StackKind.Int32)
                     || (instruction.Opcode is Opcode.Add or Opcode.Sub or Opcode.AddOvfUn or Opcode.SubOvfUn
                         && (a is StackKind.ByRef or StackKind.Pointer || b is StackKind.ByRef or StackKind.Pointer));
-                if (!ok || (a == StackKind.Float && instruction.Opcode is Opcode.And or Opcode.Or or Opcode.Xor))
+                if (!ok || (a == StackKind.Float && instruction.Opcode is Opcode.And or Opcode.Or or Opcode.Xor or Opcode.MulHigh))
                     report(block, index, instruction, $"{instruction.Info.Name} of {a} and {b} operands");
                 break;
             }

@@ -76,6 +76,16 @@ public static class HtmlReport
             }
         if (!any) body.Append("<li>none</li>\n");
         body.Append("</ul>\n");
+        // Only when there are some, so reports of interpreters without struct locals read as before.
+        var kept = portal.Reachable.SelectMany(g => ReportModel.GreenAddressedSlots(g).Select(s => (Graph: g, s.Slot, s.First, s.Count))).ToList();
+        if (kept.Count > 0)
+        {
+            body.Append("<h3>Struct locals kept green</h3><p>Their address is only read through: getters, readonly members, <code>in</code> parameters.</p><ul class=\"calls\">\n");
+            foreach (var (graph, slot, first, count) in kept)
+                body.Append("<li><code>").Append(Encode(graph.Graph[slot].Name ?? slot.ToString())).Append("</code> (").Append(slot).Append(") in ").Append(Encode(graph.Name))
+                    .Append(first.Location.Line > 0 ? $" line {first.Location.Line}" : "").Append($": its address read {count} time(s)</li>\n");
+            body.Append("</ul>\n");
+        }
         // Only when there are some, so reports of interpreters without Jit.PromoteClass read as before.
         var promotions = portal.Reachable.SelectMany(g => ReportModel.ClassPromotions(g).Select(c => (Graph: g, Call: c))).ToList();
         if (promotions.Count == 0) return;

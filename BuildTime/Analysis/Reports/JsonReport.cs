@@ -51,7 +51,24 @@ public static class JsonReport
 
     private static string Time(BindingTime time) => time == BindingTime.Green ? "green" : "red";
 
-    private static JsonNode Graph(AnnotatedGraph graph) => new JsonObject
+    private static JsonNode Graph(AnnotatedGraph graph)
+    {
+        var node = GraphNode(graph);
+        // Only where there are some (Docs/bta.md rule 8), so graphs without struct locals keep their shape.
+        var kept = ReportModel.GreenAddressedSlots(graph).ToList();
+        if (kept.Count > 0)
+            node["greenStructLocals"] = new JsonArray([.. kept.Select(k => (JsonNode)new JsonObject
+            {
+                ["slot"] = k.Slot.ToString(),
+                ["name"] = graph.Graph[k.Slot].Name,
+                ["type"] = graph.Graph[k.Slot].Type.ToString(),
+                ["line"] = k.First.Location.Line,
+                ["addressReads"] = k.Count,
+            })]);
+        return node;
+    }
+
+    private static JsonObject GraphNode(AnnotatedGraph graph) => new()
     {
         ["name"] = graph.Name,
         ["method"] = graph.Method.FullName,

@@ -373,6 +373,29 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                     LoadOperands(instruction);
                     il.Emit(Arithmetic[instruction.Opcode]);
                     break;
+                case Opcode.MulHigh:
+                    // CIL has no multiply-high: int32 widens to int64 and shifts the product down; int64 calls
+                    // Math.BigMul, which the .NET JIT makes one multiplication (and inlines here).
+                    LoadOperands(instruction);
+                    if (graph.TypeOf(instruction.Result!.Value).StackKind == StackKind.Int32)
+                    {
+                        var right = il.DeclareLocal(typeof(long));
+                        il.Emit(OpCodes.Conv_I8);
+                        il.Emit(OpCodes.Stloc, right);
+                        il.Emit(OpCodes.Conv_I8);
+                        il.Emit(OpCodes.Ldloc, right);
+                        il.Emit(OpCodes.Mul);
+                        il.Emit(OpCodes.Ldc_I4, 32);
+                        il.Emit(OpCodes.Shr);
+                        il.Emit(OpCodes.Conv_I4);
+                    }
+                    else
+                    {
+                        if (graph.TypeOf(instruction.Result!.Value).StackKind != StackKind.Int64)
+                            throw new BackendException($"{graph.Name}: mulhi of {graph.TypeOf(instruction.Result!.Value)} at {instruction.Location} is not supported; the optimizer makes it on int32 and int64 only");
+                        il.Emit(OpCodes.Call, MultiplyHigh64);
+                    }
+                    break;
                 case Opcode.Ceq or Opcode.Cgt or Opcode.CgtUn or Opcode.Clt or Opcode.CltUn:
                     LoadOperands(instruction);
                     il.Emit(Arithmetic[instruction.Opcode]);
@@ -573,6 +596,8 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                 _ => throw new BackendException($"{graph.Name}: checked conversion to {target} is not supported"),
             });
         }
+
+        private static readonly MethodInfo MultiplyHigh64 = typeof(DivisionMagic).GetMethod(nameof(DivisionMagic.MultiplyHigh), [typeof(long), typeof(long)])!;
 
         private static readonly Dictionary<Opcode, OpCode> Arithmetic = new()
         {

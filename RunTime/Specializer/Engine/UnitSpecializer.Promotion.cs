@@ -23,7 +23,11 @@ public sealed partial class UnitSpecializer
                 unit.Notes.Add($"promotion at {location}: {cases.Count} values seen, {owner.settings.MaxCasesPerPromotion} compiled (MaxCasesPerPromotion); others go to the interpreter");
             foreach (var value in cases.Take(owner.settings.MaxCasesPerPromotion))
             {
-                var test = Emit(new Instruction(Opcode.Ceq, red, Lift(Known.OfGreen(value), type)) { Location = location }, IrType.Bool);
+                // A delegate case is any delegate calling the same method on the same target (DelegateGuard);
+                // any other value is the case by reference (objects) or by value (numbers, strings).
+                var test = value is Delegate { HasSingleTarget: true }
+                    ? Emit(new Instruction(Opcode.Call, red, Lift(Known.OfGreen(value), IrType.Object)) { Method = DelegateGuard.MatchesMethod, Location = location }, IrType.Bool)
+                    : Emit(new Instruction(Opcode.Ceq, red, Lift(Known.OfGreen(value), type)) { Location = location }, IrType.Bool);
                 var hit = residual.AddBlock();
                 var miss = residual.AddBlock();
                 Append(new Instruction(Opcode.BrIf, test) { Location = location, Targets = { new BlockCall(hit, []), new BlockCall(miss, []) } });

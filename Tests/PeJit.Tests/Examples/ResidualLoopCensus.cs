@@ -14,13 +14,14 @@ namespace PeJit.Tests.Examples;
 /// <param name="TypeTests">Casts, type tests and unboxing.</param>
 /// <param name="Branches">Conditional branches and switches (the loop test, guards, exits).</param>
 /// <param name="Other">Everything else: arithmetic, compares, conversions, constants, jumps.</param>
-internal readonly record struct ResidualLoopCensus(int Loads, int Stores, int Calls, int Allocations, int TypeTests, int Branches, int Other)
+/// <param name="Divisions">Of <paramref name="Other"/>, the integer divisions and remainders (a hardware division each).</param>
+internal readonly record struct ResidualLoopCensus(int Loads, int Stores, int Calls, int Allocations, int TypeTests, int Branches, int Other, int Divisions = 0)
 {
     /// <summary>Every instruction of the loop.</summary>
     public int Total => Loads + Stores + Calls + Allocations + TypeTests + Branches + Other;
 
     public override string ToString() =>
-        $"{Total} instructions: {Loads} loads, {Stores} stores, {Calls} calls, {Allocations} allocations, {TypeTests} type tests, {Branches} branches, {Other} other";
+        $"{Total} instructions: {Loads} loads, {Stores} stores, {Calls} calls, {Allocations} allocations, {TypeTests} type tests, {Branches} branches, {Other} other ({Divisions} divisions)";
 
     /// <summary>
     /// The census of the hot loop of <paramref name="graph"/>: the loop whose header lies deepest in the dominator
@@ -46,7 +47,7 @@ internal readonly record struct ResidualLoopCensus(int Loads, int Stores, int Ca
     /// <summary>The census of <paramref name="instructions"/>.</summary>
     public static ResidualLoopCensus Of(IEnumerable<Instruction> instructions)
     {
-        int loads = 0, stores = 0, calls = 0, allocations = 0, typeTests = 0, branches = 0, other = 0;
+        int loads = 0, stores = 0, calls = 0, allocations = 0, typeTests = 0, branches = 0, other = 0, divisions = 0;
         foreach (var instruction in instructions)
         {
             switch (instruction.Opcode)
@@ -57,9 +58,10 @@ internal readonly record struct ResidualLoopCensus(int Loads, int Stores, int Ca
                 case Opcode.NewObject or Opcode.NewArray or Opcode.Box: allocations++; break;
                 case Opcode.IsInst or Opcode.CastClass or Opcode.Unbox or Opcode.UnboxAny: typeTests++; break;
                 case Opcode.BrIf or Opcode.Switch: branches++; break;
+                case Opcode.Div or Opcode.DivUn or Opcode.Rem or Opcode.RemUn: other++; divisions++; break;
                 default: other++; break;
             }
         }
-        return new(loads, stores, calls, allocations, typeTests, branches, other);
+        return new(loads, stores, calls, allocations, typeTests, branches, other, divisions);
     }
 }

@@ -76,6 +76,48 @@ public sealed class DelegateJitTests
     }
 
     [TestMethod]
+    public void APromotedDelegateCaseMatchesAnyDelegateOfTheSameMethodAndTarget()
+    {
+        // The guard of a promoted delegate compares its method and target object, not the delegate object: a
+        // delegate made afresh for the case's method (a method group converted on each call, here made by
+        // reflection so that no compiler cache hands back the first) runs the compiled case and leaves compiled
+        // code no more often than the case's own delegate does. Compared by reference, every turn would leave.
+        var increment = typeof(Delegates).GetMethod("Increment", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
+        try
+        {
+            var method = typeof(Delegates).GetMethod(nameof(Delegates.PromotedDelegate))!;
+            Delegates.ResetCurrent();
+            var jit = PortalJit.Create(method, new JitSettings { Threshold = 3 });
+            var code = Program(4);   // one program: the units compiled for it are reused by every run
+            long Run()
+            {
+                long exitsBefore = jit.Units.Sum(u => u.ExitsTaken);
+                var frame = new Frame();
+                var plainFrame = new Frame();
+                long result = (long)jit.Invoke(code, frame)!;
+                Assert.AreEqual(method.Invoke(null, [code, plainFrame]), result);
+                return jit.Units.Sum(u => u.ExitsTaken) - exitsBefore;
+            }
+            Run();
+            Run();
+            int units = jit.Units.Count, recompilations = jit.Units.Sum(u => u.Recompilations);
+            long sameDelegate = Run();
+            Delegates.Current = (PromotedHandler)Delegate.CreateDelegate(typeof(PromotedHandler), increment);
+            long freshDelegate = Run();
+            Assert.AreEqual(sameDelegate, freshDelegate, "a delegate of the same method and target takes the compiled case");
+            Assert.AreEqual(units, jit.Units.Count, "and needs no new unit");
+            Assert.AreEqual(recompilations, jit.Units.Sum(u => u.Recompilations), "nor a unit compiled again with a case for it");
+            var residual = jit.Units.Select(u => u.Unit.Residual).ToList();
+            Assert.IsTrue(residual.Any(g => Instructions(g).Any(i => i.Method?.Name == "Matches")),
+                "the case is tested on the delegate's method and target:\n" + string.Join("\n", residual.Select(g => IrPrinter.Print(g))));
+        }
+        finally
+        {
+            Delegates.ResetCurrent();
+        }
+    }
+
+    [TestMethod]
     public void AGreenDelegateOutsideItsFamilyIsARefusalWithTheReasonNotAFailure()
     {
         // The analysis makes the call's result green (its family's one member returns green); the delegate's

@@ -88,6 +88,36 @@ public sealed class ReportTests
     }
 
     [TestMethod]
+    public void EveryFormatListsTheStructLocalsKeptGreen()
+    {
+        // The register machine reads its record-struct instructions through their getters (Docs/bta.md rule 8):
+        // the text, JSON and HTML reports each name the local kept green, with how often its address is read.
+        var result = Analyze(typeof(PeJit.Examples.RegisterVm.Interpreter).Assembly.Location);
+        Assert.IsFalse(result.HasErrors, string.Join("\n", result.Diagnostics));
+        var kept = result.Portals.SelectMany(p => p.Reachable).SelectMany(g => g.Graph.Blocks.SelectMany(b => g.Graph[b].Instructions)
+                .Where(i => i.Opcode == Opcode.SlotAddr && g.TimeOf(i.Result!.Value) == BindingTime.Green)
+                .GroupBy(i => i.Slot).Select(s => (Graph: g, Slot: s.Key, Count: s.Count()))).ToList();
+        Assert.IsNotEmpty(kept, "the interpreter keeps a struct local green");
+        var (graph, slot, count) = kept[0];
+        string name = graph.Graph[slot].Name ?? slot.ToString();
+
+        StringAssert.Contains(TextReport.Write(result), $"'{name}' ({slot}), its address read {count} time(s)");
+        using var json = JsonDocument.Parse(JsonReport.Write(result));
+        var locals = json.RootElement.GetProperty("portals").EnumerateArray().SelectMany(p => p.GetProperty("graphs").EnumerateArray())
+            .Where(g => g.TryGetProperty("greenStructLocals", out _)).SelectMany(g => g.GetProperty("greenStructLocals").EnumerateArray()).ToList();
+        Assert.HasCount(kept.Count, locals);
+        Assert.AreEqual(slot.ToString(), locals[0].GetProperty("slot").GetString());
+        Assert.AreEqual(count, locals[0].GetProperty("addressReads").GetInt32());
+        StringAssert.Contains(locals[0].GetProperty("type").GetString()!, "Instr");
+        string html = HtmlReport.Write(result);
+        StringAssert.Contains(html, "<h3>Struct locals kept green</h3>");
+        StringAssert.Contains(html, $"<code>{System.Net.WebUtility.HtmlEncode(name)}</code> ({slot})");
+        // Interpreters without struct locals keep their JSON shape: no empty list.
+        using var stackVm = JsonDocument.Parse(JsonReport.Write(Analyze(typeof(PeJit.Examples.StackVm.Interpreter).Assembly.Location)));
+        Assert.IsFalse(stackVm.RootElement.GetProperty("portals")[0].GetProperty("graphs").EnumerateArray().Any(g => g.TryGetProperty("greenStructLocals", out _)));
+    }
+
+    [TestMethod]
     public void TheDotReportColorsInstructions()
     {
         var result = Analyze(typeof(PeJit.Examples.StackVm.Interpreter).Assembly.Location);
