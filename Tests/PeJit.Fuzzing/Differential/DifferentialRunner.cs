@@ -55,7 +55,12 @@ public sealed partial class DifferentialRunner
             var plain = Language.RunPlain(program);
             var runs = new List<JittedRun>();
             firstRuns.Clear();
-            foreach (var configuration in only is null ? Configurations : [only]) runs.Add(RunIn(configuration, program, plain));
+            foreach (var configuration in only is null ? Configurations : [only])
+            {
+                long started = Stopwatch.GetTimestamp();
+                var run = RunIn(configuration, program, plain);
+                runs.Add(run with { Elapsed = Stopwatch.GetElapsedTime(started) });
+            }
             return new ProgramResult(program, plain, runs);
         }
         finally
