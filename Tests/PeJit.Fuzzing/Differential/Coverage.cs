@@ -35,9 +35,13 @@ public sealed class ConfigurationCoverage
     /// <summary>Why hot keys were not compiled, with how often.</summary>
     public SortedDictionary<string, long> CompileFailures { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Counts <paramref name="coverage"/>, one program's.</summary>
-    public void Add(UnitCoverage coverage)
+    /// <summary>Wall-clock time spent in this configuration (compiling and running), summed over the programs.</summary>
+    public TimeSpan Time { get; private set; }
+
+    /// <summary>Counts <paramref name="coverage"/>, one program's, which took <paramref name="time"/>.</summary>
+    public void Add(UnitCoverage coverage, TimeSpan time = default)
     {
+        Time += time;
         Programs++;
         if (coverage.Units > 0) ProgramsCompiled++;
         if (coverage.Entries > 0) ProgramsEntered++;
@@ -54,6 +58,7 @@ public sealed class ConfigurationCoverage
     public void Add(ConfigurationCoverage other)
     {
         Programs += other.Programs;
+        Time += other.Time;
         ProgramsCompiled += other.ProgramsCompiled;
         ProgramsEntered += other.ProgramsEntered;
         ProgramsExited += other.ProgramsExited;
@@ -100,7 +105,7 @@ public sealed class Coverage
         Programs++;
         ConfigurationCoverage.Increment(Endings, result.Plain.Exception is null ? "returned" : result.Plain.Exception.Split(':')[0], 1);
         foreach (var operation in operations.Distinct()) ConfigurationCoverage.Increment(OperationsGenerated, operation, 1);
-        foreach (var run in result.Runs) For(run.Configuration.Name).Add(run.Coverage);
+        foreach (var run in result.Runs) For(run.Configuration.Name).Add(run.Coverage, run.Elapsed);
     }
 
     /// <summary>Adds the counts of <paramref name="other"/>.</summary>
@@ -128,7 +133,7 @@ public sealed class Coverage
         foreach (var (name, c) in Configurations)
         {
             text.AppendLine($"[{name}] compiled {Share(c.ProgramsCompiled, c.Programs)}, entered compiled code {Share(c.ProgramsEntered, c.Programs)}, " +
-                $"took exits {Share(c.ProgramsExited, c.Programs)}; {c.Units} units, {c.Entries} entries, {c.ExitsTaken} exits taken");
+                $"took exits {Share(c.ProgramsExited, c.Programs)}; {c.Units} units, {c.Entries} entries, {c.ExitsTaken} exits taken; {c.Time.TotalSeconds:0.0} s");
             var notCompiled = allOperations.Where(o => !c.OperationsCompiled.ContainsKey(o)).ToList();
             text.AppendLine($"[{name}] operations in compiled units: {c.OperationsCompiled.Count} of {allOperations.Count}{(notCompiled.Count > 0 ? " (never: " + string.Join(", ", notCompiled) + ")" : "")}");
             text.AppendLine($"[{name}] residual IR opcodes ({c.ResidualOpcodes.Count}): {string.Join(" ", c.ResidualOpcodes.Keys)}");

@@ -55,7 +55,12 @@ public sealed partial class DifferentialRunner
             var plain = Language.RunPlain(program);
             var runs = new List<JittedRun>();
             firstRuns.Clear();
-            foreach (var configuration in only is null ? Configurations : [only]) runs.Add(RunIn(configuration, program, plain));
+            foreach (var configuration in only is null ? Configurations : [only])
+            {
+                long started = Stopwatch.GetTimestamp();
+                var run = RunIn(configuration, program, plain);
+                runs.Add(run with { Elapsed = Stopwatch.GetElapsedTime(started) });
+            }
             return new ProgramResult(program, plain, runs);
         }
         finally
@@ -115,7 +120,7 @@ public sealed partial class DifferentialRunner
     /// <summary>What the units compiled for <paramref name="green"/> (the program object in their keys) did.</summary>
     private UnitCoverage Coverage(IReadOnlyList<CompiledUnit> all, object green, string log)
     {
-        var units = all.Where(u => u.Unit.Entry.Values.Any(v => ReferenceEquals(v, green))).ToList();
+        var units = all.Where(u => Language.Owns(green, u.Unit.Entry)).ToList();
         var opcodes = new HashSet<string>();
         var operations = new HashSet<string>();
         foreach (var unit in units)
@@ -125,12 +130,17 @@ public sealed partial class DifferentialRunner
                 foreach (var instruction in residual[block].Instructions)
                     opcodes.Add(instruction.Opcode.ToString());
             foreach (var key in unit.Unit.Keys)
-                if (Language.OperationAt(key) is { } operation) operations.Add(operation);
+                operations.UnionWith(Language.OperationsAt(key));
         }
-        var failures = log.Split('\n').Select(l => NotCompiled().Match(l)).Where(m => m.Success).Select(m => m.Groups[1].Value.Trim()).ToList();
+        // Without the key's position and the unit's size, so that one cause counts once however many programs meet it.
+        var failures = log.Split('\n').Select(l => NotCompiled().Match(l)).Where(m => m.Success)
+            .Select(m => UnitSize().Replace(m.Groups[1].Value.Trim(), "unit at (...): N residual instructions")).ToList();
         return new UnitCoverage(units.Count, units.Sum(u => u.Entries), units.Sum(u => u.ExitsTaken), opcodes, operations, failures);
     }
 
     [GeneratedRegex(@"not compiling \S+ at \(.*?\): (.*)$")]
     private static partial Regex NotCompiled();
+
+    [GeneratedRegex(@"unit at \([^)]*\): \d+ residual instructions")]
+    private static partial Regex UnitSize();
 }

@@ -20,6 +20,9 @@ public sealed record JittedRun(JitConfiguration Configuration, Behaviour Behavio
 {
     /// <summary>Whether the run behaved as the plain interpreter did.</summary>
     public bool Matches => Differences.Count == 0;
+
+    /// <summary>Wall-clock time the configuration took on this program (compiling included): where a session's time goes.</summary>
+    public TimeSpan Elapsed { get; init; }
 }
 
 /// <summary>A program run plain and JIT-enabled in each configuration.</summary>

@@ -20,7 +20,10 @@ public abstract class FuzzLanguage
     public const int DepthLimit = 200;
 
     /// <summary>The languages, by <see cref="Name"/>.</summary>
-    public static IReadOnlyList<FuzzLanguage> All { get; } = [new StackVmLanguage(), new BrainfuckLanguage(), new RegisterVmLanguage(), new HandlerTableLanguage()];
+    public static IReadOnlyList<FuzzLanguage> All { get; } = [
+        new StackVmLanguage(), new BrainfuckLanguage(), new RegisterVmLanguage(), new HandlerTableLanguage(),
+        new TreeWalkerLanguage(PeJit.Examples.TreeWalker.Evaluator.Switch), new TreeWalkerLanguage(PeJit.Examples.TreeWalker.Evaluator.Virtual), new LuaLanguage(),
+    ];
 
     /// <summary>The language called <paramref name="name"/> (case-insensitive), or an exception that lists them.</summary>
     public static FuzzLanguage Named(string name) =>
@@ -69,6 +72,20 @@ public abstract class FuzzLanguage
 
     /// <summary>The operation at the position <paramref name="key"/> names, or null when there is none.</summary>
     public abstract string? OperationAt(GreenKey key);
+
+    /// <summary>
+    /// The operations a unit holding the green key <paramref name="key"/> compiled: the one at the key for a
+    /// bytecode (<see cref="OperationAt"/>); a tree-walker's key is a loop node, and the unit unfolds every
+    /// node under it, so it names them all.
+    /// </summary>
+    public virtual IEnumerable<string> OperationsAt(GreenKey key) => OperationAt(key) is { } operation ? [operation] : [];
+
+    /// <summary>
+    /// Whether a unit entered at <paramref name="entry"/> was compiled for the program whose green object (as
+    /// <see cref="RunJitted"/> and <see cref="RunWeaved"/> give it) is <paramref name="green"/>: by default, when
+    /// the key holds that object (a bytecode's code object); a tree-walker's keys hold one of its loop nodes.
+    /// </summary>
+    public virtual bool Owns(object green, GreenKey entry) => entry.Values.Any(v => ReferenceEquals(v, green));
 
     /// <summary>
     /// Element <paramref name="index"/> of the array in the field <paramref name="field"/> of <paramref name="program"/>,
