@@ -21,6 +21,9 @@ const string Usage = """
 
 // The weaved interpreter's runtime takes its cache bound from the environment: keep old programs' units few.
 if (Environment.GetEnvironmentVariable("PEJIT_CACHE_LIMIT") is null) Environment.SetEnvironmentVariable("PEJIT_CACHE_LIMIT", "200000");
+// It compiles in the background by default, so a short program could end before its unit is ready and prove
+// nothing about compiled code: the fuzzer wants every hot loop compiled where it got hot, as the tests do.
+if (Environment.GetEnvironmentVariable("PEJIT_BACKGROUND") is null) Environment.SetEnvironmentVariable("PEJIT_BACKGROUND", "0");
 try
 {
     var options = Options.Parse(args);
