@@ -24,8 +24,8 @@ public sealed partial class UnitSpecializer
             foreach (var value in cases.Take(owner.settings.MaxCasesPerPromotion))
             {
                 var test = Emit(new Instruction(Opcode.Ceq, red, Lift(Known.OfGreen(value), type)) { Location = location }, IrType.Bool);
-                var hit = residual.AddBlock();
-                var miss = residual.AddBlock();
+                var hit = AddBlockHere();
+                var miss = AddBlockHere();
                 Append(new Instruction(Opcode.BrIf, test) { Location = location, Targets = { new BlockCall(hit, []), new BlockCall(miss, []) } });
                 var copies = frames.Select(f => f.Copy()).ToList();
                 copies[^1].SetBoxed(result, value);
