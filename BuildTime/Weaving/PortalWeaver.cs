@@ -17,6 +17,7 @@ namespace PeJit.Weaving;
 ///     Interpret: next: go on interpreting (the next instruction, as before)
 ///     Returned:  return (T)state[0]           compiled code ran the program to its return
 ///     Exited:    vars = (T)state[i]...; goto merge point     compiled code left at an exit
+///     Threw:     vars = (T)state[i]...; throw JitRuntime.ThrowPending()   a step of compiled code threw
 /// </code>
 /// The portal's entry counts the same way (functions of the interpreted program without a loop get compiled):
 /// a site made of the merge point's variables is inserted right before <c>Jit.MergePoint</c>'s argument loads,
@@ -32,10 +33,15 @@ namespace PeJit.Weaving;
 /// the in-process API.
 /// </summary>
 /// <remarks>
-/// The return and reload paths sit after the method's last instruction, outside every exception region, and
-/// are reached with <c>leave</c>, which is legal from inside a <c>try</c> or <c>catch</c> and is a plain
-/// branch elsewhere. A site inside a <c>finally</c>, <c>fault</c> or filter, or inside a <c>try</c> guarded by
-/// a <c>finally</c> (leaving would run the finally once more), is refused with a message.
+/// The return path sits after the method's last instruction, outside every exception region; the reload path
+/// and the path that throws a step's exception again (<see cref="CanEnterJitStatus.Threw"/>) sit there too when
+/// the merge point is in no try, and otherwise right before the loop head, jumped over, in exactly the merge
+/// point's regions (a dispatch loop inside a <c>try</c>). All are reached with <c>leave</c>, which is legal from
+/// inside a <c>try</c> or <c>catch</c> and is a plain branch elsewhere. Then every site must be inside the try
+/// that holds the merge point. A site inside a <c>finally</c>, <c>fault</c> or filter, or inside a <c>try</c>
+/// guarded by a <c>finally</c> that is not around the merge point (compiled code runs that finally itself, and
+/// leaving would run it once more), is refused with a message; so is a merge point inside a handler or inside a
+/// try with a filter.
 /// </remarks>
 internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime)
 {
@@ -108,8 +114,16 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         }
         else
         {
+            // Whatever reached the loop head reaches the jump over the tails first: a try that started at the loop
+            // head starts there now, and a branch may enter a try only at its first instruction.
             var over = il.Create(OpCodes.Br, loopHead);
             MoveRegionBoundaries(loopHead, over);
+            foreach (var instruction in instructions)
+            {
+                if (instruction.Operand == loopHead) instruction.Operand = over;
+                else if (instruction.Operand is Instruction[] targets)
+                    for (int t = 0; t < targets.Length; t++) if (targets[t] == loopHead) targets[t] = over;
+            }
             il.InsertBefore(loopHead, over);
             foreach (var instruction in tails) il.InsertBefore(loopHead, instruction);
         }
@@ -199,9 +213,15 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         var first = entryStart = code[0];
         // The site belongs to the loop head's regions: a try that starts at it starts at the site.
         MoveRegionBoundaries(mergeStart, first);
-        // Forward branches to the loop head come from before it: the way in. Back edges come from the loop.
-        for (int i = 0; i < at; i++)
+        // Forward branches to the loop head come from before it: the way in. Back edges come from the loop. A
+        // branch from outside a try that starts at the loop head (a handler's leave back into the loop) must
+        // enter it at its first instruction, the site's now, and so counts as a way in too.
+        var startingHere = body.ExceptionHandlers.Where(h => h.TryStart == mergeStart).ToList();
+        int end = instructions.Count;
+        bool Outside(int i) => startingHere.Any(h => i >= at && i < (h.TryEnd is null ? end : instructions.IndexOf(h.TryEnd))) is false;
+        for (int i = 0; i < instructions.Count; i++)
         {
+            if (i >= at && (startingHere.Count == 0 || !Outside(i))) continue;
             if (instructions[i].Operand == mergeStart) instructions[i].Operand = first;
             else if (instructions[i].Operand is Instruction[] targets)
                 for (int t = 0; t < targets.Length; t++) if (targets[t] == mergeStart) targets[t] = first;

@@ -449,6 +449,13 @@ public sealed class PortalRuntime
             // An evaluator per step: it counts steps, and threads may finish steps at once.
             outcome = new GraphEvaluator(resolver).Resume(frames, Extension.Shape.MergePoint);
         }
+        catch (Exception e) when (unit.Unit.HandsBackExceptions && e is not EvaluationException)
+        {
+            // The rest of the step threw, past the step's own handlers (the evaluator ran those): thrown again by
+            // the portal outside them, as a step of compiled code would hand it back (CompiledExit.Threw).
+            pendingThrow = ExceptionDispatchInfo.Capture(e);
+            return (int)CanEnterJitStatus.Threw;
+        }
         finally
         {
             // At Jit.PromoteClass the case is the class (null for a null reference), not the value.

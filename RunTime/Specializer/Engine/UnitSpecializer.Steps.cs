@@ -83,6 +83,7 @@ public sealed partial class UnitSpecializer
         /// </summary>
         private Block OpenStep(GreenKey key, Block keyBlock, IReadOnlyList<Value> reds, ExtensionFrame frame)
         {
+            unit.HandsBackExceptions = true;
             var handler = residual.AddBlock();
             var region = residual.AddRegion(new RegionData { Kind = RegionKind.Catch, CatchType = AnyException, Handler = handler });
             residual[handler].HandlerOf = region;
