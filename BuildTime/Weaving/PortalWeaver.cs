@@ -17,6 +17,7 @@ namespace PeJit.Weaving;
 ///     Interpret: next: go on interpreting (the next instruction, as before)
 ///     Returned:  return (T)state[0]           compiled code ran the program to its return
 ///     Exited:    vars = (T)state[i]...; goto merge point     compiled code left at an exit
+///     Threw:     vars = (T)state[i]...; throw JitRuntime.ThrowPending()   a step of compiled code threw
 /// </code>
 /// The portal's entry counts the same way (functions of the interpreted program without a loop get compiled):
 /// a site made of the merge point's variables is inserted right before <c>Jit.MergePoint</c>'s argument loads,
@@ -32,10 +33,15 @@ namespace PeJit.Weaving;
 /// the in-process API.
 /// </summary>
 /// <remarks>
-/// The return and reload paths sit after the method's last instruction, outside every exception region, and
-/// are reached with <c>leave</c>, which is legal from inside a <c>try</c> or <c>catch</c> and is a plain
-/// branch elsewhere. A site inside a <c>finally</c>, <c>fault</c> or filter, or inside a <c>try</c> guarded by
-/// a <c>finally</c> (leaving would run the finally once more), is refused with a message.
+/// The return path sits after the method's last instruction, outside every exception region; the reload path
+/// and the path that throws a step's exception again (<see cref="CanEnterJitStatus.Threw"/>) sit there too when
+/// the merge point is in no try, and otherwise right before the loop head, jumped over, in exactly the merge
+/// point's regions (a dispatch loop inside a <c>try</c>). All are reached with <c>leave</c>, which is legal from
+/// inside a <c>try</c> or <c>catch</c> and is a plain branch elsewhere. Then every site must be inside the try
+/// that holds the merge point. A site inside a <c>finally</c>, <c>fault</c> or filter, or inside a <c>try</c>
+/// guarded by a <c>finally</c> that is not around the merge point (compiled code runs that finally itself, and
+/// leaving would run it once more), is refused with a message; so is a merge point inside a handler or inside a
+/// try with a filter.
 /// </remarks>
 internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime)
 {
@@ -44,6 +50,9 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
     private FieldDefinition? counterTable;
     private VariableDefinition? slot;
     private VariableDefinition? count;
+
+    /// <summary>The first instruction of the entry site (<see cref="AddEntrySite"/>), where the loop is entered; null without one.</summary>
+    private Instruction? entryStart;
 
     /// <summary>The <c>Jit.CanEnterJit</c> calls woven (the entry site not counted).</summary>
     public int Sites { get; private set; }
@@ -58,11 +67,12 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         if (merges.Count != 1)
             throw Error(merges.ElementAtOrDefault(1), $"the portal has {merges.Count} calls of Jit.MergePoint; it needs exactly one, at the head of its dispatch loop");
         var (mergeStart, mergeVariables, mergeTypes) = ArgumentsOf(merges[0]);
-        if (RegionsAround(mergeStart).Any())
-            throw Error(mergeStart, "Jit.MergePoint is inside a try block or handler; move the dispatch loop's head out of it");
+        mergeRegions = MergeRegions(mergeStart);
         var sites = instructions.Where(i => IsHint(i, "CanEnterJit")).ToList();
         if (sites.Count == 0) return;
         var entrySite = AddEntrySite(merges[0], mergeStart, mergeVariables);
+        // The loop head: where the entry site starts, or the merge point's argument loads.
+        var loopHead = entryStart ?? mergeStart;
 
         var state = new VariableDefinition(new ArrayType(module.TypeSystem.Object));
         body.Variables.Add(state);
@@ -74,9 +84,13 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         body.InitLocals = true;
         var il = body.GetILProcessor();
 
-        // The shared tails, after the last instruction: return the result, or reload the state and go to the merge point.
+        // The shared tails. After the last instruction, outside every region: return the result (a leave from a
+        // try with a finally runs it once, as the interpreter's return would). Reload the state and go to the merge
+        // point, or reload it and throw a step's exception: in the regions of the merge point, so that its handlers
+        // run; after the last instruction when it is in none, else right before the loop head, jumped over.
         var returnTail = il.Create(OpCodes.Nop);
         var reloadTail = il.Create(OpCodes.Nop);
+        var throwTail = il.Create(OpCodes.Nop);
         foreach (var handler in body.ExceptionHandlers.Where(h => h.HandlerEnd is null)) handler.HandlerEnd = returnTail;
         il.Append(returnTail);
         if (portal.ReturnType.MetadataType != MetadataType.Void)
@@ -87,26 +101,92 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
             il.Append(il.Create(OpCodes.Unbox_Any, portal.ReturnType));
         }
         il.Append(il.Create(OpCodes.Ret));
-        il.Append(reloadTail);
-        for (int i = 0; i < mergeVariables.Count; i++)
+        var tails = new List<Instruction> { reloadTail };
+        tails.AddRange(Reload(il, state, mergeVariables, mergeTypes));
+        tails.Add(il.Create(OpCodes.Br, mergeStart));
+        tails.Add(throwTail);
+        tails.AddRange(Reload(il, state, mergeVariables, mergeTypes));
+        tails.Add(il.Create(OpCodes.Call, runtime.ThrowPending));
+        tails.Add(il.Create(OpCodes.Throw));
+        if (mergeRegions.Count == 0)
         {
-            il.Append(il.Create(OpCodes.Ldloc, state));
-            il.Append(il.Create(OpCodes.Ldc_I4, i));
-            il.Append(il.Create(OpCodes.Ldelem_Ref));
-            il.Append(il.Create(OpCodes.Unbox_Any, mergeTypes[i]));
-            il.Append(mergeVariables[i] switch
+            foreach (var instruction in tails) il.Append(instruction);
+        }
+        else
+        {
+            // Whatever reached the loop head reaches the jump over the tails first: a try that started at the loop
+            // head starts there now, and a branch may enter a try only at its first instruction.
+            var over = il.Create(OpCodes.Br, loopHead);
+            MoveRegionBoundaries(loopHead, over);
+            foreach (var instruction in instructions)
+            {
+                if (instruction.Operand == loopHead) instruction.Operand = over;
+                else if (instruction.Operand is Instruction[] targets)
+                    for (int t = 0; t < targets.Length; t++) if (targets[t] == loopHead) targets[t] = over;
+            }
+            il.InsertBefore(loopHead, over);
+            foreach (var instruction in tails) il.InsertBefore(loopHead, instruction);
+        }
+
+        int greens = GreenCount();
+        var tailsOf = (returnTail, reloadTail, throwTail);
+        foreach (var site in sites) WeaveSite(il, site, state, mergeVariables.Count, greens, tailsOf, entry: false);
+        if (entrySite is not null) WeaveSite(il, entrySite, state, mergeVariables.Count, greens, tailsOf, entry: true);
+        body.OptimizeMacros();
+    }
+
+    /// <summary>The exception clauses whose try holds the merge point (empty when none): see <see cref="MergeRegions"/>.</summary>
+    private List<ExceptionHandler> mergeRegions = [];
+
+    /// <summary>
+    /// The clauses whose try block holds the merge point: a dispatch loop inside a try (a VM that turns host errors
+    /// into language errors). Compiled code catches what a step throws and hands it back
+    /// (<see cref="CanEnterJitStatus.Threw"/>); the woven code throws it again inside these regions. A merge point
+    /// inside a handler, or inside a try with an exception filter, is refused.
+    /// </summary>
+    private List<ExceptionHandler> MergeRegions(Instruction mergeStart)
+    {
+        var regions = new List<ExceptionHandler>();
+        foreach (var (handler, inHandler) in RegionsAround(mergeStart))
+        {
+            if (inHandler)
+                throw Error(mergeStart, $"Jit.MergePoint is inside a {handler.HandlerType.ToString().ToLowerInvariant()} handler; put the dispatch loop inside the try block (or around it), not inside a handler");
+            if (handler.HandlerType == ExceptionHandlerType.Filter)
+                throw Error(mergeStart, "Jit.MergePoint is inside a try block with an exception filter (catch ... when), which PeJit does not support; catch the exception and test it inside the catch handler, rethrowing when it does not match");
+            regions.Add(handler);
+        }
+        return regions;
+    }
+
+    /// <summary>Exception-clause boundaries at <paramref name="from"/> move to <paramref name="to"/>, which is inserted right before it.</summary>
+    private void MoveRegionBoundaries(Instruction from, Instruction to)
+    {
+        foreach (var handler in body.ExceptionHandlers)
+        {
+            if (handler.TryStart == from) handler.TryStart = to;
+            if (handler.TryEnd == from) handler.TryEnd = to;
+            if (handler.HandlerStart == from) handler.HandlerStart = to;
+            if (handler.HandlerEnd == from) handler.HandlerEnd = to;
+            if (handler.FilterStart == from) handler.FilterStart = to;
+        }
+    }
+
+    /// <summary>The IL that stores the state's merge-point variables back into their locals and parameters.</summary>
+    private static IEnumerable<Instruction> Reload(ILProcessor il, VariableDefinition state, List<object> variables, IReadOnlyList<TypeReference> types)
+    {
+        for (int i = 0; i < variables.Count; i++)
+        {
+            yield return il.Create(OpCodes.Ldloc, state);
+            yield return il.Create(OpCodes.Ldc_I4, i);
+            yield return il.Create(OpCodes.Ldelem_Ref);
+            yield return il.Create(OpCodes.Unbox_Any, types[i]);
+            yield return variables[i] switch
             {
                 VariableDefinition local => il.Create(OpCodes.Stloc, local),
                 ParameterDefinition parameter => il.Create(OpCodes.Starg, parameter),
                 _ => throw new InvalidOperationException("merge-point variables are locals or parameters"),
-            });
+            };
         }
-        il.Append(il.Create(OpCodes.Br, mergeStart));
-
-        int greens = GreenCount();
-        foreach (var site in sites) WeaveSite(il, site, state, mergeVariables.Count, greens, returnTail, reloadTail, entry: false);
-        if (entrySite is not null) WeaveSite(il, entrySite, state, mergeVariables.Count, greens, returnTail, reloadTail, entry: true);
-        body.OptimizeMacros();
     }
 
     /// <summary>
@@ -130,10 +210,18 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         }).ToList();
         var site = il.Create(OpCodes.Call, (MethodReference)merge.Operand);
         code.Add(site);
-        var first = code[0];
-        // Forward branches to the loop head come from before it: the way in. Back edges come from the loop.
-        for (int i = 0; i < at; i++)
+        var first = entryStart = code[0];
+        // The site belongs to the loop head's regions: a try that starts at it starts at the site.
+        MoveRegionBoundaries(mergeStart, first);
+        // Forward branches to the loop head come from before it: the way in. Back edges come from the loop. A
+        // branch from outside a try that starts at the loop head (a handler's leave back into the loop) must
+        // enter it at its first instruction, the site's now, and so counts as a way in too.
+        var startingHere = body.ExceptionHandlers.Where(h => h.TryStart == mergeStart).ToList();
+        int end = instructions.Count;
+        bool Outside(int i) => startingHere.Any(h => i >= at && i < (h.TryEnd is null ? end : instructions.IndexOf(h.TryEnd))) is false;
+        for (int i = 0; i < instructions.Count; i++)
         {
+            if (i >= at && (startingHere.Count == 0 || !Outside(i))) continue;
             if (instructions[i].Operand == mergeStart) instructions[i].Operand = first;
             else if (instructions[i].Operand is Instruction[] targets)
                 for (int t = 0; t < targets.Length; t++) if (targets[t] == mergeStart) targets[t] = first;
@@ -200,10 +288,17 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         yield return il.Create(OpCodes.Mul);
     }
 
-    private void WeaveSite(ILProcessor il, Instruction site, VariableDefinition state, int mergeCount, int greens, Instruction returnTail, Instruction reloadTail, bool entry)
+    private void WeaveSite(ILProcessor il, Instruction site, VariableDefinition state, int mergeCount, int greens,
+        (Instruction Return, Instruction Reload, Instruction Throw) tails, bool entry)
     {
-        foreach (var (handler, inHandler) in RegionsAround(site))
+        var around = RegionsAround(site).ToList();
+        foreach (var region in mergeRegions)
+            if (!around.Contains((region, false)))
+                throw Error(site, "Jit.CanEnterJit is outside the try block that holds Jit.MergePoint; call it from the dispatch loop's body, inside that try");
+        foreach (var (handler, inHandler) in around)
         {
+            // The tries around the merge point are the interpreter's to run: compiled code hands their exceptions back.
+            if (mergeRegions.Contains(handler)) continue;
             if (inHandler && handler.HandlerType != ExceptionHandlerType.Catch)
                 throw Error(site, $"Jit.CanEnterJit is inside a {handler.HandlerType.ToString().ToLowerInvariant()} block; call it from the dispatch loop's body");
             if (!inHandler && handler.HandlerType is ExceptionHandlerType.Finally or ExceptionHandlerType.Fault)
@@ -286,12 +381,14 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         code.Add(il.Create(OpCodes.Ldloc, state));
         code.Add(il.Create(OpCodes.Ldloc, slot));
         code.Add(il.Create(OpCodes.Call, runtime.CanEnterJit));
-        var toReturn = il.Create(OpCodes.Leave, returnTail);
-        var toReload = il.Create(OpCodes.Leave, reloadTail);
-        code.Add(il.Create(OpCodes.Switch, PortalProtocol.StatusCases(next, toReturn, toReload)));
+        var toReturn = il.Create(OpCodes.Leave, tails.Return);
+        var toReload = il.Create(OpCodes.Leave, tails.Reload);
+        var toThrow = il.Create(OpCodes.Leave, tails.Throw);
+        code.Add(il.Create(OpCodes.Switch, PortalProtocol.StatusCases(next, toReturn, toReload, toThrow)));
         code.Add(il.Create(OpCodes.Br, next));
         code.Add(toReturn);
         code.Add(toReload);
+        code.Add(toThrow);
 
         if (temporaries.Count == 0)
         {

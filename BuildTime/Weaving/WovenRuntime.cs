@@ -10,7 +10,11 @@ namespace PeJit.Weaving;
 /// <param name="Disabled"><c>PortalCounters.Disabled</c>: <c>PEJIT_DISABLE</c>, tested first.</param>
 /// <param name="Resuming"><c>PortalCounters.Resuming</c>: tested at the portal's entry before counting.</param>
 /// <param name="CountersFor"><c>PortalCounters.For(RuntimeMethodHandle portal)</c>: the portal's counter table.</param>
-internal sealed record WovenRuntime(MethodReference CanEnterJit, FieldReference Disabled, FieldReference Resuming, MethodReference CountersFor)
+/// <param name="ThrowPending">
+/// <c>JitRuntime.ThrowPending()</c>: throws the exception a step of compiled code threw
+/// (<c>CanEnterJitStatus.Threw</c>); returns <c>Exception</c> so that the woven code can end with <c>throw</c>.
+/// </param>
+internal sealed record WovenRuntime(MethodReference CanEnterJit, FieldReference Disabled, FieldReference Resuming, MethodReference CountersFor, MethodReference ThrowPending)
 {
     /// <summary>The references, for <paramref name="module"/>, to the runtime in <paramref name="scope"/>.</summary>
     public static WovenRuntime Import(ModuleDefinition module, IMetadataScope scope)
@@ -27,6 +31,8 @@ internal sealed record WovenRuntime(MethodReference CanEnterJit, FieldReference 
         var resuming = new FieldReference("Resuming", module.TypeSystem.Int32, counters);
         var countersFor = new MethodReference("For", new ArrayType(module.TypeSystem.Int32), counters) { HasThis = false };
         countersFor.Parameters.Add(new ParameterDefinition(handle));
-        return new WovenRuntime(hook, disabled, resuming, countersFor);
+        var exception = new TypeReference("System", nameof(Exception), module, module.TypeSystem.CoreLibrary);
+        var throwPending = new MethodReference("ThrowPending", exception, hooks) { HasThis = false };
+        return new WovenRuntime(hook, disabled, resuming, countersFor, throwPending);
     }
 }

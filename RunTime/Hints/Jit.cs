@@ -16,6 +16,12 @@ namespace PeJit;
 /// <see cref="JitPortalAttribute"/> declares.</item>
 /// <item><c>MergePoint</c> stands once, at the head of the dispatch loop; <c>CanEnterJit</c> stands where the interpreted
 /// program jumps backwards, so that the JIT counts loop iterations there.</item>
+/// <item>The dispatch loop may sit inside a <c>try</c> (catch clauses that turn host errors into the language's,
+/// a <c>finally</c> that restores state), and each step may run inside one: compiled code hands an exception back
+/// to the portal, whose handlers then run exactly as in the plain interpreter. Then every <c>CanEnterJit</c> stands
+/// inside the try that holds <c>MergePoint</c>, never inside a handler; the try has no exception filter
+/// (<c>catch ... when</c>); its handlers read no local that the loop assigns (keep such state in an object's fields);
+/// and the loop leaves a try with a <c>finally</c> only to return.</item>
 /// </list>
 /// </remarks>
 public static partial class Jit

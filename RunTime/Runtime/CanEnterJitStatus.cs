@@ -24,4 +24,13 @@ public enum CanEnterJitStatus
     /// passed; the portal reloads them and goes to its merge point.
     /// </summary>
     Exited = 2,
+
+    /// <summary>
+    /// Compiled code threw in a step (a portal with exception regions): the state holds the merge-point variables
+    /// at the start of that step, as for <see cref="Exited"/>; the portal reloads them and, inside its own
+    /// exception regions around the merge point, throws the exception again by calling the runtime's
+    /// <c>ThrowPending</c> (<c>JitRuntime.ThrowPending</c>, <c>JitHooks.ThrowPending</c>), so that its handlers
+    /// run once, as the interpreter's would have.
+    /// </summary>
+    Threw = 3,
 }

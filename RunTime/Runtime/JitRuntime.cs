@@ -61,6 +61,13 @@ public static class JitRuntime
     }
 
     /// <summary>
+    /// Called by a JIT-enabled portal after <see cref="CanEnterJitStatus.Threw"/>, once it reloaded the merge-point
+    /// variables: throws the exception compiled code caught in the step, with its stack trace, inside the portal's
+    /// regions (<see cref="PortalRuntime.ThrowPending"/>). Never returns.
+    /// </summary>
+    public static Exception ThrowPending() => PortalRuntime.ThrowPending();
+
+    /// <summary>
     /// The run-time state of <paramref name="portal"/>, prepared on first use (queued while the interpreter goes on:
     /// then null and <paramref name="preparing"/>; with <c>PEJIT_BACKGROUND=0</c>, in the calling thread);
     /// null when it cannot be prepared.

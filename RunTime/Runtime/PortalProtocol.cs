@@ -26,7 +26,8 @@ namespace PeJit.Runtime;
 /// exit of a unit entered through a call cell (the interpreter then goes on from there).</item>
 /// <item>The hook answers a <see cref="CanEnterJitStatus"/>; on <see cref="CanEnterJitStatus.Returned"/> the
 /// result is at <see cref="Result"/>, on <see cref="CanEnterJitStatus.Exited"/> the merge-point variables are
-/// back at their indices.</item>
+/// back at their indices; on <see cref="CanEnterJitStatus.Threw"/> too, and the portal then throws the exception
+/// compiled code caught (the runtime's <c>ThrowPending</c>) inside the regions around its merge point.</item>
 /// </list>
 /// </summary>
 public static class PortalProtocol
@@ -85,14 +86,15 @@ public static class PortalProtocol
     /// <summary>
     /// The cases of the switch on the hook's answer, each at the index of its status: what to do for
     /// <see cref="CanEnterJitStatus.Interpret"/>, <see cref="CanEnterJitStatus.Returned"/> and
-    /// <see cref="CanEnterJitStatus.Exited"/>.
+    /// <see cref="CanEnterJitStatus.Exited"/> and <see cref="CanEnterJitStatus.Threw"/>.
     /// </summary>
-    public static T[] StatusCases<T>(T interpret, T returned, T exited)
+    public static T[] StatusCases<T>(T interpret, T returned, T exited, T threw)
     {
-        var cases = new T[3];
+        var cases = new T[4];
         cases[(int)CanEnterJitStatus.Interpret] = interpret;
         cases[(int)CanEnterJitStatus.Returned] = returned;
         cases[(int)CanEnterJitStatus.Exited] = exited;
+        cases[(int)CanEnterJitStatus.Threw] = threw;
         return cases;
     }
 }

@@ -136,6 +136,11 @@ public sealed class PortalRuntime
             Interlocked.Decrement(ref PortalCounters.Resuming);
             Interlocked.Increment(ref resumptions);
             Array.Copy(pending.State, state, Math.Min(pending.State.Length, state.Length));
+            if (pending.Thrown is { } thrown)
+            {
+                pendingThrow = thrown;
+                return (int)CanEnterJitStatus.Threw;
+            }
             return (int)CanEnterJitStatus.Exited;
         }
         var key = Arrive(state);
@@ -148,7 +153,36 @@ public sealed class PortalRuntime
     /// residual code makes next resumes from it at its entry (<see cref="OnEntryWhileResuming"/>).
     /// </summary>
     [ThreadStatic]
-    private static (PortalRuntime Runtime, object?[] State)? resumption;
+    private static (PortalRuntime Runtime, object?[] State, ExceptionDispatchInfo? Thrown)? resumption;
+
+    /// <summary>
+    /// The exception compiled code caught in a step and left at a <see cref="CompiledExit.Threw"/> exit, on this
+    /// thread, until the portal that got <see cref="CanEnterJitStatus.Threw"/> throws it (<see cref="ThrowPending"/>).
+    /// </summary>
+    [ThreadStatic]
+    private static ExceptionDispatchInfo? pendingThrow;
+
+    /// <summary>
+    /// Throws the exception a step of compiled code threw (<see cref="CanEnterJitStatus.Threw"/>), with its stack
+    /// trace: a portal calls it (through <c>JitRuntime.ThrowPending</c> or <c>JitHooks.ThrowPending</c>) after
+    /// reloading the step's merge-point variables, inside its regions around the merge point. Never returns; the
+    /// result type lets the caller end its block with a <c>throw</c>.
+    /// </summary>
+    public static Exception ThrowPending()
+    {
+        var pending = TakePendingThrow() ?? throw new InvalidOperationException("pejit: the portal was told compiled code threw, but no exception is pending on this thread (a rewritten portal and a runtime that disagree)");
+        pending.Throw();
+        return pending.SourceException;
+    }
+
+    internal static ExceptionDispatchInfo? TakePendingThrow()
+    {
+        var pending = pendingThrow;
+        pendingThrow = null;
+        return pending;
+    }
+
+    internal static void SetPendingThrow(ExceptionDispatchInfo thrown) => pendingThrow = thrown;
 
     private long resumptions;
 
@@ -220,7 +254,8 @@ public sealed class PortalRuntime
             if (exitKey is not null && CodeFor(exitKey, 1) is { } next) status = Enter(exitKey, next, state);
         }
         if (status == (int)CanEnterJitStatus.Returned) return true;
-        resumption = (this, state);
+        // A step's exception is thrown by the portal call that resumes, inside that activation's regions.
+        resumption = (this, state, status == (int)CanEnterJitStatus.Threw ? TakePendingThrow() : null);
         Interlocked.Increment(ref PortalCounters.Resuming);
         return false;
     }
@@ -382,6 +417,14 @@ public sealed class PortalRuntime
         exit[0] = null;
         Interlocked.Increment(ref unit.exitCounts[index]);
         var taken = unit.Unit.Exits[index];
+        if (taken.Threw)
+        {
+            int count = engine.MergeVariables.Count;
+            Array.Copy(exit, 1, state, 0, count);
+            pendingThrow = ExceptionDispatchInfo.Capture((Exception)exit[count + 1]!);
+            exit[count + 1] = null;
+            return (int)CanEnterJitStatus.Threw;
+        }
         if (taken.Frames is null)
         {
             Array.Copy(exit, 1, state, 0, engine.MergeVariables.Count);
@@ -410,6 +453,13 @@ public sealed class PortalRuntime
         {
             // An evaluator per step: it counts steps, and threads may finish steps at once.
             outcome = new GraphEvaluator(resolver).Resume(frames, Extension.Shape.MergePoint);
+        }
+        catch (Exception e) when (unit.Unit.HandsBackExceptions && e is not EvaluationException)
+        {
+            // The rest of the step threw, past the step's own handlers (the evaluator ran those): thrown again by
+            // the portal outside them, as a step of compiled code would hand it back (CompiledExit.Threw).
+            pendingThrow = ExceptionDispatchInfo.Capture(e);
+            return (int)CanEnterJitStatus.Threw;
         }
         finally
         {

@@ -42,6 +42,7 @@ internal static class StackGuard
     {
         int result = 0;
         ExceptionDispatchInfo? failure = null;
+        ExceptionDispatchInfo? thrown = null;
         int depth = hops + 1;
         var culture = CultureInfo.CurrentCulture;
         var uiCulture = CultureInfo.CurrentUICulture;
@@ -53,6 +54,8 @@ internal static class StackGuard
             try
             {
                 result = call(state);
+                // A step's exception waits for the portal on this thread: hand it to the caller's.
+                if (result == (int)CanEnterJitStatus.Threw) thrown = PortalRuntime.TakePendingThrow();
             }
             catch (Exception e)
             {
@@ -66,6 +69,7 @@ internal static class StackGuard
         thread.Start();
         thread.Join();
         failure?.Throw();
+        if (thrown is not null) PortalRuntime.SetPendingThrow(thrown);
         return result;
     }
 }

@@ -39,6 +39,9 @@ public static class JitHooks
         }
     }
 
+    /// <summary>What a portal copy calls after <see cref="CanEnterJitStatus.Threw"/>: <see cref="PortalRuntime.ThrowPending"/>. Never returns.</summary>
+    public static Exception ThrowPending() => PortalRuntime.ThrowPending();
+
     /// <summary>
     /// The slow path of a portal copy whose counter at <paramref name="slot"/> reached zero: see
     /// <see cref="PortalRuntime.OnCanEnterJit(object?[], int)"/>.

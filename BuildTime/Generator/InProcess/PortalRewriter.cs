@@ -9,7 +9,8 @@ namespace PeJit.Runtime;
 /// portal's counter at the slot its integer greens hash to and, when it reaches zero, a call of
 /// <see cref="JitHooks.CanEnterJit"/> with the merge-point state, followed by a three-way switch on its
 /// <see cref="CanEnterJitStatus"/>: go on interpreting; return what compiled code returned; or reload the
-/// state compiled code left at an exit and jump to the merge point with it. The hash, the counters and the
+/// state compiled code left at an exit and jump to the merge point with it; or throw the exception a step of
+/// compiled code threw, inside the regions around the merge point (<see cref="CanEnterJitStatus.Threw"/>). The hash, the counters and the
 /// state are as <see cref="PortalProtocol"/> says, as in the IL the weaver writes for <c>pejit build</c>; unlike
 /// it, the copy has no <c>PEJIT_DISABLE</c> test (the in-process API is asked for explicitly) and loads its
 /// table from <see cref="JitHooks.CounterTables"/> (a <c>DynamicMethod</c> has no class to hold a static field).
@@ -39,10 +40,12 @@ public static class PortalRewriter
         var hook = MethodRef.From(hooks.Methods.Single(m => m.Name == nameof(JitHooks.CanEnterJit)));
         var tables = MethodRef.From(hooks.Methods.Single(m => m.Name == "get_" + nameof(JitHooks.CounterTables)));
         var resuming = MethodRef.From(hooks.Methods.Single(m => m.Name == "get_" + nameof(JitHooks.Resuming)));
+        var throwPending = MethodRef.From(hooks.Methods.Single(m => m.Name == nameof(JitHooks.ThrowPending)));
         var sites = graph.Blocks.SelectMany(b => graph[b].Instructions.Where(i => IsHint(i, "CanEnterJit")).Select(i => (Block: b, Instruction: i))).ToList();
-        foreach (var (block, call) in sites) RewriteSite(graph, block, call, merge.Block, mergeVariables, portalId, greens, hook, tables, implicitThis, resuming: null);
+        var hooksUsed = (hook, tables, throwPending);
+        foreach (var (block, call) in sites) RewriteSite(graph, block, call, merge.Block, mergeVariables, portalId, greens, hooksUsed, implicitThis, resuming: null);
         if (sites.Count > 0 && AddEntrySite(graph, merge.Block, merge.Instruction) is { } entry)
-            RewriteSite(graph, entry.Block, entry.Call, merge.Block, mergeVariables, portalId, greens, hook, tables, implicitThis, resuming);
+            RewriteSite(graph, entry.Block, entry.Call, merge.Block, mergeVariables, portalId, greens, hooksUsed, implicitThis, resuming);
     }
 
     /// <summary>
@@ -83,8 +86,9 @@ public static class PortalRewriter
         instruction.Method is { } method && method.DeclaringTypeName == "PeJit.Jit" && method.Name == name;
 
     private static void RewriteSite(FlowGraph graph, Block block, Instruction call, Block mergeBlock, List<Value> mergeVariables,
-        int portalId, int greens, MethodRef hook, MethodRef tables, Value? implicitThis, MethodRef? resuming)
+        int portalId, int greens, (MethodRef CanEnterJit, MethodRef Tables, MethodRef ThrowPending) hooks, Value? implicitThis, MethodRef? resuming)
     {
+        var (hook, tables, throwPending) = hooks;
         var location = call.Location;
         var instructions = graph[block].Instructions;
         int at = instructions.IndexOf(call);
@@ -166,8 +170,11 @@ public static class PortalRewriter
         }
         var status = Emit(slow, new Instruction(Opcode.Call, Constant(slow, portalId), state, slowSlot) { Method = hook }, IrType.I32);
 
-        // Returned: the result is in the state at PortalProtocol.Result.
+        // Returned: the result is in the state at PortalProtocol.Result. The return is made in the site's regions,
+        // so that a finally around it runs once, as when the interpreter returns from there.
         var returned = graph.AddBlock();
+        graph[returned].Try = graph[slow].Try;
+        graph[returned].HandlerOf = graph[slow].HandlerOf;
         if (graph.ReturnType.Kind == TypeKind.Void)
         {
             Append(returned, new Instruction(Opcode.Return));
@@ -178,8 +185,10 @@ public static class PortalRewriter
             Append(returned, new Instruction(Opcode.Return, Unbox(graph, returned, boxedResult, graph.ReturnType, location)));
         }
 
-        // Exited: state holds the merge point's variables where compiled code left; jump to the merge point.
+        // Exited: state holds the merge point's variables where compiled code left; jump to the merge point, from
+        // inside the regions around it (leaving those of the site that the merge point is not in).
         var reload = graph.AddBlock();
+        graph[reload].Try = graph[mergeBlock].Try;
         var arguments = new List<Value>();
         foreach (var parameter in graph[mergeBlock].Parameters)
         {
@@ -195,8 +204,16 @@ public static class PortalRewriter
         }
         Append(reload, new Instruction(Opcode.Jump) { Targets = { new BlockCall(mergeBlock, arguments) } });
 
+        // Threw: compiled code caught an exception in a step; it is thrown again inside the regions around the merge
+        // point, so that the portal's handlers run (once). The merge block's parameters are SSA values no handler
+        // reads (a variable a handler reads lives in a slot), so nothing needs reloading first.
+        var threw = graph.AddBlock();
+        graph[threw].Try = graph[mergeBlock].Try;
+        var exception = Emit(threw, new Instruction(Opcode.Call) { Method = throwPending }, IrType.Class("System.Exception"));
+        Append(threw, new Instruction(Opcode.Throw, exception));
+
         var dispatch = new Instruction(Opcode.Switch, status);
-        dispatch.Targets.AddRange(PortalProtocol.StatusCases(new BlockCall(rest, []), new BlockCall(returned, []), new BlockCall(reload, [])));
+        dispatch.Targets.AddRange(PortalProtocol.StatusCases(new BlockCall(rest, []), new BlockCall(returned, []), new BlockCall(reload, []), new BlockCall(threw, [])));
         dispatch.Targets.Add(new BlockCall(rest, [])); // the default, for an answer the hook never gives
         Append(slow, dispatch);
     }

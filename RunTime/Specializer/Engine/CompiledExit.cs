@@ -32,4 +32,12 @@ public sealed record CompiledExit(int Index, GreenKey Key, string Reason)
     /// <c>MaxCasesPerPromotion</c>, which specializes it with a generic path.
     /// </summary>
     public bool PromotesClass { get; init; }
+
+    /// <summary>
+    /// For the exit of a step's exception (a portal with exception regions): the exception is in the exit buffer
+    /// after the merge-point variables of the step (at 1 + their count); the portal reloads the variables and
+    /// throws it inside its own regions (<c>CanEnterJitStatus.Threw</c>), so that its handlers run as the
+    /// interpreter's would have.
+    /// </summary>
+    public bool Threw { get; init; }
 }

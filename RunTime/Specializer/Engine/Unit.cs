@@ -45,6 +45,13 @@ public sealed class Unit
     /// <summary>The green keys of the interpreted calls the unit makes through call cells (<see cref="CallCell"/>), in order, repeats included.</summary>
     public List<GreenKey> CalledKeys { get; } = [];
 
+    /// <summary>
+    /// Whether each step runs inside a region that hands its exception back to the portal
+    /// (<see cref="CompiledExit.Threw"/>; a portal with exception regions). Then an exception the interpreter's
+    /// graphs throw while finishing a step after a mid-step exit is handed back the same way.
+    /// </summary>
+    public bool HandsBackExceptions { get; internal set; }
+
     /// <summary>Budgets hit while specializing, with the key and the reason, for the log.</summary>
     public List<string> Notes { get; } = [];
 }

@@ -19,7 +19,8 @@ public sealed partial class UnitSpecializer
             {
                 case CallTreatment.MergePoint:
                 {
-                    RefuseInsideRegions(frames, frame, "the merge point");
+                    if (owner.CatchesSteps) CloseStep(frames, frame);
+                    else RefuseInsideRegions(frames, frame, "the merge point");
                     int greenCount = owner.GreenCount;
                     var greens = new List<object?>(greenCount);
                     for (int i = 0; i < greenCount; i++)

@@ -60,8 +60,8 @@ public sealed partial class UnitSpecializer
             }
 
             // 1. Null.
-            var isObject = residual.AddBlock();
-            var isNull = residual.AddBlock();
+            var isObject = AddBlockHere();
+            var isNull = AddBlockHere();
             Append(new Instruction(Opcode.BrIf, red) { Location = location, Targets = { new BlockCall(isObject, []), new BlockCall(isNull, []) } });
             current = isNull;
             if (cases.Contains(null)) Go(isNull, ExtensionFrame.NullClass);
@@ -76,8 +76,8 @@ public sealed partial class UnitSpecializer
                 foreach (var exactClass in classes)
                 {
                     var test = Emit(new Instruction(Opcode.Ceq, actual, Lift(Known.OfGreen(exactClass), IrType.Object)) { Location = location }, IrType.Bool);
-                    var hit = residual.AddBlock();
-                    var miss = residual.AddBlock();
+                    var hit = AddBlockHere();
+                    var miss = AddBlockHere();
                     Append(new Instruction(Opcode.BrIf, test) { Location = location, Targets = { new BlockCall(hit, []), new BlockCall(miss, []) } });
                     Go(hit, exactClass);
                     current = miss;

@@ -80,9 +80,9 @@ public sealed partial class UnitSpecializer
             }
             var cellValue = Lift(Known.OfGreen(cell), IrType.Object);
             var entered = Emit(new Instruction(Opcode.Call, cellValue, state) { Method = CallCell.EnterMethod, Location = location }, IrType.Bool);
-            var ran = residual.AddBlock();
-            var fallback = residual.AddBlock();
-            var join = residual.AddBlock();
+            var ran = AddBlockHere();
+            var fallback = AddBlockHere();
+            var join = AddBlockHere();
             Append(new Instruction(Opcode.BrIf, entered) { Location = location, Targets = { new BlockCall(ran, []), new BlockCall(fallback, []) } });
             bool hasResult = op.Result >= 0;
             Value? joined = hasResult ? residual.AddParameter(join, op.ResultType) : null;

@@ -47,7 +47,9 @@ public sealed partial class UnitSpecializer
                 if (i < owner.GreenCount) frame.SetBoxed(variables[i].Index, key.Values[i]);
                 else frame.SetRed(variables[i].Index, parameters[i - owner.GreenCount]);
             }
-            pending.Enqueue(new Pending(block, [frame], null, key));
+            // A portal with exception regions runs each step inside a region that hands an exception to the interpreter.
+            var start = owner.CatchesSteps ? OpenStep(key, block, parameters, frame) : block;
+            pending.Enqueue(new Pending(start, [frame], null, key));
         }
 
         private void EmitExit(GreenKey key, IReadOnlyList<Value> reds, string reason)

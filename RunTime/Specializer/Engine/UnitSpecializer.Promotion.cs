@@ -28,8 +28,8 @@ public sealed partial class UnitSpecializer
                 var test = value is Delegate { HasSingleTarget: true }
                     ? Emit(new Instruction(Opcode.Call, red, Lift(Known.OfGreen(value), IrType.Object)) { Method = DelegateGuard.MatchesMethod, Location = location }, IrType.Bool)
                     : Emit(new Instruction(Opcode.Ceq, red, Lift(Known.OfGreen(value), type)) { Location = location }, IrType.Bool);
-                var hit = residual.AddBlock();
-                var miss = residual.AddBlock();
+                var hit = AddBlockHere();
+                var miss = AddBlockHere();
                 Append(new Instruction(Opcode.BrIf, test) { Location = location, Targets = { new BlockCall(hit, []), new BlockCall(miss, []) } });
                 var copies = frames.Select(f => f.Copy()).ToList();
                 copies[^1].SetBoxed(result, value);

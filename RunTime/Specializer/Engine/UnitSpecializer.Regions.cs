@@ -92,7 +92,7 @@ public sealed partial class UnitSpecializer
                 if (frames[i].OpenTries is { Count: > 0 } open) return open[^1].Residual;
                 if (frames[i].InHandler is { } handler) return residual[handler.Residual].Parent;
             }
-            return null;
+            return frames[0].StepRegion;
         }
 
         /// <summary>The innermost residual handler the path runs in, over every frame.</summary>
@@ -133,7 +133,8 @@ public sealed partial class UnitSpecializer
             if (frames.All(f => f.OpenTries is null && f.InHandler is null)) return;
             var inside = frames.Last(f => f.OpenTries is not null || f.InHandler is not null);
             throw new SpecializationException($"{frame.Graph.Name}: {what} is inside a try block or handler of {inside.Graph.Name} (block{inside.Block}); "
-                + "the specializer keeps protected regions only between merge points (a dispatch loop inside a try is not compiled yet). "
+                + "the specializer keeps protected regions only between merge points, and a step leaves compiled code (a return, an exit at Jit.Promote) only outside them "
+                + "(a try around the whole dispatch loop is fine, but not a Jit.Promote inside it yet). "
                 + "Move the try/catch into a helper that returns before the next merge point, or mark the helper [DontLookInside]");
         }
 

@@ -295,6 +295,7 @@ public sealed partial class UnitSpecializer
                     var slot = op.Instruction.Slot;
                     int stored = op.Operands[0];
                     Ensure(frame, stored);
+                    RefuseSlotStoreInsideMergeRegions(frame, op);
                     if (!op.RedSlot)
                     {
                         RefuseGreenStoreInsideRegions(frame, op);

@@ -30,6 +30,12 @@ internal sealed class ExtensionFrame
     /// <summary>The region whose handler the path runs in this frame, with its residual region; null outside handlers.</summary>
     public (Region Source, Region Residual)? InHandler;
     /// <summary>
+    /// For the portal's frame of a step of a portal with exception regions: the residual region around the whole
+    /// step that hands an exception to the interpreter (<c>UnitSpecializer.Steps.cs</c>) when no try of the
+    /// portal the merge point is in stands for it in <see cref="OpenTries"/>; null otherwise.
+    /// </summary>
+    public Region? StepRegion;
+    /// <summary>
     /// Per value, for red references whose exact class is known while specializing (<c>Jit.PromoteClass</c>): the
     /// class (a <see cref="Type"/>), or <see cref="NullClass"/> for a null reference; null where the class is
     /// unknown. Allocated on first use. Paths that join within a step must agree on it for every live value.
@@ -66,6 +72,7 @@ internal sealed class ExtensionFrame
         if (other.ResidualSlots is not null) ResidualSlots = new(other.ResidualSlots);
         if (other.OpenTries is not null) OpenTries = new(other.OpenTries);
         InHandler = other.InHandler;
+        StepRegion = other.StepRegion;
     }
 
     public ExtensionFrame Copy() => new(this);
