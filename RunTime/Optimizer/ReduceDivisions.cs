@@ -42,7 +42,7 @@ internal static class ReduceDivisions
     private static void Reduce(FlowGraph graph, NaturalLoop loop, Dominators dominators, Predecessors predecessors)
     {
         if (dominators.ImmediateDominator(loop.Header) is not { } preheader) return;
-        var definedInLoop = new HashSet<Value>();
+        var definedInLoop = new ValueSet(graph.ValueCount);
         foreach (var block in loop.Blocks)
         {
             definedInLoop.UnionWith(graph[block].Parameters);
@@ -50,7 +50,7 @@ internal static class ReduceDivisions
                 if (instruction.Result is { } result) definedInLoop.Add(result);
         }
         Dictionary<Value, HashSet<long>>? excluded = null;
-        var constants = new Dictionary<Value, Constants>();
+        var constants = new ValueMap<Constants>(graph.ValueCount);
         foreach (var block in loop.Blocks.OrderBy(b => b.Index))
         {
             var instructions = graph[block].Instructions;

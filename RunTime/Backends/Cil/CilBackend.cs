@@ -128,11 +128,13 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
         private void DeclareLocals()
         {
             var uses = new Dictionary<Value, int>();
-            var usedOutside = new HashSet<Value>();
-            var definedIn = new Dictionary<Value, Block>();
+            // The IR's own set and a plain array: framework generics over Value would be compiled by .NET in every
+            // process (ReadyToRun cannot precompile them), on the first unit's path.
+            var usedOutside = new ValueSet(graph.ValueCount);
+            var definedIn = new int[graph.ValueCount]; // block index + 1; 0 for a block parameter
             foreach (var block in graph.Blocks)
                 foreach (var instruction in graph[block].Instructions)
-                    if (instruction.Result is { } result) definedIn[result] = block;
+                    if (instruction.Result is { } result) definedIn[result.Index] = block.Index + 1;
             foreach (var block in graph.Blocks)
                 foreach (var instruction in graph[block].Instructions)
                 {
@@ -143,7 +145,7 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
             void Use(Value value, Block block)
             {
                 uses[value] = uses.GetValueOrDefault(value) + 1;
-                if (!definedIn.TryGetValue(value, out var home) || home != block) usedOutside.Add(value);
+                if (definedIn[value.Index] != block.Index + 1) usedOutside.Add(value);
             }
 
             var pool = new Dictionary<Type, List<LocalBuilder>>();

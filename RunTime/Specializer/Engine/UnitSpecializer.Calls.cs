@@ -105,7 +105,7 @@ public sealed partial class UnitSpecializer
         }
 
         /// <summary>Calls left residual because every path from them ends in a throw, by method, with how many (the unit's note).</summary>
-        private readonly SortedDictionary<string, int> coldCalls = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, int> coldCalls = new(StringComparer.Ordinal);
 
         /// <summary>
         /// Whether a call the analysis would inline is cold: every path from its block ends in a throw
@@ -128,7 +128,7 @@ public sealed partial class UnitSpecializer
         {
             if (coldCalls.Count == 0) return;
             unit.Notes.Add($"{coldCalls.Values.Sum()} call(s) on paths that end in a throw left residual, not inlined: "
-                + string.Join(", ", coldCalls.Select(c => c.Value == 1 ? c.Key : $"{c.Key} ({c.Value}x)")));
+                + string.Join(", ", coldCalls.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => c.Value == 1 ? c.Key : $"{c.Key} ({c.Value}x)")));
         }
 
         /// <summary>

@@ -11,7 +11,7 @@ public sealed partial class UnitSpecializer
     private sealed partial class Run
     {
         /// <summary>One slot an exit writes: its IR type and its content, green (lifted where stored) or red.</summary>
-        private readonly record struct ExitSlot(IrType Type, Known Content);
+        private sealed record ExitSlot(IrType Type, Known Content);
 
         /// <summary>An exit whose stores wait for its tail: the block it ends, and the slots from 0 (the exit's number) on.</summary>
         private sealed record PendingExit(Block Block, IReadOnlyList<ExitSlot> Slots);
