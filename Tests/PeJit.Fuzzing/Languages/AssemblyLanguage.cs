@@ -46,16 +46,8 @@ public abstract class AssemblyLanguage<TCode, TAssemblerError> : FuzzLanguage
     protected abstract Regex ConstantLine { get; }
 
     /// <inheritdoc/>
-    public override string Generate(Random random)
-    {
-        double scale = 1.0;
-        for (int attempt = 0; attempt < 40; attempt++, scale *= 0.8)
-        {
-            string program = GenerateOnce(random, scale);
-            if (Check(program) is { Ends: true, Steps: <= GenerationStepBudget }) return program;
-        }
-        return Fallback;
-    }
+    public override string Generate(Random random) =>
+        GenerateEnding(random, GenerateOnce, GenerationStepBudget, Fallback);
 
     /// <inheritdoc/>
     public override BoundedRun? Check(string program)

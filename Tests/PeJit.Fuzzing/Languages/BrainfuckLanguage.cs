@@ -36,16 +36,8 @@ public sealed class BrainfuckLanguage : FuzzLanguage
     public override IReadOnlyList<string> Operations { get; } = Enum.GetNames<BfOp>();
 
     /// <inheritdoc/>
-    public override string Generate(Random random)
-    {
-        double scale = 1.0;
-        for (int attempt = 0; attempt < 40; attempt++, scale *= 0.8)
-        {
-            string program = BrainfuckGenerator.Generate(random, scale);
-            if (Check(program) is { Ends: true, Steps: <= GenerationStepBudget }) return program;
-        }
-        return "++++++++[>++++++<-]>.\n";
-    }
+    public override string Generate(Random random) =>
+        GenerateEnding(random, BrainfuckGenerator.Generate, GenerationStepBudget, "++++++++[>++++++<-]>.\n");
 
     /// <inheritdoc/>
     public override BoundedRun? Check(string program)

@@ -45,6 +45,22 @@ public abstract class FuzzLanguage
     /// <summary>A random well-formed program that ends within the bounds (returning or throwing), made from <paramref name="random"/> only.</summary>
     public abstract string Generate(Random random);
 
+    /// <summary>
+    /// A program of <paramref name="generate"/> (from the random source, at a size scale) that the step-counting
+    /// model says ends within <paramref name="stepBudget"/> steps: a program that does not is drawn again at 0.8
+    /// times the size; after 40 tries, <paramref name="fallback"/>, a small program known to end.
+    /// </summary>
+    protected string GenerateEnding(Random random, Func<Random, double, string> generate, long stepBudget, string fallback)
+    {
+        double scale = 1.0;
+        for (int attempt = 0; attempt < 40; attempt++, scale *= 0.8)
+        {
+            string program = generate(random, scale);
+            if (Check(program) is { Ends: true } run && run.Steps <= stepBudget) return program;
+        }
+        return fallback;
+    }
+
     /// <summary>What the step-counting model says about <paramref name="program"/>; null when it is not well-formed (does not assemble or compile).</summary>
     public abstract BoundedRun? Check(string program);
 

@@ -8,6 +8,7 @@ using PeJit.Examples.Lua.Compiler;
 using PeJit.Examples.Lua.Syntax;
 using PeJit.Examples.Lua.Values;
 using PeJit.Fuzzing.Differential;
+using PeJit.Fuzzing.Shrinking;
 using PeJit.Fuzzing.Generation;
 using PeJit.Fuzzing.Termination;
 using PeJit.Runtime;
@@ -42,16 +43,8 @@ public sealed partial class LuaLanguage : FuzzLanguage
     public override IReadOnlyList<string> Operations { get; } = Enum.GetNames<OpCode>();
 
     /// <inheritdoc/>
-    public override string Generate(Random random)
-    {
-        double scale = 1.0;
-        for (int attempt = 0; attempt < 40; attempt++, scale *= 0.8)
-        {
-            string program = LuaGenerator.Generate(random, scale);
-            if (Check(program) is { Ends: true, Steps: <= GenerationStepBudget }) return program;
-        }
-        return Fallback;
-    }
+    public override string Generate(Random random) =>
+        GenerateEnding(random, LuaGenerator.Generate, GenerationStepBudget, Fallback);
 
     /// <inheritdoc/>
     public override BoundedRun? Check(string program)
@@ -192,36 +185,13 @@ public sealed partial class LuaLanguage : FuzzLanguage
             ? instruction.GetType().GetProperty(nameof(Instruction.Op))?.GetValue(instruction)?.ToString() : null;
 
     /// <inheritdoc/>
-    public override IReadOnlyList<string> Split(string program) =>
-        program.Split('\n').Where(l => l.Trim().Length > 0 && !l.TrimStart().StartsWith("--", StringComparison.Ordinal)).ToList();
+    public override IReadOnlyList<string> Split(string program) => SourceLines.Split(program, "--");
 
     /// <inheritdoc/>
-    public override string Join(IEnumerable<string> pieces) => string.Concat(pieces.Select(p => p + "\n"));
+    public override string Join(IEnumerable<string> pieces) => SourceLines.Join(pieces);
 
     /// <summary>One number of one line made smaller (0, 1, half), or one parenthesized operation replaced by its left operand.</summary>
-    public override IEnumerable<string> Simplifications(string program)
-    {
-        var lines = Split(program);
-        for (int i = 0; i < lines.Count; i++)
-        {
-            foreach (Match match in Number().Matches(lines[i]))
-            {
-                if (!long.TryParse(match.Value, NumberStyles.None, CultureInfo.InvariantCulture, out long value) || value <= 1) continue;
-                foreach (long simpler in new[] { 0, 1, value / 2 }.Distinct())
-                {
-                    var copy = lines.ToList();
-                    copy[i] = lines[i][..match.Index] + simpler.ToString(CultureInfo.InvariantCulture) + lines[i][(match.Index + match.Length)..];
-                    yield return Join(copy);
-                }
-            }
-            foreach (Match match in InnerOperation().Matches(lines[i]))
-            {
-                var copy = lines.ToList();
-                copy[i] = lines[i][..match.Index] + match.Groups[1].Value + lines[i][(match.Index + match.Length)..];
-                yield return Join(copy);
-            }
-        }
-    }
+    public override IEnumerable<string> Simplifications(string program) => SourceLines.Simplifications(program, "--", Number(), InnerOperation());
 
     [GeneratedRegex(@"(?<![\w.])\d+(?![\w.])")]
     private static partial Regex Number();

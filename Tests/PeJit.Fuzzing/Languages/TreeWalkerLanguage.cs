@@ -5,6 +5,7 @@ using PeJit.Examples.TreeWalker;
 using PeJit.Examples.TreeWalker.Ast;
 using PeJit.Examples.TreeWalker.Syntax;
 using PeJit.Fuzzing.Differential;
+using PeJit.Fuzzing.Shrinking;
 using PeJit.Fuzzing.Generation;
 using PeJit.Fuzzing.Termination;
 using PeJit.Runtime;
@@ -45,16 +46,8 @@ public sealed partial class TreeWalkerLanguage(Evaluator evaluator) : FuzzLangua
     public override IReadOnlyList<string> Operations { get; } = Enum.GetNames<NodeKind>();
 
     /// <inheritdoc/>
-    public override string Generate(Random random)
-    {
-        double scale = 1.0;
-        for (int attempt = 0; attempt < 40; attempt++, scale *= 0.8)
-        {
-            string program = TreeWalkerGenerator.Generate(random, scale);
-            if (Check(program) is { Ends: true, Steps: <= GenerationStepBudget }) return program;
-        }
-        return Fallback;
-    }
+    public override string Generate(Random random) =>
+        GenerateEnding(random, TreeWalkerGenerator.Generate, GenerationStepBudget, Fallback);
 
     /// <inheritdoc/>
     public override BoundedRun? Check(string program)
@@ -151,36 +144,13 @@ public sealed partial class TreeWalkerLanguage(Evaluator evaluator) : FuzzLangua
         green is TreeWalkerProgram program && entry.Values is [{ } loop, ..] && program.Loops.Contains(loop);
 
     /// <inheritdoc/>
-    public override IReadOnlyList<string> Split(string program) =>
-        program.Split('\n').Where(l => l.Trim().Length > 0 && !l.TrimStart().StartsWith("//", StringComparison.Ordinal)).ToList();
+    public override IReadOnlyList<string> Split(string program) => SourceLines.Split(program, "//");
 
     /// <inheritdoc/>
-    public override string Join(IEnumerable<string> pieces) => string.Concat(pieces.Select(p => p + "\n"));
+    public override string Join(IEnumerable<string> pieces) => SourceLines.Join(pieces);
 
     /// <summary>One number of one line made smaller (0, 1, half), or one parenthesized operation replaced by its left operand.</summary>
-    public override IEnumerable<string> Simplifications(string program)
-    {
-        var lines = Split(program);
-        for (int i = 0; i < lines.Count; i++)
-        {
-            foreach (Match match in Number().Matches(lines[i]))
-            {
-                if (!long.TryParse(match.Value, NumberStyles.None, CultureInfo.InvariantCulture, out long value) || value <= 1) continue;
-                foreach (long simpler in new[] { 0, 1, value / 2 }.Distinct())
-                {
-                    var copy = lines.ToList();
-                    copy[i] = lines[i][..match.Index] + simpler.ToString(CultureInfo.InvariantCulture) + lines[i][(match.Index + match.Length)..];
-                    yield return Join(copy);
-                }
-            }
-            foreach (Match match in InnerOperation().Matches(lines[i]))
-            {
-                var copy = lines.ToList();
-                copy[i] = lines[i][..match.Index] + match.Groups[1].Value + lines[i][(match.Index + match.Length)..];
-                yield return Join(copy);
-            }
-        }
-    }
+    public override IEnumerable<string> Simplifications(string program) => SourceLines.Simplifications(program, "//", Number(), InnerOperation());
 
     [GeneratedRegex(@"\b\d+\b")]
     private static partial Regex Number();
