@@ -36,6 +36,20 @@ public static class IrParser
         return functions[0];
     }
 
+    /// <summary>
+    /// Parses the one annotated function whose header is line <paramref name="start"/> (from 0) of
+    /// <paramref name="lines"/>, up to its closing brace: for a file that holds more than IR (the stored extension
+    /// program keeps one function per graph and reads each only when it is first needed). Errors give the line
+    /// numbers of <paramref name="lines"/>.
+    /// </summary>
+    /// <exception cref="IrParseException">The function is not in the IR's form.</exception>
+    public static AnnotatedFunction ParseAnnotatedAt(string[] lines, int start)
+    {
+        var parser = new FunctionParser(lines, start);
+        var graph = parser.Parse(out _);
+        return new AnnotatedFunction(graph, parser.BindingTimes);
+    }
+
     /// <summary>Parses every function in <paramref name="text"/>, keeping binding-time annotations.</summary>
     public static IReadOnlyList<AnnotatedFunction> ParseAllAnnotated(string text)
     {

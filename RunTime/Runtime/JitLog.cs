@@ -23,6 +23,7 @@ public sealed class JitLog
     private readonly Dictionary<string, TimeSpan> prepared = [];
     private readonly Dictionary<string, DotnetJitCost> preparedJit = [];
     private readonly Dictionary<string, string> preparedParts = [];
+    private readonly Dictionary<string, Func<string>> loadedLater = [];
     private DotnetJitCost? firstUnitJit;
     private IReadOnlyList<(string Stage, DotnetJitCost Cost)>? firstUnitStages;
     private bool firstUnitLogged;
@@ -134,13 +135,15 @@ public sealed class JitLog
     /// <param name="time">The whole preparation.</param>
     /// <param name="dotnetJit">What .NET compiled meanwhile.</param>
     /// <param name="parts">What the time went to, for the summary (<c>read 3.1 ms, linked 2.0 ms</c>), or null.</param>
-    public void PortalPrepared(string portal, int graphs, TimeSpan time, DotnetJitCost dotnetJit = default, string? parts = null)
+    /// <param name="later">What was loaded after the preparation (graphs read when first needed), asked when the summary is written; or null.</param>
+    public void PortalPrepared(string portal, int graphs, TimeSpan time, DotnetJitCost dotnetJit = default, string? parts = null, Func<string>? later = null)
     {
         if (Topics == JitLogTopics.None) return;
         lock (gate)
         {
             prepared[portal] = time;
             if (parts is not null) preparedParts[portal] = parts;
+            if (later is not null) loadedLater[portal] = later;
             preparedJit[portal] = dotnetJit;
         }
         if (Topics.HasFlag(JitLogTopics.Units))
@@ -210,7 +213,7 @@ public sealed class JitLog
         foreach (var portal in units.GroupBy(u => u.Portal))
         {
             string preparation = prepared.TryGetValue(portal.Key, out var time)
-                ? $"; prepared (stored extension read and linked) in {time.TotalMilliseconds:F2} ms{(preparedParts.TryGetValue(portal.Key, out var parts) ? $" ({parts})" : "")}, .NET JIT-compiled {preparedJit[portal.Key].Methods} methods in {preparedJit[portal.Key].Time.TotalMilliseconds:F1} ms meanwhile"
+                ? $"; prepared (stored extension read and linked) in {time.TotalMilliseconds:F2} ms{(preparedParts.TryGetValue(portal.Key, out var parts) ? $" ({parts})" : "")}, .NET JIT-compiled {preparedJit[portal.Key].Methods} methods in {preparedJit[portal.Key].Time.TotalMilliseconds:F1} ms meanwhile{(loadedLater.TryGetValue(portal.Key, out var later) ? $"; {later()}" : "")}"
                 : "";
             text.AppendLine(invariant, $"  portal {portal.Key}: {portal.Count()} units, {notCompiled.GetValueOrDefault(portal.Key)} hot keys not compilable{preparation}");
             foreach (var unit in portal) text.AppendLine(unit.Describe());

@@ -135,7 +135,7 @@ public static class JitRuntime
             string resource = ExtensionSerializer.ResourceName(MemberSignature.PortalKey(method));
             using var stream = assembly.GetManifestResourceStream(resource)
                 ?? throw new InvalidOperationException($"{assembly.GetName().Name} holds no stored extension program for it (resource '{resource}'); build it again with this version of pejit build");
-            var (program, members) = ExtensionSerializer.Read(ExtensionSerializer.Decompress(stream));
+            var (program, members) = ExtensionSerializer.ReadLazily(ExtensionSerializer.Decompress(stream));
             var resolver = new MemberTableResolver(members, assembly);
             ExtensionLinker.Link(program, resolver, assembly);
             var settings = new JitSettings { BackgroundCompilation = Background }
@@ -143,7 +143,9 @@ public static class JitRuntime
             JitSettings.WarnAboutEnvironment(settings, JitLog.Shared);
             var runtime = new PortalRuntime(method, program, settings, resolver, PortalCounters.TableOf(handle), ChooseBackend(marker.Backend, resolver));
             JitLog.Shared.PortalPrepared(name, program.Graphs.Count, clock.Elapsed, DotnetJitCost.SinceStart() - dotnetJit,
-                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"read {program.CompileTime.TotalMilliseconds:F1} ms, linked {program.LinkTime.TotalMilliseconds:F1} ms, {program.AccessMethods} emitted accesses bound, {program.AccessDelegates} delegates compiled"));
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"read the outline and the portal's graph {program.CompileTime.TotalMilliseconds:F1} ms, linked {program.LinkTime.TotalMilliseconds:F1} ms"),
+                () => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"{program.LoadedGraphs} of {program.Graphs.Count} graphs loaded when first needed, read in {program.LoadTime.TotalMilliseconds:F1} ms in all, linked in {program.LinkTime.TotalMilliseconds:F1} ms ({program.AccessMethods} emitted accesses bound, {program.AccessDelegates} delegates compiled)"));
             return runtime;
         }
         catch (Exception e)

@@ -12,39 +12,118 @@ namespace PeJit.Specializer.Extension;
 /// </summary>
 public sealed class ExtensionGraph
 {
+    private FlowGraph graph = null!;
+    private RegisterClass[] classes = [];
+    private int[] registers = [];
+    private IrType[] types = [];
+    private bool[] redValues = [];
+    private ExtensionOp?[] definitions = [];
+    private ExtensionOp[][] blocks = [];
+    private int[] parameters = [];
+    private bool hasRegions;
+    private int intCount, floatCount, refCount;
+
+    // A graph read from the stored form is loaded when something first asks for its contents (the engine inlining
+    // a call to it, an exit evaluating it): a portal is ready once its own graph is read, and a run pays only for
+    // the helpers its programs reach. Null once loaded, and for a graph built in memory.
+    private Action<ExtensionGraph>? loader;
+    private Action<ExtensionGraph>? linker;
+    private readonly object gate = new();
+    private bool loading;
+
     internal ExtensionGraph(FlowGraph graph, string name)
     {
-        Graph = graph;
         Name = name;
-        int count = graph.ValueCount;
-        Classes = new RegisterClass[count];
-        Registers = new int[count];
-        Types = new IrType[count];
-        RedValues = new bool[count];
-        Definitions = new ExtensionOp?[count];
-        Blocks = new ExtensionOp[graph.BlockCount][];
+        Initialize(graph);
+    }
+
+    /// <summary>A graph whose contents <paramref name="load"/> fills in (<see cref="Initialize"/>, the ops) when first needed.</summary>
+    internal ExtensionGraph(string name, Action<ExtensionGraph> load)
+    {
+        Name = name;
+        loader = load;
+    }
+
+    /// <summary>Sizes the per-value and per-block tables for <paramref name="flow"/> (layout fills them in).</summary>
+    internal void Initialize(FlowGraph flow)
+    {
+        graph = flow;
+        int count = flow.ValueCount;
+        classes = new RegisterClass[count];
+        registers = new int[count];
+        types = new IrType[count];
+        redValues = new bool[count];
+        definitions = new ExtensionOp?[count];
+        blocks = new ExtensionOp[flow.BlockCount][];
+    }
+
+    /// <summary>False while a graph read from the stored form has not been needed yet.</summary>
+    public bool IsLoaded => Volatile.Read(ref loader) is null;
+
+    /// <summary>
+    /// Runs <paramref name="link"/> on the graph once it is loaded: now if it is, else right after it is read, before
+    /// any other thread sees its contents (<see cref="ExtensionLinker"/> binds a lazily read graph this way).
+    /// </summary>
+    internal void WhenLoaded(Action<ExtensionGraph> link)
+    {
+        lock (gate)
+        {
+            if (loader is not null)
+            {
+                linker += link;
+                return;
+            }
+        }
+        link(this);
+    }
+
+    private void EnsureLoaded()
+    {
+        if (Volatile.Read(ref loader) is not null) Load();
+    }
+
+    private void Load()
+    {
+        // The monitor is reentrant: the loading thread reads the graph's own tables while filling them (loading is
+        // set then), and any other thread waits here until the graph is complete.
+        lock (gate)
+        {
+            if (loader is null || loading) return;
+            loading = true;
+            try
+            {
+                loader(this);
+                linker?.Invoke(this);
+                linker = null;
+                Volatile.Write(ref loader, null);
+            }
+            finally
+            {
+                loading = false;
+            }
+        }
     }
 
     /// <summary>The interpreter graph (exits and residual copies name its values and instructions).</summary>
-    public FlowGraph Graph { get; }
+    public FlowGraph Graph { get { EnsureLoaded(); return graph; } }
 
     /// <summary>The annotated graph's name: <c>Type::Method[GR]</c>.</summary>
     public string Name { get; }
 
     /// <summary>Per value: its register class.</summary>
-    public RegisterClass[] Classes { get; }
+    public RegisterClass[] Classes { get { EnsureLoaded(); return classes; } }
 
     /// <summary>Per value: its register number in its class's file.</summary>
-    public int[] Registers { get; }
+    public int[] Registers { get { EnsureLoaded(); return registers; } }
 
     /// <summary>Per value: its type.</summary>
-    public IrType[] Types { get; }
+    public IrType[] Types { get { EnsureLoaded(); return types; } }
 
     /// <summary>Per value: red by the analysis.</summary>
-    public bool[] RedValues { get; }
+    public bool[] RedValues { get { EnsureLoaded(); return redValues; } }
 
     /// <summary>Per value defined by a constant-like instruction (<c>const</c>, <c>null</c>, <c>string</c>, <c>default</c>, <c>sizeof</c>, <c>token</c>): that op, run when the value is used where its definition was not run.</summary>
-    public ExtensionOp?[] Definitions { get; }
+    public ExtensionOp?[] Definitions { get { EnsureLoaded(); return definitions; } }
 
     /// <summary>
     /// The interpreter graph's live values (what an exit in the middle of a step hands to the graph
@@ -63,22 +142,22 @@ public sealed class ExtensionGraph
     private bool[]? throwingBlocks;
 
     /// <summary>Per block: its ops, in order.</summary>
-    public ExtensionOp[][] Blocks { get; }
+    public ExtensionOp[][] Blocks { get { EnsureLoaded(); return blocks; } }
 
     /// <summary>The entry block's parameters (value indexes).</summary>
-    public int[] Parameters { get; internal set; } = [];
+    public int[] Parameters { get { EnsureLoaded(); return parameters; } internal set => parameters = value; }
 
     /// <summary>True when the graph has exception regions (such calls are not inlined).</summary>
-    public bool HasRegions { get; internal set; }
+    public bool HasRegions { get { EnsureLoaded(); return hasRegions; } internal set => hasRegions = value; }
 
     /// <summary>Size of the integer register file.</summary>
-    public int IntCount { get; internal set; }
+    public int IntCount { get { EnsureLoaded(); return intCount; } internal set => intCount = value; }
 
     /// <summary>Size of the float register file.</summary>
-    public int FloatCount { get; internal set; }
+    public int FloatCount { get { EnsureLoaded(); return floatCount; } internal set => floatCount = value; }
 
     /// <summary>Size of the reference register file.</summary>
-    public int RefCount { get; internal set; }
+    public int RefCount { get { EnsureLoaded(); return refCount; } internal set => refCount = value; }
 
     /// <summary>
     /// Runs a straight-line graph of green values (its entry block, up to its <c>ret</c>) on typed registers,

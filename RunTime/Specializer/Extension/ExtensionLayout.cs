@@ -22,6 +22,19 @@ internal static class ExtensionLayout
     public static ExtensionGraph Graph(FlowGraph flow, string name, Func<Value, bool> isRed)
     {
         var graph = new ExtensionGraph(flow, name);
+        AssignRegisters(graph, flow, isRed);
+        return graph;
+    }
+
+    /// <summary>Fills in a graph being loaded from the stored form (<see cref="ExtensionGraph.Initialize"/>): its registers, no ops yet.</summary>
+    public static void Load(ExtensionGraph graph, FlowGraph flow, Func<Value, bool> isRed)
+    {
+        graph.Initialize(flow);
+        AssignRegisters(graph, flow, isRed);
+    }
+
+    private static void AssignRegisters(ExtensionGraph graph, FlowGraph flow, Func<Value, bool> isRed)
+    {
         int ints = 0, floats = 0, refs = 0;
         for (int v = 0; v < flow.ValueCount; v++)
         {
@@ -37,7 +50,6 @@ internal static class ExtensionLayout
         graph.RefCount = refs;
         graph.Parameters = Indexes(flow.Parameters);
         graph.HasRegions = flow.RegionCount > 0;
-        return graph;
     }
 
     /// <summary>An op for <paramref name="instruction"/> with its operands and result filled in.</summary>

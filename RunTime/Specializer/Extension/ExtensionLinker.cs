@@ -29,14 +29,26 @@ public static class ExtensionLinker
     /// <param name="program">The program, read back or compiled unlinked.</param>
     /// <param name="resolver">Finds the members it names.</param>
     /// <param name="woven">The JIT-enabled assembly, whose <see cref="AccessorsType"/> holds the emitted accesses; null when there is none (the in-process API).</param>
+    /// <remarks>
+    /// A graph read lazily (<see cref="ExtensionSerializer.ReadLazily"/>) is linked when it is loaded, on whichever
+    /// thread needs it first; the builder, which shares one delegate between sites of a member, is used under
+    /// its own lock then.
+    /// </remarks>
     public static ExtensionProgram Link(ExtensionProgram program, IMemberResolver resolver, Assembly? woven = null)
     {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
         var builder = new GreenAccessBuilder(woven?.GetType(AccessorsType, throwOnError: false));
-        foreach (var graph in program.Graphs) Link(graph, resolver, builder);
-        program.AccessDelegates = builder.Count;
-        program.AccessMethods = builder.Bound;
-        program.LinkTime = clock.Elapsed;
+        foreach (var graph in program.Graphs)
+            graph.WhenLoaded(loaded =>
+            {
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                lock (builder)
+                {
+                    Link(loaded, resolver, builder);
+                    program.AccessDelegates = builder.Count;
+                    program.AccessMethods = builder.Bound;
+                }
+                program.AddLinkTime(clock.Elapsed);
+            });
         return program;
     }
 

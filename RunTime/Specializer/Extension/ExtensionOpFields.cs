@@ -97,13 +97,14 @@ internal sealed record ExtensionOpField(string Name, Func<ExtensionOp, Extension
 /// <summary>What a stored field may refer to: the program's graphs by index, and the line being read (for errors).</summary>
 internal sealed class ExtensionFieldContext(IReadOnlyList<ExtensionGraph> graphs)
 {
-    private readonly Dictionary<ExtensionGraph, int> indexes = graphs.Select((g, i) => (g, i)).ToDictionary(p => p.g, p => p.i);
+    // Built on the first write: reading (one context per graph loaded) never needs it.
+    private Dictionary<ExtensionGraph, int>? indexes;
 
     /// <summary>The line being read.</summary>
     public int Line { get; set; }
 
     /// <summary>The index of a graph of the program.</summary>
-    public int IndexOf(ExtensionGraph graph) => indexes[graph];
+    public int IndexOf(ExtensionGraph graph) => (indexes ??= graphs.Select((g, i) => (g, i)).ToDictionary(p => p.g, p => p.i))[graph];
 
     /// <summary>The graph at an index.</summary>
     public ExtensionGraph Graph(int index) =>

@@ -21,8 +21,29 @@ public sealed class ExtensionProgram
     /// <summary>How long compiling it took (decoding the analysis's graphs), or reading it back (<see cref="ExtensionSerializer"/>).</summary>
     public TimeSpan CompileTime { get; }
 
-    /// <summary>How long linking it to the running process took (<see cref="ExtensionLinker"/>: resolving members, building the delegates).</summary>
-    public TimeSpan LinkTime { get; internal set; }
+    /// <summary>How long linking it to the running process took so far (<see cref="ExtensionLinker"/>: resolving members, building the delegates; a graph read lazily is linked when it is loaded).</summary>
+    public TimeSpan LinkTime => TimeSpan.FromTicks(Interlocked.Read(ref linkTicks));
+    private long linkTicks;
+
+    /// <summary>How long loading the graphs read lazily took after the portal's own (<see cref="ExtensionSerializer.ReadLazily"/>).</summary>
+    public TimeSpan LoadTime => TimeSpan.FromTicks(Interlocked.Read(ref loadTicks));
+    private long loadTicks;
+
+    /// <summary>How many of <see cref="Graphs"/> are loaded (all, unless the program was read lazily).</summary>
+    public int LoadedGraphs
+    {
+        get
+        {
+            int loaded = 0;
+            foreach (var graph in Graphs)
+                if (graph.IsLoaded) loaded++;
+            return loaded;
+        }
+    }
+
+    internal void AddLinkTime(TimeSpan time) => Interlocked.Add(ref linkTicks, time.Ticks);
+
+    internal void AddLoadTime(TimeSpan time) => Interlocked.Add(ref loadTicks, time.Ticks);
 
     /// <summary>The portal's graph.</summary>
     public ExtensionGraph Portal { get; }

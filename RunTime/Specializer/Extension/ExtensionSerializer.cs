@@ -70,101 +70,140 @@ public static class ExtensionSerializer
         return text.ToString();
     }
 
-    /// <summary>Reads a stored program back, unlinked, with its member table.</summary>
+    /// <summary>Reads a stored program back, unlinked, with its member table, every graph loaded (so a malformed one is reported here).</summary>
     /// <exception cref="FormatException">The text is not in the form; the message gives the line and what was expected.</exception>
     public static (ExtensionProgram Program, MemberTable Members) Read(string text)
+    {
+        var (program, members) = ReadLazily(text);
+        foreach (var graph in program.Graphs) _ = graph.Blocks;
+        return (program, members);
+    }
+
+    /// <summary>
+    /// Reads a stored program back, unlinked, with its member table, loading only the portal's graph: every other
+    /// graph is read from the text when something first asks for its contents (<see cref="ExtensionGraph.IsLoaded"/>),
+    /// so preparing a portal costs its own graph, and a run pays for the helpers its programs reach. What this
+    /// reads now (the outline: graph names, sections, the member table, the portal line) is checked now; a
+    /// malformed graph throws its <see cref="FormatException"/> when it is loaded.
+    /// </summary>
+    /// <exception cref="FormatException">The outline or the portal's graph is not in the form.</exception>
+    public static (ExtensionProgram Program, MemberTable Members) ReadLazily(string text)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var lines = text.Replace("\r\n", "\n").Split('\n');
         if (lines[0] != Magic) throw ExtensionTokens.Error(1, $"expected '{Magic}'");
         int functionsLine = Array.IndexOf(lines, "functions");
         if (functionsLine < 0) throw ExtensionTokens.Error(lines.Length, "expected a 'functions' line before the flow graphs");
-        IReadOnlyList<AnnotatedFunction> functions;
-        try
-        {
-            functions = IrParser.ParseAllAnnotated(string.Join("\n", lines.Skip(functionsLine + 1)));
-        }
-        catch (IrParseException e)
-        {
-            throw ExtensionTokens.Error(functionsLine + 1, $"the flow graphs after it do not parse: {e.Message}");
-        }
+        var functionStarts = new List<int>();
+        for (int n = functionsLine + 1; n < lines.Length; n++)
+            if (lines[n].StartsWith("function ", StringComparison.Ordinal)) functionStarts.Add(n);
 
-        // Graph names first: an op may call a graph stored after it.
-        var names = lines.Take(functionsLine).Where(l => l.StartsWith("graph ", StringComparison.Ordinal)).ToList();
-        if (names.Count != functions.Count) throw ExtensionTokens.Error(functionsLine + 1, $"{names.Count} graphs but {functions.Count} functions");
-        var graphs = new List<ExtensionGraph>();
-        for (int g = 0; g < names.Count; g++)
-        {
-            var function = functions[g];
-            graphs.Add(ExtensionLayout.Graph(function.Graph, ExtensionTokens.Unquote(names[g]["graph ".Length..], 0),
-                v => function.BindingTimes.GetValueOrDefault(v) == "red"));
-        }
-
-        var context = new ExtensionFieldContext(graphs);
+        // The outline: where each graph's ops are, the member table, the portal line.
+        var graphStarts = new List<int>();
         var members = new MemberTable();
         string? portalLine = null;
-        int portalLineNumber = 0, graphIndex = -1, blockIndex = -1;
-        var ops = new List<ExtensionOp>();
-        void EndBlock()
-        {
-            if (blockIndex < 0) return;
-            var graph = graphs[graphIndex];
-            if (ops.Count != graph.Graph[new Block(blockIndex)].Instructions.Count)
-                throw ExtensionTokens.Error(context.Line, $"{graph.Name} block{blockIndex} has {graph.Graph[new Block(blockIndex)].Instructions.Count} instructions but {ops.Count} ops");
-            graph.Blocks[blockIndex] = [.. ops];
-            ops.Clear();
-            blockIndex = -1;
-        }
-        bool inMembers = false;
+        int portalLineNumber = 0, membersLine = -1;
+        bool inBlock = false;
         for (int n = 1; n < functionsLine; n++)
         {
             string line = lines[n];
-            context.Line = n + 1;
             if (line.Length == 0) continue;
-            if (inMembers)
+            if (membersLine >= 0)
             {
                 if (!members.Read(line, n + 1)) throw ExtensionTokens.Error(n + 1, "expected a member ('type', 'field' or 'method')");
-                continue;
             }
-            if (line.StartsWith("  ", StringComparison.Ordinal))
+            else if (line.StartsWith("  ", StringComparison.Ordinal))
             {
-                if (blockIndex < 0) throw ExtensionTokens.Error(n + 1, "an op outside a block");
-                var graph = graphs[graphIndex];
-                var instructions = graph.Graph[new Block(blockIndex)].Instructions;
-                if (ops.Count >= instructions.Count) throw ExtensionTokens.Error(n + 1, $"more ops than {graph.Name} block{blockIndex} has instructions");
-                ops.Add(ReadOp(graph, instructions[ops.Count], line, context));
+                if (!inBlock) throw ExtensionTokens.Error(n + 1, "an op outside a block");
             }
             else if (line.StartsWith("block ", StringComparison.Ordinal))
             {
-                EndBlock();
-                if (graphIndex < 0) throw ExtensionTokens.Error(n + 1, "a block outside a graph");
-                blockIndex = Number(line["block ".Length..], n + 1);
-                if (blockIndex >= graphs[graphIndex].Blocks.Length) throw ExtensionTokens.Error(n + 1, $"{graphs[graphIndex].Name} has no block{blockIndex}");
+                if (graphStarts.Count == 0) throw ExtensionTokens.Error(n + 1, "a block outside a graph");
+                inBlock = true;
             }
             else if (line.StartsWith("graph ", StringComparison.Ordinal))
             {
-                EndBlock();
-                graphIndex++;
+                graphStarts.Add(n);
+                inBlock = false;
             }
             else if (line.StartsWith("portal ", StringComparison.Ordinal))
             {
                 portalLine = line;
                 portalLineNumber = n + 1;
             }
-            else if (line == "members")
-            {
-                EndBlock();
-                inMembers = true;
-            }
+            else if (line == "members") membersLine = n;
             else throw ExtensionTokens.Error(n + 1, "expected 'portal', 'graph', 'block', an op (indented), or 'members'");
         }
-        EndBlock();
-        foreach (var graph in graphs)
-            for (int b = 0; b < graph.Blocks.Length; b++)
-                if (graph.Blocks[b] is null) throw ExtensionTokens.Error(functionsLine, $"{graph.Name} block{b} has no ops");
+        if (graphStarts.Count != functionStarts.Count) throw ExtensionTokens.Error(functionsLine + 1, $"{graphStarts.Count} graphs but {functionStarts.Count} functions");
+        if (graphStarts.Count == 0) throw ExtensionTokens.Error(functionsLine + 1, "expected at least the portal's graph");
         if (portalLine is null) throw ExtensionTokens.Error(2, "expected the 'portal' line");
+
+        var graphs = new ExtensionGraph[graphStarts.Count];
+        ExtensionProgram? program = null;
+        for (int g = 0; g < graphs.Length; g++)
+        {
+            int first = graphStarts[g] + 1, end = g + 1 < graphs.Length ? graphStarts[g + 1] : membersLine >= 0 ? membersLine : functionsLine;
+            int function = functionStarts[g];
+            graphs[g] = new ExtensionGraph(ExtensionTokens.Unquote(lines[graphStarts[g]]["graph ".Length..], graphStarts[g] + 1), graph =>
+            {
+                var loading = System.Diagnostics.Stopwatch.StartNew();
+                LoadGraph(graph, lines, first, end, function, graphs);
+                program?.AddLoadTime(loading.Elapsed);
+            });
+        }
+        _ = graphs[0].Blocks; // the portal's graph is needed at once; a malformed one is reported before its shape
         var shape = ReadShape(graphs[0], portalLine, portalLineNumber);
-        return (new ExtensionProgram(graphs[0], shape, graphs, 0, clock.Elapsed), members);
+        program = new ExtensionProgram(graphs[0], shape, graphs, 0, clock.Elapsed);
+        return (program, members);
+    }
+
+    /// <summary>Loads one graph: its flow graph from the function at <paramref name="functionLine"/>, its ops from lines [<paramref name="first"/>, <paramref name="end"/>).</summary>
+    private static void LoadGraph(ExtensionGraph graph, string[] lines, int first, int end, int functionLine, IReadOnlyList<ExtensionGraph> graphs)
+    {
+        AnnotatedFunction function;
+        try
+        {
+            function = IrParser.ParseAnnotatedAt(lines, functionLine);
+        }
+        catch (IrParseException e)
+        {
+            throw ExtensionTokens.Error(functionLine + 1, $"the flow graph of {graph.Name} does not parse: {e.Message}");
+        }
+        ExtensionLayout.Load(graph, function.Graph, v => function.BindingTimes.GetValueOrDefault(v) == "red");
+
+        var context = new ExtensionFieldContext(graphs);
+        int blockIndex = -1;
+        var ops = new List<ExtensionOp>();
+        void EndBlock()
+        {
+            if (blockIndex < 0) return;
+            if (ops.Count != graph.Graph[new Block(blockIndex)].Instructions.Count)
+                throw ExtensionTokens.Error(context.Line, $"{graph.Name} block{blockIndex} has {graph.Graph[new Block(blockIndex)].Instructions.Count} instructions but {ops.Count} ops");
+            graph.Blocks[blockIndex] = [.. ops];
+            ops.Clear();
+            blockIndex = -1;
+        }
+        for (int n = first; n < end; n++)
+        {
+            string line = lines[n];
+            context.Line = n + 1;
+            if (line.Length == 0) continue;
+            if (line.StartsWith("  ", StringComparison.Ordinal))
+            {
+                var instructions = graph.Graph[new Block(blockIndex)].Instructions;
+                if (ops.Count >= instructions.Count) throw ExtensionTokens.Error(n + 1, $"more ops than {graph.Name} block{blockIndex} has instructions");
+                ops.Add(ReadOp(graph, instructions[ops.Count], line, context));
+            }
+            else
+            {
+                EndBlock();
+                blockIndex = Number(line["block ".Length..], n + 1);
+                if (blockIndex >= graph.Blocks.Length) throw ExtensionTokens.Error(n + 1, $"{graph.Name} has no block{blockIndex}");
+            }
+        }
+        EndBlock();
+        for (int b = 0; b < graph.Blocks.Length; b++)
+            if (graph.Blocks[b] is null) throw ExtensionTokens.Error(first, $"{graph.Name} block{b} has no ops");
     }
 
     private static ExtensionOp ReadOp(ExtensionGraph graph, Instruction instruction, string line, ExtensionFieldContext context)

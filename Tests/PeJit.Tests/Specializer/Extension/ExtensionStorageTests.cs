@@ -53,5 +53,87 @@ public sealed class ExtensionStorageTests
         StringAssert.Contains(error.Message, "line 5");
     }
 
+    [TestMethod]
+    [DynamicData(nameof(Examples))]
+    public void AProgramReadLazilyLoadsOnlyThePortalsGraphUntilAnotherIsNeeded(string example)
+    {
+        var (assembly, stored) = Stored(example);
+        var (eager, eagerMembers) = ExtensionSerializer.Read(stored);
+        ExtensionLinker.Link(eager, new MemberTableResolver(eagerMembers, assembly));
+        var (lazy, members) = ExtensionSerializer.ReadLazily(stored);
+        Assert.AreEqual(1, lazy.LoadedGraphs, "reading loads the portal's graph only");
+        ExtensionLinker.Link(lazy, new MemberTableResolver(members, assembly));
+        Assert.AreEqual(1, lazy.LoadedGraphs, "linking loads nothing more");
+
+        Assert.AreEqual(WithoutHeader(eager.Print()), WithoutHeader(lazy.Print()), "loaded when printed, the same program");
+        Assert.AreEqual(lazy.Graphs.Count, lazy.LoadedGraphs);
+        Assert.AreEqual(eager.AccessDelegates, lazy.AccessDelegates);
+        Assert.AreEqual(eager.AccessMethods, lazy.AccessMethods);
+        AssertLinkedAlike(eager, lazy);
+    }
+
+    [TestMethod]
+    public void ThreadsNeedingAGraphAtOnceAllGetItLoadedAndLinkedOnce()
+    {
+        var (assembly, stored) = Stored("StackVm");
+        var (eager, eagerMembers) = ExtensionSerializer.Read(stored);
+        ExtensionLinker.Link(eager, new MemberTableResolver(eagerMembers, assembly));
+        Assert.IsGreaterThan(1, eager.Graphs.Count, "the test needs a graph besides the portal's");
+        for (int round = 0; round < 20; round++)
+        {
+            var (lazy, members) = ExtensionSerializer.ReadLazily(stored);
+            ExtensionLinker.Link(lazy, new MemberTableResolver(members, assembly));
+            var graph = lazy.Graphs[1 + round % (lazy.Graphs.Count - 1)];
+            using var start = new Barrier(4);
+            var seen = new ExtensionOp[4][][];
+            var threads = Enumerable.Range(0, 4).Select(t => new Thread(() =>
+            {
+                start.SignalAndWait();
+                seen[t] = graph.Blocks;
+            })).ToList();
+            threads.ForEach(t => t.Start());
+            threads.ForEach(t => t.Join());
+            Assert.IsTrue(seen.All(blocks => ReferenceEquals(blocks, seen[0])), "one load, seen by every thread");
+            Assert.IsTrue(seen[0].All(block => block is not null), "no thread sees a graph half read");
+            AssertLinkedAlike(eager, lazy, graph.Name);
+        }
+    }
+
+    [TestMethod]
+    public void AMalformedGraphReadLazilyIsReportedWhenItIsLoaded()
+    {
+        var (_, stored) = Stored("StackVm");
+        var lines = stored.Split('\n');
+        int second = Array.FindIndex(lines, 1 + Array.FindIndex(lines, l => l.StartsWith("graph ", StringComparison.Ordinal)), l => l.StartsWith("graph ", StringComparison.Ordinal));
+        Assert.IsGreaterThan(0, second, "the test needs a graph besides the portal's");
+        int op = Array.FindIndex(lines, second, l => l.StartsWith("  ", StringComparison.Ordinal));
+        lines[op] = "  Nonsense";
+        string corrupt = string.Join('\n', lines);
+
+        var (lazy, _) = ExtensionSerializer.ReadLazily(corrupt);
+        var error = Assert.Throws<FormatException>(() => lazy.Graphs[1].Blocks);
+        StringAssert.Contains(error.Message, $"line {op + 1}");
+        Assert.Throws<FormatException>(() => ExtensionSerializer.Read(corrupt));
+    }
+
+    private static (Assembly Assembly, string Stored) Stored(string example)
+    {
+        var assembly = Assembly.Load(example);
+        var result = BindingTimeAnalysis.Analyze(AssemblyLoader.Load(assembly.Location));
+        var compiled = ExtensionCompiler.Compile(result.Portals[0], new CecilReflectionResolver(assembly));
+        return (assembly, ExtensionSerializer.Write(compiled, MemberTableBuilder.For(compiled)));
+    }
+
+    private static void AssertLinkedAlike(ExtensionProgram expected, ExtensionProgram actual, string? only = null)
+    {
+        foreach (var (first, second) in expected.Graphs.Zip(actual.Graphs))
+        {
+            if (only is not null && second.Name != only) continue;
+            var ops = first.Blocks.Zip(second.Blocks).SelectMany(p => p.First.Zip(p.Second)).ToList();
+            Assert.IsTrue(ops.All(p => p.First.AccessCompiled == p.Second.AccessCompiled && p.First.RuntimeType == p.Second.RuntimeType && p.First.Green == p.Second.Green),
+                $"{second.Name}: linked as the program read at once");
+        }
+    }
+
     private static string WithoutHeader(string text) => text[(text.IndexOf('\n') + 1)..];
 }
