@@ -115,14 +115,8 @@ public static class IrParser
 
             // First pass: how many blocks and values there are, so that forward references work.
             int maxValue = -1, maxBlock = -1, line = first + 1;
-            for (; line < lines.Length && lines[line].Trim() != "}"; line++)
-            {
-                foreach (var word in Words(lines[line]))
-                {
-                    if (word.Length > 1 && word[0] == 'v' && int.TryParse(word.AsSpan(1), out int v)) maxValue = Math.Max(maxValue, v);
-                    if (word.StartsWith("block", StringComparison.Ordinal) && int.TryParse(word.AsSpan(5), out int b)) maxBlock = Math.Max(maxBlock, b);
-                }
-            }
+            for (; line < lines.Length && !lines[line].AsSpan().Trim().SequenceEqual("}"); line++)
+                CountNumbered(lines[line], ref maxValue, ref maxBlock);
             if (line >= lines.Length) throw new IrParseException(first + 1, 1, "the function has no closing '}'; end it with a line holding only '}'");
             for (int b = 0; b <= maxBlock; b++) graph.AddBlock();
             graph.ReserveValues(maxValue + 1);
@@ -132,10 +126,10 @@ public static class IrParser
             {
                 if (IsBlank(lines[l])) continue;
                 var cursor = new Cursor(lines[l], l + 1);
-                string trimmed = lines[l].TrimStart();
-                if (trimmed.StartsWith("slot", StringComparison.Ordinal) && current is null) ParseSlot(cursor);
-                else if (trimmed.StartsWith("region", StringComparison.Ordinal) && current is null) ParseRegion(cursor);
-                else if (trimmed.StartsWith("block", StringComparison.Ordinal)) current = ParseBlockHeader(cursor);
+                var trimmed = lines[l].AsSpan().TrimStart();
+                if (trimmed.StartsWith("slot") && current is null) ParseSlot(cursor);
+                else if (trimmed.StartsWith("region") && current is null) ParseRegion(cursor);
+                else if (trimmed.StartsWith("block")) current = ParseBlockHeader(cursor);
                 else if (current is { } block) ParseInstruction(cursor, block);
                 else throw cursor.Error("an instruction before the first block header; start a block with 'block0:'");
             }
@@ -146,25 +140,40 @@ public static class IrParser
             return graph;
         }
 
-        private static IEnumerable<string> Words(string line)
+        /// <summary>
+        /// Raises <paramref name="maxValue"/> and <paramref name="maxBlock"/> to the largest <c>vN</c> and
+        /// <c>blockN</c> among the words of <paramref name="line"/> (letters and digits; strings and the trailing
+        /// comment skipped), without allocating: a stored extension program's flow graphs are parsed while a portal
+        /// is prepared, so this runs on every line of them then.
+        /// </summary>
+        private static void CountNumbered(string line, ref int maxValue, ref int maxBlock)
         {
-            var word = new StringBuilder();
             bool inString = false;
-            for (int i = 0; i < line.Length; i++)
+            int start = -1;
+            for (int i = 0; i <= line.Length; i++)
             {
-                char c = line[i];
+                char c = i < line.Length ? line[i] : ' ';
                 if (inString)
                 {
                     if (c == '\\') i++;
                     else if (c == '"') inString = false;
                     continue;
                 }
-                if (c == '"') { inString = true; continue; }
-                if (c == ';') break;
-                if (char.IsLetterOrDigit(c)) word.Append(c);
-                else if (word.Length > 0) { yield return word.ToString(); word.Clear(); }
+                if (char.IsLetterOrDigit(c))
+                {
+                    if (start < 0) start = i;
+                    continue;
+                }
+                if (start >= 0)
+                {
+                    var word = line.AsSpan(start, i - start);
+                    if (word.Length > 1 && word[0] == 'v' && int.TryParse(word[1..], NumberStyles.None, CultureInfo.InvariantCulture, out int v)) maxValue = Math.Max(maxValue, v);
+                    else if (word.StartsWith("block") && int.TryParse(word[5..], NumberStyles.None, CultureInfo.InvariantCulture, out int b)) maxBlock = Math.Max(maxBlock, b);
+                    start = -1;
+                }
+                if (c == '"') inString = true;
+                else if (c == ';') break;
             }
-            if (word.Length > 0) yield return word.ToString();
         }
 
         private void ParseSlot(Cursor cursor)
@@ -344,6 +353,7 @@ public static class IrParser
     /// <summary>A position in one line, with the small readers the grammar needs.</summary>
     private sealed class Cursor(string text, int line)
     {
+        private static readonly char[] QuoteOrEscape = ['"', '\\'];
         private int position;
 
         public int Line => line;
@@ -450,8 +460,16 @@ public static class IrParser
         {
             Skip();
             if (position >= text.Length || text[position] != '"') throw Error("expected a string in double quotes");
-            var value = new StringBuilder();
             position++;
+            // Most strings (type and member names) have no escape: one substring, no builder.
+            int close = text.IndexOfAny(QuoteOrEscape, position);
+            if (close >= 0 && text[close] == '"')
+            {
+                string plain = text[position..close];
+                position = close + 1;
+                return plain;
+            }
+            var value = new StringBuilder();
             while (true)
             {
                 if (position >= text.Length) throw Error("the string is not closed; end it with '\"'");
@@ -535,18 +553,26 @@ public static class IrParser
             Skip();
             if (position >= text.Length) return SourceLocation.None;
             if (text[position] != ';') throw Error($"unexpected '{text[position..].Trim()}'");
-            var words = text[(position + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            int offset = -1, sourceLine = 0, i = 0;
-            if (i < words.Length && words[i].StartsWith("IL_", StringComparison.Ordinal)
-                && int.TryParse(words[i].AsSpan(3), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out int parsed))
+            position++;
+            int offset = -1, sourceLine = 0;
+            var word = NextCommentWord();
+            if (word.StartsWith("IL_") && int.TryParse(word[3..], NumberStyles.HexNumber, CultureInfo.InvariantCulture, out int parsed))
             {
                 offset = parsed;
-                i++;
+                word = NextCommentWord();
             }
-            if (i + 1 < words.Length && words[i] == "line" && int.TryParse(words[i + 1], CultureInfo.InvariantCulture, out int number))
+            if (word.SequenceEqual("line") && int.TryParse(NextCommentWord(), CultureInfo.InvariantCulture, out int number))
                 sourceLine = number;
             position = text.Length;
             return new SourceLocation(offset, sourceLine);
+        }
+
+        private ReadOnlySpan<char> NextCommentWord()
+        {
+            Skip();
+            int start = position;
+            while (position < text.Length && text[position] != ' ') position++;
+            return text.AsSpan(start, position - start);
         }
     }
 }
