@@ -487,7 +487,9 @@ public sealed class PortalRuntime
             }).ToList();
         // An evaluator per step: it counts steps, and threads may finish steps at once.
         var evaluator = new GraphEvaluator(resolver);
-        bool learning = classSites.Count > 0 && unit.Recompilations < Settings.MaxRecompilesPerUnit;
+        // Only while the unit may still be specialized again: once it was (or was refused), or past the bound, the
+        // step ends at the next merge point as before, so exits in the steady state cost no more than they did.
+        bool learning = classSites.Count > 0 && unit.Recompilations < Settings.MaxRecompilesPerUnit && Volatile.Read(ref unit.recompiling) == 0;
         var observed = learning ? new List<(IR.Instruction Site, object? Class)>() : null;
         if (observed is not null)
             evaluator.BeforeCall = (call, operands) =>
