@@ -97,6 +97,7 @@ public sealed partial class GraphEvaluator
         var method = resolver.ResolveMethod(instruction.Method!);
         var operands = instruction.Operands.Select(o => Get(frame, o)).ToArray();
         bool newObject = instruction.Opcode == Opcode.NewObject;
+        BeforeCall?.Invoke(instruction, operands);
 
         if (!newObject && GraphProvider?.Invoke(instruction.Method!) is { } callee && CanEvaluate(callee)
             && (instruction.Opcode == Opcode.Call || !method.IsVirtual

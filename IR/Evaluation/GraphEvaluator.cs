@@ -26,6 +26,13 @@ public sealed partial class GraphEvaluator(IMemberResolver resolver)
     /// </summary>
     public Func<MethodRef, FlowGraph?>? GraphProvider { get; set; }
 
+    /// <summary>
+    /// Called with each call instruction and its operands (stack form) before the call is made: the run time watches
+    /// the calls of promotion hints while it finishes a step, to learn what values and classes they see there. Null
+    /// for none.
+    /// </summary>
+    public Action<Instruction, object?[]>? BeforeCall { get; set; }
+
     /// <summary>Instructions one <see cref="Evaluate"/> may run before it stops with an <see cref="EvaluationException"/>.</summary>
     public long MaxSteps { get; set; } = 500_000_000;
 

@@ -28,6 +28,9 @@ public sealed record CompiledUnit(Unit Unit, ICompiledCode Code, TimeSpan Specia
     internal long entries;
     internal readonly System.Collections.Concurrent.ConcurrentDictionary<(PeJit.IR.Instruction Site, GreenKey Value), int> unseenPromotions = new();
     internal long exitsTaken;
+
+    /// <summary>1 once the runtime has tried to specialize this unit again with new promotion cases (one attempt per unit).</summary>
+    internal int recompiling;
     internal readonly long[] exitCounts = new long[Unit.Exits.Count];
 
     /// <summary>The call cell compiled code calls this unit's key through, once there is one.</summary>

@@ -51,6 +51,33 @@ public sealed class PortalRuntime
         name = $"{method.DeclaringType?.FullName}.{method.Name}";
         if (settings.Dump is { } dump && dump.Matches(name, key: null))
             ResidualInspector.WriteExtension(dump.Directory, name, engine.Extension.Print());
+        classSites = new HashSet<IR.Instruction>(engine.Extension.Graphs.SelectMany(g => g.Blocks.SelectMany(b => b))
+            .Where(op => op.Treatment == IR.CallTreatment.PromoteClass).Select(op => op.Instruction), ReferenceEqualityComparer.Instance);
+        mergeContinuation = MergeContinuation(engine.Extension);
+    }
+
+    /// <summary>The <c>Jit.PromoteClass</c> calls of the portal and its inlined helpers: what <see cref="FinishStep"/> watches.</summary>
+    private readonly HashSet<IR.Instruction> classSites;
+
+    /// <summary>
+    /// Where the graph evaluator goes on with the next step once it has finished one (the instruction after the merge
+    /// point), when the merge point's operands are all the rest of the loop needs; null when they are not (a value
+    /// the step uses that is not a merge-point variable, an implicit red, a merge point inside a region).
+    /// </summary>
+    private readonly (IR.Block Block, int Index)? mergeContinuation;
+
+    private static (IR.Block Block, int Index)? MergeContinuation(ExtensionProgram extension)
+    {
+        var shape = extension.Shape;
+        var graph = extension.Portal.Graph;
+        if (shape.ImplicitReds.Count > 0 || graph[shape.MergeBlock].Try is not null) return null;
+        int index = graph[shape.MergeBlock].Instructions.IndexOf(shape.MergePoint);
+        if (index < 0) return null;
+        var live = PeJit.IR.Graphs.Liveness.Compute(graph).LiveFrom(shape.MergeBlock, index + 1);
+        var operands = new HashSet<IR.Value>(shape.MergePoint.Operands);
+        foreach (var value in live)
+            if (!operands.Contains(value)) return null;
+        return (shape.MergeBlock, index + 1);
     }
 
     /// <summary>The portal method.</summary>
@@ -431,7 +458,7 @@ public sealed class PortalRuntime
             exitKey = taken.Key;
             return (int)CanEnterJitStatus.Exited;
         }
-        return FinishStep(key, unit, taken, exit, state);
+        return FinishStep(key, unit, taken, exit, state, out exitKey);
     }
 
     /// <summary>
@@ -440,19 +467,49 @@ public sealed class PortalRuntime
     /// portal's return), and the value is counted: seen often enough, the unit is specialized again with a
     /// case for it.
     /// </summary>
-    private int FinishStep(GreenKey key, CompiledUnit unit, CompiledExit taken, object?[] exit, object?[] state)
+    /// <remarks>
+    /// Why the evaluator may go on past that merge point: a unit compiled before its sites have cases leaves at
+    /// the first site it meets, so each specialization again would only reveal the next site, one recompilation
+    /// per site and class (Lua's n-body made 23 units for 3 keys). While the unit may still be specialized again,
+    /// the evaluator runs on, step by step, back to the unit's entry (at most one turn of its loop, as many steps as
+    /// a unit may have keys) and notes the class at every <c>Jit.PromoteClass</c> it passes; the recompilation then gets a
+    /// case for each of them at once. It stops early at a key that has a unit of its own, and
+    /// <paramref name="exitKey"/> names such a key, so compiled code goes on there instead of the interpreter.
+    /// </remarks>
+    private int FinishStep(GreenKey key, CompiledUnit unit, CompiledExit taken, object?[] exit, object?[] state, out GreenKey? exitKey)
     {
+        exitKey = null;
         var promoted = ValueSemantics.Normalize(exit[taken.PromotedSlot], taken.PromotedType!);
         var frames = taken.Frames!.Select(f => new ResumeFrame(f.Graph, f.Block, f.Index,
             f.Values.ToDictionary(v => v.Value, v => v.IsGreen ? v.Green : exit[v.Slot]), f.CallResult)
             {
                 Slots = f.Slots.ToDictionary(s => s.Slot, s => s.Content.IsGreen ? s.Content.Green : exit[s.Content.Slot]),
             }).ToList();
+        // An evaluator per step: it counts steps, and threads may finish steps at once.
+        var evaluator = new GraphEvaluator(resolver);
+        // Only while the unit may still be specialized again: once it was (or was refused), or past the bound, the
+        // step ends at the next merge point as before, so exits in the steady state cost no more than they did.
+        bool learning = classSites.Count > 0 && unit.Recompilations < Settings.MaxRecompilesPerUnit && Volatile.Read(ref unit.recompiling) == 0;
+        var observed = learning ? new List<(IR.Instruction Site, object? Class)>() : null;
+        if (observed is not null)
+            evaluator.BeforeCall = (call, operands) =>
+            {
+                if (classSites.Contains(call)) observed.Add((call, operands[0]?.GetType()));
+            };
+        var graph = Extension.Portal.Graph;
         ResumeOutcome outcome;
         try
         {
-            // An evaluator per step: it counts steps, and threads may finish steps at once.
-            outcome = new GraphEvaluator(resolver).Resume(frames, Extension.Shape.MergePoint);
+            outcome = evaluator.Resume(frames, Extension.Shape.MergePoint);
+            for (int steps = 0; learning && mergeContinuation is { } next && !outcome.Returned && steps < Settings.Specialization.MaxKeysPerUnit; steps++)
+            {
+                var at = KeyAt(outcome.StopOperands!, state);
+                if (at.Equals(key) || Cache.TryGet(at, out var other) && other is not null) break;
+                var operands = Extension.Shape.MergePoint.Operands;
+                var values = new Dictionary<IR.Value, object?>();
+                for (int i = 0; i < operands.Count; i++) values[operands[i]] = outcome.StopOperands![i];
+                outcome = evaluator.Resume([new ResumeFrame(graph, next.Block, next.Index, values, null)], Extension.Shape.MergePoint);
+            }
         }
         catch (Exception e) when (unit.Unit.HandsBackExceptions && e is not EvaluationException)
         {
@@ -463,19 +520,37 @@ public sealed class PortalRuntime
         }
         finally
         {
+            if (observed is not null)
+                foreach (var (site, seen) in observed) Observe(unit, site, seen);
             // At Jit.PromoteClass the case is the class (null for a null reference), not the value.
             CountPromotion(key, unit, taken.PromoteSite!, taken.PromotesClass ? promoted?.GetType() : promoted, taken.PromotesClass);
         }
-        var graph = Extension.Portal.Graph;
         if (outcome.Returned)
         {
             state[PortalProtocol.Result] = graph.ReturnType.Kind == IR.TypeKind.Void ? null : ValueSemantics.ToClr(outcome.Value, resolver.ResolveType(graph.ReturnType));
             return (int)CanEnterJitStatus.Returned;
         }
+        var stop = KeyAt(outcome.StopOperands!, state);
+        if (Cache.TryGet(stop, out var there) && there is not null) exitKey = stop;
+        return (int)CanEnterJitStatus.Exited;
+    }
+
+    /// <summary>Writes the merge-point variables <paramref name="operands"/> (stack form) into <paramref name="state"/> as the portal holds them; returns their green key.</summary>
+    private GreenKey KeyAt(object?[] operands, object?[] state)
+    {
+        var graph = Extension.Portal.Graph;
         var variables = engine.MergeVariables;
         for (int i = 0; i < variables.Count; i++)
-            state[i] = ValueSemantics.ToClr(outcome.StopOperands![i], resolver.ResolveType(graph.TypeOf(variables[i])));
-        return (int)CanEnterJitStatus.Exited;
+            state[i] = ValueSemantics.ToClr(operands[i], resolver.ResolveType(graph.TypeOf(variables[i])));
+        return new GreenKey(state.AsSpan(0, engine.GreenCount).ToArray());
+    }
+
+    /// <summary>A class the evaluator saw at a <c>Jit.PromoteClass</c> site while finishing a step: counted like an exit's when the unit has no case for it.</summary>
+    private void Observe(CompiledUnit unit, IR.Instruction site, object? seen)
+    {
+        var cases = unit.Unit.PromotionCases.GetValueOrDefault(site);
+        if (cases is not null && cases.Contains(seen)) return;
+        unit.unseenPromotions.AddOrUpdate((site, new GreenKey([seen])), 1, (_, n) => n + 1);
     }
 
     private void CountPromotion(GreenKey key, CompiledUnit unit, IR.Instruction site, object? value, bool promotesClass)
@@ -485,7 +560,9 @@ public sealed class PortalRuntime
         // every class without a case, so nothing leaves there any more.
         if (cases.Count >= Settings.Specialization.MaxCasesPerPromotion + (promotesClass ? 1 : 0)) return;
         int seen = unit.unseenPromotions.AddOrUpdate((site, new GreenKey([value])), 1, (_, n) => n + 1);
-        if (seen != PromotionThreshold) return;
+        // At least, not exactly: the classes FinishStep observes count too, so a count may pass the threshold
+        // between two exits. One attempt per unit: it is replaced, or refused and kept as it is.
+        if (seen < PromotionThreshold || Interlocked.Exchange(ref unit.recompiling, 1) != 0) return;
         lock (compileGate)
         {
             if (!Cache.TryGet(key, out var current) || current != unit) return;
@@ -496,6 +573,16 @@ public sealed class PortalRuntime
             }
             var promotions = unit.Unit.PromotionCases.ToDictionary(p => p.Key, p => p.Value);
             promotions[site] = [.. cases, value];
+            // The classes seen at other sites since this unit was compiled join in the same recompilation (within
+            // each site's budget), instead of one recompilation each (FinishStep).
+            foreach (var ((other, seenKey), _) in unit.unseenPromotions)
+            {
+                if (!classSites.Contains(other)) continue;
+                var seenClass = seenKey.Values[0];
+                var known = promotions.GetValueOrDefault(other) ?? [];
+                if (known.Contains(seenClass) || known.Count >= Settings.Specialization.MaxCasesPerPromotion + 1) continue;
+                promotions[other] = [.. known, seenClass];
+            }
             if (Compile(key, promotions, unit.Recompilations + 1) is { } recompiled) Cache.Replace(key, recompiled);
         }
     }
@@ -530,8 +617,17 @@ public sealed class PortalRuntime
         return null;
     }
 
+    private long compilations;
+
+    /// <summary>
+    /// Units compiled so far, recompilations and units since dropped included: a run of the interpreted program that
+    /// leaves it unchanged ran on the code it already had (benchmarks warm up until it stops changing).
+    /// </summary>
+    public long Compilations => Interlocked.Read(ref compilations);
+
     private CompiledUnit CompileUnchecked(GreenKey key, IReadOnlyDictionary<IR.Instruction, IReadOnlyList<object?>> promotions, int recompilations)
     {
+        Interlocked.Increment(ref compilations);
         var clock = Stopwatch.StartNew();
         var dotnetJit = DotnetJitCost.SinceStart();
         // What .NET compiles in each stage of the first unit (PEJIT_LOG=summary): where warm-up goes. Counted on
