@@ -51,13 +51,16 @@ public sealed class PortalRuntime
         name = $"{method.DeclaringType?.FullName}.{method.Name}";
         if (settings.Dump is { } dump && dump.Matches(name, key: null))
             ResidualInspector.WriteExtension(dump.Directory, name, engine.Extension.Print());
-        classSites = new HashSet<IR.Instruction>(engine.Extension.Graphs.SelectMany(g => g.Blocks.SelectMany(b => b))
-            .Where(op => op.Treatment == IR.CallTreatment.PromoteClass).Select(op => op.Instruction), ReferenceEqualityComparer.Instance);
         mergeContinuation = MergeContinuation(engine.Extension);
     }
 
-    /// <summary>The <c>Jit.PromoteClass</c> calls of the portal and its inlined helpers: what <see cref="FinishStep"/> watches.</summary>
-    private readonly HashSet<IR.Instruction> classSites;
+    /// <summary>
+    /// A <c>Jit.PromoteClass</c> call, of the portal or any helper: what <see cref="FinishStep"/> watches. Known by
+    /// the hint's names (the analysis's <c>HintNames</c>), not by a set of the extension's ops, which would load
+    /// every graph of a program read lazily.
+    /// </summary>
+    private static bool IsClassSite(IR.Instruction call) =>
+        call.Opcode == IR.Opcode.Call && call.Method is { Name: "PromoteClass", DeclaringTypeName: "PeJit.Jit" };
 
     /// <summary>
     /// Where the graph evaluator goes on with the next step once it has finished one (the instruction after the merge
@@ -489,12 +492,12 @@ public sealed class PortalRuntime
         var evaluator = new GraphEvaluator(resolver);
         // Only while the unit may still be specialized again: once it was (or was refused), or past the bound, the
         // step ends at the next merge point as before, so exits in the steady state cost no more than they did.
-        bool learning = classSites.Count > 0 && unit.Recompilations < Settings.MaxRecompilesPerUnit && Volatile.Read(ref unit.recompiling) == 0;
+        bool learning = (taken.PromotesClass || unit.Unit.PromotionCases.Keys.Any(IsClassSite)) && unit.Recompilations < Settings.MaxRecompilesPerUnit && Volatile.Read(ref unit.recompiling) == 0;
         var observed = learning ? new List<(IR.Instruction Site, object? Class)>() : null;
         if (observed is not null)
             evaluator.BeforeCall = (call, operands) =>
             {
-                if (classSites.Contains(call)) observed.Add((call, operands[0]?.GetType()));
+                if (IsClassSite(call)) observed.Add((call, operands[0]?.GetType()));
             };
         var graph = Extension.Portal.Graph;
         ResumeOutcome outcome;
@@ -577,7 +580,7 @@ public sealed class PortalRuntime
             // each site's budget), instead of one recompilation each (FinishStep).
             foreach (var ((other, seenKey), _) in unit.unseenPromotions)
             {
-                if (!classSites.Contains(other)) continue;
+                if (!IsClassSite(other)) continue;
                 var seenClass = seenKey.Values[0];
                 var known = promotions.GetValueOrDefault(other) ?? [];
                 if (known.Contains(seenClass) || known.Count >= Settings.Specialization.MaxCasesPerPromotion + 1) continue;
