@@ -368,4 +368,69 @@ public sealed class Amd64BackendTests : BackendTests
         Assert.HasCount(2, function.Exits, function.ToString());
         OptimizerFileTest.AssertCompiledAsEvaluated(graph, _ => new Amd64Backend());
     }
+
+    private const string Division = """
+        function "System.Int64 Demo::Divide(System.Int64,System.Int64)" -> i64 {
+        block0(v0 (a): i64, v1 (b): i64):
+            v2: i64 = div v0, v1
+            ret v2
+        }
+        """;
+
+    [TestMethod]
+    public void AnExitJumpsThroughItsTargetSlotAndOneWriteRepointsIt()
+    {
+        // a / b has two exits: 1 (b == 0) and 2 (MinValue / -1). Pointing exit 1's slot at exit 2's stub makes a
+        // division by zero leave as an overflow, without recompiling; detaching restores it.
+        var code = new Amd64Backend().CompileNative(IrParser.Parse(Division));
+        Assert.HasCount(2, code.Function.Exits);
+        Assert.AreEqual(code.ExitStub(1), code.ExitTarget(1), "a slot first points at its exit's stub");
+        Assert.AreNotEqual(code.ExitStub(1), code.ExitStub(2));
+        Assert.Throws<DivideByZeroException>(() => code.Invoke(7L, 0L));
+        Assert.AreEqual(code.ExitStub(1), code.Attach(1, code.ExitStub(2)), "Attach returns the previous target");
+        Assert.Throws<OverflowException>(() => code.Invoke(7L, 0L));
+        Assert.AreEqual(3L, code.Invoke(7L, 2L), "the path through no exit is unchanged");
+        var counts = code.ExitCounts();
+        Assert.AreEqual(1L, counts[1]);
+        Assert.AreEqual(1L, counts[2], "the attached target ran: exit 2's stub counted");
+        code.Detach(1);
+        Assert.Throws<DivideByZeroException>(() => code.Invoke(7L, 0L));
+        Assert.Throws<ArgumentOutOfRangeException>(() => code.Attach(3, code.ExitStub(1)));
+    }
+
+    [TestMethod]
+    public void RepointingASlotWhileOtherThreadsRunTheUnitIsSafe()
+    {
+        // Four threads take exit 1 over and over while this one flips its slot between the two stubs: every call
+        // leaves through one of them (never a torn address, which would crash the process), and both are seen.
+        var code = new Amd64Backend().CompileNative(IrParser.Parse(Division));
+        var (stub1, stub2) = (code.ExitStub(1), code.ExitStub(2));
+        int zero = 0, overflow = 0, other = 0, running = 4;
+        var threads = Enumerable.Range(0, 4).Select(_ => new Thread(() =>
+        {
+            for (int i = 0; i < 3000; i++)
+            {
+                try
+                {
+                    code.Invoke(7L, 0L);
+                    Interlocked.Increment(ref other);
+                }
+                catch (DivideByZeroException) { Interlocked.Increment(ref zero); }
+                catch (OverflowException) { Interlocked.Increment(ref overflow); }
+                catch (Exception) { Interlocked.Increment(ref other); }
+            }
+            Interlocked.Decrement(ref running);
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        for (long flips = 0; Volatile.Read(ref running) > 0; flips++)
+        {
+            code.Attach(1, flips % 2 == 0 ? stub2 : stub1);
+            Thread.Yield();
+        }
+        threads.ForEach(t => t.Join());
+        Assert.AreEqual(0, other);
+        Assert.AreEqual(12000, zero + overflow);
+        Assert.IsGreaterThan(0, zero);
+        Assert.IsGreaterThan(0, overflow);
+    }
 }

@@ -29,6 +29,7 @@ public sealed class CodeEmitter
     private readonly Assembler assembler = new(64);
     private readonly Label[] blocks;
     private readonly Dictionary<MachineExit, Label> exits = [];
+    private readonly Dictionary<MachineExit, Label> stubs = [];
     private readonly List<(Label Label, MachineEdge Edge)> trampolines = [];
     private readonly List<(int Index, string Origin)> origins = [];
     private Label epilogue;
@@ -43,16 +44,30 @@ public sealed class CodeEmitter
         this.allocation = allocation;
         this.exitCounters = exitCounters;
         blocks = function.Blocks.Select(_ => assembler.CreateLabel()).ToArray();
-        foreach (var exit in function.Exits) exits[exit] = assembler.CreateLabel();
+        foreach (var exit in function.Exits)
+        {
+            exits[exit] = assembler.CreateLabel();
+            stubs[exit] = assembler.CreateLabel();
+        }
         epilogue = assembler.CreateLabel();
     }
 
     /// <summary>
     /// Emits <paramref name="function"/> as allocated by <paramref name="allocation"/>; each exit adds one to its
-    /// 64-bit counter at <paramref name="exitCounters"/> + 8 × its number (the unit's read-write data page).
+    /// 64-bit counter at <paramref name="exitCounters"/> + 8 × its number (the unit's read-write data page), and is
+    /// reached through its target slot (<see cref="SlotAddress"/>), which the caller points at the exit's stub.
     /// </summary>
     public static EmittedCode Emit(MachineFunction function, Allocation allocation, long exitCounters) =>
         new CodeEmitter(function, allocation, exitCounters).Run();
+
+    /// <summary>
+    /// Where exit <paramref name="number"/>'s target slot is on a data page at <paramref name="data"/> for
+    /// <paramref name="exits"/> exits: after the counters (index 0 unused), one 64-bit code address per exit.
+    /// </summary>
+    public static long SlotAddress(long data, int exits, int number) => data + 8 * (exits + 1) + 8 * (number - 1);
+
+    /// <summary>The bytes of a data page for <paramref name="exits"/> exits: the counters and the target slots.</summary>
+    public static int DataBytes(int exits) => 8 * (2 * exits + 1);
 
     private int CalleeSavedOffset(int index) => 16 + 8 * index;
 
@@ -101,10 +116,21 @@ public sealed class CodeEmitter
             }
             trampolines.Clear();
         }
+        // Each guard branches to its exit's jump through the exit's target slot: one indirect jump, so that a new
+        // path can be attached to a running unit by one atomic write of the slot (r11 is scratch here).
         foreach (var exit in function.Exits)
         {
-            var label = exits[exit];
+            var jump = exits[exit];
+            assembler.Label(ref jump);
+            assembler.mov(r11, SlotAddress(exitCounters, function.Exits.Count, exit.Number));
+            assembler.jmp(__qword_ptr[r11]);
+        }
+        foreach (var exit in function.Exits)
+        {
+            var label = stubs[exit];
             assembler.Label(ref label);
+            // Label records its instruction in the copy; GetLabelRIP reads it from there.
+            stubs[exit] = label;
             // A transition stores the values the managed stub's tail needs into the argument block first.
             if (exit.Values.Count > 0) assembler.mov(r11, __qword_ptr[rbp - 8]);
             for (int i = 0; i < exit.Values.Count; i++)
@@ -127,7 +153,13 @@ public sealed class CodeEmitter
         var stream = new MemoryStream();
         var result = assembler.Assemble(new StreamCodeWriter(stream), 0, BlockEncoderOptions.ReturnNewInstructionOffsets);
         var offsets = result.Result[0].NewInstructionOffsets;
-        return new EmittedCode(stream.ToArray(), origins.Select(o => (offsets[o.Index], o.Origin)).ToList(), assembler.Instructions.ToList());
+        var stubOffsets = new ulong[function.Exits.Count + 1];
+        foreach (var exit in function.Exits)
+        {
+            var stub = stubs[exit];
+            stubOffsets[exit.Number] = result.GetLabelRIP(stub);
+        }
+        return new EmittedCode(stream.ToArray(), origins.Select(o => (offsets[o.Index], o.Origin)).ToList(), assembler.Instructions.ToList(), stubOffsets);
     }
 
     private void Emit(MachineInstruction instruction, MachineBlock block)
