@@ -50,16 +50,19 @@ public sealed class Amd64Backend : IBackend
         if (!CodePages.Available)
             throw new BackendException($"{graph.Name}: the AMD64 backend is available on linux-x64 only (this is {System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier}); use the CIL backend");
         // 1. Lower (refuses what native code cannot express), 2. allocate registers, 3. map the data page the
-        // exit counters live on, 4. assemble, 5. copy into read-execute pages.
+        // exit counters and target slots live on, 4. assemble, 5. copy into read-execute pages, 6. point the slots.
         var function = Lowerer.Lower(graph, out var regions);
         if (Resolver is null && (regions.Prologue.Count > 0 || regions.Hoisted.Count > 0 || regions.Tails.Count > 0))
             throw new BackendException($"{graph.Name}: the AMD64 backend was made without a member resolver, which the managed stub needs for this graph's object reads and exits");
         var allocation = LinearScan.Allocate(function, Registers);
-        var data = CodePages.Data(8 * (function.Exits.Count + 1));
+        var data = CodePages.Data(CodeEmitter.DataBytes(function.Exits.Count));
         try
         {
             var emitted = CodeEmitter.Emit(function, allocation, data.Address);
             var code = CodePages.Code(emitted.Bytes);
+            // Every exit's target slot points at the exit's own stub until a new path is attached.
+            foreach (var exit in function.Exits)
+                System.Runtime.InteropServices.Marshal.WriteInt64((nint)CodeEmitter.SlotAddress(data.Address, function.Exits.Count, exit.Number), code.Address + (long)emitted.StubOffsets[exit.Number]);
             var compiled = new Amd64CompiledCode(graph, regions, Resolver, function, new NativeCode(code, data), emitted, name ?? "pejit_" + graph.Name);
             Disassembly?.Invoke(compiled.Disassembly());
             return compiled;

@@ -74,6 +74,36 @@ public sealed class Amd64CompiledCode : ICompiledCode
         return counts;
     }
 
+    /// <summary>The address of exit <paramref name="exit"/>'s stub: the code that counts the exit and returns its number to this stub.</summary>
+    public nint ExitStub(int exit) => native.Code.Address + (nint)Emitted.StubOffsets[CheckExit(exit)];
+
+    /// <summary>The code address exit <paramref name="exit"/> now jumps to (its stub, or the path attached to it).</summary>
+    public unsafe nint ExitTarget(int exit) => (nint)Volatile.Read(ref *Slot(exit));
+
+    /// <summary>
+    /// Attaches <paramref name="target"/> to exit <paramref name="exit"/> by one atomic write of its target slot, safe
+    /// while other threads run the unit: each thread reaching the exit jumps to the old target or the new one, never
+    /// to anything else. The target runs in the unit's frame as the exit's stub does (rbp the frame, the argument
+    /// block's address at [rbp-8], the values where the allocation put them, rax, rcx, rdx and r11 free) and must
+    /// end as a stub does, at the epilogue with a status in eax; an exit's own or another exit's stub qualifies.
+    /// Returns the previous target. Not attaching a stub of this unit is the caller's promise that the code at
+    /// <paramref name="target"/> lives as long as this unit.
+    /// </summary>
+    public unsafe nint Attach(int exit, nint target) => (nint)Interlocked.Exchange(ref *Slot(exit), target);
+
+    /// <summary>Points exit <paramref name="exit"/> back at its own stub.</summary>
+    public nint Detach(int exit) => Attach(exit, ExitStub(exit));
+
+    private unsafe long* Slot(int exit)
+    {
+        if (native.IsFreed) throw new ObjectDisposedException(Name, "the unit's native code was freed");
+        return (long*)CodeEmitter.SlotAddress(native.Data.Address, Function.Exits.Count, CheckExit(exit));
+    }
+
+    private int CheckExit(int exit) => exit >= 1 && exit <= Function.Exits.Count
+        ? exit
+        : throw new ArgumentOutOfRangeException(nameof(exit), exit, $"{Name} has exits 1 to {Function.Exits.Count}");
+
     /// <summary>Frees the native code now, or when the last thread inside it leaves (the code cache dropped the unit).</summary>
     public void Drop() => native.Drop();
 

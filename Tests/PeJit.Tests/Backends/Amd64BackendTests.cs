@@ -247,4 +247,190 @@ public sealed class Amd64BackendTests : BackendTests
         StringAssert.Contains(arrays, "store.64 [r0 + r2*8]", arrays);
         StringAssert.Contains(arrays, "; exit2: IndexOutOfRange at v2: i64 = ldelem i64 v0, v1", arrays);
     }
+
+    [TestMethod]
+    [DataRow(32, new long[] { 1, 2, 3, 7, 13, 64, 1_000_000_007, int.MaxValue, -2, -7, -64, int.MinValue })]
+    [DataRow(64, new long[] { 1, 2, 3, 7, 13, 64, 1_000_000_007, (1L << 40) + 1, long.MaxValue, -2, -7, -64, int.MinValue, long.MinValue })]
+    public void ADivisionByAConstantIsAMultiplyHighSequenceWithoutGuards(int width, long[] divisors)
+    {
+        string type = width == 32 ? "i32" : "i64";
+        foreach (var divisor in divisors)
+            foreach (var opcode in new[] { "div", "rem" })
+            {
+                var graph = IrParser.Parse($$"""
+                    function "System.Int64 Demo::Divide(System.Int64)" -> {{type}} {
+                    block0(v0 (n): {{type}}):
+                        v1: {{type}} = const {{divisor}}
+                        v2: {{type}} = {{opcode}} v0, v1
+                        ret v2
+                    }
+                    """);
+                var code = new Amd64Backend().CompileNative(graph);
+                Assert.IsEmpty(code.Function.Exits, $"{opcode} by {divisor} cannot fault, so it has no guard");
+                Assert.IsFalse(code.Emitted.Instructions.Any(i => i.Mnemonic is Mnemonic.Idiv or Mnemonic.Div), $"{opcode} by {divisor}: no hardware division");
+                OptimizerFileTest.AssertCompiledAsEvaluated(graph, _ => new Amd64Backend());
+                OptimizerFileTest.AssertCompiledAsEvaluated(graph, _ => new Amd64Backend { Registers = 1 });
+            }
+        // 0 and -1 fault (or overflow on MinValue) in hardware: they keep the guarded division.
+        foreach (var divisor in new[] { 0L, -1L })
+        {
+            var graph = IrParser.Parse($$"""
+                function "System.Int64 Demo::Divide(System.Int64)" -> {{type}} {
+                block0(v0 (n): {{type}}):
+                    v1: {{type}} = const {{divisor}}
+                    v2: {{type}} = div v0, v1
+                    ret v2
+                }
+                """);
+            Assert.IsNotEmpty(new Amd64Backend().CompileNative(graph).Function.Exits, $"div by {divisor} keeps its guards");
+        }
+    }
+
+    /// <summary>The instructions of the one loop of <paramref name="code"/>: from the target of its one backward branch to that branch.</summary>
+    private static List<Instruction> LoopOf(Amd64CompiledCode code)
+    {
+        var decoder = Decoder.Create(64, new ByteArrayCodeReader(code.Emitted.Bytes));
+        var all = new List<Instruction>();
+        while (decoder.IP < (ulong)code.Emitted.Bytes.Length) all.Add(decoder.Decode());
+        var backward = all.Where(i => i.FlowControl is FlowControl.UnconditionalBranch or FlowControl.ConditionalBranch && i.NearBranchTarget <= i.IP).ToList();
+        Assert.HasCount(1, backward, "the loop is laid out with one back-edge branch");
+        return all.Where(i => i.IP >= backward[0].NearBranchTarget && i.IP <= backward[0].IP).ToList();
+    }
+
+    [TestMethod]
+    public void ALoopOfFewValuesRunsInRegistersWithOneBranchBack()
+    {
+        // sum += i * 7 % 13 for i below n (the stack VM's long program after promotion), with twelve values made
+        // before the loop and read after it: they are live across it, so something must go to the stack, but not
+        // what the loop reads, and the loop's turn is the multiply, the reduced remainder and the counter.
+        var text = new System.Text.StringBuilder("""
+            function "System.Int64 Demo::Sum(System.Int64)" -> i64 {
+            block0(v0 (n): i64):
+
+            """);
+        for (int i = 0; i < 12; i++) text.AppendLine($"    v{100 + i}: i64 = const {i + 3}").AppendLine($"    v{200 + i}: i64 = mul v0, v{100 + i}");
+        text.AppendLine("""
+                v1: i64 = const 0
+                jump block1(v1, v1)
+            block1(v2: i64, v3: i64):
+                v4: i64 = const 7
+                v5: i64 = mul v3, v4
+                v6: i64 = const 13
+                v7: i64 = rem v5, v6
+                v8: i64 = add v2, v7
+                v9: i64 = const 1
+                v10: i64 = add v3, v9
+                v11: bool = clt v10, v0
+                brif v11, block1(v8, v10), block2
+            block2:
+            """);
+        string sum = "v8";
+        for (int i = 0; i < 12; i++)
+        {
+            text.AppendLine($"    v{300 + i}: i64 = xor {sum}, v{200 + i}");
+            sum = $"v{300 + i}";
+        }
+        text.AppendLine($"    ret {sum}").AppendLine("}");
+        var graph = IrParser.Parse(text.ToString());
+        var code = new Amd64Backend().CompileNative(graph);
+        var loop = LoopOf(code);
+        Assert.IsFalse(loop.Any(i => i.OpCount > 0 && Enumerable.Range(0, i.OpCount).Any(k => i.GetOpKind(k) == OpKind.Memory && i.MemoryBase == Register.RBP)),
+            "no spill slot is read or written inside the loop:\n" + code.Disassembly());
+        Assert.IsGreaterThan(0, LinearScan.Allocate(code.Function).SpillSlots, "the values live across the loop do not all fit");
+        // The multiply (1), the remainder by 13 (10: multiply-high, rounding, shift, multiply back, subtract), the sum
+        // and the counter (2), compare and branch back (2): no moves, the loop variables share their next values' registers.
+        Assert.IsLessThanOrEqualTo(15, loop.Count, "instructions per turn:\n" + code.Disassembly());
+        OptimizerFileTest.AssertCompiledAsEvaluated(graph, _ => new Amd64Backend());
+    }
+
+    [TestMethod]
+    public void AGuardThatAnEarlierOrDominatingGuardMadeIsDropped()
+    {
+        // Three accesses to one array at one index: one null guard and one bounds guard, in the block and in the
+        // block it dominates; the block that does not dominate keeps its own.
+        var graph = IrParser.Parse("""
+            function "System.Int64 Demo::Guards(System.Int64[],System.Int64)" -> i64 {
+            block0(v0 (a): class "System.Int64[]", v1 (i): i64):
+                v2: i64 = ldelem i64 v0, v1
+                v3: i64 = ldelem i64 v0, v1
+                v4: i64 = const 0
+                v5: bool = clt v2, v4
+                brif v5, block1, block2
+            block1:
+                v6: i64 = ldelem i64 v0, v1
+                v7: i64 = add v6, v3
+                ret v7
+            block2:
+                ret v2
+            }
+            """);
+        var function = PeJit.Backends.Amd64.Lowering.Lowerer.Lower(graph);
+        Assert.HasCount(2, function.Exits, function.ToString());
+        OptimizerFileTest.AssertCompiledAsEvaluated(graph, _ => new Amd64Backend());
+    }
+
+    private const string Division = """
+        function "System.Int64 Demo::Divide(System.Int64,System.Int64)" -> i64 {
+        block0(v0 (a): i64, v1 (b): i64):
+            v2: i64 = div v0, v1
+            ret v2
+        }
+        """;
+
+    [TestMethod]
+    public void AnExitJumpsThroughItsTargetSlotAndOneWriteRepointsIt()
+    {
+        // a / b has two exits: 1 (b == 0) and 2 (MinValue / -1). Pointing exit 1's slot at exit 2's stub makes a
+        // division by zero leave as an overflow, without recompiling; detaching restores it.
+        var code = new Amd64Backend().CompileNative(IrParser.Parse(Division));
+        Assert.HasCount(2, code.Function.Exits);
+        Assert.AreEqual(code.ExitStub(1), code.ExitTarget(1), "a slot first points at its exit's stub");
+        Assert.AreNotEqual(code.ExitStub(1), code.ExitStub(2));
+        Assert.Throws<DivideByZeroException>(() => code.Invoke(7L, 0L));
+        Assert.AreEqual(code.ExitStub(1), code.Attach(1, code.ExitStub(2)), "Attach returns the previous target");
+        Assert.Throws<OverflowException>(() => code.Invoke(7L, 0L));
+        Assert.AreEqual(3L, code.Invoke(7L, 2L), "the path through no exit is unchanged");
+        var counts = code.ExitCounts();
+        Assert.AreEqual(1L, counts[1]);
+        Assert.AreEqual(1L, counts[2], "the attached target ran: exit 2's stub counted");
+        code.Detach(1);
+        Assert.Throws<DivideByZeroException>(() => code.Invoke(7L, 0L));
+        Assert.Throws<ArgumentOutOfRangeException>(() => code.Attach(3, code.ExitStub(1)));
+    }
+
+    [TestMethod]
+    public void RepointingASlotWhileOtherThreadsRunTheUnitIsSafe()
+    {
+        // Four threads take exit 1 over and over while this one flips its slot between the two stubs: every call
+        // leaves through one of them (never a torn address, which would crash the process), and both are seen.
+        var code = new Amd64Backend().CompileNative(IrParser.Parse(Division));
+        var (stub1, stub2) = (code.ExitStub(1), code.ExitStub(2));
+        int zero = 0, overflow = 0, other = 0, running = 4;
+        var threads = Enumerable.Range(0, 4).Select(_ => new Thread(() =>
+        {
+            for (int i = 0; i < 3000; i++)
+            {
+                try
+                {
+                    code.Invoke(7L, 0L);
+                    Interlocked.Increment(ref other);
+                }
+                catch (DivideByZeroException) { Interlocked.Increment(ref zero); }
+                catch (OverflowException) { Interlocked.Increment(ref overflow); }
+                catch (Exception) { Interlocked.Increment(ref other); }
+            }
+            Interlocked.Decrement(ref running);
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        for (long flips = 0; Volatile.Read(ref running) > 0; flips++)
+        {
+            code.Attach(1, flips % 2 == 0 ? stub2 : stub1);
+            Thread.Yield();
+        }
+        threads.ForEach(t => t.Join());
+        Assert.AreEqual(0, other);
+        Assert.AreEqual(12000, zero + overflow);
+        Assert.IsGreaterThan(0, zero);
+        Assert.IsGreaterThan(0, overflow);
+    }
 }

@@ -25,7 +25,7 @@ public static class BuildCommand
     {
         var assembly = new Argument<string>("assembly") { Description = "The interpreter's assembly (.dll), with its PDB beside it (local names for the hints)." };
         var outdir = new Option<string>("-o", "--output") { Description = "The folder to write the JIT-enabled assembly to (created if missing).", Required = true };
-        var backend = new Option<string>("--backend") { Description = "cil (DynamicMethod), amd64 (native code through Iced, linux-x64; a unit it cannot express is not compiled) or auto (AMD64 for every unit it can express, CIL for the rest). Default cil until native code runs as fast as CIL. PEJIT_BACKEND overrides it at run time.", DefaultValueFactory = _ => "cil" };
+        var backend = new Option<string>("--backend") { Description = "cil (DynamicMethod), amd64 (native code through Iced, linux-x64; a unit it cannot express is not compiled) or auto (AMD64 for every unit it can express, CIL for the rest). Default cil until the first native unit costs no more than a CIL one (.NET compiles Iced on first use). PEJIT_BACKEND overrides it at run time.", DefaultValueFactory = _ => "cil" };
         backend.AcceptOnlyFromAmong("cil", "amd64", "auto");
         var threshold = new Option<int?>("--threshold") { Description = "Times a loop is entered before it is compiled: 1 compiles on first sight (default 1000; PEJIT_THRESHOLD overrides at run time)." };
         var report = new Option<string>("--report") { Description = "The BTA report written beside the assembly: html (default), json, text or none.", DefaultValueFactory = _ => "html" };

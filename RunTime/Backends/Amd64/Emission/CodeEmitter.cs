@@ -1,6 +1,7 @@
 using Iced.Intel;
 using PeJit.Backends.Amd64.Lowering;
 using PeJit.Backends.Amd64.RegisterAllocation;
+using PeJit.IR.Semantics;
 using static Iced.Intel.AssemblerRegisters;
 using static PeJit.Backends.Amd64.Emission.PhysicalRegisters;
 
@@ -28,9 +29,12 @@ public sealed class CodeEmitter
     private readonly Assembler assembler = new(64);
     private readonly Label[] blocks;
     private readonly Dictionary<MachineExit, Label> exits = [];
+    private readonly Dictionary<MachineExit, Label> stubs = [];
     private readonly List<(Label Label, MachineEdge Edge)> trampolines = [];
     private readonly List<(int Index, string Origin)> origins = [];
     private Label epilogue;
+    // The number of the block laid out after the one being emitted (-1 after the last): a jump there falls through.
+    private int next = -1;
 
     private readonly long exitCounters;
 
@@ -40,16 +44,30 @@ public sealed class CodeEmitter
         this.allocation = allocation;
         this.exitCounters = exitCounters;
         blocks = function.Blocks.Select(_ => assembler.CreateLabel()).ToArray();
-        foreach (var exit in function.Exits) exits[exit] = assembler.CreateLabel();
+        foreach (var exit in function.Exits)
+        {
+            exits[exit] = assembler.CreateLabel();
+            stubs[exit] = assembler.CreateLabel();
+        }
         epilogue = assembler.CreateLabel();
     }
 
     /// <summary>
     /// Emits <paramref name="function"/> as allocated by <paramref name="allocation"/>; each exit adds one to its
-    /// 64-bit counter at <paramref name="exitCounters"/> + 8 × its number (the unit's read-write data page).
+    /// 64-bit counter at <paramref name="exitCounters"/> + 8 × its number (the unit's read-write data page), and is
+    /// reached through its target slot (<see cref="SlotAddress"/>), which the caller points at the exit's stub.
     /// </summary>
     public static EmittedCode Emit(MachineFunction function, Allocation allocation, long exitCounters) =>
         new CodeEmitter(function, allocation, exitCounters).Run();
+
+    /// <summary>
+    /// Where exit <paramref name="number"/>'s target slot is on a data page at <paramref name="data"/> for
+    /// <paramref name="exits"/> exits: after the counters (index 0 unused), one 64-bit code address per exit.
+    /// </summary>
+    public static long SlotAddress(long data, int exits, int number) => data + 8 * (exits + 1) + 8 * (number - 1);
+
+    /// <summary>The bytes of a data page for <paramref name="exits"/> exits: the counters and the target slots.</summary>
+    public static int DataBytes(int exits) => 8 * (2 * exits + 1);
 
     private int CalleeSavedOffset(int index) => 16 + 8 * index;
 
@@ -66,14 +84,27 @@ public sealed class CodeEmitter
             assembler.mov(__qword_ptr[rbp - CalleeSavedOffset(i)], Q(allocation.CalleeSaved[i]));
         // The argument pointer stays in r11 until the arguments are loaded (rdi may be allocated).
         assembler.mov(r11, rdi);
-        foreach (var block in function.Blocks)
+        // A block the managed stub runs (a tail) has no machine code, and nothing jumps to it.
+        // Nor does a block that only jumps on without moves after the first (every jump to it goes past it, Forward).
+        var emitted = function.Blocks.Where((b, i) => b.Instructions.Count > 0 && (i == 0 || Forward(b.Number) == b.Number)).ToList();
+        for (int k = 0; k < emitted.Count; k++)
         {
-            // A block the managed stub runs (a tail) has no machine code, and nothing jumps to it.
-            if (block.Instructions.Count == 0) continue;
+            var block = emitted[k];
+            next = k + 1 < emitted.Count ? emitted[k + 1].Number : -1;
             assembler.Label(ref blocks[block.Number]);
-            foreach (var instruction in block.Instructions)
+            var instructions = block.Instructions;
+            for (int i = 0; i < instructions.Count; i++)
             {
+                var instruction = instructions[i];
                 if (instruction.Origin is { } origin) origins.Add((assembler.Instructions.Count, origin));
+                // A two-way branch (a compare-branch and the block's jump) is laid out as one unit.
+                if (instruction is { Opcode: MachineOpcode.CompareBranch, Edge.Exit: null } && i == instructions.Count - 2
+                    && instructions[i + 1] is { Opcode: MachineOpcode.Jump, Edge.Exit: null } jump)
+                {
+                    if (jump.Origin is { } jumpOrigin) origins.Add((assembler.Instructions.Count, jumpOrigin));
+                    EmitTwoWay(instruction, jump);
+                    break;
+                }
                 Emit(instruction, block);
             }
             foreach (var (label, edge) in trampolines)
@@ -85,10 +116,21 @@ public sealed class CodeEmitter
             }
             trampolines.Clear();
         }
+        // Each guard branches to its exit's jump through the exit's target slot: one indirect jump, so that a new
+        // path can be attached to a running unit by one atomic write of the slot (r11 is scratch here).
         foreach (var exit in function.Exits)
         {
-            var label = exits[exit];
+            var jump = exits[exit];
+            assembler.Label(ref jump);
+            assembler.mov(r11, SlotAddress(exitCounters, function.Exits.Count, exit.Number));
+            assembler.jmp(__qword_ptr[r11]);
+        }
+        foreach (var exit in function.Exits)
+        {
+            var label = stubs[exit];
             assembler.Label(ref label);
+            // Label records its instruction in the copy; GetLabelRIP reads it from there.
+            stubs[exit] = label;
             // A transition stores the values the managed stub's tail needs into the argument block first.
             if (exit.Values.Count > 0) assembler.mov(r11, __qword_ptr[rbp - 8]);
             for (int i = 0; i < exit.Values.Count; i++)
@@ -111,7 +153,13 @@ public sealed class CodeEmitter
         var stream = new MemoryStream();
         var result = assembler.Assemble(new StreamCodeWriter(stream), 0, BlockEncoderOptions.ReturnNewInstructionOffsets);
         var offsets = result.Result[0].NewInstructionOffsets;
-        return new EmittedCode(stream.ToArray(), origins.Select(o => (offsets[o.Index], o.Origin)).ToList(), assembler.Instructions.ToList());
+        var stubOffsets = new ulong[function.Exits.Count + 1];
+        foreach (var exit in function.Exits)
+        {
+            var stub = stubs[exit];
+            stubOffsets[exit.Number] = result.GetLabelRIP(stub);
+        }
+        return new EmittedCode(stream.ToArray(), origins.Select(o => (offsets[o.Index], o.Origin)).ToList(), assembler.Instructions.ToList(), stubOffsets);
     }
 
     private void Emit(MachineInstruction instruction, MachineBlock block)
@@ -123,9 +171,12 @@ public sealed class CodeEmitter
                 LoadFromMemory(instruction.Result!.Value, __qword_ptr[r11 + 8 * instruction.ArgumentIndex]);
                 break;
             case MachineOpcode.Move:
-                Load(Register.RAX, operands[0]);
-                Store(instruction.Result!.Value, Register.RAX);
+            {
+                var work = Work(instruction.Result!.Value);
+                Load(work, operands[0]);
+                Store(instruction.Result!.Value, work);
                 break;
+            }
             case MachineOpcode.Add or MachineOpcode.Subtract or MachineOpcode.Multiply or MachineOpcode.And or MachineOpcode.Or or MachineOpcode.Xor:
                 EmitArithmetic(instruction);
                 break;
@@ -133,38 +184,48 @@ public sealed class CodeEmitter
                 EmitShift(instruction);
                 break;
             case MachineOpcode.Negate or MachineOpcode.Not:
-                Load(Register.RAX, operands[0]);
+            {
+                var work = Work(instruction.Result!.Value);
+                Load(work, operands[0]);
                 if (instruction.Width == 32)
                 {
-                    if (instruction.Opcode == MachineOpcode.Negate) assembler.neg(eax); else assembler.not(eax);
-                    assembler.movsxd(rax, eax);
+                    if (instruction.Opcode == MachineOpcode.Negate) assembler.neg(D(work)); else assembler.not(D(work));
+                    if (!instruction.Narrowed) assembler.movsxd(Q(work), D(work));
                 }
-                else if (instruction.Opcode == MachineOpcode.Negate) assembler.neg(rax);
-                else assembler.not(rax);
-                Store(instruction.Result!.Value, Register.RAX);
+                else if (instruction.Opcode == MachineOpcode.Negate) assembler.neg(Q(work));
+                else assembler.not(Q(work));
+                Store(instruction.Result!.Value, work);
                 break;
+            }
             case MachineOpcode.Extend:
-                Load(Register.RAX, operands[0]);
+            {
+                // One instruction from the source's register (or a constant loaded into rax) into the result's.
+                var source = InRegister(operands[0], Register.RAX);
+                var work = Work(instruction.Result!.Value);
                 switch (instruction.Width, instruction.Signed)
                 {
-                    case (8, true): assembler.movsx(rax, al); break;
-                    case (8, false): assembler.movzx(eax, al); break;
-                    case (16, true): assembler.movsx(rax, ax); break;
-                    case (16, false): assembler.movzx(eax, ax); break;
-                    case (32, true): assembler.movsxd(rax, eax); break;
-                    case (32, false): assembler.mov(eax, eax); break;
+                    case (8, true): assembler.movsx(Q(work), B(source)); break;
+                    case (8, false): assembler.movzx(D(work), B(source)); break;
+                    case (16, true): assembler.movsx(Q(work), W(source)); break;
+                    case (16, false): assembler.movzx(D(work), W(source)); break;
+                    case (32, true): assembler.movsxd(Q(work), D(source)); break;
+                    case (32, false): assembler.mov(D(work), D(source)); break;
                 }
-                Store(instruction.Result!.Value, Register.RAX);
+                Store(instruction.Result!.Value, work);
                 break;
+            }
             case MachineOpcode.Divide or MachineOpcode.DivideUnsigned or MachineOpcode.Remainder or MachineOpcode.RemainderUnsigned:
                 EmitDivision(instruction);
                 break;
             case MachineOpcode.SetCondition:
+            {
                 Compare(operands[0], operands[1]);
                 SetCondition(instruction.Condition);
-                assembler.movzx(eax, al);
-                Store(instruction.Result!.Value, Register.RAX);
+                var work = Work(instruction.Result!.Value);
+                assembler.movzx(D(work), al);
+                Store(instruction.Result!.Value, work);
                 break;
+            }
             case MachineOpcode.Load: EmitLoad(instruction); break;
             case MachineOpcode.Store: EmitStore(instruction); break;
             case MachineOpcode.CompareBranch:
@@ -175,8 +236,7 @@ public sealed class CodeEmitter
                 assembler.jmp(exits[exit]);
                 break;
             case MachineOpcode.Jump:
-                Moves(instruction.Edge!);
-                if (instruction.Edge!.Target != block.Number + 1 || trampolines.Count > 0) assembler.jmp(blocks[instruction.Edge.Target]);
+                JumpAlong(instruction.Edge!);
                 break;
             case MachineOpcode.Return:
                 if (operands.Count > 0)
@@ -194,6 +254,9 @@ public sealed class CodeEmitter
     }
 
     private Location Of(VirtualRegister register) => allocation[register];
+
+    /// <summary>The register to compute a result in: its own, or rax when it is spilled (then <see cref="Store"/> writes the slot).</summary>
+    private Register Work(VirtualRegister result) => Of(result) is { IsSpilled: false } location ? location.Register : Register.RAX;
 
     private AssemblerMemoryOperand Slot(Location location) => __qword_ptr[rbp - SlotOffset(location.Slot)];
 
@@ -245,10 +308,19 @@ public sealed class CodeEmitter
         // Work in the result's register unless it holds b (which the first move would overwrite); else in rax.
         bool resultHoldsB = !b.IsImmediate && Of(b.Register!.Value) == result;
         var work = !result.IsSpilled && !resultHoldsB ? result.Register : Register.RAX;
-        Load(work, a);
-        Alu(instruction.Opcode, instruction.Width == 64, work, b);
+        if (instruction.Opcode == MachineOpcode.Multiply && b.IsImmediate && !a.IsImmediate && Of(a.Register!.Value) is { IsSpilled: false } source && source.Register != work)
+        {
+            // The three-operand form spares the copy of a.
+            if (instruction.Width == 64) assembler.imul(Q(work), Q(source.Register), checked((int)b.Immediate));
+            else assembler.imul(D(work), D(source.Register), checked((int)b.Immediate));
+        }
+        else
+        {
+            Load(work, a);
+            Alu(instruction.Opcode, instruction.Width == 64, work, b);
+        }
         if (instruction.Edge is { } overflow) Branch(instruction.Condition, EdgeLabel(overflow));
-        if (instruction.Width == 32) assembler.movsxd(Q(work), D(work));
+        if (instruction.Width == 32 && !instruction.Narrowed) assembler.movsxd(Q(work), D(work));
         Store(instruction.Result!.Value, work);
     }
 
@@ -310,41 +382,48 @@ public sealed class CodeEmitter
     {
         var (a, count) = (instruction.Operands[0], instruction.Operands[1]);
         if (!count.IsImmediate) Load(Register.RCX, count);
-        Load(Register.RAX, a);
+        // The count is in cl by now, so the result's register may be overwritten even if it held the count.
+        var work = Work(instruction.Result!.Value);
+        Load(work, a);
         bool wide = instruction.Width == 64;
         if (count.IsImmediate)
         {
             byte amount = (byte)(count.Immediate & (wide ? 63 : 31));
             switch (instruction.Opcode, wide)
             {
-                case (MachineOpcode.ShiftLeft, true): assembler.shl(rax, amount); break;
-                case (MachineOpcode.ShiftRight, true): assembler.sar(rax, amount); break;
-                case (MachineOpcode.ShiftRightUnsigned, true): assembler.shr(rax, amount); break;
-                case (MachineOpcode.ShiftLeft, false): assembler.shl(eax, amount); break;
-                case (MachineOpcode.ShiftRight, false): assembler.sar(eax, amount); break;
-                default: assembler.shr(eax, amount); break;
+                case (MachineOpcode.ShiftLeft, true): assembler.shl(Q(work), amount); break;
+                case (MachineOpcode.ShiftRight, true): assembler.sar(Q(work), amount); break;
+                case (MachineOpcode.ShiftRightUnsigned, true): assembler.shr(Q(work), amount); break;
+                case (MachineOpcode.ShiftLeft, false): assembler.shl(D(work), amount); break;
+                case (MachineOpcode.ShiftRight, false): assembler.sar(D(work), amount); break;
+                default: assembler.shr(D(work), amount); break;
             }
         }
         else
         {
             switch (instruction.Opcode, wide)
             {
-                case (MachineOpcode.ShiftLeft, true): assembler.shl(rax, cl); break;
-                case (MachineOpcode.ShiftRight, true): assembler.sar(rax, cl); break;
-                case (MachineOpcode.ShiftRightUnsigned, true): assembler.shr(rax, cl); break;
-                case (MachineOpcode.ShiftLeft, false): assembler.shl(eax, cl); break;
-                case (MachineOpcode.ShiftRight, false): assembler.sar(eax, cl); break;
-                default: assembler.shr(eax, cl); break;
+                case (MachineOpcode.ShiftLeft, true): assembler.shl(Q(work), cl); break;
+                case (MachineOpcode.ShiftRight, true): assembler.sar(Q(work), cl); break;
+                case (MachineOpcode.ShiftRightUnsigned, true): assembler.shr(Q(work), cl); break;
+                case (MachineOpcode.ShiftLeft, false): assembler.shl(D(work), cl); break;
+                case (MachineOpcode.ShiftRight, false): assembler.sar(D(work), cl); break;
+                default: assembler.shr(D(work), cl); break;
             }
         }
-        if (!wide) assembler.movsxd(rax, eax);
-        Store(instruction.Result!.Value, Register.RAX);
+        if (!wide && !instruction.Narrowed) assembler.movsxd(Q(work), D(work));
+        Store(instruction.Result!.Value, work);
     }
 
     private void EmitDivision(MachineInstruction instruction)
     {
         bool wide = instruction.Width == 64;
         bool signed = instruction.Opcode is MachineOpcode.Divide or MachineOpcode.Remainder;
+        if (instruction.Operands[1].IsImmediate)
+        {
+            EmitDivisionByConstant(instruction);
+            return;
+        }
         Load(Register.RCX, instruction.Operands[1]);
         Load(Register.RAX, instruction.Operands[0]);
         // Guards: x86-64 faults on both, and a fault in native code kills the process.
@@ -384,6 +463,91 @@ public sealed class CodeEmitter
         Store(instruction.Result!.Value, result);
     }
 
+    /// <summary>
+    /// A signed division or remainder by a constant d (never 0 or -1, so nothing can fault): DivisionMagic's
+    /// branch-free sequence <c>q = mulhi(m, n) + n; q += (q &gt;&gt; (w-1)) &amp; addend; q &gt;&gt;= shift</c> gives
+    /// <c>n / |d|</c>; the quotient is negated for d &lt; 0, the remainder is <c>n - q * |d|</c>. rdx:rax hold the
+    /// product, rcx the dividend when it is not in a register, r11 a wide constant.
+    /// </summary>
+    private void EmitDivisionByConstant(MachineInstruction instruction)
+    {
+        bool wide = instruction.Width == 64;
+        long d = instruction.Operands[1].Immediate;
+        long multiplier = wide ? DivisionMagic.Multiplier(d) : DivisionMagic.Multiplier((int)d);
+        int shift = wide ? DivisionMagic.Shift(d) : DivisionMagic.Shift((int)d);
+        long addend = wide ? DivisionMagic.Addend(d) : DivisionMagic.Addend((int)d);
+        long magnitude = d < 0 ? unchecked(-d) : d;
+        var n = InRegister(instruction.Operands[0], Register.RCX);
+        if (wide)
+        {
+            if (multiplier != 0)
+            {
+                assembler.mov(rax, multiplier);
+                assembler.imul(Q(n));
+                assembler.add(rdx, Q(n));
+            }
+            else assembler.mov(rdx, Q(n));
+            if (addend != 0)
+            {
+                assembler.mov(rax, rdx);
+                assembler.sar(rax, 63);
+                if (addend is >= int.MinValue and <= int.MaxValue) assembler.and(rax, (int)addend);
+                else
+                {
+                    assembler.mov(r11, addend);
+                    assembler.and(rax, r11);
+                }
+                assembler.add(rdx, rax);
+            }
+            if (shift != 0) assembler.sar(rdx, (byte)shift);
+            if (instruction.Opcode == MachineOpcode.Divide)
+            {
+                if (d < 0) assembler.neg(rdx);
+                Store(instruction.Result!.Value, Register.RDX);
+                return;
+            }
+            if (magnitude is >= int.MinValue and <= int.MaxValue) assembler.imul(rdx, rdx, (int)magnitude);
+            else
+            {
+                assembler.mov(r11, magnitude);
+                assembler.imul(rdx, r11);
+            }
+            var remainder = Work(instruction.Result!.Value);
+            if (remainder != n) assembler.mov(Q(remainder), Q(n));
+            assembler.sub(Q(remainder), rdx);
+            Store(instruction.Result!.Value, remainder);
+            return;
+        }
+        if (multiplier != 0)
+        {
+            assembler.mov(eax, (int)multiplier);
+            assembler.imul(D(n));
+            assembler.add(edx, D(n));
+        }
+        else assembler.mov(edx, D(n));
+        if (addend != 0)
+        {
+            assembler.mov(eax, edx);
+            assembler.sar(eax, 31);
+            assembler.and(eax, (int)addend);
+            assembler.add(edx, eax);
+        }
+        if (shift != 0) assembler.sar(edx, (byte)shift);
+        if (instruction.Opcode == MachineOpcode.Divide)
+        {
+            if (d < 0) assembler.neg(edx);
+            assembler.movsxd(rdx, edx);
+            Store(instruction.Result!.Value, Register.RDX);
+            return;
+        }
+        assembler.imul(edx, edx, unchecked((int)magnitude));
+        var narrow = Work(instruction.Result!.Value);
+        if (narrow != n) assembler.mov(D(narrow), D(n));
+        assembler.sub(D(narrow), edx);
+        assembler.movsxd(Q(narrow), D(narrow));
+        Store(instruction.Result!.Value, narrow);
+    }
+
     private AssemblerMemoryOperand Address(MemoryAddress address, int width)
     {
         var @base = Q(InRegister(MachineOperand.Of(address.Base), Register.R11));
@@ -396,17 +560,18 @@ public sealed class CodeEmitter
     private void EmitLoad(MachineInstruction instruction)
     {
         var memory = Address(instruction.Address!.Value, instruction.Width);
+        var work = Work(instruction.Result!.Value);
         switch (instruction.Width, instruction.Signed)
         {
-            case (8, true): assembler.movsx(rax, memory); break;
-            case (8, false): assembler.movzx(eax, memory); break;
-            case (16, true): assembler.movsx(rax, memory); break;
-            case (16, false): assembler.movzx(eax, memory); break;
-            case (32, true): assembler.movsxd(rax, memory); break;
-            case (32, false): assembler.mov(eax, memory); break;
-            default: assembler.mov(rax, memory); break;
+            case (8, true): assembler.movsx(Q(work), memory); break;
+            case (8, false): assembler.movzx(D(work), memory); break;
+            case (16, true): assembler.movsx(Q(work), memory); break;
+            case (16, false): assembler.movzx(D(work), memory); break;
+            case (32, true): assembler.movsxd(Q(work), memory); break;
+            case (32, false): assembler.mov(D(work), memory); break;
+            default: assembler.mov(Q(work), memory); break;
         }
-        Store(instruction.Result!.Value, Register.RAX);
+        Store(instruction.Result!.Value, work);
     }
 
     private void EmitStore(MachineInstruction instruction)
@@ -432,7 +597,8 @@ public sealed class CodeEmitter
         var left = Q(InRegister(a, Register.RAX));
         if (b.IsImmediate)
         {
-            assembler.cmp(left, checked((int)b.Immediate));
+            if (b.Immediate == 0) assembler.test(left, left);
+            else assembler.cmp(left, checked((int)b.Immediate));
             return;
         }
         var right = Of(b.Register!.Value);
@@ -476,11 +642,61 @@ public sealed class CodeEmitter
         }
     }
 
+    /// <summary>
+    /// A compare-branch followed by the block's jump: the conditional branch goes along the edge that needs no moves
+    /// (negating the condition when that is the jump's edge) and the other edge's moves and jump follow inline, so
+    /// a loop's back edge with moves costs no trampoline, and a branch to the next block in the layout falls through.
+    /// </summary>
+    private void EmitTwoWay(MachineInstruction branch, MachineInstruction jump)
+    {
+        Compare(branch.Operands[0], branch.Operands[1]);
+        var (taken, other, condition) = (branch.Edge!, jump.Edge!, branch.Condition);
+        bool takenMoves = NeedsMoves(taken), otherMoves = NeedsMoves(other);
+        if (takenMoves && !otherMoves || !takenMoves && !otherMoves && Forward(taken.Target) == next)
+            (taken, other, condition) = (other, taken, Negate(condition));
+        Branch(condition, EdgeLabel(taken));
+        JumpAlong(other);
+    }
+
+    /// <summary>The block's unconditional edge: its moves, then a jump unless the target is laid out next.</summary>
+    private void JumpAlong(MachineEdge edge)
+    {
+        Moves(edge);
+        int target = Forward(edge.Target);
+        if (target != next || trampolines.Count > 0) assembler.jmp(blocks[target]);
+    }
+
+    /// <summary>
+    /// Where a jump to <paramref name="block"/> may go instead: past blocks that only jump on without moves (an
+    /// edge block the residual graph keeps for its arguments, once the allocator gave them their parameters' registers).
+    /// </summary>
+    private int Forward(int block)
+    {
+        for (int steps = 0; steps < function.Blocks.Count; steps++)
+        {
+            var machine = function.Blocks[block];
+            if (machine.Parameters.Count > 0 || machine.Instructions is not [{ Opcode: MachineOpcode.Jump, Edge: { Exit: null } edge }] || NeedsMoves(edge))
+                return block;
+            block = edge.Target;
+        }
+        return block;
+    }
+
+    private static Condition Negate(Condition condition) => condition switch
+    {
+        Condition.Equal => Condition.NotEqual, Condition.NotEqual => Condition.Equal,
+        Condition.Less => Condition.GreaterOrEqual, Condition.GreaterOrEqual => Condition.Less,
+        Condition.LessOrEqual => Condition.Greater, Condition.Greater => Condition.LessOrEqual,
+        Condition.Below => Condition.AboveOrEqual, Condition.AboveOrEqual => Condition.Below,
+        Condition.BelowOrEqual => Condition.Above, Condition.Above => Condition.BelowOrEqual,
+        _ => throw new InvalidOperationException($"the condition {condition} of a two-way branch has no negation"),
+    };
+
     /// <summary>The label a conditional branch along <paramref name="edge"/> jumps to: the target, or a trampoline doing the edge's moves.</summary>
     private Label EdgeLabel(MachineEdge edge)
     {
         if (edge.Exit is { } exit) return exits[exit];
-        if (!NeedsMoves(edge)) return blocks[edge.Target];
+        if (!NeedsMoves(edge)) return blocks[Forward(edge.Target)];
         var label = assembler.CreateLabel();
         trampolines.Add((label, edge));
         return label;

@@ -2,6 +2,7 @@ namespace PeJit.Backends.Amd64.Emission;
 
 /// <summary>
 /// A unit's machine code, position-independent (branches are relative, nothing absolute is encoded), with the
-/// code offset where each residual instruction's machine code begins, for the disassembly.
+/// code offset where each residual instruction's machine code begins, for the disassembly, and the offset of each
+/// exit's stub (by exit number, index 0 unused), which the exit's target slot first points at.
 /// </summary>
-public sealed record EmittedCode(byte[] Bytes, IReadOnlyList<(uint Offset, string Origin)> Origins, IReadOnlyList<Iced.Intel.Instruction> Instructions);
+public sealed record EmittedCode(byte[] Bytes, IReadOnlyList<(uint Offset, string Origin)> Origins, IReadOnlyList<Iced.Intel.Instruction> Instructions, IReadOnlyList<ulong> StubOffsets);

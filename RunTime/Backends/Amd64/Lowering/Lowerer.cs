@@ -1,4 +1,6 @@
 using PeJit.IR;
+using PeJit.IR.Graphs;
+using PeJit.IR.Semantics;
 using PeJit.IR.Text;
 using Opcode = PeJit.IR.Opcode;
 
@@ -28,7 +30,13 @@ public sealed class Lowerer
     private readonly Dictionary<Value, MachineOperand> operands = [];
     private readonly Dictionary<Value, (VirtualRegister Base, VirtualRegister Length)> arrays = [];
     private readonly Dictionary<Value, int> uses = [];
+    private readonly Dictionary<VirtualRegister, MachineInstruction> definitions = [];
     private ManagedRegions regions = null!;
+    private Dominators dominators = null!;
+    // The guards (register compared, operand, condition) made so far in each residual block: a guard that one in
+    // the same block or in a dominating block already made is dropped (registers are defined once, so the same
+    // compare gives the same answer wherever it is dominated).
+    private readonly Dictionary<int, HashSet<(VirtualRegister, MachineOperand, Condition)>> guards = [];
     private MachineBlock current = null!;
     private string? origin;
     private string instructionText = "";
@@ -80,6 +88,10 @@ public sealed class Lowerer
                 machine.Parameters.Add(register);
             }
         }
+        dominators = Dominators.Compute(graph);
+        foreach (var loop in NaturalLoop.Find(graph, dominators))
+            foreach (var block in loop.Blocks)
+                function.Blocks[block.Index].LoopDepth++;
         current = function.Blocks[0];
         LowerArguments();
         // Reverse postorder: every definition is lowered before its uses (a definition dominates them), whatever
@@ -165,10 +177,27 @@ public sealed class Lowerer
     {
         var owner = read.Operands[0];
         var presence = arrays.TryGetValue(owner, out var array) ? MachineOperand.Of(array.Base) : Register(owner);
+        Guard(presence, MachineOperand.Constant(0), Condition.Equal, ExitReason.NullReference);
+    }
+
+    /// <summary>
+    /// A guard: exits with <paramref name="reason"/> when <c>a condition b</c>, unless the same guard was already made
+    /// earlier in this block or in a block that dominates it (then it cannot fail here).
+    /// </summary>
+    private void Guard(MachineOperand a, MachineOperand b, Condition condition, ExitReason reason)
+    {
+        var key = (a.Register!.Value, b, condition);
+        Block? dominator = new Block(current.Number);
+        while (dominator is { } block)
+        {
+            if (guards.TryGetValue(block.Index, out var made) && made.Contains(key)) return;
+            dominator = dominators.ImmediateDominator(block);
+        }
+        if (!guards.TryGetValue(current.Number, out var own)) guards[current.Number] = own = [];
+        own.Add(key);
         Emit(new MachineInstruction(MachineOpcode.CompareBranch)
         {
-            Operands = [presence, MachineOperand.Constant(0)], Condition = Condition.Equal,
-            Edge = MachineEdge.ToExit(function.NewExit(ExitReason.NullReference, instructionText)),
+            Operands = [a, b], Condition = condition, Edge = MachineEdge.ToExit(function.NewExit(reason, instructionText)),
         });
     }
 
@@ -270,6 +299,18 @@ public sealed class Lowerer
     private void LowerDivision(Instruction instruction)
     {
         bool signed = instruction.Opcode is Opcode.Div or Opcode.Rem;
+        // A signed division by a constant other than 0 and -1 cannot fault: a multiply-high sequence, no guards
+        // (what the .NET JIT does for the CIL backend's units; the emitter spells it out with DivisionMagic).
+        if (signed && operands.TryGetValue(instruction.Operands[1], out var divisor) && divisor.IsImmediate && divisor.Immediate is not (0 or -1))
+        {
+            Define(instruction, new MachineInstruction(instruction.Opcode == Opcode.Div ? MachineOpcode.Divide : MachineOpcode.Remainder)
+            {
+                Result = function.NewRegister(),
+                Operands = [Register(instruction.Operands[0]), divisor],
+                Width = WidthOf(instruction.Result!.Value),
+            });
+            return;
+        }
         var exits = new List<MachineExit> { function.NewExit(ExitReason.DivideByZero, instructionText) };
         if (signed) exits.Add(function.NewExit(ExitReason.Overflow, instructionText));
         Define(instruction, new MachineInstruction(instruction.Opcode switch
@@ -353,6 +394,12 @@ public sealed class Lowerer
             TypeKind.U16 or TypeKind.Char => (16, false), TypeKind.I32 or TypeKind.U32 => (32, true),
             _ => (64, false),
         };
+        // The 32-bit operation that made the source needs no sign extension when this is its one use and keeps 16 bits or fewer.
+        if (width < 32 && uses.GetValueOrDefault(source) == 1 && value.Register is { } made && definitions.TryGetValue(made, out var definition)
+            && definition is { Width: 32, Edge: null, Opcode: MachineOpcode.Add or MachineOpcode.Subtract or MachineOpcode.Multiply or MachineOpcode.And
+                or MachineOpcode.Or or MachineOpcode.Xor or MachineOpcode.ShiftLeft or MachineOpcode.ShiftRight or MachineOpcode.ShiftRightUnsigned
+                or MachineOpcode.Negate or MachineOpcode.Not })
+            definition.Narrowed = true;
         if (width < 64) value = Extend(value, width, signed);
         // Without a change of representation the result is the source's register: registers are defined once, so sharing is safe.
         operands[conversion.Result!.Value] = value;
@@ -370,11 +417,7 @@ public sealed class Lowerer
         var arrayValue = access.Operands[0];
         if (!arrays.TryGetValue(arrayValue, out var array))
             Refuse($"'{instructionText}' at {access.Location} reads an array that is not a parameter of the graph: native code reaches only arrays the managed stub pinned");
-        Emit(new MachineInstruction(MachineOpcode.CompareBranch)
-        {
-            Operands = [MachineOperand.Of(array.Base), MachineOperand.Constant(0)], Condition = Condition.Equal,
-            Edge = MachineEdge.ToExit(function.NewExit(ExitReason.NullReference, instructionText)),
-        });
+        Guard(MachineOperand.Of(array.Base), MachineOperand.Constant(0), Condition.Equal, ExitReason.NullReference);
         if (access.Opcode == Opcode.ArrayLength)
         {
             Define(access, new MachineInstruction(MachineOpcode.Move) { Result = function.NewRegister(), Operands = [MachineOperand.Of(array.Length)] });
@@ -387,14 +430,8 @@ public sealed class Lowerer
         var index = Operand(access.Operands[1]);
         // A constant index that cannot be a displacement is surely out of bounds: let the guard see it in a register.
         if (index.IsImmediate && index.Immediate is < 0 or > int.MaxValue / 8) index = Materialize(index);
-        MachineInstruction bounds = index.IsImmediate
-            ? new(MachineOpcode.CompareBranch) { Operands = [MachineOperand.Of(array.Length), index], Condition = Condition.BelowOrEqual }
-            : new(MachineOpcode.CompareBranch) { Operands = [index, MachineOperand.Of(array.Length)], Condition = Condition.AboveOrEqual };
-        Emit(new MachineInstruction(MachineOpcode.CompareBranch)
-        {
-            Operands = bounds.Operands, Condition = bounds.Condition,
-            Edge = MachineEdge.ToExit(function.NewExit(ExitReason.IndexOutOfRange, instructionText)),
-        });
+        if (index.IsImmediate) Guard(MachineOperand.Of(array.Length), index, Condition.BelowOrEqual, ExitReason.IndexOutOfRange);
+        else Guard(index, MachineOperand.Of(array.Length), Condition.AboveOrEqual, ExitReason.IndexOutOfRange);
         // An immediate index is below 2^31 / 8 here, so index * size fits a displacement.
         var address = index.IsImmediate
             ? new MemoryAddress(array.Base, null, 1, checked((int)(index.Immediate * size)))
@@ -474,6 +511,7 @@ public sealed class Lowerer
     private void Define(Instruction residual, MachineInstruction machine)
     {
         Emit(machine);
+        definitions[machine.Result!.Value] = machine;
         var result = residual.Result!.Value;
         var type = graph.TypeOf(result);
         var value = MachineOperand.Of(machine.Result!.Value);

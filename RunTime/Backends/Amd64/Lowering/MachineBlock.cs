@@ -6,6 +6,9 @@ public sealed class MachineBlock(int number)
     /// <summary>The block's number (the residual block's).</summary>
     public int Number { get; } = number;
 
+    /// <summary>How many natural loops of the residual graph hold the block (0 outside loops): the register allocator weighs uses by it.</summary>
+    public int LoopDepth { get; set; }
+
     /// <summary>Registers the incoming edges' parallel moves write.</summary>
     public List<VirtualRegister> Parameters { get; } = [];
 

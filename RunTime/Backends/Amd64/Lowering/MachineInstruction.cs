@@ -27,6 +27,12 @@ public sealed class MachineInstruction(MachineOpcode opcode)
     /// <summary>Loads and extensions: sign-extend (else zero-extend) to 64 bits.</summary>
     public bool Signed { get; init; }
 
+    /// <summary>
+    /// A 32-bit operation whose one use narrows it to 8 or 16 bits next: its result's upper half may be left as the
+    /// 32-bit operation leaves it (the narrowing extension reads only the low bits), saving the sign extension.
+    /// </summary>
+    public bool Narrowed { get; set; }
+
     /// <summary>The condition of a compare (or of an arithmetic overflow check).</summary>
     public Condition Condition { get; init; }
 

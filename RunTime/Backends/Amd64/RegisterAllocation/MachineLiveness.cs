@@ -10,8 +10,9 @@ namespace PeJit.Backends.Amd64.RegisterAllocation;
 /// Positions: each block has a start position (its parameters are defined there), and each instruction two,
 /// an even one where it reads and the odd one after it where it writes; so an operand's interval may end where
 /// the result's begins, and the two may share a register (the emitter reads every operand before it writes).
-/// A register live into a block covers the block's start; one live out of it (into any successor, through
-/// any edge, mid-block branches included) covers the block's end.
+/// Within a block a register's range runs from the block's start (live into it, or a parameter) or its
+/// definition to the block's end (live out of it, into any successor, through any edge, mid-block branches
+/// included) or its last use; blocks it is not live in are holes.
 /// </remarks>
 public static class MachineLiveness
 {
@@ -20,27 +21,36 @@ public static class MachineLiveness
     {
         var liveIn = LiveIn(function);
         var intervals = new LiveInterval?[function.RegisterCount];
-        LiveInterval Of(VirtualRegister register) => intervals[register.Index] ??= new LiveInterval(register);
+        // Each register's range in the block being walked, by register index.
+        var local = new Dictionary<int, (int First, int Last)>();
         int position = 0;
         foreach (var block in function.Blocks)
         {
+            local.Clear();
+            double weight = Math.Pow(10, Math.Min(block.LoopDepth, 6));
+            void Touch(VirtualRegister register, int at, double cost)
+            {
+                local[register.Index] = local.TryGetValue(register.Index, out var range) ? (Math.Min(range.First, at), Math.Max(range.Last, at)) : (at, at);
+                (intervals[register.Index] ??= new LiveInterval(register)).Weight += cost;
+            }
             int start = position;
             position += 2;
-            foreach (var register in liveIn[block.Number]) Of(register).Cover(start);
-            foreach (var parameter in block.Parameters) Of(parameter).Cover(start);
+            foreach (var register in liveIn[block.Number]) Touch(register, start, 0);
+            foreach (var parameter in block.Parameters) Touch(parameter, start, weight);
             foreach (var instruction in block.Instructions)
             {
-                foreach (var use in instruction.Uses()) Of(use).Cover(position);
+                foreach (var use in instruction.Uses()) Touch(use, position, weight);
                 if (instruction.Edge is { Exit: null } edge)
                     foreach (var argument in edge.Arguments)
-                        if (argument.Register is { } register) Of(register).Cover(position);
-                if (instruction.Result is { } result) Of(result).Cover(position + 1);
+                        if (argument.Register is { } register) Touch(register, position, weight);
+                if (instruction.Result is { } result) Touch(result, position + 1, weight);
                 position += 2;
             }
             int end = position - 1;
             foreach (var edge in block.Edges())
                 if (edge.Exit is null)
-                    foreach (var register in LiveThrough(function, liveIn, edge)) Of(register).Cover(end);
+                    foreach (var register in LiveThrough(function, liveIn, edge)) Touch(register, end, 0);
+            foreach (var (index, range) in local.OrderBy(r => r.Key)) intervals[index]!.Add(range.First, range.Last);
         }
         return intervals;
     }
