@@ -51,7 +51,7 @@ public sealed class PortalRuntime
         name = $"{method.DeclaringType?.FullName}.{method.Name}";
         if (settings.Dump is { } dump && dump.Matches(name, key: null))
             ResidualInspector.WriteExtension(dump.Directory, name, engine.Extension.Print());
-        mergeContinuation = MergeContinuation(engine.Extension);
+        mergeContinuation = new Lazy<(IR.Block Block, int Index)?>(() => MergeContinuation(engine.Extension));
     }
 
     /// <summary>
@@ -67,7 +67,8 @@ public sealed class PortalRuntime
     /// point), when the merge point's operands are all the rest of the loop needs; null when they are not (a value
     /// the step uses that is not a merge-point variable, an implicit red, a merge point inside a region).
     /// </summary>
-    private readonly (IR.Block Block, int Index)? mergeContinuation;
+    /// <remarks>Computed at the first mid-step exit that needs it, not when the portal is prepared: it takes the portal graph's liveness.</remarks>
+    private readonly Lazy<(IR.Block Block, int Index)?> mergeContinuation;
 
     private static (IR.Block Block, int Index)? MergeContinuation(ExtensionProgram extension)
     {
@@ -504,7 +505,7 @@ public sealed class PortalRuntime
         try
         {
             outcome = evaluator.Resume(frames, Extension.Shape.MergePoint);
-            for (int steps = 0; learning && mergeContinuation is { } next && !outcome.Returned && steps < Settings.Specialization.MaxKeysPerUnit; steps++)
+            for (int steps = 0; learning && mergeContinuation.Value is { } next && !outcome.Returned && steps < Settings.Specialization.MaxKeysPerUnit; steps++)
             {
                 var at = KeyAt(outcome.StopOperands!, state);
                 if (at.Equals(key) || Cache.TryGet(at, out var other) && other is not null) break;
