@@ -223,6 +223,10 @@ public sealed class ExtensionCompiler
             case Opcode.Load when op.OperandTypes[0].StackKind == StackKind.ByRef:
                 op.Green = GreenOperation.LoadThroughAddress;
                 return;
+            case Opcode.FieldAddr when op.OperandTypes[0].StackKind == StackKind.ByRef:
+                // The address of a field of a green struct local (analysis rule 7): the field is resolved when linking.
+                op.Green = GreenOperation.FieldAddress;
+                return;
             case Opcode.LoadSlot or Opcode.SlotAddr:
                 op.Green = GreenOperation.LoadSlot;
                 return;

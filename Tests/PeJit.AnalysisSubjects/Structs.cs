@@ -15,6 +15,22 @@ public struct Cursor
     public void Advance() => Position++;
 }
 
+/// <summary>An interpreter's machine state in one mutable struct: the program counter, the stack pointer and an accumulator.</summary>
+public struct MachineState
+{
+    /// <summary>The program counter.</summary>
+    public int Pc;
+
+    /// <summary>The stack pointer.</summary>
+    public int Sp;
+
+    /// <summary>The accumulator.</summary>
+    public long Acc;
+
+    /// <summary>Adds to the accumulator: a field writer.</summary>
+    public void Add(long value) => Acc += value;
+}
+
 /// <summary>Code made of struct instructions in a readonly array.</summary>
 public sealed class StructCode(Step[] steps)
 {
@@ -58,6 +74,77 @@ public static class Structs
             frame.Stack[0] += op + advanced;
             if (frame.Stack[0] > 1000) return frame.Stack[0];
             pc = (pc + 1) % code.Steps.Length;
+            // Back to the first instruction: a backward jump of the interpreted program.
+            if (pc == 0) Jit.CanEnterJit(pc, code, frame);
+        }
+    }
+
+    /// <summary>A <c>with</c> expression on a green record struct, with a green and with a red new value.</summary>
+    [JitPortal(Greens = ["pc", "code"], Reds = ["frame"])]
+    public static long WithOnGreenRecordStruct(StructCode code, Frame frame)
+    {
+        int pc = 0;
+        while (true)
+        {
+            Jit.MergePoint(pc, code, frame);
+            Step step = code.Steps[pc];
+            Step doubled = step with { Arg = step.Arg * 2 };
+            int twice = doubled.Arg;
+            Step loaded = step with { Arg = (int)frame.Stack[1] };
+            int loadedArg = loaded.Arg;
+            int op = step.Op;
+            frame.Stack[0] += op + twice + loadedArg;
+            if (frame.Stack[0] > 1000) return frame.Stack[0];
+            pc = (pc + 1) % code.Steps.Length;
+            // Back to the first instruction: a backward jump of the interpreted program.
+            if (pc == 0) Jit.CanEnterJit(pc, code, frame);
+        }
+    }
+
+    /// <summary>
+    /// The machine state in one mutable struct whose accumulator gets a red value: the whole struct is red
+    /// (binding times are per struct, not per field), so the program counter read from it is red and the
+    /// declared-green <c>pc</c> is an error that names the write.
+    /// </summary>
+    [JitPortal(Greens = ["pc", "code"], Reds = ["frame"])]
+    public static long StateStructWithRedAccumulator(StructCode code, Frame frame)
+    {
+        int pc = 0;
+        while (true)
+        {
+            Jit.MergePoint(pc, code, frame);
+            MachineState state = default;
+            state.Pc = pc;
+            state.Sp = 1;
+            state.Add(frame.Stack[0]);
+            Step step = code.Steps[state.Pc];
+            state.Pc++;
+            frame.Stack[0] = state.Acc + step.Arg;
+            if (frame.Stack[0] > 1000) return frame.Stack[0];
+            pc = state.Pc % code.Steps.Length;
+        }
+    }
+
+    /// <summary>The same machine with the red accumulator in a local of its own: the state struct stays green.</summary>
+    [JitPortal(Greens = ["pc", "code"], Reds = ["frame"])]
+    public static long StateStructWithAccumulatorApart(StructCode code, Frame frame)
+    {
+        int pc = 0;
+        while (true)
+        {
+            Jit.MergePoint(pc, code, frame);
+            MachineState state = default;
+            state.Pc = pc;
+            state.Sp = 1;
+            long acc = frame.Stack[0];
+            Step step = code.Steps[state.Pc];
+            state.Pc++;
+            int next = state.Pc;
+            frame.Stack[0] = acc + step.Arg + state.Sp;
+            if (frame.Stack[0] > 1000) return frame.Stack[0];
+            pc = next % code.Steps.Length;
+            // Back to the first instruction: a backward jump of the interpreted program.
+            if (pc == 0) Jit.CanEnterJit(pc, code, frame);
         }
     }
 }

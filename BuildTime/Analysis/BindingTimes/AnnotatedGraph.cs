@@ -20,7 +20,23 @@ public sealed class AnnotatedGraph
         Reasons = new RedReason?[graph.ValueCount];
         ClassGreen = new bool[graph.ValueCount];
         RedSlots = new bool[graph.Slots.Count()];
+        SlotReasons = new RedReason?[RedSlots.Length];
     }
+
+    /// <summary>
+    /// Per stack slot: why a field writer called on its address made it red (rule 7: it wrote a red value, or
+    /// stayed a residual call); null for a green slot, or one a store or an ordinary address made red.
+    /// </summary>
+    internal RedReason?[] SlotReasons { get; }
+
+    /// <summary>The field writers' reason a slot is red (see <see cref="SlotReasons"/>), or null.</summary>
+    public RedReason? WriterReasonOf(Slot slot) => SlotReasons[slot.Index];
+
+    /// <summary>The slot addresses passed as <c>this</c> to field writers (rule 7), with their slots.</summary>
+    internal Dictionary<Value, Slot> WrittenAddresses { get; } = [];
+
+    /// <summary>True when <paramref name="address"/> (a <c>slotaddr</c>) is written through by field writers (rule 7).</summary>
+    public bool IsWrittenAddress(Value address) => WrittenAddresses.ContainsKey(address);
 
     /// <summary>Per stack slot: red when some store to it is red or its address is taken.</summary>
     internal bool[] RedSlots { get; }
@@ -97,6 +113,9 @@ public sealed class AnnotatedGraph
             // A null test of a value whose class is green is decided while specializing.
             Opcode.BrIf when ClassGreen[instruction.Operands[0].Index] => BindingTime.Green,
             Opcode.BrIf or Opcode.Switch => Times[instruction.Operands[0].Index],
+            // A field writer's store through a green address (rule 7) is performed on the specializer's copy.
+            Opcode.StoreField or Opcode.InitObj or Opcode.Store when Times[instruction.Operands[0].Index] == BindingTime.Green
+                && Graph.TypeOf(instruction.Operands[0]).StackKind == StackKind.ByRef => BindingTime.Green,
             _ => BindingTime.Red,
         };
     }

@@ -162,6 +162,8 @@ public sealed class BindingTimeAnalysis
         if (!conversions.TryGetValue(method, out var conversion))
         {
             conversions[method] = conversion = converter.Convert(method);
+            // Before any context is analyzed: a reused temporary must not join unrelated binding times (rule 7).
+            if (conversion.Graph is { } graph) SlotVersions.Split(graph);
             ReleaseBody(method);
         }
         return conversion;
@@ -219,6 +221,20 @@ public sealed class BindingTimeAnalysis
         if (Convert(callee).OpaqueReason is { } opaque) return $"the callee is opaque: {opaque}";
         return null;
     }
+
+    /// <summary>
+    /// True when <paramref name="method"/> can be inlined and only stores fields of <c>this</c>
+    /// (<see cref="FieldWriters"/>): a call of it on a green struct's address keeps the struct green (rule 7).
+    /// </summary>
+    internal bool IsFieldWriter(MethodDefinition method)
+    {
+        if (!fieldWriters.TryGetValue(method, out bool writer))
+            fieldWriters[method] = writer = method.HasThis && method.DeclaringType.IsValueType && ResidualReason(method) is null
+                && !IsRecursive(method) && FieldWriters.OnlyStoresFieldsOfThis(method, Convert(method).Graph!);
+        return writer;
+    }
+
+    private readonly Dictionary<MethodDefinition, bool> fieldWriters = [];
 
     /// <summary>True when <paramref name="method"/> is on a cycle of the call graph (it calls itself, directly or through others).</summary>
     internal bool IsRecursive(MethodDefinition method) => recursive.Contains(method);

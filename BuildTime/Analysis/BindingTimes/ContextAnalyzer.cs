@@ -29,10 +29,14 @@ namespace PeJit.Analysis.BindingTimes;
 /// 6. a loop, other than the dispatch loop, that can exit on a red condition has its header parameters
 ///    made red (generalized), unless a green exit on a carried value bounds it (<see cref="GreenLoopBound"/>);
 ///    a loop whose exits are all green is unrolled;
-/// 7. the address of a slot (<c>slotaddr</c>) that is only read through (<see cref="ReadOnlyAddresses"/>) is
-///    green while the slot is, and does not make the slot red; a read through a green address (a load, a
-///    field, a readonly member called on it) is green. So a struct copied from green memory into a local stays
-///    green when its property getters are called; an address written through makes the slot red, as before.
+/// 7. the address of a slot (<c>slotaddr</c>) that is only read through, or read through and passed as
+///    <c>this</c> to field writers (<see cref="ReadOnlyAddresses"/>, <see cref="FieldWriters"/>), is green while
+///    the slot is, and does not make the slot red; a read through a green address (a load, a field, a readonly
+///    member called on it) is green. A field writer called on it (a setter, the init setters of a
+///    <c>with</c> expression, a small mutating method) keeps the slot green when it is inlined and its other
+///    arguments are green: the specializer performs the write on its copy. A red argument (or a writer left a
+///    residual call) makes the slot red as a whole, with the writer and the red value as the reason; any other
+///    address written through makes the slot red, as before.
 /// 8. class-green (Jit.PromoteClass, Docs/bta.md rule 10): the result of PromoteClass of a red value is red with its exact class
 ///    (or null) green; isinst and castclass of such a value, a block parameter every jump passes such values
 ///    (or greens), and a callee parameter the call passes one (signature letter C) are class-green too. On a
@@ -72,8 +76,13 @@ internal sealed partial class ContextAnalyzer
     private readonly IndexLists usersOf;
     private readonly IndexLists loadsOf;
     private readonly SweepSchedule sweep;
-    // Per position: a slotaddr whose address is only read through (rule 7).
+    // Per position: a slotaddr whose address is only read through, or written through by field writers, or an
+    // ldflda through such an address (rule 7).
     private readonly bool[] readOnlyAddress;
+    // The written-through addresses (rule 7): the slot each stands for; null when there are none.
+    private readonly Dictionary<Value, Slot>? writtenSlotOf;
+    // Per slot: why a field writer made it red (rule 7), for the reads of it; null where another rule did.
+    private readonly RedReason?[] slotReasons;
 
     // Loops: which is the dispatch loop, which loops exit on a value, which are generalized already.
     private readonly bool[] isDispatchLoop;
@@ -114,6 +123,7 @@ internal sealed partial class ContextAnalyzer
         var uses = new List<(int, int)>();
         var loads = new List<(int, int)>();
         var returns = new List<Value>();
+        var fieldAddresses = new List<int>();
         for (int position = 0; position < instructions.Length; position++)
         {
             var instruction = instructions[position];
@@ -121,15 +131,23 @@ internal sealed partial class ContextAnalyzer
             foreach (var target in instruction.Targets)
                 foreach (var argument in target.Arguments) uses.Add((argument.Index, position));
             if (instruction.Opcode == Opcode.LoadSlot) loads.Add((instruction.Slot.Index, position));
-            if (instruction.Opcode == Opcode.SlotAddr && ReadOnlyAddresses.IsReadOnly(instructions, position, blockStart))
+            if (instruction.Opcode == Opcode.SlotAddr
+                && ReadOnlyAddresses.Classify(instructions, position, blockStart, analysis.IsFieldWriter, fieldAddresses) is var use and not AddressUse.Ordinary)
             {
                 (readOnlyAddress ??= new bool[instructions.Length])[position] = true;
+                if (use == AddressUse.WrittenThrough) (writtenSlotOf ??= graph.WrittenAddresses)[instruction.Result!.Value] = instruction.Slot;
+                foreach (int field in fieldAddresses)
+                {
+                    readOnlyAddress[field] = true;
+                    if (use == AddressUse.WrittenThrough) writtenSlotOf![instructions[field].Result!.Value] = instruction.Slot;
+                }
                 // Read again when the slot turns red, like a load of it.
                 loads.Add((instruction.Slot.Index, position));
             }
             if (instruction is { Opcode: Opcode.Return, Operands.Count: 1 }) returns.Add(instruction.Operands[0]);
         }
         readOnlyAddress ??= [];
+        slotReasons = graph.SlotReasons;
         usersOf = IndexLists.Build(flow.ValueCount, uses);
         loadsOf = IndexLists.Build(redSlots.Length, loads);
         returned = [.. returns];
@@ -276,10 +294,10 @@ internal sealed partial class ContextAnalyzer
         }
         if (((instruction.Opcode == Opcode.SlotAddr && !IsReadOnlyAddress(position)) || (instruction.Opcode == Opcode.StoreSlot && IsRed(instruction.Operands[0])))
             && !redSlots[instruction.Slot.Index])
-        {
-            redSlots[instruction.Slot.Index] = true;
-            foreach (int load in loadsOf[instruction.Slot.Index]) sweep.Schedule(load);
-        }
+            MarkSlotRed(instruction.Slot, null);
+        if (writtenSlotOf is not null && instruction.Operands.Count > 0 && writtenSlotOf.TryGetValue(instruction.Operands[0], out var written)
+            && !redSlots[written.Index] && WriterReason(instruction, written) is { } writer)
+            MarkSlotRed(written, writer);
         foreach (var target in instruction.Targets)
         {
             var parameters = flow[target.Target].Parameters;
@@ -296,6 +314,47 @@ internal sealed partial class ContextAnalyzer
                 else MarkRed(parameter, incoming);
             }
         }
+    }
+
+    private void MarkSlotRed(Slot slot, RedReason? reason)
+    {
+        redSlots[slot.Index] = true;
+        slotReasons[slot.Index] = reason;
+        foreach (int load in loadsOf[slot.Index]) sweep.Schedule(load);
+    }
+
+    /// <summary>
+    /// Null while the field writer at <paramref name="call"/> (a call on a written-through address of
+    /// <paramref name="slot"/>, or a <c>stfld</c> or <c>initobj</c> through it) keeps the slot green: inlined, its other arguments green (rule 7); else why the
+    /// slot turns red. Visited again when an argument turns red (it is a use of each).
+    /// </summary>
+    private RedReason? WriterReason(Instruction call, Slot slot)
+    {
+        string name = flow[slot].Name is { } n ? $"'{n}'" : slot.ToString();
+        if (call.Opcode is Opcode.InitObj or Opcode.Load or Opcode.LoadField or Opcode.FieldAddr) return null;
+        if (call.Opcode == Opcode.Store)
+            return IsRed(call.Operands[1])
+                ? new RedReason(RedReasonKind.MutableMemory,
+                    $"the struct {name} is red as a whole: its field {flow[call.Operands[0]].DefiningInstruction?.Field?.Name} is written the red {Describe(call.Operands[1])} (a struct stays green only while every write into it is green; keep a red part in a local of its own)",
+                    call.Operands[1], call.Location)
+                : null;
+        if (call.Opcode == Opcode.StoreField)
+            return IsRed(call.Operands[1])
+                ? new RedReason(RedReasonKind.MutableMemory,
+                    $"the struct {name} is red as a whole: its field {call.Field!.Name} is written the red {Describe(call.Operands[1])} (a struct stays green only while every write into it is green; keep a red part in a local of its own)",
+                    call.Operands[1], call.Location)
+                : null;
+        if (call.Opcode is not (Opcode.Call or Opcode.CallVirt) || ReadOnlyAddresses.Callee(call) is not { } callee || !analysis.IsFieldWriter(callee)) return null;
+        string method = call.Method!.Name;
+        if (graph.Calls.TryGetValue(call, out var decision) && decision.Treatment != CallTreatment.Inline)
+            return Root(RedReasonKind.MutableMemory,
+                $"the struct {name} is written through its address by {method}, which stays a residual call ({decision.Reason}), so the specializer cannot perform the write", call);
+        for (int i = 1; i < call.Operands.Count; i++)
+            if (IsRed(call.Operands[i]))
+                return new RedReason(RedReasonKind.MutableMemory,
+                    $"the struct {name} is red as a whole: {method} writes the red {Describe(call.Operands[i])} into it (a struct stays green only while every write into it is green; keep a red part in a local of its own)",
+                    call.Operands[i], call.Location);
+        return null;
     }
 
     /// <summary>One pass over the loops whose exit turned red, in order; true when it made something red.</summary>
@@ -364,6 +423,7 @@ internal sealed partial class ContextAnalyzer
             case Opcode.Const or Opcode.Null or Opcode.String or Opcode.Token or Opcode.Default or Opcode.SizeOf or Opcode.LoadFunction:
                 return null;
             case Opcode.LoadSlot:
+                if (redSlots[instruction.Slot.Index] && slotReasons[instruction.Slot.Index] is { } written) return written with { Location = instruction.Location };
                 return redSlots[instruction.Slot.Index]
                     ? Root(RedReasonKind.MutableMemory, $"a read of {instruction.Slot} ('{flow[instruction.Slot].Name}'), which is stored red or has its address taken", instruction)
                     : null;
@@ -391,9 +451,13 @@ internal sealed partial class ContextAnalyzer
             case Opcode.NewArray or Opcode.Box:
                 return Root(RedReasonKind.Allocation, $"a new object ({instruction.Info.Name}), made when the residual code runs", instruction);
             case Opcode.SlotAddr when IsReadOnlyAddress(position):
+                if (redSlots[instruction.Slot.Index] && slotReasons[instruction.Slot.Index] is { } writtenRed) return writtenRed with { Location = instruction.Location };
                 return redSlots[instruction.Slot.Index]
                     ? Root(RedReasonKind.MutableMemory, $"the address of {instruction.Slot} ('{flow[instruction.Slot].Name}'), which is stored red or written through", instruction)
                     : null;
+            case Opcode.FieldAddr when IsReadOnlyAddress(position):
+                // The address of a field of a green struct local (rule 7): green while the local's address is.
+                return FromOperands(instruction, instruction.Operands);
             case Opcode.SlotAddr or Opcode.FieldAddr or Opcode.StaticAddr or Opcode.ElementAddr or Opcode.Unbox:
                 return Root(RedReasonKind.Allocation, $"an address ({instruction.Info.Name}) of memory that may change", instruction);
             case Opcode.Load when flow.TypeOf(instruction.Operands[0]).StackKind == StackKind.ByRef && !IsRed(instruction.Operands[0]):

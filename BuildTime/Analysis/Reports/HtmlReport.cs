@@ -77,13 +77,25 @@ public static class HtmlReport
         if (!any) body.Append("<li>none</li>\n");
         body.Append("</ul>\n");
         // Only when there are some, so reports of interpreters without struct locals read as before.
-        var kept = portal.Reachable.SelectMany(g => ReportModel.GreenAddressedSlots(g).Select(s => (Graph: g, s.Slot, s.First, s.Count))).ToList();
+        var kept = portal.Reachable.SelectMany(g => ReportModel.GreenAddressedSlots(g).Select(s => (Graph: g, s.Slot, s.First, s.Count, s.Written))).ToList();
         if (kept.Count > 0)
         {
-            body.Append("<h3>Struct locals kept green</h3><p>Their address is only read through: getters, readonly members, <code>in</code> parameters.</p><ul class=\"calls\">\n");
-            foreach (var (graph, slot, first, count) in kept)
+            body.Append("<h3>Struct locals kept green</h3><p>Their address is read through (getters, readonly members, <code>in</code> parameters) "
+                + "or written with green values by field writers (the init setters of a <code>with</code> expression, setters, small mutating methods), "
+                + "which the specializer performs on its copy.</p><ul class=\"calls\">\n");
+            foreach (var (graph, slot, first, count, written) in kept)
                 body.Append("<li><code>").Append(Encode(graph.Graph[slot].Name ?? slot.ToString())).Append("</code> (").Append(slot).Append(") in ").Append(Encode(graph.Name))
-                    .Append(first.Location.Line > 0 ? $" line {first.Location.Line}" : "").Append($": its address read {count} time(s)</li>\n");
+                    .Append(first.Location.Line > 0 ? $" line {first.Location.Line}" : "")
+                    .Append(written > 0 ? $": its address taken {count} time(s), {written} of them to write green values" : $": its address read {count} time(s)").Append("</li>\n");
+            body.Append("</ul>\n");
+        }
+        var madeRed = portal.Reachable.SelectMany(g => ReportModel.StructsMadeRedByWriters(g).Select(s => (Graph: g, s.Slot, s.Reason))).ToList();
+        if (madeRed.Count > 0)
+        {
+            body.Append("<h3>Struct locals made red by a write</h3><ul class=\"calls\">\n");
+            foreach (var (graph, slot, reason) in madeRed)
+                body.Append("<li><code>").Append(Encode(graph.Graph[slot].Name ?? slot.ToString())).Append("</code> (").Append(slot).Append(") in ").Append(Encode(graph.Name))
+                    .Append(reason.Location.Line > 0 ? $" line {reason.Location.Line}" : "").Append(": ").Append(Encode(reason.Message)).Append("</li>\n");
             body.Append("</ul>\n");
         }
         // Only when there are some, so reports of interpreters without Jit.PromoteClass read as before.

@@ -64,6 +64,17 @@ public static class JsonReport
                 ["type"] = graph.Graph[k.Slot].Type.ToString(),
                 ["line"] = k.First.Location.Line,
                 ["addressReads"] = k.Count,
+                ["writtenWithGreens"] = k.Written,
+            })]);
+        var madeRed = ReportModel.StructsMadeRedByWriters(graph).ToList();
+        if (madeRed.Count > 0)
+            node["structLocalsMadeRed"] = new JsonArray([.. madeRed.Select(r => (JsonNode)new JsonObject
+            {
+                ["slot"] = r.Slot.ToString(),
+                ["name"] = graph.Graph[r.Slot].Name,
+                ["type"] = graph.Graph[r.Slot].Type.ToString(),
+                ["line"] = r.Reason.Location.Line,
+                ["reason"] = r.Reason.Message,
             })]);
         return node;
     }

@@ -24,14 +24,23 @@ internal static class ReportModel
         graph.Graph.Blocks.SelectMany(b => graph.Graph[b].Instructions.Select((instruction, i) => (b, i, instruction)));
 
     /// <summary>
-    /// The locals whose address is taken only to read through it (a struct's property getters) and that stay
-    /// green (Docs/bta.md, rule 8): each slot once, with its first such address and how many there are.
+    /// The locals whose address is taken to read through it (a struct's property getters) or to write it with
+    /// green values (the init setters of a <c>with</c> expression, a setter, a small mutating method) and that stay
+    /// green (Docs/bta.md, rule 8): each slot once, with its first such address, how many there are, and how many
+    /// of them field writers write through.
     /// </summary>
-    public static IEnumerable<(Slot Slot, Instruction First, int Count)> GreenAddressedSlots(AnnotatedGraph graph) =>
+    public static IEnumerable<(Slot Slot, Instruction First, int Count, int Written)> GreenAddressedSlots(AnnotatedGraph graph) =>
         Instructions(graph).Select(p => p.Instruction)
             .Where(i => i.Opcode == Opcode.SlotAddr && i.Result is { } address && graph.TimeOf(address) == BindingTime.Green)
             .GroupBy(i => i.Slot)
-            .Select(g => (g.Key, g.First(), g.Count()));
+            .Select(g => (g.Key, g.First(), g.Count(), g.Count(i => graph.IsWrittenAddress(i.Result!.Value))));
+
+    /// <summary>
+    /// The struct locals a field writer made red as a whole (Docs/bta.md, rule 8: it wrote a red value into the
+    /// struct, or stayed a residual call), each with the reason.
+    /// </summary>
+    public static IEnumerable<(Slot Slot, RedReason Reason)> StructsMadeRedByWriters(AnnotatedGraph graph) =>
+        graph.Graph.Slots.Where(s => graph.WriterReasonOf(s) is not null).Select(s => (s, graph.WriterReasonOf(s)!));
 
     /// <summary>The calls that stay in the residual code (allocations included), with their reasons.</summary>
     public static IEnumerable<(Instruction Call, CallDecision Decision)> ResidualCalls(AnnotatedGraph graph) =>

@@ -115,13 +115,23 @@ public static class TextReport
             }
 
             // Only when there are some, so reports of interpreters without struct locals read as before.
-            var kept = portal.Reachable.SelectMany(r => ReportModel.GreenAddressedSlots(r).Select(s => (Graph: r, s.Slot, s.First, s.Count))).ToList();
+            var kept = portal.Reachable.SelectMany(r => ReportModel.GreenAddressedSlots(r).Select(s => (Graph: r, s.Slot, s.First, s.Count, s.Written))).ToList();
             if (kept.Count > 0)
             {
-                text.Append("  Struct locals kept green (their address is only read through: getters, readonly members, in parameters):\n");
-                foreach (var (reached, slot, first, count) in kept)
+                text.Append("  Struct locals kept green (their address read through: getters, readonly members, in parameters; or written with green values: with expressions, setters, field writers):\n");
+                foreach (var (reached, slot, first, count, written) in kept)
                     text.Append("    ").Append(reached.Name).Append(first.Location.Line > 0 ? $" line {first.Location.Line}" : "")
-                        .Append($": '{reached.Graph[slot].Name ?? slot.ToString()}' ({slot}), its address read {count} time(s)\n");
+                        .Append($": '{reached.Graph[slot].Name ?? slot.ToString()}' ({slot}), its address ")
+                        .Append(written > 0 ? $"taken {count} time(s), {written} to write green values\n" : $"read {count} time(s)\n");
+                text.Append('\n');
+            }
+            var madeRed = portal.Reachable.SelectMany(r => ReportModel.StructsMadeRedByWriters(r).Select(s => (Graph: r, s.Slot, s.Reason))).ToList();
+            if (madeRed.Count > 0)
+            {
+                text.Append("  Struct locals made red by a write (binding times are per local, not per field):\n");
+                foreach (var (reached, slot, reason) in madeRed)
+                    text.Append("    ").Append(reached.Name).Append(reason.Location.Line > 0 ? $" line {reason.Location.Line}" : "")
+                        .Append(": ").Append(reason.Message).Append('\n');
                 text.Append('\n');
             }
 

@@ -16,8 +16,11 @@ public sealed partial class UnitSpecializer
             {
                 // A green address stands for the value it points at (GreenOperation.LoadSlot); residual code that
                 // needs the address (a residual readonly call) gets one of a fresh slot holding a copy.
+                // The constant is a copy: a field writer may write the struct the address stands for later.
+                if (known.Green is GreenFieldAddress)
+                    throw new SpecializationException($"the green address of a struct local's field is used by residual code (the analysis allows only loads and stores through it): {type}");
                 var copy = residual.AddSlot(pointee);
-                Append(new Instruction(Opcode.StoreSlot, Lift(known, pointee)) { Slot = copy });
+                Append(new Instruction(Opcode.StoreSlot, Lift(Known.OfGreen(GreenExecution.CopyOfStruct(known.Green)), pointee)) { Slot = copy });
                 return Emit(new Instruction(Opcode.SlotAddr) { Slot = copy }, type);
             }
             switch (known.Green)

@@ -314,6 +314,11 @@ public sealed partial class UnitSpecializer
                 case ExtensionOpKind.SlotAddress:
                     frame.SetRed(op.Result, Emit(new Instruction(Opcode.SlotAddr) { Slot = ResidualSlot(frame, op.Instruction.Slot) }, op.ResultType));
                     return true;
+                case ExtensionOpKind.Effect when ExtensionLinker.IsStoreThroughAddress(op):
+                    Ensure(frame, op.Operands[0]);
+                    if (frame.IsGreen(op.Operands[0])) StoreThroughGreenAddress(frames, frame, op);
+                    else Residualize(frame, op);
+                    return true;
                 case ExtensionOpKind.Value:
                 {
                     if (TryDecideOnClass(frame, op)) return true;
@@ -327,6 +332,48 @@ public sealed partial class UnitSpecializer
                     Residualize(frame, op);
                     return true;
             }
+        }
+
+        /// <summary>
+        /// A field writer's <c>stfld</c> through a green address (analysis rule 7): the address stands for the
+        /// struct copy the green <c>slotaddr</c> made the slot's value (GreenExecution, LoadSlot), and the write is
+        /// performed on it, so the slot, and what reads it afterwards, sees the new field. Nothing is emitted.
+        /// </summary>
+        private void StoreThroughGreenAddress(List<ExtensionFrame> frames, ExtensionFrame frame, ExtensionOp op)
+        {
+            var instruction = op.Instruction;
+            foreach (var open in frames)
+                if (open.OpenTries is not null)
+                    throw new SpecializationException($"{frame.Graph.Name}: the green write through an address at {instruction.Location} is inside a try block; its handler would not see the value. "
+                        + "Make the struct red (Jit.Promote a field of it after the try), or mark the method that writes it [DontLookInside]");
+            var target = frame.Ref(op.Operands[0]) ?? throw new SpecializationException($"{frame.Graph.Name}: the green address written at {instruction.Location} holds no struct");
+            if (instruction.Opcode == Opcode.InitObj)
+            {
+                // initobj: every field of the copy back to its default.
+                var type = op.RuntimeType ?? throw new SpecializationException($"{frame.Graph.Name}: the type {instruction.TypeOperand} reset at {instruction.Location} was not found when the program was linked");
+                if (type != target.GetType())
+                    throw new SpecializationException($"{frame.Graph.Name}: the green address reset at {instruction.Location} holds a {target.GetType().Name}, not a {type.Name}");
+                var fresh = Activator.CreateInstance(type);
+                foreach (var each in type.GetFields(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic))
+                    each.SetValue(target, each.GetValue(fresh));
+                return;
+            }
+            int stored = op.Operands[1];
+            Ensure(frame, stored);
+            if (frame.IsGreen(stored) && target is GreenFieldAddress address)
+            {
+                // store through a field's address (s.F++, s.F += x).
+                address.Store(ValueSemantics.ToClr(frame.Box(stored), address.Field.FieldType));
+                return;
+            }
+            if (!frame.IsGreen(stored))
+                throw new SpecializationException($"{frame.Graph.Name}: the store to {instruction.Field!.Name} at {instruction.Location} writes a red value through a green address; "
+                    + "the analysis keeps a struct green only while every write into it is green, so the compiled program and its analysis differ: build it again with pejit build");
+            if (instruction.Opcode != Opcode.StoreField)
+                throw new SpecializationException($"{frame.Graph.Name}: the green address written at {instruction.Location} is not a field's");
+            var field = op.RuntimeField
+                ?? throw new SpecializationException($"{frame.Graph.Name}: the field {instruction.Field!.FullName} written at {instruction.Location} was not found when the program was linked");
+            field.SetValue(target, ValueSemantics.ToClr(frame.Box(stored), field.FieldType));
         }
 
         private bool AllGreen(ExtensionFrame frame, int[] operands)

@@ -69,6 +69,14 @@ public static class ExtensionLinker
     /// <summary>True for an op the compiler prepared to run green: a value with a green result, or a constant the engine computes on use.</summary>
     internal static bool IsPreparedGreen(ExtensionOp op) => op.Kind == ExtensionOpKind.Value && (op.ResultIsGreen || IsConstantLike(op.Instruction));
 
+    /// <summary>
+    /// A <c>stfld</c> or <c>initobj</c> through an address: a write of a struct's field through <c>this</c> or a
+    /// local's address, or its reset to default (see <see cref="ExtensionOp.RuntimeField"/>).
+    /// </summary>
+    internal static bool IsStoreThroughAddress(ExtensionOp op) =>
+        op.Kind == ExtensionOpKind.Effect && op.OperandTypes.Length > 0 && op.OperandTypes[0].StackKind == StackKind.ByRef
+        && op.Instruction.Opcode switch { Opcode.StoreField or Opcode.Store => op.OperandTypes.Length == 2, Opcode.InitObj => op.OperandTypes.Length == 1, _ => false };
+
     /// <summary>An instruction whose value the engine computes where it is used when its definition was not run.</summary>
     internal static bool IsConstantLike(Instruction instruction) =>
         instruction.Opcode is Opcode.Const or Opcode.Null or Opcode.String or Opcode.Default or Opcode.SizeOf or Opcode.Token;
@@ -81,9 +89,32 @@ public static class ExtensionLinker
             if (op.Treatment == CallTreatment.GreenCall) LinkAccess(graph, op, resolver, builder);
             return;
         }
+        if (IsStoreThroughAddress(op))
+        {
+            try
+            {
+                if (instruction.Opcode == Opcode.InitObj) op.RuntimeType = resolver.ResolveType(instruction.TypeOperand!);
+                else if (instruction.Opcode == Opcode.StoreField) op.RuntimeField = resolver.ResolveField(instruction.Field!);
+            }
+            catch (Exception e) when (e is InvalidOperationException or MemberAccessException)
+            {
+                // Needed only when the address is green; the engine says so then.
+            }
+            return;
+        }
         if (!IsPreparedGreen(op)) return;
         switch (instruction.Opcode)
         {
+            case Opcode.FieldAddr when op.Green == GreenOperation.FieldAddress:
+                try
+                {
+                    op.RuntimeField = resolver.ResolveField(instruction.Field!);
+                }
+                catch (Exception e) when (e is InvalidOperationException or MemberAccessException)
+                {
+                    CannotRun(op, $"{graph.Name}: the field {instruction.Field!.FullName} of the green 'ldflda' at {instruction.Location}: {e.Message}");
+                }
+                return;
             case Opcode.Default:
                 LinkDefault(graph, op, resolver);
                 return;

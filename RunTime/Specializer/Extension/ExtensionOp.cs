@@ -66,6 +66,13 @@ public sealed class ExtensionOp
     /// <summary>For <c>isinst</c>, <c>castclass</c>, <c>default</c> of a value type: the run-time type.</summary>
     public Type? RuntimeType { get; internal set; }
 
+    /// <summary>
+    /// For a <c>stfld</c> through an address (a struct method writing a field of <c>this</c>): the run-time field,
+    /// which the engine writes on its copy of the struct when the address is green (analysis rule 7); null when
+    /// the linker could not resolve it.
+    /// </summary>
+    public System.Reflection.FieldInfo? RuntimeField { get; internal set; }
+
     /// <summary>For typed conversions: the target type kind (an enum's underlying kind).</summary>
     public TypeKind ConversionKind { get; internal set; }
 

@@ -118,18 +118,38 @@ internal static class GreenExecution
                 frame.SetBoxed(result, ValueSemantics.Normalize(frame.Box(operands[0]), op.Instruction.TypeOperand!));
                 return;
             case GreenOperation.LoadThroughAddress:
-                frame.SetBoxed(result, ValueSemantics.Normalize(frame.Box(operands[0]), op.ResultType));
+            {
+                // A copy: the address's struct may be written later (a field writer, see LoadSlot), the value read now may not.
+                var address = frame.Box(operands[0]);
+                frame.SetBoxed(result, ValueSemantics.Normalize(CopyOfStruct(address is GreenFieldAddress field ? field.Load() : address), op.ResultType));
                 return;
+            }
+            case GreenOperation.FieldAddress:
+            {
+                var container = frame.Box(operands[0]);
+                if (container is null or GreenFieldAddress || op.RuntimeField is not { } field || !field.DeclaringType!.IsInstanceOfType(container))
+                    throw new SpecializationException($"{frame.Graph.Name}: the green 'ldflda' at {op.Instruction.Location} is not on a struct copy of its field's type");
+                frame.SetRef(result, new GreenFieldAddress(container, field));
+                return;
+            }
             case GreenOperation.LoadSlot:
             {
                 var slot = op.Instruction.Slot;
+                object? value;
                 if (frame.Slots is not null && frame.Slots.TryGetValue(slot, out var known))
-                    frame.SetBoxed(result, known.Green);
+                    value = known.Green;
                 else
+                    value = ValueSemantics.Normalize(op.RuntimeType is { IsValueType: true } clr ? Activator.CreateInstance(clr) : null, frame.Graph.Graph[slot].Type);
+                if (op.Instruction.Opcode == Opcode.SlotAddr && CopyOfStruct(value) is var copy && !ReferenceEquals(copy, value))
                 {
-                    var type = frame.Graph.Graph[slot].Type;
-                    frame.SetBoxed(result, ValueSemantics.Normalize(op.RuntimeType is { IsValueType: true } clr ? Activator.CreateInstance(clr) : null, type));
+                    // A green address of a struct stands for a fresh copy of the slot's value, which becomes the slot's
+                    // value: field writers called on the address write the copy (UnitSpecializer's StoreThroughAddress)
+                    // and the slot sees it; no other register holds that copy (the analysis checked that the slot is
+                    // not read directly while the address is in use, and reads through it copy).
+                    (frame.Slots ??= [])[slot] = Known.OfGreen(copy);
+                    value = copy;
                 }
+                frame.SetBoxed(result, value);
                 return;
             }
             case GreenOperation.DefaultValueType:
@@ -151,6 +171,9 @@ internal static class GreenExecution
                 throw new SpecializationException(op.Message ?? $"{frame.Graph.Name}: '{op.Instruction.Info.Name}' cannot run while specializing");
         }
     }
+
+    /// <summary>A boxed struct's copy in a box of its own; anything else (a reference, a primitive, null) as it is.</summary>
+    public static object? CopyOfStruct(object? value) => System.Runtime.CompilerServices.RuntimeHelpers.GetObjectValue(value);
 
     private static double Round(double value, IrType type) => type.Kind == TypeKind.F32 ? (float)value : value;
 }

@@ -59,6 +59,8 @@ public enum GreenOperation : byte
     /// slot keeps its value (the analysis checks that), so the engine holds it as the value it points at.
     /// </summary>
     LoadSlot,
+    /// <summary><c>ldflda</c> through a green address: a <see cref="GreenFieldAddress"/> (the field's <see cref="ExtensionOp.RuntimeField"/>).</summary>
+    FieldAddress,
     /// <summary><c>load</c> through a green address: the value the address stands for (see <see cref="LoadSlot"/>).</summary>
     LoadThroughAddress,
     /// <summary>

@@ -1,5 +1,7 @@
 using PeJit.IR;
 using PeJit.Analysis.BindingTimes;
+using PeJit.Analysis.Diagnostics;
+using PeJit.TestSubjects;
 using PeJit.AnalysisSubjects;
 using static PeJit.Analysis.BindingTimes.BindingTime;
 
@@ -22,13 +24,70 @@ public sealed class GreenStructTests
     }
 
     [TestMethod]
-    public void AStructMethodWritingThroughThisMakesOnlyThatLocalRed()
+    public void AStructMethodWritingAGreenValueThroughThisKeepsTheLocalGreen()
     {
         var portal = AnalyzedPortal.Of(typeof(Structs), nameof(Structs.MutatingStructMethod));
         Assert.IsEmpty(portal.Errors, string.Join("\n", portal.Errors.Select(e => e.Message)));
         Assert.AreEqual(Green, portal.TimeOf("op"), "the instruction is not written through");
-        Assert.AreEqual(Red, portal.TimeOf("advanced"), "Advance writes through the cursor's address");
-        var chain = AnalyzedPortal.Chain(portal.Graph, "advanced");
-        Assert.AreEqual(RedReasonKind.MutableMemory, chain[^1].Kind);
+        Assert.AreEqual(Green, portal.TimeOf("advanced"), "Advance, a field writer, writes a green value through the cursor's address");
+        Assert.AreEqual(CallTreatment.Inline, portal.Call("Advance").Treatment);
+        Assert.IsTrue(WrittenSlots(portal.Graph).Contains("cursor"), "the report counts the writes");
     }
+
+    [TestMethod]
+    public void AWithExpressionOnAGreenRecordStructIsGreenWithAGreenValueAndRedWithARedOne()
+    {
+        var portal = AnalyzedPortal.Of(typeof(Structs), nameof(Structs.WithOnGreenRecordStruct));
+        Assert.IsEmpty(portal.Errors, string.Join("\n", portal.Errors.Select(e => e.Message)));
+        Assert.AreEqual(Green, portal.TimeOf("op"), "the original is not changed by the with expressions");
+        Assert.AreEqual(Green, portal.TimeOf("twice"), "step with { Arg = step.Arg * 2 }: the init setter writes a green value");
+        Assert.AreEqual(Red, portal.TimeOf("loadedArg"), "step with { Arg = <red> }");
+        // The with expressions' temporary is one slot in IL; each gets its own (SlotVersions), the red one is red as a whole.
+        var writes = portal.Graph.Graph.Slots.Select(portal.Graph.WriterReasonOf).OfType<RedReason>().ToList();
+        Assert.HasCount(1, writes, portal.Graph.Print());
+        StringAssert.Contains(writes[0].Message, "is red as a whole: set_Arg writes the red");
+        var root = portal.Graph.ReasonChain(writes[0].Cause!.Value)[^1].Reason;
+        Assert.AreEqual(RedReasonKind.DeclaredRed, root.Kind, "down to the red frame: " + root.Message);
+    }
+
+    [TestMethod]
+    public void AStateStructWithARedFieldIsRedAsAWholeAndTheErrorNamesTheWrite()
+    {
+        var portal = AnalyzedPortal.Of(typeof(Structs), nameof(Structs.StateStructWithRedAccumulator));
+        var error = portal.Errors.Single();
+        Assert.AreEqual(DiagnosticCodes.GreenDependsOnRed, error.Code);
+        StringAssert.Contains(error.Details, "the struct 'state' is red as a whole: Add writes the red", error.Details);
+        StringAssert.Contains(error.Details, "keep a red part in a local of its own", error.Details);
+    }
+
+    [TestMethod]
+    public void AStateStructWhoseRedPartIsApartStaysGreenThroughFieldStores()
+    {
+        var portal = AnalyzedPortal.Of(typeof(Structs), nameof(Structs.StateStructWithAccumulatorApart));
+        Assert.IsEmpty(portal.Errors, string.Join("\n", portal.Errors.Select(e => e.Message + "\n" + e.Details)));
+        Assert.AreEqual(Green, portal.TimeOf("next"), "initobj, stfld and the field reads through the state's address are all green");
+        Assert.AreEqual(Red, portal.TimeOf("acc"));
+    }
+
+    [TestMethod]
+    public void TheWithRegisterMachineIsGreenThroughWithExpressionsRecordsAndMutatingMethods()
+    {
+        var portal = AnalyzedPortal.Of(typeof(WithVm), nameof(WithVm.Run));
+        Assert.IsEmpty(portal.Errors, string.Join("\n", portal.Errors.Select(e => e.Message + "\n" + e.Details)));
+        Assert.AreEqual(Green, portal.TimeOf("pc"));
+        foreach (var writer in new[] { "set_C", "set_B", "set_Offset", "set_Factor", "Move" })
+            Assert.AreEqual(CallTreatment.Inline, portal.Call(writer).Treatment, writer);
+        var written = WrittenSlots(portal.Graph);
+        Assert.IsTrue(written.Contains("operands") && written.Contains("cursor"), "the operands and the cursor: " + string.Join(", ", written));
+        Assert.IsGreaterThanOrEqualTo(4, written.Count, "the temporaries of the with expressions, the operands, the cursor: " + string.Join(", ", written));
+        Assert.IsFalse(portal.Portal.Reachable.Any(MadeRed), "no struct made red");
+    }
+
+    /// <summary>The slots (by name, or number for a temporary) whose green address a field writer writes through.</summary>
+    private static List<string> WrittenSlots(AnnotatedGraph graph) =>
+        graph.Graph.Blocks.SelectMany(b => graph.Graph[b].Instructions)
+            .Where(i => i.Opcode == Opcode.SlotAddr && graph.TimeOf(i.Result!.Value) == Green && graph.IsWrittenAddress(i.Result!.Value))
+            .Select(i => graph.Graph[i.Slot].Name ?? i.Slot.ToString()).Distinct().ToList();
+
+    private static bool MadeRed(AnnotatedGraph graph) => graph.Graph.Slots.Any(s => graph.WriterReasonOf(s) is not null);
 }

@@ -53,6 +53,35 @@ public sealed class ReportTests
         Golden.Check($"Analysis/Reports/golden/{name}.bta.txt", TextReport.Write(Analyze(path)));
 
     [TestMethod]
+    public void TheRegisterVmReportListsItsStructInstructionsKeptGreen()
+    {
+        var result = Analyze(typeof(PeJit.Examples.RegisterVm.Interpreter).Assembly.Location);
+        Assert.IsFalse(result.HasErrors, string.Join("\n", result.Diagnostics));
+        string text = TextReport.Write(result);
+        StringAssert.Contains(text, "Struct locals kept green");
+        StringAssert.Contains(text, ": 'instr' (");
+        Golden.Check("Analysis/Reports/golden/RegisterVm.bta.txt", text);
+    }
+
+    [TestMethod]
+    public void TheReportExplainsStructsWrittenWithGreensAndStructsMadeRedByAWrite()
+    {
+        var subjects = Analyze(typeof(PeJit.TestSubjects.WithVm).Assembly.Location);
+        string text = TextReport.Write(subjects);
+        StringAssert.Contains(text, "WithVm::Run[");
+        StringAssert.Contains(text, ": 'cursor' (");
+        StringAssert.Contains(text, "to write green values");
+        var red = BindingTimeAnalysis.Analyze(AssemblyLoader.Load(typeof(PeJit.AnalysisSubjects.Structs).Assembly.Location),
+            m => m.Name == nameof(PeJit.AnalysisSubjects.Structs.StateStructWithRedAccumulator));
+        text = TextReport.Write(red);
+        StringAssert.Contains(text, "Struct locals made red by a write");
+        StringAssert.Contains(text, "the struct 'state' is red as a whole: Add writes the red");
+        using var json = JsonDocument.Parse(JsonReport.Write(red));
+        var graph = json.RootElement.GetProperty("portals")[0].GetProperty("graphs")[0];
+        Assert.AreEqual("state", graph.GetProperty("structLocalsMadeRed")[0].GetProperty("name").GetString());
+    }
+
+    [TestMethod]
     public void TheHandlerTableReportListsTheDelegateFamilyAtTheHandlerCall()
     {
         var result = Analyze(typeof(PeJit.Examples.HandlerTable.Interpreter).Assembly.Location);

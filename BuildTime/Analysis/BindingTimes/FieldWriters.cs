@@ -1,0 +1,53 @@
+using Mono.Cecil;
+using PeJit.IR;
+
+namespace PeJit.Analysis.BindingTimes;
+
+/// <summary>
+/// Which struct methods only store fields of <c>this</c>: init-only and ordinary setters, and small mutating
+/// methods (<c>Count++</c>, <c>Acc += x</c>). The C# compiler calls them on a local's address (a <c>with</c>
+/// expression copies the struct into a temporary and calls the init setters on the temporary's address), and
+/// such a call, on a green slot with green arguments, is a write the specializer performs on its compile-time
+/// copy of the struct (<see cref="ContextAnalyzer"/>, rule 7).
+/// </summary>
+/// <remarks>
+/// Strategy: one scan of the callee's flow graph, O(instructions), cached per method by the analysis. A field
+/// writer is an instance method of a value type whose body reads only its arguments, its own locals and the
+/// fields of <c>this</c>, writes only fields of <c>this</c>, calls nothing, allocates nothing, and does not pass
+/// <c>this</c> on. Everything it computes is then green when <c>this</c> and its arguments are, so it never writes
+/// a red value into a green struct.
+/// </remarks>
+internal static class FieldWriters
+{
+    /// <summary>True when <paramref name="method"/>, whose flow graph is <paramref name="graph"/>, only stores fields of <c>this</c>.</summary>
+    public static bool OnlyStoresFieldsOfThis(MethodDefinition method, FlowGraph graph)
+    {
+        if (!method.HasThis || !method.DeclaringType.IsValueType || graph.Parameters.Count == 0) return false;
+        var self = graph.Parameters[0];
+        bool stores = false;
+        foreach (var block in graph.Blocks)
+            foreach (var instruction in graph[block].Instructions)
+            {
+                foreach (var target in instruction.Targets)
+                    if (target.Arguments.Contains(self)) return false;
+                switch (instruction.Opcode)
+                {
+                    case Opcode.LoadField or Opcode.StoreField:
+                        if (instruction.Operands[0] != self) return false;
+                        for (int i = 1; i < instruction.Operands.Count; i++)
+                            if (instruction.Operands[i] == self) return false;
+                        stores |= instruction.Opcode == Opcode.StoreField;
+                        continue;
+                    case Opcode.LoadSlot or Opcode.StoreSlot or Opcode.Return or Opcode.Jump or Opcode.BrIf or Opcode.Switch:
+                        break;
+                    default:
+                        if ((instruction.Info.Flags & (OpcodeFlags.ReadsMemory | OpcodeFlags.WritesMemory | OpcodeFlags.Call | OpcodeFlags.Allocates)) != 0)
+                            return false;
+                        if (instruction.Opcode is Opcode.SlotAddr or Opcode.FieldAddr or Opcode.StaticAddr or Opcode.ElementAddr) return false;
+                        break;
+                }
+                if (instruction.Operands.Contains(self)) return false;
+            }
+        return stores;
+    }
+}
