@@ -1,11 +1,7 @@
 extern alias hinted;
-using PeJit.Frontend.Resolution;
 using BenchmarkDotNet.Attributes;
-using PeJit.Analysis.BindingTimes;
 using PeJit.Backends.Amd64;
 using PeJit.Backends.Cil;
-using PeJit.Frontend.Construction;
-using PeJit.Generator;
 using PeJit.Specializer.Engine;
 using Vm = hinted::PeJit.Examples.StackVm;
 
@@ -32,16 +28,11 @@ public class ExitAttachBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var portal = Vm.Runner.Portal;
-        var module = AssemblyLoader.Load(portal.Module.Assembly.Location);
-        var analysis = BindingTimeAnalysis.Analyze(module, m => m.MetadataToken.ToInt32() == portal.MetadataToken).Portals.Single();
-        var resolver = new CecilReflectionResolver();
-        var engine = new UnitSpecializer(ExtensionCompiler.Compile(analysis, resolver), resolver);
+        var loop = StackVmHotLoop.Load();
+        var (engine, resolver) = (loop.Engine, loop.Resolver);
+        key = loop.Key;
         cil = new CilBackend(resolver);
         amd64 = new Amd64Backend(resolver: resolver);
-        var jit = PeJit.Runtime.PortalJit.Create(portal, new PeJit.Runtime.JitSettings { Threshold = 2 });
-        jit.Invoke(Vm.Runner.PortalArguments(Vm.Programs.Source("long"), TextWriter.Null, 1000));
-        key = jit.Units.OrderByDescending(u => u.Unit.Keys.Count).First().Unit.Entry;
         optimized = engine.Specialize(key);
         PeJit.Optimizer.Pipeline.Run(optimized.Residual, null);
         native = amd64.CompileNative(optimized.Residual, "bench");

@@ -1,11 +1,7 @@
 extern alias hinted;
-using PeJit.Frontend.Resolution;
 using BenchmarkDotNet.Attributes;
-using PeJit.Analysis.BindingTimes;
 using PeJit.Backends;
 using PeJit.Backends.Cil;
-using PeJit.Frontend.Construction;
-using PeJit.Generator;
 using PeJit.IR.Evaluation;
 using PeJit.IR.Semantics;
 using PeJit.Specializer.Engine;
@@ -31,16 +27,10 @@ public class SpecializationCostBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var portal = Vm.Runner.Portal;
-        var module = AssemblyLoader.Load(portal.Module.Assembly.Location);
-        var analysis = BindingTimeAnalysis.Analyze(module, m => m.MetadataToken.ToInt32() == portal.MetadataToken).Portals.Single();
-        var resolver = new CecilReflectionResolver();
-        engine = new UnitSpecializer(ExtensionCompiler.Compile(analysis, resolver), resolver);
-        backend = new CilBackend(resolver);
-        // The long program's hot loop, entered where the runtime enters it: run it once JIT-enabled and take the key.
-        var jit = PeJit.Runtime.PortalJit.Create(portal, new PeJit.Runtime.JitSettings { Threshold = 2 });
-        jit.Invoke(Vm.Runner.PortalArguments(Vm.Programs.Source("long"), TextWriter.Null, 1000));
-        key = jit.Units.OrderByDescending(u => u.Unit.Keys.Count).First().Unit.Entry;
+        // The long program's hot loop, entered where the runtime enters it.
+        var loop = StackVmHotLoop.Load();
+        (engine, key) = (loop.Engine, loop.Key);
+        backend = new CilBackend(loop.Resolver);
         optimized = engine.Specialize(key);
         int before = Size(optimized);
         PeJit.Optimizer.Pipeline.Run(optimized.Residual, null);
