@@ -141,7 +141,7 @@ public sealed class PortalRuntime
             return Enter(key, unit, state);
         }
         // A slot held for another key's compiled code stays held, so that key's next visit enters its code.
-        if (Counters.Holder(slot) is { } holder && Cache.TryGet(holder, out var held) && held is not null)
+        if (Counters.Holder(slot) is { } holder && HasUnit(holder))
             Counters.Hold(slot, holder);
         // A key compiling in the background comes back after a threshold's visits, not at every one: the interpreter
         // keeps its own speed meanwhile (the slow path boxes the state and looks the key up), and enters the unit
@@ -502,17 +502,20 @@ public sealed class PortalRuntime
             };
         var graph = Extension.Portal.Graph;
         ResumeOutcome outcome;
+        // The key the step stopped at, once written into the state (by the learning loop, or below).
+        GreenKey? stop = null;
         try
         {
             outcome = evaluator.Resume(frames, Extension.Shape.MergePoint);
             for (int steps = 0; learning && mergeContinuation.Value is { } next && !outcome.Returned && steps < Settings.Specialization.MaxKeysPerUnit; steps++)
             {
-                var at = KeyAt(outcome.StopOperands!, state);
-                if (at.Equals(key) || Cache.TryGet(at, out var other) && other is not null) break;
+                stop = KeyAt(outcome.StopOperands!, state);
+                if (stop.Equals(key) || HasUnit(stop)) break;
                 var operands = Extension.Shape.MergePoint.Operands;
                 var values = new Dictionary<IR.Value, object?>();
                 for (int i = 0; i < operands.Count; i++) values[operands[i]] = outcome.StopOperands![i];
                 outcome = evaluator.Resume([new ResumeFrame(graph, next.Block, next.Index, values, null)], Extension.Shape.MergePoint);
+                stop = null;
             }
         }
         catch (Exception e) when (unit.Unit.HandsBackExceptions && e is not EvaluationException)
@@ -534,10 +537,12 @@ public sealed class PortalRuntime
             state[PortalProtocol.Result] = graph.ReturnType.Kind == IR.TypeKind.Void ? null : ValueSemantics.ToClr(outcome.Value, resolver.ResolveType(graph.ReturnType));
             return (int)CanEnterJitStatus.Returned;
         }
-        var stop = KeyAt(outcome.StopOperands!, state);
-        if (Cache.TryGet(stop, out var there) && there is not null) exitKey = stop;
+        stop ??= KeyAt(outcome.StopOperands!, state);
+        if (HasUnit(stop)) exitKey = stop;
         return (int)CanEnterJitStatus.Exited;
     }
+
+    private bool HasUnit(GreenKey key) => Cache.TryGet(key, out var unit) && unit is not null;
 
     /// <summary>Writes the merge-point variables <paramref name="operands"/> (stack form) into <paramref name="state"/> as the portal holds them; returns their green key.</summary>
     private GreenKey KeyAt(object?[] operands, object?[] state)
