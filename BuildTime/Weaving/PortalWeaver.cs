@@ -63,12 +63,12 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
             throw Error(null, "a portal in a generic type or with type parameters cannot be JIT-enabled yet; make the dispatch-loop method non-generic");
         body.SimplifyMacros();
         var instructions = body.Instructions;
-        var merges = instructions.Where(i => IsHint(i, "MergePoint")).ToList();
+        var merges = instructions.Where(i => IsHint(i, PeJit.IR.HintNames.MergePoint)).ToList();
         if (merges.Count != 1)
             throw Error(merges.ElementAtOrDefault(1), $"the portal has {merges.Count} calls of Jit.MergePoint; it needs exactly one, at the head of its dispatch loop");
         var (mergeStart, mergeVariables, mergeTypes) = ArgumentsOf(merges[0]);
         mergeRegions = MergeRegions(mergeStart);
-        var sites = instructions.Where(i => IsHint(i, "CanEnterJit")).ToList();
+        var sites = instructions.Where(i => IsHint(i, PeJit.IR.HintNames.CanEnterJit)).ToList();
         if (sites.Count == 0) return;
         var entrySite = AddEntrySite(merges[0], mergeStart, mergeVariables);
         // The loop head: where the entry site starts, or the merge point's argument loads.
@@ -449,7 +449,7 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
     }
 
     private static bool IsHint(Instruction instruction, string name) =>
-        instruction.OpCode.Code == Code.Call && instruction.Operand is MethodReference { Name: var n, DeclaringType.FullName: "PeJit.Jit" } && n == name;
+        instruction.OpCode.Code == Code.Call && instruction.Operand is MethodReference { Name: var n, DeclaringType.FullName: PeJit.IR.HintNames.JitClass } && n == name;
 
     private WeavingException Error(Instruction? at, string message)
     {

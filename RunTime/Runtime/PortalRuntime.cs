@@ -56,11 +56,11 @@ public sealed class PortalRuntime
 
     /// <summary>
     /// A <c>Jit.PromoteClass</c> call, of the portal or any helper: what <see cref="FinishStep"/> watches. Known by
-    /// the hint's names (the analysis's <c>HintNames</c>), not by a set of the extension's ops, which would load
-    /// every graph of a program read lazily.
+    /// the hint's names (<see cref="IR.HintNames"/>), not by a set of the extension's ops, which would load every
+    /// graph of a program read lazily.
     /// </summary>
     private static bool IsClassSite(IR.Instruction call) =>
-        call.Opcode == IR.Opcode.Call && call.Method is { Name: "PromoteClass", DeclaringTypeName: "PeJit.Jit" };
+        call.Opcode == IR.Opcode.Call && IR.HintNames.IsJitMethod(call.Method, IR.HintNames.PromoteClass);
 
     /// <summary>
     /// Where the graph evaluator goes on with the next step once it has finished one (the instruction after the merge

@@ -1,5 +1,6 @@
 using PeJit.Frontend.Construction;
 using Mono.Cecil;
+using PeJit.IR;
 using PeJit.IR.Semantics;
 
 namespace PeJit.Analysis.Hints;

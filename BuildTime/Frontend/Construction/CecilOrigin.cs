@@ -36,7 +36,7 @@ public static class CecilOrigin
         {
             var definition = Frontend.Construction.ClassHierarchy.TryResolve(method);
             bool pure = Semantics.KnownPureMethods.Contains(method.DeclaringType.FullName, method.Name, !method.HasThis)
-                || definition is { HasCustomAttributes: true } && definition.CustomAttributes.Any(a => a.AttributeType.FullName == Frontend.Construction.HintNames.Elidable);
+                || definition is { HasCustomAttributes: true } && definition.CustomAttributes.Any(a => a.AttributeType.FullName == HintNames.Elidable);
             return new MethodRef(method.FullName, method.HasThis, method) { IsPure = pure, StoredFields = Frontend.Construction.ConstructorStores.Of(method) };
         }
     }

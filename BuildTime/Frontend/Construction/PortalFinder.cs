@@ -1,4 +1,5 @@
 using Mono.Cecil;
+using PeJit.IR;
 
 namespace PeJit.Frontend.Construction;
 

@@ -34,14 +34,14 @@ public static class PortalRewriter
     public static void Rewrite(FlowGraph graph, int portalId, int greens, Value? implicitThis = null)
     {
         var merge = graph.Blocks.SelectMany(b => graph[b].Instructions.Select(i => (Block: b, Instruction: i)))
-            .Single(p => IsHint(p.Instruction, "MergePoint"));
+            .Single(p => IsHint(p.Instruction, HintNames.MergePoint));
         var mergeVariables = merge.Instruction.Operands.ToList();
         var hooks = Mono.Cecil.ModuleDefinition.ReadModule(typeof(JitHooks).Assembly.Location).GetType(typeof(JitHooks).FullName);
         var hook = MethodRef.From(hooks.Methods.Single(m => m.Name == nameof(JitHooks.CanEnterJit)));
         var tables = MethodRef.From(hooks.Methods.Single(m => m.Name == "get_" + nameof(JitHooks.CounterTables)));
         var resuming = MethodRef.From(hooks.Methods.Single(m => m.Name == "get_" + nameof(JitHooks.Resuming)));
         var throwPending = MethodRef.From(hooks.Methods.Single(m => m.Name == nameof(JitHooks.ThrowPending)));
-        var sites = graph.Blocks.SelectMany(b => graph[b].Instructions.Where(i => IsHint(i, "CanEnterJit")).Select(i => (Block: b, Instruction: i))).ToList();
+        var sites = graph.Blocks.SelectMany(b => graph[b].Instructions.Where(i => IsHint(i, HintNames.CanEnterJit)).Select(i => (Block: b, Instruction: i))).ToList();
         var hooksUsed = (hook, tables, throwPending);
         foreach (var (block, call) in sites) RewriteSite(graph, block, call, merge.Block, mergeVariables, portalId, greens, hooksUsed, implicitThis, resuming: null);
         if (sites.Count > 0 && AddEntrySite(graph, merge.Block, merge.Instruction) is { } entry)
@@ -82,8 +82,7 @@ public static class PortalRewriter
         return redirected ? (entry, call) : null;
     }
 
-    private static bool IsHint(Instruction instruction, string name) =>
-        instruction.Method is { } method && method.DeclaringTypeName == "PeJit.Jit" && method.Name == name;
+    private static bool IsHint(Instruction instruction, string name) => HintNames.IsJitMethod(instruction.Method, name);
 
     private static void RewriteSite(FlowGraph graph, Block block, Instruction call, Block mergeBlock, List<Value> mergeVariables,
         int portalId, int greens, (MethodRef CanEnterJit, MethodRef Tables, MethodRef ThrowPending) hooks, Value? implicitThis, MethodRef? resuming)

@@ -1,6 +1,10 @@
-namespace PeJit.Frontend.Construction;
+namespace PeJit.IR;
 
-/// <summary>The names by which the frontend and the analysis recognize the hints API of PeJit.Hints (DESIGN.md, "The hints").</summary>
+/// <summary>
+/// The names by which PeJit recognizes the hints API of PeJit.Hints (DESIGN.md, "The hints"): the frontend and the
+/// analysis at build time, the weaver in the assembly it rewrites, the runtime in the graphs it reads back. Kept in
+/// the IR, which every stage references, so that no stage spells a hint's name itself.
+/// </summary>
 public static class HintNames
 {
     /// <summary>The static class holding the hint methods.</summary>
@@ -27,4 +31,8 @@ public static class HintNames
     public const string Virtualizable = "PeJit.VirtualizableAttribute";
     /// <summary><c>[Unroll]</c>.</summary>
     public const string Unroll = "PeJit.UnrollAttribute";
+
+    /// <summary>True when <paramref name="method"/> is the hint method <c>Jit.</c><paramref name="name"/>.</summary>
+    public static bool IsJitMethod(MethodRef? method, string name) =>
+        method is not null && method.Name == name && method.DeclaringTypeName == JitClass;
 }
