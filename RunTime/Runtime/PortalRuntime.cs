@@ -446,8 +446,9 @@ public sealed class PortalRuntime
         Interlocked.Increment(ref unit.exitsTaken);
         int index = (int)exit[0]!;
         exit[0] = null;
-        Interlocked.Increment(ref unit.exitCounts[index]);
+        long times = Interlocked.Increment(ref unit.exitCounts[index]);
         var taken = unit.Unit.Exits[index];
+        if (taken.LeavesLoop && times == Settings.Threshold) GrowTail(key, unit, taken);
         if (taken.Threw)
         {
             int count = engine.MergeVariables.Count;
@@ -592,19 +593,66 @@ public sealed class PortalRuntime
                 if (known.Contains(seenClass) || known.Count >= Settings.Specialization.MaxCasesPerPromotion + 1) continue;
                 promotions[other] = [.. known, seenClass];
             }
-            if (Compile(key, promotions, unit.Recompilations + 1) is { } recompiled) Cache.Replace(key, recompiled);
+            if (Compile(key, promotions, unit.Recompilations + 1, unit.Unit.Tails) is { } recompiled) Cache.Replace(key, recompiled);
         }
+    }
+
+    /// <summary>
+    /// The loop of <paramref name="unit"/> was left at <paramref name="taken"/> a threshold's times: the code after
+    /// it runs once per run of the loop (a function with a loop, called from a loop), and each time it leaves
+    /// compiled code for the runtime, and often for another unit that leaves again at the next key. The unit is
+    /// specialized again with that code as its tail (<see cref="Unit.Tails"/>: PyPy's bridge at a hot guard, which
+    /// a CIL unit cannot have patched in), in the background when compilation is, so leaving the loop goes on in
+    /// compiled code up to the function's return or the next loop. One attempt per unit, as for promotions, within
+    /// <see cref="JitSettings.MaxRecompilesPerUnit"/>.
+    /// </summary>
+    private void GrowTail(GreenKey key, CompiledUnit unit, CompiledExit taken)
+    {
+        if (unit.Unit.Tails.Contains(taken.Key) || unit.Recompilations >= Settings.MaxRecompilesPerUnit) return;
+        if (Interlocked.Exchange(ref unit.recompiling, 1) != 0) return;
+        void Grow()
+        {
+            lock (compileGate)
+            {
+                if (!Cache.TryGet(key, out var current) || current != unit) return;
+                var tails = new HashSet<GreenKey>(unit.Unit.Tails) { taken.Key };
+                Log.Event($"pejit: {name} at {key}: specialized again with the code after its loop at {taken.Key} (exit #{taken.Index} taken {Settings.Threshold} times)");
+                if (Compile(key, unit.Unit.PromotionCases, unit.Recompilations + 1, tails) is { } grown) Cache.Replace(key, grown);
+            }
+        }
+        if (!Settings.BackgroundCompilation)
+        {
+            Grow();
+            return;
+        }
+        // Counted as compiling, so that WaitForCompilations waits for it too.
+        if (!compiling.TryAdd(key, true)) return;
+        ThreadPool.UnsafeQueueUserWorkItem(unused =>
+        {
+            try
+            {
+                Grow();
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref backgroundFailure, ExceptionDispatchInfo.Capture(e), null);
+            }
+            finally
+            {
+                compiling.TryRemove(key, out _);
+            }
+        }, null);
     }
 
     /// <summary>Times an unseen value must reach a <c>Jit.Promote</c> exit before the unit gets a case for it.</summary>
     private int PromotionThreshold => Math.Max(1, Math.Min(Settings.Threshold, 3));
 
-    private CompiledUnit? Compile(GreenKey key, IReadOnlyDictionary<IR.Instruction, IReadOnlyList<object?>> promotions, int recompilations = 0)
+    private CompiledUnit? Compile(GreenKey key, IReadOnlyDictionary<IR.Instruction, IReadOnlyList<object?>> promotions, int recompilations = 0, IReadOnlySet<GreenKey>? tails = null)
     {
         string? failure;
         try
         {
-            return CompileUnchecked(key, promotions, recompilations);
+            return CompileUnchecked(key, promotions, recompilations, tails);
         }
         catch (Exception e) when (e is SpecializationException or BackendException)
         {
@@ -634,7 +682,7 @@ public sealed class PortalRuntime
     /// </summary>
     public long Compilations => Interlocked.Read(ref compilations);
 
-    private CompiledUnit CompileUnchecked(GreenKey key, IReadOnlyDictionary<IR.Instruction, IReadOnlyList<object?>> promotions, int recompilations)
+    private CompiledUnit CompileUnchecked(GreenKey key, IReadOnlyDictionary<IR.Instruction, IReadOnlyList<object?>> promotions, int recompilations, IReadOnlySet<GreenKey>? tails)
     {
         Interlocked.Increment(ref compilations);
         var clock = Stopwatch.StartNew();
@@ -651,7 +699,7 @@ public sealed class PortalRuntime
             stages.Add((stage, now - stageStart));
             stageStart = now;
         }
-        var unit = engine.Specialize(key, promotions, functionEntries.ContainsKey(key));
+        var unit = engine.Specialize(key, promotions, functionEntries.ContainsKey(key), tails);
         var specialization = clock.Elapsed;
         Stage("specialization");
         var inspector = ResidualInspector.For(Settings, name, key.ToString());

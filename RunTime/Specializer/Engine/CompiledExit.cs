@@ -40,4 +40,10 @@ public sealed record CompiledExit(int Index, GreenKey Key, string Reason)
     /// interpreter's would have.
     /// </summary>
     public bool Threw { get; init; }
+
+    /// <summary>
+    /// The exit leaves the unit's loop for code that is on no cycle at all (code after the loop, not another loop):
+    /// when it is taken often, the unit is specialized again with that code as its tail (<see cref="Unit.Tails"/>).
+    /// </summary>
+    public bool LeavesLoop { get; init; }
 }

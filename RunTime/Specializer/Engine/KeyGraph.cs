@@ -60,6 +60,47 @@ internal sealed class KeyGraph
         return forward;
     }
 
+    /// <summary>
+    /// The code after a loop, from <paramref name="start"/> (a key a unit leaves its loop at): the keys reached from
+    /// it that are on no cycle of their own, up to the first key that is (another loop, which gets a unit of its
+    /// own) and within <paramref name="limit"/> keys. Empty when <paramref name="start"/> is itself on a cycle or was
+    /// not reached by this run. Straight-line code after a loop ends at the function's return or at the next loop,
+    /// so this is what runs once each time the loop is left.
+    /// </summary>
+    /// <remarks>Strategy: a breadth-first walk from the start; whether a key is on a cycle is one search from it
+    /// for itself. The walk stops at <paramref name="limit"/> keys, so it costs O(limit × edges).</remarks>
+    public HashSet<GreenKey> Tail(GreenKey start, int limit)
+    {
+        var tail = new HashSet<GreenKey>();
+        if (!successors.ContainsKey(start) || OnACycle(start)) return tail;
+        var work = new Queue<GreenKey>();
+        tail.Add(start);
+        work.Enqueue(start);
+        while (work.Count > 0 && tail.Count < limit)
+            foreach (var next in successors[work.Dequeue()])
+                if (tail.Count < limit && !tail.Contains(next) && !OnACycle(next))
+                {
+                    tail.Add(next);
+                    work.Enqueue(next);
+                }
+        return tail;
+    }
+
+    /// <summary>Whether <paramref name="key"/> reaches itself.</summary>
+    private bool OnACycle(GreenKey key)
+    {
+        var reached = new HashSet<GreenKey>();
+        var work = new Stack<GreenKey>();
+        work.Push(key);
+        while (work.Count > 0)
+            foreach (var next in successors[work.Pop()])
+            {
+                if (next.Equals(key)) return true;
+                if (reached.Add(next)) work.Push(next);
+            }
+        return false;
+    }
+
     private static HashSet<GreenKey> Reached(GreenKey start, Dictionary<GreenKey, HashSet<GreenKey>> edges)
     {
         var reached = new HashSet<GreenKey> { start };

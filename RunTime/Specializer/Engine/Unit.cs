@@ -39,6 +39,12 @@ public sealed class Unit
     /// <summary>The values each <c>Jit.Promote</c> site has compiled cases for.</summary>
     public IReadOnlyDictionary<Instruction, IReadOnlyList<object?>> PromotionCases { get; internal set; } = new Dictionary<Instruction, IReadOnlyList<object?>>();
 
+    /// <summary>
+    /// Keys where the loop is left often enough that the code after it, from there to the function's return or the
+    /// next loop, is part of the unit instead of an exit (<see cref="UnitSpecializer.Specialize(GreenKey, IReadOnlyDictionary{Instruction, IReadOnlyList{object?}}, bool, IReadOnlySet{GreenKey}?)"/>).
+    /// </summary>
+    public IReadOnlySet<GreenKey> Tails { get; internal set; } = new HashSet<GreenKey>();
+
     /// <summary>Slots the exit buffer needs: the most any exit writes, plus the exit number.</summary>
     public int ExitBufferSize { get; internal set; }
 

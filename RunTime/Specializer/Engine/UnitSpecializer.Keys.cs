@@ -25,7 +25,7 @@ public sealed partial class UnitSpecializer
                 : null;
             if (over is null && allowed is not null && !allowed.Contains(key))
             {
-                EmitExit(key, reds, "the key is not on a cycle through the unit's entry");
+                EmitExit(key, reds, "the key is not on a cycle through the unit's entry", leavesLoop: true);
                 return;
             }
             if (over is not null)
@@ -52,10 +52,10 @@ public sealed partial class UnitSpecializer
             pending.Enqueue(new Pending(start, [frame], null, key));
         }
 
-        private void EmitExit(GreenKey key, IReadOnlyList<Value> reds, string reason)
+        private void EmitExit(GreenKey key, IReadOnlyList<Value> reds, string reason, bool leavesLoop = false)
         {
             int index = unit.Exits.Count;
-            unit.Exits.Add(new CompiledExit(index, key, reason));
+            unit.Exits.Add(new CompiledExit(index, key, reason) { LeavesLoop = leavesLoop });
             var slots = new List<ExitSlot> { new(IrType.I32, Known.OfGreen(index)) };
             for (int i = 0; i < owner.MergeVariables.Count; i++)
             {

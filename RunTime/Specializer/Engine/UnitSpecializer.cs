@@ -81,17 +81,33 @@ public sealed partial class UnitSpecializer
     /// entry): the unit holds everything the function reaches within the budgets, not only a loop through the
     /// key, so that a function without a loop (a recursive one) is a unit.
     /// </param>
-    public Unit Specialize(GreenKey entry, IReadOnlyDictionary<Instruction, IReadOnlyList<object?>> promotions, bool wholeFunction = false)
+    /// <param name="tails">
+    /// Keys where the loop is left often (exits the runtime saw taken often): the code after the loop from each,
+    /// on no cycle of its own, up to the function's return or the next loop (<see cref="KeyGraph.Tail"/>), is
+    /// part of the unit, so leaving the loop does not leave compiled code. PyPy attaches a bridge at such an exit;
+    /// here the unit is specialized again with the bridge in it.
+    /// </param>
+    public Unit Specialize(GreenKey entry, IReadOnlyDictionary<Instruction, IReadOnlyList<object?>> promotions, bool wholeFunction = false, IReadOnlySet<GreenKey>? tails = null)
     {
         var explore = new Run(this, entry, promotions, allowed: null);
         var unit = explore.Execute();
         if (settings.OnlyKeysOnCycle && !wholeFunction)
         {
             var loop = explore.KeyGraph.OnCycleThrough(entry);
+            foreach (var tail in tails ?? new HashSet<GreenKey>())
+                loop.UnionWith(explore.KeyGraph.Tail(tail, settings.MaxKeysPerUnit));
             if (loop.Count < unit.Keys.Count)
+            {
                 unit = new Run(this, entry, promotions, loop).Execute();
+                // Only an exit to code that is on no cycle can be taken in as a tail; one at another loop stays an
+                // exit however often it is taken (that loop has a unit of its own).
+                for (int i = 0; i < unit.Exits.Count; i++)
+                    if (unit.Exits[i].LeavesLoop && explore.KeyGraph.Tail(unit.Exits[i].Key, 1).Count == 0)
+                        unit.Exits[i] = unit.Exits[i] with { LeavesLoop = false };
+            }
         }
         unit.PromotionCases = promotions;
+        if (tails is not null) unit.Tails = tails;
         return unit;
     }
 }

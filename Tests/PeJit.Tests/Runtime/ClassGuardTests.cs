@@ -137,7 +137,9 @@ public sealed class ClassGuardTests
 
         AssertSame(jit, PickAndAdd, () => Registers(new IntValue(0), new IntValue(1), 3000, values));
         var current = jit.Units.Single(u => u.Unit.Entry.Values[0] is 0);
-        Assert.AreSame(unit, current, "not recompiled again");
+        // It may have been specialized again for the code after its loop (left once per run), never for a class.
+        Assert.IsTrue(unit.Unit.PromotionCases.Count == current.Unit.PromotionCases.Count
+            && unit.Unit.PromotionCases.All(p => current.Unit.PromotionCases[p.Key].SequenceEqual(p.Value)), "no case added for a class");
         Assert.IsTrue(current.Unit.Exits.Where(e => e.PromotesClass).All(e => current.TimesTaken(e.Index) == 0),
             "every class runs in compiled code: the cases, or the generic path");
         Assert.IsTrue(Instructions(current.Unit.Residual).Any(i => i.Opcode == Opcode.CallVirt), "the generic path keeps the virtual call");
