@@ -61,6 +61,9 @@ public sealed class FlowGraph
     /// <summary>The number of exception regions (<see cref="Regions"/>).</summary>
     public int RegionCount => regions.Count;
 
+    /// <summary>The number of stack slots (<see cref="Slots"/>).</summary>
+    public int SlotCount => slots.Count;
+
     /// <summary>All stack slots in index order.</summary>
     public IEnumerable<Slot> Slots => Enumerable.Range(0, slots.Count).Select(i => new Slot(i));
 

@@ -45,7 +45,8 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
     public DynamicMethod Emit(FlowGraph graph, Module owner, string? name = null, Action<DynamicMethod>? created = null)
     {
         var returnType = TypeOf(graph.ReturnType, graph);
-        var parameterTypes = graph.Parameters.Select(p => TypeOf(graph.TypeOf(p), graph)).ToArray();
+        var parameterTypes = new Type[graph.Parameters.Count];
+        for (int i = 0; i < parameterTypes.Length; i++) parameterTypes[i] = TypeOf(graph.TypeOf(graph.Parameters[i]), graph);
         var method = new DynamicMethod(name ?? "pejit_" + Sanitize(graph.Name), returnType, parameterTypes, owner, skipVisibility: true);
         created?.Invoke(method);
         new Emitter(this, graph, method.GetILGenerator()).Emit();
@@ -76,13 +77,14 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
     private sealed class Emitter(CilBackend backend, FlowGraph graph, ILGenerator il)
     {
         private readonly ValueMap<LocalBuilder> locals = new(graph.ValueCount);
-        private readonly Dictionary<Slot, LocalBuilder> slots = [];
+        private readonly LocalBuilder[] slots = new LocalBuilder[graph.SlotCount];
         private readonly BlockMap<Label> labels = new(graph.BlockCount);
 
         private RegionLayout layout = null!;
         private RegionLayout.Container current = null!;
-        private readonly Dictionary<RegionLayout.Container, Label> tryStarts = [];
-        private readonly Dictionary<RegionLayout.Container, LocalBuilder> selectors = [];
+        // Made when a unit has exception regions (few do): a dictionary of a framework struct (Label) is compiled by .NET.
+        private Dictionary<RegionLayout.Container, Label>? tryStarts;
+        private Dictionary<RegionLayout.Container, LocalBuilder>? selectors;
         private Label returnLabel;
         private LocalBuilder? returnLocal;
         private bool returnUsed;
@@ -92,7 +94,7 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
             layout = RegionLayout.Build(graph);
             current = layout.Root;
             foreach (var block in graph.Blocks) labels[block] = il.DefineLabel();
-            foreach (var slot in graph.Slots) slots[slot] = il.DeclareLocal(Type(graph[slot].Type));
+            for (int i = 0; i < slots.Length; i++) slots[i] = il.DeclareLocal(Type(graph[new Slot(i)].Type));
             DeclareLocals();
             returnLabel = il.DefineLabel();
             if (graph.ReturnType.Kind != TypeKind.Void) returnLocal = il.DeclareLocal(Type(graph.ReturnType));
@@ -127,7 +129,7 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
         /// </summary>
         private void DeclareLocals()
         {
-            var uses = new Dictionary<Value, int>();
+            var uses = new int[graph.ValueCount];
             // The IR's own set and a plain array: framework generics over Value would be compiled by .NET in every
             // process (ReadyToRun cannot precompile them), on the first unit's path.
             var usedOutside = new ValueSet(graph.ValueCount);
@@ -144,7 +146,7 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                 }
             void Use(Value value, Block block)
             {
-                uses[value] = uses.GetValueOrDefault(value) + 1;
+                uses[value.Index]++;
                 if (definedIn[value.Index] != block.Index + 1) usedOutside.Add(value);
             }
 
@@ -159,7 +161,7 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                     var instruction = instructions[i];
                     if (instruction.Result is not { } result) continue;
                     if (instruction.Opcode is Opcode.Const or Opcode.Null or Opcode.String
-                        || instruction.Opcode is not Opcode.Default && uses.GetValueOrDefault(result) == 1 && !usedOutside.Contains(result)
+                        || instruction.Opcode is not Opcode.Default && uses[result.Index] == 1 && !usedOutside.Contains(result)
                             && i + 1 < instructions.Count && instructions[i + 1].Operands.Contains(result))
                     {
                         atUse.Add(result);
@@ -179,8 +181,9 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                 }
             }
             // Values of no block's instruction (none today) would still need a local.
-            foreach (var value in graph.Values)
+            for (int i = 0; i < graph.ValueCount; i++)
             {
+                var value = new Value(i);
                 var data = graph[value];
                 if (data.DefiningInstruction is null && data.ParameterOf is null || locals.ContainsKey(value) || atUse.Contains(value)) continue;
                 locals[value] = il.DeclareLocal(Type(data.Type));
@@ -188,26 +191,25 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
         }
 
         /// <summary>Values emitted where they are used (constants, and single uses by the next instruction): no local.</summary>
-        private readonly HashSet<Value> atUse = [];
+        private readonly ValueSet atUse = new(graph.ValueCount);
 
         /// <summary>Emits a container's blocks and, where their first block falls, the exception blocks nested in it.</summary>
         private void EmitContainer(RegionLayout.Container container)
         {
-            var items = container.Blocks.Select(b => (b.Index, Block: (Block?)b, Try: (RegionLayout.Container?)null))
-                .Concat(container.Nested.Select(t => (t.FirstBlock, Block: (Block?)null, Try: (RegionLayout.Container?)t)))
-                .OrderBy(item => item.Item1);
-            foreach (var (_, block, nested) in items)
+            // The blocks are in index order; each nested exception block goes before the first block after its own
+            // first one. A merge, not a sort of tuples: LINQ over a struct tuple is compiled by .NET in every process.
+            var nested = container.Nested;
+            if (nested.Count > 1) nested.Sort(static (a, b) => a.FirstBlock.CompareTo(b.FirstBlock));
+            int next = 0;
+            foreach (var block in container.Blocks)
             {
+                while (next < nested.Count && nested[next].FirstBlock < block.Index) EmitExceptionBlock(nested[next++]);
                 current = container;
-                if (block is { } b)
-                {
-                    il.MarkLabel(labels[b]);
-                    foreach (var instruction in graph[b].Instructions)
-                        if (instruction.Result is not { } result || !atUse.Contains(result)) EmitInstruction(instruction);
-                }
-                else
-                    EmitExceptionBlock(nested!);
+                il.MarkLabel(labels[block]);
+                foreach (var instruction in graph[block].Instructions)
+                    if (instruction.Result is not { } result || !atUse.Contains(result)) EmitInstruction(instruction);
             }
+            while (next < nested.Count) EmitExceptionBlock(nested[next++]);
         }
 
         /// <summary>A try body with its clauses: the dispatch to the entered block, the body, then each handler.</summary>
@@ -245,12 +247,14 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
 
         private Label TryStart(RegionLayout.Container body)
         {
+            tryStarts ??= [];
             if (!tryStarts.TryGetValue(body, out var label)) tryStarts[body] = label = il.DefineLabel();
             return label;
         }
 
         private LocalBuilder Selector(RegionLayout.Container body)
         {
+            selectors ??= [];
             if (!selectors.TryGetValue(body, out var local)) selectors[body] = local = il.DeclareLocal(typeof(int));
             return local;
         }
@@ -315,21 +319,31 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
             BranchTo(call.Target, leave);
         }
 
+        /// <summary>
+        /// An edge with moves to perform (or a region to cross), emitted after its branch. A class, not a tuple with
+        /// <see cref="Label"/>: a list of a framework struct is compiled by .NET in every process.
+        /// </summary>
+        private sealed class Trampoline(Label label, BlockCall call)
+        {
+            public Label Label { get; } = label;
+            public BlockCall Call { get; } = call;
+        }
+
         /// <summary>A label that, when branched to, performs the edge's moves and goes to its target.</summary>
-        private Label Edge(BlockCall call, List<(Label Label, BlockCall Call)> trampolines)
+        private Label Edge(BlockCall call, List<Trampoline> trampolines)
         {
             if (call.Arguments.Count == 0 && layout.ContainerOf(call.Target) == current) return labels[call.Target];
             var label = il.DefineLabel();
-            trampolines.Add((label, call));
+            trampolines.Add(new Trampoline(label, call));
             return label;
         }
 
-        private void EmitTrampolines(List<(Label Label, BlockCall Call)> trampolines)
+        private void EmitTrampolines(List<Trampoline> trampolines)
         {
-            foreach (var (label, call) in trampolines)
+            foreach (var trampoline in trampolines)
             {
-                il.MarkLabel(label);
-                Jump(call);
+                il.MarkLabel(trampoline.Label);
+                Jump(trampoline.Call);
             }
         }
 
@@ -373,7 +387,7 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                     or Opcode.AddOvf or Opcode.AddOvfUn or Opcode.SubOvf or Opcode.SubOvfUn or Opcode.MulOvf or Opcode.MulOvfUn
                     or Opcode.Neg or Opcode.Not or Opcode.CheckFinite:
                     LoadOperands(instruction);
-                    il.Emit(Arithmetic[instruction.Opcode]);
+                    il.Emit(Arithmetic(instruction.Opcode));
                     break;
                 case Opcode.MulHigh:
                     // CIL has no multiply-high: int32 widens to int64 and shifts the product down; int64 calls
@@ -400,7 +414,7 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                     break;
                 case Opcode.Ceq or Opcode.Cgt or Opcode.CgtUn or Opcode.Clt or Opcode.CltUn:
                     LoadOperands(instruction);
-                    il.Emit(Arithmetic[instruction.Opcode]);
+                    il.Emit(Arithmetic(instruction.Opcode));
                     break;
                 case Opcode.Cne or Opcode.Cle or Opcode.Cge or Opcode.CleUn or Opcode.CgeUn:
                     // The complement of another comparison: for integers a <= b is !(a > b) with the same
@@ -422,9 +436,9 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                     EmitConversion(instruction);
                     break;
 
-                case Opcode.LoadSlot: il.Emit(OpCodes.Ldloc, slots[instruction.Slot]); break;
-                case Opcode.StoreSlot: LoadOperands(instruction); il.Emit(OpCodes.Stloc, slots[instruction.Slot]); return;
-                case Opcode.SlotAddr: il.Emit(OpCodes.Ldloca, slots[instruction.Slot]); break;
+                case Opcode.LoadSlot: il.Emit(OpCodes.Ldloc, slots[instruction.Slot.Index]); break;
+                case Opcode.StoreSlot: LoadOperands(instruction); il.Emit(OpCodes.Stloc, slots[instruction.Slot.Index]); return;
+                case Opcode.SlotAddr: il.Emit(OpCodes.Ldloca, slots[instruction.Slot.Index]); break;
 
                 case Opcode.LoadField: LoadOperands(instruction); il.Emit(OpCodes.Ldfld, Field(instruction)); break;
                 case Opcode.StoreField: LoadOperands(instruction); il.Emit(OpCodes.Stfld, Field(instruction)); return;
@@ -463,7 +477,7 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                 case Opcode.Jump: Jump(instruction.Targets[0]); return;
                 case Opcode.BrIf:
                 {
-                    var trampolines = new List<(Label, BlockCall)>();
+                    var trampolines = new List<Trampoline>();
                     Load(instruction.Operands[0]);
                     il.Emit(OpCodes.Brtrue, Edge(instruction.Targets[0], trampolines));
                     Jump(instruction.Targets[1]);
@@ -472,9 +486,11 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                 }
                 case Opcode.Switch:
                 {
-                    var trampolines = new List<(Label, BlockCall)>();
+                    var trampolines = new List<Trampoline>();
                     Load(instruction.Operands[0]);
-                    il.Emit(OpCodes.Switch, instruction.Targets.Take(instruction.Targets.Count - 1).Select(t => Edge(t, trampolines)).ToArray());
+                    var cases = new Label[instruction.Targets.Count - 1];
+                    for (int i = 0; i < cases.Length; i++) cases[i] = Edge(instruction.Targets[i], trampolines);
+                    il.Emit(OpCodes.Switch, cases);
                     Jump(instruction.Targets[^1]);
                     EmitTrampolines(trampolines);
                     return;
@@ -601,17 +617,22 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
 
         private static readonly MethodInfo MultiplyHigh64 = typeof(DivisionMagic).GetMethod(nameof(DivisionMagic.MultiplyHigh), [typeof(long), typeof(long)])!;
 
-        private static readonly Dictionary<Opcode, OpCode> Arithmetic = new()
+        /// <summary>
+        /// The CIL instruction of each arithmetic, bitwise and compare opcode. A switch, not a dictionary: a
+        /// <c>Dictionary&lt;Opcode, OpCode&gt;</c> is a dozen framework methods .NET compiles on the first unit's path.
+        /// </summary>
+        private static OpCode Arithmetic(Opcode opcode) => opcode switch
         {
-            [Opcode.Add] = OpCodes.Add, [Opcode.Sub] = OpCodes.Sub, [Opcode.Mul] = OpCodes.Mul,
-            [Opcode.Div] = OpCodes.Div, [Opcode.DivUn] = OpCodes.Div_Un, [Opcode.Rem] = OpCodes.Rem,
-            [Opcode.RemUn] = OpCodes.Rem_Un, [Opcode.And] = OpCodes.And, [Opcode.Or] = OpCodes.Or,
-            [Opcode.Xor] = OpCodes.Xor, [Opcode.Shl] = OpCodes.Shl, [Opcode.Shr] = OpCodes.Shr,
-            [Opcode.ShrUn] = OpCodes.Shr_Un, [Opcode.AddOvf] = OpCodes.Add_Ovf, [Opcode.AddOvfUn] = OpCodes.Add_Ovf_Un,
-            [Opcode.SubOvf] = OpCodes.Sub_Ovf, [Opcode.SubOvfUn] = OpCodes.Sub_Ovf_Un, [Opcode.MulOvf] = OpCodes.Mul_Ovf,
-            [Opcode.MulOvfUn] = OpCodes.Mul_Ovf_Un, [Opcode.Neg] = OpCodes.Neg, [Opcode.Not] = OpCodes.Not,
-            [Opcode.CheckFinite] = OpCodes.Ckfinite, [Opcode.Ceq] = OpCodes.Ceq, [Opcode.Cgt] = OpCodes.Cgt,
-            [Opcode.CgtUn] = OpCodes.Cgt_Un, [Opcode.Clt] = OpCodes.Clt, [Opcode.CltUn] = OpCodes.Clt_Un,
+            Opcode.Add => OpCodes.Add, Opcode.Sub => OpCodes.Sub, Opcode.Mul => OpCodes.Mul,
+            Opcode.Div => OpCodes.Div, Opcode.DivUn => OpCodes.Div_Un, Opcode.Rem => OpCodes.Rem,
+            Opcode.RemUn => OpCodes.Rem_Un, Opcode.And => OpCodes.And, Opcode.Or => OpCodes.Or,
+            Opcode.Xor => OpCodes.Xor, Opcode.Shl => OpCodes.Shl, Opcode.Shr => OpCodes.Shr,
+            Opcode.ShrUn => OpCodes.Shr_Un, Opcode.AddOvf => OpCodes.Add_Ovf, Opcode.AddOvfUn => OpCodes.Add_Ovf_Un,
+            Opcode.SubOvf => OpCodes.Sub_Ovf, Opcode.SubOvfUn => OpCodes.Sub_Ovf_Un, Opcode.MulOvf => OpCodes.Mul_Ovf,
+            Opcode.MulOvfUn => OpCodes.Mul_Ovf_Un, Opcode.Neg => OpCodes.Neg, Opcode.Not => OpCodes.Not,
+            Opcode.CheckFinite => OpCodes.Ckfinite, Opcode.Ceq => OpCodes.Ceq, Opcode.Cgt => OpCodes.Cgt,
+            Opcode.CgtUn => OpCodes.Cgt_Un, Opcode.Clt => OpCodes.Clt, Opcode.CltUn => OpCodes.Clt_Un,
+            _ => throw new KeyNotFoundException($"{opcode} is no arithmetic, bitwise or compare opcode"),
         };
     }
 

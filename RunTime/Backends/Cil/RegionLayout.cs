@@ -58,10 +58,12 @@ internal sealed class RegionLayout
         public override string ToString() => Region is null ? "the method body" : $"the {(IsHandler ? "handler" : "try body")} of {Region}";
     }
 
+    // Arrays and the IR's maps, indexed by block and region, not dictionaries: a framework generic over Block or
+    // Region is compiled by .NET in every process on the first unit's path (ReadyToRun cannot precompile it).
     private readonly FlowGraph graph;
-    private readonly Dictionary<Block, Container> containerOf = [];
-    private readonly Dictionary<Region, Container> tryOf = [];
-    private readonly Dictionary<Region, Container> handlerOf = [];
+    private readonly BlockMap<Container> containerOf;
+    private readonly Container?[] tryOf;
+    private readonly Container?[] handlerOf;
     private int count;
 
     /// <summary>The method body.</summary>
@@ -70,6 +72,9 @@ internal sealed class RegionLayout
     private RegionLayout(FlowGraph graph)
     {
         this.graph = graph;
+        containerOf = new BlockMap<Container>(graph.BlockCount);
+        tryOf = new Container?[graph.RegionCount];
+        handlerOf = new Container?[graph.RegionCount];
         Root = new Container(count++, null, null, false);
     }
 
@@ -90,21 +95,23 @@ internal sealed class RegionLayout
     // 1. One try container per group of clauses sharing a body, one handler container per region.
     private void BuildContainers()
     {
-        var children = graph.Regions.ToDictionary(r => r, _ => new List<Region>());
-        var direct = new HashSet<Region>();
+        if (graph.RegionCount == 0) return;
+        var children = new List<Region>[graph.RegionCount];
+        for (int i = 0; i < children.Length; i++) children[i] = [];
+        var direct = new bool[graph.RegionCount];
         foreach (var region in graph.Regions)
         {
             if (graph[region].Kind == RegionKind.Filter)
                 throw Refuse($"{region} is a filter region; filters are not supported by the CIL backend yet");
-            if (graph[region].Parent is { } parent) children[parent].Add(region);
+            if (graph[region].Parent is { } parent) children[parent.Index].Add(region);
         }
         foreach (var block in graph.Blocks)
-            if (graph[block].Try is { } region) direct.Add(region);
+            if (graph[block].Try is { } region) direct[region.Index] = true;
 
         // The head of a region's group: a catch region with no block and one catch child shares its child's body.
         Region Head(Region region)
         {
-            while (graph[region].Kind == RegionKind.Catch && !direct.Contains(region) && children[region] is [var child]
+            while (graph[region].Kind == RegionKind.Catch && !direct[region.Index] && children[region.Index] is [var child]
                    && graph[child].Kind == RegionKind.Catch)
                 region = child;
             return region;
@@ -112,7 +119,7 @@ internal sealed class RegionLayout
         Container TryContainer(Region region)
         {
             var head = Head(region);
-            if (tryOf.TryGetValue(head, out var known)) return known;
+            if (tryOf[head.Index] is { } known) return known;
             var clauses = new List<Region> { head };
             for (var r = head; graph[r].Parent is { } parent && Head(parent) == head; r = parent) clauses.Add(parent);
             var outer = graph[clauses[^1]].Parent is { } enclosing ? TryContainer(enclosing) : Root;
@@ -121,9 +128,9 @@ internal sealed class RegionLayout
             outer.Nested.Add(container);
             foreach (var clause in clauses)
             {
-                tryOf[clause] = container;
+                tryOf[clause.Index] = container;
                 var handler = new Container(count++, outer, clause, true);
-                handlerOf[clause] = handler;
+                handlerOf[clause.Index] = handler;
                 container.Handlers.Add(handler);
             }
             return container;
@@ -140,26 +147,27 @@ internal sealed class RegionLayout
             Container container;
             if (data.HandlerOf is { } handler)
             {
-                container = handlerOf[handler];
+                container = handlerOf[handler.Index]!;
                 var expected = container.Parent!.Region;
-                if (data.Try != expected && (data.Try is not { } inner || tryOf[inner] != container.Parent))
+                if (data.Try != expected && (data.Try is not { } inner || tryOf[inner.Index] != container.Parent))
                     throw Refuse($"{block} is in the handler of {handler} and names {(data.Try is { } t ? t.ToString() : "no")} protected region, "
                         + $"where the handler's exception block sits in {container.Parent}; a try inside a handler is not supported by the CIL backend yet");
             }
             else
-                container = data.Try is { } region ? tryOf[region] : Root;
+                container = data.Try is { } region ? tryOf[region.Index]! : Root;
             containerOf[block] = container;
             container.Blocks.Add(block);
             for (Container? c = container; c is not null; c = c.Parent)
             {
-                if (c.IsHandler) c = tryOf[c.Region!.Value];
+                if (c.IsHandler) c = tryOf[c.Region!.Value.Index]!;
                 c.FirstBlock = Math.Min(c.FirstBlock, block.Index);
             }
         }
-        foreach (var region in graph.Regions)
+        for (int r = 0; r < graph.RegionCount; r++)
         {
+            var region = new Region(r);
             var entry = graph[region].Handler;
-            if (!graph.IsValid(entry) || containerOf[entry] != handlerOf[region])
+            if (!graph.IsValid(entry) || containerOf[entry] != handlerOf[region.Index])
                 throw Refuse($"the handler entry {entry} of {region} is not in its handler");
         }
     }
