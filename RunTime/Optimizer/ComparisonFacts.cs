@@ -29,22 +29,26 @@ internal sealed class ComparisonFacts(ValueNumbers numbers)
     // Reference atoms: bit 0 different, 1 the same object (or both null).
     private const int ReferenceAll = 0b11, ReferenceDifferent = 0b01, ReferenceSame = 0b10;
 
-    private readonly Dictionary<(int Left, int Right), int> masks = [];
-    private readonly List<((int, int) Pair, int? Old)> undo = [];
+    private readonly PairMasks masks = new();
+
+    // The undo log, four ints per entry: the pair, the mask it had, and 1 when it had one (0: it was not mapped).
+    // An int array rather than a list of tuples, which .NET would compile in every process (PairMasks says why).
+    private int[] undo = new int[64];
+    private int undoCount;
 
     /// <summary>A point to <see cref="Reset"/> to.</summary>
-    public int Mark() => undo.Count;
+    public int Mark() => undoCount;
 
     /// <summary>Forgets every fact learned since <paramref name="mark"/>.</summary>
     public void Reset(int mark)
     {
-        for (int i = undo.Count - 1; i >= mark; i--)
+        for (int i = undoCount - 1; i >= mark; i--)
         {
-            var (pair, old) = undo[i];
-            if (old is { } mask) masks[pair] = mask;
-            else masks.Remove(pair);
+            int at = 4 * i;
+            if (undo[at + 3] != 0) masks.Set(undo[at], undo[at + 1], undo[at + 2]);
+            else masks.Remove(undo[at], undo[at + 1]);
         }
-        undo.RemoveRange(mark, undo.Count - mark);
+        undoCount = Math.Min(undoCount, mark);
     }
 
     /// <summary>Learns that <c><paramref name="compare"/> left, right</c> is <paramref name="outcome"/> (nothing, for a compare it does not model).</summary>
@@ -53,13 +57,15 @@ internal sealed class ComparisonFacts(ValueNumbers numbers)
         var domain = DomainOf(left, right);
         if (Truth(compare, domain, left, right) is not { } truth) return;
         int mask = outcome ? truth : All(domain) & ~truth;
-        var pair = left <= right ? (left, right) : (right, left);
+        var (first, second) = left <= right ? (left, right) : (right, left);
         if (left > right) mask = Mirror(domain, mask);
-        int? old = masks.TryGetValue(pair, out int known) ? known : null;
-        int updated = (old ?? All(domain)) & mask;
-        if (updated == old) return;
-        undo.Add((pair, old));
-        masks[pair] = updated;
+        bool had = masks.TryGetValue(first, second, out int old);
+        int updated = (had ? old : All(domain)) & mask;
+        if (had && updated == old) return;
+        if (4 * (undoCount + 1) > undo.Length) undo = PairMasks.Grown(undo, undo.Length * 2);
+        int at = 4 * undoCount++;
+        (undo[at], undo[at + 1], undo[at + 2], undo[at + 3]) = (first, second, old, had ? 1 : 0);
+        masks.Set(first, second, updated);
     }
 
     /// <summary>The outcome of <c><paramref name="compare"/> left, right</c> if the facts decide it, else null.</summary>
@@ -101,8 +107,10 @@ internal sealed class ComparisonFacts(ValueNumbers numbers)
     {
         var kind = numbers.KindOf(value);
         int mask = IntegerAll;
-        foreach (var ((left, right), stored) in masks)
+        for (int position = 0; position < masks.Positions; position++)
         {
+            if (!masks.IsLive(position)) continue;
+            int left = masks.LeftAt(position), right = masks.RightAt(position), stored = masks.MaskAt(position);
             int other;
             int oriented;
             if (left == value) (other, oriented) = (right, stored);
@@ -117,8 +125,8 @@ internal sealed class ComparisonFacts(ValueNumbers numbers)
 
     private int Stored(Domain domain, int left, int right)
     {
-        if (left <= right) return masks.TryGetValue((left, right), out int mask) ? mask : All(domain);
-        return masks.TryGetValue((right, left), out int mirrored) ? Mirror(domain, mirrored) : All(domain);
+        if (left <= right) return masks.TryGetValue(left, right, out int mask) ? mask : All(domain);
+        return masks.TryGetValue(right, left, out int mirrored) ? Mirror(domain, mirrored) : All(domain);
     }
 
     private Domain DomainOf(int left, int right)
