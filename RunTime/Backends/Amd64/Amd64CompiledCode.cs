@@ -63,14 +63,26 @@ public sealed class Amd64CompiledCode : ICompiledCode
     /// <summary>The address of the code's first byte.</summary>
     public nint Address => native.Code.Address;
 
+    /// <summary>The code's and data's blocks in the pool, and whether they were dropped and freed.</summary>
+    public NativeCode Native => native;
+
     /// <inheritdoc/>
     public string Backend => "amd64";
 
-    /// <summary>How often each exit was taken, by exit number (index 0 unused), read from the unit's data page.</summary>
+    /// <summary>How often each exit was taken, by exit number (index 0 unused), read from the unit's data block.</summary>
+    /// <exception cref="ObjectDisposedException">The unit was dropped and freed.</exception>
     public long[] ExitCounts()
     {
         var counts = new long[Function.Exits.Count + 1];
-        Marshal.Copy(native.Data.Address, counts, 0, counts.Length);
+        EnterData();
+        try
+        {
+            Marshal.Copy(native.Data.Address, counts, 0, counts.Length);
+        }
+        finally
+        {
+            native.Leave();
+        }
         return counts;
     }
 
@@ -78,7 +90,20 @@ public sealed class Amd64CompiledCode : ICompiledCode
     public nint ExitStub(int exit) => native.Code.Address + (nint)Emitted.StubOffsets[CheckExit(exit)];
 
     /// <summary>The code address exit <paramref name="exit"/> now jumps to (its stub, or the path attached to it).</summary>
-    public unsafe nint ExitTarget(int exit) => (nint)Volatile.Read(ref *Slot(exit));
+    /// <exception cref="ObjectDisposedException">The unit was dropped and freed.</exception>
+    public unsafe nint ExitTarget(int exit)
+    {
+        var slot = Slot(exit);
+        EnterData();
+        try
+        {
+            return (nint)Volatile.Read(ref *slot);
+        }
+        finally
+        {
+            native.Leave();
+        }
+    }
 
     /// <summary>
     /// Attaches <paramref name="target"/> to exit <paramref name="exit"/> by one atomic write of its target slot, safe
@@ -89,22 +114,40 @@ public sealed class Amd64CompiledCode : ICompiledCode
     /// Returns the previous target. Not attaching a stub of this unit is the caller's promise that the code at
     /// <paramref name="target"/> lives as long as this unit.
     /// </summary>
-    public unsafe nint Attach(int exit, nint target) => (nint)Interlocked.Exchange(ref *Slot(exit), target);
+    /// <exception cref="ObjectDisposedException">The unit was dropped and freed.</exception>
+    public unsafe nint Attach(int exit, nint target)
+    {
+        var slot = Slot(exit);
+        EnterData();
+        try
+        {
+            return (nint)Interlocked.Exchange(ref *slot, target);
+        }
+        finally
+        {
+            native.Leave();
+        }
+    }
 
     /// <summary>Points exit <paramref name="exit"/> back at its own stub.</summary>
     public nint Detach(int exit) => Attach(exit, ExitStub(exit));
 
-    private unsafe long* Slot(int exit)
+    // The data block is the pool's again once freed: touch it only between Enter and Leave.
+    private void EnterData()
     {
-        if (native.IsFreed) throw new ObjectDisposedException(Name, "the unit's native code was freed");
-        return (long*)CodeEmitter.SlotAddress(native.Data.Address, Function.Exits.Count, CheckExit(exit));
+        if (!native.Enter()) throw new ObjectDisposedException(Name, "the unit was dropped from the code cache and its native memory freed");
     }
+
+    private unsafe long* Slot(int exit) => (long*)CodeEmitter.SlotAddress(native.Data.Address, Function.Exits.Count, CheckExit(exit));
 
     private int CheckExit(int exit) => exit >= 1 && exit <= Function.Exits.Count
         ? exit
         : throw new ArgumentOutOfRangeException(nameof(exit), exit, $"{Name} has exits 1 to {Function.Exits.Count}");
 
-    /// <summary>Frees the native code now, or when the last thread inside it leaves (the code cache dropped the unit).</summary>
+    /// <summary>
+    /// Gives the code and data back to the pool now, or when the last thread inside leaves (the code cache dropped
+    /// the unit). A call that still comes afterwards runs the graph on the evaluator (see <see cref="Invoke"/>).
+    /// </summary>
     public void Drop() => native.Drop();
 
     /// <inheritdoc/>
@@ -133,7 +176,8 @@ public sealed class Amd64CompiledCode : ICompiledCode
         long* block = stackalloc long[Function.BlockWords];
         GCHandle[]? handles = null;
         int pinned = 0;
-        long status;
+        long status = 0;
+        bool entered = true;
         try
         {
             for (int i = 0; i < words.Count; i++)
@@ -160,13 +204,15 @@ public sealed class Amd64CompiledCode : ICompiledCode
                         break;
                 }
             }
-            // 3. The call.
-            status = Call(block);
+            // 3. The call, unless the unit was dropped and freed since the caller found it.
+            if (!native.Enter()) entered = false;
+            else status = Call(block);
         }
         finally
         {
             for (int i = 0; i < pinned; i++) handles![i].Free();
         }
+        if (!entered) return Evaluate(arguments);
         if (status == 0) return Box(block[0], Function.ReturnType);
         var exit = Function.Exits[(int)status - 1];
         if (exit.Reason != ExitReason.Transition) throw exit.CreateException();
@@ -221,9 +267,25 @@ public sealed class Amd64CompiledCode : ICompiledCode
         return graph.ReturnType.Kind == TypeKind.Void ? null : ValueSemantics.ToClr(outcome.Value, resolver!.ResolveType(graph.ReturnType));
     }
 
+    /// <summary>
+    /// The unit was freed between the caller finding it and entering it (the code cache dropped it meanwhile): the
+    /// graph evaluator runs it, as the code would have.
+    /// </summary>
+    private object? Evaluate(object?[] arguments)
+    {
+        if (resolver is null) throw new ObjectDisposedException(Name, "the unit's native code was dropped and freed, and without a member resolver it cannot be evaluated instead; give the backend a resolver, or stop calling a dropped unit");
+        Interlocked.Increment(ref evaluatedAfterFree);
+        return new GraphEvaluator(resolver) { MaxSteps = long.MaxValue }.Evaluate(graph, arguments);
+    }
+
+    private static long evaluatedAfterFree;
+
+    /// <summary>Calls that came after their unit was freed and ran on the graph evaluator, in this process.</summary>
+    public static long EvaluatedAfterFree => Interlocked.Read(ref evaluatedAfterFree);
+
+    // The caller entered the native code (Enter); this leaves it.
     private unsafe long Call(long* block)
     {
-        native.Enter();
         try
         {
             return ((delegate* unmanaged<long*, long>)native.Code.Address)(block);

@@ -243,6 +243,9 @@ public abstract class BackendTests
             """,
     };
 
+    /// <summary>The IR text of the case <paramref name="name"/>, for tests outside this hierarchy.</summary>
+    public static string CaseText(string name) => Cases[name];
+
     /// <summary>The names of the cases, as test data.</summary>
     public static IEnumerable<object[]> CaseNames => Cases.Keys.Select(name => new object[] { name });
 

@@ -54,19 +54,19 @@ public sealed class CodeEmitter
 
     /// <summary>
     /// Emits <paramref name="function"/> as allocated by <paramref name="allocation"/>; each exit adds one to its
-    /// 64-bit counter at <paramref name="exitCounters"/> + 8 × its number (the unit's read-write data page), and is
+    /// 64-bit counter at <paramref name="exitCounters"/> + 8 × its number (the unit's read-write data block), and is
     /// reached through its target slot (<see cref="SlotAddress"/>), which the caller points at the exit's stub.
     /// </summary>
     public static EmittedCode Emit(MachineFunction function, Allocation allocation, long exitCounters) =>
         new CodeEmitter(function, allocation, exitCounters).Run();
 
     /// <summary>
-    /// Where exit <paramref name="number"/>'s target slot is on a data page at <paramref name="data"/> for
+    /// Where exit <paramref name="number"/>'s target slot is in a data block at <paramref name="data"/> for
     /// <paramref name="exits"/> exits: after the counters (index 0 unused), one 64-bit code address per exit.
     /// </summary>
     public static long SlotAddress(long data, int exits, int number) => data + 8 * (exits + 1) + 8 * (number - 1);
 
-    /// <summary>The bytes of a data page for <paramref name="exits"/> exits: the counters and the target slots.</summary>
+    /// <summary>The bytes of a data block for <paramref name="exits"/> exits: the counters and the target slots.</summary>
     public static int DataBytes(int exits) => 8 * (2 * exits + 1);
 
     private int CalleeSavedOffset(int index) => 16 + 8 * index;
@@ -138,8 +138,9 @@ public sealed class CodeEmitter
                 Load(Register.RAX, exit.Values[i]);
                 assembler.mov(__qword_ptr[r11 + 8 * i], rax);
             }
+            // lock: threads running the unit at once each count (an exit is off the hot path, so the lock is cheap).
             assembler.mov(r11, exitCounters);
-            assembler.inc(__qword_ptr[r11 + 8 * exit.Number]);
+            assembler.@lock.inc(__qword_ptr[r11 + 8 * exit.Number]);
             assembler.mov(eax, exit.Number);
             assembler.jmp(epilogue);
         }
