@@ -92,7 +92,7 @@ public sealed class CodeCache(long limit)
         long before = entries.TryGetValue(key, out var old) ? old.Size : 0;
         entries[key] = entry;
         Changed?.Invoke(key, unit);
-        if (old?.Unit is { } replaced && replaced != unit) replaced.Code.Drop();
+        if (old?.Unit is { } replaced && replaced.Code != unit.Code) replaced.Code.Drop();
         if (Interlocked.Add(ref size, entry.Size - before) > Limit) Evict(keep: key);
     }
 

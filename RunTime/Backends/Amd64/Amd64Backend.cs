@@ -1,4 +1,6 @@
 using System.Reflection;
+using System.Runtime.InteropServices;
+using PeJit.Backends.Amd64.Calls;
 using PeJit.Backends.Amd64.Emission;
 using PeJit.Backends.Amd64.Lowering;
 using PeJit.Backends.Amd64.Memory;
@@ -58,17 +60,19 @@ public sealed class Amd64Backend : IBackend
         if (Resolver is null && (regions.Prologue.Count > 0 || regions.Hoisted.Count > 0 || regions.Tails.Count > 0))
             throw new BackendException($"{graph.Name}: the AMD64 backend was made without a member resolver, which the managed stub needs for this graph's object reads and exits");
         var allocation = LinearScan.Allocate(function, Registers);
+        var callTable = CallTable(graph, function, regions);
         var data = Pool.Data(CodeEmitter.DataBytes(function.Exits.Count));
         EmittedCode emitted;
         NativeCode native;
         try
         {
-            emitted = CodeEmitter.Emit(function, allocation, data.Address);
-            native = new NativeCode(Pool, Pool.Code(emitted.Bytes), data);
+            emitted = CodeEmitter.Emit(function, allocation, data.Address, callTable.IsAllocated ? GCHandle.ToIntPtr(callTable) : 0);
+            native = new NativeCode(Pool, Pool.Code(emitted.Bytes), data, callTable);
         }
         catch
         {
             Pool.Free(data);
+            if (callTable.IsAllocated) callTable.Free();
             throw;
         }
         // From here the blocks are the unit's: freed when it is dropped, or by the finalizer if this throws.
@@ -78,5 +82,21 @@ public sealed class Amd64Backend : IBackend
         var compiled = new Amd64CompiledCode(graph, regions, Resolver, function, native, emitted, name ?? "pejit_" + graph.Name);
         Disassembly?.Invoke(compiled.Disassembly());
         return compiled;
+    }
+
+    /// <summary>
+    /// The handle of the table of static helpers the code calls (none allocated when it calls none). A helper that
+    /// may write memory could change a field the stub read before the call, so then only readonly fields may be
+    /// hoisted (rule 4 of the backends README).
+    /// </summary>
+    private GCHandle CallTable(FlowGraph graph, MachineFunction function, ManagedRegions regions)
+    {
+        if (function.Calls.Count == 0) return default;
+        if (Resolver is null)
+            throw new BackendException($"{graph.Name}: the AMD64 backend was made without a member resolver, which calls of static helpers need");
+        if (function.Calls.FirstOrDefault(c => !c.Method!.IsPure) is { } writer
+            && regions.Hoisted.FirstOrDefault(r => !Resolver.ResolveField(r.Field!).IsInitOnly) is { } read)
+            throw new BackendException($"{graph.Name}: the AMD64 backend cannot express this unit: the field {read.Field} is read before native code runs, and {writer.Method} (called at {writer.Location}) may write it; make the field readonly, or mark the helper [Elidable] if it is pure");
+        return GCHandle.Alloc(new HelperCallTable(graph, function.Calls, Resolver));
     }
 }

@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Iced.Intel;
+using PeJit.Backends.Amd64.Calls;
 using PeJit.Backends.Amd64.Emission;
 using PeJit.Backends.Amd64.Lowering;
 using PeJit.Backends.Amd64.Memory;
@@ -199,6 +200,15 @@ public sealed class Amd64CompiledCode : ICompiledCode
                     case ArgumentKind.Presence:
                         block[i] = argument is null ? 0 : 1;
                         break;
+                    case ArgumentKind.Handle when argument is not null:
+                        // A helper's object argument: native code only passes the handle on to the trampoline.
+                        handles ??= new GCHandle[words.Count];
+                        handles[pinned++] = GCHandle.Alloc(argument);
+                        block[i] = GCHandle.ToIntPtr(handles[pinned - 1]);
+                        break;
+                    case ArgumentKind.Handle:
+                        block[i] = 0;
+                        break;
                     default:
                         block[i] = StackForm(argument);
                         break;
@@ -215,6 +225,7 @@ public sealed class Amd64CompiledCode : ICompiledCode
         if (!entered) return Evaluate(arguments);
         if (status == 0) return Box(block[0], Function.ReturnType);
         var exit = Function.Exits[(int)status - 1];
+        if (exit.Reason == ExitReason.HelperThrew) HelperCalls.TakeThrown().Throw();
         if (exit.Reason != ExitReason.Transition) throw exit.CreateException();
         return Transition(exit, values, block);
     }

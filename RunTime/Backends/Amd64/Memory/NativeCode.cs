@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace PeJit.Backends.Amd64.Memory;
 
 /// <summary>
@@ -20,14 +22,19 @@ public sealed class NativeCode
     private const int Freed = -1;
 
     private readonly CodePool pool;
+    private GCHandle callTable;
     private int state;
 
-    /// <summary>Owns <paramref name="code"/> and <paramref name="data"/>, blocks of <paramref name="pool"/>.</summary>
-    public NativeCode(CodePool pool, PoolBlock code, PoolBlock data)
+    /// <summary>
+    /// Owns <paramref name="code"/> and <paramref name="data"/>, blocks of <paramref name="pool"/>, and the handle of
+    /// the unit's helper call table the code passes to the trampoline (<paramref name="callTable"/>, when allocated).
+    /// </summary>
+    public NativeCode(CodePool pool, PoolBlock code, PoolBlock data, GCHandle callTable = default)
     {
         this.pool = pool;
         Code = code;
         Data = data;
+        this.callTable = callTable;
     }
 
     /// <summary>The read-execute block of the unit's code.</summary>
@@ -78,6 +85,7 @@ public sealed class NativeCode
         if (Interlocked.CompareExchange(ref state, Freed, Dropped) != Dropped) return;
         pool.Free(Code);
         pool.Free(Data);
+        if (callTable.IsAllocated) callTable.Free();
         GC.SuppressFinalize(this);
     }
 
