@@ -1,5 +1,5 @@
 using System.Reflection;
-using System.Runtime.CompilerServices;
+using System.Reflection.Emit;
 using System.Runtime.InteropServices;
 using PeJit.IR;
 using PeJit.IR.Semantics;
@@ -7,52 +7,71 @@ using PeJit.IR.Semantics;
 namespace PeJit.Backends.Amd64.Calls;
 
 /// <summary>
-/// A unit's static helpers by call site, and how each call's words become the method's arguments: an integer
-/// parameter from its stack form, an object from the handle the managed stub made for the call.
+/// A unit's static helpers by call site, each as a small <see cref="DynamicMethod"/> <c>long Site(long* words)</c>
+/// that turns the call's words into the method's arguments (an integer parameter from its stack form, an object
+/// from the handle the managed stub made for the call), calls the method directly, and returns its result's stack
+/// form (0 for void). Exceptions go out as themselves, to the trampoline.
 /// </summary>
-public sealed class HelperCallTable
+public sealed unsafe class HelperCallTable
 {
-    private readonly MethodInfo[] methods;
-    private readonly IrType[][] parameters;
-    private readonly Type[][] clrParameters;
-    private readonly IrType[] results;
+    /// <summary>One call site: the words in, the result's stack form out.</summary>
+    internal delegate long Site(long* words);
 
-    /// <summary>Resolves each call site's method (static; the lowering checked its argument and result types).</summary>
+    private readonly Site[] sites;
+
+    /// <summary>Resolves each call site's method (static; the lowering checked its argument and result types) and compiles its site.</summary>
+    /// <exception cref="BackendException">A call resolves to something other than a static method.</exception>
     public HelperCallTable(FlowGraph graph, IReadOnlyList<Instruction> calls, IMemberResolver resolver)
     {
-        methods = calls.Select(c => resolver.ResolveMethod(c.Method!) as MethodInfo
-            ?? throw new BackendException($"{graph.Name}: {c.Method} is not a method native code can call")).ToArray();
-        parameters = calls.Select(c => c.Operands.Select(graph.TypeOf).ToArray()).ToArray();
-        clrParameters = methods.Select(m => m.GetParameters().Select(p => p.ParameterType).ToArray()).ToArray();
-        results = calls.Select(c => c.Result is { } r ? graph.TypeOf(r) : IrType.Void).ToArray();
+        sites = calls.Select(call => resolver.ResolveMethod(call.Method!) is MethodInfo { IsStatic: true } method
+                && method.GetParameters().Length == call.Operands.Count
+            ? Compile(graph, method)
+            : throw new BackendException($"{graph.Name}: {call.Method} at {call.Location} does not resolve to a static method native code can call")).ToArray();
     }
 
     /// <summary>Calls site <paramref name="site"/> with its words; returns the result's stack form (0 for void).</summary>
-    internal unsafe long Invoke(int site, long* words)
+    internal long Invoke(int site, long* words) => sites[site](words);
+
+    /// <summary>The object a handle word names (0: null).</summary>
+    private static object? Target(long word) => word == 0 ? null : GCHandle.FromIntPtr((nint)word).Target;
+
+    private static Site Compile(FlowGraph graph, MethodInfo method)
     {
-        var types = parameters[site];
-        var arguments = new object?[types.Length];
-        for (int i = 0; i < types.Length; i++)
-            arguments[i] = types[i].IsReference
-                ? words[i] == 0 ? null : GCHandle.FromIntPtr((nint)words[i]).Target
-                : ValueSemantics.ToClr(Integer(words[i], types[i]), clrParameters[site][i]);
-        var result = methods[site].Invoke(null, BindingFlags.DoNotWrapExceptions, null, arguments, null);
-        return results[site].Kind == TypeKind.Void ? 0 : StackForm(RuntimeHelpers.GetObjectValue(result));
+        var site = new DynamicMethod("pejit_helper_" + method.Name, typeof(long), [typeof(long*)], typeof(HelperCallTable).Module, skipVisibility: true);
+        var il = site.GetILGenerator();
+        var parameters = method.GetParameters();
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            var type = parameters[i].ParameterType;
+            il.Emit(OpCodes.Ldarg_0);
+            if (i > 0)
+            {
+                il.Emit(OpCodes.Ldc_I4, 8 * i);
+                il.Emit(OpCodes.Add);
+            }
+            il.Emit(OpCodes.Ldind_I8);
+            if (!type.IsValueType)
+            {
+                il.Emit(OpCodes.Call, typeof(HelperCallTable).GetMethod(nameof(Target), BindingFlags.NonPublic | BindingFlags.Static)!);
+                if (type != typeof(object)) il.Emit(OpCodes.Castclass, type);
+                continue;
+            }
+            var integer = type.IsEnum ? Enum.GetUnderlyingType(type) : type;
+            // The word is the stack form: the conversion the CLR makes when it stores a stack value into the parameter.
+            if (integer == typeof(long) || integer == typeof(ulong)) { }
+            else if (integer == typeof(nint) || integer == typeof(nuint)) il.Emit(OpCodes.Conv_I);
+            else if (integer == typeof(int) || integer == typeof(uint) || integer == typeof(bool)) il.Emit(OpCodes.Conv_I4);
+            else if (integer == typeof(short)) il.Emit(OpCodes.Conv_I2);
+            else if (integer == typeof(ushort) || integer == typeof(char)) il.Emit(OpCodes.Conv_U2);
+            else if (integer == typeof(sbyte)) il.Emit(OpCodes.Conv_I1);
+            else if (integer == typeof(byte)) il.Emit(OpCodes.Conv_U1);
+            else throw new BackendException($"{graph.Name}: {method} takes a {type.Name}, which native code does not pass");
+        }
+        il.Emit(OpCodes.Call, method);
+        var result = method.ReturnType.IsEnum ? Enum.GetUnderlyingType(method.ReturnType) : method.ReturnType;
+        if (result == typeof(void)) il.Emit(OpCodes.Ldc_I8, 0L);
+        else if (result != typeof(long) && result != typeof(ulong)) il.Emit(OpCodes.Conv_I8); // sign-extends an int32 stack value, as the stack form does
+        il.Emit(OpCodes.Ret);
+        return site.CreateDelegate<Site>();
     }
-
-    // Boxed as the stack form's own type (object arms: a switch of int, nint and long arms would be long).
-    private static object Integer(long word, IrType type) => type.StackKind switch
-    {
-        StackKind.Int32 => (object)(int)word,
-        StackKind.NativeInt => (object)(nint)word,
-        _ => (object)word,
-    };
-
-    private static long StackForm(object? value) => value switch
-    {
-        int i => i, long l => l, bool b => b ? 1 : 0, char c => c, sbyte s => s, byte u => u, short s => s, ushort u => u,
-        uint u => (int)u, ulong u => (long)u, nint n => n, nuint u => (long)u,
-        Enum e => Convert.ToInt64(e, System.Globalization.CultureInfo.InvariantCulture),
-        _ => throw new InvalidOperationException($"a helper returned {value?.GetType().Name ?? "null"} where native code expects an integer"),
-    };
 }
