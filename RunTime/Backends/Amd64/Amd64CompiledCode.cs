@@ -17,9 +17,10 @@ namespace PeJit.Backends.Amd64;
 /// A graph compiled by <see cref="Amd64Backend"/>, and its managed entry stub. The stub does what native code may
 /// not (see <see cref="ManagedRegions"/>): it runs the prologue (unboxes the state, casts the constants), makes the
 /// hoisted field reads, pins the primitive arrays native code reaches for exactly the duration of the call and
-/// passes each as base address and length, other objects as their presence; calls the native code through a
-/// function pointer; and turns the status it returns into the result, the exception the CLR would have thrown at
-/// the guard that exited, or a transition: the tail blocks (boxing the state into the exit buffer) run on the
+/// passes each as base address and length, objects passed to static helpers as handles, other objects as their
+/// presence; calls the native code through a function pointer (unless the unit was freed since the caller found
+/// it: then the graph evaluator runs it); and turns the status it returns into the result, the exception the CLR
+/// would have thrown at the guard that exited, a helper's own exception rethrown, or a transition: the tail blocks (boxing the state into the exit buffer) run on the
 /// graph evaluator from the values native code stored.
 /// </summary>
 public sealed class Amd64CompiledCode : ICompiledCode
@@ -172,11 +173,11 @@ public sealed class Amd64CompiledCode : ICompiledCode
             values[read.Result!.Value.Index] = values[read.Operands[0].Index] is { } owner
                 ? ValueSemantics.Normalize(RuntimeHelpers.GetObjectValue(fields[read].GetValue(owner)), graph.TypeOf(read.Result!.Value))
                 : null;
-        // 2. The argument block, arrays pinned for the call.
+        // 2. The argument block, arrays pinned and helpers' objects held for the call.
         var words = Function.Arguments;
         long* block = stackalloc long[Function.BlockWords];
         GCHandle[]? handles = null;
-        int pinned = 0;
+        int held = 0;
         long status = 0;
         bool entered = true;
         try
@@ -188,7 +189,7 @@ public sealed class Amd64CompiledCode : ICompiledCode
                 {
                     case ArgumentKind.ArrayBase when argument is Array array:
                         handles ??= new GCHandle[words.Count];
-                        handles[pinned++] = GCHandle.Alloc(array, GCHandleType.Pinned);
+                        handles[held++] = GCHandle.Alloc(array, GCHandleType.Pinned);
                         block[i] = Marshal.UnsafeAddrOfPinnedArrayElement(array, 0);
                         break;
                     case ArgumentKind.ArrayLength when argument is Array array:
@@ -203,8 +204,8 @@ public sealed class Amd64CompiledCode : ICompiledCode
                     case ArgumentKind.Handle when argument is not null:
                         // A helper's object argument: native code only passes the handle on to the trampoline.
                         handles ??= new GCHandle[words.Count];
-                        handles[pinned++] = GCHandle.Alloc(argument);
-                        block[i] = GCHandle.ToIntPtr(handles[pinned - 1]);
+                        handles[held++] = GCHandle.Alloc(argument);
+                        block[i] = GCHandle.ToIntPtr(handles[held - 1]);
                         break;
                     case ArgumentKind.Handle:
                         block[i] = 0;
@@ -220,7 +221,7 @@ public sealed class Amd64CompiledCode : ICompiledCode
         }
         finally
         {
-            for (int i = 0; i < pinned; i++) handles![i].Free();
+            for (int i = 0; i < held; i++) handles![i].Free();
         }
         if (!entered) return Evaluate(arguments);
         if (status == 0) return Box(block[0], Function.ReturnType);
