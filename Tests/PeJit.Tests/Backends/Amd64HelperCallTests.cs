@@ -3,6 +3,8 @@ using PeJit.Backends.Amd64;
 using PeJit.Backends.Amd64.Lowering;
 using PeJit.IR.Evaluation;
 using PeJit.IR.Text;
+using PeJit.Runtime;
+using PeJit.TestSubjects;
 using PeJit.Tests.Specializer;
 
 namespace PeJit.Tests.Backends;
@@ -114,5 +116,61 @@ public sealed class Amd64HelperCallTests
         var refusal = Assert.Throws<BackendException>(() => new Amd64Backend(resolver: new NameResolver()).Compile(graph, typeof(Amd64HelperCallTests).Module));
         StringAssert.Contains(refusal.Message, "FieldHolder::Items");
         StringAssert.Contains(refusal.Message, "make the field readonly");
+    }
+
+    private static (object? Result, Exception? Thrown, string Output, long[] Registers) RunPrinting(Func<object?[], object?> run, int start)
+    {
+        int[] code =
+        [
+            PrintingVm.Set, 0, start, 0,
+            PrintingVm.Set, 1, -1, 0,
+            PrintingVm.Print, 0, 0, 0,
+            PrintingVm.Add, 0, 0, 1,
+            PrintingVm.JumpPositive, 0, 0, 2,
+            PrintingVm.Print, 0, 0, 0,
+            PrintingVm.Add, 0, 0, 1,
+            PrintingVm.Print, 0, 0, 0,
+            PrintingVm.Halt, 0, 0, 0,
+        ];
+        var output = new StringWriter();
+        var registers = new long[2];
+        try
+        {
+            return (run([code, registers, output]), null, output.ToString(), registers);
+        }
+        catch (System.Reflection.TargetInvocationException e) when (e.InnerException is { } inner)
+        {
+            return (null, inner, output.ToString(), registers);
+        }
+        catch (Exception e)
+        {
+            return (null, e, output.ToString(), registers);
+        }
+    }
+
+    [TestMethod]
+    [DataRow("amd64")]
+    [DataRow("cil")]
+    public void AnInterpretersPrintLoopStaysNativeAndItsHelpersErrorComesOutAsInThePlainRun(string backend)
+    {
+        // Counts down from 300 printing each value, prints 0, then -1: the helper throws the language's error.
+        var portal = typeof(PrintingVm).GetMethod(nameof(PrintingVm.Run))!;
+        var plain = RunPrinting(arguments => portal.Invoke(null, arguments), 300);
+        Assert.IsInstanceOfType<InvalidOperationException>(plain.Thrown);
+        var jit = PortalJit.Create(portal, new JitSettings { Threshold = 3 }, backend);
+        var compiled = RunPrinting(jit.Invoke, 300);
+        Assert.AreEqual(plain.Output, compiled.Output);
+        Assert.AreEqual(plain.Thrown!.GetType(), compiled.Thrown?.GetType(), compiled.Thrown?.ToString());
+        Assert.AreEqual(plain.Thrown.Message, compiled.Thrown!.Message);
+        CollectionAssert.AreEqual(plain.Registers, compiled.Registers);
+        Assert.IsNotEmpty(jit.Units, "the loop was compiled");
+        if (backend == "amd64")
+            Assert.IsTrue(jit.Units.Select(u => u.Code).OfType<Amd64CompiledCode>().Any(c => c.Function.Calls.Count > 0),
+                $"the print loop is a native unit calling its helper: {string.Join("; ", jit.Units.Select(u => u.Code.Backend))}");
+        // Again, now that the unit is compiled: the same output, and the error once more.
+        var again = RunPrinting(jit.Invoke, 50);
+        var plainAgain = RunPrinting(arguments => portal.Invoke(null, arguments), 50);
+        Assert.AreEqual(plainAgain.Output, again.Output);
+        Assert.AreEqual(plainAgain.Thrown?.Message, again.Thrown?.Message);
     }
 }
