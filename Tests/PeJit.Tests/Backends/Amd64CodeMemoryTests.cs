@@ -255,4 +255,38 @@ public sealed class Amd64CodeMemoryTests
         Assert.IsTrue(dropped.All(c => c.Native.IsFreed), $"{dropped.Count(c => !c.Native.IsFreed)} of {dropped.Count} dropped units still hold their memory");
         Assert.IsTrue(held.OfType<Amd64CompiledCode>().All(c => !c.Native.IsDropped), "units the cache holds are not dropped");
     }
+
+    [TestMethod]
+    public void TwoThreadsUnderACacheThatDropsEveryUnitGetThePlainResultsAndDroppedUnitsAreFreed()
+    {
+        // Each unit compiled pushes the others out while the other thread may be inside one of them: a unit it is
+        // in stays until it leaves, and a unit it found just before the drop runs on the evaluator if already freed.
+        var jit = PortalJit.Create(Vm.Runner.Portal, new JitSettings { Threshold = 2, CacheLimit = 10 }, "amd64");
+        (string Name, long Argument)[][] programs = [[("long", 3_000), ("count", 5_000), ("nested", 40)], [("nested", 50), ("long", 2_000), ("count", 4_000)]];
+        var seen = new System.Collections.Concurrent.ConcurrentBag<Amd64CompiledCode>();
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+        using var start = new Barrier(2);
+        var threads = programs.Select(list => new Thread(() =>
+        {
+            start.SignalAndWait();
+            for (int round = 0; round < 3; round++)
+                foreach (var (name, argument) in list)
+                {
+                    var source = name == "long" ? LongLoop : Vm.Programs.Source(name);
+                    var plain = new StringWriter();
+                    long expected = Vm.Runner.Run(source, plain, [argument]);
+                    var output = new StringWriter();
+                    long actual = (long)jit.Invoke(Vm.Runner.PortalArguments(source, output, [argument]))!;
+                    if (actual != expected || output.ToString() != plain.ToString()) failures.Add($"{name} round {round}: {actual}, expected {expected}");
+                    foreach (var code in jit.Units.Select(u => u.Code).OfType<Amd64CompiledCode>()) seen.Add(code);
+                }
+        })).ToList();
+        foreach (var thread in threads) thread.Start();
+        foreach (var thread in threads) Assert.IsTrue(thread.Join(TimeSpan.FromMinutes(3)), "a thread did not finish");
+        Assert.IsEmpty(failures, string.Join("\n", failures));
+        Assert.IsGreaterThan(0L, jit.Runtime.Cache.Evicted);
+        var held = jit.Units.Select(u => u.Code).ToHashSet();
+        var dropped = seen.Distinct().Where(c => !held.Contains(c)).ToList();
+        Assert.IsTrue(dropped.All(c => c.Native.IsFreed), $"{dropped.Count(c => !c.Native.IsFreed)} of {dropped.Count} dropped units still hold their memory with no thread inside");
+    }
 }
