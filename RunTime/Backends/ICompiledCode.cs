@@ -24,4 +24,11 @@ public interface ICompiledCode
     /// of <c>PortalJit</c> and the backend tests; slower than <see cref="Run"/>.
     /// </summary>
     object? Invoke(params object?[] arguments);
+
+    /// <summary>
+    /// The runtime will not enter this code again (the code cache evicted its unit, or replaced it by a recompiled
+    /// one): a backend gives back what the GC does not collect (AMD64: its code and data blocks) once no thread is
+    /// inside. A thread that found the code just before and enters it afterwards still gets what the graph says.
+    /// </summary>
+    void Drop();
 }

@@ -11,7 +11,9 @@ namespace PeJit.Runtime;
 /// The bound counts residual instructions, which is what code and constants cost. When an addition passes
 /// it, the least recently entered units are dropped until the cache is back under three quarters of it:
 /// nothing else references a dropped unit's <c>DynamicMethod</c> or its constants (and through its green key
-/// the interpreted program), so the GC collects them, and the key is compiled again if it gets hot again.
+/// the interpreted program), so the GC collects them, and the key is compiled again if it gets hot again. A
+/// dropped or replaced unit's code is told so (<c>ICompiledCode.Drop</c>): native code gives its memory back to
+/// its pool as soon as no thread is inside, without waiting for the GC.
 /// Entering a unit costs one volatile write (its last-use stamp), never a lock. How often each dropped key
 /// was specialized is remembered (<see cref="SpecializationsOf"/>), so that the runtime can stop compiling a
 /// key that a cache too small for the program's hot code would otherwise drop and compile without end.
@@ -90,6 +92,7 @@ public sealed class CodeCache(long limit)
         long before = entries.TryGetValue(key, out var old) ? old.Size : 0;
         entries[key] = entry;
         Changed?.Invoke(key, unit);
+        if (old?.Unit is { } replaced && replaced.Code != unit.Code) replaced.Code.Drop();
         if (Interlocked.Add(ref size, entry.Size - before) > Limit) Evict(keep: key);
     }
 
@@ -105,6 +108,7 @@ public sealed class CodeCache(long limit)
                 Interlocked.Add(ref size, -entry.Size);
                 Changed?.Invoke(key, null);
                 if (entry.Unit is null) continue;
+                entry.Unit.Code.Drop();
                 Interlocked.Increment(ref evicted);
                 if (dropped.Count >= MaxDroppedKeys) dropped.Clear();
                 dropped[key] = entry.Unit.Recompilations + 1;

@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Iced.Intel;
+using PeJit.Backends.Amd64.Calls;
 using PeJit.Backends.Amd64.Emission;
 using PeJit.Backends.Amd64.Lowering;
 using PeJit.Backends.Amd64.Memory;
@@ -16,9 +17,10 @@ namespace PeJit.Backends.Amd64;
 /// A graph compiled by <see cref="Amd64Backend"/>, and its managed entry stub. The stub does what native code may
 /// not (see <see cref="ManagedRegions"/>): it runs the prologue (unboxes the state, casts the constants), makes the
 /// hoisted field reads, pins the primitive arrays native code reaches for exactly the duration of the call and
-/// passes each as base address and length, other objects as their presence; calls the native code through a
-/// function pointer; and turns the status it returns into the result, the exception the CLR would have thrown at
-/// the guard that exited, or a transition: the tail blocks (boxing the state into the exit buffer) run on the
+/// passes each as base address and length, objects passed to static helpers as handles, other objects as their
+/// presence; calls the native code through a function pointer (unless the unit was freed since the caller found
+/// it: then the graph evaluator runs it); and turns the status it returns into the result, the exception the CLR
+/// would have thrown at the guard that exited, a helper's own exception rethrown, or a transition: the tail blocks (boxing the state into the exit buffer) run on the
 /// graph evaluator from the values native code stored.
 /// </summary>
 public sealed class Amd64CompiledCode : ICompiledCode
@@ -63,14 +65,26 @@ public sealed class Amd64CompiledCode : ICompiledCode
     /// <summary>The address of the code's first byte.</summary>
     public nint Address => native.Code.Address;
 
+    /// <summary>The code's and data's blocks in the pool, and whether they were dropped and freed.</summary>
+    public NativeCode Native => native;
+
     /// <inheritdoc/>
     public string Backend => "amd64";
 
-    /// <summary>How often each exit was taken, by exit number (index 0 unused), read from the unit's data page.</summary>
+    /// <summary>How often each exit was taken, by exit number (index 0 unused), read from the unit's data block.</summary>
+    /// <exception cref="ObjectDisposedException">The unit was dropped and freed.</exception>
     public long[] ExitCounts()
     {
         var counts = new long[Function.Exits.Count + 1];
-        Marshal.Copy(native.Data.Address, counts, 0, counts.Length);
+        EnterData();
+        try
+        {
+            Marshal.Copy(native.Data.Address, counts, 0, counts.Length);
+        }
+        finally
+        {
+            native.Leave();
+        }
         return counts;
     }
 
@@ -78,7 +92,20 @@ public sealed class Amd64CompiledCode : ICompiledCode
     public nint ExitStub(int exit) => native.Code.Address + (nint)Emitted.StubOffsets[CheckExit(exit)];
 
     /// <summary>The code address exit <paramref name="exit"/> now jumps to (its stub, or the path attached to it).</summary>
-    public unsafe nint ExitTarget(int exit) => (nint)Volatile.Read(ref *Slot(exit));
+    /// <exception cref="ObjectDisposedException">The unit was dropped and freed.</exception>
+    public unsafe nint ExitTarget(int exit)
+    {
+        var slot = Slot(exit);
+        EnterData();
+        try
+        {
+            return (nint)Volatile.Read(ref *slot);
+        }
+        finally
+        {
+            native.Leave();
+        }
+    }
 
     /// <summary>
     /// Attaches <paramref name="target"/> to exit <paramref name="exit"/> by one atomic write of its target slot, safe
@@ -89,22 +116,40 @@ public sealed class Amd64CompiledCode : ICompiledCode
     /// Returns the previous target. Not attaching a stub of this unit is the caller's promise that the code at
     /// <paramref name="target"/> lives as long as this unit.
     /// </summary>
-    public unsafe nint Attach(int exit, nint target) => (nint)Interlocked.Exchange(ref *Slot(exit), target);
+    /// <exception cref="ObjectDisposedException">The unit was dropped and freed.</exception>
+    public unsafe nint Attach(int exit, nint target)
+    {
+        var slot = Slot(exit);
+        EnterData();
+        try
+        {
+            return (nint)Interlocked.Exchange(ref *slot, target);
+        }
+        finally
+        {
+            native.Leave();
+        }
+    }
 
     /// <summary>Points exit <paramref name="exit"/> back at its own stub.</summary>
     public nint Detach(int exit) => Attach(exit, ExitStub(exit));
 
-    private unsafe long* Slot(int exit)
+    // The data block is the pool's again once freed: touch it only between Enter and Leave.
+    private void EnterData()
     {
-        if (native.IsFreed) throw new ObjectDisposedException(Name, "the unit's native code was freed");
-        return (long*)CodeEmitter.SlotAddress(native.Data.Address, Function.Exits.Count, CheckExit(exit));
+        if (!native.Enter()) throw new ObjectDisposedException(Name, "the unit was dropped from the code cache and its native memory freed");
     }
+
+    private unsafe long* Slot(int exit) => (long*)CodeEmitter.SlotAddress(native.Data.Address, Function.Exits.Count, CheckExit(exit));
 
     private int CheckExit(int exit) => exit >= 1 && exit <= Function.Exits.Count
         ? exit
         : throw new ArgumentOutOfRangeException(nameof(exit), exit, $"{Name} has exits 1 to {Function.Exits.Count}");
 
-    /// <summary>Frees the native code now, or when the last thread inside it leaves (the code cache dropped the unit).</summary>
+    /// <summary>
+    /// Gives the code and data back to the pool now, or when the last thread inside leaves (the code cache dropped
+    /// the unit). A call that still comes afterwards runs the graph on the evaluator (see <see cref="Invoke"/>).
+    /// </summary>
     public void Drop() => native.Drop();
 
     /// <inheritdoc/>
@@ -128,12 +173,13 @@ public sealed class Amd64CompiledCode : ICompiledCode
             values[read.Result!.Value.Index] = values[read.Operands[0].Index] is { } owner
                 ? ValueSemantics.Normalize(RuntimeHelpers.GetObjectValue(fields[read].GetValue(owner)), graph.TypeOf(read.Result!.Value))
                 : null;
-        // 2. The argument block, arrays pinned for the call.
+        // 2. The argument block, arrays pinned and helpers' objects held for the call.
         var words = Function.Arguments;
         long* block = stackalloc long[Function.BlockWords];
         GCHandle[]? handles = null;
-        int pinned = 0;
-        long status;
+        int held = 0;
+        long status = 0;
+        bool entered = true;
         try
         {
             for (int i = 0; i < words.Count; i++)
@@ -143,7 +189,7 @@ public sealed class Amd64CompiledCode : ICompiledCode
                 {
                     case ArgumentKind.ArrayBase when argument is Array array:
                         handles ??= new GCHandle[words.Count];
-                        handles[pinned++] = GCHandle.Alloc(array, GCHandleType.Pinned);
+                        handles[held++] = GCHandle.Alloc(array, GCHandleType.Pinned);
                         block[i] = Marshal.UnsafeAddrOfPinnedArrayElement(array, 0);
                         break;
                     case ArgumentKind.ArrayLength when argument is Array array:
@@ -155,20 +201,32 @@ public sealed class Amd64CompiledCode : ICompiledCode
                     case ArgumentKind.Presence:
                         block[i] = argument is null ? 0 : 1;
                         break;
+                    case ArgumentKind.Handle when argument is not null:
+                        // A helper's object argument: native code only passes the handle on to the trampoline.
+                        handles ??= new GCHandle[words.Count];
+                        handles[held++] = GCHandle.Alloc(argument);
+                        block[i] = GCHandle.ToIntPtr(handles[held - 1]);
+                        break;
+                    case ArgumentKind.Handle:
+                        block[i] = 0;
+                        break;
                     default:
                         block[i] = StackForm(argument);
                         break;
                 }
             }
-            // 3. The call.
-            status = Call(block);
+            // 3. The call, unless the unit was dropped and freed since the caller found it.
+            if (!native.Enter()) entered = false;
+            else status = Call(block);
         }
         finally
         {
-            for (int i = 0; i < pinned; i++) handles![i].Free();
+            for (int i = 0; i < held; i++) handles![i].Free();
         }
+        if (!entered) return Evaluate(arguments);
         if (status == 0) return Box(block[0], Function.ReturnType);
         var exit = Function.Exits[(int)status - 1];
+        if (exit.Reason == ExitReason.HelperThrew) HelperCalls.TakeThrown().Throw();
         if (exit.Reason != ExitReason.Transition) throw exit.CreateException();
         return Transition(exit, values, block);
     }
@@ -221,9 +279,25 @@ public sealed class Amd64CompiledCode : ICompiledCode
         return graph.ReturnType.Kind == TypeKind.Void ? null : ValueSemantics.ToClr(outcome.Value, resolver!.ResolveType(graph.ReturnType));
     }
 
+    /// <summary>
+    /// The unit was freed between the caller finding it and entering it (the code cache dropped it meanwhile): the
+    /// graph evaluator runs it, as the code would have.
+    /// </summary>
+    private object? Evaluate(object?[] arguments)
+    {
+        if (resolver is null) throw new ObjectDisposedException(Name, "the unit's native code was dropped and freed, and without a member resolver it cannot be evaluated instead; give the backend a resolver, or stop calling a dropped unit");
+        Interlocked.Increment(ref evaluatedAfterFree);
+        return new GraphEvaluator(resolver) { MaxSteps = long.MaxValue }.Evaluate(graph, arguments);
+    }
+
+    private static long evaluatedAfterFree;
+
+    /// <summary>Calls that came after their unit was freed and ran on the graph evaluator, in this process.</summary>
+    public static long EvaluatedAfterFree => Interlocked.Read(ref evaluatedAfterFree);
+
+    // The caller entered the native code (Enter); this leaves it.
     private unsafe long Call(long* block)
     {
-        native.Enter();
         try
         {
             return ((delegate* unmanaged<long*, long>)native.Code.Address)(block);

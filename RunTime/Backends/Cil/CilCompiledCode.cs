@@ -58,4 +58,10 @@ public sealed class CilCompiledCode : ICompiledCode
             throw;
         }
     }
+
+    /// <inheritdoc/>
+    /// <remarks>Nothing to give back: the <c>DynamicMethod</c> is collected with the last reference to it.</remarks>
+    public void Drop()
+    {
+    }
 }

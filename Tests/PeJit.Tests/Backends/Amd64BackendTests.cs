@@ -30,7 +30,7 @@ public sealed class Amd64BackendTests : BackendTests
     public void RunsLikeTheGraphEvaluatorUnderRegisterPressure(string name)
     {
         if (ExpectedRefusal(name) is not null) return;
-        OptimizerFileTest.AssertCompiledAsEvaluated(IrParser.Parse(Cases[name]), _ => new Amd64Backend { Registers = 2 });
+        OptimizerFileTest.AssertCompiledAsEvaluated(IrParser.Parse(Cases[name]), resolver => new Amd64Backend(resolver: resolver) { Registers = 2 });
     }
 
     /// <summary>Iced decodes every emitted unit back to the instructions the assembler was given.</summary>
@@ -41,7 +41,7 @@ public sealed class Amd64BackendTests : BackendTests
         if (ExpectedRefusal(name) is not null) return;
         foreach (int registers in new[] { LinearScan.Allocatable.Count, 2 })
         {
-            var code = new Amd64Backend { Registers = registers }.CompileNative(IrParser.Parse(Cases[name]));
+            var code = new Amd64Backend(resolver: new NameResolver()) { Registers = registers }.CompileNative(IrParser.Parse(Cases[name]));
             var decoder = Decoder.Create(64, new ByteArrayCodeReader(code.Emitted.Bytes));
             var decoded = new List<Instruction>();
             while (decoder.IP < (ulong)code.Emitted.Bytes.Length) decoded.Add(decoder.Decode());

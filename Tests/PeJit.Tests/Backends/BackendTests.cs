@@ -160,6 +160,30 @@ public abstract class BackendTests
             }
             """,
         // Element reads and writes: out of bounds and through null throw what .NET throws.
+        // A static helper called in a loop, with a narrow one on the way (native code: through the trampoline); it
+        // throws for a negative accumulator, which must come out as itself.
+        ["helper-call"] = """
+            function "System.Int64 Demo::Steps(System.Int64,System.Int32)" -> i64 {
+            block0(v0 (x): i64, v1 (n): i32):
+                v2: i32 = const 0
+                jump block1(v2, v0)
+            block1(v3 (i): i32, v4 (acc): i64):
+                v5: bool = clt v3, v1
+                brif v5, block2, block3
+            block2:
+                v6: i32 = const 1
+                v7: i64 = call "System.Int64 PeJit.Tests.Backends.BackendHelpers::Step(System.Int64,System.Int32)" v4, v6
+                v8: i16 = conv v3
+                v9: bool = clt v3, v6
+                v10: u8 = call "System.Byte PeJit.Tests.Backends.BackendHelpers::Low(System.Int16,System.Boolean)" v8, v9
+                v11: i64 = conv v10
+                v12: i64 = add v7, v11
+                v13: i32 = add v3, v6
+                jump block1(v13, v12)
+            block3:
+                ret v4
+            }
+            """,
         ["arrays"] = """
             function "System.Int64 Demo::Accumulate(System.Int64[],System.Int32)" -> i64 {
             block0(v0 (a): class "System.Int64[]", v1 (i): i32):
@@ -242,6 +266,9 @@ public abstract class BackendTests
             }
             """,
     };
+
+    /// <summary>The IR text of the case <paramref name="name"/>, for tests outside this hierarchy.</summary>
+    public static string CaseText(string name) => Cases[name];
 
     /// <summary>The names of the cases, as test data.</summary>
     public static IEnumerable<object[]> CaseNames => Cases.Keys.Select(name => new object[] { name });

@@ -1,4 +1,5 @@
 using Iced.Intel;
+using PeJit.Backends.Amd64.Calls;
 using PeJit.Backends.Amd64.Lowering;
 using PeJit.Backends.Amd64.RegisterAllocation;
 using PeJit.IR.Semantics;
@@ -37,12 +38,17 @@ public sealed class CodeEmitter
     private int next = -1;
 
     private readonly long exitCounters;
+    private readonly long callContext;
+    // Caller-saved registers the allocator hands out: a helper call saves and restores them around itself.
+    private readonly List<Register> callerSaved;
 
-    private CodeEmitter(MachineFunction function, Allocation allocation, long exitCounters)
+    private CodeEmitter(MachineFunction function, Allocation allocation, long exitCounters, long callContext)
     {
         this.function = function;
         this.allocation = allocation;
         this.exitCounters = exitCounters;
+        this.callContext = callContext;
+        callerSaved = function.Calls.Count == 0 ? [] : LinearScan.Allocatable.Where(r => !LinearScan.CalleeSaved.Contains(r)).ToList();
         blocks = function.Blocks.Select(_ => assembler.CreateLabel()).ToArray();
         foreach (var exit in function.Exits)
         {
@@ -54,28 +60,35 @@ public sealed class CodeEmitter
 
     /// <summary>
     /// Emits <paramref name="function"/> as allocated by <paramref name="allocation"/>; each exit adds one to its
-    /// 64-bit counter at <paramref name="exitCounters"/> + 8 × its number (the unit's read-write data page), and is
+    /// 64-bit counter at <paramref name="exitCounters"/> + 8 × its number (the unit's read-write data block), and is
     /// reached through its target slot (<see cref="SlotAddress"/>), which the caller points at the exit's stub.
     /// </summary>
-    public static EmittedCode Emit(MachineFunction function, Allocation allocation, long exitCounters) =>
-        new CodeEmitter(function, allocation, exitCounters).Run();
+    /// <remarks>A helper call passes <paramref name="callContext"/> to the trampoline (<see cref="HelperCalls"/>): the unit's call table.</remarks>
+    public static EmittedCode Emit(MachineFunction function, Allocation allocation, long exitCounters, long callContext = 0) =>
+        new CodeEmitter(function, allocation, exitCounters, callContext).Run();
 
     /// <summary>
-    /// Where exit <paramref name="number"/>'s target slot is on a data page at <paramref name="data"/> for
+    /// Where exit <paramref name="number"/>'s target slot is in a data block at <paramref name="data"/> for
     /// <paramref name="exits"/> exits: after the counters (index 0 unused), one 64-bit code address per exit.
     /// </summary>
     public static long SlotAddress(long data, int exits, int number) => data + 8 * (exits + 1) + 8 * (number - 1);
 
-    /// <summary>The bytes of a data page for <paramref name="exits"/> exits: the counters and the target slots.</summary>
+    /// <summary>The bytes of a data block for <paramref name="exits"/> exits: the counters and the target slots.</summary>
     public static int DataBytes(int exits) => 8 * (2 * exits + 1);
 
     private int CalleeSavedOffset(int index) => 16 + 8 * index;
 
     private int SlotOffset(int slot) => 16 + 8 * allocation.CalleeSaved.Count + 8 * slot;
 
+    // Below the spill slots: the words of a helper call (word 0 lowest, so they are an array), then the caller-saved registers.
+    private int CallWordOffset(int word) => 8 + 8 * allocation.CalleeSaved.Count + 8 * allocation.SpillSlots + 8 * function.CallWords - 8 * word;
+
+    private int CallerSavedOffset(int index) => 8 + 8 * allocation.CalleeSaved.Count + 8 * allocation.SpillSlots + 8 * function.CallWords + 8 * (index + 1);
+
     private EmittedCode Run()
     {
-        int frame = (8 + 8 * allocation.CalleeSaved.Count + 8 * allocation.SpillSlots + 15) & ~15;
+        // The frame is a multiple of 16, so rsp is 16-byte aligned at a helper call, as System V wants.
+        int frame = (8 + 8 * allocation.CalleeSaved.Count + 8 * allocation.SpillSlots + 8 * function.CallWords + 8 * callerSaved.Count + 15) & ~15;
         assembler.push(rbp);
         assembler.mov(rbp, rsp);
         assembler.sub(rsp, frame);
@@ -138,8 +151,9 @@ public sealed class CodeEmitter
                 Load(Register.RAX, exit.Values[i]);
                 assembler.mov(__qword_ptr[r11 + 8 * i], rax);
             }
+            // lock: threads running the unit at once each count (an exit is off the hot path, so the lock is cheap).
             assembler.mov(r11, exitCounters);
-            assembler.inc(__qword_ptr[r11 + 8 * exit.Number]);
+            assembler.@lock.inc(__qword_ptr[r11 + 8 * exit.Number]);
             assembler.mov(eax, exit.Number);
             assembler.jmp(epilogue);
         }
@@ -227,6 +241,7 @@ public sealed class CodeEmitter
                 break;
             }
             case MachineOpcode.Load: EmitLoad(instruction); break;
+            case MachineOpcode.CallHelper: EmitCall(instruction); break;
             case MachineOpcode.Store: EmitStore(instruction); break;
             case MachineOpcode.CompareBranch:
                 Compare(operands[0], operands[1]);
@@ -251,6 +266,31 @@ public sealed class CodeEmitter
             default:
                 throw new InvalidOperationException($"{function.Name}: the emitter has no case for {instruction}");
         }
+    }
+
+    /// <summary>
+    /// A helper call: the words into the frame's call area, the caller-saved registers the allocator uses saved,
+    /// <c>HelperCalls.Call(context, site, words)</c>, the registers restored, then the helper-threw exit when the
+    /// status is not 0, else the result from word 0.
+    /// </summary>
+    private void EmitCall(MachineInstruction instruction)
+    {
+        var operands = instruction.Operands;
+        for (int i = 0; i < operands.Count; i++)
+        {
+            Load(Register.RAX, operands[i]);
+            assembler.mov(__qword_ptr[rbp - CallWordOffset(i)], rax);
+        }
+        for (int i = 0; i < callerSaved.Count; i++) assembler.mov(__qword_ptr[rbp - CallerSavedOffset(i)], Q(callerSaved[i]));
+        assembler.mov(rdi, callContext);
+        assembler.mov(esi, instruction.ArgumentIndex);
+        assembler.lea(rdx, __qword_ptr[rbp - CallWordOffset(0)]);
+        assembler.mov(rax, (long)HelperCalls.Address);
+        assembler.call(rax);
+        for (int i = 0; i < callerSaved.Count; i++) assembler.mov(Q(callerSaved[i]), __qword_ptr[rbp - CallerSavedOffset(i)]);
+        assembler.test(eax, eax);
+        assembler.jne(exits[instruction.Exits[0]]);
+        if (instruction.Result is { } result) LoadFromMemory(result, __qword_ptr[rbp - CallWordOffset(0)]);
     }
 
     private Location Of(VirtualRegister register) => allocation[register];

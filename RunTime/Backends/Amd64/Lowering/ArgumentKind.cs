@@ -11,4 +11,7 @@ public enum ArgumentKind
     ArrayLength,
     /// <summary>An object native code only tests for null (or guards a hoisted field read of): 1, or 0 for null.</summary>
     Presence,
+
+    /// <summary>An object passed to a static helper: a <c>GCHandle</c> the stub makes for the call (0 for null), never dereferenced by native code.</summary>
+    Handle,
 }

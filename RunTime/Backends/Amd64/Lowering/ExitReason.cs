@@ -19,4 +19,7 @@ public enum ExitReason
     /// boxed), after storing the values that block needs.
     /// </summary>
     Transition,
+
+    /// <summary>A static helper native code called threw: the stub rethrows that very exception (<c>HelperCalls</c>).</summary>
+    HelperThrew,
 }

@@ -21,7 +21,8 @@ namespace PeJit.Backends.Amd64.Lowering;
 /// block becomes one fused compare-and-branch. Divisions carry their own guards (zero, MinValue / -1).
 /// The supported subset: integer arithmetic, shifts, compares, unchecked integer conversions, checked add/sub/mul
 /// (not unsigned mul), element loads and stores and lengths of primitive integer arrays that are parameters,
-/// jumps, branches, switches, returns of integers or void. Everything else is refused with the reason.
+/// jumps, branches, switches, returns of integers or void, calls of static helpers (<see cref="ManagedRegions.IsNativeCall"/>).
+/// Everything else is refused with the reason.
 /// </remarks>
 public sealed class Lowerer
 {
@@ -29,6 +30,8 @@ public sealed class Lowerer
     private readonly MachineFunction function;
     private readonly Dictionary<Value, MachineOperand> operands = [];
     private readonly Dictionary<Value, (VirtualRegister Base, VirtualRegister Length)> arrays = [];
+    // Objects passed to static helpers: the handle word the stub makes for each.
+    private readonly Dictionary<Value, VirtualRegister> handles = [];
     private readonly Dictionary<Value, int> uses = [];
     private readonly Dictionary<VirtualRegister, MachineInstruction> definitions = [];
     private ManagedRegions regions = null!;
@@ -170,6 +173,20 @@ public sealed class Lowerer
             Emit(new MachineInstruction(MachineOpcode.LoadArgument) { Result = register, ArgumentIndex = function.Arguments.Count });
             function.Arguments.Add(new MachineArgument(value, IsInteger(type) ? ArgumentKind.Primitive : ArgumentKind.Presence));
         }
+        // An object passed to a helper travels as a handle, a word of its own.
+        foreach (var block in graph.Blocks)
+        {
+            if (regions.Tails.Contains(block)) continue;
+            foreach (var call in graph[block].Instructions.Where(regions.IsNativeCall))
+                foreach (var operand in call.Operands)
+                {
+                    if (IsInteger(graph.TypeOf(operand)) || handles.ContainsKey(operand)) continue;
+                    var register = function.NewRegister();
+                    handles[operand] = register;
+                    Emit(new MachineInstruction(MachineOpcode.LoadArgument) { Result = register, ArgumentIndex = function.Arguments.Count });
+                    function.Arguments.Add(new MachineArgument(operand, ArgumentKind.Handle));
+                }
+        }
     }
 
     /// <summary>A hoisted field read: its value is an argument word already; here only the owner's null guard stays.</summary>
@@ -263,6 +280,7 @@ public sealed class Lowerer
                 Emit(new MachineInstruction(MachineOpcode.Jump) { Edge = Edge(instruction.Targets[^1]) });
                 break;
             }
+            case Opcode.Call when regions.IsNativeCall(instruction): LowerCall(instruction); break;
             case Opcode.Return:
                 Emit(new MachineInstruction(MachineOpcode.Return) { Operands = instruction.Operands.Count == 0 ? [] : [Operand(instruction.Operands[0])] });
                 break;
@@ -270,6 +288,22 @@ public sealed class Lowerer
                 Refuse($"'{instruction.Info.Name}' at {instruction.Location} ({text}) is not supported in native code");
                 break;
         }
+    }
+
+    /// <summary>A static helper called through the trampoline; integers go as themselves, objects as their handles.</summary>
+    private void LowerCall(Instruction call)
+    {
+        var words = call.Operands.Select(o => IsInteger(graph.TypeOf(o)) ? Operand(o) : MachineOperand.Of(handles[o])).ToList();
+        var machine = new MachineInstruction(MachineOpcode.CallHelper)
+        {
+            Result = call.Result is null ? null : function.NewRegister(),
+            Operands = words,
+            ArgumentIndex = function.Calls.Count,
+            Exits = [function.NewExit(ExitReason.HelperThrew, instructionText)],
+        };
+        function.Calls.Add(call);
+        if (call.Result is null) Emit(machine);
+        else Define(call, machine);
     }
 
     private void LowerBinary(Instruction instruction)
@@ -516,7 +550,8 @@ public sealed class Lowerer
         var type = graph.TypeOf(result);
         var value = MachineOperand.Of(machine.Result!.Value);
         var kind = type.Kind == TypeKind.Enum ? type.Element!.Kind : type.Kind;
-        if (machine.Opcode is not (MachineOpcode.Load or MachineOpcode.SetCondition))
+        // A load extends as it reads, a set is 0 or 1, and a helper's result comes back in its stack form.
+        if (machine.Opcode is not (MachineOpcode.Load or MachineOpcode.SetCondition or MachineOpcode.CallHelper))
             value = kind switch
             {
                 TypeKind.I8 => Extend(value, 8, true), TypeKind.U8 or TypeKind.Bool => Extend(value, 8, false),

@@ -27,6 +27,12 @@ public sealed class MachineFunction(string name, IrType returnType)
     /// <summary>The exits; an exit's number is its index plus one (status 0 is a return).</summary>
     public List<MachineExit> Exits { get; } = [];
 
+    /// <summary>The residual calls of static helpers native code makes, by call site (<see cref="MachineOpcode.CallHelper"/>'s <c>ArgumentIndex</c>).</summary>
+    public List<Instruction> Calls { get; } = [];
+
+    /// <summary>The most words a helper call passes (at least 1: the result comes back in the first).</summary>
+    public int CallWords => Blocks.SelectMany(b => b.Instructions).Where(i => i.Opcode == MachineOpcode.CallHelper).Select(i => i.Operands.Count).DefaultIfEmpty(0).Max() is var n && Calls.Count > 0 ? Math.Max(1, n) : 0;
+
     /// <summary>Virtual registers made so far.</summary>
     public int RegisterCount { get; private set; }
 

@@ -72,9 +72,10 @@ public sealed class MachineInstruction(MachineOpcode opcode)
         {
             MachineOpcode.CompareBranch => "branch." + Condition.ToString().ToLowerInvariant(),
             MachineOpcode.SetCondition => "set." + Condition.ToString().ToLowerInvariant(),
+            MachineOpcode.CallHelper => "call.helper" + ArgumentIndex.ToString(System.Globalization.CultureInfo.InvariantCulture),
             _ => Opcode.ToString().ToLowerInvariant(),
         });
-        if (Opcode is not (MachineOpcode.Jump or MachineOpcode.Return or MachineOpcode.LoadArgument or MachineOpcode.Move))
+        if (Opcode is not (MachineOpcode.Jump or MachineOpcode.Return or MachineOpcode.LoadArgument or MachineOpcode.Move or MachineOpcode.CallHelper))
             text.Append('.').Append(Signed && Opcode is MachineOpcode.Load or MachineOpcode.Extend ? "s" : "").Append(Width);
         var parts = new List<string>();
         if (Opcode == MachineOpcode.LoadArgument) parts.Add(ArgumentIndex.ToString(System.Globalization.CultureInfo.InvariantCulture));

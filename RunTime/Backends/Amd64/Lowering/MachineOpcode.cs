@@ -51,4 +51,7 @@ public enum MachineOpcode
     Jump,
     /// <summary>Returns a (or nothing) to the managed stub.</summary>
     Return,
+
+    /// <summary>Calls static helper number <c>ArgumentIndex</c> (<c>MachineFunction.Calls</c>) with the operands as words; the result (if any) is its return value; its one exit is taken when the helper threw.</summary>
+    CallHelper,
 }

@@ -16,8 +16,10 @@ namespace PeJit.Backends.Amd64.Lowering;
 ///    In the entry block, before its terminator, the managed instructions of the prologue kind (const, object
 ///    element loads, casts, unboxing, field reads) form the prologue: the stub runs them before the call.
 /// 2. A field read of an object the stub knows (a prologue value, or another hoisted read) is hoisted: the native
-///    region never writes a field or calls anything (both are managed), so its value is the same wherever the
-///    region reads it. Native code keeps a null guard at the read's place, which exits as the read would throw.
+///    region never writes a field, and calls only static helpers (<see cref="IsNativeCall"/>), so its value is the
+///    same wherever the region reads it as long as no helper that writes memory is called (the backend then lets
+///    only readonly fields be hoisted). Native code keeps a null guard at the read's place, which exits as the read
+///    would throw. A helper call in the entry block ends the prologue: what the stub reads first must come first.
 /// 3. The tails are the blocks reachable from a non-entry block holding a managed instruction. A tail on a cycle
 ///    would run a loop in the stub: the unit is refused. A native edge into a tail is a transition: native code
 ///    stores the values the tails need and returns; the stub goes on from the tail block with the graph
@@ -53,10 +55,14 @@ public sealed class ManagedRegions
     {
         Known.UnionWith(graph.Parameters);
         var entry = graph[FlowGraph.Entry].Instructions;
+        Instruction? call = null;
         foreach (var instruction in entry.Take(entry.Count - 1))
         {
             if (instruction.Opcode is Opcode.Const or Opcode.Null && IsStubConstant(instruction)) Known.Add(instruction.Result!.Value);
+            if (IsNativeCall(instruction)) call ??= instruction;
             if (!IsManaged(instruction)) continue;
+            if (call is not null)
+                refuse($"'{instruction.Info.Name}' in the entry block at {instruction.Location} comes after the helper call at {call.Location}, and the managed stub makes its reads before native code runs");
             if (instruction.Opcode == Opcode.LoadField && IsHoistable(instruction)) continue;
             if (instruction.Opcode is not (Opcode.Null or Opcode.LoadElement or Opcode.CastClass or Opcode.UnboxAny or Opcode.IsInst)
                 || instruction.Operands.Any(o => !Known.Contains(o)))
@@ -127,7 +133,17 @@ public sealed class ManagedRegions
         read.Operands.Count == 1 && Known.Contains(read.Operands[0]) && graph.TypeOf(read.Operands[0]).IsReference;
 
     /// <summary>
-    /// True when <paramref name="instruction"/> needs managed code: it calls, allocates, writes a field, boxes,
+    /// True for a call native code makes through a trampoline (<c>HelperCalls</c>): a <c>call</c> of a static method
+    /// whose arguments are integers or objects the stub knows (each passed as a handle the stub makes for the call)
+    /// and whose result is void or an integer.
+    /// </summary>
+    public bool IsNativeCall(Instruction instruction) =>
+        instruction is { Opcode: Opcode.Call, Method.HasThis: false }
+        && instruction.Operands.All(o => IsInteger(graph.TypeOf(o)) || graph.TypeOf(o).IsReference && Known.Contains(o))
+        && (instruction.Result is not { } result || IsInteger(graph.TypeOf(result)));
+
+    /// <summary>
+    /// True when <paramref name="instruction"/> needs managed code: it calls (other than <see cref="IsNativeCall"/>), allocates, writes a field, boxes,
     /// casts, or holds an object other than a primitive array the stub pinned or an object it only null-tests.
     /// </summary>
     public bool IsManaged(Instruction instruction)
@@ -147,6 +163,7 @@ public sealed class ManagedRegions
             case Opcode.Return: return instruction.Operands.Count > 0 && !IsInteger(graph.TypeOf(instruction.Operands[0]));
             case Opcode.Jump or Opcode.Switch:
                 return instruction.Operands.Any(o => !IsInteger(graph.TypeOf(o)));
+            case Opcode.Call when IsNativeCall(instruction): return false;
             case Opcode.Call or Opcode.CallVirt or Opcode.ConstrainedCall or Opcode.NewObject or Opcode.NewArray or Opcode.StoreField
                 or Opcode.StoreStatic or Opcode.LoadStatic or Opcode.Box or Opcode.Unbox or Opcode.UnboxAny or Opcode.IsInst or Opcode.CastClass
                 or Opcode.Throw or Opcode.Rethrow or Opcode.String or Opcode.Token or Opcode.Store or Opcode.InitObj or Opcode.CopyObj:

@@ -1,69 +1,99 @@
+using System.Runtime.InteropServices;
+
 namespace PeJit.Backends.Amd64.Memory;
 
 /// <summary>
-/// A unit's code pages and data pages, freed once the unit is dropped and no thread is inside it.
+/// A unit's code block and data block in a <see cref="CodePool"/>, given back to the pool once the unit is dropped
+/// and no thread is inside it.
 /// </summary>
 /// <remarks>
-/// Every call goes through <see cref="Enter"/> and <see cref="Leave"/>, which count the threads inside. The
-/// pages are freed by whichever comes last: <see cref="Drop"/> (the code cache evicted the unit) with no thread
-/// inside, the last thread leaving after a drop, or the finalizer (nobody holds the unit any more, so nobody can
-/// be inside it: a caller keeps its <see cref="NativeCode"/> alive across the call).
+/// One word holds the state: the number of threads inside (<see cref="Enter"/> to <see cref="Leave"/>), a dropped
+/// bit, or <c>Freed</c>. The blocks go back to the pool by whichever comes last: <see cref="Drop"/> with no thread
+/// inside, the last thread leaving after a drop, or the finalizer (nobody holds the unit any more, so nobody can be
+/// inside it: a caller keeps its <see cref="NativeCode"/> alive across the call). A thread may still enter after
+/// the drop (it found the unit just before the code cache let go of it): the blocks wait for it. Once they are
+/// freed, <see cref="Enter"/> says no, and the caller runs the unit some other way (the managed stub runs the graph
+/// on the evaluator): the pool may already have given the memory to another unit. Entering costs two atomic
+/// operations on the state, uncontended unless threads enter the same unit at once.
 /// </remarks>
 public sealed class NativeCode
 {
-    private int inside;
-    private int dropped;
-    private int freed;
+    private const int Dropped = 1 << 30;
+    private const int Freed = -1;
 
-    /// <summary>Owns <paramref name="code"/> and <paramref name="data"/>.</summary>
-    public NativeCode(CodePages code, CodePages data)
+    private readonly CodePool pool;
+    private GCHandle callTable;
+    private int state;
+
+    /// <summary>
+    /// Owns <paramref name="code"/> and <paramref name="data"/>, blocks of <paramref name="pool"/>, and the handle of
+    /// the unit's helper call table the code passes to the trampoline (<paramref name="callTable"/>, when allocated).
+    /// </summary>
+    public NativeCode(CodePool pool, PoolBlock code, PoolBlock data, GCHandle callTable = default)
     {
+        this.pool = pool;
         Code = code;
         Data = data;
+        this.callTable = callTable;
     }
 
-    /// <summary>The read-execute pages.</summary>
-    public CodePages Code { get; }
+    /// <summary>The read-execute block of the unit's code.</summary>
+    public PoolBlock Code { get; }
 
-    /// <summary>The read-write pages of the unit's data (its exit counters).</summary>
-    public CodePages Data { get; }
+    /// <summary>The read-write block of the unit's data (its exit counters and exit target slots).</summary>
+    public PoolBlock Data { get; }
 
-    /// <summary>True once the pages were unmapped.</summary>
-    public bool IsFreed => Volatile.Read(ref freed) != 0;
+    /// <summary>True once the blocks went back to the pool.</summary>
+    public bool IsFreed => Volatile.Read(ref state) == Freed;
 
-    /// <summary>A thread is about to run the code.</summary>
-    /// <exception cref="ObjectDisposedException">The code was already dropped.</exception>
-    public void Enter()
+    /// <summary>True once the unit was dropped (it may still be running, and then is not freed yet).</summary>
+    public bool IsDropped => Volatile.Read(ref state) is var s && (s == Freed || (s & Dropped) != 0);
+
+    /// <summary>Threads inside the code now.</summary>
+    public int ThreadsInside => Volatile.Read(ref state) is var s && s != Freed ? s & (Dropped - 1) : 0;
+
+    /// <summary>
+    /// A thread is about to run the code or touch its data: true, and the blocks stay until it calls
+    /// <see cref="Leave"/>; false when they were already freed.
+    /// </summary>
+    public bool Enter()
     {
-        Interlocked.Increment(ref inside);
-        if (Volatile.Read(ref dropped) != 0)
+        while (true)
         {
-            Leave();
-            throw new ObjectDisposedException(nameof(NativeCode), "the unit's native code was dropped from the code cache");
+            int s = Volatile.Read(ref state);
+            if (s == Freed) return false;
+            if (Interlocked.CompareExchange(ref state, s + 1, s) == s) return true;
         }
     }
 
-    /// <summary>A thread left the code.</summary>
+    /// <summary>A thread that entered left the code.</summary>
     public void Leave()
     {
-        if (Interlocked.Decrement(ref inside) == 0 && Volatile.Read(ref dropped) != 0) Free();
+        if (Interlocked.Decrement(ref state) == Dropped) TryFree();
     }
 
-    /// <summary>The unit is no longer wanted: free the pages now, or when the last thread inside leaves.</summary>
+    /// <summary>The unit is no longer wanted: free the blocks now, or when the last thread inside leaves.</summary>
     public void Drop()
     {
-        Volatile.Write(ref dropped, 1);
-        if (Volatile.Read(ref inside) == 0) Free();
+        int before = Interlocked.Or(ref state, Dropped);
+        if (before != Freed && (before | Dropped) == Dropped) TryFree();
     }
 
-    private void Free()
+    // Only the one thread that moves the state from "dropped, nobody inside" to Freed gives the blocks back.
+    private void TryFree()
     {
-        if (Interlocked.Exchange(ref freed, 1) != 0) return;
-        Code.Free();
-        Data.Free();
+        if (Interlocked.CompareExchange(ref state, Freed, Dropped) != Dropped) return;
+        pool.Free(Code);
+        pool.Free(Data);
+        if (callTable.IsAllocated) callTable.Free();
         GC.SuppressFinalize(this);
     }
 
     /// <summary>Nobody holds the unit, so no thread is inside it.</summary>
-    ~NativeCode() => Free();
+    ~NativeCode()
+    {
+        if (state == Freed) return;
+        state = Dropped;
+        TryFree();
+    }
 }
