@@ -29,10 +29,10 @@ internal sealed class ComparisonFacts(ValueNumbers numbers)
     // Reference atoms: bit 0 different, 1 the same object (or both null).
     private const int ReferenceAll = 0b11, ReferenceDifferent = 0b01, ReferenceSame = 0b10;
 
-    private readonly PairMasks masks = new();
+    private readonly IntPairMap masks = new();
 
     // The undo log, four ints per entry: the pair, the mask it had, and 1 when it had one (0: it was not mapped).
-    // An int array rather than a list of tuples, which .NET would compile in every process (PairMasks says why).
+    // An int array rather than a list of tuples, which .NET would compile in every process (IntPairMap says why).
     private int[] undo = new int[64];
     private int undoCount;
 
@@ -62,7 +62,7 @@ internal sealed class ComparisonFacts(ValueNumbers numbers)
         bool had = masks.TryGetValue(first, second, out int old);
         int updated = (had ? old : All(domain)) & mask;
         if (had && updated == old) return;
-        if (4 * (undoCount + 1) > undo.Length) undo = PairMasks.Grown(undo, undo.Length * 2);
+        if (4 * (undoCount + 1) > undo.Length) undo = IntPairMap.Grown(undo, undo.Length * 2);
         int at = 4 * undoCount++;
         (undo[at], undo[at + 1], undo[at + 2], undo[at + 3]) = (first, second, old, had ? 1 : 0);
         masks.Set(first, second, updated);

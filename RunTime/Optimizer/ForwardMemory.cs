@@ -35,37 +35,38 @@ internal static class ForwardMemory
             while (replacement.TryGetValue(v, out var next)) v = next;
             return v;
         }
+        // What the block knows, by value index: (object, field number) and (array, index) to the value held. Maps of
+        // PeJit's own (IntPairMap says why), not dictionaries over tuples of values.
+        var fieldNumbers = new Dictionary<string, int>(StringComparer.Ordinal);
+        var fields = new IntPairMap();
+        var elements = new IntPairMap();
+        var statics = new Dictionary<string, Value>();
         foreach (var block in graph.Blocks)
         {
-            var fields = new Dictionary<(Value Target, string Field), Value>();
-            var elements = new Dictionary<(Value Array, Value Index), Value>();
-            var statics = new Dictionary<string, Value>();
+            fields.Clear();
+            elements.Clear();
+            statics.Clear();
             foreach (var instruction in graph[block].Instructions)
             {
                 switch (instruction.Opcode)
                 {
                     case Opcode.LoadField when graph.TypeOf(instruction.Operands[0]).IsReference:
-                    {
-                        var key = (Find(instruction.Operands[0]), instruction.Field!.FullName);
-                        Forward(fields, key, instruction.Result!.Value);
+                        Forward(fields, Find(instruction.Operands[0]).Index, FieldNumber(instruction.Field!.FullName), instruction.Result!.Value);
                         break;
-                    }
                     case Opcode.StoreField:
                     {
-                        var field = instruction.Field!.FullName;
-                        foreach (var stale in fields.Keys.Where(k => k.Field == field).ToList()) fields.Remove(stale);
+                        int field = FieldNumber(instruction.Field!.FullName);
+                        for (int position = 0; position < fields.Positions; position++)
+                            if (fields.IsLive(position) && fields.RightAt(position) == field) fields.Remove(fields.LeftAt(position), field);
                         if (graph.TypeOf(instruction.Operands[0]).IsReference)
-                            fields[(Find(instruction.Operands[0]), field)] = Find(instruction.Operands[1]);
+                            fields.Set(Find(instruction.Operands[0]).Index, field, Find(instruction.Operands[1]).Index);
                         break;
                     }
                     case Opcode.LoadElement:
-                    {
-                        var key = (Find(instruction.Operands[0]), Find(instruction.Operands[1]));
-                        Forward(elements, key, instruction.Result!.Value);
+                        Forward(elements, Find(instruction.Operands[0]).Index, Find(instruction.Operands[1]).Index, instruction.Result!.Value);
                         break;
-                    }
-                    case Opcode.StoreElement when elements.TryGetValue((Find(instruction.Operands[0]), Find(instruction.Operands[1])), out var held)
-                                                  && held == Find(instruction.Operands[2]):
+                    case Opcode.StoreElement when elements.TryGetValue(Find(instruction.Operands[0]).Index, Find(instruction.Operands[1]).Index, out int held)
+                                                  && held == Find(instruction.Operands[2]).Index:
                         // The element already holds this value (stored or loaded earlier, nothing in between): the store is a no-op.
                         redundant.Add(instruction);
                         break;
@@ -76,15 +77,23 @@ internal static class ForwardMemory
                         // root plus another constant (sp + 1 is not sp).
                         var array = Find(instruction.Operands[0]);
                         var index = Offset(graph, Find(instruction.Operands[1]));
-                        foreach (var stale in elements.Keys.Where(k => k.Array != array || Offset(graph, k.Index) is var other
-                                     && (other.Root != index.Root || other.Offset == index.Offset)).ToList())
-                            elements.Remove(stale);
-                        elements[(array, Find(instruction.Operands[1]))] = Find(instruction.Operands[2]);
+                        for (int position = 0; position < elements.Positions; position++)
+                        {
+                            if (!elements.IsLive(position)) continue;
+                            var other = Offset(graph, new Value(elements.RightAt(position)));
+                            if (elements.LeftAt(position) != array.Index || other.Root != index.Root || other.Offset == index.Offset)
+                                elements.Remove(elements.LeftAt(position), elements.RightAt(position));
+                        }
+                        elements.Set(array.Index, Find(instruction.Operands[1]).Index, Find(instruction.Operands[2]).Index);
                         break;
                     }
                     case Opcode.LoadStatic:
-                        Forward(statics, instruction.Field!.FullName, instruction.Result!.Value);
+                    {
+                        var load = instruction.Result!.Value;
+                        if (statics.TryGetValue(instruction.Field!.FullName, out var value) && graph.TypeOf(value) == graph.TypeOf(load)) replacement[load] = value;
+                        else statics[instruction.Field!.FullName] = load;
                         break;
+                    }
                     case Opcode.StoreStatic:
                         statics[instruction.Field!.FullName] = Find(instruction.Operands[0]);
                         break;
@@ -102,12 +111,18 @@ internal static class ForwardMemory
         foreach (var block in graph.Blocks) graph[block].Instructions.RemoveAll(redundant.Contains);
         GraphEdits.Replace(graph, replacement);
 
+        int FieldNumber(string field)
+        {
+            if (!fieldNumbers.TryGetValue(field, out int number)) fieldNumbers[field] = number = fieldNumbers.Count;
+            return number;
+        }
+
         // A known value replaces the load only when it has the load's type: a value stored through a narrower
         // element type (an int into a byte array) reads back truncated, so it is not forwarded.
-        void Forward<TKey>(Dictionary<TKey, Value> known, TKey key, Value load) where TKey : notnull
+        void Forward(IntPairMap known, int first, int second, Value load)
         {
-            if (known.TryGetValue(key, out var value) && graph.TypeOf(value) == graph.TypeOf(load)) replacement[load] = value;
-            else known[key] = load;
+            if (known.TryGetValue(first, second, out int held) && graph.TypeOf(new Value(held)) == graph.TypeOf(load)) replacement[load] = new Value(held);
+            else known.Set(first, second, load.Index);
         }
     }
 }

@@ -21,7 +21,7 @@ public sealed partial class FirstUnitDotnetJitTests
     /// lists (<c>IR/Collections</c>) and loops replaced framework generics over <c>Block</c> and <c>Value</c> in the
     /// graph utilities, several passes and the CIL backend (all threads, default threshold: 972 before, 896 after;
     /// then 904 with threshold 3; 782 once the CIL backend kept to arrays, the IR's maps and a switch, its own share
-    /// going from 144 to 9; 756 once the guards pass's facts were a table of PeJit's own, <c>PairMasks</c>). The room
+    /// going from 144 to 9; 756 once the guards pass's facts were a table of PeJit's own, <c>IntPairMap</c>). The room
     /// above 756 (16, about 2%) is for a .NET patch release that compiles a helper more or less; a new collection over
     /// a PeJit struct on the first unit's path costs 4-12 and fails the test.
     /// </summary>

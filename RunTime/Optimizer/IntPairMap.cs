@@ -1,16 +1,18 @@
 namespace PeJit.Optimizer;
 
 /// <summary>
-/// A map from a pair of value numbers to an int (<see cref="ComparisonFacts"/>' orderings per pair), with an undo
-/// log: a hash table over int arrays, with chaining through indexes.
+/// A map from a pair of ints to an int: the guards pass's orderings per pair of value numbers
+/// (<see cref="ComparisonFacts"/>), load/store forwarding's known values per (object, field) and (array, index)
+/// (<see cref="ForwardMemory"/>). A hash table over int arrays, with chaining through indexes; the live entries are
+/// enumerated by position.
 /// </summary>
 /// <remarks>
-/// Why not <c>Dictionary&lt;(int, int), int&gt;</c>: a framework generic over a tuple is compiled by .NET in every
-/// process, on the first unit's path (ReadyToRun cannot precompile it; Docs/PERFORMANCE.md, warm-up), about 25
-/// methods for the map and the undo list together. This class is PeJit's own and not generic, so it is precompiled.
-/// Look-up, set and remove: O(1) expected; enumeration: O(entries ever added since the last reset to empty).
+/// Why not <c>Dictionary&lt;(int, int), int&gt;</c> or a dictionary over tuples of values: a framework generic over a
+/// tuple or a PeJit struct is compiled by .NET in every process, on the first unit's path (ReadyToRun cannot
+/// precompile it; Docs/PERFORMANCE.md, warm-up), 10-20 methods each. This class is PeJit's own and not generic, so it
+/// is precompiled. Look-up, set and remove: O(1) expected; enumeration: O(entries ever added).
 /// </remarks>
-internal sealed class PairMasks
+internal sealed class IntPairMap
 {
     private int[] buckets = new int[16];   // entry index + 1, 0 for none
     private int[] next = new int[16];      // entry index + 1 of the next entry in the chain
@@ -85,6 +87,17 @@ internal sealed class PairMasks
             return true;
         }
         return false;
+    }
+
+    /// <summary>Empties the map, keeping its room.</summary>
+    public void Clear()
+    {
+        if (Count == 0 && used == 0) return;
+        Array.Clear(buckets);
+        Array.Clear(live);
+        used = 0;
+        free = 0;
+        Count = 0;
     }
 
     /// <summary>The number of entry positions <see cref="LeftAt"/>, <see cref="RightAt"/> and <see cref="MaskAt"/> take; some are empty (<see cref="IsLive"/>).</summary>

@@ -3,13 +3,13 @@ using PeJit.Optimizer;
 namespace PeJit.Tests.Optimizer;
 
 /// <summary>
-/// <see cref="PairMasks"/> (the guards pass's facts per pair of value numbers, a hash table of PeJit's own so that
+/// <see cref="IntPairMap"/> (the guards pass's facts per pair of value numbers, a hash table of PeJit's own so that
 /// .NET need not compile a framework dictionary over tuples) against <c>Dictionary&lt;(int, int), int&gt;</c> on
 /// random operations: sets, replacements, removals of present and absent pairs, growth past its first size, and
 /// the enumeration by positions.
 /// </summary>
 [TestClass]
-public sealed class PairMasksTests
+public sealed class IntPairMapTests
 {
     [TestMethod]
     [DataRow(1)]
@@ -18,7 +18,7 @@ public sealed class PairMasksTests
     public void BehavesLikeADictionary(int seed)
     {
         var random = new Random(seed);
-        var masks = new PairMasks();
+        var masks = new IntPairMap();
         var expected = new Dictionary<(int, int), int>();
         for (int step = 0; step < 20_000; step++)
         {
