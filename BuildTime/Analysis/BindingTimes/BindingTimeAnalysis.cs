@@ -163,7 +163,12 @@ public sealed class BindingTimeAnalysis
         {
             conversions[method] = conversion = converter.Convert(method);
             // Before any context is analyzed: a reused temporary must not join unrelated binding times (rule 7).
-            if (conversion.Graph is { } graph) SlotVersions.Split(graph);
+            if (conversion.Graph is { } graph)
+            {
+                SlotVersions.Split(graph);
+                // A field read of a struct local reads the field alone, so it is green while that field is (rule 7).
+                SlotFieldReads.Rewrite(graph);
+            }
             ReleaseBody(method);
         }
         return conversion;
@@ -235,6 +240,16 @@ public sealed class BindingTimeAnalysis
     }
 
     private readonly Dictionary<MethodDefinition, bool> fieldWriters = [];
+
+    /// <summary>The fields of <c>this</c> a struct method reads and writes (rule 7), found once per method.</summary>
+    internal FieldAccess FieldAccessOf(MethodDefinition method)
+    {
+        if (!fieldAccess.TryGetValue(method, out var access))
+            fieldAccess[method] = access = ResidualReason(method) is null ? FieldWriters.AccessOfThis(method, Convert(method).Graph) : FieldAccess.Unknown;
+        return access;
+    }
+
+    private readonly Dictionary<MethodDefinition, FieldAccess> fieldAccess = [];
 
     /// <summary>True when <paramref name="method"/> is on a cycle of the call graph (it calls itself, directly or through others).</summary>
     internal bool IsRecursive(MethodDefinition method) => recursive.Contains(method);

@@ -50,4 +50,31 @@ internal static class FieldWriters
             }
         return stores;
     }
+
+    /// <summary>
+    /// Which fields of <c>this</c> <paramref name="method"/> (flow graph <paramref name="graph"/>) reads and writes:
+    /// exact when <c>this</c> is used only as the target of <c>ldfld</c> and <c>stfld</c>; <see cref="FieldAccess.Unknown"/>
+    /// otherwise (it is passed on, its address is taken, the whole struct is read or written, or the method is no
+    /// struct method). One scan of the graph.
+    /// </summary>
+    public static FieldAccess AccessOfThis(MethodDefinition method, FlowGraph? graph)
+    {
+        if (graph is null || !method.HasThis || !method.DeclaringType.IsValueType || graph.Parameters.Count == 0) return FieldAccess.Unknown;
+        var self = graph.Parameters[0];
+        var reads = new HashSet<string>();
+        var writes = new HashSet<string>();
+        foreach (var block in graph.Blocks)
+            foreach (var instruction in graph[block].Instructions)
+            {
+                foreach (var target in instruction.Targets)
+                    if (target.Arguments.Contains(self)) return FieldAccess.Unknown;
+                for (int i = 0; i < instruction.Operands.Count; i++)
+                {
+                    if (instruction.Operands[i] != self) continue;
+                    if (i != 0 || instruction.Opcode is not (Opcode.LoadField or Opcode.StoreField)) return FieldAccess.Unknown;
+                    (instruction.Opcode == Opcode.LoadField ? reads : writes).Add(instruction.Field!.Name);
+                }
+            }
+        return new FieldAccess(reads, writes);
+    }
 }
