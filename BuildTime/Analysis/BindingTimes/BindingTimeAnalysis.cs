@@ -166,6 +166,8 @@ public sealed class BindingTimeAnalysis
             if (conversion.Graph is { } graph)
             {
                 SlotVersions.Split(graph);
+                // A with expression's temporary is built in the local it is copied into (rule 7).
+                TemporaryCopies.Elide(graph);
                 // A field read of a struct local reads the field alone, so it is green while that field is (rule 7).
                 SlotFieldReads.Rewrite(graph);
             }

@@ -415,7 +415,7 @@ internal sealed partial class ContextAnalyzer
 
     /// <summary>Why a read of a struct local with a red field is red: the field's write is the cause.</summary>
     private RedReason RedFieldRead(Instruction read, KeyValuePair<string, RedReason> field, string how) =>
-        new(RedReasonKind.MutableMemory, $"the struct {SlotName(read.Slot)} is {how} its red field {field.Key}", field.Value.Cause, read.Location, field.Value.CauseGraph);
+        new(RedReasonKind.MutableMemory, $"the struct {SlotName(read.Slot)} {how} its red field {field.Key}", field.Value.Cause, read.Location, field.Value.CauseGraph);
 
     /// <summary>
     /// The fields read through the slot address <paramref name="address"/> (rule 7): a field load, a load through a
@@ -521,7 +521,7 @@ internal sealed partial class ContextAnalyzer
             case Opcode.LoadSlot:
                 if (redSlots[instruction.Slot.Index] && slotReasons[instruction.Slot.Index] is { } written) return written with { Location = instruction.Location };
                 if (!redSlots[instruction.Slot.Index] && redFields[instruction.Slot.Index] is { Count: > 0 } red)
-                    return RedFieldRead(instruction, red.First(), "read as a whole");
+                    return RedFieldRead(instruction, red.First(), "is read as a whole, with");
                 return redSlots[instruction.Slot.Index]
                     ? Root(RedReasonKind.MutableMemory, $"a read of {instruction.Slot} ('{flow[instruction.Slot].Name}'), which is stored red or has its address taken", instruction)
                     : null;
@@ -552,7 +552,7 @@ internal sealed partial class ContextAnalyzer
                 if (redSlots[instruction.Slot.Index] && slotReasons[instruction.Slot.Index] is { } writtenRed) return writtenRed with { Location = instruction.Location };
                 if (!redSlots[instruction.Slot.Index] && redFields[instruction.Slot.Index] is { Count: > 0 } fieldsRed && readsThrough is not null
                     && readsThrough.TryGetValue(position, out var reads) && fieldsRed.FirstOrDefault(f => reads is null || reads.Contains(f.Key)) is { Value: not null } readRed)
-                    return RedFieldRead(instruction, readRed, "its address is used to read");
+                    return RedFieldRead(instruction, readRed, "has its address used to read");
                 return redSlots[instruction.Slot.Index]
                     ? Root(RedReasonKind.MutableMemory, $"the address of {instruction.Slot} ('{flow[instruction.Slot].Name}'), which is stored red or written through", instruction)
                     : null;
