@@ -102,9 +102,8 @@ public static class Structs
     }
 
     /// <summary>
-    /// The machine state in one mutable struct whose accumulator gets a red value: the whole struct is red
-    /// (binding times are per struct, not per field), so the program counter read from it is red and the
-    /// declared-green <c>pc</c> is an error that names the write.
+    /// The machine state in one mutable struct whose accumulator gets a red value: fields have binding times of their
+    /// own, so only the accumulator is red; the program counter read from the struct stays green.
     /// </summary>
     [JitPortal(Greens = ["pc", "code"], Reds = ["frame"])]
     public static long StateStructWithRedAccumulator(StructCode code, Frame frame)
@@ -122,6 +121,8 @@ public static class Structs
             frame.Stack[0] = state.Acc + step.Arg;
             if (frame.Stack[0] > 1000) return frame.Stack[0];
             pc = state.Pc % code.Steps.Length;
+            // Back to the first instruction: a backward jump of the interpreted program.
+            if (pc == 0) Jit.CanEnterJit(pc, code, frame);
         }
     }
 

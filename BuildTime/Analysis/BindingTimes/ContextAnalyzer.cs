@@ -396,7 +396,7 @@ internal sealed partial class ContextAnalyzer
                 return (null, null);
         }
         if (red is not { } cause) return (null, null);
-        string what = fields is null ? "every field" : $"the field{(fields.Count == 1 ? "" : "s")} {string.Join(", ", fields)}";
+        string what = fields is null ? "every field" : $"the field{(fields.Count == 1 ? "" : "s")} {string.Join(", ", fields.Select(FieldAccess.DisplayName))}";
         string message = cause == address
             ? $"{what} of the struct {name} {(fields?.Count == 1 ? "is" : "are")} written by {writer} through an address the residual code holds ({Describe(address)} is red), so the specializer does not see the write ({Apart})"
             : $"{what} of the struct {name} {(fields?.Count == 1 ? "is" : "are")} red: {writer} writes the red {Describe(cause)} into {(fields?.Count == 1 ? "it" : "them")} ({Apart})";
@@ -415,7 +415,7 @@ internal sealed partial class ContextAnalyzer
 
     /// <summary>Why a read of a struct local with a red field is red: the field's write is the cause.</summary>
     private RedReason RedFieldRead(Instruction read, KeyValuePair<string, RedReason> field, string how) =>
-        new(RedReasonKind.MutableMemory, $"the struct {SlotName(read.Slot)} {how} its red field {field.Key}", field.Value.Cause, read.Location, field.Value.CauseGraph);
+        new(RedReasonKind.MutableMemory, $"the struct {SlotName(read.Slot)} {how} its red field {FieldAccess.DisplayName(field.Key)}", field.Value.Cause, read.Location, field.Value.CauseGraph);
 
     /// <summary>
     /// The fields read through the slot address <paramref name="address"/> (rule 7): a field load, a load through a

@@ -11,4 +11,8 @@ internal sealed record FieldAccess(IReadOnlySet<string>? Reads, IReadOnlySet<str
 {
     /// <summary>Any field may be read and written.</summary>
     public static readonly FieldAccess Unknown = new(null, null);
+
+    /// <summary>A field's name as its source says it: an auto-property's backing field (<c>&lt;Op&gt;k__BackingField</c>) by its property's name.</summary>
+    public static string DisplayName(string field) =>
+        field.StartsWith('<') && field.IndexOf(">k__BackingField", StringComparison.Ordinal) is > 1 and var end ? field[1..end] : field;
 }

@@ -79,6 +79,7 @@ public sealed class WithExpressionJitTests
     [DataRow(nameof(Structs.MutatingStructMethod))]
     [DataRow(nameof(Structs.WithOnGreenRecordStruct))]
     [DataRow(nameof(Structs.StateStructWithAccumulatorApart))]
+    [DataRow(nameof(Structs.StateStructWithRedAccumulator))]
     public void TheStructFixturesGiveWhatThePlainInterpreterGives(string name)
     {
         var portal = typeof(Structs).GetMethod(name)!;
