@@ -126,6 +126,31 @@ public static class Structs
         }
     }
 
+    /// <summary>
+    /// <c>with</c> expressions whose new value depends on a branch, green or red: the C# compiler takes the temporary's
+    /// address before the branch and uses it after it, then copies the temporary into the local. Each branch gives a green
+    /// value, so the copies stay green (on each path of a red branch).
+    /// </summary>
+    [JitPortal(Greens = ["pc", "code"], Reds = ["frame"])]
+    public static long WithAfterABranch(StructCode code, Frame frame)
+    {
+        int pc = 0;
+        while (true)
+        {
+            Jit.MergePoint(pc, code, frame);
+            Step step = code.Steps[pc];
+            Step chosen = step with { Arg = step.Op > 1 ? step.Arg : -step.Arg };
+            int arg = chosen.Arg;
+            Step counted = step with { Arg = frame.Stack[1] > 2 ? 1 : 2 };
+            int op = counted.Op;
+            frame.Stack[0] += arg + op + counted.Arg;
+            if (frame.Stack[0] > 1000) return frame.Stack[0];
+            pc = (pc + 1) % code.Steps.Length;
+            // Back to the first instruction: a backward jump of the interpreted program.
+            if (pc == 0) Jit.CanEnterJit(pc, code, frame);
+        }
+    }
+
     /// <summary>The same machine with the red accumulator in a local of its own: the state struct stays green.</summary>
     [JitPortal(Greens = ["pc", "code"], Reds = ["frame"])]
     public static long StateStructWithAccumulatorApart(StructCode code, Frame frame)

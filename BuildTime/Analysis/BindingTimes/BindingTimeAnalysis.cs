@@ -165,6 +165,8 @@ public sealed class BindingTimeAnalysis
             // Before any context is analyzed: a reused temporary must not join unrelated binding times (rule 7).
             if (conversion.Graph is { } graph)
             {
+                // A local's address used across a branch is taken again where it is used (rule 7).
+                AddressRematerialization.Run(graph);
                 SlotVersions.Split(graph);
                 // A with expression's temporary is built in the local it is copied into (rule 7).
                 TemporaryCopies.Elide(graph);

@@ -13,7 +13,8 @@ namespace PeJit.Analysis.BindingTimes;
 /// only in this block from its store <c>stslot T</c> up to that read (its addresses too), and <c>J</c> is not touched
 /// in between (no read, store or address of it, and no address of it taken elsewhere is used there or escapes):
 /// every use of <c>T</c> in that window becomes a use of <c>J</c>, and the read and the copy go. <c>J</c> then holds
-/// the same value at the copy and after it, and nothing could see <c>J</c> in between. Runs after
+/// the same value at the copy and after it, and nothing could see <c>J</c> in between (blocks in a <c>try</c> or a
+/// handler are left alone: a handler could see <c>J</c> half built when something in between throws). Runs after
 /// <see cref="SlotVersions"/>, which gives each store of a reused temporary a slot of its own. O(instructions) per copy.
 /// </remarks>
 internal static class TemporaryCopies
@@ -62,6 +63,9 @@ internal static class TemporaryCopies
         int elided = 0;
         foreach (var block in graph.Blocks)
         {
+            // Inside a try or a handler, a handler of this method could see the local half built when something in
+            // between throws.
+            if (graph[block].Try is not null || graph[block].HandlerOf is not null) continue;
             var instructions = graph[block].Instructions;
             for (int k = 0; k < instructions.Count; k++)
             {

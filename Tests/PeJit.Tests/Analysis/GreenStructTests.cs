@@ -70,6 +70,16 @@ public sealed class GreenStructTests
 
 
     [TestMethod]
+    public void AWithExpressionWhoseValueDependsOnABranchKeepsItsGreenFields()
+    {
+        var portal = AnalyzedPortal.Of(typeof(Structs), nameof(Structs.WithAfterABranch));
+        Assert.IsEmpty(portal.Errors, string.Join("\n", portal.Errors.Select(e => e.Message + "\n" + e.Details)));
+        Assert.AreEqual(Green, portal.TimeOf("arg"), "a green branch picks the value: the address taken before it is taken again after it\n" + portal.Graph.Print());
+        Assert.AreEqual(Green, portal.TimeOf("op"), "a red branch picks one of two constants: green on each path\n" + portal.Graph.Print());
+        Assert.IsFalse(portal.Graph.Graph.Slots.Any(s => portal.Graph.TimeOf(s) == Red || portal.Graph.IsPartlyRed(s)), "no struct local red:\n" + portal.Graph.Print());
+    }
+
+    [TestMethod]
     public void AStateStructWhoseRedPartIsApartStaysGreenThroughFieldStores()
     {
         var portal = AnalyzedPortal.Of(typeof(Structs), nameof(Structs.StateStructWithAccumulatorApart));

@@ -80,6 +80,7 @@ public sealed class WithExpressionJitTests
     [DataRow(nameof(Structs.WithOnGreenRecordStruct))]
     [DataRow(nameof(Structs.StateStructWithAccumulatorApart))]
     [DataRow(nameof(Structs.StateStructWithRedAccumulator))]
+    [DataRow(nameof(Structs.WithAfterABranch))]
     public void TheStructFixturesGiveWhatThePlainInterpreterGives(string name)
     {
         var portal = typeof(Structs).GetMethod(name)!;
