@@ -31,6 +31,29 @@ public struct MachineState
     public void Add(long value) => Acc += value;
 }
 
+/// <summary>A struct whose setter and mutating method call static helpers.</summary>
+public struct Scaled
+{
+    /// <summary>Written by <see cref="Input"/>.</summary>
+    public int Value;
+
+    /// <summary>Written by <see cref="Shift"/>.</summary>
+    public int Offset;
+
+    /// <summary>A mutable static: what <see cref="Bias"/> reads is red.</summary>
+    public static int Bias0 = 3;
+
+    /// <summary>Sets <see cref="Value"/> through a pure helper.</summary>
+    public int Input { set => Value = Scale(value); }
+
+    /// <summary>Sets <see cref="Offset"/> through a helper that reads mutable memory.</summary>
+    public void Shift(int by) => Offset = Bias(by);
+
+    private static int Scale(int x) => x * 2 + 1;
+
+    private static int Bias(int x) => x + Bias0;
+}
+
 /// <summary>Code made of struct instructions in a readonly array.</summary>
 public sealed class StructCode(Step[] steps)
 {
@@ -144,6 +167,30 @@ public static class Structs
             Step counted = step with { Arg = frame.Stack[1] > 2 ? 1 : 2 };
             int op = counted.Op;
             frame.Stack[0] += arg + op + counted.Arg;
+            if (frame.Stack[0] > 1000) return frame.Stack[0];
+            pc = (pc + 1) % code.Steps.Length;
+            // Back to the first instruction: a backward jump of the interpreted program.
+            if (pc == 0) Jit.CanEnterJit(pc, code, frame);
+        }
+    }
+
+    /// <summary>
+    /// Field writers that call helpers: a setter through a pure helper writes a green value; a method through a helper
+    /// reading a mutable static writes a red one, from a green argument.
+    /// </summary>
+    [JitPortal(Greens = ["pc", "code"], Reds = ["frame"])]
+    public static long SetterCallingAHelper(StructCode code, Frame frame)
+    {
+        int pc = 0;
+        while (true)
+        {
+            Jit.MergePoint(pc, code, frame);
+            Step step = code.Steps[pc];
+            Scaled scaled = default;
+            scaled.Input = step.Arg;
+            scaled.Shift(step.Op);
+            int value = scaled.Value;
+            frame.Stack[0] += value + scaled.Offset;
             if (frame.Stack[0] > 1000) return frame.Stack[0];
             pc = (pc + 1) % code.Steps.Length;
             // Back to the first instruction: a backward jump of the interpreted program.

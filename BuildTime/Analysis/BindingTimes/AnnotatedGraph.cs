@@ -97,6 +97,12 @@ public sealed class AnnotatedGraph
     /// <summary>The value that made the return red, when it is.</summary>
     public Value? RedReturnValue { get; internal set; }
 
+    /// <summary>
+    /// For a struct method: the first red value it stores into a field of <c>this</c> (rule 7: a field writer that calls
+    /// a helper may compute a red value from green arguments), or null; its callers mark the fields it writes red.
+    /// </summary>
+    public Value? RedStoreThroughThis { get; internal set; }
+
     /// <summary>The decision for every call instruction.</summary>
     public Dictionary<Instruction, CallDecision> Calls { get; } = new(ReferenceEqualityComparer.Instance);
 

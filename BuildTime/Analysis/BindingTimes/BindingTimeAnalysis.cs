@@ -119,8 +119,10 @@ public sealed class BindingTimeAnalysis
             var graph = work.Dequeue();
             queued.Remove(graph);
             var before = graph.ReturnTime;
+            var storedBefore = graph.RedStoreThroughThis;
             analyzers[graph].Run();
-            if (graph.ReturnTime != before && callsOf.TryGetValue(graph, out var calls))
+            // A red store through this is read by the callers like the return (rule 7: the fields it writes turn red).
+            if ((graph.ReturnTime != before || graph.RedStoreThroughThis != storedBefore) && callsOf.TryGetValue(graph, out var calls))
                 foreach (var (caller, position) in calls)
                 {
                     caller.CalleeReturnChanged(position);

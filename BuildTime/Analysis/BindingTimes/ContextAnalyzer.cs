@@ -87,6 +87,8 @@ internal sealed partial class ContextAnalyzer
     private readonly Dictionary<string, RedReason>?[] redFields;
     // Per read-only or written-through slotaddr position: the fields read through the address (rule 7), null for every field.
     private readonly Dictionary<int, IReadOnlySet<string>?>? readsThrough;
+    // A struct method's stores into fields of this (rule 7), positions; null when there are none.
+    private readonly List<int>? thisStores;
 
     // Loops: which is the dispatch loop, which loops exit on a value, which are generalized already.
     private readonly bool[] isDispatchLoop;
@@ -149,6 +151,9 @@ internal sealed partial class ContextAnalyzer
                 loads.Add((instruction.Slot.Index, position));
             }
             if (instruction is { Opcode: Opcode.Return, Operands.Count: 1 }) returns.Add(instruction.Operands[0]);
+            if (instruction.Opcode == Opcode.StoreField && graph.Method.HasThis && graph.Method.DeclaringType.IsValueType && !graph.IsPortal
+                && flow.Parameters.Count > 0 && instruction.Operands[0] == flow.Parameters[0])
+                (thisStores ??= []).Add(position);
         }
         readOnlyAddress ??= [];
         slotReasons = graph.SlotReasons;
@@ -190,6 +195,13 @@ internal sealed partial class ContextAnalyzer
         var red = firstRedReturn < returned.Length ? returned[firstRedReturn] : (Value?)null;
         graph.ReturnTime = red is null ? BindingTime.Green : BindingTime.Red;
         graph.RedReturnValue = red;
+        if (graph.RedStoreThroughThis is null && thisStores is not null)
+            foreach (int position in thisStores)
+                if (IsRed(instructions[position].Operands[1]))
+                {
+                    graph.RedStoreThroughThis = instructions[position].Operands[1];
+                    break;
+                }
     }
 
     /// <summary>The annotated graph this analyzes.</summary>
@@ -391,6 +403,14 @@ internal sealed partial class ContextAnalyzer
                 writer = write.Method!.Name;
                 for (int i = 1; i < write.Operands.Count && red is null; i++)
                     if (IsRed(write.Operands[i])) red = write.Operands[i];
+                // Green arguments, but a red value computed inside (a helper it calls reads mutable memory).
+                if (red is null && graph.Calls.TryGetValue(write, out var inlined)
+                    && inlined.Targets.FirstOrDefault(t => t.RedStoreThroughThis is not null) is { } computing)
+                {
+                    string inside = $"{(fields is null ? "every field" : $"the field{(fields.Count == 1 ? "" : "s")} {string.Join(", ", fields.Select(FieldAccess.DisplayName))}")} of the struct {name} "
+                        + $"{(fields?.Count == 1 ? "is" : "are")} red: {writer} writes a red value it computes into {(fields?.Count == 1 ? "it" : "them")} ({Apart})";
+                    return (fields, new RedReason(RedReasonKind.MutableMemory, inside, computing.RedStoreThroughThis, write.Location, computing));
+                }
                 break;
             default:
                 return (null, null);

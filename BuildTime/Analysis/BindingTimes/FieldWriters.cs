@@ -13,9 +13,11 @@ namespace PeJit.Analysis.BindingTimes;
 /// <remarks>
 /// Strategy: one scan of the callee's flow graph, O(instructions), cached per method by the analysis. A field
 /// writer is an instance method of a value type whose body reads only its arguments, its own locals and the
-/// fields of <c>this</c>, writes only fields of <c>this</c>, calls nothing, allocates nothing, and does not pass
-/// <c>this</c> on. Everything it computes is then green when <c>this</c> and its arguments are, so it never writes
-/// a red value into a green struct.
+/// fields of <c>this</c>, writes only fields of <c>this</c>, calls only helpers (not on <c>this</c>: a setter calling a
+/// static helper), allocates nothing, and does not pass
+/// <c>this</c> on. Without calls, everything it computes is green when <c>this</c> and its arguments are; a helper it
+/// calls may compute a red value from green arguments, which its annotated graph records
+/// (<see cref="AnnotatedGraph.RedStoreThroughThis"/>), and its callers make the fields it writes red then.
 /// </remarks>
 internal static class FieldWriters
 {
@@ -39,6 +41,10 @@ internal static class FieldWriters
                         stores |= instruction.Opcode == Opcode.StoreField;
                         continue;
                     case Opcode.LoadSlot or Opcode.StoreSlot or Opcode.Return or Opcode.Jump or Opcode.BrIf or Opcode.Switch:
+                        break;
+                    case Opcode.Call:
+                        // A helper it calls (not on this): inlined and specialized as any call; a red value it computes is
+                        // seen by the analysis (AnnotatedGraph.RedStoreThroughThis), so no write of it is taken for green.
                         break;
                     default:
                         if ((instruction.Info.Flags & (OpcodeFlags.ReadsMemory | OpcodeFlags.WritesMemory | OpcodeFlags.Call | OpcodeFlags.Allocates)) != 0)

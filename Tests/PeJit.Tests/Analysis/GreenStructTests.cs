@@ -80,6 +80,19 @@ public sealed class GreenStructTests
     }
 
     [TestMethod]
+    public void AFieldWriterCallingAHelperWritesWhatTheHelperComputes()
+    {
+        var portal = AnalyzedPortal.Of(typeof(Structs), nameof(Structs.SetterCallingAHelper));
+        Assert.IsEmpty(portal.Errors, string.Join("\n", portal.Errors.Select(e => e.Message + "\n" + e.Details)));
+        Assert.AreEqual(CallTreatment.Inline, portal.Call("set_Input").Treatment);
+        Assert.AreEqual(Green, portal.TimeOf("value"), "the setter's pure helper computes a green value\n" + portal.Graph.Print());
+        var scaled = portal.Graph.Graph.Slots.Single(s => portal.Graph.Graph[s].Name == "scaled");
+        var red = portal.Graph.RedFieldsOf(scaled);
+        CollectionAssert.AreEqual(new[] { "Offset" }, red.Keys.ToArray(), "Shift's helper reads a mutable static\n" + portal.Graph.Print());
+        StringAssert.Contains(red["Offset"].Message, "Shift writes a red value it computes");
+    }
+
+    [TestMethod]
     public void AStateStructWhoseRedPartIsApartStaysGreenThroughFieldStores()
     {
         var portal = AnalyzedPortal.Of(typeof(Structs), nameof(Structs.StateStructWithAccumulatorApart));

@@ -81,6 +81,7 @@ public sealed class WithExpressionJitTests
     [DataRow(nameof(Structs.StateStructWithAccumulatorApart))]
     [DataRow(nameof(Structs.StateStructWithRedAccumulator))]
     [DataRow(nameof(Structs.WithAfterABranch))]
+    [DataRow(nameof(Structs.SetterCallingAHelper))]
     public void TheStructFixturesGiveWhatThePlainInterpreterGives(string name)
     {
         var portal = typeof(Structs).GetMethod(name)!;
