@@ -42,6 +42,28 @@ public sealed class StructFieldJitTests
         }
     }
 
+    /// <summary>As <c>pejit build</c> wove it: the stored generating extension keeps which slots have red fields.</summary>
+    [TestMethod]
+    public void TheWovenPortalGivesWhatThePlainInterpreterGives()
+    {
+        var woven = WithExpressionJitTests.Woven.Value;
+        var type = woven.GetType(typeof(FieldVm).FullName!, throwOnError: true)!;
+        var portal = type.GetMethod(nameof(FieldVm.Run))!;
+        var program = type.GetMethod(nameof(FieldVm.SumProgram))!;
+        IReadOnlyList<CompiledUnit> Units() => JitRuntime.Find(portal)?.Cache.Units ?? [];
+        foreach (int n in Sizes)
+        {
+            var entries = Units().ToDictionary(u => u, u => u.Entries);
+            var output = new StringWriter();
+            var registers = new long[] { 0, 0, 0, n };
+            long result = (long)portal.Invoke(null, [program.Invoke(null, [n]), registers, output])!;
+            var plain = Plain(n);
+            Assert.AreEqual((plain.Result, plain.Output), (result, output.ToString()), $"sum {n}");
+            CollectionAssert.AreEqual(plain.Registers, registers, $"sum {n}: the registers");
+            if (n > 100) Assert.IsTrue(Units().Any(u => u.Entries > entries.GetValueOrDefault(u)), $"sum {n}: no unit of the woven portal was entered");
+        }
+    }
+
     [TestMethod]
     public void TheLoopHasNoDispatchAndNoInstructionRead()
     {
