@@ -34,9 +34,12 @@ namespace PeJit.Analysis.BindingTimes;
 ///    the slot is, and does not make the slot red; a read through a green address (a load, a field, a readonly
 ///    member called on it) is green. A field writer called on it (a setter, the init setters of a
 ///    <c>with</c> expression, a small mutating method) keeps the slot green when it is inlined and its other
-///    arguments are green: the specializer performs the write on its copy. A red argument (or a writer left a
-///    residual call) makes the slot red as a whole, with the writer and the red value as the reason; any other
-///    address written through makes the slot red, as before.
+///    arguments are green: the specializer performs the write on its copy. Fields have binding times of their
+///    own: a red value written (a red argument, a red value the writer computes, a write through an address that
+///    turned red) makes the fields written red (<see cref="AnnotatedGraph.RedFieldsOf"/>), not the slot; a read
+///    of the slot as a whole is red then, and so is an address through which a red field is read
+///    (<see cref="FieldAccess"/>). A writer left a residual call makes the slot red as a whole, with the writer as
+///    the reason; any other address written through makes the slot red, as before.
 /// 8. class-green (Jit.PromoteClass, Docs/bta.md rule 10): the result of PromoteClass of a red value is red with its exact class
 ///    (or null) green; isinst and castclass of such a value, a block parameter every jump passes such values
 ///    (or greens), and a callee parameter the call passes one (signature letter C) are class-green too. On a
