@@ -111,6 +111,9 @@ public sealed class ExtensionCompiler
         var annotated = sources.GetValueOrDefault(graph);
         bool redSlot = annotated is not null && instruction.Opcode is Opcode.StoreSlot or Opcode.LoadSlot
             && annotated.TimeOf(instruction.Slot) == BindingTime.Red;
+        // A struct local with red fields (analysis rule 7): read as a whole from its residual slot, written there too.
+        bool partialSlot = annotated is not null && instruction.Opcode is Opcode.StoreSlot or Opcode.LoadSlot or Opcode.SlotAddr
+            && annotated.IsPartlyRed(instruction.Slot);
         op.Kind = instruction.Opcode switch
         {
             Opcode.Jump => ExtensionOpKind.Jump,
@@ -124,7 +127,7 @@ public sealed class ExtensionCompiler
             Opcode.EndFilter => ExtensionOpKind.Unsupported,
             Opcode.Call or Opcode.CallVirt or Opcode.NewObject or Opcode.ConstrainedCall => ExtensionOpKind.Call,
             Opcode.StoreSlot => ExtensionOpKind.StoreSlot,
-            Opcode.LoadSlot when redSlot => ExtensionOpKind.LoadRedSlot,
+            Opcode.LoadSlot when redSlot || partialSlot => ExtensionOpKind.LoadRedSlot,
             // A green slot address (a read-only one, analysis rule 7) runs as a read of the slot: see GreenOperation.LoadSlot.
             Opcode.SlotAddr when !op.ResultIsGreen => ExtensionOpKind.SlotAddress,
             _ => instruction.Result is null ? ExtensionOpKind.Effect : ExtensionOpKind.Value,
@@ -139,6 +142,10 @@ public sealed class ExtensionCompiler
                 break;
             case ExtensionOpKind.StoreSlot:
                 op.RedSlot = redSlot;
+                op.PartialSlot = partialSlot && !redSlot;
+                break;
+            case ExtensionOpKind.Value when instruction.Opcode == Opcode.SlotAddr:
+                op.PartialSlot = partialSlot;
                 break;
         }
         ExtensionLayout.Finish(graph, op);

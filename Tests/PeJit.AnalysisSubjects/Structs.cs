@@ -31,6 +31,29 @@ public struct MachineState
     public void Add(long value) => Acc += value;
 }
 
+/// <summary>A struct whose setter and mutating method call static helpers.</summary>
+public struct Scaled
+{
+    /// <summary>Written by <see cref="Input"/>.</summary>
+    public int Value;
+
+    /// <summary>Written by <see cref="Shift"/>.</summary>
+    public int Offset;
+
+    /// <summary>A mutable static: what <see cref="Bias"/> reads is red.</summary>
+    public static int Bias0 = 3;
+
+    /// <summary>Sets <see cref="Value"/> through a pure helper.</summary>
+    public int Input { set => Value = Scale(value); }
+
+    /// <summary>Sets <see cref="Offset"/> through a helper that reads mutable memory.</summary>
+    public void Shift(int by) => Offset = Bias(by);
+
+    private static int Scale(int x) => x * 2 + 1;
+
+    private static int Bias(int x) => x + Bias0;
+}
+
 /// <summary>Code made of struct instructions in a readonly array.</summary>
 public sealed class StructCode(Step[] steps)
 {
@@ -102,9 +125,8 @@ public static class Structs
     }
 
     /// <summary>
-    /// The machine state in one mutable struct whose accumulator gets a red value: the whole struct is red
-    /// (binding times are per struct, not per field), so the program counter read from it is red and the
-    /// declared-green <c>pc</c> is an error that names the write.
+    /// The machine state in one mutable struct whose accumulator gets a red value: fields have binding times of their
+    /// own, so only the accumulator is red; the program counter read from the struct stays green.
     /// </summary>
     [JitPortal(Greens = ["pc", "code"], Reds = ["frame"])]
     public static long StateStructWithRedAccumulator(StructCode code, Frame frame)
@@ -122,6 +144,57 @@ public static class Structs
             frame.Stack[0] = state.Acc + step.Arg;
             if (frame.Stack[0] > 1000) return frame.Stack[0];
             pc = state.Pc % code.Steps.Length;
+            // Back to the first instruction: a backward jump of the interpreted program.
+            if (pc == 0) Jit.CanEnterJit(pc, code, frame);
+        }
+    }
+
+    /// <summary>
+    /// <c>with</c> expressions whose new value depends on a branch, green or red: the C# compiler takes the temporary's
+    /// address before the branch and uses it after it, then copies the temporary into the local. Each branch gives a green
+    /// value, so the copies stay green (on each path of a red branch).
+    /// </summary>
+    [JitPortal(Greens = ["pc", "code"], Reds = ["frame"])]
+    public static long WithAfterABranch(StructCode code, Frame frame)
+    {
+        int pc = 0;
+        while (true)
+        {
+            Jit.MergePoint(pc, code, frame);
+            Step step = code.Steps[pc];
+            Step chosen = step with { Arg = step.Op > 1 ? step.Arg : -step.Arg };
+            int arg = chosen.Arg;
+            Step counted = step with { Arg = frame.Stack[1] > 2 ? 1 : 2 };
+            int op = counted.Op;
+            frame.Stack[0] += arg + op + counted.Arg;
+            if (frame.Stack[0] > 1000) return frame.Stack[0];
+            pc = (pc + 1) % code.Steps.Length;
+            // Back to the first instruction: a backward jump of the interpreted program.
+            if (pc == 0) Jit.CanEnterJit(pc, code, frame);
+        }
+    }
+
+    /// <summary>
+    /// Field writers that call helpers: a setter through a pure helper writes a green value; a method through a helper
+    /// reading a mutable static writes a red one, from a green argument.
+    /// </summary>
+    [JitPortal(Greens = ["pc", "code"], Reds = ["frame"])]
+    public static long SetterCallingAHelper(StructCode code, Frame frame)
+    {
+        int pc = 0;
+        while (true)
+        {
+            Jit.MergePoint(pc, code, frame);
+            Step step = code.Steps[pc];
+            Scaled scaled = default;
+            scaled.Input = step.Arg;
+            scaled.Shift(step.Op);
+            int value = scaled.Value;
+            frame.Stack[0] += value + scaled.Offset;
+            if (frame.Stack[0] > 1000) return frame.Stack[0];
+            pc = (pc + 1) % code.Steps.Length;
+            // Back to the first instruction: a backward jump of the interpreted program.
+            if (pc == 0) Jit.CanEnterJit(pc, code, frame);
         }
     }
 

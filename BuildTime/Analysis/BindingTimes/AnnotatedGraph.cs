@@ -21,7 +21,26 @@ public sealed class AnnotatedGraph
         ClassGreen = new bool[graph.ValueCount];
         RedSlots = new bool[graph.Slots.Count()];
         SlotReasons = new RedReason?[RedSlots.Length];
+        RedFields = new Dictionary<string, RedReason>?[RedSlots.Length];
     }
+
+    /// <summary>
+    /// Per stack slot of a struct type that stays green as a whole: its fields a red value is written into (rule 7),
+    /// each with the write's reason; null when none is. Its other fields stay green; the struct read as a whole is red.
+    /// </summary>
+    internal Dictionary<string, RedReason>?[] RedFields { get; }
+
+    /// <summary>
+    /// The red fields of a struct local that is not red as a whole (rule 7: fields have binding times of their own),
+    /// with why each is red; empty when every field is green, or when the whole slot is red (<see cref="TimeOf(Slot)"/>).
+    /// </summary>
+    public IReadOnlyDictionary<string, RedReason> RedFieldsOf(Slot slot) =>
+        !RedSlots[slot.Index] && RedFields[slot.Index] is { } fields ? fields : EmptyFields;
+
+    /// <summary>True when some field of the struct local is red while the local is not red as a whole (rule 7).</summary>
+    public bool IsPartlyRed(Slot slot) => RedFieldsOf(slot).Count > 0;
+
+    private static readonly Dictionary<string, RedReason> EmptyFields = [];
 
     /// <summary>
     /// Per stack slot: why a field writer called on its address made it red (rule 7: it wrote a red value, or
@@ -77,6 +96,12 @@ public sealed class AnnotatedGraph
 
     /// <summary>The value that made the return red, when it is.</summary>
     public Value? RedReturnValue { get; internal set; }
+
+    /// <summary>
+    /// For a struct method: the first red value it stores into a field of <c>this</c> (rule 7: a field writer that calls
+    /// a helper may compute a red value from green arguments), or null; its callers mark the fields it writes red.
+    /// </summary>
+    public Value? RedStoreThroughThis { get; internal set; }
 
     /// <summary>The decision for every call instruction.</summary>
     public Dictionary<Instruction, CallDecision> Calls { get; } = new(ReferenceEqualityComparer.Instance);

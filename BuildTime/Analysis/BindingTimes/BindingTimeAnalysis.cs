@@ -119,8 +119,10 @@ public sealed class BindingTimeAnalysis
             var graph = work.Dequeue();
             queued.Remove(graph);
             var before = graph.ReturnTime;
+            var storedBefore = graph.RedStoreThroughThis;
             analyzers[graph].Run();
-            if (graph.ReturnTime != before && callsOf.TryGetValue(graph, out var calls))
+            // A red store through this is read by the callers like the return (rule 7: the fields it writes turn red).
+            if ((graph.ReturnTime != before || graph.RedStoreThroughThis != storedBefore) && callsOf.TryGetValue(graph, out var calls))
                 foreach (var (caller, position) in calls)
                 {
                     caller.CalleeReturnChanged(position);
@@ -163,7 +165,16 @@ public sealed class BindingTimeAnalysis
         {
             conversions[method] = conversion = converter.Convert(method);
             // Before any context is analyzed: a reused temporary must not join unrelated binding times (rule 7).
-            if (conversion.Graph is { } graph) SlotVersions.Split(graph);
+            if (conversion.Graph is { } graph)
+            {
+                // A local's address used across a branch is taken again where it is used (rule 7).
+                AddressRematerialization.Run(graph);
+                SlotVersions.Split(graph);
+                // A with expression's temporary is built in the local it is copied into (rule 7).
+                TemporaryCopies.Elide(graph);
+                // A field read of a struct local reads the field alone, so it is green while that field is (rule 7).
+                SlotFieldReads.Rewrite(graph);
+            }
             ReleaseBody(method);
         }
         return conversion;
@@ -235,6 +246,16 @@ public sealed class BindingTimeAnalysis
     }
 
     private readonly Dictionary<MethodDefinition, bool> fieldWriters = [];
+
+    /// <summary>The fields of <c>this</c> a struct method reads and writes (rule 7), found once per method.</summary>
+    internal FieldAccess FieldAccessOf(MethodDefinition method)
+    {
+        if (!fieldAccess.TryGetValue(method, out var access))
+            fieldAccess[method] = access = ResidualReason(method) is null ? FieldWriters.AccessOfThis(method, Convert(method).Graph) : FieldAccess.Unknown;
+        return access;
+    }
+
+    private readonly Dictionary<MethodDefinition, FieldAccess> fieldAccess = [];
 
     /// <summary>True when <paramref name="method"/> is on a cycle of the call graph (it calls itself, directly or through others).</summary>
     internal bool IsRecursive(MethodDefinition method) => recursive.Contains(method);

@@ -34,9 +34,12 @@ namespace PeJit.Analysis.BindingTimes;
 ///    the slot is, and does not make the slot red; a read through a green address (a load, a field, a readonly
 ///    member called on it) is green. A field writer called on it (a setter, the init setters of a
 ///    <c>with</c> expression, a small mutating method) keeps the slot green when it is inlined and its other
-///    arguments are green: the specializer performs the write on its copy. A red argument (or a writer left a
-///    residual call) makes the slot red as a whole, with the writer and the red value as the reason; any other
-///    address written through makes the slot red, as before.
+///    arguments are green: the specializer performs the write on its copy. Fields have binding times of their
+///    own: a red value written (a red argument, a red value the writer computes, a write through an address that
+///    turned red) makes the fields written red (<see cref="AnnotatedGraph.RedFieldsOf"/>), not the slot; a read
+///    of the slot as a whole is red then, and so is an address through which a red field is read
+///    (<see cref="FieldAccess"/>). A writer left a residual call makes the slot red as a whole, with the writer as
+///    the reason; any other address written through makes the slot red, as before.
 /// 8. class-green (Jit.PromoteClass, Docs/bta.md rule 10): the result of PromoteClass of a red value is red with its exact class
 ///    (or null) green; isinst and castclass of such a value, a block parameter every jump passes such values
 ///    (or greens), and a callee parameter the call passes one (signature letter C) are class-green too. On a
@@ -83,6 +86,12 @@ internal sealed partial class ContextAnalyzer
     private readonly Dictionary<Value, Slot>? writtenSlotOf;
     // Per slot: why a field writer made it red (rule 7), for the reads of it; null where another rule did.
     private readonly RedReason?[] slotReasons;
+    // Per slot: its red fields while it is not red as a whole (rule 7), each with its reason.
+    private readonly Dictionary<string, RedReason>?[] redFields;
+    // Per read-only or written-through slotaddr position: the fields read through the address (rule 7), null for every field.
+    private readonly Dictionary<int, IReadOnlySet<string>?>? readsThrough;
+    // A struct method's stores into fields of this (rule 7), positions; null when there are none.
+    private readonly List<int>? thisStores;
 
     // Loops: which is the dispatch loop, which loops exit on a value, which are generalized already.
     private readonly bool[] isDispatchLoop;
@@ -145,10 +154,18 @@ internal sealed partial class ContextAnalyzer
                 loads.Add((instruction.Slot.Index, position));
             }
             if (instruction is { Opcode: Opcode.Return, Operands.Count: 1 }) returns.Add(instruction.Operands[0]);
+            if (instruction.Opcode == Opcode.StoreField && graph.Method.HasThis && graph.Method.DeclaringType.IsValueType && !graph.IsPortal
+                && flow.Parameters.Count > 0 && instruction.Operands[0] == flow.Parameters[0])
+                (thisStores ??= []).Add(position);
         }
         readOnlyAddress ??= [];
         slotReasons = graph.SlotReasons;
+        redFields = graph.RedFields;
         usersOf = IndexLists.Build(flow.ValueCount, uses);
+        for (int position = 0; position < readOnlyAddress.Length; position++)
+            if (readOnlyAddress[position] && instructions[position].Opcode == Opcode.SlotAddr
+                && flow[instructions[position].Slot].Type.StackKind == StackKind.ValueType)
+                (readsThrough ??= [])[position] = FieldsReadThrough(instructions[position].Result!.Value);
         loadsOf = IndexLists.Build(redSlots.Length, loads);
         returned = [.. returns];
         if (returned.Length > ReturnsScanned)
@@ -181,6 +198,13 @@ internal sealed partial class ContextAnalyzer
         var red = firstRedReturn < returned.Length ? returned[firstRedReturn] : (Value?)null;
         graph.ReturnTime = red is null ? BindingTime.Green : BindingTime.Red;
         graph.RedReturnValue = red;
+        if (graph.RedStoreThroughThis is null && thisStores is not null)
+            foreach (int position in thisStores)
+                if (IsRed(instructions[position].Operands[1]))
+                {
+                    graph.RedStoreThroughThis = instructions[position].Operands[1];
+                    break;
+                }
     }
 
     /// <summary>The annotated graph this analyzes.</summary>
@@ -296,8 +320,16 @@ internal sealed partial class ContextAnalyzer
             && !redSlots[instruction.Slot.Index])
             MarkSlotRed(instruction.Slot, null);
         if (writtenSlotOf is not null && instruction.Operands.Count > 0 && writtenSlotOf.TryGetValue(instruction.Operands[0], out var written)
-            && !redSlots[written.Index] && WriterReason(instruction, written) is { } writer)
-            MarkSlotRed(written, writer);
+            && !redSlots[written.Index])
+        {
+            if (WriterReason(instruction, written) is { } writer) MarkSlotRed(written, writer);
+            else if (RedWrite(instruction, written) is (var fields, { } why))
+            {
+                // Every field red: the struct is red as a whole.
+                if (fields is null) MarkSlotRed(written, why);
+                else MarkFieldsRed(written, fields, why);
+            }
+        }
         foreach (var target in instruction.Targets)
         {
             var parameters = flow[target.Target].Parameters;
@@ -324,38 +356,125 @@ internal sealed partial class ContextAnalyzer
     }
 
     /// <summary>
-    /// Null while the field writer at <paramref name="call"/> (a call on a written-through address of
-    /// <paramref name="slot"/>, or a <c>stfld</c> or <c>initobj</c> through it) keeps the slot green: inlined, its other arguments green (rule 7); else why the
-    /// slot turns red. Visited again when an argument turns red (it is a use of each).
+    /// Why the write at <paramref name="call"/> (a call on a written-through address of <paramref name="slot"/>, or a
+    /// <c>stfld</c>, <c>store</c> or <c>initobj</c> through it) makes the slot red as a whole: a field writer left a
+    /// residual call, so the specializer cannot perform the write (rule 7); null otherwise (<see cref="RedWrite"/>
+    /// says which fields it makes red).
     /// </summary>
     private RedReason? WriterReason(Instruction call, Slot slot)
     {
-        string name = flow[slot].Name is { } n ? $"'{n}'" : slot.ToString();
-        if (call.Opcode is Opcode.InitObj or Opcode.Load or Opcode.LoadField or Opcode.FieldAddr) return null;
-        if (call.Opcode == Opcode.Store)
-            return IsRed(call.Operands[1])
-                ? new RedReason(RedReasonKind.MutableMemory,
-                    $"the struct {name} is red as a whole: its field {flow[call.Operands[0]].DefiningInstruction?.Field?.Name} is written the red {Describe(call.Operands[1])} (a struct stays green only while every write into it is green; keep a red part in a local of its own)",
-                    call.Operands[1], call.Location)
-                : null;
-        if (call.Opcode == Opcode.StoreField)
-            return IsRed(call.Operands[1])
-                ? new RedReason(RedReasonKind.MutableMemory,
-                    $"the struct {name} is red as a whole: its field {call.Field!.Name} is written the red {Describe(call.Operands[1])} (a struct stays green only while every write into it is green; keep a red part in a local of its own)",
-                    call.Operands[1], call.Location)
-                : null;
         if (call.Opcode is not (Opcode.Call or Opcode.CallVirt) || ReadOnlyAddresses.Callee(call) is not { } callee || !analysis.IsFieldWriter(callee)) return null;
-        string method = call.Method!.Name;
         if (graph.Calls.TryGetValue(call, out var decision) && decision.Treatment != CallTreatment.Inline)
             return Root(RedReasonKind.MutableMemory,
-                $"the struct {name} is written through its address by {method}, which stays a residual call ({decision.Reason}), so the specializer cannot perform the write", call);
-        for (int i = 1; i < call.Operands.Count; i++)
-            if (IsRed(call.Operands[i]))
-                return new RedReason(RedReasonKind.MutableMemory,
-                    $"the struct {name} is red as a whole: {method} writes the red {Describe(call.Operands[i])} into it (a struct stays green only while every write into it is green; keep a red part in a local of its own)",
-                    call.Operands[i], call.Location);
+                $"the struct {SlotName(slot)} is written through its address by {call.Method!.Name}, which stays a residual call ({decision.Reason}), so the specializer cannot perform the write", call);
         return null;
     }
+
+    /// <summary>
+    /// The fields of <paramref name="slot"/> the write at <paramref name="write"/> makes red, and why (rule 7): those it
+    /// writes when it writes a red value, or when the address it writes through is red (residual code writes the
+    /// struct then, the specializer does not see it); (null, reason) when that is every field (an <c>initobj</c>, a
+    /// writer whose fields are not known); (null, null) while the write keeps the fields green. Visited again when
+    /// an operand turns red (it is a use of each).
+    /// </summary>
+    private (IReadOnlyCollection<string>? Fields, RedReason? Reason) RedWrite(Instruction write, Slot slot)
+    {
+        string name = SlotName(slot);
+        const string Apart = "a struct local's fields have binding times of their own: its other fields stay green, the struct read or passed as a whole is red";
+        var address = write.Operands[0];
+        IReadOnlyCollection<string>? fields;
+        string writer;
+        Value? red = IsRed(address) ? address : null;
+        switch (write.Opcode)
+        {
+            case Opcode.InitObj:
+                fields = null;
+                writer = "initobj";
+                break;
+            case Opcode.Store when flow[address].DefiningInstruction is { Opcode: Opcode.FieldAddr, Field: { } field }:
+                fields = [field.Name];
+                writer = "a store";
+                red ??= IsRed(write.Operands[1]) ? write.Operands[1] : null;
+                break;
+            case Opcode.StoreField:
+                fields = [write.Field!.Name];
+                writer = "a store";
+                red ??= IsRed(write.Operands[1]) ? write.Operands[1] : null;
+                break;
+            case Opcode.Call or Opcode.CallVirt when ReadOnlyAddresses.Callee(write) is { } callee && analysis.IsFieldWriter(callee):
+                fields = analysis.FieldAccessOf(callee).Writes;
+                writer = write.Method!.Name;
+                for (int i = 1; i < write.Operands.Count && red is null; i++)
+                    if (IsRed(write.Operands[i])) red = write.Operands[i];
+                // Green arguments, but a red value computed inside (a helper it calls reads mutable memory).
+                if (red is null && graph.Calls.TryGetValue(write, out var inlined)
+                    && inlined.Targets.FirstOrDefault(t => t.RedStoreThroughThis is not null) is { } computing)
+                {
+                    string inside = $"{(fields is null ? "every field" : $"the field{(fields.Count == 1 ? "" : "s")} {string.Join(", ", fields.Select(FieldAccess.DisplayName))}")} of the struct {name} "
+                        + $"{(fields?.Count == 1 ? "is" : "are")} red: {writer} writes a red value it computes into {(fields?.Count == 1 ? "it" : "them")} ({Apart})";
+                    return (fields, new RedReason(RedReasonKind.MutableMemory, inside, computing.RedStoreThroughThis, write.Location, computing));
+                }
+                break;
+            default:
+                return (null, null);
+        }
+        if (red is not { } cause) return (null, null);
+        string what = fields is null ? "every field" : $"the field{(fields.Count == 1 ? "" : "s")} {string.Join(", ", fields.Select(FieldAccess.DisplayName))}";
+        string message = cause == address
+            ? $"{what} of the struct {name} {(fields?.Count == 1 ? "is" : "are")} written by {writer} through an address the residual code holds ({Describe(address)} is red), so the specializer does not see the write ({Apart})"
+            : $"{what} of the struct {name} {(fields?.Count == 1 ? "is" : "are")} red: {writer} writes the red {Describe(cause)} into {(fields?.Count == 1 ? "it" : "them")} ({Apart})";
+        return (fields, new RedReason(RedReasonKind.MutableMemory, message, cause, write.Location));
+    }
+
+    /// <summary>Makes fields of a struct local red (rule 7) and visits again what reads the local: its loads and its addresses.</summary>
+    private void MarkFieldsRed(Slot slot, IReadOnlyCollection<string> fields, RedReason reason)
+    {
+        var red = redFields[slot.Index] ??= [];
+        bool changed = false;
+        foreach (var field in fields) changed |= red.TryAdd(field, reason);
+        if (!changed) return;
+        foreach (int load in loadsOf[slot.Index]) sweep.Schedule(load);
+    }
+
+    /// <summary>Why a read of a struct local with a red field is red: the field's write is the cause.</summary>
+    private RedReason RedFieldRead(Instruction read, KeyValuePair<string, RedReason> field, string how) =>
+        new(RedReasonKind.MutableMemory, $"the struct {SlotName(read.Slot)} {how} its red field {FieldAccess.DisplayName(field.Key)}", field.Value.Cause, read.Location, field.Value.CauseGraph);
+
+    /// <summary>
+    /// The fields read through the slot address <paramref name="address"/> (rule 7): a field load, a load through a
+    /// field's address, a struct method called on it (<see cref="BindingTimeAnalysis.FieldAccessOf"/>); null when
+    /// the whole struct may be read (a load of it, an <c>in</c> argument, a method that passes <c>this</c> on).
+    /// </summary>
+    private IReadOnlySet<string>? FieldsReadThrough(Value address)
+    {
+        var reads = new HashSet<string>();
+        foreach (int position in usersOf[address.Index])
+        {
+            var use = instructions[position];
+            switch (use.Opcode)
+            {
+                case Opcode.LoadField when use.Operands[0] == address:
+                    reads.Add(use.Field!.Name);
+                    break;
+                case Opcode.StoreField or Opcode.InitObj when use.Operands[0] == address && (use.Operands.Count < 2 || use.Operands[1] != address):
+                    break;
+                case Opcode.FieldAddr when use.Operands[0] == address:
+                    foreach (int inner in usersOf[use.Result!.Value.Index])
+                        if (instructions[inner].Opcode == Opcode.Load) reads.Add(use.Field!.Name);
+                        else if (instructions[inner] is not { Opcode: Opcode.Store } store || store.Operands[1] == use.Result) return null;
+                    break;
+                case Opcode.Call or Opcode.CallVirt when use.Operands[0] == address && ReadOnlyAddresses.Callee(use) is { HasThis: true } callee && !use.Operands.Skip(1).Contains(address):
+                    if (analysis.FieldAccessOf(callee).Reads is not { } read) return null;
+                    reads.UnionWith(read);
+                    break;
+                default:
+                    return null;
+            }
+        }
+        return reads;
+    }
+
+    private string SlotName(Slot slot) => flow[slot].Name is { } n ? $"'{n}'" : slot.ToString();
 
     /// <summary>One pass over the loops whose exit turned red, in order; true when it made something red.</summary>
     private bool Generalize()
@@ -424,6 +543,8 @@ internal sealed partial class ContextAnalyzer
                 return null;
             case Opcode.LoadSlot:
                 if (redSlots[instruction.Slot.Index] && slotReasons[instruction.Slot.Index] is { } written) return written with { Location = instruction.Location };
+                if (!redSlots[instruction.Slot.Index] && redFields[instruction.Slot.Index] is { Count: > 0 } red)
+                    return RedFieldRead(instruction, red.First(), "is read as a whole, with");
                 return redSlots[instruction.Slot.Index]
                     ? Root(RedReasonKind.MutableMemory, $"a read of {instruction.Slot} ('{flow[instruction.Slot].Name}'), which is stored red or has its address taken", instruction)
                     : null;
@@ -452,6 +573,9 @@ internal sealed partial class ContextAnalyzer
                 return Root(RedReasonKind.Allocation, $"a new object ({instruction.Info.Name}), made when the residual code runs", instruction);
             case Opcode.SlotAddr when IsReadOnlyAddress(position):
                 if (redSlots[instruction.Slot.Index] && slotReasons[instruction.Slot.Index] is { } writtenRed) return writtenRed with { Location = instruction.Location };
+                if (!redSlots[instruction.Slot.Index] && redFields[instruction.Slot.Index] is { Count: > 0 } fieldsRed && readsThrough is not null
+                    && readsThrough.TryGetValue(position, out var reads) && fieldsRed.FirstOrDefault(f => reads is null || reads.Contains(f.Key)) is { Value: not null } readRed)
+                    return RedFieldRead(instruction, readRed, "has its address used to read");
                 return redSlots[instruction.Slot.Index]
                     ? Root(RedReasonKind.MutableMemory, $"the address of {instruction.Slot} ('{flow[instruction.Slot].Name}'), which is stored red or written through", instruction)
                     : null;

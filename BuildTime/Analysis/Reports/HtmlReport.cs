@@ -89,6 +89,22 @@ public static class HtmlReport
                     .Append(written > 0 ? $": its address taken {count} time(s), {written} of them to write green values" : $": its address read {count} time(s)").Append("</li>\n");
             body.Append("</ul>\n");
         }
+        var partly = portal.Reachable.SelectMany(g => ReportModel.StructsWithRedFields(g).Select(s => (Graph: g, s.Slot, s.Red, s.Green))).ToList();
+        if (partly.Count > 0)
+        {
+            body.Append("<h3>Struct locals with red fields</h3><p>Each field has its own binding time: green fields are read while specializing, "
+                + "the struct read or passed as a whole is red.</p><ul class=\"calls\">\n");
+            foreach (var (graph, slot, red, green) in partly)
+            {
+                body.Append("<li><code>").Append(Encode(graph.Graph[slot].Name ?? slot.ToString())).Append("</code> (").Append(slot).Append(") in ").Append(Encode(graph.Name))
+                    .Append(green.Count > 0 ? $", green: {Encode(string.Join(", ", green))}" : "").Append("<ul>");
+                foreach (var (field, reason) in red.OrderBy(f => f.Key, StringComparer.Ordinal))
+                    body.Append("<li>red <code>").Append(Encode(FieldAccess.DisplayName(field))).Append("</code>").Append(reason.Location.Line > 0 ? $" (line {reason.Location.Line})" : "")
+                        .Append(": ").Append(Encode(reason.Message)).Append("</li>");
+                body.Append("</ul></li>\n");
+            }
+            body.Append("</ul>\n");
+        }
         var madeRed = portal.Reachable.SelectMany(g => ReportModel.StructsMadeRedByWriters(g).Select(s => (Graph: g, s.Slot, s.Reason))).ToList();
         if (madeRed.Count > 0)
         {

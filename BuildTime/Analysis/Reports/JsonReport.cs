@@ -66,6 +66,21 @@ public static class JsonReport
                 ["addressReads"] = k.Count,
                 ["writtenWithGreens"] = k.Written,
             })]);
+        var partly = ReportModel.StructsWithRedFields(graph).ToList();
+        if (partly.Count > 0)
+            node["structLocalsWithRedFields"] = new JsonArray([.. partly.Select(p => (JsonNode)new JsonObject
+            {
+                ["slot"] = p.Slot.ToString(),
+                ["name"] = graph.Graph[p.Slot].Name,
+                ["type"] = graph.Graph[p.Slot].Type.ToString(),
+                ["greenFields"] = new JsonArray([.. p.Green.Select(f => (JsonNode)JsonValue.Create(f))]),
+                ["redFields"] = new JsonArray([.. p.Red.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => (JsonNode)new JsonObject
+                {
+                    ["field"] = FieldAccess.DisplayName(f.Key),
+                    ["line"] = f.Value.Location.Line,
+                    ["reason"] = f.Value.Message,
+                })]),
+            })]);
         var madeRed = ReportModel.StructsMadeRedByWriters(graph).ToList();
         if (madeRed.Count > 0)
             node["structLocalsMadeRed"] = new JsonArray([.. madeRed.Select(r => (JsonNode)new JsonObject

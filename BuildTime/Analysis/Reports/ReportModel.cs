@@ -42,6 +42,22 @@ internal static class ReportModel
     public static IEnumerable<(Slot Slot, RedReason Reason)> StructsMadeRedByWriters(AnnotatedGraph graph) =>
         graph.Graph.Slots.Where(s => graph.WriterReasonOf(s) is not null).Select(s => (s, graph.WriterReasonOf(s)!));
 
+    /// <summary>
+    /// The struct locals with red fields that are not red as a whole (Docs/bta.md, rule 8: fields have binding times of
+    /// their own), each with its red fields and their reasons, and its green fields.
+    /// </summary>
+    public static IEnumerable<(Slot Slot, IReadOnlyDictionary<string, RedReason> Red, IReadOnlyList<string> Green)> StructsWithRedFields(AnnotatedGraph graph) =>
+        graph.Graph.Slots.Where(graph.IsPartlyRed).Select(s => (s, graph.RedFieldsOf(s), GreenFields(graph, s)));
+
+    /// <summary>The instance fields of a struct local's type that are not red, by name (a backing field by its property's); empty when the type is not at hand.</summary>
+    private static IReadOnlyList<string> GreenFields(AnnotatedGraph graph, Slot slot)
+    {
+        var red = graph.RedFieldsOf(slot);
+        var type = graph.Graph[slot].Type.Origin as Mono.Cecil.TypeReference;
+        var definition = type is null ? null : PeJit.Frontend.Construction.TypeMapper.TryResolve(type);
+        return definition is null ? [] : [.. definition.Fields.Where(f => !f.IsStatic && !red.ContainsKey(f.Name)).Select(f => FieldAccess.DisplayName(f.Name))];
+    }
+
     /// <summary>The calls that stay in the residual code (allocations included), with their reasons.</summary>
     public static IEnumerable<(Instruction Call, CallDecision Decision)> ResidualCalls(AnnotatedGraph graph) =>
         Instructions(graph).Select(p => p.Instruction)

@@ -125,10 +125,23 @@ public static class TextReport
                         .Append(written > 0 ? $"taken {count} time(s), {written} to write green values\n" : $"read {count} time(s)\n");
                 text.Append('\n');
             }
+            var partly = portal.Reachable.SelectMany(r => ReportModel.StructsWithRedFields(r).Select(s => (Graph: r, s.Slot, s.Red, s.Green))).ToList();
+            if (partly.Count > 0)
+            {
+                text.Append("  Struct locals with red fields (each field has its own binding time: green fields are read while specializing, the struct read or passed as a whole is red):\n");
+                foreach (var (reached, slot, red, green) in partly)
+                {
+                    text.Append("    ").Append(reached.Name).Append($": '{reached.Graph[slot].Name ?? slot.ToString()}' ({slot})")
+                        .Append(green.Count > 0 ? $", green: {string.Join(", ", green)}" : "").Append('\n');
+                    foreach (var (field, reason) in red.OrderBy(f => f.Key, StringComparer.Ordinal))
+                        text.Append("      red ").Append(FieldAccess.DisplayName(field)).Append(reason.Location.Line > 0 ? $" (line {reason.Location.Line})" : "").Append(": ").Append(reason.Message).Append('\n');
+                }
+                text.Append('\n');
+            }
             var madeRed = portal.Reachable.SelectMany(r => ReportModel.StructsMadeRedByWriters(r).Select(s => (Graph: r, s.Slot, s.Reason))).ToList();
             if (madeRed.Count > 0)
             {
-                text.Append("  Struct locals made red by a write (binding times are per local, not per field):\n");
+                text.Append("  Struct locals made red as a whole by a write:\n");
                 foreach (var (reached, slot, reason) in madeRed)
                     text.Append("    ").Append(reached.Name).Append(reason.Location.Line > 0 ? $" line {reason.Location.Line}" : "")
                         .Append(": ").Append(reason.Message).Append('\n');

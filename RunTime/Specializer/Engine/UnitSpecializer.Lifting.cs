@@ -14,6 +14,15 @@ public sealed partial class UnitSpecializer
             if (!known.IsGreen) return known.Red;
             if (type.Kind == TypeKind.ByRef && type.Element is { } pointee)
             {
+                // The engine's copy of a struct local with red fields (analysis rule 7) stands for its residual slot,
+                // which holds the whole struct: residual code gets that slot's address, or its field's.
+                if (known.Green is { } green && partialStructs.TryGetValue(green is GreenFieldAddress part ? part.Struct : green, out var held))
+                {
+                    var address = Emit(new Instruction(Opcode.SlotAddr) { Slot = held }, IrType.ByRef(residual[held].Type));
+                    return known.Green is GreenFieldAddress field
+                        ? Emit(new Instruction(Opcode.FieldAddr, address) { Field = field.IrField }, type)
+                        : address;
+                }
                 // A green address stands for the value it points at (GreenOperation.LoadSlot); residual code that
                 // needs the address (a residual readonly call) gets one of a fresh slot holding a copy.
                 // The constant is a copy: a field writer may write the struct the address stands for later.

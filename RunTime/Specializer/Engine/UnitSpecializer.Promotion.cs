@@ -65,6 +65,8 @@ public sealed partial class UnitSpecializer
                 {
                     if (known.IsGreen)
                     {
+                        // A struct local with red fields (analysis rule 7): its residual slot, below, holds the whole struct.
+                        if (frame.ResidualSlots?.ContainsKey(local) == true) continue;
                         slots.Add((local, new ExitValue(default, true, known.Green, 0)));
                         continue;
                     }

@@ -28,6 +28,9 @@ public sealed partial class UnitSpecializer
         private readonly Dictionary<object, int> constantIndex = new(ReferenceEqualityComparer.Instance);
         private readonly IrType objectArray = IrType.Class("System.Object[]");
         private readonly FlowGraph portalGraph;
+        // The engine's copies of struct locals with red fields (analysis rule 7), each with the residual slot that holds
+        // the whole struct: a write through a green address of one is performed on the copy and emitted to the slot.
+        private readonly Dictionary<object, Slot> partialStructs = new(ReferenceEqualityComparer.Instance);
         private Block current;
         private int instructionCount;
 
@@ -300,6 +303,12 @@ public sealed partial class UnitSpecializer
                     {
                         RefuseGreenStoreInsideRegions(frame, op);
                         (frame.Slots ??= [])[slot] = frame.Get(stored);
+                        // A struct local with red fields: its residual slot holds the whole struct, so it gets the value too
+                        // (a copy: the engine's may be written in place later).
+                        if (op.PartialSlot)
+                            Append(new Instruction(Opcode.StoreSlot, frame.IsGreen(stored)
+                                ? Lift(Known.OfGreen(GreenExecution.CopyOfStruct(frame.Box(stored))), frame.Graph.Graph[slot].Type)
+                                : Lift(frame, stored, frame.Graph.Graph[slot].Type)) { Slot = ResidualSlot(frame, slot) });
                     }
                     else
                         Append(new Instruction(Opcode.StoreSlot, Lift(frame, stored, frame.Graph.Graph[slot].Type)) { Slot = ResidualSlot(frame, slot) });
@@ -318,6 +327,12 @@ public sealed partial class UnitSpecializer
                     Ensure(frame, op.Operands[0]);
                     if (frame.IsGreen(op.Operands[0])) StoreThroughGreenAddress(frames, frame, op);
                     else Residualize(frame, op);
+                    return true;
+                case ExtensionOpKind.Value when op.PartialSlot:
+                    // A green address of a struct local with red fields: the fresh copy it stands for is registered with
+                    // the residual slot that holds the whole struct (StoreThroughGreenAddress, Lift).
+                    RunGreen(frame, op);
+                    if (frame.Ref(op.Result) is { } copy) partialStructs[copy] = ResidualSlot(frame, op.Instruction.Slot);
                     return true;
                 case ExtensionOpKind.Value:
                 {
@@ -347,6 +362,9 @@ public sealed partial class UnitSpecializer
                     throw new SpecializationException($"{frame.Graph.Name}: the green write through an address at {instruction.Location} is inside a try block; its handler would not see the value. "
                         + "Make the struct red (Jit.Promote a field of it after the try), or mark the method that writes it [DontLookInside]");
             var target = frame.Ref(op.Operands[0]) ?? throw new SpecializationException($"{frame.Graph.Name}: the green address written at {instruction.Location} holds no struct");
+            // A struct local with red fields (analysis rule 7): the write also goes to the residual slot holding the whole struct.
+            Value? residualAddress = partialStructs.TryGetValue(target is GreenFieldAddress inner ? inner.Struct : target, out var held)
+                ? Lift(Known.OfGreen(target), op.OperandTypes[0]) : null;
             if (instruction.Opcode == Opcode.InitObj)
             {
                 // initobj: every field of the copy back to its default.
@@ -356,10 +374,20 @@ public sealed partial class UnitSpecializer
                 var fresh = Activator.CreateInstance(type);
                 foreach (var each in type.GetFields(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic))
                     each.SetValue(target, each.GetValue(fresh));
+                if (residualAddress is { } reset) Append(new Instruction(Opcode.InitObj, reset) { TypeOperand = instruction.TypeOperand, Location = instruction.Location });
                 return;
             }
             int stored = op.Operands[1];
             Ensure(frame, stored);
+            if (residualAddress is { } written)
+            {
+                Append(new Instruction(instruction.Opcode, written, Lift(frame, stored, op.OperandTypes[1]))
+                {
+                    Field = instruction.Field, TypeOperand = instruction.TypeOperand, Location = instruction.Location,
+                });
+                // A red value goes to the residual slot alone: the analysis made the field red, so nothing reads the copy's.
+                if (!frame.IsGreen(stored)) return;
+            }
             if (frame.IsGreen(stored) && target is GreenFieldAddress address)
             {
                 // store through a field's address (s.F++, s.F += x).

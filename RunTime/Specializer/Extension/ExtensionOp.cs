@@ -82,6 +82,13 @@ public sealed class ExtensionOp
     /// <summary>For <see cref="ExtensionOpKind.StoreSlot"/>: the slot is red.</summary>
     public bool RedSlot { get; internal set; }
 
+    /// <summary>
+    /// For <see cref="ExtensionOpKind.StoreSlot"/> and a green <c>slotaddr</c>: the slot is a struct local with red fields
+    /// (analysis rule 7), held twice: its green fields in the engine's copy, the whole struct in a residual slot, which
+    /// every write also goes to (a green store is stored there too; a green address is registered with the slot).
+    /// </summary>
+    public bool PartialSlot { get; internal set; }
+
     /// <summary>For <see cref="GreenOperation.CannotRun"/> and <see cref="ExtensionOpKind.Unsupported"/>: the message.</summary>
     public string? Message { get; internal set; }
 

@@ -46,6 +46,7 @@ internal static class ExtensionOpFields
             (op, text, _) => op.ConversionKind = (TypeKind)Enum.Parse(typeof(TypeKind), text)),
         new("int32", (op, _) => op.Int32Operands ? "true" : null, (op, _, _) => op.Int32Operands = true),
         new("redslot", (op, _) => op.RedSlot ? "true" : null, (op, _, _) => op.RedSlot = true),
+        new("partialslot", (op, _) => op.PartialSlot ? "true" : null, (op, _, _) => op.PartialSlot = true),
         new("message", (op, _) => op.Message is null ? null : ExtensionTokens.Quote(op.Message),
             (op, text, context) => op.Message = ExtensionTokens.Unquote(text, context.Line)),
         new("access", (op, _) => op.AccessName is null ? null : ExtensionTokens.Quote(op.AccessName),

@@ -129,7 +129,7 @@ internal static class GreenExecution
                 var container = frame.Box(operands[0]);
                 if (container is null or GreenFieldAddress || op.RuntimeField is not { } field || !field.DeclaringType!.IsInstanceOfType(container))
                     throw new SpecializationException($"{frame.Graph.Name}: the green 'ldflda' at {op.Instruction.Location} is not on a struct copy of its field's type");
-                frame.SetRef(result, new GreenFieldAddress(container, field));
+                frame.SetRef(result, new GreenFieldAddress(container, field, op.Instruction.Field!));
                 return;
             }
             case GreenOperation.LoadSlot:

@@ -9,7 +9,8 @@ namespace PeJit.Specializer.Extension;
 /// </summary>
 /// <param name="Struct">The boxed struct copy the local's address stands for (see <see cref="GreenOperation.LoadSlot"/>).</param>
 /// <param name="Field">The field.</param>
-internal sealed record GreenFieldAddress(object Struct, FieldInfo Field)
+/// <param name="IrField">The field as the IR names it, for residual code that writes it (a struct local with red fields).</param>
+internal sealed record GreenFieldAddress(object Struct, FieldInfo Field, PeJit.IR.FieldRef IrField)
 {
     /// <summary>The field's value.</summary>
     public object? Load() => Field.GetValue(Struct);

@@ -79,6 +79,9 @@ public sealed class WithExpressionJitTests
     [DataRow(nameof(Structs.MutatingStructMethod))]
     [DataRow(nameof(Structs.WithOnGreenRecordStruct))]
     [DataRow(nameof(Structs.StateStructWithAccumulatorApart))]
+    [DataRow(nameof(Structs.StateStructWithRedAccumulator))]
+    [DataRow(nameof(Structs.WithAfterABranch))]
+    [DataRow(nameof(Structs.SetterCallingAHelper))]
     public void TheStructFixturesGiveWhatThePlainInterpreterGives(string name)
     {
         var portal = typeof(Structs).GetMethod(name)!;
@@ -122,7 +125,7 @@ public sealed class WithExpressionJitTests
     }
 
     /// <summary>The test subjects, JIT-enabled by <c>pejit build --threshold 3</c> once, loaded in a context of their own.</summary>
-    private static readonly Lazy<Assembly> Woven = new(() =>
+    internal static readonly Lazy<Assembly> Woven = new(() =>
     {
         string original = typeof(WithVm).Assembly.Location;
         string folder = Directory.CreateTempSubdirectory("pejit-with-vm-").FullName;

@@ -64,21 +64,36 @@ public sealed class ReportTests
     }
 
     [TestMethod]
-    public void TheReportExplainsStructsWrittenWithGreensAndStructsMadeRedByAWrite()
+    public void TheReportExplainsStructsWrittenWithGreensAndStructsWithRedFields()
     {
         var subjects = Analyze(typeof(PeJit.TestSubjects.WithVm).Assembly.Location);
         string text = TextReport.Write(subjects);
         StringAssert.Contains(text, "WithVm::Run[");
         StringAssert.Contains(text, ": 'cursor' (");
         StringAssert.Contains(text, "to write green values");
-        var red = BindingTimeAnalysis.Analyze(AssemblyLoader.Load(typeof(PeJit.AnalysisSubjects.Structs).Assembly.Location),
+        var partly = BindingTimeAnalysis.Analyze(AssemblyLoader.Load(typeof(PeJit.AnalysisSubjects.Structs).Assembly.Location),
             m => m.Name == nameof(PeJit.AnalysisSubjects.Structs.StateStructWithRedAccumulator));
-        text = TextReport.Write(red);
-        StringAssert.Contains(text, "Struct locals made red by a write");
-        StringAssert.Contains(text, "the struct 'state' is red as a whole: Add writes the red");
-        using var json = JsonDocument.Parse(JsonReport.Write(red));
+        text = TextReport.Write(partly);
+        StringAssert.Contains(text, "Struct locals with red fields");
+        StringAssert.Contains(text, "'state' (slot0), green: Pc, Sp");
+        StringAssert.Contains(text, "red Acc (line ");
+        using var json = JsonDocument.Parse(JsonReport.Write(partly));
         var graph = json.RootElement.GetProperty("portals")[0].GetProperty("graphs")[0];
-        Assert.AreEqual("state", graph.GetProperty("structLocalsMadeRed")[0].GetProperty("name").GetString());
+        var state = graph.GetProperty("structLocalsWithRedFields")[0];
+        Assert.AreEqual("state", state.GetProperty("name").GetString());
+        Assert.AreEqual("Acc", state.GetProperty("redFields")[0].GetProperty("field").GetString());
+    }
+
+    [TestMethod]
+    public void TheReportOfAStructLocalWithRedFieldsIsGolden()
+    {
+        var result = BindingTimeAnalysis.Analyze(AssemblyLoader.Load(typeof(PeJit.TestSubjects.FieldVm).Assembly.Location),
+            m => m.DeclaringType.Name == nameof(PeJit.TestSubjects.FieldVm) && m.Name == nameof(PeJit.TestSubjects.FieldVm.Run));
+        Assert.IsFalse(result.HasErrors, string.Join("\n", result.Diagnostics));
+        string text = TextReport.Write(result);
+        StringAssert.Contains(text, "'state' (slot0), green: Pc");
+        StringAssert.Contains(text, "'instr' (slot2), green: Op, A, B");
+        Golden.Check("Analysis/Reports/golden/FieldVm.bta.txt", text);
     }
 
     [TestMethod]
