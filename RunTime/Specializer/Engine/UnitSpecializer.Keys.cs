@@ -35,14 +35,16 @@ public sealed partial class UnitSpecializer
                 return;
             }
             var block = residual.AddBlock();
-            var parameters = owner.KeyReds.Select(v => residual.AddParameter(block, portalGraph.TypeOf(v), portalGraph[v].Name)).ToList();
+            var variables = owner.StateVariables;
+            var parameters = new List<Value>(variables.Length - owner.GreenCount);
+            for (int i = owner.GreenCount; i < variables.Length; i++)
+                parameters.Add(residual.AddParameter(block, portalGraph.TypeOf(variables[i]), portalGraph[variables[i]].Name));
             keyBlocks[key] = block;
             unit.Keys.Add(key);
             Append(new Instruction(Opcode.Jump) { Targets = { new BlockCall(block, reds) } });
             var frame = new ExtensionFrame(owner.program.Portal) { Block = owner.portal.MergeBlock.Index };
             frame.Index = portalGraph[owner.portal.MergeBlock].Instructions.IndexOf(owner.portal.MergePoint) + 1;
-            var variables = owner.MergeVariables.Concat(owner.portal.ImplicitReds).ToList();
-            for (int i = 0; i < variables.Count; i++)
+            for (int i = 0; i < variables.Length; i++)
             {
                 if (i < owner.GreenCount) frame.SetBoxed(variables[i].Index, key.Values[i]);
                 else frame.SetRed(variables[i].Index, parameters[i - owner.GreenCount]);

@@ -75,8 +75,8 @@ public sealed partial class UnitSpecializer
             // The entry unboxes the reds from the merge-point state (greens first, then reds).
             // The state holds the merge point's variables, then the implicit reds.
             var reds = new List<Value>();
-            var stateValues = owner.MergeVariables.Concat(owner.portal.ImplicitReds).ToList();
-            for (int j = owner.GreenCount; j < stateValues.Count; j++)
+            var stateValues = owner.StateVariables;
+            for (int j = owner.GreenCount; j < stateValues.Length; j++)
             {
                 var type = portalGraph.TypeOf(stateValues[j]);
                 var element = Emit(new Instruction(Opcode.LoadElement, state, Constant(j, IrType.I32)) { TypeOperand = IrType.Object }, IrType.Object);

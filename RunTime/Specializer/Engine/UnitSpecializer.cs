@@ -55,8 +55,25 @@ public sealed partial class UnitSpecializer
     /// <summary>Number of greens among <see cref="MergeVariables"/>.</summary>
     public int GreenCount => portal.GreenCount;
 
-    /// <summary>The reds every key block takes: the merge point's, then the implicit ones (<c>this</c>).</summary>
-    private IEnumerable<Value> KeyReds => MergeVariables.Skip(GreenCount).Concat(portal.ImplicitReds);
+    private Value[]? stateVariables;
+
+    /// <summary>
+    /// What the merge-point state holds: the merge point's variables (greens, then reds), then the implicit reds
+    /// (<c>this</c>); the reds every key block takes are those from <see cref="GreenCount"/> on. An array made once,
+    /// not LINQ over <see cref="Value"/> at every key (a framework generic over a PeJit struct is compiled by .NET in
+    /// every process on the first unit's path).
+    /// </summary>
+    private Value[] StateVariables
+    {
+        get
+        {
+            if (stateVariables is { } known) return known;
+            var variables = new Value[MergeVariables.Count + portal.ImplicitReds.Count];
+            for (int i = 0; i < MergeVariables.Count; i++) variables[i] = MergeVariables[i];
+            for (int i = 0; i < portal.ImplicitReds.Count; i++) variables[MergeVariables.Count + i] = portal.ImplicitReds[i];
+            return stateVariables = variables;
+        }
+    }
 
     /// <summary>Specializes the unit entered at <paramref name="entry"/>.</summary>
     /// <exception cref="SpecializationException">Something on the way is not supported yet, or a path did not end within its budget.</exception>
