@@ -16,8 +16,12 @@ internal static class TypeObjects
     /// <summary><c>Type.GetTypeFromHandle</c>, as the frontend names it (<c>typeof(T)</c>).</summary>
     public const string FromHandleName = "System.Type System.Type::GetTypeFromHandle(System.RuntimeTypeHandle)";
 
-    private static readonly MethodRef FromHandle = new(FromHandleName, hasThis: false,
+    /// <summary><c>typeof</c>'s method, for the instructions the optimizer makes.</summary>
+    public static readonly MethodRef FromHandle = new(FromHandleName, hasThis: false,
         origin: typeof(Type).GetMethod(nameof(Type.GetTypeFromHandle))) { IsPure = true };
+
+    /// <summary><c>object.GetType()</c>, for the instructions the optimizer makes.</summary>
+    public static readonly MethodRef GetTypeMethod = new(GetTypeName, hasThis: true, origin: typeof(object).GetMethod(nameof(GetType))) { IsPure = true };
 
     /// <summary>True for a call of <c>x.GetType()</c>.</summary>
     public static bool IsGetType(Instruction instruction) =>
