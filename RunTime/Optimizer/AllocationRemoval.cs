@@ -457,7 +457,11 @@ internal static class AllocationRemoval
         graph.Compact();
     }
 
-    private static bool IsAllocation(FlowGraph graph, Instruction instruction) => instruction.Result is { } result && instruction.Opcode switch
+    /// <summary>True when <paramref name="value"/> is made by an allocation this pass can remove (<see cref="IsAllocation(FlowGraph, Instruction)"/>).</summary>
+    public static bool IsAllocation(FlowGraph graph, Value value) => graph[value].DefiningInstruction is { } definition && IsAllocation(graph, definition);
+
+    /// <summary>A <c>box</c> of a value type or a <c>newobj</c> of a store-only constructor: what this pass can remove.</summary>
+    public static bool IsAllocation(FlowGraph graph, Instruction instruction) => instruction.Result is { } result && instruction.Opcode switch
     {
         // Not a reference (box leaves it as is), a generic parameter (either) or a Nullable (boxing one without a value is null).
         Opcode.Box => graph.TypeOf(result).IsReference && instruction.TypeOperand!.Kind is not (TypeKind.Class or TypeKind.Object or TypeKind.String or TypeKind.GenericParameter)

@@ -705,7 +705,7 @@ internal sealed class LoopPromotion
         if (guardedCasts.Contains(instruction)) return false;
         // A constructor that only stores its arguments can only run out of memory, which no interpreter recovers
         // from to read its frame; allocation removal then finds the object escaping nowhere in the loop.
-        if (instruction.Opcode == Opcode.NewObject && instruction.Method!.StoredFields is not null) return false;
+        if (instruction.Opcode == Opcode.NewObject && (instruction.Method!.StoredFields is not null || NullableValues.IsConstruction(graph, instruction))) return false;
         if (TypeObjects.IsGetType(instruction)) return !NonNullAt(instruction.Operands[0], block);
         if (instruction.Result is { } typeObject && TypeObjects.TypeOf(graph, typeObject) is not null) return false;
         switch (instruction.Opcode)

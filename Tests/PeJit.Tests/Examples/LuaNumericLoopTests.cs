@@ -62,6 +62,23 @@ public sealed class LuaNumericLoopTests
     }
 
     [TestMethod]
+    public void TheWhileLoopAllocatesNothingAndTestsNoClass()
+    {
+        // k = k + 3 while k < n: the loop's registers in SSA values (promote), the box of k removed (peel, virtualize),
+        // the class guards on k decided (typeof of a virtual object) and on n made once in the peeled first turn (guards).
+        var loops = Numeric.Value.Jit.Units.SelectMany(u =>
+        {
+            var graph = u.Unit.Residual;
+            return NaturalLoop.Find(graph, Dominators.Compute(graph)).Select(l => l.Blocks.SelectMany(b => graph[b].Instructions).ToList());
+        }).ToList();
+        bool Clean(List<Instruction> body) =>
+            body.Any(i => i.Opcode == Opcode.Add && i.Result is not null) && !body.Any(i => i.Opcode is Opcode.NewObject or Opcode.Box
+                || i.Method?.FullName == "System.Type System.Object::GetType()" || i.Opcode == Opcode.IsInst
+                || (i.Opcode is Opcode.LoadElement or Opcode.StoreElement && i.TypeOperand!.Name.EndsWith("LuaValue", StringComparison.Ordinal)));
+        Assert.IsTrue(loops.Any(Clean), "no loop of numeric's units runs without allocating, testing a class or touching the register array: " + Numeric.Value.Log);
+    }
+
+    [TestMethod]
     public void TheWhileLoopKeepsItsRegistersInSsaValues()
     {
         // The unit whose loop is the while loop (k = k + 3) loads no register from the frame's array in its loop.
