@@ -38,7 +38,7 @@ internal sealed class LoopPromotion
     private readonly HashSet<Instruction> firstLoads = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<Instruction> guardedDivisions = new(ReferenceEqualityComparer.Instance);
     private readonly List<Divisor> divisors = [];
-    private readonly List<(object Source, IrType Type)> castGuards = [];
+    private readonly List<CastGuard> castGuards = [];
     private readonly HashSet<Instruction> guardedCasts = new(ReferenceEqualityComparer.Instance);
     private Block chainEnd;
 
@@ -353,7 +353,6 @@ internal sealed class LoopPromotion
     private void FindGuardedCasts()
     {
         if (fields.Count == 0 && !promoted.Any(e => e.Stored)) return;
-        var known = new HashSet<(object, IrType)>();
         foreach (var instruction in LoopInstructions())
         {
             if (instruction.Opcode != Opcode.CastClass || removed.Contains(instruction)) continue;
@@ -364,10 +363,14 @@ internal sealed class LoopPromotion
                 && elementOf.TryGetValue(load, out var element) && promoted.Contains(element) && !element.Stored)
                 source = element;
             else continue;
-            if (known.Add((source, instruction.TypeOperand!))) castGuards.Add((source, instruction.TypeOperand!));
+            // A list, not a set of tuples: a new generic instantiation is compiled by .NET on the first unit's path.
+            if (!castGuards.Any(g => g.Source.Equals(source) && g.Type == instruction.TypeOperand)) castGuards.Add(new CastGuard(source, instruction.TypeOperand!));
             guardedCasts.Add(instruction);
         }
     }
+
+    /// <summary>A cast the preheader tests: of a value there, or of a promoted element's first value; to the type.</summary>
+    private sealed record CastGuard(object Source, IrType Type);
 
     /// <summary>A divisor the preheader tests: a value there, or a promoted element's first value; its width; whether -1 is excluded too.</summary>
     private sealed class Divisor(object source, IrType type, bool signed)
@@ -557,8 +560,11 @@ internal sealed class LoopPromotion
             element.IndexValue = Index(element.Index, element.IndexType, false);
         }
         // An array the loop stores references into is of exactly its static type, so no store can throw.
-        foreach (var array in promoted.Where(e => e.Stored && e.Carried.IsReference).Select(e => e.Array).Distinct())
+        var exactArrays = new ValueSet();
+        foreach (var element in promoted)
         {
+            if (!element.Stored || !element.Carried.IsReference || !exactArrays.Add(element.Array)) continue;
+            var array = element.Array;
             var actual = Emit(new Instruction(Opcode.Call, array) { Method = TypeObjects.GetTypeMethod, Location = location }, IrType.Class("System.Type"));
             var token = Emit(new Instruction(Opcode.Token) { TypeOperand = graph.TypeOf(array), Location = location }, IrType.ValueType("System.RuntimeTypeHandle"));
             var expected = Emit(new Instruction(Opcode.Call, token) { Method = TypeObjects.FromHandle, Location = location }, IrType.Class("System.Type"));

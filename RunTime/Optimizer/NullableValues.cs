@@ -43,6 +43,9 @@ internal static class NullableValues
     public static void Run(FlowGraph graph)
     {
         if (graph.Regions.Any()) return;
+        bool any = false;
+        foreach (var slot in graph.Slots) any |= IsNullable(graph[slot].Type);
+        if (!any) return;
         // 1. The type inside each Nullable type, from what the graph builds or reads.
         var inner = new Dictionary<IrType, IrType>();
         var uses = new Dictionary<Value, List<(Instruction Instruction, Block Block)>>();

@@ -22,8 +22,11 @@ public sealed partial class FirstUnitDotnetJitTests
     /// graph utilities, several passes and the CIL backend (all threads, default threshold: 972 before, 896 after).
     /// The room above 904 (16, under 2%) is for a .NET patch release that compiles a helper more or less; a new
     /// collection over a PeJit struct on the first unit's path costs 4-12 and fails the test.
+    /// Since branch lua-virtual: 932, of which the passes added after promotion account for the 28 more: guard
+    /// elimination run again after promotion decides a bounds test promotion exposed (<c>0 &lt; length</c> implied by
+    /// <c>i &lt; length</c>: 20 methods of its comparison facts the first run never needed), <c>nullables</c> 6, <c>peel</c> 1.
     /// </summary>
-    private const int MaxMethods = 920;
+    private const int MaxMethods = 948;
 
     [TestMethod]
     public void TheFirstUnitMakesDotnetCompileFewMethods()
