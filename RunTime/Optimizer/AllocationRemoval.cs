@@ -21,7 +21,8 @@ namespace PeJit.Optimizer;
 /// <item>Uses that do not escape: a field load or store on the object, <c>unbox.any</c> of a box, <c>isinst</c>
 /// and <c>castclass</c> to its exact class or <c>object</c> (folded to the object), <c>brif</c> on it and
 /// <c>cgt.un</c> against <c>null</c> (it is not null), <c>ceq</c>/<c>cne</c> with anything (a virtual object is
-/// only itself: it never escaped, so no other reference, real or virtual, can be it), and passing it to a
+/// only itself: it never escaped, so no other reference, real or virtual, can be it), <c>GetType()</c> (becomes
+/// <c>typeof</c> its class, so that a class guard's comparison folds: <see cref="TypeObjects"/>), and passing it to a
 /// candidate parameter of its group. Any other use escapes: a call's argument, a store into a real object or
 /// array, a return, an exit's state, a cast to another class.</item>
 /// <item>An escaping use makes the object just before it (<c>newobj</c> of its constructor with the fields'
@@ -167,6 +168,7 @@ internal static class AllocationRemoval
             Opcode.BrIf => Use.Fold,
             Opcode.Ceq or Opcode.Cne => Use.Fold,
             Opcode.CgtUn when IsNull(graph, instruction.Operands[1 - position]) => Use.Fold,
+            Opcode.Call or Opcode.CallVirt when TypeObjects.IsGetType(instruction) => Use.Fold,
             _ => Use.Escape,
         };
         foreach (var block in graph.Blocks)
@@ -400,6 +402,10 @@ internal static class AllocationRemoval
                         continue;
                     case Opcode.IsInst or Opcode.CastClass when OnVirtual(0, out _, out _):
                         continue;
+                    case Opcode.Call or Opcode.CallVirt when TypeObjects.IsGetType(instruction) && OnVirtual(0, out _, out var ofClass):
+                        // Its class is the group's: typeof that class, which a class guard's comparison then decides.
+                        rewritten.Add(TypeObjects.Retarget(graph, instruction, ofClass.ExactType!));
+                        break;
                     case Opcode.BrIf when OnVirtual(0, out _, out _):
                         // Not null: the branch becomes a jump once the variables no longer need the edges (step 7).
                         decided.Add(instruction);
@@ -451,7 +457,11 @@ internal static class AllocationRemoval
         graph.Compact();
     }
 
-    private static bool IsAllocation(FlowGraph graph, Instruction instruction) => instruction.Result is { } result && instruction.Opcode switch
+    /// <summary>True when <paramref name="value"/> is made by an allocation this pass can remove (<see cref="IsAllocation(FlowGraph, Instruction)"/>).</summary>
+    public static bool IsAllocation(FlowGraph graph, Value value) => graph[value].DefiningInstruction is { } definition && IsAllocation(graph, definition);
+
+    /// <summary>A <c>box</c> of a value type or a <c>newobj</c> of a store-only constructor: what this pass can remove.</summary>
+    public static bool IsAllocation(FlowGraph graph, Instruction instruction) => instruction.Result is { } result && instruction.Opcode switch
     {
         // Not a reference (box leaves it as is), a generic parameter (either) or a Nullable (boxing one without a value is null).
         Opcode.Box => graph.TypeOf(result).IsReference && instruction.TypeOperand!.Kind is not (TypeKind.Class or TypeKind.Object or TypeKind.String or TypeKind.GenericParameter)

@@ -4,7 +4,7 @@ namespace PeJit.Optimizer;
 
 /// <summary>
 /// Removes instructions whose results nobody uses and that have no effect: constants, arithmetic that cannot
-/// throw, comparisons; and loads that cannot throw either, because the same object (for a field) or the same
+/// throw, comparisons, <c>typeof</c>, <c>new T?(x)</c>; and loads that cannot throw either, because the same object (for a field) or the same
 /// element was already accessed earlier in the block. A load that could throw stays: the residual code must
 /// throw where the interpreter would.
 /// </summary>
@@ -31,7 +31,9 @@ internal static class DeadCode
             {
                 bool safe = (instruction.Info.Flags & OpcodeFlags.Pure) != 0
                     || (instruction.Opcode == Opcode.LoadField && dereferenced.Contains(instruction.Operands[0]))
-                    || (instruction.Opcode == Opcode.LoadElement && accessed.Contains((instruction.Operands[0], instruction.Operands[1])));
+                    || (instruction.Opcode == Opcode.LoadElement && accessed.Contains((instruction.Operands[0], instruction.Operands[1])))
+                    || (instruction.Result is { } typeObject && TypeObjects.TypeOf(graph, typeObject) is not null) // typeof(T) cannot throw
+                    || NullableValues.IsConstruction(graph, instruction);
                 if (safe && instruction.Result is { } result)
                 {
                     removable[result] = instruction;

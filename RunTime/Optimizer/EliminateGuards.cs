@@ -19,7 +19,8 @@ namespace PeJit.Optimizer;
 /// took the edge, and no definition of the tested values can run in between without the path passing the
 /// edge again (the definitions dominate the branch). An edge (P, S) dominates the blocks S dominates when it
 /// is S's only way in: P jumps to S once, and every other edge into S comes from a block S dominates (a loop's
-/// back edge). At a join, or below a loop header entered from two places, nothing is known.
+/// back edge). At a join, or below a loop header entered from two places, nothing is known. An unused
+/// <c>GetType()</c> (what a decided class guard leaves) on a value a dominating edge says is not null goes too.
 /// <para>Cost: dominators, value numbers and predecessors once (linear; <see cref="Dominators.Dominates"/> is O(1)),
 /// one walk of the dominator tree, one removal of unreachable blocks. Deciding a branch against a constant looks at
 /// the facts in scope, which the dominating branches add: in a long chain of dominating branches (loops one after
@@ -48,6 +49,9 @@ internal static class EliminateGuards
         }
 
         var decided = new Dictionary<Block, int>();
+        // x.GetType() whose comparisons are all decided (their branches become jumps) is dead once x is known not
+        // null: the only thing it could still do is throw on null. Found during the walk, removed after the rewrite.
+        var deadClassTests = new HashSet<Instruction>(ReferenceEqualityComparer.Instance);
         var walk = new Stack<(Block Block, int Mark)>();
         walk.Push((FlowGraph.Entry, -1));
         while (walk.Count > 0)
@@ -63,10 +67,14 @@ internal static class EliminateGuards
                 Learn(graph, numbers, facts, graph[edge.Source].Terminator!, edge.Index);
             if (graph[block].Terminator is { } terminator && Decide(graph, numbers, facts, terminator) is { } taken)
                 decided[block] = taken;
+            foreach (var instruction in graph[block].Instructions)
+                if (TypeObjects.IsGetType(instruction)
+                    && Conditions(graph, numbers, instruction.Operands[0]).Any(c => facts.Decide(c.Compare, c.Left, c.Right) is { } outcome && outcome != c.Negated))
+                    deadClassTests.Add(instruction);
             if (children.TryGetValue(block, out var below))
                 for (int i = below.Count - 1; i >= 0; i--) walk.Push((below[i], -1));
         }
-        if (decided.Count == 0) return;
+        if (decided.Count == 0 && deadClassTests.Count == 0) return;
 
         foreach (var (block, taken) in decided)
         {
@@ -76,7 +84,31 @@ internal static class EliminateGuards
             jump.Targets.Add(branch.Targets[taken]);
             instructions[^1] = jump;
         }
+        RemoveDeadClassTests(graph, deadClassTests);
         GraphEdits.RemoveUnreachable(graph);
+    }
+
+    /// <summary>Removes each <c>GetType()</c> of <paramref name="candidates"/> used by nothing but comparisons nobody uses any more, and those comparisons.</summary>
+    private static void RemoveDeadClassTests(FlowGraph graph, HashSet<Instruction> candidates)
+    {
+        if (candidates.Count == 0) return;
+        var users = new Dictionary<Value, List<Instruction>>();
+        foreach (var block in graph.Blocks)
+            foreach (var instruction in graph[block].Instructions)
+                foreach (var operand in instruction.Operands.Concat(instruction.Targets.SelectMany(t => t.Arguments)))
+                {
+                    if (!users.TryGetValue(operand, out var list)) users[operand] = list = [];
+                    list.Add(instruction);
+                }
+        var dead = new HashSet<Instruction>(ReferenceEqualityComparer.Instance);
+        foreach (var getType in candidates)
+        {
+            var compares = users.GetValueOrDefault(getType.Result!.Value) ?? [];
+            if (!compares.All(c => c.Opcode is Opcode.Ceq or Opcode.Cne && !users.ContainsKey(c.Result!.Value))) continue;
+            dead.Add(getType);
+            dead.UnionWith(compares);
+        }
+        foreach (var block in graph.Blocks) graph[block].Instructions.RemoveAll(dead.Contains);
     }
 
     /// <summary>The edge every path to <paramref name="block"/> takes last before entering it from outside, if there is one.</summary>

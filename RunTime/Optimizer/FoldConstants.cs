@@ -7,7 +7,9 @@ namespace PeJit.Optimizer;
 /// <summary>
 /// Folds operations whose operands are all constants, and reassociates additions and subtractions of
 /// integer constants (<c>(sp + 1) - 1</c> becomes <c>sp</c>; <c>(sp - 1) - 1</c> becomes <c>sp - 2</c>), which
-/// is most of what a stack machine's stack pointer does once its dispatch is gone.
+/// is most of what a stack machine's stack pointer does once its dispatch is gone. Class tests decided by what is
+/// known (<see cref="TypeObjects"/>): <c>GetType()</c> of an object just allocated is <c>typeof</c> its class, and
+/// <c>ceq</c>/<c>cne</c> of two <c>typeof</c>s is a constant.
 /// </summary>
 /// <remarks>Cost: linear in the graph's size: one pass over the instructions in layout order with maps of known constants and offsets, one replacement of uses (inserting a constant into a block's list costs that block's length, so a single huge block is quadratic in its own size).</remarks>
 internal static class FoldConstants
@@ -25,6 +27,20 @@ internal static class FoldConstants
                 var instruction = instructions[i];
                 if (instruction.Result is not { } result) continue;
                 var type = graph.TypeOf(result);
+                // x.GetType() of an object just made is its class; two known type objects are equal when their types are.
+                if (TypeObjects.IsGetType(instruction) && TypeObjects.ExactClassOf(graph, instruction.Operands[0]) is { } exactClass)
+                {
+                    i += TypeObjects.Replace(graph, instructions, instruction, exactClass);
+                    continue;
+                }
+                if (TypeObjects.Compare(graph, instruction) is { } same)
+                {
+                    instruction.Opcode = Opcode.Const;
+                    instruction.Operands.Clear();
+                    instruction.Integer = same ? 1 : 0;
+                    constants[result] = same ? 1 : 0;
+                    continue;
+                }
                 if (instruction.Opcode == Opcode.Const)
                 {
                     if (type.StackKind is StackKind.Int32 or StackKind.Int64) constants[result] = type.StackKind == StackKind.Int32 ? (int)instruction.Integer : instruction.Integer;

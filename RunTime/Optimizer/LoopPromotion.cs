@@ -38,6 +38,8 @@ internal sealed class LoopPromotion
     private readonly HashSet<Instruction> firstLoads = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<Instruction> guardedDivisions = new(ReferenceEqualityComparer.Instance);
     private readonly List<Divisor> divisors = [];
+    private readonly List<CastGuard> castGuards = [];
+    private readonly HashSet<Instruction> guardedCasts = new(ReferenceEqualityComparer.Instance);
     private Block chainEnd;
 
     private LoopPromotion(FlowGraph graph, NaturalLoop loop, Dominators dominators, PromotionIndex index)
@@ -92,11 +94,12 @@ internal sealed class LoopPromotion
         FindPromotableElements();
         if (hoisted.Count == 0 && promoted.Count == 0 && fields.Count == 0) return [];
         FindGuardedDivisions();
+        FindGuardedCasts();
 
         // 3. Versioning when a guard is needed: a non-null object, an index in bounds, two arrays or indices apart,
         // a divisor that is neither 0 nor -1.
         bool guarded = promoted.Count > 0 || hoisted.Any(h => !IsAllocation(Canonical(h.Operands[0])))
-            || fields.Any(f => !IsAllocation(f.Target)) || divisors.Count > 0;
+            || fields.Any(f => !IsAllocation(f.Target)) || divisors.Count > 0 || castGuards.Count > 0;
         int size = loop.Blocks.Sum(b => graph[b].Instructions.Count);
         if (guarded && size > budget)
         {
@@ -105,6 +108,8 @@ internal sealed class LoopPromotion
             fields.Clear();
             divisors.Clear();
             guardedDivisions.Clear();
+            castGuards.Clear();
+            guardedCasts.Clear();
             return [];
         }
         Dictionary<Block, Block> copies = [];
@@ -167,7 +172,7 @@ internal sealed class LoopPromotion
         Opcode.Call or Opcode.CallVirt or Opcode.ConstrainedCall => IsPure(i.Method!),
         // A constructor that only stores its arguments into the new object (what allocation removal leaves where
         // the object escapes) writes no memory the loop could have promoted.
-        Opcode.NewObject => i.Method!.StoredFields is not null,
+        Opcode.NewObject => i.Method!.StoredFields is not null || NullableValues.IsConstruction(graph, i),
         Opcode.Load or Opcode.Store or Opcode.InitObj or Opcode.CopyObj => false,
         _ => true,
     });
@@ -339,6 +344,34 @@ internal sealed class LoopPromotion
         }
     }
 
+    /// <summary>
+    /// Casts in the loop of an object that is the same on every iteration (defined before the loop, or a promoted
+    /// element the loop never stores, such as a green constant the specializer lifted from the unit's constants and
+    /// cast to its static type) get a preheader test that the object is null or of the type: behind it they cannot
+    /// throw, so the promoted values need no write-back before them.
+    /// </summary>
+    private void FindGuardedCasts()
+    {
+        if (fields.Count == 0 && !promoted.Any(e => e.Stored)) return;
+        foreach (var instruction in LoopInstructions())
+        {
+            if (instruction.Opcode != Opcode.CastClass || removed.Contains(instruction)) continue;
+            var value = instruction.Operands[0];
+            object source;
+            if (IsInvariant(value)) source = Canonical(value);
+            else if (graph[value].DefiningInstruction is { Opcode: Opcode.LoadElement } load
+                && elementOf.TryGetValue(load, out var element) && promoted.Contains(element) && !element.Stored)
+                source = element;
+            else continue;
+            // A list, not a set of tuples: a new generic instantiation is compiled by .NET on the first unit's path.
+            if (!castGuards.Any(g => g.Source.Equals(source) && g.Type == instruction.TypeOperand)) castGuards.Add(new CastGuard(source, instruction.TypeOperand!));
+            guardedCasts.Add(instruction);
+        }
+    }
+
+    /// <summary>A cast the preheader tests: of a value there, or of a promoted element's first value; to the type.</summary>
+    private sealed record CastGuard(object Source, IrType Type);
+
     /// <summary>A divisor the preheader tests: a value there, or a promoted element's first value; its width; whether -1 is excluded too.</summary>
     private sealed class Divisor(object source, IrType type, bool signed)
     {
@@ -374,13 +407,26 @@ internal sealed class LoopPromotion
         {
             var list = group.ToList();
             if (list.Any(a => a.Element is null || a.Element != list[0].Element)) continue;
-            if (!list.Any(a => loop.Latches.All(latch => dominators.Dominates(a.Block, latch)))) continue;
+            // A reference only some iterations load (a green constant a branch of the loop reads from the unit's
+            // constants, always in bounds) is loaded before the loop all the same: the preheader's bounds test falls
+            // back to the unoptimized copy where that load could throw, so reading it early changes nothing. A number
+            // accessed on some iterations only stays (its index may be out of bounds on purpose when it is not read).
+            bool constant = !list.Any(a => a.IsStore) && list[0].Instruction.TypeOperand!.IsReference;
+            if (!constant && !list.Any(a => loop.Latches.All(latch => dominators.Dominates(a.Block, latch)))) continue;
             var loads = list.Where(a => !a.IsStore).Select(a => graph.TypeOf(a.Instruction.Result!.Value)).Distinct().ToList();
             if (loads.Count > 1) continue;
             var carried = loads.Count == 1 ? loads[0] : list[0].Instruction.TypeOperand!;
-            // Numbers only: a store of a reference may throw (an array of strings seen as objects), and one of a
-            // bool or char is not a conversion the IR spells.
-            if (!Convertible(carried) || list.Any(a => a.IsStore && !IsNumber(graph.TypeOf(a.Instruction.Operands[2])))) continue;
+            if (carried.IsReference)
+            {
+                // References as they are (no conversion); a store of one may throw when the array is of a more
+                // derived element type than its static one (an array of strings seen as objects), so the preheader
+                // tests the array's exact type where the loop stores (BuildPreheader), and only an array the IR
+                // types as one can be tested.
+                if (list.Any(a => a.IsStore && !graph.TypeOf(a.Instruction.Operands[2]).IsReference)) continue;
+                if (list.Any(a => a.IsStore) && !graph.TypeOf(group.Key.Array).Name.EndsWith("[]", StringComparison.Ordinal)) continue;
+            }
+            // Numbers otherwise: a store of a bool or char is not a conversion the IR spells.
+            else if (!Convertible(carried) || list.Any(a => a.IsStore && !IsNumber(graph.TypeOf(a.Instruction.Operands[2])))) continue;
             var indexType = graph.TypeOf(group.Key.Index.Root ?? list[0].Instruction.Operands[1]);
             candidates.Add(new PromotedElement(group.Key.Array, group.Key.Index, indexType, list, carried));
         }
@@ -513,6 +559,17 @@ internal sealed class LoopPromotion
             Guard(Emit(new Instruction(Opcode.CltUn, Index(element.Index, element.IndexType, true), length), IrType.Bool), passWhenTrue: true);
             element.IndexValue = Index(element.Index, element.IndexType, false);
         }
+        // An array the loop stores references into is of exactly its static type, so no store can throw.
+        var exactArrays = new ValueSet();
+        foreach (var element in promoted)
+        {
+            if (!element.Stored || !element.Carried.IsReference || !exactArrays.Add(element.Array)) continue;
+            var array = element.Array;
+            var actual = Emit(new Instruction(Opcode.Call, array) { Method = TypeObjects.GetTypeMethod, Location = location }, IrType.Class("System.Type"));
+            var token = Emit(new Instruction(Opcode.Token) { TypeOperand = graph.TypeOf(array), Location = location }, IrType.ValueType("System.RuntimeTypeHandle"));
+            var expected = Emit(new Instruction(Opcode.Call, token) { Method = TypeObjects.FromHandle, Location = location }, IrType.Class("System.Type"));
+            Guard(Emit(new Instruction(Opcode.Ceq, actual, expected), IrType.Bool), passWhenTrue: true);
+        }
         foreach (var (a, b) in distinctArrays.OrderBy(p => p.Item1.Index).ThenBy(p => p.Item2.Index))
             Guard(Emit(new Instruction(Opcode.Ceq, a, b), IrType.Bool), passWhenTrue: false);
         foreach (var (a, aType, b, bType) in distinctIndices)
@@ -526,6 +583,13 @@ internal sealed class LoopPromotion
             var load = new Instruction(Opcode.LoadElement, element.Array, element.IndexValue) { TypeOperand = element.LoadType };
             firstLoads.Add(load);
             firsts[element] = Emit(load, element.Carried);
+        }
+        // The casts of loop-invariant objects: null or of the type (isinst gives back the object itself).
+        foreach (var (source, type) in castGuards)
+        {
+            var value = source is PromotedElement element ? firsts[element] : (Value)source;
+            var test = Emit(new Instruction(Opcode.IsInst, value) { TypeOperand = type, Location = location }, type.IsReference ? type : IrType.Object);
+            Guard(Emit(new Instruction(Opcode.Ceq, test, value), IrType.Bool), passWhenTrue: true);
         }
         // The divisors last: one may be an element's first value.
         foreach (var divisor in divisors)
@@ -572,7 +636,7 @@ internal sealed class LoopPromotion
                 }
                 if (instructions[i].Opcode != Opcode.StoreElement || !elementOf.TryGetValue(instructions[i], out var element) || !promoted.Contains(element)) continue;
                 var value = instructions[i].Operands[2];
-                if (graph.TypeOf(value) != element.Carried)
+                if (graph.TypeOf(value) != element.Carried && !element.Carried.IsReference)
                 {
                     var conversion = new Instruction(Opcode.Conv, value) { Location = instructions[i].Location };
                     value = graph.SetResult(conversion, element.Carried);
@@ -629,7 +693,7 @@ internal sealed class LoopPromotion
                         target.Arguments.Clear();
                     }
                 }
-                else if (MayThrow(instruction)) rewritten.AddRange(WriteBack());
+                else if (MayThrow(instruction, block)) rewritten.AddRange(WriteBack());
                 rewritten.Add(instruction);
             }
             graph[block].Instructions.Clear();
@@ -641,9 +705,15 @@ internal sealed class LoopPromotion
     /// True when the instruction may throw in the rewritten loop, where the guards hold: division by a constant
     /// other than 0 and -1 or by a divisor the preheader tested (<see cref="FindGuardedDivisions"/>) cannot, nor can a field access or array length of an object the preheader tested.
     /// </summary>
-    private bool MayThrow(Instruction instruction)
+    private bool MayThrow(Instruction instruction, Block block)
     {
         if ((instruction.Info.Flags & OpcodeFlags.MayThrow) == 0) return false;
+        if (guardedCasts.Contains(instruction)) return false;
+        // A constructor that only stores its arguments can only run out of memory, which no interpreter recovers
+        // from to read its frame; allocation removal then finds the object escaping nowhere in the loop.
+        if (instruction.Opcode == Opcode.NewObject && (instruction.Method!.StoredFields is not null || NullableValues.IsConstruction(graph, instruction))) return false;
+        if (TypeObjects.IsGetType(instruction)) return !NonNullAt(instruction.Operands[0], block);
+        if (instruction.Result is { } typeObject && TypeObjects.TypeOf(graph, typeObject) is not null) return false;
         switch (instruction.Opcode)
         {
             case Opcode.Div or Opcode.Rem or Opcode.DivUn or Opcode.RemUn:
@@ -657,9 +727,28 @@ internal sealed class LoopPromotion
                 return divisor.Integer == 0 || (divisor.Integer == -1 && instruction.Opcode is Opcode.Div or Opcode.Rem);
             }
             case Opcode.LoadField or Opcode.StoreField or Opcode.ArrayLength:
-                return !nonNull.Contains(Canonical(instruction.Operands[0]));
+                return !nonNull.Contains(Canonical(instruction.Operands[0])) && !NonNullAt(instruction.Operands[0], block);
             default:
                 return true;
         }
+    }
+
+    /// <summary>
+    /// True when <paramref name="value"/> is not null in <paramref name="block"/>: an object just made, or a value a
+    /// branch tested on the way in (a block dominating this one, inside the loop, entered only from the non-null side
+    /// of a <c>brif</c> on it: a class guard's null test before its <c>GetType()</c> and the field loads after it).
+    /// </summary>
+    private bool NonNullAt(Value value, Block block)
+    {
+        if (graph[value].DefiningInstruction?.Opcode is Opcode.NewObject or Opcode.Box) return true;
+        for (Block? at = block; at is { } current && loop.Blocks.Contains(current); at = dominators.ImmediateDominator(current))
+        {
+            var edges = index.EdgesInto(current);
+            if (edges.Count != 1) continue;
+            var branch = graph[edges[0].Source].Terminator;
+            if (branch is { Opcode: Opcode.BrIf } && branch.Operands[0] == value && branch.Targets[0].Target == current && branch.Targets[1].Target != current)
+                return true;
+        }
+        return false;
     }
 }

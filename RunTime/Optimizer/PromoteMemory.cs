@@ -18,7 +18,8 @@ namespace PeJit.Optimizer;
 /// of that name (fields of other names never alias). Repeated loads of the same field of the same object become one.</item>
 /// <item>An array element of a number type at a loop-invariant array and index (the index an invariant root plus
 /// a constant, or a constant) is promoted when the loop accesses it on every iteration (from a block that
-/// dominates every latch; an element accessed only conditionally may be out of bounds on purpose) in one type
+/// dominates every latch; an element accessed only conditionally may be out of bounds on purpose), or, for a reference,
+/// only loads it (a green constant; the preheader's bounds test sends an out-of-bounds index to the unoptimized copy), in one type
 /// (stored values are converted to it, as the element stores and loads them back), and every other access
 /// in the loop to an array of a compatible element type (<see cref="ElementClass"/>) is provably elsewhere (the
 /// same root with another constant, two other constants) or kept elsewhere by a guard: two invariant arrays are
@@ -29,6 +30,12 @@ namespace PeJit.Optimizer;
 /// back leave unchanged. A load of such a field that reads, on every iteration, the value it had when the loop was
 /// entered (a stack pointer back where it was at the end of each turn) is the preheader's load, so the elements it
 /// indexes (<c>Stack[sp + 1]</c>) are at an invariant index and promoted as rule 3 says.</item>
+/// <item>Elements of references are promoted too: no conversion, and where the loop stores one the preheader tests
+/// that the array is exactly of its static type (<c>GetType() == typeof(T[])</c>), so that no store can throw for a
+/// covariant array. A cast in the loop of an object the same on every iteration (a green constant) is tested in the
+/// preheader (null or of the type), and a null test's non-null side (a class guard) makes <c>GetType()</c> and field
+/// accesses there unable to throw, so none of them needs a write-back before it (rule 7); nor does a store-only
+/// constructor, which can only run out of memory.</item>
 /// <item>Guards run in the preheader, in this order: each hoisted load's object is not null; each promoted field's
 /// object is not null (its first value is loaded right after); each promoted
 /// element's array is not null and its index within its length; the arrays and indices that must differ do; each

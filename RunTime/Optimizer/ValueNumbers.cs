@@ -8,7 +8,9 @@ namespace PeJit.Optimizer;
 /// Global value numbers: two values share a number when they are equal constants, or results of the same pure
 /// operation (opcode, result type, immediates) on operands that share numbers. Wherever both are available
 /// they hold the same value, even in a loop: an operand changes only when its definition runs again, and that
-/// definition dominates both of them. Everything else (block parameters, loads, calls) is its own number.
+/// definition dominates both of them. A call of a pure method is numbered like a pure operation, and a
+/// <c>castclass</c> that did not throw is its operand. Everything else (block parameters, loads, other calls) is its
+/// own number.
 /// </summary>
 /// <remarks>
 /// CSE only reuses results within a block; guard elimination needs to see that <c>clt v1, v2</c> in one block
@@ -72,7 +74,12 @@ internal sealed class ValueNumbers
         if (instruction.Opcode == Opcode.Const && type.StackKind is StackKind.Int32 or StackKind.Int64 or StackKind.NativeInt)
             return Integer(type.StackKind, instruction.Integer);
         if (instruction.Opcode == Opcode.Null) return Null;
-        if ((instruction.Info.Flags & OpcodeFlags.Pure) == 0) return Of(result);
+        // A cast that did not throw is its operand: a green constant cast on every turn of a loop, and the class guard
+        // on it, are the ones its peeled first turn made.
+        if (instruction.Opcode == Opcode.CastClass && instruction.Operands.Count == 1) return Of(instruction.Operands[0]);
+        // A call of a pure method is numbered like a pure operation: the same arguments give the same result (a
+        // class guard's x.GetType(), tested again where the first test dominates).
+        if ((instruction.Info.Flags & OpcodeFlags.Pure) == 0 && !(instruction.Opcode == Opcode.Call && instruction.Method!.IsPure)) return Of(result);
         string key = string.Join("|", instruction.Opcode, type, string.Join(",", instruction.Operands.Select(Of)),
             instruction.Integer, BitConverter.DoubleToInt64Bits(instruction.Float), instruction.Text, instruction.TypeOperand,
             instruction.Field?.FullName, instruction.Method?.FullName, instruction.Slot);

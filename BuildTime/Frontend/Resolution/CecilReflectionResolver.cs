@@ -36,7 +36,8 @@ public sealed class CecilReflectionResolver : IMemberResolver
     {
         TypeKind.ByRef => ResolveType(type.Element!).MakeByRefType(),
         TypeKind.Pointer => ResolveType(type.Element!).MakePointerType(),
-        _ => type.Cecil is { } cecil
+        _ => type.Origin is Type reflected ? reflected   // a run-time type residual code names (the typeof a class guard compares with)
+            : type.Cecil is { } cecil
             ? ResolveType(cecil)
             : KnownByName(type.Name) ?? throw new InvalidOperationException($"the type {type} has no Cecil reference to resolve it by"),
     };

@@ -48,6 +48,14 @@ public sealed partial class UnitSpecializer
                     return Emit(new Instruction(Opcode.Const) { Float = d }, IrType.F64);
                 case string s:
                     return Emit(new Instruction(Opcode.String) { Text = s }, IrType.String);
+                case Type t when TypeOperandOf(t) is { } named:
+                {
+                    // typeof(C), as C# spells it, not an entry of the constants: the optimizer can compare it with the
+                    // class of an object it knows (a class guard on an object just allocated), and .NET compares
+                    // x.GetType() == typeof(C) with the method table.
+                    var token = Emit(new Instruction(Opcode.Token) { TypeOperand = named }, IrType.ValueType("System.RuntimeTypeHandle"));
+                    return Emit(new Instruction(Opcode.Call, token) { Method = GetTypeFromHandleMethod }, IrType.Class("System.Type"));
+                }
                 default:
                 {
                     var value = known.Green;
@@ -62,6 +70,18 @@ public sealed partial class UnitSpecializer
                 }
             }
         }
+
+        private static readonly MethodRef GetTypeFromHandleMethod = new("System.Type System.Type::GetTypeFromHandle(System.RuntimeTypeHandle)", hasThis: false,
+            origin: typeof(Type).GetMethod(nameof(Type.GetTypeFromHandle))!) { IsPure = true };
+
+        /// <summary>
+        /// The IR type naming a class <c>typeof</c> can name in residual code: a non-generic class other than object and
+        /// string (which the IR spells with keywords), nested ones with Cecil's '/'; the run-time type rides along as
+        /// its origin. Null for any other type: it stays an entry of the constants.
+        /// </summary>
+        private static IrType? TypeOperandOf(Type type) =>
+            type.IsClass && !type.IsArray && !type.IsGenericType && !type.ContainsGenericParameters && type != typeof(object) && type != typeof(string)
+            && type.FullName is { } name ? IrType.Class(name.Replace('+', '/'), origin: type) : null;
 
         /// <summary>A residual value holding value <paramref name="value"/> of <paramref name="frame"/> (set): integers and floats lifted from their registers without boxing, as <see cref="Lift(Known, IrType)"/> would.</summary>
         private Value Lift(ExtensionFrame frame, int value, IrType type)

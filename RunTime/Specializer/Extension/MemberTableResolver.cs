@@ -33,7 +33,8 @@ public sealed class MemberTableResolver : IMemberResolver
     }
 
     /// <inheritdoc/>
-    public Type ResolveType(IrType type) => PrimitiveTypes.Of(type.Kind) ?? type.Kind switch
+    /// <remarks>A type the engine made from a run-time type (its <see cref="IrType.Origin"/> is the type: a <c>typeof</c> a class guard compares with) is that type.</remarks>
+    public Type ResolveType(IrType type) => PrimitiveTypes.Of(type.Kind) ?? (type.Origin as Type) ?? type.Kind switch
     {
         TypeKind.ByRef => ResolveType(type.Element!).MakeByRefType(),
         TypeKind.Pointer => ResolveType(type.Element!).MakePointerType(),

@@ -37,7 +37,8 @@ internal sealed class NameResolver : IMemberResolver
         var (declaring, name) = Split(full[(full.LastIndexOf(' ', full.IndexOf("::", StringComparison.Ordinal)) + 1)..open]);
         var parameters = full[(open + 1)..^1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         return TypeNamed(declaring).GetMethods(Everything).Cast<MethodBase>().Concat(TypeNamed(declaring).GetConstructors(Everything))
-            .Single(m => m.Name == name && m.GetParameters().Select(p => p.ParameterType.FullName).SequenceEqual(parameters));
+            .Single(m => m.Name == name && m.GetParameters().Length == parameters.Length
+                && m.GetParameters().Zip(parameters).All(p => p.Second.StartsWith('!') || p.First.ParameterType.FullName == p.Second));
     }
 
     private static (string Declaring, string Name) Split(string member)
@@ -46,7 +47,35 @@ internal sealed class NameResolver : IMemberResolver
         return (member[..colons], member[(colons + 2)..]);
     }
 
-    private static Type TypeNamed(string name) =>
+    private static Type TypeNamed(string name)
+    {
+        // Cecil's name of a generic instance: System.Nullable`1<System.Double>.
+        int open = name.IndexOf('<');
+        if (open > 0 && name.EndsWith('>'))
+        {
+            var arguments = SplitArguments(name[(open + 1)..^1]).Select(TypeNamed).ToArray();
+            return TypeNamed(name[..open]).MakeGenericType(arguments);
+        }
+        return Plain(name);
+    }
+
+    private static IEnumerable<string> SplitArguments(string list)
+    {
+        int depth = 0, start = 0;
+        for (int i = 0; i < list.Length; i++)
+        {
+            if (list[i] == '<') depth++;
+            else if (list[i] == '>') depth--;
+            else if (list[i] == ',' && depth == 0)
+            {
+                yield return list[start..i].Trim();
+                start = i + 1;
+            }
+        }
+        yield return list[start..].Trim();
+    }
+
+    private static Type Plain(string name) =>
         Type.GetType(name) ?? AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetType(name)).FirstOrDefault(t => t is not null)
         ?? throw new InvalidOperationException($"no loaded type named {name}");
 }

@@ -1,0 +1,80 @@
+using PeJit.IR;
+using PeJit.IR.Graphs;
+
+namespace PeJit.Optimizer;
+
+/// <summary>
+/// Loop peeling for allocation removal (PyPy's preamble, Ardö, Bolz and Fijałkowski, "Loop-Aware Optimizations in
+/// PyPy's Tracing JIT"): a loop that carries, in a header parameter, an object each iteration allocates anew (a box of
+/// a promoted register: <c>k = k + 3</c>) but is entered with an object from memory, is entered through a copy of its
+/// first iteration instead. Then every jump to the loop's header passes an object the loop made, allocation removal
+/// finds the parameter's group whole (its fields become parameters, the object is made only where it leaves the
+/// loop), and the first iteration's tests of what came from memory (class guards, null tests) dominate the loop, so
+/// the same tests inside it are decided (guards, with <see cref="ValueNumbers"/>).
+/// </summary>
+/// <remarks>
+/// <para>Rules:</para>
+/// <list type="number">
+/// <item>A loop is peeled when a header parameter of a reference type is passed, on every back edge, a <c>box</c> or
+/// a <c>newobj</c> of a store-only constructor (what <see cref="AllocationRemoval"/> removes), and on some entry
+/// something else. Loops in exception regions are not.</item>
+/// <item>The copy is the loop's blocks (<see cref="LoopVersioning.Copy"/>, which also gives the code after the loop
+/// the values of whichever copy left); its jumps to its own header go to the loop's header, and the jumps that
+/// entered the loop enter the copy.</item>
+/// <item>Copies are bounded: as many instructions in all as the graph had to begin with, and one peel per loop.</item>
+/// </list>
+/// Cost: dominators and loops once per peeled loop, plus the copy (linear in the loop and in the blocks that use
+/// its values after it).
+/// </remarks>
+internal static class LoopPeeling
+{
+    public static void Run(FlowGraph graph)
+    {
+        if (graph.Regions.Any()) return;
+        int budget = graph.Blocks.Sum(b => graph[b].Instructions.Count);
+        var peeled = new HashSet<Block>();
+        while (true)
+        {
+            var dominators = Dominators.Compute(graph);
+            var incoming = Predecessors.Compute(graph);
+            var loop = NaturalLoop.Find(graph, dominators)
+                .Where(l => !peeled.Contains(l.Header) && WantsPeeling(graph, l, incoming))
+                .OrderBy(l => l.Header.Index).FirstOrDefault();
+            if (loop is null) break;
+            peeled.Add(loop.Header);
+            int size = loop.Blocks.Sum(b => graph[b].Instructions.Count);
+            if (size > budget) continue;
+            budget -= size;
+            Peel(graph, loop);
+        }
+        graph.Compact();
+    }
+
+    private static bool WantsPeeling(FlowGraph graph, NaturalLoop loop, Predecessors incoming)
+    {
+        if (loop.Blocks.Any(b => graph[b].Try is not null || graph[b].HandlerOf is not null)) return false;
+        var edges = incoming.EdgesInto(loop.Header);
+        var parameters = graph[loop.Header].Parameters;
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            if (!graph.TypeOf(parameters[i]).IsReference) continue;
+            bool allocatedEveryTurn = edges.Where(e => loop.Blocks.Contains(e.Source)).All(e => AllocationRemoval.IsAllocation(graph, e.Call.Arguments[i]));
+            bool enteredWithOther = edges.Any(e => !loop.Blocks.Contains(e.Source) && !AllocationRemoval.IsAllocation(graph, e.Call.Arguments[i]));
+            if (allocatedEveryTurn && enteredWithOther) return true;
+        }
+        return false;
+    }
+
+    private static void Peel(FlowGraph graph, NaturalLoop loop)
+    {
+        var index = new PromotionIndex(graph);
+        var entries = index.EdgesInto(loop.Header).Where(e => !loop.Blocks.Contains(e.Source)).Select(e => e.Call).ToList();
+        var copies = LoopVersioning.Copy(graph, loop, index);
+        var copiedHeader = copies[loop.Header];
+        // The copy's turn ends at the loop's header; the loop is entered through the copy.
+        foreach (var copy in copies.Values)
+            foreach (var target in graph[copy].Terminator!.Targets)
+                if (target.Target == copiedHeader) target.Target = loop.Header;
+        foreach (var entry in entries) entry.Target = copiedHeader;
+    }
+}
