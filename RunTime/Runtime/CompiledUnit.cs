@@ -26,7 +26,7 @@ public sealed record CompiledUnit(Unit Unit, ICompiledCode Code, TimeSpan Specia
     public TimeSpan OptimizationTime { get; init; }
 
     internal long entries;
-    internal readonly System.Collections.Concurrent.ConcurrentDictionary<(PeJit.IR.Instruction Site, GreenKey Value), int> unseenPromotions = new();
+    internal readonly System.Collections.Concurrent.ConcurrentDictionary<(PromotionSite Site, GreenKey Value), int> unseenPromotions = new();
     internal long exitsTaken;
 
     /// <summary>1 once the runtime has tried to specialize this unit again with new promotion cases (one attempt per unit).</summary>

@@ -366,7 +366,7 @@ public sealed class PortalRuntime
     private CompiledUnit? CompileAgain(GreenKey key)
     {
         int before = Cache.SpecializationsOf(key);
-        if (before <= Settings.MaxRecompilesPerUnit) return Compile(key, new Dictionary<IR.Instruction, IReadOnlyList<object?>>(), before);
+        if (before <= Settings.MaxRecompilesPerUnit) return Compile(key, new Dictionary<PromotionSite, IReadOnlyList<object?>>(), before);
         if (givenUp.Count >= MaxCountedKeys) givenUp.Clear();
         if (givenUp.TryAdd(key, true))
         {
@@ -494,12 +494,16 @@ public sealed class PortalRuntime
         var evaluator = new GraphEvaluator(resolver);
         // Only while the unit may still be specialized again: once it was (or was refused), or past the bound, the
         // step ends at the next merge point as before, so exits in the steady state cost no more than they did.
-        bool learning = (taken.PromotesClass || unit.Unit.PromotionCases.Keys.Any(IsClassSite)) && unit.Recompilations < Settings.MaxRecompilesPerUnit && Volatile.Read(ref unit.recompiling) == 0;
-        var observed = learning ? new List<(IR.Instruction Site, object? Class)>() : null;
+        bool learning = (taken.PromotesClass || unit.Unit.PromotionCases.Keys.Any(p => IsClassSite(p.Call))) && unit.Recompilations < Settings.MaxRecompilesPerUnit && Volatile.Read(ref unit.recompiling) == 0;
+        var observed = learning ? new List<(PromotionSite Site, object? Class)>() : null;
+        // The key of the step the evaluator runs: the exit's, then each one the learning loop goes on from. Cases are
+        // per (key, site), as the specializer compiles them.
+        var site = taken.PromoteSite!.Value;
+        var stepKey = site.Step;
         if (observed is not null)
             evaluator.BeforeCall = (call, operands) =>
             {
-                if (IsClassSite(call)) observed.Add((call, operands[0]?.GetType()));
+                if (IsClassSite(call)) observed.Add((new PromotionSite(stepKey, call), operands[0]?.GetType()));
             };
         var graph = Extension.Portal.Graph;
         ResumeOutcome outcome;
@@ -515,6 +519,7 @@ public sealed class PortalRuntime
                 var operands = Extension.Shape.MergePoint.Operands;
                 var values = new Dictionary<IR.Value, object?>();
                 for (int i = 0; i < operands.Count; i++) values[operands[i]] = outcome.StopOperands![i];
+                stepKey = stop;
                 outcome = evaluator.Resume([new ResumeFrame(graph, next.Block, next.Index, values, null)], Extension.Shape.MergePoint);
                 stop = null;
             }
@@ -529,9 +534,9 @@ public sealed class PortalRuntime
         finally
         {
             if (observed is not null)
-                foreach (var (site, seen) in observed) Observe(unit, site, seen);
+                foreach (var (at, seen) in observed) Observe(unit, at, seen);
             // At Jit.PromoteClass the case is the class (null for a null reference), not the value.
-            CountPromotion(key, unit, taken.PromoteSite!, taken.PromotesClass ? promoted?.GetType() : promoted, taken.PromotesClass);
+            CountPromotion(key, unit, site, taken.PromotesClass ? promoted?.GetType() : promoted, taken.PromotesClass);
         }
         if (outcome.Returned)
         {
@@ -556,14 +561,19 @@ public sealed class PortalRuntime
     }
 
     /// <summary>A class the evaluator saw at a <c>Jit.PromoteClass</c> site while finishing a step: counted like an exit's when the unit has no case for it.</summary>
-    private void Observe(CompiledUnit unit, IR.Instruction site, object? seen)
+    private void Observe(CompiledUnit unit, PromotionSite site, object? seen)
     {
         var cases = unit.Unit.PromotionCases.GetValueOrDefault(site);
         if (cases is not null && cases.Contains(seen)) return;
         unit.unseenPromotions.AddOrUpdate((site, new GreenKey([seen])), 1, (_, n) => n + 1);
     }
 
-    private void CountPromotion(GreenKey key, CompiledUnit unit, IR.Instruction site, object? value, bool promotesClass)
+    /// <summary>
+    /// A value (a class at <c>Jit.PromoteClass</c>) without a case at <paramref name="site"/>: counted for that site at
+    /// that step's key, and past the threshold the unit is specialized again with a case for it there (and for the
+    /// classes seen at other sites meanwhile), within the site's budget at that key.
+    /// </summary>
+    private void CountPromotion(GreenKey key, CompiledUnit unit, PromotionSite site, object? value, bool promotesClass)
     {
         var cases = unit.Unit.PromotionCases.GetValueOrDefault(site) ?? [];
         // A class site records one class past the budget: the unit specialized with it has a generic path for
@@ -578,7 +588,7 @@ public sealed class PortalRuntime
             if (!Cache.TryGet(key, out var current) || current != unit) return;
             if (unit.Recompilations >= Settings.MaxRecompilesPerUnit)
             {
-                Log.Event($"pejit: {name} at {key}: not specialized again for {value ?? "null"} at {site.Location}: recompiled {unit.Recompilations} times (MaxRecompilesPerUnit); the interpreter finishes such steps");
+                Log.Event($"pejit: {name} at {key}: not specialized again for {value ?? "null"} at {site}: recompiled {unit.Recompilations} times (MaxRecompilesPerUnit); the interpreter finishes such steps");
                 return;
             }
             var promotions = unit.Unit.PromotionCases.ToDictionary(p => p.Key, p => p.Value);
@@ -587,7 +597,7 @@ public sealed class PortalRuntime
             // each site's budget), instead of one recompilation each (FinishStep).
             foreach (var ((other, seenKey), _) in unit.unseenPromotions)
             {
-                if (!IsClassSite(other)) continue;
+                if (!IsClassSite(other.Call)) continue;
                 var seenClass = seenKey.Values[0];
                 var known = promotions.GetValueOrDefault(other) ?? [];
                 if (known.Contains(seenClass) || known.Count >= Settings.Specialization.MaxCasesPerPromotion + 1) continue;
@@ -647,7 +657,7 @@ public sealed class PortalRuntime
     /// <summary>Times an unseen value must reach a <c>Jit.Promote</c> exit before the unit gets a case for it.</summary>
     private int PromotionThreshold => Math.Max(1, Math.Min(Settings.Threshold, 3));
 
-    private CompiledUnit? Compile(GreenKey key, IReadOnlyDictionary<IR.Instruction, IReadOnlyList<object?>> promotions, int recompilations = 0, IReadOnlySet<GreenKey>? tails = null)
+    private CompiledUnit? Compile(GreenKey key, IReadOnlyDictionary<PromotionSite, IReadOnlyList<object?>> promotions, int recompilations = 0, IReadOnlySet<GreenKey>? tails = null)
     {
         string? failure;
         try
@@ -682,7 +692,7 @@ public sealed class PortalRuntime
     /// </summary>
     public long Compilations => Interlocked.Read(ref compilations);
 
-    private CompiledUnit CompileUnchecked(GreenKey key, IReadOnlyDictionary<IR.Instruction, IReadOnlyList<object?>> promotions, int recompilations, IReadOnlySet<GreenKey>? tails)
+    private CompiledUnit CompileUnchecked(GreenKey key, IReadOnlyDictionary<PromotionSite, IReadOnlyList<object?>> promotions, int recompilations, IReadOnlySet<GreenKey>? tails)
     {
         Interlocked.Increment(ref compilations);
         var clock = Stopwatch.StartNew();

@@ -17,8 +17,8 @@ public sealed record CompiledExit(int Index, GreenKey Key, string Reason)
     /// <summary>For an exit in the middle of a step: the frames, outermost first; null at a merge point.</summary>
     public IReadOnlyList<ExitFrame>? Frames { get; init; }
 
-    /// <summary>For an unseen promoted value: the <c>Jit.Promote</c> call.</summary>
-    public Instruction? PromoteSite { get; init; }
+    /// <summary>For an unseen promoted value: the <c>Jit.Promote</c> call and the key of the step that reached it (whose cases the value is counted for).</summary>
+    public PromotionSite? PromoteSite { get; init; }
 
     /// <summary>For an unseen promoted value: the exit-buffer slot holding it.</summary>
     public int PromotedSlot { get; init; }

@@ -36,12 +36,12 @@ public sealed class Unit
     /// <summary>Green objects the residual code uses, by index in the constants array.</summary>
     public List<object> Constants { get; } = [];
 
-    /// <summary>The values each <c>Jit.Promote</c> site has compiled cases for.</summary>
-    public IReadOnlyDictionary<Instruction, IReadOnlyList<object?>> PromotionCases { get; internal set; } = new Dictionary<Instruction, IReadOnlyList<object?>>();
+    /// <summary>The values each <c>Jit.Promote</c> site has compiled cases for, per key of the step that reaches it (<see cref="PromotionSite"/>).</summary>
+    public IReadOnlyDictionary<PromotionSite, IReadOnlyList<object?>> PromotionCases { get; internal set; } = new Dictionary<PromotionSite, IReadOnlyList<object?>>();
 
     /// <summary>
     /// Keys where the loop is left often enough that the code after it, from there to the function's return or the
-    /// next loop, is part of the unit instead of an exit (<see cref="UnitSpecializer.Specialize(GreenKey, IReadOnlyDictionary{Instruction, IReadOnlyList{object?}}, bool, IReadOnlySet{GreenKey}?)"/>).
+    /// next loop, is part of the unit instead of an exit (<see cref="UnitSpecializer.Specialize(GreenKey, IReadOnlyDictionary{PromotionSite, IReadOnlyList{object?}}, bool, IReadOnlySet{GreenKey}?)"/>).
     /// </summary>
     public IReadOnlySet<GreenKey> Tails { get; internal set; } = new HashSet<GreenKey>();
 

@@ -35,12 +35,12 @@ public sealed partial class UnitSpecializer
         {
             int result = site.Result;
             var location = site.Instruction.Location;
-            var seen = promotions.GetValueOrDefault(site.Instruction) ?? [];
+            var seen = promotions.GetValueOrDefault(new PromotionSite(StepKey, site.Instruction)) ?? [];
             int budget = owner.settings.MaxCasesPerPromotion;
             bool generic = seen.Count > budget;
             var cases = seen.Take(budget).ToList();
             if (generic)
-                unit.Notes.Add($"class promotion at {location}: {seen.Count} classes seen, {budget} compiled (MaxCasesPerPromotion); a generic path serves the others");
+                unit.Notes.Add($"class promotion at {location} at {StepKey}: {seen.Count} classes seen, {budget} compiled (MaxCasesPerPromotion); a generic path serves the others");
 
             // Each path goes on in a block of its own, the result set as the case says.
             void Go(Block block, object? exactClass)

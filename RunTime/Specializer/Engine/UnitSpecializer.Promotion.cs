@@ -18,9 +18,9 @@ public sealed partial class UnitSpecializer
             RefuseInsideRegions(frames, frames[^1], $"a Jit.Promote of a red value ({site.Instruction.Location}), whose unseen values exit in the middle of the step,");
             int result = site.Result;
             var location = site.Instruction.Location;
-            var cases = promotions.GetValueOrDefault(site.Instruction) ?? [];
+            var cases = promotions.GetValueOrDefault(new PromotionSite(StepKey, site.Instruction)) ?? [];
             if (cases.Count > owner.settings.MaxCasesPerPromotion)
-                unit.Notes.Add($"promotion at {location}: {cases.Count} values seen, {owner.settings.MaxCasesPerPromotion} compiled (MaxCasesPerPromotion); others go to the interpreter");
+                unit.Notes.Add($"promotion at {location} at {StepKey}: {cases.Count} values seen, {owner.settings.MaxCasesPerPromotion} compiled (MaxCasesPerPromotion); others go to the interpreter");
             foreach (var value in cases.Take(owner.settings.MaxCasesPerPromotion))
             {
                 // A delegate case is any delegate calling the same method on the same target (DelegateGuard);
@@ -118,7 +118,7 @@ public sealed partial class UnitSpecializer
                 ? $"a class at Jit.PromoteClass ({site.Location}) without a compiled case"
                 : $"a value at Jit.Promote ({site.Location}) without a compiled case")
             {
-                Frames = exitFrames, PromoteSite = site, PromotedSlot = promotedSlot, PromotedType = type, PromotesClass = promotesClass,
+                Frames = exitFrames, PromoteSite = new PromotionSite(StepKey, site), PromotedSlot = promotedSlot, PromotedType = type, PromotesClass = promotesClass,
             });
             LeaveUnit(stores);
         }

@@ -42,18 +42,24 @@ public sealed partial class UnitSpecializer
         private Value[] scratchReds = new Value[8];
         private object?[] scratchClasses = new object?[8];
 
-        private readonly IReadOnlyDictionary<Instruction, IReadOnlyList<object?>> promotions;
+        private readonly IReadOnlyDictionary<PromotionSite, IReadOnlyList<object?>> promotions;
         private readonly IReadOnlySet<GreenKey>? allowed;
 
         /// <summary>The key whose step the current path runs; null while entering the unit.</summary>
         private GreenKey? origin;
+
+        /// <summary>
+        /// The key of the step the current path runs, whose cases a <c>Jit.Promote</c> site on it compiles
+        /// (<see cref="PromotionSite"/>); the entry's while entering the unit.
+        /// </summary>
+        private GreenKey StepKey => origin ?? entryKey;
 
         /// <summary>Which key's step reached which key, in this run.</summary>
         public KeyGraph KeyGraph { get; } = new();
 
         /// <summary>A run from <paramref name="entryKey"/>; <paramref name="allowed"/> are the keys the unit may hold
         /// code for (others become exits), null for any within the budgets.</summary>
-        public Run(UnitSpecializer owner, GreenKey entryKey, IReadOnlyDictionary<Instruction, IReadOnlyList<object?>> promotions, IReadOnlySet<GreenKey>? allowed)
+        public Run(UnitSpecializer owner, GreenKey entryKey, IReadOnlyDictionary<PromotionSite, IReadOnlyList<object?>> promotions, IReadOnlySet<GreenKey>? allowed)
         {
             this.owner = owner;
             this.entryKey = entryKey;

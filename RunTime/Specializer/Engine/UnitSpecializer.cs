@@ -77,7 +77,7 @@ public sealed partial class UnitSpecializer
 
     /// <summary>Specializes the unit entered at <paramref name="entry"/>.</summary>
     /// <exception cref="SpecializationException">Something on the way is not supported yet, or a path did not end within its budget.</exception>
-    public Unit Specialize(GreenKey entry) => Specialize(entry, new Dictionary<Instruction, IReadOnlyList<object?>>());
+    public Unit Specialize(GreenKey entry) => Specialize(entry, new Dictionary<PromotionSite, IReadOnlyList<object?>>());
 
     /// <summary>
     /// Specializes the unit entered at <paramref name="entry"/>, with a compiled case for each value of
@@ -92,7 +92,7 @@ public sealed partial class UnitSpecializer
     /// into exits. Both runs are deterministic, so the second holds exactly the first's code for the loop.
     /// </remarks>
     /// <param name="entry">The key the unit is entered at.</param>
-    /// <param name="promotions">The values each <c>Jit.Promote</c> site has a compiled case for.</param>
+    /// <param name="promotions">The values each <c>Jit.Promote</c> site has a compiled case for, per key of the step that reaches it: a site reached from several keys compiles at each only the cases seen there.</param>
     /// <param name="wholeFunction">
     /// The key is where the portal enters a function of the interpreted program (it was counted at the portal's
     /// entry): the unit holds everything the function reaches within the budgets, not only a loop through the
@@ -104,7 +104,7 @@ public sealed partial class UnitSpecializer
     /// part of the unit, so leaving the loop does not leave compiled code. PyPy attaches a bridge at such an exit;
     /// here the unit is specialized again with the bridge in it.
     /// </param>
-    public Unit Specialize(GreenKey entry, IReadOnlyDictionary<Instruction, IReadOnlyList<object?>> promotions, bool wholeFunction = false, IReadOnlySet<GreenKey>? tails = null)
+    public Unit Specialize(GreenKey entry, IReadOnlyDictionary<PromotionSite, IReadOnlyList<object?>> promotions, bool wholeFunction = false, IReadOnlySet<GreenKey>? tails = null)
     {
         var explore = new Run(this, entry, promotions, allowed: null);
         var unit = explore.Execute();

@@ -79,6 +79,21 @@ public sealed class LuaNumericLoopTests
     }
 
     [TestMethod]
+    public void EachGuardTestsTheClassesSeenAtItsOwnPosition()
+    {
+        // The cases of a Jit.PromoteClass site are per green key: the for loop's integer Add (pc 12) tests LuaInteger
+        // only and its float Add (pc 15) LuaFloat only, where cases per site gave each both, with paths that never run.
+        foreach (var unit in Numeric.Value.Jit.Units)
+        {
+            var graph = unit.Unit.Residual;
+            var all = graph.Blocks.SelectMany(b => graph[b].Instructions).ToList();
+            foreach (var read in all.Where(i => i.Method?.FullName == "System.Type System.Object::GetType()").Select(i => i.Result!.Value))
+                Assert.IsLessThanOrEqualTo(1, all.Count(i => i.Opcode == Opcode.Ceq && i.Operands.Contains(read)),
+                    $"unit at {unit.Unit.Entry}: {read} compared with several classes: {string.Join("; ", unit.Unit.PromotionCases.Select(p => $"{p.Key}: {string.Join(", ", p.Value)}"))}");
+        }
+    }
+
+    [TestMethod]
     public void TheWhileLoopKeepsItsRegistersInSsaValues()
     {
         // The unit whose loop is the while loop (k = k + 3) loads no register from the frame's array in its loop.

@@ -46,6 +46,16 @@ public sealed class ClassGuardTests
         Halt, 0, 0, 0,
     ];
 
+    /// <summary>r0 = r0 + r3 at pc 0, r4 = r4 + r5 at pc 1: one PromoteClass site pair (Add's) at two positions; r1 counts to r2.</summary>
+    private static readonly int[] TwoAdds =
+    [
+        Add, 0, 0, 3,           // 0: r0 = r0.Add(r3)
+        Add, 4, 4, 5,           // 1: r4 = r4.Add(r5)
+        Count, 1, 0, 0,         // 2: r1 += 1
+        JumpLess, 1, 2, 0,      // 3: while r1 < r2
+        Halt, 0, 0, 0,
+    ];
+
     private static BoxedValue?[] Registers(BoxedValue start, BoxedValue added, long count, BoxedValue?[]? values = null) =>
         [start, new IntValue(0), new IntValue(count), added, null, values is null ? null : new ClassVm.Values(values)];
 
@@ -102,6 +112,42 @@ public sealed class ClassGuardTests
         // Structure: the virtual Add and the type tests inside it are resolved; the guard is GetType.
         AssertOnlyGuardsRead(current.Unit.Residual, expectGuards: true);
         Assert.IsFalse(Instructions(current.Unit.Residual).Any(i => i.Opcode == Opcode.CallVirt), "the only virtual call, Add, is resolved");
+    }
+
+    /// <summary>
+    /// One site (Add's two PromoteClass calls) at two positions of the interpreted program, integers at pc 0 and floats
+    /// at pc 1: each position has cases for its own classes only (as a PyPy trace has its guard at its position), not
+    /// the classes seen at the other (paths that never run, and a register joined from both classes).
+    /// </summary>
+    [TestMethod]
+    public void EachPositionOfASiteHasOnlyTheCasesSeenThere()
+    {
+        var jit = PortalJit.Create(Portal, new JitSettings { Threshold = 3 });
+        BoxedValue?[] Start() => [new IntValue(1), new IntValue(0), new IntValue(2000), new IntValue(3), new FloatValue(0.5), new FloatValue(1.25)];
+        AssertSame(jit, TwoAdds, Start);
+        AssertSame(jit, TwoAdds, Start);
+
+        var unit = jit.Units.Single(u => u.Unit.Entry.Values[0] is 0);
+        var cases = unit.Unit.PromotionCases;
+        string shown = string.Join("\n", cases.Select(p => $"{p.Key}: {string.Join(", ", p.Value)}"));
+        Assert.HasCount(4, cases, "two sites at two keys:\n" + shown);
+        foreach (var (site, seen) in cases)
+        {
+            var expected = site.Step.Values[0] is 0 ? typeof(IntValue) : typeof(FloatValue);
+            Assert.IsTrue(site.Step.Values[0] is 0 or 1, "only the two Adds promote:\n" + shown);
+            CollectionAssert.AreEqual(new object[] { expected }, seen.ToList(), "only the class seen at that position:\n" + shown);
+        }
+
+        // One case per site and key: each class read (GetType) is compared with one class only; with the cases of
+        // both positions at each, it would be compared with IntValue and FloatValue.
+        var residual = unit.Unit.Residual;
+        var all = Instructions(residual).ToList();
+        var classes = all.Where(i => i.Method?.Name == "GetType").Select(i => i.Result!.Value).ToList();
+        Assert.IsNotEmpty(classes, IrPrinter.Print(residual));
+        foreach (var read in classes)
+            Assert.AreEqual(1, all.Count(i => i.Opcode == Opcode.Ceq && i.Operands.Contains(read)), $"one class test of {read}:\n" + IrPrinter.Print(residual));
+        Assert.IsTrue(unit.Unit.Exits.Where(e => e.PromotesClass).All(e => unit.TimesTaken(e.Index) == 0), "no class left the unit since");
+        AssertOnlyGuardsRead(residual, expectGuards: true);
     }
 
     [TestMethod]
