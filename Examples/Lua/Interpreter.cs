@@ -205,9 +205,11 @@ public static class Interpreter
                     pc = i.B;
                     break;
                 case OpCode.ForLoop:
-                    if (regs[i.A] is LuaInteger index)
+                    // The counter's class is green (ForPrepare made all three integers or all three floats, and they
+                    // keep their class), so a compiled loop takes one path and its casts are decided.
+                    if (Jit.PromoteClass(regs[i.A]) is LuaInteger index)
                     {
-                        long step = ((LuaInteger)regs[i.A + 2]).Value, limit = ((LuaInteger)regs[i.A + 1]).Value;
+                        long step = ((LuaInteger)Jit.PromoteClass(regs[i.A + 2])).Value, limit = ((LuaInteger)Jit.PromoteClass(regs[i.A + 1])).Value;
                         if (step > 0 ? index.Value <= limit - step : index.Value >= limit - step)
                         {
                             var next = new LuaInteger(index.Value + step);
@@ -219,7 +221,7 @@ public static class Interpreter
                     }
                     else
                     {
-                        double step = ((LuaFloat)regs[i.A + 2]).Value, limit = ((LuaFloat)regs[i.A + 1]).Value;
+                        double step = ((LuaFloat)Jit.PromoteClass(regs[i.A + 2])).Value, limit = ((LuaFloat)Jit.PromoteClass(regs[i.A + 1])).Value;
                         double next = ((LuaFloat)regs[i.A]).Value + step;
                         if (step > 0 ? next <= limit : next >= limit)
                         {
