@@ -203,35 +203,8 @@ public sealed class Amd64CodeMemoryTests
         return new Mapping(ulong.Parse(range[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture), ulong.Parse(range[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture), fields[1], line);
     }).ToList();
 
-    /// <summary>A long loop of the stack VM, turned often enough for its units to be compiled.</summary>
-    private const string LongLoop = """
-        func main 1 3
-            push 0
-            store 1
-            push 0
-            store 2
-        loop:
-            load 2
-            load 1
-            add
-            store 2
-            load 2
-            push 7
-            mod
-            store 2
-            load 1
-            push 1
-            add
-            dup
-            store 1
-            load 0
-            lt
-            jnz loop
-            load 2
-            print
-            ret
-        end
-        """;
+    /// <summary>A long loop of the stack VM, turned often enough for its units to be compiled (the code cache's tests' program).</summary>
+    private const string LongLoop = PeJit.Tests.Runtime.CodeCacheTests.LongLoop;
 
     [TestMethod]
     public void UnitsTheCodeCacheDropsAreFreedWithoutWaitingForTheCollector()

@@ -13,8 +13,8 @@ namespace PeJit.Tests.Runtime;
 [TestClass]
 public sealed class CodeCacheTests
 {
-    /// <summary>A loop of many instructions, turned 2,000 times: units of three keys exit into one another all around it.</summary>
-    private const string LongLoop = """
+    /// <summary>A loop of many instructions, turned 2,000 times: units of three keys exit into one another all around it (the AMD64 code-memory tests use it too).</summary>
+    internal const string LongLoop = """
         func main 1 3
             push 0
             store 1
