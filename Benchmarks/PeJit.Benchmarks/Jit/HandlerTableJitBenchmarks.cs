@@ -22,7 +22,7 @@ public class HandlerTableJitBenchmarks
     public void Setup()
     {
         code = Ht.Assembler.Assemble(Ht.Programs.Source("long"));
-        jit = PortalJit.Create(Ht.Runner.Portal);
+        jit = SteadyState.Create(Ht.Runner.Portal, warm => warm.Invoke(code, code.Main.Entry, State()));
     }
 
     private Ht.State State()

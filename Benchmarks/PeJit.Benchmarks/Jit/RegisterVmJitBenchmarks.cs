@@ -21,7 +21,7 @@ public class RegisterVmJitBenchmarks
     public void Setup()
     {
         code = Rvm.Assembler.Assemble(Rvm.Programs.Source("long"));
-        jit = PortalJit.Create(Rvm.Runner.Portal);
+        jit = SteadyState.Create(Rvm.Runner.Portal, warm => warm.Invoke(code, code.Main.Entry, Frame()));
     }
 
     private Rvm.Frame Frame()

@@ -27,7 +27,7 @@ public class StackVmJitBenchmarks
     public void Setup()
     {
         code = Vm.Assembler.Assemble(Vm.Programs.Source(Program));
-        jit = PortalJit.Create(Vm.Runner.Portal);
+        jit = SteadyState.Create(Vm.Runner.Portal, warm => warm.Invoke(code, code.Main.Entry, Frame()));
     }
 
     private Vm.Frame Frame()
