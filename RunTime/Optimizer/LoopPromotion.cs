@@ -331,17 +331,26 @@ internal sealed class LoopPromotion
                 _ => null,
             };
             if (type is null || graph[Canonical(value)].DefiningInstruction?.Opcode == Opcode.Const) continue;
-            object source;
-            if (IsInvariant(value)) source = Canonical(value);
-            else if (graph[value].DefiningInstruction is { Opcode: Opcode.LoadElement } load
-                && elementOf.TryGetValue(load, out var element) && promoted.Contains(element) && !element.Stored)
-                source = element;
-            else continue;
+            if (SameOnEveryTurn(value) is not { } source) continue;
             bool signed = instruction.Opcode is Opcode.Div or Opcode.Rem;
             if (bySource.TryGetValue(source, out var known)) known.Signed |= signed;
             else divisors.Add(bySource[source] = new Divisor(source, type, signed));
             guardedDivisions.Add(instruction);
         }
+    }
+
+    /// <summary>
+    /// Where <paramref name="value"/> comes from when it is the same on every turn of the loop: its canonical value when
+    /// it is defined before the loop, or the promoted element it loads when the loop never stores that element; null
+    /// otherwise. What a preheader test of a divisor or a cast is keyed by.
+    /// </summary>
+    private object? SameOnEveryTurn(Value value)
+    {
+        if (IsInvariant(value)) return Canonical(value);
+        if (graph[value].DefiningInstruction is { Opcode: Opcode.LoadElement } load
+            && elementOf.TryGetValue(load, out var element) && promoted.Contains(element) && !element.Stored)
+            return element;
+        return null;
     }
 
     /// <summary>
@@ -356,13 +365,7 @@ internal sealed class LoopPromotion
         foreach (var instruction in LoopInstructions())
         {
             if (instruction.Opcode != Opcode.CastClass || removed.Contains(instruction)) continue;
-            var value = instruction.Operands[0];
-            object source;
-            if (IsInvariant(value)) source = Canonical(value);
-            else if (graph[value].DefiningInstruction is { Opcode: Opcode.LoadElement } load
-                && elementOf.TryGetValue(load, out var element) && promoted.Contains(element) && !element.Stored)
-                source = element;
-            else continue;
+            if (SameOnEveryTurn(instruction.Operands[0]) is not { } source) continue;
             // A list, not a set of tuples: a new generic instantiation is compiled by .NET on the first unit's path.
             if (!castGuards.Any(g => g.Source.Equals(source) && g.Type == instruction.TypeOperand)) castGuards.Add(new CastGuard(source, instruction.TypeOperand!));
             guardedCasts.Add(instruction);
