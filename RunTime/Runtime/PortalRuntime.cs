@@ -313,7 +313,7 @@ public sealed class PortalRuntime
         {
             // The interpreter goes on; the unit is entered the first time the key is reached after it is ready.
             if (compiling.TryAdd(key, true))
-                ThreadPool.UnsafeQueueUserWorkItem(_ => CompileInBackground(key), null);
+                CompileInBackground(key, () => CompileAndCache(key));
             return null;
         }
         return CompileAndCache(key);
@@ -324,18 +324,28 @@ public sealed class PortalRuntime
     /// <summary>The first failure of a background compilation in strict mode, thrown at the next <c>CanEnterJit</c>.</summary>
     private ExceptionDispatchInfo? backgroundFailure;
 
-    private void CompileInBackground(GreenKey key)
-    {
-        try
+    /// <summary>
+    /// Runs <paramref name="compile"/> on a pool thread for <paramref name="key"/>, which the caller has added to
+    /// <see cref="compiling"/> (so that <see cref="WaitForCompilations"/> waits for it) and which is removed when it
+    /// ends. A failure (only strict mode lets one out of <see cref="Compile"/>) is kept for the interpreter's thread:
+    /// on a pool thread it would end the process.
+    /// </summary>
+    private void CompileInBackground(GreenKey key, Action compile) =>
+        ThreadPool.UnsafeQueueUserWorkItem(unused =>
         {
-            CompileAndCache(key);
-        }
-        catch (Exception e)
-        {
-            // Only strict mode lets a failure out of Compile; on a pool thread it would end the process.
-            Interlocked.CompareExchange(ref backgroundFailure, ExceptionDispatchInfo.Capture(e), null);
-        }
-    }
+            try
+            {
+                compile();
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref backgroundFailure, ExceptionDispatchInfo.Capture(e), null);
+            }
+            finally
+            {
+                compiling.TryRemove(key, out _);
+            }
+        }, null);
 
     private CompiledUnit? CompileAndCache(GreenKey key)
     {
@@ -635,23 +645,7 @@ public sealed class PortalRuntime
             Grow();
             return;
         }
-        // Counted as compiling, so that WaitForCompilations waits for it too.
-        if (!compiling.TryAdd(key, true)) return;
-        ThreadPool.UnsafeQueueUserWorkItem(unused =>
-        {
-            try
-            {
-                Grow();
-            }
-            catch (Exception e)
-            {
-                Interlocked.CompareExchange(ref backgroundFailure, ExceptionDispatchInfo.Capture(e), null);
-            }
-            finally
-            {
-                compiling.TryRemove(key, out _);
-            }
-        }, null);
+        if (compiling.TryAdd(key, true)) CompileInBackground(key, Grow);
     }
 
     /// <summary>Times an unseen value must reach a <c>Jit.Promote</c> exit before the unit gets a case for it.</summary>

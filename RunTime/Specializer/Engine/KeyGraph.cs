@@ -72,7 +72,7 @@ internal sealed class KeyGraph
     public HashSet<GreenKey> Tail(GreenKey start, int limit)
     {
         var tail = new HashSet<GreenKey>();
-        if (!successors.ContainsKey(start) || OnACycle(start)) return tail;
+        if (!LeadsOnward(start)) return tail;
         var work = new Queue<GreenKey>();
         tail.Add(start);
         work.Enqueue(start);
@@ -85,6 +85,12 @@ internal sealed class KeyGraph
                 }
         return tail;
     }
+
+    /// <summary>
+    /// Whether <paramref name="key"/> was reached by this run and is on no cycle: code a unit can take in as a tail
+    /// (<see cref="Tail"/> starts there), rather than another loop.
+    /// </summary>
+    public bool LeadsOnward(GreenKey key) => successors.ContainsKey(key) && !OnACycle(key);
 
     /// <summary>Whether <paramref name="key"/> reaches itself.</summary>
     private bool OnACycle(GreenKey key)

@@ -44,6 +44,11 @@ public sealed partial class UnitSpecializer
         portal = program.Shape;
         this.resolver = resolver;
         this.settings = settings ?? SpecializationSettings.Default;
+        // A loop, not LINQ or a spread over Value: a framework generic over a PeJit struct is compiled by .NET in every
+        // process on the first unit's path.
+        StateVariables = new Value[portal.MergeVariables.Count + portal.ImplicitReds.Count];
+        for (int i = 0; i < portal.MergeVariables.Count; i++) StateVariables[i] = portal.MergeVariables[i];
+        for (int i = 0; i < portal.ImplicitReds.Count; i++) StateVariables[portal.MergeVariables.Count + i] = portal.ImplicitReds[i];
     }
 
     /// <summary>The portal's generating extension in compact form, as the engine runs it.</summary>
@@ -55,25 +60,11 @@ public sealed partial class UnitSpecializer
     /// <summary>Number of greens among <see cref="MergeVariables"/>.</summary>
     public int GreenCount => portal.GreenCount;
 
-    private Value[]? stateVariables;
-
     /// <summary>
     /// What the merge-point state holds: the merge point's variables (greens, then reds), then the implicit reds
-    /// (<c>this</c>); the reds every key block takes are those from <see cref="GreenCount"/> on. An array made once,
-    /// not LINQ over <see cref="Value"/> at every key (a framework generic over a PeJit struct is compiled by .NET in
-    /// every process on the first unit's path).
+    /// (<c>this</c>); the reds every key block takes are those from <see cref="GreenCount"/> on.
     /// </summary>
-    private Value[] StateVariables
-    {
-        get
-        {
-            if (stateVariables is { } known) return known;
-            var variables = new Value[MergeVariables.Count + portal.ImplicitReds.Count];
-            for (int i = 0; i < MergeVariables.Count; i++) variables[i] = MergeVariables[i];
-            for (int i = 0; i < portal.ImplicitReds.Count; i++) variables[MergeVariables.Count + i] = portal.ImplicitReds[i];
-            return stateVariables = variables;
-        }
-    }
+    private Value[] StateVariables { get; }
 
     /// <summary>Specializes the unit entered at <paramref name="entry"/>.</summary>
     /// <exception cref="SpecializationException">Something on the way is not supported yet, or a path did not end within its budget.</exception>
@@ -119,7 +110,7 @@ public sealed partial class UnitSpecializer
                 // Only an exit to code that is on no cycle can be taken in as a tail; one at another loop stays an
                 // exit however often it is taken (that loop has a unit of its own).
                 for (int i = 0; i < unit.Exits.Count; i++)
-                    if (unit.Exits[i].LeavesLoop && explore.KeyGraph.Tail(unit.Exits[i].Key, 1).Count == 0)
+                    if (unit.Exits[i].LeavesLoop && !explore.KeyGraph.LeadsOnward(unit.Exits[i].Key))
                         unit.Exits[i] = unit.Exits[i] with { LeavesLoop = false };
             }
         }
