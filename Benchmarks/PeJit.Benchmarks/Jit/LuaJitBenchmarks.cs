@@ -30,8 +30,8 @@ public class LuaJitBenchmarks
     [Params("numeric", "fib", "sieve", "nbody", "strings", "polymorphic", "errors")]
     public string Program { get; set; } = "numeric";
 
-    /// <summary>Runs of the JIT-enabled program in a row that must compile nothing before it counts as warm; and at most this many runs in all.</summary>
-    private const int QuietRuns = 2, MaxWarmUpRuns = 30;
+    /// <summary>At most this many warm-up runs of the JIT-enabled program.</summary>
+    private const int MaxWarmUpRuns = 30;
 
     [GlobalSetup(Targets = [nameof(Interpreter), nameof(HandWritten)])]
     public void Setup()
@@ -41,8 +41,8 @@ public class LuaJitBenchmarks
     }
 
     /// <summary>
-    /// The JIT-enabled column measures steady state: the program runs until <see cref="QuietRuns"/> runs in a row
-    /// compile nothing (no new unit, no recompilation for a new promotion case), so no measured iteration pays for
+    /// The JIT-enabled column measures steady state: the program runs until two runs in a row
+    /// compile nothing (<see cref="SteadyState.WarmUp"/>) (no new unit, no recompilation for a new promotion case), so no measured iteration pays for
     /// a compilation or runs a unit about to be replaced. BenchmarkDotNet's own warm-up (3 iterations in the short
     /// job) ended on whichever recompilation it happened to reach, which made the ratios swing from run to run.
     /// Compilation is synchronous in process (<see cref="JitSettings.BackgroundCompilation"/> is off for a
@@ -52,13 +52,7 @@ public class LuaJitBenchmarks
     public void SetupJit()
     {
         Setup();
-        int quiet = 0;
-        for (int run = 0; run < MaxWarmUpRuns && quiet < QuietRuns; run++)
-        {
-            long before = jit.Runtime.Compilations;
-            Jit();
-            quiet = jit.Runtime.Compilations == before ? quiet + 1 : 0;
-        }
+        SteadyState.WarmUp(jit, () => Jit(), minimumRuns: 0, maximumRuns: MaxWarmUpRuns);
     }
 
     private Lua.Frame Frame()

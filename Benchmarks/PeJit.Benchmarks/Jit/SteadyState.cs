@@ -25,14 +25,23 @@ internal static class SteadyState
     public static PortalJit Create(System.Reflection.MethodInfo portal, Action<PortalJit> run)
     {
         var jit = PortalJit.Create(portal, new JitSettings { Threshold = Threshold });
+        WarmUp(jit, () => run(jit), minimumRuns: Threshold + 2, maximumRuns: MaxRuns);
+        return jit;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="run"/> at least <paramref name="minimumRuns"/> times, then until <see cref="QuietRuns"/>
+    /// runs in a row compile nothing (no new unit, no recompilation), at most <paramref name="maximumRuns"/> times.
+    /// </summary>
+    public static void WarmUp(PortalJit jit, Action run, int minimumRuns, int maximumRuns)
+    {
         int quiet = 0;
-        for (int runs = 0; runs < MaxRuns && (runs <= Threshold + 1 || quiet < QuietRuns); runs++)
+        for (int runs = 0; runs < maximumRuns && (runs < minimumRuns || quiet < QuietRuns); runs++)
         {
             long before = jit.Runtime.Compilations;
-            run(jit);
+            run();
             quiet = jit.Runtime.Compilations == before ? quiet + 1 : 0;
         }
         jit.Runtime.WaitForCompilations(TimeSpan.FromMinutes(1));
-        return jit;
     }
 }
