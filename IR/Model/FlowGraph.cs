@@ -40,6 +40,13 @@ public sealed class FlowGraph
     /// <summary>The source file the PDB names for this method, when there is one.</summary>
     public string? SourceDocument { get; set; }
 
+    /// <summary>
+    /// The arguments of one entry seen at run time, by entry parameter (null where not known), or null: a profile
+    /// the optimizer may guess from, always behind a test in the code it makes (a loop-invariant divisor). Not part
+    /// of the graph's meaning or of its text form: the graph computes the same with or without it.
+    /// </summary>
+    public IReadOnlyList<object?>? SampleArguments { get; set; }
+
     /// <summary>The entry block.</summary>
     public static Block Entry => new(0);
 

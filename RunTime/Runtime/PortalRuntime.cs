@@ -114,7 +114,7 @@ public sealed class PortalRuntime
     public int OnCanEnterJit(object?[] state)
     {
         var key = Arrive(state);
-        return CodeFor(key, 1) is { } unit ? Enter(key, unit, state) : (int)CanEnterJitStatus.Interpret;
+        return CodeFor(key, 1, state) is { } unit ? Enter(key, unit, state) : (int)CanEnterJitStatus.Interpret;
     }
 
     /// <summary>
@@ -135,7 +135,7 @@ public sealed class PortalRuntime
         if (entry) NoteFunctionEntry(key);
         int visits = Counters.TakeVisits(slot);
         // Entry visits count towards a function's unit only when functions are compiled (CompileFunctions).
-        if (CodeFor(key, entry && !Settings.CompileFunctions ? 0 : visits) is { } unit)
+        if (CodeFor(key, entry && !Settings.CompileFunctions ? 0 : visits, state) is { } unit)
         {
             Counters.Hold(slot, key);
             return Enter(key, unit, state);
@@ -176,7 +176,7 @@ public sealed class PortalRuntime
         }
         var key = Arrive(state);
         NoteFunctionEntry(key);
-        return CodeFor(key, Settings.CompileFunctions ? 1 : 0) is { } unit ? Enter(key, unit, state) : (int)CanEnterJitStatus.Interpret;
+        return CodeFor(key, Settings.CompileFunctions ? 1 : 0, state) is { } unit ? Enter(key, unit, state) : (int)CanEnterJitStatus.Interpret;
     }
 
     /// <summary>
@@ -282,7 +282,7 @@ public sealed class PortalRuntime
         else
         {
             status = AfterExit(key, unit, exit, state, out var exitKey);
-            if (exitKey is not null && CodeFor(exitKey, 1) is { } next) status = Enter(exitKey, next, state);
+            if (exitKey is not null && CodeFor(exitKey, 1, state) is { } next) status = Enter(exitKey, next, state);
         }
         if (status == (int)CanEnterJitStatus.Returned) return true;
         // A step's exception is thrown by the portal call that resumes, inside that activation's regions.
@@ -304,11 +304,13 @@ public sealed class PortalRuntime
     /// is none: once it is hot, the unit is compiled (or queued, with background compilation). Null while the
     /// interpreter should go on.
     /// </summary>
-    private CompiledUnit? CodeFor(GreenKey key, int visits)
+    private CompiledUnit? CodeFor(GreenKey key, int visits, object?[] state)
     {
         if (Cache.TryGet(key, out var unit)) return unit;
         if (counters.Count > MaxCountedKeys) counters.Clear();
         if (counters.AddOrUpdate(key, visits, (_, count) => (int)Math.Min(int.MaxValue, (long)count + visits)) < Settings.Threshold) return null;
+        if (samples.Count > MaxCountedKeys) samples.Clear();
+        samples.TryAdd(key, new StateSample(state));
         if (Settings.BackgroundCompilation)
         {
             // The interpreter goes on; the unit is entered the first time the key is reached after it is ready.
@@ -320,6 +322,12 @@ public sealed class PortalRuntime
     }
 
     private readonly ConcurrentDictionary<GreenKey, bool> compiling = new();
+
+    /// <summary>
+    /// The state of the visit that made each key hot (the first sample kept), which every compilation of the key
+    /// gives the optimizer to guess from (<see cref="IR.FlowGraph.SampleArguments"/>).
+    /// </summary>
+    private readonly ConcurrentDictionary<GreenKey, StateSample> samples = new();
 
     /// <summary>The first failure of a background compilation in strict mode, thrown at the next <c>CanEnterJit</c>.</summary>
     private ExceptionDispatchInfo? backgroundFailure;
@@ -420,7 +428,7 @@ public sealed class PortalRuntime
         while (true)
         {
             int status = RunUnit(key, unit, state, out var exitKey);
-            if (exitKey is null || CodeFor(exitKey, 1) is not { } next) return status;
+            if (exitKey is null || CodeFor(exitKey, 1, state) is not { } next) return status;
             key = exitKey;
             unit = next;
         }
@@ -711,8 +719,17 @@ public sealed class PortalRuntime
         clock.Restart();
         Action<PeJit.Optimizer.Pass, IR.FlowGraph>? afterPass = inspector is null ? null : inspector.AfterPass;
         if (stages is not null) afterPass += (pass, _) => Stage(pass.Name);
-        PeJit.Optimizer.Pipeline.Run(unit.Residual, Settings.Optimizations, afterPass,
-            verify: Settings.Strict || Settings.Verify, additional: Settings.AdditionalPasses);
+        // The sample's objects are live: the graph holds them only while it is optimized.
+        if (samples.TryGetValue(key, out var sample)) unit.Residual.SampleArguments = [unit.Constants.ToArray(), null, sample.Take()];
+        try
+        {
+            PeJit.Optimizer.Pipeline.Run(unit.Residual, Settings.Optimizations, afterPass,
+                verify: Settings.Strict || Settings.Verify, additional: Settings.AdditionalPasses);
+        }
+        finally
+        {
+            unit.Residual.SampleArguments = null;
+        }
         var optimization = clock.Elapsed;
         inspector?.Final(unit.Residual);
         clock.Restart();

@@ -44,6 +44,10 @@ internal readonly record struct ResidualLoopCensus(int Loads, int Stores, int Ca
         return Of(hot.Blocks.SelectMany(b => graph[b].Instructions));
     }
 
+    /// <summary>Every loop of <paramref name="graph"/> with its census, in the order <see cref="NaturalLoop.Find(FlowGraph, Dominators)"/> gives them.</summary>
+    public static List<(NaturalLoop Loop, ResidualLoopCensus Census)> Loops(FlowGraph graph) =>
+        [.. NaturalLoop.Find(graph, Dominators.Compute(graph)).Select(l => (l, Of(l.Blocks.SelectMany(b => graph[b].Instructions))))];
+
     /// <summary>The census of <paramref name="instructions"/>.</summary>
     public static ResidualLoopCensus Of(IEnumerable<Instruction> instructions)
     {
