@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using BenchmarkDotNet.Attributes;
 
 namespace PeJit.Benchmarks.Runtime;
@@ -11,8 +10,6 @@ namespace PeJit.Benchmarks.Runtime;
 /// </summary>
 public class JitEnabledAssemblyBenchmarks
 {
-    private static readonly string Root = FindRoot();
-
     /// <summary>Example and program with its arguments.</summary>
     [Params("StackVm long 30000000", "StackVm nested 2000", "StackVm count 100000000", "Brainfuck long")]
     public string Case { get; set; } = "StackVm long 30000000";
@@ -24,36 +21,13 @@ public class JitEnabledAssemblyBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        Build(Project, "bench-plain");
-        Build(Project, "bench-jit", "-p:PeJitEnabled=true");
+        ExampleBuilds.Build(Project, "bench-plain");
+        ExampleBuilds.Build(Project, "bench-jit", "-p:PeJitEnabled=true");
     }
-
-    private static void Build(string project, string artifacts, params string[] extra) =>
-        Dotnet(["build", Path.Combine(Root, "Examples", project), "-c", "Release", "--artifacts-path", Path.Combine(Root, "artifacts", artifacts), "-nologo", "-v", "quiet", .. extra]);
-
-    private string Dll(string artifacts) => Path.Combine(Root, "artifacts", artifacts, "bin", Project, "release", Project + ".dll");
 
     [Benchmark(Baseline = true, Description = "plain DLL")]
-    public void Plain() => Dotnet([Dll("bench-plain"), .. Arguments]);
+    public void Plain() => ExampleBuilds.Dotnet([ExampleBuilds.Dll(Project, "bench-plain"), .. Arguments]);
 
     [Benchmark(Description = "JIT-enabled DLL")]
-    public void JitEnabled() => Dotnet([Dll("bench-jit"), .. Arguments]);
-
-    private static void Dotnet(string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string argument in arguments) start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        process.StandardOutput.ReadToEnd();
-        string error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"dotnet {string.Join(' ', arguments)} exited with {process.ExitCode}: {error}");
-    }
-
-    private static string FindRoot()
-    {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "PeJit.sln"))) folder = folder.Parent;
-        return folder?.FullName ?? throw new InvalidOperationException("run the benchmarks from inside the repository");
-    }
+    public void JitEnabled() => ExampleBuilds.Dotnet([ExampleBuilds.Dll(Project, "bench-jit"), .. Arguments]);
 }
