@@ -23,13 +23,15 @@ internal sealed class ExampleLoadContext : AssemblyLoadContext
     public MethodInfo EntryPoint { get; }
 
     /// <summary>
-    /// Runs the example's <c>Main</c> with <paramref name="arguments"/>, its output discarded (file descriptor 1 points
-    /// at /dev/null meanwhile, since an example may write to the standard output stream itself rather than through
-    /// <see cref="Console.Out"/>); returns its exit code.
+    /// Runs the example's <c>Main</c> with <paramref name="arguments"/>, its output discarded: <see cref="Console.Out"/>
+    /// is <see cref="TextWriter.Null"/> meanwhile, and file descriptor 1 points at /dev/null, since an example may write
+    /// to the standard output stream itself; returns its exit code.
     /// </summary>
     public int Run(string[] arguments)
     {
-        Console.Out.Flush();
+        var output = Console.Out;
+        output.Flush();
+        Console.SetOut(TextWriter.Null);
         int saved = Dup(StandardOutput);
         int sink = Open("/dev/null", WriteOnly);
         if (saved < 0 || sink < 0) throw new InvalidOperationException("cannot point the standard output at /dev/null");
@@ -41,9 +43,9 @@ internal sealed class ExampleLoadContext : AssemblyLoadContext
         }
         finally
         {
-            Console.Out.Flush();
             Dup2(saved, StandardOutput);
             Close(saved);
+            Console.SetOut(output);
         }
     }
 

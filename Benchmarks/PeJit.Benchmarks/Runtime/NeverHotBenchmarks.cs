@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
+using Perfolizer.Horology;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
 namespace PeJit.Benchmarks.Runtime;
@@ -26,7 +27,8 @@ public class NeverHotBenchmarks
 {
     private sealed class InProcess : ManualConfig
     {
-        public InProcess() => AddJob(Job.Default.WithWarmupCount(3).WithIterationCount(10).WithToolchain(InProcessEmitToolchain.Instance));
+        public InProcess() => AddJob(Job.Default.WithWarmupCount(3).WithIterationCount(10).WithMinIterationTime(TimeInterval.FromMilliseconds(150))
+            .WithToolchain(InProcessEmitToolchain.Instance));
     }
 
     /// <summary>What keeps the JIT-enabled build from compiling.</summary>

@@ -231,6 +231,20 @@ public sealed class CodeEmitter
             case MachineOpcode.Divide or MachineOpcode.DivideUnsigned or MachineOpcode.Remainder or MachineOpcode.RemainderUnsigned:
                 EmitDivision(instruction);
                 break;
+            case MachineOpcode.MultiplyHigh:
+            {
+                // One-operand imul: rdx:rax = rax * b, signed; the high half is rdx (edx at 32 bits).
+                Load(Register.RAX, operands[0]);
+                var b = InRegister(operands[1], Register.RCX);
+                if (instruction.Width == 64) assembler.imul(Q(b));
+                else
+                {
+                    assembler.imul(D(b));
+                    if (!instruction.Narrowed) assembler.movsxd(rdx, edx);
+                }
+                Store(instruction.Result!.Value, Register.RDX);
+                break;
+            }
             case MachineOpcode.SetCondition:
             {
                 Compare(operands[0], operands[1]);

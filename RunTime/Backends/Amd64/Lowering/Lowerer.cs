@@ -257,6 +257,15 @@ public sealed class Lowerer
                 });
                 break;
             case Opcode.Div or Opcode.DivUn or Opcode.Rem or Opcode.RemUn: LowerDivision(instruction); break;
+            case Opcode.MulHigh:
+                // The optimizer's division by a loop-invariant divisor (a one-operand imul: rdx:rax, both scratch).
+                Define(instruction, new MachineInstruction(MachineOpcode.MultiplyHigh)
+                {
+                    Result = function.NewRegister(),
+                    Operands = [Register(instruction.Operands[0]), Operand(instruction.Operands[1])],
+                    Width = WidthOf(instruction.Result!.Value),
+                });
+                break;
             case Opcode.Ceq or Opcode.Cne or Opcode.Clt or Opcode.Cle or Opcode.Cgt or Opcode.Cge
                 or Opcode.CltUn or Opcode.CleUn or Opcode.CgtUn or Opcode.CgeUn:
                 // A compare used only by this block's brif is fused with it there.

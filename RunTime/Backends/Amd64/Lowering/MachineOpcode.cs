@@ -13,6 +13,8 @@ public enum MachineOpcode
     Subtract,
     /// <summary><c>d = a * b</c>.</summary>
     Multiply,
+    /// <summary><c>d</c> = the high half of the signed product <c>a * b</c> (twice <see cref="MachineInstruction.Width"/> bits wide).</summary>
+    MultiplyHigh,
     /// <summary><c>d = a &amp; b</c>.</summary>
     And,
     /// <summary><c>d = a | b</c>.</summary>
