@@ -40,6 +40,8 @@ internal sealed class LoopPromotion
     private readonly List<Divisor> divisors = [];
     private readonly List<CastGuard> castGuards = [];
     private readonly HashSet<Instruction> guardedCasts = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<Instruction, CastGuard> guardOfCast = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<CastGuard, Value> castValues = [];
     private readonly HashSet<FieldRef> storedFields = [];
     private Block chainEnd;
 
@@ -113,6 +115,7 @@ internal sealed class LoopPromotion
             guardedDivisions.Clear();
             castGuards.Clear();
             guardedCasts.Clear();
+            guardOfCast.Clear();
             return [];
         }
         Dictionary<Block, Block> copies = [];
@@ -370,8 +373,10 @@ internal sealed class LoopPromotion
             if (instruction.Opcode != Opcode.CastClass || removed.Contains(instruction)) continue;
             if (SameOnEveryTurn(instruction.Operands[0]) is not { } source) continue;
             // A list, not a set of tuples: a new generic instantiation is compiled by .NET on the first unit's path.
-            if (!castGuards.Any(g => g.Source.Equals(source) && g.Type == instruction.TypeOperand)) castGuards.Add(new CastGuard(source, instruction.TypeOperand!));
+            var guard = castGuards.Find(g => g.Source.Equals(source) && g.Type == instruction.TypeOperand);
+            if (guard is null) castGuards.Add(guard = new CastGuard(source, instruction.TypeOperand!));
             guardedCasts.Add(instruction);
+            guardOfCast[instruction] = guard;
         }
     }
 
@@ -591,11 +596,14 @@ internal sealed class LoopPromotion
             firsts[element] = Emit(load, element.Carried);
         }
         // The casts of loop-invariant objects: null or of the type (isinst gives back the object itself).
-        foreach (var (source, type) in castGuards)
+        // Behind its guard, the isinst is what every such cast in the loop gives: the loop's casts read it (RewriteLoop).
+        foreach (var guard in castGuards)
         {
+            var (source, type) = guard;
             var value = source is PromotedElement element ? firsts[element] : (Value)source;
             var test = Emit(new Instruction(Opcode.IsInst, value) { TypeOperand = type, Location = location }, type.IsReference ? type : IrType.Object);
             Guard(Emit(new Instruction(Opcode.Ceq, test, value), IrType.Bool), passWhenTrue: true);
+            if (type.IsReference) castValues[guard] = test;
         }
         // The divisors last: one may be an element's first value.
         foreach (var divisor in divisors)
@@ -680,6 +688,12 @@ internal sealed class LoopPromotion
                 {
                     if (instruction.Opcode == Opcode.LoadElement) replacement[instruction.Result!.Value] = Current(element);
                     else current[element] = stored[instruction];
+                    continue;
+                }
+                if (guardOfCast.TryGetValue(instruction, out var cast) && castValues.TryGetValue(cast, out var passed)
+                    && graph.TypeOf(passed) == graph.TypeOf(instruction.Result!.Value))
+                {
+                    replacement[instruction.Result!.Value] = passed;
                     continue;
                 }
                 if (removed.Contains(instruction))
