@@ -37,6 +37,7 @@ internal static class EliminateGuards
         // is read from the branches as they were.
         var dominators = Dominators.Compute(graph);
         var numbers = ValueNumbers.Compute(graph, dominators);
+        RemoveRepeatedCasts(graph, dominators, numbers);
         var facts = new ComparisonFacts(numbers);
         var incoming = Predecessors.Compute(graph);
         var handlers = graph.Regions.SelectMany(r => new[] { graph[r].Handler, graph[r].Filter }).OfType<Block>().ToHashSet();
@@ -86,6 +87,39 @@ internal static class EliminateGuards
         }
         RemoveDeadClassTests(graph, deadClassTests);
         GraphEdits.RemoveUnreachable(graph);
+    }
+
+    /// <summary>
+    /// A <c>castclass</c> of a value to a type that a cast of the same value (by number) to the same type in a dominating
+    /// block, or earlier in its block, already made is that cast's result: the first one threw or passed, and the
+    /// value has not changed (a green constant cast on every turn of a loop, which its peeled first turn cast already).
+    /// </summary>
+    private static void RemoveRepeatedCasts(FlowGraph graph, Dominators dominators, ValueNumbers numbers)
+    {
+        var made = new Dictionary<string, List<Value>>();
+        var definedIn = new Dictionary<Value, Block>();
+        var replacement = new Dictionary<Value, Value>();
+        foreach (var block in dominators.ReversePostOrder)
+        {
+            var instructions = graph[block].Instructions;
+            for (int i = 0; i < instructions.Count; i++)
+            {
+                if (instructions[i] is not { Opcode: Opcode.CastClass, Result: { } result } cast || cast.Operands.Count != 1) continue;
+                string key = $"{numbers.Of(cast.Operands[0])}|{cast.TypeOperand}";
+                if (!made.TryGetValue(key, out var earlier)) made[key] = earlier = [];
+                int found = earlier.FindIndex(e => dominators.Dominates(definedIn[e], block) && graph.TypeOf(e) == graph.TypeOf(result));
+                if (found >= 0)
+                {
+                    var first = earlier[found];
+                    replacement[result] = first;
+                    instructions.RemoveAt(i--);
+                    continue;
+                }
+                earlier.Add(result);
+                definedIn[result] = block;
+            }
+        }
+        graph.ReplaceUses(replacement);
     }
 
     /// <summary>Removes each <c>GetType()</c> of <paramref name="candidates"/> used by nothing but comparisons nobody uses any more, and those comparisons.</summary>

@@ -40,6 +40,9 @@ internal sealed class LoopPromotion
     private readonly List<Divisor> divisors = [];
     private readonly List<CastGuard> castGuards = [];
     private readonly HashSet<Instruction> guardedCasts = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<Instruction, CastGuard> guardOfCast = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<CastGuard, Value> castValues = [];
+    private readonly HashSet<FieldRef> storedFields = [];
     private Block chainEnd;
 
     private LoopPromotion(FlowGraph graph, NaturalLoop loop, Dominators dominators, PromotionIndex index)
@@ -88,6 +91,8 @@ internal sealed class LoopPromotion
 
         // 2. What may be moved: nothing in a loop with a call or an access through an address.
         if (!WithoutUnknownEffects()) return [];
+        // Before the rewriting removes the stores of promoted fields.
+        storedFields.UnionWith(LoopInstructions().Where(i => i.Opcode == Opcode.StoreField).Select(i => i.Field!));
         FindHoistableLoads();
         FindPromotableFields();
         FindEntryValuedLoads();
@@ -110,6 +115,7 @@ internal sealed class LoopPromotion
             guardedDivisions.Clear();
             castGuards.Clear();
             guardedCasts.Clear();
+            guardOfCast.Clear();
             return [];
         }
         Dictionary<Block, Block> copies = [];
@@ -367,8 +373,10 @@ internal sealed class LoopPromotion
             if (instruction.Opcode != Opcode.CastClass || removed.Contains(instruction)) continue;
             if (SameOnEveryTurn(instruction.Operands[0]) is not { } source) continue;
             // A list, not a set of tuples: a new generic instantiation is compiled by .NET on the first unit's path.
-            if (!castGuards.Any(g => g.Source.Equals(source) && g.Type == instruction.TypeOperand)) castGuards.Add(new CastGuard(source, instruction.TypeOperand!));
+            var guard = castGuards.Find(g => g.Source.Equals(source) && g.Type == instruction.TypeOperand);
+            if (guard is null) castGuards.Add(guard = new CastGuard(source, instruction.TypeOperand!));
             guardedCasts.Add(instruction);
+            guardOfCast[instruction] = guard;
         }
     }
 
@@ -588,11 +596,14 @@ internal sealed class LoopPromotion
             firsts[element] = Emit(load, element.Carried);
         }
         // The casts of loop-invariant objects: null or of the type (isinst gives back the object itself).
-        foreach (var (source, type) in castGuards)
+        // Behind its guard, the isinst is what every such cast in the loop gives: the loop's casts read it (RewriteLoop).
+        foreach (var guard in castGuards)
         {
+            var (source, type) = guard;
             var value = source is PromotedElement element ? firsts[element] : (Value)source;
             var test = Emit(new Instruction(Opcode.IsInst, value) { TypeOperand = type, Location = location }, type.IsReference ? type : IrType.Object);
             Guard(Emit(new Instruction(Opcode.Ceq, test, value), IrType.Bool), passWhenTrue: true);
+            if (type.IsReference) castValues[guard] = test;
         }
         // The divisors last: one may be an element's first value.
         foreach (var divisor in divisors)
@@ -679,6 +690,12 @@ internal sealed class LoopPromotion
                     else current[element] = stored[instruction];
                     continue;
                 }
+                if (guardOfCast.TryGetValue(instruction, out var cast) && castValues.TryGetValue(cast, out var passed)
+                    && graph.TypeOf(passed) == graph.TypeOf(instruction.Result!.Value))
+                {
+                    replacement[instruction.Result!.Value] = passed;
+                    continue;
+                }
                 if (removed.Contains(instruction))
                 {
                     if (!hoisted.Contains(instruction)) replacement[instruction.Result!.Value] = Canonical(instruction.Result!.Value);
@@ -722,10 +739,11 @@ internal sealed class LoopPromotion
             case Opcode.Div or Opcode.Rem or Opcode.DivUn or Opcode.RemUn:
             {
                 if (graph.TypeOf(instruction.Result!.Value).StackKind == StackKind.Float || guardedDivisions.Contains(instruction)) return false;
+                bool signed = instruction.Opcode is Opcode.Div or Opcode.Rem;
+                if (DivisorTestedAt(instruction.Operands[1], block, signed)) return false;
                 // The divisor as rewritten so far: a promoted element or field loaded earlier in the block is the
                 // value stored there (an interpreter's pushed constant).
-                var divisorValue = instruction.Operands[1];
-                while (replacement.TryGetValue(divisorValue, out var replaced)) divisorValue = replaced;
+                var divisorValue = Resolved(instruction.Operands[1]);
                 if (graph[divisorValue].DefiningInstruction is not { Opcode: Opcode.Const } divisor) return true;
                 return divisor.Integer == 0 || (divisor.Integer == -1 && instruction.Opcode is Opcode.Div or Opcode.Rem);
             }
@@ -734,6 +752,66 @@ internal sealed class LoopPromotion
             default:
                 return true;
         }
+    }
+
+    /// <summary>
+    /// True when the branches on the way into <paramref name="block"/>, inside the loop, have shown
+    /// <paramref name="divisor"/> to be not 0 and, for a <paramref name="signed"/> division, not -1: the tests a
+    /// careful interpreter makes before it divides (a <c>brif</c> on the divisor itself, or a <c>ceq</c> or <c>cne</c>
+    /// of it with 0 or -1). Behind them the division cannot throw. The test may read the divisor anew (a field load
+    /// of the same object and field, which the loop never stores: <see cref="SameReading"/>).
+    /// </summary>
+    private bool DivisorTestedAt(Value divisor, Block block, bool signed)
+    {
+        bool notZero = false, notMinusOne = !signed;
+        for (Block? at = block; at is { } current && loop.Blocks.Contains(current) && !(notZero && notMinusOne); at = dominators.ImmediateDominator(current))
+        {
+            var edges = index.EdgesInto(current);
+            if (edges.Count != 1) continue;
+            var branch = graph[edges[0].Source].Terminator;
+            if (branch is not { Opcode: Opcode.BrIf } || branch.Targets[0].Target == branch.Targets[1].Target) continue;
+            bool taken = branch.Targets[0].Target == current;
+            var test = branch.Operands[0];
+            if (taken && SameReading(test, divisor))
+            {
+                notZero = true;
+                continue;
+            }
+            if (graph[test].DefiningInstruction is not { Opcode: Opcode.Ceq or Opcode.Cne } compare) continue;
+            // The compare says "different" on this edge: cne taken, or ceq not taken.
+            if ((compare.Opcode == Opcode.Cne) != taken) continue;
+            for (int side = 0; side < 2; side++)
+            {
+                if (!SameReading(compare.Operands[side], divisor)) continue;
+                if (graph[Resolved(compare.Operands[1 - side])].DefiningInstruction is not { Opcode: Opcode.Const } constant) continue;
+                if (constant.Integer == 0) notZero = true;
+                else if (constant.Integer == -1) notMinusOne = true;
+            }
+        }
+        return notZero && notMinusOne;
+    }
+
+    /// <summary>
+    /// True when <paramref name="a"/> and <paramref name="b"/> hold the same number wherever both are defined in the
+    /// loop: the same value (as rewritten so far), or loads of one field of the same object where the loop stores
+    /// that field nowhere (the loop calls nothing, rule 1, so nothing else can).
+    /// </summary>
+    private bool SameReading(Value a, Value b)
+    {
+        a = Resolved(a);
+        b = Resolved(b);
+        if (a == b || Canonical(a) == Canonical(b)) return true;
+        if (graph[a].DefiningInstruction is not { Opcode: Opcode.LoadField } first
+            || graph[b].DefiningInstruction is not { Opcode: Opcode.LoadField } second) return false;
+        if (!first.Field!.Equals(second.Field) || Canonical(Resolved(first.Operands[0])) != Canonical(Resolved(second.Operands[0]))) return false;
+        return !storedFields.Contains(first.Field);
+    }
+
+    /// <summary>A value as the loop's rewriting has replaced it so far (a promoted load is the element's current value).</summary>
+    private Value Resolved(Value value)
+    {
+        while (replacement.TryGetValue(value, out var replaced)) value = replaced;
+        return value;
     }
 
     /// <summary>

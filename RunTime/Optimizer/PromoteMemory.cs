@@ -48,7 +48,9 @@ namespace PeJit.Optimizer;
 /// finished graph), and a store gives it a new value, converted as the element would store and load it back.</item>
 /// <item>Elements the loop stores, and promoted fields, are written back on every edge that leaves the loop, and before any
 /// instruction left in the loop that may throw (an exception leaves the loop too, and whoever catches it may
-/// read the memory); a division whose divisor rule 5 tested cannot throw and needs none. The design does not promote across calls and address accesses (rule 1): that keeps it
+/// read the memory); a division whose divisor rule 5 tested cannot throw and needs none, nor does one whose divisor the
+/// branches into it inside the loop show to be not 0 and not -1 (an interpreter's own tests before it divides). A cast
+/// rule 5 tested is the preheader's passed <c>isinst</c>: the loop casts nothing. The design does not promote across calls and address accesses (rule 1): that keeps it
 /// simple, and such loops gain little, since the call costs more than the loads.</item>
 /// </list>
 /// <para>
