@@ -33,7 +33,7 @@ public static class Pipeline
         new("merge", "merge the blocks the decided branches left in a straight line", MergeBlocks.Run),
         new("speculate", "copy a loop that divides by a loop-invariant value into one that divides by the constant the runtime's sample of the entry shows, entered when a test before the loop finds that value", SpeculateDivisors.Run),
         new("divisions", "compute a signed division or remainder by a loop-invariant divisor, tested before the loop to be neither 0 nor -1, with a multiply-high, shifts and adds from constants made once before the loop", ReduceDivisions.Run),
-        new("branches", "branch on the inner test of a brif on cne x, 0, ceq x, 0 (targets swapped) or a conv of a compare", SimplifyBranches.Run),
+        new("branches", "branch on the inner test of a brif on cne x, 0, ceq x, 0 (targets swapped) or a conv of a compare, and pass the value the test is known to have on each edge instead of the test", SimplifyBranches.Run),
         new("dce", "remove the tests the branches no longer look at, so the loops stop using them", DeadCode.Run),
         new("sink", "compute a pure value a loop defines but only code after it uses (a promoted element's final value) where it is used", SinkFromLoops.Run),
         new("fold", "fold what promotion exposed (constants stored and loaded back)", FoldConstants.Run),

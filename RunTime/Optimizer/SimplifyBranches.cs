@@ -9,7 +9,7 @@ namespace PeJit.Optimizer;
 /// such chains; RyuJIT does not always see through them (a compare whose 0 or 1 is also stored is materialized),
 /// and with the targets in the interpreted program's own order the loop's back edge is the taken branch.
 /// </summary>
-/// <remarks>Cost: linear in the graph's size: each branch follows its chain of tests once.</remarks>
+/// <remarks>Cost: linear in the graph's size: each branch follows its chain of tests once, and looks at its arguments once.</remarks>
 internal static class SimplifyBranches
 {
     public static void Run(FlowGraph graph)
@@ -28,6 +28,38 @@ internal static class SimplifyBranches
                 else if (test.Opcode == Opcode.Conv && IsCompare(graph, test.Operands[0]) && IsInteger(graph.TypeOf(branch.Operands[0])))
                     branch.Operands[0] = test.Operands[0];
                 else break;
+            }
+            FoldKnownArguments(graph, block, branch);
+        }
+    }
+
+    /// <summary>
+    /// What a <c>brif</c> passes along its own condition c is known on each edge: on the false edge c is 0, on the
+    /// true edge a compare's c is 1, and so are their integer conversions. A loop that leaves when its test fails and
+    /// hands the test's value to the code after it (the interpreter stores the compare's 0 or 1 in a register) then
+    /// computes the value only for the branch, so the backend fuses the compare with it.
+    /// </summary>
+    private static void FoldKnownArguments(FlowGraph graph, Block block, Instruction branch)
+    {
+        var condition = branch.Operands[0];
+        bool compare = IsCompare(graph, condition);
+        if (!compare && !IsInteger(graph.TypeOf(condition))) return;
+        var code = graph[block].Instructions;
+        for (int t = 0; t < branch.Targets.Count; t++)
+        {
+            long known = t == 0 ? 1 : 0;
+            if (known == 1 && !compare) continue;   // x != 0 is all a true edge says of an integer x
+            var arguments = branch.Targets[t].Arguments;
+            for (int k = 0; k < arguments.Count; k++)
+            {
+                var argument = arguments[k];
+                bool isKnown = argument == condition
+                    || (graph[argument].DefiningInstruction is { Opcode: Opcode.Conv or Opcode.ConvUn } conversion
+                        && conversion.Operands[0] == condition && IsInteger(graph.TypeOf(argument)));
+                if (!isKnown) continue;
+                var constant = new Instruction(Opcode.Const) { Integer = known, Location = branch.Location };
+                arguments[k] = graph.SetResult(constant, graph.TypeOf(argument));
+                code.Insert(code.Count - 1, constant);
             }
         }
     }

@@ -20,7 +20,7 @@ namespace PeJit.Backends.Amd64.Emission;
 /// result, because an operand's register may be the result's (their intervals touch). Frame:
 /// <c>push rbp; mov rbp, rsp</c>, then below rbp the argument pointer, the callee-saved registers the allocation
 /// wrote, and the spill slots; the epilogue restores them. Blocks go in layout order, so a loop's back edge is
-/// its one <c>jmp</c>; a conditional edge with moves goes through a trampoline after its block; each exit is a
+/// its one <c>jmp</c>; a conditional edge with moves goes through a trampoline after the last block; each exit is a
 /// stub at the end that returns its number.
 /// </remarks>
 public sealed class CodeEmitter
@@ -120,14 +120,14 @@ public sealed class CodeEmitter
                 }
                 Emit(instruction, block);
             }
-            foreach (var (label, edge) in trampolines)
-            {
-                var target = label;
-                assembler.Label(ref target);
-                Moves(edge);
-                assembler.jmp(blocks[edge.Target]);
-            }
-            trampolines.Clear();
+        }
+        // The conditional edges with moves, out of line after every block: a block's fall-through stays its next block.
+        foreach (var (label, edge) in trampolines)
+        {
+            var target = label;
+            assembler.Label(ref target);
+            Moves(edge);
+            assembler.jmp(blocks[Forward(edge.Target)]);
         }
         // Each guard branches to its exit's jump through the exit's target slot: one indirect jump, so that a new
         // path can be attached to a running unit by one atomic write of the slot (r11 is scratch here).
@@ -706,7 +706,9 @@ public sealed class CodeEmitter
         Compare(branch.Operands[0], branch.Operands[1]);
         var (taken, other, condition) = (branch.Edge!, jump.Edge!, branch.Condition);
         bool takenMoves = NeedsMoves(taken), otherMoves = NeedsMoves(other);
-        if (takenMoves && !otherMoves || !takenMoves && !otherMoves && Forward(taken.Target) == next)
+        // Fall through to the block laid out next when the branch can go elsewhere: a loop's test then branches out
+        // (through a trampoline for the exit's moves) and falls into the body, not the other way round.
+        if (takenMoves && !otherMoves || !takenMoves && Forward(taken.Target) == next)
             (taken, other, condition) = (other, taken, Negate(condition));
         Branch(condition, EdgeLabel(taken));
         JumpAlong(other);
@@ -717,7 +719,7 @@ public sealed class CodeEmitter
     {
         Moves(edge);
         int target = Forward(edge.Target);
-        if (target != next || trampolines.Count > 0) assembler.jmp(blocks[target]);
+        if (target != next) assembler.jmp(blocks[target]);
     }
 
     /// <summary>
