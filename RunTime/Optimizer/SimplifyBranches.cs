@@ -1,4 +1,5 @@
 using PeJit.IR;
+using PeJit.IR.Graphs;
 
 namespace PeJit.Optimizer;
 
@@ -14,6 +15,7 @@ internal static class SimplifyBranches
 {
     public static void Run(FlowGraph graph)
     {
+        var predecessors = Predecessors.Compute(graph);
         foreach (var block in graph.Blocks)
         {
             if (graph[block].Terminator is not { Opcode: Opcode.BrIf } branch) continue;
@@ -29,37 +31,70 @@ internal static class SimplifyBranches
                     branch.Operands[0] = test.Operands[0];
                 else break;
             }
-            FoldKnownArguments(graph, block, branch);
+            FoldKnownArguments(graph, block, branch, predecessors);
         }
     }
 
     /// <summary>
-    /// What a <c>brif</c> passes along its own condition c is known on each edge: on the false edge c is 0, on the
-    /// true edge a compare's c is 1, and so are their integer conversions. A loop that leaves when its test fails and
-    /// hands the test's value to the code after it (the interpreter stores the compare's 0 or 1 in a register) then
-    /// computes the value only for the branch, so the backend fuses the compare with it.
+    /// What a <c>brif</c>'s own condition c is, is known on each edge: on the false edge c is 0, on the true edge a
+    /// compare's c is 1, and so are their integer conversions. Where the branch passes them to a target, and in a
+    /// target the branch is the only way into, they become those constants. A loop that leaves when its test fails
+    /// and hands the test's value to the code after it (the interpreter stores the compare's 0 or 1 in a register)
+    /// then computes the value only for the branch, so the backend fuses the compare with it.
     /// </summary>
-    private static void FoldKnownArguments(FlowGraph graph, Block block, Instruction branch)
+    private static void FoldKnownArguments(FlowGraph graph, Block block, Instruction branch, Predecessors predecessors)
     {
         var condition = branch.Operands[0];
         bool compare = IsCompare(graph, condition);
         if (!compare && !IsInteger(graph.TypeOf(condition))) return;
-        var code = graph[block].Instructions;
+        bool Known(Value value) => value == condition
+            || (graph[value].DefiningInstruction is { Opcode: Opcode.Conv or Opcode.ConvUn } conversion
+                && conversion.Operands[0] == condition && IsInteger(graph.TypeOf(value)));
         for (int t = 0; t < branch.Targets.Count; t++)
         {
             long known = t == 0 ? 1 : 0;
             if (known == 1 && !compare) continue;   // x != 0 is all a true edge says of an integer x
-            var arguments = branch.Targets[t].Arguments;
-            for (int k = 0; k < arguments.Count; k++)
+            var target = branch.Targets[t];
+            Value Constant(Value replaced, List<Instruction> code, int at)
             {
-                var argument = arguments[k];
-                bool isKnown = argument == condition
-                    || (graph[argument].DefiningInstruction is { Opcode: Opcode.Conv or Opcode.ConvUn } conversion
-                        && conversion.Operands[0] == condition && IsInteger(graph.TypeOf(argument)));
-                if (!isKnown) continue;
                 var constant = new Instruction(Opcode.Const) { Integer = known, Location = branch.Location };
-                arguments[k] = graph.SetResult(constant, graph.TypeOf(argument));
-                code.Insert(code.Count - 1, constant);
+                var value = graph.SetResult(constant, graph.TypeOf(replaced));
+                code.Insert(at, constant);
+                return value;
+            }
+            var here = graph[block].Instructions;
+            for (int k = 0; k < target.Arguments.Count; k++)
+                if (Known(target.Arguments[k])) target.Arguments[k] = Constant(target.Arguments[k], here, here.Count - 1);
+            // Inside the target, when this edge is the only way in (and not the block itself, where c is computed).
+            var inside = target.Target;
+            if (inside == block || branch.Targets[1 - t].Target == inside || predecessors.EdgesInto(inside).Count != 1) continue;
+            var code = graph[inside].Instructions;
+            var constants = new Dictionary<Value, Value>();
+            for (int i = 0; i < code.Count; i++)
+            {
+                var instruction = code[i];
+                for (int k = 0; k < instruction.Operands.Count; k++)
+                {
+                    var operand = instruction.Operands[k];
+                    if (!Known(operand)) continue;
+                    if (!constants.TryGetValue(operand, out var constant))
+                    {
+                        constants[operand] = constant = Constant(operand, code, 0);
+                        i++;
+                    }
+                    instruction.Operands[k] = constant;
+                }
+                foreach (var call in instruction.Targets)
+                    for (int k = 0; k < call.Arguments.Count; k++)
+                        if (Known(call.Arguments[k]))
+                        {
+                            if (!constants.TryGetValue(call.Arguments[k], out var constant))
+                            {
+                                constants[call.Arguments[k]] = constant = Constant(call.Arguments[k], code, 0);
+                                i++;
+                            }
+                            call.Arguments[k] = constant;
+                        }
             }
         }
     }
