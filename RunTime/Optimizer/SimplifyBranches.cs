@@ -70,31 +70,25 @@ internal static class SimplifyBranches
             if (inside == block || branch.Targets[1 - t].Target == inside || predecessors.EdgesInto(inside).Count != 1) continue;
             var code = graph[inside].Instructions;
             var constants = new Dictionary<Value, Value>();
-            for (int i = 0; i < code.Count; i++)
+            // Each replaced value's constant goes first in the block, so the instruction being looked at moves down.
+            int at = 0;
+            void Replace(List<Value> values)
             {
-                var instruction = code[i];
-                for (int k = 0; k < instruction.Operands.Count; k++)
+                for (int k = 0; k < values.Count; k++)
                 {
-                    var operand = instruction.Operands[k];
-                    if (!Known(operand)) continue;
-                    if (!constants.TryGetValue(operand, out var constant))
+                    if (!Known(values[k])) continue;
+                    if (!constants.TryGetValue(values[k], out var constant))
                     {
-                        constants[operand] = constant = Constant(operand, code, 0);
-                        i++;
+                        constants[values[k]] = constant = Constant(values[k], code, 0);
+                        at++;
                     }
-                    instruction.Operands[k] = constant;
+                    values[k] = constant;
                 }
-                foreach (var call in instruction.Targets)
-                    for (int k = 0; k < call.Arguments.Count; k++)
-                        if (Known(call.Arguments[k]))
-                        {
-                            if (!constants.TryGetValue(call.Arguments[k], out var constant))
-                            {
-                                constants[call.Arguments[k]] = constant = Constant(call.Arguments[k], code, 0);
-                                i++;
-                            }
-                            call.Arguments[k] = constant;
-                        }
+            }
+            for (; at < code.Count; at++)
+            {
+                Replace(code[at].Operands);
+                foreach (var call in code[at].Targets) Replace(call.Arguments);
             }
         }
     }
