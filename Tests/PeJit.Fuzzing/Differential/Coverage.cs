@@ -20,6 +20,9 @@ public sealed class ConfigurationCoverage
     /// <summary>Units compiled.</summary>
     public long Units { get; private set; }
 
+    /// <summary>Units the AMD64 backend compiled to machine code (the others are CIL units).</summary>
+    public long NativeUnits { get; private set; }
+
     /// <summary>Times compiled code was entered.</summary>
     public long Entries { get; private set; }
 
@@ -47,6 +50,7 @@ public sealed class ConfigurationCoverage
         if (coverage.Entries > 0) ProgramsEntered++;
         if (coverage.ExitsTaken > 0) ProgramsExited++;
         Units += coverage.Units;
+        NativeUnits += coverage.NativeUnits;
         Entries += coverage.Entries;
         ExitsTaken += coverage.ExitsTaken;
         foreach (var opcode in coverage.ResidualOpcodes) Increment(ResidualOpcodes, opcode, 1);
@@ -63,6 +67,7 @@ public sealed class ConfigurationCoverage
         ProgramsEntered += other.ProgramsEntered;
         ProgramsExited += other.ProgramsExited;
         Units += other.Units;
+        NativeUnits += other.NativeUnits;
         Entries += other.Entries;
         ExitsTaken += other.ExitsTaken;
         foreach (var (key, count) in other.ResidualOpcodes) Increment(ResidualOpcodes, key, count);
@@ -133,7 +138,7 @@ public sealed class Coverage
         foreach (var (name, c) in Configurations)
         {
             text.AppendLine($"[{name}] compiled {Share(c.ProgramsCompiled, c.Programs)}, entered compiled code {Share(c.ProgramsEntered, c.Programs)}, " +
-                $"took exits {Share(c.ProgramsExited, c.Programs)}; {c.Units} units, {c.Entries} entries, {c.ExitsTaken} exits taken; {c.Time.TotalSeconds:0.0} s");
+                $"took exits {Share(c.ProgramsExited, c.Programs)}; {c.Units} units{(c.NativeUnits > 0 ? $" ({c.NativeUnits} native)" : "")}, {c.Entries} entries, {c.ExitsTaken} exits taken; {c.Time.TotalSeconds:0.0} s");
             var notCompiled = allOperations.Where(o => !c.OperationsCompiled.ContainsKey(o)).ToList();
             text.AppendLine($"[{name}] operations in compiled units: {c.OperationsCompiled.Count} of {allOperations.Count}{(notCompiled.Count > 0 ? " (never: " + string.Join(", ", notCompiled) + ")" : "")}");
             text.AppendLine($"[{name}] residual IR opcodes ({c.ResidualOpcodes.Count}): {string.Join(" ", c.ResidualOpcodes.Keys)}");

@@ -111,7 +111,7 @@ public sealed partial class DifferentialRunner
         if (!portals.TryGetValue(configuration, out var portal))
         {
             var log = new StringWriter();
-            portal = (PortalJit.Create(Language.Portal, configuration.Settings with { Log = log }), log);
+            portal = (PortalJit.Create(Language.Portal, configuration.Settings with { Log = log }, configuration.Backend), log);
             portals[configuration] = portal;
         }
         return portal;
@@ -135,7 +135,8 @@ public sealed partial class DifferentialRunner
         // Without the key's position and the unit's size, so that one cause counts once however many programs meet it.
         var failures = log.Split('\n').Select(l => NotCompiled().Match(l)).Where(m => m.Success)
             .Select(m => UnitSize().Replace(m.Groups[1].Value.Trim(), "unit at (...): N residual instructions")).ToList();
-        return new UnitCoverage(units.Count, units.Sum(u => u.Entries), units.Sum(u => u.ExitsTaken), opcodes, operations, failures);
+        return new UnitCoverage(units.Count, units.Sum(u => u.Entries), units.Sum(u => u.ExitsTaken), opcodes, operations, failures,
+            units.Count(u => u.Code.Backend == "amd64"));
     }
 
     [GeneratedRegex(@"not compiling \S+ at \(.*?\): (.*)$")]

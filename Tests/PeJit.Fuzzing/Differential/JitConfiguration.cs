@@ -24,6 +24,9 @@ public sealed record JitConfiguration(string Name, string Description, JitSettin
     /// </summary>
     public bool Twice { get; init; }
 
+    /// <summary>The backend units are compiled by (<c>cil</c>, <c>amd64</c> or <c>auto</c>: native where it can, CIL otherwise).</summary>
+    public string Backend { get; init; } = "cil";
+
     /// <summary>Residual instructions the code cache of a fuzzing portal holds: old programs' units are dropped.</summary>
     private const long CacheLimit = 200_000;
 
@@ -42,6 +45,8 @@ public sealed record JitConfiguration(string Name, string Description, JitSettin
                 Threshold = 2, CacheLimit = 1000, MaxRecompilesPerUnit = 2,
                 Specialization = new SpecializationSettings { MaxResidualInstructions = 150, MaxInliningDepth = 1, MaxKeysPerUnit = 8 },
             }),
+        new("native", "the AMD64 backend where it can express the unit, CIL where it cannot (auto), threshold 4: machine code, its exits and its helper calls",
+            new JitSettings { Threshold = 4, CacheLimit = CacheLimit }) { Backend = "auto" },
         new("warm", "each program run twice on the same program object: the second run starts with its units compiled",
             new JitSettings { Threshold = 3, CacheLimit = CacheLimit }) { Twice = true },
         new("weaved", $"the interpreter as pejit build JIT-enables it (threshold {WeavedInterpreter.Threshold}, the runtime's defaults), loaded in process: interpreted calls run JIT-enabled, so loops in called functions compile too",

@@ -79,6 +79,14 @@ public sealed class FuzzTests
         var threshold = summary.Coverage.Configurations["threshold3"];
         AssertInResidualCode(threshold, "Div", "Rem", "Call", "LoadElement", "StoreElement", "BrIf");
         Assert.IsTrue(summary.Coverage.Configurations["wholeunits"].OperationsCompiled.ContainsKey("ret"), "wholeunits compiles returns too");
+        AssertNative(summary);
+    }
+
+    /// <summary>Under the native configuration, machine code ran: units were compiled by the AMD64 backend and entered.</summary>
+    private static void AssertNative(FuzzSummary summary)
+    {
+        var native = summary.Coverage.Configurations["native"];
+        Assert.IsGreaterThan(0L, native.NativeUnits, $"native: {native.Units} units, none compiled to machine code");
     }
 
     [TestMethod]
@@ -89,6 +97,7 @@ public sealed class FuzzTests
         AssertCoverage(summary, language, minimumEntered: 0.85, minimumOperationsCompiled: 7);
         var threshold = summary.Coverage.Configurations["threshold3"];
         AssertInResidualCode(threshold, "LoadElement", "StoreElement", "CallVirt", "BrIf");
+        AssertNative(summary);
     }
 
     [TestMethod]

@@ -76,6 +76,17 @@ public sealed class CodeEmitter
     /// <summary>The bytes of a data block for <paramref name="exits"/> exits: the counters and the target slots.</summary>
     public static int DataBytes(int exits) => 8 * (2 * exits + 1);
 
+    // Where the last label was bound: Iced binds one label per instruction, so two labels in a row (a block whose
+    // jump falls through and emits nothing, before the next) get a nop between them.
+    private int labeledAt = -1;
+
+    private void Bind(ref Label label)
+    {
+        if (assembler.Instructions.Count == labeledAt) assembler.nop();
+        assembler.Label(ref label);
+        labeledAt = assembler.Instructions.Count;
+    }
+
     private int CalleeSavedOffset(int index) => 16 + 8 * index;
 
     private int SlotOffset(int slot) => 16 + 8 * allocation.CalleeSaved.Count + 8 * slot;
@@ -104,7 +115,7 @@ public sealed class CodeEmitter
         {
             var block = emitted[k];
             next = k + 1 < emitted.Count ? emitted[k + 1].Number : -1;
-            assembler.Label(ref blocks[block.Number]);
+            Bind(ref blocks[block.Number]);
             var instructions = block.Instructions;
             for (int i = 0; i < instructions.Count; i++)
             {
@@ -125,7 +136,7 @@ public sealed class CodeEmitter
         foreach (var (label, edge) in trampolines)
         {
             var target = label;
-            assembler.Label(ref target);
+            Bind(ref target);
             Moves(edge);
             assembler.jmp(blocks[Forward(edge.Target)]);
         }
@@ -134,14 +145,14 @@ public sealed class CodeEmitter
         foreach (var exit in function.Exits)
         {
             var jump = exits[exit];
-            assembler.Label(ref jump);
+            Bind(ref jump);
             assembler.mov(r11, SlotAddress(exitCounters, function.Exits.Count, exit.Number));
             assembler.jmp(__qword_ptr[r11]);
         }
         foreach (var exit in function.Exits)
         {
             var label = stubs[exit];
-            assembler.Label(ref label);
+            Bind(ref label);
             // Label records its instruction in the copy; GetLabelRIP reads it from there.
             stubs[exit] = label;
             // A transition stores the values the managed stub's tail needs into the argument block first.
@@ -157,7 +168,7 @@ public sealed class CodeEmitter
             assembler.mov(eax, exit.Number);
             assembler.jmp(epilogue);
         }
-        assembler.Label(ref epilogue);
+        Bind(ref epilogue);
         for (int i = 0; i < allocation.CalleeSaved.Count; i++)
             assembler.mov(Q(allocation.CalleeSaved[i]), __qword_ptr[rbp - CalleeSavedOffset(i)]);
         assembler.mov(rsp, rbp);
@@ -495,7 +506,7 @@ public sealed class CodeEmitter
             }
             else assembler.cmp(eax, int.MinValue);
             assembler.je(exits[instruction.Exits[1]]);
-            assembler.Label(ref ordinary);
+            Bind(ref ordinary);
             if (wide)
             {
                 assembler.cqo();
@@ -724,14 +735,17 @@ public sealed class CodeEmitter
 
     /// <summary>
     /// Where a jump to <paramref name="block"/> may go instead: past blocks that only jump on without moves (an
-    /// edge block the residual graph keeps for its arguments, once the allocator gave them their parameters' registers).
+    /// edge block the residual graph keeps for its arguments, or a join whose parameters the allocator put where its
+    /// target's are).
     /// </summary>
     private int Forward(int block)
     {
         for (int steps = 0; steps < function.Blocks.Count; steps++)
         {
             var machine = function.Blocks[block];
-            if (machine.Parameters.Count > 0 || machine.Instructions is not [{ Opcode: MachineOpcode.Jump, Edge: { Exit: null } edge }] || NeedsMoves(edge))
+            // A block with parameters can be passed too when its jump moves nothing: the edges into it have put its
+            // parameters where the target's are.
+            if (machine.Instructions is not [{ Opcode: MachineOpcode.Jump, Edge: { Exit: null } edge }] || NeedsMoves(edge))
                 return block;
             block = edge.Target;
         }
