@@ -121,6 +121,74 @@ public sealed partial class UnitSpecializer
             return false;
         }
 
+        /// <summary>The residual finally regions a mid-step exit leaves (<see cref="SkipFinalliesAtExit"/>); null for none.</summary>
+        private HashSet<Region>? exitedFinallies;
+
+        /// <summary>The residual local an exit sets before it leaves its regions, so that their finally handlers do nothing.</summary>
+        private Slot? exiting;
+
+        /// <summary>
+        /// At a mid-step exit inside residual regions: the interpreter (the graph evaluator) resumes inside the
+        /// source regions, with their handlers in force, and runs their finally handlers itself when the rest of
+        /// the step leaves them. The residual code's <c>ret</c> leaves the residual regions, which in CIL runs
+        /// their finally handlers too: so the exit sets a local first, and each residual finally handler an exit
+        /// leaves starts by testing it (<see cref="GuardExitedFinallies"/>) and ends at once when set. A finally
+        /// therefore runs exactly once, in the interpreter. Catch handlers do not run on a leave; fault handlers
+        /// run only on an exception.
+        /// </summary>
+        private void SkipFinalliesAtExit()
+        {
+            bool any = false;
+            for (var r = residual[current].Try; r is { } region; r = residual[region].Parent)
+                if (residual[region].Kind == RegionKind.Finally)
+                {
+                    (exitedFinallies ??= []).Add(region);
+                    any = true;
+                }
+            if (!any) return;
+            exiting ??= residual.AddSlot(IrType.Bool, "exiting");
+            Append(new Instruction(Opcode.StoreSlot, Constant(1, IrType.Bool)) { Slot = exiting.Value });
+        }
+
+        /// <summary>
+        /// Once every path is specialized: each residual finally handler an exit leaves gets a new entry block that
+        /// ends the handler (<c>endfinally</c>) when the exit's local is set, else goes on to the handler's code
+        /// (<see cref="SkipFinalliesAtExit"/>). Cost: a local load and a branch per finally run, only in units with such an exit.
+        /// </summary>
+        private void GuardExitedFinallies()
+        {
+            foreach (var region in exitedFinallies ?? [])
+            {
+                var data = residual[region];
+                var entry = residual.AddBlock();
+                var skip = residual.AddBlock();
+                foreach (var block in (Block[])[entry, skip])
+                {
+                    residual[block].Try = residual[data.Handler].Try;
+                    residual[block].HandlerOf = region;
+                }
+                current = entry;
+                var set = Emit(new Instruction(Opcode.LoadSlot) { Slot = exiting!.Value }, IrType.Bool);
+                Append(new Instruction(Opcode.BrIf, set) { Targets = { new BlockCall(skip, []), new BlockCall(data.Handler, []) } });
+                current = skip;
+                Append(new Instruction(Opcode.EndFinally));
+                data.Handler = entry;
+            }
+        }
+
+        /// <summary>
+        /// Refuses a mid-step exit inside a residual handler: the interpreter would resume inside the handler without
+        /// the exception it handles (a <c>rethrow</c> there, or the end of a finally, needs what the unwinding
+        /// carried). Exits inside try bodies are compiled (<see cref="SkipFinalliesAtExit"/>).
+        /// </summary>
+        private static void RefuseExitInsideHandlers(List<ExtensionFrame> frames, Instruction site, string what)
+        {
+            if (frames.LastOrDefault(f => f.InHandler is not null) is not { } inside) return;
+            throw new SpecializationException($"{frames[^1].Graph.Name}: {what} at {site.Location} is inside the handler of {inside.InHandler!.Value.Source} of {inside.Graph.Name} (block{inside.Block}); "
+                + "compiled code leaves to the interpreter there only inside try blocks, not inside catch, finally or fault handlers. "
+                + "Promote the value before the try or after the handler, or move the handler's work into a helper marked [DontLookInside]");
+        }
+
         /// <summary>
         /// Refuses the unit when <paramref name="what"/> happens while a residual region or handler of one of
         /// <paramref name="frames"/> is open: a merge point or an exit there would leave compiled code with the

@@ -107,6 +107,7 @@ public sealed partial class UnitSpecializer
                 if (arrived == Arrived.Ended) step.Alive--;
                 ReleaseJoins(step);
             }
+            GuardExitedFinallies();
             EmitExitTails();
             NoteColdCalls();
             unit.ExitBufferSize = Math.Max(unit.ExitBufferSize, owner.MergeVariables.Count + 1);
