@@ -37,7 +37,9 @@ public static class PromotingGuardedVm
                             lock (state.Gate)
                             {
                                 state.LockedAdds++;
-                                registers[a] += Jit.Promote(registers[b] % 5);
+                                // Not registers[a] += Jit.Promote(...): the element's address would be live at the exit.
+                                long add = Jit.Promote(registers[b] % 5);
+                                registers[a] += add;
                             }
                             pc++;
                             break;

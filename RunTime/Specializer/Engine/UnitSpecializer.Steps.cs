@@ -63,6 +63,26 @@ public sealed partial class UnitSpecializer
         return regions;
     }
 
+    /// <summary>
+    /// The portal's locals (slots) read, or whose address is taken, outside the innermost try around the merge point:
+    /// by the handlers of the tries around the loop, or after them. A store inside the loop to any other slot is
+    /// seen only by the loop's own code.
+    /// </summary>
+    private IReadOnlySet<Slot> SlotsReadAroundTheLoop => slotsReadAroundTheLoop ??= FindSlotsReadAroundTheLoop();
+
+    private HashSet<Slot>? slotsReadAroundTheLoop;
+
+    private HashSet<Slot> FindSlotsReadAroundTheLoop()
+    {
+        var graph = program.Portal.Graph;
+        var innermost = MergeRegions[^1];
+        return graph.Blocks.Where(b => !Encloses(graph, innermost, b))
+            .SelectMany(b => graph[b].Instructions)
+            .Where(i => i.Opcode is Opcode.LoadSlot or Opcode.SlotAddr)
+            .Select(i => i.Slot)
+            .ToHashSet();
+    }
+
     /// <summary>Whether <paramref name="block"/> is inside the try of <paramref name="region"/> (or of a region nested in it).</summary>
     private static bool Encloses(FlowGraph graph, Region region, Block block)
     {
@@ -145,6 +165,10 @@ public sealed partial class UnitSpecializer
         {
             if (owner.MergeRegions.Count == 0 || frame.Graph != owner.program.Portal || frame.OpenTries is not { Count: > 0 }) return;
             var slot = op.Instruction.Slot;
+            // A local only the loop's own code reads (a lock's "taken" flag, read by the lock's finally inside the
+            // step) is handed to the interpreter at a mid-step exit with the rest of the frame, and no handler of the
+            // tries around the loop sees it.
+            if (!owner.SlotsReadAroundTheLoop.Contains(slot)) return;
             throw new SpecializationException($"{frame.Graph.Name}: the local '{frame.Graph.Graph[slot].Name}' is stored at {op.Instruction.Location} inside the try around the dispatch loop "
                 + "and kept in memory because a handler reads it (or its address is taken); a step's exception hands the interpreter only the merge point's variables, so the handler would read a stale value. "
                 + "Keep what the handler reads in a field of an object, or in a merge-point variable the handler does not need to see assigned mid-step");
