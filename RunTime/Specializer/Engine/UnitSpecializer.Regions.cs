@@ -191,8 +191,8 @@ public sealed partial class UnitSpecializer
 
         /// <summary>
         /// Refuses the unit when <paramref name="what"/> happens while a residual region or handler of one of
-        /// <paramref name="frames"/> is open: a merge point or an exit there would leave compiled code with the
-        /// interpreter's handlers not in force, and a return from inside a try (which C# writes as a leave) would
+        /// <paramref name="frames"/> is open: a merge point there would end the step with the helper's handlers
+        /// not in force (mid-step exits are fine: <see cref="SkipFinalliesAtExit"/>), and a return from inside a try (which C# writes as a leave) would
         /// leave the frame's regions open. A return passes only its own frame: a callee called from inside its
         /// caller's try returns into it.
         /// </summary>
@@ -201,8 +201,8 @@ public sealed partial class UnitSpecializer
             if (frames.All(f => f.OpenTries is null && f.InHandler is null)) return;
             var inside = frames.Last(f => f.OpenTries is not null || f.InHandler is not null);
             throw new SpecializationException($"{frame.Graph.Name}: {what} is inside a try block or handler of {inside.Graph.Name} (block{inside.Block}); "
-                + "the specializer keeps protected regions only between merge points, and a step leaves compiled code (a return, an exit at Jit.Promote) only outside them "
-                + "(a try around the whole dispatch loop is fine, but not a Jit.Promote inside it yet). "
+                + "the specializer keeps a helper's protected regions only within a step, and a unit returns only outside them "
+                + "(a try around the whole dispatch loop, or one a helper opens and closes within the step, is fine). "
                 + "Move the try/catch into a helper that returns before the next merge point, or mark the helper [DontLookInside]");
         }
 
