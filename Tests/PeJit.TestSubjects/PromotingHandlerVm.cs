@@ -17,6 +17,8 @@ public static class PromotingHandlerVm
     public const int Decrement = 4;    // r[a]--
     public const int JumpPositive = 5; // if r[a] > 0: go to instruction c
     public const int Halt = 6;         // return r[0]
+    public const int Filtered = 7;     // r[a] += Filters(r[b]): the language's catch with a filter; r[b] % 3 == 0 raises, caught past 10 and when even
+    public const int FilteredPromote = 8; // r[a] += FiltersPromoted(r[b]): the same around Jit.Promote(r[b] % 4); 3 raises
 
     [JitPortal(Greens = ["pc", "code"], Reds = ["registers", "state"])]
     public static long Run(int[] code, long[] registers, HandlerState state)
@@ -47,6 +49,20 @@ public static class PromotingHandlerVm
                     break;
                 }
                 case Locked: registers[a] = AddLocked(state, registers[a], registers[b]); pc++; break;
+                case Filtered:
+                {
+                    long filtered = Filters(registers[b]);
+                    registers[a] += filtered;
+                    pc++;
+                    break;
+                }
+                case FilteredPromote:
+                {
+                    long filtered = FiltersPromoted(registers[b]);
+                    registers[a] += filtered;
+                    pc++;
+                    break;
+                }
                 case Decrement: registers[a]--; pc++; break;
                 case JumpPositive:
                     if (registers[a] > 0)
@@ -74,6 +90,35 @@ public static class PromotingHandlerVm
             return kind * 10;
         }
         catch (VmError error)
+        {
+            return -error.Code;
+        }
+    }
+
+    /// <summary>The language's catch with a filter (C#'s <c>when</c>): an error whose code is odd and at most 10 escapes.</summary>
+    private static long Filters(long x)
+    {
+        try
+        {
+            if (x % 3 == 0) throw new VmError("multiple of three", x);
+            return x;
+        }
+        catch (VmError error) when (error.Code % 2 == 0 || error.Code > 10)
+        {
+            return -error.Code;
+        }
+    }
+
+    /// <summary>The same around a promoted value: compiled code leaves inside the try, and the filter runs in the evaluator.</summary>
+    private static long FiltersPromoted(long x)
+    {
+        try
+        {
+            long kind = Jit.Promote(x % 4);
+            if (kind == 3) throw new VmError("three", x);
+            return kind;
+        }
+        catch (VmError error) when (error.Code % 2 == 0 || error.Code > 10)
         {
             return -error.Code;
         }

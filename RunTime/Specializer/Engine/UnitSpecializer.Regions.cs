@@ -60,28 +60,56 @@ public sealed partial class UnitSpecializer
         {
             var graph = frame.Graph.Graph;
             var data = graph[source];
-            if (data.Kind == RegionKind.Filter)
-                throw new SpecializationException($"{frame.Graph.Name}: {source} has a filter, which the specializer does not support; test inside the catch handler and rethrow");
             var parent = InnermostTry(frames);
+            ShareHandlerSlots(frame, source);
             var handlerBlock = residual.AddBlock();
-            var region = residual.AddRegion(new RegionData { Kind = data.Kind, CatchType = data.CatchType, Handler = handlerBlock, Parent = parent });
-            residual[handlerBlock].Try = parent;
-            residual[handlerBlock].HandlerOf = region;
-
-            // The handler's path: the frames as they are at the try's entry, this one at the handler.
-            var copies = frames.Select(f => f.Copy()).ToList();
-            var top = copies[^1];
-            top.Block = data.Handler.Index;
-            top.Index = 0;
-            top.OpenTries = frame.OpenTries is { Count: > 0 } open ? new(open) : null;
-            top.InHandler = (source, region);
-            if (data.Kind == RegionKind.Catch)
+            // A filter is a path of its own too, from the same copy of the frames: like the handler, it reads the
+            // values defined before the try, the slots and the exception. It ends at endfilter (EndHandler).
+            Block? filterBlock = data.Kind == RegionKind.Filter ? residual.AddBlock() : null;
+            var region = residual.AddRegion(new RegionData { Kind = data.Kind, CatchType = data.CatchType, Handler = handlerBlock, Filter = filterBlock, Parent = parent });
+            foreach (var block in filterBlock is { } f ? [handlerBlock, f] : (Block[])[handlerBlock])
             {
-                var parameter = graph[data.Handler].Parameters[0];
-                top.SetRed(parameter.Index, residual.AddParameter(handlerBlock, graph.TypeOf(parameter), graph[parameter].Name));
+                residual[block].Try = parent;
+                residual[block].HandlerOf = region;
             }
-            pending.Enqueue(new Pending(handlerBlock, copies, null, origin ?? entryKey));
+
+            // The handler's path (and the filter's): the frames as they are at the try's entry, this one at the handler.
+            void Queue(Block sourceBlock, Block residualBlock)
+            {
+                var copies = frames.Select(f => f.Copy()).ToList();
+                var top = copies[^1];
+                top.Block = sourceBlock.Index;
+                top.Index = 0;
+                top.OpenTries = frame.OpenTries is { Count: > 0 } open ? new(open) : null;
+                top.InHandler = (source, region);
+                if (data.Kind is RegionKind.Catch or RegionKind.Filter)
+                {
+                    var parameter = graph[sourceBlock].Parameters[0];
+                    top.SetRed(parameter.Index, residual.AddParameter(residualBlock, graph.TypeOf(parameter), graph[parameter].Name));
+                }
+                pending.Enqueue(new Pending(residualBlock, copies, null, origin ?? entryKey));
+            }
+            if (filterBlock is { } filter) Queue(data.Filter!.Value, filter);
+            Queue(data.Handler, handlerBlock);
             (frame.OpenTries ??= []).Add((source, region));
+        }
+
+        /// <summary>
+        /// Maps the red locals <paramref name="source"/>'s handler (and filter) touch to residual slots before the
+        /// paths are copied: the try body, the filter and the handler are paths of their own, each mapping a slot on
+        /// first use, and they must share one residual local (a filter writes the local its handler reads; a try body
+        /// writes what its handler reads).
+        /// </summary>
+        private void ShareHandlerSlots(ExtensionFrame frame, Region source)
+        {
+            var graph = frame.Graph.Graph;
+            foreach (var block in graph.Blocks)
+            {
+                if (graph[block].HandlerOf != source) continue;
+                foreach (var op in frame.Graph.Blocks[block.Index])
+                    if ((op.Kind == ExtensionOpKind.StoreSlot && (op.RedSlot || op.PartialSlot)) || op.Kind is ExtensionOpKind.LoadRedSlot or ExtensionOpKind.SlotAddress)
+                        ResidualSlot(frame, op.Instruction.Slot);
+            }
         }
 
         /// <summary>The innermost residual region the path is in, over every frame (an inlined callee's regions sit inside its caller's).</summary>
@@ -106,18 +134,25 @@ public sealed partial class UnitSpecializer
             return null;
         }
 
-        /// <summary><c>endfinally</c> or <c>rethrow</c>: copied into the residual handler; the path ends.</summary>
+        /// <summary><c>endfinally</c>, <c>rethrow</c> or <c>endfilter</c> (with its result): copied into the residual handler or filter; the path ends.</summary>
         private bool EndHandler(ExtensionFrame frame, ExtensionOp op)
         {
-            var expected = op.Kind == ExtensionOpKind.EndFinally ? "a finally or fault handler" : "a catch handler";
+            var expected = op.Kind switch
+            {
+                ExtensionOpKind.EndFinally => "a finally or fault handler",
+                ExtensionOpKind.EndFilter => "a filter",
+                _ => "a catch handler",
+            };
             bool fits = frame.InHandler is { } handler && frame.Graph.Graph[handler.Source].Kind switch
             {
                 RegionKind.Finally or RegionKind.Fault => op.Kind == ExtensionOpKind.EndFinally,
+                RegionKind.Filter => op.Kind is ExtensionOpKind.EndFilter or ExtensionOpKind.Rethrow,
                 _ => op.Kind == ExtensionOpKind.Rethrow,
             };
             if (!fits)
                 throw new SpecializationException($"{frame.Graph.Name}: '{op.Instruction.Info.Name}' at {op.Instruction.Location} is not in {expected} the path opened");
-            Append(new Instruction(op.Instruction.Opcode) { Location = op.Instruction.Location });
+            if (op.Kind == ExtensionOpKind.EndFilter) Residualize(frame, op);
+            else Append(new Instruction(op.Instruction.Opcode) { Location = op.Instruction.Location });
             return false;
         }
 
