@@ -37,7 +37,12 @@ public sealed partial class UnitSpecializer
         for (var r = data.Try; r is { } region; r = graph[region].Parent)
         {
             if (graph[region].Kind == RegionKind.Filter)
-                throw new SpecializationException($"{where} is inside a try block with an exception filter ({region}), which the specializer does not support; catch the exception and test it inside the catch handler (rethrow when it does not match)");
+                // Compiled code catches a step's exception in its step region and the portal throws it again inside this
+                // try, so the filter would run after the finally handlers inside the step (and inside opaque callees),
+                // where the interpreter runs it before them: a filter that reads what they change would decide otherwise.
+                throw new SpecializationException($"{where} is inside a try block with an exception filter ({region}); compiled code hands a step's exception to the portal "
+                    + "only after the finally handlers inside the step have run, while the CLR runs a filter before them, so the filter could decide differently. "
+                    + "Catch the exception and test it inside the catch handler (rethrow when it does not match), or move the filter into a helper the step calls");
             regions.Insert(0, region);
         }
         if (regions.Count == 0) return regions;
