@@ -140,6 +140,7 @@ public sealed partial class GraphEvaluator(IMemberResolver resolver)
         {
             var resume = frames[k];
             var frame = new Frame(resume.Graph) { Outer = resume.OuterRegions };
+            if (resume.Caught is { } caught) frame.Caught.Push(caught);
             foreach (var (value, content) in resume.Values) frame.Values[value.Index] = content is Address ? content : ValueSemantics.Normalize(content, resume.Graph.TypeOf(value));
             // Slots hold CLR values, a struct as a box of its own (GetObjectValue copies one: the exit's green value is shared).
             foreach (var (slot, content) in resume.Slots ?? new Dictionary<Slot, object?>())

@@ -20,4 +20,7 @@ public sealed record ResumeFrame(FlowGraph Graph, Block Block, int Index, IReadO
     /// interpreter runs when a step's exception or return is handed back to it. Null for none.
     /// </summary>
     public IReadOnlySet<Region>? OuterRegions { get; init; }
+
+    /// <summary>For a frame that stands inside a catch handler: the exception it handles (what <c>rethrow</c> throws); null for none.</summary>
+    public Exception? Caught { get; init; }
 }

@@ -515,6 +515,7 @@ public sealed class PortalRuntime
                 // return is handed back to it inside them (CanEnterJitStatus.Threw, Returned), so the evaluator
                 // running them too would run a catch or a finally twice.
                 OuterRegions = depth == 0 ? mergeRegions.Value : null,
+                Caught = f.CaughtSlot > 0 ? (Exception?)exit[f.CaughtSlot] : null,
             }).ToList();
         // An evaluator per step: it counts steps, and threads may finish steps at once.
         var evaluator = new GraphEvaluator(resolver);

@@ -19,6 +19,7 @@ public static class PromotingHandlerVm
     public const int Halt = 6;         // return r[0]
     public const int Filtered = 7;     // r[a] += Filters(r[b]): the language's catch with a filter; r[b] % 3 == 0 raises, caught past 10 and when even
     public const int FilteredPromote = 8; // r[a] += FiltersPromoted(r[b]): the same around Jit.Promote(r[b] % 4); 3 raises
+    public const int Recovered = 9;    // r[a] += Recovers(r[b]): even r[b] raises; the catch promotes the code % 3, and rethrows below 5
 
     [JitPortal(Greens = ["pc", "code"], Reds = ["registers", "state"])]
     public static long Run(int[] code, long[] registers, HandlerState state)
@@ -60,6 +61,13 @@ public static class PromotingHandlerVm
                 {
                     long filtered = FiltersPromoted(registers[b]);
                     registers[a] += filtered;
+                    pc++;
+                    break;
+                }
+                case Recovered:
+                {
+                    long recovered = Recovers(registers[b]);
+                    registers[a] += recovered;
                     pc++;
                     break;
                 }
@@ -121,6 +129,25 @@ public static class PromotingHandlerVm
         catch (VmError error) when (error.Code % 2 == 0 || error.Code > 10)
         {
             return -error.Code;
+        }
+    }
+
+    /// <summary>
+    /// A promoted value inside the language's catch handler: compiled code leaves there, and below 5 (a value no case
+    /// has) the evaluator rethrows the error the handler caught.
+    /// </summary>
+    private static long Recovers(long x)
+    {
+        try
+        {
+            if (x % 2 == 0) throw new VmError("even", x);
+            return x;
+        }
+        catch (VmError error)
+        {
+            long kind = Jit.Promote(x < 5 ? -1 : error.Code % 3);
+            if (kind < 0) throw;
+            return -kind;
         }
     }
 

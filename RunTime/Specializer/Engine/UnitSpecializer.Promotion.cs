@@ -105,8 +105,16 @@ public sealed partial class UnitSpecializer
                     StoreExit(slot, red, valueType);
                     values.Add(new ExitValue(value, false, null, slot++));
                 }
+                // Inside a catch handler: the exception it handles, which the evaluator's rethrow needs (RefuseExitInsideHandlers).
+                int caughtSlot = 0;
+                if (frame.InHandler is { } handler)
+                {
+                    var parameter = graph[graph[handler.Source].Handler].Parameters[0];
+                    caughtSlot = slot;
+                    StoreExit(slot++, frame.Reds[parameter.Index], graph.TypeOf(parameter));
+                }
                 var callResult = f + 1 < frames.Count ? frames[f + 1].CallSite!.Instruction.Result : null;
-                exitFrames.Add(new ExitFrame(graph, block, frame.Index, values, callResult) { Slots = slots });
+                exitFrames.Add(new ExitFrame(graph, block, frame.Index, values, callResult) { Slots = slots, CaughtSlot = caughtSlot });
             }
             if (promotedSlot == 0)
             {

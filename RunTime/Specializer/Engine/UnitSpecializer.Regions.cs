@@ -212,15 +212,17 @@ public sealed partial class UnitSpecializer
         }
 
         /// <summary>
-        /// Refuses a mid-step exit inside a residual handler: the interpreter would resume inside the handler without
-        /// the exception it handles (a <c>rethrow</c> there, or the end of a finally, needs what the unwinding
-        /// carried). Exits inside try bodies are compiled (<see cref="SkipFinalliesAtExit"/>).
+        /// Refuses a mid-step exit inside a residual finally, fault or filter handler: the graph evaluator would resume
+        /// inside it without what the unwinding carried (where a finally goes on at its <c>endfinally</c>: to a
+        /// leave's target, or on unwinding; where a filter's result goes). Inside a catch handler the exit hands the
+        /// evaluator the exception it handles (<see cref="ExitFrame.CaughtSlot"/>), for a <c>rethrow</c>; inside try
+        /// bodies nothing more is needed (<see cref="SkipFinalliesAtExit"/>).
         /// </summary>
         private static void RefuseExitInsideHandlers(List<ExtensionFrame> frames, Instruction site, string what)
         {
-            if (frames.LastOrDefault(f => f.InHandler is not null) is not { } inside) return;
-            throw new SpecializationException($"{frames[^1].Graph.Name}: {what} at {site.Location} is inside the handler of {inside.InHandler!.Value.Source} of {inside.Graph.Name} (block{inside.Block}); "
-                + "compiled code leaves to the interpreter there only inside try blocks, not inside catch, finally or fault handlers. "
+            if (frames.LastOrDefault(f => f.InHandler is { } h && f.Graph.Graph[h.Source].Kind != RegionKind.Catch) is not { } inside) return;
+            throw new SpecializationException($"{frames[^1].Graph.Name}: {what} at {site.Location} is inside the {inside.Graph.Graph[inside.InHandler!.Value.Source].Kind.ToString().ToLowerInvariant()} handler of {inside.InHandler!.Value.Source} of {inside.Graph.Name} (block{inside.Block}); "
+                + "compiled code leaves to the interpreter inside try blocks and catch handlers, not inside finally, fault or filter handlers. "
                 + "Promote the value before the try or after the handler, or move the handler's work into a helper marked [DontLookInside]");
         }
 

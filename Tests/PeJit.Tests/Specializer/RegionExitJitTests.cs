@@ -45,6 +45,8 @@ public sealed class RegionExitJitTests
         ["filter", HandlerLoop(Op(Handler.Filtered, 0, 1)), false],
         // The same around Jit.Promote(r1 % 4): 3 raises after an exit (the evaluator runs the filter) or in compiled code; 7 escapes.
         ["filter-promote", HandlerLoop(Op(Handler.FilteredPromote, 0, 1)), true],
+        // Jit.Promote inside the language's catch handler (even r1 raises): an exit there; at 4 the evaluator rethrows what the handler caught.
+        ["catch-promote", HandlerLoop(Op(Handler.Recovered, 0, 1)), true],
     ];
 
     private static int[] GuardedLoop(params int[][] body) => Loop(Guarded.Set, Guarded.Decrement, Guarded.JumpPositive, Guarded.Halt, body);
