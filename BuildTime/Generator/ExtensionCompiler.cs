@@ -124,7 +124,7 @@ public sealed class ExtensionCompiler
             Opcode.Leave => ExtensionOpKind.Leave,
             Opcode.EndFinally => ExtensionOpKind.EndFinally,
             Opcode.Rethrow => ExtensionOpKind.Rethrow,
-            Opcode.EndFilter => ExtensionOpKind.Unsupported,
+            Opcode.EndFilter => ExtensionOpKind.EndFilter,
             Opcode.Call or Opcode.CallVirt or Opcode.NewObject or Opcode.ConstrainedCall => ExtensionOpKind.Call,
             Opcode.StoreSlot => ExtensionOpKind.StoreSlot,
             Opcode.LoadSlot when redSlot || partialSlot => ExtensionOpKind.LoadRedSlot,
@@ -134,9 +134,6 @@ public sealed class ExtensionCompiler
         };
         switch (op.Kind)
         {
-            case ExtensionOpKind.Unsupported:
-                op.Message = $"{graph.Name}: a filter ('{instruction.Info.Name}') is not supported by the specializer yet; write the test inside the catch handler and rethrow";
-                break;
             case ExtensionOpKind.Call:
                 DecodeCall(graph, op);
                 break;

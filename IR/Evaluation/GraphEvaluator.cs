@@ -57,6 +57,11 @@ public sealed partial class GraphEvaluator(IMemberResolver resolver)
         public object?[] Values { get; } = new object?[graph.ValueCount];
         public object?[] Slots { get; } = new object?[graph.Slots.Count()];
         public Stack<Exception> Caught { get; } = new();
+
+        /// <summary>Regions whose handlers the caller runs (<see cref="ResumeFrame.OuterRegions"/>); null for none.</summary>
+        public IReadOnlySet<Region>? Outer { get; init; }
+
+        public bool Runs(Region region) => Outer is null || !Outer.Contains(region);
     }
 
     private enum Ending { Return, EndFinally, EndFilter, Stop }
@@ -134,7 +139,8 @@ public sealed partial class GraphEvaluator(IMemberResolver resolver)
         for (int k = frames.Count - 1; k >= 0; k--)
         {
             var resume = frames[k];
-            var frame = new Frame(resume.Graph);
+            var frame = new Frame(resume.Graph) { Outer = resume.OuterRegions };
+            if (resume.Caught is { } caught) frame.Caught.Push(caught);
             foreach (var (value, content) in resume.Values) frame.Values[value.Index] = content is Address ? content : ValueSemantics.Normalize(content, resume.Graph.TypeOf(value));
             // Slots hold CLR values, a struct as a box of its own (GetObjectValue copies one: the exit's green value is shared).
             foreach (var (slot, content) in resume.Slots ?? new Dictionary<Slot, object?>())
@@ -183,7 +189,8 @@ public sealed partial class GraphEvaluator(IMemberResolver resolver)
     private (Block, IReadOnlyList<object?>) Handle(Frame frame, Block block, Exception exception)
     {
         var graph = frame.Graph;
-        for (var region = graph[block].Try; region is { } r; region = graph[r].Parent)
+        // Regions the caller runs (ResumeFrame.OuterRegions) enclose the rest: the exception leaves the frame there.
+        for (var region = graph[block].Try; region is { } r && frame.Runs(r); region = graph[r].Parent)
         {
             var data = graph[r];
             switch (data.Kind)
@@ -221,7 +228,7 @@ public sealed partial class GraphEvaluator(IMemberResolver resolver)
         var staying = new HashSet<Region>();
         for (var region = graph[target.Target].Try; region is { } r; region = graph[r].Parent) staying.Add(r);
         for (var region = graph[from].Try; region is { } r && !staying.Contains(r); region = graph[r].Parent)
-            if (graph[r].Kind == RegionKind.Finally) RunFrom(frame, graph[r].Handler, []);
+            if (graph[r].Kind == RegionKind.Finally && frame.Runs(r)) RunFrom(frame, graph[r].Handler, []);
         if (graph[from].HandlerOf is { } handler && graph[target.Target].HandlerOf != handler
             && graph[handler].Kind is RegionKind.Catch or RegionKind.Filter && frame.Caught.Count > 0)
             frame.Caught.Pop();

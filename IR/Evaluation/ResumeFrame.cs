@@ -12,4 +12,15 @@ public sealed record ResumeFrame(FlowGraph Graph, Block Block, int Index, IReadO
 {
     /// <summary>The contents of the method's locals (slots) set so far, in stack form; the others start as a fresh frame's do.</summary>
     public IReadOnlyDictionary<Slot, object?>? Slots { get; init; }
+
+    /// <summary>
+    /// Regions of <see cref="Graph"/> whose handlers are not the evaluator's to run: an exception that reaches one
+    /// leaves the frame unhandled (its finally or fault handler not run), and a <c>leave</c> out of one runs no
+    /// finally. The caller runs them itself: the portal's tries around its merge point, whose handlers the
+    /// interpreter runs when a step's exception or return is handed back to it. Null for none.
+    /// </summary>
+    public IReadOnlySet<Region>? OuterRegions { get; init; }
+
+    /// <summary>For a frame that stands inside a catch handler: the exception it handles (what <c>rethrow</c> throws); null for none.</summary>
+    public Exception? Caught { get; init; }
 }

@@ -52,6 +52,7 @@ public sealed class PortalRuntime
         if (settings.Dump is { } dump && dump.Matches(name, key: null))
             ResidualInspector.WriteExtension(dump.Directory, name, engine.Extension.Print());
         mergeContinuation = new Lazy<(IR.Block Block, int Index)?>(() => MergeContinuation(engine.Extension));
+        mergeRegions = new Lazy<IReadOnlySet<IR.Region>>(() => MergeRegions(engine.Extension));
     }
 
     /// <summary>
@@ -69,6 +70,17 @@ public sealed class PortalRuntime
     /// </summary>
     /// <remarks>Computed at the first mid-step exit that needs it, not when the portal is prepared: it takes the portal graph's liveness.</remarks>
     private readonly Lazy<(IR.Block Block, int Index)?> mergeContinuation;
+
+    /// <summary>The portal's protected regions around its merge point (empty for none): the evaluator leaves their handlers to the portal (<see cref="FinishStep"/>).</summary>
+    private readonly Lazy<IReadOnlySet<IR.Region>> mergeRegions;
+
+    private static IReadOnlySet<IR.Region> MergeRegions(ExtensionProgram extension)
+    {
+        var graph = extension.Portal.Graph;
+        var regions = new HashSet<IR.Region>();
+        for (var r = graph[extension.Shape.MergeBlock].Try; r is { } region; r = graph[region].Parent) regions.Add(region);
+        return regions;
+    }
 
     private static (IR.Block Block, int Index)? MergeContinuation(ExtensionProgram extension)
     {
@@ -503,10 +515,15 @@ public sealed class PortalRuntime
     {
         exitKey = null;
         var promoted = ValueSemantics.Normalize(exit[taken.PromotedSlot], taken.PromotedType!);
-        var frames = taken.Frames!.Select(f => new ResumeFrame(f.Graph, f.Block, f.Index,
+        var frames = taken.Frames!.Select((f, depth) => new ResumeFrame(f.Graph, f.Block, f.Index,
             f.Values.ToDictionary(v => v.Value, v => v.IsGreen ? v.Green : exit[v.Slot]), f.CallResult)
             {
                 Slots = f.Slots.ToDictionary(s => s.Slot, s => s.Content.IsGreen ? s.Content.Green : exit[s.Content.Slot]),
+                // The portal's tries around its merge point are the interpreter's to run: a step's exception or
+                // return is handed back to it inside them (CanEnterJitStatus.Threw, Returned), so the evaluator
+                // running them too would run a catch or a finally twice.
+                OuterRegions = depth == 0 ? mergeRegions.Value : null,
+                Caught = f.CaughtSlot > 0 ? (Exception?)exit[f.CaughtSlot] : null,
             }).ToList();
         // An evaluator per step: it counts steps, and threads may finish steps at once.
         var evaluator = new GraphEvaluator(resolver);

@@ -136,4 +136,31 @@ public static class Rules
     }
 
     private static long Factorial(int n) => n <= 1 ? 1 : n * Factorial(n - 1);
+
+    /// <summary>The exception a catch handler starts with is red: no jump passes it, it is known only when something throws.</summary>
+    [JitPortal(Greens = ["pc", "code"], Reds = ["frame"])]
+    public static long CaughtException(Code code, Frame frame)
+    {
+        int pc = 0;
+        while (true)
+        {
+            Jit.MergePoint(pc, code, frame);
+            frame.Stack[0] += Divides(code.Ops[pc]);
+            if (frame.Stack[0] > 1000) return frame.Stack[0];
+            pc = (pc + 1) % code.Ops.Length;
+        }
+    }
+
+    private static int Divides(int op)
+    {
+        try
+        {
+            return 100 / op;
+        }
+        catch (DivideByZeroException caught)
+        {
+            int length = caught.Message.Length;
+            return length;
+        }
+    }
 }

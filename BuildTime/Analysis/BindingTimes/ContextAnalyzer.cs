@@ -12,7 +12,8 @@ namespace PeJit.Analysis.BindingTimes;
 /// </summary>
 /// <remarks>
 /// The rules, one per kind of operation (Docs/bta.md has them with examples):
-/// 1. constants are green; entry parameters are as the signature says (the portal: as declared);
+/// 1. constants are green; entry parameters are as the signature says (the portal: as declared); the exception
+///    a handler or filter starts with is red;
 /// 2. a pure operation (arithmetic, comparison, conversion, type test) is green when its operands are;
 /// 3. a load from a green object is green when the field is readonly or [JitImmutable], and an element or
 ///    the length of a green array is green (green references are promised immutable); other loads, stores,
@@ -240,6 +241,13 @@ internal sealed partial class ContextAnalyzer
             }
         }
         argumentCause = null;
+        // The exception a handler or filter starts with (its entry's parameter) is a run-time value: no jump passes
+        // it, so rule 5 would leave it green.
+        foreach (var region in flow.Regions)
+            foreach (var entry in new[] { flow[region].Handler, flow[region].Filter })
+                if (entry is { } block && flow.IsValid(block))
+                    foreach (var parameter in flow[block].Parameters)
+                        MarkRed(parameter, new RedReason(RedReasonKind.CaughtException, $"the exception {block} catches", null, SourceLocation.None));
         if (portal is null) return;
         for (int i = 0; i < portal.Variables.Count; i++)
         {

@@ -23,4 +23,6 @@ public enum RedReasonKind
     RedReturn,
     /// <summary>The result of <c>Jit.PromoteClass</c> of a red value: the reference stays red, its class is green.</summary>
     PromotedClass,
+    /// <summary>The exception a catch handler or a filter starts with: known only when something throws.</summary>
+    CaughtException,
 }

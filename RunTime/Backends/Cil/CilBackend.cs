@@ -233,17 +233,45 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                 switch (data.Kind)
                 {
                     case RegionKind.Catch: il.BeginCatchBlock(Type(data.CatchType!)); break;
+                    case RegionKind.Filter: EmitFilter(body.Filters[i]!, data); break;
                     case RegionKind.Finally: il.BeginFinallyBlock(); break;
                     default: il.BeginFaultBlock(); break;
                 }
                 current = body.Handlers[i];
                 // A catch handler starts with the exception on the stack: its entry block's one parameter.
-                if (data.Kind == RegionKind.Catch) il.Emit(OpCodes.Stloc, locals[graph[data.Handler].Parameters[0]]);
+                if (data.Kind is RegionKind.Catch or RegionKind.Filter) il.Emit(OpCodes.Stloc, locals[graph[data.Handler].Parameters[0]]);
                 il.Emit(OpCodes.Br, labels[data.Handler]);
                 EmitContainer(body.Handlers[i]);
             }
             il.EndExceptionBlock();
         }
+
+        /// <summary>
+        /// A filter: its blocks, which start with the exception on the stack (the filter entry's one parameter). CIL
+        /// allows one <c>endfilter</c>, the filter's last instruction, which <c>BeginCatchBlock</c> emits: so each
+        /// IR <c>endfilter</c> stores its result and branches to the end (<see cref="filterEnd"/>), which loads it.
+        /// Then the catch block of the filter's handler begins.
+        /// </summary>
+        private void EmitFilter(RegionLayout.Container filter, RegionData data)
+        {
+            il.BeginExceptFilterBlock();
+            current = filter;
+            il.Emit(OpCodes.Stloc, locals[graph[data.Filter!.Value].Parameters[0]]);
+            il.Emit(OpCodes.Br, labels[data.Filter.Value]);
+            filterResult ??= il.DeclareLocal(typeof(int));
+            filterEnd = il.DefineLabel();
+            EmitContainer(filter);
+            il.MarkLabel(filterEnd.Value);
+            filterEnd = null;
+            il.Emit(OpCodes.Ldloc, filterResult);
+            il.BeginCatchBlock(null);
+        }
+
+        /// <summary>Where the filter being emitted ends (<see cref="EmitFilter"/>); null outside a filter.</summary>
+        private Label? filterEnd;
+
+        /// <summary>The result of the filter being emitted, stored by each <c>endfilter</c>.</summary>
+        private LocalBuilder? filterResult;
 
         private Label TryStart(RegionLayout.Container body)
         {
@@ -499,9 +527,16 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                 case Opcode.Throw: LoadOperands(instruction); il.Emit(OpCodes.Throw); return;
                 case Opcode.Leave: Jump(instruction.Targets[0], leave: true); return;
                 case Opcode.Rethrow:
-                    if (!current.IsHandler || graph[current.Region!.Value].Kind != RegionKind.Catch)
+                    if (!current.IsHandler || current.IsFilter || graph[current.Region!.Value].Kind is not (RegionKind.Catch or RegionKind.Filter))
                         throw new BackendException($"{graph.Name}: 'rethrow' at {instruction.Location} is outside a catch handler");
                     il.Emit(OpCodes.Rethrow);
+                    return;
+                case Opcode.EndFilter:
+                    if (!current.IsFilter || filterEnd is null)
+                        throw new BackendException($"{graph.Name}: 'endfilter' at {instruction.Location} is outside a filter");
+                    LoadOperands(instruction);
+                    il.Emit(OpCodes.Stloc, filterResult!);
+                    il.Emit(OpCodes.Br, filterEnd.Value);
                     return;
                 case Opcode.EndFinally:
                     if (!current.IsHandler || graph[current.Region!.Value].Kind is not (RegionKind.Finally or RegionKind.Fault))

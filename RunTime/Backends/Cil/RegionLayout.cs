@@ -15,7 +15,9 @@ namespace PeJit.Backends.Cil;
 /// in its innermost try's, and a region's exception block sits in its parent's try body. Catch regions
 /// that share one try body (C#'s <c>try {} catch (A) {} catch (B) {}</c>: region A's parent is B, B has no
 /// block of its own and no other child, and A's handler is outside B) are one CIL exception block with
-/// several clauses, as in the IL they came from. What does not fit (a try inside a handler, a filter, a
+/// several clauses, as in the IL they came from; a filter region may be one of them. A filter region's blocks all
+/// name it as their handler: those reached from its filter entry are its filter, a container of their own, the
+/// others its handler. What does not fit (a try inside a handler, a
 /// handler whose blocks are not where the nesting puts them) is refused with a <see cref="BackendException"/>
 /// that names the region and the block, so the unit runs in the interpreter instead of being miscompiled.
 /// </remarks>
@@ -33,14 +35,20 @@ internal sealed class RegionLayout
         /// <summary>For a try body its innermost clause's region, for a handler its region; null for the method body.</summary>
         public Region? Region { get; } = region;
 
-        /// <summary>True for a handler, false for a try body or the method body.</summary>
+        /// <summary>True for a handler or a filter, false for a try body or the method body.</summary>
         public bool IsHandler { get; } = isHandler;
+
+        /// <summary>True for a filter region's filter (its blocks end at <c>endfilter</c>).</summary>
+        public bool IsFilter { get; init; }
 
         /// <summary>For a try body: its clauses, innermost first (several only for catch regions sharing the body).</summary>
         public List<Region> Clauses { get; } = [];
 
         /// <summary>For a try body: one handler container per clause, in <see cref="Clauses"/>' order.</summary>
         public List<Container> Handlers { get; } = [];
+
+        /// <summary>For a try body: per clause, in <see cref="Clauses"/>' order, its filter's container (null for a clause without a filter).</summary>
+        public List<Container?> Filters { get; } = [];
 
         /// <summary>The blocks emitted directly in this container, in graph order.</summary>
         public List<Block> Blocks { get; } = [];
@@ -55,7 +63,7 @@ internal sealed class RegionLayout
         public int FirstBlock { get; set; } = int.MaxValue;
 
         /// <inheritdoc/>
-        public override string ToString() => Region is null ? "the method body" : $"the {(IsHandler ? "handler" : "try body")} of {Region}";
+        public override string ToString() => Region is null ? "the method body" : $"the {(IsFilter ? "filter" : IsHandler ? "handler" : "try body")} of {Region}";
     }
 
     // Arrays and the IR's maps, indexed by block and region, not dictionaries: a framework generic over Block or
@@ -64,6 +72,8 @@ internal sealed class RegionLayout
     private readonly BlockMap<Container> containerOf;
     private readonly Container?[] tryOf;
     private readonly Container?[] handlerOf;
+    private readonly Container?[] filterOf;
+    private readonly BlockMap<bool> inFilter;
     private int count;
 
     /// <summary>The method body.</summary>
@@ -75,6 +85,8 @@ internal sealed class RegionLayout
         containerOf = new BlockMap<Container>(graph.BlockCount);
         tryOf = new Container?[graph.RegionCount];
         handlerOf = new Container?[graph.RegionCount];
+        filterOf = new Container?[graph.RegionCount];
+        inFilter = new BlockMap<bool>(graph.BlockCount);
         Root = new Container(count++, null, null, false);
     }
 
@@ -101,9 +113,8 @@ internal sealed class RegionLayout
         var direct = new bool[graph.RegionCount];
         foreach (var region in graph.Regions)
         {
-            if (graph[region].Kind == RegionKind.Filter)
-                throw Refuse($"{region} is a filter region; filters are not supported by the CIL backend yet");
             if (graph[region].Parent is { } parent) children[parent.Index].Add(region);
+            if (graph[region].Kind == RegionKind.Filter) MarkFilter(region);
         }
         foreach (var block in graph.Blocks)
             if (graph[block].Try is { } region) direct[region.Index] = true;
@@ -111,8 +122,8 @@ internal sealed class RegionLayout
         // The head of a region's group: a catch region with no block and one catch child shares its child's body.
         Region Head(Region region)
         {
-            while (graph[region].Kind == RegionKind.Catch && !direct[region.Index] && children[region.Index] is [var child]
-                   && graph[child].Kind == RegionKind.Catch)
+            while (graph[region].Kind is RegionKind.Catch or RegionKind.Filter && !direct[region.Index] && children[region.Index] is [var child]
+                   && graph[child].Kind is RegionKind.Catch or RegionKind.Filter)
                 region = child;
             return region;
         }
@@ -132,6 +143,9 @@ internal sealed class RegionLayout
                 var handler = new Container(count++, outer, clause, true);
                 handlerOf[clause.Index] = handler;
                 container.Handlers.Add(handler);
+                var filter = graph[clause].Kind == RegionKind.Filter ? new Container(count++, outer, clause, true) { IsFilter = true } : null;
+                filterOf[clause.Index] = filter;
+                container.Filters.Add(filter);
             }
             return container;
         }
@@ -147,7 +161,7 @@ internal sealed class RegionLayout
             Container container;
             if (data.HandlerOf is { } handler)
             {
-                container = handlerOf[handler.Index]!;
+                container = inFilter.GetValueOrDefault(block) ? filterOf[handler.Index]! : handlerOf[handler.Index]!;
                 var expected = container.Parent!.Region;
                 if (data.Try != expected && (data.Try is not { } inner || tryOf[inner.Index] != container.Parent))
                     throw Refuse($"{block} is in the handler of {handler} and names {(data.Try is { } t ? t.ToString() : "no")} protected region, "
@@ -169,6 +183,28 @@ internal sealed class RegionLayout
             var entry = graph[region].Handler;
             if (!graph.IsValid(entry) || containerOf[entry] != handlerOf[region.Index])
                 throw Refuse($"the handler entry {entry} of {region} is not in its handler");
+            if (graph[region].Filter is { } filter && (!graph.IsValid(filter) || containerOf[filter] != filterOf[region.Index]))
+                throw Refuse($"the filter entry {filter} of {region} is not in its filter");
+        }
+    }
+
+    /// <summary>The blocks of <paramref name="region"/>'s filter: those its filter entry reaches among the blocks that name the region as their handler.</summary>
+    private void MarkFilter(Region region)
+    {
+        if (graph[region].Filter is not { } entry || !graph.IsValid(entry)) return;
+        var work = new Stack<Block>();
+        work.Push(entry);
+        inFilter[entry] = true;
+        while (work.Count > 0)
+        {
+            var block = work.Pop();
+            if (graph[block].Terminator is not { } terminator) continue;
+            foreach (var target in terminator.Targets)
+            {
+                if (graph[target.Target].HandlerOf != region || inFilter.GetValueOrDefault(target.Target)) continue;
+                inFilter[target.Target] = true;
+                work.Push(target.Target);
+            }
         }
     }
 

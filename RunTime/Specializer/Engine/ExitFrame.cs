@@ -15,6 +15,9 @@ public sealed record ExitFrame(FlowGraph Graph, Block Block, int Index, IReadOnl
 {
     /// <summary>The frame's locals (slots) set so far, each green or in a slot of the exit buffer (<see cref="ExitValue.Value"/> unused).</summary>
     public IReadOnlyList<(Slot Slot, ExitValue Content)> Slots { get; init; } = [];
+
+    /// <summary>For a frame inside a catch handler: the exit-buffer slot of the exception it handles (what <c>rethrow</c> throws); 0 for none.</summary>
+    public int CaughtSlot { get; init; }
 }
 
 /// <summary>A live value at a mid-step exit: its green value, or the exit-buffer slot holding it.</summary>

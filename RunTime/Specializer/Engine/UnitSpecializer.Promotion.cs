@@ -15,7 +15,6 @@ public sealed partial class UnitSpecializer
         /// </summary>
         private void Promote(List<ExtensionFrame> frames, ExtensionOp site, Value red, IrType type)
         {
-            RefuseInsideRegions(frames, frames[^1], $"a Jit.Promote of a red value ({site.Instruction.Location}), whose unseen values exit in the middle of the step,");
             int result = site.Result;
             var location = site.Instruction.Location;
             var cases = promotions.GetValueOrDefault(new PromotionSite(StepKey, site.Instruction)) ?? [];
@@ -43,6 +42,7 @@ public sealed partial class UnitSpecializer
         /// <summary>Leaves compiled code in the middle of a step: every frame's live values go to the exit buffer.</summary>
         private void EmitMidStepExit(List<ExtensionFrame> frames, Instruction site, Value promoted, IrType type, bool promotesClass = false)
         {
+            RefuseExitInsideHandlers(frames, site, promotesClass ? "the exit of a Jit.PromoteClass for a class without a case" : "the exit of a Jit.Promote for a value without a case");
             int index = unit.Exits.Count;
             KeyGraph.AddOpen(origin!);
             var stores = new List<ExitSlot> { new(IrType.I32, Known.OfGreen(index)) };
@@ -105,8 +105,16 @@ public sealed partial class UnitSpecializer
                     StoreExit(slot, red, valueType);
                     values.Add(new ExitValue(value, false, null, slot++));
                 }
+                // Inside a catch handler: the exception it handles, which the evaluator's rethrow needs (RefuseExitInsideHandlers).
+                int caughtSlot = 0;
+                if (frame.InHandler is { } handler)
+                {
+                    var parameter = graph[graph[handler.Source].Handler].Parameters[0];
+                    caughtSlot = slot;
+                    StoreExit(slot++, frame.Reds[parameter.Index], graph.TypeOf(parameter));
+                }
                 var callResult = f + 1 < frames.Count ? frames[f + 1].CallSite!.Instruction.Result : null;
-                exitFrames.Add(new ExitFrame(graph, block, frame.Index, values, callResult) { Slots = slots });
+                exitFrames.Add(new ExitFrame(graph, block, frame.Index, values, callResult) { Slots = slots, CaughtSlot = caughtSlot });
             }
             if (promotedSlot == 0)
             {
@@ -120,6 +128,7 @@ public sealed partial class UnitSpecializer
             {
                 Frames = exitFrames, PromoteSite = new PromotionSite(StepKey, site), PromotedSlot = promotedSlot, PromotedType = type, PromotesClass = promotesClass,
             });
+            SkipFinalliesAtExit();
             LeaveUnit(stores);
         }
     }

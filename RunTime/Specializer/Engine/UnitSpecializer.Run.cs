@@ -107,6 +107,7 @@ public sealed partial class UnitSpecializer
                 if (arrived == Arrived.Ended) step.Alive--;
                 ReleaseJoins(step);
             }
+            GuardExitedFinallies();
             EmitExitTails();
             NoteColdCalls();
             unit.ExitBufferSize = Math.Max(unit.ExitBufferSize, owner.MergeVariables.Count + 1);
@@ -271,7 +272,7 @@ public sealed partial class UnitSpecializer
                 case ExtensionOpKind.Jump or ExtensionOpKind.Leave:
                     Transfer(frame, op.Targets[0]);
                     return true;
-                case ExtensionOpKind.EndFinally or ExtensionOpKind.Rethrow:
+                case ExtensionOpKind.EndFinally or ExtensionOpKind.Rethrow or ExtensionOpKind.EndFilter:
                     return EndHandler(frame, op);
                 case ExtensionOpKind.Branch or ExtensionOpKind.Switch:
                 {

@@ -37,7 +37,12 @@ public sealed partial class UnitSpecializer
         for (var r = data.Try; r is { } region; r = graph[region].Parent)
         {
             if (graph[region].Kind == RegionKind.Filter)
-                throw new SpecializationException($"{where} is inside a try block with an exception filter ({region}), which the specializer does not support; catch the exception and test it inside the catch handler (rethrow when it does not match)");
+                // Compiled code catches a step's exception in its step region and the portal throws it again inside this
+                // try, so the filter would run after the finally handlers inside the step (and inside opaque callees),
+                // where the interpreter runs it before them: a filter that reads what they change would decide otherwise.
+                throw new SpecializationException($"{where} is inside a try block with an exception filter ({region}); compiled code hands a step's exception to the portal "
+                    + "only after the finally handlers inside the step have run, while the CLR runs a filter before them, so the filter could decide differently. "
+                    + "Catch the exception and test it inside the catch handler (rethrow when it does not match), or move the filter into a helper the step calls");
             regions.Insert(0, region);
         }
         if (regions.Count == 0) return regions;
@@ -61,6 +66,26 @@ public sealed partial class UnitSpecializer
                     + "compiled code gives that handler the merge point's variables as they were at the start of the step. Let the handler read state the loop keeps in an object (a field of the frame), not this local");
         }
         return regions;
+    }
+
+    /// <summary>
+    /// The portal's locals (slots) read, or whose address is taken, outside the innermost try around the merge point:
+    /// by the handlers of the tries around the loop, or after them. A store inside the loop to any other slot is
+    /// seen only by the loop's own code.
+    /// </summary>
+    private IReadOnlySet<Slot> SlotsReadAroundTheLoop => slotsReadAroundTheLoop ??= FindSlotsReadAroundTheLoop();
+
+    private HashSet<Slot>? slotsReadAroundTheLoop;
+
+    private HashSet<Slot> FindSlotsReadAroundTheLoop()
+    {
+        var graph = program.Portal.Graph;
+        var innermost = MergeRegions[^1];
+        return graph.Blocks.Where(b => !Encloses(graph, innermost, b))
+            .SelectMany(b => graph[b].Instructions)
+            .Where(i => i.Opcode is Opcode.LoadSlot or Opcode.SlotAddr)
+            .Select(i => i.Slot)
+            .ToHashSet();
     }
 
     /// <summary>Whether <paramref name="block"/> is inside the try of <paramref name="region"/> (or of a region nested in it).</summary>
@@ -145,6 +170,10 @@ public sealed partial class UnitSpecializer
         {
             if (owner.MergeRegions.Count == 0 || frame.Graph != owner.program.Portal || frame.OpenTries is not { Count: > 0 }) return;
             var slot = op.Instruction.Slot;
+            // A local only the loop's own code reads (a lock's "taken" flag, read by the lock's finally inside the
+            // step) is handed to the interpreter at a mid-step exit with the rest of the frame, and no handler of the
+            // tries around the loop sees it.
+            if (!owner.SlotsReadAroundTheLoop.Contains(slot)) return;
             throw new SpecializationException($"{frame.Graph.Name}: the local '{frame.Graph.Graph[slot].Name}' is stored at {op.Instruction.Location} inside the try around the dispatch loop "
                 + "and kept in memory because a handler reads it (or its address is taken); a step's exception hands the interpreter only the merge point's variables, so the handler would read a stale value. "
                 + "Keep what the handler reads in a field of an object, or in a merge-point variable the handler does not need to see assigned mid-step");

@@ -17,7 +17,7 @@ public enum ExtensionOpKind : byte
     Return,
     /// <summary><c>throw</c>: copied into the residual code; the path ends.</summary>
     Throw,
-    /// <summary><c>endfilter</c>: not supported while specializing (a filter's handler stays in the interpreter).</summary>
+    /// <summary>An instruction the specializer cannot run: the unit is refused with <see cref="ExtensionOp.Message"/>.</summary>
     Unsupported,
     /// <summary><c>leave</c>: a transfer out of protected regions; residual code leaves the regions it opened for them (their finally handlers run there).</summary>
     Leave,
@@ -33,4 +33,6 @@ public enum ExtensionOpKind : byte
     LoadRedSlot,
     /// <summary><c>slotaddr</c>: always residual.</summary>
     SlotAddress,
+    /// <summary><c>endfilter</c>: the end of a filter's residual copy (its result residual); the path ends.</summary>
+    EndFilter,
 }

@@ -20,6 +20,17 @@ public sealed class BindingTimeRuleTests
     }
 
     [TestMethod]
+    public void TheExceptionAHandlerCatchesIsRed()
+    {
+        var portal = AnalyzedPortal.Of(typeof(Rules), nameof(Rules.CaughtException));
+        Assert.IsEmpty(portal.Errors);
+        var divides = portal.GraphsOf("Divides").Single();
+        Assert.AreEqual(Red, AnalyzedPortal.TimeOf(divides, "length"), "read from the caught exception, though the helper's argument is green");
+        Assert.AreEqual(Red, AnalyzedPortal.TimeOf(divides, "exception"), "the handler entry's parameter");
+        Assert.AreEqual(RedReasonKind.CaughtException, AnalyzedPortal.Chain(divides, "exception")[^1].Kind);
+    }
+
+    [TestMethod]
     public void ElidableCallsAreGreenWithGreenArgumentsAndResidualOtherwise()
     {
         var portal = AnalyzedPortal.Of(typeof(Rules), nameof(Rules.Elidable));

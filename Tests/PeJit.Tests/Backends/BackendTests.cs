@@ -265,6 +265,30 @@ public abstract class BackendTests
                 leave block1(v6)
             }
             """,
+        // A filter (C#'s catch ... when) that accepts only for a negative dividend, ending at one of two endfilters:
+        // a division by zero of a non-negative number escapes, long.MinValue / -1's overflow of a negative one is caught.
+        ["try-filter"] = """
+            function "System.Int32 Demo::Filtered(System.Int32,System.Int32)" -> i32 {
+                region0: filter block3 handler block2
+            block0(v0 (a): i32, v1 (b): i32) try region0:
+                v2: i32 = div v0, v1
+                leave block1(v2)
+            block1(v3 (quotient): i32):
+                ret v3
+            block2(v4 (e): object) handler region0:
+                v5: i32 = const -1
+                leave block1(v5)
+            block3(v6 (e): object) handler region0:
+                v7: i32 = const 0
+                v8: bool = clt v0, v7
+                brif v8, block4, block5
+            block4 handler region0:
+                v9: i32 = const 1
+                endfilter v9
+            block5 handler region0:
+                endfilter v7
+            }
+            """,
     };
 
     /// <summary>The IR text of the case <paramref name="name"/>, for tests outside this hierarchy.</summary>

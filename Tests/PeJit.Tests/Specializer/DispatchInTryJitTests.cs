@@ -90,7 +90,7 @@ public sealed class DispatchInTryJitTests
     }
 
     /// <summary>The test subjects, JIT-enabled by <c>pejit build --threshold 3</c> once, loaded in a context of their own (PeJit.Runtime is this process's).</summary>
-    private static readonly Lazy<Assembly> Woven = new(() =>
+    internal static readonly Lazy<Assembly> Woven = new(() =>
     {
         string original = typeof(GuardedVm).Assembly.Location;
         string folder = Directory.CreateTempSubdirectory("pejit-dispatch-in-try-").FullName;
