@@ -14,6 +14,13 @@ public sealed partial class UnitSpecializer
     /// </summary>
     public Func<GreenKey, CallCell>? CallCells { get; set; }
 
+    /// <summary>
+    /// Whether the backend compiles typed units (<see cref="Unit.StateParameters"/>) and a call of a unit's own method
+    /// (a call whose <see cref="MethodRef.Origin"/> is the residual graph): then a function's unit takes its reds
+    /// typed and calls its own key directly, not through its call cell. The runtime sets it for the CIL backend.
+    /// </summary>
+    public bool DirectSelfCalls { get; set; }
+
     private sealed partial class Run
     {
         /// <summary>The most steps the portal's entry (from its parameters to the merge point) may take while it is run green.</summary>
@@ -64,8 +71,30 @@ public sealed partial class UnitSpecializer
             var key = new GreenKey(greens);
             var cell = owner.CallCells!(key);
 
-            // state = new object[n]; state[j] = box(red j) for the reds; the runtime fills in the greens.
             var location = op.Instruction.Location;
+            bool hasResult = op.Result >= 0;
+            var join = AddBlockHere();
+            Value? joined = hasResult ? residual.AddParameter(join, op.ResultType) : null;
+            var fallback = AddBlockHere();
+            if (typed && key.Equals(entryKey)) CallSelf(callee, merge, cell, join, fallback, hasResult ? op.ResultType : null, location);
+            else CallCellEnter(callee, merge, cell, join, fallback, hasResult ? op.ResultType : null, location);
+
+            current = fallback;
+            Residualize(frame, op);
+            Append(new Instruction(Opcode.Jump) { Targets = { new BlockCall(join, hasResult ? [frame.Reds[op.Result]] : []) } });
+
+            current = join;
+            if (hasResult) frame.SetRed(op.Result, joined!.Value);
+            unit.CalledKeys.Add(key);
+            return true;
+        }
+
+        /// <summary>
+        /// <c>state = new object[n] { reds boxed }; if (CallCell.Enter(cell, state)) goto join(unbox state[0]) else goto fallback</c>.
+        /// </summary>
+        private void CallCellEnter(ExtensionFrame callee, ExtensionOp merge, CallCell cell, Block join, Block fallback, IrType? resultType, SourceLocation location)
+        {
+            // state = new object[n]; state[j] = box(red j) for the reds; the runtime fills in the greens.
             var state = Emit(new Instruction(Opcode.NewArray, Constant(merge.Operands.Length, IrType.I32)) { TypeOperand = IrType.Object, Location = location }, objectArray);
             for (int i = owner.GreenCount; i < merge.Operands.Length; i++)
             {
@@ -80,32 +109,83 @@ public sealed partial class UnitSpecializer
             }
             var cellValue = Lift(Known.OfGreen(cell), IrType.Object);
             var entered = Emit(new Instruction(Opcode.Call, cellValue, state) { Method = CallCell.EnterMethod, Location = location }, IrType.Bool);
-            var ran = AddBlockHere();
-            var fallback = AddBlockHere();
-            var join = AddBlockHere();
-            Append(new Instruction(Opcode.BrIf, entered) { Location = location, Targets = { new BlockCall(ran, []), new BlockCall(fallback, []) } });
-            bool hasResult = op.Result >= 0;
-            Value? joined = hasResult ? residual.AddParameter(join, op.ResultType) : null;
+            BranchToResult(entered, state, join, fallback, resultType, location);
+        }
 
+        /// <summary>
+        /// A call of the unit's own key from a typed unit: a direct call of the unit's own method with the reds as
+        /// they are and the result unboxed (PyPy's call_assembler of a loop to itself), with enough stack; otherwise
+        /// through the cell (whose runtime continues on a fresh stack). When the call leaves at an exit (its slot 0
+        /// set), the runtime goes on from there (<see cref="CallCell.Resume"/>): into a unit, or the portal resumes.
+        /// </summary>
+        /// <remarks>
+        /// <code>
+        ///   if (!RuntimeHelpers.TryEnsureSufficientExecutionStack()) goto through the cell
+        ///   result = self(constants, exit, reds)
+        ///   if (exit[0] == null) goto join(result)
+        ///   state = new object[n]; if (CallCell.Resume(cell, selfCode, state, exit)) goto join(unbox state[0]) else goto fallback
+        /// </code>
+        /// </remarks>
+        private void CallSelf(ExtensionFrame callee, ExtensionOp merge, CallCell cell, Block join, Block fallback, IrType? resultType, SourceLocation location)
+        {
+            var arguments = new List<Value> { constants, exitBuffer };
+            var parameterTypes = new List<string> { "System.Object[]", "System.Object[]" };
+            for (int i = owner.GreenCount; i < merge.Operands.Length; i++)
+            {
+                int operand = merge.Operands[i];
+                Ensure(callee, operand);
+                arguments.Add(Lift(callee, operand, merge.OperandTypes[i]));
+                parameterTypes.Add($"p{i}");
+            }
+            var roomy = Emit(new Instruction(Opcode.Call) { Method = CallCell.StackCheckMethod, Location = location }, IrType.Bool);
+            var direct = AddBlockHere();
+            var viaCell = AddBlockHere();
+            Append(new Instruction(Opcode.BrIf, roomy) { Location = location, Targets = { new BlockCall(direct, []), new BlockCall(viaCell, []) } });
+
+            current = direct;
+            selfMethod ??= new MethodRef($"{residual.ReturnType.Name} pejit.unit::self({string.Join(",", parameterTypes)})", hasThis: false, origin: residual);
+            var call = new Instruction(Opcode.Call) { Method = selfMethod, Location = location };
+            call.Operands.AddRange(arguments);
+            Value? result = null;
+            if (residual.ReturnType.Kind == TypeKind.Void) Append(call);
+            else result = Emit(call, residual.ReturnType);
+            var left = Emit(new Instruction(Opcode.LoadElement, exitBuffer, Constant(0, IrType.I32)) { TypeOperand = IrType.Object, Location = location }, IrType.Object);
+            var returned = Emit(new Instruction(Opcode.Ceq, left, Emit(new Instruction(Opcode.Null), IrType.Object)) { Location = location }, IrType.Bool);
+            var ran = AddBlockHere();
+            var resume = AddBlockHere();
+            Append(new Instruction(Opcode.BrIf, returned) { Location = location, Targets = { new BlockCall(ran, []), new BlockCall(resume, []) } });
             current = ran;
-            if (hasResult)
+            Append(new Instruction(Opcode.Jump) { Targets = { new BlockCall(join, resultType is not null && result is { } r ? [r] : []) } });
+
+            current = resume;
+            var state = Emit(new Instruction(Opcode.NewArray, Constant(merge.Operands.Length, IrType.I32)) { TypeOperand = IrType.Object, Location = location }, objectArray);
+            var cellValue = Lift(Known.OfGreen(cell), IrType.Object);
+            var resumed = Emit(new Instruction(Opcode.Call, cellValue, ConstantObject(unit.Self!), state, exitBuffer) { Method = CallCell.ResumeMethod, Location = location }, IrType.Bool);
+            BranchToResult(resumed, state, join, fallback, resultType, location);
+
+            current = viaCell;
+            CallCellEnter(callee, merge, cell, join, fallback, resultType, location);
+            unit.DirectSelfCalls++;
+        }
+
+        /// <summary>The IR reference to the unit's own method (its <see cref="MethodRef.Origin"/> is the residual graph).</summary>
+        private MethodRef? selfMethod;
+
+        /// <summary><c>if (ran) goto join(unbox state[0]) else goto fallback</c>.</summary>
+        private void BranchToResult(Value ran, Value state, Block join, Block fallback, IrType? resultType, SourceLocation location)
+        {
+            var returned = AddBlockHere();
+            Append(new Instruction(Opcode.BrIf, ran) { Location = location, Targets = { new BlockCall(returned, []), new BlockCall(fallback, []) } });
+            current = returned;
+            if (resultType is not null)
             {
                 var boxed = Emit(new Instruction(Opcode.LoadElement, state, Constant(0, IrType.I32)) { TypeOperand = IrType.Object, Location = location }, IrType.Object);
-                Append(new Instruction(Opcode.Jump) { Targets = { new BlockCall(join, [Unbox(boxed, op.ResultType)]) } });
+                Append(new Instruction(Opcode.Jump) { Targets = { new BlockCall(join, [Unbox(boxed, resultType)]) } });
             }
             else
             {
                 Append(new Instruction(Opcode.Jump) { Targets = { new BlockCall(join, []) } });
             }
-
-            current = fallback;
-            Residualize(frame, op);
-            Append(new Instruction(Opcode.Jump) { Targets = { new BlockCall(join, hasResult ? [frame.Reds[op.Result]] : []) } });
-
-            current = join;
-            if (hasResult) frame.SetRed(op.Result, joined!.Value);
-            unit.CalledKeys.Add(key);
-            return true;
         }
 
         /// <summary>An object of the unit's constants array, as residual code reads it: <c>constants[k]</c>.</summary>
