@@ -62,13 +62,25 @@ public sealed partial class UnitSpecializer
             }
             if (RunEntry(callee) is not { } merge) return false;
             var greens = new List<object?>(owner.GreenCount);
+            List<(Value Value, object? Expected, IrType Type)>? speculated = null;
             for (int i = 0; i < owner.GreenCount; i++)
             {
                 var known = Lookup(callee, merge.Operands[i]);
-                if (!known.IsGreen) return false;
-                greens.Add(known.Green);
+                if (known.IsGreen)
+                {
+                    greens.Add(known.Green);
+                    continue;
+                }
+                // A green of the callee the caller computes at run time (a closure's entry read from a table): a
+                // typed unit guesses that the call is of its own function, and tests that guess (below).
+                var type = merge.OperandTypes[i];
+                if (!typed || !CanCompare(type)) return false;
+                speculated ??= [];
+                speculated.Add((Lift(callee, merge.Operands[i], type), entryKey.Values[i], type));
+                greens.Add(entryKey.Values[i]);
             }
             var key = new GreenKey(greens);
+            if (speculated is not null && !key.Equals(entryKey)) return false;
             var cell = owner.CallCells!(key);
 
             var location = op.Instruction.Location;
@@ -76,6 +88,17 @@ public sealed partial class UnitSpecializer
             var join = AddBlockHere();
             Value? joined = hasResult ? residual.AddParameter(join, op.ResultType) : null;
             var fallback = AddBlockHere();
+            if (speculated is not null)
+            {
+                // if (green == the unit's own && ...) the call below else the portal call.
+                foreach (var (value, expected, type) in speculated)
+                {
+                    var same = Emit(new Instruction(Opcode.Ceq, value, ExpectedGreen(expected, type)) { Location = location }, IrType.Bool);
+                    var next = AddBlockHere();
+                    Append(new Instruction(Opcode.BrIf, same) { Location = location, Targets = { new BlockCall(next, []), new BlockCall(fallback, []) } });
+                    current = next;
+                }
+            }
             if (typed && key.Equals(entryKey)) CallSelf(callee, merge, cell, join, fallback, hasResult ? op.ResultType : null, location);
             else CallCellEnter(callee, merge, cell, join, fallback, hasResult ? op.ResultType : null, location);
 
@@ -168,6 +191,19 @@ public sealed partial class UnitSpecializer
             unit.DirectSelfCalls++;
         }
 
+        /// <summary>Whether a green of <paramref name="type"/> that is red at a call can be tested against a key's value with <c>ceq</c>.</summary>
+        private static bool CanCompare(IrType type) =>
+            type.Kind is TypeKind.Bool or TypeKind.Char or TypeKind.I8 or TypeKind.U8 or TypeKind.I16 or TypeKind.U16 or TypeKind.I32 or TypeKind.U32 or TypeKind.I64 or TypeKind.U64
+            || type.StackKind is StackKind.Reference;
+
+        /// <summary>A key's green value as residual code compares it: an integer constant, or the object itself (compared by reference).</summary>
+        private Value ExpectedGreen(object? expected, IrType type)
+        {
+            if (type.StackKind is StackKind.Reference)
+                return expected is null ? Emit(new Instruction(Opcode.Null), type) : ConstantObject(expected);
+            return Constant(expected is ulong large ? unchecked((long)large) : Convert.ToInt64(expected, System.Globalization.CultureInfo.InvariantCulture), type);
+        }
+
         /// <summary>The IR reference to the unit's own method (its <see cref="MethodRef.Origin"/> is the residual graph).</summary>
         private MethodRef? selfMethod;
 
@@ -200,7 +236,7 @@ public sealed partial class UnitSpecializer
             return Emit(new Instruction(Opcode.LoadElement, constants, Constant(index, IrType.I32)) { TypeOperand = IrType.Object }, IrType.Object);
         }
 
-        /// <summary>Runs the portal's entry on <paramref name="callee"/> up to the merge point; null when something on the way is red.</summary>
+        /// <summary>Runs the portal's entry on <paramref name="callee"/> up to the merge point; null when something on the way is red (but a field load).</summary>
         private ExtensionOp? RunEntry(ExtensionFrame callee)
         {
             for (int steps = 0; steps < MaxEntrySteps; steps++)
@@ -224,6 +260,11 @@ public sealed partial class UnitSpecializer
                     }
                     case ExtensionOpKind.Value when op.ResultIsGreen && AllGreen(callee, op.Operands):
                         if (TryRunGreen(callee, op) is not null) return null;
+                        break;
+                    case ExtensionOpKind.Value when op.Instruction.Opcode == Opcode.LoadField && !op.ResultIsGreen:
+                        // A red field load (an interpreter's `regs = frame.Registers`) does nothing the fallback's doing it
+                        // again would change: it is emitted, and the callee's red starts as its result.
+                        Residualize(callee, op);
                         break;
                     case ExtensionOpKind.Call when op.Treatment == CallTreatment.MergePoint:
                         return op;
