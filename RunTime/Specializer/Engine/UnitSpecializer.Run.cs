@@ -139,6 +139,8 @@ public sealed partial class UnitSpecializer
             }
             EmitExitTails();
             NoteColdCalls();
+            if (unit.DirectSelfCalls > 0)
+                unit.Notes.Add($"calls itself directly at {unit.DirectSelfCalls} call(s) (reds as arguments, the result unboxed; through its call cell with little stack left)");
             unit.ExitBufferSize = Math.Max(unit.ExitBufferSize, owner.MergeVariables.Count + 1);
             return unit;
         }
