@@ -90,6 +90,13 @@ public sealed record JitSettings
     /// <summary><c>PEJIT_COMPILE_FUNCTIONS=1</c>: what <see cref="CompileFunctions"/> is unless set in code.</summary>
     internal static bool CompileFunctionsByEnvironment { get; } = Environment.GetEnvironmentVariable("PEJIT_COMPILE_FUNCTIONS") == "1";
 
+    /// <summary>
+    /// Whether a function's unit (with <see cref="CompileFunctions"/>) calls its own key directly, its reds as typed
+    /// arguments and its result unboxed, instead of through its call cell with a state array (default on with the
+    /// CIL backend; <c>PEJIT_DIRECT_CALLS=0</c> turns it off, to compare).
+    /// </summary>
+    public bool DirectSelfCalls { get; init; } = Environment.GetEnvironmentVariable("PEJIT_DIRECT_CALLS") != "0";
+
     /// <summary>Where to log each unit compiled and each budget hit, besides <c>PEJIT_LOG</c>; null for nowhere.</summary>
     public TextWriter? Log { get; init; }
 

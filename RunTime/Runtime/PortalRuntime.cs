@@ -46,6 +46,8 @@ public sealed class PortalRuntime
         this.backend = backend ?? new CilBackend(resolver);
         this.resolver = resolver;
         engine.CallCells = CellFor;
+        // Typed units and direct calls of a unit's own method are the CIL backend's (CilBackend.CompileUnit).
+        engine.DirectSelfCalls = settings.DirectSelfCalls && this.backend is CilBackend;
         Cache.Changed = OnCacheChanged;
         owner = method.Module;
         name = $"{method.DeclaringType?.FullName}.{method.Name}";
@@ -750,12 +752,16 @@ public sealed class PortalRuntime
         var optimization = clock.Elapsed;
         inspector?.Final(unit.Residual);
         clock.Restart();
-        var code = backend.Compile(unit.Residual, owner, $"pejit_unit_{Method.Name}");
+        var code = unit.StateParameters is { } stateParameters && backend is CilBackend cil
+            ? cil.CompileUnit(unit.Residual, owner, $"pejit_unit_{Method.Name}", stateParameters)
+            : backend.Compile(unit.Residual, owner, $"pejit_unit_{Method.Name}");
         Stage("backend");
         if (code is CilCompiledCode { ILSize: > CilCompiledCode.OptimizedILLimit } big)
             unit.Notes.Add($"the CIL backend wrote {big.ILSize} IL bytes, past the {CilCompiledCode.OptimizedILLimit} that .NET's JIT compiles with optimizations: the unit runs unoptimized (MinOpts), "
                 + $"possibly slower than the interpreter; its {unit.Keys.Count} keys and {unit.Exits.Count} exits make it big");
         var compiled = new CompiledUnit(unit, code, specialization, clock.Elapsed) { OptimizationTime = optimization, Recompilations = recompilations, Runtime = this };
+        // A typed unit's direct calls of itself that leave at an exit go on with this unit's exits (CallCell.Resume).
+        if (unit.Self is { } self) self.Code = CellCode(compiled);
         if (Settings.Log is { } log)
         {
             log.WriteLine(JitLog.Describe(Method.Name, compiled));

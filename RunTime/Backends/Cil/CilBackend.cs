@@ -49,8 +49,41 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
         for (int i = 0; i < parameterTypes.Length; i++) parameterTypes[i] = TypeOf(graph.TypeOf(graph.Parameters[i]), graph);
         var method = new DynamicMethod(name ?? "pejit_" + Sanitize(graph.Name), returnType, parameterTypes, owner, skipVisibility: true);
         created?.Invoke(method);
-        new Emitter(this, graph, method.GetILGenerator()).Emit();
+        new Emitter(this, graph, method, method.GetILGenerator()).Emit();
         return method;
+    }
+
+    /// <summary>
+    /// Compiles a typed unit (<c>PeJit.Specializer.Engine.Unit.StateParameters</c>): <paramref name="graph"/> takes
+    /// <c>(object[] constants, object?[] exit, red...)</c> and returns the portal's result unboxed; the code's
+    /// <see cref="ICompiledCode.Run"/> is a second method of the unit shape that unboxes each red from the state
+    /// (parameter i from <c>state[stateIndices[i]]</c>), calls the first and boxes its result.
+    /// </summary>
+    /// <exception cref="BackendException">The graph uses something this backend cannot emit.</exception>
+    public CilCompiledCode CompileUnit(FlowGraph graph, Module owner, string name, IReadOnlyList<int> stateIndices)
+    {
+        var body = Emit(graph, owner, name);
+        var parameters = body.GetParameters();
+        if (parameters.Length != stateIndices.Count + 2)
+            throw new BackendException($"{graph.Name}: a typed unit takes (constants, exit) and {stateIndices.Count} reds, not {parameters.Length} parameters");
+        var entry = new DynamicMethod(name + "_entry", typeof(object), [typeof(object[]), typeof(object[]), typeof(object[])], owner, skipVisibility: true);
+        var il = entry.GetILGenerator();
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldarg_1);
+        for (int i = 0; i < stateIndices.Count; i++)
+        {
+            var type = parameters[i + 2].ParameterType;
+            il.Emit(OpCodes.Ldarg_2);
+            il.Emit(OpCodes.Ldc_I4, stateIndices[i]);
+            il.Emit(OpCodes.Ldelem_Ref);
+            if (type.IsValueType) il.Emit(OpCodes.Unbox_Any, type);
+            else if (type != typeof(object)) il.Emit(OpCodes.Castclass, type);
+        }
+        il.Emit(OpCodes.Call, body);
+        if (body.ReturnType == typeof(void)) il.Emit(OpCodes.Ldnull);
+        else if (body.ReturnType.IsValueType) il.Emit(OpCodes.Box, body.ReturnType);
+        il.Emit(OpCodes.Ret);
+        return new CilCompiledCode(entry, body);
     }
 
     private Type TypeOf(IrType type, FlowGraph graph)
@@ -74,7 +107,7 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
         return colons >= 0 && paren > colons ? name[(name.LastIndexOf(' ', colons) + 1)..paren] : name;
     }
 
-    private sealed class Emitter(CilBackend backend, FlowGraph graph, ILGenerator il)
+    private sealed class Emitter(CilBackend backend, FlowGraph graph, DynamicMethod self, ILGenerator il)
     {
         private readonly ValueMap<LocalBuilder> locals = new(graph.ValueCount);
         private readonly LocalBuilder[] slots = new LocalBuilder[graph.SlotCount];
@@ -377,7 +410,11 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
 
         private FieldInfo Field(Instruction instruction) => Resolve(() => backend.ResolveField(instruction.Field!), instruction);
 
-        private MethodBase Method(Instruction instruction) => Resolve(() => backend.ResolveMethod(instruction.Method!), instruction);
+        // A call whose reference has the graph itself as its origin is a call of the method being emitted (a unit
+        // calling its own key directly; see UnitSpecializer.DirectSelfCalls).
+        private MethodBase Method(Instruction instruction) => instruction.Method!.Origin == (object)graph
+            ? self
+            : Resolve(() => backend.ResolveMethod(instruction.Method!), instruction);
 
         private T Resolve<T>(Func<T> resolve, Instruction instruction)
         {

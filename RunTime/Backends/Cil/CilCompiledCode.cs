@@ -13,10 +13,19 @@ public sealed class CilCompiledCode : ICompiledCode
     private readonly Func<object[], object?[], object?[], object?>? unitEntry;
 
     /// <summary>Wraps <paramref name="method"/>; makes the unit entry when the method has the unit shape.</summary>
-    public CilCompiledCode(DynamicMethod method)
+    public CilCompiledCode(DynamicMethod method) : this(method, method)
     {
-        Method = method;
-        ILSize = method.GetILGenerator().ILOffset;
+    }
+
+    /// <summary>
+    /// A typed unit: <paramref name="entry"/> has the unit shape and calls <paramref name="body"/>, the unit's code
+    /// (<see cref="CilBackend.CompileUnit"/>).
+    /// </summary>
+    internal CilCompiledCode(DynamicMethod entry, DynamicMethod body)
+    {
+        var method = entry;
+        Method = body;
+        ILSize = body.GetILGenerator().ILOffset;
         if (method.ReturnType == typeof(object)
             && method.GetParameters().Select(p => p.ParameterType).SequenceEqual([typeof(object[]), typeof(object[]), typeof(object[])]))
             unitEntry = method.CreateDelegate<Func<object[], object?[], object?[], object?>>();
@@ -32,7 +41,7 @@ public sealed class CilCompiledCode : ICompiledCode
     /// <summary>The size of the emitted method body, in IL bytes.</summary>
     public int ILSize { get; }
 
-    /// <summary>The emitted method.</summary>
+    /// <summary>The emitted method (of a typed unit, its code, not the entry that unboxes the state).</summary>
     public DynamicMethod Method { get; }
 
     /// <inheritdoc/>

@@ -97,6 +97,43 @@ public sealed class CallCell(GreenKey key, Func<CallCell, CallCell.Code, object?
         return self.slow(self, code, state, exit);
     }
 
+    /// <summary>
+    /// A typed unit's own compiled code (<see cref="Unit.Self"/>), set by the runtime once the backend made it: read only
+    /// when a direct call of the unit's own method left at an exit.
+    /// </summary>
+    public sealed class SelfCode
+    {
+        /// <summary>The code; null until the runtime sets it.</summary>
+        public Code? Code { get; set; }
+    }
+
+    /// <summary>
+    /// What residual code calls when a direct call of its own unit (a typed unit calling its own key) left at an exit
+    /// (<paramref name="exit"/>, the buffer it wrote): the runtime goes on as after an exit of <see cref="Enter"/>.
+    /// True when the function returned (the result in <c>state[0]</c>); false when the interpreter's portal, called
+    /// next, must resume.
+    /// </summary>
+    public static bool Resume(object cell, object self, object?[] state, object?[] exit)
+    {
+        var callCell = (CallCell)cell;
+        var code = ((SelfCode)self).Code ?? throw new InvalidOperationException($"pejit: the unit at {callCell.Key} left at an exit before the runtime gave it its code (a runtime that does not set Unit.Self)");
+        return callCell.slow(callCell, code, state, exit);
+    }
+
+    /// <summary>The IR reference to <see cref="Resume"/>.</summary>
+    public static MethodRef ResumeMethod { get; } = new(
+        "System.Boolean PeJit.Specializer.Engine.CallCell::Resume(System.Object,System.Object,System.Object[],System.Object[])", hasThis: false,
+        origin: typeof(CallCell).GetMethod(nameof(Resume)));
+
+    /// <summary>
+    /// The IR reference to <see cref="RuntimeHelpers.TryEnsureSufficientExecutionStack"/>: a direct call of a unit's own
+    /// method is made only with stack to spare; otherwise the call goes through the cell, whose runtime moves it to a
+    /// fresh stack (deep recursion).
+    /// </summary>
+    public static MethodRef StackCheckMethod { get; } = new(
+        "System.Boolean System.Runtime.CompilerServices.RuntimeHelpers::TryEnsureSufficientExecutionStack()", hasThis: false,
+        origin: typeof(RuntimeHelpers).GetMethod(nameof(RuntimeHelpers.TryEnsureSufficientExecutionStack)));
+
     /// <summary>The IR reference to <see cref="Enter"/>, resolved through its <see cref="MethodRef.Origin"/>.</summary>
     public static MethodRef EnterMethod { get; } = new(
         "System.Boolean PeJit.Specializer.Engine.CallCell::Enter(System.Object,System.Object[])", hasThis: false,

@@ -48,6 +48,24 @@ public sealed class Unit
     /// <summary>Slots the exit buffer needs: the most any exit writes, plus the exit number.</summary>
     public int ExitBufferSize { get; internal set; }
 
+    /// <summary>
+    /// For a typed unit (a function's, when the backend calls units directly: <see cref="UnitSpecializer.DirectSelfCalls"/>),
+    /// the index in the merge-point state of each red parameter after <c>(constants, exit)</c>; the residual function
+    /// then returns the portal's result unboxed (its default when it leaves at an exit), and the backend makes the
+    /// <c>(constants, exit, state)</c> entry that unboxes them. Null: the unit takes the state array.
+    /// </summary>
+    public int[]? StateParameters { get; internal set; }
+
+    /// <summary>
+    /// For a typed unit, where the runtime puts the unit's compiled code once it has it: a call of the unit's own
+    /// key is a direct call of its own method, and when that call leaves at an exit, the exit's numbers are this
+    /// code's (<see cref="CallCell.Resume"/>).
+    /// </summary>
+    public CallCell.SelfCode? Self { get; internal set; }
+
+    /// <summary>Calls of the unit's own key that call its own method directly (typed units).</summary>
+    public int DirectSelfCalls { get; internal set; }
+
     /// <summary>The green keys of the interpreted calls the unit makes through call cells (<see cref="CallCell"/>), in order, repeats included.</summary>
     public List<GreenKey> CalledKeys { get; } = [];
 

@@ -203,7 +203,8 @@ public sealed partial class UnitSpecializer
                     return false;
                 }
                 var type = portalGraph.ReturnType;
-                Append(new Instruction(Opcode.Return, Box(Lift(frame, op.Operands[0], type), type)));
+                var value = Lift(frame, op.Operands[0], type);
+                Append(new Instruction(Opcode.Return, typed ? value : Box(value, type)));
                 return false;
             }
             frames.RemoveAt(frames.Count - 1);

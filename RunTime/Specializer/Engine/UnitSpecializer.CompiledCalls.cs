@@ -14,6 +14,13 @@ public sealed partial class UnitSpecializer
     /// </summary>
     public Func<GreenKey, CallCell>? CallCells { get; set; }
 
+    /// <summary>
+    /// Whether the backend compiles typed units (<see cref="Unit.StateParameters"/>) and a call of a unit's own method
+    /// (a call whose <see cref="MethodRef.Origin"/> is the residual graph): then a function's unit takes its reds
+    /// typed and calls its own key directly, not through its call cell. The runtime sets it for the CIL backend.
+    /// </summary>
+    public bool DirectSelfCalls { get; set; }
+
     private sealed partial class Run
     {
         /// <summary>The most steps the portal's entry (from its parameters to the merge point) may take while it is run green.</summary>
@@ -55,17 +62,62 @@ public sealed partial class UnitSpecializer
             }
             if (RunEntry(callee) is not { } merge) return false;
             var greens = new List<object?>(owner.GreenCount);
+            List<(Value Value, object? Expected, IrType Type)>? speculated = null;
             for (int i = 0; i < owner.GreenCount; i++)
             {
                 var known = Lookup(callee, merge.Operands[i]);
-                if (!known.IsGreen) return false;
-                greens.Add(known.Green);
+                if (known.IsGreen)
+                {
+                    greens.Add(known.Green);
+                    continue;
+                }
+                // A green of the callee the caller computes at run time (a closure's entry read from a table): a
+                // typed unit guesses that the call is of its own function, and tests that guess (below).
+                var type = merge.OperandTypes[i];
+                if (!typed || !CanCompare(type)) return false;
+                speculated ??= [];
+                speculated.Add((Lift(callee, merge.Operands[i], type), entryKey.Values[i], type));
+                greens.Add(entryKey.Values[i]);
             }
             var key = new GreenKey(greens);
+            if (speculated is not null && !key.Equals(entryKey)) return false;
             var cell = owner.CallCells!(key);
 
-            // state = new object[n]; state[j] = box(red j) for the reds; the runtime fills in the greens.
             var location = op.Instruction.Location;
+            bool hasResult = op.Result >= 0;
+            var join = AddBlockHere();
+            Value? joined = hasResult ? residual.AddParameter(join, op.ResultType) : null;
+            var fallback = AddBlockHere();
+            if (speculated is not null)
+            {
+                // if (green == the unit's own && ...) the call below else the portal call.
+                foreach (var (value, expected, type) in speculated)
+                {
+                    var same = Emit(new Instruction(Opcode.Ceq, value, ExpectedGreen(expected, type)) { Location = location }, IrType.Bool);
+                    var next = AddBlockHere();
+                    Append(new Instruction(Opcode.BrIf, same) { Location = location, Targets = { new BlockCall(next, []), new BlockCall(fallback, []) } });
+                    current = next;
+                }
+            }
+            if (typed && key.Equals(entryKey)) CallSelf(callee, merge, cell, join, fallback, hasResult ? op.ResultType : null, location);
+            else CallCellEnter(callee, merge, cell, join, fallback, hasResult ? op.ResultType : null, location);
+
+            current = fallback;
+            Residualize(frame, op);
+            Append(new Instruction(Opcode.Jump) { Targets = { new BlockCall(join, hasResult ? [frame.Reds[op.Result]] : []) } });
+
+            current = join;
+            if (hasResult) frame.SetRed(op.Result, joined!.Value);
+            unit.CalledKeys.Add(key);
+            return true;
+        }
+
+        /// <summary>
+        /// <c>state = new object[n] { reds boxed }; if (CallCell.Enter(cell, state)) goto join(unbox state[0]) else goto fallback</c>.
+        /// </summary>
+        private void CallCellEnter(ExtensionFrame callee, ExtensionOp merge, CallCell cell, Block join, Block fallback, IrType? resultType, SourceLocation location)
+        {
+            // state = new object[n]; state[j] = box(red j) for the reds; the runtime fills in the greens.
             var state = Emit(new Instruction(Opcode.NewArray, Constant(merge.Operands.Length, IrType.I32)) { TypeOperand = IrType.Object, Location = location }, objectArray);
             for (int i = owner.GreenCount; i < merge.Operands.Length; i++)
             {
@@ -80,32 +132,96 @@ public sealed partial class UnitSpecializer
             }
             var cellValue = Lift(Known.OfGreen(cell), IrType.Object);
             var entered = Emit(new Instruction(Opcode.Call, cellValue, state) { Method = CallCell.EnterMethod, Location = location }, IrType.Bool);
-            var ran = AddBlockHere();
-            var fallback = AddBlockHere();
-            var join = AddBlockHere();
-            Append(new Instruction(Opcode.BrIf, entered) { Location = location, Targets = { new BlockCall(ran, []), new BlockCall(fallback, []) } });
-            bool hasResult = op.Result >= 0;
-            Value? joined = hasResult ? residual.AddParameter(join, op.ResultType) : null;
+            BranchToResult(entered, state, join, fallback, resultType, location);
+        }
 
+        /// <summary>
+        /// A call of the unit's own key from a typed unit: a direct call of the unit's own method with the reds as
+        /// they are and the result unboxed (PyPy's call_assembler of a loop to itself), with enough stack; otherwise
+        /// through the cell (whose runtime continues on a fresh stack). When the call leaves at an exit (its slot 0
+        /// set), the runtime goes on from there (<see cref="CallCell.Resume"/>): into a unit, or the portal resumes.
+        /// </summary>
+        /// <remarks>
+        /// <code>
+        ///   if (!RuntimeHelpers.TryEnsureSufficientExecutionStack()) goto through the cell
+        ///   result = self(constants, exit, reds)
+        ///   if (exit[0] == null) goto join(result)
+        ///   state = new object[n]; if (CallCell.Resume(cell, selfCode, state, exit)) goto join(unbox state[0]) else goto fallback
+        /// </code>
+        /// </remarks>
+        private void CallSelf(ExtensionFrame callee, ExtensionOp merge, CallCell cell, Block join, Block fallback, IrType? resultType, SourceLocation location)
+        {
+            var arguments = new List<Value> { constants, exitBuffer };
+            var parameterTypes = new List<string> { "System.Object[]", "System.Object[]" };
+            for (int i = owner.GreenCount; i < merge.Operands.Length; i++)
+            {
+                int operand = merge.Operands[i];
+                Ensure(callee, operand);
+                arguments.Add(Lift(callee, operand, merge.OperandTypes[i]));
+                parameterTypes.Add($"p{i}");
+            }
+            var roomy = Emit(new Instruction(Opcode.Call) { Method = CallCell.StackCheckMethod, Location = location }, IrType.Bool);
+            var direct = AddBlockHere();
+            var viaCell = AddBlockHere();
+            Append(new Instruction(Opcode.BrIf, roomy) { Location = location, Targets = { new BlockCall(direct, []), new BlockCall(viaCell, []) } });
+
+            current = direct;
+            selfMethod ??= new MethodRef($"{residual.ReturnType.Name} pejit.unit::self({string.Join(",", parameterTypes)})", hasThis: false, origin: residual);
+            var call = new Instruction(Opcode.Call) { Method = selfMethod, Location = location };
+            call.Operands.AddRange(arguments);
+            Value? result = null;
+            if (residual.ReturnType.Kind == TypeKind.Void) Append(call);
+            else result = Emit(call, residual.ReturnType);
+            var left = Emit(new Instruction(Opcode.LoadElement, exitBuffer, Constant(0, IrType.I32)) { TypeOperand = IrType.Object, Location = location }, IrType.Object);
+            var returned = Emit(new Instruction(Opcode.Ceq, left, Emit(new Instruction(Opcode.Null), IrType.Object)) { Location = location }, IrType.Bool);
+            var ran = AddBlockHere();
+            var resume = AddBlockHere();
+            Append(new Instruction(Opcode.BrIf, returned) { Location = location, Targets = { new BlockCall(ran, []), new BlockCall(resume, []) } });
             current = ran;
-            if (hasResult)
+            Append(new Instruction(Opcode.Jump) { Targets = { new BlockCall(join, resultType is not null && result is { } r ? [r] : []) } });
+
+            current = resume;
+            var state = Emit(new Instruction(Opcode.NewArray, Constant(merge.Operands.Length, IrType.I32)) { TypeOperand = IrType.Object, Location = location }, objectArray);
+            var cellValue = Lift(Known.OfGreen(cell), IrType.Object);
+            var resumed = Emit(new Instruction(Opcode.Call, cellValue, ConstantObject(unit.Self!), state, exitBuffer) { Method = CallCell.ResumeMethod, Location = location }, IrType.Bool);
+            BranchToResult(resumed, state, join, fallback, resultType, location);
+
+            current = viaCell;
+            CallCellEnter(callee, merge, cell, join, fallback, resultType, location);
+            unit.DirectSelfCalls++;
+        }
+
+        /// <summary>Whether a green of <paramref name="type"/> that is red at a call can be tested against a key's value with <c>ceq</c>.</summary>
+        private static bool CanCompare(IrType type) =>
+            type.Kind is TypeKind.Bool or TypeKind.Char or TypeKind.I8 or TypeKind.U8 or TypeKind.I16 or TypeKind.U16 or TypeKind.I32 or TypeKind.U32 or TypeKind.I64 or TypeKind.U64
+            || type.StackKind is StackKind.Reference;
+
+        /// <summary>A key's green value as residual code compares it: an integer constant, or the object itself (compared by reference).</summary>
+        private Value ExpectedGreen(object? expected, IrType type)
+        {
+            if (type.StackKind is StackKind.Reference)
+                return expected is null ? Emit(new Instruction(Opcode.Null), type) : ConstantObject(expected);
+            return Constant(expected is ulong large ? unchecked((long)large) : Convert.ToInt64(expected, System.Globalization.CultureInfo.InvariantCulture), type);
+        }
+
+        /// <summary>The IR reference to the unit's own method (its <see cref="MethodRef.Origin"/> is the residual graph).</summary>
+        private MethodRef? selfMethod;
+
+        /// <summary><c>if (ran) goto join(unbox state[0]) else goto fallback</c>.</summary>
+        private void BranchToResult(Value ran, Value state, Block join, Block fallback, IrType? resultType, SourceLocation location)
+        {
+            var returned = AddBlockHere();
+            Append(new Instruction(Opcode.BrIf, ran) { Location = location, Targets = { new BlockCall(returned, []), new BlockCall(fallback, []) } });
+            current = returned;
+            if (resultType is not null)
             {
                 var boxed = Emit(new Instruction(Opcode.LoadElement, state, Constant(0, IrType.I32)) { TypeOperand = IrType.Object, Location = location }, IrType.Object);
-                Append(new Instruction(Opcode.Jump) { Targets = { new BlockCall(join, [Unbox(boxed, op.ResultType)]) } });
+                Append(new Instruction(Opcode.Jump) { Targets = { new BlockCall(join, [Unbox(boxed, resultType)]) } });
             }
             else
             {
                 Append(new Instruction(Opcode.Jump) { Targets = { new BlockCall(join, []) } });
             }
-
-            current = fallback;
-            Residualize(frame, op);
-            Append(new Instruction(Opcode.Jump) { Targets = { new BlockCall(join, hasResult ? [frame.Reds[op.Result]] : []) } });
-
-            current = join;
-            if (hasResult) frame.SetRed(op.Result, joined!.Value);
-            unit.CalledKeys.Add(key);
-            return true;
         }
 
         /// <summary>An object of the unit's constants array, as residual code reads it: <c>constants[k]</c>.</summary>
@@ -120,7 +236,7 @@ public sealed partial class UnitSpecializer
             return Emit(new Instruction(Opcode.LoadElement, constants, Constant(index, IrType.I32)) { TypeOperand = IrType.Object }, IrType.Object);
         }
 
-        /// <summary>Runs the portal's entry on <paramref name="callee"/> up to the merge point; null when something on the way is red.</summary>
+        /// <summary>Runs the portal's entry on <paramref name="callee"/> up to the merge point; null when something on the way is red (but a field load).</summary>
         private ExtensionOp? RunEntry(ExtensionFrame callee)
         {
             for (int steps = 0; steps < MaxEntrySteps; steps++)
@@ -144,6 +260,11 @@ public sealed partial class UnitSpecializer
                     }
                     case ExtensionOpKind.Value when op.ResultIsGreen && AllGreen(callee, op.Operands):
                         if (TryRunGreen(callee, op) is not null) return null;
+                        break;
+                    case ExtensionOpKind.Value when op.Instruction.Opcode == Opcode.LoadField && !op.ResultIsGreen:
+                        // A red field load (an interpreter's `regs = frame.Registers`) does nothing the fallback's doing it
+                        // again would change: it is emitted, and the callee's red starts as its result.
+                        Residualize(callee, op);
                         break;
                     case ExtensionOpKind.Call when op.Treatment == CallTreatment.MergePoint:
                         return op;

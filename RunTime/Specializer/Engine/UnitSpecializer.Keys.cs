@@ -73,7 +73,18 @@ public sealed partial class UnitSpecializer
         private Value Box(Value value, IrType type) =>
             type.StackKind is StackKind.Reference ? value : Emit(new Instruction(Opcode.Box, value) { TypeOperand = type }, IrType.Object);
 
-        private void ReturnDefault() => Append(new Instruction(Opcode.Return, Emit(new Instruction(Opcode.Null), IrType.Object)));
+        /// <summary>
+        /// Returns from a unit that left at an exit (the exit buffer says so) or whose portal returns nothing: null,
+        /// or in a typed unit the return type's default.
+        /// </summary>
+        private void ReturnDefault()
+        {
+            var type = residual.ReturnType;
+            if (type.Kind == TypeKind.Void) Append(new Instruction(Opcode.Return));
+            else if (type.StackKind is StackKind.Reference) Append(new Instruction(Opcode.Return, Emit(new Instruction(Opcode.Null), type)));
+            else if (type.Kind is TypeKind.I32 or TypeKind.I64 or TypeKind.Bool) Append(new Instruction(Opcode.Return, Constant(0, type)));
+            else Append(new Instruction(Opcode.Return, Emit(new Instruction(Opcode.Default) { TypeOperand = type }, type)));
+        }
 
         /// <summary>The value inside an object: unboxed for value types, cast for references.</summary>
         private Value Unbox(Value element, IrType type) => type.Kind switch

@@ -59,22 +59,48 @@ public sealed partial class UnitSpecializer
 
         /// <summary>A run from <paramref name="entryKey"/>; <paramref name="allowed"/> are the keys the unit may hold
         /// code for (others become exits), null for any within the budgets.</summary>
-        public Run(UnitSpecializer owner, GreenKey entryKey, IReadOnlyDictionary<PromotionSite, IReadOnlyList<object?>> promotions, IReadOnlySet<GreenKey>? allowed)
+        public Run(UnitSpecializer owner, GreenKey entryKey, IReadOnlyDictionary<PromotionSite, IReadOnlyList<object?>> promotions, IReadOnlySet<GreenKey>? allowed, bool wholeFunction = false)
         {
             this.owner = owner;
             this.entryKey = entryKey;
             this.promotions = promotions;
             this.allowed = allowed;
             portalGraph = owner.program.Portal.Graph;
-            residual = new FlowGraph($"unit {owner.portal.Name} {entryKey}", IrType.Object);
+            // A function's unit takes its reds typed and returns the portal's result unboxed when the backend can
+            // call it so (DirectSelfCalls), so that its calls of its own key are direct calls of its own method.
+            typed = owner.DirectSelfCalls && wholeFunction && owner.CallCells is not null && owner.portal.ImplicitReds.Count == 0
+                && portalGraph.ReturnType.Kind is not (TypeKind.GenericParameter or TypeKind.ByRef or TypeKind.Pointer);
+            residual = new FlowGraph($"unit {owner.portal.Name} {entryKey}", typed ? portalGraph.ReturnType : IrType.Object);
             unit = new Unit(residual, entryKey);
             current = residual.AddBlock();
             constants = residual.AddParameter(current, objectArray, "constants");
             exitBuffer = residual.AddParameter(current, objectArray, "exit");
-            state = residual.AddParameter(current, objectArray, "state");
+            if (!typed)
+            {
+                state = residual.AddParameter(current, objectArray, "state");
+                return;
+            }
+            var stateValues = owner.StateVariables;
+            var indices = new int[stateValues.Length - owner.GreenCount];
+            for (int j = owner.GreenCount; j < stateValues.Length; j++)
+            {
+                indices[j - owner.GreenCount] = j;
+                typedReds.Add(residual.AddParameter(current, portalGraph.TypeOf(stateValues[j]), $"state{j}"));
+            }
+            unit.StateParameters = indices;
+            unit.Self = new CallCell.SelfCode();
         }
 
         private readonly Value state;
+
+        /// <summary>
+        /// Whether the unit takes <c>(constants, exit, red...)</c> typed and returns the portal's result unboxed
+        /// (<see cref="Unit.StateParameters"/>) instead of the state array and a boxed result.
+        /// </summary>
+        private readonly bool typed;
+
+        /// <summary>The reds as the typed unit's parameters.</summary>
+        private readonly List<Value> typedReds = [];
 
         public Unit Execute()
         {
@@ -82,11 +108,15 @@ public sealed partial class UnitSpecializer
             // The state holds the merge point's variables, then the implicit reds.
             var reds = new List<Value>();
             var stateValues = owner.StateVariables;
-            for (int j = owner.GreenCount; j < stateValues.Length; j++)
+            if (typed) reds.AddRange(typedReds);
+            else
             {
-                var type = portalGraph.TypeOf(stateValues[j]);
-                var element = Emit(new Instruction(Opcode.LoadElement, state, Constant(j, IrType.I32)) { TypeOperand = IrType.Object }, IrType.Object);
-                reds.Add(Unbox(element, type));
+                for (int j = owner.GreenCount; j < stateValues.Length; j++)
+                {
+                    var type = portalGraph.TypeOf(stateValues[j]);
+                    var element = Emit(new Instruction(Opcode.LoadElement, state, Constant(j, IrType.I32)) { TypeOperand = IrType.Object }, IrType.Object);
+                    reds.Add(Unbox(element, type));
+                }
             }
             EnterKey(entryKey, reds);
             while (pending.Count > 0)
@@ -110,6 +140,8 @@ public sealed partial class UnitSpecializer
             GuardExitedFinallies();
             EmitExitTails();
             NoteColdCalls();
+            if (unit.DirectSelfCalls > 0)
+                unit.Notes.Add($"calls itself directly at {unit.DirectSelfCalls} call(s) (reds as arguments, the result unboxed; through its call cell with little stack left)");
             unit.ExitBufferSize = Math.Max(unit.ExitBufferSize, owner.MergeVariables.Count + 1);
             return unit;
         }

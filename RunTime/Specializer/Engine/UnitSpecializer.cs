@@ -97,7 +97,7 @@ public sealed partial class UnitSpecializer
     /// </param>
     public Unit Specialize(GreenKey entry, IReadOnlyDictionary<PromotionSite, IReadOnlyList<object?>> promotions, bool wholeFunction = false, IReadOnlySet<GreenKey>? tails = null)
     {
-        var explore = new Run(this, entry, promotions, allowed: null);
+        var explore = new Run(this, entry, promotions, allowed: null, wholeFunction);
         var unit = explore.Execute();
         if (settings.OnlyKeysOnCycle && !wholeFunction)
         {
@@ -106,7 +106,7 @@ public sealed partial class UnitSpecializer
                 loop.UnionWith(explore.KeyGraph.Tail(tail, settings.MaxKeysPerUnit));
             if (loop.Count < unit.Keys.Count)
             {
-                unit = new Run(this, entry, promotions, loop).Execute();
+                unit = new Run(this, entry, promotions, loop, wholeFunction).Execute();
                 // Only an exit to code that is on no cycle can be taken in as a tail; one at another loop stays an
                 // exit however often it is taken (that loop has a unit of its own).
                 for (int i = 0; i < unit.Exits.Count; i++)

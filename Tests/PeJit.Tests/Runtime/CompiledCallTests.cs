@@ -61,7 +61,7 @@ public sealed class CompiledCallTests
     [TestMethod]
     public void RecursiveFibCompilesAndCallsItsOwnUnitThroughACell()
     {
-        var jit = PortalJit.Create(Vm.Runner.Portal, new JitSettings { CompileFunctions = true, Threshold = 5 });
+        var jit = PortalJit.Create(Vm.Runner.Portal, new JitSettings { CompileFunctions = true, Threshold = 5, DirectSelfCalls = false });
         Assert.AreEqual(Plain(Fib, 18), Jitted(jit, Fib, 18));
 
         int entry = EntryOf(Fib, "fib");
@@ -88,21 +88,26 @@ public sealed class CompiledCallTests
     }
 
     [TestMethod]
-    public void AnExceptionEscapingCompiledCalleesIsTheInterpreters()
+    [DataRow(false)]
+    [DataRow(true)]
+    public void AnExceptionEscapingCompiledCalleesIsTheInterpreters(bool direct)
     {
         var plain = Assert.Throws<DivideByZeroException>(() => Plain(Throwing, 40));
-        var jit = PortalJit.Create(Vm.Runner.Portal, new JitSettings { CompileFunctions = true, Threshold = 3 });
+        var jit = PortalJit.Create(Vm.Runner.Portal, new JitSettings { CompileFunctions = true, Threshold = 3, DirectSelfCalls = direct });
         for (int run = 0; run < 3; run++)
             Assert.AreEqual(plain.Message, Assert.Throws<DivideByZeroException>(() => Jitted(jit, Throwing, 40)).Message);
-        Assert.IsTrue(jit.Runtime.CallCells.Any(c => c.Entered > 0), "the exception came through compiled callees");
+        if (direct) Assert.IsTrue(jit.Units.Any(u => u.Unit.DirectSelfCalls > 0), "the exception came through direct calls of compiled callees");
+        else Assert.IsTrue(jit.Runtime.CallCells.Any(c => c.Entered > 0), "the exception came through compiled callees");
     }
 
     [TestMethod]
-    public void ACalleeUnitThatLeavesAtAnExitResumesInTheInterpreter()
+    [DataRow(false)]
+    [DataRow(true)]
+    public void ACalleeUnitThatLeavesAtAnExitResumesInTheInterpreter(bool direct)
     {
         // Two keys per unit: fib's unit leaves at an exit early in the function, and the interpreter, entered
         // through the portal call that follows the cell, resumes there rather than starting fib afresh.
-        var settings = new JitSettings { CompileFunctions = true, Threshold = 3, Specialization = SpecializationSettings.Default with { MaxKeysPerUnit = 2 } };
+        var settings = new JitSettings { CompileFunctions = true, Threshold = 3, DirectSelfCalls = direct, Specialization = SpecializationSettings.Default with { MaxKeysPerUnit = 2 } };
         var jit = PortalJit.Create(Vm.Runner.Portal, settings);
         Assert.AreEqual(Plain(Fib, 16), Jitted(jit, Fib, 16));
         Assert.AreEqual(Plain(Fib, 12), Jitted(jit, Fib, 12));
@@ -110,5 +115,132 @@ public sealed class CompiledCallTests
         Assert.IsTrue(jit.Runtime.CallCells.Any(c => c.Entered > 0), "calls went through cells");
         Assert.IsTrue(jit.Runtime.Resumptions > 0, "the interpreter resumed at exits of units entered through cells");
         Assert.AreEqual(0, PortalCounters.Resuming, "every resumption was taken");
+    }
+
+    [TestMethod]
+    public void RecursiveFibCallsItsOwnUnitDirectly()
+    {
+        var jit = PortalJit.Create(Vm.Runner.Portal, new JitSettings { CompileFunctions = true, Threshold = 5 });
+        Assert.AreEqual(Plain(Fib, 18), Jitted(jit, Fib, 18));
+
+        int entry = EntryOf(Fib, "fib");
+        var unit = jit.Units.Single(u => u.Unit.Entry.Values[0] is int pc && pc == entry);
+        var graph = unit.Unit.Residual;
+        string printed = PeJit.IR.Text.IrPrinter.Print(graph);
+        Assert.IsNotNull(unit.Unit.StateParameters, "fib's unit takes its reds typed:\n" + printed);
+        Assert.AreEqual("i64", graph.ReturnType.Name, "and returns fib's result unboxed:\n" + printed);
+        var calls = graph.Blocks.SelectMany(b => graph[b].Instructions).Where(i => i.Opcode == Opcode.Call).ToList();
+        Assert.AreEqual(2, calls.Count(c => c.Method!.Origin == (object)graph), "both recursive calls call the unit's own method:\n" + printed);
+        Assert.AreEqual(2, unit.Unit.DirectSelfCalls);
+        // The cell stays as the way in with little stack left: no call went through it here.
+        var cell = jit.Runtime.CallCells.Single(c => c.Key.Equals(unit.Unit.Entry));
+        Assert.AreEqual(0, cell.Calls, "no recursive call went through the cell");
+        Assert.IsLessThanOrEqualTo(20, unit.Entries, "the interpreter entered fib's unit a few times; its recursion stayed in compiled code");
+    }
+
+    [TestMethod]
+    public void ADirectCallAllocatesNoMoreThanTheInterpretersCall()
+    {
+        // What a call costs is what it allocates: the plain interpreter allocates the callee's frame; a call through the
+        // cell also a state array and boxes; a direct call only the frame. Counted, not timed, on one assembled program
+        // (a program assembled again is another green key, compiled again).
+        var code = Vm.Assembler.Assemble(Fib);
+        object?[] Arguments()
+        {
+            var frame = new Vm.Frame(code.Main.Locals, TextWriter.Null);
+            frame.Locals[0] = 20;
+            return [code, code.Main.Entry, frame];
+        }
+        long Allocated(Action run, PortalJit? jit = null)
+        {
+            // Warmed up until nothing compiles any more (specializing allocates too).
+            for (long compiled = -1, runs = 0; jit is not null && compiled != jit.Runtime.Compilations && runs < 10; runs++)
+            {
+                compiled = jit.Runtime.Compilations;
+                run();
+            }
+            run();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            run();
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        var direct = PortalJit.Create(Vm.Runner.Portal, new JitSettings { CompileFunctions = true, Threshold = 5 });
+        var throughCell = PortalJit.Create(Vm.Runner.Portal, new JitSettings { CompileFunctions = true, Threshold = 5, DirectSelfCalls = false });
+        long plain = Allocated(() => Vm.Interpreter.Run(code, code.Main.Entry, (Vm.Frame)Arguments()[2]!));
+        long cellBytes = Allocated(() => throughCell.Invoke(Arguments()), throughCell);
+        long directBytes = Allocated(() => direct.Invoke(Arguments()), direct);
+        const int calls = 21_891; // fib(20) makes 21,891 calls of fib
+        // The interpreter's entry into the unit allocates a state array once per run: a few bytes in all.
+        Assert.IsLessThanOrEqualTo(plain + 1024, directBytes, $"direct calls allocate at most what the interpreter does: {directBytes / calls} against {plain / calls} bytes per call (through the cell {cellBytes / calls})");
+        Assert.IsGreaterThanOrEqualTo(directBytes + 64L * calls, cellBytes, $"the cell's state array and boxes are gone: {cellBytes / calls} bytes per call through the cell, {directBytes / calls} direct");
+    }
+
+    [TestMethod]
+    public void RecursiveFactorialCallsItsOwnUnitDirectly()
+    {
+        const string factorial = """
+            func fact 1 1
+                load 0
+                jz one
+                load 0
+                load 0
+                push 1
+                sub
+                call fact
+                mul
+                ret
+            one:
+                push 1
+                ret
+            end
+            func main 1 1
+                load 0
+                call fact
+                print
+                ret
+            end
+            """;
+        var jit = PortalJit.Create(Vm.Runner.Portal, new JitSettings { CompileFunctions = true, Threshold = 3 });
+        for (long n = 0; n <= 20; n++)
+            Assert.AreEqual(Plain(factorial, n), Jitted(jit, factorial, n), $"fact({n})");
+        Assert.IsTrue(jit.Units.Any(u => u.Unit.DirectSelfCalls > 0), "fact's unit calls itself directly");
+    }
+
+    [TestMethod]
+    [DataRow(6)]
+    [DataRow(9)]
+    [DataRow(12)]
+    [DataRow(14)]
+    public void ADirectCallThatLeavesAtAnExitResumesExactly(int keys)
+    {
+        // A unit cut short by the key budget contains the recursive call but leaves at an exit further on: the direct
+        // call of itself leaves there, and the runtime goes on as after an exit (another unit, or the interpreter's
+        // portal call resuming from that state).
+        var settings = new JitSettings { CompileFunctions = true, Threshold = 3, Specialization = SpecializationSettings.Default with { MaxKeysPerUnit = keys } };
+        var jit = PortalJit.Create(Vm.Runner.Portal, settings);
+        foreach (long n in new long[] { 16, 12, 19 })
+            Assert.AreEqual(Plain(Fib, n), Jitted(jit, Fib, n), $"fib({n}) with {keys} keys per unit");
+        Assert.AreEqual(0, PortalCounters.Resuming, "every resumption was taken");
+        // From 12 keys on, fib's unit holds its first recursive call and leaves at an exit after it (6 and 9 keys:
+        // the call is in the interpreter, or in a unit entered elsewhere, through its cell).
+        if (keys >= 12)
+            Assert.IsTrue(jit.Units.Any(u => u.Unit.DirectSelfCalls > 0 && u.ExitsTaken > 0), "units with direct calls of themselves left at exits");
+    }
+
+    [TestMethod]
+    public void LuaFibCallsItsOwnUnitDirectly()
+    {
+        // Lua's callee is read from a global at run time: the unit guesses it is its own function and tests the guess.
+        string fib = PeJit.Examples.Lua.Programs.Source("fib");
+        var plain = new StringWriter();
+        PeJit.Examples.Lua.Runner.Run(fib, plain, 18);
+        var jit = PortalJit.Create(PeJit.Examples.Lua.Runner.Portal, new JitSettings { CompileFunctions = true, Threshold = 5 });
+        for (int run = 0; run < 2; run++)
+        {
+            var output = new StringWriter();
+            jit.Invoke(PeJit.Examples.Lua.Runner.PortalArguments(fib, output, 18));
+            Assert.AreEqual(plain.ToString(), output.ToString());
+        }
+        Assert.IsTrue(jit.Units.Any(u => u.Unit.DirectSelfCalls > 0), "Lua's fib unit calls itself directly: " + string.Join(", ", jit.Units.Select(u => u.Unit.Entry)));
     }
 }

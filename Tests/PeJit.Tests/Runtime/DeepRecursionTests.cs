@@ -65,4 +65,47 @@ public sealed class DeepRecursionTests
         Assert.AreEqual(plain.Output, jit.Output);
         StringAssert.Matches(jit.Error, new System.Text.RegularExpressions.Regex(@"pejit summary: [1-9]\d* units compiled"), "the recursion ran through compiled code");
     }
+
+    // A function without a loop: with functions compiled, its unit calls itself directly (CallCell, direct calls).
+    private const string LoopFree = """
+        ; down(n) = down(n - 1) + 1, no loop: the recursion itself is compiled.
+        .args 100
+        func down 1 1
+            load 0
+            jz base
+            load 0
+            push 1
+            sub
+            call down
+            push 1
+            add
+            ret
+        base:
+            push 0
+            ret
+        end
+        func main 1 1
+            load 0
+            call down
+            print
+            ret
+        end
+        """;
+
+    [TestMethod]
+    public void LoopFreeRecursionThePlainInterpreterManagesRunsWithCompiledFunctions()
+    {
+        string file = Path.Combine(Directory.CreateTempSubdirectory("pejit-deep-").FullName, "deep.svm");
+        File.WriteAllText(file, LoopFree);
+        const string depth = "35000";
+        var fullyOptimized = new Dictionary<string, string> { ["DOTNET_TieredCompilation"] = "0" };
+        var plain = DotnetProcess.Run([Path.Combine(AppContext.BaseDirectory, "StackVm.dll"), file, depth], fullyOptimized);
+        Assert.AreEqual(0, plain.Exit, $"the plain interpreter must manage this depth for the test to mean anything: {plain.Error[..Math.Min(500, plain.Error.Length)]}");
+        // Compiled in the thread that got hot, so that the recursion on its way down runs in the unit's direct calls.
+        var jit = DotnetProcess.Run([Path.Combine(BuildCommandTests.StackVmFolder, "StackVm.dll"), file, depth],
+            new Dictionary<string, string>(fullyOptimized) { ["PEJIT_LOG"] = "summary", ["PEJIT_COMPILE_FUNCTIONS"] = "1", ["PEJIT_BACKGROUND"] = "0" });
+        Assert.AreEqual(0, jit.Exit, jit.Error[..Math.Min(2000, jit.Error.Length)]);
+        Assert.AreEqual(plain.Output, jit.Output);
+        StringAssert.Matches(jit.Error, new System.Text.RegularExpressions.Regex(@"pejit summary: [1-9]\d* units compiled"), "the recursion ran through compiled code");
+    }
 }
