@@ -158,15 +158,25 @@ public static class ValueSemantics
     public static nint ShiftNative(Opcode opcode, nint n, int amount) =>
         opcode switch { Opcode.Shl => n << amount, Opcode.Shr => n >> amount, _ => (nint)((nuint)n >> amount) };
 
+    // The operands are reinterpreted, not converted: inside checked(...) a cast of a negative operand to an unsigned
+    // type would itself throw OverflowException, where add.ovf.un, sub.ovf.un and mul.ovf.un throw only when the
+    // unsigned result does not fit.
+    private static int UnsignedAdd(int a, int b) => unchecked((int)checked(unchecked((uint)a) + unchecked((uint)b)));
+    private static int UnsignedSub(int a, int b) => unchecked((int)checked(unchecked((uint)a) - unchecked((uint)b)));
+    private static int UnsignedMul(int a, int b) => unchecked((int)checked(unchecked((uint)a) * unchecked((uint)b)));
+    private static long UnsignedAdd(long a, long b) => unchecked((long)checked(unchecked((ulong)a) + unchecked((ulong)b)));
+    private static long UnsignedSub(long a, long b) => unchecked((long)checked(unchecked((ulong)a) - unchecked((ulong)b)));
+    private static long UnsignedMul(long a, long b) => unchecked((long)checked(unchecked((ulong)a) * unchecked((ulong)b)));
+
     /// <summary>Integer arithmetic on int32 operands (wrapping, checked or unsigned as the opcode says).</summary>
     public static int Int32(Opcode opcode, int a, int b) => opcode switch
     {
         Opcode.Add => unchecked(a + b), Opcode.Sub => unchecked(a - b), Opcode.Mul => unchecked(a * b),
         Opcode.Div => a / b, Opcode.DivUn => (int)((uint)a / (uint)b), Opcode.Rem => a % b, Opcode.RemUn => (int)((uint)a % (uint)b),
         Opcode.And => a & b, Opcode.Or => a | b, Opcode.Xor => a ^ b,
-        Opcode.AddOvf => checked(a + b), Opcode.AddOvfUn => (int)checked((uint)a + (uint)b),
-        Opcode.SubOvf => checked(a - b), Opcode.SubOvfUn => (int)checked((uint)a - (uint)b),
-        Opcode.MulOvf => checked(a * b), Opcode.MulOvfUn => (int)checked((uint)a * (uint)b),
+        Opcode.AddOvf => checked(a + b), Opcode.AddOvfUn => UnsignedAdd(a, b),
+        Opcode.SubOvf => checked(a - b), Opcode.SubOvfUn => UnsignedSub(a, b),
+        Opcode.MulOvf => checked(a * b), Opcode.MulOvfUn => UnsignedMul(a, b),
         Opcode.MulHigh => DivisionMagic.MultiplyHigh(a, b),
         _ => throw new EvaluationException($"{opcode} is not supported while specializing"),
     };
@@ -177,9 +187,9 @@ public static class ValueSemantics
         Opcode.Add => unchecked(a + b), Opcode.Sub => unchecked(a - b), Opcode.Mul => unchecked(a * b),
         Opcode.Div => a / b, Opcode.DivUn => (long)((ulong)a / (ulong)b), Opcode.Rem => a % b, Opcode.RemUn => (long)((ulong)a % (ulong)b),
         Opcode.And => a & b, Opcode.Or => a | b, Opcode.Xor => a ^ b,
-        Opcode.AddOvf => checked(a + b), Opcode.AddOvfUn => (long)checked((ulong)a + (ulong)b),
-        Opcode.SubOvf => checked(a - b), Opcode.SubOvfUn => (long)checked((ulong)a - (ulong)b),
-        Opcode.MulOvf => checked(a * b), Opcode.MulOvfUn => (long)checked((ulong)a * (ulong)b),
+        Opcode.AddOvf => checked(a + b), Opcode.AddOvfUn => UnsignedAdd(a, b),
+        Opcode.SubOvf => checked(a - b), Opcode.SubOvfUn => UnsignedSub(a, b),
+        Opcode.MulOvf => checked(a * b), Opcode.MulOvfUn => UnsignedMul(a, b),
         Opcode.MulHigh => DivisionMagic.MultiplyHigh(a, b),
         _ => throw new EvaluationException($"{opcode} is not supported while specializing"),
     };

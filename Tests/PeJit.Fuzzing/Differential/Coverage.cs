@@ -38,6 +38,9 @@ public sealed class ConfigurationCoverage
     /// <summary>Why hot keys were not compiled, with how often.</summary>
     public SortedDictionary<string, long> CompileFailures { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Why units were CIL units rather than native ones (the AMD64 backend's refusals), with how often.</summary>
+    public SortedDictionary<string, long> NotNative { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Wall-clock time spent in this configuration (compiling and running), summed over the programs.</summary>
     public TimeSpan Time { get; private set; }
 
@@ -56,6 +59,7 @@ public sealed class ConfigurationCoverage
         foreach (var opcode in coverage.ResidualOpcodes) Increment(ResidualOpcodes, opcode, 1);
         foreach (var operation in coverage.OperationsCompiled) Increment(OperationsCompiled, operation, 1);
         foreach (var failure in coverage.CompileFailures) Increment(CompileFailures, failure, 1);
+        foreach (var reason in coverage.NotNative ?? []) Increment(NotNative, reason, 1);
     }
 
     /// <summary>Adds the counts of <paramref name="other"/>.</summary>
@@ -73,6 +77,7 @@ public sealed class ConfigurationCoverage
         foreach (var (key, count) in other.ResidualOpcodes) Increment(ResidualOpcodes, key, count);
         foreach (var (key, count) in other.OperationsCompiled) Increment(OperationsCompiled, key, count);
         foreach (var (key, count) in other.CompileFailures) Increment(CompileFailures, key, count);
+        foreach (var (key, count) in other.NotNative) Increment(NotNative, key, count);
     }
 
     /// <summary>The share of programs that entered compiled code, 0 to 1.</summary>
@@ -144,6 +149,8 @@ public sealed class Coverage
             text.AppendLine($"[{name}] residual IR opcodes ({c.ResidualOpcodes.Count}): {string.Join(" ", c.ResidualOpcodes.Keys)}");
             if (c.CompileFailures.Count > 0)
                 text.AppendLine($"[{name}] not compiled: {string.Join("; ", c.CompileFailures.Select(p => $"{p.Value}x {p.Key}"))}");
+            if (c.NotNative.Count > 0)
+                text.AppendLine($"[{name}] CIL units, not native: {string.Join("; ", c.NotNative.OrderByDescending(p => p.Value).Select(p => $"{p.Value}x {p.Key}"))}");
         }
         return text.ToString();
     }

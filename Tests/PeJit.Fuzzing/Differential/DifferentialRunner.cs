@@ -135,12 +135,24 @@ public sealed partial class DifferentialRunner
         // Without the key's position and the unit's size, so that one cause counts once however many programs meet it.
         var failures = log.Split('\n').Select(l => NotCompiled().Match(l)).Where(m => m.Success)
             .Select(m => UnitSize().Replace(m.Groups[1].Value.Trim(), "unit at (...): N residual instructions")).ToList();
+        // Without value, block and instruction names, so that one kind of refusal counts once.
+        var notNative = log.Split('\n').Select(l => NotNative().Match(l)).Where(m => m.Success)
+            .Select(m => Names().Replace(Quoted().Replace(m.Groups[1].Value.Trim(), "'...'"), "N")).ToList();
         return new UnitCoverage(units.Count, units.Sum(u => u.Entries), units.Sum(u => u.ExitsTaken), opcodes, operations, failures,
-            units.Count(u => u.Code.Backend == "amd64"));
+            units.Count(u => u.Code.Backend == "amd64"), notNative);
     }
 
     [GeneratedRegex(@"not compiling \S+ at \(.*?\): (.*)$")]
     private static partial Regex NotCompiled();
+
+    [GeneratedRegex(@"is a cil unit: (?:.*?cannot express this unit: )?(.*)$")]
+    private static partial Regex NotNative();
+
+    [GeneratedRegex(@"'[^']*\s[^']*'")]
+    private static partial Regex Quoted();
+
+    [GeneratedRegex(@"(?<=\b(?:v|block|IL_))[0-9a-fA-F]+\b|\d+")]
+    private static partial Regex Names();
 
     [GeneratedRegex(@"unit at \([^)]*\): \d+ residual instructions")]
     private static partial Regex UnitSize();

@@ -8,9 +8,10 @@ namespace PeJit.Fuzzing.Differential;
 /// <param name="OperationsCompiled">The language's operations at the units' green keys.</param>
 /// <param name="CompileFailures">Why keys that got hot were not compiled (the runtime's log), one line each.</param>
 /// <param name="NativeUnits">Of <paramref name="Units"/>, those the AMD64 backend compiled to machine code.</param>
+/// <param name="NotNative">Why the AMD64 backend gave units to the CIL backend (<c>auto</c>; the runtime's log), one line each.</param>
 public sealed record UnitCoverage(
     int Units, long Entries, long ExitsTaken, IReadOnlySet<string> ResidualOpcodes, IReadOnlySet<string> OperationsCompiled,
-    IReadOnlyList<string> CompileFailures, int NativeUnits = 0);
+    IReadOnlyList<string> CompileFailures, int NativeUnits = 0, IReadOnlyList<string>? NotNative = null);
 
 /// <summary>One JIT-enabled run of a program and how it differs from the plain run.</summary>
 /// <param name="Configuration">The settings it ran with.</param>
