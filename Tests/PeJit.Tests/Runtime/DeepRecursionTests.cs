@@ -47,10 +47,16 @@ public sealed class DeepRecursionTests
         """;
 
     [TestMethod]
-    public void RecursionThePlainInterpreterManagesRunsJitEnabled()
+    public void RecursionThePlainInterpreterManagesRunsJitEnabled() => AssertAsDeepAsPlain(Program, []);
+
+    /// <summary>
+    /// Runs <paramref name="program"/> 35,000 calls deep in the plain and the JIT-enabled stack VM (with
+    /// <paramref name="settings"/>): both finish, print the same, and the JIT-enabled one compiled units.
+    /// </summary>
+    private static void AssertAsDeepAsPlain(string program, Dictionary<string, string> settings)
     {
         string file = Path.Combine(Directory.CreateTempSubdirectory("pejit-deep-").FullName, "deep.svm");
-        File.WriteAllText(file, Program);
+        File.WriteAllText(file, program);
         // With tiering, how deep the plain interpreter gets depends on which tier its frame was compiled at when
         // the stack ran out (15,000 to 21,000 levels on the main thread's 8 MB, less under load), so the test
         // pins both processes to fully optimized code: the plain interpreter then manages about 58,000 levels
@@ -59,8 +65,9 @@ public sealed class DeepRecursionTests
         var fullyOptimized = new Dictionary<string, string> { ["DOTNET_TieredCompilation"] = "0" };
         var plain = DotnetProcess.Run([Path.Combine(AppContext.BaseDirectory, "StackVm.dll"), file, depth], fullyOptimized);
         Assert.AreEqual(0, plain.Exit, $"the plain interpreter must manage this depth for the test to mean anything: {plain.Error[..Math.Min(500, plain.Error.Length)]}");
-        var jit = DotnetProcess.Run([Path.Combine(BuildCommandTests.StackVmFolder, "StackVm.dll"), file, depth],
-            new Dictionary<string, string>(fullyOptimized) { ["PEJIT_LOG"] = "summary" });
+        var environment = new Dictionary<string, string>(fullyOptimized) { ["PEJIT_LOG"] = "summary" };
+        foreach (var (name, value) in settings) environment[name] = value;
+        var jit = DotnetProcess.Run([Path.Combine(BuildCommandTests.StackVmFolder, "StackVm.dll"), file, depth], environment);
         Assert.AreEqual(0, jit.Exit, jit.Error[..Math.Min(2000, jit.Error.Length)]);
         Assert.AreEqual(plain.Output, jit.Output);
         StringAssert.Matches(jit.Error, new System.Text.RegularExpressions.Regex(@"pejit summary: [1-9]\d* units compiled"), "the recursion ran through compiled code");
@@ -92,20 +99,8 @@ public sealed class DeepRecursionTests
         end
         """;
 
+    // Compiled in the thread that got hot, so that the recursion on its way down runs in the unit's direct calls.
     [TestMethod]
-    public void LoopFreeRecursionThePlainInterpreterManagesRunsWithCompiledFunctions()
-    {
-        string file = Path.Combine(Directory.CreateTempSubdirectory("pejit-deep-").FullName, "deep.svm");
-        File.WriteAllText(file, LoopFree);
-        const string depth = "35000";
-        var fullyOptimized = new Dictionary<string, string> { ["DOTNET_TieredCompilation"] = "0" };
-        var plain = DotnetProcess.Run([Path.Combine(AppContext.BaseDirectory, "StackVm.dll"), file, depth], fullyOptimized);
-        Assert.AreEqual(0, plain.Exit, $"the plain interpreter must manage this depth for the test to mean anything: {plain.Error[..Math.Min(500, plain.Error.Length)]}");
-        // Compiled in the thread that got hot, so that the recursion on its way down runs in the unit's direct calls.
-        var jit = DotnetProcess.Run([Path.Combine(BuildCommandTests.StackVmFolder, "StackVm.dll"), file, depth],
-            new Dictionary<string, string>(fullyOptimized) { ["PEJIT_LOG"] = "summary", ["PEJIT_COMPILE_FUNCTIONS"] = "1", ["PEJIT_BACKGROUND"] = "0" });
-        Assert.AreEqual(0, jit.Exit, jit.Error[..Math.Min(2000, jit.Error.Length)]);
-        Assert.AreEqual(plain.Output, jit.Output);
-        StringAssert.Matches(jit.Error, new System.Text.RegularExpressions.Regex(@"pejit summary: [1-9]\d* units compiled"), "the recursion ran through compiled code");
-    }
+    public void LoopFreeRecursionThePlainInterpreterManagesRunsWithCompiledFunctions() =>
+        AssertAsDeepAsPlain(LoopFree, new() { ["PEJIT_COMPILE_FUNCTIONS"] = "1", ["PEJIT_BACKGROUND"] = "0" });
 }
