@@ -324,7 +324,8 @@ public sealed class PortalRuntime
         if (counters.Count > MaxCountedKeys) counters.Clear();
         if (counters.AddOrUpdate(key, visits, (_, count) => (int)Math.Min(int.MaxValue, (long)count + visits)) < Settings.Threshold) return null;
         if (samples.Count > MaxCountedKeys) samples.Clear();
-        samples.TryAdd(key, new StateSample(state));
+        // Made once per key: a key compiling in the background comes back here every threshold's visits until it is ready.
+        samples.GetOrAdd(key, static (_, visited) => new StateSample(visited), state);
         if (Settings.BackgroundCompilation)
         {
             // The interpreter goes on; the unit is entered the first time the key is reached after it is ready.
