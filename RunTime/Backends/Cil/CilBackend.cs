@@ -120,12 +120,14 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
         private Dictionary<RegionLayout.Container, LocalBuilder>? selectors;
         private Label returnLabel;
         private LocalBuilder? returnLocal;
+        private HashSet<Instruction>? invariantAccesses;
         private bool returnUsed;
 
         public void Emit()
         {
             layout = RegionLayout.Build(graph);
             current = layout.Root;
+            invariantAccesses = InvariantElementAccesses.Find(graph);
             foreach (var block in graph.Blocks) labels[block] = il.DefineLabel();
             for (int i = 0; i < slots.Length; i++) slots[i] = il.DeclareLocal(Type(graph[new Slot(i)].Type));
             DeclareLocals();
@@ -361,6 +363,31 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
             else il.Emit(OpCodes.Ldloc, locals[value]);
         }
 
+        /// <summary>
+        /// Before a loop-invariant element access (<see cref="InvariantElementAccesses"/>): <c>if ((uint)index &gt;=
+        /// (uint)array.Length) throw new IndexOutOfRangeException()</c>, the exception and message .NET's own check
+        /// throws. A null array throws <see cref="NullReferenceException"/> from <c>ldlen</c>, as <c>ldelem</c> would.
+        /// </summary>
+        private void CheckInvariantBounds(Instruction instruction)
+        {
+            if (invariantAccesses is null || !invariantAccesses.Contains(instruction)) return;
+            // Both operands are defined outside the loop or are constants, so neither waits on the stack.
+            var (array, index) = (instruction.Operands[0], instruction.Operands[1]);
+            var inBounds = il.DefineLabel();
+            Load(index);
+            var kind = graph.TypeOf(index).StackKind;
+            if (kind == StackKind.Int32) il.Emit(OpCodes.Conv_U);
+            Load(array);
+            il.Emit(OpCodes.Ldlen);
+            if (kind == StackKind.Int64) { il.Emit(OpCodes.Conv_U8); }
+            il.Emit(OpCodes.Blt_Un, inBounds);
+            il.Emit(OpCodes.Newobj, IndexOutOfRange);
+            il.Emit(OpCodes.Throw);
+            il.MarkLabel(inBounds);
+        }
+
+        private static readonly ConstructorInfo IndexOutOfRange = typeof(IndexOutOfRangeException).GetConstructor(System.Type.EmptyTypes)!;
+
         private void LoadOperands(Instruction instruction)
         {
             foreach (var operand in instruction.Operands) Load(operand);
@@ -514,9 +541,9 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
 
                 case Opcode.NewArray: LoadOperands(instruction); il.Emit(OpCodes.Newarr, Type(instruction.TypeOperand!)); break;
                 case Opcode.ArrayLength: LoadOperands(instruction); il.Emit(OpCodes.Ldlen); break;
-                case Opcode.LoadElement: LoadOperands(instruction); il.Emit(OpCodes.Ldelem, Type(instruction.TypeOperand!)); break;
+                case Opcode.LoadElement: CheckInvariantBounds(instruction); LoadOperands(instruction); il.Emit(OpCodes.Ldelem, Type(instruction.TypeOperand!)); break;
                 case Opcode.StoreElement: LoadOperands(instruction); il.Emit(OpCodes.Stelem, Type(instruction.TypeOperand!)); return;
-                case Opcode.ElementAddr: LoadOperands(instruction); il.Emit(OpCodes.Ldelema, Type(instruction.TypeOperand!)); break;
+                case Opcode.ElementAddr: CheckInvariantBounds(instruction); LoadOperands(instruction); il.Emit(OpCodes.Ldelema, Type(instruction.TypeOperand!)); break;
 
                 case Opcode.NewObject:
                     LoadOperands(instruction);
