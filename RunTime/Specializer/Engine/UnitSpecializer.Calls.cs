@@ -17,6 +17,8 @@ public sealed partial class UnitSpecializer
             var treatment = op.Treatment ?? throw new SpecializationException(op.Message!);
             switch (treatment)
             {
+                case CallTreatment.MergePoint when frame.InlinedPortal is not null:
+                    return PassInlinedMergePoint(frame, op);
                 case CallTreatment.MergePoint:
                 {
                     if (owner.CatchesSteps) CloseStep(frames, frame);
@@ -95,6 +97,8 @@ public sealed partial class UnitSpecializer
                 case CallTreatment.InlineDelegate:
                     CallDelegate(frames, frame, op);
                     return true;
+                case CallTreatment.Residual when IsInlinablePortalCall(op) && InlinePortalCall(frames, frame, op) is { } goesOn:
+                    return goesOn;
                 case CallTreatment.Residual when IsInterpretedCall(op) && CallThroughCell(frame, op):
                     return true;
                 default:

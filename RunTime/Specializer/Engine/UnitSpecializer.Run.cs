@@ -52,7 +52,7 @@ public sealed partial class UnitSpecializer
         /// The key of the step the current path runs, whose cases a <c>Jit.Promote</c> site on it compiles
         /// (<see cref="PromotionSite"/>); the entry's while entering the unit.
         /// </summary>
-        private GreenKey StepKey => origin ?? entryKey;
+        private GreenKey StepKey => InlinedStepKey ?? origin ?? entryKey;
 
         /// <summary>Which key's step reached which key, in this run.</summary>
         public KeyGraph KeyGraph { get; } = new();
@@ -279,6 +279,7 @@ public sealed partial class UnitSpecializer
         /// <summary>Runs a path op by op until it ends or waits at a join point.</summary>
         private Arrived RunPath(List<ExtensionFrame> frames)
         {
+            pathFrames = frames;
             for (int steps = 0; ; steps++)
             {
                 if (steps > owner.settings.MaxStepsPerPath)
@@ -290,7 +291,8 @@ public sealed partial class UnitSpecializer
                 if (!Step(frames, frame, op)) return Arrived.Ended;
                 // Into a block, or back from a call: maybe a join point.
                 bool entered = frames.Count == depth && frame.Index == 0;
-                if (!entered && frames.Count >= depth) continue;
+                if (!entered && frames.Count >= depth && !arriveAfterCall) continue;
+                arriveAfterCall = false;
                 var arrived = Arrive(frames, entered);
                 if (arrived != Arrived.Continue) return arrived;
             }

@@ -97,8 +97,8 @@ public sealed partial class UnitSpecializer
     /// </param>
     public Unit Specialize(GreenKey entry, IReadOnlyDictionary<PromotionSite, IReadOnlyList<object?>> promotions, bool wholeFunction = false, IReadOnlySet<GreenKey>? tails = null)
     {
-        var explore = new Run(this, entry, promotions, allowed: null, wholeFunction);
-        var unit = explore.Execute();
+        var refusals = new InliningRefusals();
+        var (explore, unit) = Execute(entry, promotions, allowed: null, wholeFunction, refusals);
         if (settings.OnlyKeysOnCycle && !wholeFunction)
         {
             var loop = explore.KeyGraph.OnCycleThrough(entry);
@@ -106,7 +106,7 @@ public sealed partial class UnitSpecializer
                 loop.UnionWith(explore.KeyGraph.Tail(tail, settings.MaxKeysPerUnit));
             if (loop.Count < unit.Keys.Count)
             {
-                unit = new Run(this, entry, promotions, loop, wholeFunction).Execute();
+                unit = Execute(entry, promotions, loop, wholeFunction, refusals).Unit;
                 // Only an exit to code that is on no cycle can be taken in as a tail; one at another loop stays an
                 // exit however often it is taken (that loop has a unit of its own).
                 for (int i = 0; i < unit.Exits.Count; i++)
@@ -116,6 +116,39 @@ public sealed partial class UnitSpecializer
         }
         unit.PromotionCases = promotions;
         if (tails is not null) unit.Tails = tails;
+        unit.Notes.AddRange(refusals.Notes);
         return unit;
+    }
+
+    /// <summary>
+    /// One run, made again while it refuses to inline a callee (<see cref="InlineRefusal"/>: that callee's calls then
+    /// stay calls), or without inlining at all when a run that inlined fails otherwise (a budget the inlined code
+    /// used up): inlining never makes a unit that compiled without it fail.
+    /// </summary>
+    private (Run Run, Unit Unit) Execute(GreenKey entry, IReadOnlyDictionary<PromotionSite, IReadOnlyList<object?>> promotions, IReadOnlySet<GreenKey>? allowed, bool wholeFunction, InliningRefusals refusals)
+    {
+        while (true)
+        {
+            var run = new Run(this, entry, promotions, allowed, wholeFunction) { Refusals = refusals };
+            try
+            {
+                return (run, run.Execute());
+            }
+            catch (InlineRefusal refusal)
+            {
+                refusals.Keys.Add(refusal.Key);
+                refusals.Notes.Add($"interpreted calls of {refusal.Key} are not inlined: {refusal.Reason}");
+                if (refusals.Keys.Count >= InliningRefusals.MaxRefusals)
+                {
+                    refusals.Off = true;
+                    refusals.Notes.Add($"no interpreted call is inlined: {refusals.Keys.Count} callees refused (InliningRefusals.MaxRefusals)");
+                }
+            }
+            catch (SpecializationException failure) when (run.InlinedAny && !refusals.Off)
+            {
+                refusals.Off = true;
+                refusals.Notes.Add($"no interpreted call is inlined: with them inlined, {failure.Message}");
+            }
+        }
     }
 }
