@@ -45,6 +45,10 @@ public sealed partial class UnitSpecializer
                     EnterKey(new GreenKey(greens), reds);
                     return false;
                 }
+                case CallTreatment.CanEnterJit when frame.InlinedPortal is { } inlined:
+                    // Where the interpreter says a loop of the interpreted program closes: the callee has a loop of its
+                    // own, which gets a unit of its own when it gets hot (PyPy does not inline such a callee either).
+                    throw new InlineRefusal(inlined.Entry, "it has a loop (it reaches Jit.CanEnterJit); its loop gets a unit of its own when it gets hot");
                 case CallTreatment.CanEnterJit or CallTreatment.AssertGreen:
                     return true;
                 case CallTreatment.Promote:

@@ -15,7 +15,7 @@ public sealed partial class UnitSpecializer
         /// <summary>Whether this run inlined an interpreted call (a run that did and failed is tried again without).</summary>
         public bool InlinedAny { get; private set; }
 
-        /// <summary>The frames of the path that runs now (for <see cref="StepKey"/> inside an inlined callee).</summary>
+        /// <summary>The frames of the path that runs now (for <see cref="CallSiteKey"/> inside an inlined callee).</summary>
         private List<ExtensionFrame>? pathFrames;
 
         /// <summary>
@@ -23,6 +23,15 @@ public sealed partial class UnitSpecializer
         /// callee come back: the path arrives at the call's return (a join point), so that they share what follows.
         /// </summary>
         private bool arriveAfterCall;
+
+        /// <summary>
+        /// The key an interpreted call's guard has its cases at: the step of the innermost inlined callee on the path
+        /// (so that a call inside an inlined callee is guarded with the callees seen there, not with those of every
+        /// call of the caller's step), else the step's. Class and value promotions inside an inlined callee stay at
+        /// the step's key, as in any inlined helper: the runtime, finishing a step after an exit, runs the callee's
+        /// frames to their return and notes each class under the step's key, so one recompilation learns them all.
+        /// </summary>
+        private GreenKey CallSiteKey => InlinedStepKey ?? StepKey;
 
         /// <summary>The key of the step the innermost inlined callee on the path runs, if any.</summary>
         private GreenKey? InlinedStepKey
@@ -99,15 +108,20 @@ public sealed partial class UnitSpecializer
             // The green red at the call: a test per value seen here, the callee inlined for each.
             var type = merge.OperandTypes[redAt];
             var red = Lift(callee, merge.Operands[redAt], type);
-            var site = new PromotionSite(StepKey, op.Instruction);
+            var site = new PromotionSite(CallSiteKey, op.Instruction);
             var cases = promotions.GetValueOrDefault(site) ?? [];
             var location = op.Instruction.Location;
             int inlinedCases = 0;
+            bool skipped = false;
             foreach (var value in cases.Take(owner.settings.MaxCasesPerPromotion))
             {
                 greens[redAt] = value;
                 var key = new GreenKey([.. greens]);
-                if (!MayInline(frames, key)) continue;
+                if (!MayInline(frames, key))
+                {
+                    skipped = true;
+                    continue;
+                }
                 var test = Emit(new Instruction(Opcode.Ceq, red, Lift(Known.OfGreen(value), type)) { Location = location }, IrType.Bool);
                 var hit = AddBlockHere();
                 var miss = AddBlockHere();
@@ -123,11 +137,12 @@ public sealed partial class UnitSpecializer
                 InlinedAny = true;
             }
             // Any other value: while the site may get a case (not in a function's unit, whose own key is guessed at
-            // its calls), leave at the call, so that the runtime counts the value and the interpreter calls.
-            if (!typed && cases.Count < owner.settings.MaxCasesPerPromotion)
+            // its calls), leave at the call, so that the runtime counts the value and the interpreter calls. Not when a
+            // value seen here is not inlined (recursion, refused): it would leave every time and be counted again.
+            if (!typed && !skipped && cases.Count < owner.settings.MaxCasesPerPromotion)
             {
                 frame.Index--;
-                EmitMidStepExit(frames, op.Instruction, red, type);
+                EmitMidStepExit(frames, op.Instruction, red, type, siteStep: site.Step);
                 return false;
             }
             if (!(IsInterpretedCall(op) && CallThroughCell(frame, op))) Residualize(frame, op);

@@ -52,7 +52,7 @@ public sealed partial class UnitSpecializer
         /// The key of the step the current path runs, whose cases a <c>Jit.Promote</c> site on it compiles
         /// (<see cref="PromotionSite"/>); the entry's while entering the unit.
         /// </summary>
-        private GreenKey StepKey => InlinedStepKey ?? origin ?? entryKey;
+        private GreenKey StepKey => origin ?? entryKey;
 
         /// <summary>Which key's step reached which key, in this run.</summary>
         public KeyGraph KeyGraph { get; } = new();
