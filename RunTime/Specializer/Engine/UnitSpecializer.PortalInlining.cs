@@ -12,6 +12,19 @@ public sealed partial class UnitSpecializer
         /// <summary>What the runs of this specialization learned about inlining (refused callees); set by <see cref="UnitSpecializer.Specialize(GreenKey, IReadOnlyDictionary{PromotionSite, IReadOnlyList{object?}}, bool, IReadOnlySet{GreenKey}?)"/>.</summary>
         public InliningRefusals Refusals { get; init; } = new();
 
+        /// <summary>Keys whose steps call, not leave, at an interpreted call without a case (the tails after a loop, run once per leaving it); null for none.</summary>
+        public IReadOnlySet<GreenKey>? QuietKeys { get; init; }
+
+        /// <summary>
+        /// Whether an interpreted call without a case leaves (so that the runtime learns its callee). Not in the first run
+        /// of a loop's unit, which finds the keys on the loop's cycle: a step that left there would not say where it goes
+        /// on, so that run calls, and the second run leaves (<see cref="CalledForLearning"/> asks for one).
+        /// </summary>
+        public bool LearnAtCalls { get; init; } = true;
+
+        /// <summary>Whether this run called where a run that learns would leave.</summary>
+        public bool CalledForLearning { get; private set; }
+
         /// <summary>Whether this run inlined an interpreted call (a run that did and failed is tried again without).</summary>
         public bool InlinedAny { get; private set; }
 
@@ -139,7 +152,9 @@ public sealed partial class UnitSpecializer
             // Any other value: while the site may get a case (not in a function's unit, whose own key is guessed at
             // its calls), leave at the call, so that the runtime counts the value and the interpreter calls. Not when a
             // value seen here is not inlined (recursion, refused): it would leave every time and be counted again.
-            if (!typed && !skipped && cases.Count < owner.settings.MaxCasesPerPromotion)
+            bool learns = !typed && !skipped && cases.Count < owner.settings.MaxCasesPerPromotion && QuietKeys?.Contains(StepKey) != true;
+            if (learns && !LearnAtCalls) CalledForLearning = true;
+            else if (learns)
             {
                 frame.Index--;
                 EmitMidStepExit(frames, op.Instruction, red, type, siteStep: site.Step);
