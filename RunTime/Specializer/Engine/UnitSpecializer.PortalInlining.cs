@@ -149,10 +149,10 @@ public sealed partial class UnitSpecializer
                 inlinedCases++;
                 InlinedAny = true;
             }
-            // Any other value: while the site may get a case (not in a function's unit, whose own key is guessed at
-            // its calls), leave at the call, so that the runtime counts the value and the interpreter calls. Not when a
+            // Any other value: while the site may get a case (not in a function's unit, whose calls of its own key are
+            // guessed at, CallThroughCell), leave at the call, so that the runtime counts the value and the interpreter calls. Not when a
             // value seen here is not inlined (recursion, refused): it would leave every time and be counted again.
-            bool learns = !typed && !skipped && cases.Count < owner.settings.MaxCasesPerPromotion && QuietKeys?.Contains(StepKey) != true;
+            bool learns = !wholeFunction && !skipped && cases.Count < owner.settings.MaxCasesPerPromotion && QuietKeys?.Contains(StepKey) != true;
             if (learns && !LearnAtCalls) CalledForLearning = true;
             else if (learns)
             {
@@ -168,7 +168,7 @@ public sealed partial class UnitSpecializer
         /// <summary>Whether a callee of <paramref name="key"/> may be inlined on this path: not refused, and not recursion (already inlined on the path, or the function unit's own key).</summary>
         private bool MayInline(List<ExtensionFrame> frames, GreenKey key)
         {
-            if (Refusals.Keys.Contains(key) || typed && key.Equals(entryKey)) return false;
+            if (Refusals.Keys.Contains(key) || wholeFunction && key.Equals(entryKey)) return false;
             foreach (var open in frames)
                 if (open.InlinedPortal is { } inlined && inlined.Entry.Equals(key)) return false;
             return true;
