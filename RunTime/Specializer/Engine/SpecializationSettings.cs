@@ -41,9 +41,15 @@ public sealed record SpecializationSettings
     /// An interpreted call (the portal calling itself for a function of the interpreted program) whose callee key is
     /// known, or guarded against the keys seen there, runs the callee's steps inside the caller's unit instead of
     /// calling (<c>UnitSpecializer.PortalInlining.cs</c>): PyPy inlines a portal call so. Off: such calls are calls
-    /// (through a call cell when the runtime gives the engine call cells).
+    /// (through a call cell when the runtime gives the engine call cells). Off by default (<c>PEJIT_INLINE_CALLS=1</c>
+    /// turns it on): correct on every example, but it does not make Lua's <c>polymorphic</c> faster yet, since the
+    /// callee's frame, its register array and a builtin's argument arrays are still allocated (Specializer README,
+    /// "Inlined interpreted calls").
     /// </summary>
-    public bool InlinePortalCalls { get; init; } = true;
+    public bool InlinePortalCalls { get; init; } = InlinePortalCallsByEnvironment;
+
+    /// <summary><c>PEJIT_INLINE_CALLS=1</c>: what <see cref="InlinePortalCalls"/> is unless set in code.</summary>
+    internal static bool InlinePortalCallsByEnvironment { get; } = Environment.GetEnvironmentVariable("PEJIT_INLINE_CALLS") == "1";
 
     /// <summary>How many inlined interpreted calls may nest; deeper ones stay calls.</summary>
     public int MaxInlinedPortalDepth { get; init; } = 4;
