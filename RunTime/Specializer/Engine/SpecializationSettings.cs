@@ -42,9 +42,8 @@ public sealed record SpecializationSettings
     /// known, or guarded against the keys seen there, runs the callee's steps inside the caller's unit instead of
     /// calling (<c>UnitSpecializer.PortalInlining.cs</c>): PyPy inlines a portal call so. Off: such calls are calls
     /// (through a call cell when the runtime gives the engine call cells). Off by default (<c>PEJIT_INLINE_CALLS=1</c>
-    /// turns it on): correct on every example, but it does not make Lua's <c>polymorphic</c> faster yet, since the
-    /// callee's frame, its register array and a builtin's argument arrays are still allocated (Specializer README,
-    /// "Inlined interpreted calls").
+    /// turns it on): correct on every example, but no faster yet where the interpreter allocates the callee's frame
+    /// and registers in ways allocation removal does not take apart (Specializer README, "Inlined interpreted calls").
     /// </summary>
     public bool InlinePortalCalls { get; init; } = InlinePortalCallsByEnvironment;
 
