@@ -37,6 +37,28 @@ public sealed record SpecializationSettings
     /// </summary>
     public bool OnlyKeysOnCycle { get; init; } = true;
 
+    /// <summary>
+    /// An interpreted call (the portal calling itself for a function of the interpreted program) whose callee key is
+    /// known, or guarded against the keys seen there, runs the callee's steps inside the caller's unit instead of
+    /// calling (<c>UnitSpecializer.PortalInlining.cs</c>): PyPy inlines a portal call so. Off: such calls are calls
+    /// (through a call cell when the runtime gives the engine call cells). Off by default (<c>PEJIT_INLINE_CALLS=1</c>
+    /// turns it on): correct on every example, but no faster yet where the interpreter allocates the callee's frame
+    /// and registers in ways allocation removal does not take apart (Specializer README, "Inlined interpreted calls").
+    /// </summary>
+    public bool InlinePortalCalls { get; init; } = InlinePortalCallsByEnvironment;
+
+    /// <summary><c>PEJIT_INLINE_CALLS=1</c>: what <see cref="InlinePortalCalls"/> is unless set in code.</summary>
+    internal static bool InlinePortalCallsByEnvironment { get; } = Environment.GetEnvironmentVariable("PEJIT_INLINE_CALLS") == "1";
+
+    /// <summary>How many inlined interpreted calls may nest; deeper ones stay calls.</summary>
+    public int MaxInlinedPortalDepth { get; init; } = 4;
+
+    /// <summary>Green keys (steps) one inlined callee may run; a callee past it is not inlined (its calls stay calls).</summary>
+    public int MaxInlinedPortalKeys { get; init; } = 48;
+
+    /// <summary>Residual instructions one inlined callee may add; a callee past it is not inlined.</summary>
+    public int MaxInlinedPortalInstructions { get; init; } = 2_500;
+
     /// <summary>The defaults.</summary>
     public static SpecializationSettings Default { get; } = new();
 }

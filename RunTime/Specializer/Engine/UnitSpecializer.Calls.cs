@@ -17,6 +17,8 @@ public sealed partial class UnitSpecializer
             var treatment = op.Treatment ?? throw new SpecializationException(op.Message!);
             switch (treatment)
             {
+                case CallTreatment.MergePoint when frame.InlinedPortal is not null:
+                    return PassInlinedMergePoint(frame, op);
                 case CallTreatment.MergePoint:
                 {
                     if (owner.CatchesSteps) CloseStep(frames, frame);
@@ -43,6 +45,10 @@ public sealed partial class UnitSpecializer
                     EnterKey(new GreenKey(greens), reds);
                     return false;
                 }
+                case CallTreatment.CanEnterJit when frame.InlinedPortal is { } inlined:
+                    // Where the interpreter says a loop of the interpreted program closes: the callee has a loop of its
+                    // own, which gets a unit of its own when it gets hot (PyPy does not inline such a callee either).
+                    throw new InlineRefusal(inlined.Entry, "it has a loop (it reaches Jit.CanEnterJit); its loop gets a unit of its own when it gets hot");
                 case CallTreatment.CanEnterJit or CallTreatment.AssertGreen:
                     return true;
                 case CallTreatment.Promote:
@@ -95,6 +101,8 @@ public sealed partial class UnitSpecializer
                 case CallTreatment.InlineDelegate:
                     CallDelegate(frames, frame, op);
                     return true;
+                case CallTreatment.Residual when IsInlinablePortalCall(op) && InlinePortalCall(frames, frame, op) is { } goesOn:
+                    return goesOn;
                 case CallTreatment.Residual when IsInterpretedCall(op) && CallThroughCell(frame, op):
                     return true;
                 default:

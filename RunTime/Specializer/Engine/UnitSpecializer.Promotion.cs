@@ -40,7 +40,7 @@ public sealed partial class UnitSpecializer
         }
 
         /// <summary>Leaves compiled code in the middle of a step: every frame's live values go to the exit buffer.</summary>
-        private void EmitMidStepExit(List<ExtensionFrame> frames, Instruction site, Value promoted, IrType type, bool promotesClass = false)
+        private void EmitMidStepExit(List<ExtensionFrame> frames, Instruction site, Value promoted, IrType type, bool promotesClass = false, GreenKey? siteStep = null)
         {
             RefuseExitInsideHandlers(frames, site, promotesClass ? "the exit of a Jit.PromoteClass for a class without a case" : "the exit of a Jit.Promote for a value without a case");
             int index = unit.Exits.Count;
@@ -126,7 +126,7 @@ public sealed partial class UnitSpecializer
                 ? $"a class at Jit.PromoteClass ({site.Location}) without a compiled case"
                 : $"a value at Jit.Promote ({site.Location}) without a compiled case")
             {
-                Frames = exitFrames, PromoteSite = new PromotionSite(StepKey, site), PromotedSlot = promotedSlot, PromotedType = type, PromotesClass = promotesClass,
+                Frames = exitFrames, PromoteSite = new PromotionSite(siteStep ?? StepKey, site), PromotedSlot = promotedSlot, PromotedType = type, PromotesClass = promotesClass,
             });
             SkipFinalliesAtExit();
             LeaveUnit(stores);

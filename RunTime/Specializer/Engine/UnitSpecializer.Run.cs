@@ -66,6 +66,7 @@ public sealed partial class UnitSpecializer
             this.promotions = promotions;
             this.allowed = allowed;
             portalGraph = owner.program.Portal.Graph;
+            this.wholeFunction = wholeFunction;
             // A function's unit takes its reds typed and returns the portal's result unboxed when the backend can
             // call it so (DirectSelfCalls), so that its calls of its own key are direct calls of its own method.
             typed = owner.DirectSelfCalls && wholeFunction && owner.CallCells is not null && owner.portal.ImplicitReds.Count == 0
@@ -92,6 +93,9 @@ public sealed partial class UnitSpecializer
         }
 
         private readonly Value state;
+
+        /// <summary>Whether the unit is a function's (entered where the portal enters it): a call of its own key is recursion.</summary>
+        private readonly bool wholeFunction;
 
         /// <summary>
         /// Whether the unit takes <c>(constants, exit, red...)</c> typed and returns the portal's result unboxed
@@ -279,6 +283,7 @@ public sealed partial class UnitSpecializer
         /// <summary>Runs a path op by op until it ends or waits at a join point.</summary>
         private Arrived RunPath(List<ExtensionFrame> frames)
         {
+            pathFrames = frames;
             for (int steps = 0; ; steps++)
             {
                 if (steps > owner.settings.MaxStepsPerPath)
@@ -290,7 +295,8 @@ public sealed partial class UnitSpecializer
                 if (!Step(frames, frame, op)) return Arrived.Ended;
                 // Into a block, or back from a call: maybe a join point.
                 bool entered = frames.Count == depth && frame.Index == 0;
-                if (!entered && frames.Count >= depth) continue;
+                if (!entered && frames.Count >= depth && !arriveAfterCall) continue;
+                arriveAfterCall = false;
                 var arrived = Arrive(frames, entered);
                 if (arrived != Arrived.Continue) return arrived;
             }

@@ -97,16 +97,23 @@ public sealed partial class UnitSpecializer
     /// </param>
     public Unit Specialize(GreenKey entry, IReadOnlyDictionary<PromotionSite, IReadOnlyList<object?>> promotions, bool wholeFunction = false, IReadOnlySet<GreenKey>? tails = null)
     {
-        var explore = new Run(this, entry, promotions, allowed: null, wholeFunction);
-        var unit = explore.Execute();
-        if (settings.OnlyKeysOnCycle && !wholeFunction)
+        var refusals = new InliningRefusals();
+        bool onlyCycle = settings.OnlyKeysOnCycle && !wholeFunction;
+        var (explore, unit) = Execute(entry, promotions, allowed: null, wholeFunction, refusals, learn: !onlyCycle);
+        if (onlyCycle)
         {
             var loop = explore.KeyGraph.OnCycleThrough(entry);
+            var cycle = new HashSet<GreenKey>(loop);
             foreach (var tail in tails ?? new HashSet<GreenKey>())
                 loop.UnionWith(explore.KeyGraph.Tail(tail, settings.MaxKeysPerUnit));
-            if (loop.Count < unit.Keys.Count)
+            // The tails' keys run once per leaving of the loop: an interpreted call there that has no case calls
+            // rather than leaving to learn its callee (UnitSpecializer.PortalInlining.cs).
+            var quiet = loop.Count > cycle.Count && settings.InlinePortalCalls ? loop.Except(cycle).ToHashSet() : null;
+            // The first run called at an interpreted call without a case, to learn where its step goes on (the
+            // cycle); this one leaves there instead, so that the runtime learns the callee.
+            if (loop.Count < unit.Keys.Count || quiet is not null || explore.CalledForLearning)
             {
-                unit = new Run(this, entry, promotions, loop, wholeFunction).Execute();
+                unit = Execute(entry, promotions, loop, wholeFunction, refusals, learn: true, quiet).Unit;
                 // Only an exit to code that is on no cycle can be taken in as a tail; one at another loop stays an
                 // exit however often it is taken (that loop has a unit of its own).
                 for (int i = 0; i < unit.Exits.Count; i++)
@@ -116,6 +123,39 @@ public sealed partial class UnitSpecializer
         }
         unit.PromotionCases = promotions;
         if (tails is not null) unit.Tails = tails;
+        unit.Notes.AddRange(refusals.Notes);
         return unit;
+    }
+
+    /// <summary>
+    /// One run, made again while it refuses to inline a callee (<see cref="InlineRefusal"/>: that callee's calls then
+    /// stay calls), or without inlining at all when a run that inlined fails otherwise (a budget the inlined code
+    /// used up): inlining never makes a unit that compiled without it fail.
+    /// </summary>
+    private (Run Run, Unit Unit) Execute(GreenKey entry, IReadOnlyDictionary<PromotionSite, IReadOnlyList<object?>> promotions, IReadOnlySet<GreenKey>? allowed, bool wholeFunction, InliningRefusals refusals, bool learn, IReadOnlySet<GreenKey>? quiet = null)
+    {
+        while (true)
+        {
+            var run = new Run(this, entry, promotions, allowed, wholeFunction) { Refusals = refusals, QuietKeys = quiet, LearnAtCalls = learn };
+            try
+            {
+                return (run, run.Execute());
+            }
+            catch (InlineRefusal refusal)
+            {
+                refusals.Keys.Add(refusal.Key);
+                refusals.Notes.Add($"interpreted calls of {refusal.Key} are not inlined: {refusal.Reason}");
+                if (refusals.Keys.Count >= InliningRefusals.MaxRefusals)
+                {
+                    refusals.Off = true;
+                    refusals.Notes.Add($"no interpreted call is inlined: {refusals.Keys.Count} callees refused (InliningRefusals.MaxRefusals)");
+                }
+            }
+            catch (SpecializationException failure) when (run.InlinedAny && !refusals.Off)
+            {
+                refusals.Off = true;
+                refusals.Notes.Add($"no interpreted call is inlined: with them inlined, {failure.Message}");
+            }
+        }
     }
 }

@@ -42,6 +42,9 @@ internal sealed class ExtensionFrame
     /// </summary>
     public object?[]? ExactClasses;
 
+    /// <summary>For a frame of the portal inlined at an interpreted call: the callee's key and the steps its path ran; null otherwise.</summary>
+    public Engine.InlinedPortal? InlinedPortal;
+
     /// <summary>The class recorded for a value known to be a null reference.</summary>
     public static readonly object NullClass = new();
 
@@ -62,6 +65,7 @@ internal sealed class ExtensionFrame
         Index = other.Index;
         CallSite = other.CallSite;
         UnfoldedGreens = other.UnfoldedGreens;
+        InlinedPortal = other.InlinedPortal;
         Ints = (long[])other.Ints.Clone();
         Floats = (double[])other.Floats.Clone();
         Refs = (object?[])other.Refs.Clone();

@@ -1,0 +1,203 @@
+using PeJit.IR;
+using PeJit.Specializer.Extension;
+
+namespace PeJit.Specializer.Engine;
+
+// Inlined interpreted calls: a residual call of the portal itself whose callee key is known (or guarded) runs the
+// callee's steps inside the caller's unit, on a frame of the portal of its own, instead of calling it.
+public sealed partial class UnitSpecializer
+{
+    private sealed partial class Run
+    {
+        /// <summary>What the runs of this specialization learned about inlining (refused callees); set by <see cref="UnitSpecializer.Specialize(GreenKey, IReadOnlyDictionary{PromotionSite, IReadOnlyList{object?}}, bool, IReadOnlySet{GreenKey}?)"/>.</summary>
+        public InliningRefusals Refusals { get; init; } = new();
+
+        /// <summary>Keys whose steps call, not leave, at an interpreted call without a case (the tails after a loop, run once per leaving it); null for none.</summary>
+        public IReadOnlySet<GreenKey>? QuietKeys { get; init; }
+
+        /// <summary>
+        /// Whether an interpreted call without a case leaves (so that the runtime learns its callee). Not in the first run
+        /// of a loop's unit, which finds the keys on the loop's cycle: a step that left there would not say where it goes
+        /// on, so that run calls, and the second run leaves (<see cref="CalledForLearning"/> asks for one).
+        /// </summary>
+        public bool LearnAtCalls { get; init; } = true;
+
+        /// <summary>Whether this run called where a run that learns would leave.</summary>
+        public bool CalledForLearning { get; private set; }
+
+        /// <summary>Whether this run inlined an interpreted call (a run that did and failed is tried again without).</summary>
+        public bool InlinedAny { get; private set; }
+
+        /// <summary>The frames of the path that runs now (for <see cref="CallSiteKey"/> inside an inlined callee).</summary>
+        private List<ExtensionFrame>? pathFrames;
+
+        /// <summary>
+        /// Set by a step that went on in the caller after a call it did not inline, where paths that inlined the
+        /// callee come back: the path arrives at the call's return (a join point), so that they share what follows.
+        /// </summary>
+        private bool arriveAfterCall;
+
+        /// <summary>
+        /// The key an interpreted call's guard has its cases at: the step of the innermost inlined callee on the path
+        /// (so that a call inside an inlined callee is guarded with the callees seen there, not with those of every
+        /// call of the caller's step), else the step's. Class and value promotions inside an inlined callee stay at
+        /// the step's key, as in any inlined helper: the runtime, finishing a step after an exit, runs the callee's
+        /// frames to their return and notes each class under the step's key, so one recompilation learns them all.
+        /// </summary>
+        private GreenKey CallSiteKey => InlinedStepKey ?? StepKey;
+
+        /// <summary>The key of the step the innermost inlined callee on the path runs, if any.</summary>
+        private GreenKey? InlinedStepKey
+        {
+            get
+            {
+                if (pathFrames is null) return null;
+                for (int f = pathFrames.Count - 1; f > 0; f--)
+                    if (pathFrames[f].InlinedPortal is { } inlined) return inlined.Current;
+                return null;
+            }
+        }
+
+        /// <summary>Whether <paramref name="op"/> is a residual call of the portal that may be inlined (settings, no implicit reds, no regions).</summary>
+        private bool IsInlinablePortalCall(ExtensionOp op) =>
+            owner.settings.InlinePortalCalls && !Refusals.Off && op.Instruction.Method is { } method && method.FullName == owner.portal.FullName
+            && owner.portal.ImplicitReds.Count == 0 && !owner.CatchesSteps && !owner.program.Portal.HasRegions;
+
+        /// <summary>
+        /// An interpreted call inlined: the portal's entry runs green on a frame of its own up to its merge point (as
+        /// for a call cell, <see cref="RunEntry"/>), which gives the callee's key; that frame is pushed, and the path
+        /// goes on in it, through the callee's merge points without entering keys (<see cref="PassInlinedMergePoint"/>),
+        /// until its return hands the result to the call. Null when the call is not inlined at all (the caller does
+        /// what it did before); otherwise whether the path goes on.
+        /// </summary>
+        /// <remarks>
+        /// A green of the callee's key that is red at the call (a closure's entry read from a register) is guarded as
+        /// a <c>Jit.Promote</c> would be: a test and an inlined callee for each value seen at this call at this step
+        /// (<see cref="PromotionSite"/> of the call), and for any other value, while the site may still get cases, a
+        /// mid-step exit at the call (the runtime counts the value; the interpreter makes the call), past that the
+        /// call as before. Recursion (a key already inlined on the path, or a function unit's own key), depth and
+        /// refused callees stay calls.
+        /// </remarks>
+        private bool? InlinePortalCall(List<ExtensionFrame> frames, ExtensionFrame frame, ExtensionOp op)
+        {
+            int depth = 0;
+            foreach (var open in frames)
+                if (open.InlinedPortal is not null) depth++;
+            if (depth >= owner.settings.MaxInlinedPortalDepth || frames.Count > owner.settings.MaxInliningDepth) return null;
+            var portal = owner.program.Portal;
+            var callee = new ExtensionFrame(portal) { Block = FlowGraph.Entry.Index };
+            var parameters = portal.Parameters;
+            if (parameters.Length != op.Operands.Length) return null;
+            for (int i = 0; i < parameters.Length; i++)
+            {
+                int operand = op.Operands[i], parameter = parameters[i];
+                Ensure(frame, operand);
+                if (frame.IsGreen(operand) && portal.RedValues[parameter])
+                    callee.SetRed(parameter, Lift(frame, operand, portal.Types[parameter]));
+                else
+                    callee.CopyFrom(frame, operand, parameter);
+            }
+            if (RunEntry(callee) is not { } merge) return null;
+            callee.CallSite = op;
+            var greens = new object?[owner.GreenCount];
+            int redAt = -1;
+            for (int i = 0; i < greens.Length; i++)
+            {
+                var known = Lookup(callee, merge.Operands[i]);
+                if (known.IsGreen) greens[i] = known.Green;
+                else if (redAt >= 0 || !CanCompare(merge.OperandTypes[i])) return null;
+                else redAt = i;
+            }
+            if (redAt < 0)
+            {
+                var key = new GreenKey(greens);
+                if (!MayInline(frames, key)) return null;
+                callee.InlinedPortal = new InlinedPortal(key, [key], instructionCount);
+                frames.Add(callee);
+                InlinedAny = true;
+                return true;
+            }
+
+            // The green red at the call: a test per value seen here, the callee inlined for each.
+            var type = merge.OperandTypes[redAt];
+            var red = Lift(callee, merge.Operands[redAt], type);
+            var site = new PromotionSite(CallSiteKey, op.Instruction);
+            var cases = promotions.GetValueOrDefault(site) ?? [];
+            var location = op.Instruction.Location;
+            int inlinedCases = 0;
+            bool skipped = false;
+            foreach (var value in cases.Take(owner.settings.MaxCasesPerPromotion))
+            {
+                greens[redAt] = value;
+                var key = new GreenKey([.. greens]);
+                if (!MayInline(frames, key))
+                {
+                    skipped = true;
+                    continue;
+                }
+                var test = Emit(new Instruction(Opcode.Ceq, red, Lift(Known.OfGreen(value), type)) { Location = location }, IrType.Bool);
+                var hit = AddBlockHere();
+                var miss = AddBlockHere();
+                Append(new Instruction(Opcode.BrIf, test) { Location = location, Targets = { new BlockCall(hit, []), new BlockCall(miss, []) } });
+                var copies = frames.Select(f => f.Copy()).ToList();
+                var inlined = callee.Copy();
+                inlined.SetBoxed(merge.Operands[redAt], value);
+                inlined.InlinedPortal = new InlinedPortal(key, [key], instructionCount);
+                copies.Add(inlined);
+                pending.Enqueue(new Pending(hit, copies, null, origin!));
+                current = miss;
+                inlinedCases++;
+                InlinedAny = true;
+            }
+            // Any other value: while the site may get a case (not in a function's unit, whose calls of its own key are
+            // guessed at, CallThroughCell), leave at the call, so that the runtime counts the value and the interpreter calls. Not when a
+            // value seen here is not inlined (recursion, refused): it would leave every time and be counted again.
+            bool learns = !wholeFunction && !skipped && cases.Count < owner.settings.MaxCasesPerPromotion && QuietKeys?.Contains(StepKey) != true;
+            if (learns && !LearnAtCalls) CalledForLearning = true;
+            else if (learns)
+            {
+                frame.Index--;
+                EmitMidStepExit(frames, op.Instruction, red, type, siteStep: site.Step);
+                return false;
+            }
+            if (!(IsInterpretedCall(op) && CallThroughCell(frame, op))) Residualize(frame, op);
+            arriveAfterCall = inlinedCases > 0;
+            return true;
+        }
+
+        /// <summary>Whether a callee of <paramref name="key"/> may be inlined on this path: not refused, and not recursion (already inlined on the path, or the function unit's own key).</summary>
+        private bool MayInline(List<ExtensionFrame> frames, GreenKey key)
+        {
+            if (Refusals.Keys.Contains(key) || wholeFunction && key.Equals(entryKey)) return false;
+            foreach (var open in frames)
+                if (open.InlinedPortal is { } inlined && inlined.Entry.Equals(key)) return false;
+            return true;
+        }
+
+        /// <summary>
+        /// The merge point of an inlined callee: its greens are the key of the callee's next step, which runs on in
+        /// the same frame (no key block: the callee's code is the caller's). A key the callee already passed (a loop),
+        /// or one past the inlining budget, refuses the callee: the run is given up and made again (<see cref="InlineRefusal"/>).
+        /// </summary>
+        private bool PassInlinedMergePoint(ExtensionFrame frame, ExtensionOp op)
+        {
+            var greens = new object?[owner.GreenCount];
+            for (int i = 0; i < greens.Length; i++)
+            {
+                var known = Lookup(frame, op.Operands[i]);
+                if (!known.IsGreen) throw new SpecializationException($"{frame.Graph.Name}: a declared green is red at the merge point");
+                greens[i] = known.Green;
+            }
+            var key = new GreenKey(greens);
+            var inlined = frame.InlinedPortal!;
+            if (inlined.Passed(key))
+                throw new InlineRefusal(inlined.Entry, $"it comes back to {key} (a loop of its own; it gets a unit of its own when it gets hot)");
+            if (inlined.Keys.Length >= owner.settings.MaxInlinedPortalKeys)
+                throw new InlineRefusal(inlined.Entry, $"it runs more than {owner.settings.MaxInlinedPortalKeys} steps (MaxInlinedPortalKeys)");
+            if (instructionCount - inlined.StartInstructions > owner.settings.MaxInlinedPortalInstructions)
+                throw new InlineRefusal(inlined.Entry, $"it adds more than {owner.settings.MaxInlinedPortalInstructions} residual instructions (MaxInlinedPortalInstructions)");
+            frame.InlinedPortal = inlined.After(key);
+            return true;
+        }
+    }
+}
