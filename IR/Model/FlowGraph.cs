@@ -57,13 +57,13 @@ public sealed class FlowGraph
     public int BlockCount => blocks.Count;
 
     /// <summary>All blocks in layout (index) order.</summary>
-    public IEnumerable<Block> Blocks => Enumerable.Range(0, blocks.Count).Select(i => new Block(i));
+    public BlockRange Blocks => new(blocks.Count);
 
     /// <summary>All values in index order.</summary>
     public IEnumerable<Value> Values => Enumerable.Range(0, values.Count).Select(i => new Value(i));
 
     /// <summary>All exception regions in index order.</summary>
-    public IEnumerable<Region> Regions => Enumerable.Range(0, regions.Count).Select(i => new Region(i));
+    public RegionRange Regions => new(regions.Count);
 
     /// <summary>The number of exception regions (<see cref="Regions"/>).</summary>
     public int RegionCount => regions.Count;
