@@ -231,6 +231,29 @@ public sealed class FlowGraph
     }
 
     /// <summary>
+    /// Replaces every use of a key of <paramref name="replacement"/> as <see cref="ReplaceUses(IReadOnlyDictionary{Value, Value})"/>
+    /// does: the IR's own map, which ReadyToRun precompiles (a <c>Dictionary&lt;Value, Value&gt;</c> is compiled by .NET
+    /// on the first unit's path).
+    /// </summary>
+    public void ReplaceUses(ValueToValueMap replacement)
+    {
+        if (replacement.Count == 0) return;
+        Value Find(Value v)
+        {
+            while (replacement.TryGetValue(v, out var next)) v = next;
+            return v;
+        }
+        BlockVisits += blocks.Count;
+        foreach (var block in blocks)
+            foreach (var instruction in block.Instructions)
+            {
+                for (int i = 0; i < instruction.Operands.Count; i++) instruction.Operands[i] = Find(instruction.Operands[i]);
+                foreach (var target in instruction.Targets)
+                    for (int i = 0; i < target.Arguments.Count; i++) target.Arguments[i] = Find(target.Arguments[i]);
+            }
+    }
+
+    /// <summary>
     /// Removes parameter <paramref name="index"/> of <paramref name="block"/> and the matching argument of
     /// <paramref name="jumps"/>, which must be every jump to the block (a caller that knows them saves the scan
     /// of the whole graph).
