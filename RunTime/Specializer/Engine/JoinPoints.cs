@@ -61,10 +61,24 @@ internal sealed class JoinPoints
             // 1. More than one way in (the entry is entered once more, by the call).
             join[b] = edges.Count + predecessors.ExceptionalOf(block).Count + (b == FlowGraph.Entry.Index ? 1 : 0) > 1;
             // 3. A generalized loop's header: a back edge into it, every parameter red.
-            loopJoin[b] = join[b] && edges.Any(e => order[e.Source.Index] >= order[b])
-                && flow[block].Parameters.All(p => graph.RedValues[p.Index]);
+            loopJoin[b] = join[b] && HasBackEdge(edges, order, b) && AllRed(flow[block].Parameters, graph);
         }
         return new JoinPoints(graph, order, join, loopJoin);
+    }
+
+    // Loops, not LINQ over edges and values: that is compiled by .NET on the first unit's path (Docs/PERFORMANCE.md, warm-up).
+    private static bool HasBackEdge(IReadOnlyList<Edge> edges, int[] order, int block)
+    {
+        for (int i = 0; i < edges.Count; i++)
+            if (order[edges[i].Source.Index] >= order[block]) return true;
+        return false;
+    }
+
+    private static bool AllRed(List<Value> parameters, ExtensionGraph graph)
+    {
+        foreach (var parameter in parameters)
+            if (!graph.RedValues[parameter.Index]) return false;
+        return true;
     }
 
     /// <summary>True when paths may join at the start of block <paramref name="block"/>.</summary>

@@ -23,7 +23,9 @@ public sealed partial class UnitSpecializer
         private readonly Unit unit;
         private readonly Value constants;
         private readonly Value exitBuffer;
-        private readonly Dictionary<GreenKey, Block> keyBlocks = [];
+        // Block indices, not blocks: a dictionary with a struct of PeJit's as its value is compiled by .NET on the first
+        // unit's path (Docs/PERFORMANCE.md, warm-up).
+        private readonly Dictionary<GreenKey, int> keyBlocks = [];
         private readonly PathQueue pending = new();
         private readonly Dictionary<object, int> constantIndex = new(ReferenceEqualityComparer.Instance);
         private readonly IrType objectArray = IrType.Class("System.Object[]");
