@@ -36,6 +36,9 @@ public sealed class ValueToValueMap
         return found;
     }
 
+    /// <summary>What <paramref name="key"/> maps to, or <paramref name="fallback"/> when it is not mapped.</summary>
+    public Value GetValueOrDefault(Value key, Value fallback) => TryGetValue(key, out var mapped) ? mapped : fallback;
+
     /// <summary>Removes <paramref name="key"/>; false when it was not mapped.</summary>
     public bool Remove(Value key) => map.Remove(key.Index);
 

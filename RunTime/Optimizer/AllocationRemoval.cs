@@ -78,12 +78,12 @@ internal static class AllocationRemoval
 
     public static void Run(FlowGraph graph)
     {
-        if (graph.Regions.Any()) return;
+        if (graph.RegionCount > 0) return;
         var incoming = Predecessors.Compute(graph);
 
         // 1. Candidates: allocations; parameters every jump passes a candidate (greatest fixed point); casts of
         //    candidates, which are the candidate itself (checked against the group's class in step 3).
-        var root = new Dictionary<Value, Value>();
+        var root = new ValueToValueMap();
         foreach (var block in graph.Blocks)
             foreach (var instruction in graph[block].Instructions)
                 if (IsAllocation(graph, instruction)) root[instruction.Result!.Value] = instruction.Result.Value;
@@ -117,7 +117,7 @@ internal static class AllocationRemoval
                     root[instruction.Result!.Value] = cast;
 
         // 2. Groups: candidates joined by jumps (union-find on roots).
-        var parent = new Dictionary<Value, Value>();
+        var parent = new ValueToValueMap();
         Value Find(Value v)
         {
             while (parent.TryGetValue(v, out var p) && p != v) v = parent[v] = parent.GetValueOrDefault(p, p);
@@ -329,12 +329,12 @@ internal static class AllocationRemoval
         }
 
         // 6. Rewrite each block: loads read the variables, stores define them, escapes make the object.
-        var replacement = new Dictionary<Value, Value>();
+        var replacement = new ValueToValueMap();
         var decided = new List<Instruction>();
         foreach (var block in graph.Blocks)
         {
             var current = new Dictionary<(Value, string), Value>();
-            var made = new Dictionary<Value, Value>();
+            var made = new ValueToValueMap();
             Value Read(Value member, string field) =>
                 current.TryGetValue((member, field), out var value) ? value : current[(member, field)] = Variable(member, field).ReadAtStart(block);
             Value Made(Value value) => root.TryGetValue(value, out var member) && made.TryGetValue(member, out var real) ? real : value;
@@ -371,7 +371,7 @@ internal static class AllocationRemoval
                 {
                     var target = instruction.Targets[t];
                     Block? between = null;
-                    var madeOnEdge = new Dictionary<Value, Value>();
+                    var madeOnEdge = new ValueToValueMap();
                     for (int i = 0; i < target.Arguments.Count; i++)
                     {
                         if (!Virtual(target.Arguments[i], out var member, out var group) || made.ContainsKey(member)

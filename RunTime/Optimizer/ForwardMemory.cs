@@ -28,7 +28,7 @@ internal static class ForwardMemory
 
     public static void Run(FlowGraph graph)
     {
-        var replacement = new Dictionary<Value, Value>();
+        var replacement = new ValueToValueMap();
         var redundant = new HashSet<Instruction>(ReferenceEqualityComparer.Instance);
         Value Find(Value v)
         {

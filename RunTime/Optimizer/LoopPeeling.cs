@@ -30,7 +30,7 @@ internal static class LoopPeeling
 {
     public static void Run(FlowGraph graph)
     {
-        if (graph.Regions.Any()) return;
+        if (graph.RegionCount > 0) return;
         int budget = graph.Blocks.Sum(b => graph[b].Instructions.Count);
         var peeled = new HashSet<Block>();
         while (true)

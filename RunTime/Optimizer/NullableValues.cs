@@ -42,7 +42,7 @@ internal static class NullableValues
 
     public static void Run(FlowGraph graph)
     {
-        if (graph.Regions.Any()) return;
+        if (graph.RegionCount > 0) return;
         bool any = false;
         foreach (var slot in graph.Slots) any |= IsNullable(graph[slot].Type);
         if (!any) return;
@@ -182,7 +182,7 @@ internal static class NullableValues
                 values[store.Slot!].DefineAtEnd(block, made.Item2);
             }
         }
-        var replacement = new Dictionary<Value, Value>();
+        var replacement = new ValueToValueMap();
         foreach (var block in graph.Blocks)
         {
             var current = new Dictionary<Slot, (Value HasValue, Value Value)>();
@@ -237,7 +237,7 @@ internal static class NullableValues
             var constant = new Instruction(Opcode.Const) { Integer = constants[0]!.Integer };
             graph.SetResult(constant, IrType.Bool);
             graph[block].Instructions.Insert(0, constant);
-            graph.ReplaceUses(new Dictionary<Value, Value> { [hasValue] = constant.Result!.Value });
+            graph.ReplaceUses(hasValue, constant.Result!.Value);
         }
         TrivialParameters.Remove(graph);
         graph.Compact();

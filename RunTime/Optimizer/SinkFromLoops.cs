@@ -76,7 +76,7 @@ internal static class SinkFromLoops
             if (usedInside.Contains(value) || definitions[value].Opcode == Opcode.Const) continue;
             foreach (var user in users)
             {
-                var copies = new Dictionary<Value, Value>();
+                var copies = new ValueToValueMap();
                 var inserted = new List<Instruction>();
                 var copy = Copy(value);
                 graph[user].Instructions.InsertRange(0, inserted);

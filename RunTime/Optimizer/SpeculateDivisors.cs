@@ -134,7 +134,7 @@ internal static class SpeculateDivisors
         // The constants, in the preheader (which dominates the tests and both loops).
         var preheaderCode = graph[preheader].Instructions;
         preheaderCode.RemoveAt(preheaderCode.Count - 1);   // the jump into the loop, replaced by the tests
-        var constants = new Dictionary<Value, Value>();
+        var constants = new ValueToValueMap();
         foreach (var (divisor, guess) in guesses)
         {
             var constant = new Instruction(Opcode.Const) { Integer = guess, Location = location };
