@@ -1,3 +1,4 @@
+using PeJit.IR.Graphs;
 using PeJit.IR;
 
 namespace PeJit.Optimizer;
@@ -30,6 +31,31 @@ internal static class GraphEdits
     }
 
     /// <summary>Removes the blocks no path from the entry reaches, renumbering the rest in layout order.</summary>
+    /// <summary>
+    /// <paramref name="loops"/> ordered by <paramref name="key"/>, loops of equal keys in their order (stable, as
+    /// LINQ's OrderBy): an insertion sort, since an OrderBy with an int key is compiled by .NET on the first unit's
+    /// path (Docs/PERFORMANCE.md, warm-up), and a graph has few loops.
+    /// </summary>
+    public static List<NaturalLoop> Ordered(List<NaturalLoop> loops, Func<NaturalLoop, int> key)
+    {
+        var ordered = new List<NaturalLoop>(loops.Count);
+        var keys = new int[loops.Count];
+        foreach (var loop in loops)
+        {
+            int k = key(loop), at = ordered.Count;
+            ordered.Add(loop);
+            while (at > 0 && keys[at - 1] > k)
+            {
+                ordered[at] = ordered[at - 1];
+                keys[at] = keys[at - 1];
+                at--;
+            }
+            ordered[at] = loop;
+            keys[at] = k;
+        }
+        return ordered;
+    }
+
     public static void RemoveUnreachable(FlowGraph graph)
     {
         var reached = new BlockSet { FlowGraph.Entry };

@@ -59,7 +59,7 @@ internal static class SpeculateDivisors
         var dominators = Dominators.Compute(graph);
         var predecessors = Predecessors.Compute(graph);
         var definedIn = DefiningBlocks(graph);
-        foreach (var loop in NaturalLoop.Find(graph, dominators).OrderBy(l => l.Depth))
+        foreach (var loop in GraphEdits.Ordered(NaturalLoop.Find(graph, dominators), l => l.Depth))
         {
             if (EntryJump(graph, loop, predecessors) is not { } entry) continue;
             var guesses = new List<(Value Divisor, long Value)>();
