@@ -29,7 +29,9 @@ internal sealed class JoinPoints
     private readonly bool[] join;
     private readonly bool[] loopJoin;
     private readonly int[]?[] liveAtEntry;
-    private readonly ConcurrentDictionary<(int Block, int Index), int[]> liveFrom = new();
+    // Made when first needed: most units never ask, and the dictionary (keyed by a tuple) is compiled by .NET on
+    // first use (Docs/PERFORMANCE.md, warm-up).
+    private ConcurrentDictionary<(int Block, int Index), int[]>? liveFrom;
     private Liveness? liveness;
 
     private JoinPoints(ExtensionGraph graph, int[] order, bool[] join, bool[] loopJoin)
@@ -94,7 +96,8 @@ internal sealed class JoinPoints
     public int[] LiveAt(int block, int index)
     {
         if (index == 0) return liveAtEntry[block] ??= Live(block, 0);
-        return liveFrom.GetOrAdd((block, index), key => Live(key.Block, key.Index));
+        var cache = liveFrom ?? Interlocked.CompareExchange(ref liveFrom, new ConcurrentDictionary<(int Block, int Index), int[]>(), null) ?? liveFrom;
+        return cache.GetOrAdd((block, index), key => Live(key.Block, key.Index));
     }
 
     private int[] Live(int block, int index)
