@@ -40,7 +40,7 @@ internal static class ForwardMemory
         var fieldNumbers = new Dictionary<string, int>(StringComparer.Ordinal);
         var fields = new IntPairMap();
         var elements = new IntPairMap();
-        var statics = new Dictionary<string, Value>();
+        var statics = new KeyedValues<string>();
         foreach (var block in graph.Blocks)
         {
             fields.Clear();

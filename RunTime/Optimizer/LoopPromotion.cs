@@ -44,7 +44,7 @@ internal sealed class LoopPromotion
     private readonly List<CastGuard> castGuards = [];
     private readonly HashSet<Instruction> guardedCasts = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<Instruction, CastGuard> guardOfCast = new(ReferenceEqualityComparer.Instance);
-    private readonly Dictionary<CastGuard, Value> castValues = [];
+    private readonly KeyedValues<CastGuard> castValues = new();
     private readonly HashSet<FieldRef> storedFields = [];
     private Block chainEnd;
 
@@ -701,14 +701,14 @@ internal sealed class LoopPromotion
             var expected = Emit(new Instruction(Opcode.Call, token) { Method = TypeObjects.FromHandle, Location = location }, IrType.Class("System.Type"));
             Guard(Emit(new Instruction(Opcode.Ceq, actual, expected), IrType.Bool), passWhenTrue: true);
         }
-        foreach (var (a, b) in OrderedPairs(distinctArrays))
-            Guard(Emit(new Instruction(Opcode.Ceq, a, b), IrType.Bool), passWhenTrue: false);
+        foreach (int position in OrderedPairs(distinctArrays))
+            Guard(Emit(new Instruction(Opcode.Ceq, new Value(distinctArrays.LeftAt(position)), new Value(distinctArrays.RightAt(position))), IrType.Bool), passWhenTrue: false);
         foreach (var pair in distinctIndices)
             Guard(Emit(new Instruction(Opcode.Ceq, Index(pair.First, pair.FirstType, true), Index(pair.Second, pair.SecondType, true)), IrType.Bool), passWhenTrue: false);
 
         index.Touched.Add(preheader);
         chainEnd = current;
-        var firsts = new Dictionary<PromotedElement, Value>();
+        var firsts = new KeyedValues<PromotedElement>();
         foreach (var element in promoted)
         {
             var load = new Instruction(Opcode.LoadElement, element.Array, element.IndexValue) { TypeOperand = element.LoadType };
@@ -748,28 +748,27 @@ internal sealed class LoopPromotion
         index.Update();
     }
 
-    /// <summary>The pairs of values in <paramref name="pairs"/>, ordered by the first and then the second value's index.</summary>
-    private static List<(Value, Value)> OrderedPairs(IntPairMap pairs)
+    /// <summary>The positions of the pairs in <paramref name="pairs"/>, ordered by the first and then the second value's index.</summary>
+    private static int[] OrderedPairs(IntPairMap pairs)
     {
-        var ordered = new List<(Value, Value)>(pairs.Count);
+        var ordered = new int[pairs.Count];
+        int count = 0;
         for (int position = 0; position < pairs.Positions; position++)
         {
             if (!pairs.IsLive(position)) continue;
-            var pair = (new Value(pairs.LeftAt(position)), new Value(pairs.RightAt(position)));
-            // Insertion sort: a handful of pairs per loop, and Sort over a tuple would be compiled by .NET.
-            int at = ordered.Count;
-            ordered.Add(pair);
-            while (at > 0 && Before(pair, ordered[at - 1]))
+            // Insertion sort: a handful of pairs per loop, and sorting tuples would be compiled by .NET.
+            int at = count++;
+            while (at > 0 && Before(position, ordered[at - 1]))
             {
                 ordered[at] = ordered[at - 1];
                 at--;
             }
-            ordered[at] = pair;
+            ordered[at] = position;
         }
         return ordered;
 
-        static bool Before((Value, Value) a, (Value, Value) b) =>
-            a.Item1.Index < b.Item1.Index || (a.Item1.Index == b.Item1.Index && a.Item2.Index < b.Item2.Index);
+        bool Before(int a, int b) =>
+            pairs.LeftAt(a) < pairs.LeftAt(b) || (pairs.LeftAt(a) == pairs.LeftAt(b) && pairs.RightAt(a) < pairs.RightAt(b));
     }
 
     /// <summary>
@@ -780,7 +779,7 @@ internal sealed class LoopPromotion
     private void RewriteLoop()
     {
         // Definitions first (the last store of each block), so reads anywhere find them.
-        var stored = new Dictionary<Instruction, Value>(ReferenceEqualityComparer.Instance);
+        var stored = new KeyedValues<Instruction>(ReferenceEqualityComparer.Instance);
         foreach (var block in loop.Blocks)
         {
             var instructions = graph[block].Instructions;
@@ -809,10 +808,10 @@ internal sealed class LoopPromotion
         // Every promoted field is stored in the loop (FindPromotableFields).
         foreach (var block in loop.Blocks)
         {
-            var current = new Dictionary<PromotedElement, Value>();
+            var current = new KeyedValues<PromotedElement>();
             Value Current(PromotedElement element) =>
                 current.TryGetValue(element, out var value) ? value : current[element] = element.Value!.ReadAtStart(block);
-            var currentFields = new Dictionary<PromotedField, Value>();
+            var currentFields = new KeyedValues<PromotedField>();
             Value CurrentField(PromotedField field) =>
                 currentFields.TryGetValue(field, out var value) ? value : currentFields[field] = field.Value!.ReadAtStart(block);
             IEnumerable<Instruction> WriteBack() => dirty.Select(e =>

@@ -22,7 +22,8 @@ internal sealed class ValueNumbers
     // The IR's map and arrays by number, not Dictionary<Value, int> or Dictionary<int, long>: those are compiled by
     // .NET on the first unit's path (Docs/PERFORMANCE.md, warm-up).
     private readonly ValueToIndexMap numbers = new();
-    private readonly List<StackKind> kinds = [];
+    private StackKind[] kinds = new StackKind[16];
+    private int count;
     private long[] integers = new long[16];
     private bool[] isInteger = new bool[16];
     private readonly FlowGraph graph;
@@ -115,8 +116,14 @@ internal sealed class ValueNumbers
     {
         if (!byKey.TryGetValue(key, out int number))
         {
-            byKey[key] = number = kinds.Count;
-            kinds.Add(kind);
+            byKey[key] = number = count;
+            if (count == kinds.Length)
+            {
+                var grown = new StackKind[count * 2];
+                Array.Copy(kinds, grown, count);
+                kinds = grown;
+            }
+            kinds[count++] = kind;
         }
         return number;
     }
