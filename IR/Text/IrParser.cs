@@ -79,7 +79,13 @@ public static class IrParser
         /// <summary>Adds <paramref name="index"/>; false when it was there.</summary>
         public bool Add(int index)
         {
-            if (index >= members.Length) Array.Resize(ref members, Math.Max(members.Length * 2, index + 1));
+            if (index >= members.Length)
+            {
+                // Not Array.Resize: Array.Resize<bool> is a generic .NET compiles while a portal is prepared.
+                var grown = new bool[Math.Max(members.Length * 2, index + 1)];
+                Array.Copy(members, grown, members.Length);
+                members = grown;
+            }
             if (members[index]) return false;
             members[index] = true;
             return true;
