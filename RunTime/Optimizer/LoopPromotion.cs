@@ -160,7 +160,7 @@ internal sealed class LoopPromotion
     /// <summary>The block before the header that only jumps to it, made when the header is entered from more than one place or by a branch.</summary>
     private Block Preheader()
     {
-        var entering = new List<Edge>();
+        var entering = new EdgeList();
         foreach (var edge in index.EdgesInto(loop.Header))
             if (!loop.Blocks.Contains(edge.Source)) entering.Add(edge);
         if (entering.Count == 1 && graph[entering[0].Source].Terminator!.Opcode == Opcode.Jump) return entering[0].Source;

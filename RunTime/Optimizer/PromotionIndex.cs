@@ -107,7 +107,7 @@ internal sealed class PromotionIndex
     /// </summary>
     public IReadOnlyList<Edge> EdgesInto(Block block)
     {
-        var edges = new List<Edge>();
+        var edges = new EdgeList();
         if (block.Index >= sources.Count) return edges;
         var distinct = new BlockSet();
         foreach (var source in sources[block.Index]) distinct.Add(source);
