@@ -31,7 +31,13 @@ internal struct DenseBits
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         int word = index >> 6;
-        if (words is null || word >= words.Length) Array.Resize(ref words, Math.Max(word + 1, (words?.Length ?? 0) * 2));
+        if (words is null || word >= words.Length)
+        {
+            // Not Array.Resize: a generic method .NET would compile (Array.Resize<ulong> is not precompiled).
+            var grown = new ulong[Math.Max(word + 1, (words?.Length ?? 0) * 2)];
+            if (words is not null) Array.Copy(words, grown, words.Length);
+            words = grown;
+        }
         ulong mask = 1UL << index;
         if ((words[word] & mask) != 0) return false;
         words[word] |= mask;

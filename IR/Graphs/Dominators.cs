@@ -92,20 +92,39 @@ public sealed class Dominators
     public static Dominators Compute(FlowGraph graph)
     {
         int n = graph.BlockCount;
-        var successors = new List<int>[n];
+        // Int arrays, not List<int>: the framework's generics are compiled by .NET in every process on first use,
+        // on the first unit's path (Docs/PERFORMANCE.md, warm-up).
+        var successors = new int[n][];
+        var scratch = new int[8];
         for (int b = 0; b < n; b++)
         {
-            var list = successors[b] = [];
+            int count = 0;
             var block = new Block(b);
             foreach (var successor in graph.Successors(block))
-                if (graph.IsValid(successor) && !list.Contains(successor.Index)) list.Add(successor.Index);
+                if (graph.IsValid(successor)) AddOnce(successor.Index);
             foreach (var successor in graph.ExceptionalSuccessors(block))
-                if (graph.IsValid(successor) && !list.Contains(successor.Index)) list.Add(successor.Index);
+                if (graph.IsValid(successor)) AddOnce(successor.Index);
+            var list = successors[b] = count == 0 ? [] : new int[count];
+            Array.Copy(scratch, list, count);
+
+            void AddOnce(int index)
+            {
+                for (int i = 0; i < count; i++)
+                    if (scratch[i] == index) return;
+                if (count == scratch.Length)
+                {
+                    var grown = new int[count * 2];
+                    Array.Copy(scratch, grown, count);
+                    scratch = grown;
+                }
+                scratch[count++] = index;
+            }
         }
         var predecessors = Predecessors.Compute(graph);
         // Reverse post-order by an iterative depth-first search; the stack holds (block, next successor) pairs,
         // at most one per block.
-        var post = new List<int>();
+        var post = new int[n];
+        int postCount = 0;
         var order = Unset(n);
         if (n > 0)
         {
@@ -119,7 +138,7 @@ public sealed class Dominators
             while (depth > 0)
             {
                 int b = stackBlock[--depth], next = stackNext[depth];
-                if (next < successors[b].Count)
+                if (next < successors[b].Length)
                 {
                     stackNext[depth++] = next + 1;
                     int s = successors[b][next];
@@ -130,11 +149,11 @@ public sealed class Dominators
                         stackNext[depth++] = 0;
                     }
                 }
-                else post.Add(b);
+                else post[postCount++] = b;
             }
         }
-        post.Reverse();
-        for (int i = 0; i < post.Count; i++) order[post[i]] = i;
+        for (int i = 0, j = postCount - 1; i < j; i++, j--) (post[i], post[j]) = (post[j], post[i]);
+        for (int i = 0; i < postCount; i++) order[post[i]] = i;
 
         var immediate = Unset(n);
         if (n > 0) immediate[0] = 0;
@@ -142,7 +161,7 @@ public sealed class Dominators
         while (changed)
         {
             changed = false;
-            for (int i = 1; i < post.Count; i++)
+            for (int i = 1; i < postCount; i++)
             {
                 int b = post[i];
                 int idom = -1;
@@ -159,8 +178,8 @@ public sealed class Dominators
                 }
             }
         }
-        var reversePostOrder = new List<Block>(post.Count);
-        foreach (int b in post) reversePostOrder.Add(new Block(b));
+        var reversePostOrder = new List<Block>(postCount);
+        for (int i = 0; i < postCount; i++) reversePostOrder.Add(new Block(post[i]));
         return new Dominators(immediate, order) { ReversePostOrder = reversePostOrder };
 
         int Intersect(int a, int b)

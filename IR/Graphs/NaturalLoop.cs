@@ -99,7 +99,7 @@ public sealed class NaturalLoop
     private static NaturalLoop Body(Block header, List<Block> latches, Predecessors predecessors, Dominators dominators)
     {
         var blocks = new BlockSet { header };
-        var work = new Stack<Block>();
+        var work = new BlockStack(); // not Stack<Block>, which .NET compiles on the first unit's path
         foreach (var latch in latches)
             if (blocks.Add(latch)) work.Push(latch);
         while (work.Count > 0)

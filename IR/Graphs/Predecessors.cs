@@ -16,7 +16,7 @@ namespace PeJit.IR.Graphs;
 public sealed class Predecessors
 {
     private readonly FlowGraph graph;
-    private readonly List<Edge>[] edges;
+    private readonly EdgeList[] edges; // not List<Edge>: see EdgeList
     private readonly List<Block>[] ordinary;
     private readonly List<Block>[] exceptional;
 
@@ -24,12 +24,12 @@ public sealed class Predecessors
     {
         this.graph = graph;
         int n = graph.BlockCount;
-        edges = new List<Edge>[n];
+        edges = new EdgeList[n];
         ordinary = new List<Block>[n];
         exceptional = new List<Block>[n];
         for (int b = 0; b < n; b++)
         {
-            edges[b] = [];
+            edges[b] = new EdgeList();
             ordinary[b] = [];
             exceptional[b] = [];
         }

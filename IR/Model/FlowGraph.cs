@@ -57,13 +57,13 @@ public sealed class FlowGraph
     public int BlockCount => blocks.Count;
 
     /// <summary>All blocks in layout (index) order.</summary>
-    public IEnumerable<Block> Blocks => Enumerable.Range(0, blocks.Count).Select(i => new Block(i));
+    public BlockRange Blocks => new(blocks.Count);
 
     /// <summary>All values in index order.</summary>
     public IEnumerable<Value> Values => Enumerable.Range(0, values.Count).Select(i => new Value(i));
 
     /// <summary>All exception regions in index order.</summary>
-    public IEnumerable<Region> Regions => Enumerable.Range(0, regions.Count).Select(i => new Region(i));
+    public RegionRange Regions => new(regions.Count);
 
     /// <summary>The number of exception regions (<see cref="Regions"/>).</summary>
     public int RegionCount => regions.Count;
@@ -213,6 +213,29 @@ public sealed class FlowGraph
     /// value, following the map to its end: a value replaced by one that is itself replaced ends as the last.
     /// </summary>
     public void ReplaceUses(IReadOnlyDictionary<Value, Value> replacement)
+    {
+        if (replacement.Count == 0) return;
+        Value Find(Value v)
+        {
+            while (replacement.TryGetValue(v, out var next)) v = next;
+            return v;
+        }
+        BlockVisits += blocks.Count;
+        foreach (var block in blocks)
+            foreach (var instruction in block.Instructions)
+            {
+                for (int i = 0; i < instruction.Operands.Count; i++) instruction.Operands[i] = Find(instruction.Operands[i]);
+                foreach (var target in instruction.Targets)
+                    for (int i = 0; i < target.Arguments.Count; i++) target.Arguments[i] = Find(target.Arguments[i]);
+            }
+    }
+
+    /// <summary>
+    /// Replaces every use of a key of <paramref name="replacement"/> as <see cref="ReplaceUses(IReadOnlyDictionary{Value, Value})"/>
+    /// does: the IR's own map, which ReadyToRun precompiles (a <c>Dictionary&lt;Value, Value&gt;</c> is compiled by .NET
+    /// on the first unit's path).
+    /// </summary>
+    public void ReplaceUses(ValueToValueMap replacement)
     {
         if (replacement.Count == 0) return;
         Value Find(Value v)

@@ -153,7 +153,8 @@ public sealed class IrType : IEquatable<IrType>
     public override bool Equals(object? obj) => obj is IrType other && Equals(other);
 
     /// <inheritdoc/>
-    public override int GetHashCode() => HashCode.Combine(Kind, Name);
+    // Not HashCode.Combine(Kind, Name): a generic method .NET compiles in every process (Docs/PERFORMANCE.md, warm-up).
+    public override int GetHashCode() => unchecked((int)Kind * -1640531535 ^ (Name?.GetHashCode() ?? 0));
 
     /// <summary>Type equality.</summary>
     public static bool operator ==(IrType? left, IrType? right) => left is null ? right is null : left.Equals(right);

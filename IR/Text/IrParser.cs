@@ -47,7 +47,7 @@ public static class IrParser
     {
         var parser = new FunctionParser(lines, start);
         var graph = parser.Parse(out _);
-        return new AnnotatedFunction(graph, parser.BindingTimes);
+        return new AnnotatedFunction(graph, parser.BindingTimes, parser.Annotated);
     }
 
     /// <summary>Parses every function in <paramref name="text"/>, keeping binding-time annotations.</summary>
@@ -61,7 +61,7 @@ public static class IrParser
             if (IsBlank(lines[n])) { n++; continue; }
             var parser = new FunctionParser(lines, n);
             var graph = parser.Parse(out n);
-            functions.Add(new AnnotatedFunction(graph, parser.BindingTimes));
+            functions.Add(new AnnotatedFunction(graph, parser.BindingTimes, parser.Annotated));
         }
         return functions;
     }
@@ -79,7 +79,13 @@ public static class IrParser
         /// <summary>Adds <paramref name="index"/>; false when it was there.</summary>
         public bool Add(int index)
         {
-            if (index >= members.Length) Array.Resize(ref members, Math.Max(members.Length * 2, index + 1));
+            if (index >= members.Length)
+            {
+                // Not Array.Resize: Array.Resize<bool> is a generic .NET compiles while a portal is prepared.
+                var grown = new bool[Math.Max(members.Length * 2, index + 1)];
+                Array.Copy(members, grown, members.Length);
+                members = grown;
+            }
             if (members[index]) return false;
             members[index] = true;
             return true;
@@ -99,8 +105,11 @@ public static class IrParser
         private readonly IndexSet declared = new();
         private readonly List<BlockReference> references = [];
 
-        /// <summary>The binding time printed after each annotated value's type.</summary>
-        public Dictionary<Value, string> BindingTimes { get; } = [];
+        /// <summary>The binding time printed after each annotated value's type (the IR's map: see <see cref="AnnotatedFunction"/>).</summary>
+        public ValueMap<string> BindingTimes { get; } = new();
+
+        /// <summary>The annotated values in the order read.</summary>
+        public List<Value> Annotated { get; } = [];
 
         public FlowGraph Parse(out int next)
         {
@@ -244,7 +253,11 @@ public static class IrParser
             string? name = cursor.OptionalName();
             cursor.Expect(":");
             var type = cursor.Type();
-            if (cursor.PeekWord() is "green" or "red") BindingTimes[value] = cursor.Word();
+            if (cursor.PeekWord() is "green" or "red")
+            {
+                if (!BindingTimes.ContainsKey(value)) Annotated.Add(value);
+                BindingTimes[value] = cursor.Word();
+            }
             return (value, type, name);
         }
 

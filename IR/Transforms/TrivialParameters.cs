@@ -26,7 +26,7 @@ public static class TrivialParameters
     {
         var incoming = Predecessors.Compute(graph);
 
-        var replacement = new Dictionary<Value, Value>();
+        var replacement = new ValueToValueMap(graph.ValueCount);
         Value Find(Value v)
         {
             while (replacement.TryGetValue(v, out var next)) v = next;

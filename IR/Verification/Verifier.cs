@@ -61,18 +61,29 @@ public static class Verifier
         }
 
         // Definitions: each value once, as a parameter or a result.
-        var definedIn = new Dictionary<Value, (Block Block, int Index)>();
+        // By value index: the defining block (-1 for none) and the position there (-1 for a parameter). Arrays, not a
+        // dictionary over values and LINQ: tests verify every unit, and those generics would be compiled by .NET on the
+        // first unit's path that FirstUnitDotnetJitTests counts (Docs/PERFORMANCE.md, warm-up).
+        var definedBlock = new int[graph.ValueCount];
+        var definedIndex = new int[graph.ValueCount];
+        for (int v = 0; v < definedBlock.Length; v++) definedBlock[v] = -1;
+        bool TryDefine(Value value, Block block, int index)
+        {
+            if (definedBlock[value.Index] >= 0) return false;
+            (definedBlock[value.Index], definedIndex[value.Index]) = (block.Index, index);
+            return true;
+        }
         foreach (var block in graph.Blocks)
         {
             foreach (var parameter in graph[block].Parameters)
                 if (!graph.IsValid(parameter)) Report(block, -1, null, $"parameter {parameter} is not a value of this graph");
-                else if (!definedIn.TryAdd(parameter, (block, -1))) Report(block, -1, null, $"{parameter} is defined more than once");
+                else if (!TryDefine(parameter, block, -1)) Report(block, -1, null, $"{parameter} is defined more than once");
             var instructions = graph[block].Instructions;
             for (int i = 0; i < instructions.Count; i++)
                 if (instructions[i].Result is { } result)
                 {
                     if (!graph.IsValid(result)) Report(block, i, instructions[i], $"the result {result} is not a value of this graph");
-                    else if (!definedIn.TryAdd(result, (block, i))) Report(block, i, instructions[i], $"{result} is defined more than once");
+                    else if (!TryDefine(result, block, i)) Report(block, i, instructions[i], $"{result} is defined more than once");
                 }
         }
 
@@ -98,22 +109,27 @@ public static class Verifier
                 if (instruction.IsTerminator && !last) Report(block, i, instruction, "a terminator in the middle of the block");
                 if (!instruction.IsTerminator && last) Report(block, i, instruction, "the block does not end with a terminator");
                 CheckShape(graph, block, i, instruction, Report);
-                foreach (var use in instruction.Operands.Concat(instruction.Targets.SelectMany(t => t.Arguments)))
-                {
-                    if (!definedIn.TryGetValue(use, out var definition))
-                    {
-                        Report(block, i, instruction, $"{use} is used but never defined");
-                        continue;
-                    }
-                    bool dominates = definition.Block == block
-                        ? definition.Index < i
-                        : dominators.Dominates(definition.Block, block);
-                    if (!dominates && dominators.IsReachable(block))
-                        Report(block, i, instruction, $"{use} is used where its definition in {definition.Block} does not dominate");
-                }
+                foreach (var use in instruction.Operands) CheckUse(use, block, i, instruction);
+                foreach (var target in instruction.Targets)
+                    foreach (var use in target.Arguments) CheckUse(use, block, i, instruction);
                 foreach (var target in instruction.Targets) CheckJump(graph, block, i, instruction, target, Report);
                 CheckTypes(graph, block, i, instruction, Report);
             }
+        }
+
+        void CheckUse(Value use, Block block, int i, Instruction instruction)
+        {
+            if ((uint)use.Index >= (uint)definedBlock.Length || definedBlock[use.Index] < 0)
+            {
+                Report(block, i, instruction, $"{use} is used but never defined");
+                return;
+            }
+            var definitionBlock = new Block(definedBlock[use.Index]);
+            bool dominates = definitionBlock == block
+                ? definedIndex[use.Index] < i
+                : dominators.Dominates(definitionBlock, block);
+            if (!dominates && dominators.IsReachable(block))
+                Report(block, i, instruction, $"{use} is used where its definition in {definitionBlock} does not dominate");
         }
     }
 
@@ -233,7 +249,8 @@ public static class Verifier
 
     private static void CheckTypes(FlowGraph graph, Block block, int index, Instruction instruction, Action<Block?, int, Instruction?, string> report)
     {
-        if (instruction.Operands.Any(o => !graph.IsValid(o))) return;
+        foreach (var operand in instruction.Operands)
+            if (!graph.IsValid(operand)) return;
         StackKind Kind(int i) => graph.TypeOf(instruction.Operands[i]).StackKind;
         bool IsInteger(StackKind k) => k is StackKind.Int32 or StackKind.Int64 or StackKind.NativeInt or StackKind.Unknown;
         switch (instruction.Opcode)

@@ -78,12 +78,12 @@ internal static class AllocationRemoval
 
     public static void Run(FlowGraph graph)
     {
-        if (graph.Regions.Any()) return;
+        if (graph.RegionCount > 0) return;
         var incoming = Predecessors.Compute(graph);
 
         // 1. Candidates: allocations; parameters every jump passes a candidate (greatest fixed point); casts of
         //    candidates, which are the candidate itself (checked against the group's class in step 3).
-        var root = new Dictionary<Value, Value>();
+        var root = new ValueToValueMap();
         foreach (var block in graph.Blocks)
             foreach (var instruction in graph[block].Instructions)
                 if (IsAllocation(graph, instruction)) root[instruction.Result!.Value] = instruction.Result.Value;
@@ -93,22 +93,33 @@ internal static class AllocationRemoval
             while (graph[v].DefiningInstruction is { Opcode: Opcode.IsInst or Opcode.CastClass } cast) v = cast.Operands[0];
             return v;
         }
+        // Loops, the IR's maps and a list of groups in the order they were made, not LINQ or dictionaries over blocks
+        // and values: those are compiled by .NET on the first unit's path (Docs/PERFORMANCE.md, warm-up).
         var parameters = new ValueSet();
-        foreach (var block in graph.Blocks.Skip(1))
-            foreach (var parameter in graph[block].Parameters)
-                if (graph.TypeOf(parameter).IsReference && incoming.EdgesInto(block).Count > 0) parameters.Add(parameter);
+        for (int b = 1; b < graph.BlockCount; b++)
+            foreach (var parameter in graph[new Block(b)].Parameters)
+                if (graph.TypeOf(parameter).IsReference && incoming.EdgesInto(new Block(b)).Count > 0) parameters.Add(parameter);
         bool changed = true;
         while (changed)
         {
             changed = false;
-            foreach (var parameter in parameters.ToList())
+            var snapshot = new Value[parameters.Count];
+            int count = 0;
+            foreach (var parameter in parameters) snapshot[count++] = parameter;
+            foreach (var parameter in snapshot)
             {
                 var block = graph[parameter].ParameterOf!.Value;
                 int index = graph[block].Parameters.IndexOf(parameter);
-                if (incoming.EdgesInto(block).All(e => Uncast(e.Call.Arguments[index]) is var origin && (root.ContainsKey(origin) || parameters.Contains(origin)))) continue;
+                if (EveryEdgePassesCandidate(incoming.EdgesInto(block), index)) continue;
                 parameters.Remove(parameter);
                 changed = true;
             }
+        }
+        bool EveryEdgePassesCandidate(IReadOnlyList<Edge> edges, int index)
+        {
+            for (int i = 0; i < edges.Count; i++)
+                if (Uncast(edges[i].Call.Arguments[index]) is var origin && !(root.ContainsKey(origin) || parameters.Contains(origin))) return false;
+            return true;
         }
         foreach (var parameter in parameters) root[parameter] = parameter;
         foreach (var block in graph.Blocks)
@@ -117,7 +128,7 @@ internal static class AllocationRemoval
                     root[instruction.Result!.Value] = cast;
 
         // 2. Groups: candidates joined by jumps (union-find on roots).
-        var parent = new Dictionary<Value, Value>();
+        var parent = new ValueToValueMap();
         Value Find(Value v)
         {
             while (parent.TryGetValue(v, out var p) && p != v) v = parent[v] = parent.GetValueOrDefault(p, p);
@@ -134,11 +145,16 @@ internal static class AllocationRemoval
                 if (a != b) parent[a] = b;
             }
         }
-        var groups = new Dictionary<Value, Group>();
+        var groups = new ValueMap<Group>(graph.ValueCount);
+        var groupsInOrder = new List<Group>(); // in the order they were made, as a dictionary's values were
         Group GroupOf(Value candidateRoot)
         {
             var representative = Find(candidateRoot);
-            if (!groups.TryGetValue(representative, out var group)) groups[representative] = group = new Group();
+            if (!groups.TryGetValue(representative, out var group))
+            {
+                groups[representative] = group = new Group();
+                groupsInOrder.Add(group);
+            }
             return group;
         }
 
@@ -158,7 +174,7 @@ internal static class AllocationRemoval
                     || (instruction.Opcode == Opcode.NewObject && !group.Allocation.Method!.Equals(instruction.Method))
                     || graph.TypeOf(group.Allocation.Result!.Value) != graph.TypeOf(instruction.Result.Value);
             }
-        var usedIn = new Dictionary<Block, HashSet<Group>>();
+        var usedIn = new BlockMap<HashSet<Group>>(graph.BlockCount);
         Use Classify(Instruction instruction, int position, Value member) => instruction.Opcode switch
         {
             Opcode.LoadField when position == 0 => Use.Read,
@@ -236,12 +252,12 @@ internal static class AllocationRemoval
         }
 
         // 4. Decide per group.
-        foreach (var group in groups.Values)
+        foreach (var group in groupsInOrder)
         {
             if (group.Allocation is null || !group.Useful) group.Bad = true;
             if (group.Bad || group.EscapeBlocks.Count + group.EscapeEdges.Count == 0) continue;
             var reached = new BlockSet();
-            var work = new Stack<Block>();
+            var work = new BlockStack();
             foreach (var block in group.EscapeBlocks)
                 foreach (var target in graph[block].Terminator?.Targets ?? [])
                 {
@@ -267,7 +283,14 @@ internal static class AllocationRemoval
             }
         }
         // Two live names for one object: a member passed to a group parameter while it (or a cast of it) is live in the target.
-        if (parameters.Any(p => !GroupOf(p).Bad))
+        bool anyGood = false;
+        foreach (var parameter in parameters)
+            if (!GroupOf(parameter).Bad)
+            {
+                anyGood = true;
+                break;
+            }
+        if (anyGood)
         {
             var liveness = Liveness.Compute(graph);
             foreach (var parameter in parameters)
@@ -275,10 +298,15 @@ internal static class AllocationRemoval
                 var group = GroupOf(parameter);
                 if (group.Bad) continue;
                 var block = graph[parameter].ParameterOf!.Value;
-                if (liveness.LiveIn(block).Any(v => root.TryGetValue(v, out var m) && GroupOf(m) == group && m != parameter)) group.Bad = true;
+                foreach (var v in liveness.LiveIn(block))
+                    if (root.TryGetValue(v, out var m) && GroupOf(m) == group && m != parameter)
+                    {
+                        group.Bad = true;
+                        break;
+                    }
             }
         }
-        var removed = groups.Values.Where(g => !g.Bad).ToHashSet();
+        var removed = groupsInOrder.Where(g => !g.Bad).ToHashSet();
         if (removed.Count == 0) return;
         bool Virtual(Value value, out Value member, out Group group)
         {
@@ -329,12 +357,12 @@ internal static class AllocationRemoval
         }
 
         // 6. Rewrite each block: loads read the variables, stores define them, escapes make the object.
-        var replacement = new Dictionary<Value, Value>();
+        var replacement = new ValueToValueMap();
         var decided = new List<Instruction>();
         foreach (var block in graph.Blocks)
         {
             var current = new Dictionary<(Value, string), Value>();
-            var made = new Dictionary<Value, Value>();
+            var made = new ValueToValueMap();
             Value Read(Value member, string field) =>
                 current.TryGetValue((member, field), out var value) ? value : current[(member, field)] = Variable(member, field).ReadAtStart(block);
             Value Made(Value value) => root.TryGetValue(value, out var member) && made.TryGetValue(member, out var real) ? real : value;
@@ -371,7 +399,7 @@ internal static class AllocationRemoval
                 {
                     var target = instruction.Targets[t];
                     Block? between = null;
-                    var madeOnEdge = new Dictionary<Value, Value>();
+                    var madeOnEdge = new ValueToValueMap();
                     for (int i = 0; i < target.Arguments.Count; i++)
                     {
                         if (!Virtual(target.Arguments[i], out var member, out var group) || made.ContainsKey(member)

@@ -29,6 +29,14 @@ internal readonly record struct ArrayIndex(Value? Root, long Offset)
     }
 
     /// <summary>True when the two indices are provably different whatever the root holds.</summary>
+    /// <summary>The same root and offset. Written out: the record's own compares the roots through
+    /// <c>EqualityComparer&lt;Value?&gt;</c>, which .NET compiles on the first unit's path (Docs/PERFORMANCE.md, warm-up).</summary>
+    public bool Equals(ArrayIndex other) =>
+        Offset == other.Offset && Root.HasValue == other.Root.HasValue && Root.GetValueOrDefault() == other.Root.GetValueOrDefault();
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => unchecked((Root.HasValue ? Root.GetValueOrDefault().Index + 1 : 0) * -1640531535 ^ Offset.GetHashCode());
+
     public bool DiffersFrom(ArrayIndex other) => Root == other.Root && Offset != other.Offset;
 
     private static bool IsInteger(IrType type) => type.StackKind is StackKind.Int32 or StackKind.Int64 or StackKind.NativeInt;

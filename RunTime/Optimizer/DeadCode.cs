@@ -21,17 +21,19 @@ internal static class DeadCode
     public static void Run(FlowGraph graph)
     {
         var uses = GraphEdits.UseCounts(graph);
-        var removable = new Dictionary<Value, Instruction>();
+        // The IR's maps and IntPairMap, not dictionaries and sets over values and tuples of them: those are compiled by
+        // .NET on the first unit's path (Docs/PERFORMANCE.md, warm-up).
+        var removable = new ValueMap<Instruction>(graph.ValueCount);
         var work = new Stack<Instruction>();
         foreach (var block in graph.Blocks)
         {
             var dereferenced = new ValueSet();
-            var accessed = new HashSet<(Value, Value)>();
+            var accessed = new IntPairMap(); // (array, index) pairs, as value indices
             foreach (var instruction in graph[block].Instructions)
             {
                 bool safe = (instruction.Info.Flags & OpcodeFlags.Pure) != 0
                     || (instruction.Opcode == Opcode.LoadField && dereferenced.Contains(instruction.Operands[0]))
-                    || (instruction.Opcode == Opcode.LoadElement && accessed.Contains((instruction.Operands[0], instruction.Operands[1])))
+                    || (instruction.Opcode == Opcode.LoadElement && accessed.TryGetValue(instruction.Operands[0].Index, instruction.Operands[1].Index, out _))
                     || (instruction.Result is { } typeObject && TypeObjects.TypeOf(graph, typeObject) is not null) // typeof(T) cannot throw
                     || NullableValues.IsConstruction(graph, instruction);
                 if (safe && instruction.Result is { } result)
@@ -46,7 +48,7 @@ internal static class DeadCode
                         break;
                     case Opcode.LoadElement or Opcode.StoreElement:
                         dereferenced.Add(instruction.Operands[0]);
-                        accessed.Add((instruction.Operands[0], instruction.Operands[1]));
+                        accessed.Set(instruction.Operands[0].Index, instruction.Operands[1].Index, 0);
                         break;
                 }
             }

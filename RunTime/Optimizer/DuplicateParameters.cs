@@ -26,7 +26,7 @@ internal static class DuplicateParameters
     public static void Run(FlowGraph graph)
     {
         var incoming = Predecessors.Compute(graph);
-        var replacement = new Dictionary<Value, Value>();
+        var replacement = new ValueToValueMap(graph.ValueCount);
         bool changed = true;
         while (changed)
         {
@@ -41,7 +41,9 @@ internal static class DuplicateParameters
                     {
                         if (graph.TypeOf(parameters[earlier]) != graph.TypeOf(parameters[later]) || !Duplicates(calls, parameters, earlier, later)) continue;
                         replacement[parameters[later]] = parameters[earlier];
-                        graph.RemoveParameter(block, later, calls.Select(e => e.Call));
+                        var jumps = new List<BlockCall>(calls.Count);
+                        for (int c = 0; c < calls.Count; c++) jumps.Add(calls[c].Call);
+                        graph.RemoveParameter(block, later, jumps);
                         changed = true;
                         break;
                     }

@@ -12,6 +12,13 @@ namespace PeJit.Optimizer;
 /// <param name="Size">The element size in bytes; 0 for references.</param>
 internal readonly record struct ElementClass(StackKind Kind, int Size)
 {
+    /// <summary>The same kind and size. Written out: the record's own compares through <c>EqualityComparer&lt;StackKind&gt;</c>,
+    /// which .NET compiles on the first unit's path (Docs/PERFORMANCE.md, warm-up).</summary>
+    public bool Equals(ElementClass other) => Kind == other.Kind && Size == other.Size;
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => (int)Kind * 397 ^ Size;
+
     /// <summary>The class of arrays with elements of <paramref name="type"/>; null for element types not classified (value types, generic parameters), which may be anything.</summary>
     public static ElementClass? Of(IrType type)
     {

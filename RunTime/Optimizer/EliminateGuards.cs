@@ -40,46 +40,78 @@ internal static class EliminateGuards
         RemoveRepeatedCasts(graph, dominators, numbers);
         var facts = new ComparisonFacts(numbers);
         var incoming = Predecessors.Compute(graph);
-        var handlers = graph.Regions.SelectMany(r => new[] { graph[r].Handler, graph[r].Filter }).OfType<Block>().ToHashSet();
-        var children = new Dictionary<Block, List<Block>>();
-        foreach (var block in dominators.ReversePostOrder.Skip(1))
+        // The IR's sets and maps and arrays here, not the framework's collections over blocks, values or tuples, nor
+        // LINQ over them: those are compiled by .NET on the first unit's path (Docs/PERFORMANCE.md, warm-up).
+        var handlers = new BlockSet();
+        foreach (var region in graph.Regions)
         {
+            if (graph[region].Handler is { } handler) handlers.Add(handler);
+            if (graph[region].Filter is { } filter) handlers.Add(filter);
+        }
+        var children = new BlockMap<List<Block>>(graph.BlockCount);
+        var order = dominators.ReversePostOrder;
+        for (int i = 1; i < order.Count; i++)
+        {
+            var block = order[i];
             var parent = dominators.ImmediateDominator(block)!.Value;
             if (!children.TryGetValue(parent, out var list)) children[parent] = list = [];
             list.Add(block);
         }
 
-        var decided = new Dictionary<Block, int>();
+        // The target each decided block's branch takes, by block index; -1 for none.
+        var decided = new int[graph.BlockCount];
+        for (int b = 0; b < decided.Length; b++) decided[b] = -1;
+        int decidedCount = 0;
         // x.GetType() whose comparisons are all decided (their branches become jumps) is dead once x is known not
         // null: the only thing it could still do is throw on null. Found during the walk, removed after the rewrite.
         var deadClassTests = new HashSet<Instruction>(ReferenceEqualityComparer.Instance);
-        var walk = new Stack<(Block Block, int Mark)>();
-        walk.Push((FlowGraph.Entry, -1));
-        while (walk.Count > 0)
+        // The walk's stack: a block and the facts' mark to go back to when its subtree is done (-1: not entered yet).
+        var walkBlocks = new int[Math.Max(4, graph.BlockCount)];
+        var walkMarks = new int[walkBlocks.Length];
+        int depth = 0;
+        void Push(Block block, int mark)
         {
-            var (block, mark) = walk.Pop();
+            if (depth == walkBlocks.Length)
+            {
+                walkBlocks = IntPairMap.Grown(walkBlocks, depth * 2);
+                walkMarks = IntPairMap.Grown(walkMarks, depth * 2);
+            }
+            walkBlocks[depth] = block.Index;
+            walkMarks[depth++] = mark;
+        }
+        Push(FlowGraph.Entry, -1);
+        while (depth > 0)
+        {
+            var block = new Block(walkBlocks[--depth]);
+            int mark = walkMarks[depth];
             if (mark >= 0)
             {
                 facts.Reset(mark);
                 continue;
             }
-            walk.Push((block, facts.Mark()));
+            Push(block, facts.Mark());
             if (!handlers.Contains(block) && DominatingEdge(block, incoming.EdgesInto(block), dominators) is { } edge)
                 Learn(graph, numbers, facts, graph[edge.Source].Terminator!, edge.Index);
             if (graph[block].Terminator is { } terminator && Decide(graph, numbers, facts, terminator) is { } taken)
-                decided[block] = taken;
+            {
+                if (decided[block.Index] < 0) decidedCount++;
+                decided[block.Index] = taken;
+            }
             foreach (var instruction in graph[block].Instructions)
                 if (TypeObjects.IsGetType(instruction)
-                    && Conditions(graph, numbers, instruction.Operands[0]).Any(c => facts.Decide(c.Compare, c.Left, c.Right) is { } outcome && outcome != c.Negated))
+                    && Conditions(graph, numbers, instruction.Operands[0]).Exists(c => facts.Decide(c.Compare, c.Left, c.Right) is { } outcome && outcome != c.Negated))
                     deadClassTests.Add(instruction);
             if (children.TryGetValue(block, out var below))
-                for (int i = below.Count - 1; i >= 0; i--) walk.Push((below[i], -1));
+                for (int i = below.Count - 1; i >= 0; i--) Push(below[i], -1);
         }
-        if (decided.Count == 0 && deadClassTests.Count == 0) return;
+        if (decidedCount == 0 && deadClassTests.Count == 0) return;
 
-        foreach (var (block, taken) in decided)
+        // Each decided branch is rewritten on its own, so the blocks' order does not matter.
+        for (int b = 0; b < decided.Length; b++)
         {
-            var instructions = graph[block].Instructions;
+            int taken = decided[b];
+            if (taken < 0) continue;
+            var instructions = graph[new Block(b)].Instructions;
             var branch = instructions[^1];
             var jump = new Instruction(Opcode.Jump) { Location = branch.Location };
             jump.Targets.Add(branch.Targets[taken]);
@@ -97,17 +129,20 @@ internal static class EliminateGuards
     private static void RemoveRepeatedCasts(FlowGraph graph, Dominators dominators, ValueNumbers numbers)
     {
         var made = new Dictionary<string, List<Value>>();
-        var definedIn = new Dictionary<Value, Block>();
-        var replacement = new Dictionary<Value, Value>();
+        var definedIn = new ValueToBlockMap(graph.ValueCount);
+        var replacement = new ValueToValueMap(graph.ValueCount);
         foreach (var block in dominators.ReversePostOrder)
         {
             var instructions = graph[block].Instructions;
             for (int i = 0; i < instructions.Count; i++)
             {
                 if (instructions[i] is not { Opcode: Opcode.CastClass, Result: { } result } cast || cast.Operands.Count != 1) continue;
-                string key = $"{numbers.Of(cast.Operands[0])}|{cast.TypeOperand}";
+                // Concatenated, not interpolated: formatting an int in an interpolation is a generic .NET compiles.
+                string key = string.Concat(numbers.Of(cast.Operands[0]).ToString(), "|", cast.TypeOperand?.ToString());
                 if (!made.TryGetValue(key, out var earlier)) made[key] = earlier = [];
-                int found = earlier.FindIndex(e => dominators.Dominates(definedIn[e], block) && graph.TypeOf(e) == graph.TypeOf(result));
+                int found = -1;
+                for (int k = 0; k < earlier.Count && found < 0; k++)
+                    if (dominators.Dominates(definedIn[earlier[k]], block) && graph.TypeOf(earlier[k]) == graph.TypeOf(result)) found = k;
                 if (found >= 0)
                 {
                     var first = earlier[found];
@@ -126,14 +161,19 @@ internal static class EliminateGuards
     private static void RemoveDeadClassTests(FlowGraph graph, HashSet<Instruction> candidates)
     {
         if (candidates.Count == 0) return;
-        var users = new Dictionary<Value, List<Instruction>>();
+        var users = new ValueMap<List<Instruction>>(graph.ValueCount);
+        void Use(Value operand, Instruction instruction)
+        {
+            if (!users.TryGetValue(operand, out var list)) users[operand] = list = [];
+            list.Add(instruction);
+        }
         foreach (var block in graph.Blocks)
             foreach (var instruction in graph[block].Instructions)
-                foreach (var operand in instruction.Operands.Concat(instruction.Targets.SelectMany(t => t.Arguments)))
-                {
-                    if (!users.TryGetValue(operand, out var list)) users[operand] = list = [];
-                    list.Add(instruction);
-                }
+            {
+                foreach (var operand in instruction.Operands) Use(operand, instruction);
+                foreach (var target in instruction.Targets)
+                    foreach (var argument in target.Arguments) Use(argument, instruction);
+            }
         var dead = new HashSet<Instruction>(ReferenceEqualityComparer.Instance);
         foreach (var getType in candidates)
         {
@@ -217,9 +257,9 @@ internal static class EliminateGuards
     /// zero" (or not null), then the same of what it peels down to through <c>cne x, 0</c>, <c>ceq x, 0</c>
     /// (negated) and <c>conv</c> of a 0-or-1 compare result, and last the compare at the bottom, if any.
     /// </summary>
-    private static List<(Opcode Compare, int Left, int Right, bool Negated)> Conditions(FlowGraph graph, ValueNumbers numbers, Value condition)
+    private static List<Condition> Conditions(FlowGraph graph, ValueNumbers numbers, Value condition)
     {
-        var conditions = new List<(Opcode, int, int, bool)>();
+        var conditions = new List<Condition>();
         bool negated = false;
         var seen = new ValueSet();
         for (var value = condition; seen.Add(value);)
@@ -227,7 +267,7 @@ internal static class EliminateGuards
             var kind = graph.TypeOf(value).StackKind;
             if (kind is not (StackKind.Int32 or StackKind.Int64 or StackKind.NativeInt or StackKind.Reference)) break;
             int zero = kind == StackKind.Reference ? numbers.Null : numbers.Integer(kind, 0);
-            conditions.Add((Opcode.Cne, numbers.Of(value), zero, negated));
+            conditions.Add(new Condition(Opcode.Cne, numbers.Of(value), zero, negated));
             var definition = graph[value].DefiningInstruction;
             if (definition is null) break;
             if (definition.Opcode is Opcode.Ceq or Opcode.Cne && ZeroTest(numbers, definition) is { } tested)
@@ -242,13 +282,28 @@ internal static class EliminateGuards
                 continue;
             }
             if (IsCompare(graph, value))
-                conditions.Add((definition.Opcode, numbers.Of(definition.Operands[0]), numbers.Of(definition.Operands[1]), negated));
+                conditions.Add(new Condition(definition.Opcode, numbers.Of(definition.Operands[0]), numbers.Of(definition.Operands[1]), negated));
             break;
         }
         return conditions;
     }
 
     /// <summary>The x of <c>ceq x, 0</c> or <c>cne x, 0</c> (either side, zero or null), if that is what the compare is.</summary>
+    /// <summary>
+    /// A comparison of two value numbers that a branch's condition is, or is the negation of: a small class, not a
+    /// tuple, whose list .NET would compile on the first unit's path (Docs/PERFORMANCE.md, warm-up).
+    /// </summary>
+    private sealed class Condition(Opcode compare, int left, int right, bool negated)
+    {
+        public Opcode Compare { get; } = compare;
+        public int Left { get; } = left;
+        public int Right { get; } = right;
+        public bool Negated { get; } = negated;
+
+        public void Deconstruct(out Opcode compare, out int left, out int right, out bool negated) =>
+            (compare, left, right, negated) = (Compare, Left, Right, Negated);
+    }
+
     private static Value? ZeroTest(ValueNumbers numbers, Instruction compare)
     {
         if (numbers.IsZero(numbers.Of(compare.Operands[1]))) return compare.Operands[0];

@@ -16,9 +16,11 @@ internal static class FoldConstants
 {
     public static void Run(FlowGraph graph)
     {
-        var constants = new Dictionary<Value, object>();
-        var offsets = new Dictionary<Value, (Value Base, long Offset)>();
-        var replacement = new Dictionary<Value, Value>();
+        // The IR's maps, a small class for an offset and loops, not dictionaries over values and tuples or LINQ over
+        // values: those are compiled by .NET on the first unit's path (Docs/PERFORMANCE.md, warm-up).
+        var constants = new ValueMap<object>(graph.ValueCount);
+        var offsets = new ValueMap<RootAndOffset>(graph.ValueCount);
+        var replacement = new ValueToValueMap();
         foreach (var block in graph.Blocks)
         {
             var instructions = graph[block].Instructions;
@@ -47,12 +49,14 @@ internal static class FoldConstants
                     continue;
                 }
                 if ((instruction.Info.Flags & OpcodeFlags.Pure) != 0 && instruction.Operands.Count > 0
-                    && instruction.Operands.All(constants.ContainsKey) && type.StackKind is StackKind.Int32 or StackKind.Int64)
+                    && AllConstant(instruction.Operands, constants) && type.StackKind is StackKind.Int32 or StackKind.Int64)
                 {
                     object? folded;
                     try
                     {
-                        folded = ValueSemantics.Pure(instruction.Opcode, instruction.Operands.Select(o => (object?)constants[o]).ToList(), type);
+                        var operands = new List<object?>(instruction.Operands.Count);
+                        foreach (var operand in instruction.Operands) operands.Add(constants[operand]);
+                        folded = ValueSemantics.Pure(instruction.Opcode, operands, type);
                     }
                     catch (Exception e) when (e is ArithmeticException or EvaluationException)
                     {
@@ -71,10 +75,10 @@ internal static class FoldConstants
                 if (!constants.TryGetValue(instruction.Operands[1], out var k)) continue;
                 long delta = instruction.Opcode == Opcode.Add ? Convert.ToInt64(k) : -Convert.ToInt64(k);
                 var left = instruction.Operands[0];
-                var (root, offset) = offsets.TryGetValue(left, out var known) ? known : (left, 0L);
+                var (root, offset) = offsets.TryGetValue(left, out var known) ? (known.Root, known.Offset) : (left, 0L);
                 long total = offset + delta;
                 if (type.StackKind == StackKind.Int32) total = unchecked((int)total);
-                offsets[result] = (root, total);
+                offsets[result] = new RootAndOffset(root, total);
                 if (graph.TypeOf(root) != type) continue;
                 if (total == 0)
                 {
@@ -94,5 +98,19 @@ internal static class FoldConstants
             }
         }
         GraphEdits.Replace(graph, replacement);
+    }
+
+    private static bool AllConstant(List<Value> operands, ValueMap<object> constants)
+    {
+        foreach (var operand in operands)
+            if (!constants.ContainsKey(operand)) return false;
+        return true;
+    }
+
+    /// <summary>A value as a root plus a constant offset (a chain of additions and subtractions of constants).</summary>
+    private sealed class RootAndOffset(Value root, long offset)
+    {
+        public Value Root { get; } = root;
+        public long Offset { get; } = offset;
     }
 }

@@ -28,7 +28,7 @@ internal static class ForwardMemory
 
     public static void Run(FlowGraph graph)
     {
-        var replacement = new Dictionary<Value, Value>();
+        var replacement = new ValueToValueMap();
         var redundant = new HashSet<Instruction>(ReferenceEqualityComparer.Instance);
         Value Find(Value v)
         {
@@ -40,7 +40,7 @@ internal static class ForwardMemory
         var fieldNumbers = new Dictionary<string, int>(StringComparer.Ordinal);
         var fields = new IntPairMap();
         var elements = new IntPairMap();
-        var statics = new Dictionary<string, Value>();
+        var statics = new KeyedValues<string>();
         foreach (var block in graph.Blocks)
         {
             fields.Clear();

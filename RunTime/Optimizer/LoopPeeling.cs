@@ -30,19 +30,25 @@ internal static class LoopPeeling
 {
     public static void Run(FlowGraph graph)
     {
-        if (graph.Regions.Any()) return;
-        int budget = graph.Blocks.Sum(b => graph[b].Instructions.Count);
-        var peeled = new HashSet<Block>();
+        if (graph.RegionCount > 0) return;
+        // Loops, not LINQ over blocks and edges, and the IR's block set: those are compiled by .NET on the first unit's
+        // path (Docs/PERFORMANCE.md, warm-up).
+        int budget = 0;
+        foreach (var block in graph.Blocks) budget += graph[block].Instructions.Count;
+        var peeled = new BlockSet();
         while (true)
         {
             var dominators = Dominators.Compute(graph);
             var incoming = Predecessors.Compute(graph);
-            var loop = NaturalLoop.Find(graph, dominators)
-                .Where(l => !peeled.Contains(l.Header) && WantsPeeling(graph, l, incoming))
-                .OrderBy(l => l.Header.Index).FirstOrDefault();
+            NaturalLoop? loop = null;
+            foreach (var candidate in NaturalLoop.Find(graph, dominators))
+                if (!peeled.Contains(candidate.Header) && WantsPeeling(graph, candidate, incoming)
+                    && (loop is null || candidate.Header.Index < loop.Header.Index))
+                    loop = candidate;
             if (loop is null) break;
             peeled.Add(loop.Header);
-            int size = loop.Blocks.Sum(b => graph[b].Instructions.Count);
+            int size = 0;
+            foreach (var block in loop.Blocks) size += graph[block].Instructions.Count;
             if (size > budget) continue;
             budget -= size;
             Peel(graph, loop);
@@ -52,14 +58,20 @@ internal static class LoopPeeling
 
     private static bool WantsPeeling(FlowGraph graph, NaturalLoop loop, Predecessors incoming)
     {
-        if (loop.Blocks.Any(b => graph[b].Try is not null || graph[b].HandlerOf is not null)) return false;
+        foreach (var block in loop.Blocks)
+            if (graph[block].Try is not null || graph[block].HandlerOf is not null) return false;
         var edges = incoming.EdgesInto(loop.Header);
         var parameters = graph[loop.Header].Parameters;
         for (int i = 0; i < parameters.Count; i++)
         {
             if (!graph.TypeOf(parameters[i]).IsReference) continue;
-            bool allocatedEveryTurn = edges.Where(e => loop.Blocks.Contains(e.Source)).All(e => AllocationRemoval.IsAllocation(graph, e.Call.Arguments[i]));
-            bool enteredWithOther = edges.Any(e => !loop.Blocks.Contains(e.Source) && !AllocationRemoval.IsAllocation(graph, e.Call.Arguments[i]));
+            bool allocatedEveryTurn = true, enteredWithOther = false;
+            for (int e = 0; e < edges.Count; e++)
+            {
+                bool allocation = AllocationRemoval.IsAllocation(graph, edges[e].Call.Arguments[i]);
+                if (loop.Blocks.Contains(edges[e].Source)) allocatedEveryTurn &= allocation;
+                else enteredWithOther |= !allocation;
+            }
             if (allocatedEveryTurn && enteredWithOther) return true;
         }
         return false;
@@ -68,7 +80,9 @@ internal static class LoopPeeling
     private static void Peel(FlowGraph graph, NaturalLoop loop)
     {
         var index = new PromotionIndex(graph);
-        var entries = index.EdgesInto(loop.Header).Where(e => !loop.Blocks.Contains(e.Source)).Select(e => e.Call).ToList();
+        var entries = new List<BlockCall>();
+        foreach (var edge in index.EdgesInto(loop.Header))
+            if (!loop.Blocks.Contains(edge.Source)) entries.Add(edge.Call);
         var copies = LoopVersioning.Copy(graph, loop, index);
         var copiedHeader = copies[loop.Header];
         // The copy's turn ends at the loop's header; the loop is entered through the copy.

@@ -22,8 +22,11 @@ internal sealed class LoopPromotion
     private readonly NaturalLoop loop;
     private readonly Dominators dominators;
     private readonly PromotionIndex index;
-    private readonly Dictionary<Value, Block> definedIn = [];
-    private readonly Dictionary<Value, Value> canonical = [];
+    // The IR's sets and maps, IntPairMap and small classes of this pass rather than the framework's collections over
+    // values, blocks or tuples, and no LINQ over them: those are compiled by .NET on the first unit's path
+    // (Docs/PERFORMANCE.md, warm-up). The framework's over references (instructions, elements) are precompiled.
+    private readonly ValueSet definedInLoop = new();
+    private readonly ValueToValueMap canonical = new();
     private readonly List<Instruction> hoisted = [];
     private readonly HashSet<Instruction> removed = new(ReferenceEqualityComparer.Instance);
     private readonly List<ElementAccess> accesses = [];
@@ -31,17 +34,17 @@ internal sealed class LoopPromotion
     private readonly Dictionary<Instruction, PromotedElement> elementOf = new(ReferenceEqualityComparer.Instance);
     private readonly List<PromotedField> fields = [];
     private readonly Dictionary<Instruction, PromotedField> fieldOf = new(ReferenceEqualityComparer.Instance);
-    private readonly HashSet<(Value, Value)> distinctArrays = [];
-    private readonly List<(ArrayIndex, IrType, ArrayIndex, IrType)> distinctIndices = [];
+    private readonly IntPairMap distinctArrays = new();
+    private readonly List<IndexPair> distinctIndices = [];
     private readonly ValueSet nonNull = new();
-    private readonly Dictionary<Value, Value> replacement = [];
+    private readonly ValueToValueMap replacement = new();
     private readonly HashSet<Instruction> firstLoads = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<Instruction> guardedDivisions = new(ReferenceEqualityComparer.Instance);
     private readonly List<Divisor> divisors = [];
     private readonly List<CastGuard> castGuards = [];
     private readonly HashSet<Instruction> guardedCasts = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<Instruction, CastGuard> guardOfCast = new(ReferenceEqualityComparer.Instance);
-    private readonly Dictionary<CastGuard, Value> castValues = [];
+    private readonly KeyedValues<CastGuard> castValues = new();
     private readonly HashSet<FieldRef> storedFields = [];
     private Block chainEnd;
 
@@ -60,11 +63,12 @@ internal sealed class LoopPromotion
     /// null when the graph may hold trivial parameters anywhere (the first loop, or after a change of the loops'
     /// shape): the whole graph is cleaned and indexed then, and afterwards only what each promotion changes.
     /// </summary>
-    public static IReadOnlyCollection<Block> Run(FlowGraph graph, NaturalLoop loop, Dominators dominators, ref PromotionIndex? index,
+    public static BlockSet Run(FlowGraph graph, NaturalLoop loop, Dominators dominators, ref PromotionIndex? index,
         ref int budget, out bool changed)
     {
         changed = false;
-        if (loop.Blocks.Any(b => graph[b].Try is not null || graph[b].HandlerOf is not null)) return [];
+        foreach (var block in loop.Blocks)
+            if (graph[block].Try is not null || graph[block].HandlerOf is not null) return new BlockSet();
         var promotion = new LoopPromotion(graph, loop, dominators, index ??= new PromotionIndex(graph));
         var copies = promotion.Run(ref budget);
         index.Update();
@@ -72,14 +76,14 @@ internal sealed class LoopPromotion
         return copies;
     }
 
-    private IReadOnlyCollection<Block> Run(ref int budget)
+    private BlockSet Run(ref int budget)
     {
         // 1. A preheader, and the header's parameters every back edge passes unchanged replaced by what enters.
         // Where the graph had no trivial parameter before, only the preheader's and the header's can be.
         bool clean = index.IsClean;
         index.Changed.Clear();
         var preheader = Preheader();
-        if (clean) index.RemoveTrivialParameters([preheader, loop.Header]);
+        if (clean) index.RemoveTrivialParameters(new BlockSet { preheader, loop.Header });
         else
         {
             TrivialParameters.Remove(graph);
@@ -87,17 +91,17 @@ internal sealed class LoopPromotion
         }
         foreach (var block in loop.Blocks)
             foreach (var instruction in graph[block].Instructions)
-                if (instruction.Result is { } result) definedIn[result] = block;
+                if (instruction.Result is { } result) definedInLoop.Add(result);
 
         // 2. What may be moved: nothing in a loop with a call or an access through an address.
-        if (!WithoutUnknownEffects()) return [];
+        if (!WithoutUnknownEffects()) return new BlockSet();
         // Before the rewriting removes the stores of promoted fields.
         storedFields.UnionWith(LoopInstructions().Where(i => i.Opcode == Opcode.StoreField).Select(i => i.Field!));
         FindHoistableLoads();
         FindPromotableFields();
         FindEntryValuedLoads();
         FindPromotableElements();
-        if (hoisted.Count == 0 && promoted.Count == 0 && fields.Count == 0) return [];
+        if (hoisted.Count == 0 && promoted.Count == 0 && fields.Count == 0) return new BlockSet();
         FindGuardedDivisions();
         FindGuardedCasts();
 
@@ -105,7 +109,8 @@ internal sealed class LoopPromotion
         // a divisor that is neither 0 nor -1.
         bool guarded = promoted.Count > 0 || hoisted.Any(h => !IsAllocation(Canonical(h.Operands[0])))
             || fields.Any(f => !IsAllocation(f.Target)) || divisors.Count > 0 || castGuards.Count > 0;
-        int size = loop.Blocks.Sum(b => graph[b].Instructions.Count);
+        int size = 0;
+        foreach (var block in loop.Blocks) size += graph[block].Instructions.Count;
         if (guarded && size > budget)
         {
             hoisted.Clear();
@@ -116,9 +121,9 @@ internal sealed class LoopPromotion
             castGuards.Clear();
             guardedCasts.Clear();
             guardOfCast.Clear();
-            return [];
+            return new BlockSet();
         }
-        Dictionary<Block, Block> copies = [];
+        var copies = new BlockToBlockMap();
         int firstNew = graph.BlockCount;
         if (guarded)
         {
@@ -138,8 +143,12 @@ internal sealed class LoopPromotion
         index.Update();
         var candidates = new BlockSet(index.Changed);
         for (int b = firstNew; b < graph.BlockCount; b++) candidates.Add(new Block(b));
-        foreach (var block in candidates.ToList())
-            candidates.UnionWith(graph.Successors(block).Where(graph.IsValid));
+        var changedOrMade = new Block[candidates.Count];
+        int count = 0;
+        foreach (var block in candidates) changedOrMade[count++] = block;
+        foreach (var block in changedOrMade)
+            foreach (var successor in graph.Successors(block))
+                if (graph.IsValid(successor)) candidates.Add(successor);
         index.RemoveTrivialParameters(candidates);
         index.Update();
         // A first value no iteration reads (the loop stores the element before any load, and no exit comes
@@ -151,22 +160,30 @@ internal sealed class LoopPromotion
     /// <summary>The block before the header that only jumps to it, made when the header is entered from more than one place or by a branch.</summary>
     private Block Preheader()
     {
-        var entering = index.EdgesInto(loop.Header).Where(e => !loop.Blocks.Contains(e.Source)).Select(e => (e.Source, e.Call)).ToList();
+        var entering = new EdgeList();
+        foreach (var edge in index.EdgesInto(loop.Header))
+            if (!loop.Blocks.Contains(edge.Source)) entering.Add(edge);
         if (entering.Count == 1 && graph[entering[0].Source].Terminator!.Opcode == Opcode.Jump) return entering[0].Source;
         var preheader = graph.AddBlock();
-        var arguments = graph[loop.Header].Parameters.Select(p => graph.AddParameter(preheader, graph.TypeOf(p), graph[p].Name)).ToList();
-        foreach (var (source, call) in entering)
+        var arguments = new List<Value>();
+        foreach (var parameter in graph[loop.Header].Parameters) arguments.Add(graph.AddParameter(preheader, graph.TypeOf(parameter), graph[parameter].Name));
+        foreach (var edge in entering)
         {
-            call.Target = preheader;
-            index.Touched.Add(source);
+            edge.Call.Target = preheader;
+            index.Touched.Add(edge.Source);
         }
         graph.Append(preheader, new Instruction(Opcode.Jump) { Targets = { new BlockCall(loop.Header, arguments) } });
         index.Update();
         return preheader;
     }
 
-    private IEnumerable<Instruction> LoopInstructions() =>
-        loop.Blocks.OrderBy(b => b.Index).SelectMany(b => graph[b].Instructions);
+    /// <summary>The loop's instructions, its blocks in index order; a list made now (no caller changes the blocks while it walks it).</summary>
+    private List<Instruction> LoopInstructions()
+    {
+        var instructions = new List<Instruction>();
+        foreach (var block in loop.Blocks) instructions.AddRange(graph[block].Instructions);
+        return instructions;
+    }
 
     /// <summary>
     /// False when the loop holds what may read or write any field or element: a call not known to be pure, a
@@ -194,7 +211,7 @@ internal sealed class LoopPromotion
         value = Canonical(value);
         // Only the loop's own definitions are indexed (the graph is not scanned per loop): any other value is
         // defined before it.
-        bool inLoop = graph[value].ParameterOf is { } block ? loop.Blocks.Contains(block) : definedIn.ContainsKey(value);
+        bool inLoop = graph[value].ParameterOf is { } block ? loop.Blocks.Contains(block) : definedInLoop.Contains(value);
         return !inLoop || (graph[value].DefiningInstruction is { } definition && hoisted.Contains(definition));
     }
 
@@ -209,7 +226,8 @@ internal sealed class LoopPromotion
     private void FindHoistableLoads()
     {
         var written = LoopInstructions().Where(i => i.Opcode == Opcode.StoreField).Select(i => i.Field!.FullName).ToHashSet();
-        var first = new Dictionary<(string, Value), Value>();
+        // The first load of each field (by name) of each object.
+        var first = new Dictionary<string, ValueToValueMap>();
         bool changed = true;
         while (changed)
         {
@@ -219,12 +237,14 @@ internal sealed class LoopPromotion
                 if (instruction.Opcode != Opcode.LoadField || removed.Contains(instruction) || written.Contains(instruction.Field!.FullName)
                     || !graph.TypeOf(instruction.Operands[0]).IsReference || !IsInvariant(instruction.Operands[0]))
                     continue;
-                var key = (instruction.Field!.FullName, Canonical(instruction.Operands[0]));
+                var target = Canonical(instruction.Operands[0]);
+                if (!first.TryGetValue(instruction.Field!.FullName, out var firstOfField))
+                    first[instruction.Field!.FullName] = firstOfField = new ValueToValueMap();
                 var result = instruction.Result!.Value;
-                if (first.TryGetValue(key, out var earlier)) canonical[result] = earlier;
+                if (firstOfField.TryGetValue(target, out var earlier)) canonical[result] = earlier;
                 else
                 {
-                    first[key] = result;
+                    firstOfField[target] = result;
                     hoisted.Add(instruction);
                 }
                 removed.Add(instruction);
@@ -287,16 +307,18 @@ internal sealed class LoopPromotion
     /// </remarks>
     private void FindEntryValuedLoads()
     {
-        var order = dominators.ReversePostOrder.Where(loop.Blocks.Contains).ToList();
+        var order = new List<Block>();
+        foreach (var block in dominators.ReversePostOrder)
+            if (loop.Blocks.Contains(block)) order.Add(block);
         if (order.Count != loop.Blocks.Count) return;
         foreach (var field in fields.Where(f => f.Loaded))
         {
-            var atEnd = new Dictionary<Block, bool>();
+            // The blocks seen so far where the field holds its entry value at the end.
+            var heldAtEnd = new BlockSet();
             var entryLoads = new ValueSet();
             foreach (var block in order)
             {
-                bool entry = block == loop.Header
-                    || index.EdgesInto(block).All(e => atEnd.TryGetValue(e.Source, out bool held) && held);
+                bool entry = block == loop.Header || HeldAtEveryEdge(index.EdgesInto(block), heldAtEnd);
                 foreach (var instruction in graph[block].Instructions)
                 {
                     if (!fieldOf.TryGetValue(instruction, out var accessed) || accessed != field) continue;
@@ -306,11 +328,21 @@ internal sealed class LoopPromotion
                     }
                     else entry = entryLoads.Contains(instruction.Operands[1]);
                 }
-                atEnd[block] = entry;
+                if (entry) heldAtEnd.Add(block);
+                else heldAtEnd.Remove(block);
             }
-            if (!loop.Latches.All(latch => atEnd[latch])) continue;
+            bool atEveryLatch = true;
+            foreach (var latch in loop.Latches) atEveryLatch &= heldAtEnd.Contains(latch);
+            if (!atEveryLatch) continue;
             foreach (var load in entryLoads) canonical[load] = field.First;
         }
+    }
+
+    private static bool HeldAtEveryEdge(IReadOnlyList<Edge> edges, BlockSet heldAtEnd)
+    {
+        for (int i = 0; i < edges.Count; i++)
+            if (!heldAtEnd.Contains(edges[i].Source)) return false;
+        return true;
     }
 
     /// <summary>
@@ -403,7 +435,7 @@ internal sealed class LoopPromotion
     /// </summary>
     private void FindPromotableElements()
     {
-        foreach (var block in loop.Blocks.OrderBy(b => b.Index))
+        foreach (var block in loop.Blocks)
             foreach (var instruction in graph[block].Instructions)
             {
                 if (instruction.Opcode is not (Opcode.LoadElement or Opcode.StoreElement)) continue;
@@ -414,16 +446,16 @@ internal sealed class LoopPromotion
             }
 
         var candidates = new List<PromotedElement>();
-        foreach (var group in accesses.Where(a => a.Invariant).GroupBy(a => (a.Array, a.Index)))
+        foreach (var group in InvariantGroups())
         {
-            var list = group.ToList();
+            var list = group.Accesses;
             if (list.Any(a => a.Element is null || a.Element != list[0].Element)) continue;
             // A reference only some iterations load (a green constant a branch of the loop reads from the unit's
             // constants, always in bounds) is loaded before the loop all the same: the preheader's bounds test falls
             // back to the unoptimized copy where that load could throw, so reading it early changes nothing. A number
             // accessed on some iterations only stays (its index may be out of bounds on purpose when it is not read).
             bool constant = !list.Any(a => a.IsStore) && list[0].Instruction.TypeOperand!.IsReference;
-            if (!constant && !list.Any(a => loop.Latches.All(latch => dominators.Dominates(a.Block, latch)))) continue;
+            if (!constant && !list.Any(a => DominatesEveryLatch(a.Block))) continue;
             var loads = list.Where(a => !a.IsStore).Select(a => graph.TypeOf(a.Instruction.Result!.Value)).Distinct().ToList();
             if (loads.Count > 1) continue;
             var carried = loads.Count == 1 ? loads[0] : list[0].Instruction.TypeOperand!;
@@ -434,12 +466,12 @@ internal sealed class LoopPromotion
                 // tests the array's exact type where the loop stores (BuildPreheader), and only an array the IR
                 // types as one can be tested.
                 if (list.Any(a => a.IsStore && !graph.TypeOf(a.Instruction.Operands[2]).IsReference)) continue;
-                if (list.Any(a => a.IsStore) && !graph.TypeOf(group.Key.Array).Name.EndsWith("[]", StringComparison.Ordinal)) continue;
+                if (list.Any(a => a.IsStore) && !graph.TypeOf(group.Array).Name.EndsWith("[]", StringComparison.Ordinal)) continue;
             }
             // Numbers otherwise: a store of a bool or char is not a conversion the IR spells.
             else if (!Convertible(carried) || list.Any(a => a.IsStore && !IsNumber(graph.TypeOf(a.Instruction.Operands[2])))) continue;
-            var indexType = graph.TypeOf(group.Key.Index.Root ?? list[0].Instruction.Operands[1]);
-            candidates.Add(new PromotedElement(group.Key.Array, group.Key.Index, indexType, list, carried));
+            var indexType = graph.TypeOf(group.Index.Root ?? list[0].Instruction.Operands[1]);
+            candidates.Add(new PromotedElement(group.Array, group.Index, indexType, list, carried));
         }
 
         // Dropping a candidate turns its accesses into others that the remaining candidates must be kept apart from.
@@ -470,6 +502,59 @@ internal sealed class LoopPromotion
             }
     }
 
+    /// <summary>
+    /// The invariant accesses grouped by array and index, the groups in the order of their first access and each in
+    /// the order of its accesses (what LINQ's GroupBy gives, without its instantiations over tuples of values).
+    /// </summary>
+    private List<AccessGroup> InvariantGroups()
+    {
+        var groups = new List<AccessGroup>();
+        // (array, index root + 1 or 0) to the position + 1 of the first group with them; the others chain through Next.
+        var byArrayAndRoot = new IntPairMap();
+        foreach (var access in accesses)
+        {
+            if (!access.Invariant) continue;
+            int root = access.Index.Root is { } value ? value.Index + 1 : 0;
+            AccessGroup? group = null;
+            if (byArrayAndRoot.TryGetValue(access.Array.Index, root, out int position))
+                for (group = groups[position - 1]; group is not null && group.Index.Offset != access.Index.Offset; group = group.Next)
+                {
+                }
+            if (group is null)
+            {
+                group = new AccessGroup(access.Array, access.Index);
+                if (position > 0)
+                {
+                    var last = groups[position - 1];
+                    while (last.Next is not null) last = last.Next;
+                    last.Next = group;
+                }
+                else byArrayAndRoot.Set(access.Array.Index, root, groups.Count + 1);
+                groups.Add(group);
+            }
+            group.Accesses.Add(access);
+        }
+        return groups;
+    }
+
+    /// <summary>The invariant accesses to one element (array and index), in the loop's order.</summary>
+    private sealed class AccessGroup(Value array, ArrayIndex index)
+    {
+        public Value Array { get; } = array;
+        public ArrayIndex Index { get; } = index;
+        public List<ElementAccess> Accesses { get; } = [];
+
+        /// <summary>The next group with the same array and index root (another offset).</summary>
+        public AccessGroup? Next { get; set; }
+    }
+
+    private bool DominatesEveryLatch(Block block)
+    {
+        foreach (var latch in loop.Latches)
+            if (!dominators.Dominates(block, latch)) return false;
+        return true;
+    }
+
     /// <summary>True when every other access that may touch the candidate's element is kept apart from it, recording the guards that do it.</summary>
     private bool KeptApart(PromotedElement candidate)
     {
@@ -482,13 +567,16 @@ internal sealed class LoopPromotion
             if (!candidate.Stored && !(owner?.Stored ?? other.IsStore)) continue;
             bool indexInvariant = other.Index.Root is not { } root || IsInvariant(root);
             if (other.Array != candidate.Array && IsInvariant(other.Array))
-                distinctArrays.Add(Ordered(candidate.Array, other.Array));
+            {
+                var (first, second) = Ordered(candidate.Array, other.Array);
+                distinctArrays.Set(first.Index, second.Index, 0);
+            }
             else if (other.Array == candidate.Array && indexInvariant && other.Index != candidate.Index)
             {
                 var otherType = graph.TypeOf(other.Index.Root ?? other.Instruction.Operands[1]);
-                if (!distinctIndices.Contains((other.Index, otherType, candidate.Index, candidate.IndexType))
-                    && !distinctIndices.Contains((candidate.Index, candidate.IndexType, other.Index, otherType)))
-                    distinctIndices.Add((candidate.Index, candidate.IndexType, other.Index, otherType));
+                if (!distinctIndices.Exists(p => p.Is(other.Index, otherType, candidate.Index, candidate.IndexType))
+                    && !distinctIndices.Exists(p => p.Is(candidate.Index, candidate.IndexType, other.Index, otherType)))
+                    distinctIndices.Add(new IndexPair(candidate.Index, candidate.IndexType, other.Index, otherType));
             }
             else return false;
         }
@@ -496,6 +584,26 @@ internal sealed class LoopPromotion
     }
 
     private static (Value, Value) Ordered(Value a, Value b) => a.Index <= b.Index ? (a, b) : (b, a);
+
+    /// <summary>Two indices into one array that the preheader tests to be different, each with its type.</summary>
+    private sealed class IndexPair(ArrayIndex first, IrType firstType, ArrayIndex second, IrType secondType)
+    {
+        public ArrayIndex First { get; } = first;
+        public IrType FirstType { get; } = firstType;
+        public ArrayIndex Second { get; } = second;
+        public IrType SecondType { get; } = secondType;
+
+        public bool Is(ArrayIndex first, IrType firstType, ArrayIndex second, IrType secondType) =>
+            First.Equals(first) && FirstType.Equals(firstType) && Second.Equals(second) && SecondType.Equals(secondType);
+    }
+
+    /// <summary>An index of a given type as the preheader computes it (<see cref="BuildPreheader"/>).</summary>
+    private sealed class IndexValue(ArrayIndex index, IrType type, Value value)
+    {
+        public ArrayIndex Index { get; } = index;
+        public IrType Type { get; } = type;
+        public Value Value { get; } = value;
+    }
 
     private static bool IsNumber(IrType type) => type.StackKind is StackKind.Int32 or StackKind.Int64 or StackKind.NativeInt or StackKind.Float;
 
@@ -532,20 +640,32 @@ internal sealed class LoopPromotion
             if (IsAllocation(value) || !nonNull.Add(value)) return;
             Guard(value, passWhenTrue: true);
         }
-        var indices = new Dictionary<(ArrayIndex, IrType), Value>();
+        // A few per loop: a list searched, not a dictionary keyed by a tuple of an index and a type.
+        var indices = new List<IndexValue>();
+        Value? Known(ArrayIndex index, IrType type)
+        {
+            foreach (var known in indices)
+                if (known.Index.Equals(index) && known.Type.Equals(type)) return known.Value;
+            return null;
+        }
+        Value Remember(ArrayIndex index, IrType type, Value value)
+        {
+            indices.Add(new IndexValue(index, type, value));
+            return value;
+        }
         Value Index(ArrayIndex index, IrType type, bool wide)
         {
             if (wide && index.Root is null) type = IrType.I64;
             if (wide && type != IrType.I64)
             {
-                if (indices.TryGetValue((index, IrType.I64), out var known)) return known;
-                return indices[(index, IrType.I64)] = Emit(new Instruction(Opcode.Conv, Index(index, type, false)), IrType.I64);
+                if (Known(index, IrType.I64) is { } known) return known;
+                return Remember(index, IrType.I64, Emit(new Instruction(Opcode.Conv, Index(index, type, false)), IrType.I64));
             }
-            if (indices.TryGetValue((index, type), out var value)) return value;
+            if (Known(index, type) is { } value) return value;
             if (index.Root is not { } root) value = Emit(new Instruction(Opcode.Const) { Integer = index.Offset }, type);
             else if (index.Offset == 0) value = root;
             else value = Emit(new Instruction(Opcode.Add, root, Emit(new Instruction(Opcode.Const) { Integer = index.Offset }, type)), type);
-            return indices[(index, type)] = value;
+            return Remember(index, type, value);
         }
 
         foreach (var load in hoisted)
@@ -561,7 +681,7 @@ internal sealed class LoopPromotion
             firstLoads.Add(field.FirstLoad);
             graph[current].Instructions.Add(field.FirstLoad);
         }
-        var lengths = new Dictionary<Value, Value>();
+        var lengths = new ValueToValueMap();
         foreach (var element in promoted)
         {
             NotNull(element.Array);
@@ -581,14 +701,14 @@ internal sealed class LoopPromotion
             var expected = Emit(new Instruction(Opcode.Call, token) { Method = TypeObjects.FromHandle, Location = location }, IrType.Class("System.Type"));
             Guard(Emit(new Instruction(Opcode.Ceq, actual, expected), IrType.Bool), passWhenTrue: true);
         }
-        foreach (var (a, b) in distinctArrays.OrderBy(p => p.Item1.Index).ThenBy(p => p.Item2.Index))
-            Guard(Emit(new Instruction(Opcode.Ceq, a, b), IrType.Bool), passWhenTrue: false);
-        foreach (var (a, aType, b, bType) in distinctIndices)
-            Guard(Emit(new Instruction(Opcode.Ceq, Index(a, aType, true), Index(b, bType, true)), IrType.Bool), passWhenTrue: false);
+        foreach (int position in OrderedPairs(distinctArrays))
+            Guard(Emit(new Instruction(Opcode.Ceq, new Value(distinctArrays.LeftAt(position)), new Value(distinctArrays.RightAt(position))), IrType.Bool), passWhenTrue: false);
+        foreach (var pair in distinctIndices)
+            Guard(Emit(new Instruction(Opcode.Ceq, Index(pair.First, pair.FirstType, true), Index(pair.Second, pair.SecondType, true)), IrType.Bool), passWhenTrue: false);
 
         index.Touched.Add(preheader);
         chainEnd = current;
-        var firsts = new Dictionary<PromotedElement, Value>();
+        var firsts = new KeyedValues<PromotedElement>();
         foreach (var element in promoted)
         {
             var load = new Instruction(Opcode.LoadElement, element.Array, element.IndexValue) { TypeOperand = element.LoadType };
@@ -628,6 +748,29 @@ internal sealed class LoopPromotion
         index.Update();
     }
 
+    /// <summary>The positions of the pairs in <paramref name="pairs"/>, ordered by the first and then the second value's index.</summary>
+    private static int[] OrderedPairs(IntPairMap pairs)
+    {
+        var ordered = new int[pairs.Count];
+        int count = 0;
+        for (int position = 0; position < pairs.Positions; position++)
+        {
+            if (!pairs.IsLive(position)) continue;
+            // Insertion sort: a handful of pairs per loop, and sorting tuples would be compiled by .NET.
+            int at = count++;
+            while (at > 0 && Before(position, ordered[at - 1]))
+            {
+                ordered[at] = ordered[at - 1];
+                at--;
+            }
+            ordered[at] = position;
+        }
+        return ordered;
+
+        bool Before(int a, int b) =>
+            pairs.LeftAt(a) < pairs.LeftAt(b) || (pairs.LeftAt(a) == pairs.LeftAt(b) && pairs.RightAt(a) < pairs.RightAt(b));
+    }
+
     /// <summary>
     /// Rewrites the loop: hoisted loads are gone; a load of a promoted element is the value the element holds
     /// there, a store gives it a new one (converted as memory would); promoted elements the loop stores are
@@ -636,7 +779,7 @@ internal sealed class LoopPromotion
     private void RewriteLoop()
     {
         // Definitions first (the last store of each block), so reads anywhere find them.
-        var stored = new Dictionary<Instruction, Value>(ReferenceEqualityComparer.Instance);
+        var stored = new KeyedValues<Instruction>(ReferenceEqualityComparer.Instance);
         foreach (var block in loop.Blocks)
         {
             var instructions = graph[block].Instructions;
@@ -663,12 +806,12 @@ internal sealed class LoopPromotion
 
         var dirty = promoted.Where(e => e.Stored).ToList();
         // Every promoted field is stored in the loop (FindPromotableFields).
-        foreach (var block in loop.Blocks.OrderBy(b => b.Index).ToList())
+        foreach (var block in loop.Blocks)
         {
-            var current = new Dictionary<PromotedElement, Value>();
+            var current = new KeyedValues<PromotedElement>();
             Value Current(PromotedElement element) =>
                 current.TryGetValue(element, out var value) ? value : current[element] = element.Value!.ReadAtStart(block);
-            var currentFields = new Dictionary<PromotedField, Value>();
+            var currentFields = new KeyedValues<PromotedField>();
             Value CurrentField(PromotedField field) =>
                 currentFields.TryGetValue(field, out var value) ? value : currentFields[field] = field.Value!.ReadAtStart(block);
             IEnumerable<Instruction> WriteBack() => dirty.Select(e =>
@@ -703,8 +846,9 @@ internal sealed class LoopPromotion
                 }
                 if (instruction.IsTerminator)
                 {
-                    foreach (var target in instruction.Targets.Where(t => !loop.Blocks.Contains(t.Target)))
+                    foreach (var target in instruction.Targets)
                     {
+                        if (loop.Blocks.Contains(target.Target)) continue;
                         if (dirty.Count == 0 && fields.Count == 0) break;
                         var exit = graph.AddBlock();
                         graph[exit].Instructions.AddRange(WriteBack());

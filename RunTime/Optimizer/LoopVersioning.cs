@@ -18,12 +18,16 @@ internal static class LoopVersioning
     /// Copies <paramref name="loop"/> and repairs the uses after it; returns the copy of each block. The copy is
     /// not entered yet: the caller jumps to the header's copy.
     /// </summary>
-    public static Dictionary<Block, Block> Copy(FlowGraph graph, NaturalLoop loop, PromotionIndex index)
+    public static BlockToBlockMap Copy(FlowGraph graph, NaturalLoop loop, PromotionIndex index)
     {
         // 1. Blocks and values: every parameter and result gets a copy, so operands can be mapped in any order.
-        var blocks = new Dictionary<Block, Block>();
-        var values = new Dictionary<Value, Value>();
-        var order = loop.Blocks.OrderBy(b => b.Index).ToList();
+        // The IR's maps and arrays, not dictionaries or LINQ over blocks and values: those are compiled by .NET on
+        // the first unit's path (Docs/PERFORMANCE.md, warm-up).
+        var blocks = new BlockToBlockMap(graph.BlockCount);
+        var values = new ValueToValueMap(graph.ValueCount);
+        var order = new Block[loop.Blocks.Count];
+        int n = 0;
+        foreach (var block in loop.Blocks) order[n++] = block;
         foreach (var block in order)
         {
             var copy = graph.AddBlock();
@@ -47,15 +51,22 @@ internal static class LoopVersioning
             {
                 for (int k = 0; k < copies[i].Operands.Count; k++) copies[i].Operands[k] = Map(copies[i].Operands[k]);
                 foreach (var target in originals[i].Targets)
-                    copies[i].Targets.Add(new BlockCall(blocks.GetValueOrDefault(target.Target, target.Target), target.Arguments.Select(Map)));
+                {
+                    var arguments = new List<Value>(target.Arguments.Count);
+                    foreach (var argument in target.Arguments) arguments.Add(Map(argument));
+                    copies[i].Targets.Add(new BlockCall(blocks.TryGetValue(target.Target, out var targetCopy) ? targetCopy : target.Target, arguments));
+                }
             }
         }
         // 3. Uses after the loop: a value of the loop reaches them from the loop or from its copy. Only the
         // blocks that use a value of the loop are looked at, in layout order, as a scan of the graph meets them.
-        var copied = blocks.Values.ToHashSet();
-        foreach (var copy in order.Select(b => blocks[b])) index.Register(copy);
-        var users = values.Keys.SelectMany(index.UsersOf).Where(b => !loop.Blocks.Contains(b) && !copied.Contains(b)).Distinct().OrderBy(b => b.Index).ToList();
-        var updaters = new Dictionary<Value, SsaUpdater>();
+        var copied = blocks.Values;
+        foreach (var block in order) index.Register(blocks[block]);
+        var users = new BlockSet();
+        foreach (var value in values.Keys)
+            foreach (var user in index.UsersOf(value))
+                if (!loop.Blocks.Contains(user) && !copied.Contains(user)) users.Add(user);
+        var updaters = new ValueMap<SsaUpdater>();
         foreach (var block in users)
         {
             index.Touched.Add(block);

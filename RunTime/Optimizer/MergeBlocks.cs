@@ -15,7 +15,7 @@ internal static class MergeBlocks
     {
         // Counted once: a merge moves a terminator, not its targets, so the count of every block still to merge holds.
         var predecessors = Predecessors.Compute(graph);
-        var replacement = new Dictionary<Value, Value>();
+        var replacement = new ValueToValueMap(graph.ValueCount);
         bool merged = false;
         foreach (var block in graph.Blocks)
         {

@@ -42,9 +42,9 @@ internal static class NullableValues
 
     public static void Run(FlowGraph graph)
     {
-        if (graph.Regions.Any()) return;
+        if (graph.RegionCount > 0) return;
         bool any = false;
-        foreach (var slot in graph.Slots) any |= IsNullable(graph[slot].Type);
+        for (int s = 0; s < graph.SlotCount; s++) any |= IsNullable(graph[new Slot(s)].Type); // not LINQ over slots, which .NET compiles
         if (!any) return;
         // 1. The type inside each Nullable type, from what the graph builds or reads.
         var inner = new Dictionary<IrType, IrType>();
@@ -79,8 +79,8 @@ internal static class NullableValues
         }
         // 3. Known values: constructions, defaults, parameters of known values (greatest fixed point together with the slots).
         var parameters = new ValueSet();
-        foreach (var block in graph.Blocks.Skip(1))
-            foreach (var parameter in graph[block].Parameters)
+        for (int b = 1; b < graph.BlockCount; b++)
+            foreach (var parameter in graph[new Block(b)].Parameters)
                 if (IsNullable(graph.TypeOf(parameter)) && inner.ContainsKey(graph.TypeOf(parameter))) parameters.Add(parameter);
         var incoming = Predecessors.Compute(graph);
         bool Known(Value value) => parameters.Contains(value) || graph[value].DefiningInstruction is { } d
@@ -182,7 +182,7 @@ internal static class NullableValues
                 values[store.Slot!].DefineAtEnd(block, made.Item2);
             }
         }
-        var replacement = new Dictionary<Value, Value>();
+        var replacement = new ValueToValueMap();
         foreach (var block in graph.Blocks)
         {
             var current = new Dictionary<Slot, (Value HasValue, Value Value)>();
@@ -237,7 +237,7 @@ internal static class NullableValues
             var constant = new Instruction(Opcode.Const) { Integer = constants[0]!.Integer };
             graph.SetResult(constant, IrType.Bool);
             graph[block].Instructions.Insert(0, constant);
-            graph.ReplaceUses(new Dictionary<Value, Value> { [hasValue] = constant.Result!.Value });
+            graph.ReplaceUses(hasValue, constant.Result!.Value);
         }
         TrivialParameters.Remove(graph);
         graph.Compact();

@@ -117,7 +117,7 @@ public static class Pipeline
     public static void RunPasses(FlowGraph graph, IReadOnlyList<Pass> passes, Action<Pass, FlowGraph>? afterEach = null, bool verify = false)
     {
         if (verify) Verify(graph, "before the first optimization pass (the engine made it so)");
-        bool regions = graph.Regions.Any();
+        bool regions = graph.RegionCount > 0;
         foreach (var pass in passes)
         {
             if (regions && !RegionSafePasses.Contains(pass.Name)) continue;

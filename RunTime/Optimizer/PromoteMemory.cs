@@ -84,9 +84,13 @@ internal static class PromoteMemory
         // them changes the blocks of a loop still to try (one that holds the promoted loop is larger, so it was
         // tried first; one inside it or apart from it keeps its blocks and dominators; the copy's loops are
         // never tried). Only separating a cycle changes the loops' shape: they are found again then.
-        if (graph.Regions.Any()) return; // the residual code has none; the backends would reject them anyway
+        if (graph.RegionCount > 0) return; // the residual code has none; the backends would reject them anyway
         GraphEdits.RemoveUnreachable(graph);
-        int budget = Math.Max(MinimumBudget, graph.Blocks.Sum(b => graph[b].Instructions.Count));
+        // Loops, not LINQ, over blocks and loops here: LINQ over a struct of PeJit's is compiled by .NET on the first
+        // unit's path (Docs/PERFORMANCE.md, warm-up).
+        int instructions = 0;
+        foreach (var block in graph.Blocks) instructions += graph[block].Instructions.Count;
+        int budget = Math.Max(MinimumBudget, instructions);
         var tried = new HashSet<string>();
         var copies = new BlockSet();
         Dominators? dominators = null;
@@ -99,10 +103,7 @@ internal static class PromoteMemory
                 dominators = Dominators.Compute(graph);
                 loops = NaturalLoop.Find(graph, dominators);
             }
-            var loop = loops
-                .Where(l => !tried.Contains(Key(l)) && !l.Blocks.Overlaps(copies))
-                .OrderByDescending(l => l.Blocks.Count).ThenBy(l => l.Header.Index)
-                .FirstOrDefault();
+            var loop = Largest(loops, tried, copies);
             if (loop is null) break;
             tried.Add(Key(loop));
             copies.UnionWith(LoopPromotion.Run(graph, loop, dominators!, ref index, ref budget, out bool changed));
@@ -117,7 +118,36 @@ internal static class PromoteMemory
         graph.Compact();
     }
 
-    private static string Key(NaturalLoop loop) => $"{loop.Header} {string.Join(",", loop.Latches.Select(l => l.Index).Order())}";
+    /// <summary>The largest loop not tried and apart from the copies; of two as large, the one whose header comes first, then the first listed.</summary>
+    private static NaturalLoop? Largest(List<NaturalLoop> loops, HashSet<string> tried, BlockSet copies)
+    {
+        NaturalLoop? best = null;
+        foreach (var loop in loops)
+        {
+            if (tried.Contains(Key(loop)) || loop.Blocks.Overlaps(copies)) continue;
+            if (best is null || loop.Blocks.Count > best.Blocks.Count
+                || (loop.Blocks.Count == best.Blocks.Count && loop.Header.Index < best.Header.Index))
+                best = loop;
+        }
+        return best;
+    }
+
+    /// <summary>The header and the latches' indices in order: what tells a loop from the loops tried before.</summary>
+    private static string Key(NaturalLoop loop)
+    {
+        var latches = new BlockSet();
+        foreach (var latch in loop.Latches) latches.Add(latch);
+        var key = new System.Text.StringBuilder().Append(loop.Header).Append(' ');
+        // The latches are distinct blocks, so the set's index order is what Order() gave.
+        bool first = true;
+        foreach (var latch in latches)
+        {
+            if (!first) key.Append(',');
+            key.Append(latch.Index);
+            first = false;
+        }
+        return key.ToString();
+    }
 
     /// <summary>
     /// Gives the header to the back edge whose cycle is smallest: every other jump to the header goes to a new
@@ -128,13 +158,21 @@ internal static class PromoteMemory
     private static void SeparateSmallestCycle(FlowGraph graph, NaturalLoop loop, Dominators dominators)
     {
         var header = loop.Header;
-        var cycles = loop.Latches.Select(latch => (Latch: latch, Size: NaturalLoop.Find(graph, dominators, header, [latch]).Blocks.Count));
-        var inner = cycles.OrderBy(c => c.Size).ThenBy(c => c.Latch.Index).First().Latch;
+        Block? inner = null;
+        int innerSize = 0;
+        foreach (var latch in loop.Latches)
+        {
+            int size = NaturalLoop.Find(graph, dominators, header, new List<Block> { latch }).Blocks.Count;
+            if (inner is null || size < innerSize || (size == innerSize && latch.Index < inner.Value.Index))
+                (inner, innerSize) = (latch, size);
+        }
         var outer = graph.AddBlock();
-        var parameters = graph[header].Parameters.Select(p => graph.AddParameter(outer, graph.TypeOf(p), graph[p].Name)).ToList();
+        var parameters = new List<Value>();
+        foreach (var parameter in graph[header].Parameters) parameters.Add(graph.AddParameter(outer, graph.TypeOf(parameter), graph[parameter].Name));
         foreach (var block in graph.Blocks)
             if (block != inner && block != outer && graph[block].Terminator is { } terminator)
-                foreach (var target in terminator.Targets.Where(t => t.Target == header)) target.Target = outer;
+                foreach (var target in terminator.Targets)
+                    if (target.Target == header) target.Target = outer;
         graph.Append(outer, new Instruction(Opcode.Jump) { Targets = { new BlockCall(header, parameters) } });
     }
 }

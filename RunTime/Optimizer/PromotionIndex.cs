@@ -20,7 +20,7 @@ namespace PeJit.Optimizer;
 internal sealed class PromotionIndex
 {
     private readonly FlowGraph graph;
-    private readonly Dictionary<Value, List<Block>> users = [];
+    private readonly ValueMap<List<Block>> users = new();
     private readonly List<List<Block>> sources = [];
     private int registered;
 
@@ -90,8 +90,16 @@ internal sealed class PromotionIndex
     }
 
     /// <summary>The blocks that use <paramref name="value"/> (and maybe some that no longer do), in layout order, each once.</summary>
-    public List<Block> UsersOf(Value value) =>
-        users.TryGetValue(value, out var list) ? [.. list.Distinct().OrderBy(b => b.Index)] : [];
+    public List<Block> UsersOf(Value value)
+    {
+        // In index order without repeats, through a block set: LINQ over blocks is compiled by .NET in every process.
+        if (!users.TryGetValue(value, out var list)) return [];
+        var distinct = new BlockSet();
+        foreach (var block in list) distinct.Add(block);
+        var result = new List<Block>(distinct.Count);
+        foreach (var block in distinct) result.Add(block);
+        return result;
+    }
 
     /// <summary>
     /// The ordinary edges into <paramref name="block"/> as the graph is now, in the order of
@@ -99,9 +107,11 @@ internal sealed class PromotionIndex
     /// </summary>
     public IReadOnlyList<Edge> EdgesInto(Block block)
     {
-        var edges = new List<Edge>();
+        var edges = new EdgeList();
         if (block.Index >= sources.Count) return edges;
-        foreach (var source in sources[block.Index].Distinct().OrderBy(b => b.Index))
+        var distinct = new BlockSet();
+        foreach (var source in sources[block.Index]) distinct.Add(source);
+        foreach (var source in distinct)
             if (graph[source].Terminator is { } terminator)
                 for (int i = 0; i < terminator.Targets.Count; i++)
                     if (terminator.Targets[i].Target == block) edges.Add(new Edge(source, i, terminator.Targets[i]));
@@ -113,7 +123,7 @@ internal sealed class PromotionIndex
     /// blocks that use them, as <see cref="FlowGraph.ReplaceUses(IReadOnlyDictionary{Value, Value})"/> does in
     /// every block; marks those blocks touched.
     /// </summary>
-    public void Replace(Dictionary<Value, Value> replacement)
+    public void Replace(ValueToValueMap replacement)
     {
         if (replacement.Count == 0) return;
         Value Find(Value v)
@@ -121,7 +131,10 @@ internal sealed class PromotionIndex
             while (replacement.TryGetValue(v, out var next)) v = next;
             return v;
         }
-        foreach (var block in replacement.Keys.SelectMany(UsersOf).Distinct())
+        var blocks = new BlockSet();
+        foreach (var key in replacement.Keys)
+            foreach (var user in UsersOf(key)) blocks.Add(user);
+        foreach (var block in blocks)
         {
             foreach (var instruction in graph[block].Instructions)
             {
@@ -134,8 +147,19 @@ internal sealed class PromotionIndex
     }
 
     /// <summary>True when some instruction or jump uses <paramref name="value"/>.</summary>
-    public bool IsUsed(Value value) => UsersOf(value).Any(block => graph[block].Instructions.Any(instruction =>
-        instruction.Operands.Contains(value) || instruction.Targets.Any(t => t.Arguments.Contains(value))));
+    public bool IsUsed(Value value)
+    {
+        foreach (var block in UsersOf(value))
+            foreach (var instruction in graph[block].Instructions)
+            {
+                foreach (var operand in instruction.Operands)
+                    if (operand == value) return true;
+                foreach (var target in instruction.Targets)
+                    foreach (var argument in target.Arguments)
+                        if (argument == value) return true;
+            }
+        return false;
+    }
 
     /// <summary>
     /// Removes the trivial parameters (<see cref="PeJit.IR.Transforms.TrivialParameters"/>) of
@@ -144,7 +168,7 @@ internal sealed class PromotionIndex
     /// parameters is confluent (one that is trivial stays so when others go), so the result is the one the
     /// whole-graph removal gives. Uses are replaced as each parameter goes, in the blocks that use it.
     /// </summary>
-    public void RemoveTrivialParameters(IEnumerable<Block> candidates)
+    public void RemoveTrivialParameters(BlockSet candidates)
     {
         Update();
         var work = new BlockHeap(graph.BlockCount);
@@ -159,7 +183,9 @@ internal sealed class PromotionIndex
             {
                 var parameter = parameters[k];
                 if (TrivialParameters.OnlyValue(calls, k, parameter) is not { } value) continue;
-                graph.RemoveParameter(block, k, calls.Select(edge => edge.Call));
+                var jumps = new List<BlockCall>(calls.Count);
+                for (int c = 0; c < calls.Count; c++) jumps.Add(calls[c].Call);
+                graph.RemoveParameter(block, k, jumps);
                 // The uses become the value now, so a jump that passed the parameter passes the value: its
                 // target's parameters may have become trivial.
                 foreach (var user in UsersOf(parameter))
@@ -231,7 +257,7 @@ internal sealed class PromotionIndex
         }
     }
 
-    private static void Add(Dictionary<Value, List<Block>> map, Value value, Block block)
+    private static void Add(ValueMap<List<Block>> map, Value value, Block block)
     {
         if (!map.TryGetValue(value, out var list)) map[value] = list = [];
         if (list.Count == 0 || list[^1] != block) list.Add(block);

@@ -35,7 +35,7 @@ internal static class ReduceDivisions
         var dominators = Dominators.Compute(graph);
         var predecessors = Predecessors.Compute(graph);
         // Inner loops first: a division by a value an outer loop changes is still reduced in the inner loop.
-        foreach (var loop in NaturalLoop.Find(graph, dominators).OrderBy(l => l.Blocks.Count))
+        foreach (var loop in GraphEdits.Ordered(NaturalLoop.Find(graph, dominators), l => l.Blocks.Count))
             Reduce(graph, loop, dominators, predecessors);
     }
 
@@ -49,9 +49,9 @@ internal static class ReduceDivisions
             foreach (var instruction in graph[block].Instructions)
                 if (instruction.Result is { } result) definedInLoop.Add(result);
         }
-        Dictionary<Value, HashSet<long>>? excluded = null;
+        ValueMap<HashSet<long>>? excluded = null;
         var constants = new ValueMap<Constants>(graph.ValueCount);
-        foreach (var block in loop.Blocks.OrderBy(b => b.Index))
+        foreach (var block in loop.Blocks) // in index order
         {
             var instructions = graph[block].Instructions;
             for (int i = 0; i < instructions.Count; i++)
@@ -76,7 +76,8 @@ internal static class ReduceDivisions
     {
         var kind = graph.TypeOf(division.Result!.Value).StackKind;
         if (kind is not (StackKind.Int32 or StackKind.Int64)) return null;
-        if (division.Operands.Any(o => graph.TypeOf(o).StackKind != kind)) return null;
+        foreach (var operand in division.Operands)
+            if (graph.TypeOf(operand).StackKind != kind) return null;
         return kind == StackKind.Int32 ? 32 : 64;
     }
 
@@ -92,9 +93,10 @@ internal static class ReduceDivisions
     /// branch on the dominator chain above it (up to <see cref="MaxChain"/> blocks) whose edge is the only way into
     /// the next block of the chain.
     /// </summary>
-    private static Dictionary<Value, HashSet<long>> ExcludedAbove(FlowGraph graph, Block header, Dominators dominators, Predecessors predecessors)
+    private static ValueMap<HashSet<long>> ExcludedAbove(FlowGraph graph, Block header, Dominators dominators, Predecessors predecessors)
     {
-        var excluded = new Dictionary<Value, HashSet<long>>();
+        // The IR's map, not a Dictionary<Value, ...>, which .NET compiles on the first unit's path (Docs/PERFORMANCE.md, warm-up).
+        var excluded = new ValueMap<HashSet<long>>(graph.ValueCount);
         void Exclude(Value value, long constant)
         {
             if (!excluded.TryGetValue(value, out var set)) excluded[value] = set = [];

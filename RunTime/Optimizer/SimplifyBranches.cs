@@ -69,7 +69,7 @@ internal static class SimplifyBranches
             var inside = target.Target;
             if (inside == block || branch.Targets[1 - t].Target == inside || predecessors.EdgesInto(inside).Count != 1) continue;
             var code = graph[inside].Instructions;
-            var constants = new Dictionary<Value, Value>();
+            var constants = new ValueToValueMap();
             // Each replaced value's constant goes first in the block, so the instruction being looked at moves down.
             int at = 0;
             void Replace(List<Value> values)

@@ -27,36 +27,51 @@ internal static class SinkFromLoops
         // defines instead of scanning the whole graph (which made the pass quadratic in a unit of many loops).
         // Sinking adds uses, recorded as it goes; the uses it replaces leave stale entries, which rescanning
         // the block finds empty.
-        var userBlocks = new Dictionary<Value, List<Block>>();
+        var userBlocks = new ValueMap<List<Block>>(graph.ValueCount);
         foreach (var block in graph.Blocks)
             foreach (var instruction in graph[block].Instructions)
                 foreach (var use in Uses(instruction)) Record(userBlocks, use, block);
         // Inner loops first: a value sunk out of an inner loop may then leave the outer one too.
-        foreach (var loop in NaturalLoop.Find(graph, dominators).OrderBy(l => l.Blocks.Count))
+        foreach (var loop in GraphEdits.Ordered(NaturalLoop.Find(graph, dominators), l => l.Blocks.Count))
             Sink(graph, loop, userBlocks);
     }
 
-    private static IEnumerable<Value> Uses(Instruction instruction) => instruction.Operands.Concat(instruction.Targets.SelectMany(t => t.Arguments));
+    // A list and the IR's maps here, not LINQ and dictionaries over values: those are compiled by .NET on the first
+    // unit's path (Docs/PERFORMANCE.md, warm-up).
+    private static List<Value> Uses(Instruction instruction)
+    {
+        var uses = new List<Value>(instruction.Operands);
+        foreach (var target in instruction.Targets) uses.AddRange(target.Arguments);
+        return uses;
+    }
 
-    private static void Record(Dictionary<Value, List<Block>> userBlocks, Value use, Block block)
+    private static void Record(ValueMap<List<Block>> userBlocks, Value use, Block block)
     {
         if (!userBlocks.TryGetValue(use, out var blocks)) userBlocks[use] = blocks = [];
         if (blocks.Count == 0 || blocks[^1] != block) blocks.Add(block);
     }
 
-    private static void Sink(FlowGraph graph, NaturalLoop loop, Dictionary<Value, List<Block>> userBlocks)
+    private static void Sink(FlowGraph graph, NaturalLoop loop, ValueMap<List<Block>> userBlocks)
     {
-        var definitions = new Dictionary<Value, Instruction>();
+        var definitions = new ValueMap<Instruction>(graph.ValueCount);
+        var defined = new List<Value>();
         foreach (var block in loop.Blocks)
             foreach (var instruction in graph[block].Instructions)
-                if (instruction.Result is { } result && (instruction.Info.Flags & OpcodeFlags.Pure) != 0) definitions[result] = instruction;
+                if (instruction.Result is { } result && (instruction.Info.Flags & OpcodeFlags.Pure) != 0)
+                {
+                    if (!definitions.ContainsKey(result)) defined.Add(result);
+                    definitions[result] = instruction;
+                }
 
         // Where each value the loop defines purely is used: inside the loop, or by which blocks after it. The
         // blocks that use them are visited in layout order, as a scan of the whole graph would meet them.
         var usedInside = new ValueSet();
-        var usersOutside = new Dictionary<Value, HashSet<Block>>();
+        // The blocks after the loop that use each value (met in index order, so a block set walks them in the order
+        // they were found), and the values in the order they were first found, as a dictionary's keys were.
+        var usersOutside = new ValueMap<BlockSet>(graph.ValueCount);
+        var usedOutside = new List<Value>();
         var scanned = new BlockSet();
-        foreach (var value in definitions.Keys)
+        foreach (var value in defined)
             if (userBlocks.TryGetValue(value, out var blocks)) scanned.UnionWith(blocks);
         foreach (var block in scanned)   // in index order
             foreach (var instruction in graph[block].Instructions)
@@ -66,17 +81,22 @@ internal static class SinkFromLoops
                     if (loop.Blocks.Contains(block)) usedInside.Add(use);
                     else
                     {
-                        if (!usersOutside.TryGetValue(use, out var users)) usersOutside[use] = users = [];
+                        if (!usersOutside.TryGetValue(use, out var users))
+                        {
+                            usersOutside[use] = users = new BlockSet();
+                            usedOutside.Add(use);
+                        }
                         users.Add(block);
                     }
                 }
 
-        foreach (var (value, users) in usersOutside)
+        foreach (var value in usedOutside)
         {
+            var users = usersOutside[value];
             if (usedInside.Contains(value) || definitions[value].Opcode == Opcode.Const) continue;
             foreach (var user in users)
             {
-                var copies = new Dictionary<Value, Value>();
+                var copies = new ValueToValueMap();
                 var inserted = new List<Instruction>();
                 var copy = Copy(value);
                 graph[user].Instructions.InsertRange(0, inserted);

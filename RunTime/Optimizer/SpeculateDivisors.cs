@@ -59,10 +59,10 @@ internal static class SpeculateDivisors
         var dominators = Dominators.Compute(graph);
         var predecessors = Predecessors.Compute(graph);
         var definedIn = DefiningBlocks(graph);
-        foreach (var loop in NaturalLoop.Find(graph, dominators).OrderBy(l => l.Depth))
+        foreach (var loop in GraphEdits.Ordered(NaturalLoop.Find(graph, dominators), l => l.Depth))
         {
             if (EntryJump(graph, loop, predecessors) is not { } entry) continue;
-            var guesses = new List<(Value Divisor, long Value)>();
+            var guesses = new List<Guess>();
             int size = 0;
             foreach (var block in loop.Blocks)
             {
@@ -75,7 +75,7 @@ internal static class SpeculateDivisors
                     tried.Add(division);
                     if (guesses.Any(g => g.Divisor == divisor)) continue;
                     if (SampleValues.Integer(graph, divisor) is not { } guess || !WorthAConstant(graph, division, guess)) continue;
-                    guesses.Add((divisor, guess));
+                    guesses.Add(new Guess(divisor, guess));
                 }
             }
             if (guesses.Count == 0 || size > MaxLoopInstructions) continue;
@@ -83,6 +83,18 @@ internal static class SpeculateDivisors
             return true;
         }
         return false;
+    }
+
+    /// <summary>
+    /// A divisor and the value guessed for it: a small class, not a tuple, whose list .NET would compile on the first
+    /// unit's path (Docs/PERFORMANCE.md, warm-up).
+    /// </summary>
+    private sealed class Guess(Value divisor, long value)
+    {
+        public Value Divisor { get; } = divisor;
+        public long Value { get; } = value;
+
+        public void Deconstruct(out Value divisor, out long value) => (divisor, value) = (Divisor, Value);
     }
 
     /// <summary>A divisor the .NET JIT turns into something cheaper than the run-time sequence: not 0 or, signed, -1, and within the division's width.</summary>
@@ -124,7 +136,7 @@ internal static class SpeculateDivisors
     /// Copies <paramref name="loop"/>, makes each guessed divisor a constant in the copy, and enters the copy from the
     /// preheader when every divisor equals its guess (one test block each), the loop otherwise.
     /// </summary>
-    private static void Version(FlowGraph graph, NaturalLoop loop, Edge entry, List<(Value Divisor, long Value)> guesses)
+    private static void Version(FlowGraph graph, NaturalLoop loop, Edge entry, List<Guess> guesses)
     {
         var preheader = entry.Source;
         var index = new PromotionIndex(graph);
@@ -134,7 +146,7 @@ internal static class SpeculateDivisors
         // The constants, in the preheader (which dominates the tests and both loops).
         var preheaderCode = graph[preheader].Instructions;
         preheaderCode.RemoveAt(preheaderCode.Count - 1);   // the jump into the loop, replaced by the tests
-        var constants = new Dictionary<Value, Value>();
+        var constants = new ValueToValueMap();
         foreach (var (divisor, guess) in guesses)
         {
             var constant = new Instruction(Opcode.Const) { Integer = guess, Location = location };
@@ -154,7 +166,8 @@ internal static class SpeculateDivisors
         // The tests: each equal goes on to the next test, the last to the copy; any other value to the loop, through
         // a block of its own, which then dominates the loop alone: what the divisions pass computes before the loop
         // goes there, and the copy's path does not compute it.
-        var arguments = entry.Call.Arguments.ToList();
+        var arguments = new List<Value>(entry.Call.Arguments.Count);
+        foreach (var argument in entry.Call.Arguments) arguments.Add(argument);
         var fallback = graph.AddBlock();
         graph[fallback].Instructions.Add(new Instruction(Opcode.Jump) { Location = location, Targets = { new BlockCall(loop.Header, arguments) } });
         var testing = preheader;

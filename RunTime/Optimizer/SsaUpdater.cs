@@ -22,8 +22,8 @@ internal sealed class SsaUpdater
     private readonly string? name;
     private readonly Func<Block, IReadOnlyList<Edge>> edgesInto;
     private readonly BlockSet? touched;
-    private readonly Dictionary<Block, Value> atEnd = [];
-    private readonly Dictionary<Block, Value> atStart = [];
+    private readonly BlockToValueMap atEnd = new();
+    private readonly BlockToValueMap atStart = new();
 
     /// <summary>Creates an updater for a variable of <paramref name="type"/>.</summary>
     /// <param name="graph">The graph.</param>

@@ -19,9 +19,13 @@ namespace PeJit.Optimizer;
 internal sealed class ValueNumbers
 {
     private readonly Dictionary<string, int> byKey = [];
-    private readonly Dictionary<Value, int> numbers = [];
-    private readonly List<StackKind> kinds = [];
-    private readonly Dictionary<int, long> integers = [];
+    // The IR's map and arrays by number, not Dictionary<Value, int> or Dictionary<int, long>: those are compiled by
+    // .NET on the first unit's path (Docs/PERFORMANCE.md, warm-up).
+    private readonly ValueToIndexMap numbers = new();
+    private StackKind[] kinds = new StackKind[16];
+    private int count;
+    private long[] integers = new long[16];
+    private bool[] isInteger = new bool[16];
     private readonly FlowGraph graph;
 
     private ValueNumbers(FlowGraph graph) => this.graph = graph;
@@ -43,7 +47,7 @@ internal sealed class ValueNumbers
     public int Of(Value value)
     {
         if (!numbers.TryGetValue(value, out int number))
-            numbers[value] = number = Intern($"value {value.Index}", graph.TypeOf(value).StackKind);
+            numbers[value] = number = Intern("value " + value.Index.ToString(), graph.TypeOf(value).StackKind);
         return number;
     }
 
@@ -51,8 +55,18 @@ internal sealed class ValueNumbers
     public int Integer(StackKind kind, long value)
     {
         value = Normalize(kind, value);
-        int number = Intern($"const {kind} {value}", kind);
+        int number = Intern("const " + kind.ToString() + " " + value.ToString(), kind);
+        if (number >= integers.Length)
+        {
+            int size = Math.Max(number + 1, integers.Length * 2);
+            var grownIntegers = new long[size];
+            Array.Copy(integers, grownIntegers, integers.Length);
+            var grownIsInteger = new bool[size];
+            Array.Copy(isInteger, grownIsInteger, isInteger.Length);
+            (integers, isInteger) = (grownIntegers, grownIsInteger);
+        }
         integers[number] = value;
+        isInteger[number] = true;
         return number;
     }
 
@@ -63,10 +77,15 @@ internal sealed class ValueNumbers
     public StackKind KindOf(int number) => kinds[number];
 
     /// <summary>True when <paramref name="number"/> is an integer constant; its value as its stack kind reads it, sign-extended.</summary>
-    public bool TryInteger(int number, out long value) => integers.TryGetValue(number, out value);
+    public bool TryInteger(int number, out long value)
+    {
+        bool known = (uint)number < (uint)isInteger.Length && isInteger[number];
+        value = known ? integers[number] : 0;
+        return known;
+    }
 
     /// <summary>True when <paramref name="number"/> is zero of an integer kind, or null.</summary>
-    public bool IsZero(int number) => (integers.TryGetValue(number, out long value) && value == 0) || number == Null;
+    public bool IsZero(int number) => (TryInteger(number, out long value) && value == 0) || number == Null;
 
     private int Number(Instruction instruction, Value result)
     {
@@ -80,7 +99,14 @@ internal sealed class ValueNumbers
         // A call of a pure method is numbered like a pure operation: the same arguments give the same result (a
         // class guard's x.GetType(), tested again where the first test dominates).
         if ((instruction.Info.Flags & OpcodeFlags.Pure) == 0 && !(instruction.Opcode == Opcode.Call && instruction.Method!.IsPure)) return Of(result);
-        string key = string.Join("|", instruction.Opcode, type, string.Join(",", instruction.Operands.Select(Of)),
+        // The operands' numbers joined by a builder: string.Join over a Select of ints is generic code .NET compiles.
+        var operands = new System.Text.StringBuilder();
+        for (int i = 0; i < instruction.Operands.Count; i++)
+        {
+            if (i > 0) operands.Append(',');
+            operands.Append(Of(instruction.Operands[i]).ToString());
+        }
+        string key = string.Join("|", instruction.Opcode, type, operands.ToString(),
             instruction.Integer, BitConverter.DoubleToInt64Bits(instruction.Float), instruction.Text, instruction.TypeOperand,
             instruction.Field?.FullName, instruction.Method?.FullName, instruction.Slot);
         return Intern(key, type.StackKind);
@@ -90,8 +116,14 @@ internal sealed class ValueNumbers
     {
         if (!byKey.TryGetValue(key, out int number))
         {
-            byKey[key] = number = kinds.Count;
-            kinds.Add(kind);
+            byKey[key] = number = count;
+            if (count == kinds.Length)
+            {
+                var grown = new StackKind[count * 2];
+                Array.Copy(kinds, grown, count);
+                kinds = grown;
+            }
+            kinds[count++] = kind;
         }
         return number;
     }

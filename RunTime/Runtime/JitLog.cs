@@ -25,7 +25,7 @@ public sealed class JitLog
     private readonly Dictionary<string, string> preparedParts = [];
     private readonly Dictionary<string, Func<string>> loadedLater = [];
     private DotnetJitCost? firstUnitJit;
-    private IReadOnlyList<(string Stage, DotnetJitCost Cost)>? firstUnitStages;
+    private IReadOnlyList<StageCost>? firstUnitStages;
     private bool firstUnitLogged;
     private DotnetJitCost firstUnitOwnThread;
     private TimeSpan? firstEntered;
@@ -99,7 +99,7 @@ public sealed class JitLog
     /// <param name="dotnetJit">What .NET compiled while the unit was made.</param>
     /// <param name="stages">What the compiling thread compiled, by stage (specialization, each optimization pass, backend), when <see cref="WantsFirstUnitStages"/>.</param>
     /// <param name="ownThread">What the compiling thread compiled in all.</param>
-    public void UnitCompiled(string portal, CompiledUnit unit, DotnetJitCost dotnetJit = default, IReadOnlyList<(string Stage, DotnetJitCost Cost)>? stages = null,
+    public void UnitCompiled(string portal, CompiledUnit unit, DotnetJitCost dotnetJit = default, IReadOnlyList<StageCost>? stages = null,
         DotnetJitCost ownThread = default)
     {
         if (Topics == JitLogTopics.None) return;

@@ -721,14 +721,14 @@ public sealed class PortalRuntime
         var dotnetJit = DotnetJitCost.SinceStart();
         // What .NET compiles in each stage of the first unit (PEJIT_LOG=summary): where warm-up goes. Counted on
         // this thread, which runs every stage, so that tiered recompilations elsewhere do not blur it.
-        var stages = Log.WantsFirstUnitStages ? new List<(string Stage, DotnetJitCost Cost)>() : null;
+        var stages = Log.WantsFirstUnitStages ? new List<StageCost>() : null;
         var threadStart = DotnetJitCost.OnThisThread();
         var stageStart = threadStart;
         void Stage(string stage)
         {
             if (stages is null) return;
             var now = DotnetJitCost.OnThisThread();
-            stages.Add((stage, now - stageStart));
+            stages.Add(new StageCost(stage, now - stageStart));
             stageStart = now;
         }
         var unit = engine.Specialize(key, promotions, functionEntries.ContainsKey(key), tails);

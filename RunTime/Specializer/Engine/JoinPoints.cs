@@ -29,7 +29,9 @@ internal sealed class JoinPoints
     private readonly bool[] join;
     private readonly bool[] loopJoin;
     private readonly int[]?[] liveAtEntry;
-    private readonly ConcurrentDictionary<(int Block, int Index), int[]> liveFrom = new();
+    // Made when first needed: most units never ask, and the dictionary (keyed by a tuple) is compiled by .NET on
+    // first use (Docs/PERFORMANCE.md, warm-up).
+    private ConcurrentDictionary<(int Block, int Index), int[]>? liveFrom;
     private Liveness? liveness;
 
     private JoinPoints(ExtensionGraph graph, int[] order, bool[] join, bool[] loopJoin)
@@ -61,10 +63,24 @@ internal sealed class JoinPoints
             // 1. More than one way in (the entry is entered once more, by the call).
             join[b] = edges.Count + predecessors.ExceptionalOf(block).Count + (b == FlowGraph.Entry.Index ? 1 : 0) > 1;
             // 3. A generalized loop's header: a back edge into it, every parameter red.
-            loopJoin[b] = join[b] && edges.Any(e => order[e.Source.Index] >= order[b])
-                && flow[block].Parameters.All(p => graph.RedValues[p.Index]);
+            loopJoin[b] = join[b] && HasBackEdge(edges, order, b) && AllRed(flow[block].Parameters, graph);
         }
         return new JoinPoints(graph, order, join, loopJoin);
+    }
+
+    // Loops, not LINQ over edges and values: that is compiled by .NET on the first unit's path (Docs/PERFORMANCE.md, warm-up).
+    private static bool HasBackEdge(IReadOnlyList<Edge> edges, int[] order, int block)
+    {
+        for (int i = 0; i < edges.Count; i++)
+            if (order[edges[i].Source.Index] >= order[block]) return true;
+        return false;
+    }
+
+    private static bool AllRed(List<Value> parameters, ExtensionGraph graph)
+    {
+        foreach (var parameter in parameters)
+            if (!graph.RedValues[parameter.Index]) return false;
+        return true;
     }
 
     /// <summary>True when paths may join at the start of block <paramref name="block"/>.</summary>
@@ -80,7 +96,8 @@ internal sealed class JoinPoints
     public int[] LiveAt(int block, int index)
     {
         if (index == 0) return liveAtEntry[block] ??= Live(block, 0);
-        return liveFrom.GetOrAdd((block, index), key => Live(key.Block, key.Index));
+        var cache = liveFrom ?? Interlocked.CompareExchange(ref liveFrom, new ConcurrentDictionary<(int Block, int Index), int[]>(), null) ?? liveFrom;
+        return cache.GetOrAdd((block, index), key => Live(key.Block, key.Index));
     }
 
     private int[] Live(int block, int index)

@@ -11,7 +11,12 @@ namespace PeJit.Specializer.Engine;
 public sealed partial class UnitSpecializer
 {
     // Per call site and target method: the index of the family member compiled for it, or -1 (looked up once).
-    private readonly ConcurrentDictionary<(ExtensionOp, MethodInfo), int> delegateMembers = new();
+    // Made when first needed: most programs call no delegate, and the dictionary (keyed by a tuple) is compiled by .NET
+    // on first use, while the portal is prepared (Docs/PERFORMANCE.md, warm-up).
+    private ConcurrentDictionary<(ExtensionOp, MethodInfo), int>? delegateMembers;
+
+    private ConcurrentDictionary<(ExtensionOp, MethodInfo), int> DelegateMembers =>
+        delegateMembers ?? Interlocked.CompareExchange(ref delegateMembers, new ConcurrentDictionary<(ExtensionOp, MethodInfo), int>(), null) ?? delegateMembers;
 
     private sealed partial class Run
     {
@@ -48,7 +53,7 @@ public sealed partial class UnitSpecializer
         }
 
         /// <summary>The index in <see cref="ExtensionOp.Callees"/> of the member compiled for <paramref name="method"/>, or -1.</summary>
-        private int Member(ExtensionOp op, MethodInfo method) => owner.delegateMembers.GetOrAdd((op, method), key =>
+        private int Member(ExtensionOp op, MethodInfo method) => owner.DelegateMembers.GetOrAdd((op, method), key =>
         {
             var (site, target) = key;
             for (int c = 0; c < site.CalleeMethods.Length; c++)

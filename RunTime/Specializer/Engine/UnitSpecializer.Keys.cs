@@ -15,9 +15,9 @@ public sealed partial class UnitSpecializer
         {
             if (origin is null) KeyGraph.Add(key);
             else KeyGraph.Add(origin, key);
-            if (keyBlocks.TryGetValue(key, out var known))
+            if (keyBlocks.TryGetValue(key, out int known))
             {
-                Append(new Instruction(Opcode.Jump) { Targets = { new BlockCall(known, reds) } });
+                Append(new Instruction(Opcode.Jump) { Targets = { new BlockCall(new Block(known), reds) } });
                 return;
             }
             string? over = keyBlocks.Count >= owner.settings.MaxKeysPerUnit ? $"the unit holds {keyBlocks.Count} green keys (MaxKeysPerUnit)"
@@ -39,7 +39,7 @@ public sealed partial class UnitSpecializer
             var parameters = new List<Value>(variables.Length - owner.GreenCount);
             for (int i = owner.GreenCount; i < variables.Length; i++)
                 parameters.Add(residual.AddParameter(block, portalGraph.TypeOf(variables[i]), portalGraph[variables[i]].Name));
-            keyBlocks[key] = block;
+            keyBlocks[key] = block.Index;
             unit.Keys.Add(key);
             Append(new Instruction(Opcode.Jump) { Targets = { new BlockCall(block, reds) } });
             var frame = new ExtensionFrame(owner.program.Portal) { Block = owner.portal.MergeBlock.Index };

@@ -16,7 +16,7 @@ public sealed partial class UnitSpecializer
             {
                 // The engine's copy of a struct local with red fields (analysis rule 7) stands for its residual slot,
                 // which holds the whole struct: residual code gets that slot's address, or its field's.
-                if (known.Green is { } green && partialStructs.TryGetValue(green is GreenFieldAddress part ? part.Struct : green, out var held))
+                if (known.Green is { } green && partialStructs is not null && partialStructs.TryGetValue(green is GreenFieldAddress part ? part.Struct : green, out var held))
                 {
                     var address = Emit(new Instruction(Opcode.SlotAddr) { Slot = held }, IrType.ByRef(residual[held].Type));
                     return known.Green is GreenFieldAddress field

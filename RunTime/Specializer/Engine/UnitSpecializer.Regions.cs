@@ -192,7 +192,9 @@ public sealed partial class UnitSpecializer
         /// </summary>
         private void GuardExitedFinallies()
         {
-            foreach (var region in exitedFinallies ?? [])
+            // Not "?? []": an empty set would make .NET compile HashSet<Region> for nothing.
+            if (exitedFinallies is null) return;
+            foreach (var region in exitedFinallies)
             {
                 var data = residual[region];
                 var entry = residual.AddBlock();

@@ -23,14 +23,17 @@ public sealed partial class UnitSpecializer
         private readonly Unit unit;
         private readonly Value constants;
         private readonly Value exitBuffer;
-        private readonly Dictionary<GreenKey, Block> keyBlocks = [];
+        // Block indices, not blocks: a dictionary with a struct of PeJit's as its value is compiled by .NET on the first
+        // unit's path (Docs/PERFORMANCE.md, warm-up).
+        private readonly Dictionary<GreenKey, int> keyBlocks = [];
         private readonly PathQueue pending = new();
         private readonly Dictionary<object, int> constantIndex = new(ReferenceEqualityComparer.Instance);
         private readonly IrType objectArray = IrType.Class("System.Object[]");
         private readonly FlowGraph portalGraph;
         // The engine's copies of struct locals with red fields (analysis rule 7), each with the residual slot that holds
         // the whole struct: a write through a green address of one is performed on the copy and emitted to the slot.
-        private readonly Dictionary<object, Slot> partialStructs = new(ReferenceEqualityComparer.Instance);
+        // Made when first needed: a dictionary with a struct of PeJit's as its value is compiled by .NET on first use.
+        private Dictionary<object, Slot>? partialStructs;
         private Block current;
         private int instructionCount;
 
@@ -377,7 +380,7 @@ public sealed partial class UnitSpecializer
                     // A green address of a struct local with red fields: the fresh copy it stands for is registered with
                     // the residual slot that holds the whole struct (StoreThroughGreenAddress, Lift).
                     RunGreen(frame, op);
-                    if (frame.Ref(op.Result) is { } copy) partialStructs[copy] = ResidualSlot(frame, op.Instruction.Slot);
+                    if (frame.Ref(op.Result) is { } copy) (partialStructs ??= new(ReferenceEqualityComparer.Instance))[copy] = ResidualSlot(frame, op.Instruction.Slot);
                     return true;
                 case ExtensionOpKind.Value:
                 {
@@ -408,7 +411,7 @@ public sealed partial class UnitSpecializer
                         + "Make the struct red (Jit.Promote a field of it after the try), or mark the method that writes it [DontLookInside]");
             var target = frame.Ref(op.Operands[0]) ?? throw new SpecializationException($"{frame.Graph.Name}: the green address written at {instruction.Location} holds no struct");
             // A struct local with red fields (analysis rule 7): the write also goes to the residual slot holding the whole struct.
-            Value? residualAddress = partialStructs.TryGetValue(target is GreenFieldAddress inner ? inner.Struct : target, out var held)
+            Value? residualAddress = partialStructs is not null && partialStructs.TryGetValue(target is GreenFieldAddress inner ? inner.Struct : target, out var held)
                 ? Lift(Known.OfGreen(target), op.OperandTypes[0]) : null;
             if (instruction.Opcode == Opcode.InitObj)
             {

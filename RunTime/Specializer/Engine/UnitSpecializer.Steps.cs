@@ -24,7 +24,7 @@ public sealed partial class UnitSpecializer
     private IReadOnlyList<Region>? mergeRegions;
 
     /// <summary>Whether compiled code wraps each step in a region that hands exceptions to the interpreter: the portal has exception regions.</summary>
-    private bool CatchesSteps => program.Portal.Graph.Regions.Any();
+    private bool CatchesSteps => program.Portal.Graph.RegionCount > 0;
 
     private List<Region> FindMergeRegions()
     {

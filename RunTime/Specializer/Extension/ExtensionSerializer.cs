@@ -169,7 +169,7 @@ public static class ExtensionSerializer
         {
             throw ExtensionTokens.Error(functionLine + 1, $"the flow graph of {graph.Name} does not parse: {e.Message}");
         }
-        ExtensionLayout.Load(graph, function.Graph, v => function.BindingTimes.GetValueOrDefault(v) == "red");
+        ExtensionLayout.Load(graph, function.Graph, v => function.TimeOf(v) == "red");
 
         var context = new ExtensionFieldContext(graphs);
         int blockIndex = -1;

@@ -1,0 +1,15 @@
+namespace PeJit.Runtime;
+
+/// <summary>
+/// What .NET compiled on the compiling thread during one stage of the first unit (specialization, a pass, the
+/// backend), for <c>PEJIT_LOG=summary</c>. A class, not a tuple: a list of tuples holding a struct is compiled by .NET
+/// on the first unit's path, which this count is meant to measure, not to add to (<c>Docs/PERFORMANCE.md</c>, warm-up).
+/// </summary>
+public sealed class StageCost(string stage, DotnetJitCost cost)
+{
+    /// <summary>The stage's name.</summary>
+    public string Stage { get; } = stage;
+
+    /// <summary>What .NET compiled meanwhile.</summary>
+    public DotnetJitCost Cost { get; } = cost;
+}
