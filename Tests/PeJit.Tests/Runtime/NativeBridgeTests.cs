@@ -1,0 +1,133 @@
+using PeJit.Backends.Amd64;
+using PeJit.Runtime;
+using static PeJit.AnalysisSubjects.RegisterVm;
+
+namespace PeJit.Tests.Runtime;
+
+/// <summary>
+/// Bridges (<see cref="JitSettings.Bridges"/>): a native unit whose loop is left a threshold's times at one exit gets
+/// the code after its loop compiled alone and attached there, instead of being specialized again whole. Every run is
+/// compared with the plain interpreter; compilations are counted, so that a recompilation of the unit would show.
+/// </summary>
+[TestClass]
+public sealed class NativeBridgeTests
+{
+    private static readonly System.Reflection.MethodInfo Portal = typeof(PeJit.AnalysisSubjects.RegisterVm).GetMethod(nameof(Run))!;
+
+    /// <summary>Loop A (1-3), straight-line code (4-5), loop B (6-8), more straight-line code and the end: no output, all native.</summary>
+    private static readonly int[] TwoLoops =
+    [
+        Set, 3, 0, 0,           // 0: r3 = 0
+        Add, 0, 0, 4,           // 1: r0 += 1
+        Add, 1, 1, 4,           // 2: r1 += 1
+        JumpLess, 1, 2, 1,      // 3: loop A while r1 < r2
+        Add, 7, 7, 0,           // 4: r7 += r0
+        Set, 1, 0, 0,           // 5: r1 = 0
+        Add, 0, 0, 5,           // 6: r0 += r5
+        Add, 1, 1, 4,           // 7: r1 += 1
+        JumpLess, 1, 2, 6,      // 8: loop B while r1 < r2
+        Add, 0, 0, 7,           // 9: r0 += r7
+        Halt, 0, 0, 0,          // 10
+    ];
+
+    /// <summary>The same with a print after each loop: the bridge's tail writes to the output (managed code).</summary>
+    private static readonly int[] TwoLoopsPrinting =
+    [
+        Set, 3, 0, 0,           // 0: r3 = 0
+        Add, 0, 0, 4,           // 1: r0 += 1
+        Add, 1, 1, 4,           // 2: r1 += 1
+        JumpLess, 1, 2, 1,      // 3: loop A while r1 < r2
+        Print, 0, 0, 0,         // 4
+        Set, 1, 0, 0,           // 5: r1 = 0
+        Add, 0, 0, 5,           // 6: r0 += r5
+        Add, 1, 1, 4,           // 7: r1 += 1
+        JumpLess, 1, 2, 6,      // 8: loop B while r1 < r2
+        Print, 0, 0, 0,         // 9
+        Halt, 0, 0, 0,          // 10
+    ];
+
+    private static long[] Registers(long count) => [0, 0, count, 0, 1, 10, 20, 0, 0, 0];
+
+    private static (long Result, string Output, string Registers) Plain(int[] code, long[] registers)
+    {
+        var output = new StringWriter();
+        return (Run(code, registers, output), output.ToString(), string.Join(",", registers));
+    }
+
+    private static (long Result, string Output, string Registers) Jitted(PortalJit jit, int[] code, long[] registers)
+    {
+        var output = new StringWriter();
+        return ((long)jit.Invoke(code, registers, output)!, output.ToString(), string.Join(",", registers));
+    }
+
+    private static CompiledUnit UnitAt(PortalJit jit, int pc) => jit.Units.Single(u => (int)u.Unit.Entry.Values[0]! == pc);
+
+    private static PortalJit RunAll(int[] code, bool bridges, int runs = 8)
+    {
+        var jit = PortalJit.Create(Portal, new JitSettings { Threshold = 3, Bridges = bridges }, "amd64");
+        for (int run = 0; run < runs; run++)
+            Assert.AreEqual(Plain(code, Registers(200 + run)), Jitted(jit, code, Registers(200 + run)), $"run {run}");
+        return jit;
+    }
+
+    [TestMethod]
+    public void AHotExitOfANativeUnitGetsABridgeAndTheUnitIsNotRecompiled()
+    {
+        if (!PeJit.Backends.Amd64.Memory.CodePool.Available) Assert.Inconclusive("the AMD64 backend runs on linux-x64 only");
+        var jit = RunAll(TwoLoops, bridges: true);
+
+        var loopA = UnitAt(jit, 1);
+        Assert.IsInstanceOfType<Amd64CompiledCode>(loopA.Code);
+        Assert.AreEqual(0, loopA.Recompilations, "the unit is not specialized again");
+        Assert.AreEqual(0, loopA.Unit.Tails.Count, "the code after the loop is the bridge's, not the unit's");
+        var exit = loopA.Unit.Exits.Single(e => (int)e.Key.Values[0]! == 4);
+        Assert.IsTrue(exit.LeavesLoop);
+        var bridge = loopA.BridgeAt(exit.Index);
+        Assert.IsNotNull(bridge, "the exit taken a threshold's times has a bridge");
+        Assert.AreEqual(4, (int)bridge.Unit.Entry.Values[0]!);
+        CollectionAssert.AreEquivalent(new[] { 4, 5 }, bridge.Unit.Keys.Select(k => (int)k.Values[0]!).ToArray(), "the bridge runs from the exit to the next loop");
+        Assert.AreEqual("amd64", bridge.Code.Backend, "the bridge is native code too (its entry block split before the boxing)");
+        Assert.IsGreaterThanOrEqualTo(8L - 3, bridge.Entries, "every run after the bridge went on in it");
+        // Loop B is left at the end just as often: its unit gets a bridge to the program's end.
+        var loopB = UnitAt(jit, 6);
+        Assert.AreEqual(9, (int)loopB.Bridges.Single().Unit.Entry.Values[0]!);
+        Assert.AreEqual(2L, jit.Runtime.BridgesAttached);
+        Assert.IsFalse(jit.Units.Any(u => u.Recompilations > 0), "no unit was compiled again");
+        Assert.AreEqual(jit.Units.Count + 2, jit.Runtime.Compilations, "one compilation per unit, and one per bridge");
+        Assert.IsFalse(jit.Units.Any(u => (int)u.Unit.Entry.Values[0]! is 4 or 9), "an exit's key is not counted into a unit of its own once it has a bridge");
+    }
+
+    [TestMethod]
+    public void WithoutBridgesTheUnitIsSpecializedAgainWithItsTail()
+    {
+        if (!PeJit.Backends.Amd64.Memory.CodePool.Available) Assert.Inconclusive("the AMD64 backend runs on linux-x64 only");
+        var jit = RunAll(TwoLoops, bridges: false);
+        var loopA = UnitAt(jit, 1);
+        Assert.AreEqual(1, loopA.Recompilations);
+        Assert.AreEqual(0, loopA.Bridges.Count);
+        Assert.AreEqual(0L, jit.Runtime.BridgesAttached);
+    }
+
+    [TestMethod]
+    public void ABridgeWhoseTailWritesOutputPrintsAsTheInterpreterDoes()
+    {
+        if (!PeJit.Backends.Amd64.Memory.CodePool.Available) Assert.Inconclusive("the AMD64 backend runs on linux-x64 only");
+        var jit = RunAll(TwoLoopsPrinting, bridges: true);
+        var loopA = UnitAt(jit, 1);
+        Assert.AreEqual(0, loopA.Recompilations);
+        Assert.AreEqual(1, loopA.Bridges.Count);
+        Assert.IsGreaterThan(0L, loopA.Bridges[0].Entries);
+    }
+
+    [TestMethod]
+    public void ADroppedUnitDropsItsBridges()
+    {
+        if (!PeJit.Backends.Amd64.Memory.CodePool.Available) Assert.Inconclusive("the AMD64 backend runs on linux-x64 only");
+        var jit = RunAll(TwoLoops, bridges: true);
+        var loopA = UnitAt(jit, 1);
+        var bridge = (Amd64CompiledCode)loopA.Bridges.Single().Code;
+        loopA.Drop();
+        Assert.IsTrue(bridge.Native.IsDropped);
+        Assert.AreEqual(0, loopA.Bridges.Count);
+    }
+}
