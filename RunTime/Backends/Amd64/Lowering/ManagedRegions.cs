@@ -115,7 +115,8 @@ public sealed class ManagedRegions
     /// does its native work and then boxes the state into the exit buffer in one block, its entry: the entry block is
     /// split at its first instruction that is neither native nor a read the stub makes before the call, so that the
     /// work before it runs natively and the rest is a tail (the managed stub runs it), instead of the unit being
-    /// refused. A split changes only graphs that would be refused: the split-off part was not native anyway.
+    /// refused. A split changes only graphs that would be refused: the split-off part was not native anyway; and only
+    /// when that part is exit plumbing (boxing, storing into arrays, casts, calls, the return).
     /// </summary>
     private static void SplitEntry(FlowGraph graph)
     {
@@ -138,6 +139,12 @@ public sealed class ManagedRegions
                 probe.Known.Add(instruction.Result!.Value);
                 continue;
             }
+            // Only exit plumbing and calls move to the stub: a unit whose straight-line code computes with floats or
+            // objects would run on the graph evaluator, far slower than the CIL unit `auto` makes of it instead.
+            if (entry.Skip(i).Any(o => probe.IsManaged(o) && o.Opcode is not (Opcode.Const or Opcode.Null or Opcode.Box or Opcode.StoreElement
+                    or Opcode.LoadElement or Opcode.ArrayLength or Opcode.CastClass or Opcode.IsInst or Opcode.UnboxAny or Opcode.LoadField
+                    or Opcode.Return or Opcode.Jump or Opcode.BrIf or Opcode.Call or Opcode.CallVirt)))
+                return;
             var rest = graph.AddBlock();
             graph[rest].Instructions.AddRange(entry.GetRange(i, entry.Count - i));
             entry.RemoveRange(i, entry.Count - i);
