@@ -296,6 +296,8 @@ public sealed class PortalRuntime
         }
         else
         {
+            // The unit went on in a bridge natively: the exit buffer is the bridge's.
+            if (BridgeRan(unit) is { } ran) (key, unit) = (ran.Unit.Entry, ran);
             status = AfterExit(key, unit, exit, state, out var exitKey, out var bridge);
             if (exitKey is not null && (bridge ?? CodeFor(exitKey, 1, state)) is { } next) status = Enter(exitKey, next, state);
         }
@@ -469,7 +471,10 @@ public sealed class PortalRuntime
         // else can run a unit on this thread, so a unit that returns finds it clear.
         int size = Math.Max(unit.Unit.ExitBufferSize, state.Length + 1);
         var exit = exitBuffer is { } reused && reused.Length >= size ? reused : exitBuffer = new object?[size];
+        Amd64CompiledCode.TakeBridgeRan();
         var result = unit.Code.Run(unit.Constants, exit, state);
+        // The unit went on in a bridge natively: the result or the exit is the bridge's.
+        if (BridgeRan(unit) is { } ran) (key, unit) = (ran.Unit.Entry, ran);
         if (exit[0] is null)
         {
             state[PortalProtocol.Result] = result;
@@ -714,8 +719,12 @@ public sealed class PortalRuntime
                 if (Compile(taken.Key, new Dictionary<PromotionSite, IReadOnlyList<object?>>(), 0, new HashSet<GreenKey> { taken.Key }) is not { } bridge) return;
                 if (!unit.Attach(taken.Index, bridge)) return;
                 Interlocked.Increment(ref bridgesAttached);
+                // Natively too, where each of the bridge's words is proven to be at the exit; else through the runtime.
+                int adapters = unit.Code is Amd64CompiledCode native && bridge.Code is Amd64CompiledCode bridgeCode
+                    ? native.AttachBridge(taken.Index, unit.Constants, bridgeCode, bridge.Constants) : 0;
+                if (adapters > 0) Interlocked.Increment(ref nativeBridges);
                 Interlocked.Exchange(ref lastBridgeTicks, clock.Elapsed.Ticks);
-                string line = $"pejit: {name} at {key}: bridge at exit #{taken.Index} to {taken.Key} (taken {Settings.Threshold} times): {bridge.Size} residual instructions, {bridge.Code.Backend}, in {clock.Elapsed.TotalMilliseconds:F2} ms; the unit is not recompiled";
+                string line = $"pejit: {name} at {key}: bridge at exit #{taken.Index} to {taken.Key} (taken {Settings.Threshold} times): {bridge.Size} residual instructions, {bridge.Code.Backend}, in {clock.Elapsed.TotalMilliseconds:F2} ms, entered {(adapters > 0 ? $"natively at {adapters} exit slot(s)" : "through the runtime")}; the unit is not recompiled";
                 Settings.Log?.WriteLine(line);
                 Log.Event(line);
             }
@@ -729,7 +738,24 @@ public sealed class PortalRuntime
         else Interlocked.Exchange(ref unit.bridging[taken.Index], 0);
     }
 
+    /// <summary>The bridge of <paramref name="unit"/> the last run on this thread went on in natively, counted as entered; null if none.</summary>
+    private static CompiledUnit? BridgeRan(CompiledUnit unit)
+    {
+        if (Amd64CompiledCode.TakeBridgeRan() is not { } ran) return null;
+        foreach (var bridge in unit.bridges)
+            if (bridge is not null && bridge.Code == ran)
+            {
+                Interlocked.Increment(ref bridge.entries);
+                return bridge;
+            }
+        return null;
+    }
+
     private long bridgesAttached;
+    private long nativeBridges;
+
+    /// <summary>Bridges entered natively from their exit (an adapter attached at the exit's target slot; <see cref="Amd64CompiledCode.AttachBridge"/>).</summary>
+    public long NativeBridges => Interlocked.Read(ref nativeBridges);
     private long lastBridgeTicks;
 
     /// <summary>Bridges compiled and attached at exits of native units (<see cref="JitSettings.Bridges"/>).</summary>

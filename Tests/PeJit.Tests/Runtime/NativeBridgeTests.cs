@@ -92,6 +92,10 @@ public sealed class NativeBridgeTests
         var loopB = UnitAt(jit, 6);
         Assert.AreEqual(9, (int)loopB.Bridges.Single().Unit.Entry.Values[0]!);
         Assert.AreEqual(2L, jit.Runtime.BridgesAttached);
+        Assert.AreEqual(2L, jit.Runtime.NativeBridges, "both are entered natively, through an adapter at the exit's target slot");
+        var native = (Amd64CompiledCode)loopA.Code;
+        var transitions = native.Function.Exits.Where(e => e.Reason == PeJit.Backends.Amd64.Lowering.ExitReason.Transition).ToList();
+        Assert.IsTrue(transitions.Any(e => native.ExitTarget(e.Number) != native.ExitStub(e.Number)), "an exit's slot points at the bridge's adapter");
         Assert.IsFalse(jit.Units.Any(u => u.Recompilations > 0), "no unit was compiled again");
         Assert.AreEqual(jit.Units.Count + 2, jit.Runtime.Compilations, "one compilation per unit, and one per bridge");
         Assert.IsFalse(jit.Units.Any(u => (int)u.Unit.Entry.Values[0]! is 4 or 9), "an exit's key is not counted into a unit of its own once it has a bridge");
