@@ -134,4 +134,74 @@ public sealed class NativeBridgeTests
         Assert.IsTrue(bridge.Native.IsDropped);
         Assert.AreEqual(0, loopA.Bridges.Count);
     }
+
+    /// <summary>A stack VM function whose loop sums, then computes on after it; main calls it in a loop.</summary>
+    private const string StackVmSource = """
+        func work 1 3
+            push 0
+            store 1
+            push 0
+            store 2
+        loop:
+            load 2
+            load 1
+            add
+            store 2
+            load 1
+            push 1
+            add
+            dup
+            store 1
+            load 0
+            lt
+            jnz loop
+            load 2
+            push 3
+            mul
+            load 1
+            add
+            ret
+        end
+        func main 1 3
+            push 0
+            store 1
+            push 0
+            store 2
+        again:
+            load 2
+            load 1
+            call work
+            add
+            store 2
+            load 1
+            push 1
+            add
+            dup
+            store 1
+            load 0
+            lt
+            jnz again
+            load 2
+            print
+            load 2
+            ret
+        end
+        """;
+
+    [TestMethod]
+    public void AStackVmFunctionsLoopGetsABridgeWhoseIntegersComeFromTheExit()
+    {
+        if (!PeJit.Backends.Amd64.Memory.CodePool.Available) Assert.Inconclusive("the AMD64 backend runs on linux-x64 only");
+        var plain = new StringWriter();
+        long expected = PeJit.Examples.StackVm.Runner.Run(StackVmSource, plain, 40);
+        var log = new StringWriter();
+        var jit = PortalJit.Create(PeJit.Examples.StackVm.Runner.Portal, new JitSettings { Threshold = 3, Bridges = true, Log = log }, "amd64");
+        var output = new StringWriter();
+        Assert.AreEqual(expected, (long)jit.Invoke(PeJit.Examples.StackVm.Runner.PortalArguments(StackVmSource, output, 40))!);
+        Assert.AreEqual(plain.ToString(), output.ToString());
+        Console.WriteLine(log);
+        Assert.IsGreaterThanOrEqualTo(1L, jit.Runtime.BridgesAttached);
+        Assert.AreEqual(jit.Runtime.BridgesAttached, jit.Runtime.NativeBridges, "each is entered natively, its integers from the exit's registers");
+        Assert.IsFalse(jit.Units.Any(u => u.Recompilations > 0), "no unit was compiled again");
+    }
 }
