@@ -64,13 +64,7 @@ public sealed class ManagedRegions
             if (!IsManaged(instruction)) continue;
             if (call is not null)
                 refuse($"'{instruction.Info.Name}' in the entry block at {instruction.Location} comes after the helper call at {call.Location}, and the managed stub makes its reads before native code runs");
-            if (instruction.Opcode == Opcode.LoadField && IsHoistable(instruction))
-            {
-                // Known from here, so that the entry block's own accesses to an array it reads are native.
-                Hoisted.Add(instruction);
-                Known.Add(instruction.Result!.Value);
-                continue;
-            }
+            if (instruction.Opcode == Opcode.LoadField && IsHoistable(instruction)) continue;
             if (instruction.Opcode is not (Opcode.Null or Opcode.LoadElement or Opcode.CastClass or Opcode.UnboxAny or Opcode.IsInst)
                 || instruction.Operands.Any(o => !Known.Contains(o)))
                 refuse($"'{instruction.Info.Name}' in the entry block at {instruction.Location} ({IrPrinter.PrintInstruction(graph, instruction).Trim()}) is neither native nor a read the managed stub makes before the call");
