@@ -205,4 +205,43 @@ public sealed class NativeBridgeTests
         Assert.IsTrue(jit.Units.Any(u => u.Code.Backend == "amd64" && u.Bridges.Count > 0), "a native unit has a bridge");
         Assert.IsFalse(jit.Units.Any(u => u.Recompilations > 0), "no unit was compiled again");
     }
+
+    /// <summary>Loop A, then a division by r9 in the code after it (the bridge), loop B, the end.</summary>
+    private static readonly int[] DivisionAfterTheLoop =
+    [
+        Set, 3, 0, 0,           // 0: r3 = 0
+        Add, 0, 0, 4,           // 1: r0 += 1
+        Add, 1, 1, 4,           // 2: r1 += 1
+        JumpLess, 1, 2, 1,      // 3: loop A while r1 < r2
+        Div, 7, 0, 9,           // 4: r7 = r0 / r9
+        Set, 1, 0, 0,           // 5: r1 = 0
+        Add, 0, 0, 7,           // 6: r0 += r7
+        Add, 1, 1, 4,           // 7: r1 += 1
+        JumpLess, 1, 2, 6,      // 8: loop B while r1 < r2
+        Halt, 0, 0, 0,          // 9
+    ];
+
+    [TestMethod]
+    public void ABridgeEnteredNativelyThrowsWhatTheInterpreterThrows()
+    {
+        if (!PeJit.Backends.Amd64.Memory.CodePool.Available) Assert.Inconclusive("the AMD64 backend runs on linux-x64 only");
+        var jit = PortalJit.Create(Portal, new JitSettings { Threshold = 3, Bridges = true }, "amd64");
+        long[] With(long divisor, long count)
+        {
+            var registers = Registers(count);
+            registers[9] = divisor;
+            return registers;
+        }
+        for (int run = 0; run < 6; run++)
+            Assert.AreEqual(Plain(DivisionAfterTheLoop, With(run + 1, 100)), Jitted(jit, DivisionAfterTheLoop, With(run + 1, 100)), $"run {run}");
+        Assert.IsGreaterThanOrEqualTo(1L, jit.Runtime.NativeBridges, "the bridge is entered natively");
+        // r9 = 0: the bridge's division guard exits, and its stub throws as the interpreter does, after loop A ran.
+        var plain = With(0, 100);
+        Assert.ThrowsExactly<DivideByZeroException>(() => Run(DivisionAfterTheLoop, plain, TextWriter.Null));
+        var jitted = With(0, 100);
+        Assert.ThrowsExactly<DivideByZeroException>(() => jit.Invoke(DivisionAfterTheLoop, jitted, TextWriter.Null));
+        CollectionAssert.AreEqual(plain, jitted, "the registers as the interpreter left them");
+        // And the next run, on the same thread, returns normally (the exit buffer was left clear).
+        Assert.AreEqual(Plain(DivisionAfterTheLoop, With(2, 50)), Jitted(jit, DivisionAfterTheLoop, With(2, 50)));
+    }
 }
