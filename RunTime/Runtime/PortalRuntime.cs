@@ -701,9 +701,10 @@ public sealed class PortalRuntime
     /// running as it was. One attempt per exit; in the background when compilation is.
     /// </summary>
     /// <remarks>
-    /// The bridge is entered through the runtime (a managed transition: the unit's exit stub returns, the exit buffer
-    /// carries the values, <see cref="Enter"/> enters the bridge without looking the key up or counting it), not yet
-    /// natively through the exit's target slot; see <c>RunTime/Backends/README.md</c>, "Exit target slots".
+    /// A native bridge is entered natively where <see cref="Amd64CompiledCode.AttachBridge"/> can prove where each of its
+    /// words is at the exit (an adapter written into the exit's target slot); otherwise through the runtime (a managed
+    /// transition: the unit's exit stub returns, the exit buffer carries the values, <see cref="Enter"/> enters the
+    /// bridge without looking the key up or counting it). See <c>RunTime/Backends/README.md</c>, "Exit target slots".
     /// </remarks>
     private void AttachBridge(GreenKey key, CompiledUnit unit, CompiledExit taken, object?[] state)
     {
