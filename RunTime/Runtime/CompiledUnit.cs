@@ -81,8 +81,8 @@ public sealed record CompiledUnit(Unit Unit, ICompiledCode Code, TimeSpan Specia
     {
         Volatile.Write(ref dropped, 1);
         Code.Drop();
-        for (int i = 0; i < bridges.Length; i++)
-            Interlocked.Exchange(ref bridges[i], null)?.Drop();
+        // The bridges stay listed: a thread still running this unit may come back from one (PortalRuntime.BridgeRan).
+        foreach (var bridge in bridges) bridge?.Drop();
     }
 
     /// <summary>Times compiled code left at the exit numbered <paramref name="index"/> (see <see cref="Unit.Exits"/>).</summary>

@@ -721,8 +721,17 @@ public sealed class PortalRuntime
                 if (!unit.Attach(taken.Index, bridge)) return;
                 Interlocked.Increment(ref bridgesAttached);
                 // Natively too, where each of the bridge's words is proven to be at the exit; else through the runtime.
-                int adapters = unit.Code is Amd64CompiledCode native && bridge.Code is Amd64CompiledCode bridgeCode
-                    ? native.AttachBridge(taken.Index, unit.Constants, bridgeCode, bridge.Constants) : 0;
+                int adapters = 0;
+                try
+                {
+                    if (unit.Code is Amd64CompiledCode native && bridge.Code is Amd64CompiledCode bridgeCode)
+                        adapters = native.AttachBridge(taken.Index, unit.Constants, bridgeCode, bridge.Constants);
+                }
+                catch (Exception e) when (!Settings.Strict && e is not OutOfMemoryException)
+                {
+                    // A defect of PeJit: the bridge is entered through the runtime, and the log says what to report.
+                    Log.Event($"pejit: {name} at {key}: the bridge at exit #{taken.Index} is entered through the runtime: attaching it natively failed (internal error {e.GetType().Name}: {e.Message}); please report it with the interpreter");
+                }
                 if (adapters > 0) Interlocked.Increment(ref nativeBridges);
                 Interlocked.Exchange(ref lastBridgeTicks, clock.Elapsed.Ticks);
                 string line = $"pejit: {name} at {key}: bridge at exit #{taken.Index} to {taken.Key} (taken {Settings.Threshold} times): {bridge.Size} residual instructions, {bridge.Code.Backend}, in {clock.Elapsed.TotalMilliseconds:F2} ms, entered {(adapters > 0 ? $"natively at {adapters} exit slot(s)" : "through the runtime")}; the unit is not recompiled";

@@ -130,9 +130,10 @@ public sealed class NativeBridgeTests
         var jit = RunAll(TwoLoops, bridges: true);
         var loopA = UnitAt(jit, 1);
         var bridge = (Amd64CompiledCode)loopA.Bridges.Single().Code;
+        var native = (Amd64CompiledCode)loopA.Code;
         loopA.Drop();
-        Assert.IsTrue(bridge.Native.IsDropped);
-        Assert.AreEqual(0, loopA.Bridges.Count);
+        Assert.IsTrue(native.Native.IsFreed, "no thread is inside: the unit's memory is freed at once");
+        Assert.IsTrue(bridge.Native.IsFreed, "and its bridge's with it, which the unit's code jumped into");
     }
 
     /// <summary>A stack VM function whose loop sums, then computes on after it; main calls it in a loop.</summary>
