@@ -245,4 +245,26 @@ public sealed class NativeBridgeTests
         // And the next run, on the same thread, returns normally (the exit buffer was left clear).
         Assert.AreEqual(Plain(DivisionAfterTheLoop, With(2, 50)), Jitted(jit, DivisionAfterTheLoop, With(2, 50)));
     }
+
+    [TestMethod]
+    public void ThreadsRunningAUnitAtOnceGoOnInItsBridgeAlike()
+    {
+        if (!PeJit.Backends.Amd64.Memory.CodePool.Available) Assert.Inconclusive("the AMD64 backend runs on linux-x64 only");
+        var jit = RunAll(TwoLoops, bridges: true, runs: 4);
+        Assert.AreEqual(2L, jit.Runtime.NativeBridges);
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var threads = Enumerable.Range(0, 2).Select(t => new Thread(() =>
+        {
+            for (int run = 0; run < 40; run++)
+            {
+                var expected = Plain(TwoLoops, Registers(50 + run + t));
+                var actual = Jitted(jit, TwoLoops, Registers(50 + run + t));
+                if (expected != actual) failures.Add($"thread {t}, run {run}: {actual} instead of {expected}");
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        Assert.IsEmpty(failures, string.Join("; ", failures));
+        Assert.IsGreaterThanOrEqualTo(80L, UnitAt(jit, 1).BridgeAt(UnitAt(jit, 1).Unit.Exits.Single(e => (int)e.Key.Values[0]! == 4).Index)!.Entries);
+    }
 }
