@@ -267,4 +267,38 @@ public sealed class NativeBridgeTests
         Assert.IsEmpty(failures, string.Join("; ", failures));
         Assert.IsGreaterThanOrEqualTo(80L, UnitAt(jit, 1).BridgeAt(UnitAt(jit, 1).Unit.Exits.Single(e => (int)e.Key.Values[0]! == 4).Index)!.Entries);
     }
+
+    /// <summary>Loop A, straight-line code that reads both integers the loop changed, loop B, the end.</summary>
+    private static int[] Accumulating(int divisorOffset) =>
+    [
+        PeJit.TestSubjects.AccumulatorVm.Reset, 0,     // 0
+        PeJit.TestSubjects.AccumulatorVm.Count, 0,     // 1: i++
+        PeJit.TestSubjects.AccumulatorVm.AddCount, 3,  // 2: acc += 3i
+        PeJit.TestSubjects.AccumulatorVm.Loop, 1,      // 3: loop A while i < n
+        PeJit.TestSubjects.AccumulatorVm.Xor, 5,       // 4: acc ^= 5
+        PeJit.TestSubjects.AccumulatorVm.Divide, divisorOffset, // 5: acc /= n - divisorOffset
+        PeJit.TestSubjects.AccumulatorVm.AddCount, 7,  // 6: acc += 7i
+        PeJit.TestSubjects.AccumulatorVm.Reset, 0,     // 7: i = 0
+        PeJit.TestSubjects.AccumulatorVm.Count, 0,     // 8: i++
+        PeJit.TestSubjects.AccumulatorVm.AddCount, 1,  // 9: acc += i
+        PeJit.TestSubjects.AccumulatorVm.Loop, 8,      // 10: loop B while i < n
+        PeJit.TestSubjects.AccumulatorVm.Halt, 0,      // 11
+    ];
+
+    [TestMethod]
+    public void ABridgeEnteredNativelyTakesTheExitsIntegersFromWhereTheAllocationPutThem()
+    {
+        if (!PeJit.Backends.Amd64.Memory.CodePool.Available) Assert.Inconclusive("the AMD64 backend runs on linux-x64 only");
+        var portal = typeof(PeJit.TestSubjects.AccumulatorVm).GetMethod(nameof(PeJit.TestSubjects.AccumulatorVm.Run))!;
+        var jit = PortalJit.Create(portal, new JitSettings { Threshold = 3, Bridges = true }, "amd64");
+        var code = Accumulating(50);
+        for (int run = 0; run < 8; run++)
+            Assert.AreEqual(PeJit.TestSubjects.AccumulatorVm.Run(code, 100 + run), (long)jit.Invoke(code, 100L + run)!, $"run {run}");
+        Assert.IsGreaterThanOrEqualTo(1L, jit.Runtime.NativeBridges, "the bridge is entered natively");
+        Assert.IsFalse(jit.Units.Any(u => u.Recompilations > 0), "no unit was compiled again");
+        // n = 50: the bridge's division by n - 50 exits at its guard, after loop A ran natively.
+        Assert.ThrowsExactly<DivideByZeroException>(() => PeJit.TestSubjects.AccumulatorVm.Run(code, 50));
+        Assert.ThrowsExactly<DivideByZeroException>(() => jit.Invoke(code, 50L));
+        Assert.AreEqual(PeJit.TestSubjects.AccumulatorVm.Run(code, 70), (long)jit.Invoke(code, 70L)!);
+    }
 }
