@@ -92,7 +92,7 @@ public sealed class CodeCache(long limit)
         long before = entries.TryGetValue(key, out var old) ? old.Size : 0;
         entries[key] = entry;
         Changed?.Invoke(key, unit);
-        if (old?.Unit is { } replaced && replaced.Code != unit.Code) replaced.Code.Drop();
+        if (old?.Unit is { } replaced && replaced.Code != unit.Code) replaced.Drop();
         if (Interlocked.Add(ref size, entry.Size - before) > Limit) Evict(keep: key);
     }
 
@@ -108,7 +108,7 @@ public sealed class CodeCache(long limit)
                 Interlocked.Add(ref size, -entry.Size);
                 Changed?.Invoke(key, null);
                 if (entry.Unit is null) continue;
-                entry.Unit.Code.Drop();
+                entry.Unit.Drop();
                 Interlocked.Increment(ref evicted);
                 if (dropped.Count >= MaxDroppedKeys) dropped.Clear();
                 dropped[key] = entry.Unit.Recompilations + 1;

@@ -45,6 +45,46 @@ public sealed record CompiledUnit(Unit Unit, ICompiledCode Code, TimeSpan Specia
     /// <summary>Times compiled code left this unit at an exit (rather than returning the portal's result).</summary>
     public long ExitsTaken => Interlocked.Read(ref exitsTaken);
 
+    /// <summary>
+    /// The bridge attached at each exit, by exit number (null where none is): a unit compiled from the exit's key with the
+    /// code after the loop as its tail (<see cref="JitSettings.Bridges"/>), which the exit goes on in. Owned by this unit:
+    /// dropped with it, never in the code cache.
+    /// </summary>
+    internal readonly CompiledUnit?[] bridges = new CompiledUnit?[Unit.Exits.Count];
+
+    /// <summary>1 at an exit once the runtime has tried to compile a bridge for it (one attempt per exit).</summary>
+    internal readonly int[] bridging = new int[Unit.Exits.Count];
+
+    /// <summary>1 once the code cache dropped the unit: a bridge compiled meanwhile is dropped instead of attached (<see cref="Attach"/>).</summary>
+    private int dropped;
+
+    /// <summary>
+    /// Attaches <paramref name="bridge"/> at exit <paramref name="index"/>; false (and the bridge dropped) when the unit
+    /// was dropped meanwhile, so that no bridge outlives the unit that owns it.
+    /// </summary>
+    internal bool Attach(int index, CompiledUnit bridge)
+    {
+        Volatile.Write(ref bridges[index], bridge);
+        if (Volatile.Read(ref dropped) == 0) return true;
+        Interlocked.Exchange(ref bridges[index], null)?.Drop();
+        return false;
+    }
+
+    /// <summary>The bridge attached at exit <paramref name="index"/>, if any.</summary>
+    public CompiledUnit? BridgeAt(int index) => Volatile.Read(ref bridges[index]);
+
+    /// <summary>The bridges attached at this unit's exits.</summary>
+    public IReadOnlyList<CompiledUnit> Bridges => bridges.ToArray().OfType<CompiledUnit>().ToList();
+
+    /// <summary>The code cache let go of this unit: its code and its bridges' code are dropped (<see cref="ICompiledCode.Drop"/>).</summary>
+    public void Drop()
+    {
+        Volatile.Write(ref dropped, 1);
+        Code.Drop();
+        // The bridges stay listed: a thread still running this unit may come back from one (PortalRuntime.BridgeRan).
+        foreach (var bridge in bridges) bridge?.Drop();
+    }
+
     /// <summary>Times compiled code left at the exit numbered <paramref name="index"/> (see <see cref="Unit.Exits"/>).</summary>
     public long TimesTaken(int index) => Interlocked.Read(ref exitCounts[index]);
 }

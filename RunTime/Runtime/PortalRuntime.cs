@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.ExceptionServices;
 using PeJit.Backends;
+using PeJit.Backends.Amd64;
 using PeJit.Backends.Cil;
 using PeJit.IR.Evaluation;
 using PeJit.IR.Semantics;
@@ -295,8 +296,10 @@ public sealed class PortalRuntime
         }
         else
         {
-            status = AfterExit(key, unit, exit, state, out var exitKey);
-            if (exitKey is not null && CodeFor(exitKey, 1, state) is { } next) status = Enter(exitKey, next, state);
+            // The unit went on in a bridge natively: the exit buffer is the bridge's.
+            if (BridgeRan(unit) is { } ran) (key, unit) = (ran.Unit.Entry, ran);
+            status = AfterExit(key, unit, exit, state, out var exitKey, out var bridge);
+            if (exitKey is not null && (bridge ?? CodeFor(exitKey, 1, state)) is { } next) status = Enter(exitKey, next, state);
         }
         if (status == (int)CanEnterJitStatus.Returned) return true;
         // A step's exception is thrown by the portal call that resumes, inside that activation's regions.
@@ -442,8 +445,9 @@ public sealed class PortalRuntime
     {
         while (true)
         {
-            int status = RunUnit(key, unit, state, out var exitKey);
-            if (exitKey is null || CodeFor(exitKey, 1, state) is not { } next) return status;
+            int status = RunUnit(key, unit, state, out var exitKey, out var bridge);
+            // An exit with a bridge goes on in it; any other exit at a key with a unit goes on there.
+            if (exitKey is null || (bridge ?? CodeFor(exitKey, 1, state)) is not { } next) return status;
             key = exitKey;
             unit = next;
         }
@@ -452,10 +456,14 @@ public sealed class PortalRuntime
     [ThreadStatic]
     private static object?[]? exitBuffer;
 
-    /// <summary>Runs one unit; <paramref name="exitKey"/> is the key of the merge point it left at, if it did.</summary>
-    private int RunUnit(GreenKey key, CompiledUnit unit, object?[] state, out GreenKey? exitKey)
+    /// <summary>
+    /// Runs one unit; <paramref name="exitKey"/> is the key of the merge point it left at, if it did, and
+    /// <paramref name="bridge"/> the bridge attached at that exit, if any.
+    /// </summary>
+    private int RunUnit(GreenKey key, CompiledUnit unit, object?[] state, out GreenKey? exitKey, out CompiledUnit? bridge)
     {
         exitKey = null;
+        bridge = null;
         Log.Entering();
         Interlocked.Increment(ref unit.entries);
         // One exit buffer per thread, not one per entry (compiled calls enter units at every call): a unit writes
@@ -463,25 +471,31 @@ public sealed class PortalRuntime
         // else can run a unit on this thread, so a unit that returns finds it clear.
         int size = Math.Max(unit.Unit.ExitBufferSize, state.Length + 1);
         var exit = exitBuffer is { } reused && reused.Length >= size ? reused : exitBuffer = new object?[size];
+        Amd64CompiledCode.TakeBridgeRan();
         var result = unit.Code.Run(unit.Constants, exit, state);
+        // The unit went on in a bridge natively: the result or the exit is the bridge's.
+        if (BridgeRan(unit) is { } ran) (key, unit) = (ran.Unit.Entry, ran);
         if (exit[0] is null)
         {
             state[PortalProtocol.Result] = result;
             return (int)CanEnterJitStatus.Returned;
         }
-        return AfterExit(key, unit, exit, state, out exitKey);
+        return AfterExit(key, unit, exit, state, out exitKey, out bridge);
     }
 
     /// <summary>What follows a unit's leaving at the exit <paramref name="exit"/> names (its slot 0, cleared here).</summary>
-    private int AfterExit(GreenKey key, CompiledUnit unit, object?[] exit, object?[] state, out GreenKey? exitKey)
+    private int AfterExit(GreenKey key, CompiledUnit unit, object?[] exit, object?[] state, out GreenKey? exitKey, out CompiledUnit? bridge)
     {
         exitKey = null;
+        bridge = null;
         Interlocked.Increment(ref unit.exitsTaken);
         int index = (int)exit[0]!;
         exit[0] = null;
         long times = Interlocked.Increment(ref unit.exitCounts[index]);
         var taken = unit.Unit.Exits[index];
-        if (taken.LeavesLoop && times == Settings.Threshold) GrowTail(key, unit, taken);
+        // A native unit gets a bridge at the exit (below), any other is specialized again with the code after its loop.
+        bool bridging = Settings.Bridges && unit.Code is Amd64CompiledCode;
+        if (taken.LeavesLoop && times == Settings.Threshold && !bridging) GrowTail(key, unit, taken);
         if (taken.Threw)
         {
             int count = engine.MergeVariables.Count;
@@ -494,6 +508,8 @@ public sealed class PortalRuntime
         {
             Array.Copy(exit, 1, state, 0, engine.MergeVariables.Count);
             exitKey = taken.Key;
+            if (taken.LeavesLoop && times == Settings.Threshold && bridging) AttachBridge(key, unit, taken, state);
+            bridge = unit.BridgeAt(index);
             return (int)CanEnterJitStatus.Exited;
         }
         return FinishStep(key, unit, taken, exit, state, out exitKey);
@@ -675,6 +691,88 @@ public sealed class PortalRuntime
         }
         if (compiling.TryAdd(key, true)) CompileInBackground(key, Grow);
     }
+
+    /// <summary>
+    /// The loop of the native unit <paramref name="unit"/> was left at <paramref name="taken"/> a threshold's times
+    /// (<see cref="JitSettings.Bridges"/>): instead of specializing the whole unit again with the code after its loop
+    /// (<see cref="GrowTail"/>), that code alone is compiled, from the exit's key with it as its tail and the exit's
+    /// state (<paramref name="state"/>, the merge-point variables there) as the optimizer's sample, and attached to
+    /// the exit (PyPy's bridge at a hot guard): the exit goes on in it instead of the interpreter, and the unit keeps
+    /// running as it was. One attempt per exit; in the background when compilation is.
+    /// </summary>
+    /// <remarks>
+    /// A native bridge is entered natively where <see cref="Amd64CompiledCode.AttachBridge"/> can prove where each of its
+    /// words is at the exit (an adapter written into the exit's target slot); otherwise through the runtime (a managed
+    /// transition: the unit's exit stub returns, the exit buffer carries the values, <see cref="Enter"/> enters the
+    /// bridge without looking the key up or counting it). See <c>RunTime/Backends/README.md</c>, "Exit target slots".
+    /// </remarks>
+    private void AttachBridge(GreenKey key, CompiledUnit unit, CompiledExit taken, object?[] state)
+    {
+        if (Interlocked.Exchange(ref unit.bridging[taken.Index], 1) != 0) return;
+        if (samples.Count > MaxCountedKeys) samples.Clear();
+        samples.GetOrAdd(taken.Key, static (_, visited) => new StateSample(visited), state);
+        void Bridge()
+        {
+            lock (compileGate)
+            {
+                if (!Cache.TryGet(key, out var current) || current != unit) return;
+                var clock = Stopwatch.StartNew();
+                if (Compile(taken.Key, new Dictionary<PromotionSite, IReadOnlyList<object?>>(), 0, new HashSet<GreenKey> { taken.Key }) is not { } bridge) return;
+                if (!unit.Attach(taken.Index, bridge)) return;
+                Interlocked.Increment(ref bridgesAttached);
+                // Natively too, where each of the bridge's words is proven to be at the exit; else through the runtime.
+                int adapters = 0;
+                try
+                {
+                    if (unit.Code is Amd64CompiledCode native && bridge.Code is Amd64CompiledCode bridgeCode)
+                        adapters = native.AttachBridge(taken.Index, unit.Constants, bridgeCode, bridge.Constants);
+                }
+                catch (Exception e) when (!Settings.Strict && e is not OutOfMemoryException)
+                {
+                    // A defect of PeJit: the bridge is entered through the runtime, and the log says what to report.
+                    Log.Event($"pejit: {name} at {key}: the bridge at exit #{taken.Index} is entered through the runtime: attaching it natively failed (internal error {e.GetType().Name}: {e.Message}); please report it with the interpreter");
+                }
+                if (adapters > 0) Interlocked.Increment(ref nativeBridges);
+                Interlocked.Exchange(ref lastBridgeTicks, clock.Elapsed.Ticks);
+                string line = $"pejit: {name} at {key}: bridge at exit #{taken.Index} to {taken.Key} (taken {Settings.Threshold} times): {bridge.Size} residual instructions, {bridge.Code.Backend}, in {clock.Elapsed.TotalMilliseconds:F2} ms, entered {(adapters > 0 ? $"natively at {adapters} exit slot(s)" : "through the runtime")}; the unit is not recompiled";
+                Settings.Log?.WriteLine(line);
+                Log.Event(line);
+            }
+        }
+        if (!Settings.BackgroundCompilation)
+        {
+            Bridge();
+            return;
+        }
+        if (compiling.TryAdd(key, true)) CompileInBackground(key, Bridge);
+        else Interlocked.Exchange(ref unit.bridging[taken.Index], 0);
+    }
+
+    /// <summary>The bridge of <paramref name="unit"/> the last run on this thread went on in natively, counted as entered; null if none.</summary>
+    private static CompiledUnit? BridgeRan(CompiledUnit unit)
+    {
+        if (Amd64CompiledCode.TakeBridgeRan() is not { } ran) return null;
+        foreach (var bridge in unit.bridges)
+            if (bridge is not null && bridge.Code == ran)
+            {
+                Interlocked.Increment(ref bridge.entries);
+                return bridge;
+            }
+        return null;
+    }
+
+    private long bridgesAttached;
+    private long nativeBridges;
+
+    /// <summary>Bridges entered natively from their exit (an adapter attached at the exit's target slot; <see cref="Amd64CompiledCode.AttachBridge"/>).</summary>
+    public long NativeBridges => Interlocked.Read(ref nativeBridges);
+    private long lastBridgeTicks;
+
+    /// <summary>Bridges compiled and attached at exits of native units (<see cref="JitSettings.Bridges"/>).</summary>
+    public long BridgesAttached => Interlocked.Read(ref bridgesAttached);
+
+    /// <summary>What the last bridge took, from its exit getting hot to its attachment: specialization, optimization, backend.</summary>
+    public TimeSpan LastBridgeTime => TimeSpan.FromTicks(Interlocked.Read(ref lastBridgeTicks));
 
     /// <summary>Times an unseen value must reach a <c>Jit.Promote</c> exit before the unit gets a case for it.</summary>
     private int PromotionThreshold => Math.Max(1, Math.Min(Settings.Threshold, 3));

@@ -11,8 +11,9 @@ namespace PeJit.Benchmarks.Jit;
 /// What attaching a new path at an exit costs on each backend, on the stack VM's <c>long</c> unit: the AMD64 backend
 /// writes the exit's target slot (one atomic write; the unit keeps running), the CIL backend has to compile the
 /// whole unit again (IL emission and RyuJIT at the first call, as <see cref="SpecializationCostBenchmarks"/>
-/// measures it). The attached path here is another exit's stub: compiling a bridge from an exit's state is not
-/// done yet, so neither side includes specializing the new path. Also the AMD64 backend's own compilation of the unit.
+/// measures it). The attached path here is another exit's stub, so neither side includes specializing the new path
+/// (<see cref="BridgeBenchmarks"/> does: a bridge compiled and attached against the unit recompiled). Also the AMD64
+/// backend's own compilation of the unit.
 /// </summary>
 [MemoryDiagnoser]
 public class ExitAttachBenchmarks

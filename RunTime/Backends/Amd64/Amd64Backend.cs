@@ -79,7 +79,7 @@ public sealed class Amd64Backend : IBackend
         // Every exit's target slot points at the exit's own stub until a new path is attached.
         foreach (var exit in function.Exits)
             System.Runtime.InteropServices.Marshal.WriteInt64((nint)CodeEmitter.SlotAddress(data.Address, function.Exits.Count, exit.Number), native.Code.Address + (long)emitted.StubOffsets[exit.Number]);
-        var compiled = new Amd64CompiledCode(graph, regions, Resolver, function, native, emitted, name ?? "pejit_" + graph.Name);
+        var compiled = new Amd64CompiledCode(graph, regions, Resolver, function, native, emitted, name ?? "pejit_" + graph.Name, allocation);
         Disassembly?.Invoke(compiled.Disassembly());
         return compiled;
     }

@@ -6,6 +6,7 @@ using PeJit.Backends.Amd64.Calls;
 using PeJit.Backends.Amd64.Emission;
 using PeJit.Backends.Amd64.Lowering;
 using PeJit.Backends.Amd64.Memory;
+using PeJit.Backends.Amd64.RegisterAllocation;
 using PeJit.IR;
 using PeJit.IR.Evaluation;
 using PeJit.IR.Semantics;
@@ -34,8 +35,9 @@ public sealed class Amd64CompiledCode : ICompiledCode
     private readonly Dictionary<Instruction, FieldInfo> fields = [];
     private readonly Instruction neverReached;
 
-    internal Amd64CompiledCode(FlowGraph graph, ManagedRegions regions, IMemberResolver? resolver, MachineFunction function, NativeCode native, EmittedCode emitted, string name)
+    internal Amd64CompiledCode(FlowGraph graph, ManagedRegions regions, IMemberResolver? resolver, MachineFunction function, NativeCode native, EmittedCode emitted, string name, Allocation allocation)
     {
+        Allocation = allocation;
         this.graph = graph;
         this.regions = regions;
         this.resolver = resolver;
@@ -51,6 +53,79 @@ public sealed class Amd64CompiledCode : ICompiledCode
         neverReached = entry[^1];
         foreach (var instruction in regions.Prologue.Where(i => i.TypeOperand is not null)) types[instruction] = resolver!.ResolveType(instruction.TypeOperand!);
         foreach (var instruction in regions.Hoisted) fields[instruction] = resolver!.ResolveField(instruction.Field!);
+    }
+
+    /// <summary>The residual graph the code was compiled from.</summary>
+    public FlowGraph Graph => graph;
+
+    /// <summary>Where the allocation put each virtual register (an adapter at an exit reads the exit's values from there).</summary>
+    internal Allocation Allocation { get; }
+
+    /// <summary>Words the managed stub adds to the argument block for a bridge entered natively at an exit (its argument block).</summary>
+    public const int BridgeWords = 32;
+
+    /// <summary>A status past this many is a bridge's (<see cref="AttachBridge"/>): <c>(bridge status + 1) &lt;&lt; 16 | exit number</c>.</summary>
+    private const long BridgeStatus = 1 << 16;
+
+    /// <summary>The bridges entered natively, by the exit number of the unit they are attached at, with their constants.</summary>
+    private readonly Dictionary<int, (Amd64CompiledCode Code, object[] Constants)> bridges = [];
+
+    /// <summary>Set when this code is a bridge another unit owns: its memory is freed with that unit's, not when it is dropped.</summary>
+    private int owned;
+
+    [ThreadStatic]
+    private static Amd64CompiledCode? bridgeRan;
+
+    /// <summary>
+    /// The bridge the last <see cref="Run"/> on this thread went on in, natively, at an exit (then the exit buffer and the
+    /// result are the bridge's), or null; cleared by the call. The runtime calls it after each run.
+    /// </summary>
+    public static Amd64CompiledCode? TakeBridgeRan()
+    {
+        var ran = bridgeRan;
+        bridgeRan = null;
+        return ran;
+    }
+
+    /// <summary>
+    /// Enters <paramref name="bridge"/> (a unit compiled from the key of this unit's exit <paramref name="exitIndex"/>, the
+    /// runtime's number, which the exit's tail writes into the exit buffer) natively from each of this unit's
+    /// transitions to that exit where a <see cref="Bridges.BridgePlan"/> proves where each of the bridge's words is: an
+    /// adapter is compiled per transition and attached to its target slot (<see cref="Attach"/>). The bridge and the
+    /// adapters become this unit's: freed with it. Returns how many transitions were attached (0: the bridge is not
+    /// this unit's, and the caller enters it otherwise).
+    /// </summary>
+    public int AttachBridge(int exitIndex, object[] constants, Amd64CompiledCode bridge, object[] bridgeConstants)
+    {
+        if (!CodePool.Available || bridge == this) return 0;
+        var plans = Bridges.BridgePlan.Make(this, constants, exitIndex, bridge, bridgeConstants);
+        if (plans.Count == 0) return 0;
+        if (Interlocked.Exchange(ref bridge.owned, 1) != 0) return 0;
+        if (!native.Own(bridge.native)) return 0;
+        int attached = 0;
+        foreach (var plan in plans)
+        {
+            var bytes = CodeEmitter.EmitBridgeAdapter(Function, Allocation, plan, Function.BlockWords, bridge.Address,
+                Address + (nint)Emitted.EpilogueOffset);
+            var pool = native.Pool;
+            var data = pool.Data(CodePool.Granule);
+            PoolBlock code;
+            try
+            {
+                code = pool.Code(bytes);
+            }
+            catch
+            {
+                pool.Free(data);
+                throw;
+            }
+            var adapter = new NativeCode(pool, code, data);
+            if (!native.Own(adapter)) break;
+            lock (bridges) bridges[plan.Exit.Number] = (bridge, bridgeConstants);
+            Attach(plan.Exit.Number, adapter.Code.Address);
+            attached++;
+        }
+        return attached;
     }
 
     /// <summary>The name the code was compiled under.</summary>
@@ -150,7 +225,11 @@ public sealed class Amd64CompiledCode : ICompiledCode
     /// Gives the code and data back to the pool now, or when the last thread inside leaves (the code cache dropped
     /// the unit). A call that still comes afterwards runs the graph on the evaluator (see <see cref="Invoke"/>).
     /// </summary>
-    public void Drop() => native.Drop();
+    public void Drop()
+    {
+        // A bridge is freed with the unit that jumps into it (NativeCode.Own).
+        if (Volatile.Read(ref owned) == 0) native.Drop();
+    }
 
     /// <inheritdoc/>
     public object? Run(object[] constants, object?[] exit, object?[] state)
@@ -164,18 +243,10 @@ public sealed class Amd64CompiledCode : ICompiledCode
     public unsafe object? Invoke(params object?[] arguments)
     {
         // 1. The values the stub knows: parameters, the entry block's constants, the prologue, the hoisted reads.
-        var values = new object?[graph.ValueCount];
-        var parameters = graph.Parameters;
-        for (int i = 0; i < parameters.Count; i++) values[parameters[i].Index] = ValueSemantics.Normalize(arguments[i], graph.TypeOf(parameters[i]));
-        foreach (var (value, content) in constants) values[value.Index] = content;
-        foreach (var instruction in regions.Prologue) values[instruction.Result!.Value.Index] = Prologue(instruction, values);
-        foreach (var read in regions.Hoisted)
-            values[read.Result!.Value.Index] = values[read.Operands[0].Index] is { } owner
-                ? ValueSemantics.Normalize(RuntimeHelpers.GetObjectValue(fields[read].GetValue(owner)), graph.TypeOf(read.Result!.Value))
-                : null;
-        // 2. The argument block, arrays pinned and helpers' objects held for the call.
+        var values = KnownValues(arguments);
+        // 2. The argument block, arrays pinned and helpers' objects held for the call; room for a bridge's block after it.
         var words = Function.Arguments;
-        long* block = stackalloc long[Function.BlockWords];
+        long* block = stackalloc long[Function.BlockWords + BridgeWords];
         GCHandle[]? handles = null;
         int held = 0;
         long status = 0;
@@ -224,11 +295,54 @@ public sealed class Amd64CompiledCode : ICompiledCode
             for (int i = 0; i < held; i++) handles![i].Free();
         }
         if (!entered) return Evaluate(arguments);
+        if (status >= BridgeStatus) return AfterBridge(status, values, block, arguments);
+        return Finish(status, values, block);
+    }
+
+    /// <summary>What follows native code's return with <paramref name="status"/>: the result, an exception, or a transition.</summary>
+    private unsafe object? Finish(long status, object?[] values, long* block)
+    {
         if (status == 0) return Box(block[0], Function.ReturnType);
         var exit = Function.Exits[(int)status - 1];
         if (exit.Reason == ExitReason.HelperThrew) HelperCalls.TakeThrown().Throw();
         if (exit.Reason != ExitReason.Transition) throw exit.CreateException();
         return Transition(exit, values, block);
+    }
+
+    /// <summary>
+    /// Native code went on in a bridge at an exit (<see cref="AttachBridge"/>) and returned the bridge's status: this
+    /// unit's tail writes the exit's state into the exit buffer (from the values the adapter stored, as after the exit's
+    /// stub), and the bridge's stub finishes from that state and the bridge's block, as if it had been entered with it.
+    /// </summary>
+    private unsafe object? AfterBridge(long status, object?[] values, long* block, object?[] arguments)
+    {
+        var exit = Function.Exits[(int)(status & (BridgeStatus - 1)) - 1];
+        (Amd64CompiledCode Code, object[] Constants) bridge;
+        lock (bridges) bridge = bridges[exit.Number];
+        Transition(exit, values, block);
+        var buffer = (object?[])arguments[1]!;
+        var state = new object?[buffer.Length - 1];
+        Array.Copy(buffer, 1, state, 0, state.Length);
+        // The bridge leaves at an exit of its own (slot 0 written again) or returns (slot 0 left clear).
+        buffer[0] = null;
+        object?[] bridgeArguments = [bridge.Constants, buffer, state];
+        var result = bridge.Code.Finish((status >> 16) - 1, bridge.Code.KnownValues(bridgeArguments), block + Function.BlockWords);
+        bridgeRan = bridge.Code;
+        return result;
+    }
+
+    private object?[] KnownValues(object?[] arguments)
+    {
+        var values = new object?[graph.ValueCount];
+        var parameters = graph.Parameters;
+        for (int i = 0; i < parameters.Count; i++) values[parameters[i].Index] = ValueSemantics.Normalize(arguments[i], graph.TypeOf(parameters[i]));
+        foreach (var (value, content) in constants) values[value.Index] = content;
+        foreach (var instruction in regions.Prologue) values[instruction.Result!.Value.Index] = Prologue(instruction, values);
+        foreach (var read in regions.Hoisted)
+            values[read.Result!.Value.Index] = values[read.Operands[0].Index] is { } owner
+                ? ValueSemantics.Normalize(RuntimeHelpers.GetObjectValue(fields[read].GetValue(owner)), graph.TypeOf(read.Result!.Value))
+                : null;
+        return values;
     }
 
     /// <summary>A prologue instruction on the values known so far, as the graph evaluator runs it.</summary>

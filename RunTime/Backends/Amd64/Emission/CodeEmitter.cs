@@ -169,6 +169,7 @@ public sealed class CodeEmitter
             assembler.jmp(epilogue);
         }
         Bind(ref epilogue);
+        var epilogueLabel = epilogue;
         for (int i = 0; i < allocation.CalleeSaved.Count; i++)
             assembler.mov(Q(allocation.CalleeSaved[i]), __qword_ptr[rbp - CalleeSavedOffset(i)]);
         assembler.mov(rsp, rbp);
@@ -184,7 +185,52 @@ public sealed class CodeEmitter
             var stub = stubs[exit];
             stubOffsets[exit.Number] = result.GetLabelRIP(stub);
         }
-        return new EmittedCode(stream.ToArray(), origins.Select(o => (offsets[o.Index], o.Origin)).ToList(), assembler.Instructions.ToList(), stubOffsets);
+        return new EmittedCode(stream.ToArray(), origins.Select(o => (offsets[o.Index], o.Origin)).ToList(), assembler.Instructions.ToList(), stubOffsets, result.GetLabelRIP(epilogueLabel));
+    }
+
+    /// <summary>
+    /// The adapter attached at a unit's exit to enter a bridge natively (<see cref="Bridges.BridgePlan"/>): in the unit's
+    /// frame, it writes the bridge's argument words into the unit's argument block from word <paramref name="bridgeBlock"/>
+    /// (each from the exit's values where the allocation put them, the unit's own words, or constants), then the exit's
+    /// values into words 0 and up as the exit's stub does (the managed stub runs the exit's tail from them), calls the
+    /// bridge's code at <paramref name="bridge"/> (System V, the block's address in rdi; rsp is 16-byte aligned in the
+    /// unit's frame), and ends at the unit's epilogue (<paramref name="epilogue"/>) with the status
+    /// <c>(bridge status + 1) &lt;&lt; 16 | exit number</c>. The unit's registers are not needed after the exit, so the
+    /// bridge may clobber the caller-saved ones; it preserves the callee-saved ones the epilogue restores.
+    /// </summary>
+    public static byte[] EmitBridgeAdapter(MachineFunction function, Allocation allocation, Bridges.BridgePlan plan, int bridgeBlock, long bridge, long epilogue)
+    {
+        var emitter = new CodeEmitter(function, allocation, 0, 0);
+        var assembler = emitter.assembler;
+        var exit = plan.Exit;
+        assembler.mov(r11, __qword_ptr[rbp - 8]);
+        for (int j = 0; j < plan.Words.Count; j++)
+        {
+            var word = plan.Words[j];
+            switch (word.Kind)
+            {
+                case Bridges.BridgeSourceKind.Stored: emitter.Load(Register.RAX, exit.Values[word.Index]); break;
+                case Bridges.BridgeSourceKind.Argument: assembler.mov(rax, __qword_ptr[r11 + 8 * word.Index]); break;
+                default: emitter.Load(Register.RAX, MachineOperand.Constant(word.Immediate)); break;
+            }
+            assembler.mov(__qword_ptr[r11 + 8 * (bridgeBlock + j)], rax);
+        }
+        for (int i = 0; i < exit.Values.Count; i++)
+        {
+            emitter.Load(Register.RAX, exit.Values[i]);
+            assembler.mov(__qword_ptr[r11 + 8 * i], rax);
+        }
+        assembler.lea(rdi, __qword_ptr[r11 + 8 * bridgeBlock]);
+        assembler.mov(rax, bridge);
+        assembler.call(rax);
+        assembler.inc(rax);
+        assembler.shl(rax, 16);
+        assembler.or(rax, exit.Number);
+        assembler.mov(r11, epilogue);
+        assembler.jmp(r11);
+        var stream = new MemoryStream();
+        assembler.Assemble(new StreamCodeWriter(stream), 0);
+        return stream.ToArray();
     }
 
     private void Emit(MachineInstruction instruction, MachineBlock block)

@@ -46,6 +46,7 @@ public sealed class ManagedRegions
     /// <summary>Analyzes <paramref name="graph"/>; <paramref name="refuse"/> throws with a reason.</summary>
     public static ManagedRegions Of(FlowGraph graph, Action<string> refuse)
     {
+        SplitEntry(graph);
         var regions = new ManagedRegions(graph);
         regions.Analyze(refuse);
         return regions;
@@ -107,6 +108,51 @@ public sealed class ManagedRegions
                 var managed = graph[tail].Instructions.FirstOrDefault(i => IsManaged(i) && !IsHoisted(i));
                 refuse($"block{tail.Index} runs on a cycle after {(managed is null ? "an instruction" : $"'{managed.Info.Name}' at {managed.Location}")} that native code cannot express (a loop would run outside native code)");
             }
+    }
+
+    /// <summary>
+    /// A unit entered where no loop starts (a bridge: the code after a loop, straight to the next loop or the return)
+    /// does its native work and then boxes the state into the exit buffer in one block, its entry: the entry block is
+    /// split at its first instruction that is neither native nor a read the stub makes before the call, so that the
+    /// work before it runs natively and the rest is a tail (the managed stub runs it), instead of the unit being
+    /// refused. A split changes only graphs that would be refused: the split-off part was not native anyway; and only
+    /// when that part is exit plumbing (boxing, storing into arrays, casts, calls, the return).
+    /// </summary>
+    private static void SplitEntry(FlowGraph graph)
+    {
+        var probe = new ManagedRegions(graph);
+        probe.Known.UnionWith(graph.Parameters);
+        var entry = graph[FlowGraph.Entry].Instructions;
+        if (graph[FlowGraph.Entry].Try is not null || graph[FlowGraph.Entry].HandlerOf is not null) return;
+        for (int i = 0; i < entry.Count; i++)
+        {
+            var instruction = entry[i];
+            if (instruction.Opcode is Opcode.Const or Opcode.Null && probe.IsStubConstant(instruction)) probe.Known.Add(instruction.Result!.Value);
+            // A helper call ends the prologue: what follows it is refused as before.
+            if (probe.IsNativeCall(instruction)) return;
+            if (!probe.IsManaged(instruction)) continue;
+            bool read = instruction.Opcode is Opcode.LoadField && probe.IsHoistable(instruction)
+                || instruction.Opcode is Opcode.Null or Opcode.LoadElement or Opcode.CastClass or Opcode.UnboxAny or Opcode.IsInst
+                    && instruction.Operands.All(probe.Known.Contains);
+            if (read && !instruction.IsTerminator)
+            {
+                probe.Known.Add(instruction.Result!.Value);
+                continue;
+            }
+            // Only exit plumbing and calls move to the stub: a unit whose straight-line code computes with floats or
+            // objects would run on the graph evaluator, far slower than the CIL unit `auto` makes of it instead.
+            if (entry.Skip(i).Any(o => probe.IsManaged(o) && o.Opcode is not (Opcode.Const or Opcode.Null or Opcode.Box or Opcode.StoreElement
+                    or Opcode.LoadElement or Opcode.ArrayLength or Opcode.CastClass or Opcode.IsInst or Opcode.UnboxAny or Opcode.LoadField
+                    or Opcode.Return or Opcode.Jump or Opcode.BrIf or Opcode.Call or Opcode.CallVirt)))
+                return;
+            var rest = graph.AddBlock();
+            graph[rest].Instructions.AddRange(entry.GetRange(i, entry.Count - i));
+            entry.RemoveRange(i, entry.Count - i);
+            var jump = new Instruction(Opcode.Jump) { Location = instruction.Location };
+            jump.Targets.Add(new BlockCall(rest, []));
+            graph.Append(FlowGraph.Entry, jump);
+            return;
+        }
     }
 
     /// <summary>True for a hoisted field read.</summary>

@@ -37,6 +37,32 @@ public sealed class NativeCode
         this.callTable = callTable;
     }
 
+    /// <summary>The pool the blocks are in.</summary>
+    public CodePool Pool => pool;
+
+    // Code this unit's code jumps into (a bridge and its adapter): dropped once this unit's blocks are freed, when no
+    // thread can be inside this unit, and so none inside them through it.
+    private readonly List<NativeCode> owned = [];
+
+    /// <summary>
+    /// Makes <paramref name="other"/> this unit's: it is dropped when this unit's blocks are freed (the caller does not
+    /// drop it before), because this unit's code may jump into it without entering it (<see cref="Enter"/>).
+    /// False when this unit's blocks are already freed: then <paramref name="other"/> is dropped at once.
+    /// </summary>
+    public bool Own(NativeCode other)
+    {
+        lock (owned)
+        {
+            if (Volatile.Read(ref state) != Freed)
+            {
+                owned.Add(other);
+                return true;
+            }
+        }
+        other.Drop();
+        return false;
+    }
+
     /// <summary>The read-execute block of the unit's code.</summary>
     public PoolBlock Code { get; }
 
@@ -87,6 +113,13 @@ public sealed class NativeCode
         pool.Free(Data);
         if (callTable.IsAllocated) callTable.Free();
         GC.SuppressFinalize(this);
+        List<NativeCode> dependents;
+        lock (owned)
+        {
+            dependents = [.. owned];
+            owned.Clear();
+        }
+        foreach (var dependent in dependents) dependent.Drop();
     }
 
     /// <summary>Nobody holds the unit, so no thread is inside it.</summary>
