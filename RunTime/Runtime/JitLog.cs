@@ -30,6 +30,7 @@ public sealed class JitLog
     private DotnetJitCost firstUnitOwnThread;
     private TimeSpan? firstEntered;
     private DotnetJitCost firstEnteredJit;
+    private (CompiledUnit Unit, DotnetJitCost Compile)? firstEntry;
     private int entered;
     private TextWriter? writer;
     private int summaries;
@@ -152,11 +153,13 @@ public sealed class JitLog
 
     /// <summary>
     /// Compiled code is about to be entered: the first time, the summary notes how long after the process
-    /// started that was (warm-up as a user feels it) and what .NET had compiled by then.
+    /// started that was (warm-up as a user feels it) and what .NET had compiled by then. True only for that first
+    /// entry, when a log is on: the caller then reports what .NET compiled while the unit first ran
+    /// (<see cref="FirstEntryCompiled"/>).
     /// </summary>
-    public void Entering()
+    public bool Entering()
     {
-        if (Volatile.Read(ref entered) != 0 || Topics == JitLogTopics.None || Interlocked.Exchange(ref entered, 1) != 0) return;
+        if (Volatile.Read(ref entered) != 0 || Topics == JitLogTopics.None || Interlocked.Exchange(ref entered, 1) != 0) return false;
         var sinceStart = DateTime.Now - Process.GetCurrentProcess().StartTime;
         var jit = DotnetJitCost.SinceStart();
         lock (gate)
@@ -164,6 +167,18 @@ public sealed class JitLog
             firstEntered = sinceStart;
             firstEnteredJit = jit;
         }
+        return true;
+    }
+
+    /// <summary>
+    /// What .NET compiled on the entering thread while the first unit entered ran: its method (a CIL unit's
+    /// <c>DynamicMethod</c> is compiled by .NET at its first call, not when the backend makes it) and anything it
+    /// called for the first time. With the unit's own times, that is the cost from a key getting hot to its compiled
+    /// code running.
+    /// </summary>
+    public void FirstEntryCompiled(CompiledUnit unit, DotnetJitCost compile)
+    {
+        lock (gate) firstEntry = (unit, compile);
     }
 
     /// <summary>A key of <paramref name="portal"/> got hot but could not be compiled; the interpreter runs it.</summary>
@@ -204,6 +219,11 @@ public sealed class JitLog
         text.AppendLine(invariant, $"pejit summary: {units.Count} units compiled; {uptime.Elapsed.TotalSeconds:F2} s since JIT-enabled code first ran");
         if (firstEntered is { } first)
             text.AppendLine(invariant, $"  first compiled code entered {first.TotalMilliseconds:F1} ms after the process started; .NET had JIT-compiled {firstEnteredJit.Methods} methods in {firstEnteredJit.Time.TotalMilliseconds:F1} ms by then");
+        if (firstEntry is { } entry)
+        {
+            var made = entry.Unit.SpecializationTime + entry.Unit.OptimizationTime + entry.Unit.BackendTime;
+            text.AppendLine(invariant, $"  first unit entered: made in {made.TotalMilliseconds:F1} ms (specialization {entry.Unit.SpecializationTime.TotalMilliseconds:F1}, optimization {entry.Unit.OptimizationTime.TotalMilliseconds:F1}, backend {entry.Unit.BackendTime.TotalMilliseconds:F1}), then .NET compiled {entry.Compile.Methods} methods in {entry.Compile.Time.TotalMilliseconds:F1} ms as it first ran: {(made + entry.Compile.Time).TotalMilliseconds:F1} ms from hot to compiled code running");
+        }
         if (firstUnitJit is { } unitJit)
         {
             text.AppendLine(invariant, $"  first unit: .NET JIT-compiled {unitJit.Methods} methods in {unitJit.Time.TotalMilliseconds:F1} ms while it was made");

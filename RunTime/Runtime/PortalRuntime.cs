@@ -464,7 +464,8 @@ public sealed class PortalRuntime
     {
         exitKey = null;
         bridge = null;
-        Log.Entering();
+        bool first = Log.Entering();
+        var compileBefore = first ? DotnetJitCost.OnThisThread() : default;
         Interlocked.Increment(ref unit.entries);
         // One exit buffer per thread, not one per entry (compiled calls enter units at every call): a unit writes
         // it only as it leaves, and the slot that says it left is cleared as soon as it is read, before anything
@@ -473,6 +474,7 @@ public sealed class PortalRuntime
         var exit = exitBuffer is { } reused && reused.Length >= size ? reused : exitBuffer = new object?[size];
         Amd64CompiledCode.TakeBridgeRan();
         var result = unit.Code.Run(unit.Constants, exit, state);
+        if (first) Log.FirstEntryCompiled(unit, DotnetJitCost.OnThisThread() - compileBefore);
         // The unit went on in a bridge natively: the result or the exit is the bridge's.
         if (BridgeRan(unit) is { } ran) (key, unit) = (ran.Unit.Entry, ran);
         if (exit[0] is null)

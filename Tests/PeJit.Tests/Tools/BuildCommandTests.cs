@@ -68,6 +68,8 @@ public sealed class BuildCommandTests
         // Warm-up as a user feels it, and what .NET still compiles for PeJit (ReadyToRun leaves generics).
         StringAssert.Matches(run.Error, new System.Text.RegularExpressions.Regex(@"first compiled code entered \d+\.\d ms after the process started; \.NET had JIT-compiled \d+ methods"));
         StringAssert.Matches(run.Error, new System.Text.RegularExpressions.Regex(@"first unit: \.NET JIT-compiled \d+ methods in"));
+        // From a key getting hot to its code running: the unit's stages plus .NET's compilation of its method at the first call.
+        StringAssert.Matches(run.Error, new System.Text.RegularExpressions.Regex(@"first unit entered: made in \d+\.\d ms \(specialization [\d.]+, optimization [\d.]+, backend [\d.]+\), then \.NET compiled [1-9]\d* methods in [\d.]+ ms as it first ran: \d+\.\d ms from hot to compiled code running"));
         StringAssert.Contains(run.Error, "ms meanwhile");
     }
 
