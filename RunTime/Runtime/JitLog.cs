@@ -20,10 +20,11 @@ public sealed class JitLog
     private readonly Stopwatch uptime = Stopwatch.StartNew();
     private readonly List<LoggedUnit> compiled = [];
     private readonly Dictionary<string, int> notCompiled = [];
-    private readonly Dictionary<string, TimeSpan> prepared = [];
-    private readonly Dictionary<string, DotnetJitCost> preparedJit = [];
-    private readonly Dictionary<string, string> preparedParts = [];
-    private readonly Dictionary<string, Func<string>> loadedLater = [];
+    // One class per portal, not dictionaries of TimeSpan or DotnetJitCost: .NET compiles a framework dictionary over
+    // a struct value in every process that logs, during the very preparation the summary times.
+    private readonly Dictionary<string, Preparation> prepared = [];
+
+    private sealed record Preparation(TimeSpan Time, DotnetJitCost DotnetJit, string? Parts, Func<string>? Later);
     private DotnetJitCost? firstUnitJit;
     private IReadOnlyList<StageCost>? firstUnitStages;
     private bool firstUnitLogged;
@@ -68,7 +69,9 @@ public sealed class JitLog
         var topics = JitLogTopics.None;
         foreach (string name in (text ?? "").Split(',', ':', ' ').Where(n => n.Length > 0))
         {
-            if (Enum.TryParse<JitLogTopics>(name, ignoreCase: true, out var topic) && Enum.IsDefined(topic)) topics |= topic;
+            // The non-generic parse: Enum.TryParse<T> and Enum.IsDefined<T> are generics .NET compiles in every process that logs.
+            if (Enum.TryParse(typeof(JitLogTopics), name, ignoreCase: true, out var parsed) && parsed is JitLogTopics topic
+                && Enum.IsDefined(typeof(JitLogTopics), topic)) topics |= topic;
             else unknown.Add(name);
         }
         return topics;
@@ -142,10 +145,7 @@ public sealed class JitLog
         if (Topics == JitLogTopics.None) return;
         lock (gate)
         {
-            prepared[portal] = time;
-            if (parts is not null) preparedParts[portal] = parts;
-            if (later is not null) loadedLater[portal] = later;
-            preparedJit[portal] = dotnetJit;
+            prepared[portal] = new Preparation(time, dotnetJit, parts, later);
         }
         if (Topics.HasFlag(JitLogTopics.Units))
             Write(string.Create(CultureInfo.InvariantCulture, $"pejit: prepared {portal}: read and linked the stored extension program ({graphs} graphs) in {time.TotalMilliseconds:F1} ms"));
@@ -232,8 +232,8 @@ public sealed class JitLog
         }
         foreach (var portal in units.GroupBy(u => u.Portal))
         {
-            string preparation = prepared.TryGetValue(portal.Key, out var time)
-                ? $"; prepared (stored extension read and linked) in {time.TotalMilliseconds:F2} ms{(preparedParts.TryGetValue(portal.Key, out var parts) ? $" ({parts})" : "")}, .NET JIT-compiled {preparedJit[portal.Key].Methods} methods in {preparedJit[portal.Key].Time.TotalMilliseconds:F1} ms meanwhile{(loadedLater.TryGetValue(portal.Key, out var later) ? $"; {later()}" : "")}"
+            string preparation = prepared.TryGetValue(portal.Key, out var made)
+                ? $"; prepared (stored extension read and linked) in {made.Time.TotalMilliseconds:F2} ms{(made.Parts is { } parts ? $" ({parts})" : "")}, .NET JIT-compiled {made.DotnetJit.Methods} methods in {made.DotnetJit.Time.TotalMilliseconds:F1} ms meanwhile{(made.Later is { } later ? $"; {later()}" : "")}"
                 : "";
             text.AppendLine(invariant, $"  portal {portal.Key}: {portal.Count()} units, {notCompiled.GetValueOrDefault(portal.Key)} hot keys not compilable{preparation}");
             foreach (var unit in portal) text.AppendLine(unit.Describe());

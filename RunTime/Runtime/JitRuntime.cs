@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Reflection;
 using PeJit.Specializer.Extension;
 
@@ -25,8 +24,8 @@ public static class JitRuntime
     /// PeJit's warm-up, long ones enter compiled code later but still run well ahead of the plain interpreter.
     /// </summary>
     private static readonly bool Background = Environment.GetEnvironmentVariable("PEJIT_BACKGROUND") is not ("0" or "false");
-    private static readonly ConcurrentDictionary<IntPtr, Lazy<PortalRuntime?>> Portals = new();
-    private static readonly ConcurrentDictionary<IntPtr, bool> Preparing = new();
+    private static readonly HandleTable<Lazy<PortalRuntime?>> Portals = new();
+    private static readonly HandleTable<object> Preparing = new();
 
     // The log starts with the first JIT-enabled call, disabled or not, so that PEJIT_LOG=summary always reports.
     static JitRuntime() => _ = JitLog.Shared;
@@ -74,16 +73,18 @@ public static class JitRuntime
     /// </summary>
     private static PortalRuntime? RuntimeOf(RuntimeMethodHandle portal, out bool preparing)
     {
-        var lazy = Portals.GetOrAdd(portal.Value, _ => new Lazy<PortalRuntime?>(() => Prepare(portal)));
+        var lazy = Portals.Find(portal.Value) ?? NewPortal(portal);
         preparing = !lazy.IsValueCreated && Background;
         if (!preparing) return lazy.Value;
         // Reading and linking the stored program takes a few milliseconds: the interpreter goes on meanwhile.
-        if (Preparing.TryAdd(portal.Value, true)) ThreadPool.UnsafeQueueUserWorkItem(_ => _ = lazy.Value, null);
+        if (Preparing.TryAdd(portal.Value, lazy)) ThreadPool.UnsafeQueueUserWorkItem(_ => _ = lazy.Value, null);
         return null;
     }
 
-    private static bool IsPrepared(RuntimeMethodHandle portal) =>
-        Portals.TryGetValue(portal.Value, out var lazy) && lazy.IsValueCreated;
+    private static Lazy<PortalRuntime?> NewPortal(RuntimeMethodHandle portal) =>
+        Portals.GetOrAdd(portal.Value, () => new Lazy<PortalRuntime?>(() => Prepare(portal)));
+
+    private static bool IsPrepared(RuntimeMethodHandle portal) => Portals.Find(portal.Value) is { IsValueCreated: true };
 
     private static int Rearmed(CounterTable counters, int slot, int budget)
     {
@@ -105,16 +106,16 @@ public static class JitRuntime
     }
 
     private static PortalRuntime? Find(RuntimeMethodHandle portal) =>
-        Portals.TryGetValue(portal.Value, out var runtime) && runtime.IsValueCreated ? runtime.Value : null;
+        Portals.Find(portal.Value) is { IsValueCreated: true } runtime ? runtime.Value : null;
 
     /// <summary>The run-time state of a portal, once it was entered; null before, or when it could not be prepared.</summary>
     public static PortalRuntime? Find(MethodInfo portal) =>
-        Portals.TryGetValue(portal.MethodHandle.Value, out var runtime) && runtime.IsValueCreated ? runtime.Value : null;
+        Portals.Find(portal.MethodHandle.Value) is { IsValueCreated: true } runtime ? runtime.Value : null;
 
     /// <summary>Waits until <paramref name="portal"/> was prepared and nothing is being compiled for it (tests, benchmarks).</summary>
     public static PortalRuntime? WaitForCompilations(MethodInfo portal, TimeSpan timeout)
     {
-        if (!Portals.TryGetValue(portal.MethodHandle.Value, out var lazy)) return null;
+        if (Portals.Find(portal.MethodHandle.Value) is not { } lazy) return null;
         var runtime = lazy.Value;
         runtime?.WaitForCompilations(timeout);
         return runtime;

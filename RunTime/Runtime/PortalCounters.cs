@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Reflection;
 
 namespace PeJit.Runtime;
@@ -10,7 +9,7 @@ namespace PeJit.Runtime;
 /// </summary>
 public static class PortalCounters
 {
-    private static readonly ConcurrentDictionary<IntPtr, CounterTable> Tables = new();
+    private static readonly HandleTable<CounterTable> Tables = new();
 
     /// <summary>
     /// <c>PEJIT_DISABLE=1</c>: woven portals test it before anything else and interpret as the original does.
@@ -36,8 +35,9 @@ public static class PortalCounters
     public static int[] For(RuntimeMethodHandle portal) => TableOf(portal).Counters;
 
     /// <summary>The counter table of <paramref name="portal"/>, made on first use.</summary>
-    internal static CounterTable TableOf(RuntimeMethodHandle portal) =>
-        Tables.GetOrAdd(portal.Value, static (_, handle) => new CounterTable(ThresholdOf(handle)), portal);
+    internal static CounterTable TableOf(RuntimeMethodHandle portal) => Tables.Find(portal.Value) ?? NewTable(portal);
+
+    private static CounterTable NewTable(RuntimeMethodHandle portal) => Tables.GetOrAdd(portal.Value, () => new CounterTable(ThresholdOf(portal)));
 
     private static int ThresholdOf(RuntimeMethodHandle portal)
     {

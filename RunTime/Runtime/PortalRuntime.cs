@@ -54,7 +54,7 @@ public sealed class PortalRuntime
         name = $"{method.DeclaringType?.FullName}.{method.Name}";
         if (settings.Dump is { } dump && dump.Matches(name, key: null))
             ResidualInspector.WriteExtension(dump.Directory, name, engine.Extension.Print());
-        mergeContinuation = new Lazy<(IR.Block Block, int Index)?>(() => MergeContinuation(engine.Extension));
+        mergeContinuation = new Lazy<ContinuationPoint?>(() => MergeContinuation(engine.Extension));
         mergeRegions = new Lazy<IReadOnlySet<IR.Region>>(() => MergeRegions(engine.Extension));
     }
 
@@ -72,7 +72,10 @@ public sealed class PortalRuntime
     /// the step uses that is not a merge-point variable, an implicit red, a merge point inside a region).
     /// </summary>
     /// <remarks>Computed at the first mid-step exit that needs it, not when the portal is prepared: it takes the portal graph's liveness.</remarks>
-    private readonly Lazy<(IR.Block Block, int Index)?> mergeContinuation;
+    private readonly Lazy<ContinuationPoint?> mergeContinuation;
+
+    /// <summary>An instruction of the portal's graph. A class, not a tuple: <c>Lazy</c> of a struct is a generic .NET compiles at preparation.</summary>
+    private sealed record ContinuationPoint(IR.Block Block, int Index);
 
     /// <summary>The portal's protected regions around its merge point (empty for none): the evaluator leaves their handlers to the portal (<see cref="FinishStep"/>).</summary>
     private readonly Lazy<IReadOnlySet<IR.Region>> mergeRegions;
@@ -85,7 +88,7 @@ public sealed class PortalRuntime
         return regions;
     }
 
-    private static (IR.Block Block, int Index)? MergeContinuation(ExtensionProgram extension)
+    private static ContinuationPoint? MergeContinuation(ExtensionProgram extension)
     {
         var shape = extension.Shape;
         var graph = extension.Portal.Graph;
@@ -96,7 +99,7 @@ public sealed class PortalRuntime
         var operands = new HashSet<IR.Value>(shape.MergePoint.Operands);
         foreach (var value in live)
             if (!operands.Contains(value)) return null;
-        return (shape.MergeBlock, index + 1);
+        return new ContinuationPoint(shape.MergeBlock, index + 1);
     }
 
     /// <summary>The portal method.</summary>

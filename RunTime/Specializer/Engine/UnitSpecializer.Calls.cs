@@ -165,7 +165,7 @@ public sealed partial class UnitSpecializer
         /// <summary>The compiled override a receiver of class <paramref name="receiverType"/> (green, or promoted) dispatches to, among the analyzed targets (looked up once per call site and receiver type).</summary>
         private ExtensionGraph? Override(ExtensionOp op, Type receiverType)
         {
-            if (owner.overrides.TryGetValue((op, receiverType), out var known)) return known;
+            if (owner.Overrides.TryGetValue((op, receiverType), out var known)) return known;
             ExtensionGraph? found = null;
             var candidates = op.CalleeMethods;
             for (int c = 0; c < candidates.Length && found is null; c++)
@@ -180,7 +180,7 @@ public sealed partial class UnitSpecializer
                     break;
                 }
             }
-            owner.overrides[(op, receiverType)] = found;
+            owner.Overrides[(op, receiverType)] = found;
             return found;
         }
 

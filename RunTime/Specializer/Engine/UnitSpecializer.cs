@@ -32,7 +32,12 @@ public sealed partial class UnitSpecializer
     private readonly IMemberResolver resolver;
     private readonly SpecializationSettings settings;
     private readonly ExtensionProgram program;
-    private readonly ConcurrentDictionary<(ExtensionOp, Type), ExtensionGraph?> overrides = new();
+    // Made when first needed, as DelegateMembers is: a dictionary keyed by a tuple is compiled by .NET on first use, and
+    // the engine is made while the portal is prepared; only programs with virtual calls on promoted classes use it.
+    private ConcurrentDictionary<(ExtensionOp, Type), ExtensionGraph?>? overrides;
+
+    private ConcurrentDictionary<(ExtensionOp, Type), ExtensionGraph?> Overrides =>
+        overrides ?? Interlocked.CompareExchange(ref overrides, new ConcurrentDictionary<(ExtensionOp, Type), ExtensionGraph?>(), null) ?? overrides;
 
     /// <summary>Creates an engine that runs a portal's generating extension (compiled by the generator, <c>PeJit.Generator.ExtensionCompiler</c>).</summary>
     /// <param name="program">The portal's extension program.</param>
