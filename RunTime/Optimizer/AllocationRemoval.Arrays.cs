@@ -45,6 +45,14 @@ internal static partial class AllocationRemoval
         graph[value].DefiningInstruction is { Opcode: Opcode.Const } constant && graph.TypeOf(value).Kind is >= TypeKind.I8 and <= TypeKind.NUInt
             ? constant.Integer : null;
 
+    /// <summary>A <c>null</c>, <c>default</c> or integer zero: what a new array's element already is.</summary>
+    private static bool IsPlainDefault(FlowGraph graph, Value value) => graph[value].DefiningInstruction switch
+    {
+        { Opcode: Opcode.Null or Opcode.Default } => true,
+        { Opcode: Opcode.Const, Integer: 0 } => graph.TypeOf(value).Kind is >= TypeKind.Bool and <= TypeKind.NUInt,
+        _ => false,
+    };
+
     private static int ArrayLength(FlowGraph graph, Instruction allocation) => (int)Constant(graph, allocation.Operands[0])!.Value;
 
     /// <summary>The constant index of an <c>ldelem</c>/<c>stelem</c>, when it is within <paramref name="length"/>.</summary>

@@ -17,7 +17,8 @@ namespace PeJit.Optimizer;
 /// <item>Candidates are <c>box</c> and <c>newobj</c> of a constructor the frontend found to only store its
 /// parameters into fields (<see cref="MethodRef.StoredFields"/>); a field no store writes reads as its default.
 /// A block parameter (not the entry's) is a candidate when every jump passes it a candidate; candidates joined
-/// by jumps form a group, which is removed or kept whole.</item>
+/// by jumps form a group, which is removed or kept whole. A <c>newarr</c> of a constant length is a candidate too, its
+/// elements its fields (<c>AllocationRemoval.Arrays.cs</c> has its uses and the array helpers it understands).</item>
 /// <item>Uses that do not escape: a field load or store on the object, <c>unbox.any</c> of a box, <c>isinst</c>
 /// and <c>castclass</c> to its exact class or <c>object</c> (folded to the object), <c>brif</c> on it and
 /// <c>cgt.un</c> against <c>null</c> (it is not null), <c>ceq</c>/<c>cne</c> with anything (a virtual object is
@@ -367,6 +368,13 @@ internal static partial class AllocationRemoval
         // A helper copying an element whose value is not known in its block yet (it is read at the block's start,
         // which can only be read once every block's end is defined): a placeholder value, replaced in step 6.
         var placeholders = new Dictionary<(Instruction, Value, string), Value>();
+        var placeholderValues = new ValueSet();
+        Value Placeholder(IrType type, SourceLocation location)
+        {
+            var value = Default(graph, type, location).Result!.Value;
+            placeholderValues.Add(value);
+            return value;
+        }
         bool AllArraysVirtual(Instruction call, Func<Value, bool> made) =>
             ArrayPositions(Helper(call)).All(p => Virtual(call.Operands[p], out var m, out _) && !made(m));
         // The elements a helper call writes, all sources read before any destination is written.
@@ -402,7 +410,7 @@ internal static partial class AllocationRemoval
                     var call = instruction;
                     ApplyMoves(instruction, (m, f) => current.TryGetValue((m, f), out var known) ? known
                         : placeholders.TryGetValue((call, m, f), out var held) ? held
-                        : placeholders[(call, m, f)] = Default(graph, GroupOf(m).FieldTypes[f], call.Location).Result!.Value, v => v, current);
+                        : placeholders[(call, m, f)] = Placeholder(GroupOf(m).FieldTypes[f], call.Location), v => v, current);
                 }
             }
             foreach (var ((member, field), value) in current) Variable(member, field).DefineAtEnd(block, value);
@@ -445,7 +453,7 @@ internal static partial class AllocationRemoval
                     if (Virtual(instruction.Operands[i], out var member, out var group) && !made.ContainsKey(member)
                         && Classify(instruction, i, member) is var use
                         && (use == Use.Escape || (use == Use.Bulk && !AllArraysVirtual(instruction, made.ContainsKey))))
-                        made[member] = Materialize(graph, member, group, Read, rewritten, instruction.Location);
+                        made[member] = Materialize(graph, member, group, Read, rewritten, instruction.Location, placeholderValues);
                 // A jump passing a virtual object to a parameter that is not its group's makes it on that edge only:
                 // a new block between, so the other edges (a loop's back edge) keep it virtual.
                 for (int t = 0; t < instruction.Targets.Count; t++)
@@ -459,7 +467,7 @@ internal static partial class AllocationRemoval
                             || splitParameters.Contains(graph[target.Target].Parameters[i])) continue;
                         between ??= graph.AddBlock();
                         if (!madeOnEdge.TryGetValue(member, out var real))
-                            madeOnEdge[member] = real = Materialize(graph, member, group, Read, graph[between.Value].Instructions, instruction.Location);
+                            madeOnEdge[member] = real = Materialize(graph, member, group, Read, graph[between.Value].Instructions, instruction.Location, placeholderValues);
                         target.Arguments[i] = real;
                     }
                     if (between is not { } edgeBlock) continue;
@@ -612,7 +620,7 @@ internal static partial class AllocationRemoval
     }
 
     /// <summary>Makes the object <paramref name="member"/> stands for, with the current values of its fields, at the end of <paramref name="into"/>.</summary>
-    private static Value Materialize(FlowGraph graph, Value member, Group group, Func<Value, string, Value> read, List<Instruction> into, SourceLocation location)
+    private static Value Materialize(FlowGraph graph, Value member, Group group, Func<Value, string, Value> read, List<Instruction> into, SourceLocation location, ValueSet placeholders)
     {
         var allocation = group.Allocation!;
         var type = graph.TypeOf(allocation.Result!.Value);
@@ -629,12 +637,14 @@ internal static partial class AllocationRemoval
             var array = new Instruction(Opcode.NewArray, graph.SetResult(length, graph.TypeOf(allocation.Operands[0]))) { TypeOperand = allocation.TypeOperand, Location = location };
             into.Add(array);
             var madeArray = graph.SetResult(array, type, graph[member].Name);
-            // Every element, defaults too: cheaper to store than to track which were never written.
+            // Every element but those that are plainly the default (newarr zeroes them).
             for (int i = 0; i < group.Length; i++)
             {
+                var element = read(member, Element(i));
+                if (IsPlainDefault(graph, element) && !placeholders.Contains(element)) continue;
                 var index = new Instruction(Opcode.Const) { Integer = i, Location = location };
                 into.Add(index);
-                into.Add(new Instruction(Opcode.StoreElement, madeArray, graph.SetResult(index, IrType.I32), read(member, Element(i))) { TypeOperand = allocation.TypeOperand, Location = location });
+                into.Add(new Instruction(Opcode.StoreElement, madeArray, graph.SetResult(index, IrType.I32), element) { TypeOperand = allocation.TypeOperand, Location = location });
             }
             return madeArray;
         }
