@@ -17,7 +17,8 @@ namespace PeJit.Optimizer;
 /// <item>Candidates are <c>box</c> and <c>newobj</c> of a constructor the frontend found to only store its
 /// parameters into fields (<see cref="MethodRef.StoredFields"/>); a field no store writes reads as its default.
 /// A block parameter (not the entry's) is a candidate when every jump passes it a candidate; candidates joined
-/// by jumps form a group, which is removed or kept whole.</item>
+/// by jumps form a group, which is removed or kept whole. A <c>newarr</c> of a constant length is a candidate too, its
+/// elements its fields (<c>AllocationRemoval.Arrays.cs</c> has its uses and the array helpers it understands).</item>
 /// <item>Uses that do not escape: a field load or store on the object, <c>unbox.any</c> of a box, <c>isinst</c>
 /// and <c>castclass</c> to its exact class or <c>object</c> (folded to the object), <c>brif</c> on it and
 /// <c>cgt.un</c> against <c>null</c> (it is not null), <c>ceq</c>/<c>cne</c> with anything (a virtual object is
@@ -41,11 +42,11 @@ namespace PeJit.Optimizer;
 /// Cost: O(instructions + values live across blocks) for the classification and liveness, plus, per group
 /// that escapes somewhere, one walk of the blocks its escapes reach: O(instructions + blocks × escaping groups).
 /// </remarks>
-internal static class AllocationRemoval
+internal static partial class AllocationRemoval
 {
     private const string BoxContents = "";
 
-    private enum Use { Read, Write, Fold, Flow, Escape }
+    private enum Use { Read, Write, Fold, Flow, Escape, Bulk }
 
     private sealed class Group
     {
@@ -57,6 +58,8 @@ internal static class AllocationRemoval
         /// <summary>Fields a store writes after the allocation, with the reference to store them through.</summary>
         public readonly Dictionary<string, FieldRef> Stored = new(StringComparer.Ordinal);
         public Instruction? Allocation;
+        /// <summary>The length of every array of the group (a <c>newarr</c> group); -1 for objects.</summary>
+        public int Length = -1;
         public bool Bad;
 
         /// <summary>True when some use goes away with the allocation (a load, store, test or loop parameter); an object only ever escaping is left where it is.</summary>
@@ -86,7 +89,7 @@ internal static class AllocationRemoval
         var root = new ValueToValueMap();
         foreach (var block in graph.Blocks)
             foreach (var instruction in graph[block].Instructions)
-                if (IsAllocation(graph, instruction)) root[instruction.Result!.Value] = instruction.Result.Value;
+                if (IsCandidate(graph, instruction)) root[instruction.Result!.Value] = instruction.Result.Value;
         if (root.Count == 0) return;
         Value Uncast(Value v)
         {
@@ -162,21 +165,42 @@ internal static class AllocationRemoval
         foreach (var block in graph.Blocks)
             foreach (var instruction in graph[block].Instructions)
             {
-                if (!IsAllocation(graph, instruction)) continue;
+                if (!IsCandidate(graph, instruction)) continue;
                 var group = GroupOf(instruction.Result!.Value);
                 var exact = instruction.Opcode == Opcode.Box ? instruction.TypeOperand! : graph.TypeOf(instruction.Result.Value);
                 if (group.Allocation is null)
                 {
                     group.Allocation = instruction;
                     group.ExactType = exact;
+                    if (instruction.Opcode == Opcode.NewArray) group.Length = ArrayLength(graph, instruction);
                 }
                 else group.Bad |= group.Allocation.Opcode != instruction.Opcode || group.ExactType != exact
                     || (instruction.Opcode == Opcode.NewObject && !group.Allocation.Method!.Equals(instruction.Method))
-                    || graph.TypeOf(group.Allocation.Result!.Value) != graph.TypeOf(instruction.Result.Value);
+                    || graph.TypeOf(group.Allocation.Result!.Value) != graph.TypeOf(instruction.Result.Value)
+                    || (instruction.Opcode == Opcode.NewArray && ArrayLength(graph, instruction) != group.Length);
             }
         var usedIn = new BlockMap<HashSet<Group>>(graph.BlockCount);
+        var bulkCalls = new List<Instruction>();
+        // A helper's moves when its arrays are virtual candidates of one element type (and a fill's value of exactly that type).
+        List<ElementMove>? BulkMoves(Instruction call)
+        {
+            var moves = Moves(graph, call, VirtualLength);
+            if (moves is null) return null;
+            var positions = ArrayPositions(Helper(call));
+            var elementType = GroupOf(root[call.Operands[positions[0]]]).Allocation!.TypeOperand!;
+            if (positions.Any(p => GroupOf(root[call.Operands[p]]).Allocation!.TypeOperand != elementType)) return null;
+            if (Helper(call) == ArrayHelper.Fill && graph.TypeOf(call.Operands[1]) != elementType) return null;
+            return moves;
+        }
+        int VirtualLength(Value value) => root.TryGetValue(value, out var m) && GroupOf(m).Length is var n && n >= 0 ? n : -1;
         Use Classify(Instruction instruction, int position, Value member) => instruction.Opcode switch
         {
+            Opcode.LoadElement when position == 0 => ElementIndex(graph, instruction, GroupOf(member).Length) is null ? Use.Escape : Use.Read,
+            Opcode.StoreElement when position == 0 => ElementIndex(graph, instruction, GroupOf(member).Length) is null
+                || instruction.TypeOperand != GroupOf(member).Allocation!.TypeOperand || graph.TypeOf(instruction.Operands[2]) != instruction.TypeOperand ? Use.Escape : Use.Write,
+            Opcode.ArrayLength when GroupOf(member).Length >= 0 => Use.Fold,
+            Opcode.Call when ArrayPositions(Helper(instruction)).Contains(position) && BulkMoves(instruction) is not null => Use.Bulk,
+            Opcode.LoadField or Opcode.StoreField when GroupOf(member).Length >= 0 => Use.Escape,
             Opcode.LoadField when position == 0 => Use.Read,
             Opcode.StoreField when position == 0 => Use.Write,
             Opcode.UnboxAny when GroupOf(member).Allocation is { Opcode: Opcode.Box } box && instruction.TypeOperand == box.TypeOperand => Use.Read,
@@ -191,10 +215,12 @@ internal static class AllocationRemoval
         {
             foreach (var instruction in graph[block].Instructions)
             {
-                if (IsAllocation(graph, instruction))
+                if (IsCandidate(graph, instruction))
                 {
                     var group = GroupOf(instruction.Result!.Value);
                     if (instruction.Opcode == Opcode.Box) group.AddField(BoxContents, graph.TypeOf(instruction.Operands[0]));
+                    else if (instruction.Opcode == Opcode.NewArray)
+                        for (int i = 0; i < group.Length; i++) group.AddField(Element(i), instruction.TypeOperand!);
                     else
                         for (int i = 0; i < instruction.Operands.Count; i++)
                             group.AddField(instruction.Method!.StoredFields![i].FullName, graph.TypeOf(instruction.Operands[i]));
@@ -209,6 +235,15 @@ internal static class AllocationRemoval
                     group.Useful |= use != Use.Escape;
                     switch (use)
                     {
+                        case Use.Read when instruction.Opcode == Opcode.LoadElement:
+                            group.AddField(Element(ElementIndex(graph, instruction, group.Length)!.Value), graph.TypeOf(instruction.Result!.Value));
+                            break;
+                        case Use.Write when instruction.Opcode == Opcode.StoreElement:
+                            group.AddField(Element(ElementIndex(graph, instruction, group.Length)!.Value), graph.TypeOf(instruction.Operands[2]));
+                            break;
+                        case Use.Bulk:
+                            if (bulkCalls.Count == 0 || !ReferenceEquals(bulkCalls[^1], instruction)) bulkCalls.Add(instruction);
+                            break;
                         case Use.Read when instruction.Opcode == Opcode.UnboxAny:
                             group.AddField(BoxContents, graph.TypeOf(instruction.Result!.Value));
                             break;
@@ -306,6 +341,22 @@ internal static class AllocationRemoval
                     }
             }
         }
+        // A helper moving elements between two groups: both go or both stay, and neither may be made anywhere (it
+        // could be made before the call in the same block, which would leave the other's elements to a real array).
+        for (bool again = true; again;)
+        {
+            again = false;
+            foreach (var call in bulkCalls)
+            {
+                var involved = ArrayPositions(Helper(call)).Select(p => GroupOf(root[call.Operands[p]])).Distinct().ToList();
+                if (involved.Count < 2 || involved.All(g => g.Bad)) continue;
+                if (involved.Any(g => g.Bad || g.EscapeBlocks.Count + g.EscapeEdges.Count > 0))
+                {
+                    foreach (var g in involved) g.Bad = true;
+                    again = true;
+                }
+            }
+        }
         var removed = groupsInOrder.Where(g => !g.Bad).ToHashSet();
         if (removed.Count == 0) return;
         bool Virtual(Value value, out Value member, out Group group)
@@ -342,16 +393,53 @@ internal static class AllocationRemoval
         }
         // Definitions at each block's end, and the defaults an allocation starts its other fields with.
         var defaults = new Dictionary<Instruction, List<Instruction>>(ReferenceEqualityComparer.Instance);
+        // A helper copying an element whose value is not known in its block yet (it is read at the block's start,
+        // which can only be read once every block's end is defined): a placeholder value, replaced in step 6.
+        var placeholders = new Dictionary<(Instruction, Value, string), Value>();
+        var placeholderValues = new ValueSet();
+        Value Placeholder(IrType type, SourceLocation location)
+        {
+            var value = Default(graph, type, location).Result!.Value;
+            placeholderValues.Add(value);
+            return value;
+        }
+        bool AllArraysVirtual(Instruction call, Func<Value, bool> made) =>
+            ArrayPositions(Helper(call)).All(p => Virtual(call.Operands[p], out var m, out _) && !made(m));
+        // The elements a helper call writes, all sources read before any destination is written.
+        void ApplyMoves(Instruction call, Func<Value, string, Value> read, Func<Value, Value> made, Dictionary<(Value, string), Value> current)
+        {
+            var moves = BulkMoves(call)!;
+            var values = new List<Value>(moves.Count);
+            foreach (var move in moves)
+                values.Add(move.SourcePosition < 0 ? defaults[call][0].Result!.Value
+                    : move.SourceIndex < 0 ? made(call.Operands[move.SourcePosition])
+                    : read(root[call.Operands[move.SourcePosition]], Element(move.SourceIndex)));
+            for (int i = 0; i < moves.Count; i++) current[(root[call.Operands[moves[i].ArrayPosition]], Element(moves[i].Index))] = values[i];
+        }
         foreach (var block in graph.Blocks)
         {
             var current = new Dictionary<(Value, string), Value>();
             foreach (var instruction in graph[block].Instructions)
             {
-                if (instruction.Result is { } result && IsAllocation(graph, instruction) && Virtual(result, out _, out var group))
+                if (instruction.Result is { } result && IsCandidate(graph, instruction) && Virtual(result, out _, out var group))
                     foreach (var (field, value) in Initial(graph, instruction, group, defaults))
                         current[(result, field)] = value;
                 else if (instruction.Opcode == Opcode.StoreField && Virtual(instruction.Operands[0], out var member, out _))
                     current[(member, instruction.Field!.FullName)] = instruction.Operands[1];
+                else if (instruction.Opcode == Opcode.StoreElement && Virtual(instruction.Operands[0], out var array, out _)
+                    && Classify(instruction, 0, array) == Use.Write)
+                    current[(array, Element(ElementIndex(graph, instruction, GroupOf(array).Length)!.Value))] = instruction.Operands[2];
+                else if (instruction.Opcode == Opcode.Call && Helper(instruction) != ArrayHelper.None && ArrayPositions(Helper(instruction)) is var positions
+                    && Virtual(instruction.Operands[positions[0]], out var first, out _) && Classify(instruction, positions[0], first) == Use.Bulk
+                    && AllArraysVirtual(instruction, _ => false))
+                {
+                    var element = GroupOf(first).Allocation!.TypeOperand!;
+                    if (!defaults.ContainsKey(instruction)) defaults[instruction] = [Default(graph, element, instruction.Location)];
+                    var call = instruction;
+                    ApplyMoves(instruction, (m, f) => current.TryGetValue((m, f), out var known) ? known
+                        : placeholders.TryGetValue((call, m, f), out var held) ? held
+                        : placeholders[(call, m, f)] = Placeholder(GroupOf(m).FieldTypes[f], call.Location), v => v, current);
+                }
             }
             foreach (var ((member, field), value) in current) Variable(member, field).DefineAtEnd(block, value);
         }
@@ -381,7 +469,7 @@ internal static class AllocationRemoval
             }
             foreach (var instruction in graph[block].Instructions)
             {
-                if (instruction.Result is { } result && IsAllocation(graph, instruction) && Virtual(result, out _, out var allocated))
+                if (instruction.Result is { } result && IsCandidate(graph, instruction) && Virtual(result, out _, out var allocated))
                 {
                     foreach (var (field, value) in Initial(graph, instruction, allocated, defaults))
                         current[(result, field)] = value;
@@ -391,8 +479,9 @@ internal static class AllocationRemoval
                 // Make what escapes here, before the instruction.
                 for (int i = 0; i < instruction.Operands.Count; i++)
                     if (Virtual(instruction.Operands[i], out var member, out var group) && !made.ContainsKey(member)
-                        && Classify(instruction, i, member) == Use.Escape)
-                        made[member] = Materialize(graph, member, group, Read, rewritten, instruction.Location);
+                        && Classify(instruction, i, member) is var use
+                        && (use == Use.Escape || (use == Use.Bulk && !AllArraysVirtual(instruction, made.ContainsKey))))
+                        made[member] = Materialize(graph, member, group, Read, rewritten, instruction.Location, placeholderValues);
                 // A jump passing a virtual object to a parameter that is not its group's makes it on that edge only:
                 // a new block between, so the other edges (a loop's back edge) keep it virtual.
                 for (int t = 0; t < instruction.Targets.Count; t++)
@@ -406,7 +495,7 @@ internal static class AllocationRemoval
                             || splitParameters.Contains(graph[target.Target].Parameters[i])) continue;
                         between ??= graph.AddBlock();
                         if (!madeOnEdge.TryGetValue(member, out var real))
-                            madeOnEdge[member] = real = Materialize(graph, member, group, Read, graph[between.Value].Instructions, instruction.Location);
+                            madeOnEdge[member] = real = Materialize(graph, member, group, Read, graph[between.Value].Instructions, instruction.Location, placeholderValues);
                         target.Arguments[i] = real;
                     }
                     if (between is not { } edgeBlock) continue;
@@ -425,6 +514,29 @@ internal static class AllocationRemoval
                     case Opcode.StoreField when OnVirtual(0, out var member, out _):
                         current[(member, instruction.Field!.FullName)] = Made(instruction.Operands[1]);
                         continue;
+                    case Opcode.LoadElement when OnVirtual(0, out var member, out var group):
+                        replacement[instruction.Result!.Value] = Read(member, Element(ElementIndex(graph, instruction, group.Length)!.Value));
+                        continue;
+                    case Opcode.StoreElement when OnVirtual(0, out var member, out var group):
+                        current[(member, Element(ElementIndex(graph, instruction, group.Length)!.Value))] = Made(instruction.Operands[2]);
+                        continue;
+                    case Opcode.ArrayLength when OnVirtual(0, out _, out var group):
+                        instruction.Opcode = Opcode.Const;
+                        instruction.Operands.Clear();
+                        instruction.Integer = group.Length;
+                        break;
+                    case Opcode.Call when Helper(instruction) != ArrayHelper.None && AllArraysVirtual(instruction, made.ContainsKey):
+                    {
+                        rewritten.AddRange(defaults[instruction]);
+                        var call = instruction;
+                        ApplyMoves(instruction, (m, f) =>
+                        {
+                            var value = Read(m, f);
+                            if (placeholders.TryGetValue((call, m, f), out var placeholder)) replacement[placeholder] = value;
+                            return value;
+                        }, Made, current);
+                        continue;
+                    }
                     case Opcode.UnboxAny when OnVirtual(0, out var member, out _):
                         replacement[instruction.Result!.Value] = Read(member, BoxContents);
                         continue;
@@ -498,6 +610,9 @@ internal static class AllocationRemoval
         _ => false,
     };
 
+    /// <summary>What this pass takes apart: <see cref="IsAllocation(FlowGraph, Instruction)"/>'s objects and the short arrays of <see cref="IsVirtualArray"/>.</summary>
+    private static bool IsCandidate(FlowGraph graph, Instruction instruction) => IsAllocation(graph, instruction) || IsVirtualArray(graph, instruction);
+
     private static bool IsNull(FlowGraph graph, Value value) => graph[value].DefiningInstruction?.Opcode == Opcode.Null;
 
     /// <summary>The fields an allocation sets: the constructor's arguments or the boxed value, and the defaults of the group's other fields (made once per allocation).</summary>
@@ -508,7 +623,7 @@ internal static class AllocationRemoval
             yield return (BoxContents, allocation.Operands[0]);
             yield break;
         }
-        var stored = allocation.Method!.StoredFields!;
+        IReadOnlyList<FieldRef> stored = allocation.Opcode == Opcode.NewArray ? [] : allocation.Method!.StoredFields!;
         for (int i = 0; i < stored.Count; i++) yield return (stored[i].FullName, allocation.Operands[i]);
         if (!defaults.TryGetValue(allocation, out var made))
         {
@@ -533,7 +648,7 @@ internal static class AllocationRemoval
     }
 
     /// <summary>Makes the object <paramref name="member"/> stands for, with the current values of its fields, at the end of <paramref name="into"/>.</summary>
-    private static Value Materialize(FlowGraph graph, Value member, Group group, Func<Value, string, Value> read, List<Instruction> into, SourceLocation location)
+    private static Value Materialize(FlowGraph graph, Value member, Group group, Func<Value, string, Value> read, List<Instruction> into, SourceLocation location, ValueSet placeholders)
     {
         var allocation = group.Allocation!;
         var type = graph.TypeOf(allocation.Result!.Value);
@@ -542,6 +657,24 @@ internal static class AllocationRemoval
             var box = new Instruction(Opcode.Box, read(member, BoxContents)) { TypeOperand = allocation.TypeOperand, Location = location };
             into.Add(box);
             return graph.SetResult(box, type, graph[member].Name);
+        }
+        if (allocation.Opcode == Opcode.NewArray)
+        {
+            var length = new Instruction(Opcode.Const) { Integer = group.Length, Location = location };
+            into.Add(length);
+            var array = new Instruction(Opcode.NewArray, graph.SetResult(length, graph.TypeOf(allocation.Operands[0]))) { TypeOperand = allocation.TypeOperand, Location = location };
+            into.Add(array);
+            var madeArray = graph.SetResult(array, type, graph[member].Name);
+            // Every element but those that are plainly the default (newarr zeroes them).
+            for (int i = 0; i < group.Length; i++)
+            {
+                var element = read(member, Element(i));
+                if (IsPlainDefault(graph, element) && !placeholders.Contains(element)) continue;
+                var index = new Instruction(Opcode.Const) { Integer = i, Location = location };
+                into.Add(index);
+                into.Add(new Instruction(Opcode.StoreElement, madeArray, graph.SetResult(index, IrType.I32), element) { TypeOperand = allocation.TypeOperand, Location = location });
+            }
+            return madeArray;
         }
         var stored = allocation.Method!.StoredFields!;
         var made = new Instruction(Opcode.NewObject, [.. stored.Select(f => read(member, f.FullName))]) { Method = allocation.Method, Location = location };

@@ -36,6 +36,17 @@ internal sealed class NameResolver : IMemberResolver
         int open = full.IndexOf('(');
         var (declaring, name) = Split(full[(full.LastIndexOf(' ', full.IndexOf("::", StringComparison.Ordinal)) + 1)..open]);
         var parameters = full[(open + 1)..^1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        // A generic method instance (Array::Fill<System.Int64>): the definition with that many type parameters, made with them.
+        if (name.IndexOf('<') is var angle and > 0 && name.EndsWith('>'))
+        {
+            var arguments = SplitArguments(name[(angle + 1)..^1]).Select(TypeNamed).ToArray();
+            string plain = name[..angle];
+            return TypeNamed(declaring).GetMethods(Everything)
+                .Single(m => m.Name == plain && m.IsGenericMethodDefinition && m.GetGenericArguments().Length == arguments.Length
+                    && m.GetParameters().Length == parameters.Length
+                    && m.GetParameters().Zip(parameters).All(p => p.Second.StartsWith('!') || p.First.ParameterType.FullName == p.Second))
+                .MakeGenericMethod(arguments);
+        }
         return TypeNamed(declaring).GetMethods(Everything).Cast<MethodBase>().Concat(TypeNamed(declaring).GetConstructors(Everything))
             .Single(m => m.Name == name && m.GetParameters().Length == parameters.Length
                 && m.GetParameters().Zip(parameters).All(p => p.Second.StartsWith('!') || p.First.ParameterType.FullName == p.Second));

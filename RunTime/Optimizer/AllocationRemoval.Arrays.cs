@@ -1,0 +1,133 @@
+using PeJit.IR;
+
+namespace PeJit.Optimizer;
+
+/// <summary>
+/// Allocation removal of arrays: a <c>newarr</c> of a constant length (at most <see cref="MaxVirtualLength"/>) is
+/// a candidate like an object, with one field per element (named <c>[i]</c>). Uses that do not escape: <c>ldelem</c>
+/// and <c>stelem</c> at a constant index within the length (a <c>stelem</c> of the array's own element type, with a
+/// value of exactly that type, so no covariance check can fail), <c>ldlen</c> (the constant), and the array helpers
+/// below with constant indices and lengths within bounds. Any other use (a non-constant index, another call, an
+/// exit's state) makes the array there with its exact contents: <c>newarr</c>, then a <c>stelem</c> per element.
+/// </summary>
+/// <remarks>
+/// Helpers, recognized by declaring type and signature (<see cref="Helper"/>), each a set of element moves:
+/// <list type="bullet">
+/// <item><c>System.Array::Fill&lt;T&gt;(T[], T)</c>: every element is the value (of exactly the element type).</item>
+/// <item><c>System.Array::Clear(Array)</c> and <c>Clear(Array, int, int)</c>: the elements are the default.</item>
+/// <item><c>System.Array::Copy(Array, Array, int)</c> and <c>Copy(Array, int, Array, int, int)</c>: both arrays
+/// virtual, of one element type; all sources are read before any destination is written, as overlapping
+/// copies within one array require.</item>
+/// </list>
+/// A copy between two groups that one of them escapes somewhere keeps both (<c>Run</c>, step 4): making one array
+/// in the middle of the copy would need the other made too, where it was decided virtual.
+/// </remarks>
+internal static partial class AllocationRemoval
+{
+    /// <summary>Longer arrays stay allocated: each element becomes a variable, and a merge a block parameter.</summary>
+    private const int MaxVirtualLength = 64;
+
+    private static string Element(long index) => "[" + index + "]";
+
+    /// <summary>One element written by a helper: from the operand at <see cref="SourcePosition"/> (its element
+    /// <see cref="SourceIndex"/> when it is an array, the value itself when -1), or the default when the position is -1.</summary>
+    private readonly record struct ElementMove(int ArrayPosition, long Index, int SourcePosition, long SourceIndex);
+
+    private enum ArrayHelper { None, Fill, ClearAll, Clear, CopyFromStart, Copy }
+
+    /// <summary>A <c>newarr</c> of a constant length, short enough to take apart.</summary>
+    private static bool IsVirtualArray(FlowGraph graph, Instruction instruction) =>
+        instruction is { Opcode: Opcode.NewArray, Result: { } result } && graph.TypeOf(result).IsReference
+        && instruction.TypeOperand!.Kind != TypeKind.GenericParameter
+        && Constant(graph, instruction.Operands[0]) is >= 0 and <= MaxVirtualLength;
+
+    private static long? Constant(FlowGraph graph, Value value) =>
+        graph[value].DefiningInstruction is { Opcode: Opcode.Const } constant && graph.TypeOf(value).Kind is >= TypeKind.I8 and <= TypeKind.NUInt
+            ? constant.Integer : null;
+
+    /// <summary>A <c>null</c>, <c>default</c> or integer zero: what a new array's element already is.</summary>
+    private static bool IsPlainDefault(FlowGraph graph, Value value) => graph[value].DefiningInstruction switch
+    {
+        { Opcode: Opcode.Null or Opcode.Default } => true,
+        { Opcode: Opcode.Const, Integer: 0 } => graph.TypeOf(value).Kind is >= TypeKind.Bool and <= TypeKind.NUInt,
+        _ => false,
+    };
+
+    private static int ArrayLength(FlowGraph graph, Instruction allocation) => (int)Constant(graph, allocation.Operands[0])!.Value;
+
+    /// <summary>The constant index of an <c>ldelem</c>/<c>stelem</c>, when it is within <paramref name="length"/>.</summary>
+    private static long? ElementIndex(FlowGraph graph, Instruction access, int length) =>
+        Constant(graph, access.Operands[1]) is { } index && index >= 0 && index < length ? index : null;
+
+    private static ArrayHelper Helper(Instruction instruction)
+    {
+        if (instruction.Opcode != Opcode.Call || instruction.Result is not null) return ArrayHelper.None;
+        var method = instruction.Method!;
+        if (method.HasThis || method.DeclaringTypeName != "System.Array") return ArrayHelper.None;
+        string full = method.FullName;
+        string parameters = full[full.IndexOf('(', full.IndexOf("::", StringComparison.Ordinal))..];
+        return (method.Name, parameters) switch
+        {
+            ("Fill", "(!!0[],!!0)") => ArrayHelper.Fill,
+            ("Clear", "(System.Array)") => ArrayHelper.ClearAll,
+            ("Clear", "(System.Array,System.Int32,System.Int32)") => ArrayHelper.Clear,
+            ("Copy", "(System.Array,System.Array,System.Int32)") => ArrayHelper.CopyFromStart,
+            ("Copy", "(System.Array,System.Int32,System.Array,System.Int32,System.Int32)") => ArrayHelper.Copy,
+            _ => ArrayHelper.None,
+        };
+    }
+
+    /// <summary>The operand positions of a helper that are arrays.</summary>
+    private static int[] ArrayPositions(ArrayHelper helper) => helper switch
+    {
+        ArrayHelper.CopyFromStart => [0, 1],
+        ArrayHelper.Copy => [0, 2],
+        ArrayHelper.None => [],
+        _ => [0],
+    };
+
+    /// <summary>
+    /// The element moves of a helper call whose arrays have the lengths <paramref name="lengthOf"/> gives (-1: not
+    /// a virtual array), or null when it is no helper, an array is not virtual, or an index or length is not a
+    /// constant within bounds (the call would throw: it escapes, and the real call throws).
+    /// </summary>
+    private static List<ElementMove>? Moves(FlowGraph graph, Instruction call, Func<Value, int> lengthOf)
+    {
+        var helper = Helper(call);
+        if (helper == ArrayHelper.None) return null;
+        var positions = ArrayPositions(helper);
+        if (positions.Any(p => lengthOf(call.Operands[p]) < 0)) return null;
+        long Length(int position) => lengthOf(call.Operands[position]);
+        var moves = new List<ElementMove>();
+        switch (helper)
+        {
+            case ArrayHelper.Fill:
+                for (long i = 0; i < Length(0); i++) moves.Add(new(0, i, 1, -1));
+                return moves;
+            case ArrayHelper.ClearAll:
+                for (long i = 0; i < Length(0); i++) moves.Add(new(0, i, -1, -1));
+                return moves;
+            case ArrayHelper.Clear:
+            {
+                if (Constant(graph, call.Operands[1]) is not { } start || Constant(graph, call.Operands[2]) is not { } count
+                    || start < 0 || count < 0 || start + count > Length(0)) return null;
+                for (long i = 0; i < count; i++) moves.Add(new(0, start + i, -1, -1));
+                return moves;
+            }
+            case ArrayHelper.CopyFromStart:
+            {
+                if (Constant(graph, call.Operands[2]) is not { } count || count < 0 || count > Length(0) || count > Length(1)) return null;
+                for (long i = 0; i < count; i++) moves.Add(new(1, i, 0, i));
+                return moves;
+            }
+            default:
+            {
+                if (Constant(graph, call.Operands[1]) is not { } from || Constant(graph, call.Operands[3]) is not { } to
+                    || Constant(graph, call.Operands[4]) is not { } count
+                    || from < 0 || to < 0 || count < 0 || from + count > Length(0) || to + count > Length(2)) return null;
+                for (long i = 0; i < count; i++) moves.Add(new(2, to + i, 0, from + i));
+                return moves;
+            }
+        }
+    }
+}
