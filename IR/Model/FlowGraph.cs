@@ -215,19 +215,9 @@ public sealed class FlowGraph
     public void ReplaceUses(IReadOnlyDictionary<Value, Value> replacement)
     {
         if (replacement.Count == 0) return;
-        Value Find(Value v)
-        {
-            while (replacement.TryGetValue(v, out var next)) v = next;
-            return v;
-        }
-        BlockVisits += blocks.Count;
-        foreach (var block in blocks)
-            foreach (var instruction in block.Instructions)
-            {
-                for (int i = 0; i < instruction.Operands.Count; i++) instruction.Operands[i] = Find(instruction.Operands[i]);
-                foreach (var target in instruction.Targets)
-                    for (int i = 0; i < target.Arguments.Count; i++) target.Arguments[i] = Find(target.Arguments[i]);
-            }
+        var map = new ValueToValueMap(ValueCount);
+        foreach (var (from, to) in replacement) map[from] = to;
+        ReplaceUses(map);
     }
 
     /// <summary>

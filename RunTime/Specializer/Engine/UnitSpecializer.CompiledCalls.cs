@@ -47,20 +47,7 @@ public sealed partial class UnitSpecializer
         /// </remarks>
         private bool CallThroughCell(ExtensionFrame frame, ExtensionOp op)
         {
-            var portal = owner.program.Portal;
-            var callee = new ExtensionFrame(portal) { Block = FlowGraph.Entry.Index };
-            var parameters = portal.Parameters;
-            if (parameters.Length != op.Operands.Length) return false;
-            for (int i = 0; i < parameters.Length; i++)
-            {
-                int operand = op.Operands[i], parameter = parameters[i];
-                Ensure(frame, operand);
-                if (frame.IsGreen(operand) && portal.RedValues[parameter])
-                    callee.SetRed(parameter, Lift(frame, operand, portal.Types[parameter]));
-                else
-                    callee.CopyFrom(frame, operand, parameter);
-            }
-            if (RunEntry(callee) is not { } merge) return false;
+            if (CalleeAtMergePoint(frame, op, out var callee) is not { } merge) return false;
             var greens = new List<object?>(owner.GreenCount);
             List<(Value Value, object? Expected, IrType Type)>? speculated = null;
             for (int i = 0; i < owner.GreenCount; i++)
@@ -237,6 +224,30 @@ public sealed partial class UnitSpecializer
         }
 
         /// <summary>Runs the portal's entry on <paramref name="callee"/> up to the merge point; null when something on the way is red (but a field load).</summary>
+        /// <summary>
+        /// The portal's frame for the interpreted call <paramref name="op"/> (its arguments from <paramref name="frame"/>,
+        /// a green one lifted where the portal's parameter is red), run green from the entry to the merge point, which is
+        /// returned; null when the entry cannot be run so (<see cref="RunEntry"/>). Shared by calls through a cell and
+        /// inlined calls.
+        /// </summary>
+        private ExtensionOp? CalleeAtMergePoint(ExtensionFrame frame, ExtensionOp op, out ExtensionFrame callee)
+        {
+            var portal = owner.program.Portal;
+            callee = new ExtensionFrame(portal) { Block = FlowGraph.Entry.Index };
+            var parameters = portal.Parameters;
+            if (parameters.Length != op.Operands.Length) return null;
+            for (int i = 0; i < parameters.Length; i++)
+            {
+                int operand = op.Operands[i], parameter = parameters[i];
+                Ensure(frame, operand);
+                if (frame.IsGreen(operand) && portal.RedValues[parameter])
+                    callee.SetRed(parameter, Lift(frame, operand, portal.Types[parameter]));
+                else
+                    callee.CopyFrom(frame, operand, parameter);
+            }
+            return RunEntry(callee);
+        }
+
         private ExtensionOp? RunEntry(ExtensionFrame callee)
         {
             for (int steps = 0; steps < MaxEntrySteps; steps++)

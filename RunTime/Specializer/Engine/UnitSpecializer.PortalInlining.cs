@@ -84,20 +84,7 @@ public sealed partial class UnitSpecializer
             foreach (var open in frames)
                 if (open.InlinedPortal is not null) depth++;
             if (depth >= owner.settings.MaxInlinedPortalDepth || frames.Count > owner.settings.MaxInliningDepth) return null;
-            var portal = owner.program.Portal;
-            var callee = new ExtensionFrame(portal) { Block = FlowGraph.Entry.Index };
-            var parameters = portal.Parameters;
-            if (parameters.Length != op.Operands.Length) return null;
-            for (int i = 0; i < parameters.Length; i++)
-            {
-                int operand = op.Operands[i], parameter = parameters[i];
-                Ensure(frame, operand);
-                if (frame.IsGreen(operand) && portal.RedValues[parameter])
-                    callee.SetRed(parameter, Lift(frame, operand, portal.Types[parameter]));
-                else
-                    callee.CopyFrom(frame, operand, parameter);
-            }
-            if (RunEntry(callee) is not { } merge) return null;
+            if (CalleeAtMergePoint(frame, op, out var callee) is not { } merge) return null;
             callee.CallSite = op;
             var greens = new object?[owner.GreenCount];
             int redAt = -1;
