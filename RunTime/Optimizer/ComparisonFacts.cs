@@ -31,6 +31,11 @@ internal sealed class ComparisonFacts(ValueNumbers numbers)
 
     private readonly IntPairMap masks = new();
 
+    // For each value number, the integer constants a fact has ever paired it with (repeats possible): what
+    // AgainstConstant looks at, instead of every fact in scope, which made a chain of dominating branches quadratic.
+    // A pair Reset removed is simply not found in masks any more.
+    private List<int>?[] constantsOf = new List<int>?[16];
+
     // The undo log, four ints per entry: the pair, the mask it had, and 1 when it had one (0: it was not mapped).
     // An int array rather than a list of tuples, which .NET would compile in every process (IntPairMap says why).
     private int[] undo = new int[64];
@@ -66,6 +71,17 @@ internal sealed class ComparisonFacts(ValueNumbers numbers)
         int at = 4 * undoCount++;
         (undo[at], undo[at + 1], undo[at + 2], undo[at + 3]) = (first, second, old, had ? 1 : 0);
         masks.Set(first, second, updated);
+        if (!had)
+        {
+            if (numbers.TryInteger(second, out _)) RecordConstant(first, second);
+            if (numbers.TryInteger(first, out _)) RecordConstant(second, first);
+        }
+    }
+
+    private void RecordConstant(int value, int constant)
+    {
+        if (value >= constantsOf.Length) Array.Resize(ref constantsOf, Math.Max(value + 1, 2 * constantsOf.Length));
+        (constantsOf[value] ??= []).Add(constant);
     }
 
     /// <summary>The outcome of <c><paramref name="compare"/> left, right</c> if the facts decide it, else null.</summary>
@@ -107,16 +123,13 @@ internal sealed class ComparisonFacts(ValueNumbers numbers)
     {
         var kind = numbers.KindOf(value);
         int mask = IntegerAll;
-        for (int position = 0; position < masks.Positions; position++)
+        if (value >= constantsOf.Length || constantsOf[value] is not { } others) return mask;
+        foreach (int other in others)
         {
-            if (!masks.IsLive(position)) continue;
-            int left = masks.LeftAt(position), right = masks.RightAt(position), stored = masks.MaskAt(position);
-            int other;
-            int oriented;
-            if (left == value) (other, oriented) = (right, stored);
-            else if (right == value) (other, oriented) = (left, Mirror(Domain.Integer, stored));
-            else continue;
-            if (!numbers.TryInteger(other, out long c) || numbers.KindOf(other) != kind) continue;
+            if (other == value || !numbers.TryInteger(other, out long c) || numbers.KindOf(other) != kind) continue;
+            bool valueFirst = value < other;
+            if (!masks.TryGetValue(valueFirst ? value : other, valueFirst ? other : value, out int stored)) continue;
+            int oriented = valueFirst ? stored : Mirror(Domain.Integer, stored);
             if ((oriented & ~IntegerEqual) == 0) mask &= Atom(kind, c, constant);
             if ((oriented & Atom(kind, constant, c)) == 0) mask &= ~IntegerEqual;
         }

@@ -23,9 +23,9 @@ namespace PeJit.Optimizer;
 /// <c>GetType()</c> (what a decided class guard leaves) on a value a dominating edge says is not null goes too.
 /// <para>Cost: dominators, value numbers and predecessors once (linear; <see cref="Dominators.Dominates"/> is O(1)),
 /// one walk of the dominator tree, one removal of unreachable blocks. Deciding a branch against a constant looks at
-/// the facts in scope, which the dominating branches add: in a long chain of dominating branches (loops one after
-/// the other) that grows with the chain, so the walk is quadratic in its length at worst, with a small constant
-/// (about 1 ms for 3,500 instructions of such loops).</para>
+/// the facts that compared the same value with constants (<see cref="ComparisonFacts"/> indexes them by value), not
+/// at every fact in scope: a long chain of dominating branches on different values (loops one after the other) is
+/// linear; a chain comparing one value with many constants costs that many look-ups per decision.</para>
 /// </remarks>
 internal static class EliminateGuards
 {
