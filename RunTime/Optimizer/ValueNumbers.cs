@@ -46,8 +46,9 @@ internal sealed class ValueNumbers
     /// <summary>The number of <paramref name="value"/>.</summary>
     public int Of(Value value)
     {
+        // A value that is its own number needs no key: nothing else can be numbered like it.
         if (!numbers.TryGetValue(value, out int number))
-            numbers[value] = number = Intern("value " + value.Index.ToString(), graph.TypeOf(value).StackKind);
+            numbers[value] = number = Fresh(graph.TypeOf(value).StackKind);
         return number;
     }
 
@@ -71,7 +72,9 @@ internal sealed class ValueNumbers
     }
 
     /// <summary>The number of the null reference.</summary>
-    public int Null => Intern("null", StackKind.Reference);
+    public int Null => nullNumber >= 0 ? nullNumber : nullNumber = Intern("null", StackKind.Reference);
+
+    private int nullNumber = -1;
 
     /// <summary>The stack kind of the values numbered <paramref name="number"/>.</summary>
     public StackKind KindOf(int number) => kinds[number];
@@ -114,18 +117,21 @@ internal sealed class ValueNumbers
 
     private int Intern(string key, StackKind kind)
     {
-        if (!byKey.TryGetValue(key, out int number))
-        {
-            byKey[key] = number = count;
-            if (count == kinds.Length)
-            {
-                var grown = new StackKind[count * 2];
-                Array.Copy(kinds, grown, count);
-                kinds = grown;
-            }
-            kinds[count++] = kind;
-        }
+        if (!byKey.TryGetValue(key, out int number)) byKey[key] = number = Fresh(kind);
         return number;
+    }
+
+    /// <summary>A new number, of no other value.</summary>
+    private int Fresh(StackKind kind)
+    {
+        if (count == kinds.Length)
+        {
+            var grown = new StackKind[count * 2];
+            Array.Copy(kinds, grown, count);
+            kinds = grown;
+        }
+        kinds[count] = kind;
+        return count++;
     }
 
     /// <summary>A constant as the evaluation stack holds it: int32 constants are truncated to 32 bits.</summary>
