@@ -329,9 +329,8 @@ public sealed class PortalRuntime
         if (Cache.TryGet(key, out var unit)) return unit;
         if (counters.Count > MaxCountedKeys) counters.Clear();
         if (counters.AddOrUpdate(key, visits, (_, count) => (int)Math.Min(int.MaxValue, (long)count + visits)) < Settings.Threshold) return null;
-        if (samples.Count > MaxCountedKeys) samples.Clear();
         // Made once per key: a key compiling in the background comes back here every threshold's visits until it is ready.
-        samples.GetOrAdd(key, static (_, visited) => new StateSample(visited), state);
+        KeepSample(key, state);
         if (Settings.BackgroundCompilation)
         {
             // The interpreter goes on; the unit is entered the first time the key is reached after it is ready.
@@ -343,6 +342,30 @@ public sealed class PortalRuntime
     }
 
     private readonly ConcurrentDictionary<GreenKey, bool> compiling = new();
+
+    /// <summary>Keeps <paramref name="state"/> as the sample of <paramref name="key"/>, unless the key has one (the first is kept).</summary>
+    private void KeepSample(GreenKey key, object?[] state)
+    {
+        if (samples.Count > MaxCountedKeys) samples.Clear();
+        samples.GetOrAdd(key, static (_, visited) => new StateSample(visited), state);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="compile"/> (a recompilation of <paramref name="key"/>'s unit, or a bridge at one of its
+    /// exits) now, or queued when compilation is in the background; false when it was not started because the key
+    /// is compiling already.
+    /// </summary>
+    private bool Recompile(GreenKey key, Action compile)
+    {
+        if (!Settings.BackgroundCompilation)
+        {
+            compile();
+            return true;
+        }
+        if (!compiling.TryAdd(key, true)) return false;
+        CompileInBackground(key, compile);
+        return true;
+    }
 
     /// <summary>
     /// The state of the visit that made each key hot (the first sample kept), which every compilation of the key
@@ -689,12 +712,7 @@ public sealed class PortalRuntime
                 if (Compile(key, unit.Unit.PromotionCases, unit.Recompilations + 1, tails) is { } grown) Cache.Replace(key, grown);
             }
         }
-        if (!Settings.BackgroundCompilation)
-        {
-            Grow();
-            return;
-        }
-        if (compiling.TryAdd(key, true)) CompileInBackground(key, Grow);
+        Recompile(key, Grow);
     }
 
     /// <summary>
@@ -714,8 +732,7 @@ public sealed class PortalRuntime
     private void AttachBridge(GreenKey key, CompiledUnit unit, CompiledExit taken, object?[] state)
     {
         if (Interlocked.Exchange(ref unit.bridging[taken.Index], 1) != 0) return;
-        if (samples.Count > MaxCountedKeys) samples.Clear();
-        samples.GetOrAdd(taken.Key, static (_, visited) => new StateSample(visited), state);
+        KeepSample(taken.Key, state);
         void Bridge()
         {
             lock (compileGate)
@@ -744,13 +761,7 @@ public sealed class PortalRuntime
                 Log.Event(line);
             }
         }
-        if (!Settings.BackgroundCompilation)
-        {
-            Bridge();
-            return;
-        }
-        if (compiling.TryAdd(key, true)) CompileInBackground(key, Bridge);
-        else Interlocked.Exchange(ref unit.bridging[taken.Index], 0);
+        if (!Recompile(key, Bridge)) Interlocked.Exchange(ref unit.bridging[taken.Index], 0);
     }
 
     /// <summary>The bridge of <paramref name="unit"/> the last run on this thread went on in natively, counted as entered; null if none.</summary>
