@@ -76,11 +76,7 @@ public sealed partial class UnitSpecializer
                 foreach (var exactClass in classes)
                 {
                     var test = Emit(new Instruction(Opcode.Ceq, actual, Lift(Known.OfGreen(exactClass), IrType.Object)) { Location = location }, IrType.Bool);
-                    var hit = AddBlockHere();
-                    var miss = AddBlockHere();
-                    Append(new Instruction(Opcode.BrIf, test) { Location = location, Targets = { new BlockCall(hit, []), new BlockCall(miss, []) } });
-                    Go(hit, exactClass);
-                    current = miss;
+                    Go(BranchOnCase(test, location), exactClass);
                 }
             }
             // 3. Any other class.

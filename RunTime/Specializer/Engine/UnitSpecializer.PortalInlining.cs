@@ -123,16 +123,10 @@ public sealed partial class UnitSpecializer
                     continue;
                 }
                 var test = Emit(new Instruction(Opcode.Ceq, red, Lift(Known.OfGreen(value), type)) { Location = location }, IrType.Bool);
-                var hit = AddBlockHere();
-                var miss = AddBlockHere();
-                Append(new Instruction(Opcode.BrIf, test) { Location = location, Targets = { new BlockCall(hit, []), new BlockCall(miss, []) } });
-                var copies = frames.Select(f => f.Copy()).ToList();
                 var inlined = callee.Copy();
                 inlined.SetBoxed(merge.Operands[redAt], value);
                 inlined.InlinedPortal = new InlinedPortal(key, [key], instructionCount);
-                copies.Add(inlined);
-                pending.Enqueue(new Pending(hit, copies, null, origin!));
-                current = miss;
+                QueueCase(test, location, frames).Add(inlined);
                 inlinedCases++;
                 InlinedAny = true;
             }

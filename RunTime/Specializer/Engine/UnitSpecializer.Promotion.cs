@@ -27,16 +27,33 @@ public sealed partial class UnitSpecializer
                 var test = value is Delegate { HasSingleTarget: true }
                     ? Emit(new Instruction(Opcode.Call, red, Lift(Known.OfGreen(value), IrType.Object)) { Method = DelegateGuard.MatchesMethod, Location = location }, IrType.Bool)
                     : Emit(new Instruction(Opcode.Ceq, red, Lift(Known.OfGreen(value), type)) { Location = location }, IrType.Bool);
-                var hit = AddBlockHere();
-                var miss = AddBlockHere();
-                Append(new Instruction(Opcode.BrIf, test) { Location = location, Targets = { new BlockCall(hit, []), new BlockCall(miss, []) } });
-                var copies = frames.Select(f => f.Copy()).ToList();
+                var copies = QueueCase(test, location, frames);
                 copies[^1].SetBoxed(result, value);
-                pending.Enqueue(new Pending(hit, copies, null, origin!));
-                current = miss;
             }
             frames[^1].SetRed(result, red);
             EmitMidStepExit(frames, site.Instruction, red, type);
+        }
+
+        /// <summary>
+        /// A case of a flexible switch: branches on <paramref name="test"/> to a new block, which is queued to go on from
+        /// copies of <paramref name="frames"/> (returned, for the caller to make the case's value known in them before
+        /// the queue reaches them); specialization goes on here in the block every other value takes.
+        /// </summary>
+        private List<ExtensionFrame> QueueCase(Value test, SourceLocation location, List<ExtensionFrame> frames)
+        {
+            var copies = frames.Select(f => f.Copy()).ToList();
+            pending.Enqueue(new Pending(BranchOnCase(test, location), copies, null, origin!));
+            return copies;
+        }
+
+        /// <summary>Ends the current block with a branch on <paramref name="test"/>: the block for true is returned, the one for false is current.</summary>
+        private Block BranchOnCase(Value test, SourceLocation location)
+        {
+            var hit = AddBlockHere();
+            var miss = AddBlockHere();
+            Append(new Instruction(Opcode.BrIf, test) { Location = location, Targets = { new BlockCall(hit, []), new BlockCall(miss, []) } });
+            current = miss;
+            return hit;
         }
 
         /// <summary>Leaves compiled code in the middle of a step: every frame's live values go to the exit buffer.</summary>
