@@ -4,7 +4,7 @@ namespace PeJit.Specializer.Extension;
 
 /// <summary>
 /// The compression of a stored extension program (<see cref="ExtensionSerializer.Compress"/>): a byte-oriented LZ77
-/// of PeJit's own, in the layout of LZ4's blocks, instead of gzip. Why not gzip: reading a gzip resource at run time
+/// of PeJit's own, after LZ4's block format, instead of gzip. Why not gzip: reading a gzip resource at run time
 /// loads System.IO.Compression, its native zlib library and its interop stubs, which cost a fresh process 3-6 ms of
 /// the portal's preparation (issue 12's bar is 10 ms for all of it); decoding this format is a loop over a byte array
 /// in PeJit's own precompiled code, well under a millisecond for the largest program. The price is size: the stored
