@@ -24,11 +24,12 @@ public sealed class JitLog
     // a struct value in every process that logs, during the very preparation the summary times.
     private readonly Dictionary<string, Preparation> prepared = [];
 
-    private sealed record Preparation(TimeSpan Time, DotnetJitCost DotnetJit, string? Parts, Func<string>? Later);
+    private sealed record Preparation(TimeSpan Time, DotnetJitCost DotnetJit, string? Parts, Func<string>? Later, TimeSpan? Cpu);
     private DotnetJitCost? firstUnitJit;
     private IReadOnlyList<StageCost>? firstUnitStages;
     private bool firstUnitLogged;
     private DotnetJitCost firstUnitOwnThread;
+    private TimeSpan? firstUnitCpu;
     private TimeSpan? firstEntered;
     private DotnetJitCost firstEnteredJit;
     private (CompiledUnit Unit, DotnetJitCost Compile)? firstEntry;
@@ -103,8 +104,9 @@ public sealed class JitLog
     /// <param name="dotnetJit">What .NET compiled while the unit was made.</param>
     /// <param name="stages">What the compiling thread compiled, by stage (specialization, each optimization pass, backend), when <see cref="WantsFirstUnitStages"/>.</param>
     /// <param name="ownThread">What the compiling thread compiled in all.</param>
+    /// <param name="cpu">The compiling thread's CPU time while the unit was made (<see cref="ThreadCpuTime"/>), when known.</param>
     public void UnitCompiled(string portal, CompiledUnit unit, DotnetJitCost dotnetJit = default, IReadOnlyList<StageCost>? stages = null,
-        DotnetJitCost ownThread = default)
+        DotnetJitCost ownThread = default, TimeSpan? cpu = null)
     {
         if (Topics == JitLogTopics.None) return;
         lock (gate)
@@ -115,6 +117,7 @@ public sealed class JitLog
                 firstUnitJit = dotnetJit;
                 firstUnitStages = stages;
                 firstUnitOwnThread = ownThread;
+                firstUnitCpu = cpu;
                 Volatile.Write(ref firstUnitLogged, true);
             }
         }
@@ -140,12 +143,13 @@ public sealed class JitLog
     /// <param name="dotnetJit">What .NET compiled meanwhile.</param>
     /// <param name="parts">What the time went to, for the summary (<c>read 3.1 ms, linked 2.0 ms</c>), or null.</param>
     /// <param name="later">What was loaded after the preparation (graphs read when first needed), asked when the summary is written; or null.</param>
-    public void PortalPrepared(string portal, int graphs, TimeSpan time, DotnetJitCost dotnetJit = default, string? parts = null, Func<string>? later = null)
+    /// <param name="cpu">The preparing thread's CPU time for it (<see cref="ThreadCpuTime"/>), when known.</param>
+    public void PortalPrepared(string portal, int graphs, TimeSpan time, DotnetJitCost dotnetJit = default, string? parts = null, Func<string>? later = null, TimeSpan? cpu = null)
     {
         if (Topics == JitLogTopics.None) return;
         lock (gate)
         {
-            prepared[portal] = new Preparation(time, dotnetJit, parts, later);
+            prepared[portal] = new Preparation(time, dotnetJit, parts, later, cpu);
         }
         if (Topics.HasFlag(JitLogTopics.Units))
             Write(string.Create(CultureInfo.InvariantCulture, $"pejit: prepared {portal}: read and linked the stored extension program ({graphs} graphs) in {time.TotalMilliseconds:F1} ms"));
@@ -226,14 +230,14 @@ public sealed class JitLog
         }
         if (firstUnitJit is { } unitJit)
         {
-            text.AppendLine(invariant, $"  first unit: .NET JIT-compiled {unitJit.Methods} methods in {unitJit.Time.TotalMilliseconds:F1} ms while it was made");
+            text.AppendLine(invariant, $"  first unit: .NET JIT-compiled {unitJit.Methods} methods in {unitJit.Time.TotalMilliseconds:F1} ms while it was made{(firstUnitCpu is { } cpu ? $"; the compiling thread's CPU time {cpu.TotalMilliseconds:F1} ms" : "")}");
             if (firstUnitStages is { Count: > 0 } stages)
                 text.AppendLine(invariant, $"    on the compiling thread {firstUnitOwnThread.Methods} methods in {firstUnitOwnThread.Time.TotalMilliseconds:F1} ms; by stage: {string.Join(", ", stages.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Stage} {s.Cost.Methods} ({s.Cost.Time.TotalMilliseconds:F1} ms)")))}");
         }
         foreach (var portal in units.GroupBy(u => u.Portal))
         {
             string preparation = prepared.TryGetValue(portal.Key, out var made)
-                ? $"; prepared (stored extension read and linked) in {made.Time.TotalMilliseconds:F2} ms{(made.Parts is { } parts ? $" ({parts})" : "")}, .NET JIT-compiled {made.DotnetJit.Methods} methods in {made.DotnetJit.Time.TotalMilliseconds:F1} ms meanwhile{(made.Later is { } later ? $"; {later()}" : "")}"
+                ? $"; prepared (stored extension read and linked) in {made.Time.TotalMilliseconds:F2} ms{(made.Cpu is { } cpu ? $" (thread CPU {cpu.TotalMilliseconds:F2} ms)" : "")}{(made.Parts is { } parts ? $" ({parts})" : "")}, .NET JIT-compiled {made.DotnetJit.Methods} methods in {made.DotnetJit.Time.TotalMilliseconds:F1} ms meanwhile{(made.Later is { } later ? $"; {later()}" : "")}"
                 : "";
             text.AppendLine(invariant, $"  portal {portal.Key}: {portal.Count()} units, {notCompiled.GetValueOrDefault(portal.Key)} hot keys not compilable{preparation}");
             foreach (var unit in portal) text.AppendLine(unit.Describe());

@@ -133,6 +133,7 @@ public static class JitRuntime
                 ?? throw new InvalidOperationException($"{assembly.GetName().Name} is not marked as JIT-enabled; build it with pejit build");
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var dotnetJit = DotnetJitCost.SinceStart();
+            var cpu = JitLog.Shared.Topics.HasFlag(JitLogTopics.Summary) ? ThreadCpuTime.Now() : null;
             string resource = ExtensionSerializer.ResourceName(MemberSignature.PortalKey(method));
             using var stream = assembly.GetManifestResourceStream(resource)
                 ?? throw new InvalidOperationException($"{assembly.GetName().Name} holds no stored extension program for it (resource '{resource}'); build it again with this version of pejit build");
@@ -143,10 +144,13 @@ public static class JitRuntime
                 .WithDefaultThreshold(marker.Threshold);
             JitSettings.WarnAboutEnvironment(settings, JitLog.Shared);
             var runtime = new PortalRuntime(method, program, settings, resolver, PortalCounters.TableOf(handle), ChooseBackend(marker.Backend, resolver));
-            JitLog.Shared.PortalPrepared(name, program.Graphs.Count, clock.Elapsed, DotnetJitCost.SinceStart() - dotnetJit,
-                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"read the outline and the portal's graph {program.CompileTime.TotalMilliseconds:F1} ms, linked {program.LinkTime.TotalMilliseconds:F1} ms"),
-                () => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                    $"{program.LoadedGraphs} of {program.Graphs.Count} graphs loaded when first needed, read in {program.LoadTime.TotalMilliseconds:F1} ms in all, linked in {program.LinkTime.TotalMilliseconds:F1} ms ({program.AccessMethods} emitted accesses bound, {program.AccessDelegates} delegates compiled)"));
+            // Only with a log: formatting the times is a cold path of its own (double formatting) that a run without one need not pay.
+            if (JitLog.Shared.Topics != JitLogTopics.None)
+                JitLog.Shared.PortalPrepared(name, program.Graphs.Count, clock.Elapsed, DotnetJitCost.SinceStart() - dotnetJit,
+                    string.Create(System.Globalization.CultureInfo.InvariantCulture, $"read the outline and the portal's graph {program.CompileTime.TotalMilliseconds:F1} ms, linked {program.LinkTime.TotalMilliseconds:F1} ms"),
+                    () => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                        $"{program.LoadedGraphs} of {program.Graphs.Count} graphs loaded when first needed, read in {program.LoadTime.TotalMilliseconds:F1} ms in all, linked in {program.LinkTime.TotalMilliseconds:F1} ms ({program.AccessMethods} emitted accesses bound, {program.AccessDelegates} delegates compiled)"),
+                    ThreadCpuTime.Since(cpu));
             return runtime;
         }
         catch (Exception e)

@@ -836,6 +836,7 @@ public sealed class PortalRuntime
         // What .NET compiles in each stage of the first unit (PEJIT_LOG=summary): where warm-up goes. Counted on
         // this thread, which runs every stage, so that tiered recompilations elsewhere do not blur it.
         var stages = Log.WantsFirstUnitStages ? new List<StageCost>() : null;
+        var cpu = stages is null ? null : ThreadCpuTime.Now();
         var threadStart = DotnetJitCost.OnThisThread();
         var stageStart = threadStart;
         void Stage(string stage)
@@ -882,7 +883,7 @@ public sealed class PortalRuntime
             log.WriteLine(JitLog.Describe(Method.Name, compiled));
             foreach (var note in unit.Notes) log.WriteLine($"pejit:   {note}");
         }
-        Log.UnitCompiled(name, compiled, DotnetJitCost.SinceStart() - dotnetJit, stages, DotnetJitCost.OnThisThread() - threadStart);
+        Log.UnitCompiled(name, compiled, DotnetJitCost.SinceStart() - dotnetJit, stages, DotnetJitCost.OnThisThread() - threadStart, ThreadCpuTime.Since(cpu));
         return compiled;
     }
 }

@@ -8,7 +8,7 @@ namespace PeJit.Specializer.Extension;
 
 /// <summary>
 /// The stored form of an <see cref="ExtensionProgram"/>: what <c>pejit build</c> writes into the JIT-enabled
-/// assembly (a managed resource per portal, gzip-compressed text: <see cref="Compress"/>) and the run time reads
+/// assembly (a managed resource per portal, compressed text: <see cref="Compress"/>) and the run time reads
 /// back when the portal is first prepared, without Cecil or the analysis. Text, so that it can be dumped,
 /// diffed and written by hand for file tests; it reads back into a real program (unlinked: the caller links it,
 /// <see cref="ExtensionLinker"/>) that prints as the original did.
@@ -249,19 +249,42 @@ public static class ExtensionSerializer
     private static int Number(string text, int line) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) ? value : throw ExtensionTokens.Error(line, $"expected a number, not '{text}'");
 
-    /// <summary>The stored form as the resource holds it: UTF-8, gzip-compressed.</summary>
-    public static byte[] Compress(string text)
-    {
-        var output = new MemoryStream();
-        using (var zip = new GZipStream(output, CompressionLevel.SmallestSize))
-            zip.Write(Encoding.UTF8.GetBytes(text));
-        return output.ToArray();
-    }
+    /// <summary>The stored form as the resource holds it: UTF-8, compressed by <see cref="ExtensionCompression"/>.</summary>
+    public static byte[] Compress(string text) => ExtensionCompression.Compress(Encoding.UTF8.GetBytes(text));
 
-    /// <summary>The text of a resource <see cref="Compress"/> wrote.</summary>
+    /// <summary>
+    /// The text of a resource <see cref="Compress"/> wrote, or, from an assembly an earlier pejit built, a gzip-compressed
+    /// one (<see cref="DecompressGzip"/>).
+    /// </summary>
     public static string Decompress(Stream resource)
     {
-        using var zip = new GZipStream(resource, CompressionMode.Decompress);
+        var data = ReadAll(resource);
+        return ExtensionCompression.IsCompressed(data)
+            ? Encoding.UTF8.GetString(ExtensionCompression.Decompress(data))
+            : DecompressGzip(data);
+    }
+
+    private static byte[] ReadAll(Stream resource)
+    {
+        if (resource.CanSeek)
+        {
+            var data = new byte[resource.Length - resource.Position];
+            resource.ReadExactly(data);
+            return data;
+        }
+        var copy = new MemoryStream();
+        resource.CopyTo(copy);
+        return copy.ToArray();
+    }
+
+    /// <summary>
+    /// The gzip-compressed text earlier versions of pejit stored. A method of its own, so that System.IO.Compression and
+    /// its native library are loaded only for such an assembly (they cost a fresh process several milliseconds).
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static string DecompressGzip(byte[] data)
+    {
+        using var zip = new GZipStream(new MemoryStream(data), CompressionMode.Decompress);
         using var reader = new StreamReader(zip, Encoding.UTF8);
         return reader.ReadToEnd();
     }
