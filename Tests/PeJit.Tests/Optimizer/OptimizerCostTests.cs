@@ -75,6 +75,35 @@ public sealed class OptimizerCostTests
         Console.WriteLine(table.ToString());
     }
 
+    /// <summary>
+    /// Prints the bytes each pass allocates per instruction at 3,000 requested instructions (opt-in:
+    /// <c>PEJIT_MEASURE=1</c>), the second of two runs so that PeJit's own statics are made.
+    /// </summary>
+    [TestMethod]
+    public void MeasureAllocationPerPass()
+    {
+        if (Environment.GetEnvironmentVariable("PEJIT_MEASURE") != "1")
+            Assert.Inconclusive("a measurement, not a check: set PEJIT_MEASURE=1 to run it (Docs/PERFORMANCE.md, 'Optimizer cost is linear')");
+        var report = new StringBuilder();
+        for (int round = 0; round < 2; round++)
+        {
+            report.Clear();
+            var graph = LargeUnitGenerator.Generate(3000);
+            int instructions = LargeUnitGenerator.InstructionCount(graph);
+            long total = 0;
+            for (int i = 0; i < Pipeline.Passes.Count; i++)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                Pipeline.Passes[i].Run(graph);
+                long bytes = GC.GetAllocatedBytesForCurrentThread() - before;
+                total += bytes;
+                report.AppendLine($"{i,2} {Pipeline.Passes[i].Name,-10} {bytes,10:N0} bytes  {(double)bytes / instructions,7:0} per instruction");
+            }
+            report.AppendLine($"   total      {total,10:N0} bytes  {(double)total / instructions,7:0} per instruction ({instructions} instructions)");
+        }
+        TestContext.WriteLine(report.ToString());
+    }
+
     private static long[] WorkPerPass(FlowGraph graph)
     {
         var work = new long[Pipeline.Passes.Count];
