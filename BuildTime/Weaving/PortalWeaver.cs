@@ -104,6 +104,21 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         var tails = new List<Instruction> { reloadTail };
         tails.AddRange(Reload(il, state, mergeVariables, mergeTypes));
         tails.Add(il.Create(OpCodes.Br, mergeStart));
+        // The entry site reloads through a copy of its own. Shared, the reload was reached from before the loop as well
+        // as from inside it, so it was not in the loop: every site's branch to it left the loop and its jump to the merge
+        // point entered it again. .NET's JIT lays out the loop from the counts the method's first tier collected (dynamic
+        // PGO), and with that shape it no longer put the interpreter's hot cases next to the dispatch: with every site
+        // folded away (PEJIT_DISABLE) the loop's code was the plain interpreter's, instruction for instruction, in a
+        // worse order, and measurably slower (Docs/PERFORMANCE.md, "Interpreting costs nothing extra"). Apart, the
+        // loop sites' reload is a back edge of the loop, as the interpreter's own jumps to its head are, and the
+        // entry's reload enters the loop from before it, as falling into it does.
+        var entryReloadTail = il.Create(OpCodes.Nop);
+        if (entrySite is not null)
+        {
+            tails.Add(entryReloadTail);
+            tails.AddRange(Reload(il, state, mergeVariables, mergeTypes));
+            tails.Add(il.Create(OpCodes.Br, mergeStart));
+        }
         tails.Add(throwTail);
         tails.AddRange(Reload(il, state, mergeVariables, mergeTypes));
         tails.Add(il.Create(OpCodes.Call, runtime.ThrowPending));
@@ -131,7 +146,7 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         int greens = GreenCount();
         var tailsOf = (returnTail, reloadTail, throwTail);
         foreach (var site in sites) WeaveSite(il, site, state, mergeVariables.Count, greens, tailsOf, entry: false);
-        if (entrySite is not null) WeaveSite(il, entrySite, state, mergeVariables.Count, greens, tailsOf, entry: true);
+        if (entrySite is not null) WeaveSite(il, entrySite, state, mergeVariables.Count, greens, (returnTail, entryReloadTail, throwTail), entry: true);
         body.OptimizeMacros();
     }
 

@@ -95,6 +95,11 @@ internal static class PromoteMemory
         var copies = new BlockSet();
         Dominators? dominators = null;
         List<NaturalLoop>? loops = null;
+        // Per loop of the list: whether it is out (tried, or holding blocks of a versioned copy). Decided once per
+        // list, then kept up to date: a loop's key string and a scan of every copy per loop and per promotion made
+        // choosing the next loop quadratic in the number of loops. A copy's blocks are new, so they join no loop
+        // of a list found before them: only a new list (after separating a cycle) must be checked against them.
+        bool[] done = [];
         PromotionIndex? index = null;
         while (true)
         {
@@ -102,9 +107,14 @@ internal static class PromoteMemory
             {
                 dominators = Dominators.Compute(graph);
                 loops = NaturalLoop.Find(graph, dominators);
+                done = new bool[loops.Count];
+                for (int i = 0; i < loops.Count; i++)
+                    done[i] = tried.Contains(Key(loops[i])) || loops[i].Blocks.Overlaps(copies);
             }
-            var loop = Largest(loops, tried, copies);
-            if (loop is null) break;
+            int next = Largest(loops, done);
+            if (next < 0) break;
+            var loop = loops[next];
+            done[next] = true;
             tried.Add(Key(loop));
             copies.UnionWith(LoopPromotion.Run(graph, loop, dominators!, ref index, ref budget, out bool changed));
             if (!changed && loop.Latches.Count > 1)
@@ -119,20 +129,20 @@ internal static class PromoteMemory
     }
 
     /// <summary>The largest loop not tried and apart from the copies; of two as large, the one whose header comes first, then the first listed.</summary>
-    private static NaturalLoop? Largest(List<NaturalLoop> loops, HashSet<string> tried, BlockSet copies)
+    private static int Largest(List<NaturalLoop> loops, bool[] done)
     {
-        NaturalLoop? best = null;
-        foreach (var loop in loops)
+        int best = -1;
+        for (int i = 0; i < loops.Count; i++)
         {
-            if (tried.Contains(Key(loop)) || loop.Blocks.Overlaps(copies)) continue;
-            if (best is null || loop.Blocks.Count > best.Blocks.Count
-                || (loop.Blocks.Count == best.Blocks.Count && loop.Header.Index < best.Header.Index))
-                best = loop;
+            if (done[i]) continue;
+            var loop = loops[i];
+            if (best < 0 || loop.Blocks.Count > loops[best].Blocks.Count
+                || (loop.Blocks.Count == loops[best].Blocks.Count && loop.Header.Index < loops[best].Header.Index))
+                best = i;
         }
         return best;
     }
 
-    /// <summary>The header and the latches' indices in order: what tells a loop from the loops tried before.</summary>
     private static string Key(NaturalLoop loop)
     {
         var latches = new BlockSet();

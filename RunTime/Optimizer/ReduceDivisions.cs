@@ -42,6 +42,13 @@ internal static class ReduceDivisions
     private static void Reduce(FlowGraph graph, NaturalLoop loop, Dominators dominators, Predecessors predecessors)
     {
         if (dominators.ImmediateDominator(loop.Header) is not { } preheader) return;
+        // The maps below are as large as the graph: made only for a loop with a division to reduce, not for every
+        // loop (which allocated and cleared the graph's size once per loop, quadratic in a unit of many loops).
+        bool any = false;
+        foreach (var block in loop.Blocks)
+            foreach (var instruction in graph[block].Instructions)
+                any |= instruction.Opcode is Opcode.Div or Opcode.Rem;
+        if (!any) return;
         var definedInLoop = new ValueSet(graph.ValueCount);
         foreach (var block in loop.Blocks)
         {

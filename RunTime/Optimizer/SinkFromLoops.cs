@@ -30,19 +30,39 @@ internal static class SinkFromLoops
         var userBlocks = new ValueMap<List<Block>>(graph.ValueCount);
         foreach (var block in graph.Blocks)
             foreach (var instruction in graph[block].Instructions)
-                foreach (var use in Uses(instruction)) Record(userBlocks, use, block);
+            {
+                foreach (var use in instruction.Operands) Record(userBlocks, use, block);
+                foreach (var target in instruction.Targets)
+                    foreach (var use in target.Arguments) Record(userBlocks, use, block);
+            }
+        // One set of per-loop maps, emptied of what each loop put in them: maps as large as the graph made anew for
+        // every loop cost the graph's size per loop (quadratic allocation in a unit of many loops).
+        var scratch = new Scratch(graph.ValueCount);
         // Inner loops first: a value sunk out of an inner loop may then leave the outer one too.
         foreach (var loop in GraphEdits.Ordered(NaturalLoop.Find(graph, dominators), l => l.Blocks.Count))
-            Sink(graph, loop, userBlocks);
+            Sink(graph, loop, userBlocks, scratch);
     }
 
-    // A list and the IR's maps here, not LINQ and dictionaries over values: those are compiled by .NET on the first
-    // unit's path (Docs/PERFORMANCE.md, warm-up).
-    private static List<Value> Uses(Instruction instruction)
+    /// <summary>What one loop's sinking finds, kept between loops and emptied after each.</summary>
+    private sealed class Scratch(int valueCount)
     {
-        var uses = new List<Value>(instruction.Operands);
-        foreach (var target in instruction.Targets) uses.AddRange(target.Arguments);
-        return uses;
+        public readonly ValueMap<Instruction> Definitions = new(valueCount);
+        public readonly List<Value> Defined = [];
+        public readonly ValueSet UsedInside = new(valueCount);
+        public readonly ValueMap<BlockSet> UsersOutside = new(valueCount);
+        public readonly List<Value> UsedOutside = [];
+
+        public void Clear()
+        {
+            foreach (var value in Defined)
+            {
+                Definitions.Remove(value);
+                UsedInside.Remove(value);
+            }
+            foreach (var value in UsedOutside) UsersOutside.Remove(value);
+            Defined.Clear();
+            UsedOutside.Clear();
+        }
     }
 
     private static void Record(ValueMap<List<Block>> userBlocks, Value use, Block block)
@@ -51,10 +71,21 @@ internal static class SinkFromLoops
         if (blocks.Count == 0 || blocks[^1] != block) blocks.Add(block);
     }
 
-    private static void Sink(FlowGraph graph, NaturalLoop loop, ValueMap<List<Block>> userBlocks)
+    private static void Sink(FlowGraph graph, NaturalLoop loop, ValueMap<List<Block>> userBlocks, Scratch scratch)
     {
-        var definitions = new ValueMap<Instruction>(graph.ValueCount);
-        var defined = new List<Value>();
+        try
+        {
+            Sink(graph, loop, userBlocks, scratch.Definitions, scratch.Defined, scratch.UsedInside, scratch.UsersOutside, scratch.UsedOutside);
+        }
+        finally
+        {
+            scratch.Clear();
+        }
+    }
+
+    private static void Sink(FlowGraph graph, NaturalLoop loop, ValueMap<List<Block>> userBlocks, ValueMap<Instruction> definitions,
+        List<Value> defined, ValueSet usedInside, ValueMap<BlockSet> usersOutside, List<Value> usedOutside)
+    {
         foreach (var block in loop.Blocks)
             foreach (var instruction in graph[block].Instructions)
                 if (instruction.Result is { } result && (instruction.Info.Flags & OpcodeFlags.Pure) != 0)
@@ -65,30 +96,37 @@ internal static class SinkFromLoops
 
         // Where each value the loop defines purely is used: inside the loop, or by which blocks after it. The
         // blocks that use them are visited in layout order, as a scan of the whole graph would meet them.
-        var usedInside = new ValueSet();
-        // The blocks after the loop that use each value (met in index order, so a block set walks them in the order
-        // they were found), and the values in the order they were first found, as a dictionary's keys were.
-        var usersOutside = new ValueMap<BlockSet>(graph.ValueCount);
-        var usedOutside = new List<Value>();
+        // usedInside: the values used in the loop. usersOutside: the blocks after the loop that use each value (met in
+        // index order, so a block set walks them in the order they were found); usedOutside: the values in the order
+        // they were first found, as a dictionary's keys were.
         var scanned = new BlockSet();
         foreach (var value in defined)
             if (userBlocks.TryGetValue(value, out var blocks)) scanned.UnionWith(blocks);
         foreach (var block in scanned)   // in index order
+        {
+            bool inside = loop.Blocks.Contains(block);
             foreach (var instruction in graph[block].Instructions)
-                foreach (var use in Uses(instruction))
+            {
+                foreach (var use in instruction.Operands) Note(use, block, inside);
+                foreach (var target in instruction.Targets)
+                    foreach (var use in target.Arguments) Note(use, block, inside);
+            }
+        }
+
+        void Note(Value use, Block block, bool inside)
+        {
+            if (!definitions.ContainsKey(use)) return;
+            if (inside) usedInside.Add(use);
+            else
+            {
+                if (!usersOutside.TryGetValue(use, out var users))
                 {
-                    if (!definitions.ContainsKey(use)) continue;
-                    if (loop.Blocks.Contains(block)) usedInside.Add(use);
-                    else
-                    {
-                        if (!usersOutside.TryGetValue(use, out var users))
-                        {
-                            usersOutside[use] = users = new BlockSet();
-                            usedOutside.Add(use);
-                        }
-                        users.Add(block);
-                    }
+                    usersOutside[use] = users = new BlockSet();
+                    usedOutside.Add(use);
                 }
+                users.Add(block);
+            }
+        }
 
         foreach (var value in usedOutside)
         {

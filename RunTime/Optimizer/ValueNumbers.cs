@@ -18,7 +18,10 @@ namespace PeJit.Optimizer;
 /// </remarks>
 internal sealed class ValueNumbers
 {
-    private readonly Dictionary<string, int> byKey = [];
+    // Pure operations by what they compute (SameOperation: the instruction is the key), and integer constants per
+    // stack kind by their two halves: no string per instruction, which made this the largest part of guards' time.
+    private readonly Dictionary<Instruction, int> byOperation;
+    private IntPairMap?[] integersByKind = new IntPairMap?[16];
     // The IR's map and arrays by number, not Dictionary<Value, int> or Dictionary<int, long>: those are compiled by
     // .NET on the first unit's path (Docs/PERFORMANCE.md, warm-up).
     private readonly ValueToIndexMap numbers = new();
@@ -28,7 +31,11 @@ internal sealed class ValueNumbers
     private bool[] isInteger = new bool[16];
     private readonly FlowGraph graph;
 
-    private ValueNumbers(FlowGraph graph) => this.graph = graph;
+    private ValueNumbers(FlowGraph graph)
+    {
+        this.graph = graph;
+        byOperation = new Dictionary<Instruction, int>(new SameOperation(graph, numbers));
+    }
 
     /// <summary>Numbers the values of the blocks the entry reaches, definitions before uses (reverse post-order).</summary>
     public static ValueNumbers Compute(FlowGraph graph, Dominators dominators)
@@ -56,7 +63,10 @@ internal sealed class ValueNumbers
     public int Integer(StackKind kind, long value)
     {
         value = Normalize(kind, value);
-        int number = Intern("const " + kind.ToString() + " " + value.ToString(), kind);
+        if ((int)kind >= integersByKind.Length) Array.Resize(ref integersByKind, (int)kind + 1);
+        var constants = integersByKind[(int)kind] ??= new IntPairMap();
+        if (!constants.TryGetValue(unchecked((int)value), (int)(value >> 32), out int number))
+            constants.Set(unchecked((int)value), (int)(value >> 32), number = Fresh(kind));
         if (number >= integers.Length)
         {
             int size = Math.Max(number + 1, integers.Length * 2);
@@ -72,7 +82,7 @@ internal sealed class ValueNumbers
     }
 
     /// <summary>The number of the null reference.</summary>
-    public int Null => nullNumber >= 0 ? nullNumber : nullNumber = Intern("null", StackKind.Reference);
+    public int Null => nullNumber >= 0 ? nullNumber : nullNumber = Fresh(StackKind.Reference);
 
     private int nullNumber = -1;
 
@@ -102,22 +112,9 @@ internal sealed class ValueNumbers
         // A call of a pure method is numbered like a pure operation: the same arguments give the same result (a
         // class guard's x.GetType(), tested again where the first test dominates).
         if ((instruction.Info.Flags & OpcodeFlags.Pure) == 0 && !(instruction.Opcode == Opcode.Call && instruction.Method!.IsPure)) return Of(result);
-        // The operands' numbers joined by a builder: string.Join over a Select of ints is generic code .NET compiles.
-        var operands = new System.Text.StringBuilder();
-        for (int i = 0; i < instruction.Operands.Count; i++)
-        {
-            if (i > 0) operands.Append(',');
-            operands.Append(Of(instruction.Operands[i]).ToString());
-        }
-        string key = string.Join("|", instruction.Opcode, type, operands.ToString(),
-            instruction.Integer, BitConverter.DoubleToInt64Bits(instruction.Float), instruction.Text, instruction.TypeOperand,
-            instruction.Field?.FullName, instruction.Method?.FullName, instruction.Slot);
-        return Intern(key, type.StackKind);
-    }
-
-    private int Intern(string key, StackKind kind)
-    {
-        if (!byKey.TryGetValue(key, out int number)) byKey[key] = number = Fresh(kind);
+        // The operands first, in order: a value first met here gets its number before the operation does.
+        for (int i = 0; i < instruction.Operands.Count; i++) Of(instruction.Operands[i]);
+        if (!byOperation.TryGetValue(instruction, out int number)) byOperation[instruction] = number = Fresh(type.StackKind);
         return number;
     }
 

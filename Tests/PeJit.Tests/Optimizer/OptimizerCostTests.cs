@@ -75,6 +75,75 @@ public sealed class OptimizerCostTests
         Console.WriteLine(table.ToString());
     }
 
+    /// <summary>
+    /// What each pass allocates, counted (<see cref="GC.GetAllocatedBytesForCurrentThread"/>), grows about linearly, and
+    /// stays below what it was before the optimizer's string keys and per-loop maps as large as the graph went (issue
+    /// 12: allocation is most of what made a 3,000-instruction unit take 19 ms; Docs/PERFORMANCE.md, "Optimizer cost is
+    /// linear"). CSE built a string per pure instruction (235 bytes per instruction, now 3); the whole pipeline
+    /// allocated 5,558 bytes per instruction at 2,655 instructions, now about 2,800.
+    /// </summary>
+    [TestMethod]
+    public void AllocationIsAboutLinearAndBounded()
+    {
+        AllocationPerPass(LargeUnitGenerator.Generate(500)); // PeJit's own statics and caches, once
+        var small = AllocationPerPass(LargeUnitGenerator.Generate(1500));
+        var largeGraph = LargeUnitGenerator.Generate(3000);
+        int instructions = LargeUnitGenerator.InstructionCount(largeGraph);
+        var large = AllocationPerPass(largeGraph);
+        var report = new StringBuilder();
+        for (int i = 0; i < Pipeline.Passes.Count; i++)
+            report.AppendLine($"{i,2} {Pipeline.Passes[i].Name,-10} {small[i],10:N0} → {large[i],10:N0} bytes  {(double)large[i] / instructions,6:0} per instruction");
+        TestContext.WriteLine(report.ToString());
+        for (int i = 0; i < Pipeline.Passes.Count; i++)
+            Assert.IsLessThanOrEqualTo(2.5 * small[i] + 4096, large[i],
+                $"pass {i} ('{Pipeline.Passes[i].Name}') allocated {small[i]:N0} bytes at 1,500 requested instructions and {large[i]:N0} at 3,000:\n{report}");
+        for (int i = 0; i < Pipeline.Passes.Count; i++)
+            if (Pipeline.Passes[i].Name == "cse")
+                Assert.IsLessThanOrEqualTo(30.0, (double)large[i] / instructions, $"cse allocates per instruction again (a key per instruction?):\n{report}");
+        Assert.IsLessThanOrEqualTo(4000.0, (double)large.Sum() / instructions, $"the pipeline allocates more than 4,000 bytes per instruction:\n{report}");
+    }
+
+    private static long[] AllocationPerPass(FlowGraph graph)
+    {
+        var bytes = new long[Pipeline.Passes.Count];
+        for (int i = 0; i < Pipeline.Passes.Count; i++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            Pipeline.Passes[i].Run(graph);
+            bytes[i] = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        return bytes;
+    }
+
+    /// <summary>
+    /// Prints the bytes each pass allocates per instruction at 3,000 requested instructions (opt-in:
+    /// <c>PEJIT_MEASURE=1</c>), the second of two runs so that PeJit's own statics are made.
+    /// </summary>
+    [TestMethod]
+    public void MeasureAllocationPerPass()
+    {
+        if (Environment.GetEnvironmentVariable("PEJIT_MEASURE") != "1")
+            Assert.Inconclusive("a measurement, not a check: set PEJIT_MEASURE=1 to run it (Docs/PERFORMANCE.md, 'Optimizer cost is linear')");
+        var report = new StringBuilder();
+        for (int round = 0; round < 2; round++)
+        {
+            report.Clear();
+            var graph = LargeUnitGenerator.Generate(3000);
+            int instructions = LargeUnitGenerator.InstructionCount(graph);
+            long total = 0;
+            for (int i = 0; i < Pipeline.Passes.Count; i++)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                Pipeline.Passes[i].Run(graph);
+                long bytes = GC.GetAllocatedBytesForCurrentThread() - before;
+                total += bytes;
+                report.AppendLine($"{i,2} {Pipeline.Passes[i].Name,-10} {bytes,10:N0} bytes  {(double)bytes / instructions,7:0} per instruction");
+            }
+            report.AppendLine($"   total      {total,10:N0} bytes  {(double)total / instructions,7:0} per instruction ({instructions} instructions)");
+        }
+        TestContext.WriteLine(report.ToString());
+    }
+
     private static long[] WorkPerPass(FlowGraph graph)
     {
         var work = new long[Pipeline.Passes.Count];

@@ -90,6 +90,33 @@ public sealed class BuildCommandTests
         Assert.IsTrue(portal.Body.Instructions.Any(i => i.Operand is Mono.Cecil.MethodReference { Name: "CanEnterJit", DeclaringType.Name: "JitRuntime" }));
     }
 
+    /// <summary>
+    /// The entry site (before the loop) reloads the state through a tail of its own, and the sites inside the loop
+    /// share another: one reload reached from before the loop and from inside it is not in the loop, and .NET's JIT
+    /// then laid out a never-hot or disabled dispatch loop worse than the plain interpreter's (Docs/PERFORMANCE.md,
+    /// "Why the register machine was slower never hot and disabled").
+    /// </summary>
+    [TestMethod]
+    public void TheEntrySiteAndTheLoopSitesReloadThroughDifferentTails()
+    {
+        using var module = Mono.Cecil.ModuleDefinition.ReadModule(Path.Combine(StackVmBuild.Value, "StackVm.dll"));
+        var portal = module.GetType("PeJit.Examples.StackVm.Interpreter").Methods.Single(m => m.Name == "Run");
+        // After each call of the runtime: a switch on its answer, whose Exited case leaves for the reload tail.
+        var reloads = new List<Mono.Cecil.Cil.Instruction>();
+        foreach (var call in portal.Body.Instructions.Where(i => i.Operand is Mono.Cecil.MethodReference { Name: "CanEnterJit", DeclaringType.Name: "JitRuntime" }))
+        {
+            var cases = (Mono.Cecil.Cil.Instruction[])call.Next.Operand;
+            var leave = cases[(int)PeJit.Runtime.CanEnterJitStatus.Exited];
+            reloads.Add((Mono.Cecil.Cil.Instruction)leave.Operand);
+        }
+        // In the order of the IL: the entry site (before the loop head), then the loop's sites.
+        Assert.IsGreaterThanOrEqualTo(2, reloads.Count, "the portal has an entry site and at least one site in its loop");
+        var entryReload = reloads[0];
+        var loopReloads = reloads.Skip(1).Distinct().ToList();
+        Assert.HasCount(1, loopReloads, "the loop's sites share one reload tail");
+        Assert.AreNotSame(loopReloads[0], entryReload, "the entry site reloads through a tail of its own");
+    }
+
     [TestMethod]
     public void TheRuntimeAssembliesArePrecompiledOnLinuxX64()
     {
