@@ -16,7 +16,7 @@ namespace PeJit.Backends.Amd64.Lowering;
 ///    In the entry block, before its terminator, the managed instructions of the prologue kind (const, object
 ///    element loads, casts, unboxing, field reads) form the prologue: the stub runs them before the call.
 /// 2. A field read of an object the stub knows (a prologue value, or another hoisted read) is hoisted: the native
-///    region never writes a field, and calls only static helpers (<see cref="IsNativeCall"/>), so its value is the
+///    region never writes a field, and calls only helpers through the trampoline (<see cref="IsNativeCall"/>), so its value is the
 ///    same wherever the region reads it as long as no helper that writes memory is called (the backend then lets
 ///    only readonly fields be hoisted). Native code keeps a null guard at the read's place, which exits as the read
 ///    would throw. A helper call in the entry block ends the prologue: what the stub reads first must come first.
@@ -179,12 +179,16 @@ public sealed class ManagedRegions
         read.Operands.Count == 1 && Known.Contains(read.Operands[0]) && graph.TypeOf(read.Operands[0]).IsReference;
 
     /// <summary>
-    /// True for a call native code makes through a trampoline (<c>HelperCalls</c>): a <c>call</c> of a static method
-    /// whose arguments are integers or objects the stub knows (each passed as a handle the stub makes for the call)
-    /// and whose result is void or an integer.
+    /// True for a call native code makes through a trampoline (<c>HelperCalls</c>): a <c>call</c> of a static method, or a
+    /// <c>call</c> or <c>callvirt</c> of an instance method (virtual and interface methods included) whose receiver is an
+    /// object the stub knows, whose other arguments are integers or objects the stub knows (each object passed as a handle
+    /// the stub makes for the call; the call site makes the <c>callvirt</c> itself on the receiver, so dispatch and a null
+    /// receiver behave as in a CIL unit), and whose result is void or an integer.
     /// </summary>
     public bool IsNativeCall(Instruction instruction) =>
-        instruction is { Opcode: Opcode.Call, Method.HasThis: false }
+        instruction is { Opcode: Opcode.Call or Opcode.CallVirt, Method: { } method }
+        && (instruction.Opcode == Opcode.Call && !method.HasThis
+            || method.HasThis && instruction.Operands.Count > 0 && graph.TypeOf(instruction.Operands[0]).IsReference)
         && instruction.Operands.All(o => IsInteger(graph.TypeOf(o)) || graph.TypeOf(o).IsReference && Known.Contains(o))
         && (instruction.Result is not { } result || IsInteger(graph.TypeOf(result)));
 
@@ -209,7 +213,7 @@ public sealed class ManagedRegions
             case Opcode.Return: return instruction.Operands.Count > 0 && !IsInteger(graph.TypeOf(instruction.Operands[0]));
             case Opcode.Jump or Opcode.Switch:
                 return instruction.Operands.Any(o => !IsInteger(graph.TypeOf(o)));
-            case Opcode.Call when IsNativeCall(instruction): return false;
+            case Opcode.Call or Opcode.CallVirt when IsNativeCall(instruction): return false;
             case Opcode.Call or Opcode.CallVirt or Opcode.ConstrainedCall or Opcode.NewObject or Opcode.NewArray or Opcode.StoreField
                 or Opcode.StoreStatic or Opcode.LoadStatic or Opcode.Box or Opcode.Unbox or Opcode.UnboxAny or Opcode.IsInst or Opcode.CastClass
                 or Opcode.Throw or Opcode.Rethrow or Opcode.String or Opcode.Token or Opcode.Store or Opcode.InitObj or Opcode.CopyObj:
