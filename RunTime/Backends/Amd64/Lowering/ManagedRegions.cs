@@ -106,7 +106,7 @@ public sealed class ManagedRegions
             if (Reaches(tail, tail))
             {
                 var managed = graph[tail].Instructions.FirstOrDefault(i => IsManaged(i) && !IsHoisted(i));
-                refuse($"block{tail.Index} runs on a cycle after {(managed is null ? "an instruction" : $"'{managed.Info.Name}' at {managed.Location}")} that native code cannot express (a loop would run outside native code)");
+                refuse($"block{tail.Index} runs on a cycle after {(managed is null ? "an instruction" : $"'{managed.Info.Name}' at {managed.Location}")} that native code cannot express (a loop would run outside native code){(managed is null ? "" : CallRefusal(managed))}");
             }
     }
 
@@ -191,6 +191,30 @@ public sealed class ManagedRegions
             || method.HasThis && instruction.Operands.Count > 0 && graph.TypeOf(instruction.Operands[0]).IsReference)
         && instruction.Operands.All(o => IsInteger(graph.TypeOf(o)) || graph.TypeOf(o).IsReference && Known.Contains(o))
         && (instruction.Result is not { } result || IsInteger(graph.TypeOf(result)));
+
+    /// <summary>
+    /// For a call native code does not make (<see cref="IsNativeCall"/>), why, to follow the refusal's message (empty for
+    /// any other instruction): which argument or result keeps it out, so that the interpreter's author knows what to change.
+    /// </summary>
+    private string CallRefusal(Instruction call)
+    {
+        if (call.Opcode is not (Opcode.Call or Opcode.CallVirt) || call.Method is null) return "";
+        if (call.Method.HasThis && (call.Operands.Count == 0 || !graph.TypeOf(call.Operands[0]).IsReference))
+            return ": native code calls an instance method only on an object, not on a value type's address";
+        for (int i = 0; i < call.Operands.Count; i++)
+        {
+            var operand = call.Operands[i];
+            var type = graph.TypeOf(operand);
+            string what = call.Method.HasThis && i == 0 ? "its receiver" : $"its argument {i}";
+            if (type.IsReference && !Known.Contains(operand))
+                return $": {what} is an object the managed stub does not have before the call (native code passes only parameters, values the stub reads in the entry block, and fields of those; read it from one of them, or keep it in a readonly field)";
+            if (!type.IsReference && !IsInteger(type))
+                return $": {what} is a {type}, and native code passes only integers and objects to a call";
+        }
+        if (call.Result is { } result && !IsInteger(graph.TypeOf(result)))
+            return $": it returns a {graph.TypeOf(result)}, and a call from native code may return only void or an integer";
+        return "";
+    }
 
     /// <summary>
     /// True when <paramref name="instruction"/> needs managed code: it calls (other than <see cref="IsNativeCall"/>), allocates, writes a field, boxes,
