@@ -64,9 +64,15 @@ public sealed class ManagedRegions
             if (!IsManaged(instruction)) continue;
             if (call is not null)
                 refuse($"'{instruction.Info.Name}' in the entry block at {instruction.Location} comes after the helper call at {call.Location}, and the managed stub makes its reads before native code runs");
-            if (instruction.Opcode == Opcode.LoadField && IsHoistable(instruction)) continue;
+            if (instruction.Opcode == Opcode.LoadField && IsHoistable(instruction))
+            {
+                // Known from here on, so that a call after it in the entry block may take it (as its receiver, say).
+                Hoisted.Add(instruction);
+                Known.Add(instruction.Result!.Value);
+                continue;
+            }
             if (instruction.Opcode is not (Opcode.Null or Opcode.LoadElement or Opcode.CastClass or Opcode.UnboxAny or Opcode.IsInst)
-                || instruction.Operands.Any(o => !Known.Contains(o)))
+                || instruction.Operands.Any(o => !Known.Contains(o) || Hoisted.Any(h => h.Result == o))) // the stub runs the prologue before the hoisted reads
                 refuse($"'{instruction.Info.Name}' in the entry block at {instruction.Location} ({IrPrinter.PrintInstruction(graph, instruction).Trim()}) is neither native nor a read the managed stub makes before the call");
             Prologue.Add(instruction);
             Known.Add(instruction.Result!.Value);
