@@ -62,15 +62,17 @@ public sealed class ManagedRegions
             if (instruction.Opcode is Opcode.Const or Opcode.Null && IsStubConstant(instruction)) Known.Add(instruction.Result!.Value);
             if (IsNativeCall(instruction)) call ??= instruction;
             if (!IsManaged(instruction)) continue;
-            if (call is not null)
-                refuse($"'{instruction.Info.Name}' in the entry block at {instruction.Location} comes after the helper call at {call.Location}, and the managed stub makes its reads before native code runs");
             if (instruction.Opcode == Opcode.LoadField && IsHoistable(instruction))
             {
-                // Known from here on, so that a call after it in the entry block may take it (as its receiver, say).
+                // Known from here on, so that a call after it in the entry block may take it (as its receiver, say). A
+                // read after a helper call is hoisted as any read in the loop is: the backend then allows only readonly
+                // fields (or pure helpers), whose value the call cannot change, and the null guard stays in place.
                 Hoisted.Add(instruction);
                 Known.Add(instruction.Result!.Value);
                 continue;
             }
+            if (call is not null)
+                refuse($"'{instruction.Info.Name}' in the entry block at {instruction.Location} comes after the helper call at {call.Location}, and the managed stub makes its reads before native code runs");
             if (instruction.Opcode is not (Opcode.Null or Opcode.LoadElement or Opcode.CastClass or Opcode.UnboxAny or Opcode.IsInst)
                 || instruction.Operands.Any(o => !Known.Contains(o) || Hoisted.Any(h => h.Result == o))) // the stub runs the prologue before the hoisted reads
                 refuse($"'{instruction.Info.Name}' in the entry block at {instruction.Location} ({IrPrinter.PrintInstruction(graph, instruction).Trim()}) is neither native nor a read the managed stub makes before the call");
@@ -130,15 +132,22 @@ public sealed class ManagedRegions
         probe.Known.UnionWith(graph.Parameters);
         var entry = graph[FlowGraph.Entry].Instructions;
         if (graph[FlowGraph.Entry].Try is not null || graph[FlowGraph.Entry].HandlerOf is not null) return;
+        bool afterCall = false;
         for (int i = 0; i < entry.Count; i++)
         {
             var instruction = entry[i];
             if (instruction.Opcode is Opcode.Const or Opcode.Null && probe.IsStubConstant(instruction)) probe.Known.Add(instruction.Result!.Value);
-            // A helper call ends the prologue: what follows it is refused as before.
-            if (probe.IsNativeCall(instruction)) return;
+            // A helper call ends the prologue: the stub makes its reads before native code runs, so a read after the
+            // call other than a hoistable field read (the call cannot change a field the backend lets the stub hoist)
+            // is where the split goes, and the tail runs it after the call, in order.
+            if (probe.IsNativeCall(instruction))
+            {
+                afterCall = true;
+                continue;
+            }
             if (!probe.IsManaged(instruction)) continue;
             bool read = instruction.Opcode is Opcode.LoadField && probe.IsHoistable(instruction)
-                || instruction.Opcode is Opcode.Null or Opcode.LoadElement or Opcode.CastClass or Opcode.UnboxAny or Opcode.IsInst
+                || !afterCall && instruction.Opcode is Opcode.Null or Opcode.LoadElement or Opcode.CastClass or Opcode.UnboxAny or Opcode.IsInst
                     && instruction.Operands.All(probe.Known.Contains);
             if (read && !instruction.IsTerminator)
             {
