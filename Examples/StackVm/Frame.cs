@@ -4,10 +4,10 @@ namespace PeJit.Examples.StackVm;
 public sealed class Frame(int locals, TextWriter output)
 {
     /// <summary>The operand stack.</summary>
-    public long[] Stack = new long[256];
+    public readonly long[] Stack = new long[256];
 
     /// <summary>Arguments, then other locals.</summary>
-    public long[] Locals = new long[Math.Max(locals, 1)];
+    public readonly long[] Locals = new long[Math.Max(locals, 1)];
 
     /// <summary>Where <c>print</c> writes.</summary>
     public readonly TextWriter Output = output;

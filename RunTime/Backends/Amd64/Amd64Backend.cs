@@ -85,7 +85,7 @@ public sealed class Amd64Backend : IBackend
     }
 
     /// <summary>
-    /// The handle of the table of static helpers the code calls (none allocated when it calls none). A helper that
+    /// The handle of the table of helpers the code calls (none allocated when it calls none). A helper that
     /// may write memory could change a field the stub read before the call, so then only readonly fields may be
     /// hoisted (rule 4 of the backends README).
     /// </summary>
@@ -93,7 +93,7 @@ public sealed class Amd64Backend : IBackend
     {
         if (function.Calls.Count == 0) return default;
         if (Resolver is null)
-            throw new BackendException($"{graph.Name}: the AMD64 backend was made without a member resolver, which calls of static helpers need");
+            throw new BackendException($"{graph.Name}: the AMD64 backend was made without a member resolver, which calls of helpers need");
         if (function.Calls.FirstOrDefault(c => !c.Method!.IsPure) is { } writer
             && regions.Hoisted.FirstOrDefault(r => !Resolver.ResolveField(r.Field!).IsInitOnly) is { } read)
             throw new BackendException($"{graph.Name}: the AMD64 backend cannot express this unit: the field {read.Field} is read before native code runs, and {writer.Method} (called at {writer.Location}) may write it; make the field readonly, or mark the helper [Elidable] if it is pure");

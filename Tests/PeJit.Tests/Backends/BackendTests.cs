@@ -184,6 +184,37 @@ public abstract class BackendTests
                 ret v4
             }
             """,
+        // Instance calls in a loop on objects the unit gets (native code: through the trampoline, the site making the
+        // call on the receiver): a non-virtual call, a virtual call a string overrides, an interface call, each with a
+        // null receiver on some samples (NullReferenceException, as the CIL call throws it), and a callee that throws
+        // (IndexOf past the string's end) on the longer loops.
+        ["instance-calls"] = """
+            function "System.Int64 Demo::Calls(System.String,System.Object,System.Int32)" -> i64 {
+            block0(v0 (s): string, v1 (o): object, v2 (n): i32):
+                v3: i32 = const 0
+                v4: i64 = const 0
+                jump block1(v3, v4)
+            block1(v5 (i): i32, v6 (sum): i64):
+                v7: bool = clt v5, v2
+                brif v7, block2, block3
+            block2:
+                v8: u16 = call instance "System.Char System.String::get_Chars(System.Int32)" v0, v3
+                v9: i32 = callvirt instance "System.Int32 System.Object::GetHashCode()" v1
+                v10: i32 = callvirt instance "System.Int32 System.IComparable::CompareTo(System.Object)" v0, v1
+                v11: u16 = const 120
+                v12: i32 = callvirt instance "System.Int32 System.String::IndexOf(System.Char,System.Int32)" v0, v11, v5
+                v13: i32 = add v8, v9
+                v14: i32 = add v13, v10
+                v15: i32 = add v14, v12
+                v16: i64 = conv v15
+                v17: i64 = add v6, v16
+                v18: i32 = const 1
+                v19: i32 = add v5, v18
+                jump block1(v19, v17)
+            block3:
+                ret v6
+            }
+            """,
         ["arrays"] = """
             function "System.Int64 Demo::Accumulate(System.Int64[],System.Int32)" -> i64 {
             block0(v0 (a): class "System.Int64[]", v1 (i): i32):

@@ -106,7 +106,9 @@ public sealed class FuzzTests
         // At this seed and count no program runs off the code (the generator makes such programs, rarely).
         var language = new RegisterVmLanguage();
         var summary = Fuzz(language, count: 40);
-        AssertCoverage(summary, language, minimumEntered: 0.75, minimumOperationsCompiled: 17, offTheEnd: false);
+        // 16: under native (auto, bridges on) the units that print in their loops are native now, and a native unit's
+        // loop exit gets a bridge rather than a tail, so `Return` (after the loop) is no longer in a unit at this seed.
+        AssertCoverage(summary, language, minimumEntered: 0.75, minimumOperationsCompiled: 16, offTheEnd: false);
         AssertEndings(summary, "System.DivideByZeroException", "System.OverflowException");
         var threshold = summary.Coverage.Configurations["threshold3"];
         AssertInResidualCode(threshold, "Div", "Rem", "Call", "LoadElement", "StoreElement", "BrIf");

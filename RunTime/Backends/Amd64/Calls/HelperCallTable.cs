@@ -7,8 +7,8 @@ using PeJit.IR.Semantics;
 namespace PeJit.Backends.Amd64.Calls;
 
 /// <summary>
-/// A unit's static helpers by call site, each as a small <see cref="DynamicMethod"/> <c>long Site(long* words)</c>
-/// that turns the call's words into the method's arguments (an integer parameter from its stack form, an object
+/// A unit's helpers (static methods, and instance methods called on an object the stub knows) by call site, each as a small <see cref="DynamicMethod"/> <c>long Site(long* words)</c>
+/// that turns the call's words into the method's arguments (the receiver first, for an instance method; an integer parameter from its stack form, an object
 /// from the handle the managed stub made for the call), calls the method directly, and returns its result's stack
 /// form (0 for void). Exceptions go out as themselves, to the trampoline.
 /// </summary>
@@ -19,14 +19,16 @@ public sealed unsafe class HelperCallTable
 
     private readonly Site[] sites;
 
-    /// <summary>Resolves each call site's method (static; the lowering checked its argument and result types) and compiles its site.</summary>
-    /// <exception cref="BackendException">A call resolves to something other than a static method.</exception>
+    /// <summary>Resolves each call site's method (the lowering checked its argument and result types) and compiles its site.</summary>
+    /// <exception cref="BackendException">A call resolves to something other than a method of a matching arity, or an instance method of a value type.</exception>
     public HelperCallTable(FlowGraph graph, IReadOnlyList<Instruction> calls, IMemberResolver resolver)
     {
-        sites = calls.Select(call => resolver.ResolveMethod(call.Method!) is MethodInfo { IsStatic: true } method
-                && method.GetParameters().Length == call.Operands.Count
-            ? Compile(graph, method)
-            : throw new BackendException($"{graph.Name}: {call.Method} at {call.Location} does not resolve to a static method native code can call")).ToArray();
+        sites = calls.Select(call => resolver.ResolveMethod(call.Method!) is MethodInfo method
+                && method.IsStatic != call.Method!.HasThis
+                && method.GetParameters().Length + (method.IsStatic ? 0 : 1) == call.Operands.Count
+                && (method.IsStatic || method.DeclaringType is { IsValueType: false })
+            ? Compile(graph, method, virtualCall: call.Opcode == Opcode.CallVirt)
+            : throw new BackendException($"{graph.Name}: {call.Method} at {call.Location} does not resolve to a static method, or an instance method of a class or interface, that native code can call")).ToArray();
     }
 
     /// <summary>Calls site <paramref name="site"/> with its words; returns the result's stack form (0 for void).</summary>
@@ -35,14 +37,20 @@ public sealed unsafe class HelperCallTable
     /// <summary>The object a handle word names (0: null).</summary>
     private static object? Target(long word) => word == 0 ? null : GCHandle.FromIntPtr((nint)word).Target;
 
-    private static Site Compile(FlowGraph graph, MethodInfo method)
+    /// <summary>
+    /// The site of <paramref name="method"/>. An instance method's receiver is word 0 (a handle): the site casts it to
+    /// the declaring type and makes the call as the graph does (<c>callvirt</c>: virtual or interface dispatch on the
+    /// receiver's class, and a null receiver's <see cref="NullReferenceException"/> thrown by the CLR, as in a CIL unit).
+    /// </summary>
+    private static Site Compile(FlowGraph graph, MethodInfo method, bool virtualCall)
     {
         var site = new DynamicMethod("pejit_helper_" + method.Name, typeof(long), [typeof(long*)], typeof(HelperCallTable).Module, skipVisibility: true);
         var il = site.GetILGenerator();
-        var parameters = method.GetParameters();
-        for (int i = 0; i < parameters.Length; i++)
+        var types = method.GetParameters().Select(p => p.ParameterType).ToList();
+        if (!method.IsStatic) types.Insert(0, method.DeclaringType!);
+        for (int i = 0; i < types.Count; i++)
         {
-            var type = parameters[i].ParameterType;
+            var type = types[i];
             il.Emit(OpCodes.Ldarg_0);
             if (i > 0)
             {
@@ -67,7 +75,7 @@ public sealed unsafe class HelperCallTable
             else if (integer == typeof(byte)) il.Emit(OpCodes.Conv_U1);
             else throw new BackendException($"{graph.Name}: {method} takes a {type.Name}, which native code does not pass");
         }
-        il.Emit(OpCodes.Call, method);
+        il.Emit(virtualCall ? OpCodes.Callvirt : OpCodes.Call, method);
         var result = method.ReturnType.IsEnum ? Enum.GetUnderlyingType(method.ReturnType) : method.ReturnType;
         if (result == typeof(void)) il.Emit(OpCodes.Ldc_I8, 0L);
         else if (result != typeof(long) && result != typeof(ulong)) il.Emit(OpCodes.Conv_I8); // sign-extends an int32 stack value, as the stack form does

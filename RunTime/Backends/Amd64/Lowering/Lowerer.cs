@@ -21,7 +21,7 @@ namespace PeJit.Backends.Amd64.Lowering;
 /// block becomes one fused compare-and-branch. Divisions carry their own guards (zero, MinValue / -1).
 /// The supported subset: integer arithmetic, shifts, compares, unchecked integer conversions, checked add/sub/mul
 /// (not unsigned mul), element loads and stores and lengths of primitive integer arrays that are parameters,
-/// jumps, branches, switches, returns of integers or void, calls of static helpers (<see cref="ManagedRegions.IsNativeCall"/>).
+/// jumps, branches, switches, returns of integers or void, calls of helpers (static, or instance methods on an object the stub knows: <see cref="ManagedRegions.IsNativeCall"/>).
 /// Everything else is refused with the reason.
 /// </remarks>
 public sealed class Lowerer
@@ -289,7 +289,7 @@ public sealed class Lowerer
                 Emit(new MachineInstruction(MachineOpcode.Jump) { Edge = Edge(instruction.Targets[^1]) });
                 break;
             }
-            case Opcode.Call when regions.IsNativeCall(instruction): LowerCall(instruction); break;
+            case Opcode.Call or Opcode.CallVirt when regions.IsNativeCall(instruction): LowerCall(instruction); break;
             case Opcode.Return:
                 Emit(new MachineInstruction(MachineOpcode.Return) { Operands = instruction.Operands.Count == 0 ? [] : [Operand(instruction.Operands[0])] });
                 break;
@@ -299,7 +299,7 @@ public sealed class Lowerer
         }
     }
 
-    /// <summary>A static helper called through the trampoline; integers go as themselves, objects as their handles.</summary>
+    /// <summary>A helper called through the trampoline; integers go as themselves, objects (a receiver too) as their handles.</summary>
     private void LowerCall(Instruction call)
     {
         var words = call.Operands.Select(o => IsInteger(graph.TypeOf(o)) ? Operand(o) : MachineOperand.Of(handles[o])).ToList();

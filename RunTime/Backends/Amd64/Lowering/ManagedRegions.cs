@@ -16,10 +16,12 @@ namespace PeJit.Backends.Amd64.Lowering;
 ///    In the entry block, before its terminator, the managed instructions of the prologue kind (const, object
 ///    element loads, casts, unboxing, field reads) form the prologue: the stub runs them before the call.
 /// 2. A field read of an object the stub knows (a prologue value, or another hoisted read) is hoisted: the native
-///    region never writes a field, and calls only static helpers (<see cref="IsNativeCall"/>), so its value is the
+///    region never writes a field, and calls only helpers through the trampoline (<see cref="IsNativeCall"/>), so its value is the
 ///    same wherever the region reads it as long as no helper that writes memory is called (the backend then lets
 ///    only readonly fields be hoisted). Native code keeps a null guard at the read's place, which exits as the read
-///    would throw. A helper call in the entry block ends the prologue: what the stub reads first must come first.
+///    would throw. A helper call in the entry block ends the prologue: what the stub reads first must come first (a
+///    field read after it is still hoisted, since the backend then hoists only fields the call cannot change, and
+///    exit plumbing after it is split off into a tail, see <see cref="SplitEntry"/>).
 /// 3. The tails are the blocks reachable from a non-entry block holding a managed instruction. A tail on a cycle
 ///    would run a loop in the stub: the unit is refused. A native edge into a tail is a transition: native code
 ///    stores the values the tails need and returns; the stub goes on from the tail block with the graph
@@ -62,11 +64,19 @@ public sealed class ManagedRegions
             if (instruction.Opcode is Opcode.Const or Opcode.Null && IsStubConstant(instruction)) Known.Add(instruction.Result!.Value);
             if (IsNativeCall(instruction)) call ??= instruction;
             if (!IsManaged(instruction)) continue;
+            if (instruction.Opcode == Opcode.LoadField && IsHoistable(instruction))
+            {
+                // Known from here on, so that a call after it in the entry block may take it (as its receiver, say). A
+                // read after a helper call is hoisted as any read in the loop is: the backend then allows only readonly
+                // fields (or pure helpers), whose value the call cannot change, and the null guard stays in place.
+                Hoisted.Add(instruction);
+                Known.Add(instruction.Result!.Value);
+                continue;
+            }
             if (call is not null)
                 refuse($"'{instruction.Info.Name}' in the entry block at {instruction.Location} comes after the helper call at {call.Location}, and the managed stub makes its reads before native code runs");
-            if (instruction.Opcode == Opcode.LoadField && IsHoistable(instruction)) continue;
             if (instruction.Opcode is not (Opcode.Null or Opcode.LoadElement or Opcode.CastClass or Opcode.UnboxAny or Opcode.IsInst)
-                || instruction.Operands.Any(o => !Known.Contains(o)))
+                || instruction.Operands.Any(o => !Known.Contains(o) || Hoisted.Any(h => h.Result == o))) // the stub runs the prologue before the hoisted reads
                 refuse($"'{instruction.Info.Name}' in the entry block at {instruction.Location} ({IrPrinter.PrintInstruction(graph, instruction).Trim()}) is neither native nor a read the managed stub makes before the call");
             Prologue.Add(instruction);
             Known.Add(instruction.Result!.Value);
@@ -106,7 +116,7 @@ public sealed class ManagedRegions
             if (Reaches(tail, tail))
             {
                 var managed = graph[tail].Instructions.FirstOrDefault(i => IsManaged(i) && !IsHoisted(i));
-                refuse($"block{tail.Index} runs on a cycle after {(managed is null ? "an instruction" : $"'{managed.Info.Name}' at {managed.Location}")} that native code cannot express (a loop would run outside native code)");
+                refuse($"block{tail.Index} runs on a cycle after {(managed is null ? "an instruction" : $"'{managed.Info.Name}' at {managed.Location}")} that native code cannot express (a loop would run outside native code){(managed is null ? "" : CallRefusal(managed))}");
             }
     }
 
@@ -124,15 +134,22 @@ public sealed class ManagedRegions
         probe.Known.UnionWith(graph.Parameters);
         var entry = graph[FlowGraph.Entry].Instructions;
         if (graph[FlowGraph.Entry].Try is not null || graph[FlowGraph.Entry].HandlerOf is not null) return;
+        bool afterCall = false;
         for (int i = 0; i < entry.Count; i++)
         {
             var instruction = entry[i];
             if (instruction.Opcode is Opcode.Const or Opcode.Null && probe.IsStubConstant(instruction)) probe.Known.Add(instruction.Result!.Value);
-            // A helper call ends the prologue: what follows it is refused as before.
-            if (probe.IsNativeCall(instruction)) return;
+            // A helper call ends the prologue: the stub makes its reads before native code runs, so a read after the
+            // call other than a hoistable field read (the call cannot change a field the backend lets the stub hoist)
+            // is where the split goes, and the tail runs it after the call, in order.
+            if (probe.IsNativeCall(instruction))
+            {
+                afterCall = true;
+                continue;
+            }
             if (!probe.IsManaged(instruction)) continue;
             bool read = instruction.Opcode is Opcode.LoadField && probe.IsHoistable(instruction)
-                || instruction.Opcode is Opcode.Null or Opcode.LoadElement or Opcode.CastClass or Opcode.UnboxAny or Opcode.IsInst
+                || !afterCall && instruction.Opcode is Opcode.Null or Opcode.LoadElement or Opcode.CastClass or Opcode.UnboxAny or Opcode.IsInst
                     && instruction.Operands.All(probe.Known.Contains);
             if (read && !instruction.IsTerminator)
             {
@@ -179,14 +196,42 @@ public sealed class ManagedRegions
         read.Operands.Count == 1 && Known.Contains(read.Operands[0]) && graph.TypeOf(read.Operands[0]).IsReference;
 
     /// <summary>
-    /// True for a call native code makes through a trampoline (<c>HelperCalls</c>): a <c>call</c> of a static method
-    /// whose arguments are integers or objects the stub knows (each passed as a handle the stub makes for the call)
-    /// and whose result is void or an integer.
+    /// True for a call native code makes through a trampoline (<c>HelperCalls</c>): a <c>call</c> of a static method, or a
+    /// <c>call</c> or <c>callvirt</c> of an instance method (virtual and interface methods included) whose receiver is an
+    /// object the stub knows, whose other arguments are integers or objects the stub knows (each object passed as a handle
+    /// the stub makes for the call; the call site makes the <c>callvirt</c> itself on the receiver, so dispatch and a null
+    /// receiver behave as in a CIL unit), and whose result is void or an integer.
     /// </summary>
     public bool IsNativeCall(Instruction instruction) =>
-        instruction is { Opcode: Opcode.Call, Method.HasThis: false }
+        instruction is { Opcode: Opcode.Call or Opcode.CallVirt, Method: { } method }
+        && (instruction.Opcode == Opcode.Call && !method.HasThis
+            || method.HasThis && instruction.Operands.Count > 0 && graph.TypeOf(instruction.Operands[0]).IsReference)
         && instruction.Operands.All(o => IsInteger(graph.TypeOf(o)) || graph.TypeOf(o).IsReference && Known.Contains(o))
         && (instruction.Result is not { } result || IsInteger(graph.TypeOf(result)));
+
+    /// <summary>
+    /// For a call native code does not make (<see cref="IsNativeCall"/>), why, to follow the refusal's message (empty for
+    /// any other instruction): which argument or result keeps it out, so that the interpreter's author knows what to change.
+    /// </summary>
+    private string CallRefusal(Instruction call)
+    {
+        if (call.Opcode is not (Opcode.Call or Opcode.CallVirt) || call.Method is null) return "";
+        if (call.Method.HasThis && (call.Operands.Count == 0 || !graph.TypeOf(call.Operands[0]).IsReference))
+            return ": native code calls an instance method only on an object, not on a value type's address";
+        for (int i = 0; i < call.Operands.Count; i++)
+        {
+            var operand = call.Operands[i];
+            var type = graph.TypeOf(operand);
+            string what = call.Method.HasThis && i == 0 ? "its receiver" : $"its argument {i}";
+            if (type.IsReference && !Known.Contains(operand))
+                return $": {what} is an object the managed stub does not have before the call (native code passes only parameters, values the stub reads in the entry block, and fields of those; read it from one of them, or keep it in a readonly field)";
+            if (!type.IsReference && !IsInteger(type))
+                return $": {what} is a {type}, and native code passes only integers and objects to a call";
+        }
+        if (call.Result is { } result && !IsInteger(graph.TypeOf(result)))
+            return $": it returns a {graph.TypeOf(result)}, and a call from native code may return only void or an integer";
+        return "";
+    }
 
     /// <summary>
     /// True when <paramref name="instruction"/> needs managed code: it calls (other than <see cref="IsNativeCall"/>), allocates, writes a field, boxes,
@@ -209,7 +254,7 @@ public sealed class ManagedRegions
             case Opcode.Return: return instruction.Operands.Count > 0 && !IsInteger(graph.TypeOf(instruction.Operands[0]));
             case Opcode.Jump or Opcode.Switch:
                 return instruction.Operands.Any(o => !IsInteger(graph.TypeOf(o)));
-            case Opcode.Call when IsNativeCall(instruction): return false;
+            case Opcode.Call or Opcode.CallVirt when IsNativeCall(instruction): return false;
             case Opcode.Call or Opcode.CallVirt or Opcode.ConstrainedCall or Opcode.NewObject or Opcode.NewArray or Opcode.StoreField
                 or Opcode.StoreStatic or Opcode.LoadStatic or Opcode.Box or Opcode.Unbox or Opcode.UnboxAny or Opcode.IsInst or Opcode.CastClass
                 or Opcode.Throw or Opcode.Rethrow or Opcode.String or Opcode.Token or Opcode.Store or Opcode.InitObj or Opcode.CopyObj:
