@@ -87,6 +87,11 @@ internal sealed partial class ContextAnalyzer
     private readonly Dictionary<Value, Slot>? writtenSlotOf;
     // Per slot: why a field writer made it red (rule 7), for the reads of it; null where another rule did.
     private readonly RedReason?[] slotReasons;
+    // Per slot: the address taken that made it red, named in the reads' reasons (where and how it is used); null where another rule did.
+    private readonly RedReason?[] addressReasons;
+    // The merge point's declared greens that a rule makes red (a read of a red slot, say): they stay green for the
+    // rest of the analysis (the green key fixes them) and Check reports each as PJ0007.
+    private HashSet<Value>? declaredGreensMadeRed;
     // Per slot: its red fields while it is not red as a whole (rule 7), each with its reason.
     private readonly Dictionary<string, RedReason>?[] redFields;
     // Per read-only or written-through slotaddr position: the fields read through the address (rule 7), null for every field.
@@ -161,6 +166,7 @@ internal sealed partial class ContextAnalyzer
         }
         readOnlyAddress ??= [];
         slotReasons = graph.SlotReasons;
+        addressReasons = new RedReason?[redSlots.Length];
         redFields = graph.RedFields;
         usersOf = IndexLists.Build(flow.ValueCount, uses);
         for (int position = 0; position < readOnlyAddress.Length; position++)
@@ -313,7 +319,12 @@ internal sealed partial class ContextAnalyzer
         analysis.Statistics.InstructionVisits++;
         var instruction = instructions[position];
         var reason = Rule(instruction, position);
-        if (instruction.Result is { } result && reason is not null && !IsDeclaredGreen(result))
+        if (instruction.Result is { } declared && reason is not null && IsDeclaredGreen(declared))
+        {
+            // The green key fixes it, but the rule says the value is red where the merge point reads it: an error (Check).
+            if ((declaredGreensMadeRed ??= []).Add(declared)) graph.Reasons[declared.Index] = reason;
+        }
+        else if (instruction.Result is { } result && reason is not null)
         {
             // Green → class-green → red (rule 8): a class-green result loses its class when the rule no longer keeps it.
             if (!IsRed(result))
@@ -324,8 +335,12 @@ internal sealed partial class ContextAnalyzer
             else if (IsClassGreen(result) && !KeepsClass(instruction))
                 MarkRed(result, reason);
         }
-        if (((instruction.Opcode == Opcode.SlotAddr && !IsReadOnlyAddress(position)) || (instruction.Opcode == Opcode.StoreSlot && IsRed(instruction.Operands[0])))
-            && !redSlots[instruction.Slot.Index])
+        if (instruction.Opcode == Opcode.SlotAddr && !IsReadOnlyAddress(position) && !redSlots[instruction.Slot.Index])
+        {
+            addressReasons[instruction.Slot.Index] = AddressTaken(instruction, position);
+            MarkSlotRed(instruction.Slot, null);
+        }
+        if (instruction.Opcode == Opcode.StoreSlot && IsRed(instruction.Operands[0]) && !redSlots[instruction.Slot.Index])
             MarkSlotRed(instruction.Slot, null);
         if (writtenSlotOf is not null && instruction.Operands.Count > 0 && writtenSlotOf.TryGetValue(instruction.Operands[0], out var written)
             && !redSlots[written.Index])
@@ -354,6 +369,36 @@ internal sealed partial class ContextAnalyzer
                 else MarkRed(parameter, incoming);
             }
         }
+    }
+
+    // How AddressTaken's reasons say it, so Check can tell the user the fix for it.
+    private const string AddressTakenPhrase = "whose address is taken";
+
+    /// <summary>
+    /// Why the slot whose address <paramref name="slotAddress"/> takes is red: the address is used where the analysis
+    /// does not follow what is written through it. Names the place (method, IL offset, line) and the first such use,
+    /// so a declared green made red this way (PJ0007) says what to change.
+    /// </summary>
+    private RedReason AddressTaken(Instruction slotAddress, int position)
+    {
+        var address = slotAddress.Result!.Value;
+        string use = "used where the analysis does not follow the writes through it";
+        foreach (int user in usersOf[address.Index])
+        {
+            var instruction = instructions[user];
+            if (instruction.Opcode is Opcode.Call or Opcode.CallVirt or Opcode.NewObject)
+            {
+                use = $"passed by reference to {instruction.Method!.DeclaringTypeName}::{instruction.Method.Name} (line {instruction.Location.Line}), which may write a value the analysis does not see through it";
+                break;
+            }
+            if (instruction.Opcode == Opcode.Store && instruction.Operands[0] == address) { use = $"written through (line {instruction.Location.Line})"; break; }
+            if (instruction.Targets.Any(t => t.Arguments.Contains(address))) { use = $"passed to {string.Join(", ", instruction.Targets.Select(t => t.Target))}"; break; }
+            if (instruction.Opcode != Opcode.Load) { use = $"used by {instruction.Info.Name} (line {instruction.Location.Line})"; break; }
+        }
+        string name = flow[slotAddress.Slot].Name is { } n ? $" ('{n}')" : "";
+        return Root(RedReasonKind.MutableMemory,
+            $"a read of {slotAddress.Slot}{name}, {AddressTakenPhrase} at {BindingTimeAnalysis.MethodName(graph.Method)} IL_{slotAddress.Location.ILOffset:x4} (line {slotAddress.Location.Line}) and {use}",
+            slotAddress);
     }
 
     private void MarkSlotRed(Slot slot, RedReason? reason)
@@ -551,6 +596,7 @@ internal sealed partial class ContextAnalyzer
                 return null;
             case Opcode.LoadSlot:
                 if (redSlots[instruction.Slot.Index] && slotReasons[instruction.Slot.Index] is { } written) return written with { Location = instruction.Location };
+                if (redSlots[instruction.Slot.Index] && addressReasons[instruction.Slot.Index] is { } taken) return taken with { Location = instruction.Location };
                 if (!redSlots[instruction.Slot.Index] && redFields[instruction.Slot.Index] is { Count: > 0 } red)
                     return RedFieldRead(instruction, red.First(), "is read as a whole, with");
                 return redSlots[instruction.Slot.Index]
@@ -697,13 +743,21 @@ internal sealed partial class ContextAnalyzer
                 .Where(t => flow[value].ParameterOf is { } block && t.Target == block)
                 .Select(t => t.Arguments[flow[flow[value].ParameterOf!.Value].Parameters.IndexOf(value)])
                 .FirstOrDefault(IsRed);
-            if (incoming == default && !IsRed(value)) continue;
-            var red = incoming != default || !IsRed(value) ? incoming : value;
+            bool madeRed = declaredGreensMadeRed?.Contains(value) == true;
+            if (incoming == default && !IsRed(value) && !madeRed) continue;
+            var red = incoming != default ? incoming : value;
+            string chain = BindingTimeAnalysis.Explain(graph, red);
+            // A merge-point argument read from a local has no name of its own: the local's is the one the user wrote.
+            string name = flow[value].Name ?? (flow[value].DefiningInstruction is { Opcode: Opcode.LoadSlot } load ? flow[load.Slot].Name : null) ?? value.ToString();
+            bool addressTaken = chain.Contains(AddressTakenPhrase);
             analysis.Report(Severity.Error, DiagnosticCodes.GreenDependsOnRed,
-                $"'{flow[value].Name}' is declared green but gets a red value; the chain from it back to a red root:",
+                $"'{name}' is declared green but gets a red value; the chain from it back to a red root:",
                 method, portal!.MergePoint.Location, document,
-                "A green must be computable from other greens and constants alone; compute it from the code object, or make it red, or use Jit.Promote on the value.",
-                BindingTimeAnalysis.Explain(graph, red));
+                addressTaken
+                    ? $"Its address is passed where the analysis does not see every write through it (the chain names where): pass '{name}' by value and return the new value "
+                        + "(pc = Read(code, pc, out operand)) instead of passing it by ref, or write only green values through the address in a helper the analysis inlines; or make it red, or use Jit.Promote on the value."
+                    : "A green must be computable from other greens and constants alone; compute it from the code object, or make it red, or use Jit.Promote on the value.",
+                chain);
         }
         foreach (var block in flow.Blocks)
             foreach (var instruction in flow[block].Instructions)
