@@ -82,16 +82,19 @@ internal sealed partial class ContextAnalyzer
     private readonly SweepSchedule sweep;
     // Per position: a slotaddr whose address is only read through, or written through by field writers, or an
     // ldflda through such an address (rule 7).
-    private readonly bool[] readOnlyAddress;
+    private bool[] readOnlyAddress;
     // The written-through addresses (rule 7): the slot each stands for; null when there are none.
     private readonly Dictionary<Value, Slot>? writtenSlotOf;
     // Per slot: why a field writer made it red (rule 7), for the reads of it; null where another rule did.
     private readonly RedReason?[] slotReasons;
-    // Per slot: the address taken that made it red, named in the reads' reasons (where and how it is used); null where another rule did.
+    // Per slot: the address taken (where and how it is used) or the red store that made it red, named in the reads' reasons; null where another rule did.
     private readonly RedReason?[] addressReasons;
     // The merge point's declared greens that a rule makes red (a read of a red slot, say): they stay green for the
     // rest of the analysis (the green key fixes them) and Check reports each as PJ0007.
     private HashSet<Value>? declaredGreensMadeRed;
+    // The addresses passed by reference that the analysis follows (rule 11, ReferenceAddresses): a slotaddr, with its
+    // slot, or a by-reference parameter, with its index (slot null); null when there are none.
+    private readonly Dictionary<Value, (Slot? Slot, int Parameter)>? referenceAddresses;
     // Per slot: its red fields while it is not red as a whole (rule 7), each with its reason.
     private readonly Dictionary<string, RedReason>?[] redFields;
     // Per read-only or written-through slotaddr position: the fields read through the address (rule 7), null for every field.
@@ -173,6 +176,22 @@ internal sealed partial class ContextAnalyzer
             if (readOnlyAddress[position] && instructions[position].Opcode == Opcode.SlotAddr
                 && flow[instructions[position].Slot].Type.StackKind == StackKind.ValueType)
                 (readsThrough ??= [])[position] = FieldsReadThrough(instructions[position].Result!.Value);
+        // Rule 11: addresses of locals passed by reference, and by-reference parameters, followed by the fixpoint.
+        for (int position = 0; position < instructions.Length; position++)
+        {
+            var instruction = instructions[position];
+            if (instruction.Opcode != Opcode.SlotAddr || IsReadOnlyAddress(position) || flow[instruction.Slot].Type.StackKind == StackKind.ValueType
+                || !ReferenceAddresses.IsFollowed(instructions, usersOf, instruction.Result!.Value))
+                continue;
+            if (readOnlyAddress.Length == 0) readOnlyAddress = new bool[instructions.Length];
+            readOnlyAddress[position] = true;
+            (referenceAddresses ??= [])[instruction.Result!.Value] = (instruction.Slot, -1);
+            loads.Add((instruction.Slot.Index, position));
+        }
+        if (!graph.IsPortal)
+            for (int i = graph.Method.HasThis ? 1 : 0; i < flow.Parameters.Count; i++)
+                if (flow.TypeOf(flow.Parameters[i]).StackKind == StackKind.ByRef)
+                    (referenceAddresses ??= [])[flow.Parameters[i]] = (null, i);
         loadsOf = IndexLists.Build(redSlots.Length, loads);
         returned = [.. returns];
         if (returned.Length > ReturnsScanned)
@@ -341,7 +360,13 @@ internal sealed partial class ContextAnalyzer
             MarkSlotRed(instruction.Slot, null);
         }
         if (instruction.Opcode == Opcode.StoreSlot && IsRed(instruction.Operands[0]) && !redSlots[instruction.Slot.Index])
+        {
+            // Named in the reads' reasons, with the value stored, so the chain goes on to the red root.
+            string name = flow[instruction.Slot].Name is { } n ? $" ('{n}')" : "";
+            addressReasons[instruction.Slot.Index] = new RedReason(RedReasonKind.MutableMemory,
+                $"a read of {instruction.Slot}{name}, which is stored the red {Describe(instruction.Operands[0])} at line {instruction.Location.Line}", instruction.Operands[0], instruction.Location);
             MarkSlotRed(instruction.Slot, null);
+        }
         if (writtenSlotOf is not null && instruction.Operands.Count > 0 && writtenSlotOf.TryGetValue(instruction.Operands[0], out var written)
             && !redSlots[written.Index])
         {
@@ -353,6 +378,7 @@ internal sealed partial class ContextAnalyzer
                 else MarkFieldsRed(written, fields, why);
             }
         }
+        if (referenceAddresses is not null) FollowReferences(instruction);
         foreach (var target in instruction.Targets)
         {
             var parameters = flow[target.Target].Parameters;
@@ -399,6 +425,75 @@ internal sealed partial class ContextAnalyzer
         return Root(RedReasonKind.MutableMemory,
             $"a read of {slotAddress.Slot}{name}, {AddressTakenPhrase} at {BindingTimeAnalysis.MethodName(graph.Method)} IL_{slotAddress.Location.ILOffset:x4} (line {slotAddress.Location.Line}) and {use}",
             slotAddress);
+    }
+
+    /// <summary>
+    /// Rule 11: a use of an address passed by reference that may write a red value through it (a red store, a call
+    /// left residual, a callee that does either, a use the analysis does not follow) makes its local red, or, for a
+    /// by-reference parameter, is recorded for the callers (<see cref="AnnotatedGraph.ReferenceWrites"/>). Visited
+    /// again when an operand turns red, and a call when its callee's writes change.
+    /// </summary>
+    private void FollowReferences(Instruction instruction)
+    {
+        foreach (var target in instruction.Targets)
+            foreach (var argument in target.Arguments)
+                if (referenceAddresses!.ContainsKey(argument) && !IsRed(argument))
+                    ReferenceWrittenRed(argument, Root(RedReasonKind.MutableMemory, $"passed on to {target.Target}, where the analysis does not follow it", instruction));
+        for (int k = 0; k < instruction.Operands.Count; k++)
+        {
+            var address = instruction.Operands[k];
+            if (!referenceAddresses!.ContainsKey(address) || IsRed(address)) continue;
+            RedReason? why = null;
+            switch (instruction.Opcode)
+            {
+                case Opcode.Load when k == 0:
+                    break;
+                case Opcode.Store when k == 0 && instruction.Operands[1] != address:
+                    if (IsRed(instruction.Operands[1]))
+                        why = new RedReason(RedReasonKind.MutableMemory, $"the red {Describe(instruction.Operands[1])} is stored through it (line {instruction.Location.Line})",
+                            instruction.Operands[1], instruction.Location);
+                    break;
+                case Opcode.Call or Opcode.CallVirt when ReferenceAddresses.IsReferenceArgument(instruction, k) && graph.Calls.TryGetValue(instruction, out var decision):
+                {
+                    string callee = $"{instruction.Method!.DeclaringTypeName}::{instruction.Method.Name}";
+                    if (decision.Treatment is not (CallTreatment.Inline or CallTreatment.InlineVirtual))
+                    {
+                        why = Root(RedReasonKind.ResidualCall, $"passed by reference to {callee} (line {instruction.Location.Line}), which stays a residual call ({decision.Reason}), so the analysis does not see what it writes", instruction);
+                        break;
+                    }
+                    foreach (var inlined in decision.Targets)
+                        if (inlined.ReferenceWrites.TryGetValue(k, out var inside))
+                        {
+                            why = new RedReason(RedReasonKind.MutableMemory, $"passed by reference to {inlined.Name} (line {instruction.Location.Line}), where it is {inside.Message}",
+                                inside.Cause, instruction.Location, inside.Cause is null ? null : inside.CauseGraph ?? inlined);
+                            break;
+                        }
+                    break;
+                }
+                default:
+                    why = Root(RedReasonKind.MutableMemory, $"used by {instruction.Info.Name} (line {instruction.Location.Line}), where the analysis does not follow writes through it", instruction);
+                    break;
+            }
+            if (why is not null) ReferenceWrittenRed(address, why);
+        }
+    }
+
+    /// <summary>Rule 11: something may write a red value through <paramref name="address"/>: its local turns red, or the callers learn it.</summary>
+    private void ReferenceWrittenRed(Value address, RedReason why)
+    {
+        var (slot, parameter) = referenceAddresses![address];
+        if (slot is { } local)
+        {
+            if (redSlots[local.Index]) return;
+            var taken = flow[address].DefiningInstruction!;
+            string name = flow[local].Name is { } n ? $" ('{n}')" : "";
+            addressReasons[local.Index] = why with
+            {
+                Message = $"a read of {local}{name}, {AddressTakenPhrase} at {BindingTimeAnalysis.MethodName(graph.Method)} IL_{taken.Location.ILOffset:x4} (line {taken.Location.Line}) and {why.Message}",
+            };
+            MarkSlotRed(local, null);
+        }
+        else graph.ReferenceWrites.TryAdd(parameter, why);
     }
 
     private void MarkSlotRed(Slot slot, RedReason? reason)

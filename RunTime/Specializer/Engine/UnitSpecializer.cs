@@ -62,6 +62,12 @@ public sealed partial class UnitSpecializer
     /// <summary>The portal's merge-point variables: greens then reds.</summary>
     public IReadOnlyList<Value> MergeVariables => portal.MergeVariables;
 
+    /// <summary>Per merge-point variable: the slot it is read from (<c>ldslot</c>) right before the merge point, or null.</summary>
+    private Slot?[] MergeVariableSlots => mergeVariableSlots ??= [.. portal.MergeVariables.Select(v =>
+        program.Portal.Graph[v].DefiningInstruction is { Opcode: Opcode.LoadSlot } load ? load.Slot : (Slot?)null)];
+
+    private Slot?[]? mergeVariableSlots;
+
     /// <summary>Number of greens among <see cref="MergeVariables"/>.</summary>
     public int GreenCount => portal.GreenCount;
 
