@@ -123,7 +123,7 @@ public sealed class BindingTimeAnalysis
             int writtenBefore = graph.ReferenceWrites.Count;
             analyzers[graph].Run();
             // A red store through this, or through a ref parameter, is read by the callers like the return (rule 7:
-            // the fields it writes turn red; rule 11: the slot whose address they pass turns red).
+            // the fields it writes turn red; rule 9: the slot whose address they pass turns red).
             if ((graph.ReturnTime != before || graph.RedStoreThroughThis != storedBefore || graph.ReferenceWrites.Count != writtenBefore)
                 && callsOf.TryGetValue(graph, out var calls))
                 foreach (var (caller, position) in calls)

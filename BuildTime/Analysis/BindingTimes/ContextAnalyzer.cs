@@ -47,6 +47,13 @@ namespace PeJit.Analysis.BindingTimes;
 ///    class-green value a null test (brif) is green, GetType() is green (ClassOf), and a virtual or interface
 ///    call is resolved while specializing like one on a green receiver (InlineVirtual, UnfoldVirtual). Anything
 ///    else makes the class unknown: the value is plain red.
+/// 9. the address of a local that is not a struct, passed by reference (<c>ReadU(code, ref pc)</c>) and otherwise only
+///    loaded and stored through (<see cref="ReferenceAddresses"/>), is green while the local is, and a by-reference
+///    parameter passed green is green in the callee: loads through it are green. The local turns red when a red value
+///    is stored through the address, when a call it is passed to stays residual, or when a callee stores a red value
+///    through it or lets it escape (<see cref="AnnotatedGraph.ReferenceWrites"/>, which its callers read like its
+///    return); the reads' reason names the address (method, IL offset, line) and the use, so a declared green made
+///    red this way is PJ0007 with the place to change.
 ///
 /// Strategy: the fixpoint is a sweep over the instructions in layout order, repeated until a pass changes
 /// nothing, but a pass visits only the instructions that read something that turned red since their last
@@ -92,7 +99,7 @@ internal sealed partial class ContextAnalyzer
     // The merge point's declared greens that a rule makes red (a read of a red slot, say): they stay green for the
     // rest of the analysis (the green key fixes them) and Check reports each as PJ0007.
     private HashSet<Value>? declaredGreensMadeRed;
-    // The addresses passed by reference that the analysis follows (rule 11, ReferenceAddresses): a slotaddr, with its
+    // The addresses passed by reference that the analysis follows (rule 9, ReferenceAddresses): a slotaddr, with its
     // slot, or a by-reference parameter, with its index (slot null); null when there are none.
     private readonly Dictionary<Value, (Slot? Slot, int Parameter)>? referenceAddresses;
     // Per slot: its red fields while it is not red as a whole (rule 7), each with its reason.

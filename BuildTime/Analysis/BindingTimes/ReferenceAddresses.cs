@@ -3,7 +3,7 @@ using PeJit.IR;
 namespace PeJit.Analysis.BindingTimes;
 
 /// <summary>
-/// Addresses of green locals passed by reference (rule 11): <c>ReadOperand(code, ref pc)</c>, the usual C# way for a
+/// Addresses of green locals passed by reference (rule 9 of ContextAnalyzer, Docs/bta.md rule 11): <c>ReadOperand(code, ref pc)</c>, the usual C# way for a
 /// decoder to advance a program counter. Such an address keeps the local green while every store through it, in this
 /// graph or in the callees it is passed on to (inlined), is of a green value; the specializer then reads and writes
 /// the local's green contents through it (a <c>GreenSlotAddress</c>).

@@ -3,7 +3,7 @@ using PeJit.IR;
 namespace PeJit.Specializer.Engine;
 
 /// <summary>
-/// The green address of a local that is not a struct (analysis rules 7 and 11): <c>ReadOperand(code, ref pc)</c>
+/// The green address of a local that is not a struct (analysis rules 7 and 9, Docs/bta.md rules 8 and 11): <c>ReadOperand(code, ref pc)</c>
 /// passes the address of a green <c>pc</c> to a helper the engine inlines. Loads and stores through it read and
 /// write the local's green contents in its frame's <c>Slots</c>, so the local stays green through the helper.
 /// </summary>

@@ -49,7 +49,7 @@ public sealed partial class UnitSpecializer
                 if (i < owner.GreenCount) frame.SetBoxed(variables[i].Index, key.Values[i]);
                 else frame.SetRed(variables[i].Index, parameters[i - owner.GreenCount]);
             }
-            // A green read from a local kept in a slot (its address is passed by ref, analysis rule 11): the step
+            // A green read from a local kept in a slot (its address is passed by ref, analysis rule 9, Docs/bta.md rule 11): the step
             // starts after that read, so the slot holds the key's value too (later reads and the address see it).
             for (int i = 0; i < owner.GreenCount; i++)
                 if (owner.MergeVariableSlots[i] is { } slot) (frame.Slots ??= [])[slot] = Known.OfGreen(key.Values[i]);

@@ -430,7 +430,7 @@ public sealed partial class UnitSpecializer
         }
 
         /// <summary>
-        /// A store through the green address of a local that is not a struct (analysis rule 11: a helper advancing a
+        /// A store through the green address of a local that is not a struct (analysis rule 9, Docs/bta.md rule 11: a helper advancing a
         /// green pc passed by ref): the local's green contents in its frame change, nothing is emitted.
         /// </summary>
         private void StoreThroughSlotAddress(List<ExtensionFrame> frames, ExtensionFrame frame, ExtensionOp op, GreenSlotAddress address)
