@@ -858,6 +858,9 @@ internal sealed partial class ContextAnalyzer
                 addressTaken
                     ? $"Its address is passed where the analysis does not see every write through it (the chain names where): pass '{name}' by value and return the new value "
                         + "(pc = Read(code, pc, out operand)) instead of passing it by ref, or write only green values through the address in a helper the analysis inlines; or make it red, or use Jit.Promote on the value."
+                    : graph.ReasonChain(red) is { Count: > 0 } steps && steps[^1].Reason.Kind == RedReasonKind.ResidualCall
+                    ? "A green must be computable from other greens and constants alone; the chain ends at a call the analysis leaves residual: compute the value with code it can "
+                        + "inline (a helper of yours reading the green code array, or one marked [Elidable] when it is pure), or make it red, or use Jit.Promote on the value."
                     : "A green must be computable from other greens and constants alone; compute it from the code object, or make it red, or use Jit.Promote on the value.",
                 chain);
         }
