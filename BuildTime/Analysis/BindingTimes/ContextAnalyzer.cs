@@ -183,7 +183,7 @@ internal sealed partial class ContextAnalyzer
             if (readOnlyAddress[position] && instructions[position].Opcode == Opcode.SlotAddr
                 && flow[instructions[position].Slot].Type.StackKind == StackKind.ValueType)
                 (readsThrough ??= [])[position] = FieldsReadThrough(instructions[position].Result!.Value);
-        // Rule 11: addresses of locals passed by reference, and by-reference parameters, followed by the fixpoint.
+        // Rule 9 (Docs/bta.md rule 11): addresses of locals passed by reference, and by-reference parameters, followed by the fixpoint.
         for (int position = 0; position < instructions.Length; position++)
         {
             var instruction = instructions[position];
@@ -363,7 +363,7 @@ internal sealed partial class ContextAnalyzer
         }
         if (instruction.Opcode == Opcode.SlotAddr && !IsReadOnlyAddress(position) && !redSlots[instruction.Slot.Index])
         {
-            addressReasons[instruction.Slot.Index] = AddressTaken(instruction, position);
+            addressReasons[instruction.Slot.Index] = AddressTaken(instruction);
             MarkSlotRed(instruction.Slot, null);
         }
         if (instruction.Opcode == Opcode.StoreSlot && IsRed(instruction.Operands[0]) && !redSlots[instruction.Slot.Index])
@@ -412,7 +412,7 @@ internal sealed partial class ContextAnalyzer
     /// does not follow what is written through it. Names the place (method, IL offset, line) and the first such use,
     /// so a declared green made red this way (PJ0007) says what to change.
     /// </summary>
-    private RedReason AddressTaken(Instruction slotAddress, int position)
+    private RedReason AddressTaken(Instruction slotAddress)
     {
         var address = slotAddress.Result!.Value;
         string use = "used where the analysis does not follow the writes through it";
@@ -435,7 +435,7 @@ internal sealed partial class ContextAnalyzer
     }
 
     /// <summary>
-    /// Rule 11: a use of an address passed by reference that may write a red value through it (a red store, a call
+    /// Rule 9 (Docs/bta.md rule 11): a use of an address passed by reference that may write a red value through it (a red store, a call
     /// left residual, a callee that does either, a use the analysis does not follow) makes its local red, or, for a
     /// by-reference parameter, is recorded for the callers (<see cref="AnnotatedGraph.ReferenceWrites"/>). Visited
     /// again when an operand turns red, and a call when its callee's writes change.
@@ -485,7 +485,7 @@ internal sealed partial class ContextAnalyzer
         }
     }
 
-    /// <summary>Rule 11: something may write a red value through <paramref name="address"/>: its local turns red, or the callers learn it.</summary>
+    /// <summary>Rule 9 (Docs/bta.md rule 11): something may write a red value through <paramref name="address"/>: its local turns red, or the callers learn it.</summary>
     private void ReferenceWrittenRed(Value address, RedReason why)
     {
         var (slot, parameter) = referenceAddresses![address];
