@@ -16,6 +16,24 @@ public static class Errors
         }
     }
 
+    /// <summary>
+    /// The declared green pc is passed by reference to a helper that writes a red value through it (an operand read
+    /// from the red stack): the slot is red, so the merge point's pc is too.
+    /// </summary>
+    [JitPortal(Greens = ["pc", "code"], Reds = ["frame"])]
+    public static long GreenWrittenRedByRef(Code code, Frame frame)
+    {
+        int pc = 0;
+        while (true)
+        {
+            Jit.MergePoint(pc, code, frame);
+            if (code.Ops[pc] == 0) return frame.Stack[0];
+            JumpTo(frame, ref pc);
+        }
+    }
+
+    private static void JumpTo(Frame frame, ref int pc) => pc = (int)frame.Stack[pc];
+
     /// <summary>The merge point does not pass the live variable 'total'.</summary>
     [JitPortal(Greens = ["pc", "code"], Reds = ["frame"])]
     public static long MissingLiveVariable(Code code, Frame frame)

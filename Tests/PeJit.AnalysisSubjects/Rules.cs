@@ -163,4 +163,40 @@ public static class Rules
             return length;
         }
     }
+
+    /// <summary>
+    /// Docs/bta.md rule 11: pc passed by ref to a decoder that advances it over the green code stays green
+    /// (<c>op</c> too); passed by ref to a [DontLookInside] helper, it would be red.
+    /// </summary>
+    [JitPortal(Greens = ["pc", "code"], Reds = ["frame"])]
+    public static long PcAdvancedByRef(Code code, Frame frame)
+    {
+        int pc = 0;
+        while (true)
+        {
+            Jit.MergePoint(pc, code, frame);
+            int op = code.Ops[pc++];
+            if (op == 0) return frame.Stack[0];
+            frame.Stack[0] += ReadOperand(code, ref pc);
+        }
+    }
+
+    private static int ReadOperand(Code code, ref int pc) => code.Ops[pc++];
+
+    /// <summary>Docs/bta.md rule 11: pc passed by ref to a helper left residual is red (error PJ0007, naming the address).</summary>
+    [JitPortal(Greens = ["pc", "code"], Reds = ["frame"])]
+    public static long PcPassedToResidualByRef(Code code, Frame frame)
+    {
+        int pc = 0;
+        while (true)
+        {
+            Jit.MergePoint(pc, code, frame);
+            int op = code.Ops[pc++];
+            if (op == 0) return frame.Stack[0];
+            frame.Stack[0] += OpaqueOperand(code, ref pc);
+        }
+    }
+
+    [DontLookInside]
+    private static int OpaqueOperand(Code code, ref int pc) => code.Ops[pc++];
 }

@@ -103,6 +103,13 @@ public sealed class AnnotatedGraph
     /// </summary>
     public Value? RedStoreThroughThis { get; internal set; }
 
+    /// <summary>
+    /// Per by-reference parameter (its index) passed green: why the caller's slot whose address it is must be red
+    /// (rule 9 of ContextAnalyzer, Docs/bta.md rule 11): this graph, or a callee it passes the address on to, stores a red value through it or lets the
+    /// address escape where the analysis does not follow it. Absent while every store through it is green.
+    /// </summary>
+    public Dictionary<int, RedReason> ReferenceWrites { get; } = [];
+
     /// <summary>The decision for every call instruction.</summary>
     public Dictionary<Instruction, CallDecision> Calls { get; } = new(ReferenceEqualityComparer.Instance);
 

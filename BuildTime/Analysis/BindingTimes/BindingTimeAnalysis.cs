@@ -120,9 +120,12 @@ public sealed class BindingTimeAnalysis
             queued.Remove(graph);
             var before = graph.ReturnTime;
             var storedBefore = graph.RedStoreThroughThis;
+            int writtenBefore = graph.ReferenceWrites.Count;
             analyzers[graph].Run();
-            // A red store through this is read by the callers like the return (rule 7: the fields it writes turn red).
-            if ((graph.ReturnTime != before || graph.RedStoreThroughThis != storedBefore) && callsOf.TryGetValue(graph, out var calls))
+            // A red store through this, or through a ref parameter, is read by the callers like the return (rule 7:
+            // the fields it writes turn red; rule 9: the slot whose address they pass turns red).
+            if ((graph.ReturnTime != before || graph.RedStoreThroughThis != storedBefore || graph.ReferenceWrites.Count != writtenBefore)
+                && callsOf.TryGetValue(graph, out var calls))
                 foreach (var (caller, position) in calls)
                 {
                     caller.CalleeReturnChanged(position);

@@ -47,6 +47,13 @@ namespace PeJit.Analysis.BindingTimes;
 ///    class-green value a null test (brif) is green, GetType() is green (ClassOf), and a virtual or interface
 ///    call is resolved while specializing like one on a green receiver (InlineVirtual, UnfoldVirtual). Anything
 ///    else makes the class unknown: the value is plain red.
+/// 9. the address of a local that is not a struct, passed by reference (<c>ReadU(code, ref pc)</c>) and otherwise only
+///    loaded and stored through (<see cref="ReferenceAddresses"/>), is green while the local is, and a by-reference
+///    parameter passed green is green in the callee: loads through it are green. The local turns red when a red value
+///    is stored through the address, when a call it is passed to stays residual, or when a callee stores a red value
+///    through it or lets it escape (<see cref="AnnotatedGraph.ReferenceWrites"/>, which its callers read like its
+///    return); the reads' reason names the address (method, IL offset, line) and the use, so a declared green made
+///    red this way is PJ0007 with the place to change.
 ///
 /// Strategy: the fixpoint is a sweep over the instructions in layout order, repeated until a pass changes
 /// nothing, but a pass visits only the instructions that read something that turned red since their last
@@ -82,11 +89,19 @@ internal sealed partial class ContextAnalyzer
     private readonly SweepSchedule sweep;
     // Per position: a slotaddr whose address is only read through, or written through by field writers, or an
     // ldflda through such an address (rule 7).
-    private readonly bool[] readOnlyAddress;
+    private bool[] readOnlyAddress;
     // The written-through addresses (rule 7): the slot each stands for; null when there are none.
     private readonly Dictionary<Value, Slot>? writtenSlotOf;
     // Per slot: why a field writer made it red (rule 7), for the reads of it; null where another rule did.
     private readonly RedReason?[] slotReasons;
+    // Per slot: the address taken (where and how it is used) or the red store that made it red, named in the reads' reasons; null where another rule did.
+    private readonly RedReason?[] addressReasons;
+    // The merge point's declared greens that a rule makes red (a read of a red slot, say): they stay green for the
+    // rest of the analysis (the green key fixes them) and Check reports each as PJ0007.
+    private HashSet<Value>? declaredGreensMadeRed;
+    // The addresses passed by reference that the analysis follows (rule 9, ReferenceAddresses): a slotaddr, with its
+    // slot, or a by-reference parameter, with its index (slot null); null when there are none.
+    private readonly Dictionary<Value, (Slot? Slot, int Parameter)>? referenceAddresses;
     // Per slot: its red fields while it is not red as a whole (rule 7), each with its reason.
     private readonly Dictionary<string, RedReason>?[] redFields;
     // Per read-only or written-through slotaddr position: the fields read through the address (rule 7), null for every field.
@@ -161,12 +176,29 @@ internal sealed partial class ContextAnalyzer
         }
         readOnlyAddress ??= [];
         slotReasons = graph.SlotReasons;
+        addressReasons = new RedReason?[redSlots.Length];
         redFields = graph.RedFields;
         usersOf = IndexLists.Build(flow.ValueCount, uses);
         for (int position = 0; position < readOnlyAddress.Length; position++)
             if (readOnlyAddress[position] && instructions[position].Opcode == Opcode.SlotAddr
                 && flow[instructions[position].Slot].Type.StackKind == StackKind.ValueType)
                 (readsThrough ??= [])[position] = FieldsReadThrough(instructions[position].Result!.Value);
+        // Rule 9 (Docs/bta.md rule 11): addresses of locals passed by reference, and by-reference parameters, followed by the fixpoint.
+        for (int position = 0; position < instructions.Length; position++)
+        {
+            var instruction = instructions[position];
+            if (instruction.Opcode != Opcode.SlotAddr || IsReadOnlyAddress(position) || flow[instruction.Slot].Type.StackKind == StackKind.ValueType
+                || !ReferenceAddresses.IsFollowed(instructions, usersOf, instruction.Result!.Value))
+                continue;
+            if (readOnlyAddress.Length == 0) readOnlyAddress = new bool[instructions.Length];
+            readOnlyAddress[position] = true;
+            (referenceAddresses ??= [])[instruction.Result!.Value] = (instruction.Slot, -1);
+            loads.Add((instruction.Slot.Index, position));
+        }
+        if (!graph.IsPortal)
+            for (int i = graph.Method.HasThis ? 1 : 0; i < flow.Parameters.Count; i++)
+                if (flow.TypeOf(flow.Parameters[i]).StackKind == StackKind.ByRef)
+                    (referenceAddresses ??= [])[flow.Parameters[i]] = (null, i);
         loadsOf = IndexLists.Build(redSlots.Length, loads);
         returned = [.. returns];
         if (returned.Length > ReturnsScanned)
@@ -313,7 +345,12 @@ internal sealed partial class ContextAnalyzer
         analysis.Statistics.InstructionVisits++;
         var instruction = instructions[position];
         var reason = Rule(instruction, position);
-        if (instruction.Result is { } result && reason is not null && !IsDeclaredGreen(result))
+        if (instruction.Result is { } declared && reason is not null && IsDeclaredGreen(declared))
+        {
+            // The green key fixes it, but the rule says the value is red where the merge point reads it: an error (Check).
+            if ((declaredGreensMadeRed ??= []).Add(declared)) graph.Reasons[declared.Index] = reason;
+        }
+        else if (instruction.Result is { } result && reason is not null)
         {
             // Green → class-green → red (rule 8): a class-green result loses its class when the rule no longer keeps it.
             if (!IsRed(result))
@@ -324,9 +361,19 @@ internal sealed partial class ContextAnalyzer
             else if (IsClassGreen(result) && !KeepsClass(instruction))
                 MarkRed(result, reason);
         }
-        if (((instruction.Opcode == Opcode.SlotAddr && !IsReadOnlyAddress(position)) || (instruction.Opcode == Opcode.StoreSlot && IsRed(instruction.Operands[0])))
-            && !redSlots[instruction.Slot.Index])
+        if (instruction.Opcode == Opcode.SlotAddr && !IsReadOnlyAddress(position) && !redSlots[instruction.Slot.Index])
+        {
+            addressReasons[instruction.Slot.Index] = AddressTaken(instruction);
             MarkSlotRed(instruction.Slot, null);
+        }
+        if (instruction.Opcode == Opcode.StoreSlot && IsRed(instruction.Operands[0]) && !redSlots[instruction.Slot.Index])
+        {
+            // Named in the reads' reasons, with the value stored, so the chain goes on to the red root.
+            string name = flow[instruction.Slot].Name is { } n ? $" ('{n}')" : "";
+            addressReasons[instruction.Slot.Index] = new RedReason(RedReasonKind.MutableMemory,
+                $"a read of {instruction.Slot}{name}, which is stored the red {Describe(instruction.Operands[0])} at line {instruction.Location.Line}", instruction.Operands[0], instruction.Location);
+            MarkSlotRed(instruction.Slot, null);
+        }
         if (writtenSlotOf is not null && instruction.Operands.Count > 0 && writtenSlotOf.TryGetValue(instruction.Operands[0], out var written)
             && !redSlots[written.Index])
         {
@@ -338,6 +385,7 @@ internal sealed partial class ContextAnalyzer
                 else MarkFieldsRed(written, fields, why);
             }
         }
+        if (referenceAddresses is not null) FollowReferences(instruction);
         foreach (var target in instruction.Targets)
         {
             var parameters = flow[target.Target].Parameters;
@@ -354,6 +402,105 @@ internal sealed partial class ContextAnalyzer
                 else MarkRed(parameter, incoming);
             }
         }
+    }
+
+    // How AddressTaken's reasons say it, so Check can tell the user the fix for it.
+    private const string AddressTakenPhrase = "whose address is taken";
+
+    /// <summary>
+    /// Why the slot whose address <paramref name="slotAddress"/> takes is red: the address is used where the analysis
+    /// does not follow what is written through it. Names the place (method, IL offset, line) and the first such use,
+    /// so a declared green made red this way (PJ0007) says what to change.
+    /// </summary>
+    private RedReason AddressTaken(Instruction slotAddress)
+    {
+        var address = slotAddress.Result!.Value;
+        string use = "used where the analysis does not follow the writes through it";
+        foreach (int user in usersOf[address.Index])
+        {
+            var instruction = instructions[user];
+            if (instruction.Opcode is Opcode.Call or Opcode.CallVirt or Opcode.NewObject)
+            {
+                use = $"passed by reference to {instruction.Method!.DeclaringTypeName}::{instruction.Method.Name} (line {instruction.Location.Line}), which may write a value the analysis does not see through it";
+                break;
+            }
+            if (instruction.Opcode == Opcode.Store && instruction.Operands[0] == address) { use = $"written through (line {instruction.Location.Line})"; break; }
+            if (instruction.Targets.Any(t => t.Arguments.Contains(address))) { use = $"passed to {string.Join(", ", instruction.Targets.Select(t => t.Target))}"; break; }
+            if (instruction.Opcode != Opcode.Load) { use = $"used by {instruction.Info.Name} (line {instruction.Location.Line})"; break; }
+        }
+        string name = flow[slotAddress.Slot].Name is { } n ? $" ('{n}')" : "";
+        return Root(RedReasonKind.MutableMemory,
+            $"a read of {slotAddress.Slot}{name}, {AddressTakenPhrase} at {BindingTimeAnalysis.MethodName(graph.Method)} IL_{slotAddress.Location.ILOffset:x4} (line {slotAddress.Location.Line}) and {use}",
+            slotAddress);
+    }
+
+    /// <summary>
+    /// Rule 9 (Docs/bta.md rule 11): a use of an address passed by reference that may write a red value through it (a red store, a call
+    /// left residual, a callee that does either, a use the analysis does not follow) makes its local red, or, for a
+    /// by-reference parameter, is recorded for the callers (<see cref="AnnotatedGraph.ReferenceWrites"/>). Visited
+    /// again when an operand turns red, and a call when its callee's writes change.
+    /// </summary>
+    private void FollowReferences(Instruction instruction)
+    {
+        foreach (var target in instruction.Targets)
+            foreach (var argument in target.Arguments)
+                if (referenceAddresses!.ContainsKey(argument) && !IsRed(argument))
+                    ReferenceWrittenRed(argument, Root(RedReasonKind.MutableMemory, $"passed on to {target.Target}, where the analysis does not follow it", instruction));
+        for (int k = 0; k < instruction.Operands.Count; k++)
+        {
+            var address = instruction.Operands[k];
+            if (!referenceAddresses!.ContainsKey(address) || IsRed(address)) continue;
+            RedReason? why = null;
+            switch (instruction.Opcode)
+            {
+                case Opcode.Load when k == 0:
+                    break;
+                case Opcode.Store when k == 0 && instruction.Operands[1] != address:
+                    if (IsRed(instruction.Operands[1]))
+                        why = new RedReason(RedReasonKind.MutableMemory, $"the red {Describe(instruction.Operands[1])} is stored through it (line {instruction.Location.Line})",
+                            instruction.Operands[1], instruction.Location);
+                    break;
+                case Opcode.Call or Opcode.CallVirt when ReferenceAddresses.IsReferenceArgument(instruction, k) && graph.Calls.TryGetValue(instruction, out var decision):
+                {
+                    string callee = $"{instruction.Method!.DeclaringTypeName}::{instruction.Method.Name}";
+                    if (decision.Treatment is not (CallTreatment.Inline or CallTreatment.InlineVirtual))
+                    {
+                        why = Root(RedReasonKind.ResidualCall, $"passed by reference to {callee} (line {instruction.Location.Line}), which stays a residual call ({decision.Reason}), so the analysis does not see what it writes", instruction);
+                        break;
+                    }
+                    foreach (var inlined in decision.Targets)
+                        if (inlined.ReferenceWrites.TryGetValue(k, out var inside))
+                        {
+                            why = new RedReason(RedReasonKind.MutableMemory, $"passed by reference to {inlined.Name} (line {instruction.Location.Line}), where it is {inside.Message}",
+                                inside.Cause, instruction.Location, inside.Cause is null ? null : inside.CauseGraph ?? inlined);
+                            break;
+                        }
+                    break;
+                }
+                default:
+                    why = Root(RedReasonKind.MutableMemory, $"used by {instruction.Info.Name} (line {instruction.Location.Line}), where the analysis does not follow writes through it", instruction);
+                    break;
+            }
+            if (why is not null) ReferenceWrittenRed(address, why);
+        }
+    }
+
+    /// <summary>Rule 9 (Docs/bta.md rule 11): something may write a red value through <paramref name="address"/>: its local turns red, or the callers learn it.</summary>
+    private void ReferenceWrittenRed(Value address, RedReason why)
+    {
+        var (slot, parameter) = referenceAddresses![address];
+        if (slot is { } local)
+        {
+            if (redSlots[local.Index]) return;
+            var taken = flow[address].DefiningInstruction!;
+            string name = flow[local].Name is { } n ? $" ('{n}')" : "";
+            addressReasons[local.Index] = why with
+            {
+                Message = $"a read of {local}{name}, {AddressTakenPhrase} at {BindingTimeAnalysis.MethodName(graph.Method)} IL_{taken.Location.ILOffset:x4} (line {taken.Location.Line}) and {why.Message}",
+            };
+            MarkSlotRed(local, null);
+        }
+        else graph.ReferenceWrites.TryAdd(parameter, why);
     }
 
     private void MarkSlotRed(Slot slot, RedReason? reason)
@@ -551,6 +698,7 @@ internal sealed partial class ContextAnalyzer
                 return null;
             case Opcode.LoadSlot:
                 if (redSlots[instruction.Slot.Index] && slotReasons[instruction.Slot.Index] is { } written) return written with { Location = instruction.Location };
+                if (redSlots[instruction.Slot.Index] && addressReasons[instruction.Slot.Index] is { } taken) return taken with { Location = instruction.Location };
                 if (!redSlots[instruction.Slot.Index] && redFields[instruction.Slot.Index] is { Count: > 0 } red)
                     return RedFieldRead(instruction, red.First(), "is read as a whole, with");
                 return redSlots[instruction.Slot.Index]
@@ -697,13 +845,24 @@ internal sealed partial class ContextAnalyzer
                 .Where(t => flow[value].ParameterOf is { } block && t.Target == block)
                 .Select(t => t.Arguments[flow[flow[value].ParameterOf!.Value].Parameters.IndexOf(value)])
                 .FirstOrDefault(IsRed);
-            if (incoming == default && !IsRed(value)) continue;
-            var red = incoming != default || !IsRed(value) ? incoming : value;
+            bool madeRed = declaredGreensMadeRed?.Contains(value) == true;
+            if (incoming == default && !IsRed(value) && !madeRed) continue;
+            var red = incoming != default ? incoming : value;
+            string chain = BindingTimeAnalysis.Explain(graph, red);
+            // A merge-point argument read from a local has no name of its own: the local's is the one the user wrote.
+            string name = flow[value].Name ?? (flow[value].DefiningInstruction is { Opcode: Opcode.LoadSlot } load ? flow[load.Slot].Name : null) ?? value.ToString();
+            bool addressTaken = chain.Contains(AddressTakenPhrase);
             analysis.Report(Severity.Error, DiagnosticCodes.GreenDependsOnRed,
-                $"'{flow[value].Name}' is declared green but gets a red value; the chain from it back to a red root:",
+                $"'{name}' is declared green but gets a red value; the chain from it back to a red root:",
                 method, portal!.MergePoint.Location, document,
-                "A green must be computable from other greens and constants alone; compute it from the code object, or make it red, or use Jit.Promote on the value.",
-                BindingTimeAnalysis.Explain(graph, red));
+                addressTaken
+                    ? $"Its address is passed where the analysis does not see every write through it (the chain names where): pass '{name}' by value and return the new value "
+                        + "(pc = Read(code, pc, out operand)) instead of passing it by ref, or write only green values through the address in a helper the analysis inlines; or make it red, or use Jit.Promote on the value."
+                    : graph.ReasonChain(red) is { Count: > 0 } steps && steps[^1].Reason.Kind == RedReasonKind.ResidualCall
+                    ? "A green must be computable from other greens and constants alone; the chain ends at a call the analysis leaves residual: compute the value with code it can "
+                        + "inline (a helper of yours reading the green code array, or one marked [Elidable] when it is pure), or make it red, or use Jit.Promote on the value."
+                    : "A green must be computable from other greens and constants alone; compute it from the code object, or make it red, or use Jit.Promote on the value.",
+                chain);
         }
         foreach (var block in flow.Blocks)
             foreach (var instruction in flow[block].Instructions)

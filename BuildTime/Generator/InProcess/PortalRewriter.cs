@@ -201,6 +201,15 @@ public static class PortalRewriter
             var element = Emit(reload, new Instruction(Opcode.LoadElement, state, Constant(reload, index)) { TypeOperand = IrType.Object }, IrType.Object);
             arguments.Add(Unbox(graph, reload, element, type, location));
         }
+        // A merge-point variable read from a local kept in memory (a slot: its address is passed by ref, Docs/bta.md
+        // rule 11) is not a parameter of the merge block: the reload stores it to the slot, which the merge block reads.
+        for (int index = 0; index < mergeVariables.Count; index++)
+            if (graph[mergeVariables[index]].DefiningInstruction is { Opcode: Opcode.LoadSlot } load)
+            {
+                var type = graph.TypeOf(mergeVariables[index]);
+                var element = Emit(reload, new Instruction(Opcode.LoadElement, state, Constant(reload, index)) { TypeOperand = IrType.Object }, IrType.Object);
+                Append(reload, new Instruction(Opcode.StoreSlot, Unbox(graph, reload, element, type, location)) { Slot = load.Slot });
+            }
         Append(reload, new Instruction(Opcode.Jump) { Targets = { new BlockCall(mergeBlock, arguments) } });
 
         // Threw: compiled code caught an exception in a step; it is thrown again inside the regions around the merge

@@ -49,6 +49,11 @@ public sealed partial class UnitSpecializer
                 if (i < owner.GreenCount) frame.SetBoxed(variables[i].Index, key.Values[i]);
                 else frame.SetRed(variables[i].Index, parameters[i - owner.GreenCount]);
             }
+            // A green read from a local kept in a slot (its address is passed by ref, analysis rule 9, Docs/bta.md rule 11): the step
+            // starts after that read, so the slot holds the key's value too (later reads and the address see it).
+            var slots = owner.MergeVariableSlots;
+            for (int i = 0; i < owner.GreenCount; i++)
+                if (slots[i] >= 0) (frame.Slots ??= [])[new Slot(slots[i])] = Known.OfGreen(key.Values[i]);
             // A portal with exception regions runs each step inside a region that hands an exception to the interpreter.
             var start = owner.CatchesSteps ? OpenStep(key, block, parameters, frame) : block;
             pending.Enqueue(new Pending(start, [frame], null, key));

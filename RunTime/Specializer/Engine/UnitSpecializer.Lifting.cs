@@ -26,6 +26,10 @@ public sealed partial class UnitSpecializer
                 // A green address stands for the value it points at (GreenOperation.LoadSlot); residual code that
                 // needs the address (a residual readonly call) gets one of a fresh slot holding a copy.
                 // The constant is a copy: a field writer may write the struct the address stands for later.
+                // The address of a green local that is not a struct (rule 9 of ContextAnalyzer, Docs/bta.md rule 11), used by residual code that only reads
+                // through it (an 'in' argument): a copy of what the local holds now.
+                if (known.Green is GreenSlotAddress local)
+                    known = Known.OfGreen(SlotContents(pathFrames!, local).Green);
                 if (known.Green is GreenFieldAddress)
                     throw new SpecializationException($"the green address of a struct local's field is used by residual code (the analysis allows only loads and stores through it): {type}");
                 var copy = residual.AddSlot(pointee);

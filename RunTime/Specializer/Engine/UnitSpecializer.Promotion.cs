@@ -111,6 +111,10 @@ public sealed partial class UnitSpecializer
                     }
                     if (frame.IsGreen(value.Index))
                     {
+                        // A green local's address (rule 11) is the engine's, not an address the resumed step could write
+                        // through: the interpreter would get an object where it expects a managed pointer.
+                        if (frame.Box(value.Index) is GreenSlotAddress)
+                            throw new SpecializationException($"{frame.Graph.Name}: compiled code cannot leave in the middle of a step while a helper holds the address of a green local ({value}, {site.Location})");
                         values.Add(new ExitValue(value, true, frame.Box(value.Index), 0));
                         continue;
                     }

@@ -373,8 +373,17 @@ public sealed partial class UnitSpecializer
                     return true;
                 case ExtensionOpKind.Effect when ExtensionLinker.IsStoreThroughAddress(op):
                     Ensure(frame, op.Operands[0]);
-                    if (frame.IsGreen(op.Operands[0])) StoreThroughGreenAddress(frames, frame, op);
+                    if (frame.IsGreen(op.Operands[0]) && frame.Box(op.Operands[0]) is GreenSlotAddress local) StoreThroughSlotAddress(frames, frame, op, local);
+                    else if (frame.IsGreen(op.Operands[0])) StoreThroughGreenAddress(frames, frame, op);
                     else Residualize(frame, op);
+                    return true;
+                case ExtensionOpKind.Value when op.ResultIsGreen && op.Instruction.Opcode == Opcode.SlotAddr
+                                               && frame.Graph.Graph[op.Instruction.Slot].Type.StackKind != StackKind.ValueType:
+                    // The green address of a local that is not a struct: the local itself, in this path's frame (GreenSlotAddress).
+                    frame.SetBoxed(op.Result, new GreenSlotAddress(frames.Count - 1, op.Instruction.Slot));
+                    return true;
+                case ExtensionOpKind.Value when op.ResultIsGreen && op.Instruction.Opcode == Opcode.Load && IsSlotAddress(frame, op.Operands[0], out var read):
+                    frame.Set(op.Result, SlotContents(frames, read));
                     return true;
                 case ExtensionOpKind.Value when op.PartialSlot:
                     // A green address of a struct local with red fields: the fresh copy it stands for is registered with
@@ -395,6 +404,49 @@ public sealed partial class UnitSpecializer
                     Residualize(frame, op);
                     return true;
             }
+        }
+
+        /// <summary>True when value <paramref name="value"/> of <paramref name="frame"/> is a green address of a local that is not a struct.</summary>
+        private bool IsSlotAddress(ExtensionFrame frame, int value, out GreenSlotAddress address)
+        {
+            Ensure(frame, value);
+            address = (frame.IsGreen(value) ? frame.Box(value) as GreenSlotAddress : null)!;
+            return address is not null;
+        }
+
+        /// <summary>What the local a green address names holds now, in this path's frames (its type's default before any store).</summary>
+        private static Known SlotContents(List<ExtensionFrame> frames, GreenSlotAddress address)
+        {
+            var owner = frames[address.Depth];
+            if (owner.Slots is not null && owner.Slots.TryGetValue(address.Slot, out var known)) return known;
+            var type = owner.Graph.Graph[address.Slot].Type;
+            object? zero = type.StackKind switch
+            {
+                StackKind.Int32 => 0, StackKind.Int64 => 0L, StackKind.NativeInt => (nint)0,
+                StackKind.Float => type.Kind == TypeKind.F32 ? 0f : 0d,
+                _ => null,
+            };
+            return Known.OfGreen(zero);
+        }
+
+        /// <summary>
+        /// A store through the green address of a local that is not a struct (analysis rule 9, Docs/bta.md rule 11: a helper advancing a
+        /// green pc passed by ref): the local's green contents in its frame change, nothing is emitted.
+        /// </summary>
+        private void StoreThroughSlotAddress(List<ExtensionFrame> frames, ExtensionFrame frame, ExtensionOp op, GreenSlotAddress address)
+        {
+            var instruction = op.Instruction;
+            int stored = op.Operands[1];
+            Ensure(frame, stored);
+            if (!frame.IsGreen(stored))
+                throw new SpecializationException($"{frame.Graph.Name}: the store at {instruction.Location} writes a red value through the green address of a local; "
+                    + "the analysis keeps a local passed by ref green only while every store through its address is green, so the compiled program and its analysis differ: build it again with pejit build");
+            foreach (var open in frames)
+                if (open.OpenTries is not null)
+                    throw new SpecializationException($"{frame.Graph.Name}: the green store through an address at {instruction.Location} is inside a try block; its handler would not see the value. "
+                        + "Make the local red, or mark the helper that writes it [DontLookInside]");
+            var owner = frames[address.Depth];
+            (owner.Slots ??= [])[address.Slot] = Known.OfGreen(ValueSemantics.Normalize(frame.Box(stored), owner.Graph.Graph[address.Slot].Type));
         }
 
         /// <summary>

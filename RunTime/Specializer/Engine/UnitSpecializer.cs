@@ -62,6 +62,22 @@ public sealed partial class UnitSpecializer
     /// <summary>The portal's merge-point variables: greens then reds.</summary>
     public IReadOnlyList<Value> MergeVariables => portal.MergeVariables;
 
+    /// <summary>Per merge-point variable: the index of the slot it is read from (<c>ldslot</c>) right before the merge point, or -1.</summary>
+    /// <remarks>A loop, not LINQ: no generic instantiation over the IR's structs on the first unit's path (FirstUnitDotnetJitTests).</remarks>
+    private int[] MergeVariableSlots
+    {
+        get
+        {
+            if (mergeVariableSlots is { } known) return known;
+            var slots = new int[portal.MergeVariables.Count];
+            for (int i = 0; i < slots.Length; i++)
+                slots[i] = program.Portal.Graph[portal.MergeVariables[i]].DefiningInstruction is { Opcode: Opcode.LoadSlot } load ? load.Slot.Index : -1;
+            return mergeVariableSlots = slots;
+        }
+    }
+
+    private int[]? mergeVariableSlots;
+
     /// <summary>Number of greens among <see cref="MergeVariables"/>.</summary>
     public int GreenCount => portal.GreenCount;
 

@@ -31,6 +31,26 @@ public sealed class BindingTimeRuleTests
     }
 
     [TestMethod]
+    public void ALocalPassedByRefToAnInlinedHelperThatStoresGreenValuesStaysGreen()
+    {
+        var portal = AnalyzedPortal.Of(typeof(Rules), nameof(Rules.PcAdvancedByRef));
+        Assert.IsEmpty(portal.Errors, string.Join("\n", portal.Result.Diagnostics));
+        Assert.AreEqual(Green, portal.TimeOf("op"), "read from the green code at the pc the helper advanced");
+        Assert.AreEqual(CallTreatment.Inline, portal.Call("ReadOperand").Treatment);
+        Assert.IsTrue(portal.Graph.Graph.Slots.All(s => portal.Graph.TimeOf(s) == Green), "pc's slot stays green");
+    }
+
+    [TestMethod]
+    public void ALocalPassedByRefToAResidualHelperIsRedWithTheAddressNamed()
+    {
+        var portal = AnalyzedPortal.Of(typeof(Rules), nameof(Rules.PcPassedToResidualByRef));
+        var error = portal.Errors.Single(e => e.Code == PeJit.Analysis.Diagnostics.DiagnosticCodes.GreenDependsOnRed);
+        StringAssert.Contains(error.Details!, "whose address is taken at PeJit.AnalysisSubjects.Rules::PcPassedToResidualByRef IL_");
+        StringAssert.Contains(error.Details!, "OpaqueOperand");
+        StringAssert.Contains(error.Details!, "stays a residual call");
+    }
+
+    [TestMethod]
     public void ElidableCallsAreGreenWithGreenArgumentsAndResidualOtherwise()
     {
         var portal = AnalyzedPortal.Of(typeof(Rules), nameof(Rules.Elidable));

@@ -30,6 +30,17 @@ public sealed class HintErrorTests
     }
 
     [TestMethod]
+    public void ADeclaredGreenWrittenRedThroughItsAddressIsAnErrorThatNamesTheAddress()
+    {
+        // The merge point reads pc from its slot; the slot's address goes to a helper that stores a red value through it.
+        var error = SingleError(nameof(Errors.GreenWrittenRedByRef), DiagnosticCodes.GreenDependsOnRed);
+        StringAssert.Contains(error.Message, "'pc' is declared green");
+        StringAssert.Contains(error.Details!, "address is taken at PeJit.AnalysisSubjects.Errors::GreenWrittenRedByRef IL_", "names the method and IL offset of the address");
+        StringAssert.Contains(error.Details!, "JumpTo", "names the callee it is passed to");
+        StringAssert.Contains(error.Advice, "instead of passing it by ref");
+    }
+
+    [TestMethod]
     public void AMergePointThatMissesALiveVariableIsAnError()
     {
         var error = SingleError(nameof(Errors.MissingLiveVariable), DiagnosticCodes.MissingLiveVariable);
