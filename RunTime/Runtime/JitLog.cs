@@ -20,6 +20,9 @@ public sealed class JitLog
     private readonly Stopwatch uptime = Stopwatch.StartNew();
     private readonly List<LoggedUnit> compiled = [];
     private readonly Dictionary<string, int> notCompiled = [];
+
+    /// <summary>Per portal, why its first hot key could not be compiled: the summary says it when nothing was.</summary>
+    private readonly Dictionary<string, string> firstRefusal = [];
     // One class per portal, not dictionaries of TimeSpan or DotnetJitCost: .NET compiles a framework dictionary over
     // a struct value in every process that logs, during the very preparation the summary times.
     private readonly Dictionary<string, Preparation> prepared = [];
@@ -189,7 +192,11 @@ public sealed class JitLog
     public void NotCompiled(string portal, GreenKey key, string reason)
     {
         if (Topics == JitLogTopics.None) return;
-        lock (gate) notCompiled[portal] = notCompiled.GetValueOrDefault(portal) + 1;
+        lock (gate)
+        {
+            notCompiled[portal] = notCompiled.GetValueOrDefault(portal) + 1;
+            firstRefusal.TryAdd(portal, $"at {key}: {reason}");
+        }
         if (Topics.HasFlag(JitLogTopics.Units)) Write($"pejit: not compiling {portal} at {key}: {reason}");
     }
 
@@ -234,13 +241,22 @@ public sealed class JitLog
             if (firstUnitStages is { Count: > 0 } stages)
                 text.AppendLine(invariant, $"    on the compiling thread {firstUnitOwnThread.Methods} methods in {firstUnitOwnThread.Time.TotalMilliseconds:F1} ms; by stage: {string.Join(", ", stages.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Stage} {s.Cost.Methods} ({s.Cost.Time.TotalMilliseconds:F1} ms)")))}");
         }
-        foreach (var portal in units.GroupBy(u => u.Portal))
+        // A portal whose hot keys were all refused has no unit, but the reason is what its user needs to see.
+        var portals = units.GroupBy(u => u.Portal).ToDictionary(g => g.Key, g => g.ToList());
+        lock (gate)
+            foreach (var refused in notCompiled.Keys)
+                portals.TryAdd(refused, []);
+        foreach (var portal in portals.Select(p => (Key: p.Key, Units: p.Value)))
         {
             string preparation = prepared.TryGetValue(portal.Key, out var made)
                 ? $"; prepared (stored extension read and linked) in {made.Time.TotalMilliseconds:F2} ms{(made.Cpu is { } cpu ? $" (thread CPU {cpu.TotalMilliseconds:F2} ms)" : "")}{(made.Parts is { } parts ? $" ({parts})" : "")}, .NET JIT-compiled {made.DotnetJit.Methods} methods in {made.DotnetJit.Time.TotalMilliseconds:F1} ms meanwhile{(made.Later is { } later ? $"; {later()}" : "")}"
                 : "";
-            text.AppendLine(invariant, $"  portal {portal.Key}: {portal.Count()} units, {notCompiled.GetValueOrDefault(portal.Key)} hot keys not compilable{preparation}");
-            foreach (var unit in portal) text.AppendLine(unit.Describe());
+            text.AppendLine(invariant, $"  portal {portal.Key}: {portal.Units.Count} units, {notCompiled.GetValueOrDefault(portal.Key)} hot keys not compilable{preparation}");
+            string? why;
+            lock (gate) why = portal.Units.Count == 0 ? firstRefusal.GetValueOrDefault(portal.Key) : null;
+            if (why is not null)
+                text.AppendLine(invariant, $"    no unit: the first hot key was refused {why} (PEJIT_LOG=units lists every refusal; `pejit bta` explains the binding times)");
+            foreach (var unit in portal.Units) text.AppendLine(unit.Describe());
         }
         double Total(Func<LoggedUnit, TimeSpan> time) => units.Sum(u => time(u).TotalMilliseconds);
         text.Append(invariant, $"  total: {units.Sum(u => u.Size)} residual instructions; specialization {Total(u => u.SpecializationTime):F2} ms, optimization {Total(u => u.OptimizationTime):F2} ms, backend {Total(u => u.BackendTime):F2} ms");

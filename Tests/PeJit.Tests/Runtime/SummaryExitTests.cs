@@ -58,4 +58,20 @@ public sealed class SummaryExitTests
             $"left at an exit {runs} times (#{end.Index} {runs}x at {end.Key}: {end.Reason})"), "the exit taken, how often, where to and why");
         GC.KeepAlive(jit);
     }
+
+    [TestMethod]
+    public void APortalWhoseHotKeysWereAllRefusedIsNamedWithTheFirstReason()
+    {
+        // A user whose interpreter compiles nothing sees "0 units compiled": the summary must say why, not only PEJIT_LOG=units.
+        var summary = new StringWriter();
+        var log = new JitLog(JitLogTopics.Summary, () => summary);
+        log.NotCompiled("Vm.Run", new PeJit.Specializer.Engine.GreenKey([38, "code"]), "Vm::Run[GGR]: a declared green is red at the merge point");
+        log.NotCompiled("Vm.Run", new PeJit.Specializer.Engine.GreenKey([8, "code"]), "another reason");
+        log.WriteSummary();
+        string text = summary.ToString();
+        StringAssert.Contains(text, "portal Vm.Run: 0 units, 2 hot keys not compilable");
+        StringAssert.Contains(text, "no unit: the first hot key was refused at");
+        StringAssert.Contains(text, "a declared green is red at the merge point");
+        Assert.DoesNotContain("another reason", text, "one reason, the first: the rest are under PEJIT_LOG=units");
+    }
 }
