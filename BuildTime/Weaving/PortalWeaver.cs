@@ -101,9 +101,15 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
             il.Append(il.Create(OpCodes.Unbox_Any, portal.ReturnType));
         }
         il.Append(il.Create(OpCodes.Ret));
-        var tails = new List<Instruction> { reloadTail };
-        tails.AddRange(Reload(il, state, mergeVariables, mergeTypes));
-        tails.Add(il.Create(OpCodes.Br, mergeStart));
+        var tails = new List<Instruction>();
+        // A reload tail: the merge-point variables read back from the state, then on at the merge point.
+        void AddReloadTail(Instruction label)
+        {
+            tails.Add(label);
+            tails.AddRange(Reload(il, state, mergeVariables, mergeTypes));
+            tails.Add(il.Create(OpCodes.Br, mergeStart));
+        }
+        AddReloadTail(reloadTail);
         // The entry site reloads through a copy of its own. Shared, the reload was reached from before the loop as well
         // as from inside it, so it was not in the loop: every site's branch to it left the loop and its jump to the merge
         // point entered it again. .NET's JIT lays out the loop from the counts the method's first tier collected (dynamic
@@ -113,12 +119,7 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         // loop sites' reload is a back edge of the loop, as the interpreter's own jumps to its head are, and the
         // entry's reload enters the loop from before it, as falling into it does.
         var entryReloadTail = il.Create(OpCodes.Nop);
-        if (entrySite is not null)
-        {
-            tails.Add(entryReloadTail);
-            tails.AddRange(Reload(il, state, mergeVariables, mergeTypes));
-            tails.Add(il.Create(OpCodes.Br, mergeStart));
-        }
+        if (entrySite is not null) AddReloadTail(entryReloadTail);
         tails.Add(throwTail);
         tails.AddRange(Reload(il, state, mergeVariables, mergeTypes));
         tails.Add(il.Create(OpCodes.Call, runtime.ThrowPending));

@@ -143,6 +143,7 @@ internal static class PromoteMemory
         return best;
     }
 
+    /// <summary>The header and the latches' indices in order: what tells a loop from the loops tried before.</summary>
     private static string Key(NaturalLoop loop)
     {
         var latches = new BlockSet();

@@ -40,7 +40,10 @@ internal static class SinkFromLoops
         var scratch = new Scratch(graph.ValueCount);
         // Inner loops first: a value sunk out of an inner loop may then leave the outer one too.
         foreach (var loop in GraphEdits.Ordered(NaturalLoop.Find(graph, dominators), l => l.Blocks.Count))
+        {
             Sink(graph, loop, userBlocks, scratch);
+            scratch.Clear();
+        }
     }
 
     /// <summary>What one loop's sinking finds, kept between loops and emptied after each.</summary>
@@ -73,19 +76,8 @@ internal static class SinkFromLoops
 
     private static void Sink(FlowGraph graph, NaturalLoop loop, ValueMap<List<Block>> userBlocks, Scratch scratch)
     {
-        try
-        {
-            Sink(graph, loop, userBlocks, scratch.Definitions, scratch.Defined, scratch.UsedInside, scratch.UsersOutside, scratch.UsedOutside);
-        }
-        finally
-        {
-            scratch.Clear();
-        }
-    }
-
-    private static void Sink(FlowGraph graph, NaturalLoop loop, ValueMap<List<Block>> userBlocks, ValueMap<Instruction> definitions,
-        List<Value> defined, ValueSet usedInside, ValueMap<BlockSet> usersOutside, List<Value> usedOutside)
-    {
+        var (definitions, defined, usedInside, usersOutside, usedOutside) =
+            (scratch.Definitions, scratch.Defined, scratch.UsedInside, scratch.UsersOutside, scratch.UsedOutside);
         foreach (var block in loop.Blocks)
             foreach (var instruction in graph[block].Instructions)
                 if (instruction.Result is { } result && (instruction.Info.Flags & OpcodeFlags.Pure) != 0)

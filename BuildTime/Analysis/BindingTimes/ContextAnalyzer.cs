@@ -369,9 +369,8 @@ internal sealed partial class ContextAnalyzer
         if (instruction.Opcode == Opcode.StoreSlot && IsRed(instruction.Operands[0]) && !redSlots[instruction.Slot.Index])
         {
             // Named in the reads' reasons, with the value stored, so the chain goes on to the red root.
-            string name = flow[instruction.Slot].Name is { } n ? $" ('{n}')" : "";
             addressReasons[instruction.Slot.Index] = new RedReason(RedReasonKind.MutableMemory,
-                $"a read of {instruction.Slot}{name}, which is stored the red {Describe(instruction.Operands[0])} at line {instruction.Location.Line}", instruction.Operands[0], instruction.Location);
+                $"a read of {SlotAndName(instruction.Slot)}, which is stored the red {Describe(instruction.Operands[0])} at line {instruction.Location.Line}", instruction.Operands[0], instruction.Location);
             MarkSlotRed(instruction.Slot, null);
         }
         if (writtenSlotOf is not null && instruction.Operands.Count > 0 && writtenSlotOf.TryGetValue(instruction.Operands[0], out var written)
@@ -428,9 +427,8 @@ internal sealed partial class ContextAnalyzer
             if (instruction.Targets.Any(t => t.Arguments.Contains(address))) { use = $"passed to {string.Join(", ", instruction.Targets.Select(t => t.Target))}"; break; }
             if (instruction.Opcode != Opcode.Load) { use = $"used by {instruction.Info.Name} (line {instruction.Location.Line})"; break; }
         }
-        string name = flow[slotAddress.Slot].Name is { } n ? $" ('{n}')" : "";
         return Root(RedReasonKind.MutableMemory,
-            $"a read of {slotAddress.Slot}{name}, {AddressTakenPhrase} at {BindingTimeAnalysis.MethodName(graph.Method)} IL_{slotAddress.Location.ILOffset:x4} (line {slotAddress.Location.Line}) and {use}",
+            $"a read of {SlotAndName(slotAddress.Slot)}, {AddressTakenPhrase} at {BindingTimeAnalysis.MethodName(graph.Method)} IL_{slotAddress.Location.ILOffset:x4} (line {slotAddress.Location.Line}) and {use}",
             slotAddress);
     }
 
@@ -493,10 +491,9 @@ internal sealed partial class ContextAnalyzer
         {
             if (redSlots[local.Index]) return;
             var taken = flow[address].DefiningInstruction!;
-            string name = flow[local].Name is { } n ? $" ('{n}')" : "";
             addressReasons[local.Index] = why with
             {
-                Message = $"a read of {local}{name}, {AddressTakenPhrase} at {BindingTimeAnalysis.MethodName(graph.Method)} IL_{taken.Location.ILOffset:x4} (line {taken.Location.Line}) and {why.Message}",
+                Message = $"a read of {SlotAndName(local)}, {AddressTakenPhrase} at {BindingTimeAnalysis.MethodName(graph.Method)} IL_{taken.Location.ILOffset:x4} (line {taken.Location.Line}) and {why.Message}",
             };
             MarkSlotRed(local, null);
         }
@@ -630,6 +627,9 @@ internal sealed partial class ContextAnalyzer
     }
 
     private string SlotName(Slot slot) => flow[slot].Name is { } n ? $"'{n}'" : slot.ToString();
+
+    /// <summary>The slot, then its source name when it has one: <c>slot0 ('pc')</c>.</summary>
+    private string SlotAndName(Slot slot) => flow[slot].Name is { } n ? $"{slot} ('{n}')" : slot.ToString();
 
     /// <summary>One pass over the loops whose exit turned red, in order; true when it made something red.</summary>
     private bool Generalize()
