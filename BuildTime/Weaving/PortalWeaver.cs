@@ -70,6 +70,7 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         mergeRegions = MergeRegions(mergeStart);
         var sites = instructions.Where(i => IsHint(i, PeJit.IR.HintNames.CanEnterJit)).ToList();
         if (sites.Count == 0) return;
+        var twin = PlainTwin.Copy(portal);
         var entrySite = AddEntrySite(merges[0], mergeStart, mergeVariables);
         // The loop head: where the entry site starts, or the merge point's argument loads.
         var loopHead = entryStart ?? mergeStart;
@@ -148,6 +149,7 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         var tailsOf = (returnTail, reloadTail, throwTail);
         foreach (var site in sites) WeaveSite(il, site, state, mergeVariables.Count, greens, tailsOf, entry: false);
         if (entrySite is not null) WeaveSite(il, entrySite, state, mergeVariables.Count, greens, (returnTail, entryReloadTail, throwTail), entry: true);
+        PlainTwin.Divert(portal, twin, runtime.Disabled);
         body.OptimizeMacros();
     }
 

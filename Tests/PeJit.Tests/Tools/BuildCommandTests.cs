@@ -154,6 +154,42 @@ public sealed class BuildCommandTests
     }
 
     [TestMethod]
+    public void PejitDisableRunsACopyOfTheOriginalPortal()
+    {
+        // A division by zero two calls deep: the unhandled exception's stack trace names the method that ran the
+        // step and its source line. Disabled, that is the portal's plain copy, at the line the original has.
+        string program = Path.Combine(Directory.CreateTempSubdirectory("pejit-twin-").FullName, "divide.svm");
+        File.WriteAllText(program, """
+            func main 0 0
+                call inner
+                ret
+            end
+            func inner 0 0
+                push 1
+                push 0
+                div
+                ret
+            end
+            """);
+        var plain = DotnetProcess.Run([Path.Combine(AppContext.BaseDirectory, "StackVm.dll"), program]);
+        var disabled = DotnetProcess.Run([Path.Combine(StackVmBuild.Value, "StackVm.dll"), program], new Dictionary<string, string> { ["PEJIT_DISABLE"] = "1" });
+        var enabled = DotnetProcess.Run([Path.Combine(StackVmBuild.Value, "StackVm.dll"), program]);
+        StringAssert.Contains(plain.Error, "DivideByZeroException");
+        // The interpreter's frames with a source line: the diverting call at the woven portal's start has none.
+        static string[] Frames(string error) => error.Split('\n').Where(l => l.Contains(".Run(Code ", StringComparison.Ordinal) && l.Contains(":line ", StringComparison.Ordinal)).ToArray();
+        static string Line(string frame) => frame[(frame.LastIndexOf(":line ", StringComparison.Ordinal) + 1)..].Trim();
+        var plainFrames = Frames(plain.Error);
+        var disabledFrames = Frames(disabled.Error);
+        Assert.AreEqual(2, plainFrames.Length, plain.Error);
+        Assert.AreEqual(plainFrames.Length, disabledFrames.Length, disabled.Error);
+        Assert.IsTrue(disabledFrames.All(f => f.Contains("<PeJit>Plain", StringComparison.Ordinal)), $"the copy runs, and calls itself, when disabled:\n{disabled.Error}");
+        CollectionAssert.AreEqual(plainFrames.Select(Line).ToArray(), disabledFrames.Select(Line).ToArray(), "the copy keeps the original's source lines");
+        Assert.IsFalse(Frames(enabled.Error).Any(f => f.Contains("<PeJit>Plain", StringComparison.Ordinal)), $"enabled, the woven portal runs:\n{enabled.Error}");
+        Assert.AreEqual(plain.Exit, disabled.Exit);
+        Assert.AreEqual(plain.Output, disabled.Output);
+    }
+
+    [TestMethod]
     public void TheLogGoesToPejitLogFileAndResidualCodeIsDumped()
     {
         string log = Path.Combine(Directory.CreateTempSubdirectory("pejit-log-").FullName, "jit.log");
