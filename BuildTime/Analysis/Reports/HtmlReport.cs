@@ -76,6 +76,10 @@ public static class HtmlReport
             }
         if (!any) body.Append("<li>none</li>\n");
         body.Append("</ul>\n");
+        var collections = ReportModel.CollectionCalls(portal.Reachable);
+        if (collections.Count > 0)
+            body.Append("<p>Calls into the framework's collections: ").Append(Encode(string.Join(", ", collections))).Append(". ")
+                .Append(Encode(ReportModel.CollectionCallsAdvice)).Append("</p>\n");
         // Only when there are some, so reports of interpreters without struct locals read as before.
         var kept = portal.Reachable.SelectMany(g => ReportModel.GreenAddressedSlots(g).Select(s => (Graph: g, s.Slot, s.First, s.Count, s.Written))).ToList();
         if (kept.Count > 0)

@@ -64,6 +64,29 @@ internal static class ReportModel
             .Where(i => graph.Calls.TryGetValue(i, out var d) && d.Treatment is CallTreatment.Residual or CallTreatment.Allocation)
             .Select(i => (i, graph.Calls[i]));
 
+    /// <summary>
+    /// The residual calls of <paramref name="graphs"/> into the framework's collections (<c>Stack.Push (9x)</c>, by
+    /// type and method, in order of first appearance): where an interpreter keeps its operand stack or its variables
+    /// in a <c>Stack&lt;T&gt;</c> or a <c>Dictionary</c>, each access stays a call in compiled code,
+    /// since the framework is not analyzed.
+    /// </summary>
+    public static IReadOnlyList<string> CollectionCalls(IEnumerable<AnnotatedGraph> graphs) =>
+        graphs.SelectMany(ResidualCalls)
+            .Select(c => c.Call.Method?.Origin as Mono.Cecil.MethodReference)
+            .Where(m => m is not null && m.DeclaringType.Namespace.StartsWith("System.Collections", StringComparison.Ordinal))
+            .GroupBy(m => m!.Name == ".ctor" ? $"new {SimpleTypeName(m.DeclaringType.Name)}" : $"{SimpleTypeName(m.DeclaringType.Name)}.{m.Name}")
+            .Select(g => $"{g.Key} ({g.Count()}x)")
+            .ToList();
+
+    private static string SimpleTypeName(string name) => name.IndexOf('`') is int tick and >= 0 ? name[..tick] : name;
+
+    /// <summary>What the reports say after <see cref="CollectionCalls"/>, when there are some: why they cost, and what to do.</summary>
+    public const string CollectionCallsAdvice =
+        "PeJit does not look inside the .NET framework, so each stays a call, with its checks, wherever compiled code reaches it, and "
+        + "what it stores stays in memory. If one holds the interpreter's own state (an operand stack, variables looked up by name), keep that state "
+        + "in an array and an index of your own, and resolve names to slots when the program is loaded: compiled code then keeps them in "
+        + "registers and drops the checks it can prove.";
+
     /// <summary>The calls of recursive helpers that specialization unfolds (<see cref="CallTreatment.Unfold"/>, <see cref="CallTreatment.UnfoldVirtual"/>).</summary>
     public static IEnumerable<(Instruction Call, CallDecision Decision)> UnfoldedCalls(AnnotatedGraph graph) =>
         Instructions(graph).Select(p => p.Instruction)

@@ -59,6 +59,12 @@ public static class TextReport
             if (!any) text.Append("    none\n");
             text.Append('\n');
 
+            // Only when there are some, so reports of interpreters that keep no state in the framework's collections read as before.
+            var collections = ReportModel.CollectionCalls(portal.Reachable);
+            if (collections.Count > 0)
+                text.Append("  Calls into the framework's collections: ").Append(string.Join(", ", collections)).Append(". ")
+                    .Append(ReportModel.CollectionCallsAdvice).Append("\n\n");
+
             // Only when there are some, so reports of interpreters without recursive helpers read as before.
             var unfolded = portal.Reachable.SelectMany(r => ReportModel.UnfoldedCalls(r).Select(c => (Graph: r, c.Call, c.Decision))).ToList();
             if (unfolded.Count > 0)

@@ -53,6 +53,21 @@ public sealed class ReportTests
         Golden.Check($"Analysis/Reports/golden/{name}.bta.txt", TextReport.Write(Analyze(path)));
 
     [TestMethod]
+    public void TheReportNamesCallsIntoTheFrameworksCollectionsAndWhatToDo()
+    {
+        var result = Analyze(typeof(PeJit.AnalysisSubjects.CollectionsVm).Assembly.Location);
+        string text = TextReport.Write(result);
+        string portal = text[text.IndexOf("Portal PeJit.AnalysisSubjects.CollectionsVm::Run", StringComparison.Ordinal)..];
+        int end = portal.IndexOf("\nPortal ", 1, StringComparison.Ordinal);
+        if (end > 0) portal = portal[..end];
+        StringAssert.Contains(portal, "Calls into the framework's collections: Stack.Push (3x), Stack.Pop (5x), Dictionary.set_Item (1x), Dictionary.get_Item (1x).");
+        StringAssert.Contains(portal, "keep that state in an array and an index of your own");
+        StringAssert.Contains(HtmlReport.Write(result), "collections: Stack.Push (3x), Stack.Pop (5x)");
+        // An interpreter that keeps its state in arrays of its own gets no such paragraph.
+        Assert.DoesNotContain("framework's collections", TextReport.Write(Analyze(typeof(PeJit.Examples.StackVm.Interpreter).Assembly.Location)));
+    }
+
+    [TestMethod]
     public void TheRegisterVmReportListsItsStructInstructionsKeptGreen()
     {
         var result = Analyze(typeof(PeJit.Examples.RegisterVm.Interpreter).Assembly.Location);
