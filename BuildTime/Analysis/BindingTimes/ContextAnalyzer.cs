@@ -403,7 +403,7 @@ internal sealed partial class ContextAnalyzer
         }
     }
 
-    // How AddressTaken's reasons say it, so Check can tell the user the fix for it.
+    // How the reasons of RedReasonKind.AddressTaken say it.
     private const string AddressTakenPhrase = "whose address is taken";
 
     /// <summary>
@@ -427,7 +427,7 @@ internal sealed partial class ContextAnalyzer
             if (instruction.Targets.Any(t => t.Arguments.Contains(address))) { use = $"passed to {string.Join(", ", instruction.Targets.Select(t => t.Target))}"; break; }
             if (instruction.Opcode != Opcode.Load) { use = $"used by {instruction.Info.Name} (line {instruction.Location.Line})"; break; }
         }
-        return Root(RedReasonKind.MutableMemory,
+        return Root(RedReasonKind.AddressTaken,
             $"a read of {SlotAndName(slotAddress.Slot)}, {AddressTakenPhrase} at {BindingTimeAnalysis.MethodName(graph.Method)} IL_{slotAddress.Location.ILOffset:x4} (line {slotAddress.Location.Line}) and {use}",
             slotAddress);
     }
@@ -493,6 +493,7 @@ internal sealed partial class ContextAnalyzer
             var taken = flow[address].DefiningInstruction!;
             addressReasons[local.Index] = why with
             {
+                Kind = RedReasonKind.AddressTaken,
                 Message = $"a read of {SlotAndName(local)}, {AddressTakenPhrase} at {BindingTimeAnalysis.MethodName(graph.Method)} IL_{taken.Location.ILOffset:x4} (line {taken.Location.Line}) and {why.Message}",
             };
             MarkSlotRed(local, null);
@@ -851,7 +852,7 @@ internal sealed partial class ContextAnalyzer
             string chain = BindingTimeAnalysis.Explain(graph, red);
             // A merge-point argument read from a local has no name of its own: the local's is the one the user wrote.
             string name = flow[value].Name ?? (flow[value].DefiningInstruction is { Opcode: Opcode.LoadSlot } load ? flow[load.Slot].Name : null) ?? value.ToString();
-            bool addressTaken = chain.Contains(AddressTakenPhrase);
+            bool addressTaken = graph.ReasonChain(red).Any(step => step.Reason.Kind == RedReasonKind.AddressTaken);
             analysis.Report(Severity.Error, DiagnosticCodes.GreenDependsOnRed,
                 $"'{name}' is declared green but gets a red value; the chain from it back to a red root:",
                 method, portal!.MergePoint.Location, document,

@@ -25,4 +25,9 @@ public enum RedReasonKind
     PromotedClass,
     /// <summary>The exception a catch handler or a filter starts with: known only when something throws.</summary>
     CaughtException,
+    /// <summary>
+    /// A read of a local whose address is used where the analysis does not follow every write through it (passed by
+    /// reference to a call left residual, stored, converted): its fix is to pass the value and return the new one.
+    /// </summary>
+    AddressTaken,
 }

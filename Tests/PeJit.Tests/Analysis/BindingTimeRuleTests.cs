@@ -48,6 +48,10 @@ public sealed class BindingTimeRuleTests
         StringAssert.Contains(error.Details!, "whose address is taken at PeJit.AnalysisSubjects.Rules::PcPassedToResidualByRef IL_");
         StringAssert.Contains(error.Details!, "OpaqueOperand");
         StringAssert.Contains(error.Details!, "stays a residual call");
+        // The fix is chosen by the reason's kind, not by the message's words.
+        StringAssert.Contains(error.Advice, "by value and return the new value");
+        var reads = portal.Graph.Graph.Values.Where(v => portal.Graph.ReasonOf(v)?.Kind == RedReasonKind.AddressTaken).ToList();
+        Assert.IsNotEmpty(reads, "the read of the local whose address escaped has the kind AddressTaken");
     }
 
     [TestMethod]
