@@ -23,7 +23,17 @@ public static class ExtensionBinary
     /// <summary>The first bytes of the form; the text form starts with <c>pejit-extension</c>, so the two cannot be confused.</summary>
     private static ReadOnlySpan<byte> Magic => "\0PJX"u8;
 
-    private const int Version = 2;
+    /// <summary>
+    /// The version of the form. Enums are stored by number (<see cref="Opcode"/>, <see cref="ExtensionOpKind"/>,
+    /// <see cref="GreenOperation"/>, <see cref="CallTreatment"/>, <see cref="TypeKind"/>, <see cref="RegionKind"/>), so a
+    /// change to any of them must come with a new version, which makes a run time refuse programs an older
+    /// <c>pejit build</c> stored (the portal is interpreted and the log says to build again) rather than misread them:
+    /// <c>ExtensionBinaryTests</c> checks <see cref="EnumLayout"/> against the enums and fails until both are updated.
+    /// </summary>
+    public const int Version = 2;
+
+    /// <summary>A hash of the names of the enums stored by number, in order, for the version in force (see <see cref="Version"/>).</summary>
+    public const string EnumLayout = "F85AAB5DCD341EA2";
 
     /// <summary>True when <paramref name="stored"/> (decompressed) is in this form rather than text.</summary>
     public static bool IsBinary(byte[] stored) => stored.AsSpan().StartsWith(Magic);

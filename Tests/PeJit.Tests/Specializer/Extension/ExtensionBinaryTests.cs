@@ -96,6 +96,16 @@ public sealed class ExtensionBinaryTests
     }
 
     [TestMethod]
+    public void TheEnumsStoredByNumberAreTheOnesOfThisVersion()
+    {
+        Type[] stored = [typeof(PeJit.IR.Opcode), typeof(ExtensionOpKind), typeof(GreenOperation), typeof(PeJit.IR.CallTreatment), typeof(PeJit.IR.TypeKind), typeof(PeJit.IR.RegionKind)];
+        string names = string.Join(";", stored.Select(t => t.Name + ":" + string.Join(",", Enum.GetNames(t))));
+        string hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(names)))[..16];
+        Assert.AreEqual(ExtensionBinary.EnumLayout, hash,
+            $"an enum the compact binary form stores by number changed: increment ExtensionBinary.Version and set ExtensionBinary.EnumLayout to \"{hash}\"");
+    }
+
+    [TestMethod]
     public void AnAssemblyStoredAsTextStillReads()
     {
         var (_, compiled, table) = Compiled("StackVm");
