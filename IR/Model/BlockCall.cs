@@ -7,7 +7,8 @@ public sealed class BlockCall
     public BlockCall(Block target, IEnumerable<Value> arguments)
     {
         Target = target;
-        Arguments = arguments.ToList();
+        // The List constructor, not LINQ's ToList: no LINQ iterator over Value while a stored graph is read (Docs/PERFORMANCE.md, "Cold warm-up").
+        Arguments = new List<Value>(arguments);
     }
 
     /// <summary>The block jumped to.</summary>

@@ -68,10 +68,37 @@ public sealed class IrType : IEquatable<IrType>
     public static readonly IrType Object = new(TypeKind.Object, "object", null, null);
 
     /// <summary>Every primitive, by its keyword.</summary>
-    public static readonly IReadOnlyDictionary<string, IrType> Keywords = new[]
+    // Made on first use: only the text parser needs it, and a dictionary built in the class initializer is a dozen
+    // type loads in every JIT-enabled process (Docs/PERFORMANCE.md, "Cold warm-up").
+    public static IReadOnlyDictionary<string, IrType> Keywords => keywords ??= new[]
     {
         Void, Bool, Char, I8, U8, I16, U16, I32, U32, I64, U64, NInt, NUInt, F32, F64, String, Object,
     }.ToDictionary(t => t.Name);
+
+    private static IReadOnlyDictionary<string, IrType>? keywords;
+
+    /// <summary>The primitive of kind <paramref name="kind"/> (one instance per kind), or null when <paramref name="kind"/> is not a primitive's.</summary>
+    public static IrType? Primitive(TypeKind kind) => kind switch
+    {
+        TypeKind.Void => Void,
+        TypeKind.Bool => Bool,
+        TypeKind.Char => Char,
+        TypeKind.I8 => I8,
+        TypeKind.U8 => U8,
+        TypeKind.I16 => I16,
+        TypeKind.U16 => U16,
+        TypeKind.I32 => I32,
+        TypeKind.U32 => U32,
+        TypeKind.I64 => I64,
+        TypeKind.U64 => U64,
+        TypeKind.NInt => NInt,
+        TypeKind.NUInt => NUInt,
+        TypeKind.F32 => F32,
+        TypeKind.F64 => F64,
+        TypeKind.String => String,
+        TypeKind.Object => Object,
+        _ => null,
+    };
 
     /// <summary>A reference type other than string and object.</summary>
     public static IrType Class(string name, object? origin = null) => new(TypeKind.Class, name, null, origin);

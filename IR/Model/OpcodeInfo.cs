@@ -68,7 +68,13 @@ public sealed record OpcodeInfo(
     Opcode Opcode, string Name, int Arity, int Targets, ResultRule Result, ImmediateKinds Immediates, OpcodeFlags Flags, string Doc)
 {
     private static readonly OpcodeInfo[] Table = Build();
-    private static readonly Dictionary<string, OpcodeInfo> ByName = Table.ToDictionary(i => i.Name);
+    // Made on first use: only the text parser looks opcodes up by name.
+    private static Dictionary<string, OpcodeInfo>? byName;
+
+    private static Dictionary<string, OpcodeInfo> ByName => byName ??= Table.ToDictionary(i => i.Name);
+
+    /// <summary>True when <paramref name="opcode"/> is an opcode's number (the compact binary form checks what it reads).</summary>
+    public static bool IsDefined(int opcode) => opcode >= 0 && opcode < Table.Length;
 
     /// <summary>The row of <paramref name="opcode"/>.</summary>
     public static OpcodeInfo Of(Opcode opcode) => Table[(int)opcode];
@@ -90,8 +96,9 @@ public sealed record OpcodeInfo(
         const ImmediateKinds None = ImmediateKinds.None, Num = ImmediateKinds.Number, Txt = ImmediateKinds.Text,
             Ty = ImmediateKinds.Type, Fld = ImmediateKinds.Field, Mth = ImmediateKinds.Method, Slt = ImmediateKinds.Slot,
             Mem = ImmediateKinds.Member;
-        var rows = new List<OpcodeInfo>
-        {
+        // An array, not a List<OpcodeInfo>: one instantiation fewer in every JIT-enabled process.
+        OpcodeInfo[] rows =
+        [
             new(Opcode.Const, "const", 0, 0, Yes, Num, P, "an integer or float constant of the result type"),
             new(Opcode.Null, "null", 0, 0, Yes, None, P, "the null reference"),
             new(Opcode.String, "string", 0, 0, Yes, Txt, P, "a string literal (ldstr)"),
@@ -183,10 +190,16 @@ public sealed record OpcodeInfo(
             new(Opcode.Leave, "leave", 0, 1, No, None, X, "leave protected regions, running their finally handlers, and go to a block"),
             new(Opcode.EndFinally, "endfinally", 0, 0, No, None, X, "end a finally or fault handler"),
             new(Opcode.EndFilter, "endfilter", 1, 0, No, None, X, "end a filter: non-zero runs its handler"),
-        };
-        var table = rows.OrderBy(r => (int)r.Opcode).ToArray();
-        for (int i = 0; i < table.Length; i++)
-            if ((int)table[i].Opcode != i) throw new InvalidOperationException($"opcode table has no row for {(Opcode)i}");
+        ];
+        // Placed by opcode rather than sorted with LINQ: this runs in every JIT-enabled process, and OrderBy over a
+        // new element type is some twenty type loads there (Docs/PERFORMANCE.md, "Cold warm-up").
+        var table = new OpcodeInfo[rows.Length];
+        foreach (var row in rows)
+        {
+            int index = (int)row.Opcode;
+            if (index < 0 || index >= table.Length || table[index] is not null) throw new InvalidOperationException($"opcode table has a stray or second row for {row.Opcode}");
+            table[index] = row;
+        }
         return table;
     }
 }

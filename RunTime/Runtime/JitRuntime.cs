@@ -137,7 +137,7 @@ public static class JitRuntime
             string resource = ExtensionSerializer.ResourceName(MemberSignature.PortalKey(method));
             using var stream = assembly.GetManifestResourceStream(resource)
                 ?? throw new InvalidOperationException($"{assembly.GetName().Name} holds no stored extension program for it (resource '{resource}'); build it again with this version of pejit build");
-            var (program, members) = ExtensionSerializer.ReadLazily(ExtensionSerializer.Decompress(stream));
+            var (program, members) = ExtensionSerializer.ReadStored(stream);
             var resolver = new MemberTableResolver(members, assembly);
             ExtensionLinker.Link(program, resolver, assembly);
             var settings = new JitSettings { BackgroundCompilation = Background }

@@ -9,7 +9,19 @@ namespace PeJit.Specializer.Engine;
 public sealed partial class UnitSpecializer
 {
     /// <summary>A path stopped at a join point: its open residual block, its frames, and when it got there.</summary>
-    private sealed record Arrival(Block Residual, List<ExtensionFrame> Frames, int Sequence);
+    /// <remarks>
+    /// A class, compared by identity (each arrival is one path's): as a record its equality, used by
+    /// <c>Run.ReleaseJoins</c>, went through <c>EqualityComparer&lt;Block&gt;</c>, four framework methods .NET
+    /// compiles in the first unit of a process whose paths join (Docs/PERFORMANCE.md, "Cold warm-up").
+    /// </remarks>
+    private sealed class Arrival(Block residual, List<ExtensionFrame> frames, int sequence)
+    {
+        public Block Residual { get; } = residual;
+
+        public List<ExtensionFrame> Frames { get; } = frames;
+
+        public int Sequence { get; } = sequence;
+    }
 
     /// <summary>
     /// A residual block that paths joined into: the frames as the joined path went on from it, and which

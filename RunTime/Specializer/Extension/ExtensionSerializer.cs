@@ -7,11 +7,13 @@ using PeJit.IR.Text;
 namespace PeJit.Specializer.Extension;
 
 /// <summary>
-/// The stored form of an <see cref="ExtensionProgram"/>: what <c>pejit build</c> writes into the JIT-enabled
-/// assembly (a managed resource per portal, compressed text: <see cref="Compress"/>) and the run time reads
-/// back when the portal is first prepared, without Cecil or the analysis. Text, so that it can be dumped,
-/// diffed and written by hand for file tests; it reads back into a real program (unlinked: the caller links it,
-/// <see cref="ExtensionLinker"/>) that prints as the original did.
+/// The text form of an <see cref="ExtensionProgram"/>, and the entry to both stored forms: <c>pejit build</c> writes
+/// the compact binary form (<see cref="ExtensionBinary"/>, through <see cref="Store"/>) into the JIT-enabled assembly, a
+/// managed resource per portal, and the run time reads it back when the portal is first prepared
+/// (<see cref="ReadStored"/>), without Cecil or the analysis. The text form holds the same and is what it can be dumped
+/// as, diffed and written by hand for file tests; assemblies an earlier <c>pejit build</c> wrote hold it, and still
+/// read. Either reads back into a real program (unlinked: the caller links it, <see cref="ExtensionLinker"/>) that
+/// prints as the original did.
 /// </summary>
 /// <remarks>
 /// The form, line by line:
@@ -249,12 +251,39 @@ public static class ExtensionSerializer
     private static int Number(string text, int line) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) ? value : throw ExtensionTokens.Error(line, $"expected a number, not '{text}'");
 
-    /// <summary>The stored form as the resource holds it: UTF-8, compressed by <see cref="ExtensionCompression"/>.</summary>
+    /// <summary>The text form as a resource held it before the compact binary form: UTF-8, compressed by <see cref="ExtensionCompression"/>.</summary>
     public static byte[] Compress(string text) => ExtensionCompression.Compress(Encoding.UTF8.GetBytes(text));
 
     /// <summary>
+    /// What <c>pejit build</c> stores for <paramref name="program"/>: the compact binary form (<see cref="ExtensionBinary"/>),
+    /// compressed by <see cref="ExtensionCompression"/>.
+    /// </summary>
+    public static byte[] Store(ExtensionProgram program, MemberTable members) => ExtensionCompression.Compress(ExtensionBinary.Write(program, members));
+
+    /// <summary>
+    /// Reads the program a resource holds, unlinked, with its member table: the compact binary form <see cref="Store"/>
+    /// writes, or the text form an earlier <c>pejit build</c> stored (compressed by <see cref="ExtensionCompression"/>
+    /// or by gzip), which still reads. Only the portal's graph is loaded unless <paramref name="lazily"/> is false.
+    /// </summary>
+    /// <exception cref="FormatException">The resource is in neither form; the message says to build the assembly again.</exception>
+    public static (ExtensionProgram Program, MemberTable Members) ReadStored(Stream resource, bool lazily = true)
+    {
+        var data = ReadAll(resource);
+        if (ExtensionCompression.IsCompressed(data))
+        {
+            var stored = ExtensionCompression.Decompress(data);
+            if (ExtensionBinary.IsBinary(stored)) return lazily ? ExtensionBinary.ReadLazily(stored) : ExtensionBinary.Read(stored);
+            string text = Encoding.UTF8.GetString(stored);
+            return lazily ? ReadLazily(text) : Read(text);
+        }
+        string gzipped = DecompressGzip(data);
+        return lazily ? ReadLazily(gzipped) : Read(gzipped);
+    }
+
+    /// <summary>
     /// The text of a resource <see cref="Compress"/> wrote, or, from an assembly an earlier pejit built, a gzip-compressed
-    /// one (<see cref="DecompressGzip"/>).
+    /// one (<see cref="DecompressGzip"/>). A resource in the compact binary form (<see cref="Store"/>) has no text: read it
+    /// with <see cref="ReadStored"/>.
     /// </summary>
     public static string Decompress(Stream resource)
     {

@@ -30,7 +30,11 @@ internal sealed class GreenAccessBuilder
     private readonly Dictionary<string, GreenAccess?> emitted = [];
     // Keyed by a value tuple, a Dictionary instantiation .NET compiles on first use: made with the first lambda.
     private Dictionary<(MemberInfo, string), GreenAccess>? cache;
-    private readonly HashSet<GreenAccess> fallbacks = [];
+    // Made with the first lambda too; the lookups of both live in methods of their own (CachedCount, InCache), which a
+    // program whose accesses were all emitted never calls: a precompiled method's fix-ups load every type it names at
+    // its first call, and these two instantiations are some thirty type loads while a portal is prepared.
+    private HashSet<GreenAccess>? fallbacks;
+    private int bound;
     // Made with the first lambda: a program whose accesses were all emitted by pejit build never loads System.Linq.Expressions.
     private ParameterExpression ints = null!, floats = null!, refs = null!, operands = null!, result = null!;
 
@@ -38,10 +42,13 @@ internal sealed class GreenAccessBuilder
     public GreenAccessBuilder(Type? accessors) => this.accessors = accessors;
 
     /// <summary>Delegates compiled so far.</summary>
-    public int Count => cache?.Count ?? 0;
+    public int Count => cache is null ? 0 : CachedCount();
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private int CachedCount() => cache!.Count;
 
     /// <summary>Emitted methods bound so far.</summary>
-    public int Bound => emitted.Count(e => e.Value is not null);
+    public int Bound => bound;
 
     /// <summary>
     /// A delegate bound to the static method named <paramref name="name"/> that <c>pejit build</c> emitted for a green
@@ -52,11 +59,16 @@ internal sealed class GreenAccessBuilder
         if (accessors is null) return null;
         if (emitted.TryGetValue(name, out var access)) return access;
         var method = accessors.GetMethod(name, BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic);
-        return emitted[name] = method?.CreateDelegate<GreenAccess>();
+        access = method?.CreateDelegate<GreenAccess>();
+        if (access is not null) bound++;
+        return emitted[name] = access;
     }
 
     /// <summary>True when <paramref name="access"/> is a compiled lambda, not the reflection fallback.</summary>
-    public bool IsCompiled(GreenAccess access) => cache is not null && cache.ContainsValue(access) && !fallbacks.Contains(access);
+    public bool IsCompiled(GreenAccess access) => cache is not null && InCache(access);
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private bool InCache(GreenAccess access) => cache!.ContainsValue(access) && !(fallbacks?.Contains(access) ?? false);
 
     /// <summary>An instance field load (<c>ldfld</c>) from a green object.</summary>
     public GreenAccess Field(FieldInfo field, RegisterClass resultClass, IrType resultType) =>
@@ -117,7 +129,7 @@ internal sealed class GreenAccessBuilder
             result = Expression.Parameter(typeof(int), "result");
         }
         var expression = body();
-        if (expression is null) fallbacks.Add(access = fallback!());
+        if (expression is null) (fallbacks ??= []).Add(access = fallback!());
         else access = Expression.Lambda<GreenAccess>(expression, ints, floats, refs, operands, result).Compile();
         cache[(member, signature)] = access;
         return access;

@@ -61,11 +61,21 @@ public sealed class MemberTableResolver : IMemberResolver
     private Type ByIrName(string name)
     {
         if (name.EndsWith("[]", StringComparison.Ordinal))
-            return (IrType.Keywords.Values.FirstOrDefault(k => ClrName(k) == name[..^2]) is { } primitive ? ResolveType(primitive) : TypeNamed(name[..^2])).MakeArrayType();
+            return (PrimitiveNamed(name[..^2]) is { } primitive ? ResolveType(primitive) : TypeNamed(name[..^2])).MakeArrayType();
         string reflection = name.Replace('/', '+');
         return home.GetType(reflection) ?? Type.GetType(reflection)
             ?? AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetType(reflection)).FirstOrDefault(t => t is not null)
             ?? throw new InvalidOperationException($"the type {name} is not in the stored member table and no loaded assembly has it; build the assembly again with pejit build");
+    }
+
+    /// <summary>The primitive whose CLR name is <paramref name="clrName"/>, or null.</summary>
+    // A loop over the kinds rather than LINQ over IrType.Keywords: this runs in a process's first unit, where building
+    // that dictionary and the LINQ iterator over it are some twenty type loads (Docs/PERFORMANCE.md, "Cold warm-up").
+    private static IrType? PrimitiveNamed(string clrName)
+    {
+        for (var kind = TypeKind.Void; kind <= TypeKind.Object; kind++)
+            if (IrType.Primitive(kind) is { } primitive && ClrName(primitive) == clrName) return primitive;
+        return null;
     }
 
     private static string? ClrName(IrType primitive) => primitive.Kind switch

@@ -41,7 +41,7 @@ public sealed class GreenAccessEmitterTests
         {
             var woven = context.LoadFromAssemblyPath(Path.Combine(folder, example + ".dll"));
             string resource = woven.GetManifestResourceNames().Single(n => n.StartsWith("PeJit.Extension ", StringComparison.Ordinal));
-            var (program, members) = ExtensionSerializer.Read(ExtensionSerializer.Decompress(woven.GetManifestResourceStream(resource)!));
+            var (program, members) = ExtensionSerializer.ReadStored(woven.GetManifestResourceStream(resource)!, lazily: false);
             ExtensionLinker.Link(program, new MemberTableResolver(members, woven), woven);
 
             var accesses = program.Graphs.SelectMany(g => g.Blocks).SelectMany(b => b).Where(o => o.AccessName is not null).ToList();
