@@ -299,7 +299,7 @@ public static class Verifier
             case Opcode.Allocate when instruction.TypeOperand is { } allocated:
                 // Only a class: a value type has no object to allocate, an array needs its length (newarr).
                 if (allocated.Kind != TypeKind.Class)
-                    report(block, index, instruction, $"allocate of a {allocated.Kind} type; it allocates classes only (newarr for arrays, default for value types)");
+                    report(block, index, instruction, $"allocate of {allocated}, which is not a class; allocate makes objects of a class (newarr makes arrays, default a value type)");
                 else if (instruction.Result is { } made && graph.TypeOf(made) != allocated)
                     report(block, index, instruction, $"allocate of {allocated} defines a {graph.TypeOf(made)}");
                 break;
