@@ -801,6 +801,8 @@ internal sealed partial class ContextAnalyzer
             }
         if (method is { DeclaringTypeName: "System.Object", Name: "GetType", HasThis: true } && IsClassGreen(instruction.Operands[0]))
             return CallDecision.Of(CallTreatment.ClassOf, "GetType() of a value whose class is green (Jit.PromoteClass): known while specializing");
+        if (instruction.Opcode == Opcode.Call && method is { DeclaringTypeName: "System.Object", Name: ".ctor", ParameterCount: 0 })
+            return CallDecision.Of(CallTreatment.Residual, "System.Object's constructor, which does nothing: the specializer drops the call");
         var callee = method.Cecil is { } reference ? MemberFacts.TryResolve(reference) : null;
         if (callee is null) return CallDecision.Of(CallTreatment.Residual, "the callee cannot be resolved (its assembly was not found)");
         if (instruction.Opcode == Opcode.NewObject)
