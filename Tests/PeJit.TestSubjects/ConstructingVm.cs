@@ -15,6 +15,7 @@ public static class ConstructingVm
     public const int Loop = 2;       // if i < n: go to instruction operand
     public const int Keep = 3;       // kept = a new frame (it escapes: carried to the end)
     public const int Halt = 4;       // return acc + kept's sum
+    public const int MakePromoting = 5; // acc += a new promoting frame's kind * 10 + its first
 
     /// <summary>A base class whose constructor the derived one calls, with a field initializer in it.</summary>
     public abstract class FrameBase
@@ -44,6 +45,19 @@ public static class ConstructingVm
             long sum = Base + Depth;
             foreach (long register in Registers) sum += register;
             return sum;
+        }
+    }
+
+    /// <summary>A constructor that promotes (<c>Jit.Promote</c>) a red value: compiled code leaves in its middle until each value has a case.</summary>
+    public sealed class PromotingFrame
+    {
+        public readonly long First;
+        public readonly int Kind;
+
+        public PromotingFrame(long first)
+        {
+            First = first;
+            Kind = Jit.Promote((int)(first % 3));
         }
     }
 
@@ -79,6 +93,13 @@ public static class ConstructingVm
                     }
                     break;
                 case Keep: kept = new Frame(operand, i); pc++; break;
+                case MakePromoting:
+                {
+                    var frame = new PromotingFrame(i);
+                    acc += frame.Kind * 10 + frame.First;
+                    pc++;
+                    break;
+                }
                 default: return acc + (kept?.Sum() ?? 0);
             }
         }

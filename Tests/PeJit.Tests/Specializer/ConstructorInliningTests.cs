@@ -45,6 +45,15 @@ public sealed class ConstructorInliningTests
         Halt, 0,        // 3
     ];
 
+    /// <summary>A loop whose constructor promotes a red value: the compiled code leaves inside the inlined constructor.</summary>
+    private static readonly int[] Promoting =
+    [
+        MakePromoting, 0, // 0
+        Count, 0,         // 1
+        Loop, 0,          // 2
+        Halt, 0,          // 3
+    ];
+
     private static object Plain(int[] code, long n)
     {
         try { return Run(code, n); }
@@ -73,6 +82,14 @@ public sealed class ConstructorInliningTests
 
     [TestMethod]
     public void AConstructorThatThrowsThrowsTheSame() => RunAll(Throwing);
+
+    /// <summary>An exit in the middle of an inlined constructor resumes its body, and the newobj after it is the object it made.</summary>
+    [TestMethod]
+    public void AnExitInsideAnInlinedConstructorResumesWithTheObject()
+    {
+        var jit = RunAll(Promoting);
+        Assert.IsTrue(jit.Units.Any(u => u.Unit.Exits.Any(e => e.PromoteSite is not null)), "no exit at the constructor's Jit.Promote");
+    }
 
     /// <summary>The constructor is inlined and the frame and its registers are taken apart: the loop neither allocates nor calls.</summary>
     [TestMethod]
