@@ -163,7 +163,8 @@ public sealed class ExtensionCompiler
         op.Treatment = decision.Treatment;
         switch (decision.Treatment)
         {
-            case CallTreatment.Inline or CallTreatment.InlineVirtual or CallTreatment.Unfold or CallTreatment.UnfoldVirtual or CallTreatment.InlineDelegate:
+            case CallTreatment.Inline or CallTreatment.InlineVirtual or CallTreatment.Unfold or CallTreatment.UnfoldVirtual or CallTreatment.InlineDelegate
+                or CallTreatment.InlineConstructor:
                 inlined.Add((op, decision));
                 break;
             case CallTreatment.GreenCall:

@@ -36,6 +36,10 @@ public sealed partial class GraphEvaluator
                 return true;
             }
 
+            case Opcode.Allocate:
+                // What newobj does before its constructor runs (an inlined constructor's body follows): every field zero.
+                Set(RuntimeHelpers.GetUninitializedObject(ClrType(instruction.TypeOperand!)));
+                return true;
             case Opcode.Box:
             {
                 var type = ClrType(instruction.TypeOperand!);

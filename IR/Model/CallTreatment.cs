@@ -49,4 +49,11 @@ public enum CallTreatment
     MergePoint,
     /// <summary><c>Jit.CanEnterJit</c>: a backward jump of the interpreted program.</summary>
     CanEnterJit,
+    /// <summary>
+    /// A <c>newobj</c> of a class whose constructor the analysis can inline: the residual code allocates the object
+    /// without a constructor (<c>allocate</c>) and the constructor's annotated graph runs in place on it, its
+    /// <c>this</c> red with a green class, so that allocation removal sees every store the constructor makes. A
+    /// constructor that only stores its parameters (<c>MethodRef.StoredFields</c>) stays <see cref="Allocation"/>.
+    /// </summary>
+    InlineConstructor,
 }

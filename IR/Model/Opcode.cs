@@ -31,4 +31,7 @@ public enum Opcode
     Load, Store, InitObj, CopyObj,
     // Terminators.
     Jump, BrIf, Switch, Return, Throw, Rethrow, Leave, EndFinally, EndFilter,
+    // An object allocated without running a constructor: the specializer's allocation before an inlined
+    // constructor's body (last, so that no other opcode's number changes).
+    Allocate,
 }

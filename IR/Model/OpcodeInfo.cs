@@ -164,6 +164,7 @@ public sealed record OpcodeInfo(
             new(Opcode.ElementAddr, "ldelema", 2, 0, Yes, Ty, T, "the address of an array element"),
 
             new(Opcode.NewObject, "newobj", -1, 0, Yes, Mth, C | A | R | W | T, "allocate an object (or make a value type) and run a constructor"),
+            new(Opcode.Allocate, "allocate", 0, 0, Yes, Ty, A, "a new object of the class with every field zero and no constructor run: an inlined constructor's object (the specializer makes it, CIL has none)"),
             new(Opcode.Call, "call", -1, 0, Opt, Mth, C | R | W | T, "call a method non-virtually"),
             new(Opcode.CallVirt, "callvirt", -1, 0, Opt, Mth, C | R | W | T, "call a method through virtual dispatch, null-checking this"),
             new(Opcode.ConstrainedCall, "callvirt.constrained", -1, 0, Opt, Ty | Mth, C | R | W | T, "constrained. T callvirt: call on a value of generic or value type through its address"),

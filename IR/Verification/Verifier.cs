@@ -22,7 +22,7 @@ namespace PeJit.IR.Verification;
 ///    blocks and parents, without cycles;
 /// 6. operand stack kinds fit the opcode: arithmetic on matching numbers, comparisons of like kinds, branch
 ///    and switch conditions of integer or reference kind, array operands references, stack-slot loads of
-///    the slot's type. Generic parameters fit anything.
+///    the slot's type, <c>allocate</c> of a class defining a value of that class. Generic parameters fit anything.
 /// </remarks>
 public static class Verifier
 {
@@ -295,6 +295,13 @@ public static class Verifier
                     report(block, index, instruction, $"{instruction.Info.Name} of a {Kind(0)} value; it needs an array");
                 if (instruction.Opcode != Opcode.ArrayLength && Kind(1) is not (StackKind.Int32 or StackKind.NativeInt or StackKind.Unknown))
                     report(block, index, instruction, $"{instruction.Info.Name} with a {Kind(1)} index");
+                break;
+            case Opcode.Allocate when instruction.TypeOperand is { } allocated:
+                // Only a class: a value type has no object to allocate, an array needs its length (newarr).
+                if (allocated.Kind != TypeKind.Class)
+                    report(block, index, instruction, $"allocate of {allocated}, which is not a class; allocate makes objects of a class (newarr makes arrays, default a value type)");
+                else if (instruction.Result is { } made && graph.TypeOf(made) != allocated)
+                    report(block, index, instruction, $"allocate of {allocated} defines a {graph.TypeOf(made)}");
                 break;
             case Opcode.LoadSlot when instruction.Result is { } result && graph.TypeOf(result) != graph[instruction.Slot].Type:
                 report(block, index, instruction, $"ldslot of a {graph[instruction.Slot].Type} slot defines a {graph.TypeOf(result)}");

@@ -57,7 +57,33 @@ internal static partial class AllocationRemoval
 
     /// <summary>The constant index of an <c>ldelem</c>/<c>stelem</c>, when it is within <paramref name="length"/>.</summary>
     private static long? ElementIndex(FlowGraph graph, Instruction access, int length) =>
-        Constant(graph, access.Operands[1]) is { } index && index >= 0 && index < length ? index : null;
+        IndexConstant(graph, access.Operands[1], 4) is { } index && index >= 0 && index < length ? index : null;
+
+    /// <summary>
+    /// An index that is a constant, or computes one from constants and the length of an array made with a constant
+    /// length (<c>a[a.Length - 1]</c> on an array an inlined constructor just made: the specializer leaves the
+    /// arithmetic to <c>fold</c>, which runs after this pass). Small values only: lengths are at most 64.
+    /// </summary>
+    private static long? IndexConstant(FlowGraph graph, Value value, int depth)
+    {
+        if (Constant(graph, value) is { } constant) return constant;
+        if (depth == 0 || graph[value].DefiningInstruction is not { } definition) return null;
+        switch (definition.Opcode)
+        {
+            case Opcode.ArrayLength when graph[definition.Operands[0]].DefiningInstruction is { Opcode: Opcode.NewArray } array
+                && Constant(graph, array.Operands[0]) is { } length:
+                return length;
+            case Opcode.Conv when graph.TypeOf(value).Kind is TypeKind.I32 or TypeKind.I64 or TypeKind.NInt or TypeKind.NUInt:
+                return IndexConstant(graph, definition.Operands[0], depth - 1) is { } converted && converted is >= 0 and <= int.MaxValue ? converted : null;
+            case Opcode.Add or Opcode.Sub when graph.TypeOf(value).Kind is TypeKind.I32 or TypeKind.I64 or TypeKind.NInt:
+                return IndexConstant(graph, definition.Operands[0], depth - 1) is { } left && IndexConstant(graph, definition.Operands[1], depth - 1) is { } right
+                    && Math.Abs(left) <= int.MaxValue && Math.Abs(right) <= int.MaxValue
+                    ? definition.Opcode == Opcode.Add ? left + right : left - right
+                    : null;
+            default:
+                return null;
+        }
+    }
 
     private static ArrayHelper Helper(Instruction instruction)
     {

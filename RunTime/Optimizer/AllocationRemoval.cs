@@ -14,8 +14,10 @@ namespace PeJit.Optimizer;
 /// <remarks>
 /// <para>Rules:</para>
 /// <list type="number">
-/// <item>Candidates are <c>box</c> and <c>newobj</c> of a constructor the frontend found to only store its
-/// parameters into fields (<see cref="MethodRef.StoredFields"/>); a field no store writes reads as its default.
+/// <item>Candidates are <c>box</c>, <c>newobj</c> of a constructor the frontend found to only store its
+/// parameters into fields (<see cref="MethodRef.StoredFields"/>), and <c>allocate</c> (an object the specializer
+/// allocated for an inlined constructor, whose body is the field stores after it); a field no store writes reads as
+/// its default.
 /// A block parameter (not the entry's) is a candidate when every jump passes it a candidate; candidates joined
 /// by jumps form a group, which is removed or kept whole. A <c>newarr</c> of a constant length is a candidate too, its
 /// elements its fields (<c>AllocationRemoval.Arrays.cs</c> has its uses and the array helpers it understands).</item>
@@ -27,7 +29,8 @@ namespace PeJit.Optimizer;
 /// candidate parameter of its group. Any other use escapes: a call's argument, a store into a real object or
 /// array, a return, an exit's state, a cast to another class.</item>
 /// <item>An escaping use makes the object just before it (<c>newobj</c> of its constructor with the fields'
-/// current values, then stores of the fields the constructor does not set; or <c>box</c>), and the rest of
+/// current values, then stores of the fields the constructor does not set; <c>allocate</c> and a store of every
+/// field a store wrote; or <c>box</c>), and the rest of
 /// that block uses the object made. A jump passing it to a parameter that is not its group's makes it on that
 /// edge only, in a new block between (a loop's exit edge allocates, its back edge does not). The group is kept whole (nothing removed) when an escaping block could
 /// reach, through its jumps, any use of the group (its object could be made twice, or read after a call
@@ -221,7 +224,7 @@ internal static partial class AllocationRemoval
                     if (instruction.Opcode == Opcode.Box) group.AddField(BoxContents, graph.TypeOf(instruction.Operands[0]));
                     else if (instruction.Opcode == Opcode.NewArray)
                         for (int i = 0; i < group.Length; i++) group.AddField(Element(i), instruction.TypeOperand!);
-                    else
+                    else if (instruction.Opcode == Opcode.NewObject)
                         for (int i = 0; i < instruction.Operands.Count; i++)
                             group.AddField(instruction.Method!.StoredFields![i].FullName, graph.TypeOf(instruction.Operands[i]));
                     Note(block, group);
@@ -416,6 +419,16 @@ internal static partial class AllocationRemoval
                     : read(root[call.Operands[move.SourcePosition]], Element(move.SourceIndex)));
             for (int i = 0; i < moves.Count; i++) current[(root[call.Operands[moves[i].ArrayPosition]], Element(moves[i].Index))] = values[i];
         }
+        // A virtual object stored into a field or element of another: it escapes there, so step 6 makes it just before
+        // the store and stores the object made, which does not exist yet; a placeholder stands for it meanwhile.
+        var storedPlaceholders = new Dictionary<Instruction, Value>(ReferenceEqualityComparer.Instance);
+        Value StoredValue(Instruction store, Value stored)
+        {
+            if (!Virtual(stored, out _, out _)) return stored;
+            if (!storedPlaceholders.TryGetValue(store, out var placeholder))
+                storedPlaceholders[store] = placeholder = Placeholder(graph.TypeOf(stored), store.Location);
+            return placeholder;
+        }
         foreach (var block in graph.Blocks)
         {
             var current = new Dictionary<(Value, string), Value>();
@@ -425,10 +438,10 @@ internal static partial class AllocationRemoval
                     foreach (var (field, value) in Initial(graph, instruction, group, defaults))
                         current[(result, field)] = value;
                 else if (instruction.Opcode == Opcode.StoreField && Virtual(instruction.Operands[0], out var member, out _))
-                    current[(member, instruction.Field!.FullName)] = instruction.Operands[1];
+                    current[(member, instruction.Field!.FullName)] = StoredValue(instruction, instruction.Operands[1]);
                 else if (instruction.Opcode == Opcode.StoreElement && Virtual(instruction.Operands[0], out var array, out _)
                     && Classify(instruction, 0, array) == Use.Write)
-                    current[(array, Element(ElementIndex(graph, instruction, GroupOf(array).Length)!.Value))] = instruction.Operands[2];
+                    current[(array, Element(ElementIndex(graph, instruction, GroupOf(array).Length)!.Value))] = StoredValue(instruction, instruction.Operands[2]);
                 else if (instruction.Opcode == Opcode.Call && Helper(instruction) != ArrayHelper.None && ArrayPositions(Helper(instruction)) is var positions
                     && Virtual(instruction.Operands[positions[0]], out var first, out _) && Classify(instruction, positions[0], first) == Use.Bulk
                     && AllArraysVirtual(instruction, _ => false))
@@ -513,12 +526,14 @@ internal static partial class AllocationRemoval
                         continue;
                     case Opcode.StoreField when OnVirtual(0, out var member, out _):
                         current[(member, instruction.Field!.FullName)] = Made(instruction.Operands[1]);
+                        if (storedPlaceholders.TryGetValue(instruction, out var storedField)) replacement[storedField] = Made(instruction.Operands[1]);
                         continue;
                     case Opcode.LoadElement when OnVirtual(0, out var member, out var group):
                         replacement[instruction.Result!.Value] = Read(member, Element(ElementIndex(graph, instruction, group.Length)!.Value));
                         continue;
                     case Opcode.StoreElement when OnVirtual(0, out var member, out var group):
                         current[(member, Element(ElementIndex(graph, instruction, group.Length)!.Value))] = Made(instruction.Operands[2]);
+                        if (storedPlaceholders.TryGetValue(instruction, out var storedElement)) replacement[storedElement] = Made(instruction.Operands[2]);
                         continue;
                     case Opcode.ArrayLength when OnVirtual(0, out _, out var group):
                         instruction.Opcode = Opcode.Const;
@@ -600,13 +615,15 @@ internal static partial class AllocationRemoval
     /// <summary>True when <paramref name="value"/> is made by an allocation this pass can remove (<see cref="IsAllocation(FlowGraph, Instruction)"/>).</summary>
     public static bool IsAllocation(FlowGraph graph, Value value) => graph[value].DefiningInstruction is { } definition && IsAllocation(graph, definition);
 
-    /// <summary>A <c>box</c> of a value type or a <c>newobj</c> of a store-only constructor: what this pass can remove.</summary>
+    /// <summary>A <c>box</c> of a value type, a <c>newobj</c> of a store-only constructor or an <c>allocate</c>: what this pass can remove.</summary>
     public static bool IsAllocation(FlowGraph graph, Instruction instruction) => instruction.Result is { } result && instruction.Opcode switch
     {
         // Not a reference (box leaves it as is), a generic parameter (either) or a Nullable (boxing one without a value is null).
         Opcode.Box => graph.TypeOf(result).IsReference && instruction.TypeOperand!.Kind is not (TypeKind.Class or TypeKind.Object or TypeKind.String or TypeKind.GenericParameter)
             && !instruction.TypeOperand.Name.StartsWith("System.Nullable`1", StringComparison.Ordinal),
         Opcode.NewObject => instruction.Method!.StoredFields is { } fields && fields.Count == instruction.Operands.Count && graph.TypeOf(result).Kind == TypeKind.Class,
+        // An inlined constructor's object: every field starts zero, the constructor's body is the stores after it.
+        Opcode.Allocate => graph.TypeOf(result).Kind == TypeKind.Class,
         _ => false,
     };
 
@@ -623,7 +640,7 @@ internal static partial class AllocationRemoval
             yield return (BoxContents, allocation.Operands[0]);
             yield break;
         }
-        IReadOnlyList<FieldRef> stored = allocation.Opcode == Opcode.NewArray ? [] : allocation.Method!.StoredFields!;
+        IReadOnlyList<FieldRef> stored = allocation.Opcode is Opcode.NewArray or Opcode.Allocate ? [] : allocation.Method!.StoredFields!;
         for (int i = 0; i < stored.Count; i++) yield return (stored[i].FullName, allocation.Operands[i]);
         if (!defaults.TryGetValue(allocation, out var made))
         {
@@ -675,6 +692,16 @@ internal static partial class AllocationRemoval
                 into.Add(new Instruction(Opcode.StoreElement, madeArray, graph.SetResult(index, IrType.I32), element) { TypeOperand = allocation.TypeOperand, Location = location });
             }
             return madeArray;
+        }
+        if (allocation.Opcode == Opcode.Allocate)
+        {
+            // Allocated as the inlined constructor did it, then every field a store wrote (the others are zero).
+            var allocated = new Instruction(Opcode.Allocate) { TypeOperand = allocation.TypeOperand, Location = location };
+            into.Add(allocated);
+            var madeObject = graph.SetResult(allocated, type, graph[member].Name);
+            foreach (var (name, field) in group.Stored.OrderBy(s => group.Fields.IndexOf(s.Key)))
+                into.Add(new Instruction(Opcode.StoreField, madeObject, read(member, name)) { Field = field, Location = location });
+            return madeObject;
         }
         var stored = allocation.Method!.StoredFields!;
         var made = new Instruction(Opcode.NewObject, [.. stored.Select(f => read(member, f.FullName))]) { Method = allocation.Method, Location = location };

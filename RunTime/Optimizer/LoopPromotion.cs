@@ -216,7 +216,7 @@ internal sealed class LoopPromotion
     }
 
     private bool IsAllocation(Value value) =>
-        graph[value].DefiningInstruction?.Opcode is Opcode.NewObject or Opcode.NewArray or Opcode.Box or Opcode.String;
+        graph[value].DefiningInstruction?.Opcode is Opcode.NewObject or Opcode.NewArray or Opcode.Box or Opcode.String or Opcode.Allocate;
 
     /// <summary>
     /// Field loads of an invariant object whose field no store in the loop writes (fields of other names never
@@ -965,7 +965,7 @@ internal sealed class LoopPromotion
     /// </summary>
     private bool NonNullAt(Value value, Block block)
     {
-        if (graph[value].DefiningInstruction?.Opcode is Opcode.NewObject or Opcode.Box) return true;
+        if (graph[value].DefiningInstruction?.Opcode is Opcode.NewObject or Opcode.Box or Opcode.Allocate) return true;
         for (Block? at = block; at is { } current && loop.Blocks.Contains(current); at = dominators.ImmediateDominator(current))
         {
             var edges = index.EdgesInto(current);

@@ -34,12 +34,12 @@ internal static class TypeObjects
 
     /// <summary>
     /// The exact class of the object <paramref name="value"/> names, when its definition says it: a <c>newobj</c> of a
-    /// class (the constructor's class: the result type the frontend gives it), a <c>box</c> of a value type (not a
+    /// class (the constructor's class: the result type the frontend gives it) or an <c>allocate</c>, a <c>box</c> of a value type (not a
     /// <c>Nullable</c>, whose box is the value inside or null). Null when not known.
     /// </summary>
     public static IrType? ExactClassOf(FlowGraph graph, Value value) => graph[value].DefiningInstruction switch
     {
-        { Opcode: Opcode.NewObject } made when graph.TypeOf(value).Kind == TypeKind.Class => graph.TypeOf(value),
+        { Opcode: Opcode.NewObject or Opcode.Allocate } made when graph.TypeOf(value).Kind == TypeKind.Class => graph.TypeOf(value),
         { Opcode: Opcode.Box, TypeOperand: { } boxed } when boxed.Kind is >= TypeKind.Bool and <= TypeKind.F64 or TypeKind.ValueType or TypeKind.Enum
             && !boxed.Name.StartsWith("System.Nullable`1", StringComparison.Ordinal) => boxed,
         _ => null,

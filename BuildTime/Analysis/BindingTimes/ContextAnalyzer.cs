@@ -782,7 +782,7 @@ internal sealed partial class ContextAnalyzer
                     $"returned red by {red.Name}", red.RedReturnValue, instruction.Location, red);
             }
             default:
-                return Root(decision.Treatment == CallTreatment.Allocation ? RedReasonKind.Allocation : RedReasonKind.ResidualCall,
+                return Root(decision.Treatment is CallTreatment.Allocation or CallTreatment.InlineConstructor ? RedReasonKind.Allocation : RedReasonKind.ResidualCall,
                     $"the result of a residual call to {instruction.Method!.Name}: {decision.Reason}", instruction);
         }
     }
@@ -802,10 +802,12 @@ internal sealed partial class ContextAnalyzer
             }
         if (method is { DeclaringTypeName: "System.Object", Name: "GetType", HasThis: true } && IsClassGreen(instruction.Operands[0]))
             return CallDecision.Of(CallTreatment.ClassOf, "GetType() of a value whose class is green (Jit.PromoteClass): known while specializing");
+        if (instruction.Opcode == Opcode.Call && method is { DeclaringTypeName: "System.Object", Name: ".ctor", ParameterCount: 0 })
+            return CallDecision.Of(CallTreatment.Residual, "System.Object's constructor, which does nothing: the specializer drops the call");
         var callee = method.Cecil is { } reference ? MemberFacts.TryResolve(reference) : null;
         if (callee is null) return CallDecision.Of(CallTreatment.Residual, "the callee cannot be resolved (its assembly was not found)");
         if (instruction.Opcode == Opcode.NewObject)
-            return CallDecision.Of(CallTreatment.Allocation, "a new object, made when the residual code runs");
+            return DecideConstructor(instruction, callee);
         if (MemberFacts.Has(callee, HintNames.Elidable) || MemberFacts.IsKnownPure(callee))
             return allGreen
                 ? CallDecision.Of(CallTreatment.GreenCall, "a pure method called with green arguments runs while specializing")
@@ -833,6 +835,46 @@ internal sealed partial class ContextAnalyzer
         return new CallDecision(dispatches ? CallTreatment.InlineVirtual : CallTreatment.Inline,
             classGreenReceiver ? "a virtual call on a receiver whose class is green (Jit.PromoteClass): resolved to the class's override while specializing"
             : dispatches ? "a virtual call on a green receiver: the target is known while specializing" : "inlined and specialized", contexts);
+    }
+
+    /// <summary>
+    /// A <c>newobj</c>: <see cref="CallTreatment.InlineConstructor"/> when the constructor can be inlined like any
+    /// other callee, else <see cref="CallTreatment.Allocation"/> (the residual code calls the constructor). Rules:
+    /// 1. a class (a value type's newobj makes a value, not an object), not generic (its constructor's graph is the
+    ///    definition's);
+    /// 2. not a constructor that only stores its parameters (<c>MethodRef.StoredFields</c>): allocation removal already
+    ///    knows what it does, and a residual <c>newobj</c> is cheaper than <c>allocate</c> where the object escapes;
+    /// 3. no static constructor in the class or a base class: <c>newobj</c> runs it before the object exists, an
+    ///    allocation without a constructor does not, so keeping the call keeps when it runs;
+    /// 4. the constructor can be inlined (<see cref="BindingTimeAnalysis.ResidualReason"/>) and is not recursive.
+    /// Its context has <c>this</c> red with a green class (the exact class is the constructor's) and the arguments'
+    /// binding times.
+    /// </summary>
+    private CallDecision DecideConstructor(Instruction instruction, MethodDefinition constructor)
+    {
+        const string made = "a new object, made when the residual code runs";
+        var type = constructor.DeclaringType;
+        var method = instruction.Method!;
+        if (type.IsValueType || type.HasGenericParameters || method.Cecil is GenericInstanceMethod || method.Cecil?.DeclaringType is GenericInstanceType)
+            return CallDecision.Of(CallTreatment.Allocation, made);
+        if (method.StoredFields is not null)
+            return CallDecision.Of(CallTreatment.Allocation, $"{made} (its constructor only stores its arguments)");
+        for (TypeDefinition? t = type; t is not null && t.FullName != "System.Object"; t = t.BaseType is { } b ? TypeMapper.TryResolve(b) : null)
+        {
+            if (t.Methods.Any(m => m.IsConstructor && m.IsStatic))
+                return CallDecision.Of(CallTreatment.Allocation, $"{made} (its class {t.FullName} has a static constructor, which newobj runs first)");
+            if (t.BaseType is { } unresolved && TypeMapper.TryResolve(unresolved) is null)
+                return CallDecision.Of(CallTreatment.Allocation, $"{made} (the base class {unresolved.FullName} cannot be resolved)");
+        }
+        if (analysis.ResidualReason(constructor) is { } reason)
+            return CallDecision.Of(CallTreatment.Allocation, $"{made}: its constructor is not inlined, {reason}");
+        if (analysis.IsRecursive(constructor))
+            return CallDecision.Of(CallTreatment.Allocation, $"{made}: its constructor is recursive");
+        var signature = new BindingTimeSignature("C" + BindingTimeSignature.Of(instruction.Operands.Select(o => (graph.Times[o.Index], IsClassGreen(o)))).Letters);
+        var context = analysis.Context(constructor, analysis.Convert(constructor).Graph!, signature,
+            i => i == 0 ? (graph, instruction.Result!.Value)
+                : i - 1 < instruction.Operands.Count && IsRed(instruction.Operands[i - 1]) ? (graph, instruction.Operands[i - 1]) : null);
+        return new CallDecision(CallTreatment.InlineConstructor, "a new object allocated without its constructor, whose body is inlined and specialized", [context]);
     }
 
     /// <summary>Checks what the hints promised and warns where the compiled code will be slow; records loops.</summary>

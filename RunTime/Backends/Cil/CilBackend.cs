@@ -549,6 +549,13 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                     LoadOperands(instruction);
                     il.Emit(OpCodes.Newobj, (ConstructorInfo)Method(instruction));
                     break;
+                case Opcode.Allocate:
+                    // CIL allocates only through a constructor: the runtime's allocation without one (what the
+                    // graph evaluator does too). Allocation removal leaves it only where the object escapes.
+                    il.Emit(OpCodes.Ldtoken, Type(instruction.TypeOperand!));
+                    il.Emit(OpCodes.Call, TypeFromHandle);
+                    il.Emit(OpCodes.Call, UninitializedObject);
+                    break;
                 case Opcode.Call or Opcode.CallVirt or Opcode.ConstrainedCall:
                     EmitCall(instruction);
                     break;
@@ -714,6 +721,9 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
             });
         }
 
+        private static readonly MethodInfo TypeFromHandle = typeof(Type).GetMethod(nameof(System.Type.GetTypeFromHandle), [typeof(RuntimeTypeHandle)])!;
+        private static readonly MethodInfo UninitializedObject =
+            typeof(System.Runtime.CompilerServices.RuntimeHelpers).GetMethod(nameof(System.Runtime.CompilerServices.RuntimeHelpers.GetUninitializedObject), [typeof(Type)])!;
         private static readonly MethodInfo MultiplyHigh64 = typeof(DivisionMagic).GetMethod(nameof(DivisionMagic.MultiplyHigh), [typeof(long), typeof(long)])!;
 
         /// <summary>

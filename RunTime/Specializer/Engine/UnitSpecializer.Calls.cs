@@ -77,8 +77,10 @@ public sealed partial class UnitSpecializer
                     return false;
                 }
                 case CallTreatment.Inline or CallTreatment.InlineVirtual or CallTreatment.Unfold or CallTreatment.UnfoldVirtual
+                    or CallTreatment.InlineConstructor
                     when IsCold(frame, op):
                     Residualize(frame, op);
+                    if (op.Instruction.Opcode == Opcode.NewObject) RecordAllocatedClass(frame, op);
                     coldCalls.TryGetValue(op.Instruction.Method!.FullName, out int seen);
                     coldCalls[op.Instruction.Method!.FullName] = seen + 1;
                     return true;
@@ -95,8 +97,14 @@ public sealed partial class UnitSpecializer
                     && Override(op, receiverClass) is { } target:
                     Enter(frames, frame, op, target);
                     return true;
+                case CallTreatment.InlineConstructor when frames.Count <= owner.settings.MaxInliningDepth:
+                    EnterConstructor(frames, frame, op);
+                    return true;
                 case CallTreatment.Unfold or CallTreatment.UnfoldVirtual:
                     Unfold(frames, frame, op);
+                    return true;
+                case CallTreatment.Residual when IsObjectConstructor(op):
+                    // System.Object's constructor does nothing: the base call an inlined constructor ends its chain with.
                     return true;
                 case CallTreatment.InlineDelegate:
                     CallDelegate(frames, frame, op);
@@ -162,6 +170,29 @@ public sealed partial class UnitSpecializer
             return callee;
         }
 
+        /// <summary>
+        /// A <c>newobj</c> whose constructor the analysis inlines (<see cref="CallTreatment.InlineConstructor"/>): the
+        /// residual code allocates the object without a constructor (<c>allocate</c>, every field zero, as
+        /// <c>newobj</c> has it before its constructor runs), and the constructor's graph runs on it as an inlined call,
+        /// its <c>this</c> that object with its class known; <see cref="Return"/> hands the object to the caller. The
+        /// analysis chose only classes without a static constructor in their chain, so no class constructor runs
+        /// at another time than the interpreter's <c>newobj</c> would run it.
+        /// </summary>
+        private void EnterConstructor(List<ExtensionFrame> frames, ExtensionFrame caller, ExtensionOp op)
+        {
+            var constructor = op.Callees[0];
+            var type = constructor.Types[constructor.Parameters[0]];
+            var allocated = Emit(new Instruction(Opcode.Allocate) { TypeOperand = type, Location = op.Instruction.Location }, type);
+            var callee = Enter(frames, caller, op, constructor, firstParameter: 1);
+            if (!allocatedClasses.TryGetValue(op, out var exactClass))
+                allocatedClasses[op] = exactClass = owner.resolver.ResolveMethod(op.Instruction.Method!).DeclaringType;
+            callee.SetRed(constructor.Parameters[0], allocated, exactClass);
+        }
+
+        /// <summary>A call of <c>System.Object::.ctor</c>, which does nothing.</summary>
+        private static bool IsObjectConstructor(ExtensionOp op) =>
+            op.Instruction is { Opcode: Opcode.Call, Method: { Name: ".ctor", DeclaringTypeName: "System.Object", ParameterCount: 0 } };
+
         /// <summary>The compiled override a receiver of class <paramref name="receiverType"/> (green, or promoted) dispatches to, among the analyzed targets (looked up once per call site and receiver type).</summary>
         private ExtensionGraph? Override(ExtensionOp op, Type receiverType)
         {
@@ -219,7 +250,13 @@ public sealed partial class UnitSpecializer
             var caller = frames[^1];
             if (frame.CallSite!.Result is var result and >= 0)
             {
-                if (!hasValue) caller.Set(result, default);
+                // An inlined constructor's newobj is the object it ran on (EnterConstructor), of its class.
+                if (frame.CallSite.Treatment == CallTreatment.InlineConstructor)
+                {
+                    int self = frame.Graph.Parameters[0];
+                    caller.SetRed(result, frame.Reds[self], frame.ExactClass(self));
+                }
+                else if (!hasValue) caller.Set(result, default);
                 // An unfolded recursive call hands back a green value as it is: the analysis made the result red
                 // only because the call might have stayed residual (RecursionUnfolding).
                 else if (frame.IsGreen(op.Operands[0]) && caller.Graph.RedValues[result] && frame.UnfoldedGreens is null)

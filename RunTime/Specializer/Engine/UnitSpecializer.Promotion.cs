@@ -135,6 +135,15 @@ public sealed partial class UnitSpecializer
                     StoreExit(slot++, frame.Reds[parameter.Index], graph.TypeOf(parameter));
                 }
                 var callResult = f + 1 < frames.Count ? frames[f + 1].CallSite!.Instruction.Result : null;
+                // Inside an inlined constructor: the interpreter resumes its body, which returns nothing, so the newobj's
+                // result is the object it runs on, in the exit buffer now (the allocate of EnterConstructor).
+                if (f + 1 < frames.Count && frames[f + 1] is { CallSite.Treatment: CallTreatment.InlineConstructor } constructor
+                    && callResult is { } madeObject)
+                {
+                    StoreExit(slot, constructor.Reds[constructor.Graph.Parameters[0]], graph.TypeOf(madeObject));
+                    values.Add(new ExitValue(madeObject, false, null, slot++));
+                    callResult = null;
+                }
                 exitFrames.Add(new ExitFrame(graph, block, frame.Index, values, callResult) { Slots = slots, CaughtSlot = caughtSlot });
             }
             if (promotedSlot == 0)

@@ -74,7 +74,7 @@ public sealed class LuaNumericLoopTests
     /// (<c>GetType()</c>, <c>isinst</c>, <c>castclass</c>) or touching the frame's register array.
     /// </summary>
     private static bool Clean(List<Instruction> body) =>
-        body.Any(i => i.Opcode == Opcode.Add && i.Result is not null) && !body.Any(i => i.Opcode is Opcode.NewObject or Opcode.Box or Opcode.IsInst or Opcode.CastClass
+        body.Any(i => i.Opcode == Opcode.Add && i.Result is not null) && !body.Any(i => i.Opcode is Opcode.NewObject or Opcode.Allocate or Opcode.Box or Opcode.IsInst or Opcode.CastClass
             || i.Method?.FullName == "System.Type System.Object::GetType()"
             || (i.Opcode is Opcode.LoadElement or Opcode.StoreElement && i.TypeOperand!.Name.EndsWith("LuaValue", StringComparison.Ordinal)));
 

@@ -59,7 +59,7 @@ internal readonly record struct ResidualLoopCensus(int Loads, int Stores, int Ca
                 case Opcode.LoadField or Opcode.LoadElement or Opcode.LoadStatic or Opcode.Load or Opcode.ArrayLength: loads++; break;
                 case Opcode.StoreField or Opcode.StoreElement or Opcode.StoreStatic or Opcode.Store: stores++; break;
                 case Opcode.Call or Opcode.CallVirt or Opcode.ConstrainedCall: calls++; break;
-                case Opcode.NewObject or Opcode.NewArray or Opcode.Box: allocations++; break;
+                case Opcode.NewObject or Opcode.NewArray or Opcode.Box or Opcode.Allocate: allocations++; break;
                 case Opcode.IsInst or Opcode.CastClass or Opcode.Unbox or Opcode.UnboxAny: typeTests++; break;
                 case Opcode.BrIf or Opcode.Switch: branches++; break;
                 case Opcode.Div or Opcode.DivUn or Opcode.Rem or Opcode.RemUn: other++; divisions++; break;

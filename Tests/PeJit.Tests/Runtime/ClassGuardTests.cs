@@ -111,7 +111,9 @@ public sealed class ClassGuardTests
 
         // Structure: the virtual Add and the type tests inside it are resolved; the guard is GetType.
         AssertOnlyGuardsRead(current.Unit.Residual, expectGuards: true);
-        Assert.IsFalse(Instructions(current.Unit.Residual).Any(i => i.Opcode == Opcode.CallVirt), "the only virtual call, Add, is resolved");
+        // (StringValue's constructor, inlined, calls the string's Length and Substring: those stay, as in the interpreter.)
+        Assert.IsFalse(Instructions(current.Unit.Residual).Any(i => i.Opcode == Opcode.CallVirt && i.Method!.DeclaringTypeName != "System.String"),
+            "the only virtual call, Add, is resolved");
     }
 
     /// <summary>
