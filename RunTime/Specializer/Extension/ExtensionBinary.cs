@@ -33,7 +33,7 @@ public static class ExtensionBinary
     public const int Version = 2;
 
     /// <summary>A hash of the names of the enums stored by number, in order, for the version in force (see <see cref="Version"/>).</summary>
-    public const string EnumLayout = "F85AAB5DCD341EA2";
+    public const string EnumLayout = "7E63A5C9F1E1B494";
 
     /// <summary>True when <paramref name="stored"/> (decompressed) is in this form rather than text.</summary>
     public static bool IsBinary(byte[] stored) => stored.AsSpan().StartsWith(Magic);
