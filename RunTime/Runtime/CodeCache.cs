@@ -24,6 +24,7 @@ public sealed class CodeCache(long limit)
     {
         public CompiledUnit? Unit { get; } = unit;
         public long LastUse;
+        public long EntryCellEntriesSeen;
         public long Size => Unit?.Size ?? 1;
     }
 
@@ -101,6 +102,13 @@ public sealed class CodeCache(long limit)
         lock (evictionGate)
         {
             if (Size <= Limit) return;
+            // A unit entered through an entry cell (EntryCell) bypasses TryGet: entries since the last eviction count as a use now.
+            foreach (var entry in entries.Values)
+                if (entry.Unit is { } unit && unit.EntryCellEntries is var cellEntries && cellEntries != entry.EntryCellEntriesSeen)
+                {
+                    entry.EntryCellEntriesSeen = cellEntries;
+                    Volatile.Write(ref entry.LastUse, Interlocked.Increment(ref clock));
+                }
             foreach (var (key, entry) in entries.Where(p => !p.Key.Equals(keep)).OrderBy(p => Volatile.Read(ref p.Value.LastUse)).ToList())
             {
                 if (Size <= Limit * 3 / 4) break;
