@@ -97,6 +97,26 @@ public sealed class CodeCache(long limit)
         if (Interlocked.Add(ref size, entry.Size - before) > Limit) Evict(keep: key);
     }
 
+    /// <summary>
+    /// Drops the unit at <paramref name="key"/> as the bound does (told to <see cref="Changed"/>, its code dropped, the
+    /// key compiled again if it gets hot again): for embedders that bound memory their own way, and tests. False when
+    /// the key has no unit.
+    /// </summary>
+    public bool Drop(GreenKey key)
+    {
+        lock (evictionGate)
+        {
+            if (!entries.TryRemove(key, out var entry)) return false;
+            Interlocked.Add(ref size, -entry.Size);
+            Changed?.Invoke(key, null);
+            if (entry.Unit is null) return true;
+            entry.Unit.Drop();
+            if (dropped.Count >= MaxDroppedKeys) dropped.Clear();
+            dropped[key] = entry.Unit.Recompilations + 1;
+            return true;
+        }
+    }
+
     private void Evict(GreenKey keep)
     {
         lock (evictionGate)

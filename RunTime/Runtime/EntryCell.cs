@@ -103,10 +103,10 @@ public sealed class EntryCell
     }
 
     /// <summary>The key whose unit the cell enters.</summary>
-    internal GreenKey Key { get; }
+    public GreenKey Key { get; }
 
     /// <summary>The unit the cell enters.</summary>
-    internal CompiledUnit Unit { get; }
+    public CompiledUnit Unit { get; }
 
     /// <summary>
     /// What the woven entry calls before <see cref="Code"/>: the exit buffer to pass it (this thread's, at least as long
