@@ -24,7 +24,10 @@ namespace PeJit.Weaving;
 /// reached by falling into the loop head (and by forward branches to it) but not by the loop's back edges, so it
 /// runs once per activation; it passes its slot marked as an entry and first tests
 /// <see cref="PortalCounters.Resuming"/> (<see cref="PortalProtocol"/>). A portal whose loop head is reached
-/// only by a branch (no fall-through into it) gets no entry site.
+/// only by a branch (no fall-through into it) gets no entry site. A portal without <c>Jit.CanEnterJit</c> is woven
+/// with its entry site alone (<see cref="OnlyEntry"/>). Where the greens and reds allow (<see cref="EntryCellPlan"/>),
+/// the entry site reads its slot's entry cell while the slot is held and calls the key's typed unit through it
+/// (<see cref="CountWithCells"/>, <see cref="EnterThroughCell"/>; <see cref="EntryCell"/>).
 /// (the statuses are <see cref="CanEnterJitStatus"/>, the hash, the counters and the state's layout
 /// <see cref="PortalProtocol"/>). The counter table lives in a static field of a class added for the portal
 /// (after every existing type, so no token moves), set once from <see cref="PortalCounters.For"/>.

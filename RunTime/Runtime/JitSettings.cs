@@ -98,6 +98,13 @@ public sealed record JitSettings
     public bool DirectSelfCalls { get; init; } = Environment.GetEnvironmentVariable("PEJIT_DIRECT_CALLS") != "0";
 
     /// <summary>
+    /// Whether a woven portal's entry enters a key's typed unit through an entry cell (<see cref="EntryCell"/>: no
+    /// boxing, no lookup) once the unit is compiled (default on; <c>PEJIT_ENTRY_CELLS=0</c> leaves every such entry to
+    /// the slow path, to compare).
+    /// </summary>
+    public bool EntryCells { get; init; } = Environment.GetEnvironmentVariable("PEJIT_ENTRY_CELLS") != "0";
+
+    /// <summary>
     /// Whether a native (AMD64) unit whose loop is left a threshold's times at one exit gets a *bridge* there instead of
     /// being specialized again with the code after its loop (default off; <c>PEJIT_BRIDGES=1</c>): the exit's key is
     /// compiled alone, with that code as its tail, and attached to the exit, so the unit is not recompiled and the

@@ -348,7 +348,7 @@ public sealed class PortalRuntime
     /// </summary>
     private void PublishCell(int slot, GreenKey key, CompiledUnit unit)
     {
-        if (Counters.Cells is not { } table || Volatile.Read(ref table[slot]) is { } present && present.Unit == unit) return;
+        if (!Settings.EntryCells || Counters.Cells is not { } table || Volatile.Read(ref table[slot]) is { } present && present.Unit == unit) return;
         if (unit.Unit.StateParameters is null || unit.Code is not CilCompiledCode code || unit.noEntryCell) return;
         var cell = unit.entryCell;
         if (cell is null)
