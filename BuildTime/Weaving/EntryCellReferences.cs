@@ -14,8 +14,9 @@ namespace PeJit.Weaving;
 /// <param name="Enter"><c>EntryCell.Enter()</c>: the exit buffer to pass the code, or null with too little stack left.</param>
 /// <param name="CellsFor"><c>PortalCounters.CellsFor(RuntimeMethodHandle, RuntimeTypeHandle, string)</c>: the portal's cells.</param>
 /// <param name="Exited"><c>JitRuntime.EntryCellExited(EntryCell, object[], object[])</c>: the code left at an exit.</param>
+/// <param name="IdentityHash"><c>RuntimeHelpers.GetHashCode(object)</c>: a reference green's identity, mixed into the entry's slot.</param>
 internal sealed record EntryCellReferences(TypeReference Type, IReadOnlyList<FieldReference> Integers, IReadOnlyList<FieldReference> References,
-    FieldReference Code, MethodReference Enter, MethodReference CellsFor, MethodReference Exited)
+    FieldReference Code, MethodReference Enter, MethodReference CellsFor, MethodReference Exited, MethodReference IdentityHash)
 {
     /// <summary>The references, for <paramref name="module"/>, to the runtime in <paramref name="scope"/>.</summary>
     public static EntryCellReferences Import(ModuleDefinition module, IMetadataScope scope, TypeReference methodHandle, TypeReference hooks, TypeReference counters)
@@ -37,6 +38,9 @@ internal sealed record EntryCellReferences(TypeReference Type, IReadOnlyList<Fie
         exited.Parameters.Add(new ParameterDefinition(cell));
         exited.Parameters.Add(new ParameterDefinition(objects));
         exited.Parameters.Add(new ParameterDefinition(objects));
-        return new EntryCellReferences(cell, integers, references, code, enter, cellsFor, exited);
+        var helpers = new TypeReference("System.Runtime.CompilerServices", "RuntimeHelpers", module, module.TypeSystem.CoreLibrary);
+        var identityHash = new MethodReference("GetHashCode", module.TypeSystem.Int32, helpers) { HasThis = false };
+        identityHash.Parameters.Add(new ParameterDefinition(module.TypeSystem.Object));
+        return new EntryCellReferences(cell, integers, references, code, enter, cellsFor, exited, identityHash);
     }
 }

@@ -400,6 +400,19 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         }
         code.Add(il.Create(OpCodes.Ldc_I4, PortalProtocol.HashSeed));
         foreach (var temporary in temporaries.Take(greens)) code.AddRange(MixIn(il, temporary));
+        // An entry with cells mixes in its reference greens' identities too: keys that differ only there (every function's
+        // entry at pc 0 of its own code object, every rule of a rules engine) get slots, and so cells, of their own. Only
+        // the woven code computes slots, so the entry's may differ from a loop site's for the same key.
+        if (entry && cells is not null)
+            for (int g = 0; g < greens; g++)
+                if (cells.Greens[g] == EntryCellPlan.Green.Reference)
+                {
+                    code.Add(il.Create(OpCodes.Ldloc, temporaries[g]));
+                    code.Add(il.Create(OpCodes.Call, runtime.Cells.IdentityHash));
+                    code.Add(il.Create(OpCodes.Add));
+                    code.Add(il.Create(OpCodes.Ldc_I4, PortalProtocol.HashMultiplier));
+                    code.Add(il.Create(OpCodes.Mul));
+                }
         code.Add(il.Create(OpCodes.Ldc_I4, 32 - PortalProtocol.CounterBits));
         code.Add(il.Create(OpCodes.Shr_Un));
         code.Add(il.Create(OpCodes.Stloc, slot));

@@ -81,9 +81,12 @@ public sealed record JitSettings
     /// <summary>
     /// Whether a key counted at the portal's entry (a function of the interpreted program) is compiled as a whole
     /// function, so that loop-free recursion gets units that call each other through call cells (default off;
-    /// <c>PEJIT_COMPILE_FUNCTIONS=1</c>). Off until a compiled call costs less than an interpreted one: today
-    /// each still allocates the callee's frame, a state array and a boxed result, and the stack VM's <c>fib</c>
-    /// measured 1.4-1.5x slower with it on. Off, entry visits still enter a unit the key already has.
+    /// <c>PEJIT_COMPILE_FUNCTIONS=1</c>). Off by default: with direct self-calls and entry cells (the interpreter enters
+    /// a function's typed unit without boxing or lookup, <see cref="EntryCell"/>) long recursive programs are on par, but
+    /// short ones pay the portal's preparation and the function's compilation for few calls (the stack VM's and the
+    /// register machine's <c>fib</c> at their default sizes, <c>Docs/PERFORMANCE.md</c>, "Entry cells"). Off, entry
+    /// visits still enter a unit the key already has, and a portal without <c>Jit.CanEnterJit</c> (its entry is its
+    /// only site) compiles its functions all the same.
     /// </summary>
     public bool CompileFunctions { get; init; } = CompileFunctionsByEnvironment;
 
