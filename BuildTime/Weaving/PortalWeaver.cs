@@ -419,8 +419,11 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         bool passThis = PortalProtocol.PassesThis(portal.HasThis, portal.DeclaringType.IsValueType);
         var slowStart = il.Create(OpCodes.Ldc_I4, PortalProtocol.StateLength(types.Count, passThis));
         var markEntry = il.Create(OpCodes.Ldloc, slot);
-        var dispatch = il.Create(OpCodes.Switch, PortalProtocol.StatusCases(next, il.Create(OpCodes.Leave, tails.Return), il.Create(OpCodes.Leave, tails.Reload), il.Create(OpCodes.Leave, tails.Throw)));
-        var (toReturn, toReload, toThrow) = (((Instruction[])dispatch.Operand)[(int)CanEnterJitStatus.Returned], ((Instruction[])dispatch.Operand)[(int)CanEnterJitStatus.Exited], ((Instruction[])dispatch.Operand)[(int)CanEnterJitStatus.Threw]);
+        // The switch on the runtime's answer: after the slow path's call, and after an exit of a unit entered through a cell.
+        var toReturn = il.Create(OpCodes.Leave, tails.Return);
+        var toReload = il.Create(OpCodes.Leave, tails.Reload);
+        var toThrow = il.Create(OpCodes.Leave, tails.Throw);
+        var dispatch = il.Create(OpCodes.Switch, PortalProtocol.StatusCases(next, toReturn, toReload, toThrow));
         if (entry && cells is not null)
         {
             code.AddRange(CountWithCells(il, next, markEntry));
