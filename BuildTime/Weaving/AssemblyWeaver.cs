@@ -30,6 +30,7 @@ public static class AssemblyWeaver
     /// </param>
     /// <param name="assembly">Receives the rewritten assembly.</param>
     /// <param name="symbols">Receives its PDB, when the input has symbols.</param>
+    /// <param name="note">Told what the user should know of a portal that is accepted as it is (one without <c>Jit.CanEnterJit</c>); null to ignore.</param>
     /// <returns>The number of <c>Jit.CanEnterJit</c> sites rewritten.</returns>
     /// <exception cref="WeavingException">A portal's IL cannot be rewritten; the message says where and why.</exception>
     /// <remarks>
@@ -37,7 +38,7 @@ public static class AssemblyWeaver
     /// images of the same writer (Cecil orders type definitions its own way).
     /// </remarks>
     public static int Weave(ModuleDefinition input, IReadOnlyCollection<string> portals, RuntimeReference runtime, int threshold, string backend,
-        Func<ModuleDefinition, IReadOnlyDictionary<string, byte[]>> contents, Stream assembly, Stream? symbols)
+        Func<ModuleDefinition, IReadOnlyDictionary<string, byte[]>> contents, Stream assembly, Stream? symbols, Action<string>? note = null)
     {
         bool withSymbols = symbols is not null && input.HasSymbols;
         var (original, originalSymbols) = WriteToMemory(input, withSymbols);
@@ -59,8 +60,9 @@ public static class AssemblyWeaver
             var portal = methods.GetValueOrDefault(name) ?? throw new WeavingException($"{module.Name} has no method {name}");
             var weaver = new PortalWeaver(portal, wovenRuntime);
             weaver.Weave();
-            if (weaver.Sites == 0)
-                throw new WeavingException($"{portal.FullName}: no Jit.CanEnterJit call, so compiled code could never be entered. Call Jit.CanEnterJit(...) where the interpreted program jumps backwards.");
+            if (weaver.OnlyEntry)
+                note?.Invoke($"{portal.DeclaringType.Name}.{portal.Name} has no Jit.CanEnterJit: it is compiled where it gets hot, at its entry (each function of the interpreted program as a whole); "
+                    + "if the interpreted language has loops, call Jit.CanEnterJit(...) where they jump backwards so that a long loop is compiled while it runs");
             sites += weaver.Sites;
         }
 

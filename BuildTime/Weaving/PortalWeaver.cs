@@ -24,7 +24,10 @@ namespace PeJit.Weaving;
 /// reached by falling into the loop head (and by forward branches to it) but not by the loop's back edges, so it
 /// runs once per activation; it passes its slot marked as an entry and first tests
 /// <see cref="PortalCounters.Resuming"/> (<see cref="PortalProtocol"/>). A portal whose loop head is reached
-/// only by a branch (no fall-through into it) gets no entry site.
+/// only by a branch (no fall-through into it) gets no entry site. A portal without <c>Jit.CanEnterJit</c> is woven
+/// with its entry site alone (<see cref="OnlyEntry"/>). Where the greens and reds allow (<see cref="EntryCellPlan"/>),
+/// the entry site reads its slot's entry cell while the slot is held and calls the key's typed unit through it
+/// (<see cref="CountWithCells"/>, <see cref="EnterThroughCell"/>; <see cref="EntryCell"/>).
 /// (the statuses are <see cref="CanEnterJitStatus"/>, the hash, the counters and the state's layout
 /// <see cref="PortalProtocol"/>). The counter table lives in a static field of a class added for the portal
 /// (after every existing type, so no token moves), set once from <see cref="PortalCounters.For"/>.
@@ -57,6 +60,27 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
     /// <summary>The <c>Jit.CanEnterJit</c> calls woven (the entry site not counted).</summary>
     public int Sites { get; private set; }
 
+    /// <summary>
+    /// Whether the portal has no <c>Jit.CanEnterJit</c> (a loop-free language): its entry site is its only way into
+    /// compiled code, and passes its slot with <see cref="PortalProtocol.OnlyEntryFlag"/>.
+    /// </summary>
+    public bool OnlyEntry { get; private set; }
+
+    /// <summary>Why the entry site has no entry cells (<see cref="EntryCellPlan"/>); null when it has them, or has no entry site.</summary>
+    public string? NoCells { get; private set; }
+
+    /// <summary>How the entry site compares and calls entry cells; null without them.</summary>
+    private EntryCellPlan? cells;
+
+    /// <summary>The static field of the portal's counter class that holds its entry cells.</summary>
+    private FieldDefinition? cellTable;
+
+    /// <summary>Where a call through an entry cell returns the portal's result from: after the last instruction, outside every region.</summary>
+    private Instruction? cellReturnTail;
+
+    /// <summary>The portal's result as the typed code returned it (null for a void portal).</summary>
+    private VariableDefinition? cellResult;
+
     public void Weave()
     {
         if (portal.HasGenericParameters || portal.DeclaringType.HasGenericParameters)
@@ -69,9 +93,19 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         var (mergeStart, mergeVariables, mergeTypes) = ArgumentsOf(merges[0]);
         mergeRegions = MergeRegions(mergeStart);
         var sites = instructions.Where(i => IsHint(i, PeJit.IR.HintNames.CanEnterJit)).ToList();
-        if (sites.Count == 0) return;
+        // A portal without Jit.CanEnterJit (a loop-free language: a rules engine, an expression evaluator) gets hot at its entry.
+        OnlyEntry = sites.Count == 0;
+        // Copied before anything is woven: PEJIT_DISABLE runs the original code.
         var twin = PlainTwin.Copy(portal);
         var entrySite = AddEntrySite(merges[0], mergeStart, mergeVariables);
+        if (OnlyEntry && entrySite is null)
+            throw Error(merges[0], "no Jit.CanEnterJit call, and the dispatch loop's head is reached only by a branch, so compiled code could never be entered. "
+                + "Let the method fall into its loop (while (true) { Jit.MergePoint(...); ... }), or call Jit.CanEnterJit(...) where the interpreted program jumps backwards");
+        if (entrySite is not null)
+        {
+            var plan = EntryCellPlan.For(portal, mergeTypes, GreenCount(), runtime.Cells, out string? why);
+            (cells, NoCells) = (plan, why);
+        }
         // The loop head: where the entry site starts, or the merge point's argument loads.
         var loopHead = entryStart ?? mergeStart;
 
@@ -102,6 +136,19 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
             il.Append(il.Create(OpCodes.Unbox_Any, portal.ReturnType));
         }
         il.Append(il.Create(OpCodes.Ret));
+        if (cells is not null)
+        {
+            // The cell's code returned the portal's result unboxed: return it.
+            cellReturnTail = il.Create(OpCodes.Nop);
+            il.Append(cellReturnTail);
+            if (portal.ReturnType.MetadataType != MetadataType.Void)
+            {
+                cellResult = new VariableDefinition(portal.ReturnType);
+                body.Variables.Add(cellResult);
+                il.Append(il.Create(OpCodes.Ldloc, cellResult));
+            }
+            il.Append(il.Create(OpCodes.Ret));
+        }
         var tails = new List<Instruction>();
         // A reload tail: the merge-point variables read back from the state, then on at the merge point.
         void AddReloadTail(Instruction label)
@@ -250,7 +297,8 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
 
     /// <summary>
     /// Adds <c>static class &lt;PeJit&gt;PortalCountersN { static readonly int[] Table = PortalCounters.For(ldtoken portal); }</c>
-    /// at the end of the module's types, so that every existing type, method and field keeps its token.
+    /// at the end of the module's types, so that every existing type, method and field keeps its token; with entry
+    /// cells, also <c>static readonly EntryCell[] Cells = PortalCounters.CellsFor(ldtoken portal, ldtoken code, layout)</c>.
     /// </summary>
     private FieldDefinition AddCounterTable()
     {
@@ -267,6 +315,16 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         il.Emit(OpCodes.Ldtoken, portal);
         il.Emit(OpCodes.Call, runtime.CountersFor);
         il.Emit(OpCodes.Stsfld, table);
+        if (cells is not null)
+        {
+            cellTable = new FieldDefinition("Cells", FieldAttributes.Assembly | FieldAttributes.Static | FieldAttributes.InitOnly, new ArrayType(runtime.Cells.Type));
+            type.Fields.Add(cellTable);
+            il.Emit(OpCodes.Ldtoken, portal);
+            il.Emit(OpCodes.Ldtoken, cells.Delegate);
+            il.Emit(OpCodes.Ldstr, cells.Layout);
+            il.Emit(OpCodes.Call, runtime.Cells.CellsFor);
+            il.Emit(OpCodes.Stsfld, cellTable);
+        }
         il.Emit(OpCodes.Ret);
         type.Methods.Add(initializer);
         module.Types.Add(type);
@@ -345,32 +403,60 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         }
         code.Add(il.Create(OpCodes.Ldc_I4, PortalProtocol.HashSeed));
         foreach (var temporary in temporaries.Take(greens)) code.AddRange(MixIn(il, temporary));
+        // An entry with cells mixes in its reference greens' identities too: keys that differ only there (every function's
+        // entry at pc 0 of its own code object, every rule of a rules engine) get slots, and so cells, of their own. Only
+        // the woven code computes slots, so the entry's may differ from a loop site's for the same key.
+        if (entry && cells is not null)
+            for (int g = 0; g < greens; g++)
+                if (cells.Greens[g] == EntryCellPlan.Green.Reference)
+                {
+                    code.Add(il.Create(OpCodes.Ldloc, temporaries[g]));
+                    code.Add(il.Create(OpCodes.Call, runtime.Cells.IdentityHash));
+                    code.Add(il.Create(OpCodes.Add));
+                    code.Add(il.Create(OpCodes.Ldc_I4, PortalProtocol.HashMultiplier));
+                    code.Add(il.Create(OpCodes.Mul));
+                }
         code.Add(il.Create(OpCodes.Ldc_I4, 32 - PortalProtocol.CounterBits));
         code.Add(il.Create(OpCodes.Shr_Un));
         code.Add(il.Create(OpCodes.Stloc, slot));
-        code.Add(il.Create(OpCodes.Ldsfld, counterTable));
-        code.Add(il.Create(OpCodes.Ldloc, slot));
-        code.Add(il.Create(OpCodes.Ldelema, module.TypeSystem.Int32));
-        code.Add(il.Create(OpCodes.Dup));
-        code.Add(il.Create(OpCodes.Ldind_I4));
-        code.Add(il.Create(OpCodes.Ldc_I4_1));
-        code.Add(il.Create(OpCodes.Sub));
-        code.Add(il.Create(OpCodes.Dup));
-        code.Add(il.Create(OpCodes.Stloc, count));
-        code.Add(il.Create(OpCodes.Stind_I4));
-        code.Add(il.Create(OpCodes.Ldloc, count));
-        code.Add(il.Create(OpCodes.Ldc_I4_0));
-        code.Add(il.Create(OpCodes.Bgt, next));
+        bool passThis = PortalProtocol.PassesThis(portal.HasThis, portal.DeclaringType.IsValueType);
+        var slowStart = il.Create(OpCodes.Ldc_I4, PortalProtocol.StateLength(types.Count, passThis));
+        var markEntry = il.Create(OpCodes.Ldloc, slot);
+        // The switch on the runtime's answer: after the slow path's call, and after an exit of a unit entered through a cell.
+        var toReturn = il.Create(OpCodes.Leave, tails.Return);
+        var toReload = il.Create(OpCodes.Leave, tails.Reload);
+        var toThrow = il.Create(OpCodes.Leave, tails.Throw);
+        var dispatch = il.Create(OpCodes.Switch, PortalProtocol.StatusCases(next, toReturn, toReload, toThrow));
+        if (entry && cells is not null)
+        {
+            code.AddRange(CountWithCells(il, next, markEntry));
+            code.AddRange(EnterThroughCell(il, temporaries, types.Count, state, markEntry, dispatch));
+        }
+        else
+        {
+            code.Add(il.Create(OpCodes.Ldsfld, counterTable));
+            code.Add(il.Create(OpCodes.Ldloc, slot));
+            code.Add(il.Create(OpCodes.Ldelema, module.TypeSystem.Int32));
+            code.Add(il.Create(OpCodes.Dup));
+            code.Add(il.Create(OpCodes.Ldind_I4));
+            code.Add(il.Create(OpCodes.Ldc_I4_1));
+            code.Add(il.Create(OpCodes.Sub));
+            code.Add(il.Create(OpCodes.Dup));
+            code.Add(il.Create(OpCodes.Stloc, count));
+            code.Add(il.Create(OpCodes.Stind_I4));
+            code.Add(il.Create(OpCodes.Ldloc, count));
+            code.Add(il.Create(OpCodes.Ldc_I4_0));
+            code.Add(il.Create(OpCodes.Bgt, next));
+        }
 
         // The slow path: box the state and ask the runtime.
         // `this` of a portal on a class goes last when the merge point does not pass it (an implicit red).
-        bool passThis = PortalProtocol.PassesThis(portal.HasThis, portal.DeclaringType.IsValueType);
-        var slowStart = il.Create(OpCodes.Ldc_I4, PortalProtocol.StateLength(types.Count, passThis));
         if (entry)
         {
-            // slot = EntrySlot(slot); and the way in for a resumption: slot = ResumeSlot.
-            code.Add(il.Create(OpCodes.Ldloc, slot));
-            code.Add(il.Create(OpCodes.Ldc_I4, PortalProtocol.EntryFlag));
+            // slot = EntrySlot(slot) (marked as the only site of a portal without Jit.CanEnterJit); and the way in for a
+            // resumption: slot = ResumeSlot.
+            code.Add(markEntry);
+            code.Add(il.Create(OpCodes.Ldc_I4, PortalProtocol.EntryFlag | (OnlyEntry ? PortalProtocol.OnlyEntryFlag : 0)));
             code.Add(il.Create(OpCodes.Or));
             code.Add(il.Create(OpCodes.Stloc, slot));
             code.Add(il.Create(OpCodes.Br, slowStart));
@@ -399,10 +485,7 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         code.Add(il.Create(OpCodes.Ldloc, state));
         code.Add(il.Create(OpCodes.Ldloc, slot));
         code.Add(il.Create(OpCodes.Call, runtime.CanEnterJit));
-        var toReturn = il.Create(OpCodes.Leave, tails.Return);
-        var toReload = il.Create(OpCodes.Leave, tails.Reload);
-        var toThrow = il.Create(OpCodes.Leave, tails.Throw);
-        code.Add(il.Create(OpCodes.Switch, PortalProtocol.StatusCases(next, toReturn, toReload, toThrow)));
+        code.Add(dispatch);
         code.Add(il.Create(OpCodes.Br, next));
         code.Add(toReturn);
         code.Add(toReload);
@@ -427,7 +510,105 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         if (!entry) Sites++;
     }
 
-    private static bool IsReference(TypeReference type) =>
+    /// <summary>
+    /// The entry's counting with cells (<see cref="PortalProtocol"/>): a counter above zero is decremented as at any
+    /// site (above one: go on interpreting; else the slow path, at <paramref name="slowPath"/>); a counter at or below
+    /// zero is a held slot, whose cell may hold this key (on at the IL after this), and is left for the slow path to
+    /// write. So a key entered through its cell never moves its counter, and a cold entry costs a load, two compares
+    /// and a store.
+    /// </summary>
+    private IEnumerable<Instruction> CountWithCells(ILProcessor il, Instruction next, Instruction slowPath)
+    {
+        var hot = il.Create(OpCodes.Ldsfld, cellTable);
+        yield return il.Create(OpCodes.Ldsfld, counterTable);
+        yield return il.Create(OpCodes.Ldloc, slot);
+        yield return il.Create(OpCodes.Ldelem_I4);
+        yield return il.Create(OpCodes.Stloc, count);
+        yield return il.Create(OpCodes.Ldloc, count);
+        yield return il.Create(OpCodes.Ldc_I4_0);
+        yield return il.Create(OpCodes.Ble, hot);
+        yield return il.Create(OpCodes.Ldsfld, counterTable);
+        yield return il.Create(OpCodes.Ldloc, slot);
+        yield return il.Create(OpCodes.Ldloc, count);
+        yield return il.Create(OpCodes.Ldc_I4_1);
+        yield return il.Create(OpCodes.Sub);
+        yield return il.Create(OpCodes.Stelem_I4);
+        yield return il.Create(OpCodes.Ldloc, count);
+        yield return il.Create(OpCodes.Ldc_I4_1);
+        yield return il.Create(OpCodes.Bgt, next);
+        yield return il.Create(OpCodes.Br, slowPath);
+        yield return hot;
+    }
+
+    /// <summary>
+    /// The cheap way in (<see cref="EntryCell"/>), with the slot's cell table on the stack: the cell's greens compared
+    /// with the entry's, the typed code called with the reds, its result returned; an exit goes to the runtime with a
+    /// fresh state and the answer to <paramref name="dispatch"/>, the switch of the slow path. Anything that does not
+    /// match goes to <paramref name="slowPath"/>.
+    /// </summary>
+    private IEnumerable<Instruction> EnterThroughCell(ILProcessor il, List<VariableDefinition> temporaries, int variables, VariableDefinition state,
+        Instruction slowPath, Instruction dispatch)
+    {
+        var plan = cells!;
+        var references = runtime.Cells;
+        var cell = new VariableDefinition(references.Type);
+        var exit = new VariableDefinition(new ArrayType(module.TypeSystem.Object));
+        body.Variables.Add(cell);
+        body.Variables.Add(exit);
+        yield return il.Create(OpCodes.Ldloc, slot);
+        yield return il.Create(OpCodes.Ldelem_Ref);
+        yield return il.Create(OpCodes.Stloc, cell);
+        yield return il.Create(OpCodes.Ldloc, cell);
+        yield return il.Create(OpCodes.Brfalse, slowPath);
+        int integers = 0, objects = 0;
+        for (int g = 0; g < plan.Greens.Count; g++)
+        {
+            yield return il.Create(OpCodes.Ldloc, cell);
+            switch (plan.Greens[g])
+            {
+                case EntryCellPlan.Green.Reference:
+                    yield return il.Create(OpCodes.Ldfld, references.References[objects++]);
+                    yield return il.Create(OpCodes.Ldloc, temporaries[g]);
+                    break;
+                default:
+                    yield return il.Create(OpCodes.Ldfld, references.Integers[integers++]);
+                    yield return il.Create(OpCodes.Ldloc, temporaries[g]);
+                    yield return il.Create(plan.Greens[g] == EntryCellPlan.Green.Signed ? OpCodes.Conv_I8 : OpCodes.Conv_U8);
+                    break;
+            }
+            yield return il.Create(OpCodes.Bne_Un, slowPath);
+        }
+        // exit = cell.Enter(): null with little stack left, and the slow path enters (it moves the call to a fresh stack).
+        yield return il.Create(OpCodes.Ldloc, cell);
+        yield return il.Create(OpCodes.Call, references.Enter);
+        yield return il.Create(OpCodes.Dup);
+        yield return il.Create(OpCodes.Stloc, exit);
+        yield return il.Create(OpCodes.Brfalse, slowPath);
+        yield return il.Create(OpCodes.Ldloc, cell);
+        yield return il.Create(OpCodes.Ldfld, references.Code);
+        yield return il.Create(OpCodes.Castclass, plan.Delegate);
+        yield return il.Create(OpCodes.Ldloc, exit);
+        for (int r = plan.Greens.Count; r < variables; r++) yield return il.Create(OpCodes.Ldloc, temporaries[r]);
+        yield return il.Create(OpCodes.Callvirt, plan.Invoke);
+        if (cellResult is not null) yield return il.Create(OpCodes.Stloc, cellResult);
+        // exit[0] is null when the code ran the function to its return.
+        var exited = il.Create(OpCodes.Ldc_I4, PortalProtocol.StateLength(variables, passesThis: false));
+        yield return il.Create(OpCodes.Ldloc, exit);
+        yield return il.Create(OpCodes.Ldc_I4_0);
+        yield return il.Create(OpCodes.Ldelem_Ref);
+        yield return il.Create(OpCodes.Brtrue, exited);
+        yield return il.Create(OpCodes.Leave, cellReturnTail);
+        yield return exited;
+        yield return il.Create(OpCodes.Newarr, module.TypeSystem.Object);
+        yield return il.Create(OpCodes.Stloc, state);
+        yield return il.Create(OpCodes.Ldloc, cell);
+        yield return il.Create(OpCodes.Ldloc, state);
+        yield return il.Create(OpCodes.Ldloc, exit);
+        yield return il.Create(OpCodes.Call, references.Exited);
+        yield return il.Create(OpCodes.Br, dispatch);
+    }
+
+    internal static bool IsReference(TypeReference type) =>
         !type.IsGenericParameter && !type.IsValueType && (type.IsArray || type.MetadataType is MetadataType.String or MetadataType.Object
             || type.Resolve() is { IsValueType: false });
 

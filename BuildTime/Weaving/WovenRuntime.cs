@@ -14,7 +14,9 @@ namespace PeJit.Weaving;
 /// <c>JitRuntime.ThrowPending()</c>: throws the exception a step of compiled code threw
 /// (<c>CanEnterJitStatus.Threw</c>); returns <c>Exception</c> so that the woven code can end with <c>throw</c>.
 /// </param>
-internal sealed record WovenRuntime(MethodReference CanEnterJit, FieldReference Disabled, FieldReference Resuming, MethodReference CountersFor, MethodReference ThrowPending)
+/// <param name="Cells">The members of <c>EntryCell</c> and its helpers a woven entry with cells uses (<see cref="EntryCellReferences"/>).</param>
+internal sealed record WovenRuntime(MethodReference CanEnterJit, FieldReference Disabled, FieldReference Resuming, MethodReference CountersFor, MethodReference ThrowPending,
+    EntryCellReferences Cells)
 {
     /// <summary>The references, for <paramref name="module"/>, to the runtime in <paramref name="scope"/>.</summary>
     public static WovenRuntime Import(ModuleDefinition module, IMetadataScope scope)
@@ -33,6 +35,6 @@ internal sealed record WovenRuntime(MethodReference CanEnterJit, FieldReference 
         countersFor.Parameters.Add(new ParameterDefinition(handle));
         var exception = new TypeReference("System", nameof(Exception), module, module.TypeSystem.CoreLibrary);
         var throwPending = new MethodReference("ThrowPending", exception, hooks) { HasThis = false };
-        return new WovenRuntime(hook, disabled, resuming, countersFor, throwPending);
+        return new WovenRuntime(hook, disabled, resuming, countersFor, throwPending, EntryCellReferences.Import(module, scope, handle, hooks, counters));
     }
 }

@@ -1,6 +1,7 @@
 // A rules-engine probe (Examples/STYLES-FINDINGS.md, "A rules engine"): not built by the solution. To try it, put it in a
 // console project (net10.0, implicit usings) that references PeJit.Hints, build, and run `pejit build` on the DLL.
-// The `default:` case is the unreachable Jit.CanEnterJit that gets it past the weaver today.
+// It has no Jit.CanEnterJit: pejit build accepts it with a note, and the portal gets hot at its entry (branch
+// entry-cells; an unreachable `default: Jit.CanEnterJit(...)` case was needed before).
 using PeJit;
 
 // A rules engine as people write them: each rule is a small postfix program over a record's fields, compiled
@@ -37,7 +38,6 @@ static class Engine
                 case Op.Or: sp--; stack[sp - 1] |= stack[sp]; break;
                 case Op.Not: stack[sp - 1] = stack[sp - 1] == 0 ? 1 : 0; break;
                 case Op.Ret: return stack[sp - 1];
-                default: Jit.CanEnterJit(pc, rule, record, stack, sp); break;
             }
         }
     }

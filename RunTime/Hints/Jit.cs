@@ -15,7 +15,8 @@ namespace PeJit;
 /// <item>They are every variable live at that point: first the portal's greens, then its reds, each in the order
 /// <see cref="JitPortalAttribute"/> declares.</item>
 /// <item><c>MergePoint</c> stands once, at the head of the dispatch loop; <c>CanEnterJit</c> stands where the interpreted
-/// program jumps backwards, so that the JIT counts loop iterations there.</item>
+/// program jumps backwards, so that the JIT counts loop iterations there. A language without loops (a rules engine,
+/// an expression evaluator) needs none: the portal's entry counts too, and such a portal gets hot there.</item>
 /// <item>The dispatch loop may sit inside a <c>try</c> (catch clauses that turn host errors into the language's,
 /// a <c>finally</c> that restores state), and each step may run inside one: compiled code hands an exception back
 /// to the portal, whose handlers then run exactly as in the plain interpreter. Then every <c>CanEnterJit</c> stands

@@ -24,6 +24,7 @@ public sealed class CodeCache(long limit)
     {
         public CompiledUnit? Unit { get; } = unit;
         public long LastUse;
+        public long EntryCellEntriesSeen;
         public long Size => Unit?.Size ?? 1;
     }
 
@@ -96,11 +97,38 @@ public sealed class CodeCache(long limit)
         if (Interlocked.Add(ref size, entry.Size - before) > Limit) Evict(keep: key);
     }
 
+    /// <summary>
+    /// Drops the unit at <paramref name="key"/> as the bound does (told to <see cref="Changed"/>, its code dropped, the
+    /// key compiled again if it gets hot again): for embedders that bound memory their own way, and tests. False when
+    /// the key has no unit.
+    /// </summary>
+    public bool Drop(GreenKey key)
+    {
+        lock (evictionGate)
+        {
+            if (!entries.TryRemove(key, out var entry)) return false;
+            Interlocked.Add(ref size, -entry.Size);
+            Changed?.Invoke(key, null);
+            if (entry.Unit is null) return true;
+            entry.Unit.Drop();
+            if (dropped.Count >= MaxDroppedKeys) dropped.Clear();
+            dropped[key] = entry.Unit.Recompilations + 1;
+            return true;
+        }
+    }
+
     private void Evict(GreenKey keep)
     {
         lock (evictionGate)
         {
             if (Size <= Limit) return;
+            // A unit entered through an entry cell (EntryCell) bypasses TryGet: entries since the last eviction count as a use now.
+            foreach (var entry in entries.Values)
+                if (entry.Unit is { } unit && unit.EntryCellEntries is var cellEntries && cellEntries != entry.EntryCellEntriesSeen)
+                {
+                    entry.EntryCellEntriesSeen = cellEntries;
+                    Volatile.Write(ref entry.LastUse, Interlocked.Increment(ref clock));
+                }
             foreach (var (key, entry) in entries.Where(p => !p.Key.Equals(keep)).OrderBy(p => Volatile.Read(ref p.Value.LastUse)).ToList())
             {
                 if (Size <= Limit * 3 / 4) break;

@@ -39,8 +39,20 @@ public sealed record CompiledUnit(Unit Unit, ICompiledCode Code, TimeSpan Specia
     /// <summary>Calls of this unit's key from compiled code that entered a unit through its call cell (the key's units together).</summary>
     public long CellEntries => Cell?.Entered ?? 0;
 
-    /// <summary>Times compiled code was entered at this unit from the interpreter or another unit's exit.</summary>
-    public long Entries => Interlocked.Read(ref entries);
+    /// <summary>Times compiled code was entered at this unit from the interpreter (its entry cells included) or another unit's exit.</summary>
+    public long Entries => Interlocked.Read(ref entries) + EntryCellEntries;
+
+    /// <summary>
+    /// The unit's entry cell (<see cref="EntryCell"/>), made the first time it is published: a cell is immutable, so a
+    /// slot held in turn by this unit and another's publishes the same one again.
+    /// </summary>
+    internal EntryCell? entryCell;
+
+    /// <summary>True once the unit was found unable to have an entry cell (its greens or its signature).</summary>
+    internal bool noEntryCell;
+
+    /// <summary>Times a woven portal's entry called this unit through an entry cell, without the slow path.</summary>
+    public long EntryCellEntries => Volatile.Read(ref entryCell) is { } cell ? Volatile.Read(ref cell.Entered) : 0;
 
     /// <summary>Times compiled code left this unit at an exit (rather than returning the portal's result).</summary>
     public long ExitsTaken => Interlocked.Read(ref exitsTaken);

@@ -25,6 +25,9 @@ namespace PeJit.Runtime;
 /// the slot afresh; a budget credited twice makes a key hot a little sooner. Which code runs is decided on the
 /// slow path against the full green key, never by the counters, so a race changes when code is compiled or
 /// entered, not what the program computes. Writes of an <c>int</c> or a reference are atomic.
+/// <para>A portal woven with entry cells (<see cref="EntryCell"/>) has a cell per slot besides: the slot's holder's
+/// typed code, which the entry site calls without the slow path while the slot is held. A held slot's cell is
+/// cleared when the slot is rearmed; the runtime clears it too when the holder's unit leaves the cache.</para>
 /// </remarks>
 public sealed class CounterTable
 {
@@ -47,6 +50,41 @@ public sealed class CounterTable
 
     /// <summary>The counters the portal's code decrements, indexed by <see cref="PortalProtocol.Slot"/>.</summary>
     public int[] Counters { get; }
+
+    /// <summary>
+    /// The entry cells the portal's entry site reads (<see cref="PortalProtocol"/>), indexed like <see cref="Counters"/>;
+    /// null for a portal woven without them.
+    /// </summary>
+    public EntryCell?[]? Cells { get; private set; }
+
+    /// <summary>The delegate type of the cells' code, as the woven code casts it; null without cells.</summary>
+    internal Type? CellCodeType { get; private set; }
+
+    /// <summary>The kind of each green in a cell (<see cref="EntryCell.Layout(bool[])"/>); null without cells.</summary>
+    internal string? CellLayout { get; private set; }
+
+    /// <summary>Makes the cells, once: the woven portal names its delegate type and its greens' layout.</summary>
+    internal EntryCell?[] EnableCells(Type code, string layout)
+    {
+        lock (granted)
+        {
+            if (Cells is { } made) return made;
+            CellCodeType = code;
+            CellLayout = layout;
+            return Cells = new EntryCell?[PortalProtocol.CounterTableSize];
+        }
+    }
+
+    private long slowEntries;
+
+    /// <summary>
+    /// Visits of the portal's entry that took the slow path because the entry's counter reached zero (not those that
+    /// went into compiled code through an <see cref="EntryCell"/>): with cells, it stays put once the entry key's
+    /// typed unit is compiled (tests).
+    /// </summary>
+    public long SlowEntries => Interlocked.Read(ref slowEntries);
+
+    internal void CountSlowEntry() => Interlocked.Increment(ref slowEntries);
 
     /// <summary>The visits <paramref name="slot"/> absorbed since the runtime last wrote it (at least this one), which it now credits.</summary>
     internal int TakeVisits(int slot)
@@ -71,6 +109,7 @@ public sealed class CounterTable
     internal void Rearm(int slot, int budget)
     {
         holders[slot] = null;
+        if (Cells is { } cells) Volatile.Write(ref cells[slot], null);
         granted[slot] = budget;
         Counters[slot] = budget;
     }

@@ -47,17 +47,30 @@ public static class JitRuntime
         // A resumption (PortalProtocol.ResumeSlot) is answered before anything else: the pending state is this thread's.
         if (slot == PortalProtocol.ResumeSlot)
             return Find(portal) is { } resuming ? resuming.OnEntryWhileResuming(state) : (int)CanEnterJitStatus.Interpret;
-        bool entry = PortalProtocol.IsEntry(slot, out int counter);
+        bool entry = PortalProtocol.IsEntry(slot, out int counter, out bool onlyEntry);
         if (Disabled) return Rearmed(counters, counter, int.MaxValue);
+        if (entry) counters.CountSlowEntry();
         // Entry visits compile nothing unless functions are compiled: they must not make a portal that nothing
-        // else made hot pay for its preparation (a loop-free recursive program would, once per process).
-        if (entry && !JitSettings.CompileFunctionsByEnvironment && !IsPrepared(portal)) return Rearmed(counters, counter, counters.Threshold);
+        // else made hot pay for its preparation (a loop-free recursive program would, once per process). A portal
+        // without Jit.CanEnterJit has nothing else: its entry always counts.
+        if (entry && !onlyEntry && !JitSettings.CompileFunctionsByEnvironment && !IsPrepared(portal)) return Rearmed(counters, counter, counters.Threshold);
         if (StackGuard.StackIsLow) return StackGuard.OnFreshStack(static call => CanEnterJit(call.portal, call.state, call.slot), (portal, state, slot));
-        if (RuntimeOf(portal, out bool preparing) is { } runtime) return runtime.OnCanEnterJit(state, counter, entry);
+        if (RuntimeOf(portal, out bool preparing) is { } runtime) return runtime.OnCanEnterJit(state, counter, entry, onlyEntry);
         // A portal being prepared in the background comes back after a threshold's visits; one that cannot be
         // prepared only every int.MaxValue visits of a slot.
         return Rearmed(counters, counter, preparing ? counters.Threshold : int.MaxValue);
     }
+
+    /// <summary>
+    /// Called by a woven portal's entry when the typed code it called through <paramref name="cell"/> left at an exit
+    /// (<paramref name="exit"/>, this thread's buffer, <c>exit[0]</c> set): the runtime goes on as after any exit, and
+    /// answers as <see cref="CanEnterJit(RuntimeMethodHandle, object?[], int)"/> does (<see cref="PortalProtocol"/>).
+    /// </summary>
+    /// <param name="cell">The cell the portal entered through.</param>
+    /// <param name="state">A fresh state of the portal's length, which the answer fills.</param>
+    /// <param name="exit">The exit buffer the code wrote.</param>
+    public static int EntryCellExited(EntryCell cell, object?[] state, object?[] exit) =>
+        cell.Unit.Runtime!.OnEntryCellExit(cell, state, exit);
 
     /// <summary>
     /// Called by a JIT-enabled portal after <see cref="CanEnterJitStatus.Threw"/>, once it reloaded the merge-point

@@ -81,9 +81,12 @@ public sealed record JitSettings
     /// <summary>
     /// Whether a key counted at the portal's entry (a function of the interpreted program) is compiled as a whole
     /// function, so that loop-free recursion gets units that call each other through call cells (default off;
-    /// <c>PEJIT_COMPILE_FUNCTIONS=1</c>). Off until a compiled call costs less than an interpreted one: today
-    /// each still allocates the callee's frame, a state array and a boxed result, and the stack VM's <c>fib</c>
-    /// measured 1.4-1.5x slower with it on. Off, entry visits still enter a unit the key already has.
+    /// <c>PEJIT_COMPILE_FUNCTIONS=1</c>). Off by default: with direct self-calls and entry cells (the interpreter enters
+    /// a function's typed unit without boxing or lookup, <see cref="EntryCell"/>) long recursive programs are on par, but
+    /// short ones pay the portal's preparation and the function's compilation for few calls (the stack VM's and the
+    /// register machine's <c>fib</c> at their default sizes, <c>Docs/PERFORMANCE.md</c>, "Entry cells"). Off, entry
+    /// visits still enter a unit the key already has, and a portal without <c>Jit.CanEnterJit</c> (its entry is its
+    /// only site) compiles its functions all the same.
     /// </summary>
     public bool CompileFunctions { get; init; } = CompileFunctionsByEnvironment;
 
@@ -96,6 +99,13 @@ public sealed record JitSettings
     /// CIL backend; <c>PEJIT_DIRECT_CALLS=0</c> turns it off, to compare).
     /// </summary>
     public bool DirectSelfCalls { get; init; } = Environment.GetEnvironmentVariable("PEJIT_DIRECT_CALLS") != "0";
+
+    /// <summary>
+    /// Whether a woven portal's entry enters a key's typed unit through an entry cell (<see cref="EntryCell"/>: no
+    /// boxing, no lookup) once the unit is compiled (default on; <c>PEJIT_ENTRY_CELLS=0</c> leaves every such entry to
+    /// the slow path, to compare).
+    /// </summary>
+    public bool EntryCells { get; init; } = Environment.GetEnvironmentVariable("PEJIT_ENTRY_CELLS") != "0";
 
     /// <summary>
     /// Whether a native (AMD64) unit whose loop is left a threshold's times at one exit gets a *bridge* there instead of

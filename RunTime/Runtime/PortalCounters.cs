@@ -34,6 +34,16 @@ public static class PortalCounters
     /// </summary>
     public static int[] For(RuntimeMethodHandle portal) => TableOf(portal).Counters;
 
+    /// <summary>
+    /// The entry cells of <paramref name="portal"/> (<see cref="EntryCell"/>), which its woven entry site reads from a
+    /// static field set once, beside the counters. The woven code names the type of the cells' code
+    /// (<paramref name="code"/>: <c>Func&lt;object[] exit, red..., result&gt;</c>, or an <c>Action</c>) and the kind
+    /// of each green (<paramref name="layout"/>, <see cref="EntryCell.Layout(bool[])"/>), so that the runtime makes
+    /// cells exactly as that code compares and calls them.
+    /// </summary>
+    public static EntryCell?[] CellsFor(RuntimeMethodHandle portal, RuntimeTypeHandle code, string layout) =>
+        TableOf(portal).EnableCells(Type.GetTypeFromHandle(code)!, layout);
+
     /// <summary>The counter table of <paramref name="portal"/>, made on first use.</summary>
     internal static CounterTable TableOf(RuntimeMethodHandle portal) => Tables.Find(portal.Value) ?? NewTable(portal);
 

@@ -23,7 +23,19 @@ namespace PeJit.Runtime;
 /// runtime compiles the key as a whole function, not a loop. Before counting, the entry tests
 /// <see cref="PortalCounters.Resuming"/>: while it is not zero, it calls the hook with <see cref="ResumeSlot"/>,
 /// and the runtime may answer <see cref="CanEnterJitStatus.Exited"/> with a state that compiled code left at an
-/// exit of a unit entered through a call cell (the interpreter then goes on from there).</item>
+/// exit of a unit entered through a call cell (the interpreter then goes on from there). A portal with no
+/// <c>Jit.CanEnterJit</c> (a loop-free language: its entry is the only place it can get hot) marks its entry's slot
+/// with <see cref="OnlyEntryFlag"/> too, and its entry counts whether or not functions are compiled.</item>
+/// <item>The entry's cheap way in (<see cref="EntryCell"/>, PyPy's jitcell): an entry site with cells mixes into its hash,
+/// after the integer greens, each reference green's identity (<c>RuntimeHelpers.GetHashCode</c>), so that keys that differ
+/// only in a reference (each function's entry at pc 0 of its own code object) get cells of their own; when the entry's counter is at or
+/// below zero (a slot held for a key with compiled code), the entry first reads the slot's cell from the table
+/// <see cref="PortalCounters.CellsFor"/> gave it; when the cell's green values are the entry's (integers compared as
+/// <c>long</c>, references by identity, in the order of <see cref="EntryCell.Layout(bool[])"/>) and the stack has
+/// room, it calls the cell's typed code (closed over the unit's constants) with <c>(exit, reds...)</c>, the exit buffer from <see cref="EntryCell.Enter"/>: nothing boxed, nothing looked up.
+/// When the code returns with <c>exit[0]</c> null, the result is the portal's; otherwise it left at an exit, and the
+/// portal passes a fresh state and the exit buffer to <c>JitRuntime.EntryCellExited</c> and switches on its answer
+/// as below. Anything else (no cell, another key, little stack) takes the slow path.</item>
 /// <item>The hook answers a <see cref="CanEnterJitStatus"/>; on <see cref="CanEnterJitStatus.Returned"/> the
 /// result is at <see cref="Result"/>, on <see cref="CanEnterJitStatus.Exited"/> the merge-point variables are
 /// back at their indices; on <see cref="CanEnterJitStatus.Threw"/> too, and the portal then throws the exception
@@ -44,6 +56,12 @@ public static class PortalProtocol
     /// <summary>Marks the slot an entry site passes (<see cref="EntrySlot"/>): bit 30, far above any slot.</summary>
     public const int EntryFlag = 1 << 30;
 
+    /// <summary>
+    /// Marks, besides <see cref="EntryFlag"/>, the slot of the entry site of a portal with no <c>Jit.CanEnterJit</c>:
+    /// its entry is the only way into compiled code, so it counts whether functions are compiled or not.
+    /// </summary>
+    public const int OnlyEntryFlag = 1 << 29;
+
     /// <summary>The slot an entry site passes when it came by <see cref="PortalCounters.Resuming"/> rather than by its counter.</summary>
     public const int ResumeSlot = -1;
 
@@ -51,9 +69,16 @@ public static class PortalProtocol
     public static int EntrySlot(int slot) => slot | EntryFlag;
 
     /// <summary>Whether <paramref name="slot"/> came from an entry site, and the counter it names.</summary>
-    public static bool IsEntry(int slot, out int counter)
+    public static bool IsEntry(int slot, out int counter) => IsEntry(slot, out counter, out _);
+
+    /// <summary>
+    /// Whether <paramref name="slot"/> came from an entry site, the counter it names, and whether that entry is the
+    /// portal's only site (<see cref="OnlyEntryFlag"/>).
+    /// </summary>
+    public static bool IsEntry(int slot, out int counter, out bool onlyEntry)
     {
-        counter = slot & ~EntryFlag;
+        counter = slot & ~(EntryFlag | OnlyEntryFlag);
+        onlyEntry = slot >= 0 && (slot & OnlyEntryFlag) != 0;
         return slot >= 0 && (slot & EntryFlag) != 0;
     }
 

@@ -153,9 +153,10 @@ public sealed class PortalRuntime
         if (entry) NoteFunctionEntry(key);
         int visits = Counters.TakeVisits(slot);
         // Entry visits count towards a function's unit only when functions are compiled (CompileFunctions).
-        if (CodeFor(key, entry && !Settings.CompileFunctions ? 0 : visits, state) is { } unit)
+        if (CodeFor(key, entry && !CompilesFunctions ? 0 : visits, state) is { } unit)
         {
             Counters.Hold(slot, key);
+            PublishCell(slot, key, unit);
             return Enter(key, unit, state);
         }
         // A slot held for another key's compiled code stays held, so that key's next visit enters its code.
@@ -170,6 +171,23 @@ public sealed class PortalRuntime
             Counters.Rearm(slot, Math.Max(1, Settings.Threshold - counters.GetValueOrDefault(key)));
         return (int)CanEnterJitStatus.Interpret;
     }
+
+    /// <summary>
+    /// <see cref="OnCanEnterJit(object?[], int, bool)"/> for a portal whose entry is its only site
+    /// (<paramref name="onlyEntry"/>, <see cref="PortalProtocol.OnlyEntryFlag"/>: no <c>Jit.CanEnterJit</c>): from then
+    /// on its entry counts towards functions' units whether <see cref="JitSettings.CompileFunctions"/> is set or not.
+    /// </summary>
+    public int OnCanEnterJit(object?[] state, int slot, bool entry, bool onlyEntry)
+    {
+        if (onlyEntry && !this.onlyEntry) Volatile.Write(ref this.onlyEntry, true);
+        return OnCanEnterJit(state, slot, entry);
+    }
+
+    /// <summary>Whether the portal has no <c>Jit.CanEnterJit</c>, so its entry is the only way into compiled code.</summary>
+    private bool onlyEntry;
+
+    /// <summary>Whether keys counted at the entry get units: functions compiled, or a portal with nothing but its entry.</summary>
+    private bool CompilesFunctions => Settings.CompileFunctions || Volatile.Read(ref onlyEntry);
 
     /// <summary>
     /// The portal's entry, reached while some thread resumes at an exit (<see cref="PortalCounters.Resuming"/>):
@@ -194,7 +212,7 @@ public sealed class PortalRuntime
         }
         var key = Arrive(state);
         NoteFunctionEntry(key);
-        return CodeFor(key, Settings.CompileFunctions ? 1 : 0, state) is { } unit ? Enter(key, unit, state) : (int)CanEnterJitStatus.Interpret;
+        return CodeFor(key, CompilesFunctions ? 1 : 0, state) is { } unit ? Enter(key, unit, state) : (int)CanEnterJitStatus.Interpret;
     }
 
     /// <summary>
@@ -272,9 +290,13 @@ public sealed class PortalRuntime
     private static CallCell.Code? CellCode(CompiledUnit? unit) => unit is null ? null
         : new CallCell.Code(unit, unit.Code.Run, unit.Constants, Math.Max(unit.Unit.ExitBufferSize, unit.Unit.Entry.Values.Count + 1));
 
-    /// <summary>Keeps the cell of <paramref name="key"/> pointing at its unit, or at none once it is dropped.</summary>
+    /// <summary>
+    /// Keeps the call cell of <paramref name="key"/> pointing at its unit, or at none once it is dropped, and clears the
+    /// key's entry cell: a replaced unit's cell is published again, with the new unit, at the next slow-path visit.
+    /// </summary>
     private void OnCacheChanged(GreenKey key, CompiledUnit? unit)
     {
+        ClearCell(key);
         if (!cells.TryGetValue(key, out var cell)) return;
         cell.Current = CellCode(unit);
         if (unit is not null) unit.Cell = cell;
@@ -309,6 +331,69 @@ public sealed class PortalRuntime
         resumption = (this, state, status == (int)CanEnterJitStatus.Threw ? TakePendingThrow() : null);
         Interlocked.Increment(ref PortalCounters.Resuming);
         return false;
+    }
+
+    /// <summary>The slot of each key with an entry cell (<see cref="EntryCell"/>), so that the cell is cleared when the key's unit changes.</summary>
+    private readonly ConcurrentDictionary<GreenKey, int> cellSlots = new();
+
+    private long cellsPublished;
+
+    /// <summary>Entry cells published so far (<see cref="EntryCell"/>; a unit's cell published again after a race counts again).</summary>
+    public long EntryCellsPublished => Interlocked.Read(ref cellsPublished);
+
+    /// <summary>
+    /// Publishes the entry cell of <paramref name="slot"/>, held for <paramref name="key"/>, when its unit is typed and
+    /// the portal was woven with cells. A cell published while the unit left the cache is taken back at once (the
+    /// cache changes before it tells <see cref="OnCacheChanged"/>, so either that clears the cell or this sees it).
+    /// </summary>
+    private void PublishCell(int slot, GreenKey key, CompiledUnit unit)
+    {
+        if (!Settings.EntryCells || Counters.Cells is not { } table || Volatile.Read(ref table[slot]) is { } present && present.Unit == unit) return;
+        if (unit.Unit.StateParameters is null || unit.Code is not CilCompiledCode code || unit.noEntryCell) return;
+        var cell = unit.entryCell;
+        if (cell is null)
+        {
+            if (!EntryCell.Split(key, Counters.CellLayout!, out var integers, out var references))
+            {
+                unit.noEntryCell = true;
+                return;
+            }
+            try
+            {
+                cell = new EntryCell(key, unit, code.Method.CreateDelegate(Counters.CellCodeType!, unit.Constants), integers, references);
+            }
+            catch (ArgumentException e)
+            {
+                // The typed unit's parameters are not the woven code's types (a type the IR sees otherwise): the slow path enters it.
+                unit.noEntryCell = true;
+                Log.Event($"pejit: {name} at {key}: entered on the slow path, not through an entry cell: its code's signature is not the portal's ({e.Message})");
+                return;
+            }
+            Volatile.Write(ref unit.entryCell, cell);
+        }
+        cellSlots[key] = slot;
+        Volatile.Write(ref table[slot], cell);
+        Interlocked.Increment(ref cellsPublished);
+        if (!Cache.TryGet(key, out var current) || current != unit) Interlocked.CompareExchange(ref table[slot], null, cell);
+    }
+
+    /// <summary>Clears the entry cell of <paramref name="key"/>, if it has one.</summary>
+    private void ClearCell(GreenKey key)
+    {
+        if (Counters.Cells is not { } table || !cellSlots.TryRemove(key, out int slot)) return;
+        if (Volatile.Read(ref table[slot]) is { } cell && cell.Key.Equals(key)) Interlocked.CompareExchange(ref table[slot], null, cell);
+    }
+
+    /// <summary>
+    /// The typed code a woven entry called through <paramref name="cell"/> left at the exit in <paramref name="exit"/>:
+    /// as after an exit of a unit entered on the slow path (<see cref="RunUnit"/>), an exit at a key with a unit goes on
+    /// in it; the answer is the portal's (<see cref="JitRuntime.EntryCellExited"/>).
+    /// </summary>
+    internal int OnEntryCellExit(EntryCell cell, object?[] state, object?[] exit)
+    {
+        int status = AfterExit(cell.Key, cell.Unit, exit, state, out var exitKey, out var bridge);
+        if (exitKey is not null && (bridge ?? CodeFor(exitKey, 1, state)) is { } next) status = Enter(exitKey, next, state);
+        return status;
     }
 
     /// <summary>The green key of a slow-path visit with <paramref name="state"/>.</summary>

@@ -54,7 +54,7 @@ public static class JitHooks
         // Only a copy whose PortalJit is alive runs; an answer is needed all the same.
         if (runtime is null) return (int)CanEnterJitStatus.Interpret;
         if (slot == PortalProtocol.ResumeSlot) return runtime.OnEntryWhileResuming(state);
-        bool entry = PortalProtocol.IsEntry(slot, out int counter);
-        return runtime.OnCanEnterJit(state, counter, entry);
+        bool entry = PortalProtocol.IsEntry(slot, out int counter, out bool onlyEntry);
+        return runtime.OnCanEnterJit(state, counter, entry, onlyEntry);
     }
 }

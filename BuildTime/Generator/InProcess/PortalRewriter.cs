@@ -44,8 +44,9 @@ public static class PortalRewriter
         var sites = graph.Blocks.SelectMany(b => graph[b].Instructions.Where(i => IsHint(i, HintNames.CanEnterJit)).Select(i => (Block: b, Instruction: i))).ToList();
         var hooksUsed = (hook, tables, throwPending);
         foreach (var (block, call) in sites) RewriteSite(graph, block, call, merge.Block, mergeVariables, portalId, greens, hooksUsed, implicitThis, resuming: null);
-        if (sites.Count > 0 && AddEntrySite(graph, merge.Block, merge.Instruction) is { } entry)
-            RewriteSite(graph, entry.Block, entry.Call, merge.Block, mergeVariables, portalId, greens, hooksUsed, implicitThis, resuming);
+        // A portal without Jit.CanEnterJit (a loop-free language) gets hot at its entry only: its slot says so (PortalProtocol.OnlyEntryFlag).
+        if (AddEntrySite(graph, merge.Block, merge.Instruction) is { } entry)
+            RewriteSite(graph, entry.Block, entry.Call, merge.Block, mergeVariables, portalId, greens, hooksUsed, implicitThis, resuming, onlyEntry: sites.Count == 0);
     }
 
     /// <summary>
@@ -85,7 +86,7 @@ public static class PortalRewriter
     private static bool IsHint(Instruction instruction, string name) => HintNames.IsJitMethod(instruction.Method, name);
 
     private static void RewriteSite(FlowGraph graph, Block block, Instruction call, Block mergeBlock, List<Value> mergeVariables,
-        int portalId, int greens, (MethodRef CanEnterJit, MethodRef Tables, MethodRef ThrowPending) hooks, Value? implicitThis, MethodRef? resuming)
+        int portalId, int greens, (MethodRef CanEnterJit, MethodRef Tables, MethodRef ThrowPending) hooks, Value? implicitThis, MethodRef? resuming, bool onlyEntry = false)
     {
         var (hook, tables, throwPending) = hooks;
         var location = call.Location;
@@ -145,7 +146,7 @@ public static class PortalRewriter
         {
             // slow(slot): from the counter, the entry's marked slot; from a resumption, PortalProtocol.ResumeSlot.
             slowSlot = graph.AddParameter(slow, IrType.I32);
-            var marked = Emit(block, new Instruction(Opcode.Or, slot, Constant(block, PortalProtocol.EntryFlag)), IrType.I32);
+            var marked = Emit(block, new Instruction(Opcode.Or, slot, Constant(block, PortalProtocol.EntryFlag | (onlyEntry ? PortalProtocol.OnlyEntryFlag : 0))), IrType.I32);
             Append(block, new Instruction(Opcode.BrIf, notYet) { Targets = { new BlockCall(rest, []), new BlockCall(slow, [marked]) } });
             Append(resumeFrom, new Instruction(Opcode.Jump) { Targets = { new BlockCall(slow, [Constant(resumeFrom, PortalProtocol.ResumeSlot)]) } });
         }

@@ -89,6 +89,9 @@ public sealed class DispatchInTryJitTests
         AssertEnding(name, ending, plain, ThrewExits(Units()) - threw, OtherExits(Units()) - other, () => Describe(Units()));
     }
 
+    /// <summary>What <c>pejit build</c> printed when it made <see cref="Woven"/> (set once it is made).</summary>
+    internal static string WovenOutput { get; private set; } = "";
+
     /// <summary>The test subjects, JIT-enabled by <c>pejit build --threshold 3</c> once, loaded in a context of their own (PeJit.Runtime is this process's).</summary>
     internal static readonly Lazy<Assembly> Woven = new(() =>
     {
@@ -98,6 +101,7 @@ public sealed class DispatchInTryJitTests
         var error = new StringWriter();
         int exit = PeJit.Cli.Program.Run(["build", original, "-o", folder, "--threshold", "3"], output, error);
         Assert.AreEqual(0, exit, $"pejit build {original}: {error}{output}");
+        WovenOutput = output.ToString();
         return new AssemblyLoadContext("pejit-dispatch-in-try").LoadFromAssemblyPath(Path.Combine(folder, Path.GetFileName(original)));
     });
 

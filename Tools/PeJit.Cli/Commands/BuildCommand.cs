@@ -128,8 +128,9 @@ public static class BuildCommand
                 var fresh = AssemblyLoader.Load(path, references);
                 var assembly = new MemoryStream();
                 var pdb = fresh.HasSymbols ? new MemoryStream() : null;
+                var notes = new List<string>();
                 int sites = AssemblyWeaver.Weave(fresh, result.Portals.Select(p => p.Hints.Method.FullName).ToList(),
-                    new RuntimeReference(typeof(JitRuntime).Assembly.GetName()), threshold, backend, Contents, assembly, pdb);
+                    new RuntimeReference(typeof(JitRuntime).Assembly.GetName()), threshold, backend, Contents, assembly, pdb, notes.Add);
                 staging.Write(Path.GetFileName(path), assembly.ToArray());
                 if (pdb is not null) staging.Write(name + ".pdb", pdb.ToArray());
                 var runtime = RuntimeFiles.Closure();
@@ -140,6 +141,7 @@ public static class BuildCommand
                 staging.Commit();
                 output.WriteLine($"pejit build: wrote {Path.Combine(outdir, Path.GetFileName(path))}: {result.Portals.Count} portal(s) JIT-enabled ({string.Join(", ", result.Portals.Select(p => p.Hints.Method.DeclaringType.Name + "." + p.Hints.Method.Name))}), {sites} Jit.CanEnterJit site(s); backend {backend}{(threshold > 0 ? $", threshold {threshold}" : "")}; {RuntimeFiles.Describe(runtime)}");
                 foreach (var warning in result.Diagnostics.Where(d => d.Severity == Severity.Warning)) output.WriteLine($"pejit build: warning: {warning}");
+                foreach (string note in notes) output.WriteLine($"pejit build: note: {note}");
                 foreach (string access in leftToRunTime)
                     output.WriteLine($"pejit build: note: a green access is compiled when the portal is first prepared, not emitted here (the run time loads System.Linq.Expressions for it): {access}");
                 return 0;
