@@ -1,6 +1,7 @@
 using Iced.Intel;
 using PeJit.Backends;
 using PeJit.Backends.Amd64;
+using PeJit.Backends.Amd64.Emission;
 using PeJit.Backends.Amd64.RegisterAllocation;
 using PeJit.IR.Semantics;
 using PeJit.IR.Text;
@@ -284,6 +285,80 @@ public sealed class Amd64BackendTests : BackendTests
                 """);
             Assert.IsNotEmpty(new Amd64Backend().CompileNative(graph).Function.Exits, $"div by {divisor} keeps its guards");
         }
+    }
+
+    /// <summary>
+    /// Division and remainder by constants against .NET's own, on every edge: divisors of both signs, powers of two,
+    /// 1, <c>MinValue</c> and its neighbours, magic numbers that need the dividend added or subtracted, and random
+    /// ones; dividends at both ends of the range, around multiples of the divisor, and random (-1 is excluded, as
+    /// the lowering keeps its guards).
+    /// </summary>
+    [TestMethod]
+    [DataRow(32)]
+    [DataRow(64)]
+    public void ADivisionByAConstantIsExactForEveryDividend(int width)
+    {
+        var random = new Random(width);
+        long min = width == 32 ? int.MinValue : long.MinValue, max = width == 32 ? int.MaxValue : long.MaxValue;
+        long Narrow(long value) => width == 32 ? (int)value : value;
+        var divisors = new List<long> { 1, 2, 3, 5, 6, 7, 9, 10, 11, 12, 13, 14, 25, 100, 125, 641, 1000, 6700417, 1_000_000_007, 1 << 30, (1 << 30) + 1, (1 << 30) - 1 };
+        divisors.AddRange(divisors.Where(d => d > 1).Select(d => -d).ToList());
+        divisors.AddRange([min, min + 1, min + 2, max, max - 1, max / 2, max / 3, min / 3, max / 7 * 3]);
+        if (width == 64) divisors.AddRange([1L << 62, (1L << 62) + 1, -(1L << 62) - 1, 3L << 40, 1_000_000_000_000_000_003, -1_000_000_000_000_000_003]);
+        for (int i = 0; i < 24; i++)
+        {
+            long d = Narrow(random.NextInt64(long.MinValue, long.MaxValue) >> random.Next(width == 32 ? 32 : 0, 63));
+            if (d is not (0 or -1)) divisors.Add(d);
+        }
+        string type = width == 32 ? "i32" : "i64";
+        foreach (var divisor in divisors.Distinct())
+        {
+            var dividends = new List<long> { min, min + 1, min + 2, max, max - 1, 0, 1, -1, 2, -2 };
+            foreach (var k in new long[] { 1, -1, 2, -2, 3, max / divisor, min / divisor, max / divisor - 1, min / divisor + 1 })
+            {
+                long multiple = Narrow(unchecked(k * divisor));
+                dividends.AddRange([multiple, Narrow(multiple + 1), Narrow(multiple - 1)]);
+            }
+            for (int i = 0; i < 40; i++) dividends.Add(Narrow(random.NextInt64(long.MinValue, long.MaxValue) >> random.Next(0, 63)));
+            foreach (var opcode in new[] { "div", "rem" })
+            {
+                var graph = IrParser.Parse($$"""
+                    function "System.Int64 Demo::Divide(System.Int64)" -> {{type}} {
+                    block0(v0 (n): {{type}}):
+                        v1: {{type}} = const {{divisor}}
+                        v2: {{type}} = {{opcode}} v0, v1
+                        ret v2
+                    }
+                    """);
+                foreach (var registers in new[] { 0, 1 })
+                {
+                    var backend = registers == 0 ? new Amd64Backend() : new Amd64Backend { Registers = registers };
+                    var code = backend.CompileNative(graph);
+                    Assert.IsFalse(code.Emitted.Instructions.Any(i => i.Mnemonic is Mnemonic.Idiv or Mnemonic.Div), $"{opcode} by {divisor}: no hardware division");
+                    foreach (var n in dividends.Distinct())
+                    {
+                        // MinValue / -1 is the one overflow; -1 is not among the divisors.
+                        long expected = width == 32
+                            ? (opcode == "div" ? (int)n / (int)divisor : (int)n % (int)divisor)
+                            : (opcode == "div" ? n / divisor : n % divisor);
+                        object actual = width == 32 ? code.Invoke((int)n)! : code.Invoke(n)!;
+                        Assert.AreEqual(expected, Convert.ToInt64(actual), $"{n} {opcode} {divisor} at {width} bits, {registers} registers:\n{code.Disassembly()}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The magic numbers are the smallest ones, as RyuJIT's: 13 at 64 bits needs no add of the dividend and a shift of 2.</summary>
+    [TestMethod]
+    public void AConstantDivisorGetsTheSmallestMagicNumber()
+    {
+        Assert.AreEqual(new ConstantDivisor(0x4EC4EC4EC4EC4EC5, 2, false, false), ConstantDivisor.Of(13, 64));
+        Assert.AreEqual(new ConstantDivisor(0x4924924924924925, 1, false, false), ConstantDivisor.Of(7, 64));
+        Assert.AreEqual(new ConstantDivisor(unchecked((int)0x92492493), 2, true, false), ConstantDivisor.Of(7, 32));
+        Assert.AreEqual(new ConstantDivisor(0x55555556, 0, false, false), ConstantDivisor.Of(3, 32));
+        Assert.AreEqual(new ConstantDivisor(unchecked((int)0x6DB6DB6D), 2, false, true), ConstantDivisor.Of(-7, 32));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ConstantDivisor.Of(8, 64));
     }
 
     /// <summary>The instructions of the one loop of <paramref name="code"/>: from the target of its one backward branch to that branch.</summary>

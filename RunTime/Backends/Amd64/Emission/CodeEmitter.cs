@@ -575,52 +575,99 @@ public sealed class CodeEmitter
     }
 
     /// <summary>
-    /// A signed division or remainder by a constant d (never 0 or -1, so nothing can fault): DivisionMagic's
-    /// branch-free sequence <c>q = mulhi(m, n) + n; q += (q &gt;&gt; (w-1)) &amp; addend; q &gt;&gt;= shift</c> gives
-    /// <c>n / |d|</c>; the quotient is negated for d &lt; 0, the remainder is <c>n - q * |d|</c>. rdx:rax hold the
-    /// product, rcx the dividend when it is not in a register, r11 a wide constant.
+    /// A signed division or remainder by a constant d (never 0 or -1, so nothing can fault). For |d| at least 3 and not
+    /// a power of two, the smallest magic number (<see cref="ConstantDivisor"/>): <c>q = mulhi(m, n) (+ or - n);
+    /// q &gt;&gt;= shift; q += q &gt;&gt;&gt; (w-1)</c> is <c>n / d</c>. For a power of two (1 and <c>MinValue</c> included),
+    /// DivisionMagic's sequence without a multiply: <c>q = n + ((n &gt;&gt; (w-1)) &amp; (|d| - 1)); q &gt;&gt;= shift</c> is
+    /// <c>n / |d|</c>, negated for d &lt; 0. The remainder is <c>n - q * d</c> (<c>n - q * |d|</c> with the unsigned
+    /// quotient). rdx:rax hold the product, rcx the dividend when it is not in a register, r11 a wide constant.
     /// </summary>
     private void EmitDivisionByConstant(MachineInstruction instruction)
     {
         bool wide = instruction.Width == 64;
         long d = instruction.Operands[1].Immediate;
-        long multiplier = wide ? DivisionMagic.Multiplier(d) : DivisionMagic.Multiplier((int)d);
-        int shift = wide ? DivisionMagic.Shift(d) : DivisionMagic.Shift((int)d);
-        long addend = wide ? DivisionMagic.Addend(d) : DivisionMagic.Addend((int)d);
-        long magnitude = d < 0 ? unchecked(-d) : d;
         var n = InRegister(instruction.Operands[0], Register.RCX);
-        if (wide)
+        ulong magnitudeBits = d < 0 ? 0UL - (ulong)d : (ulong)d;
+        if (!wide) magnitudeBits &= 0xFFFF_FFFF;
+        long factor;
+        if (magnitudeBits >= 3 && !System.Numerics.BitOperations.IsPow2(magnitudeBits))
         {
-            if (multiplier != 0)
+            // The quotient n / d in rdx, signed; the remainder multiplies it back by d itself.
+            var magic = ConstantDivisor.Of(d, instruction.Width);
+            if (wide)
             {
-                assembler.mov(rax, multiplier);
+                assembler.mov(rax, magic.Multiplier);
                 assembler.imul(Q(n));
-                assembler.add(rdx, Q(n));
-            }
-            else assembler.mov(rdx, Q(n));
-            if (addend != 0)
-            {
+                if (magic.AddDividend) assembler.add(rdx, Q(n));
+                if (magic.SubtractDividend) assembler.sub(rdx, Q(n));
+                if (magic.Shift != 0) assembler.sar(rdx, (byte)magic.Shift);
                 assembler.mov(rax, rdx);
-                assembler.sar(rax, 63);
-                if (addend is >= int.MinValue and <= int.MaxValue) assembler.and(rax, (int)addend);
-                else
-                {
-                    assembler.mov(r11, addend);
-                    assembler.and(rax, r11);
-                }
+                assembler.shr(rax, 63);
                 assembler.add(rdx, rax);
             }
-            if (shift != 0) assembler.sar(rdx, (byte)shift);
-            if (instruction.Opcode == MachineOpcode.Divide)
-            {
-                if (d < 0) assembler.neg(rdx);
-                Store(instruction.Result!.Value, Register.RDX);
-                return;
-            }
-            if (magnitude is >= int.MinValue and <= int.MaxValue) assembler.imul(rdx, rdx, (int)magnitude);
             else
             {
-                assembler.mov(r11, magnitude);
+                assembler.mov(eax, unchecked((int)magic.Multiplier));
+                assembler.imul(D(n));
+                if (magic.AddDividend) assembler.add(edx, D(n));
+                if (magic.SubtractDividend) assembler.sub(edx, D(n));
+                if (magic.Shift != 0) assembler.sar(edx, (byte)magic.Shift);
+                assembler.mov(eax, edx);
+                assembler.shr(eax, 31);
+                assembler.add(edx, eax);
+            }
+            factor = d;
+        }
+        else
+        {
+            // A power of two: the quotient by |d| in rdx, rounded toward zero; negated for d < 0 when it is the result.
+            int shift = wide ? DivisionMagic.Shift(d) : DivisionMagic.Shift((int)d);
+            long addend = wide ? DivisionMagic.Addend(d) : DivisionMagic.Addend((int)d);
+            if (wide)
+            {
+                assembler.mov(rdx, Q(n));
+                if (addend != 0)
+                {
+                    assembler.mov(rax, rdx);
+                    assembler.sar(rax, 63);
+                    if (addend is >= int.MinValue and <= int.MaxValue) assembler.and(rax, (int)addend);
+                    else
+                    {
+                        assembler.mov(r11, addend);
+                        assembler.and(rax, r11);
+                    }
+                    assembler.add(rdx, rax);
+                }
+                if (shift != 0) assembler.sar(rdx, (byte)shift);
+                if (instruction.Opcode == MachineOpcode.Divide && d < 0) assembler.neg(rdx);
+            }
+            else
+            {
+                assembler.mov(edx, D(n));
+                if (addend != 0)
+                {
+                    assembler.mov(eax, edx);
+                    assembler.sar(eax, 31);
+                    assembler.and(eax, (int)addend);
+                    assembler.add(edx, eax);
+                }
+                if (shift != 0) assembler.sar(edx, (byte)shift);
+                if (instruction.Opcode == MachineOpcode.Divide && d < 0) assembler.neg(edx);
+            }
+            factor = unchecked((long)magnitudeBits);
+        }
+        if (instruction.Opcode == MachineOpcode.Divide)
+        {
+            if (!wide) assembler.movsxd(rdx, edx);
+            Store(instruction.Result!.Value, Register.RDX);
+            return;
+        }
+        if (wide)
+        {
+            if (factor is >= int.MinValue and <= int.MaxValue) assembler.imul(rdx, rdx, (int)factor);
+            else
+            {
+                assembler.mov(r11, factor);
                 assembler.imul(rdx, r11);
             }
             var remainder = Work(instruction.Result!.Value);
@@ -629,29 +676,7 @@ public sealed class CodeEmitter
             Store(instruction.Result!.Value, remainder);
             return;
         }
-        if (multiplier != 0)
-        {
-            assembler.mov(eax, (int)multiplier);
-            assembler.imul(D(n));
-            assembler.add(edx, D(n));
-        }
-        else assembler.mov(edx, D(n));
-        if (addend != 0)
-        {
-            assembler.mov(eax, edx);
-            assembler.sar(eax, 31);
-            assembler.and(eax, (int)addend);
-            assembler.add(edx, eax);
-        }
-        if (shift != 0) assembler.sar(edx, (byte)shift);
-        if (instruction.Opcode == MachineOpcode.Divide)
-        {
-            if (d < 0) assembler.neg(edx);
-            assembler.movsxd(rdx, edx);
-            Store(instruction.Result!.Value, Register.RDX);
-            return;
-        }
-        assembler.imul(edx, edx, unchecked((int)magnitude));
+        assembler.imul(edx, edx, unchecked((int)factor));
         var narrow = Work(instruction.Result!.Value);
         if (narrow != n) assembler.mov(D(narrow), D(n));
         assembler.sub(D(narrow), edx);
