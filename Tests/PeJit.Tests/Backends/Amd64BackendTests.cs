@@ -419,6 +419,45 @@ public sealed class Amd64BackendTests : BackendTests
     }
 
     [TestMethod]
+    public void ALoopWhoseHeadIsItsTestEndsInOneConditionalBranchWithoutADivision()
+    {
+        // sum += i * m % 13 for i below n, with its test at the loop's head (the register VM's and the tree-walker's
+        // long loops after the optimizer): the back edge runs the test itself and branches back to the body, and the
+        // remainder by 13 is a multiply by its magic number, not an idiv.
+        var graph = IrParser.Parse("""
+            function "System.Int64 Demo::Sum(System.Int64,System.Int64)" -> i64 {
+            block0(v0 (n): i64, v1 (m): i64):
+                v2: i64 = const 0
+                jump block1(v2, v2)
+            block1(v3: i64, v4: i64):
+                v5: bool = clt v4, v0
+                brif v5, block2, block3(v3)
+            block2:
+                v6: i64 = mul v4, v1
+                v7: i64 = const 13
+                v8: i64 = rem v6, v7
+                v9: i64 = add v3, v8
+                v10: i64 = const 1
+                v11: i64 = add v4, v10
+                jump block1(v9, v11)
+            block3(v12: i64):
+                ret v12
+            }
+            """);
+        var code = new Amd64Backend().CompileNative(graph);
+        var loop = LoopOf(code);
+        Assert.AreEqual(FlowControl.ConditionalBranch, loop[^1].FlowControl, "the turn ends in the loop's test:\n" + code.Disassembly());
+        Assert.IsFalse(loop.Any(i => i.FlowControl == FlowControl.UnconditionalBranch), "no jump inside the loop:\n" + code.Disassembly());
+        Assert.IsFalse(loop.Any(i => i.Mnemonic is Mnemonic.Idiv or Mnemonic.Div), "no hardware division:\n" + code.Disassembly());
+        Assert.IsFalse(loop.Any(i => i.OpCount > 0 && Enumerable.Range(0, i.OpCount).Any(k => i.GetOpKind(k) == OpKind.Memory)), "no memory access:\n" + code.Disassembly());
+        // The multiply (2: a copy of i, imul), the remainder by 13 (8: magic, multiply-high, shift, sign, round, multiply
+        // back, subtract), the sum and the counter (2), compare and branch back (2); RyuJIT's loop for the same graph is 16.
+        Assert.IsLessThanOrEqualTo(14, loop.Count, "instructions per turn:\n" + code.Disassembly());
+        OptimizerFileTest.AssertCompiledAsEvaluated(graph, _ => new Amd64Backend());
+        OptimizerFileTest.AssertCompiledAsEvaluated(graph, _ => new Amd64Backend { Registers = 2 });
+    }
+
+    [TestMethod]
     public void AGuardThatAnEarlierOrDominatingGuardMadeIsDropped()
     {
         // Three accesses to one array at one index: one null guard and one bounds guard, in the block and in the

@@ -20,7 +20,7 @@ namespace PeJit.Backends.Amd64.Emission;
 /// result, because an operand's register may be the result's (their intervals touch). Frame:
 /// <c>push rbp; mov rbp, rsp</c>, then below rbp the argument pointer, the callee-saved registers the allocation
 /// wrote, and the spill slots; the epilogue restores them. Blocks go in layout order, so a loop's back edge is
-/// its one <c>jmp</c>; a conditional edge with moves goes through a trampoline after the last block; each exit is a
+/// its one backward branch (a <c>jmp</c>, or the loop's test copied there when the head is only that test); a conditional edge with moves goes through a trampoline after the last block; each exit is a
 /// stub at the end that returns its number.
 /// </remarks>
 public sealed class CodeEmitter
@@ -36,6 +36,11 @@ public sealed class CodeEmitter
     private Label epilogue;
     // The number of the block laid out after the one being emitted (-1 after the last): a jump there falls through.
     private int next = -1;
+    // Where each emitted block is in the layout, the position of the one being emitted, and whether a loop's test
+    // is being copied to its back edge (the copy's own jumps are plain ones).
+    private readonly Dictionary<int, int> emittedAt = [];
+    private int emitting;
+    private bool inverting;
 
     private readonly long exitCounters;
     private readonly long callContext;
@@ -111,9 +116,11 @@ public sealed class CodeEmitter
         // A block the managed stub runs (a tail) has no machine code, and nothing jumps to it.
         // Nor does a block that only jumps on without moves after the first (every jump to it goes past it, Forward).
         var emitted = function.Blocks.Where((b, i) => b.Instructions.Count > 0 && (i == 0 || Forward(b.Number) == b.Number)).ToList();
+        for (int k = 0; k < emitted.Count; k++) emittedAt[emitted[k].Number] = k;
         for (int k = 0; k < emitted.Count; k++)
         {
             var block = emitted[k];
+            emitting = k;
             next = k + 1 < emitted.Count ? emitted[k + 1].Number : -1;
             Bind(ref blocks[block.Number]);
             var instructions = block.Instructions;
@@ -796,12 +803,28 @@ public sealed class CodeEmitter
         JumpAlong(other);
     }
 
-    /// <summary>The block's unconditional edge: its moves, then a jump unless the target is laid out next.</summary>
+    /// <summary>
+    /// The block's unconditional edge: its moves, then a jump unless the target is laid out next. A jump back to a
+    /// block that is only a two-way branch (a loop's test at its head) runs that test here instead, as RyuJIT's loop
+    /// inversion lays a loop out: the turn ends in one conditional branch back to the body, not in a jump to the test
+    /// and a branch out of it. The moves have put the test block's parameters where it expects them, and every other
+    /// value it reads is live into it, so in the same place here.
+    /// </summary>
     private void JumpAlong(MachineEdge edge)
     {
         Moves(edge);
         int target = Forward(edge.Target);
-        if (target != next) assembler.jmp(blocks[target]);
+        if (target == next) return;
+        if (!inverting && emittedAt.TryGetValue(target, out int at) && at <= emitting
+            && function.Blocks[target].Instructions is [{ Opcode: MachineOpcode.CompareBranch, Edge.Exit: null } test, { Opcode: MachineOpcode.Jump, Edge.Exit: null } jump]
+            && (!NeedsMoves(test.Edge!) || !NeedsMoves(jump.Edge!)))
+        {
+            inverting = true;
+            EmitTwoWay(test, jump);
+            inverting = false;
+            return;
+        }
+        assembler.jmp(blocks[target]);
     }
 
     /// <summary>
