@@ -1,6 +1,7 @@
 using Iced.Intel;
 using PeJit.Backends;
 using PeJit.Backends.Amd64;
+using PeJit.Backends.Amd64.Emission;
 using PeJit.Backends.Amd64.RegisterAllocation;
 using PeJit.IR.Semantics;
 using PeJit.IR.Text;
@@ -286,6 +287,124 @@ public sealed class Amd64BackendTests : BackendTests
         }
     }
 
+    /// <summary>
+    /// Division and remainder by constants against .NET's own, on every edge: divisors of both signs, powers of two,
+    /// 1, <c>MinValue</c> and its neighbours, magic numbers that need the dividend added or subtracted, and random
+    /// ones; dividends at both ends of the range, around multiples of the divisor, and random (-1 is excluded, as
+    /// the lowering keeps its guards).
+    /// </summary>
+    [TestMethod]
+    [DataRow(32)]
+    [DataRow(64)]
+    public void ADivisionByAConstantIsExactForEveryDividend(int width)
+    {
+        var random = new Random(width);
+        long min = width == 32 ? int.MinValue : long.MinValue, max = width == 32 ? int.MaxValue : long.MaxValue;
+        long Narrow(long value) => width == 32 ? (int)value : value;
+        var divisors = new List<long> { 1, 2, 3, 5, 6, 7, 9, 10, 11, 12, 13, 14, 25, 100, 125, 641, 1000, 6700417, 1_000_000_007, 1 << 30, (1 << 30) + 1, (1 << 30) - 1 };
+        divisors.AddRange(divisors.Where(d => d > 1).Select(d => -d).ToList());
+        divisors.AddRange([min, min + 1, min + 2, max, max - 1, max / 2, max / 3, min / 3, max / 7 * 3]);
+        if (width == 64) divisors.AddRange([1L << 62, (1L << 62) + 1, -(1L << 62) - 1, 3L << 40, 1_000_000_000_000_000_003, -1_000_000_000_000_000_003]);
+        for (int i = 0; i < 24; i++)
+        {
+            long d = Narrow(random.NextInt64(long.MinValue, long.MaxValue) >> random.Next(width == 32 ? 32 : 0, 63));
+            if (d is not (0 or -1)) divisors.Add(d);
+        }
+        string type = width == 32 ? "i32" : "i64";
+        foreach (var divisor in divisors.Distinct())
+        {
+            var dividends = new List<long> { min, min + 1, min + 2, max, max - 1, 0, 1, -1, 2, -2 };
+            foreach (var k in new long[] { 1, -1, 2, -2, 3, max / divisor, min / divisor, max / divisor - 1, min / divisor + 1 })
+            {
+                long multiple = Narrow(unchecked(k * divisor));
+                dividends.AddRange([multiple, Narrow(multiple + 1), Narrow(multiple - 1)]);
+            }
+            for (int i = 0; i < 40; i++) dividends.Add(Narrow(random.NextInt64(long.MinValue, long.MaxValue) >> random.Next(0, 63)));
+            foreach (var opcode in new[] { "div", "rem" })
+            {
+                var graph = IrParser.Parse($$"""
+                    function "System.Int64 Demo::Divide(System.Int64)" -> {{type}} {
+                    block0(v0 (n): {{type}}):
+                        v1: {{type}} = const {{divisor}}
+                        v2: {{type}} = {{opcode}} v0, v1
+                        ret v2
+                    }
+                    """);
+                foreach (var registers in new[] { 0, 1 })
+                {
+                    var backend = registers == 0 ? new Amd64Backend() : new Amd64Backend { Registers = registers };
+                    var code = backend.CompileNative(graph);
+                    Assert.IsFalse(code.Emitted.Instructions.Any(i => i.Mnemonic is Mnemonic.Idiv or Mnemonic.Div), $"{opcode} by {divisor}: no hardware division");
+                    foreach (var n in dividends.Distinct())
+                    {
+                        // MinValue / -1 is the one overflow; -1 is not among the divisors.
+                        long expected = width == 32
+                            ? (opcode == "div" ? (int)n / (int)divisor : (int)n % (int)divisor)
+                            : (opcode == "div" ? n / divisor : n % divisor);
+                        object actual = width == 32 ? code.Invoke((int)n)! : code.Invoke(n)!;
+                        Assert.AreEqual(expected, Convert.ToInt64(actual), $"{n} {opcode} {divisor} at {width} bits, {registers} registers:\n{code.Disassembly()}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// A multiply by a constant with a one-instruction form (1, 2, 3, 4, 5, 8, 9, powers of two in place) is done without
+    /// <c>imul</c>, and every multiply by a constant wraps as <c>imul</c> does, at both widths, with the operand in a
+    /// register or spilled and the result in its own register, the operand's or spilled.
+    /// </summary>
+    [TestMethod]
+    [DataRow(32)]
+    [DataRow(64)]
+    public void AMultiplyByASmallConstantUsesShiftsAndLeaAndWraps(int width)
+    {
+        string type = width == 32 ? "i32" : "i64";
+        long min = width == 32 ? int.MinValue : long.MinValue, max = width == 32 ? int.MaxValue : long.MaxValue;
+        var operands = new long[] { 0, 1, -1, 2, -2, 3, 12345, -98765, min, min + 1, max, max - 1, max / 3, min / 7 };
+        foreach (var factor in new long[] { 1, 2, 3, 4, 5, 7, 8, 9, 11, 13, 15, 16, 17, 25, 27, 31, 33, 45, 73, 81, 1024, 1 << 30, 6, 10, 100, -3, -7 })
+        {
+            // The product is used twice, so its register cannot be the operand's at the multiply; then once, so it may be.
+            foreach (var shared in new[] { false, true })
+            {
+                var graph = IrParser.Parse($$"""
+                    function "System.Int64 Demo::Scale({{(width == 32 ? "System.Int32" : "System.Int64")}})" -> {{type}} {
+                    block0(v0 (n): {{type}}):
+                        v1: {{type}} = const {{factor}}
+                        v2: {{type}} = mul v0, v1
+                        v3: {{type}} = {{(shared ? "add v2, v2" : "xor v2, v0")}}
+                        ret v3
+                    }
+                    """);
+                foreach (var registers in new[] { 0, 1 })
+                {
+                    var code = (registers == 0 ? new Amd64Backend() : new Amd64Backend { Registers = registers }).CompileNative(graph);
+                    if (factor is 1 or 2 or 3 or 4 or 5 or 8 or 9)
+                        Assert.IsFalse(code.Emitted.Instructions.Any(i => i.Mnemonic == Mnemonic.Imul), $"mul by {factor}:\n{code.Disassembly()}");
+                    foreach (var n in operands)
+                    {
+                        long product = width == 32 ? unchecked((int)n * (int)factor) : unchecked(n * factor);
+                        long expected = width == 32 ? (shared ? unchecked((int)product + (int)product) : (int)product ^ (int)n) : (shared ? unchecked(product + product) : product ^ n);
+                        object actual = width == 32 ? code.Invoke((int)n)! : code.Invoke(n)!;
+                        Assert.AreEqual(expected, Convert.ToInt64(actual), $"{n} * {factor} at {width} bits, {registers} registers:\n{code.Disassembly()}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The magic numbers are the smallest ones, as RyuJIT's: 13 at 64 bits needs no add of the dividend and a shift of 2.</summary>
+    [TestMethod]
+    public void AConstantDivisorGetsTheSmallestMagicNumber()
+    {
+        Assert.AreEqual(new ConstantDivisor(0x4EC4EC4EC4EC4EC5, 2, false, false), ConstantDivisor.Of(13, 64));
+        Assert.AreEqual(new ConstantDivisor(0x4924924924924925, 1, false, false), ConstantDivisor.Of(7, 64));
+        Assert.AreEqual(new ConstantDivisor(unchecked((int)0x92492493), 2, true, false), ConstantDivisor.Of(7, 32));
+        Assert.AreEqual(new ConstantDivisor(0x55555556, 0, false, false), ConstantDivisor.Of(3, 32));
+        Assert.AreEqual(new ConstantDivisor(unchecked((int)0x6DB6DB6D), 2, false, true), ConstantDivisor.Of(-7, 32));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ConstantDivisor.Of(8, 64));
+    }
+
     /// <summary>The instructions of the one loop of <paramref name="code"/>: from the target of its one backward branch to that branch.</summary>
     private static List<Instruction> LoopOf(Amd64CompiledCode code)
     {
@@ -341,6 +460,45 @@ public sealed class Amd64BackendTests : BackendTests
         // and the counter (2), compare and branch back (2): no moves, the loop variables share their next values' registers.
         Assert.IsLessThanOrEqualTo(15, loop.Count, "instructions per turn:\n" + code.Disassembly());
         OptimizerFileTest.AssertCompiledAsEvaluated(graph, _ => new Amd64Backend());
+    }
+
+    [TestMethod]
+    public void ALoopWhoseHeadIsItsTestEndsInOneConditionalBranchWithoutADivision()
+    {
+        // sum += i * m % 13 for i below n, with its test at the loop's head (the register VM's and the tree-walker's
+        // long loops after the optimizer): the back edge runs the test itself and branches back to the body, and the
+        // remainder by 13 is a multiply by its magic number, not an idiv.
+        var graph = IrParser.Parse("""
+            function "System.Int64 Demo::Sum(System.Int64,System.Int64)" -> i64 {
+            block0(v0 (n): i64, v1 (m): i64):
+                v2: i64 = const 0
+                jump block1(v2, v2)
+            block1(v3: i64, v4: i64):
+                v5: bool = clt v4, v0
+                brif v5, block2, block3(v3)
+            block2:
+                v6: i64 = mul v4, v1
+                v7: i64 = const 13
+                v8: i64 = rem v6, v7
+                v9: i64 = add v3, v8
+                v10: i64 = const 1
+                v11: i64 = add v4, v10
+                jump block1(v9, v11)
+            block3(v12: i64):
+                ret v12
+            }
+            """);
+        var code = new Amd64Backend().CompileNative(graph);
+        var loop = LoopOf(code);
+        Assert.AreEqual(FlowControl.ConditionalBranch, loop[^1].FlowControl, "the turn ends in the loop's test:\n" + code.Disassembly());
+        Assert.IsFalse(loop.Any(i => i.FlowControl == FlowControl.UnconditionalBranch), "no jump inside the loop:\n" + code.Disassembly());
+        Assert.IsFalse(loop.Any(i => i.Mnemonic is Mnemonic.Idiv or Mnemonic.Div), "no hardware division:\n" + code.Disassembly());
+        Assert.IsFalse(loop.Any(i => i.Mnemonic != Mnemonic.Lea && i.OpCount > 0 && Enumerable.Range(0, i.OpCount).Any(k => i.GetOpKind(k) == OpKind.Memory)), "no memory access:\n" + code.Disassembly());
+        // The multiply (2: a copy of i, imul), the remainder by 13 (8: magic, multiply-high, shift, sign, round, multiply
+        // back, subtract), the sum and the counter (2), compare and branch back (2); RyuJIT's loop for the same graph is 16.
+        Assert.IsLessThanOrEqualTo(14, loop.Count, "instructions per turn:\n" + code.Disassembly());
+        OptimizerFileTest.AssertCompiledAsEvaluated(graph, _ => new Amd64Backend());
+        OptimizerFileTest.AssertCompiledAsEvaluated(graph, _ => new Amd64Backend { Registers = 2 });
     }
 
     [TestMethod]
