@@ -281,8 +281,12 @@ public sealed class Amd64CompiledCode : ICompiledCode
                     case ArgumentKind.Handle:
                         block[i] = 0;
                         break;
+                    case ArgumentKind.Primitive when argument is null && IsHoisted(words[i].Value):
+                        // A hoisted read of a null owner (KnownValues): native code tests the owner before it uses the word.
+                        block[i] = 0;
+                        break;
                     default:
-                        block[i] = StackForm(argument);
+                        block[i] = StackForm(argument, words[i].Value);
                         break;
                 }
             }
@@ -343,6 +347,13 @@ public sealed class Amd64CompiledCode : ICompiledCode
                 ? ValueSemantics.Normalize(RuntimeHelpers.GetObjectValue(fields[read].GetValue(owner)), graph.TypeOf(read.Result!.Value))
                 : null;
         return values;
+    }
+
+    private bool IsHoisted(Value value)
+    {
+        foreach (var read in regions.Hoisted)
+            if (read.Result == value) return true;
+        return false;
     }
 
     /// <summary>A prologue instruction on the values known so far, as the graph evaluator runs it.</summary>
@@ -423,12 +434,12 @@ public sealed class Amd64CompiledCode : ICompiledCode
         }
     }
 
-    private static long StackForm(object? value) => value switch
+    private long StackForm(object? value, Value of) => value switch
     {
         int i => i, long l => l, bool b => b ? 1 : 0, char c => c, sbyte s => s, byte u => u, short s => s, ushort u => u,
         uint u => (int)u, ulong u => (long)u, nint n => n, nuint u => (long)u,
         Enum e => Convert.ToInt64(e, System.Globalization.CultureInfo.InvariantCulture),
-        _ => throw new ArgumentException($"native code takes integers and arrays of integers, not {value?.GetType().Name ?? "null"}"),
+        _ => throw new ArgumentException($"{Name}: native code takes {of} ({graph.TypeOf(of)}) as an integer word, and the stub has {value?.GetType().Name ?? "null"} for it"),
     };
 
     private static object? Box(long value, IrType type) => (type.Kind == TypeKind.Enum ? type.Element!.Kind : type.Kind) switch

@@ -75,13 +75,19 @@ public sealed class ConstructorInliningTests
     }
 
     [TestMethod]
-    public void AFrameMadeInTheLoopBehavesAsThePlainInterpreter() => RunAll(MakeInLoop);
+    [DataRow("cil")]
+    [DataRow("auto")]
+    public void AFrameMadeInTheLoopBehavesAsThePlainInterpreter(string backend) => RunAll(MakeInLoop, backend);
 
     [TestMethod]
-    public void AFrameThatEscapesBehavesAsThePlainInterpreter() => RunAll(MakeAndKeepInLoop);
+    [DataRow("cil")]
+    [DataRow("auto")]
+    public void AFrameThatEscapesBehavesAsThePlainInterpreter(string backend) => RunAll(MakeAndKeepInLoop, backend);
 
     [TestMethod]
-    public void AConstructorThatThrowsThrowsTheSame() => RunAll(Throwing);
+    [DataRow("cil")]
+    [DataRow("auto")]
+    public void AConstructorThatThrowsThrowsTheSame(string backend) => RunAll(Throwing, backend);
 
     /// <summary>An exit in the middle of an inlined constructor resumes its body, and the newobj after it is the object it made.</summary>
     [TestMethod]
