@@ -79,7 +79,7 @@ public sealed class EntryCellTests
     [TestMethod]
     public void ALoopFreePortalCompilesAtItsEntryWithoutCompilingFunctions()
     {
-        var jit = PortalJit.Create(typeof(Rules).GetMethod(nameof(Rules.Eval))!, new JitSettings { Threshold = 3, CompileFunctions = false, BackgroundCompilation = false });
+        var jit = PortalJit.Create(typeof(Rules).GetMethod(nameof(Rules.Eval))!, new JitSettings { Threshold = 3, CompileFunctions = false, BackgroundCompilation = false, Strict = true });
         foreach (var (rule, seed) in new[] { (Probe, 1), (Bucketed, 2), (Dividing, 3) })
         {
             var records = Records(300, seed, zeros: true);
