@@ -359,10 +359,12 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
             yield return il.Create(OpCodes.Xor);
             yield return il.Create(OpCodes.Conv_I4);
         }
-        yield return il.Create(OpCodes.Add);
-        yield return il.Create(OpCodes.Ldc_I4, PortalProtocol.HashMultiplier);
-        yield return il.Create(OpCodes.Mul);
+        foreach (var instruction in MixTail(il)) yield return instruction;
     }
+
+    /// <summary>The IL that mixes the value on top of the stack into the hash under it (<see cref="PortalProtocol.Mix"/>'s add and multiply).</summary>
+    private static IEnumerable<Instruction> MixTail(ILProcessor il) =>
+        [il.Create(OpCodes.Add), il.Create(OpCodes.Ldc_I4, PortalProtocol.HashMultiplier), il.Create(OpCodes.Mul)];
 
     private void WeaveSite(ILProcessor il, Instruction site, VariableDefinition state, int mergeCount, int greens,
         (Instruction Return, Instruction Reload, Instruction Throw) tails, bool entry)
@@ -412,9 +414,7 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
                 {
                     code.Add(il.Create(OpCodes.Ldloc, temporaries[g]));
                     code.Add(il.Create(OpCodes.Call, runtime.Cells.IdentityHash));
-                    code.Add(il.Create(OpCodes.Add));
-                    code.Add(il.Create(OpCodes.Ldc_I4, PortalProtocol.HashMultiplier));
-                    code.Add(il.Create(OpCodes.Mul));
+                    code.AddRange(MixTail(il));
                 }
         code.Add(il.Create(OpCodes.Ldc_I4, 32 - PortalProtocol.CounterBits));
         code.Add(il.Create(OpCodes.Shr_Un));

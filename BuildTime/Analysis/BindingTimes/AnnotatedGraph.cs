@@ -116,8 +116,15 @@ public sealed class AnnotatedGraph
     /// <summary>Loops of the interpreter's code in this graph.</summary>
     public List<LoopInfo> Loops { get; } = [];
 
-    /// <summary>A short name: <c>Type::Method[GR]</c>.</summary>
-    public string Name => $"{Method.DeclaringType.Name}::{Method.Name}[{Signature}]";
+    /// <summary>
+    /// A short name: <c>Type::Method[GR]</c>; for an overloaded method the parameter types too,
+    /// <c>Type::Method(Int64,Int64)[RR]</c>, so that the listing names each graph once (ExtensionVerifier's rule 1).
+    /// </summary>
+    public string Name => name ??= Method.DeclaringType.Methods.Count(m => m.Name == Method.Name) > 1
+        ? $"{Method.DeclaringType.Name}::{Method.Name}({string.Join(",", Method.Parameters.Select(p => p.ParameterType.Name))})[{Signature}]"
+        : $"{Method.DeclaringType.Name}::{Method.Name}[{Signature}]";
+
+    private string? name;
 
     /// <summary>The binding time of a value.</summary>
     public BindingTime TimeOf(Value value) => Times[value.Index];

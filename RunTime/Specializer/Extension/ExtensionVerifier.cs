@@ -24,7 +24,8 @@ public static class ExtensionVerifier
     {
         var errors = new List<string>();
         var names = listing.Graphs.Select(g => g.Name).ToHashSet();
-        if (names.Count != listing.Graphs.Count) errors.Add("two graphs have the same name");
+        foreach (var twice in listing.Graphs.GroupBy(g => g.Name).Where(g => g.Count() > 1))
+            errors.Add($"{twice.Count()} graphs are named '{twice.Key}': a call that names it cannot say which");
         var counted = System.Text.RegularExpressions.Regex.Match(listing.Header, @"(\d+) graphs");
         if (counted.Success && int.Parse(counted.Groups[1].Value) != listing.Graphs.Count)
             errors.Add($"the header counts {counted.Groups[1].Value} graphs, the listing holds {listing.Graphs.Count}");

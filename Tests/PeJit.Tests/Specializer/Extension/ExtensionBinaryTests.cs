@@ -1,8 +1,4 @@
 using System.Reflection;
-using PeJit.Analysis.BindingTimes;
-using PeJit.Frontend.Construction;
-using PeJit.Frontend.Resolution;
-using PeJit.Generator;
 using PeJit.IR.Text;
 using PeJit.Specializer.Extension;
 
@@ -17,20 +13,14 @@ namespace PeJit.Tests.Specializer.Extension;
 [TestClass]
 public sealed class ExtensionBinaryTests
 {
-    public static IEnumerable<object[]> Examples => [["StackVm"], ["Brainfuck"], ["RegisterVm"], ["TreeWalker"], ["HandlerTable"], ["Lua"]];
+    public static IEnumerable<object[]> Examples => ExtensionPrograms.Examples;
 
     [TestMethod]
     [DynamicData(nameof(Examples))]
     public void EveryStoredGraphDecodesToTheSameIrTextAsTheTextForm(string example)
     {
-        var assembly = Assembly.Load(example);
-        var result = BindingTimeAnalysis.Analyze(AssemblyLoader.Load(assembly.Location));
-        Assert.IsFalse(result.HasErrors, string.Join("\n", result.Diagnostics));
-        Assert.IsNotEmpty(result.Portals);
-        foreach (var portal in result.Portals)
+        foreach (var (assembly, portal, compiled, table) in ExtensionPrograms.All(example))
         {
-            var compiled = ExtensionCompiler.Compile(portal, new CecilReflectionResolver(assembly));
-            var table = MemberTableBuilder.For(compiled);
             string text = ExtensionSerializer.Write(compiled, table);
             var (fromText, _) = ExtensionSerializer.Read(text);
             var (fromBinary, members) = ExtensionSerializer.ReadStored(new MemoryStream(ExtensionSerializer.Store(compiled, table)), lazily: false);
@@ -41,23 +31,21 @@ public sealed class ExtensionBinaryTests
                 var expected = fromText.Graphs[g];
                 var actual = fromBinary.Graphs[g];
                 Assert.AreEqual(expected.Name, actual.Name);
-                Assert.AreEqual(Printed(expected), Printed(actual), $"{portal.Hints.Method.FullName}: graph {expected.Name}");
+                Assert.AreEqual(Printed(expected), Printed(actual), $"{portal}: graph {expected.Name}");
             }
-            Assert.AreEqual(text, ExtensionSerializer.Write(fromBinary, members), $"{portal.Hints.Method.FullName}: the program read from the binary form writes the same text");
+            Assert.AreEqual(text, ExtensionSerializer.Write(fromBinary, members), $"{portal}: the program read from the binary form writes the same text");
             Assert.AreEqual(WithoutHeader(fromText.Print()), WithoutHeader(fromBinary.Print()), "the compact forms print alike (the header holds the time read)");
 
             // Linked as the analysis-time program: the same delegates and run-time types.
             ExtensionLinker.Link(fromBinary, new MemberTableResolver(members, assembly));
-            var ops = compiled.Graphs.Zip(fromBinary.Graphs).SelectMany(p => p.First.Blocks.Zip(p.Second.Blocks)).SelectMany(p => p.First.Zip(p.Second)).ToList();
-            Assert.IsTrue(ops.All(p => p.First.AccessCompiled == p.Second.AccessCompiled && p.First.RuntimeType == p.Second.RuntimeType && p.First.Green == p.Second.Green),
-                $"{portal.Hints.Method.FullName}: linked as the analysis-time program");
+            ExtensionPrograms.AssertLinkedAlike(compiled, fromBinary);
         }
     }
 
     [TestMethod]
     public void AProgramReadLazilyFromTheBinaryFormLoadsOnlyThePortalsGraph()
     {
-        var (assembly, compiled, table) = Compiled("StackVm");
+        var (assembly, compiled, table) = ExtensionPrograms.First("StackVm");
         var (lazy, members) = ExtensionBinary.ReadLazily(ExtensionBinary.Write(compiled, table));
         Assert.AreEqual(1, lazy.LoadedGraphs);
         ExtensionLinker.Link(lazy, new MemberTableResolver(members, assembly));
@@ -69,7 +57,7 @@ public sealed class ExtensionBinaryTests
     [TestMethod]
     public void MalformedBytesSayToBuildAgain()
     {
-        var (_, compiled, table) = Compiled("StackVm");
+        var (_, compiled, table) = ExtensionPrograms.First("StackVm");
         var stored = ExtensionBinary.Write(compiled, table);
         var truncated = stored[..(stored.Length / 2)];
         var error = Assert.Throws<FormatException>(() => ExtensionBinary.Read(truncated));
@@ -108,22 +96,14 @@ public sealed class ExtensionBinaryTests
     [TestMethod]
     public void AnAssemblyStoredAsTextStillReads()
     {
-        var (_, compiled, table) = Compiled("StackVm");
+        var (_, compiled, table) = ExtensionPrograms.First("StackVm");
         string text = ExtensionSerializer.Write(compiled, table);
         var (program, members) = ExtensionSerializer.ReadStored(new MemoryStream(ExtensionSerializer.Compress(text)), lazily: false);
         Assert.AreEqual(text, ExtensionSerializer.Write(program, members));
     }
 
-    private static string WithoutHeader(string text) => text[(text.IndexOf('\n') + 1)..];
+    private static string WithoutHeader(string text) => ExtensionPrograms.WithoutHeader(text);
 
     private static string Printed(ExtensionGraph graph) =>
         IrPrinter.Print(graph.Graph, v => graph.RedValues[v.Index] ? "red" : "green");
-
-    private static (Assembly Assembly, ExtensionProgram Compiled, MemberTable Table) Compiled(string example)
-    {
-        var assembly = Assembly.Load(example);
-        var result = BindingTimeAnalysis.Analyze(AssemblyLoader.Load(assembly.Location));
-        var compiled = ExtensionCompiler.Compile(result.Portals[0], new CecilReflectionResolver(assembly));
-        return (assembly, compiled, MemberTableBuilder.For(compiled));
-    }
 }

@@ -1,8 +1,4 @@
 using System.Reflection;
-using PeJit.Analysis.BindingTimes;
-using PeJit.Frontend.Construction;
-using PeJit.Frontend.Resolution;
-using PeJit.Generator;
 using PeJit.Specializer.Extension;
 
 namespace PeJit.Tests.Specializer.Extension;
@@ -16,30 +12,21 @@ namespace PeJit.Tests.Specializer.Extension;
 [TestClass]
 public sealed class ExtensionStorageTests
 {
-    // HandlerTable is left out while its analysis reports an error (its handlers are delegate calls, which
-    // pejit build refuses today); it joins once the analysis accepts it.
-    public static IEnumerable<object[]> Examples => [["StackVm"], ["Brainfuck"], ["RegisterVm"], ["TreeWalker"]];
+    public static IEnumerable<object[]> Examples => ExtensionPrograms.Examples;
 
     [TestMethod]
     [DynamicData(nameof(Examples))]
     public void EveryPortalReadsBackFromItsStoredFormAndPrintsTheSame(string example)
     {
-        var assembly = Assembly.Load(example);
-        var result = BindingTimeAnalysis.Analyze(AssemblyLoader.Load(assembly.Location));
-        Assert.IsFalse(result.HasErrors, string.Join("\n", result.Diagnostics));
-        Assert.IsNotEmpty(result.Portals);
-        foreach (var portal in result.Portals)
+        foreach (var (assembly, portal, compiled, table) in ExtensionPrograms.All(example))
         {
-            var compiled = ExtensionCompiler.Compile(portal, new CecilReflectionResolver(assembly));
-            string stored = ExtensionSerializer.Write(compiled, MemberTableBuilder.For(compiled));
+            string stored = ExtensionSerializer.Write(compiled, table);
             var (read, members) = ExtensionSerializer.Read(ExtensionSerializer.Decompress(new MemoryStream(ExtensionSerializer.Compress(stored))));
             ExtensionLinker.Link(read, new MemberTableResolver(members, assembly));
 
-            Assert.AreEqual(WithoutHeader(compiled.Print()), WithoutHeader(read.Print()), portal.Hints.Method.FullName);
+            Assert.AreEqual(WithoutHeader(compiled.Print()), WithoutHeader(read.Print()), portal);
             Assert.AreEqual(compiled.AccessDelegates, read.AccessDelegates);
-            var ops = compiled.Graphs.Zip(read.Graphs).SelectMany(p => p.First.Blocks.Zip(p.Second.Blocks)).SelectMany(p => p.First.Zip(p.Second)).ToList();
-            Assert.IsTrue(ops.All(p => p.First.AccessCompiled == p.Second.AccessCompiled && p.First.RuntimeType == p.Second.RuntimeType),
-                "every delegate and run-time type the analysis-time program has, the stored one has");
+            ExtensionPrograms.AssertLinkedAlike(compiled, read);
             Assert.AreEqual(stored, ExtensionSerializer.Write(read, members), "the stored form writes back the same");
             var errors = ExtensionVerifier.Verify(ExtensionParser.Parse(read.Print()));
             Assert.IsEmpty(errors, string.Join("\n", errors));
@@ -118,22 +105,12 @@ public sealed class ExtensionStorageTests
 
     private static (Assembly Assembly, string Stored) Stored(string example)
     {
-        var assembly = Assembly.Load(example);
-        var result = BindingTimeAnalysis.Analyze(AssemblyLoader.Load(assembly.Location));
-        var compiled = ExtensionCompiler.Compile(result.Portals[0], new CecilReflectionResolver(assembly));
-        return (assembly, ExtensionSerializer.Write(compiled, MemberTableBuilder.For(compiled)));
+        var (assembly, compiled, table) = ExtensionPrograms.First(example);
+        return (assembly, ExtensionSerializer.Write(compiled, table));
     }
 
-    private static void AssertLinkedAlike(ExtensionProgram expected, ExtensionProgram actual, string? only = null)
-    {
-        foreach (var (first, second) in expected.Graphs.Zip(actual.Graphs))
-        {
-            if (only is not null && second.Name != only) continue;
-            var ops = first.Blocks.Zip(second.Blocks).SelectMany(p => p.First.Zip(p.Second)).ToList();
-            Assert.IsTrue(ops.All(p => p.First.AccessCompiled == p.Second.AccessCompiled && p.First.RuntimeType == p.Second.RuntimeType && p.First.Green == p.Second.Green),
-                $"{second.Name}: linked as the program read at once");
-        }
-    }
+    private static void AssertLinkedAlike(ExtensionProgram expected, ExtensionProgram actual, string? only = null) =>
+        ExtensionPrograms.AssertLinkedAlike(expected, actual, only);
 
-    private static string WithoutHeader(string text) => text[(text.IndexOf('\n') + 1)..];
+    private static string WithoutHeader(string text) => ExtensionPrograms.WithoutHeader(text);
 }
