@@ -91,6 +91,8 @@ internal static class PromoteMemory
         int instructions = 0;
         foreach (var block in graph.Blocks) instructions += graph[block].Instructions.Count;
         int budget = Math.Max(MinimumBudget, instructions);
+        // Virtualizable frames: what calls may reach (rules 8 to 10), found once; the promotions do not change it.
+        var reach = FrameReach.For(graph);
         var tried = new HashSet<string>();
         var copies = new BlockSet();
         Dominators? dominators = null;
@@ -116,7 +118,7 @@ internal static class PromoteMemory
             var loop = loops[next];
             done[next] = true;
             tried.Add(Key(loop));
-            copies.UnionWith(LoopPromotion.Run(graph, loop, dominators!, ref index, ref budget, out bool changed));
+            copies.UnionWith(LoopPromotion.Run(graph, loop, dominators!, reach, ref index, ref budget, out bool changed));
             if (!changed && loop.Latches.Count > 1)
             {
                 SeparateSmallestCycle(graph, loop, dominators!);
