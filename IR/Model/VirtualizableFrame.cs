@@ -16,6 +16,19 @@ namespace PeJit.IR;
 public sealed record VirtualizableFrame(string ClassName, bool Sealed, IReadOnlyList<string> Supertypes,
     IReadOnlyList<string> Fields, IReadOnlyList<string> Arrays)
 {
+    /// <summary>
+    /// <see cref="Arrays"/> as field references, in the same order: what an instruction the optimizer adds names. The
+    /// analysis attaches its own (with what the in-process resolver needs, <see cref="FieldRef.Origin"/>); a frame read
+    /// back from a stored program names them only (its member table resolves them by name).
+    /// </summary>
+    public IReadOnlyList<FieldRef> ArrayFields
+    {
+        get => arrayFields ??= Arrays.Select(a => new FieldRef(a)).ToArray();
+        init => arrayFields = value;
+    }
+
+    private IReadOnlyList<FieldRef>? arrayFields;
+
     /// <summary>True when <paramref name="field"/> (a full name) is one of <see cref="Arrays"/>.</summary>
     public bool IsNamedArray(string field)
     {

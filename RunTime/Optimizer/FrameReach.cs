@@ -82,20 +82,48 @@ internal sealed class FrameReach
     }
 
     /// <summary>
-    /// True when <paramref name="instruction"/> (a call, a constructor, an access through an address) may read or write a
-    /// frame's named fields or its named arrays' elements: one of its operands may lead to them, or they escaped.
+    /// What <paramref name="instruction"/> (a call, a constructor, an access through an address) may do to a frame's named
+    /// fields or its named arrays' elements: nothing (no operand may lead to them, and they did not escape), only read them
+    /// (the source, not the destination, of <c>System.Array::Copy</c>), or read and write them.
     /// </summary>
-    public bool MayReach(Instruction instruction, Func<Block, IReadOnlyList<Edge>> edgesInto)
+    public FrameAccess Reach(Instruction instruction, Func<Block, IReadOnlyList<Edge>> edgesInto)
     {
-        if (Escaped || instruction.Opcode is Opcode.Load or Opcode.Store or Opcode.InitObj or Opcode.CopyObj) return true;
+        if (Escaped || instruction.Opcode is Opcode.Load or Opcode.Store or Opcode.InitObj or Opcode.CopyObj) return FrameAccess.ReadsAndWrites;
+        // System.Array::Copy reads its source and writes its destination only (the BCL's contract).
+        if (instruction.Method is { DeclaringTypeName: "System.Array", Name: "Copy" } copy && instruction.Operands.Count is 3 or 5
+            && copy.FullName.StartsWith("System.Void System.Array::Copy(System.Array,", StringComparison.Ordinal))
+        {
+            int destination = instruction.Operands.Count == 3 ? 1 : 2;
+            if (MayHold(instruction.Operands[destination], edgesInto)) return FrameAccess.ReadsAndWrites;
+            return MayHold(instruction.Operands[0], edgesInto) ? FrameAccess.Reads : FrameAccess.None;
+        }
         foreach (var operand in instruction.Operands)
-            if (MayHold(operand, edgesInto)) return true;
-        return false;
+            if (MayHold(operand, edgesInto)) return FrameAccess.ReadsAndWrites;
+        return FrameAccess.None;
     }
 
     /// <summary>True when <paramref name="value"/> may be a frame, a named array, or an object the graph made that holds one.</summary>
-    public bool MayHold(Value value, Func<Block, IReadOnlyList<Edge>> edgesInto) =>
-        holders.Contains(value) || TypeMayLead(graph.TypeOf(value)) || MayBeNamedArray(value, edgesInto);
+    public bool MayHold(Value value, Func<Block, IReadOnlyList<Edge>> edgesInto)
+    {
+        if (holders.Contains(value)) return true;
+        var type = graph.TypeOf(value);
+        switch (graph[value].DefiningInstruction?.Opcode)
+        {
+            // null, a constant, a string literal, a boxed number: typed object at most, never a frame.
+            case Opcode.Null or Opcode.Const or Opcode.String:
+                return false;
+            case Opcode.Box:
+                return MayHold(graph[value].DefiningInstruction!.Operands[0], edgesInto);
+        }
+        if (type.Kind == TypeKind.ByRef && graph[value].DefiningInstruction is { } address)
+        {
+            // An address of another class's field, or of a local, leads where what it holds leads: a frame's named state is
+            // in no other object's field (the contract), and a local holds what its type allows.
+            if (address.Opcode == Opcode.FieldAddr && !DeclaredByFrame(address.Field!) && graph.TypeOf(address.Operands[0]).IsReference) return false;
+            if (address.Opcode == Opcode.SlotAddr) return TypeMayLead(graph[address.Slot].Type) || TypeMayBeNamedArray(graph[address.Slot].Type);
+        }
+        return TypeMayLead(type) || MayBeNamedArray(value, edgesInto);
+    }
 
     /// <summary>
     /// True when <paramref name="value"/> may be a frame's named array: an array of a type that could be one, which comes
@@ -158,7 +186,12 @@ internal sealed class FrameReach
     {
         switch (type.Kind)
         {
-            case TypeKind.Object or TypeKind.ValueType or TypeKind.ByRef or TypeKind.Pointer or TypeKind.GenericParameter:
+            case TypeKind.ValueType:
+                // A struct of the base library without type arguments (a DateTime, a decimal), or a Nullable of one, holds
+                // no reference of the interpreter's; any other struct may hold a frame.
+                return !(type.Name.StartsWith("System.", StringComparison.Ordinal) && type.Name.IndexOf('<') < 0)
+                    && !(type.Name.StartsWith("System.Nullable`1<System.", StringComparison.Ordinal) && type.Name.IndexOf('<', "System.Nullable`1<".Length) < 0);
+            case TypeKind.Object or TypeKind.ByRef or TypeKind.Pointer or TypeKind.GenericParameter:
                 return true;
             case TypeKind.Class:
                 if (type.Name.EndsWith("[]", StringComparison.Ordinal)) return false; // arrays: MayBeNamedArray

@@ -54,6 +54,7 @@ internal sealed class LoopPromotion
     private readonly FrameReach? reach;
     private readonly List<Instruction> opaque = [];
     private readonly HashSet<Instruction> barriers = new(ReferenceEqualityComparer.Instance);
+    private readonly HashSet<Instruction> readers = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<Instruction, PromotedElement> reloads = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<PromotedElement> frameElements = new(ReferenceEqualityComparer.Instance);
     private readonly List<FrameArrayGuard> frameGuards = [];
@@ -111,7 +112,11 @@ internal sealed class LoopPromotion
         {
             if (reach is null) return new BlockSet();
             foreach (var instruction in opaque)
-                if (reach.MayReach(instruction, index.EdgesInto)) barriers.Add(instruction);
+                switch (reach.Reach(instruction, index.EdgesInto))
+                {
+                    case FrameAccess.ReadsAndWrites: barriers.Add(instruction); break;
+                    case FrameAccess.Reads: readers.Add(instruction); break;
+                }
         }
         // Before the rewriting removes the stores of promoted fields.
         storedFields.UnionWith(LoopInstructions().Where(i => i.Opcode == Opcode.StoreField).Select(i => i.Field!));
@@ -244,19 +249,16 @@ internal sealed class LoopPromotion
             if (known.Array == array) return true;
         var type = graph.TypeOf(array);
         if (type.Kind != TypeKind.Class) return false;
-        var entering = index.EdgesInto(loop.Header);
-        Block? start = null;
-        foreach (var edge in entering)
-            if (!loop.Blocks.Contains(edge.Source)) start = edge.Source;
-        for (Block? at = start; at is { } block; at = dominators.ImmediateDominator(block))
+        // From the header's immediate dominator (the preheader may be new, unknown to the dominators found before it).
+        for (Block? at = dominators.ImmediateDominator(loop.Header); at is { } block; at = dominators.ImmediateDominator(block))
         {
             foreach (var candidate in FrameValuesOf(block))
             {
                 var frame = reach.FrameOfType(graph.TypeOf(candidate))!;
-                foreach (string field in frame.Arrays)
-                    if (field.StartsWith(type.Name + " ", StringComparison.Ordinal))
+                foreach (var field in frame.ArrayFields)
+                    if (field.FullName.StartsWith(type.Name + " ", StringComparison.Ordinal))
                     {
-                        frameGuards.Add(new FrameArrayGuard(array, candidate, new FieldRef(field)));
+                        frameGuards.Add(new FrameArrayGuard(array, candidate, field));
                         return true;
                     }
             }
@@ -971,7 +973,7 @@ internal sealed class LoopPromotion
                         target.Arguments.Clear();
                     }
                 }
-                else if (barriers.Contains(instruction)) rewritten.AddRange(WriteBack());
+                else if (barriers.Contains(instruction) || readers.Contains(instruction)) rewritten.AddRange(WriteBack());
                 // A frame's elements are not written back where an exception may leave: the frame of a loop that throws
                 // is not read again (rule 10).
                 else if (MayThrow(instruction, block)) rewritten.AddRange(WriteBack(frames: false));

@@ -1,6 +1,7 @@
 using Mono.Cecil;
 using PeJit.Analysis.BindingTimes;
 using PeJit.Analysis.Diagnostics;
+using PeJit.Frontend.Construction;
 using PeJit.IR;
 
 namespace PeJit.Analysis.Hints;
@@ -46,6 +47,7 @@ internal static class VirtualizableHints
             : [];
         var fields = new List<string>();
         var arrays = new List<string>();
+        var arrayFields = new List<FieldRef>();
         foreach (string name in names)
         {
             bool isArray = name.EndsWith("[*]", StringComparison.Ordinal);
@@ -78,6 +80,7 @@ internal static class VirtualizableHints
                     continue;
                 }
                 arrays.Add(field.FullName);
+                arrayFields.Add(FieldRef.From(field));
             }
             else fields.Add(field.FullName);
         }
@@ -90,7 +93,7 @@ internal static class VirtualizableHints
             supertypes.Add(at.BaseType.FullName);
             at = at.BaseType.Resolve();
         }
-        return new VirtualizableFrame(type.FullName, type.IsSealed, supertypes.Distinct().ToList(), fields, arrays);
+        return new VirtualizableFrame(type.FullName, type.IsSealed, supertypes.Distinct().ToList(), fields, arrays) { ArrayFields = arrayFields };
     }
 
     private static FieldDefinition? FindField(TypeDefinition type, string name)
