@@ -76,19 +76,19 @@ internal sealed class LoopPromotion
     /// shape): the whole graph is cleaned and indexed then, and afterwards only what each promotion changes.
     /// </summary>
     public static BlockSet Run(FlowGraph graph, NaturalLoop loop, Dominators dominators, FrameReach? reach, ref PromotionIndex? index,
-        ref int budget, out bool changed)
+        ref int budget, ref int frameBudget, out bool changed)
     {
         changed = false;
         foreach (var block in loop.Blocks)
             if (graph[block].Try is not null || graph[block].HandlerOf is not null) return new BlockSet();
         var promotion = new LoopPromotion(graph, loop, dominators, index ??= new PromotionIndex(graph), reach);
-        var copies = promotion.Run(ref budget);
+        var copies = promotion.Run(ref budget, ref frameBudget);
         index.Update();
         changed = promotion.hoisted.Count > 0 || promotion.promoted.Count > 0 || promotion.fields.Count > 0;
         return copies;
     }
 
-    private BlockSet Run(ref int budget)
+    private BlockSet Run(ref int budget, ref int frameBudget)
     {
         // 1. A preheader, and the header's parameters every back edge passes unchanged replaced by what enters.
         // Where the graph had no trivial parameter before, only the preheader's and the header's can be.
@@ -127,6 +127,7 @@ internal sealed class LoopPromotion
             FindEntryValuedLoads();
         }
         FindPromotableElements();
+        if (opaque.Count > 0 && !WorthItAcrossCalls()) promoted.Clear();
         if (hoisted.Count == 0 && promoted.Count == 0 && fields.Count == 0) return new BlockSet();
         FindGuardedDivisions();
         FindGuardedCasts();
@@ -137,7 +138,13 @@ internal sealed class LoopPromotion
             || fields.Any(f => !IsAllocation(f.Target)) || divisors.Count > 0 || castGuards.Count > 0;
         int size = 0;
         foreach (var block in loop.Blocks) size += graph[block].Instructions.Count;
-        if (guarded && size > budget)
+        // The budget counts what the copy copies; a loop with calls is also charged, against the frames' budget, for each
+        // call that may reach a frame: a write-back of each element stored and, unless it only reads, a load again of each.
+        int dirtyCount = promoted.Count(e => e.Stored);
+        int grown = size + barriers.Count * (dirtyCount + promoted.Count) + readers.Count * dirtyCount;
+        // A loop with calls promotes only frames' elements, from a budget of its own (PromoteMemory.FrameCopyCeiling): its
+        // copy is the price of keeping a frame's registers across calls, which must not crowd out the rest.
+        if (guarded && (size > budget || (opaque.Count > 0 && grown > frameBudget)))
         {
             hoisted.Clear();
             promoted.Clear();
@@ -154,6 +161,7 @@ internal sealed class LoopPromotion
         if (guarded)
         {
             budget -= size;
+            if (opaque.Count > 0) frameBudget -= grown;
             index.Update();
             copies = LoopVersioning.Copy(graph, loop, index);
         }
@@ -232,6 +240,35 @@ internal sealed class LoopPromotion
             };
             if (!known) opaque.Add(i);
         }
+    }
+
+    /// <summary>
+    /// Whether keeping the frames' elements in SSA values pays in a loop with calls that may reach a frame on every turn:
+    /// each such call writes back what the loop stored and loads every element again, so when those write-backs and loads
+    /// on every turn are as many as the loads and stores promotion removes, the loop is better left in memory (and
+    /// uncopied). Calls only some turns make cost nothing on the others.
+    /// </summary>
+    private bool WorthItAcrossCalls()
+    {
+        int removed = 0, dirty = 0, added = 0;
+        foreach (var element in promoted)
+        {
+            removed += element.Accesses.Count;
+            if (element.Stored) dirty++;
+        }
+        foreach (var barrier in barriers)
+            if (DominatesEveryLatch(BlockOf(barrier))) added += dirty + promoted.Count;
+        foreach (var reader in readers)
+            if (DominatesEveryLatch(BlockOf(reader))) added += dirty;
+        return added < removed;
+    }
+
+    /// <summary>The loop block holding <paramref name="instruction"/>.</summary>
+    private Block BlockOf(Instruction instruction)
+    {
+        foreach (var block in loop.Blocks)
+            if (graph[block].Instructions.Contains(instruction)) return block;
+        throw new MalformedGraphException($"promote: an instruction of the loop at {loop.Header} of {graph.Name} is in none of its blocks");
     }
 
     /// <summary>

@@ -76,6 +76,14 @@ internal static class PromoteMemory
     /// <summary>Copied instructions allowed for a small graph, whatever its size.</summary>
     private const int MinimumBudget = 200;
 
+    /// <summary>
+    /// The size, in instructions, past which loops with calls are not copied to keep a frame's elements across the calls
+    /// (rule 8): the copies they need may grow the graph up to it, no further. About what the CIL backend turns into the
+    /// 60,000 IL bytes past which .NET compiles a method unoptimized (some 12 bytes an instruction): a unit of many keys
+    /// (Lua's nbody) has many such loops, and a copy of each would push it past that size (LuaUnitSizeTests).
+    /// </summary>
+    private const int FrameCopyCeiling = 4000;
+
     public static void Run(FlowGraph graph)
     {
         // Strategy: find the loops, take the largest one not tried yet (an outer loop before the loops inside
@@ -91,6 +99,7 @@ internal static class PromoteMemory
         int instructions = 0;
         foreach (var block in graph.Blocks) instructions += graph[block].Instructions.Count;
         int budget = Math.Max(MinimumBudget, instructions);
+        int frameBudget = Math.Max(0, FrameCopyCeiling - instructions);
         // Virtualizable frames: what calls may reach (rules 8 to 10), found once; the promotions do not change it.
         var reach = FrameReach.For(graph);
         var tried = new HashSet<string>();
@@ -118,7 +127,7 @@ internal static class PromoteMemory
             var loop = loops[next];
             done[next] = true;
             tried.Add(Key(loop));
-            copies.UnionWith(LoopPromotion.Run(graph, loop, dominators!, reach, ref index, ref budget, out bool changed));
+            copies.UnionWith(LoopPromotion.Run(graph, loop, dominators!, reach, ref index, ref budget, ref frameBudget, out bool changed));
             if (!changed && loop.Latches.Count > 1)
             {
                 SeparateSmallestCycle(graph, loop, dominators!);
