@@ -27,7 +27,10 @@ public sealed class PortalAnalysis
     /// <summary>Reds the merge point does not pass because they cannot change (<c>this</c> of an instance portal).</summary>
     public IReadOnlyList<Value> ImplicitReds { get; internal set; } = [];
 
-    /// <summary>The analyzed module's <c>[Virtualizable]</c> classes whose names check (<see cref="VirtualizableHints"/>), stored with the extension program.</summary>
+    /// <summary>
+    /// The analyzed module's <c>[Virtualizable]</c> classes whose names check (<see cref="VirtualizableHints"/>) and that a value
+    /// of the portal's graphs has as its type, stored with the extension program.
+    /// </summary>
     public IReadOnlyList<VirtualizableFrame> Virtualizables { get; internal set; } = [];
 
     /// <summary>The reds (merge-point variables after the greens) whose type is one of <see cref="Virtualizables"/>: what the BTA report names.</summary>

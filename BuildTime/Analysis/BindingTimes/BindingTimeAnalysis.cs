@@ -148,7 +148,24 @@ public sealed class BindingTimeAnalysis
         foreach (var analyzer in analyzers.Values) analyzer.Check();
         result.Graphs.AddRange(contexts.Values);
         foreach (var portal in result.Portals)
-            if (portal.Graph is { } graph) CollectReachable(graph, portal.Reachable);
+            if (portal.Graph is { } graph)
+            {
+                CollectReachable(graph, portal.Reachable);
+                portal.Virtualizables = Reached(portal.Virtualizables, portal.Reachable);
+            }
+    }
+
+    /// <summary>The frame classes some value of the portal's graphs has as its type: those the portal's residual code may hold.</summary>
+    private static List<VirtualizableFrame> Reached(IReadOnlyList<VirtualizableFrame> frames, List<AnnotatedGraph> reachable)
+    {
+        var kept = new List<VirtualizableFrame>();
+        if (frames.Count == 0) return kept;
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var annotated in reachable)
+            foreach (var value in annotated.Graph.Values) names.Add(annotated.Graph.TypeOf(value).Name);
+        foreach (var frame in frames)
+            if (names.Contains(frame.ClassName)) kept.Add(frame);
+        return kept;
     }
 
     private static void CollectReachable(AnnotatedGraph root, List<AnnotatedGraph> into)
