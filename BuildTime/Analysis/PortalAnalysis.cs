@@ -27,6 +27,22 @@ public sealed class PortalAnalysis
     /// <summary>Reds the merge point does not pass because they cannot change (<c>this</c> of an instance portal).</summary>
     public IReadOnlyList<Value> ImplicitReds { get; internal set; } = [];
 
+    /// <summary>
+    /// The analyzed module's <c>[Virtualizable]</c> classes whose names check (<see cref="VirtualizableHints"/>) and that a value
+    /// of the portal's graphs has as its type, stored with the extension program.
+    /// </summary>
+    public IReadOnlyList<VirtualizableFrame> Virtualizables { get; internal set; } = [];
+
+    /// <summary>The reds (merge-point variables after the greens) whose type is one of <see cref="Virtualizables"/>: what the BTA report names.</summary>
+    public IEnumerable<Value> VirtualizableReds(FlowGraph graph)
+    {
+        for (int i = Hints.Greens.Count; i < MergeVariables.Count; i++)
+        {
+            string type = graph.TypeOf(MergeVariables[i]).Name;
+            if (Virtualizables.Any(v => v.ClassName == type)) yield return MergeVariables[i];
+        }
+    }
+
     /// <summary>Every annotated graph the portal reaches through inlined calls, the portal's first.</summary>
     public List<AnnotatedGraph> Reachable { get; } = [];
 }

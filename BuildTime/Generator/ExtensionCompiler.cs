@@ -70,7 +70,7 @@ public sealed class ExtensionCompiler
         }
         var shape = new PortalShape(
             portal.Hints.Method.Name, portal.Hints.Method.FullName, portal.MergePoint, portal.MergeBlock.Value,
-            portal.MergeVariables, portal.Hints.Greens.Count, portal.ImplicitReds);
+            portal.MergeVariables, portal.Hints.Greens.Count, portal.ImplicitReds) { Virtualizables = portal.Virtualizables };
         return new ExtensionProgram(entry, shape, compiler.order, 0, watch.Elapsed);
     }
 

@@ -36,6 +36,10 @@ public sealed class MemberTableBuilder
                     foreach (var callee in op.CalleeMethods) builder.Add(callee);
                 }
         }
+        // The optimizer loads a frame's named array field to test an array given apart from its frame (PromoteMemory, rule 9),
+        // whether or not the interpreter's own code reads it.
+        foreach (var frame in program.Shape.Virtualizables)
+            foreach (var field in frame.ArrayFields) builder.Add(field);
         return builder.table;
     }
 

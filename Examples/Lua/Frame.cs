@@ -11,8 +11,11 @@ namespace PeJit.Examples.Lua;
 /// from C#, such as <c>pcall</c>'s), all of them into <see cref="Results"/>.
 /// </summary>
 /// <remarks>
-/// <c>[Virtualizable]</c> names the registers: while compiled code runs they may live in machine registers
-/// and are written back when it leaves (DESIGN.md, "The hints"). PeJit accepts the hint and ignores it today.
+/// <c>[Virtualizable]</c> names the registers: while compiled code runs a loop they live in SSA values (machine
+/// registers), across calls that are not given the frame or its registers (a table's <c>Get</c>, a string's
+/// concatenation), and are written back before a call that is (a builtin, a Lua call) and when compiled code leaves
+/// (DESIGN.md, "The hints"; the attribute's rules). The portal's red <c>regs</c> is tested once per loop to be
+/// <c>frame.Registers</c>.
 /// </remarks>
 [Virtualizable("Registers[*]")]
 public sealed class Frame

@@ -47,6 +47,13 @@ public sealed class FlowGraph
     /// </summary>
     public IReadOnlyList<object?>? SampleArguments { get; set; }
 
+    /// <summary>
+    /// The interpreter's <c>[Virtualizable]</c> frame classes (<see cref="VirtualizableFrame"/>), on a residual graph of a
+    /// portal that declares some: what tells the optimizer which memory only frames reach. Printed as <c>virtualizable</c>
+    /// lines before the slots, so a file test can state it. Empty for none.
+    /// </summary>
+    public IReadOnlyList<VirtualizableFrame> Virtualizables { get; set; } = [];
+
     /// <summary>The entry block.</summary>
     public static Block Entry => new(0);
 

@@ -22,6 +22,7 @@ public static class GraphComparer
         Differ("block count", a.BlockCount, b.BlockCount);
         Differ("slot count", a.Slots.Count(), b.Slots.Count());
         Differ("region count", a.Regions.Count(), b.Regions.Count());
+        Differ("virtualizables", string.Join("; ", a.Virtualizables.Select(v => v.Print())), string.Join("; ", b.Virtualizables.Select(v => v.Print())));
         if (differences.Count > 0) return differences;
         foreach (var slot in a.Slots) Differ($"{slot}", a[slot], b[slot]);
         foreach (var region in a.Regions)

@@ -94,6 +94,38 @@ public static class IrParser
         public bool Contains(int index) => index < members.Length && members[index];
     }
 
+    /// <summary>Parses the text form of a <see cref="VirtualizableFrame"/> (what <see cref="VirtualizableFrame.Print"/> writes).</summary>
+    /// <param name="text">The text after the <c>virtualizable</c> keyword.</param>
+    /// <param name="line">The line number, for errors.</param>
+    public static VirtualizableFrame ParseVirtualizable(string text, int line)
+    {
+        var cursor = new Cursor(text, line);
+        var frame = ParseVirtualizable(cursor);
+        return frame;
+    }
+
+    private static VirtualizableFrame ParseVirtualizable(Cursor cursor)
+    {
+        string name = cursor.String();
+        bool isSealed = cursor.TryExpect("sealed");
+        List<string> List(string keyword)
+        {
+            cursor.Expect(keyword);
+            cursor.Expect("(");
+            var items = new List<string>();
+            if (cursor.TryExpect(")")) return items;
+            do items.Add(cursor.String());
+            while (cursor.TryExpect(","));
+            cursor.Expect(")");
+            return items;
+        }
+        var bases = List("bases");
+        var fields = List("fields");
+        var arrays = List("arrays");
+        cursor.End();
+        return new VirtualizableFrame(name, isSealed, bases, fields, arrays);
+    }
+
     /// <summary>Parses one function from its header line to its closing brace.</summary>
     private sealed class FunctionParser(string[] lines, int first)
     {
@@ -136,7 +168,12 @@ public static class IrParser
                 if (IsBlank(lines[l])) continue;
                 var cursor = new Cursor(lines[l], l + 1);
                 var trimmed = lines[l].AsSpan().TrimStart();
-                if (trimmed.StartsWith("slot") && current is null) ParseSlot(cursor);
+                if (trimmed.StartsWith("virtualizable") && current is null)
+                {
+                    cursor.Expect("virtualizable");
+                    graph.Virtualizables = [.. graph.Virtualizables, ParseVirtualizable(cursor)];
+                }
+                else if (trimmed.StartsWith("slot") && current is null) ParseSlot(cursor);
                 else if (trimmed.StartsWith("region") && current is null) ParseRegion(cursor);
                 else if (trimmed.StartsWith("block")) current = ParseBlockHeader(cursor);
                 else if (current is { } block) ParseInstruction(cursor, block);

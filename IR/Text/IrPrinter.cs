@@ -24,6 +24,7 @@ public static class IrPrinter
     {
         var text = new StringBuilder();
         text.Append("function ").Append(IrType.Quote(graph.Name)).Append(" -> ").Append(graph.ReturnType).Append(" {\n");
+        foreach (var frame in graph.Virtualizables) text.Append("    virtualizable ").Append(frame.Print()).Append('\n');
         foreach (var slot in graph.Slots)
         {
             var data = graph[slot];

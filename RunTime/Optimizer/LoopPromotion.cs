@@ -47,9 +47,21 @@ internal sealed class LoopPromotion
     private readonly KeyedValues<CastGuard> castValues = new();
     private readonly HashSet<FieldRef> storedFields = [];
     private Block chainEnd;
+    // Virtualizable frames (rules 8 to 10): what the graph's frames let calls leave alone, the calls and address accesses
+    // of the loop (none, or the loop promotes only frames' elements), those that may reach a frame (written back before,
+    // loaded again after), the loads again after them, the elements of frames' named arrays, and the tests that an array
+    // the loop was given apart from its frame is the frame's.
+    private readonly FrameReach? reach;
+    private readonly List<Instruction> opaque = [];
+    private readonly HashSet<Instruction> barriers = new(ReferenceEqualityComparer.Instance);
+    private readonly HashSet<Instruction> readers = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<Instruction, PromotedElement> reloads = new(ReferenceEqualityComparer.Instance);
+    private readonly HashSet<PromotedElement> frameElements = new(ReferenceEqualityComparer.Instance);
+    private readonly List<FrameArrayGuard> frameGuards = [];
 
-    private LoopPromotion(FlowGraph graph, NaturalLoop loop, Dominators dominators, PromotionIndex index)
+    private LoopPromotion(FlowGraph graph, NaturalLoop loop, Dominators dominators, PromotionIndex index, FrameReach? reach)
     {
+        this.reach = reach;
         this.graph = graph;
         this.loop = loop;
         this.dominators = dominators;
@@ -63,20 +75,20 @@ internal sealed class LoopPromotion
     /// null when the graph may hold trivial parameters anywhere (the first loop, or after a change of the loops'
     /// shape): the whole graph is cleaned and indexed then, and afterwards only what each promotion changes.
     /// </summary>
-    public static BlockSet Run(FlowGraph graph, NaturalLoop loop, Dominators dominators, ref PromotionIndex? index,
-        ref int budget, out bool changed)
+    public static BlockSet Run(FlowGraph graph, NaturalLoop loop, Dominators dominators, FrameReach? reach, ref PromotionIndex? index,
+        ref int budget, ref int frameBudget, out bool changed)
     {
         changed = false;
         foreach (var block in loop.Blocks)
             if (graph[block].Try is not null || graph[block].HandlerOf is not null) return new BlockSet();
-        var promotion = new LoopPromotion(graph, loop, dominators, index ??= new PromotionIndex(graph));
-        var copies = promotion.Run(ref budget);
+        var promotion = new LoopPromotion(graph, loop, dominators, index ??= new PromotionIndex(graph), reach);
+        var copies = promotion.Run(ref budget, ref frameBudget);
         index.Update();
         changed = promotion.hoisted.Count > 0 || promotion.promoted.Count > 0 || promotion.fields.Count > 0;
         return copies;
     }
 
-    private BlockSet Run(ref int budget)
+    private BlockSet Run(ref int budget, ref int frameBudget)
     {
         // 1. A preheader, and the header's parameters every back edge passes unchanged replaced by what enters.
         // Where the graph had no trivial parameter before, only the preheader's and the header's can be.
@@ -93,14 +105,29 @@ internal sealed class LoopPromotion
             foreach (var instruction in graph[block].Instructions)
                 if (instruction.Result is { } result) definedInLoop.Add(result);
 
-        // 2. What may be moved: nothing in a loop with a call or an access through an address.
-        if (!WithoutUnknownEffects()) return new BlockSet();
+        // 2. What may be moved: nothing in a loop with a call or an access through an address, unless the graph has
+        // virtualizable frames: then only their named arrays' elements, around the calls that may reach them (rule 8).
+        FindUnknownEffects();
+        if (opaque.Count > 0)
+        {
+            if (reach is null) return new BlockSet();
+            foreach (var instruction in opaque)
+                switch (reach.Reach(instruction, index.EdgesInto))
+                {
+                    case FrameAccess.ReadsAndWrites: barriers.Add(instruction); break;
+                    case FrameAccess.Reads: readers.Add(instruction); break;
+                }
+        }
         // Before the rewriting removes the stores of promoted fields.
         storedFields.UnionWith(LoopInstructions().Where(i => i.Opcode == Opcode.StoreField).Select(i => i.Field!));
         FindHoistableLoads();
-        FindPromotableFields();
-        FindEntryValuedLoads();
+        if (opaque.Count == 0)
+        {
+            FindPromotableFields();
+            FindEntryValuedLoads();
+        }
         FindPromotableElements();
+        if (opaque.Count > 0 && !WorthItAcrossCalls()) promoted.Clear();
         if (hoisted.Count == 0 && promoted.Count == 0 && fields.Count == 0) return new BlockSet();
         FindGuardedDivisions();
         FindGuardedCasts();
@@ -111,7 +138,13 @@ internal sealed class LoopPromotion
             || fields.Any(f => !IsAllocation(f.Target)) || divisors.Count > 0 || castGuards.Count > 0;
         int size = 0;
         foreach (var block in loop.Blocks) size += graph[block].Instructions.Count;
-        if (guarded && size > budget)
+        // The budget counts what the copy copies; a loop with calls is also charged, against the frames' budget, for each
+        // call that may reach a frame: a write-back of each element stored and, unless it only reads, a load again of each.
+        int dirtyCount = promoted.Count(e => e.Stored);
+        int grown = size + barriers.Count * (dirtyCount + promoted.Count) + readers.Count * dirtyCount;
+        // A loop with calls promotes only frames' elements, from a budget of its own (PromoteMemory.FrameCopyCeiling): its
+        // copy is the price of keeping a frame's registers across calls, which must not crowd out the rest.
+        if (guarded && (size > budget || (opaque.Count > 0 && grown > frameBudget)))
         {
             hoisted.Clear();
             promoted.Clear();
@@ -128,6 +161,7 @@ internal sealed class LoopPromotion
         if (guarded)
         {
             budget -= size;
+            if (opaque.Count > 0) frameBudget -= grown;
             index.Update();
             copies = LoopVersioning.Copy(graph, loop, index);
         }
@@ -135,6 +169,7 @@ internal sealed class LoopPromotion
         // 4. The preheader: guards, hoisted loads, the elements' first values; then the loop itself.
         BuildPreheader(preheader, guarded ? copies[loop.Header] : null);
         RewriteLoop();
+        CheckNoElementReadFromMemory();
         index.Touched.UnionWith(loop.Blocks);
         index.Update();
         index.Replace(replacement);
@@ -186,19 +221,99 @@ internal sealed class LoopPromotion
     }
 
     /// <summary>
-    /// False when the loop holds what may read or write any field or element: a call not known to be pure, a
-    /// constructor that does more than store its arguments (<c>MethodRef.StoredFields</c>), or a load or store
+    /// Collects in <see cref="opaque"/> what in the loop may read or write any field or element: a call not known to be
+    /// pure, a constructor that does more than store its arguments (<c>MethodRef.StoredFields</c>), or a load or store
     /// through an address (which may point into any array or object).
     /// </summary>
-    private bool WithoutUnknownEffects() => LoopInstructions().All(i => i.Opcode switch
+    private void FindUnknownEffects()
     {
-        Opcode.Call or Opcode.CallVirt or Opcode.ConstrainedCall => IsPure(i.Method!),
-        // A constructor that only stores its arguments into the new object (what allocation removal leaves where
-        // the object escapes) writes no memory the loop could have promoted.
-        Opcode.NewObject => i.Method!.StoredFields is not null || NullableValues.IsConstruction(graph, i),
-        Opcode.Load or Opcode.Store or Opcode.InitObj or Opcode.CopyObj => false,
-        _ => true,
-    });
+        foreach (var i in LoopInstructions())
+        {
+            bool known = i.Opcode switch
+            {
+                Opcode.Call or Opcode.CallVirt or Opcode.ConstrainedCall => IsPure(i.Method!),
+                // A constructor that only stores its arguments into the new object (what allocation removal leaves where
+                // the object escapes) writes no memory the loop could have promoted.
+                Opcode.NewObject => i.Method!.StoredFields is not null || NullableValues.IsConstruction(graph, i),
+                Opcode.Load or Opcode.Store or Opcode.InitObj or Opcode.CopyObj => false,
+                _ => true,
+            };
+            if (!known) opaque.Add(i);
+        }
+    }
+
+    /// <summary>
+    /// Whether keeping the frames' elements in SSA values pays in a loop with calls that may reach a frame on every turn:
+    /// each such call writes back what the loop stored and loads every element again, so when those write-backs and loads
+    /// on every turn are as many as the loads and stores promotion removes, the loop is better left in memory (and
+    /// uncopied). Calls only some turns make cost nothing on the others.
+    /// </summary>
+    private bool WorthItAcrossCalls()
+    {
+        int removed = 0, dirty = 0, added = 0;
+        foreach (var element in promoted)
+        {
+            removed += element.Accesses.Count;
+            if (element.Stored) dirty++;
+        }
+        foreach (var barrier in barriers)
+            if (DominatesEveryLatch(BlockOf(barrier))) added += dirty + promoted.Count;
+        foreach (var reader in readers)
+            if (DominatesEveryLatch(BlockOf(reader))) added += dirty;
+        return added < removed;
+    }
+
+    /// <summary>The loop block holding <paramref name="instruction"/>.</summary>
+    private Block BlockOf(Instruction instruction)
+    {
+        foreach (var block in loop.Blocks)
+            if (graph[block].Instructions.Contains(instruction)) return block;
+        throw new MalformedGraphException($"promote: an instruction of the loop at {loop.Header} of {graph.Name} is in none of its blocks");
+    }
+
+    /// <summary>
+    /// True when <paramref name="array"/> (loop-invariant, canonical) is a virtualizable frame's named array: read from a
+    /// named array field (readonly, so the same array on every turn), or given to the loop apart from its frame, such as a
+    /// portal's red <c>regs</c> beside its red <c>frame</c>, which the preheader then tests to be the frame's
+    /// (<see cref="frameGuards"/>): a frame of the class defined where the loop is entered, the first one up the dominator
+    /// tree from the preheader, whose named field of the array's type holds it. Without such a frame it is not.
+    /// </summary>
+    private bool IsFrameArray(Value array)
+    {
+        if (reach is null) return false;
+        if (graph[array].DefiningInstruction is { Opcode: Opcode.LoadField } load && reach.IsNamedArrayField(load.Field!)) return true;
+        foreach (var known in frameGuards)
+            if (known.Array == array) return true;
+        var type = graph.TypeOf(array);
+        if (type.Kind != TypeKind.Class) return false;
+        // From the header's immediate dominator (the preheader may be new, unknown to the dominators found before it).
+        for (Block? at = dominators.ImmediateDominator(loop.Header); at is { } block; at = dominators.ImmediateDominator(block))
+        {
+            foreach (var candidate in FrameValuesOf(block))
+            {
+                var frame = reach.FrameOfType(graph.TypeOf(candidate))!;
+                foreach (var field in frame.ArrayFields)
+                    if (field.FullName.StartsWith(type.Name + " ", StringComparison.Ordinal))
+                    {
+                        frameGuards.Add(new FrameArrayGuard(array, candidate, field));
+                        return true;
+                    }
+            }
+        }
+        return false;
+    }
+
+    /// <summary>The values of a frame class that <paramref name="block"/> defines (its parameters, then its results).</summary>
+    private IEnumerable<Value> FrameValuesOf(Block block)
+    {
+        foreach (var parameter in graph[block].Parameters)
+            if (reach!.FrameOfType(graph.TypeOf(parameter)) is not null) yield return parameter;
+        foreach (var instruction in graph[block].Instructions)
+            if (instruction.Result is { } result && reach!.FrameOfType(graph.TypeOf(result)) is not null) yield return result;
+    }
+
+    /// <summary>A preheader test that <see cref="Array"/> is what <see cref="Frame"/>'s named array field <see cref="Field"/> holds.</summary>
+    private sealed record FrameArrayGuard(Value Array, Value Frame, FieldRef Field);
 
     private static bool IsPure(MethodRef method) => method.IsPure || KnownPureMethods.Contains(method);
 
@@ -237,6 +352,8 @@ internal sealed class LoopPromotion
                 if (instruction.Opcode != Opcode.LoadField || removed.Contains(instruction) || written.Contains(instruction.Field!.FullName)
                     || !graph.TypeOf(instruction.Operands[0]).IsReference || !IsInvariant(instruction.Operands[0]))
                     continue;
+                // Past a call only a frame's named array field stays the same: it is readonly (rule 8).
+                if (opaque.Count > 0 && !reach!.IsNamedArrayField(instruction.Field!)) continue;
                 var target = Canonical(instruction.Operands[0]);
                 if (!first.TryGetValue(instruction.Field!.FullName, out var firstOfField))
                     first[instruction.Field!.FullName] = firstOfField = new ValueToValueMap();
@@ -256,7 +373,7 @@ internal sealed class LoopPromotion
     /// <summary>
     /// A field that the loop stores, every access to which in the loop (load or store) is on one invariant object,
     /// is promoted: its value lives in an SSA value. Fields of other names never alias, and a store through an
-    /// address or a call is not in the loop (<see cref="WithoutUnknownEffects"/>); a field accessed on two objects
+    /// address or a call is not in the loop (<see cref="FindUnknownEffects"/>); a field accessed on two objects
     /// that may be the same is left in memory. The values must be ones a store and a load back leave unchanged
     /// (32- and 64-bit integers, native integers, doubles, references): a narrower field would truncate what the
     /// SSA value keeps whole. A field only loaded is hoisting's (<see cref="FindHoistableLoads"/>).
@@ -385,7 +502,7 @@ internal sealed class LoopPromotion
     private object? SameOnEveryTurn(Value value)
     {
         if (IsInvariant(value)) return Canonical(value);
-        if (graph[value].DefiningInstruction is { Opcode: Opcode.LoadElement } load
+        if (barriers.Count == 0 && graph[value].DefiningInstruction is { Opcode: Opcode.LoadElement } load
             && elementOf.TryGetValue(load, out var element) && promoted.Contains(element) && !element.Stored)
             return element;
         return null;
@@ -470,8 +587,13 @@ internal sealed class LoopPromotion
             }
             // Numbers otherwise: a store of a bool or char is not a conversion the IR spells.
             else if (!Convertible(carried) || list.Any(a => a.IsStore && !IsNumber(graph.TypeOf(a.Instruction.Operands[2])))) continue;
+            // Past calls, only a frame's named array's elements (rule 8).
+            bool ofFrame = IsFrameArray(group.Array);
+            if (opaque.Count > 0 && !ofFrame) continue;
             var indexType = graph.TypeOf(group.Index.Root ?? list[0].Instruction.Operands[1]);
-            candidates.Add(new PromotedElement(group.Array, group.Index, indexType, list, carried));
+            var candidate = new PromotedElement(group.Array, group.Index, indexType, list, carried);
+            if (ofFrame) frameElements.Add(candidate);
+            candidates.Add(candidate);
         }
 
         // Dropping a candidate turns its accesses into others that the remaining candidates must be kept apart from.
@@ -562,6 +684,8 @@ internal sealed class LoopPromotion
         foreach (var other in accesses)
         {
             if (!mine.MayShareArrayWith(other) || (elementOf.TryGetValue(other.Instruction, out var owner) && owner == candidate)) continue;
+            // An array that cannot be a frame's named array is not the candidate's, when the candidate's is one (rule 9).
+            if (frameElements.Contains(candidate) && other.Array != candidate.Array && !reach!.MayBeNamedArray(other.Array, index.EdgesInto)) continue;
             if (candidate.Index.DiffersFrom(other.Index)) continue;
             // Where neither side writes, both read what memory held before the loop.
             if (!candidate.Stored && !(owner?.Stored ?? other.IsStore)) continue;
@@ -701,6 +825,14 @@ internal sealed class LoopPromotion
             var expected = Emit(new Instruction(Opcode.Call, token) { Method = TypeObjects.FromHandle, Location = location }, IrType.Class("System.Type"));
             Guard(Emit(new Instruction(Opcode.Ceq, actual, expected), IrType.Bool), passWhenTrue: true);
         }
+        // An array given apart from its frame is the frame's named array (rule 8).
+        foreach (var frameGuard in frameGuards)
+        {
+            if (!frameElements.Any(e => e.Array == frameGuard.Array && promoted.Contains(e))) continue;
+            NotNull(frameGuard.Frame);
+            var held = Emit(new Instruction(Opcode.LoadField, frameGuard.Frame) { Field = frameGuard.Field, Location = location }, graph.TypeOf(frameGuard.Array));
+            Guard(Emit(new Instruction(Opcode.Ceq, held, frameGuard.Array), IrType.Bool), passWhenTrue: true);
+        }
         foreach (int position in OrderedPairs(distinctArrays))
             Guard(Emit(new Instruction(Opcode.Ceq, new Value(distinctArrays.LeftAt(position)), new Value(distinctArrays.RightAt(position))), IrType.Bool), passWhenTrue: false);
         foreach (var pair in distinctIndices)
@@ -785,6 +917,21 @@ internal sealed class LoopPromotion
             var instructions = graph[block].Instructions;
             for (int i = 0; i < instructions.Count; i++)
             {
+                if (barriers.Contains(instructions[i]))
+                {
+                    // The call may have changed any element it reaches: each is loaded again after it (the preheader's
+                    // guards keep the load from throwing: the array is the same object, the index within its bounds).
+                    // After lua-sieve's call barriers (b7e03c2), for the calls that may reach a frame.
+                    foreach (var reloaded in promoted)
+                    {
+                        var reload = new Instruction(Opcode.LoadElement, reloaded.Array, reloaded.IndexValue)
+                            { TypeOperand = reloaded.LoadType, Location = instructions[i].Location };
+                        reloads[reload] = reloaded;
+                        instructions.Insert(++i, reload);
+                        reloaded.Value!.DefineAtEnd(block, graph.SetResult(reload, reloaded.Carried));
+                    }
+                    continue;
+                }
                 if (instructions[i].Opcode == Opcode.StoreField && fieldOf.TryGetValue(instructions[i], out var field))
                 {
                     stored[instructions[i]] = instructions[i].Operands[1];
@@ -814,7 +961,7 @@ internal sealed class LoopPromotion
             var currentFields = new KeyedValues<PromotedField>();
             Value CurrentField(PromotedField field) =>
                 currentFields.TryGetValue(field, out var value) ? value : currentFields[field] = field.Value!.ReadAtStart(block);
-            IEnumerable<Instruction> WriteBack() => dirty.Select(e =>
+            IEnumerable<Instruction> WriteBack(bool frames = true) => dirty.Where(e => frames || !frameElements.Contains(e)).Select(e =>
                 new Instruction(Opcode.StoreElement, e.Array, e.IndexValue, Current(e)) { TypeOperand = e.StoreType })
                 .Concat(fields.Select(f => new Instruction(Opcode.StoreField, f.Target, CurrentField(f)) { Field = f.Field }));
 
@@ -825,6 +972,12 @@ internal sealed class LoopPromotion
                 {
                     if (instruction.Opcode == Opcode.LoadField) replacement[instruction.Result!.Value] = CurrentField(field);
                     else currentFields[field] = stored[instruction];
+                    continue;
+                }
+                if (reloads.TryGetValue(instruction, out var reloadedElement))
+                {
+                    current[reloadedElement] = instruction.Result!.Value;
+                    rewritten.Add(instruction);
                     continue;
                 }
                 if (elementOf.TryGetValue(instruction, out var element) && promoted.Contains(element))
@@ -857,12 +1010,35 @@ internal sealed class LoopPromotion
                         target.Arguments.Clear();
                     }
                 }
-                else if (MayThrow(instruction, block)) rewritten.AddRange(WriteBack());
+                else if (barriers.Contains(instruction) || readers.Contains(instruction)) rewritten.AddRange(WriteBack());
+                // A frame's elements are not written back where an exception may leave: the frame of a loop that throws
+                // is not read again (rule 10).
+                else if (MayThrow(instruction, block)) rewritten.AddRange(WriteBack(frames: false));
                 rewritten.Add(instruction);
             }
             graph[block].Instructions.Clear();
             graph[block].Instructions.AddRange(rewritten);
         }
+    }
+
+    /// <summary>
+    /// The pass's own check of rules 6 and 8 on the rewritten loop: no load of a promoted element is left in it but the
+    /// loads again after a call that may reach a frame. A load left between a write-back and that reload would read
+    /// memory the loop no longer keeps current; it is the pass's defect, never the interpreter's, so it throws.
+    /// </summary>
+    private void CheckNoElementReadFromMemory()
+    {
+        if (promoted.Count == 0) return;
+        foreach (var block in loop.Blocks)
+            foreach (var instruction in graph[block].Instructions)
+            {
+                if (instruction.Opcode != Opcode.LoadElement || reloads.ContainsKey(instruction)) continue;
+                var array = Canonical(instruction.Operands[0]);
+                var at = ArrayIndex.Of(graph, instruction.Operands[1], Canonical);
+                foreach (var element in promoted)
+                    if (element.Array == array && element.Index.Equals(at))
+                        throw new MalformedGraphException($"promote: {instruction.Result} in {block} of {graph.Name} loads {array}[{at}], an element the loop keeps in an SSA value, from memory");
+            }
     }
 
     /// <summary>
@@ -948,7 +1124,7 @@ internal sealed class LoopPromotion
         if (graph[a].DefiningInstruction is not { Opcode: Opcode.LoadField } first
             || graph[b].DefiningInstruction is not { Opcode: Opcode.LoadField } second) return false;
         if (!first.Field!.Equals(second.Field) || Canonical(Resolved(first.Operands[0])) != Canonical(Resolved(second.Operands[0]))) return false;
-        return !storedFields.Contains(first.Field);
+        return opaque.Count == 0 && !storedFields.Contains(first.Field);
     }
 
     /// <summary>A value as the loop's rewriting has replaced it so far (a promoted load is the element's current value).</summary>

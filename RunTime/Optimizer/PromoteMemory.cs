@@ -13,7 +13,8 @@ namespace PeJit.Optimizer;
 /// <para>Rules, per natural loop:</para>
 /// <list type="number">
 /// <item>Nothing moves in a loop with a call not known to be pure (<c>MethodRef.IsPure</c>: known-pure or <c>[Elidable]</c>),
-/// a constructor, or a load or store through an address: any of them may read or write any field or element.</item>
+/// a constructor, or a load or store through an address: any of them may read or write any field or element; except the
+/// elements of a virtualizable frame's named arrays (rules 8 to 10).</item>
 /// <item>A field load of a loop-invariant object is hoisted to the preheader when no store in the loop writes a field
 /// of that name (fields of other names never alias). Repeated loads of the same field of the same object become one.</item>
 /// <item>An array element of a number type at a loop-invariant array and index (the index an invariant root plus
@@ -52,6 +53,22 @@ namespace PeJit.Optimizer;
 /// branches into it inside the loop show to be not 0 and not -1 (an interpreter's own tests before it divides). A cast
 /// rule 5 tested is the preheader's passed <c>isinst</c>: the loop casts nothing. The design does not promote across calls and address accesses (rule 1): that keeps it
 /// simple, and such loops gain little, since the call costs more than the loads.</item>
+/// <item>Virtualizable frames (<see cref="FlowGraph.Virtualizables"/>, the interpreter's <c>[Virtualizable]</c> classes): in a
+/// loop with calls, the calls and address accesses that may reach a frame (<see cref="FrameReach"/>: given a frame, a named
+/// array, an object the graph made holding one, an address that may point into one, a value typed as something a frame or
+/// named array could be; every call once the graph stored one elsewhere than in a frame or the runtime's state arrays) are
+/// barriers, the others leave the frames' named arrays alone. Such a loop promotes only the elements of frames' named
+/// arrays (rule 3 otherwise), hoists only loads of named array fields (readonly), and promotes no field.</item>
+/// <item>An element of a named array is written back before a barrier (and before a call that only reads the frames, the
+/// source of <c>System.Array::Copy</c>), and loaded again after a barrier; and, by the interpreter's promise, not before an
+/// instruction that may throw (the frame of a portal an exception leaves is not read again; a portal that catches keeps its
+/// units unpromoted, rule 1 of the graph's regions). An array not read from a named field (a portal's red <c>regs</c> beside
+/// its red <c>frame</c>) is a frame's when the preheader finds it in the named field of the frame value nearest up the
+/// dominator tree; with no such frame it is not. An array that cannot be a named array (one the graph made, or read from
+/// another class's field, an element or a static) is kept apart from a frame's without a test.</item>
+/// <item>A loop whose barriers on every turn would write back and load again as many values as promotion removes is left
+/// in memory; loops with calls copy from a budget of their own that stops at <see cref="FrameCopyCeiling"/> instructions. The
+/// pass checks that no load of a promoted element is left in the rewritten loop but the loads again after barriers.</item>
 /// </list>
 /// <para>
 /// As in any compiler, memory another thread reads or writes while the loop runs is not kept current: the
@@ -76,6 +93,14 @@ internal static class PromoteMemory
     /// <summary>Copied instructions allowed for a small graph, whatever its size.</summary>
     private const int MinimumBudget = 200;
 
+    /// <summary>
+    /// The size, in instructions, past which loops with calls are not copied to keep a frame's elements across the calls
+    /// (rule 8): the copies they need may grow the graph up to it, no further. About what the CIL backend turns into the
+    /// 60,000 IL bytes past which .NET compiles a method unoptimized (some 12 bytes an instruction): a unit of many keys
+    /// (Lua's nbody) has many such loops, and a copy of each would push it past that size (LuaUnitSizeTests).
+    /// </summary>
+    private const int FrameCopyCeiling = 4000;
+
     public static void Run(FlowGraph graph)
     {
         // Strategy: find the loops, take the largest one not tried yet (an outer loop before the loops inside
@@ -91,6 +116,9 @@ internal static class PromoteMemory
         int instructions = 0;
         foreach (var block in graph.Blocks) instructions += graph[block].Instructions.Count;
         int budget = Math.Max(MinimumBudget, instructions);
+        int frameBudget = Math.Max(0, FrameCopyCeiling - instructions);
+        // Virtualizable frames: what calls may reach (rules 8 to 10), found once; the promotions do not change it.
+        var reach = FrameReach.For(graph);
         var tried = new HashSet<string>();
         var copies = new BlockSet();
         Dominators? dominators = null;
@@ -116,7 +144,7 @@ internal static class PromoteMemory
             var loop = loops[next];
             done[next] = true;
             tried.Add(Key(loop));
-            copies.UnionWith(LoopPromotion.Run(graph, loop, dominators!, ref index, ref budget, out bool changed));
+            copies.UnionWith(LoopPromotion.Run(graph, loop, dominators!, reach, ref index, ref budget, ref frameBudget, out bool changed));
             if (!changed && loop.Latches.Count > 1)
             {
                 SeparateSmallestCycle(graph, loop, dominators!);

@@ -82,9 +82,11 @@ public sealed class BindingTimeAnalysis
                 "Mark the method holding the interpreter's dispatch loop with [JitPortal(Greens = ..., Reds = ...)] (see DESIGN.md, \"The hints\").");
             return;
         }
+        var virtualizables = VirtualizableHints.Read(module, this);
+        var virtualizableReds = new HashSet<string>();
         foreach (var method in found)
         {
-            var portal = new PortalAnalysis(PortalHints.Read(method)!);
+            var portal = new PortalAnalysis(PortalHints.Read(method)!) { Virtualizables = virtualizables };
             result.Portals.Add(portal);
             var callGraph = CallGraph.Discover(method, analyzedModules);
             foreach (var m in callGraph.RecursiveMethods()) recursive.Add(m);
@@ -104,6 +106,7 @@ public sealed class BindingTimeAnalysis
             portal.MergeBlock = shape.MergeBlock;
             portal.MergeVariables = shape.Variables;
             portal.ImplicitReds = shape.ImplicitReds;
+            foreach (var red in portal.VirtualizableReds(graph)) virtualizableReds.Add(graph.TypeOf(red).Name);
             var signature = BindingTimeSignature.Of(method.Parameters.Select(p =>
                 portal.Hints.Greens.Contains(p.Name) ? BindingTime.Green : BindingTime.Red));
             var annotated = new AnnotatedGraph(graph, method, signature, isPortal: true);
@@ -112,6 +115,14 @@ public sealed class BindingTimeAnalysis
             Enqueue(annotated);
             portal.Graph = annotated;
         }
+
+        // A [Virtualizable] class no portal's red has: the hint does nothing, which its author should know.
+        if (selectPortal is null)
+            foreach (var frame in virtualizables)
+                if (!virtualizableReds.Contains(frame.ClassName))
+                    Report(Severity.Warning, DiagnosticCodes.VirtualizableUnused, $"[Virtualizable] is on {frame.ClassName}, but no portal has a red of that class, so compiled code keeps nothing of it in registers",
+                        frame.ClassName, SourceLocation.None, null,
+                        $"Declare the frame as a red of the portal ([JitPortal(Reds = ...)] naming a variable of type {frame.ClassName}), or remove the attribute.");
 
         // 2 and 3. Analyze graphs until no return binding time changes.
         while (work.Count > 0)
@@ -137,7 +148,24 @@ public sealed class BindingTimeAnalysis
         foreach (var analyzer in analyzers.Values) analyzer.Check();
         result.Graphs.AddRange(contexts.Values);
         foreach (var portal in result.Portals)
-            if (portal.Graph is { } graph) CollectReachable(graph, portal.Reachable);
+            if (portal.Graph is { } graph)
+            {
+                CollectReachable(graph, portal.Reachable);
+                portal.Virtualizables = Reached(portal.Virtualizables, portal.Reachable);
+            }
+    }
+
+    /// <summary>The frame classes some value of the portal's graphs has as its type: those the portal's residual code may hold.</summary>
+    private static List<VirtualizableFrame> Reached(IReadOnlyList<VirtualizableFrame> frames, List<AnnotatedGraph> reachable)
+    {
+        var kept = new List<VirtualizableFrame>();
+        if (frames.Count == 0) return kept;
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var annotated in reachable)
+            foreach (var value in annotated.Graph.Values) names.Add(annotated.Graph.TypeOf(value).Name);
+        foreach (var frame in frames)
+            if (names.Contains(frame.ClassName)) kept.Add(frame);
+        return kept;
     }
 
     private static void CollectReachable(AnnotatedGraph root, List<AnnotatedGraph> into)

@@ -23,8 +23,16 @@ public static class DiagnosticCodes
     public const string NoPortal = "PJ0009";
     /// <summary>The portal itself could not be converted to a flow graph.</summary>
     public const string OpaquePortal = "PJ0010";
+    /// <summary>A name in <c>[Virtualizable(...)]</c> is not an instance field of the class, or is not written as <c>Name</c> or <c>Name[*]</c>.</summary>
+    public const string VirtualizableUnknownField = "PJ0011";
+    /// <summary>A <c>[Virtualizable]</c> name ends in <c>[*]</c> but its field is not a one-dimensional array.</summary>
+    public const string VirtualizableNotArray = "PJ0012";
+    /// <summary>A <c>[Virtualizable]</c> array field is not <c>readonly</c>: the array may be replaced while compiled code keeps its elements.</summary>
+    public const string VirtualizableArrayReplaced = "PJ0013";
     /// <summary>A switch in the dispatch loop is on a red value.</summary>
     public const string RedDispatch = "PJ1001";
     /// <summary>A loop exits on a red value, so its carried values were made red.</summary>
     public const string GeneralizedLoop = "PJ1002";
+    /// <summary>A <c>[Virtualizable]</c> class is the type of no red of any portal, so the hint has no effect.</summary>
+    public const string VirtualizableUnused = "PJ1003";
 }

@@ -34,6 +34,15 @@ public static class TextReport
             if (portal.MergePoint is { } merge)
                 text.Append("  merge point: ").Append(ReportModel.FileName(graph.Graph.SourceDocument))
                     .Append(merge.Location.Line > 0 ? $" line {merge.Location.Line}" : "").Append($" (IL_{merge.Location.ILOffset:x4})\n");
+            // The reds [Virtualizable] covers, and what compiled code keeps of them in registers.
+            for (int i = portal.Hints.Greens.Count; i < portal.MergeVariables.Count && i - portal.Hints.Greens.Count < portal.Hints.Reds.Count; i++)
+            {
+                string type = graph.Graph.TypeOf(portal.MergeVariables[i]).Name;
+                if (portal.Virtualizables.FirstOrDefault(v => v.ClassName == type) is not { } frame) continue;
+                var inRegisters = frame.Fields.Select(ShortName).Concat(frame.Arrays.Select(a => ShortName(a) + "[*]"));
+                text.Append("  virtualizable red: ").Append(portal.Hints.Reds[i - portal.Hints.Greens.Count]).Append(" (").Append(type)
+                    .Append(": ").Append(string.Join(", ", inRegisters)).Append(")\n");
+            }
             text.Append('\n');
 
             text.Append("  Annotated graphs reached from the portal:\n");
@@ -187,4 +196,7 @@ public static class TextReport
     /// <summary>The diagnostics alone, one per entry, for stderr.</summary>
     public static string Diagnostics(IEnumerable<Diagnostic> diagnostics) =>
         string.Join("\n", diagnostics.Select(d => d.ToString()));
+
+    /// <summary>A field's simple name from its full name.</summary>
+    private static string ShortName(string field) => field[(field.LastIndexOf("::", StringComparison.Ordinal) + 2)..];
 }

@@ -30,7 +30,7 @@ public static class ExtensionBinary
     /// <c>pejit build</c> stored (the portal is interpreted and the log says to build again) rather than misread them:
     /// <c>ExtensionBinaryTests</c> checks <see cref="EnumLayout"/> against the enums and fails until both are updated.
     /// </summary>
-    public const int Version = 2;
+    public const int Version = 3;
 
     /// <summary>A hash of the names of the enums stored by number, in order, for the version in force (see <see cref="Version"/>).</summary>
     public const string EnumLayout = "7E63A5C9F1E1B494";
@@ -61,6 +61,15 @@ public static class ExtensionBinary
         Values(shape.MergeVariables, outline);
         outline.Number(shape.GreenCount);
         Values(shape.ImplicitReds, outline);
+        outline.Number(shape.Virtualizables.Count);
+        foreach (var frame in shape.Virtualizables)
+        {
+            outline.String(frame.ClassName);
+            outline.Number(frame.Sealed ? 1 : 0);
+            Strings(frame.Supertypes, outline);
+            Strings(frame.Fields, outline);
+            Strings(frame.Arrays, outline);
+        }
 
         outline.Number(members.Types.Count);
         foreach (var (name, qualified) in members.Types.OrderBy(p => p.Key, StringComparer.Ordinal))
@@ -207,6 +216,9 @@ public static class ExtensionBinary
             var variables = ReadValues(input);
             int greens = input.Number();
             var implicitReds = ReadValues(input);
+            var virtualizables = new VirtualizableFrame[input.Count()];
+            for (int v = 0; v < virtualizables.Length; v++)
+                virtualizables[v] = new VirtualizableFrame(input.Text(), input.Number() != 0, ReadStrings(input), ReadStrings(input), ReadStrings(input));
 
             var members = new MemberTable();
             for (int count = input.Count(), i = 0; i < count; i++) members.Types[input.Text()] = input.Text();
@@ -246,7 +258,8 @@ public static class ExtensionBinary
             var flow = portal.Graph; // the portal's graph is needed at once; a malformed one is reported before its shape
             if (mergeBlock >= flow.BlockCount || mergeIndex >= flow[new Block(mergeBlock)].Instructions.Count)
                 throw Error($"its merge point {mergeBlock}.{mergeIndex} is not an instruction of {portal.Name}");
-            var shape = new PortalShape(name, fullName, flow[new Block(mergeBlock)].Instructions[mergeIndex], new Block(mergeBlock), variables, greens, implicitReds);
+            var shape = new PortalShape(name, fullName, flow[new Block(mergeBlock)].Instructions[mergeIndex], new Block(mergeBlock), variables, greens, implicitReds)
+                { Virtualizables = virtualizables };
             program = new ExtensionProgram(portal, shape, graphs, 0, clock.Elapsed);
             return (program, members);
         }
@@ -254,6 +267,19 @@ public static class ExtensionBinary
         {
             throw Error(e.Message);
         }
+    }
+
+    private static void Strings(IReadOnlyList<string> strings, CompactWriter output)
+    {
+        output.Number(strings.Count);
+        foreach (string text in strings) output.String(text);
+    }
+
+    private static string[] ReadStrings(CompactReader input)
+    {
+        var strings = new string[input.Count()];
+        for (int i = 0; i < strings.Length; i++) strings[i] = input.Text();
+        return strings;
     }
 
     private static List<Value> ReadValues(CompactReader input)

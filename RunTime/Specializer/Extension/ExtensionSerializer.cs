@@ -20,6 +20,7 @@ namespace PeJit.Specializer.Extension;
 /// <code>
 /// pejit-extension 1
 /// portal NAME FULLNAME mergepoint=BLOCK.INDEX variables=V,V,... greens=N implicit=V,...
+/// virtualizable "CLASS" [sealed] bases(...) fields(...) arrays(...)      (one per [Virtualizable] class, none for none)
 /// graph "NAME"                                   one per graph, the portal's first; then its ops, block by block:
 /// block N
 ///   KIND [field=value ...]                       one per instruction, in order (ExtensionOpFields)
@@ -48,6 +49,7 @@ public static class ExtensionSerializer
             .Append(" variables=").Append(string.Join(",", shape.MergeVariables.Select(v => v.Index)))
             .Append(" greens=").Append(shape.GreenCount)
             .Append(" implicit=").Append(string.Join(",", shape.ImplicitReds.Select(v => v.Index))).Append('\n');
+        foreach (var frame in shape.Virtualizables) text.Append("virtualizable ").Append(frame.Print()).Append('\n');
         var context = new ExtensionFieldContext(program.Graphs);
         foreach (var graph in program.Graphs)
         {
@@ -104,6 +106,7 @@ public static class ExtensionSerializer
         var graphStarts = new List<int>();
         var members = new MemberTable();
         string? portalLine = null;
+        var virtualizables = new List<VirtualizableFrame>();
         int portalLineNumber = 0, membersLine = -1;
         bool inBlock = false;
         for (int n = 1; n < functionsLine; n++)
@@ -133,8 +136,19 @@ public static class ExtensionSerializer
                 portalLine = line;
                 portalLineNumber = n + 1;
             }
+            else if (line.StartsWith("virtualizable ", StringComparison.Ordinal))
+            {
+                try
+                {
+                    virtualizables.Add(IrParser.ParseVirtualizable(line["virtualizable ".Length..], n + 1));
+                }
+                catch (IrParseException e)
+                {
+                    throw ExtensionTokens.Error(n + 1, $"the virtualizable line does not parse: {e.Message}");
+                }
+            }
             else if (line == "members") membersLine = n;
-            else throw ExtensionTokens.Error(n + 1, "expected 'portal', 'graph', 'block', an op (indented), or 'members'");
+            else throw ExtensionTokens.Error(n + 1, "expected 'portal', 'virtualizable', 'graph', 'block', an op (indented), or 'members'");
         }
         if (graphStarts.Count != functionStarts.Count) throw ExtensionTokens.Error(functionsLine + 1, $"{graphStarts.Count} graphs but {functionStarts.Count} functions");
         if (graphStarts.Count == 0) throw ExtensionTokens.Error(functionsLine + 1, "expected at least the portal's graph");
@@ -154,7 +168,7 @@ public static class ExtensionSerializer
             });
         }
         _ = graphs[0].Blocks; // the portal's graph is needed at once; a malformed one is reported before its shape
-        var shape = ReadShape(graphs[0], portalLine, portalLineNumber);
+        var shape = ReadShape(graphs[0], portalLine, portalLineNumber) with { Virtualizables = virtualizables };
         program = new ExtensionProgram(graphs[0], shape, graphs, 0, clock.Elapsed);
         return (program, members);
     }

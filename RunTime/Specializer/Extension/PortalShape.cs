@@ -20,4 +20,11 @@ public sealed record PortalShape(
     Block MergeBlock,
     IReadOnlyList<Value> MergeVariables,
     int GreenCount,
-    IReadOnlyList<Value> ImplicitReds);
+    IReadOnlyList<Value> ImplicitReds)
+{
+    /// <summary>
+    /// The <c>[Virtualizable]</c> classes the portal's reds may be, validated by the analysis: every residual graph of the
+    /// portal carries them (<see cref="FlowGraph.Virtualizables"/>) for the optimizer. Empty for none.
+    /// </summary>
+    public IReadOnlyList<VirtualizableFrame> Virtualizables { get; init; } = [];
+}

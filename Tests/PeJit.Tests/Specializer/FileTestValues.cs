@@ -30,6 +30,13 @@ internal static class FileTestValues
                 Constants((object?)null);
                 makers.Add(_ => new long[] { 5 });
                 makers.Add(_ => new long[] { 5, 11, 17, 23 });
+                // A frame's registers, given apart from the frame as an interpreter's portal gives its register array.
+                for (int i = 0; i < earlier.Count; i++)
+                    if (earlier[i].Name == typeof(VirtualFrame).FullName)
+                    {
+                        int position = i;
+                        makers.Add(arguments => (arguments[position] as VirtualFrame)?.Registers);
+                    }
                 break;
             case TypeKind.Class when type.Name == "System.Byte[]":
                 Constants((object?)null);
@@ -45,6 +52,11 @@ internal static class FileTestValues
                     long[] shared = [5, 11, 17, 23];
                     return new ArrayHolder { Values = shared, Other = shared, Count = 1 };
                 });
+                break;
+            case TypeKind.Class when type.Name == typeof(VirtualFrame).FullName:
+                Constants((object?)null);
+                makers.Add(_ => new VirtualFrame([5, 11, 17, 23]));
+                makers.Add(_ => new VirtualFrame([5]));
                 break;
             case TypeKind.Class when type.Name == "System.Object[]":
                 Constants((object?)null);

@@ -1,0 +1,123 @@
+using PeJit.IR;
+using PeJit.IR.Graphs;
+using PeJit.IR.Semantics;
+using PeJit.IR.Text;
+using PeJit.Runtime;
+using Lua = PeJit.Examples.Lua;
+
+namespace PeJit.Tests.Examples;
+
+/// <summary>
+/// The Lua frame is <c>[Virtualizable("Registers[*]")]</c> (issue 15, item 2): in a loop that calls methods which cannot
+/// reach the frame (a table's <c>Get</c> and <c>Set</c>, a global's lookup, a string's concatenation), the registers live in
+/// SSA values: no load or store of the register array is left on the loop's path that makes no call the frame could see.
+/// Each program must print what the plain interpreter prints (strict mode: a unit that fails to compile fails the test).
+/// </summary>
+[TestClass]
+public sealed class LuaVirtualizableTests
+{
+    private static readonly Dictionary<string, PortalJit> Jits = [];
+
+    private static PortalJit Jit(string program)
+    {
+        lock (Jits)
+        {
+            if (Jits.TryGetValue(program, out var known)) return known;
+            string source = Lua.Programs.Source(program);
+            var plain = new StringWriter();
+            Lua.Runner.Run(source, plain, 20000);
+            var log = new StringWriter();
+            var jit = PortalJit.Create(Lua.Runner.Portal, new JitSettings { Strict = true, Log = log });
+            var output = new StringWriter();
+            jit.Invoke(Lua.Runner.PortalArguments(source, output, 20000));
+            if (Environment.GetEnvironmentVariable("PEJIT_VIRTUALIZABLE_DUMP") is { } folder) File.WriteAllText(Path.Combine(folder, program + ".log"), log.ToString());
+            Assert.AreEqual(plain.ToString(), output.ToString(), $"{program} JIT-enabled printed something else");
+            return Jits[program] = jit;
+        }
+    }
+
+    /// <summary>True when <paramref name="array"/> is the unit's register array: read from the runtime's state (the red <c>regs</c>) or from a frame's <c>Registers</c>.</summary>
+    private static bool IsRegisters(FlowGraph graph, Value array)
+    {
+        if (graph.TypeOf(array).Name != typeof(Lua.Values.LuaValue[]).FullName) return false;
+        while (graph[array].DefiningInstruction is { Opcode: Opcode.CastClass or Opcode.IsInst } cast) array = cast.Operands[0];
+        return graph[array].DefiningInstruction switch
+        {
+            { Opcode: Opcode.LoadField } load => load.Field!.Name == "Registers",
+            { Opcode: Opcode.LoadElement } load => graph.Parameters.Contains(load.Operands[0]),
+            null => graph.Parameters.Contains(array),
+            _ => false,
+        };
+    }
+
+    /// <summary>
+    /// Per residual loop of every unit: the calls it makes on every turn (in blocks that dominate every latch) that are not
+    /// pure, and its accesses to the register array on every turn and anywhere in it.
+    /// </summary>
+    private static List<LoopCensus> Census(string program)
+    {
+        var loops = new List<LoopCensus>();
+        foreach (var unit in Jit(program).Units)
+        {
+            var graph = unit.Unit.Residual;
+            var dominators = Dominators.Compute(graph);
+            foreach (var loop in NaturalLoop.Find(graph, dominators))
+            {
+                var everyTurn = loop.Blocks.Where(b => loop.Latches.All(l => dominators.Dominates(b, l))).SelectMany(b => graph[b].Instructions).ToList();
+                var body = loop.Blocks.SelectMany(b => graph[b].Instructions).ToList();
+                bool IsCall(Instruction i) => i.Opcode is Opcode.Call or Opcode.CallVirt or Opcode.NewObject && !i.Method!.IsPure && !KnownPureMethods.Contains(i.Method!)
+                    && i.Method!.StoredFields is null;
+                bool IsRegisterAccess(Instruction i) => i.Opcode is Opcode.LoadElement or Opcode.StoreElement && IsRegisters(graph, i.Operands[0]);
+                string Describe(Instruction i) => $"{i.Opcode} {graph[i.Operands[1]].DefiningInstruction?.Integer}";
+                loops.Add(new LoopCensus(unit.Unit.Entry.ToString(), everyTurn.Where(IsCall).Select(i => i.Method!.Name).ToList(),
+                    everyTurn.Where(IsRegisterAccess).Select(Describe).ToList(), body.Count(IsRegisterAccess), body.Count));
+            }
+        }
+        return loops;
+    }
+
+    /// <summary>One residual loop: its unit, the calls made on every turn, the register accesses on every turn and in all, its size.</summary>
+    private sealed record LoopCensus(string Unit, List<string> CallsEveryTurn, List<string> RegistersEveryTurn, int Registers, int Size)
+    {
+        public override string ToString() =>
+            $"{Unit}: {Size} instructions, calls on every turn [{string.Join(", ", CallsEveryTurn)}], register accesses on every turn [{string.Join(", ", RegistersEveryTurn)}], {Registers} in all";
+    }
+
+    [TestMethod]
+    [DataRow("sieve")]
+    [DataRow("strings")]
+    [DataRow("polymorphic")]
+    public void PrintsWhatThePlainInterpreterPrints(string program) => Assert.IsNotNull(Jit(program));
+
+    /// <summary>
+    /// A loop that makes a call on every turn (a table's <c>Get</c>, a value's <c>ConcatText</c>), none of which gets the
+    /// frame, keeps every register in an SSA value on every turn: no load or store of the register array in the blocks
+    /// every turn runs. (The loop's unoptimized copy, entered when a preheader test fails, still has them.)
+    /// </summary>
+    [TestMethod]
+    [DataRow("sieve")]
+    [DataRow("strings")]
+    [DataRow("polymorphic")]
+    public void ALoopWithCallsKeepsTheRegistersInSsaValues(string program)
+    {
+        var census = Census(program);
+        Assert.IsTrue(census.Any(l => l.CallsEveryTurn.Count > 0 && l.RegistersEveryTurn.Count == 0),
+            $"no loop of {program} with a call on every turn keeps the registers out of memory:\n{string.Join("\n", census)}");
+    }
+
+    /// <summary>Not an assert: the census of every loop, and the residual code when PEJIT_VIRTUALIZABLE_DUMP names a folder.</summary>
+    [TestMethod]
+    [DataRow("sieve")]
+    [DataRow("strings")]
+    [DataRow("polymorphic")]
+    public void CensusOfTheLoops(string program)
+    {
+        var census = string.Join("\n", Census(program).Select(l => $"{program} {l}"));
+        Console.WriteLine(census);
+        if (Environment.GetEnvironmentVariable("PEJIT_VIRTUALIZABLE_DUMP") is { } folder)
+        {
+            File.WriteAllText(Path.Combine(folder, program + ".census"), census);
+            File.WriteAllText(Path.Combine(folder, program + ".ir"), string.Join("\n\n", Jit(program).Units.Select(u => IrPrinter.Print(u.Unit.Residual))));
+        }
+    }
+}
