@@ -60,7 +60,7 @@ public sealed class CodeCache(long limit)
     /// Times <paramref name="key"/> was specialized (first compiled, then recompiled) before its last unit was
     /// dropped to stay under the bound; 0 for a key never dropped.
     /// </summary>
-    public int SpecializationsOf(GreenKey key) => dropped.GetValueOrDefault(key);
+    public int SpecializationsOf(GreenKey key) => dropped.TryGetValue(key, out int times) ? times : 0;  // not GetValueOrDefault: through IReadOnlyDictionary, .NET compiles it at the first unit
 
     /// <summary>
     /// Whether <paramref name="key"/> was compiled (or found impossible to compile: then <paramref name="unit"/> is null).

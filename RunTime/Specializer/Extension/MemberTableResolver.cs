@@ -47,12 +47,40 @@ public sealed class MemberTableResolver : IMemberResolver
 
     /// <summary>A type by its assembly-qualified reflection name, its assemblies bound as <see cref="Assembly"/> describes.</summary>
     private Type Load(string qualified) =>
-        Type.GetType(qualified, AssemblyNamed, null, throwOnError: false)
+        HomeType(qualified) ?? Type.GetType(qualified, AssemblyNamed, null, throwOnError: false)
             ?? throw new InvalidOperationException($"no run-time type {qualified}: is the assembly that defines it beside the JIT-enabled one?");
+
+    /// <summary>
+    /// A type of the home assembly named plainly (no generic arguments, arrays or escapes), found without parsing its
+    /// assembly's name; null for any other, which <see cref="Type.GetType(string, Func{AssemblyName, Assembly?}, Func{Assembly?, string, bool, Type?}, bool)"/> resolves.
+    /// </summary>
+    /// <remarks>
+    /// Most types a unit names are the interpreter's own. Parsing an assembly-qualified name (its version, its public key
+    /// token) and taking the home assembly's <see cref="AssemblyName"/> to compare are some sixty first times in a
+    /// process's first unit, one method of them compiled by .NET (Docs/PERFORMANCE.md, "Cold warm-up").
+    /// </remarks>
+    private Type? HomeType(string qualified)
+    {
+        int comma = -1;
+        for (int i = qualified.Length - 1; i >= 0; i--)
+        {
+            char c = qualified[i];
+            if (c is '[' or '\\' or '*' or '&') return null;
+            if (c == ',') comma = i;
+        }
+        if (comma <= 0 || !qualified.AsSpan(comma + 1).Trim().SequenceEqual(homeFullName ??= home.FullName)) return null;
+        return home.GetType(qualified[..comma], throwOnError: false, ignoreCase: false);
+    }
+
+    /// <summary>The home assembly's display name, taken once.</summary>
+    private string? homeFullName;
+
+    /// <summary>The home assembly's simple name, taken once.</summary>
+    private string? homeSimpleName;
 
     private Assembly? AssemblyNamed(AssemblyName name)
     {
-        if (AssemblyName.ReferenceMatchesDefinition(name, home.GetName()) || name.Name == home.GetName().Name) return home;
+        if (name.Name == (homeSimpleName ??= home.GetName().Name) || AssemblyName.ReferenceMatchesDefinition(name, home.GetName())) return home;
         var context = AssemblyLoadContext.GetLoadContext(home) ?? AssemblyLoadContext.Default;
         return context.LoadFromAssemblyName(name);
     }
