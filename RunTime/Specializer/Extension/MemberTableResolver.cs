@@ -47,40 +47,63 @@ public sealed class MemberTableResolver : IMemberResolver
 
     /// <summary>A type by its assembly-qualified reflection name, its assemblies bound as <see cref="Assembly"/> describes.</summary>
     private Type Load(string qualified) =>
-        HomeType(qualified) ?? Type.GetType(qualified, AssemblyNamed, null, throwOnError: false)
+        PlainType(qualified) ?? Type.GetType(qualified, AssemblyNamed, null, throwOnError: false)
             ?? throw new InvalidOperationException($"no run-time type {qualified}: is the assembly that defines it beside the JIT-enabled one?");
 
     /// <summary>
-    /// A type of the home assembly named plainly (no generic arguments, arrays or escapes), found without parsing its
-    /// assembly's name; null for any other, which <see cref="Type.GetType(string, Func{AssemblyName, Assembly?}, Func{Assembly?, string, bool, Type?}, bool)"/> resolves.
+    /// A type named plainly (no generic arguments, pointers or escapes; perhaps an array of one), found in its assembly, bound by its simple
+    /// name as <see cref="AssemblyNamed"/> binds it, without parsing the rest of the assembly's name; null for any other,
+    /// which <see cref="Type.GetType(string, Func{AssemblyName, Assembly?}, Func{Assembly?, string, bool, Type?}, bool)"/> resolves.
     /// </summary>
     /// <remarks>
-    /// Most types a unit names are the interpreter's own. Parsing an assembly-qualified name (its version, its public key
-    /// token) and taking the home assembly's <see cref="AssemblyName"/> to compare are some sixty first times in a
-    /// process's first unit, one method of them compiled by .NET (Docs/PERFORMANCE.md, "Cold warm-up").
+    /// Parsing an assembly-qualified name (its version, its public key token) and taking the home assembly's
+    /// <see cref="AssemblyName"/> to compare are some sixty first times in a process's first unit, one method of them
+    /// compiled by .NET (Docs/PERFORMANCE.md, "Cold warm-up").
     /// </remarks>
-    private Type? HomeType(string qualified)
+    private Type? PlainType(string qualified)
     {
-        int comma = -1;
-        for (int i = qualified.Length - 1; i >= 0; i--)
+        int typeEnd = qualified.IndexOf(',');
+        if (typeEnd <= 0) return null;
+        // Single-dimensional arrays of a plain type, as a unit's arrays are: "Name[], Assembly".
+        int ranks = 0, nameLength = typeEnd;
+        while (nameLength > 2 && qualified[nameLength - 1] == ']' && qualified[nameLength - 2] == '[')
         {
-            char c = qualified[i];
-            if (c is '[' or '\\' or '*' or '&') return null;
-            if (c == ',') comma = i;
+            nameLength -= 2;
+            ranks++;
         }
-        if (comma <= 0 || !qualified.AsSpan(comma + 1).Trim().SequenceEqual(homeFullName ??= home.FullName)) return null;
-        return home.GetType(qualified[..comma], throwOnError: false, ignoreCase: false);
+        foreach (char c in qualified)
+            if (c is '\\' or '*' or '&') return null;
+        for (int i = 0; i < nameLength; i++)
+            if (qualified[i] is '[' or ']') return null;
+        int nameEnd = qualified.IndexOf(',', typeEnd + 1);
+        string simple = qualified[(typeEnd + 1)..(nameEnd < 0 ? qualified.Length : nameEnd)].Trim();
+        Assembly assembly;
+        if (simple == HomeSimpleName) assembly = home;
+        else
+        {
+            try
+            {
+                var context = AssemblyLoadContext.GetLoadContext(home) ?? AssemblyLoadContext.Default;
+                assembly = context.LoadFromAssemblyName(new AssemblyName { Name = simple });
+            }
+            catch (Exception e) when (e is IOException or BadImageFormatException or ArgumentException)
+            {
+                return null;
+            }
+        }
+        var type = assembly.GetType(qualified[..nameLength].Trim(), throwOnError: false, ignoreCase: false);
+        for (int i = 0; i < ranks && type is not null; i++) type = type.MakeArrayType();
+        return type;
     }
 
-    /// <summary>The home assembly's display name, taken once.</summary>
-    private string? homeFullName;
+    /// <summary>The home assembly's simple name, from its display name (its <see cref="AssemblyName"/> costs more the first time).</summary>
+    private string HomeSimpleName => homeSimpleName ??= home.FullName is { } full && full.IndexOf(',') is var end and > 0 ? full[..end] : home.GetName().Name ?? "";
 
-    /// <summary>The home assembly's simple name, taken once.</summary>
     private string? homeSimpleName;
 
     private Assembly? AssemblyNamed(AssemblyName name)
     {
-        if (name.Name == (homeSimpleName ??= home.GetName().Name) || AssemblyName.ReferenceMatchesDefinition(name, home.GetName())) return home;
+        if (name.Name == HomeSimpleName || AssemblyName.ReferenceMatchesDefinition(name, home.GetName())) return home;
         var context = AssemblyLoadContext.GetLoadContext(home) ?? AssemblyLoadContext.Default;
         return context.LoadFromAssemblyName(name);
     }
