@@ -62,8 +62,6 @@ public sealed class PortalRuntime
         name = $"{method.DeclaringType?.FullName}.{method.Name}";
         if (settings.Dump is { } dump && dump.Matches(name, key: null))
             ResidualInspector.WriteExtension(dump.Directory, name, engine.Extension.Print());
-        mergeContinuation = new Lazy<ContinuationPoint?>(() => MergeContinuation(engine.Extension));
-        mergeRegions = new Lazy<IReadOnlySet<IR.Region>>(() => MergeRegions(engine.Extension));
     }
 
     /// <summary>
@@ -79,14 +77,32 @@ public sealed class PortalRuntime
     /// point), when the merge point's operands are all the rest of the loop needs; null when they are not (a value
     /// the step uses that is not a merge-point variable, an implicit red, a merge point inside a region).
     /// </summary>
-    /// <remarks>Computed at the first mid-step exit that needs it, not when the portal is prepared: it takes the portal graph's liveness.</remarks>
-    private readonly Lazy<ContinuationPoint?> mergeContinuation;
+    /// <remarks>Computed at the first mid-step exit that needs it, not when the portal is prepared: it takes the portal graph's liveness.
+    /// Not a <c>Lazy</c>: each <c>Lazy&lt;T&gt;</c> and its factory's <c>Func</c> are types .NET loads while the portal is prepared.</remarks>
+    private ContinuationPoint? MergeContinuationPoint
+    {
+        get
+        {
+            if (!Volatile.Read(ref mergeContinuationKnown))
+            {
+                mergeContinuation = MergeContinuation(engine.Extension);
+                Volatile.Write(ref mergeContinuationKnown, true);
+            }
+            return mergeContinuation;
+        }
+    }
+
+    private ContinuationPoint? mergeContinuation;
+    private bool mergeContinuationKnown;
 
     /// <summary>An instruction of the portal's graph. A class, not a tuple: <c>Lazy</c> of a struct is a generic .NET compiles at preparation.</summary>
     private sealed record ContinuationPoint(IR.Block Block, int Index);
 
     /// <summary>The portal's protected regions around its merge point (empty for none): the evaluator leaves their handlers to the portal (<see cref="FinishStep"/>).</summary>
-    private readonly Lazy<IReadOnlySet<IR.Region>> mergeRegions;
+    /// <remarks>Made on first use, as <see cref="MergeContinuationPoint"/> is (two threads may both make it: the same set).</remarks>
+    private IReadOnlySet<IR.Region> MergeRegionSet => Volatile.Read(ref mergeRegions) ?? (mergeRegions = MergeRegions(engine.Extension));
+
+    private IReadOnlySet<IR.Region>? mergeRegions;
 
     private static IReadOnlySet<IR.Region> MergeRegions(ExtensionProgram extension)
     {
@@ -764,7 +780,7 @@ public sealed class PortalRuntime
                 // The portal's tries around its merge point are the interpreter's to run: a step's exception or
                 // return is handed back to it inside them (CanEnterJitStatus.Threw, Returned), so the evaluator
                 // running them too would run a catch or a finally twice.
-                OuterRegions = depth == 0 ? mergeRegions.Value : null,
+                OuterRegions = depth == 0 ? MergeRegionSet : null,
                 Caught = f.CaughtSlot > 0 ? (Exception?)exit[f.CaughtSlot] : null,
             }).ToList();
         // An evaluator per step: it counts steps, and threads may finish steps at once.
@@ -789,7 +805,7 @@ public sealed class PortalRuntime
         try
         {
             outcome = evaluator.Resume(frames, Extension.Shape.MergePoint);
-            for (int steps = 0; learning && mergeContinuation.Value is { } next && !outcome.Returned && steps < Settings.Specialization.MaxKeysPerUnit; steps++)
+            for (int steps = 0; learning && MergeContinuationPoint is { } next && !outcome.Returned && steps < Settings.Specialization.MaxKeysPerUnit; steps++)
             {
                 stop = KeyAt(outcome.StopOperands!, state);
                 if (stop.Equals(key) || HasUnit(stop)) break;

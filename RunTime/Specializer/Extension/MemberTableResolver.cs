@@ -21,9 +21,11 @@ public sealed class MemberTableResolver : IMemberResolver
     private const BindingFlags Everything = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.Instance | BindingFlags.DeclaredOnly;
     private readonly MemberTable table;
     private readonly Assembly home;
-    private readonly ConcurrentDictionary<string, Type> types = new();
-    private readonly ConcurrentDictionary<string, MethodBase> methods = new();
-    private readonly ConcurrentDictionary<string, FieldInfo> fields = new();
+    // One instantiation for the three caches (MemberInfo, cast back when read): each distinct ConcurrentDictionary<string, X>
+    // is about ten types for .NET to load while a portal is prepared (Docs/PERFORMANCE.md, "Cold warm-up").
+    private readonly ConcurrentDictionary<string, MemberInfo> types = new();
+    private readonly ConcurrentDictionary<string, MemberInfo> methods = new();
+    private readonly ConcurrentDictionary<string, MemberInfo> fields = new();
 
     /// <summary>A resolver for the members <paramref name="table"/> describes, in the load context of <paramref name="home"/>.</summary>
     public MemberTableResolver(MemberTable table, Assembly home)
@@ -42,7 +44,7 @@ public sealed class MemberTableResolver : IMemberResolver
         _ => TypeNamed(type.Name),
     };
 
-    private Type TypeNamed(string name) => types.GetOrAdd(name, n =>
+    private Type TypeNamed(string name) => (Type)types.GetOrAdd(name, n =>
         table.Types.TryGetValue(n, out var qualified) ? Load(qualified) : ByIrName(n));
 
     /// <summary>A type by its assembly-qualified reflection name, its assemblies bound as <see cref="Assembly"/> describes.</summary>
@@ -96,8 +98,8 @@ public sealed class MemberTableResolver : IMemberResolver
         return type;
     }
 
-    /// <summary>The home assembly's simple name, from its display name (its <see cref="AssemblyName"/> costs more the first time).</summary>
-    private string HomeSimpleName => homeSimpleName ??= home.FullName is { } full && full.IndexOf(',') is var end and > 0 ? full[..end] : home.GetName().Name ?? "";
+    /// <summary>The home assembly's simple name, taken once (not from <see cref="Assembly.FullName"/>: escaping it makes .NET compile a vectorized search).</summary>
+    private string HomeSimpleName => homeSimpleName ??= home.GetName().Name ?? "";
 
     private string? homeSimpleName;
 
@@ -139,7 +141,7 @@ public sealed class MemberTableResolver : IMemberResolver
     };
 
     /// <inheritdoc/>
-    public FieldInfo ResolveField(FieldRef field) => fields.GetOrAdd(field.FullName, _ =>
+    public FieldInfo ResolveField(FieldRef field) => (FieldInfo)fields.GetOrAdd(field.FullName, _ =>
     {
         if (!table.Fields.TryGetValue(field.FullName, out var entry))
             throw new InvalidOperationException($"the field {field.FullName} is not in the stored member table; build the assembly again with pejit build");
@@ -152,7 +154,7 @@ public sealed class MemberTableResolver : IMemberResolver
     /// <remarks>A reference the engine made from a run-time method (its <see cref="MethodRef.Origin"/> is the method: a call cell's <c>Enter</c>, the class guard's <c>GetType</c>) is that method.</remarks>
     public MethodBase ResolveMethod(MethodRef method) => method.Origin is MethodBase reflected
         ? reflected
-        : methods.GetOrAdd(method.FullName, _ =>
+        : (MethodBase)methods.GetOrAdd(method.FullName, _ =>
     {
         if (!table.Methods.TryGetValue(method.FullName, out var entry))
             throw new InvalidOperationException($"the method {method.FullName} is not in the stored member table; build the assembly again with pejit build");
