@@ -11,7 +11,7 @@ namespace PeJit.Runtime;
 /// <remarks>
 /// Why one record and not a dictionary per fact (there were seven): each distinct <c>ConcurrentDictionary&lt;GreenKey, X&gt;</c>
 /// is about ten types for .NET to load and a dozen precompiled methods to bind in every process that prepares a portal,
-/// and a slow-path visit asked three of them. Docs/PERFORMANCE.md, "Cold warm-up: one record per green key".
+/// and a slow-path visit asked three of them. Docs/PERFORMANCE.md, "One record per green key, and first times counted by stage".
 /// <para>Two kinds of fields. Those that count (<see cref="Visits"/>, <see cref="FunctionEntry"/>, <see cref="Sample"/>,
 /// <see cref="GivenUp"/>) are forgotten when the table passes its bound, as the separate dictionaries were cleared; they are
 /// written without the record's lock, and a write to a record the bound has just removed is lost, which only forgets a

@@ -9,8 +9,8 @@ namespace PeJit.Tests.Runtime;
 
 /// <summary>
 /// What the runtime knows of each green key is one record in one table (<c>KeyState</c>): one generic instantiation
-/// for .NET to load while a portal is prepared instead of seven (Docs/PERFORMANCE.md, "Cold warm-up: one record per
-/// green key"), and a bound that forgets counts but never a call cell, an entry cell's slot or a compilation in flight.
+/// for .NET to load while a portal is prepared instead of seven (Docs/PERFORMANCE.md, "One record per green key, and
+/// first times counted by stage"), and a bound that forgets counts but never a call cell, an entry cell's slot or a compilation in flight.
 /// </summary>
 [TestClass]
 public sealed class KeyStateTests
