@@ -13,7 +13,7 @@ namespace PeJit.Runtime;
 /// is about ten types for .NET to load and a dozen precompiled methods to bind in every process that prepares a portal,
 /// and a slow-path visit asked three of them. Docs/PERFORMANCE.md, "One record per green key, and first times counted by stage".
 /// <para>Two kinds of fields. Those that count (<see cref="Visits"/>, <see cref="FunctionEntry"/>, <see cref="Sample"/>,
-/// <see cref="GivenUp"/>) are forgotten when the table passes its bound, as the separate dictionaries were cleared; they are
+/// <see cref="GivenUp"/>) are forgotten when the table passes its bound (<c>MaxCountedKeys</c> records past what the last sweep kept), as the separate dictionaries were cleared; they are
 /// written without the record's lock, and a write to a record the bound has just removed is lost, which only forgets a
 /// count, as clearing did. Those that hold something alive (<see cref="Cell"/>, <see cref="CellSlot"/>,
 /// <see cref="Compiling"/>) are written under the record's lock, on a record not <see cref="Removed"/>, and the bound

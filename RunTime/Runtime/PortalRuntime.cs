@@ -28,8 +28,14 @@ public sealed class PortalRuntime
     /// <summary>What is known of each green key besides its unit: one record per key (<see cref="KeyState"/> says why), bounded by <see cref="MaxCountedKeys"/>.</summary>
     private readonly ConcurrentDictionary<GreenKey, KeyState> keys = new();
 
-    /// <summary>Records added since the table was last swept (<see cref="Forget"/>): <c>ConcurrentDictionary.Count</c> takes every lock of the table.</summary>
+    /// <summary>Records in the table, counted as they are added (<c>ConcurrentDictionary.Count</c> takes every lock of the table) and recounted by <see cref="Forget"/>.</summary>
     private int keysAdded;
+
+    /// <summary>
+    /// <see cref="keysAdded"/> at which the table is swept next: <see cref="MaxCountedKeys"/> past what the last sweep kept,
+    /// so that records a sweep must keep (call cells, say) never make every new key sweep again.
+    /// </summary>
+    private int sweepAt = MaxCountedKeys;
 
     /// <summary>Compilations queued or running (<see cref="KeyState.Compiling"/> set), for <see cref="WaitForCompilations"/>.</summary>
     private int compilationsInFlight;
@@ -289,7 +295,7 @@ public sealed class PortalRuntime
         while (true)
         {
             if (keys.TryGetValue(key, out var state)) return state;
-            if (Volatile.Read(ref keysAdded) >= MaxCountedKeys) Forget();
+            if (Volatile.Read(ref keysAdded) >= Volatile.Read(ref sweepAt)) Forget();
             state = new KeyState();
             if (keys.TryAdd(key, state))
             {
@@ -315,14 +321,14 @@ public sealed class PortalRuntime
     }
 
     /// <summary>
-    /// The bound: past <see cref="MaxCountedKeys"/> records, every count is forgotten (a program that never repeats
-    /// itself cannot grow the table without end) and records that hold nothing the runtime needs are removed.
+    /// The bound: <see cref="MaxCountedKeys"/> records past what the last sweep kept, every count is forgotten (a program
+    /// that never repeats itself cannot grow the table without end) and records that hold nothing the runtime needs are removed.
     /// </summary>
     private void Forget()
     {
         lock (keys)
         {
-            if (Volatile.Read(ref keysAdded) < MaxCountedKeys) return;
+            if (Volatile.Read(ref keysAdded) < sweepAt) return;
             foreach (var pair in keys)
             {
                 var state = pair.Value;
@@ -337,7 +343,9 @@ public sealed class PortalRuntime
                     keys.TryRemove(pair.Key, out _);
                 }
             }
-            Volatile.Write(ref keysAdded, keys.Count);
+            int kept = keys.Count;
+            Volatile.Write(ref keysAdded, kept);
+            Volatile.Write(ref sweepAt, kept + MaxCountedKeys);
         }
     }
 
