@@ -15,6 +15,7 @@ cd "$(dirname "$0")/.."
 runs=5
 out=$(mktemp -d -t pejit-warmup-XXXXXX)
 examples="StackVm Brainfuck RegisterVm TreeWalker HandlerTable"
+ilonly=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) runs="$2"; shift 2 ;;
@@ -62,6 +63,9 @@ for example in $examples; do
     echo "| $example | (pejit build refused it: $(tail -n 1 "$out/$example.build.txt" | cut -c1-120)) | | | | | | |"
     continue
   fi
+  # The JIT-enabled columns mean what they say only with PeJit's run-time assemblies precompiled: IL-only, .NET compiles
+  # all of PeJit in every process (pejit build's line says which; Docs/PERFORMANCE.md, "PeJit's own code starts compiled").
+  grep -q "runtime ReadyToRun" "$out/$example.build.txt" || ilonly="$ilonly $example"
   variants=("")
   [ "$example" = TreeWalker ] && variants=("" "--virtual")
   for variant in "${variants[@]}"; do
@@ -79,4 +83,5 @@ for example in $examples; do
   done
 done
 echo
+[ -n "${ilonly:-}" ] && echo "PeJit's run-time assemblies were IL-only (not precompiled) for:$ilonly; see pejit build's output in $out."
 echo "Medians of $runs runs per cell; $(nproc) cores; $(uptime | sed 's/.*load/load/'); $(dotnet --version) SDK; $(date -u +%Y-%m-%d)."

@@ -35,7 +35,7 @@ public sealed class Liveness
         // Where each value is defined: its block, and its position there (-1 for a parameter); -1, -1 for none.
         var definedIn = new int[graph.ValueCount];
         var definedAt = new int[graph.ValueCount];
-        Array.Fill(definedIn, -1);
+        for (int i = 0; i < definedIn.Length; i++) definedIn[i] = -1;  // not Array.Fill: over int it is Vector<T> code, which .NET compiles in a process's first unit (ReadyToRun leaves it)
         var usedAt = new List<int>?[graph.ValueCount];
         foreach (var block in graph.Blocks)
         {
@@ -62,7 +62,7 @@ public sealed class Liveness
         for (int b = 0; b < blockCount; b++) liveIn[b] = [];
         // Per block, the last value found live-in there: each value's walk visits a block at most once.
         var liveInMark = new int[blockCount];
-        Array.Fill(liveInMark, -1);
+        for (int i = 0; i < liveInMark.Length; i++) liveInMark[i] = -1;
         var work = new Stack<int>();
         for (int v = 0; v < usedAt.Length; v++)
         {

@@ -4,5 +4,6 @@ namespace PeJit.IR;
 public readonly record struct Block(int Index)
 {
     /// <inheritdoc/>
-    public override string ToString() => $"block{Index}";
+    /// <remarks>Concatenated, not interpolated: a pass may name a block in a process's first unit, and the first interpolated string sets up the shared char ArrayPool (Docs/PERFORMANCE.md, "Cold warm-up").</remarks>
+    public override string ToString() => "block" + Index.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -45,7 +45,18 @@ internal static class NullableValues
         if (graph.RegionCount > 0) return;
         bool any = false;
         for (int s = 0; s < graph.SlotCount; s++) any |= IsNullable(graph[new Slot(s)].Type); // not LINQ over slots, which .NET compiles
-        if (!any) return;
+        if (any) Rewrite(graph);
+    }
+
+    /// <summary>
+    /// The pass proper, for a graph with a slot of a <c>Nullable`1</c> type. A method of its own, never inlined: a
+    /// precompiled method's first call loads every type it names (here some 150: the dictionaries, sets, tuples and
+    /// closures below), so a graph without nullables, most graphs, would pay them in every process's first unit for a
+    /// scan of its slots (Docs/PERFORMANCE.md, "One record per green key, and first times counted by stage").
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void Rewrite(FlowGraph graph)
+    {
         // 1. The type inside each Nullable type, from what the graph builds or reads.
         var inner = new Dictionary<IrType, IrType>();
         var uses = new Dictionary<Value, List<(Instruction Instruction, Block Block)>>();

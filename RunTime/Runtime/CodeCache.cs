@@ -32,7 +32,8 @@ public sealed class CodeCache(long limit)
     private const int MaxDroppedKeys = 100_000;
 
     private readonly ConcurrentDictionary<GreenKey, Entry> entries = new();
-    private readonly ConcurrentDictionary<GreenKey, int> dropped = new();
+    /// <summary>How often each dropped key was specialized; made at the first drop (written under <see cref="evictionGate"/>), so that a cache that never drops loads no second dictionary type.</summary>
+    private ConcurrentDictionary<GreenKey, int>? dropped;
     private readonly object evictionGate = new();
     private long clock;
     private long size;
@@ -60,7 +61,7 @@ public sealed class CodeCache(long limit)
     /// Times <paramref name="key"/> was specialized (first compiled, then recompiled) before its last unit was
     /// dropped to stay under the bound; 0 for a key never dropped.
     /// </summary>
-    public int SpecializationsOf(GreenKey key) => dropped.GetValueOrDefault(key);
+    public int SpecializationsOf(GreenKey key) => Volatile.Read(ref dropped) is { } known && known.TryGetValue(key, out int times) ? times : 0;  // not GetValueOrDefault: through IReadOnlyDictionary, .NET compiles it at the first unit
 
     /// <summary>
     /// Whether <paramref name="key"/> was compiled (or found impossible to compile: then <paramref name="unit"/> is null).
@@ -111,8 +112,7 @@ public sealed class CodeCache(long limit)
             Changed?.Invoke(key, null);
             if (entry.Unit is null) return true;
             entry.Unit.Drop();
-            if (dropped.Count >= MaxDroppedKeys) dropped.Clear();
-            dropped[key] = entry.Unit.Recompilations + 1;
+            NoteDropped(key, entry.Unit);
             return true;
         }
     }
@@ -138,9 +138,16 @@ public sealed class CodeCache(long limit)
                 if (entry.Unit is null) continue;
                 entry.Unit.Drop();
                 Interlocked.Increment(ref evicted);
-                if (dropped.Count >= MaxDroppedKeys) dropped.Clear();
-                dropped[key] = entry.Unit.Recompilations + 1;
+                NoteDropped(key, entry.Unit);
             }
         }
+    }
+
+    /// <summary>Remembers how often <paramref name="key"/> was specialized before <paramref name="unit"/> was dropped; under <see cref="evictionGate"/>.</summary>
+    private void NoteDropped(GreenKey key, CompiledUnit unit)
+    {
+        var known = dropped ??= new ConcurrentDictionary<GreenKey, int>();
+        if (known.Count >= MaxDroppedKeys) known.Clear();
+        known[key] = unit.Recompilations + 1;
     }
 }

@@ -71,6 +71,7 @@ public sealed class JitLog
     {
         unknown = [];
         var topics = JitLogTopics.None;
+        if (string.IsNullOrEmpty(text)) return topics;  // every JIT-enabled process without PEJIT_LOG: no split, no LINQ
         foreach (string name in (text ?? "").Split(',', ':', ' ').Where(n => n.Length > 0))
         {
             // The non-generic parse: Enum.TryParse<T> and Enum.IsDefined<T> are generics .NET compiles in every process that logs.

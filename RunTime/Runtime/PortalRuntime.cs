@@ -25,7 +25,21 @@ public sealed class PortalRuntime
     private readonly UnitSpecializer engine;
     private readonly IBackend backend;
     private readonly Module owner;
-    private readonly ConcurrentDictionary<GreenKey, int> counters = new();
+    /// <summary>What is known of each green key besides its unit: one record per key (<see cref="KeyState"/> says why), bounded by <see cref="MaxCountedKeys"/>.</summary>
+    private readonly ConcurrentDictionary<GreenKey, KeyState> keys = new();
+
+    /// <summary>Records in the table, counted as they are added (<c>ConcurrentDictionary.Count</c> takes every lock of the table) and recounted by <see cref="Forget"/>.</summary>
+    private int keysAdded;
+
+    /// <summary>
+    /// <see cref="keysAdded"/> at which the table is swept next: <see cref="MaxCountedKeys"/> past what the last sweep kept,
+    /// so that records a sweep must keep (call cells, say) never make every new key sweep again.
+    /// </summary>
+    private int sweepAt = MaxCountedKeys;
+
+    /// <summary>Compilations queued or running (<see cref="KeyState.Compiling"/> set), for <see cref="WaitForCompilations"/>.</summary>
+    private int compilationsInFlight;
+
     private readonly object compileGate = new();
     private readonly string name;
     private readonly IMemberResolver resolver;
@@ -54,8 +68,6 @@ public sealed class PortalRuntime
         name = $"{method.DeclaringType?.FullName}.{method.Name}";
         if (settings.Dump is { } dump && dump.Matches(name, key: null))
             ResidualInspector.WriteExtension(dump.Directory, name, engine.Extension.Print());
-        mergeContinuation = new Lazy<ContinuationPoint?>(() => MergeContinuation(engine.Extension));
-        mergeRegions = new Lazy<IReadOnlySet<IR.Region>>(() => MergeRegions(engine.Extension));
     }
 
     /// <summary>
@@ -71,14 +83,32 @@ public sealed class PortalRuntime
     /// point), when the merge point's operands are all the rest of the loop needs; null when they are not (a value
     /// the step uses that is not a merge-point variable, an implicit red, a merge point inside a region).
     /// </summary>
-    /// <remarks>Computed at the first mid-step exit that needs it, not when the portal is prepared: it takes the portal graph's liveness.</remarks>
-    private readonly Lazy<ContinuationPoint?> mergeContinuation;
+    /// <remarks>Computed at the first mid-step exit that needs it, not when the portal is prepared: it takes the portal graph's liveness.
+    /// Not a <c>Lazy</c>: each <c>Lazy&lt;T&gt;</c> and its factory's <c>Func</c> are types .NET loads while the portal is prepared.</remarks>
+    private ContinuationPoint? MergeContinuationPoint
+    {
+        get
+        {
+            if (!Volatile.Read(ref mergeContinuationKnown))
+            {
+                mergeContinuation = MergeContinuation(engine.Extension);
+                Volatile.Write(ref mergeContinuationKnown, true);
+            }
+            return mergeContinuation;
+        }
+    }
+
+    private ContinuationPoint? mergeContinuation;
+    private bool mergeContinuationKnown;
 
     /// <summary>An instruction of the portal's graph. A class, not a tuple: <c>Lazy</c> of a struct is a generic .NET compiles at preparation.</summary>
     private sealed record ContinuationPoint(IR.Block Block, int Index);
 
     /// <summary>The portal's protected regions around its merge point (empty for none): the evaluator leaves their handlers to the portal (<see cref="FinishStep"/>).</summary>
-    private readonly Lazy<IReadOnlySet<IR.Region>> mergeRegions;
+    /// <remarks>Made on first use, as <see cref="MergeContinuationPoint"/> is (two threads may both make it: the same set).</remarks>
+    private IReadOnlySet<IR.Region> MergeRegionSet => Volatile.Read(ref mergeRegions) ?? (mergeRegions = MergeRegions(engine.Extension));
+
+    private IReadOnlySet<IR.Region>? mergeRegions;
 
     private static IReadOnlySet<IR.Region> MergeRegions(ExtensionProgram extension)
     {
@@ -165,10 +195,10 @@ public sealed class PortalRuntime
         // A key compiling in the background comes back after a threshold's visits, not at every one: the interpreter
         // keeps its own speed meanwhile (the slow path boxes the state and looks the key up), and enters the unit
         // at most a threshold's visits after it is ready.
-        else if (compiling.ContainsKey(key))
+        else if (keys.TryGetValue(key, out var known) && Volatile.Read(ref known.Compiling))
             Counters.Rearm(slot, Settings.Threshold);
         else
-            Counters.Rearm(slot, Math.Max(1, Settings.Threshold - counters.GetValueOrDefault(key)));
+            Counters.Rearm(slot, Math.Max(1, Settings.Threshold - (known is null ? 0 : Volatile.Read(ref known.Visits))));
         return (int)CanEnterJitStatus.Interpret;
     }
 
@@ -256,36 +286,136 @@ public sealed class PortalRuntime
     /// <summary>Times the interpreter resumed at an exit of a unit entered through a call cell.</summary>
     public long Resumptions => Interlocked.Read(ref resumptions);
 
-    /// <summary>Keys counted at the portal's entry: functions of the interpreted program (bounded like the counters).</summary>
-    private readonly ConcurrentDictionary<GreenKey, bool> functionEntries = new();
+    /// <summary>Notes that the portal's entry counted <paramref name="key"/>: a function of the interpreted program starts there.</summary>
+    private void NoteFunctionEntry(GreenKey key) => StateOf(key).FunctionEntry = true;
 
-    private void NoteFunctionEntry(GreenKey key)
+    /// <summary>The record of <paramref name="key"/>, added when it has none (the table swept first when past its bound).</summary>
+    private KeyState StateOf(GreenKey key)
     {
-        if (functionEntries.Count > MaxCountedKeys) functionEntries.Clear();
-        functionEntries.TryAdd(key, true);
+        while (true)
+        {
+            if (keys.TryGetValue(key, out var state)) return state;
+            if (Volatile.Read(ref keysAdded) >= Volatile.Read(ref sweepAt)) Forget();
+            state = new KeyState();
+            if (keys.TryAdd(key, state))
+            {
+                Interlocked.Increment(ref keysAdded);
+                return state;
+            }
+        }
     }
 
-    /// <summary>The call cells compiled code calls functions through, by callee key (<see cref="CallCell"/>).</summary>
-    private readonly ConcurrentDictionary<GreenKey, CallCell> cells = new();
+    /// <summary>
+    /// The record of <paramref name="key"/>, locked and still in the table, for a write of a field the bound must keep
+    /// (<see cref="KeyState"/>); the caller releases it with <see cref="Monitor.Exit"/>.
+    /// </summary>
+    private KeyState Locked(GreenKey key)
+    {
+        while (true)
+        {
+            var state = StateOf(key);
+            Monitor.Enter(state);
+            if (!state.Removed) return state;
+            Monitor.Exit(state);
+        }
+    }
+
+    /// <summary>
+    /// The bound: <see cref="MaxCountedKeys"/> records past what the last sweep kept, every count is forgotten (a program
+    /// that never repeats itself cannot grow the table without end) and records that hold nothing the runtime needs are removed.
+    /// </summary>
+    private void Forget()
+    {
+        lock (keys)
+        {
+            if (Volatile.Read(ref keysAdded) < sweepAt) return;
+            foreach (var pair in keys)
+            {
+                var state = pair.Value;
+                lock (state)
+                {
+                    state.Visits = 0;
+                    state.FunctionEntry = false;
+                    state.Sample = null;
+                    state.GivenUp = false;
+                    if (state.Holds) continue;
+                    state.Removed = true;
+                    keys.TryRemove(pair.Key, out _);
+                }
+            }
+            int kept = keys.Count;
+            Volatile.Write(ref keysAdded, kept);
+            Volatile.Write(ref sweepAt, kept + MaxCountedKeys);
+        }
+    }
+
+    /// <summary>Marks <paramref name="key"/> as compiling; false when it is already.</summary>
+    private bool StartCompiling(GreenKey key)
+    {
+        var state = Locked(key);
+        try
+        {
+            if (state.Compiling) return false;
+            Volatile.Write(ref state.Compiling, true);
+            Interlocked.Increment(ref compilationsInFlight);
+            return true;
+        }
+        finally
+        {
+            Monitor.Exit(state);
+        }
+    }
+
+    /// <summary>Marks <paramref name="key"/> as no longer compiling (nothing when it was not).</summary>
+    private void DoneCompiling(GreenKey key)
+    {
+        // A compiling record is never removed, so the record found is the one marked.
+        if (!keys.TryGetValue(key, out var state)) return;
+        lock (state)
+        {
+            if (!state.Compiling) return;
+            Volatile.Write(ref state.Compiling, false);
+            Interlocked.Decrement(ref compilationsInFlight);
+        }
+    }
 
     /// <summary>The call cells handed out so far (tests).</summary>
-    public IReadOnlyCollection<CallCell> CallCells => (IReadOnlyCollection<CallCell>)cells.Values;
+    public IReadOnlyCollection<CallCell> CallCells
+    {
+        get
+        {
+            var cells = new List<CallCell>();
+            foreach (var pair in keys)
+                if (Volatile.Read(ref pair.Value.Cell) is { } cell) cells.Add(cell);
+            return cells;
+        }
+    }
 
     /// <summary>
     /// The cell for <paramref name="key"/>, made on first use with the key's current unit. Called by the engine while
     /// it specializes, under the compile lock, as every change of the cache is, so a cell never misses a change.
     /// </summary>
-    private CallCell CellFor(GreenKey key) => cells.GetOrAdd(key, k =>
+    private CallCell CellFor(GreenKey key)
     {
-        var cell = new CallCell(k, static (cell, code, state, exit) =>
-            ((CompiledUnit)code.Unit).Runtime!.EnterThroughCell(cell, (CompiledUnit)code.Unit, state, exit));
-        if (Cache.TryGet(k, out var unit) && unit is not null)
+        var state = Locked(key);
+        try
         {
-            cell.Current = CellCode(unit);
-            unit.Cell = cell;
+            if (state.Cell is { } present) return present;
+            var cell = new CallCell(key, static (cell, code, state, exit) =>
+                ((CompiledUnit)code.Unit).Runtime!.EnterThroughCell(cell, (CompiledUnit)code.Unit, state, exit));
+            if (Cache.TryGet(key, out var unit) && unit is not null)
+            {
+                cell.Current = CellCode(unit);
+                unit.Cell = cell;
+            }
+            Volatile.Write(ref state.Cell, cell);
+            return cell;
         }
-        return cell;
-    });
+        finally
+        {
+            Monitor.Exit(state);
+        }
+    }
 
     private static CallCell.Code? CellCode(CompiledUnit? unit) => unit is null ? null
         : new CallCell.Code(unit, unit.Code.Run, unit.Constants, Math.Max(unit.Unit.ExitBufferSize, unit.Unit.Entry.Values.Count + 1));
@@ -297,7 +427,7 @@ public sealed class PortalRuntime
     private void OnCacheChanged(GreenKey key, CompiledUnit? unit)
     {
         ClearCell(key);
-        if (!cells.TryGetValue(key, out var cell)) return;
+        if (!keys.TryGetValue(key, out var state) || Volatile.Read(ref state.Cell) is not { } cell) return;
         cell.Current = CellCode(unit);
         if (unit is not null) unit.Cell = cell;
     }
@@ -332,9 +462,6 @@ public sealed class PortalRuntime
         Interlocked.Increment(ref PortalCounters.Resuming);
         return false;
     }
-
-    /// <summary>The slot of each key with an entry cell (<see cref="EntryCell"/>), so that the cell is cleared when the key's unit changes.</summary>
-    private readonly ConcurrentDictionary<GreenKey, int> cellSlots = new();
 
     private long cellsPublished;
 
@@ -371,7 +498,10 @@ public sealed class PortalRuntime
             }
             Volatile.Write(ref unit.entryCell, cell);
         }
-        cellSlots[key] = slot;
+        // The slot is kept in the key's record (KeyState.CellSlot), so that the cell is cleared when the key's unit changes.
+        var state = Locked(key);
+        state.CellSlot = slot;
+        Monitor.Exit(state);
         Volatile.Write(ref table[slot], cell);
         Interlocked.Increment(ref cellsPublished);
         if (!Cache.TryGet(key, out var current) || current != unit) Interlocked.CompareExchange(ref table[slot], null, cell);
@@ -380,7 +510,14 @@ public sealed class PortalRuntime
     /// <summary>Clears the entry cell of <paramref name="key"/>, if it has one.</summary>
     private void ClearCell(GreenKey key)
     {
-        if (Counters.Cells is not { } table || !cellSlots.TryRemove(key, out int slot)) return;
+        if (Counters.Cells is not { } table || !keys.TryGetValue(key, out var state)) return;
+        int slot;
+        lock (state)
+        {
+            slot = state.CellSlot;
+            state.CellSlot = -1;
+        }
+        if (slot < 0) return;
         if (Volatile.Read(ref table[slot]) is { } cell && cell.Key.Equals(key)) Interlocked.CompareExchange(ref table[slot], null, cell);
     }
 
@@ -412,27 +549,32 @@ public sealed class PortalRuntime
     private CompiledUnit? CodeFor(GreenKey key, int visits, object?[] state)
     {
         if (Cache.TryGet(key, out var unit)) return unit;
-        if (counters.Count > MaxCountedKeys) counters.Clear();
-        if (counters.AddOrUpdate(key, visits, (_, count) => (int)Math.Min(int.MaxValue, (long)count + visits)) < Settings.Threshold) return null;
-        // Made once per key: a key compiling in the background comes back here every threshold's visits until it is ready.
-        KeepSample(key, state);
+        var known = StateOf(key);
+        int count, added;
+        do
+        {
+            count = Volatile.Read(ref known.Visits);
+            added = (int)Math.Min(int.MaxValue, (long)count + visits);
+        } while (Interlocked.CompareExchange(ref known.Visits, added, count) != count);
+        if (added < Settings.Threshold) return null;
+        // The sample of the visit that made the key hot (the first kept), which every compilation of the key gives the
+        // optimizer to guess from (IR.FlowGraph.SampleArguments). A key compiling in the background comes back here every
+        // threshold's visits until it is ready.
+        KeepSample(known, state);
         if (Settings.BackgroundCompilation)
         {
             // The interpreter goes on; the unit is entered the first time the key is reached after it is ready.
-            if (compiling.TryAdd(key, true))
+            if (StartCompiling(key))
                 CompileInBackground(key, () => CompileAndCache(key));
             return null;
         }
         return CompileAndCache(key);
     }
 
-    private readonly ConcurrentDictionary<GreenKey, bool> compiling = new();
-
-    /// <summary>Keeps <paramref name="state"/> as the sample of <paramref name="key"/>, unless the key has one (the first is kept).</summary>
-    private void KeepSample(GreenKey key, object?[] state)
+    /// <summary>Keeps <paramref name="state"/> as the sample of the key of <paramref name="known"/>, unless it has one (the first is kept).</summary>
+    private static void KeepSample(KeyState known, object?[] state)
     {
-        if (samples.Count > MaxCountedKeys) samples.Clear();
-        samples.GetOrAdd(key, static (_, visited) => new StateSample(visited), state);
+        if (Volatile.Read(ref known.Sample) is null) Interlocked.CompareExchange(ref known.Sample, new StateSample(state), null);
     }
 
     /// <summary>
@@ -447,23 +589,17 @@ public sealed class PortalRuntime
             compile();
             return true;
         }
-        if (!compiling.TryAdd(key, true)) return false;
+        if (!StartCompiling(key)) return false;
         CompileInBackground(key, compile);
         return true;
     }
-
-    /// <summary>
-    /// The state of the visit that made each key hot (the first sample kept), which every compilation of the key
-    /// gives the optimizer to guess from (<see cref="IR.FlowGraph.SampleArguments"/>).
-    /// </summary>
-    private readonly ConcurrentDictionary<GreenKey, StateSample> samples = new();
 
     /// <summary>The first failure of a background compilation in strict mode, thrown at the next <c>CanEnterJit</c>.</summary>
     private ExceptionDispatchInfo? backgroundFailure;
 
     /// <summary>
-    /// Runs <paramref name="compile"/> on a pool thread for <paramref name="key"/>, which the caller has added to
-    /// <see cref="compiling"/> (so that <see cref="WaitForCompilations"/> waits for it) and which is removed when it
+    /// Runs <paramref name="compile"/> on a pool thread for <paramref name="key"/>, which the caller has marked as
+    /// compiling (<see cref="StartCompiling"/>, so that <see cref="WaitForCompilations"/> waits for it) and which is removed when it
     /// ends. A failure (only strict mode lets one out of <see cref="Compile"/>) is kept for the interpreter's thread:
     /// on a pool thread it would end the process.
     /// </summary>
@@ -480,7 +616,7 @@ public sealed class PortalRuntime
             }
             finally
             {
-                compiling.TryRemove(key, out _);
+                DoneCompiling(key);
             }
         }, null);
 
@@ -493,13 +629,13 @@ public sealed class PortalRuntime
                 if (Cache.TryGet(key, out var done)) return done;
                 var unit = CompileAgain(key);
                 Cache.Add(key, unit);
-                counters.TryRemove(key, out _);
+                if (keys.TryGetValue(key, out var known)) Volatile.Write(ref known.Visits, 0);
                 return unit;
             }
         }
         finally
         {
-            compiling.TryRemove(key, out _);
+            DoneCompiling(key);
         }
     }
 
@@ -514,9 +650,10 @@ public sealed class PortalRuntime
     {
         int before = Cache.SpecializationsOf(key);
         if (before <= Settings.MaxRecompilesPerUnit) return Compile(key, new Dictionary<PromotionSite, IReadOnlyList<object?>>(), before);
-        if (givenUp.Count >= MaxCountedKeys) givenUp.Clear();
-        if (givenUp.TryAdd(key, true))
+        var state = StateOf(key);
+        if (!state.GivenUp)
         {
+            state.GivenUp = true;
             string reason = $"dropped from the code cache and compiled again {before - 1} times (MaxRecompilesPerUnit {Settings.MaxRecompilesPerUnit}); "
                 + $"the interpreter runs it from now on: raise PEJIT_CACHE_LIMIT (now {Cache.Limit} residual instructions) so that the program's hot code fits";
             Settings.Log?.WriteLine($"pejit: not compiling {Method.Name} at {key}: {reason}");
@@ -525,9 +662,6 @@ public sealed class PortalRuntime
         return null;
     }
 
-    /// <summary>Keys <see cref="CompileAgain"/> stopped compiling, so that each is logged once.</summary>
-    private readonly ConcurrentDictionary<GreenKey, bool> givenUp = new();
-
     /// <summary>
     /// Waits until no compilation is queued or running (background compilation; tests and benchmarks). In strict
     /// mode, throws what a background compilation failed with.
@@ -535,7 +669,7 @@ public sealed class PortalRuntime
     public bool WaitForCompilations(TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();
-        while (!compiling.IsEmpty)
+        while (Volatile.Read(ref compilationsInFlight) != 0)
         {
             if (clock.Elapsed > timeout) return false;
             Thread.Sleep(1);
@@ -654,7 +788,7 @@ public sealed class PortalRuntime
                 // The portal's tries around its merge point are the interpreter's to run: a step's exception or
                 // return is handed back to it inside them (CanEnterJitStatus.Threw, Returned), so the evaluator
                 // running them too would run a catch or a finally twice.
-                OuterRegions = depth == 0 ? mergeRegions.Value : null,
+                OuterRegions = depth == 0 ? MergeRegionSet : null,
                 Caught = f.CaughtSlot > 0 ? (Exception?)exit[f.CaughtSlot] : null,
             }).ToList();
         // An evaluator per step: it counts steps, and threads may finish steps at once.
@@ -679,7 +813,7 @@ public sealed class PortalRuntime
         try
         {
             outcome = evaluator.Resume(frames, Extension.Shape.MergePoint);
-            for (int steps = 0; learning && mergeContinuation.Value is { } next && !outcome.Returned && steps < Settings.Specialization.MaxKeysPerUnit; steps++)
+            for (int steps = 0; learning && MergeContinuationPoint is { } next && !outcome.Returned && steps < Settings.Specialization.MaxKeysPerUnit; steps++)
             {
                 stop = KeyAt(outcome.StopOperands!, state);
                 if (stop.Equals(key) || HasUnit(stop)) break;
@@ -817,7 +951,7 @@ public sealed class PortalRuntime
     private void AttachBridge(GreenKey key, CompiledUnit unit, CompiledExit taken, object?[] state)
     {
         if (Interlocked.Exchange(ref unit.bridging[taken.Index], 1) != 0) return;
-        KeepSample(taken.Key, state);
+        KeepSample(StateOf(taken.Key), state);
         void Bridge()
         {
             lock (compileGate)
@@ -931,7 +1065,7 @@ public sealed class PortalRuntime
             stages.Add(new StageCost(stage, now - stageStart));
             stageStart = now;
         }
-        var unit = engine.Specialize(key, promotions, functionEntries.ContainsKey(key), tails);
+        var unit = engine.Specialize(key, promotions, keys.TryGetValue(key, out var known) && known.FunctionEntry, tails);
         var specialization = clock.Elapsed;
         Stage("specialization");
         var inspector = ResidualInspector.For(Settings, name, key.ToString());
@@ -940,7 +1074,7 @@ public sealed class PortalRuntime
         Action<PeJit.Optimizer.Pass, IR.FlowGraph>? afterPass = inspector is null ? null : inspector.AfterPass;
         if (stages is not null) afterPass += (pass, _) => Stage(pass.Name);
         // The sample's objects are live: the graph holds them only while it is optimized.
-        if (samples.TryGetValue(key, out var sample)) unit.Residual.SampleArguments = [unit.Constants.ToArray(), null, sample.Take()];
+        if (known?.Sample is { } sample) unit.Residual.SampleArguments = [unit.Constants.ToArray(), null, sample.Take()];
         try
         {
             PeJit.Optimizer.Pipeline.Run(unit.Residual, Settings.Optimizations, afterPass,

@@ -9,15 +9,23 @@ namespace PeJit.Specializer.Engine;
 /// </summary>
 public sealed class GreenKey(IReadOnlyList<object?> values) : IEquatable<GreenKey>
 {
+    /// <summary>
+    /// The values as an array: equality and hashing run at every slow-path visit, and through the interface they would
+    /// allocate an enumerator and dispatch each element (the runtime passes arrays; anything else is copied once).
+    /// </summary>
+    private readonly object?[] items = values as object?[] ?? [.. values];
+
     /// <summary>The green values, in declared order.</summary>
-    public IReadOnlyList<object?> Values { get; } = values;
+    public IReadOnlyList<object?> Values => items;
 
     /// <inheritdoc/>
     public bool Equals(GreenKey? other)
     {
-        if (other is null || other.Values.Count != Values.Count) return false;
-        for (int i = 0; i < Values.Count; i++)
-            if (!Same(Values[i], other.Values[i])) return false;
+        if (other is null) return false;
+        var theirs = other.items;
+        if (theirs.Length != items.Length) return false;
+        for (int i = 0; i < items.Length; i++)
+            if (!Same(items[i], theirs[i])) return false;
         return true;
     }
 
@@ -31,12 +39,22 @@ public sealed class GreenKey(IReadOnlyList<object?> values) : IEquatable<GreenKe
     public override int GetHashCode()
     {
         var hash = new HashCode();
-        foreach (var value in Values)
+        foreach (var value in items)
             hash.Add(value is null ? 0 : value.GetType().IsValueType || value is string ? value.GetHashCode() : RuntimeHelpers.GetHashCode(value));
         return hash.ToHashCode();
     }
 
     /// <summary>Primitive values as they are, objects by type name: <c>(12, Code)</c>.</summary>
-    public override string ToString() =>
-        "(" + string.Join(", ", Values.Select(v => v is null ? "null" : v.GetType().IsPrimitive || v is string ? v.ToString() : v.GetType().Name)) + ")";
+    /// <remarks>A loop, not LINQ: every unit's residual graph is named with its key, the first time in a process's first unit.</remarks>
+    public override string ToString()
+    {
+        var text = new System.Text.StringBuilder("(");
+        for (int i = 0; i < items.Length; i++)
+        {
+            if (i > 0) text.Append(", ");
+            var v = items[i];
+            text.Append(v is null ? "null" : v.GetType().IsPrimitive || v is string ? v.ToString() : v.GetType().Name);
+        }
+        return text.Append(')').ToString();
+    }
 }

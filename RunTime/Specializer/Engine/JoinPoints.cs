@@ -50,7 +50,7 @@ internal sealed class JoinPoints
         int count = flow.BlockCount;
         var dominators = Dominators.Compute(flow);
         var order = new int[count];
-        Array.Fill(order, int.MaxValue);
+        for (int i = 0; i < order.Length; i++) order[i] = int.MaxValue;  // not Array.Fill: its Vector<T> code is compiled by .NET at the first unit
         var reverse = dominators.ReversePostOrder;
         for (int i = 0; i < reverse.Count; i++) order[reverse[i].Index] = i;
         var predecessors = Predecessors.Compute(flow);

@@ -45,17 +45,32 @@ public sealed partial class UnitSpecializer
         /// </summary>
         private void EmitExitTails()
         {
-            foreach (var group in pendingExits.GroupBy(e => string.Join(",", e.Slots.Select(s => s.Type.ToString()))))
+            // Grouped by their slots' types in order of first appearance, with loops rather than LINQ's GroupBy: this runs
+            // in every process's first unit, where GroupBy, its lookup and iterators are some sixty type loads for .NET
+            // (Docs/PERFORMANCE.md, "Cold warm-up").
+            var groups = new List<List<PendingExit>>();
+            var bySlotTypes = new Dictionary<string, List<PendingExit>>(StringComparer.Ordinal);
+            foreach (var pending in pendingExits)
             {
-                var exits = group.ToList();
+                string slotTypes = SlotTypes(pending.Slots);
+                if (!bySlotTypes.TryGetValue(slotTypes, out var group))
+                {
+                    bySlotTypes.Add(slotTypes, group = []);
+                    groups.Add(group);
+                }
+                group.Add(pending);
+            }
+            foreach (var exits in groups)
+            {
                 var first = exits[0].Slots;
                 var tail = residual.AddBlock();
                 var parameters = new Value?[first.Count];
                 for (int i = 0; i < first.Count; i++)
                 {
-                    int slot = i;
-                    if (exits.Skip(1).All(e => Same(e.Slots[slot].Content, first[slot].Content))) continue;
-                    parameters[i] = residual.AddParameter(tail, first[i].Type, $"exit{i}");
+                    bool same = true;
+                    for (int e = 1; e < exits.Count && same; e++) same = Same(exits[e].Slots[i].Content, first[i].Content);
+                    if (same) continue;
+                    parameters[i] = residual.AddParameter(tail, first[i].Type, "exit" + i.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 }
                 foreach (var exit in exits)
                 {
@@ -71,6 +86,18 @@ public sealed partial class UnitSpecializer
                 ReturnDefault();
             }
             pendingExits.Clear();
+        }
+
+        /// <summary>The types of <paramref name="slots"/>, comma-separated: exits with the same share a tail.</summary>
+        private static string SlotTypes(IReadOnlyList<ExitSlot> slots)
+        {
+            var text = new System.Text.StringBuilder();
+            for (int i = 0; i < slots.Count; i++)
+            {
+                if (i > 0) text.Append(',');
+                text.Append(slots[i].Type.ToString());
+            }
+            return text.ToString();
         }
 
         /// <summary>

@@ -74,7 +74,9 @@ public sealed partial class UnitSpecializer
             // call it so (DirectSelfCalls), so that its calls of its own key are direct calls of its own method.
             typed = owner.DirectSelfCalls && wholeFunction && owner.CallCells is not null && owner.portal.ImplicitReds.Count == 0
                 && portalGraph.ReturnType.Kind is not (TypeKind.GenericParameter or TypeKind.ByRef or TypeKind.Pointer);
-            residual = new FlowGraph($"unit {owner.portal.Name} {entryKey}", typed ? portalGraph.ReturnType : IrType.Object)
+            // Concatenated, not interpolated: the first interpolated string of a process sets up the shared char ArrayPool
+            // (its EventSource, a ConditionalWeakTable), some fifty type loads in the first unit (Docs/PERFORMANCE.md, "Cold warm-up").
+            residual = new FlowGraph("unit " + owner.portal.Name + " " + entryKey.ToString(), typed ? portalGraph.ReturnType : IrType.Object)
                 { Virtualizables = owner.portal.Virtualizables };
             unit = new Unit(residual, entryKey);
             current = residual.AddBlock();

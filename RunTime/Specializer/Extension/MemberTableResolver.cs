@@ -21,9 +21,11 @@ public sealed class MemberTableResolver : IMemberResolver
     private const BindingFlags Everything = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.Instance | BindingFlags.DeclaredOnly;
     private readonly MemberTable table;
     private readonly Assembly home;
-    private readonly ConcurrentDictionary<string, Type> types = new();
-    private readonly ConcurrentDictionary<string, MethodBase> methods = new();
-    private readonly ConcurrentDictionary<string, FieldInfo> fields = new();
+    // One instantiation for the three caches (MemberInfo, cast back when read): each distinct ConcurrentDictionary<string, X>
+    // is about ten types for .NET to load while a portal is prepared (Docs/PERFORMANCE.md, "Cold warm-up").
+    private readonly ConcurrentDictionary<string, MemberInfo> types = new();
+    private readonly ConcurrentDictionary<string, MemberInfo> methods = new();
+    private readonly ConcurrentDictionary<string, MemberInfo> fields = new();
 
     /// <summary>A resolver for the members <paramref name="table"/> describes, in the load context of <paramref name="home"/>.</summary>
     public MemberTableResolver(MemberTable table, Assembly home)
@@ -42,17 +44,68 @@ public sealed class MemberTableResolver : IMemberResolver
         _ => TypeNamed(type.Name),
     };
 
-    private Type TypeNamed(string name) => types.GetOrAdd(name, n =>
+    private Type TypeNamed(string name) => (Type)types.GetOrAdd(name, n =>
         table.Types.TryGetValue(n, out var qualified) ? Load(qualified) : ByIrName(n));
 
     /// <summary>A type by its assembly-qualified reflection name, its assemblies bound as <see cref="Assembly"/> describes.</summary>
     private Type Load(string qualified) =>
-        Type.GetType(qualified, AssemblyNamed, null, throwOnError: false)
+        PlainType(qualified) ?? Type.GetType(qualified, AssemblyNamed, null, throwOnError: false)
             ?? throw new InvalidOperationException($"no run-time type {qualified}: is the assembly that defines it beside the JIT-enabled one?");
+
+    /// <summary>
+    /// A type named plainly (no generic arguments, pointers or escapes; perhaps an array of one), found in its assembly, bound by its simple
+    /// name as <see cref="AssemblyNamed"/> binds it, without parsing the rest of the assembly's name; null for any other,
+    /// which <see cref="Type.GetType(string, Func{AssemblyName, Assembly?}, Func{Assembly?, string, bool, Type?}, bool)"/> resolves.
+    /// </summary>
+    /// <remarks>
+    /// Parsing an assembly-qualified name (its version, its public key token) and taking the home assembly's
+    /// <see cref="AssemblyName"/> to compare are some sixty first times in a process's first unit, one method of them
+    /// compiled by .NET (Docs/PERFORMANCE.md, "Cold warm-up").
+    /// </remarks>
+    private Type? PlainType(string qualified)
+    {
+        int typeEnd = qualified.IndexOf(',');
+        if (typeEnd <= 0) return null;
+        // Single-dimensional arrays of a plain type, as a unit's arrays are: "Name[], Assembly".
+        int ranks = 0, nameLength = typeEnd;
+        while (nameLength > 2 && qualified[nameLength - 1] == ']' && qualified[nameLength - 2] == '[')
+        {
+            nameLength -= 2;
+            ranks++;
+        }
+        foreach (char c in qualified)
+            if (c is '\\' or '*' or '&') return null;
+        for (int i = 0; i < nameLength; i++)
+            if (qualified[i] is '[' or ']') return null;
+        int nameEnd = qualified.IndexOf(',', typeEnd + 1);
+        string simple = qualified[(typeEnd + 1)..(nameEnd < 0 ? qualified.Length : nameEnd)].Trim();
+        Assembly assembly;
+        if (simple == HomeSimpleName) assembly = home;
+        else
+        {
+            try
+            {
+                var context = AssemblyLoadContext.GetLoadContext(home) ?? AssemblyLoadContext.Default;
+                assembly = context.LoadFromAssemblyName(new AssemblyName { Name = simple });
+            }
+            catch (Exception e) when (e is IOException or BadImageFormatException or ArgumentException)
+            {
+                return null;
+            }
+        }
+        var type = assembly.GetType(qualified[..nameLength].Trim(), throwOnError: false, ignoreCase: false);
+        for (int i = 0; i < ranks && type is not null; i++) type = type.MakeArrayType();
+        return type;
+    }
+
+    /// <summary>The home assembly's simple name, taken once (not from <see cref="Assembly.FullName"/>: escaping it makes .NET compile a vectorized search).</summary>
+    private string HomeSimpleName => homeSimpleName ??= home.GetName().Name ?? "";
+
+    private string? homeSimpleName;
 
     private Assembly? AssemblyNamed(AssemblyName name)
     {
-        if (AssemblyName.ReferenceMatchesDefinition(name, home.GetName()) || name.Name == home.GetName().Name) return home;
+        if (name.Name == HomeSimpleName || AssemblyName.ReferenceMatchesDefinition(name, home.GetName())) return home;
         var context = AssemblyLoadContext.GetLoadContext(home) ?? AssemblyLoadContext.Default;
         return context.LoadFromAssemblyName(name);
     }
@@ -88,7 +141,7 @@ public sealed class MemberTableResolver : IMemberResolver
     };
 
     /// <inheritdoc/>
-    public FieldInfo ResolveField(FieldRef field) => fields.GetOrAdd(field.FullName, _ =>
+    public FieldInfo ResolveField(FieldRef field) => (FieldInfo)fields.GetOrAdd(field.FullName, _ =>
     {
         if (!table.Fields.TryGetValue(field.FullName, out var entry))
             throw new InvalidOperationException($"the field {field.FullName} is not in the stored member table; build the assembly again with pejit build");
@@ -101,7 +154,7 @@ public sealed class MemberTableResolver : IMemberResolver
     /// <remarks>A reference the engine made from a run-time method (its <see cref="MethodRef.Origin"/> is the method: a call cell's <c>Enter</c>, the class guard's <c>GetType</c>) is that method.</remarks>
     public MethodBase ResolveMethod(MethodRef method) => method.Origin is MethodBase reflected
         ? reflected
-        : methods.GetOrAdd(method.FullName, _ =>
+        : (MethodBase)methods.GetOrAdd(method.FullName, _ =>
     {
         if (!table.Methods.TryGetValue(method.FullName, out var entry))
             throw new InvalidOperationException($"the method {method.FullName} is not in the stored member table; build the assembly again with pejit build");

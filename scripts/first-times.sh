@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The first times of a JIT-enabled process, counted by stage (issue 12's cold costs): how many types .NET loads (T),
+# precompiled methods it binds at their first call (R) and methods its JIT compiles (J), from the process's start to the
+# first Jit.CanEnterJit, while the portal is prepared, on the way to compiling, while the first unit is made, and after.
+# These counts do not depend on the machine's load, unlike times; each first time costs some microseconds.
+#
+#   bash scripts/first-times.sh [--list J|T|R] [--keep FILE] <pejit build output>/Example.dll [program arguments...]
+#
+# Runs with PEJIT_BACKGROUND=0 (the first unit is made on the interpreter's thread, so the stages follow one another) and
+# a startup hook (scripts/first-times/, an EventListener on the runtime's own events; no change to the program).
+# --list J prints the methods compiled by stage (T and R the types and first calls); --keep writes the raw trace.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+list=""; keep=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --list) list="$2"; shift 2 ;;
+    --keep) keep="$2"; shift 2 ;;
+    -h|--help) sed -n 2,12p "$0"; exit 0 ;;
+    *) break ;;
+  esac
+done
+[ $# -ge 1 ] || { echo "first-times: name a JIT-enabled assembly (pejit build's output) and its arguments (try --help)" >&2; exit 2; }
+dotnet build scripts/first-times -c Release -v q -nologo -o "${TMPDIR:-/tmp}/pejit-first-times-hook" >&2
+trace=${keep:-$(mktemp -t pejit-first-times-XXXXXX)}
+DOTNET_STARTUP_HOOKS="${TMPDIR:-/tmp}/pejit-first-times-hook/StartupHook.dll" FIRST_TIMES_OUT="$trace" PEJIT_BACKGROUND=0 \
+  dotnet "$@" > /dev/null
+# Stages begin at the first call of these precompiled methods of PeJit's runtime.
+awk -v list="$list" '
+BEGIN {
+  n = split("JitRuntime::CanEnterJit JitRuntime::Prepare PortalRuntime::OnCanEnterJit PortalRuntime::CompileUnchecked CompiledUnit::.ctor PortalRuntime::RunUnit", marks, " ")
+  split("start-to-first-CanEnterJit first-CanEnterJit preparation to-compiling first-unit first-unit-ready first-unit-runs-and-after", names, " ")
+  stage = 1; k = 1
+}
+{
+  if (k <= n && $3 == "R" && index($4, "PeJit.Runtime." marks[k]) == 1) { stage = k + 1; k++ }
+  count[stage, $3]++
+  if ($3 == list) items[stage] = items[stage] "    " $4 "\n"
+}
+END {
+  printf "%-30s %7s %7s %5s\n", "stage", "types", "first", "JIT"
+  for (s = 1; s <= n + 1; s++) {
+    printf "%-30s %7d %7d %5d\n", names[s], count[s, "T"], count[s, "R"], count[s, "J"]
+    if (list != "") printf "%s", items[s]
+  }
+}' "$trace"
+[ -n "$keep" ] || rm -f "$trace"
