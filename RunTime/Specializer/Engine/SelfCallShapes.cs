@@ -125,35 +125,48 @@ internal static class SelfCallShapes
         var replacement = new Dictionary<Value, Value>();
         foreach (var block in graph.Blocks)
         {
-            var known = new Dictionary<(Value, string), Value>();
+            var known = new Dictionary<(Value Owner, string Field), Value>();
             var allocated = new HashSet<Value>();
+            // Objects a callee may reach (passed, stored into a real object, or stored into one it may reach): their fields may change at a call.
+            var reachable = new HashSet<Value>();
+            void Reach(Value value)
+            {
+                if (!allocated.Contains(value) || !reachable.Add(value)) return;
+                foreach (var ((owner, _), stored) in known.ToList())
+                    if (owner == value) Reach(stored);
+            }
             foreach (var instruction in graph[block].Instructions)
             {
+                var operands = instruction.Operands.Select(Resolve).ToList();
                 switch (instruction.Opcode)
                 {
                     case Opcode.Allocate or Opcode.NewArray:
                         allocated.Add(instruction.Result!.Value);
                         continue;
-                    case Opcode.StoreField when allocated.Contains(Resolve(instruction.Operands[0])):
-                        known[(Resolve(instruction.Operands[0]), instruction.Field!.FullName)] = Resolve(instruction.Operands[1]);
+                    case Opcode.StoreField when allocated.Contains(operands[0]):
+                        known[(operands[0], instruction.Field!.FullName)] = operands[1];
+                        if (reachable.Contains(operands[0])) Reach(operands[1]);
                         continue;
-                    case Opcode.StoreElement when allocated.Contains(Resolve(instruction.Operands[0])):
-                        if (IntegerConstant(graph, instruction.Operands[1]) is { } stored) known[(Resolve(instruction.Operands[0]), "[" + stored + "]")] = Resolve(instruction.Operands[2]);
-                        else known.Clear();
+                    case Opcode.StoreElement when allocated.Contains(operands[0]):
+                        if (IntegerConstant(graph, instruction.Operands[1]) is { } stored) known[(operands[0], "[" + stored + "]")] = operands[2];
+                        else foreach (var key in known.Keys.Where(k => k.Owner == operands[0]).ToList()) known.Remove(key);
+                        if (reachable.Contains(operands[0])) Reach(operands[2]);
                         continue;
                     case Opcode.LoadField when graph.TypeOf(instruction.Result!.Value).IsReference
-                        && known.TryGetValue((Resolve(instruction.Operands[0]), instruction.Field!.FullName), out var field):
+                        && known.TryGetValue((operands[0], instruction.Field!.FullName), out var field):
                         replacement[instruction.Result.Value] = field;
                         continue;
                     case Opcode.LoadElement when graph.TypeOf(instruction.Result!.Value).IsReference && IntegerConstant(graph, instruction.Operands[1]) is { } index
-                        && known.TryGetValue((Resolve(instruction.Operands[0]), "[" + index + "]"), out var element):
+                        && known.TryGetValue((operands[0], "[" + index + "]"), out var element):
                         replacement[instruction.Result.Value] = element;
                         continue;
-                    case Opcode.Call or Opcode.CallVirt or Opcode.ConstrainedCall or Opcode.NewObject:
-                        // A callee may store into whatever reached it.
-                        known.Clear();
+                    case Opcode.LoadField or Opcode.LoadElement or Opcode.ArrayLength:
                         continue;
                 }
+                // Anything else may hand its operands on: a callee may then store into them, and at a call into any it reaches.
+                foreach (var operand in operands) Reach(operand);
+                if (instruction.Opcode is Opcode.Call or Opcode.CallVirt or Opcode.ConstrainedCall or Opcode.NewObject)
+                    foreach (var key in known.Keys.Where(k => reachable.Contains(k.Owner)).ToList()) known.Remove(key);
             }
         }
         Value Resolve(Value value) => replacement.TryGetValue(value, out var forwarded) ? forwarded : value;
