@@ -62,19 +62,27 @@ internal static class SelfCallShapes
         if (graph.RegionCount > 0 || sites.Count == 0) return null;
         ForwardFreshLoads(graph);
         var uses = Uses(graph, out var blockOf);
+        var predecessors = new Dictionary<Block, List<Block>>();
+        foreach (var block in graph.Blocks)
+            foreach (var successor in graph.Successors(block))
+            {
+                if (!predecessors.TryGetValue(successor, out var list)) predecessors[successor] = list = [];
+                list.Add(block);
+            }
 
         // 1. The shape of each site's reds.
-        var shaped = new List<(Site Site, List<Node> Reds, string Signature)>();
+        var shaped = new List<(Site Site, List<Node> Reds, string Signature, HashSet<Block> Before)>();
         foreach (var site in sites)
         {
             if (!blockOf.TryGetValue(site.Call, out var callBlock)) continue;
+            var before = Before(graph, callBlock, predecessors);
             var reds = new List<Node>();
             var taken = new HashSet<Value>();
             bool aliased = false;
             for (int i = 2; i < site.Call.Operands.Count; i++)
-                reds.Add(Describe(graph, site.Call.Operands[i], null, site, callBlock, uses, blockOf, taken, ref aliased));
-            if (aliased || !reds.Any(r => r is Fresh) || FallbackStates(graph, site) is null || NestedInFallback(graph, site, reds)) continue;
-            shaped.Add((site, reds, string.Join(", ", reds.Select(r => Print(graph, r)))));
+                reds.Add(Describe(graph, site.Call.Operands[i], null, site, before, uses, blockOf, taken, ref aliased));
+            if (aliased || !reds.Any(r => r is Fresh) || FallbackStates(graph, site, before) is null || NestedInFallback(graph, site, reds)) continue;
+            shaped.Add((site, reds, string.Join(", ", reds.Select(r => Print(graph, r))), before));
         }
         if (shaped.Count == 0) return null;
         var chosen = shaped.GroupBy(s => s.Signature).OrderByDescending(g => g.Count()).First().ToList();
@@ -87,7 +95,7 @@ internal static class SelfCallShapes
         var reference = new MethodRef($"{graph.ReturnType.Name} pejit.unit::shaped({string.Join(",", parameterTypes)})", hasThis: false, origin: entry);
 
         // 3. The sites call it with their leaves; their slow paths make the objects again.
-        foreach (var (site, reds, _) in chosen)
+        foreach (var (site, reds, _, before) in chosen)
         {
             var call = site.Call;
             var arguments = new List<Value> { call.Operands[0], call.Operands[1] };
@@ -96,7 +104,7 @@ internal static class SelfCallShapes
             call.Operands.AddRange(arguments);
             call.Method = reference;
             MakeAgain(graph, site.ViaCell, reds);
-            TakeFromState(graph, site, reds, stateIndices);
+            TakeFromState(graph, site, reds, stateIndices, before);
         }
 
         // 4. The copy: an entry block that makes the reds from the leaves, then the unit's blocks.
@@ -123,12 +131,27 @@ internal static class SelfCallShapes
     private static void ForwardFreshLoads(FlowGraph graph)
     {
         var replacement = new Dictionary<Value, Value>();
+        var incoming = new Dictionary<Block, List<Block>>();
+        foreach (var block in graph.Blocks)
+            foreach (var successor in graph.Successors(block))
+            {
+                if (!incoming.TryGetValue(successor, out var list)) incoming[successor] = list = [];
+                list.Add(block);
+            }
+        // What holds at the end of each block, for a block whose only predecessor it is (nothing runs between).
+        var atEnd = new Dictionary<Block, (Dictionary<(Value Owner, string Field), Value> Known, HashSet<Value> Allocated, HashSet<Value> Reachable)>();
         foreach (var block in graph.Blocks)
         {
             var known = new Dictionary<(Value Owner, string Field), Value>();
             var allocated = new HashSet<Value>();
             // Objects a callee may reach (passed, stored into a real object, or stored into one it may reach): their fields may change at a call.
             var reachable = new HashSet<Value>();
+            if (incoming.TryGetValue(block, out var into) && into.Count == 1 && atEnd.TryGetValue(into[0], out var carried))
+            {
+                known = new(carried.Known);
+                allocated = [.. carried.Allocated];
+                reachable = [.. carried.Reachable];
+            }
             void Reach(Value value)
             {
                 if (!allocated.Contains(value) || !reachable.Add(value)) return;
@@ -165,12 +188,36 @@ internal static class SelfCallShapes
                 }
                 // Anything else may hand its operands on: a callee may then store into them, and at a call into any it reaches.
                 foreach (var operand in operands) Reach(operand);
+                // An object passed on a jump gets another name there: treated as reached.
+                foreach (var target in instruction.Targets)
+                    foreach (var argument in target.Arguments) Reach(Resolve(argument));
                 if (instruction.Opcode is Opcode.Call or Opcode.CallVirt or Opcode.ConstrainedCall or Opcode.NewObject)
                     foreach (var key in known.Keys.Where(k => reachable.Contains(k.Owner)).ToList()) known.Remove(key);
             }
+            if (allocated.Count > 0) atEnd[block] = (known, allocated, reachable);
         }
         Value Resolve(Value value) => replacement.TryGetValue(value, out var forwarded) ? forwarded : value;
         if (replacement.Count > 0) graph.ReplaceUses(replacement);
+    }
+
+    /// <summary>
+    /// The blocks that run just before the call's, each the only way into the next: the stack check's, and before it
+    /// the tests of a callee green guessed to be the unit's own (<c>UnitSpecializer</c>), where the reds were made.
+    /// </summary>
+    /// <summary>How far back from the call the blocks that make its reds may start (a constructor's green branches leave a chain of jumps).</summary>
+    private const int MaxChain = 64;
+
+    private static HashSet<Block> Before(FlowGraph graph, Block callBlock, Dictionary<Block, List<Block>> predecessors)
+    {
+        var before = new HashSet<Block>();
+        var block = callBlock;
+        for (int steps = 0; steps < MaxChain && predecessors.TryGetValue(block, out var into) && into.Count == 1 && into[0] != FlowGraph.Entry; steps++)
+        {
+            block = into[0];
+            if (!before.Add(block)) break;
+        }
+        if (predecessors.TryGetValue(block, out var last) && last.Count == 1 && last[0] == FlowGraph.Entry) before.Add(FlowGraph.Entry);
+        return before;
     }
 
     /// <summary>Where each value is used (operands and jump arguments), and the block of each instruction.</summary>
@@ -195,7 +242,7 @@ internal static class SelfCallShapes
     }
 
     /// <summary>The shape of <paramref name="value"/> at the call (<paramref name="parent"/>: the fresh object it is stored into, if any).</summary>
-    private static Node Describe(FlowGraph graph, Value value, Value? parent, Site site, Block callBlock, Dictionary<Value, List<Use>> uses,
+    private static Node Describe(FlowGraph graph, Value value, Value? parent, Site site, HashSet<Block> before, Dictionary<Value, List<Use>> uses,
         Dictionary<Instruction, Block> blockOf, HashSet<Value> taken, ref bool aliased)
     {
         var type = graph.TypeOf(value);
@@ -205,7 +252,7 @@ internal static class SelfCallShapes
         if (definition is null || !blockOf.TryGetValue(definition, out var home)) return leaf;
         bool allocation = definition.Opcode == Opcode.Allocate
             || (definition.Opcode == Opcode.NewArray && IntegerConstant(graph, definition.Operands[0]) is >= 0);
-        if (!allocation || !(graph[home].Terminator?.Targets.Any(t => t.Target == callBlock) ?? false)) return leaf;
+        if (!allocation || !before.Contains(home)) return leaf;
         // Every use: in its block (stores into it, loads, being stored into the parent once), the call, the slow paths.
         int storedIntoParent = 0, passed = 0;
         var stores = new List<Instruction>();
@@ -214,7 +261,7 @@ internal static class SelfCallShapes
             if (use.Instruction is not { } instruction) return leaf;
             if (ReferenceEquals(instruction, site.Call)) passed++;
             else if (use.Block == site.ViaCell || use.Block == site.Fallback) continue;
-            else if (use.Block != home) return leaf;
+            else if (!before.Contains(use.Block)) return leaf;
             else if (use.Position == 0 && instruction.Opcode is Opcode.LoadField or Opcode.LoadElement or Opcode.ArrayLength)
             {
                 // A reference loaded and used (not forwarded to the value stored) may be a fresh object's alias: not followed.
@@ -235,7 +282,9 @@ internal static class SelfCallShapes
         }
         // The last value of each field or element, in the order the stores first wrote them.
         var last = new List<(string Key, Instruction Store)>();
-        foreach (var store in graph[home].Instructions.Where(i => stores.Contains(i)))
+        // The chain's blocks are in the order they run: each one's only predecessor is the one before it.
+        var order = before.OrderBy(b => Distance(graph, b, home, before)).ToList();
+        foreach (var store in order.SelectMany(b => graph[b].Instructions).Where(i => stores.Contains(i)))
         {
             string key = store.Opcode == Opcode.StoreField ? store.Field!.FullName : "[" + IntegerConstant(graph, store.Operands[1]) + "]";
             int index = last.FindIndex(l => l.Key == key);
@@ -246,10 +295,24 @@ internal static class SelfCallShapes
         foreach (var (_, store) in last)
         {
             var stored = store.Operands[store.Opcode == Opcode.StoreField ? 1 : 2];
-            shaped.Add((store, Describe(graph, stored, value, site, callBlock, uses, blockOf, taken, ref aliased)));
+            shaped.Add((store, Describe(graph, stored, value, site, before, uses, blockOf, taken, ref aliased)));
         }
         long length = definition.Opcode == Opcode.NewArray ? IntegerConstant(graph, definition.Operands[0])!.Value : -1;
         return new Fresh(value, definition, type, length, shaped);
+    }
+
+    /// <summary>How many jumps from <paramref name="from"/> reach <paramref name="block"/> along the chain (a large number when it is before).</summary>
+    private static int Distance(FlowGraph graph, Block block, Block from, HashSet<Block> chain)
+    {
+        var current = from;
+        for (int steps = 0; steps <= chain.Count; steps++)
+        {
+            if (current == block) return steps;
+            var next = graph.Successors(current).Where(chain.Contains).ToList();
+            if (next.Count != 1) break;
+            current = next[0];
+        }
+        return int.MaxValue;
     }
 
     private static long? IntegerConstant(FlowGraph graph, Value value) =>
@@ -357,18 +420,25 @@ internal static class SelfCallShapes
     /// failed <see cref="CallCell.Enter"/> (the cell's state) or <see cref="CallCell.Resume"/> (the resumption's state);
     /// null when some jump is not one of those.
     /// </summary>
-    private static List<(BlockCall Jump, Value State)>? FallbackStates(FlowGraph graph, Site site)
+    private static List<(BlockCall Jump, Value? State)>? FallbackStates(FlowGraph graph, Site site, HashSet<Block> before)
     {
-        var found = new List<(BlockCall, Value)>();
+        var found = new List<(BlockCall, Value?)>();
         foreach (var block in graph.Blocks)
             foreach (var instruction in graph[block].Instructions)
                 foreach (var target in instruction.Targets)
                 {
                     if (target.Target != site.Fallback) continue;
-                    if (instruction.Opcode != Opcode.BrIf || target.Arguments.Count > 0
-                        || graph[instruction.Operands[0]].DefiningInstruction is not { Opcode: Opcode.Call } call) return null;
+                    if (instruction.Opcode != Opcode.BrIf || target.Arguments.Count > 0) return null;
+                    if (graph[instruction.Operands[0]].DefiningInstruction is not { Opcode: Opcode.Call } call)
+                    {
+                        if (!before.Contains(block)) return null;
+                        found.Add((target, null));
+                        continue;
+                    }
                     if (call.Method == CallCell.EnterMethod) found.Add((target, call.Operands[1]));
                     else if (call.Method == CallCell.ResumeMethod) found.Add((target, call.Operands[2]));
+                    // A wrong guess of the callee before the call: the reds are as the shape says, untouched.
+                    else if (before.Contains(block)) found.Add((target, null));
                     else return null;
                 }
         return found;
@@ -393,16 +463,43 @@ internal static class SelfCallShapes
     /// <see cref="CallCell.Enter"/> with no unit, the object the cell's path made; after an exit, the object the
     /// callee left with, which the portal resumes on (as the interpreter's frame it passed in was, before).
     /// </summary>
-    private static void TakeFromState(FlowGraph graph, Site site, List<Node> reds, IReadOnlyList<int> stateIndices)
+    private static void TakeFromState(FlowGraph graph, Site site, List<Node> reds, IReadOnlyList<int> stateIndices, HashSet<Block> before)
     {
-        var jumps = FallbackStates(graph, site)!;
+        var jumps = FallbackStates(graph, site, before)!;
         var replaced = new Dictionary<Value, int>();
         for (int i = 0; i < reds.Count; i++)
             if (reds[i] is Fresh fresh) replaced[fresh.Value] = stateIndices[i];
         var instructions = graph[site.Fallback].Instructions;
         if (!instructions.Any(i => i.Operands.Any(replaced.ContainsKey) || i.Targets.Any(t => t.Arguments.Any(replaced.ContainsKey)))) return;
-        var state = graph.AddParameter(site.Fallback, graph.TypeOf(jumps[0].State), "state");
-        foreach (var (jump, passed) in jumps) jump.Arguments.Add(passed);
+        var stateType = graph.TypeOf(jumps.First(j => j.State is not null).State!.Value);
+        var state = graph.AddParameter(site.Fallback, stateType, "state");
+        foreach (var (jump, passed) in jumps)
+        {
+            if (passed is { } given)
+            {
+                jump.Arguments.Add(given);
+                continue;
+            }
+            // A wrong guess: a block on the edge makes the reds again and a state holding them.
+            var edge = graph.AddBlock();
+            var into = graph[edge].Instructions;
+            var length = new Instruction(Opcode.Const) { Integer = replaced.Values.Max() + 1 };
+            into.Add(length);
+            var array = new Instruction(Opcode.NewArray, graph.SetResult(length, IrType.I32)) { TypeOperand = IrType.Object };
+            into.Add(array);
+            var made = graph.SetResult(array, stateType);
+            var again = new Dictionary<Value, Value>();
+            for (int i = 0; i < reds.Count; i++)
+            {
+                var red = Make(graph, graph, reds[i], l => l.Value, into, again);
+                if (reds[i] is not Fresh) continue;
+                var position = new Instruction(Opcode.Const) { Integer = stateIndices[i] };
+                into.Add(position);
+                into.Add(new Instruction(Opcode.StoreElement, made, graph.SetResult(position, IrType.I32), red) { TypeOperand = IrType.Object });
+            }
+            into.Add(new Instruction(Opcode.Jump) { Targets = { new BlockCall(site.Fallback, [made]) } });
+            jump.Target = edge;
+        }
         var prologue = new List<Instruction>();
         var taken = new Dictionary<Value, Value>();
         foreach (var (value, index) in replaced)
