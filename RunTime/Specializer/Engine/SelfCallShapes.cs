@@ -81,7 +81,8 @@ internal static class SelfCallShapes
             bool aliased = false;
             for (int i = 2; i < site.Call.Operands.Count; i++)
                 reds.Add(Describe(graph, site.Call.Operands[i], null, site, before, uses, blockOf, taken, ref aliased));
-            if (aliased || !reds.Any(r => r is Fresh) || FallbackStates(graph, site, before) is null || NestedInFallback(graph, site, reds)) continue;
+            if (aliased || !reds.Any(r => r is Fresh) || FallbackStates(graph, site, before) is not { } jumps || NestedInFallback(graph, site, reds)
+                || jumps.Any(j => j.State is null && StoredAfter(graph, j.Jump, reds, before))) continue;
             shaped.Add((site, reds, string.Join(", ", reds.Select(r => Print(graph, r))), before));
         }
         if (shaped.Count == 0) return null;
@@ -442,6 +443,32 @@ internal static class SelfCallShapes
                     else return null;
                 }
         return found;
+    }
+
+    /// <summary>
+    /// Whether a store into one of the reds' fresh objects runs after the block that jumps by <paramref name="jump"/>
+    /// (a wrong guess of the callee): the objects made on that edge must be what they are there, from values made by then.
+    /// </summary>
+    private static bool StoredAfter(FlowGraph graph, BlockCall jump, List<Node> reds, HashSet<Block> before)
+    {
+        var fresh = new HashSet<Value>();
+        void Collect(Node node)
+        {
+            if (node is not Fresh f) return;
+            fresh.Add(f.Value);
+            foreach (var (_, stored) in f.Stores) Collect(stored);
+        }
+        foreach (var red in reds) Collect(red);
+        var from = graph.Blocks.First(b => graph[b].Terminator?.Targets.Contains(jump) ?? false);
+        var current = from;
+        for (int steps = 0; steps <= before.Count; steps++)
+        {
+            var next = graph.Successors(current).Where(before.Contains).ToList();
+            if (next.Count != 1) return false;
+            current = next[0];
+            if (graph[current].Instructions.Any(i => i.Opcode is Opcode.StoreField or Opcode.StoreElement && fresh.Contains(i.Operands[0]))) return true;
+        }
+        return false;
     }
 
     /// <summary>Whether the portal call takes an object made inside a red (only the reds themselves are in the state).</summary>
