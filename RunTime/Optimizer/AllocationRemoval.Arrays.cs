@@ -4,7 +4,9 @@ namespace PeJit.Optimizer;
 
 /// <summary>
 /// Allocation removal of arrays: a <c>newarr</c> of a constant length (at most <see cref="MaxVirtualLength"/>) is
-/// a candidate like an object, with one field per element (named <c>[i]</c>). Uses that do not escape: <c>ldelem</c>
+/// a candidate like an object, with one field per element (named <c>[i]</c>). A longer one (at most
+/// <see cref="MaxSparseLength"/>: an interpreter's operand stack, of which a function touches a few slots) is a candidate
+/// whose fields are only the elements accessed at constant indices; the helpers below are escapes for it. Uses that do not escape: <c>ldelem</c>
 /// and <c>stelem</c> at a constant index within the length (a <c>stelem</c> of the array's own element type, with a
 /// value of exactly that type, so no covariance check can fail), <c>ldlen</c> (the constant), and the array helpers
 /// below with constant indices and lengths within bounds. Any other use (a non-constant index, another call, an
@@ -27,6 +29,14 @@ internal static partial class AllocationRemoval
     /// <summary>Longer arrays stay allocated: each element becomes a variable, and a merge a block parameter.</summary>
     private const int MaxVirtualLength = 64;
 
+    /// <summary>
+    /// Longer arrays are candidates with a field per element accessed (not one per element): a stack VM's 256-slot
+    /// operand stack in a callee that starts with an empty stack (a direct self-call's callee frame, whose stack
+    /// pointer is a constant) is read and written at a few constant indices. The elements never accessed are the
+    /// default, which is what <c>newarr</c> makes where the array escapes.
+    /// </summary>
+    private const int MaxSparseLength = 4096;
+
     private static string Element(long index) => "[" + index + "]";
 
     /// <summary>One element written by a helper: from the operand at <see cref="SourcePosition"/> (its element
@@ -39,7 +49,7 @@ internal static partial class AllocationRemoval
     private static bool IsVirtualArray(FlowGraph graph, Instruction instruction) =>
         instruction is { Opcode: Opcode.NewArray, Result: { } result } && graph.TypeOf(result).IsReference
         && instruction.TypeOperand!.Kind != TypeKind.GenericParameter
-        && Constant(graph, instruction.Operands[0]) is >= 0 and <= MaxVirtualLength;
+        && Constant(graph, instruction.Operands[0]) is >= 0 and <= MaxSparseLength;
 
     private static long? Constant(FlowGraph graph, Value value) =>
         graph[value].DefiningInstruction is { Opcode: Opcode.Const } constant && graph.TypeOf(value).Kind is >= TypeKind.I8 and <= TypeKind.NUInt

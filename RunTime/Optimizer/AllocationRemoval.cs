@@ -195,7 +195,8 @@ internal static partial class AllocationRemoval
             if (Helper(call) == ArrayHelper.Fill && graph.TypeOf(call.Operands[1]) != elementType) return null;
             return moves;
         }
-        int VirtualLength(Value value) => root.TryGetValue(value, out var m) && GroupOf(m).Length is var n && n >= 0 ? n : -1;
+        // A sparse array (longer than MaxVirtualLength) has fields only for the elements accessed: helpers escape it.
+        int VirtualLength(Value value) => root.TryGetValue(value, out var m) && GroupOf(m).Length is var n && n >= 0 && n <= MaxVirtualLength ? n : -1;
         Use Classify(Instruction instruction, int position, Value member) => instruction.Opcode switch
         {
             Opcode.LoadElement when position == 0 => ElementIndex(graph, instruction, GroupOf(member).Length) is null ? Use.Escape : Use.Read,
@@ -223,7 +224,7 @@ internal static partial class AllocationRemoval
                     var group = GroupOf(instruction.Result!.Value);
                     if (instruction.Opcode == Opcode.Box) group.AddField(BoxContents, graph.TypeOf(instruction.Operands[0]));
                     else if (instruction.Opcode == Opcode.NewArray)
-                        for (int i = 0; i < group.Length; i++) group.AddField(Element(i), instruction.TypeOperand!);
+                        for (int i = 0; i < group.Length && group.Length <= MaxVirtualLength; i++) group.AddField(Element(i), instruction.TypeOperand!);
                     else if (instruction.Opcode == Opcode.NewObject)
                         for (int i = 0; i < instruction.Operands.Count; i++)
                             group.AddField(instruction.Method!.StoredFields![i].FullName, graph.TypeOf(instruction.Operands[i]));
@@ -292,7 +293,8 @@ internal static partial class AllocationRemoval
         // 4. Decide per group.
         foreach (var group in groupsInOrder)
         {
-            if (group.Allocation is null || !group.Useful) group.Bad = true;
+            // An allocation nothing uses (an object stored only into one allocation removal took apart) goes too.
+            if (group.Allocation is null || (!group.Useful && group.EscapeBlocks.Count + group.EscapeEdges.Count > 0)) group.Bad = true;
             if (group.Bad || group.EscapeBlocks.Count + group.EscapeEdges.Count == 0) continue;
             var reached = new BlockSet();
             var work = new BlockStack();
@@ -685,6 +687,8 @@ internal static partial class AllocationRemoval
             // Every element but those that are plainly the default (newarr zeroes them).
             for (int i = 0; i < group.Length; i++)
             {
+                // A sparse array's elements never accessed are the default newarr makes.
+                if (!group.FieldTypes.ContainsKey(Element(i))) continue;
                 var element = read(member, Element(i));
                 if (IsPlainDefault(graph, element) && !placeholders.Contains(element)) continue;
                 var index = new Instruction(Opcode.Const) { Integer = i, Location = location };

@@ -101,6 +101,14 @@ public sealed record JitSettings
     public bool DirectSelfCalls { get; init; } = Environment.GetEnvironmentVariable("PEJIT_DIRECT_CALLS") != "0";
 
     /// <summary>
+    /// Whether a function's direct self-calls that make the callee's reds for the call (the interpreter's new frame,
+    /// its stack or registers) pass what is in them to a second entry of the unit instead, so that allocation removal
+    /// takes the callee's frame apart in caller and callee (<c>Unit.ShapedEntry</c>; default on with
+    /// <see cref="DirectSelfCalls"/>; <c>PEJIT_SHAPED_CALLS=0</c> turns it off, to compare).
+    /// </summary>
+    public bool ShapedSelfCalls { get; init; } = Environment.GetEnvironmentVariable("PEJIT_SHAPED_CALLS") != "0";
+
+    /// <summary>
     /// Whether a woven portal's entry enters a key's typed unit through an entry cell (<see cref="EntryCell"/>: no
     /// boxing, no lookup) once the unit is compiled (default on; <c>PEJIT_ENTRY_CELLS=0</c> leaves every such entry to
     /// the slow path, to compare).

@@ -63,6 +63,7 @@ public sealed class PortalRuntime
         engine.CallCells = CellFor;
         // Typed units and direct calls of a unit's own method are the CIL backend's (CilBackend.CompileUnit).
         engine.DirectSelfCalls = settings.DirectSelfCalls && this.backend is CilBackend;
+        engine.ShapedSelfCalls = settings.ShapedSelfCalls;
         Cache.Changed = OnCacheChanged;
         owner = method.Module;
         name = $"{method.DeclaringType?.FullName}.{method.Name}";
@@ -1079,6 +1080,9 @@ public sealed class PortalRuntime
         {
             PeJit.Optimizer.Pipeline.Run(unit.Residual, Settings.Optimizations, afterPass,
                 verify: Settings.Strict || Settings.Verify, additional: Settings.AdditionalPasses);
+            // The second entry of direct self-calls that pass the callee's reds as their contents (no sample: its parameters are others).
+            if (unit.ShapedEntry is { } shaped && backend is CilBackend)
+                PeJit.Optimizer.Pipeline.Run(shaped, Settings.Optimizations, null, verify: Settings.Strict || Settings.Verify, additional: Settings.AdditionalPasses);
         }
         finally
         {
@@ -1088,7 +1092,7 @@ public sealed class PortalRuntime
         inspector?.Final(unit.Residual);
         clock.Restart();
         var code = unit.StateParameters is { } stateParameters && backend is CilBackend cil
-            ? cil.CompileUnit(unit.Residual, owner, $"pejit_unit_{Method.Name}", stateParameters)
+            ? cil.CompileUnit(unit.Residual, owner, $"pejit_unit_{Method.Name}", stateParameters, unit.ShapedEntry)
             : backend.Compile(unit.Residual, owner, $"pejit_unit_{Method.Name}");
         Stage("backend");
         if (code is CilCompiledCode { ILSize: > CilCompiledCode.OptimizedILLimit } big)

@@ -44,13 +44,18 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
     /// <exception cref="BackendException">The graph uses something this backend cannot emit.</exception>
     public DynamicMethod Emit(FlowGraph graph, Module owner, string? name = null, Action<DynamicMethod>? created = null)
     {
-        var returnType = TypeOf(graph.ReturnType, graph);
-        var parameterTypes = new Type[graph.Parameters.Count];
-        for (int i = 0; i < parameterTypes.Length; i++) parameterTypes[i] = TypeOf(graph.TypeOf(graph.Parameters[i]), graph);
-        var method = new DynamicMethod(name ?? "pejit_" + Sanitize(graph.Name), returnType, parameterTypes, owner, skipVisibility: true);
+        var method = Declare(graph, owner, name);
         created?.Invoke(method);
         new Emitter(this, graph, method, method.GetILGenerator()).Emit();
         return method;
+    }
+
+    private DynamicMethod Declare(FlowGraph graph, Module owner, string? name)
+    {
+        var returnType = TypeOf(graph.ReturnType, graph);
+        var parameterTypes = new Type[graph.Parameters.Count];
+        for (int i = 0; i < parameterTypes.Length; i++) parameterTypes[i] = TypeOf(graph.TypeOf(graph.Parameters[i]), graph);
+        return new DynamicMethod(name ?? "pejit_" + Sanitize(graph.Name), returnType, parameterTypes, owner, skipVisibility: true);
     }
 
     /// <summary>
@@ -60,9 +65,26 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
     /// (parameter i from <c>state[stateIndices[i]]</c>), calls the first and boxes its result.
     /// </summary>
     /// <exception cref="BackendException">The graph uses something this backend cannot emit.</exception>
-    public CilCompiledCode CompileUnit(FlowGraph graph, Module owner, string name, IReadOnlyList<int> stateIndices)
+    /// <param name="graph">The unit's residual graph.</param>
+    /// <param name="owner">The module the methods belong to.</param>
+    /// <param name="name">The method's name.</param>
+    /// <param name="stateIndices">Where each red parameter sits in the state.</param>
+    /// <param name="shapedEntry">
+    /// The unit's second entry (<c>Unit.ShapedEntry</c>), emitted as a method of its own: a call whose reference has
+    /// either graph as its origin calls that graph's method. Null: none.
+    /// </param>
+    public CilCompiledCode CompileUnit(FlowGraph graph, Module owner, string name, IReadOnlyList<int> stateIndices, FlowGraph? shapedEntry = null)
     {
-        var body = Emit(graph, owner, name);
+        DynamicMethod body;
+        if (shapedEntry is null) body = Emit(graph, owner, name);
+        else
+        {
+            // Both declared first: each calls the other.
+            body = Declare(graph, owner, name);
+            var shaped = Declare(shapedEntry, owner, name + "_shaped");
+            new Emitter(this, graph, body, body.GetILGenerator()) { Sibling = (shapedEntry, shaped) }.Emit();
+            new Emitter(this, shapedEntry, shaped, shaped.GetILGenerator()) { Sibling = (graph, body) }.Emit();
+        }
         var parameters = body.GetParameters();
         if (parameters.Length != stateIndices.Count + 2)
             throw new BackendException($"{graph.Name}: a typed unit takes (constants, exit) and {stateIndices.Count} reds, not {parameters.Length} parameters");
@@ -441,7 +463,12 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
         // calling its own key directly; see UnitSpecializer.DirectSelfCalls).
         private MethodBase Method(Instruction instruction) => instruction.Method!.Origin == (object)graph
             ? self
+            : Sibling is var (siblingGraph, siblingMethod) && instruction.Method.Origin == (object)siblingGraph
+            ? siblingMethod
             : Resolve(() => backend.ResolveMethod(instruction.Method!), instruction);
+
+        /// <summary>Another graph emitted with this one and its method: a typed unit and its shaped entry, which call each other.</summary>
+        public (FlowGraph Graph, DynamicMethod Method)? Sibling { get; init; }
 
         private T Resolve<T>(Func<T> resolve, Instruction instruction)
         {

@@ -63,6 +63,14 @@ public sealed class Unit
     /// </summary>
     public CallCell.SelfCode? Self { get; internal set; }
 
+    /// <summary>
+    /// For a typed unit whose direct self-calls make the callee's reds for the call (an interpreter's new frame): a
+    /// second entry, compiled next to <see cref="Residual"/>, that takes what is in those objects instead of the
+    /// objects, makes them, and runs a copy of the unit's code; those calls call it (<see cref="SelfCallShapes"/>).
+    /// Its calls are references whose <see cref="MethodRef.Origin"/> is this graph or <see cref="Residual"/>. Null: none.
+    /// </summary>
+    public FlowGraph? ShapedEntry { get; internal set; }
+
     /// <summary>Calls of the unit's own key that call its own method directly (typed units).</summary>
     public int DirectSelfCalls { get; internal set; }
 

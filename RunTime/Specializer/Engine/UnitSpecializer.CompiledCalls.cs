@@ -21,6 +21,13 @@ public sealed partial class UnitSpecializer
     /// </summary>
     public bool DirectSelfCalls { get; set; }
 
+    /// <summary>
+    /// Whether a typed unit's direct self-calls that pass objects made for the call (the callee's frame) pass their
+    /// contents instead, to a second entry of the unit that makes them only where they escape
+    /// (<see cref="Unit.ShapedEntry"/>, <see cref="SelfCallShapes"/>). Only with <see cref="DirectSelfCalls"/>.
+    /// </summary>
+    public bool ShapedSelfCalls { get; set; } = true;
+
     private sealed partial class Run
     {
         /// <summary>The most steps the portal's entry (from its parameters to the merge point) may take while it is run green.</summary>
@@ -156,6 +163,7 @@ public sealed partial class UnitSpecializer
             selfMethod ??= new MethodRef($"{residual.ReturnType.Name} pejit.unit::self({string.Join(",", parameterTypes)})", hasThis: false, origin: residual);
             var call = new Instruction(Opcode.Call) { Method = selfMethod, Location = location };
             call.Operands.AddRange(arguments);
+            selfCallSites.Add(new SelfCallShapes.Site(call, viaCell, fallback));
             Value? result = null;
             if (residual.ReturnType.Kind == TypeKind.Void) Append(call);
             else result = Emit(call, residual.ReturnType);
@@ -193,6 +201,9 @@ public sealed partial class UnitSpecializer
 
         /// <summary>The IR reference to the unit's own method (its <see cref="MethodRef.Origin"/> is the residual graph).</summary>
         private MethodRef? selfMethod;
+
+        /// <summary>The direct self-calls made, with their slow paths, for <see cref="SelfCallShapes"/>.</summary>
+        private readonly List<SelfCallShapes.Site> selfCallSites = [];
 
         /// <summary><c>if (ran) goto join(unbox state[0]) else goto fallback</c>.</summary>
         private void BranchToResult(Value ran, Value state, Block join, Block fallback, IrType? resultType, SourceLocation location)

@@ -1,0 +1,359 @@
+using PeJit.IR;
+using PeJit.Runtime;
+using PeJit.Specializer.Engine;
+using Hvm = PeJit.Examples.HandlerTable;
+using Lua = PeJit.Examples.Lua;
+using Rvm = PeJit.Examples.RegisterVm;
+using Vm = PeJit.Examples.StackVm;
+
+namespace PeJit.Tests.Runtime;
+
+/// <summary>
+/// Direct self-calls that make the callee's frame for the call pass what is in it to the unit's shaped entry
+/// (<see cref="Unit.ShapedEntry"/>, <c>SelfCallShapes</c>): differential first (every example's recursive programs,
+/// JIT-enabled in strict mode against the plain interpreter, deep recursion, an exception and an exit in the callee),
+/// then what the calls cost: no callee frame allocated on the direct path.
+/// </summary>
+[TestClass]
+public sealed class ShapedSelfCallTests
+{
+    private static JitSettings Settings(int keys = 200) => new()
+    {
+        CompileFunctions = true, Threshold = 3, Strict = true,
+        Specialization = SpecializationSettings.Default with { MaxKeysPerUnit = keys },
+    };
+
+    private const string Factorial = """
+        func fact 1 1
+            load 0
+            jz one
+            load 0
+            load 0
+            push 1
+            sub
+            call fact
+            mul
+            ret
+        one:
+            push 1
+            ret
+        end
+        func main 1 1
+            load 0
+            call fact
+            print
+            ret
+        end
+        """;
+
+    /// <summary>Counts down to 0 by recursion, adding 1 on the way back: as deep as its argument.</summary>
+    private const string Deep = """
+        func down 1 1
+            load 0
+            jz zero
+            load 0
+            push 1
+            sub
+            call down
+            push 1
+            add
+            ret
+        zero:
+            push 0
+            ret
+        end
+        func main 1 1
+            load 0
+            call down
+            print
+            ret
+        end
+        """;
+
+    /// <summary>A callee that prints: its frame's output is the caller's, passed as a leaf.</summary>
+    private const string Printing = """
+        func tri 1 1
+            load 0
+            jz zero
+            load 0
+            print
+            load 0
+            load 0
+            push 1
+            sub
+            call tri
+            add
+            ret
+        zero:
+            push 0
+            ret
+        end
+        func main 1 1
+            load 0
+            call tri
+            print
+            ret
+        end
+        """;
+
+
+    private static void AssertStackVmSameAsPlain(PortalJit jit, string source, long n)
+    {
+        var plain = new StringWriter();
+        long expected = Vm.Runner.Run(source, plain, n);
+        var jitted = new StringWriter();
+        long result = (long)jit.Invoke(Vm.Runner.PortalArguments(source, jitted, n))!;
+        Assert.AreEqual(expected, result, $"n = {n}");
+        Assert.AreEqual(plain.ToString(), jitted.ToString(), $"n = {n}");
+    }
+
+    private static Unit? ShapedUnit(PortalJit jit) => jit.Units.Select(u => u.Unit).FirstOrDefault(u => u.ShapedEntry is not null);
+
+    [TestMethod]
+    [DataRow(200)]
+    [DataRow(6)]
+    [DataRow(12)]
+    [DataRow(14)]
+    public void StackVmRecursionIsThePlainInterpreters(int keys)
+    {
+        // Small key budgets cut fib's unit short: its shaped entry leaves at exits with the frame it made.
+        foreach (var source in new[] { Vm.Programs.Source("fib"), Factorial, Printing })
+        {
+            var jit = PortalJit.Create(Vm.Runner.Portal, Settings(keys));
+            foreach (long n in new long[] { 12, 5, 16, 1, 0, 18 }) AssertStackVmSameAsPlain(jit, source, n);
+            Assert.AreEqual(0, PortalCounters.Resuming, "every resumption was taken");
+        }
+    }
+
+    [TestMethod]
+    public void TheStackVmsFibCallsItsShapedEntryAndAllocatesNoFrame()
+    {
+        var jit = PortalJit.Create(Vm.Runner.Portal, Settings());
+        AssertStackVmSameAsPlain(jit, Vm.Programs.Source("fib"), 18);
+        var unit = ShapedUnit(jit);
+        Assert.IsNotNull(unit, "fib's unit has a shaped entry: " + string.Join("; ", jit.Units.SelectMany(u => u.Unit.Notes)));
+        // On the direct path (every block but the cell's and the portal call's) nothing is allocated.
+        AssertAllocatesOnlyOnSlowPaths(unit.ShapedEntry!);
+        AssertAllocatesOnlyOnSlowPaths(unit.Residual);
+    }
+
+    /// <summary>
+    /// Every <c>allocate</c>, <c>newobj</c> and <c>newarr</c> of <paramref name="graph"/> is in a block that calls
+    /// the call cell or the interpreter (the slow paths of a direct call), or that leaves at an exit (writes the exit buffer).
+    /// </summary>
+    internal static void AssertAllocatesOnlyOnSlowPaths(FlowGraph graph, params Opcode[] allocations)
+    {
+        if (allocations.Length == 0) allocations = [Opcode.Allocate, Opcode.NewObject, Opcode.NewArray];
+        var exitBuffer = graph.Parameters[1];
+        foreach (var block in graph.Blocks)
+        {
+            var instructions = graph[block].Instructions;
+            bool slow = instructions.Any(i => i.Opcode == Opcode.Call && (i.Method == CallCell.EnterMethod || i.Method == CallCell.ResumeMethod
+                || i.Method!.FullName.Contains("::Run(", StringComparison.Ordinal)))
+                || instructions.Any(i => i.Opcode == Opcode.StoreElement && i.Operands[0] == exitBuffer);
+            if (slow) continue;
+            Assert.IsEmpty(instructions.Where(i => allocations.Contains(i.Opcode)).ToList(), $"{block} of {graph.Name} allocates on the direct path:\n" + PeJit.IR.Text.IrPrinter.Print(graph));
+        }
+    }
+
+    [TestMethod]
+    public void AShapedDirectCallAllocatesNothing()
+    {
+        // The plain interpreter allocates the callee's Frame, its 256-slot stack and its locals per call (2,144 bytes);
+        // the shaped direct call nothing: the frame lives in the callee's SSA values.
+        var code = Vm.Assembler.Assemble(Vm.Programs.Source("fib"));
+        object?[] Arguments()
+        {
+            var frame = new Vm.Frame(code.Main.Locals, TextWriter.Null);
+            frame.Locals[0] = 20;
+            return [code, code.Main.Entry, frame];
+        }
+        var jit = PortalJit.Create(Vm.Runner.Portal, Settings());
+        for (long compiled = -1, runs = 0; compiled != jit.Runtime.Compilations && runs < 10; runs++)
+        {
+            compiled = jit.Runtime.Compilations;
+            jit.Invoke(Arguments());
+        }
+        jit.Invoke(Arguments());
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        jit.Invoke(Arguments());
+        long bytes = GC.GetAllocatedBytesForCurrentThread() - before;
+        const int calls = 21_891; // fib(20) makes 21,891 calls of fib
+        Assert.IsLessThan(4L * calls, bytes, $"{bytes / (double)calls:F1} bytes per call");
+    }
+
+    [TestMethod]
+    public void AnExceptionInAShapedCalleeIsTheInterpreters()
+    {
+        const string throwing = """
+            func down 1 1
+                load 0
+                jz boom
+                load 0
+                push 1
+                sub
+                call down
+                push 1
+                add
+                ret
+            boom:
+                push 1
+                load 0
+                div
+                ret
+            end
+            func main 1 1
+                load 0
+                call down
+                print
+                ret
+            end
+            """;
+        var plain = Assert.Throws<DivideByZeroException>(() => Vm.Runner.Run(throwing, new StringWriter(), 40));
+        var jit = PortalJit.Create(Vm.Runner.Portal, Settings());
+        for (int run = 0; run < 3; run++)
+            Assert.AreEqual(plain.Message, Assert.Throws<DivideByZeroException>(() => jit.Invoke(Vm.Runner.PortalArguments(throwing, new StringWriter(), 40))).Message);
+        Assert.IsNotNull(ShapedUnit(jit), "the exception came through shaped calls");
+    }
+
+    [TestMethod]
+    public void DeepRecursionGoesOnAFreshStack()
+    {
+        // Deeper than a 1 MB thread's stack holds in compiled frames: the stack check sends the call through the
+        // cell, whose runtime goes on on a fresh stack; the plain interpreter runs on a big stack to compare.
+        const long depth = 60_000;
+        long expected = 0;
+        var plainThread = new Thread(() => expected = Vm.Runner.Run(Deep, new StringWriter(), depth), 1 << 30);
+        plainThread.Start();
+        plainThread.Join();
+        var jit = PortalJit.Create(Vm.Runner.Portal, Settings());
+        AssertStackVmSameAsPlain(jit, Deep, 50); // compiles down's unit
+        long result = -1;
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try { result = (long)jit.Invoke(Vm.Runner.PortalArguments(Deep, new StringWriter(), depth))!; }
+            catch (Exception e) { failure = e; }
+        }, 1 << 20);
+        thread.Start();
+        thread.Join();
+        Assert.IsNull(failure, failure?.ToString());
+        Assert.AreEqual(expected, result);
+        Assert.IsNotNull(ShapedUnit(jit));
+    }
+
+    [TestMethod]
+    public void RegisterVmRecursionIsThePlainInterpreters()
+    {
+        const string factorial = """
+            func fact 1 4
+                loadk r1, 0
+                eq r2, r0, r1
+                jz r2, recurse
+                loadk r1, 1
+                ret r1
+            recurse:
+                loadk r1, 1
+                sub r3, r0, r1
+                call r2, fact, r3
+                mul r2, r2, r0
+                ret r2
+            end
+            func main 1 2
+                call r1, fact, r0
+                print r1
+                ret r1
+            end
+            """;
+        foreach (var source in new[] { Rvm.Programs.Source("fib"), Rvm.Programs.Source("factorial"), factorial })
+        {
+            var jit = PortalJit.Create(Rvm.Runner.Portal, Settings());
+            foreach (long n in new long[] { 10, 3, 15, 0, 17 })
+            {
+                var plain = new StringWriter();
+                long expected = Rvm.Runner.Run(source, plain, n);
+                var jitted = new StringWriter();
+                Assert.AreEqual(expected, (long)jit.Invoke(Rvm.Runner.PortalArguments(source, jitted, n))!, $"n = {n}");
+                Assert.AreEqual(plain.ToString(), jitted.ToString());
+            }
+        }
+        var fib = PortalJit.Create(Rvm.Runner.Portal, Settings());
+        fib.Invoke(Rvm.Runner.PortalArguments(Rvm.Programs.Source("fib"), new StringWriter(), 15));
+        var unit = ShapedUnit(fib);
+        Assert.IsNotNull(unit, "fib's unit has a shaped entry: " + string.Join("; ", fib.Units.SelectMany(u => u.Unit.Notes)));
+        // The callee's Frame is not made; its register array is (the interpreter fills it with Array.Copy, a call it escapes into).
+        AssertAllocatesOnlyOnSlowPaths(unit.ShapedEntry!, Opcode.Allocate, Opcode.NewObject);
+        AssertAllocatesOnlyOnSlowPaths(unit.Residual, Opcode.Allocate, Opcode.NewObject);
+    }
+
+    [TestMethod]
+    public void HandlerTableRecursionIsThePlainInterpreters()
+    {
+        var jit = PortalJit.Create(Hvm.Runner.Portal, Settings());
+        foreach (long n in new long[] { 10, 3, 15, 0, 17 })
+        {
+            var plain = new StringWriter();
+            long expected = Hvm.Runner.Run(Hvm.Programs.Source("fib"), plain, n);
+            var jitted = new StringWriter();
+            Assert.AreEqual(expected, (long)jit.Invoke(Hvm.Runner.PortalArguments(Hvm.Programs.Source("fib"), jitted, n))!, $"n = {n}");
+            Assert.AreEqual(plain.ToString(), jitted.ToString());
+        }
+        Console.WriteLine("handler table notes: " + string.Join("; ", jit.Units.SelectMany(u => u.Unit.Notes)));
+    }
+
+    [TestMethod]
+    [DataRow("fib", 18L)]
+    [DataRow("errors", null)]
+    public void LuaRecursionIsThePlainInterpretersProgram(string name, long? size) => AssertLuaSameAsPlain(Lua.Programs.Source(name), size);
+
+    [TestMethod]
+    public void LuaErrorsAndDeepCallsInsideCompiledCalleesAreThePlainInterpreters()
+    {
+        // An error raised at the bottom of a recursion, caught by pcall further up; the 200-call limit's error; results
+        // written into the caller's registers (two results wanted).
+        const string source = """
+            function down(n)
+              if n == 0 then error("bottom") end
+              return down(n - 1) + 1
+            end
+            function count(n)
+              if n == 0 then return 0 end
+              return count(n - 1) + 1
+            end
+            function two(n)
+              if n < 2 then return n, 1 end
+              local a, b = two(n - 1)
+              return a + n, b + 1
+            end
+            for i = 1, 8 do
+              print(pcall(down, i * 3))
+              print(count(i * 10))
+              local x, y = two(i * 2)
+              print(x, y)
+            end
+            print(pcall(count, 300))
+            """;
+        AssertLuaSameAsPlain(source, null);
+    }
+
+    private static void AssertLuaSameAsPlain(string source, long? size)
+    {
+        string Plain()
+        {
+            var output = new StringWriter();
+            try { Lua.Runner.Run(source, output, size); }
+            catch (Lua.Values.LuaError e) { output.Write("error: " + e.Message); }
+            return output.ToString();
+        }
+        string expected = Plain();
+        var jit = PortalJit.Create(Lua.Runner.Portal, Settings());
+        for (int run = 0; run < 3; run++)
+        {
+            var output = new StringWriter();
+            try { jit.Invoke(Lua.Runner.PortalArguments(source, output, size)); }
+            catch (Lua.Values.LuaError e) { output.Write("error: " + e.Message); }
+            Assert.AreEqual(expected, output.ToString(), $"run {run}");
+        }
+        Console.WriteLine("lua notes: " + string.Join("; ", jit.Units.SelectMany(u => u.Unit.Notes)));
+    }
+}
