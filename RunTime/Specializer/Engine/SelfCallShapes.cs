@@ -33,6 +33,9 @@ namespace PeJit.Specializer.Engine;
 /// </list>
 /// Strategy: one scan for the uses of every value, a shape per call site (a tree, compared by its printed form), the
 /// rewrite of the chosen sites, then the copy. O(instructions).
+/// <para>It runs on the first function unit's path, so it keeps to the IR's collections and to framework collections over
+/// references, without LINQ over <see cref="Value"/> or <see cref="Block"/> or tuples (Optimizer/README.md, "Warm-up":
+/// .NET compiles each such instantiation in every process).</para>
 /// </remarks>
 internal static class SelfCallShapes
 {
@@ -48,9 +51,19 @@ internal static class SelfCallShapes
     private sealed record Constant(Instruction Definition, IrType Type) : Node;
 
     /// <summary>An object made for the call: its allocation and the last value of each field or element stored.</summary>
-    private sealed record Fresh(Value Value, Instruction Allocation, IrType Type, long Length, List<(Instruction Store, Node Stored)> Stores) : Node;
+    private sealed record Fresh(Value Value, Instruction Allocation, IrType Type, long Length, List<StoredValue> Stores) : Node;
 
-    private readonly record struct Use(Block Block, Instruction? Instruction, int Position);
+    /// <summary>A store into a fresh object, and the shape of the value it stores.</summary>
+    private sealed record StoredValue(Instruction Store, Node Stored);
+
+    /// <summary>A use of a value: an operand (<paramref name="Instruction"/>, its position) or a jump argument (no instruction).</summary>
+    private sealed record Use(Block Block, Instruction? Instruction, int Position);
+
+    /// <summary>A site whose reds have a shape.</summary>
+    private sealed record ShapedSite(Site Site, List<Node> Reds, string Signature, BlockSet Before);
+
+    /// <summary>A jump into a site's portal call, and the state array passed to the runtime on its way (null: none, a wrong guess).</summary>
+    private sealed record FallbackJump(BlockCall Jump, Value? State);
 
     /// <summary>
     /// Rewrites the sites of <paramref name="graph"/> (a typed unit's residual graph, whose parameters are
@@ -62,7 +75,7 @@ internal static class SelfCallShapes
         if (graph.RegionCount > 0 || sites.Count == 0) return null;
         ForwardFreshLoads(graph);
         var uses = Uses(graph, out var blockOf);
-        var predecessors = new Dictionary<Block, List<Block>>();
+        var predecessors = new BlockMap<List<Block>>(graph.BlockCount);
         foreach (var block in graph.Blocks)
             foreach (var successor in graph.Successors(block))
             {
@@ -71,41 +84,52 @@ internal static class SelfCallShapes
             }
 
         // 1. The shape of each site's reds.
-        var shaped = new List<(Site Site, List<Node> Reds, string Signature, HashSet<Block> Before)>();
+        var shaped = new List<ShapedSite>();
         foreach (var site in sites)
         {
-            if (!blockOf.TryGetValue(site.Call, out var callBlock)) continue;
-            var before = Before(graph, callBlock, predecessors);
+            if (!blockOf.TryGetValue(site.Call, out int callBlock)) continue;
+            var before = Before(graph, new Block(callBlock), predecessors);
             var reds = new List<Node>();
-            var taken = new HashSet<Value>();
-            bool aliased = false;
+            var taken = new ValueSet();
+            bool aliased = false, anyFresh = false;
             for (int i = 2; i < site.Call.Operands.Count; i++)
-                reds.Add(Describe(graph, site.Call.Operands[i], null, site, before, uses, blockOf, taken, ref aliased));
-            if (aliased || !reds.Any(r => r is Fresh) || FallbackStates(graph, site, before) is not { } jumps || NestedInFallback(graph, site, reds)
-                || jumps.Any(j => j.State is null && StoredAfter(graph, j.Jump, reds, before))) continue;
-            shaped.Add((site, reds, string.Join(", ", reds.Select(r => Print(graph, r))), before));
+            {
+                var red = Describe(graph, site.Call.Operands[i], null, site, before, uses, blockOf, taken, ref aliased);
+                anyFresh |= red is Fresh;
+                reds.Add(red);
+            }
+            if (aliased || !anyFresh || FallbackStates(graph, site, before) is not { } jumps || NestedInFallback(graph, site, reds)) continue;
+            bool storedAfter = false;
+            foreach (var jump in jumps) storedAfter |= jump.State is null && StoredAfter(graph, jump.Jump, reds, before);
+            if (storedAfter) continue;
+            var signature = new System.Text.StringBuilder();
+            foreach (var red in reds) signature.Append(signature.Length == 0 ? "" : ", ").Append(Print(graph, red));
+            shaped.Add(new ShapedSite(site, reds, signature.ToString(), before));
         }
         if (shaped.Count == 0) return null;
-        var chosen = shaped.GroupBy(s => s.Signature).OrderByDescending(g => g.Count()).First().ToList();
+        var chosen = MostCommon(shaped);
 
         // 2. The shaped entry's reference, its parameters the leaves of the shape.
-        var leafTypes = Leaves(chosen[0].Reds).Select(l => l.Type).ToList();
+        var leaves = new List<Leaf>();
+        Leaves(chosen[0].Reds, leaves);
         var entry = new FlowGraph(graph.Name + " shaped", graph.ReturnType) { SourceDocument = graph.SourceDocument };
-        var parameterTypes = new List<string> { "System.Object[]", "System.Object[]" };
-        parameterTypes.AddRange(leafTypes.Select((_, i) => $"l{i}"));
-        var reference = new MethodRef($"{graph.ReturnType.Name} pejit.unit::shaped({string.Join(",", parameterTypes)})", hasThis: false, origin: entry);
+        var parameterTypes = new System.Text.StringBuilder("System.Object[],System.Object[]");
+        for (int i = 0; i < leaves.Count; i++) parameterTypes.Append(",l").Append(i);
+        var reference = new MethodRef(graph.ReturnType.Name + " pejit.unit::shaped(" + parameterTypes + ")", hasThis: false, origin: entry);
 
         // 3. The sites call it with their leaves; their slow paths make the objects again.
-        foreach (var (site, reds, _, before) in chosen)
+        foreach (var shapedSite in chosen)
         {
-            var call = site.Call;
+            var call = shapedSite.Site.Call;
             var arguments = new List<Value> { call.Operands[0], call.Operands[1] };
-            arguments.AddRange(Leaves(reds).Select(l => l.Value));
+            var siteLeaves = new List<Leaf>();
+            Leaves(shapedSite.Reds, siteLeaves);
+            foreach (var leaf in siteLeaves) arguments.Add(leaf.Value);
             call.Operands.Clear();
             call.Operands.AddRange(arguments);
             call.Method = reference;
-            MakeAgain(graph, site.ViaCell, reds);
-            TakeFromState(graph, site, reds, stateIndices, before);
+            MakeAgain(graph, shapedSite.Site.ViaCell, shapedSite.Reds);
+            TakeFromState(graph, shapedSite.Site, shapedSite.Reds, stateIndices, shapedSite.Before);
         }
 
         // 4. The copy: an entry block that makes the reds from the leaves, then the unit's blocks.
@@ -113,14 +137,34 @@ internal static class SelfCallShapes
         var start = entry.AddBlock();
         var constants = entry.AddParameter(start, graph.TypeOf(graph.Parameters[0]), "constants");
         var exit = entry.AddParameter(start, graph.TypeOf(graph.Parameters[1]), "exit");
-        var leafParameters = leafTypes.Select((t, i) => entry.AddParameter(start, t, $"leaf{i}")).ToList();
+        var leafParameters = new List<Value>(leaves.Count);
+        for (int i = 0; i < leaves.Count; i++) leafParameters.Add(entry.AddParameter(start, leaves[i].Type, "leaf" + i));
         int next = 0;
-        var made = new List<Value>();
+        var made = new List<Value> { constants, exit };
         var prologue = entry[start].Instructions;
-        foreach (var red in chosen[0].Reds) made.Add(Make(entry, graph, red, _ => leafParameters[next++], prologue, new Dictionary<Value, Value>()));
+        foreach (var red in chosen[0].Reds) made.Add(Make(entry, graph, red, _ => leafParameters[next++], prologue, new ValueToValueMap()));
         var copied = Copy(graph, entry);
-        prologue.Add(new Instruction(Opcode.Jump) { Targets = { new BlockCall(copied, [constants, exit, .. made]) } });
+        prologue.Add(new Instruction(Opcode.Jump) { Targets = { new BlockCall(copied, made) } });
         return entry;
+    }
+
+    /// <summary>The sites of the signature most of them share (the first such, in the order of the sites, on a tie).</summary>
+    private static List<ShapedSite> MostCommon(List<ShapedSite> shaped)
+    {
+        var counts = new Dictionary<string, int>();
+        string? best = null;
+        foreach (var site in shaped)
+        {
+            int count = counts.GetValueOrDefault(site.Signature) + 1;
+            counts[site.Signature] = count;
+        }
+        // The first signature (in site order) with the highest count: what a stable descending sort of the groups takes first.
+        foreach (var site in shaped)
+            if (best is null || counts[site.Signature] > counts[best]) best = site.Signature;
+        var chosen = new List<ShapedSite>();
+        foreach (var site in shaped)
+            if (site.Signature == best) chosen.Add(site);
+        return chosen;
     }
 
     /// <summary>
@@ -131,8 +175,8 @@ internal static class SelfCallShapes
     /// </summary>
     private static void ForwardFreshLoads(FlowGraph graph)
     {
-        var replacement = new Dictionary<Value, Value>();
-        var incoming = new Dictionary<Block, List<Block>>();
+        var replacement = new ValueToValueMap();
+        var incoming = new BlockMap<List<Block>>(graph.BlockCount);
         foreach (var block in graph.Blocks)
             foreach (var successor in graph.Successors(block))
             {
@@ -140,65 +184,109 @@ internal static class SelfCallShapes
                 list.Add(block);
             }
         // What holds at the end of each block, for a block whose only predecessor it is (nothing runs between).
-        var atEnd = new Dictionary<Block, (Dictionary<(Value Owner, string Field), Value> Known, HashSet<Value> Allocated, HashSet<Value> Reachable)>();
+        var atEnd = new BlockMap<FreshStores>(graph.BlockCount);
+        var operands = new List<Value>();
         foreach (var block in graph.Blocks)
         {
-            var known = new Dictionary<(Value Owner, string Field), Value>();
-            var allocated = new HashSet<Value>();
-            // Objects a callee may reach (passed, stored into a real object, or stored into one it may reach): their fields may change at a call.
-            var reachable = new HashSet<Value>();
-            if (incoming.TryGetValue(block, out var into) && into.Count == 1 && atEnd.TryGetValue(into[0], out var carried))
-            {
-                known = new(carried.Known);
-                allocated = [.. carried.Allocated];
-                reachable = [.. carried.Reachable];
-            }
-            void Reach(Value value)
-            {
-                if (!allocated.Contains(value) || !reachable.Add(value)) return;
-                foreach (var ((owner, _), stored) in known.ToList())
-                    if (owner == value) Reach(stored);
-            }
+            var state = incoming.TryGetValue(block, out var into) && into.Count == 1 && atEnd.TryGetValue(into[0], out var carried)
+                ? carried.Clone() : new FreshStores();
             foreach (var instruction in graph[block].Instructions)
             {
-                var operands = instruction.Operands.Select(Resolve).ToList();
+                operands.Clear();
+                foreach (var operand in instruction.Operands) operands.Add(Resolve(operand));
                 switch (instruction.Opcode)
                 {
                     case Opcode.Allocate or Opcode.NewArray:
-                        allocated.Add(instruction.Result!.Value);
+                        state.Allocated.Add(instruction.Result!.Value);
                         continue;
-                    case Opcode.StoreField when allocated.Contains(operands[0]):
-                        known[(operands[0], instruction.Field!.FullName)] = operands[1];
-                        if (reachable.Contains(operands[0])) Reach(operands[1]);
+                    case Opcode.StoreField when state.Allocated.Contains(operands[0]):
+                        state.Set(operands[0], instruction.Field!.FullName, operands[1]);
+                        if (state.Reachable.Contains(operands[0])) state.Reach(operands[1]);
                         continue;
-                    case Opcode.StoreElement when allocated.Contains(operands[0]):
-                        if (IntegerConstant(graph, instruction.Operands[1]) is { } stored) known[(operands[0], "[" + stored + "]")] = operands[2];
-                        else foreach (var key in known.Keys.Where(k => k.Owner == operands[0]).ToList()) known.Remove(key);
-                        if (reachable.Contains(operands[0])) Reach(operands[2]);
+                    case Opcode.StoreElement when state.Allocated.Contains(operands[0]):
+                        if (IntegerConstant(graph, instruction.Operands[1]) is { } stored) state.Set(operands[0], "[" + stored + "]", operands[2]);
+                        else state.Forget(operands[0]);
+                        if (state.Reachable.Contains(operands[0])) state.Reach(operands[2]);
                         continue;
                     case Opcode.LoadField when graph.TypeOf(instruction.Result!.Value).IsReference
-                        && known.TryGetValue((operands[0], instruction.Field!.FullName), out var field):
+                        && state.TryGet(operands[0], instruction.Field!.FullName, out var field):
                         replacement[instruction.Result.Value] = field;
                         continue;
                     case Opcode.LoadElement when graph.TypeOf(instruction.Result!.Value).IsReference && IntegerConstant(graph, instruction.Operands[1]) is { } index
-                        && known.TryGetValue((operands[0], "[" + index + "]"), out var element):
+                        && state.TryGet(operands[0], "[" + index + "]", out var element):
                         replacement[instruction.Result.Value] = element;
                         continue;
                     case Opcode.LoadField or Opcode.LoadElement or Opcode.ArrayLength:
                         continue;
                 }
                 // Anything else may hand its operands on: a callee may then store into them, and at a call into any it reaches.
-                foreach (var operand in operands) Reach(operand);
+                foreach (var operand in operands) state.Reach(operand);
                 // An object passed on a jump gets another name there: treated as reached.
                 foreach (var target in instruction.Targets)
-                    foreach (var argument in target.Arguments) Reach(Resolve(argument));
-                if (instruction.Opcode is Opcode.Call or Opcode.CallVirt or Opcode.ConstrainedCall or Opcode.NewObject)
-                    foreach (var key in known.Keys.Where(k => reachable.Contains(k.Owner)).ToList()) known.Remove(key);
+                    foreach (var argument in target.Arguments) state.Reach(Resolve(argument));
+                if (instruction.Opcode is Opcode.Call or Opcode.CallVirt or Opcode.ConstrainedCall or Opcode.NewObject) state.ForgetReachable();
             }
-            if (allocated.Count > 0) atEnd[block] = (known, allocated, reachable);
+            if (state.Allocated.Count > 0) atEnd[block] = state;
         }
         Value Resolve(Value value) => replacement.TryGetValue(value, out var forwarded) ? forwarded : value;
         if (replacement.Count > 0) graph.ReplaceUses(replacement);
+    }
+
+    /// <summary>
+    /// What <see cref="ForwardFreshLoads"/> knows at a point: the objects allocated so far on the block chain, those a callee
+    /// may reach (passed, stored into a real object, or stored into one it may reach: their fields may change at a call), and
+    /// the last value stored into each field or constant-index element of an allocated object (by value indexes: no
+    /// framework collection over <see cref="Value"/>).
+    /// </summary>
+    private sealed class FreshStores
+    {
+        public ValueSet Allocated { get; private init; } = new();
+        public ValueSet Reachable { get; private init; } = new();
+        private Dictionary<int, Dictionary<string, int>> stores = [];
+
+        public FreshStores Clone()
+        {
+            var copy = new FreshStores { Allocated = new ValueSet(), Reachable = new ValueSet() };
+            copy.Allocated.UnionWith(Allocated);
+            copy.Reachable.UnionWith(Reachable);
+            foreach (var (owner, fields) in stores) copy.stores[owner] = new Dictionary<string, int>(fields);
+            return copy;
+        }
+
+        public void Set(Value owner, string key, Value stored)
+        {
+            if (!stores.TryGetValue(owner.Index, out var fields)) stores[owner.Index] = fields = [];
+            fields[key] = stored.Index;
+        }
+
+        public bool TryGet(Value owner, string key, out Value stored)
+        {
+            stored = default;
+            if (!stores.TryGetValue(owner.Index, out var fields) || !fields.TryGetValue(key, out int index)) return false;
+            stored = new Value(index);
+            return true;
+        }
+
+        /// <summary>Forgets every store into <paramref name="owner"/> (one at an index not known).</summary>
+        public void Forget(Value owner) => stores.Remove(owner.Index);
+
+        /// <summary>Forgets the stores into every object a callee may reach (at a call).</summary>
+        public void ForgetReachable()
+        {
+            List<int>? reached = null;
+            foreach (var owner in stores.Keys)
+                if (Reachable.Contains(new Value(owner))) (reached ??= []).Add(owner);
+            if (reached is not null) foreach (int owner in reached) stores.Remove(owner);
+        }
+
+        /// <summary>Marks an allocated object as one a callee may reach, and what is stored in it.</summary>
+        public void Reach(Value value)
+        {
+            if (!Allocated.Contains(value) || !Reachable.Add(value)) return;
+            if (!stores.TryGetValue(value.Index, out var fields)) return;
+            var stored = new List<int>(fields.Values);
+            foreach (int index in stored) Reach(new Value(index));
+        }
     }
 
     /// <summary>
@@ -208,9 +296,9 @@ internal static class SelfCallShapes
     /// <summary>How far back from the call the blocks that make its reds may start (a constructor's green branches leave a chain of jumps).</summary>
     private const int MaxChain = 64;
 
-    private static HashSet<Block> Before(FlowGraph graph, Block callBlock, Dictionary<Block, List<Block>> predecessors)
+    private static BlockSet Before(FlowGraph graph, Block callBlock, BlockMap<List<Block>> predecessors)
     {
-        var before = new HashSet<Block>();
+        var before = new BlockSet(graph.BlockCount);
         var block = callBlock;
         for (int steps = 0; steps < MaxChain && predecessors.TryGetValue(block, out var into) && into.Count == 1 && into[0] != FlowGraph.Entry; steps++)
         {
@@ -222,10 +310,11 @@ internal static class SelfCallShapes
     }
 
     /// <summary>Where each value is used (operands and jump arguments), and the block of each instruction.</summary>
-    private static Dictionary<Value, List<Use>> Uses(FlowGraph graph, out Dictionary<Instruction, Block> blockOf)
+    private static ValueMap<List<Use>> Uses(FlowGraph graph, out Dictionary<Instruction, int> blockOf)
     {
-        var uses = new Dictionary<Value, List<Use>>();
-        blockOf = new Dictionary<Instruction, Block>(ReferenceEqualityComparer.Instance);
+        var uses = new ValueMap<List<Use>>(graph.ValueCount);
+        // The block of each instruction, by its index (a framework map from references to ints is precompiled).
+        blockOf = new Dictionary<Instruction, int>(ReferenceEqualityComparer.Instance);
         void Add(Value value, Use use)
         {
             if (!uses.TryGetValue(value, out var list)) uses[value] = list = [];
@@ -234,7 +323,7 @@ internal static class SelfCallShapes
         foreach (var block in graph.Blocks)
             foreach (var instruction in graph[block].Instructions)
             {
-                blockOf[instruction] = block;
+                blockOf[instruction] = block.Index;
                 for (int i = 0; i < instruction.Operands.Count; i++) Add(instruction.Operands[i], new Use(block, instruction, i));
                 foreach (var target in instruction.Targets)
                     foreach (var argument in target.Arguments) Add(argument, new Use(block, null, -1));
@@ -243,21 +332,22 @@ internal static class SelfCallShapes
     }
 
     /// <summary>The shape of <paramref name="value"/> at the call (<paramref name="parent"/>: the fresh object it is stored into, if any).</summary>
-    private static Node Describe(FlowGraph graph, Value value, Value? parent, Site site, HashSet<Block> before, Dictionary<Value, List<Use>> uses,
-        Dictionary<Instruction, Block> blockOf, HashSet<Value> taken, ref bool aliased)
+    private static Node Describe(FlowGraph graph, Value value, Value? parent, Site site, BlockSet before, ValueMap<List<Use>> uses,
+        Dictionary<Instruction, int> blockOf, ValueSet taken, ref bool aliased)
     {
         var type = graph.TypeOf(value);
         var definition = graph[value].DefiningInstruction;
         if (definition is { Opcode: Opcode.Const or Opcode.Null }) return new Constant(definition, type);
         var leaf = new Leaf(value, type);
-        if (definition is null || !blockOf.TryGetValue(definition, out var home)) return leaf;
+        if (definition is null || !blockOf.TryGetValue(definition, out int homeIndex)) return leaf;
+        var home = new Block(homeIndex);
         bool allocation = definition.Opcode == Opcode.Allocate
             || (definition.Opcode == Opcode.NewArray && IntegerConstant(graph, definition.Operands[0]) is >= 0);
         if (!allocation || !before.Contains(home)) return leaf;
         // Every use: in its block (stores into it, loads, being stored into the parent once), the call, the slow paths.
         int storedIntoParent = 0, passed = 0;
         var stores = new List<Instruction>();
-        foreach (var use in uses.GetValueOrDefault(value) ?? [])
+        foreach (var use in uses.GetValueOrDefault(value) ?? NoUses)
         {
             if (use.Instruction is not { } instruction) return leaf;
             if (ReferenceEquals(instruction, site.Call)) passed++;
@@ -282,38 +372,63 @@ internal static class SelfCallShapes
             return leaf;
         }
         // The last value of each field or element, in the order the stores first wrote them.
-        var last = new List<(string Key, Instruction Store)>();
-        // The chain's blocks are in the order they run: each one's only predecessor is the one before it.
-        var order = before.OrderBy(b => Distance(graph, b, home, before)).ToList();
-        foreach (var store in order.SelectMany(b => graph[b].Instructions).Where(i => stores.Contains(i)))
-        {
-            string key = store.Opcode == Opcode.StoreField ? store.Field!.FullName : "[" + IntegerConstant(graph, store.Operands[1]) + "]";
-            int index = last.FindIndex(l => l.Key == key);
-            if (index >= 0) last[index] = (key, store);
-            else last.Add((key, store));
-        }
-        var shaped = new List<(Instruction, Node)>();
-        foreach (var (_, store) in last)
+        var lastKeys = new List<string>();
+        var lastStores = new List<Instruction>();
+        // The chain's blocks from the allocation's on, in the order they run: each one's only predecessor is the one before
+        // it (the stores into the object are all in them, as it is made in the first).
+        foreach (var block in ChainFrom(graph, home, before))
+            foreach (var store in graph[block].Instructions)
+            {
+                if (!stores.Contains(store)) continue;
+                string key = store.Opcode == Opcode.StoreField ? store.Field!.FullName : "[" + IntegerConstant(graph, store.Operands[1]) + "]";
+                int index = lastKeys.IndexOf(key);
+                if (index >= 0) lastStores[index] = store;
+                else
+                {
+                    lastKeys.Add(key);
+                    lastStores.Add(store);
+                }
+            }
+        var shaped = new List<StoredValue>();
+        foreach (var store in lastStores)
         {
             var stored = store.Operands[store.Opcode == Opcode.StoreField ? 1 : 2];
-            shaped.Add((store, Describe(graph, stored, value, site, before, uses, blockOf, taken, ref aliased)));
+            shaped.Add(new StoredValue(store, Describe(graph, stored, value, site, before, uses, blockOf, taken, ref aliased)));
         }
         long length = definition.Opcode == Opcode.NewArray ? IntegerConstant(graph, definition.Operands[0])!.Value : -1;
         return new Fresh(value, definition, type, length, shaped);
     }
 
-    /// <summary>How many jumps from <paramref name="from"/> reach <paramref name="block"/> along the chain (a large number when it is before).</summary>
-    private static int Distance(FlowGraph graph, Block block, Block from, HashSet<Block> chain)
+    private static readonly List<Use> NoUses = [];
+
+    /// <summary>
+    /// The blocks of <paramref name="chain"/> from <paramref name="from"/> on, each the only successor in the chain of the one
+    /// before it, in the order they run; then the chain's other blocks.
+    /// </summary>
+    private static List<Block> ChainFrom(FlowGraph graph, Block from, BlockSet chain)
     {
+        var order = new List<Block>();
+        var seen = new BlockSet(graph.BlockCount);
         var current = from;
         for (int steps = 0; steps <= chain.Count; steps++)
         {
-            if (current == block) return steps;
-            var next = graph.Successors(current).Where(chain.Contains).ToList();
-            if (next.Count != 1) break;
-            current = next[0];
+            if (!seen.Add(current)) break;
+            order.Add(current);
+            Block? next = null;
+            int count = 0;
+            foreach (var successor in graph.Successors(current))
+                if (chain.Contains(successor))
+                {
+                    next = successor;
+                    count++;
+                }
+            if (count != 1) break;
+            current = next!.Value;
         }
-        return int.MaxValue;
+        // The chain's other blocks (before the allocation's, or past a fork) last, as they hold none of its stores.
+        foreach (var block in chain)
+            if (seen.Add(block)) order.Add(block);
+        return order;
     }
 
     private static long? IntegerConstant(FlowGraph graph, Value value) =>
@@ -325,28 +440,43 @@ internal static class SelfCallShapes
     {
         Leaf leaf => leaf.Type.ToString(),
         Constant constant => $"{constant.Definition.Opcode} {constant.Type} {constant.Definition.Integer} {BitConverter.DoubleToInt64Bits(constant.Definition.Float)}",
-        Fresh fresh => $"{fresh.Allocation.Opcode} {fresh.Type} {fresh.Allocation.TypeOperand} {fresh.Length} {{"
-            + string.Join("; ", fresh.Stores.Select(s => (s.Store.Opcode == Opcode.StoreField ? s.Store.Field!.FullName
-                : $"[{IntegerConstant(graph, s.Store.Operands[1])}] {s.Store.TypeOperand}") + " = " + Print(graph, s.Stored))) + "}",
+        Fresh fresh => PrintFresh(graph, fresh),
         _ => throw new InvalidOperationException(node.ToString()),
     };
 
-    /// <summary>The leaves, depth first: the shaped entry's parameters after <c>(constants, exit)</c>.</summary>
-    private static IEnumerable<Leaf> Leaves(IEnumerable<Node> nodes)
+    private static string PrintFresh(FlowGraph graph, Fresh fresh)
     {
-        foreach (var node in nodes)
+        var text = new System.Text.StringBuilder();
+        text.Append(fresh.Allocation.Opcode).Append(' ').Append(fresh.Type).Append(' ').Append(fresh.Allocation.TypeOperand).Append(' ').Append(fresh.Length).Append(" {");
+        for (int i = 0; i < fresh.Stores.Count; i++)
         {
-            if (node is Leaf leaf) yield return leaf;
-            else if (node is Fresh fresh)
-                foreach (var inner in Leaves(fresh.Stores.Select(s => s.Stored))) yield return inner;
+            var store = fresh.Stores[i].Store;
+            if (i > 0) text.Append("; ");
+            if (store.Opcode == Opcode.StoreField) text.Append(store.Field!.FullName);
+            else text.Append('[').Append(IntegerConstant(graph, store.Operands[1])).Append("] ").Append(store.TypeOperand);
+            text.Append(" = ").Append(Print(graph, fresh.Stores[i].Stored));
         }
+        return text.Append('}').ToString();
+    }
+
+    /// <summary>The leaves, depth first: the shaped entry's parameters after <c>(constants, exit)</c>.</summary>
+    private static void Leaves(List<Node> nodes, List<Leaf> into)
+    {
+        foreach (var node in nodes) Leaves(node, into);
+    }
+
+    private static void Leaves(Node node, List<Leaf> into)
+    {
+        if (node is Leaf leaf) into.Add(leaf);
+        else if (node is Fresh fresh)
+            foreach (var store in fresh.Stores) Leaves(store.Stored, into);
     }
 
     /// <summary>
     /// Makes the value <paramref name="node"/> describes in <paramref name="target"/>, appending to <paramref name="into"/>
     /// (leaves depth first from <paramref name="leaf"/>); <paramref name="made"/> maps each fresh object of the shape to the one made.
     /// </summary>
-    private static Value Make(FlowGraph target, FlowGraph source, Node node, Func<Leaf, Value> leaf, List<Instruction> into, Dictionary<Value, Value> made)
+    private static Value Make(FlowGraph target, FlowGraph source, Node node, Func<Leaf, Value> leaf, List<Instruction> into, ValueToValueMap made)
     {
         switch (node)
         {
@@ -389,21 +519,41 @@ internal static class SelfCallShapes
         }
     }
 
+    /// <summary>The fresh objects of <paramref name="reds"/>' shapes (nested ones too, or only those when <paramref name="nestedOnly"/>).</summary>
+    private static ValueSet FreshValues(List<Node> reds, bool nestedOnly = false)
+    {
+        var fresh = new ValueSet();
+        void Collect(Node node, bool top)
+        {
+            if (node is not Fresh f) return;
+            if (!(top && nestedOnly)) fresh.Add(f.Value);
+            foreach (var store in f.Stores) Collect(store.Stored, false);
+        }
+        foreach (var red in reds) Collect(red, true);
+        return fresh;
+    }
+
+    /// <summary>Whether an instruction of <paramref name="instructions"/> has one of <paramref name="values"/> as an operand or jump argument.</summary>
+    private static bool UsesAny(List<Instruction> instructions, ValueSet values)
+    {
+        foreach (var instruction in instructions)
+        {
+            foreach (var operand in instruction.Operands)
+                if (values.Contains(operand)) return true;
+            foreach (var target in instruction.Targets)
+                foreach (var argument in target.Arguments)
+                    if (values.Contains(argument)) return true;
+        }
+        return false;
+    }
+
     /// <summary>The cell's path, which takes the callee's reds into the state it enters with, makes them again at its start from the same leaves.</summary>
     private static void MakeAgain(FlowGraph graph, Block block, List<Node> reds)
     {
-        var fresh = new HashSet<Value>();
-        void Collect(Node node)
-        {
-            if (node is not Fresh f) return;
-            fresh.Add(f.Value);
-            foreach (var (_, stored) in f.Stores) Collect(stored);
-        }
-        foreach (var red in reds) Collect(red);
         var instructions = graph[block].Instructions;
-        if (!instructions.Any(i => i.Operands.Any(fresh.Contains) || i.Targets.Any(t => t.Arguments.Any(fresh.Contains)))) return;
+        if (!UsesAny(instructions, FreshValues(reds))) return;
         var prologue = new List<Instruction>();
-        var made = new Dictionary<Value, Value>();
+        var made = new ValueToValueMap();
         foreach (var red in reds) Make(graph, graph, red, l => l.Value, prologue, made);
         foreach (var instruction in instructions)
         {
@@ -421,9 +571,9 @@ internal static class SelfCallShapes
     /// failed <see cref="CallCell.Enter"/> (the cell's state) or <see cref="CallCell.Resume"/> (the resumption's state);
     /// null when some jump is not one of those.
     /// </summary>
-    private static List<(BlockCall Jump, Value? State)>? FallbackStates(FlowGraph graph, Site site, HashSet<Block> before)
+    private static List<FallbackJump>? FallbackStates(FlowGraph graph, Site site, BlockSet before)
     {
-        var found = new List<(BlockCall, Value?)>();
+        var found = new List<FallbackJump>();
         foreach (var block in graph.Blocks)
             foreach (var instruction in graph[block].Instructions)
                 foreach (var target in instruction.Targets)
@@ -433,13 +583,13 @@ internal static class SelfCallShapes
                     if (graph[instruction.Operands[0]].DefiningInstruction is not { Opcode: Opcode.Call } call)
                     {
                         if (!before.Contains(block)) return null;
-                        found.Add((target, null));
+                        found.Add(new FallbackJump(target, null));
                         continue;
                     }
-                    if (call.Method == CallCell.EnterMethod) found.Add((target, call.Operands[1]));
-                    else if (call.Method == CallCell.ResumeMethod) found.Add((target, call.Operands[2]));
+                    if (call.Method == CallCell.EnterMethod) found.Add(new FallbackJump(target, call.Operands[1]));
+                    else if (call.Method == CallCell.ResumeMethod) found.Add(new FallbackJump(target, call.Operands[2]));
                     // A wrong guess of the callee before the call: the reds are as the shape says, untouched.
-                    else if (before.Contains(block)) found.Add((target, null));
+                    else if (before.Contains(block)) found.Add(new FallbackJump(target, null));
                     else return null;
                 }
         return found;
@@ -449,24 +599,33 @@ internal static class SelfCallShapes
     /// Whether a store into one of the reds' fresh objects runs after the block that jumps by <paramref name="jump"/>
     /// (a wrong guess of the callee): the objects made on that edge must be what they are there, from values made by then.
     /// </summary>
-    private static bool StoredAfter(FlowGraph graph, BlockCall jump, List<Node> reds, HashSet<Block> before)
+    private static bool StoredAfter(FlowGraph graph, BlockCall jump, List<Node> reds, BlockSet before)
     {
-        var fresh = new HashSet<Value>();
-        void Collect(Node node)
-        {
-            if (node is not Fresh f) return;
-            fresh.Add(f.Value);
-            foreach (var (_, stored) in f.Stores) Collect(stored);
-        }
-        foreach (var red in reds) Collect(red);
-        var from = graph.Blocks.First(b => graph[b].Terminator?.Targets.Contains(jump) ?? false);
-        var current = from;
+        var fresh = FreshValues(reds);
+        Block? from = null;
+        foreach (var block in graph.Blocks)
+            if (graph[block].Terminator?.Targets.Contains(jump) ?? false)
+            {
+                from = block;
+                break;
+            }
+        if (from is null) throw new InvalidOperationException("a jump into the portal call is in no block's terminator");
+        // The chain from the jump's block on, itself left out.
+        var current = from.Value;
         for (int steps = 0; steps <= before.Count; steps++)
         {
-            var next = graph.Successors(current).Where(before.Contains).ToList();
-            if (next.Count != 1) return false;
-            current = next[0];
-            if (graph[current].Instructions.Any(i => i.Opcode is Opcode.StoreField or Opcode.StoreElement && fresh.Contains(i.Operands[0]))) return true;
+            Block? next = null;
+            int count = 0;
+            foreach (var successor in graph.Successors(current))
+                if (before.Contains(successor))
+                {
+                    next = successor;
+                    count++;
+                }
+            if (count != 1) return false;
+            current = next!.Value;
+            foreach (var instruction in graph[current].Instructions)
+                if (instruction.Opcode is Opcode.StoreField or Opcode.StoreElement && fresh.Contains(instruction.Operands[0])) return true;
         }
         return false;
     }
@@ -474,15 +633,7 @@ internal static class SelfCallShapes
     /// <summary>Whether the portal call takes an object made inside a red (only the reds themselves are in the state).</summary>
     private static bool NestedInFallback(FlowGraph graph, Site site, List<Node> reds)
     {
-        var nested = new HashSet<Value>();
-        void Collect(Node node, bool top)
-        {
-            if (node is not Fresh f) return;
-            if (!top) nested.Add(f.Value);
-            foreach (var (_, stored) in f.Stores) Collect(stored, false);
-        }
-        foreach (var red in reds) Collect(red, true);
-        return graph[site.Fallback].Instructions.Any(i => i.Operands.Any(nested.Contains) || i.Targets.Any(t => t.Arguments.Any(nested.Contains)));
+        return UsesAny(graph[site.Fallback].Instructions, FreshValues(reds, nestedOnly: true));
     }
 
     /// <summary>
@@ -490,15 +641,31 @@ internal static class SelfCallShapes
     /// <see cref="CallCell.Enter"/> with no unit, the object the cell's path made; after an exit, the object the
     /// callee left with, which the portal resumes on (as the interpreter's frame it passed in was, before).
     /// </summary>
-    private static void TakeFromState(FlowGraph graph, Site site, List<Node> reds, IReadOnlyList<int> stateIndices, HashSet<Block> before)
+    private static void TakeFromState(FlowGraph graph, Site site, List<Node> reds, IReadOnlyList<int> stateIndices, BlockSet before)
     {
         var jumps = FallbackStates(graph, site, before)!;
-        var replaced = new Dictionary<Value, int>();
+        // The fresh reds, in the order of the reds, and the index of each in the state.
+        var replacedValues = new List<Value>();
+        var replacedIndices = new List<int>();
+        var replaced = new ValueSet();
+        int maxIndex = -1;
         for (int i = 0; i < reds.Count; i++)
-            if (reds[i] is Fresh fresh) replaced[fresh.Value] = stateIndices[i];
+            if (reds[i] is Fresh fresh && replaced.Add(fresh.Value))
+            {
+                replacedValues.Add(fresh.Value);
+                replacedIndices.Add(stateIndices[i]);
+                maxIndex = Math.Max(maxIndex, stateIndices[i]);
+            }
         var instructions = graph[site.Fallback].Instructions;
-        if (!instructions.Any(i => i.Operands.Any(replaced.ContainsKey) || i.Targets.Any(t => t.Arguments.Any(replaced.ContainsKey)))) return;
-        var stateType = graph.TypeOf(jumps.First(j => j.State is not null).State!.Value);
+        if (!UsesAny(instructions, replaced)) return;
+        Value? someState = null;
+        foreach (var jump in jumps)
+            if (jump.State is { } given)
+            {
+                someState = given;
+                break;
+            }
+        var stateType = graph.TypeOf(someState ?? throw new InvalidOperationException("no jump into the portal call passes a state"));
         var state = graph.AddParameter(site.Fallback, stateType, "state");
         foreach (var (jump, passed) in jumps)
         {
@@ -510,12 +677,12 @@ internal static class SelfCallShapes
             // A wrong guess: a block on the edge makes the reds again and a state holding them.
             var edge = graph.AddBlock();
             var into = graph[edge].Instructions;
-            var length = new Instruction(Opcode.Const) { Integer = replaced.Values.Max() + 1 };
+            var length = new Instruction(Opcode.Const) { Integer = maxIndex + 1 };
             into.Add(length);
             var array = new Instruction(Opcode.NewArray, graph.SetResult(length, IrType.I32)) { TypeOperand = IrType.Object };
             into.Add(array);
             var made = graph.SetResult(array, stateType);
-            var again = new Dictionary<Value, Value>();
+            var again = new ValueToValueMap();
             for (int i = 0; i < reds.Count; i++)
             {
                 var red = Make(graph, graph, reds[i], l => l.Value, into, again);
@@ -528,9 +695,11 @@ internal static class SelfCallShapes
             jump.Target = edge;
         }
         var prologue = new List<Instruction>();
-        var taken = new Dictionary<Value, Value>();
-        foreach (var (value, index) in replaced)
+        var taken = new ValueToValueMap();
+        for (int r = 0; r < replacedValues.Count; r++)
         {
+            var value = replacedValues[r];
+            int index = replacedIndices[r];
             var position = new Instruction(Opcode.Const) { Integer = index };
             prologue.Add(position);
             var element = new Instruction(Opcode.LoadElement, state, graph.SetResult(position, IrType.I32)) { TypeOperand = IrType.Object };
@@ -553,8 +722,8 @@ internal static class SelfCallShapes
     /// <summary>Copies every block of <paramref name="source"/> into <paramref name="target"/>; returns the copy of its entry.</summary>
     private static Block Copy(FlowGraph source, FlowGraph target)
     {
-        var blocks = new Dictionary<Block, Block>();
-        var values = new Dictionary<Value, Value>();
+        var blocks = new BlockToBlockMap(source.BlockCount);
+        var values = new ValueToValueMap(source.ValueCount);
         foreach (var block in source.Blocks)
         {
             var copy = target.AddBlock();
@@ -562,7 +731,8 @@ internal static class SelfCallShapes
             foreach (var parameter in source[block].Parameters)
                 values[parameter] = target.AddParameter(copy, source.TypeOf(parameter), source[parameter].Name);
         }
-        var copies = new List<(Instruction Original, Instruction Copy)>();
+        var originals = new List<Instruction>();
+        var copies = new List<Instruction>();
         foreach (var block in source.Blocks)
             foreach (var instruction in source[block].Instructions)
             {
@@ -574,12 +744,19 @@ internal static class SelfCallShapes
                 };
                 target[blocks[block]].Instructions.Add(copy);
                 if (instruction.Result is { } result) values[result] = target.SetResult(copy, source.TypeOf(result), source[result].Name);
-                copies.Add((instruction, copy));
+                originals.Add(instruction);
+                copies.Add(copy);
             }
-        foreach (var (original, copy) in copies)
+        for (int i = 0; i < copies.Count; i++)
         {
-            copy.Operands.AddRange(original.Operands.Select(o => values[o]));
-            foreach (var call in original.Targets) copy.Targets.Add(new BlockCall(blocks[call.Target], [.. call.Arguments.Select(a => values[a])]));
+            var (original, copy) = (originals[i], copies[i]);
+            foreach (var operand in original.Operands) copy.Operands.Add(values[operand]);
+            foreach (var call in original.Targets)
+            {
+                var arguments = new List<Value>(call.Arguments.Count);
+                foreach (var argument in call.Arguments) arguments.Add(values[argument]);
+                copy.Targets.Add(new BlockCall(blocks[call.Target], arguments));
+            }
         }
         return blocks[FlowGraph.Entry];
     }

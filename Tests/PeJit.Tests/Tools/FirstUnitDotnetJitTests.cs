@@ -68,6 +68,32 @@ public sealed partial class FirstUnitDotnetJitTests
             + "instantiates new framework generics over PeJit's structs, or loads an assembly it did not (DOTNET_JitStdOutFile=jit.txt DOTNET_JitDisasmSummary=1 lists them)\n" + run.Error);
     }
 
+    /// <summary>
+    /// The bound for a function's first unit (StackVm's recursive <c>fib</c> with <c>PEJIT_COMPILE_FUNCTIONS=1</c>: a typed
+    /// unit with direct self-calls and a shaped entry, a path the loop units of the test above do not take): 94, the same in
+    /// every run (230 before <c>SelfCallShapes</c> kept to the IR's collections: its LINQ over blocks and values, tuples and
+    /// <c>OrderBy</c> made .NET compile about 140 methods). Most of what is left is allocation removal's work on the callee's
+    /// frame. The room is as above.
+    /// </summary>
+    private const int MaxFunctionUnitMethods = 104;
+
+    [TestMethod]
+    public void AFunctionsFirstUnitMakesDotnetCompileFewMethods()
+    {
+        if (!OperatingSystem.IsLinux() || System.Runtime.InteropServices.RuntimeInformation.OSArchitecture != System.Runtime.InteropServices.Architecture.X64)
+            Assert.Inconclusive("PeJit's run-time assemblies are precompiled (ReadyToRun) on linux-x64 only; elsewhere .NET compiles all of PeJit too, and the count means nothing.");
+        var run = DotnetProcess.Run([Path.Combine(BuildCommandTests.StackVmFolder, "StackVm.dll"), "fib"],
+            new Dictionary<string, string> { ["PEJIT_LOG"] = "summary", ["PEJIT_BACKGROUND"] = "0", ["PEJIT_COMPILE_FUNCTIONS"] = "1" });
+        Assert.AreEqual(0, run.Exit, run.Error);
+        var match = FirstUnitLine().Match(run.Error);
+        Assert.IsTrue(match.Success, $"the summary has no first-unit line:\n{run.Error}");
+        int methods = int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+        Console.WriteLine($"first function unit: .NET JIT-compiled {methods} methods (bound {MaxFunctionUnitMethods})\n{run.Error}");
+        Assert.IsLessThanOrEqualTo(MaxFunctionUnitMethods, methods,
+            $"StackVm's first function unit made .NET compile {methods} methods, more than {MaxFunctionUnitMethods}: something on a function unit's path (typed units, "
+            + "direct self-calls, SelfCallShapes) instantiates new framework generics over PeJit's structs; `bash scripts/first-times.sh --list J` shows which\n" + run.Error);
+    }
+
     [GeneratedRegex(@"on the compiling thread (\d+) methods")]
     private static partial Regex FirstUnitLine();
 
