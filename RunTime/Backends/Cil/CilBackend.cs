@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Reflection.Emit;
+using System.Runtime.CompilerServices;
 using PeJit.IR.Evaluation;
 using PeJit.IR.Semantics;
 using PeJit.IR;
@@ -358,6 +359,15 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
         /// a try with a finally (in the IR only <c>leave</c> runs the finally, in CIL every exit does).
         /// </summary>
         private void BranchTo(Block target, bool leave)
+        {
+            // Without regions nothing is left or entered: a plain branch. The path between containers is a method of its
+            // own, never inlined, so that a unit without regions (most) does not load the lists and tuples it names.
+            if (graph.RegionCount == 0) il.Emit(OpCodes.Br, labels[target]);
+            else BranchAcrossContainers(target, leave);
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private void BranchAcrossContainers(Block target, bool leave)
         {
             var (left, entered) = layout.Path(current, target);
             foreach (var container in left)

@@ -100,7 +100,9 @@ internal sealed class RegionLayout
         var layout = new RegionLayout(graph);
         layout.BuildContainers();
         layout.PlaceBlocks();
-        layout.FindEntries();
+        // Without regions every block is the method body's and no transfer enters a try body: FindEntries would add no
+        // entry, and its paths name sets and lists of containers that every first unit would load (most units have none).
+        if (graph.RegionCount > 0) layout.FindEntries();
         return layout;
     }
 
