@@ -220,7 +220,7 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                     if (instruction.Result is not { } result) continue;
                     if (instruction.Opcode is Opcode.Const or Opcode.Null or Opcode.String
                         || instruction.Opcode is not Opcode.Default && uses[result.Index] == 1 && !usedOutside.Contains(result)
-                            && i + 1 < instructions.Count && instructions[i + 1].Operands.Contains(result))
+                            && i + 1 < instructions.Count && IsOperandOf(result, instructions[i + 1]))
                     {
                         atUse.Add(result);
                         continue;
@@ -246,6 +246,19 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                 if (data.DefiningInstruction is null && data.ParameterOf is null || locals.ContainsKey(value) || atUse.Contains(value)) continue;
                 locals[value] = il.DeclareLocal(Type(data.Type));
             }
+        }
+
+        /// <summary>
+        /// True when <paramref name="value"/> is an operand of <paramref name="instruction"/>. A loop, not <c>List.Contains</c>:
+        /// that goes through <c>EqualityComparer&lt;Value&gt;</c> and <c>Array.IndexOf</c>, which ReadyToRun leaves to .NET's
+        /// JIT for a struct of the IR (six methods compiled on every first unit's path).
+        /// </summary>
+        private static bool IsOperandOf(Value value, Instruction instruction)
+        {
+            var operands = instruction.Operands;
+            for (int i = 0; i < operands.Count; i++)
+                if (operands[i].Index == value.Index) return true;
+            return false;
         }
 
         /// <summary>Values emitted where they are used (constants, and single uses by the next instruction): no local.</summary>

@@ -42,7 +42,11 @@ internal sealed class RegionLayout
         public bool IsFilter { get; init; }
 
         /// <summary>For a try body: its clauses, innermost first (several only for catch regions sharing the body).</summary>
-        public List<Region> Clauses { get; } = [];
+        /// Made at the first use: a list of a struct of the IR is not precompiled, and .NET would compile its static
+        /// constructor in every process for the method body, which has no clauses (and most units have no regions).
+        public List<Region> Clauses => clauses ??= [];
+
+        private List<Region>? clauses;
 
         /// <summary>For a try body: one handler container per clause, in <see cref="Clauses"/>' order.</summary>
         public List<Container> Handlers { get; } = [];
