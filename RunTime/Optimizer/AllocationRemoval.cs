@@ -85,6 +85,51 @@ internal static partial class AllocationRemoval
     public static void Run(FlowGraph graph)
     {
         if (graph.RegionCount > 0) return;
+        if (MayRemove(graph)) Remove(graph);
+    }
+
+    /// <summary>
+    /// False when the pass would remove nothing, found without its collections: no candidate allocation, or every one
+    /// used, and only as the value a <c>stelem</c> stores (an exit's state boxed into its array, the common case: such a
+    /// use escapes, so each is a group of its own that is never <see cref="Group.Useful"/>, and such a group is kept).
+    /// Any other use, a jump argument, or an allocation nothing uses (which the pass removes) sends the graph to
+    /// <see cref="Remove"/>. Every candidate group holds an allocation (a parameter is one only when every jump passes it
+    /// a candidate, a cast only of one), so a graph without one has nothing to remove.
+    /// </summary>
+    private static bool MayRemove(FlowGraph graph)
+    {
+        ValueSet? candidates = null;
+        foreach (var block in graph.Blocks)
+            foreach (var instruction in graph[block].Instructions)
+                if (IsCandidate(graph, instruction)) (candidates ??= new ValueSet()).Add(instruction.Result!.Value);
+        if (candidates is null) return false;
+        var stored = new ValueSet();
+        foreach (var block in graph.Blocks)
+            foreach (var instruction in graph[block].Instructions)
+            {
+                var operands = instruction.Operands;
+                for (int i = 0; i < operands.Count; i++)
+                {
+                    if (!candidates.Contains(operands[i])) continue;
+                    if (instruction.Opcode != Opcode.StoreElement || i != 2) return true;
+                    stored.Add(operands[i]);
+                }
+                foreach (var target in instruction.Targets)
+                    for (int i = 0; i < target.Arguments.Count; i++)
+                        if (candidates.Contains(target.Arguments[i])) return true;
+            }
+        return stored.Count < candidates.Count;
+    }
+
+    /// <summary>
+    /// The pass proper, for a graph <see cref="MayRemove"/> lets through. A method of its own, never inlined: a precompiled
+    /// method's first call loads every type it names (here about 150: the groups, maps, lists, closures and tuples below),
+    /// so a graph with nothing to remove would pay them in every process's first unit for a scan of its instructions
+    /// (Docs/PERFORMANCE.md, "One record per green key, and first times counted by stage").
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void Remove(FlowGraph graph)
+    {
         var incoming = Predecessors.Compute(graph);
 
         // 1. Candidates: allocations; parameters every jump passes a candidate (greatest fixed point); casts of

@@ -43,8 +43,6 @@ internal sealed class LoopPromotion
     private readonly List<Divisor> divisors = [];
     private readonly List<CastGuard> castGuards = [];
     private readonly HashSet<Instruction> guardedCasts = new(ReferenceEqualityComparer.Instance);
-    private readonly Dictionary<Instruction, CastGuard> guardOfCast = new(ReferenceEqualityComparer.Instance);
-    private readonly KeyedValues<CastGuard> castValues = new();
     private readonly HashSet<FieldRef> storedFields = [];
     private Block chainEnd;
     // Virtualizable frames (rules 8 to 10): what the graph's frames let calls leave alone, the calls and address accesses
@@ -119,7 +117,8 @@ internal sealed class LoopPromotion
                 }
         }
         // Before the rewriting removes the stores of promoted fields.
-        storedFields.UnionWith(LoopInstructions().Where(i => i.Opcode == Opcode.StoreField).Select(i => i.Field!));
+        foreach (var instruction in LoopInstructions())
+            if (instruction.Opcode == Opcode.StoreField) storedFields.Add(instruction.Field!);
         FindHoistableLoads();
         if (opaque.Count == 0)
         {
@@ -134,13 +133,14 @@ internal sealed class LoopPromotion
 
         // 3. Versioning when a guard is needed: a non-null object, an index in bounds, two arrays or indices apart,
         // a divisor that is neither 0 nor -1.
-        bool guarded = promoted.Count > 0 || hoisted.Any(h => !IsAllocation(Canonical(h.Operands[0])))
-            || fields.Any(f => !IsAllocation(f.Target)) || divisors.Count > 0 || castGuards.Count > 0;
+        bool guarded = promoted.Count > 0 || divisors.Count > 0 || castGuards.Count > 0;
+        foreach (var load in hoisted) guarded |= !IsAllocation(Canonical(load.Operands[0]));
+        foreach (var field in fields) guarded |= !IsAllocation(field.Target);
         int size = 0;
         foreach (var block in loop.Blocks) size += graph[block].Instructions.Count;
         // The budget counts what the copy copies; a loop with calls is also charged, against the frames' budget, for each
         // call that may reach a frame: a write-back of each element stored and, unless it only reads, a load again of each.
-        int dirtyCount = promoted.Count(e => e.Stored);
+        int dirtyCount = StoredCount();
         int grown = size + barriers.Count * (dirtyCount + promoted.Count) + readers.Count * dirtyCount;
         // A loop with calls promotes only frames' elements, from a budget of its own (PromoteMemory.FrameCopyCeiling): its
         // copy is the price of keeping a frame's registers across calls, which must not crowd out the rest.
@@ -153,7 +153,6 @@ internal sealed class LoopPromotion
             guardedDivisions.Clear();
             castGuards.Clear();
             guardedCasts.Clear();
-            guardOfCast.Clear();
             return new BlockSet();
         }
         var copies = new BlockToBlockMap();
@@ -472,8 +471,7 @@ internal sealed class LoopPromotion
     /// </summary>
     private void FindGuardedDivisions()
     {
-        if (fields.Count == 0 && !promoted.Any(e => e.Stored)) return;
-        var bySource = new Dictionary<object, Divisor>();
+        if (fields.Count == 0 && StoredCount() == 0) return;
         foreach (var instruction in LoopInstructions())
         {
             if (instruction.Opcode is not (Opcode.Div or Opcode.Rem or Opcode.DivUn or Opcode.RemUn) || removed.Contains(instruction)) continue;
@@ -488,8 +486,10 @@ internal sealed class LoopPromotion
             if (type is null || graph[Canonical(value)].DefiningInstruction?.Opcode == Opcode.Const) continue;
             if (SameOnEveryTurn(value) is not { } source) continue;
             bool signed = instruction.Opcode is Opcode.Div or Opcode.Rem;
-            if (bySource.TryGetValue(source, out var known)) known.Signed |= signed;
-            else divisors.Add(bySource[source] = new Divisor(source, type, signed));
+            // A few per loop: a list searched (first by its source), not a dictionary over this pass's class, whose types
+            // every first unit would load.
+            if (DivisorOf(source) is { } known) known.Signed |= signed;
+            else divisors.Add(new Divisor(source, type, signed));
             guardedDivisions.Add(instruction);
         }
     }
@@ -516,21 +516,64 @@ internal sealed class LoopPromotion
     /// </summary>
     private void FindGuardedCasts()
     {
-        if (fields.Count == 0 && !promoted.Any(e => e.Stored)) return;
+        if (fields.Count == 0 && StoredCount() == 0) return;
         foreach (var instruction in LoopInstructions())
         {
             if (instruction.Opcode != Opcode.CastClass || removed.Contains(instruction)) continue;
             if (SameOnEveryTurn(instruction.Operands[0]) is not { } source) continue;
-            // A list, not a set of tuples: a new generic instantiation is compiled by .NET on the first unit's path.
-            var guard = castGuards.Find(g => g.Source.Equals(source) && g.Type == instruction.TypeOperand);
+            // A list searched, not a set of tuples: a new generic instantiation is compiled by .NET on the first unit's
+            // path; and no dictionaries over this pass's class (from casts to their guards, from guards to their values),
+            // whose types every first unit would load.
+            CastGuard? guard = null;
+            foreach (var known in castGuards)
+                if (known.Source.Equals(source) && known.Type == instruction.TypeOperand)
+                {
+                    guard = known;
+                    break;
+                }
             if (guard is null) castGuards.Add(guard = new CastGuard(source, instruction.TypeOperand!));
             guardedCasts.Add(instruction);
-            guardOfCast[instruction] = guard;
+            guard.Casts.Add(instruction);
         }
     }
 
+    /// <summary>The number of promoted elements the loop stores.</summary>
+    private int StoredCount()
+    {
+        int count = 0;
+        foreach (var element in promoted)
+            if (element.Stored) count++;
+        return count;
+    }
+
+    private Divisor? DivisorOf(object source)
+    {
+        foreach (var divisor in divisors)
+            if (divisor.Source.Equals(source)) return divisor;
+        return null;
+    }
+
+    /// <summary>The value the preheader's test of <paramref name="cast"/>'s guard gave (the object, of the type), if any.</summary>
+    private Value? PassedCast(Instruction cast)
+    {
+        if (!guardedCasts.Contains(cast)) return null;
+        foreach (var guard in castGuards)
+            if (guard.Casts.Contains(cast)) return guard.Passed;
+        return null;
+    }
+
     /// <summary>A cast the preheader tests: of a value there, or of a promoted element's first value; to the type.</summary>
-    private sealed record CastGuard(object Source, IrType Type);
+    private sealed class CastGuard(object source, IrType type)
+    {
+        public object Source { get; } = source;
+        public IrType Type { get; } = type;
+
+        /// <summary>The loop's casts this guard covers.</summary>
+        public List<Instruction> Casts { get; } = [];
+
+        /// <summary>The preheader's <c>isinst</c>, which every covered cast gives behind the guard; set for a reference type only.</summary>
+        public Value? Passed { get; set; }
+    }
 
     /// <summary>A divisor the preheader tests: a value there, or a promoted element's first value; its width; whether -1 is excluded too.</summary>
     private sealed class Divisor(object source, IrType type, bool signed)
@@ -851,11 +894,11 @@ internal sealed class LoopPromotion
         // Behind its guard, the isinst is what every such cast in the loop gives: the loop's casts read it (RewriteLoop).
         foreach (var guard in castGuards)
         {
-            var (source, type) = guard;
+            var (source, type) = (guard.Source, guard.Type);
             var value = source is PromotedElement element ? firsts[element] : (Value)source;
             var test = Emit(new Instruction(Opcode.IsInst, value) { TypeOperand = type, Location = location }, type.IsReference ? type : IrType.Object);
             Guard(Emit(new Instruction(Opcode.Ceq, test, value), IrType.Bool), passWhenTrue: true);
-            if (type.IsReference) castValues[guard] = test;
+            if (type.IsReference) guard.Passed = test;
         }
         // The divisors last: one may be an element's first value.
         foreach (var divisor in divisors)
@@ -986,8 +1029,7 @@ internal sealed class LoopPromotion
                     else current[element] = stored[instruction];
                     continue;
                 }
-                if (guardOfCast.TryGetValue(instruction, out var cast) && castValues.TryGetValue(cast, out var passed)
-                    && graph.TypeOf(passed) == graph.TypeOf(instruction.Result!.Value))
+                if (PassedCast(instruction) is { } passed && graph.TypeOf(passed) == graph.TypeOf(instruction.Result!.Value))
                 {
                     replacement[instruction.Result!.Value] = passed;
                     continue;

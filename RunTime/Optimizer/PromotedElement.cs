@@ -24,7 +24,16 @@ internal sealed class PromotedElement(Value array, ArrayIndex index, IrType inde
     public IrType Carried { get; } = carried;
 
     /// <summary>True when the loop stores to the element, so it must be written back when control leaves.</summary>
-    public bool Stored => Accesses.Any(a => a.IsStore);
+    public bool Stored
+    {
+        get
+        {
+            // A loop, not LINQ: its delegate and iterator types load on every first unit's path.
+            foreach (var access in Accesses)
+                if (access.IsStore) return true;
+            return false;
+        }
+    }
 
     /// <summary>The element type of the loop's loads (or, with none, of its stores): what the preheader loads with.</summary>
     public IrType LoadType => (Accesses.FirstOrDefault(a => !a.IsStore) ?? Accesses[0]).Instruction.TypeOperand!;

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Reflection.Emit;
+using System.Runtime.CompilerServices;
 using PeJit.IR.Evaluation;
 using PeJit.IR.Semantics;
 using PeJit.IR;
@@ -219,7 +220,7 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                     if (instruction.Result is not { } result) continue;
                     if (instruction.Opcode is Opcode.Const or Opcode.Null or Opcode.String
                         || instruction.Opcode is not Opcode.Default && uses[result.Index] == 1 && !usedOutside.Contains(result)
-                            && i + 1 < instructions.Count && instructions[i + 1].Operands.Contains(result))
+                            && i + 1 < instructions.Count && IsOperandOf(result, instructions[i + 1]))
                     {
                         atUse.Add(result);
                         continue;
@@ -245,6 +246,19 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                 if (data.DefiningInstruction is null && data.ParameterOf is null || locals.ContainsKey(value) || atUse.Contains(value)) continue;
                 locals[value] = il.DeclareLocal(Type(data.Type));
             }
+        }
+
+        /// <summary>
+        /// True when <paramref name="value"/> is an operand of <paramref name="instruction"/>. A loop, not <c>List.Contains</c>:
+        /// that goes through <c>EqualityComparer&lt;Value&gt;</c> and <c>Array.IndexOf</c>, which ReadyToRun leaves to .NET's
+        /// JIT for a struct of the IR (six methods compiled on every first unit's path).
+        /// </summary>
+        private static bool IsOperandOf(Value value, Instruction instruction)
+        {
+            var operands = instruction.Operands;
+            for (int i = 0; i < operands.Count; i++)
+                if (operands[i].Index == value.Index) return true;
+            return false;
         }
 
         /// <summary>Values emitted where they are used (constants, and single uses by the next instruction): no local.</summary>
@@ -358,6 +372,15 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
         /// a try with a finally (in the IR only <c>leave</c> runs the finally, in CIL every exit does).
         /// </summary>
         private void BranchTo(Block target, bool leave)
+        {
+            // Without regions nothing is left or entered: a plain branch. The path between containers is a method of its
+            // own, never inlined, so that a unit without regions (most) does not load the lists and tuples it names.
+            if (graph.RegionCount == 0) il.Emit(OpCodes.Br, labels[target]);
+            else BranchAcrossContainers(target, leave);
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private void BranchAcrossContainers(Block target, bool leave)
         {
             var (left, entered) = layout.Path(current, target);
             foreach (var container in left)

@@ -42,7 +42,11 @@ internal sealed class RegionLayout
         public bool IsFilter { get; init; }
 
         /// <summary>For a try body: its clauses, innermost first (several only for catch regions sharing the body).</summary>
-        public List<Region> Clauses { get; } = [];
+        /// Made at the first use: a list of a struct of the IR is not precompiled, and .NET would compile its static
+        /// constructor in every process for the method body, which has no clauses (and most units have no regions).
+        public List<Region> Clauses => clauses ??= [];
+
+        private List<Region>? clauses;
 
         /// <summary>For a try body: one handler container per clause, in <see cref="Clauses"/>' order.</summary>
         public List<Container> Handlers { get; } = [];
@@ -100,7 +104,9 @@ internal sealed class RegionLayout
         var layout = new RegionLayout(graph);
         layout.BuildContainers();
         layout.PlaceBlocks();
-        layout.FindEntries();
+        // Without regions every block is the method body's and no transfer enters a try body: FindEntries would add no
+        // entry, and its paths name sets and lists of containers that every first unit would load (most units have none).
+        if (graph.RegionCount > 0) layout.FindEntries();
         return layout;
     }
 

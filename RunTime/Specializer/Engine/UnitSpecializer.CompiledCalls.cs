@@ -163,7 +163,7 @@ public sealed partial class UnitSpecializer
             selfMethod ??= new MethodRef($"{residual.ReturnType.Name} pejit.unit::self({string.Join(",", parameterTypes)})", hasThis: false, origin: residual);
             var call = new Instruction(Opcode.Call) { Method = selfMethod, Location = location };
             call.Operands.AddRange(arguments);
-            selfCallSites.Add(new SelfCallShapes.Site(call, viaCell, fallback));
+            (selfCallSites ??= []).Add(new SelfCallShapes.Site(call, viaCell, fallback));
             Value? result = null;
             if (residual.ReturnType.Kind == TypeKind.Void) Append(call);
             else result = Emit(call, residual.ReturnType);
@@ -202,8 +202,11 @@ public sealed partial class UnitSpecializer
         /// <summary>The IR reference to the unit's own method (its <see cref="MethodRef.Origin"/> is the residual graph).</summary>
         private MethodRef? selfMethod;
 
-        /// <summary>The direct self-calls made, with their slow paths, for <see cref="SelfCallShapes"/>.</summary>
-        private readonly List<SelfCallShapes.Site> selfCallSites = [];
+        /// <summary>
+        /// The direct self-calls made, with their slow paths, for <see cref="SelfCallShapes"/>; made at the first (most
+        /// units make none, and a field initializer would load the list's types in every process's first unit).
+        /// </summary>
+        private List<SelfCallShapes.Site>? selfCallSites;
 
         /// <summary><c>if (ran) goto join(unbox state[0]) else goto fallback</c>.</summary>
         private void BranchToResult(Value ran, Value state, Block join, Block fallback, IrType? resultType, SourceLocation location)

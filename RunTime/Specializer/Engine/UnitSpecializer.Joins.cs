@@ -292,10 +292,21 @@ public sealed partial class UnitSpecializer
         private static bool SameRegions(ExtensionFrame x, ExtensionFrame y)
         {
             if (x.InHandler != y.InHandler) return false;
-            if ((x.OpenTries?.Count ?? 0) != (y.OpenTries?.Count ?? 0)) return false;
-            if (x.OpenTries is null || y.OpenTries is null) return true;
-            for (int i = 0; i < x.OpenTries.Count; i++)
-                if (x.OpenTries[i] != y.OpenTries[i]) return false;
+            return x.OpenTries is null && y.OpenTries is null || SameOpenTries(x.OpenTries, y.OpenTries);
+        }
+
+        /// <summary>
+        /// The same open tries, in order (none and an empty list alike). A method of its own, never inlined: a precompiled
+        /// method's first call loads every type it names, and the list of tuples of regions would load at every
+        /// process's first join, where only frames inside protected regions have one.
+        /// </summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static bool SameOpenTries(List<(Region Source, Region Residual)>? x, List<(Region Source, Region Residual)>? y)
+        {
+            if ((x?.Count ?? 0) != (y?.Count ?? 0)) return false;
+            if (x is null || y is null) return true;
+            for (int i = 0; i < x.Count; i++)
+                if (x[i] != y[i]) return false;
             return true;
         }
 

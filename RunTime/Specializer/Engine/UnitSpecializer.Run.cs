@@ -153,7 +153,7 @@ public sealed partial class UnitSpecializer
             if (unit.DirectSelfCalls > 0)
             {
                 unit.Notes.Add($"calls itself directly at {unit.DirectSelfCalls} call(s) (reds as arguments, the result unboxed; through its call cell with little stack left)");
-                if (owner.ShapedSelfCalls && SelfCallShapes.Split(residual, selfCallSites, unit.StateParameters!) is { } shaped)
+                if (owner.ShapedSelfCalls && selfCallSites is not null && SelfCallShapes.Split(residual, selfCallSites, unit.StateParameters!) is { } shaped)
                 {
                     unit.ShapedEntry = shaped;
                     unit.Notes.Add($"its direct calls that make the callee's reds pass their contents to a second entry ({shaped.Parameters.Count - 2} parameters after the constants and the exit buffer)");

@@ -74,12 +74,20 @@ internal sealed class ExtensionFrame
         if (other.ExactClasses is not null) ExactClasses = (object?[])other.ExactClasses.Clone();
         if (other.Slots is not null) Slots = new(other.Slots);
         if (other.ResidualSlots is not null) ResidualSlots = new(other.ResidualSlots);
-        if (other.OpenTries is not null) OpenTries = new(other.OpenTries);
+        if (other.OpenTries is not null) OpenTries = CopyOpenTries(other.OpenTries);
         InHandler = other.InHandler;
         StepRegion = other.StepRegion;
     }
 
     public ExtensionFrame Copy() => new(this);
+
+    /// <summary>
+    /// A copy of <paramref name="tries"/>. A method of its own, never inlined: a precompiled method's first call loads every
+    /// type it names, and the list of tuples of regions (some ten types) would load at the first frame copied in every
+    /// process, where only a frame inside a protected region has one.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static List<(Region Source, Region Residual)> CopyOpenTries(List<(Region Source, Region Residual)> tries) => new(tries);
 
     public bool IsGreen(int value) => States[value] == RegisterState.Green;
 
