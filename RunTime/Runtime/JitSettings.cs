@@ -109,6 +109,13 @@ public sealed record JitSettings
     public bool ShapedSelfCalls { get; init; } = Environment.GetEnvironmentVariable("PEJIT_SHAPED_CALLS") != "0";
 
     /// <summary>
+    /// Whether the interpreter's <c>[Virtualizable]</c> frames are honored: their named arrays' elements kept in SSA values
+    /// across calls that cannot reach the frame (PromoteMemory's rules 8 to 10). Default on; <c>PEJIT_VIRTUALIZABLE=0</c>
+    /// treats every frame as an ordinary object, to compare.
+    /// </summary>
+    public bool Virtualizables { get; init; } = Environment.GetEnvironmentVariable("PEJIT_VIRTUALIZABLE") != "0";
+
+    /// <summary>
     /// Whether a woven portal's entry enters a key's typed unit through an entry cell (<see cref="EntryCell"/>: no
     /// boxing, no lookup) once the unit is compiled (default on; <c>PEJIT_ENTRY_CELLS=0</c> leaves every such entry to
     /// the slow path, to compare).

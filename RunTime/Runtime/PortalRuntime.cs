@@ -64,6 +64,7 @@ public sealed class PortalRuntime
         // Typed units and direct calls of a unit's own method are the CIL backend's (CilBackend.CompileUnit).
         engine.DirectSelfCalls = settings.DirectSelfCalls && this.backend is CilBackend;
         engine.ShapedSelfCalls = settings.ShapedSelfCalls;
+        engine.Virtualizables = settings.Virtualizables;
         Cache.Changed = OnCacheChanged;
         owner = method.Module;
         name = $"{method.DeclaringType?.FullName}.{method.Name}";

@@ -28,6 +28,9 @@ public sealed partial class UnitSpecializer
     /// </summary>
     public bool ShapedSelfCalls { get; set; } = true;
 
+    /// <summary>Whether residual graphs carry the portal's <c>[Virtualizable]</c> frames (<see cref="FlowGraph.Virtualizables"/>) for the optimizer to honor.</summary>
+    public bool Virtualizables { get; set; } = true;
+
     private sealed partial class Run
     {
         /// <summary>The most steps the portal's entry (from its parameters to the merge point) may take while it is run green.</summary>

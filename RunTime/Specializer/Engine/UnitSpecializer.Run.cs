@@ -77,7 +77,7 @@ public sealed partial class UnitSpecializer
             // Concatenated, not interpolated: the first interpolated string of a process sets up the shared char ArrayPool
             // (its EventSource, a ConditionalWeakTable), some fifty type loads in the first unit (Docs/PERFORMANCE.md, "Cold warm-up").
             residual = new FlowGraph("unit " + owner.portal.Name + " " + entryKey.ToString(), typed ? portalGraph.ReturnType : IrType.Object)
-                { Virtualizables = owner.portal.Virtualizables };
+                { Virtualizables = owner.Virtualizables ? owner.portal.Virtualizables : [] };
             unit = new Unit(residual, entryKey);
             current = residual.AddBlock();
             constants = residual.AddParameter(current, objectArray, "constants");

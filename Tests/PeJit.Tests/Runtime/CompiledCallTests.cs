@@ -16,7 +16,7 @@ public sealed class CompiledCallTests
     private static readonly string Fib = Vm.Programs.Source("fib");
 
     /// <summary>A recursive function whose deepest calls divide by zero: the exception escapes compiled callees.</summary>
-    private const string Throwing = """
+    internal const string Throwing = """
         func down 1 1
             load 0
             jz boom

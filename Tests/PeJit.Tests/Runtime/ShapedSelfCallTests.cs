@@ -185,30 +185,7 @@ public sealed class ShapedSelfCallTests
     [TestMethod]
     public void AnExceptionInAShapedCalleeIsTheInterpreters()
     {
-        const string throwing = """
-            func down 1 1
-                load 0
-                jz boom
-                load 0
-                push 1
-                sub
-                call down
-                push 1
-                add
-                ret
-            boom:
-                push 1
-                load 0
-                div
-                ret
-            end
-            func main 1 1
-                load 0
-                call down
-                print
-                ret
-            end
-            """;
+        const string throwing = CompiledCallTests.Throwing;
         var plain = Assert.Throws<DivideByZeroException>(() => Vm.Runner.Run(throwing, new StringWriter(), 40));
         var jit = PortalJit.Create(Vm.Runner.Portal, Settings());
         for (int run = 0; run < 3; run++)
