@@ -184,28 +184,7 @@ public sealed class CompiledCallTests
     [TestMethod]
     public void RecursiveFactorialCallsItsOwnUnitDirectly()
     {
-        const string factorial = """
-            func fact 1 1
-                load 0
-                jz one
-                load 0
-                load 0
-                push 1
-                sub
-                call fact
-                mul
-                ret
-            one:
-                push 1
-                ret
-            end
-            func main 1 1
-                load 0
-                call fact
-                print
-                ret
-            end
-            """;
+        const string factorial = ShapedSelfCallTests.Factorial;
         var jit = PortalJit.Create(Vm.Runner.Portal, new JitSettings { CompileFunctions = true, Threshold = 3 });
         for (long n = 0; n <= 20; n++)
             Assert.AreEqual(Plain(factorial, n), Jitted(jit, factorial, n), $"fact({n})");

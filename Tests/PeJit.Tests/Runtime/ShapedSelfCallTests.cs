@@ -23,7 +23,8 @@ public sealed class ShapedSelfCallTests
         Specialization = SpecializationSettings.Default with { MaxKeysPerUnit = keys },
     };
 
-    private const string Factorial = """
+    /// <summary>A recursive factorial: one self-call per level, its result multiplied on the way back.</summary>
+    internal const string Factorial = """
         func fact 1 1
             load 0
             jz one
