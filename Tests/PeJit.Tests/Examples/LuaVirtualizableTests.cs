@@ -27,7 +27,7 @@ public sealed class LuaVirtualizableTests
             var plain = new StringWriter();
             Lua.Runner.Run(source, plain, 20000);
             var log = new StringWriter();
-            var jit = PortalJit.Create(Lua.Runner.Portal, new JitSettings { Strict = true, Log = log });
+            var jit = PortalJit.Create(Lua.Runner.Portal, new JitSettings { Strict = true, Log = log, Virtualizables = true });
             var output = new StringWriter();
             jit.Invoke(Lua.Runner.PortalArguments(source, output, 20000));
             if (Environment.GetEnvironmentVariable("PEJIT_VIRTUALIZABLE_DUMP") is { } folder) File.WriteAllText(Path.Combine(folder, program + ".log"), log.ToString());

@@ -36,7 +36,7 @@ public sealed class VirtualizableJitTests
 
     private static (long Result, string Registers, int Inspections, PortalJit Jit) Jitted(int[] code)
     {
-        var jit = PortalJit.Create(Portal, new JitSettings { Threshold = 3, Strict = true });
+        var jit = PortalJit.Create(Portal, new JitSettings { Threshold = 3, Strict = true, Virtualizables = true });
         var frame = new VirtualFrameVmFrame(4);
         long result = (long)jit.Invoke(code, frame)!;
         return (result, string.Join(",", frame.Registers), frame.Inspections, jit);
