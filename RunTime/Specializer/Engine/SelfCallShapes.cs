@@ -414,21 +414,27 @@ internal static class SelfCallShapes
         {
             if (!seen.Add(current)) break;
             order.Add(current);
-            Block? next = null;
-            int count = 0;
-            foreach (var successor in graph.Successors(current))
-                if (chain.Contains(successor))
-                {
-                    next = successor;
-                    count++;
-                }
-            if (count != 1) break;
-            current = next!.Value;
+            if (OnlySuccessorIn(graph, current, chain) is not { } next) break;
+            current = next;
         }
         // The chain's other blocks (before the allocation's, or past a fork) last, as they hold none of its stores.
         foreach (var block in chain)
             if (seen.Add(block)) order.Add(block);
         return order;
+    }
+
+    /// <summary>The one successor of <paramref name="block"/> in <paramref name="set"/>; null when none or several jumps go there.</summary>
+    private static Block? OnlySuccessorIn(FlowGraph graph, Block block, BlockSet set)
+    {
+        Block? only = null;
+        int count = 0;
+        foreach (var successor in graph.Successors(block))
+            if (set.Contains(successor))
+            {
+                only = successor;
+                count++;
+            }
+        return count == 1 ? only : null;
     }
 
     private static long? IntegerConstant(FlowGraph graph, Value value) =>
@@ -555,13 +561,23 @@ internal static class SelfCallShapes
         var prologue = new List<Instruction>();
         var made = new ValueToValueMap();
         foreach (var red in reds) Make(graph, graph, red, l => l.Value, prologue, made);
+        UseInstead(instructions, made, prologue);
+    }
+
+    /// <summary>
+    /// In <paramref name="instructions"/> (one block's), every use of a key of <paramref name="replacement"/> uses its value
+    /// instead, and <paramref name="prologue"/>, which makes those values, goes first. Only that block: the values replaced
+    /// stay as they are elsewhere (<see cref="FlowGraph.ReplaceUses(ValueToValueMap)"/> would rename them everywhere).
+    /// </summary>
+    private static void UseInstead(List<Instruction> instructions, ValueToValueMap replacement, List<Instruction> prologue)
+    {
         foreach (var instruction in instructions)
         {
             for (int i = 0; i < instruction.Operands.Count; i++)
-                if (made.TryGetValue(instruction.Operands[i], out var again)) instruction.Operands[i] = again;
+                if (replacement.TryGetValue(instruction.Operands[i], out var again)) instruction.Operands[i] = again;
             foreach (var target in instruction.Targets)
                 for (int i = 0; i < target.Arguments.Count; i++)
-                    if (made.TryGetValue(target.Arguments[i], out var again)) target.Arguments[i] = again;
+                    if (replacement.TryGetValue(target.Arguments[i], out var again)) target.Arguments[i] = again;
         }
         instructions.InsertRange(0, prologue);
     }
@@ -614,16 +630,8 @@ internal static class SelfCallShapes
         var current = from.Value;
         for (int steps = 0; steps <= before.Count; steps++)
         {
-            Block? next = null;
-            int count = 0;
-            foreach (var successor in graph.Successors(current))
-                if (before.Contains(successor))
-                {
-                    next = successor;
-                    count++;
-                }
-            if (count != 1) return false;
-            current = next!.Value;
+            if (OnlySuccessorIn(graph, current, before) is not { } next) return false;
+            current = next;
             foreach (var instruction in graph[current].Instructions)
                 if (instruction.Opcode is Opcode.StoreField or Opcode.StoreElement && fresh.Contains(instruction.Operands[0])) return true;
         }
@@ -708,15 +716,7 @@ internal static class SelfCallShapes
             prologue.Add(cast);
             taken[value] = graph.SetResult(cast, graph.TypeOf(value));
         }
-        foreach (var instruction in instructions)
-        {
-            for (int i = 0; i < instruction.Operands.Count; i++)
-                if (taken.TryGetValue(instruction.Operands[i], out var again)) instruction.Operands[i] = again;
-            foreach (var target in instruction.Targets)
-                for (int i = 0; i < target.Arguments.Count; i++)
-                    if (taken.TryGetValue(target.Arguments[i], out var again)) target.Arguments[i] = again;
-        }
-        instructions.InsertRange(0, prologue);
+        UseInstead(instructions, taken, prologue);
     }
 
     /// <summary>Copies every block of <paramref name="source"/> into <paramref name="target"/>; returns the copy of its entry.</summary>
