@@ -2,6 +2,7 @@ using PeJit.IR;
 using PeJit.Runtime;
 using PeJit.Specializer.Engine;
 using Vm = PeJit.Examples.StackVm;
+using static PeJit.Tests.Runtime.StackVmRuns;
 
 namespace PeJit.Tests.Runtime;
 
@@ -40,20 +41,6 @@ public sealed class CompiledCallTests
             ret
         end
         """;
-
-    private static (string Output, long Result) Plain(string source, params long[] args)
-    {
-        var output = new StringWriter();
-        long result = Vm.Runner.Run(source, output, args);
-        return (output.ToString(), result);
-    }
-
-    private static (string Output, long Result) Jitted(PortalJit jit, string source, params long[] args)
-    {
-        var output = new StringWriter();
-        long result = (long)jit.Invoke(Vm.Runner.PortalArguments(source, output, args))!;
-        return (output.ToString(), result);
-    }
 
     private static int EntryOf(string source, string function) =>
         Vm.Assembler.Assemble(source).Functions.Single(f => f.Name == function).Entry;

@@ -4,6 +4,7 @@ using System.Reflection;
 using PeJit.Runtime;
 using PeJit.Specializer.Engine;
 using Vm = PeJit.Examples.StackVm;
+using static PeJit.Tests.Runtime.StackVmRuns;
 
 namespace PeJit.Tests.Runtime;
 
@@ -16,20 +17,6 @@ namespace PeJit.Tests.Runtime;
 public sealed class KeyStateTests
 {
     private static readonly string Fib = Vm.Programs.Source("fib");
-
-    private static (string Output, long Result) Plain(string source, params long[] args)
-    {
-        var output = new StringWriter();
-        long result = Vm.Runner.Run(source, output, args);
-        return (output.ToString(), result);
-    }
-
-    private static (string Output, long Result) Jitted(PortalJit jit, string source, params long[] args)
-    {
-        var output = new StringWriter();
-        long result = (long)jit.Invoke(Vm.Runner.PortalArguments(source, output, args))!;
-        return (output.ToString(), result);
-    }
 
     private static readonly BindingFlags Private = BindingFlags.NonPublic | BindingFlags.Instance;
 

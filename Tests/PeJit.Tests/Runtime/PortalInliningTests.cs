@@ -3,6 +3,7 @@ using PeJit.IR.Graphs;
 using PeJit.Runtime;
 using PeJit.Specializer.Engine;
 using Vm = PeJit.Examples.StackVm;
+using static PeJit.Tests.Runtime.StackVmRuns;
 
 namespace PeJit.Tests.Runtime;
 
@@ -99,20 +100,6 @@ public sealed class PortalInliningTests
             ret
         end
         """;
-
-    private static (string Output, long Result) Plain(string source, params long[] args)
-    {
-        var output = new StringWriter();
-        long result = Vm.Runner.Run(source, output, args);
-        return (output.ToString(), result);
-    }
-
-    private static (string Output, long Result) Jitted(PortalJit jit, string source, params long[] args)
-    {
-        var output = new StringWriter();
-        long result = (long)jit.Invoke(Vm.Runner.PortalArguments(source, output, args))!;
-        return (output.ToString(), result);
-    }
 
     private static PortalJit Jit(bool compileFunctions, StringWriter log) => PortalJit.Create(Vm.Runner.Portal, new JitSettings
     {
