@@ -9,6 +9,8 @@
 # Runs with PEJIT_BACKGROUND=0 (the first unit is made on the interpreter's thread, so the stages follow one another) and
 # a startup hook (scripts/first-times/, an EventListener on the runtime's own events; no change to the program).
 # --list J prints the methods compiled by stage (T and R the types and first calls); --keep writes the raw trace.
+# The warm-up thread (RunTime/Runtime/PipelineWarmUp.cs) is off (PEJIT_WARMUP=0) unless the environment sets PEJIT_WARMUP:
+# its first times would land in whichever stage they overlap, so the counts would depend on the two threads' timing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 list=""; keep=""
@@ -16,14 +18,14 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --list) list="$2"; shift 2 ;;
     --keep) keep="$2"; shift 2 ;;
-    -h|--help) sed -n 2,12p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,14p "$0"; exit 0 ;;
     *) break ;;
   esac
 done
 [ $# -ge 1 ] || { echo "first-times: name a JIT-enabled assembly (pejit build's output) and its arguments (try --help)" >&2; exit 2; }
 dotnet build scripts/first-times -c Release -v q -nologo -o "${TMPDIR:-/tmp}/pejit-first-times-hook" >&2
 trace=${keep:-$(mktemp -t pejit-first-times-XXXXXX)}
-DOTNET_STARTUP_HOOKS="${TMPDIR:-/tmp}/pejit-first-times-hook/StartupHook.dll" FIRST_TIMES_OUT="$trace" PEJIT_BACKGROUND=0 \
+DOTNET_STARTUP_HOOKS="${TMPDIR:-/tmp}/pejit-first-times-hook/StartupHook.dll" FIRST_TIMES_OUT="$trace" PEJIT_BACKGROUND=0 PEJIT_WARMUP="${PEJIT_WARMUP:-0}" \
   dotnet "$@" > /dev/null
 # Stages begin at the first call of these precompiled methods of PeJit's runtime.
 awk -v list="$list" '

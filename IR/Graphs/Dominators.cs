@@ -70,8 +70,14 @@ public sealed class Dominators
         return array;
     }
 
-    /// <summary>Blocks reachable from the entry, in reverse post-order.</summary>
-    public IReadOnlyList<Block> ReversePostOrder { get; private init; } = [];
+    /// <summary>Blocks reachable from the entry, in reverse post-order. Not to be changed.</summary>
+    /// <remarks>
+    /// A <see cref="List{T}"/>, not an <c>IReadOnlyList</c>: a <c>foreach</c> over the interface takes the boxed enumerator of
+    /// a list of a struct of the IR, code .NET compiles in every process on the first unit's path (ReadyToRun precompiles the
+    /// list's own struct enumerator). No initializer: an empty collection expression would run <c>Array.Empty&lt;Block&gt;</c>'s
+    /// class initializer, compiled by .NET too; <see cref="Compute"/> always sets it.
+    /// </remarks>
+    public List<Block> ReversePostOrder { get; private init; } = null!;
 
     /// <summary>True when <paramref name="block"/> is reachable from the entry.</summary>
     public bool IsReachable(Block block) => order[block.Index] >= 0;
@@ -165,10 +171,16 @@ public sealed class Dominators
             {
                 int b = post[i];
                 int idom = -1;
-                foreach (var predecessor in predecessors.AllOf(new Block(b)))
+                // Both lists by index, not AllOf's IEnumerable<Block>: an interface enumeration of a list of a struct of
+                // the IR is code .NET compiles in every process (Docs/PERFORMANCE.md, warm-up).
+                var ordinary = predecessors.Of(new Block(b));
+                for (int k = 0; k < ordinary.Count; k++) Meet(ordinary[k].Index);
+                var exceptional = predecessors.ExceptionalOf(new Block(b));
+                for (int k = 0; k < exceptional.Count; k++) Meet(exceptional[k].Index);
+
+                void Meet(int p)
                 {
-                    int p = predecessor.Index;
-                    if (immediate[p] < 0) continue;
+                    if (immediate[p] < 0) return;
                     idom = idom < 0 ? p : Intersect(p, idom);
                 }
                 if (idom >= 0 && immediate[b] != idom)

@@ -76,16 +76,24 @@ public sealed class Liveness
                     work.Push(b);
                 }
             while (work.Count > 0)
-                foreach (var predecessor in predecessors.AllOf(new Block(work.Pop())))
-                {
-                    int p = predecessor.Index;
-                    if (liveInMark[p] == v || definedIn[v] == p) continue;
-                    liveInMark[p] = v;
-                    liveIn[p].Add(value);
-                    work.Push(p);
-                }
+            {
+                // By index, not AllOf's IEnumerable<Block> (code .NET compiles in every process; Dominators.Compute).
+                var block = new Block(work.Pop());
+                var ordinary = predecessors.Of(block);
+                for (int k = 0; k < ordinary.Count; k++) Reach(ordinary[k].Index, v, value);
+                var exceptional = predecessors.ExceptionalOf(block);
+                for (int k = 0; k < exceptional.Count; k++) Reach(exceptional[k].Index, v, value);
+            }
         }
         return new Liveness(graph, liveIn);
+
+        void Reach(int p, int v, Value value)
+        {
+            if (liveInMark[p] == v || definedIn[v] == p) return;
+            liveInMark[p] = v;
+            liveIn[p].Add(value);
+            work.Push(p);
+        }
 
         void Use(Value use, int b, int i)
         {

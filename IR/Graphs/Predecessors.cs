@@ -64,11 +64,16 @@ public sealed class Predecessors
     /// <summary>The ordinary edges into <paramref name="block"/>, one per jump target.</summary>
     public IReadOnlyList<Edge> EdgesInto(Block block) => edges[block.Index];
 
-    /// <summary>The blocks that jump to <paramref name="block"/>, each once.</summary>
-    public IReadOnlyList<Block> Of(Block block) => ordinary[block.Index];
+    /// <summary>The blocks that jump to <paramref name="block"/>, each once. Not to be changed.</summary>
+    /// <remarks>
+    /// <see cref="Of"/> and <see cref="ExceptionalOf"/> return the lists themselves, not an <c>IReadOnlyList</c>: a <c>foreach</c>
+    /// over the interface takes the boxed enumerator of a list of a struct of the IR, code .NET compiles in every process on
+    /// the first unit's path, where ReadyToRun precompiles the list's own struct enumerator (Docs/PERFORMANCE.md, warm-up).
+    /// </remarks>
+    public List<Block> Of(Block block) => ordinary[block.Index];
 
-    /// <summary>The blocks whose exceptions may reach <paramref name="block"/> (a handler or filter entry) first, each once.</summary>
-    public IReadOnlyList<Block> ExceptionalOf(Block block) => exceptional[block.Index];
+    /// <summary>The blocks whose exceptions may reach <paramref name="block"/> (a handler or filter entry) first, each once. Not to be changed.</summary>
+    public List<Block> ExceptionalOf(Block block) => exceptional[block.Index];
 
     /// <summary>
     /// The blocks that reach <paramref name="block"/> by an ordinary or an exceptional edge: <see cref="Of"/>

@@ -144,6 +144,10 @@ public static class JitRuntime
             var assembly = method.Module.Assembly;
             var marker = assembly.GetCustomAttribute<JitEnabledAttribute>()
                 ?? throw new InvalidOperationException($"{assembly.GetName().Name} is not marked as JIT-enabled; build it with pejit build");
+            // The first portal of the process: its first unit follows soon, and on a second core the optimizer's and the
+            // backend's first times can be paid meanwhile (PipelineWarmUp).
+            string? backendByEnvironment = Environment.GetEnvironmentVariable("PEJIT_BACKEND");
+            PipelineWarmUp.Start(method.Module, cil: string.Equals(backendByEnvironment is { Length: > 0 } ? backendByEnvironment : marker.Backend, "cil", StringComparison.OrdinalIgnoreCase));
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var dotnetJit = DotnetJitCost.SinceStart();
             var cpu = JitLog.Shared.Topics.HasFlag(JitLogTopics.Summary) ? ThreadCpuTime.Now() : null;
