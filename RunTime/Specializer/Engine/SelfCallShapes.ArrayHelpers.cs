@@ -43,34 +43,36 @@ internal static partial class SelfCallShapes
         }
     }
 
-    /// <summary>The allocation of <paramref name="array"/> and its length, when a <c>newarr</c> of a constant length short enough makes it.</summary>
-    private static (Instruction Allocation, long Length)? ShortArray(FlowGraph graph, Value array)
+    /// <summary>The allocation of <paramref name="array"/> (null when not such) and its length, when a <c>newarr</c> of a constant length short enough makes it.</summary>
+    private static Instruction? ShortArray(FlowGraph graph, Value array, out long length)
     {
+        length = -1;
         if (graph[array].DefiningInstruction is not { Opcode: Opcode.NewArray } allocation || allocation.TypeOperand is not { } element
-            || element.Kind == TypeKind.GenericParameter || IntegerConstant(graph, allocation.Operands[0]) is not { } length
-            || length is < 0 or > MaxExpandedElements)
+            || element.Kind == TypeKind.GenericParameter || IntegerConstant(graph, allocation.Operands[0]) is not { } constant
+            || constant is < 0 or > MaxExpandedElements)
             return null;
-        return (allocation, length);
+        length = constant;
+        return allocation;
     }
 
     private static List<Instruction>? ExpandFill(FlowGraph graph, Instruction call)
     {
-        if (ShortArray(graph, call.Operands[0]) is not { } destination) return null;
+        if (ShortArray(graph, call.Operands[0], out long length) is not { } destination) return null;
         var stores = new List<Instruction>();
-        for (long k = 0; k < destination.Length; k++)
-            stores.AddRange(StoreElement(graph, call.Operands[0], k, call.Operands[1], destination.Allocation.TypeOperand!, call.Location));
+        for (long k = 0; k < length; k++)
+            stores.AddRange(StoreElement(graph, call.Operands[0], k, call.Operands[1], destination.TypeOperand!, call.Location));
         return stores;
     }
 
     private static List<Instruction>? ExpandCopy(FlowGraph graph, Instruction call)
     {
         var (source, destinationArray) = (call.Operands[0], call.Operands[2]);
-        if (ShortArray(graph, destinationArray) is not { } destination || !graph.TypeOf(source).Equals(graph.TypeOf(destinationArray))
+        if (ShortArray(graph, destinationArray, out long length) is not { } destination || !graph.TypeOf(source).Equals(graph.TypeOf(destinationArray))
             || IntegerConstant(graph, call.Operands[1]) is not { } sourceIndex || IntegerConstant(graph, call.Operands[3]) is not { } destinationIndex
             || IntegerConstant(graph, call.Operands[4]) is not { } count
             || sourceIndex is < 0 or > int.MaxValue - MaxExpandedElements || destinationIndex < 0 || count < 0
-            || destinationIndex + count > destination.Length) return null;
-        var element = destination.Allocation.TypeOperand!;
+            || destinationIndex + count > length) return null;
+        var element = destination.TypeOperand!;
         var moved = new List<Instruction>();
         var loaded = new List<Value>();
         for (long k = 0; k < count; k++)

@@ -20,19 +20,31 @@ namespace PeJit.Specializer.Engine;
 /// or being stored into one other fresh object), the call itself, or the call's slow paths (the cell's state, the
 /// portal call). Its shape is its class or element type and length, and the last value each store put in it. Any
 /// other red, or a value stored into a fresh object that is not fresh itself, is a leaf (passed as it is: a real
-/// object stays shared), or a constant when a <c>const</c> or <c>null</c> makes it.</item>
+/// object stays shared), or a constant when a <c>const</c> or <c>null</c> makes it. A fresh object may be met more than
+/// once (a red that is also stored in another red: the callee's register array and its frame's field): it is one node,
+/// and the shape must hold every reference to it its uses make, else the site is not shaped. A leaf stored into an array
+/// of references is passed as the array's element type.</item>
+/// <item>Before the shapes are taken, <c>Array.Fill</c> and <c>Array.Copy</c> into an array made with a constant length,
+/// at constant indices within it, become the element loads and stores they do (<c>SelfCallShapes.ArrayHelpers.cs</c>):
+/// an interpreter's constructor that fills the callee's registers and the copy of the arguments into them are then
+/// stores into a fresh object.</item>
 /// <item>Whatever the callee does with its reds starts after the call, so the caller's object is never seen again
 /// on the direct path: the slow paths, where the interpreter or the cell takes real objects, make their own from
 /// the same leaves at their start (they take it as the interpreter would have: fresh, with those contents; a
 /// resumption at an exit ignores the portal call's arguments).</item>
 /// <item>The calls whose shapes are the most common one (all of a function's recursive calls, usually) call the
-/// shaped entry; a call of another shape calls the unit as before. One shaped entry per unit.</item>
+/// shaped entry; a call of another shape calls the unit as before. One shaped entry per unit. Shapes are compared
+/// without their constants' values: a constant the chosen sites differ in (the register a call's result goes to) is a
+/// leaf of the entry, each site passing its own.</item>
+/// <item>In the caller, the objects made for a rewritten call that nothing else uses (their stores, and loads whose
+/// results are unused) are removed: allocation removal cannot take apart an array stored into with a value of a
+/// subclass of its element type.</item>
 /// <item>The shaped entry is a copy of the unit, made after the calls are rewritten: its own recursive calls of the
 /// shape call itself. Its exits are the unit's (same numbers, same exit buffer), so a direct call that leaves at an
 /// exit goes on as before (<see cref="CallCell.Resume"/>).</item>
 /// </list>
-/// Strategy: one scan for the uses of every value, a shape per call site (a tree, compared by its printed form), the
-/// rewrite of the chosen sites, then the copy. O(instructions).
+/// Strategy: one scan for the uses of every value, a shape per call site (a graph without cycles, compared by its printed
+/// form without constants' values), the rewrite of the chosen sites, then the copy. O(instructions).
 /// <para>It runs on the first function unit's path, so it keeps to the IR's collections and to framework collections over
 /// references, without LINQ over <see cref="Value"/> or <see cref="Block"/> or tuples (Optimizer/README.md, "Warm-up":
 /// .NET compiles each such instantiation in every process).</para>
@@ -68,7 +80,8 @@ internal static partial class SelfCallShapes
     /// <summary>
     /// Rewrites the sites of <paramref name="graph"/> (a typed unit's residual graph, whose parameters are
     /// <c>(constants, exit, red...)</c>) that pass fresh objects, and returns the shaped entry they now call; null when
-    /// no site passes one (the graph is unchanged).
+    /// no site passes one (the graph then only has its array helpers into fresh arrays expanded and loads of what was
+    /// just stored into a fresh object forwarded, both equivalent).
     /// </summary>
     public static FlowGraph? Split(FlowGraph graph, IReadOnlyList<Site> sites, IReadOnlyList<int> stateIndices)
     {
