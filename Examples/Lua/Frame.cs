@@ -49,16 +49,8 @@ public sealed class Frame
 
     /// <summary>A frame for <paramref name="closure"/>, with every register nil.</summary>
     public Frame(LuaClosure closure, LuaState state, LuaValue[] resultRegisters, int resultIndex, int wanted, int depth)
-        : this(closure, closure.Prototype, state, resultRegisters, resultIndex, wanted, depth)
     {
-    }
-
-    /// <summary>
-    /// A frame for <paramref name="closure"/>, whose prototype the caller has read (a Lua call promotes it, so that a
-    /// compiled call knows how many registers and cells the frame has: constants, and the frame can live in SSA values).
-    /// </summary>
-    public Frame(LuaClosure closure, Prototype prototype, LuaState state, LuaValue[] resultRegisters, int resultIndex, int wanted, int depth)
-    {
+        var prototype = closure.Prototype;
         Registers = new LuaValue[prototype.Registers];
         Array.Fill(Registers, LuaNil.Instance);
         Cells = prototype.Cells == 0 ? [] : new Upvalue[prototype.Cells];

@@ -157,18 +157,13 @@ public static class Interpreter
                     break;
                 case OpCode.Call:
                 {
-                    // The callee's class is green (one guard per call site): a compiled call of a Lua function has no
-                    // path for a builtin, which would be given the calling frame.
-                    LuaValue callee = Jit.PromoteClass(regs[i.A]);
+                    LuaValue callee = regs[i.A];
                     if (callee is LuaClosure closure)
                     {
                         if (frame.Depth >= MaxDepth) throw LuaError.At(code.Lines[pc - 1], "stack overflow");
-                        // The callee's prototype is green from here on (one guard per call site): its entry, how many
-                        // registers its frame has and how many arguments it takes are constants in compiled code.
-                        Prototype prototype = Jit.Promote(closure.Prototype);
-                        var calleeFrame = new Frame(closure, prototype, frame.State, regs, i.A, i.C, frame.Depth + 1);
-                        Array.Copy(regs, i.A + 1, calleeFrame.Registers, 0, Math.Min(i.B, prototype.Parameters));
-                        Run(code, prototype.Entry, calleeFrame);
+                        var calleeFrame = new Frame(closure, frame.State, regs, i.A, i.C, frame.Depth + 1);
+                        Array.Copy(regs, i.A + 1, calleeFrame.Registers, 0, Math.Min(i.B, closure.Prototype.Parameters));
+                        Run(code, closure.Prototype.Entry, calleeFrame);
                     }
                     else if (callee is LuaBuiltin builtin)
                     {
