@@ -84,7 +84,8 @@ public sealed record JitSettings
     /// <c>PEJIT_COMPILE_FUNCTIONS=1</c>). Off by default: with direct self-calls and entry cells (the interpreter enters
     /// a function's typed unit without boxing or lookup, <see cref="EntryCell"/>) long recursive programs are on par, but
     /// short ones pay the portal's preparation and the function's compilation for few calls (the stack VM's and the
-    /// register machine's <c>fib</c> at their default sizes, <c>Docs/PERFORMANCE.md</c>, "Entry cells"). Off, entry
+    /// register machine's <c>fib</c> at their default sizes, <c>Docs/PERFORMANCE.md</c>, "Entry cells"; a higher
+    /// <see cref="FunctionThreshold"/> does not turn them, "Compiling functions by default"). Off, entry
     /// visits still enter a unit the key already has, and a portal without <c>Jit.CanEnterJit</c> (its entry is its
     /// only site) compiles its functions all the same.
     /// </summary>
