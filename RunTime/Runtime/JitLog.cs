@@ -131,7 +131,10 @@ public sealed class JitLog
             foreach (string note in unit.Unit.Notes) Write($"pejit:   {note}");
         }
         if (Topics.HasFlag(JitLogTopics.Residual))
+        {
             Write($"pejit: residual code of {portal} at {unit.Unit.Entry}:\n{IrPrinter.Print(unit.Unit.Residual)}");
+            if (unit.Unit.ShapedEntry is { } shaped) Write($"pejit: residual code of {portal} at {unit.Unit.Entry}, its shaped entry:\n{IrPrinter.Print(shaped)}");
+        }
     }
 
     /// <summary>

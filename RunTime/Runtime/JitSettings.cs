@@ -84,11 +84,21 @@ public sealed record JitSettings
     /// <c>PEJIT_COMPILE_FUNCTIONS=1</c>). Off by default: with direct self-calls and entry cells (the interpreter enters
     /// a function's typed unit without boxing or lookup, <see cref="EntryCell"/>) long recursive programs are on par, but
     /// short ones pay the portal's preparation and the function's compilation for few calls (the stack VM's and the
-    /// register machine's <c>fib</c> at their default sizes, <c>Docs/PERFORMANCE.md</c>, "Entry cells"). Off, entry
+    /// register machine's <c>fib</c> at their default sizes, <c>Docs/PERFORMANCE.md</c>, "Entry cells"; a higher
+    /// <see cref="FunctionThreshold"/> does not turn them, "Compiling functions by default"). Off, entry
     /// visits still enter a unit the key already has, and a portal without <c>Jit.CanEnterJit</c> (its entry is its
     /// only site) compiles its functions all the same.
     /// </summary>
     public bool CompileFunctions { get; init; } = CompileFunctionsByEnvironment;
+
+    /// <summary>
+    /// How many times a function's key must be entered (with <see cref="CompileFunctions"/>) before its unit is compiled;
+    /// null: <see cref="Threshold"/>, as for loops (<c>PEJIT_FUNCTION_THRESHOLD</c>). PyPy's <c>function_threshold</c>: a
+    /// function's unit holds the whole function and pays its compilation on fewer iterations than a loop does, so a short
+    /// program is better off interpreting it. A portal without <c>Jit.CanEnterJit</c> (its entry is its only site) counts
+    /// with <see cref="Threshold"/>.
+    /// </summary>
+    public int? FunctionThreshold { get; init; } = (int?)EnvironmentFunctionThreshold.Value;
 
     /// <summary><c>PEJIT_COMPILE_FUNCTIONS=1</c>: what <see cref="CompileFunctions"/> is unless set in code.</summary>
     internal static bool CompileFunctionsByEnvironment { get; } = Environment.GetEnvironmentVariable("PEJIT_COMPILE_FUNCTIONS") == "1";
@@ -142,6 +152,7 @@ public sealed record JitSettings
         EnvironmentThreshold.Value is null && threshold > 0 ? this with { Threshold = threshold } : this;
 
     private static readonly EnvironmentNumber EnvironmentThreshold = EnvironmentNumber.Read("PEJIT_THRESHOLD", int.MaxValue);
+    private static readonly EnvironmentNumber EnvironmentFunctionThreshold = EnvironmentNumber.Read("PEJIT_FUNCTION_THRESHOLD", int.MaxValue);
     private static readonly EnvironmentNumber EnvironmentCacheLimit = EnvironmentNumber.Read("PEJIT_CACHE_LIMIT", long.MaxValue);
     private static int warned;
 
@@ -155,6 +166,8 @@ public sealed record JitSettings
         if (Interlocked.Exchange(ref warned, 1) != 0) return;
         if (EnvironmentThreshold.Problem is { } threshold)
             log.Warning($"pejit: warning: {threshold}; using threshold {used.Threshold} (give a number of times from 1, which compiles on first sight, up)");
+        if (EnvironmentFunctionThreshold.Problem is { } functionThreshold)
+            log.Warning($"pejit: warning: {functionThreshold}; using the threshold for functions {used.FunctionThreshold ?? used.Threshold} (give a number of entries from 1 up)");
         if (EnvironmentCacheLimit.Problem is { } cacheLimit)
             log.Warning(string.Create(CultureInfo.InvariantCulture, $"pejit: warning: {cacheLimit}; using cache limit {used.CacheLimit} (give a number of residual instructions from 1 up)"));
     }

@@ -184,8 +184,10 @@ public sealed class PortalRuntime
         var key = Arrive(state);
         if (entry) NoteFunctionEntry(key);
         int visits = Counters.TakeVisits(slot);
-        // Entry visits count towards a function's unit only when functions are compiled (CompileFunctions).
-        if (CodeFor(key, entry && !CompilesFunctions ? 0 : visits, state) is { } unit)
+        // Entry visits count towards a function's unit only when functions are compiled (CompileFunctions), up to the
+        // threshold for functions.
+        int threshold = entry ? FunctionThreshold : Settings.Threshold;
+        if (CodeFor(key, entry && !CompilesFunctions ? 0 : visits, state, threshold) is { } unit)
         {
             Counters.Hold(slot, key);
             PublishCell(slot, key, unit);
@@ -200,9 +202,13 @@ public sealed class PortalRuntime
         else if (keys.TryGetValue(key, out var known) && Volatile.Read(ref known.Compiling))
             Counters.Rearm(slot, Settings.Threshold);
         else
-            Counters.Rearm(slot, Math.Max(1, Settings.Threshold - (known is null ? 0 : Volatile.Read(ref known.Visits))));
+            // (At most a loop's threshold at a time: the slot is shared by keys, and a function's key counts further.)
+            Counters.Rearm(slot, Math.Max(1, Math.Min(Settings.Threshold, threshold - (known is null ? 0 : Volatile.Read(ref known.Visits)))));
         return (int)CanEnterJitStatus.Interpret;
     }
+
+    /// <summary>The entries of a function's key before it is compiled: <see cref="JitSettings.FunctionThreshold"/>, unless the entry is the portal's only site.</summary>
+    private int FunctionThreshold => Volatile.Read(ref onlyEntry) ? Settings.Threshold : Settings.FunctionThreshold ?? Settings.Threshold;
 
     /// <summary>
     /// <see cref="OnCanEnterJit(object?[], int, bool)"/> for a portal whose entry is its only site
@@ -244,7 +250,7 @@ public sealed class PortalRuntime
         }
         var key = Arrive(state);
         NoteFunctionEntry(key);
-        return CodeFor(key, CompilesFunctions ? 1 : 0, state) is { } unit ? Enter(key, unit, state) : (int)CanEnterJitStatus.Interpret;
+        return CodeFor(key, CompilesFunctions ? 1 : 0, state, FunctionThreshold) is { } unit ? Enter(key, unit, state) : (int)CanEnterJitStatus.Interpret;
     }
 
     /// <summary>
@@ -548,7 +554,10 @@ public sealed class PortalRuntime
     /// is none: once it is hot, the unit is compiled (or queued, with background compilation). Null while the
     /// interpreter should go on.
     /// </summary>
-    private CompiledUnit? CodeFor(GreenKey key, int visits, object?[] state)
+    private CompiledUnit? CodeFor(GreenKey key, int visits, object?[] state) => CodeFor(key, visits, state, Settings.Threshold);
+
+    /// <summary><see cref="CodeFor(GreenKey, int, object?[])"/> with the visits a key needs to be compiled (a function's entry counts to <see cref="JitSettings.FunctionThreshold"/>).</summary>
+    private CompiledUnit? CodeFor(GreenKey key, int visits, object?[] state, int threshold)
     {
         if (Cache.TryGet(key, out var unit)) return unit;
         var known = StateOf(key);
@@ -558,7 +567,7 @@ public sealed class PortalRuntime
             count = Volatile.Read(ref known.Visits);
             added = (int)Math.Min(int.MaxValue, (long)count + visits);
         } while (Interlocked.CompareExchange(ref known.Visits, added, count) != count);
-        if (added < Settings.Threshold) return null;
+        if (added < threshold) return null;
         // The sample of the visit that made the key hot (the first kept), which every compilation of the key gives the
         // optimizer to guess from (IR.FlowGraph.SampleArguments). A key compiling in the background comes back here every
         // threshold's visits until it is ready.

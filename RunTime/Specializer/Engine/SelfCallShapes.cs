@@ -20,24 +20,36 @@ namespace PeJit.Specializer.Engine;
 /// or being stored into one other fresh object), the call itself, or the call's slow paths (the cell's state, the
 /// portal call). Its shape is its class or element type and length, and the last value each store put in it. Any
 /// other red, or a value stored into a fresh object that is not fresh itself, is a leaf (passed as it is: a real
-/// object stays shared), or a constant when a <c>const</c> or <c>null</c> makes it.</item>
+/// object stays shared), or a constant when a <c>const</c> or <c>null</c> makes it. A fresh object may be met more than
+/// once (a red that is also stored in another red: the callee's register array and its frame's field): it is one node,
+/// and the shape must hold every reference to it its uses make, else the site is not shaped. A leaf stored into an array
+/// of references is passed as the array's element type.</item>
+/// <item>Before the shapes are taken, <c>Array.Fill</c> and <c>Array.Copy</c> into an array made with a constant length,
+/// at constant indices within it, become the element loads and stores they do (<c>SelfCallShapes.ArrayHelpers.cs</c>):
+/// an interpreter's constructor that fills the callee's registers and the copy of the arguments into them are then
+/// stores into a fresh object.</item>
 /// <item>Whatever the callee does with its reds starts after the call, so the caller's object is never seen again
 /// on the direct path: the slow paths, where the interpreter or the cell takes real objects, make their own from
 /// the same leaves at their start (they take it as the interpreter would have: fresh, with those contents; a
 /// resumption at an exit ignores the portal call's arguments).</item>
 /// <item>The calls whose shapes are the most common one (all of a function's recursive calls, usually) call the
-/// shaped entry; a call of another shape calls the unit as before. One shaped entry per unit.</item>
+/// shaped entry; a call of another shape calls the unit as before. One shaped entry per unit. Shapes are compared
+/// without their constants' values: a constant the chosen sites differ in (the register a call's result goes to) is a
+/// leaf of the entry, each site passing its own.</item>
+/// <item>In the caller, the objects made for a rewritten call that nothing else uses (their stores, and loads whose
+/// results are unused) are removed: allocation removal cannot take apart an array stored into with a value of a
+/// subclass of its element type.</item>
 /// <item>The shaped entry is a copy of the unit, made after the calls are rewritten: its own recursive calls of the
 /// shape call itself. Its exits are the unit's (same numbers, same exit buffer), so a direct call that leaves at an
 /// exit goes on as before (<see cref="CallCell.Resume"/>).</item>
 /// </list>
-/// Strategy: one scan for the uses of every value, a shape per call site (a tree, compared by its printed form), the
-/// rewrite of the chosen sites, then the copy. O(instructions).
+/// Strategy: one scan for the uses of every value, a shape per call site (a graph without cycles, compared by its printed
+/// form without constants' values), the rewrite of the chosen sites, then the copy. O(instructions).
 /// <para>It runs on the first function unit's path, so it keeps to the IR's collections and to framework collections over
 /// references, without LINQ over <see cref="Value"/> or <see cref="Block"/> or tuples (Optimizer/README.md, "Warm-up":
 /// .NET compiles each such instantiation in every process).</para>
 /// </remarks>
-internal static class SelfCallShapes
+internal static partial class SelfCallShapes
 {
     /// <summary>A direct self-call as <see cref="UnitSpecializer"/> emits it: the call, and the two blocks of its slow paths that take the callee's reds.</summary>
     internal sealed record Site(Instruction Call, Block ViaCell, Block Fallback);
@@ -68,12 +80,14 @@ internal static class SelfCallShapes
     /// <summary>
     /// Rewrites the sites of <paramref name="graph"/> (a typed unit's residual graph, whose parameters are
     /// <c>(constants, exit, red...)</c>) that pass fresh objects, and returns the shaped entry they now call; null when
-    /// no site passes one (the graph is unchanged).
+    /// no site passes one (the graph then only has its array helpers into fresh arrays expanded and loads of what was
+    /// just stored into a fresh object forwarded, both equivalent).
     /// </summary>
     public static FlowGraph? Split(FlowGraph graph, IReadOnlyList<Site> sites, IReadOnlyList<int> stateIndices)
     {
         if (graph.RegionCount > 0 || sites.Count == 0) return null;
         ForwardFreshLoads(graph);
+        ExpandArrayHelpers(graph);
         var uses = Uses(graph, out var blockOf);
         var predecessors = new BlockMap<List<Block>>(graph.BlockCount);
         foreach (var block in graph.Blocks)
@@ -90,28 +104,27 @@ internal static class SelfCallShapes
             if (!blockOf.TryGetValue(site.Call, out int callBlock)) continue;
             var before = Before(graph, new Block(callBlock), predecessors);
             var reds = new List<Node>();
-            var taken = new ValueSet();
+            var described = new Described();
             bool aliased = false, anyFresh = false;
             for (int i = 2; i < site.Call.Operands.Count; i++)
             {
-                var red = Describe(graph, site.Call.Operands[i], null, site, before, uses, blockOf, taken, ref aliased);
+                var red = Describe(graph, site.Call.Operands[i], site, before, uses, blockOf, described, ref aliased);
                 anyFresh |= red is Fresh;
                 reds.Add(red);
             }
-            if (aliased || !anyFresh || FallbackStates(graph, site, before) is not { } jumps || NestedInFallback(graph, site, reds)) continue;
+            if (aliased || !anyFresh || !described.EveryReferenceInShape(reds) || FallbackStates(graph, site, before) is not { } jumps || NestedInFallback(graph, site, reds)) continue;
             bool storedAfter = false;
             foreach (var jump in jumps) storedAfter |= jump.State is null && StoredAfter(graph, jump.Jump, reds, before);
             if (storedAfter) continue;
-            var signature = new System.Text.StringBuilder();
-            foreach (var red in reds) signature.Append(signature.Length == 0 ? "" : ", ").Append(Print(graph, red));
-            shaped.Add(new ShapedSite(site, reds, signature.ToString(), before));
+            shaped.Add(new ShapedSite(site, reds, Print(graph, reds, exact: false), before));
         }
         if (shaped.Count == 0) return null;
         var chosen = MostCommon(shaped);
+        var template = Template(graph, chosen);
 
         // 2. The shaped entry's reference, its parameters the leaves of the shape.
         var leaves = new List<Leaf>();
-        Leaves(chosen[0].Reds, leaves);
+        Leaves(template, leaves);
         var entry = new FlowGraph(graph.Name + " shaped", graph.ReturnType) { SourceDocument = graph.SourceDocument };
         var parameterTypes = new System.Text.StringBuilder("System.Object[],System.Object[]");
         for (int i = 0; i < leaves.Count; i++) parameterTypes.Append(",l").Append(i);
@@ -122,15 +135,16 @@ internal static class SelfCallShapes
         {
             var call = shapedSite.Site.Call;
             var arguments = new List<Value> { call.Operands[0], call.Operands[1] };
-            var siteLeaves = new List<Leaf>();
-            Leaves(shapedSite.Reds, siteLeaves);
-            foreach (var leaf in siteLeaves) arguments.Add(leaf.Value);
+            var visited = new ValueSet();
+            for (int i = 0; i < template.Count; i++) Arguments(template[i], shapedSite.Reds[i], arguments, visited);
             call.Operands.Clear();
             call.Operands.AddRange(arguments);
             call.Method = reference;
             MakeAgain(graph, shapedSite.Site.ViaCell, shapedSite.Reds);
             TakeFromState(graph, shapedSite.Site, shapedSite.Reds, stateIndices, shapedSite.Before);
         }
+
+        RemoveUnusedFresh(graph, chosen);
 
         // 4. The copy: an entry block that makes the reds from the leaves, then the unit's blocks.
         for (int s = 0; s < graph.SlotCount; s++) entry.AddSlot(graph[new Slot(s)].Type, graph[new Slot(s)].Name);
@@ -142,10 +156,64 @@ internal static class SelfCallShapes
         int next = 0;
         var made = new List<Value> { constants, exit };
         var prologue = entry[start].Instructions;
-        foreach (var red in chosen[0].Reds) made.Add(Make(entry, graph, red, _ => leafParameters[next++], prologue, new ValueToValueMap()));
+        var madeObjects = new ValueToValueMap();
+        foreach (var red in template) made.Add(Make(entry, graph, red, _ => leafParameters[next++], prologue, madeObjects));
         var copied = Copy(graph, entry);
         prologue.Add(new Instruction(Opcode.Jump) { Targets = { new BlockCall(copied, made) } });
         return entry;
+    }
+
+    /// <summary>
+    /// After the chosen sites are rewritten, the objects made for them are used by nothing on the direct path but their own
+    /// stores and loads whose results nothing uses (the slow paths make their own, rule 2): they are removed with those
+    /// stores and loads. Allocation removal would take most apart too, but not an array it cannot prove a store into
+    /// cannot fail (a value of a subclass of the element type). An object something else still uses stays, with what
+    /// is stored into it.
+    /// </summary>
+    private static void RemoveUnusedFresh(FlowGraph graph, List<ShapedSite> chosen)
+    {
+        var candidates = new ValueSet();
+        foreach (var site in chosen)
+            foreach (var value in FreshValues(site.Reds)) candidates.Add(value);
+        var uses = Uses(graph, out _);
+        bool changed = true;
+        while (changed)
+        {
+            changed = false;
+            var dropped = new List<Value>();
+            foreach (var value in candidates)
+                if (!OnlyStoredIntoOrLoaded(graph, value, uses, candidates)) dropped.Add(value);
+            foreach (var value in dropped) changed |= candidates.Remove(value);
+        }
+        if (candidates.Count == 0) return;
+        foreach (var block in graph.Blocks)
+            graph[block].Instructions.RemoveAll(instruction => instruction.Result is { } result && candidates.Contains(result)
+                ? true
+                : instruction.Opcode is Opcode.StoreField or Opcode.StoreElement or Opcode.LoadField or Opcode.LoadElement or Opcode.ArrayLength
+                    && candidates.Contains(instruction.Operands[0]));
+    }
+
+    /// <summary>Whether every use of <paramref name="value"/> is a store into it, a load from it within bounds whose result is unused, or a store of it into one of <paramref name="removable"/>.</summary>
+    private static bool OnlyStoredIntoOrLoaded(FlowGraph graph, Value value, ValueMap<List<Use>> uses, ValueSet removable)
+    {
+        long length = graph[value].DefiningInstruction is { Opcode: Opcode.NewArray } array ? IntegerConstant(graph, array.Operands[0]) ?? -1 : -1;
+        foreach (var use in uses.GetValueOrDefault(value) ?? NoUses)
+        {
+            if (use.Instruction is not { } instruction) return false;
+            bool ok = (instruction.Opcode, use.Position) switch
+            {
+                (Opcode.StoreField, 0) => true,
+                (Opcode.StoreElement, 0) => IntegerConstant(graph, instruction.Operands[1]) is { } index && index >= 0 && index < length,
+                (Opcode.StoreField, 1) or (Opcode.StoreElement, 2) => removable.Contains(instruction.Operands[0]),
+                (Opcode.LoadField, 0) => !uses.ContainsKey(instruction.Result!.Value),
+                (Opcode.LoadElement, 0) => !uses.ContainsKey(instruction.Result!.Value)
+                    && IntegerConstant(graph, instruction.Operands[1]) is { } index && index >= 0 && index < length,
+                (Opcode.ArrayLength, 0) => !uses.ContainsKey(instruction.Result!.Value),
+                _ => false,
+            };
+            if (!ok) return false;
+        }
+        return true;
     }
 
     /// <summary>The sites of the signature most of them share (the first such, in the order of the sites, on a tie).</summary>
@@ -331,26 +399,31 @@ internal static class SelfCallShapes
         return uses;
     }
 
-    /// <summary>The shape of <paramref name="value"/> at the call (<paramref name="parent"/>: the fresh object it is stored into, if any).</summary>
-    private static Node Describe(FlowGraph graph, Value value, Value? parent, Site site, BlockSet before, ValueMap<List<Use>> uses,
-        Dictionary<Instruction, int> blockOf, ValueSet taken, ref bool aliased)
+    /// <summary>
+    /// The shape of <paramref name="value"/> at the call. A fresh object met again (the callee's register array, passed as a
+    /// red and stored in the callee's frame) is the same node: the shape is a graph without cycles, and
+    /// <see cref="Described.EveryReferenceInShape"/> checks that it holds every reference to each of its objects.
+    /// </summary>
+    private static Node Describe(FlowGraph graph, Value value, Site site, BlockSet before, ValueMap<List<Use>> uses,
+        Dictionary<Instruction, int> blockOf, Described described, ref bool aliased)
     {
         var type = graph.TypeOf(value);
         var definition = graph[value].DefiningInstruction;
         if (definition is { Opcode: Opcode.Const or Opcode.Null }) return new Constant(definition, type);
         var leaf = new Leaf(value, type);
+        if (described.Nodes.TryGetValue(value, out var met)) return met;
         if (definition is null || !blockOf.TryGetValue(definition, out int homeIndex)) return leaf;
         var home = new Block(homeIndex);
         bool allocation = definition.Opcode == Opcode.Allocate
             || (definition.Opcode == Opcode.NewArray && IntegerConstant(graph, definition.Operands[0]) is >= 0);
         if (!allocation || !before.Contains(home)) return leaf;
-        // Every use: in its block (stores into it, loads, being stored into the parent once), the call, the slow paths.
-        int storedIntoParent = 0, passed = 0;
+        // Every use: in its block (stores into it, loads, being stored into another object made there), the call, the slow paths.
+        int references = 0;
         var stores = new List<Instruction>();
         foreach (var use in uses.GetValueOrDefault(value) ?? NoUses)
         {
             if (use.Instruction is not { } instruction) return leaf;
-            if (ReferenceEquals(instruction, site.Call)) passed++;
+            if (ReferenceEquals(instruction, site.Call)) references++;
             else if (use.Block == site.ViaCell || use.Block == site.Fallback) continue;
             else if (!before.Contains(use.Block)) return leaf;
             else if (use.Position == 0 && instruction.Opcode is Opcode.LoadField or Opcode.LoadElement or Opcode.ArrayLength)
@@ -361,13 +434,14 @@ internal static class SelfCallShapes
             else if (use.Position == 0 && instruction.Opcode == Opcode.StoreField && definition.Opcode == Opcode.Allocate) stores.Add(instruction);
             else if (use.Position == 0 && instruction.Opcode == Opcode.StoreElement && definition.Opcode == Opcode.NewArray
                 && IntegerConstant(graph, instruction.Operands[1]) is >= 0) stores.Add(instruction);
-            else if (parent is { } p && instruction.Operands[0] == p
-                && ((instruction.Opcode == Opcode.StoreField && use.Position == 1) || (instruction.Opcode == Opcode.StoreElement && use.Position == 2))) storedIntoParent++;
+            else if (((instruction.Opcode == Opcode.StoreField && use.Position == 1) || (instruction.Opcode == Opcode.StoreElement && use.Position == 2))
+                && instruction.Operands[0] != value && IsAllocation(graph, instruction.Operands[0])) references++;
             else return leaf;
         }
-        if (passed != (parent is null ? 1 : 0) || storedIntoParent != (parent is null ? 0 : 1)) return leaf;
-        if (!taken.Add(value))
+        if (references == 0) return leaf;
+        if (!described.InProgress.Add(value))
         {
+            // Stored into itself, or into an object stored into it: not a shape.
             aliased = true;
             return leaf;
         }
@@ -393,10 +467,59 @@ internal static class SelfCallShapes
         foreach (var store in lastStores)
         {
             var stored = store.Operands[store.Opcode == Opcode.StoreField ? 1 : 2];
-            shaped.Add(new StoredValue(store, Describe(graph, stored, value, site, before, uses, blockOf, taken, ref aliased)));
+            var node = Describe(graph, stored, site, before, uses, blockOf, described, ref aliased);
+            // A leaf stored into an array of references is passed as the element type: the shaped entry's store then has a
+            // value of exactly the array's element type, which allocation removal needs to take the array apart.
+            if (node is Leaf leafNode && store.Opcode == Opcode.StoreElement && store.TypeOperand is { IsReference: true } element
+                && leafNode.Type.IsReference && !leafNode.Type.Equals(element)) node = leafNode with { Type = element };
+            shaped.Add(new StoredValue(store, node));
         }
         long length = definition.Opcode == Opcode.NewArray ? IntegerConstant(graph, definition.Operands[0])!.Value : -1;
-        return new Fresh(value, definition, type, length, shaped);
+        var fresh = new Fresh(value, definition, type, length, shaped);
+        described.Add(fresh, references);
+        return fresh;
+    }
+
+    /// <summary>An <c>allocate</c> or a <c>newarr</c> of a constant length: what may be a fresh object.</summary>
+    private static bool IsAllocation(FlowGraph graph, Value value) => graph[value].DefiningInstruction is { } definition
+        && (definition.Opcode == Opcode.Allocate || (definition.Opcode == Opcode.NewArray && IntegerConstant(graph, definition.Operands[0]) is >= 0));
+
+    /// <summary>The fresh objects of one site's shape so far, how many references to each its uses make, and those being described.</summary>
+    private sealed class Described
+    {
+        public ValueMap<Fresh> Nodes { get; } = new();
+        public ValueSet InProgress { get; } = new();
+        private readonly List<Fresh> all = [];
+        private readonly List<int> references = [];
+
+        public void Add(Fresh fresh, int referenceCount)
+        {
+            Nodes[fresh.Value] = fresh;
+            InProgress.Remove(fresh.Value);
+            all.Add(fresh);
+            references.Add(referenceCount);
+        }
+
+        /// <summary>
+        /// Whether the shape holds every reference to each of its objects that its uses make: each time it is passed to the
+        /// call is a red, each store of it into another object the last store of a field of a fresh object of the shape.
+        /// Otherwise one is stored where the shape does not see it (a field written twice, an object left out), and the
+        /// objects made again from the shape would not be the ones the callee would have been given.
+        /// </summary>
+        public bool EveryReferenceInShape(List<Node> reds)
+        {
+            var counted = new ValueMap<int>();
+            void Count(Node node)
+            {
+                if (node is Fresh fresh) counted[fresh.Value] = counted.GetValueOrDefault(fresh.Value) + 1;
+            }
+            foreach (var red in reds) Count(red);
+            foreach (var fresh in all)
+                foreach (var store in fresh.Stores) Count(store.Stored);
+            for (int i = 0; i < all.Count; i++)
+                if (counted.GetValueOrDefault(all[i].Value) != references[i]) return false;
+            return true;
+        }
     }
 
     private static readonly List<Use> NoUses = [];
@@ -441,17 +564,32 @@ internal static class SelfCallShapes
         graph[value].DefiningInstruction is { Opcode: Opcode.Const } constant && graph.TypeOf(value).Kind is >= TypeKind.Bool and <= TypeKind.NUInt
             ? constant.Integer : null;
 
-    /// <summary>The shape printed: two sites share a shaped entry when they print the same.</summary>
-    private static string Print(FlowGraph graph, Node node) => node switch
+    /// <summary>
+    /// The shape of a site's reds printed: two sites share a shaped entry when they print the same without their constants'
+    /// values (<paramref name="exact"/> false; <see cref="Template"/> makes the constants they differ in leaves). A fresh object
+    /// met again prints as <c>#n</c>, the order it was first met in.
+    /// </summary>
+    private static string Print(FlowGraph graph, List<Node> reds, bool exact)
+    {
+        var text = new System.Text.StringBuilder();
+        var seen = new ValueMap<int>();
+        foreach (var red in reds) text.Append(text.Length == 0 ? "" : ", ").Append(Print(graph, red, exact, seen));
+        return text.ToString();
+    }
+
+    private static string Print(FlowGraph graph, Node node, bool exact, ValueMap<int> seen) => node switch
     {
         Leaf leaf => leaf.Type.ToString(),
+        Constant constant when !exact => $"{constant.Definition.Opcode} {constant.Type}",
         Constant constant => $"{constant.Definition.Opcode} {constant.Type} {constant.Definition.Integer} {BitConverter.DoubleToInt64Bits(constant.Definition.Float)}",
-        Fresh fresh => PrintFresh(graph, fresh),
+        Fresh fresh when seen.TryGetValue(fresh.Value, out int ordinal) => "#" + ordinal,
+        Fresh fresh => PrintFresh(graph, fresh, exact, seen),
         _ => throw new InvalidOperationException(node.ToString()),
     };
 
-    private static string PrintFresh(FlowGraph graph, Fresh fresh)
+    private static string PrintFresh(FlowGraph graph, Fresh fresh, bool exact, ValueMap<int> seen)
     {
+        seen[fresh.Value] = seen.Count;
         var text = new System.Text.StringBuilder();
         text.Append(fresh.Allocation.Opcode).Append(' ').Append(fresh.Type).Append(' ').Append(fresh.Allocation.TypeOperand).Append(' ').Append(fresh.Length).Append(" {");
         for (int i = 0; i < fresh.Stores.Count; i++)
@@ -460,22 +598,87 @@ internal static class SelfCallShapes
             if (i > 0) text.Append("; ");
             if (store.Opcode == Opcode.StoreField) text.Append(store.Field!.FullName);
             else text.Append('[').Append(IntegerConstant(graph, store.Operands[1])).Append("] ").Append(store.TypeOperand);
-            text.Append(" = ").Append(Print(graph, fresh.Stores[i].Stored));
+            text.Append(" = ").Append(Print(graph, fresh.Stores[i].Stored, exact, seen));
         }
         return text.Append('}').ToString();
     }
 
-    /// <summary>The leaves, depth first: the shaped entry's parameters after <c>(constants, exit)</c>.</summary>
+    /// <summary>The leaves, depth first (a fresh object met again left out): the shaped entry's parameters after <c>(constants, exit)</c>.</summary>
     private static void Leaves(List<Node> nodes, List<Leaf> into)
     {
-        foreach (var node in nodes) Leaves(node, into);
+        var visited = new ValueSet();
+        foreach (var node in nodes) Leaves(node, into, visited);
     }
 
-    private static void Leaves(Node node, List<Leaf> into)
+    private static void Leaves(Node node, List<Leaf> into, ValueSet visited)
     {
         if (node is Leaf leaf) into.Add(leaf);
-        else if (node is Fresh fresh)
-            foreach (var store in fresh.Stores) Leaves(store.Stored, into);
+        else if (node is Fresh fresh && visited.Add(fresh.Value))
+            foreach (var store in fresh.Stores) Leaves(store.Stored, into, visited);
+    }
+
+    /// <summary>
+    /// The shape the chosen sites share: the first site's, where a constant that differs between them (the register a
+    /// call's result goes to) is a leaf. Their shapes print the same without constants' values, so they are the same graph.
+    /// </summary>
+    private static List<Node> Template(FlowGraph graph, List<ShapedSite> chosen)
+    {
+        var unified = new ValueMap<Fresh>();
+        var template = new List<Node>();
+        var nodes = new List<Node>(chosen.Count);
+        for (int i = 0; i < chosen[0].Reds.Count; i++)
+        {
+            nodes.Clear();
+            foreach (var site in chosen) nodes.Add(site.Reds[i]);
+            template.Add(Unify(graph, nodes, unified));
+        }
+        return template;
+    }
+
+    private static Node Unify(FlowGraph graph, List<Node> nodes, ValueMap<Fresh> unified)
+    {
+        switch (nodes[0])
+        {
+            case Constant constant:
+            {
+                var seen = new ValueMap<int>();
+                string text = Print(graph, constant, exact: true, seen);
+                foreach (var other in nodes)
+                    if (Print(graph, other, exact: true, seen) != text) return new Leaf(constant.Definition.Result!.Value, constant.Type);
+                return constant;
+            }
+            case Fresh fresh:
+            {
+                if (unified.TryGetValue(fresh.Value, out var done)) return done;
+                var stores = new List<StoredValue>(fresh.Stores.Count);
+                var result = fresh with { Stores = stores };
+                unified[fresh.Value] = result;
+                var children = new List<Node>(nodes.Count);
+                for (int s = 0; s < fresh.Stores.Count; s++)
+                {
+                    children.Clear();
+                    foreach (var node in nodes) children.Add(((Fresh)node).Stores[s].Stored);
+                    stores.Add(new StoredValue(fresh.Stores[s].Store, Unify(graph, children, unified)));
+                }
+                return result;
+            }
+            default:
+                return nodes[0];
+        }
+    }
+
+    /// <summary>What a site passes for each leaf of <paramref name="template"/>: its own leaf there, or its constant where the template has a leaf.</summary>
+    private static void Arguments(Node template, Node site, List<Value> into, ValueSet visited)
+    {
+        switch (template)
+        {
+            case Leaf:
+                into.Add(site is Constant constant ? constant.Definition.Result!.Value : ((Leaf)site).Value);
+                break;
+            case Fresh fresh when visited.Add(fresh.Value):
+                for (int s = 0; s < fresh.Stores.Count; s++) Arguments(fresh.Stores[s].Stored, ((Fresh)site).Stores[s].Stored, into, visited);
+                break;
+        }
     }
 
     /// <summary>
@@ -494,6 +697,8 @@ internal static class SelfCallShapes
                 into.Add(copy);
                 return target.SetResult(copy, constant.Type);
             }
+            case Fresh fresh when made.TryGetValue(fresh.Value, out var madeBefore):
+                return madeBefore;
             case Fresh fresh:
             {
                 var allocation = new Instruction(fresh.Allocation.Opcode) { TypeOperand = fresh.Allocation.TypeOperand, Location = fresh.Allocation.Location };
@@ -525,18 +730,26 @@ internal static class SelfCallShapes
         }
     }
 
-    /// <summary>The fresh objects of <paramref name="reds"/>' shapes (nested ones too, or only those when <paramref name="nestedOnly"/>).</summary>
+    /// <summary>The fresh objects of <paramref name="reds"/>' shapes (nested ones too, or, when <paramref name="nestedOnly"/>, only those that are no red themselves).</summary>
     private static ValueSet FreshValues(List<Node> reds, bool nestedOnly = false)
     {
         var fresh = new ValueSet();
-        void Collect(Node node, bool top)
+        var top = new ValueSet();
+        void Collect(Node node)
         {
-            if (node is not Fresh f) return;
-            if (!(top && nestedOnly)) fresh.Add(f.Value);
-            foreach (var store in f.Stores) Collect(store.Stored, false);
+            if (node is not Fresh f || !fresh.Add(f.Value)) return;
+            foreach (var store in f.Stores) Collect(store.Stored);
         }
-        foreach (var red in reds) Collect(red, true);
-        return fresh;
+        foreach (var red in reds)
+        {
+            Collect(red);
+            if (red is Fresh f) top.Add(f.Value);
+        }
+        if (!nestedOnly) return fresh;
+        var nested = new ValueSet();
+        foreach (var value in fresh)
+            if (!top.Contains(value)) nested.Add(value);
+        return nested;
     }
 
     /// <summary>Whether an instruction of <paramref name="instructions"/> has one of <paramref name="values"/> as an operand or jump argument.</summary>

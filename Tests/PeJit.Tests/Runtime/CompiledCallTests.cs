@@ -105,6 +105,21 @@ public sealed class CompiledCallTests
     }
 
     [TestMethod]
+    public void AFunctionsEntriesCountToTheThresholdForFunctions()
+    {
+        // fib(18) enters fib 8,361 times: past a threshold for functions of 2,000, not of 100,000; loops keep theirs.
+        int entry = EntryOf(Fib, "fib");
+        var often = PortalJit.Create(Vm.Runner.Portal, new JitSettings { CompileFunctions = true, Threshold = 5, FunctionThreshold = 2_000 });
+        Assert.AreEqual(Plain(Fib, 18), Jitted(often, Fib, 18));
+        Assert.IsTrue(often.Units.Any(u => u.Unit.Entry.Values[0] is int pc && pc == entry), "fib's unit is compiled past 2,000 entries");
+        var rarely = PortalJit.Create(Vm.Runner.Portal, new JitSettings { CompileFunctions = true, Threshold = 5, FunctionThreshold = 100_000 });
+        Assert.AreEqual(Plain(Fib, 18), Jitted(rarely, Fib, 18));
+        Assert.IsFalse(rarely.Units.Any(u => u.Unit.Entry.Values[0] is int pc && pc == entry), "fib's unit is not compiled before 100,000 entries");
+        // Once per loop threshold's entries (5 here: about 1,700), not on each entry past the loop threshold (8,361).
+        Assert.IsLessThan(3_000L, rarely.Runtime.Counters.SlowEntries, "entries that took the slow path");
+    }
+
+    [TestMethod]
     public void RecursiveFibCallsItsOwnUnitDirectly()
     {
         var jit = PortalJit.Create(Vm.Runner.Portal, new JitSettings { CompileFunctions = true, Threshold = 5 });
