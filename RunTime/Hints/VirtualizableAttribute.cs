@@ -5,6 +5,8 @@ namespace PeJit;
 /// across calls that cannot reach the frame.
 /// </summary>
 /// <remarks>
+/// Honored by default: <c>JitSettings.Virtualizables</c> (<c>PEJIT_VIRTUALIZABLE=0</c> in the environment) treats frames of the
+/// class as ordinary objects, to compare.
 /// Rules (what PeJit does):
 /// <list type="number">
 /// <item>Each name is an instance field of the class (<c>"Pc"</c>) or a <c>readonly</c> one-dimensional array field with a

@@ -15,6 +15,9 @@ namespace PeJit.Optimizer;
 /// (the residual graph's entry parameters). So code outside compiled code can reach them only through a reference it is
 /// passed. Compiled code checks what it can see of that promise itself: where the residual graph stores a frame or named
 /// array anywhere else (<see cref="Escaped"/>), every call is taken to reach them.</para>
+/// <para>A named array field of a frame the graph made (<c>allocate</c>, an inlined constructor's) whose every store in the
+/// graph stores an array the graph made holds no array from before: a callee frame's registers, which a call's arguments
+/// are copied into, are not the caller's (<c>Array.Copy</c> into them only reads the caller's frame).</para>
 /// <para>Judged by type where the IR has only types: a reference typed as the frame class, one of its supertypes (or any
 /// class, when the frame class is not sealed), <c>object</c>, an interface or base class of arrays, an address, a struct
 /// or a generic parameter may be a frame or lead to one; a string, a number, or a reference of another class cannot.</para>
@@ -37,6 +40,11 @@ internal sealed class FrameReach
     private readonly List<string> arrayTypes = [];
     private readonly ValueSet holders = new();
     private readonly ValueSet entryParameters = new();
+    // Fields of frames the graph made (an inlined constructor's allocation) and what the graph stores into them: a named
+    // array field that only ever gets an array made there holds no array that existed before, so it is none of the arrays
+    // whose elements a loop keeps (a callee frame's registers, which the caller's arguments are copied into).
+    private readonly List<StoreIntoMadeFrame> madeFrameStores = [];
+    private readonly ValueSet constructedLater = new();
     private Predecessors? predecessors;
 
     private FrameReach(FlowGraph graph)
@@ -47,6 +55,7 @@ internal sealed class FrameReach
             foreach (var array in frame.Arrays)
                 arrayTypes.Add(array[..array.IndexOf(' ', StringComparison.Ordinal)]);
         foreach (var parameter in graph.Parameters) entryParameters.Add(parameter);
+        FindStoresIntoMadeFrames();
         FindHoldersAndEscapes();
         predecessors = null; // the graph changes after this; questions walk with the caller's edges
     }
@@ -157,7 +166,7 @@ internal sealed class FrameReach
                 case Opcode.NewArray or Opcode.Const or Opcode.Null or Opcode.String or Opcode.LoadStatic or Opcode.NewObject or Opcode.Allocate or Opcode.Box:
                     continue;
                 case Opcode.LoadField:
-                    if (DeclaredByFrame(definition.Field!)) return true;
+                    if (DeclaredByFrame(definition.Field!) && !HoldsOnlyMadeArrays(definition.Operands[0], definition.Field!)) return true;
                     continue;
                 case Opcode.LoadElement:
                     // The runtime's state array holds the reds; any other array holds no named array (the contract).
@@ -172,6 +181,50 @@ internal sealed class FrameReach
         }
         return false;
     }
+
+    /// <summary>
+    /// True when <paramref name="field"/> is a named array field (readonly: the analysis checked) of <paramref name="frame"/>,
+    /// an object the graph made without a constructor call (<c>allocate</c>: an inlined constructor's), and every store the
+    /// graph makes into it (one at least) stores an array the graph made (<c>newarr</c>): only those stores can set a readonly
+    /// field of an object whose constructor was inlined, so what it holds is a new array, never one from before.
+    /// </summary>
+    private bool HoldsOnlyMadeArrays(Value frame, FieldRef field)
+    {
+        if (!IsNamedArrayField(field) || graph[frame].DefiningInstruction?.Opcode != Opcode.Allocate || constructedLater.Contains(frame)) return false;
+        bool any = false;
+        foreach (var store in madeFrameStores)
+        {
+            if (store.Frame != frame || store.Field != field.FullName) continue;
+            if (!store.MadeArray) return false;
+            any = true;
+        }
+        return any;
+    }
+
+    /// <summary>
+    /// The stores into frame fields of objects the graph allocated (<see cref="madeFrameStores"/>), and the allocations a
+    /// constructor call is given after all (<see cref="constructedLater"/>: that call could set any field). Facts no promotion
+    /// changes: it rewrites loads and stores of elements, not what a new object's field is given.
+    /// </summary>
+    private void FindStoresIntoMadeFrames()
+    {
+        foreach (var block in graph.Blocks)
+            foreach (var instruction in graph[block].Instructions)
+            {
+                if (instruction.Opcode == Opcode.StoreField && DeclaredByFrame(instruction.Field!)
+                    && graph[instruction.Operands[0]].DefiningInstruction?.Opcode == Opcode.Allocate)
+                {
+                    bool madeArray = graph[instruction.Operands[1]].DefiningInstruction?.Opcode == Opcode.NewArray;
+                    madeFrameStores.Add(new StoreIntoMadeFrame(instruction.Operands[0], instruction.Field!.FullName, madeArray));
+                }
+                else if (instruction.Opcode is Opcode.Call or Opcode.CallVirt && instruction.Method!.Name == ".ctor" && instruction.Operands.Count > 0
+                    && graph[instruction.Operands[0]].DefiningInstruction?.Opcode == Opcode.Allocate)
+                    constructedLater.Add(instruction.Operands[0]);
+            }
+    }
+
+    /// <summary>A store of the graph into <see cref="Field"/> of <see cref="Frame"/>, an object it allocated; whether the value is an array it made.</summary>
+    private sealed record StoreIntoMadeFrame(Value Frame, string Field, bool MadeArray);
 
     /// <summary>True when a field of that full name belongs to a frame class (named or not: a frame may hold its caller's array).</summary>
     private bool DeclaredByFrame(FieldRef field)

@@ -188,6 +188,10 @@ internal sealed class LoopPromotion
         // A first value no iteration reads (the loop stores the element before any load, and no exit comes
         // first) is not loaded: the guards made the load safe, so removing it changes nothing.
         graph[chainEnd].Instructions.RemoveAll(i => firstLoads.Contains(i) && !index.IsUsed(i.Result!.Value));
+        // Nor is a load again after a barrier that nothing reads (an element not read, nor written back, before the next
+        // barrier or exit): the same guards make it unable to throw, which dce cannot know.
+        if (reloads.Count > 0)
+            foreach (var block in loop.Blocks) graph[block].Instructions.RemoveAll(i => reloads.ContainsKey(i) && !index.IsUsed(i.Result!.Value));
         return copies.Values;
     }
 
@@ -348,7 +352,10 @@ internal sealed class LoopPromotion
             changed = false;
             foreach (var instruction in LoopInstructions())
             {
-                if (instruction.Opcode != Opcode.LoadField || removed.Contains(instruction) || written.Contains(instruction.Field!.FullName)
+                // A frame's named array field is readonly: a store of it in the loop is an inlined constructor's, into a frame
+                // made in the loop (a callee's), never into an object from before it.
+                if (instruction.Opcode != Opcode.LoadField || removed.Contains(instruction)
+                    || (written.Contains(instruction.Field!.FullName) && reach?.IsNamedArrayField(instruction.Field!) != true)
                     || !graph.TypeOf(instruction.Operands[0]).IsReference || !IsInvariant(instruction.Operands[0]))
                     continue;
                 // Past a call only a frame's named array field stays the same: it is readonly (rule 8).
@@ -995,16 +1002,20 @@ internal sealed class LoopPromotion
         }
 
         var dirty = promoted.Where(e => e.Stored).ToList();
+        // In a loop with calls that may reach a frame: which frame elements may differ from memory where each block starts
+        // (FrameWriteBacks); the others are not written back again before a call or at an exit.
+        var dirtyAtStart = DirtyFrameElements(dirty);
         // Every promoted field is stored in the loop (FindPromotableFields).
         foreach (var block in loop.Blocks)
         {
+            bool[]? maybeDirty = dirtyAtStart is null ? null : (bool[])dirtyAtStart[block.Index].Clone();
             var current = new KeyedValues<PromotedElement>();
             Value Current(PromotedElement element) =>
                 current.TryGetValue(element, out var value) ? value : current[element] = element.Value!.ReadAtStart(block);
             var currentFields = new KeyedValues<PromotedField>();
             Value CurrentField(PromotedField field) =>
                 currentFields.TryGetValue(field, out var value) ? value : currentFields[field] = field.Value!.ReadAtStart(block);
-            IEnumerable<Instruction> WriteBack(bool frames = true) => dirty.Where(e => frames || !frameElements.Contains(e)).Select(e =>
+            IEnumerable<Instruction> WriteBack(bool frames = true) => dirty.Where((e, k) => frameElements.Contains(e) ? frames && (maybeDirty is null || maybeDirty[k]) : true).Select(e =>
                 new Instruction(Opcode.StoreElement, e.Array, e.IndexValue, Current(e)) { TypeOperand = e.StoreType })
                 .Concat(fields.Select(f => new Instruction(Opcode.StoreField, f.Target, CurrentField(f)) { Field = f.Field }));
 
@@ -1026,7 +1037,11 @@ internal sealed class LoopPromotion
                 if (elementOf.TryGetValue(instruction, out var element) && promoted.Contains(element))
                 {
                     if (instruction.Opcode == Opcode.LoadElement) replacement[instruction.Result!.Value] = Current(element);
-                    else current[element] = stored[instruction];
+                    else
+                    {
+                        current[element] = stored[instruction];
+                        if (maybeDirty is not null) maybeDirty[dirty.IndexOf(element)] = true;
+                    }
                     continue;
                 }
                 if (PassedCast(instruction) is { } passed && graph.TypeOf(passed) == graph.TypeOf(instruction.Result!.Value))
@@ -1052,7 +1067,11 @@ internal sealed class LoopPromotion
                         target.Arguments.Clear();
                     }
                 }
-                else if (barriers.Contains(instruction) || readers.Contains(instruction)) rewritten.AddRange(WriteBack());
+                else if (barriers.Contains(instruction) || readers.Contains(instruction))
+                {
+                    rewritten.AddRange(WriteBack());
+                    if (maybeDirty is not null) Array.Clear(maybeDirty);
+                }
                 // A frame's elements are not written back where an exception may leave: the frame of a loop that throws
                 // is not read again (rule 10).
                 else if (MayThrow(instruction, block)) rewritten.AddRange(WriteBack(frames: false));
@@ -1061,6 +1080,26 @@ internal sealed class LoopPromotion
             graph[block].Instructions.Clear();
             graph[block].Instructions.AddRange(rewritten);
         }
+    }
+
+    /// <summary>
+    /// Per loop block, which of <paramref name="dirty"/> (the stored elements) may differ from memory where it starts, in a
+    /// loop with calls that may reach a frame (<see cref="FrameWriteBacks"/>); null elsewhere (every stored element is
+    /// written back at each exit, as before), or when the blocks' order is not known. Taken on the loop as the first half of
+    /// <see cref="RewriteLoop"/> left it: the loads again after the barriers in, the promoted accesses not yet removed.
+    /// </summary>
+    private Dictionary<int, bool[]>? DirtyFrameElements(List<PromotedElement> dirty)
+    {
+        if (barriers.Count == 0 && readers.Count == 0) return null;
+        var order = new List<Block>();
+        foreach (var block in dominators.ReversePostOrder)
+            if (loop.Blocks.Contains(block)) order.Add(block);
+        if (order.Count != loop.Blocks.Count) return null;
+        int StoredElement(Instruction instruction) =>
+            instruction.Opcode == Opcode.StoreElement && elementOf.TryGetValue(instruction, out var element) && promoted.Contains(element)
+                ? dirty.IndexOf(element) : -1;
+        return FrameWriteBacks.DirtyAtStart(loop, order, index.EdgesInto, block => graph[block].Instructions, StoredElement,
+            instruction => barriers.Contains(instruction) || readers.Contains(instruction), dirty.Count);
     }
 
     /// <summary>

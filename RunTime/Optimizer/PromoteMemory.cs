@@ -60,9 +60,14 @@ namespace PeJit.Optimizer;
 /// barriers, the others leave the frames' named arrays alone. Such a loop promotes only the elements of frames' named
 /// arrays (rule 3 otherwise), hoists only loads of named array fields (readonly), and promotes no field.</item>
 /// <item>An element of a named array is written back before a barrier (and before a call that only reads the frames, the
-/// source of <c>System.Array::Copy</c>), and loaded again after a barrier; and, by the interpreter's promise, not before an
+/// source of <c>System.Array::Copy</c>) and at the exits, where the loop may have stored it since the last write-back or
+/// barrier (<see cref="FrameWriteBacks"/>: two calls in a row write back once), and loaded again after a barrier where
+/// something reads it (a load again nothing reads is dropped); and, by the interpreter's promise, not before an
 /// instruction that may throw (the frame of a portal an exception leaves is not read again; a portal that catches keeps its
-/// units unpromoted, rule 1 of the graph's regions). An array not read from a named field (a portal's red <c>regs</c> beside
+/// units unpromoted, rule 1 of the graph's regions). A named array field of a frame the graph made (an inlined
+/// constructor's, a callee's frame) that only gets arrays the graph made holds none of the loop's arrays: copying arguments
+/// into it only reads the frame. Loads of a named array field are hoisted although the loop stores that field: the field
+/// is readonly, so such a store is into a frame made in the loop. An array not read from a named field (a portal's red <c>regs</c> beside
 /// its red <c>frame</c>) is a frame's when the preheader finds it in the named field of the frame value nearest up the
 /// dominator tree; with no such frame it is not. An array that cannot be a named array (one the graph made, or read from
 /// another class's field, an element or a static) is kept apart from a frame's without a test.</item>

@@ -120,11 +120,10 @@ public sealed record JitSettings
 
     /// <summary>
     /// Whether the interpreter's <c>[Virtualizable]</c> frames are honored: their named arrays' elements kept in SSA values
-    /// across calls that cannot reach the frame (PromoteMemory's rules 8 to 10). Off by default (<c>PEJIT_VIRTUALIZABLE=1</c>
-    /// turns it on) until the Lua fuzzer's mismatch with it on is fixed: program 53759 of seed 11 leaves NaNs of the other
-    /// sign in dead registers (Tests/PeJit.Tests/Fuzzing/regressions/lua/88e75f1f1c36.lua, status open).
+    /// across calls that cannot reach the frame (PromoteMemory's rules 8 to 10). Default on; <c>PEJIT_VIRTUALIZABLE=0</c>
+    /// treats every frame as an ordinary object, to compare.
     /// </summary>
-    public bool Virtualizables { get; init; } = Environment.GetEnvironmentVariable("PEJIT_VIRTUALIZABLE") == "1";
+    public bool Virtualizables { get; init; } = Environment.GetEnvironmentVariable("PEJIT_VIRTUALIZABLE") != "0";
 
     /// <summary>
     /// Whether a woven portal's entry enters a key's typed unit through an entry cell (<see cref="EntryCell"/>: no

@@ -31,10 +31,18 @@ public static class LuaArithmetic
         return m;
     }
 
-    /// <summary>A float as Lua's <c>%.14g</c> prints it, with <c>.0</c> added when it looks like an integer.</summary>
+    /// <summary>
+    /// A float as Lua's <c>%.14g</c> prints it, with <c>.0</c> added when it looks like an integer; every NaN as <c>nan</c>.
+    /// </summary>
+    /// <remarks>
+    /// A NaN's sign is not printed (C's printf would write <c>-nan</c> for some): .NET does not fix which NaN an operation on
+    /// two NaNs gives (x64's <c>addsd</c> gives its first operand's, and RyuJIT swaps the operands of <c>+</c> and <c>*</c> when
+    /// it optimizes: <c>LuaFloat.Add</c> keeps the left NaN's sign at tier 0 and the right one's fully optimized), so the sign
+    /// would make the same program print differently from one run of the same interpreter to the next.
+    /// </remarks>
     public static string FormatFloat(double value)
     {
-        if (double.IsNaN(value)) return BitConverter.DoubleToInt64Bits(value) < 0 ? "-nan" : "nan";
+        if (double.IsNaN(value)) return "nan";
         if (double.IsPositiveInfinity(value)) return "inf";
         if (double.IsNegativeInfinity(value)) return "-inf";
         string text = value.ToString("G14", CultureInfo.InvariantCulture);

@@ -1,4 +1,4 @@
--- fuzz regression: configuration threshold3 | status: open | found by: PeJit.Fuzzing --language lua --seed 11 (program 53759, program seed 1627360272) | differs in: state | plain interpreter: | output: "" | result: null | state: registers{0, 0, function, function, 13.5, 13.75, 0.5, 13.5, true, nil, 2.0, 2.25, 0.5, 2.0, -nan, -nan, -nan, "floor"} | JIT-enabled (threshold3): | output: "" | result: null | state: registers{0, 0, function, function, 13.5, 13.75, 0.5, 13.5, true, nil, 2.0, 2.25, 0.5, 2.0, nan, nan, nan, "floor"}
+-- fuzz regression: configuration threshold3 | found by: PeJit.Fuzzing --language lua --seed 11 (program 53759, program seed 1627360272) | differs in: state | plain interpreter: | output: "" | result: null | state: registers{0, 0, function, function, 13.5, 13.75, 0.5, 13.5, true, nil, 2.0, 2.25, 0.5, 2.0, -nan, -nan, -nan, "floor"} | JIT-enabled (threshold3): | output: "" | result: null | state: registers{0, 0, function, function, 13.5, 13.75, 0.5, 13.5, true, nil, 2.0, 2.25, 0.5, 2.0, nan, nan, nan, "floor"}
 local n0 = 0
 local c5 = 0
 local function k6(step)
