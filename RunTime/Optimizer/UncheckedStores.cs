@@ -24,6 +24,9 @@ internal static class UncheckedStores
     {
         foreach (var block in graph.Blocks)
         {
+            // The entry block runs once per entry, and the AMD64 backend leaves it to a managed stub that reads but does
+            // not make type objects: a store there, rewritten, would keep the whole unit out of native code.
+            if (block == FlowGraph.Entry) continue;
             var instructions = graph[block].Instructions;
             for (int i = 0; i < instructions.Count; i++)
             {
