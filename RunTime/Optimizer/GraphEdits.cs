@@ -12,6 +12,18 @@ internal static class GraphEdits
     /// </summary>
     public static void Replace(FlowGraph graph, ValueToValueMap replacement) => graph.ReplaceUses(replacement);
 
+    /// <summary>
+    /// The position of <paramref name="value"/> in <paramref name="values"/> (a block's parameters), or -1. A loop, not
+    /// <c>List.IndexOf</c>: that goes through <c>EqualityComparer&lt;Value&gt;</c>, which ReadyToRun leaves to .NET's JIT in
+    /// every process.
+    /// </summary>
+    public static int IndexOf(List<Value> values, Value value)
+    {
+        for (int i = 0; i < values.Count; i++)
+            if (values[i].Index == value.Index) return i;
+        return -1;
+    }
+
     /// <summary>How many times each value is used.</summary>
     public static ValueToIndexMap UseCounts(FlowGraph graph)
     {

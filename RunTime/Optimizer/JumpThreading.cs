@@ -58,7 +58,7 @@ internal static class JumpThreading
                     var arguments = new Value[forward.Arguments.Count];
                     for (int i = 0; i < arguments.Length; i++)
                     {
-                        int parameter = IndexOf(parameters, forward.Arguments[i]);
+                        int parameter = GraphEdits.IndexOf(parameters, forward.Arguments[i]);
                         arguments[i] = parameter >= 0 ? edge.Arguments[parameter] : forward.Arguments[i];
                     }
                     edge.Target = forward.Target;
@@ -81,16 +81,5 @@ internal static class JumpThreading
             if (uses.TryGetValue(parameter, out int used) && used != passed) return false;
         }
         return true;
-    }
-
-    /// <summary>
-    /// The position of <paramref name="value"/> in <paramref name="parameters"/>, or -1. A loop, not <c>List.IndexOf</c>:
-    /// that goes through <c>EqualityComparer&lt;Value&gt;</c>, which ReadyToRun leaves to .NET's JIT in every process.
-    /// </summary>
-    private static int IndexOf(List<Value> parameters, Value value)
-    {
-        for (int i = 0; i < parameters.Count; i++)
-            if (parameters[i].Index == value.Index) return i;
-        return -1;
     }
 }

@@ -32,7 +32,7 @@ internal static class SampleValues
         if (data.ParameterOf is { } block)
         {
             if (block != FlowGraph.Entry) return false;
-            int index = IndexOf(graph.Parameters, value);
+            int index = GraphEdits.IndexOf(graph[FlowGraph.Entry].Parameters, value);
             if (index < 0 || index >= sample.Count || sample[index] is null) return false;
             result = sample[index];
             return true;
@@ -94,13 +94,6 @@ internal static class SampleValues
         TypeKind.U8 => (long)(byte)number,
         _ => null,
     });
-
-    private static int IndexOf(IReadOnlyList<Value> parameters, Value value)
-    {
-        for (int i = 0; i < parameters.Count; i++)
-            if (parameters[i] == value) return i;
-        return -1;
-    }
 
     /// <summary>
     /// The field <paramref name="field"/> names, on the object's own class or a base class: the reflection object the
