@@ -1,4 +1,5 @@
 using PeJit.IR;
+using PeJit.IR.Semantics;
 
 namespace PeJit.Optimizer;
 
@@ -42,8 +43,6 @@ internal static partial class AllocationRemoval
     /// <summary>One element written by a helper: from the operand at <see cref="SourcePosition"/> (its element
     /// <see cref="SourceIndex"/> when it is an array, the value itself when -1), or the default when the position is -1.</summary>
     private readonly record struct ElementMove(int ArrayPosition, long Index, int SourcePosition, long SourceIndex);
-
-    private enum ArrayHelper { None, Fill, ClearAll, Clear, CopyFromStart, Copy }
 
     /// <summary>A <c>newarr</c> of a constant length, short enough to take apart.</summary>
     private static bool IsVirtualArray(FlowGraph graph, Instruction instruction) =>
@@ -95,23 +94,7 @@ internal static partial class AllocationRemoval
         }
     }
 
-    private static ArrayHelper Helper(Instruction instruction)
-    {
-        if (instruction.Opcode != Opcode.Call || instruction.Result is not null) return ArrayHelper.None;
-        var method = instruction.Method!;
-        if (method.HasThis || method.DeclaringTypeName != "System.Array") return ArrayHelper.None;
-        string full = method.FullName;
-        string parameters = full[full.IndexOf('(', full.IndexOf("::", StringComparison.Ordinal))..];
-        return (method.Name, parameters) switch
-        {
-            ("Fill", "(!!0[],!!0)") => ArrayHelper.Fill,
-            ("Clear", "(System.Array)") => ArrayHelper.ClearAll,
-            ("Clear", "(System.Array,System.Int32,System.Int32)") => ArrayHelper.Clear,
-            ("Copy", "(System.Array,System.Array,System.Int32)") => ArrayHelper.CopyFromStart,
-            ("Copy", "(System.Array,System.Int32,System.Array,System.Int32,System.Int32)") => ArrayHelper.Copy,
-            _ => ArrayHelper.None,
-        };
-    }
+    private static ArrayHelper Helper(Instruction instruction) => ArrayHelperCalls.Of(instruction);
 
     /// <summary>The operand positions of a helper that are arrays.</summary>
     private static int[] ArrayPositions(ArrayHelper helper) => helper switch

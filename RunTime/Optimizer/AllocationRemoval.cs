@@ -1,4 +1,5 @@
 using PeJit.IR;
+using PeJit.IR.Semantics;
 using PeJit.IR.Graphs;
 using PeJit.IR.Transforms;
 

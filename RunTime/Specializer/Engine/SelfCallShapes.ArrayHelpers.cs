@@ -1,4 +1,5 @@
 using PeJit.IR;
+using PeJit.IR.Semantics;
 
 namespace PeJit.Specializer.Engine;
 
@@ -25,14 +26,10 @@ internal static partial class SelfCallShapes
             for (int i = 0; i < instructions.Count; i++)
             {
                 var call = instructions[i];
-                if (call.Opcode != Opcode.Call || call.Result is not null || call.Method is not { HasThis: false } method
-                    || method.DeclaringTypeName != "System.Array") continue;
-                string full = method.FullName;
-                string parameters = full[full.IndexOf('(', full.IndexOf("::", StringComparison.Ordinal))..];
-                var expanded = (method.Name, parameters) switch
+                var expanded = ArrayHelperCalls.Of(call) switch
                 {
-                    ("Fill", "(!!0[],!!0)") => ExpandFill(graph, call),
-                    ("Copy", "(System.Array,System.Int32,System.Array,System.Int32,System.Int32)") => ExpandCopy(graph, call),
+                    ArrayHelper.Fill => ExpandFill(graph, call),
+                    ArrayHelper.Copy => ExpandCopy(graph, call),
                     _ => null,
                 };
                 if (expanded is null) continue;
