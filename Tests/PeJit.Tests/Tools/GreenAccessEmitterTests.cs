@@ -49,7 +49,8 @@ public sealed class GreenAccessEmitterTests
             Assert.IsTrue(accesses.All(o => o.AccessMethod is not null && o.AccessCompiled),
                 "not emitted: " + string.Join(", ", accesses.Where(o => o.AccessMethod is null).Select(o => o.AccessName)));
             Assert.AreEqual(0, program.AccessDelegates, "no lambda compiled");
-            Assert.AreEqual(accesses.Select(o => o.AccessMethod).Distinct().Count(), program.AccessMethods, "each emitted method bound once");
+            // Bound at each access's first run, not while linking: linking looks no type up by name (ExtensionLinker.Link).
+            Assert.AreEqual(0, program.AccessMethods, "nothing bound before an access runs");
 
             // Differential: the record's properties are read through their private backing fields.
             var ownerType = woven.GetType(owner, throwOnError: true)!;
@@ -58,6 +59,8 @@ public sealed class GreenAccessEmitterTests
             var fields = accesses.Where(o => o.Instruction.Field?.FullName.Contains(" " + owner + "::", StringComparison.Ordinal) == true
                 && o.Instruction.Opcode == PeJit.IR.Opcode.LoadField).ToList();
             Assert.IsNotEmpty(fields);
+            foreach (string name in accesses.Select(o => o.AccessMethod!).Distinct())
+                Assert.IsNotNull(accessors.GetMethod(name, BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic), $"{name} emitted");
             foreach (var op in fields)
             {
                 var method = accessors.GetMethod(op.AccessMethod!, BindingFlags.Static | BindingFlags.NonPublic)!;
