@@ -61,10 +61,6 @@ internal static class PipelineWarmUp
     {
         try
         {
-            // First, a type looked up by name: the first such lookup in a process parses the name with vectorized
-            // searches .NET compiles then (ReadyToRun leaves them out), some 5 ms that the first unit's member lookups
-            // (and the binding of the emitted green accesses, ExtensionLinker) would otherwise pay.
-            _ = owner.Assembly.GetType(PeJit.Specializer.Extension.ExtensionLinker.AccessorsType, throwOnError: false);
             var graph = IrParser.Parse(Unit);
             PeJit.Optimizer.Pipeline.Run(graph, Environment.GetEnvironmentVariable("PEJIT_OPT"));
             if (!cil) return null;

@@ -36,12 +36,12 @@ public static class ExtensionLinker
     /// </remarks>
     public static ExtensionProgram Link(ExtensionProgram program, IMemberResolver resolver, Assembly? woven = null)
     {
-        // The type of emitted accesses is looked up by name at the first access run, not here: the first lookup of a type
-        // by name in a process parses it, and .NET compiles the parser's vectorized searches then (some 5 ms, the larger
-        // part of a portal's preparation; Docs/PERFORMANCE.md, "Preparation: where its milliseconds went"). Bound lazily,
-        // that first time falls in the first unit, whose member lookups parse names anyway, and the warm-up thread
-        // (PipelineWarmUp) pays it meanwhile.
-        var builder = new GreenAccessBuilder(woven is null ? null : () => woven.GetType(AccessorsType, throwOnError: false))
+        // The type of emitted accesses is found at the first access run, not here, and by the token pejit build stored
+        // with its name (MemberTable.WithToken) when there is one: the first lookup of a type by name in a process parses
+        // it, and .NET compiles the parser's vectorized searches then (some 4 ms, the larger part of a portal's preparation;
+        // Docs/PERFORMANCE.md, "Preparation: where its milliseconds went").
+        var builder = new GreenAccessBuilder(woven is null ? null
+            : () => (resolver as MemberTableResolver)?.StoredType(AccessorsType) ?? woven.GetType(AccessorsType, throwOnError: false))
         {
             Counted = b =>
             {

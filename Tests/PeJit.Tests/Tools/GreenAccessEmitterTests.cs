@@ -42,7 +42,20 @@ public sealed class GreenAccessEmitterTests
             var woven = context.LoadFromAssemblyPath(Path.Combine(folder, example + ".dll"));
             string resource = woven.GetManifestResourceNames().Single(n => n.StartsWith("PeJit.Extension ", StringComparison.Ordinal));
             var (program, members) = ExtensionSerializer.ReadStored(woven.GetManifestResourceStream(resource)!, lazily: false);
-            ExtensionLinker.Link(program, new MemberTableResolver(members, woven), woven);
+            var resolver = new MemberTableResolver(members, woven);
+            ExtensionLinker.Link(program, resolver, woven);
+
+            // pejit build stores the tokens of the assembly's own types and of the accessors type (MemberTableTokens): each
+            // resolves, without parsing a name, to the type its name names.
+            Assert.AreSame(woven.GetType(ExtensionLinker.AccessorsType, throwOnError: true), resolver.StoredType(ExtensionLinker.AccessorsType));
+            var withTokens = members.Types.Where(p => MemberTable.TrySplitToken(p.Value, out _, out _)).ToList();
+            Assert.IsGreaterThan(1, withTokens.Count, "the assembly's own types have tokens");
+            foreach (var (irName, stored) in withTokens)
+            {
+                MemberTable.TrySplitToken(stored, out _, out string qualified);
+                var named = Type.GetType(qualified, name => name.Name == woven.GetName().Name ? woven : null, null, throwOnError: true);
+                Assert.AreSame(named, resolver.StoredType(irName), irName);
+            }
 
             var accesses = program.Graphs.SelectMany(g => g.Blocks).SelectMany(b => b).Where(o => o.AccessName is not null).ToList();
             Assert.IsNotEmpty(accesses);
