@@ -65,7 +65,7 @@ internal static class PipelineWarmUp
             PeJit.Optimizer.Pipeline.Run(graph, Environment.GetEnvironmentVariable("PEJIT_OPT"));
             if (!cil) return null;
             var code = new CilBackend(new Resolver()).Compile(graph, owner, "pejit_warm_up");
-            var exit = new object?[5];
+            var exit = new object?[3];
             code.Run([], exit, [new int[] { 3, 0, 0, 0 }, 0]);
             return exit[1];
         }
@@ -76,41 +76,25 @@ internal static class PipelineWarmUp
         }
     }
 
-    /// <summary>The object <see cref="Unit"/> allocates, as an interpreter allocates its frames and boxes: removed where it does not escape.</summary>
-    private sealed class Cell(int value)
-    {
-        public int Value = value;
-    }
-
-    /// <summary>The types of <see cref="Unit"/>: primitives, objects, two array types and <see cref="Cell"/>.</summary>
+    /// <summary>The types of <see cref="Unit"/>: primitives, objects and two array types.</summary>
     private sealed class Resolver : IMemberResolver
     {
         public Type ResolveType(IrType type) => PrimitiveTypes.Of(type.Kind) ?? type.Name switch
         {
             "System.Object[]" => typeof(object[]),
             "System.Int32[]" => typeof(int[]),
-            CellType => typeof(Cell),
             _ => throw new InvalidOperationException($"the warm-up unit has no type {type.Name}"),
         };
 
-        public MethodBase ResolveMethod(MethodRef method) => method.Name == ".ctor" && method.DeclaringTypeName == CellType
-            ? typeof(Cell).GetConstructors()[0]
-            : throw new InvalidOperationException($"the warm-up unit calls no {method.FullName}");
+        public MethodBase ResolveMethod(MethodRef method) => throw new InvalidOperationException("the warm-up unit calls nothing");
 
-        public FieldInfo ResolveField(FieldRef field) => field.Name == nameof(Cell.Value)
-            ? typeof(Cell).GetField(nameof(Cell.Value))!
-            : throw new InvalidOperationException($"the warm-up unit loads no {field.FullName}");
+        public FieldInfo ResolveField(FieldRef field) => throw new InvalidOperationException("the warm-up unit loads no field");
     }
-
-    private const string CellType = "PeJit.Runtime.PipelineWarmUp/Cell";
 
     /// <summary>
     /// A unit as the engine makes them (constants, exit and state arrays; the state unboxed; a loop nest over an array's
-    /// elements, with the back edges' moves; an object and an array allocated that allocation removal takes apart, the object
-    /// made again at the exit, where it escapes, as a unit's frames and boxes are; an exit that boxes the state into the exit
-    /// array and returns null), small. Allocation removal's first times are the larger part of a first unit whose frames are
-    /// virtual (a function's unit, Docs/PERFORMANCE.md, "Preparation: where its milliseconds went"). Run on the state
-    /// <c>[{3, 0, 0, 0}, 0]</c> it moves the first element's 3 into the second and leaves with the index 2.
+    /// elements, with the back edges' moves; an exit that boxes the state into the exit array and returns null), small.
+    /// Run on the state <c>[{3, 0, 0, 0}, 0]</c> it moves the first element's 3 into the second and leaves with the index 2.
     /// </summary>
     private const string Unit = """
         function "pejit warm-up" -> object {
@@ -121,12 +105,8 @@ internal static class PipelineWarmUp
             v6: i32 = const 1
             v7: object = ldelem object v2, v6
             v8: i32 = unbox.any i32 v7
-            v30: class "PeJit.Runtime.PipelineWarmUp/Cell" = newobj stores("System.Int32 PeJit.Runtime.PipelineWarmUp/Cell::Value") instance "System.Void PeJit.Runtime.PipelineWarmUp/Cell::.ctor(System.Int32)" v8
-            v31: i32 = const 2
-            v32: class "System.Int32[]" = newarr i32 v31
-            stelem i32 v32, v3, v8
-            jump block1(v8, v30)
-        block1(v11: i32, v33: class "PeJit.Runtime.PipelineWarmUp/Cell"):
+            jump block1(v8)
+        block1(v11: i32):
             v12: i32 = ldelem i32 v5, v11
             brif v12, block2, block6
         block2:
@@ -148,10 +128,7 @@ internal static class PipelineWarmUp
         block5:
             v23: i32 = const 2
             v24: i32 = add v13, v23
-            v34: i32 = ldfld "System.Int32 PeJit.Runtime.PipelineWarmUp/Cell::Value" v33
-            v35: i32 = add v34, v6
-            v36: class "PeJit.Runtime.PipelineWarmUp/Cell" = newobj stores("System.Int32 PeJit.Runtime.PipelineWarmUp/Cell::Value") instance "System.Void PeJit.Runtime.PipelineWarmUp/Cell::.ctor(System.Int32)" v35
-            jump block1(v24, v36)
+            jump block1(v24)
         block6:
             v25: object = box i32 v3
             stelem object v1, v3, v25
@@ -159,14 +136,6 @@ internal static class PipelineWarmUp
             stelem object v1, v6, v26
             v27: i32 = const 2
             stelem object v1, v27, v5
-            v37: i32 = ldelem i32 v32, v3
-            v38: i32 = ldfld "System.Int32 PeJit.Runtime.PipelineWarmUp/Cell::Value" v33
-            v39: i32 = add v37, v38
-            v40: i32 = const 3
-            stelem object v1, v40, v33
-            v41: i32 = const 4
-            v42: object = box i32 v39
-            stelem object v1, v41, v42
             v28: object = null
             ret v28
         }
