@@ -156,6 +156,10 @@ public static class JitRuntime
                 ?? throw new InvalidOperationException($"{assembly.GetName().Name} holds no stored extension program for it (resource '{resource}'); build it again with this version of pejit build");
             var (program, members) = ExtensionSerializer.ReadStored(stream);
             var resolver = new MemberTableResolver(members, assembly);
+            // Types of other assemblies than this one are found by name (pejit build stores tokens for its own): the process's
+            // first type-name parse, some 4 ms, is paid on another core while the portal is prepared, not in the first unit.
+            if (PipelineWarmUp.Enabled && resolver.NamesTypesToParse)
+                ThreadPool.UnsafeQueueUserWorkItem(static table => table.ParseFirstName(), resolver, preferLocal: false);
             ExtensionLinker.Link(program, resolver, assembly);
             var settings = new JitSettings { BackgroundCompilation = Background }
                 .WithDefaultThreshold(marker.Threshold);

@@ -36,7 +36,19 @@ public static class ExtensionLinker
     /// </remarks>
     public static ExtensionProgram Link(ExtensionProgram program, IMemberResolver resolver, Assembly? woven = null)
     {
-        var builder = new GreenAccessBuilder(woven?.GetType(AccessorsType, throwOnError: false));
+        // The type of emitted accesses is found at the first access run, not here, and by the token pejit build stored
+        // with its name (MemberTable.WithToken) when there is one: the first lookup of a type by name in a process parses
+        // it, and .NET compiles the parser's vectorized searches then (some 4 ms, the larger part of a portal's preparation;
+        // Docs/PERFORMANCE.md, "Preparation: where its milliseconds went").
+        var builder = new GreenAccessBuilder(woven is null ? null
+            : () => (resolver as MemberTableResolver)?.StoredType(AccessorsType) ?? woven.GetType(AccessorsType, throwOnError: false))
+        {
+            Counted = b =>
+            {
+                program.AccessDelegates = b.Count;
+                program.AccessMethods = b.Bound;
+            },
+        };
         foreach (var graph in program.Graphs)
             graph.WhenLoaded(loaded =>
             {
@@ -44,8 +56,7 @@ public static class ExtensionLinker
                 lock (builder)
                 {
                     Link(loaded, resolver, builder);
-                    program.AccessDelegates = builder.Count;
-                    program.AccessMethods = builder.Bound;
+                    builder.Counted(builder);
                 }
                 program.AddLinkTime(clock.Elapsed);
             });
@@ -198,22 +209,40 @@ public static class ExtensionLinker
 
     private static void LinkAccess(ExtensionGraph graph, ExtensionOp op, IMemberResolver resolver, GreenAccessBuilder builder)
     {
-        var instruction = op.Instruction;
-        var resultClass = op.Result >= 0 ? graph.Classes[op.Result] : RegisterClass.Ref;
-        if (op.AccessMethod is { } emitted && builder.Emitted(emitted) is { } bound)
+        if (op.AccessMethod is { } emitted && builder.HasAccessors)
         {
-            op.Access = bound;
+            // Bound at its first run (see Link above); an assembly without the method (built by another version) gets
+            // the compiled access then. The op then holds what was bound, so later runs call it directly.
             op.AccessCompiled = true;
+            op.Access = (ints, floats, refs, operands, result) =>
+            {
+                GreenAccess access;
+                lock (builder)
+                {
+                    access = builder.Emitted(emitted) ?? Compiled(graph, op, resolver, builder);
+                    builder.Counted(builder);
+                }
+                op.Access = access;
+                access(ints, floats, refs, operands, result);
+            };
             return;
         }
-        op.Access = Deferred(() => instruction.Opcode switch
+        op.Access = Compiled(graph, op, resolver, builder);
+        op.AccessCompiled = builder.IsCompiled(op.Access);
+    }
+
+    /// <summary>The access of <paramref name="op"/> as a compiled lambda (or, for a member that cannot be resolved, a delegate that throws why).</summary>
+    private static GreenAccess Compiled(ExtensionGraph graph, ExtensionOp op, IMemberResolver resolver, GreenAccessBuilder builder)
+    {
+        var instruction = op.Instruction;
+        var resultClass = op.Result >= 0 ? graph.Classes[op.Result] : RegisterClass.Ref;
+        return Deferred(() => instruction.Opcode switch
         {
             Opcode.LoadField => builder.Field(resolver.ResolveField(instruction.Field!), resultClass, op.ResultType),
             Opcode.LoadStatic => builder.Static(resolver.ResolveField(instruction.Field!), resultClass, op.ResultType),
             Opcode.LoadElement => builder.Element(ElementType(op, resolver), op.OperandTypes[1], resultClass, op.ResultType),
             _ => builder.Call(resolver.ResolveMethod(instruction.Method!), op.Operands.Select(o => graph.Classes[o]).ToList(), op.OperandTypes, resultClass, op.ResultType),
         });
-        op.AccessCompiled = builder.IsCompiled(op.Access);
     }
 
     /// <summary>

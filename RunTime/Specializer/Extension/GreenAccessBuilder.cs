@@ -26,7 +26,9 @@ internal sealed class GreenAccessBuilder
     private static readonly MethodInfo IntegerStackFormMethod = typeof(ValueSemantics).GetMethod(nameof(ValueSemantics.IntegerStackForm))!;
     private static readonly MethodInfo FloatStackFormMethod = typeof(ValueSemantics).GetMethod(nameof(ValueSemantics.FloatStackForm))!;
 
-    private readonly Type? accessors;
+    private readonly Func<Type?>? findAccessors;
+    private Type? accessors;
+    private bool accessorsFound;
     private readonly Dictionary<string, GreenAccess?> emitted = [];
     // Keyed by a value tuple, a Dictionary instantiation .NET compiles on first use: made with the first lambda.
     private Dictionary<(MemberInfo, string), GreenAccess>? cache;
@@ -38,8 +40,14 @@ internal sealed class GreenAccessBuilder
     // Made with the first lambda: a program whose accesses were all emitted by pejit build never loads System.Linq.Expressions.
     private ParameterExpression ints = null!, floats = null!, refs = null!, operands = null!, result = null!;
 
-    /// <param name="accessors">The JIT-enabled assembly's type of emitted accesses (<see cref="ExtensionLinker.AccessorsType"/>), or null.</param>
-    public GreenAccessBuilder(Type? accessors) => this.accessors = accessors;
+    /// <param name="findAccessors">Finds the JIT-enabled assembly's type of emitted accesses (<see cref="ExtensionLinker.AccessorsType"/>), called at the first <see cref="Emitted"/>; null when there is no such assembly.</param>
+    public GreenAccessBuilder(Func<Type?>? findAccessors) => this.findAccessors = findAccessors;
+
+    /// <summary>Whether emitted accesses may be bound (there is a JIT-enabled assembly to find them in).</summary>
+    public bool HasAccessors => findAccessors is not null;
+
+    /// <summary>Told after each link or binding, so the program's counts follow (<see cref="Count"/>, <see cref="Bound"/>).</summary>
+    public Action<GreenAccessBuilder> Counted { get; init; } = static _ => { };
 
     /// <summary>Delegates compiled so far.</summary>
     public int Count => cache is null ? 0 : CachedCount();
@@ -56,6 +64,11 @@ internal sealed class GreenAccessBuilder
     /// </summary>
     public GreenAccess? Emitted(string name)
     {
+        if (!accessorsFound)
+        {
+            accessors = findAccessors?.Invoke();
+            accessorsFound = true;
+        }
         if (accessors is null) return null;
         if (emitted.TryGetValue(name, out var access)) return access;
         var method = accessors.GetMethod(name, BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic);

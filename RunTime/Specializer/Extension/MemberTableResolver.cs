@@ -48,9 +48,106 @@ public sealed class MemberTableResolver : IMemberResolver
         table.Types.TryGetValue(n, out var qualified) ? Load(qualified) : ByIrName(n));
 
     /// <summary>A type by its assembly-qualified reflection name, its assemblies bound as <see cref="Assembly"/> describes.</summary>
-    private Type Load(string qualified) =>
-        PlainType(qualified) ?? Type.GetType(qualified, AssemblyNamed, null, throwOnError: false)
+    private Type Load(string stored)
+    {
+        if (ByToken(stored, out string qualified) is { } type) return type;
+        if (CorePrimitive(qualified) is { } primitive) return primitive;
+        return PlainType(qualified) ?? Type.GetType(qualified, AssemblyNamed, null, throwOnError: false)
             ?? throw new InvalidOperationException($"no run-time type {qualified}: is the assembly that defines it beside the JIT-enabled one?");
+    }
+
+    /// <summary>
+    /// A primitive type of the core library, or an array of one (<c>System.Int64[], System.Private.CoreLib, ...</c>), found without
+    /// parsing its name; null for any other.
+    /// </summary>
+    private Type? CorePrimitive(string qualified)
+    {
+        int typeEnd = qualified.IndexOf(',');
+        if (typeEnd <= 0) return null;
+        int assemblyEnd = qualified.IndexOf(',', typeEnd + 1);
+        string assembly = qualified[(typeEnd + 1)..(assemblyEnd < 0 ? qualified.Length : assemblyEnd)].Trim();
+        if (assembly is not ("System.Private.CoreLib" or "System.Runtime" or "mscorlib" or "netstandard")) return null;
+        int ranks = 0, nameLength = typeEnd;
+        while (nameLength > 2 && qualified[nameLength - 1] == ']' && qualified[nameLength - 2] == '[')
+        {
+            nameLength -= 2;
+            ranks++;
+        }
+        if (PrimitiveNamed(qualified[..nameLength]) is not { } primitive) return null;
+        var type = ResolveType(primitive);
+        for (int i = 0; i < ranks; i++) type = type.MakeArrayType();
+        return type;
+    }
+
+    /// <summary>
+    /// The type the table names <paramref name="irName"/> when <c>pejit build</c> stored it with its token (a type of the
+    /// JIT-enabled assembly); null otherwise. Never parses a name.
+    /// </summary>
+    public Type? StoredType(string irName) => table.Types.TryGetValue(irName, out var stored) ? ByToken(stored, out _) : null;
+
+    /// <summary>
+    /// Whether some type of the table can only be found by parsing its name (no stored token, not a core primitive):
+    /// a type of another assembly than the JIT-enabled one, which a unit may need.
+    /// </summary>
+    public bool NamesTypesToParse => FirstTypeToParse() is not null;
+
+    /// <summary>
+    /// Looks up the first type of the table found by parsing its name (<see cref="NamesTypesToParse"/>), so that the process's
+    /// first type-name parse (some 4 ms of .NET compiling vectorized searches) is paid on the calling thread, not in a
+    /// unit; what it throws is dropped (the unit that needs the type reports it).
+    /// </summary>
+    public void ParseFirstName()
+    {
+        if (FirstTypeToParse() is not { } irName) return;
+        try
+        {
+            _ = TypeNamed(irName);
+        }
+        catch (Exception)
+        {
+            // Only a warm-up: the lookup is made again, and reported, where a unit needs the type.
+        }
+    }
+
+    private string? FirstTypeToParse()
+    {
+        foreach (var (irName, stored) in table.Types)
+            if (!MemberTable.TrySplitToken(stored, out _, out _) && CorePrimitive(stored) is null) return irName;
+        return null;
+    }
+
+    /// <summary>
+    /// A type of the home assembly by the metadata token <c>pejit build</c> stored with its name (<see cref="MemberTable.WithToken"/>),
+    /// checked against the name (perhaps an array of it, <c>Name[]</c>); null when there is no token or it names another type, and
+    /// the name is looked up instead. Resolving a token parses nothing: a process's first type-name parse costs some 4 ms.
+    /// </summary>
+    private Type? ByToken(string stored, out string qualified)
+    {
+        if (!MemberTable.TrySplitToken(stored, out int token, out qualified)) return null;
+        int typeEnd = qualified.IndexOf(',');
+        if (typeEnd <= 0) return null;
+        int ranks = 0, nameLength = typeEnd;
+        while (nameLength > 2 && qualified[nameLength - 1] == ']' && qualified[nameLength - 2] == '[')
+        {
+            nameLength -= 2;
+            ranks++;
+        }
+        Type type;
+        try
+        {
+            type = home.ManifestModule.ResolveType(token);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+        string? name = type.FullName;
+        if (name is null || name.Length != nameLength) return null;
+        for (int i = 0; i < nameLength; i++)
+            if (name[i] != qualified[i]) return null;
+        for (int i = 0; i < ranks; i++) type = type.MakeArrayType();
+        return type;
+    }
 
     /// <summary>
     /// A type named plainly (no generic arguments, pointers or escapes; perhaps an array of one), found in its assembly, bound by its simple

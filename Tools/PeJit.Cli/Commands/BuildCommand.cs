@@ -123,7 +123,7 @@ public static class BuildCommand
                     foreach (var (_, program) in programs) emitter.Emit(program);
                     emitter.Finish();
                     return programs.ToDictionary(p => ExtensionSerializer.ResourceName(MemberTableBuilder.PortalKey(p.Portal.Hints.Method)),
-                        p => ExtensionSerializer.Store(p.Program, MemberTableBuilder.For(p.Program)));
+                        p => ExtensionSerializer.Store(p.Program, MemberTableTokens.Add(MemberTableBuilder.For(p.Program), woven)));
                 }
                 var fresh = AssemblyLoader.Load(path, references);
                 var assembly = new MemoryStream();
