@@ -29,8 +29,10 @@ public static class ExtensionBinary
     /// change to any of them must come with a new version, which makes a run time refuse programs an older
     /// <c>pejit build</c> stored (the portal is interpreted and the log says to build again) rather than misread them:
     /// <c>ExtensionBinaryTests</c> checks <see cref="EnumLayout"/> against the enums and fails until both are updated.
+    /// Version 4: a member table's type names may carry the type's metadata token (<see cref="MemberTable.WithToken"/>),
+    /// which a version-3 run time would take for part of the name.
     /// </summary>
-    public const int Version = 3;
+    public const int Version = 4;
 
     /// <summary>A hash of the names of the enums stored by number, in order, for the version in force (see <see cref="Version"/>).</summary>
     public const string EnumLayout = "7E63A5C9F1E1B494";
