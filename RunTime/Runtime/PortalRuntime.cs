@@ -412,8 +412,12 @@ public sealed class PortalRuntime
     /// The cell for <paramref name="key"/>, made on first use with the key's current unit. Called by the engine while
     /// it specializes, under the compile lock, as every change of the cache is, so a cell never misses a change.
     /// </summary>
-    private CallCell CellFor(GreenKey key)
+    private CallCell? CellFor(GreenKey key)
     {
+        // While functions are not compiled, a callee's key gets a unit only if a loop's Jit.CanEnterJit reaches it (a
+        // function whose body starts with its loop): a key without one stays a portal call, which enters such a unit
+        // at its entry anyway. (An interpreter that promotes its callee, Lua's, makes every call's key green.)
+        if (!CompilesFunctions && !HasUnit(key)) return null;
         var state = Locked(key);
         try
         {
