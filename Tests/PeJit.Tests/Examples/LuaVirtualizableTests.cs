@@ -92,16 +92,15 @@ public sealed class LuaVirtualizableTests
     /// <summary>
     /// A loop that makes a call on every turn (a table's <c>Get</c>, a value's <c>ConcatText</c>), none of which gets the
     /// frame, keeps every register in an SSA value on every turn: no load or store of the register array in the blocks
-    /// every turn runs. (The loop's unoptimized copy, entered when a preheader test fails, still has them.) Not
-    /// <c>polymorphic</c> any more: the interpreter promotes a callee's class and prototype, so its loop has one path
-    /// through its two Lua calls, which are on every turn now and go through a call cell given the callee's frame
-    /// (<c>FrameReach</c> takes any frame passed to a call to lead to every frame); it writes the registers back once
-    /// per call (<see cref="PolymorphicWritesTheRegistersBackOncePerCall"/>). Before, the calls sat behind the red
-    /// test of the callee's class, on some paths only, and the loop's every-turn call was the table's <c>Get</c>.
+    /// every turn runs. (The loop's unoptimized copy, entered when a preheader test fails, still has them.) In
+    /// <c>polymorphic</c> the two Lua calls are on every turn too (the interpreter promotes a callee's class, so the loop
+    /// has one path through them): a call given a frame the loop made, which holds nothing of the caller's (a one-result
+    /// call's callee frame has no result registers), does not reach the caller's registers (<c>FrameReach</c>).
     /// </summary>
     [TestMethod]
     [DataRow("sieve")]
     [DataRow("strings")]
+    [DataRow("polymorphic")]
     public void ALoopWithCallsKeepsTheRegistersInSsaValues(string program)
     {
         var census = Census(program);
