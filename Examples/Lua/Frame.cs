@@ -7,7 +7,8 @@ namespace PeJit.Examples.Lua;
 /// <summary>
 /// One activation of a Lua function: its registers (locals and temporaries), its cells (locals a closure
 /// captured), its closure (for upvalues), and where its results go: the caller's registers from
-/// <see cref="ResultIndex"/> on, <see cref="Wanted"/> of them, or, when <see cref="Wanted"/> is -1 (a call
+/// <see cref="ResultIndex"/> on, <see cref="Wanted"/> of them; when <see cref="Wanted"/> is 1, <c>Interpreter.Run</c>'s
+/// return value instead (the frame then holds no caller's registers); or, when <see cref="Wanted"/> is -1 (a call
 /// from C#, such as <c>pcall</c>'s), all of them into <see cref="Results"/>.
 /// </summary>
 /// <remarks>
@@ -32,8 +33,8 @@ public sealed class Frame
     /// <summary>The interpreter state: globals, output.</summary>
     public readonly LuaState State;
 
-    /// <summary>The caller's registers, where <c>return</c> writes the results.</summary>
-    public readonly LuaValue[] ResultRegisters;
+    /// <summary>The caller's registers, where <c>return</c> writes the results; null when the caller wants one result, which <c>Run</c> returns.</summary>
+    public readonly LuaValue[]? ResultRegisters;
 
     /// <summary>The first register of <see cref="ResultRegisters"/> that gets a result.</summary>
     public readonly int ResultIndex;
@@ -48,9 +49,17 @@ public sealed class Frame
     public LuaValue[]? Results;
 
     /// <summary>A frame for <paramref name="closure"/>, with every register nil.</summary>
-    public Frame(LuaClosure closure, LuaState state, LuaValue[] resultRegisters, int resultIndex, int wanted, int depth)
+    public Frame(LuaClosure closure, LuaState state, LuaValue[]? resultRegisters, int resultIndex, int wanted, int depth)
+        : this(closure, closure.Prototype, state, resultRegisters, resultIndex, wanted, depth)
     {
-        var prototype = closure.Prototype;
+    }
+
+    /// <summary>
+    /// A frame for <paramref name="closure"/>, whose prototype the caller has read (a Lua call promotes it, so that a
+    /// compiled call knows how many registers and cells the frame has: constants, and the frame can live in SSA values).
+    /// </summary>
+    public Frame(LuaClosure closure, Prototype prototype, LuaState state, LuaValue[]? resultRegisters, int resultIndex, int wanted, int depth)
+    {
         Registers = new LuaValue[prototype.Registers];
         Array.Fill(Registers, LuaNil.Instance);
         Cells = prototype.Cells == 0 ? [] : new Upvalue[prototype.Cells];

@@ -24,9 +24,19 @@ public static class Interpreter
     private static LuaValue Truth(bool? outcome, int line, LuaValue left, LuaValue right) =>
         outcome is bool value ? (value ? LuaBoolean.True : LuaBoolean.False) : throw Errors.Compare(line, left, right);
 
-    /// <summary>Runs the function whose code starts at <paramref name="pc"/> on <paramref name="frame"/>; its results go where the frame says.</summary>
+    /// <summary>
+    /// Runs the function whose code starts at <paramref name="pc"/> on <paramref name="frame"/>. A caller that wants one
+    /// result (<see cref="Frame.Wanted"/> 1) gets it as the return value; other results go where the frame says, and the
+    /// return value is then null.
+    /// </summary>
+    /// <remarks>
+    /// Why one result is returned, not stored: a callee that stores into its caller's registers holds them (the frame's
+    /// <see cref="Frame.ResultRegisters"/>), so in compiled code every call is a place where the caller's registers must be
+    /// in memory (they escape into it), and a recursive call's own register array escapes into the next. Returned, the
+    /// result is an SSA value of the caller, and the callee's frame names nothing of the caller's.
+    /// </remarks>
     [JitPortal(Greens = ["pc", "code"], Reds = ["frame", "regs"])]
-    public static void Run(Code code, int pc, Frame frame)
+    public static LuaValue? Run(Code code, int pc, Frame frame)
     {
         LuaValue[] regs = frame.Registers;
         while (true)
@@ -157,13 +167,20 @@ public static class Interpreter
                     break;
                 case OpCode.Call:
                 {
-                    LuaValue callee = regs[i.A];
+                    // The callee's class is green (one guard per call site): a compiled call of a Lua function has no
+                    // path for a builtin, which would be given the calling frame.
+                    LuaValue callee = Jit.PromoteClass(regs[i.A]);
                     if (callee is LuaClosure closure)
                     {
                         if (frame.Depth >= MaxDepth) throw LuaError.At(code.Lines[pc - 1], "stack overflow");
-                        var calleeFrame = new Frame(closure, frame.State, regs, i.A, i.C, frame.Depth + 1);
-                        Array.Copy(regs, i.A + 1, calleeFrame.Registers, 0, Math.Min(i.B, closure.Prototype.Parameters));
-                        Run(code, closure.Prototype.Entry, calleeFrame);
+                        // The callee's prototype is green from here on (one guard per call site): its entry, how many
+                        // registers its frame has and how many arguments it takes are constants in compiled code.
+                        Prototype prototype = Jit.Promote(closure.Prototype);
+                        // One result wanted: the callee returns it (Run's remarks), and its frame does not hold these registers.
+                        var calleeFrame = new Frame(closure, prototype, frame.State, i.C == 1 ? null : regs, i.A, i.C, frame.Depth + 1);
+                        Array.Copy(regs, i.A + 1, calleeFrame.Registers, 0, Math.Min(i.B, prototype.Parameters));
+                        LuaValue? result = Run(code, prototype.Entry, calleeFrame);
+                        if (i.C == 1) regs[i.A] = result!;
                     }
                     else if (callee is LuaBuiltin builtin)
                     {
@@ -176,6 +193,7 @@ public static class Interpreter
                     break;
                 }
                 case OpCode.Return:
+                    if (frame.Wanted == 1) return i.B > 0 ? regs[i.A] : LuaNil.Instance;
                     if (frame.Wanted < 0)
                     {
                         var results = new LuaValue[i.B];
@@ -184,10 +202,10 @@ public static class Interpreter
                     }
                     else
                     {
-                        LuaValue[] target = frame.ResultRegisters;
+                        LuaValue[] target = frame.ResultRegisters!;
                         for (int k = 0; k < frame.Wanted; k++) target[frame.ResultIndex + k] = k < i.B ? regs[i.A + k] : LuaNil.Instance;
                     }
-                    return;
+                    return null;
                 case OpCode.Closure:
                 {
                     Prototype prototype = code.Prototypes[i.B];

@@ -123,6 +123,12 @@ internal sealed class FrameReach
                 return false;
             case Opcode.Box:
                 return MayHold(graph[value].DefiningInstruction!.Operands[0], edgesInto);
+            // A frame the graph made (an inlined constructor's, a callee's) that no store gave a frame or a named array
+            // from before (not a holder) and no constructor call set leads only to itself and what it was given: its own
+            // named arrays are new too, none of those compiled code keeps elements of. (A callee's frame that holds its
+            // caller's registers, to store results into, is a holder.)
+            case Opcode.Allocate when FrameOfType(type) is not null && !constructedLater.Contains(value):
+                return false;
         }
         if (type.Kind == TypeKind.ByRef && graph[value].DefiningInstruction is { } address)
         {
@@ -164,6 +170,9 @@ internal sealed class FrameReach
             switch (definition.Opcode)
             {
                 case Opcode.NewArray or Opcode.Const or Opcode.Null or Opcode.String or Opcode.LoadStatic or Opcode.NewObject or Opcode.Allocate or Opcode.Box:
+                    continue;
+                // The BCL's empty array of a type (a static singleton: no frame's named array, by the contract).
+                case Opcode.Call when definition.Method is { DeclaringTypeName: "System.Array", Name: "Empty" } && definition.Operands.Count == 0:
                     continue;
                 case Opcode.LoadField:
                     if (DeclaredByFrame(definition.Field!) && !HoldsOnlyMadeArrays(definition.Operands[0], definition.Field!)) return true;

@@ -81,6 +81,15 @@ public sealed class PortalRuntime
         call.Opcode == IR.Opcode.Call && IR.HintNames.IsJitMethod(call.Method, IR.HintNames.PromoteClass);
 
     /// <summary>
+    /// A <c>Jit.Promote</c> call: <see cref="FinishStep"/> notes the objects it sees there too (not numbers, whose
+    /// representation in the evaluator differs from an exit's). An interpreter that promotes a callee's class and then
+    /// its prototype at a call (Lua's) has both sites one after the other; learned one per recompilation, a call that
+    /// runs once per run of a loop (the code after it) took two more runs to compile.
+    /// </summary>
+    private static bool IsObjectValueSite(IR.Instruction call, object? operand) =>
+        operand is not null && !operand.GetType().IsValueType && call.Opcode == IR.Opcode.Call && IR.HintNames.IsJitMethod(call.Method, IR.HintNames.Promote);
+
+    /// <summary>
     /// Where the graph evaluator goes on with the next step once it has finished one (the instruction after the merge
     /// point), when the merge point's operands are all the rest of the loop needs; null when they are not (a value
     /// the step uses that is not a merge-point variable, an implicit red, a merge point inside a region).
@@ -403,8 +412,12 @@ public sealed class PortalRuntime
     /// The cell for <paramref name="key"/>, made on first use with the key's current unit. Called by the engine while
     /// it specializes, under the compile lock, as every change of the cache is, so a cell never misses a change.
     /// </summary>
-    private CallCell CellFor(GreenKey key)
+    private CallCell? CellFor(GreenKey key)
     {
+        // While functions are not compiled, a callee's key gets a unit only if a loop's Jit.CanEnterJit reaches it (a
+        // function whose body starts with its loop): a key without one stays a portal call, which enters such a unit
+        // at its entry anyway. (An interpreter that promotes its callee, Lua's, makes every call's key green.)
+        if (!CompilesFunctions && !HasUnit(key)) return null;
         var state = Locked(key);
         try
         {
@@ -816,6 +829,7 @@ public sealed class PortalRuntime
             evaluator.BeforeCall = (call, operands) =>
             {
                 if (IsClassSite(call)) observed.Add((new PromotionSite(stepKey, call), operands[0]?.GetType()));
+                else if (operands.Length == 1 && IsObjectValueSite(call, operands[0])) observed.Add((new PromotionSite(stepKey, call), operands[0]));
             };
         var graph = Extension.Portal.Graph;
         ResumeOutcome outcome;
@@ -909,11 +923,12 @@ public sealed class PortalRuntime
             // each site's budget), instead of one recompilation each (FinishStep).
             foreach (var ((other, seenKey), _) in unit.unseenPromotions)
             {
-                if (!IsClassSite(other.Call)) continue;
-                var seenClass = seenKey.Values[0];
+                var seenValue = seenKey.Values[0];
+                bool classSite = IsClassSite(other.Call);
+                if (!classSite && !IsObjectValueSite(other.Call, seenValue)) continue;
                 var known = promotions.GetValueOrDefault(other) ?? [];
-                if (known.Contains(seenClass) || known.Count >= Settings.Specialization.MaxCasesPerPromotion + 1) continue;
-                promotions[other] = [.. known, seenClass];
+                if (known.Contains(seenValue) || known.Count >= Settings.Specialization.MaxCasesPerPromotion + (classSite ? 1 : 0)) continue;
+                promotions[other] = [.. known, seenValue];
             }
             if (Compile(key, promotions, unit.Recompilations + 1, unit.Unit.Tails) is { } recompiled) Cache.Replace(key, recompiled);
         }

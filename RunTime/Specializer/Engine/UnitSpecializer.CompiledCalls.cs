@@ -10,9 +10,11 @@ public sealed partial class UnitSpecializer
 {
     /// <summary>
     /// The call cell for a callee key, made or found by the runtime (which keeps it up to date); null: interpreted
-    /// calls stay residual calls of the portal.
+    /// calls stay residual calls of the portal. The function itself returns null for a key that will get no unit (a
+    /// function's entry while functions are not compiled): a cell there would only add its state array and a failed
+    /// <c>CallCell.Enter</c> to every call before the portal call it falls back to.
     /// </summary>
-    public Func<GreenKey, CallCell>? CallCells { get; set; }
+    public Func<GreenKey, CallCell?>? CallCells { get; set; }
 
     /// <summary>
     /// Whether the backend compiles typed units (<see cref="Unit.StateParameters"/>) and a call of a unit's own method
@@ -78,7 +80,7 @@ public sealed partial class UnitSpecializer
             }
             var key = new GreenKey(greens);
             if (speculated is not null && !key.Equals(entryKey)) return false;
-            var cell = owner.CallCells!(key);
+            if (owner.CallCells!(key) is not { } cell) return false;
 
             var location = op.Instruction.Location;
             bool hasResult = op.Result >= 0;

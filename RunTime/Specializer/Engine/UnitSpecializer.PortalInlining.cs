@@ -38,11 +38,13 @@ public sealed partial class UnitSpecializer
         private bool arriveAfterCall;
 
         /// <summary>
-        /// The key an interpreted call's guard has its cases at: the step of the innermost inlined callee on the path
-        /// (so that a call inside an inlined callee is guarded with the callees seen there, not with those of every
-        /// call of the caller's step), else the step's. Class and value promotions inside an inlined callee stay at
-        /// the step's key, as in any inlined helper: the runtime, finishing a step after an exit, runs the callee's
-        /// frames to their return and notes each class under the step's key, so one recompilation learns them all.
+        /// The key an interpreted call's guard, a <c>Jit.Promote</c> or a <c>Jit.PromoteClass</c> has its cases at: the
+        /// step of the innermost inlined callee on the path, else the step's. Each position of the interpreted program
+        /// sees its own values (<see cref="PromotionSite"/>): a call inside an inlined callee is guarded with the callees
+        /// seen there, not with those of every call of the caller's step, and the callee's <c>Add</c> with the classes
+        /// it adds, not with the caller's. (Keyed by the caller's step, an interpreter that promotes its callee at every
+        /// call, as Lua's does, gave each inlined call a case for every callee of the step, itself included, and a
+        /// builtin path at every call of a closure: past the inlining budget.)
         /// </summary>
         private GreenKey CallSiteKey => InlinedStepKey ?? StepKey;
 

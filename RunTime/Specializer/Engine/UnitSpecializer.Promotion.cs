@@ -17,9 +17,9 @@ public sealed partial class UnitSpecializer
         {
             int result = site.Result;
             var location = site.Instruction.Location;
-            var cases = promotions.GetValueOrDefault(new PromotionSite(StepKey, site.Instruction)) ?? [];
+            var cases = promotions.GetValueOrDefault(new PromotionSite(CallSiteKey, site.Instruction)) ?? [];
             if (cases.Count > owner.settings.MaxCasesPerPromotion)
-                unit.Notes.Add($"promotion at {location} at {StepKey}: {cases.Count} values seen, {owner.settings.MaxCasesPerPromotion} compiled (MaxCasesPerPromotion); others go to the interpreter");
+                unit.Notes.Add($"promotion at {location} at {CallSiteKey}: {cases.Count} values seen, {owner.settings.MaxCasesPerPromotion} compiled (MaxCasesPerPromotion); others go to the interpreter");
             foreach (var value in cases.Take(owner.settings.MaxCasesPerPromotion))
             {
                 // A delegate case is any delegate calling the same method on the same target (DelegateGuard);
@@ -31,7 +31,7 @@ public sealed partial class UnitSpecializer
                 copies[^1].SetBoxed(result, value);
             }
             frames[^1].SetRed(result, red);
-            EmitMidStepExit(frames, site.Instruction, red, type);
+            EmitMidStepExit(frames, site.Instruction, red, type, siteStep: CallSiteKey);
         }
 
         /// <summary>

@@ -144,7 +144,7 @@ public static class LuaStepCounter
                         }
                         else
                         {
-                            LuaValue[] target = frame.ResultRegisters;
+                            LuaValue[] target = frame.ResultRegisters!; // this counter always passes the registers (Frame: null only when Interpreter.Run returns the result)
                             for (int k = 0; k < frame.Wanted; k++) target[frame.ResultIndex + k] = k < i.B ? regs[i.A + k] : LuaNil.Instance;
                         }
                         return;

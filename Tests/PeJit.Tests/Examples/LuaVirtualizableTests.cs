@@ -92,7 +92,10 @@ public sealed class LuaVirtualizableTests
     /// <summary>
     /// A loop that makes a call on every turn (a table's <c>Get</c>, a value's <c>ConcatText</c>), none of which gets the
     /// frame, keeps every register in an SSA value on every turn: no load or store of the register array in the blocks
-    /// every turn runs. (The loop's unoptimized copy, entered when a preheader test fails, still has them.)
+    /// every turn runs. (The loop's unoptimized copy, entered when a preheader test fails, still has them.) In
+    /// <c>polymorphic</c> the two Lua calls are on every turn too (the interpreter promotes a callee's class, so the loop
+    /// has one path through them): a call given a frame the loop made, which holds nothing of the caller's (a one-result
+    /// call's callee frame has no result registers), does not reach the caller's registers (<c>FrameReach</c>).
     /// </summary>
     [TestMethod]
     [DataRow("sieve")]

@@ -338,6 +338,76 @@ public sealed class ShapedSelfCallTests
         AssertLuaSameAsPlain(source, null);
     }
 
+    /// <summary>
+    /// Lua's recursive fib called from a loop N times. Each call from the loop enters fib's unit anew: the unit first
+    /// leaves at the call's <c>Jit.Promote</c> of the callee's prototype (no case yet), and after a few such exits it is
+    /// specialized again with the case, its recursive calls direct. (In process, the rest of a call that left mid-step runs
+    /// in the plain interpreter, so one long call would not count enough exits.)
+    /// </summary>
+    internal const string LuaFibDriver = """
+        function fib(n)
+          if n < 2 then return n end
+          return fib(n - 1) + fib(n - 2)
+        end
+        local s = 0
+        for i = 1, N do s = s + fib(15) end
+        print(s)
+        """;
+
+    [TestMethod]
+    public void LuasFibCallsItsShapedEntryAndMakesNoCalleeFrameOnTheDirectPath()
+    {
+        // Lua's call makes the callee's Frame (its constructor fills a register array with nil) and copies the arguments
+        // in with Array.Copy; the frame is the callee's red, and its register array the other. Both recursive calls pass
+        // their contents to the shaped entry, and the unit makes neither the frame nor the register array for them. The
+        // callee returns its one result (Interpreter.Run), so its frame holds nothing of the caller's. (The shaped entry
+        // still makes its own register array, which its exits hand to the interpreter inside the frame they make:
+        // allocation removal does not yet make an array only where it escapes.)
+        AssertLuaSameAsPlain(LuaFibDriver, 20);
+        var jit = PortalJit.Create(Lua.Runner.Portal, Settings());
+        jit.Invoke(Lua.Runner.PortalArguments(LuaFibDriver, new StringWriter(), 20));
+        var unit = ShapedUnit(jit);
+        Assert.IsNotNull(unit, "fib's unit has a shaped entry: " + string.Join("; ", jit.Units.SelectMany(u => u.Unit.Notes)));
+        var graph = unit.Residual;
+        var shapedCalls = graph.Blocks.SelectMany(b => graph[b].Instructions)
+            .Count(i => i.Opcode == Opcode.Call && ReferenceEquals(i.Method!.Origin, unit.ShapedEntry));
+        Assert.AreEqual(2, shapedCalls, "both recursive calls call the shaped entry directly:\n" + PeJit.IR.Text.IrPrinter.Print(graph));
+        AssertAllocatesOnlyOnSlowPaths(graph, Opcode.Allocate);
+        var registerArrays = graph.Blocks.SelectMany(b => graph[b].Instructions)
+            .Count(i => i.Opcode == Opcode.NewArray && IntegerConstantOf(graph, i.Operands[0]) > 1 && !IsSlowPath(graph, i));
+        Assert.AreEqual(0, registerArrays, "no callee register array is made on the direct path:\n" + PeJit.IR.Text.IrPrinter.Print(graph));
+
+        // What a call allocates once compiled: the bytes of 100 more turns of the loop (each program is compiled afresh,
+        // the same way), divided by their calls; the plain interpreter's the same way.
+        long Bytes(Action<long> run, long turns)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            run(turns);
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        void Plain(long turns) => Lua.Runner.Run(LuaFibDriver, TextWriter.Null, turns);
+        void Jitted(long turns) => PortalJit.Create(Lua.Runner.Portal, Settings()).Invoke(Lua.Runner.PortalArguments(LuaFibDriver, TextWriter.Null, turns));
+        Plain(20);
+        Jitted(20);
+        const double calls = 100 * 1_973; // fib(15) makes 1,973 calls of fib
+        double plain = (Bytes(Plain, 140) - Bytes(Plain, 40)) / calls, jitted = (Bytes(Jitted, 140) - Bytes(Jitted, 40)) / calls;
+        Console.WriteLine($"bytes per call of Lua's fib: plain {plain:F1}, compiled {jitted:F1}");
+        Assert.IsLessThan(plain * 0.75, jitted, $"bytes per call: plain {plain:F1}, compiled {jitted:F1}");
+    }
+
+    private static long? IntegerConstantOf(FlowGraph graph, Value value) =>
+        graph[value].DefiningInstruction is { Opcode: Opcode.Const } constant ? constant.Integer : null;
+
+    /// <summary>Whether <paramref name="instruction"/> is in a block of a direct call's slow paths or an exit (as <see cref="AssertAllocatesOnlyOnSlowPaths"/> says).</summary>
+    private static bool IsSlowPath(FlowGraph graph, Instruction instruction)
+    {
+        var block = graph.Blocks.First(b => graph[b].Instructions.Contains(instruction));
+        var instructions = graph[block].Instructions;
+        return instructions.Any(i => i.Opcode == Opcode.Call && (i.Method == CallCell.EnterMethod || i.Method == CallCell.ResumeMethod
+                || i.Method!.FullName.Contains("::Run(", StringComparison.Ordinal)))
+            || instructions.Any(i => i.Opcode == Opcode.StoreElement && i.Operands[0] == graph.Parameters[1]);
+    }
+
     private static void AssertLuaSameAsPlain(string source, long? size)
     {
         string Plain()
