@@ -35,6 +35,20 @@ internal static class FoldConstants
                     i += TypeObjects.Replace(graph, instructions, instruction, exactClass);
                     continue;
                 }
+                // An isinst of an object whose class is known: null when it is not an instance, a cast that passes when it is.
+                if (instruction.Opcode == Opcode.IsInst && graph.Members is { } members && instruction.TypeOperand is { Kind: TypeKind.Class or TypeKind.Object } target
+                    && TypeObjects.ExactClassOf(graph, instruction.Operands[0]) is { Kind: TypeKind.Class } knownClass
+                    && TypeObjects.InstanceOf(members, knownClass, target) is { } instance)
+                {
+                    if (instance) instruction.Opcode = Opcode.CastClass;
+                    else
+                    {
+                        instruction.Opcode = Opcode.Null;
+                        instruction.Operands.Clear();
+                        instruction.TypeOperand = null;
+                    }
+                    continue;
+                }
                 if (TypeObjects.Compare(graph, instruction) is { } same)
                 {
                     instruction.Opcode = Opcode.Const;
