@@ -23,7 +23,9 @@ namespace PeJit.Optimizer;
 /// by jumps form a group, which is removed or kept whole. A <c>newarr</c> of a constant length is a candidate too, its
 /// elements its fields (<c>AllocationRemoval.Arrays.cs</c> has its uses and the array helpers it understands).</item>
 /// <item>Uses that do not escape: a field load or store on the object, <c>unbox.any</c> of a box, <c>isinst</c>
-/// and <c>castclass</c> to its exact class or <c>object</c> (folded to the object), <c>brif</c> on it and
+/// and <c>castclass</c> to its exact class or <c>object</c> (folded to the object), and, when the graph can ask the
+/// run-time classes (<see cref="FlowGraph.Members"/>), to a class its objects are instances of (the object) and an
+/// <c>isinst</c> to one they are not (null; the cast's result is no member), <c>brif</c> on it and
 /// <c>cgt.un</c> against <c>null</c> (it is not null), <c>ceq</c>/<c>cne</c> with anything (a virtual object is
 /// only itself: it never escaped, so no other reference, real or virtual, can be it), <c>GetType()</c> (becomes
 /// <c>typeof</c> its class, so that a class guard's comparison folds: <see cref="TypeObjects"/>), and passing it to a
@@ -33,9 +35,13 @@ namespace PeJit.Optimizer;
 /// current values, then stores of the fields the constructor does not set; <c>allocate</c> and a store of every
 /// field a store wrote; or <c>box</c>), and the rest of
 /// that block uses the object made. A jump passing it to a parameter that is not its group's makes it on that
-/// edge only, in a new block between (a loop's exit edge allocates, its back edge does not). The group is kept whole (nothing removed) when an escaping block could
-/// reach, through its jumps, any use of the group (its object could be made twice, or read after a call
-/// changed it), or passes a member of the group to a group parameter; or when a jump passes a member to a
+/// edge only, in a new block between (a loop's exit edge allocates, its back edge does not). The group is kept whole (nothing removed) when an escape of a
+/// member could reach, through its jumps, another use of that member before the member is defined again (its object could
+/// be made twice, or read after a call changed it; the allocation run again, or the parameter's block entered again, is
+/// another object, so a loop whose slow path hands this turn's box to a call keeps the next turn's virtual), or passes the
+/// member to a group parameter. Paths that never run do not count: a branch on a member (never null) or on an
+/// <c>isinst</c> its class fails takes one target, so the escapes behind an interpreter's own type tests of a value it made
+/// (a key tested for one class, with the other classes' slow paths behind the test) do not keep it. Or the group is kept when a jump passes a member to a
 /// group parameter while the member is still live in the target (two names for one object); or when
 /// allocations of a group differ in constructor or box type, or a field is seen with two types.</item>
 /// <item>Graphs with exception regions are left alone (residual units have none).</item>
@@ -235,8 +241,8 @@ internal static partial class AllocationRemoval
                     || (instruction.Opcode == Opcode.NewArray && ArrayLength(graph, instruction) != group.Length);
             }
         // Casts the group's class decides, when the graph can ask the run-time classes (FlowGraph.Members): an isinst to a
-        // class its objects are not instances of is null (the interpreter's own type tests of a value it made: `key is
-        // LuaFloat` after `key is LuaInteger`), and its result is no member; a cast to a class they are instances of is
+        // class its objects are not instances of is null (the interpreter's own type tests of a value it made, one class
+        // after another), and its result is no member; a cast to a class they are instances of is
         // the object. Without the classes, a cast to another class keeps the group (rule 2).
         var nullCasts = new HashSet<Instruction>(ReferenceEqualityComparer.Instance);
         var failedCasts = new ValueSet();
@@ -395,8 +401,8 @@ internal static partial class AllocationRemoval
 
         // 4. Decide per group. Escapes on paths that never run do not count: a member is never null, and an isinst to a
         //    class its objects are not instances of is (nullCasts), so a branch on either takes one target whether the
-        //    object is removed or not. The interpreter's own type tests of a value it made (`key is LuaInteger`, then
-        //    the float and hash-part paths) hold such escapes. Only groups of one class (not yet refused) decide.
+        //    object is removed or not. The interpreter's own type tests of a value it made (a key tested for one
+        //    class, the slow paths of the other classes behind the test) hold such escapes. Only groups of one class (not yet refused) decide.
         var consistent = new HashSet<Group>(ReferenceEqualityComparer.Instance);
         foreach (var group in groupsInOrder) if (!group.Bad) consistent.Add(group);
         // The one target a block's branch takes, or null when both may.
