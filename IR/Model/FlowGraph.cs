@@ -48,6 +48,21 @@ public sealed class FlowGraph
     public IReadOnlyList<object?>? SampleArguments { get; set; }
 
     /// <summary>
+    /// The run-time members the graph names, while a runtime optimizes it in the process that will run it, or null: lets
+    /// the optimizer ask what the text form does not say (whether an object of one class is an instance of another). Not
+    /// part of the graph's meaning or of its text form: without it the optimizer assumes less, never something else.
+    /// </summary>
+    public Semantics.IMemberResolver? Members { get; set; }
+
+    /// <summary>
+    /// The elements of the array the entry's first parameter is on every run, or null: a runtime's unit constants (green
+    /// objects the residual code reads from that array), set while the runtime optimizes the graph. Unlike
+    /// <see cref="SampleArguments"/>, a fact, not a profile: the optimizer may decide what they are (their classes) without
+    /// a test. Not part of the text form.
+    /// </summary>
+    public IReadOnlyList<object?>? Constants { get; set; }
+
+    /// <summary>
     /// The interpreter's <c>[Virtualizable]</c> frame classes (<see cref="VirtualizableFrame"/>), on a residual graph of a
     /// portal that declares some: what tells the optimizer which memory only frames reach. Printed as <c>virtualizable</c>
     /// lines before the slots, so a file test can state it. Empty for none.

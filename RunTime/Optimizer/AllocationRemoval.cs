@@ -23,7 +23,9 @@ namespace PeJit.Optimizer;
 /// by jumps form a group, which is removed or kept whole. A <c>newarr</c> of a constant length is a candidate too, its
 /// elements its fields (<c>AllocationRemoval.Arrays.cs</c> has its uses and the array helpers it understands).</item>
 /// <item>Uses that do not escape: a field load or store on the object, <c>unbox.any</c> of a box, <c>isinst</c>
-/// and <c>castclass</c> to its exact class or <c>object</c> (folded to the object), <c>brif</c> on it and
+/// and <c>castclass</c> to its exact class or <c>object</c> (folded to the object), and, when the graph can ask the
+/// run-time classes (<see cref="FlowGraph.Members"/>), to a class its objects are instances of (the object) and an
+/// <c>isinst</c> to one they are not (null; the cast's result is no member), <c>brif</c> on it and
 /// <c>cgt.un</c> against <c>null</c> (it is not null), <c>ceq</c>/<c>cne</c> with anything (a virtual object is
 /// only itself: it never escaped, so no other reference, real or virtual, can be it), <c>GetType()</c> (becomes
 /// <c>typeof</c> its class, so that a class guard's comparison folds: <see cref="TypeObjects"/>), and passing it to a
@@ -33,9 +35,13 @@ namespace PeJit.Optimizer;
 /// current values, then stores of the fields the constructor does not set; <c>allocate</c> and a store of every
 /// field a store wrote; or <c>box</c>), and the rest of
 /// that block uses the object made. A jump passing it to a parameter that is not its group's makes it on that
-/// edge only, in a new block between (a loop's exit edge allocates, its back edge does not). The group is kept whole (nothing removed) when an escaping block could
-/// reach, through its jumps, any use of the group (its object could be made twice, or read after a call
-/// changed it), or passes a member of the group to a group parameter; or when a jump passes a member to a
+/// edge only, in a new block between (a loop's exit edge allocates, its back edge does not). The group is kept whole (nothing removed) when an escape of a
+/// member could reach, through its jumps, another use of that member before the member is defined again (its object could
+/// be made twice, or read after a call changed it; the allocation run again, or the parameter's block entered again, is
+/// another object, so a loop whose slow path hands this turn's box to a call keeps the next turn's virtual), or passes the
+/// member to a group parameter. Paths that never run do not count: a branch on a member (never null) or on an
+/// <c>isinst</c> its class fails takes one target, so the escapes behind an interpreter's own type tests of a value it made
+/// (a key tested for one class, with the other classes' slow paths behind the test) do not keep it. Or the group is kept when a jump passes a member to a
 /// group parameter while the member is still live in the target (two names for one object); or when
 /// allocations of a group differ in constructor or box type, or a field is seen with two types.</item>
 /// <item>Graphs with exception regions are left alone (residual units have none).</item>
@@ -57,6 +63,12 @@ internal static partial class AllocationRemoval
         public readonly BlockSet EscapeBlocks = new();
         /// <summary>Jumps that pass a member to a parameter that is not the group's: the object is made on that edge only.</summary>
         public readonly List<BlockCall> EscapeEdges = [];
+        /// <summary>The block each of <see cref="EscapeEdges"/> leaves.</summary>
+        public readonly List<Block> EscapeEdgeSources = [];
+        /// <summary>The member each of <see cref="EscapeEdges"/> passes.</summary>
+        public readonly List<Value> EscapeEdgeMembers = [];
+        /// <summary>Each escaping use: its block and the member (an allocation or a group parameter) it makes.</summary>
+        public readonly List<(Block Block, Value Member)> Escapes = [];
         public readonly Dictionary<string, IrType> FieldTypes = new(StringComparer.Ordinal);
         public readonly List<string> Fields = [];
         /// <summary>Fields a store writes after the allocation, with the reference to store them through.</summary>
@@ -228,7 +240,47 @@ internal static partial class AllocationRemoval
                     || graph.TypeOf(group.Allocation.Result!.Value) != graph.TypeOf(instruction.Result.Value)
                     || (instruction.Opcode == Opcode.NewArray && ArrayLength(graph, instruction) != group.Length);
             }
+        // Casts the group's class decides, when the graph can ask the run-time classes (FlowGraph.Members): an isinst to a
+        // class its objects are not instances of is null (the interpreter's own type tests of a value it made, one class
+        // after another), and its result is no member; a cast to a class they are instances of is
+        // the object. Without the classes, a cast to another class keeps the group (rule 2).
+        var nullCasts = new HashSet<Instruction>(ReferenceEqualityComparer.Instance);
+        var failedCasts = new ValueSet();
+        if (graph.Members is { } members)
+        {
+            foreach (var block in graph.Blocks)
+                foreach (var instruction in graph[block].Instructions)
+                    if (instruction.Opcode is Opcode.IsInst or Opcode.CastClass && instruction.Result is { } cast
+                        && root.TryGetValue(cast, out var castMember) && castMember != cast
+                        && GroupOf(castMember) is { Allocation.Opcode: Opcode.NewObject or Opcode.Allocate, ExactType: { } exact }
+                        && ChainFails(cast, exact))
+                        failedCasts.Add(cast);
+            bool ChainFails(Value value, IrType exact)
+            {
+                for (; graph[value].DefiningInstruction is { Opcode: Opcode.IsInst or Opcode.CastClass } link; value = link.Operands[0])
+                    if (InstanceOf(members, exact, link.TypeOperand!) != true) return true;
+                return false;
+            }
+            foreach (var cast in failedCasts)
+            {
+                var instruction = graph[cast].DefiningInstruction!;
+                var member = root[cast];
+                if (instruction.Opcode == Opcode.IsInst && !failedCasts.Contains(instruction.Operands[0])
+                    && InstanceOf(members, GroupOf(member).ExactType!, instruction.TypeOperand!) == false)
+                    nullCasts.Add(instruction);
+                else GroupOf(member).Bad = true;
+            }
+            foreach (var cast in failedCasts) root.Remove(cast);
+            // A failed cast passed to a group parameter: that parameter is not always an object of the group.
+            foreach (var block in graph.Blocks)
+                foreach (var instruction in graph[block].Instructions)
+                    foreach (var target in instruction.Targets)
+                        for (int i = 0; i < target.Arguments.Count; i++)
+                            if (failedCasts.Contains(target.Arguments[i]) && parameters.Contains(graph[target.Target].Parameters[i]))
+                                GroupOf(graph[target.Target].Parameters[i]).Bad = true;
+        }
         var usedIn = new BlockMap<HashSet<Group>>(graph.BlockCount);
+        var allocatedIn = new ValueMap<Block>(graph.ValueCount);
         var bulkCalls = new List<Instruction>();
         // A helper's moves when its arrays are virtual candidates of one element type (and a fill's value of exactly that type).
         List<ElementMove>? BulkMoves(Instruction call)
@@ -268,6 +320,7 @@ internal static partial class AllocationRemoval
                 if (IsCandidate(graph, instruction))
                 {
                     var group = GroupOf(instruction.Result!.Value);
+                    allocatedIn[instruction.Result.Value] = block;
                     if (instruction.Opcode == Opcode.Box) group.AddField(BoxContents, graph.TypeOf(instruction.Operands[0]));
                     else if (instruction.Opcode == Opcode.NewArray)
                         for (int i = 0; i < group.Length && group.Length <= MaxVirtualLength; i++) group.AddField(Element(i), instruction.TypeOperand!);
@@ -305,11 +358,16 @@ internal static partial class AllocationRemoval
                             group.Stored.TryAdd(instruction.Field.FullName, instruction.Field);
                             break;
                         case Use.Fold when instruction.Opcode is Opcode.IsInst or Opcode.CastClass:
-                            // A cast is the object itself only when it cannot fail: to the group's class or to object.
-                            group.Bad |= instruction.TypeOperand != group.ExactType && instruction.TypeOperand!.Kind != TypeKind.Object;
+                            // A cast is the object itself only when it cannot fail: to the group's class, to object, or to a
+                            // class the run-time classes say its objects are instances of; an isinst they are not is null.
+                            group.Bad |= instruction.TypeOperand != group.ExactType && instruction.TypeOperand!.Kind != TypeKind.Object
+                                && !nullCasts.Contains(instruction)
+                                && !(graph.Members is { } known && group.Allocation?.Opcode is Opcode.NewObject or Opcode.Allocate
+                                    && group.ExactType is { } exactClass && InstanceOf(known, exactClass, instruction.TypeOperand) == true);
                             break;
                         case Use.Escape:
                             group.EscapeBlocks.Add(block);
+                            group.Escapes.Add((block, member));
                             break;
                     }
                 }
@@ -323,7 +381,12 @@ internal static partial class AllocationRemoval
                         var group = GroupOf(member);
                         Note(block, group);
                         bool flows = parameters.Contains(targetParameters[i]) && Find(targetParameters[i]) == Find(member);
-                        if (!flows) group.EscapeEdges.Add(target);
+                        if (!flows)
+                        {
+                            group.EscapeEdges.Add(target);
+                            group.EscapeEdgeSources.Add(block);
+                            group.EscapeEdgeMembers.Add(member);
+                        }
                         else if (!passed.Add(member)) group.Bad = true;
                         else group.Useful = true;
                     }
@@ -336,75 +399,130 @@ internal static partial class AllocationRemoval
             set.Add(group);
         }
 
-        // 4. Decide per group.
-        foreach (var group in groupsInOrder)
+        // 4. Decide per group. Escapes on paths that never run do not count: a member is never null, and an isinst to a
+        //    class its objects are not instances of is (nullCasts), so a branch on either takes one target whether the
+        //    object is removed or not. The interpreter's own type tests of a value it made (a key tested for one
+        //    class, the slow paths of the other classes behind the test) hold such escapes. Only groups of one class (not yet refused) decide.
+        var consistent = new HashSet<Group>(ReferenceEqualityComparer.Instance);
+        foreach (var group in groupsInOrder) if (!group.Bad) consistent.Add(group);
+        // The one target a block's branch takes, or null when both may.
+        Block? Decided(Block block)
         {
-            // An allocation nothing uses (an object stored only into one allocation removal took apart) goes too.
-            if (group.Allocation is null || (!group.Useful && group.EscapeBlocks.Count + group.EscapeEdges.Count > 0)) group.Bad = true;
-            if (group.Bad || group.EscapeBlocks.Count + group.EscapeEdges.Count == 0) continue;
-            var reached = new BlockSet();
-            var work = new BlockStack();
-            foreach (var block in group.EscapeBlocks)
-                foreach (var target in graph[block].Terminator?.Targets ?? [])
-                {
-                    // Passing a member on to a group parameter after it was made would split a real object.
-                    var targetParameters = graph[target.Target].Parameters;
-                    for (int i = 0; i < target.Arguments.Count; i++)
-                        if (root.TryGetValue(target.Arguments[i], out var m) && GroupOf(m) == group && parameters.Contains(targetParameters[i])) group.Bad = true;
-                    if (reached.Add(target.Target)) work.Push(target.Target);
-                }
-            foreach (var edge in group.EscapeEdges)
-            {
-                var targetParameters = graph[edge.Target].Parameters;
-                for (int i = 0; i < edge.Arguments.Count; i++)
-                    if (root.TryGetValue(edge.Arguments[i], out var m) && GroupOf(m) == group && parameters.Contains(targetParameters[i])) group.Bad = true;
-                if (reached.Add(edge.Target)) work.Push(edge.Target);
-            }
-            while (work.Count > 0 && !group.Bad)
-            {
-                var block = work.Pop();
-                if (usedIn.TryGetValue(block, out var used) && used.Contains(group)) group.Bad = true;
-                foreach (var successor in graph.Successors(block))
-                    if (reached.Add(successor)) work.Push(successor);
-            }
+            if (graph[block].Terminator is not { Opcode: Opcode.BrIf } branch) return null;
+            var condition = branch.Operands[0];
+            if (root.TryGetValue(condition, out var member) && consistent.Contains(GroupOf(member))) return branch.Targets[0].Target;
+            if (graph[condition].DefiningInstruction is { } test && nullCasts.Contains(test)
+                && root.TryGetValue(test.Operands[0], out var tested) && consistent.Contains(GroupOf(tested)))
+                return branch.Targets[1].Target;
+            return null;
         }
-        // Two live names for one object: a member passed to a group parameter while it (or a cast of it) is live in the target.
-        bool anyGood = false;
-        foreach (var parameter in parameters)
-            if (!GroupOf(parameter).Bad)
-            {
-                anyGood = true;
-                break;
-            }
-        if (anyGood)
+        IEnumerable<Block> LiveSuccessors(Block block) => Decided(block) is { } only ? [only] : graph.Successors(block);
+        var reachable = new BlockSet();
+        var walk = new BlockStack();
+        reachable.Add(FlowGraph.Entry);
+        walk.Push(FlowGraph.Entry);
+        while (walk.Count > 0)
+            foreach (var successor in LiveSuccessors(walk.Pop()))
+                if (reachable.Add(successor)) walk.Push(successor);
+        DecideGroups(reachable);
+        void DecideGroups(BlockSet live)
         {
-            var liveness = Liveness.Compute(graph);
-            foreach (var parameter in parameters)
+            foreach (var group in groupsInOrder)
             {
-                var group = GroupOf(parameter);
-                if (group.Bad) continue;
-                var block = graph[parameter].ParameterOf!.Value;
-                foreach (var v in liveness.LiveIn(block))
-                    if (root.TryGetValue(v, out var m) && GroupOf(m) == group && m != parameter)
+                // An allocation nothing uses (an object stored only into one allocation removal took apart) goes too.
+                if (group.Allocation is null || (!group.Useful && group.EscapeBlocks.Count + group.EscapeEdges.Count > 0)) group.Bad = true;
+                int liveEscapes = 0;
+                foreach (var block in group.EscapeBlocks) if (live.Contains(block)) liveEscapes++;
+                for (int e = 0; e < group.EscapeEdges.Count; e++) if (live.Contains(group.EscapeEdgeSources[e])) liveEscapes++;
+                if (group.Bad || liveEscapes == 0) continue;
+                // The object an escape makes is the member's value there; it is that object until the member is defined
+                // again (its allocation runs again, its block is entered again with what a jump passes). Reaching any
+                // other use of the member before that would read fields a call may have changed, or make it twice; passing
+                // it on to a group parameter would split a real object. Other members are other objects (two names for
+                // one object are refused below), so their uses do not matter here.
+                foreach (var (block, member) in group.Escapes)
+                    if (!group.Bad && live.Contains(block))
                     {
-                        group.Bad = true;
-                        break;
+                        foreach (var target in graph[block].Terminator?.Targets ?? [])
+                        {
+                            var targetParameters = graph[target.Target].Parameters;
+                            for (int i = 0; i < target.Arguments.Count; i++)
+                                if (root.TryGetValue(target.Arguments[i], out var m) && m == member && parameters.Contains(targetParameters[i])) group.Bad = true;
+                        }
+                        group.Bad |= UsedLater(LiveSuccessors(block), member);
+                    }
+                for (int e = 0; e < group.EscapeEdges.Count && !group.Bad; e++)
+                    if (live.Contains(group.EscapeEdgeSources[e]))
+                    {
+                        var edge = group.EscapeEdges[e];
+                        var targetParameters = graph[edge.Target].Parameters;
+                        for (int i = 0; i < edge.Arguments.Count; i++)
+                            if (root.TryGetValue(edge.Arguments[i], out var m) && m == group.EscapeEdgeMembers[e] && parameters.Contains(targetParameters[i])) group.Bad = true;
+                        group.Bad |= UsedLater([edge.Target], group.EscapeEdgeMembers[e]);
                     }
             }
-        }
-        // A helper moving elements between two groups: both go or both stay, and neither may be made anywhere (it
-        // could be made before the call in the same block, which would leave the other's elements to a real array).
-        for (bool again = true; again;)
-        {
-            again = false;
-            foreach (var call in bulkCalls)
+            // True when a use of `member` (or of a cast of it) is reached from `starts` before the member is defined again.
+            bool UsedLater(IEnumerable<Block> starts, Value member)
             {
-                var involved = ArrayPositions(Helper(call)).Select(p => GroupOf(root[call.Operands[p]])).Distinct().ToList();
-                if (involved.Count < 2 || involved.All(g => g.Bad)) continue;
-                if (involved.Any(g => g.Bad || g.EscapeBlocks.Count + g.EscapeEdges.Count > 0))
+                var definedIn = graph[member].ParameterOf ?? (allocatedIn.TryGetValue(member, out var b) ? b : (Block?)null);
+                var reached = new BlockSet();
+                var work = new BlockStack();
+                foreach (var start in starts)
+                    if (start != definedIn && reached.Add(start)) work.Push(start);
+                while (work.Count > 0)
                 {
-                    foreach (var g in involved) g.Bad = true;
-                    again = true;
+                    var block = work.Pop();
+                    foreach (var instruction in graph[block].Instructions)
+                    {
+                        foreach (var operand in instruction.Operands)
+                            if (root.TryGetValue(operand, out var m) && m == member) return true;
+                        foreach (var target in instruction.Targets)
+                            foreach (var argument in target.Arguments)
+                                if (root.TryGetValue(argument, out var m) && m == member) return true;
+                    }
+                    foreach (var successor in LiveSuccessors(block))
+                        if (successor != definedIn && reached.Add(successor)) work.Push(successor);
+                }
+                return false;
+            }
+            // Two live names for one object: a member passed to a group parameter while it (or a cast of it) is live in the target.
+            bool anyGood = false;
+            foreach (var parameter in parameters)
+                if (!GroupOf(parameter).Bad)
+                {
+                    anyGood = true;
+                    break;
+                }
+            if (anyGood)
+            {
+                var liveness = Liveness.Compute(graph);
+                foreach (var parameter in parameters)
+                {
+                    var group = GroupOf(parameter);
+                    if (group.Bad) continue;
+                    var block = graph[parameter].ParameterOf!.Value;
+                    foreach (var v in liveness.LiveIn(block))
+                        if (root.TryGetValue(v, out var m) && GroupOf(m) == group && m != parameter)
+                        {
+                            group.Bad = true;
+                            break;
+                        }
+                }
+            }
+            // A helper moving elements between two groups: both go or both stay, and neither may be made anywhere (it
+            // could be made before the call in the same block, which would leave the other's elements to a real array).
+            for (bool again = true; again;)
+            {
+                again = false;
+                foreach (var call in bulkCalls)
+                {
+                    var involved = ArrayPositions(Helper(call)).Select(p => GroupOf(root[call.Operands[p]])).Distinct().ToList();
+                    if (involved.Count < 2 || involved.All(g => g.Bad)) continue;
+                    if (involved.Any(g => g.Bad || g.EscapeBlocks.Count + g.EscapeEdges.Count > 0))
+                    {
+                        foreach (var g in involved) g.Bad = true;
+                        again = true;
+                    }
                 }
             }
         }
@@ -603,6 +721,12 @@ internal static partial class AllocationRemoval
                     case Opcode.UnboxAny when OnVirtual(0, out var member, out _):
                         replacement[instruction.Result!.Value] = Read(member, BoxContents);
                         continue;
+                    case Opcode.IsInst when nullCasts.Contains(instruction) && OnVirtual(0, out _, out _):
+                        // Its objects are not instances of that class: null, which the branches on it then decide.
+                        instruction.Opcode = Opcode.Null;
+                        instruction.Operands.Clear();
+                        instruction.TypeOperand = null;
+                        break;
                     case Opcode.IsInst or Opcode.CastClass when OnVirtual(0, out _, out _):
                         continue;
                     case Opcode.Call or Opcode.CallVirt when TypeObjects.IsGetType(instruction) && OnVirtual(0, out _, out var ofClass):
@@ -677,6 +801,8 @@ internal static partial class AllocationRemoval
 
     /// <summary>What this pass takes apart: <see cref="IsAllocation(FlowGraph, Instruction)"/>'s objects and the short arrays of <see cref="IsVirtualArray"/>.</summary>
     private static bool IsCandidate(FlowGraph graph, Instruction instruction) => IsAllocation(graph, instruction) || IsVirtualArray(graph, instruction);
+
+    private static bool? InstanceOf(IMemberResolver members, IrType exact, IrType target) => TypeObjects.InstanceOf(members, exact, target);
 
     private static bool IsNull(FlowGraph graph, Value value) => graph[value].DefiningInstruction?.Opcode == Opcode.Null;
 

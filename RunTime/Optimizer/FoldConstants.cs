@@ -8,8 +8,9 @@ namespace PeJit.Optimizer;
 /// Folds operations whose operands are all constants, and reassociates additions and subtractions of
 /// integer constants (<c>(sp + 1) - 1</c> becomes <c>sp</c>; <c>(sp - 1) - 1</c> becomes <c>sp - 2</c>), which
 /// is most of what a stack machine's stack pointer does once its dispatch is gone. Class tests decided by what is
-/// known (<see cref="TypeObjects"/>): <c>GetType()</c> of an object just allocated is <c>typeof</c> its class, and
-/// <c>ceq</c>/<c>cne</c> of two <c>typeof</c>s is a constant.
+/// known (<see cref="TypeObjects"/>): <c>GetType()</c> of an object just allocated or of a unit constant is <c>typeof</c>
+/// its class, <c>ceq</c>/<c>cne</c> of two <c>typeof</c>s is a constant, an <c>isinst</c> of such an object is null or a
+/// cast that passes (<c>FlowGraph.Members</c> says which), and two such objects of different classes are not the same.
 /// </summary>
 /// <remarks>Cost: linear in the graph's size: one pass over the instructions in layout order with maps of known constants and offsets, one replacement of uses (inserting a constant into a block's list costs that block's length, so a single huge block is quadratic in its own size).</remarks>
 internal static class FoldConstants
@@ -33,6 +34,31 @@ internal static class FoldConstants
                 if (TypeObjects.IsGetType(instruction) && TypeObjects.ExactClassOf(graph, instruction.Operands[0]) is { } exactClass)
                 {
                     i += TypeObjects.Replace(graph, instructions, instruction, exactClass);
+                    continue;
+                }
+                // An isinst of an object whose class is known: null when it is not an instance, a cast that passes when it is.
+                if (instruction.Opcode == Opcode.IsInst && graph.Members is { } members && instruction.TypeOperand is { Kind: TypeKind.Class or TypeKind.Object } target
+                    && TypeObjects.ExactClassOf(graph, instruction.Operands[0]) is { Kind: TypeKind.Class } knownClass
+                    && TypeObjects.InstanceOf(members, knownClass, target) is { } instance)
+                {
+                    if (instance) instruction.Opcode = Opcode.CastClass;
+                    else
+                    {
+                        instruction.Opcode = Opcode.Null;
+                        instruction.Operands.Clear();
+                        instruction.TypeOperand = null;
+                    }
+                    continue;
+                }
+                // Two objects of different known classes are two objects (an interpreter's `value == nil` on a constant).
+                if (instruction.Opcode is Opcode.Ceq or Opcode.Cne && instruction.Operands.Count == 2 && graph.TypeOf(instruction.Operands[0]).IsReference
+                    && TypeObjects.ExactClassOf(graph, instruction.Operands[0]) is { } leftClass
+                    && TypeObjects.ExactClassOf(graph, instruction.Operands[1]) is { } rightClass && leftClass != rightClass)
+                {
+                    instruction.Integer = instruction.Opcode == Opcode.Ceq ? 0 : 1;
+                    instruction.Opcode = Opcode.Const;
+                    instruction.Operands.Clear();
+                    constants[result] = (int)instruction.Integer;
                     continue;
                 }
                 if (TypeObjects.Compare(graph, instruction) is { } same)

@@ -42,8 +42,35 @@ internal static class TypeObjects
         { Opcode: Opcode.NewObject or Opcode.Allocate } made when graph.TypeOf(value).Kind == TypeKind.Class => graph.TypeOf(value),
         { Opcode: Opcode.Box, TypeOperand: { } boxed } when boxed.Kind is >= TypeKind.Bool and <= TypeKind.F64 or TypeKind.ValueType or TypeKind.Enum
             && !boxed.Name.StartsWith("System.Nullable`1", StringComparison.Ordinal) => boxed,
+        // A cast that passed is the object it cast; an element of the unit's constants is the object the runtime holds there.
+        { Opcode: Opcode.CastClass } cast => ExactClassOf(graph, cast.Operands[0]),
+        { Opcode: Opcode.LoadElement } load when graph.Constants is { } constants && load.Operands[0] == graph.Parameters[0]
+            && graph[load.Operands[1]].DefiningInstruction is { Opcode: Opcode.Const } index
+            && index.Integer >= 0 && index.Integer < constants.Count && constants[(int)index.Integer] is { } constant => ClassOf(constant.GetType()),
         _ => null,
     };
+
+    /// <summary>The IR's type of a plain class (not generic, not nested: their names differ between the IR and reflection); null for others.</summary>
+    private static IrType? ClassOf(Type type) =>
+        type.IsClass && !type.IsArray && !type.IsGenericType && !type.IsNested && type.FullName is { } name && type != typeof(string) && type != typeof(object)
+            ? IrType.Class(name) : null;
+
+    /// <summary>
+    /// Whether an object of exactly <paramref name="exact"/> is an instance of <paramref name="target"/>, by the run-time
+    /// classes (<see cref="FlowGraph.Members"/>); null when either does not resolve.
+    /// </summary>
+    public static bool? InstanceOf(PeJit.IR.Semantics.IMemberResolver members, IrType exact, IrType target)
+    {
+        if (exact == target || target.Kind == TypeKind.Object) return true;
+        try
+        {
+            return members.ResolveType(target).IsAssignableFrom(members.ResolveType(exact));
+        }
+        catch (Exception e) when (e is TypeLoadException or ArgumentException or InvalidOperationException or NotSupportedException or System.IO.IOException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>Turns <paramref name="getType"/> (a call of <c>GetType()</c>) into <c>typeof(<paramref name="type"/>)</c>, the token inserted before it in <paramref name="instructions"/>; returns how many instructions were inserted.</summary>
     public static int Replace(FlowGraph graph, List<Instruction> instructions, Instruction getType, IrType type)

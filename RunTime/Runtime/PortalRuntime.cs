@@ -1101,6 +1101,10 @@ public sealed class PortalRuntime
         if (stages is not null) afterPass += (pass, _) => Stage(pass.Name);
         // The sample's objects are live: the graph holds them only while it is optimized.
         if (known?.Sample is { } sample) unit.Residual.SampleArguments = [unit.Constants.ToArray(), null, sample.Take()];
+        // What the optimizer may ask of the run-time classes (AllocationRemoval: an isinst of an object of a known class).
+        unit.Residual.Members = resolver;
+        unit.Residual.Constants = unit.Constants.ToArray();
+        if (unit.ShapedEntry is { } shapedGraph) shapedGraph.Members = resolver;
         try
         {
             PeJit.Optimizer.Pipeline.Run(unit.Residual, Settings.Optimizations, afterPass,
@@ -1112,6 +1116,9 @@ public sealed class PortalRuntime
         finally
         {
             unit.Residual.SampleArguments = null;
+            unit.Residual.Members = null;
+            unit.Residual.Constants = null;
+            if (unit.ShapedEntry is { } shapedDone) shapedDone.Members = null;
         }
         var optimization = clock.Elapsed;
         inspector?.Final(unit.Residual);

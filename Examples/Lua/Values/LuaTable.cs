@@ -2,13 +2,17 @@ namespace PeJit.Examples.Lua.Values;
 
 /// <summary>
 /// A Lua table: an array part for the keys 1..n, grown by appending, and a hash part for every other key.
-/// A float key with an integer value is the integer key (as in Lua), so <c>t[1.0]</c> is <c>t[1]</c>.
+/// A float key with an integer value is the integer key (as in Lua), so <c>t[1.0]</c> is <c>t[1]</c>; integer keys
+/// outside the array part are hashed by value, apart from the other keys.
 /// </summary>
 public sealed class LuaTable : LuaValue
 {
     private LuaValue[] array = new LuaValue[4];
     private int count;
     private Dictionary<LuaValue, LuaValue>? hash;
+    // Integer keys outside the array part, by value (as Lua's own tables hash integers apart): an integer key's box is
+    // never kept by the table, so a compiled loop that indexes with a number it computes need not make the box.
+    private Dictionary<long, LuaValue>? integerHash;
 
     /// <inheritdoc/>
     public override string TypeName => "table";
@@ -17,43 +21,76 @@ public sealed class LuaTable : LuaValue
     public int ArrayCount => count;
 
     /// <summary><c>t[key]</c>; nil when absent.</summary>
-    public LuaValue Get(LuaValue key)
-    {
-        if (key is LuaInteger integer)
-        {
-            long index = integer.Value;
-            if ((ulong)(index - 1) < (ulong)count) return array[index - 1];
-        }
-        else if (key is LuaFloat f && Normalize(f) is LuaInteger asInteger) return Get(asInteger);
-        return hash is not null && hash.TryGetValue(key, out var value) ? value : LuaNil.Instance;
-    }
+    public LuaValue Get(LuaValue key) =>
+        // The common case here, the rest in methods the JIT leaves as calls ([DontLookInside], below).
+        key is LuaInteger integer ? (ulong)(integer.Value - 1) < (ulong)count ? array[integer.Value - 1] : GetInteger(integer.Value) : GetOther(key);
 
     /// <summary><c>t[key] = value</c>; returns an error message for a nil or NaN key, null when done.</summary>
     public string? Set(LuaValue key, LuaValue value)
     {
-        if (key is LuaFloat f)
+        // The common cases here (a store into the array part, an append that needs no growing), the rest in calls.
+        if (key is not LuaInteger integer) return SetOther(key, value);
+        long index = integer.Value;
+        if (!ReferenceEquals(value, LuaNil.Instance))
         {
-            if (double.IsNaN(f.Value)) return "table index is NaN";
-            key = Normalize(f);
-        }
-        if (key is LuaInteger integer)
-        {
-            long index = integer.Value;
             if ((ulong)(index - 1) < (ulong)count)
             {
                 array[index - 1] = value;
-                if (index == count && ReferenceEquals(value, LuaNil.Instance)) Shrink();
                 return null;
             }
-            if (index == count + 1 && !ReferenceEquals(value, LuaNil.Instance))
+            if (index == count + 1 && count < array.Length && integerHash is null)
             {
-                Append(value);
+                array[count++] = value;
                 return null;
             }
         }
-        else if (ReferenceEquals(key, LuaNil.Instance)) return "table index is nil";
+        return SetInteger(index, value);
+    }
+
+    // The slow paths. [DontLookInside] keeps each a call in compiled code, so a table access there is the few
+    // instructions above (a loop over a table's fields otherwise carried every case of every access: float keys, the
+    // hash parts, growing the array). They take an integer key as a number, so the key's box need not exist for them.
+    [DontLookInside]
+    private LuaValue GetInteger(long index)
+    {
+        if ((ulong)(index - 1) < (ulong)count) return array[index - 1];
+        return integerHash is not null && integerHash.TryGetValue(index, out var value) ? value : LuaNil.Instance;
+    }
+
+    [DontLookInside]
+    private LuaValue GetOther(LuaValue key)
+    {
+        if (key is LuaFloat f && IsIntegral(f.Value)) return GetInteger((long)f.Value);
+        return hash is not null && hash.TryGetValue(key, out var value) ? value : LuaNil.Instance;
+    }
+
+    [DontLookInside]
+    private string? SetOther(LuaValue key, LuaValue value)
+    {
+        if (key is LuaFloat f && IsIntegral(f.Value)) return SetInteger((long)f.Value, value);
+        if (key is LuaFloat nan && double.IsNaN(nan.Value)) return "table index is NaN";
+        if (ReferenceEquals(key, LuaNil.Instance)) return "table index is nil";
         if (ReferenceEquals(value, LuaNil.Instance)) hash?.Remove(key);
         else (hash ??= []) [key] = value;
+        return null;
+    }
+
+    [DontLookInside]
+    private string? SetInteger(long index, LuaValue value)
+    {
+        if ((ulong)(index - 1) < (ulong)count)
+        {
+            array[index - 1] = value;
+            if (index == count && ReferenceEquals(value, LuaNil.Instance)) Shrink();
+            return null;
+        }
+        if (index == count + 1 && !ReferenceEquals(value, LuaNil.Instance))
+        {
+            Append(value);
+            return null;
+        }
+        if (ReferenceEquals(value, LuaNil.Instance)) integerHash?.Remove(index);
+        else (integerHash ??= []) [index] = value;
         return null;
     }
 
@@ -62,8 +99,8 @@ public sealed class LuaTable : LuaValue
         if (count == array.Length) Array.Resize(ref array, array.Length * 2);
         array[count++] = value;
         // Keys count+1, count+2, ... that were in the hash part move to the array part.
-        if (hash is null) return;
-        while (hash.Remove(new LuaInteger(count + 1), out var next))
+        if (integerHash is null) return;
+        while (integerHash.Remove(count + 1, out var next))
         {
             if (count == array.Length) Array.Resize(ref array, array.Length * 2);
             array[count++] = next;
@@ -75,8 +112,8 @@ public sealed class LuaTable : LuaValue
         while (count > 0 && ReferenceEquals(array[count - 1], LuaNil.Instance)) array[--count] = null!;
     }
 
-    private static LuaValue Normalize(LuaFloat key) =>
-        key.Value == Math.Floor(key.Value) && key.Value >= long.MinValue && key.Value < 9.2233720368547758e18 ? new LuaInteger((long)key.Value) : key;
+    /// <summary>True when a float key stands for an integer (Lua's rule: an integral value in <c>long</c>'s range is that integer key).</summary>
+    private static bool IsIntegral(double key) => key == Math.Floor(key) && key >= long.MinValue && key < 9.2233720368547758e18;
 
     /// <inheritdoc/>
     public override LuaValue? Length() => new LuaInteger(count);
