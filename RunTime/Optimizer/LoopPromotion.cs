@@ -57,6 +57,13 @@ internal sealed class LoopPromotion
     private readonly HashSet<PromotedElement> frameElements = new(ReferenceEqualityComparer.Instance);
     private readonly List<FrameArrayGuard> frameGuards = [];
 
+    /// <summary>
+    /// The blocks of loops promoted before this one (each now has a versioned copy beside it). The dominators were found
+    /// before those copies were made, so a block of such a loop no longer dominates what comes after the loop, although
+    /// the dominator tree still says so: nothing defined there may be used in this loop's preheader.
+    /// </summary>
+    private BlockSet versioned = new();
+
     private LoopPromotion(FlowGraph graph, NaturalLoop loop, Dominators dominators, PromotionIndex index, FrameReach? reach)
     {
         this.reach = reach;
@@ -73,13 +80,13 @@ internal sealed class LoopPromotion
     /// null when the graph may hold trivial parameters anywhere (the first loop, or after a change of the loops'
     /// shape): the whole graph is cleaned and indexed then, and afterwards only what each promotion changes.
     /// </summary>
-    public static BlockSet Run(FlowGraph graph, NaturalLoop loop, Dominators dominators, FrameReach? reach, ref PromotionIndex? index,
-        ref int budget, ref int frameBudget, out bool changed)
+    public static BlockSet Run(FlowGraph graph, NaturalLoop loop, Dominators dominators, FrameReach? reach, BlockSet versioned,
+        ref PromotionIndex? index, ref int budget, ref int frameBudget, out bool changed)
     {
         changed = false;
         foreach (var block in loop.Blocks)
             if (graph[block].Try is not null || graph[block].HandlerOf is not null) return new BlockSet();
-        var promotion = new LoopPromotion(graph, loop, dominators, index ??= new PromotionIndex(graph), reach);
+        var promotion = new LoopPromotion(graph, loop, dominators, index ??= new PromotionIndex(graph), reach) { versioned = versioned };
         var copies = promotion.Run(ref budget, ref frameBudget);
         index.Update();
         changed = promotion.hoisted.Count > 0 || promotion.promoted.Count > 0 || promotion.fields.Count > 0;
@@ -279,7 +286,8 @@ internal sealed class LoopPromotion
     /// named array field (readonly, so the same array on every turn), or given to the loop apart from its frame, such as a
     /// portal's red <c>regs</c> beside its red <c>frame</c>, which the preheader then tests to be the frame's
     /// (<see cref="frameGuards"/>): a frame of the class defined where the loop is entered, the first one up the dominator
-    /// tree from the preheader, whose named field of the array's type holds it. Without such a frame it is not.
+    /// tree from the preheader, whose named field of the array's type holds it (not one the graph made, nor one defined in a
+    /// loop promoted before, which no longer dominates: <see cref="versioned"/>). Without such a frame it is not.
     /// </summary>
     private bool IsFrameArray(Value array)
     {
@@ -292,8 +300,12 @@ internal sealed class LoopPromotion
         // From the header's immediate dominator (the preheader may be new, unknown to the dominators found before it).
         for (Block? at = dominators.ImmediateDominator(loop.Header); at is { } block; at = dominators.ImmediateDominator(block))
         {
+            if (versioned.Contains(block) && !loop.Blocks.Contains(block)) continue;
             foreach (var candidate in FrameValuesOf(block))
             {
+                // A frame the graph made (a callee's, an inlined constructor's) holds the arrays the graph gave it, not the
+                // array the loop was entered with beside its frame: testing it would only send the loop to its copy.
+                if (graph[candidate].DefiningInstruction?.Opcode is Opcode.Allocate or Opcode.NewObject) continue;
                 var frame = reach.FrameOfType(graph.TypeOf(candidate))!;
                 foreach (var field in frame.ArrayFields)
                     if (field.FullName.StartsWith(type.Name + " ", StringComparison.Ordinal))

@@ -126,6 +126,8 @@ internal static class PromoteMemory
         var reach = FrameReach.For(graph);
         var tried = new HashSet<string>();
         var copies = new BlockSet();
+        // The loops that have a versioned copy now: their blocks dominate nothing after them any more (LoopPromotion).
+        var versioned = new BlockSet();
         Dominators? dominators = null;
         List<NaturalLoop>? loops = null;
         // Per loop of the list: whether it is out (tried, or holding blocks of a versioned copy). Decided once per
@@ -149,7 +151,9 @@ internal static class PromoteMemory
             var loop = loops[next];
             done[next] = true;
             tried.Add(Key(loop));
-            copies.UnionWith(LoopPromotion.Run(graph, loop, dominators!, reach, ref index, ref budget, ref frameBudget, out bool changed));
+            var copy = LoopPromotion.Run(graph, loop, dominators!, reach, versioned, ref index, ref budget, ref frameBudget, out bool changed);
+            if (copy.Count > 0) versioned.UnionWith(loop.Blocks);
+            copies.UnionWith(copy);
             if (!changed && loop.Latches.Count > 1)
             {
                 SeparateSmallestCycle(graph, loop, dominators!);

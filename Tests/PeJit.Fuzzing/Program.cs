@@ -24,6 +24,9 @@ if (Environment.GetEnvironmentVariable("PEJIT_CACHE_LIMIT") is null) Environment
 // It compiles in the background by default, so a short program could end before its unit is ready and prove
 // nothing about compiled code: the fuzzer wants every hot loop compiled where it got hot, as the tests do.
 if (Environment.GetEnvironmentVariable("PEJIT_BACKGROUND") is null) Environment.SetEnvironmentVariable("PEJIT_BACKGROUND", "0");
+// Every unit verified after every optimizer pass, as in the tests: a malformed graph can still run the same (a guard on a
+// value that is not defined on every path sends the loop to its copy), so only the verifier sees it (PEJIT_VERIFY=0 skips).
+if (Environment.GetEnvironmentVariable("PEJIT_VERIFY") is null) Environment.SetEnvironmentVariable("PEJIT_VERIFY", "1");
 try
 {
     var options = Options.Parse(args);
