@@ -44,8 +44,10 @@ public sealed class NeverHotAllocationTests
         // The first runs pay for what is made once: the counter table, the log, .NET's own first calls.
         Run(plain, 1000);
         Run(woven, 1000);
-        long plainBytes = Run(plain, 200_000);
-        long wovenBytes = Run(woven, 200_000);
+        // The least of three runs each: .NET allocates now and then on the running thread for itself while a method moves up
+        // its tiers (a one-off 4 KB was seen in a full suite under load), which a site that allocated per visit never would.
+        long plainBytes = Enumerable.Range(0, 3).Min(_ => Run(plain, 200_000));
+        long wovenBytes = Enumerable.Range(0, 3).Min(_ => Run(woven, 200_000));
         // 200,000 backward jumps: boxing even one int per visit would be megabytes.
         Assert.IsLessThanOrEqualTo(plainBytes + 1024, wovenBytes,
             $"the never-hot JIT-enabled run allocated {wovenBytes} bytes, the plain one {plainBytes}: a CanEnterJit site allocates while not hot");
