@@ -944,13 +944,22 @@ public sealed class PortalRuntime
         // whole specialization, 50-120 ms for Lua's polymorphic loop). Meanwhile a unit that left mid-step on most of
         // its entries stands by (CodeFor): each entry would leave at once and the graph evaluator, far slower than the
         // interpreter, would finish the step.
-        if (Settings.BackgroundCompilation && 2 * unit.ExitsTaken >= unit.Entries) Volatile.Write(ref unit.standingBy, true);
+        if (Settings.BackgroundCompilation && 2 * MidStepExits(unit) >= unit.Entries) Volatile.Write(ref unit.standingBy, true);
         if (!Recompile(key, Specialize))
         {
             // The key is compiling already (a tail or a bridge): the next count tries again.
             Volatile.Write(ref unit.standingBy, false);
             Volatile.Write(ref unit.recompiling, 0);
         }
+    }
+
+    /// <summary>Times <paramref name="unit"/> was left in the middle of a step (the exits the graph evaluator finishes).</summary>
+    private static long MidStepExits(CompiledUnit unit)
+    {
+        long total = 0;
+        for (int i = 0; i < unit.exitCounts.Length; i++)
+            if (unit.Unit.Exits[i].Frames is not null) total += Interlocked.Read(ref unit.exitCounts[i]);
+        return total;
     }
 
     /// <summary>
