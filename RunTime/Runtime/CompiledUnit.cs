@@ -31,6 +31,12 @@ public sealed record CompiledUnit(Unit Unit, ICompiledCode Code, TimeSpan Specia
 
     /// <summary>1 once the runtime has tried to specialize this unit again with new promotion cases (one attempt per unit).</summary>
     internal int recompiling;
+
+    /// <summary>
+    /// True while the unit waits for its recompilation in the background after leaving mid-step on most of its entries:
+    /// the runtime does not enter it meanwhile (the interpreter runs its key), <c>PortalRuntime.CountPromotion</c>.
+    /// </summary>
+    internal bool standingBy;
     internal readonly long[] exitCounts = new long[Unit.Exits.Count];
 
     /// <summary>The call cell compiled code calls this unit's key through, once there is one.</summary>

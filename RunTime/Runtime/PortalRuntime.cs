@@ -417,7 +417,7 @@ public sealed class PortalRuntime
         // While functions are not compiled, a callee's key gets a unit only if a loop's Jit.CanEnterJit reaches it (a
         // function whose body starts with its loop): a key without one stays a portal call, which enters such a unit
         // at its entry anyway. (An interpreter that promotes its callee, Lua's, makes every call's key green.)
-        if (!CompilesFunctions && !HasUnit(key)) return null;
+        if (!CompilesFunctions && !(Cache.TryGet(key, out var held) && held is not null)) return null;
         var state = Locked(key);
         try
         {
@@ -572,7 +572,7 @@ public sealed class PortalRuntime
     /// <summary><see cref="CodeFor(GreenKey, int, object?[])"/> with the visits a key needs to be compiled (a function's entry counts to <see cref="JitSettings.FunctionThreshold"/>).</summary>
     private CompiledUnit? CodeFor(GreenKey key, int visits, object?[] state, int threshold)
     {
-        if (Cache.TryGet(key, out var unit)) return unit;
+        if (Cache.TryGet(key, out var unit)) return unit is { standingBy: true } ? null : unit;
         var known = StateOf(key);
         int count, added;
         do
@@ -874,7 +874,8 @@ public sealed class PortalRuntime
         return (int)CanEnterJitStatus.Exited;
     }
 
-    private bool HasUnit(GreenKey key) => Cache.TryGet(key, out var unit) && unit is not null;
+    /// <summary>True when <paramref name="key"/> has a unit to enter (not one standing by for its recompilation, <see cref="CountPromotion"/>).</summary>
+    private bool HasUnit(GreenKey key) => Cache.TryGet(key, out var unit) && unit is { standingBy: false };
 
     /// <summary>Writes the merge-point variables <paramref name="operands"/> (stack form) into <paramref name="state"/> as the portal holds them; returns their green key.</summary>
     private GreenKey KeyAt(object?[] operands, object?[] state)
@@ -909,29 +910,56 @@ public sealed class PortalRuntime
         // At least, not exactly: the classes FinishStep observes count too, so a count may pass the threshold
         // between two exits. One attempt per unit: it is replaced, or refused and kept as it is.
         if (seen < PromotionThreshold || Interlocked.Exchange(ref unit.recompiling, 1) != 0) return;
-        lock (compileGate)
+        if (unit.Recompilations >= Settings.MaxRecompilesPerUnit)
         {
-            if (!Cache.TryGet(key, out var current) || current != unit) return;
-            if (unit.Recompilations >= Settings.MaxRecompilesPerUnit)
-            {
-                Log.Event($"pejit: {name} at {key}: not specialized again for {value ?? "null"} at {site}: recompiled {unit.Recompilations} times (MaxRecompilesPerUnit); the interpreter finishes such steps");
-                return;
-            }
-            var promotions = unit.Unit.PromotionCases.ToDictionary(p => p.Key, p => p.Value);
-            promotions[site] = [.. cases, value];
-            // The classes seen at other sites since this unit was compiled join in the same recompilation (within
-            // each site's budget), instead of one recompilation each (FinishStep).
-            foreach (var ((other, seenKey), _) in unit.unseenPromotions)
-            {
-                var seenValue = seenKey.Values[0];
-                bool classSite = IsClassSite(other.Call);
-                if (!classSite && !IsObjectValueSite(other.Call, seenValue)) continue;
-                var known = promotions.GetValueOrDefault(other) ?? [];
-                if (known.Contains(seenValue) || known.Count >= Settings.Specialization.MaxCasesPerPromotion + (classSite ? 1 : 0)) continue;
-                promotions[other] = [.. known, seenValue];
-            }
-            if (Compile(key, promotions, unit.Recompilations + 1, unit.Unit.Tails) is { } recompiled) Cache.Replace(key, recompiled);
+            Log.Event($"pejit: {name} at {key}: not specialized again for {value ?? "null"} at {site}: recompiled {unit.Recompilations} times (MaxRecompilesPerUnit); the interpreter finishes such steps");
+            return;
         }
+        void Specialize()
+        {
+            lock (compileGate)
+            {
+                if (!Cache.TryGet(key, out var current) || current != unit) return;
+                var promotions = unit.Unit.PromotionCases.ToDictionary(p => p.Key, p => p.Value);
+                var known = promotions.GetValueOrDefault(site) ?? [];
+                if (!known.Contains(value)) promotions[site] = [.. known, value];
+                // The classes seen at other sites since this unit was compiled join in the same recompilation (within
+                // each site's budget), instead of one recompilation each (FinishStep); in the background, also those
+                // seen while it waited for the compiling thread.
+                foreach (var ((other, seenKey), _) in unit.unseenPromotions)
+                {
+                    var seenValue = seenKey.Values[0];
+                    bool classSite = IsClassSite(other.Call);
+                    if (!classSite && !IsObjectValueSite(other.Call, seenValue)) continue;
+                    var cases = promotions.GetValueOrDefault(other) ?? [];
+                    if (cases.Contains(seenValue) || cases.Count >= Settings.Specialization.MaxCasesPerPromotion + (classSite ? 1 : 0)) continue;
+                    promotions[other] = [.. cases, seenValue];
+                }
+                if (Compile(key, promotions, unit.Recompilations + 1, unit.Unit.Tails) is { } recompiled) Cache.Replace(key, recompiled);
+                // Refused: the unit is entered again as it is.
+                else Volatile.Write(ref unit.standingBy, false);
+            }
+        }
+        // In the background when compilation is (it was on the interpreter's thread, which then stood still for the
+        // whole specialization, 50-120 ms for Lua's polymorphic loop). Meanwhile a unit that left mid-step on most of
+        // its entries stands by (CodeFor): each entry would leave at once and the graph evaluator, far slower than the
+        // interpreter, would finish the step.
+        if (Settings.BackgroundCompilation && 2 * MidStepExits(unit) >= unit.Entries) Volatile.Write(ref unit.standingBy, true);
+        if (!Recompile(key, Specialize))
+        {
+            // The key is compiling already (a tail or a bridge): the next count tries again.
+            Volatile.Write(ref unit.standingBy, false);
+            Volatile.Write(ref unit.recompiling, 0);
+        }
+    }
+
+    /// <summary>Times <paramref name="unit"/> was left in the middle of a step (the exits the graph evaluator finishes).</summary>
+    private static long MidStepExits(CompiledUnit unit)
+    {
+        long total = 0;
+        for (int i = 0; i < unit.exitCounts.Length; i++)
+            if (unit.Unit.Exits[i].Frames is not null) total += Interlocked.Read(ref unit.exitCounts[i]);
+        return total;
     }
 
     /// <summary>

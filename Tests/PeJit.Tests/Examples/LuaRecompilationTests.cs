@@ -49,6 +49,46 @@ public sealed class LuaRecompilationTests
         Assert.IsLessThanOrEqualTo(perKey * keys, jit.Runtime.Compilations, $"{program}: {jit.Runtime.Compilations} units compiled for {keys} hot keys: {log}");
     }
 
+    /// <summary>A log that notes which thread wrote each unit's "compiled" line.</summary>
+    private sealed class ThreadNotingLog : StringWriter
+    {
+        public readonly System.Collections.Concurrent.ConcurrentBag<int> CompilingThreads = [];
+
+        public override void WriteLine(string? value)
+        {
+            if (value is not null && value.StartsWith("pejit: compiled", StringComparison.Ordinal)) CompilingThreads.Add(Environment.CurrentManagedThreadId);
+            base.WriteLine(value);
+        }
+    }
+
+    [TestMethod]
+    public void WithBackgroundCompilationARecompilationForPromotedClassesLeavesTheInterpretersThreadAlone()
+    {
+        // polymorphic's loop unit is compiled first without cases at its Jit.PromoteClass sites, left mid-step at
+        // once, and specialized again with the classes the evaluator saw: that recompilation (50-120 ms) ran on the
+        // interpreter's thread, which stood still meanwhile. In the background, the unit it replaces stands by (the
+        // interpreter runs its key instead of entering a unit that leaves at once), and the units are the same as in the foreground.
+        string source = Lua.Programs.Source("polymorphic");
+        var plain = new StringWriter();
+        Lua.Runner.Run(source, plain, 20000);
+        var code = Lua.Compiler.BytecodeCompiler.Compile(source);
+        var log = new ThreadNotingLog();
+        var jit = PortalJit.Create(Lua.Runner.Portal, new JitSettings { Log = log, BackgroundCompilation = true });
+        // Two runs: the class the loop's end meets once per run gets its case in the third (PromotionThreshold), a third unit.
+        for (int run = 0; run < 2; run++)
+        {
+            var output = new StringWriter();
+            var state = new Lua.LuaState(code, output);
+            state.Globals.Set(new Lua.Values.LuaString("N"), new Lua.Values.LuaInteger(20000));
+            jit.Invoke(code, code.Main.Entry, new Lua.Frame(new Lua.Values.LuaClosure(code.Main, []), state, [], 0, 0, 0));
+            Assert.AreEqual(plain.ToString(), output.ToString(), $"polymorphic JIT-enabled printed something else in run {run + 1}");
+            Assert.IsTrue(jit.Runtime.WaitForCompilations(TimeSpan.FromMinutes(2)));
+        }
+        Assert.IsGreaterThan(0, jit.Units.Sum(u => u.Recompilations), $"the loop unit was specialized again with the classes it saw: {log}");
+        Assert.DoesNotContain(Environment.CurrentManagedThreadId, log.CompilingThreads.ToList(), $"a unit was compiled on the interpreter's thread: {log}");
+        Assert.IsLessThanOrEqualTo(2, jit.Runtime.Compilations, $"the loop's key: a unit without cases, then one with them: {log}");
+    }
+
     [TestMethod]
     public void TheRunsConvergeOnTheirUnits()
     {
