@@ -28,7 +28,7 @@ public sealed class EntryCountingTests
     {
         // fib(22) enters fib 57,313 times: past a threshold for functions of 5,000 (the default, 300,000, is not reached).
         var run = DotnetProcess.Run([Path.Combine(BuildCommandTests.StackVmFolder, "StackVm.dll"), "fib", "22"],
-            new() { ["PEJIT_LOG"] = "units", ["PEJIT_FUNCTION_THRESHOLD"] = "5000", ["PEJIT_BACKGROUND"] = "0" });
+            new Dictionary<string, string> { ["PEJIT_LOG"] = "units", ["PEJIT_FUNCTION_THRESHOLD"] = "5000", ["PEJIT_BACKGROUND"] = "0" });
         Assert.AreEqual(0, run.Exit, run.Error);
         StringAssert.Contains(run.Error, "pejit: prepared");
         StringAssert.Contains(run.Error, "pejit: compiled");
