@@ -100,13 +100,6 @@ public sealed record JitSettings
     private readonly bool? compileFunctions;
 
     /// <summary>
-    /// Whether functions are compiled by default (<see cref="CompileFunctions"/> set neither here nor by the environment):
-    /// then a function's unit that neither calls itself nor loops is refused, and its key left to the interpreter (a
-    /// method called from a compiled loop is better off called through the portal than through a call cell).
-    /// </summary>
-    internal bool CompilesOnlyRecursiveFunctions => compileFunctions is null && CompileFunctionsByEnvironment is null;
-
-    /// <summary>
     /// How many times a function's key must be entered (with <see cref="CompileFunctions"/>) before its unit is compiled
     /// (<c>PEJIT_FUNCTION_THRESHOLD</c>); null: <see cref="Threshold"/>, as for loops. Unset, it is
     /// <see cref="DefaultFunctionThreshold"/>, unless <see cref="CompileFunctions"/> was set (in code or by

@@ -63,7 +63,6 @@ public sealed class PortalRuntime
         engine.CallCells = CellFor;
         // Typed units and direct calls of a unit's own method are the CIL backend's (CilBackend.CompileUnit).
         engine.DirectSelfCalls = settings.DirectSelfCalls && this.backend is CilBackend;
-        engine.OnlyRecursiveFunctions = settings.CompilesOnlyRecursiveFunctions;
         engine.ShapedSelfCalls = settings.ShapedSelfCalls;
         engine.Virtualizables = settings.Virtualizables;
         Cache.Changed = OnCacheChanged;
@@ -227,12 +226,7 @@ public sealed class PortalRuntime
     /// </summary>
     public int OnCanEnterJit(object?[] state, int slot, bool entry, bool onlyEntry)
     {
-        if (onlyEntry && !this.onlyEntry)
-        {
-            Volatile.Write(ref this.onlyEntry, true);
-            // Its functions are its only units: each is compiled, recursive or not.
-            engine.OnlyRecursiveFunctions = false;
-        }
+        if (onlyEntry && !this.onlyEntry) Volatile.Write(ref this.onlyEntry, true);
         return OnCanEnterJit(state, slot, entry);
     }
 

@@ -118,10 +118,6 @@ internal sealed class KeyGraph
         return reached;
     }
 
-    /// <summary>Whether <paramref name="entry"/> is on a cycle (a loop through it, or a step left open, <see cref="AddOpen"/>).</summary>
-    public bool HasCycleThrough(GreenKey entry) =>
-        OnCycleThrough(entry).Count > 1 || successors[entry].Contains(entry) || open.Count > 0;
-
     /// <summary>Keys reached.</summary>
     public int KeyCount => successors.Count;
 }

@@ -24,14 +24,6 @@ public sealed partial class UnitSpecializer
     public bool DirectSelfCalls { get; set; }
 
     /// <summary>
-    /// Whether a function's unit (<c>wholeFunction</c>) that neither calls itself nor loops through its entry is refused
-    /// (a <see cref="SpecializationException"/>): compiling functions by default is for recursion. A method called from a
-    /// compiled loop (Lua's <c>polymorphic</c>) got a unit of its own that the loop then called through a cell, 1.5x slower
-    /// than leaving it to the portal call (<c>Docs/PERFORMANCE.md</c>, "Compiling functions by default: a per-key threshold").
-    /// </summary>
-    public bool OnlyRecursiveFunctions { get; set; }
-
-    /// <summary>
     /// Whether a typed unit's direct self-calls that pass objects made for the call (the callee's frame) pass their
     /// contents instead, to a second entry of the unit that makes them only where they escape
     /// (<see cref="Unit.ShapedEntry"/>, <see cref="SelfCallShapes"/>). Only with <see cref="DirectSelfCalls"/>.
@@ -106,7 +98,6 @@ public sealed partial class UnitSpecializer
                     current = next;
                 }
             }
-            if (key.Equals(entryKey)) CallsItself = true;
             if (typed && key.Equals(entryKey)) CallSelf(callee, merge, cell, join, fallback, hasResult ? op.ResultType : null, location);
             else CallCellEnter(callee, merge, cell, join, fallback, hasResult ? op.ResultType : null, location);
 
@@ -221,9 +212,6 @@ public sealed partial class UnitSpecializer
         /// units make none, and a field initializer would load the list's types in every process's first unit).
         /// </summary>
         private List<SelfCallShapes.Site>? selfCallSites;
-
-        /// <summary>Whether the unit, a function's, calls its own key through a call cell or directly: recursion.</summary>
-        public bool CallsItself { get; private set; }
 
         /// <summary><c>if (ran) goto join(unbox state[0]) else goto fallback</c>.</summary>
         private void BranchToResult(Value ran, Value state, Block join, Block fallback, IrType? resultType, SourceLocation location)

@@ -121,8 +121,6 @@ public sealed partial class UnitSpecializer
         var refusals = new InliningRefusals();
         bool onlyCycle = settings.OnlyKeysOnCycle && !wholeFunction;
         var (explore, unit) = Execute(entry, promotions, allowed: null, wholeFunction, refusals, learn: !onlyCycle);
-        if (wholeFunction && OnlyRecursiveFunctions && !explore.CallsItself && !explore.KeyGraph.HasCycleThrough(entry))
-            throw new SpecializationException($"{portal.Name} at {entry}: a function that neither calls itself nor loops is compiled as a whole function only with JitSettings.CompileFunctions set (PEJIT_COMPILE_FUNCTIONS=1); its calls stay calls of the interpreter");
         if (onlyCycle)
         {
             var loop = explore.KeyGraph.OnCycleThrough(entry);
