@@ -417,9 +417,7 @@ public sealed class PortalRuntime
         // While functions are not compiled, a callee's key gets a unit only if a loop's Jit.CanEnterJit reaches it (a
         // function whose body starts with its loop): a key without one stays a portal call, which enters such a unit
         // at its entry anyway. (An interpreter that promotes its callee, Lua's, makes every call's key green.)
-        // Functions compiled only after a threshold of their own: a cell only for a key whose entries reached it (the
-        // function being compiled, for its direct self-calls), so that loops keep calling the others through the portal.
-        if (!HasUnit(key) && !(CompilesFunctions && (FunctionThreshold <= Settings.Threshold || EnteredEnough(key)))) return null;
+        if (!CompilesFunctions && !HasUnit(key)) return null;
         var state = Locked(key);
         try
         {
@@ -875,8 +873,6 @@ public sealed class PortalRuntime
         if (HasUnit(stop)) exitKey = stop;
         return (int)CanEnterJitStatus.Exited;
     }
-
-    private bool EnteredEnough(GreenKey key) => keys.TryGetValue(key, out var known) && Volatile.Read(ref known.Visits) >= FunctionThreshold;
 
     private bool HasUnit(GreenKey key) => Cache.TryGet(key, out var unit) && unit is not null;
 
