@@ -192,6 +192,7 @@ public sealed class PortalRuntime
     {
         var key = Arrive(state);
         if (entry) NoteFunctionEntry(key);
+        else if (!loopsSeen) Volatile.Write(ref loopsSeen, true);
         int visits = Counters.TakeVisits(slot);
         // Entry visits count towards a function's unit only when functions are compiled (CompileFunctions), up to the
         // threshold for functions.
@@ -234,7 +235,14 @@ public sealed class PortalRuntime
     private bool onlyEntry;
 
     /// <summary>Whether keys counted at the entry get units: functions compiled, or a portal with nothing but its entry.</summary>
-    private bool CompilesFunctions => Settings.CompileFunctions || Volatile.Read(ref onlyEntry);
+    private bool CompilesFunctions => Settings.CompileFunctions && !(Settings.CompilesOnlyLoopFreeFunctions && Volatile.Read(ref loopsSeen)) || Volatile.Read(ref onlyEntry);
+
+    /// <summary>
+    /// Whether a <c>Jit.CanEnterJit</c> took the slow path: the program has a hot loop. Functions compiled by default stop
+    /// then (<see cref="JitSettings.CompilesOnlyLoopFreeFunctions"/>): a loop calling a function compiled alone calls it
+    /// through a call cell, slower than the portal call (Lua's <c>polymorphic</c>, 1.5x plain).
+    /// </summary>
+    private bool loopsSeen;
 
     /// <summary>
     /// The portal's entry, reached while some thread resumes at an exit (<see cref="PortalCounters.Resuming"/>):
@@ -417,7 +425,9 @@ public sealed class PortalRuntime
         // While functions are not compiled, a callee's key gets a unit only if a loop's Jit.CanEnterJit reaches it (a
         // function whose body starts with its loop): a key without one stays a portal call, which enters such a unit
         // at its entry anyway. (An interpreter that promotes its callee, Lua's, makes every call's key green.)
-        if (!CompilesFunctions && !HasUnit(key)) return null;
+        // Functions compiled only after a threshold of their own: a cell only for a key whose entries reached it (the
+        // function being compiled, for its direct self-calls), so that loops keep calling the others through the portal.
+        if (!HasUnit(key) && !(CompilesFunctions && (FunctionThreshold <= Settings.Threshold || EnteredEnough(key)))) return null;
         var state = Locked(key);
         try
         {
@@ -873,6 +883,8 @@ public sealed class PortalRuntime
         if (HasUnit(stop)) exitKey = stop;
         return (int)CanEnterJitStatus.Exited;
     }
+
+    private bool EnteredEnough(GreenKey key) => keys.TryGetValue(key, out var known) && Volatile.Read(ref known.Visits) >= FunctionThreshold;
 
     private bool HasUnit(GreenKey key) => Cache.TryGet(key, out var unit) && unit is not null;
 
