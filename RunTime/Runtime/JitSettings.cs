@@ -82,11 +82,11 @@ public sealed record JitSettings
     /// Whether a key counted at the portal's entry (a function of the interpreted program) is compiled as a whole
     /// function, so that loop-free recursion gets units that call each other through call cells (default on;
     /// <c>PEJIT_COMPILE_FUNCTIONS=0</c> turns it off). By default a function's key is compiled only after
-    /// <see cref="DefaultFunctionThreshold"/> entries (<see cref="FunctionThreshold"/>), and a JIT-enabled portal that nothing
-    /// else made hot is prepared only after <see cref="DefaultEntriesBeforePreparing"/>: a short recursive program (the stack
+    /// <see cref="DefaultFunctionThreshold"/> entries (<see cref="FunctionThreshold"/>) and only while no loop of the program got
+    /// hot (<see cref="CompilesOnlyLoopFreeFunctions"/>), and a JIT-enabled portal that nothing else made hot is prepared only after <see cref="DefaultEntriesBeforePreparing"/>: a short recursive program (the stack
     /// VM's and the register machine's <c>fib</c> at their default sizes, some 243,000 calls) ends before it and pays nothing, not even
     /// the portal's preparation, while a long one, or a program run again and again in one process, gets its unit
-    /// (<c>Docs/PERFORMANCE.md</c>, "Compiling functions by default: a per-key threshold"). Set here or by
+    /// (<c>Docs/PERFORMANCE.md</c>, "Compiling functions by default: a per-key threshold, while no loop is hot"). Set here or by
     /// <c>PEJIT_COMPILE_FUNCTIONS=1</c>, functions count with <see cref="Threshold"/> unless <see cref="FunctionThreshold"/>
     /// is set too, as loops do. Off, entry visits still enter a unit the key already has, and a portal without
     /// <c>Jit.CanEnterJit</c> (its entry is its only site) compiles its functions all the same.
