@@ -50,10 +50,11 @@ public static class JitRuntime
         bool entry = PortalProtocol.IsEntry(slot, out int counter, out bool onlyEntry);
         if (Disabled) return Rearmed(counters, counter, int.MaxValue);
         if (entry) counters.CountSlowEntry();
-        // Entry visits compile nothing unless functions are compiled: they must not make a portal that nothing
-        // else made hot pay for its preparation (a loop-free recursive program would, once per process). A portal
-        // without Jit.CanEnterJit has nothing else: its entry always counts.
-        if (entry && !onlyEntry && !JitSettings.CompileFunctionsByEnvironment && !IsPrepared(portal)) return Rearmed(counters, counter, counters.Threshold);
+        // Entry visits prepare a portal that nothing else made hot only once they could make a function hot
+        // (JitSettings.EntriesBeforePreparing, all keys together): a short loop-free recursive program must not pay
+        // for the preparation, once per process. A portal without Jit.CanEnterJit has nothing else: its entry always counts.
+        if (entry && !onlyEntry && !IsPrepared(portal) && counters.SlowEntries * counters.Threshold < JitSettings.EntriesBeforePreparing)
+            return Rearmed(counters, counter, counters.Threshold);
         if (StackGuard.StackIsLow) return StackGuard.OnFreshStack(static call => CanEnterJit(call.portal, call.state, call.slot), (portal, state, slot));
         if (RuntimeOf(portal, out bool preparing) is { } runtime) return runtime.OnCanEnterJit(state, counter, entry, onlyEntry);
         // A portal being prepared in the background comes back after a threshold's visits; one that cannot be

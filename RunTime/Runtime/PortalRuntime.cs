@@ -192,6 +192,7 @@ public sealed class PortalRuntime
     {
         var key = Arrive(state);
         if (entry) NoteFunctionEntry(key);
+        else if (!loopsSeen) Volatile.Write(ref loopsSeen, true);
         int visits = Counters.TakeVisits(slot);
         // Entry visits count towards a function's unit only when functions are compiled (CompileFunctions), up to the
         // threshold for functions.
@@ -234,7 +235,14 @@ public sealed class PortalRuntime
     private bool onlyEntry;
 
     /// <summary>Whether keys counted at the entry get units: functions compiled, or a portal with nothing but its entry.</summary>
-    private bool CompilesFunctions => Settings.CompileFunctions || Volatile.Read(ref onlyEntry);
+    private bool CompilesFunctions => Settings.CompileFunctions && !(Settings.CompilesOnlyLoopFreeFunctions && Volatile.Read(ref loopsSeen)) || Volatile.Read(ref onlyEntry);
+
+    /// <summary>
+    /// Whether a <c>Jit.CanEnterJit</c> took the slow path: the program has a hot loop. Functions compiled by default stop
+    /// then (<see cref="JitSettings.CompilesOnlyLoopFreeFunctions"/>): a loop calling a function compiled alone calls it
+    /// through a call cell, slower than the portal call (Lua's <c>polymorphic</c>, 1.5x plain).
+    /// </summary>
+    private bool loopsSeen;
 
     /// <summary>
     /// The portal's entry, reached while some thread resumes at an exit (<see cref="PortalCounters.Resuming"/>):
@@ -417,7 +425,11 @@ public sealed class PortalRuntime
         // While functions are not compiled, a callee's key gets a unit only if a loop's Jit.CanEnterJit reaches it (a
         // function whose body starts with its loop): a key without one stays a portal call, which enters such a unit
         // at its entry anyway. (An interpreter that promotes its callee, Lua's, makes every call's key green.)
-        if (!CompilesFunctions && !(Cache.TryGet(key, out var held) && held is not null)) return null;
+        // Functions compiled only after a threshold of their own: a cell only for a key whose entries reached it (the
+        // function being compiled, for its direct self-calls), so that loops keep calling the others through the portal.
+        // A key with a unit, standing by or not, keeps its cell.
+        if (!(Cache.TryGet(key, out var held) && held is not null)
+            && !(CompilesFunctions && (FunctionThreshold <= Settings.Threshold || EnteredEnough(key)))) return null;
         var state = Locked(key);
         try
         {
@@ -876,6 +888,9 @@ public sealed class PortalRuntime
 
     /// <summary>True when <paramref name="key"/> has a unit to enter (not one standing by for its recompilation, <see cref="CountPromotion"/>).</summary>
     private bool HasUnit(GreenKey key) => Cache.TryGet(key, out var unit) && unit is { standingBy: false };
+
+    /// <summary>True when <paramref name="key"/>'s entries reached the function threshold (<see cref="FunctionThreshold"/>).</summary>
+    private bool EnteredEnough(GreenKey key) => keys.TryGetValue(key, out var known) && Volatile.Read(ref known.Visits) >= FunctionThreshold;
 
     /// <summary>Writes the merge-point variables <paramref name="operands"/> (stack form) into <paramref name="state"/> as the portal holds them; returns their green key.</summary>
     private GreenKey KeyAt(object?[] operands, object?[] state)

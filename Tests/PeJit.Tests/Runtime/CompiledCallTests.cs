@@ -120,6 +120,75 @@ public sealed class CompiledCallTests
     }
 
     [TestMethod]
+    public void FunctionsAreCompiledByDefaultPastTheirOwnThreshold()
+    {
+        // Default settings (only the loop threshold set): functions are compiled, but only past DefaultFunctionThreshold
+        // entries of their key, so fib(18)'s 8,361 get no unit and fib(26)'s 392,835 do, in the run that passes it.
+        var settings = new JitSettings { Threshold = 5 };
+        Assert.IsTrue(settings.CompileFunctions);
+        Assert.AreEqual(JitSettings.DefaultFunctionThreshold, settings.FunctionThreshold);
+        Assert.IsNull(new JitSettings { CompileFunctions = true }.FunctionThreshold, "set in code, functions count with the loop threshold");
+        int entry = EntryOf(Fib, "fib");
+        var jit = PortalJit.Create(Vm.Runner.Portal, settings);
+        Assert.AreEqual(Plain(Fib, 18), Jitted(jit, Fib, 18));
+        Assert.IsFalse(jit.Units.Any(u => u.Unit.Entry.Values[0] is int pc && pc == entry), "fib's unit is not compiled below the threshold");
+        Assert.IsEmpty(jit.Runtime.CallCells, "a loop-free program below the threshold gets no call cell");
+        Assert.AreEqual(Plain(Fib, 26), Jitted(jit, Fib, 26));
+        var unit = jit.Units.Single(u => u.Unit.Entry.Values[0] is int pc && pc == entry);
+        Assert.IsNotNull(unit.Unit.Self, "fib's unit calls itself directly:\n" + PeJit.IR.Text.IrPrinter.Print(unit.Unit.Residual));
+        Assert.AreEqual(Plain(Fib, 20), Jitted(jit, Fib, 20));
+    }
+
+    /// <summary>A loop calling a function: its 400,000 calls pass the threshold for functions.</summary>
+    private const string LoopCallingAFunction = """
+        func twice 1 1
+            load 0
+            push 2
+            mul
+            ret
+        end
+        func main 1 3
+            push 0
+            store 1
+            push 0
+            store 2
+        loop:
+            load 1
+            call twice
+            load 2
+            add
+            store 2
+            load 1
+            push 1
+            add
+            store 1
+            load 1
+            load 0
+            lt
+            jnz loop
+            load 2
+            print
+            ret
+        end
+        """;
+
+    [TestMethod]
+    public void FunctionsAreNotCompiledByDefaultOnceALoopIsHot()
+    {
+        // The loop gets its unit; twice, entered 400,000 times from it, does not (its calls stay portal calls), as
+        // with functions off: a loop calling a function's unit through a cell was slower than plain (Lua polymorphic).
+        var jit = PortalJit.Create(Vm.Runner.Portal, new JitSettings { Threshold = 5 });
+        Assert.AreEqual(Plain(LoopCallingAFunction, 400_000), Jitted(jit, LoopCallingAFunction, 400_000));
+        int entry = EntryOf(LoopCallingAFunction, "twice");
+        Assert.IsTrue(jit.Units.Any(), "the loop is compiled");
+        Assert.IsFalse(jit.Units.Any(u => u.Unit.Entry.Values[0] is int pc && pc == entry), "twice gets no unit of its own");
+        // Asked for (CompileFunctions set), the same threshold compiles it: the loop is what stopped it.
+        var asked = PortalJit.Create(Vm.Runner.Portal, new JitSettings { Threshold = 5, CompileFunctions = true, FunctionThreshold = JitSettings.DefaultFunctionThreshold });
+        Assert.AreEqual(Plain(LoopCallingAFunction, 400_000), Jitted(asked, LoopCallingAFunction, 400_000));
+        Assert.IsTrue(asked.Units.Any(u => u.Unit.Entry.Values[0] is int pc && pc == entry), "twice is compiled when functions are asked for");
+    }
+
+    [TestMethod]
     public void RecursiveFibCallsItsOwnUnitDirectly()
     {
         var jit = PortalJit.Create(Vm.Runner.Portal, new JitSettings { CompileFunctions = true, Threshold = 5 });
