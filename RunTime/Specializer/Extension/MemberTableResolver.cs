@@ -124,14 +124,7 @@ public sealed class MemberTableResolver : IMemberResolver
     private Type? ByToken(string stored, out string qualified)
     {
         if (!MemberTable.TrySplitToken(stored, out int token, out qualified)) return null;
-        int typeEnd = qualified.IndexOf(',');
-        if (typeEnd <= 0) return null;
-        int ranks = 0, nameLength = typeEnd;
-        while (nameLength > 2 && qualified[nameLength - 1] == ']' && qualified[nameLength - 2] == '[')
-        {
-            nameLength -= 2;
-            ranks++;
-        }
+        if (!ElementName(qualified, out int nameLength, out int ranks)) return null;
         Type type;
         try
         {
@@ -150,6 +143,23 @@ public sealed class MemberTableResolver : IMemberResolver
     }
 
     /// <summary>
+    /// The length of the element type's name in an assembly-qualified <paramref name="qualified"/> ("Name[][], Assembly": 4) and
+    /// how many single-dimensional array suffixes follow it, as a unit's arrays are written; false when there is no assembly part.
+    /// </summary>
+    private static bool ElementName(string qualified, out int nameLength, out int ranks)
+    {
+        ranks = 0;
+        nameLength = qualified.IndexOf(',');
+        if (nameLength <= 0) return false;
+        while (nameLength > 2 && qualified[nameLength - 1] == ']' && qualified[nameLength - 2] == '[')
+        {
+            nameLength -= 2;
+            ranks++;
+        }
+        return true;
+    }
+
+    /// <summary>
     /// A type named plainly (no generic arguments, pointers or escapes; perhaps an array of one), found in its assembly, bound by its simple
     /// name as <see cref="AssemblyNamed"/> binds it, without parsing the rest of the assembly's name; null for any other,
     /// which <see cref="Type.GetType(string, Func{AssemblyName, Assembly?}, Func{Assembly?, string, bool, Type?}, bool)"/> resolves.
@@ -161,15 +171,8 @@ public sealed class MemberTableResolver : IMemberResolver
     /// </remarks>
     private Type? PlainType(string qualified)
     {
+        if (!ElementName(qualified, out int nameLength, out int ranks)) return null;
         int typeEnd = qualified.IndexOf(',');
-        if (typeEnd <= 0) return null;
-        // Single-dimensional arrays of a plain type, as a unit's arrays are: "Name[], Assembly".
-        int ranks = 0, nameLength = typeEnd;
-        while (nameLength > 2 && qualified[nameLength - 1] == ']' && qualified[nameLength - 2] == '[')
-        {
-            nameLength -= 2;
-            ranks++;
-        }
         foreach (char c in qualified)
             if (c is '\\' or '*' or '&') return null;
         for (int i = 0; i < nameLength; i++)
