@@ -3,7 +3,7 @@ using PeJit.Tests.Tools;
 namespace PeJit.Tests.Runtime;
 
 /// <summary>
-/// <c>PEJIT_THRESHOLD</c> and <c>PEJIT_CACHE_LIMIT</c> that are not valid (issue 13): each is named in a
+/// <c>PEJIT_THRESHOLD</c>, <c>PEJIT_CACHE_LIMIT</c> and <c>PEJIT_COMPILE_FUNCTIONS</c> that are not valid (issue 13): each is named in a
 /// one-line warning with the value used instead, never silently replaced.
 /// </summary>
 [TestClass]
@@ -24,6 +24,17 @@ public sealed class EnvironmentSettingsTests
         if (cacheLimit is not null) StringAssert.Contains(run.Error, $"pejit: warning: PEJIT_CACHE_LIMIT={text} {cacheLimit}");
         else Assert.DoesNotContain("PEJIT_CACHE_LIMIT", run.Error, "99999999999 residual instructions is a valid cache limit");
         Assert.AreEqual(cacheLimit is null ? 1 : 2, run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length, $"one line per setting: {run.Error}");
+    }
+
+    [TestMethod]
+    public void ACompileFunctionsSettingOtherThanZeroOrOneIsNamed()
+    {
+        // Three states since functions compile by default: a mistyped "yes" must not silently mean the default.
+        var run = DotnetProcess.Run([Path.Combine(BuildCommandTests.StackVmFolder, "StackVm.dll"), "count"],
+            new Dictionary<string, string> { ["PEJIT_COMPILE_FUNCTIONS"] = "yes" });
+        Assert.AreEqual(0, run.Exit, run.Error);
+        StringAssert.Contains(run.Error, "pejit: warning: PEJIT_COMPILE_FUNCTIONS=yes is neither 0 nor 1; using the default");
+        Assert.AreEqual(1, run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length, $"one line: {run.Error}");
     }
 
     [TestMethod]
