@@ -1143,10 +1143,11 @@ public sealed class PortalRuntime
         Action<PeJit.Optimizer.Pass, IR.FlowGraph>? afterPass = inspector is null ? null : inspector.AfterPass;
         if (stages is not null) afterPass += (pass, _) => Stage(pass.Name);
         // The sample's objects are live: the graph holds them only while it is optimized.
-        if (known?.Sample is { } sample) unit.Residual.SampleArguments = [unit.Constants.ToArray(), null, sample.Take()];
+        var constants = unit.Constants.ToArray();
+        if (known?.Sample is { } sample) unit.Residual.SampleArguments = [constants, null, sample.Take()];
         // What the optimizer may ask of the run-time classes (AllocationRemoval: an isinst of an object of a known class).
         unit.Residual.Members = resolver;
-        unit.Residual.Constants = unit.Constants.ToArray();
+        unit.Residual.Constants = constants;
         if (unit.ShapedEntry is { } shapedGraph) shapedGraph.Members = resolver;
         try
         {
