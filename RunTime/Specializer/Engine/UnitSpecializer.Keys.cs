@@ -54,6 +54,13 @@ public sealed partial class UnitSpecializer
             var slots = owner.MergeVariableSlots;
             for (int i = 0; i < owner.GreenCount; i++)
                 if (slots[i] >= 0) (frame.Slots ??= [])[new Slot(slots[i])] = Known.OfGreen(key.Values[i]);
+            // A red read from such a slot (a local passed by ref, `Array.Resize(ref stack, ...)`): the step's code reads and
+            // writes the residual slot, not the block parameter, so the key's block stores the parameter into it first.
+            var saved = current;
+            current = block;
+            for (int i = owner.GreenCount; i < slots.Length; i++)
+                if (slots[i] >= 0) Append(new Instruction(Opcode.StoreSlot, parameters[i - owner.GreenCount]) { Slot = ResidualSlot(frame, new Slot(slots[i])) });
+            current = saved;
             // A portal with exception regions runs each step inside a region that hands an exception to the interpreter.
             var start = owner.CatchesSteps ? OpenStep(key, block, parameters, frame) : block;
             pending.Enqueue(new Pending(start, [frame], null, key));
