@@ -16,6 +16,7 @@ public static class Pipeline
         new("merge", "merge a block into its only predecessor when that predecessor jumps to it unconditionally", MergeBlocks.Run),
         new("fold", "fold constant operations and reassociate additions of constants (sp + 1 - 1 → sp)", FoldConstants.Run),
         new("cse", "reuse an earlier identical pure operation in the same block", CommonSubexpressions.Run),
+        new("addresses", "read and write an array element whose address is only loaded and stored through (stack[sp - 1] += x) with ldelem and stelem", ElementAddresses.Run),
         new("forward", "forward stored values to later loads of the same field or element in a block, and reuse repeated loads", ForwardMemory.Run),
         new("fold", "fold again what forwarding exposed", FoldConstants.Run),
         new("cse", "reuse again what forwarding exposed", CommonSubexpressions.Run),
@@ -55,6 +56,7 @@ public static class Pipeline
     /// <summary>Ordering constraints: (earlier, later, why).</summary>
     public static IReadOnlyList<(string Before, string After, string Reason)> Constraints { get; } =
     [
+        ("addresses", "forward", "forwarding and promotion match ldelem and stelem; a load or store through an element's address is neither, and promotion leaves a loop with one alone"),
         ("merge", "forward", "forwarding works within a block; merging first makes the blocks a whole interpreted loop body"),
         ("fold", "cse", "folding first turns equal index computations into the same constant or the same operation"),
         ("cse", "forward", "forwarding matches fields and elements by the identity of the object and index values, which CSE unifies"),
