@@ -17,6 +17,10 @@ public static class KnownPureMethods
         ["PeJit.IR.Semantics.DivisionMagic"] = ["*"],
         ["System.String"] = ["get_Length", "get_Chars", "Equals", "op_Equality", "op_Inequality", "CompareOrdinal", "IndexOf", "Substring", "Concat", "StartsWith", "EndsWith", "Contains", "GetHashCode"],
         ["System.Char"] = ["IsDigit", "IsLetter", "IsLetterOrDigit", "IsWhiteSpace", "IsUpper", "IsLower", "ToUpperInvariant", "ToLowerInvariant", "IsAsciiDigit", "IsAsciiLetter"],
+        // Reading a value's bytes out of an array (a bytecode's immediates): green on a green code array at a green pc.
+        ["System.BitConverter"] = ["ToInt16", "ToInt32", "ToInt64", "ToUInt16", "ToUInt32", "ToUInt64", "ToDouble", "ToSingle", "ToBoolean", "ToChar",
+                                   "DoubleToInt64Bits", "Int64BitsToDouble", "SingleToInt32Bits", "Int32BitsToSingle", "DoubleToUInt64Bits", "UInt64BitsToDouble"],
+        ["System.Buffers.Binary.BinaryPrimitives"] = ["ReverseEndianness"],
         ["System.Array"] = ["get_Length", "get_Rank", "GetLength", "get_LongLength"],
         ["System.Int32"] = ["CompareTo", "Equals", "GetHashCode"],
         ["System.Int64"] = ["CompareTo", "Equals", "GetHashCode"],

@@ -877,6 +877,11 @@ internal sealed partial class ContextAnalyzer
         return new CallDecision(CallTreatment.InlineConstructor, "a new object allocated without its constructor, whose body is inlined and specialized", [context]);
     }
 
+    /// <summary>Whether <paramref name="value"/> is the result of a call with a span among its arguments.</summary>
+    private static bool TakesSpan(FlowGraph graph, Value value) =>
+        graph[value].DefiningInstruction is { } call && call.Operands.Any(o => graph.TypeOf(o).Name.StartsWith("System.Span`1", StringComparison.Ordinal)
+                                                                          || graph.TypeOf(o).Name.StartsWith("System.ReadOnlySpan`1", StringComparison.Ordinal));
+
     /// <summary>Checks what the hints promised and warns where the compiled code will be slow; records loops.</summary>
     public void Check()
     {
@@ -904,6 +909,10 @@ internal sealed partial class ContextAnalyzer
                     : graph.ReasonChain(red) is { Count: > 0 } steps && steps[^1].Reason.Kind == RedReasonKind.ResidualCall
                     ? "A green must be computable from other greens and constants alone; the chain ends at a call the analysis leaves residual: compute the value with code it can "
                         + "inline (a helper of yours reading the green code array, or one marked [Elidable] when it is pure), or make it red, or use Jit.Promote on the value."
+                        + (TakesSpan(steps[^1].Graph.Graph, steps[^1].Value)
+                            ? " A Span or ReadOnlySpan is never green (the specializer cannot hold one, and the call reading it stays residual): read the green array itself, "
+                                + "for example BitConverter.ToInt32(code, pc + 1) (the analysis runs it on green arguments) instead of BinaryPrimitives.ReadInt32LittleEndian(code.AsSpan(pc + 1))."
+                            : "")
                     : "A green must be computable from other greens and constants alone; compute it from the code object, or make it red, or use Jit.Promote on the value.",
                 chain);
         }
