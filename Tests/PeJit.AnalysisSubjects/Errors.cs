@@ -17,6 +17,37 @@ public static class Errors
     }
 
     /// <summary>
+    /// The declared green pc is read from the green code through a span: <c>AsSpan</c> and the read stay residual calls
+    /// (a span is never green), so the pc is red.
+    /// </summary>
+    [JitPortal(Greens = ["pc", "bytes"], Reds = ["frame"])]
+    public static long GreenReadThroughSpan(byte[] bytes, Frame frame)
+    {
+        int pc = 0;
+        while (true)
+        {
+            Jit.MergePoint(pc, bytes, frame);
+            if (bytes[pc] == 0) return frame.Stack[0];
+            pc = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(pc + 1));
+        }
+    }
+
+    /// <summary>What the advice for <see cref="GreenReadThroughSpan"/> says to write: the same read through <c>BitConverter</c>, green.</summary>
+    [JitPortal(Greens = ["pc", "bytes"], Reds = ["frame"])]
+    public static long GreenReadThroughBitConverter(byte[] bytes, Frame frame)
+    {
+        int pc = 0;
+        while (true)
+        {
+            Jit.MergePoint(pc, bytes, frame);
+            if (bytes[pc] == 0) return frame.Stack[0];
+            frame.Stack[0]++;
+            pc = BitConverter.ToInt32(bytes, pc + 1);
+            Jit.CanEnterJit(pc, bytes, frame);
+        }
+    }
+
+    /// <summary>
     /// The declared green pc is passed by reference to a helper that writes a red value through it (an operand read
     /// from the red stack): the slot is red, so the merge point's pc is too.
     /// </summary>

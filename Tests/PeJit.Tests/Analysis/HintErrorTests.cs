@@ -1,5 +1,6 @@
 using PeJit.Analysis.Diagnostics;
 using PeJit.AnalysisSubjects;
+using PeJit.IR;
 
 namespace PeJit.Tests.Analysis;
 
@@ -38,6 +39,18 @@ public sealed class HintErrorTests
         StringAssert.Contains(error.Details!, "address is taken at PeJit.AnalysisSubjects.Errors::GreenWrittenRedByRef IL_", "names the method and IL offset of the address");
         StringAssert.Contains(error.Details!, "JumpTo", "names the callee it is passed to");
         StringAssert.Contains(error.Advice, "instead of passing it by ref");
+    }
+
+    [TestMethod]
+    public void AGreenReadThroughASpanIsAnErrorThatSaysWhatToWriteInstead()
+    {
+        var error = SingleError(nameof(Errors.GreenReadThroughSpan), DiagnosticCodes.GreenDependsOnRed);
+        StringAssert.Contains(error.Message, "'pc' is declared green");
+        StringAssert.Contains(error.Advice, "A Span or ReadOnlySpan is never green");
+        StringAssert.Contains(error.Advice, "BitConverter.ToInt32(code, pc + 1)");
+        // What the advice says to write is green: BitConverter is known pure.
+        var portal = AnalyzedPortal.Of(typeof(Errors), nameof(Errors.GreenReadThroughBitConverter));
+        Assert.AreEqual(CallTreatment.GreenCall, portal.Call("ToInt32").Treatment);
     }
 
     [TestMethod]
