@@ -158,9 +158,8 @@ public static class JitRuntime
             var (program, members) = ExtensionSerializer.ReadStored(stream);
             var resolver = new MemberTableResolver(members, assembly);
             // Types of other assemblies than this one are found by name (pejit build stores tokens for its own): the process's
-            // first type-name parse, some 4 ms, is paid on another core while the portal is prepared, not in the first unit.
-            if (PipelineWarmUp.Enabled && resolver.NamesTypesToParse)
-                ThreadPool.UnsafeQueueUserWorkItem(static table => table.ParseFirstName(), resolver, preferLocal: false);
+            // first type-name parse, some 4 ms, is paid on the warm-up's thread while the portal is prepared, not in the first unit.
+            if (PipelineWarmUp.Enabled && resolver.NamesTypesToParse) PipelineWarmUp.Also(resolver.ParseFirstName);
             ExtensionLinker.Link(program, resolver, assembly);
             var settings = new JitSettings { BackgroundCompilation = Background }
                 .WithDefaultThreshold(marker.Threshold);

@@ -2,7 +2,6 @@ using System.Reflection;
 using PeJit.Backends.Cil;
 using PeJit.IR;
 using PeJit.IR.Semantics;
-using PeJit.IR.Text;
 
 namespace PeJit.Runtime;
 
@@ -31,6 +30,10 @@ namespace PeJit.Runtime;
 internal static class PipelineWarmUp
 {
     private static int started;
+    // First times of a portal's own (Also), waiting for the warm-up thread's next turn; and whether that thread has had its
+    // last turn (then Also gives them to the thread pool).
+    private static readonly System.Collections.Concurrent.ConcurrentQueue<Action> pending = new();
+    private static int finished;
 
     /// <summary>Whether the warm-up may run in this process (a second core, not turned off).</summary>
     public static bool Enabled => Environment.ProcessorCount > 1 && Environment.GetEnvironmentVariable("PEJIT_WARMUP") != "0";
@@ -45,24 +48,61 @@ internal static class PipelineWarmUp
         if (!Enabled || Interlocked.Exchange(ref started, 1) != 0) return;
         try
         {
-            new Thread(() => Run(owner, cil)) { IsBackground = true, Name = "pejit warm-up" }.Start();
+            new Thread(() =>
+            {
+                Run(owner, cil, Drain);
+                // A full fence: a portal's Also that enqueued before this sees it set, or this drain sees its work.
+                Interlocked.Exchange(ref finished, 1);
+                Drain();
+            }) { IsBackground = true, Name = "pejit warm-up" }.Start();
         }
         catch (Exception)
         {
             // No thread, no warm-up: the first unit pays its first times itself, as before.
+            Volatile.Write(ref finished, 1);
         }
     }
 
     /// <summary>
-    /// The warm-up's work, on the calling thread; returns the exit's second entry (the loop's final index, 2) for tests,
+    /// First times of a portal's own that its first unit will meet (its first type-name parse), known once its stored
+    /// program is read: paid on the warm-up thread at its next turn (after the pass it is running), so that preparation
+    /// shares the second core with one thread of PeJit's, not two, and the thread pool is not started for it; on the
+    /// thread pool when the warm-up is over or never started. Nothing when the warm-up is not enabled.
+    /// </summary>
+    public static void Also(Action firstTimes)
+    {
+        if (!Enabled) return;
+        pending.Enqueue(firstTimes);
+        if (Volatile.Read(ref started) == 0 || Volatile.Read(ref finished) == 1)
+            ThreadPool.UnsafeQueueUserWorkItem(static _ => Drain(), null);
+    }
+
+    private static void Drain()
+    {
+        while (pending.TryDequeue(out var firstTimes))
+        {
+            try
+            {
+                firstTimes();
+            }
+            catch (Exception)
+            {
+                // Only first times: whatever needs them does them again, and reports what fails.
+            }
+        }
+    }
+
+    /// <summary>
+    /// The warm-up's work, on the calling thread (<paramref name="turn"/> after each of its stages and passes); returns the exit's second entry (the loop's final index, 2) for tests,
     /// or null when something threw (or <paramref name="cil"/> is false).
     /// </summary>
-    internal static object? Run(Module owner, bool cil)
+    internal static object? Run(Module owner, bool cil, Action? turn = null)
     {
         try
         {
-            var graph = IrParser.Parse(Unit);
-            PeJit.Optimizer.Pipeline.Run(graph, Environment.GetEnvironmentVariable("PEJIT_OPT"));
+            var graph = Unit();
+            turn?.Invoke();
+            PeJit.Optimizer.Pipeline.Run(graph, Environment.GetEnvironmentVariable("PEJIT_OPT"), turn is null ? null : (_, _) => turn());
             if (!cil) return null;
             var code = new CilBackend(new Resolver()).Compile(graph, owner, "pejit_warm_up");
             var exit = new object?[3];
@@ -95,8 +135,88 @@ internal static class PipelineWarmUp
     /// A unit as the engine makes them (constants, exit and state arrays; the state unboxed; a loop nest over an array's
     /// elements, with the back edges' moves; an exit that boxes the state into the exit array and returns null), small.
     /// Run on the state <c>[{3, 0, 0, 0}, 0]</c> it moves the first element's 3 into the second and leaves with the index 2.
+    /// Built with the graph's own API, as the specializer builds units, not parsed from text: the IR's text parser is
+    /// code no unit runs, so its first times (some 250 types and first calls) would only delay the passes' warm-up.
+    /// Its text form (<see cref="UnitText"/>) is what <c>PipelineWarmUpTests</c> compares it with.
     /// </summary>
-    private const string Unit = """
+    internal static FlowGraph Unit()
+    {
+        var objects = IrType.Class("System.Object[]");
+        var ints = IrType.Class("System.Int32[]");
+        var i32 = IrType.I32;
+        var graph = new FlowGraph("pejit warm-up", IrType.Object);
+        var entry = graph.AddBlock();
+        var outer = graph.AddBlock();
+        var enter = graph.AddBlock();
+        var inner = graph.AddBlock();
+        var back = graph.AddBlock();
+        var next = graph.AddBlock();
+        var exit = graph.AddBlock();
+        graph.AddParameter(entry, objects, "constants");
+        var exitArray = graph.AddParameter(entry, objects, "exit");
+        var state = graph.AddParameter(entry, objects, "state");
+
+        var zero = Const(graph, entry, 0);
+        var cells = Typed(graph, entry, Opcode.CastClass, ints, Element(graph, entry, IrType.Object, state, zero));
+        var one = Const(graph, entry, 1);
+        var start = Typed(graph, entry, Opcode.UnboxAny, i32, Element(graph, entry, IrType.Object, state, one));
+        Jump(graph, entry, outer, start);
+
+        var index = graph.AddParameter(outer, i32);
+        var count = Element(graph, outer, i32, cells, index);
+        Branch(graph, outer, count, enter, exit);
+
+        Jump(graph, enter, inner, index, count);
+
+        var at = graph.AddParameter(inner, i32);
+        var left = graph.AddParameter(inner, i32);
+        var step = Const(graph, inner, 1);
+        var neighbour = Binary(graph, inner, Opcode.Add, at, step);
+        var moved = Element(graph, inner, i32, cells, neighbour);
+        var minusOne = Const(graph, inner, -1);
+        StoreElement(graph, inner, cells, neighbour, Binary(graph, inner, Opcode.Add, moved, step));
+        var remaining = Binary(graph, inner, Opcode.Add, Element(graph, inner, i32, cells, at), minusOne);
+        StoreElement(graph, inner, cells, at, remaining);
+        var leftAfter = Binary(graph, inner, Opcode.Add, left, minusOne);
+        Branch(graph, inner, remaining, back, next);
+
+        Jump(graph, back, inner, at, leftAfter);
+
+        var two = Const(graph, next, 2);
+        Jump(graph, next, outer, Binary(graph, next, Opcode.Add, at, two));
+
+        StoreElement(graph, exit, exitArray, zero, Typed(graph, exit, Opcode.Box, IrType.Object, zero, i32), IrType.Object);
+        StoreElement(graph, exit, exitArray, one, Typed(graph, exit, Opcode.Box, IrType.Object, index, i32), IrType.Object);
+        StoreElement(graph, exit, exitArray, Const(graph, exit, 2), cells, IrType.Object);
+        var none = graph.Append(exit, new Instruction(Opcode.Null), IrType.Object).Result!.Value;
+        graph.Append(exit, new Instruction(Opcode.Return, none));
+        return graph;
+    }
+
+    private static Value Const(FlowGraph graph, Block block, long value) =>
+        graph.Append(block, new Instruction(Opcode.Const) { Integer = value }, IrType.I32).Result!.Value;
+
+    private static Value Element(FlowGraph graph, Block block, IrType type, Value array, Value index) =>
+        graph.Append(block, new Instruction(Opcode.LoadElement, array, index) { TypeOperand = type }, type).Result!.Value;
+
+    private static void StoreElement(FlowGraph graph, Block block, Value array, Value index, Value value, IrType? type = null) =>
+        graph.Append(block, new Instruction(Opcode.StoreElement, array, index, value) { TypeOperand = type ?? IrType.I32 });
+
+    /// <summary>An instruction with a type operand (<paramref name="operand"/>, else the result's type): castclass, unbox.any, box.</summary>
+    private static Value Typed(FlowGraph graph, Block block, Opcode opcode, IrType result, Value value, IrType? operand = null) =>
+        graph.Append(block, new Instruction(opcode, value) { TypeOperand = operand ?? result }, result).Result!.Value;
+
+    private static Value Binary(FlowGraph graph, Block block, Opcode opcode, Value left, Value right) =>
+        graph.Append(block, new Instruction(opcode, left, right), IrType.I32).Result!.Value;
+
+    private static void Jump(FlowGraph graph, Block block, Block target, params Value[] arguments) =>
+        graph.Append(block, new Instruction(Opcode.Jump) { Targets = { new BlockCall(target, arguments) } });
+
+    private static void Branch(FlowGraph graph, Block block, Value condition, Block then, Block otherwise) =>
+        graph.Append(block, new Instruction(Opcode.BrIf, condition) { Targets = { new BlockCall(then, []), new BlockCall(otherwise, []) } });
+
+    /// <summary><see cref="Unit"/> in the IR's text form (Docs/ir.md), for reading and for the test that compares the two.</summary>
+    internal const string UnitText = """
         function "pejit warm-up" -> object {
         block0(v0 (constants): class "System.Object[]", v1 (exit): class "System.Object[]", v2 (state): class "System.Object[]"):
             v3: i32 = const 0
@@ -106,38 +226,38 @@ internal static class PipelineWarmUp
             v7: object = ldelem object v2, v6
             v8: i32 = unbox.any i32 v7
             jump block1(v8)
-        block1(v11: i32):
-            v12: i32 = ldelem i32 v5, v11
-            brif v12, block2, block6
+        block1(v9: i32):
+            v10: i32 = ldelem i32 v5, v9
+            brif v10, block2, block6
         block2:
-            jump block3(v11, v12)
-        block3(v13: i32, v14: i32):
-            v15: i32 = const 1
-            v16: i32 = add v13, v15
-            v17: i32 = ldelem i32 v5, v16
-            v18: i32 = const -1
-            v19: i32 = add v17, v15
-            stelem i32 v5, v16, v19
-            v20: i32 = ldelem i32 v5, v13
-            v21: i32 = add v20, v18
-            stelem i32 v5, v13, v21
-            v22: i32 = add v14, v18
-            brif v21, block4, block5
+            jump block3(v9, v10)
+        block3(v11: i32, v12: i32):
+            v13: i32 = const 1
+            v14: i32 = add v11, v13
+            v15: i32 = ldelem i32 v5, v14
+            v16: i32 = const -1
+            v17: i32 = add v15, v13
+            stelem i32 v5, v14, v17
+            v18: i32 = ldelem i32 v5, v11
+            v19: i32 = add v18, v16
+            stelem i32 v5, v11, v19
+            v20: i32 = add v12, v16
+            brif v19, block4, block5
         block4:
-            jump block3(v13, v22)
+            jump block3(v11, v20)
         block5:
-            v23: i32 = const 2
-            v24: i32 = add v13, v23
-            jump block1(v24)
+            v21: i32 = const 2
+            v22: i32 = add v11, v21
+            jump block1(v22)
         block6:
-            v25: object = box i32 v3
-            stelem object v1, v3, v25
-            v26: object = box i32 v11
-            stelem object v1, v6, v26
-            v27: i32 = const 2
-            stelem object v1, v27, v5
-            v28: object = null
-            ret v28
+            v23: object = box i32 v3
+            stelem object v1, v3, v23
+            v24: object = box i32 v9
+            stelem object v1, v6, v24
+            v25: i32 = const 2
+            stelem object v1, v25, v5
+            v26: object = null
+            ret v26
         }
         """;
 }

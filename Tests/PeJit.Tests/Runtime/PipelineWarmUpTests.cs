@@ -1,3 +1,4 @@
+using PeJit.IR.Text;
 using PeJit.Runtime;
 
 namespace PeJit.Tests.Runtime;
@@ -15,4 +16,9 @@ public sealed class PipelineWarmUpTests
     public void TheWarmUpUnitIsOptimizedCompiledAndRuns() =>
         // The state {3, 0, 0, 0}, index 0: the loop nest moves 3 into the second element and leaves at index 2.
         Assert.AreEqual(2, PipelineWarmUp.Run(typeof(PipelineWarmUpTests).Module, cil: true));
+
+    [TestMethod]
+    public void TheWarmUpUnitBuiltWithTheGraphsApiIsTheOneItsTextFormDescribes() =>
+        // The unit is built without the text parser (a first time no unit needs); its text form documents it.
+        Assert.AreEqual(IrPrinter.Print(IrParser.Parse(PipelineWarmUp.UnitText)), IrPrinter.Print(PipelineWarmUp.Unit()));
 }
