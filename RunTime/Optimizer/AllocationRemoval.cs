@@ -41,7 +41,9 @@ namespace PeJit.Optimizer;
 /// another object, so a loop whose slow path hands this turn's box to a call keeps the next turn's virtual), or passes the
 /// member to a group parameter. Paths that never run do not count: a branch on a member (never null) or on an
 /// <c>isinst</c> its class fails takes one target, so the escapes behind an interpreter's own type tests of a value it made
-/// (a key tested for one class, with the other classes' slow paths behind the test) do not keep it. Or the group is kept when a jump passes a member to a
+/// (a key tested for one class, with the other classes' slow paths behind the test) do not keep it; nor does a branch on
+/// integer constants (a comparison of two), which an earlier round's forwarding leaves until the next <c>fold</c> (a
+/// callee frame's <c>Wanted</c> stored as 1 and read back: the return loop for other callers never runs). Or the group is kept when a jump passes a member to a
 /// group parameter while the member is still live in the target (two names for one object); or when
 /// allocations of a group differ in constructor or box type, or a field is seen with two types.</item>
 /// <item>Graphs with exception regions are left alone (residual units have none).</item>
