@@ -18,7 +18,7 @@ public static class Builtins
         Define(globals, "type", (_, args, _) => [new LuaString(Argument(args, 0).TypeName)]);
         Define(globals, "tostring", (_, args, _) => [new LuaString(Argument(args, 0).ToString())]);
         Define(globals, "error", Error);
-        Define(globals, "pcall", ProtectedCall);
+        globals.Set(new LuaString("pcall"), new LuaBuiltin("pcall", ProtectedCall, protectsCall: true));
         var math = new LuaTable();
         Define(math, "sqrt", (_, args, line) => [new LuaFloat(Math.Sqrt(Number(args, 0, "sqrt", line)))]);
         Define(math, "floor", Floor);
@@ -54,7 +54,8 @@ public static class Builtins
         throw value is LuaString message ? LuaError.At(line, message.Value) : new LuaError(value);
     }
 
-    // pcall(f, ...): true and f's results, or false and the error value.
+    // pcall(f, ...): true and f's results, or false and the error value. A Lua function f is called by the interpreter
+    // itself (Interpreter.Run's Call, LuaBuiltin.ProtectsCall); this serves builtins and values that are not functions.
     private static LuaValue[] ProtectedCall(Frame frame, LuaValue[] args, int line)
     {
         try

@@ -184,6 +184,13 @@ public static class Interpreter
                     }
                     else if (callee is LuaBuiltin builtin)
                     {
+                        // pcall of a Lua function is made here, its callee run by this loop as any Lua call is: compiled
+                        // code calls it as it calls any Lua function, with no argument or result arrays.
+                        if (builtin.ProtectsCall && i.B > 0 && Jit.PromoteClass(regs[i.A + 1]) is LuaClosure protectedClosure)
+                        {
+                            ProtectedCall(code, frame, regs, protectedClosure, Jit.Promote(protectedClosure.Prototype), i, code.Lines[pc - 1]);
+                            break;
+                        }
                         var arguments = new LuaValue[i.B];
                         Array.Copy(regs, i.A + 1, arguments, 0, i.B);
                         LuaValue[] results = builtin.Function(frame, arguments, code.Lines[pc - 1]);
@@ -255,6 +262,33 @@ public static class Interpreter
                     throw new InvalidOperationException($"bad instruction {i} at {pc - 1}");
             }
         }
+    }
+
+    /// <summary>
+    /// <c>pcall(closure, ...)</c> as the <c>pcall</c> builtin makes it (<see cref="Call(Frame, LuaValue, LuaValue[], int)"/>): true
+    /// and the callee's results, or false and the error value of a <see cref="LuaError"/> (nothing else is caught), into
+    /// the registers from <c>i.A</c> on, <c>i.C</c> of them. The callee's frame holds these registers only when more than one
+    /// of its results is wanted (as <c>Call</c>'s does); one result is <see cref="Run"/>'s return value.
+    /// </summary>
+    private static void ProtectedCall(Code code, Frame frame, LuaValue[] regs, LuaClosure closure, Prototype prototype, Instruction i, int line)
+    {
+        int wanted = i.C - 1;
+        try
+        {
+            if (frame.Depth >= MaxDepth) throw LuaError.At(line, "stack overflow");
+            var calleeFrame = new Frame(closure, prototype, frame.State, wanted > 1 ? regs : null, i.A + 1, Math.Max(wanted, 0), frame.Depth + 1);
+            Array.Copy(regs, i.A + 2, calleeFrame.Registers, 0, Math.Min(i.B - 1, prototype.Parameters));
+            LuaValue? result = Run(code, prototype.Entry, calleeFrame);
+            if (wanted == 1) regs[i.A + 1] = result!;
+        }
+        catch (LuaError error)
+        {
+            if (i.C > 0) regs[i.A] = LuaBoolean.False;
+            if (i.C > 1) regs[i.A + 1] = error.Value;
+            for (int k = 2; k < i.C; k++) regs[i.A + k] = LuaNil.Instance;
+            return;
+        }
+        if (i.C > 0) regs[i.A] = LuaBoolean.True;
     }
 
     // Lua 5.3's forprep: an integer loop when the start and the step are integers (a float limit is rounded

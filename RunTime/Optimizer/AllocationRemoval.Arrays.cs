@@ -9,14 +9,15 @@ namespace PeJit.Optimizer;
 /// <see cref="MaxSparseLength"/>: an interpreter's operand stack, of which a function touches a few slots) is a candidate
 /// whose fields are only the elements accessed at constant indices; the helpers below are escapes for it. Uses that do not escape: <c>ldelem</c>
 /// and <c>stelem</c> at a constant index within the length (a <c>stelem</c> of the array's own element type, with a
-/// value of exactly that type, so no covariance check can fail), <c>ldlen</c> (the constant), and the array helpers
+/// value of exactly that type or of a class the run-time classes say derives from it, so no covariance check can fail:
+/// the element's variable has the element type), <c>ldlen</c> (the constant), and the array helpers
 /// below with constant indices and lengths within bounds. Any other use (a non-constant index, another call, an
 /// exit's state) makes the array there with its exact contents: <c>newarr</c>, then a <c>stelem</c> per element.
 /// </summary>
 /// <remarks>
 /// Helpers, recognized by declaring type and signature (<see cref="Helper"/>), each a set of element moves:
 /// <list type="bullet">
-/// <item><c>System.Array::Fill&lt;T&gt;(T[], T)</c>: every element is the value (of exactly the element type).</item>
+/// <item><c>System.Array::Fill&lt;T&gt;(T[], T)</c>: every element is the value (of the element type or a class derived from it).</item>
 /// <item><c>System.Array::Clear(Array)</c> and <c>Clear(Array, int, int)</c>: the elements are the default.</item>
 /// <item><c>System.Array::Copy(Array, Array, int)</c> and <c>Copy(Array, int, Array, int, int)</c>: both arrays
 /// virtual, of one element type; all sources are read before any destination is written, as overlapping

@@ -41,7 +41,9 @@ namespace PeJit.Optimizer;
 /// another object, so a loop whose slow path hands this turn's box to a call keeps the next turn's virtual), or passes the
 /// member to a group parameter. Paths that never run do not count: a branch on a member (never null) or on an
 /// <c>isinst</c> its class fails takes one target, so the escapes behind an interpreter's own type tests of a value it made
-/// (a key tested for one class, with the other classes' slow paths behind the test) do not keep it. Or the group is kept when a jump passes a member to a
+/// (a key tested for one class, with the other classes' slow paths behind the test) do not keep it; nor does a branch on
+/// integer constants (a comparison of two), which an earlier round's forwarding leaves until the next <c>fold</c> (a
+/// callee frame's <c>Wanted</c> stored as 1 and read back: the return loop for other callers never runs). Or the group is kept when a jump passes a member to a
 /// group parameter while the member is still live in the target (two names for one object); or when
 /// allocations of a group differ in constructor or box type, or a field is seen with two types.</item>
 /// <item>Graphs with exception regions are left alone (residual units have none).</item>
@@ -290,7 +292,7 @@ internal static partial class AllocationRemoval
             var positions = ArrayPositions(Helper(call));
             var elementType = GroupOf(root[call.Operands[positions[0]]]).Allocation!.TypeOperand!;
             if (positions.Any(p => GroupOf(root[call.Operands[p]]).Allocation!.TypeOperand != elementType)) return null;
-            if (Helper(call) == ArrayHelper.Fill && graph.TypeOf(call.Operands[1]) != elementType) return null;
+            if (Helper(call) == ArrayHelper.Fill && !FitsElement(graph, graph.TypeOf(call.Operands[1]), elementType)) return null;
             return moves;
         }
         // A sparse array (longer than MaxVirtualLength) has fields only for the elements accessed: helpers escape it.
@@ -299,7 +301,7 @@ internal static partial class AllocationRemoval
         {
             Opcode.LoadElement when position == 0 => ElementIndex(graph, instruction, GroupOf(member).Length) is null ? Use.Escape : Use.Read,
             Opcode.StoreElement when position == 0 => ElementIndex(graph, instruction, GroupOf(member).Length) is null
-                || instruction.TypeOperand != GroupOf(member).Allocation!.TypeOperand || graph.TypeOf(instruction.Operands[2]) != instruction.TypeOperand ? Use.Escape : Use.Write,
+                || instruction.TypeOperand != GroupOf(member).Allocation!.TypeOperand || !FitsElement(graph, graph.TypeOf(instruction.Operands[2]), instruction.TypeOperand!) ? Use.Escape : Use.Write,
             Opcode.ArrayLength when GroupOf(member).Length >= 0 => Use.Fold,
             Opcode.Call when ArrayPositions(Helper(instruction)).Contains(position) && BulkMoves(instruction) is not null => Use.Bulk,
             Opcode.LoadField or Opcode.StoreField when GroupOf(member).Length >= 0 => Use.Escape,
@@ -342,7 +344,8 @@ internal static partial class AllocationRemoval
                             group.AddField(Element(ElementIndex(graph, instruction, group.Length)!.Value), graph.TypeOf(instruction.Result!.Value));
                             break;
                         case Use.Write when instruction.Opcode == Opcode.StoreElement:
-                            group.AddField(Element(ElementIndex(graph, instruction, group.Length)!.Value), graph.TypeOf(instruction.Operands[2]));
+                            // The element's variable has the array's element type: a value of a subclass stored (FitsElement) is one of its values.
+                            group.AddField(Element(ElementIndex(graph, instruction, group.Length)!.Value), instruction.TypeOperand!);
                             break;
                         case Use.Bulk:
                             if (bulkCalls.Count == 0 || !ReferenceEquals(bulkCalls[^1], instruction)) bulkCalls.Add(instruction);
@@ -414,6 +417,7 @@ internal static partial class AllocationRemoval
             if (graph[condition].DefiningInstruction is { } test && nullCasts.Contains(test)
                 && root.TryGetValue(test.Operands[0], out var tested) && consistent.Contains(GroupOf(tested)))
                 return branch.Targets[1].Target;
+            if (ConstantCondition(graph, condition) is { } taken) return branch.Targets[taken ? 0 : 1].Target;
             return null;
         }
         IEnumerable<Block> LiveSuccessors(Block block) => Decided(block) is { } only ? [only] : graph.Successors(block);
@@ -803,6 +807,45 @@ internal static partial class AllocationRemoval
     private static bool IsCandidate(FlowGraph graph, Instruction instruction) => IsAllocation(graph, instruction) || IsVirtualArray(graph, instruction);
 
     private static bool? InstanceOf(IMemberResolver members, IrType exact, IrType target) => TypeObjects.InstanceOf(members, exact, target);
+
+    /// <summary>
+    /// Whether a value of static type <paramref name="value"/> stored into an array made as <c>newarr</c> of
+    /// <paramref name="element"/> (exactly that array type, so the store's covariance check compares with
+    /// <paramref name="element"/> itself) is always of the element type: the same type, or a class the run-time classes
+    /// say derives from it (an interpreter's <c>LuaInteger</c> stored into a <c>LuaValue[]</c>). Such a store cannot throw,
+    /// and the element's variable holds it as a value of the element type.
+    /// </summary>
+    private static bool FitsElement(FlowGraph graph, IrType value, IrType element) =>
+        value == element
+        || (value.IsReference && element.IsReference && value.Kind != TypeKind.Object && graph.Members is { } known && InstanceOf(known, value, element) == true);
+
+    /// <summary>
+    /// The value of a branch condition made of integer constants (a constant, or a comparison of two): an earlier
+    /// round's fields forwarded (a frame's <c>Wanted</c> stored as 1 and read back) leave such tests until the next
+    /// <c>fold</c>, and the escapes behind the side that never runs (an interpreter's return loop for other callers,
+    /// reading the registers at a variable index) must not keep the objects. Null when not decided.
+    /// </summary>
+    private static bool? ConstantCondition(FlowGraph graph, Value condition)
+    {
+        if (graph[condition].DefiningInstruction is not { } test) return null;
+        if (Constant(graph, condition) is { } value) return value != 0;
+        if (test.Opcode is not (Opcode.Ceq or Opcode.Cne or Opcode.Clt or Opcode.Cle or Opcode.Cgt or Opcode.Cge)
+            || Constant(graph, test.Operands[0]) is not { } left || Constant(graph, test.Operands[1]) is not { } right)
+            return null;
+        // Signed comparisons of 32- and 64-bit integers only: the constants are held as longs.
+        if (test.Opcode is not (Opcode.Ceq or Opcode.Cne)
+            && (graph.TypeOf(test.Operands[0]).Kind is not (TypeKind.I32 or TypeKind.I64) || graph.TypeOf(test.Operands[1]).Kind != graph.TypeOf(test.Operands[0]).Kind))
+            return null;
+        return test.Opcode switch
+        {
+            Opcode.Ceq => left == right,
+            Opcode.Cne => left != right,
+            Opcode.Clt => left < right,
+            Opcode.Cle => left <= right,
+            Opcode.Cgt => left > right,
+            _ => left >= right,
+        };
+    }
 
     private static bool IsNull(FlowGraph graph, Value value) => graph[value].DefiningInstruction?.Opcode == Opcode.Null;
 

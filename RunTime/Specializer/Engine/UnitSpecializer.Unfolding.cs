@@ -22,7 +22,7 @@ public sealed partial class UnitSpecializer
         /// <remarks>
         /// Strategy (Truffle's recursive inlining of <c>execute()</c> on constant nodes, with the termination
         /// test of an online partial evaluator):
-        /// 1. resolve the target; a target with exception regions is not inlined (as for any call);
+        /// 1. resolve the target (one with exception regions is entered as an inlined callee with regions is);
         /// 2. refuse past the inlining depth or the unit's budget of unfolded calls;
         /// 3. refuse when an open frame of the same compiled graph (method and binding-time signature) was
         ///    entered with the same green arguments: unfolding it again would repeat that frame's work forever
@@ -44,7 +44,9 @@ public sealed partial class UnitSpecializer
             string? refusal = target switch
             {
                 null => "the receiver's class is not known (a generic path past the class cases) or its override is not among the analyzed targets",
-                { HasRegions: true } => "the callee has exception handlers, which are not inlined",
+                // A callee with exception handlers is entered as an inlined one is (its regions become residual regions,
+                // "Exception regions" in the README): an interpreter's protected call (a try around its call of the portal)
+                // is recursive through the portal.
                 _ => null,
             };
             // 2. Budgets.
