@@ -31,7 +31,9 @@ public class NeverHotBenchmarks
     private sealed class InProcess : ManualConfig
     {
         public InProcess() => AddJob(Job.Default.WithWarmupCount(1).WithIterationCount(10).WithMinIterationTime(TimeInterval.FromMilliseconds(150))
-            .WithClock(NeverHotProcessCpuClock.Instance).WithToolchain(InProcessEmitToolchain.Instance));
+            .WithClock(NeverHotProcessCpuClock.Instance).WithToolchain(new InProcessEmitToolchain(TimeSpan.FromHours(1), logOutput: true)));
+        // The in-process toolchain gives up on a benchmark after 5 minutes by default; with the warm-up's 80 runs of a
+        // 200 ms program on a loaded machine (its processor share a tenth) one takes longer.
     }
 
     /// <summary>What keeps the JIT-enabled build from compiling.</summary>
@@ -62,9 +64,15 @@ public class NeverHotBenchmarks
 
     private string Project => Case.Split(' ')[0];
 
-    private string[] Arguments => [.. Case.Split(' ').Skip(1)];
+    internal string[] Arguments => [.. Case.Split(' ').Skip(1)];
 
     private ExampleLoadContext plain = null!, jitEnabled = null!;
+
+    /// <summary>The plain build <see cref="SetupPlain"/> loaded and warmed.</summary>
+    internal ExampleLoadContext PlainContext => plain;
+
+    /// <summary>The JIT-enabled build <see cref="SetupJitEnabled"/> loaded in the mode and warmed.</summary>
+    internal ExampleLoadContext JitEnabledContext => jitEnabled;
 
     /// <summary>The plain builds, loaded and warmed once per case: the mode does not change them.</summary>
     private static readonly Dictionary<string, ExampleLoadContext> Plains = [];
@@ -114,7 +122,7 @@ public class NeverHotBenchmarks
     /// the last ten runs (a tier-up of a method called more often than the dispatch loop comes later), at most twice
     /// as many: the same for both builds, so each is measured in the tiers it settles in.
     /// </summary>
-    private void WarmUp(ExampleLoadContext example)
+    internal void WarmUp(ExampleLoadContext example)
     {
         var compiled = new Queue<long>();
         for (int run = 0; run < 2 * WarmUpRuns; run++)
