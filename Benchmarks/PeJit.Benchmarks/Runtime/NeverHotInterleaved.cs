@@ -8,7 +8,7 @@ namespace PeJit.Benchmarks.Runtime;
 /// shared 2-core machine, whose load moves between 1 and 35, a side's processor time per run moves by a third with it
 /// (cache and memory contention), and that lands on one side of the ratio. Interleaved, both sides of a pair see the
 /// same load. The ratio is the geometric mean of the pairs' ratios, with a 95% interval from the spread of their
-/// logarithms (Student's t).
+/// logarithms (Student's t). A third column is the control: the plain build against a second load of itself.
 /// </summary>
 /// <remarks>
 /// <c>dotnet run -c Release --project Benchmarks/PeJit.Benchmarks -- --neverhot-interleaved [pairs]</c>, the cases
@@ -20,8 +20,8 @@ internal static class NeverHotInterleaved
 
     public static void Run(int pairs)
     {
-        Console.WriteLine($"| program | disabled | never hot |   ({pairs} interleaved pairs per ratio, load {File.ReadAllText("/proc/loadavg").Trim()})");
-        Console.WriteLine("| --- | ---: | ---: |");
+        Console.WriteLine($"| program | disabled | never hot | plain again |   ({pairs} interleaved pairs per ratio, load {File.ReadAllText("/proc/loadavg").Trim()})");
+        Console.WriteLine("| --- | ---: | ---: | ---: |");
         foreach (string @case in NeverHotBenchmarks.Cases)
         {
             var cells = new List<string>();
@@ -32,6 +32,13 @@ internal static class NeverHotInterleaved
                 benchmark.SetupJitEnabled();
                 cells.Add(Ratio(benchmark.PlainContext, benchmark.JitEnabledContext, benchmark.Arguments, pairs));
             }
+            // The control: the plain build against a second load of itself, warmed the same way. Same IL, so what its
+            // ratio shows is placement (code addresses, alignment) and tiering (the profile each copy's compile got).
+            var first = new NeverHotBenchmarks { Case = @case };
+            first.SetupPlain();
+            var again = new ExampleLoadContext(ExampleBuilds.Dll(@case.Split(" ")[0], "neverhot-plain"));
+            first.WarmUp(again);
+            cells.Add(Ratio(first.PlainContext, again, first.Arguments, pairs));
             Console.WriteLine($"| {@case} | {string.Join(" | ", cells)} |");
         }
         Console.WriteLine($"(load at the end {File.ReadAllText("/proc/loadavg").Trim()})");
