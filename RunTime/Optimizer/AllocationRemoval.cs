@@ -93,6 +93,30 @@ internal static partial class AllocationRemoval
                 Fields.Add(field);
             }
         }
+
+        /// <summary>Fields whose type a load gave: the field's declared type.</summary>
+        private readonly HashSet<string> typedByLoad = new(StringComparer.Ordinal);
+
+        /// <summary>
+        /// A field of an object read or written by <c>ldfld</c>/<c>stfld</c>. A reference stored with another static type
+        /// than the field's (a value the specializer knows the class of, from a folded <c>isinst</c> of a promoted class,
+        /// keeps the type it was read with) is the same field: references differ only in what the verifier does not check
+        /// (their stack kind is one). Its variable takes the field's declared type, which a load gives (<paramref name="isLoad"/>),
+        /// and which every value stored there has at run time; until a load is seen, <c>object</c>, never one of the stored
+        /// values' types (a variable of a sealed class holding another class's object could be devirtualized wrongly by .NET).
+        /// </summary>
+        public void AddObjectField(string field, IrType type, bool isLoad)
+        {
+            if (FieldTypes.TryGetValue(field, out var known) && known != type && known.StackKind == StackKind.Reference && type.StackKind == StackKind.Reference)
+            {
+                if (isLoad) FieldTypes[field] = type;
+                else if (!typedByLoad.Contains(field)) FieldTypes[field] = IrType.Object;
+                if (isLoad) typedByLoad.Add(field);
+                return;
+            }
+            AddField(field, type);
+            if (isLoad && FieldTypes[field] == type) typedByLoad.Add(field);
+        }
     }
 
     public static void Run(FlowGraph graph)
@@ -290,16 +314,22 @@ internal static partial class AllocationRemoval
             var positions = ArrayPositions(Helper(call));
             var elementType = GroupOf(root[call.Operands[positions[0]]]).Allocation!.TypeOperand!;
             if (positions.Any(p => GroupOf(root[call.Operands[p]]).Allocation!.TypeOperand != elementType)) return null;
-            if (Helper(call) == ArrayHelper.Fill && graph.TypeOf(call.Operands[1]) != elementType) return null;
+            if (Helper(call) == ArrayHelper.Fill && !StoresAsElement(graph.TypeOf(call.Operands[1]), elementType)) return null;
             return moves;
         }
+        // A value an element of an array made exactly of `element` can hold with no covariance check that could fail: of
+        // that type, or of a class the run-time classes say is one (nil stored into a new array of values). Its field keeps
+        // the element type.
+        bool StoresAsElement(IrType value, IrType element) =>
+            value == element || value.StackKind == StackKind.Reference && element.StackKind == StackKind.Reference
+                && graph.Members is { } known && InstanceOf(known, value, element) == true;
         // A sparse array (longer than MaxVirtualLength) has fields only for the elements accessed: helpers escape it.
         int VirtualLength(Value value) => root.TryGetValue(value, out var m) && GroupOf(m).Length is var n && n >= 0 && n <= MaxVirtualLength ? n : -1;
         Use Classify(Instruction instruction, int position, Value member) => instruction.Opcode switch
         {
             Opcode.LoadElement when position == 0 => ElementIndex(graph, instruction, GroupOf(member).Length) is null ? Use.Escape : Use.Read,
             Opcode.StoreElement when position == 0 => ElementIndex(graph, instruction, GroupOf(member).Length) is null
-                || instruction.TypeOperand != GroupOf(member).Allocation!.TypeOperand || graph.TypeOf(instruction.Operands[2]) != instruction.TypeOperand ? Use.Escape : Use.Write,
+                || instruction.TypeOperand != GroupOf(member).Allocation!.TypeOperand || !StoresAsElement(graph.TypeOf(instruction.Operands[2]), instruction.TypeOperand!) ? Use.Escape : Use.Write,
             Opcode.ArrayLength when GroupOf(member).Length >= 0 => Use.Fold,
             Opcode.Call when ArrayPositions(Helper(instruction)).Contains(position) && BulkMoves(instruction) is not null => Use.Bulk,
             Opcode.LoadField or Opcode.StoreField when GroupOf(member).Length >= 0 => Use.Escape,
@@ -342,7 +372,7 @@ internal static partial class AllocationRemoval
                             group.AddField(Element(ElementIndex(graph, instruction, group.Length)!.Value), graph.TypeOf(instruction.Result!.Value));
                             break;
                         case Use.Write when instruction.Opcode == Opcode.StoreElement:
-                            group.AddField(Element(ElementIndex(graph, instruction, group.Length)!.Value), graph.TypeOf(instruction.Operands[2]));
+                            group.AddField(Element(ElementIndex(graph, instruction, group.Length)!.Value), instruction.TypeOperand!);
                             break;
                         case Use.Bulk:
                             if (bulkCalls.Count == 0 || !ReferenceEquals(bulkCalls[^1], instruction)) bulkCalls.Add(instruction);
@@ -351,10 +381,10 @@ internal static partial class AllocationRemoval
                             group.AddField(BoxContents, graph.TypeOf(instruction.Result!.Value));
                             break;
                         case Use.Read:
-                            group.AddField(instruction.Field!.FullName, graph.TypeOf(instruction.Result!.Value));
+                            group.AddObjectField(instruction.Field!.FullName, graph.TypeOf(instruction.Result!.Value), isLoad: true);
                             break;
                         case Use.Write:
-                            group.AddField(instruction.Field!.FullName, graph.TypeOf(instruction.Operands[1]));
+                            group.AddObjectField(instruction.Field!.FullName, graph.TypeOf(instruction.Operands[1]), isLoad: false);
                             group.Stored.TryAdd(instruction.Field.FullName, instruction.Field);
                             break;
                         case Use.Fold when instruction.Opcode is Opcode.IsInst or Opcode.CastClass:
