@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using PeJit;
 using PeJit.Examples.Lua.Values;
 
 namespace PeJit.Examples.Lua;
@@ -15,7 +16,9 @@ public static class Builtins
     public static void Install(LuaTable globals)
     {
         Define(globals, "print", Print);
-        Define(globals, "type", (_, args, _) => [new LuaString(Argument(args, 0).TypeName)]);
+        // type(v) promotes v's class (one guard per call site), so that compiled code knows the name, and what follows the
+        // call (a test of the name, the value's use) is specialized per class.
+        Define(globals, "type", (_, args, _) => [new LuaString(Jit.PromoteClass(Argument(args, 0)).TypeName)]);
         Define(globals, "tostring", (_, args, _) => [new LuaString(Argument(args, 0).ToString())]);
         Define(globals, "error", Error);
         globals.Set(new LuaString("pcall"), new LuaBuiltin("pcall", ProtectedCall, protectsCall: true));
@@ -38,7 +41,7 @@ public static class Builtins
     private static LuaValue Argument(LuaValue[] args, int index) => index < args.Length ? args[index] : LuaNil.Instance;
 
     private static double Number(LuaValue[] args, int index, string function, int line) =>
-        Argument(args, index).AsDouble ?? throw LuaError.At(line, $"bad argument #{index + 1} to '{function}' (number expected, got {Argument(args, index).TypeName})");
+        Argument(args, index).AsDouble ?? throw Errors.BadArgument(line, index + 1, function, "number", Argument(args, index));
 
     // print(...): the arguments' tostring, separated by tabs.
     private static LuaValue[] Print(Frame frame, LuaValue[] args, int line)
@@ -81,22 +84,25 @@ public static class Builtins
     private static LuaValue[] Concat(Frame frame, LuaValue[] args, int line)
     {
         if (Argument(args, 0) is not LuaTable table)
-            throw LuaError.At(line, $"bad argument #1 to 'concat' (table expected, got {Argument(args, 0).TypeName})");
+            throw Errors.BadArgument(line, 1, "concat", "table", Argument(args, 0));
         string separator = Argument(args, 1).ConcatText ?? "";
         var text = new StringBuilder();
         for (int k = 1; k <= table.ArrayCount; k++)
         {
             if (k > 1) text.Append(separator);
             var item = table.Get(new LuaInteger(k));
-            text.Append(item.ConcatText ?? throw LuaError.At(line, $"invalid value (at index {k}) in table for 'concat'"));
+            text.Append(item.ConcatText ?? throw InvalidConcatValue(line, k));
         }
         return [new LuaString(text.ToString())];
     }
 
+    // A helper, so that an inlined table.concat calls it on its error path instead of building the message there.
+    private static LuaError InvalidConcatValue(int line, int index) => LuaError.At(line, $"invalid value (at index {index}) in table for 'concat'");
+
     // string.sub(s, i [, j]): characters i..j (1-based, negative from the end), as Lua's string.sub.
     private static LuaValue[] Substring(Frame frame, LuaValue[] args, int line)
     {
-        string s = Argument(args, 0).ConcatText ?? throw LuaError.At(line, $"bad argument #1 to 'sub' (string expected, got {Argument(args, 0).TypeName})");
+        string s = Argument(args, 0).ConcatText ?? throw Errors.BadArgument(line, 1, "sub", "string", Argument(args, 0));
         long length = s.Length;
         long start = (long)Number(args, 1, "sub", line), end = args.Length > 2 ? (long)Number(args, 2, "sub", line) : -1;
         if (start < 0) start = Math.Max(length + start + 1, 1);

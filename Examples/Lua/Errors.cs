@@ -14,6 +14,12 @@ public static class Errors
         return LuaError.At(line, $"attempt to {verb} a {culprit.TypeName} value");
     }
 
+    /// <summary>A builtin given an argument of the wrong type: argument <paramref name="number"/> (from 1) of <paramref name="function"/>.</summary>
+    /// <remarks>A helper, not a message built where the builtin throws: a builtin inlined into compiled code (a call that
+    /// promotes it) then calls this on its error path instead of building the message there.</remarks>
+    public static LuaError BadArgument(int line, int number, string function, string expected, LuaValue value) =>
+        LuaError.At(line, $"bad argument #{number} to '{function}' ({expected} expected, got {value.TypeName})");
+
     /// <summary><c>-v</c> on a value that is not a number.</summary>
     public static LuaError Negate(int line, LuaValue value) => LuaError.At(line, $"attempt to negate a {value.TypeName} value");
 

@@ -126,14 +126,16 @@ public static class Interpreter
                 case OpCode.Not:
                     regs[i.A] = regs[i.B].IsTruthy ? LuaBoolean.False : LuaBoolean.True;
                     break;
+                // Length and equality promote the class of the value they dispatch on (one guard per site), so that the
+                // virtual call is resolved and inlined in compiled code (`#s`, `type(v) == "string"`).
                 case OpCode.Length:
-                    regs[i.A] = regs[i.B].Length() ?? throw Errors.Length(code.Lines[pc - 1], regs[i.B]);
+                    regs[i.A] = Jit.PromoteClass(regs[i.B]).Length() ?? throw Errors.Length(code.Lines[pc - 1], regs[i.B]);
                     break;
                 case OpCode.Equal:
-                    regs[i.A] = regs[i.B].RawEquals(regs[i.C]) ? LuaBoolean.True : LuaBoolean.False;
+                    regs[i.A] = Jit.PromoteClass(regs[i.B]).RawEquals(regs[i.C]) ? LuaBoolean.True : LuaBoolean.False;
                     break;
                 case OpCode.NotEqual:
-                    regs[i.A] = regs[i.B].RawEquals(regs[i.C]) ? LuaBoolean.False : LuaBoolean.True;
+                    regs[i.A] = Jit.PromoteClass(regs[i.B]).RawEquals(regs[i.C]) ? LuaBoolean.False : LuaBoolean.True;
                     break;
                 case OpCode.LessThan:
                     regs[i.A] = Truth(Jit.PromoteClass(regs[i.B]).LessThan(Jit.PromoteClass(regs[i.C])), code.Lines[pc - 1], regs[i.B], regs[i.C]);
@@ -191,9 +193,13 @@ public static class Interpreter
                             ProtectedCall(code, frame, regs, protectedClosure, Jit.Promote(protectedClosure.Prototype), i, code.Lines[pc - 1]);
                             break;
                         }
+                        // The builtin's code is green from here on (one guard per call site): a constant delegate, so a
+                        // compiled call runs the builtin's own code inlined, and its argument and result arrays are not made.
+                        // The delegate, not the builtin: every state has builtins of its own, and they share their delegates.
+                        Func<Frame, LuaValue[], int, LuaValue[]> function = Jit.Promote(builtin.Function);
                         var arguments = new LuaValue[i.B];
                         Array.Copy(regs, i.A + 1, arguments, 0, i.B);
-                        LuaValue[] results = builtin.Function(frame, arguments, code.Lines[pc - 1]);
+                        LuaValue[] results = function(frame, arguments, code.Lines[pc - 1]);
                         for (int k = 0; k < i.C; k++) regs[i.A + k] = k < results.Length ? results[k] : LuaNil.Instance;
                     }
                     else throw Errors.Call(code.Lines[pc - 1], callee);

@@ -95,6 +95,30 @@ internal static partial class AllocationRemoval
                 Fields.Add(field);
             }
         }
+
+        /// <summary>Fields whose type a load gave: the field's declared type.</summary>
+        private readonly HashSet<string> typedByLoad = new(StringComparer.Ordinal);
+
+        /// <summary>
+        /// A field of an object read or written by <c>ldfld</c>/<c>stfld</c>. A reference stored with another static type
+        /// than the field's (a value the specializer knows the class of, from a folded <c>isinst</c> of a promoted class,
+        /// keeps the type it was read with) is the same field: references differ only in what the verifier does not check
+        /// (their stack kind is one). Its variable takes the field's declared type, which a load gives (<paramref name="isLoad"/>),
+        /// and which every value stored there has at run time; until a load is seen, <c>object</c>, never one of the stored
+        /// values' types (a variable of a sealed class holding another class's object could be devirtualized wrongly by .NET).
+        /// </summary>
+        public void AddObjectField(string field, IrType type, bool isLoad)
+        {
+            if (FieldTypes.TryGetValue(field, out var known) && known != type && known.StackKind == StackKind.Reference && type.StackKind == StackKind.Reference)
+            {
+                if (isLoad) FieldTypes[field] = type;
+                else if (!typedByLoad.Contains(field)) FieldTypes[field] = IrType.Object;
+                if (isLoad) typedByLoad.Add(field);
+                return;
+            }
+            AddField(field, type);
+            if (isLoad && FieldTypes[field] == type) typedByLoad.Add(field);
+        }
     }
 
     public static void Run(FlowGraph graph)
@@ -354,10 +378,10 @@ internal static partial class AllocationRemoval
                             group.AddField(BoxContents, graph.TypeOf(instruction.Result!.Value));
                             break;
                         case Use.Read:
-                            group.AddField(instruction.Field!.FullName, graph.TypeOf(instruction.Result!.Value));
+                            group.AddObjectField(instruction.Field!.FullName, graph.TypeOf(instruction.Result!.Value), isLoad: true);
                             break;
                         case Use.Write:
-                            group.AddField(instruction.Field!.FullName, graph.TypeOf(instruction.Operands[1]));
+                            group.AddObjectField(instruction.Field!.FullName, graph.TypeOf(instruction.Operands[1]), isLoad: false);
                             group.Stored.TryAdd(instruction.Field.FullName, instruction.Field);
                             break;
                         case Use.Fold when instruction.Opcode is Opcode.IsInst or Opcode.CastClass:

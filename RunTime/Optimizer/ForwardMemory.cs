@@ -6,8 +6,10 @@ namespace PeJit.Optimizer;
 /// Load/store forwarding within a block: a load of a field or array element that the block stored (or
 /// loaded) before, with nothing in between that may have changed it, is replaced by that value. A store may
 /// alias any other object's same field, or any array element, so it forgets those; calls,
-/// allocations and stores through addresses forget everything. A store of the value an element already
-/// holds is removed.
+/// allocations and stores through addresses forget everything, except the fields of an object this block made with
+/// <c>allocate</c> (an inlined constructor's object) that nothing but its own field loads and stores has used since:
+/// no other value refers to it, so no call can reach it (an interpreter's new frame keeps its register array across the
+/// <c>Array.Fill</c> that fills it). A store of the value an element already holds is removed.
 /// </summary>
 /// <remarks>Cost: one pass over the instructions, one replacement of uses and one removal; a store forgets the entries it may alias by scanning what the block knows, so a block is quadratic in its own number of stores and accesses at worst, and the graph linear when blocks are bounded (a residual block is one interpreted loop body).</remarks>
 internal static class ForwardMemory
@@ -41,13 +43,20 @@ internal static class ForwardMemory
         var fields = new IntPairMap();
         var elements = new IntPairMap();
         var statics = new KeyedValues<string>();
+        // Objects this block allocated that have been used only as the object of their own field loads and stores.
+        var unshared = new HashSet<int>();
         foreach (var block in graph.Blocks)
         {
             fields.Clear();
             elements.Clear();
             statics.Clear();
+            unshared.Clear();
             foreach (var instruction in graph[block].Instructions)
             {
+                if (unshared.Count > 0)
+                    for (int position = 0; position < instruction.Operands.Count; position++)
+                        if (!(position == 0 && instruction.Opcode is Opcode.LoadField or Opcode.StoreField))
+                            unshared.Remove(Find(instruction.Operands[position]).Index);
                 switch (instruction.Opcode)
                 {
                     case Opcode.LoadField when graph.TypeOf(instruction.Operands[0]).IsReference:
@@ -100,10 +109,14 @@ internal static class ForwardMemory
                     default:
                         if ((instruction.Info.Flags & (OpcodeFlags.WritesMemory | OpcodeFlags.Call | OpcodeFlags.Allocates)) != 0)
                         {
-                            fields.Clear();
+                            if (unshared.Count == 0) fields.Clear();
+                            else
+                                for (int position = 0; position < fields.Positions; position++)
+                                    if (fields.IsLive(position) && !unshared.Contains(fields.LeftAt(position))) fields.Remove(fields.LeftAt(position), fields.RightAt(position));
                             elements.Clear();
                             statics.Clear();
                         }
+                        if (instruction is { Opcode: Opcode.Allocate, Result: { } allocated }) unshared.Add(allocated.Index);
                         break;
                 }
             }

@@ -1,4 +1,5 @@
 using PeJit.IR;
+using PeJit.IR.Graphs;
 
 namespace PeJit.Optimizer;
 
@@ -13,6 +14,10 @@ namespace PeJit.Optimizer;
 /// as an opaque one (memory promotion and forwarding stop at it). A store stays when the array's static type is not
 /// exactly the element type's array (an <c>object</c>, a <c>System.Array</c>): the <c>typeof</c> would not be the type
 /// the values were checked against; so does a store of a value typed <c>object</c>. No block is added (RyuJIT's 2,000-block limit, <see cref="JumpThreading"/>).
+/// Only stores inside a loop: a store outside every loop runs once per entry or exit of the unit (an exit writing the
+/// registers back), where the check costs little and the call's three instructions (about 15 IL bytes against one)
+/// push a large unit towards the 60,000 IL bytes past which .NET compiles it without optimizations (Lua <c>nbody</c>'s
+/// loop unit writes its registers back at 139 exits).
 /// </remarks>
 internal static class UncheckedStores
 {
@@ -22,8 +27,11 @@ internal static class UncheckedStores
 
     public static void Run(FlowGraph graph)
     {
+        var inLoops = new HashSet<Block>();
+        foreach (var loop in NaturalLoop.Find(graph, Dominators.Compute(graph))) inLoops.UnionWith(loop.Blocks);
         foreach (var block in graph.Blocks)
         {
+            if (!inLoops.Contains(block)) continue;
             // The entry block runs once per entry, and the AMD64 backend leaves it to a managed stub that reads but does
             // not make type objects: a store there, rewritten, would keep the whole unit out of native code.
             if (block == FlowGraph.Entry) continue;

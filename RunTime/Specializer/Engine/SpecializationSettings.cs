@@ -50,6 +50,16 @@ public sealed record SpecializationSettings
     /// <summary><c>PEJIT_INLINE_CALLS=1</c>: what <see cref="InlinePortalCalls"/> is unless set in code.</summary>
     internal static bool InlinePortalCallsByEnvironment { get; } = Environment.GetEnvironmentVariable("PEJIT_INLINE_CALLS") == "1";
 
+    /// <summary>
+    /// With <see cref="InlinePortalCalls"/> off, a loop's unit still inlines an interpreted call whose callee key is
+    /// green at the call (an interpreter that promotes what names the callee, as Lua's <c>Jit.Promote(closure.Prototype)</c>):
+    /// no guard of its own, and the callee's frame, arguments and results can be taken apart by allocation removal
+    /// (issue 15 item 4: a small callee whose green key is known is inlined, within <see cref="MaxInlinedPortalKeys"/> and
+    /// <see cref="MaxInlinedPortalInstructions"/>; a callee with a loop of its own is refused). A function's unit does not
+    /// (its calls are call cells). On by default; <c>PEJIT_INLINE_CALLS=0</c> turns it off.
+    /// </summary>
+    public bool InlineKnownPortalCalls { get; init; } = Environment.GetEnvironmentVariable("PEJIT_INLINE_CALLS") != "0";
+
     /// <summary>How many inlined interpreted calls may nest; deeper ones stay calls.</summary>
     public int MaxInlinedPortalDepth { get; init; } = 4;
 

@@ -60,9 +60,16 @@ public sealed partial class UnitSpecializer
             }
         }
 
+        /// <summary>
+        /// Whether this run inlines the calls whose callee key is known at the call (no guard) although
+        /// <see cref="SpecializationSettings.InlinePortalCalls"/> is off: a loop's unit does, by default
+        /// (<see cref="SpecializationSettings.InlineKnownPortalCalls"/>); a function's unit does not.
+        /// </summary>
+        private bool InlinesKnownCallees => owner.settings.InlineKnownPortalCalls && !wholeFunction;
+
         /// <summary>Whether <paramref name="op"/> is a residual call of the portal that may be inlined (settings, no implicit reds, no regions).</summary>
         private bool IsInlinablePortalCall(ExtensionOp op) =>
-            owner.settings.InlinePortalCalls && !Refusals.Off && op.Instruction.Method is { } method && method.FullName == owner.portal.FullName
+            (owner.settings.InlinePortalCalls || InlinesKnownCallees) && !Refusals.Off && op.Instruction.Method is { } method && method.FullName == owner.portal.FullName
             && owner.portal.ImplicitReds.Count == 0 && !owner.CatchesSteps && !owner.program.Portal.HasRegions;
 
         /// <summary>
@@ -97,6 +104,8 @@ public sealed partial class UnitSpecializer
                 else if (redAt >= 0 || !CanCompare(merge.OperandTypes[i])) return null;
                 else redAt = i;
             }
+            // A callee known only by a guard is inlined only when every interpreted call may be (InlinePortalCalls).
+            if (redAt >= 0 && !owner.settings.InlinePortalCalls) return null;
             if (redAt < 0)
             {
                 var key = new GreenKey(greens);

@@ -25,7 +25,7 @@ public sealed class LuaInliningTests
         var jit = PortalJit.Create(Lua.Runner.Portal, new JitSettings
         {
             Log = log,
-            Specialization = SpecializationSettings.Default with { InlinePortalCalls = inline },
+            Specialization = SpecializationSettings.Default with { InlinePortalCalls = inline, InlineKnownPortalCalls = inline },
         });
         for (int run = 0; run < runs; run++)
         {

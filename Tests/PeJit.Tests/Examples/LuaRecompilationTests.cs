@@ -40,7 +40,7 @@ public sealed class LuaRecompilationTests
     [TestMethod]
     [DataRow("nbody", 2000L, 3)]
     [DataRow("numeric", 20000L, 3)]
-    [DataRow("errors", 5000L, 2)]
+    [DataRow("errors", 5000L, 3)]   // pcall promotes the builtin's code (its delegate): one more case to learn
     public void EachHotKeyIsCompiledAFewTimesNotOncePerSiteAndClass(string program, long size, int perKey)
     {
         var (jit, log) = RunJitEnabled(program, size, runs: 2);
@@ -73,7 +73,13 @@ public sealed class LuaRecompilationTests
         Lua.Runner.Run(source, plain, 20000);
         var code = Lua.Compiler.BytecodeCompiler.Compile(source);
         var log = new ThreadNotingLog();
-        var jit = PortalJit.Create(Lua.Runner.Portal, new JitSettings { Log = log, BackgroundCompilation = true });
+        // The calls not inlined: inlined, the callees' classes are learned over more recompilations, as many as the
+        // background thread's timing lets the runs see (LuaPolymorphicTests has the inlined loop).
+        var jit = PortalJit.Create(Lua.Runner.Portal, new JitSettings
+        {
+            Log = log, BackgroundCompilation = true,
+            Specialization = PeJit.Specializer.Engine.SpecializationSettings.Default with { InlineKnownPortalCalls = false },
+        });
         // Two runs: the class the loop's end meets once per run gets its case in the third (PromotionThreshold), a third unit.
         for (int run = 0; run < 2; run++)
         {

@@ -3,6 +3,7 @@ using PeJit.IR.Graphs;
 using PeJit.IR.Semantics;
 using PeJit.IR.Text;
 using PeJit.Runtime;
+using PeJit.Specializer.Engine;
 using Lua = PeJit.Examples.Lua;
 
 namespace PeJit.Tests.Examples;
@@ -18,21 +19,26 @@ public sealed class LuaVirtualizableTests
 {
     private static readonly Dictionary<string, PortalJit> Jits = [];
 
-    private static PortalJit Jit(string program)
+    private static PortalJit Jit(string program, bool inlineKnownCalls = true)
     {
         lock (Jits)
         {
-            if (Jits.TryGetValue(program, out var known)) return known;
+            string key = inlineKnownCalls ? program : program + " (calls not inlined)";
+            if (Jits.TryGetValue(key, out var known)) return known;
             string source = Lua.Programs.Source(program);
             var plain = new StringWriter();
             Lua.Runner.Run(source, plain, 20000);
             var log = new StringWriter();
-            var jit = PortalJit.Create(Lua.Runner.Portal, new JitSettings { Strict = true, Log = log, Virtualizables = true });
+            var jit = PortalJit.Create(Lua.Runner.Portal, new JitSettings
+            {
+                Strict = true, Log = log, Virtualizables = true,
+                Specialization = SpecializationSettings.Default with { InlineKnownPortalCalls = inlineKnownCalls },
+            });
             var output = new StringWriter();
             jit.Invoke(Lua.Runner.PortalArguments(source, output, 20000));
             if (Environment.GetEnvironmentVariable("PEJIT_VIRTUALIZABLE_DUMP") is { } folder) File.WriteAllText(Path.Combine(folder, program + ".log"), log.ToString());
             Assert.AreEqual(plain.ToString(), output.ToString(), $"{program} JIT-enabled printed something else");
-            return Jits[program] = jit;
+            return Jits[key] = jit;
         }
     }
 
@@ -127,13 +133,15 @@ public sealed class LuaVirtualizableTests
     /// a new array) and then runs the callee (a barrier), so the registers are written back once per call, not twice, and
     /// a load again after a call that nothing reads is dropped. Counted over the program's units: the register array's
     /// stores and loads, and the residual instructions (5 Dec 2026: 377 stores, 177 loads, 1,631 instructions before;
-    /// 161, 77 and 1,315 after; 493 instructions with <c>PEJIT_VIRTUALIZABLE=0</c>, the loop not versioned).
+    /// 161, 77 and 1,315 after; 493 instructions with <c>PEJIT_VIRTUALIZABLE=0</c>, the loop not versioned). With the calls
+    /// not inlined (<see cref="SpecializationSettings.InlineKnownPortalCalls"/> off): inlined, the loop makes no call that
+    /// needs a write-back (<c>LuaPolymorphicTests</c>).
     /// </summary>
     [TestMethod]
     public void PolymorphicWritesTheRegistersBackOncePerCall()
     {
         int stores = 0, loads = 0, size = 0;
-        foreach (var unit in Jit("polymorphic").Units)
+        foreach (var unit in Jit("polymorphic", inlineKnownCalls: false).Units)
         {
             var graph = unit.Unit.Residual;
             size += unit.Size;
@@ -151,7 +159,8 @@ public sealed class LuaVirtualizableTests
                 }
         }
         Console.WriteLine($"polymorphic: {size} residual instructions, {stores} register stores, {loads} register loads");
-        Assert.IsTrue(stores <= 200 && loads <= 110 && size <= 1500, $"polymorphic: {size} residual instructions, {stores} register stores, {loads} register loads");
+        // 218 stores on branch poly (5 Dec 2026), the builtins' code promoted at their calls.
+        Assert.IsTrue(stores <= 240 && loads <= 110 && size <= 1500, $"polymorphic: {size} residual instructions, {stores} register stores, {loads} register loads");
     }
 
     /// <summary>A <c>stelem</c>, or the call of <c>ArrayStores.Store</c> the <c>stores</c> pass makes of one.</summary>
