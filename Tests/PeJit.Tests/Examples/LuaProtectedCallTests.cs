@@ -79,16 +79,20 @@ public sealed class LuaProtectedCallTests
     public void TheErrorsLoopCallsItsCalleeInsideAResidualTry()
     {
         var jit = RunJitEnabled(Lua.Programs.Source("errors"), 3000, runs: 2);
+        // The callee runs inside the try either called through the portal or, its key known at the call, inlined there
+        // (SpecializationSettings.InlineKnownPortalCalls): then its `x % 5 == 0` and `x % 7 == 0` tests are `rem`s inside the
+        // region (the loop's own `result.code % 2` is after pcall returns, outside it).
         bool found = false;
         foreach (var unit in jit.Units.Select(u => u.Unit))
         {
             var graph = unit.Residual;
             foreach (var block in graph.Blocks)
                 if (graph[block].Try is not null
-                    && graph[block].Instructions.Any(i => i.Opcode == Opcode.Call && i.Method!.FullName.Contains("Interpreter::Run(", StringComparison.Ordinal)))
+                    && graph[block].Instructions.Any(i => i.Opcode == Opcode.Call && i.Method!.FullName.Contains("Interpreter::Run(", StringComparison.Ordinal)
+                                                          || i.Opcode == Opcode.Rem))
                     found = true;
         }
-        Assert.IsTrue(found, "a unit calls pcall's callee (the portal) inside a residual try region: "
+        Assert.IsTrue(found, "a unit runs pcall's callee inside a residual try region, called through the portal or inlined: "
             + string.Join("; ", jit.Units.SelectMany(u => u.Unit.Notes)));
     }
 }
