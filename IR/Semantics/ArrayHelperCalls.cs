@@ -20,4 +20,32 @@ public static class ArrayHelperCalls
             _ => ArrayHelper.None,
         };
     }
+
+    /// <summary>
+    /// What an <see cref="ArrayHelper.Copy"/> of <paramref name="count"/> elements at constant indices does, as element
+    /// loads and stores: every element read first, then every one written (so a copy within one array moves what was
+    /// there before it). The caller has checked the indices and the length against the destination; a short or null
+    /// source throws from a load, not as <c>Array.Copy</c>'s <c>ArgumentException</c>.
+    /// </summary>
+    public static List<Instruction> ElementMoves(FlowGraph graph, Value source, long sourceIndex, Value destination, long destinationIndex, long count,
+                                                 IrType element, SourceLocation location)
+    {
+        var moved = new List<Instruction>();
+        var loaded = new List<Value>();
+        for (long k = 0; k < count; k++)
+        {
+            var index = new Instruction(Opcode.Const) { Integer = sourceIndex + k, Location = location };
+            moved.Add(index);
+            var load = new Instruction(Opcode.LoadElement, source, graph.SetResult(index, IrType.I32)) { TypeOperand = element, Location = location };
+            moved.Add(load);
+            loaded.Add(graph.SetResult(load, element));
+        }
+        for (int k = 0; k < loaded.Count; k++)
+        {
+            var position = new Instruction(Opcode.Const) { Integer = destinationIndex + k, Location = location };
+            moved.Add(position);
+            moved.Add(new Instruction(Opcode.StoreElement, destination, graph.SetResult(position, IrType.I32), loaded[k]) { TypeOperand = element, Location = location });
+        }
+        return moved;
+    }
 }

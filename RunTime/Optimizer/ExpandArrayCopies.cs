@@ -53,22 +53,6 @@ internal static class ExpandArrayCopies
             || Constant(graph, call.Operands[4]) is not { } count
             || sourceIndex is < 0 or > int.MaxValue - MaxElements || destinationIndex < 0 || count < 0 || destinationIndex + count > length)
             return null;
-        var moved = new List<Instruction>();
-        var loaded = new List<Value>();
-        for (long k = 0; k < count; k++)
-        {
-            var index = new Instruction(Opcode.Const) { Integer = sourceIndex + k, Location = call.Location };
-            moved.Add(index);
-            var load = new Instruction(Opcode.LoadElement, source, graph.SetResult(index, IrType.I32)) { TypeOperand = element, Location = call.Location };
-            moved.Add(load);
-            loaded.Add(graph.SetResult(load, element));
-        }
-        for (int k = 0; k < loaded.Count; k++)
-        {
-            var position = new Instruction(Opcode.Const) { Integer = destinationIndex + k, Location = call.Location };
-            moved.Add(position);
-            moved.Add(new Instruction(Opcode.StoreElement, destination, graph.SetResult(position, IrType.I32), loaded[k]) { TypeOperand = element, Location = call.Location });
-        }
-        return moved;
+        return ArrayHelperCalls.ElementMoves(graph, source, sourceIndex, destination, destinationIndex, count, element, call.Location);
     }
 }

@@ -69,20 +69,7 @@ internal static partial class SelfCallShapes
             || IntegerConstant(graph, call.Operands[4]) is not { } count
             || sourceIndex is < 0 or > int.MaxValue - MaxExpandedElements || destinationIndex < 0 || count < 0
             || destinationIndex + count > length) return null;
-        var element = destination.TypeOperand!;
-        var moved = new List<Instruction>();
-        var loaded = new List<Value>();
-        for (long k = 0; k < count; k++)
-        {
-            var index = new Instruction(Opcode.Const) { Integer = sourceIndex + k, Location = call.Location };
-            moved.Add(index);
-            var load = new Instruction(Opcode.LoadElement, source, graph.SetResult(index, IrType.I32)) { TypeOperand = element, Location = call.Location };
-            moved.Add(load);
-            loaded.Add(graph.SetResult(load, element));
-        }
-        for (int k = 0; k < loaded.Count; k++)
-            moved.AddRange(StoreElement(graph, destinationArray, destinationIndex + k, loaded[k], element, call.Location));
-        return moved;
+        return ArrayHelperCalls.ElementMoves(graph, source, sourceIndex, destinationArray, destinationIndex, count, destination.TypeOperand!, call.Location);
     }
 
     private static Instruction[] StoreElement(FlowGraph graph, Value array, long index, Value value, IrType element, SourceLocation location)
