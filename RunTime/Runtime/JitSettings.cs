@@ -229,6 +229,8 @@ public sealed record JitSettings
             log.Warning($"pejit: warning: {functionThreshold}; using the threshold for functions {used.FunctionThreshold ?? used.Threshold} (give a number of entries from 1 up)");
         if (Environment.GetEnvironmentVariable("PEJIT_COMPILE_FUNCTIONS") is { Length: > 0 } compileFunctions && compileFunctions is not ("0" or "1"))
             log.Warning($"pejit: warning: PEJIT_COMPILE_FUNCTIONS={compileFunctions} is neither 0 nor 1; using the default, functions compiled past {DefaultFunctionThreshold} entries while no loop is hot (give 1 to compile them at the threshold, 0 never)");
+        if (Environment.GetEnvironmentVariable("PEJIT_INLINE_CALLS") is { Length: > 0 } inlineCalls && inlineCalls is not ("0" or "1"))
+            log.Warning($"pejit: warning: PEJIT_INLINE_CALLS={inlineCalls} is neither 0 nor 1; using the default, a loop's unit inlines interpreted calls whose callee key is known (give 1 to inline guarded callees too, 0 none)");
         if (EnvironmentCacheLimit.Problem is { } cacheLimit)
             log.Warning(string.Create(CultureInfo.InvariantCulture, $"pejit: warning: {cacheLimit}; using cache limit {used.CacheLimit} (give a number of residual instructions from 1 up)"));
     }

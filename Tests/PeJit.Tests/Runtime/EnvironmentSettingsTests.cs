@@ -3,7 +3,7 @@ using PeJit.Tests.Tools;
 namespace PeJit.Tests.Runtime;
 
 /// <summary>
-/// <c>PEJIT_THRESHOLD</c>, <c>PEJIT_CACHE_LIMIT</c> and <c>PEJIT_COMPILE_FUNCTIONS</c> that are not valid (issue 13): each is named in a
+/// <c>PEJIT_THRESHOLD</c>, <c>PEJIT_CACHE_LIMIT</c>, <c>PEJIT_COMPILE_FUNCTIONS</c> and <c>PEJIT_INLINE_CALLS</c> that are not valid (issue 13): each is named in a
 /// one-line warning with the value used instead, never silently replaced.
 /// </summary>
 [TestClass]
@@ -34,6 +34,17 @@ public sealed class EnvironmentSettingsTests
             new Dictionary<string, string> { ["PEJIT_COMPILE_FUNCTIONS"] = "yes" });
         Assert.AreEqual(0, run.Exit, run.Error);
         StringAssert.Contains(run.Error, "pejit: warning: PEJIT_COMPILE_FUNCTIONS=yes is neither 0 nor 1; using the default");
+        Assert.AreEqual(1, run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length, $"one line: {run.Error}");
+    }
+
+    [TestMethod]
+    public void AnInlineCallsSettingOtherThanZeroOrOneIsAWarning()
+    {
+        // Three states since callees whose key is known are inlined by default.
+        var run = DotnetProcess.Run([Path.Combine(BuildCommandTests.StackVmFolder, "StackVm.dll"), "count"],
+            new Dictionary<string, string> { ["PEJIT_INLINE_CALLS"] = "on" });
+        Assert.AreEqual(0, run.Exit, run.Error);
+        StringAssert.Contains(run.Error, "pejit: warning: PEJIT_INLINE_CALLS=on is neither 0 nor 1; using the default");
         Assert.AreEqual(1, run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length, $"one line: {run.Error}");
     }
 
