@@ -49,11 +49,7 @@ internal static partial class AllocationRemoval
     private static bool IsVirtualArray(FlowGraph graph, Instruction instruction) =>
         instruction is { Opcode: Opcode.NewArray, Result: { } result } && graph.TypeOf(result).IsReference
         && instruction.TypeOperand!.Kind != TypeKind.GenericParameter
-        && Constant(graph, instruction.Operands[0]) is >= 0 and <= MaxSparseLength;
-
-    private static long? Constant(FlowGraph graph, Value value) =>
-        graph[value].DefiningInstruction is { Opcode: Opcode.Const } constant && graph.TypeOf(value).Kind is >= TypeKind.I8 and <= TypeKind.NUInt
-            ? constant.Integer : null;
+        && GraphEdits.IntegerConstant(graph, instruction.Operands[0]) is >= 0 and <= MaxSparseLength;
 
     /// <summary>A <c>null</c>, <c>default</c> or integer zero: what a new array's element already is.</summary>
     private static bool IsPlainDefault(FlowGraph graph, Value value) => graph[value].DefiningInstruction switch
@@ -63,7 +59,7 @@ internal static partial class AllocationRemoval
         _ => false,
     };
 
-    private static int ArrayLength(FlowGraph graph, Instruction allocation) => (int)Constant(graph, allocation.Operands[0])!.Value;
+    private static int ArrayLength(FlowGraph graph, Instruction allocation) => (int)GraphEdits.IntegerConstant(graph, allocation.Operands[0])!.Value;
 
     /// <summary>The constant index of an <c>ldelem</c>/<c>stelem</c>, when it is within <paramref name="length"/>.</summary>
     private static long? ElementIndex(FlowGraph graph, Instruction access, int length) =>
@@ -76,12 +72,12 @@ internal static partial class AllocationRemoval
     /// </summary>
     private static long? IndexConstant(FlowGraph graph, Value value, int depth)
     {
-        if (Constant(graph, value) is { } constant) return constant;
+        if (GraphEdits.IntegerConstant(graph, value) is { } constant) return constant;
         if (depth == 0 || graph[value].DefiningInstruction is not { } definition) return null;
         switch (definition.Opcode)
         {
             case Opcode.ArrayLength when graph[definition.Operands[0]].DefiningInstruction is { Opcode: Opcode.NewArray } array
-                && Constant(graph, array.Operands[0]) is { } length:
+                && GraphEdits.IntegerConstant(graph, array.Operands[0]) is { } length:
                 return length;
             case Opcode.Conv when graph.TypeOf(value).Kind is TypeKind.I32 or TypeKind.I64 or TypeKind.NInt or TypeKind.NUInt:
                 return IndexConstant(graph, definition.Operands[0], depth - 1) is { } converted && converted is >= 0 and <= int.MaxValue ? converted : null;
@@ -129,21 +125,21 @@ internal static partial class AllocationRemoval
                 return moves;
             case ArrayHelper.Clear:
             {
-                if (Constant(graph, call.Operands[1]) is not { } start || Constant(graph, call.Operands[2]) is not { } count
+                if (GraphEdits.IntegerConstant(graph, call.Operands[1]) is not { } start || GraphEdits.IntegerConstant(graph, call.Operands[2]) is not { } count
                     || start < 0 || count < 0 || start + count > Length(0)) return null;
                 for (long i = 0; i < count; i++) moves.Add(new(0, start + i, -1, -1));
                 return moves;
             }
             case ArrayHelper.CopyFromStart:
             {
-                if (Constant(graph, call.Operands[2]) is not { } count || count < 0 || count > Length(0) || count > Length(1)) return null;
+                if (GraphEdits.IntegerConstant(graph, call.Operands[2]) is not { } count || count < 0 || count > Length(0) || count > Length(1)) return null;
                 for (long i = 0; i < count; i++) moves.Add(new(1, i, 0, i));
                 return moves;
             }
             default:
             {
-                if (Constant(graph, call.Operands[1]) is not { } from || Constant(graph, call.Operands[3]) is not { } to
-                    || Constant(graph, call.Operands[4]) is not { } count
+                if (GraphEdits.IntegerConstant(graph, call.Operands[1]) is not { } from || GraphEdits.IntegerConstant(graph, call.Operands[3]) is not { } to
+                    || GraphEdits.IntegerConstant(graph, call.Operands[4]) is not { } count
                     || from < 0 || to < 0 || count < 0 || from + count > Length(0) || to + count > Length(2)) return null;
                 for (long i = 0; i < count; i++) moves.Add(new(2, to + i, 0, from + i));
                 return moves;

@@ -852,23 +852,15 @@ internal static partial class AllocationRemoval
     private static bool? ConstantCondition(FlowGraph graph, Value condition)
     {
         if (graph[condition].DefiningInstruction is not { } test) return null;
-        if (Constant(graph, condition) is { } value) return value != 0;
+        if (GraphEdits.IntegerConstant(graph, condition) is { } value) return value != 0;
         if (test.Opcode is not (Opcode.Ceq or Opcode.Cne or Opcode.Clt or Opcode.Cle or Opcode.Cgt or Opcode.Cge)
-            || Constant(graph, test.Operands[0]) is not { } left || Constant(graph, test.Operands[1]) is not { } right)
+            || GraphEdits.IntegerConstant(graph, test.Operands[0]) is not { } left || GraphEdits.IntegerConstant(graph, test.Operands[1]) is not { } right)
             return null;
         // Signed comparisons of 32- and 64-bit integers only: the constants are held as longs.
         if (test.Opcode is not (Opcode.Ceq or Opcode.Cne)
             && (graph.TypeOf(test.Operands[0]).Kind is not (TypeKind.I32 or TypeKind.I64) || graph.TypeOf(test.Operands[1]).Kind != graph.TypeOf(test.Operands[0]).Kind))
             return null;
-        return test.Opcode switch
-        {
-            Opcode.Ceq => left == right,
-            Opcode.Cne => left != right,
-            Opcode.Clt => left < right,
-            Opcode.Cle => left <= right,
-            Opcode.Cgt => left > right,
-            _ => left >= right,
-        };
+        return ValueSemantics.CompareIntegers(test.Opcode, left, right, bothInt32: graph.TypeOf(test.Operands[0]).Kind == TypeKind.I32);
     }
 
     private static bool IsNull(FlowGraph graph, Value value) => graph[value].DefiningInstruction?.Opcode == Opcode.Null;

@@ -18,40 +18,25 @@ namespace PeJit.Optimizer;
 /// that first use and throw the same exception with nothing observable between the two places; every later use is
 /// of the same array and index, whose checks pass (an array's length never changes).
 /// </para>
-/// <para>Complexity: linear in the graph's instructions (four walks over them: find the addresses, count their uses, choose, rewrite).</para>
+/// <para>Complexity: linear in the graph's instructions (four walks over them: count the loads and stores through addresses, all uses, choose, rewrite).</para>
 /// </remarks>
 internal static class ElementAddresses
 {
     public static void Run(FlowGraph graph)
     {
-        // Per value index, for addresses made by an ldelema of a primitive: how many uses are loads or stores through
-        // it, and how many others (arrays, not collections over Value: nothing for .NET to compile on a unit's path).
-        int[]? throughUses = null, otherUses = null;
+        // Per address made by an ldelema of a primitive: its loads and stores through it, against all its uses.
+        ValueToIndexMap? through = null;
         foreach (var block in graph.Blocks)
             foreach (var instruction in graph[block].Instructions)
-                if (instruction.Opcode == Opcode.ElementAddr && instruction.Result is { } made && IsPrimitive(instruction.TypeOperand))
+                if (instruction.Opcode is Opcode.Load or Opcode.Store && graph[instruction.Operands[0]].DefiningInstruction is
+                        { Opcode: Opcode.ElementAddr } address && IsPrimitive(address.TypeOperand) && instruction.TypeOperand?.Kind == address.TypeOperand!.Kind)
                 {
-                    throughUses ??= new int[graph.ValueCount];
-                    otherUses ??= new int[graph.ValueCount];
-                    otherUses[made.Index] = -1;   // an address of interest with no other use so far (0: not an address of interest)
+                    through ??= new ValueToIndexMap(graph.ValueCount);
+                    var made = instruction.Operands[0];
+                    through[made] = (through.TryGetValue(made, out int count) ? count : 0) + 1;
                 }
-        if (otherUses is null) return;
-        foreach (var block in graph.Blocks)
-            foreach (var instruction in graph[block].Instructions)
-            {
-                for (int i = 0; i < instruction.Operands.Count; i++)
-                {
-                    int operand = instruction.Operands[i].Index;
-                    if (operand >= otherUses.Length || otherUses[operand] == 0) continue;
-                    if (i == 0 && instruction.Opcode is Opcode.Load or Opcode.Store
-                        && instruction.TypeOperand?.Kind == graph[instruction.Operands[0]].DefiningInstruction!.TypeOperand!.Kind)
-                        throughUses![operand]++;
-                    else otherUses[operand] = 1;
-                }
-                foreach (var target in instruction.Targets)
-                    foreach (var argument in target.Arguments)
-                        if (argument.Index < otherUses.Length && otherUses[argument.Index] != 0) otherUses[argument.Index] = 1;
-            }
+        if (through is null) return;
+        var uses = GraphEdits.UseCounts(graph);
 
         var rewritten = new bool[graph.ValueCount];
         bool any = false;
@@ -61,8 +46,9 @@ internal static class ElementAddresses
             for (int i = 0; i < instructions.Count; i++)
             {
                 var address = instructions[i];
-                if (address.Opcode != Opcode.ElementAddr || address.Result is not { } made || otherUses[made.Index] != -1
-                    || throughUses![made.Index] == 0 || !FirstUseFollows(instructions, i, made))
+                // Every use a load or store through it (a primitive's address is never the value a store writes).
+                if (address.Opcode != Opcode.ElementAddr || address.Result is not { } made || !through.TryGetValue(made, out int loadsAndStores)
+                    || loadsAndStores != uses[made] || !FirstUseFollows(instructions, i, made))
                     continue;
                 rewritten[made.Index] = any = true;
             }

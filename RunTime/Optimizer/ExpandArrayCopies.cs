@@ -39,18 +39,14 @@ internal static class ExpandArrayCopies
         }
     }
 
-    private static long? Constant(FlowGraph graph, Value value) =>
-        graph[value].DefiningInstruction is { Opcode: Opcode.Const } constant && graph.TypeOf(value).Kind is >= TypeKind.I8 and <= TypeKind.NUInt
-            ? constant.Integer : null;
-
     private static List<Instruction>? Expand(FlowGraph graph, Instruction call)
     {
         var (source, destination) = (call.Operands[0], call.Operands[2]);
         if (graph[destination].DefiningInstruction is not { Opcode: Opcode.NewArray, TypeOperand: { } element } allocation
-            || element.Kind == TypeKind.GenericParameter || Constant(graph, allocation.Operands[0]) is not { } length
+            || element.Kind == TypeKind.GenericParameter || GraphEdits.IntegerConstant(graph, allocation.Operands[0]) is not { } length
             || length is < 0 or > MaxElements || !graph.TypeOf(source).Equals(graph.TypeOf(destination))
-            || Constant(graph, call.Operands[1]) is not { } sourceIndex || Constant(graph, call.Operands[3]) is not { } destinationIndex
-            || Constant(graph, call.Operands[4]) is not { } count
+            || GraphEdits.IntegerConstant(graph, call.Operands[1]) is not { } sourceIndex || GraphEdits.IntegerConstant(graph, call.Operands[3]) is not { } destinationIndex
+            || GraphEdits.IntegerConstant(graph, call.Operands[4]) is not { } count
             || sourceIndex is < 0 or > int.MaxValue - MaxElements || destinationIndex < 0 || count < 0 || destinationIndex + count > length)
             return null;
         return ArrayHelperCalls.ElementMoves(graph, source, sourceIndex, destination, destinationIndex, count, element, call.Location);

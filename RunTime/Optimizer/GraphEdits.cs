@@ -24,6 +24,11 @@ internal static class GraphEdits
         return -1;
     }
 
+    /// <summary>The value of an integer constant (<c>const</c> of an integer type, bool excluded), or null.</summary>
+    public static long? IntegerConstant(FlowGraph graph, Value value) =>
+        graph[value].DefiningInstruction is { Opcode: Opcode.Const } constant && graph.TypeOf(value).Kind is >= TypeKind.I8 and <= TypeKind.NUInt
+            ? constant.Integer : null;
+
     /// <summary>How many times each value is used.</summary>
     public static ValueToIndexMap UseCounts(FlowGraph graph)
     {

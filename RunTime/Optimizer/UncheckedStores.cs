@@ -27,7 +27,7 @@ internal static class UncheckedStores
 
     public static void Run(FlowGraph graph)
     {
-        var inLoops = new HashSet<Block>();
+        var inLoops = new BlockSet(graph.BlockCount);
         foreach (var loop in NaturalLoop.Find(graph, Dominators.Compute(graph))) inLoops.UnionWith(loop.Blocks);
         foreach (var block in graph.Blocks)
         {
