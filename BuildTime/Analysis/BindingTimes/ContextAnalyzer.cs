@@ -262,7 +262,11 @@ internal sealed partial class ContextAnalyzer
             if (!red) continue;
             var parameter = parameters[i];
             string name = flow[parameter].Name ?? $"argument {i}";
-            if (graph.IsPortal)
+            if (graph.IsPortal && i < offset && graph.Method.DeclaringType is { IsSealed: true, IsValueType: false })
+                // `this` of an instance portal on a sealed class: never null, and of that very class, so calls on it
+                // (an interpreter passing itself as a visitor) are resolved while specializing (rule 8).
+                MarkClassGreen(parameter, new RedReason(RedReasonKind.DeclaredRed, $"the portal's 'this' is red (its class {graph.Method.DeclaringType.Name} is sealed, so green)", null, SourceLocation.None));
+            else if (graph.IsPortal)
                 MarkRed(parameter, new RedReason(RedReasonKind.DeclaredRed, $"the portal parameter '{name}' is not declared green", null, SourceLocation.None));
             else
             {

@@ -54,13 +54,35 @@ public static class ClassHierarchy
     public static bool Overrides(MethodDefinition candidate, MethodDefinition method)
     {
         if (candidate.Overrides.Any(o => TryResolve(o) == method)) return true;
-        if (candidate.Name != method.Name || candidate.Parameters.Count != method.Parameters.Count) return false;
+        if (candidate.Name != method.Name || candidate.Parameters.Count != method.Parameters.Count
+            || candidate.GenericParameters.Count != method.GenericParameters.Count)
+            return false;
         for (int i = 0; i < method.Parameters.Count; i++)
-            if (candidate.Parameters[i].ParameterType.FullName != method.Parameters[i].ParameterType.FullName
-                && !method.Parameters[i].ParameterType.ContainsGenericParameter)
+            if (!SameParameterType(candidate.Parameters[i].ParameterType, method.Parameters[i].ParameterType))
                 return false;
         return true;
     }
+
+    /// <summary>
+    /// Whether an override's parameter type matches the overridden method's. A generic parameter of the overridden
+    /// method's class matches anything (a subclass of <c>Base&lt;int&gt;</c> overrides <c>Foo(T)</c> with <c>Foo(int)</c>);
+    /// one of the method itself only the parameter at its position (<c>Accept&lt;R&gt;(IVisitor&lt;R&gt;)</c> is not
+    /// overridden by a non-generic <c>Accept(IVisitor)</c> beside it).
+    /// </summary>
+    private static bool SameParameterType(TypeReference candidate, TypeReference overridden) => overridden switch
+    {
+        _ when !overridden.ContainsGenericParameter => candidate.FullName == overridden.FullName,
+        GenericParameter { Type: GenericParameterType.Type } => true,
+        GenericParameter { Type: GenericParameterType.Method } parameter =>
+            candidate is GenericParameter { Type: GenericParameterType.Method } other && other.Position == parameter.Position,
+        GenericInstanceType instance => candidate is GenericInstanceType candidateInstance
+            && candidateInstance.ElementType.FullName == instance.ElementType.FullName
+            && candidateInstance.GenericArguments.Count == instance.GenericArguments.Count
+            && instance.GenericArguments.Select((argument, i) => SameParameterType(candidateInstance.GenericArguments[i], argument)).All(same => same),
+        TypeSpecification specification when candidate is TypeSpecification candidateSpecification && candidate.GetType() == overridden.GetType() =>
+            SameParameterType(candidateSpecification.ElementType, specification.ElementType),
+        _ => candidate.FullName == overridden.FullName,
+    };
 
     /// <summary>
     /// The methods with bodies in <paramref name="modules"/> that a virtual call of <paramref name="method"/> may

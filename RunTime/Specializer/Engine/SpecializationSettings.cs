@@ -12,8 +12,13 @@ public sealed record SpecializationSettings
     /// <summary>Residual instructions one unit may hold; past it, specialization stops at the next merge point.</summary>
     public int MaxResidualInstructions { get; init; } = 20_000;
 
-    /// <summary>How deep calls are inlined; deeper calls stay calls.</summary>
-    public int MaxInliningDepth { get; init; } = 16;
+    /// <summary>
+    /// How deep calls are inlined; deeper calls stay calls. A visitor-style tree-walker spends three frames per node
+    /// (<c>Evaluate</c>, <c>Accept</c>, <c>VisitX</c>): a loop's body five nodes deep is already fifteen frames below the
+    /// portal, so the depth allows some twenty nested nodes; the size of what is inlined is bounded by
+    /// <see cref="MaxUnfoldedCalls"/> and <see cref="MaxResidualInstructions"/>, not by this.
+    /// </summary>
+    public int MaxInliningDepth { get; init; } = 64;
 
     /// <summary>
     /// Recursive calls one specialization run may unfold (<c>CallTreatment.Unfold</c>); further ones stay

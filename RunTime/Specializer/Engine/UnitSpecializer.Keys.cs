@@ -47,7 +47,7 @@ public sealed partial class UnitSpecializer
             for (int i = 0; i < variables.Length; i++)
             {
                 if (i < owner.GreenCount) frame.SetBoxed(variables[i].Index, key.Values[i]);
-                else frame.SetRed(variables[i].Index, parameters[i - owner.GreenCount]);
+                else frame.SetRed(variables[i].Index, parameters[i - owner.GreenCount], i >= owner.portal.MergeVariables.Count ? owner.ImplicitRedClass : null);
             }
             // A green read from a local kept in a slot (its address is passed by ref, analysis rule 9, Docs/bta.md rule 11): the step
             // starts after that read, so the slot holds the key's value too (later reads and the address see it).

@@ -36,6 +36,11 @@ public sealed partial class UnitSpecializer
                 Append(new Instruction(Opcode.StoreSlot, Lift(Known.OfGreen(GreenExecution.CopyOfStruct(known.Green)), pointee)) { Slot = copy });
                 return Emit(new Instruction(Opcode.SlotAddr) { Slot = copy }, type);
             }
+            // A boxed number where an object is expected (an interpreter whose values are `object`: a literal's boxed
+            // double) stays that very object, from the constants: a bare constant would be a number where the residual
+            // code holds a reference, and a fresh box another object than the interpreter's.
+            if (type.IsReference && known.Green is ValueType)
+                return LiftConstant(known.Green, type);
             switch (known.Green)
             {
                 case null:
@@ -61,19 +66,12 @@ public sealed partial class UnitSpecializer
                     return Emit(new Instruction(Opcode.Call, token) { Method = GetTypeFromHandleMethod }, IrType.Class("System.Type"));
                 }
                 default:
-                {
-                    var value = known.Green;
-                    if (!constantIndex.TryGetValue(value, out int index))
-                    {
-                        index = unit.Constants.Count;
-                        unit.Constants.Add(value);
-                        constantIndex[value] = index;
-                    }
-                    var element = Emit(new Instruction(Opcode.LoadElement, constants, Constant(index, IrType.I32)) { TypeOperand = IrType.Object }, IrType.Object);
-                    return Unbox(element, type);
-                }
+                    return LiftConstant(known.Green, type);
             }
         }
+
+        /// <summary>An entry of the unit's constants holding <paramref name="value"/>, as <paramref name="type"/>.</summary>
+        private Value LiftConstant(object value, IrType type) => Unbox(ConstantObject(value), type);
 
         private static readonly MethodRef GetTypeFromHandleMethod = new("System.Type System.Type::GetTypeFromHandle(System.RuntimeTypeHandle)", hasThis: false,
             origin: typeof(Type).GetMethod(nameof(Type.GetTypeFromHandle))!) { IsPure = true };

@@ -184,6 +184,11 @@ public sealed partial class UnitSpecializer
         private void Residualize(ExtensionFrame frame, ExtensionOp op)
         {
             var instruction = op.Instruction;
+            if (GenericParameterNamed(op) is { } generic)
+                throw new SpecializationException($"{frame.Graph.Name} ({instruction.Location}): the residual {instruction.Info.Name}"
+                    + (instruction.Method is { } method ? $" of {method.Name}" : "") + $" would name the generic parameter {generic}, and PeJit does not "
+                    + "instantiate an inlined generic method's residual code yet; make the method non-generic (a visitor's `object Accept(IVisitor v)` "
+                    + "rather than `R Accept<R>(IVisitor<R> v)`), or mark it [DontLookInside] to keep it a call");
             var copy = new Instruction(instruction.Opcode)
             {
                 Integer = instruction.Integer, Float = instruction.Float, Text = instruction.Text,
@@ -202,6 +207,16 @@ public sealed partial class UnitSpecializer
                 return;
             }
             frame.SetRed(op.Result, Emit(copy, op.ResultType));
+        }
+
+        /// <summary>The name of a generic parameter a residual copy of <paramref name="op"/> would have for a type, or null.</summary>
+        private static string? GenericParameterNamed(ExtensionOp op)
+        {
+            if (op.Result >= 0 && op.ResultType.Kind == TypeKind.GenericParameter) return op.ResultType.Name;
+            if (op.Instruction.TypeOperand is { Kind: TypeKind.GenericParameter } operand) return operand.Name;
+            foreach (var type in op.OperandTypes)
+                if (type.Kind == TypeKind.GenericParameter) return type.Name;
+            return null;
         }
 
         // ---- running the compiled graphs --------------------------------------------------------------

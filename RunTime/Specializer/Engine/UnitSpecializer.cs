@@ -56,6 +56,28 @@ public sealed partial class UnitSpecializer
         for (int i = 0; i < portal.ImplicitReds.Count; i++) StateVariables[portal.MergeVariables.Count + i] = portal.ImplicitReds[i];
     }
 
+    /// <summary>
+    /// The exact class of the portal's <c>this</c> (its only implicit red) when its class is sealed: it is never null and
+    /// of that class, and the analysis made it class-green (rule 8), so calls on it are resolved while specializing.
+    /// </summary>
+    internal Type? ImplicitRedClass
+    {
+        get
+        {
+            if (!implicitRedClassDecided)
+            {
+                implicitRedClass = portal.ImplicitReds.Count == 1
+                    && resolver.ResolveType(program.Portal.Types[portal.ImplicitReds[0].Index]) is { IsSealed: true, IsValueType: false } sealedClass
+                    ? sealedClass : null;
+                implicitRedClassDecided = true;
+            }
+            return implicitRedClass;
+        }
+    }
+
+    private Type? implicitRedClass;
+    private bool implicitRedClassDecided;
+
     /// <summary>The portal's generating extension in compact form, as the engine runs it.</summary>
     public ExtensionProgram Extension => program;
 

@@ -271,8 +271,11 @@ public sealed class MemberTableResolver : IMemberResolver
         var candidates = entry.Name is ".ctor" or ".cctor"
             ? definition.GetConstructors(Everything).Cast<MethodBase>()
             : definition.GetMethods(Everything).Where(m => m.Name == entry.Name);
-        var open = candidates.FirstOrDefault(m => (m.IsGenericMethodDefinition ? m.GetGenericArguments().Length : 0) == entry.GenericArguments.Count
-                && MemberSignature.Of(m) == entry.Signature)
+        var matching = candidates.Where(m => MemberSignature.Of(m) == entry.Signature).ToList();
+        // A generic method without stored generic arguments is its open definition, as the table names a virtual
+        // call's analyzed overrides (UnitSpecializer compares them with the receiver's override by definition).
+        var open = matching.FirstOrDefault(m => (m.IsGenericMethodDefinition ? m.GetGenericArguments().Length : 0) == entry.GenericArguments.Count)
+            ?? (entry.GenericArguments.Count == 0 ? matching.FirstOrDefault(m => m.IsGenericMethodDefinition) : null)
             ?? throw new MissingMethodException($"{declaring.FullName} has no method {entry.Name} of signature {entry.Signature}: the assembly beside the JIT-enabled one differs from the one it was built against");
         var resolved = declaring.IsConstructedGenericType ? (MethodBase)declaring.GetMemberWithSameMetadataDefinitionAs(open) : open;
         if (entry.GenericArguments.Count > 0)
