@@ -16,7 +16,7 @@ namespace PeJit.Runtime;
 /// A warm unit of the same size costs a fraction of it. Those first times do not depend on the unit, so a small unit of
 /// the shape every unit has (typed, its reds unpacked from the state by the backend's entry, an array element loaded and stored in a loop nest, an
 /// exit that boxes the state into the exit array) compiled on another thread pays most of them before the compiling
-/// thread needs them: the CIL backend emits it and .NET compiles and runs it once, then every pass runs on it, the last first (see <see cref="Run"/>).
+/// thread needs them: the optimizer runs every pass on it, the CIL backend emits it and .NET compiles and runs it once.
 /// The compiling thread then finds the types loaded and the methods bound, or waits for the one the warm-up is loading.
 /// </para>
 /// <para>
@@ -149,63 +149,28 @@ internal static class PipelineWarmUp
     }
 
     /// <summary>
-    /// The warm-up's work, on the calling thread (<paramref name="turn"/> after each of its stages and passes), in the
-    /// reverse order of the compiling thread's: the CIL backend and .NET's compile of the unit first, then the passes from
-    /// the last to the first. The compiling thread meets them in the other order (specialization, the first pass, ...,
-    /// the backend), so when the warm-up thread gets less of a core than it needs (a loaded machine) the two meet in the
-    /// middle, each paying the first times of a different part, instead of the compiling thread catching up with the
-    /// warm-up and both loading the same types at once (in the forward order the compiling thread still paid a fifth of
-    /// the optimizer's and half of the backend's first times under load, <c>perf</c> in Docs/PERFORMANCE.md). Every pass
-    /// runs on any well-formed graph, so each warms on the unit as it is. Returns the exit's second entry (the loop's final
-    /// index, 2) for tests, or null when something threw, a pass included (or <paramref name="cil"/> is false).
+    /// The warm-up's work, on the calling thread (<paramref name="turn"/> after each of its stages and passes); returns the exit's second entry (the loop's final index, 2) for tests,
+    /// or null when something threw (or <paramref name="cil"/> is false).
     /// </summary>
     internal static object? Run(Module owner, bool cil, Action? turn = null)
     {
         try
         {
-            object? result = null;
-            if (cil)
-            {
-                // A typed unit, as the engine's are: the reds are the body's parameters, unpacked from the state by an entry.
-                var code = new CilBackend(new Resolver()).CompileUnit(Unit(), owner, "pejit_warm_up", [0, 1]);
-                var exit = new object?[3];
-                code.Run([], exit, [new int[] { 3, 0, 0, 0 }, 0]);
-                result = exit[1];
-                turn?.Invoke();
-            }
             var graph = Unit();
-            var passes = Selected(Environment.GetEnvironmentVariable("PEJIT_OPT"));
-            bool complete = true;
-            for (int i = passes.Count - 1; i >= 0; i--)
-            {
-                try
-                {
-                    passes[i].Run(graph);
-                }
-                catch (Exception)
-                {
-                    // This pass warmed less; the others still run.
-                    complete = false;
-                }
-                turn?.Invoke();
-            }
-            return complete ? result : null;
+            turn?.Invoke();
+            PeJit.Optimizer.Pipeline.Run(graph, Environment.GetEnvironmentVariable("PEJIT_OPT"), turn is null ? null : (_, _) => turn());
+            if (!cil) return null;
+            // A typed unit, as the engine's are: the reds are the body's parameters, unpacked from the state by an entry.
+            var code = new CilBackend(new Resolver()).CompileUnit(graph, owner, "pejit_warm_up", [0, 1]);
+            var exit = new object?[3];
+            code.Run([], exit, [new int[] { 3, 0, 0, 0 }, 0]);
+            return exit[1];
         }
         catch (Exception)
         {
             // A warm-up that fails warmed less; the units do not depend on it.
             return null;
         }
-    }
-
-    /// <summary>The passes the units run (<c>PEJIT_OPT</c>'s selection, as <see cref="PeJit.Optimizer.Pipeline.Run"/> reads it), in their order.</summary>
-    private static List<PeJit.Optimizer.Pass> Selected(string? selection)
-    {
-        var names = selection?.Split(':', StringSplitOptions.RemoveEmptyEntries);
-        var passes = new List<PeJit.Optimizer.Pass>();
-        foreach (var pass in PeJit.Optimizer.Pipeline.Passes)
-            if (names is null || Array.IndexOf(names, pass.Name) >= 0) passes.Add(pass);
-        return passes;
     }
 
     /// <summary>The types of <see cref="Unit"/>: primitives, objects and two array types.</summary>
