@@ -50,9 +50,6 @@ internal static class PipelineWarmUp
         {
             new Thread(() =>
             {
-                // First what preparation and specialization meet first: the warm-up unit's passes come later on the
-                // compiling thread, so they can wait.
-                Instantiations();
                 Run(owner, cil, Drain);
                 // A full fence: a portal's Also that enqueued before this sees it set, or this drain sees its work.
                 Interlocked.Exchange(ref finished, 1);
@@ -101,7 +98,7 @@ internal static class PipelineWarmUp
     /// empty array), the default comparer of a struct key (<c>EqualityComparer&lt;Slot&gt;</c>, made by reflection), and
     /// interface calls on a collection of structs (<c>ICollection&lt;Value&gt;.CopyTo</c>, <c>IEnumerable&lt;Value&gt;</c> of a
     /// list, <c>IReadOnlyDictionary.TryGetValue</c>). Each is a method .NET compiles (0.1-0.5 ms) on the thread that needs it
-    /// first; here, on the warm-up thread, right as preparation starts, so that neither preparation nor the first unit's
+    /// first; here, on the warm-up thread once it has built its unit, so that neither preparation nor the first unit's
     /// specialization (which the warm-up unit does not reach) compiles them (<c>FirstUnitDotnetJitTests</c>, the warm-up's
     /// bound; <c>scripts/first-times.sh --list J</c> lists what is left). Calling it again costs nothing.
     /// </summary>
@@ -158,6 +155,10 @@ internal static class PipelineWarmUp
         {
             var graph = Unit();
             turn?.Invoke();
+            // Then what specialization meets (the compiling thread's first stage, which the unit does not reach): after
+            // the unit is built, whose IR types preparation loads too and so meets sooner, before the passes, which the
+            // compiling thread meets only after specializing.
+            Instantiations();
             PeJit.Optimizer.Pipeline.Run(graph, Environment.GetEnvironmentVariable("PEJIT_OPT"), turn is null ? null : (_, _) => turn());
             if (!cil) return null;
             // A typed unit, as the engine's are: the reds are the body's parameters, unpacked from the state by an entry.
