@@ -14,7 +14,7 @@ namespace PeJit.Runtime;
 /// Most of what the first unit costs is not its work but .NET making PeJit's code runnable: loading the types the passes
 /// and the backend use, binding their precompiled methods, running class initializers (Docs/PERFORMANCE.md, "Warm-up").
 /// A warm unit of the same size costs a fraction of it. Those first times do not depend on the unit, so a small unit of
-/// the shape every unit has (the state read from the state array, an array element loaded and stored in a loop nest, an
+/// the shape every unit has (typed, its reds unpacked from the state by the backend's entry, an array element loaded and stored in a loop nest, an
 /// exit that boxes the state into the exit array) compiled on another thread pays most of them before the compiling
 /// thread needs them: the optimizer runs every pass on it, the CIL backend emits it and .NET compiles and runs it once.
 /// The compiling thread then finds the types loaded and the methods bound, or waits for the one the warm-up is loading.
@@ -93,6 +93,59 @@ internal static class PipelineWarmUp
     }
 
     /// <summary>
+    /// The framework's generic code over PeJit's structs that preparation and specialization run and that ReadyToRun cannot
+    /// hold, made by .NET on first use, once per process: class initializers of instantiations (<c>List&lt;Value&gt;</c>'s
+    /// empty array), the default comparer of a struct key (<c>EqualityComparer&lt;Slot&gt;</c>, made by reflection), and
+    /// interface calls on a collection of structs (<c>ICollection&lt;Value&gt;.CopyTo</c>, <c>IEnumerable&lt;Value&gt;</c> of a
+    /// list, <c>IReadOnlyDictionary.TryGetValue</c>). Each is a method .NET compiles (0.1-0.5 ms) on the thread that needs it
+    /// first; here, on the warm-up thread once it has built its unit, so that neither preparation nor the first unit's
+    /// specialization (which the warm-up unit does not reach) compiles them (<c>FirstUnitDotnetJitTests</c>, the warm-up's
+    /// bound; <c>scripts/first-times.sh --list J</c> lists what is left). Calling it again costs nothing.
+    /// </summary>
+    internal static void Instantiations()
+    {
+        try
+        {
+            // Preparation's: reading the stored program (lists and arrays of values and blocks).
+            var values = new List<Value> { default };
+            ICollection<Value> valueArray = new Value[1];
+            _ = valueArray.Count;
+            valueArray.CopyTo(new Value[1], 0);
+            _ = Array.Empty<Value>();
+            _ = Array.Empty<PeJit.Specializer.Extension.RegisterClass>();
+            var blocks = new List<Block> { default };
+            // Specialization's: copies and enumerations of value lists through their interfaces (BlockCall, the frames'
+            // state), an empty one too (its enumerator is a shared empty one), block lists the same way.
+            ((ICollection<Value>)values).CopyTo(new Value[1], 0);
+            Enumerate(values);
+            Enumerate(new List<Value>());
+            Enumerate(blocks);
+            Enumerate(new List<Block>());
+            _ = new List<Region>();
+            _ = new List<(Block, Value)>();
+            // The specializer's frames map slots (Dictionary<Slot, _>), so the default comparer of Slot.
+            var slots = EqualityComparer<Slot>.Default;
+            _ = slots.Equals(new Slot(1), new Slot(2)) || slots.GetHashCode(new Slot(1)) == 0;
+            // A step's promoted cases, looked up through IReadOnlyDictionary (CollectionExtensions.GetValueOrDefault).
+            IReadOnlyDictionary<PeJit.Specializer.Engine.PromotionSite, IReadOnlyList<object?>> cases = new Dictionary<PeJit.Specializer.Engine.PromotionSite, IReadOnlyList<object?>>();
+            _ = cases.GetValueOrDefault(default);
+            // Exits that leave mid-step: the values and slots they hand back.
+            _ = new List<PeJit.Specializer.Engine.ExitValue>();
+            _ = new List<(Slot, PeJit.Specializer.Engine.ExitValue)>();
+            _ = Array.Empty<(Slot, PeJit.Specializer.Engine.ExitValue)>();
+        }
+        catch (Exception)
+        {
+            // Only first times: whatever needs them pays them itself.
+        }
+    }
+
+    private static void Enumerate<T>(IEnumerable<T> items)
+    {
+        foreach (var item in items) _ = item;
+    }
+
+    /// <summary>
     /// The warm-up's work, on the calling thread (<paramref name="turn"/> after each of its stages and passes); returns the exit's second entry (the loop's final index, 2) for tests,
     /// or null when something threw (or <paramref name="cil"/> is false).
     /// </summary>
@@ -102,9 +155,14 @@ internal static class PipelineWarmUp
         {
             var graph = Unit();
             turn?.Invoke();
+            // Then what specialization meets (the compiling thread's first stage, which the unit does not reach): after
+            // the unit is built, whose IR types preparation loads too and so meets sooner, before the passes, which the
+            // compiling thread meets only after specializing.
+            Instantiations();
             PeJit.Optimizer.Pipeline.Run(graph, Environment.GetEnvironmentVariable("PEJIT_OPT"), turn is null ? null : (_, _) => turn());
             if (!cil) return null;
-            var code = new CilBackend(new Resolver()).Compile(graph, owner, "pejit_warm_up");
+            // A typed unit, as the engine's are: the reds are the body's parameters, unpacked from the state by an entry.
+            var code = new CilBackend(new Resolver()).CompileUnit(graph, owner, "pejit_warm_up", [0, 1]);
             var exit = new object?[3];
             code.Run([], exit, [new int[] { 3, 0, 0, 0 }, 0]);
             return exit[1];
@@ -132,9 +190,10 @@ internal static class PipelineWarmUp
     }
 
     /// <summary>
-    /// A unit as the engine makes them (constants, exit and state arrays; the state unboxed; a loop nest over an array's
-    /// elements, with the back edges' moves; an exit that boxes the state into the exit array and returns null), small.
-    /// Run on the state <c>[{3, 0, 0, 0}, 0]</c> it moves the first element's 3 into the second and leaves with the index 2.
+    /// A unit as the engine makes them (typed: constants and exit arrays, then the reds, here an array and an index, which
+    /// the backend's entry unpacks from the state; a loop nest over the array's elements, with the back edges' moves; an
+    /// exit that boxes the state into the exit array and returns null), small. Run on the state <c>[{3, 0, 0, 0}, 0]</c> it
+    /// moves the first element's 3 into the second and leaves with the index 2.
     /// Built with the graph's own API, as the specializer builds units, not parsed from text: the IR's text parser is
     /// code no unit runs, so its first times (some 250 types and first calls) would only delay the passes' warm-up.
     /// Its text form (<see cref="UnitText"/>) is what <c>PipelineWarmUpTests</c> compares it with.
@@ -154,12 +213,11 @@ internal static class PipelineWarmUp
         var exit = graph.AddBlock();
         graph.AddParameter(entry, objects, "constants");
         var exitArray = graph.AddParameter(entry, objects, "exit");
-        var state = graph.AddParameter(entry, objects, "state");
+        var cells = graph.AddParameter(entry, ints, "cells");
+        var start = graph.AddParameter(entry, i32, "start");
 
         var zero = Const(graph, entry, 0);
-        var cells = Typed(graph, entry, Opcode.CastClass, ints, Element(graph, entry, IrType.Object, state, zero));
         var one = Const(graph, entry, 1);
-        var start = Typed(graph, entry, Opcode.UnboxAny, i32, Element(graph, entry, IrType.Object, state, one));
         Jump(graph, entry, outer, start);
 
         var index = graph.AddParameter(outer, i32);
@@ -218,46 +276,42 @@ internal static class PipelineWarmUp
     /// <summary><see cref="Unit"/> in the IR's text form (Docs/ir.md), for reading and for the test that compares the two.</summary>
     internal const string UnitText = """
         function "pejit warm-up" -> object {
-        block0(v0 (constants): class "System.Object[]", v1 (exit): class "System.Object[]", v2 (state): class "System.Object[]"):
-            v3: i32 = const 0
-            v4: object = ldelem object v2, v3
-            v5: class "System.Int32[]" = castclass class "System.Int32[]" v4
-            v6: i32 = const 1
-            v7: object = ldelem object v2, v6
-            v8: i32 = unbox.any i32 v7
-            jump block1(v8)
-        block1(v9: i32):
-            v10: i32 = ldelem i32 v5, v9
-            brif v10, block2, block6
+        block0(v0 (constants): class "System.Object[]", v1 (exit): class "System.Object[]", v2 (cells): class "System.Int32[]", v3 (start): i32):
+            v4: i32 = const 0
+            v5: i32 = const 1
+            jump block1(v3)
+        block1(v6: i32):
+            v7: i32 = ldelem i32 v2, v6
+            brif v7, block2, block6
         block2:
-            jump block3(v9, v10)
-        block3(v11: i32, v12: i32):
-            v13: i32 = const 1
-            v14: i32 = add v11, v13
-            v15: i32 = ldelem i32 v5, v14
-            v16: i32 = const -1
-            v17: i32 = add v15, v13
-            stelem i32 v5, v14, v17
-            v18: i32 = ldelem i32 v5, v11
-            v19: i32 = add v18, v16
-            stelem i32 v5, v11, v19
-            v20: i32 = add v12, v16
-            brif v19, block4, block5
+            jump block3(v6, v7)
+        block3(v8: i32, v9: i32):
+            v10: i32 = const 1
+            v11: i32 = add v8, v10
+            v12: i32 = ldelem i32 v2, v11
+            v13: i32 = const -1
+            v14: i32 = add v12, v10
+            stelem i32 v2, v11, v14
+            v15: i32 = ldelem i32 v2, v8
+            v16: i32 = add v15, v13
+            stelem i32 v2, v8, v16
+            v17: i32 = add v9, v13
+            brif v16, block4, block5
         block4:
-            jump block3(v11, v20)
+            jump block3(v8, v17)
         block5:
-            v21: i32 = const 2
-            v22: i32 = add v11, v21
-            jump block1(v22)
+            v18: i32 = const 2
+            v19: i32 = add v8, v18
+            jump block1(v19)
         block6:
-            v23: object = box i32 v3
-            stelem object v1, v3, v23
-            v24: object = box i32 v9
-            stelem object v1, v6, v24
-            v25: i32 = const 2
-            stelem object v1, v25, v5
-            v26: object = null
-            ret v26
+            v20: object = box i32 v4
+            stelem object v1, v4, v20
+            v21: object = box i32 v6
+            stelem object v1, v5, v21
+            v22: i32 = const 2
+            stelem object v1, v22, v2
+            v23: object = null
+            ret v23
         }
         """;
 }
