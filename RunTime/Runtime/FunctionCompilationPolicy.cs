@@ -83,9 +83,6 @@ internal sealed class FunctionCompilationPolicy
     public bool WantsCallCell(bool hasUnit, int entries) =>
         hasUnit || CountsEntries && (Threshold <= settings.Threshold || entries >= Threshold);
 
-    /// <summary>Whether a function key with <paramref name="entries"/> counted reached <see cref="Threshold"/>.</summary>
-    public bool EnteredEnough(int entries) => entries >= Threshold;
-
     /// <summary>
     /// Whether an entry visit may prepare a portal not prepared yet (rule 3): always for a portal whose entry is its only
     /// site; otherwise once its slow entries, each a loop threshold's entries, reach <see cref="EntriesBeforePreparing"/>.

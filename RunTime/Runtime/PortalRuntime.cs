@@ -231,7 +231,6 @@ public sealed class PortalRuntime
         return OnCanEnterJit(state, slot, entry);
     }
 
-
     /// <summary>
     /// The portal's entry, reached while some thread resumes at an exit (<see cref="PortalCounters.Resuming"/>):
     /// when the resumption is this thread's, for this portal, <paramref name="state"/> gets the state the unit
