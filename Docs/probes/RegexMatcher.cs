@@ -1,6 +1,8 @@
 // A backtracking regex probe (Examples/STYLES-FINDINGS.md, "A backtracking regex matcher"): not built by the solution. To try
 // it, put it in a console project (net10.0, implicit usings) that references PeJit.Hints, build, and run `pejit build` on
 // the DLL. Tests/PeJit.TestSubjects/BacktrackingMatcher.cs is the same matcher as a test subject.
+// Arguments: a pattern (or `all`), the text's size (200,000), and rounds over the same text (1; later rounds show the
+// steady state, each with the process's CPU time: Docs/PERFORMANCE.md, "Entry cells without a thread-local per entry").
 // A backtracking regex matcher as people write one: a recursive-descent parser compiles a pattern to a program of
 // instruction objects (after Pike/Thompson's VM and Russ Cox's "Regular Expression Matching: the Virtual Machine
 // Approach"), and a backtracking VM runs it with an explicit stack of (pc, position) pairs.
