@@ -1,6 +1,8 @@
 // A backtracking regex probe (Examples/STYLES-FINDINGS.md, "A backtracking regex matcher"): not built by the solution. To try
 // it, put it in a console project (net10.0, implicit usings) that references PeJit.Hints, build, and run `pejit build` on
 // the DLL. Tests/PeJit.TestSubjects/BacktrackingMatcher.cs is the same matcher as a test subject.
+// Arguments: a pattern (or `all`), the text's size (200,000), and rounds over the same text (1; later rounds show the
+// steady state, each with the process's CPU time: Docs/PERFORMANCE.md, "Entry cells without a thread-local per entry").
 // A backtracking regex matcher as people write one: a recursive-descent parser compiles a pattern to a program of
 // instruction objects (after Pike/Thompson's VM and Russ Cox's "Regular Expression Matching: the Virtual Machine
 // Approach"), and a backtracking VM runs it with an explicit stack of (pc, position) pairs.
@@ -207,14 +209,21 @@ static class Program
         string[] patterns = args.Length > 0 && args[0] != "all" ? [args[0]] :
             ["[a-z]+ing", "[a-z0-9.]+@[a-z]+\\.(com|org|net)", "(foo|bar)+baz", "[0-9]+"];
         int size = args.Length > 1 ? int.Parse(args[1]) : 200_000;
+        // Rounds over the same text: the later ones show the steady state, without the JIT's warm-up.
+        int rounds = args.Length > 2 ? int.Parse(args[2]) : 1;
         string text = Text(size);
         var total = Stopwatch.StartNew();
         foreach (var p in patterns)
         {
             var prog = Compiler.Compile(p);
-            var sw = Stopwatch.StartNew();
-            int count = Matcher.CountMatches(prog, text);
-            Console.WriteLine($"{p}\t{count}\t{sw.ElapsedMilliseconds} ms");
+            for (int round = 0; round < rounds; round++)
+            {
+                var sw = Stopwatch.StartNew();
+                var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                int count = Matcher.CountMatches(prog, text);
+                // The process's CPU time too: on a loaded machine wall time includes waiting for a core.
+                Console.WriteLine($"{p}\t{count}\t{sw.ElapsedMilliseconds} ms\t(cpu {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds:F0} ms)");
+            }
         }
         Console.WriteLine($"total {total.ElapsedMilliseconds} ms");
         return 0;

@@ -77,9 +77,38 @@ public sealed class EntryCell
     /// <summary>Whether the code calls anything (it may come back to the portal): then it is entered only with stack to spare.</summary>
     private readonly bool calls;
 
-    /// <summary>One exit buffer per thread, as for call cells: a unit writes it only as it leaves, and whoever reads the slot that says so clears it first.</summary>
+    /// <summary>
+    /// What an entry needs of its thread, in one object so that an entry reads one thread-static (a thread-local read,
+    /// <c>__tls_get_addr</c> on Linux, is a few nanoseconds: a short unit entered a million times pays it each time).
+    /// </summary>
+    private sealed class ThreadEntry
+    {
+        /// <summary>
+        /// The exit buffer, as for call cells: a unit writes it only as it leaves, and whoever reads the slot that says so
+        /// clears it first.
+        /// </summary>
+        public object?[] Exit = new object?[16];
+
+        /// <summary>
+        /// The lowest stack address at which this thread may enter a unit that calls without asking .NET
+        /// (<see cref="StackWindow"/>); above any address while not yet asked.
+        /// </summary>
+        public nuint Floor = nuint.MaxValue;
+    }
+
     [ThreadStatic]
-    private static object?[]? exitBuffer;
+    private static ThreadEntry? thread;
+
+    /// <summary>
+    /// How far below the place where <c>RuntimeHelpers.TryEnsureSufficientExecutionStack</c> last said yes a thread may
+    /// enter without asking again: 32 KB. The check says yes with at least 64 KB left (128 KB on 64-bit .NET), so an entry
+    /// within the window still has 32 KB, more than a unit's frame and what it calls before the next portal entry, which
+    /// checks again. The check costs a call into the runtime and a thread-local read (2-3 ns, what a regular expression's
+    /// short runs could not afford at every entry); the window costs a compare, and a recursion through compiled code
+    /// asks again every 32 KB of stack it goes down. Stack addresses are the thread's own (a thread-static), so no other
+    /// thread's stack is ever compared with it.
+    /// </summary>
+    private const int StackWindow = 32 * 1024;
 
     internal EntryCell(GreenKey key, CompiledUnit unit, Delegate code, long[] integers, object?[] references)
     {
@@ -115,17 +144,43 @@ public sealed class EntryCell
     /// </summary>
     public object?[]? Enter()
     {
-        if (calls && !System.Runtime.CompilerServices.RuntimeHelpers.TryEnsureSufficientExecutionStack()) return null;
+        // A unit without calls and without exits needs nothing of its thread.
+        if (!calls && noExits is { } none)
+        {
+            Entered++;
+            return none;
+        }
+        var here = thread;
+        byte local = 0;
+        if (here is null || here.Exit.Length < exitSize || calls && StackAddress(ref local) < here.Floor) return EnterChecked();
         Entered++;
-        return noExits ?? ThreadExitBuffer();
+        return noExits ?? here.Exit;
     }
 
-    private object?[] ThreadExitBuffer()
+    /// <summary>
+    /// <see cref="Enter"/> the first time on a thread, below its stack floor, or with a buffer too short for this unit:
+    /// asks .NET whether the stack has room (for a unit that calls) and moves the thread's floor to <see cref="StackWindow"/>
+    /// below here.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private object?[]? EnterChecked()
     {
-        var exit = exitBuffer;
-        if (exit is null || exit.Length < exitSize) exitBuffer = exit = new object?[Math.Max(exitSize, 16)];
-        return exit;
+        var here = thread ??= new ThreadEntry();
+        if (here.Exit.Length < exitSize) here.Exit = new object?[exitSize];
+        if (calls)
+        {
+            if (!System.Runtime.CompilerServices.RuntimeHelpers.TryEnsureSufficientExecutionStack()) return null;
+            byte local = 0;
+            nuint address = StackAddress(ref local);
+            here.Floor = address > StackWindow ? address - StackWindow : 0;
+        }
+        Entered++;
+        return noExits ?? here.Exit;
     }
+
+    /// <summary>The address of a local of the caller's frame (a by-reference local is not moved by the GC), without <c>unsafe</c>.</summary>
+    private static nuint StackAddress(ref byte local) =>
+        (nuint)System.Runtime.CompilerServices.Unsafe.ByteOffset(ref System.Runtime.CompilerServices.Unsafe.NullRef<byte>(), ref local);
 
     /// <summary>
     /// The cell's green values for <paramref name="key"/> as the woven code compares them (<paramref name="layout"/>:

@@ -51,9 +51,8 @@ public static class JitRuntime
         if (Disabled) return Rearmed(counters, counter, int.MaxValue);
         if (entry) counters.CountSlowEntry();
         // Entry visits prepare a portal that nothing else made hot only once they could make a function hot
-        // (JitSettings.EntriesBeforePreparing, all keys together): a short loop-free recursive program must not pay
-        // for the preparation, once per process. A portal without Jit.CanEnterJit has nothing else: its entry always counts.
-        if (entry && !onlyEntry && !IsPrepared(portal) && counters.SlowEntries * counters.Threshold < JitSettings.EntriesBeforePreparing)
+        // (FunctionCompilationPolicy, rule 3): a loop-free program too short for it must not pay for the preparation.
+        if (entry && !IsPrepared(portal) && !FunctionCompilationPolicy.MayPrepare(counters, onlyEntry))
             return Rearmed(counters, counter, counters.Threshold);
         if (StackGuard.StackIsLow) return StackGuard.OnFreshStack(static call => CanEnterJit(call.portal, call.state, call.slot), (portal, state, slot));
         if (RuntimeOf(portal, out bool preparing) is { } runtime) return runtime.OnCanEnterJit(state, counter, entry, onlyEntry);

@@ -81,15 +81,11 @@ public sealed record JitSettings
     /// <summary>
     /// Whether a key counted at the portal's entry (a function of the interpreted program) is compiled as a whole
     /// function, so that loop-free recursion gets units that call each other through call cells (default on;
-    /// <c>PEJIT_COMPILE_FUNCTIONS=0</c> turns it off). By default a function's key is compiled only after
-    /// <see cref="DefaultFunctionThreshold"/> entries (<see cref="FunctionThreshold"/>) and only while no loop of the program got
-    /// hot (<see cref="CompilesOnlyLoopFreeFunctions"/>), and a JIT-enabled portal that nothing else made hot is prepared only after <see cref="DefaultEntriesBeforePreparing"/>: a short recursive program (the stack
-    /// VM's and the register machine's <c>fib</c> at their default sizes, some 243,000 calls) ends before it and pays nothing, not even
-    /// the portal's preparation, while a long one, or a program run again and again in one process, gets its unit
-    /// (<c>Docs/PERFORMANCE.md</c>, "Compiling functions by default: a per-key threshold, while no loop is hot"). Set here or by
-    /// <c>PEJIT_COMPILE_FUNCTIONS=1</c>, functions count with <see cref="Threshold"/> unless <see cref="FunctionThreshold"/>
-    /// is set too, as loops do. Off, entry visits still enter a unit the key already has, and a portal without
-    /// <c>Jit.CanEnterJit</c> (its entry is its only site) compiles its functions all the same.
+    /// <c>PEJIT_COMPILE_FUNCTIONS=0</c> turns it off). When and how often is <see cref="FunctionCompilationPolicy"/>'s: by
+    /// default only while no loop of the program got hot, past ten times the loop threshold's entries of the key; set here
+    /// or by <c>PEJIT_COMPILE_FUNCTIONS=1</c>, whether loops are hot or not, past the loop threshold (unless
+    /// <see cref="FunctionThreshold"/> is set too). Off, entry visits still enter a unit the key already has, and a portal
+    /// without <c>Jit.CanEnterJit</c> (its entry is its only site) compiles its functions all the same.
     /// </summary>
     public bool CompileFunctions
     {
@@ -100,47 +96,28 @@ public sealed record JitSettings
     private readonly bool? compileFunctions;
 
     /// <summary>
-    /// Whether functions are compiled by default (<see cref="CompileFunctions"/> set neither in code nor by the environment):
-    /// then only while no loop of the program got hot. A loop's unit calls a function that has a unit of its own through a
-    /// call cell, with a state array and boxes, and Lua's <c>polymorphic</c> (a loop calling methods 500,000 times a run)
-    /// ran 1.5x slower than plain so; a loop-free recursive program (<c>fib</c>) has only its functions to compile.
+    /// <see cref="CompileFunctions"/> as set in code; null when not (then <c>PEJIT_COMPILE_FUNCTIONS</c>, or the default:
+    /// <see cref="FunctionCompilationPolicy"/>).
     /// </summary>
-    internal bool CompilesOnlyLoopFreeFunctions => compileFunctions is null && CompileFunctionsByEnvironment is null;
+    internal bool? CompileFunctionsSetInCode => compileFunctions;
 
     /// <summary>
-    /// How many times a function's key must be entered (with <see cref="CompileFunctions"/>) before its unit is compiled
-    /// (<c>PEJIT_FUNCTION_THRESHOLD</c>); null: <see cref="Threshold"/>, as for loops. Unset, it is
-    /// <see cref="DefaultFunctionThreshold"/>, unless <see cref="CompileFunctions"/> was set (in code or by
-    /// <c>PEJIT_COMPILE_FUNCTIONS=1</c>): then null. PyPy's <c>function_threshold</c>, counted per key: a function's unit
-    /// costs 50-100 ms of CPU (specialization, the shaped entry, recompilations for promoted values), which a program of a
-    /// few hundred thousand calls does not earn back. A portal without <c>Jit.CanEnterJit</c> (its entry is its only site)
-    /// counts with <see cref="Threshold"/>.
+    /// How many times a function's key must be entered (with <see cref="CompileFunctions"/>) before its unit is compiled,
+    /// set in code or by <c>PEJIT_FUNCTION_THRESHOLD</c>; null (the default) leaves it to
+    /// <see cref="FunctionCompilationPolicy"/> (<see cref="FunctionCompilationPolicy.ThresholdFor"/>: the loop threshold times
+    /// <see cref="FunctionCompilationPolicy.DefaultScale"/>, or the loop threshold when functions were asked for). A portal
+    /// without <c>Jit.CanEnterJit</c> (its entry is its only site) counts with <see cref="Threshold"/> whatever this says.
     /// </summary>
     public int? FunctionThreshold
     {
-        get => functionThreshold ?? (compileFunctions is not null || CompileFunctionsByEnvironment is not null ? null : DefaultFunctionThreshold);
+        get => functionThreshold;
         init => functionThreshold = value;
     }
 
-    private readonly int? functionThreshold = (int?)EnvironmentFunctionThreshold.Value;
+    private readonly int? functionThreshold = EnvironmentFunctionThresholdValue;
 
-    /// <summary>
-    /// The entries of a function's key before it is compiled by default (<see cref="FunctionThreshold"/>), counted once the
-    /// portal is prepared. Above the 243,000 calls of <c>fib(25)</c>, the bundled recursive programs' default size (whole
-    /// processes of 80-150 ms that a function's unit made 40-60 ms slower even when compiled after 20,000 or 100,000
-    /// entries), far below the 2.7 million of <c>fib(30)</c>. Not lower: at 100,000 the methods of Lua's <c>polymorphic</c>,
-    /// at its default size, got five function units more (it lost with functions compiled). In process (a <c>PortalJit</c>,
-    /// prepared when made) a program run again and again gets its recursive functions compiled in its first runs.
-    /// </summary>
-    public const int DefaultFunctionThreshold = 300_000;
-
-    /// <summary>
-    /// Entries of a JIT-enabled portal, all keys together, before they prepare it when nothing else made it hot (with
-    /// <see cref="CompileFunctions"/> by default): no key can be hot before, so a program of fewer calls (<c>fib(25)</c>) pays
-    /// not even the preparation and its warm-up thread. A function is then compiled after its own
-    /// <see cref="DefaultFunctionThreshold"/> entries more.
-    /// </summary>
-    public const int DefaultEntriesBeforePreparing = DefaultFunctionThreshold;
+    /// <summary><c>PEJIT_FUNCTION_THRESHOLD</c>, when it holds a valid number.</summary>
+    internal static int? EnvironmentFunctionThresholdValue => (int?)EnvironmentFunctionThreshold.Value;
 
     /// <summary><c>PEJIT_COMPILE_FUNCTIONS</c>: 1 on, 0 off, what <see cref="CompileFunctions"/> is unless set in code; null unset.</summary>
     internal static bool? CompileFunctionsByEnvironment { get; } = Environment.GetEnvironmentVariable("PEJIT_COMPILE_FUNCTIONS") switch
@@ -148,19 +125,6 @@ public sealed record JitSettings
         "1" => true,
         "0" => false,
         _ => null,
-    };
-
-    /// <summary>
-    /// Entries at a JIT-enabled portal (all keys together, counted at the slow path) before they prepare a portal that
-    /// nothing else made hot: none with functions compiled at the loop threshold, <see cref="DefaultEntriesBeforePreparing"/>
-    /// (or <c>PEJIT_FUNCTION_THRESHOLD</c>) by default, never with <c>PEJIT_COMPILE_FUNCTIONS=0</c>. A short loop-free recursive
-    /// program must not pay for the portal's preparation and warm-up thread once per process.
-    /// </summary>
-    internal static long EntriesBeforePreparing => CompileFunctionsByEnvironment switch
-    {
-        false => long.MaxValue,
-        true => EnvironmentFunctionThreshold.Value ?? 0,
-        null => EnvironmentFunctionThreshold.Value ?? DefaultEntriesBeforePreparing,
     };
 
     /// <summary>
@@ -226,9 +190,9 @@ public sealed record JitSettings
         if (EnvironmentThreshold.Problem is { } threshold)
             log.Warning($"pejit: warning: {threshold}; using threshold {used.Threshold} (give a number of times from 1, which compiles on first sight, up)");
         if (EnvironmentFunctionThreshold.Problem is { } functionThreshold)
-            log.Warning($"pejit: warning: {functionThreshold}; using the threshold for functions {used.FunctionThreshold ?? used.Threshold} (give a number of entries from 1 up)");
+            log.Warning($"pejit: warning: {functionThreshold}; using the threshold for functions {FunctionCompilationPolicy.ThresholdFor(used, used.Threshold)} (give a number of entries from 1 up)");
         if (Environment.GetEnvironmentVariable("PEJIT_COMPILE_FUNCTIONS") is { Length: > 0 } compileFunctions && compileFunctions is not ("0" or "1"))
-            log.Warning($"pejit: warning: PEJIT_COMPILE_FUNCTIONS={compileFunctions} is neither 0 nor 1; using the default, functions compiled past {DefaultFunctionThreshold} entries while no loop is hot (give 1 to compile them at the threshold, 0 never)");
+            log.Warning($"pejit: warning: PEJIT_COMPILE_FUNCTIONS={compileFunctions} is neither 0 nor 1; using the default, functions compiled past {FunctionCompilationPolicy.DefaultScale} times the threshold's entries while no loop is hot (give 1 to compile them at the threshold, 0 never)");
         if (Environment.GetEnvironmentVariable("PEJIT_INLINE_CALLS") is { Length: > 0 } inlineCalls && inlineCalls is not ("0" or "1"))
             log.Warning($"pejit: warning: PEJIT_INLINE_CALLS={inlineCalls} is neither 0 nor 1; using the default, a loop's unit inlines interpreted calls whose callee key is known (give 1 to inline guarded callees too, 0 none)");
         if (EnvironmentCacheLimit.Problem is { } cacheLimit)

@@ -56,6 +56,7 @@ public sealed class PortalRuntime
         Counters = counters ?? new CounterTable(settings.Threshold);
         Method = method;
         Settings = settings;
+        Functions = new FunctionCompilationPolicy(settings);
         Cache = new CodeCache(settings.CacheLimit);
         engine = new UnitSpecializer(extension, resolver, settings.Specialization);
         this.backend = backend ?? new CilBackend(resolver);
@@ -192,12 +193,11 @@ public sealed class PortalRuntime
     {
         var key = Arrive(state);
         if (entry) NoteFunctionEntry(key);
-        else if (!loopsSeen) Volatile.Write(ref loopsSeen, true);
+        else Functions.NoteLoop();
         int visits = Counters.TakeVisits(slot);
-        // Entry visits count towards a function's unit only when functions are compiled (CompileFunctions), up to the
-        // threshold for functions.
-        int threshold = entry ? FunctionThreshold : Settings.Threshold;
-        if (CodeFor(key, entry && !CompilesFunctions ? 0 : visits, state, threshold) is { } unit)
+        // Entry visits count towards a function's unit only as the policy says, up to the threshold for functions.
+        int threshold = entry ? Functions.Threshold : Settings.Threshold;
+        if (CodeFor(key, entry && !Functions.CountsEntries ? 0 : visits, state, threshold) is { } unit)
         {
             Counters.Hold(slot, key);
             PublishCell(slot, key, unit);
@@ -217,8 +217,8 @@ public sealed class PortalRuntime
         return (int)CanEnterJitStatus.Interpret;
     }
 
-    /// <summary>The entries of a function's key before it is compiled: <see cref="JitSettings.FunctionThreshold"/>, unless the entry is the portal's only site.</summary>
-    private int FunctionThreshold => Volatile.Read(ref onlyEntry) ? Settings.Threshold : Settings.FunctionThreshold ?? Settings.Threshold;
+    /// <summary>When functions of the interpreted program (keys counted at the entry) get units of their own.</summary>
+    internal FunctionCompilationPolicy Functions { get; }
 
     /// <summary>
     /// <see cref="OnCanEnterJit(object?[], int, bool)"/> for a portal whose entry is its only site
@@ -227,22 +227,9 @@ public sealed class PortalRuntime
     /// </summary>
     public int OnCanEnterJit(object?[] state, int slot, bool entry, bool onlyEntry)
     {
-        if (onlyEntry && !this.onlyEntry) Volatile.Write(ref this.onlyEntry, true);
+        if (onlyEntry) Functions.NoteOnlyEntry();
         return OnCanEnterJit(state, slot, entry);
     }
-
-    /// <summary>Whether the portal has no <c>Jit.CanEnterJit</c>, so its entry is the only way into compiled code.</summary>
-    private bool onlyEntry;
-
-    /// <summary>Whether keys counted at the entry get units: functions compiled, or a portal with nothing but its entry.</summary>
-    private bool CompilesFunctions => Settings.CompileFunctions && !(Settings.CompilesOnlyLoopFreeFunctions && Volatile.Read(ref loopsSeen)) || Volatile.Read(ref onlyEntry);
-
-    /// <summary>
-    /// Whether a <c>Jit.CanEnterJit</c> took the slow path: the program has a hot loop. Functions compiled by default stop
-    /// then (<see cref="JitSettings.CompilesOnlyLoopFreeFunctions"/>): a loop calling a function compiled alone calls it
-    /// through a call cell, slower than the portal call (Lua's <c>polymorphic</c>, 1.5x plain).
-    /// </summary>
-    private bool loopsSeen;
 
     /// <summary>
     /// The portal's entry, reached while some thread resumes at an exit (<see cref="PortalCounters.Resuming"/>):
@@ -267,7 +254,7 @@ public sealed class PortalRuntime
         }
         var key = Arrive(state);
         NoteFunctionEntry(key);
-        return CodeFor(key, CompilesFunctions ? 1 : 0, state, FunctionThreshold) is { } unit ? Enter(key, unit, state) : (int)CanEnterJitStatus.Interpret;
+        return CodeFor(key, Functions.CountsEntries ? 1 : 0, state, Functions.Threshold) is { } unit ? Enter(key, unit, state) : (int)CanEnterJitStatus.Interpret;
     }
 
     /// <summary>
@@ -422,14 +409,9 @@ public sealed class PortalRuntime
     /// </summary>
     private CallCell? CellFor(GreenKey key)
     {
-        // While functions are not compiled, a callee's key gets a unit only if a loop's Jit.CanEnterJit reaches it (a
-        // function whose body starts with its loop): a key without one stays a portal call, which enters such a unit
-        // at its entry anyway. (An interpreter that promotes its callee, Lua's, makes every call's key green.)
-        // Functions compiled only after a threshold of their own: a cell only for a key whose entries reached it (the
-        // function being compiled, for its direct self-calls), so that loops keep calling the others through the portal.
-        // A key with a unit, standing by or not, keeps its cell.
-        if (!(Cache.TryGet(key, out var held) && held is not null)
-            && !(CompilesFunctions && (FunctionThreshold <= Settings.Threshold || EnteredEnough(key)))) return null;
+        // The policy's rule 4 (FunctionCompilationPolicy). (An interpreter that promotes its callee, Lua's, makes every
+        // call's key green.) A key with a unit, standing by or not, keeps its cell.
+        if (!Functions.WantsCallCell(Cache.TryGet(key, out var held) && held is not null, EntriesOf(key))) return null;
         var state = Locked(key);
         try
         {
@@ -581,7 +563,7 @@ public sealed class PortalRuntime
     /// </summary>
     private CompiledUnit? CodeFor(GreenKey key, int visits, object?[] state) => CodeFor(key, visits, state, Settings.Threshold);
 
-    /// <summary><see cref="CodeFor(GreenKey, int, object?[])"/> with the visits a key needs to be compiled (a function's entry counts to <see cref="JitSettings.FunctionThreshold"/>).</summary>
+    /// <summary><see cref="CodeFor(GreenKey, int, object?[])"/> with the visits a key needs to be compiled (a function's entry counts to <see cref="FunctionCompilationPolicy.Threshold"/>).</summary>
     private CompiledUnit? CodeFor(GreenKey key, int visits, object?[] state, int threshold)
     {
         if (Cache.TryGet(key, out var unit)) return unit is { standingBy: true } ? null : unit;
@@ -889,8 +871,8 @@ public sealed class PortalRuntime
     /// <summary>True when <paramref name="key"/> has a unit to enter (not one standing by for its recompilation, <see cref="CountPromotion"/>).</summary>
     private bool HasUnit(GreenKey key) => Cache.TryGet(key, out var unit) && unit is { standingBy: false };
 
-    /// <summary>True when <paramref name="key"/>'s entries reached the function threshold (<see cref="FunctionThreshold"/>).</summary>
-    private bool EnteredEnough(GreenKey key) => keys.TryGetValue(key, out var known) && Volatile.Read(ref known.Visits) >= FunctionThreshold;
+    /// <summary>The visits counted for <paramref name="key"/> (entries, for a function's key); 0 for a key not counted.</summary>
+    private int EntriesOf(GreenKey key) => keys.TryGetValue(key, out var known) ? Volatile.Read(ref known.Visits) : 0;
 
     /// <summary>Writes the merge-point variables <paramref name="operands"/> (stack form) into <paramref name="state"/> as the portal holds them; returns their green key.</summary>
     private GreenKey KeyAt(object?[] operands, object?[] state)

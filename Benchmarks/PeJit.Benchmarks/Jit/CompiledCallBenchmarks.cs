@@ -29,6 +29,7 @@ public class CompiledCallBenchmarks
     private PortalJit frameWhole = null!;
     private PortalJit throughCells = null!;
     private PortalJit direct = null!;
+    private PortalJit defaults = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -43,6 +44,9 @@ public class CompiledCallBenchmarks
         SteadyState.WarmUp(throughCells, () => ThroughCells(), minimumRuns: SteadyState.Threshold + 2, maximumRuns: 200);
         SteadyState.WarmUp(direct, () => Direct(), minimumRuns: SteadyState.Threshold + 2, maximumRuns: 200);
         SteadyState.WarmUp(frameWhole, () => DirectFrameWhole(), minimumRuns: SteadyState.Threshold + 2, maximumRuns: 200);
+        // Nothing set but the loop threshold: functions compiled as FunctionCompilationPolicy says by default.
+        defaults = PortalJit.Create(portal, new JitSettings { Threshold = SteadyState.Threshold });
+        SteadyState.WarmUp(defaults, () => Defaults(), minimumRuns: SteadyState.Threshold + 2, maximumRuns: 200);
     }
 
     private object?[] Arguments()
@@ -81,4 +85,7 @@ public class CompiledCallBenchmarks
 
     [Benchmark(Description = "direct")]
     public object? Direct() => direct.Invoke(Arguments());
+
+    [Benchmark(Description = "default settings")]
+    public object? Defaults() => defaults.Invoke(Arguments());
 }

@@ -122,18 +122,21 @@ public sealed class CompiledCallTests
     [TestMethod]
     public void FunctionsAreCompiledByDefaultPastTheirOwnThreshold()
     {
-        // Default settings (only the loop threshold set): functions are compiled, but only past DefaultFunctionThreshold
-        // entries of their key, so fib(18)'s 8,361 get no unit and fib(26)'s 392,835 do, in the run that passes it.
-        var settings = new JitSettings { Threshold = 5 };
+        // Default settings (only the loop threshold set): functions are compiled, but only past ten times the loop
+        // threshold's entries of their key (FunctionCompilationPolicy), so at a loop threshold of 1,000 fib(18)'s 8,361
+        // get no unit and fib(20)'s 21,891 do, in the run that passes it.
+        var settings = new JitSettings { Threshold = 1_000 };
         Assert.IsTrue(settings.CompileFunctions);
-        Assert.AreEqual(JitSettings.DefaultFunctionThreshold, settings.FunctionThreshold);
-        Assert.IsNull(new JitSettings { CompileFunctions = true }.FunctionThreshold, "set in code, functions count with the loop threshold");
+        Assert.IsNull(settings.FunctionThreshold, "left to the policy");
+        Assert.AreEqual(10_000, FunctionCompilationPolicy.ThresholdFor(settings, settings.Threshold));
+        Assert.AreEqual(1_000, FunctionCompilationPolicy.ThresholdFor(new JitSettings { CompileFunctions = true, Threshold = 1_000 }, 1_000),
+            "set in code, functions count with the loop threshold");
         int entry = EntryOf(Fib, "fib");
         var jit = PortalJit.Create(Vm.Runner.Portal, settings);
         Assert.AreEqual(Plain(Fib, 18), Jitted(jit, Fib, 18));
         Assert.IsFalse(jit.Units.Any(u => u.Unit.Entry.Values[0] is int pc && pc == entry), "fib's unit is not compiled below the threshold");
         Assert.IsEmpty(jit.Runtime.CallCells, "a loop-free program below the threshold gets no call cell");
-        Assert.AreEqual(Plain(Fib, 26), Jitted(jit, Fib, 26));
+        Assert.AreEqual(Plain(Fib, 20), Jitted(jit, Fib, 20));
         var unit = jit.Units.Single(u => u.Unit.Entry.Values[0] is int pc && pc == entry);
         Assert.IsNotNull(unit.Unit.Self, "fib's unit calls itself directly:\n" + PeJit.IR.Text.IrPrinter.Print(unit.Unit.Residual));
         Assert.AreEqual(Plain(Fib, 20), Jitted(jit, Fib, 20));
@@ -186,7 +189,7 @@ public sealed class CompiledCallTests
         // calls not inlined: by default the loop's unit inlines twice, whose key is green at the call, and calls it no more.)
         var asked = PortalJit.Create(Vm.Runner.Portal, new JitSettings
         {
-            Threshold = 5, CompileFunctions = true, FunctionThreshold = JitSettings.DefaultFunctionThreshold,
+            Threshold = 5, CompileFunctions = true, FunctionThreshold = 5 * FunctionCompilationPolicy.DefaultScale,
             Specialization = PeJit.Specializer.Engine.SpecializationSettings.Default with { InlineKnownPortalCalls = false },
         });
         Assert.AreEqual(Plain(LoopCallingAFunction, 400_000), Jitted(asked, LoopCallingAFunction, 400_000));
