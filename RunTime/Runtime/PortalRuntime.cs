@@ -834,7 +834,7 @@ public sealed class PortalRuntime
         // An object promoted by value (a callee's prototype at Lua's call) starts learning too: the classes after it, the
         // callee's included, come in the same recompilation.
         bool learning = (taken.PromotesClass || promoted is not null && !promoted.GetType().IsValueType || unit.Unit.PromotionCases.Keys.Any(p => IsClassSite(p.Call)))
-            && unit.Recompilations < Settings.MaxRecompilesPerUnit && Volatile.Read(ref unit.recompiling) == 0;
+            && unit.MayRecompile(Settings.MaxRecompilesPerUnit) && Volatile.Read(ref unit.recompiling) == 0;
         var site = taken.PromoteSite!.Value;
         // What the evaluator sees at the hints, each at the key of its position: the exit's frames at theirs (an inlined
         // callee's step), then each step the learning loop goes on from, the interpreted calls it follows at their callees'.
@@ -937,9 +937,10 @@ public sealed class PortalRuntime
         // At least, not exactly: the classes FinishStep observes count too, so a count may pass the threshold
         // between two exits. One attempt per unit: it is replaced, or refused and kept as it is.
         if (seen < PromotionThreshold || Interlocked.Exchange(ref unit.recompiling, 1) != 0) return;
-        if (unit.Recompilations >= Settings.MaxRecompilesPerUnit)
+        if (!unit.MayRecompile(Settings.MaxRecompilesPerUnit))
         {
-            Log.Event($"pejit: {name} at {key}: not specialized again for {value ?? "null"} at {site}: recompiled {unit.Recompilations} times (MaxRecompilesPerUnit); the interpreter finishes such steps");
+            Log.Event($"pejit: {name} at {key}: not specialized again for {value ?? "null"} at {site}: "
+                + (unit.Final ? $"its code is past {Settings.FinalUnitILBytes} IL bytes (FinalUnitILBytes)" : $"recompiled {unit.Recompilations} times (MaxRecompilesPerUnit)") + "; the interpreter finishes such steps");
             return;
         }
         void Specialize()
@@ -1002,7 +1003,7 @@ public sealed class PortalRuntime
     /// </summary>
     private void GrowTail(GreenKey key, CompiledUnit unit, CompiledExit taken)
     {
-        if (unit.Unit.Tails.Contains(taken.Key) || unit.Recompilations >= Settings.MaxRecompilesPerUnit) return;
+        if (unit.Unit.Tails.Contains(taken.Key) || !unit.MayRecompile(Settings.MaxRecompilesPerUnit)) return;
         if (Interlocked.Exchange(ref unit.recompiling, 1) != 0) return;
         void Grow()
         {
@@ -1188,7 +1189,10 @@ public sealed class PortalRuntime
         if (code is CilCompiledCode { ILSize: > CilCompiledCode.OptimizedILLimit } big)
             unit.Notes.Add($"the CIL backend wrote {big.ILSize} IL bytes, past the {CilCompiledCode.OptimizedILLimit} that .NET's JIT compiles with optimizations: the unit runs unoptimized (MinOpts), "
                 + $"possibly slower than the interpreter; its {unit.Keys.Count} keys and {unit.Exits.Count} exits make it big");
-        var compiled = new CompiledUnit(unit, code, specialization, clock.Elapsed) { OptimizationTime = optimization, Recompilations = recompilations, Runtime = this };
+        // Past the bound the unit is final: specialized again it would only grow, at the cost of this compilation each time.
+        bool final = code is CilCompiledCode { ILSize: var size } && size > Settings.FinalUnitILBytes;
+        if (final) unit.Notes.Add($"not specialized again (new cases, tails): past {Settings.FinalUnitILBytes} IL bytes (FinalUnitILBytes); what it has no case for leaves to the interpreter");
+        var compiled = new CompiledUnit(unit, code, specialization, clock.Elapsed) { OptimizationTime = optimization, Recompilations = recompilations, Runtime = this, Final = final };
         // A typed unit's direct calls of itself that leave at an exit go on with this unit's exits (CallCell.Resume).
         if (unit.Self is { } self) self.Code = CellCode(compiled);
         if (Settings.Log is { } log)
