@@ -100,6 +100,12 @@ public sealed partial class GraphEvaluator
     public bool RefStructSlotsWhenUnused { get; set; }
 
     /// <summary>
+    /// The graph of a single-target delegate's method, to evaluate at a call of its <c>Invoke</c> instead of calling
+    /// the delegate (null: called); null for none.
+    /// </summary>
+    public Func<Instruction, Delegate, FlowGraph?>? DelegateGraphProvider { get; set; }
+
+    /// <summary>
     /// A call: into the callee's graph when <see cref="GraphProvider"/> gives one that can run here and the
     /// call would reach that very method, else the real method through <see cref="ReflectionInvoker"/>.
     /// </summary>
@@ -123,6 +129,18 @@ public sealed partial class GraphEvaluator
     /// <summary>The call itself, once <see cref="BeforeCall"/> has seen it: the callee's graph or the real method.</summary>
     private object? CallWith(Frame frame, Instruction instruction, MethodBase method, object?[] operands, bool newObject)
     {
+        // A delegate's Invoke whose target method has a graph: that graph, on the call's arguments (the delegate's
+        // target first when it is closed over one, as the specializer's inlining of a delegate call passes it).
+        if (!newObject && DelegateGraphProvider is not null && method.Name == "Invoke" && operands.Length > 0
+            && operands[0] is Delegate { HasSingleTarget: true } called
+            && DelegateGraphProvider(instruction, called) is { } target && CanEvaluate(target))
+        {
+            var arguments = operands.Skip(1);
+            if (target.Parameters.Count == operands.Length) arguments = arguments.Prepend(called.Target);
+            else if (target.Parameters.Count != operands.Length - 1) return ReflectionInvoker.Call(resolver, instruction, method, operands);
+            var values = arguments.Select((a, i) => Argument(a, target.TypeOf(target.Parameters[i]))).ToArray();
+            return Run(target, values);
+        }
         if (!newObject && GraphProvider?.Invoke(instruction.Method!) is { } callee && CanEvaluate(callee)
             && (instruction.Opcode == Opcode.Call || !method.IsVirtual
                 || (operands[0] is { } receiver and not Address && ReflectionInvoker.Override(receiver.GetType(), (MethodInfo)method) == method)))

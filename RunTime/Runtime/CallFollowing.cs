@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using PeJit.IR;
+using PeJit.IR.Semantics;
 using PeJit.Specializer.Engine;
 using PeJit.Specializer.Extension;
 
@@ -20,7 +21,7 @@ namespace PeJit.Runtime;
 /// <c>Jit.CanEnterJit</c>: never inlined, it gets a unit of its own; that call is marked and made by the real method
 /// from then on).
 /// </remarks>
-internal sealed class CallFollowing(ExtensionProgram program, SpecializationSettings settings)
+internal sealed class CallFollowing(ExtensionProgram program, SpecializationSettings settings, IMemberResolver resolver)
 {
     /// <summary>Instructions the evaluator may have run in one step before it stops following calls into their graphs.</summary>
     public const long StepBudget = 200_000;
@@ -74,6 +75,39 @@ internal sealed class CallFollowing(ExtensionProgram program, SpecializationSett
                 if (worth) Index(callee);
             }
             return worth ? callee.Graph : null;
+        }
+    }
+
+    /// <summary>
+    /// The graph of <paramref name="target"/>'s method at the delegate call <paramref name="call"/>, when the evaluator
+    /// should run it: a member of the call's delegate family (as the specializer inlines a green delegate's call) that
+    /// calls the portal or promotes. Null otherwise.
+    /// </summary>
+    public FlowGraph? DelegateGraph(Instruction call, Delegate target)
+    {
+        lock (gate)
+        {
+            if (!calls.TryGetValue(call, out var op))
+            {
+                IndexLoadedGraphs();
+                if (!calls.TryGetValue(call, out op)) return null;
+            }
+            if (op.Treatment != CallTreatment.InlineDelegate) return null;
+            for (int c = 0; c < op.CalleeMethods.Length && c < op.Callees.Length; c++)
+            {
+                var candidate = resolver.ResolveMethod(op.CalleeMethods[c]);
+                if (candidate.MetadataToken != target.Method.MetadataToken || candidate.Module != target.Method.Module) continue;
+                var callee = op.Callees[c];
+                if (callee.HasRegions) return null;
+                if (!worthFollowing.TryGetValue(callee, out bool worth))
+                {
+                    worth = CallsPortalOrPromotes(callee);
+                    worthFollowing[callee] = worth;
+                    if (worth) Index(callee);
+                }
+                return worth ? callee.Graph : null;
+            }
+            return null;
         }
     }
 

@@ -894,7 +894,7 @@ public sealed class PortalRuntime
     }
 
     /// <summary>Which calls the learning evaluator follows into their graphs (<see cref="StepLearner"/>); made at the first step it learns from.</summary>
-    private CallFollowing Following => Volatile.Read(ref following) ?? Interlocked.CompareExchange(ref following, new CallFollowing(Extension, Settings.Specialization), null) ?? following!;
+    private CallFollowing Following => Volatile.Read(ref following) ?? Interlocked.CompareExchange(ref following, new CallFollowing(Extension, Settings.Specialization, resolver), null) ?? following!;
 
     private CallFollowing? following;
 

@@ -53,6 +53,7 @@ internal sealed class StepLearner
         if (following.Enabled)
         {
             evaluator.GraphProvider = GraphOf;
+            evaluator.DelegateGraphProvider = (call, target) => evaluator.Steps < CallFollowing.StepBudget ? following.DelegateGraph(call, target) : null;
             // The portal's graph as the step's own frame runs it (an interpolated string on an error path does not stop it).
             evaluator.RefStructSlotsWhenUnused = true;
         }
