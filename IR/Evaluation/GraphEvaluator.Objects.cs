@@ -90,7 +90,20 @@ public sealed partial class GraphEvaluator
     /// </summary>
     private bool CanEvaluate(FlowGraph graph) => evaluable.GetOrAdd(graph, g =>
         !g.IsGeneric
-        && g.Slots.All(s => g[s].Type.Kind is not (TypeKind.ValueType or TypeKind.GenericParameter) || !ClrType(g[s].Type).IsByRefLike));
+        && (RefStructSlotsWhenUnused || g.Slots.All(s => g[s].Type.Kind is not (TypeKind.ValueType or TypeKind.GenericParameter) || !ClrType(g[s].Type).IsByRefLike)));
+
+    /// <summary>
+    /// Whether a callee with a ref struct slot (an interpolated string's handler on an error path) is evaluated anyway,
+    /// as <see cref="Resume"/> runs its frames: such a slot fails (<see cref="EvaluationException"/>) only if the run
+    /// reaches it. Off by default: the real method is called.
+    /// </summary>
+    public bool RefStructSlotsWhenUnused { get; set; }
+
+    /// <summary>
+    /// The graph of a single-target delegate's method, to evaluate at a call of its <c>Invoke</c> instead of calling
+    /// the delegate (null: called); null for none.
+    /// </summary>
+    public Func<Instruction, Delegate, FlowGraph?>? DelegateGraphProvider { get; set; }
 
     /// <summary>
     /// A call: into the callee's graph when <see cref="GraphProvider"/> gives one that can run here and the
@@ -102,7 +115,32 @@ public sealed partial class GraphEvaluator
         var operands = instruction.Operands.Select(o => Get(frame, o)).ToArray();
         bool newObject = instruction.Opcode == Opcode.NewObject;
         BeforeCall?.Invoke(instruction, operands);
+        if (AfterCall is null) return CallWith(frame, instruction, method, operands, newObject);
+        try
+        {
+            return CallWith(frame, instruction, method, operands, newObject);
+        }
+        finally
+        {
+            AfterCall(instruction);
+        }
+    }
 
+    /// <summary>The call itself, once <see cref="BeforeCall"/> has seen it: the callee's graph or the real method.</summary>
+    private object? CallWith(Frame frame, Instruction instruction, MethodBase method, object?[] operands, bool newObject)
+    {
+        // A delegate's Invoke whose target method has a graph: that graph, on the call's arguments (the delegate's
+        // target first when it is closed over one, as the specializer's inlining of a delegate call passes it).
+        if (!newObject && DelegateGraphProvider is not null && method.Name == "Invoke" && operands.Length > 0
+            && operands[0] is Delegate { HasSingleTarget: true } called
+            && DelegateGraphProvider(instruction, called) is { } target && CanEvaluate(target))
+        {
+            var arguments = operands.Skip(1);
+            if (target.Parameters.Count == operands.Length) arguments = arguments.Prepend(called.Target);
+            else if (target.Parameters.Count != operands.Length - 1) return ReflectionInvoker.Call(resolver, instruction, method, operands);
+            var values = arguments.Select((a, i) => Argument(a, target.TypeOf(target.Parameters[i]))).ToArray();
+            return Run(target, values);
+        }
         if (!newObject && GraphProvider?.Invoke(instruction.Method!) is { } callee && CanEvaluate(callee)
             && (instruction.Opcode == Opcode.Call || !method.IsVirtual
                 || (operands[0] is { } receiver and not Address && ReflectionInvoker.Override(receiver.GetType(), (MethodInfo)method) == method)))

@@ -33,6 +33,21 @@ public sealed partial class GraphEvaluator(IMemberResolver resolver)
     /// </summary>
     public Action<Instruction, object?[]>? BeforeCall { get; set; }
 
+    /// <summary>
+    /// Called with each call instruction once the call is over, returned or thrown (after <see cref="BeforeCall"/>): the
+    /// run time keeps track of which activation of the portal it is in while it learns. Null for none.
+    /// </summary>
+    public Action<Instruction>? AfterCall { get; set; }
+
+    /// <summary>
+    /// Called by <see cref="Resume"/> with the index of the frame it goes on with (innermost first), before it runs:
+    /// the run time learns per position of the interpreted program, and each resumed frame stands at its own. Null for none.
+    /// </summary>
+    public Action<int>? Resuming { get; set; }
+
+    /// <summary>Instructions run since the last <see cref="Resume"/> or <see cref="Evaluate"/> began (what a caller budgets its evaluation by).</summary>
+    public long Steps => steps;
+
     /// <summary>Instructions one <see cref="Evaluate"/> may run before it stops with an <see cref="EvaluationException"/>.</summary>
     public long MaxSteps { get; set; } = 500_000_000;
 
@@ -139,6 +154,7 @@ public sealed partial class GraphEvaluator(IMemberResolver resolver)
         for (int k = frames.Count - 1; k >= 0; k--)
         {
             var resume = frames[k];
+            Resuming?.Invoke(k);
             var frame = new Frame(resume.Graph) { Outer = resume.OuterRegions };
             if (resume.Caught is { } caught) frame.Caught.Push(caught);
             foreach (var (value, content) in resume.Values) frame.Values[value.Index] = content is Address ? content : ValueSemantics.Normalize(content, resume.Graph.TypeOf(value));

@@ -19,6 +19,15 @@ public sealed record CompiledUnit(Unit Unit, ICompiledCode Code, TimeSpan Specia
     /// <summary>Times the unit at this key was specialized again before this one (0 for the first).</summary>
     public int Recompilations { get; init; }
 
+    /// <summary>
+    /// Not specialized again (no new promotion cases, no tail): its code went past <see cref="JitSettings.FinalUnitILBytes"/>,
+    /// so .NET runs it unoptimized, and a larger one would cost a compilation as large again for code no faster.
+    /// </summary>
+    public bool Final { get; init; }
+
+    /// <summary>Whether the unit may still be specialized again (not <see cref="Final"/>, within <paramref name="maxRecompiles"/>).</summary>
+    internal bool MayRecompile(int maxRecompiles) => !Final && Recompilations < maxRecompiles;
+
     /// <summary>The portal runtime that compiled it (call cells enter it through its runtime).</summary>
     public PortalRuntime? Runtime { get; init; }
 

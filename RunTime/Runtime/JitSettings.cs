@@ -23,6 +23,14 @@ public sealed record JitSettings
     /// </summary>
     public int MaxRecompilesPerUnit { get; init; } = 16;
 
+    /// <summary>
+    /// IL bytes past which a CIL unit is final: .NET compiles a method larger than
+    /// <see cref="PeJit.Backends.Cil.CilCompiledCode.OptimizedILLimit"/> without optimizations, and specializing such a unit again
+    /// with more cases (or a tail) would only make it larger and cost as much again each time. A final unit keeps running;
+    /// what it has no case for leaves it and the interpreter finishes the step (logged). Lower it only to test that.
+    /// </summary>
+    public int FinalUnitILBytes { get; init; } = PeJit.Backends.Cil.CilCompiledCode.OptimizedILLimit;
+
     /// <summary>The budgets of specialization.</summary>
     public SpecializationSettings Specialization { get; init; } = SpecializationSettings.Default;
 

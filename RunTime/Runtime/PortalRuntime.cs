@@ -813,18 +813,15 @@ public sealed class PortalRuntime
         var evaluator = new GraphEvaluator(resolver);
         // Only while the unit may still be specialized again: once it was (or was refused), or past the bound, the
         // step ends at the next merge point as before, so exits in the steady state cost no more than they did.
-        bool learning = (taken.PromotesClass || unit.Unit.PromotionCases.Keys.Any(p => IsClassSite(p.Call))) && unit.Recompilations < Settings.MaxRecompilesPerUnit && Volatile.Read(ref unit.recompiling) == 0;
-        var observed = learning ? new List<(PromotionSite Site, object? Class)>() : null;
-        // The key of the step the evaluator runs: the exit's, then each one the learning loop goes on from. Cases are
-        // per (key, site), as the specializer compiles them.
+        // An object promoted by value (a callee's prototype at Lua's call) starts learning too: the classes after it, the
+        // callee's included, come in the same recompilation.
+        bool learning = (taken.PromotesClass || promoted is not null && !promoted.GetType().IsValueType || unit.Unit.PromotionCases.Keys.Any(p => IsClassSite(p.Call)))
+            && unit.MayRecompile(Settings.MaxRecompilesPerUnit) && Volatile.Read(ref unit.recompiling) == 0;
         var site = taken.PromoteSite!.Value;
-        var stepKey = site.Step;
-        if (observed is not null)
-            evaluator.BeforeCall = (call, operands) =>
-            {
-                if (IsClassSite(call)) observed.Add((new PromotionSite(stepKey, call), operands[0]?.GetType()));
-                else if (operands.Length == 1 && IsObjectValueSite(call, operands[0])) observed.Add((new PromotionSite(stepKey, call), operands[0]));
-            };
+        // What the evaluator sees at the hints, each at the key of its position: the exit's frames at theirs (an inlined
+        // callee's step), then each step the learning loop goes on from, the interpreted calls it follows at their callees'.
+        var learner = learning ? new StepLearner(evaluator, Following, Extension.Shape.MergePoint, GreenKeyOf, IsObjectValueSite) : null;
+        learner?.Resuming(taken.Frames!.Select(f => f.SiteStep ?? site.Step).ToList());
         var graph = Extension.Portal.Graph;
         ResumeOutcome outcome;
         // The key the step stopped at, once written into the state (by the learning loop, or below).
@@ -839,7 +836,7 @@ public sealed class PortalRuntime
                 var operands = Extension.Shape.MergePoint.Operands;
                 var values = new Dictionary<IR.Value, object?>();
                 for (int i = 0; i < operands.Count; i++) values[operands[i]] = outcome.StopOperands![i];
-                stepKey = stop;
+                learner!.Resuming([stop]);
                 outcome = evaluator.Resume([new ResumeFrame(graph, next.Block, next.Index, values, null)], Extension.Shape.MergePoint);
                 stop = null;
             }
@@ -853,8 +850,8 @@ public sealed class PortalRuntime
         }
         finally
         {
-            if (observed is not null)
-                foreach (var (at, seen) in observed) Observe(unit, at, seen);
+            if (learner is not null)
+                foreach (var (at, seen) in learner.Observed) Observe(unit, at, seen);
             // At Jit.PromoteClass the case is the class (null for a null reference), not the value.
             CountPromotion(key, unit, site, taken.PromotesClass ? promoted?.GetType() : promoted, taken.PromotesClass);
         }
@@ -867,6 +864,21 @@ public sealed class PortalRuntime
         if (HasUnit(stop)) exitKey = stop;
         return (int)CanEnterJitStatus.Exited;
     }
+
+    /// <summary>The green key of the merge-point operands <paramref name="operands"/> (stack form, as the evaluator passes them).</summary>
+    private GreenKey GreenKeyOf(object?[] operands)
+    {
+        var graph = Extension.Portal.Graph;
+        var variables = engine.MergeVariables;
+        var greens = new object?[engine.GreenCount];
+        for (int i = 0; i < greens.Length; i++) greens[i] = ValueSemantics.ToClr(operands[i], resolver.ResolveType(graph.TypeOf(variables[i])));
+        return new GreenKey(greens);
+    }
+
+    /// <summary>Which calls the learning evaluator follows into their graphs (<see cref="StepLearner"/>); made at the first step it learns from.</summary>
+    private CallFollowing Following => Volatile.Read(ref following) ?? Interlocked.CompareExchange(ref following, new CallFollowing(Extension, Settings.Specialization, resolver), null) ?? following!;
+
+    private CallFollowing? following;
 
     /// <summary>True when <paramref name="key"/> has a unit to enter (not one standing by for its recompilation, <see cref="CountPromotion"/>).</summary>
     private bool HasUnit(GreenKey key) => Cache.TryGet(key, out var unit) && unit is { standingBy: false };
@@ -907,9 +919,10 @@ public sealed class PortalRuntime
         // At least, not exactly: the classes FinishStep observes count too, so a count may pass the threshold
         // between two exits. One attempt per unit: it is replaced, or refused and kept as it is.
         if (seen < PromotionThreshold || Interlocked.Exchange(ref unit.recompiling, 1) != 0) return;
-        if (unit.Recompilations >= Settings.MaxRecompilesPerUnit)
+        if (!unit.MayRecompile(Settings.MaxRecompilesPerUnit))
         {
-            Log.Event($"pejit: {name} at {key}: not specialized again for {value ?? "null"} at {site}: recompiled {unit.Recompilations} times (MaxRecompilesPerUnit); the interpreter finishes such steps");
+            Log.Event($"pejit: {name} at {key}: not specialized again for {value ?? "null"} at {site}: "
+                + (unit.Final ? $"its code is past {Settings.FinalUnitILBytes} IL bytes (FinalUnitILBytes)" : $"recompiled {unit.Recompilations} times (MaxRecompilesPerUnit)") + "; the interpreter finishes such steps");
             return;
         }
         void Specialize()
@@ -932,6 +945,8 @@ public sealed class PortalRuntime
                     if (cases.Contains(seenValue) || cases.Count >= Settings.Specialization.MaxCasesPerPromotion + (classSite ? 1 : 0)) continue;
                     promotions[other] = [.. cases, seenValue];
                 }
+                int added = promotions.Sum(p => p.Value.Count) - unit.Unit.PromotionCases.Sum(p => p.Value.Count);
+                Log.Event($"pejit: {name} at {key}: specialized again with {added} new case(s) ({value ?? "null"} at {site} counted {PromotionThreshold} times, the rest seen since the unit was compiled)");
                 if (Compile(key, promotions, unit.Recompilations + 1, unit.Unit.Tails) is { } recompiled) Cache.Replace(key, recompiled);
                 // Refused: the unit is entered again as it is.
                 else Volatile.Write(ref unit.standingBy, false);
@@ -970,7 +985,7 @@ public sealed class PortalRuntime
     /// </summary>
     private void GrowTail(GreenKey key, CompiledUnit unit, CompiledExit taken)
     {
-        if (unit.Unit.Tails.Contains(taken.Key) || unit.Recompilations >= Settings.MaxRecompilesPerUnit) return;
+        if (unit.Unit.Tails.Contains(taken.Key) || !unit.MayRecompile(Settings.MaxRecompilesPerUnit)) return;
         if (Interlocked.Exchange(ref unit.recompiling, 1) != 0) return;
         void Grow()
         {
@@ -1156,7 +1171,10 @@ public sealed class PortalRuntime
         if (code is CilCompiledCode { ILSize: > CilCompiledCode.OptimizedILLimit } big)
             unit.Notes.Add($"the CIL backend wrote {big.ILSize} IL bytes, past the {CilCompiledCode.OptimizedILLimit} that .NET's JIT compiles with optimizations: the unit runs unoptimized (MinOpts), "
                 + $"possibly slower than the interpreter; its {unit.Keys.Count} keys and {unit.Exits.Count} exits make it big");
-        var compiled = new CompiledUnit(unit, code, specialization, clock.Elapsed) { OptimizationTime = optimization, Recompilations = recompilations, Runtime = this };
+        // Past the bound the unit is final: specialized again it would only grow, at the cost of this compilation each time.
+        bool final = code is CilCompiledCode { ILSize: var size } && size > Settings.FinalUnitILBytes;
+        if (final) unit.Notes.Add($"not specialized again (new cases, tails): past {Settings.FinalUnitILBytes} IL bytes (FinalUnitILBytes); what it has no case for leaves to the interpreter");
+        var compiled = new CompiledUnit(unit, code, specialization, clock.Elapsed) { OptimizationTime = optimization, Recompilations = recompilations, Runtime = this, Final = final };
         // A typed unit's direct calls of itself that leave at an exit go on with this unit's exits (CallCell.Resume).
         if (unit.Self is { } self) self.Code = CellCode(compiled);
         if (Settings.Log is { } log)

@@ -18,6 +18,13 @@ public sealed record ExitFrame(FlowGraph Graph, Block Block, int Index, IReadOnl
 
     /// <summary>For a frame inside a catch handler: the exit-buffer slot of the exception it handles (what <c>rethrow</c> throws); 0 for none.</summary>
     public int CaughtSlot { get; init; }
+
+    /// <summary>
+    /// The key the frame's promotions have their cases at (<see cref="PromotionSite.Step"/>): the step of the innermost
+    /// portal activation at or outside it, an inlined callee's or else the unit's step. The runtime notes what the graph
+    /// evaluator sees in this frame under it, as the specializer will look it up. Null when not known (the step's key).
+    /// </summary>
+    public GreenKey? SiteStep { get; init; }
 }
 
 /// <summary>A live value at a mid-step exit: its green value, or the exit-buffer slot holding it.</summary>

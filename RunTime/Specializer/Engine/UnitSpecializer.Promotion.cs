@@ -72,9 +72,12 @@ public sealed partial class UnitSpecializer
             int slot = 1;
             int promotedSlot = 0;
             var exitFrames = new List<ExitFrame>();
+            // Each frame's site key: the innermost inlined portal activation at or outside it, else the step's (CallSiteKey).
+            GreenKey frameStep = StepKey;
             for (int f = 0; f < frames.Count; f++)
             {
                 var frame = frames[f];
+                if (frame.InlinedPortal is { } activation) frameStep = activation.Current;
                 var graph = frame.Graph.Graph;
                 // The locals: green ones as the engine knows them, red ones read from their residual slots.
                 var slots = new List<(Slot, ExitValue)>();
@@ -144,7 +147,7 @@ public sealed partial class UnitSpecializer
                     values.Add(new ExitValue(madeObject, false, null, slot++));
                     callResult = null;
                 }
-                exitFrames.Add(new ExitFrame(graph, block, frame.Index, values, callResult) { Slots = slots, CaughtSlot = caughtSlot });
+                exitFrames.Add(new ExitFrame(graph, block, frame.Index, values, callResult) { Slots = slots, CaughtSlot = caughtSlot, SiteStep = frameStep });
             }
             if (promotedSlot == 0)
             {

@@ -40,16 +40,46 @@ public sealed class LuaRecompilationTests
     [TestMethod]
     [DataRow("nbody", 2000L, 3)]
     [DataRow("numeric", 20000L, 3)]
-    // pcall's callee `check` is inlined into the loop's try (its key is known at the call), and the classes its promotions
-    // see are learned one recompilation at a time: 9-10 units. Learning an inlined callee's cases in the recompilation that
-    // inlines it is what would bring this back to 3 (issue 12's whole-process bar for `errors` wants it).
-    [DataRow("errors", 5000L, 10)]
+    // pcall's callee `check` is inlined into the loop's try (its key is known at the call). Its classes were learned one
+    // recompilation at a time (9-10 units): the learning evaluator noted everything at the exit's key and ran the callee
+    // by its real method. Now it follows the interpreted call into the portal's graph and notes each site at the
+    // callee's step (StepLearner), builtins called through delegates included, so the recompilation that inlines check
+    // has its cases: 2 units (one without cases, one with them).
+    [DataRow("errors", 5000L, 2)]
+    // accumulate and worth (and type, a builtin) inlined twice per turn, on integers, floats and strings: 8 units before, 2 now.
+    [DataRow("polymorphic", 20000L, 2)]
     public void EachHotKeyIsCompiledAFewTimesNotOncePerSiteAndClass(string program, long size, int perKey)
     {
         var (jit, log) = RunJitEnabled(program, size, runs: 2);
         int keys = HotKeys(jit);
         Assert.IsGreaterThan(0, keys, $"{program}'s loops compile: {log}");
         Assert.IsLessThanOrEqualTo(perKey * keys, jit.Runtime.Compilations, $"{program}: {jit.Runtime.Compilations} units compiled for {keys} hot keys: {log}");
+    }
+
+    [TestMethod]
+    public void AUnitPastTheILBoundIsNotSpecializedAgain()
+    {
+        // .NET compiles a unit of more than 60,000 IL bytes without optimizations (polymorphic's final unit went 36 bytes
+        // past it): specialized again with more cases it would only grow, at the cost of a whole compilation each time.
+        // With the bound lowered so that every unit is past it, each hot key is compiled once and stays (its exits
+        // leave to the interpreter), and the program still prints what the plain interpreter prints.
+        string source = Lua.Programs.Source("polymorphic");
+        var plain = new StringWriter();
+        Lua.Runner.Run(source, plain, 20000);
+        var code = Lua.Compiler.BytecodeCompiler.Compile(source);
+        var log = new StringWriter();
+        var jit = PortalJit.Create(Lua.Runner.Portal, new JitSettings { Log = log, FinalUnitILBytes = 1 });
+        for (int run = 0; run < 2; run++)
+        {
+            var output = new StringWriter();
+            var state = new Lua.LuaState(code, output);
+            state.Globals.Set(new Lua.Values.LuaString("N"), new Lua.Values.LuaInteger(20000));
+            jit.Invoke(code, code.Main.Entry, new Lua.Frame(new Lua.Values.LuaClosure(code.Main, []), state, [], 0, 0, 0));
+            Assert.AreEqual(plain.ToString(), output.ToString(), $"polymorphic JIT-enabled printed something else in run {run + 1}");
+        }
+        Assert.IsTrue(jit.Units.All(u => u.Final), $"every unit is past the bound: {log}");
+        Assert.AreEqual(HotKeys(jit), jit.Runtime.Compilations, $"each hot key compiled once: {log}");
+        Assert.IsGreaterThan(0L, jit.Units.Sum(u => u.ExitsTaken), $"the units left at cases they do not have, and were not specialized again: {log}");
     }
 
     /// <summary>A log that notes which thread wrote each unit's "compiled" line.</summary>
