@@ -13,9 +13,10 @@ namespace PeJit.Optimizer;
 /// <para>Rules:</para>
 /// <list type="number">
 /// <item>A parameter of the callee (after its first <see cref="FixedParameters"/>, the constants and exit buffer) is
-/// unboxed when every call of the callee, in every graph given, passes there a value made by a <c>newobj</c> of one and
-/// the same constructor that only stores its parameters into fields (<see cref="MethodRef.StoredFields"/>: the object is
-/// its arguments, nothing else), or a <c>box</c> of one type; the call passes the constructor's arguments (the boxed value)
+/// unboxed when every call the callee makes of itself (or, when it makes none, every call) passes there a value made by a
+/// <c>newobj</c> of one and the same constructor that only stores its parameters into fields
+/// (<see cref="MethodRef.StoredFields"/>: the object is its arguments, nothing else), or a <c>box</c> of one type, and no
+/// other call passes an object of another such constructor; the call passes the constructor's arguments (the boxed value)
 /// instead.</item>
 /// <item>The object must be the callee's alone: no use of it may run after the call (an instruction after the call in its
 /// block, or any use in a block reachable from the call's block, the call itself included when it is on a cycle and the
@@ -24,9 +25,13 @@ namespace PeJit.Optimizer;
 /// on the way, the slow path that calls through the cell instead) still has the caller's object, made there.</item>
 /// <item>The callee makes the object at its start (the same <c>newobj</c> or <c>box</c>) and every use of the parameter
 /// uses it: a caller that runs the optimizer again removes the allocation where it does not escape.</item>
+/// <item>A call that cannot pass the contents (the unit's own calls, whose argument is also stored into the interpreter's
+/// real register array) passes the objects, defaults for the contents, and a flag: the callee's entry branches on it to a
+/// copy of its code that takes the objects as they are. The contents' way is the original code, the objects' way the copy
+/// (one more copy of the entry's code; without such a call, none). Contents must then be primitives or references.</item>
 /// </list>
-/// Strategy: one scan of each graph for the calls and the uses of each value, a reachability walk per call (calls are few:
-/// a unit's recursive calls), then the rewrite. O(instructions × calls).
+/// Strategy: one scan of each graph for the calls, a reachability walk per call and parameter (calls are few: a unit's
+/// recursive calls), then the rewrite. O(instructions × calls × parameters); the copy, O(instructions).
 /// </remarks>
 public static class UnboxedEntryArguments
 {
