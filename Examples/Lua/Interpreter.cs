@@ -183,6 +183,12 @@ public static class Interpreter
                         Array.Copy(regs, i.A + 1, calleeFrame.Registers, 0, Math.Min(i.B, prototype.Parameters));
                         LuaValue? result = Run(code, prototype.Entry, calleeFrame);
                         if (i.C == 1) regs[i.A] = result!;
+                        // The argument registers are dead temporaries now (the compiler frees every register above the
+                        // call's results), so they are cleared, as Lua's stack top drops them: the frame keeps no argument
+                        // alive, and compiled code, which rebuilds the frame exactly at an exit after the call, holds no
+                        // reference to an argument it made for the call (a box it may then pass as its contents: README,
+                        // "Compiled recursion").
+                        for (int k = Math.Max(i.A + 1, i.A + i.C); k <= i.A + i.B; k++) regs[k] = LuaNil.Instance;
                     }
                     else if (callee is LuaBuiltin builtin)
                     {

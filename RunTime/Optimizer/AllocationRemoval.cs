@@ -161,6 +161,63 @@ internal static partial class AllocationRemoval
     }
 
     /// <summary>
+    /// A block that uses an allocation directly and is also passed it by every jump into it (an exit's block that stores the
+    /// object a register of every path holds, and takes it again as another register's value) takes it as a parameter
+    /// instead, which those jumps pass. Made on each edge (the other parameter is no candidate), the object is then made once
+    /// for both names; a direct use in the block would need it a second time, and keep the object allocated everywhere.
+    /// Rare: only such a block is rewritten.
+    /// </summary>
+    private static void TakeAsParameterWherePassed(FlowGraph graph, ValueToValueMap allocations, Predecessors incoming)
+    {
+        List<(Block Block, Value Allocation)>? found = null;
+        foreach (var block in graph.Blocks)
+        {
+            var instructions = graph[block].Instructions;
+            var terminator = graph[block].Terminator;
+            if (terminator is null) continue;
+            foreach (var target in terminator.Targets)
+                foreach (var argument in target.Arguments)
+                {
+                    if (!allocations.ContainsKey(argument) || graph[argument].DefiningInstruction is not { } allocation || !UsedIn(graph, target.Target, argument)) continue;
+                    if (InstructionBlock(graph, allocation, target.Target)) continue;
+                    found ??= [];
+                    if (!found.Contains((target.Target, argument))) found.Add((target.Target, argument));
+                }
+        }
+        if (found is null) return;
+        foreach (var (block, value) in found)
+        {
+            var parameter = graph.AddParameter(block, graph.TypeOf(value), graph[value].Name);
+            foreach (var instruction in graph[block].Instructions)
+            {
+                for (int i = 0; i < instruction.Operands.Count; i++)
+                    if (instruction.Operands[i] == value) instruction.Operands[i] = parameter;
+                foreach (var target in instruction.Targets)
+                    for (int i = 0; i < target.Arguments.Count; i++)
+                        if (target.Arguments[i] == value) target.Arguments[i] = parameter;
+            }
+            foreach (var edge in incoming.EdgesInto(block)) edge.Call.Arguments.Add(value);
+        }
+    }
+
+    /// <summary>Whether an instruction of <paramref name="block"/> uses <paramref name="value"/>.</summary>
+    private static bool UsedIn(FlowGraph graph, Block block, Value value)
+    {
+        foreach (var instruction in graph[block].Instructions)
+        {
+            foreach (var operand in instruction.Operands)
+                if (operand == value) return true;
+            foreach (var target in instruction.Targets)
+                foreach (var argument in target.Arguments)
+                    if (argument == value) return true;
+        }
+        return false;
+    }
+
+    /// <summary>Whether <paramref name="instruction"/> is in <paramref name="block"/>.</summary>
+    private static bool InstructionBlock(FlowGraph graph, Instruction instruction, Block block) => graph[block].Instructions.Contains(instruction);
+
+    /// <summary>
     /// The pass proper, for a graph <see cref="MayRemove"/> lets through. A method of its own, never inlined: a precompiled
     /// method's first call loads every type it names (here about 150: the groups, maps, lists, closures and tuples below),
     /// so a graph with nothing to remove would pay them in every process's first unit for a scan of its instructions
@@ -178,6 +235,7 @@ internal static partial class AllocationRemoval
             foreach (var instruction in graph[block].Instructions)
                 if (IsCandidate(graph, instruction)) root[instruction.Result!.Value] = instruction.Result.Value;
         if (root.Count == 0) return;
+        TakeAsParameterWherePassed(graph, root, incoming);
         Value Uncast(Value v)
         {
             while (graph[v].DefiningInstruction is { Opcode: Opcode.IsInst or Opcode.CastClass } cast) v = cast.Operands[0];
@@ -205,10 +263,18 @@ internal static partial class AllocationRemoval
                 changed = true;
             }
         }
+        // A jump that passes one object to this parameter and to one that is no candidate gives the block two names for it:
+        // the object is made on the edge, once, for both (a parameter of the group would split it from the other).
         bool EveryEdgePassesCandidate(IReadOnlyList<Edge> edges, int index)
         {
             for (int i = 0; i < edges.Count; i++)
-                if (Uncast(edges[i].Call.Arguments[index]) is var origin && !(root.ContainsKey(origin) || parameters.Contains(origin))) return false;
+            {
+                var arguments = edges[i].Call.Arguments;
+                if (Uncast(arguments[index]) is var origin && !(root.ContainsKey(origin) || parameters.Contains(origin))) return false;
+                var targetParameters = graph[edges[i].Call.Target].Parameters;
+                for (int j = 0; j < arguments.Count; j++)
+                    if (j != index && !parameters.Contains(targetParameters[j]) && Uncast(arguments[j]) == origin) return false;
+            }
             return true;
         }
         foreach (var parameter in parameters) root[parameter] = parameter;
@@ -458,7 +524,10 @@ internal static partial class AllocationRemoval
             foreach (var group in groupsInOrder)
             {
                 // An allocation nothing uses (an object stored only into one allocation removal took apart) goes too.
-                if (group.Allocation is null || (!group.Useful && group.EscapeBlocks.Count + group.EscapeEdges.Count > 0)) group.Bad = true;
+                // An object only ever escaping is left where it is, unless some path from its allocation never escapes (a box
+                // handed to a call's slow path or an exit, not to the call itself): made only at the escapes, that path makes none.
+                if (group.Allocation is null || (!group.Useful && group.EscapeBlocks.Count + group.EscapeEdges.Count > 0 && !PathWithoutEscape(group)))
+                    group.Bad = true;
                 int liveEscapes = 0;
                 foreach (var block in group.EscapeBlocks) if (live.Contains(block)) liveEscapes++;
                 for (int e = 0; e < group.EscapeEdges.Count; e++) if (live.Contains(group.EscapeEdgeSources[e])) liveEscapes++;
@@ -488,6 +557,30 @@ internal static partial class AllocationRemoval
                             if (root.TryGetValue(edge.Arguments[i], out var m) && m == group.EscapeEdgeMembers[e] && parameters.Contains(targetParameters[i])) group.Bad = true;
                         group.Bad |= UsedLater([edge.Target], group.EscapeEdgeMembers[e]);
                     }
+            }
+            // True when the group is one allocation and a path from it reaches the end of the graph, or the allocation again,
+            // through no block or edge where it escapes.
+            bool PathWithoutEscape(Group group)
+            {
+                if (group.Allocation?.Result is not { } allocation || !allocatedIn.TryGetValue(allocation, out var home) || group.EscapeBlocks.Contains(home)) return false;
+                foreach (var (_, member) in group.Escapes) if (member != allocation) return false;
+                foreach (var member in group.EscapeEdgeMembers) if (member != allocation) return false;
+                var reached = new BlockSet();
+                var work = new BlockStack();
+                work.Push(home);
+                while (work.Count > 0)
+                {
+                    var block = work.Pop();
+                    var terminator = graph[block].Terminator;
+                    if (terminator is null || terminator.Targets.Count == 0) return true;
+                    foreach (var target in terminator.Targets)
+                    {
+                        if (target.Target == home) return true;
+                        if (group.EscapeEdges.Contains(target) || group.EscapeBlocks.Contains(target.Target)) continue;
+                        if (reached.Add(target.Target)) work.Push(target.Target);
+                    }
+                }
+                return false;
             }
             // True when a use of `member` (or of a cast of it) is reached from `starts` before the member is defined again.
             bool UsedLater(IEnumerable<Block> starts, Value member)

@@ -1152,7 +1152,15 @@ public sealed class PortalRuntime
                 verify: Settings.Strict || Settings.Verify, additional: Settings.AdditionalPasses);
             // The second entry of direct self-calls that pass the callee's reds as their contents (no sample: its parameters are others).
             if (unit.ShapedEntry is { } shaped && backend is CilBackend)
+            {
                 PeJit.Optimizer.Pipeline.Run(shaped, Settings.Optimizations, null, verify: Settings.Strict || Settings.Verify, additional: Settings.AdditionalPasses);
+                // Boxes made only for a direct call pass their contents; both graphs then take the boxes apart again.
+                if (Settings.Optimizations is null && PeJit.Optimizer.UnboxedEntryArguments.Run(shaped, [unit.Residual, shaped]))
+                {
+                    PeJit.Optimizer.Pipeline.Run(unit.Residual, PeJit.Optimizer.UnboxedEntryArguments.Reoptimization, afterPass, verify: Settings.Strict || Settings.Verify);
+                    PeJit.Optimizer.Pipeline.Run(shaped, PeJit.Optimizer.UnboxedEntryArguments.Reoptimization, null, verify: Settings.Strict || Settings.Verify);
+                }
+            }
         }
         finally
         {
