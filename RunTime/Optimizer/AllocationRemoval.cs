@@ -204,13 +204,7 @@ internal static partial class AllocationRemoval
     private static bool UsedIn(FlowGraph graph, Block block, Value value)
     {
         foreach (var instruction in graph[block].Instructions)
-        {
-            foreach (var operand in instruction.Operands)
-                if (operand == value) return true;
-            foreach (var target in instruction.Targets)
-                foreach (var argument in target.Arguments)
-                    if (argument == value) return true;
-        }
+            if (GraphEdits.Uses(instruction, value)) return true;
         return false;
     }
 

@@ -24,6 +24,17 @@ internal static class GraphEdits
         return -1;
     }
 
+    /// <summary>Whether <paramref name="instruction"/> uses <paramref name="value"/>: as an operand, or as a jump's argument. Loops, not LINQ over <see cref="Value"/> (see <see cref="IndexOf"/>).</summary>
+    public static bool Uses(Instruction instruction, Value value)
+    {
+        foreach (var operand in instruction.Operands)
+            if (operand == value) return true;
+        foreach (var target in instruction.Targets)
+            foreach (var argument in target.Arguments)
+                if (argument == value) return true;
+        return false;
+    }
+
     /// <summary>The value of an integer constant (<c>const</c> of an integer type, bool excluded), or null.</summary>
     public static long? IntegerConstant(FlowGraph graph, Value value) =>
         graph[value].DefiningInstruction is { Opcode: Opcode.Const } constant && graph.TypeOf(value).Kind is >= TypeKind.I8 and <= TypeKind.NUInt

@@ -151,13 +151,7 @@ internal sealed class PromotionIndex
     {
         foreach (var block in UsersOf(value))
             foreach (var instruction in graph[block].Instructions)
-            {
-                foreach (var operand in instruction.Operands)
-                    if (operand == value) return true;
-                foreach (var target in instruction.Targets)
-                    foreach (var argument in target.Arguments)
-                        if (argument == value) return true;
-            }
+                if (GraphEdits.Uses(instruction, value)) return true;
         return false;
     }
 

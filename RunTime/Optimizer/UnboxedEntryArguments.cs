@@ -336,7 +336,7 @@ public static class UnboxedEntryArguments
             if (operand == value) passed++;
         if (passed != 1) return false;
         for (int i = position + 1; i < instructions.Count; i++)
-            if (Uses(instructions[i], value)) return false;
+            if (GraphEdits.Uses(instructions[i], value)) return false;
         // Made before the call in its block: a cycle back to the block makes another object before the next call.
         bool madeHere = false;
         for (int i = 0; i < position; i++)
@@ -353,22 +353,12 @@ public static class UnboxedEntryArguments
             foreach (var instruction in graph[current].Instructions)
             {
                 if (current == block && madeHere && instruction.Result == value) break;
-                if (Uses(instruction, value)) return false;
+                if (GraphEdits.Uses(instruction, value)) return false;
             }
             if (current == block && madeHere) continue;
             foreach (var successor in graph.Successors(current))
                 if (seen.Add(successor)) work.Push(successor);
         }
         return true;
-    }
-
-    private static bool Uses(Instruction instruction, Value value)
-    {
-        foreach (var operand in instruction.Operands)
-            if (operand == value) return true;
-        foreach (var target in instruction.Targets)
-            foreach (var argument in target.Arguments)
-                if (argument == value) return true;
-        return false;
     }
 }
