@@ -112,7 +112,8 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
     private Type TypeOf(IrType type, FlowGraph graph)
     {
         if (type.Kind == TypeKind.GenericParameter)
-            throw new BackendException($"{graph.Name}: the generic parameter {type.Name} has no run-time type; compile an instantiated graph");
+            throw new BackendException($"{graph.Name}: the unit holds a value of the generic parameter {type.Name} (from an inlined generic method's code, "
+                + "which PeJit does not instantiate yet); make that method non-generic, or mark it [DontLookInside] to keep it a call");
         try
         {
             return resolver.ResolveType(type);

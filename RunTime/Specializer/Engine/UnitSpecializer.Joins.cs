@@ -198,7 +198,7 @@ public sealed partial class UnitSpecializer
                     if (red && (loop || !same)) parameters.Add((f, value));
                 }
             }
-            var values = parameters.Select(p => residual.AddParameter(block, frames[p.Frame].Graph.Types[p.Value])).ToList();
+            var values = parameters.Select(p => residual.AddParameter(block, JoinType(group, p.Frame, p.Value))).ToList();
             foreach (var arrival in group)
             {
                 current = arrival.Residual;
@@ -210,15 +210,40 @@ public sealed partial class UnitSpecializer
             step.Records.Add(new JoinRecord(block, frames.Select(f => f.Copy()).ToList(), parameters));
         }
 
-        /// <summary>Ends the current block with a jump to <paramref name="block"/>, passing the values <paramref name="parameters"/> names in <paramref name="frames"/> (green ones lifted).</summary>
+        /// <summary>
+        /// The type of a join's parameter for value <paramref name="value"/> of frame <paramref name="f"/>: the frame's type
+        /// for it, but for a generic method's generic parameter (the specializer does not instantiate an inlined generic
+        /// method), the one type the red values that arrive have, a reference one as <c>object</c> (what .NET's shared
+        /// generic code holds too); still the generic parameter when they differ, which the backend then refuses.
+        /// </summary>
+        private IrType JoinType(List<Arrival> group, int f, int value)
+        {
+            var declared = group[0].Frames[f].Graph.Types[value];
+            if (declared.Kind != TypeKind.GenericParameter) return declared;
+            IrType? common = null;
+            foreach (var arrival in group)
+            {
+                var frame = arrival.Frames[f];
+                if (frame.States[value] != RegisterState.Red) continue;
+                var type = residual.TypeOf(frame.Reds[value]);
+                if (type.IsReference) type = IrType.Object;
+                if (common is null) common = type;
+                else if (common != type) return declared;
+            }
+            return common ?? declared;
+        }
+
+        /// <summary>Ends the current block with a jump to <paramref name="block"/>, passing the values <paramref name="parameters"/> names in <paramref name="frames"/> (green ones lifted to the parameter's type).</summary>
         private void JumpTo(Block block, List<ExtensionFrame> frames, List<(int Frame, int Value)> parameters)
         {
             var arguments = new List<Value>(parameters.Count);
-            foreach (var (f, value) in parameters)
+            var blockParameters = residual[block].Parameters;
+            for (int i = 0; i < parameters.Count; i++)
             {
+                var (f, value) = parameters[i];
                 var frame = frames[f];
                 Ensure(frame, value);
-                arguments.Add(Lift(frame, value, frame.Graph.Types[value]));
+                arguments.Add(Lift(frame, value, residual.TypeOf(blockParameters[i])));
             }
             Append(new Instruction(Opcode.Jump) { Targets = { new BlockCall(block, arguments) } });
         }
