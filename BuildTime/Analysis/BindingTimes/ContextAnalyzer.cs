@@ -380,7 +380,8 @@ internal sealed partial class ContextAnalyzer
         if (writtenSlotOf is not null && instruction.Operands.Count > 0 && writtenSlotOf.TryGetValue(instruction.Operands[0], out var written)
             && !redSlots[written.Index])
         {
-            if (WriterReason(instruction, written) is { } writer) MarkSlotRed(written, writer);
+            if (NullableWriteReason(instruction, written) is { } nullable) MarkSlotRed(written, nullable);
+            else if (WriterReason(instruction, written) is { } writer) MarkSlotRed(written, writer);
             else if (RedWrite(instruction, written) is (var fields, { } why))
             {
                 // Every field red: the struct is red as a whole.
@@ -510,6 +511,20 @@ internal sealed partial class ContextAnalyzer
         redSlots[slot.Index] = true;
         slotReasons[slot.Index] = reason;
         foreach (int load in loadsOf[slot.Index]) sweep.Schedule(load);
+    }
+
+    /// <summary>
+    /// Why a <c>Nullable&lt;T&gt;</c> local written through its address (<c>initobj</c>, its constructor: what C# makes of
+    /// <c>cond ? x : null</c>) is red: the specializer performs a green write on its boxed copy of the struct, and a boxed
+    /// <c>Nullable&lt;T&gt;</c> is null or a boxed <c>T</c>, never the struct, so there is nothing to write into. Null for
+    /// any other write or local.
+    /// </summary>
+    private RedReason? NullableWriteReason(Instruction write, Slot slot)
+    {
+        if (!flow[slot].Type.Name.StartsWith("System.Nullable`1", StringComparison.Ordinal)) return null;
+        bool writes = write.Opcode == Opcode.InitObj || write.Opcode is Opcode.Call && write.Method is { Name: ".ctor" };
+        return writes ? Root(RedReasonKind.MutableMemory,
+            $"the Nullable<T> {SlotName(slot)} is written through its address, which the specializer cannot do on its copy (a boxed Nullable<T> is null or its value)", write) : null;
     }
 
     /// <summary>
