@@ -14,15 +14,19 @@ namespace PeJit.Tests.Examples;
 [TestClass]
 public sealed class LuaRecompilationTests
 {
-    /// <summary>Runs <paramref name="program"/> <paramref name="runs"/> times on one code object (the green keys stay the same) and one <see cref="PortalJit"/>.</summary>
-    private static (PortalJit Jit, string Log) RunJitEnabled(string program, long size, int runs, Action<PortalJit, int>? afterRun = null)
+    /// <summary>
+    /// Runs <paramref name="program"/> <paramref name="runs"/> times on one code object (the green keys stay the same) and one
+    /// <see cref="PortalJit"/>, made with <paramref name="settings"/> (given the log; the defaults with it when null).
+    /// </summary>
+    private static (PortalJit Jit, string Log) RunJitEnabled(string program, long size, int runs, Action<PortalJit, int>? afterRun = null,
+        Func<StringWriter, JitSettings>? settings = null, StringWriter? log = null)
     {
         string source = Lua.Programs.Source(program);
         var plain = new StringWriter();
         Lua.Runner.Run(source, plain, size);
         var code = Lua.Compiler.BytecodeCompiler.Compile(source);
-        var log = new StringWriter();
-        var jit = PortalJit.Create(Lua.Runner.Portal, new JitSettings { Log = log });
+        log ??= new StringWriter();
+        var jit = PortalJit.Create(Lua.Runner.Portal, settings?.Invoke(log) ?? new JitSettings { Log = log });
         for (int run = 0; run < runs; run++)
         {
             var output = new StringWriter();
@@ -63,20 +67,7 @@ public sealed class LuaRecompilationTests
         // past it): specialized again with more cases it would only grow, at the cost of a whole compilation each time.
         // With the bound lowered so that every unit is past it, each hot key is compiled once and stays (its exits
         // leave to the interpreter), and the program still prints what the plain interpreter prints.
-        string source = Lua.Programs.Source("polymorphic");
-        var plain = new StringWriter();
-        Lua.Runner.Run(source, plain, 20000);
-        var code = Lua.Compiler.BytecodeCompiler.Compile(source);
-        var log = new StringWriter();
-        var jit = PortalJit.Create(Lua.Runner.Portal, new JitSettings { Log = log, FinalUnitILBytes = 1 });
-        for (int run = 0; run < 2; run++)
-        {
-            var output = new StringWriter();
-            var state = new Lua.LuaState(code, output);
-            state.Globals.Set(new Lua.Values.LuaString("N"), new Lua.Values.LuaInteger(20000));
-            jit.Invoke(code, code.Main.Entry, new Lua.Frame(new Lua.Values.LuaClosure(code.Main, []), state, [], 0, 0, 0));
-            Assert.AreEqual(plain.ToString(), output.ToString(), $"polymorphic JIT-enabled printed something else in run {run + 1}");
-        }
+        var (jit, log) = RunJitEnabled("polymorphic", 20000, runs: 2, settings: writer => new JitSettings { Log = writer, FinalUnitILBytes = 1 });
         Assert.IsTrue(jit.Units.All(u => u.Final), $"every unit is past the bound: {log}");
         Assert.AreEqual(HotKeys(jit), jit.Runtime.Compilations, $"each hot key compiled once: {log}");
         Assert.IsGreaterThan(0L, jit.Units.Sum(u => u.ExitsTaken), $"the units left at cases they do not have, and were not specialized again: {log}");
@@ -101,28 +92,18 @@ public sealed class LuaRecompilationTests
         // once, and specialized again with the classes the evaluator saw: that recompilation (50-120 ms) ran on the
         // interpreter's thread, which stood still meanwhile. In the background, the unit it replaces stands by (the
         // interpreter runs its key instead of entering a unit that leaves at once), and the units are the same as in the foreground.
-        string source = Lua.Programs.Source("polymorphic");
-        var plain = new StringWriter();
-        Lua.Runner.Run(source, plain, 20000);
-        var code = Lua.Compiler.BytecodeCompiler.Compile(source);
         var log = new ThreadNotingLog();
         // The calls not inlined: inlined, the callees' classes are learned over more recompilations, as many as the
         // background thread's timing lets the runs see (LuaPolymorphicTests has the inlined loop).
-        var jit = PortalJit.Create(Lua.Runner.Portal, new JitSettings
-        {
-            Log = log, BackgroundCompilation = true,
-            Specialization = PeJit.Specializer.Engine.SpecializationSettings.Default with { InlineKnownPortalCalls = false },
-        });
         // Two runs: the class the loop's end meets once per run gets its case in the third (PromotionThreshold), a third unit.
-        for (int run = 0; run < 2; run++)
-        {
-            var output = new StringWriter();
-            var state = new Lua.LuaState(code, output);
-            state.Globals.Set(new Lua.Values.LuaString("N"), new Lua.Values.LuaInteger(20000));
-            jit.Invoke(code, code.Main.Entry, new Lua.Frame(new Lua.Values.LuaClosure(code.Main, []), state, [], 0, 0, 0));
-            Assert.AreEqual(plain.ToString(), output.ToString(), $"polymorphic JIT-enabled printed something else in run {run + 1}");
-            Assert.IsTrue(jit.Runtime.WaitForCompilations(TimeSpan.FromMinutes(2)));
-        }
+        var (jit, _) = RunJitEnabled("polymorphic", 20000, runs: 2,
+            afterRun: (running, _) => Assert.IsTrue(running.Runtime.WaitForCompilations(TimeSpan.FromMinutes(2))),
+            settings: writer => new JitSettings
+            {
+                Log = writer, BackgroundCompilation = true,
+                Specialization = PeJit.Specializer.Engine.SpecializationSettings.Default with { InlineKnownPortalCalls = false },
+            },
+            log: log);
         Assert.IsGreaterThan(0, jit.Units.Sum(u => u.Recompilations), $"the loop unit was specialized again with the classes it saw: {log}");
         Assert.DoesNotContain(Environment.CurrentManagedThreadId, log.CompilingThreads.ToList(), $"a unit was compiled on the interpreter's thread: {log}");
         Assert.IsLessThanOrEqualTo(2, jit.Runtime.Compilations, $"the loop's key: a unit without cases, then one with them: {log}");
