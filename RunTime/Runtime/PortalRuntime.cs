@@ -868,12 +868,14 @@ public sealed class PortalRuntime
     /// <summary>The green key of the merge-point operands <paramref name="operands"/> (stack form, as the evaluator passes them).</summary>
     private GreenKey GreenKeyOf(object?[] operands)
     {
-        var graph = Extension.Portal.Graph;
-        var variables = engine.MergeVariables;
         var greens = new object?[engine.GreenCount];
-        for (int i = 0; i < greens.Length; i++) greens[i] = ValueSemantics.ToClr(operands[i], resolver.ResolveType(graph.TypeOf(variables[i])));
+        for (int i = 0; i < greens.Length; i++) greens[i] = MergeVariableValue(operands, i);
         return new GreenKey(greens);
     }
+
+    /// <summary>Merge-point variable <paramref name="i"/> of <paramref name="operands"/> (stack form) as the portal holds it (its CLR type).</summary>
+    private object? MergeVariableValue(object?[] operands, int i) =>
+        ValueSemantics.ToClr(operands[i], resolver.ResolveType(Extension.Portal.Graph.TypeOf(engine.MergeVariables[i])));
 
     /// <summary>Which calls the learning evaluator follows into their graphs (<see cref="StepLearner"/>); made at the first step it learns from.</summary>
     private CallFollowing Following => Volatile.Read(ref following) ?? Interlocked.CompareExchange(ref following, new CallFollowing(Extension, Settings.Specialization, resolver), null) ?? following!;
@@ -889,10 +891,7 @@ public sealed class PortalRuntime
     /// <summary>Writes the merge-point variables <paramref name="operands"/> (stack form) into <paramref name="state"/> as the portal holds them; returns their green key.</summary>
     private GreenKey KeyAt(object?[] operands, object?[] state)
     {
-        var graph = Extension.Portal.Graph;
-        var variables = engine.MergeVariables;
-        for (int i = 0; i < variables.Count; i++)
-            state[i] = ValueSemantics.ToClr(operands[i], resolver.ResolveType(graph.TypeOf(variables[i])));
+        for (int i = 0; i < engine.MergeVariables.Count; i++) state[i] = MergeVariableValue(operands, i);
         return new GreenKey(state.AsSpan(0, engine.GreenCount).ToArray());
     }
 
