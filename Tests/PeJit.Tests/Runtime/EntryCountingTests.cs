@@ -48,8 +48,7 @@ public sealed class EntryCountingTests
     public void EntryVisitsCompileFunctionsPastAThresholdSetByTheEnvironment()
     {
         // fib(22) enters fib 57,313 times: past a threshold for functions of 5,000 set by the environment.
-        var run = DotnetProcess.Run([Path.Combine(BuildCommandTests.StackVmFolder, "StackVm.dll"), "fib", "22"],
-            new Dictionary<string, string> { ["PEJIT_LOG"] = "units", ["PEJIT_FUNCTION_THRESHOLD"] = "5000", ["PEJIT_BACKGROUND"] = "0" });
+        var run = RunFib(new() { ["PEJIT_LOG"] = "units", ["PEJIT_FUNCTION_THRESHOLD"] = "5000", ["PEJIT_BACKGROUND"] = "0" }, 22);
         Assert.AreEqual(0, run.Exit, run.Error);
         StringAssert.Contains(run.Error, "pejit: prepared");
         StringAssert.Contains(run.Error, "pejit: compiled");
