@@ -33,7 +33,11 @@ public sealed class PortalAnalysis
     /// </summary>
     public IReadOnlyList<VirtualizableFrame> Virtualizables { get; internal set; } = [];
 
-    /// <summary>The reds (merge-point variables after the greens) whose type is one of <see cref="Virtualizables"/>: what the BTA report names.</summary>
+    /// <summary>
+    /// The reds whose type is one of <see cref="Virtualizables"/>: the merge-point variables after the greens, then the implicit
+    /// <c>this</c> of an instance portal (an interpreter whose state is fields of the interpreter object itself, its stack pointer
+    /// and stack, virtualizes that object). What the BTA report names.
+    /// </summary>
     public IEnumerable<Value> VirtualizableReds(FlowGraph graph)
     {
         for (int i = Hints.Greens.Count; i < MergeVariables.Count; i++)
@@ -41,6 +45,8 @@ public sealed class PortalAnalysis
             string type = graph.TypeOf(MergeVariables[i]).Name;
             if (Virtualizables.Any(v => v.ClassName == type)) yield return MergeVariables[i];
         }
+        foreach (var red in ImplicitReds)
+            if (Virtualizables.Any(v => v.ClassName == graph.TypeOf(red).Name)) yield return red;
     }
 
     /// <summary>Every annotated graph the portal reaches through inlined calls, the portal's first.</summary>

@@ -37,8 +37,23 @@ internal static class HintValidator
             return null;
         }
         foreach (var variable in unknown)
-            Error(DiagnosticCodes.UnknownVariable, $"[JitPortal] names '{variable}', which is neither a parameter nor a local of the portal",
-                SourceLocation.None, $"Declare only variables of {method.Name}; its parameters and locals are: {string.Join(", ", known.Order())}.");
+            if (variable == "this" && method.HasThis && !method.DeclaringType.IsValueType)
+                Error(DiagnosticCodes.UnknownVariable, $"[JitPortal] names 'this', which every instance portal carries as a red already", SourceLocation.None,
+                    $"Leave `this` out of Reds and out of the arguments of Jit.MergePoint and Jit.CanEnterJit; a [Virtualizable] on {method.DeclaringType.Name} applies to it.");
+            else if (FieldNamed(method.DeclaringType, variable) is { } field)
+                Error(DiagnosticCodes.UnknownVariable,
+                    $"[JitPortal] names '{variable}', a field of {field.DeclaringType.Name}, not a parameter or local of the portal: greens and reds are the portal's variables",
+                    SourceLocation.None, hints.Greens.Contains(variable)
+                        ? $"Copy the field into a local before the loop and use the local in it: `var {variable} = Jit.Promote({(field.IsStatic ? field.DeclaringType.Name : "this")}.{field.Name});` "
+                          + $"(or make it a parameter of {method.Name}: a parameter named as a green is green at the portal's entry); helpers that move it take it by ref; "
+                          + "write it back to the field where the portal returns if code after it reads the field."
+                        : $"Either copy it into a local before the loop (`var {variable} = {(field.IsStatic ? field.DeclaringType.Name : "this")}.{field.Name};`; helpers that move it "
+                          + $"take it by ref; write it back where the portal returns), or leave it a field: mark {field.DeclaringType.Name} [Virtualizable(\"{field.Name}\")] so "
+                          + (field.IsStatic ? "compiled code keeps it in a register (a static field cannot be: make it an instance field)."
+                                            : "compiled code keeps it in a register, (the portal's `this` is a red without being named; another object that holds it is named in Reds)."));
+            else
+                Error(DiagnosticCodes.UnknownVariable, $"[JitPortal] names '{variable}', which is neither a parameter nor a local of the portal",
+                    SourceLocation.None, $"Declare only variables of {method.Name}; its parameters and locals are: {string.Join(", ", known.Order())}.");
 
         var hintCalls = graph.Blocks.SelectMany(b => graph[b].Instructions.Select(i => (Block: b, Instruction: i)))
             .Where(p => p.Instruction.Method is { } m && m.DeclaringTypeName == HintNames.JitClass)
@@ -62,7 +77,7 @@ internal static class HintValidator
 
         bool argumentsOk = namesOk;
         foreach (var (_, call) in hintCalls.Where(p => p.Instruction.Method!.Name is HintNames.MergePoint or HintNames.CanEnterJit))
-            argumentsOk &= CheckArguments(call, hints, Error);
+            argumentsOk &= CheckArguments(graph, call, hints, Error);
         if (!argumentsOk) return null;
 
         // `this` of a portal on a class is live everywhere and cannot be reassigned (in SSA, the entry's
@@ -74,7 +89,30 @@ internal static class HintValidator
         return new PortalShape(merge, mergeBlock, merge.Operands.ToList(), hints.Greens.Count, implicitReds);
     }
 
-    private static bool CheckArguments(Instruction call, PortalHints hints, Action<string, string, SourceLocation, string> error)
+    /// <summary>The short name of a field's declaring type, from its full name (<c>System.Int32 Ns.VM::ip</c>: <c>VM</c>).</summary>
+    private static string DeclaringTypeOf(FieldRef field)
+    {
+        string full = field.FullName;
+        int separator = full.LastIndexOf("::", StringComparison.Ordinal);
+        string type = full[(full.LastIndexOf(' ', separator) + 1)..separator];
+        return type[(type.LastIndexOfAny(['.', '/']) + 1)..];
+    }
+
+    /// <summary>The field of that name on the type or its bases, or null.</summary>
+    private static Mono.Cecil.FieldDefinition? FieldNamed(Mono.Cecil.TypeDefinition? type, string name)
+    {
+        for (; type is not null; type = SafeResolve(type.BaseType))
+            if (type.Fields.FirstOrDefault(f => f.Name == name) is { } field) return field;
+        return null;
+    }
+
+    private static Mono.Cecil.TypeDefinition? SafeResolve(Mono.Cecil.TypeReference? type)
+    {
+        try { return type?.Resolve(); }
+        catch (Mono.Cecil.AssemblyResolutionException) { return null; }
+    }
+
+    private static bool CheckArguments(FlowGraph graph, Instruction call, PortalHints hints, Action<string, string, SourceLocation, string> error)
     {
         string hint = call.Method!.Name;
         var names = call.OperandVariables ?? [];
@@ -83,8 +121,16 @@ internal static class HintValidator
             if (names[i] is null)
             {
                 ok = false;
-                error(DiagnosticCodes.NotAVariable, $"argument {i + 1} of Jit.{hint} is an expression, not a plain local or parameter", call.Location,
-                    "Store the value in a variable first and pass the variable: the JIT maps each argument back to a variable of the interpreter.");
+                if (graph[call.Operands[i]].DefiningInstruction is { Opcode: Opcode.LoadField or Opcode.LoadStatic, Field: { } field })
+                    error(DiagnosticCodes.NotAVariable, $"argument {i + 1} of Jit.{hint} is the field {field.Name} of {DeclaringTypeOf(field)}, not a plain local or parameter",
+                        call.Location, i < hints.Greens.Count
+                            ? $"Greens are the portal's variables: copy the field into a local before the loop and use the local in the loop "
+                              + $"(`var {field.Name} = Jit.Promote(this.{field.Name});`), and pass the local."
+                            : $"Reds are the portal's variables: copy the field into a local before the loop and pass the local; or leave it a field, mark its class "
+                              + $"[Virtualizable(\"{field.Name}\")]: the portal's `this` is a red without being passed (pass another object that holds it instead).");
+                else
+                    error(DiagnosticCodes.NotAVariable, $"argument {i + 1} of Jit.{hint} is an expression, not a plain local or parameter", call.Location,
+                        "Store the value in a variable first and pass the variable: the JIT maps each argument back to a variable of the interpreter.");
             }
         if (ok && !names.SequenceEqual(hints.Variables))
         {

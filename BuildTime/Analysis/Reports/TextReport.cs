@@ -35,12 +35,14 @@ public static class TextReport
                 text.Append("  merge point: ").Append(ReportModel.FileName(graph.Graph.SourceDocument))
                     .Append(merge.Location.Line > 0 ? $" line {merge.Location.Line}" : "").Append($" (IL_{merge.Location.ILOffset:x4})\n");
             // The reds [Virtualizable] covers, and what compiled code keeps of them in registers.
-            for (int i = portal.Hints.Greens.Count; i < portal.MergeVariables.Count && i - portal.Hints.Greens.Count < portal.Hints.Reds.Count; i++)
+            foreach (var red in portal.VirtualizableReds(graph.Graph))
             {
-                string type = graph.Graph.TypeOf(portal.MergeVariables[i]).Name;
-                if (portal.Virtualizables.FirstOrDefault(v => v.ClassName == type) is not { } frame) continue;
+                string type = graph.Graph.TypeOf(red).Name;
+                var frame = portal.Virtualizables.First(v => v.ClassName == type);
+                int position = portal.MergeVariables.ToList().IndexOf(red) - portal.Hints.Greens.Count;
+                string redName = position >= 0 && position < portal.Hints.Reds.Count ? portal.Hints.Reds[position] : "this";
                 var inRegisters = frame.Fields.Select(ShortName).Concat(frame.Arrays.Select(a => ShortName(a) + "[*]"));
-                text.Append("  virtualizable red: ").Append(portal.Hints.Reds[i - portal.Hints.Greens.Count]).Append(" (").Append(type)
+                text.Append("  virtualizable red: ").Append(redName).Append(" (").Append(type)
                     .Append(": ").Append(string.Join(", ", inRegisters)).Append(")\n");
             }
             text.Append('\n');
