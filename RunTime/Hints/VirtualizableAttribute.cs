@@ -12,7 +12,9 @@ namespace PeJit;
 /// <item>Each name is an instance field of the class (<c>"Pc"</c>) or a <c>readonly</c> one-dimensional array field with a
 /// trailing <c>[*]</c> (<c>"Registers[*]"</c>): the elements of that array are kept. <c>pejit build</c> rejects any other
 /// name (PJ0011, PJ0012), an array field that is not readonly (PJ0013: the array could be replaced while compiled code keeps
-/// its elements), and warns when no portal has a red of the class (PJ1003). The BTA report names the virtualizable reds.</item>
+/// its elements), and warns when no portal has a red of the class (PJ1003). The <c>this</c> of a portal that is an instance
+/// method of the class is such a red without being named (an interpreter whose stack pointer and stack are fields of the
+/// interpreter object itself, as clox ports keep them). The BTA report names the virtualizable reds.</item>
 /// <item>In compiled code, inside each loop of a unit whose reds include a frame of the class, the elements of its named arrays
 /// are SSA values (registers), also across calls that cannot reach the frame: a call reaches it when it is given the frame,
 /// one of its named arrays, an object compiled code made that holds one, an address that may point into one, or a value
