@@ -39,6 +39,20 @@ public sealed class FieldStateVm
         }
     }
 
+    /// <summary>The green pc read from the field before the loop, not promoted.</summary>
+    [JitPortal(Greens = ["pc", "code"], Reds = [])]
+    public long GreenFromField()
+    {
+        int pc = ip;
+        int[] code = Jit.Promote(this.code);
+        while (true)
+        {
+            Jit.MergePoint(pc, code);
+            if (code[pc] == 0) return stack[stackTop - 1];
+            stack[stackTop++] = code[pc++];
+        }
+    }
+
     public FieldStateVm(int[] code) { this.code = code; }
 
     /// <summary>The stack pointer the last run left: a field compiled code keeps in a register writes it back.</summary>

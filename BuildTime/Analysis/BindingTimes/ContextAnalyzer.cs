@@ -265,7 +265,7 @@ internal sealed partial class ContextAnalyzer
             if (graph.IsPortal && i < offset && graph.Method.DeclaringType is { IsSealed: true, IsValueType: false })
                 // `this` of an instance portal on a sealed class: never null, and of that very class, so calls on it
                 // (an interpreter passing itself as a visitor) are resolved while specializing (rule 8).
-                MarkClassGreen(parameter, new RedReason(RedReasonKind.DeclaredRed, $"the portal's 'this' is red (its class {graph.Method.DeclaringType.Name} is sealed, so green)", null, SourceLocation.None));
+                MarkClassGreen(parameter, new RedReason(RedReasonKind.DeclaredRed, $"the portal's 'this' is red, a run-time object (only its class is known: {graph.Method.DeclaringType.Name}, sealed)", null, SourceLocation.None));
             else if (graph.IsPortal)
                 MarkRed(parameter, new RedReason(RedReasonKind.DeclaredRed, $"the portal parameter '{name}' is not declared green", null, SourceLocation.None));
             else
@@ -896,6 +896,20 @@ internal sealed partial class ContextAnalyzer
         return new CallDecision(CallTreatment.InlineConstructor, "a new object allocated without its constructor, whose body is inlined and specialized", [context]);
     }
 
+    private static bool IsFieldLoad(FlowGraph graph, Value value) => graph[value].DefiningInstruction?.Opcode is Opcode.LoadField or Opcode.LoadStatic;
+
+    /// <summary>The first field read of a red chain as C# (<c>this.ip</c>), for advice.</summary>
+    private static string FieldRead(IReadOnlyList<(AnnotatedGraph Graph, Value Value, RedReason Reason)> steps)
+    {
+        foreach (var (annotated, value, _) in steps)
+            if (annotated.Graph[value].DefiningInstruction is { Opcode: Opcode.LoadField or Opcode.LoadStatic, Field: { } field } load)
+            {
+                string owner = load.Opcode == Opcode.LoadStatic ? "" : (annotated.Graph[load.Operands[0]].Name ?? "this") + ".";
+                return owner + field.Name;
+            }
+        return "...";
+    }
+
     /// <summary>Whether <paramref name="value"/> is the result of a call with a span among its arguments.</summary>
     private static bool TakesSpan(FlowGraph graph, Value value) =>
         graph[value].DefiningInstruction is { } call && call.Operands.Any(o => graph.TypeOf(o).Name.StartsWith("System.Span`1", StringComparison.Ordinal)
@@ -932,6 +946,10 @@ internal sealed partial class ContextAnalyzer
                             ? " A Span or ReadOnlySpan is never green (the specializer cannot hold one, and the call reading it stays residual): read the green array itself, "
                                 + "for example BitConverter.ToInt32(code, pc + 1) (the analysis runs it on green arguments) instead of BinaryPrimitives.ReadInt32LittleEndian(code.AsSpan(pc + 1))."
                             : "")
+                    : graph.ReasonChain(red) is { Count: > 0 } roots && roots[^1].Reason.Kind == RedReasonKind.DeclaredRed && roots.Any(step => IsFieldLoad(step.Graph.Graph, step.Value))
+                    ? $"A green must be computable from other greens and constants alone; this one is read from a field of a red object (the chain's root), as an interpreter "
+                        + $"that keeps its program counter in a field does: where it is read before the loop, write `var {name} = Jit.Promote({FieldRead(roots)});` (each compiled unit "
+                        + "then has it as a constant), or make it a green parameter of the portal; or make it red."
                     : "A green must be computable from other greens and constants alone; compute it from the code object, or make it red, or use Jit.Promote on the value.",
                 chain);
         }

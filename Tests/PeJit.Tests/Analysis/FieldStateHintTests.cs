@@ -33,6 +33,15 @@ public sealed class FieldStateHintTests
     }
 
     [TestMethod]
+    public void AGreenReadFromAFieldBeforeTheLoopSaysToPromoteTheRead()
+    {
+        var analyzed = AnalyzedPortal.Of(typeof(FieldStateVm), nameof(FieldStateVm.GreenFromField));
+        var error = analyzed.Errors.Single(e => e.Code == DiagnosticCodes.GreenDependsOnRed);
+        StringAssert.Contains(error.Message, "'pc' is declared green");
+        StringAssert.Contains(error.Advice, "var pc = Jit.Promote(this.ip);");
+    }
+
+    [TestMethod]
     public void NamingThisSaysItIsARedAlready()
     {
         var analyzed = AnalyzedPortal.Of(typeof(FieldStateVm), nameof(FieldStateVm.NamesThis));
