@@ -634,7 +634,7 @@ internal sealed class LoopPromotion
             // back to the unoptimized copy where that load could throw, so reading it early changes nothing. A number
             // accessed on some iterations only stays (its index may be out of bounds on purpose when it is not read).
             bool constant = !list.Any(a => a.IsStore) && list[0].Instruction.TypeOperand!.IsReference;
-            if (!constant && !list.Any(a => DominatesEveryLatch(a.Block))) continue;
+            if (!constant && !list.Any(a => DominatesEveryLatch(a.Block)) && !IsSometimesAccessedRegister(group)) continue;
             var loads = list.Where(a => !a.IsStore).Select(a => graph.TypeOf(a.Instruction.Result!.Value)).Distinct().ToList();
             if (loads.Count > 1) continue;
             var carried = loads.Count == 1 ? loads[0] : list[0].Instruction.TypeOperand!;
@@ -685,6 +685,18 @@ internal sealed class LoopPromotion
                 removed.Add(access.Instruction);
             }
     }
+
+    /// <summary>
+    /// True when <paramref name="group"/>, accessed on some turns only, is an element of a virtualizable frame's named array at
+    /// a constant index (an interpreted program's register: <c>count</c> in a loop whose inner cycle, sharing its header, never
+    /// touches it), in a loop with no call that may reach a frame. Such an element is promoted like one accessed on every
+    /// turn (rule 3): the program addresses its registers by constant numbers within the frame's size, so the preheader's
+    /// bounds test does not fail on purpose (where it fails, the unoptimized copy runs, unchanged); and with no barrier it
+    /// costs only its first load and, stored, its write-backs where the loop is left. With barriers, each would write it back
+    /// and load it again on turns that do not use it (<see cref="WorthItAcrossCalls"/> counts only elements of every turn).
+    /// </summary>
+    private bool IsSometimesAccessedRegister(AccessGroup group) =>
+        group.Index.Root is null && barriers.Count == 0 && readers.Count == 0 && IsFrameArray(group.Array);
 
     /// <summary>
     /// The invariant accesses grouped by array and index, the groups in the order of their first access and each in

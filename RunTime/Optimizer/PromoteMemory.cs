@@ -20,7 +20,9 @@ namespace PeJit.Optimizer;
 /// <item>An array element of a number type at a loop-invariant array and index (the index an invariant root plus
 /// a constant, or a constant) is promoted when the loop accesses it on every iteration (from a block that
 /// dominates every latch; an element accessed only conditionally may be out of bounds on purpose), or, for a reference,
-/// only loads it (a green constant; the preheader's bounds test sends an out-of-bounds index to the unoptimized copy), in one type
+/// only loads it (a green constant; the preheader's bounds test sends an out-of-bounds index to the unoptimized copy), or is an
+/// element of a virtualizable frame's named array at a constant index in a loop with no barrier (rule 8: an interpreted
+/// program's register, which a cycle of the loop that shares its header may not touch), in one type
 /// (stored values are converted to it, as the element stores and loads them back), and every other access
 /// in the loop to an array of a compatible element type (<see cref="ElementClass"/>) is provably elsewhere (the
 /// same root with another constant, two other constants) or kept elsewhere by a guard: two invariant arrays are
