@@ -121,10 +121,18 @@ internal static partial class AllocationRemoval
         }
     }
 
+    /// <summary>Rounds of <see cref="Remove"/> one run may make (each after a round that removed an object holding another).</summary>
+    private const int MaxRounds = 4;
+
     public static void Run(FlowGraph graph)
     {
         if (graph.RegionCount > 0) return;
-        if (MayRemove(graph)) Remove(graph);
+        // A candidate stored into another candidate escapes in the round that decides them (a store into an object that
+        // is still an object then): once the holder is removed, the held object's uses are the holder's loads' uses, and
+        // the next round takes it apart (a builtin's result stored into an inlined callee's register array and read
+        // back, Lua's `type(v) == "string"`). Another round only when that happened: nested objects are rare.
+        for (int round = 0; round < MaxRounds && MayRemove(graph); round++)
+            if (!Remove(graph)) break;
     }
 
     /// <summary>
@@ -217,8 +225,9 @@ internal static partial class AllocationRemoval
     /// so a graph with nothing to remove would pay them in every process's first unit for a scan of its instructions
     /// (Docs/PERFORMANCE.md, "One record per green key, and first times counted by stage").
     /// </summary>
+    /// <returns>Whether a removed object held another candidate (stored into it), which another round may remove.</returns>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private static void Remove(FlowGraph graph)
+    private static bool Remove(FlowGraph graph)
     {
         var incoming = Predecessors.Compute(graph);
 
@@ -228,7 +237,7 @@ internal static partial class AllocationRemoval
         foreach (var block in graph.Blocks)
             foreach (var instruction in graph[block].Instructions)
                 if (IsCandidate(graph, instruction)) root[instruction.Result!.Value] = instruction.Result.Value;
-        if (root.Count == 0) return;
+        if (root.Count == 0) return false;
         TakeAsParameterWherePassed(graph, root, incoming);
         Value Uncast(Value v)
         {
@@ -368,6 +377,8 @@ internal static partial class AllocationRemoval
         var usedIn = new BlockMap<HashSet<Group>>(graph.BlockCount);
         var allocatedIn = new ValueMap<Block>(graph.ValueCount);
         var bulkCalls = new List<Instruction>();
+        // Candidates a candidate was stored into (Run: another round once those are removed).
+        var holders = new ValueSet();
         // A helper's moves when its arrays are virtual candidates of one element type (and a fill's value of exactly that type).
         List<ElementMove>? BulkMoves(Instruction call)
         {
@@ -455,6 +466,10 @@ internal static partial class AllocationRemoval
                         case Use.Escape:
                             group.EscapeBlocks.Add(block);
                             group.Escapes.Add((block, member));
+                            // Stored into another candidate: removed, that one hands this one on to its loads (Run).
+                            if (instruction.Opcode is Opcode.StoreElement or Opcode.StoreField && i == instruction.Operands.Count - 1 && i > 0
+                                && root.TryGetValue(instruction.Operands[0], out var holder))
+                                holders.Add(holder);
                             break;
                     }
                 }
@@ -642,7 +657,9 @@ internal static partial class AllocationRemoval
             }
         }
         var removed = groupsInOrder.Where(g => !g.Bad).ToHashSet();
-        if (removed.Count == 0) return;
+        if (removed.Count == 0) return false;
+        bool heldCandidates = false;
+        foreach (var holder in holders) heldCandidates |= removed.Contains(GroupOf(holder));
         bool Virtual(Value value, out Value member, out Group group)
         {
             group = null!;
@@ -897,6 +914,7 @@ internal static partial class AllocationRemoval
         TrivialParameters.Remove(graph);
         GraphEdits.RemoveUnreachable(graph);
         graph.Compact();
+        return heldCandidates;
     }
 
     /// <summary>True when <paramref name="value"/> is made by an allocation this pass can remove (<see cref="IsAllocation(FlowGraph, Instruction)"/>).</summary>

@@ -69,13 +69,16 @@ internal static class FoldConstants
                     constants[result] = same ? 1 : 0;
                     continue;
                 }
+                // Native ints too: allocation removal makes an array's length (ldlen) a native-int constant, and the
+                // `k < results.Length` after it decides whether a virtual object flows on or a join makes it real.
                 if (instruction.Opcode == Opcode.Const)
                 {
-                    if (type.StackKind is StackKind.Int32 or StackKind.Int64) constants[result] = type.StackKind == StackKind.Int32 ? (int)instruction.Integer : instruction.Integer;
+                    if (type.StackKind is StackKind.Int32 or StackKind.Int64 or StackKind.NativeInt)
+                        constants[result] = type.StackKind switch { StackKind.Int32 => (int)instruction.Integer, StackKind.NativeInt => (object)(nint)instruction.Integer, _ => instruction.Integer };
                     continue;
                 }
                 if ((instruction.Info.Flags & OpcodeFlags.Pure) != 0 && instruction.Operands.Count > 0
-                    && AllConstant(instruction.Operands, constants) && type.StackKind is StackKind.Int32 or StackKind.Int64)
+                    && AllConstant(instruction.Operands, constants) && type.StackKind is StackKind.Int32 or StackKind.Int64 or StackKind.NativeInt)
                 {
                     object? folded;
                     try
@@ -88,17 +91,17 @@ internal static class FoldConstants
                     {
                         continue;
                     }
-                    if (folded is int or long)
+                    if (folded is int or long or nint)
                     {
                         instruction.Opcode = Opcode.Const;
                         instruction.Operands.Clear();
-                        instruction.Integer = folded is int n ? n : (long)folded;
+                        instruction.Integer = folded switch { int n => n, nint n => n, _ => (long)folded };
                         constants[result] = folded;
                     }
                     continue;
                 }
                 if (instruction.Opcode is not (Opcode.Add or Opcode.Sub) || type.StackKind is not (StackKind.Int32 or StackKind.Int64)) continue;
-                if (!constants.TryGetValue(instruction.Operands[1], out var k)) continue;
+                if (!constants.TryGetValue(instruction.Operands[1], out var k) || k is nint) continue;
                 long delta = instruction.Opcode == Opcode.Add ? Convert.ToInt64(k) : -Convert.ToInt64(k);
                 var left = instruction.Operands[0];
                 var (root, offset) = offsets.TryGetValue(left, out var known) ? (known.Root, known.Offset) : (left, 0L);

@@ -26,7 +26,7 @@ internal sealed class CallFollowing(ExtensionProgram program, SpecializationSett
     /// <summary>Instructions the evaluator may have run in one step before it stops following calls into their graphs.</summary>
     public const long StepBudget = 200_000;
 
-    /// <summary>The interpreted-call positions (the caller's step key, the call) whose callee looped: made by the real method.</summary>
+    /// <summary>The interpreted-call positions (the caller's step key and position, the call) whose callee looped: made by the real method.</summary>
     private readonly ConcurrentDictionary<PromotionSite, bool> looping = new();
 
     // The extension's call ops by their instruction, for the loaded graphs indexed so far (a call names only its method).

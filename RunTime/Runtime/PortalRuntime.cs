@@ -821,7 +821,7 @@ public sealed class PortalRuntime
         // What the evaluator sees at the hints, each at the key of its position: the exit's frames at theirs (an inlined
         // callee's step), then each step the learning loop goes on from, the interpreted calls it follows at their callees'.
         var learner = learning ? new StepLearner(evaluator, Following, Extension.Shape.MergePoint, GreenKeyOf, IsObjectValueSite) : null;
-        learner?.Resuming(taken.Frames!.Select(f => f.SiteStep ?? site.Step).ToList());
+        learner?.Resuming(taken.Frames!.Select(f => f.SiteStep is { } step ? (step, f.SitePath) : (site.Step, site.Path)).ToList());
         var graph = Extension.Portal.Graph;
         ResumeOutcome outcome;
         // The key the step stopped at, once written into the state (by the learning loop, or below).
@@ -836,7 +836,7 @@ public sealed class PortalRuntime
                 var operands = Extension.Shape.MergePoint.Operands;
                 var values = new Dictionary<IR.Value, object?>();
                 for (int i = 0; i < operands.Count; i++) values[operands[i]] = outcome.StopOperands![i];
-                learner!.Resuming([stop]);
+                learner!.Resuming([(stop, null)]);
                 outcome = evaluator.Resume([new ResumeFrame(graph, next.Block, next.Index, values, null)], Extension.Shape.MergePoint);
                 stop = null;
             }

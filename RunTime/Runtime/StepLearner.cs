@@ -15,7 +15,9 @@ namespace PeJit.Runtime;
 /// (<see cref="CallFollowing"/>) run on the portal's graph too. A stack holds the key of each activation being
 /// evaluated: <see cref="GraphEvaluator.Resuming"/> starts it at the resumed frame's key, a followed call pushes the
 /// caller's key (the callee's entry, up to its merge point, is specialized at the caller's, as the specializer's
-/// <c>RunEntry</c> does), the callee's merge point replaces it with the callee's next step, and the call's end pops it.
+/// <c>RunEntry</c> does), the callee's merge point replaces it with the callee's next step and its position with the call's
+/// (<see cref="CallPath"/>: the specializer keys an inlined callee's sites by where it was inlined too), and the call's
+/// end pops it.
 /// Noting everything at the exit's key instead gave the sites after the callee's first step, and the caller's after
 /// it returned, the wrong key: a unit inlining a callee learned its cases one recompilation per site.
 /// </remarks>
@@ -27,10 +29,11 @@ internal sealed class StepLearner
     private readonly Func<object?[], GreenKey> keyOf;
     private readonly Func<Instruction, object?, bool> isObjectValueSite;
 
-    // One entry per activation of the portal being evaluated, innermost last: its current step's key, and the call
-    // that made it (null for a resumed frame), whether followed into the portal's graph.
-    private readonly List<(GreenKey Key, Instruction? Call, bool Followed)> activations = [];
-    private IReadOnlyList<GreenKey> resumedKeys = [];
+    // One entry per activation of the portal being evaluated, innermost last: its current step's key and position
+    // (the caller's until the callee's merge point), the call that made it (null for a resumed frame), whether followed
+    // into the portal's graph, and the position its steps stand at once past its merge point (null: Path stays).
+    private readonly List<(GreenKey Key, CallPath? Path, Instruction? Call, bool Followed, CallPath? Callee)> activations = [];
+    private IReadOnlyList<(GreenKey Key, CallPath? Path)> resumed = [];
     private bool followNext;
     private int followed;
 
@@ -49,7 +52,7 @@ internal sealed class StepLearner
         this.isObjectValueSite = isObjectValueSite;
         evaluator.BeforeCall = BeforeCall;
         evaluator.AfterCall = AfterCall;
-        evaluator.Resuming = frame => Start(resumedKeys[frame]);
+        evaluator.Resuming = frame => Start(resumed[frame]);
         if (following.Enabled)
         {
             evaluator.GraphProvider = GraphOf;
@@ -59,15 +62,19 @@ internal sealed class StepLearner
         }
     }
 
-    /// <summary>The keys of the frames the next <see cref="GraphEvaluator.Resume"/> runs, outermost first.</summary>
-    public void Resuming(IReadOnlyList<GreenKey> keys) => resumedKeys = keys;
+    /// <summary>The site keys and positions of the frames the next <see cref="GraphEvaluator.Resume"/> runs, outermost first.</summary>
+    public void Resuming(IReadOnlyList<(GreenKey Key, CallPath? Path)> frames) => resumed = frames;
 
     private GreenKey Current => activations[^1].Key;
 
-    private void Start(GreenKey key)
+    private CallPath? CurrentPath => activations[^1].Path;
+
+    private PromotionSite SiteOf(Instruction call) => new(Current, call, CurrentPath);
+
+    private void Start((GreenKey Key, CallPath? Path) frame)
     {
         activations.Clear();
-        activations.Add((key, null, false));
+        activations.Add((frame.Key, frame.Path, null, false, null));
         followed = 0;
     }
 
@@ -76,26 +83,26 @@ internal sealed class StepLearner
         pendingCall = call;
         if (activations.Count == 0) return;
         if (HintNames.IsJitMethod(call.Method, HintNames.PromoteClass))
-            Observed.Add((new PromotionSite(Current, call), operands[0]?.GetType()));
+            Observed.Add((SiteOf(call), operands[0]?.GetType()));
         else if (operands.Length == 1 && isObjectValueSite(call, operands[0]))
-            Observed.Add((new PromotionSite(Current, call), operands[0]));
+            Observed.Add((SiteOf(call), operands[0]));
         else if (ReferenceEquals(call, mergePoint))
-            activations[^1] = activations[^1] with { Key = keyOf(operands) };
+            activations[^1] = activations[^1] with { Key = keyOf(operands), Path = activations[^1].Callee ?? activations[^1].Path };
         else if (HintNames.IsJitMethod(call.Method, HintNames.CanEnterJit))
         {
             // A followed callee loops: never inlined (it gets a unit of its own), and too slow to run here again.
             for (int a = activations.Count - 1; a > 0; a--)
                 if (activations[a].Followed)
                 {
-                    following.MarkLooping(new PromotionSite(activations[a - 1].Key, activations[a].Call!));
+                    following.MarkLooping(new PromotionSite(activations[a - 1].Key, activations[a].Call!, activations[a - 1].Path));
                     break;
                 }
         }
         else if (following.IsPortalCall(call))
         {
             followNext = following.Enabled && following.MayFollowAtDepth(followed + 1) && evaluator.Steps < CallFollowing.StepBudget
-                && !following.Loops(new PromotionSite(Current, call));
-            activations.Add((Current, call, followNext));
+                && !following.Loops(SiteOf(call));
+            activations.Add((Current, CurrentPath, call, followNext, new CallPath(CurrentPath, Current, call)));
             if (followNext) followed++;
         }
     }

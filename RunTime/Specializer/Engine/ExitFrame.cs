@@ -25,6 +25,9 @@ public sealed record ExitFrame(FlowGraph Graph, Block Block, int Index, IReadOnl
     /// evaluator sees in this frame under it, as the specializer will look it up. Null when not known (the step's key).
     /// </summary>
     public GreenKey? SiteStep { get; init; }
+
+    /// <summary>With <see cref="SiteStep"/>: where the innermost portal activation at or outside it was inlined (<see cref="PromotionSite.Path"/>); null at the unit's step.</summary>
+    public CallPath? SitePath { get; init; }
 }
 
 /// <summary>A live value at a mid-step exit: its green value, or the exit-buffer slot holding it.</summary>

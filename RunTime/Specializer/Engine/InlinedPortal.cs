@@ -11,6 +11,9 @@ namespace PeJit.Specializer.Engine;
 /// <param name="StartInstructions">The unit's residual instructions when the callee was entered.</param>
 public sealed record InlinedPortal(GreenKey Entry, GreenKey[] Keys, int StartInstructions)
 {
+    /// <summary>Where it was called (<see cref="PromotionSite.Path"/> of its promotions).</summary>
+    public CallPath? Position { get; init; }
+
     /// <summary>The key of the step the callee runs now (the site key of its promotions).</summary>
     public GreenKey Current => Keys[^1];
 

@@ -11,8 +11,12 @@ namespace PeJit.Specializer.Engine;
 /// </summary>
 /// <param name="Step">The key of the step whose specialization reaches the call (for a call inside an inlined helper, still the step's key).</param>
 /// <param name="Call">The <c>Jit.Promote</c> or <c>Jit.PromoteClass</c> call in the interpreter's graph (by identity).</param>
-public readonly record struct PromotionSite(GreenKey Step, Instruction Call)
+/// <param name="Path">
+/// For a call inside an inlined portal activation, where that activation was called (<see cref="CallPath"/>): one
+/// callee inlined at two calls has cases of its own at each. Null at the unit's own steps.
+/// </param>
+public readonly record struct PromotionSite(GreenKey Step, Instruction Call, CallPath? Path = null)
 {
-    /// <summary>The call's source location at the step's key: <c>Interp.cs:42 at (12, Code)</c>.</summary>
-    public override string ToString() => $"{Call.Location} at {Step}";
+    /// <summary>The call's source location at the step's key: <c>Interp.cs:42 at (12, Code)</c>, and where it was inlined.</summary>
+    public override string ToString() => Path is null ? $"{Call.Location} at {Step}" : $"{Call.Location} at {Step} inlined at {Path}";
 }

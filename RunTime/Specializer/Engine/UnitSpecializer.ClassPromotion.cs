@@ -35,12 +35,13 @@ public sealed partial class UnitSpecializer
         {
             int result = site.Result;
             var location = site.Instruction.Location;
-            var seen = promotions.GetValueOrDefault(new PromotionSite(CallSiteKey, site.Instruction)) ?? [];
+            var at = SiteOf(site.Instruction);
+            var seen = promotions.GetValueOrDefault(at) ?? [];
             int budget = owner.settings.MaxCasesPerPromotion;
             bool generic = seen.Count > budget;
             var cases = seen.Take(budget).ToList();
             if (generic)
-                unit.Notes.Add($"class promotion at {location} at {CallSiteKey}: {seen.Count} classes seen, {budget} compiled (MaxCasesPerPromotion); a generic path serves the others");
+                unit.Notes.Add($"class promotion at {at}: {seen.Count} classes seen, {budget} compiled (MaxCasesPerPromotion); a generic path serves the others");
 
             // Each path goes on in a block of its own, the result set as the case says.
             void Go(Block block, object? exactClass)
@@ -55,7 +56,7 @@ public sealed partial class UnitSpecializer
                 else
                 {
                     frames[^1].SetRed(result, red);
-                    EmitMidStepExit(frames, site.Instruction, red, type, promotesClass: true, siteStep: CallSiteKey);
+                    EmitMidStepExit(frames, site.Instruction, red, type, promotesClass: true, promoteSite: at);
                 }
             }
 

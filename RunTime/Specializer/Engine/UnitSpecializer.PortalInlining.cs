@@ -46,16 +46,25 @@ public sealed partial class UnitSpecializer
         /// call, as Lua's does, gave each inlined call a case for every callee of the step, itself included, and a
         /// builtin path at every call of a closure: past the inlining budget.)
         /// </summary>
-        private GreenKey CallSiteKey => InlinedStepKey ?? StepKey;
+        private GreenKey CallSiteKey => InnermostInlined?.Current ?? StepKey;
 
-        /// <summary>The key of the step the innermost inlined callee on the path runs, if any.</summary>
-        private GreenKey? InlinedStepKey
+        /// <summary>
+        /// With <see cref="CallSiteKey"/>: where the innermost inlined callee on the path was called (null outside any).
+        /// Each inlined copy of a callee has its own cases (<see cref="CallPath"/>).
+        /// </summary>
+        private CallPath? CallSitePath => InnermostInlined?.Position;
+
+        /// <summary>Where <paramref name="call"/>'s cases are (a <c>Jit.Promote</c>, a <c>Jit.PromoteClass</c>, an interpreted call's guard) on this path.</summary>
+        private PromotionSite SiteOf(Instruction call) => new(CallSiteKey, call, CallSitePath);
+
+        /// <summary>The innermost inlined callee on the path, if any.</summary>
+        private InlinedPortal? InnermostInlined
         {
             get
             {
                 if (pathFrames is null) return null;
                 for (int f = pathFrames.Count - 1; f > 0; f--)
-                    if (pathFrames[f].InlinedPortal is { } inlined) return inlined.Current;
+                    if (pathFrames[f].InlinedPortal is { } inlined) return inlined;
                 return null;
             }
         }
@@ -106,11 +115,12 @@ public sealed partial class UnitSpecializer
             }
             // A callee known only by a guard is inlined only when every interpreted call may be (InlinePortalCalls).
             if (redAt >= 0 && !owner.settings.InlinePortalCalls) return null;
+            var position = new CallPath(CallSitePath, CallSiteKey, op.Instruction);
             if (redAt < 0)
             {
                 var key = new GreenKey(greens);
                 if (!MayInline(frames, key)) return null;
-                callee.InlinedPortal = new InlinedPortal(key, [key], instructionCount);
+                callee.InlinedPortal = new InlinedPortal(key, [key], instructionCount) { Position = position };
                 frames.Add(callee);
                 InlinedAny = true;
                 return true;
@@ -119,7 +129,7 @@ public sealed partial class UnitSpecializer
             // The green red at the call: a test per value seen here, the callee inlined for each.
             var type = merge.OperandTypes[redAt];
             var red = Lift(callee, merge.Operands[redAt], type);
-            var site = new PromotionSite(CallSiteKey, op.Instruction);
+            var site = SiteOf(op.Instruction);
             var cases = promotions.GetValueOrDefault(site) ?? [];
             var location = op.Instruction.Location;
             int inlinedCases = 0;
@@ -136,7 +146,7 @@ public sealed partial class UnitSpecializer
                 var test = Emit(new Instruction(Opcode.Ceq, red, Lift(Known.OfGreen(value), type)) { Location = location }, IrType.Bool);
                 var inlined = callee.Copy();
                 inlined.SetBoxed(merge.Operands[redAt], value);
-                inlined.InlinedPortal = new InlinedPortal(key, [key], instructionCount);
+                inlined.InlinedPortal = new InlinedPortal(key, [key], instructionCount) { Position = position };
                 QueueCase(test, location, frames).Add(inlined);
                 inlinedCases++;
                 InlinedAny = true;
@@ -149,7 +159,7 @@ public sealed partial class UnitSpecializer
             else if (learns)
             {
                 frame.Index--;
-                EmitMidStepExit(frames, op.Instruction, red, type, siteStep: site.Step);
+                EmitMidStepExit(frames, op.Instruction, red, type, promoteSite: site);
                 return false;
             }
             if (!(IsInterpretedCall(op) && CallThroughCell(frame, op))) Residualize(frame, op);

@@ -17,9 +17,10 @@ public sealed partial class UnitSpecializer
         {
             int result = site.Result;
             var location = site.Instruction.Location;
-            var cases = promotions.GetValueOrDefault(new PromotionSite(CallSiteKey, site.Instruction)) ?? [];
+            var at = SiteOf(site.Instruction);
+            var cases = promotions.GetValueOrDefault(at) ?? [];
             if (cases.Count > owner.settings.MaxCasesPerPromotion)
-                unit.Notes.Add($"promotion at {location} at {CallSiteKey}: {cases.Count} values seen, {owner.settings.MaxCasesPerPromotion} compiled (MaxCasesPerPromotion); others go to the interpreter");
+                unit.Notes.Add($"promotion at {at}: {cases.Count} values seen, {owner.settings.MaxCasesPerPromotion} compiled (MaxCasesPerPromotion); others go to the interpreter");
             foreach (var value in cases.Take(owner.settings.MaxCasesPerPromotion))
             {
                 // A delegate case is any delegate calling the same method on the same target (DelegateGuard);
@@ -31,7 +32,7 @@ public sealed partial class UnitSpecializer
                 copies[^1].SetBoxed(result, value);
             }
             frames[^1].SetRed(result, red);
-            EmitMidStepExit(frames, site.Instruction, red, type, siteStep: CallSiteKey);
+            EmitMidStepExit(frames, site.Instruction, red, type, promoteSite: at);
         }
 
         /// <summary>
@@ -57,7 +58,7 @@ public sealed partial class UnitSpecializer
         }
 
         /// <summary>Leaves compiled code in the middle of a step: every frame's live values go to the exit buffer.</summary>
-        private void EmitMidStepExit(List<ExtensionFrame> frames, Instruction site, Value promoted, IrType type, bool promotesClass = false, GreenKey? siteStep = null)
+        private void EmitMidStepExit(List<ExtensionFrame> frames, Instruction site, Value promoted, IrType type, bool promotesClass = false, PromotionSite? promoteSite = null)
         {
             RefuseExitInsideHandlers(frames, site, promotesClass ? "the exit of a Jit.PromoteClass for a class without a case" : "the exit of a Jit.Promote for a value without a case");
             int index = unit.Exits.Count;
@@ -72,12 +73,13 @@ public sealed partial class UnitSpecializer
             int slot = 1;
             int promotedSlot = 0;
             var exitFrames = new List<ExitFrame>();
-            // Each frame's site key: the innermost inlined portal activation at or outside it, else the step's (CallSiteKey).
+            // Each frame's site key and position: the innermost inlined portal activation at or outside it, else the step's (CallSiteKey).
             GreenKey frameStep = StepKey;
+            CallPath? framePath = null;
             for (int f = 0; f < frames.Count; f++)
             {
                 var frame = frames[f];
-                if (frame.InlinedPortal is { } activation) frameStep = activation.Current;
+                if (frame.InlinedPortal is { } activation) (frameStep, framePath) = (activation.Current, activation.Position);
                 var graph = frame.Graph.Graph;
                 // The locals: green ones as the engine knows them, red ones read from their residual slots.
                 var slots = new List<(Slot, ExitValue)>();
@@ -147,7 +149,7 @@ public sealed partial class UnitSpecializer
                     values.Add(new ExitValue(madeObject, false, null, slot++));
                     callResult = null;
                 }
-                exitFrames.Add(new ExitFrame(graph, block, frame.Index, values, callResult) { Slots = slots, CaughtSlot = caughtSlot, SiteStep = frameStep });
+                exitFrames.Add(new ExitFrame(graph, block, frame.Index, values, callResult) { Slots = slots, CaughtSlot = caughtSlot, SiteStep = frameStep, SitePath = framePath });
             }
             if (promotedSlot == 0)
             {
@@ -159,7 +161,7 @@ public sealed partial class UnitSpecializer
                 ? $"a class at Jit.PromoteClass ({site.Location}) without a compiled case"
                 : $"a value at Jit.Promote ({site.Location}) without a compiled case")
             {
-                Frames = exitFrames, PromoteSite = new PromotionSite(siteStep ?? StepKey, site), PromotedSlot = promotedSlot, PromotedType = type, PromotesClass = promotesClass,
+                Frames = exitFrames, PromoteSite = promoteSite ?? new PromotionSite(StepKey, site), PromotedSlot = promotedSlot, PromotedType = type, PromotesClass = promotesClass,
             });
             SkipFinalliesAtExit();
             LeaveUnit(stores);
