@@ -1114,6 +1114,8 @@ public sealed class PortalRuntime
 
     private CompiledUnit CompileUnchecked(GreenKey key, IReadOnlyDictionary<PromotionSite, IReadOnlyList<object?>> promotions, int recompilations, IReadOnlySet<GreenKey>? tails)
     {
+        // One compilation, whether or not it is specialized a second time with its frame in memory (below).
+        Interlocked.Increment(ref compilations);
         var built = Build(key, promotions, recompilations, tails);
         // A unit whose virtualizable frame lives in SSA values carries every live slot into each exit, made there (a box
         // per slot of a boxed-value interpreter): with many exits that can take the CIL past the size .NET optimizes, and
@@ -1121,7 +1123,7 @@ public sealed class PortalRuntime
         // with its registers in memory). Such a unit is specialized once more with the frame in memory and keeps the
         // smaller code; the frame in memory is what the unit does without [Virtualizable] anyway.
         if (built.Code is CilCompiledCode { ILSize: > CilCompiledCode.OptimizedILLimit } virtualized && engine.Virtualizables
-            && built.Compiled.Unit.Residual.Virtualizables.Count > 0)
+            && Settings.OversizedUnitsInMemory && built.Compiled.Unit.Residual.Virtualizables.Count > 0)
         {
             engine.Virtualizables = false;
             try
@@ -1155,7 +1157,6 @@ public sealed class PortalRuntime
 
     private BuiltUnit Build(GreenKey key, IReadOnlyDictionary<PromotionSite, IReadOnlyList<object?>> promotions, int recompilations, IReadOnlySet<GreenKey>? tails)
     {
-        Interlocked.Increment(ref compilations);
         var clock = Stopwatch.StartNew();
         var dotnetJit = DotnetJitCost.SinceStart();
         // What .NET compiles in each stage of the first unit (PEJIT_LOG=summary): where warm-up goes. Counted on
