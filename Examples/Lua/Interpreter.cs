@@ -92,6 +92,15 @@ public static class Interpreter
                     if (error is not null) throw LuaError.At(code.Lines[pc - 1], error);
                     break;
                 }
+                case OpCode.GetField:
+                    // The key is a constant and the shape promoted: compiled code finds the slot while specializing.
+                    if (regs[i.B] is LuaTable fieldSource) regs[i.A] = fieldSource.GetField(Jit.Promote(fieldSource.Shape), (LuaString)code.Constants[i.C]);
+                    else throw Errors.Index(code.Lines[pc - 1], regs[i.B]);
+                    break;
+                case OpCode.SetField:
+                    if (regs[i.A] is LuaTable fieldTarget) fieldTarget.SetField(Jit.Promote(fieldTarget.Shape), (LuaString)code.Constants[i.B], regs[i.C]);
+                    else throw Errors.Index(code.Lines[pc - 1], regs[i.A]);
+                    break;
                 case OpCode.Add:
                     regs[i.A] = Jit.PromoteClass(regs[i.B]).Add(Jit.PromoteClass(regs[i.C])) ?? throw Errors.Arithmetic(code.Lines[pc - 1], "add", regs[i.B], regs[i.C]);
                     break;

@@ -158,6 +158,15 @@ public sealed record JitSettings
     public bool Virtualizables { get; init; } = Environment.GetEnvironmentVariable("PEJIT_VIRTUALIZABLE") != "0";
 
     /// <summary>
+    /// Whether a unit whose CIL, with its <c>[Virtualizable]</c> frame in SSA values, is past the size .NET optimizes
+    /// (<see cref="PeJit.Backends.Cil.CilCompiledCode.OptimizedILLimit"/>) is specialized once more with the frame in memory,
+    /// keeping the smaller code (default on; <c>PEJIT_OVERSIZED_IN_MEMORY=0</c> keeps the virtualized unit, unoptimized):
+    /// every exit of a virtualized unit makes the boxes of the live slots, and with many exits that code is most of the
+    /// unit (Lua <c>nbody</c>: 146,217 IL bytes virtualized, run unoptimized; 15,585 with the registers in memory).
+    /// </summary>
+    public bool OversizedUnitsInMemory { get; init; } = Environment.GetEnvironmentVariable("PEJIT_OVERSIZED_IN_MEMORY") != "0";
+
+    /// <summary>
     /// Whether a woven portal's entry enters a key's typed unit through an entry cell (<see cref="EntryCell"/>: no
     /// boxing, no lookup) once the unit is compiled (default on; <c>PEJIT_ENTRY_CELLS=0</c> leaves every such entry to
     /// the slow path, to compare).

@@ -1114,7 +1114,49 @@ public sealed class PortalRuntime
 
     private CompiledUnit CompileUnchecked(GreenKey key, IReadOnlyDictionary<PromotionSite, IReadOnlyList<object?>> promotions, int recompilations, IReadOnlySet<GreenKey>? tails)
     {
+        // One compilation, whether or not it is specialized a second time with its frame in memory (below).
         Interlocked.Increment(ref compilations);
+        var built = Build(key, promotions, recompilations, tails);
+        // A unit whose virtualizable frame lives in SSA values carries every live slot into each exit, made there (a box
+        // per slot of a boxed-value interpreter): with many exits that can take the CIL past the size .NET optimizes, and
+        // the whole unit then runs unoptimized, slower than the interpreter (Lua nbody: 146,217 IL bytes against 30,000
+        // with its registers in memory). Such a unit is specialized once more with the frame in memory and keeps the
+        // smaller code; the frame in memory is what the unit does without [Virtualizable] anyway.
+        if (built.Code is CilCompiledCode { ILSize: > CilCompiledCode.OptimizedILLimit } virtualized && engine.Virtualizables
+            && Settings.OversizedUnitsInMemory && built.Compiled.Unit.Residual.Virtualizables.Count > 0)
+        {
+            engine.Virtualizables = false;
+            try
+            {
+                var inMemory = Build(key, promotions, recompilations, tails);
+                if (inMemory.Code is CilCompiledCode { ILSize: var size } && size < virtualized.ILSize)
+                {
+                    inMemory.Compiled.Unit.Notes.Insert(0, $"its frame kept in memory, not in SSA values: {size} IL bytes, against {virtualized.ILSize} with the frame virtualized ([Virtualizable]), past the {CilCompiledCode.OptimizedILLimit} .NET optimizes");
+                    built = inMemory;
+                }
+            }
+            finally
+            {
+                engine.Virtualizables = true;
+            }
+        }
+        var compiled = built.Compiled;
+        // A typed unit's direct calls of itself that leave at an exit go on with this unit's exits (CallCell.Resume).
+        if (compiled.Unit.Self is { } self) self.Code = CellCode(compiled);
+        if (Settings.Log is { } log)
+        {
+            log.WriteLine(JitLog.Describe(Method.Name, compiled));
+            foreach (var note in compiled.Unit.Notes) log.WriteLine($"pejit:   {note}");
+        }
+        Log.UnitCompiled(name, compiled, built.DotnetJit, built.Stages, built.OnThread, built.Cpu);
+        return compiled;
+    }
+
+    /// <summary>A unit made by <see cref="Build"/>, with what the log says of its making.</summary>
+    private sealed record BuiltUnit(CompiledUnit Compiled, ICompiledCode Code, DotnetJitCost DotnetJit, List<StageCost>? Stages, DotnetJitCost OnThread, TimeSpan? Cpu);
+
+    private BuiltUnit Build(GreenKey key, IReadOnlyDictionary<PromotionSite, IReadOnlyList<object?>> promotions, int recompilations, IReadOnlySet<GreenKey>? tails)
+    {
         var clock = Stopwatch.StartNew();
         var dotnetJit = DotnetJitCost.SinceStart();
         // What .NET compiles in each stage of the first unit (PEJIT_LOG=summary): where warm-up goes. Counted on
@@ -1182,14 +1224,6 @@ public sealed class PortalRuntime
         bool final = code is CilCompiledCode { ILSize: var size } && size > Settings.FinalUnitILBytes;
         if (final) unit.Notes.Add($"not specialized again (new cases, tails): past {Settings.FinalUnitILBytes} IL bytes (FinalUnitILBytes); what it has no case for leaves to the interpreter");
         var compiled = new CompiledUnit(unit, code, specialization, clock.Elapsed) { OptimizationTime = optimization, Recompilations = recompilations, Runtime = this, Final = final };
-        // A typed unit's direct calls of itself that leave at an exit go on with this unit's exits (CallCell.Resume).
-        if (unit.Self is { } self) self.Code = CellCode(compiled);
-        if (Settings.Log is { } log)
-        {
-            log.WriteLine(JitLog.Describe(Method.Name, compiled));
-            foreach (var note in unit.Notes) log.WriteLine($"pejit:   {note}");
-        }
-        Log.UnitCompiled(name, compiled, DotnetJitCost.SinceStart() - dotnetJit, stages, DotnetJitCost.OnThisThread() - threadStart, ThreadCpuTime.Since(cpu));
-        return compiled;
+        return new BuiltUnit(compiled, code, DotnetJitCost.SinceStart() - dotnetJit, stages, DotnetJitCost.OnThisThread() - threadStart, ThreadCpuTime.Since(cpu));
     }
 }

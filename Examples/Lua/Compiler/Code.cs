@@ -36,7 +36,8 @@ public sealed class Code(Instruction[] instructions, int[] lines, Values.LuaValu
                 text.Append($"function {proto.Name} (line {proto.Line}): {proto.Parameters} params, {proto.Registers} registers, {proto.Cells} cells, {proto.Upvalues.Length} upvalues\n");
             var i = Instructions[pc];
             text.Append($"  {pc,4} [{Lines[pc]}] {i.Op} {i.A} {i.B} {i.C}");
-            if (i.Op is OpCode.LoadConstant or OpCode.GetGlobal or OpCode.SetGlobal) text.Append($"  ; {Constants[i.B]}");
+            if (i.Op is OpCode.LoadConstant or OpCode.GetGlobal or OpCode.SetGlobal or OpCode.SetField) text.Append($"  ; {Constants[i.B]}");
+            if (i.Op is OpCode.GetField) text.Append($"  ; {Constants[i.C]}");
             text.Append('\n');
         }
         return text.ToString();

@@ -237,6 +237,12 @@ public sealed class FunctionCompiler
             case GlobalExpression global:
                 Emit(OpCode.SetGlobal, register ?? Anywhere(value!), program.Constant(new LuaString(global.Name)), 0, line);
                 break;
+            case IndexExpression { Key: StringLiteral name } index:
+            {
+                int table = Anywhere(index.Target);
+                Emit(OpCode.SetField, table, program.Constant(new LuaString(name.Value)), register ?? Anywhere(value!), line);
+                break;
+            }
             case IndexExpression index:
             {
                 int table = Anywhere(index.Target);
@@ -333,6 +339,9 @@ public sealed class FunctionCompiler
             case GlobalExpression global:
                 Emit(OpCode.GetGlobal, target, program.Constant(new LuaString(global.Name)), 0, line);
                 break;
+            case IndexExpression { Key: StringLiteral name } index:
+                Emit(OpCode.GetField, target, Anywhere(index.Target), program.Constant(new LuaString(name.Value)), line);
+                break;
             case IndexExpression index:
             {
                 int table = Anywhere(index.Target);
@@ -406,7 +415,8 @@ public sealed class FunctionCompiler
                 foreach (var (key, value) in table.Fields)
                 {
                     int fieldSaved = free;
-                    Emit(OpCode.SetTable, temporary, Anywhere(key), Anywhere(value), value.Line);
+                    if (key is StringLiteral name) Emit(OpCode.SetField, temporary, program.Constant(new LuaString(name.Value)), Anywhere(value), value.Line);
+                    else Emit(OpCode.SetTable, temporary, Anywhere(key), Anywhere(value), value.Line);
                     free = fieldSaved;
                 }
                 Emit(OpCode.Move, target, temporary, 0, line);

@@ -35,6 +35,10 @@ public enum OpCode
     GetTable,
     /// <summary>R[A][R[B]] = R[C].</summary>
     SetTable,
+    /// <summary>R[A] = R[B][K[C]], K[C] a string constant (<c>t.name</c>): the table's shape is promoted, so compiled code knows the field's slot.</summary>
+    GetField,
+    /// <summary>R[A][K[B]] = R[C], K[B] a string constant (<c>t.name = v</c>), as <see cref="GetField"/>.</summary>
+    SetField,
     /// <summary>R[A] = R[B] + R[C].</summary>
     Add,
     /// <summary>R[A] = R[B] - R[C].</summary>

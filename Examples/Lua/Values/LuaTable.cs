@@ -13,6 +13,13 @@ public sealed class LuaTable : LuaValue
     // Integer keys outside the array part, by value (as Lua's own tables hash integers apart): an integer key's box is
     // never kept by the table, so a compiled loop that indexes with a number it computes need not make the box.
     private Dictionary<long, LuaValue>? integerHash;
+    // String keys: their slots (the shape, shared by tables given the same keys in the same order) and the values. A nil
+    // value is an absent key; past TableShape.MaxFields keys they move into the hash part (the shape TableShape.Hashed).
+    private TableShape shape = TableShape.Empty;
+    private LuaValue[] fields = [];
+
+    /// <summary>Where this table's string keys are (compiled code promotes it at a field access with a constant key).</summary>
+    public TableShape Shape => shape;
 
     /// <inheritdoc/>
     public override string TypeName => "table";
@@ -47,6 +54,25 @@ public sealed class LuaTable : LuaValue
         return SetInteger(index, value);
     }
 
+    /// <summary>
+    /// <c>t.name</c>: <paramref name="key"/> is a constant of the code and <paramref name="currentShape"/> is this
+    /// table's <see cref="Shape"/>, which the interpreter promotes, so in compiled code the slot is a constant.
+    /// </summary>
+    public LuaValue GetField(TableShape currentShape, LuaString key)
+    {
+        int slot = currentShape.IndexOf(key);
+        if (slot >= 0) return fields[slot];
+        return currentShape.IsHashed ? GetOther(key) : LuaNil.Instance;
+    }
+
+    /// <summary><c>t.name = value</c>, with <paramref name="currentShape"/> this table's <see cref="Shape"/> (promoted, as for <see cref="GetField"/>).</summary>
+    public void SetField(TableShape currentShape, LuaString key, LuaValue value)
+    {
+        int slot = currentShape.IndexOf(key);
+        if (slot >= 0) fields[slot] = value;
+        else AddField(key, value);
+    }
+
     // The slow paths. [DontLookInside] keeps each a call in compiled code, so a table access there is the few
     // instructions above (a loop over a table's fields otherwise carried every case of every access: float keys, the
     // hash parts, growing the array). They take an integer key as a number, so the key's box need not exist for them.
@@ -61,6 +87,7 @@ public sealed class LuaTable : LuaValue
     private LuaValue GetOther(LuaValue key)
     {
         if (key is LuaFloat f && IsIntegral(f.Value)) return GetInteger((long)f.Value);
+        if (key is LuaString name && shape.IndexOf(name) is >= 0 and var slot) return fields[slot];
         return hash is not null && hash.TryGetValue(key, out var value) ? value : LuaNil.Instance;
     }
 
@@ -70,9 +97,42 @@ public sealed class LuaTable : LuaValue
         if (key is LuaFloat f && IsIntegral(f.Value)) return SetInteger((long)f.Value, value);
         if (key is LuaFloat nan && double.IsNaN(nan.Value)) return "table index is NaN";
         if (ReferenceEquals(key, LuaNil.Instance)) return "table index is nil";
+        if (key is LuaString name)
+        {
+            if (shape.IndexOf(name) is >= 0 and var slot) fields[slot] = value;
+            else AddField(name, value);
+            return null;
+        }
         if (ReferenceEquals(value, LuaNil.Instance)) hash?.Remove(key);
         else (hash ??= []) [key] = value;
         return null;
+    }
+
+    // A string key this table has no slot for: a new slot (a transition to the next shape), or, past
+    // TableShape.MaxFields keys or once there, the hash part. Storing nil adds nothing (nil is an absent key).
+    [DontLookInside]
+    private void AddField(LuaString key, LuaValue value)
+    {
+        if (shape.IsHashed)
+        {
+            if (ReferenceEquals(value, LuaNil.Instance)) hash?.Remove(key);
+            else (hash ??= []) [key] = value;
+            return;
+        }
+        if (ReferenceEquals(value, LuaNil.Instance)) return;
+        if (shape.Count >= TableShape.MaxFields)
+        {
+            hash ??= [];
+            foreach (var (name, slot) in shape.Slots)
+                if (!ReferenceEquals(fields[slot], LuaNil.Instance)) hash[name] = fields[slot];
+            hash[key] = value;
+            shape = TableShape.Hashed;
+            fields = [];
+            return;
+        }
+        if (shape.Count == fields.Length) Array.Resize(ref fields, Math.Max(4, fields.Length * 2));
+        fields[shape.Count] = value;
+        shape = shape.With(key);
     }
 
     [DontLookInside]

@@ -85,6 +85,14 @@ public static class LuaStepCounter
                         if (error is not null) throw LuaError.At(line, error);
                         break;
                     }
+                    case OpCode.GetField:
+                        if (regs[i.B] is LuaTable fieldSource) regs[i.A] = fieldSource.GetField(fieldSource.Shape, (LuaString)code.Constants[i.C]);
+                        else throw Errors.Index(line, regs[i.B]);
+                        break;
+                    case OpCode.SetField:
+                        if (regs[i.A] is LuaTable fieldTarget) fieldTarget.SetField(fieldTarget.Shape, (LuaString)code.Constants[i.B], regs[i.C]);
+                        else throw Errors.Index(line, regs[i.A]);
+                        break;
                     case OpCode.Add: regs[i.A] = Arithmetic(regs[i.B].Add(regs[i.C]), line, "add", regs[i.B], regs[i.C]); break;
                     case OpCode.Subtract: regs[i.A] = Arithmetic(regs[i.B].Subtract(regs[i.C]), line, "subtract", regs[i.B], regs[i.C]); break;
                     case OpCode.Multiply: regs[i.A] = Arithmetic(regs[i.B].Multiply(regs[i.C]), line, "multiply", regs[i.B], regs[i.C]); break;
