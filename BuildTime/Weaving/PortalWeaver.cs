@@ -97,14 +97,6 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         OnlyEntry = sites.Count == 0;
         // Copied before anything is woven: PEJIT_DISABLE runs the original code.
         var twin = PlainTwin.Copy(portal);
-        // Optimized at its first call, not after .NET's tiering (the plain copy keeps tiering and dynamic PGO). .NET
-        // starts counting calls for tier 1 only after 100 ms without a new tier-0 method; PeJit's own work (preparation,
-        // the warm-up thread, each unit: thousands of methods first run on other threads) keeps restarting that wait,
-        // so the woven portal, larger than the original, ran its unoptimized tier-0 code for the whole of a short program,
-        // where the plain interpreter's was optimized after about 100 ms: the regex probe's main thread spent 1.8x the
-        // plain one's CPU time, Lua polymorphic's 1.5x (Docs/PERFORMANCE.md, "The woven portal's tier-0 code").
-        // Not where the interpreter asked .NET not to optimize it (debugging).
-        if ((portal.ImplAttributes & MethodImplAttributes.NoOptimization) == 0) portal.ImplAttributes |= MethodImplAttributes.AggressiveOptimization;
         var entrySite = AddEntrySite(merges[0], mergeStart, mergeVariables);
         if (OnlyEntry && entrySite is null)
             throw Error(merges[0], "no Jit.CanEnterJit call, and the dispatch loop's head is reached only by a branch, so compiled code could never be entered. "

@@ -127,26 +127,6 @@ public sealed class BuildCommandTests
                 $"{name}.dll in a pejit build output has no ReadyToRun header: the build of PeJit.Cli did not precompile it (target PublishReadyToRunRuntime)");
     }
 
-    /// <summary>
-    /// The woven portal is marked <c>AggressiveOptimization</c> (optimized at its first call), its plain copy is not (it
-    /// keeps .NET's tiering and dynamic PGO, as the original): PeJit's own work kept restarting .NET's tiering delay, so
-    /// the woven portal ran its tier-0 code for the whole of a short program (Docs/PERFORMANCE.md, "The woven portal's
-    /// tier-0 code").
-    /// </summary>
-    [TestMethod]
-    public void TheWovenPortalIsOptimizedAtOnceAndItsPlainCopyTiersAsTheOriginal()
-    {
-        const Mono.Cecil.MethodImplAttributes optimized = Mono.Cecil.MethodImplAttributes.AggressiveOptimization;
-        using var original = Mono.Cecil.ModuleDefinition.ReadModule(Vm.Runner.Portal.Module.Assembly.Location);
-        var plain = original.GetType("PeJit.Examples.StackVm.Interpreter").Methods.Single(m => m.Name == "Run");
-        Assert.AreEqual((Mono.Cecil.MethodImplAttributes)0, plain.ImplAttributes & optimized, "the interpreter itself does not ask for it");
-        using var module = Mono.Cecil.ModuleDefinition.ReadModule(Path.Combine(StackVmBuild.Value, "StackVm.dll"));
-        var portal = module.GetType("PeJit.Examples.StackVm.Interpreter").Methods.Single(m => m.Name == "Run");
-        Assert.AreEqual(optimized, portal.ImplAttributes & optimized, "the woven portal is optimized at its first call");
-        var twin = module.Types.Single(t => t.Name.StartsWith("<PeJit>Plain", StringComparison.Ordinal)).Methods.Single(m => m.Name == "Run");
-        Assert.AreEqual(plain.ImplAttributes, twin.ImplAttributes, "the plain copy (PEJIT_DISABLE=1) keeps the original's attributes");
-    }
-
     [TestMethod]
     public void TheInputIsNeverModifiedAndASecondBuildOfTheOutputIsANoOp()
     {
