@@ -127,6 +127,37 @@ public sealed class BuildCommandTests
                 $"{name}.dll in a pejit build output has no ReadyToRun header: the build of PeJit.Cli did not precompile it (target PublishReadyToRunRuntime)");
     }
 
+    /// <summary>
+    /// The output's runtimeconfig.json turns .NET's tiering delay off (<c>RuntimeConfigFile</c>): PeJit's own work kept
+    /// restarting it, so the interpreter's woven portal ran unoptimized tier-0 code for the whole of a short program
+    /// (Docs/PERFORMANCE.md, "The interpreter's tier-0 code: .NET's tiering delay"). The setting is read from the file:
+    /// a JIT-enabled run of a recursive program (each interpreted call a call of the portal) gets the portal optimized.
+    /// </summary>
+    [TestMethod]
+    public void TheOutputTurnsDotnetsTieringDelayOffAndThePortalIsOptimizedInAShortRun()
+    {
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(StackVmBuild.Value, "StackVm.runtimeconfig.json")))!;
+        Assert.AreEqual(0, (int)config["runtimeOptions"]!["configProperties"]![PeJit.Cli.Commands.RuntimeConfigFile.TieringDelay]!);
+        // .NET lists every method it compiles and at which tier (its JIT's summary, written where DOTNET_JitStdOutFile says).
+        string list = Path.Combine(Directory.CreateTempSubdirectory("pejit-tiers-").FullName, "jit.txt");
+        var run = DotnetProcess.Run([Path.Combine(StackVmBuild.Value, "StackVm.dll"), "fib", "25"],
+            new Dictionary<string, string> { ["DOTNET_JitDisasmSummary"] = "1", ["DOTNET_JitStdOutFile"] = list, ["PEJIT_FUNCTION_THRESHOLD"] = "2000000000" });
+        Assert.AreEqual(0, run.Exit, run.Error);
+        var portal = File.ReadAllLines(list).Where(l => l.Contains("StackVm.Interpreter:Run(", StringComparison.Ordinal)).ToList();
+        Assert.IsTrue(portal.Any(l => l.Contains("[Tier1", StringComparison.Ordinal)),
+            "the woven portal, called 243,000 times, was never optimized:\n" + string.Join("\n", portal));
+    }
+
+    [TestMethod]
+    public void ATieringDelayTheApplicationSetsIsKept()
+    {
+        const string own = """{ "runtimeOptions": { "configProperties": { "System.Runtime.TieredCompilation.CallCountingDelayMs": 250 } } }""";
+        Assert.AreEqual(own, PeJit.Cli.Commands.RuntimeConfigFile.AddSettings(own));
+        var added = System.Text.Json.Nodes.JsonNode.Parse(PeJit.Cli.Commands.RuntimeConfigFile.AddSettings("""{ "runtimeOptions": { "tfm": "net10.0" } }"""))!;
+        Assert.AreEqual(0, (int)added["runtimeOptions"]!["configProperties"]![PeJit.Cli.Commands.RuntimeConfigFile.TieringDelay]!);
+        Assert.AreEqual("net10.0", (string)added["runtimeOptions"]!["tfm"]!);
+    }
+
     [TestMethod]
     public void TheInputIsNeverModifiedAndASecondBuildOfTheOutputIsANoOp()
     {

@@ -57,6 +57,17 @@ public sealed class MsBuildIntegrationTests
         StringAssert.Contains(run.Error, "pejit: compiled PeJit.Examples.StackVm.Interpreter.Run", "the long program gets compiled");
     }
 
+    /// <summary>The MSBuild integration writes .NET's tiering delay off into the application's runtimeconfig.json, as pejit build does.</summary>
+    [TestMethod]
+    public void TheRuntimeConfigTurnsDotnetsTieringDelayOff()
+    {
+        foreach (string project in new[] { "StackVm", "Brainfuck" })
+        {
+            var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.ChangeExtension(Dll(project), ".runtimeconfig.json")))!;
+            Assert.AreEqual(0, (int)config["runtimeOptions"]!["configProperties"]![PeJit.Cli.Commands.RuntimeConfigFile.TieringDelay]!, project);
+        }
+    }
+
     [TestMethod]
     public void ASecondBuildDoesNotRunPejitAgain()
     {

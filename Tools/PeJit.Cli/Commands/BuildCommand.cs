@@ -135,6 +135,12 @@ public static class BuildCommand
                 if (pdb is not null) staging.Write(name + ".pdb", pdb.ToArray());
                 var runtime = RuntimeFiles.Closure();
                 foreach (string file in runtime) staging.Copy(file);
+                // .NET's tiering settings the interpreter needs beside PeJit's work (RuntimeConfigFile), on the config the
+                // output folder holds already, else the input's; staged first, so that the copies below leave it.
+                string config = Path.ChangeExtension(path, ".runtimeconfig.json");
+                string written = Path.Combine(outdir, Path.GetFileName(config));
+                string? source = File.Exists(written) ? written : File.Exists(config) ? config : null;
+                if (source is not null) staging.Write(Path.GetFileName(config), RuntimeConfigFile.AddSettings(File.ReadAllText(source)));
                 foreach (string file in RuntimeFiles.Beside(path, fresh, runtime)) staging.Copy(file, overwrite: false);
                 string deps = Path.ChangeExtension(path, ".deps.json");
                 if (File.Exists(deps)) staging.Write(Path.GetFileName(deps), DepsFile.AddRuntime(File.ReadAllText(deps), runtime, typeof(JitRuntime).Assembly.GetName()));
