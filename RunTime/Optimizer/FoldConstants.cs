@@ -39,7 +39,7 @@ internal static class FoldConstants
                         if (constants.TryGetValue(argument, out var argumentConstant)) constants[result] = argumentConstant;
                     }
                     else if (instruction.Opcode == Opcode.Const && type.StackKind is StackKind.Int32 or StackKind.Int64)
-                        constants[result] = type.StackKind == StackKind.Int32 ? 0 : 0L;
+                        constants[result] = type.StackKind == StackKind.Int32 ? (int)instruction.Integer : instruction.Integer;
                     continue;
                 }
                 // x.GetType() of an object just made is its class; two known type objects are equal when their types are.

@@ -1110,8 +1110,9 @@ internal sealed partial class LoopPromotion
                 if (graph[divisorValue].DefiningInstruction is not { Opcode: Opcode.Const } divisor) return true;
                 return divisor.Integer == 0 || (divisor.Integer == -1 && instruction.Opcode is Opcode.Div or Opcode.Rem);
             }
-            // A field of a value-type value (StructSlots: a struct's getter on a popped value) reads no memory.
-            case Opcode.LoadField when graph.TypeOf(instruction.Operands[0]).Kind == TypeKind.ValueType:
+            // A field of a value-type value (StructSlots: a struct's getter on a popped value) reads no memory; an unbox of a
+            // boxed unit constant (an interpreter's constant pool of values) of its own type cannot fail.
+            case Opcode.LoadField or Opcode.UnboxAny when StructSlots.IsFieldOfValue(graph, instruction) || TypeObjects.UnboxesUnitConstant(graph, instruction):
                 return false;
             case Opcode.LoadField or Opcode.StoreField or Opcode.ArrayLength:
                 return !nonNull.Contains(Canonical(instruction.Operands[0])) && !NonNullAt(instruction.Operands[0], block);

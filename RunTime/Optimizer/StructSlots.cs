@@ -29,7 +29,9 @@ namespace PeJit.Optimizer;
 /// (the same type, or a 32-bit or wider integer of the same stack class, any reference); a field the constructor does
 /// not store is zero, as it is of <c>default</c> (<see cref="FoldField"/>; <c>fold</c> does it too, after forwarding made
 /// an element load the value stored there). Such a construction has no effect: dead code when unused
-/// (<see cref="IsConstruction"/>).</item>
+/// (<see cref="IsConstruction"/>). A field of a value unboxed from a unit constant (a constant pool of boxed values) is
+/// that constant's field, when it is a number, bool, char, enum or null (<see cref="FlowGraph.Members"/> resolves it; in
+/// file tests, without it, nothing folds).</item>
 /// </list>
 /// Not done: a value a store through the address changes (<c>stfld</c> into a mutable struct's slot), a slot whose
 /// address a call is given (a method on the struct that is not inlined), a value carried through a block parameter
@@ -42,6 +44,11 @@ internal static class StructSlots
     public static bool IsConstruction(FlowGraph graph, Instruction instruction) =>
         instruction is { Opcode: Opcode.NewObject, Result: { } result, Method.StoredFields: { } stored }
         && stored.Count == instruction.Operands.Count && graph.TypeOf(result).Kind == TypeKind.ValueType;
+
+    /// <summary>True for <c>ldfld</c> of a value-type value: no memory read, nothing that can throw; a pure operation of its operand.</summary>
+    public static bool IsFieldOfValue(FlowGraph graph, Instruction instruction) =>
+        instruction is { Opcode: Opcode.LoadField, Result: not null } && instruction.Operands.Count == 1
+        && graph.TypeOf(instruction.Operands[0]).Kind == TypeKind.ValueType;
 
     public static void Run(FlowGraph graph)
     {
@@ -74,23 +81,62 @@ internal static class StructSlots
                 return true;
             }
         }
+        else if (made is { Opcode: Opcode.UnboxAny, TypeOperand: { } boxedType } && graph.Members is { } members
+                 && TypeObjects.UnitConstant(graph, made.Operands[0]) is { } boxed)
+            return FieldOfConstant(load, type, boxed, boxedType, members);
         else if (made is not { Opcode: Opcode.Default }) return false;
         // A field the constructor does not store, or any field of default: zero.
+        MakeConstant(load, type, null);
+        return true;
+    }
+
+    /// <summary>
+    /// Folds <paramref name="load"/>, a field of a value unboxed from a unit constant (an interpreter's constant pool of
+    /// boxed values: <c>chunk.Constants[k]</c>), to the field's value there when it is a number, a bool, a char, an enum or
+    /// null: the constant is green, so deeply immutable while the unit lives. A box of another type (the unbox would throw),
+    /// a field that does not resolve, or another reference is left alone.
+    /// </summary>
+    private static bool FieldOfConstant(Instruction load, IrType type, object boxed, IrType boxedType, PeJit.IR.Semantics.IMemberResolver members)
+    {
+        System.Reflection.FieldInfo field;
+        try
+        {
+            if (boxed.GetType() != members.ResolveType(boxedType)) return false;
+            field = members.ResolveField(load.Field!);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or TypeLoadException or MissingMemberException or NotSupportedException)
+        {
+            return false;
+        }
+        if (field.IsStatic || field.DeclaringType != boxed.GetType()) return false;
+        object? value = field.GetValue(boxed);
+        if (value is null ? !type.IsReference : !(type.IsPrimitive && !type.IsReference || type.Kind == TypeKind.Enum)) return false;
+        if (type.Kind is TypeKind.NInt or TypeKind.NUInt) return false;
+        MakeConstant(load, type, value);
+        return true;
+    }
+
+    /// <summary>Turns <paramref name="load"/> in place into <paramref name="value"/> of <paramref name="type"/> (null: the type's zero).</summary>
+    private static void MakeConstant(Instruction load, IrType type, object? value)
+    {
         load.Operands.Clear();
         load.Field = null;
+        load.TypeOperand = null;
         if (type.IsReference) load.Opcode = Opcode.Null;
         else if (type.IsPrimitive || type.Kind == TypeKind.Enum)
         {
             load.Opcode = Opcode.Const;
             load.Integer = 0;
             load.Float = 0;
+            if (value is float or double) load.Float = Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture);
+            else if (value is ulong unsigned) load.Integer = unchecked((long)unsigned);
+            else if (value is not null) load.Integer = Convert.ToInt64(value is Enum ? Convert.ChangeType(value, Enum.GetUnderlyingType(value.GetType()), System.Globalization.CultureInfo.InvariantCulture) : value, System.Globalization.CultureInfo.InvariantCulture);
         }
         else
         {
             load.Opcode = Opcode.Default;
             load.TypeOperand = type;
         }
-        return true;
     }
 
     /// <summary>Whether a value of <paramref name="argument"/>'s type, stored into a field of <paramref name="field"/>'s type, reads back as itself.</summary>
