@@ -3,7 +3,7 @@ using PeJit.IR;
 namespace PeJit.Optimizer;
 
 /// <summary>
-/// Local value numbering: within a block, an operation without effects identical to an earlier one (same
+/// Local value numbering: within a block, an operation without effects (a field of a value-type value included) identical to an earlier one (same
 /// opcode, operands and immediates) is replaced by the earlier result.
 /// </summary>
 /// <remarks>Cost: linear in the graph's size: one pass, one map emptied per block, one replacement of uses.</remarks>
@@ -26,7 +26,7 @@ internal static class CommonSubexpressions
             else seen.Clear();
             foreach (var instruction in graph[block].Instructions)
             {
-                if (instruction.Result is not { } result || (instruction.Info.Flags & OpcodeFlags.Pure) == 0) continue;
+                if (instruction.Result is not { } result || ((instruction.Info.Flags & OpcodeFlags.Pure) == 0 && !StructSlots.IsFieldOfValue(graph, instruction))) continue;
                 if (seen.TryGetValue(instruction, out var earlier)) replacement[result] = earlier.Result!.Value;
                 else seen[instruction] = instruction;
             }

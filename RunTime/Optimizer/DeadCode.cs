@@ -4,7 +4,7 @@ namespace PeJit.Optimizer;
 
 /// <summary>
 /// Removes instructions whose results nobody uses and that have no effect: constants, arithmetic that cannot
-/// throw, comparisons, <c>typeof</c>, <c>new T?(x)</c>; and loads that cannot throw either, because the same object (for a field) or the same
+/// throw, comparisons, <c>typeof</c>, <c>new T?(x)</c>, a value type's store-only construction, a field of a value and an unbox of a boxed unit constant; and loads that cannot throw either, because the same object (for a field) or the same
 /// element was already accessed earlier in the block. A load that could throw stays: the residual code must
 /// throw where the interpreter would.
 /// </summary>
@@ -35,7 +35,8 @@ internal static class DeadCode
                     || (instruction.Opcode == Opcode.LoadField && dereferenced.Contains(instruction.Operands[0]))
                     || (instruction.Opcode == Opcode.LoadElement && accessed.TryGetValue(instruction.Operands[0].Index, instruction.Operands[1].Index, out _))
                     || (instruction.Result is { } typeObject && TypeObjects.TypeOf(graph, typeObject) is not null) // typeof(T) cannot throw
-                    || NullableValues.IsConstruction(graph, instruction);
+                    || NullableValues.IsConstruction(graph, instruction) || StructSlots.IsConstruction(graph, instruction)
+                    || StructSlots.IsFieldOfValue(graph, instruction) || TypeObjects.UnboxesUnitConstant(graph, instruction);
                 if (safe && instruction.Result is { } result)
                 {
                     removable[result] = instruction;

@@ -30,6 +30,18 @@ internal static class FoldConstants
                 var instruction = instructions[i];
                 if (instruction.Result is not { } result) continue;
                 var type = graph.TypeOf(result);
+                // A field of a value a store-only constructor or default made: the argument stored there, or zero (StructSlots).
+                if (instruction.Opcode == Opcode.LoadField && StructSlots.FoldField(graph, instruction, out var stored))
+                {
+                    if (stored is { } argument)
+                    {
+                        replacement[result] = argument;
+                        if (constants.TryGetValue(argument, out var argumentConstant)) constants[result] = argumentConstant;
+                    }
+                    else if (instruction.Opcode == Opcode.Const && type.StackKind is StackKind.Int32 or StackKind.Int64)
+                        constants[result] = type.StackKind == StackKind.Int32 ? (int)instruction.Integer : instruction.Integer;
+                    continue;
+                }
                 // x.GetType() of an object just made is its class; two known type objects are equal when their types are.
                 if (TypeObjects.IsGetType(instruction) && TypeObjects.ExactClassOf(graph, instruction.Operands[0]) is { } exactClass)
                 {

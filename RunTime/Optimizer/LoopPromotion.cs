@@ -16,7 +16,7 @@ namespace PeJit.Optimizer;
 /// that use its values), through <see cref="PromotionIndex"/>; it never scans the whole graph, except to clean
 /// it of trivial parameters the first time (<see cref="PromotionIndex.IsClean"/>).
 /// </remarks>
-internal sealed class LoopPromotion
+internal sealed partial class LoopPromotion
 {
     private readonly FlowGraph graph;
     private readonly NaturalLoop loop;
@@ -425,62 +425,6 @@ internal sealed class LoopPromotion
     }
 
     /// <summary>
-    /// Loads of a promoted field that read the value it had when the loop was entered, on every iteration: the
-    /// loop stores back only what such a load gave before each turn ends (an interpreter's stack pointer,
-    /// <c>state.Sp</c>, back where it was after a balanced turn of pushes and pops). Those loads stand for the
-    /// preheader's load of the field (<see cref="Canonical"/>), so what they index (<c>Stack[state.Sp + 1]</c>) is
-    /// at an invariant index and can be promoted in the same pass.
-    /// </summary>
-    /// <remarks>
-    /// Strategy: assume the field holds its entry value at the header, follow the loop's blocks in reverse post-order
-    /// (a block's predecessors in the loop come first, except the header's latches): a load then reads the entry value
-    /// when the field holds it there; a store keeps it so when it stores such a load's result, and ends it otherwise;
-    /// a block holds it at its start when every predecessor does at its end (a predecessor not seen yet, closing a
-    /// cycle inside the loop, does not). When every latch holds it at its end the assumption was right: the SSA
-    /// construction of the rewrite gives the header a parameter every jump passes the entry value, which the trivial
-    /// parameters' removal turns into the preheader's load, so the two agree. Otherwise no load is taken for one.
-    /// </remarks>
-    private void FindEntryValuedLoads()
-    {
-        var order = new List<Block>();
-        foreach (var block in dominators.ReversePostOrder)
-            if (loop.Blocks.Contains(block)) order.Add(block);
-        if (order.Count != loop.Blocks.Count) return;
-        foreach (var field in fields.Where(f => f.Loaded))
-        {
-            // The blocks seen so far where the field holds its entry value at the end.
-            var heldAtEnd = new BlockSet();
-            var entryLoads = new ValueSet();
-            foreach (var block in order)
-            {
-                bool entry = block == loop.Header || HeldAtEveryEdge(index.EdgesInto(block), heldAtEnd);
-                foreach (var instruction in graph[block].Instructions)
-                {
-                    if (!fieldOf.TryGetValue(instruction, out var accessed) || accessed != field) continue;
-                    if (instruction.Opcode == Opcode.LoadField)
-                    {
-                        if (entry) entryLoads.Add(instruction.Result!.Value);
-                    }
-                    else entry = entryLoads.Contains(instruction.Operands[1]);
-                }
-                if (entry) heldAtEnd.Add(block);
-                else heldAtEnd.Remove(block);
-            }
-            bool atEveryLatch = true;
-            foreach (var latch in loop.Latches) atEveryLatch &= heldAtEnd.Contains(latch);
-            if (!atEveryLatch) continue;
-            foreach (var load in entryLoads) canonical[load] = field.First;
-        }
-    }
-
-    private static bool HeldAtEveryEdge(IReadOnlyList<Edge> edges, BlockSet heldAtEnd)
-    {
-        for (int i = 0; i < edges.Count; i++)
-            if (!heldAtEnd.Contains(edges[i].Source)) return false;
-        return true;
-    }
-
-    /// <summary>
     /// Integer divisions and remainders in the loop whose divisor is the same on every iteration (defined before
     /// the loop, a hoisted load or a field's entry value, or the value of a promoted element the loop never
     /// stores, such as an interpreted program's register that holds a divisor) get a preheader test that the
@@ -619,7 +563,7 @@ internal sealed class LoopPromotion
             {
                 if (instruction.Opcode is not (Opcode.LoadElement or Opcode.StoreElement)) continue;
                 var array = Canonical(instruction.Operands[0]);
-                var index = ArrayIndex.Of(graph, instruction.Operands[1], Canonical);
+                var index = IndexOf(instruction.Operands[1]);
                 bool invariant = IsInvariant(array) && (index.Root is not { } root || IsInvariant(root));
                 accesses.Add(new ElementAccess(instruction, block, array, index, ElementClass.Of(instruction.TypeOperand!), invariant));
             }
@@ -646,6 +590,11 @@ internal sealed class LoopPromotion
                 // types as one can be tested.
                 if (list.Any(a => a.IsStore && !graph.TypeOf(a.Instruction.Operands[2]).IsReference)) continue;
                 if (list.Any(a => a.IsStore) && !graph.TypeOf(group.Array).Name.EndsWith("[]", StringComparison.Ordinal)) continue;
+            }
+            // A value type (an interpreter's tagged-union Value) as it is: loaded and stored whole, in its own type.
+            else if (carried.Kind == TypeKind.ValueType)
+            {
+                if (list.Any(a => a.Instruction.TypeOperand != carried || (a.IsStore && graph.TypeOf(a.Instruction.Operands[2]) != carried))) continue;
             }
             // Numbers otherwise: a store of a bool or char is not a conversion the IR spells.
             else if (!Convertible(carried) || list.Any(a => a.IsStore && !IsNumber(graph.TypeOf(a.Instruction.Operands[2])))) continue;
@@ -1008,8 +957,9 @@ internal sealed class LoopPromotion
                 }
                 if (instructions[i].Opcode == Opcode.StoreField && fieldOf.TryGetValue(instructions[i], out var field))
                 {
-                    stored[instructions[i]] = instructions[i].Operands[1];
-                    field.Value!.DefineAtEnd(block, instructions[i].Operands[1]);
+                    var fieldValue = KnownFieldValue(instructions[i], field) ?? instructions[i].Operands[1];
+                    stored[instructions[i]] = fieldValue;
+                    field.Value!.DefineAtEnd(block, fieldValue);
                     continue;
                 }
                 if (instructions[i].Opcode != Opcode.StoreElement || !elementOf.TryGetValue(instructions[i], out var element) || !promoted.Contains(element)) continue;
@@ -1048,7 +998,7 @@ internal sealed class LoopPromotion
             {
                 if (fieldOf.TryGetValue(instruction, out var field))
                 {
-                    if (instruction.Opcode == Opcode.LoadField) replacement[instruction.Result!.Value] = CurrentField(field);
+                    if (instruction.Opcode == Opcode.LoadField) replacement[instruction.Result!.Value] = KnownFieldValue(instruction, field) ?? CurrentField(field);
                     else currentFields[field] = stored[instruction];
                     continue;
                 }
@@ -1139,7 +1089,7 @@ internal sealed class LoopPromotion
             {
                 if (instruction.Opcode != Opcode.LoadElement || reloads.ContainsKey(instruction)) continue;
                 var array = Canonical(instruction.Operands[0]);
-                var at = ArrayIndex.Of(graph, instruction.Operands[1], Canonical);
+                var at = IndexOf(instruction.Operands[1]);
                 foreach (var element in promoted)
                     if (element.Array == array && element.Index.Equals(at))
                         throw new MalformedGraphException($"promote: {instruction.Result} in {block} of {graph.Name} loads {array}[{at}], an element the loop keeps in an SSA value, from memory");
@@ -1172,6 +1122,10 @@ internal sealed class LoopPromotion
                 if (graph[divisorValue].DefiningInstruction is not { Opcode: Opcode.Const } divisor) return true;
                 return divisor.Integer == 0 || (divisor.Integer == -1 && instruction.Opcode is Opcode.Div or Opcode.Rem);
             }
+            // A field of a value-type value (StructSlots: a struct's getter on a popped value) reads no memory; an unbox of a
+            // boxed unit constant (an interpreter's constant pool of values) of its own type cannot fail.
+            case Opcode.LoadField or Opcode.UnboxAny when StructSlots.IsFieldOfValue(graph, instruction) || TypeObjects.UnboxesUnitConstant(graph, instruction):
+                return false;
             case Opcode.LoadField or Opcode.StoreField or Opcode.ArrayLength:
                 return !nonNull.Contains(Canonical(instruction.Operands[0])) && !NonNullAt(instruction.Operands[0], block);
             default:

@@ -8,7 +8,8 @@ namespace PeJit.Optimizer;
 /// when x is, <c>ceq x, 0</c> exactly when x is zero (so the targets swap), and a <c>conv</c> of a compare's 0 or 1
 /// is zero exactly when the compare is. The interpreter's <c>if ((value == 0) == (op == JumpIfZero))</c> leaves
 /// such chains; RyuJIT does not always see through them (a compare whose 0 or 1 is also stored is materialized),
-/// and with the targets in the interpreted program's own order the loop's back edge is the taken branch.
+/// and with the targets in the interpreted program's own order the loop's back edge is the taken branch. A <c>brif</c> on
+/// a constant is a jump.
 /// </summary>
 /// <remarks>Cost: linear in the graph's size: each branch follows its chain of tests once, and looks at its arguments once.</remarks>
 internal static class SimplifyBranches
@@ -16,9 +17,21 @@ internal static class SimplifyBranches
     public static void Run(FlowGraph graph)
     {
         var predecessors = Predecessors.Compute(graph);
+        bool decided = false;
         foreach (var block in graph.Blocks)
         {
             if (graph[block].Terminator is not { Opcode: Opcode.BrIf } branch) continue;
+            // A branch on a constant (a type test of a value pushed and popped in one turn, folded once promotion made the
+            // pop the pushed value, after the last guards; a merged join's constant argument) is a jump.
+            if (graph[branch.Operands[0]].DefiningInstruction is { } constant
+                && ((constant.Opcode == Opcode.Const && IsInteger(graph.TypeOf(branch.Operands[0]))) || constant.Opcode == Opcode.Null))
+            {
+                var jump = new Instruction(Opcode.Jump) { Location = branch.Location };
+                jump.Targets.Add(branch.Targets[constant.Opcode == Opcode.Const && constant.Integer != 0 ? 0 : 1]);
+                graph[block].Instructions[^1] = jump;
+                decided = true;
+                continue;
+            }
             var seen = new ValueSet();
             while (seen.Add(branch.Operands[0]) && graph[branch.Operands[0]].DefiningInstruction is { } test)
             {
@@ -33,6 +46,7 @@ internal static class SimplifyBranches
             }
             FoldKnownArguments(graph, block, branch, predecessors);
         }
+        if (decided) GraphEdits.RemoveUnreachable(graph);
     }
 
     /// <summary>

@@ -44,11 +44,38 @@ internal static class TypeObjects
             && !boxed.Name.StartsWith("System.Nullable`1", StringComparison.Ordinal) => boxed,
         // A cast that passed is the object it cast; an element of the unit's constants is the object the runtime holds there.
         { Opcode: Opcode.CastClass } cast => ExactClassOf(graph, cast.Operands[0]),
-        { Opcode: Opcode.LoadElement } load when graph.Constants is { } constants && load.Operands[0] == graph.Parameters[0]
-            && graph[load.Operands[1]].DefiningInstruction is { Opcode: Opcode.Const } index
-            && index.Integer >= 0 && index.Integer < constants.Count && constants[(int)index.Integer] is { } constant => ClassOf(constant.GetType()),
+        { Opcode: Opcode.LoadElement } when UnitConstant(graph, value) is { } constant => ClassOf(constant.GetType()),
         _ => null,
     };
+
+    /// <summary>
+    /// True for <c>unbox.any</c> of a unit constant that is a boxed value of exactly the type unboxed (the run-time classes
+    /// say, <see cref="FlowGraph.Members"/>): it cannot throw, and reads a box nothing changes (green, deeply immutable), so
+    /// it has no effect when unused and needs no write-back before it.
+    /// </summary>
+    public static bool UnboxesUnitConstant(FlowGraph graph, Instruction instruction)
+    {
+        if (instruction is not { Opcode: Opcode.UnboxAny, TypeOperand: { Kind: TypeKind.ValueType or TypeKind.Enum } type } || graph.Members is not { } members
+            || UnitConstant(graph, instruction.Operands[0]) is not { } boxed) return false;
+        try
+        {
+            return boxed.GetType() == members.ResolveType(type);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or TypeLoadException or NotSupportedException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// The object <paramref name="value"/> is when it is an element of the unit's constants (<c>ldelem</c> of the first
+    /// parameter at a constant index), which the runtime holds in <see cref="FlowGraph.Constants"/>: a fact, and green, so
+    /// deeply immutable while the unit lives. Null otherwise (or for a null constant).
+    /// </summary>
+    public static object? UnitConstant(FlowGraph graph, Value value) =>
+        graph[value].DefiningInstruction is { Opcode: Opcode.LoadElement } load && graph.Constants is { } constants
+        && load.Operands[0] == graph.Parameters[0] && graph[load.Operands[1]].DefiningInstruction is { Opcode: Opcode.Const } index
+        && index.Integer >= 0 && index.Integer < constants.Count ? constants[(int)index.Integer] : null;
 
     /// <summary>The IR's type of a plain class (not generic, not nested: their names differ between the IR and reflection); null for others.</summary>
     private static IrType? ClassOf(Type type) =>

@@ -111,7 +111,8 @@ internal sealed class ValueNumbers
         if (instruction.Opcode == Opcode.CastClass && instruction.Operands.Count == 1) return Of(instruction.Operands[0]);
         // A call of a pure method is numbered like a pure operation: the same arguments give the same result (a
         // class guard's x.GetType(), tested again where the first test dominates).
-        if ((instruction.Info.Flags & OpcodeFlags.Pure) == 0 && !(instruction.Opcode == Opcode.Call && instruction.Method!.IsPure)) return Of(result);
+        if ((instruction.Info.Flags & OpcodeFlags.Pure) == 0 && !(instruction.Opcode == Opcode.Call && instruction.Method!.IsPure)
+            && !StructSlots.IsFieldOfValue(graph, instruction)) return Of(result);
         // The operands first, in order: a value first met here gets its number before the operation does.
         for (int i = 0; i < instruction.Operands.Count; i++) Of(instruction.Operands[i]);
         if (!byOperation.TryGetValue(instruction, out int number)) byOperation[instruction] = number = Fresh(type.StackKind);

@@ -13,10 +13,12 @@ namespace PeJit.Frontend.Construction;
 /// Accepted bodies, <c>nop</c>s aside: any order of <c>ldarg.0; ldarg.N; stfld F</c> (each parameter
 /// exactly once, each field at most once, every field one of the object's own) and one
 /// <c>ldarg.0; call Base::.ctor()</c> whose base constructor is <c>System.Object</c>'s or itself accepted
-/// with no parameters; then <c>ret</c>. Refused: value types (their <c>newobj</c> makes a value, not an
-/// object), generic types (field names carry the instantiation), classes with a finalizer anywhere in their
-/// chain (the collector would run it on the object the optimizer removed) and anything else in the body
-/// (a field initializer, a call, a check). Cost: linear in the body and the class chain.
+/// with no parameters; then <c>ret</c>. A value type's constructor has no base call: its <c>newobj</c> makes a
+/// value whose fields the constructor did not store are zero (the optimizer reads a field of such a value as the
+/// argument stored there, or zero: <c>StructSlots</c>). Refused: generic types (field names carry the
+/// instantiation), classes with a finalizer anywhere in their chain (the collector would run it on the object the
+/// optimizer removed) and anything else in the body (a field initializer, a call, a check, a value type's
+/// <c>initobj</c> of itself). Cost: linear in the body and the class chain.
 /// </remarks>
 public static class ConstructorStores
 {
@@ -25,12 +27,13 @@ public static class ConstructorStores
     {
         if (method.Name != ".ctor" || !method.HasThis || method.DeclaringType.IsGenericInstance) return null;
         var definition = ClassHierarchy.TryResolve(method);
-        if (definition is null || definition.DeclaringType.IsValueType || definition.DeclaringType.HasGenericParameters
-            || HasFinalizer(definition.DeclaringType)) return null;
+        if (definition is null || definition.DeclaringType.HasGenericParameters) return null;
+        if (definition.DeclaringType.IsValueType) return definition.DeclaringType.IsEnum ? null : Summarize(definition, 0, valueType: true);
+        if (HasFinalizer(definition.DeclaringType)) return null;
         return Summarize(definition, 0);
     }
 
-    private static IReadOnlyList<FieldRef>? Summarize(MethodDefinition constructor, int depth)
+    private static IReadOnlyList<FieldRef>? Summarize(MethodDefinition constructor, int depth, bool valueType = false)
     {
         if (!constructor.HasBody || depth > 16) return null;
         var code = constructor.Body.Instructions.Where(i => i.OpCode.Code != Code.Nop).ToList();
@@ -42,7 +45,7 @@ public static class ConstructorStores
         {
             if (code[at].OpCode.Code != Code.Ldarg_0 || at + 1 >= code.Count) return null;
             var next = code[at + 1];
-            if (next.OpCode.Code == Code.Call && next.Operand is MethodReference { Name: ".ctor", HasThis: true } callee && !baseCalled)
+            if (!valueType && next.OpCode.Code == Code.Call && next.Operand is MethodReference { Name: ".ctor", HasThis: true } callee && !baseCalled)
             {
                 if (callee.Parameters.Count != 0 || !BaseIsEmpty(constructor.DeclaringType, callee, depth)) return null;
                 baseCalled = true;
@@ -57,7 +60,7 @@ public static class ConstructorStores
             fields[index] = new FieldRef(field.FullName, field);
             at += 3;
         }
-        if (!baseCalled || at != code.Count - 1 || fields.Any(f => f is null)) return null;
+        if ((!valueType && !baseCalled) || at != code.Count - 1 || fields.Any(f => f is null)) return null;
         return fields!;
     }
 

@@ -18,7 +18,10 @@ internal sealed class NameResolver : IMemberResolver
 
     /// <inheritdoc/>
     public Type ResolveType(IrType type) =>
-        type.Kind is TypeKind.Class or TypeKind.ValueType && type.Cecil is null ? TypeNamed(type.Name) : cecil.ResolveType(type);
+        type.Kind is TypeKind.Class or TypeKind.ValueType && type.Cecil is null ? TypeNamed(type.Name)
+        // The address of a named struct (a slot's, in structs/*.ir): its element by name.
+        : type is { Kind: TypeKind.ByRef, Element: { Kind: TypeKind.Class or TypeKind.ValueType } element } && element.Cecil is null ? ResolveType(element).MakeByRefType()
+        : cecil.ResolveType(type);
 
     /// <inheritdoc/>
     public FieldInfo ResolveField(FieldRef field)
