@@ -19,25 +19,8 @@ public sealed class LuaRecompilationTests
     /// <see cref="PortalJit"/>, made with <paramref name="settings"/> (given the log; the defaults with it when null).
     /// </summary>
     private static (PortalJit Jit, string Log) RunJitEnabled(string program, long size, int runs, Action<PortalJit, int>? afterRun = null,
-        Func<StringWriter, JitSettings>? settings = null, StringWriter? log = null)
-    {
-        string source = Lua.Programs.Source(program);
-        var plain = new StringWriter();
-        Lua.Runner.Run(source, plain, size);
-        var code = Lua.Compiler.BytecodeCompiler.Compile(source);
-        log ??= new StringWriter();
-        var jit = PortalJit.Create(Lua.Runner.Portal, settings?.Invoke(log) ?? new JitSettings { Log = log });
-        for (int run = 0; run < runs; run++)
-        {
-            var output = new StringWriter();
-            var state = new Lua.LuaState(code, output);
-            state.Globals.Set(new Lua.Values.LuaString("N"), new Lua.Values.LuaInteger(size));
-            jit.Invoke(code, code.Main.Entry, new Lua.Frame(new Lua.Values.LuaClosure(code.Main, []), state, [], 0, 0, 0));
-            Assert.AreEqual(plain.ToString(), output.ToString(), $"{program} JIT-enabled printed something else in run {run + 1}");
-            afterRun?.Invoke(jit, run);
-        }
-        return (jit, log.ToString());
-    }
+        Func<StringWriter, JitSettings>? settings = null, StringWriter? log = null) =>
+        LuaJitRuns.Run(program, size, runs, afterRun, settings, log);
 
     private static int HotKeys(PortalJit jit) => jit.Units.Select(u => u.Unit.Entry).Distinct().Count();
 
