@@ -87,7 +87,8 @@ internal sealed partial class LoopPromotion
             if (loop.Blocks.Contains(block)) order.Add(block);
         if (order.Count != loop.Blocks.Count) return;
         var atEnd = new int?[graph.BlockCount];
-        var loadOffsets = new ValueToIndexMap();
+        // Offsets may be negative (a stack pointer read after a pop): not a ValueToIndexMap, which maps to indices.
+        var loadOffsets = new ValueMap<int>();
         var storeOffsets = new List<(Instruction Store, int Offset)>();
         foreach (var field in fields)
         {
@@ -145,7 +146,7 @@ internal sealed partial class LoopPromotion
     /// The offset from the field's entry value of <paramref name="value"/>: a load's (<paramref name="loadOffsets"/>), plus
     /// the 32-bit constants added and subtracted on the way; null when it is not such a value.
     /// </summary>
-    private int? OffsetFromEntry(Value value, ValueToIndexMap loadOffsets)
+    private int? OffsetFromEntry(Value value, ValueMap<int> loadOffsets)
     {
         if (loadOffsets.TryGetValue(value, out int direct)) return direct;
         if (graph.TypeOf(value).StackKind != StackKind.Int32) return null;
