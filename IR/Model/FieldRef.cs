@@ -25,6 +25,16 @@ public sealed class FieldRef : IEquatable<FieldRef>
     /// <summary>The field's simple name.</summary>
     public string Name => FullName[(FullName.LastIndexOf("::", StringComparison.Ordinal) + 2)..];
 
+    /// <summary>The full name of the field's declaring type (<c>System.Int32 Ns.VM::ip</c>: <c>Ns.VM</c>).</summary>
+    public string DeclaringTypeName
+    {
+        get
+        {
+            int separator = FullName.LastIndexOf("::", StringComparison.Ordinal);
+            return FullName[(FullName.LastIndexOf(' ', separator) + 1)..separator];
+        }
+    }
+
     /// <inheritdoc/>
     public override string ToString() => IrType.Quote(FullName);
 

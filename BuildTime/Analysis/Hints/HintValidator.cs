@@ -89,27 +89,19 @@ internal static class HintValidator
         return new PortalShape(merge, mergeBlock, merge.Operands.ToList(), hints.Greens.Count, implicitReds);
     }
 
-    /// <summary>The short name of a field's declaring type, from its full name (<c>System.Int32 Ns.VM::ip</c>: <c>VM</c>).</summary>
+    /// <summary>The short name of a field's declaring type (<c>System.Int32 Ns.VM::ip</c>: <c>VM</c>).</summary>
     private static string DeclaringTypeOf(FieldRef field)
     {
-        string full = field.FullName;
-        int separator = full.LastIndexOf("::", StringComparison.Ordinal);
-        string type = full[(full.LastIndexOf(' ', separator) + 1)..separator];
+        string type = field.DeclaringTypeName;
         return type[(type.LastIndexOfAny(['.', '/']) + 1)..];
     }
 
     /// <summary>The field of that name on the type or its bases, or null.</summary>
     private static Mono.Cecil.FieldDefinition? FieldNamed(Mono.Cecil.TypeDefinition? type, string name)
     {
-        for (; type is not null; type = SafeResolve(type.BaseType))
+        for (; type is not null; type = type.BaseType is { } baseType ? TypeMapper.TryResolve(baseType) : null)
             if (type.Fields.FirstOrDefault(f => f.Name == name) is { } field) return field;
         return null;
-    }
-
-    private static Mono.Cecil.TypeDefinition? SafeResolve(Mono.Cecil.TypeReference? type)
-    {
-        try { return type?.Resolve(); }
-        catch (Mono.Cecil.AssemblyResolutionException) { return null; }
     }
 
     private static bool CheckArguments(FlowGraph graph, Instruction call, PortalHints hints, Action<string, string, SourceLocation, string> error)
