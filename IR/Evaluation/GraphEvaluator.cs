@@ -151,16 +151,31 @@ public sealed partial class GraphEvaluator(IMemberResolver resolver)
         steps = 0;
         object? returned = null;
         Exception? thrown = null;
+        // Every frame is made before any runs: a helper's frame may hold the address of a caller's local
+        // (ResumeFrameSlot), which must be that frame's slot, filled with its contents and written through in place.
+        var made = new Frame[frames.Count];
+        for (int k = 0; k < frames.Count; k++)
+        {
+            var resume = frames[k];
+            var frame = made[k] = new Frame(resume.Graph) { Outer = resume.OuterRegions };
+            // Slots hold CLR values, a struct as a box of its own (GetObjectValue copies one: the exit's green value is shared).
+            foreach (var (slot, content) in resume.Slots ?? new Dictionary<Slot, object?>())
+                frame.Slots[slot.Index] = RuntimeHelpers.GetObjectValue(ValueSemantics.ToClr(content, ClrType(resume.Graph[slot].Type)));
+            foreach (var (value, content) in resume.Values)
+                frame.Values[value.Index] = content switch
+                {
+                    Address => content,
+                    ResumeFrameSlot local when local.Depth < k => new SlotAddress(made[local.Depth].Slots, local.Slot.Index),
+                    ResumeFrameSlot local => throw new ArgumentException($"frame {k} holds the address of a local of frame {local.Depth}, which is not outside it", nameof(frames)),
+                    _ => ValueSemantics.Normalize(content, resume.Graph.TypeOf(value)),
+                };
+        }
         for (int k = frames.Count - 1; k >= 0; k--)
         {
             var resume = frames[k];
             Resuming?.Invoke(k);
-            var frame = new Frame(resume.Graph) { Outer = resume.OuterRegions };
+            var frame = made[k];
             if (resume.Caught is { } caught) frame.Caught.Push(caught);
-            foreach (var (value, content) in resume.Values) frame.Values[value.Index] = content is Address ? content : ValueSemantics.Normalize(content, resume.Graph.TypeOf(value));
-            // Slots hold CLR values, a struct as a box of its own (GetObjectValue copies one: the exit's green value is shared).
-            foreach (var (slot, content) in resume.Slots ?? new Dictionary<Slot, object?>())
-                frame.Slots[slot.Index] = RuntimeHelpers.GetObjectValue(ValueSemantics.ToClr(content, ClrType(resume.Graph[slot].Type)));
             Block block = resume.Block;
             IReadOnlyList<object?> arguments = [];
             int? at = resume.Index;
@@ -189,7 +204,7 @@ public sealed partial class GraphEvaluator(IMemberResolver resolver)
             try
             {
                 var completion = RunFrom(frame, block, arguments, at, k == 0 ? stopAt : null);
-                if (completion.Kind == Ending.Stop) return new ResumeOutcome(false, null, (object?[])completion.Value!);
+                if (completion.Kind == Ending.Stop) return new ResumeOutcome(false, null, (object?[])completion.Value!) { StopSlots = frame.Slots };
                 returned = completion.Value;
             }
             catch (Exception e) when (e is not EvaluationException)

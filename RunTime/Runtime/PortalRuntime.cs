@@ -82,13 +82,23 @@ public sealed class PortalRuntime
         call.Opcode == IR.Opcode.Call && IR.HintNames.IsJitMethod(call.Method, IR.HintNames.PromoteClass);
 
     /// <summary>
-    /// A <c>Jit.Promote</c> call: <see cref="FinishStep"/> notes the objects it sees there too (not numbers, whose
-    /// representation in the evaluator differs from an exit's). An interpreter that promotes a callee's class and then
-    /// its prototype at a call (Lua's) has both sites one after the other; learned one per recompilation, a call that
-    /// runs once per run of a loop (the code after it) took two more runs to compile.
+    /// A <c>Jit.Promote</c> call: <see cref="FinishStep"/> notes the objects it sees there too. An interpreter that
+    /// promotes a callee's class and then its prototype at a call (Lua's) has both sites one after the other; learned one
+    /// per recompilation, a call that runs once per run of a loop (the code after it) took two more runs to compile.
     /// </summary>
     private static bool IsObjectValueSite(IR.Instruction call, object? operand) =>
         operand is not null && !operand.GetType().IsValueType && call.Opcode == IR.Opcode.Call && IR.HintNames.IsJitMethod(call.Method, IR.HintNames.Promote);
+
+    /// <summary>
+    /// A <c>Jit.Promote</c> of an integer (an emulator's opcode and operand bytes, read from memory the program may
+    /// write): noted too, as an integer in the evaluator's stack form, which is the exit's (a float's is not, so floats
+    /// are not noted). Unlike an object's, such a value joins a recompilation only once counted as often as an exit's
+    /// value must be (<see cref="PromotionThreshold"/>): a site that sees a new number every time (a backtracking
+    /// matcher's position) would otherwise get a case per number. Learned one per recompilation, the four promoted
+    /// bytes of each instruction of a 6-instruction loop took 16 recompilations and the loop stayed interpreted.
+    /// </summary>
+    private static bool IsIntegerValueSite(IR.Instruction call, object? operand) =>
+        operand is int or long && call.Opcode == IR.Opcode.Call && IR.HintNames.IsJitMethod(call.Method, IR.HintNames.Promote);
 
     /// <summary>
     /// Where the graph evaluator goes on with the next step once it has finished one (the instruction after the merge
@@ -134,11 +144,13 @@ public sealed class PortalRuntime
     {
         var shape = extension.Shape;
         var graph = extension.Portal.Graph;
-        if (shape.ImplicitReds.Count > 0 || graph[shape.MergeBlock].Try is not null) return null;
+        if (graph[shape.MergeBlock].Try is not null) return null;
         int index = graph[shape.MergeBlock].Instructions.IndexOf(shape.MergePoint);
         if (index < 0) return null;
         var live = PeJit.IR.Graphs.Liveness.Compute(graph).LiveFrom(shape.MergeBlock, index + 1);
-        var operands = new HashSet<IR.Value>(shape.MergePoint.Operands);
+        // The implicit reds (an instance portal's `this`) are parameters, the same in every step: the learning loop
+        // takes them from the exit's outermost frame.
+        var operands = new HashSet<IR.Value>(shape.MergePoint.Operands.Concat(shape.ImplicitReds));
         foreach (var value in live)
             if (!operands.Contains(value)) return null;
         return new ContinuationPoint(shape.MergeBlock, index + 1);
@@ -815,12 +827,13 @@ public sealed class PortalRuntime
         // step ends at the next merge point as before, so exits in the steady state cost no more than they did.
         // An object promoted by value (a callee's prototype at Lua's call) starts learning too: the classes after it, the
         // callee's included, come in the same recompilation.
-        bool learning = (taken.PromotesClass || promoted is not null && !promoted.GetType().IsValueType || unit.Unit.PromotionCases.Keys.Any(p => IsClassSite(p.Call)))
+        bool learning = (taken.PromotesClass || promoted is not null && !promoted.GetType().IsValueType || promoted is int or long
+                || unit.Unit.PromotionCases.Keys.Any(p => IsClassSite(p.Call)))
             && unit.MayRecompile(Settings.MaxRecompilesPerUnit) && Volatile.Read(ref unit.recompiling) == 0;
         var site = taken.PromoteSite!.Value;
         // What the evaluator sees at the hints, each at the key of its position: the exit's frames at theirs (an inlined
         // callee's step), then each step the learning loop goes on from, the interpreted calls it follows at their callees'.
-        var learner = learning ? new StepLearner(evaluator, Following, Extension.Shape.MergePoint, GreenKeyOf, IsObjectValueSite) : null;
+        var learner = learning ? new StepLearner(evaluator, Following, Extension.Shape.MergePoint, GreenKeyOf, (call, operand) => IsObjectValueSite(call, operand) || IsIntegerValueSite(call, operand)) : null;
         learner?.Resuming(taken.Frames!.Select(f => f.SiteStep is { } step ? (step, f.SitePath) : (site.Step, site.Path)).ToList());
         var graph = Extension.Portal.Graph;
         ResumeOutcome outcome;
@@ -836,8 +849,16 @@ public sealed class PortalRuntime
                 var operands = Extension.Shape.MergePoint.Operands;
                 var values = new Dictionary<IR.Value, object?>();
                 for (int i = 0; i < operands.Count; i++) values[operands[i]] = outcome.StopOperands![i];
+                bool implicitRedsKnown = true;
+                foreach (var red in Extension.Shape.ImplicitReds)
+                    if (frames[0].Values.TryGetValue(red, out var content)) values[red] = content;
+                    else implicitRedsKnown = false;
+                if (!implicitRedsKnown) break;
                 learner!.Resuming([(stop, null)]);
-                outcome = evaluator.Resume([new ResumeFrame(graph, next.Block, next.Index, values, null)], Extension.Shape.MergePoint);
+                // The slots as the step left them (a program counter a helper moves by reference lives in one), not a fresh frame's.
+                var slots = new Dictionary<IR.Slot, object?>();
+                for (int s = 0; s < outcome.StopSlots!.Count; s++) slots[new IR.Slot(s)] = outcome.StopSlots[s];
+                outcome = evaluator.Resume([new ResumeFrame(graph, next.Block, next.Index, values, null) { Slots = slots }], Extension.Shape.MergePoint);
                 stop = null;
             }
         }
@@ -935,11 +956,11 @@ public sealed class PortalRuntime
                 // The classes seen at other sites since this unit was compiled join in the same recompilation (within
                 // each site's budget), instead of one recompilation each (FinishStep); in the background, also those
                 // seen while it waited for the compiling thread.
-                foreach (var ((other, seenKey), _) in unit.unseenPromotions)
+                foreach (var ((other, seenKey), count) in unit.unseenPromotions)
                 {
                     var seenValue = seenKey.Values[0];
                     bool classSite = IsClassSite(other.Call);
-                    if (!classSite && !IsObjectValueSite(other.Call, seenValue)) continue;
+                    if (!classSite && !IsObjectValueSite(other.Call, seenValue) && !(IsIntegerValueSite(other.Call, seenValue) && count >= PromotionThreshold)) continue;
                     var cases = promotions.GetValueOrDefault(other) ?? [];
                     if (cases.Contains(seenValue) || cases.Count >= Settings.Specialization.MaxCasesPerPromotion + (classSite ? 1 : 0)) continue;
                     promotions[other] = [.. cases, seenValue];

@@ -302,6 +302,10 @@ public sealed class BindingTimeAnalysis
         string? details = null) =>
         result.Diagnostics.Add(new Diagnostic(severity, code, message, method, location.ILOffset, location.Line, document, advice, details));
 
+    /// <summary>Whether a diagnostic of that code was recorded at that place already (a helper analyzed in several contexts).</summary>
+    internal bool HasReported(string code, string method, SourceLocation location) =>
+        result.Diagnostics.Any(d => d.Code == code && d.Method == method && d.ILOffset == location.ILOffset);
+
     /// <summary>How diagnostics name a method: <c>Namespace.Type::Method</c>.</summary>
     internal static string MethodName(MethodDefinition method) => $"{method.DeclaringType.FullName}::{method.Name}";
 

@@ -915,6 +915,24 @@ internal sealed partial class ContextAnalyzer
         graph[value].DefiningInstruction is { } call && call.Operands.Any(o => graph.TypeOf(o).Name.StartsWith("System.Span`1", StringComparison.Ordinal)
                                                                           || graph.TypeOf(o).Name.StartsWith("System.ReadOnlySpan`1", StringComparison.Ordinal));
 
+    /// <summary>
+    /// A loop hint in a helper: the weaver counts and enters compiled code only at the portal's own calls (the entered
+    /// unit's result must become the portal's), so one in a helper would do nothing. Once per call site, however many
+    /// contexts analyze the helper.
+    /// </summary>
+    private void ReportLoopHintOutsidePortal(string method, Instruction call, string? document)
+    {
+        if (analysis.HasReported(DiagnosticCodes.LoopHintOutsidePortal, method, call.Location)) return;
+        string hint = call.Method!.Name, helper = graph.Method.Name;
+        analysis.Report(Severity.Error, DiagnosticCodes.LoopHintOutsidePortal,
+            $"Jit.{hint} is called in {helper}, a method the portal calls, not in the portal itself, where alone it has an effect",
+            method, call.Location, document,
+            hint == HintNames.CanEnterJit
+                ? $"Move the call into the portal's loop: let {helper} tell its caller that the interpreted program jumped backwards (return a bool, or set a field) "
+                  + $"and call Jit.CanEnterJit(...) there, after the green variables have their new values: `if ({helper}(...)) Jit.CanEnterJit(...);`."
+                : $"Call Jit.MergePoint(...) once, first thing in the body of the portal's dispatch loop, not in {helper}.");
+    }
+
     /// <summary>Checks what the hints promised and warns where the compiled code will be slow; records loops.</summary>
     public void Check()
     {
@@ -961,6 +979,8 @@ internal sealed partial class ContextAnalyzer
                         $"Jit.AssertGreen: {Describe(instruction.Operands[0])} is red; the chain from it back to a red root:",
                         method, instruction.Location, document, "Follow the chain to its root and make that value green (a readonly field, [Elidable], Jit.Promote).",
                         BindingTimeAnalysis.Explain(graph, instruction.Operands[0]));
+                if (!graph.IsPortal && graph.Calls.TryGetValue(instruction, out var hint) && hint.Treatment is CallTreatment.CanEnterJit or CallTreatment.MergePoint)
+                    ReportLoopHintOutsidePortal(method, instruction, document);
                 if (graph.IsPortal && instruction.Opcode == Opcode.Switch && IsRed(instruction.Operands[0]) && dispatchBlocks?.Contains(block) == true)
                     analysis.Report(Severity.Warning, DiagnosticCodes.RedDispatch,
                         $"the switch at {block} in the dispatch loop is on a red value: the green key does not determine it, so every case is compiled",

@@ -29,6 +29,8 @@ public static class DiagnosticCodes
     public const string VirtualizableNotArray = "PJ0012";
     /// <summary>A <c>[Virtualizable]</c> array field is not <c>readonly</c>: the array may be replaced while compiled code keeps its elements.</summary>
     public const string VirtualizableArrayReplaced = "PJ0013";
+    /// <summary><c>Jit.MergePoint</c> or <c>Jit.CanEnterJit</c> in a method the portal calls, not in the portal itself.</summary>
+    public const string LoopHintOutsidePortal = "PJ0014";
     /// <summary>A switch in the dispatch loop is on a red value.</summary>
     public const string RedDispatch = "PJ1001";
     /// <summary>A loop exits on a red value, so its carried values were made red.</summary>

@@ -1,4 +1,5 @@
 using PeJit.IR;
+using PeJit.IR.Evaluation;
 using PeJit.Specializer.Extension;
 
 namespace PeJit.Specializer.Engine;
@@ -116,11 +117,9 @@ public sealed partial class UnitSpecializer
                     }
                     if (frame.IsGreen(value.Index))
                     {
-                        // A green local's address (rule 11) is the engine's, not an address the resumed step could write
-                        // through: the interpreter would get an object where it expects a managed pointer.
-                        if (frame.Box(value.Index) is GreenSlotAddress)
-                            throw new SpecializationException($"{frame.Graph.Name}: compiled code cannot leave in the middle of a step while a helper holds the address of a green local ({value}, {site.Location})");
-                        values.Add(new ExitValue(value, true, frame.Box(value.Index), 0));
+                        // A green local's address (rule 11) is the engine's: the resumed step gets the address of that
+                        // local in its own frame (frames and exit frames are in the same order, so the depth carries over).
+                        values.Add(new ExitValue(value, true, frame.Box(value.Index) is GreenSlotAddress local ? new ResumeFrameSlot(local.Depth, local.Slot) : frame.Box(value.Index), 0));
                         continue;
                     }
                     var red = frame.Reds[value.Index];
