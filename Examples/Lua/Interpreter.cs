@@ -57,12 +57,22 @@ public static class Interpreter
                 case OpCode.LoadBoolean:
                     regs[i.A] = i.B != 0 ? LuaBoolean.True : LuaBoolean.False;
                     break;
+                // The globals are a table like any other, and a global's name is a constant: with the table's shape
+                // promoted, compiled code finds the global's slot while specializing (a guard on the shape and an array
+                // load, as for t.name), not by hashing the name at every access (a recursive function reads its own
+                // name at each call). A program defines its globals once, so the shape settles.
                 case OpCode.GetGlobal:
-                    regs[i.A] = frame.State.Globals.Get(code.Constants[i.B]);
+                {
+                    LuaTable globals = frame.State.Globals;
+                    regs[i.A] = globals.GetField(Jit.Promote(globals.Shape), (LuaString)code.Constants[i.B]);
                     break;
+                }
                 case OpCode.SetGlobal:
-                    frame.State.Globals.Set(code.Constants[i.B], regs[i.A]);
+                {
+                    LuaTable globals = frame.State.Globals;
+                    globals.SetField(Jit.Promote(globals.Shape), (LuaString)code.Constants[i.B], regs[i.A]);
                     break;
+                }
                 case OpCode.GetUpvalue:
                     regs[i.A] = frame.Closure.Upvalues[i.B].Value;
                     break;

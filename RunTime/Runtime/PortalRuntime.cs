@@ -1207,7 +1207,13 @@ public sealed class PortalRuntime
         // What the optimizer may ask of the run-time classes (AllocationRemoval: an isinst of an object of a known class).
         unit.Residual.Members = resolver;
         unit.Residual.Constants = constants;
-        if (unit.ShapedEntry is { } shapedGraph) shapedGraph.Members = resolver;
+        if (unit.ShapedEntry is { } shapedGraph)
+        {
+            shapedGraph.Members = resolver;
+            // The shaped entry takes the unit's constants as its first parameter too: the optimizer may read them there
+            // (a constant's class decided, as in the unit: Lua's `n < 2` and `n - 1` tested the class of their constants).
+            shapedGraph.Constants = constants;
+        }
         try
         {
             PeJit.Optimizer.Pipeline.Run(unit.Residual, Settings.Optimizations, afterPass,
@@ -1229,7 +1235,11 @@ public sealed class PortalRuntime
             unit.Residual.SampleArguments = null;
             unit.Residual.Members = null;
             unit.Residual.Constants = null;
-            if (unit.ShapedEntry is { } shapedDone) shapedDone.Members = null;
+            if (unit.ShapedEntry is { } shapedDone)
+            {
+                shapedDone.Members = null;
+                shapedDone.Constants = null;
+            }
         }
         var optimization = clock.Elapsed;
         inspector?.Final(unit.Residual);
