@@ -134,7 +134,10 @@ public static class Interpreter
                     break;
                 case OpCode.Concat:
                 {
-                    string? left = regs[i.B].ConcatText, right = regs[i.C].ConcatText;
+                    // Both classes green (one guard each per site): ConcatText is resolved and inlined, a string's text is
+                    // its field (so the string a concatenation made and the next one reads is not allocated), and a
+                    // number's is its formatting, called directly.
+                    string? left = Jit.PromoteClass(regs[i.B]).ConcatText, right = Jit.PromoteClass(regs[i.C]).ConcatText;
                     if (left is null || right is null) throw Errors.Concat(code.Lines[pc - 1], regs[i.B], regs[i.C]);
                     regs[i.A] = new LuaString(left + right);
                     break;

@@ -14,6 +14,7 @@ public static class Pipeline
     public static IReadOnlyList<Pass> Passes { get; } =
     [
         new("merge", "merge a block into its only predecessor when that predecessor jumps to it unconditionally", MergeBlocks.Run),
+        new("throws", "turn a throw the unit's own catch handler takes into a jump to a copy of the handler (an error raised and caught in one unit costs no .NET exception)", LocalThrows.Run),
         new("fold", "fold constant operations and reassociate additions of constants (sp + 1 - 1 → sp)", FoldConstants.Run),
         new("cse", "reuse an earlier identical pure operation in the same block", CommonSubexpressions.Run),
         new("addresses", "read and write an array element whose address is only loaded and stored through (stack[sp - 1] += x) with ldelem and stelem", ElementAddresses.Run),
@@ -51,11 +52,11 @@ public static class Pipeline
     /// <summary>
     /// The passes that run on a graph with exception regions (a helper's try/finally inlined into a unit), and
     /// why only they: each works within a block (every block is in one region, so nothing moves into or out of a
-    /// try) or keeps what a handler reaches (dead code is found from the entry and every handler entry). The
+    /// try) or keeps what a handler reaches (dead code is found from the entry and every handler entry). 'throws' is about regions: it copies a handler into its own try (LocalThrows' remarks). The
     /// others move code between blocks, copy loops or remove block parameters, and a handler entry's exception
     /// parameter, which no jump passes, is not theirs to reason about.
     /// </summary>
-    public static IReadOnlySet<string> RegionSafePasses { get; } = new HashSet<string> { "merge", "fold", "cse", "forward", "dce" };
+    public static IReadOnlySet<string> RegionSafePasses { get; } = new HashSet<string> { "merge", "throws", "fold", "cse", "forward", "dce" };
 
     /// <summary>Ordering constraints: (earlier, later, why).</summary>
     public static IReadOnlyList<(string Before, string After, string Reason)> Constraints { get; } =

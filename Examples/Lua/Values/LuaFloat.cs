@@ -43,7 +43,8 @@ public sealed class LuaFloat(double value) : LuaValue
     public override bool RawEquals(LuaValue right) => right.AsDouble is double r && Value == r;
 
     /// <inheritdoc/>
-    public override string? ConcatText => ToString();
+    // From the value, not through ToString() on the box (LuaInteger.ConcatText says why).
+    public override string? ConcatText => LuaArithmetic.FormatFloat(Value);
 
     /// <inheritdoc/>
     public override double? AsDouble => Value;

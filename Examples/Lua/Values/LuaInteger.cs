@@ -83,7 +83,9 @@ public sealed class LuaInteger(long value) : LuaValue
     };
 
     /// <inheritdoc/>
-    public override string? ConcatText => ToString();
+    // The number's text from its value, not through ToString() on the box: a concatenation in compiled code then reads the
+    // box's field and calls this, and a box made only to be concatenated (`s .. (i % 10)`) is not allocated.
+    public override string? ConcatText => Text(Value);
 
     /// <inheritdoc/>
     public override double? AsDouble => Value;
@@ -95,5 +97,7 @@ public sealed class LuaInteger(long value) : LuaValue
     public override int GetHashCode() => Value.GetHashCode();
 
     /// <inheritdoc/>
-    public override string ToString() => Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    public override string ToString() => Text(Value);
+
+    private static string Text(long value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
