@@ -912,6 +912,12 @@ internal static partial class AllocationRemoval
             branch.Targets.RemoveAt(1);
         }
         TrivialParameters.Remove(graph);
+        // The fields of a removed object merged at a join are new parameters there, one per field, beside those the block
+        // had: an inlined callee's frame made at a shared exit block passes its register array both as the frame's field and
+        // as the interpreter's own local, two parameters every jump gives the same value. One name, so that the next round
+        // does not refuse that array (or the objects in it) as an object with two live names (Lua `polymorphic`: the
+        // strings `type()` returns, stored into such registers, stayed allocated).
+        DuplicateParameters.Run(graph);
         GraphEdits.RemoveUnreachable(graph);
         graph.Compact();
         return heldCandidates;

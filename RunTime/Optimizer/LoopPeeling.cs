@@ -18,7 +18,7 @@ namespace PeJit.Optimizer;
 /// <item>A loop is peeled when a header parameter of a reference type is passed, on every back edge, a <c>box</c> or
 /// a <c>newobj</c> of a store-only constructor (what <see cref="AllocationRemoval"/> removes), and on some entry
 /// something else. Loops in exception regions are not.</item>
-/// <item>The copy is the loop's blocks (<see cref="LoopVersioning.Copy"/>, which also gives the code after the loop
+/// <item>The copy is the loop's blocks (<see cref="LoopVersioning.Copy(FlowGraph, NaturalLoop, PromotionIndex)"/>, which also gives the code after the loop
 /// the values of whichever copy left); its jumps to its own header go to the loop's header, and the jumps that
 /// entered the loop enter the copy.</item>
 /// <item>Copies are bounded: as many instructions in all as the graph had to begin with, and one peel per loop.</item>

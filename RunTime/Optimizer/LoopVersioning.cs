@@ -18,16 +18,22 @@ internal static class LoopVersioning
     /// Copies <paramref name="loop"/> and repairs the uses after it; returns the copy of each block. The copy is
     /// not entered yet: the caller jumps to the header's copy.
     /// </summary>
-    public static BlockToBlockMap Copy(FlowGraph graph, NaturalLoop loop, PromotionIndex index)
+    public static BlockToBlockMap Copy(FlowGraph graph, NaturalLoop loop, PromotionIndex index) => Copy(graph, loop.Blocks, index);
+
+    /// <summary>
+    /// Copies the blocks of <paramref name="region"/> (a loop, or the blocks a join dominates that <see cref="SplitJoins"/>
+    /// copies) and repairs the uses after it, as for a loop; returns the copy of each block.
+    /// </summary>
+    public static BlockToBlockMap Copy(FlowGraph graph, BlockSet region, PromotionIndex index)
     {
         // 1. Blocks and values: every parameter and result gets a copy, so operands can be mapped in any order.
         // The IR's maps and arrays, not dictionaries or LINQ over blocks and values: those are compiled by .NET on
         // the first unit's path (Docs/PERFORMANCE.md, warm-up).
         var blocks = new BlockToBlockMap(graph.BlockCount);
         var values = new ValueToValueMap(graph.ValueCount);
-        var order = new Block[loop.Blocks.Count];
+        var order = new Block[region.Count];
         int n = 0;
-        foreach (var block in loop.Blocks) order[n++] = block;
+        foreach (var block in region) order[n++] = block;
         foreach (var block in order)
         {
             var copy = graph.AddBlock();
@@ -65,7 +71,7 @@ internal static class LoopVersioning
         var users = new BlockSet();
         foreach (var value in values.Keys)
             foreach (var user in index.UsersOf(value))
-                if (!loop.Blocks.Contains(user) && !copied.Contains(user)) users.Add(user);
+                if (!region.Contains(user) && !copied.Contains(user)) users.Add(user);
         var updaters = new ValueMap<SsaUpdater>();
         foreach (var block in users)
         {
@@ -86,7 +92,7 @@ internal static class LoopVersioning
             if (!updaters.TryGetValue(value, out var updater))
             {
                 updaters[value] = updater = new SsaUpdater(graph, graph.TypeOf(value), graph[value].Name, index.EdgesInto, index.Touched);
-                foreach (var block in loop.Blocks)
+                foreach (var block in region)
                 {
                     updater.DefineAtEnd(block, value);
                     updater.DefineAtEnd(blocks[block], copy);
