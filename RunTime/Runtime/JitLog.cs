@@ -159,7 +159,7 @@ public sealed class JitLog
             prepared[portal] = new Preparation(time, dotnetJit, parts, later, cpu);
         }
         if (Topics.HasFlag(JitLogTopics.Units))
-            Write(string.Create(CultureInfo.InvariantCulture, $"pejit: prepared {portal}: read and linked the stored extension program ({graphs} graphs) in {time.TotalMilliseconds:F1} ms"));
+            Write(string.Create(CultureInfo.InvariantCulture, $"pejit: prepared {portal}: read and linked the stored extension program ({graphs} graphs) in {time.TotalMilliseconds:F1} ms ({(cpu is { } used ? $"{used.TotalMilliseconds:F1} ms of the thread's CPU, " : "")}.NET compiled {dotnetJit.Methods} methods in {dotnetJit.Time.TotalMilliseconds:F1} ms; {parts})"));
     }
 
     /// <summary>

@@ -17,7 +17,7 @@ public static class JitRuntime
 {
     private static readonly bool Disabled = PortalCounters.Disabled;
     /// <summary>
-    /// Portals are prepared and units compiled on a thread-pool thread while the interpreter goes on, and a unit is
+    /// Portals are prepared and units compiled on PeJit's background thread (<see cref="BackgroundWork"/>) while the interpreter goes on, and a unit is
     /// entered at the first <c>Jit.CanEnterJit</c> of its key once it is ready; <c>PEJIT_BACKGROUND=0</c> compiles in
     /// the thread that got hot instead (deterministic: the unit runs from the visit that made it hot). Measured on
     /// two cores (<c>Docs/PERFORMANCE.md</c>, "Compiling in the background"): short programs no longer wait for
@@ -90,7 +90,7 @@ public static class JitRuntime
         preparing = !lazy.IsValueCreated && Background;
         if (!preparing) return lazy.Value;
         // Reading and linking the stored program takes a few milliseconds: the interpreter goes on meanwhile.
-        if (Preparing.TryAdd(portal.Value, lazy)) ThreadPool.UnsafeQueueUserWorkItem(_ => _ = lazy.Value, null);
+        if (Preparing.TryAdd(portal.Value, lazy)) BackgroundWork.Queue(() => _ = lazy.Value);
         return null;
     }
 
@@ -147,10 +147,13 @@ public static class JitRuntime
             // The first portal of the process: its first unit follows soon, and on a second core the optimizer's and the
             // backend's first times can be paid meanwhile (PipelineWarmUp).
             string? backendByEnvironment = Environment.GetEnvironmentVariable("PEJIT_BACKEND");
-            PipelineWarmUp.Start(method.Module, cil: string.Equals(backendByEnvironment is { Length: > 0 } ? backendByEnvironment : marker.Backend, "cil", StringComparison.OrdinalIgnoreCase));
+            bool cil = string.Equals(backendByEnvironment is { Length: > 0 } ? backendByEnvironment : marker.Backend, "cil", StringComparison.OrdinalIgnoreCase);
+            // In the background, preparation already has the second core: the warm-up starts once it is done, so that the two
+            // do not share that core (preparation at twice its time) while the interpreter has the other.
+            if (!Background) PipelineWarmUp.Start(method.Module, cil, Background);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var dotnetJit = DotnetJitCost.SinceStart();
-            var cpu = JitLog.Shared.Topics.HasFlag(JitLogTopics.Summary) ? ThreadCpuTime.Now() : null;
+            var cpu = JitLog.Shared.Topics != JitLogTopics.None ? ThreadCpuTime.Now() : null;
             string resource = ExtensionSerializer.ResourceName(MemberSignature.PortalKey(method));
             using var stream = assembly.GetManifestResourceStream(resource)
                 ?? throw new InvalidOperationException($"{assembly.GetName().Name} holds no stored extension program for it (resource '{resource}'); build it again with this version of pejit build");
@@ -160,6 +163,7 @@ public static class JitRuntime
             // first type-name parse, some 4 ms, is paid on the warm-up's thread while the portal is prepared, not in the first unit.
             if (PipelineWarmUp.Enabled && resolver.NamesTypesToParse) PipelineWarmUp.Also(resolver.ParseFirstName);
             ExtensionLinker.Link(program, resolver, assembly);
+            if (Background) PipelineWarmUp.Start(method.Module, cil, Background);
             var settings = new JitSettings { BackgroundCompilation = Background }
                 .WithDefaultThreshold(marker.Threshold);
             JitSettings.WarnAboutEnvironment(settings, JitLog.Shared);

@@ -47,7 +47,7 @@ public sealed record JitSettings
     public long CacheLimit { get; init; } = EnvironmentCacheLimit.Value ?? 1_000_000;
 
     /// <summary>
-    /// Compile hot keys on a thread-pool thread while the interpreter goes on, instead of in the thread that
+    /// Compile hot keys on PeJit's background thread (lower OS priority) while the interpreter goes on, instead of in the thread that
     /// made them hot. The unit is entered at the first <c>Jit.CanEnterJit</c> of its key after it is ready. Off
     /// for a <c>PortalJit</c> made in process unless set here; JIT-enabled assemblies turn it on unless
     /// <c>PEJIT_BACKGROUND=0</c>: measured on two cores, short programs no longer pay for PeJit's warm-up, and

@@ -22,7 +22,8 @@ namespace PeJit.Runtime;
 /// <para>
 /// Started once per process, when the first portal is prepared (JIT-enabled assemblies only: <see cref="JitRuntime"/>),
 /// so a process whose loops never get hot, or that runs with <c>PEJIT_DISABLE=1</c>, never pays it. It only makes sense
-/// with a second core: not started on one, nor with <c>PEJIT_WARMUP=0</c>. It shares nothing with the units (its own
+/// with a core to spare: not started on one, nor with <c>PEJIT_WARMUP=0</c>, nor beside background compilation on two
+/// (<see cref="BesideBackgroundCompilation"/>). It shares nothing with the units (its own
 /// graph, resolver and backend), and anything it throws is dropped: it can make the first unit come sooner, never
 /// change it.
 /// </para>
@@ -31,7 +32,7 @@ internal static class PipelineWarmUp
 {
     private static int started;
     // First times of a portal's own (Also), waiting for the warm-up thread's next turn; and whether that thread has had its
-    // last turn (then Also gives them to the thread pool).
+    // last turn (then Also gives them to BackgroundWork).
     private static readonly System.Collections.Concurrent.ConcurrentQueue<Action> pending = new();
     private static int finished;
 
@@ -39,17 +40,31 @@ internal static class PipelineWarmUp
     public static bool Enabled => Environment.ProcessorCount > 1 && Environment.GetEnvironmentVariable("PEJIT_WARMUP") != "0";
 
     /// <summary>
+    /// Whether the warm-up runs beside units compiled in the background: only with a third core (or <c>PEJIT_WARMUP=1</c>).
+    /// With two, the interpreter has one and PeJit's compiling thread the other, so the warm-up would only share that core
+    /// with the unit it is meant to bring sooner: the same first times paid once either way, plus its own unit's work, and
+    /// a third thread that takes the interpreter's core from it in a short process (Docs/PERFORMANCE.md, "Short processes:
+    /// which thread spends what").
+    /// </summary>
+    public static bool BesideBackgroundCompilation(int processors) =>
+        processors > 2 || Environment.GetEnvironmentVariable("PEJIT_WARMUP") == "1";
+
+    /// <summary>
     /// Starts the warm-up on a background thread, the first time only. <paramref name="owner"/>: the module the units'
     /// dynamic methods will belong to; <paramref name="cil"/>: whether the units go to the CIL backend (else only the
-    /// optimizer is warmed).
+    /// optimizer is warmed); <paramref name="background"/>: whether units are compiled in the background (then see
+    /// <see cref="BesideBackgroundCompilation"/>).
     /// </summary>
-    public static void Start(Module owner, bool cil)
+    public static void Start(Module owner, bool cil, bool background)
     {
-        if (!Enabled || Interlocked.Exchange(ref started, 1) != 0) return;
+        if (!Enabled || (background && !BesideBackgroundCompilation(Environment.ProcessorCount))) return;
+        if (Interlocked.Exchange(ref started, 1) != 0) return;
         try
         {
             new Thread(() =>
             {
+                // Below the interpreter's threads, as the compiling thread is (BackgroundWork).
+                BackgroundWork.LowerThisThread();
                 Run(owner, cil, Drain);
                 // A full fence: a portal's Also that enqueued before this sees it set, or this drain sees its work.
                 Interlocked.Exchange(ref finished, 1);
@@ -66,7 +81,7 @@ internal static class PipelineWarmUp
     /// <summary>
     /// First times of a portal's own that its first unit will meet (its first type-name parse), known once its stored
     /// program is read: paid on the warm-up thread at its next turn (after the pass it is running), so that preparation
-    /// shares the second core with one thread of PeJit's, not two, and the thread pool is not started for it; on the
+    /// shares the second core with one thread of PeJit's, not two, and no other thread is busy with it; on the
     /// thread pool when the warm-up is over or never started. Nothing when the warm-up is not enabled.
     /// </summary>
     public static void Also(Action firstTimes)
@@ -74,7 +89,7 @@ internal static class PipelineWarmUp
         if (!Enabled) return;
         pending.Enqueue(firstTimes);
         if (Volatile.Read(ref started) == 0 || Volatile.Read(ref finished) == 1)
-            ThreadPool.UnsafeQueueUserWorkItem(static _ => Drain(), null);
+            BackgroundWork.Queue(Drain);
     }
 
     private static void Drain()

@@ -628,13 +628,13 @@ public sealed class PortalRuntime
     private ExceptionDispatchInfo? backgroundFailure;
 
     /// <summary>
-    /// Runs <paramref name="compile"/> on a pool thread for <paramref name="key"/>, which the caller has marked as
+    /// Runs <paramref name="compile"/> on PeJit's background thread (<see cref="BackgroundWork"/>) for <paramref name="key"/>, which the caller has marked as
     /// compiling (<see cref="StartCompiling"/>, so that <see cref="WaitForCompilations"/> waits for it) and which is removed when it
     /// ends. A failure (only strict mode lets one out of <see cref="Compile"/>) is kept for the interpreter's thread:
-    /// on a pool thread it would end the process.
+    /// on another thread it would end the process.
     /// </summary>
     private void CompileInBackground(GreenKey key, Action compile) =>
-        ThreadPool.UnsafeQueueUserWorkItem(unused =>
+        BackgroundWork.Queue(() =>
         {
             try
             {
@@ -648,7 +648,7 @@ public sealed class PortalRuntime
             {
                 DoneCompiling(key);
             }
-        }, null);
+        });
 
     private CompiledUnit? CompileAndCache(GreenKey key)
     {

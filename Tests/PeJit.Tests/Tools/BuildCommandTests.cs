@@ -138,6 +138,8 @@ public sealed class BuildCommandTests
     {
         var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(StackVmBuild.Value, "StackVm.runtimeconfig.json")))!;
         Assert.AreEqual(0, (int)config["runtimeOptions"]!["configProperties"]![PeJit.Cli.Commands.RuntimeConfigFile.TieringDelay]!);
+        Assert.AreEqual(PeJit.Cli.Commands.RuntimeConfigFile.CallCountThresholdValue,
+            (int)config["runtimeOptions"]!["configProperties"]![PeJit.Cli.Commands.RuntimeConfigFile.CallCountThreshold]!);
         // .NET lists every method it compiles and at which tier (its JIT's summary, written where DOTNET_JitStdOutFile says).
         string list = Path.Combine(Directory.CreateTempSubdirectory("pejit-tiers-").FullName, "jit.txt");
         // fib 30 (about 2,700,000 calls of the portal, nothing compiled): long enough for .NET's tiering thread to get its
@@ -157,7 +159,13 @@ public sealed class BuildCommandTests
         Assert.AreEqual(own, PeJit.Cli.Commands.RuntimeConfigFile.AddSettings(own));
         var added = System.Text.Json.Nodes.JsonNode.Parse(PeJit.Cli.Commands.RuntimeConfigFile.AddSettings("""{ "runtimeOptions": { "tfm": "net10.0" } }"""))!;
         Assert.AreEqual(0, (int)added["runtimeOptions"]!["configProperties"]![PeJit.Cli.Commands.RuntimeConfigFile.TieringDelay]!);
+        Assert.AreEqual(PeJit.Cli.Commands.RuntimeConfigFile.CallCountThresholdValue, (int)added["runtimeOptions"]!["configProperties"]![PeJit.Cli.Commands.RuntimeConfigFile.CallCountThreshold]!);
         Assert.AreEqual("net10.0", (string)added["runtimeOptions"]!["tfm"]!);
+        // A call-count threshold the application sets is kept; the delay's 0 is still added.
+        var threshold = System.Text.Json.Nodes.JsonNode.Parse(PeJit.Cli.Commands.RuntimeConfigFile.AddSettings(
+            """{ "runtimeOptions": { "configProperties": { "System.Runtime.TieredCompilation.CallCountThreshold": 50 } } }"""))!;
+        Assert.AreEqual(50, (int)threshold["runtimeOptions"]!["configProperties"]![PeJit.Cli.Commands.RuntimeConfigFile.CallCountThreshold]!);
+        Assert.AreEqual(0, (int)threshold["runtimeOptions"]!["configProperties"]![PeJit.Cli.Commands.RuntimeConfigFile.TieringDelay]!);
     }
 
     [TestMethod]

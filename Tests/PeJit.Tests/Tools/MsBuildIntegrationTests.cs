@@ -65,6 +65,8 @@ public sealed class MsBuildIntegrationTests
         {
             var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.ChangeExtension(Dll(project), ".runtimeconfig.json")))!;
             Assert.AreEqual(0, (int)config["runtimeOptions"]!["configProperties"]![PeJit.Cli.Commands.RuntimeConfigFile.TieringDelay]!, project);
+            Assert.AreEqual(PeJit.Cli.Commands.RuntimeConfigFile.CallCountThresholdValue,
+                (int)config["runtimeOptions"]!["configProperties"]![PeJit.Cli.Commands.RuntimeConfigFile.CallCountThreshold]!, project);
         }
     }
 

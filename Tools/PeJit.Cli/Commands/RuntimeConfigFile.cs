@@ -8,7 +8,7 @@ namespace PeJit.Cli.Commands;
 /// <c>configProperties</c>, which .NET reads at start-up as it reads <c>DOTNET_</c> variables).
 /// </summary>
 /// <remarks>
-/// One setting: <see cref="TieringDelay"/> at 0. .NET compiles a method first unoptimized (tier 0) and optimizes it once
+/// Two settings: <see cref="TieringDelay"/> at 0. .NET compiles a method first unoptimized (tier 0) and optimizes it once
 /// it has been called 30 times, but starts counting calls only after 100 ms in which no method was compiled or first
 /// run at tier 0; every new such method restarts the wait. In a JIT-enabled process PeJit's own work (preparing a
 /// portal, the warm-up thread, each unit: thousands of methods run for the first time, on other threads) keeps restarting
@@ -18,11 +18,26 @@ namespace PeJit.Cli.Commands;
 /// tiering delay"). Without the wait, the portal is optimized after its 30th call, with dynamic PGO as in the plain run
 /// (marking it <c>AggressiveOptimization</c> instead would lose PGO for the interpreter's loop). A value the application
 /// set itself is kept; a <c>DOTNET_TC_CallCountingDelayMs</c> variable still overrides it at run time.
+/// <para>
+/// And <see cref="CallCountThreshold"/> at <see cref="CallCountThresholdValue"/> (.NET's default is 30): without the delay,
+/// every method called 30 times was optimized at once, also the framework's and PeJit's start-up code that a short process
+/// runs a few dozen times and never again; .NET's tier-1 thread then spent 50-110 ms of CPU in a StackVm or Lua process of
+/// 150-300 ms, more than PeJit's own preparation and compiles, on the core those needed (Docs/PERFORMANCE.md, "Short
+/// processes: which thread spends what"). At 300 calls the portal and PeJit's hot code are still optimized early (Lua
+/// <c>polymorphic</c>'s main thread as with 30), the one-off start-up code is not. Kept when the application sets it, not
+/// written when it sets the delay; a <c>DOTNET_TC_CallCountThreshold</c> variable overrides it.
+/// </para>
 /// </remarks>
 public static class RuntimeConfigFile
 {
     /// <summary>.NET's name, in <c>configProperties</c>, of the tiering delay (<c>DOTNET_TC_CallCountingDelayMs</c>).</summary>
     public const string TieringDelay = "System.Runtime.TieredCompilation.CallCountingDelayMs";
+
+    /// <summary>.NET's name, in <c>configProperties</c>, of the calls before tier 1 (<c>DOTNET_TC_CallCountThreshold</c>, .NET 8 on).</summary>
+    public const string CallCountThreshold = "System.Runtime.TieredCompilation.CallCountThreshold";
+
+    /// <summary>The <see cref="CallCountThreshold"/> written (see the remarks).</summary>
+    public const int CallCountThresholdValue = 300;
 
     /// <summary>The runtimeconfig <paramref name="json"/> with the JIT-enabled settings the application does not set itself.</summary>
     public static string AddSettings(string json)
@@ -32,8 +47,10 @@ public static class RuntimeConfigFile
             root["runtimeOptions"] = options = [];
         if (options["configProperties"] is not JsonObject properties)
             options["configProperties"] = properties = [];
+        // An application that sets the delay manages .NET's tiering itself: the threshold goes with the delay's 0 only.
         if (properties.ContainsKey(TieringDelay)) return json;
         properties[TieringDelay] = 0;
+        if (!properties.ContainsKey(CallCountThreshold)) properties[CallCountThreshold] = CallCountThresholdValue;
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 }

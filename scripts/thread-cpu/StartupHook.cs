@@ -1,0 +1,58 @@
+using System.Globalization;
+using System.Text;
+
+/// <summary>
+/// A .NET startup hook (<c>DOTNET_STARTUP_HOOKS</c>) that writes, at process exit, the CPU time of every thread still alive
+/// (Linux <c>/proc/self/task/TID/schedstat</c>, nanoseconds on a core, and its name from <c>comm</c>), the process's total
+/// (<c>CLOCK_PROCESS_CPUTIME_ID</c>) and what threads that ended used (the total minus the live ones: PeJit's warm-up
+/// thread ends, thread-pool workers do not within a short process). One line, appended to <c>THREAD_CPU_OUT</c>, for
+/// <c>scripts/thread-cpu.py</c> to aggregate. Issue 12: which thread a short JIT-enabled process spends its extra CPU on.
+/// </summary>
+internal class StartupHook
+{
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec time);
+
+    public static void Initialize()
+    {
+        string? output = Environment.GetEnvironmentVariable("THREAD_CPU_OUT");
+        if (output is null || !OperatingSystem.IsLinux()) return;
+        var start = DateTime.UtcNow;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                var line = new StringBuilder();
+                int pid = Environment.ProcessId;
+                double live = 0;
+                foreach (var task in Directory.GetDirectories("/proc/self/task"))
+                {
+                    string tid = Path.GetFileName(task);
+                    var schedstat = File.ReadAllText(Path.Combine(task, "schedstat")).Split(' ');
+                    double ms = long.Parse(schedstat[0], CultureInfo.InvariantCulture) / 1e6;
+                    string name = tid == pid.ToString(CultureInfo.InvariantCulture) ? "main" : File.ReadAllText(Path.Combine(task, "comm")).Trim().Replace(' ', '_').Replace('=', '_');
+                    live += ms;
+                    line.Append(CultureInfo.InvariantCulture, $"{name}={ms:F2} ");
+                    // The main thread's time runnable but waiting for a core (schedstat's second field): what other threads,
+                    // PeJit's and other processes', took from it.
+                    if (name == "main") line.Append(CultureInfo.InvariantCulture, $"main_waiting={long.Parse(schedstat[1], CultureInfo.InvariantCulture) / 1e6:F2} ");
+                }
+                // The process clock counts threads that ended too (in nanoseconds, where /proc/self/stat has 10 ms ticks).
+                double total = ClockGetTime(2, out var time) == 0 ? time.Seconds * 1e3 + time.Nanoseconds / 1e6 : 0;
+                line.Append(CultureInfo.InvariantCulture, $"ended={Math.Max(0, total - live):F2} total={total:F2} hookwall={(DateTime.UtcNow - start).TotalMilliseconds:F2}");
+                File.AppendAllText(output, line.AppendLine().ToString());
+            }
+            catch (Exception)
+            {
+                // A measurement, never a failure of the process it measures.
+            }
+        };
+    }
+}
