@@ -169,6 +169,23 @@ public sealed class BuildCommandTests
     }
 
     [TestMethod]
+    public void ASecondBuildRewritesTheSettingsPeJitWroteAndKeepsTheApplications()
+    {
+        // The config of an earlier build into the same folder, written by a PeJit that set only the delay (and another value).
+        const string earlier = """{ "runtimeOptions": { "configProperties": { "System.Runtime.TieredCompilation.CallCountingDelayMs": 7, "PeJit.RuntimeConfig.Written": "System.Runtime.TieredCompilation.CallCountingDelayMs" } } }""";
+        var again = System.Text.Json.Nodes.JsonNode.Parse(PeJit.Cli.Commands.RuntimeConfigFile.AddSettings(earlier))!["runtimeOptions"]!["configProperties"]!;
+        Assert.AreEqual(0, (int)again[PeJit.Cli.Commands.RuntimeConfigFile.TieringDelay]!, "the delay PeJit wrote is PeJit's to rewrite");
+        Assert.AreEqual(PeJit.Cli.Commands.RuntimeConfigFile.CallCountThresholdValue, (int)again[PeJit.Cli.Commands.RuntimeConfigFile.CallCountThreshold]!, "a setting added since is written");
+        // Building twice is building once; the application's own threshold stays, not listed as PeJit's.
+        const string own = """{ "runtimeOptions": { "configProperties": { "System.Runtime.TieredCompilation.CallCountThreshold": 50 } } }""";
+        string once = PeJit.Cli.Commands.RuntimeConfigFile.AddSettings(own);
+        Assert.AreEqual(once, PeJit.Cli.Commands.RuntimeConfigFile.AddSettings(once));
+        var twice = System.Text.Json.Nodes.JsonNode.Parse(once)!["runtimeOptions"]!["configProperties"]!;
+        Assert.AreEqual(50, (int)twice[PeJit.Cli.Commands.RuntimeConfigFile.CallCountThreshold]!);
+        Assert.AreEqual(PeJit.Cli.Commands.RuntimeConfigFile.TieringDelay, (string)twice[PeJit.Cli.Commands.RuntimeConfigFile.WrittenByPeJit]!);
+    }
+
+    [TestMethod]
     public void TheInputIsNeverModifiedAndASecondBuildOfTheOutputIsANoOp()
     {
         string input = Vm.Runner.Portal.Module.Assembly.Location;

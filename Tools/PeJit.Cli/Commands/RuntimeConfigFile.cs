@@ -39,6 +39,13 @@ public static class RuntimeConfigFile
     /// <summary>The <see cref="CallCountThreshold"/> written (see the remarks).</summary>
     public const int CallCountThresholdValue = 300;
 
+    /// <summary>
+    /// The property that lists the settings PeJit wrote (names separated by <c>;</c>): a second <c>pejit build</c> into the
+    /// same folder reads the config it wrote the first time, and without the list would take its own settings for the
+    /// application's and keep them as they were, also when a newer PeJit writes other values or more settings.
+    /// </summary>
+    public const string WrittenByPeJit = "PeJit.RuntimeConfig.Written";
+
     /// <summary>The runtimeconfig <paramref name="json"/> with the JIT-enabled settings the application does not set itself.</summary>
     public static string AddSettings(string json)
     {
@@ -47,10 +54,24 @@ public static class RuntimeConfigFile
             root["runtimeOptions"] = options = [];
         if (options["configProperties"] is not JsonObject properties)
             options["configProperties"] = properties = [];
+        bool rewriting = properties[WrittenByPeJit] is JsonValue listed && listed.TryGetValue(out string? _);
+        if (rewriting)
+        {
+            foreach (string name in ((string)properties[WrittenByPeJit]!).Split(';', StringSplitOptions.RemoveEmptyEntries)) properties.Remove(name);
+            properties.Remove(WrittenByPeJit);
+        }
         // An application that sets the delay manages .NET's tiering itself: the threshold goes with the delay's 0 only.
-        if (properties.ContainsKey(TieringDelay)) return json;
+        if (properties.ContainsKey(TieringDelay)) return rewriting ? Write(root) : json;
+        var written = new List<string> { TieringDelay };
         properties[TieringDelay] = 0;
-        if (!properties.ContainsKey(CallCountThreshold)) properties[CallCountThreshold] = CallCountThresholdValue;
-        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        if (!properties.ContainsKey(CallCountThreshold))
+        {
+            properties[CallCountThreshold] = CallCountThresholdValue;
+            written.Add(CallCountThreshold);
+        }
+        properties[WrittenByPeJit] = string.Join(";", written);
+        return Write(root);
     }
+
+    private static string Write(JsonObject root) => root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
 }
