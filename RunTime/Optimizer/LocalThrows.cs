@@ -151,40 +151,9 @@ internal static class LocalThrows
     /// <summary>Copies the handler's blocks into the protected blocks of <paramref name="region"/>; returns the copy of its entry.</summary>
     private static Block Copy(FlowGraph graph, Block[] handler, Region region, Region? context)
     {
-        var blocks = new BlockToBlockMap(graph.BlockCount);
-        var values = new ValueToValueMap(graph.ValueCount);
-        foreach (var block in handler)
-        {
-            var copy = graph.AddBlock();
-            blocks[block] = copy;
-            graph[copy].Try = region;
-            graph[copy].HandlerOf = context;
-            foreach (var parameter in graph[block].Parameters)
-                values[parameter] = graph.AddParameter(copy, graph.TypeOf(parameter), graph[parameter].Name);
-            foreach (var instruction in graph[block].Instructions)
-            {
-                var duplicate = LoopVersioning.Duplicate(instruction);
-                if (instruction.Result is { } result) values[result] = graph.SetResult(duplicate, graph.TypeOf(result), graph[result].Name);
-                graph[copy].Instructions.Add(duplicate);
-            }
-        }
-        Value Map(Value v) => values.TryGetValue(v, out var copied) ? copied : v;
-        foreach (var block in handler)
-        {
-            var originals = graph[block].Instructions;
-            var copies = graph[blocks[block]].Instructions;
-            for (int i = 0; i < originals.Count; i++)
-            {
-                for (int k = 0; k < copies[i].Operands.Count; k++) copies[i].Operands[k] = Map(copies[i].Operands[k]);
-                foreach (var target in originals[i].Targets)
-                {
-                    var arguments = new List<Value>(target.Arguments.Count);
-                    foreach (var argument in target.Arguments) arguments.Add(Map(argument));
-                    bool within = originals[i].Opcode != Opcode.Leave && blocks.TryGetValue(target.Target, out _);
-                    copies[i].Targets.Add(new BlockCall(within ? blocks[target.Target] : target.Target, arguments));
-                }
-            }
-        }
+        // A leave goes where the handler's leave goes, out of the try, even to a block of the handler (its end).
+        var (blocks, _) = BlockCopy.Copy(graph, handler, (_, copy) => { graph[copy].Try = region; graph[copy].HandlerOf = context; },
+            instruction => instruction.Opcode == Opcode.Leave);
         return blocks[handler[0]];
     }
 }

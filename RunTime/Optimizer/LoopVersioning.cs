@@ -26,44 +26,11 @@ internal static class LoopVersioning
     /// </summary>
     public static BlockToBlockMap Copy(FlowGraph graph, BlockSet region, PromotionIndex index)
     {
-        // 1. Blocks and values: every parameter and result gets a copy, so operands can be mapped in any order.
-        // The IR's maps and arrays, not dictionaries or LINQ over blocks and values: those are compiled by .NET on
-        // the first unit's path (Docs/PERFORMANCE.md, warm-up).
-        var blocks = new BlockToBlockMap(graph.BlockCount);
-        var values = new ValueToValueMap(graph.ValueCount);
+        // 1. and 2. The blocks, their values, operands and targets: inside the region the copy's own, outside the same.
         var order = new Block[region.Count];
         int n = 0;
         foreach (var block in region) order[n++] = block;
-        foreach (var block in order)
-        {
-            var copy = graph.AddBlock();
-            blocks[block] = copy;
-            foreach (var parameter in graph[block].Parameters)
-                values[parameter] = graph.AddParameter(copy, graph.TypeOf(parameter), graph[parameter].Name);
-            foreach (var instruction in graph[block].Instructions)
-            {
-                var duplicate = Duplicate(instruction);
-                if (instruction.Result is { } result) values[result] = graph.SetResult(duplicate, graph.TypeOf(result), graph[result].Name);
-                graph[copy].Instructions.Add(duplicate);
-            }
-        }
-        // 2. Operands and targets: inside the loop the copy's own, outside the same.
-        Value Map(Value v) => values.TryGetValue(v, out var copied) ? copied : v;
-        foreach (var block in order)
-        {
-            var originals = graph[block].Instructions;
-            var copies = graph[blocks[block]].Instructions;
-            for (int i = 0; i < originals.Count; i++)
-            {
-                for (int k = 0; k < copies[i].Operands.Count; k++) copies[i].Operands[k] = Map(copies[i].Operands[k]);
-                foreach (var target in originals[i].Targets)
-                {
-                    var arguments = new List<Value>(target.Arguments.Count);
-                    foreach (var argument in target.Arguments) arguments.Add(Map(argument));
-                    copies[i].Targets.Add(new BlockCall(blocks.TryGetValue(target.Target, out var targetCopy) ? targetCopy : target.Target, arguments));
-                }
-            }
-        }
+        var (blocks, values) = BlockCopy.Copy(graph, order);
         // 3. Uses after the loop: a value of the loop reaches them from the loop or from its copy. Only the
         // blocks that use a value of the loop are looked at, in layout order, as a scan of the graph meets them.
         var copied = blocks.Values;

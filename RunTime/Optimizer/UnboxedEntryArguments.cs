@@ -264,40 +264,9 @@ public static class UnboxedEntryArguments
     /// <summary>Copies every block of <paramref name="graph"/> into it (the copy of the entry an ordinary block with the entry's parameters); returns the copies of the blocks and values.</summary>
     private static (BlockToBlockMap Blocks, ValueToValueMap Values) CopyAll(FlowGraph graph)
     {
-        int count = graph.BlockCount;
-        var blocks = new BlockToBlockMap(count);
-        var values = new ValueToValueMap(graph.ValueCount);
-        for (int b = 0; b < count; b++)
-        {
-            var block = new Block(b);
-            var copy = graph.AddBlock();
-            blocks[block] = copy;
-            foreach (var parameter in graph[block].Parameters)
-                values[parameter] = graph.AddParameter(copy, graph.TypeOf(parameter), graph[parameter].Name);
-            foreach (var instruction in graph[block].Instructions)
-            {
-                var duplicate = LoopVersioning.Duplicate(instruction);
-                if (instruction.Result is { } result) values[result] = graph.SetResult(duplicate, graph.TypeOf(result), graph[result].Name);
-                graph[copy].Instructions.Add(duplicate);
-            }
-        }
-        for (int b = 0; b < count; b++)
-        {
-            var originals = graph[new Block(b)].Instructions;
-            var duplicates = graph[blocks[new Block(b)]].Instructions;
-            for (int i = 0; i < originals.Count; i++)
-            {
-                for (int k = 0; k < duplicates[i].Operands.Count; k++)
-                    if (values.TryGetValue(duplicates[i].Operands[k], out var mapped)) duplicates[i].Operands[k] = mapped;
-                foreach (var target in originals[i].Targets)
-                {
-                    var arguments = new List<Value>(target.Arguments.Count);
-                    foreach (var argument in target.Arguments) arguments.Add(values.TryGetValue(argument, out var mapped) ? mapped : argument);
-                    duplicates[i].Targets.Add(new BlockCall(blocks[target.Target], arguments));
-                }
-            }
-        }
-        return (blocks, values);
+        var all = new Block[graph.BlockCount];
+        for (int b = 0; b < all.Length; b++) all[b] = new Block(b);
+        return BlockCopy.Copy(graph, all);
     }
 
     /// <summary>A name without the characters a method reference's text gives meaning to.</summary>
