@@ -4,9 +4,8 @@ namespace PeJit.Runtime;
 
 /// <summary>
 /// The one thread on which JIT-enabled processes prepare portals and compile units in the background (issue 12): work
-/// is queued and runs in order, at a lower OS priority than the interpreter's threads, so that on a machine of two cores
-/// the interpreter's thread keeps a core whenever PeJit's work, .NET's tier-1 compiler and the garbage collector all want
-/// one. Measured (Docs/PERFORMANCE.md, "Short processes: which thread spends what"): before, a short program's main
+/// is queued and runs in order, one item at a time, so that on a machine of two cores PeJit's work takes at most the one
+/// core the interpreter's thread does not (optionally at a lower OS priority, <c>PEJIT_BACKGROUND_NICE</c>). Measured (Docs/PERFORMANCE.md, "Short processes: which thread spends what"): before, a short program's main
 /// thread waited for a core while pool threads prepared the portal, the warm-up ran and a unit compiled that the program
 /// ended before entering; the wait, not the main thread's own work, was most of what the process lost to plain.
 /// </summary>
@@ -21,9 +20,10 @@ namespace PeJit.Runtime;
 internal static class BackgroundWork
 {
     /// <summary>
-    /// The nice value PeJit's background threads take by default: their CFS weight is about a tenth of a normal thread's
-    /// (110 against 1024), so a core they share with the interpreter goes nine tenths to the interpreter, and a core they
-    /// have alone is theirs.
+    /// The nice value PeJit's background thread takes by default: none. At nice 10 (a CFS weight of about a tenth of a
+    /// normal thread's) a short program's main thread waited less for a core, but on a loaded machine the compiling thread
+    /// starved and StackVm <c>long</c> took 2.6 s against 0.9 s (Docs/PERFORMANCE.md, "Short processes: which thread spends
+    /// what"); to be measured again on a quiet machine.
     /// </summary>
     public const int DefaultNice = 0;
 
