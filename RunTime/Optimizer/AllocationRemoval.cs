@@ -43,7 +43,8 @@ namespace PeJit.Optimizer;
 /// <c>isinst</c> its class fails takes one target, so the escapes behind an interpreter's own type tests of a value it made
 /// (a key tested for one class, with the other classes' slow paths behind the test) do not keep it; nor does a branch on
 /// integer constants (a comparison of two), which an earlier round's forwarding leaves until the next <c>fold</c> (a
-/// callee frame's <c>Wanted</c> stored as 1 and read back: the return loop for other callers never runs). Or the group is kept when a jump passes a member to a
+/// callee frame's <c>Wanted</c> stored as 1 and read back: the return loop for other callers never runs); when such a decision leaves out a block the graph reaches, those branches become
+/// jumps and the blocks behind them go before the rewrite, which would make objects there for removed groups. Or the group is kept when a jump passes a member to a
 /// group parameter while the member is still live in the target (two names for one object); or when
 /// allocations of a group differ in constructor or box type, or a field is seen with two types.</item>
 /// <item>Graphs with exception regions are left alone (residual units have none).</item>
