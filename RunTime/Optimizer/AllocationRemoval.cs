@@ -43,7 +43,8 @@ namespace PeJit.Optimizer;
 /// <c>isinst</c> its class fails takes one target, so the escapes behind an interpreter's own type tests of a value it made
 /// (a key tested for one class, with the other classes' slow paths behind the test) do not keep it; nor does a branch on
 /// integer constants (a comparison of two), which an earlier round's forwarding leaves until the next <c>fold</c> (a
-/// callee frame's <c>Wanted</c> stored as 1 and read back: the return loop for other callers never runs). Or the group is kept when a jump passes a member to a
+/// callee frame's <c>Wanted</c> stored as 1 and read back: the return loop for other callers never runs); when such a decision leaves out a block the graph reaches, those branches become
+/// jumps and the blocks behind them go before the rewrite, which would make objects there for removed groups. Or the group is kept when a jump passes a member to a
 /// group parameter while the member is still live in the target (two names for one object); or when
 /// allocations of a group differ in constructor or box type, or a field is seen with two types.</item>
 /// <item>Graphs with exception regions are left alone (residual units have none).</item>
@@ -507,18 +508,19 @@ internal static partial class AllocationRemoval
         //    class, the slow paths of the other classes behind the test) hold such escapes. Only groups of one class (not yet refused) decide.
         var consistent = new HashSet<Group>(ReferenceEqualityComparer.Instance);
         foreach (var group in groupsInOrder) if (!group.Bad) consistent.Add(group);
-        // The one target a block's branch takes, or null when both may.
-        Block? Decided(Block block)
+        // The position of the one target a block's branch takes, or null when both may.
+        int? DecidedTarget(Block block)
         {
             if (graph[block].Terminator is not { Opcode: Opcode.BrIf } branch) return null;
             var condition = branch.Operands[0];
-            if (root.TryGetValue(condition, out var member) && consistent.Contains(GroupOf(member))) return branch.Targets[0].Target;
+            if (root.TryGetValue(condition, out var member) && consistent.Contains(GroupOf(member))) return 0;
             if (graph[condition].DefiningInstruction is { } test && nullCasts.Contains(test)
                 && root.TryGetValue(test.Operands[0], out var tested) && consistent.Contains(GroupOf(tested)))
-                return branch.Targets[1].Target;
-            if (ConstantCondition(graph, condition) is { } taken) return branch.Targets[taken ? 0 : 1].Target;
+                return 1;
+            if (ConstantCondition(graph, condition) is { } taken) return taken ? 0 : 1;
             return null;
         }
+        Block? Decided(Block block) => DecidedTarget(block) is { } position ? graph[block].Terminator!.Targets[position].Target : null;
         IEnumerable<Block> LiveSuccessors(Block block) => Decided(block) is { } only ? [only] : graph.Successors(block);
         var reachable = new BlockSet();
         var walk = new BlockStack();
@@ -658,6 +660,12 @@ internal static partial class AllocationRemoval
         }
         var removed = groupsInOrder.Where(g => !g.Bad).ToHashSet();
         if (removed.Count == 0) return false;
+        // The decisions above left out blocks no run reaches (behind a branch on integer constants, on a member, or on a
+        // cast that fails). Rewritten as they are, such a block could make an object a decided group lost there and pass it
+        // to a group parameter removed, whose field parameters then take only the other jumps' values, defined where they do
+        // not dominate (Lua: a callee's result box stored into a register array behind `Wanted != 1`, 1 forwarded). The
+        // branches become jumps, those blocks go, and the pass starts again on the graph without them.
+        if (RemoveDecidedBranches(graph, reachable, DecidedTarget)) return Remove(graph);
         bool heldCandidates = false;
         foreach (var holder in holders) heldCandidates |= removed.Contains(GroupOf(holder));
         bool Virtual(Value value, out Value member, out Group group)
@@ -921,6 +929,39 @@ internal static partial class AllocationRemoval
         GraphEdits.RemoveUnreachable(graph);
         graph.Compact();
         return heldCandidates;
+    }
+
+    /// <summary>
+    /// When some block the graph reaches is not in <paramref name="live"/> (the blocks reached through the targets
+    /// <paramref name="decidedTarget"/> leaves), makes every live branch with one possible target a jump there and removes
+    /// the blocks no longer reached. Returns whether it changed the graph.
+    /// </summary>
+    private static bool RemoveDecidedBranches(FlowGraph graph, BlockSet live, Func<Block, int?> decidedTarget)
+    {
+        var reached = new BlockSet { FlowGraph.Entry };
+        var work = new BlockStack();
+        work.Push(FlowGraph.Entry);
+        bool deadReached = false;
+        while (work.Count > 0 && !deadReached)
+            foreach (var successor in graph.Successors(work.Pop()))
+                if (reached.Add(successor))
+                {
+                    deadReached |= !live.Contains(successor);
+                    work.Push(successor);
+                }
+        if (!deadReached) return false;
+        var decided = new List<(Instruction Branch, int Position)>();
+        foreach (var block in graph.Blocks)
+            if (live.Contains(block) && decidedTarget(block) is { } position) decided.Add((graph[block].Terminator!, position));
+        foreach (var (branch, position) in decided)
+        {
+            branch.Opcode = Opcode.Jump;
+            branch.Operands.Clear();
+            branch.Targets.RemoveAt(1 - position);
+        }
+        GraphEdits.RemoveUnreachable(graph);
+        graph.Compact();
+        return true;
     }
 
     /// <summary>True when <paramref name="value"/> is made by an allocation this pass can remove (<see cref="IsAllocation(FlowGraph, Instruction)"/>).</summary>
