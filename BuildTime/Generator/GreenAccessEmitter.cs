@@ -25,8 +25,6 @@ namespace PeJit.Generator;
 /// </remarks>
 public sealed class GreenAccessEmitter
 {
-    private const string IgnoresAccessChecksTo = "IgnoresAccessChecksToAttribute";
-    private const string CompilerServices = "System.Runtime.CompilerServices";
 
     private readonly ModuleDefinition module;
     private readonly string assemblyName;
@@ -65,7 +63,7 @@ public sealed class GreenAccessEmitter
     {
         if (methods.Count == 0) return;
         module.Types.Add(accessors);
-        module.Assembly.CustomAttributes.Add(new CustomAttribute(AccessAttributeConstructor()) { ConstructorArguments = { new(module.TypeSystem.String, assemblyName) } });
+        PeJit.Frontend.Access.OwnAccessChecks.Grant(module);
     }
 
     /// <summary>The ops the linker makes a <c>GreenAccess</c> for (<c>ExtensionLinker.LinkAccess</c>).</summary>
@@ -108,26 +106,6 @@ public sealed class GreenAccessEmitter
         {
             left.Add($"{graph.Name}: {instruction.Info.Name} {member}: {e.AssemblyReference.FullName} does not resolve");
         }
-    }
-
-    /// <summary>The constructor of <c>IgnoresAccessChecksToAttribute</c>: the runtime recognizes it by name, in whatever assembly; the module gets its own.</summary>
-    private MethodReference AccessAttributeConstructor()
-    {
-        var type = module.GetType(CompilerServices, IgnoresAccessChecksTo);
-        if (type is null)
-        {
-            var attribute = new TypeReference("System", "Attribute", module, module.TypeSystem.CoreLibrary);
-            type = new TypeDefinition(CompilerServices, IgnoresAccessChecksTo, TypeAttributes.NotPublic | TypeAttributes.Sealed | TypeAttributes.BeforeFieldInit | TypeAttributes.Class, attribute);
-            var constructor = new MethodDefinition(".ctor", MethodAttributes.Public | MethodAttributes.HideBySig | MethodAttributes.SpecialName | MethodAttributes.RTSpecialName, module.TypeSystem.Void);
-            constructor.Parameters.Add(new ParameterDefinition("assemblyName", ParameterAttributes.None, module.TypeSystem.String));
-            var il = constructor.Body.GetILProcessor();
-            il.Emit(OpCodes.Ldarg_0);
-            il.Emit(OpCodes.Call, new MethodReference(".ctor", module.TypeSystem.Void, attribute) { HasThis = true });
-            il.Emit(OpCodes.Ret);
-            type.Methods.Add(constructor);
-            module.Types.Add(type);
-        }
-        return type.Methods.First(m => m.IsConstructor && m.Parameters.Count == 1);
     }
 
     /// <summary>Why an access is left to the linker.</summary>

@@ -24,7 +24,8 @@ namespace PeJit.Weaving;
 /// frame per interpreted call; a <c>callvirt</c> of the portal keeps calling the portal (its null check and
 /// dispatch must stay), which diverts again. The class is added after every existing type, so no token moves,
 /// and it reaches the interpreter's private members as the rest of PeJit's additions do
-/// (<c>[IgnoresAccessChecksTo]</c> for the assembly itself). Hints in the copy stay what they are in the plain
+/// (<c>[IgnoresAccessChecksTo]</c> for the assembly itself, <c>OwnAccessChecks</c>, added here: without green accessors the
+/// emitter did not add it, and an emulator's disabled run failed calling its private <c>Step</c>). Hints in the copy stay what they are in the plain
 /// build: calls of PeJit.Hints methods that do nothing.
 /// </remarks>
 internal static class PlainTwin
@@ -42,6 +43,8 @@ internal static class PlainTwin
         };
         type.Methods.Add(twin);
         module.Types.Add(type);
+        // The copy is outside the portal's class: its calls of the interpreter's private helpers need the grant.
+        PeJit.Frontend.Access.OwnAccessChecks.Grant(module);
 
         var source = portal.Body;
         var parameters = new Dictionary<ParameterDefinition, ParameterDefinition>();
