@@ -27,13 +27,19 @@ internal static class HoistInvariants
     {
         var dominators = Dominators.Compute(graph);
         var loops = NaturalLoop.Find(graph, dominators);
-        foreach (var loop in GraphEdits.Ordered(loops, l => l.Blocks.Count)) Hoist(graph, loop);
+        // One set for every loop, emptied after each: a set as large as the graph made anew per loop would cost the
+        // graph's size per loop (quadratic allocation in a unit of many loops).
+        var defined = new ValueSet(graph.ValueCount);
+        foreach (var loop in GraphEdits.Ordered(loops, l => l.Blocks.Count))
+        {
+            Hoist(graph, loop, defined);
+            defined.Clear();
+        }
     }
 
-    private static void Hoist(FlowGraph graph, NaturalLoop loop)
+    private static void Hoist(FlowGraph graph, NaturalLoop loop, ValueSet defined)
     {
         // The values the loop defines (parameters and results of its blocks): anything else is invariant in it.
-        var defined = new ValueSet(graph.ValueCount);
         foreach (var block in loop.Blocks)
         {
             foreach (var parameter in graph[block].Parameters) defined.Add(parameter);
