@@ -43,6 +43,7 @@ public static class Pipeline
         new("branches", "branch on the inner test of a brif on cne x, 0, ceq x, 0 (targets swapped) or a conv of a compare, and pass the value the test is known to have on each edge instead of the test", SimplifyBranches.Run),
         new("dce", "remove the tests the branches no longer look at, so the loops stop using them", DeadCode.Run),
         new("sink", "compute a pure value a loop defines but only code after it uses (a promoted element's final value) where it is used", SinkFromLoops.Run),
+        new("hoist", "compute once before a loop what cannot throw and is the same on every turn: pure operations of values from before the loop, loads of the unit's constants and casts they pass (an interpreter's constants table read by every instruction of a loop with calls, which promotion leaves)", HoistInvariants.Run),
         new("fold", "fold what promotion exposed (constants stored and loaded back)", FoldConstants.Run),
         new("cse", "reuse again what promotion exposed", CommonSubexpressions.Run),
         new("dce", "remove pure instructions whose results nobody uses", DeadCode.Run),
@@ -107,6 +108,8 @@ public static class Pipeline
         ("branches", "sink", "a value only code after the loop uses is one the loop's branch no longer tests"),
         ("branches", "dce", "a simplified branch leaves the tests it looked through unused"),
         ("dce", "jumps", "a block whose unused tests dead code removal took out is left holding only its jump on"),
+        ("promote", "hoist", "promotion hoists loads behind guards and makes the preheader; what it leaves in a loop with calls, the constants, is hoisting's"),
+        ("hoist", "dce", "a hoisted cast of a constant may leave its copies in the loop unused after CSE"),
         ("promote", "stores", "promotion and forwarding know what a stelem does; the call a store becomes is opaque to them"),
         ("forward", "stores", "promotion and forwarding know what a stelem does; the call a store becomes is opaque to them"),
     ];
