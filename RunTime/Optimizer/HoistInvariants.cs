@@ -138,26 +138,17 @@ internal static class HoistInvariants
     /// <summary>The block before the header that only jumps to it: the one entering block that jumps there unconditionally, or a new one.</summary>
     private static Block Preheader(FlowGraph graph, NaturalLoop loop)
     {
-        var entering = new List<BlockCall>();
-        Block? single = null;
+        var entering = new EdgeList();
         foreach (var block in graph.Blocks)
         {
             if (loop.Blocks.Contains(block) || graph[block].Terminator is not { } terminator) continue;
-            foreach (var call in terminator.Targets)
-                if (call.Target == loop.Header)
-                {
-                    entering.Add(call);
-                    single = block;
-                }
+            for (int i = 0; i < terminator.Targets.Count; i++)
+                if (terminator.Targets[i].Target == loop.Header) entering.Add(new Edge(block, i, terminator.Targets[i]));
         }
-        if (entering.Count == 1 && graph[single!.Value].Terminator!.Opcode == Opcode.Jump) return single.Value;
-        var preheader = graph.AddBlock();
-        var arguments = new List<Value>();
-        foreach (var parameter in graph[loop.Header].Parameters) arguments.Add(graph.AddParameter(preheader, graph.TypeOf(parameter), graph[parameter].Name));
-        foreach (var call in entering) call.Target = preheader;
-        graph.Append(preheader, new Instruction(Opcode.Jump) { Targets = { new BlockCall(loop.Header, arguments) } });
+        var preheader = Preheaders.Of(graph, loop.Header, entering, out bool made);
         // The preheader is in every loop that holds this one: what moved into it is not invariant there by that alone.
-        for (var outer = loop.Parent; outer is not null; outer = outer.Parent) outer.Blocks.Add(preheader);
+        if (made)
+            for (var outer = loop.Parent; outer is not null; outer = outer.Parent) outer.Blocks.Add(preheader);
         return preheader;
     }
 }

@@ -208,16 +208,9 @@ internal sealed partial class LoopPromotion
         var entering = new EdgeList();
         foreach (var edge in index.EdgesInto(loop.Header))
             if (!loop.Blocks.Contains(edge.Source)) entering.Add(edge);
-        if (entering.Count == 1 && graph[entering[0].Source].Terminator!.Opcode == Opcode.Jump) return entering[0].Source;
-        var preheader = graph.AddBlock();
-        var arguments = new List<Value>();
-        foreach (var parameter in graph[loop.Header].Parameters) arguments.Add(graph.AddParameter(preheader, graph.TypeOf(parameter), graph[parameter].Name));
-        foreach (var edge in entering)
-        {
-            edge.Call.Target = preheader;
-            index.Touched.Add(edge.Source);
-        }
-        graph.Append(preheader, new Instruction(Opcode.Jump) { Targets = { new BlockCall(loop.Header, arguments) } });
+        var preheader = Preheaders.Of(graph, loop.Header, entering, out bool made);
+        if (!made) return preheader;
+        foreach (var edge in entering) index.Touched.Add(edge.Source);
         index.Update();
         return preheader;
     }
