@@ -842,18 +842,16 @@ public sealed class PortalRuntime
         try
         {
             outcome = evaluator.Resume(frames, Extension.Shape.MergePoint);
-            for (int steps = 0; learning && MergeContinuationPoint is { } next && !outcome.Returned && steps < Settings.Specialization.MaxKeysPerUnit; steps++)
+            // The implicit reds (an instance portal's `this`) go on into every step as the exit's outermost frame has them.
+            bool implicitRedsKnown = Extension.Shape.ImplicitReds.All(frames[0].Values.ContainsKey);
+            for (int steps = 0; learning && implicitRedsKnown && MergeContinuationPoint is { } next && !outcome.Returned && steps < Settings.Specialization.MaxKeysPerUnit; steps++)
             {
                 stop = KeyAt(outcome.StopOperands!, state);
                 if (stop.Equals(key) || HasUnit(stop)) break;
                 var operands = Extension.Shape.MergePoint.Operands;
                 var values = new Dictionary<IR.Value, object?>();
                 for (int i = 0; i < operands.Count; i++) values[operands[i]] = outcome.StopOperands![i];
-                bool implicitRedsKnown = true;
-                foreach (var red in Extension.Shape.ImplicitReds)
-                    if (frames[0].Values.TryGetValue(red, out var content)) values[red] = content;
-                    else implicitRedsKnown = false;
-                if (!implicitRedsKnown) break;
+                foreach (var red in Extension.Shape.ImplicitReds) values[red] = frames[0].Values[red];
                 learner!.Resuming([(stop, null)]);
                 // The slots as the step left them (a program counter a helper moves by reference lives in one), not a fresh frame's.
                 var slots = new Dictionary<IR.Slot, object?>();
