@@ -186,6 +186,23 @@ public sealed class BuildCommandTests
     }
 
     [TestMethod]
+    public void ABrokenRuntimeConfigIsAClearErrorAndNothingIsWritten()
+    {
+        // The application's folder as the SDK leaves it, but its runtimeconfig.json damaged.
+        string source = Path.GetDirectoryName(Vm.Runner.Portal.Module.Assembly.Location)!;
+        string input = Directory.CreateTempSubdirectory("pejit-badconfig-").FullName;
+        foreach (string file in new[] { "StackVm.dll", "StackVm.pdb", "PeJit.Hints.dll" })
+            if (File.Exists(Path.Combine(source, file))) File.Copy(Path.Combine(source, file), Path.Combine(input, file));
+        File.WriteAllText(Path.Combine(input, "StackVm.runtimeconfig.json"), "{ broken");
+        string outdir = Path.Combine(input, "out");
+        var (exit, _, error) = Run("build", Path.Combine(input, "StackVm.dll"), "-o", outdir);
+        Assert.AreNotEqual(0, exit, error);
+        StringAssert.Contains(error, "is not a valid runtimeconfig file");
+        Assert.DoesNotContain("   at ", error, "no stack trace");
+        Assert.IsFalse(Directory.Exists(outdir) && Directory.EnumerateFileSystemEntries(outdir).Any(), "nothing half-written");
+    }
+
+    [TestMethod]
     public void TheInputIsNeverModifiedAndASecondBuildOfTheOutputIsANoOp()
     {
         string input = Vm.Runner.Portal.Module.Assembly.Location;

@@ -140,7 +140,19 @@ public static class BuildCommand
                 string config = Path.ChangeExtension(path, ".runtimeconfig.json");
                 string written = Path.Combine(outdir, Path.GetFileName(config));
                 string? source = File.Exists(written) ? written : File.Exists(config) ? config : null;
-                if (source is not null) staging.Write(Path.GetFileName(config), RuntimeConfigFile.AddSettings(File.ReadAllText(source)));
+                if (source is not null)
+                {
+                    string settings;
+                    try
+                    {
+                        settings = RuntimeConfigFile.AddSettings(File.ReadAllText(source));
+                    }
+                    catch (System.Text.Json.JsonException e)
+                    {
+                        return Fail(Program.UnusableInput, $"{source} is not a valid runtimeconfig file ({e.Message}). Rebuild the application so that the SDK writes it again, or fix it, and run again.");
+                    }
+                    staging.Write(Path.GetFileName(config), settings);
+                }
                 foreach (string file in RuntimeFiles.Beside(path, fresh, runtime)) staging.Copy(file, overwrite: false);
                 string deps = Path.ChangeExtension(path, ".deps.json");
                 if (File.Exists(deps)) staging.Write(Path.GetFileName(deps), DepsFile.AddRuntime(File.ReadAllText(deps), runtime, typeof(JitRuntime).Assembly.GetName()));
