@@ -896,19 +896,30 @@ internal sealed partial class ContextAnalyzer
         return new CallDecision(CallTreatment.InlineConstructor, "a new object allocated without its constructor, whose body is inlined and specialized", [context]);
     }
 
-    private static bool IsFieldLoad(FlowGraph graph, Value value) => graph[value].DefiningInstruction?.Opcode is Opcode.LoadField or Opcode.LoadStatic;
-
-    /// <summary>The first field read of a red chain as C# (<c>this.ip</c>), for advice.</summary>
-    private static string FieldRead(IReadOnlyList<(AnnotatedGraph Graph, Value Value, RedReason Reason)> steps)
+    /// <summary>
+    /// The read of memory nearest the green in its red chain (a field, a static, an array element), the place where its value
+    /// comes in: the chain's later steps say how the memory read became red, not where the green should be promoted.
+    /// </summary>
+    private static (FlowGraph Graph, Instruction Instruction)? FirstLoad(IReadOnlyList<(AnnotatedGraph Graph, Value Value, RedReason Reason)> steps)
     {
         foreach (var (annotated, value, _) in steps)
-            if (annotated.Graph[value].DefiningInstruction is { Opcode: Opcode.LoadField or Opcode.LoadStatic, Field: { } field } load)
-            {
-                string owner = load.Opcode == Opcode.LoadStatic ? "" : (annotated.Graph[load.Operands[0]].Name ?? "this") + ".";
-                return owner + field.Name;
-            }
-        return "...";
+            if (annotated.Graph[value].DefiningInstruction is { Opcode: Opcode.LoadField or Opcode.LoadStatic or Opcode.LoadElement } load)
+                return (annotated.Graph, load);
+        return null;
     }
+
+    /// <summary>A field read as C# (<c>this.ip</c>), for advice.</summary>
+    private static string FieldRead(FlowGraph graph, Instruction load) =>
+        (load.Opcode == Opcode.LoadStatic ? "" : (graph[load.Operands[0]].Name ?? "this") + ".") + load.Field!.Name;
+
+    /// <summary>The array an element read reads, as the user named it (<c>the red array 'rs'</c>), for advice.</summary>
+    private static string ArrayRead(FlowGraph graph, Instruction load) =>
+        graph[load.Operands[0]] switch
+        {
+            { Name: { } name } => $"the red array '{name}'",
+            { DefiningInstruction: { Opcode: Opcode.LoadField or Opcode.LoadStatic, Field: not null } field } => $"the red array {FieldRead(graph, field)}",
+            _ => "a red array",
+        };
 
     /// <summary>Whether <paramref name="value"/> is the result of a call with a span among its arguments.</summary>
     private static bool TakesSpan(FlowGraph graph, Value value) =>
@@ -964,10 +975,15 @@ internal sealed partial class ContextAnalyzer
                             ? " A Span or ReadOnlySpan is never green (the specializer cannot hold one, and the call reading it stays residual): read the green array itself, "
                                 + "for example BitConverter.ToInt32(code, pc + 1) (the analysis runs it on green arguments) instead of BinaryPrimitives.ReadInt32LittleEndian(code.AsSpan(pc + 1))."
                             : "")
-                    : graph.ReasonChain(red) is { Count: > 0 } roots && roots[^1].Reason.Kind == RedReasonKind.DeclaredRed && roots.Any(step => IsFieldLoad(step.Graph.Graph, step.Value))
-                    ? $"A green must be computable from other greens and constants alone; this one is read from a field of a red object (the chain's root), as an interpreter "
-                        + $"that keeps its program counter in a field does: where it is read before the loop, write `var {name} = Jit.Promote({FieldRead(roots)});` (each compiled unit "
-                        + "then has it as a constant), or make it a green parameter of the portal; or make it red."
+                    : graph.ReasonChain(red) is { Count: > 0 } roots && roots[^1].Reason.Kind == RedReasonKind.DeclaredRed && FirstLoad(roots) is { } memoryRead
+                    ? memoryRead.Instruction.Opcode == Opcode.LoadElement
+                        ? $"A green must be computable from other greens and constants alone; this one is read from an element of {ArrayRead(memoryRead.Graph, memoryRead.Instruction)}, memory "
+                            + $"of the interpreted program's run (line {memoryRead.Instruction.Location.Line}), as a return address popped from a return stack or a jump target kept in data is: "
+                            + $"promote it where it is read, `{name} = Jit.Promote(...)` around that read (the residual code then switches on the values seen there, each "
+                            + "specialized when first met; few for return addresses), or make it red."
+                        : $"A green must be computable from other greens and constants alone; this one is read from a field of a red object (the chain's root), as an interpreter "
+                            + $"that keeps its program counter in a field does: where it is read before the loop, write `var {name} = Jit.Promote({FieldRead(memoryRead.Graph, memoryRead.Instruction)});` "
+                            + "(each compiled unit then has it as a constant), or make it a green parameter of the portal; or make it red."
                     : "A green must be computable from other greens and constants alone; compute it from the code object, or make it red, or use Jit.Promote on the value.",
                 chain);
         }

@@ -28,6 +28,10 @@ public sealed class HintErrorTests
         var error = SingleError(nameof(Errors.GreenFromRed), DiagnosticCodes.GreenDependsOnRed);
         StringAssert.Contains(error.Message, "'pc' is declared green");
         StringAssert.Contains(error.Details!, "'frame' is not declared green", "the chain ends at the red root");
+        // The value comes in through the element read, so that read is what to promote, not the field the array is in.
+        StringAssert.Contains(error.Advice, "an element of the red array frame.Stack");
+        StringAssert.Contains(error.Advice, "`pc = Jit.Promote(...)` around that read");
+        Assert.DoesNotContain("var pc = Jit.Promote(frame.Stack)", error.Advice);
     }
 
     [TestMethod]
