@@ -39,12 +39,19 @@ internal static class SplitJoins
     /// <summary>The most joins one run splits.</summary>
     public const int MaxSplits = 8;
 
-    public static void Run(FlowGraph graph)
+    public static void Run(FlowGraph graph) => Run(graph, MaxRegion, 8);
+
+    /// <summary>
+    /// The pass with other bounds: regions of at most <paramref name="maxRegion"/> instructions, and copies of at most a
+    /// <paramref name="budgetDivisor"/>th of the graph in all (<see cref="UnboxedEntryReturns"/>: a call's join, whose
+    /// region holds the next call and its slow paths).
+    /// </summary>
+    public static void Run(FlowGraph graph, int maxRegion, int budgetDivisor)
     {
         if (graph.RegionCount > 0 || !AnyJoinOfAllocation(graph)) return;
         int budget = 0;
         foreach (var block in graph.Blocks) budget += graph[block].Instructions.Count;
-        budget = Math.Max(budget / 8, MaxRegion);
+        budget = Math.Max(budget / budgetDivisor, maxRegion);
         var done = new BlockSet();
         for (int split = 0; split < MaxSplits; split++)
         {
@@ -62,7 +69,7 @@ internal static class SplitJoins
                 {
                     if (!graph.TypeOf(parameters[i]).IsReference || AllocatingEdges(graph, edges, i) is not { } allocating) continue;
                     liveness ??= Liveness.Compute(graph);
-                    var region = Region(graph, dominators, liveness, block, parameters[i], out int size);
+                    var region = Region(graph, dominators, liveness, block, parameters[i], maxRegion, out int size);
                     if (region is null || size > budget) continue;
                     budget -= size;
                     Copy(graph, region, block, allocating);
@@ -117,7 +124,7 @@ internal static class SplitJoins
         a.Opcode == b.Opcode && (a.Opcode == Opcode.Box ? a.TypeOperand == b.TypeOperand : a.Opcode != Opcode.NewObject || a.Method!.Equals(b.Method));
 
     /// <summary>Rule 2's region, or null when it has a loop header, is too large, or tests nothing of the parameter.</summary>
-    private static BlockSet? Region(FlowGraph graph, Dominators dominators, Liveness liveness, Block join, Value parameter, out int size)
+    private static BlockSet? Region(FlowGraph graph, Dominators dominators, Liveness liveness, Block join, Value parameter, int maxRegion, out int size)
     {
         size = 0;
         var aliases = new ValueSet { parameter };
@@ -139,7 +146,7 @@ internal static class SplitJoins
                 }
                 else tested |= instruction.Opcode is Opcode.LoadField or Opcode.UnboxAny || TypeObjects.IsGetType(instruction);
             }
-            if (size > MaxRegion) return null;
+            if (size > maxRegion) return null;
             foreach (var successor in graph.Successors(block))
             {
                 if (successor == join) return null;

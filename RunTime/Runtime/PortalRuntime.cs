@@ -1226,6 +1226,14 @@ public sealed class PortalRuntime
                     PeJit.Optimizer.Pipeline.Run(unit.Residual, PeJit.Optimizer.UnboxedEntryArguments.Reoptimization, afterPass, verify: Settings.Strict || Settings.Verify);
                     PeJit.Optimizer.Pipeline.Run(shaped, PeJit.Optimizer.UnboxedEntryArguments.Reoptimization, null, verify: Settings.Strict || Settings.Verify);
                 }
+                // Boxes made only to be returned are returned as their contents; the calls make them again, and both graphs
+                // take them apart (the call's join with its slow paths split) where they do not escape.
+                if (Settings.Optimizations is null
+                    && PeJit.Optimizer.UnboxedEntryReturns.Run(shaped, [unit.Residual, shaped], Math.Max(unit.ExitBufferSize, unit.Entry.Values.Count + 1)))
+                {
+                    PeJit.Optimizer.Pipeline.RunPasses(unit.Residual, PeJit.Optimizer.UnboxedEntryReturns.Reoptimization, afterPass, verify: Settings.Strict || Settings.Verify);
+                    PeJit.Optimizer.Pipeline.RunPasses(shaped, PeJit.Optimizer.UnboxedEntryReturns.Reoptimization, null, verify: Settings.Strict || Settings.Verify);
+                }
             }
         }
         finally
