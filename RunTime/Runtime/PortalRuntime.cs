@@ -210,13 +210,15 @@ public sealed class PortalRuntime
         // Entry visits count towards a function's unit only as the policy says, up to the threshold for functions.
         int threshold = entry ? Functions.Threshold : Settings.Threshold;
         // A loop's key getting hot may first run a turn in the learning evaluator (LearnFirstTurn): the state is then
-        // where that turn ended, and the interpreter goes on from there (the unit, if already made, at the next visit).
+        // where the turns ended, and compiled code goes on from there if it has a unit (GoOnAfterLearning), else the interpreter.
         if (CodeFor(key, entry && !Functions.CountsEntries ? 0 : visits, state, threshold, learn: !entry, out var learned) is { } unit)
         {
             Counters.Hold(slot, key);
             PublishCell(slot, key, unit);
-            return learned ?? Enter(key, unit, state);
+            return learned is { } afterTurns ? GoOnAfterLearning(afterTurns, state) : Enter(key, unit, state);
         }
+        // Learned, the unit compiling in the background: the turns may have ended at another key's unit.
+        int? after = learned is { } afterLearning ? GoOnAfterLearning(afterLearning, state) : null;
         // A slot held for another key's compiled code stays held, so that key's next visit enters its code.
         if (Counters.Holder(slot) is { } holder && HasUnit(holder))
             Counters.Hold(slot, holder);
@@ -228,7 +230,7 @@ public sealed class PortalRuntime
         else
             // (At most a loop's threshold at a time: the slot is shared by keys, and a function's key counts further.)
             Counters.Rearm(slot, Math.Max(1, Math.Min(Settings.Threshold, threshold - (known is null ? 0 : Volatile.Read(ref known.Visits)))));
-        return learned ?? (int)CanEnterJitStatus.Interpret;
+        return after ?? (int)CanEnterJitStatus.Interpret;
     }
 
     /// <summary>When functions of the interpreted program (keys counted at the entry) get units of their own.</summary>
@@ -858,10 +860,11 @@ public sealed class PortalRuntime
             outcome = evaluator.Resume(frames, Extension.Shape.MergePoint);
             // The implicit reds (an instance portal's `this`) go on into every step as the exit's outermost frame has them.
             bool implicitRedsKnown = Extension.Shape.ImplicitReds.All(frames[0].Values.ContainsKey);
+            var visited = learning ? new Dictionary<GreenKey, int>() : null;
             for (int steps = 0; learning && implicitRedsKnown && MergeContinuationPoint is { } next && !outcome.Returned && steps < Settings.Specialization.MaxKeysPerUnit; steps++)
             {
                 stop = KeyAt(outcome.StopOperands!, state);
-                if (stop.Equals(key) || HasUnit(stop)) break;
+                if (stop.Equals(key) || HasUnit(stop) || LoopsElsewhere(visited!, stop)) break;
                 var operands = Extension.Shape.MergePoint.Operands;
                 var values = new Dictionary<IR.Value, object?>();
                 for (int i = 0; i < operands.Count; i++) values[operands[i]] = outcome.StopOperands![i];
@@ -897,6 +900,18 @@ public sealed class PortalRuntime
         stop ??= KeyAt(outcome.StopOperands!, state);
         if (HasUnit(stop)) exitKey = stop;
         return (int)CanEnterJitStatus.Exited;
+    }
+
+    /// <summary>
+    /// After <see cref="LearnFirstTurn"/> answered <paramref name="status"/>: when its turns ended at a merge point whose key has
+    /// a unit (the key's own, made at once without background compilation), that unit goes on from there, so that the turns
+    /// learned do not also cost the loop its first compiled turns; otherwise <paramref name="status"/>.
+    /// </summary>
+    private int GoOnAfterLearning(int status, object?[] state)
+    {
+        if (status != (int)CanEnterJitStatus.Exited) return status;
+        var at = new GreenKey(state.AsSpan(0, engine.GreenCount).ToArray());
+        return Cache.TryGet(at, out var unit) && unit is { standingBy: false } ? Enter(at, unit, state) : status;
     }
 
     /// <summary>
@@ -971,8 +986,8 @@ public sealed class PortalRuntime
     /// <summary>
     /// The key <paramref name="key"/> has just got hot at its loop's merge point with <paramref name="state"/>: before its first
     /// unit is made, the graph evaluator runs the loop's next turns (step by step, as <see cref="FinishStep"/> goes on after a
-    /// mid-step exit, back to <paramref name="key"/> <see cref="PromotionThreshold"/> times or to a key with a unit, at most that
-    /// many times as many steps as a unit may have keys) and
+    /// mid-step exit, back to <paramref name="key"/> <see cref="PromotionThreshold"/> times or to a key with a unit or looping
+    /// elsewhere, <see cref="LoopsElsewhere"/>, at most as many steps as a unit may have keys) and
     /// the classes (and promoted objects) it sees are kept as the key's cases (<see cref="KeyState.Learned"/>), which its first
     /// unit is specialized with. Returns what the portal does next: <paramref name="state"/> is where the turn ended.
     /// </summary>
@@ -1002,7 +1017,8 @@ public sealed class PortalRuntime
         var cpu = Log.Topics.HasFlag(JitLogTopics.Units) || Settings.Log is not null ? ThreadCpuTime.Now() : null;
         // As many turns as a mid-step exit's class is counted before its unit is specialized again (PromotionThreshold): each
         // exit's FinishStep learned a turn, so the recompilation had that many turns' paths (Lua `errors` raises on some turns).
-        int steps = 0, turns = 0, turnsBudget = PromotionThreshold * Settings.Specialization.MaxKeysPerUnit;
+        int steps = 0, turns = 0;
+        var visited = new Dictionary<GreenKey, int>();
         try
         {
             for (; ; steps++)
@@ -1011,7 +1027,8 @@ public sealed class PortalRuntime
                 outcome = evaluator.Resume([new ResumeFrame(graph, next.Block, next.Index, values, null) { Slots = slots }], Extension.Shape.MergePoint);
                 if (outcome.Returned) break;
                 step = KeyAt(outcome.StopOperands!, state);
-                if (step.Equals(key) && ++turns == PromotionThreshold || HasUnit(step) || steps + 1 >= turnsBudget) break;
+                if (step.Equals(key) ? ++turns == PromotionThreshold : HasUnit(step) || LoopsElsewhere(visited, step)) break;
+                if (steps + 1 >= Settings.Specialization.MaxKeysPerUnit) break;
                 values = new Dictionary<IR.Value, object?>();
                 for (int i = 0; i < operands.Count; i++) values[operands[i]] = outcome.StopOperands![i];
                 for (int i = 0; i < implicitReds.Count; i++) values[implicitReds[i]] = state[engine.MergeVariables.Count + i];
@@ -1059,6 +1076,25 @@ public sealed class PortalRuntime
         }
         return cases;
     }
+
+    /// <summary>
+    /// Whether the learning evaluator, going on towards a unit's entry, has reached <paramref name="step"/> (not the entry) more
+    /// than <see cref="LearningTurnsElsewhere"/> times: it is in another loop, which will not soon come back (the unit's loop
+    /// ended, and the program went on to its next loop: 200 steps of Lua `sieve`'s second loop in the evaluator, 23-30 ms of the
+    /// interpreter's thread, for cases no unit of that key needed), or an inner loop that gets a unit of its own.
+    /// </summary>
+    private static bool LoopsElsewhere(Dictionary<GreenKey, int> visited, GreenKey step)
+    {
+        int times = visited.GetValueOrDefault(step) + 1;
+        visited[step] = times;
+        return times > LearningTurnsElsewhere;
+    }
+
+    /// <summary>
+    /// How often the learning evaluator may reach one key other than the unit's entry (<see cref="LoopsElsewhere"/>): an inner
+    /// loop of a few turns (Lua `nbody`'s over its five bodies, its pairs) is learned through; one of thousands is not.
+    /// </summary>
+    private const int LearningTurnsElsewhere = 16;
 
     /// <summary>The green key of the merge-point operands <paramref name="operands"/> (stack form, as the evaluator passes them).</summary>
     private GreenKey GreenKeyOf(object?[] operands)
