@@ -30,6 +30,12 @@ internal sealed class KeyState
     /// <summary>The state of the visit that made the key hot (the first kept), for the optimizer to guess from.</summary>
     public StateSample? Sample;
 
+    /// <summary>
+    /// The cases a turn of the key's loop showed the learning evaluator before the key's first unit (<c>JitSettings.LearnFirst</c>):
+    /// that unit is specialized with them; null while not learned.
+    /// </summary>
+    public IReadOnlyDictionary<PromotionSite, IReadOnlyList<object?>>? Learned;
+
     /// <summary>Whether a compilation of the key is queued or running (under the lock).</summary>
     public bool Compiling;
 

@@ -209,12 +209,16 @@ public sealed class PortalRuntime
         int visits = Counters.TakeVisits(slot);
         // Entry visits count towards a function's unit only as the policy says, up to the threshold for functions.
         int threshold = entry ? Functions.Threshold : Settings.Threshold;
-        if (CodeFor(key, entry && !Functions.CountsEntries ? 0 : visits, state, threshold) is { } unit)
+        // A loop's key getting hot may first run a turn in the learning evaluator (LearnFirstTurn): the state is then
+        // where the turns ended, and compiled code goes on from there if it has a unit (GoOnAfterLearning), else the interpreter.
+        if (CodeFor(key, entry && !Functions.CountsEntries ? 0 : visits, state, threshold, learn: !entry, out var learned) is { } unit)
         {
             Counters.Hold(slot, key);
             PublishCell(slot, key, unit);
-            return Enter(key, unit, state);
+            return learned is { } afterTurns ? GoOnAfterLearning(afterTurns, state) : Enter(key, unit, state);
         }
+        // Learned, the unit compiling in the background: the turns may have ended at another key's unit.
+        int? after = learned is { } afterLearning ? GoOnAfterLearning(afterLearning, state) : null;
         // A slot held for another key's compiled code stays held, so that key's next visit enters its code.
         if (Counters.Holder(slot) is { } holder && HasUnit(holder))
             Counters.Hold(slot, holder);
@@ -226,7 +230,7 @@ public sealed class PortalRuntime
         else
             // (At most a loop's threshold at a time: the slot is shared by keys, and a function's key counts further.)
             Counters.Rearm(slot, Math.Max(1, Math.Min(Settings.Threshold, threshold - (known is null ? 0 : Volatile.Read(ref known.Visits)))));
-        return (int)CanEnterJitStatus.Interpret;
+        return after ?? (int)CanEnterJitStatus.Interpret;
     }
 
     /// <summary>When functions of the interpreted program (keys counted at the entry) get units of their own.</summary>
@@ -576,8 +580,17 @@ public sealed class PortalRuntime
     private CompiledUnit? CodeFor(GreenKey key, int visits, object?[] state) => CodeFor(key, visits, state, Settings.Threshold);
 
     /// <summary><see cref="CodeFor(GreenKey, int, object?[])"/> with the visits a key needs to be compiled (a function's entry counts to <see cref="FunctionCompilationPolicy.Threshold"/>).</summary>
-    private CompiledUnit? CodeFor(GreenKey key, int visits, object?[] state, int threshold)
+    private CompiledUnit? CodeFor(GreenKey key, int visits, object?[] state, int threshold) => CodeFor(key, visits, state, threshold, learn: false, out _);
+
+    /// <summary>
+    /// <see cref="CodeFor(GreenKey, int, object?[], int)"/>, which first runs a turn of the key's loop in the learning
+    /// evaluator when <paramref name="learn"/> and the key has just got hot (<see cref="LearnFirstTurn"/>): then
+    /// <paramref name="learned"/> is what the portal must do next (<paramref name="state"/> holds where the turn ended), and a unit
+    /// returned is not to be entered with it.
+    /// </summary>
+    private CompiledUnit? CodeFor(GreenKey key, int visits, object?[] state, int threshold, bool learn, out int? learned)
     {
+        learned = null;
         if (Cache.TryGet(key, out var unit)) return unit is { standingBy: true } ? null : unit;
         var known = StateOf(key);
         int count, added;
@@ -591,6 +604,8 @@ public sealed class PortalRuntime
         // optimizer to guess from (IR.FlowGraph.SampleArguments). A key compiling in the background comes back here every
         // threshold's visits until it is ready.
         KeepSample(known, state);
+        if (learn && known.Learned is null && LearnsFirst && Volatile.Read(ref evaluatorRan) && state.Length >= engine.MergeVariables.Count + Extension.Shape.ImplicitReds.Count)
+            learned = LearnFirstTurn(key, known, state);
         if (Settings.BackgroundCompilation)
         {
             // The interpreter goes on; the unit is entered the first time the key is reached after it is ready.
@@ -679,7 +694,8 @@ public sealed class PortalRuntime
     private CompiledUnit? CompileAgain(GreenKey key)
     {
         int before = Cache.SpecializationsOf(key);
-        if (before <= Settings.MaxRecompilesPerUnit) return Compile(key, new Dictionary<PromotionSite, IReadOnlyList<object?>>(), before);
+        if (before <= Settings.MaxRecompilesPerUnit)
+            return Compile(key, keys.TryGetValue(key, out var learned) && learned.Learned is { } cases ? cases : new Dictionary<PromotionSite, IReadOnlyList<object?>>(), before);
         var state = StateOf(key);
         if (!state.GivenUp)
         {
@@ -844,10 +860,11 @@ public sealed class PortalRuntime
             outcome = evaluator.Resume(frames, Extension.Shape.MergePoint);
             // The implicit reds (an instance portal's `this`) go on into every step as the exit's outermost frame has them.
             bool implicitRedsKnown = Extension.Shape.ImplicitReds.All(frames[0].Values.ContainsKey);
+            var visited = learning ? new Dictionary<GreenKey, int>() : null;
             for (int steps = 0; learning && implicitRedsKnown && MergeContinuationPoint is { } next && !outcome.Returned && steps < Settings.Specialization.MaxKeysPerUnit; steps++)
             {
                 stop = KeyAt(outcome.StopOperands!, state);
-                if (stop.Equals(key) || HasUnit(stop)) break;
+                if (stop.Equals(key) || HasUnit(stop) || LoopsElsewhere(visited!, stop)) break;
                 var operands = Extension.Shape.MergePoint.Operands;
                 var values = new Dictionary<IR.Value, object?>();
                 for (int i = 0; i < operands.Count; i++) values[operands[i]] = outcome.StopOperands![i];
@@ -869,6 +886,7 @@ public sealed class PortalRuntime
         }
         finally
         {
+            Volatile.Write(ref evaluatorRan, true);
             if (learner is not null)
                 foreach (var (at, seen) in learner.Observed) Observe(unit, at, seen);
             // At Jit.PromoteClass the case is the class (null for a null reference), not the value.
@@ -883,6 +901,200 @@ public sealed class PortalRuntime
         if (HasUnit(stop)) exitKey = stop;
         return (int)CanEnterJitStatus.Exited;
     }
+
+    /// <summary>
+    /// After <see cref="LearnFirstTurn"/> answered <paramref name="status"/>: when its turns ended at a merge point whose key has
+    /// a unit (the key's own, made at once without background compilation), that unit goes on from there, so that the turns
+    /// learned do not also cost the loop its first compiled turns; otherwise <paramref name="status"/>.
+    /// </summary>
+    private int GoOnAfterLearning(int status, object?[] state)
+    {
+        if (status != (int)CanEnterJitStatus.Exited) return status;
+        var at = new GreenKey(state.AsSpan(0, engine.GreenCount).ToArray());
+        return Cache.TryGet(at, out var unit) && unit is { standingBy: false } ? Enter(at, unit, state) : status;
+    }
+
+    /// <summary>
+    /// Whether a loop's key that gets hot first has a turn of its loop run by the learning evaluator
+    /// (<see cref="JitSettings.LearnFirst"/>): the portal's graph has a <c>Jit.PromoteClass</c> or a <c>Jit.Promote</c> of an
+    /// object (the sites whose cases a turn shows) and a step can go on from its merge point's variables alone
+    /// (<see cref="MergeContinuationPoint"/>). Decided once per portal.
+    /// </summary>
+    private bool LearnsFirst
+    {
+        get
+        {
+            if (!Volatile.Read(ref learnsFirstKnown))
+            {
+                learnsFirst = Settings.LearnFirst && MergeContinuationPoint is not null && HasLearnableSites(Extension);
+                Volatile.Write(ref learnsFirstKnown, true);
+            }
+            return learnsFirst;
+        }
+    }
+
+    private bool learnsFirst, learnsFirstKnown;
+
+    /// <summary>
+    /// Whether the graph evaluator has finished a step in this process (<see cref="FinishStep"/>, <see cref="LearnFirstTurn"/>):
+    /// only then does a key that gets hot learn a turn first. The evaluator's first step pays its first times on the
+    /// interpreter's thread (20-28 ms of its CPU for Lua `sieve`'s first loop: type loads, precompiled methods bound,
+    /// reflection's invoke stubs for each interpreter method it calls), against 1-3 ms for a turn once warm; a short
+    /// program whose units are never entered never paid them, and learning at its first hot key made its main thread
+    /// 25-80 ms slower (Docs/PERFORMANCE.md, "Learning a loop's classes before its first unit").
+    /// </summary>
+    private static bool evaluatorRan;
+
+    /// <summary>Whether the graph evaluator has finished a step in this process (<see cref="evaluatorRan"/>); tests set it to learn from the first key.</summary>
+    internal static bool EvaluatorRan
+    {
+        get => Volatile.Read(ref evaluatorRan);
+        set => Volatile.Write(ref evaluatorRan, value);
+    }
+
+    private static bool HasLearnableSites(ExtensionProgram extension)
+    {
+        var graph = extension.Portal.Graph;
+        foreach (var block in graph.Blocks)
+            foreach (var instruction in graph[block].Instructions)
+                if (instruction.Opcode == IR.Opcode.Call && (IsClassSite(instruction)
+                        || IR.HintNames.IsJitMethod(instruction.Method, IR.HintNames.Promote) && instruction.Operands.Count == 1 && graph.TypeOf(instruction.Operands[0]).IsReference))
+                    return true;
+        return false;
+    }
+
+    /// <summary>
+    /// The portal's slots as a step starts at its merge point with the merge-point variables <paramref name="state"/>, as the
+    /// specializer starts a key (<c>UnitSpecializer.EnterKey</c>): a slot a merge-point variable is read from right before the
+    /// merge point holds that variable; any other holds its type's default (a unit's residual slot starts zeroed).
+    /// </summary>
+    private Dictionary<IR.Slot, object?> FirstStepSlots(object?[] state)
+    {
+        var graph = Extension.Portal.Graph;
+        var variables = Extension.Shape.MergeVariables;
+        var slots = new Dictionary<IR.Slot, object?>();
+        for (int s = 0; s < graph.SlotCount; s++)
+        {
+            var type = resolver.ResolveType(graph[new IR.Slot(s)].Type);
+            slots[new IR.Slot(s)] = type.IsValueType && !type.IsByRefLike && type != typeof(void) ? Activator.CreateInstance(type) : null;
+        }
+        for (int i = 0; i < variables.Count; i++)
+            if (graph[variables[i]].DefiningInstruction is { Opcode: IR.Opcode.LoadSlot } load) slots[load.Slot] = state[i];
+        return slots;
+    }
+
+    /// <summary>
+    /// The key <paramref name="key"/> has just got hot at its loop's merge point with <paramref name="state"/>: before its first
+    /// unit is made, the graph evaluator runs the loop's next turns (step by step, as <see cref="FinishStep"/> goes on after a
+    /// mid-step exit, back to <paramref name="key"/> <see cref="PromotionThreshold"/> times or to a key with a unit or looping
+    /// elsewhere, <see cref="LoopsElsewhere"/>, at most as many steps as a unit may have keys) and
+    /// the classes (and promoted objects) it sees are kept as the key's cases (<see cref="KeyState.Learned"/>), which its first
+    /// unit is specialized with. Returns what the portal does next: <paramref name="state"/> is where the turn ended.
+    /// </summary>
+    /// <remarks>
+    /// Why: a unit compiled before its sites have cases leaves at the first one it meets and is specialized again with
+    /// what the evaluator learns there, so a loop's first useful unit came second or third, each a whole compilation; on
+    /// a short program (Lua `sieve`) none arrived before the program ended. One turn in the evaluator costs what the first
+    /// unit's mid-step exits cost anyway (the evaluator finished those steps too).
+    /// </remarks>
+    private int LearnFirstTurn(GreenKey key, KeyState known, object?[] state)
+    {
+        // One attempt per key, whatever happens below (a step that throws still ran).
+        known.Learned = new Dictionary<PromotionSite, IReadOnlyList<object?>>();
+        var next = MergeContinuationPoint!;
+        var graph = Extension.Portal.Graph;
+        var operands = Extension.Shape.MergePoint.Operands;
+        var implicitReds = Extension.Shape.ImplicitReds;
+        var evaluator = new GraphEvaluator(resolver);
+        var learner = new StepLearner(evaluator, Following, Extension.Shape.MergePoint, GreenKeyOf, IsObjectValueSite);
+        var values = new Dictionary<IR.Value, object?>();
+        for (int i = 0; i < operands.Count; i++) values[operands[i]] = state[i];
+        var slots = FirstStepSlots(state);
+        for (int i = 0; i < implicitReds.Count; i++) values[implicitReds[i]] = state[engine.MergeVariables.Count + i];
+        var step = key;
+        ResumeOutcome outcome;
+        long started = Stopwatch.GetTimestamp();
+        var cpu = Log.Topics.HasFlag(JitLogTopics.Units) || Settings.Log is not null ? ThreadCpuTime.Now() : null;
+        // As many turns as a mid-step exit's class is counted before its unit is specialized again (PromotionThreshold): each
+        // exit's FinishStep learned a turn, so the recompilation had that many turns' paths (Lua `errors` raises on some turns).
+        int steps = 0, turns = 0;
+        var visited = new Dictionary<GreenKey, int>();
+        try
+        {
+            for (; ; steps++)
+            {
+                learner.Resuming([(step, null)]);
+                outcome = evaluator.Resume([new ResumeFrame(graph, next.Block, next.Index, values, null) { Slots = slots }], Extension.Shape.MergePoint);
+                if (outcome.Returned) break;
+                step = KeyAt(outcome.StopOperands!, state);
+                if (step.Equals(key) ? ++turns == PromotionThreshold : HasUnit(step) || LoopsElsewhere(visited, step)) break;
+                if (steps + 1 >= Settings.Specialization.MaxKeysPerUnit) break;
+                values = new Dictionary<IR.Value, object?>();
+                for (int i = 0; i < operands.Count; i++) values[operands[i]] = outcome.StopOperands![i];
+                for (int i = 0; i < implicitReds.Count; i++) values[implicitReds[i]] = state[engine.MergeVariables.Count + i];
+                slots = new Dictionary<IR.Slot, object?>();
+                for (int s = 0; s < outcome.StopSlots!.Count; s++) slots[new IR.Slot(s)] = outcome.StopSlots[s];
+            }
+        }
+        catch (Exception e) when (graph.RegionCount > 0 && e is not EvaluationException)
+        {
+            // The step threw past its own handlers (the evaluator ran those): thrown again by the portal inside its regions
+            // around the merge point, as a unit's step hands it back (CompiledExit.Threw); the state is that step's start.
+            pendingThrow = ExceptionDispatchInfo.Capture(e);
+            return (int)CanEnterJitStatus.Threw;
+        }
+        finally
+        {
+            Volatile.Write(ref evaluatorRan, true);
+            var cases = Cases(learner.Observed);
+            known.Learned = cases;
+            if (Log.Topics.HasFlag(JitLogTopics.Units) || Settings.Log is not null)
+            {
+                string message = $"pejit: {name} at {key}: {cases.Sum(c => c.Value.Count)} case(s) at {cases.Count} site(s) learned before its first unit, "
+                    + $"in {turns} turn(s) of its loop run by the graph evaluator ({steps + 1} step(s), {learner.FollowedCalls} call(s) followed, {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F2} ms, {ThreadCpuTime.Since(cpu)?.TotalMilliseconds ?? 0:F2} ms of the thread's CPU)";
+                Settings.Log?.WriteLine(message);
+                Log.Event(message);
+            }
+        }
+        if (outcome.Returned)
+        {
+            state[PortalProtocol.Result] = graph.ReturnType.Kind == IR.TypeKind.Void ? null : ValueSemantics.ToClr(outcome.Value, resolver.ResolveType(graph.ReturnType));
+            return (int)CanEnterJitStatus.Returned;
+        }
+        return (int)CanEnterJitStatus.Exited;
+    }
+
+    /// <summary>The cases a turn showed (<see cref="LearnFirstTurn"/>), per site, within each site's budget (a class site's one more: its generic path).</summary>
+    private Dictionary<PromotionSite, IReadOnlyList<object?>> Cases(List<(PromotionSite Site, object? Seen)> observed)
+    {
+        var cases = new Dictionary<PromotionSite, IReadOnlyList<object?>>();
+        foreach (var (site, seen) in observed)
+        {
+            var known = cases.GetValueOrDefault(site) ?? [];
+            if (known.Contains(seen) || known.Count >= Settings.Specialization.MaxCasesPerPromotion + (IsClassSite(site.Call) ? 1 : 0)) continue;
+            cases[site] = [.. known, seen];
+        }
+        return cases;
+    }
+
+    /// <summary>
+    /// Whether the learning evaluator, going on towards a unit's entry, has reached <paramref name="step"/> (not the entry) more
+    /// than <see cref="LearningTurnsElsewhere"/> times: it is in another loop, which will not soon come back (the unit's loop
+    /// ended, and the program went on to its next loop: 200 steps of Lua `sieve`'s second loop in the evaluator, 23-30 ms of the
+    /// interpreter's thread, for cases no unit of that key needed), or an inner loop that gets a unit of its own.
+    /// </summary>
+    private static bool LoopsElsewhere(Dictionary<GreenKey, int> visited, GreenKey step)
+    {
+        int times = visited.GetValueOrDefault(step) + 1;
+        visited[step] = times;
+        return times > LearningTurnsElsewhere;
+    }
+
+    /// <summary>
+    /// How often the learning evaluator may reach one key other than the unit's entry (<see cref="LoopsElsewhere"/>): an inner
+    /// loop of a few turns (Lua `nbody`'s over its five bodies, its pairs) is learned through; one of thousands is not.
+    /// </summary>
+    private const int LearningTurnsElsewhere = 16;
 
     /// <summary>The green key of the merge-point operands <paramref name="operands"/> (stack form, as the evaluator passes them).</summary>
     private GreenKey GreenKeyOf(object?[] operands)

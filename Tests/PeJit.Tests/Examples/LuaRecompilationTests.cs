@@ -83,13 +83,43 @@ public sealed class LuaRecompilationTests
             afterRun: (running, _) => Assert.IsTrue(running.Runtime.WaitForCompilations(TimeSpan.FromMinutes(2))),
             settings: writer => new JitSettings
             {
-                Log = writer, BackgroundCompilation = true,
+                // The recompilation is what this test is about: not learned before the first unit (the evaluator may have run in this process).
+                Log = writer, BackgroundCompilation = true, LearnFirst = false,
                 Specialization = PeJit.Specializer.Engine.SpecializationSettings.Default with { InlineKnownPortalCalls = false },
             },
             log: log);
         Assert.IsGreaterThan(0, jit.Units.Sum(u => u.Recompilations), $"the loop unit was specialized again with the classes it saw: {log}");
         Assert.DoesNotContain(Environment.CurrentManagedThreadId, log.CompilingThreads.ToList(), $"a unit was compiled on the interpreter's thread: {log}");
         Assert.IsLessThanOrEqualTo(2, jit.Runtime.Compilations, $"the loop's key: a unit without cases, then one with them: {log}");
+    }
+
+    [TestMethod]
+    [DataRow("sieve", 20000L)]
+    [DataRow("nbody", 1000L)]
+    [DataRow("numeric", 20000L)]
+    public void OnceTheEvaluatorHasRunALoopLearnsATurnsClassesBeforeItsFirstUnit(string program, long size)
+    {
+        // A loop's first unit compiled without cases leaves at its first Jit.PromoteClass and is specialized again with what
+        // the evaluator saw there (sieve: 93 then 554 residual instructions for its first loop; 24, 446, then 1,181 for the
+        // other). With JitSettings.LearnFirst, once the evaluator has run in the process (here: set, as a test in the same
+        // process may not have run it yet), the key's first hot visit runs a turn of its loop in the learning evaluator and
+        // the first unit has those cases: fewer units in all, and the learning is logged. Each run prints what the plain
+        // interpreter prints (LuaJitRuns).
+        bool before = PortalRuntime.EvaluatorRan;
+        PortalRuntime.EvaluatorRan = true;
+        try
+        {
+            var (off, offLog) = RunJitEnabled(program, size, runs: 1, settings: writer => new JitSettings { Log = writer, LearnFirst = false });
+            var (on, onLog) = RunJitEnabled(program, size, runs: 1, settings: writer => new JitSettings { Log = writer, LearnFirst = true });
+            Assert.Contains("learned before its first unit", onLog, $"{program}: no key learned a turn first: {onLog}");
+            Assert.DoesNotContain("learned before its first unit", offLog, $"{program}: learned with LearnFirst off: {offLog}");
+            Assert.IsLessThan(off.Runtime.Compilations, on.Runtime.Compilations,
+                $"{program}: {on.Runtime.Compilations} units learning first, {off.Runtime.Compilations} without:\n{onLog}\n---\n{offLog}");
+        }
+        finally
+        {
+            PortalRuntime.EvaluatorRan = before;
+        }
     }
 
     [TestMethod]
