@@ -108,8 +108,9 @@ public sealed class Dominators
             var block = new Block(b);
             foreach (var successor in graph.Successors(block))
                 if (graph.IsValid(successor)) AddOnce(successor.Index);
-            foreach (var successor in graph.ExceptionalSuccessors(block))
-                if (graph.IsValid(successor)) AddOnce(successor.Index);
+            if (graph.RegionCount > 0) // no enumerator per block where no block is in a try
+                foreach (var successor in graph.ExceptionalSuccessors(block))
+                    if (graph.IsValid(successor)) AddOnce(successor.Index);
             var list = successors[b] = count == 0 ? [] : new int[count];
             Array.Copy(scratch, list, count);
 

@@ -27,18 +27,31 @@ public sealed class Predecessors
         edges = new EdgeList[n];
         ordinary = new List<Block>[n];
         exceptional = new List<Block>[n];
-        for (int b = 0; b < n; b++)
-        {
-            edges[b] = new EdgeList();
-            ordinary[b] = [];
-            exceptional[b] = [];
-        }
     }
 
     /// <summary>Collects the edges into every block of <paramref name="graph"/>.</summary>
+    /// <remarks>
+    /// Allocation matters here: passes compute this often (dominators and loops compute it too). The edges into each
+    /// block are counted first, so every list is made at its final size; a graph without exception regions shares one
+    /// empty list of exceptional sources (nothing may change the lists returned) and makes no enumerator per block.
+    /// </remarks>
     public static Predecessors Compute(FlowGraph graph)
     {
         var predecessors = new Predecessors(graph);
+        int n = graph.BlockCount;
+        var counts = new int[n];
+        foreach (var block in graph.Blocks)
+            if (graph[block].Terminator is { } terminator)
+                for (int i = 0; i < terminator.Targets.Count; i++)
+                    if (graph.IsValid(terminator.Targets[i].Target)) counts[terminator.Targets[i].Target.Index]++;
+        bool regions = graph.RegionCount > 0;
+        List<Block>? none = regions ? null : [];
+        for (int b = 0; b < n; b++)
+        {
+            predecessors.edges[b] = new EdgeList(counts[b]);
+            predecessors.ordinary[b] = new List<Block>(counts[b]);
+            predecessors.exceptional[b] = none ?? [];
+        }
         foreach (var block in graph.Blocks)
         {
             if (graph[block].Terminator is { } terminator)
@@ -51,6 +64,7 @@ public sealed class Predecessors
                     var sources = predecessors.ordinary[call.Target.Index];
                     if (sources.Count == 0 || sources[^1] != block) sources.Add(block);
                 }
+            if (!regions) continue;
             foreach (var handler in graph.ExceptionalSuccessors(block))
             {
                 if (!graph.IsValid(handler)) continue;
