@@ -26,6 +26,7 @@ internal sealed class PromotionIndex
     private int[] firstUser = [];
     private readonly ValueMap<List<Block>> moreUsers = new();
     private readonly List<List<Block>> sources = [];
+    private BlockHeap? heap;
     private int registered;
 
     /// <summary>Indexes every block of <paramref name="graph"/>.</summary>
@@ -172,7 +173,9 @@ internal sealed class PromotionIndex
     public void RemoveTrivialParameters(BlockSet candidates)
     {
         Update();
-        var work = new BlockHeap(graph.BlockCount);
+        // One heap for every call, made again only when the graph outgrew it: a heap as large as the graph per call
+        // (once per promoted loop) made this index's allocation grow with loops times blocks. It is empty after each call.
+        var work = heap is { Count: 0 } reused && reused.Capacity >= graph.BlockCount ? reused : heap = new BlockHeap(Math.Max(graph.BlockCount, 2 * (heap?.Capacity ?? 0)));
         foreach (var candidate in candidates) work.Add(candidate.Index);
         while (work.Count > 0)
         {
@@ -223,9 +226,12 @@ internal sealed class PromotionIndex
     private sealed class BlockHeap(int blocks)
     {
         private readonly bool[] queued = new bool[blocks];
-        private int[] heap = new int[Math.Max(blocks, 4)];
+        private int[] heap = new int[16];
 
         public int Count { get; private set; }
+
+        /// <summary>The block indexes it can hold.</summary>
+        public int Capacity => queued.Length;
 
         public void Add(int block)
         {
