@@ -320,6 +320,7 @@ public sealed partial class UnitSpecializer
                 if (frame.Index == 0 && (frame.Graph.HasRegions || frame.OpenTries is not null)) AlignRegions(frames, frame);
                 int depth = frames.Count;
                 var op = frame.Graph.Blocks[frame.Block][frame.Index++];
+                owner.opsRun++;
                 if (!Step(frames, frame, op)) return Arrived.Ended;
                 // Into a block, or back from a call: maybe a join point.
                 bool entered = frames.Count == depth && frame.Index == 0;
