@@ -15,6 +15,14 @@ public sealed class EdgeList : IReadOnlyList<Edge>
     private static readonly Edge[] None = new Edge[0];
     private Edge[] items = None;
 
+    /// <summary>An empty list.</summary>
+    public EdgeList()
+    {
+    }
+
+    /// <summary>An empty list with room for <paramref name="capacity"/> edges.</summary>
+    public EdgeList(int capacity) => items = capacity <= 0 ? None : new Edge[capacity];
+
     /// <inheritdoc/>
     public int Count { get; private set; }
 

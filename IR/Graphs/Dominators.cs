@@ -102,21 +102,26 @@ public sealed class Dominators
         // on the first unit's path (Docs/PERFORMANCE.md, warm-up).
         var successors = new int[n][];
         var scratch = new int[8];
+        // seenFrom[s] == b + 1: s is already a successor of b (a switch with many cases on few blocks stays linear).
+        var seenFrom = new int[n];
+        int edgeCount = 0;
         for (int b = 0; b < n; b++)
         {
             int count = 0;
             var block = new Block(b);
             foreach (var successor in graph.Successors(block))
                 if (graph.IsValid(successor)) AddOnce(successor.Index);
-            foreach (var successor in graph.ExceptionalSuccessors(block))
-                if (graph.IsValid(successor)) AddOnce(successor.Index);
+            if (graph.RegionCount > 0) // no enumerator per block where no block is in a try
+                foreach (var successor in graph.ExceptionalSuccessors(block))
+                    if (graph.IsValid(successor)) AddOnce(successor.Index);
             var list = successors[b] = count == 0 ? [] : new int[count];
             Array.Copy(scratch, list, count);
+            edgeCount += count;
 
             void AddOnce(int index)
             {
-                for (int i = 0; i < count; i++)
-                    if (scratch[i] == index) return;
+                if (seenFrom[index] == b + 1) return;
+                seenFrom[index] = b + 1;
                 if (count == scratch.Length)
                 {
                     var grown = new int[count * 2];
@@ -126,7 +131,19 @@ public sealed class Dominators
                 scratch[count++] = index;
             }
         }
-        var predecessors = Predecessors.Compute(graph);
+        // The predecessors (ordinary and exceptional, each once) from the successors just found, in two flat arrays:
+        // not Predecessors.Compute, whose lists per block were a large part of what the optimizer allocated (every
+        // pass computes dominators). The order a block's predecessors are met in does not change the result: the
+        // fixpoint below is the dominator tree, whatever the order.
+        var predecessorStart = new int[n + 1];
+        for (int b = 0; b < n; b++)
+            foreach (int s in successors[b]) predecessorStart[s + 1]++;
+        for (int b = 0; b < n; b++) predecessorStart[b + 1] += predecessorStart[b];
+        var predecessorList = new int[edgeCount];
+        var fill = new int[n];
+        Array.Copy(predecessorStart, fill, n);
+        for (int b = 0; b < n; b++)
+            foreach (int s in successors[b]) predecessorList[fill[s]++] = b;
         // Reverse post-order by an iterative depth-first search; the stack holds (block, next successor) pairs,
         // at most one per block.
         var post = new int[n];
@@ -171,12 +188,7 @@ public sealed class Dominators
             {
                 int b = post[i];
                 int idom = -1;
-                // Both lists by index, not AllOf's IEnumerable<Block>: an interface enumeration of a list of a struct of
-                // the IR is code .NET compiles in every process (Docs/PERFORMANCE.md, warm-up).
-                var ordinary = predecessors.Of(new Block(b));
-                for (int k = 0; k < ordinary.Count; k++) Meet(ordinary[k].Index);
-                var exceptional = predecessors.ExceptionalOf(new Block(b));
-                for (int k = 0; k < exceptional.Count; k++) Meet(exceptional[k].Index);
+                for (int k = predecessorStart[b]; k < predecessorStart[b + 1]; k++) Meet(predecessorList[k]);
 
                 void Meet(int p)
                 {

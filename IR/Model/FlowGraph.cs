@@ -256,12 +256,19 @@ public sealed class FlowGraph
             return v;
         }
         BlockVisits += blocks.Count;
+        // Written only where a use changes: most operands are no key (a fold pass replaces a few values per block).
         foreach (var block in blocks)
             foreach (var instruction in block.Instructions)
             {
-                for (int i = 0; i < instruction.Operands.Count; i++) instruction.Operands[i] = Find(instruction.Operands[i]);
+                var operands = instruction.Operands;
+                for (int i = 0; i < operands.Count; i++)
+                    if (replacement.ContainsKey(operands[i])) operands[i] = Find(operands[i]);
                 foreach (var target in instruction.Targets)
-                    for (int i = 0; i < target.Arguments.Count; i++) target.Arguments[i] = Find(target.Arguments[i]);
+                {
+                    var arguments = target.Arguments;
+                    for (int i = 0; i < arguments.Count; i++)
+                        if (replacement.ContainsKey(arguments[i])) arguments[i] = Find(arguments[i]);
+                }
             }
     }
 
@@ -297,6 +304,7 @@ public sealed class FlowGraph
     /// </summary>
     public void Compact()
     {
+        if (IsCompact()) return;
         // New index + 1 per old index, 0 for a value not renumbered yet: an array, not a dictionary, since
         // every method converted is compacted.
         var map = new int[values.Count];
@@ -331,6 +339,25 @@ public sealed class FlowGraph
 
         // A value nothing defines keeps its number (the verifier reports it).
         Value Mapped(Value old) => old.Index >= 0 && old.Index < map.Length && map[old.Index] != 0 ? new Value(map[old.Index] - 1) : old;
+    }
+
+    /// <summary>
+    /// Whether values are numbered densely in layout order already, each defined once, none left over: then
+    /// <see cref="Compact"/> would map every value to itself, and it skips the rewrite (passes call it after every
+    /// edit, most of which remove nothing).
+    /// </summary>
+    private bool IsCompact()
+    {
+        BlockVisits += blocks.Count;
+        int next = 0;
+        foreach (var block in blocks)
+        {
+            foreach (var parameter in block.Parameters)
+                if (parameter.Index != next++) return false;
+            foreach (var instruction in block.Instructions)
+                if (instruction.Result is { } result && result.Index != next++) return false;
+        }
+        return next == values.Count;
     }
 
     /// <summary>

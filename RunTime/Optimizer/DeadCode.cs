@@ -25,10 +25,15 @@ internal static class DeadCode
         // .NET on the first unit's path (Docs/PERFORMANCE.md, warm-up).
         var removable = new ValueMap<Instruction>(graph.ValueCount);
         var work = new Stack<Instruction>();
+        // One set and one map for every block, emptied of what each block put in (not made anew per block, and not
+        // cleared whole: a clear costs the size of the largest block, once per block).
+        var dereferenced = new ValueSet(graph.ValueCount);
+        var dereferencedAdded = new List<Value>();
+        var accessed = new IntPairMap(); // (array, index) pairs, as value indices
+        var accessedAdded = new List<Instruction>();
+        var blockOf = new int[graph.ValueCount]; // the block defining each removable result
         foreach (var block in graph.Blocks)
         {
-            var dereferenced = new ValueSet();
-            var accessed = new IntPairMap(); // (array, index) pairs, as value indices
             foreach (var instruction in graph[block].Instructions)
             {
                 bool safe = (instruction.Info.Flags & OpcodeFlags.Pure) != 0
@@ -40,31 +45,45 @@ internal static class DeadCode
                 if (safe && instruction.Result is { } result)
                 {
                     removable[result] = instruction;
+                    if (result.Index < blockOf.Length) blockOf[result.Index] = block.Index;
                     if (!uses.ContainsKey(result)) work.Push(instruction);
                 }
                 switch (instruction.Opcode)
                 {
                     case Opcode.LoadField or Opcode.StoreField or Opcode.ArrayLength when graph.TypeOf(instruction.Operands[0]).IsReference:
-                        dereferenced.Add(instruction.Operands[0]);
+                        if (dereferenced.Add(instruction.Operands[0])) dereferencedAdded.Add(instruction.Operands[0]);
                         break;
                     case Opcode.LoadElement or Opcode.StoreElement:
-                        dereferenced.Add(instruction.Operands[0]);
+                        if (dereferenced.Add(instruction.Operands[0])) dereferencedAdded.Add(instruction.Operands[0]);
                         accessed.Set(instruction.Operands[0].Index, instruction.Operands[1].Index, 0);
+                        accessedAdded.Add(instruction);
                         break;
                 }
             }
+            foreach (var value in dereferencedAdded) dereferenced.Remove(value);
+            dereferencedAdded.Clear();
+            foreach (var access in accessedAdded) accessed.Remove(access.Operands[0].Index, access.Operands[1].Index);
+            accessedAdded.Clear();
         }
 
-        var dead = new HashSet<Instruction>(ReferenceEqualityComparer.Instance);
+        // Dead instructions all have results: a set of results, not a hash set of instructions (an object hash code
+        // per test), and only the blocks holding one are filtered.
+        var dead = new ValueSet(graph.ValueCount);
+        var touched = new BlockSet();
         while (work.Count > 0)
         {
             var instruction = work.Pop();
-            if (!dead.Add(instruction)) continue;
+            var result = instruction.Result!.Value;
+            if (!dead.Add(result)) continue;
+            touched.Add(new Block(result.Index < blockOf.Length ? blockOf[result.Index] : 0));
             foreach (var operand in instruction.Operands)
                 if (--uses[operand] == 0 && removable.TryGetValue(operand, out var definition)) work.Push(definition);
         }
         if (dead.Count > 0)
-            foreach (var block in graph.Blocks) graph[block].Instructions.RemoveAll(dead.Contains);
+        {
+            Predicate<Instruction> isDead = i => i.Result is { } r && dead.Contains(r) && removable.TryGetValue(r, out var d) && ReferenceEquals(d, i);
+            foreach (var block in touched) graph[block].Instructions.RemoveAll(isDead);
+        }
         graph.Compact();
     }
 }

@@ -252,6 +252,10 @@ internal static class EliminateGuards
     private static StackKind? SelectorKind(FlowGraph graph, Instruction branch) =>
         graph.TypeOf(branch.Operands[0]).StackKind is var kind && kind is StackKind.Int32 or StackKind.Int64 or StackKind.NativeInt ? kind : null;
 
+    // Conditions' scratch: the chain's values seen so far (see there).
+    [ThreadStatic] private static ValueSet? chainSeen;
+    [ThreadStatic] private static List<Value>? chainValues;
+
     /// <summary>
     /// The compares a branch condition is true exactly when (or, negated, false exactly when): "the value is not
     /// zero" (or not null), then the same of what it peels down to through <c>cne x, 0</c>, <c>ceq x, 0</c>
@@ -261,29 +265,41 @@ internal static class EliminateGuards
     {
         var conditions = new List<Condition>();
         bool negated = false;
-        var seen = new ValueSet();
-        for (var value = condition; seen.Add(value);)
+        // One set per thread, emptied of the chain after each call: a new set per call grew a bit array as long as
+        // the graph's values are numbered, for every branch and edge the walk looks at (most of this pass's allocation).
+        var seen = chainSeen ??= new ValueSet();
+        var chain = chainValues ??= [];
+        try
         {
-            var kind = graph.TypeOf(value).StackKind;
-            if (kind is not (StackKind.Int32 or StackKind.Int64 or StackKind.NativeInt or StackKind.Reference)) break;
-            int zero = kind == StackKind.Reference ? numbers.Null : numbers.Integer(kind, 0);
-            conditions.Add(new Condition(Opcode.Cne, numbers.Of(value), zero, negated));
-            var definition = graph[value].DefiningInstruction;
-            if (definition is null) break;
-            if (definition.Opcode is Opcode.Ceq or Opcode.Cne && ZeroTest(numbers, definition) is { } tested)
+            for (var value = condition; seen.Add(value);)
             {
-                value = tested;
-                negated ^= definition.Opcode == Opcode.Ceq;
-                continue;
+                chain.Add(value);
+                var kind = graph.TypeOf(value).StackKind;
+                if (kind is not (StackKind.Int32 or StackKind.Int64 or StackKind.NativeInt or StackKind.Reference)) break;
+                int zero = kind == StackKind.Reference ? numbers.Null : numbers.Integer(kind, 0);
+                conditions.Add(new Condition(Opcode.Cne, numbers.Of(value), zero, negated));
+                var definition = graph[value].DefiningInstruction;
+                if (definition is null) break;
+                if (definition.Opcode is Opcode.Ceq or Opcode.Cne && ZeroTest(numbers, definition) is { } tested)
+                {
+                    value = tested;
+                    negated ^= definition.Opcode == Opcode.Ceq;
+                    continue;
+                }
+                if (definition.Opcode is Opcode.Conv or Opcode.ConvUn && IsCompare(graph, definition.Operands[0]))
+                {
+                    value = definition.Operands[0];
+                    continue;
+                }
+                if (IsCompare(graph, value))
+                    conditions.Add(new Condition(definition.Opcode, numbers.Of(definition.Operands[0]), numbers.Of(definition.Operands[1]), negated));
+                break;
             }
-            if (definition.Opcode is Opcode.Conv or Opcode.ConvUn && IsCompare(graph, definition.Operands[0]))
-            {
-                value = definition.Operands[0];
-                continue;
-            }
-            if (IsCompare(graph, value))
-                conditions.Add(new Condition(definition.Opcode, numbers.Of(definition.Operands[0]), numbers.Of(definition.Operands[1]), negated));
-            break;
+        }
+        finally
+        {
+            foreach (var value in chain) seen.Remove(value);
+            chain.Clear();
         }
         return conditions;
     }

@@ -96,8 +96,9 @@ internal static class GraphEdits
             var block = new Block(work[--count]);
             foreach (var successor in graph.Successors(block))
                 if (reached.Add(successor)) Push(successor);
-            foreach (var successor in graph.ExceptionalSuccessors(block))
-                if (reached.Add(successor)) Push(successor);
+            if (graph.RegionCount > 0) // no enumerator per block where no block is in a try
+                foreach (var successor in graph.ExceptionalSuccessors(block))
+                    if (reached.Add(successor)) Push(successor);
         }
         if (reached.Count == graph.BlockCount) return;
         graph.RemoveBlocks(b => !reached.Contains(b));

@@ -20,8 +20,13 @@ namespace PeJit.Optimizer;
 internal sealed class PromotionIndex
 {
     private readonly FlowGraph graph;
-    private readonly ValueMap<List<Block>> users = new();
+    // The blocks using each value: the first in an array by value index (block index + 1, 0 for none), the others in a
+    // list made only for a value used in a second block. Most values are used in one block (where they are defined), and
+    // a list per value was most of what this index allocated, built twice per pass.
+    private int[] firstUser = [];
+    private readonly ValueMap<List<Block>> moreUsers = new();
     private readonly List<List<Block>> sources = [];
+    private BlockHeap? heap;
     private int registered;
 
     /// <summary>Indexes every block of <paramref name="graph"/>.</summary>
@@ -41,7 +46,8 @@ internal sealed class PromotionIndex
     /// <summary>Indexes the whole graph again (after a whole-graph rewrite), which now holds no trivial parameter.</summary>
     public void Rebuild()
     {
-        users.Clear();
+        Array.Clear(firstUser);
+        moreUsers.Clear();
         sources.Clear();
         registered = 0;
         Touched.Clear();
@@ -62,9 +68,9 @@ internal sealed class PromotionIndex
         var data = graph[block];
         foreach (var instruction in data.Instructions)
         {
-            foreach (var use in instruction.Operands) Add(users, use, block);
+            foreach (var use in instruction.Operands) AddUser(use, block);
             foreach (var target in instruction.Targets)
-                foreach (var use in target.Arguments) Add(users, use, block);
+                foreach (var use in target.Arguments) AddUser(use, block);
         }
         if (data.Terminator is not { } terminator) return;
         foreach (var target in terminator.Targets)
@@ -93,9 +99,11 @@ internal sealed class PromotionIndex
     public List<Block> UsersOf(Value value)
     {
         // In index order without repeats, through a block set: LINQ over blocks is compiled by .NET in every process.
-        if (!users.TryGetValue(value, out var list)) return [];
+        if (value.Index < 0 || value.Index >= firstUser.Length || firstUser[value.Index] == 0) return [];
         var distinct = new BlockSet();
-        foreach (var block in list) distinct.Add(block);
+        distinct.Add(new Block(firstUser[value.Index] - 1));
+        if (moreUsers.TryGetValue(value, out var list))
+            foreach (var block in list) distinct.Add(block);
         var result = new List<Block>(distinct.Count);
         foreach (var block in distinct) result.Add(block);
         return result;
@@ -165,7 +173,9 @@ internal sealed class PromotionIndex
     public void RemoveTrivialParameters(BlockSet candidates)
     {
         Update();
-        var work = new BlockHeap(graph.BlockCount);
+        // One heap for every call, made again only when the graph outgrew it: a heap as large as the graph per call
+        // (once per promoted loop) made this index's allocation grow with loops times blocks. It is empty after each call.
+        var work = heap is { Count: 0 } reused && reused.Capacity >= graph.BlockCount ? reused : heap = new BlockHeap(Math.Max(graph.BlockCount, 2 * (heap?.Capacity ?? 0)));
         foreach (var candidate in candidates) work.Add(candidate.Index);
         while (work.Count > 0)
         {
@@ -202,7 +212,7 @@ internal sealed class PromotionIndex
                                     work.Add(target.Target.Index);
                                 }
                     }
-                    if (uses) Add(users, value, user);
+                    if (uses) AddUser(value, user);
                 }
             }
         }
@@ -216,9 +226,12 @@ internal sealed class PromotionIndex
     private sealed class BlockHeap(int blocks)
     {
         private readonly bool[] queued = new bool[blocks];
-        private int[] heap = new int[Math.Max(blocks, 4)];
+        private int[] heap = new int[16];
 
         public int Count { get; private set; }
+
+        /// <summary>The block indexes it can hold.</summary>
+        public int Capacity => queued.Length;
 
         public void Add(int block)
         {
@@ -251,9 +264,20 @@ internal sealed class PromotionIndex
         }
     }
 
-    private static void Add(ValueMap<List<Block>> map, Value value, Block block)
+    private void AddUser(Value value, Block block)
     {
-        if (!map.TryGetValue(value, out var list)) map[value] = list = [];
-        if (list.Count == 0 || list[^1] != block) list.Add(block);
+        if (value.Index < 0) return;
+        if (value.Index >= firstUser.Length) firstUser = IntPairMap.Grown(firstUser, Math.Max(value.Index + 1, Math.Max(graph.ValueCount, 2 * firstUser.Length)));
+        int first = firstUser[value.Index];
+        if (first == 0)
+        {
+            firstUser[value.Index] = block.Index + 1;
+            return;
+        }
+        if (moreUsers.TryGetValue(value, out var list))
+        {
+            if (list[^1] != block) list.Add(block);
+        }
+        else if (first - 1 != block.Index) moreUsers[value] = [block];
     }
 }

@@ -18,6 +18,10 @@ namespace PeJit.Optimizer;
 /// registers back), where the check costs little and the call's three instructions (about 15 IL bytes against one)
 /// push a large unit towards the 60,000 IL bytes past which .NET compiles it without optimizations (Lua <c>nbody</c>'s
 /// loop unit writes its registers back at 139 exits).
+/// <para>Cost: dominators and loops once (linear), the loops' blocks marked once per loop holding them (the loop
+/// nesting depth times the graph, linear for a chain of loops), one pass over the instructions of the blocks in loops;
+/// inserting the two instructions before a store costs its block's length, so a single block with many stores is
+/// quadratic in its own size (not in the unit's).</para>
 /// </remarks>
 internal static class UncheckedStores
 {

@@ -15,6 +15,9 @@ namespace PeJit.Optimizer;
 /// <remarks>
 /// CSE only reuses results within a block; guard elimination needs to see that <c>clt v1, v2</c> in one block
 /// and the same compare recomputed in a block it dominates test the same thing.
+/// <para>Cost: linear in the graph's size: one pass over the reachable blocks in reverse post-order, one hash look-up
+/// per pure operation (<see cref="SameOperation"/> hashes its opcode, type, immediates and operands' numbers) and per
+/// integer constant; arrays by number sized for the graph once.</para>
 /// </remarks>
 internal sealed class ValueNumbers
 {
@@ -24,16 +27,23 @@ internal sealed class ValueNumbers
     private IntPairMap?[] integersByKind = new IntPairMap?[16];
     // The IR's map and arrays by number, not Dictionary<Value, int> or Dictionary<int, long>: those are compiled by
     // .NET on the first unit's path (Docs/PERFORMANCE.md, warm-up).
-    private readonly ValueToIndexMap numbers = new();
-    private StackKind[] kinds = new StackKind[16];
+    // Sized for the graph at once (there are at most about as many numbers as values): grown by doubling from 16, the
+    // arrays made several times their final size in garbage, in a pass that runs three times.
+    private readonly ValueToIndexMap numbers;
+    private StackKind[] kinds;
     private int count;
-    private long[] integers = new long[16];
-    private bool[] isInteger = new bool[16];
+    private long[] integers;
+    private bool[] isInteger;
     private readonly FlowGraph graph;
 
     private ValueNumbers(FlowGraph graph)
     {
         this.graph = graph;
+        int size = graph.ValueCount + 16;
+        numbers = new ValueToIndexMap(size);
+        kinds = new StackKind[size];
+        integers = new long[size];
+        isInteger = new bool[size];
         byOperation = new Dictionary<Instruction, int>(new SameOperation(graph, numbers));
     }
 

@@ -104,6 +104,14 @@ public sealed partial class UnitSpecializer
     public int GreenCount => portal.GreenCount;
 
     /// <summary>
+    /// The extension ops this engine has run, over every run of every unit it specialized: the work count of the tests
+    /// that specializing a unit twice as large costs about twice as much (<c>SpecializerCostTests</c>; issue 12).
+    /// </summary>
+    public long OpsRun => opsRun;
+
+    private long opsRun;
+
+    /// <summary>
     /// What the merge-point state holds: the merge point's variables (greens, then reds), then the implicit reds
     /// (<c>this</c>); the reds every key block takes are those from <see cref="GreenCount"/> on.
     /// </summary>
