@@ -87,6 +87,33 @@ public sealed class LuaPolymorphicTests
     }
 
     [TestMethod]
+    public void TheLoopComparesNoStringAndTestsEachClassOnce()
+    {
+        // type(value) == "string": type() returns "string" or "number" by the value's class, a join of constants compared
+        // with the program's constant string; the pass `thread` sends each path of type()'s dispatch along the branches
+        // that comparison decides (op(phi(c1, c2), c3) folded per path), so no string comparison is left in any loop, and
+        // the dispatch of `+` on the same value after it is decided by type()'s own class tests (guards). Before: two
+        // String.op_Equality a turn, and the value's class tested twice (type()'s dispatch, then +'s).
+        var loops = LoopInstructions(Warm.Value.Jit);
+        var compares = loops.Where(i => i.Method is { } m && m.FullName.Contains("System.String::op_Equality", StringComparison.Ordinal)).ToList();
+        Assert.IsEmpty(compares, $"{compares.Count} string comparisons left in the loops");
+        // The fast loop (the smallest one that computes i % count; promotion's fallback copy is larger): each object's class
+        // is tested once a turn.
+        var fast = Loops(Warm.Value.Jit).Where(l => l.Any(i => i.Opcode == Opcode.Rem)).MinBy(l => l.Count)!;
+        var repeated = fast.Where(i => i.Opcode is Opcode.Call or Opcode.CallVirt && i.Method!.FullName.Contains("System.Object::GetType()", StringComparison.Ordinal))
+            .GroupBy(i => i.Operands[0].Index).Where(g => g.Count() > 1).Select(g => $"v{g.Key} {g.Count()} times").ToList();
+        Assert.IsEmpty(repeated, "classes tested more than once a turn: " + string.Join("; ", repeated));
+    }
+
+    /// <summary>The instructions of each natural loop of each unit, one list per loop.</summary>
+    private static List<List<Instruction>> Loops(PortalJit jit) =>
+        jit.Units.SelectMany(u =>
+        {
+            var graph = u.Unit.Residual;
+            return NaturalLoop.Find(graph, Dominators.Compute(graph)).Select(l => l.Blocks.SelectMany(b => graph[b].Instructions).ToList());
+        }).ToList();
+
+    [TestMethod]
     public void SteadyStateStaysInTheUnitAndAllocatesLittle()
     {
         var (jit, code, plain) = Warm.Value;
