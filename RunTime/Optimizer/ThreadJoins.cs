@@ -29,7 +29,7 @@ namespace PeJit.Optimizer;
 /// repairs the uses after them), the jump enters the copy, and each copied branch becomes a jump. Bounded: at most
 /// <see cref="MaxThreads"/> paths a run, each at most <see cref="MaxInstructions"/> instructions, and an eighth of the
 /// graph's instructions in all.</para>
-/// Cost: a scan of the jumps; per path followed, its instructions; per copy, dominators and predecessors once.
+/// Cost: per round (at most <see cref="MaxRounds"/>), a scan of the graph and each jump followed at most once (its path's instructions); per copy, dominators, predecessors and what is known once.
 /// </remarks>
 internal static class ThreadJoins
 {
@@ -59,10 +59,12 @@ internal static class ThreadJoins
             bool changed = FoldInPlace(graph, known);
             if (changed) GraphEdits.RemoveUnreachable(graph);
             bool threaded = false;
+            // A jump whose path decided nothing is not followed again this round: each jump is followed once, not once per copy.
+            var followed = new HashSet<BlockCall>(ReferenceEqualityComparer.Instance);
             for (; threads < MaxThreads; threads++)
             {
                 // A copy gives the blocks at the path's end a second entering jump: what was known of their parameters is known anew.
-                if (!ThreadOne(graph, new Knowledge(graph), ref budget)) break;
+                if (!ThreadOne(graph, new Knowledge(graph), followed, ref budget)) break;
                 threaded = true;
                 GraphEdits.RemoveUnreachable(graph);
             }
@@ -72,10 +74,10 @@ internal static class ThreadJoins
     }
 
     /// <summary>How many times the pass decides in place and threads again (a copy leaves the join it came from one jump).</summary>
-    private const int MaxRounds = 3;
+    private const int MaxRounds = 8;
 
     /// <summary>Copies one path for a jump into a join whose known arguments decide a branch after it; false when there is none.</summary>
-    private static bool ThreadOne(FlowGraph graph, Knowledge known, ref int budget)
+    private static bool ThreadOne(FlowGraph graph, Knowledge known, HashSet<BlockCall> followed, ref int budget)
     {
         var dominators = Dominators.Compute(graph);
         var incoming = Predecessors.Compute(graph);
@@ -83,10 +85,14 @@ internal static class ThreadJoins
         {
             if (block == FlowGraph.Entry || !dominators.IsReachable(block)) continue;
             var edges = incoming.EdgesInto(block);
-            if (edges.Count < 2 || IsLoopHeader(dominators, block, edges)) continue;
+            // A block with one entering jump is a join no longer (a copy took the others): what is known of its parameters is
+            // folded in place, but the class tests decided before it are known only on the path, so it is followed for those.
+            if (edges.Count == 0 || edges.Count > 1 && IsLoopHeader(dominators, block, edges)) continue;
             foreach (var edge in edges)
             {
-                if (!AnyKnown(graph, known, edge.Call.Arguments) && !AfterClassTest(graph, incoming, edge)) continue;
+                bool afterClassTest = AfterClassTest(graph, incoming, edge);
+                if (followed.Contains(edge.Call) || (edges.Count == 1 || !AnyKnown(graph, known, edge.Call.Arguments)) && !afterClassTest) continue;
+                followed.Add(edge.Call);
                 var path = Follow(graph, known, dominators, incoming, edge, out int size);
                 if (path is null || size > budget) continue;
                 budget -= size;
@@ -200,7 +206,12 @@ internal static class ThreadJoins
             // The parameters are what the jump passes; a new map, so that a value of an earlier block the jump passes on is read before it is replaced.
             var parameters = new object?[data.Parameters.Count];
             for (int i = 0; i < parameters.Length; i++) parameters[i] = Known(graph, global, local, call.Arguments[i]);
-            for (int i = 0; i < parameters.Length; i++) local[data.Parameters[i].Index] = parameters[i];
+            for (int i = 0; i < parameters.Length; i++)
+            {
+                local[data.Parameters[i].Index] = parameters[i];
+                // What the parameter stands for on this path (a type object passed on is the GetType() it came from).
+                local.Passed[data.Parameters[i].Index] = local.Resolve(call.Arguments[i]);
+            }
             size += data.Instructions.Count;
             if (size > MaxInstructions) break;
             foreach (var instruction in data.Instructions)
@@ -316,7 +327,7 @@ internal static class ThreadJoins
                 bool same = Equals(left as string, right as string);
                 return same == equal ? 1 : 0;
             }
-            case Opcode.Ceq or Opcode.Cne when local is not null && ClassTest(graph, instruction) is { } test && local.ClassIs(test.Object, test.Class) is { } same:
+            case Opcode.Ceq or Opcode.Cne when local is not null && ClassTest(graph, instruction, local) is { } test && local.ClassIs(test.Object, test.Class) is { } same:
                 return same == (instruction.Opcode == Opcode.Ceq) ? 1 : 0;
             case Opcode.Ceq or Opcode.Cne when graph.TypeOf(instruction.Operands[0]).IsReference:
             {
@@ -444,12 +455,12 @@ internal static class ThreadJoins
     }
 
     /// <summary>The object and class a <c>ceq</c> or <c>cne</c> of <c>x.GetType()</c> and <c>typeof(T)</c> compares, or null.</summary>
-    private static (Value Object, IrType Class)? ClassTest(FlowGraph graph, Instruction comparison)
+    private static (Value Object, IrType Class)? ClassTest(FlowGraph graph, Instruction comparison, Path? path = null)
     {
         if (comparison.Opcode is not (Opcode.Ceq or Opcode.Cne) || comparison.Operands.Count != 2) return null;
         for (int side = 0; side < 2; side++)
-            if (graph[comparison.Operands[side]].DefiningInstruction is { } getType && TypeObjects.IsGetType(getType)
-                && TypeObjects.TypeOf(graph, comparison.Operands[1 - side]) is { } type)
+            if (graph[path?.Resolve(comparison.Operands[side]) ?? comparison.Operands[side]].DefiningInstruction is { } getType && TypeObjects.IsGetType(getType)
+                && TypeObjects.TypeOf(graph, path?.Resolve(comparison.Operands[1 - side]) ?? comparison.Operands[1 - side]) is { } type)
                 return (getType.Operands[0], type);
         return null;
     }
@@ -458,6 +469,12 @@ internal static class ThreadJoins
     private sealed class Path : Dictionary<int, object?>
     {
         private readonly List<(int Object, IrType Class, bool Is)> classes = [];
+
+        /// <summary>The value each parameter of the path's blocks was passed (itself resolved), by parameter.</summary>
+        public Dictionary<int, Value> Passed { get; } = [];
+
+        /// <summary>The value <paramref name="value"/> stands for on the path: what was passed for it, if a parameter.</summary>
+        public Value Resolve(Value value) => Passed.TryGetValue(value.Index, out var passed) ? passed : value;
 
         /// <summary>Records the class test <paramref name="block"/>'s branch decides when it takes target <paramref name="taken"/>.</summary>
         public void Learn(FlowGraph graph, Block block, int taken)
