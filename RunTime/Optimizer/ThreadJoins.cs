@@ -70,7 +70,36 @@ internal static class ThreadJoins
             }
             if (!threaded) break;
         }
+        if (threads > 0) RemoveRepeatedGetTypes(graph);
         graph.Compact();
+    }
+
+    /// <summary>
+    /// Removes each <c>x.GetType()</c> nobody uses that a <c>GetType()</c> of the same object dominates: a copied class test
+    /// whose branch became a jump leaves its call, which DCE keeps (a call of <c>GetType()</c> throws on null), though the
+    /// dominating one proved the object not null.
+    /// </summary>
+    private static void RemoveRepeatedGetTypes(FlowGraph graph)
+    {
+        // First the class tests nobody uses any more (a copied branch that became a jump), which still use the call.
+        var uses = GraphEdits.UseCounts(graph);
+        foreach (var block in graph.Blocks)
+            graph[block].Instructions.RemoveAll(i => i.Result is { } test && !uses.ContainsKey(test) && ClassTest(graph, i) is not null);
+        uses = GraphEdits.UseCounts(graph);
+        var dominators = Dominators.Compute(graph);
+        var seen = new Dictionary<int, List<Block>>();
+        var removed = new HashSet<Instruction>(ReferenceEqualityComparer.Instance);
+        foreach (var block in dominators.ReversePostOrder)
+            foreach (var instruction in graph[block].Instructions)
+            {
+                if (!TypeObjects.IsGetType(instruction)) continue;
+                int target = instruction.Operands[0].Index;
+                if (!seen.TryGetValue(target, out var blocks)) seen[target] = blocks = [];
+                if (!uses.ContainsKey(instruction.Result!.Value) && blocks.Exists(other => other == block || dominators.Dominates(other, block))) removed.Add(instruction);
+                else blocks.Add(block);
+            }
+        if (removed.Count > 0)
+            foreach (var block in graph.Blocks) graph[block].Instructions.RemoveAll(removed.Contains);
     }
 
     /// <summary>How many times the pass decides in place and threads again (a copy leaves the join it came from one jump).</summary>
