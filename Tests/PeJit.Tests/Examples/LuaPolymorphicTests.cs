@@ -87,6 +87,58 @@ public sealed class LuaPolymorphicTests
     }
 
     [TestMethod]
+    public void TheLoopComparesNoStringAndTestsEachClassOnce()
+    {
+        // type(value) == "string": type() returns "string" or "number" by the value's class, a join of constants compared
+        // with the program's constant string; the pass `thread` sends each path of type()'s dispatch along the branches
+        // that comparison decides (op(phi(c1, c2), c3) folded per path), so no string comparison is left in any loop, and
+        // the dispatch of `+` on the same value after it is decided by type()'s own class tests (guards). Before: two
+        // String.op_Equality a turn, and the value's class tested twice (type()'s dispatch, then +'s).
+        var loops = LoopInstructions(Warm.Value.Jit);
+        var compares = loops.Where(i => i.Method is { } m && m.FullName.Contains("System.String::op_Equality", StringComparison.Ordinal)).ToList();
+        Assert.IsEmpty(compares, $"{compares.Count} string comparisons left in the loops");
+        // The fast loop (the smallest one that computes i % count; promotion's fallback copy is larger): each object's class
+        // is tested once a turn.
+        var fast = Loops(Warm.Value.Jit).Where(l => l.Any(i => i.Opcode == Opcode.Rem)).MinBy(l => l.Count)!;
+        // A GetType() whose result nothing uses is no test (a copy's decided test can leave its call, which DCE keeps).
+        var used = new HashSet<int>(fast.SelectMany(i => i.Operands.Concat(i.Targets.SelectMany(t => t.Arguments))).Select(v => v.Index));
+        var repeated = fast.Where(i => i.Opcode is Opcode.Call or Opcode.CallVirt && i.Method!.FullName.Contains("System.Object::GetType()", StringComparison.Ordinal)
+                && used.Contains(i.Result!.Value.Index))
+            .GroupBy(i => i.Operands[0].Index).Where(g => g.Count() > 1).Select(g => $"v{g.Key} {g.Count()} times").ToList();
+        Assert.IsEmpty(repeated, "classes tested more than once a turn: " + string.Join("; ", repeated));
+    }
+
+    [TestMethod]
+    public void TheLoopReadsNoInvariantBoxAgain()
+    {
+        // `i % count` and the for loop's limit and step: boxes (LuaInteger, a readonly Value) in registers the loop does not
+        // change, read on every turn though the peeled first turn read them already. The pass `readonly` reuses the
+        // dominating load (a readonly field of the same object cannot change, calls or not), so the fast loop reads a
+        // LuaInteger's Value only of the value it takes from the table. Before: 4 such reads a turn (count twice, limit, step).
+        var jit = Warm.Value.Jit;
+        var fast = jit.Units.SelectMany(u =>
+        {
+            var graph = u.Unit.Residual;
+            return NaturalLoop.Find(graph, Dominators.Compute(graph)).Select(l => (Graph: graph, Blocks: l.Blocks.ToList()));
+        }).Where(l => l.Blocks.Any(b => l.Graph[b].Instructions.Any(i => i.Opcode == Opcode.Rem)))
+            .MinBy(l => l.Blocks.Sum(b => l.Graph[b].Instructions.Count));
+        var defined = new HashSet<int>(fast.Blocks.SelectMany(b => fast.Graph[b].Parameters.Select(p => p.Index)
+            .Concat(fast.Graph[b].Instructions.Where(i => i.Result is not null).Select(i => i.Result!.Value.Index))));
+        var invariantReads = fast.Blocks.SelectMany(b => fast.Graph[b].Instructions)
+            .Where(i => i.Opcode == Opcode.LoadField && i.Field!.FullName.Contains("LuaInteger::Value", StringComparison.Ordinal)
+                && !defined.Contains(i.Operands[0].Index)).ToList();
+        Assert.IsEmpty(invariantReads, $"{invariantReads.Count} reads of a loop-invariant box's Value in the fast loop");
+    }
+
+    /// <summary>The instructions of each natural loop of each unit, one list per loop.</summary>
+    private static List<List<Instruction>> Loops(PortalJit jit) =>
+        jit.Units.SelectMany(u =>
+        {
+            var graph = u.Unit.Residual;
+            return NaturalLoop.Find(graph, Dominators.Compute(graph)).Select(l => l.Blocks.SelectMany(b => graph[b].Instructions).ToList());
+        }).ToList();
+
+    [TestMethod]
     public void SteadyStateStaysInTheUnitAndAllocatesLittle()
     {
         var (jit, code, plain) = Warm.Value;
