@@ -19,6 +19,10 @@ namespace PeJit.Runtime;
 /// </summary>
 public sealed class PortalRuntime
 {
+    /// <summary>The optimizer's passes for a shaped entry when none are selected: all but <c>thread</c> (see where it is used).</summary>
+    private static readonly string ShapedEntryPasses =
+        string.Join(':', PeJit.Optimizer.Pipeline.Passes.Select(p => p.Name).Where(name => name != "thread").Distinct());
+
     /// <summary>Counters past this many keys are cleared, so that a program that never repeats itself cannot grow them without end.</summary>
     private const int MaxCountedKeys = 100_000;
 
@@ -1431,7 +1435,10 @@ public sealed class PortalRuntime
             // The second entry of direct self-calls that pass the callee's reds as their contents (no sample: its parameters are others).
             if (unit.ShapedEntry is { } shaped && backend is CilBackend)
             {
-                PeJit.Optimizer.Pipeline.Run(shaped, Settings.Optimizations, null, verify: Settings.Strict || Settings.Verify, additional: Settings.AdditionalPasses);
+                // Without `thread` by default: threading copies the code after a self-call's join for the jumps whose values
+                // it knows before UnboxedEntryReturns has rewritten the call's result, and the box remade after the call then
+                // meets the slow paths' results at a join `split` no longer takes apart (Lua fib allocated 12 bytes a call).
+                PeJit.Optimizer.Pipeline.Run(shaped, Settings.Optimizations ?? ShapedEntryPasses, null, verify: Settings.Strict || Settings.Verify, additional: Settings.AdditionalPasses);
                 // Boxes made only for a direct call pass their contents; both graphs then take the boxes apart again.
                 if (Settings.Optimizations is null && PeJit.Optimizer.UnboxedEntryArguments.Run(shaped, [unit.Residual, shaped]))
                 {
