@@ -186,14 +186,16 @@ public sealed record JitSettings
 
     /// <summary>
     /// Whether a loop's key, when it gets hot, first has one turn of its loop run by the learning evaluator, which notes the
-    /// class at every <c>Jit.PromoteClass</c> it passes, so that its first unit is specialized with those cases (default on;
-    /// <c>PEJIT_LEARN_FIRST=0</c> turns it off). Without it the first unit has no case at those sites, leaves at the first
+    /// class at every <c>Jit.PromoteClass</c> it passes, so that its first unit is specialized with those cases (default off;
+    /// <c>PEJIT_LEARN_FIRST=1</c> turns it on). Without it the first unit has no case at those sites, leaves at the first
     /// one it meets, and is specialized again with what the evaluator learned there: two or three units where one does,
     /// each a whole compilation (Lua `sieve`: 93, then 554 residual instructions for one loop; 24, 446, then 1,181 for the other).
     /// Only once the evaluator has finished a step in the process: its first step costs 20-30 ms of the interpreter's thread,
-    /// which a short program whose units are never entered never paid (<c>PortalRuntime.LearnFirstTurn</c>).
+    /// which a short program whose units are never entered never paid (<c>PortalRuntime.LearnFirstTurn</c>). Off by default:
+    /// measured quiet as whole processes (Docs/PERFORMANCE.md, "Quiet rerun at the session's end (main `e4de7a5`"), the turns
+    /// cost the interpreter's thread 26-39 ms on Lua `polymorphic`, `numeric` and `nbody`, more than the units they save.
     /// </summary>
-    public bool LearnFirst { get; init; } = Environment.GetEnvironmentVariable("PEJIT_LEARN_FIRST") != "0";
+    public bool LearnFirst { get; init; } = Environment.GetEnvironmentVariable("PEJIT_LEARN_FIRST") == "1";
 
     /// <summary>Where to log each unit compiled and each budget hit, besides <c>PEJIT_LOG</c>; null for nowhere.</summary>
     public TextWriter? Log { get; init; }
