@@ -448,33 +448,12 @@ public sealed class ShapedSelfCallTests
         graph[value].DefiningInstruction is { Opcode: Opcode.Const } constant ? constant.Integer : null;
 
     /// <summary>Whether <paramref name="instruction"/> is in a block of a direct call's slow paths or an exit (as <see cref="AssertAllocatesOnlyOnSlowPaths"/> says).</summary>
-    private static bool IsSlowPath(FlowGraph graph, Instruction instruction)
-    {
-        var block = graph.Blocks.First(b => graph[b].Instructions.Contains(instruction));
-        var instructions = graph[block].Instructions;
-        return instructions.Any(i => i.Opcode == Opcode.Call && (i.Method == CallCell.EnterMethod || i.Method == CallCell.ResumeMethod
-                || i.Method!.FullName.Contains("::Run(", StringComparison.Ordinal)))
-            || instructions.Any(i => i.Opcode == Opcode.StoreElement && i.Operands[0] == graph.Parameters[1]);
-    }
+    private static bool IsSlowPath(FlowGraph graph, Instruction instruction) =>
+        LuaCallAsserts.IsExitOrSlowPath(graph, graph.Blocks.First(b => graph[b].Instructions.Contains(instruction)));
 
     private static void AssertLuaSameAsPlain(string source, long? size)
     {
-        string Plain()
-        {
-            var output = new StringWriter();
-            try { Lua.Runner.Run(source, output, size); }
-            catch (Lua.Values.LuaError e) { output.Write("error: " + e.Message); }
-            return output.ToString();
-        }
-        string expected = Plain();
-        var jit = PortalJit.Create(Lua.Runner.Portal, Settings());
-        for (int run = 0; run < 3; run++)
-        {
-            var output = new StringWriter();
-            try { jit.Invoke(Lua.Runner.PortalArguments(source, output, size)); }
-            catch (Lua.Values.LuaError e) { output.Write("error: " + e.Message); }
-            Assert.AreEqual(expected, output.ToString(), $"run {run}");
-        }
+        var jit = LuaCallAsserts.AssertSameAsPlain(source, size, Settings());
         Console.WriteLine("lua notes: " + string.Join("; ", jit.Units.SelectMany(u => u.Unit.Notes)));
     }
 }

@@ -84,7 +84,7 @@ public sealed class UnboxedEntryReturnsTests
         {
             changed = false;
             foreach (var block in entry.Blocks)
-                if (!toReturn.Contains(block) && !IsExitOrSlowPath(entry, block)
+                if (!toReturn.Contains(block) && !LuaCallAsserts.IsExitOrSlowPath(entry, block)
                     && (entry[block].Terminator?.Opcode == Opcode.Return || entry.Successors(block).Any(toReturn.Contains)))
                     changed |= toReturn.Add(block);
         }
@@ -133,32 +133,5 @@ public sealed class UnboxedEntryReturnsTests
         Assert.IsLessThan(2.0, perCall, $"bytes per call {perCall:F2}");
     }
 
-    /// <summary>An exit's block (it stores into the exit buffer) or a direct call's slow path (the cell, the interpreter).</summary>
-    private static bool IsExitOrSlowPath(FlowGraph graph, Block block)
-    {
-        var instructions = graph[block].Instructions;
-        return instructions.Any(i => i.Opcode == Opcode.Call && (i.Method == CallCell.EnterMethod || i.Method == CallCell.ResumeMethod
-                || i.Method!.FullName.Contains("::Run(", StringComparison.Ordinal)))
-            || instructions.Any(i => i.Opcode == Opcode.StoreElement && i.Operands[0] == graph.Parameters[1]);
-    }
-
-    private static void AssertLuaSameAsPlain(string source, long? size)
-    {
-        string Plain()
-        {
-            var output = new StringWriter();
-            try { Lua.Runner.Run(source, output, size); }
-            catch (Lua.Values.LuaError e) { output.Write("error: " + e.Message); }
-            return output.ToString();
-        }
-        string expected = Plain();
-        var jit = PortalJit.Create(Lua.Runner.Portal, Settings());
-        for (int run = 0; run < 3; run++)
-        {
-            var output = new StringWriter();
-            try { jit.Invoke(Lua.Runner.PortalArguments(source, output, size)); }
-            catch (Lua.Values.LuaError e) { output.Write("error: " + e.Message); }
-            Assert.AreEqual(expected, output.ToString(), $"run {run}");
-        }
-    }
+    private static void AssertLuaSameAsPlain(string source, long? size) => LuaCallAsserts.AssertSameAsPlain(source, size, Settings());
 }
