@@ -430,16 +430,7 @@ public sealed class ShapedSelfCallTests
 
         // Bytes per call, as LuasFibCallsItsShapedEntryAndMakesNoCalleeFrameOnTheDirectPath counts them: one 24-byte box
         // (the result, or `return n`'s box), where passing boxes made one and a half per call on average (36 bytes).
-        long Bytes(long turns)
-        {
-            var arguments = Lua.Runner.PortalArguments(LuaFibDriver, TextWriter.Null, turns);
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            PortalJit.Create(Lua.Runner.Portal, Settings()).Invoke(arguments);
-            return GC.GetAllocatedBytesForCurrentThread() - before;
-        }
-        Bytes(20);
-        const double calls = 100 * 1_973;
-        double perCall = (Bytes(140) - Bytes(40)) / calls;
+        double perCall = LuaCallAsserts.BytesPerCompiledFibCall(LuaFibDriver, () => Settings());
         Console.WriteLine($"bytes per compiled call of Lua's fib: {perCall:F1}");
         Assert.IsLessThan(30.0, perCall, $"bytes per call {perCall:F1}");
     }

@@ -119,16 +119,7 @@ public sealed class UnboxedEntryReturnsTests
     {
         // Bytes per call, as ShapedSelfCallTests counts them: one 24-byte result box per call before (the arguments'
         // boxes were already gone); none now, but for the unit's own calls (100 per run here, one box each at most).
-        long Bytes(long turns)
-        {
-            var arguments = Lua.Runner.PortalArguments(ShapedSelfCallTests.LuaFibDriver, TextWriter.Null, turns);
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            PortalJit.Create(Lua.Runner.Portal, Settings()).Invoke(arguments);
-            return GC.GetAllocatedBytesForCurrentThread() - before;
-        }
-        Bytes(20);
-        const double calls = 100 * 1_973;
-        double perCall = (Bytes(140) - Bytes(40)) / calls;
+        double perCall = LuaCallAsserts.BytesPerCompiledFibCall(ShapedSelfCallTests.LuaFibDriver, Settings);
         Console.WriteLine($"bytes per compiled call of Lua's fib: {perCall:F2}");
         Assert.IsLessThan(2.0, perCall, $"bytes per call {perCall:F2}");
     }
