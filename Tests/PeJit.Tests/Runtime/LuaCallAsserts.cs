@@ -52,9 +52,7 @@ internal static class LuaCallAsserts
         long Bytes(long turns)
         {
             var arguments = Lua.Runner.PortalArguments(driver, TextWriter.Null, turns);
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            PortalJit.Create(Lua.Runner.Portal, settings()).Invoke(arguments);
-            return GC.GetAllocatedBytesForCurrentThread() - before;
+            return CostRatio.Allocated(() => PortalJit.Create(Lua.Runner.Portal, settings()).Invoke(arguments));
         }
         Bytes(20);
         const double calls = 100 * 1_973;
