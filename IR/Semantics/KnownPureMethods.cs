@@ -21,7 +21,8 @@ public static class KnownPureMethods
         ["System.BitConverter"] = ["ToInt16", "ToInt32", "ToInt64", "ToUInt16", "ToUInt32", "ToUInt64", "ToDouble", "ToSingle", "ToBoolean", "ToChar",
                                    "DoubleToInt64Bits", "Int64BitsToDouble", "SingleToInt32Bits", "Int32BitsToSingle", "DoubleToUInt64Bits", "UInt64BitsToDouble"],
         ["System.Buffers.Binary.BinaryPrimitives"] = ["ReverseEndianness"],
-        ["System.Array"] = ["get_Length", "get_Rank", "GetLength", "get_LongLength"],
+        // Array.Empty<T>() is one array per T, made once: a constant of the unit.
+        ["System.Array"] = ["get_Length", "get_Rank", "GetLength", "get_LongLength", "Empty"],
         ["System.Int32"] = ["CompareTo", "Equals", "GetHashCode"],
         ["System.Int64"] = ["CompareTo", "Equals", "GetHashCode"],
         ["System.Collections.Generic.List`1"] = ["get_Item", "get_Count"],
