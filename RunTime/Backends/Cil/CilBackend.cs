@@ -36,7 +36,11 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
 
     /// <summary>Compiles <paramref name="graph"/> to a dynamic method owned by <paramref name="owner"/>.</summary>
     /// <exception cref="BackendException">The graph uses something this backend cannot emit.</exception>
-    public ICompiledCode Compile(FlowGraph graph, Module owner, string? name = null) => new CilCompiledCode(Emit(graph, owner, name));
+    public ICompiledCode Compile(FlowGraph graph, Module owner, string? name = null)
+    {
+        var method = Emit(graph, owner, out var shape, name);
+        return new CilCompiledCode(method, shape);
+    }
 
     /// <summary>Emits <paramref name="graph"/> as a dynamic method owned by <paramref name="owner"/>, not yet compiled by RyuJIT.</summary>
     /// <param name="graph">The graph to compile.</param>
@@ -47,12 +51,45 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
     /// being emitted (a copy of a recursive method that calls itself) learns it here.
     /// </param>
     /// <exception cref="BackendException">The graph uses something this backend cannot emit.</exception>
-    public DynamicMethod Emit(FlowGraph graph, Module owner, string? name = null, Action<DynamicMethod>? created = null)
+    public DynamicMethod Emit(FlowGraph graph, Module owner, string? name = null, Action<DynamicMethod>? created = null) =>
+        Emit(graph, owner, out _, name, created);
+
+    /// <summary>
+    /// Emits <paramref name="graph"/> as a dynamic method, as the other overload does, and says how .NET's JIT will see it
+    /// (<paramref name="shape"/>: whether it will optimize it).
+    /// </summary>
+    /// <exception cref="BackendException">The graph uses something this backend cannot emit.</exception>
+    public DynamicMethod Emit(FlowGraph graph, Module owner, out IlShape shape, string? name = null, Action<DynamicMethod>? created = null)
     {
         var method = Declare(graph, owner, name);
         created?.Invoke(method);
-        new Emitter(this, graph, method, method.GetILGenerator()).Emit();
+        shape = EmitWithColdCode(graph, owner, method, sibling: null);
         return method;
+    }
+
+    private static CountingILGenerator Counting(DynamicMethod method) => new(method.GetILGenerator(), method.GetParameters().Length);
+
+    /// <summary>
+    /// Emits <paramref name="graph"/> into <paramref name="method"/>, its cold code (<see cref="ColdCode"/>) into methods of
+    /// its own, declared first; returns the shape of <paramref name="method"/>, the one .NET must optimize.
+    /// </summary>
+    private IlShape EmitWithColdCode(FlowGraph graph, Module owner, DynamicMethod method, (FlowGraph, DynamicMethod)? sibling)
+    {
+        var layout = RegionLayout.Build(graph);
+        var cold = ColdCode.Find(graph, layout);
+        var invariantAccesses = InvariantElementAccesses.Find(graph);
+        var returnType = method.ReturnType;
+        foreach (var entry in cold.Outlined)
+        {
+            var parameterTypes = new Type[entry.LiveIns.Length];
+            for (int i = 0; i < parameterTypes.Length; i++) parameterTypes[i] = TypeOf(graph.TypeOf(entry.LiveIns[i]), graph);
+            entry.Method = new DynamicMethod($"{method.Name}_cold{entry.Block.Index}", returnType, parameterTypes, owner, skipVisibility: true);
+        }
+        var hot = new Emitter(this, graph, method, Counting(method), layout, cold, null, invariantAccesses) { Sibling = sibling };
+        hot.Emit();
+        foreach (var entry in cold.Outlined)
+            new Emitter(this, graph, method, Counting(entry.Method), layout, cold, entry, invariantAccesses) { Sibling = sibling }.Emit();
+        return hot.Shape;
     }
 
     private DynamicMethod Declare(FlowGraph graph, Module owner, string? name)
@@ -81,14 +118,15 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
     public CilCompiledCode CompileUnit(FlowGraph graph, Module owner, string name, IReadOnlyList<int> stateIndices, FlowGraph? shapedEntry = null)
     {
         DynamicMethod body;
-        if (shapedEntry is null) body = Emit(graph, owner, name);
+        IlShape shape;
+        if (shapedEntry is null) body = Emit(graph, owner, out shape, name);
         else
         {
             // Both declared first: each calls the other.
             body = Declare(graph, owner, name);
             var shaped = Declare(shapedEntry, owner, name + "_shaped");
-            new Emitter(this, graph, body, body.GetILGenerator()) { Sibling = (shapedEntry, shaped) }.Emit();
-            new Emitter(this, shapedEntry, shaped, shaped.GetILGenerator()) { Sibling = (graph, body) }.Emit();
+            shape = EmitWithColdCode(graph, owner, body, (shapedEntry, shaped));
+            EmitWithColdCode(shapedEntry, owner, shaped, (graph, body));
         }
         var parameters = body.GetParameters();
         if (parameters.Length != stateIndices.Count + 2)
@@ -110,7 +148,7 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
         if (body.ReturnType == typeof(void)) il.Emit(OpCodes.Ldnull);
         else if (body.ReturnType.IsValueType) il.Emit(OpCodes.Box, body.ReturnType);
         il.Emit(OpCodes.Ret);
-        return new CilCompiledCode(entry, body);
+        return new CilCompiledCode(entry, body, shape);
     }
 
     private Type TypeOf(IrType type, FlowGraph graph)
@@ -135,38 +173,47 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
         return colons >= 0 && paren > colons ? name[(name.LastIndexOf(' ', colons) + 1)..paren] : name;
     }
 
-    private sealed class Emitter(CilBackend backend, FlowGraph graph, DynamicMethod self, ILGenerator il)
+    /// <summary>
+    /// Emits one method: the unit's own (<paramref name="outlined"/> null: every block <paramref name="cold"/> leaves
+    /// it) or an outlined entry's. <paramref name="self"/> is the unit's method either way: a call of the graph itself
+    /// calls it.
+    /// </summary>
+    private sealed class Emitter(CilBackend backend, FlowGraph graph, DynamicMethod self, CountingILGenerator il,
+        RegionLayout layout, ColdCode cold, ColdCode.Entry? outlined, HashSet<Instruction>? invariantAccesses)
     {
+        private readonly ColdCode.Scope scope = outlined?.Scope ?? cold.Hot;
+
+        /// <summary>The emitted method as .NET's JIT counts it (after <see cref="Emit"/>).</summary>
+        public IlShape Shape => il.Shape;
+
         private readonly ValueMap<LocalBuilder> locals = new(graph.ValueCount);
         private readonly LocalBuilder[] slots = new LocalBuilder[graph.SlotCount];
         private readonly BlockMap<Label> labels = new(graph.BlockCount);
 
-        private RegionLayout layout = null!;
         private RegionLayout.Container current = null!;
         // Made when a unit has exception regions (few do): a dictionary of a framework struct (Label) is compiled by .NET.
         private Dictionary<RegionLayout.Container, Label>? tryStarts;
         private Dictionary<RegionLayout.Container, LocalBuilder>? selectors;
         private Label returnLabel;
         private LocalBuilder? returnLocal;
-        private HashSet<Instruction>? invariantAccesses;
         private bool returnUsed;
 
         public void Emit()
         {
-            layout = RegionLayout.Build(graph);
             current = layout.Root;
-            invariantAccesses = InvariantElementAccesses.Find(graph);
-            foreach (var block in graph.Blocks) labels[block] = il.DefineLabel();
+            foreach (var block in scope.Blocks) labels[block] = il.DefineLabel();
+            foreach (var stub in scope.StubList) labels[stub.Block] = il.DefineLabel();
             for (int i = 0; i < slots.Length; i++) slots[i] = il.DeclareLocal(Type(graph[new Slot(i)].Type));
             DeclareLocals();
             returnLabel = il.DefineLabel();
             if (graph.ReturnType.Kind != TypeKind.Void) returnLocal = il.DeclareLocal(Type(graph.ReturnType));
-            for (int i = 0; i < graph.Parameters.Count; i++)
+            int argumentCount = outlined?.LiveIns.Length ?? graph.Parameters.Count;
+            for (int i = 0; i < argumentCount; i++)
             {
                 il.Emit(OpCodes.Ldarg, i);
-                il.Emit(OpCodes.Stloc, locals[graph.Parameters[i]]);
+                il.Emit(OpCodes.Stloc, locals[outlined is null ? graph.Parameters[i] : outlined.LiveIns[i]]);
             }
-            BranchTo(FlowGraph.Entry, leave: false);
+            BranchTo(outlined?.Block ?? FlowGraph.Entry, leave: false);
             EmitContainer(layout.Root);
             if (returnUsed)
             {
@@ -186,44 +233,68 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
         /// locals, which nothing in between writes, move before it);</item>
         /// <item>a value used only in its own block shares a local of its type with such values of other blocks
         /// (each block takes them from the same pool again: none is live across a block's end);</item>
-        /// <item>every other value, and every block parameter, gets a local of its own.</item>
+        /// <item>a parameter of a block entered by one edge only (an exit, a branch's arm) gets none: it is that edge's
+        /// argument under another name (<see cref="FindAliases"/>), so the edge stores nothing and the block loads the argument;</item>
+        /// <item>every other value, and every other block parameter, gets a local of its own.</item>
         /// </list>
         /// Cost: O(instructions + values).
         /// </summary>
         private void DeclareLocals()
         {
+            FindAliases();
+            FindClassTests();
             var uses = new int[graph.ValueCount];
             // The IR's own set and a plain array: framework generics over Value would be compiled by .NET in every
             // process (ReadyToRun cannot precompile them), on the first unit's path.
             var usedOutside = new ValueSet(graph.ValueCount);
-            var definedIn = new int[graph.ValueCount]; // block index + 1; 0 for a block parameter
-            foreach (var block in graph.Blocks)
+            var definedIn = new int[graph.ValueCount]; // block index + 1; 0 for a block parameter and a value of another method
+            foreach (var block in scope.Blocks)
                 foreach (var instruction in graph[block].Instructions)
                     if (instruction.Result is { } result) definedIn[result.Index] = block.Index + 1;
-            foreach (var block in graph.Blocks)
+            foreach (var block in scope.Blocks)
                 foreach (var instruction in graph[block].Instructions)
                 {
                     foreach (var operand in instruction.Operands) Use(operand, block);
                     foreach (var target in instruction.Targets)
-                        foreach (var argument in target.Arguments) Use(argument, block);
+                    {
+                        var parameters = graph[target.Target].Parameters;
+                        for (int i = 0; i < parameters.Count; i++)
+                            if (aliasOf[parameters[i].Index] < 0) Use(target.Arguments[i], block);
+                        if (!scope.Stubs.TryGetValue(target.Target, out var entry)) continue;
+                        // An edge in the method body calls the entry in place, loading what else it uses; one in a region
+                        // leaves to the entry's stub block, which loads it all (see Jump).
+                        if (layout.ContainerOf(block) == layout.Root)
+                            for (int i = parameters.Count; i < entry.LiveIns.Length; i++) Use(entry.LiveIns[i], block);
+                        else stubBlocks.Add(target.Target);
+                    }
                 }
+            foreach (var block in stubBlocks)
+                foreach (var value in scope.Stubs[block].LiveIns) Use(value, block);
             void Use(Value value, Block block)
             {
+                // A use of an aliased parameter is a use of its argument, in the parameter's block; a use of a class
+                // emitted again at each test is a use of the object there.
+                value = Root(value);
+                if (classOf[value.Index] >= 0) value = new Value(classOf[value.Index]);
                 uses[value.Index]++;
                 if (definedIn[value.Index] != block.Index + 1) usedOutside.Add(value);
             }
 
-            var pool = new Dictionary<Type, List<LocalBuilder>>();
-            foreach (var block in graph.Blocks)
-            {
+            foreach (var block in stubBlocks)
                 foreach (var parameter in graph[block].Parameters) locals[parameter] = il.DeclareLocal(Type(graph[parameter].Type));
+            var pool = new Dictionary<Type, List<LocalBuilder>>();
+            foreach (var block in scope.Blocks)
+            {
+                foreach (var parameter in graph[block].Parameters)
+                    if (aliasOf[parameter.Index] < 0) locals[parameter] = il.DeclareLocal(Type(graph[parameter].Type));
                 var taken = new Dictionary<Type, int>();
                 var instructions = graph[block].Instructions;
                 for (int i = 0; i < instructions.Count; i++)
                 {
                     var instruction = instructions[i];
                     if (instruction.Result is not { } result) continue;
-                    if (instruction.Opcode is Opcode.Const or Opcode.Null or Opcode.String
+                    if (classOf[result.Index] >= 0
+                        || instruction.Opcode is Opcode.Const or Opcode.Null or Opcode.String
                         || instruction.Opcode is not Opcode.Default && uses[result.Index] == 1 && !usedOutside.Contains(result)
                             && i + 1 < instructions.Count && IsOperandOf(result, instructions[i + 1]))
                     {
@@ -243,15 +314,136 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                     taken[type] = next + 1;
                 }
             }
-            // Values of no block's instruction (none today) would still need a local.
+            // Values this method uses but does not define (an outlined entry's live-ins) still need a local; so would values
+            // of no block's instruction (none today). Values only other methods use get none.
+            var arguments = new ValueSet(graph.ValueCount);
+            if (outlined is null)
+                for (int i = 0; i < graph.Parameters.Count; i++) arguments.Add(graph.Parameters[i]);
+            else
+                foreach (var argument in outlined.LiveIns) arguments.Add(argument);
             for (int i = 0; i < graph.ValueCount; i++)
             {
                 var value = new Value(i);
                 var data = graph[value];
-                if (data.DefiningInstruction is null && data.ParameterOf is null || locals.ContainsKey(value) || atUse.Contains(value)) continue;
+                if (data.DefiningInstruction is null && data.ParameterOf is null || locals.ContainsKey(value) || atUse.Contains(value) || aliasOf[i] >= 0) continue;
+                if (uses[i] == 0 && !arguments.Contains(value)) continue;
+                // A constant of another method's block is emitted again where it is used (ColdCode passes none).
+                if (ColdCode.IsConstant(data.DefiningInstruction))
+                {
+                    atUse.Add(value);
+                    continue;
+                }
                 locals[value] = il.DeclareLocal(Type(data.Type));
             }
         }
+
+        /// <summary>
+        /// For each parameter of a block entered by exactly one edge, the value that edge passes (a value's index; -1 for
+        /// a parameter that has its own local, and for every other value). Such a block runs only right after that edge,
+        /// so its parameters hold the arguments unchanged: loading the argument's local (or emitting a constant again) is
+        /// loading the parameter. Without this every exit of a large unit stores each live value into a local of its
+        /// own and loads it back, three local references and a local per value: Lua <c>polymorphic</c>'s 71 exits alone
+        /// took its unit past the 8,000 references and near the 2,000 locals .NET optimizes (<see cref="IlShape"/>).
+        /// An argument whose uses move to the parameter's block gets a local of its own there (<c>DeclareLocals</c>
+        /// counts those uses as its), never a pooled one a later block reuses. Cost: O(instructions + values).
+        /// </summary>
+        private void FindAliases()
+        {
+            aliasOf = new int[graph.ValueCount];
+            Array.Fill(aliasOf, -1);
+            var edges = cold.EdgesIn;
+            // Only edges of this method: the one edge into an outlined entry's block is in another method, which passes
+            // the entry's parameters as arguments.
+            foreach (var block in scope.Blocks)
+                foreach (var instruction in graph[block].Instructions)
+                    foreach (var target in instruction.Targets)
+                    {
+                        if (edges[target.Target.Index] != 1 || target.Target == block || target.Target == FlowGraph.Entry
+                            || outlined is not null && target.Target == outlined.Block || scope.Stubs.ContainsKey(target.Target)) continue;
+                        var parameters = graph[target.Target].Parameters;
+                        for (int i = 0; i < parameters.Count; i++) aliasOf[parameters[i].Index] = target.Arguments[i].Index;
+                    }
+            // Blocks nobody reaches can pass each other's parameters round in a cycle: cut it where it is found, that
+            // parameter keeping a local (the code is never run, but must be valid).
+            var state = new byte[graph.ValueCount]; // 0 unseen, 1 on the current path, 2 resolved
+            var path = new List<int>();
+            for (int start = 0; start < aliasOf.Length; start++)
+            {
+                int value = start;
+                while (aliasOf[value] >= 0 && state[value] == 0)
+                {
+                    state[value] = 1;
+                    path.Add(value);
+                    value = aliasOf[value];
+                }
+                if (state[value] == 1) aliasOf[value] = -1; // back on the path: a cycle
+                foreach (var on in path) state[on] = 2;
+                path.Clear();
+                state[value] = 2;
+            }
+            // Straight to the root: a parameter aliased to an aliased parameter loads what that one loads.
+            for (int i = 0; i < aliasOf.Length; i++)
+            {
+                int root = i;
+                while (aliasOf[root] >= 0) root = aliasOf[root];
+                if (root != i) aliasOf[i] = root;
+            }
+        }
+
+        /// <summary>
+        /// Finds the classes (<c>x.GetType()</c>) that are only compared (with <c>typeof(T)</c>, a class test), of an object
+        /// known not to be null there: each is emitted again at each comparison, as C# writes <c>x.GetType() == typeof(T)</c>,
+        /// the shape .NET's JIT turns into one compare of the object's method table. Kept in a local, the class is a call
+        /// of <c>Object.GetType</c> and a compare of <c>Type</c> objects (Lua <c>polymorphic</c>'s loop: three such calls
+        /// a turn). Known not null: made by the unit (<c>newobj</c>, <c>newarr</c>, <c>box</c>, a string), or the class is
+        /// taken in a block entered only by the true edge of a branch on the object (the specializer's class tests all
+        /// come after such a null test), so moving the call to the comparisons moves no exception. Cost: O(instructions).
+        /// </summary>
+        private void FindClassTests()
+        {
+            classOf = new int[graph.ValueCount];
+            Array.Fill(classOf, -1);
+            foreach (var block in scope.Blocks)
+                foreach (var instruction in graph[block].Instructions)
+                    if (instruction is { Opcode: Opcode.Call or Opcode.CallVirt, Result: { } result, Operands.Count: 1 }
+                        && instruction.Method!.FullName == GetTypeName && KnownNotNull(instruction.Operands[0], block))
+                        classOf[result.Index] = instruction.Operands[0].Index;
+            foreach (var block in scope.Blocks)
+                foreach (var instruction in graph[block].Instructions)
+                {
+                    if (instruction.Opcode is not (Opcode.Ceq or Opcode.Cne))
+                        foreach (var operand in instruction.Operands) classOf[operand.Index] = -1;
+                    foreach (var target in instruction.Targets)
+                        foreach (var argument in target.Arguments) classOf[argument.Index] = -1;
+                }
+            // A class another method uses (an outlined entry's live-in) stays a value of its own.
+            foreach (var entry in scope.StubList)
+                foreach (var value in entry.LiveIns) classOf[value.Index] = -1;
+        }
+
+        private const string GetTypeName = "System.Type System.Object::GetType()";
+
+        private bool KnownNotNull(Value value, Block block)
+        {
+            if (graph[value].DefiningInstruction?.Opcode is Opcode.NewObject or Opcode.Allocate or Opcode.NewArray or Opcode.Box or Opcode.String) return true;
+            if (cold.EdgesIn[block.Index] != 1 || block == FlowGraph.Entry) return false;
+            var source = new Block(cold.SourceOf[block.Index]);
+            if (!scope.Blocks.Contains(source)) return false;
+            var terminator = graph[source].Instructions[^1];
+            return terminator.Opcode == Opcode.BrIf && terminator.Operands[0].Index == value.Index
+                && terminator.Targets[0].Target == block && terminator.Targets[1].Target != block;
+        }
+
+        /// <summary>Per value, the object whose class it is when emitted again at each comparison, or -1 (<see cref="FindClassTests"/>).</summary>
+        private int[] classOf = [];
+
+        /// <summary>Outlined entries jumped to from inside a region: their stub blocks are emitted (<see cref="Jump"/>).</summary>
+        private readonly BlockSet stubBlocks = new(graph.BlockCount);
+
+        /// <summary>Per value, the argument it is another name for, or -1 (<see cref="FindAliases"/>).</summary>
+        private int[] aliasOf = [];
+
+        private Value Root(Value value) => aliasOf[value.Index] is var root and >= 0 ? new Value(root) : value;
 
         /// <summary>
         /// True when <paramref name="value"/> is an operand of <paramref name="instruction"/>. A loop, not <c>List.Contains</c>:
@@ -277,15 +469,36 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
             var nested = container.Nested;
             if (nested.Count > 1) nested.Sort(static (a, b) => a.FirstBlock.CompareTo(b.FirstBlock));
             int next = 0;
+            // An outlined entry's method holds cold blocks only, none of them in a region.
+            if (outlined is not null) nested = [];
             foreach (var block in container.Blocks)
             {
                 while (next < nested.Count && nested[next].FirstBlock < block.Index) EmitExceptionBlock(nested[next++]);
                 current = container;
+                if (scope.Stubs.TryGetValue(block, out var stub))
+                {
+                    if (stubBlocks.Contains(block)) EmitStub(block, stub);
+                    continue;
+                }
+                if (!scope.Blocks.Contains(block)) continue;
                 il.MarkLabel(labels[block]);
                 foreach (var instruction in graph[block].Instructions)
                     if (instruction.Result is not { } result || !atUse.Contains(result)) EmitInstruction(instruction);
             }
             while (next < nested.Count) EmitExceptionBlock(nested[next++]);
+        }
+
+        /// <summary>
+        /// An outlined entry's block, for jumps from inside a region (which must leave it first): call the entry's method with
+        /// its live-ins, the parameters the jumps stored among them, and return what it returns.
+        /// </summary>
+        private void EmitStub(Block block, ColdCode.Entry entry)
+        {
+            il.MarkLabel(labels[block]);
+            foreach (var value in entry.LiveIns) Load(value);
+            il.Emit(OpCodes.Call, entry.Method);
+            // Cold blocks are in no region: the stub is in the method body, where ret is allowed.
+            il.Emit(OpCodes.Ret);
         }
 
         /// <summary>A try body with its clauses: the dispatch to the entered block, the body, then each handler.</summary>
@@ -409,6 +622,7 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
 
         private void Load(Value value)
         {
+            value = Root(value);
             if (atUse.Contains(value)) EmitInstruction(graph[value].DefiningInstruction!);
             else il.Emit(OpCodes.Ldloc, locals[value]);
         }
@@ -452,8 +666,20 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
         private void Jump(BlockCall call, bool leave = false)
         {
             var parameters = graph[call.Target].Parameters;
-            foreach (var argument in call.Arguments) Load(argument);
-            for (int i = parameters.Count - 1; i >= 0; i--) il.Emit(OpCodes.Stloc, locals[parameters[i]]);
+            // In the method body a jump to an outlined entry is its call: the arguments are its first live-ins. No local
+            // per parameter, no store: one load per value, which is what keeps a unit of many exits under .NET's limits.
+            if (current == layout.Root && scope.Stubs.TryGetValue(call.Target, out var entry))
+            {
+                foreach (var argument in call.Arguments) Load(argument);
+                for (int i = parameters.Count; i < entry.LiveIns.Length; i++) Load(entry.LiveIns[i]);
+                il.Emit(OpCodes.Call, entry.Method);
+                il.Emit(OpCodes.Ret);
+                return;
+            }
+            for (int i = 0; i < parameters.Count; i++)
+                if (aliasOf[parameters[i].Index] < 0) Load(call.Arguments[i]);
+            for (int i = parameters.Count - 1; i >= 0; i--)
+                if (aliasOf[parameters[i].Index] < 0) il.Emit(OpCodes.Stloc, locals[parameters[i]]);
             BranchTo(call.Target, leave);
         }
 
@@ -470,10 +696,18 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
         /// <summary>A label that, when branched to, performs the edge's moves and goes to its target.</summary>
         private Label Edge(BlockCall call, List<Trampoline> trampolines)
         {
-            if (call.Arguments.Count == 0 && layout.ContainerOf(call.Target) == current) return labels[call.Target];
+            if (!HasMoves(call) && layout.ContainerOf(call.Target) == current && !scope.Stubs.ContainsKey(call.Target)) return labels[call.Target];
             var label = il.DefineLabel();
             trampolines.Add(new Trampoline(label, call));
             return label;
+        }
+
+        /// <summary>True when <paramref name="call"/> stores into a parameter (one not aliased to its argument).</summary>
+        private bool HasMoves(BlockCall call)
+        {
+            foreach (var parameter in graph[call.Target].Parameters)
+                if (aliasOf[parameter.Index] < 0) return true;
+            return false;
         }
 
         private void EmitTrampolines(List<Trampoline> trampolines)

@@ -12,8 +12,11 @@ public sealed class CilCompiledCode : ICompiledCode
 {
     private readonly Func<object[], object?[], object?[], object?>? unitEntry;
 
-    /// <summary>Wraps <paramref name="method"/>; makes the unit entry when the method has the unit shape.</summary>
-    public CilCompiledCode(DynamicMethod method) : this(method, method)
+    /// <summary>
+    /// Wraps <paramref name="method"/>; makes the unit entry when the method has the unit shape. <paramref name="shape"/>:
+    /// the method as .NET's JIT counts it, when its emitter knows (<see cref="CilBackend.Emit(PeJit.IR.FlowGraph, Module, out IlShape, string?, Action{DynamicMethod}?)"/>).
+    /// </summary>
+    public CilCompiledCode(DynamicMethod method, IlShape? shape = null) : this(method, method, shape)
     {
     }
 
@@ -21,10 +24,11 @@ public sealed class CilCompiledCode : ICompiledCode
     /// A typed unit: <paramref name="entry"/> has the unit shape and calls <paramref name="body"/>, the unit's code
     /// (<see cref="CilBackend.CompileUnit"/>).
     /// </summary>
-    internal CilCompiledCode(DynamicMethod entry, DynamicMethod body)
+    internal CilCompiledCode(DynamicMethod entry, DynamicMethod body, IlShape? shape)
     {
         var method = entry;
         Method = body;
+        Shape = shape;
         ILSize = body.GetILGenerator().ILOffset;
         if (method.ReturnType == typeof(object)
             && method.GetParameters().Select(p => p.ParameterType).SequenceEqual([typeof(object[]), typeof(object[]), typeof(object[])]))
@@ -40,6 +44,15 @@ public sealed class CilCompiledCode : ICompiledCode
 
     /// <summary>The size of the emitted method body, in IL bytes.</summary>
     public int ILSize { get; }
+
+    /// <summary>
+    /// The emitted method body as .NET's JIT counts it before deciding whether to optimize it; null for a method this
+    /// backend did not count (made elsewhere and wrapped).
+    /// </summary>
+    public IlShape? Shape { get; }
+
+    /// <summary>Why .NET compiles the body without optimizations (<see cref="IlShape.Unoptimized"/>), or null.</summary>
+    public string? Unoptimized => Shape?.Unoptimized ?? (ILSize > OptimizedILLimit ? $"{ILSize:N0} IL bytes (past {OptimizedILLimit:N0})" : null);
 
     /// <summary>The emitted method (of a typed unit, its code, not the entry that unboxes the state).</summary>
     public DynamicMethod Method { get; }

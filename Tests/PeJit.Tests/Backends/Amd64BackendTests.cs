@@ -21,7 +21,7 @@ public sealed class Amd64BackendTests : BackendTests
     {
         "float-compares" => "'cle' in the entry block",
         "conversions-and-overflow" => "'conv.ovf.un'",
-        "try-catch" or "try-finally" or "catch-clauses" or "try-filter" => "exception regions are not supported in native code",
+        "try-catch" or "try-finally" or "catch-clauses" or "try-filter" or "cold-exit-after-leave" => "exception regions are not supported in native code",
         _ => null,
     };
 

@@ -228,6 +228,109 @@ public abstract class BackendTests
                 ret v7
             }
             """,
+        // Exits large enough for the CIL backend to outline (ColdCode: 16 instructions): one left to from the loop's
+        // branch with arguments, one entered by two edges (the loop's end and the first exit), a small one kept inline,
+        // constants and a value from before the loop used in them.
+        ["cold-exits"] = """
+            function "System.Int64 Demo::ColdExits(System.Int32)" -> i64 {
+            block0(v0 (n): i32):
+                v1: i64 = conv v0
+                v2: i64 = const 0
+                v3: i64 = const 3
+                v4: i64 = mul v1, v3
+                jump block1(v2, v2)
+            block1(v5 (i): i64, v6 (sum): i64):
+                v7: bool = clt v5, v1
+                brif v7, block2, block5(v6, v5)
+            block2:
+                v8: i64 = const 7
+                v9: i64 = rem v5, v8
+                v10: i64 = const 6
+                v11: bool = ceq v9, v10
+                brif v11, block4(v6, v5), block3
+            block3:
+                v12: i64 = add v6, v5
+                v13: i64 = const 1
+                v14: i64 = add v5, v13
+                jump block1(v14, v12)
+            block4(v15: i64, v16: i64):
+                v17: i64 = const 11
+                v18: i64 = mul v15, v17
+                v19: i64 = add v18, v16
+                v20: i64 = sub v19, v4
+                v21: i64 = const 5
+                v22: i64 = xor v20, v21
+                v23: i64 = mul v22, v22
+                v24: i64 = add v23, v1
+                v25: i32 = const 2
+                v26: i64 = shr v24, v25
+                v27: i64 = add v26, v15
+                v28: i64 = const 100
+                v29: i64 = rem v27, v28
+                v30: i64 = const 50
+                v31: bool = clt v29, v30
+                brif v31, block5(v27, v16), block6(v29)
+            block5(v32: i64, v33: i64):
+                v34: i64 = const 1000
+                v35: i64 = mul v32, v34
+                v36: i64 = add v35, v33
+                v37: i64 = sub v36, v4
+                v38: i32 = const 3
+                v39: i64 = shl v37, v38
+                v40: i64 = xor v39, v32
+                v41: i64 = add v40, v1
+                v42: i64 = const 9
+                v43: i64 = mul v41, v42
+                v44: i64 = add v43, v33
+                v45: i64 = const 17
+                v46: i64 = rem v44, v45
+                v47: i64 = add v46, v36
+                v48: i64 = sub v47, v1
+                v49: i64 = add v48, v4
+                ret v49
+            block6(v50: i64):
+                v51: i64 = neg v50
+                ret v51
+            }
+            """,
+        // A large exit left to from a try body: outlined, it is called after the leave, outside the try, so that the
+        // division by zero it makes is not caught by the try's handler (n = 1 throws out of the method).
+        ["cold-exit-after-leave"] = """
+            function "System.Int32 Demo::ColdAfterLeave(System.Int32,System.Int32)" -> i32 {
+                region0: catch class "System.DivideByZeroException" handler block3
+            block0(v0 (n): i32, v1 (d): i32):
+                jump block1
+            block1 try region0:
+                v2: i32 = div v1, v0
+                v3: i32 = const 1
+                v4: i32 = add v2, v3
+                leave block2(v4)
+            block2(v5: i32):
+                v6: i32 = const 3
+                v7: i32 = mul v5, v6
+                v8: i32 = add v7, v0
+                v9: i32 = sub v8, v1
+                v10: i32 = const 5
+                v11: i32 = xor v9, v10
+                v12: i32 = mul v11, v11
+                v13: i32 = add v12, v5
+                v14: i32 = const 2
+                v15: i32 = shr v13, v14
+                v16: i32 = add v15, v0
+                v17: i32 = const 7
+                v18: i32 = rem v16, v17
+                v19: i32 = add v18, v1
+                v20: i32 = const 1
+                v21: i32 = sub v0, v20
+                v22: i32 = div v19, v21
+                ret v22
+            block3(v23 (e): class "System.DivideByZeroException") handler region0:
+                v24: i32 = const -1
+                leave block4(v24)
+            block4(v25: i32):
+                ret v25
+            }
+            """,
         // A catch region entered at two blocks (a dispatch at the try's start), left by jumps back to the loop
         // head, by a return inside it and by the handler; a division by zero is caught, MinValue / -1 is not.
         ["try-catch"] = """

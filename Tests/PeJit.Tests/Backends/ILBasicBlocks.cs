@@ -19,8 +19,15 @@ internal static class ILBasicBlocks
         .GetFields(BindingFlags.Public | BindingFlags.Static).Select(f => (OpCode)f.GetValue(null)!).ToDictionary(o => o.Value);
 
     /// <summary>The number of basic blocks in <paramref name="method"/>'s IL.</summary>
-    public static int Count(DynamicMethod method)
+    public static int Count(DynamicMethod method) => Measure(method).BasicBlocks;
+
+    /// <summary>
+    /// <paramref name="method"/>'s IL as RyuJIT counts it before choosing to optimize: bytes, instructions, basic blocks and
+    /// references to locals and arguments (the counts the CIL backend's <c>IlShape</c> keeps as it emits, read back here).
+    /// </summary>
+    public static (int CodeSize, int Instructions, int BasicBlocks, int LocalReferences) Measure(DynamicMethod method)
     {
+        int instructions = 0, localReferences = 0;
         var generator = method.GetILGenerator();
         var bake = generator.GetType().GetMethod("BakeByteArray", BindingFlags.NonPublic | BindingFlags.Instance)
             ?? throw new InvalidOperationException("ILGenerator.BakeByteArray not found: .NET changed; update ILBasicBlocks");
@@ -31,6 +38,8 @@ internal static class ILBasicBlocks
         {
             short value = il[offset] == 0xFE ? (short)(0xFE00 | il[offset + 1]) : il[offset];
             var opcode = OpCodesByValue[value];
+            instructions++;
+            if ((ushort)opcode.Value is >= 0x02 and <= 0x13 or >= 0xFE09 and <= 0xFE0E) localReferences++;
             offset += opcode.Size;
             int operand = OperandSize(opcode, il, offset);
             int next = offset + operand;
@@ -56,7 +65,7 @@ internal static class ILBasicBlocks
             offset = next;
         }
         starts.Remove(il.Length);
-        return starts.Count;
+        return (il.Length, instructions, starts.Count, localReferences);
     }
 
     private static int OperandSize(OpCode opcode, byte[] il, int offset) => opcode.OperandType switch

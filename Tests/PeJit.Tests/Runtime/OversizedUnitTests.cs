@@ -50,7 +50,8 @@ public sealed class OversizedUnitTests
         var unit = jit.Units.Single(u => (int)u.Unit.Entry.Values[0]! == 0);
         var cil = (CilCompiledCode)unit.Code;
         Assert.IsGreaterThan(CilCompiledCode.OptimizedILLimit, cil.ILSize, "the loop's unit is past the limit: " + log);
-        StringAssert.Contains(log.ToString(), $"the CIL backend wrote {cil.ILSize} IL bytes, past the {CilCompiledCode.OptimizedILLimit}");
+        Assert.IsTrue(cil.Shape!.Value.CompiledUnoptimized, cil.Shape.ToString());
+        StringAssert.Contains(log.ToString(), $"the CIL backend wrote a method .NET's JIT compiles without optimizations (MinOpts): {cil.ILSize:N0} IL bytes (past {CilCompiledCode.OptimizedILLimit:N0})");
 
         var small = PortalJit.Create(Portal, settings with { Log = new StringWriter() });
         var shortCode = LongLoop(10);
@@ -58,6 +59,7 @@ public sealed class OversizedUnitTests
         var smallCode = (CilCompiledCode)small.Units.Single().Code;
         Assert.IsLessThan(CilCompiledCode.OptimizedILLimit, smallCode.ILSize);
         Assert.IsGreaterThan(0, smallCode.ILSize);
+        Assert.IsFalse(smallCode.Shape!.Value.CompiledUnoptimized, smallCode.Shape.ToString());
         Assert.IsFalse(small.Settings.Log!.ToString()!.Contains("IL bytes, past", StringComparison.Ordinal), "no note for a small unit");
     }
 }
