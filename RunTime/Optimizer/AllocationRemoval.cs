@@ -627,7 +627,16 @@ internal static partial class AllocationRemoval
                 }
             if (anyGood)
             {
-                var liveness = Liveness.Compute(graph);
+                // The live ranges of the members of groups still removable, the only values asked about below.
+                var asked = new ValueSet(graph.ValueCount);
+                foreach (var block in graph.Blocks)
+                {
+                    foreach (var blockParameter in graph[block].Parameters)
+                        if (root.TryGetValue(blockParameter, out var m) && !GroupOf(m).Bad) asked.Add(blockParameter);
+                    foreach (var instruction in graph[block].Instructions)
+                        if (instruction.Result is { } result && root.TryGetValue(result, out var m) && !GroupOf(m).Bad) asked.Add(result);
+                }
+                var liveness = Liveness.Compute(graph, asked);
                 foreach (var parameter in parameters)
                 {
                     var group = GroupOf(parameter);
@@ -910,7 +919,9 @@ internal static partial class AllocationRemoval
         foreach (var parameter in parameters.Where(p => Virtual(p, out _, out _)).ToList())
         {
             var block = graph[parameter].ParameterOf!.Value;
-            graph.RemoveParameter(block, graph[block].Parameters.IndexOf(parameter));
+            // The jumps into it are those found at the start: step 6 moved a jump onto a new edge block as it was (the same
+            // call), and made none to a group parameter's block; not a scan of the whole graph per parameter.
+            graph.RemoveParameter(block, graph[block].Parameters.IndexOf(parameter), EdgeCalls(incoming.EdgesInto(block)));
         }
         graph.ReplaceUses(replacement);
         foreach (var branch in decided)
@@ -962,6 +973,12 @@ internal static partial class AllocationRemoval
         GraphEdits.RemoveUnreachable(graph);
         graph.Compact();
         return true;
+    }
+
+    /// <summary>The jumps of <paramref name="edges"/>.</summary>
+    private static IEnumerable<BlockCall> EdgeCalls(IReadOnlyList<Edge> edges)
+    {
+        for (int i = 0; i < edges.Count; i++) yield return edges[i].Call;
     }
 
     /// <summary>True when <paramref name="value"/> is made by an allocation this pass can remove (<see cref="IsAllocation(FlowGraph, Instruction)"/>).</summary>
