@@ -375,7 +375,6 @@ internal static partial class AllocationRemoval
                             if (failedCasts.Contains(target.Arguments[i]) && parameters.Contains(graph[target.Target].Parameters[i]))
                                 GroupOf(graph[target.Target].Parameters[i]).Bad = true;
         }
-        var usedIn = new BlockMap<HashSet<Group>>(graph.BlockCount);
         var allocatedIn = new ValueMap<Block>(graph.ValueCount);
         var bulkCalls = new List<Instruction>();
         // Candidates a candidate was stored into (Run: another round once those are removed).
@@ -425,13 +424,11 @@ internal static partial class AllocationRemoval
                     else if (instruction.Opcode == Opcode.NewObject)
                         for (int i = 0; i < instruction.Operands.Count; i++)
                             group.AddField(instruction.Method!.StoredFields![i].FullName, graph.TypeOf(instruction.Operands[i]));
-                    Note(block, group);
                 }
                 for (int i = 0; i < instruction.Operands.Count; i++)
                 {
                     if (!root.TryGetValue(instruction.Operands[i], out var member)) continue;
                     var group = GroupOf(member);
-                    Note(block, group);
                     var use = Classify(instruction, i, member);
                     group.Useful |= use != Use.Escape;
                     switch (use)
@@ -482,8 +479,7 @@ internal static partial class AllocationRemoval
                     {
                         if (!root.TryGetValue(target.Arguments[i], out var member)) continue;
                         var group = GroupOf(member);
-                        Note(block, group);
-                        bool flows = parameters.Contains(targetParameters[i]) && Find(targetParameters[i]) == Find(member);
+                            bool flows = parameters.Contains(targetParameters[i]) && Find(targetParameters[i]) == Find(member);
                         if (!flows)
                         {
                             group.EscapeEdges.Add(target);
@@ -495,11 +491,6 @@ internal static partial class AllocationRemoval
                     }
                 }
             }
-        }
-        void Note(Block block, Group group)
-        {
-            if (!usedIn.TryGetValue(block, out var set)) usedIn[block] = set = [];
-            set.Add(group);
         }
 
         // 4. Decide per group. Escapes on paths that never run do not count: a member is never null, and an isinst to a
@@ -775,10 +766,18 @@ internal static partial class AllocationRemoval
         // 6. Rewrite each block: loads read the variables, stores define them, escapes make the object.
         var replacement = new ValueToValueMap();
         var decided = new List<Instruction>();
+        // The objects made in the block being rewritten, and on the edge: one map each for the whole rewrite, emptied of
+        // what each block or edge put in it. A map per block, as large as the highest member's index, cost the graph's
+        // values per block that makes an object (a unit of many exits, each making the objects its state holds).
+        var made = new ValueToValueMap(graph.ValueCount);
+        var madeKeys = new List<Value>();
+        var madeOnEdge = new ValueToValueMap(graph.ValueCount);
+        var madeOnEdgeKeys = new List<Value>();
         foreach (var block in graph.Blocks)
         {
             var current = new Dictionary<(Value, string), Value>();
-            var made = new ValueToValueMap();
+            foreach (var key in madeKeys) made.Remove(key);
+            madeKeys.Clear();
             Value Read(Value member, string field) =>
                 current.TryGetValue((member, field), out var value) ? value : current[(member, field)] = Variable(member, field).ReadAtStart(block);
             Value Made(Value value) => root.TryGetValue(value, out var member) && made.TryGetValue(member, out var real) ? real : value;
@@ -809,21 +808,28 @@ internal static partial class AllocationRemoval
                     if (Virtual(instruction.Operands[i], out var member, out var group) && !made.ContainsKey(member)
                         && Classify(instruction, i, member) is var use
                         && (use == Use.Escape || (use == Use.Bulk && !AllArraysVirtual(instruction, made.ContainsKey))))
+                    {
                         made[member] = Materialize(graph, member, group, Read, rewritten, instruction.Location, placeholderValues);
+                        madeKeys.Add(member);
+                    }
                 // A jump passing a virtual object to a parameter that is not its group's makes it on that edge only:
                 // a new block between, so the other edges (a loop's back edge) keep it virtual.
                 for (int t = 0; t < instruction.Targets.Count; t++)
                 {
                     var target = instruction.Targets[t];
                     Block? between = null;
-                    var madeOnEdge = new ValueToValueMap();
+                    foreach (var key in madeOnEdgeKeys) madeOnEdge.Remove(key);
+                    madeOnEdgeKeys.Clear();
                     for (int i = 0; i < target.Arguments.Count; i++)
                     {
                         if (!Virtual(target.Arguments[i], out var member, out var group) || made.ContainsKey(member)
                             || splitParameters.Contains(graph[target.Target].Parameters[i])) continue;
                         between ??= graph.AddBlock();
                         if (!madeOnEdge.TryGetValue(member, out var real))
+                        {
                             madeOnEdge[member] = real = Materialize(graph, member, group, Read, graph[between.Value].Instructions, instruction.Location, placeholderValues);
+                            madeOnEdgeKeys.Add(member);
+                        }
                         target.Arguments[i] = real;
                     }
                     if (between is not { } edgeBlock) continue;
