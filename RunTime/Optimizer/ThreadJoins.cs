@@ -52,6 +52,9 @@ internal static class ThreadJoins
         foreach (var block in graph.Blocks) budget += graph[block].Instructions.Count;
         budget = Math.Max(budget / 8, MaxInstructions);
         int threads = 0;
+        // One path's values and blocks for every jump followed, emptied before each: a new map per jump, grown to the
+        // path's instructions, was most of what the pass allocated (hundreds of jumps into the joins of a unit of many exits).
+        var scratch = new FollowScratch();
         for (int round = 0; round < MaxRounds; round++)
         {
             // What is known changes with every copy (a join left one entering jump): known anew each round.
@@ -64,7 +67,7 @@ internal static class ThreadJoins
             for (; threads < MaxThreads; threads++)
             {
                 // A copy gives the blocks at the path's end a second entering jump: what was known of their parameters is known anew.
-                if (!ThreadOne(graph, new Knowledge(graph), followed, ref budget)) break;
+                if (!ThreadOne(graph, new Knowledge(graph), followed, scratch, ref budget)) break;
                 threaded = true;
                 GraphEdits.RemoveUnreachable(graph);
             }
@@ -106,7 +109,7 @@ internal static class ThreadJoins
     private const int MaxRounds = 8;
 
     /// <summary>Copies one path for a jump into a join whose known arguments decide a branch after it; false when there is none.</summary>
-    private static bool ThreadOne(FlowGraph graph, Knowledge known, HashSet<BlockCall> followed, ref int budget)
+    private static bool ThreadOne(FlowGraph graph, Knowledge known, HashSet<BlockCall> followed, FollowScratch scratch, ref int budget)
     {
         var dominators = Dominators.Compute(graph);
         var incoming = Predecessors.Compute(graph);
@@ -122,7 +125,7 @@ internal static class ThreadJoins
                 bool afterClassTest = AfterClassTest(graph, incoming, edge);
                 if (followed.Contains(edge.Call) || (edges.Count == 1 || !AnyKnown(graph, known, edge.Call.Arguments)) && !afterClassTest) continue;
                 followed.Add(edge.Call);
-                var path = Follow(graph, known, dominators, incoming, edge, out int size);
+                var path = Follow(graph, known, dominators, incoming, edge, scratch, out int size);
                 if (path is null || size > budget) continue;
                 budget -= size;
                 Copy(graph, edge.Call, path);
@@ -207,11 +210,13 @@ internal static class ThreadJoins
     /// The path <paramref name="entering"/> takes while what it passes decides the branches: the blocks up to the last
     /// decided branch, each with the target it takes; null when no branch is decided.
     /// </summary>
-    private static List<(Block Block, int Taken)>? Follow(FlowGraph graph, Knowledge global, Dominators dominators, Predecessors incoming, Edge entering, out int size)
+    private static List<(Block Block, int Taken)>? Follow(FlowGraph graph, Knowledge global, Dominators dominators, Predecessors incoming, Edge entering,
+        FollowScratch scratch, out int size)
     {
         size = 0;
         var path = new List<(Block, int)>();
-        var local = new Path();
+        var local = scratch.Path;
+        local.Reset();
         // The class tests decided on the way to the jump: its own branch's, and those of the straight line of single-entry blocks before it.
         var edge = entering;
         for (int back = 0; back < MaxPath; back++)
@@ -223,7 +228,8 @@ internal static class ThreadJoins
         }
         var call = entering.Call;
         int lastDecided = -1, sizeAtLastDecided = 0;
-        var visited = new BlockSet();
+        var visited = scratch.Visited;
+        visited.Clear();
         while (path.Count < MaxPath)
         {
             var block = call.Target;
@@ -494,9 +500,24 @@ internal static class ThreadJoins
         return null;
     }
 
+    /// <summary>What <see cref="Follow"/> fills for one jump and empties for the next.</summary>
+    private sealed class FollowScratch
+    {
+        public readonly Path Path = new();
+        public readonly BlockSet Visited = new();
+    }
+
     /// <summary>A path's values (its blocks' parameters among them), and the class tests its branches decided.</summary>
     private sealed class Path : Dictionary<int, object?>
     {
+        /// <summary>Forgets the path: no values, no parameters passed, no class tests.</summary>
+        public void Reset()
+        {
+            Clear();
+            Passed.Clear();
+            classes.Clear();
+        }
+
         private readonly List<(int Object, IrType Class, bool Is)> classes = [];
 
         /// <summary>The value each parameter of the path's blocks was passed (itself resolved), by parameter.</summary>
