@@ -64,12 +64,16 @@ internal static class ThreadJoins
             bool threaded = false;
             // A jump whose path decided nothing is not followed again this round: each jump is followed once, not once per copy.
             var followed = new HashSet<BlockCall>(ReferenceEqualityComparer.Instance);
+            scratch.Index = null;
             for (; threads < MaxThreads; threads++)
             {
                 // A copy gives the blocks at the path's end a second entering jump: what was known of their parameters is known anew.
                 if (!ThreadOne(graph, new Knowledge(graph), followed, scratch, ref budget)) break;
                 threaded = true;
+                int blocks = graph.BlockCount;
                 GraphEdits.RemoveUnreachable(graph);
+                // Removing blocks renumbers blocks and values: the index of uses and jumps is made anew for the next copy.
+                if (graph.BlockCount != blocks) scratch.Index = null;
             }
             if (!threaded) break;
         }
@@ -128,7 +132,7 @@ internal static class ThreadJoins
                 var path = Follow(graph, known, dominators, incoming, edge, scratch, out int size);
                 if (path is null || size > budget) continue;
                 budget -= size;
-                Copy(graph, edge.Call, path);
+                Copy(graph, edge, path, scratch);
                 return true;
             }
         }
@@ -272,11 +276,20 @@ internal static class ThreadJoins
         return path;
     }
 
-    private static void Copy(FlowGraph graph, BlockCall entering, List<(Block Block, int Taken)> path)
+    /// <summary>
+    /// Copies <paramref name="path"/> for the jump <paramref name="enteringEdge"/>. The index of uses and jumps the copy needs is
+    /// kept between copies while no block is removed (<see cref="FollowScratch.Index"/>): it is a superset that answers
+    /// exactly (<see cref="PromotionIndex"/>), brought up to date with the blocks made and changed since. Made anew per copy,
+    /// it cost a walk of the whole graph and arrays as large as its values per copy.
+    /// </summary>
+    private static void Copy(FlowGraph graph, Edge enteringEdge, List<(Block Block, int Taken)> path, FollowScratch scratch)
     {
+        var entering = enteringEdge.Call;
         var region = new BlockSet();
         foreach (var (block, _) in path) region.Add(block);
-        var copies = LoopVersioning.Copy(graph, region, new PromotionIndex(graph));
+        var index = scratch.Index ??= new PromotionIndex(graph);
+        index.Update();
+        var copies = LoopVersioning.Copy(graph, region, index);
         foreach (var (block, taken) in path)
         {
             var instructions = graph[copies[block]].Instructions;
@@ -284,6 +297,9 @@ internal static class ThreadJoins
             if (branch.Opcode != Opcode.Jump) instructions[^1] = JumpFor(branch, branch.Targets[taken]);
         }
         entering.Target = copies[path[0].Block];
+        // The copied blocks' branches became jumps (fewer targets: the index's superset still holds), and the jump entering
+        // the path now enters the copy: its block is registered again before the next copy.
+        index.Touched.Add(enteringEdge.Source);
     }
 
     /// <summary>The target index <paramref name="branch"/> takes, when what is known decides it.</summary>
@@ -505,6 +521,9 @@ internal static class ThreadJoins
     {
         public readonly Path Path = new();
         public readonly BlockSet Visited = new();
+
+        /// <summary>The index of uses and jumps of the graph as it is since the last block removal, or null (<see cref="Copy"/>).</summary>
+        public PromotionIndex? Index;
     }
 
     /// <summary>A path's values (its blocks' parameters among them), and the class tests its branches decided.</summary>
