@@ -377,6 +377,10 @@ internal static partial class AllocationRemoval
         }
         var allocatedIn = new ValueMap<Block>(graph.ValueCount);
         var bulkCalls = new List<Instruction>();
+        // The members one jump passes to its group's parameters (one set, emptied per jump: a set per jump grew to the
+        // highest member's number).
+        var passed = new ValueSet(graph.ValueCount);
+        var passedValues = new List<Value>();
         // Candidates a candidate was stored into (Run: another round once those are removed).
         var holders = new ValueSet();
         // A helper's moves when its arrays are virtual candidates of one element type (and a fill's value of exactly that type).
@@ -474,7 +478,8 @@ internal static partial class AllocationRemoval
                 foreach (var target in instruction.Targets)
                 {
                     var targetParameters = graph[target.Target].Parameters;
-                    var passed = new ValueSet();
+                    foreach (var value in passedValues) passed.Remove(value);
+                    passedValues.Clear();
                     for (int i = 0; i < target.Arguments.Count; i++)
                     {
                         if (!root.TryGetValue(target.Arguments[i], out var member)) continue;
@@ -487,7 +492,11 @@ internal static partial class AllocationRemoval
                             group.EscapeEdgeMembers.Add(member);
                         }
                         else if (!passed.Add(member)) group.Bad = true;
-                        else group.Useful = true;
+                        else
+                        {
+                            passedValues.Add(member);
+                            group.Useful = true;
+                        }
                     }
                 }
             }

@@ -120,13 +120,16 @@ internal static class SinkFromLoops
             }
         }
 
+        // The copies made for one user, by value number: one dictionary emptied per user, not a map as large as the graph's
+        // values per user.
+        var copies = new Dictionary<int, Value>();
         foreach (var value in usedOutside)
         {
             var users = usersOutside[value];
             if (usedInside.Contains(value) || definitions[value].Opcode == Opcode.Const) continue;
             foreach (var user in users)
             {
-                var copies = new ValueToValueMap();
+                copies.Clear();
                 var inserted = new List<Instruction>();
                 var copy = Copy(value);
                 graph[user].Instructions.InsertRange(0, inserted);
@@ -146,12 +149,12 @@ internal static class SinkFromLoops
                 Value Copy(Value original)
                 {
                     if (!definitions.TryGetValue(original, out var definition)) return original;
-                    if (copies.TryGetValue(original, out var known)) return known;
+                    if (copies.TryGetValue(original.Index, out var known)) return known;
                     var duplicate = LoopVersioning.Duplicate(definition);
                     for (int i = 0; i < duplicate.Operands.Count; i++) duplicate.Operands[i] = Copy(duplicate.Operands[i]);
                     var result = graph.SetResult(duplicate, graph.TypeOf(original), graph[original].Name);
                     inserted.Add(duplicate);
-                    return copies[original] = result;
+                    return copies[original.Index] = result;
                 }
             }
         }

@@ -66,8 +66,8 @@ public sealed class ExitHeavyUnitCostTests
 
     /// <summary>
     /// Passes whose allocation on these units is known to grow faster than the unit, left out of the allocation check
-    /// until they are fixed: <c>promote</c> allocated ×2.9 at 1,500 → 3,000 instructions and ×3.1 at 3,000 → 6,000 (its
-    /// look-ups grow ×2.0). Likely cause, not yet checked by a fix: <c>LoopPromotion</c> makes maps indexed by value number
+    /// until they are fixed: <c>promote</c> allocated ×2.9 at 1,500 → 3,000 instructions and ×3.1 at 3,000 → 6,000, ×2.6 and
+    /// ×2.8 since <c>LoopVersioning</c> stopped making a map as large as the graph per loop copied (its look-ups grow ×2.0). Likely cause, not yet checked by a fix: <c>LoopPromotion</c> makes maps indexed by value number
     /// per loop (a <c>ValueToValueMap</c> per field it hoists, the arrays' lengths), each as large as the graph's values, so
     /// loops × values bytes.
     /// Its files belong to the loop-invariant loads work; remove it from here with that fix.
