@@ -29,7 +29,10 @@ namespace PeJit.Optimizer;
 /// repairs the uses after them), the jump enters the copy, and each copied branch becomes a jump. Bounded: at most
 /// <see cref="MaxThreads"/> paths a run, each at most <see cref="MaxInstructions"/> instructions, and an eighth of the
 /// graph's instructions in all.</para>
-/// Cost: per round (at most <see cref="MaxRounds"/>), a scan of the graph and each jump followed at most once (its path's instructions); per copy, dominators, predecessors and what is known once.
+/// Cost: per round (at most <see cref="MaxRounds"/>), a scan of the graph and each jump followed at most once (its path's instructions,
+/// in one map emptied per jump); per copy (at most <see cref="MaxThreads"/>), dominators, predecessors and what is known once, so
+/// O(graph × copies) with copies bounded. The index of uses and jumps a copy repairs the SSA form with is kept between the copies of
+/// a round while no block is removed, and brought up to date with the blocks each copy made and changed.
 /// </remarks>
 internal static class ThreadJoins
 {
