@@ -54,6 +54,8 @@ internal static class SinkFromLoops
         public readonly ValueSet UsedInside = new(valueCount);
         public readonly ValueMap<BlockSet> UsersOutside = new(valueCount);
         public readonly List<Value> UsedOutside = [];
+        public readonly ValueToValueMap Copies = new(valueCount);
+        public readonly List<Value> Copied = [];
 
         public void Clear()
         {
@@ -120,16 +122,17 @@ internal static class SinkFromLoops
             }
         }
 
-        // The copies made for one user, by value number: one dictionary emptied per user, not a map as large as the graph's
-        // values per user.
-        var copies = new Dictionary<int, Value>();
+        // The copies made for one user: one map for the pass (Scratch), emptied of them before each user, not a new map per
+        // user, each as large as the highest value it held (users × values bytes).
+        var (copies, copied) = (scratch.Copies, scratch.Copied);
         foreach (var value in usedOutside)
         {
             var users = usersOutside[value];
             if (usedInside.Contains(value) || definitions[value].Opcode == Opcode.Const) continue;
             foreach (var user in users)
             {
-                copies.Clear();
+                foreach (var key in copied) copies.Remove(key);
+                copied.Clear();
                 var inserted = new List<Instruction>();
                 var copy = Copy(value);
                 graph[user].Instructions.InsertRange(0, inserted);
@@ -149,12 +152,13 @@ internal static class SinkFromLoops
                 Value Copy(Value original)
                 {
                     if (!definitions.TryGetValue(original, out var definition)) return original;
-                    if (copies.TryGetValue(original.Index, out var known)) return known;
+                    if (copies.TryGetValue(original, out var known)) return known;
                     var duplicate = LoopVersioning.Duplicate(definition);
                     for (int i = 0; i < duplicate.Operands.Count; i++) duplicate.Operands[i] = Copy(duplicate.Operands[i]);
                     var result = graph.SetResult(duplicate, graph.TypeOf(original), graph[original].Name);
                     inserted.Add(duplicate);
-                    return copies[original.Index] = result;
+                    copied.Add(original);
+                    return copies[original] = result;
                 }
             }
         }
