@@ -246,9 +246,12 @@ internal static class ThreadJoins
             if (path.Count > 0 && IsLoopHeader(dominators, block, incoming.EdgesInto(block))) break;
             visited.Add(block);
             // The parameters are what the jump passes; a new map, so that a value of an earlier block the jump passes on is read before it is replaced.
-            var parameters = new object?[data.Parameters.Count];
-            for (int i = 0; i < parameters.Length; i++) parameters[i] = Known(graph, global, local, call.Arguments[i]);
-            for (int i = 0; i < parameters.Length; i++)
+            // In the scratch's array, grown to the most parameters a block on a path had (an exit's 20 or more).
+            int parameterCount = data.Parameters.Count;
+            if (scratch.Parameters.Length < parameterCount) scratch.Parameters = new object?[Math.Max(parameterCount, 2 * scratch.Parameters.Length)];
+            var parameters = scratch.Parameters;
+            for (int i = 0; i < parameterCount; i++) parameters[i] = Known(graph, global, local, call.Arguments[i]);
+            for (int i = 0; i < parameterCount; i++)
             {
                 local[data.Parameters[i].Index] = parameters[i];
                 // What the parameter stands for on this path (a type object passed on is the GetType() it came from).
@@ -524,6 +527,9 @@ internal static class ThreadJoins
     {
         public readonly Path Path = new();
         public readonly BlockSet Visited = new();
+
+        /// <summary>What the jump into a path's block passes its parameters, known before any is set (<see cref="Follow"/>).</summary>
+        public object?[] Parameters = new object?[16];
 
         /// <summary>The index of uses and jumps of the graph as it is since the last block removal, or null (<see cref="Copy"/>).</summary>
         public PromotionIndex? Index;
