@@ -52,8 +52,13 @@ namespace PeJit.Optimizer;
 /// Strategy: classify every use once, decide per group, then rewrite with one SSA variable per (object,
 /// field): definitions are the allocation, stores and the split parameters, and reads go through
 /// <see cref="SsaUpdater"/>, which adds a block parameter where stores on different paths merge.
-/// Cost: O(instructions + values live across blocks) for the classification and liveness, plus, per group
-/// that escapes somewhere, one walk of the blocks its escapes reach: O(instructions + blocks × escaping groups).
+/// Cost: O(instructions + candidate values live across blocks) for the classification and liveness (the live ranges of
+/// the candidate objects only, not of every value: a unit of many exits passes 20 or more values to each), plus, per
+/// group that escapes somewhere, one walk of the blocks its escapes reach: O(instructions + blocks × escaping groups).
+/// The rewrite is linear: a removed group parameter goes through the jumps into its block known from the start (not a
+/// scan of the graph per parameter, which was blocks × removed parameters), and the objects made in a block or on an
+/// edge are kept in one map for the whole rewrite, emptied per block and edge (a map per block, as large as the graph's
+/// values, was blocks × values bytes).
 /// </remarks>
 internal static partial class AllocationRemoval
 {
@@ -375,9 +380,12 @@ internal static partial class AllocationRemoval
                             if (failedCasts.Contains(target.Arguments[i]) && parameters.Contains(graph[target.Target].Parameters[i]))
                                 GroupOf(graph[target.Target].Parameters[i]).Bad = true;
         }
-        var usedIn = new BlockMap<HashSet<Group>>(graph.BlockCount);
         var allocatedIn = new ValueMap<Block>(graph.ValueCount);
         var bulkCalls = new List<Instruction>();
+        // The members one jump passes to its group's parameters (one set, emptied per jump: a set per jump grew to the
+        // highest member's number).
+        var passed = new ValueSet(graph.ValueCount);
+        var passedValues = new List<Value>();
         // Candidates a candidate was stored into (Run: another round once those are removed).
         var holders = new ValueSet();
         // A helper's moves when its arrays are virtual candidates of one element type (and a fill's value of exactly that type).
@@ -425,13 +433,11 @@ internal static partial class AllocationRemoval
                     else if (instruction.Opcode == Opcode.NewObject)
                         for (int i = 0; i < instruction.Operands.Count; i++)
                             group.AddField(instruction.Method!.StoredFields![i].FullName, graph.TypeOf(instruction.Operands[i]));
-                    Note(block, group);
                 }
                 for (int i = 0; i < instruction.Operands.Count; i++)
                 {
                     if (!root.TryGetValue(instruction.Operands[i], out var member)) continue;
                     var group = GroupOf(member);
-                    Note(block, group);
                     var use = Classify(instruction, i, member);
                     group.Useful |= use != Use.Escape;
                     switch (use)
@@ -477,13 +483,13 @@ internal static partial class AllocationRemoval
                 foreach (var target in instruction.Targets)
                 {
                     var targetParameters = graph[target.Target].Parameters;
-                    var passed = new ValueSet();
+                    foreach (var value in passedValues) passed.Remove(value);
+                    passedValues.Clear();
                     for (int i = 0; i < target.Arguments.Count; i++)
                     {
                         if (!root.TryGetValue(target.Arguments[i], out var member)) continue;
                         var group = GroupOf(member);
-                        Note(block, group);
-                        bool flows = parameters.Contains(targetParameters[i]) && Find(targetParameters[i]) == Find(member);
+                            bool flows = parameters.Contains(targetParameters[i]) && Find(targetParameters[i]) == Find(member);
                         if (!flows)
                         {
                             group.EscapeEdges.Add(target);
@@ -491,15 +497,14 @@ internal static partial class AllocationRemoval
                             group.EscapeEdgeMembers.Add(member);
                         }
                         else if (!passed.Add(member)) group.Bad = true;
-                        else group.Useful = true;
+                        else
+                        {
+                            passedValues.Add(member);
+                            group.Useful = true;
+                        }
                     }
                 }
             }
-        }
-        void Note(Block block, Group group)
-        {
-            if (!usedIn.TryGetValue(block, out var set)) usedIn[block] = set = [];
-            set.Add(group);
         }
 
         // 4. Decide per group. Escapes on paths that never run do not count: a member is never null, and an isinst to a
@@ -627,7 +632,16 @@ internal static partial class AllocationRemoval
                 }
             if (anyGood)
             {
-                var liveness = Liveness.Compute(graph);
+                // The live ranges of the members of groups still removable, the only values asked about below.
+                var asked = new ValueSet(graph.ValueCount);
+                foreach (var block in graph.Blocks)
+                {
+                    foreach (var blockParameter in graph[block].Parameters)
+                        if (root.TryGetValue(blockParameter, out var m) && !GroupOf(m).Bad) asked.Add(blockParameter);
+                    foreach (var instruction in graph[block].Instructions)
+                        if (instruction.Result is { } result && root.TryGetValue(result, out var m) && !GroupOf(m).Bad) asked.Add(result);
+                }
+                var liveness = Liveness.Compute(graph, asked);
                 foreach (var parameter in parameters)
                 {
                     var group = GroupOf(parameter);
@@ -766,10 +780,18 @@ internal static partial class AllocationRemoval
         // 6. Rewrite each block: loads read the variables, stores define them, escapes make the object.
         var replacement = new ValueToValueMap();
         var decided = new List<Instruction>();
+        // The objects made in the block being rewritten, and on the edge: one map each for the whole rewrite, emptied of
+        // what each block or edge put in it. A map per block, as large as the highest member's index, cost the graph's
+        // values per block that makes an object (a unit of many exits, each making the objects its state holds).
+        var made = new ValueToValueMap(graph.ValueCount);
+        var madeKeys = new List<Value>();
+        var madeOnEdge = new ValueToValueMap(graph.ValueCount);
+        var madeOnEdgeKeys = new List<Value>();
         foreach (var block in graph.Blocks)
         {
             var current = new Dictionary<(Value, string), Value>();
-            var made = new ValueToValueMap();
+            foreach (var key in madeKeys) made.Remove(key);
+            madeKeys.Clear();
             Value Read(Value member, string field) =>
                 current.TryGetValue((member, field), out var value) ? value : current[(member, field)] = Variable(member, field).ReadAtStart(block);
             Value Made(Value value) => root.TryGetValue(value, out var member) && made.TryGetValue(member, out var real) ? real : value;
@@ -800,21 +822,28 @@ internal static partial class AllocationRemoval
                     if (Virtual(instruction.Operands[i], out var member, out var group) && !made.ContainsKey(member)
                         && Classify(instruction, i, member) is var use
                         && (use == Use.Escape || (use == Use.Bulk && !AllArraysVirtual(instruction, made.ContainsKey))))
+                    {
                         made[member] = Materialize(graph, member, group, Read, rewritten, instruction.Location, placeholderValues);
+                        madeKeys.Add(member);
+                    }
                 // A jump passing a virtual object to a parameter that is not its group's makes it on that edge only:
                 // a new block between, so the other edges (a loop's back edge) keep it virtual.
                 for (int t = 0; t < instruction.Targets.Count; t++)
                 {
                     var target = instruction.Targets[t];
                     Block? between = null;
-                    var madeOnEdge = new ValueToValueMap();
+                    foreach (var key in madeOnEdgeKeys) madeOnEdge.Remove(key);
+                    madeOnEdgeKeys.Clear();
                     for (int i = 0; i < target.Arguments.Count; i++)
                     {
                         if (!Virtual(target.Arguments[i], out var member, out var group) || made.ContainsKey(member)
                             || splitParameters.Contains(graph[target.Target].Parameters[i])) continue;
                         between ??= graph.AddBlock();
                         if (!madeOnEdge.TryGetValue(member, out var real))
+                        {
                             madeOnEdge[member] = real = Materialize(graph, member, group, Read, graph[between.Value].Instructions, instruction.Location, placeholderValues);
+                            madeOnEdgeKeys.Add(member);
+                        }
                         target.Arguments[i] = real;
                     }
                     if (between is not { } edgeBlock) continue;
@@ -910,7 +939,9 @@ internal static partial class AllocationRemoval
         foreach (var parameter in parameters.Where(p => Virtual(p, out _, out _)).ToList())
         {
             var block = graph[parameter].ParameterOf!.Value;
-            graph.RemoveParameter(block, graph[block].Parameters.IndexOf(parameter));
+            // The jumps into it are those found at the start: step 6 moved a jump onto a new edge block as it was (the same
+            // call), and made none to a group parameter's block; not a scan of the whole graph per parameter.
+            graph.RemoveParameter(block, graph[block].Parameters.IndexOf(parameter), EdgeCalls(incoming.EdgesInto(block)));
         }
         graph.ReplaceUses(replacement);
         foreach (var branch in decided)
@@ -962,6 +993,12 @@ internal static partial class AllocationRemoval
         GraphEdits.RemoveUnreachable(graph);
         graph.Compact();
         return true;
+    }
+
+    /// <summary>The jumps of <paramref name="edges"/>.</summary>
+    private static IEnumerable<BlockCall> EdgeCalls(IReadOnlyList<Edge> edges)
+    {
+        for (int i = 0; i < edges.Count; i++) yield return edges[i].Call;
     }
 
     /// <summary>True when <paramref name="value"/> is made by an allocation this pass can remove (<see cref="IsAllocation(FlowGraph, Instruction)"/>).</summary>

@@ -10,7 +10,8 @@ namespace PeJit.Optimizer;
 /// </summary>
 /// <remarks>
 /// Cost: linear in the loop, plus the blocks that use its values and those between them and the loop (the
-/// SSA reads walk back to the loop), found through <see cref="PromotionIndex"/> rather than by a scan of the graph.
+/// SSA reads walk back to the loop), found through <see cref="PromotionIndex"/> rather than by a scan of the graph;
+/// nothing it allocates is as large as the graph.
 /// </remarks>
 internal static class LoopVersioning
 {
@@ -39,7 +40,9 @@ internal static class LoopVersioning
         foreach (var value in values.Keys)
             foreach (var user in index.UsersOf(value))
                 if (!region.Contains(user) && !copied.Contains(user)) users.Add(user);
-        var updaters = new ValueMap<SsaUpdater>();
+        // By value number in a dictionary, not a map as large as the graph's values: a copy is made per loop versioned and
+        // per threaded path, and a dense map per copy cost the graph's values each time (copies × values bytes).
+        var updaters = new Dictionary<int, SsaUpdater>();
         foreach (var block in users)
         {
             index.Touched.Add(block);
@@ -56,9 +59,9 @@ internal static class LoopVersioning
         {
             // The values copied are exactly those the loop defines.
             if (!values.TryGetValue(value, out var copy)) return value;
-            if (!updaters.TryGetValue(value, out var updater))
+            if (!updaters.TryGetValue(value.Index, out var updater))
             {
-                updaters[value] = updater = new SsaUpdater(graph, graph.TypeOf(value), graph[value].Name, index.EdgesInto, index.Touched);
+                updaters[value.Index] = updater = new SsaUpdater(graph, graph.TypeOf(value), graph[value].Name, index.EdgesInto, index.Touched);
                 foreach (var block in region)
                 {
                     updater.DefineAtEnd(block, value);

@@ -11,12 +11,17 @@ namespace PeJit.Optimizer;
 /// and with the targets in the interpreted program's own order the loop's back edge is the taken branch. A <c>brif</c> on
 /// a constant is a jump.
 /// </summary>
-/// <remarks>Cost: linear in the graph's size: each branch follows its chain of tests once, and looks at its arguments once.</remarks>
+/// <remarks>Cost: linear in the graph's size: each branch follows its chain of tests once, and looks at its arguments once.
+/// The sets and maps by value number it fills per branch are one for the whole pass, emptied of what each branch put in
+/// them: a new one per branch, grown to the highest value it held, allocated branches × values bytes.</remarks>
 internal static class SimplifyBranches
 {
     public static void Run(FlowGraph graph)
     {
         var predecessors = Predecessors.Compute(graph);
+        var seen = new ValueSet(graph.ValueCount);
+        var seenValues = new List<Value>();
+        var constants = new ValueToValueMap(graph.ValueCount);
         bool decided = false;
         foreach (var block in graph.Blocks)
         {
@@ -32,8 +37,9 @@ internal static class SimplifyBranches
                 decided = true;
                 continue;
             }
-            var seen = new ValueSet();
-            while (seen.Add(branch.Operands[0]) && graph[branch.Operands[0]].DefiningInstruction is { } test)
+            foreach (var value in seenValues) seen.Remove(value);
+            seenValues.Clear();
+            while (Seen(branch.Operands[0]) && graph[branch.Operands[0]].DefiningInstruction is { } test)
             {
                 if (test.Opcode is Opcode.Cne or Opcode.Ceq && ZeroTested(graph, test) is { } tested)
                 {
@@ -44,9 +50,16 @@ internal static class SimplifyBranches
                     branch.Operands[0] = test.Operands[0];
                 else break;
             }
-            FoldKnownArguments(graph, block, branch, predecessors);
+            FoldKnownArguments(graph, block, branch, predecessors, constants);
         }
         if (decided) GraphEdits.RemoveUnreachable(graph);
+
+        bool Seen(Value value)
+        {
+            if (!seen.Add(value)) return false;
+            seenValues.Add(value);
+            return true;
+        }
     }
 
     /// <summary>
@@ -56,7 +69,7 @@ internal static class SimplifyBranches
     /// and hands the test's value to the code after it (the interpreter stores the compare's 0 or 1 in a register)
     /// then computes the value only for the branch, so the backend fuses the compare with it.
     /// </summary>
-    private static void FoldKnownArguments(FlowGraph graph, Block block, Instruction branch, Predecessors predecessors)
+    private static void FoldKnownArguments(FlowGraph graph, Block block, Instruction branch, Predecessors predecessors, ValueToValueMap constants)
     {
         var condition = branch.Operands[0];
         bool compare = IsCompare(graph, condition);
@@ -83,7 +96,8 @@ internal static class SimplifyBranches
             var inside = target.Target;
             if (inside == block || branch.Targets[1 - t].Target == inside || predecessors.EdgesInto(inside).Count != 1) continue;
             var code = graph[inside].Instructions;
-            var constants = new ValueToValueMap();
+            // Empty: a target's constants are its own (the conditions replaced are few, each removed after).
+            var replaced = new List<Value>();
             // Each replaced value's constant goes first in the block, so the instruction being looked at moves down.
             int at = 0;
             void Replace(List<Value> values)
@@ -94,6 +108,7 @@ internal static class SimplifyBranches
                     if (!constants.TryGetValue(values[k], out var constant))
                     {
                         constants[values[k]] = constant = Constant(values[k], code, 0);
+                        replaced.Add(values[k]);
                         at++;
                     }
                     values[k] = constant;
@@ -104,6 +119,7 @@ internal static class SimplifyBranches
                 Replace(code[at].Operands);
                 foreach (var call in code[at].Targets) Replace(call.Arguments);
             }
+            foreach (var value in replaced) constants.Remove(value);
         }
     }
 

@@ -54,6 +54,8 @@ internal static class SinkFromLoops
         public readonly ValueSet UsedInside = new(valueCount);
         public readonly ValueMap<BlockSet> UsersOutside = new(valueCount);
         public readonly List<Value> UsedOutside = [];
+        public readonly ValueToValueMap Copies = new(valueCount);
+        public readonly List<Value> Copied = [];
 
         public void Clear()
         {
@@ -120,13 +122,17 @@ internal static class SinkFromLoops
             }
         }
 
+        // The copies made for one user: one map for the pass (Scratch), emptied of them before each user, not a new map per
+        // user, each as large as the highest value it held (users × values bytes).
+        var (copies, copied) = (scratch.Copies, scratch.Copied);
         foreach (var value in usedOutside)
         {
             var users = usersOutside[value];
             if (usedInside.Contains(value) || definitions[value].Opcode == Opcode.Const) continue;
             foreach (var user in users)
             {
-                var copies = new ValueToValueMap();
+                foreach (var key in copied) copies.Remove(key);
+                copied.Clear();
                 var inserted = new List<Instruction>();
                 var copy = Copy(value);
                 graph[user].Instructions.InsertRange(0, inserted);
@@ -151,6 +157,7 @@ internal static class SinkFromLoops
                     for (int i = 0; i < duplicate.Operands.Count; i++) duplicate.Operands[i] = Copy(duplicate.Operands[i]);
                     var result = graph.SetResult(duplicate, graph.TypeOf(original), graph[original].Name);
                     inserted.Add(duplicate);
+                    copied.Add(original);
                     return copies[original] = result;
                 }
             }

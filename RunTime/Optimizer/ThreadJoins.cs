@@ -29,7 +29,10 @@ namespace PeJit.Optimizer;
 /// repairs the uses after them), the jump enters the copy, and each copied branch becomes a jump. Bounded: at most
 /// <see cref="MaxThreads"/> paths a run, each at most <see cref="MaxInstructions"/> instructions, and an eighth of the
 /// graph's instructions in all.</para>
-/// Cost: per round (at most <see cref="MaxRounds"/>), a scan of the graph and each jump followed at most once (its path's instructions); per copy, dominators, predecessors and what is known once.
+/// Cost: per round (at most <see cref="MaxRounds"/>), a scan of the graph and each jump followed at most once (its path's instructions,
+/// in one map emptied per jump); per copy (at most <see cref="MaxThreads"/>), dominators, predecessors and what is known once, so
+/// O(graph × copies) with copies bounded. The index of uses and jumps a copy repairs the SSA form with is kept between the copies of
+/// a round while no block is removed, and brought up to date with the blocks each copy made and changed.
 /// </remarks>
 internal static class ThreadJoins
 {
@@ -52,6 +55,9 @@ internal static class ThreadJoins
         foreach (var block in graph.Blocks) budget += graph[block].Instructions.Count;
         budget = Math.Max(budget / 8, MaxInstructions);
         int threads = 0;
+        // One path's values and blocks for every jump followed, emptied before each: a new map per jump, grown to the
+        // path's instructions, was most of what the pass allocated (hundreds of jumps into the joins of a unit of many exits).
+        var scratch = new FollowScratch();
         for (int round = 0; round < MaxRounds; round++)
         {
             // What is known changes with every copy (a join left one entering jump): known anew each round.
@@ -61,12 +67,16 @@ internal static class ThreadJoins
             bool threaded = false;
             // A jump whose path decided nothing is not followed again this round: each jump is followed once, not once per copy.
             var followed = new HashSet<BlockCall>(ReferenceEqualityComparer.Instance);
+            scratch.Index = null;
             for (; threads < MaxThreads; threads++)
             {
                 // A copy gives the blocks at the path's end a second entering jump: what was known of their parameters is known anew.
-                if (!ThreadOne(graph, new Knowledge(graph), followed, ref budget)) break;
+                if (!ThreadOne(graph, new Knowledge(graph), followed, scratch, ref budget)) break;
                 threaded = true;
+                int blocks = graph.BlockCount;
                 GraphEdits.RemoveUnreachable(graph);
+                // Removing blocks renumbers blocks and values: the index of uses and jumps is made anew for the next copy.
+                if (graph.BlockCount != blocks) scratch.Index = null;
             }
             if (!threaded) break;
         }
@@ -106,7 +116,7 @@ internal static class ThreadJoins
     private const int MaxRounds = 8;
 
     /// <summary>Copies one path for a jump into a join whose known arguments decide a branch after it; false when there is none.</summary>
-    private static bool ThreadOne(FlowGraph graph, Knowledge known, HashSet<BlockCall> followed, ref int budget)
+    private static bool ThreadOne(FlowGraph graph, Knowledge known, HashSet<BlockCall> followed, FollowScratch scratch, ref int budget)
     {
         var dominators = Dominators.Compute(graph);
         var incoming = Predecessors.Compute(graph);
@@ -122,10 +132,10 @@ internal static class ThreadJoins
                 bool afterClassTest = AfterClassTest(graph, incoming, edge);
                 if (followed.Contains(edge.Call) || (edges.Count == 1 || !AnyKnown(graph, known, edge.Call.Arguments)) && !afterClassTest) continue;
                 followed.Add(edge.Call);
-                var path = Follow(graph, known, dominators, incoming, edge, out int size);
+                var path = Follow(graph, known, dominators, incoming, edge, scratch, out int size);
                 if (path is null || size > budget) continue;
                 budget -= size;
-                Copy(graph, edge.Call, path);
+                Copy(graph, edge, path, scratch);
                 return true;
             }
         }
@@ -207,11 +217,13 @@ internal static class ThreadJoins
     /// The path <paramref name="entering"/> takes while what it passes decides the branches: the blocks up to the last
     /// decided branch, each with the target it takes; null when no branch is decided.
     /// </summary>
-    private static List<(Block Block, int Taken)>? Follow(FlowGraph graph, Knowledge global, Dominators dominators, Predecessors incoming, Edge entering, out int size)
+    private static List<(Block Block, int Taken)>? Follow(FlowGraph graph, Knowledge global, Dominators dominators, Predecessors incoming, Edge entering,
+        FollowScratch scratch, out int size)
     {
         size = 0;
         var path = new List<(Block, int)>();
-        var local = new Path();
+        var local = scratch.Path;
+        local.Reset();
         // The class tests decided on the way to the jump: its own branch's, and those of the straight line of single-entry blocks before it.
         var edge = entering;
         for (int back = 0; back < MaxPath; back++)
@@ -223,7 +235,8 @@ internal static class ThreadJoins
         }
         var call = entering.Call;
         int lastDecided = -1, sizeAtLastDecided = 0;
-        var visited = new BlockSet();
+        var visited = scratch.Visited;
+        visited.Clear();
         while (path.Count < MaxPath)
         {
             var block = call.Target;
@@ -233,9 +246,12 @@ internal static class ThreadJoins
             if (path.Count > 0 && IsLoopHeader(dominators, block, incoming.EdgesInto(block))) break;
             visited.Add(block);
             // The parameters are what the jump passes; a new map, so that a value of an earlier block the jump passes on is read before it is replaced.
-            var parameters = new object?[data.Parameters.Count];
-            for (int i = 0; i < parameters.Length; i++) parameters[i] = Known(graph, global, local, call.Arguments[i]);
-            for (int i = 0; i < parameters.Length; i++)
+            // In the scratch's array, grown to the most parameters a block on a path had (an exit's 20 or more).
+            int parameterCount = data.Parameters.Count;
+            if (scratch.Parameters.Length < parameterCount) scratch.Parameters = new object?[Math.Max(parameterCount, 2 * scratch.Parameters.Length)];
+            var parameters = scratch.Parameters;
+            for (int i = 0; i < parameterCount; i++) parameters[i] = Known(graph, global, local, call.Arguments[i]);
+            for (int i = 0; i < parameterCount; i++)
             {
                 local[data.Parameters[i].Index] = parameters[i];
                 // What the parameter stands for on this path (a type object passed on is the GetType() it came from).
@@ -266,11 +282,20 @@ internal static class ThreadJoins
         return path;
     }
 
-    private static void Copy(FlowGraph graph, BlockCall entering, List<(Block Block, int Taken)> path)
+    /// <summary>
+    /// Copies <paramref name="path"/> for the jump <paramref name="enteringEdge"/>. The index of uses and jumps the copy needs is
+    /// kept between copies while no block is removed (<see cref="FollowScratch.Index"/>): it is a superset that answers
+    /// exactly (<see cref="PromotionIndex"/>), brought up to date with the blocks made and changed since. Made anew per copy,
+    /// it cost a walk of the whole graph and arrays as large as its values per copy.
+    /// </summary>
+    private static void Copy(FlowGraph graph, Edge enteringEdge, List<(Block Block, int Taken)> path, FollowScratch scratch)
     {
+        var entering = enteringEdge.Call;
         var region = new BlockSet();
         foreach (var (block, _) in path) region.Add(block);
-        var copies = LoopVersioning.Copy(graph, region, new PromotionIndex(graph));
+        var index = scratch.Index ??= new PromotionIndex(graph);
+        index.Update();
+        var copies = LoopVersioning.Copy(graph, region, index);
         foreach (var (block, taken) in path)
         {
             var instructions = graph[copies[block]].Instructions;
@@ -278,6 +303,9 @@ internal static class ThreadJoins
             if (branch.Opcode != Opcode.Jump) instructions[^1] = JumpFor(branch, branch.Targets[taken]);
         }
         entering.Target = copies[path[0].Block];
+        // The copied blocks' branches became jumps (fewer targets: the index's superset still holds), and the jump entering
+        // the path now enters the copy: its block is registered again before the next copy.
+        index.Touched.Add(enteringEdge.Source);
     }
 
     /// <summary>The target index <paramref name="branch"/> takes, when what is known decides it.</summary>
@@ -494,9 +522,30 @@ internal static class ThreadJoins
         return null;
     }
 
+    /// <summary>What <see cref="Follow"/> fills for one jump and empties for the next.</summary>
+    private sealed class FollowScratch
+    {
+        public readonly Path Path = new();
+        public readonly BlockSet Visited = new();
+
+        /// <summary>What the jump into a path's block passes its parameters, known before any is set (<see cref="Follow"/>).</summary>
+        public object?[] Parameters = new object?[16];
+
+        /// <summary>The index of uses and jumps of the graph as it is since the last block removal, or null (<see cref="Copy"/>).</summary>
+        public PromotionIndex? Index;
+    }
+
     /// <summary>A path's values (its blocks' parameters among them), and the class tests its branches decided.</summary>
     private sealed class Path : Dictionary<int, object?>
     {
+        /// <summary>Forgets the path: no values, no parameters passed, no class tests.</summary>
+        public void Reset()
+        {
+            Clear();
+            Passed.Clear();
+            classes.Clear();
+        }
+
         private readonly List<(int Object, IrType Class, bool Is)> classes = [];
 
         /// <summary>The value each parameter of the path's blocks was passed (itself resolved), by parameter.</summary>
