@@ -118,6 +118,9 @@ internal static class PromoteMemory
         // never tried). Only separating a cycle changes the loops' shape: they are found again then.
         if (graph.RegionCount > 0) return; // the residual code has none; the backends would reject them anyway
         GraphEdits.RemoveUnreachable(graph);
+        // Turns that make an opaque call leave the loop for a copy of their rest (BarrierPaths), so that the loop of the
+        // other turns has no barrier left. Opt-in for now (BarrierPaths.Enabled says why).
+        if (BarrierPaths.Enabled) BarrierPaths.Run(graph, i => LoopPromotion.IsOpaque(graph, i));
         // Loops, not LINQ, over blocks and loops here: LINQ over a struct of PeJit's is compiled by .NET on the first
         // unit's path (Docs/PERFORMANCE.md, warm-up).
         int instructions = 0;
