@@ -20,50 +20,80 @@ namespace PeJit.Optimizer;
 /// a use still passes the definition or its copy, since a use was dominated by its definition.</para>
 /// <para>Only for a loop whose header holds no such call, with a turn that makes none (a latch the call blocks do not
 /// reach), that loads a field or element on such a turn (else promotion gains nothing), and whose blocks from the calls
-/// to the latches have at most a <see cref="CopyShare"/>th of the graph's instructions (the copy's size). Innermost loops only:
+/// to the latches, with the quiet turns' blocks (promotion's versioned copy of them), have at most a <see cref="CopyShare"/>th
+/// of the graph's instructions. Innermost loops only:
 /// an inner loop's blocks are copied whole or not at all then.</para>
 /// <para>Cost: per loop split, the copy, a scan of the graph for the uses of the copied values, and the loops found again.</para>
 /// </remarks>
 internal static class BarrierPaths
 {
     /// <summary>The share of the graph's instructions (at least <see cref="MinimumCopy"/>) that all the copies together may add.</summary>
-    private const int CopyShare = 2;
+    private const int CopyShare = 4;
+
+    /// <summary>The most loops split in one graph: each split finds the loops again and scans the graph once.</summary>
+    private const int MaxSplits = 4;
 
     /// <summary>The copies' budget for a small graph.</summary>
     private const int MinimumCopy = 256;
 
     /// <summary>
-    /// Whether promotion splits such loops: off unless <c>PEJIT_BARRIER_PATHS=1</c>. Correct (the Lua, optimizer and file
-    /// tests and a Lua fuzz run pass with it on), but not yet a gain everywhere: on Lua <c>polymorphic</c> the loop of quiet
-    /// turns loses three quarters of its loads, while the copy of the rest of a turn grows the unit past the residual size
-    /// its tests allow and a box the loop carried is allocated again (Docs/PERFORMANCE.md, "Barrier paths").
+    /// Whether the pass runs: off unless <c>PEJIT_BARRIER_PATHS=1</c>. Correct (the Lua, optimizer and file tests pass with it
+    /// on), but not yet a gain: on Lua <c>polymorphic</c> the quiet turns' loop loses its invariant loads, but the copy of
+    /// the rest of a turn and promotion's versioned copy of the new loop take the unit past the IL size .NET optimizes, and
+    /// the runtime then keeps the frame in memory, which is slower (Docs/PERFORMANCE.md, "Barrier paths").
     /// </summary>
     public static bool Enabled => Environment.GetEnvironmentVariable("PEJIT_BARRIER_PATHS") == "1";
 
-    /// <summary>Splits the loops of <paramref name="graph"/> whose barrier calls only some turns make; <paramref name="isBarrier"/> says which instructions are barriers.</summary>
-    public static void Run(FlowGraph graph, Func<Instruction, bool> isBarrier)
+    /// <summary>
+    /// The pass <c>barriers</c>: splits the loops whose barriers (what promotion must leave alone) only some turns reach,
+    /// then promotes again, when it split one. Late in the pipeline (after peeling, allocation removal, threading and the first dce), where
+    /// a turn is what it will be and the copy is smallest.
+    /// </summary>
+    public static void RunPass(FlowGraph graph)
+    {
+        if (!Enabled || graph.RegionCount > 0) return; // as promotion: the residual code has no regions
+        GraphEdits.RemoveUnreachable(graph);
+        var split = Run(graph, i => LoopPromotion.IsOpaque(graph, i));
+        if (split.Count > 0) PromoteMemory.Run(graph, split);
+    }
+
+    /// <summary>
+    /// Splits the loops of <paramref name="graph"/> whose barrier calls only some turns make; <paramref name="isBarrier"/>
+    /// says which instructions are barriers. Returns the headers of the loops of quiet turns it made.
+    /// </summary>
+    public static BlockSet Run(FlowGraph graph, Func<Instruction, bool> isBarrier)
     {
         int instructions = 0;
         foreach (var block in graph.Blocks) instructions += graph[block].Instructions.Count;
         int budget = Math.Max(MinimumCopy, instructions / CopyShare);
-        var tried = new BlockSet();
-        while (true)
+        // Loops by their headers' terminators: removing the blocks a split leaves unreachable renumbers the blocks.
+        var tried = new HashSet<Instruction>(ReferenceEqualityComparer.Instance);
+        var quietLoops = new HashSet<Instruction>(ReferenceEqualityComparer.Instance);
+        while (quietLoops.Count < MaxSplits)
         {
             var dominators = Dominators.Compute(graph);
             var loops = NaturalLoop.Find(graph, dominators);
             bool split = false;
-            foreach (var loop in loops)
+            // The smallest loops first: the budget goes to the quiet loop itself before a versioned copy of it.
+            foreach (var loop in GraphEdits.Ordered(loops, l => l.Blocks.Count))
             {
-                if (!tried.Add(loop.Header) || !Innermost(loop, loops)) continue;
+                var header = graph[loop.Header].Terminator!;
+                if (!tried.Add(header) || !Innermost(loop, loops)) continue;
                 if (Split(graph, loop, isBarrier, ref budget, out var outer))
                 {
-                    tried.Add(outer);
+                    tried.Add(outer!);
                     split = true;
+                    quietLoops.Add(header);
                     break;   // the loops are found again
                 }
             }
-            if (!split) return;
+            if (!split) break;
         }
+        var headers = new BlockSet();
+        if (quietLoops.Count > 0)
+            foreach (var block in graph.Blocks)
+                if (graph[block].Terminator is { } terminator && quietLoops.Contains(terminator)) headers.Add(block);
+        return headers;
     }
 
     private static bool Innermost(NaturalLoop loop, List<NaturalLoop> loops)
@@ -73,9 +103,10 @@ internal static class BarrierPaths
         return true;
     }
 
-    private static bool Split(FlowGraph graph, NaturalLoop loop, Func<Instruction, bool> isBarrier, ref int budget, out Block outer)
+    /// <summary>Splits <paramref name="loop"/> when it qualifies; <paramref name="outer"/> is then the outer header's jump.</summary>
+    private static bool Split(FlowGraph graph, NaturalLoop loop, Func<Instruction, bool> isBarrier, ref int budget, out Instruction? outer)
     {
-        outer = default;
+        outer = null;
         var header = loop.Header;
         // The blocks with a barrier, and every block of the loop they reach before the header: the rest of those turns.
         var calls = new BlockSet();
@@ -105,22 +136,26 @@ internal static class BarrierPaths
         int size = 0;
         foreach (var block in rest) size += graph[block].Instructions.Count;
         foreach (var block in quiet)
+        {
+            // Promotion will copy the quiet loop too (its versioned copy): the budget pays for both.
+            size += graph[block].Instructions.Count;
             foreach (var instruction in graph[block].Instructions)
                 if (instruction.Opcode is Opcode.LoadField or Opcode.LoadElement) loads = true;
+        }
         if (!loads || size > budget) return false;
         budget -= size;
 
         // The outer header: every entry of the loop and every copied turn's end jump there, and it jumps to the header.
-        outer = graph.AddBlock();
+        var outerBlock = graph.AddBlock();
         var arguments = new List<Value>();
-        foreach (var parameter in graph[header].Parameters) arguments.Add(graph.AddParameter(outer, graph.TypeOf(parameter), graph[parameter].Name));
+        foreach (var parameter in graph[header].Parameters) arguments.Add(graph.AddParameter(outerBlock, graph.TypeOf(parameter), graph[parameter].Name));
         foreach (var block in graph.Blocks)
         {
-            if (loop.Blocks.Contains(block) || block == outer || graph[block].Terminator is not { } terminator) continue;
+            if (loop.Blocks.Contains(block) || block == outerBlock || graph[block].Terminator is not { } terminator) continue;
             foreach (var target in terminator.Targets)
-                if (target.Target == header) target.Target = outer;
+                if (target.Target == header) target.Target = outerBlock;
         }
-        graph.Append(outer, new Instruction(Opcode.Jump) { Targets = { new BlockCall(header, arguments) } });
+        outer = graph.Append(outerBlock, new Instruction(Opcode.Jump) { Targets = { new BlockCall(header, arguments) } });
 
         var order = new List<Block>();
         foreach (var block in rest) order.Add(block);
@@ -128,7 +163,7 @@ internal static class BarrierPaths
         // The copies go round through the outer header; every branch to a call block goes to its copy.
         foreach (var block in order)
             foreach (var target in graph[copies[block]].Terminator!.Targets)
-                if (target.Target == header) target.Target = outer;
+                if (target.Target == header) target.Target = outerBlock;
         foreach (var block in loop.Blocks)
             foreach (var target in graph[block].Terminator!.Targets)
                 if (calls.Contains(target.Target)) target.Target = copies[target.Target];

@@ -108,7 +108,10 @@ internal static class PromoteMemory
     /// </summary>
     private const int FrameCopyCeiling = 4000;
 
-    public static void Run(FlowGraph graph)
+    public static void Run(FlowGraph graph) => Run(graph, null);
+
+    /// <summary>Promotes in the loops headed by <paramref name="headers"/> only, or in every loop when null (<see cref="BarrierPaths"/>' loops, whose graph promotion has seen before).</summary>
+    internal static void Run(FlowGraph graph, BlockSet? headers)
     {
         // Strategy: find the loops, take the largest one not tried yet (an outer loop before the loops inside
         // it), promote in it, and go on to the next. Dominators and loops are found once: a promotion adds a
@@ -118,9 +121,6 @@ internal static class PromoteMemory
         // never tried). Only separating a cycle changes the loops' shape: they are found again then.
         if (graph.RegionCount > 0) return; // the residual code has none; the backends would reject them anyway
         GraphEdits.RemoveUnreachable(graph);
-        // Turns that make an opaque call leave the loop for a copy of their rest (BarrierPaths), so that the loop of the
-        // other turns has no barrier left. Opt-in for now (BarrierPaths.Enabled says why).
-        if (BarrierPaths.Enabled) BarrierPaths.Run(graph, i => LoopPromotion.IsOpaque(graph, i));
         // Loops, not LINQ, over blocks and loops here: LINQ over a struct of PeJit's is compiled by .NET on the first
         // unit's path (Docs/PERFORMANCE.md, warm-up).
         int instructions = 0;
@@ -149,7 +149,7 @@ internal static class PromoteMemory
                 loops = NaturalLoop.Find(graph, dominators);
                 done = new bool[loops.Count];
                 for (int i = 0; i < loops.Count; i++)
-                    done[i] = tried.Contains(Key(loops[i])) || loops[i].Blocks.Overlaps(copies);
+                    done[i] = tried.Contains(Key(loops[i])) || loops[i].Blocks.Overlaps(copies) || (headers is not null && !headers.Contains(loops[i].Header));
             }
             int next = Largest(loops, done);
             if (next < 0) break;
