@@ -18,8 +18,8 @@ namespace PeJit.Optimizer;
 /// nothing is moved across them, they only run outside the loop that promotion optimizes. Values of the blocks copied
 /// are read where the copies and the originals meet through block parameters (<see cref="SsaUpdater"/>): every path to
 /// a use still passes the definition or its copy, since a use was dominated by its definition.</para>
-/// <para>Only for a loop whose header holds no such call, with a turn that makes none (a latch the call blocks do not
-/// reach), that loads a field or element on such a turn (else promotion gains nothing), and whose blocks from the calls
+/// <para>Only for a loop whose header holds no such call, with a turn that makes none (a latch the header reaches
+/// without passing a call block), that loads a field or element on such a turn (else promotion gains nothing), and whose blocks from the calls
 /// to the latches, with the quiet turns' blocks (promotion's versioned copy of them), have at most a <see cref="CopyShare"/>th
 /// of the graph's instructions. Innermost loops only:
 /// an inner loop's blocks are copied whole or not at all then.</para>
@@ -37,10 +37,10 @@ internal static class BarrierPaths
     private const int MinimumCopy = 256;
 
     /// <summary>
-    /// Whether the pass runs: off unless <c>PEJIT_BARRIER_PATHS=1</c>. Correct (the Lua, optimizer and file tests pass with it
-    /// on), but not yet a gain: on Lua <c>polymorphic</c> the quiet turns' loop loses its invariant loads, but the copy of
-    /// the rest of a turn and promotion's versioned copy of the new loop take the unit past the IL size .NET optimizes, and
-    /// the runtime then keeps the frame in memory, which is slower (Docs/PERFORMANCE.md, "Barrier paths").
+    /// Whether the pass runs: off unless <c>PEJIT_BARRIER_PATHS=1</c>, because it is not yet a gain: on Lua <c>polymorphic</c>
+    /// the quiet turns' loop loses half its loads, but the unit grows past the residual size its tests allow, and the
+    /// second promotion runs after the passes that decided the loop's repeated class tests (Docs/PERFORMANCE.md, "Barrier
+    /// paths").
     /// </summary>
     public static bool Enabled => Environment.GetEnvironmentVariable("PEJIT_BARRIER_PATHS") == "1";
 
