@@ -231,19 +231,19 @@ internal sealed partial class LoopPromotion
     private void FindUnknownEffects()
     {
         foreach (var i in LoopInstructions())
-        {
-            bool known = i.Opcode switch
-            {
-                Opcode.Call or Opcode.CallVirt or Opcode.ConstrainedCall => IsPure(i.Method!),
-                // A constructor that only stores its arguments into the new object (what allocation removal leaves where
-                // the object escapes) writes no memory the loop could have promoted.
-                Opcode.NewObject => i.Method!.StoredFields is not null || NullableValues.IsConstruction(graph, i),
-                Opcode.Load or Opcode.Store or Opcode.InitObj or Opcode.CopyObj => false,
-                _ => true,
-            };
-            if (!known) opaque.Add(i);
-        }
+            if (IsOpaque(graph, i)) opaque.Add(i);
     }
+
+    /// <summary>Whether <paramref name="i"/> may read or write any field or element (see <see cref="FindUnknownEffects"/>).</summary>
+    public static bool IsOpaque(FlowGraph graph, Instruction i) => !(i.Opcode switch
+    {
+        Opcode.Call or Opcode.CallVirt or Opcode.ConstrainedCall => IsPure(i.Method!),
+        // A constructor that only stores its arguments into the new object (what allocation removal leaves where
+        // the object escapes) writes no memory the loop could have promoted.
+        Opcode.NewObject => i.Method!.StoredFields is not null || NullableValues.IsConstruction(graph, i),
+        Opcode.Load or Opcode.Store or Opcode.InitObj or Opcode.CopyObj => false,
+        _ => true,
+    });
 
     /// <summary>
     /// Whether keeping the frames' elements in SSA values pays in a loop with calls that may reach a frame on every turn:
@@ -323,7 +323,15 @@ internal sealed partial class LoopPromotion
     /// <summary>A preheader test that <see cref="Array"/> is what <see cref="Frame"/>'s named array field <see cref="Field"/> holds.</summary>
     private sealed record FrameArrayGuard(Value Array, Value Frame, FieldRef Field);
 
-    private static bool IsPure(MethodRef method) => method.IsPure || KnownPureMethods.Contains(method);
+    private static bool IsPure(MethodRef method) => method.IsPure || KnownPureMethods.Contains(method) || IsEmptyArray(method);
+
+    /// <summary>
+    /// <c>System.Array::Empty&lt;T&gt;()</c>: returns the one empty array of its type argument and writes nothing (an interpreted
+    /// call's closure with no upvalues), so it is no barrier. Not in <c>KnownPureMethods</c>, which the analysis also runs at
+    /// specialization time: the optimizer alone needs to know it writes nothing.
+    /// </summary>
+    private static bool IsEmptyArray(MethodRef method) =>
+        !method.HasThis && method.Name == "Empty" && method.DeclaringTypeName == "System.Array" && method.FullName.EndsWith("()", StringComparison.Ordinal);
 
     /// <summary>The value standing for <paramref name="value"/>: a repeated hoisted load is its first copy.</summary>
     private Value Canonical(Value value) => canonical.TryGetValue(value, out var first) ? first : value;

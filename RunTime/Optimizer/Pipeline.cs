@@ -46,6 +46,7 @@ public static class Pipeline
         new("divisions", "compute a signed division or remainder by a loop-invariant divisor, tested before the loop to be neither 0 nor -1, with a multiply-high, shifts and adds from constants made once before the loop", ReduceDivisions.Run),
         new("branches", "branch on the inner test of a brif on cne x, 0, ceq x, 0 (targets swapped) or a conv of a compare, and pass the value the test is known to have on each edge instead of the test", SimplifyBranches.Run),
         new("dce", "remove the tests the branches no longer look at, so the loops stop using them", DeadCode.Run),
+        new("barriers", "opt-in (PEJIT_BARRIER_PATHS=1): take the turns of a loop that make an opaque call (a table lookup's slow path) out of it into a copy of their rest, and promote again, so that the loop of the other turns reads its invariant fields once per entry", BarrierPaths.RunPass),
         new("sink", "compute a pure value a loop defines but only code after it uses (a promoted element's final value) where it is used", SinkFromLoops.Run),
         new("hoist", "compute once before a loop what cannot throw and is the same on every turn: pure operations of values from before the loop, loads of the unit's constants and casts they pass (an interpreter's constants table read by every instruction of a loop with calls, which promotion leaves)", HoistInvariants.Run),
         new("fold", "fold what promotion exposed (constants stored and loaded back)", FoldConstants.Run),

@@ -108,7 +108,10 @@ internal static class PromoteMemory
     /// </summary>
     private const int FrameCopyCeiling = 4000;
 
-    public static void Run(FlowGraph graph)
+    public static void Run(FlowGraph graph) => Run(graph, null);
+
+    /// <summary>Promotes in the loops headed by <paramref name="headers"/> only, or in every loop when null (<see cref="BarrierPaths"/>' loops, whose graph promotion has seen before).</summary>
+    internal static void Run(FlowGraph graph, BlockSet? headers)
     {
         // Strategy: find the loops, take the largest one not tried yet (an outer loop before the loops inside
         // it), promote in it, and go on to the next. Dominators and loops are found once: a promotion adds a
@@ -146,7 +149,7 @@ internal static class PromoteMemory
                 loops = NaturalLoop.Find(graph, dominators);
                 done = new bool[loops.Count];
                 for (int i = 0; i < loops.Count; i++)
-                    done[i] = tried.Contains(Key(loops[i])) || loops[i].Blocks.Overlaps(copies);
+                    done[i] = tried.Contains(Key(loops[i])) || loops[i].Blocks.Overlaps(copies) || (headers is not null && !headers.Contains(loops[i].Header));
             }
             int next = Largest(loops, done);
             if (next < 0) break;
