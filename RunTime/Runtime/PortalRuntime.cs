@@ -1357,10 +1357,9 @@ public sealed class PortalRuntime
         // the whole unit then runs unoptimized, slower than the interpreter (Lua nbody: 146,217 IL bytes against 30,000
         // with its registers in memory). Such a unit is specialized once more with the frame in memory and keeps the
         // smaller code; the frame in memory is what the unit does without [Virtualizable] anyway.
-        // Only past the IL bytes: past .NET's other limits (locals, their references) the virtualized unit runs unoptimized
-        // but allocates nothing, and measured no slower than the frame in memory optimized (Lua polymorphic at N = 5,000,000:
-        // 1.9 s against 2.0-2.2 s); the CIL backend's cold outlining is what keeps such units under the limits.
-        if (built.Code is CilCompiledCode { ILSize: > CilCompiledCode.OptimizedILLimit } virtualized && engine.Virtualizables
+        // Past any of .NET's limits (IlShape), not only the IL bytes: Lua nbody's 66-key unit, its exits outlined, is
+        // 50,000 bytes but 2,431 blocks and 10,854 local references.
+        if (built.Code is CilCompiledCode { Unoptimized: not null } virtualized && engine.Virtualizables
             && Settings.OversizedUnitsInMemory && built.Compiled.Unit.Residual.Virtualizables.Count > 0)
         {
             engine.Virtualizables = false;
