@@ -263,7 +263,7 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                         if (!scope.Stubs.TryGetValue(target.Target, out var entry)) continue;
                         // An edge in the method body calls the entry in place, loading what else it uses; one in a region
                         // leaves to the entry's stub block, which loads it all (see Jump).
-                        if (layout.ContainerOf(block) == layout.Root)
+                        if (layout.ContainerOf(block) == layout.Root && CallsInPlace(target))
                             for (int i = parameters.Count; i < entry.LiveIns.Length; i++) Use(entry.LiveIns[i], block);
                         else stubBlocks.Add(target.Target);
                     }
@@ -361,7 +361,9 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                         if (edges[target.Target.Index] != 1 || target.Target == block || target.Target == FlowGraph.Entry
                             || outlined is not null && target.Target == outlined.Block || scope.Stubs.ContainsKey(target.Target)) continue;
                         var parameters = graph[target.Target].Parameters;
-                        for (int i = 0; i < parameters.Count; i++) aliasOf[parameters[i].Index] = target.Arguments[i].Index;
+                        for (int i = 0; i < parameters.Count; i++)
+                            if (SameRepresentation(graph.TypeOf(target.Arguments[i]), graph.TypeOf(parameters[i])))
+                                aliasOf[parameters[i].Index] = target.Arguments[i].Index;
                     }
             // Blocks nobody reaches can pass each other's parameters round in a cycle: cut it where it is found, that
             // parameter keeping a local (the code is never run, but must be valid).
@@ -439,6 +441,14 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
 
         /// <summary>Outlined entries jumped to from inside a region: their stub blocks are emitted (<see cref="Jump"/>).</summary>
         private readonly BlockSet stubBlocks = new(graph.BlockCount);
+
+        /// <summary>
+        /// True when a value of type <paramref name="argument"/> stored into a local of type <paramref name="parameter"/> and
+        /// loaded back is the same value: the same type, or two object references (a store into a local of a narrower
+        /// integer or of float32 converts, which an alias would skip).
+        /// </summary>
+        private static bool SameRepresentation(IrType argument, IrType parameter) =>
+            argument == parameter || argument.StackKind == StackKind.Reference && parameter.StackKind == StackKind.Reference;
 
         /// <summary>Per value, the argument it is another name for, or -1 (<see cref="FindAliases"/>).</summary>
         private int[] aliasOf = [];
@@ -668,7 +678,7 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
             var parameters = graph[call.Target].Parameters;
             // In the method body a jump to an outlined entry is its call: the arguments are its first live-ins. No local
             // per parameter, no store: one load per value, which is what keeps a unit of many exits under .NET's limits.
-            if (current == layout.Root && scope.Stubs.TryGetValue(call.Target, out var entry))
+            if (current == layout.Root && scope.Stubs.TryGetValue(call.Target, out var entry) && CallsInPlace(call))
             {
                 foreach (var argument in call.Arguments) Load(argument);
                 for (int i = parameters.Count; i < entry.LiveIns.Length; i++) Load(entry.LiveIns[i]);
@@ -700,6 +710,18 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
             var label = il.DefineLabel();
             trampolines.Add(new Trampoline(label, call));
             return label;
+        }
+
+        /// <summary>
+        /// True when a jump to an outlined entry can be its call: each argument is passed as the entry's parameter would hold
+        /// it (the stub block's parameter locals convert the others, a narrower integer or float32).
+        /// </summary>
+        private bool CallsInPlace(BlockCall call)
+        {
+            var parameters = graph[call.Target].Parameters;
+            for (int i = 0; i < parameters.Count; i++)
+                if (!SameRepresentation(graph.TypeOf(call.Arguments[i]), graph.TypeOf(parameters[i]))) return false;
+            return true;
         }
 
         /// <summary>True when <paramref name="call"/> stores into a parameter (one not aliased to its argument).</summary>

@@ -293,6 +293,40 @@ public abstract class BackendTests
                 ret v51
             }
             """,
+        // Parameters narrower than their arguments (an int32 into a u8), of blocks entered by one edge, one of them large
+        // enough to outline: such a parameter keeps its local (a store into it converts), and the outlined one is reached
+        // through its stub block, not called in place. The values are in the parameter's range: the evaluator does not
+        // convert at a jump, and the frontend converts before one.
+        ["narrowing-parameters"] = """
+            function "System.Double Demo::Narrowing(System.Int32,System.Double)" -> f64 {
+            block0(v0 (n): i32, v1 (x): f64):
+                v2: i32 = const 127
+                v3: i32 = and v0, v2
+                brif v0, block1(v3, v1), block2(v3, v1, v3)
+            block1(v4: u8, v5: f64):
+                v7: f64 = conv v4
+                v8: f64 = add v5, v7
+                ret v8
+            block2(v9: u8, v12: f64, v11: i32):
+                v13: f64 = conv v9
+                v14: f64 = add v12, v13
+                v15: f64 = conv v11
+                v16: f64 = mul v14, v15
+                v17: f64 = add v16, v12
+                v18: f64 = sub v17, v13
+                v19: f64 = mul v18, v12
+                v20: f64 = add v19, v15
+                v21: f64 = sub v20, v14
+                v22: f64 = mul v21, v13
+                v23: f64 = add v22, v12
+                v24: f64 = sub v23, v15
+                v25: f64 = add v24, v16
+                v26: f64 = mul v25, v12
+                v27: f64 = add v26, v13
+                v28: f64 = sub v27, v15
+                ret v28
+            }
+            """,
         // A large exit left to from a try body: outlined, it is called after the leave, outside the try, so that the
         // division by zero it makes is not caught by the try's handler (n = 1 throws out of the method).
         ["cold-exit-after-leave"] = """
