@@ -32,7 +32,10 @@ public sealed class LuaUnitSizeTests
         Assert.IsNotEmpty(units, "nbody's loops compile");
         Assert.IsGreaterThanOrEqualTo(100, Biggest.Unit.Exits.Count, "the loop unit still has its many exits: " + Nbody.Value.Log);
         foreach (var unit in units)
+        {
             Assert.IsLessThan(CilCompiledCode.OptimizedILLimit, ((CilCompiledCode)unit.Code).ILSize, $"unit at {unit.Unit.Entry}: {Nbody.Value.Log}");
+            Assert.IsNull(((CilCompiledCode)unit.Code).Unoptimized, $"unit at {unit.Unit.Entry}: {Nbody.Value.Log}");
+        }
         Assert.DoesNotContain("IL bytes, past", Nbody.Value.Log);
     }
 
