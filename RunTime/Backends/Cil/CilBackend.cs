@@ -352,14 +352,14 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
             aliasOf = new int[graph.ValueCount];
             Array.Fill(aliasOf, -1);
             var edges = cold.EdgesIn;
-            // Only edges of this method: the one edge into an outlined entry's block is in another method, which passes
-            // the entry's parameters as arguments.
+            // Only edges of this method, and none into an outlined entry: that entry's method gets its parameters as
+            // arguments (the jump is a call, or a stub block's parameter locals hold them).
             foreach (var block in scope.Blocks)
                 foreach (var instruction in graph[block].Instructions)
                     foreach (var target in instruction.Targets)
                     {
                         if (edges[target.Target.Index] != 1 || target.Target == block || target.Target == FlowGraph.Entry
-                            || outlined is not null && target.Target == outlined.Block || scope.Stubs.ContainsKey(target.Target)) continue;
+                            || cold.OutlinedAt(target.Target) is not null) continue;
                         var parameters = graph[target.Target].Parameters;
                         for (int i = 0; i < parameters.Count; i++)
                             if (SameRepresentation(graph.TypeOf(target.Arguments[i]), graph.TypeOf(parameters[i])))

@@ -1,5 +1,6 @@
 using System.Reflection.Emit;
 using PeJit.IR;
+using PeJit.IR.Graphs;
 using Opcode = PeJit.IR.Opcode;
 
 namespace PeJit.Backends.Cil;
@@ -83,50 +84,41 @@ internal sealed class ColdCode
         public List<Entry> StubList { get; } = [];
     }
 
-    /// <summary>The outlined entry whose stub <paramref name="block"/> is, or null.</summary>
+    /// <summary>The outlined entry at <paramref name="block"/> (a method of its own, called by a jump there), or null.</summary>
     public Entry? OutlinedAt(Block block) => entryOf[block.Index];
 
     /// <summary>Splits <paramref name="graph"/>'s cold code, or returns a split that keeps every block in the unit's method.</summary>
     public static ColdCode Find(FlowGraph graph, RegionLayout layout, int minimumInstructions = MinimumInstructions)
     {
         int count = graph.BlockCount;
+        var predecessors = Predecessors.Compute(graph);
         var edgesIn = new int[count];
-        var source = new int[count]; // the block of the last edge in: of the only one, for a block entered once
-        var successors = new List<int>[count];
+        var source = new int[count];
         foreach (var block in graph.Blocks)
         {
-            var targets = new List<int>();
-            foreach (var instruction in graph[block].Instructions)
-                foreach (var target in instruction.Targets)
-                {
-                    edgesIn[target.Target.Index]++;
-                    source[target.Target.Index] = block.Index;
-                    targets.Add(target.Target.Index);
-                }
-            successors[block.Index] = targets;
+            var edges = predecessors.EdgesInto(block);
+            edgesIn[block.Index] = edges.Count;
+            if (edges.Count == 1) source[block.Index] = edges[0].Source.Index;
         }
 
-        // Cold: cannot reach a cycle. A block joins once all its successors have; blocks in exception regions never do
-        // (a handler is a successor no edge names), nor do those that jump into them.
+        // Cold: cannot reach a cycle. A block joins once all its successors have (an edge at a time); blocks in exception
+        // regions never do (a handler is a successor no edge names), nor do those that jump into them.
         var eligible = new bool[count];
         var cold = new bool[count];
         var waiting = new int[count];
-        var predecessors = new List<int>[count];
+        var ready = new Stack<int>();
         foreach (var block in graph.Blocks)
         {
             eligible[block.Index] = block != FlowGraph.Entry && layout.ContainerOf(block) == layout.Root && !UsesSlots(graph, block);
-            waiting[block.Index] = successors[block.Index].Count;
-            foreach (var successor in successors[block.Index]) (predecessors[successor] ??= []).Add(block.Index);
-        }
-        var ready = new Stack<int>();
-        foreach (var block in graph.Blocks)
+            waiting[block.Index] = Successors(block).Count;
             if (waiting[block.Index] == 0 && eligible[block.Index]) ready.Push(block.Index);
+        }
         while (ready.Count > 0)
         {
             int block = ready.Pop();
             cold[block] = true;
-            foreach (var predecessor in predecessors[block] ?? [])
-                if (--waiting[predecessor] == 0 && eligible[predecessor]) ready.Push(predecessor);
+            foreach (var edge in predecessors.EdgesInto(new Block(block)))
+                if (--waiting[edge.Source.Index] == 0 && eligible[edge.Source.Index]) ready.Push(edge.Source.Index);
         }
 
         // Entries and their trees' sizes.
@@ -143,8 +135,8 @@ internal sealed class ColdCode
             {
                 int block = work.Pop();
                 size += graph[new Block(block)].Instructions.Count;
-                foreach (var successor in successors[block])
-                    if (IsTreeBlock(successor)) work.Push(successor);
+                foreach (var target in Successors(new Block(block)))
+                    if (IsTreeBlock(target.Target.Index)) work.Push(target.Target.Index);
             }
             if (size >= minimumInstructions) entryOf[entry.Block.Index] = entry;
         }
@@ -174,20 +166,26 @@ internal sealed class ColdCode
                 if (scope.Blocks.Add(new Block(root))) work.Push(root);
             while (work.Count > 0)
             {
-                foreach (var successor in successors[work.Pop()])
+                foreach (var call in Successors(new Block(work.Pop())))
                 {
-                    var target = new Block(successor);
+                    var target = call.Target;
                     // A cold block reaches no cycle, so an entry's method never comes back to the entry itself.
-                    if (entryOf[successor] is { } entry)
+                    if (entryOf[target.Index] is { } entry)
                     {
                         if (scope.Stubs.TryAdd(target, entry)) scope.StubList.Add(entry);
                     }
-                    else if (scope.Blocks.Add(target)) work.Push(successor);
+                    else if (scope.Blocks.Add(target)) work.Push(target.Index);
                 }
             }
             return scope;
         }
+
+        // The jumps out of a block: its terminator's targets, one per edge. The list itself, not an IReadOnlyList: a foreach
+        // over the interface takes the boxed enumerator of a list of an IR struct, which .NET compiles in every process.
+        List<BlockCall> Successors(Block block) => graph[block].Terminator?.Targets ?? NoTargets;
     }
+
+    private static readonly List<BlockCall> NoTargets = [];
 
     /// <summary>
     /// Fills <paramref name="entry"/>'s live-ins: its parameters, then what its blocks and its stubs use that they do not
