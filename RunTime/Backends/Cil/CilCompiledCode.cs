@@ -36,11 +36,11 @@ public sealed class CilCompiledCode : ICompiledCode
     }
 
     /// <summary>
-    /// IL bytes RyuJIT compiles a method of at most with optimizations; past it (or past 2,000 basic blocks or
-    /// locals) it switches to MinOpts: every value on the stack, nothing inlined. A unit that big can run slower
-    /// than the interpreter it replaces (Examples/Lua's findings: nbody's 100,864-byte unit, 6x slower).
+    /// IL bytes RyuJIT compiles a method of at most with optimizations (<see cref="IlShape.CodeSizeLimit"/>; the other
+    /// limits are <see cref="IlShape"/>'s): past it, MinOpts, every value on the stack, nothing inlined. A unit that big
+    /// can run slower than the interpreter it replaces (Examples/Lua's findings: nbody's 100,864-byte unit, 6x slower).
     /// </summary>
-    public const int OptimizedILLimit = 60_000;
+    public const int OptimizedILLimit = IlShape.CodeSizeLimit;
 
     /// <summary>The size of the emitted method body, in IL bytes.</summary>
     public int ILSize { get; }

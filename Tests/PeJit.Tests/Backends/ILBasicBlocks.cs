@@ -13,7 +13,7 @@ namespace PeJit.Tests.Backends;
 internal static class ILBasicBlocks
 {
     /// <summary>RyuJIT's <c>DEFAULT_MIN_OPTS_BB_COUNT</c>: past it a method is compiled with MinOpts.</summary>
-    public const int OptimizedLimit = 2000;
+    public const int OptimizedLimit = PeJit.Backends.Cil.IlShape.BasicBlockLimit;
 
     private static readonly Dictionary<short, OpCode> OpCodesByValue = typeof(OpCodes)
         .GetFields(BindingFlags.Public | BindingFlags.Static).Select(f => (OpCode)f.GetValue(null)!).ToDictionary(o => o.Value);
