@@ -323,15 +323,9 @@ internal sealed partial class LoopPromotion
     /// <summary>A preheader test that <see cref="Array"/> is what <see cref="Frame"/>'s named array field <see cref="Field"/> holds.</summary>
     private sealed record FrameArrayGuard(Value Array, Value Frame, FieldRef Field);
 
-    private static bool IsPure(MethodRef method) => method.IsPure || KnownPureMethods.Contains(method) || IsEmptyArray(method);
-
-    /// <summary>
-    /// <c>System.Array::Empty&lt;T&gt;()</c>: returns the one empty array of its type argument and writes nothing (an interpreted
-    /// call's closure with no upvalues), so it is no barrier. Not in <c>KnownPureMethods</c>, which the analysis also runs at
-    /// specialization time: the optimizer alone needs to know it writes nothing.
-    /// </summary>
-    private static bool IsEmptyArray(MethodRef method) =>
-        !method.HasThis && method.Name == "Empty" && method.DeclaringTypeName == "System.Array" && method.FullName.EndsWith("()", StringComparison.Ordinal);
+    // Array.Empty<T>() among the known-pure methods: the one empty array of its type, no barrier (an interpreted call's
+    // closure with no upvalues).
+    private static bool IsPure(MethodRef method) => method.IsPure || KnownPureMethods.Contains(method);
 
     /// <summary>The value standing for <paramref name="value"/>: a repeated hoisted load is its first copy.</summary>
     private Value Canonical(Value value) => canonical.TryGetValue(value, out var first) ? first : value;
