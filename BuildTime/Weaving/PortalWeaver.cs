@@ -52,6 +52,11 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
     private readonly ModuleDefinition module = portal.Module;
     private FieldDefinition? counterTable;
     private VariableDefinition? slot;
+    // The sites' temporaries, shared: a site's are dead once it is past (its slow path boxes them, reloads read the state),
+    // so every site stores into the same locals, one per position and type. Each local more is a slot .NET's JIT zeroes in
+    // the portal's prolog on every call and a variable its first tier and OSR compile; Lua's portal went from 43 locals to
+    // 73 with a set per site (Docs/PERFORMANCE.md, "The woven portal's own cost").
+    private readonly Dictionary<(int Position, string Type), VariableDefinition> temporaries = [];
     private VariableDefinition? count;
 
     /// <summary>The first instruction of the entry site (<see cref="AddEntrySite"/>), where the loop is entered; null without one.</summary>
@@ -366,6 +371,16 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
     private static IEnumerable<Instruction> MixTail(ILProcessor il) =>
         [il.Create(OpCodes.Add), il.Create(OpCodes.Ldc_I4, PortalProtocol.HashMultiplier), il.Create(OpCodes.Mul)];
 
+    /// <summary>The temporary for the merge-point variable at <paramref name="position"/> of a site, of <paramref name="type"/>.</summary>
+    private VariableDefinition Temporary(TypeReference type, int position)
+    {
+        var key = (position, type.FullName);
+        if (temporaries.TryGetValue(key, out var shared)) return shared;
+        var made = new VariableDefinition(type);
+        body.Variables.Add(made);
+        return temporaries[key] = made;
+    }
+
     private void WeaveSite(ILProcessor il, Instruction site, VariableDefinition state, int mergeCount, int greens,
         (Instruction Return, Instruction Reload, Instruction Throw) tails, bool entry)
     {
@@ -389,8 +404,7 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
 
         // The arguments are on the stack: store them (last first) into temporaries. The call instruction itself
         // becomes the first store, so branches and sequence points that name it stay valid.
-        var temporaries = types.Select(t => new VariableDefinition(t)).ToList();
-        foreach (var temporary in temporaries) body.Variables.Add(temporary);
+        var temporaries = types.Select(Temporary).ToList();
         var code = new List<Instruction>();
         for (int i = temporaries.Count - 2; i >= 0; i--) code.Add(il.Create(OpCodes.Stloc, temporaries[i]));
 

@@ -32,7 +32,9 @@ namespace PeJit.Runtime;
 public sealed class CounterTable
 {
     private readonly int[] granted;
-    private readonly GreenKey?[] holders;
+    // Made when a slot is first held: a GreenKey array is the specializer's type, whose assembly a run that never gets hot
+    // need not load (the table is made at the portal's first call).
+    private GreenKey?[]? holders;
 
     /// <summary>A table whose counters all start at <paramref name="threshold"/>.</summary>
     public CounterTable(int threshold)
@@ -40,7 +42,6 @@ public sealed class CounterTable
         Threshold = threshold;
         Counters = new int[PortalProtocol.CounterTableSize];
         granted = new int[PortalProtocol.CounterTableSize];
-        holders = new GreenKey?[PortalProtocol.CounterTableSize];
         // A loop, not Array.Fill: Fill over int is vectorized with Vector<T>, which ReadyToRun leaves to .NET to compile
         // (three methods in every JIT-enabled process, before its first portal call returns; Docs/PERFORMANCE.md, "Cold warm-up").
         for (int i = 0; i < Counters.Length; i++)
@@ -100,12 +101,17 @@ public sealed class CounterTable
     }
 
     /// <summary>The key whose compiled code holds <paramref name="slot"/> at zero, if any.</summary>
-    internal GreenKey? Holder(int slot) => holders[slot];
+    internal GreenKey? Holder(int slot) => Volatile.Read(ref holders)?[slot];
 
     /// <summary>Holds <paramref name="slot"/> at zero for <paramref name="key"/>, which has compiled code: every visit takes the slow path.</summary>
     internal void Hold(int slot, GreenKey key)
     {
-        holders[slot] = key;
+        if (Volatile.Read(ref holders) is not { } held)
+        {
+            Interlocked.CompareExchange(ref holders, new GreenKey?[PortalProtocol.CounterTableSize], null);
+            held = holders!;
+        }
+        held[slot] = key;
         granted[slot] = 0;
         Counters[slot] = 0;
     }
@@ -113,7 +119,7 @@ public sealed class CounterTable
     /// <summary>Gives <paramref name="slot"/> <paramref name="budget"/> visits before the next slow path.</summary>
     internal void Rearm(int slot, int budget)
     {
-        holders[slot] = null;
+        if (Volatile.Read(ref holders) is { } held) held[slot] = null;
         if (Cells is { } cells) Volatile.Write(ref cells[slot], null);
         granted[slot] = budget;
         Counters[slot] = budget;

@@ -229,6 +229,16 @@ public sealed record JitSettings
             log.Warning(string.Create(CultureInfo.InvariantCulture, $"pejit: warning: {cacheLimit}; using cache limit {used.CacheLimit} (give a number of residual instructions from 1 up)"));
     }
 
+    /// <summary>
+    /// Whether <see cref="WarnAboutEnvironment"/> has something to say: the first portal reached asks before it makes the
+    /// settings the warning names values from, which would load the specializer's and the optimizer's assemblies in
+    /// every JIT-enabled process, hot or not.
+    /// </summary>
+    internal static bool EnvironmentNeedsWarning =>
+        EnvironmentThreshold.Problem is not null || EnvironmentFunctionThreshold.Problem is not null || EnvironmentCacheLimit.Problem is not null
+        || Environment.GetEnvironmentVariable("PEJIT_COMPILE_FUNCTIONS") is { Length: > 0 } and not ("0" or "1")
+        || Environment.GetEnvironmentVariable("PEJIT_INLINE_CALLS") is { Length: > 0 } and not ("0" or "1");
+
     /// <summary>The threshold of a JIT-enabled assembly that recorded <paramref name="recorded"/> (0: none), as <see cref="WithDefaultThreshold"/> gives it.</summary>
     internal static int ThresholdFor(int recorded) =>
         (int?)EnvironmentThreshold.Value ?? (recorded > 0 ? recorded : DefaultThreshold);

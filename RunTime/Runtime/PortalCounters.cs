@@ -53,7 +53,8 @@ public static class PortalCounters
     {
         var marker = MethodBase.GetMethodFromHandle(portal)?.Module.Assembly.GetCustomAttribute<JitEnabledAttribute>();
         // The first portal reached warns about mistyped settings: a run that never gets hot never prepares one.
-        JitSettings.WarnAboutEnvironment(new JitSettings().WithDefaultThreshold(marker?.Threshold ?? 0), JitLog.Shared);
+        if (JitSettings.EnvironmentNeedsWarning)
+            JitSettings.WarnAboutEnvironment(new JitSettings().WithDefaultThreshold(marker?.Threshold ?? 0), JitLog.Shared);
         return JitSettings.ThresholdFor(marker?.Threshold ?? 0);
     }
 }
