@@ -1,0 +1,55 @@
+using Mono.Cecil;
+using Mono.Cecil.Cil;
+
+namespace PeJit.Tests.Tools;
+
+/// <summary>
+/// What weaving adds to a portal's own method, which .NET compiles in every JIT-enabled process (hot or not) at tier 0,
+/// again with OSR and again at tier 1: each local more is a slot zeroed in the prolog of every call (Lua's portal runs once
+/// per interpreted call) and a variable for each of those compilations. The sites store their merge-point variables into
+/// temporaries; they share one set, so the locals woven in do not grow with the number of sites (Lua's five
+/// <c>Jit.CanEnterJit</c> and its entry site took 30 locals with a set per site, 10 shared).
+/// </summary>
+[TestClass]
+public sealed class WovenPortalShapeTests
+{
+    [TestMethod]
+    public void SitesShareTheirTemporaries()
+    {
+        string original = typeof(PeJit.Examples.Lua.Interpreter).Assembly.Location;
+        string output = Directory.CreateTempSubdirectory("pejit-woven-shape-").FullName;
+        try
+        {
+            var error = new StringWriter();
+            Assert.AreEqual(0, PeJit.Cli.Program.Run(["build", original, "-o", output, "--report", "none"], new StringWriter(), error), error.ToString());
+            var before = Shape(original);
+            var after = Shape(Path.Combine(output, Path.GetFileName(original)));
+
+            Assert.IsTrue(before.Sites >= 5, $"the case under test is a portal with several sites; Lua's has {before.Sites}");
+            // One temporary per merge-point variable, shared by every site, and the woven code's own: the state array, the
+            // slot and the counter, and the entry cell's call (the cell, its exit array, the unit's result).
+            int bound = before.MergeVariables + 6;
+            int added = after.Locals - before.Locals;
+            Assert.IsTrue(added <= bound,
+                $"weaving {before.Sites} sites added {added} locals to Lua's Interpreter.Run; at most {bound} (one temporary per merge-point variable for all sites, plus the woven code's six)");
+            Assert.AreEqual(0, after.Sites, "every Jit.CanEnterJit is woven");
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
+    private static bool IsCanEnterJit(Instruction instruction) =>
+        instruction.OpCode == OpCodes.Call && instruction.Operand is GenericInstanceMethod { Name: "CanEnterJit" } method
+        && method.DeclaringType.FullName == "PeJit.Jit";
+
+    /// <summary>Lua's portal in <paramref name="assembly"/>: its <c>Jit.CanEnterJit</c> calls, the most variables one passes, its locals.</summary>
+    private static (int Sites, int MergeVariables, int Locals) Shape(string assembly)
+    {
+        using var module = ModuleDefinition.ReadModule(assembly);
+        var portal = module.GetType("PeJit.Examples.Lua.Interpreter").Methods.Single(m => m.Name == "Run" && m.Parameters.Count == 3);
+        var sites = portal.Body.Instructions.Where(IsCanEnterJit).ToList();
+        return (sites.Count, sites.Select(i => ((GenericInstanceMethod)i.Operand).GenericArguments.Count).DefaultIfEmpty(0).Max(), portal.Body.Variables.Count);
+    }
+}
