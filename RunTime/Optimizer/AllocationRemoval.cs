@@ -195,7 +195,7 @@ internal static partial class AllocationRemoval
                     if (!allocations.ContainsKey(argument) || graph[argument].DefiningInstruction is not { } allocation || !UsedIn(graph, target.Target, argument)) continue;
                     if (InstructionBlock(graph, allocation, target.Target)) continue;
                     found ??= [];
-                    if (!found.Contains((target.Target, argument))) found.Add((target.Target, argument));
+                    if (!Holds(found, target.Target, argument)) found.Add((target.Target, argument));
                 }
         }
         if (found is null) return;
@@ -219,6 +219,14 @@ internal static partial class AllocationRemoval
     {
         foreach (var instruction in graph[block].Instructions)
             if (GraphEdits.Uses(instruction, value)) return true;
+        return false;
+    }
+
+    /// <summary>Whether <paramref name="found"/> holds the pair: a loop, not <c>List.Contains</c>, whose default comparer of a tuple of PeJit's structs .NET compiles cold (ten methods).</summary>
+    private static bool Holds(List<(Block Block, Value Allocation)> found, Block block, Value value)
+    {
+        foreach (var (b, v) in found)
+            if (b.Index == block.Index && v.Index == value.Index) return true;
         return false;
     }
 
