@@ -40,6 +40,17 @@ public sealed class ValueSet : IReadOnlyCollection<Value>
     /// <summary>Empties the set.</summary>
     public void Clear() => bits.Clear();
 
+    /// <summary>
+    /// The values in index order, as a new list: a copy to walk while the set changes. An instance method, so that
+    /// <c>set.ToList()</c> does not bind to LINQ's, a framework generic over <see cref="Value"/> that .NET compiles cold.
+    /// </summary>
+    public List<Value> ToList()
+    {
+        var values = new List<Value>(Count);
+        foreach (var value in this) values.Add(value);
+        return values;
+    }
+
     /// <summary>Adds every value of <paramref name="values"/> (operands, arguments, live-in lists).</summary>
     /// <remarks>By index: enumerating a <c>List&lt;Value&gt;</c> as an <c>IEnumerable</c> is code .NET compiles in every process.</remarks>
     public void UnionWith(List<Value> values)

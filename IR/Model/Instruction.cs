@@ -10,7 +10,10 @@ public sealed class Instruction
     public Instruction(Opcode opcode, params Value[] operands)
     {
         Opcode = opcode;
-        Operands = operands.ToList();
+        // A loop into a list of its size, not LINQ's ToList: that copies the array through ICollection<Value>.CopyTo, a
+        // framework generic over Value (SZArrayHelper) .NET compiles on the first unit's thread.
+        Operands = new List<Value>(operands.Length);
+        for (int i = 0; i < operands.Length; i++) Operands.Add(operands[i]);
     }
 
     /// <summary>The operation.</summary>

@@ -93,6 +93,17 @@ internal static partial class AllocationRemoval
 
     private static ArrayHelper Helper(Instruction instruction) => ArrayHelperCalls.Of(instruction);
 
+    /// <summary>
+    /// Whether operand <paramref name="position"/> of a helper is an array. A loop: <c>Contains</c> on the positions is
+    /// vectorized span code that ReadyToRun leaves to .NET's JIT on the first unit's thread.
+    /// </summary>
+    private static bool IsArrayPosition(ArrayHelper helper, int position)
+    {
+        foreach (int arrayPosition in ArrayPositions(helper))
+            if (arrayPosition == position) return true;
+        return false;
+    }
+
     /// <summary>The operand positions of a helper that are arrays.</summary>
     private static int[] ArrayPositions(ArrayHelper helper) => helper switch
     {

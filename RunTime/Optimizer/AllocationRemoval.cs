@@ -195,7 +195,7 @@ internal static partial class AllocationRemoval
                     if (!allocations.ContainsKey(argument) || graph[argument].DefiningInstruction is not { } allocation || !UsedIn(graph, target.Target, argument)) continue;
                     if (InstructionBlock(graph, allocation, target.Target)) continue;
                     found ??= [];
-                    if (!found.Contains((target.Target, argument))) found.Add((target.Target, argument));
+                    if (!Holds(found, target.Target, argument)) found.Add((target.Target, argument));
                 }
         }
         if (found is null) return;
@@ -219,6 +219,14 @@ internal static partial class AllocationRemoval
     {
         foreach (var instruction in graph[block].Instructions)
             if (GraphEdits.Uses(instruction, value)) return true;
+        return false;
+    }
+
+    /// <summary>Whether <paramref name="found"/> holds the pair: a loop, not <c>List.Contains</c>, whose default comparer of a tuple of PeJit's structs .NET compiles cold (ten methods).</summary>
+    private static bool Holds(List<(Block Block, Value Allocation)> found, Block block, Value value)
+    {
+        foreach (var (b, v) in found)
+            if (b.Index == block.Index && v.Index == value.Index) return true;
         return false;
     }
 
@@ -266,7 +274,7 @@ internal static partial class AllocationRemoval
             foreach (var parameter in snapshot)
             {
                 var block = graph[parameter].ParameterOf!.Value;
-                int index = graph[block].Parameters.IndexOf(parameter);
+                int index = GraphEdits.IndexOf(graph[block].Parameters, parameter);
                 if (EveryEdgePassesCandidate(incoming.EdgesInto(block), index)) continue;
                 parameters.Remove(parameter);
                 changed = true;
@@ -302,7 +310,7 @@ internal static partial class AllocationRemoval
         foreach (var parameter in parameters)
         {
             var block = graph[parameter].ParameterOf!.Value;
-            int index = graph[block].Parameters.IndexOf(parameter);
+            int index = GraphEdits.IndexOf(graph[block].Parameters, parameter);
             foreach (var edge in incoming.EdgesInto(block))
             {
                 var a = Find(root[edge.Call.Arguments[index]]);
@@ -407,7 +415,7 @@ internal static partial class AllocationRemoval
             Opcode.StoreElement when position == 0 => ElementIndex(graph, instruction, GroupOf(member).Length) is null
                 || instruction.TypeOperand != GroupOf(member).Allocation!.TypeOperand || !FitsElement(graph, graph.TypeOf(instruction.Operands[2]), instruction.TypeOperand!) ? Use.Escape : Use.Write,
             Opcode.ArrayLength when GroupOf(member).Length >= 0 => Use.Fold,
-            Opcode.Call when ArrayPositions(Helper(instruction)).Contains(position) && BulkMoves(instruction) is not null => Use.Bulk,
+            Opcode.Call when IsArrayPosition(Helper(instruction), position) && BulkMoves(instruction) is not null => Use.Bulk,
             Opcode.LoadField or Opcode.StoreField when GroupOf(member).Length >= 0 => Use.Escape,
             Opcode.LoadField when position == 0 => Use.Read,
             Opcode.StoreField when position == 0 => Use.Write,
@@ -525,8 +533,9 @@ internal static partial class AllocationRemoval
             if (ConstantCondition(graph, condition) is { } taken) return taken ? 0 : 1;
             return null;
         }
-        Block? Decided(Block block) => DecidedTarget(block) is { } position ? graph[block].Terminator!.Targets[position].Target : null;
-        IEnumerable<Block> LiveSuccessors(Block block) => Decided(block) is { } only ? [only] : graph.Successors(block);
+        // A view over the targets, not an IEnumerable<Block> of one element (a generic over Block .NET compiles cold).
+        TargetBlocks LiveSuccessors(Block block) =>
+            DecidedTarget(block) is { } position ? new TargetBlocks([graph[block].Terminator!.Targets[position]]) : graph.Successors(block);
         var reachable = new BlockSet();
         var walk = new BlockStack();
         reachable.Add(FlowGraph.Entry);
@@ -571,7 +580,7 @@ internal static partial class AllocationRemoval
                         var targetParameters = graph[edge.Target].Parameters;
                         for (int i = 0; i < edge.Arguments.Count; i++)
                             if (root.TryGetValue(edge.Arguments[i], out var m) && m == group.EscapeEdgeMembers[e] && parameters.Contains(targetParameters[i])) group.Bad = true;
-                        group.Bad |= UsedLater([edge.Target], group.EscapeEdgeMembers[e]);
+                        group.Bad |= UsedLater(new TargetBlocks([edge]), group.EscapeEdgeMembers[e]);
                     }
             }
             // True when the group is one allocation and a path from it reaches the end of the graph, or the allocation again,
@@ -599,7 +608,7 @@ internal static partial class AllocationRemoval
                 return false;
             }
             // True when a use of `member` (or of a cast of it) is reached from `starts` before the member is defined again.
-            bool UsedLater(IEnumerable<Block> starts, Value member)
+            bool UsedLater(TargetBlocks starts, Value member)
             {
                 var definedIn = graph[member].ParameterOf ?? (allocatedIn.TryGetValue(member, out var b) ? b : (Block?)null);
                 var reached = new BlockSet();
@@ -691,16 +700,18 @@ internal static partial class AllocationRemoval
         }
 
         // 5. One SSA variable per (object, field); group parameters become one parameter per field.
-        var variables = new Dictionary<(Value, string), SsaUpdater>();
+        var variables = new Dictionary<(Value, string), SsaUpdater>(MemberFieldComparer.Instance);
         SsaUpdater Variable(Value member, string field)
         {
             if (!variables.TryGetValue((member, field), out var updater))
                 variables[(member, field)] = updater = new SsaUpdater(graph, GroupOf(member).FieldTypes[field], graph[member].Name, incoming.EdgesInto);
             return updater;
         }
-        var split = new Dictionary<(Value Parameter, string Field), int>();
+        var split = new Dictionary<(Value Parameter, string Field), int>(MemberFieldComparer.Instance);
         var splitParameters = new ValueSet();
-        foreach (var parameter in parameters.OrderBy(p => p.Index))
+        // The set enumerates in index order, which the loop needs (not LINQ's OrderBy, a framework generic over Value that .NET
+        // compiles on the first unit's thread); the loop adds parameters to the graph, not to the set.
+        foreach (var parameter in parameters)
         {
             if (!Virtual(parameter, out _, out var group)) continue;
             var block = graph[parameter].ParameterOf!.Value;
@@ -751,7 +762,7 @@ internal static partial class AllocationRemoval
         }
         foreach (var block in graph.Blocks)
         {
-            var current = new Dictionary<(Value, string), Value>();
+            var current = new Dictionary<(Value, string), Value>(MemberFieldComparer.Instance);
             foreach (var instruction in graph[block].Instructions)
             {
                 if (instruction.Result is { } result && IsCandidate(graph, instruction) && Virtual(result, out _, out var group))
@@ -789,7 +800,7 @@ internal static partial class AllocationRemoval
         var madeOnEdgeKeys = new List<Value>();
         foreach (var block in graph.Blocks)
         {
-            var current = new Dictionary<(Value, string), Value>();
+            var current = new Dictionary<(Value, string), Value>(MemberFieldComparer.Instance);
             foreach (var key in madeKeys) made.Remove(key);
             madeKeys.Clear();
             Value Read(Value member, string field) =>
@@ -936,12 +947,15 @@ internal static partial class AllocationRemoval
         }
 
         // 7. The group parameters go, then what merging the variables made trivial.
-        foreach (var parameter in parameters.Where(p => Virtual(p, out _, out _)).ToList())
+        var groupParameters = new List<Value>();
+        foreach (var parameter in parameters)
+            if (Virtual(parameter, out _, out _)) groupParameters.Add(parameter);
+        foreach (var parameter in groupParameters)
         {
             var block = graph[parameter].ParameterOf!.Value;
             // The jumps into it are those found at the start: step 6 moved a jump onto a new edge block as it was (the same
             // call), and made none to a group parameter's block; not a scan of the whole graph per parameter.
-            graph.RemoveParameter(block, graph[block].Parameters.IndexOf(parameter), EdgeCalls(incoming.EdgesInto(block)));
+            graph.RemoveParameter(block, GraphEdits.IndexOf(graph[block].Parameters, parameter), EdgeCalls(incoming.EdgesInto(block)));
         }
         graph.ReplaceUses(replacement);
         foreach (var branch in decided)
@@ -1123,16 +1137,21 @@ internal static partial class AllocationRemoval
             var allocated = new Instruction(Opcode.Allocate) { TypeOperand = allocation.TypeOperand, Location = location };
             into.Add(allocated);
             var madeObject = graph.SetResult(allocated, type, graph[member].Name);
-            foreach (var (name, field) in group.Stored.OrderBy(s => group.Fields.IndexOf(s.Key)))
-                into.Add(new Instruction(Opcode.StoreField, madeObject, read(member, name)) { Field = field, Location = location });
+            // In the order of the group's fields, which holds every stored one (loops, not LINQ's OrderBy over the pairs).
+            foreach (var name in group.Fields)
+                if (group.Stored.TryGetValue(name, out var field))
+                    into.Add(new Instruction(Opcode.StoreField, madeObject, read(member, name)) { Field = field, Location = location });
             return madeObject;
         }
         var stored = allocation.Method!.StoredFields!;
-        var made = new Instruction(Opcode.NewObject, [.. stored.Select(f => read(member, f.FullName))]) { Method = allocation.Method, Location = location };
+        var arguments = new Value[stored.Count];
+        for (int i = 0; i < stored.Count; i++) arguments[i] = read(member, stored[i].FullName);
+        var made = new Instruction(Opcode.NewObject, arguments) { Method = allocation.Method, Location = location };
         into.Add(made);
         var result = graph.SetResult(made, type, graph[member].Name);
-        foreach (var (name, field) in group.Stored.Where(s => stored.All(f => f.FullName != s.Key)).OrderBy(s => group.Fields.IndexOf(s.Key)))
-            into.Add(new Instruction(Opcode.StoreField, result, read(member, name)) { Field = field, Location = location });
+        foreach (var name in group.Fields)
+            if (group.Stored.TryGetValue(name, out var field) && stored.All(f => f.FullName != name))
+                into.Add(new Instruction(Opcode.StoreField, result, read(member, name)) { Field = field, Location = location });
         return result;
     }
 }

@@ -16,6 +16,9 @@ namespace PeJit.Optimizer;
 /// </remarks>
 internal static class BlockCopy
 {
+    /// <summary>Copies <paramref name="blocks"/>, in that order (see the overload over an array).</summary>
+    public static (BlockToBlockMap Blocks, ValueToValueMap Values) Copy(FlowGraph graph, List<Block> blocks) => Copy(graph, blocks.ToArray());
+
     /// <summary>
     /// Copies <paramref name="blocks"/> (new blocks in that order); returns the copy of each block and of each value
     /// defined in them.
@@ -24,7 +27,11 @@ internal static class BlockCopy
     /// <param name="blocks">The blocks to copy.</param>
     /// <param name="prepare">Called with each block and its new copy before its instructions are copied (say, to put the copy in a region).</param>
     /// <param name="leavesCopy">Whether a jump of this instruction goes to the original block even when that block is copied (a <c>leave</c> out of a handler's copy).</param>
-    public static (BlockToBlockMap Blocks, ValueToValueMap Values) Copy(FlowGraph graph, IReadOnlyList<Block> blocks,
+    /// <remarks>
+    /// An array, walked as one: an array of blocks enumerated as <c>IReadOnlyList&lt;Block&gt;</c> goes through
+    /// <c>SZArrayHelper</c>'s generic methods over <see cref="Block"/>, code .NET compiles on the first unit's thread.
+    /// </remarks>
+    public static (BlockToBlockMap Blocks, ValueToValueMap Values) Copy(FlowGraph graph, Block[] blocks,
         Action<Block, Block>? prepare = null, Func<Instruction, bool>? leavesCopy = null)
     {
         var copies = new BlockToBlockMap(graph.BlockCount);

@@ -159,7 +159,7 @@ internal sealed class FrameReach
             if (graph[at].DefiningInstruction is not { } definition)
             {
                 if (entryParameters.Contains(at) || graph[at].ParameterOf is not { } block) return true;
-                int position = graph[block].Parameters.IndexOf(at);
+                int position = GraphEdits.IndexOf(graph[block].Parameters, at); // a loop, not List<Value>.IndexOf (EqualityComparer<Value>)
                 foreach (var edge in edgesInto(block))
                 {
                     if (edge.Call.Arguments.Count <= position) return true; // an exceptional edge: whatever was thrown

@@ -103,7 +103,7 @@ internal static class LocalThrows
                 if (instruction.Result is { } result) defined.Add(result);
                 foreach (var target in instruction.Targets)
                 {
-                    if (target.Arguments.Contains(exception)) return [];
+                    if (GraphEdits.IndexOf(target.Arguments, exception) >= 0) return [];
                     if (instruction.Opcode == Opcode.Leave || !inside.Add(target.Target)) continue;
                     order.Add(target.Target);
                 }

@@ -59,17 +59,17 @@ internal static class NullableValues
     {
         // 1. The type inside each Nullable type, from what the graph builds or reads.
         var inner = new Dictionary<IrType, IrType>();
-        var uses = new Dictionary<Value, List<(Instruction Instruction, Block Block)>>();
-        var slotUses = new Dictionary<Slot, List<Instruction>>();
+        // The IR's comparers for keys of Value and Slot, and loops rather than LINQ over values: the default comparers and
+        // LINQ's generics over PeJit's structs are code .NET compiles on the first unit's thread (Docs/PERFORMANCE.md, warm-up).
+        var uses = new Dictionary<Value, List<(Instruction Instruction, Block Block)>>(ValueComparer.Instance);
+        var slotUses = new Dictionary<Slot, List<Instruction>>(SlotComparer.Instance);
         foreach (var block in graph.Blocks)
             foreach (var instruction in graph[block].Instructions)
             {
                 if (IsConstruction(graph, instruction)) inner.TryAdd(graph.TypeOf(instruction.Result!.Value), graph.TypeOf(instruction.Operands[0]));
-                foreach (var operand in instruction.Operands.Concat(instruction.Targets.SelectMany(t => t.Arguments)))
-                {
-                    if (!uses.TryGetValue(operand, out var list)) uses[operand] = list = [];
-                    list.Add((instruction, block));
-                }
+                foreach (var operand in instruction.Operands) AddUse(operand, instruction, block);
+                foreach (var target in instruction.Targets)
+                    foreach (var argument in target.Arguments) AddUse(argument, instruction, block);
                 if (instruction.Opcode is Opcode.StoreSlot or Opcode.LoadSlot or Opcode.SlotAddr && instruction.Slot is var slot && IsNullable(graph[slot].Type))
                 {
                     if (!slotUses.TryGetValue(slot, out var list)) slotUses[slot] = list = [];
@@ -77,16 +77,26 @@ internal static class NullableValues
                 }
             }
         if (slotUses.Count == 0) return;
-        List<(Instruction Instruction, Block Block)> UsesOf(Value value) => uses.GetValueOrDefault(value) ?? [];
+        void AddUse(Value operand, Instruction instruction, Block block)
+        {
+            if (!uses.TryGetValue(operand, out var list)) uses[operand] = list = [];
+            list.Add((instruction, block));
+        }
+        List<(Instruction Instruction, Block Block)> UsesOf(Value value) => uses.TryGetValue(value, out var list) ? list : [];
 
         // 2. Candidate slots: stores, and addresses read only by HasValue and GetValueOrDefault.
-        var slots = new HashSet<Slot>();
+        var slots = new HashSet<Slot>(SlotComparer.Instance);
         foreach (var (slot, list) in slotUses)
         {
             if (!inner.ContainsKey(graph[slot].Type)) continue;
-            bool ok = list.All(i => i.Opcode == Opcode.StoreSlot
-                || (i.Opcode == Opcode.SlotAddr && UsesOf(i.Result!.Value).All(u => IsRead(u.Instruction) is not null && u.Instruction.Operands.Count == 1)));
+            bool ok = list.All(i => i.Opcode == Opcode.StoreSlot || (i.Opcode == Opcode.SlotAddr && OnlyRead(i.Result!.Value)));
             if (ok) slots.Add(slot);
+        }
+        bool OnlyRead(Value address)
+        {
+            foreach (var (user, _) in UsesOf(address))
+                if (IsRead(user) is null || user.Operands.Count != 1) return false;
+            return true;
         }
         // 3. Known values: constructions, defaults, parameters of known values (greatest fixed point together with the slots).
         var parameters = new ValueSet();
@@ -100,7 +110,9 @@ internal static class NullableValues
         while (changed)
         {
             changed = false;
-            foreach (var slot in slots.ToList())
+            var slotsNow = new Slot[slots.Count];
+            slots.CopyTo(slotsNow);
+            foreach (var slot in slotsNow)
                 if (slotUses[slot].Any(i => i.Opcode == Opcode.StoreSlot && !Known(i.Operands[0])))
                 {
                     slots.Remove(slot);
@@ -109,23 +121,41 @@ internal static class NullableValues
             foreach (var parameter in parameters.ToList())
             {
                 var block = graph[parameter].ParameterOf!.Value;
-                int index = graph[block].Parameters.IndexOf(parameter);
-                bool passedKnown = incoming.EdgesInto(block).Count > 0 && incoming.EdgesInto(block).All(e => Known(e.Call.Arguments[index]));
-                bool usedKnown = UsesOf(parameter).All(u => u.Instruction.Opcode == Opcode.StoreSlot
-                    ? slots.Contains(u.Instruction.Slot!)
-                    : u.Instruction.IsTerminator && !u.Instruction.Operands.Contains(parameter)
-                        && u.Instruction.Targets.All(t => Enumerable.Range(0, t.Arguments.Count).All(k => t.Arguments[k] != parameter || parameters.Contains(graph[t.Target].Parameters[k]))));
-                if (passedKnown && usedKnown) continue;
+                int index = GraphEdits.IndexOf(graph[block].Parameters, parameter);
+                if (PassedKnown(block, index) && UsedKnown(parameter)) continue;
                 parameters.Remove(parameter);
                 changed = true;
             }
+        }
+        bool PassedKnown(Block block, int index)
+        {
+            var edges = incoming.EdgesInto(block);
+            for (int e = 0; e < edges.Count; e++)
+                if (!Known(edges[e].Call.Arguments[index])) return false;
+            return edges.Count > 0;
+        }
+        bool UsedKnown(Value parameter)
+        {
+            foreach (var (user, _) in UsesOf(parameter))
+            {
+                if (user.Opcode == Opcode.StoreSlot)
+                {
+                    if (!slots.Contains(user.Slot!)) return false;
+                    continue;
+                }
+                if (!user.IsTerminator || GraphEdits.IndexOf(user.Operands, parameter) >= 0) return false;
+                foreach (var target in user.Targets)
+                    for (int k = 0; k < target.Arguments.Count; k++)
+                        if (target.Arguments[k] == parameter && !parameters.Contains(graph[target.Target].Parameters[k])) return false;
+            }
+            return true;
         }
         if (slots.Count == 0) return;
 
         // 4. A known parameter's fields are parameters of its block; each jump passes the fields of its argument,
         //    made before the jump's terminator when the argument is a construction or a default.
-        var fields = new Dictionary<Value, (Value HasValue, Value Value)>();
-        var split = parameters.OrderBy(p => p.Index).ToList();
+        var fields = new Dictionary<Value, (Value HasValue, Value Value)>(ValueComparer.Instance);
+        var split = parameters.ToList(); // in index order
         foreach (var parameter in split)
         {
             var block = graph[parameter].ParameterOf!.Value;
@@ -149,8 +179,8 @@ internal static class NullableValues
         foreach (var parameter in split)
         {
             var block = graph[parameter].ParameterOf!.Value;
-            int index = graph[block].Parameters.IndexOf(parameter);
-            var (hasIndex, valueIndex) = (graph[block].Parameters.IndexOf(fields[parameter].HasValue), graph[block].Parameters.IndexOf(fields[parameter].Value));
+            int index = GraphEdits.IndexOf(graph[block].Parameters, parameter);
+            var (hasIndex, valueIndex) = (GraphEdits.IndexOf(graph[block].Parameters, fields[parameter].HasValue), GraphEdits.IndexOf(graph[block].Parameters, fields[parameter].Value));
             foreach (var edge in incoming.EdgesInto(block))
             {
                 var instructions = graph[edge.Source].Instructions;
@@ -162,8 +192,8 @@ internal static class NullableValues
         }
 
         // 5. The slots: each store defines its fields, each call reads them where it runs.
-        var hasValues = new Dictionary<Slot, SsaUpdater>();
-        var values = new Dictionary<Slot, SsaUpdater>();
+        var hasValues = new Dictionary<Slot, SsaUpdater>(SlotComparer.Instance);
+        var values = new Dictionary<Slot, SsaUpdater>(SlotComparer.Instance);
         var entry = graph[FlowGraph.Entry].Instructions;
         foreach (var slot in slots)
         {
@@ -196,10 +226,10 @@ internal static class NullableValues
         var replacement = new ValueToValueMap();
         foreach (var block in graph.Blocks)
         {
-            var current = new Dictionary<Slot, (Value HasValue, Value Value)>();
+            var current = new Dictionary<Slot, (Value HasValue, Value Value)>(SlotComparer.Instance);
             (Value HasValue, Value Value) Current(Slot slot) => current.TryGetValue(slot, out var known) ? known
                 : current[slot] = (hasValues[slot].ReadAtStart(block), values[slot].ReadAtStart(block));
-            var addresses = new Dictionary<Value, Slot>();
+            var addresses = new Dictionary<Value, Slot>(ValueComparer.Instance);
             var kept = new List<Instruction>();
             foreach (var instruction in graph[block].Instructions)
             {
@@ -235,17 +265,26 @@ internal static class NullableValues
         foreach (var parameter in split)
         {
             var block = graph[parameter].ParameterOf!.Value;
-            graph.RemoveParameter(block, graph[block].Parameters.IndexOf(parameter));
+            graph.RemoveParameter(block, GraphEdits.IndexOf(graph[block].Parameters, parameter));
         }
         // A hasValue every jump passes the same constant (true from every construction) is that constant, so the
         // branch on it is decided (guards).
         foreach (var (hasValue, _) in fields.Values)
         {
             var block = graph[hasValue].ParameterOf!.Value;
-            int index = graph[block].Parameters.IndexOf(hasValue);
-            var constants = incoming.EdgesInto(block).Select(e => graph[e.Call.Arguments[index]].DefiningInstruction).ToList();
-            if (constants.Count == 0 || constants.Any(c => c is not { Opcode: Opcode.Const }) || constants.Select(c => c!.Integer).Distinct().Count() != 1) continue;
-            var constant = new Instruction(Opcode.Const) { Integer = constants[0]!.Integer };
+            int index = GraphEdits.IndexOf(graph[block].Parameters, hasValue);
+            var edges = incoming.EdgesInto(block);
+            if (edges.Count == 0) continue;
+            bool same = true;
+            long first = 0;
+            for (int e = 0; e < edges.Count && same; e++)
+            {
+                if (graph[edges[e].Call.Arguments[index]].DefiningInstruction is not { Opcode: Opcode.Const } passed) same = false;
+                else if (e == 0) first = passed.Integer;
+                else same = passed.Integer == first;
+            }
+            if (!same) continue;
+            var constant = new Instruction(Opcode.Const) { Integer = first };
             graph.SetResult(constant, IrType.Bool);
             graph[block].Instructions.Insert(0, constant);
             graph.ReplaceUses(hasValue, constant.Result!.Value);

@@ -227,7 +227,16 @@ public static class UnboxedEntryArguments
     }
 
     /// <summary>A call of the callee: its graph, its block and the call.</summary>
-    private sealed record Site(FlowGraph Graph, Block Block, Instruction Call);
+    private sealed record Site(FlowGraph Graph, Block Block, Instruction Call)
+    {
+        // The record's own equality, written out: the generated one compares the block through EqualityComparer<Block>.Default,
+        // a framework generic over PeJit's struct that .NET compiles on the compiling thread. Graphs and instructions are
+        // compared by reference, as their default comparers do (neither overrides Equals).
+        public bool Equals(Site? other) =>
+            other is not null && ReferenceEquals(Graph, other.Graph) && Block.Index == other.Block.Index && ReferenceEquals(Call, other.Call);
+
+        public override int GetHashCode() => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(Call);
+    }
 
     /// <summary>Whether <paramref name="site"/> passes at parameter <paramref name="p"/> an object made only for it (rules 1 and 2).</summary>
     private static bool Passes(Site site, int p) =>
@@ -311,7 +320,7 @@ public static class UnboxedEntryArguments
         for (int i = 0; i < position; i++)
             if (instructions[i].Result == value) madeHere = true;
         var seen = new BlockSet(graph.BlockCount);
-        var work = new Stack<Block>();
+        var work = new BlockStack(); // not Stack<Block>, a framework generic over Block (.NET compiles it cold)
         foreach (var successor in graph.Successors(block))
             if (seen.Add(successor)) work.Push(successor);
         while (work.Count > 0)

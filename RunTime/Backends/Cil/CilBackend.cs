@@ -350,7 +350,7 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
         private void FindAliases()
         {
             aliasOf = new int[graph.ValueCount];
-            Array.Fill(aliasOf, -1);
+            for (int v = 0; v < aliasOf.Length; v++) aliasOf[v] = -1; // not Array.Fill: vectorized code .NET compiles cold
             var edges = cold.EdgesIn;
             // Only edges of this method, and none into an outlined entry: that entry's method gets its parameters as
             // arguments (the jump is a call, or a stub block's parameter locals hold them).
@@ -404,7 +404,7 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
         private void FindClassTests()
         {
             classOf = new int[graph.ValueCount];
-            Array.Fill(classOf, -1);
+            for (int v = 0; v < classOf.Length; v++) classOf[v] = -1; // not Array.Fill: vectorized code .NET compiles cold
             foreach (var block in scope.Blocks)
                 foreach (var instruction in graph[block].Instructions)
                     if (instruction is { Opcode: Opcode.Call or Opcode.CallVirt, Result: { } result, Operands.Count: 1 }

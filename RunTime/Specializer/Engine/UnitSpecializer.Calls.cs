@@ -143,8 +143,21 @@ public sealed partial class UnitSpecializer
         private void NoteColdCalls()
         {
             if (coldCalls.Count == 0) return;
-            unit.Notes.Add($"{coldCalls.Values.Sum()} call(s) on paths that end in a throw left residual, not inlined: "
-                + string.Join(", ", coldCalls.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => c.Value == 1 ? c.Key : $"{c.Key} ({c.Value}x)")));
+            // Loops and a sort of the names rather than LINQ's Sum, OrderBy and Select over the dictionary's pairs: those are
+            // framework generics over KeyValuePair<string, int> that .NET compiles on the first unit's thread (some 20 methods).
+            var names = new List<string>(coldCalls.Keys);
+            names.Sort(StringComparer.Ordinal);
+            int total = 0;
+            var listed = new System.Text.StringBuilder();
+            foreach (string name in names)
+            {
+                int count = coldCalls[name];
+                total += count;
+                if (listed.Length > 0) listed.Append(", ");
+                listed.Append(name);
+                if (count != 1) listed.Append(" (").Append(count.ToString()).Append("x)");
+            }
+            unit.Notes.Add(total.ToString() + " call(s) on paths that end in a throw left residual, not inlined: " + listed.ToString());
         }
 
         /// <summary>

@@ -198,7 +198,9 @@ public sealed partial class UnitSpecializer
                     if (red && (loop || !same)) parameters.Add((f, value));
                 }
             }
-            var values = parameters.Select(p => residual.AddParameter(block, JoinType(group, p.Frame, p.Value))).ToList();
+            // A loop, not LINQ's Select over the tuples: a framework generic over (int, int) and Value .NET compiles cold.
+            var values = new Value[parameters.Count];
+            for (int p = 0; p < parameters.Count; p++) values[p] = residual.AddParameter(block, JoinType(group, parameters[p].Frame, parameters[p].Value));
             foreach (var arrival in group)
             {
                 current = arrival.Residual;

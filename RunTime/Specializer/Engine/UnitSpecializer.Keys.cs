@@ -53,7 +53,7 @@ public sealed partial class UnitSpecializer
             // starts after that read, so the slot holds the key's value too (later reads and the address see it).
             var slots = owner.MergeVariableSlots;
             for (int i = 0; i < owner.GreenCount; i++)
-                if (slots[i] >= 0) (frame.Slots ??= [])[new Slot(slots[i])] = Known.OfGreen(key.Values[i]);
+                if (slots[i] >= 0) (frame.Slots ??= new(SlotComparer.Instance))[new Slot(slots[i])] = Known.OfGreen(key.Values[i]);
             // A red read from such a slot (a local passed by ref, `Array.Resize(ref stack, ...)`): the step's code reads and
             // writes the residual slot, not the block parameter, so the key's block stores the parameter into it first.
             var saved = current;

@@ -381,7 +381,7 @@ public sealed partial class UnitSpecializer
                     if (!op.RedSlot)
                     {
                         RefuseGreenStoreInsideRegions(frame, op);
-                        (frame.Slots ??= [])[slot] = frame.Get(stored);
+                        (frame.Slots ??= new(SlotComparer.Instance))[slot] = frame.Get(stored);
                         // A struct local with red fields: its residual slot holds the whole struct, so it gets the value too
                         // (a copy: the engine's may be written in place later).
                         if (op.PartialSlot)
@@ -477,7 +477,7 @@ public sealed partial class UnitSpecializer
                     throw new SpecializationException($"{frame.Graph.Name}: the green store through an address at {instruction.Location} is inside a try block; its handler would not see the value. "
                         + "Make the local red, or mark the helper that writes it [DontLookInside]");
             var owner = frames[address.Depth];
-            (owner.Slots ??= [])[address.Slot] = Known.OfGreen(ValueSemantics.Normalize(frame.Box(stored), owner.Graph.Graph[address.Slot].Type));
+            (owner.Slots ??= new(SlotComparer.Instance))[address.Slot] = Known.OfGreen(ValueSemantics.Normalize(frame.Box(stored), owner.Graph.Graph[address.Slot].Type));
         }
 
         /// <summary>
@@ -600,7 +600,7 @@ public sealed partial class UnitSpecializer
 
         private Slot ResidualSlot(ExtensionFrame frame, Slot slot)
         {
-            var slots = frame.ResidualSlots ??= [];
+            var slots = frame.ResidualSlots ??= new(SlotComparer.Instance);
             if (!slots.TryGetValue(slot, out var mapped))
                 slots[slot] = mapped = residual.AddSlot(frame.Graph.Graph[slot].Type, frame.Graph.Graph[slot].Name);
             return mapped;

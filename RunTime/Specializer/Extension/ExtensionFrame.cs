@@ -20,6 +20,7 @@ internal sealed class ExtensionFrame
     public object?[] Refs;
     public RegisterState[] States;
     public Value[] Reds;
+    // Both made with SlotComparer.Instance: the default comparer of Slot is code .NET compiles on the first unit's thread.
     public Dictionary<Slot, Known>? Slots;
     public Dictionary<Slot, Slot>? ResidualSlots;
     public ExtensionOp? CallSite;
@@ -72,8 +73,8 @@ internal sealed class ExtensionFrame
         States = (RegisterState[])other.States.Clone();
         Reds = (Value[])other.Reds.Clone();
         if (other.ExactClasses is not null) ExactClasses = (object?[])other.ExactClasses.Clone();
-        if (other.Slots is not null) Slots = new(other.Slots);
-        if (other.ResidualSlots is not null) ResidualSlots = new(other.ResidualSlots);
+        if (other.Slots is not null) Slots = new(other.Slots, SlotComparer.Instance);
+        if (other.ResidualSlots is not null) ResidualSlots = new(other.ResidualSlots, SlotComparer.Instance);
         if (other.OpenTries is not null) OpenTries = CopyOpenTries(other.OpenTries);
         InHandler = other.InHandler;
         StepRegion = other.StepRegion;

@@ -146,7 +146,7 @@ internal static class GreenExecution
                     // value: field writers called on the address write the copy (UnitSpecializer's StoreThroughAddress)
                     // and the slot sees it; no other register holds that copy (the analysis checked that the slot is
                     // not read directly while the address is in use, and reads through it copy).
-                    (frame.Slots ??= [])[slot] = Known.OfGreen(copy);
+                    (frame.Slots ??= new(SlotComparer.Instance))[slot] = Known.OfGreen(copy);
                     value = copy;
                 }
                 frame.SetBoxed(result, value);
