@@ -16,11 +16,14 @@ namespace PeJit.Optimizer;
 /// <para>Rules:</para>
 /// <list type="number">
 /// <item>A loop is peeled when a header parameter of a reference type is passed, on every back edge, a <c>box</c> or
-/// a <c>newobj</c> of a store-only constructor (what <see cref="AllocationRemoval"/> removes), and on some entry
-/// something else. Loops in exception regions are not.</item>
+/// a <c>newobj</c> of a store-only constructor (what <see cref="AllocationRemoval"/> removes) or the parameter itself,
+/// on some back edge such an object, and on some entry something else. Loops in exception regions are not. (A back
+/// edge passing the parameter on unchanged is a second cycle through the header: Lua sieve's <c>while</c>, which
+/// leaves <c>count</c> as it was, and the <c>for</c> around it, which boxes <c>count + 1</c>.)</item>
 /// <item>The copy is the loop's blocks (<see cref="LoopVersioning.Copy(FlowGraph, NaturalLoop, PromotionIndex)"/>, which also gives the code after the loop
-/// the values of whichever copy left); its jumps to its own header go to the loop's header, and the jumps that
-/// entered the loop enter the copy.</item>
+/// the values of whichever copy left); its jumps to its own header that pass every such parameter a new object go to
+/// the loop's header, the others (turns that pass one on unchanged) stay in the copy, and the jumps that entered the
+/// loop enter the copy. So the loop is entered only with objects it made, whatever turns come first.</item>
 /// <item>Copies are bounded: as many instructions in all as the graph had to begin with, and one peel per loop.</item>
 /// </list>
 /// Cost: dominators and loops once per peeled loop, plus the copy (linear in the loop and in the blocks that use
