@@ -307,6 +307,9 @@ internal sealed partial class LoopPromotion
         if (graph[array].DefiningInstruction is { Opcode: Opcode.LoadField } load && reach.IsNamedArrayField(load.Field!)) return true;
         foreach (var known in frameGuards)
             if (known.Array == array) return true;
+        // An array that cannot be a named array (read from another class's field, an element, a static, or made by the
+        // graph) is none, whatever frame is found above: a table's field array of the frame's element type is not its registers.
+        if (!reach.MayBeNamedArray(array, index.EdgesInto)) return false;
         var type = graph.TypeOf(array);
         if (type.Kind != TypeKind.Class) return false;
         // From the header's immediate dominator (the preheader may be new, unknown to the dominators found before it).
