@@ -115,11 +115,12 @@ public static class FlowGraphBinary
     private static bool IsFloat(FlowGraph graph, Instruction instruction) =>
         instruction.Result is { } result && graph.TypeOf(result).StackKind == StackKind.Float;
 
-    private const byte Pure = 1, Instance = 2, Stores = 4;
+    private const byte Pure = 1, Instance = 2, Stores = 4, ReadsOnlyFlag = 8;
 
     private static void WriteMethod(MethodRef method, CompactWriter output)
     {
-        output.Byte((byte)((method.IsPure ? Pure : 0) | (method.HasThis ? Instance : 0) | (method.StoredFields is null ? 0 : Stores)));
+        output.Byte((byte)((method.IsPure ? Pure : 0) | (method.HasThis ? Instance : 0) | (method.StoredFields is null ? 0 : Stores)
+            | (method.ReadsOnly ? ReadsOnlyFlag : 0)));
         output.String(method.FullName);
         if (method.StoredFields is { } stored)
         {
@@ -269,6 +270,6 @@ public static class FlowGraphBinary
             stored = new List<FieldRef>(count);
             for (int f = 0; f < count; f++) stored.Add(new FieldRef(input.Text()));
         }
-        return new MethodRef(name, (flags & Instance) != 0) { IsPure = (flags & Pure) != 0, StoredFields = stored };
+        return new MethodRef(name, (flags & Instance) != 0) { IsPure = (flags & Pure) != 0, ReadsOnly = (flags & ReadsOnlyFlag) != 0, StoredFields = stored };
     }
 }

@@ -43,6 +43,15 @@ public sealed class MethodRef : IEquatable<MethodRef>
     public bool IsPure { get; init; }
 
     /// <summary>
+    /// True when a call writes no memory a unit can read: it may read any field or element, allocate, and throw, but
+    /// stores nothing outside what it allocates and its own locals. The frontend sets it from the method's IL, analyzed
+    /// at build time with everything it calls (<c>MethodEffects</c>); a pure method is also one. Printed <c>reads</c>.
+    /// The optimizer keeps loaded values across such calls (a loop with one is no barrier to hoisting invariant loads),
+    /// writing back what it keeps in SSA values before them, since they may read it.
+    /// </summary>
+    public bool ReadsOnly { get; init; }
+
+    /// <summary>
     /// For a constructor that only stores each of its parameters into a field of the new object (parameter i
     /// into <c>StoredFields[i]</c>, each field once) and otherwise does nothing observable (its base
     /// constructors are empty, its class has no finalizer): those fields, as the frontend found them. Null for
@@ -91,8 +100,8 @@ public sealed class MethodRef : IEquatable<MethodRef>
         return count;
     }
 
-    /// <summary>The text form: <c>[pure] [stores("field", ...)] [instance] "name"</c>.</summary>
-    public override string ToString() => (IsPure ? "pure " : "")
+    /// <summary>The text form: <c>[pure] [reads] [stores("field", ...)] [instance] "name"</c>.</summary>
+    public override string ToString() => (IsPure ? "pure " : "") + (ReadsOnly && !IsPure ? "reads " : "")
         + (StoredFields is { } fields ? $"stores({string.Join(", ", fields)}) " : "")
         + (HasThis ? "instance " : "") + IrType.Quote(FullName);
 

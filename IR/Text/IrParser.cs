@@ -383,6 +383,7 @@ public static class IrParser
         private static MethodRef Method(Cursor cursor)
         {
             bool pure = cursor.TryExpect("pure");
+            bool readsOnly = cursor.TryExpect("reads");
             List<FieldRef>? stored = null;
             if (cursor.TryExpect("stores"))
             {
@@ -396,7 +397,7 @@ public static class IrParser
                 }
             }
             bool instance = cursor.TryExpect("instance");
-            return new MethodRef(cursor.String(), instance) { IsPure = pure, StoredFields = stored };
+            return new MethodRef(cursor.String(), instance) { IsPure = pure, ReadsOnly = readsOnly, StoredFields = stored };
         }
     }
 

@@ -107,7 +107,9 @@ internal static class ForwardMemory
                         statics[instruction.Field!.FullName] = Find(instruction.Operands[0]);
                         break;
                     default:
-                        if ((instruction.Info.Flags & (OpcodeFlags.WritesMemory | OpcodeFlags.Call | OpcodeFlags.Allocates)) != 0)
+                        // A call of a method that writes no memory (MethodRef.ReadsOnly, pure or not) changes no value known here.
+                        if ((instruction.Info.Flags & (OpcodeFlags.WritesMemory | OpcodeFlags.Call | OpcodeFlags.Allocates)) != 0
+                            && !(instruction.Opcode is Opcode.Call or Opcode.CallVirt or Opcode.ConstrainedCall && instruction.Method!.ReadsOnly))
                         {
                             if (unshared.Count == 0) fields.Clear();
                             else

@@ -232,12 +232,31 @@ internal sealed partial class LoopPromotion
     {
         foreach (var i in LoopInstructions())
             if (IsOpaque(graph, i)) opaque.Add(i);
+            // A call that only reads (MethodRef.ReadsOnly) moves nothing, but may read a frame's registers the loop keeps in
+            // SSA values: those are written back before it, like before a System.Array::Copy from a frame (rule 9).
+            else if (reach is not null && IsReadingCall(i) && reach.Reach(i, index.EdgesInto) != FrameAccess.None) readers.Add(i);
     }
+
+    /// <summary>A call of a method that writes no memory but may read any (<c>MethodRef.ReadsOnly</c>, not pure), when such calls are no barrier.</summary>
+    private static bool IsReadingCall(Instruction i) =>
+        ReadsOnlyCallsMoveNothing && i.Opcode is Opcode.Call or Opcode.CallVirt or Opcode.ConstrainedCall && !IsPure(i.Method!) && i.Method!.ReadsOnly;
+
+    /// <summary>
+    /// Whether a call that only reads (<c>MethodRef.ReadsOnly</c>) is no barrier to promotion (nor to <c>barriers</c>): off
+    /// unless <c>PEJIT_READS_ONLY_CALLS=1</c>, because it is not yet a gain. On Lua <c>polymorphic</c> the loop then promotes
+    /// (its fast copy reads 12-14 fields and elements a turn instead of 30), but a guard of the preheader fails on every
+    /// entry, so the versioned copy runs and allocates 144 bytes a turn (Docs/PERFORMANCE.md, "Effect summaries").
+    /// </summary>
+    public static bool ReadsOnlyCallsMoveNothing { get; } = Environment.GetEnvironmentVariable("PEJIT_READS_ONLY_CALLS") == "1";
 
     /// <summary>Whether <paramref name="i"/> may read or write any field or element (see <see cref="FindUnknownEffects"/>).</summary>
     public static bool IsOpaque(FlowGraph graph, Instruction i) => !(i.Opcode switch
     {
-        Opcode.Call or Opcode.CallVirt or Opcode.ConstrainedCall => IsPure(i.Method!),
+        // A call that writes no memory (MethodRef.ReadsOnly: its IL analyzed at build time) changes nothing the loop
+        // loaded; it may read what the loop keeps in SSA values, which is written back before it, as before any call
+        // (it may throw: MayThrow), and, for frames, as before a reader (FindUnknownEffects).
+        // Opt-in (ReadsOnlyCallsMoveNothing) until it is a gain: see there.
+        Opcode.Call or Opcode.CallVirt or Opcode.ConstrainedCall => IsPure(i.Method!) || ReadsOnlyCallsMoveNothing && i.Method!.ReadsOnly,
         // A constructor that only stores its arguments into the new object (what allocation removal leaves where
         // the object escapes) writes no memory the loop could have promoted.
         Opcode.NewObject => i.Method!.StoredFields is not null || NullableValues.IsConstruction(graph, i),
@@ -288,6 +307,9 @@ internal sealed partial class LoopPromotion
         if (graph[array].DefiningInstruction is { Opcode: Opcode.LoadField } load && reach.IsNamedArrayField(load.Field!)) return true;
         foreach (var known in frameGuards)
             if (known.Array == array) return true;
+        // An array that cannot be a named array (read from another class's field, an element, a static, or made by the
+        // graph) is none, whatever frame is found above: a table's field array of the frame's element type is not its registers.
+        if (!reach.MayBeNamedArray(array, index.EdgesInto)) return false;
         var type = graph.TypeOf(array);
         if (type.Kind != TypeKind.Class) return false;
         // From the header's immediate dominator (the preheader may be new, unknown to the dominators found before it).

@@ -194,4 +194,18 @@ public sealed class LuaPolymorphicTests
         Assert.IsNull(((PeJit.Backends.Cil.CilCompiledCode)unit.Code).Unoptimized, ((PeJit.Backends.Cil.CilCompiledCode)unit.Code).Shape.ToString());
         Assert.IsLessThan(3000, ResidualSize(unit), "residual instructions");
     }
+
+    [TestMethod]
+    public void TheTableLookupsSlowPathReadsOnly()
+    {
+        // values[i % count + 1] leaves one call in the loop, LuaTable.GetInteger ([DontLookInside]: the index past the array
+        // part), which no turn makes. Its IL reads only (an array element, or Dictionary<long, LuaValue>.TryGetValue into a
+        // local), so the frontend marks it ReadsOnly (MethodEffects), in the graphs the runtime loads. With
+        // PEJIT_READS_ONLY_CALLS=1 promotion then hoists the loop's invariant loads across it (30 loads a turn in the fast
+        // loop, 12-14 with it); it is off by default, not yet a gain (Docs/PERFORMANCE.md, "Effect summaries").
+        var fast = Loops(Warm.Value.Jit).Where(l => l.Any(i => i.Opcode == Opcode.Rem)).MinBy(l => l.Count)!;
+        var calls = fast.Where(i => i.Opcode is Opcode.Call or Opcode.CallVirt && !i.Method!.IsPure).ToList();
+        Assert.IsNotEmpty(calls, "the slow path's call is in the loop");
+        Assert.IsTrue(calls.All(c => c.Method!.ReadsOnly), "calls in the fast loop that may write: " + string.Join("; ", calls.Where(c => !c.Method!.ReadsOnly).Select(c => c.Method)));
+    }
 }
