@@ -55,7 +55,7 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
     // The sites' temporaries, shared: a site's are dead once it is past (its slow path boxes them, reloads read the state),
     // so every site stores into the same locals, one per position and type. Each local more is a slot .NET's JIT zeroes in
     // the portal's prolog on every call and a variable its first tier and OSR compile; Lua's portal went from 43 locals to
-    // 73 with a set per site (Docs/PERFORMANCE.md, "The woven portal's own cost").
+    // 73 with a set per site (Docs/PERFORMANCE.md, "Short processes at the session's start, the woven portal's own cost").
     private readonly Dictionary<(int Position, string Type), VariableDefinition> temporaries = [];
     private VariableDefinition? count;
 
