@@ -58,6 +58,9 @@ internal static class FileTestValues
                 makers.Add(_ => new VirtualFrame([5, 11, 17, 23]));
                 makers.Add(_ => new VirtualFrame([5]));
                 break;
+            case TypeKind.Class when type.Name == "System.Collections.Generic.List`1<System.Int64>":
+                makers.Add(_ => new List<long> { 5, 11, 17 });
+                break;
             case TypeKind.Class when type.Name == "System.Object[]":
                 Constants((object?)null);
                 makers.Add(_ => new object?[3]);
