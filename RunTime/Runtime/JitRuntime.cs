@@ -166,7 +166,7 @@ public static class JitRuntime
             if (Background) PipelineWarmUp.Start(method.Module, cil, Background);
             var settings = new JitSettings { BackgroundCompilation = Background }
                 .WithDefaultThreshold(marker.Threshold);
-            JitSettings.WarnAboutEnvironment(settings, JitLog.Shared);
+            JitSettings.WarnAboutEnvironment(() => settings, JitLog.Shared);
             var runtime = new PortalRuntime(method, program, settings, resolver, PortalCounters.TableOf(handle), ChooseBackend(marker.Backend, resolver));
             // Only with a log: formatting the times is a cold path of its own (double formatting) that a run without one need not pay.
             if (JitLog.Shared.Topics != JitLogTopics.None)

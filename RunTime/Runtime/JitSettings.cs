@@ -211,33 +211,27 @@ public sealed record JitSettings
 
     /// <summary>
     /// Writes to <paramref name="log"/>, once per process, a line for each environment variable whose text is
-    /// not a valid value, naming it and the value <paramref name="used"/> takes instead: a mistyped setting
-    /// must not silently mean the default.
+    /// not a valid value, naming it and the value the settings take instead: a mistyped setting must not silently mean the
+    /// default. <paramref name="settings"/> is called only for a line that names one of their values: the first portal
+    /// reached warns before anything is hot, and making the settings (their defaults are the specializer's and the
+    /// optimizer's types) would load those assemblies in every JIT-enabled process.
     /// </summary>
-    internal static void WarnAboutEnvironment(JitSettings used, JitLog log)
+    internal static void WarnAboutEnvironment(Func<JitSettings> settings, JitLog log)
     {
         if (Interlocked.Exchange(ref warned, 1) != 0) return;
+        JitSettings? made = null;
+        JitSettings Used() => made ??= settings();
         if (EnvironmentThreshold.Problem is { } threshold)
-            log.Warning($"pejit: warning: {threshold}; using threshold {used.Threshold} (give a number of times from 1, which compiles on first sight, up)");
+            log.Warning($"pejit: warning: {threshold}; using threshold {Used().Threshold} (give a number of times from 1, which compiles on first sight, up)");
         if (EnvironmentFunctionThreshold.Problem is { } functionThreshold)
-            log.Warning($"pejit: warning: {functionThreshold}; using the threshold for functions {FunctionCompilationPolicy.ThresholdFor(used, used.Threshold)} (give a number of entries from 1 up)");
+            log.Warning($"pejit: warning: {functionThreshold}; using the threshold for functions {FunctionCompilationPolicy.ThresholdFor(Used(), Used().Threshold)} (give a number of entries from 1 up)");
         if (Environment.GetEnvironmentVariable("PEJIT_COMPILE_FUNCTIONS") is { Length: > 0 } compileFunctions && compileFunctions is not ("0" or "1"))
             log.Warning($"pejit: warning: PEJIT_COMPILE_FUNCTIONS={compileFunctions} is neither 0 nor 1; using the default, functions compiled past {FunctionCompilationPolicy.DefaultScale} times the threshold's entries while no loop is hot (give 1 to compile them at the threshold, 0 never)");
         if (Environment.GetEnvironmentVariable("PEJIT_INLINE_CALLS") is { Length: > 0 } inlineCalls && inlineCalls is not ("0" or "1"))
             log.Warning($"pejit: warning: PEJIT_INLINE_CALLS={inlineCalls} is neither 0 nor 1; using the default, a loop's unit inlines interpreted calls whose callee key is known (give 1 to inline guarded callees too, 0 none)");
         if (EnvironmentCacheLimit.Problem is { } cacheLimit)
-            log.Warning(string.Create(CultureInfo.InvariantCulture, $"pejit: warning: {cacheLimit}; using cache limit {used.CacheLimit} (give a number of residual instructions from 1 up)"));
+            log.Warning(string.Create(CultureInfo.InvariantCulture, $"pejit: warning: {cacheLimit}; using cache limit {Used().CacheLimit} (give a number of residual instructions from 1 up)"));
     }
-
-    /// <summary>
-    /// Whether <see cref="WarnAboutEnvironment"/> has something to say: the first portal reached asks before it makes the
-    /// settings the warning names values from, which would load the specializer's and the optimizer's assemblies in
-    /// every JIT-enabled process, hot or not.
-    /// </summary>
-    internal static bool EnvironmentNeedsWarning =>
-        EnvironmentThreshold.Problem is not null || EnvironmentFunctionThreshold.Problem is not null || EnvironmentCacheLimit.Problem is not null
-        || Environment.GetEnvironmentVariable("PEJIT_COMPILE_FUNCTIONS") is { Length: > 0 } and not ("0" or "1")
-        || Environment.GetEnvironmentVariable("PEJIT_INLINE_CALLS") is { Length: > 0 } and not ("0" or "1");
 
     /// <summary>The threshold of a JIT-enabled assembly that recorded <paramref name="recorded"/> (0: none), as <see cref="WithDefaultThreshold"/> gives it.</summary>
     internal static int ThresholdFor(int recorded) =>

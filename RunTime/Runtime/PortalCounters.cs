@@ -53,8 +53,7 @@ public static class PortalCounters
     {
         var marker = MethodBase.GetMethodFromHandle(portal)?.Module.Assembly.GetCustomAttribute<JitEnabledAttribute>();
         // The first portal reached warns about mistyped settings: a run that never gets hot never prepares one.
-        if (JitSettings.EnvironmentNeedsWarning)
-            JitSettings.WarnAboutEnvironment(new JitSettings().WithDefaultThreshold(marker?.Threshold ?? 0), JitLog.Shared);
+        JitSettings.WarnAboutEnvironment(() => new JitSettings().WithDefaultThreshold(marker?.Threshold ?? 0), JitLog.Shared);
         return JitSettings.ThresholdFor(marker?.Threshold ?? 0);
     }
 }
