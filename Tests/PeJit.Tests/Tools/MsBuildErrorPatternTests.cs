@@ -15,16 +15,9 @@ public sealed class MsBuildErrorPatternTests
 {
     private static Regex ErrorPattern()
     {
-        string targets = Path.Combine(RepositoryRoot(), "Tools", "PeJit.Build", "PeJit.Build.targets");
+        string targets = Path.Combine(DotnetProcess.RepositoryRoot, "Tools", "PeJit.Build", "PeJit.Build.targets");
         var exec = XDocument.Load(targets).Descendants().Single(e => e.Name.LocalName == "Exec" && e.Attribute("Command")?.Value.Contains(" build ") == true);
         return new Regex(exec.Attribute("CustomErrorRegularExpression")!.Value);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-            if (File.Exists(Path.Combine(folder.FullName, "PeJit.sln"))) return folder.FullName;
-        throw new InvalidOperationException($"no PeJit.sln above {AppContext.BaseDirectory}");
     }
 
     [TestMethod]
