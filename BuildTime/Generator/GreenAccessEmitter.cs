@@ -19,8 +19,8 @@ namespace PeJit.Generator;
 /// into the woven module by name (the assembly's own types are looked up in it, others imported), never by
 /// token. The assembly gets <c>[IgnoresAccessChecksTo]</c> for itself, so that, like the lambdas (which skip
 /// visibility), the methods reach its private members. An access the lambda would make differently (by-reference
-/// parameters, a value-type receiver of a call, a conversion through <c>ValueSemantics</c>, a generic method, a
-/// non-public member of another assembly) is left to the linker (<see cref="Left"/> says which and why): it compiles those at
+/// parameters, a value-type receiver of a call, a conversion through <c>ValueSemantics</c>, a non-public member of
+/// another assembly) is left to the linker (<see cref="Left"/> says which and why): it compiles those at
 /// run time as before.
 /// </remarks>
 public sealed class GreenAccessEmitter
@@ -165,16 +165,16 @@ public sealed class GreenAccessEmitter
 
         private void Call(MethodReference method)
         {
-            if (method is GenericInstanceMethod) throw new NotEmittedException("a generic method");
+            var instance = method as GenericInstanceMethod;
             if (method.CallingConvention == MethodCallingConvention.VarArg) throw new NotEmittedException("a varargs method");
             var declaring = method.DeclaringType;
             bool constructor = method.Name == ".ctor";
-            var parameters = method.Parameters.Select(p => Instantiate(p.ParameterType, declaring)).ToList();
+            var parameters = method.Parameters.Select(p => Instantiate(p.ParameterType, declaring, instance)).ToList();
             if (parameters.Any(p => p is ByReferenceType or PointerType or FunctionPointerType))
                 throw new NotEmittedException("by-reference or pointer parameters");
             int offset = method.HasThis && !constructor ? 1 : 0;
             if (operandClasses.Length != parameters.Count + offset) throw new NotEmittedException("operands and parameters differ in number");
-            var returned = constructor ? declaring : Instantiate(method.ReturnType, declaring);
+            var returned = constructor ? declaring : Instantiate(method.ReturnType, declaring, instance);
             bool voidCall = returned.MetadataType == MetadataType.Void || op.ResultType.Kind == TypeKind.Void;
             var store = voidCall || op.Result < 0 ? null : Store(returned);
             Prepare(store);
@@ -320,23 +320,29 @@ public sealed class GreenAccessEmitter
             }
         }
 
-        /// <summary><paramref name="type"/> with the generic parameters of <paramref name="declaring"/> (when it is an instance) replaced by its arguments.</summary>
-        private static TypeReference Instantiate(TypeReference type, TypeReference declaring)
+        /// <summary>
+        /// <paramref name="type"/> with the generic parameters of <paramref name="declaring"/> (when it is an instance)
+        /// and of <paramref name="method"/> (a generic method's instance: <c>Array.Empty&lt;T&gt;</c>'s <c>!!0</c>) replaced by
+        /// their arguments.
+        /// </summary>
+        private static TypeReference Instantiate(TypeReference type, TypeReference declaring, GenericInstanceMethod? method = null)
         {
             var instance = declaring as GenericInstanceType;
             switch (type)
             {
                 case GenericParameter { Type: GenericParameterType.Type } parameter when instance is not null && parameter.Position < instance.GenericArguments.Count:
                     return instance.GenericArguments[parameter.Position];
+                case GenericParameter { Type: GenericParameterType.Method } parameter when method is not null && parameter.Position < method.GenericArguments.Count:
+                    return Instantiate(method.GenericArguments[parameter.Position], declaring);
                 case GenericParameter:
                     throw new NotEmittedException($"the open generic parameter {type.FullName}");
                 case ArrayType array:
-                    var element = Instantiate(array.ElementType, declaring);
+                    var element = Instantiate(array.ElementType, declaring, method);
                     return array.IsVector ? new ArrayType(element) : new ArrayType(element, array.Rank);
                 case GenericInstanceType generic:
                 {
                     var result = new GenericInstanceType(generic.ElementType);
-                    foreach (var argument in generic.GenericArguments) result.GenericArguments.Add(Instantiate(argument, declaring));
+                    foreach (var argument in generic.GenericArguments) result.GenericArguments.Add(Instantiate(argument, declaring, method));
                     return result;
                 }
                 default:
@@ -389,19 +395,21 @@ public sealed class GreenAccessEmitter
     /// <paramref name="type"/> (from the analysis's read of the assembly) as the woven module names it: its own types
     /// by name, others imported (when public: another assembly's non-public type is left to the linker).
     /// </summary>
-    private TypeReference Map(TypeReference type)
+    private TypeReference Map(TypeReference type, MethodReference? genericMethod = null)
     {
         switch (type)
         {
+            case GenericParameter { Type: GenericParameterType.Method } parameter when genericMethod is not null && parameter.Position < genericMethod.GenericParameters.Count:
+                return genericMethod.GenericParameters[parameter.Position];
             case GenericParameter parameter:
                 // Only in an open member signature (a field or method of a generic type): written as its kind and position.
                 return parameter;
             case ArrayType array:
-                return array.IsVector ? new ArrayType(Map(array.ElementType)) : new ArrayType(Map(array.ElementType), array.Rank);
+                return array.IsVector ? new ArrayType(Map(array.ElementType, genericMethod)) : new ArrayType(Map(array.ElementType, genericMethod), array.Rank);
             case GenericInstanceType instance:
             {
                 var mapped = new GenericInstanceType(Map(instance.ElementType));
-                foreach (var argument in instance.GenericArguments) mapped.GenericArguments.Add(Map(argument));
+                foreach (var argument in instance.GenericArguments) mapped.GenericArguments.Add(Map(argument, genericMethod));
                 return mapped;
             }
             case TypeSpecification:
@@ -427,24 +435,35 @@ public sealed class GreenAccessEmitter
 
     private MethodReference Method(MethodReference method)
     {
+        if (method is GenericInstanceMethod instance)
+        {
+            // The generic method itself (its signature keeps !!0, written by position), instantiated with the mapped arguments.
+            var mappedInstance = new GenericInstanceMethod(Method(instance.ElementMethod));
+            foreach (var argument in instance.GenericArguments) mappedInstance.GenericArguments.Add(Map(argument));
+            return mappedInstance;
+        }
         var declaring = Map(method.DeclaringType);
         if (declaring is TypeDefinition own)
             return own.Methods.FirstOrDefault(m => m.Name == method.Name && SameSignature(m, method))
                 ?? throw new NotEmittedException($"the woven module has no method {method.FullName}");
         if (!IsOwn(method.DeclaringType.GetElementType()) && method.Resolve() is { IsPublic: false })
             throw new NotEmittedException($"{method.FullName} is not public in {method.DeclaringType.Scope.Name}");
-        var mapped = new MethodReference(method.Name, Map(method.ReturnType), declaring)
+        var mapped = new MethodReference(method.Name, module.TypeSystem.Void, declaring)
         {
             HasThis = method.HasThis,
             ExplicitThis = method.ExplicitThis,
             CallingConvention = method.CallingConvention,
         };
-        foreach (var parameter in method.Parameters) mapped.Parameters.Add(new ParameterDefinition(Map(parameter.ParameterType)));
+        // Its generic arity is part of the reference's signature; its own parameters stand for the method's in the types below.
+        foreach (var parameter in method.GenericParameters) mapped.GenericParameters.Add(new GenericParameter(parameter.Name, mapped));
+        mapped.ReturnType = Map(method.ReturnType, mapped);
+        foreach (var parameter in method.Parameters) mapped.Parameters.Add(new ParameterDefinition(Map(parameter.ParameterType, mapped)));
         return mapped;
     }
 
     private static bool SameSignature(MethodDefinition candidate, MethodReference method) =>
-        candidate.HasThis == method.HasThis && candidate.ReturnType.FullName == method.ReturnType.FullName
+        candidate.HasThis == method.HasThis && candidate.GenericParameters.Count == method.GenericParameters.Count
+        && candidate.ReturnType.FullName == method.ReturnType.FullName
         && candidate.Parameters.Count == method.Parameters.Count
         && candidate.Parameters.Select(p => p.ParameterType.FullName).SequenceEqual(method.Parameters.Select(p => p.ParameterType.FullName));
 }
