@@ -201,8 +201,40 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         var tailsOf = (returnTail, reloadTail, throwTail);
         foreach (var site in sites) WeaveSite(il, site, state, mergeVariables.Count, greens, tailsOf, entry: false);
         if (entrySite is not null) WeaveSite(il, entrySite, state, mergeVariables.Count, greens, (returnTail, entryReloadTail, throwTail), entry: true);
+        DropHints();
         PlainTwin.Divert(portal, twin, runtime.Disabled);
         body.OptimizeMacros();
+    }
+
+    /// <summary>
+    /// The hints that do nothing while interpreting leave the woven portal: <c>Jit.Promote(x)</c> and
+    /// <c>Jit.PromoteClass(x)</c> (which return x) become a <c>nop</c>, <c>Jit.AssertGreen(x)</c> and
+    /// <c>Jit.MergePoint(vars)</c> pop their arguments. The analysis read them at build time and the stored
+    /// extension program keeps them; at run time they were calls only. .NET's first tier does not inline, so each
+    /// was a call on the interpreter's hot path until the portal reached tier 1, and a generic instantiation for
+    /// its first tier and OSR compiles to resolve (Lua's portal had 30 <c>PromoteClass</c> and 6 <c>Promote</c>).
+    /// The replaced instruction keeps its identity, so branches, exception clauses and sequence points stay put;
+    /// the merge point's argument loads stay, the weaver's reload tails branch to them. The plain twin keeps its
+    /// hints, as the plain build has them.
+    /// </summary>
+    private void DropHints()
+    {
+        var il = body.GetILProcessor();
+        foreach (var instruction in body.Instructions.ToList())
+        {
+            if (IsHint(instruction, PeJit.IR.HintNames.Promote) || IsHint(instruction, PeJit.IR.HintNames.PromoteClass))
+            {
+                instruction.OpCode = OpCodes.Nop;
+                instruction.Operand = null;
+            }
+            else if (IsHint(instruction, PeJit.IR.HintNames.AssertGreen) || IsHint(instruction, PeJit.IR.HintNames.MergePoint))
+            {
+                int arguments = ((MethodReference)instruction.Operand!).Parameters.Count;
+                instruction.OpCode = OpCodes.Pop;
+                instruction.Operand = null;
+                for (int i = 1; i < arguments; i++) il.InsertAfter(instruction, il.Create(OpCodes.Pop));
+            }
+        }
     }
 
     /// <summary>The exception clauses whose try holds the merge point (empty when none): see <see cref="MergeRegions"/>.</summary>

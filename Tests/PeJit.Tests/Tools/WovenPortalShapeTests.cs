@@ -8,7 +8,9 @@ namespace PeJit.Tests.Tools;
 /// again with OSR and again at tier 1: each local more is a slot zeroed in the prolog of every call (Lua's portal runs once
 /// per interpreted call) and a variable for each of those compilations. The sites store their merge-point variables into
 /// temporaries; they share one set, so the locals woven in do not grow with the number of sites (Lua's five
-/// <c>Jit.CanEnterJit</c> and its entry site took 30 locals with a set per site, 10 shared).
+/// <c>Jit.CanEnterJit</c> and its entry site took 30 locals with a set per site, 10 shared). The hints that do nothing
+/// while interpreting are gone from the woven portal (at tier 0 each was a call on the hot path), and kept in its plain
+/// twin, which <c>PEJIT_DISABLE=1</c> runs and which is the plain interpreter's code.
 /// </summary>
 [TestClass]
 public sealed class WovenPortalShapeTests
@@ -33,6 +35,10 @@ public sealed class WovenPortalShapeTests
             Assert.IsTrue(added <= bound,
                 $"weaving {before.Sites} sites added {added} locals to Lua's Interpreter.Run; at most {bound} (one temporary per merge-point variable for all sites, plus the woven code's six)");
             Assert.AreEqual(0, after.Sites, "every Jit.CanEnterJit is woven");
+
+            Assert.IsGreaterThan(30, before.Hints, "the case under test is a portal with many hint calls (Lua's Jit.PromoteClass)");
+            Assert.AreEqual(0, after.Hints, "no hint call is left in the woven portal");
+            Assert.AreEqual(before.Hints + before.Sites, after.TwinHints, "the plain twin keeps every hint call of the original");
         }
         finally
         {
@@ -44,12 +50,23 @@ public sealed class WovenPortalShapeTests
         instruction.OpCode == OpCodes.Call && instruction.Operand is GenericInstanceMethod { Name: "CanEnterJit" } method
         && method.DeclaringType.FullName == "PeJit.Jit";
 
-    /// <summary>Lua's portal in <paramref name="assembly"/>: its <c>Jit.CanEnterJit</c> calls, the most variables one passes, its locals.</summary>
-    private static (int Sites, int MergeVariables, int Locals) Shape(string assembly)
+    /// <summary>A call of a hint method other than <c>Jit.CanEnterJit</c> (<c>MergePoint</c>, <c>Promote</c>, <c>PromoteClass</c>, <c>AssertGreen</c>).</summary>
+    private static bool IsOtherHint(Instruction instruction) =>
+        instruction.OpCode == OpCodes.Call && instruction.Operand is MethodReference { Name: not "CanEnterJit" } method
+        && method.DeclaringType.FullName == "PeJit.Jit";
+
+    /// <summary>
+    /// Lua's portal in <paramref name="assembly"/>: its <c>Jit.CanEnterJit</c> calls, the most variables one passes, its
+    /// locals, its other hint calls, and the hint calls of every other method named like it (the plain twin, when woven).
+    /// </summary>
+    private static (int Sites, int MergeVariables, int Locals, int Hints, int TwinHints) Shape(string assembly)
     {
         using var module = ModuleDefinition.ReadModule(assembly);
         var portal = module.GetType("PeJit.Examples.Lua.Interpreter").Methods.Single(m => m.Name == "Run" && m.Parameters.Count == 3);
         var sites = portal.Body.Instructions.Where(IsCanEnterJit).ToList();
-        return (sites.Count, sites.Select(i => ((GenericInstanceMethod)i.Operand).GenericArguments.Count).DefaultIfEmpty(0).Max(), portal.Body.Variables.Count);
+        int twinHints = module.GetTypes().SelectMany(t => t.Methods).Where(m => m.Name == "Run" && m != portal && m.HasBody)
+            .Sum(m => m.Body.Instructions.Count(i => IsCanEnterJit(i) || IsOtherHint(i)));
+        return (sites.Count, sites.Select(i => ((GenericInstanceMethod)i.Operand).GenericArguments.Count).DefaultIfEmpty(0).Max(), portal.Body.Variables.Count,
+            portal.Body.Instructions.Count(IsOtherHint), twinHints);
     }
 }
