@@ -85,6 +85,33 @@ public sealed class GreenAccessEmitterTests
     }
 
     /// <summary>
+    /// A generic method of the interpreter's own (<c>GenericOperandVm.Constant&lt;long&gt;</c>, <c>[Elidable]</c>, called
+    /// on greens) is emitted as a call of its instance too, found in the woven module by name and signature; the
+    /// JIT-enabled machine (threshold 3, so the loop runs compiled) computes what the plain one does.
+    /// </summary>
+    [TestMethod]
+    public void AnOwnGenericMethodOnGreensIsEmittedAndComputesWhatThePlainOneDoes()
+    {
+        var woven = PeJit.Tests.Specializer.DispatchInTryJitTests.Woven.Value;
+        Assert.DoesNotContain("note: a green access", PeJit.Tests.Specializer.DispatchInTryJitTests.WovenOutput, "every access emitted");
+        string resource = woven.GetManifestResourceNames().Single(n => n.StartsWith("PeJit.Extension ", StringComparison.Ordinal) && n.Contains("GenericOperandVm", StringComparison.Ordinal));
+        var (program, members) = ExtensionSerializer.ReadStored(woven.GetManifestResourceStream(resource)!, lazily: false);
+        ExtensionLinker.Link(program, new MemberTableResolver(members, woven), woven);
+        var generic = program.Graphs.SelectMany(g => g.Blocks).SelectMany(b => b)
+            .Where(o => o.AccessName is not null && o.Instruction.Method?.FullName.Contains("::Constant<System.Int64>", StringComparison.Ordinal) == true).ToList();
+        Assert.IsNotEmpty(generic, "the case under test: Constant<long> is a green call");
+        Assert.IsTrue(generic.All(o => o.AccessMethod is not null), "Constant<long> is emitted");
+
+        int[] code = [0, 0, 0, 1, 1, 0, 2, 0, 3, 0];  // acc += c[0]; acc += c[1]; i++; loop to 0 while i < n; halt
+        long[] constants = [7, -3];
+        long plain = PeJit.TestSubjects.GenericOperandVm.Run(code, constants, 1000);
+        var run = woven.GetType(typeof(PeJit.TestSubjects.GenericOperandVm).FullName!, throwOnError: true)!.GetMethod("Run")!;
+        Assert.AreEqual(4000L, plain);
+        Assert.AreEqual(plain, (long)run.Invoke(null, [code, constants, 1000L])!);
+        Assert.AreEqual(plain, (long)run.Invoke(null, [code, constants, 1000L])!, "again, on the compiled unit");
+    }
+
+    /// <summary>
     /// Reads and links the stored program of <paramref name="example"/>'s JIT-enabled build against it; every access
     /// must be bound to an emitted method, and each field load of <paramref name="owner"/> (made from
     /// <paramref name="arguments"/> in the woven assembly) must read what reflection reads.
