@@ -67,6 +67,8 @@ public static class MethodEffects
         if (IsListed(method, out var compared)) return compared is null ? null : ComparisonWrite(compared, method.Module, active, depth);
         var definition = ClassHierarchy.TryResolve(method);
         if (definition is null) return Unresolved with { Method = method.FullName };
+        if (definition is { Name: "Invoke", DeclaringType.BaseType.FullName: "System.MulticastDelegate" })
+            return new Write(definition.FullName, 0, "a call through a delegate (any method it holds may run)");
         if (IsFramework(definition)) return new Write(definition.FullName, 0, "a base-library method not known to read only");
         if (!definition.HasBody) return new Write(definition.FullName, 0, "a method without IL (extern, abstract or runtime-implemented)");
         if (Cache.TryGetValue(definition.FullName, out var known)) return known;
@@ -105,7 +107,9 @@ public static class MethodEffects
                 Code.Calli => "a call through a function pointer",
                 _ => null,
             };
-            if (what is not null) return new Write(method.FullName, instruction.Offset, what);
+            // The field stored into, named: what the report shows (HashCounter::Hashes).
+            if (what is not null)
+                return new Write(method.FullName, instruction.Offset, instruction.Operand is FieldReference field ? $"{what} ({field.DeclaringType.Name}::{field.Name})" : what);
             if (instruction.OpCode.Code is not (Code.Call or Code.Callvirt or Code.Newobj) || instruction.Operand is not MethodReference callee) continue;
             if (instruction.OpCode.Code == Code.Newobj)
             {
@@ -173,7 +177,8 @@ public static class MethodEffects
     // The framework's own code: its IL is not analyzed (its bodies change with the runtime), only the entries below trusted.
     private static bool IsFramework(MethodDefinition method) => IsFramework(method.Module);
 
-    internal static bool IsFramework(ModuleDefinition module)
+    /// <summary>True for the framework's own assemblies, whose IL is not analyzed (it changes with the runtime).</summary>
+    public static bool IsFramework(ModuleDefinition module)
     {
         string assembly = module.Assembly.Name.Name;
         return assembly is "mscorlib" or "netstandard" || assembly.StartsWith("System", StringComparison.Ordinal)
