@@ -5,6 +5,13 @@ namespace PeJit.IR.Semantics;
 /// objects, which PeJit's contract promises immutable, counts as depending on them). The analysis runs them
 /// while specializing when their arguments are green; the optimizer moves memory accesses across them.
 /// </summary>
+/// <remarks>
+/// A collection's lookup that compares keys (<c>Dictionary.get_Item</c>, <c>ContainsKey</c>: <see cref="ComparesKeys"/>)
+/// runs the key type's <c>Equals</c> and <c>GetHashCode</c>, which may be a program's code that writes memory (a cache, a
+/// counter). It is not in the table: whether it is pure depends on its type arguments, which only the frontend sees
+/// (<c>KnownPureCalls</c> decides, at build time, and records it in <see cref="MethodRef.IsPure"/>). Lookups that compare
+/// nothing (<c>List.get_Item</c>, <c>get_Count</c>) are in the table whatever the type arguments.
+/// </remarks>
 public static class KnownPureMethods
 {
     // Each entry is a declaring type and either "*" (every static method) or a method name.
@@ -26,9 +33,28 @@ public static class KnownPureMethods
         ["System.Int32"] = ["CompareTo", "Equals", "GetHashCode"],
         ["System.Int64"] = ["CompareTo", "Equals", "GetHashCode"],
         ["System.Collections.Generic.List`1"] = ["get_Item", "get_Count"],
-        ["System.Collections.Generic.Dictionary`2"] = ["get_Item", "get_Count", "ContainsKey"],
+        ["System.Collections.Generic.Dictionary`2"] = ["get_Count"],
         ["System.Collections.Immutable.ImmutableArray`1"] = ["get_Item", "get_Length"],
     };
+
+    // Lookups that are pure when their key type compares with the framework's own code (ComparesKeys).
+    private static readonly Dictionary<string, HashSet<string>> KeyedLookups = new()
+    {
+        ["System.Collections.Generic.Dictionary`2"] = ["get_Item", "ContainsKey"],
+    };
+
+    /// <summary>
+    /// True for a lookup that is pure when the comparison of its first type argument (the key) is the framework's own
+    /// code, and an ordinary call otherwise: <c>Dictionary.get_Item</c> and <c>ContainsKey</c>. Named by declaring type
+    /// (generic arguments, if printed, are ignored) and simple name. <see cref="Contains(string, string, bool)"/> is false
+    /// for them: by name alone, the key type is not known.
+    /// </summary>
+    public static bool ComparesKeys(string declaringType, string name)
+    {
+        int generic = declaringType.IndexOf('<');
+        if (generic >= 0) declaringType = declaringType[..generic];
+        return KeyedLookups.TryGetValue(declaringType, out var names) && names.Contains(name);
+    }
 
     /// <summary>
     /// True for the methods in the table, named by declaring type (generic arguments, if printed, are

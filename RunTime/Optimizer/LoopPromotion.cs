@@ -347,7 +347,8 @@ internal sealed partial class LoopPromotion
 
     // Array.Empty<T>() among the known-pure methods: the one empty array of its type, no barrier (an interpreted call's
     // closure with no upvalues).
-    private static bool IsPure(MethodRef method) => method.IsPure || KnownPureMethods.Contains(method);
+    // Decided at build time (KnownPureCalls: a dictionary's lookup depends on its key type), read from the IR's flag.
+    private static bool IsPure(MethodRef method) => method.IsPure;
 
     /// <summary>The value standing for <paramref name="value"/>: a repeated hoisted load is its first copy.</summary>
     private Value Canonical(Value value) => canonical.TryGetValue(value, out var first) ? first : value;

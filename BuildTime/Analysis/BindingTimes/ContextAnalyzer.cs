@@ -827,7 +827,7 @@ internal sealed partial class ContextAnalyzer
         if (callee is null) return CallDecision.Of(CallTreatment.Residual, "the callee cannot be resolved (its assembly was not found)");
         if (instruction.Opcode == Opcode.NewObject)
             return DecideConstructor(instruction, callee);
-        if (MemberFacts.Has(callee, HintNames.Elidable) || MemberFacts.IsKnownPure(callee))
+        if (MemberFacts.Has(callee, HintNames.Elidable) || MemberFacts.IsKnownPure(method.Cecil!))
             return allGreen
                 ? CallDecision.Of(CallTreatment.GreenCall, "a pure method called with green arguments runs while specializing")
                 : CallDecision.Of(CallTreatment.Residual, "a pure method called with a red argument");

@@ -25,6 +25,9 @@ public static class MemberFacts
     /// <summary>Resolves a field reference, or null when its assembly cannot be found.</summary>
     public static FieldDefinition? TryResolve(FieldReference field) => ClassHierarchy.TryResolve(field);
 
-    /// <summary>True for the base-library methods PeJit knows to be pure (<see cref="KnownPureMethods"/>).</summary>
-    public static bool IsKnownPure(MethodDefinition method) => KnownPureMethods.Contains(method.DeclaringType.FullName, method.Name, method.IsStatic);
+    /// <summary>
+    /// True for the base-library methods PeJit knows to be pure (<see cref="KnownPureCalls"/>), named as the caller's IL names
+    /// them: a dictionary's lookup is pure only when its key type compares with the framework's own code.
+    /// </summary>
+    public static bool IsKnownPure(MethodReference method) => KnownPureCalls.IsPure(method);
 }

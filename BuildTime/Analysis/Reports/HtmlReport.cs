@@ -76,6 +76,17 @@ public static class HtmlReport
             }
         if (!any) body.Append("<li>none</li>\n");
         body.Append("</ul>\n");
+        // The same lines as the text report's (BarrierReasons), only when there are some.
+        var barriers = BarrierReasons.Of(portal.Reachable);
+        if (barriers.Count > 0)
+        {
+            body.Append("<h3>Barriers</h3><p>Residual calls that may write memory: values loaded before them are loaded again after them, "
+                + "and a loop's fields and elements kept in registers are written back before them.</p><ul class=\"calls\">\n");
+            foreach (var barrier in barriers)
+                body.Append("<li>").Append(Encode(barrier.Graph.Name)).Append(barrier.Call.Location.Line > 0 ? $" line {barrier.Call.Location.Line}" : "")
+                    .Append(": ").Append(Encode(barrier.Text)).Append("</li>\n");
+            body.Append("</ul>\n");
+        }
         var collections = ReportModel.CollectionCalls(portal.Reachable);
         if (collections.Count > 0)
             body.Append("<p>Calls into the framework's collections: ").Append(Encode(string.Join(", ", collections))).Append(". ")

@@ -70,6 +70,17 @@ public static class TextReport
             if (!any) text.Append("    none\n");
             text.Append('\n');
 
+            // Only when there are some: residual calls that read only, or none, leave the report as it was.
+            var barriers = BarrierReasons.Of(portal.Reachable);
+            if (barriers.Count > 0)
+            {
+                text.Append("  Barriers (residual calls that may write memory: values loaded before them are loaded again after them, and a loop's fields and elements kept in registers are written back before them):\n");
+                foreach (var barrier in barriers)
+                    text.Append("    ").Append(barrier.Graph.Name).Append(barrier.Call.Location.Line > 0 ? $" line {barrier.Call.Location.Line}" : "")
+                        .Append(": ").Append(barrier.Text).Append('\n');
+                text.Append('\n');
+            }
+
             // Only when there are some, so reports of interpreters that keep no state in the framework's collections read as before.
             var collections = ReportModel.CollectionCalls(portal.Reachable);
             if (collections.Count > 0)

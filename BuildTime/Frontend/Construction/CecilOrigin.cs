@@ -29,14 +29,15 @@ public static class CecilOrigin
     {
         /// <summary>
         /// The IR reference to <paramref name="method"/>, with its Cecil origin. <see cref="MethodRef.IsPure"/> is
-        /// set for a known-pure base-library method or one marked <c>[Elidable]</c>; <see cref="MethodRef.StoredFields"/>
+        /// set for a known-pure base-library method (<see cref="Frontend.Construction.KnownPureCalls"/>: a dictionary's lookup
+        /// only when its key type compares with the framework's code) or one marked <c>[Elidable]</c>; <see cref="MethodRef.StoredFields"/>
         /// for a constructor that only stores its parameters (<see cref="Frontend.Construction.ConstructorStores"/>);
         /// <see cref="MethodRef.ReadsOnly"/> for one whose IL writes no memory (<see cref="Frontend.Construction.MethodEffects"/>).
         /// </summary>
         public static MethodRef From(MethodReference method)
         {
             var definition = Frontend.Construction.ClassHierarchy.TryResolve(method);
-            bool pure = Semantics.KnownPureMethods.Contains(method.DeclaringType.FullName, method.Name, !method.HasThis)
+            bool pure = Frontend.Construction.KnownPureCalls.IsPure(method)
                 || definition is { HasCustomAttributes: true } && definition.CustomAttributes.Any(a => a.AttributeType.FullName == HintNames.Elidable);
             return new MethodRef(method.FullName, method.HasThis, method)
             {

@@ -25,9 +25,10 @@ namespace PeJit.Frontend.Construction;
 /// called by name that an override may replace is refused too (the IR names one method for <c>call</c> and
 /// <c>callvirt</c>). Static constructors a <c>ldsfld</c> may run are not counted (one run per process, before the unit
 /// could have read their statics).</para>
-/// <para>The collections' lookups compare keys with the default comparer: the framework's own for primitives, enums and
-/// strings, the key class's <c>Equals</c> and <c>GetHashCode</c> (all its module's overrides analyzed) otherwise. A
-/// collection made with a comparer of the program's is not seen (not checked).
+/// <para>The collections' lookups compare keys as <see cref="KeyComparisons"/> says (the rule <see cref="KnownPureCalls"/>
+/// uses too): the framework's own code for primitives, enums, strings and classes that override neither <c>Equals</c> nor
+/// <c>GetHashCode</c>; the key class's overrides (all its module's, and its bases') otherwise, and the comparers the calling
+/// module defines, which a collection may have been made with.
 /// Cost: each method's body once (cached by name), linear in it.</para>
 /// </remarks>
 public static class MethodEffects
@@ -63,9 +64,11 @@ public static class MethodEffects
 
     private static Write? FirstWrite(MethodReference method, HashSet<string> active, int depth)
     {
-        if (IsListed(method, out var compared)) return compared is null ? null : ComparisonWrite(compared, active, depth);
+        if (IsListed(method, out var compared)) return compared is null ? null : ComparisonWrite(compared, method.Module, active, depth);
         var definition = ClassHierarchy.TryResolve(method);
         if (definition is null) return Unresolved with { Method = method.FullName };
+        if (definition is { Name: "Invoke", DeclaringType.BaseType.FullName: "System.MulticastDelegate" })
+            return new Write(definition.FullName, 0, "a call through a delegate (any method it holds may run)");
         if (IsFramework(definition)) return new Write(definition.FullName, 0, "a base-library method not known to read only");
         if (!definition.HasBody) return new Write(definition.FullName, 0, "a method without IL (extern, abstract or runtime-implemented)");
         if (Cache.TryGetValue(definition.FullName, out var known)) return known;
@@ -80,28 +83,14 @@ public static class MethodEffects
     }
 
     /// <summary>
-    /// The first write the framework's default comparison of <paramref name="type"/> may make (a dictionary's or a set's
-    /// key, a list's element): none for a primitive, an enum or a string; for a class of the program, whatever its
-    /// <c>Equals</c> and <c>GetHashCode</c> and those of every class of its module that derives from it may write (the
-    /// comparer calls them virtually). Value types of the program are refused (the framework may compare them by reflection).
+    /// The first write a collection's comparison of keys of <paramref name="type"/> may make, in code of
+    /// <paramref name="caller"/> (<see cref="KeyComparisons.FirstWrite"/>), each method analyzed one level deeper.
     /// </summary>
-    private static Write? ComparisonWrite(TypeReference type, HashSet<string> active, int depth)
-    {
-        if (type.IsPrimitive || type.FullName == "System.String") return null;
-        var definition = TypeMapper.TryResolve(type);
-        if (definition is { IsEnum: true }) return null;
-        if (definition is null || definition.IsValueType || definition.IsInterface || IsFramework(definition.Module))
-            return new Write(type.FullName, 0, "a comparison of keys of a type the framework does not compare itself");
-        foreach (var candidate in definition.Module.GetTypes())
-        {
-            if (!ClassHierarchy.DerivesFrom(candidate, definition) && !ClassHierarchy.DerivesFrom(definition, candidate)) continue;
-            foreach (var method in candidate.Methods)
-                if (method.IsVirtual && method.HasBody && method.Name is "Equals" or "GetHashCode"
-                    && FirstWrite(method, active, depth + 1) is { } write)
-                    return write;
-        }
-        return null;
-    }
+    private static Write? ComparisonWrite(TypeReference type, ModuleDefinition? caller, HashSet<string> active, int depth) =>
+        KeyComparisons.FirstWrite(type, caller, method => FirstWrite(method, active, depth + 1));
+
+    /// <summary>The first write of a call of <paramref name="method"/>'s own body, as a comparer calls it (no refusal of an overridable method).</summary>
+    internal static Write? BodyFirstWrite(MethodDefinition method) => FirstWrite(method, new HashSet<string>(StringComparer.Ordinal), 0);
 
     private static Write? Scan(MethodDefinition method, HashSet<string> active, int depth)
     {
@@ -118,7 +107,9 @@ public static class MethodEffects
                 Code.Calli => "a call through a function pointer",
                 _ => null,
             };
-            if (what is not null) return new Write(method.FullName, instruction.Offset, what);
+            // The field stored into, named: what the report shows (HashCounter::Hashes).
+            if (what is not null)
+                return new Write(method.FullName, instruction.Offset, instruction.Operand is FieldReference field ? $"{what} ({field.DeclaringType.Name}::{field.Name})" : what);
             if (instruction.OpCode.Code is not (Code.Call or Code.Callvirt or Code.Newobj) || instruction.Operand is not MethodReference callee) continue;
             if (instruction.OpCode.Code == Code.Newobj)
             {
@@ -128,7 +119,7 @@ public static class MethodEffects
             // Listed first: a collection's lookup compares keys, which the known-pure table does not look at.
             if (IsListed(callee, out var compared))
             {
-                if (compared is not null && ComparisonWrite(compared, active, depth) is { } comparison) return comparison;
+                if (compared is not null && ComparisonWrite(compared, method.Module, active, depth) is { } comparison) return comparison;
                 // Their out parameters are their only writes: given the address of a local of the caller's, nobody else's.
                 if (HasOutParameter(callee) && instruction.Previous?.OpCode.Code is not (Code.Ldloca or Code.Ldloca_S))
                     return new Write(method.FullName, instruction.Offset, $"an out argument not a local's address ({callee.FullName})");
@@ -186,7 +177,8 @@ public static class MethodEffects
     // The framework's own code: its IL is not analyzed (its bodies change with the runtime), only the entries below trusted.
     private static bool IsFramework(MethodDefinition method) => IsFramework(method.Module);
 
-    private static bool IsFramework(ModuleDefinition module)
+    /// <summary>True for the framework's own assemblies, whose IL is not analyzed (it changes with the runtime).</summary>
+    public static bool IsFramework(ModuleDefinition module)
     {
         string assembly = module.Assembly.Name.Name;
         return assembly is "mscorlib" or "netstandard" || assembly.StartsWith("System", StringComparison.Ordinal)
@@ -223,7 +215,7 @@ public static class MethodEffects
         if (Primitives.Contains(type)) return method.Name is "Equals" or "GetHashCode" or "CompareTo";
         if (method.DeclaringType is not GenericInstanceType generic) return false;
         if (!ReadOnlyCollections.TryGetValue(generic.ElementType.FullName, out var names) || !names.Contains(method.Name)) return false;
-        if (method.Name != "get_Count") compared = generic.GenericArguments[0];
+        compared = KeyComparisons.ComparedType(method);
         return true;
     }
 }
