@@ -1402,12 +1402,15 @@ public sealed class PortalRuntime
         var cpu = stages is null ? null : ThreadCpuTime.Now();
         var threadStart = DotnetJitCost.OnThisThread();
         var stageStart = threadStart;
+        var stageCpu = cpu;
         void Stage(string stage)
         {
             if (stages is null) return;
             var now = DotnetJitCost.OnThisThread();
-            stages.Add(new StageCost(stage, now - stageStart));
+            var cpuNow = ThreadCpuTime.Now();
+            stages.Add(new StageCost(stage, now - stageStart, cpuNow - stageCpu));
             stageStart = now;
+            stageCpu = cpuNow;
         }
         var unit = engine.Specialize(key, promotions, keys.TryGetValue(key, out var known) && known.FunctionEntry, tails);
         var specialization = clock.Elapsed;
