@@ -148,7 +148,7 @@ public sealed partial class UnitSpecializer
                     values.Add(new ExitValue(madeObject, false, null, slot++));
                     callResult = null;
                 }
-                exitFrames.Add(new ExitFrame(graph, block, frame.Index, values, callResult) { Slots = slots, CaughtSlot = caughtSlot, SiteStep = frameStep, SitePath = framePath });
+                exitFrames.Add(new ExitFrame(graph, block, frame.Index, values.ToArray(), callResult) { Slots = slots.ToArray(), CaughtSlot = caughtSlot, SiteStep = frameStep, SitePath = framePath });
             }
             if (promotedSlot == 0)
             {
