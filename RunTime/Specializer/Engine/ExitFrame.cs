@@ -18,7 +18,10 @@ namespace PeJit.Specializer.Engine;
 public sealed record ExitFrame(FlowGraph Graph, Block Block, int Index, ExitValue[] Values, Value? CallResult)
 {
     /// <summary>The frame's locals (slots) set so far, each green or in a slot of the exit buffer (<see cref="ExitValue.Value"/> unused).</summary>
-    public (Slot Slot, ExitValue Content)[] Slots { get; init; } = [];
+    public (Slot Slot, ExitValue Content)[] Slots { get; init; } = NoSlots;
+
+    // Not `[]`: Array.Empty of a tuple of structs has a class initializer .NET compiles at the first mid-step exit.
+    private static readonly (Slot Slot, ExitValue Content)[] NoSlots = new (Slot, ExitValue)[0];
 
     /// <summary>For a frame inside a catch handler: the exit-buffer slot of the exception it handles (what <c>rethrow</c> throws); 0 for none.</summary>
     public int CaughtSlot { get; init; }
