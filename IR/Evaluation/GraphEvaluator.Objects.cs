@@ -90,7 +90,18 @@ public sealed partial class GraphEvaluator
     /// </summary>
     private bool CanEvaluate(FlowGraph graph) => evaluable.GetOrAdd(graph, g =>
         !g.IsGeneric
-        && (RefStructSlotsWhenUnused || g.Slots.All(s => g[s].Type.Kind is not (TypeKind.ValueType or TypeKind.GenericParameter) || !ClrType(g[s].Type).IsByRefLike)));
+        && (RefStructSlotsWhenUnused || NoRefStructSlots(g)));
+
+    // A loop over the slots' indices, not LINQ over FlowGraph.Slots: code .NET compiled at the first mid-step exit (Docs/PERFORMANCE.md, "cold7").
+    private bool NoRefStructSlots(FlowGraph g)
+    {
+        for (int i = 0; i < g.SlotCount; i++)
+        {
+            var type = g[new Slot(i)].Type;
+            if (type.Kind is (TypeKind.ValueType or TypeKind.GenericParameter) && ClrType(type).IsByRefLike) return false;
+        }
+        return true;
+    }
 
     /// <summary>
     /// Whether a callee with a ref struct slot (an interpolated string's handler on an error path) is evaluated anyway,
@@ -112,7 +123,7 @@ public sealed partial class GraphEvaluator
     private object? Call(Frame frame, Instruction instruction)
     {
         var method = resolver.ResolveMethod(instruction.Method!);
-        var operands = instruction.Operands.Select(o => Get(frame, o)).ToArray();
+        var operands = Gets(frame, instruction.Operands);
         bool newObject = instruction.Opcode == Opcode.NewObject;
         BeforeCall?.Invoke(instruction, operands);
         if (AfterCall is null) return CallWith(frame, instruction, method, operands, newObject);

@@ -70,7 +70,7 @@ public sealed partial class GraphEvaluator(IMemberResolver resolver)
     {
         public FlowGraph Graph { get; } = graph;
         public object?[] Values { get; } = new object?[graph.ValueCount];
-        public object?[] Slots { get; } = new object?[graph.Slots.Count()];
+        public object?[] Slots { get; } = new object?[graph.SlotCount];
         public Stack<Exception> Caught { get; } = new();
 
         /// <summary>Regions whose handlers the caller runs (<see cref="ResumeFrame.OuterRegions"/>); null for none.</summary>
@@ -117,7 +117,7 @@ public sealed partial class GraphEvaluator(IMemberResolver resolver)
             {
                 var instruction = instructions[index];
                 if (ReferenceEquals(instruction, stopAt))
-                    return new Completion(Ending.Stop, instruction.Operands.Select(o => Get(frame, o)).ToArray());
+                    return new Completion(Ending.Stop, Gets(frame, instruction.Operands));
                 if (++steps > MaxSteps)
                     throw new EvaluationException($"{graph.Name}: more than {MaxSteps} instructions evaluated (MaxSteps); a loop that does not end?");
                 try
@@ -159,8 +159,9 @@ public sealed partial class GraphEvaluator(IMemberResolver resolver)
             var resume = frames[k];
             var frame = made[k] = new Frame(resume.Graph) { Outer = resume.OuterRegions };
             // Slots hold CLR values, a struct as a box of its own (GetObjectValue copies one: the exit's green value is shared).
-            foreach (var (slot, content) in resume.Slots ?? new Dictionary<Slot, object?>())
-                frame.Slots[slot.Index] = RuntimeHelpers.GetObjectValue(ValueSemantics.ToClr(content, ClrType(resume.Graph[slot].Type)));
+            if (resume.Slots is { } resumedSlots)
+                foreach (var (slot, content) in resumedSlots)
+                    frame.Slots[slot.Index] = RuntimeHelpers.GetObjectValue(ValueSemantics.ToClr(content, ClrType(resume.Graph[slot].Type)));
             foreach (var (value, content) in resume.Values)
                 frame.Values[value.Index] = content switch
                 {
@@ -268,7 +269,18 @@ public sealed partial class GraphEvaluator(IMemberResolver resolver)
 
     private object? Get(Frame frame, Value value) => frame.Values[value.Index];
 
-    private object?[] Arguments(Frame frame, BlockCall call) => call.Arguments.Select(a => Get(frame, a)).ToArray();
+    private object?[] Arguments(Frame frame, BlockCall call) => Gets(frame, call.Arguments);
+
+    /// <summary>
+    /// The contents of <paramref name="values"/> in <paramref name="frame"/>: a loop, not LINQ's <c>Select</c> over values,
+    /// which is code .NET compiles at the first mid-step exit of every process (Docs/PERFORMANCE.md, "cold7").
+    /// </summary>
+    private static object?[] Gets(Frame frame, List<Value> values)
+    {
+        var contents = new object?[values.Count];
+        for (int i = 0; i < contents.Length; i++) contents[i] = frame.Values[values[i].Index];
+        return contents;
+    }
 
     /// <summary>Runs one instruction: null to go on, a (block, arguments) jump, or a completion.</summary>
     /// <remarks>
@@ -293,9 +305,10 @@ public sealed partial class GraphEvaluator(IMemberResolver resolver)
 
         if (instruction.Result is null || instruction.Operands.Count == 0)
             throw new EvaluationException($"{graph.Name}: '{instruction.Info.Name}' is not supported by the evaluator");
-        if (instruction.Operands.Any(o => Get(frame, o) is Address or FunctionPointer))
+        var operands = Gets(frame, instruction.Operands);
+        if (Array.Exists(operands, o => o is Address or FunctionPointer))
             throw new EvaluationException($"{graph.Name}: '{instruction.Info.Name}' on a managed or function pointer is not supported by the evaluator");
-        Set(ValueSemantics.Pure(instruction.Opcode, instruction.Operands.Select(o => Get(frame, o)).ToList(), ResultType(),
+        Set(ValueSemantics.Pure(instruction.Opcode, new List<object?>(operands), ResultType(),
             graph.TypeOf(instruction.Operands[0]).IsReference));
     }
 

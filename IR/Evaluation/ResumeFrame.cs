@@ -8,10 +8,15 @@ namespace PeJit.IR.Evaluation;
 /// <param name="Index">The instruction to run next in <paramref name="Block"/>.</param>
 /// <param name="Values">The values defined so far that the rest may use (CLR values; normalized on the way in).</param>
 /// <param name="CallResult">For a frame that stands after a call: the value that receives what the call returned.</param>
-public sealed record ResumeFrame(FlowGraph Graph, Block Block, int Index, IReadOnlyDictionary<Value, object?> Values, Value? CallResult)
+/// <remarks>
+/// Dictionaries, not their read-only interfaces: <see cref="GraphEvaluator.Resume"/> enumerates them, and an interface's
+/// boxed enumerator over <see cref="Value"/> or <see cref="Slot"/> keys is code .NET compiles at the first mid-step exit of
+/// every process (Docs/PERFORMANCE.md, "cold7").
+/// </remarks>
+public sealed record ResumeFrame(FlowGraph Graph, Block Block, int Index, Dictionary<Value, object?> Values, Value? CallResult)
 {
     /// <summary>The contents of the method's locals (slots) set so far, in stack form; the others start as a fresh frame's do.</summary>
-    public IReadOnlyDictionary<Slot, object?>? Slots { get; init; }
+    public Dictionary<Slot, object?>? Slots { get; init; }
 
     /// <summary>
     /// Regions of <see cref="Graph"/> whose handlers are not the evaluator's to run: an exception that reaches one

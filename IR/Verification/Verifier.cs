@@ -213,7 +213,7 @@ public static class Verifier
         if ((immediates & ImmediateKinds.Text) != 0 && instruction.Text is null) report(block, index, instruction, $"{info.Name} needs a string");
         if ((immediates & ImmediateKinds.Member) != 0 && instruction.TypeOperand is null && instruction.Field is null && instruction.Method is null)
             report(block, index, instruction, "token needs a type, field or method");
-        if ((immediates & ImmediateKinds.Slot) != 0 && (instruction.Slot.Index < 0 || instruction.Slot.Index >= graph.Slots.Count()))
+        if ((immediates & ImmediateKinds.Slot) != 0 && (instruction.Slot.Index < 0 || instruction.Slot.Index >= graph.SlotCount))
             report(block, index, instruction, $"{instruction.Slot} does not exist");
     }
 

@@ -243,7 +243,7 @@ public sealed class JitLog
         {
             text.AppendLine(invariant, $"  first unit: .NET JIT-compiled {unitJit.Methods} methods in {unitJit.Time.TotalMilliseconds:F1} ms while it was made{(firstUnitCpu is { } cpu ? $"; the compiling thread's CPU time {cpu.TotalMilliseconds:F1} ms" : "")}");
             if (firstUnitStages is { Count: > 0 } stages)
-                text.AppendLine(invariant, $"    on the compiling thread {firstUnitOwnThread.Methods} methods in {firstUnitOwnThread.Time.TotalMilliseconds:F1} ms; by stage: {string.Join(", ", stages.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Stage} {s.Cost.Methods} ({s.Cost.Time.TotalMilliseconds:F1} ms)")))}");
+                text.AppendLine(invariant, $"    on the compiling thread {firstUnitOwnThread.Methods} methods in {firstUnitOwnThread.Time.TotalMilliseconds:F1} ms; by stage: {string.Join(", ", stages.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Stage} {s.Cost.Methods} ({s.Cost.Time.TotalMilliseconds:F1} ms{(s.Cpu is { } stageCpu ? $", CPU {stageCpu.TotalMilliseconds:F1} ms" : "")})")))}");
         }
         // A portal whose hot keys were all refused has no unit, but the reason is what its user needs to see.
         var portals = units.GroupBy(u => u.Portal).ToDictionary(g => g.Key, g => g.ToList());

@@ -19,9 +19,22 @@ namespace PeJit.Runtime;
 /// </summary>
 public sealed class PortalRuntime
 {
-    /// <summary>The optimizer's passes for a shaped entry when none are selected: all but <c>thread</c> (see where it is used).</summary>
-    private static readonly string ShapedEntryPasses =
-        string.Join(':', PeJit.Optimizer.Pipeline.Passes.Select(p => p.Name).Where(name => name != "thread").Distinct());
+    /// <summary>
+    /// The optimizer's passes for a shaped entry when none are selected: all but <c>thread</c> (see where it is used). Made
+    /// when first needed, not by the class initializer: preparing a portal ran the optimizer's pipeline table and LINQ for it
+    /// though most portals never make a shaped entry (Docs/PERFORMANCE.md, "cold7").
+    /// </summary>
+    private static string ShapedEntryPasses => shapedEntryPasses ??= ShapedEntryPassNames();
+
+    private static string? shapedEntryPasses;
+
+    private static string ShapedEntryPassNames()
+    {
+        var names = new List<string>();
+        foreach (var pass in PeJit.Optimizer.Pipeline.Passes)
+            if (pass.Name != "thread" && !names.Contains(pass.Name)) names.Add(pass.Name);
+        return string.Join(':', names);
+    }
 
     /// <summary>Counters past this many keys are cleared, so that a program that never repeats itself cannot grow them without end.</summary>
     private const int MaxCountedKeys = 100_000;
@@ -84,6 +97,14 @@ public sealed class PortalRuntime
     /// </summary>
     private static bool IsClassSite(IR.Instruction call) =>
         call.Opcode == IR.Opcode.Call && IR.HintNames.IsJitMethod(call.Method, IR.HintNames.PromoteClass);
+
+    /// <summary>Whether <paramref name="cases"/> has a <c>Jit.PromoteClass</c> site (a loop, not LINQ's <c>Any</c> over sites).</summary>
+    private static bool HasClassSite(IReadOnlyDictionary<PromotionSite, IReadOnlyList<object?>> cases)
+    {
+        foreach (var (site, _) in PromotionSiteComparer.Entries(cases))
+            if (IsClassSite(site.Call)) return true;
+        return false;
+    }
 
     /// <summary>
     /// A <c>Jit.Promote</c> call: <see cref="FinishStep"/> notes the objects it sees there too. An interpreter that
@@ -154,7 +175,10 @@ public sealed class PortalRuntime
         var live = PeJit.IR.Graphs.Liveness.Compute(graph).LiveFrom(shape.MergeBlock, index + 1);
         // The implicit reds (an instance portal's `this`) are parameters, the same in every step: the learning loop
         // takes them from the exit's outermost frame.
-        var operands = new HashSet<IR.Value>(shape.MergePoint.Operands.Concat(shape.ImplicitReds));
+        // Loops, not Concat: LINQ over values is code .NET compiles in every process that learns (Docs/PERFORMANCE.md, "cold7").
+        var operands = new HashSet<IR.Value>(IR.ValueComparer.Instance);
+        for (int i = 0; i < shape.MergePoint.Operands.Count; i++) operands.Add(shape.MergePoint.Operands[i]);
+        for (int i = 0; i < shape.ImplicitReds.Count; i++) operands.Add(shape.ImplicitReds[i]);
         foreach (var value in live)
             if (!operands.Contains(value)) return null;
         return new ContinuationPoint(shape.MergeBlock, index + 1);
@@ -699,7 +723,7 @@ public sealed class PortalRuntime
     {
         int before = Cache.SpecializationsOf(key);
         if (before <= Settings.MaxRecompilesPerUnit)
-            return Compile(key, keys.TryGetValue(key, out var learned) && learned.Learned is { } cases ? cases : new Dictionary<PromotionSite, IReadOnlyList<object?>>(), before);
+            return Compile(key, keys.TryGetValue(key, out var learned) && learned.Learned is { } cases ? cases : new Dictionary<PromotionSite, IReadOnlyList<object?>>(PromotionSiteComparer.Instance), before);
         var state = StateOf(key);
         if (!state.GivenUp)
         {
@@ -831,16 +855,27 @@ public sealed class PortalRuntime
     {
         exitKey = null;
         var promoted = ValueSemantics.Normalize(exit[taken.PromotedSlot], taken.PromotedType!);
-        var frames = taken.Frames!.Select((f, depth) => new ResumeFrame(f.Graph, f.Block, f.Index,
-            f.Values.ToDictionary(v => v.Value, v => v.IsGreen ? v.Green : exit[v.Slot]), f.CallResult)
+        // Loops, not LINQ's Select and ToDictionary over the exit's structs: code .NET would compile at the first exit of
+        // every process (Docs/PERFORMANCE.md, "cold7"). The same dictionaries, filled in the same order.
+        var exitFrames = taken.Frames!;
+        var frames = new List<ResumeFrame>(exitFrames.Count);
+        for (int depth = 0; depth < exitFrames.Count; depth++)
+        {
+            var f = exitFrames[depth];
+            var values = new Dictionary<IR.Value, object?>(f.Values.Length, IR.ValueComparer.Instance);
+            foreach (var v in f.Values) values.Add(v.Value, v.IsGreen ? v.Green : exit[v.Slot]);
+            var slots = new Dictionary<IR.Slot, object?>(f.Slots.Length, IR.SlotComparer.Instance);
+            foreach (var (slot, content) in f.Slots) slots.Add(slot, content.IsGreen ? content.Green : exit[content.Slot]);
+            frames.Add(new ResumeFrame(f.Graph, f.Block, f.Index, values, f.CallResult)
             {
-                Slots = f.Slots.ToDictionary(s => s.Slot, s => s.Content.IsGreen ? s.Content.Green : exit[s.Content.Slot]),
+                Slots = slots,
                 // The portal's tries around its merge point are the interpreter's to run: a step's exception or
                 // return is handed back to it inside them (CanEnterJitStatus.Threw, Returned), so the evaluator
                 // running them too would run a catch or a finally twice.
                 OuterRegions = depth == 0 ? MergeRegionSet : null,
                 Caught = f.CaughtSlot > 0 ? (Exception?)exit[f.CaughtSlot] : null,
-            }).ToList();
+            });
+        }
         // An evaluator per step: it counts steps, and threads may finish steps at once.
         var evaluator = new GraphEvaluator(resolver);
         // Only while the unit may still be specialized again: once it was (or was refused), or past the bound, the
@@ -848,13 +883,18 @@ public sealed class PortalRuntime
         // An object promoted by value (a callee's prototype at Lua's call) starts learning too: the classes after it, the
         // callee's included, come in the same recompilation.
         bool learning = (taken.PromotesClass || promoted is not null && !promoted.GetType().IsValueType || promoted is int or long
-                || unit.Unit.PromotionCases.Keys.Any(p => IsClassSite(p.Call)))
+                || HasClassSite(unit.Unit.PromotionCases))
             && unit.MayRecompile(Settings.MaxRecompilesPerUnit) && Volatile.Read(ref unit.recompiling) == 0;
         var site = taken.PromoteSite!.Value;
         // What the evaluator sees at the hints, each at the key of its position: the exit's frames at theirs (an inlined
         // callee's step), then each step the learning loop goes on from, the interpreted calls it follows at their callees'.
         var learner = learning ? new StepLearner(evaluator, Following, Extension.Shape.MergePoint, GreenKeyOf, (call, operand) => IsObjectValueSite(call, operand) || IsIntegerValueSite(call, operand)) : null;
-        learner?.Resuming(taken.Frames!.Select(f => f.SiteStep is { } step ? (step, f.SitePath) : (site.Step, site.Path)).ToList());
+        if (learner is not null)
+        {
+            var positions = new List<(GreenKey, CallPath?)>(exitFrames.Count);
+            foreach (var f in exitFrames) positions.Add(f.SiteStep is { } step ? (step, f.SitePath) : (site.Step, site.Path));
+            learner.Resuming(positions);
+        }
         var graph = Extension.Portal.Graph;
         ResumeOutcome outcome;
         // The key the step stopped at, once written into the state (by the learning loop, or below).
@@ -863,19 +903,21 @@ public sealed class PortalRuntime
         {
             outcome = evaluator.Resume(frames, Extension.Shape.MergePoint);
             // The implicit reds (an instance portal's `this`) go on into every step as the exit's outermost frame has them.
-            bool implicitRedsKnown = Extension.Shape.ImplicitReds.All(frames[0].Values.ContainsKey);
+            bool implicitRedsKnown = true;
+            var implicitReds = Extension.Shape.ImplicitReds;
+            for (int i = 0; i < implicitReds.Count; i++) implicitRedsKnown &= frames[0].Values.ContainsKey(implicitReds[i]);
             var visited = learning ? new Dictionary<GreenKey, int>() : null;
             for (int steps = 0; learning && implicitRedsKnown && MergeContinuationPoint is { } next && !outcome.Returned && steps < Settings.Specialization.MaxKeysPerUnit; steps++)
             {
                 stop = KeyAt(outcome.StopOperands!, state);
                 if (stop.Equals(key) || HasUnit(stop) || LoopsElsewhere(visited!, stop)) break;
                 var operands = Extension.Shape.MergePoint.Operands;
-                var values = new Dictionary<IR.Value, object?>();
+                var values = new Dictionary<IR.Value, object?>(IR.ValueComparer.Instance);
                 for (int i = 0; i < operands.Count; i++) values[operands[i]] = outcome.StopOperands![i];
                 foreach (var red in Extension.Shape.ImplicitReds) values[red] = frames[0].Values[red];
-                learner!.Resuming([(stop, null)]);
+                learner!.Resuming(new List<(GreenKey, CallPath?)>(1) { (stop, null) });
                 // The slots as the step left them (a program counter a helper moves by reference lives in one), not a fresh frame's.
-                var slots = new Dictionary<IR.Slot, object?>();
+                var slots = new Dictionary<IR.Slot, object?>(IR.SlotComparer.Instance);
                 for (int s = 0; s < outcome.StopSlots!.Count; s++) slots[new IR.Slot(s)] = outcome.StopSlots[s];
                 outcome = evaluator.Resume([new ResumeFrame(graph, next.Block, next.Index, values, null) { Slots = slots }], Extension.Shape.MergePoint);
                 stop = null;
@@ -1004,7 +1046,7 @@ public sealed class PortalRuntime
     private int LearnFirstTurn(GreenKey key, KeyState known, object?[] state)
     {
         // One attempt per key, whatever happens below (a step that throws still ran).
-        known.Learned = new Dictionary<PromotionSite, IReadOnlyList<object?>>();
+        known.Learned = new Dictionary<PromotionSite, IReadOnlyList<object?>>(PromotionSiteComparer.Instance);
         var next = MergeContinuationPoint!;
         var graph = Extension.Portal.Graph;
         var operands = Extension.Shape.MergePoint.Operands;
@@ -1054,7 +1096,7 @@ public sealed class PortalRuntime
             known.Learned = cases;
             if (Log.Topics.HasFlag(JitLogTopics.Units) || Settings.Log is not null)
             {
-                string message = $"pejit: {name} at {key}: {cases.Sum(c => c.Value.Count)} case(s) at {cases.Count} site(s) learned before its first unit, "
+                string message = $"pejit: {name} at {key}: {CaseCount(cases)} case(s) at {cases.Count} site(s) learned before its first unit, "
                     + $"in {turns} turn(s) of its loop run by the graph evaluator ({steps + 1} step(s), {learner.FollowedCalls} call(s) followed, {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F2} ms, {ThreadCpuTime.Since(cpu)?.TotalMilliseconds ?? 0:F2} ms of the thread's CPU)";
                 Settings.Log?.WriteLine(message);
                 Log.Event(message);
@@ -1068,13 +1110,20 @@ public sealed class PortalRuntime
         return (int)CanEnterJitStatus.Exited;
     }
 
+    private static int CaseCount(Dictionary<PromotionSite, IReadOnlyList<object?>> cases)
+    {
+        int count = 0;
+        foreach (var (_, siteCases) in cases) count += siteCases.Count;
+        return count;
+    }
+
     /// <summary>The cases a turn showed (<see cref="LearnFirstTurn"/>), per site, within each site's budget (a class site's one more: its generic path).</summary>
     private Dictionary<PromotionSite, IReadOnlyList<object?>> Cases(List<(PromotionSite Site, object? Seen)> observed)
     {
-        var cases = new Dictionary<PromotionSite, IReadOnlyList<object?>>();
+        var cases = new Dictionary<PromotionSite, IReadOnlyList<object?>>(PromotionSiteComparer.Instance);
         foreach (var (site, seen) in observed)
         {
-            var known = cases.GetValueOrDefault(site) ?? [];
+            var known = cases.TryGetValue(site, out var siteCases) ? siteCases : [];
             if (known.Contains(seen) || known.Count >= Settings.Specialization.MaxCasesPerPromotion + (IsClassSite(site.Call) ? 1 : 0)) continue;
             cases[site] = [.. known, seen];
         }
@@ -1089,7 +1138,7 @@ public sealed class PortalRuntime
     /// </summary>
     private static bool LoopsElsewhere(Dictionary<GreenKey, int> visited, GreenKey step)
     {
-        int times = visited.GetValueOrDefault(step) + 1;
+        int times = (visited.TryGetValue(step, out int before) ? before : 0) + 1;
         visited[step] = times;
         return times > LearningTurnsElsewhere;
     }
@@ -1133,9 +1182,9 @@ public sealed class PortalRuntime
     /// <summary>A class the evaluator saw at a <c>Jit.PromoteClass</c> site while finishing a step: counted like an exit's when the unit has no case for it.</summary>
     private void Observe(CompiledUnit unit, PromotionSite site, object? seen)
     {
-        var cases = unit.Unit.PromotionCases.GetValueOrDefault(site);
+        var cases = PromotionSiteComparer.CasesAt(unit.Unit.PromotionCases, site);
         if (cases is not null && cases.Contains(seen)) return;
-        unit.unseenPromotions.AddOrUpdate((site, new GreenKey([seen])), 1, (_, n) => n + 1);
+        unit.unseenPromotions.AddOrUpdate(new SeenPromotion(site, new GreenKey([seen])), 1, (_, n) => n + 1);
     }
 
     /// <summary>
@@ -1145,11 +1194,11 @@ public sealed class PortalRuntime
     /// </summary>
     private void CountPromotion(GreenKey key, CompiledUnit unit, PromotionSite site, object? value, bool promotesClass)
     {
-        var cases = unit.Unit.PromotionCases.GetValueOrDefault(site) ?? [];
+        var cases = PromotionSiteComparer.CasesAt(unit.Unit.PromotionCases, site) ?? [];
         // A class site records one class past the budget: the unit specialized with it has a generic path for
         // every class without a case, so nothing leaves there any more.
         if (cases.Count >= Settings.Specialization.MaxCasesPerPromotion + (promotesClass ? 1 : 0)) return;
-        int seen = unit.unseenPromotions.AddOrUpdate((site, new GreenKey([value])), 1, (_, n) => n + 1);
+        int seen = unit.unseenPromotions.AddOrUpdate(new SeenPromotion(site, new GreenKey([value])), 1, (_, n) => n + 1);
         // At least, not exactly: the classes FinishStep observes count too, so a count may pass the threshold
         // between two exits. One attempt per unit: it is replaced, or refused and kept as it is.
         if (seen < PromotionThreshold || Interlocked.Exchange(ref unit.recompiling, 1) != 0) return;
@@ -1164,22 +1213,32 @@ public sealed class PortalRuntime
             lock (compileGate)
             {
                 if (!Cache.TryGet(key, out var current) || current != unit) return;
-                var promotions = unit.Unit.PromotionCases.ToDictionary(p => p.Key, p => p.Value);
-                var known = promotions.GetValueOrDefault(site) ?? [];
+                // Loops and TryGetValue, not LINQ's ToDictionary, Sum and GetValueOrDefault over sites: code .NET compiled in
+                // every process that specializes a unit again (Docs/PERFORMANCE.md, "cold7"). The same dictionary, in the same order.
+                var promotions = new Dictionary<PromotionSite, IReadOnlyList<object?>>(PromotionSiteComparer.Instance);
+                int before = 0;
+                foreach (var (promotedSite, promotedCases) in PromotionSiteComparer.Entries(unit.Unit.PromotionCases))
+                {
+                    promotions.Add(promotedSite, promotedCases);
+                    before += promotedCases.Count;
+                }
+                var known = promotions.TryGetValue(site, out var knownCases) ? knownCases : [];
                 if (!known.Contains(value)) promotions[site] = [.. known, value];
                 // The classes seen at other sites since this unit was compiled join in the same recompilation (within
                 // each site's budget), instead of one recompilation each (FinishStep); in the background, also those
                 // seen while it waited for the compiling thread.
-                foreach (var ((other, seenKey), count) in unit.unseenPromotions)
+                foreach (var (seenAt, count) in unit.unseenPromotions)
                 {
+                    var (other, seenKey) = (seenAt.Site, seenAt.Value);
                     var seenValue = seenKey.Values[0];
                     bool classSite = IsClassSite(other.Call);
                     if (!classSite && !IsObjectValueSite(other.Call, seenValue) && !(IsIntegerValueSite(other.Call, seenValue) && count >= PromotionThreshold)) continue;
-                    var cases = promotions.GetValueOrDefault(other) ?? [];
+                    var cases = promotions.TryGetValue(other, out var otherCases) ? otherCases : [];
                     if (cases.Contains(seenValue) || cases.Count >= Settings.Specialization.MaxCasesPerPromotion + (classSite ? 1 : 0)) continue;
                     promotions[other] = [.. cases, seenValue];
                 }
-                int added = promotions.Sum(p => p.Value.Count) - unit.Unit.PromotionCases.Sum(p => p.Value.Count);
+                int added = -before;
+                foreach (var (_, promotedCases) in promotions) added += promotedCases.Count;
                 Log.Event($"pejit: {name} at {key}: specialized again with {added} new case(s) ({value ?? "null"} at {site} counted {PromotionThreshold} times, the rest seen since the unit was compiled)");
                 if (Compile(key, promotions, unit.Recompilations + 1, unit.Unit.Tails) is { } recompiled) Cache.Replace(key, recompiled);
                 // Refused: the unit is entered again as it is.
@@ -1258,7 +1317,7 @@ public sealed class PortalRuntime
             {
                 if (!Cache.TryGet(key, out var current) || current != unit) return;
                 var clock = Stopwatch.StartNew();
-                if (Compile(taken.Key, new Dictionary<PromotionSite, IReadOnlyList<object?>>(), 0, new HashSet<GreenKey> { taken.Key }) is not { } bridge) return;
+                if (Compile(taken.Key, new Dictionary<PromotionSite, IReadOnlyList<object?>>(PromotionSiteComparer.Instance), 0, new HashSet<GreenKey> { taken.Key }) is not { } bridge) return;
                 if (!unit.Attach(taken.Index, bridge)) return;
                 Interlocked.Increment(ref bridgesAttached);
                 // Natively too, where each of the bridge's words is proven to be at the exit; else through the runtime.
@@ -1402,12 +1461,15 @@ public sealed class PortalRuntime
         var cpu = stages is null ? null : ThreadCpuTime.Now();
         var threadStart = DotnetJitCost.OnThisThread();
         var stageStart = threadStart;
+        var stageCpu = cpu;
         void Stage(string stage)
         {
             if (stages is null) return;
             var now = DotnetJitCost.OnThisThread();
-            stages.Add(new StageCost(stage, now - stageStart));
+            var cpuNow = ThreadCpuTime.Now();
+            stages.Add(new StageCost(stage, now - stageStart, cpuNow - stageCpu));
             stageStart = now;
+            stageCpu = cpuNow;
         }
         var unit = engine.Specialize(key, promotions, keys.TryGetValue(key, out var known) && known.FunctionEntry, tails);
         var specialization = clock.Elapsed;

@@ -11,10 +11,17 @@ namespace PeJit.Specializer.Engine;
 /// <param name="Index">The instruction to run next.</param>
 /// <param name="Values">The live values.</param>
 /// <param name="CallResult">For a frame inside which a call is running: the value that receives its result.</param>
-public sealed record ExitFrame(FlowGraph Graph, Block Block, int Index, IReadOnlyList<ExitValue> Values, Value? CallResult)
+/// <remarks>
+/// Arrays, not lists: the runtime reads them when the unit first leaves mid-step, and a <c>List&lt;ExitValue&gt;</c> read
+/// through its interfaces or LINQ is code .NET compiles there, in every process (Docs/PERFORMANCE.md, "cold7").
+/// </remarks>
+public sealed record ExitFrame(FlowGraph Graph, Block Block, int Index, ExitValue[] Values, Value? CallResult)
 {
     /// <summary>The frame's locals (slots) set so far, each green or in a slot of the exit buffer (<see cref="ExitValue.Value"/> unused).</summary>
-    public IReadOnlyList<(Slot Slot, ExitValue Content)> Slots { get; init; } = [];
+    public (Slot Slot, ExitValue Content)[] Slots { get; init; } = NoSlots;
+
+    // Not `[]`: Array.Empty of a tuple of structs has a class initializer .NET compiles at the first mid-step exit.
+    private static readonly (Slot Slot, ExitValue Content)[] NoSlots = new (Slot, ExitValue)[0];
 
     /// <summary>For a frame inside a catch handler: the exit-buffer slot of the exception it handles (what <c>rethrow</c> throws); 0 for none.</summary>
     public int CaughtSlot { get; init; }

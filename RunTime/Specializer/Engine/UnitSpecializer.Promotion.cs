@@ -58,6 +58,15 @@ public sealed partial class UnitSpecializer
             return hit;
         }
 
+        /// <summary>The first <paramref name="count"/> items of <paramref name="items"/> (itself when full): <c>Array.Copy</c>, not the generic <c>Array.Resize</c>.</summary>
+        private static T[] Trimmed<T>(T[] items, int count) where T : struct
+        {
+            if (count == items.Length) return items;
+            var trimmed = new T[count];
+            Array.Copy(items, trimmed, count);
+            return trimmed;
+        }
+
         /// <summary>Leaves compiled code in the middle of a step: every frame's live values go to the exit buffer.</summary>
         private void EmitMidStepExit(List<ExtensionFrame> frames, Instruction site, Value promoted, IrType type, bool promotesClass = false, PromotionSite? promoteSite = null)
         {
@@ -83,18 +92,21 @@ public sealed partial class UnitSpecializer
                 if (frame.InlinedPortal is { } activation) (frameStep, framePath) = (activation.Current, activation.Position);
                 var graph = frame.Graph.Graph;
                 // The locals: green ones as the engine knows them, red ones read from their residual slots.
-                var slots = new List<(Slot, ExitValue)>();
+                // Arrays of an upper bound, trimmed, not lists: a List<ExitValue> or a list of its tuples has a class
+                // initializer .NET compiles in every process's first unit (Docs/PERFORMANCE.md, "cold7").
+                var slots = new (Slot, ExitValue)[(frame.Slots?.Count ?? 0) + (frame.ResidualSlots?.Count ?? 0)];
+                int slotCount = 0;
                 foreach (var (local, known) in frame.Slots ?? [])
                 {
                     if (known.IsGreen)
                     {
                         // A struct local with red fields (analysis rule 7): its residual slot, below, holds the whole struct.
                         if (frame.ResidualSlots?.ContainsKey(local) == true) continue;
-                        slots.Add((local, new ExitValue(default, true, known.Green, 0)));
+                        slots[slotCount++] = (local, new ExitValue(default, true, known.Green, 0));
                         continue;
                     }
                     StoreExit(slot, known.Red, graph[local].Type);
-                    slots.Add((local, new ExitValue(default, false, null, slot++)));
+                    slots[slotCount++] = (local, new ExitValue(default, false, null, slot++));
                 }
                 foreach (var (local, mapped) in frame.ResidualSlots ?? [])
                 {
@@ -103,11 +115,13 @@ public sealed partial class UnitSpecializer
                         throw new SpecializationException($"{frame.Graph.Name}: compiled code cannot leave in the middle of a step while a local holds an address ({local}, {site.Location})");
                     var content = Emit(new Instruction(Opcode.LoadSlot) { Slot = mapped }, localType);
                     StoreExit(slot, content, localType);
-                    slots.Add((local, new ExitValue(default, false, null, slot++)));
+                    slots[slotCount++] = (local, new ExitValue(default, false, null, slot++));
                 }
                 var block = new Block(frame.Block);
                 var live = frame.Graph.Liveness.LiveFrom(block, frame.Index);
-                var values = new List<ExitValue>();
+                // At most the live values and a constructor's object (below).
+                var values = new ExitValue[live.Count + 1];
+                int valueCount = 0;
                 foreach (var value in live)   // in index order
                 {
                     if (frame.States[value.Index] == RegisterState.Unset)
@@ -119,7 +133,7 @@ public sealed partial class UnitSpecializer
                     {
                         // A green local's address (rule 11) is the engine's: the resumed step gets the address of that
                         // local in its own frame (frames and exit frames are in the same order, so the depth carries over).
-                        values.Add(new ExitValue(value, true, frame.Box(value.Index) is GreenSlotAddress local ? new ResumeFrameSlot(local.Depth, local.Slot) : frame.Box(value.Index), 0));
+                        values[valueCount++] = new ExitValue(value, true, frame.Box(value.Index) is GreenSlotAddress local ? new ResumeFrameSlot(local.Depth, local.Slot) : frame.Box(value.Index), 0);
                         continue;
                     }
                     var red = frame.Reds[value.Index];
@@ -128,7 +142,7 @@ public sealed partial class UnitSpecializer
                         throw new SpecializationException($"{frame.Graph.Name}: compiled code cannot leave in the middle of a step while an address ({value}) is live ({site.Location})");
                     if (red == promoted && promotedSlot == 0) promotedSlot = slot;
                     StoreExit(slot, red, valueType);
-                    values.Add(new ExitValue(value, false, null, slot++));
+                    values[valueCount++] = new ExitValue(value, false, null, slot++);
                 }
                 // Inside a catch handler: the exception it handles, which the evaluator's rethrow needs (RefuseExitInsideHandlers).
                 int caughtSlot = 0;
@@ -145,10 +159,10 @@ public sealed partial class UnitSpecializer
                     && callResult is { } madeObject)
                 {
                     StoreExit(slot, constructor.Reds[constructor.Graph.Parameters[0]], graph.TypeOf(madeObject));
-                    values.Add(new ExitValue(madeObject, false, null, slot++));
+                    values[valueCount++] = new ExitValue(madeObject, false, null, slot++);
                     callResult = null;
                 }
-                exitFrames.Add(new ExitFrame(graph, block, frame.Index, values, callResult) { Slots = slots, CaughtSlot = caughtSlot, SiteStep = frameStep, SitePath = framePath });
+                exitFrames.Add(new ExitFrame(graph, block, frame.Index, Trimmed(values, valueCount), callResult) { Slots = Trimmed(slots, slotCount), CaughtSlot = caughtSlot, SiteStep = frameStep, SitePath = framePath });
             }
             if (promotedSlot == 0)
             {
