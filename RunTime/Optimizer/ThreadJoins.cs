@@ -17,7 +17,7 @@ namespace PeJit.Optimizer;
 /// </summary>
 /// <remarks>
 /// <para>What is known about a value (<see cref="Known"/>): integer constants, string literals, null, the unit's constants
-/// (<see cref="FlowGraph.Constants"/>, as <see cref="HoistInvariants"/> reads them) and casts they pass, <c>readonly</c>
+/// (<see cref="FlowGraph.Constants"/>, as <see cref="HoistInvariants"/> reads them) and casts (<c>castclass</c>, <c>isinst</c>) they pass, <c>readonly</c>
 /// fields of a known object (asked of <see cref="FlowGraph.Members"/>: a constant's immutable parts), pure arithmetic and
 /// comparisons of known integers, reference comparisons of known objects other than strings, and
 /// <c>String.op_Equality</c>/<c>op_Inequality</c>/<c>Equals(string, string)</c> of known strings.</para>
@@ -369,6 +369,15 @@ internal static class ThreadJoins
                     return constants[(int)index.Integer] ?? NullReference;
                 return null;
             case Opcode.CastClass:
+            {
+                var operand = Known(graph, global, local, instruction.Operands[0]);
+                if (operand is null || ReferenceEquals(operand, NullReference)) return operand;
+                return IsInstance(graph, operand, instruction.TypeOperand) ? operand : null;
+            }
+            // An isinst a known object passes is that object (promotion's preheader tests a loop-invariant cast of a unit
+            // constant with one, and the loop's casts then read its result); one it fails is left unknown (null would do,
+            // but a type that does not resolve also says "not an instance").
+            case Opcode.IsInst when instruction.TypeOperand is { IsReference: true }:
             {
                 var operand = Known(graph, global, local, instruction.Operands[0]);
                 if (operand is null || ReferenceEquals(operand, NullReference)) return operand;

@@ -26,10 +26,9 @@ public sealed partial class UnitSpecializer
             {
                 // A delegate case is any delegate calling the same method on the same target (DelegateGuard);
                 // any other value is the case by reference (objects) or by value (numbers, strings).
-                var test = value is Delegate { HasSingleTarget: true }
-                    ? Emit(new Instruction(Opcode.Call, red, Lift(Known.OfGreen(value), IrType.Object)) { Method = DelegateGuard.MatchesMethod, Location = location }, IrType.Bool)
-                    : Emit(new Instruction(Opcode.Ceq, red, Lift(Known.OfGreen(value), type)) { Location = location }, IrType.Bool);
-                var copies = QueueCase(test, location, frames);
+                List<ExtensionFrame> copies;
+                if (value is Delegate { HasSingleTarget: true }) copies = QueueDelegateCase(red, Lift(Known.OfGreen(value), IrType.Object), location, frames);
+                else copies = QueueCase(Emit(new Instruction(Opcode.Ceq, red, Lift(Known.OfGreen(value), type)) { Location = location }, IrType.Bool), location, frames);
                 copies[^1].SetBoxed(result, value);
             }
             frames[^1].SetRed(result, red);
@@ -45,6 +44,30 @@ public sealed partial class UnitSpecializer
         {
             var copies = frames.Select(f => f.Copy()).ToList();
             pending.Enqueue(new Pending(BranchOnCase(test, location), copies, null, origin!));
+            return copies;
+        }
+
+        /// <summary>
+        /// A delegate's case (see <see cref="QueueCase"/>): the delegate itself by reference first, then, on the other side,
+        /// any delegate of the same method and target (<see cref="DelegateGuard.Matches"/>). The reference test is what every
+        /// turn of a loop takes (Lua's builtins are made once), and a call left on that path costs a loop more than the call:
+        /// RyuJIT does not inline into a unit past 512 locals, and keeps the loop's values in memory across a call. The
+        /// reference test of two loop-invariant values is moved out of the loop by <c>hoist</c>, the call then on a path no
+        /// turn takes (Docs/PERFORMANCE.md, "Promotion across read-only calls by default").
+        /// </summary>
+        private List<ExtensionFrame> QueueDelegateCase(Value red, Value expected, SourceLocation location, List<ExtensionFrame> frames)
+        {
+            var copies = frames.Select(f => f.Copy()).ToList();
+            var hit = AddBlockHere();
+            var other = AddBlockHere();
+            var same = Emit(new Instruction(Opcode.Ceq, red, expected) { Location = location }, IrType.Bool);
+            Append(new Instruction(Opcode.BrIf, same) { Location = location, Targets = { new BlockCall(hit, []), new BlockCall(other, []) } });
+            current = other;
+            var matches = Emit(new Instruction(Opcode.Call, red, expected) { Method = DelegateGuard.MatchesMethod, Location = location }, IrType.Bool);
+            var miss = AddBlockHere();
+            Append(new Instruction(Opcode.BrIf, matches) { Location = location, Targets = { new BlockCall(hit, []), new BlockCall(miss, []) } });
+            current = miss;
+            pending.Enqueue(new Pending(hit, copies, null, origin!));
             return copies;
         }
 
