@@ -12,6 +12,18 @@ public static class JsonReport
     /// <summary>The schema version written as <c>schemaVersion</c>.</summary>
     public const int SchemaVersion = 1;
 
+    /// <summary>One barrier (<see cref="BarrierReasons"/>): where the call is, what it calls, the first write found, what to do.</summary>
+    private static JsonNode Barrier(BarrierReasons.Barrier barrier) => new JsonObject
+    {
+        ["graph"] = barrier.Graph.Name,
+        ["ilOffset"] = barrier.Call.Location.ILOffset,
+        ["line"] = barrier.Call.Location.Line,
+        ["callees"] = new JsonArray([.. barrier.Callees.Select(c => (JsonNode)c)]),
+        ["firstWrite"] = new JsonObject { ["method"] = barrier.Write.Method, ["ilOffset"] = barrier.Write.Offset, ["what"] = barrier.Write.What },
+        ["advice"] = barrier.Advice,
+        ["text"] = barrier.Text,
+    };
+
     /// <summary>Writes the report of <paramref name="result"/> (indented).</summary>
     public static string Write(AnalysisResult result)
     {
@@ -26,6 +38,7 @@ public static class JsonReport
                 ["reds"] = new JsonArray([.. portal.Hints.Reds.Select(r => (JsonNode)r)]),
                 ["mergePoint"] = merge,
                 ["graphs"] = new JsonArray([.. portal.Reachable.Select(Graph)]),
+                ["barriers"] = new JsonArray([.. BarrierReasons.Of(portal.Reachable).Select(Barrier)]),
             });
         }
         var graphs = result.Portals.SelectMany(p => p.Reachable).Distinct().ToList();

@@ -146,6 +146,28 @@ public sealed class ReportTests
         Assert.AreEqual(0, root.GetProperty("summary").GetProperty("errors").GetInt32());
     }
 
+    /// <summary>
+    /// The JSON report lists each portal's barriers as the text report does (<c>BarrierReasons</c>): the same lines, with
+    /// where the call is, the first write found and the advice apart, for tools.
+    /// </summary>
+    [TestMethod]
+    public void TheJsonReportListsTheBarriersTheTextReportDoes()
+    {
+        var result = Analyze(typeof(PeJit.Examples.StackVm.Interpreter).Assembly.Location);
+        using var json = JsonDocument.Parse(JsonReport.Write(result));
+        var barriers = json.RootElement.GetProperty("portals").EnumerateArray().SelectMany(p => p.GetProperty("barriers").EnumerateArray()).ToList();
+        Assert.IsNotEmpty(barriers, "the case under test: StackVm's Print writes through a TextWriter, a barrier");
+        string text = TextReport.Write(result);
+        foreach (var barrier in barriers)
+        {
+            StringAssert.Contains(text, barrier.GetProperty("text").GetString()!);
+            Assert.IsGreaterThan(0, barrier.GetProperty("callees").GetArrayLength());
+            Assert.IsFalse(string.IsNullOrEmpty(barrier.GetProperty("firstWrite").GetProperty("what").GetString()));
+            Assert.IsFalse(string.IsNullOrEmpty(barrier.GetProperty("advice").GetString()));
+            StringAssert.StartsWith(barrier.GetProperty("graph").GetString()!, "Interpreter::");
+        }
+    }
+
     [TestMethod]
     public void EveryFormatListsTheStructLocalsKeptGreen()
     {
