@@ -81,6 +81,17 @@ public sealed class FlowGraph
     /// <summary>All blocks in layout (index) order.</summary>
     public BlockRange Blocks => new(blocks.Count);
 
+    /// <summary>
+    /// The number of instructions in all blocks: a unit's size (the code cache's cost, the passes' budgets). Counted on each
+    /// call (linear in the blocks), with a loop: not LINQ's <c>Sum</c>, which .NET would compile in the first unit.
+    /// </summary>
+    public int InstructionCount()
+    {
+        int count = 0;
+        foreach (var block in blocks) count += block.Instructions.Count;
+        return count;
+    }
+
     /// <summary>All values in index order.</summary>
     public IEnumerable<Value> Values => Enumerable.Range(0, values.Count).Select(i => new Value(i));
 

@@ -63,9 +63,7 @@ internal static class BarrierPaths
     /// </summary>
     public static BlockSet Run(FlowGraph graph, Func<Instruction, bool> isBarrier)
     {
-        int instructions = 0;
-        foreach (var block in graph.Blocks) instructions += graph[block].Instructions.Count;
-        int budget = Math.Max(MinimumCopy, instructions / CopyShare);
+        int budget = Math.Max(MinimumCopy, graph.InstructionCount() / CopyShare);
         // Loops by their headers' terminators: removing the blocks a split leaves unreachable renumbers the blocks.
         var tried = new HashSet<Instruction>(ReferenceEqualityComparer.Instance);
         var quietLoops = new HashSet<Instruction>(ReferenceEqualityComparer.Instance);

@@ -36,8 +36,7 @@ internal static class LoopPeeling
         if (graph.RegionCount > 0) return;
         // Loops, not LINQ over blocks and edges, and the IR's block set: those are compiled by .NET on the first unit's
         // path (Docs/PERFORMANCE.md, warm-up).
-        int budget = 0;
-        foreach (var block in graph.Blocks) budget += graph[block].Instructions.Count;
+        int budget = graph.InstructionCount();
         var peeled = new BlockSet();
         while (true)
         {

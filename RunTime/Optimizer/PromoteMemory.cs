@@ -123,8 +123,7 @@ internal static class PromoteMemory
         GraphEdits.RemoveUnreachable(graph);
         // Loops, not LINQ, over blocks and loops here: LINQ over a struct of PeJit's is compiled by .NET on the first
         // unit's path (Docs/PERFORMANCE.md, warm-up).
-        int instructions = 0;
-        foreach (var block in graph.Blocks) instructions += graph[block].Instructions.Count;
+        int instructions = graph.InstructionCount();
         int budget = Math.Max(MinimumBudget, instructions);
         int frameBudget = Math.Max(0, FrameCopyCeiling - instructions);
         // Virtualizable frames: what calls may reach (rules 8 to 10), found once; the promotions do not change it.

@@ -49,9 +49,7 @@ internal static class SplitJoins
     public static void Run(FlowGraph graph, int maxRegion, int budgetDivisor)
     {
         if (graph.RegionCount > 0 || !AnyJoinOfAllocation(graph)) return;
-        int budget = 0;
-        foreach (var block in graph.Blocks) budget += graph[block].Instructions.Count;
-        budget = Math.Max(budget / budgetDivisor, maxRegion);
+        int budget = Math.Max(graph.InstructionCount() / budgetDivisor, maxRegion);
         var done = new BlockSet();
         for (int split = 0; split < MaxSplits; split++)
         {

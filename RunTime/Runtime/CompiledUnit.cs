@@ -14,7 +14,7 @@ public sealed record CompiledUnit(Unit Unit, ICompiledCode Code, TimeSpan Specia
     public object[] Constants { get; } = Unit.Constants.ToArray();
 
     /// <summary>Residual instructions: what the unit costs the code cache.</summary>
-    public int Size { get; } = InstructionCount(Unit.Residual);
+    public int Size { get; } = Unit.Residual.InstructionCount();
 
     /// <summary>Times the unit at this key was specialized again before this one (0 for the first).</summary>
     public int Recompilations { get; init; }
@@ -37,13 +37,6 @@ public sealed record CompiledUnit(Unit Unit, ICompiledCode Code, TimeSpan Specia
     internal long entries;
     internal readonly System.Collections.Concurrent.ConcurrentDictionary<SeenPromotion, int> unseenPromotions = new();
 
-    // A loop, not LINQ's Sum over blocks: code .NET compiles as the first unit is made (Docs/PERFORMANCE.md, "cold7").
-    private static int InstructionCount(PeJit.IR.FlowGraph graph)
-    {
-        int count = 0;
-        foreach (var block in graph.Blocks) count += graph[block].Instructions.Count;
-        return count;
-    }
     internal long exitsTaken;
 
     /// <summary>1 once the runtime has tried to specialize this unit again with new promotion cases (one attempt per unit).</summary>
