@@ -51,9 +51,7 @@ internal static class ThreadJoins
     public static void Run(FlowGraph graph)
     {
         if (graph.RegionCount > 0) return;
-        int budget = 0;
-        foreach (var block in graph.Blocks) budget += graph[block].Instructions.Count;
-        budget = Math.Max(budget / 8, MaxInstructions);
+        int budget = Math.Max(graph.InstructionCount() / 8, MaxInstructions);
         int threads = 0;
         // One path's values and blocks for every jump followed, emptied before each: a new map per jump, grown to the
         // path's instructions, was most of what the pass allocated (hundreds of jumps into the joins of a unit of many exits).
@@ -368,15 +366,10 @@ internal static class ThreadJoins
                     && graph[instruction.Operands[1]].DefiningInstruction is { Opcode: Opcode.Const } index && index.Integer >= 0 && index.Integer < constants.Count)
                     return constants[(int)index.Integer] ?? NullReference;
                 return null;
+            // A cast a known object passes is that object. So is an isinst (promotion's preheader tests a loop-invariant cast
+            // of a unit constant with one, and the loop's casts then read its result); one it fails is left unknown (null
+            // would do, but a type that does not resolve also says "not an instance").
             case Opcode.CastClass:
-            {
-                var operand = Known(graph, global, local, instruction.Operands[0]);
-                if (operand is null || ReferenceEquals(operand, NullReference)) return operand;
-                return IsInstance(graph, operand, instruction.TypeOperand) ? operand : null;
-            }
-            // An isinst a known object passes is that object (promotion's preheader tests a loop-invariant cast of a unit
-            // constant with one, and the loop's casts then read its result); one it fails is left unknown (null would do,
-            // but a type that does not resolve also says "not an instance").
             case Opcode.IsInst when instruction.TypeOperand is { IsReference: true }:
             {
                 var operand = Known(graph, global, local, instruction.Operands[0]);
