@@ -58,11 +58,8 @@ public sealed partial class UnitSpecializer
         private List<ExtensionFrame> QueueDelegateCase(Value red, Value expected, SourceLocation location, List<ExtensionFrame> frames)
         {
             var copies = frames.Select(f => f.Copy()).ToList();
-            var hit = AddBlockHere();
-            var other = AddBlockHere();
-            var same = Emit(new Instruction(Opcode.Ceq, red, expected) { Location = location }, IrType.Bool);
-            Append(new Instruction(Opcode.BrIf, same) { Location = location, Targets = { new BlockCall(hit, []), new BlockCall(other, []) } });
-            current = other;
+            var hit = BranchOnCase(Emit(new Instruction(Opcode.Ceq, red, expected) { Location = location }, IrType.Bool), location);
+            // Not the same delegate: the same method and target? Either way to the case's block.
             var matches = Emit(new Instruction(Opcode.Call, red, expected) { Method = DelegateGuard.MatchesMethod, Location = location }, IrType.Bool);
             var miss = AddBlockHere();
             Append(new Instruction(Opcode.BrIf, matches) { Location = location, Targets = { new BlockCall(hit, []), new BlockCall(miss, []) } });
