@@ -14,16 +14,6 @@ namespace PeJit.Tests.Tools;
 [TestClass]
 public sealed class LuaColdPathFirstTimesTests
 {
-    private static readonly Lazy<string> Build = new(() =>
-    {
-        string outdir = Directory.CreateTempSubdirectory("pejit-lua-first-times-").FullName;
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int exit = PeJit.Cli.Program.Run(["build", Lua.Runner.Portal.Module.Assembly.Location, "-o", outdir], output, error);
-        Assert.AreEqual(0, exit, error.ToString());
-        return outdir;
-    });
-
     private static readonly Lazy<string> Hook = new(() =>
     {
         string outdir = Directory.CreateTempSubdirectory("pejit-first-times-hook-").FullName;
@@ -59,7 +49,7 @@ public sealed class LuaColdPathFirstTimesTests
         string trace = Path.Combine(Path.GetTempPath(), $"pejit-first-times-{Guid.NewGuid():N}.txt");
         try
         {
-            var run = DotnetProcess.Run([Path.Combine(Build.Value, "Lua.dll"), "numeric", "1000000"], new Dictionary<string, string>
+            var run = DotnetProcess.Run([LuaBuild.Assembly, "numeric", "1000000"], new Dictionary<string, string>
             {
                 ["DOTNET_STARTUP_HOOKS"] = Hook.Value, ["FIRST_TIMES_OUT"] = trace, ["PEJIT_BACKGROUND"] = "0", ["PEJIT_WARMUP"] = "0",
                 // As users run it: without the strict mode and verification every test turns on (TestAssembly), whose own

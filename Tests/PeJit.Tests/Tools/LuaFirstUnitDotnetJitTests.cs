@@ -16,17 +16,6 @@ namespace PeJit.Tests.Tools;
 [TestClass]
 public sealed partial class LuaFirstUnitDotnetJitTests
 {
-    // Default threshold, as users run: the first unit is the loop the program first gets hot, the one issue 12 measures.
-    private static readonly Lazy<string> Build = new(() =>
-    {
-        string outdir = Directory.CreateTempSubdirectory("pejit-lua-first-unit-").FullName;
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int exit = PeJit.Cli.Program.Run(["build", Lua.Runner.Portal.Module.Assembly.Location, "-o", outdir], output, error);
-        Assert.AreEqual(0, exit, error.ToString());
-        return outdir;
-    });
-
     /// <summary>
     /// The bounds, per program (.NET 10.0, linux-x64, <c>PEJIT_VERIFY=1</c> as every test sets it, warm-up off): nbody 29 and
     /// sieve 32, of which 8 and 10 are the JIT-enabled assembly's emitted green accessors (not precompiled: the user's
@@ -47,7 +36,7 @@ public sealed partial class LuaFirstUnitDotnetJitTests
             Assert.Inconclusive("PeJit's run-time assemblies are precompiled (ReadyToRun) on linux-x64 only; elsewhere .NET compiles all of PeJit too, and the count means nothing.");
         // As FirstUnitDotnetJitTests: no warm-up thread (what it compiles would move between threads with their timing), the
         // unit made on the interpreter's thread, and .NET's default tiering delay (no tier-1 recompilations counted).
-        var run = DotnetProcess.Run([Path.Combine(Build.Value, "Lua.dll"), program],
+        var run = DotnetProcess.Run([LuaBuild.Assembly, program],
             new Dictionary<string, string> { ["PEJIT_LOG"] = "summary", ["PEJIT_BACKGROUND"] = "0", ["PEJIT_WARMUP"] = "0", ["DOTNET_TC_CallCountingDelayMs"] = "100" });
         Assert.AreEqual(0, run.Exit, run.Error);
         var match = FirstUnitLine().Match(run.Error);

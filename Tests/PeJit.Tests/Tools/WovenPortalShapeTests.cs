@@ -18,32 +18,21 @@ public sealed class WovenPortalShapeTests
     [TestMethod]
     public void SitesShareTheirTemporaries()
     {
-        string original = typeof(PeJit.Examples.Lua.Interpreter).Assembly.Location;
-        string output = Directory.CreateTempSubdirectory("pejit-woven-shape-").FullName;
-        try
-        {
-            var error = new StringWriter();
-            Assert.AreEqual(0, PeJit.Cli.Program.Run(["build", original, "-o", output, "--report", "none"], new StringWriter(), error), error.ToString());
-            var before = Shape(original);
-            var after = Shape(Path.Combine(output, Path.GetFileName(original)));
+        var before = Shape(LuaBuild.Original);
+        var after = Shape(LuaBuild.Assembly);
 
-            Assert.IsTrue(before.Sites >= 5, $"the case under test is a portal with several sites; Lua's has {before.Sites}");
-            // One temporary per merge-point variable, shared by every site, and the woven code's own: the state array, the
-            // slot and the counter, and the entry cell's call (the cell, its exit array, the unit's result).
-            int bound = before.MergeVariables + 6;
-            int added = after.Locals - before.Locals;
-            Assert.IsTrue(added <= bound,
-                $"weaving {before.Sites} sites added {added} locals to Lua's Interpreter.Run; at most {bound} (one temporary per merge-point variable for all sites, plus the woven code's six)");
-            Assert.AreEqual(0, after.Sites, "every Jit.CanEnterJit is woven");
+        Assert.IsTrue(before.Sites >= 5, $"the case under test is a portal with several sites; Lua's has {before.Sites}");
+        // One temporary per merge-point variable, shared by every site, and the woven code's own: the state array, the
+        // slot and the counter, and the entry cell's call (the cell, its exit array, the unit's result).
+        int bound = before.MergeVariables + 6;
+        int added = after.Locals - before.Locals;
+        Assert.IsTrue(added <= bound,
+            $"weaving {before.Sites} sites added {added} locals to Lua's Interpreter.Run; at most {bound} (one temporary per merge-point variable for all sites, plus the woven code's six)");
+        Assert.AreEqual(0, after.Sites, "every Jit.CanEnterJit is woven");
 
-            Assert.IsGreaterThan(30, before.Hints, "the case under test is a portal with many hint calls (Lua's Jit.PromoteClass)");
-            Assert.AreEqual(0, after.Hints, "no hint call is left in the woven portal");
-            Assert.AreEqual(before.Hints + before.Sites, after.TwinHints, "the plain twin keeps every hint call of the original");
-        }
-        finally
-        {
-            Directory.Delete(output, recursive: true);
-        }
+        Assert.IsGreaterThan(30, before.Hints, "the case under test is a portal with many hint calls (Lua's Jit.PromoteClass)");
+        Assert.AreEqual(0, after.Hints, "no hint call is left in the woven portal");
+        Assert.AreEqual(before.Hints + before.Sites, after.TwinHints, "the plain twin keeps every hint call of the original");
     }
 
     private static bool IsCanEnterJit(Instruction instruction) =>
