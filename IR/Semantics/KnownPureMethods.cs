@@ -6,11 +6,9 @@ namespace PeJit.IR.Semantics;
 /// while specializing when their arguments are green; the optimizer moves memory accesses across them.
 /// </summary>
 /// <remarks>
-/// A collection's lookup that compares keys (<c>Dictionary.get_Item</c>, <c>ContainsKey</c>: <see cref="ComparesKeys"/>)
-/// runs the key type's <c>Equals</c> and <c>GetHashCode</c>, which may be a program's code that writes memory (a cache, a
-/// counter). It is not in the table: whether it is pure depends on its type arguments, which only the frontend sees
-/// (<c>KnownPureCalls</c> decides, at build time, and records it in <see cref="MethodRef.IsPure"/>). Lookups that compare
-/// nothing (<c>List.get_Item</c>, <c>get_Count</c>) are in the table whatever the type arguments.
+/// The base library's collections are not here: whether their lookups are pure depends on how the key type compares, which
+/// only the frontend sees; it decides at build time (<c>CollectionMethods</c>, <c>KnownPureCalls</c>) and records it in
+/// <see cref="MethodRef.IsPure"/>.
 /// </remarks>
 public static class KnownPureMethods
 {
@@ -30,31 +28,12 @@ public static class KnownPureMethods
         ["System.Buffers.Binary.BinaryPrimitives"] = ["ReverseEndianness"],
         // Array.Empty<T>() is one array per T, made once: a constant of the unit.
         ["System.Array"] = ["get_Length", "get_Rank", "GetLength", "get_LongLength", "Empty"],
+        // A float's classification: a function of its bits.
+        ["System.Double"] = ["IsNaN", "IsInfinity", "IsPositiveInfinity", "IsNegativeInfinity", "IsFinite", "IsNegative", "IsNormal", "IsSubnormal", "IsInteger"],
+        ["System.Single"] = ["IsNaN", "IsInfinity", "IsPositiveInfinity", "IsNegativeInfinity", "IsFinite", "IsNegative", "IsNormal", "IsSubnormal", "IsInteger"],
         ["System.Int32"] = ["CompareTo", "Equals", "GetHashCode"],
         ["System.Int64"] = ["CompareTo", "Equals", "GetHashCode"],
-        ["System.Collections.Generic.List`1"] = ["get_Item", "get_Count"],
-        ["System.Collections.Generic.Dictionary`2"] = ["get_Count"],
-        ["System.Collections.Immutable.ImmutableArray`1"] = ["get_Item", "get_Length"],
     };
-
-    // Lookups that are pure when their key type compares with the framework's own code (ComparesKeys).
-    private static readonly Dictionary<string, HashSet<string>> KeyedLookups = new()
-    {
-        ["System.Collections.Generic.Dictionary`2"] = ["get_Item", "ContainsKey"],
-    };
-
-    /// <summary>
-    /// True for a lookup that is pure when the comparison of its first type argument (the key) is the framework's own
-    /// code, and an ordinary call otherwise: <c>Dictionary.get_Item</c> and <c>ContainsKey</c>. Named by declaring type
-    /// (generic arguments, if printed, are ignored) and simple name. <see cref="Contains(string, string, bool)"/> is false
-    /// for them: by name alone, the key type is not known.
-    /// </summary>
-    public static bool ComparesKeys(string declaringType, string name)
-    {
-        int generic = declaringType.IndexOf('<');
-        if (generic >= 0) declaringType = declaringType[..generic];
-        return KeyedLookups.TryGetValue(declaringType, out var names) && names.Contains(name);
-    }
 
     /// <summary>
     /// True for the methods in the table, named by declaring type (generic arguments, if printed, are

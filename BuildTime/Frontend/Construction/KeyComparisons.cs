@@ -4,8 +4,8 @@ using Mono.Cecil;
 namespace PeJit.Frontend.Construction;
 
 /// <summary>
-/// How a base-library collection compares keys (a dictionary's or a set's key, a list's element): the one rule that decides
-/// whether a lookup is pure (<see cref="KnownPureCalls"/>), reads only (<see cref="MethodEffects"/>), or is an ordinary call.
+/// How a base-library collection compares keys (a dictionary's or a set's key, a list's element; which methods compare
+/// which type: <see cref="CollectionMethods"/>): the one rule that decides whether a lookup is pure (<see cref="KnownPureCalls"/>), reads only (<see cref="MethodEffects"/>), or is an ordinary call.
 /// </summary>
 /// <remarks>
 /// <para>The collections compare with the key type's default comparer, or with one the collection was made with.
@@ -22,24 +22,7 @@ namespace PeJit.Frontend.Construction;
 /// </remarks>
 public static class KeyComparisons
 {
-    // Base-library collections' methods that compare their first type argument, by the generic type's full name.
-    private static readonly Dictionary<string, string[]> Comparing = new(StringComparer.Ordinal)
-    {
-        ["System.Collections.Generic.Dictionary`2"] = ["TryGetValue", "ContainsKey", "get_Item"],
-        ["System.Collections.Generic.HashSet`1"] = ["Contains"],
-        ["System.Collections.Generic.List`1"] = ["Contains", "IndexOf"],
-    };
-
     private static readonly ConcurrentDictionary<string, KeyComparison> Cache = new(StringComparer.Ordinal);
-
-    /// <summary>
-    /// The type whose comparison a call of <paramref name="method"/> runs: the key or element type of a base-library
-    /// collection's lookup (<c>Dictionary.get_Item</c>, <c>ContainsKey</c>, <c>TryGetValue</c>, <c>HashSet.Contains</c>,
-    /// <c>List.Contains</c>, <c>IndexOf</c>); null for any other method (<c>List.get_Item</c> compares nothing).
-    /// </summary>
-    public static TypeReference? ComparedType(MethodReference method) =>
-        method.DeclaringType is GenericInstanceType generic && Comparing.TryGetValue(generic.ElementType.FullName, out var names)
-            && names.Contains(method.Name) ? generic.GenericArguments[0] : null;
 
     /// <summary>How a lookup made by code of <paramref name="caller"/> compares keys of <paramref name="type"/> (see the remarks).</summary>
     public static KeyComparison Of(TypeReference type, ModuleDefinition? caller) =>

@@ -5,8 +5,9 @@ namespace PeJit.Frontend.Construction;
 
 /// <summary>
 /// Whether a call of a base-library method is pure (<see cref="IR.MethodRef.IsPure"/>), decided at build time where the
-/// type arguments are known: a method of <see cref="KnownPureMethods"/>' table; or a lookup that compares keys
-/// (<see cref="KnownPureMethods.ComparesKeys"/>: <c>Dictionary.get_Item</c>, <c>ContainsKey</c>) when its key type compares
+/// type arguments are known: a method of <see cref="KnownPureMethods"/>' table; a collection method that compares nothing
+/// and is pure (<see cref="CollectionMethods"/>: <c>List.get_Item</c>); or a pure lookup that compares keys
+/// (<c>Dictionary.get_Item</c>, <c>ContainsKey</c>) when its key type compares
 /// with the framework's own code (<see cref="KeyComparisons"/>: primitives, enums, strings, reference equality). A
 /// dictionary keyed by a class whose <c>Equals</c> or <c>GetHashCode</c> the program overrides is not pure: it reads only
 /// when the overrides read only (<see cref="MethodEffects"/>), and is an ordinary call otherwise. The runtime reads the
@@ -19,7 +20,8 @@ public static class KnownPureCalls
     {
         string type = method.DeclaringType.FullName;
         if (KnownPureMethods.Contains(type, method.Name, !method.HasThis)) return true;
-        return KnownPureMethods.ComparesKeys(type, method.Name) && KeyComparisons.ComparedType(method) is { } key
-            && KeyComparisons.Of(key, method.Module) == KeyComparison.Framework;
+        var traits = CollectionMethods.Of(method);
+        if (!traits.HasFlag(CollectionTraits.Pure)) return false;
+        return CollectionMethods.ComparedType(method) is not { } key || KeyComparisons.Of(key, method.Module) == KeyComparison.Framework;
     }
 }

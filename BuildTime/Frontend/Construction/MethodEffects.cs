@@ -15,20 +15,23 @@ namespace PeJit.Frontend.Construction;
 /// calls no function pointer, and calls only: methods that read only by this same analysis (non-virtual calls; a virtual
 /// call when every override in the callee's module reads only: class hierarchy analysis, which sees the program's own
 /// assembly, not subclasses other assemblies might add), constructors that only store their arguments into the new
-/// object (<see cref="ConstructorStores"/>), the base library's known-pure methods, and the few base-library methods
+/// object (<see cref="ConstructorStores"/>) or a base-library value type's constructors that only fill the new value (a span,
+/// a nullable, a tuple), the base library's known-pure methods, and the few base-library methods
 /// listed here as reading only (<see cref="IsListed"/>). Locals and arguments are its own (<c>stloc</c>, <c>starg</c>);
 /// allocating (<c>newarr</c>, <c>box</c>) and throwing write nothing anyone had.</para>
 /// <para>Refused, with the first such instruction named (<see cref="Write"/>, shown by the binding-time report): any
-/// store above (even into a struct local through its address: the analysis does not follow addresses), a virtual call
+/// store above (even into a struct local through its address: the analysis does not follow addresses; only an
+/// <c>initobj</c> right after <c>ldloca</c>, C#'s <c>default</c> of a local, is known to be the method's own), a virtual call
 /// of a base-library method, a call of an unlisted base-library method or of one that cannot be resolved, a constrained
 /// call, a recursive call (a cycle is refused, not assumed), and chains deeper than <see cref="MaxDepth"/>. A method
 /// called by name that an override may replace is refused too (the IR names one method for <c>call</c> and
 /// <c>callvirt</c>). Static constructors a <c>ldsfld</c> may run are not counted (one run per process, before the unit
 /// could have read their statics).</para>
-/// <para>The collections' lookups compare keys as <see cref="KeyComparisons"/> says (the rule <see cref="KnownPureCalls"/>
-/// uses too): the framework's own code for primitives, enums, strings and classes that override neither <c>Equals</c> nor
-/// <c>GetHashCode</c>; the key class's overrides (all its module's, and its bases') otherwise, and the comparers the calling
-/// module defines, which a collection may have been made with.
+/// <para>Which collection methods read only is <see cref="CollectionMethods"/>' table. Their lookups compare keys as
+/// <see cref="KeyComparisons"/> says (the rule <see cref="KnownPureCalls"/> uses too): the framework's own code for
+/// primitives, enums, strings and classes that override neither <c>Equals</c> nor <c>GetHashCode</c>; the key class's
+/// overrides (all its module's, and its bases') otherwise, and the comparers the calling module defines, which a
+/// collection may have been made with.
 /// Cost: each method's body once (cached by name), linear in it.</para>
 /// </remarks>
 public static class MethodEffects
@@ -56,6 +59,9 @@ public static class MethodEffects
     /// </summary>
     public static Write? FirstWrite(MethodReference method)
     {
+        // Not class hierarchy analysis, as for the calls inside a body: with it, a loop whose only calls are its
+        // operations' slow paths (virtual, allocating a result) would promote its memory and be versioned, and the copy
+        // can push a large unit past the size .NET optimizes (Lua nbody: 2,009 to 3,431 instructions, 2,348 blocks).
         if (!IsListed(method, out _) && ClassHierarchy.TryResolve(method) is { IsVirtual: true, IsFinal: false } overridable
             && !overridable.DeclaringType.IsSealed)
             return new Write(overridable.FullName, 0, "a virtual method any override may replace");
@@ -107,13 +113,15 @@ public static class MethodEffects
                 Code.Calli => "a call through a function pointer",
                 _ => null,
             };
+            // Clearing a struct local of the method's own (`return null` as a nullable: ldloca, initobj) writes no one's memory.
+            if (instruction.OpCode.Code == Code.Initobj && instruction.Previous?.OpCode.Code is Code.Ldloca or Code.Ldloca_S) what = null;
             // The field stored into, named: what the report shows (HashCounter::Hashes).
             if (what is not null)
                 return new Write(method.FullName, instruction.Offset, instruction.Operand is FieldReference field ? $"{what} ({field.DeclaringType.Name}::{field.Name})" : what);
             if (instruction.OpCode.Code is not (Code.Call or Code.Callvirt or Code.Newobj) || instruction.Operand is not MethodReference callee) continue;
             if (instruction.OpCode.Code == Code.Newobj)
             {
-                if (ConstructorStores.Of(callee) is not null) continue;
+                if (ConstructorStores.Of(callee) is not null || IsFreshValue(callee)) continue;
                 return new Write(method.FullName, instruction.Offset, $"a constructor that does more than store its arguments ({callee.FullName})");
             }
             // Listed first: a collection's lookup compares keys, which the known-pure table does not look at.
@@ -172,6 +180,15 @@ public static class MethodEffects
         };
     }
 
+    /// <summary>
+    /// A base-library value type's constructor that only fills the new value (a span over a local, a nullable, a tuple): a
+    /// <c>newobj</c> of it writes nothing anyone had.
+    /// </summary>
+    private static bool IsFreshValue(MethodReference constructor) =>
+        constructor.DeclaringType is GenericInstanceType generic && generic.ElementType.FullName is "System.Span`1" or "System.ReadOnlySpan`1"
+            or "System.Nullable`1" or "System.Collections.Generic.KeyValuePair`2"
+            || constructor.DeclaringType.Namespace == "System" && constructor.DeclaringType.Name.StartsWith("ValueTuple`", StringComparison.Ordinal);
+
     private static bool HasOutParameter(MethodReference method) => method.Parameters.Any(p => p.ParameterType.IsByReference);
 
     // The framework's own code: its IL is not analyzed (its bodies change with the runtime), only the entries below trusted.
@@ -185,13 +202,12 @@ public static class MethodEffects
             || assembly.StartsWith("Microsoft", StringComparison.Ordinal);
     }
 
-    // Base-library collections' lookups: they read the collection, and compare keys (or elements) with the key type's
-    // default comparer (ComparisonWrite).
-    private static readonly Dictionary<string, string[]> ReadOnlyCollections = new(StringComparer.Ordinal)
+    // Base-library value types' members that read the value (or its address) and nothing else.
+    private static readonly Dictionary<string, string[]> ReadOnlyValueMembers = new(StringComparer.Ordinal)
     {
-        ["System.Collections.Generic.Dictionary`2"] = ["TryGetValue", "ContainsKey", "get_Item", "get_Count"],
-        ["System.Collections.Generic.HashSet`1"] = ["Contains", "get_Count"],
-        ["System.Collections.Generic.List`1"] = ["get_Item", "get_Count", "Contains", "IndexOf"],
+        ["System.Nullable`1"] = ["get_HasValue", "get_Value", "GetValueOrDefault"],
+        ["System.Span`1"] = ["get_Length", "get_IsEmpty", "get_Item", "Slice"],
+        ["System.ReadOnlySpan`1"] = ["get_Length", "get_IsEmpty", "get_Item", "Slice"],
     };
 
     private static readonly HashSet<string> Primitives = new(StringComparer.Ordinal)
@@ -203,19 +219,28 @@ public static class MethodEffects
     /// <summary>
     /// True for a base-library method listed here as reading only, with, in <paramref name="compared"/>, the type whose
     /// default comparison it runs (null when none): a collection's lookups (<c>Dictionary.TryGetValue</c>, <c>ContainsKey</c>,
-    /// the indexer's getter; <c>HashSet.Contains</c>; <c>List</c>'s); <c>Object</c>'s <c>GetType</c> and <c>ReferenceEquals</c>; a primitive's <c>Equals</c>, <c>GetHashCode</c> and
-    /// <c>CompareTo</c>; a string's length and characters.
+    /// the indexer's getter; <c>HashSet.Contains</c>; <c>List</c>'s); <c>Object</c>'s <c>GetType</c> and <c>ReferenceEquals</c>;
+    /// a primitive's <c>Equals</c>, <c>GetHashCode</c>, <c>CompareTo</c> and <c>ToString</c>; a string's length, characters
+    /// and the methods that make a new string of it; <c>CultureInfo.InvariantCulture</c>; a nullable's and a span's getters.
     /// </summary>
+    /// <remarks>
+    /// Formatting (<c>ToString</c>, <c>PadLeft</c>) allocates its result and may fill the framework's private caches: no
+    /// memory a unit loads from, which is all <see cref="IR.MethodRef.ReadsOnly"/> promises.
+    /// </remarks>
     private static bool IsListed(MethodReference method, out TypeReference? compared)
     {
         compared = null;
         string type = method.DeclaringType.FullName;
         if (type == "System.Object") return method.Name is "GetType" or "ReferenceEquals";
-        if (type == "System.String") return method.Name is "get_Length" or "get_Chars";
-        if (Primitives.Contains(type)) return method.Name is "Equals" or "GetHashCode" or "CompareTo";
+        if (type == "System.String")
+            return method.Name is "get_Length" or "get_Chars" or "op_Implicit" or "PadLeft" or "PadRight" or "Trim" or "TrimStart" or "TrimEnd"
+                or "ToUpperInvariant" or "ToLowerInvariant" or "Replace" or "ToString";
+        if (type == "System.Globalization.CultureInfo") return method.Name is "get_InvariantCulture";
+        if (Primitives.Contains(type)) return method.Name is "Equals" or "GetHashCode" or "CompareTo" or "ToString";
         if (method.DeclaringType is not GenericInstanceType generic) return false;
-        if (!ReadOnlyCollections.TryGetValue(generic.ElementType.FullName, out var names) || !names.Contains(method.Name)) return false;
-        compared = KeyComparisons.ComparedType(method);
+        if (ReadOnlyValueMembers.TryGetValue(generic.ElementType.FullName, out var members)) return members.Contains(method.Name);
+        if (!CollectionMethods.Of(method).HasFlag(CollectionTraits.ReadsOnly)) return false;
+        compared = CollectionMethods.ComparedType(method);
         return true;
     }
 }

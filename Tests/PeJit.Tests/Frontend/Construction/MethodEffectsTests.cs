@@ -25,6 +25,10 @@ public sealed class MethodEffectsTests
     [DataRow(nameof(EffectSamples.CallsAReader))]
     [DataRow(nameof(EffectSamples.ComparesKeysThatOnlyRead))]
     [DataRow(nameof(EffectSamples.CallsAVirtualReader))]
+    [DataRow(nameof(EffectSamples.ReadsANullable))]
+    [DataRow(nameof(EffectSamples.FormatsANumber))]
+    [DataRow(nameof(EffectSamples.ConcatenatesAChar))]
+    [DataRow(nameof(EffectSamples.ReturnsNoNumber))]
     public void ReadersAreReadOnly(string name)
     {
         Assert.IsNull(MethodEffects.FirstWrite(Method(name)), name);
@@ -41,6 +45,7 @@ public sealed class MethodEffectsTests
     [DataRow(nameof(EffectSamples.ComparesKeysThatWrite), "a store into a field")]
     [DataRow(nameof(EffectSamples.FillsAList), "a base-library method not known to read only")]
     [DataRow(nameof(EffectSamples.Recurses), "a recursive call")]
+    [DataRow(nameof(EffectSamples.WritesThroughAnAddress), "a store through an address")]
     public void WritersAreBarriers(string name, string what)
     {
         var write = MethodEffects.FirstWrite(Method(name));
@@ -125,6 +130,17 @@ public class EffectSamples
     public void FillsAList() => list.Add(1);
 
     public int Recurses(int n) => n <= 0 ? field : Recurses(n - 1);
+
+    public double ReadsANullable(double? value) => value.HasValue ? value.Value : value.GetValueOrDefault();
+
+    public string FormatsANumber(long value) => double.IsNaN(value) ? "nan" : value.ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(4);
+
+    public string ConcatenatesAChar(string text, char c) => text + c + "!";
+
+    public void WritesThroughAnAddress(ref int target) => target = field;
+
+    // C#'s `null` as a double?: ldloca, initobj of a local of its own.
+    public double? ReturnsNoNumber() => null;
 }
 
 /// <summary>A class whose overrides all read only.</summary>
