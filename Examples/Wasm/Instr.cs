@@ -1,0 +1,18 @@
+namespace PeJit.Examples.Wasm;
+
+/// <summary>
+/// One decoded instruction. <see cref="A"/> is the immediate: the value of <c>i64.const</c>, the local of
+/// <c>local.*</c>, the label depth of <c>br</c>/<c>br_if</c>, the table of <c>br_table</c>, the function of
+/// <c>call</c>, the offset of a load or store, and for <c>block</c>/<c>loop</c>/<c>if</c> the pc just past the
+/// matching <c>end</c>. <see cref="B"/> is the block's arity (0 or 1), and for <c>if</c> the pc just past its
+/// <c>else</c> (the end when there is none) in <see cref="C"/>.
+/// </summary>
+public readonly struct Instr(Op op, long a = 0, int b = 0, int c = 0)
+{
+    public readonly Op Op = op;
+    public readonly long A = a;
+    public readonly int B = b;
+    public readonly int C = c;
+
+    public override string ToString() => $"{Op} {A} {B} {C}";
+}

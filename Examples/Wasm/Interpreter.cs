@@ -1,0 +1,182 @@
+using PeJit;
+
+namespace PeJit.Examples.Wasm;
+
+/// <summary>
+/// The dispatch loop, written as a naive WebAssembly interpreter is: a value stack, a control stack of labels
+/// pushed at <c>block</c>/<c>loop</c>/<c>if</c> and popped at <c>end</c>, branches resolved by reading the label
+/// <c>depth</c> entries down the control stack, and calls that push a frame and stay in the loop.
+/// </summary>
+public static class Interpreter
+{
+    /// <summary>Runs <c>main</c> of <paramref name="code"/> with <paramref name="argument"/> (if it takes one); returns its result (0 if none).</summary>
+    [JitPortal(Greens = ["pc", "code"], Reds = ["machine", "stack", "sp", "labels", "lsp", "frames", "fp", "locals", "memory"])]
+    public static long Run(Code code, Machine machine, long argument)
+    {
+        long[] stack = machine.Stack;
+        Label[] labels = machine.Labels;
+        Frame[] frames = machine.Frames;
+        long[] memory = machine.Memory;
+        var main = code.Functions[code.Main];
+        long[] locals = new long[main.Locals];
+        if (main.Parameters > 0) locals[0] = argument;
+        int sp = 0, lsp = 0, fp = 0;
+        labels[lsp++] = new Label(LabelKind.Function, main.End, sp, main.Results);
+        int pc = main.Entry;
+        while (true)
+        {
+            Jit.MergePoint(pc, code, machine, stack, sp, labels, lsp, frames, fp, locals, memory);
+            Instr instr = code.Instructions[pc++];
+            switch (instr.Op)
+            {
+                case Op.Unreachable:
+                    throw new WasmTrap($"unreachable executed at pc {pc - 1}");
+                case Op.Nop:
+                    break;
+                case Op.Block:
+                    labels[lsp++] = new Label(LabelKind.Block, (int)instr.A, sp, instr.B);
+                    break;
+                case Op.Loop:
+                    // A branch to a loop goes back to its first instruction; the label stays.
+                    labels[lsp++] = new Label(LabelKind.Loop, pc, sp, 0);
+                    break;
+                case Op.If:
+                    labels[lsp++] = new Label(LabelKind.If, (int)instr.A, sp - 1, instr.B);
+                    if (stack[--sp] == 0) pc = instr.C;
+                    break;
+                case Op.Else:
+                    // The then-arm is done: leave the if as `br 0` would.
+                    pc = Branch(labels, ref lsp, stack, ref sp, 0);
+                    break;
+                case Op.End:
+                {
+                    var label = labels[--lsp];
+                    if (label.Kind == LabelKind.Function)
+                    {
+                        long result = label.Arity > 0 ? stack[sp - 1] : 0;
+                        if (fp == 0) return result;
+                        var frame = frames[--fp];
+                        sp = label.Height;
+                        if (label.Arity > 0) stack[sp++] = result;
+                        pc = frame.ReturnPc;
+                        locals = frame.Locals;
+                    }
+                    break;
+                }
+                case Op.Br:
+                {
+                    bool loop = labels[lsp - 1 - (int)instr.A].Kind == LabelKind.Loop;
+                    pc = Branch(labels, ref lsp, stack, ref sp, (int)instr.A);
+                    if (loop) Jit.CanEnterJit(pc, code, machine, stack, sp, labels, lsp, frames, fp, locals, memory);
+                    break;
+                }
+                case Op.BrIf:
+                    if (stack[--sp] != 0)
+                    {
+                        bool loop = labels[lsp - 1 - (int)instr.A].Kind == LabelKind.Loop;
+                        pc = Branch(labels, ref lsp, stack, ref sp, (int)instr.A);
+                        if (loop) Jit.CanEnterJit(pc, code, machine, stack, sp, labels, lsp, frames, fp, locals, memory);
+                    }
+                    break;
+                case Op.BrTable:
+                {
+                    int[] table = code.Tables[instr.A];
+                    long index = stack[--sp];
+                    int depth = index >= 0 && index < table.Length - 1 ? table[index] : table[^1];
+                    bool loop = labels[lsp - 1 - depth].Kind == LabelKind.Loop;
+                    pc = Branch(labels, ref lsp, stack, ref sp, depth);
+                    if (loop) Jit.CanEnterJit(pc, code, machine, stack, sp, labels, lsp, frames, fp, locals, memory);
+                    break;
+                }
+                case Op.Call:
+                {
+                    var callee = code.Functions[instr.A];
+                    if (fp == frames.Length) throw new WasmTrap("call stack exhausted");
+                    var calleeLocals = new long[callee.Locals];
+                    for (int i = callee.Parameters - 1; i >= 0; i--) calleeLocals[i] = stack[--sp];
+                    frames[fp++] = new Frame(pc, locals, lsp);
+                    locals = calleeLocals;
+                    labels[lsp++] = new Label(LabelKind.Function, callee.End, sp, callee.Results);
+                    pc = callee.Entry;
+                    break;
+                }
+                case Op.Return:
+                {
+                    // Branch to the function's label: its target is the function's `end`, which returns.
+                    int depth = lsp - 1 - (fp == 0 ? 0 : frames[fp - 1].LabelBase);
+                    pc = Branch(labels, ref lsp, stack, ref sp, depth);
+                    break;
+                }
+                case Op.Drop:
+                    sp--;
+                    break;
+                case Op.Select:
+                {
+                    long condition = stack[--sp];
+                    long second = stack[--sp];
+                    if (condition == 0) stack[sp - 1] = second;
+                    break;
+                }
+                case Op.LocalGet:
+                    stack[sp++] = locals[instr.A];
+                    break;
+                case Op.LocalSet:
+                    locals[instr.A] = stack[--sp];
+                    break;
+                case Op.LocalTee:
+                    locals[instr.A] = stack[sp - 1];
+                    break;
+                case Op.Const:
+                    stack[sp++] = instr.A;
+                    break;
+                case Op.Load:
+                    stack[sp - 1] = memory[stack[sp - 1] + instr.A];
+                    break;
+                case Op.Store:
+                {
+                    long value = stack[--sp];
+                    long address = stack[--sp];
+                    memory[address + instr.A] = value;
+                    break;
+                }
+                case Op.Add: sp--; stack[sp - 1] = stack[sp - 1] + stack[sp]; break;
+                case Op.Sub: sp--; stack[sp - 1] = stack[sp - 1] - stack[sp]; break;
+                case Op.Mul: sp--; stack[sp - 1] = stack[sp - 1] * stack[sp]; break;
+                case Op.DivS: sp--; stack[sp - 1] = stack[sp - 1] / stack[sp]; break;
+                case Op.RemS: sp--; stack[sp - 1] = stack[sp - 1] % stack[sp]; break;
+                case Op.And: sp--; stack[sp - 1] = stack[sp - 1] & stack[sp]; break;
+                case Op.Or: sp--; stack[sp - 1] = stack[sp - 1] | stack[sp]; break;
+                case Op.Xor: sp--; stack[sp - 1] = stack[sp - 1] ^ stack[sp]; break;
+                case Op.Shl: sp--; stack[sp - 1] = stack[sp - 1] << (int)(stack[sp] & 63); break;
+                case Op.ShrS: sp--; stack[sp - 1] = stack[sp - 1] >> (int)(stack[sp] & 63); break;
+                case Op.Eqz: stack[sp - 1] = stack[sp - 1] == 0 ? 1 : 0; break;
+                case Op.Eq: sp--; stack[sp - 1] = stack[sp - 1] == stack[sp] ? 1 : 0; break;
+                case Op.Ne: sp--; stack[sp - 1] = stack[sp - 1] != stack[sp] ? 1 : 0; break;
+                case Op.LtS: sp--; stack[sp - 1] = stack[sp - 1] < stack[sp] ? 1 : 0; break;
+                case Op.GtS: sp--; stack[sp - 1] = stack[sp - 1] > stack[sp] ? 1 : 0; break;
+                case Op.LeS: sp--; stack[sp - 1] = stack[sp - 1] <= stack[sp] ? 1 : 0; break;
+                case Op.GeS: sp--; stack[sp - 1] = stack[sp - 1] >= stack[sp] ? 1 : 0; break;
+                case Op.Print:
+                    machine.Output.WriteLine(stack[--sp]);
+                    break;
+                default:
+                    throw new InvalidOperationException($"bad instruction {instr} at {pc - 1}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Branches to the label <paramref name="depth"/> entries down the control stack: keeps its arity's values on top
+    /// of the stack at its height, pops the labels above it (and it, unless it is a loop or the function), and returns
+    /// where execution goes on.
+    /// </summary>
+    private static int Branch(Label[] labels, ref int lsp, long[] stack, ref int sp, int depth)
+    {
+        ref Label label = ref labels[lsp - 1 - depth];
+        if (label.Arity > 0) stack[label.Height] = stack[sp - 1];
+        sp = label.Height + label.Arity;
+        lsp = label.Kind is LabelKind.Loop or LabelKind.Function ? lsp - depth : lsp - 1 - depth;
+        // A branch to the function's label goes to its `end`, which pops the label and returns.
+        return label.Target;
+    }
+}
