@@ -11,7 +11,7 @@ public static class Assembler
 {
     private static readonly Dictionary<string, Op> Plain = new()
     {
-        ["unreachable"] = Op.Unreachable, ["nop"] = Op.Nop, ["return"] = Op.Return, ["drop"] = Op.Drop, ["select"] = Op.Select,
+        ["unreachable"] = Op.Unreachable, ["nop"] = Op.Nop, ["drop"] = Op.Drop, ["select"] = Op.Select,
         ["i64.add"] = Op.Add, ["i64.sub"] = Op.Sub, ["i64.mul"] = Op.Mul, ["i64.div_s"] = Op.DivS, ["i64.rem_s"] = Op.RemS,
         ["i64.and"] = Op.And, ["i64.or"] = Op.Or, ["i64.xor"] = Op.Xor, ["i64.shl"] = Op.Shl, ["i64.shr_s"] = Op.ShrS,
         ["i64.eqz"] = Op.Eqz, ["i64.eq"] = Op.Eq, ["i64.ne"] = Op.Ne, ["i64.lt_s"] = Op.LtS, ["i64.gt_s"] = Op.GtS,
@@ -25,6 +25,9 @@ public static class Assembler
         public readonly string? Name = name;
         public readonly int Arity = arity;
         public int Else = -1;
+
+        /// <summary>Branches out of this block, to be given its end's pc once it is known: (instruction, or -1) and (table, entry).</summary>
+        public readonly List<(int Instruction, int Table, int Entry)> Pending = [];
     }
 
     public static Code Assemble(string source)
@@ -40,13 +43,15 @@ public static class Assembler
 
         var instructions = new List<Instr>();
         var functions = new Function?[functionIndex.Count];
-        var tables = new List<int[]>();
+        var tables = new List<Instr[]>();
         int memoryWords = 0;
         long defaultArgument = 0;
         string? current = null;
         int entry = 0, parameters = 0, results = 0;
         Dictionary<string, int> locals = [];
         var blocks = new List<Block>();
+        // The function's own label: `return` and branches to the outermost depth go to its closing `end`.
+        var functionBranches = new List<(int Instruction, int Table, int Entry)>();
 
         foreach (var (number, tokens) in lines)
         {
@@ -64,6 +69,7 @@ public static class Assembler
                         parameters = results = 0;
                         ParseSignature(number, tokens, 2, locals, ref parameters, ref results);
                         blocks.Clear();
+                        functionBranches.Clear();
                         continue;
                     default: throw Error(number, $"'{op}' outside a function (expected 'func', 'memory' or 'args')");
                 }
@@ -83,6 +89,21 @@ public static class Assembler
                 for (int i = blocks.Count - 1; i >= 0; i--)
                     if (blocks[i].Name == name) return blocks.Count - 1 - i;
                 throw Error(number, $"no enclosing block, loop or if labelled '{name}'");
+            }
+            // A branch's target is worked out here, once, as a wasm engine's validation pass does: the loop's first
+            // instruction, or the pc past the block's `end` (patched in when the `end` is read), or the function's `end`.
+            Instr BranchTo(Op branch, int depth, int table, int entry)
+            {
+                int instruction = table < 0 ? instructions.Count : -1;
+                if (depth == blocks.Count)
+                {
+                    functionBranches.Add((instruction, table, entry));
+                    return new Instr(branch, depth, 0, (int)LabelKind.Function);
+                }
+                var block = blocks[blocks.Count - 1 - depth];
+                if (block.Op == Op.Loop) return new Instr(branch, depth, block.Start + 1, (int)LabelKind.Loop);
+                block.Pending.Add((instruction, table, entry));
+                return new Instr(branch, depth, 0, (int)(block.Op == Op.If ? LabelKind.If : LabelKind.Block));
             }
             (string? Name, int Arity) BlockType(int at)
             {
@@ -107,7 +128,7 @@ public static class Assembler
                 {
                     if (blocks.Count == 0 || blocks[^1].Op != Op.If || blocks[^1].Else >= 0) throw Error(number, "'else' without an 'if'");
                     blocks[^1].Else = instructions.Count;
-                    instructions.Add(new Instr(Op.Else));
+                    instructions.Add(BranchTo(Op.Else, 0, -1, 0));
                     break;
                 }
                 case "end":
@@ -116,12 +137,14 @@ public static class Assembler
                     instructions.Add(new Instr(Op.End));
                     if (blocks.Count == 0)
                     {
+                        Patch(instructions, tables, functionBranches, at);
                         functions[functionIndex[current]] = new Function(current, entry, at, parameters, locals.Count, results);
                         current = null;
                         break;
                     }
                     var block = blocks[^1];
                     blocks.RemoveAt(blocks.Count - 1);
+                    Patch(instructions, tables, block.Pending, at + 1);
                     instructions[block.Start] = block.Op switch
                     {
                         // A false condition goes to the else arm, or to this `end` (which pops the label) when there is none.
@@ -130,13 +153,15 @@ public static class Assembler
                     };
                     break;
                 }
-                case "br": instructions.Add(new Instr(Op.Br, Depth(Operand(number, tokens, 1)))); break;
-                case "br_if": instructions.Add(new Instr(Op.BrIf, Depth(Operand(number, tokens, 1)))); break;
+                case "br": instructions.Add(BranchTo(Op.Br, Depth(Operand(number, tokens, 1)), -1, 0)); break;
+                case "br_if": instructions.Add(BranchTo(Op.BrIf, Depth(Operand(number, tokens, 1)), -1, 0)); break;
+                case "return": instructions.Add(BranchTo(Op.Return, blocks.Count, -1, 0)); break;
                 case "br_table":
                 {
                     if (tokens.Length < 2) throw Error(number, "'br_table' needs at least its default label");
-                    tables.Add(tokens.Skip(1).Select(Depth).ToArray());
-                    instructions.Add(new Instr(Op.BrTable, tables.Count - 1));
+                    int table = tables.Count;
+                    tables.Add(tokens.Skip(1).Select((label, entry) => BranchTo(Op.Br, Depth(label), table, entry)).ToArray());
+                    instructions.Add(new Instr(Op.BrTable, table));
                     break;
                 }
                 case "call":
@@ -157,6 +182,15 @@ public static class Assembler
         if (current != null) throw new AssemblerException($"function '{current}' has no 'end'");
         if (!functionIndex.TryGetValue("$main", out int main)) throw new AssemblerException("the program has no function '$main'");
         return new Code([.. instructions], functions!, [.. tables], main, memoryWords, defaultArgument);
+    }
+
+    /// <summary>Gives each pending branch its target <paramref name="pc"/> (in <see cref="Instr.B"/>).</summary>
+    private static void Patch(List<Instr> instructions, List<Instr[]> tables, List<(int Instruction, int Table, int Entry)> pending, int pc)
+    {
+        static Instr With(Instr branch, int pc) => new(branch.Op, branch.A, pc, branch.C);
+        foreach (var (instruction, table, entry) in pending)
+            if (instruction >= 0) instructions[instruction] = With(instructions[instruction], pc);
+            else tables[table][entry] = With(tables[table][entry], pc);
     }
 
     private static void ParseSignature(int number, string[] tokens, int at, Dictionary<string, int> locals, ref int parameters, ref int results)

@@ -4,13 +4,13 @@ namespace PeJit.Examples.Wasm;
 
 /// <summary>A module: every function's instructions one after the other, the function table, the br_table tables.</summary>
 [JitImmutable]
-public sealed class Code(Instr[] instructions, Function[] functions, int[][] tables, int main, int memoryWords, long defaultArgument)
+public sealed class Code(Instr[] instructions, Function[] functions, Instr[][] tables, int main, int memoryWords, long defaultArgument)
 {
     public readonly Instr[] Instructions = instructions;
     public readonly Function[] Functions = functions;
 
-    /// <summary>The label depths of each <c>br_table</c>; the last is the default.</summary>
-    public readonly int[][] Tables = tables;
+    /// <summary>The branches of each <c>br_table</c>, as <c>br</c> instructions; the last is the default.</summary>
+    public readonly Instr[][] Tables = tables;
 
     /// <summary>The index of <c>main</c> in <see cref="Functions"/>.</summary>
     public readonly int Main = main;

@@ -46,7 +46,8 @@ public static class Interpreter
                     break;
                 case Op.Else:
                     // The then-arm is done: leave the if as `br 0` would.
-                    pc = Branch(labels, ref lsp, stack, ref sp, 0);
+                    Branch(labels, ref lsp, stack, ref sp, 0);
+                    pc = instr.B;
                     break;
                 case Op.End:
                 {
@@ -58,34 +59,36 @@ public static class Interpreter
                         var frame = frames[--fp];
                         sp = label.Height;
                         if (label.Arity > 0) stack[sp++] = result;
-                        pc = frame.ReturnPc;
+                        // The return address comes from the call stack: promoted, as the report advised.
+                        pc = Jit.Promote(frame.ReturnPc);
                         locals = frame.Locals;
                     }
                     break;
                 }
                 case Op.Br:
-                {
-                    bool loop = labels[lsp - 1 - (int)instr.A].Kind == LabelKind.Loop;
-                    pc = Branch(labels, ref lsp, stack, ref sp, (int)instr.A);
-                    if (loop) Jit.CanEnterJit(pc, code, machine, stack, sp, labels, lsp, frames, fp, locals, memory);
+                    // The target comes from the instruction (the assembler worked it out), so it is green.
+                    Branch(labels, ref lsp, stack, ref sp, (int)instr.A);
+                    pc = instr.B;
+                    if (instr.C == (int)LabelKind.Loop) Jit.CanEnterJit(pc, code, machine, stack, sp, labels, lsp, frames, fp, locals, memory);
                     break;
-                }
                 case Op.BrIf:
                     if (stack[--sp] != 0)
                     {
-                        bool loop = labels[lsp - 1 - (int)instr.A].Kind == LabelKind.Loop;
-                        pc = Branch(labels, ref lsp, stack, ref sp, (int)instr.A);
-                        if (loop) Jit.CanEnterJit(pc, code, machine, stack, sp, labels, lsp, frames, fp, locals, memory);
+                        Branch(labels, ref lsp, stack, ref sp, (int)instr.A);
+                        pc = instr.B;
+                        if (instr.C == (int)LabelKind.Loop) Jit.CanEnterJit(pc, code, machine, stack, sp, labels, lsp, frames, fp, locals, memory);
                     }
                     break;
                 case Op.BrTable:
                 {
-                    int[] table = code.Tables[instr.A];
+                    Instr[] table = code.Tables[instr.A];
                     long index = stack[--sp];
-                    int depth = index >= 0 && index < table.Length - 1 ? table[index] : table[^1];
-                    bool loop = labels[lsp - 1 - depth].Kind == LabelKind.Loop;
-                    pc = Branch(labels, ref lsp, stack, ref sp, depth);
-                    if (loop) Jit.CanEnterJit(pc, code, machine, stack, sp, labels, lsp, frames, fp, locals, memory);
+                    // The entry is picked by a run-time value: promoted, so each entry taken is a case of its own.
+                    int entry = Jit.Promote(index >= 0 && index < table.Length - 1 ? (int)index : table.Length - 1);
+                    Instr branch = table[entry];
+                    Branch(labels, ref lsp, stack, ref sp, (int)branch.A);
+                    pc = branch.B;
+                    if (branch.C == (int)LabelKind.Loop) Jit.CanEnterJit(pc, code, machine, stack, sp, labels, lsp, frames, fp, locals, memory);
                     break;
                 }
                 case Op.Call:
@@ -104,7 +107,8 @@ public static class Interpreter
                 {
                     // Branch to the function's label: its target is the function's `end`, which returns.
                     int depth = lsp - 1 - (fp == 0 ? 0 : frames[fp - 1].LabelBase);
-                    pc = Branch(labels, ref lsp, stack, ref sp, depth);
+                    Branch(labels, ref lsp, stack, ref sp, depth);
+                    pc = instr.B;
                     break;
                 }
                 case Op.Drop:
@@ -167,16 +171,14 @@ public static class Interpreter
 
     /// <summary>
     /// Branches to the label <paramref name="depth"/> entries down the control stack: keeps its arity's values on top
-    /// of the stack at its height, pops the labels above it (and it, unless it is a loop or the function), and returns
-    /// where execution goes on.
+    /// of the stack at its height, and pops the labels above it (and it, unless it is a loop or the function). Where
+    /// execution goes on is the branch instruction's target, which the assembler worked out.
     /// </summary>
-    private static int Branch(Label[] labels, ref int lsp, long[] stack, ref int sp, int depth)
+    private static void Branch(Label[] labels, ref int lsp, long[] stack, ref int sp, int depth)
     {
         ref Label label = ref labels[lsp - 1 - depth];
         if (label.Arity > 0) stack[label.Height] = stack[sp - 1];
         sp = label.Height + label.Arity;
         lsp = label.Kind is LabelKind.Loop or LabelKind.Function ? lsp - depth : lsp - 1 - depth;
-        // A branch to the function's label goes to its `end`, which pops the label and returns.
-        return label.Target;
     }
 }
