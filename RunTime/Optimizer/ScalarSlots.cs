@@ -21,6 +21,8 @@ namespace PeJit.Optimizer;
 /// <c>ldslot</c> and <c>slotaddr</c> whose result is used only as the address of a <c>load</c> or <c>store</c> of the
 /// slot's own type (no call given it, no store of the address, no jump passing it): then every read and write of its
 /// memory is one of those instructions.</item>
+/// <item>Every value written reads back unchanged: of the slot's type, or a 32-bit or wider integer of its stack class,
+/// or any reference (a write that truncates, an int into a <c>byte</c> or <c>bool</c> local, keeps the slot).</item>
 /// <item>The slot's value where an instruction runs is found by SSA construction over the writes (an
 /// <see cref="SsaUpdater"/>); before the first write it holds the type's zero (locals start zero). A read through the
 /// address is that value where the read runs, not where the address was taken.</item>
@@ -40,6 +42,17 @@ internal static class ScalarSlots
     /// <summary>Numbers, bools, chars, enums and references: a slot whose zero is a constant (a struct's is <c>structs</c>' business, an address's is not a value).</summary>
     private static bool Candidate(FlowGraph graph, Slot slot) => graph[slot].Type is var type
         && (type.IsReference || type.IsPrimitive || type.Kind == TypeKind.Enum) && type.StackKind != StackKind.ByRef;
+
+    /// <summary>Whether a value of <paramref name="stored"/>'s type, written into a slot of type <paramref name="slot"/>, reads back as itself.</summary>
+    private static bool StoresUnchanged(IrType stored, IrType slot) => slot.StackKind switch
+    {
+        _ when stored == slot => true,
+        StackKind.Reference => stored.IsReference,
+        StackKind.Int32 => stored.StackKind == StackKind.Int32
+            && (slot.PrimitiveSize == 4 || (stored.PrimitiveSize == slot.PrimitiveSize && stored.IsUnsigned == slot.IsUnsigned)),
+        StackKind.Int64 or StackKind.NativeInt => stored.StackKind == slot.StackKind,
+        _ => false,
+    };
 
     private static void Rewrite(FlowGraph graph)
     {
@@ -65,6 +78,14 @@ internal static class ScalarSlots
                 foreach (var target in instruction.Targets)
                     foreach (var argument in target.Arguments)
                         if (addressOf.TryGetValue(argument, out int slot)) refused.Add(slot);
+                // A write that the slot's type changes (an int stored into a byte or bool local is truncated) reads back
+                // as another value: such a slot stays memory.
+                if (instruction.Opcode == Opcode.StoreSlot && used.Contains(instruction.Slot.Index)
+                    && !StoresUnchanged(graph.TypeOf(instruction.Operands[0]), graph[instruction.Slot].Type))
+                    refused.Add(instruction.Slot.Index);
+                if (instruction.Opcode == Opcode.Store && addressOf.TryGetValue(instruction.Operands[0], out int written)
+                    && !StoresUnchanged(graph.TypeOf(instruction.Operands[1]), graph[new Slot(written)].Type))
+                    refused.Add(written);
             }
         used.ExceptWith(refused);
         if (used.Count == 0) return;
