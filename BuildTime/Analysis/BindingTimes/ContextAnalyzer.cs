@@ -289,10 +289,22 @@ internal sealed partial class ContextAnalyzer
         {
             var value = portal.Variables[i];
             if (i < portal.GreenCount) (declaredGreen ??= []).Add(value);
-            else if (graph.Times[value.Index] == BindingTime.Green)
-                MarkRed(value, new RedReason(RedReasonKind.DeclaredRed, $"'{flow[value].Name}' is declared red at the merge point", null, portal.MergePoint.Location));
+            else
+            {
+                var declaredRed = new RedReason(RedReasonKind.DeclaredRed, $"'{flow[value].Name ?? MergeSlotName(value)}' is declared red at the merge point", null, portal.MergePoint.Location);
+                if (graph.Times[value.Index] == BindingTime.Green) MarkRed(value, declaredRed);
+                // A red kept in a slot (its address goes to a helper: `Branch(ref sp)`) is red in the slot itself, not only
+                // in the merge point's read of it: every other read of the slot in the loop must be red too. Left green,
+                // the specializer read the slot's green contents, which a key never sets (the local's value before the loop).
+                if (flow[value].DefiningInstruction is { Opcode: Opcode.LoadSlot } load && !redSlots[load.Slot.Index])
+                    MarkSlotRed(load.Slot, declaredRed);
+            }
         }
     }
+
+    /// <summary>The local a merge-point argument read from a slot is (the PDB's name), for a reason's message.</summary>
+    private string MergeSlotName(Value value) =>
+        flow[value].DefiningInstruction is { Opcode: Opcode.LoadSlot } load ? flow[load.Slot].Name ?? load.Slot.ToString() : value.ToString();
 
     /// <summary>Makes a value red and schedules what reads it: its users, and the loops that exit on it.</summary>
     private void MarkRed(Value value, RedReason reason) => MarkRed(value, reason, classGreen: false);
