@@ -26,6 +26,9 @@ public static class Assembler
         public readonly int Arity = arity;
         public int Else = -1;
 
+        /// <summary>The value stack's height (from the function's base) when the block was entered.</summary>
+        public int Height;
+
         /// <summary>Branches out of this block, to be given its end's pc once it is known: (instruction, or -1) and (table, entry).</summary>
         public readonly List<(int Instruction, int Table, int Entry)> Pending = [];
     }
@@ -34,11 +37,15 @@ public static class Assembler
     {
         var lines = source.Split('\n').Select((text, i) => (Number: i + 1, Tokens: Tokenize(text))).Where(l => l.Tokens.Length > 0).ToList();
         var functionIndex = new Dictionary<string, int>();
+        var signatures = new List<(int Parameters, int Results)>();
         foreach (var (number, tokens) in lines)
             if (tokens[0] == "func")
             {
                 string name = tokens.Length > 1 ? tokens[1] : throw Error(number, "'func' needs a name");
                 if (!functionIndex.TryAdd(name, functionIndex.Count)) throw Error(number, $"function '{name}' is defined twice");
+                int p = 0, r = 0;
+                ParseSignature(number, tokens, 2, [], ref p, ref r);
+                signatures.Add((p, r));
             }
 
         var instructions = new List<Instr>();
@@ -52,6 +59,10 @@ public static class Assembler
         var blocks = new List<Block>();
         // The function's own label: `return` and branches to the outermost depth go to its closing `end`.
         var functionBranches = new List<(int Instruction, int Table, int Entry)>();
+        // The value stack's height where the next instruction runs (validation's: every instruction has a fixed effect),
+        // and whether it can run at all (code after br, return or unreachable cannot, up to the next else or end).
+        int height = 0;
+        bool reachable = true;
 
         foreach (var (number, tokens) in lines)
         {
@@ -70,6 +81,8 @@ public static class Assembler
                         ParseSignature(number, tokens, 2, locals, ref parameters, ref results);
                         blocks.Clear();
                         functionBranches.Clear();
+                        height = 0;
+                        reachable = true;
                         continue;
                     default: throw Error(number, $"'{op}' outside a function (expected 'func', 'memory' or 'args')");
                 }
@@ -95,15 +108,16 @@ public static class Assembler
             Instr BranchTo(Op branch, int depth, int table, int entry)
             {
                 int instruction = table < 0 ? instructions.Count : -1;
+                int Drop(int kept) => reachable ? height - kept : 0;
                 if (depth == blocks.Count)
                 {
                     functionBranches.Add((instruction, table, entry));
-                    return new Instr(branch, depth, 0, (int)LabelKind.Function);
+                    return new Instr(branch, depth, 0, (int)LabelKind.Function, Drop(results), results);
                 }
                 var block = blocks[blocks.Count - 1 - depth];
-                if (block.Op == Op.Loop) return new Instr(branch, depth, block.Start + 1, (int)LabelKind.Loop);
+                if (block.Op == Op.Loop) return new Instr(branch, depth, block.Start + 1, (int)LabelKind.Loop, Drop(block.Height), 0);
                 block.Pending.Add((instruction, table, entry));
-                return new Instr(branch, depth, 0, (int)(block.Op == Op.If ? LabelKind.If : LabelKind.Block));
+                return new Instr(branch, depth, 0, (int)(block.Op == Op.If ? LabelKind.If : LabelKind.Block), Drop(block.Height + block.Arity), block.Arity);
             }
             (string? Name, int Arity) BlockType(int at)
             {
@@ -112,7 +126,19 @@ public static class Assembler
                 return (name, arity);
             }
 
-            if (Plain.TryGetValue(op, out var plain)) { instructions.Add(new Instr(plain)); continue; }
+            if (Plain.TryGetValue(op, out var plain))
+            {
+                instructions.Add(new Instr(plain));
+                height += plain switch
+                {
+                    Op.Nop or Op.Eqz or Op.Unreachable => 0,
+                    Op.Select => -2,
+                    _ => -1, // drop, print, and the binary operations
+                };
+                if (plain == Op.Unreachable) reachable = false;
+                if (reachable && height < 0) throw Error(number, $"'{op}' pops a value the stack does not have");
+                continue;
+            }
             switch (op)
             {
                 case "block":
@@ -120,7 +146,8 @@ public static class Assembler
                 case "if":
                 {
                     var (name, arity) = BlockType(1);
-                    blocks.Add(new Block(op == "block" ? Op.Block : op == "loop" ? Op.Loop : Op.If, instructions.Count, name, arity));
+                    if (op == "if") height--;
+                    blocks.Add(new Block(op == "block" ? Op.Block : op == "loop" ? Op.Loop : Op.If, instructions.Count, name, arity) { Height = height });
                     instructions.Add(default);
                     break;
                 }
@@ -129,14 +156,18 @@ public static class Assembler
                     if (blocks.Count == 0 || blocks[^1].Op != Op.If || blocks[^1].Else >= 0) throw Error(number, "'else' without an 'if'");
                     blocks[^1].Else = instructions.Count;
                     instructions.Add(BranchTo(Op.Else, 0, -1, 0));
+                    height = blocks[^1].Height;
+                    reachable = true;
                     break;
                 }
                 case "end":
                 {
                     int at = instructions.Count;
-                    instructions.Add(new Instr(Op.End));
+                    instructions.Add(new Instr(Op.End, 0, 0, (int)(blocks.Count == 0 ? LabelKind.Function : LabelKind.Block)));
                     if (blocks.Count == 0)
                     {
+                        if (reachable && height != results)
+                            throw Error(number, $"function '{current}' ends with {height} value(s) on the stack, not {results}");
                         Patch(instructions, tables, functionBranches, at);
                         functions[functionIndex[current]] = new Function(current, entry, at, parameters, locals.Count, results);
                         current = null;
@@ -145,6 +176,8 @@ public static class Assembler
                     var block = blocks[^1];
                     blocks.RemoveAt(blocks.Count - 1);
                     Patch(instructions, tables, block.Pending, at + 1);
+                    height = block.Height + block.Arity;
+                    reachable = true;
                     instructions[block.Start] = block.Op switch
                     {
                         // A false condition goes to the else arm, or to this `end` (which pops the label) when there is none.
@@ -153,29 +186,32 @@ public static class Assembler
                     };
                     break;
                 }
-                case "br": instructions.Add(BranchTo(Op.Br, Depth(Operand(number, tokens, 1)), -1, 0)); break;
-                case "br_if": instructions.Add(BranchTo(Op.BrIf, Depth(Operand(number, tokens, 1)), -1, 0)); break;
-                case "return": instructions.Add(BranchTo(Op.Return, blocks.Count, -1, 0)); break;
+                case "br": instructions.Add(BranchTo(Op.Br, Depth(Operand(number, tokens, 1)), -1, 0)); reachable = false; break;
+                case "br_if": height--; instructions.Add(BranchTo(Op.BrIf, Depth(Operand(number, tokens, 1)), -1, 0)); break;
+                case "return": instructions.Add(BranchTo(Op.Return, blocks.Count, -1, 0)); reachable = false; break;
                 case "br_table":
                 {
                     if (tokens.Length < 2) throw Error(number, "'br_table' needs at least its default label");
+                    height--;
                     int table = tables.Count;
                     tables.Add(tokens.Skip(1).Select((label, entry) => BranchTo(Op.Br, Depth(label), table, entry)).ToArray());
                     instructions.Add(new Instr(Op.BrTable, table));
+                    reachable = false;
                     break;
                 }
                 case "call":
                 {
                     string name = Operand(number, tokens, 1);
                     instructions.Add(new Instr(Op.Call, functionIndex.TryGetValue(name, out int index) ? index : throw Error(number, $"no function '{name}'")));
+                    height += signatures[index].Results - signatures[index].Parameters;
                     break;
                 }
-                case "local.get": instructions.Add(new Instr(Op.LocalGet, Local(1))); break;
-                case "local.set": instructions.Add(new Instr(Op.LocalSet, Local(1))); break;
+                case "local.get": instructions.Add(new Instr(Op.LocalGet, Local(1))); height++; break;
+                case "local.set": instructions.Add(new Instr(Op.LocalSet, Local(1))); height--; break;
                 case "local.tee": instructions.Add(new Instr(Op.LocalTee, Local(1))); break;
-                case "i64.const": instructions.Add(new Instr(Op.Const, Number(number, tokens, 1))); break;
+                case "i64.const": instructions.Add(new Instr(Op.Const, Number(number, tokens, 1))); height++; break;
                 case "i64.load": instructions.Add(new Instr(Op.Load, Offset(number, tokens))); break;
-                case "i64.store": instructions.Add(new Instr(Op.Store, Offset(number, tokens))); break;
+                case "i64.store": instructions.Add(new Instr(Op.Store, Offset(number, tokens))); height -= 2; break;
                 default: throw Error(number, $"unknown instruction '{op}'");
             }
         }
@@ -187,7 +223,7 @@ public static class Assembler
     /// <summary>Gives each pending branch its target <paramref name="pc"/> (in <see cref="Instr.B"/>).</summary>
     private static void Patch(List<Instr> instructions, List<Instr[]> tables, List<(int Instruction, int Table, int Entry)> pending, int pc)
     {
-        static Instr With(Instr branch, int pc) => new(branch.Op, branch.A, pc, branch.C);
+        static Instr With(Instr branch, int pc) => new(branch.Op, branch.A, pc, branch.C, branch.Drop, branch.Keep);
         foreach (var (instruction, table, entry) in pending)
             if (instruction >= 0) instructions[instruction] = With(instructions[instruction], pc);
             else tables[table][entry] = With(tables[table][entry], pc);

@@ -46,35 +46,31 @@ public static class Interpreter
                     break;
                 case Op.Else:
                     // The then-arm is done: leave the if as `br 0` would.
-                    Branch(labels, ref lsp, stack, ref sp, 0);
+                    Branch(stack, ref sp, ref lsp, instr);
                     pc = instr.B;
                     break;
                 case Op.End:
-                {
-                    var label = labels[--lsp];
-                    if (label.Kind == LabelKind.Function)
+                    lsp--;
+                    // The assembler marks a function's closing `end`; there the stack holds just its results.
+                    if (instr.C == (int)LabelKind.Function)
                     {
-                        long result = label.Arity > 0 ? stack[sp - 1] : 0;
-                        if (fp == 0) return result;
+                        if (fp == 0) return code.Functions[code.Main].Results > 0 ? stack[sp - 1] : 0;
                         var frame = frames[--fp];
-                        sp = label.Height;
-                        if (label.Arity > 0) stack[sp++] = result;
                         // The return address comes from the call stack: promoted, as the report advised.
                         pc = Jit.Promote(frame.ReturnPc);
                         locals = frame.Locals;
                     }
                     break;
-                }
                 case Op.Br:
                     // The target comes from the instruction (the assembler worked it out), so it is green.
-                    Branch(labels, ref lsp, stack, ref sp, (int)instr.A);
+                    Branch(stack, ref sp, ref lsp, instr);
                     pc = instr.B;
                     if (instr.C == (int)LabelKind.Loop) Jit.CanEnterJit(pc, code, machine, stack, sp, labels, lsp, frames, fp, locals, memory);
                     break;
                 case Op.BrIf:
                     if (stack[--sp] != 0)
                     {
-                        Branch(labels, ref lsp, stack, ref sp, (int)instr.A);
+                        Branch(stack, ref sp, ref lsp, instr);
                         pc = instr.B;
                         if (instr.C == (int)LabelKind.Loop) Jit.CanEnterJit(pc, code, machine, stack, sp, labels, lsp, frames, fp, locals, memory);
                     }
@@ -86,7 +82,7 @@ public static class Interpreter
                     // The entry is picked by a run-time value: promoted, so each entry taken is a case of its own.
                     int entry = Jit.Promote(index >= 0 && index < table.Length - 1 ? (int)index : table.Length - 1);
                     Instr branch = table[entry];
-                    Branch(labels, ref lsp, stack, ref sp, (int)branch.A);
+                    Branch(stack, ref sp, ref lsp, branch);
                     pc = branch.B;
                     if (branch.C == (int)LabelKind.Loop) Jit.CanEnterJit(pc, code, machine, stack, sp, labels, lsp, frames, fp, locals, memory);
                     break;
@@ -106,8 +102,7 @@ public static class Interpreter
                 case Op.Return:
                 {
                     // Branch to the function's label: its target is the function's `end`, which returns.
-                    int depth = lsp - 1 - (fp == 0 ? 0 : frames[fp - 1].LabelBase);
-                    Branch(labels, ref lsp, stack, ref sp, depth);
+                    Branch(stack, ref sp, ref lsp, instr);
                     pc = instr.B;
                     break;
                 }
@@ -170,15 +165,15 @@ public static class Interpreter
     }
 
     /// <summary>
-    /// Branches to the label <paramref name="depth"/> entries down the control stack: keeps its arity's values on top
-    /// of the stack at its height, and pops the labels above it (and it, unless it is a loop or the function). Where
-    /// execution goes on is the branch instruction's target, which the assembler worked out.
+    /// Leaves the blocks a branch leaves: keeps its <see cref="Instr.Keep"/> values on top of the stack, lowers the stack
+    /// by <see cref="Instr.Drop"/>, and pops the labels above the target (and the target's, unless it is a loop or the
+    /// function). Every number comes from the instruction, as the assembler worked it out; the label stack is only pushed
+    /// and popped.
     /// </summary>
-    private static void Branch(Label[] labels, ref int lsp, long[] stack, ref int sp, int depth)
+    private static void Branch(long[] stack, ref int sp, ref int lsp, Instr branch)
     {
-        ref Label label = ref labels[lsp - 1 - depth];
-        if (label.Arity > 0) stack[label.Height] = stack[sp - 1];
-        sp = label.Height + label.Arity;
-        lsp = label.Kind is LabelKind.Loop or LabelKind.Function ? lsp - depth : lsp - 1 - depth;
+        if (branch.Keep > 0 && branch.Drop > 0) stack[sp - 1 - branch.Drop] = stack[sp - 1];
+        sp -= branch.Drop;
+        lsp -= (int)branch.A + (branch.C is (int)LabelKind.Loop or (int)LabelKind.Function ? 0 : 1);
     }
 }
