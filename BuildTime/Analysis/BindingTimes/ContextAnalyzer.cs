@@ -289,10 +289,22 @@ internal sealed partial class ContextAnalyzer
         {
             var value = portal.Variables[i];
             if (i < portal.GreenCount) (declaredGreen ??= []).Add(value);
-            else if (graph.Times[value.Index] == BindingTime.Green)
-                MarkRed(value, new RedReason(RedReasonKind.DeclaredRed, $"'{flow[value].Name}' is declared red at the merge point", null, portal.MergePoint.Location));
+            else
+            {
+                var declaredRed = new RedReason(RedReasonKind.DeclaredRed, $"'{flow[value].Name ?? MergeSlotName(value)}' is declared red at the merge point", null, portal.MergePoint.Location);
+                if (graph.Times[value.Index] == BindingTime.Green) MarkRed(value, declaredRed);
+                // A red kept in a slot (its address goes to a helper: `Branch(ref sp)`) is red in the slot itself, not only
+                // in the merge point's read of it: every other read of the slot in the loop must be red too. Left green,
+                // the specializer read the slot's green contents, which a key never sets (the local's value before the loop).
+                if (flow[value].DefiningInstruction is { Opcode: Opcode.LoadSlot } load && !redSlots[load.Slot.Index])
+                    MarkSlotRed(load.Slot, declaredRed);
+            }
         }
     }
+
+    /// <summary>The local a merge-point argument read from a slot is (the PDB's name), for a reason's message.</summary>
+    private string MergeSlotName(Value value) =>
+        flow[value].DefiningInstruction is { Opcode: Opcode.LoadSlot } load ? flow[load.Slot].Name ?? load.Slot.ToString() : value.ToString();
 
     /// <summary>Makes a value red and schedules what reads it: its users, and the loops that exit on it.</summary>
     private void MarkRed(Value value, RedReason reason) => MarkRed(value, reason, classGreen: false);
@@ -758,6 +770,15 @@ internal sealed partial class ContextAnalyzer
             case Opcode.FieldAddr when IsReadOnlyAddress(position):
                 // The address of a field of a green struct local (rule 7): green while the local's address is.
                 return FromOperands(instruction, instruction.Operands);
+            case Opcode.ElementAddr when instruction.Operands.Any(IsRed):
+            {
+                // An element of a red array (a control stack, a frame stack) or at a red index: the chain goes on to that
+                // operand's root, so the advice can name the array the user wrote (`ref Label label = ref labels[...]`).
+                var redOperand = instruction.Operands.First(IsRed);
+                return new RedReason(RedReasonKind.RedOperand,
+                    $"the address of an element ({instruction.Info.Name}) of {(redOperand == instruction.Operands[0] ? "the red array " : "an array at the red index ")}{Describe(redOperand)}",
+                    redOperand, instruction.Location);
+            }
             case Opcode.SlotAddr or Opcode.FieldAddr or Opcode.StaticAddr or Opcode.ElementAddr or Opcode.Unbox:
                 return Root(RedReasonKind.Allocation, $"an address ({instruction.Info.Name}) of memory that may change", instruction);
             case Opcode.Load when flow.TypeOf(instruction.Operands[0]).StackKind == StackKind.ByRef && !IsRed(instruction.Operands[0]):
@@ -912,6 +933,15 @@ internal sealed partial class ContextAnalyzer
     private static string FieldRead(FlowGraph graph, Instruction load) =>
         (load.Opcode == Opcode.LoadStatic ? "" : (graph[load.Operands[0]].Name ?? "this") + ".") + load.Field!.Name;
 
+    /// <summary>
+    /// For a field read through the address of an array element (<c>ref Label label = ref labels[i]; label.Target</c>, or
+    /// <c>labels[i].Target</c>): the address instruction and the read as C# (<c>label.Target</c>), for advice; else null.
+    /// </summary>
+    private static (Instruction Address, string Text)? ElementFieldRead(FlowGraph graph, Instruction load) =>
+        load.Opcode == Opcode.LoadField && graph[load.Operands[0]].DefiningInstruction is { Opcode: Opcode.ElementAddr } address
+            ? (address, (graph[load.Operands[0]].Name ?? (graph[address.Operands[0]].Name is { } array ? array + "[...]" : "element")) + "." + load.Field!.Name)
+            : null;
+
     /// <summary>The array an element read reads, as the user named it (<c>the red array 'rs'</c>), for advice.</summary>
     private static string ArrayRead(FlowGraph graph, Instruction load) =>
         graph[load.Operands[0]] switch
@@ -981,6 +1011,17 @@ internal sealed partial class ContextAnalyzer
                             + $"of the interpreted program's run (line {memoryRead.Instruction.Location.Line}), as a return address popped from a return stack or a jump target kept in data is: "
                             + $"promote it where it is read, `{name} = Jit.Promote(...)` around that read (the residual code then switches on the values seen there, each "
                             + "specialized when first met; few for return addresses), or make it red."
+                        : ElementFieldRead(memoryRead.Graph, memoryRead.Instruction) is { } elementField
+                        ? $"A green must be computable from other greens and constants alone; this one is read from the field {memoryRead.Instruction.Field!.Name} of an element of "
+                            + $"{ArrayRead(memoryRead.Graph, elementField.Address)} (line {memoryRead.Instruction.Location.Line}), memory of the interpreted program's run, as a branch "
+                            + "target kept on a control stack of labels is: where it depends only on the program, compute it when the program is loaded and keep it in the code "
+                            + "object (a field of the instruction), so it is read from green data; or promote it where it is read, "
+                            + $"`{name} = Jit.Promote({elementField.Text})` (the residual code then switches on the values seen there, each specialized when first met); or make it red."
+                        : memoryRead.Instruction.Opcode == Opcode.LoadField && memoryRead.Graph[memoryRead.Instruction.Operands[0]].DefiningInstruction is { Opcode: Opcode.LoadElement } frameRead
+                        ? $"A green must be computable from other greens and constants alone; this one is read from the field {memoryRead.Instruction.Field!.Name} of an object taken "
+                            + $"from {ArrayRead(memoryRead.Graph, frameRead)} (line {memoryRead.Instruction.Location.Line}), memory of the interpreted program's run, as a return "
+                            + $"address kept in a frame popped from a call stack is: promote it where it is read, `{name} = Jit.Promote({FieldRead(memoryRead.Graph, memoryRead.Instruction)})` "
+                            + "(the residual code then switches on the values seen there, each specialized when first met; few for return addresses), or make it red."
                         : $"A green must be computable from other greens and constants alone; this one is read from a field of a red object (the chain's root), as an interpreter "
                             + $"that keeps its program counter in a field does: where it is read before the loop, write `var {name} = Jit.Promote({FieldRead(memoryRead.Graph, memoryRead.Instruction)});` "
                             + "(each compiled unit then has it as a constant), or make it a green parameter of the portal; or make it red."
