@@ -12,6 +12,29 @@ public sealed class ExtensionOp
 {
     internal ExtensionOp(Instruction instruction) => Instruction = instruction;
 
+    // What only calls, constants, green accesses, casts and refusals carry, kept apart so that the other ops (most of a
+    // loaded graph, alive as long as the portal) are 96 bytes, not 184: made by the first setter given a value other
+    // than the default, which is while the graph is read and linked (under its load lock), so no two threads race to make it.
+    private RareFields? rare;
+    private RareFields Rare => rare ??= new();
+
+    private sealed class RareFields
+    {
+        public ExtensionGraph[] Callees = [];
+        public MethodRef[] CalleeMethods = [];
+        public object? ConstantObject;
+        public long ConstantInteger;
+        public double ConstantFloat;
+        public Type? RuntimeType;
+        public System.Reflection.FieldInfo? RuntimeField;
+        public string? Message;
+        public string? AccessName;
+        public string? AccessMethod;
+        public bool AccessCompiled;
+        public int AccessRuns;
+        public GreenAccess? Access;
+    }
+
     /// <summary>The interpreter instruction (copied into residual code when red; named in messages).</summary>
     public Instruction Instruction { get; }
 
@@ -43,35 +66,63 @@ public sealed class ExtensionOp
     public CallTreatment? Treatment { get; internal set; }
 
     /// <summary>For inlined calls: the compiled graph of each possible target, in the analysis's order.</summary>
-    public ExtensionGraph[] Callees { get; internal set; } = [];
+    public ExtensionGraph[] Callees
+    {
+        get => rare?.Callees ?? [];
+        internal set { if (value.Length > 0 || rare is not null) Rare.Callees = value; }
+    }
 
     /// <summary>
     /// For <see cref="CallTreatment.InlineVirtual"/> and <see cref="CallTreatment.InlineDelegate"/>: the method of each of
     /// <see cref="Callees"/>, to match against a green receiver's override or a green delegate's target method.
     /// </summary>
-    public MethodRef[] CalleeMethods { get; internal set; } = [];
+    public MethodRef[] CalleeMethods
+    {
+        get => rare?.CalleeMethods ?? [];
+        internal set { if (value.Length > 0 || rare is not null) Rare.CalleeMethods = value; }
+    }
 
     /// <summary>For jumps and branches: the targets.</summary>
     public ExtensionTarget[] Targets { get; internal set; } = [];
 
     /// <summary>For <see cref="GreenOperation.Constant"/>: the value, in its class's form (see <see cref="ConstantInteger"/>, <see cref="ConstantFloat"/>).</summary>
-    public object? ConstantObject { get; internal set; }
+    public object? ConstantObject
+    {
+        get => rare is null ? default : rare.ConstantObject;
+        internal set { if (rare is not null || value is not null) Rare.ConstantObject = value; }
+    }
 
     /// <summary>For an integer constant: its stack form.</summary>
-    public long ConstantInteger { get; internal set; }
+    public long ConstantInteger
+    {
+        get => rare is null ? default : rare.ConstantInteger;
+        internal set { if (rare is not null || value != 0) Rare.ConstantInteger = value; }
+    }
 
     /// <summary>For a float constant: its value.</summary>
-    public double ConstantFloat { get; internal set; }
+    public double ConstantFloat
+    {
+        get => rare is null ? default : rare.ConstantFloat;
+        internal set { if (rare is not null || BitConverter.DoubleToInt64Bits(value) != 0) Rare.ConstantFloat = value; }
+    }
 
     /// <summary>For <c>isinst</c>, <c>castclass</c>, <c>default</c> of a value type: the run-time type.</summary>
-    public Type? RuntimeType { get; internal set; }
+    public Type? RuntimeType
+    {
+        get => rare is null ? default : rare.RuntimeType;
+        internal set { if (rare is not null || value is not null) Rare.RuntimeType = value; }
+    }
 
     /// <summary>
     /// For a <c>stfld</c> through an address (a struct method writing a field of <c>this</c>): the run-time field,
     /// which the engine writes on its copy of the struct when the address is green (analysis rule 7); null when
     /// the linker could not resolve it.
     /// </summary>
-    public System.Reflection.FieldInfo? RuntimeField { get; internal set; }
+    public System.Reflection.FieldInfo? RuntimeField
+    {
+        get => rare is null ? default : rare.RuntimeField;
+        internal set { if (rare is not null || value is not null) Rare.RuntimeField = value; }
+    }
 
     /// <summary>For typed conversions: the target type kind (an enum's underlying kind).</summary>
     public TypeKind ConversionKind { get; internal set; }
@@ -90,24 +141,48 @@ public sealed class ExtensionOp
     public bool PartialSlot { get; internal set; }
 
     /// <summary>For <see cref="GreenOperation.CannotRun"/> and <see cref="ExtensionOpKind.Unsupported"/>: the message.</summary>
-    public string? Message { get; internal set; }
+    public string? Message
+    {
+        get => rare is null ? default : rare.Message;
+        internal set { if (rare is not null || value is not null) Rare.Message = value; }
+    }
 
     /// <summary>What <see cref="Access"/> does, for dumps: <c>field Code.Ops</c>, <c>call Helpers.Add</c>.</summary>
-    public string? AccessName { get; internal set; }
+    public string? AccessName
+    {
+        get => rare is null ? default : rare.AccessName;
+        internal set { if (rare is not null || value is not null) Rare.AccessName = value; }
+    }
 
     /// <summary>
     /// The name of the static method <c>pejit build</c> emitted for <see cref="Access"/> into the JIT-enabled assembly's
     /// <see cref="ExtensionLinker.AccessorsType"/> (<c>GreenAccessEmitter</c>); null when it emitted none (the
     /// in-process API, or a member IL cannot reach from there), and the linker compiles a lambda instead.
     /// </summary>
-    public string? AccessMethod { get; internal set; }
+    public string? AccessMethod
+    {
+        get => rare is null ? default : rare.AccessMethod;
+        internal set { if (rare is not null || value is not null) Rare.AccessMethod = value; }
+    }
 
     /// <summary>True when <see cref="Access"/> is an emitted method or a compiled lambda (false: the reflection fallback for by-reference parameters, or a member that did not resolve).</summary>
-    public bool AccessCompiled { get; internal set; }
+    public bool AccessCompiled
+    {
+        get => rare is null ? default : rare.AccessCompiled;
+        internal set { if (rare is not null || value) Rare.AccessCompiled = value; }
+    }
 
     /// <summary>How many times the engine ran <see cref="Access"/> (a statistic for dumps and tests).</summary>
-    public int AccessRuns { get; internal set; }
+    public int AccessRuns
+    {
+        get => rare is null ? default : rare.AccessRuns;
+        internal set { if (rare is not null || value != 0) Rare.AccessRuns = value; }
+    }
 
     /// <summary>For <see cref="GreenOperation.Access"/>: the compiled load or call.</summary>
-    internal GreenAccess? Access { get; set; }
+    internal GreenAccess? Access
+    {
+        get => rare is null ? default : rare.Access;
+        set { if (rare is not null || value is not null) Rare.Access = value; }
+    }
 }
