@@ -11,6 +11,8 @@ namespace PeJit.Tests.Specializer.Extension;
 /// process compiled before).
 /// </summary>
 [TestClass]
+// GC.GetTotalMemory counts the whole process: run alone, after the parallel classes, so that other tests' allocations are not counted.
+[DoNotParallelize]
 public sealed class LoadedGraphSizeTests
 {
     [TestMethod]
