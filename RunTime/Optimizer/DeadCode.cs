@@ -4,17 +4,19 @@ namespace PeJit.Optimizer;
 
 /// <summary>
 /// Removes instructions whose results nobody uses and that have no effect: constants, arithmetic that cannot
-/// throw, comparisons, <c>typeof</c>, <c>new T?(x)</c>, a value type's store-only construction, a field of a value and an unbox of a boxed unit constant; and loads that cannot throw either, because the same object (for a field) or the same
-/// element was already accessed earlier in the block. A load that could throw stays: the residual code must
-/// throw where the interpreter would.
+/// throw, comparisons, <c>typeof</c>, <c>new T?(x)</c>, a value type's store-only construction, a field of a value and an unbox of a boxed unit constant; and loads (and
+/// <c>x.GetType()</c>) that cannot throw either, because the same object (for a field) or the same element was already accessed
+/// earlier in the block or in a block that dominates it (without exception regions). A load that could throw stays: the
+/// residual code must throw where the interpreter would.
 /// </summary>
 /// <remarks>
 /// Cost: linear in the graph's size. Use counts are taken once; removing an instruction decrements its
 /// operands' counts and puts a definition whose count reaches zero on a worklist, instead of rescanning the
 /// whole graph until nothing changes (which cost a full pass per link of the longest dead chain). Whether an
 /// instruction is safe to remove does not depend on what else is removed: a load is safe because an earlier
-/// access in its block touched the same object or element, and the first such access is never removable, so
-/// the removed set is the one the rescanning fixpoint found.
+/// access in its block or a dominating one touched the same object or element, and the first such access is never
+/// removable, so the removed set is the one the rescanning fixpoint found. The dominator tree is walked depth first,
+/// each block's additions undone on the way back up: linear too, plus the dominators' computation.
 /// </remarks>
 internal static class DeadCode
 {
@@ -32,13 +34,65 @@ internal static class DeadCode
         var accessed = new IntPairMap(); // (array, index) pairs, as value indices
         var accessedAdded = new List<Instruction>();
         var blockOf = new int[graph.ValueCount]; // the block defining each removable result
-        foreach (var block in graph.Blocks)
+        // Blocks in a depth-first walk of the dominator tree: what a block dereferenced (or accessed) its dominated blocks
+        // know too, and forget on the way back up. With exception regions each block alone: a handler's dominator may be
+        // the try block whose dereference threw.
+        var order = new List<int>();
+        if (graph.RegionCount == 0)
         {
+            var dominators = PeJit.IR.Graphs.Dominators.Compute(graph);
+            var children = new List<int>?[graph.BlockCount];
+            foreach (var block in graph.Blocks)
+                if (dominators.ImmediateDominator(block) is { } parent) (children[parent.Index] ??= []).Add(block.Index);
+            // Entries: -(b + 1) to enter block b, b + 1 to leave it.
+            var stack = new List<int> { -1 };
+            while (stack.Count > 0)
+            {
+                int entry = stack[^1];
+                stack.RemoveAt(stack.Count - 1);
+                order.Add(entry);
+                if (entry > 0) continue;
+                int b = -entry - 1;
+                stack.Add(b + 1);
+                if (children[b] is { } below)
+                    for (int i = below.Count - 1; i >= 0; i--) stack.Add(-below[i] - 1);
+            }
+            foreach (var block in graph.Blocks)
+                if (!dominators.IsReachable(block) && block.Index != 0)
+                {
+                    order.Add(-block.Index - 1);
+                    order.Add(block.Index + 1);
+                }
+        }
+        else
+            foreach (var block in graph.Blocks)
+            {
+                order.Add(-block.Index - 1);
+                order.Add(block.Index + 1);
+            }
+        var dereferencedMark = new int[graph.BlockCount];
+        var accessedMark = new int[graph.BlockCount];
+        foreach (int entry in order)
+        {
+            if (entry > 0)
+            {
+                int left = entry - 1;
+                for (int i = dereferencedAdded.Count - 1; i >= dereferencedMark[left]; i--) dereferenced.Remove(dereferencedAdded[i]);
+                dereferencedAdded.RemoveRange(dereferencedMark[left], dereferencedAdded.Count - dereferencedMark[left]);
+                for (int i = accessedAdded.Count - 1; i >= accessedMark[left]; i--)
+                    accessed.Remove(accessedAdded[i].Operands[0].Index, accessedAdded[i].Operands[1].Index);
+                accessedAdded.RemoveRange(accessedMark[left], accessedAdded.Count - accessedMark[left]);
+                continue;
+            }
+            var block = new Block(-entry - 1);
+            dereferencedMark[block.Index] = dereferencedAdded.Count;
+            accessedMark[block.Index] = accessedAdded.Count;
             foreach (var instruction in graph[block].Instructions)
             {
                 bool safe = (instruction.Info.Flags & OpcodeFlags.Pure) != 0
                     || (instruction.Opcode == Opcode.LoadField && dereferenced.Contains(instruction.Operands[0]))
                     || (instruction.Opcode == Opcode.LoadElement && accessed.TryGetValue(instruction.Operands[0].Index, instruction.Operands[1].Index, out _))
+                    || (IsGetType(instruction) && dereferenced.Contains(instruction.Operands[0]))
                     || (instruction.Result is { } typeObject && TypeObjects.TypeOf(graph, typeObject) is not null) // typeof(T) cannot throw
                     || NullableValues.IsConstruction(graph, instruction) || StructSlots.IsConstruction(graph, instruction)
                     || StructSlots.IsFieldOfValue(graph, instruction) || TypeObjects.UnboxesUnitConstant(graph, instruction);
@@ -55,15 +109,17 @@ internal static class DeadCode
                         break;
                     case Opcode.LoadElement or Opcode.StoreElement:
                         if (dereferenced.Add(instruction.Operands[0])) dereferencedAdded.Add(instruction.Operands[0]);
-                        accessed.Set(instruction.Operands[0].Index, instruction.Operands[1].Index, 0);
-                        accessedAdded.Add(instruction);
+                        if (!accessed.TryGetValue(instruction.Operands[0].Index, instruction.Operands[1].Index, out _))
+                        {
+                            accessed.Set(instruction.Operands[0].Index, instruction.Operands[1].Index, 0);
+                            accessedAdded.Add(instruction);
+                        }
+                        break;
+                    case Opcode.Call or Opcode.CallVirt when IsGetType(instruction):
+                        if (dereferenced.Add(instruction.Operands[0])) dereferencedAdded.Add(instruction.Operands[0]);
                         break;
                 }
             }
-            foreach (var value in dereferencedAdded) dereferenced.Remove(value);
-            dereferencedAdded.Clear();
-            foreach (var access in accessedAdded) accessed.Remove(access.Operands[0].Index, access.Operands[1].Index);
-            accessedAdded.Clear();
         }
 
         // Dead instructions all have results: a set of results, not a hash set of instructions (an object hash code
@@ -86,4 +142,11 @@ internal static class DeadCode
         }
         graph.Compact();
     }
+
+    /// <summary>
+    /// <c>x.GetType()</c>: it throws only when x is null, so with x dereferenced before it is removable, and after it x is
+    /// known not null (a class test's call a decided copy of the test left behind, in a loop, is a call on every turn).
+    /// </summary>
+    private static bool IsGetType(Instruction instruction) =>
+        instruction is { Opcode: Opcode.Call or Opcode.CallVirt, Operands.Count: 1 } && instruction.Method!.FullName == "System.Type System.Object::GetType()";
 }

@@ -251,26 +251,42 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
             foreach (var block in scope.Blocks)
                 foreach (var instruction in graph[block].Instructions)
                     if (instruction.Result is { } result) definedIn[result.Index] = block.Index + 1;
+            // Values live across blocks share locals (LocalColoring) where the unit has no exception regions (whose handlers
+            // would make every value of a try live in it); it is told where each local is loaded, as the emitter loads it.
+            var coloring = graph.RegionCount == 0 && ShareLocals ? new LocalColoring(graph.ValueCount, graph.BlockCount) : null;
             foreach (var block in scope.Blocks)
-                foreach (var instruction in graph[block].Instructions)
+            {
+                var instructions = graph[block].Instructions;
+                for (int position = 0; position < instructions.Count; position++)
                 {
-                    foreach (var operand in instruction.Operands) Use(operand, block);
+                    var instruction = instructions[position];
+                    foreach (var operand in instruction.Operands) Use(operand, block, position);
                     foreach (var target in instruction.Targets)
                     {
                         var parameters = graph[target.Target].Parameters;
                         for (int i = 0; i < parameters.Count; i++)
-                            if (aliasOf[parameters[i].Index] < 0) Use(target.Arguments[i], block);
-                        if (!scope.Stubs.TryGetValue(target.Target, out var entry)) continue;
+                            if (aliasOf[parameters[i].Index] < 0) Use(target.Arguments[i], block, position);
+                        if (!scope.Stubs.TryGetValue(target.Target, out var entry))
+                        {
+                            if (scope.Blocks.Contains(target.Target)) coloring?.AddEdge(block.Index, target.Target.Index);
+                            continue;
+                        }
                         // An edge in the method body calls the entry in place, loading what else it uses; one in a region
-                        // leaves to the entry's stub block, which loads it all (see Jump).
+                        // leaves to the entry's stub block, which loads it all (see Jump), right after the jump.
                         if (layout.ContainerOf(block) == layout.Root && CallsInPlace(target))
-                            for (int i = parameters.Count; i < entry.LiveIns.Length; i++) Use(entry.LiveIns[i], block);
-                        else stubBlocks.Add(target.Target);
+                            for (int i = parameters.Count; i < entry.LiveIns.Length; i++) Use(entry.LiveIns[i], block, position);
+                        else
+                        {
+                            stubBlocks.Add(target.Target);
+                            if (coloring is not null)
+                                foreach (var value in entry.LiveIns) coloring.AddUse(Root(value).Index, block.Index, position);
+                        }
                     }
                 }
+            }
             foreach (var block in stubBlocks)
-                foreach (var value in scope.Stubs[block].LiveIns) Use(value, block);
-            void Use(Value value, Block block)
+                foreach (var value in scope.Stubs[block].LiveIns) Use(value, block, -1, counted: false);
+            void Use(Value value, Block block, int position, bool counted = true)
             {
                 // A use of an aliased parameter is a use of its argument, in the parameter's block; a use of a class
                 // emitted again at each test is a use of the object there.
@@ -278,7 +294,17 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                 if (classOf[value.Index] >= 0) value = new Value(classOf[value.Index]);
                 uses[value.Index]++;
                 if (definedIn[value.Index] != block.Index + 1) usedOutside.Add(value);
+                if (counted) coloring?.AddUse(value.Index, block.Index, position);
             }
+            // Values this method is given (its arguments, an outlined entry's live-ins) keep locals of their own.
+            var arguments = new ValueSet(graph.ValueCount);
+            if (outlined is null)
+                for (int i = 0; i < graph.Parameters.Count; i++) arguments.Add(graph.Parameters[i]);
+            else
+                foreach (var argument in outlined.LiveIns) arguments.Add(argument);
+            var typeNumbers = new Dictionary<Type, int>();
+            var candidateTypes = new List<Type>();
+            var candidates = new List<int>();
 
             foreach (var block in stubBlocks)
                 foreach (var parameter in graph[block].Parameters) locals[parameter] = il.DeclareLocal(Type(graph[parameter].Type));
@@ -286,7 +312,11 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
             foreach (var block in scope.Blocks)
             {
                 foreach (var parameter in graph[block].Parameters)
-                    if (aliasOf[parameter.Index] < 0) locals[parameter] = il.DeclareLocal(Type(graph[parameter].Type));
+                    if (aliasOf[parameter.Index] < 0)
+                    {
+                        if (coloring is not null && !arguments.Contains(parameter) && !stubBlocks.Contains(block)) Candidate(parameter, block, -1);
+                        else locals[parameter] = il.DeclareLocal(Type(graph[parameter].Type));
+                    }
                 var taken = new Dictionary<Type, int>();
                 var instructions = graph[block].Instructions;
                 for (int i = 0; i < instructions.Count; i++)
@@ -304,7 +334,8 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                     var type = Type(graph[result].Type);
                     if (usedOutside.Contains(result))
                     {
-                        locals[result] = il.DeclareLocal(type);
+                        if (coloring is not null) Candidate(result, block, i);
+                        else locals[result] = il.DeclareLocal(type);
                         continue;
                     }
                     if (!pool.TryGetValue(type, out var shared)) pool[type] = shared = [];
@@ -314,13 +345,21 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                     taken[type] = next + 1;
                 }
             }
+            if (coloring is not null) GiveSharedLocals(coloring, candidateTypes, candidates);
+
+            void Candidate(Value value, Block block, int position)
+            {
+                var type = Type(graph[value].Type);
+                if (!typeNumbers.TryGetValue(type, out int number))
+                {
+                    typeNumbers[type] = number = candidateTypes.Count;
+                    candidateTypes.Add(type);
+                }
+                coloring!.AddCandidate(value.Index, block.Index, position, number);
+                candidates.Add(value.Index);
+            }
             // Values this method uses but does not define (an outlined entry's live-ins) still need a local; so would values
             // of no block's instruction (none today). Values only other methods use get none.
-            var arguments = new ValueSet(graph.ValueCount);
-            if (outlined is null)
-                for (int i = 0; i < graph.Parameters.Count; i++) arguments.Add(graph.Parameters[i]);
-            else
-                foreach (var argument in outlined.LiveIns) arguments.Add(argument);
             for (int i = 0; i < graph.ValueCount; i++)
             {
                 var value = new Value(i);
@@ -336,6 +375,33 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                 locals[value] = il.DeclareLocal(Type(data.Type));
             }
         }
+
+        /// <summary>
+        /// Gives the candidates of <paramref name="coloring"/> (value indices in <paramref name="candidates"/>, in the order
+        /// registered) their shared locals, one set per type; a local of its own each when the colouring gives up.
+        /// </summary>
+        private void GiveSharedLocals(LocalColoring coloring, List<Type> types, List<int> candidates)
+        {
+            var colour = coloring.Colour((outlined?.Block ?? FlowGraph.Entry).Index, types.Count, out var perType);
+            if (colour is null)
+            {
+                foreach (int value in candidates) locals[new Value(value)] = il.DeclareLocal(Type(graph[new Value(value)].Type));
+                return;
+            }
+            var pools = new LocalBuilder[types.Count][];
+            for (int t = 0; t < pools.Length; t++)
+            {
+                pools[t] = new LocalBuilder[perType[t]];
+                for (int c = 0; c < perType[t]; c++) pools[t][c] = il.DeclareLocal(types[t]);
+            }
+            for (int k = 0; k < candidates.Count; k++) locals[new Value(candidates[k])] = pools[coloring.TypeOf(k)][colour[k]];
+        }
+
+        /// <summary>
+        /// False with <c>PEJIT_SHARE_LOCALS=0</c>: every value live across blocks gets a local of its own, as before
+        /// <see cref="LocalColoring"/> (to compare).
+        /// </summary>
+        internal static bool ShareLocals { get; set; } = Environment.GetEnvironmentVariable("PEJIT_SHARE_LOCALS") != "0";
 
         /// <summary>
         /// For each parameter of a block entered by exactly one edge, the value that edge passes (a value's index; -1 for
