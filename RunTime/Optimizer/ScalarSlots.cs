@@ -43,103 +43,32 @@ internal static class ScalarSlots
     private static bool Candidate(FlowGraph graph, Slot slot) => graph[slot].Type is var type
         && (type.IsReference || type.IsPrimitive || type.Kind == TypeKind.Enum) && type.StackKind != StackKind.ByRef;
 
-    /// <summary>Whether a value of <paramref name="stored"/>'s type, written into a slot of type <paramref name="slot"/>, reads back as itself.</summary>
-    private static bool StoresUnchanged(IrType stored, IrType slot) => slot.StackKind switch
-    {
-        _ when stored == slot => true,
-        StackKind.Reference => stored.IsReference,
-        StackKind.Int32 => stored.StackKind == StackKind.Int32
-            && (slot.PrimitiveSize == 4 || (stored.PrimitiveSize == slot.PrimitiveSize && stored.IsUnsigned == slot.IsUnsigned)),
-        StackKind.Int64 or StackKind.NativeInt => stored.StackKind == slot.StackKind,
-        _ => false,
-    };
-
     private static void Rewrite(FlowGraph graph)
     {
-        // 1. The slots' addresses, and the slots whose uses rule 1 allows.
-        var addressOf = new ValueToIndexMap();
-        var used = new HashSet<int>();
-        var refused = new HashSet<int>();
+        // 1. The slots whose uses rule 1 allows: an address used only as the address of a load or store of the slot's type.
+        if (SlotValues.Find(graph, slot => Candidate(graph, slot),
+                (instruction, position, slot) => position == 0 && instruction.Opcode is Opcode.Load or Opcode.Store && instruction.TypeOperand == graph[slot].Type)
+            is not { } found) return;
+        // Rule 2: a write that the slot's type changes (an int stored into a byte or bool local is truncated) reads back as
+        // another value: such a slot stays memory.
         foreach (var block in graph.Blocks)
             foreach (var instruction in graph[block].Instructions)
-                if (instruction.Opcode is Opcode.StoreSlot or Opcode.LoadSlot or Opcode.SlotAddr && Candidate(graph, instruction.Slot))
-                {
-                    used.Add(instruction.Slot.Index);
-                    if (instruction.Opcode == Opcode.SlotAddr) addressOf[instruction.Result!.Value] = instruction.Slot.Index;
-                }
-        if (used.Count == 0) return;
-        foreach (var block in graph.Blocks)
-            foreach (var instruction in graph[block].Instructions)
-            {
-                for (int position = 0; position < instruction.Operands.Count; position++)
-                    if (addressOf.TryGetValue(instruction.Operands[position], out int slot)
-                        && !(position == 0 && instruction.Opcode is Opcode.Load or Opcode.Store && instruction.TypeOperand == graph[new Slot(slot)].Type))
-                        refused.Add(slot);
-                foreach (var target in instruction.Targets)
-                    foreach (var argument in target.Arguments)
-                        if (addressOf.TryGetValue(argument, out int slot)) refused.Add(slot);
-                // A write that the slot's type changes (an int stored into a byte or bool local is truncated) reads back
-                // as another value: such a slot stays memory.
-                if (instruction.Opcode == Opcode.StoreSlot && used.Contains(instruction.Slot.Index)
-                    && !StoresUnchanged(graph.TypeOf(instruction.Operands[0]), graph[instruction.Slot].Type))
-                    refused.Add(instruction.Slot.Index);
-                if (instruction.Opcode == Opcode.Store && addressOf.TryGetValue(instruction.Operands[0], out int written)
-                    && !StoresUnchanged(graph.TypeOf(instruction.Operands[1]), graph[new Slot(written)].Type))
-                    refused.Add(written);
-            }
-        used.ExceptWith(refused);
-        if (used.Count == 0) return;
+                if (SlotValues.Written(found, instruction, throughAddress: true) is int written
+                    && !SlotValues.StoresUnchanged(graph.TypeOf(instruction.Operands[^1]), graph[new Slot(written)].Type))
+                    found.Slots.Remove(written);
+        if (found.Slots.Count == 0) return;
 
         // 2. Each slot's definitions: zero at the entry, then the last write of each block.
-        GraphEdits.RemoveUnreachable(graph);
-        var incoming = Predecessors.Compute(graph);
-        var variables = new Dictionary<int, SsaUpdater>();
-        var entry = graph[FlowGraph.Entry].Instructions;
-        foreach (int slot in used)
-        {
-            var type = graph[new Slot(slot)].Type;
-            var updater = new SsaUpdater(graph, type, graph[new Slot(slot)].Name, incoming.EdgesInto);
-            var initial = type.IsReference ? new Instruction(Opcode.Null) : new Instruction(Opcode.Const);
-            graph.SetResult(initial, type);
-            entry.Insert(0, initial);
-            updater.DefineAtStart(FlowGraph.Entry, initial.Result!.Value);
-            variables[slot] = updater;
-        }
-        int? Written(Instruction instruction) => instruction.Opcode switch
-        {
-            Opcode.StoreSlot when variables.ContainsKey(instruction.Slot.Index) => instruction.Slot.Index,
-            Opcode.Store when addressOf.TryGetValue(instruction.Operands[0], out int slot) && variables.ContainsKey(slot) => slot,
-            _ => null,
-        };
-        foreach (var block in graph.Blocks)
-            foreach (var instruction in graph[block].Instructions)
-                if (Written(instruction) is int slot)
-                    variables[slot].DefineAtEnd(block, instruction.Operands[^1]);
+        var variables = SlotValues.Define(graph, found, type => type.IsReference ? new Instruction(Opcode.Null) : new Instruction(Opcode.Const), storesThroughAddress: true);
 
-        // 3. Each block in order: writes set the current value, reads take it.
+        // 3. Each block in order: writes set the current value, reads (ldslot, a load through the address) take it.
         var replacement = new ValueToValueMap();
-        var current = new Dictionary<int, Value>();
-        foreach (var block in graph.Blocks)
+        SlotValues.Rewrite(graph, found, variables, storesThroughAddress: true, (instruction, current) =>
         {
-            current.Clear();
-            Value Current(int slot) => current.TryGetValue(slot, out var known) ? known : current[slot] = variables[slot].ReadAtStart(block);
-            var instructions = graph[block].Instructions;
-            int kept = 0;
-            for (int i = 0; i < instructions.Count; i++)
-            {
-                var instruction = instructions[i];
-                bool drop = true;
-                if (Written(instruction) is int written) current[written] = instruction.Operands[^1];
-                else if (instruction.Opcode == Opcode.LoadSlot && variables.ContainsKey(instruction.Slot.Index))
-                    replacement[instruction.Result!.Value] = Current(instruction.Slot.Index);
-                else if (instruction.Opcode == Opcode.Load && addressOf.TryGetValue(instruction.Operands[0], out int read) && variables.ContainsKey(read))
-                    replacement[instruction.Result!.Value] = Current(read);
-                else if (instruction.Opcode == Opcode.SlotAddr && variables.ContainsKey(instruction.Slot.Index)) { }
-                else drop = false;
-                if (!drop) instructions[kept++] = instruction;
-            }
-            instructions.RemoveRange(kept, instructions.Count - kept);
-        }
+            if (instruction.Opcode != Opcode.Load || !found.AddressOf.TryGetValue(instruction.Operands[0], out int read) || !found.Slots.Contains(read)) return true;
+            replacement[instruction.Result!.Value] = current(read);
+            return false;
+        }, replacement);
         graph.ReplaceUses(replacement);
         TrivialParameters.Remove(graph);
         graph.Compact();

@@ -76,7 +76,7 @@ internal static class StructSlots
             for (int i = 0; i < fields.Count; i++)
             {
                 if (fields[i].FullName != load.Field!.FullName) continue;
-                if (!StoresUnchanged(graph.TypeOf(made.Operands[i]), type)) return false;
+                if (!SlotValues.StoresUnchanged(graph.TypeOf(made.Operands[i]), type)) return false;
                 stored = made.Operands[i];
                 return true;
             }
@@ -139,93 +139,29 @@ internal static class StructSlots
         }
     }
 
-    /// <summary>Whether a value of <paramref name="argument"/>'s type, stored into a field of <paramref name="field"/>'s type, reads back as itself.</summary>
-    private static bool StoresUnchanged(IrType argument, IrType field) => field.StackKind switch
-    {
-        _ when argument == field => true,
-        StackKind.Reference => argument.IsReference,
-        // A narrower field truncates: only a value of that very width and signedness (an enum of u8 and a u8) is unchanged.
-        StackKind.Int32 => argument.StackKind == StackKind.Int32
-            && (field.PrimitiveSize == 4 || (argument.PrimitiveSize == field.PrimitiveSize && argument.IsUnsigned == field.IsUnsigned)),
-        StackKind.Int64 or StackKind.NativeInt => argument.StackKind == field.StackKind,
-        StackKind.Float => argument.StackKind == StackKind.Float && argument.PrimitiveSize == field.PrimitiveSize,
-        _ => false,
-    };
-
     /// <summary>The pass proper, for a graph with a slot of a value type (a method of its own: see <c>NullableValues.Rewrite</c> on first-call type loads).</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static void Rewrite(FlowGraph graph)
     {
-        // 1. The slots' addresses, and the slots whose uses rule 1 allows.
-        var addressOf = new ValueToIndexMap();
-        var refused = new HashSet<int>();
-        var used = new HashSet<int>();
-        foreach (var block in graph.Blocks)
-            foreach (var instruction in graph[block].Instructions)
-                if (instruction.Opcode is Opcode.StoreSlot or Opcode.LoadSlot or Opcode.SlotAddr && graph[instruction.Slot].Type.Kind == TypeKind.ValueType)
-                {
-                    used.Add(instruction.Slot.Index);
-                    if (instruction.Opcode == Opcode.SlotAddr) addressOf[instruction.Result!.Value] = instruction.Slot.Index;
-                }
-        if (used.Count == 0) return;
-        foreach (var block in graph.Blocks)
-            foreach (var instruction in graph[block].Instructions)
-            {
-                for (int position = 0; position < instruction.Operands.Count; position++)
-                    if (addressOf.TryGetValue(instruction.Operands[position], out int slot) && !(instruction.Opcode == Opcode.LoadField && position == 0))
-                        refused.Add(slot);
-                foreach (var target in instruction.Targets)
-                    foreach (var argument in target.Arguments)
-                        if (addressOf.TryGetValue(argument, out int slot)) refused.Add(slot);
-            }
-        used.ExceptWith(refused);
-        if (used.Count == 0) return;
+        // 1. The slots whose uses rule 1 allows: an address used only as the object of a field load.
+        if (SlotValues.Find(graph, slot => graph[slot].Type.Kind == TypeKind.ValueType,
+                (instruction, position, _) => instruction.Opcode == Opcode.LoadField && position == 0) is not { } found) return;
 
         // 2. Each slot's definitions: default at the entry, then the last store of each block.
-        GraphEdits.RemoveUnreachable(graph);
-        var incoming = Predecessors.Compute(graph);
-        var variables = new Dictionary<int, SsaUpdater>();
-        var entry = graph[FlowGraph.Entry].Instructions;
-        foreach (int slot in used)
-        {
-            var type = graph[new Slot(slot)].Type;
-            var updater = new SsaUpdater(graph, type, graph[new Slot(slot)].Name, incoming.EdgesInto);
-            var initial = new Instruction(Opcode.Default) { TypeOperand = type };
-            graph.SetResult(initial, type);
-            entry.Insert(0, initial);
-            updater.DefineAtStart(FlowGraph.Entry, initial.Result!.Value);
-            variables[slot] = updater;
-        }
-        foreach (var block in graph.Blocks)
-            foreach (var instruction in graph[block].Instructions)
-                if (instruction.Opcode == Opcode.StoreSlot && variables.TryGetValue(instruction.Slot.Index, out var updater))
-                    updater.DefineAtEnd(block, instruction.Operands[0]);
+        var variables = SlotValues.Define(graph, found, type => new Instruction(Opcode.Default) { TypeOperand = type }, storesThroughAddress: false);
 
-        // 3. Each block in order: stores set the current value, loads and field loads through the address read it.
+        // 3. Each block in order: stores set the current value, loads read it, field loads through the address read its field.
         var replacement = new ValueToValueMap();
-        var current = new Dictionary<int, Value>();
         var loads = new List<Instruction>();
-        foreach (var block in graph.Blocks)
+        SlotValues.Rewrite(graph, found, variables, storesThroughAddress: false, (instruction, current) =>
         {
-            current.Clear();
-            Value Current(int slot) => current.TryGetValue(slot, out var known) ? known : current[slot] = variables[slot].ReadAtStart(block);
-            var instructions = graph[block].Instructions;
-            int kept = 0;
-            for (int i = 0; i < instructions.Count; i++)
+            if (instruction.Opcode == Opcode.LoadField && found.AddressOf.TryGetValue(instruction.Operands[0], out int slot) && found.Slots.Contains(slot))
             {
-                var instruction = instructions[i];
-                bool ours = instruction.Opcode is Opcode.StoreSlot or Opcode.LoadSlot or Opcode.SlotAddr && variables.ContainsKey(instruction.Slot.Index);
-                if (ours && instruction.Opcode == Opcode.StoreSlot) current[instruction.Slot.Index] = instruction.Operands[0];
-                else if (ours && instruction.Opcode == Opcode.LoadSlot) replacement[instruction.Result!.Value] = Current(instruction.Slot.Index);
-                else if (!ours && instruction.Opcode == Opcode.LoadField && addressOf.TryGetValue(instruction.Operands[0], out int slot) && variables.ContainsKey(slot))
-                {
-                    instruction.Operands[0] = Current(slot);
-                    loads.Add(instruction);
-                }
-                if (!ours) instructions[kept++] = instruction;
+                instruction.Operands[0] = current(slot);
+                loads.Add(instruction);
             }
-            instructions.RemoveRange(kept, instructions.Count - kept);
-        }
+            return true;
+        }, replacement);
         graph.ReplaceUses(replacement);
 
         // 4. Field loads of values just made (rule 3): the argument stored there, or zero.
