@@ -13,6 +13,7 @@
 # allocation contexts; Docs/PERFORMANCE.md, "Never hot: the counter tables out of gen0"), the rest (main-other), and
 # every other thread's (others: .NET's tier-1 compiler, PeJit's compiling thread, the GC's).
 import collections, os, statistics, subprocess, sys, tempfile
+import runspec
 
 if len(sys.argv) < 4:
     sys.exit("usage: page-faults.py RUNS \"PROGRAM ARGS\" LABEL=ENV,DLL ... (see the header)")
@@ -49,12 +50,7 @@ with tempfile.TemporaryDirectory() as tmp:
     data = os.path.join(tmp, 'perf.data')
     for _ in range(runs):
         for spec in specs:
-            label, rest = spec.split('=', 1)
-            settings, dll = rest.split(',', 1)
-            env = dict(os.environ)
-            for pair in filter(None, settings.split(';')):
-                name, value = pair.split(':', 1)
-                env[name] = value
+            label, env, dll = runspec.parse(spec)
             subprocess.run(['perf', 'record', '-q', '-e', 'page-faults', '-c', '1', '-g', '-o', data, 'dotnet', dll] + program.split(),
                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             script = subprocess.run(['perf', 'script', '-i', data, '-F', 'tid,ip,dso'], capture_output=True, text=True).stdout

@@ -8,6 +8,7 @@
 #   python3 scripts/process-cpu.py 9 sieve "plain=,Examples/Lua/bin/Release/net10.0/Lua.dll" \
 #       "jit=,/tmp/w/Lua/Lua.dll" "nowarm=PEJIT_WARMUP:0,/tmp/w/Lua/Lua.dll"
 import os, resource, statistics, subprocess, sys, time
+import runspec
 
 if len(sys.argv) < 4:
     sys.exit("usage: process-cpu.py RUNS \"PROGRAM ARGS\" LABEL=ENV,DLL ... (see the header)")
@@ -15,12 +16,7 @@ runs, program, specs = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
 times = {spec: ([], []) for spec in specs}
 for _ in range(runs):
     for spec in specs:
-        label, rest = spec.split('=', 1)
-        settings, dll = rest.split(',', 1)
-        env = dict(os.environ)
-        for pair in filter(None, settings.split(';')):
-            name, value = pair.split(':', 1)
-            env[name] = value
+        label, env, dll = runspec.parse(spec)
         before, start = resource.getrusage(resource.RUSAGE_CHILDREN), time.time()
         subprocess.run(['dotnet', dll] + program.split(), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         end, after = time.time(), resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -9,6 +9,7 @@
 # Main, ".NET TP Worker" the thread pool where PeJit prepares portals and compiles units, ".NET Tiered Com" .NET's
 # tier-1 compiler, "pejit warm-up" ended before exit so it is in "ended", ".NET BGC" the background GC).
 import collections, os, statistics, subprocess, sys, tempfile, time
+import runspec
 
 if len(sys.argv) < 4:
     sys.exit("usage: thread-cpu.py RUNS \"PROGRAM ARGS\" LABEL=ENV,DLL ... (see the header)")
@@ -23,13 +24,8 @@ walls = {spec: [] for spec in specs}
 with tempfile.TemporaryDirectory() as tmp:
     for _ in range(runs):
         for spec in specs:
-            label, rest = spec.split('=', 1)
-            settings, dll = rest.split(',', 1)
             out = os.path.join(tmp, 'line')
-            env = dict(os.environ, DOTNET_STARTUP_HOOKS=hook, THREAD_CPU_OUT=out)
-            for pair in filter(None, settings.split(';')):
-                name, value = pair.split(':', 1)
-                env[name] = value
+            label, env, dll = runspec.parse(spec, DOTNET_STARTUP_HOOKS=hook, THREAD_CPU_OUT=out)
             if os.path.exists(out): os.remove(out)
             start = time.time()
             subprocess.run(['dotnet', dll] + program.split(), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
