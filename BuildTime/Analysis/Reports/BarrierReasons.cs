@@ -71,7 +71,9 @@ public static class BarrierReasons
         var w when w.StartsWith("a base-library method", StringComparison.Ordinal) || w.StartsWith("a virtual call any override", StringComparison.Ordinal) =>
             "PeJit does not analyze the framework's code: call it outside the loop, or use code of your own that PeJit can see",
         var w when w.StartsWith("a virtual method any override", StringComparison.Ordinal) =>
-            "Seal the class or make the method non-virtual, so that the analysis knows which body runs",
+            "The receiver's class is not known here, so neither is the override that runs: Jit.PromoteClass(receiver) before "
+            + "the call makes the class a constant (guarded, a case per class seen) and the call that override's body, which the "
+            + "analysis reads; if nothing overrides the method, seal the class or make the method non-virtual",
         var w when w.StartsWith("a comparison of keys", StringComparison.Ordinal) =>
             "Key the collection by a primitive, an enum, a string, or a class whose Equals and GetHashCode only read",
         var w when w.StartsWith("a constructor", StringComparison.Ordinal) =>

@@ -30,4 +30,23 @@ public sealed class BarrierReportTests
         Assert.HasCount(4, barriers, string.Join("\n", barriers));
         Golden.Check("Analysis/Reports/golden/KeyedVm.bta.txt", text);
     }
+
+    /// <summary>
+    /// A virtual method of the interpreter's own on a receiver whose class is red (Lua's <c>LuaValue.Negate</c>, an
+    /// abstract class with an override per value kind): the advice is the hint that resolves it, <c>Jit.PromoteClass</c>,
+    /// not sealing a class that has subclasses; a framework virtual (<c>TextWriter.WriteLine</c>) keeps the framework's advice.
+    /// </summary>
+    [TestMethod]
+    public void AnOwnVirtualMethodsBarrierAdvisesPromotingTheReceiversClass()
+    {
+        var result = BindingTimeAnalysis.Analyze(AssemblyLoader.Load(typeof(PeJit.Examples.Lua.Interpreter).Assembly.Location));
+        Assert.IsFalse(result.HasErrors, string.Join("\n", result.Diagnostics));
+        var lines = TextReport.Write(result).Split('\n');
+        string negate = lines.Single(l => l.Contains("call to LuaValue::Negate may write memory", StringComparison.Ordinal));
+        StringAssert.Contains(negate, "a virtual method any override may replace. The receiver's class is not known here");
+        StringAssert.Contains(negate, "Jit.PromoteClass(receiver) before the call");
+        string framework = lines.First(l => l.Contains("call to Object::ToString may write memory", StringComparison.Ordinal));
+        StringAssert.Contains(framework, "PeJit does not analyze the framework's code");
+        Assert.DoesNotContain("PromoteClass", framework);
+    }
 }
