@@ -12,9 +12,9 @@ try
     string source = File.Exists(args[0]) ? File.ReadAllText(args[0])
         : Programs.Names.Contains(args[0]) ? Programs.Source(args[0])
         : throw new AssemblerException($"'{args[0]}' is neither a file nor a bundled program ({string.Join(", ", Programs.Names)})");
-    long? argument = args.Length > 1
-        ? long.TryParse(args[1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long n) ? n : throw new AssemblerException($"argument '{args[1]}' is not a number")
-        : null;
+    long[] argument = args.Length > 1
+        ? long.TryParse(args[1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long n) ? [n] : throw new AssemblerException($"argument '{args[1]}' is not a number")
+        : [];
     long result = Runner.Run(source, Console.Out, argument);
     Console.WriteLine($"result: {result}");
     return 0;

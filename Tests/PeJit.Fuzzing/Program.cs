@@ -6,12 +6,12 @@ using PeJit.Fuzzing.Shrinking;
 
 // dotnet run -c Release --project Tests/PeJit.Fuzzing -- [options]; Docs/fuzzing.md explains them.
 const string Usage = """
-    usage: PeJit.Fuzzing [--language stackvm|brainfuck|registervm|handlertable|treewalker|treewalker-virtual|lua|all] [--count N] [--seed S] [--first I] [--jobs J]
+    usage: PeJit.Fuzzing [--language stackvm|brainfuck|registervm|handlertable|treewalker|treewalker-virtual|lua|wasm|all] [--count N] [--seed S] [--first I] [--jobs J]
                          [--configs NAME,...] [--timeout SECONDS] [--max-shrinks N] [--save DIR | --no-save] [--quiet]
            PeJit.Fuzzing --language L --show I [--seed S]     print program I of the session and run it
-           PeJit.Fuzzing --run FILE [--configs NAME,...]     run one program file (.svm, .bf, .rvm, .hvm, .tw, .lua) and compare
+           PeJit.Fuzzing --run FILE [--configs NAME,...]     run one program file (.svm, .bf, .rvm, .hvm, .tw, .lua, .wat) and compare
            PeJit.Fuzzing --write DIR [--language L] [--count N] [--seed S] [--first I]
-                                                         write the programs to DIR/<language>/<index>.svm|.bf|.rvm|.hvm|.tw|.lua
+                                                         write the programs to DIR/<language>/<index>.svm|.bf|.rvm|.hvm|.tw|.lua|.wat
     Runs N generated programs per language in the plain interpreter and JIT-enabled, in every configuration
     (threshold3, tinyunits, wholeunits, tinybudgets, warm: PortalJit; weaved: the interpreter as pejit build makes it);
     exit code 0 when every program behaved the same, 1 on a mismatch or a hang, 2 on bad arguments.
@@ -105,7 +105,7 @@ static int RunFile(string file, Options options)
     string folder = Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(file))) ?? "";
     var language = FuzzLanguage.All.FirstOrDefault(l => l.Name == folder && file.EndsWith(l.Extension, StringComparison.OrdinalIgnoreCase))
         ?? FuzzLanguage.All.FirstOrDefault(l => file.EndsWith(l.Extension, StringComparison.OrdinalIgnoreCase))
-        ?? throw new ArgumentException($"{file}: the extension names no language (.svm, .bf, .rvm, .hvm, .tw, .lua)");
+        ?? throw new ArgumentException($"{file}: the extension names no language (.svm, .bf, .rvm, .hvm, .tw, .lua, .wat)");
     if (!language.IsRunnable(text)) throw new ArgumentException($"{file}: not a program that runs to its end within {FuzzLanguage.StepLimit} steps");
     var configurations = options.ConfigurationsGiven ? options.Configurations
         : text.Contains("fuzz regression: configuration", StringComparison.Ordinal) ? [RegressionCase.ConfigurationOf(text)] : options.Configurations;

@@ -10,9 +10,9 @@ namespace PeJit.Fuzzing.Languages;
 /// <summary>
 /// What the fuzzers' assembly languages share (the stack VM's, the register machine's, the handler table's):
 /// programs are text, one instruction a line with <c>;</c> comments; a static
-/// <c>Runner.PortalArguments(source, output, args)</c> assembles one into the portal's arguments
-/// <c>(code, pc, frame)</c>, where <c>code</c> is the program object the green keys hold and <c>frame</c>
-/// what the caller can observe afterwards; a generator is retried smaller when its program runs too long; the
+/// <c>Runner.PortalArguments(source, output, args)</c> assembles one into the portal's arguments, the first of
+/// them <c>code</c>, the program object the green keys hold, and one of them (<see cref="StateArgument"/>; the frame of
+/// <c>(code, pc, frame)</c> by default) what the caller can observe afterwards; a generator is retried smaller when its program runs too long; the
 /// shrinker simplifies the constants of one instruction. A subclass says only what differs.
 /// </summary>
 /// <typeparam name="TCode">The assembled program (the portal's first argument).</typeparam>
@@ -33,8 +33,11 @@ public abstract class AssemblyLanguage<TCode, TAssemblerError> : FuzzLanguage
     /// <summary>A program that ends at once: what <see cref="Generate"/> gives when every try ran too long.</summary>
     protected abstract string Fallback { get; }
 
-    /// <summary>Runs the step-counting model on the portal's arguments (<paramref name="code"/>, the frame's arguments).</summary>
-    protected abstract BoundedRun Count(TCode code, object frame);
+    /// <summary>Runs the step-counting model on the portal's <paramref name="arguments"/> (the first, <paramref name="code"/>, cast).</summary>
+    protected abstract BoundedRun Count(TCode code, object?[] arguments);
+
+    /// <summary>Which of the portal's arguments holds what a run leaves for the caller to observe (the frame; the machine).</summary>
+    protected virtual int StateArgument => 2;
 
     /// <summary>What the frame holds after a run, as text; by name, since a weaved run's frame is of the weaved assembly's type.</summary>
     protected abstract string StateOf(object frame);
@@ -55,7 +58,7 @@ public abstract class AssemblyLanguage<TCode, TAssemblerError> : FuzzLanguage
         try
         {
             var arguments = PortalArguments(program, TextWriter.Null, []);
-            return Count((TCode)arguments[0]!, arguments[2]!);
+            return Count((TCode)arguments[0]!, arguments);
         }
         catch (TAssemblerError)
         {
@@ -94,7 +97,7 @@ public abstract class AssemblyLanguage<TCode, TAssemblerError> : FuzzLanguage
 
     private Behaviour Outcome(StringWriter output, object?[] arguments, Func<object?> run)
     {
-        var frame = arguments[2]!;
+        var frame = arguments[StateArgument]!;
         try
         {
             object? result = run();

@@ -22,7 +22,7 @@ public abstract class FuzzLanguage
     /// <summary>The languages, by <see cref="Name"/>.</summary>
     public static IReadOnlyList<FuzzLanguage> All { get; } = [
         new StackVmLanguage(), new BrainfuckLanguage(), new RegisterVmLanguage(), new HandlerTableLanguage(),
-        new TreeWalkerLanguage(PeJit.Examples.TreeWalker.Evaluator.Switch), new TreeWalkerLanguage(PeJit.Examples.TreeWalker.Evaluator.Virtual), new LuaLanguage(),
+        new TreeWalkerLanguage(PeJit.Examples.TreeWalker.Evaluator.Switch), new TreeWalkerLanguage(PeJit.Examples.TreeWalker.Evaluator.Virtual), new LuaLanguage(), new WasmLanguage(),
     ];
 
     /// <summary>The language called <paramref name="name"/> (case-insensitive), or an exception that lists them.</summary>

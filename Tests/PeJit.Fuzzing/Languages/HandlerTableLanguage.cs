@@ -43,8 +43,8 @@ public sealed partial class HandlerTableLanguage : AssemblyLanguage<Code, Assemb
     protected override string Fallback => "func main 0 1\n    push 1\n    print\n    ret\nend\n";
 
     /// <inheritdoc/>
-    protected override BoundedRun Count(Code code, object frame) =>
-        HandlerTableStepCounter.Check(code, ((State)frame).Locals[..code.Main.Arity], StepLimit, DepthLimit);
+    protected override BoundedRun Count(Code code, object?[] arguments) =>
+        HandlerTableStepCounter.Check(code, ((State)arguments[2]!).Locals[..code.Main.Arity], StepLimit, DepthLimit);
 
     /// <inheritdoc/>
     protected override Regex ConstantLine => PushLine();

@@ -32,8 +32,8 @@ public sealed partial class RegisterVmLanguage : AssemblyLanguage<Code, Assemble
     protected override string Fallback => "func main 0 2\n    loadk r0, 1\n    print r0\n    ret r0\nend\n";
 
     /// <inheritdoc/>
-    protected override BoundedRun Count(Code code, object frame) =>
-        RegisterVmStepCounter.Check(code, ((Frame)frame).Registers[..code.Main.Arity], StepLimit, DepthLimit);
+    protected override BoundedRun Count(Code code, object?[] arguments) =>
+        RegisterVmStepCounter.Check(code, ((Frame)arguments[2]!).Registers[..code.Main.Arity], StepLimit, DepthLimit);
 
     /// <inheritdoc/>
     protected override Regex ConstantLine => LoadConstantLine();

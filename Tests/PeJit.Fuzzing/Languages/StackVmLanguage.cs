@@ -41,8 +41,8 @@ public sealed partial class StackVmLanguage : AssemblyLanguage<Code, AssemblerEx
     protected override string Fallback => "func main 0 1\n    push 1\n    print\n    ret\nend\n";
 
     /// <inheritdoc/>
-    protected override BoundedRun Count(Code code, object frame) =>
-        StackVmStepCounter.Check(code, ((Frame)frame).Locals[..code.Main.Arity], StepLimit, DepthLimit);
+    protected override BoundedRun Count(Code code, object?[] arguments) =>
+        StackVmStepCounter.Check(code, ((Frame)arguments[2]!).Locals[..code.Main.Arity], StepLimit, DepthLimit);
 
     /// <inheritdoc/>
     protected override Regex ConstantLine => PushLine();
