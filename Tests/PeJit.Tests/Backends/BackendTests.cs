@@ -48,6 +48,39 @@ public abstract class BackendTests
                 ret v3
             }
             """,
+        // Slots the optimizer's `slots` pass turned into values stay declared with no use left (the Wasm VM's `sp` and `lsp`
+        // passed by ref to an inlined helper): no backend needs memory for them.
+        ["unused-slots"] = """
+            function "System.Int64 Demo::Sum(System.Int64)" -> i64 {
+                slot0 (sp): i32
+                slot1 (lsp): i32
+            block0(v0 (n): i64):
+                v1: i64 = const 0
+                jump block1(v1, v1)
+            block1(v2 (i): i64, v3 (sum): i64):
+                v4: bool = clt v2, v0
+                brif v4, block2, block3
+            block2:
+                v5: i64 = add v3, v2
+                v6: i64 = const 1
+                v7: i64 = add v2, v6
+                jump block1(v7, v5)
+            block3:
+                ret v3
+            }
+            """,
+        // A slot read and written: memory of the frame's.
+        ["used-slot"] = """
+            function "System.Int32 Demo::Counted(System.Int32)" -> i32 {
+                slot0 (sp): i32
+            block0(v0 (n): i32):
+                stslot slot0 v0
+                v1: i32 = ldslot slot0
+                v2: i32 = const 1
+                v3: i32 = add v1, v2
+                ret v3
+            }
+            """,
         // A jump that swaps two parameters of its own block: the moves are parallel, not in sequence.
         ["parallel-moves"] = """
             function "System.Int64 Demo::Fibonacci(System.Int32)" -> i64 {

@@ -67,7 +67,9 @@ public sealed class Lowerer
     private MachineFunction Run()
     {
         if (graph.Regions.Any()) Refuse("exception regions are not supported in native code");
-        if (graph.Slots.Any()) Refuse("stack slots (locals whose address is taken) are not supported in native code");
+        // A slot the optimizer turned into values (`slots`, `structs`) stays declared with no use left: only a used one needs memory.
+        if (graph.Blocks.SelectMany(b => graph[b].Instructions).FirstOrDefault(i => i.Opcode is Opcode.SlotAddr or Opcode.LoadSlot or Opcode.StoreSlot) is { } slotUse)
+            Refuse($"stack slots (locals whose address is taken) are not supported in native code: '{slotUse.Info.Name}' at {slotUse.Location}");
         regions = ManagedRegions.Of(graph, Refuse);
         foreach (var block in graph.Blocks)
             foreach (var instruction in graph[block].Instructions)

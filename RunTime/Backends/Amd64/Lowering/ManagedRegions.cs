@@ -116,7 +116,7 @@ public sealed class ManagedRegions
             if (Reaches(tail, tail))
             {
                 var managed = graph[tail].Instructions.FirstOrDefault(i => IsManaged(i) && !IsHoisted(i));
-                refuse($"block{tail.Index} runs on a cycle after {(managed is null ? "an instruction" : $"'{managed.Info.Name}' at {managed.Location}")} that native code cannot express (a loop would run outside native code){(managed is null ? "" : CallRefusal(managed))}");
+                refuse($"block{tail.Index} runs on a cycle after {(managed is null ? "an instruction" : $"'{managed.Info.Name}'{(managed.Location == SourceLocation.None ? "" : $" at {managed.Location}")}")} that native code cannot express (a loop would run outside native code){(managed is null ? "" : CallRefusal(managed))}");
             }
     }
 
