@@ -138,7 +138,8 @@ public sealed partial class GraphEvaluator
             case Opcode.InitObj:
             {
                 var type = ClrType(instruction.TypeOperand!);
-                AddressOf(Operand(0)).Store(type.IsValueType ? Activator.CreateInstance(type) : null);
+                AddressOf(Operand(0)).Store(InterpolatedStringHandlerShim.Stands(type) ? InterpolatedStringHandlerShim.Default()
+                    : type.IsValueType ? Activator.CreateInstance(type) : null);
                 return true;
             }
             case Opcode.CopyObj:
@@ -154,6 +155,11 @@ public sealed partial class GraphEvaluator
         if (frame.Slots[slot.Index] is not null) return;
         var type = ClrType(frame.Graph[slot].Type);
         if (!type.IsValueType) return;
+        if (InterpolatedStringHandlerShim.Stands(type))
+        {
+            frame.Slots[slot.Index] = InterpolatedStringHandlerShim.Default();
+            return;
+        }
         if (type.IsByRefLike)
             throw new EvaluationException($"{frame.Graph.Name}: {slot} is of the ref struct {type.Name}, which the evaluator cannot hold");
         frame.Slots[slot.Index] = Activator.CreateInstance(type);

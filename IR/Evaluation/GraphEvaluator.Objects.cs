@@ -86,7 +86,8 @@ public sealed partial class GraphEvaluator
 
     /// <summary>
     /// Whether a callee's graph can be evaluated here: not generic (its types are known only once
-    /// instantiated) and without ref struct slots. Otherwise the real method is called.
+    /// instantiated) and without ref struct slots but string interpolation's handler (<see cref="InterpolatedStringHandlerShim"/>).
+    /// Otherwise the real method is called.
     /// </summary>
     private bool CanEvaluate(FlowGraph graph) => evaluable.GetOrAdd(graph, g =>
         !g.IsGeneric
@@ -98,7 +99,8 @@ public sealed partial class GraphEvaluator
         for (int i = 0; i < g.SlotCount; i++)
         {
             var type = g[new Slot(i)].Type;
-            if (type.Kind is (TypeKind.ValueType or TypeKind.GenericParameter) && ClrType(type).IsByRefLike) return false;
+            if (type.Kind is (TypeKind.ValueType or TypeKind.GenericParameter) && ClrType(type) is { IsByRefLike: true } clr
+                && !InterpolatedStringHandlerShim.Stands(clr)) return false;
         }
         return true;
     }

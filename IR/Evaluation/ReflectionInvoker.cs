@@ -24,6 +24,7 @@ internal static class ReflectionInvoker
     public static object? Call(IMemberResolver resolver, Instruction instruction, MethodBase method, object?[] operands)
     {
         bool newObject = instruction.Opcode == Opcode.NewObject;
+        if (InterpolatedStringHandlerShim.TryCall(method, operands, newObject, out var interpolated)) return interpolated;
         if (method.DeclaringType is { IsGenericType: true } nullable && nullable.GetGenericTypeDefinition() == typeof(Nullable<>) && !newObject)
             return NullableCall(method, operands);
 
