@@ -12,13 +12,17 @@ namespace PeJit.Weaving;
 ///   if (PortalCounters.Disabled) goto next                  PEJIT_DISABLE: folded away by .NET's JIT
 ///   slot = Slot(Mix(...Mix(HashSeed, green0)..., greenN))    the integer greens only
 ///   if (--&lt;PeJit&gt;PortalCountersN.Table[slot] &gt; 0) goto next   not hot yet: all the fast path costs
-///   state = new object[] { box(vars)... }
-///   switch (JitRuntime.CanEnterJit(ldtoken portal, state, slot))
-///     Interpret: next: go on interpreting (the next instruction, as before)
+///   if ((status = &lt;PeJit&gt;PortalCountersN.SlowPath(vars..., slot, out state)) == Interpret) goto next
+///   leave dispatch                            shared by the loop's sites, with the tails, out of the loop's way
+///   ...
+///   dispatch: switch (status)                 SlowPath boxed the state and called JitRuntime.CanEnterJit(ldtoken portal, state, slot)
 ///     Returned:  return (T)state[0]           compiled code ran the program to its return
 ///     Exited:    vars = (T)state[i]...; goto merge point     compiled code left at an exit
-///     Threw:     vars = (T)state[i]...; throw JitRuntime.ThrowPending()   a step of compiled code threw
+///     Threw:     vars = (T)state[i]...; throw JitRuntime.ThrowPending()   a step of compiled code threw (the same reload)
 /// </code>
+/// The slow path's boxing and call are in a generated method (<see cref="SlowPath"/>) and its switch is shared, so that
+/// the woven loop is the interpreter's own plus, per site, a hash, a counter decrement, a test and a call never taken
+/// while nothing is hot.
 /// The portal's entry counts the same way (functions of the interpreted program without a loop get compiled):
 /// a site made of the merge point's variables is inserted right before <c>Jit.MergePoint</c>'s argument loads,
 /// reached by falling into the loop head (and by forward branches to it) but not by the loop's back edges, so it
@@ -126,11 +130,11 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
 
         // The shared tails. After the last instruction, outside every region: return the result (a leave from a
         // try with a finally runs it once, as the interpreter's return would). Reload the state and go to the merge
-        // point, or reload it and throw a step's exception: in the regions of the merge point, so that its handlers
-        // run; after the last instruction when it is in none, else right before the loop head, jumped over.
+        // point, or (the answer was Threw) throw a step's exception: in the regions of the merge point, so that its
+        // handlers run; after the last instruction when it is in none, else right before the loop head, jumped over.
         var returnTail = il.Create(OpCodes.Nop);
         var reloadTail = il.Create(OpCodes.Nop);
-        var throwTail = il.Create(OpCodes.Nop);
+        var throwTail = il.Create(OpCodes.Call, runtime.ThrowPending);
         foreach (var handler in body.ExceptionHandlers.Where(h => h.HandlerEnd is null)) handler.HandlerEnd = returnTail;
         il.Append(returnTail);
         if (portal.ReturnType.MetadataType != MetadataType.Void)
@@ -155,11 +159,16 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
             il.Append(il.Create(OpCodes.Ret));
         }
         var tails = new List<Instruction>();
-        // A reload tail: the merge-point variables read back from the state, then on at the merge point.
+        // A reload tail: the merge-point variables read back from the state, then on at the merge point, or to the throw
+        // when the answer (in count) was Threw: one reload for both, where each had its own, since every reload is
+        // instructions .NET compiles (each variable's load, bounds check and unbox or cast) in each tier of the portal.
         void AddReloadTail(Instruction label)
         {
             tails.Add(label);
             tails.AddRange(Reload(il, state, mergeVariables, mergeTypes));
+            tails.Add(il.Create(OpCodes.Ldloc, count));
+            tails.Add(il.Create(OpCodes.Ldc_I4, (int)CanEnterJitStatus.Threw));
+            tails.Add(il.Create(OpCodes.Beq, throwTail));
             tails.Add(il.Create(OpCodes.Br, mergeStart));
         }
         AddReloadTail(reloadTail);
@@ -173,9 +182,14 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         // entry's reload enters the loop from before it, as falling into it does.
         var entryReloadTail = il.Create(OpCodes.Nop);
         if (entrySite is not null) AddReloadTail(entryReloadTail);
+        // The switch on the runtime's answer, one for the loop's sites and one for the entry (whose reload is its own), with
+        // the tails: a site's slow path is a call of the portal's slow-path method (SlowPath) and a test, and leaves for
+        // the switch only when compiled code ran.
+        var loopDispatch = Dispatch(il, returnTail, reloadTail);
+        tails.AddRange(loopDispatch);
+        var entryDispatch = entrySite is null ? null : Dispatch(il, returnTail, entryReloadTail);
+        if (entryDispatch is not null) tails.AddRange(entryDispatch);
         tails.Add(throwTail);
-        tails.AddRange(Reload(il, state, mergeVariables, mergeTypes));
-        tails.Add(il.Create(OpCodes.Call, runtime.ThrowPending));
         tails.Add(il.Create(OpCodes.Throw));
         if (mergeRegions.Count == 0)
         {
@@ -198,9 +212,8 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         }
 
         int greens = GreenCount();
-        var tailsOf = (returnTail, reloadTail, throwTail);
-        foreach (var site in sites) WeaveSite(il, site, state, mergeVariables.Count, greens, tailsOf, entry: false);
-        if (entrySite is not null) WeaveSite(il, entrySite, state, mergeVariables.Count, greens, (returnTail, entryReloadTail, throwTail), entry: true);
+        foreach (var site in sites) WeaveSite(il, site, state, mergeVariables.Count, greens, loopDispatch[0], entry: false);
+        if (entrySite is not null) WeaveSite(il, entrySite, state, mergeVariables.Count, greens, entryDispatch![0], entry: true);
         DropHints();
         PlainTwin.Divert(portal, twin, runtime.Disabled);
         body.OptimizeMacros();
@@ -414,7 +427,7 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
     }
 
     private void WeaveSite(ILProcessor il, Instruction site, VariableDefinition state, int mergeCount, int greens,
-        (Instruction Return, Instruction Reload, Instruction Throw) tails, bool entry)
+        Instruction dispatch, bool entry)
     {
         var around = RegionsAround(site).ToList();
         foreach (var region in mergeRegions)
@@ -466,17 +479,25 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         code.Add(il.Create(OpCodes.Shr_Un));
         code.Add(il.Create(OpCodes.Stloc, slot));
         bool passThis = PortalProtocol.PassesThis(portal.HasThis, portal.DeclaringType.IsValueType);
-        var slowStart = il.Create(OpCodes.Ldc_I4, PortalProtocol.StateLength(types.Count, passThis));
+        // The slow path: the variables, the slot and the state's address to the portal's slow-path method, which boxes
+        // them and asks the runtime; its answer goes on interpreting (Interpret, 0) or to the shared switch.
+        var slowPath = new List<Instruction>();
+        foreach (var temporary in temporaries) slowPath.Add(il.Create(OpCodes.Ldloc, temporary));
+        if (passThis) slowPath.Add(il.Create(OpCodes.Ldarg, body.ThisParameter));
+        slowPath.Add(il.Create(OpCodes.Ldloc, slot));
+        slowPath.Add(il.Create(OpCodes.Ldloca, state));
+        slowPath.Add(il.Create(OpCodes.Call, SlowPath(types, passThis)));
+        var answer = il.Create(OpCodes.Stloc, count);
+        slowPath.Add(answer);
+        slowPath.Add(il.Create(OpCodes.Ldloc, count));
+        slowPath.Add(il.Create(OpCodes.Brfalse, next));
+        slowPath.Add(il.Create(OpCodes.Leave, dispatch));
+        var slowStart = slowPath[0];
         var markEntry = il.Create(OpCodes.Ldloc, slot);
-        // The switch on the runtime's answer: after the slow path's call, and after an exit of a unit entered through a cell.
-        var toReturn = il.Create(OpCodes.Leave, tails.Return);
-        var toReload = il.Create(OpCodes.Leave, tails.Reload);
-        var toThrow = il.Create(OpCodes.Leave, tails.Throw);
-        var dispatch = il.Create(OpCodes.Switch, PortalProtocol.StatusCases(next, toReturn, toReload, toThrow));
         if (entry && cells is not null)
         {
             code.AddRange(CountWithCells(il, next, markEntry));
-            code.AddRange(EnterThroughCell(il, temporaries, types.Count, state, markEntry, dispatch));
+            code.AddRange(EnterThroughCell(il, temporaries, types.Count, state, markEntry, answer));
         }
         else
         {
@@ -495,8 +516,6 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
             code.Add(il.Create(OpCodes.Bgt, next));
         }
 
-        // The slow path: box the state and ask the runtime.
-        // `this` of a portal on a class goes last when the merge point does not pass it (an implicit red).
         if (entry)
         {
             // slot = EntrySlot(slot) (marked as the only site of a portal without Jit.CanEnterJit); and the way in for a
@@ -509,33 +528,7 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
             code.Add(resume);
             code.Add(il.Create(OpCodes.Stloc, slot));
         }
-        code.Add(slowStart);
-        code.Add(il.Create(OpCodes.Newarr, module.TypeSystem.Object));
-        code.Add(il.Create(OpCodes.Stloc, state));
-        if (passThis)
-        {
-            code.Add(il.Create(OpCodes.Ldloc, state));
-            code.Add(il.Create(OpCodes.Ldc_I4, PortalProtocol.ThisIndex(types.Count)));
-            code.Add(il.Create(OpCodes.Ldarg, body.ThisParameter));
-            code.Add(il.Create(OpCodes.Stelem_Ref));
-        }
-        for (int i = 0; i < types.Count; i++)
-        {
-            code.Add(il.Create(OpCodes.Ldloc, state));
-            code.Add(il.Create(OpCodes.Ldc_I4, i));
-            code.Add(il.Create(OpCodes.Ldloc, temporaries[i]));
-            if (!IsReference(types[i])) code.Add(il.Create(OpCodes.Box, types[i]));
-            code.Add(il.Create(OpCodes.Stelem_Ref));
-        }
-        code.Add(il.Create(OpCodes.Ldtoken, portal));
-        code.Add(il.Create(OpCodes.Ldloc, state));
-        code.Add(il.Create(OpCodes.Ldloc, slot));
-        code.Add(il.Create(OpCodes.Call, runtime.CanEnterJit));
-        code.Add(dispatch);
-        code.Add(il.Create(OpCodes.Br, next));
-        code.Add(toReturn);
-        code.Add(toReload);
-        code.Add(toThrow);
+        code.AddRange(slowPath);
 
         if (temporaries.Count == 0)
         {
@@ -554,6 +547,90 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
             after = instruction;
         }
         if (!entry) Sites++;
+    }
+
+    /// <summary>
+    /// The switch on the runtime's answer that sites leave for when compiled code ran (the answer in <c>count</c>):
+    /// <see cref="CanEnterJitStatus.Returned"/> leaves for the return tail, <see cref="CanEnterJitStatus.Exited"/> and
+    /// <see cref="CanEnterJitStatus.Threw"/> for the reload tail (which throws for the second);
+    /// <see cref="CanEnterJitStatus.Interpret"/> never comes here (a site goes on interpreting itself) and throws. Its first instruction is where sites leave for; it sits with the tails (<see cref="Weave"/>).
+    /// </summary>
+    private List<Instruction> Dispatch(ILProcessor il, Instruction returnTail, Instruction reloadTail)
+    {
+        var toReturn = il.Create(OpCodes.Leave, returnTail);
+        var toReload = il.Create(OpCodes.Leave, reloadTail);
+        var never = il.Create(OpCodes.Ldnull);
+        return [il.Create(OpCodes.Ldloc, count), il.Create(OpCodes.Switch, PortalProtocol.StatusCases(never, toReturn, toReload, toReload)),
+            never, il.Create(OpCodes.Throw), toReturn, toReload];
+    }
+
+    /// <summary>The slow-path methods made so far, by the types of the variables their sites pass.</summary>
+    private readonly Dictionary<string, MethodDefinition> slowPaths = [];
+
+    /// <summary>
+    /// The portal's slow-path method for sites passing <paramref name="types"/> (one per portal in practice: every site
+    /// passes the merge point's variables), a static method of its counter class:
+    /// <code>
+    ///   [NoInlining] static int SlowPath(T0 v0, ..., [Portal self,] int slot, out object[] state)
+    ///   { state = new object[] { box(v0)..., [self] }; return JitRuntime.CanEnterJit(ldtoken portal, state, slot); }
+    /// </code>
+    /// Inline at each site, the boxing, the call and the switch were most of the woven portal's IL and locals, which .NET
+    /// compiles at tier 0, with OSR and at tier 1 in every JIT-enabled process, hot or not (cold8's section of
+    /// Docs/PERFORMANCE.md: the OSR compile of Lua's woven portal took 80-170 page faults more than the plain one's). Out
+    /// of line, a site is its counter, a call and a test. Never inlined: the call is the point.
+    /// </summary>
+    private MethodDefinition SlowPath(IList<TypeReference> types, bool passThis)
+    {
+        string key = string.Join(",", types.Select(t => t.FullName));
+        if (slowPaths.TryGetValue(key, out var made)) return made;
+        var method = new MethodDefinition(slowPaths.Count == 0 ? "SlowPath" : $"SlowPath{slowPaths.Count}",
+            MethodAttributes.Assembly | MethodAttributes.Static | MethodAttributes.HideBySig, module.TypeSystem.Int32)
+        {
+            ImplAttributes = MethodImplAttributes.NoInlining,
+        };
+        foreach (var type in types) method.Parameters.Add(new ParameterDefinition(type));
+        ParameterDefinition? self = null;
+        if (passThis)
+        {
+            self = new ParameterDefinition("self", ParameterAttributes.None, portal.DeclaringType);
+            method.Parameters.Add(self);
+        }
+        var slotParameter = new ParameterDefinition("slot", ParameterAttributes.None, module.TypeSystem.Int32);
+        method.Parameters.Add(slotParameter);
+        var stateParameter = new ParameterDefinition("state", ParameterAttributes.Out, new ByReferenceType(new ArrayType(module.TypeSystem.Object)));
+        method.Parameters.Add(stateParameter);
+        var state = new VariableDefinition(new ArrayType(module.TypeSystem.Object));
+        method.Body.Variables.Add(state);
+        var il = method.Body.GetILProcessor();
+        il.Emit(OpCodes.Ldc_I4, PortalProtocol.StateLength(types.Count, passThis));
+        il.Emit(OpCodes.Newarr, module.TypeSystem.Object);
+        il.Emit(OpCodes.Stloc, state);
+        if (self is not null)
+        {
+            il.Emit(OpCodes.Ldloc, state);
+            il.Emit(OpCodes.Ldc_I4, PortalProtocol.ThisIndex(types.Count));
+            il.Emit(OpCodes.Ldarg, self);
+            il.Emit(OpCodes.Stelem_Ref);
+        }
+        for (int i = 0; i < types.Count; i++)
+        {
+            il.Emit(OpCodes.Ldloc, state);
+            il.Emit(OpCodes.Ldc_I4, i);
+            il.Emit(OpCodes.Ldarg, method.Parameters[i]);
+            if (!IsReference(types[i])) il.Emit(OpCodes.Box, types[i]);
+            il.Emit(OpCodes.Stelem_Ref);
+        }
+        il.Emit(OpCodes.Ldarg, stateParameter);
+        il.Emit(OpCodes.Ldloc, state);
+        il.Emit(OpCodes.Stind_Ref);
+        il.Emit(OpCodes.Ldtoken, portal);
+        il.Emit(OpCodes.Ldloc, state);
+        il.Emit(OpCodes.Ldarg, slotParameter);
+        il.Emit(OpCodes.Call, runtime.CanEnterJit);
+        il.Emit(OpCodes.Ret);
+        method.Body.OptimizeMacros();
+        counterTable!.DeclaringType.Methods.Add(method);
+        return slowPaths[key] = method;
     }
 
     /// <summary>
@@ -589,11 +666,11 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
     /// <summary>
     /// The cheap way in (<see cref="EntryCell"/>), with the slot's cell table on the stack: the cell's greens compared
     /// with the entry's, the typed code called with the reds, its result returned; an exit goes to the runtime with a
-    /// fresh state and the answer to <paramref name="dispatch"/>, the switch of the slow path. Anything that does not
+    /// fresh state and the answer to <paramref name="answer"/>, where the slow path stores its answer. Anything that does not
     /// match goes to <paramref name="slowPath"/>.
     /// </summary>
     private IEnumerable<Instruction> EnterThroughCell(ILProcessor il, List<VariableDefinition> temporaries, int variables, VariableDefinition state,
-        Instruction slowPath, Instruction dispatch)
+        Instruction slowPath, Instruction answer)
     {
         var plan = cells!;
         var references = runtime.Cells;
@@ -651,7 +728,7 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         yield return il.Create(OpCodes.Ldloc, state);
         yield return il.Create(OpCodes.Ldloc, exit);
         yield return il.Create(OpCodes.Call, references.Exited);
-        yield return il.Create(OpCodes.Br, dispatch);
+        yield return il.Create(OpCodes.Br, answer);
     }
 
     internal static bool IsReference(TypeReference type) =>

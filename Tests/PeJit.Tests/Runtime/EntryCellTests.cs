@@ -100,7 +100,12 @@ public sealed class EntryCellTests
         using var module = Mono.Cecil.ModuleDefinition.ReadModule(DispatchInTryJitTests.Woven.Value.Location);
         var portal = module.GetType(typeof(Rules).FullName!.Replace('+', '/')).Methods.Single(m => m.Name == nameof(Rules.Eval));
         var calls = portal.Body.Instructions.Select(i => i.Operand).OfType<Mono.Cecil.MethodReference>().Select(m => m.DeclaringType.Name + "." + m.Name).ToList();
-        CollectionAssert.Contains(calls, "JitRuntime.CanEnterJit");
+        // The slow path is the portal's slow-path method, which calls the runtime.
+        string slowPath = $"<PeJit>PortalCounters{portal.MetadataToken.RID}.SlowPath";
+        CollectionAssert.Contains(calls, slowPath);
+        var slowPathCalls = portal.Body.Instructions.Select(i => i.Operand).OfType<Mono.Cecil.MethodReference>().First(m => m.Name == "SlowPath").Resolve()
+            .Body.Instructions.Select(i => i.Operand).OfType<Mono.Cecil.MethodReference>().Select(m => m.DeclaringType.Name + "." + m.Name).ToList();
+        CollectionAssert.Contains(slowPathCalls, "JitRuntime.CanEnterJit");
         CollectionAssert.Contains(calls, "EntryCell.Enter");
         CollectionAssert.Contains(calls, "JitRuntime.EntryCellExited");
         Assert.IsTrue(portal.Body.Instructions.Any(i => i.Operand is int flags && flags == (PortalProtocol.EntryFlag | PortalProtocol.OnlyEntryFlag)),

@@ -87,7 +87,9 @@ public sealed class BuildCommandTests
         using var module = Mono.Cecil.ModuleDefinition.ReadModule(Path.Combine(outdir, "StackVm.dll"), new Mono.Cecil.ReaderParameters { ReadSymbols = true });
         var portal = module.GetType("PeJit.Examples.StackVm.Interpreter").Methods.Single(m => m.Name == "Run");
         Assert.IsTrue(portal.DebugInformation.SequencePoints.Any(p => p.Document.Url.EndsWith("Interpreter.cs", StringComparison.Ordinal)));
-        Assert.IsTrue(portal.Body.Instructions.Any(i => i.Operand is Mono.Cecil.MethodReference { Name: "CanEnterJit", DeclaringType.Name: "JitRuntime" }));
+        // Its sites call the portal's slow-path method, which calls the runtime.
+        var slowPath = portal.Body.Instructions.Select(i => i.Operand).OfType<Mono.Cecil.MethodReference>().First(m => m.Name == "SlowPath").Resolve();
+        Assert.IsTrue(slowPath.Body.Instructions.Any(i => i.Operand is Mono.Cecil.MethodReference { Name: "CanEnterJit", DeclaringType.Name: "JitRuntime" }));
     }
 
     /// <summary>
@@ -101,11 +103,14 @@ public sealed class BuildCommandTests
     {
         using var module = Mono.Cecil.ModuleDefinition.ReadModule(Path.Combine(StackVmBuild.Value, "StackVm.dll"));
         var portal = module.GetType("PeJit.Examples.StackVm.Interpreter").Methods.Single(m => m.Name == "Run");
-        // After each call of the runtime: a switch on its answer, whose Exited case leaves for the reload tail.
+        // After each call of the slow path: a leave for a switch on its answer, whose Exited case leaves for the reload tail.
         var reloads = new List<Mono.Cecil.Cil.Instruction>();
-        foreach (var call in portal.Body.Instructions.Where(i => i.Operand is Mono.Cecil.MethodReference { Name: "CanEnterJit", DeclaringType.Name: "JitRuntime" }))
+        foreach (var call in portal.Body.Instructions.Where(i => i.Operand is Mono.Cecil.MethodReference { Name: "SlowPath" }))
         {
-            var cases = (Mono.Cecil.Cil.Instruction[])call.Next.Operand;
+            var toDispatch = call.Next;
+            while (toDispatch.OpCode.Code is not (Mono.Cecil.Cil.Code.Leave or Mono.Cecil.Cil.Code.Leave_S)) toDispatch = toDispatch.Next;
+            var dispatch = (Mono.Cecil.Cil.Instruction)toDispatch.Operand;
+            var cases = (Mono.Cecil.Cil.Instruction[])dispatch.Next.Operand;
             var leave = cases[(int)PeJit.Runtime.CanEnterJitStatus.Exited];
             reloads.Add((Mono.Cecil.Cil.Instruction)leave.Operand);
         }
