@@ -63,7 +63,9 @@ public sealed class JitLog
             log.Write($"pejit: PEJIT_LOG: unknown topic(s) {string.Join(", ", unknown)}; the topics are summary, units, residual, asm, assemblies, memory, all");
         if (topics.HasFlag(JitLogTopics.Summary)) AppDomain.CurrentDomain.ProcessExit += (_, _) => log.WriteSummary();
         if (topics.HasFlag(JitLogTopics.Assemblies)) AppDomain.CurrentDomain.ProcessExit += (_, _) => log.WriteAssemblies();
-        if (topics.HasFlag(JitLogTopics.Memory)) AppDomain.CurrentDomain.ProcessExit += (_, _) => log.Alive("at exit", 0);
+        if (topics.HasFlag(JitLogTopics.Memory))
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => log.Write(string.Create(CultureInfo.InvariantCulture,
+                $"pejit: memory: at exit: {GC.GetTotalMemory(forceFullCollection: false)} bytes in the heap, {GC.GetTotalAllocatedBytes(precise: true)} allocated by the process, collections gen0 {GC.CollectionCount(0)}, gen1 {GC.CollectionCount(1)}, gen2 {GC.CollectionCount(2)}"));
         return log;
     }
 
