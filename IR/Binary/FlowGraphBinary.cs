@@ -101,8 +101,8 @@ public static class FlowGraphBinary
         }
         output.Number(instruction.Operands.Count);
         foreach (var operand in instruction.Operands) output.Number(operand.Index);
-        output.Number(instruction.Targets.Count);
-        foreach (var target in instruction.Targets)
+        output.Number(instruction.TargetCalls.Length);
+        foreach (var target in instruction.TargetCalls)
         {
             output.Number(target.Target.Index);
             output.Number(target.Arguments.Count);

@@ -60,7 +60,7 @@ public sealed class Liveness
             for (int i = 0; i < instructions.Count; i++)
             {
                 foreach (var use in instructions[i].Operands) Use(use, b, i);
-                foreach (var target in instructions[i].Targets)
+                foreach (var target in instructions[i].TargetCalls)
                     foreach (var use in target.Arguments) Use(use, b, i);
             }
         }
@@ -146,7 +146,7 @@ public sealed class Liveness
         {
             if (instructions[i].Result is { } result) live.Remove(result);
             live.UnionWith(instructions[i].Operands);
-            foreach (var target in instructions[i].Targets) live.UnionWith(target.Arguments);
+            foreach (var target in instructions[i].TargetCalls) live.UnionWith(target.Arguments);
         }
         return live;
     }

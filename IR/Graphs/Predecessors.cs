@@ -49,8 +49,8 @@ public sealed class Predecessors
         var start = new int[n + 1];
         foreach (var block in graph.Blocks)
             if (graph[block].Terminator is { } terminator)
-                for (int i = 0; i < terminator.Targets.Count; i++)
-                    if (graph.IsValid(terminator.Targets[i].Target)) start[terminator.Targets[i].Target.Index + 1]++;
+                for (int i = 0; i < terminator.TargetCalls.Length; i++)
+                    if (graph.IsValid(terminator.TargetCalls[i].Target)) start[terminator.TargetCalls[i].Target.Index + 1]++;
         for (int b = 0; b < n; b++) start[b + 1] += start[b];
         var all = new Edge[start[n]];
         var fill = new int[n];
@@ -62,9 +62,9 @@ public sealed class Predecessors
         foreach (var block in graph.Blocks)
         {
             if (graph[block].Terminator is { } terminator)
-                for (int i = 0; i < terminator.Targets.Count; i++)
+                for (int i = 0; i < terminator.TargetCalls.Length; i++)
                 {
-                    var call = terminator.Targets[i];
+                    var call = terminator.TargetCalls[i];
                     if (!graph.IsValid(call.Target)) continue;
                     all[fill[call.Target.Index]++] = new Edge(block, i, call);
                 }

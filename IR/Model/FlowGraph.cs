@@ -203,7 +203,7 @@ public sealed class FlowGraph
     public TargetBlocks Successors(Block block)
     {
         BlockVisits++;
-        return new(blocks[block.Index].Terminator?.Targets);
+        return new(blocks[block.Index].Terminator?.TargetsIfMade);
     }
 
     /// <summary>
@@ -235,7 +235,7 @@ public sealed class FlowGraph
             {
                 for (int i = 0; i < instruction.Operands.Count; i++)
                     if (instruction.Operands[i] == from) instruction.Operands[i] = to;
-                foreach (var target in instruction.Targets)
+                foreach (var target in instruction.TargetCalls)
                     for (int i = 0; i < target.Arguments.Count; i++)
                         if (target.Arguments[i] == from) target.Arguments[i] = to;
             }
@@ -274,7 +274,7 @@ public sealed class FlowGraph
                 var operands = instruction.Operands;
                 for (int i = 0; i < operands.Count; i++)
                     if (replacement.ContainsKey(operands[i])) operands[i] = Find(operands[i]);
-                foreach (var target in instruction.Targets)
+                foreach (var target in instruction.TargetCalls)
                 {
                     var arguments = target.Arguments;
                     for (int i = 0; i < arguments.Count; i++)
@@ -341,7 +341,7 @@ public sealed class FlowGraph
             {
                 for (int i = 0; i < instruction.Operands.Count; i++)
                     instruction.Operands[i] = Mapped(instruction.Operands[i]);
-                foreach (var target in instruction.Targets)
+                foreach (var target in instruction.TargetCalls)
                     for (int i = 0; i < target.Arguments.Count; i++)
                         target.Arguments[i] = Mapped(target.Arguments[i]);
             }
@@ -391,7 +391,7 @@ public sealed class FlowGraph
             : throw new InvalidOperationException($"{b} is removed but still jumped to");
         foreach (var block in kept)
             foreach (var instruction in block.Instructions)
-                foreach (var target in instruction.Targets) target.Target = Remap(target.Target);
+                foreach (var target in instruction.TargetCalls) target.Target = Remap(target.Target);
         foreach (var region in regions)
         {
             region.Handler = Remap(region.Handler);

@@ -28,8 +28,19 @@ public sealed class Instruction
     /// <summary>The value this instruction defines, if any.</summary>
     public Value? Result { get; set; }
 
-    /// <summary>Successors of a terminator, with the arguments each passes.</summary>
-    public List<BlockCall> Targets { get; } = [];
+    // Made on first use: most instructions are not terminators, and a loaded generating extension's graphs live as long as
+    // their portal (an empty list per instruction was 32 bytes of each; Docs/PERFORMANCE.md, "What a JIT-enabled Lua process
+    // keeps alive"). Readers that only look use TargetCalls, which makes nothing.
+    private List<BlockCall>? targets;
+
+    /// <summary>Successors of a terminator, with the arguments each passes (the list is made on first use: to only read them, see <see cref="TargetCalls"/>).</summary>
+    public List<BlockCall> Targets => targets ?? Interlocked.CompareExchange(ref targets, [], null) ?? targets;
+
+    /// <summary>The list of targets if one was made (<see cref="TargetBlocks"/> takes it as it is).</summary>
+    internal List<BlockCall>? TargetsIfMade => targets;
+
+    /// <summary>The targets, read-only, without making a list for an instruction that has none.</summary>
+    public ReadOnlySpan<BlockCall> TargetCalls => targets is null ? default : System.Runtime.InteropServices.CollectionsMarshal.AsSpan(targets);
 
     /// <summary>An integer immediate (<c>const</c> of an integer type).</summary>
     public long Integer { get; set; }

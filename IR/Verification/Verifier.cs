@@ -110,9 +110,9 @@ public static class Verifier
                 if (!instruction.IsTerminator && last) Report(block, i, instruction, "the block does not end with a terminator");
                 CheckShape(graph, block, i, instruction, Report);
                 foreach (var use in instruction.Operands) CheckUse(use, block, i, instruction);
-                foreach (var target in instruction.Targets)
+                foreach (var target in instruction.TargetCalls)
                     foreach (var use in target.Arguments) CheckUse(use, block, i, instruction);
-                foreach (var target in instruction.Targets) CheckJump(graph, block, i, instruction, target, Report);
+                foreach (var target in instruction.TargetCalls) CheckJump(graph, block, i, instruction, target, Report);
                 CheckTypes(graph, block, i, instruction, Report);
             }
         }
@@ -193,9 +193,9 @@ public static class Verifier
         {
             report(block, index, instruction, $"{info.Name} takes {info.Arity} operands, not {instruction.Operands.Count}");
         }
-        if (info.Targets >= 0 && instruction.Targets.Count != info.Targets)
-            report(block, index, instruction, $"{info.Name} has {info.Targets} targets, not {instruction.Targets.Count}");
-        if (instruction.Opcode == Opcode.Switch && instruction.Targets.Count < 1)
+        if (info.Targets >= 0 && instruction.TargetCalls.Length != info.Targets)
+            report(block, index, instruction, $"{info.Name} has {info.Targets} targets, not {instruction.TargetCalls.Length}");
+        if (instruction.Opcode == Opcode.Switch && instruction.TargetCalls.Length < 1)
             report(block, index, instruction, "switch needs at least its default target");
         bool hasResult = instruction.Result is not null;
         switch (info.Result)

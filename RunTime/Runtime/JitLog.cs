@@ -60,9 +60,12 @@ public sealed class JitLog
         string? file = Environment.GetEnvironmentVariable("PEJIT_LOG_FILE");
         var log = new JitLog(topics, () => file is { Length: > 0 } ? OpenFile(file) : Console.Error);
         if (unknown.Count > 0)
-            log.Write($"pejit: PEJIT_LOG: unknown topic(s) {string.Join(", ", unknown)}; the topics are summary, units, residual, asm, assemblies, all");
+            log.Write($"pejit: PEJIT_LOG: unknown topic(s) {string.Join(", ", unknown)}; the topics are summary, units, residual, asm, assemblies, memory, all");
         if (topics.HasFlag(JitLogTopics.Summary)) AppDomain.CurrentDomain.ProcessExit += (_, _) => log.WriteSummary();
         if (topics.HasFlag(JitLogTopics.Assemblies)) AppDomain.CurrentDomain.ProcessExit += (_, _) => log.WriteAssemblies();
+        if (topics.HasFlag(JitLogTopics.Memory))
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => log.Write(string.Create(CultureInfo.InvariantCulture,
+                $"pejit: memory: at exit: {GC.GetTotalMemory(forceFullCollection: false)} bytes in the heap, {GC.GetTotalAllocatedBytes(precise: true)} allocated by the process, collections gen0 {GC.CollectionCount(0)}, gen1 {GC.CollectionCount(1)}, gen2 {GC.CollectionCount(2)}"));
         return log;
     }
 
@@ -208,6 +211,23 @@ public sealed class JitLog
     public void Event(string message)
     {
         if (Topics.HasFlag(JitLogTopics.Units)) Write(message);
+    }
+
+    /// <summary>Whether <see cref="Alive"/> writes anything: a caller skips the stage's work (a full collection) otherwise.</summary>
+    public bool WantsMemory => Topics.HasFlag(JitLogTopics.Memory);
+
+    /// <summary>
+    /// Under <see cref="JitLogTopics.Memory"/>, the bytes alive after a full collection at <paramref name="where"/>, and what this
+    /// thread allocated since <paramref name="allocatedBefore"/> (<c>GC.GetAllocatedBytesForCurrentThread</c>); returns the
+    /// thread's allocated bytes now (after the line is written), for the next stage's figure.
+    /// </summary>
+    public long Alive(string where, long allocatedBefore)
+    {
+        if (!WantsMemory) return 0;
+        long allocated = GC.GetAllocatedBytesForCurrentThread();
+        long alive = GC.GetTotalMemory(forceFullCollection: true);
+        Write(string.Create(CultureInfo.InvariantCulture, $"pejit: memory: {where}: {alive} bytes alive; this thread allocated {allocated - allocatedBefore} bytes since the last line"));
+        return GC.GetAllocatedBytesForCurrentThread();
     }
 
     /// <summary>A unit's disassembly, under <see cref="JitLogTopics.Asm"/>.</summary>

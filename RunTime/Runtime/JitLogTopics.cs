@@ -25,6 +25,14 @@ public enum JitLogTopics
     /// <summary><c>asm</c>: each AMD64 unit's disassembly, each residual instruction's text above its machine code.</summary>
     Asm = 16,
 
+    /// <summary>
+    /// <c>memory</c>: the bytes alive (<c>GC.GetTotalMemory(true)</c>, a full collection each: it changes what it measures'
+    /// timing) when a portal has been prepared and at each stage of the first units (start, after specialization, after
+    /// optimization, end), with the stage's own allocation. What a short process keeps alive is what its GC clears and
+    /// walks again (Docs/PERFORMANCE.md, "Never hot: the counter tables out of gen0..."). Not part of <c>all</c>.
+    /// </summary>
+    Memory = 32,
+
     /// <summary><c>all</c>: summary, units, residual and asm.</summary>
     All = Summary | Units | Residual | Asm,
 }

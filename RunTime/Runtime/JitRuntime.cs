@@ -168,6 +168,7 @@ public static class JitRuntime
                 .WithDefaultThreshold(marker.Threshold);
             JitSettings.WarnAboutEnvironment(() => settings, JitLog.Shared);
             var runtime = new PortalRuntime(method, program, settings, resolver, PortalCounters.TableOf(handle), ChooseBackend(marker.Backend, resolver));
+            if (JitLog.Shared.WantsMemory) JitLog.Shared.Alive($"{name} prepared", 0);
             // Only with a log: formatting the times is a cold path of its own (double formatting) that a run without one need not pay.
             if (JitLog.Shared.Topics != JitLogTopics.None)
                 JitLog.Shared.PortalPrepared(name, program.Graphs.Count, clock.Elapsed, DotnetJitCost.SinceStart() - dotnetJit,

@@ -1471,9 +1471,11 @@ public sealed class PortalRuntime
             stageStart = now;
             stageCpu = cpuNow;
         }
+        long allocated = Log.WantsMemory ? Log.Alive($"{name} at {key}: start", GC.GetAllocatedBytesForCurrentThread()) : 0;
         var unit = engine.Specialize(key, promotions, keys.TryGetValue(key, out var known) && known.FunctionEntry, tails);
         var specialization = clock.Elapsed;
         Stage("specialization");
+        if (Log.WantsMemory) allocated = Log.Alive($"{name} at {key}: specialized", allocated);
         var inspector = ResidualInspector.For(Settings, name, key.ToString());
         inspector?.Specialized(unit.Residual);
         clock.Restart();
@@ -1531,6 +1533,7 @@ public sealed class PortalRuntime
             }
         }
         var optimization = clock.Elapsed;
+        if (Log.WantsMemory) allocated = Log.Alive($"{name} at {key}: optimized", allocated);
         inspector?.Final(unit.Residual);
         clock.Restart();
         var code = unit.StateParameters is { } stateParameters && backend is CilBackend cil
@@ -1544,6 +1547,7 @@ public sealed class PortalRuntime
         bool final = code is CilCompiledCode { ILSize: var size } && size > Settings.FinalUnitILBytes;
         if (final) unit.Notes.Add($"not specialized again (new cases, tails): past {Settings.FinalUnitILBytes} IL bytes (FinalUnitILBytes); what it has no case for leaves to the interpreter");
         var compiled = new CompiledUnit(unit, code, specialization, clock.Elapsed) { OptimizationTime = optimization, Recompilations = recompilations, Runtime = this, Final = final };
+        if (Log.WantsMemory) Log.Alive($"{name} at {key}: compiled", allocated);
         return new BuiltUnit(compiled, code, DotnetJitCost.SinceStart() - dotnetJit, stages, DotnetJitCost.OnThisThread() - threadStart, ThreadCpuTime.Since(cpu));
     }
 }

@@ -31,6 +31,9 @@ public sealed class ExtensionGraph
     private readonly object gate = new();
     private bool loading;
 
+    /// <summary>The interning of operand arrays while the graph is laid out (<see cref="ExtensionLayout.Op"/>); dropped once a stored graph is loaded.</summary>
+    internal OperandArrays? Layout;
+
     internal ExtensionGraph(FlowGraph graph, string name)
     {
         Name = name;
@@ -93,6 +96,7 @@ public sealed class ExtensionGraph
             try
             {
                 loader(this);
+                Layout = null;
                 linker?.Invoke(this);
                 linker = null;
                 Volatile.Write(ref loader, null);

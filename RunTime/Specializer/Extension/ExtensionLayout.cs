@@ -56,17 +56,21 @@ internal static class ExtensionLayout
     public static ExtensionOp Op(ExtensionGraph graph, Instruction instruction)
     {
         var operands = instruction.Operands;
-        var op = new ExtensionOp(instruction)
-        {
-            Operands = Indexes(operands),
-            OperandTypes = new IrType[operands.Count],
-            OperandRegisters = new int[operands.Count],
-        };
+        var types = new IrType[operands.Count];
+        var registers = new int[operands.Count];
         for (int i = 0; i < operands.Count; i++)
         {
-            op.OperandTypes[i] = graph.Types[operands[i].Index];
-            op.OperandRegisters[i] = graph.Registers[operands[i].Index];
+            types[i] = graph.Types[operands[i].Index];
+            registers[i] = graph.Registers[operands[i].Index];
         }
+        // Equal operand types and registers share one array (OperandArrays): they live as long as the portal.
+        var shared = graph.Layout ??= new OperandArrays();
+        var op = new ExtensionOp(instruction)
+        {
+            Operands = operands.Count == 0 ? [] : Indexes(operands),
+            OperandTypes = shared.Intern(types),
+            OperandRegisters = shared.Intern(registers),
+        };
         if (instruction.Result is { } result)
         {
             op.Result = result.Index;

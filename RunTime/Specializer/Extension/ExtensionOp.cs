@@ -15,16 +15,43 @@ public sealed class ExtensionOp
     // What only calls, constants, green accesses, casts and refusals carry, kept apart so that the other ops (most of a
     // loaded graph, alive as long as the portal) are 96 bytes, not 184: made by the first setter given a value other
     // than the default, which is while the graph is read and linked (under its load lock), so no two threads race to make it.
-    private RareFields? rare;
-    private RareFields Rare => rare ??= new();
+    // The side slot holds what an op carries besides the common fields in the smallest form that holds it: nothing; the
+    // callees alone (a call: the array itself); the run-time type alone (a cast, a green slot: the Type itself); the
+    // constant's fields alone (40 bytes); or everything (RareFields, 112 bytes). Of the 988 ops of Lua's portal graph, 446
+    // had the whole before (195 only callees, 159 only a type): the first setter of a second kind moves what the slot
+    // holds into the whole (Upgrade).
+    private object? side;
+    private ConstantFields Constants => side as ConstantFields ?? (side is null ? (ConstantFields)(side = new ConstantFields()) : Upgrade());
+    private RareFields Rare => side as RareFields ?? Upgrade();
 
-    private sealed class RareFields
+    private RareFields Upgrade()
     {
-        public ExtensionGraph[] Callees = [];
-        public MethodRef[] CalleeMethods = [];
+        var rare = new RareFields();
+        switch (side)
+        {
+            case ConstantFields constants:
+                rare.ConstantObject = constants.ConstantObject;
+                rare.ConstantInteger = constants.ConstantInteger;
+                rare.ConstantFloat = constants.ConstantFloat;
+                break;
+            case ExtensionGraph[] callees: rare.Callees = callees; break;
+            case Type type: rare.RuntimeType = type; break;
+        }
+        side = rare;
+        return rare;
+    }
+
+    private class ConstantFields
+    {
         public object? ConstantObject;
         public long ConstantInteger;
         public double ConstantFloat;
+    }
+
+    private sealed class RareFields : ConstantFields
+    {
+        public ExtensionGraph[] Callees = [];
+        public MethodRef[] CalleeMethods = [];
         public Type? RuntimeType;
         public System.Reflection.FieldInfo? RuntimeField;
         public string? Message;
@@ -68,8 +95,12 @@ public sealed class ExtensionOp
     /// <summary>For inlined calls: the compiled graph of each possible target, in the analysis's order.</summary>
     public ExtensionGraph[] Callees
     {
-        get => rare?.Callees ?? [];
-        internal set { if (value.Length > 0 || rare is not null) Rare.Callees = value; }
+        get => side as ExtensionGraph[] ?? (side as RareFields)?.Callees ?? [];
+        internal set
+        {
+            if (side is null or ExtensionGraph[]) side = value.Length > 0 ? value : null;
+            else if (value.Length > 0 || side is RareFields) Rare.Callees = value;
+        }
     }
 
     /// <summary>
@@ -78,8 +109,8 @@ public sealed class ExtensionOp
     /// </summary>
     public MethodRef[] CalleeMethods
     {
-        get => rare?.CalleeMethods ?? [];
-        internal set { if (value.Length > 0 || rare is not null) Rare.CalleeMethods = value; }
+        get => (side as RareFields)?.CalleeMethods ?? [];
+        internal set { if (value.Length > 0 || side is RareFields) Rare.CalleeMethods = value; }
     }
 
     /// <summary>For jumps and branches: the targets.</summary>
@@ -88,29 +119,33 @@ public sealed class ExtensionOp
     /// <summary>For <see cref="GreenOperation.Constant"/>: the value, in its class's form (see <see cref="ConstantInteger"/>, <see cref="ConstantFloat"/>).</summary>
     public object? ConstantObject
     {
-        get => rare is null ? default : rare.ConstantObject;
-        internal set { if (rare is not null || value is not null) Rare.ConstantObject = value; }
+        get => side is ConstantFields constants ? constants.ConstantObject : default;
+        internal set { if (side is ConstantFields || value is not null) Constants.ConstantObject = value; }
     }
 
     /// <summary>For an integer constant: its stack form.</summary>
     public long ConstantInteger
     {
-        get => rare is null ? default : rare.ConstantInteger;
-        internal set { if (rare is not null || value != 0) Rare.ConstantInteger = value; }
+        get => side is ConstantFields constants ? constants.ConstantInteger : default;
+        internal set { if (side is ConstantFields || value != 0) Constants.ConstantInteger = value; }
     }
 
     /// <summary>For a float constant: its value.</summary>
     public double ConstantFloat
     {
-        get => rare is null ? default : rare.ConstantFloat;
-        internal set { if (rare is not null || BitConverter.DoubleToInt64Bits(value) != 0) Rare.ConstantFloat = value; }
+        get => side is ConstantFields constants ? constants.ConstantFloat : default;
+        internal set { if (side is ConstantFields || BitConverter.DoubleToInt64Bits(value) != 0) Constants.ConstantFloat = value; }
     }
 
     /// <summary>For <c>isinst</c>, <c>castclass</c>, <c>default</c> of a value type: the run-time type.</summary>
     public Type? RuntimeType
     {
-        get => rare is null ? default : rare.RuntimeType;
-        internal set { if (rare is not null || value is not null) Rare.RuntimeType = value; }
+        get => side as Type ?? (side as RareFields)?.RuntimeType;
+        internal set
+        {
+            if (side is null or Type) side = value;
+            else if (side is RareFields || value is not null) Rare.RuntimeType = value;
+        }
     }
 
     /// <summary>
@@ -120,8 +155,8 @@ public sealed class ExtensionOp
     /// </summary>
     public System.Reflection.FieldInfo? RuntimeField
     {
-        get => rare is null ? default : rare.RuntimeField;
-        internal set { if (rare is not null || value is not null) Rare.RuntimeField = value; }
+        get => side is RareFields rare ? rare.RuntimeField : default;
+        internal set { if (side is RareFields || value is not null) Rare.RuntimeField = value; }
     }
 
     /// <summary>For typed conversions: the target type kind (an enum's underlying kind).</summary>
@@ -143,15 +178,15 @@ public sealed class ExtensionOp
     /// <summary>For <see cref="GreenOperation.CannotRun"/> and <see cref="ExtensionOpKind.Unsupported"/>: the message.</summary>
     public string? Message
     {
-        get => rare is null ? default : rare.Message;
-        internal set { if (rare is not null || value is not null) Rare.Message = value; }
+        get => side is RareFields rare ? rare.Message : default;
+        internal set { if (side is RareFields || value is not null) Rare.Message = value; }
     }
 
     /// <summary>What <see cref="Access"/> does, for dumps: <c>field Code.Ops</c>, <c>call Helpers.Add</c>.</summary>
     public string? AccessName
     {
-        get => rare is null ? default : rare.AccessName;
-        internal set { if (rare is not null || value is not null) Rare.AccessName = value; }
+        get => side is RareFields rare ? rare.AccessName : default;
+        internal set { if (side is RareFields || value is not null) Rare.AccessName = value; }
     }
 
     /// <summary>
@@ -161,28 +196,28 @@ public sealed class ExtensionOp
     /// </summary>
     public string? AccessMethod
     {
-        get => rare is null ? default : rare.AccessMethod;
-        internal set { if (rare is not null || value is not null) Rare.AccessMethod = value; }
+        get => side is RareFields rare ? rare.AccessMethod : default;
+        internal set { if (side is RareFields || value is not null) Rare.AccessMethod = value; }
     }
 
     /// <summary>True when <see cref="Access"/> is an emitted method or a compiled lambda (false: the reflection fallback for by-reference parameters, or a member that did not resolve).</summary>
     public bool AccessCompiled
     {
-        get => rare is null ? default : rare.AccessCompiled;
-        internal set { if (rare is not null || value) Rare.AccessCompiled = value; }
+        get => side is RareFields rare ? rare.AccessCompiled : default;
+        internal set { if (side is RareFields || value) Rare.AccessCompiled = value; }
     }
 
     /// <summary>How many times the engine ran <see cref="Access"/> (a statistic for dumps and tests).</summary>
     public int AccessRuns
     {
-        get => rare is null ? default : rare.AccessRuns;
-        internal set { if (rare is not null || value != 0) Rare.AccessRuns = value; }
+        get => side is RareFields rare ? rare.AccessRuns : default;
+        internal set { if (side is RareFields || value != 0) Rare.AccessRuns = value; }
     }
 
     /// <summary>For <see cref="GreenOperation.Access"/>: the compiled load or call.</summary>
     internal GreenAccess? Access
     {
-        get => rare is null ? default : rare.Access;
-        set { if (rare is not null || value is not null) Rare.Access = value; }
+        get => side is RareFields rare ? rare.Access : default;
+        set { if (side is RareFields || value is not null) Rare.Access = value; }
     }
 }
