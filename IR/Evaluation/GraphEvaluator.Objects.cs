@@ -91,7 +91,7 @@ public sealed partial class GraphEvaluator
     /// </summary>
     private bool CanEvaluate(FlowGraph graph) => evaluable.GetOrAdd(graph, g =>
         !g.IsGeneric
-        && (RefStructSlotsWhenUnused || NoRefStructSlots(g)));
+        && NoRefStructSlots(g));
 
     // A loop over the slots' indices, not LINQ over FlowGraph.Slots: code .NET compiled at the first mid-step exit (Docs/PERFORMANCE.md, "cold7").
     private bool NoRefStructSlots(FlowGraph g)
@@ -104,13 +104,6 @@ public sealed partial class GraphEvaluator
         }
         return true;
     }
-
-    /// <summary>
-    /// Whether a callee with a ref struct slot (an interpolated string's handler on an error path) is evaluated anyway,
-    /// as <see cref="Resume"/> runs its frames: such a slot fails (<see cref="EvaluationException"/>) only if the run
-    /// reaches it. Off by default: the real method is called.
-    /// </summary>
-    public bool RefStructSlotsWhenUnused { get; set; }
 
     /// <summary>
     /// The graph of a single-target delegate's method, to evaluate at a call of its <c>Invoke</c> instead of calling

@@ -57,8 +57,8 @@ internal sealed class StepLearner
         {
             evaluator.GraphProvider = GraphOf;
             evaluator.DelegateGraphProvider = (call, target) => evaluator.Steps < CallFollowing.StepBudget ? following.DelegateGraph(call, target) : null;
-            // The portal's graph as the step's own frame runs it (an interpolated string on an error path does not stop it).
-            evaluator.RefStructSlotsWhenUnused = true;
+            // A graph holding a ref struct the evaluator cannot hold (a span; string interpolation's handler it can) is called
+            // for real, not followed: a learning step that reached the slot would fail the program with an EvaluationException.
         }
     }
 
