@@ -172,7 +172,7 @@ internal static class BarrierPaths
     }
 
     /// <summary>The blocks the entry reaches.</summary>
-    internal static BlockSet Reachable(FlowGraph graph)
+    private static BlockSet Reachable(FlowGraph graph)
     {
         var reached = new BlockSet { FlowGraph.Entry };
         var work = new Stack<Block>();
@@ -187,7 +187,7 @@ internal static class BarrierPaths
     /// Each use of a value the copied blocks define, or of its copy, outside the block that defines it, reads the one
     /// that reaches it (original and copy are one variable defined in two places).
     /// </summary>
-    internal static void Repair(FlowGraph graph, ValueToValueMap values, BlockSet reachable)
+    private static void Repair(FlowGraph graph, ValueToValueMap values, BlockSet reachable)
     {
         var original = new ValueToValueMap(graph.ValueCount);
         foreach (var value in values.Keys) original[values[value]] = value;

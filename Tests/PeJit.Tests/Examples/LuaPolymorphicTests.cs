@@ -229,7 +229,8 @@ public sealed class LuaPolymorphicTests
 
     /// <summary>
     /// Locals the polymorphic unit's method may declare (with its arguments): 236 shared, 993 each its own; .NET inlines under
-    /// 512. 352 since the fast loop's calls go on in a copy of the loop (CallFreeLoops), whose values, a loop's, keep their own.
+    /// 512. 352 when the fast loop's calls go on in a copy of the loop (CallFreeLoops, PEJIT_CALL_FREE_LOOPS=1), whose values, a
+    /// loop's, keep their own.
     /// </summary>
     private const int LocalsBound = 400;
 
@@ -263,7 +264,7 @@ public sealed class LuaPolymorphicTests
         // no turn makes. Its IL reads only (an array element, or Dictionary<long, LuaValue>.TryGetValue into a local), so the
         // frontend marks it ReadsOnly (MethodEffects), in the graphs the runtime loads, and promotion hoists the loop's
         // invariant loads across it (TheFastLoopReadsItsInvariantFieldsOnce). The pass `calls` (CallFreeLoops) then sends
-        // the turn that would make it on into a copy of the loop, so the call is in the unit but not in the fast loop.
+        // the turn that would make it on into a copy of the loop (opt-in), so the call is in the unit but not in the fast loop.
         var jit = Warm.Value.Jit;
         var unit = jit.Units.MaxBy(ResidualSize)!;
         var all = unit.Unit.Residual.Blocks.SelectMany(b => unit.Unit.Residual[b].Instructions).ToList();
@@ -281,7 +282,8 @@ public sealed class LuaPolymorphicTests
         // totals and i % 3 went through the frame: 1.55x the C#'s CPU time. The pass `calls` (CallFreeLoops) copies the loop
         // and sends a turn that branches to a call on into the copy, so the fast loop has no call in the machine code: the
         // class tests (Object.GetType, Type.GetTypeFromHandle) and String.Length .NET expands inline. With
-        // PEJIT_CALL_FREE_LOOPS=0: GetInteger and two Matches.
+        // PEJIT_CALL_FREE_LOOPS unset: GetInteger and two Matches. Opt-in until the fuzzer's regression 52f4388c8205 is fixed.
+        if (!PeJit.Optimizer.CallFreeLoops.Enabled) Assert.Inconclusive("the pass 'calls' is opt-in: PEJIT_CALL_FREE_LOOPS=1");
         var fast = Loops(Warm.Value.Jit).Where(l => l.Any(i => i.Opcode == Opcode.Rem)).MinBy(l => l.Count)!;
         string[] inline = ["System.Object::GetType()", "System.Type::GetTypeFromHandle(", "System.String::get_Length()"];
         var calls = fast.Where(i => i.Opcode is Opcode.Call or Opcode.CallVirt or Opcode.ConstrainedCall or Opcode.NewObject
