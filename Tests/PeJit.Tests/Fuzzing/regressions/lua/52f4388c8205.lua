@@ -1,4 +1,4 @@
--- fuzz regression: configuration threshold3 | status: open | found by: PeJit.Fuzzing --language lua --seed 9091 (program 38, program seed 859308797) | differs in: state | plain interpreter: | output: "" | result: null | state: registers{"-", function, 2, 10, true, 9, 1, 0, 1, 1, 1} | JIT-enabled (threshold3): | output: "" | result: null | state: registers{"-", function, 2, 8, true, 9, 1, 0, 1, 1, 1}
+-- fuzz regression: configuration threshold3 | found by: PeJit.Fuzzing --language lua --seed 9091 (program 38, program seed 859308797; the pass calls with PEJIT_CALL_FREE_LOOPS=1, branch poly9) | differs in: state | plain interpreter: | output: "" | result: null | state: registers{"-", function, 2, 10, true, 9, 1, 0, 1, 1, 1} | JIT-enabled (threshold3): | output: "" | result: null | state: registers{"-", function, 2, 8, true, 9, 1, 0, 1, 1, 1}
 local s2 = "-"
 local function h6(p7_0)
 end
