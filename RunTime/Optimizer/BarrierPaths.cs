@@ -94,7 +94,7 @@ internal static class BarrierPaths
         return headers;
     }
 
-    private static bool Innermost(NaturalLoop loop, List<NaturalLoop> loops)
+    internal static bool Innermost(NaturalLoop loop, List<NaturalLoop> loops)
     {
         foreach (var other in loops)
             if (other != loop && loop.Blocks.Contains(other.Header)) return false;

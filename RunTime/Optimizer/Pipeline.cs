@@ -53,6 +53,7 @@ public static class Pipeline
         new("fold", "fold what promotion exposed (constants stored and loaded back)", FoldConstants.Run),
         new("cse", "reuse again what promotion exposed", CommonSubexpressions.Run),
         new("dce", "remove pure instructions whose results nobody uses", DeadCode.Run),
+        new("calls", "opt-in (PEJIT_CALL_FREE_LOOPS=1): copy a loop whose calls only some turns make, and send those turns on into the copy, so that the loop of the other turns makes no call (.NET's JIT keeps values live across a call in the stack frame on every turn)", CallFreeLoops.Run),
         new("jumps", "send edges into a block that only jumps on straight to its target (fewer basic blocks: RyuJIT compiles a method past 2,000 of them without optimizations)", JumpThreading.Run),
         new("stores", "store into an array of a class type without .NET's covariance check when the array is exactly of its static type (a call of ArrayStores.Store)", UncheckedStores.Run),
     ];
@@ -117,6 +118,10 @@ public static class Pipeline
         ("sink", "dce", "sinking leaves the loop's copies of the values it moved unused"),
         ("branches", "sink", "a value only code after the loop uses is one the loop's branch no longer tests"),
         ("branches", "dce", "a simplified branch leaves the tests it looked through unused"),
+        ("hoist", "calls", "a call on loop-invariant operands hoisting moves out of the loop is no call the loop must be split for"),
+        ("dce", "calls", "a call whose result nobody uses is gone, and with it a reason to copy the loop"),
+        ("calls", "jumps", "the copy's blocks that only jump on are threaded like the others'"),
+        ("calls", "stores", "a store the stores pass makes a call is expanded inline by .NET, no call to split a loop for"),
         ("dce", "jumps", "a block whose unused tests dead code removal took out is left holding only its jump on"),
         ("promote", "hoist", "promotion hoists loads behind guards and makes the preheader; what it leaves in a loop with calls, the constants, is hoisting's"),
         ("hoist", "dce", "a hoisted cast of a constant may leave its copies in the loop unused after CSE"),

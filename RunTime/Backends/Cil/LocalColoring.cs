@@ -172,7 +172,10 @@ internal sealed class LocalColoring(int valueCount, int blockCount)
         // Values defined or live in a loop keep a local of their own: RyuJIT allocates registers per local, and a loop's
         // value sharing its local with another (an exit's, or another of the loop's) went through the stack frame on every
         // turn (Lua numeric's float sum, 2.5x slower either way). The loops: for each retreating edge of a depth-first
-        // order (a back edge in a reducible graph), the blocks that reach its source without passing its target.
+        // order (a back edge in a reducible graph), the blocks that reach its source without passing its target and come
+        // after it in that order: in a reducible graph every such block does (the target dominates them); a loop entered in
+        // several places (CallFreeLoops' copy, which turns enter at each call) would otherwise take in every block before
+        // it, back to the method's entry.
         var rpo = ReversePostOrder(entry, successorStart, successors);
         var orderOf = Filled(blockCount);
         for (int i = 0; i < rpo.Count; i++) orderOf[rpo[i]] = i;
@@ -193,7 +196,7 @@ internal sealed class LocalColoring(int valueCount, int blockCount)
                     loopWork.RemoveAt(loopWork.Count - 1);
                     inLoop[x] = true;
                     for (int p = predecessorStart[x]; p < predecessorStart[x + 1]; p++)
-                        if (!seen[predecessors[p]] && orderOf[predecessors[p]] >= 0)
+                        if (!seen[predecessors[p]] && orderOf[predecessors[p]] >= orderOf[header])
                         {
                             seen[predecessors[p]] = true;
                             loopWork.Add(predecessors[p]);
