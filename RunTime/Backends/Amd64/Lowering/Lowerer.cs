@@ -69,7 +69,7 @@ public sealed class Lowerer
         if (graph.Regions.Any()) Refuse("exception regions are not supported in native code");
         // A slot the optimizer turned into values (`slots`, `structs`) stays declared with no use left: only a used one needs memory.
         if (graph.Blocks.SelectMany(b => graph[b].Instructions).FirstOrDefault(i => i.Opcode is Opcode.SlotAddr or Opcode.LoadSlot or Opcode.StoreSlot) is { } slotUse)
-            Refuse($"stack slots (locals whose address is taken) are not supported in native code: '{slotUse.Info.Name}' at {slotUse.Location}");
+            Refuse($"stack slots (locals whose address is taken) are not supported in native code: '{slotUse.Info.Name}'{slotUse.Location.At}");
         regions = ManagedRegions.Of(graph, Refuse);
         foreach (var block in graph.Blocks)
             foreach (var instruction in graph[block].Instructions)
@@ -79,7 +79,7 @@ public sealed class Lowerer
         {
             foreach (var instruction in graph[block].Instructions)
                 if (instruction.Targets.Any(t => t.Target == FlowGraph.Entry))
-                    Refuse($"a jump to the entry block at {instruction.Location}");
+                    Refuse($"a jump to the entry block{instruction.Location.At}");
             var machine = new MachineBlock(block.Index);
             function.Blocks.Add(machine);
             if (regions.Tails.Contains(block)) continue;
@@ -233,7 +233,7 @@ public sealed class Lowerer
             return;
         }
         if (instruction.Result is { } result && ElementOf(graph.TypeOf(result)) is null && !IsInteger(graph.TypeOf(result)))
-            Refuse($"{result} has type {graph.TypeOf(result)}, at '{instructionText}' ({instruction.Location}): native code holds integers only");
+            Refuse($"{result} has type {graph.TypeOf(result)}, at '{instructionText}'{instruction.Location.At}: native code holds integers only");
         switch (instruction.Opcode)
         {
             case Opcode.Const: operands[instruction.Result!.Value] = MachineOperand.Constant(StackForm(instruction.Integer, graph.TypeOf(instruction.Result!.Value))); break;
@@ -296,7 +296,7 @@ public sealed class Lowerer
                 Emit(new MachineInstruction(MachineOpcode.Return) { Operands = instruction.Operands.Count == 0 ? [] : [Operand(instruction.Operands[0])] });
                 break;
             default:
-                Refuse($"'{instruction.Info.Name}' at {instruction.Location} ({text}) is not supported in native code");
+                Refuse($"'{instruction.Info.Name}'{instruction.Location.At} ({text}) is not supported in native code");
                 break;
         }
     }
@@ -378,7 +378,7 @@ public sealed class Lowerer
             return (MachineOperand.Of(left.Base), MachineOperand.Of(right.Base), compare.Opcode == Opcode.Ceq ? Condition.Equal : Condition.NotEqual);
         foreach (var operand in compare.Operands)
             if (!IsInteger(graph.TypeOf(operand)))
-                Refuse($"'{instructionText}' at {compare.Location} compares values of type {graph.TypeOf(operand)}: native code compares integers only");
+                Refuse($"'{instructionText}'{compare.Location.At} compares values of type {graph.TypeOf(operand)}: native code compares integers only");
         var condition = compare.Opcode switch
         {
             Opcode.Ceq => Condition.Equal, Opcode.Cne => Condition.NotEqual,
@@ -426,7 +426,7 @@ public sealed class Lowerer
         var source = conversion.Operands[0];
         var target = graph.TypeOf(conversion.Result!.Value);
         if (!IsInteger(graph.TypeOf(source)))
-            Refuse($"'{instructionText}' at {conversion.Location} converts a {graph.TypeOf(source)}: native code converts integers only");
+            Refuse($"'{instructionText}'{conversion.Location.At} converts a {graph.TypeOf(source)}: native code converts integers only");
         var kind = target.Kind == TypeKind.Enum ? target.Element!.Kind : target.Kind;
         var value = Register(source);
         // As ValueSemantics.ConvertIntegerToInteger: an int32 source is widened by its own signedness (as unsigned
@@ -461,7 +461,7 @@ public sealed class Lowerer
     {
         var arrayValue = access.Operands[0];
         if (!arrays.TryGetValue(arrayValue, out var array))
-            Refuse($"'{instructionText}' at {access.Location} reads an array that is not a parameter of the graph: native code reaches only arrays the managed stub pinned");
+            Refuse($"'{instructionText}'{access.Location.At} reads an array that is not a parameter of the graph: native code reaches only arrays the managed stub pinned");
         Guard(MachineOperand.Of(array.Base), MachineOperand.Constant(0), Condition.Equal, ExitReason.NullReference);
         if (access.Opcode == Opcode.ArrayLength)
         {
@@ -471,7 +471,7 @@ public sealed class Lowerer
         var element = access.TypeOperand!;
         int size = element.PrimitiveSize;
         if (!IsInteger(element) || size == 0)
-            Refuse($"'{instructionText}' at {access.Location} accesses elements of type {element}: native code reads integer elements only");
+            Refuse($"'{instructionText}'{access.Location.At} accesses elements of type {element}: native code reads integer elements only");
         var index = Operand(access.Operands[1]);
         // A constant index that cannot be a displacement is surely out of bounds: let the guard see it in a register.
         if (index.IsImmediate && index.Immediate is < 0 or > int.MaxValue / 8) index = Materialize(index);

@@ -74,10 +74,10 @@ public sealed class ManagedRegions
                 continue;
             }
             if (call is not null)
-                refuse($"'{instruction.Info.Name}' in the entry block at {instruction.Location} comes after the helper call at {call.Location}, and the managed stub makes its reads before native code runs");
+                refuse($"'{instruction.Info.Name}' in the entry block{instruction.Location.At} comes after the helper call{call.Location.At}, and the managed stub makes its reads before native code runs");
             if (instruction.Opcode is not (Opcode.Null or Opcode.LoadElement or Opcode.CastClass or Opcode.UnboxAny or Opcode.IsInst)
                 || instruction.Operands.Any(o => !Known.Contains(o) || Hoisted.Any(h => h.Result == o))) // the stub runs the prologue before the hoisted reads
-                refuse($"'{instruction.Info.Name}' in the entry block at {instruction.Location} ({IrPrinter.PrintInstruction(graph, instruction).Trim()}) is neither native nor a read the managed stub makes before the call");
+                refuse($"'{instruction.Info.Name}' in the entry block{instruction.Location.At} ({IrPrinter.PrintInstruction(graph, instruction).Trim()}) is neither native nor a read the managed stub makes before the call");
             Prologue.Add(instruction);
             Known.Add(instruction.Result!.Value);
         }
@@ -100,10 +100,10 @@ public sealed class ManagedRegions
             if (block != FlowGraph.Entry && graph[block].Instructions.Any(i => IsManaged(i) && !IsHoisted(i)))
                 work.Push(block);
         var entryTerminator = entry[^1];
-        if (IsManaged(entryTerminator)) refuse($"the entry block's '{entryTerminator.Info.Name}' at {entryTerminator.Location} is not native");
+        if (IsManaged(entryTerminator)) refuse($"the entry block's '{entryTerminator.Info.Name}'{entryTerminator.Location.At} is not native");
         foreach (var instruction in entry.Take(entry.Count - 1))
             if (IsManaged(instruction) && !Prologue.Contains(instruction) && !IsHoisted(instruction))
-                refuse($"'{instruction.Info.Name}' in the entry block at {instruction.Location} is not native");
+                refuse($"'{instruction.Info.Name}' in the entry block{instruction.Location.At} is not native");
         while (work.TryPop(out var block))
         {
             if (block == FlowGraph.Entry) refuse("an exit path jumps back to the entry block");
@@ -116,7 +116,7 @@ public sealed class ManagedRegions
             if (Reaches(tail, tail))
             {
                 var managed = graph[tail].Instructions.FirstOrDefault(i => IsManaged(i) && !IsHoisted(i));
-                refuse($"block{tail.Index} runs on a cycle after {(managed is null ? "an instruction" : $"'{managed.Info.Name}'{(managed.Location == SourceLocation.None ? "" : $" at {managed.Location}")}")} that native code cannot express (a loop would run outside native code){(managed is null ? "" : CallRefusal(managed))}");
+                refuse($"block{tail.Index} runs on a cycle after {(managed is null ? "an instruction" : $"'{managed.Info.Name}'{managed.Location.At}")} that native code cannot express (a loop would run outside native code){(managed is null ? "" : CallRefusal(managed))}");
             }
     }
 
