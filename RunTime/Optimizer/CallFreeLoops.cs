@@ -43,12 +43,11 @@ internal static class CallFreeLoops
     private const int MaxSplits = 4;
 
     /// <summary>
-    /// Whether the pass runs: off unless <c>PEJIT_CALL_FREE_LOOPS=1</c>. It takes Lua <c>polymorphic</c>'s fast loop from
-    /// 1.55x the C#'s CPU time to 0.63x, but the Lua fuzzer found a program it miscompiles (a loop's counter written back
-    /// two turns short: Tests/PeJit.Tests/Fuzzing/regressions/lua/52f4388c8205.lua with PEJIT_CALL_FREE_LOOPS=1), not yet
-    /// understood (Docs/PERFORMANCE.md, "Call-free loops").
+    /// Whether the pass runs: on unless <c>PEJIT_CALL_FREE_LOOPS=0</c> (to compare). It takes Lua <c>polymorphic</c>'s fast loop
+    /// from 1.55x the C#'s CPU time to 0.63x (Docs/PERFORMANCE.md, "Call-free loops"). Its first version wrote a loop's
+    /// counter back two turns short (Tests/PeJit.Tests/Fuzzing/regressions/lua/52f4388c8205.lua, fixed in <see cref="Repair"/>).
     /// </summary>
-    public static bool Enabled { get; } = Environment.GetEnvironmentVariable("PEJIT_CALL_FREE_LOOPS") == "1";
+    public static bool Enabled { get; } = Environment.GetEnvironmentVariable("PEJIT_CALL_FREE_LOOPS") != "0";
 
     /// <summary>The pass <c>calls</c>.</summary>
     public static void Run(FlowGraph graph)

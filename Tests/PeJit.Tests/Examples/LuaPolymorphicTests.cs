@@ -229,7 +229,7 @@ public sealed class LuaPolymorphicTests
 
     /// <summary>
     /// Locals the polymorphic unit's method may declare (with its arguments): 236 shared, 993 each its own; .NET inlines under
-    /// 512. 352 when the fast loop's calls go on in a copy of the loop (CallFreeLoops, PEJIT_CALL_FREE_LOOPS=1), whose values, a
+    /// 512. 352 when the fast loop's calls go on in a copy of the loop (CallFreeLoops), whose values, a
     /// loop's, keep their own.
     /// </summary>
     private const int LocalsBound = 400;
@@ -282,8 +282,8 @@ public sealed class LuaPolymorphicTests
         // totals and i % 3 went through the frame: 1.55x the C#'s CPU time. The pass `calls` (CallFreeLoops) copies the loop
         // and sends a turn that branches to a call on into the copy, so the fast loop has no call in the machine code: the
         // class tests (Object.GetType, Type.GetTypeFromHandle) and String.Length .NET expands inline. With
-        // PEJIT_CALL_FREE_LOOPS unset: GetInteger and two Matches. Opt-in until the fuzzer's regression 52f4388c8205 is fixed.
-        if (!PeJit.Optimizer.CallFreeLoops.Enabled) Assert.Inconclusive("the pass 'calls' is opt-in: PEJIT_CALL_FREE_LOOPS=1");
+        // With PEJIT_CALL_FREE_LOOPS=0: GetInteger and two Matches.
+        if (!PeJit.Optimizer.CallFreeLoops.Enabled) Assert.Inconclusive("the pass 'calls' is off: PEJIT_CALL_FREE_LOOPS=0");
         var fast = Loops(Warm.Value.Jit).Where(l => l.Any(i => i.Opcode == Opcode.Rem)).MinBy(l => l.Count)!;
         string[] inline = ["System.Object::GetType()", "System.Type::GetTypeFromHandle(", "System.String::get_Length()"];
         var calls = fast.Where(i => i.Opcode is Opcode.Call or Opcode.CallVirt or Opcode.ConstrainedCall or Opcode.NewObject

@@ -101,8 +101,9 @@ public sealed class OptimizerCostTests
             if (Pipeline.Passes[i].Name == "cse")
                 Assert.IsLessThanOrEqualTo(30.0, (double)large[i] / instructions, $"cse allocates per instruction again (a key per instruction?):\n{report}");
         // 5,558 before the string keys went, 3,084 before predecessors, dominators, dead code and guards stopped making
-        // lists and bit arrays per block and per branch (Docs/PERFORMANCE.md, "Optimizer allocation halved"), about 1,500 since.
-        Assert.IsLessThanOrEqualTo(2000.0, (double)large.Sum() / instructions, $"the pipeline allocates more than 2,000 bytes per instruction:\n{report}");
+        // lists and bit arrays per block and per branch (Docs/PERFORMANCE.md, "Optimizer allocation halved"), about 1,500 since,
+        // 2,034 with `calls` (its dominators, predecessors and SSA repair: 193 per instruction here).
+        Assert.IsLessThanOrEqualTo(2200.0, (double)large.Sum() / instructions, $"the pipeline allocates more than 2,200 bytes per instruction:\n{report}");
     }
 
     private static long[] AllocationPerPass(FlowGraph graph)
