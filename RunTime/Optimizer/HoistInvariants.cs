@@ -5,7 +5,7 @@ namespace PeJit.Optimizer;
 
 /// <summary>
 /// Loop-invariant code motion of what cannot throw or observe memory that changes: a pure instruction (arithmetic, a
-/// compare, an <c>isinst</c>) whose operands the loop does not define, a load of an element of the unit's constants (the
+/// compare, an <c>isinst</c>, a call of a pure method that never throws) whose operands the loop does not define, a load of an element of the unit's constants (the
 /// entry's first parameter at a constant index, <see cref="FlowGraph.Constants"/>: green, immutable while the unit lives),
 /// and a <c>castclass</c> of such a constant that the constant passes, move to the loop's preheader and run once per
 /// entry instead of once per turn (an interpreter's constants table read and cast by every interpreted instruction that
@@ -109,10 +109,28 @@ internal static class HoistInvariants
                 {
                     return false;
                 }
+            case Opcode.Call when instruction.Method is { IsPure: true } method:
+                return NeverThrows.Contains(method.FullName);
             default:
                 return (instruction.Info.Flags & OpcodeFlags.Pure) != 0 && !instruction.IsTerminator && instruction.Targets.Count == 0;
         }
     }
+
+    /// <summary>
+    /// Pure methods that throw for no argument, so a call of one moves as an operation does: a <c>Jit.Promote</c> case's
+    /// delegate guard (its operands are the delegate a loop calls and the case's, both invariant when the loop reads the
+    /// delegate before it: a builtin function made afresh for each run of a program fails the reference test, and the
+    /// guard's call on every turn kept the loop's values in the stack frame), class handle compares, and a few of
+    /// <see cref="Math"/>'s.
+    /// </summary>
+    private static readonly HashSet<string> NeverThrows = new(StringComparer.Ordinal)
+    {
+        "System.Boolean PeJit.Specializer.Engine.DelegateGuard::Matches(System.Object,System.Object)",
+        "System.Boolean System.Type::op_Equality(System.Type,System.Type)",
+        "System.Boolean System.Type::op_Inequality(System.Type,System.Type)",
+        "System.Double System.Math::Sqrt(System.Double)",
+        "System.Double System.Math::Abs(System.Double)",
+    };
 
     /// <summary>The unit constant <paramref name="value"/> is: an <c>ldelem</c> of the constants array, or a cast of one.</summary>
     private static bool ConstantObject(FlowGraph graph, Value value, out object? constant)
