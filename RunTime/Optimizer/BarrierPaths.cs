@@ -121,15 +121,7 @@ internal static class BarrierPaths
                 if (successor != header && loop.Blocks.Contains(successor) && rest.Add(successor)) work.Push(successor);
         // The turns that make no barrier call: the blocks the header reaches without passing a call block. One of them
         // must be a latch, and they must load something promotion could hoist.
-        var quiet = new BlockSet { header };
-        work.Push(header);
-        while (work.Count > 0)
-            foreach (var successor in graph.Successors(work.Pop()))
-                if (successor != header && loop.Blocks.Contains(successor) && !calls.Contains(successor) && quiet.Add(successor)) work.Push(successor);
-        bool quietTurn = false;
-        foreach (var latch in loop.Latches)
-            if (quiet.Contains(latch)) quietTurn = true;
-        if (!quietTurn) return false;
+        if (QuietTurns.Of(graph, loop, calls) is not { } quiet) return false;
         bool loads = false;
         int size = 0;
         foreach (var block in rest) size += graph[block].Instructions.Count;

@@ -141,16 +141,7 @@ internal static class CallFreeLoops
         }
         if (calls.Count == 0 || calls.Contains(header)) return null;
         // The turns that make no call: the blocks the header reaches without passing a call block; one must be a latch.
-        var quiet = new BlockSet { header };
-        var work = new Stack<Block>();
-        work.Push(header);
-        while (work.Count > 0)
-            foreach (var successor in graph.Successors(work.Pop()))
-                if (successor != header && loop.Blocks.Contains(successor) && !calls.Contains(successor) && quiet.Add(successor)) work.Push(successor);
-        bool quietTurn = false;
-        foreach (var latch in loop.Latches)
-            if (quiet.Contains(latch)) quietTurn = true;
-        if (!quietTurn) return null;
+        if (QuietTurns.Of(graph, loop, calls) is not { } quiet) return null;
         budget -= size;
         return (quiet, calls);
     }
