@@ -41,8 +41,8 @@ public sealed class WasmGenerator
     /// <summary>A function of the program, decided before any code is generated.</summary>
     private sealed record Shape(string Name, int Parameters, bool Recursive);
 
-    /// <summary>An enclosing block, loop or if: its name, whether a branch to it carries a value, and for a loop whether it may be continued.</summary>
-    private sealed record Label(string Name, string Kind, int Arity, bool Continuable);
+    /// <summary>An enclosing block, loop or if (the instruction that opened it): its name, whether a branch to it carries a value, and for a loop whether it may be continued.</summary>
+    private sealed record Label(string Name, string Instruction, int Arity, bool Continuable);
 
     private readonly Random random;
     private readonly double scale;
@@ -117,7 +117,7 @@ public sealed class WasmGenerator
             Emit("local.get $p0");
             Const(1);
             Emit("i64.lt_s");
-            Open("if", "if", 0, false);
+            Open("if", 0, false);
             baseCase = true;
             Expression(1);
             baseCase = false;
@@ -169,13 +169,11 @@ public sealed class WasmGenerator
         else if (choice < 50)
         {
             Expression(1);
-            Open("if", "if", 0, false);
+            Open("if", 0, false);
             Statements(1 + random.Next(2));
             if (random.NextDouble() < 0.5)
             {
-                indent--;
-                Emit("else");
-                indent++;
+                Else();
                 Statements(1 + random.Next(2));
             }
             Close();
@@ -183,7 +181,7 @@ public sealed class WasmGenerator
         else if (choice < 58)
         {
             // A block left early: a branch out of it as its last statement, or a br_if in the middle.
-            var block = Open("block", "block", 0, false);
+            var block = Open("block", 0, false);
             Statements(1 + random.Next(2));
             if (random.NextDouble() < 0.5) { Expression(1); Emit("br_if " + block.Name); }
             Statements(random.Next(2));
@@ -202,7 +200,7 @@ public sealed class WasmGenerator
         {
             // An early return from wherever we are.
             Expression(1);
-            Open("if", "if", 0, false);
+            Open("if", 0, false);
             Expression(1);
             Emit("return");
             Close();
@@ -224,7 +222,7 @@ public sealed class WasmGenerator
         Emit("local.set " + counter);
         if (random.NextDouble() < 0.25)
         {
-            var loop = Open("loop", "loop", 0, false);
+            var loop = Open("loop", 0, false);
             if (hot && trapInMainLoop) Trap();
             Statements(1 + random.Next(3));
             Emit("local.get " + counter);
@@ -238,8 +236,8 @@ public sealed class WasmGenerator
         }
         else
         {
-            var exit = Open("block", "block", 0, false);
-            var loop = Open("loop", "loop", 0, true);
+            var exit = Open("block", 0, false);
+            var loop = Open("loop", 0, true);
             Emit("local.get " + counter);
             Const(1);
             Emit("i64.lt_s");
@@ -275,10 +273,10 @@ public sealed class WasmGenerator
     /// <summary><c>br_table</c> over nested blocks, a case each, whose entries include enclosing labels (exits and continues).</summary>
     private void Table()
     {
-        var done = Open("block", "block", 0, false);
+        var done = Open("block", 0, false);
         int cases = 1 + random.Next(4);
         var caseLabels = new List<Label>();
-        for (int i = 0; i < cases; i++) caseLabels.Insert(0, Open("block", "block", 0, false));
+        for (int i = 0; i < cases; i++) caseLabels.Insert(0, Open("block", 0, false));
         Expression(1);
         var entries = new List<string>();
         for (int i = 0, n = 1 + random.Next(5); i < n; i++)
@@ -305,7 +303,7 @@ public sealed class WasmGenerator
             Emit("local.get " + counter);
             Const(random.Next(4));
             Emit("i64.eq");
-            Open("if", "if", 0, false);
+            Open("if", 0, false);
         }
         switch (random.Next(4))
         {
@@ -357,7 +355,7 @@ public sealed class WasmGenerator
         else if (choice < 92)
         {
             // A value carried out of a (result) block past another on the stack, or left by the fall-through.
-            var block = Open("block", "block", 1, false);
+            var block = Open("block", 1, false);
             bool extra = random.Next(2) == 0;
             if (extra) Expression(depth + 1);
             Expression(depth + 1);
@@ -370,11 +368,9 @@ public sealed class WasmGenerator
         else
         {
             Expression(depth + 1);
-            Open("if", "if", 1, false);
+            Open("if", 1, false);
             Expression(depth + 1);
-            indent--;
-            Emit("else");
-            indent++;
+            Else();
             Expression(depth + 1);
             Close();
         }
@@ -434,17 +430,25 @@ public sealed class WasmGenerator
     /// <summary>An enclosing label a branch carrying <paramref name="arity"/> values may go to; a loop only when it may be continued.</summary>
     private Label? Target(int arity)
     {
-        var candidates = labels.Where(l => l.Arity == arity && (l.Kind != "loop" || l.Continuable)).ToList();
+        var candidates = labels.Where(l => l.Arity == arity && (l.Instruction != "loop" || l.Continuable)).ToList();
         return candidates.Count > 0 ? candidates[random.Next(candidates.Count)] : null;
     }
 
-    private Label Open(string instruction, string kind, int arity, bool continuable)
+    private Label Open(string instruction, int arity, bool continuable)
     {
-        var label = new Label($"$L{labelCount++}", kind, arity, continuable);
+        var label = new Label($"$L{labelCount++}", instruction, arity, continuable);
         Emit($"{instruction} {label.Name}{(arity > 0 ? " (result)" : "")}");
         labels.Add(label);
         indent++;
         return label;
+    }
+
+    /// <summary>An <c>else</c>, at the indentation of its <c>if</c>.</summary>
+    private void Else()
+    {
+        indent--;
+        Emit("else");
+        indent++;
     }
 
     private void Close()
