@@ -63,6 +63,18 @@ public sealed class LuaProgramTests
     }
 
     [TestMethod]
+    public void TheSieveOverTheTablesArrayPrintsWhatTheSievePrints()
+    {
+        // The benchmarks' floor for the JIT-enabled sieve (LuaSieveFloorBenchmarks) computes the same thing.
+        foreach (long n in new long[] { 0, 1, 2, 3, 100, 4097, 100000 })
+        {
+            var floor = new StringWriter();
+            Handwritten.SieveOverTableArray(n, floor);
+            Assert.AreEqual(Run(Programs.Source("sieve"), n), floor.ToString(), $"N = {n}");
+        }
+    }
+
+    [TestMethod]
     public void LexerReadsNumbersStringsOperatorsAndSkipsComments()
     {
         var tokens = Lexer.Tokenize("local x = 0x10 + 3.5e1 -- comment\n--[[ long\ncomment ]] y = 'a\\tb' .. \"c\" // 2 ~= #t\n9223372036854775808");
