@@ -496,8 +496,9 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         var markEntry = il.Create(OpCodes.Ldloc, slot);
         if (entry && cells is not null)
         {
-            code.AddRange(CountWithCells(il, next, markEntry));
-            code.AddRange(EnterThroughCell(il, temporaries, types.Count, state, markEntry, answer));
+            var cellWay = EnterThroughCell(il, temporaries, types, state, markEntry, answer).ToList();
+            code.AddRange(CountWithCells(il, next, markEntry, cellWay[0]));
+            code.AddRange(cellWay);
         }
         else
         {
@@ -640,9 +641,8 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
     /// write. So a key entered through its cell never moves its counter, and a cold entry costs a load, two compares
     /// and a store.
     /// </summary>
-    private IEnumerable<Instruction> CountWithCells(ILProcessor il, Instruction next, Instruction slowPath)
+    private IEnumerable<Instruction> CountWithCells(ILProcessor il, Instruction next, Instruction slowPath, Instruction hot)
     {
-        var hot = il.Create(OpCodes.Ldsfld, cellTable);
         yield return il.Create(OpCodes.Ldsfld, counterTable);
         yield return il.Create(OpCodes.Ldloc, slot);
         yield return il.Create(OpCodes.Ldelem_I4);
@@ -660,75 +660,152 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         yield return il.Create(OpCodes.Ldc_I4_1);
         yield return il.Create(OpCodes.Bgt, next);
         yield return il.Create(OpCodes.Br, slowPath);
-        yield return hot;
+    }
+
+    /// <summary>What the entry's cell method (<see cref="CellPath"/>) answers besides a <see cref="CanEnterJitStatus"/>: no
+    /// way in through the slot's cell (the slow path enters), or the cell's code ran the function to its return.</summary>
+    private const int NoCell = -1, CellReturned = -2;
+
+    /// <summary>
+    /// The cheap way in (<see cref="EntryCell"/>) at the entry site: a call of the portal's cell method (<see cref="CellPath"/>),
+    /// whose answer goes to <paramref name="slowPath"/> (<see cref="NoCell"/>), to the cell's return tail (<see cref="CellReturned"/>,
+    /// the result in <c>cellResult</c>), or, as a runtime's answer, to the slow path's test of it, at <paramref name="answer"/>.
+    /// </summary>
+    private IEnumerable<Instruction> EnterThroughCell(ILProcessor il, List<VariableDefinition> temporaries, IList<TypeReference> types, VariableDefinition state,
+        Instruction slowPath, Instruction answer)
+    {
+        foreach (var temporary in temporaries) yield return il.Create(OpCodes.Ldloc, temporary);
+        yield return il.Create(OpCodes.Ldloc, slot);
+        yield return il.Create(OpCodes.Ldloca, state);
+        if (cellResult is not null) yield return il.Create(OpCodes.Ldloca, cellResult);
+        yield return il.Create(OpCodes.Call, CellPath(types));
+        yield return il.Create(OpCodes.Dup);
+        yield return il.Create(OpCodes.Stloc, count);
+        yield return il.Create(OpCodes.Ldc_I4, NoCell);
+        yield return il.Create(OpCodes.Beq, slowPath);
+        // A runtime's answer goes on the stack to where the slow path stores its own.
+        yield return il.Create(OpCodes.Ldloc, count);
+        yield return il.Create(OpCodes.Dup);
+        yield return il.Create(OpCodes.Ldc_I4, CellReturned);
+        yield return il.Create(OpCodes.Bne_Un, answer);
+        yield return il.Create(OpCodes.Pop);
+        yield return il.Create(OpCodes.Leave, cellReturnTail);
     }
 
     /// <summary>
-    /// The cheap way in (<see cref="EntryCell"/>), with the slot's cell table on the stack: the cell's greens compared
-    /// with the entry's, the typed code called with the reds, its result returned; an exit goes to the runtime with a
-    /// fresh state and the answer to <paramref name="answer"/>, where the slow path stores its answer. Anything that does not
-    /// match goes to <paramref name="slowPath"/>.
+    /// The portal's cell method, a static method of its counter class, called by the entry site when its slot is held:
+    /// <code>
+    ///   [NoInlining] static int CellPath(T0 v0, ..., int slot, out object[] state[, out R result])
+    ///   {
+    ///     state = null; cell = Cells[slot]; if (cell == null) return NoCell;
+    ///     if (cell.IntegerN != (long)greenI || cell.ReferenceN != greenJ ...) return NoCell;
+    ///     exit = cell.Enter(); if (exit == null) return NoCell;   // little stack left: the slow path moves the call
+    ///     result = ((Func&lt;object[], reds..., R&gt;)cell.Code).Invoke(exit, reds...);
+    ///     if (exit[0] == null) return CellReturned;
+    ///     state = new object[...]; return JitRuntime.EntryCellExited(cell, state, exit);
+    ///   }
+    /// </code>
+    /// Inline, the greens' compares, the delegate's call and the exit's hand-over were about 250 IL bytes and two locals
+    /// before the portal's loop, which .NET compiles at tier 0, with OSR and at tier 1 in every JIT-enabled process, hot or
+    /// not (main11's section of Docs/PERFORMANCE.md: compiling the larger woven portal twice was a third of the never-hot
+    /// extra). Out of line, the entry site is its counter, a call and two tests. Never inlined: the call is the point.
     /// </summary>
-    private IEnumerable<Instruction> EnterThroughCell(ILProcessor il, List<VariableDefinition> temporaries, int variables, VariableDefinition state,
-        Instruction slowPath, Instruction answer)
+    private MethodDefinition CellPath(IList<TypeReference> types)
     {
         var plan = cells!;
         var references = runtime.Cells;
+        var objects = new ArrayType(module.TypeSystem.Object);
+        var method = new MethodDefinition("CellPath", MethodAttributes.Assembly | MethodAttributes.Static | MethodAttributes.HideBySig, module.TypeSystem.Int32)
+        {
+            ImplAttributes = MethodImplAttributes.NoInlining,
+        };
+        foreach (var type in types) method.Parameters.Add(new ParameterDefinition(type));
+        var slotParameter = new ParameterDefinition("slot", ParameterAttributes.None, module.TypeSystem.Int32);
+        method.Parameters.Add(slotParameter);
+        var stateParameter = new ParameterDefinition("state", ParameterAttributes.Out, new ByReferenceType(objects));
+        method.Parameters.Add(stateParameter);
+        ParameterDefinition? resultParameter = null;
+        if (cellResult is not null)
+        {
+            resultParameter = new ParameterDefinition("result", ParameterAttributes.Out, new ByReferenceType(portal.ReturnType));
+            method.Parameters.Add(resultParameter);
+        }
         var cell = new VariableDefinition(references.Type);
-        var exit = new VariableDefinition(new ArrayType(module.TypeSystem.Object));
-        body.Variables.Add(cell);
-        body.Variables.Add(exit);
-        yield return il.Create(OpCodes.Ldloc, slot);
-        yield return il.Create(OpCodes.Ldelem_Ref);
-        yield return il.Create(OpCodes.Stloc, cell);
-        yield return il.Create(OpCodes.Ldloc, cell);
-        yield return il.Create(OpCodes.Brfalse, slowPath);
-        int integers = 0, objects = 0;
+        var exit = new VariableDefinition(objects);
+        method.Body.Variables.Add(cell);
+        method.Body.Variables.Add(exit);
+        method.Body.InitLocals = true;
+        var il = method.Body.GetILProcessor();
+        var noCell = il.Create(OpCodes.Ldc_I4, NoCell);
+        il.Emit(OpCodes.Ldarg, stateParameter);
+        il.Emit(OpCodes.Ldnull);
+        il.Emit(OpCodes.Stind_Ref);
+        if (resultParameter is not null)
+        {
+            il.Emit(OpCodes.Ldarg, resultParameter);
+            il.Emit(OpCodes.Initobj, portal.ReturnType);
+        }
+        il.Emit(OpCodes.Ldsfld, cellTable);
+        il.Emit(OpCodes.Ldarg, slotParameter);
+        il.Emit(OpCodes.Ldelem_Ref);
+        il.Emit(OpCodes.Stloc, cell);
+        il.Emit(OpCodes.Ldloc, cell);
+        il.Emit(OpCodes.Brfalse, noCell);
+        int integers = 0, objectGreens = 0;
         for (int g = 0; g < plan.Greens.Count; g++)
         {
-            yield return il.Create(OpCodes.Ldloc, cell);
+            il.Emit(OpCodes.Ldloc, cell);
             switch (plan.Greens[g])
             {
                 case EntryCellPlan.Green.Reference:
-                    yield return il.Create(OpCodes.Ldfld, references.References[objects++]);
-                    yield return il.Create(OpCodes.Ldloc, temporaries[g]);
+                    il.Emit(OpCodes.Ldfld, references.References[objectGreens++]);
+                    il.Emit(OpCodes.Ldarg, method.Parameters[g]);
                     break;
                 default:
-                    yield return il.Create(OpCodes.Ldfld, references.Integers[integers++]);
-                    yield return il.Create(OpCodes.Ldloc, temporaries[g]);
-                    yield return il.Create(plan.Greens[g] == EntryCellPlan.Green.Signed ? OpCodes.Conv_I8 : OpCodes.Conv_U8);
+                    il.Emit(OpCodes.Ldfld, references.Integers[integers++]);
+                    il.Emit(OpCodes.Ldarg, method.Parameters[g]);
+                    il.Emit(plan.Greens[g] == EntryCellPlan.Green.Signed ? OpCodes.Conv_I8 : OpCodes.Conv_U8);
                     break;
             }
-            yield return il.Create(OpCodes.Bne_Un, slowPath);
+            il.Emit(OpCodes.Bne_Un, noCell);
         }
         // exit = cell.Enter(): null with little stack left, and the slow path enters (it moves the call to a fresh stack).
-        yield return il.Create(OpCodes.Ldloc, cell);
-        yield return il.Create(OpCodes.Call, references.Enter);
-        yield return il.Create(OpCodes.Dup);
-        yield return il.Create(OpCodes.Stloc, exit);
-        yield return il.Create(OpCodes.Brfalse, slowPath);
-        yield return il.Create(OpCodes.Ldloc, cell);
-        yield return il.Create(OpCodes.Ldfld, references.Code);
-        yield return il.Create(OpCodes.Castclass, plan.Delegate);
-        yield return il.Create(OpCodes.Ldloc, exit);
-        for (int r = plan.Greens.Count; r < variables; r++) yield return il.Create(OpCodes.Ldloc, temporaries[r]);
-        yield return il.Create(OpCodes.Callvirt, plan.Invoke);
-        if (cellResult is not null) yield return il.Create(OpCodes.Stloc, cellResult);
+        il.Emit(OpCodes.Ldloc, cell);
+        il.Emit(OpCodes.Call, references.Enter);
+        il.Emit(OpCodes.Dup);
+        il.Emit(OpCodes.Stloc, exit);
+        il.Emit(OpCodes.Brfalse, noCell);
+        if (resultParameter is not null) il.Emit(OpCodes.Ldarg, resultParameter);
+        il.Emit(OpCodes.Ldloc, cell);
+        il.Emit(OpCodes.Ldfld, references.Code);
+        il.Emit(OpCodes.Castclass, plan.Delegate);
+        il.Emit(OpCodes.Ldloc, exit);
+        for (int r = plan.Greens.Count; r < types.Count; r++) il.Emit(OpCodes.Ldarg, method.Parameters[r]);
+        il.Emit(OpCodes.Callvirt, plan.Invoke);
+        if (resultParameter is not null) il.Emit(OpCodes.Stobj, portal.ReturnType);
         // exit[0] is null when the code ran the function to its return.
-        var exited = il.Create(OpCodes.Ldc_I4, PortalProtocol.StateLength(variables, passesThis: false));
-        yield return il.Create(OpCodes.Ldloc, exit);
-        yield return il.Create(OpCodes.Ldc_I4_0);
-        yield return il.Create(OpCodes.Ldelem_Ref);
-        yield return il.Create(OpCodes.Brtrue, exited);
-        yield return il.Create(OpCodes.Leave, cellReturnTail);
-        yield return exited;
-        yield return il.Create(OpCodes.Newarr, module.TypeSystem.Object);
-        yield return il.Create(OpCodes.Stloc, state);
-        yield return il.Create(OpCodes.Ldloc, cell);
-        yield return il.Create(OpCodes.Ldloc, state);
-        yield return il.Create(OpCodes.Ldloc, exit);
-        yield return il.Create(OpCodes.Call, references.Exited);
-        yield return il.Create(OpCodes.Br, answer);
+        var exited = il.Create(OpCodes.Ldarg, stateParameter);
+        il.Emit(OpCodes.Ldloc, exit);
+        il.Emit(OpCodes.Ldc_I4_0);
+        il.Emit(OpCodes.Ldelem_Ref);
+        il.Emit(OpCodes.Brtrue, exited);
+        il.Emit(OpCodes.Ldc_I4, CellReturned);
+        il.Emit(OpCodes.Ret);
+        il.Append(exited);
+        il.Emit(OpCodes.Ldc_I4, PortalProtocol.StateLength(types.Count, passesThis: false));
+        il.Emit(OpCodes.Newarr, module.TypeSystem.Object);
+        il.Emit(OpCodes.Stind_Ref);
+        il.Emit(OpCodes.Ldloc, cell);
+        il.Emit(OpCodes.Ldarg, stateParameter);
+        il.Emit(OpCodes.Ldind_Ref);
+        il.Emit(OpCodes.Ldloc, exit);
+        il.Emit(OpCodes.Call, references.Exited);
+        il.Emit(OpCodes.Ret);
+        il.Append(noCell);
+        il.Emit(OpCodes.Ret);
+        method.Body.OptimizeMacros();
+        counterTable!.DeclaringType.Methods.Add(method);
+        return method;
     }
 
     internal static bool IsReference(TypeReference type) =>

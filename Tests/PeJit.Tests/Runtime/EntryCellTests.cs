@@ -106,8 +106,13 @@ public sealed class EntryCellTests
         var slowPathCalls = portal.Body.Instructions.Select(i => i.Operand).OfType<Mono.Cecil.MethodReference>().First(m => m.Name == "SlowPath").Resolve()
             .Body.Instructions.Select(i => i.Operand).OfType<Mono.Cecil.MethodReference>().Select(m => m.DeclaringType.Name + "." + m.Name).ToList();
         CollectionAssert.Contains(slowPathCalls, "JitRuntime.CanEnterJit");
-        CollectionAssert.Contains(calls, "EntryCell.Enter");
-        CollectionAssert.Contains(calls, "JitRuntime.EntryCellExited");
+        // The cell's way in is the portal's cell method, which enters the cell and hands its exits to the runtime.
+        CollectionAssert.Contains(calls, $"<PeJit>PortalCounters{portal.MetadataToken.RID}.CellPath");
+        var cellPathCalls = portal.Body.Instructions.Select(i => i.Operand).OfType<Mono.Cecil.MethodReference>().First(m => m.Name == "CellPath").Resolve()
+            .Body.Instructions.Select(i => i.Operand).OfType<Mono.Cecil.MethodReference>().Select(m => m.DeclaringType.Name + "." + m.Name).ToList();
+        CollectionAssert.Contains(cellPathCalls, "EntryCell.Enter");
+        CollectionAssert.Contains(cellPathCalls, "JitRuntime.EntryCellExited");
+        CollectionAssert.DoesNotContain(calls, "EntryCell.Enter");
         Assert.IsTrue(portal.Body.Instructions.Any(i => i.Operand is int flags && flags == (PortalProtocol.EntryFlag | PortalProtocol.OnlyEntryFlag)),
             "the entry's slot is marked as the portal's only site");
         var counters = module.Types.Single(t => t.Name == $"<PeJit>PortalCounters{portal.MetadataToken.RID}");

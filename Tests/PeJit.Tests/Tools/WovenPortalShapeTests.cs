@@ -23,11 +23,12 @@ public sealed class WovenPortalShapeTests
 
         Assert.IsTrue(before.Sites >= 5, $"the case under test is a portal with several sites; Lua's has {before.Sites}");
         // One temporary per merge-point variable, shared by every site, and the woven code's own: the state array, the
-        // slot and the counter, and the entry cell's call (the cell, its exit array, the unit's result).
-        int bound = before.MergeVariables + 6;
+        // slot, the counter and the entry cell's result. The cell and its exit array are locals of the cell method (six
+        // woven locals when the way in through the cell was inline: Lua's portal had 53 locals woven, 51 now, 43 plain).
+        int bound = before.MergeVariables + 4;
         int added = after.Locals - before.Locals;
         Assert.IsTrue(added <= bound,
-            $"weaving {before.Sites} sites added {added} locals to Lua's Interpreter.Run; at most {bound} (one temporary per merge-point variable for all sites, plus the woven code's six)");
+            $"weaving {before.Sites} sites added {added} locals to Lua's Interpreter.Run; at most {bound} (one temporary per merge-point variable for all sites, plus the woven code's four)");
         Assert.AreEqual(0, after.Sites, "every Jit.CanEnterJit is woven");
 
         Assert.IsGreaterThan(30, before.Hints, "the case under test is a portal with many hint calls (Lua's Jit.PromoteClass)");
@@ -42,23 +43,24 @@ public sealed class WovenPortalShapeTests
     /// the original's switches and the two shared ones, and is smaller than it was. Before (every site carrying its slow path,
     /// and the throw a reload of its own): Lua's 4,714 IL bytes against the original's 3,640 (+1,074), StackVm's 1,655
     /// against 821 (+834); after, 4,372 (+732) and 1,481 (+660), most of what is left the entry site's way in through its
-    /// cell (before the loop) and the reload tails.
+    /// cell (before the loop) and the reload tails. With the way in through the cell in the cell method as well (the greens'
+    /// compares, the delegate's call, the exit's hand-over): 4,301 (+661) and 1,410 (+589).
     /// </summary>
     [TestMethod]
     public void SitesCallTheirSlowPathOutOfLine()
     {
         var cases = new (string Name, string Original, string Woven, string Type, int Bound)[]
         {
-            ("Lua", LuaBuild.Original, LuaBuild.Assembly, "PeJit.Examples.Lua.Interpreter", 800),
+            ("Lua", LuaBuild.Original, LuaBuild.Assembly, "PeJit.Examples.Lua.Interpreter", 680),
             ("StackVm", PeJit.Examples.StackVm.Runner.Portal.Module.Assembly.Location, Path.Combine(BuildCommandTests.StackVmFolder, "StackVm.dll"),
-                "PeJit.Examples.StackVm.Interpreter", 700),
+                "PeJit.Examples.StackVm.Interpreter", 610),
         };
         foreach (var (name, original, woven, type, bound) in cases)
         {
             var before = Counts(original, type);
             var after = Counts(woven, type);
             Assert.AreEqual(before.Boxes, after.Boxes, $"{name}: the woven portal boxes only what the original does (a site's state is boxed in its slow-path method)");
-            Assert.AreEqual(0, after.RuntimeCalls, $"{name}: the woven portal does not call JitRuntime.CanEnterJit itself (its slow-path method does)");
+            Assert.AreEqual(0, after.RuntimeCalls, $"{name}: the woven portal does not call JitRuntime.CanEnterJit or EntryCellExited itself (its slow-path and cell methods do)");
             Assert.IsLessThanOrEqualTo(before.Switches + 2, after.Switches, $"{name}: one shared switch on the runtime's answer for the loop's sites and one for the entry's");
             Assert.IsLessThanOrEqualTo(before.Size + bound, after.Size,
                 $"{name}: the woven portal is {after.Size} IL bytes against the original's {before.Size}; at most {bound} more (a hash, a counter and a call per site)");
@@ -70,7 +72,7 @@ public sealed class WovenPortalShapeTests
         using var module = ModuleDefinition.ReadModule(assembly);
         var body = module.GetType(type).Methods.Single(m => m.Name == "Run" && m.Parameters.Count == 3).Body;
         return (body.CodeSize, body.Instructions.Count(i => i.OpCode == OpCodes.Box), body.Instructions.Count(i => i.OpCode == OpCodes.Switch),
-            body.Instructions.Count(i => i.Operand is MethodReference { Name: "CanEnterJit", DeclaringType.Name: "JitRuntime" }));
+            body.Instructions.Count(i => i.Operand is MethodReference { Name: "CanEnterJit" or "EntryCellExited", DeclaringType.Name: "JitRuntime" }));
     }
 
     private static bool IsCanEnterJit(Instruction instruction) =>
