@@ -18,14 +18,26 @@ public sealed class JitLog
     private readonly object gate = new();
     private readonly Func<TextWriter> open;
     private readonly Stopwatch uptime = Stopwatch.StartNew();
-    private readonly List<LoggedUnit> compiled = [];
-    private readonly Dictionary<string, int> notCompiled = [];
+    // Made at the first record, under the gate: every JIT-enabled process makes the shared log, and without a log (or
+    // never hot) nothing is recorded, so it need not load these collections' generic instantiations (some 20 types).
+    private Records? records;
 
-    /// <summary>Per portal, why its first hot key could not be compiled: the summary says it when nothing was.</summary>
-    private readonly Dictionary<string, string> firstRefusal = [];
-    // One class per portal, not dictionaries of TimeSpan or DotnetJitCost: .NET compiles a framework dictionary over
-    // a struct value in every process that logs, during the very preparation the summary times.
-    private readonly Dictionary<string, Preparation> prepared = [];
+    /// <summary>What the summary reports, per portal.</summary>
+    private sealed class Records
+    {
+        public readonly List<LoggedUnit> Compiled = [];
+        public readonly Dictionary<string, int> NotCompiled = [];
+
+        /// <summary>Per portal, why its first hot key could not be compiled: the summary says it when nothing was.</summary>
+        public readonly Dictionary<string, string> FirstRefusal = [];
+
+        // One class per portal, not dictionaries of TimeSpan or DotnetJitCost: .NET compiles a framework dictionary over
+        // a struct value in every process that logs, during the very preparation the summary times.
+        public readonly Dictionary<string, Preparation> Prepared = [];
+    }
+
+    /// <summary>The records, made on first use; call it holding the gate.</summary>
+    private Records Recorded => records ??= new Records();
 
     private sealed record Preparation(TimeSpan Time, DotnetJitCost DotnetJit, string? Parts, Func<string>? Later, TimeSpan? Cpu);
     private DotnetJitCost? firstUnitJit;
@@ -118,7 +130,7 @@ public sealed class JitLog
         if (Topics == JitLogTopics.None) return;
         lock (gate)
         {
-            compiled.Add(new LoggedUnit(portal, unit));
+            Recorded.Compiled.Add(new LoggedUnit(portal, unit));
             if (firstUnitJit is null)
             {
                 firstUnitJit = dotnetJit;
@@ -159,7 +171,7 @@ public sealed class JitLog
         if (Topics == JitLogTopics.None) return;
         lock (gate)
         {
-            prepared[portal] = new Preparation(time, dotnetJit, parts, later, cpu);
+            Recorded.Prepared[portal] = new Preparation(time, dotnetJit, parts, later, cpu);
         }
         if (Topics.HasFlag(JitLogTopics.Units))
             Write(string.Create(CultureInfo.InvariantCulture, $"pejit: prepared {portal}: read and linked the stored extension program ({graphs} graphs) in {time.TotalMilliseconds:F1} ms ({(cpu is { } used ? $"{used.TotalMilliseconds:F1} ms of the thread's CPU, " : "")}.NET compiled {dotnetJit.Methods} methods in {dotnetJit.Time.TotalMilliseconds:F1} ms; {parts})"));
@@ -201,8 +213,9 @@ public sealed class JitLog
         if (Topics == JitLogTopics.None) return;
         lock (gate)
         {
-            notCompiled[portal] = notCompiled.GetValueOrDefault(portal) + 1;
-            firstRefusal.TryAdd(portal, $"at {key}: {reason}");
+            var recorded = Recorded;
+            recorded.NotCompiled[portal] = recorded.NotCompiled.GetValueOrDefault(portal) + 1;
+            recorded.FirstRefusal.TryAdd(portal, $"at {key}: {reason}");
         }
         if (Topics.HasFlag(JitLogTopics.Units)) Write($"pejit: not compiling {portal} at {key}: {reason}");
     }
@@ -248,7 +261,12 @@ public sealed class JitLog
     {
         if (Interlocked.Increment(ref summaries) > 1) return;
         List<LoggedUnit> units;
-        lock (gate) units = [.. compiled];
+        Records recorded;
+        lock (gate)
+        {
+            recorded = Recorded;
+            units = [.. recorded.Compiled];
+        }
         var text = new StringBuilder();
         var invariant = CultureInfo.InvariantCulture;
         text.AppendLine(invariant, $"pejit summary: {units.Count} units compiled; {uptime.Elapsed.TotalSeconds:F2} s since JIT-enabled code first ran");
@@ -268,16 +286,16 @@ public sealed class JitLog
         // A portal whose hot keys were all refused has no unit, but the reason is what its user needs to see.
         var portals = units.GroupBy(u => u.Portal).ToDictionary(g => g.Key, g => g.ToList());
         lock (gate)
-            foreach (var refused in notCompiled.Keys)
+            foreach (var refused in recorded.NotCompiled.Keys)
                 portals.TryAdd(refused, []);
         foreach (var portal in portals.Select(p => (Key: p.Key, Units: p.Value)))
         {
-            string preparation = prepared.TryGetValue(portal.Key, out var made)
+            string preparation = recorded.Prepared.TryGetValue(portal.Key, out var made)
                 ? $"; prepared (stored extension read and linked) in {made.Time.TotalMilliseconds:F2} ms{(made.Cpu is { } cpu ? $" (thread CPU {cpu.TotalMilliseconds:F2} ms)" : "")}{(made.Parts is { } parts ? $" ({parts})" : "")}, .NET JIT-compiled {made.DotnetJit.Methods} methods in {made.DotnetJit.Time.TotalMilliseconds:F1} ms meanwhile{(made.Later is { } later ? $"; {later()}" : "")}"
                 : "";
-            text.AppendLine(invariant, $"  portal {portal.Key}: {portal.Units.Count} units, {notCompiled.GetValueOrDefault(portal.Key)} hot keys not compilable{preparation}");
+            text.AppendLine(invariant, $"  portal {portal.Key}: {portal.Units.Count} units, {recorded.NotCompiled.GetValueOrDefault(portal.Key)} hot keys not compilable{preparation}");
             string? why;
-            lock (gate) why = portal.Units.Count == 0 ? firstRefusal.GetValueOrDefault(portal.Key) : null;
+            lock (gate) why = portal.Units.Count == 0 ? recorded.FirstRefusal.GetValueOrDefault(portal.Key) : null;
             if (why is not null)
                 text.AppendLine(invariant, $"    no unit: the first hot key was refused {why} (PEJIT_LOG=units lists every refusal; `pejit bta` explains the binding times)");
             foreach (var unit in portal.Units) text.AppendLine(unit.Describe());
