@@ -255,7 +255,7 @@ public static class FlowGraphBinary
             int count = input.Count();
             var arguments = new List<Value>(count);
             for (int a = 0; a < count; a++) arguments.Add(ReadValue(input, values));
-            instruction.Targets.Add(new BlockCall(new Block(target), arguments));
+            instruction.Targets.Add(new BlockCall(new Block(target), arguments, adopt: true));
         }
         instruction.Location = new SourceLocation((int)input.Signed(), (int)input.Signed());
         if (hasResult) graph.DefineResult(instruction, result, resultType!, resultName);
