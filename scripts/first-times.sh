@@ -8,7 +8,7 @@
 #
 # Runs with PEJIT_BACKGROUND=0 (the first unit is made on the interpreter's thread, so the stages follow one another) and
 # a startup hook (scripts/first-times/, an EventListener on the runtime's own events; no change to the program).
-# --list J prints the methods compiled by stage (T and R the types and first calls); --keep writes the raw trace.
+# --list J prints the methods compiled by stage on that thread (T and R the types and first calls); --keep writes the raw trace.
 # The warm-up thread (RunTime/Runtime/PipelineWarmUp.cs) is off (PEJIT_WARMUP=0) unless the environment sets PEJIT_WARMUP:
 # its first times would land in whichever stage they overlap, so the counts would depend on the two threads' timing.
 set -euo pipefail
@@ -27,23 +27,28 @@ dotnet build scripts/first-times -c Release -v q -nologo -o "${TMPDIR:-/tmp}/pej
 trace=${keep:-$(mktemp -t pejit-first-times-XXXXXX)}
 DOTNET_STARTUP_HOOKS="${TMPDIR:-/tmp}/pejit-first-times-hook/StartupHook.dll" FIRST_TIMES_OUT="$trace" PEJIT_BACKGROUND=0 PEJIT_WARMUP="${PEJIT_WARMUP:-0}" \
   dotnet "$@" > /dev/null
-# Stages begin at the first call of these precompiled methods of PeJit's runtime.
+# Stages begin at the first call of these precompiled methods of PeJit's runtime, on the thread that makes the first call of
+# Jit.CanEnterJit (the interpreter's; with PEJIT_BACKGROUND=0 it also prepares the portal and compiles the first unit). Its
+# events are counted apart from every other thread's (.NET's tier-1 compiler, the listener's own thread, which formats
+# numbers, the warm-up): the stage columns are that thread's, "others" the rest meanwhile.
 awk -v list="$list" '
 BEGIN {
   n = split("JitRuntime::CanEnterJit JitRuntime::Prepare PortalRuntime::OnCanEnterJit PortalRuntime::CompileUnchecked CompiledUnit::.ctor PortalRuntime::RunUnit", marks, " ")
   split("start-to-first-CanEnterJit first-CanEnterJit preparation to-compiling first-unit first-unit-ready first-unit-runs-and-after", names, " ")
-  stage = 1; k = 1
+  stage = 1; k = 1; main = ""
 }
+# First pass: which thread calls CanEnterJit first.
+NR == FNR { if (main == "" && $3 == "R" && index($4, "PeJit.Runtime." marks[1]) == 1) main = $2; next }
 {
-  if (k <= n && $3 == "R" && index($4, "PeJit.Runtime." marks[k]) == 1) { stage = k + 1; k++ }
-  count[stage, $3]++
-  if ($3 == list) items[stage] = items[stage] "    " $4 "\n"
+  if ($2 == main && k <= n && $3 == "R" && index($4, "PeJit.Runtime." marks[k]) == 1) { stage = k + 1; k++ }
+  if ($2 == main || main == "") { count[stage, $3]++; if ($3 == list) items[stage] = items[stage] "    " $4 "\n" }
+  else others[stage, $3]++
 }
 END {
-  printf "%-30s %7s %7s %5s\n", "stage", "types", "first", "JIT"
+  printf "%-30s %7s %7s %5s   %s\n", "stage", "types", "first", "JIT", "others: types first JIT"
   for (s = 1; s <= n + 1; s++) {
-    printf "%-30s %7d %7d %5d\n", names[s], count[s, "T"], count[s, "R"], count[s, "J"]
+    printf "%-30s %7d %7d %5d   %6d %6d %4d\n", names[s], count[s, "T"], count[s, "R"], count[s, "J"], others[s, "T"], others[s, "R"], others[s, "J"]
     if (list != "") printf "%s", items[s]
   }
-}' "$trace"
+}' "$trace" "$trace"
 [ -n "$keep" ] || rm -f "$trace"
