@@ -7,8 +7,10 @@
 #   bash scripts/first-times.sh [--list J|T|R] [--keep FILE] <pejit build output>/Example.dll [program arguments...]
 #
 # Runs with PEJIT_BACKGROUND=0 (the first unit is made on the interpreter's thread, so the stages follow one another) and
-# a startup hook (scripts/first-times/, an EventListener on the runtime's own events; no change to the program).
-# --list J prints the methods compiled by stage on that thread (T and R the types and first calls); --keep writes the raw trace.
+# a startup hook (scripts/first-times/, an EventListener on the runtime's own events; no change to the program). The first
+# unit is split into specialization, optimization and backend at the first calls of Pipeline.Run and of a backend's Compile.
+# --list J prints the methods compiled by stage on the interpreter's thread (T and R the types and first calls); --keep writes
+# the raw trace. Every other thread's events (.NET's tier-1 compiler, the hook's own listener) are counted apart.
 # The warm-up thread (RunTime/Runtime/PipelineWarmUp.cs) is off (PEJIT_WARMUP=0) unless the environment sets PEJIT_WARMUP:
 # its first times would land in whichever stage they overlap, so the counts would depend on the two threads' timing.
 set -euo pipefail
@@ -18,7 +20,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --list) list="$2"; shift 2 ;;
     --keep) keep="$2"; shift 2 ;;
-    -h|--help) sed -n 2,14p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,15p "$0"; exit 0 ;;
     *) break ;;
   esac
 done
@@ -33,14 +35,24 @@ DOTNET_STARTUP_HOOKS="${TMPDIR:-/tmp}/pejit-first-times-hook/StartupHook.dll" FI
 # numbers, the warm-up): the stage columns are that thread's, "others" the rest meanwhile.
 awk -v list="$list" '
 BEGIN {
-  n = split("JitRuntime::CanEnterJit JitRuntime::Prepare PortalRuntime::OnCanEnterJit PortalRuntime::CompileUnchecked CompiledUnit::.ctor PortalRuntime::RunUnit", marks, " ")
-  split("start-to-first-CanEnterJit first-CanEnterJit preparation to-compiling first-unit first-unit-ready first-unit-runs-and-after", names, " ")
+  # A mark is one or more method names (|); the first unit is split where the optimizer and a backend are first called.
+  n = split("PeJit.Runtime.JitRuntime::CanEnterJit PeJit.Runtime.JitRuntime::Prepare PeJit.Runtime.PortalRuntime::OnCanEnterJit PeJit.Runtime.PortalRuntime::CompileUnchecked PeJit.Optimizer.Pipeline::Run PeJit.Backends.Cil.CilBackend::Compile|PeJit.Backends.Amd64.Amd64Backend::Compile PeJit.Runtime.CompiledUnit::.ctor PeJit.Runtime.PortalRuntime::RunUnit", marks, " ")
+  split("start-to-first-CanEnterJit first-CanEnterJit preparation to-compiling first-unit:specialization first-unit:optimization first-unit:backend first-unit-ready first-unit-runs-and-after", names, " ")
   stage = 1; k = 1; main = ""
 }
 # First pass: which thread calls CanEnterJit first.
-NR == FNR { if (main == "" && $3 == "R" && index($4, "PeJit.Runtime." marks[1]) == 1) main = $2; next }
+function marked(name, m,    alternatives, a, count) {
+  count = split(marks[m], alternatives, "|")
+  for (a = 1; a <= count; a++) if (index(name, alternatives[a]) == 1) return 1
+  return 0
+}
+NR == FNR { if (main == "" && $3 == "R" && marked($4, 1)) main = $2; next }
 {
-  if ($2 == main && k <= n && $3 == "R" && index($4, "PeJit.Runtime." marks[k]) == 1) { stage = k + 1; k++ }
+  # The next mark, or the one after it (a unit that never reached a backend, or a log without the split, goes on).
+  if ($2 == main && $3 == "R" && k <= n) {
+    if (marked($4, k)) { stage = k + 1; k++ }
+    else if (k >= 5 && k < n && marked($4, k + 1)) { stage = k + 2; k += 2 }
+  }
   if ($2 == main || main == "") { count[stage, $3]++; if ($3 == list) items[stage] = items[stage] "    " $4 "\n" }
   else others[stage, $3]++
 }
