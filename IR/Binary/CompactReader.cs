@@ -12,9 +12,9 @@ namespace PeJit.IR.Binary;
 /// generic collection, no parsing of text (Docs/PERFORMANCE.md, "Cold warm-up"). Malformed bytes throw
 /// <see cref="FormatException"/> (the caller says which resource and what to do).
 /// <para>The string table is decoded one string at a time, when a read first names it: a stored program's table holds the
-/// strings of every graph, most of which a run never loads (Lua's: 876 strings, 44,000 characters), and in a fresh process
-/// each 4 KB of memory a string takes is a page fault, some 20-45 µs on a virtual machine (Docs/PERFORMANCE.md, "Preparation's
-/// page faults"). Readers over the same bytes (<see cref="At"/>) share the decoded strings; two threads decoding the same
+/// strings of every graph, some of which only graphs a run never loads name (Lua's: 876 strings, 44,000 characters), and in a fresh process
+/// each 4 KB of memory a string takes is a page fault, some 20-45 µs on a virtual machine (Docs/PERFORMANCE.md, "Preparation
+/// and the first unit, cold: counted by stage"). Readers over the same bytes (<see cref="At"/>) share the decoded strings; two threads decoding the same
 /// one at once each make an equal string and one is kept, which no reader can tell apart.</para>
 /// </remarks>
 public sealed class CompactReader

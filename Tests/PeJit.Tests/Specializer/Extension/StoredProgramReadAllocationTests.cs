@@ -7,7 +7,7 @@ namespace PeJit.Tests.Specializer.Extension;
 /// fresh process every 4 KB allocated before the GC's first collection is fresh memory, and each fresh page is a page fault:
 /// on the virtual machines measured, 20-45 µs each, so the bytes <see cref="ExtensionBinary.ReadLazily"/> allocates for Lua's
 /// portal (its outline, member table and the portal's graph: about four fifths of what preparation allocates) were some 200
-/// of preparation's ~500 page faults (Docs/PERFORMANCE.md, "Preparation's page faults"). The count is this thread's
+/// of preparation's 350-400 page faults (Docs/PERFORMANCE.md, "Preparation and the first unit, cold: counted by stage"). The count is this thread's
 /// allocation, the same from run to run.
 /// </summary>
 [TestClass]
