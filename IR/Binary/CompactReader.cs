@@ -11,11 +11,19 @@ namespace PeJit.IR.Binary;
 /// This runs while a JIT-enabled process prepares a portal, in a fresh process: a byte array and a position, no
 /// generic collection, no parsing of text (Docs/PERFORMANCE.md, "Cold warm-up"). Malformed bytes throw
 /// <see cref="FormatException"/> (the caller says which resource and what to do).
+/// <para>The string table is decoded one string at a time, when a read first names it: a stored program's table holds the
+/// strings of every graph, some of which only graphs a run never loads name (Lua's: 876 strings, 44,000 characters), and in a fresh process
+/// each 4 KB of memory a string takes is a page fault, some 20-45 µs on a virtual machine (Docs/PERFORMANCE.md, "Preparation
+/// and the first unit, cold: counted by stage"). Readers over the same bytes (<see cref="At"/>) share the decoded strings; two threads decoding the same
+/// one at once each make an equal string and one is kept, which no reader can tell apart.</para>
 /// </remarks>
 public sealed class CompactReader
 {
     private readonly byte[] data;
-    private readonly string[] strings;
+    // Per string of the table: its UTF-8 bytes' start in data and length, and the string once decoded (null before).
+    private readonly int[] stringStarts;
+    private readonly int[] stringLengths;
+    private readonly string?[] strings;
     private readonly IrType[] types;
     private int position;
 
@@ -25,11 +33,16 @@ public sealed class CompactReader
     {
         this.data = data;
         position = start;
-        strings = new string[Count()];
-        for (int i = 0; i < strings.Length; i++)
+        int count = Count();
+        strings = new string?[count];
+        stringStarts = new int[count];
+        stringLengths = new int[count];
+        for (int i = 0; i < count; i++)
         {
             int length = Count();
-            strings[i] = Encoding.UTF8.GetString(data, position, length);
+            if (length > data.Length - position) throw Malformed($"string {i} runs past the end");
+            stringStarts[i] = position;
+            stringLengths[i] = length;
             position += length;
         }
         types = new IrType[Count()];
@@ -40,6 +53,8 @@ public sealed class CompactReader
     {
         data = tables.data;
         strings = tables.strings;
+        stringStarts = tables.stringStarts;
+        stringLengths = tables.stringLengths;
         types = tables.types;
         this.position = position;
     }
@@ -99,8 +114,12 @@ public sealed class CompactReader
     public string? String()
     {
         int index = Number();
-        return index == 0 ? null : index <= strings.Length ? strings[index - 1] : throw Malformed($"string {index - 1} is not in the table");
+        return index == 0 ? null : index <= strings.Length ? TableString(index - 1) : throw Malformed($"string {index - 1} is not in the table");
     }
+
+    // O(length) the first time a string is named, O(1) after.
+    private string TableString(int index) =>
+        strings[index] ??= Encoding.UTF8.GetString(data, stringStarts[index], stringLengths[index]);
 
     /// <summary>A string that must not be null.</summary>
     public string Text() => String() ?? throw Malformed("a required string is missing");
@@ -126,7 +145,7 @@ public sealed class CompactReader
         string Name()
         {
             int name = Number();
-            return name < strings.Length ? strings[name] : throw Malformed($"type {index} names string {name}, not in the table");
+            return name < strings.Length ? TableString(name) : throw Malformed($"type {index} names string {name}, not in the table");
         }
         return kind switch
         {

@@ -243,6 +243,9 @@ public static class FlowGraphBinary
             else instruction.Integer = input.Signed();
         }
         int operands = input.Count();
+        // Of the exact size: growing from 4 (List's first) made a throw-away array for every instruction of more operands, and
+        // a loaded graph's lists live as long as its portal.
+        if (operands > 0) instruction.Operands.Capacity = operands;
         for (int o = 0; o < operands; o++) instruction.Operands.Add(ReadValue(input, values));
         int targets = input.Count();
         for (int t = 0; t < targets; t++)
@@ -252,7 +255,7 @@ public static class FlowGraphBinary
             int count = input.Count();
             var arguments = new List<Value>(count);
             for (int a = 0; a < count; a++) arguments.Add(ReadValue(input, values));
-            instruction.Targets.Add(new BlockCall(new Block(target), arguments));
+            instruction.Targets.Add(new BlockCall(new Block(target), arguments, adopt: true));
         }
         instruction.Location = new SourceLocation((int)input.Signed(), (int)input.Signed());
         if (hasResult) graph.DefineResult(instruction, result, resultType!, resultName);

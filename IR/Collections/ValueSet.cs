@@ -22,7 +22,7 @@ public sealed class ValueSet : IReadOnlyCollection<Value>
     /// <summary>A set of <paramref name="values"/>.</summary>
     public ValueSet(IEnumerable<Value> values) : this(0)
     {
-        foreach (var value in values) Add(value);
+        UnionWith(values);
     }
 
     /// <inheritdoc/>
@@ -59,17 +59,48 @@ public sealed class ValueSet : IReadOnlyCollection<Value>
     }
 
     /// <summary>Adds every value of <paramref name="values"/>.</summary>
+    /// <remarks>
+    /// A list or an array passed as an interface (a live-in list, a frame's reds, a collection expression) is walked by
+    /// index: enumerated through <c>IEnumerable&lt;Value&gt;</c>, it is code .NET compiles cold (the list's interface
+    /// enumerator, the array's <c>SZGenericArrayEnumerator</c>, which an empty list's enumerator is too).
+    /// </remarks>
     public void UnionWith(IEnumerable<Value> values)
     {
-        foreach (var value in values) Add(value);
+        switch (values)
+        {
+            case List<Value> list:
+                UnionWith(list);
+                return;
+            case Value[] array:
+                for (int i = 0; i < array.Length; i++) Add(array[i]);
+                return;
+            case ValueSet set:
+                foreach (var value in set) Add(value);
+                return;
+            default:
+                foreach (var value in values) Add(value);
+                return;
+        }
     }
 
-    /// <summary>Whether some value of <paramref name="values"/> is in the set.</summary>
+    /// <summary>Whether some value of <paramref name="values"/> is in the set (a list or an array by index, as <see cref="UnionWith(IEnumerable{Value})"/>).</summary>
     public bool Overlaps(IEnumerable<Value> values)
     {
-        foreach (var value in values)
-            if (Contains(value)) return true;
-        return false;
+        switch (values)
+        {
+            case List<Value> list:
+                for (int i = 0; i < list.Count; i++)
+                    if (Contains(list[i])) return true;
+                return false;
+            case Value[] array:
+                for (int i = 0; i < array.Length; i++)
+                    if (Contains(array[i])) return true;
+                return false;
+            default:
+                foreach (var value in values)
+                    if (Contains(value)) return true;
+                return false;
+        }
     }
 
     /// <summary>The values in index order.</summary>

@@ -410,6 +410,7 @@ public sealed class FlowGraph
     /// </summary>
     internal void ReserveValues(int count)
     {
+        if (values.Capacity < count) values.Capacity = count;
         while (values.Count < count) values.Add(new ValueData(IrType.Void));
     }
 

@@ -37,8 +37,11 @@ public sealed partial class UnitSpecializer
                         Ensure(frame, op.Operands[i]);
                         reds.Add(Lift(frame, op.Operands[i], op.OperandTypes[i]));
                     }
-                    foreach (var implicitRed in owner.portal.ImplicitReds)
+                    // By index: the list enumerated as an IEnumerable<Value> (even empty) is code .NET compiles in the first unit.
+                    var implicitReds = owner.portal.ImplicitReds;
+                    for (int r = 0; r < implicitReds.Count; r++)
                     {
+                        var implicitRed = implicitReds[r];
                         Ensure(frame, implicitRed.Index);
                         reds.Add(Lift(frame, implicitRed.Index, frame.Graph.Types[implicitRed.Index]));
                     }

@@ -141,18 +141,36 @@ public sealed partial class UnitSpecializer
                 var first = parked[0];
                 foreach (var arrival in parked)
                     if (ComparePositions(arrival.Frames, first.Frames) < 0) first = arrival;
-                var group = parked.Where(a => a == first || SamePosition(a.Frames, first.Frames) && MayJoin(first.Frames, a.Frames)).ToList();
-                parked.RemoveAll(group.Contains);
+                // Loops, in arrival order, rather than LINQ's Where, RemoveAll(Contains) and RemoveAll with a closure: their
+                // iterators, delegates and comparer over Arrival were type loads of every process's first unit. Each arrival is
+                // parked once, so the partition is what removing the group's members did.
+                var group = new List<Arrival>();
+                int kept = 0;
+                for (int i = 0; i < parked.Count; i++)
+                {
+                    var a = parked[i];
+                    if (a == first || SamePosition(a.Frames, first.Frames) && MayJoin(first.Frames, a.Frames)) group.Add(a);
+                    else parked[kept++] = a;
+                }
+                parked.RemoveRange(kept, parked.Count - kept);
                 origin = paths.Origin;
                 step = paths;
                 if (paths.Records.Count > 0)
-                    group.RemoveAll(a =>
+                {
+                    int open = 0;
+                    for (int i = 0; i < group.Count; i++)
                     {
+                        var a = group[i];
                         current = a.Residual;
-                        if (!JoinRecorded(a.Frames)) return false;
-                        paths.Alive--;
-                        return true;
-                    });
+                        if (JoinRecorded(a.Frames))
+                        {
+                            paths.Alive--;
+                            continue;
+                        }
+                        group[open++] = a;
+                    }
+                    group.RemoveRange(open, group.Count - open);
+                }
                 if (group.Count == 0) continue;
                 var top = group[0].Frames[^1];
                 bool loop = top.Index == 0 && top.Graph.JoinPoints.IsLoopJoin(top.Block);
@@ -209,7 +227,9 @@ public sealed partial class UnitSpecializer
             for (int p = 0; p < parameters.Count; p++) frames[parameters[p].Frame].SetRed(parameters[p].Value, values[p]);
             foreach (var frame in frames) ForgetDeadReds(frame);
             current = block;
-            step.Records.Add(new JoinRecord(block, frames.Select(f => f.Copy()).ToList(), parameters));
+            var copies = new List<ExtensionFrame>(frames.Count);
+            foreach (var frame in frames) copies.Add(frame.Copy());
+            step.Records.Add(new JoinRecord(block, copies, parameters));
         }
 
         /// <summary>

@@ -58,8 +58,10 @@ public sealed partial class UnitSpecializer
                                 + "the interpreter runs that code after the finally, compiled code could only run it before. Return from inside the try, or move the code after it into the finally or the caller");
         // A variable the handlers read and the loop assigns lives in a slot; where an exception is thrown in the
         // middle of a step it may already hold the step's next value, which the unit does not hand back.
-        foreach (var variable in portal.MergeVariables)
+        // By index: a list enumerated as an IEnumerable<Value> is code .NET compiles cold.
+        for (int m = 0; m < portal.MergeVariables.Count; m++)
         {
+            var variable = portal.MergeVariables[m];
             var load = graph.Blocks.SelectMany(b => graph[b].Instructions).FirstOrDefault(i => i.Result == variable);
             if (load?.Opcode == Opcode.LoadSlot)
                 throw new SpecializationException($"{where}: the merge-point variable '{graph[load.Slot].Name}' is read by a handler of the try around the dispatch loop and assigned inside it; "

@@ -56,20 +56,20 @@ internal static class ExtensionLayout
     public static ExtensionOp Op(ExtensionGraph graph, Instruction instruction)
     {
         var operands = instruction.Operands;
-        var types = new IrType[operands.Count];
-        var registers = new int[operands.Count];
+        // Equal operand types and registers share one array (OperandArrays): they live as long as the portal. Gathered in
+        // scratch arrays first, so that an op whose arrays were seen before allocates none.
+        var shared = graph.Layout ??= new OperandArrays();
+        shared.Scratch(operands.Count, out var registers, out var types);
         for (int i = 0; i < operands.Count; i++)
         {
             types[i] = graph.Types[operands[i].Index];
             registers[i] = graph.Registers[operands[i].Index];
         }
-        // Equal operand types and registers share one array (OperandArrays): they live as long as the portal.
-        var shared = graph.Layout ??= new OperandArrays();
         var op = new ExtensionOp(instruction)
         {
             Operands = operands.Count == 0 ? [] : Indexes(operands),
-            OperandTypes = shared.Intern(types),
-            OperandRegisters = shared.Intern(registers),
+            OperandTypes = shared.InternTypes(types, operands.Count),
+            OperandRegisters = shared.InternRegisters(registers, operands.Count),
         };
         if (instruction.Result is { } result)
         {

@@ -23,72 +23,96 @@ internal sealed class OperandArrays
     private IrType[]?[] typeTable = new IrType[]?[64];
     private int registerCount, typeCount;
 
-    /// <summary><paramref name="registers"/>, or an array of the same contents interned before.</summary>
-    public int[] Intern(int[] registers)
+    // Scratch arrays an op's operand types and registers are gathered into before they are interned: an op whose arrays
+    // were seen before (most) allocates none (ExtensionLayout.Op made two throw-away arrays per op: 70 KB of Lua's portal).
+    private int[] registerScratch = new int[8];
+    private IrType[] typeScratch = new IrType[8];
+
+    /// <summary>
+    /// Scratch arrays of at least <paramref name="length"/> elements to gather an op's operand registers and types in
+    /// before <see cref="InternRegisters"/> and <see cref="InternTypes"/>; valid until the next call.
+    /// </summary>
+    public void Scratch(int length, out int[] registers, out IrType[] types)
     {
-        if (registers.Length == 0) return [];
-        int hash = Hash(registers);
+        if (registerScratch.Length < length)
+        {
+            registerScratch = new int[length];
+            typeScratch = new IrType[length];
+        }
+        registers = registerScratch;
+        types = typeScratch;
+    }
+
+    /// <summary>The first <paramref name="length"/> of <paramref name="registers"/> as an array: one interned before with the same contents, else a new copy.</summary>
+    public int[] InternRegisters(int[] registers, int length)
+    {
+        if (length == 0) return [];
+        int hash = Hash(registers, length);
         int mask = registerTable.Length - 1;
         for (int i = hash & mask; ; i = (i + 1) & mask)
         {
             var present = registerTable[i];
             if (present is null)
             {
-                registerTable[i] = registers;
+                var copy = new int[length];
+                for (int r = 0; r < length; r++) copy[r] = registers[r];
+                registerTable[i] = copy;
                 if (++registerCount * 2 > registerTable.Length) registerTable = Grow(registerTable);
-                return registers;
+                return copy;
             }
-            if (Same(present, registers)) return present;
+            if (Same(present, registers, length)) return present;
         }
     }
 
-    /// <summary><paramref name="types"/>, or an array of the same types (by reference) interned before.</summary>
-    public IrType[] Intern(IrType[] types)
+    /// <summary>The first <paramref name="length"/> of <paramref name="types"/> as an array: one interned before with the same types (by reference), else a new copy.</summary>
+    public IrType[] InternTypes(IrType[] types, int length)
     {
-        if (types.Length == 0) return [];
-        int hash = Hash(types);
+        if (length == 0) return [];
+        int hash = Hash(types, length);
         int mask = typeTable.Length - 1;
         for (int i = hash & mask; ; i = (i + 1) & mask)
         {
             var present = typeTable[i];
             if (present is null)
             {
-                typeTable[i] = types;
+                var copy = new IrType[length];
+                for (int t = 0; t < length; t++) copy[t] = types[t];
+                typeTable[i] = copy;
                 if (++typeCount * 2 > typeTable.Length) typeTable = Grow(typeTable);
-                return types;
+                return copy;
             }
-            if (Same(present, types)) return present;
+            if (Same(present, types, length)) return present;
         }
     }
 
-    private static int Hash(int[] registers)
+    private static int Hash(int[] registers, int length)
     {
         int hash = 17;
-        foreach (int r in registers) hash = unchecked(hash * 31 + r);
+        for (int i = 0; i < length; i++) hash = unchecked(hash * 31 + registers[i]);
         return hash & int.MaxValue;
     }
 
-    private static int Hash(IrType[] types)
+    private static int Hash(IrType[] types, int length)
     {
         int hash = 17;
-        foreach (var type in types) hash = unchecked(hash * 31 + RuntimeHelpers.GetHashCode(type));
+        for (int i = 0; i < length; i++) hash = unchecked(hash * 31 + RuntimeHelpers.GetHashCode(types[i]));
         return hash & int.MaxValue;
     }
 
-    private static bool Same(IrType[] left, IrType[] right)
+    private static bool Same(IrType[] present, IrType[] gathered, int length)
     {
-        if (left.Length != right.Length) return false;
-        for (int i = 0; i < left.Length; i++)
-            if (!ReferenceEquals(left[i], right[i])) return false;
+        if (present.Length != length) return false;
+        for (int i = 0; i < length; i++)
+            if (!ReferenceEquals(present[i], gathered[i])) return false;
         return true;
     }
 
     // A loop, not Span.SequenceEqual: that is a framework generic (vectorized) .NET would compile while a portal is prepared.
-    private static bool Same(int[] left, int[] right)
+    private static bool Same(int[] present, int[] gathered, int length)
     {
-        if (left.Length != right.Length) return false;
-        for (int i = 0; i < left.Length; i++)
-            if (left[i] != right[i]) return false;
+        if (present.Length != length) return false;
+        for (int i = 0; i < length; i++)
+            if (present[i] != gathered[i]) return false;
         return true;
     }
 
@@ -100,7 +124,7 @@ internal sealed class OperandArrays
         foreach (var entry in table)
         {
             if (entry is null) continue;
-            int i = Hash(entry) & mask;
+            int i = Hash(entry, entry.Length) & mask;
             while (grown[i] is not null) i = (i + 1) & mask;
             grown[i] = entry;
         }
@@ -114,7 +138,7 @@ internal sealed class OperandArrays
         foreach (var entry in table)
         {
             if (entry is null) continue;
-            int i = Hash(entry) & mask;
+            int i = Hash(entry, entry.Length) & mask;
             while (grown[i] is not null) i = (i + 1) & mask;
             grown[i] = entry;
         }
