@@ -48,7 +48,7 @@ internal class StartupHook
                 double total = ClockGetTime(2, out var time) == 0 ? time.Seconds * 1e3 + time.Nanoseconds / 1e6 : 0;
                 // What the process allocated, how often gen0 was collected, and what .NET's JIT compiled (all threads; and the
                 // thread that raises ProcessExit, the main one when Main returns): megabytes and milliseconds, as the rest.
-                line.Append(CultureInfo.InvariantCulture, $"alloc_MB={GC.GetTotalAllocatedBytes() / 1e6:F2} gc0={GC.CollectionCount(0)} ");
+                line.Append(CultureInfo.InvariantCulture, $"alloc_MB={GC.GetTotalAllocatedBytes() / 1e6:F2} gc0={GC.CollectionCount(0)} gc1={GC.CollectionCount(1)} gc_pause_ms={GC.GetTotalPauseDuration().TotalMilliseconds:F2} ");
                 line.Append(CultureInfo.InvariantCulture, $"jit_count={System.Runtime.JitInfo.GetCompiledMethodCount()} jit_ms={System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:F2} ");
                 line.Append(CultureInfo.InvariantCulture, $"jit_ms_this_thread={System.Runtime.JitInfo.GetCompilationTime(currentThread: true).TotalMilliseconds:F2} ");
                 line.Append(CultureInfo.InvariantCulture, $"ended={Math.Max(0, total - live):F2} total={total:F2} hookwall={(DateTime.UtcNow - start).TotalMilliseconds:F2}");
