@@ -55,10 +55,13 @@ public class LuaJitBenchmarks
         SteadyState.WarmUp(jit, () => Jit(), minimumRuns: 0, maximumRuns: MaxWarmUpRuns);
     }
 
-    private Lua.Frame Frame()
+    private Lua.Frame Frame() => FreshFrame(code, Sizes[Program]);
+
+    /// <summary>The main function's frame in a fresh Lua state (new globals, so nothing of an earlier run is seen) with <c>N</c> set.</summary>
+    internal static Lua.Frame FreshFrame(Lua.Compiler.Code code, long n)
     {
         var state = new Lua.LuaState(code, TextWriter.Null);
-        state.Globals.Set(new Lua.Values.LuaString("N"), new Lua.Values.LuaInteger(Sizes[Program]));
+        state.Globals.Set(new Lua.Values.LuaString("N"), new Lua.Values.LuaInteger(n));
         return new Lua.Frame(new Lua.Values.LuaClosure(code.Main, []), state, [], 0, 0, 0);
     }
 

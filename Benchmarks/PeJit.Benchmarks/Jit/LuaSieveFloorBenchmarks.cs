@@ -40,12 +40,7 @@ public class LuaSieveFloorBenchmarks
         SteadyState.WarmUp(jit, () => Jit(), minimumRuns: 0, maximumRuns: MaxWarmUpRuns);
     }
 
-    private Lua.Frame Frame()
-    {
-        var state = new Lua.LuaState(code, TextWriter.Null);
-        state.Globals.Set(new Lua.Values.LuaString("N"), new Lua.Values.LuaInteger(N));
-        return new Lua.Frame(new Lua.Values.LuaClosure(code.Main, []), state, [], 0, 0, 0);
-    }
+    private Lua.Frame Frame() => LuaJitBenchmarks.FreshFrame(code, N);
 
     [Benchmark(Baseline = true, Description = "interpreter")]
     public void Interpreter() => Lua.Interpreter.Run(code, code.Main.Entry, Frame());
