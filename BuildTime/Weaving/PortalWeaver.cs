@@ -584,22 +584,8 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
     {
         string key = string.Join(",", types.Select(t => t.FullName));
         if (slowPaths.TryGetValue(key, out var made)) return made;
-        var method = new MethodDefinition(slowPaths.Count == 0 ? "SlowPath" : $"SlowPath{slowPaths.Count}",
-            MethodAttributes.Assembly | MethodAttributes.Static | MethodAttributes.HideBySig, module.TypeSystem.Int32)
-        {
-            ImplAttributes = MethodImplAttributes.NoInlining,
-        };
-        foreach (var type in types) method.Parameters.Add(new ParameterDefinition(type));
-        ParameterDefinition? self = null;
-        if (passThis)
-        {
-            self = new ParameterDefinition("self", ParameterAttributes.None, portal.DeclaringType);
-            method.Parameters.Add(self);
-        }
-        var slotParameter = new ParameterDefinition("slot", ParameterAttributes.None, module.TypeSystem.Int32);
-        method.Parameters.Add(slotParameter);
-        var stateParameter = new ParameterDefinition("state", ParameterAttributes.Out, new ByReferenceType(new ArrayType(module.TypeSystem.Object)));
-        method.Parameters.Add(stateParameter);
+        var self = passThis ? new ParameterDefinition("self", ParameterAttributes.None, portal.DeclaringType) : null;
+        var (method, slotParameter, stateParameter) = OutOfLine(slowPaths.Count == 0 ? "SlowPath" : $"SlowPath{slowPaths.Count}", types, self);
         var state = new VariableDefinition(new ArrayType(module.TypeSystem.Object));
         method.Body.Variables.Add(state);
         var il = method.Body.GetILProcessor();
@@ -629,9 +615,35 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         il.Emit(OpCodes.Ldarg, slotParameter);
         il.Emit(OpCodes.Call, runtime.CanEnterJit);
         il.Emit(OpCodes.Ret);
+        return slowPaths[key] = Finish(method);
+    }
+
+    /// <summary>
+    /// The shape both out-of-line paths of a site share (<see cref="SlowPath"/>, <see cref="CellPath"/>): a never-inlined
+    /// static method of the portal's counter class answering an <c>int</c>, taking the site's variables (and
+    /// <paramref name="self"/> when given), the slot and the state's address; the caller adds its body and any parameter after.
+    /// </summary>
+    private (MethodDefinition Method, ParameterDefinition Slot, ParameterDefinition State) OutOfLine(string name, IList<TypeReference> types, ParameterDefinition? self)
+    {
+        var method = new MethodDefinition(name, MethodAttributes.Assembly | MethodAttributes.Static | MethodAttributes.HideBySig, module.TypeSystem.Int32)
+        {
+            ImplAttributes = MethodImplAttributes.NoInlining,
+        };
+        foreach (var type in types) method.Parameters.Add(new ParameterDefinition(type));
+        if (self is not null) method.Parameters.Add(self);
+        var slot = new ParameterDefinition("slot", ParameterAttributes.None, module.TypeSystem.Int32);
+        method.Parameters.Add(slot);
+        var state = new ParameterDefinition("state", ParameterAttributes.Out, new ByReferenceType(new ArrayType(module.TypeSystem.Object)));
+        method.Parameters.Add(state);
+        return (method, slot, state);
+    }
+
+    /// <summary>An out-of-line path made: its macros shortened, added to the counter class.</summary>
+    private MethodDefinition Finish(MethodDefinition method)
+    {
         method.Body.OptimizeMacros();
         counterTable!.DeclaringType.Methods.Add(method);
-        return slowPaths[key] = method;
+        return method;
     }
 
     /// <summary>
@@ -715,15 +727,7 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         var plan = cells!;
         var references = runtime.Cells;
         var objects = new ArrayType(module.TypeSystem.Object);
-        var method = new MethodDefinition("CellPath", MethodAttributes.Assembly | MethodAttributes.Static | MethodAttributes.HideBySig, module.TypeSystem.Int32)
-        {
-            ImplAttributes = MethodImplAttributes.NoInlining,
-        };
-        foreach (var type in types) method.Parameters.Add(new ParameterDefinition(type));
-        var slotParameter = new ParameterDefinition("slot", ParameterAttributes.None, module.TypeSystem.Int32);
-        method.Parameters.Add(slotParameter);
-        var stateParameter = new ParameterDefinition("state", ParameterAttributes.Out, new ByReferenceType(objects));
-        method.Parameters.Add(stateParameter);
+        var (method, slotParameter, stateParameter) = OutOfLine("CellPath", types, self: null);
         ParameterDefinition? resultParameter = null;
         if (cellResult is not null)
         {
@@ -803,9 +807,7 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         il.Emit(OpCodes.Ret);
         il.Append(noCell);
         il.Emit(OpCodes.Ret);
-        method.Body.OptimizeMacros();
-        counterTable!.DeclaringType.Methods.Add(method);
-        return method;
+        return Finish(method);
     }
 
     internal static bool IsReference(TypeReference type) =>
