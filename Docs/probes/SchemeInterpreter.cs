@@ -5,7 +5,8 @@
 // to their parent; closures capturing their environment; primitives as `Func<object[], object>` delegates; an `Eval(x, env)`
 // with special forms (quote, if, define, set!, lambda, begin, let, cond) whose tail positions loop instead of recursing,
 // so a tail-recursive Scheme loop runs in constant C# stack. The hints: `Eval` is the portal, the expression green, the
-// environment red; a tail call is where a loop of the Scheme program closes.
+// environment red; a tail call is where a loop of the Scheme program closes (Jit.CanEnterJit); as the analysis's advice led
+// there, the body of the closure called is promoted (it is code, read from a run-time closure), and so is a primitive called.
 // Run: `SchemeInterpreter fib|loop|lists|assoc [n]`; the program's output goes to stdout, the time to stderr.
 using System.Diagnostics;
 using System.Globalization;
