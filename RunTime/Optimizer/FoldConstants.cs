@@ -11,6 +11,8 @@ namespace PeJit.Optimizer;
 /// known (<see cref="TypeObjects"/>): <c>GetType()</c> of an object just allocated or of a unit constant is <c>typeof</c>
 /// its class, <c>ceq</c>/<c>cne</c> of two <c>typeof</c>s is a constant, an <c>isinst</c> of such an object is null or a
 /// cast that passes (<c>FlowGraph.Members</c> says which), and two such objects of different classes are not the same.
+/// An <c>isinst</c> or <c>unbox.any</c> of an object the unit holds (a constant, a string literal) is decided by that object
+/// (<see cref="KnownObjects"/>).
 /// </summary>
 /// <remarks>Cost: linear in the graph's size: one pass over the instructions in layout order with maps of known constants and offsets, one replacement of uses (inserting a constant into a block's list costs that block's length, so a single huge block is quadratic in its own size).</remarks>
 internal static class FoldConstants
@@ -62,6 +64,10 @@ internal static class FoldConstants
                     }
                     continue;
                 }
+                // An isinst or unbox.any of a known object (a unit constant, a string literal): a query engine's
+                // `b is long y` or `b is string t` on a constant operand that the analysis saw red but the unit holds.
+                if (instruction.Opcode is Opcode.IsInst or Opcode.UnboxAny && KnownObjects.Decide(graph, instruction, result, constants, replacement))
+                    continue;
                 // Two objects of different known classes are two objects (an interpreter's `value == nil` on a constant).
                 if (instruction.Opcode is Opcode.Ceq or Opcode.Cne && instruction.Operands.Count == 2 && graph.TypeOf(instruction.Operands[0]).IsReference
                     && TypeObjects.ExactClassOf(graph, instruction.Operands[0]) is { } leftClass

@@ -28,11 +28,12 @@ internal static class SimplifyBranches
             if (graph[block].Terminator is not { Opcode: Opcode.BrIf } branch) continue;
             // A branch on a constant (a type test of a value pushed and popped in one turn, folded once promotion made the
             // pop the pushed value, after the last guards; a merged join's constant argument) is a jump.
+            // A string literal is never null (an isinst a literal passes is the literal: KnownObjects).
             if (graph[branch.Operands[0]].DefiningInstruction is { } constant
-                && ((constant.Opcode == Opcode.Const && IsInteger(graph.TypeOf(branch.Operands[0]))) || constant.Opcode == Opcode.Null))
+                && ((constant.Opcode == Opcode.Const && IsInteger(graph.TypeOf(branch.Operands[0]))) || constant.Opcode is Opcode.Null or Opcode.String))
             {
                 var jump = new Instruction(Opcode.Jump) { Location = branch.Location };
-                jump.Targets.Add(branch.Targets[constant.Opcode == Opcode.Const && constant.Integer != 0 ? 0 : 1]);
+                jump.Targets.Add(branch.Targets[(constant.Opcode == Opcode.Const && constant.Integer != 0) || constant.Opcode == Opcode.String ? 0 : 1]);
                 graph[block].Instructions[^1] = jump;
                 decided = true;
                 continue;

@@ -89,7 +89,7 @@ public sealed class BindingTimeAnalysis
             var portal = new PortalAnalysis(PortalHints.Read(method)!) { Virtualizables = virtualizables };
             result.Portals.Add(portal);
             var callGraph = CallGraph.Discover(method, analyzedModules);
-            foreach (var m in callGraph.RecursiveMethods()) recursive.Add(m);
+            foreach (var m in callGraph.RecursiveMethods(portals)) recursive.Add(m);
             // Discovery read every reachable body; each is read again when (and if) it is converted.
             foreach (var m in callGraph.Methods) ReleaseBody(m);
             var conversion = Convert(method);

@@ -44,14 +44,27 @@ public sealed class CallGraph
         return graph;
     }
 
-    /// <summary>Methods that take part in recursion (a cycle of calls, or a call to themselves).</summary>
-    public IReadOnlySet<MethodDefinition> RecursiveMethods()
+    /// <summary>
+    /// Methods that take part in recursion (a cycle of calls, or a call to themselves). Calls into
+    /// <paramref name="neverInlined"/> (the portals: a call of one is always a call, never inlined) close no cycle: a helper
+    /// that calls the portal back (an evaluator's <c>EvalBody</c> calling <c>Eval</c> for each expression but the last) is
+    /// inlined like any other, not unfolded as a recursive one with its result red.
+    /// </summary>
+    /// <remarks>Cost: linear in the graph's vertices and edges (Tarjan's components).</remarks>
+    public IReadOnlySet<MethodDefinition> RecursiveMethods(IReadOnlySet<MethodDefinition>? neverInlined = null)
     {
+        var graph = Graph;
+        if (neverInlined is { Count: > 0 })
+        {
+            graph = new AdjacencyGraph<MethodDefinition, TaggedEdge<MethodDefinition, CallSite>>(allowParallelEdges: true);
+            graph.AddVertexRange(Graph.Vertices);
+            graph.AddEdgeRange(Graph.Edges.Where(e => !neverInlined.Contains(e.Target)));
+        }
         var components = new Dictionary<MethodDefinition, int>();
-        Graph.StronglyConnectedComponents(components);
+        graph.StronglyConnectedComponents(components);
         var sizes = components.Values.GroupBy(c => c).ToDictionary(g => g.Key, g => g.Count());
         var recursive = new HashSet<MethodDefinition>(components.Where(p => sizes[p.Value] > 1).Select(p => p.Key));
-        foreach (var edge in Graph.Edges)
+        foreach (var edge in graph.Edges)
             if (edge.Source == edge.Target) recursive.Add(edge.Source);
         return recursive;
     }

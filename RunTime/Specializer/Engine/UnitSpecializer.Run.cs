@@ -155,6 +155,13 @@ public sealed partial class UnitSpecializer
             GuardExitedFinallies();
             EmitExitTails();
             NoteColdCalls();
+            // The optimizer keeps to the passes that leave exception regions intact on a unit that holds one, hot loop
+            // included: say so where a person reads why a loop was not optimized (a query engine's foreach over a
+            // Dictionary after its scan loop, in the loop's unit, kept its per-row loop from most passes).
+            if (residual.RegionCount > 0)
+                unit.Notes.Add($"holds {residual.RegionCount} exception region(s) (a try, catch or finally it inlined: a foreach over a collection, "
+                    + "a using, a lock; or the portal's own): the optimizer runs only its passes that keep regions intact on the whole unit; "
+                    + "a try the loop does not need (code after the loop, run once) is better called outside the portal");
             if (unit.DirectSelfCalls > 0)
             {
                 unit.Notes.Add($"calls itself directly at {unit.DirectSelfCalls} call(s) (reds as arguments, the result unboxed; through its call cell with little stack left)");
