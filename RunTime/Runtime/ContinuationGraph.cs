@@ -9,9 +9,10 @@ namespace PeJit.Runtime;
 /// </summary>
 /// <remarks>
 /// Strategy:
-/// 1. Refuse what the copy cannot express, before building anything: a resume point inside a handler or inside a
-///    protected region other than the ones the caller runs (the outer regions given to <see cref="Build"/>), a
-///    generic method, an input or slot of a pointer type.
+/// 1. Refuse what the copy cannot express, before building anything: a resume point inside a handler (its <c>rethrow</c>
+///    would need the exception it handles), a generic method, an input or slot of a pointer type. A resume point inside a
+///    protected region is entered by a jump into it (the CIL backend enters a try at more than one block), and an exception
+///    the frame inside threw can be thrown there (<c>takesThrown</c>), so that the region's handlers run.
 /// 2. The blocks the rest of the method can reach from the resume point, over jumps and exceptional edges (the regions the
 ///    caller runs are stripped: an exception reaching them leaves the continuation, as it leaves the evaluator's frame); a
 ///    block holding the stop instruction is copied up to it, and goes no further.
@@ -48,13 +49,18 @@ public static class ContinuationGraph
     /// <param name="stopAt">Where the continuation stops (the portal's merge point); null to run to the method's return.</param>
     /// <param name="outerRegions">Regions whose handlers are not the continuation's (the portal's tries around its merge point); null for none.</param>
     /// <param name="refusal">Why the continuation cannot be made, when it cannot.</param>
+    /// <param name="takesThrown">
+    /// Whether the input after the slots' may hold an exception the frame inside this one threw: the continuation then throws it
+    /// at the resume point, inside the regions there, whose handlers run as the evaluator's would (a helper's try around an
+    /// interpreted call).
+    /// </param>
     public static FlowGraph? Build(FlowGraph graph, Block block, int index, IReadOnlyList<Value> inputs, IReadOnlyList<Slot> slots,
-        Instruction? stopAt, IReadOnlySet<Region>? outerRegions, out string? refusal)
+        Instruction? stopAt, IReadOnlySet<Region>? outerRegions, out string? refusal, bool takesThrown = false)
     {
         refusal = Refusal(graph, block, index, inputs, slots, outerRegions) ?? (stopAt is null || Holds(graph, stopAt) ? null : $"{graph.Name} does not hold the stop instruction");
         if (refusal is not null) return null;
         var builder = new Builder(graph, block, index, stopAt, outerRegions);
-        var continuation = builder.Make(inputs, slots, out refusal);
+        var continuation = builder.Make(inputs, slots, takesThrown, out refusal);
         if (continuation is null) return null;
         var errors = PeJit.IR.Verification.Verifier.Verify(continuation);
         if (errors.Count > 0)
@@ -72,8 +78,6 @@ public static class ContinuationGraph
         if (graph.IsGeneric) return $"{graph.Name} is generic";
         if (!graph.IsValid(block) || index < 0 || index > graph[block].Instructions.Count) return $"{block}:{index} is not an instruction of {graph.Name}";
         if (graph[block].HandlerOf is not null) return $"{block} is inside an exception handler";
-        for (var region = graph[block].Try; region is { } r; region = graph[r].Parent)
-            if (Runs(outerRegions, r)) return $"{block} is inside a protected region ({r})";
         foreach (var value in inputs)
             if (!Expressible(graph.TypeOf(value))) return $"{value} is of type {graph.TypeOf(value)}, which an object array cannot carry";
         foreach (var slot in slots)
@@ -106,7 +110,7 @@ public static class ContinuationGraph
         private Block tail;
         private Value output;
 
-        public FlowGraph? Make(IReadOnlyList<Value> inputs, IReadOnlyList<Slot> slots, out string? refusal)
+        public FlowGraph? Make(IReadOnlyList<Value> inputs, IReadOnlyList<Slot> slots, bool takesThrown, out string? refusal)
         {
             refusal = null;
             // 2. What the rest reaches.
@@ -219,7 +223,17 @@ public static class ContinuationGraph
             }
             foreach (var made in copy.Blocks)
                 if (made != entry && !stops.Contains(made)) RewriteReturns(made);
-            copy.Append(entry, new Instruction(Opcode.Jump) { Targets = { new BlockCall(tail, []) } });
+            if (takesThrown)
+            {
+                // An exception from the frame inside: thrown at the resume point, in its regions (entered by a jump, as a
+                // residual loop enters a try at more than one block).
+                var thrown = Append(entry, new Instruction(Opcode.LoadElement, input, Constant(entry, inputs.Count + slots.Count)) { TypeOperand = IrType.Object }, IrType.Object);
+                var throwing = copy.AddBlock();
+                copy[throwing].Try = copy[tail].Try;
+                copy.Append(throwing, new Instruction(Opcode.Throw, thrown));
+                copy.Append(entry, new Instruction(Opcode.BrIf, thrown) { Targets = { new BlockCall(throwing, []), new BlockCall(tail, []) } });
+            }
+            else copy.Append(entry, new Instruction(Opcode.Jump) { Targets = { new BlockCall(tail, []) } });
             // The hints that do nothing when interpreting (an inner portal frame's merge point, Jit.CanEnterJit, Jit.AssertGreen)
             // were placeholders while instructions lined up with the originals: dropped now.
             foreach (var made in copy.Blocks)

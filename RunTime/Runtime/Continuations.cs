@@ -86,27 +86,38 @@ internal sealed class Continuations(PortalRuntime runtime, IMemberResolver resol
                 else reds.Add(Red(at, content.Slot, frame.Graph[slot].Type));
                 slots.Add(slot);
             }
-            Array.Resize(ref template, inputs.Count + slots.Count);
+            var outer = depth == 0 ? runtime.OuterRegions : null;
+            // A frame standing at a call inside a region it runs: the callee's exception is thrown there (its handlers run).
+            bool takesThrown = depth < frames.Count - 1 && InRegion(frame.Graph, frame.Block, outer);
+            Array.Resize(ref template, inputs.Count + slots.Count + (takesThrown ? 1 : 0));
             var stop = depth == 0 ? runtime.Extension.Shape.MergePoint : null;
-            var continuation = At(frame.Graph, frame.Block, frame.Index, inputs, slots, stop, depth == 0 ? runtime.OuterRegions : null);
+            var continuation = At(frame.Graph, frame.Block, frame.Index, inputs, slots, stop, outer, takesThrown);
             if (continuation.Code is null) return new ExitPlan(null, continuation.Refusal);
-            made[depth] = new FramePlan(continuation, template, [.. reds], callResult);
+            made[depth] = new FramePlan(continuation, template, [.. reds], callResult, takesThrown ? inputs.Count + slots.Count : -1);
         }
         return new ExitPlan(made, null);
+    }
+
+    private static bool InRegion(FlowGraph graph, Block block, IReadOnlySet<Region>? outer)
+    {
+        for (var region = graph[block].Try; region is { } r; region = graph[r].Parent)
+            if (outer is null || !outer.Contains(r)) return true;
+        return false;
     }
 
     private RedInput Red(int input, int exit, IrType type) => new(input, exit, type, resolver.ResolveType(type));
 
     /// <summary>The continuation of one resume point, made and compiled on first need (or refused, and logged once).</summary>
-    private Continuation At(FlowGraph graph, Block block, int index, List<Value> inputs, List<Slot> slots, Instruction? stop, IReadOnlySet<Region>? outer)
+    private Continuation At(FlowGraph graph, Block block, int index, List<Value> inputs, List<Slot> slots, Instruction? stop, IReadOnlySet<Region>? outer, bool takesThrown)
     {
         var signature = new StringBuilder();
         foreach (var value in inputs) signature.Append(value.Index).Append(',');
         signature.Append('|');
         foreach (var slot in slots) signature.Append(slot.Index).Append(',');
+        if (takesThrown) signature.Append("|thrown");
         var point = new ResumePoint(graph, block.Index, index, stop is not null, signature.ToString());
         if (byPoint.TryGetValue(point, out var known)) return known;
-        var made = Make(graph, block, index, inputs, slots, stop, outer);
+        var made = Make(graph, block, index, inputs, slots, stop, outer, takesThrown);
         var kept = byPoint.GetOrAdd(point, made);
         if (ReferenceEquals(kept, made))
         {
@@ -124,14 +135,14 @@ internal sealed class Continuations(PortalRuntime runtime, IMemberResolver resol
         return kept;
     }
 
-    private Continuation Make(FlowGraph graph, Block block, int index, List<Value> inputs, List<Slot> slots, Instruction? stop, IReadOnlySet<Region>? outer)
+    private Continuation Make(FlowGraph graph, Block block, int index, List<Value> inputs, List<Slot> slots, Instruction? stop, IReadOnlySet<Region>? outer, bool takesThrown)
     {
         string where = $"{graph.Name} {block}:{index}";
         FlowGraph? continuation;
         string? refusal;
         try
         {
-            continuation = ContinuationGraph.Build(graph, block, index, inputs, slots, stop, outer, out refusal);
+            continuation = ContinuationGraph.Build(graph, block, index, inputs, slots, stop, outer, out refusal, takesThrown);
         }
         catch (Exception e) when (e is not OutOfMemoryException && !runtime.Settings.Strict)
         {
@@ -167,7 +178,12 @@ internal sealed record Continuation(string Where, FlowGraph? Graph, ICompiledCod
 internal sealed record ExitPlan(FramePlan[]? Frames, string? Refusal);
 
 /// <summary>One frame's continuation with its inputs: the greens converted once, the reds' exit-buffer slots, where the inner frame's result goes.</summary>
-internal sealed record FramePlan(Continuation Continuation, object?[] Template, RedInput[] Reds, int CallResult)
+/// <param name="Continuation">The frame's continuation.</param>
+/// <param name="Template">The inputs with the greens in place.</param>
+/// <param name="Reds">Where each red input is in the exit buffer.</param>
+/// <param name="CallResult">The input that takes the inner frame's result; -1 for none.</param>
+/// <param name="Thrown">The input that takes an exception of the frame inside (<see cref="ContinuationGraph.Build"/>'s <c>takesThrown</c>); -1 when it propagates past this frame.</param>
+internal sealed record FramePlan(Continuation Continuation, object?[] Template, RedInput[] Reds, int CallResult, int Thrown)
 {
     /// <summary>The frame's input array for one exit: the greens, the reds read from <paramref name="exit"/> as their CLR type (what the continuation unboxes).</summary>
     /// <remarks>Typed <c>object[]</c> as <see cref="ICompiledCode.Run"/> takes it; its elements may be null all the same.</remarks>

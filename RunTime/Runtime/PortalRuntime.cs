@@ -965,9 +965,9 @@ public sealed class PortalRuntime
     /// is used as the evaluator's is (the state written, the key at the stop, a unit there).
     /// </summary>
     /// <remarks>
-    /// An exception out of a continuation skips the frames outside it: no frame's resume point is inside a region the
-    /// continuation would run (<see cref="ContinuationGraph"/> refuses those), so the evaluator would not catch it there
-    /// either, and the portal's tries around its merge point are the interpreter's (<see cref="CanEnterJitStatus.Threw"/>).
+    /// An exception out of a continuation is thrown again by the next frame's at its call when that call stands inside a
+    /// region the frame runs (so its handlers run, as the evaluator's <c>Handle</c> would), and goes past the frame otherwise;
+    /// the portal's tries around its merge point are the interpreter's (<see cref="CanEnterJitStatus.Threw"/>).
     /// </remarks>
     private int FinishCompiled(GreenKey key, CompiledUnit unit, CompiledExit taken, PromotionSite site, object? promoted, FramePlan[] frames, object?[] exit, object?[] state, out GreenKey? exitKey)
     {
@@ -977,13 +977,29 @@ public sealed class PortalRuntime
         object? returned = null;
         try
         {
+            Exception? thrown = null;
             for (int depth = frames.Length - 1; depth >= 0; depth--)
             {
                 var frame = frames[depth];
                 var inputs = frame.Inputs(exit);
-                if (depth < frames.Length - 1 && frame.CallResult >= 0) inputs[frame.CallResult] = returned!;
-                returned = frame.Continuation.Code!.Run(inputs, depth == 0 ? output : NoOutput, NoOutput);
+                if (thrown is not null)
+                {
+                    // The frame inside threw: thrown again at this frame's call, inside its regions, or past it when it has none.
+                    if (frame.Thrown < 0) continue;
+                    inputs[frame.Thrown] = thrown;
+                    thrown = null;
+                }
+                else if (depth < frames.Length - 1 && frame.CallResult >= 0) inputs[frame.CallResult] = returned!;
+                try
+                {
+                    returned = frame.Continuation.Code!.Run(inputs, depth == 0 ? output : NoOutput, NoOutput);
+                }
+                catch (Exception e) when (depth > 0)
+                {
+                    thrown = e;
+                }
             }
+            if (thrown is not null) ExceptionDispatchInfo.Capture(thrown).Throw();
         }
         catch (Exception e) when (unit.Unit.HandsBackExceptions)
         {

@@ -78,6 +78,32 @@ public sealed class CompiledContinuationTests
         else Assert.AreEqual(0L, jit.Runtime.StepsFinishedCompiled, $"PEJIT_FINISH=evaluator: no continuation runs: {log}");
     }
 
+    /// <summary>
+    /// Each bundled Lua program with one case per promotion site and one recompilation per unit: its units leave mid-step
+    /// all the time, and those steps finish on continuations (every exit had them), printing what the plain interpreter prints.
+    /// </summary>
+    [TestMethod]
+    [DataRow("numeric", 3000L)]
+    [DataRow("fib", 15L)]
+    [DataRow("sieve", 3000L)]
+    [DataRow("nbody", 300L)]
+    [DataRow("strings", 2000L)]
+    [DataRow("polymorphic", 3000L)]
+    [DataRow("errors", 1000L)]
+    public void EveryLuaProgramsMidStepExitsFinishOnContinuations(string program, long size)
+    {
+        var log = new StringWriter();
+        var settings = new JitSettings
+        {
+            Threshold = 3, Log = log, BackgroundCompilation = false, MaxRecompilesPerUnit = 1, Strict = true,
+            Specialization = new PeJit.Specializer.Engine.SpecializationSettings { MaxCasesPerPromotion = 1 },
+        };
+        var jit = RunJitEnabled(Lua.Programs.Source(program), size, runs: 2, settings);
+        var refused = jit.Runtime.ContinuationsSoFar.Where(c => c.Code is null).Select(c => $"{c.Where}: {c.Refusal}").ToList();
+        Assert.IsEmpty(refused, $"{program}: resume points without a continuation:\n{string.Join("\n", refused)}");
+        Assert.AreEqual(0L, jit.Runtime.StepsWithoutContinuation, $"{program}: {log}");
+    }
+
     [TestMethod]
     public void PastTheSitesBudgetTheEvaluatorFinishesNoStep()
     {
