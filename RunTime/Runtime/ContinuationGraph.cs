@@ -122,6 +122,10 @@ public static class ContinuationGraph
             copy.AddParameter(entry, ObjectArray, "unused");
             foreach (var slot in graph.Slots) copy.AddSlot(graph[slot].Type, graph[slot].Name);
             var originals = new List<(Block Original, Block Copy, int From, int To)>();
+            // The resume block's rest first (and where an exception of the frame inside is thrown), then what it reaches: a try's
+            // blocks laid out before its handler's, as the CIL backend lays regions out.
+            tail = copy.AddBlock();
+            var throwing = takesThrown ? copy.AddBlock() : (Block?)null;
             foreach (var original in reached)
             {
                 var made = copy.AddBlock();
@@ -131,7 +135,6 @@ public static class ContinuationGraph
                 // The resume block, reached again: its first half (up to the resume point), which goes on in the second.
                 originals.Add((original, made, 0, original == block ? index : graph[original].Instructions.Count));
             }
-            tail = copy.AddBlock();
             originals.Add((block, tail, index, graph[block].Instructions.Count));
             foreach (var (original, made, from, to) in originals)
             {
@@ -223,15 +226,14 @@ public static class ContinuationGraph
             }
             foreach (var made in copy.Blocks)
                 if (made != entry && !stops.Contains(made)) RewriteReturns(made);
-            if (takesThrown)
+            if (throwing is { } thrower)
             {
                 // An exception from the frame inside: thrown at the resume point, in its regions (entered by a jump, as a
                 // residual loop enters a try at more than one block).
                 var thrown = Append(entry, new Instruction(Opcode.LoadElement, input, Constant(entry, inputs.Count + slots.Count)) { TypeOperand = IrType.Object }, IrType.Object);
-                var throwing = copy.AddBlock();
-                copy[throwing].Try = copy[tail].Try;
-                copy.Append(throwing, new Instruction(Opcode.Throw, thrown));
-                copy.Append(entry, new Instruction(Opcode.BrIf, thrown) { Targets = { new BlockCall(throwing, []), new BlockCall(tail, []) } });
+                copy[thrower].Try = copy[tail].Try;
+                copy.Append(thrower, new Instruction(Opcode.Throw, thrown));
+                copy.Append(entry, new Instruction(Opcode.BrIf, thrown) { Targets = { new BlockCall(thrower, []), new BlockCall(tail, []) } });
             }
             else copy.Append(entry, new Instruction(Opcode.Jump) { Targets = { new BlockCall(tail, []) } });
             // The hints that do nothing when interpreting (an inner portal frame's merge point, Jit.CanEnterJit, Jit.AssertGreen)
@@ -266,6 +268,9 @@ public static class ContinuationGraph
             }
             Follow(block, index);
             while (work.Count > 0) Follow(work.Pop(), 0);
+            // In the original's layout order: the CIL backend emits a graph whose handler is laid out before its try's
+            // blocks as an invalid program, and the original's order is one it compiles (the in-process portal copy).
+            order.Sort((a, b) => a.Index.CompareTo(b.Index));
             return order;
         }
 

@@ -228,6 +228,51 @@ public sealed class CompiledContinuationTests
         Assert.IsGreaterThan(40, compared);
     }
 
+    /// <summary>A try whose catch handles a division by zero: a frame standing inside it, at a call, say.</summary>
+    private const string GuardedGraph = """
+        function "System.Int32 Demo::Guarded(System.Int32,System.Int32)" -> i32 {
+            region0: catch class "System.DivideByZeroException" handler block3
+        block0(v0 (a): i32, v1 (b): i32):
+            jump block1
+        block1 try region0:
+            v2: i32 = const 7
+            v3: i32 = add v0, v2
+            v4: i32 = div v3, v1
+            leave block2(v4)
+        block2(v5: i32):
+            ret v5
+        block3(v6 (exception): class "System.DivideByZeroException") handler region0:
+            v7: i32 = const -1
+            leave block2(v7)
+        }
+        """;
+
+    /// <summary>
+    /// A continuation resumed inside a try runs the try's handler for what the rest throws (as the evaluator does), and for
+    /// an exception given to it (the frame inside threw, <c>takesThrown</c>): its catch takes the exception it catches, and
+    /// lets any other through.
+    /// </summary>
+    [TestMethod]
+    public void AContinuationResumedInsideATryRunsItsHandlers()
+    {
+        var graph = IrParser.Parse(GuardedGraph);
+        var resolver = new NameResolver();
+        var block = new Block(1);
+        var inputs = new List<Value> { new(1), new(3) };
+        var continuation = ContinuationGraph.Build(graph, block, 2, inputs, [], null, null, out var refusal, takesThrown: true);
+        Assert.IsNotNull(continuation, refusal);
+        var code = new CilBackend(resolver).Compile(continuation, typeof(CompiledContinuationTests).Module, "continuation");
+        object Run(int b, int a7, Exception? thrown) => code.Run([b, a7, thrown!], new object?[1], new object?[1])!;
+        foreach (var (b, a7) in new[] { (2, 10), (0, 10), (-1, 9) })
+        {
+            var evaluated = new GraphEvaluator(resolver).Resume(
+                [new ResumeFrame(graph, block, 2, new Dictionary<Value, object?> { [inputs[0]] = b, [inputs[1]] = a7 }, null)], new Instruction(Opcode.Return));
+            Assert.AreEqual(evaluated.Value, Run(b, a7, null), $"b = {b}, a + 7 = {a7}");
+        }
+        Assert.AreEqual(-1, Run(2, 10, new DivideByZeroException()), "the catch takes the exception the frame inside threw");
+        Assert.ThrowsExactly<InvalidOperationException>(() => Run(2, 10, new InvalidOperationException()), "any other goes through");
+    }
+
     /// <summary>
     /// Every resume point after a promotion hint in the Lua portal's graph (where a mid-step exit's outermost frame stands)
     /// gets a continuation that verifies and compiles, given the values live there.
