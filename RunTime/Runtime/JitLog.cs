@@ -226,6 +226,12 @@ public sealed class JitLog
         if (Topics.HasFlag(JitLogTopics.Units)) Write(message);
     }
 
+    /// <summary>Text under <see cref="JitLogTopics.Residual"/> (a compiled continuation's graph, <c>PortalRuntime.ContinuationMade</c>).</summary>
+    public void Residual(string text)
+    {
+        if (Topics.HasFlag(JitLogTopics.Residual)) Write(text);
+    }
+
     /// <summary>Whether <see cref="Alive"/> writes anything: a caller skips the stage's work (a full collection) otherwise.</summary>
     public bool WantsMemory => Topics.HasFlag(JitLogTopics.Memory);
 

@@ -174,6 +174,15 @@ public sealed record JitSettings
     public bool EntryCells { get; init; } = Environment.GetEnvironmentVariable("PEJIT_ENTRY_CELLS") != "0";
 
     /// <summary>
+    /// How the rest of a step left in its middle (a <c>Jit.Promote</c> value or <c>Jit.PromoteClass</c> class without a case)
+    /// runs once the unit no longer learns from it: on compiled continuations, the rest of each frame's method from where it
+    /// stands compiled by the CIL backend once per resume point (default; <c>PEJIT_FINISH=compiled</c>), or in the graph
+    /// evaluator (<c>PEJIT_FINISH=evaluator</c>, 100-1000 times slower, to compare). An exit with a frame no continuation can be
+    /// made for goes to the evaluator whatever this says (<see cref="ContinuationGraph"/>, <c>PEJIT_LOG=units</c> says why).
+    /// </summary>
+    public bool CompiledFinish { get; init; } = Environment.GetEnvironmentVariable("PEJIT_FINISH") != "evaluator";
+
+    /// <summary>
     /// Whether a native (AMD64) unit whose loop is left a threshold's times at one exit gets a *bridge* there instead of
     /// being specialized again with the code after its loop (default on; <c>PEJIT_BRIDGES=0</c> turns it off): the exit's key is
     /// compiled alone, with that code as its tail, and attached to the exit, so the unit is not recompiled and the
@@ -229,6 +238,8 @@ public sealed record JitSettings
             log.Warning($"pejit: warning: PEJIT_COMPILE_FUNCTIONS={compileFunctions} is neither 0 nor 1; using the default, functions compiled past {FunctionCompilationPolicy.DefaultScale} times the threshold's entries while no loop is hot (give 1 to compile them at the threshold, 0 never)");
         if (Environment.GetEnvironmentVariable("PEJIT_INLINE_CALLS") is { Length: > 0 } inlineCalls && inlineCalls is not ("0" or "1"))
             log.Warning($"pejit: warning: PEJIT_INLINE_CALLS={inlineCalls} is neither 0 nor 1; using the default, a loop's unit inlines interpreted calls whose callee key is known (give 1 to inline guarded callees too, 0 none)");
+        if (Environment.GetEnvironmentVariable("PEJIT_FINISH") is { Length: > 0 } finish && finish is not ("compiled" or "evaluator"))
+            log.Warning($"pejit: warning: PEJIT_FINISH={finish} is neither compiled nor evaluator; using compiled (the rest of a step left in its middle runs on compiled continuations; give evaluator to run it in the graph evaluator)");
         if (EnvironmentCacheLimit.Problem is { } cacheLimit)
             log.Warning(string.Create(CultureInfo.InvariantCulture, $"pejit: warning: {cacheLimit}; using cache limit {Used().CacheLimit} (give a number of residual instructions from 1 up)"));
     }

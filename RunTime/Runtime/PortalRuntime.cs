@@ -855,6 +855,25 @@ public sealed class PortalRuntime
     {
         exitKey = null;
         var promoted = ValueSemantics.Normalize(exit[taken.PromotedSlot], taken.PromotedType!);
+        var site = taken.PromoteSite!.Value;
+        // Only while the unit may still be specialized again: once it was (or was refused), or past the bound, the
+        // step ends at the next merge point as before, so exits in the steady state cost no more than they did.
+        // An object promoted by value (a callee's prototype at Lua's call) starts learning too: the classes after it, the
+        // callee's included, come in the same recompilation. Not at a site whose cases are all taken (CountPromotion counts
+        // nothing there, so nothing learned would ever be used): a megamorphic site would send every step it leaves through the
+        // learning evaluator, up to the unit's entry.
+        bool learning = (taken.PromotesClass || promoted is not null && !promoted.GetType().IsValueType || promoted is int or long
+                || HasClassSite(unit.Unit.PromotionCases))
+            && unit.MayRecompile(Settings.MaxRecompilesPerUnit) && Volatile.Read(ref unit.recompiling) == 0
+            && !SiteFull(unit, site, taken.PromotesClass);
+        // The rest of the step on compiled code (a continuation per frame), when every frame has one; else the evaluator.
+        if (!learning && Settings.CompiledFinish)
+        {
+            var plan = ContinuationsOf().PlanFor(taken);
+            if (plan.Frames is { } compiled) return FinishCompiled(key, unit, taken, site, promoted, compiled, exit, state, out exitKey);
+            Interlocked.Increment(ref refusedSteps);
+        }
+        Interlocked.Increment(ref evaluatedSteps);
         // Loops, not LINQ's Select and ToDictionary over the exit's structs: code .NET would compile at the first exit of
         // every process (Docs/PERFORMANCE.md, "cold7"). The same dictionaries, filled in the same order.
         var exitFrames = taken.Frames!;
@@ -878,14 +897,6 @@ public sealed class PortalRuntime
         }
         // An evaluator per step: it counts steps, and threads may finish steps at once.
         var evaluator = new GraphEvaluator(resolver);
-        // Only while the unit may still be specialized again: once it was (or was refused), or past the bound, the
-        // step ends at the next merge point as before, so exits in the steady state cost no more than they did.
-        // An object promoted by value (a callee's prototype at Lua's call) starts learning too: the classes after it, the
-        // callee's included, come in the same recompilation.
-        bool learning = (taken.PromotesClass || promoted is not null && !promoted.GetType().IsValueType || promoted is int or long
-                || HasClassSite(unit.Unit.PromotionCases))
-            && unit.MayRecompile(Settings.MaxRecompilesPerUnit) && Volatile.Read(ref unit.recompiling) == 0;
-        var site = taken.PromoteSite!.Value;
         // What the evaluator sees at the hints, each at the key of its position: the exit's frames at theirs (an inlined
         // callee's step), then each step the learning loop goes on from, the interpreted calls it follows at their callees'.
         var learner = learning ? new StepLearner(evaluator, Following, Extension.Shape.MergePoint, GreenKeyOf, (call, operand) => IsObjectValueSite(call, operand) || IsIntegerValueSite(call, operand)) : null;
@@ -946,6 +957,122 @@ public sealed class PortalRuntime
         stop ??= KeyAt(outcome.StopOperands!, state);
         if (HasUnit(stop)) exitKey = stop;
         return (int)CanEnterJitStatus.Exited;
+    }
+
+    /// <summary>
+    /// <see cref="FinishStep"/> on compiled code: each frame's continuation (<see cref="ContinuationGraph"/>) runs innermost
+    /// first, its result passed to the next frame's call, until the outermost stops at the merge point or returns; the outcome
+    /// is used as the evaluator's is (the state written, the key at the stop, a unit there).
+    /// </summary>
+    /// <remarks>
+    /// An exception out of a continuation is thrown again by the next frame's at its call when that call stands inside a
+    /// region the frame runs (so its handlers run, as the evaluator's <c>Handle</c> would), and goes past the frame otherwise;
+    /// the portal's tries around its merge point are the interpreter's (<see cref="CanEnterJitStatus.Threw"/>).
+    /// </remarks>
+    private int FinishCompiled(GreenKey key, CompiledUnit unit, CompiledExit taken, PromotionSite site, object? promoted, FramePlan[] frames, object?[] exit, object?[] state, out GreenKey? exitKey)
+    {
+        exitKey = null;
+        var graph = Extension.Portal.Graph;
+        var output = new object?[1 + Extension.Shape.MergePoint.Operands.Count];
+        object? returned = null;
+        try
+        {
+            Exception? thrown = null;
+            for (int depth = frames.Length - 1; depth >= 0; depth--)
+            {
+                var frame = frames[depth];
+                var inputs = frame.Inputs(exit);
+                if (thrown is not null)
+                {
+                    // The frame inside threw: thrown again at this frame's call, inside its regions, or past it when it has none.
+                    if (frame.Thrown < 0) continue;
+                    inputs[frame.Thrown] = thrown;
+                    thrown = null;
+                }
+                else if (depth < frames.Length - 1 && frame.CallResult >= 0) inputs[frame.CallResult] = returned!;
+                try
+                {
+                    returned = frame.Continuation.Code!.Run(inputs, depth == 0 ? output : NoOutput, NoOutput);
+                }
+                catch (Exception e) when (depth > 0)
+                {
+                    thrown = e;
+                }
+            }
+            if (thrown is not null) ExceptionDispatchInfo.Capture(thrown).Throw();
+        }
+        catch (Exception e) when (unit.Unit.HandsBackExceptions)
+        {
+            // The rest of the step threw: thrown again by the portal inside its own regions, as the evaluator's exception is.
+            pendingThrow = ExceptionDispatchInfo.Capture(e);
+            return (int)CanEnterJitStatus.Threw;
+        }
+        finally
+        {
+            Interlocked.Increment(ref compiledSteps);
+            CountPromotion(key, unit, site, taken.PromotesClass ? promoted?.GetType() : promoted, taken.PromotesClass);
+        }
+        if (output[0] is null)
+        {
+            state[PortalProtocol.Result] = graph.ReturnType.Kind == IR.TypeKind.Void ? null : ValueSemantics.ToClr(returned, resolver.ResolveType(graph.ReturnType));
+            return (int)CanEnterJitStatus.Returned;
+        }
+        // The operands as the continuation boxed them, CLR values already (what KeyAt makes of the evaluator's stack form).
+        var operands = new object?[output.Length - 1];
+        Array.Copy(output, 1, operands, 0, operands.Length);
+        var stop = KeyAt(operands, state);
+        if (HasUnit(stop)) exitKey = stop;
+        return (int)CanEnterJitStatus.Exited;
+    }
+
+    private static readonly object?[] NoOutput = new object?[1];
+
+    /// <summary>Whether <paramref name="site"/> has all the cases its budget allows in <paramref name="unit"/> (what <see cref="CountPromotion"/> stops counting at).</summary>
+    private bool SiteFull(CompiledUnit unit, PromotionSite site, bool promotesClass) =>
+        (PromotionSiteComparer.CasesAt(unit.Unit.PromotionCases, site)?.Count ?? 0) >= Settings.Specialization.MaxCasesPerPromotion + (promotesClass ? 1 : 0);
+
+    /// <summary>The portal's compiled continuations, made at the first mid-step exit that finishes on compiled code.</summary>
+    private Continuations ContinuationsOf() =>
+        Volatile.Read(ref continuations) ?? Interlocked.CompareExchange(ref continuations,
+            new Continuations(this, resolver, backend as CilBackend ?? new CilBackend(resolver), owner, Method.Name), null) ?? continuations!;
+
+    private Continuations? continuations;
+    private long compiledSteps;
+    private long evaluatedSteps;
+    private long refusedSteps;
+
+    /// <summary>Steps left mid-step that compiled continuations finished (<see cref="JitSettings.CompiledFinish"/>).</summary>
+    public long StepsFinishedCompiled => Interlocked.Read(ref compiledSteps);
+
+    /// <summary>Steps left mid-step that the graph evaluator finished (learning, a continuation refused, or <c>PEJIT_FINISH=evaluator</c>).</summary>
+    public long StepsFinishedByEvaluator => Interlocked.Read(ref evaluatedSteps);
+
+    /// <summary>Of <see cref="StepsFinishedByEvaluator"/>, those whose exit had a frame no continuation could be made for.</summary>
+    public long StepsWithoutContinuation => Interlocked.Read(ref refusedSteps);
+
+    /// <summary>Continuations compiled so far (one per resume point).</summary>
+    public long ContinuationsBuilt => Volatile.Read(ref continuations)?.Built ?? 0;
+
+    /// <summary>The continuations made or refused so far (tests).</summary>
+    internal IReadOnlyCollection<Continuation> ContinuationsSoFar => Volatile.Read(ref continuations)?.All ?? [];
+
+    /// <summary>The portal's tries around its merge point (<see cref="MergeRegionSet"/>), for <see cref="Continuations"/>.</summary>
+    internal IReadOnlySet<IR.Region> OuterRegions => MergeRegionSet;
+
+    /// <summary>A resume point whose steps the evaluator finishes: said once, with why.</summary>
+    internal void ContinuationRefused(Continuation continuation)
+    {
+        string line = $"pejit: {name}: steps left at {continuation.Where} are finished by the graph evaluator: {continuation.Refusal}";
+        Settings.Log?.WriteLine(line);
+        Log.Event(line);
+    }
+
+    /// <summary>A continuation compiled: its text in the log (<c>PEJIT_LOG=residual</c>) and the dump (<c>PEJIT_DUMP</c>).</summary>
+    internal void ContinuationMade(Continuation continuation)
+    {
+        if (Log.Topics.HasFlag(JitLogTopics.Residual)) Log.Residual($"pejit: continuation of {name} at {continuation.Where}:\n{PeJit.IR.Text.IrPrinter.Print(continuation.Graph!)}");
+        if (Settings.Dump is { } dump && dump.Matches(name, key: null))
+            ResidualInspector.WriteContinuation(dump.Directory, name, continuation.Where, PeJit.IR.Text.IrPrinter.Print(continuation.Graph!));
     }
 
     /// <summary>
@@ -1205,7 +1332,7 @@ public sealed class PortalRuntime
         if (!unit.MayRecompile(Settings.MaxRecompilesPerUnit))
         {
             Log.Event($"pejit: {name} at {key}: not specialized again for {value ?? "null"} at {site}: "
-                + (unit.Final ? $"its code is past {Settings.FinalUnitILBytes} IL bytes (FinalUnitILBytes)" : $"recompiled {unit.Recompilations} times (MaxRecompilesPerUnit)") + "; the interpreter finishes such steps");
+                + (unit.Final ? $"its code is past {Settings.FinalUnitILBytes} IL bytes (FinalUnitILBytes)" : $"recompiled {unit.Recompilations} times (MaxRecompilesPerUnit)") + (Settings.CompiledFinish ? "; compiled continuations finish such steps" : "; the graph evaluator finishes such steps"));
             return;
         }
         void Specialize()

@@ -50,6 +50,13 @@ internal sealed class ResidualInspector
         File.WriteAllText(Path.Combine(directory, $"{FileName(portal)}.extension.txt"), text);
     }
 
+    /// <summary>Writes a compiled continuation's graph (<c>&lt;portal&gt;.continuation.&lt;where&gt;.ir</c>) to <paramref name="directory"/>.</summary>
+    public static void WriteContinuation(string directory, string portal, string where, string text)
+    {
+        Directory.CreateDirectory(directory);
+        File.WriteAllText(Path.Combine(directory, $"{FileName(portal)}.continuation.{FileName(where.Replace(':', '_'))}.ir"), text);
+    }
+
     private void Inspect(FlowGraph graph, int position, string stage, bool dumped)
     {
         if (!dumped) return;

@@ -1,0 +1,199 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Text;
+using PeJit.Backends;
+using PeJit.Backends.Cil;
+using PeJit.IR;
+using PeJit.IR.Evaluation;
+using PeJit.IR.Semantics;
+using PeJit.Specializer.Engine;
+
+namespace PeJit.Runtime;
+
+/// <summary>
+/// One portal's compiled continuations (<see cref="ContinuationGraph"/>): for each resume point of a mid-step exit's
+/// frames, the rest of that method compiled, made on first need and kept for the portal's life; and for each exit, whether
+/// all its frames have one (<see cref="ExitPlan"/>), decided once before anything runs.
+/// </summary>
+/// <remarks>
+/// Nothing here is loaded before a unit first leaves mid-step: <see cref="PortalRuntime"/> makes this object then.
+/// A continuation is compiled with the CIL backend whatever backend compiles the units (the AMD64 backend refuses calls and
+/// regions, which the rest of an interpreter step is made of): the portal's own <see cref="CilBackend"/> when it has one, so
+/// that its resolver's choices (the in-process portal copy) hold for continuations too.
+/// </remarks>
+internal sealed class Continuations(PortalRuntime runtime, IMemberResolver resolver, CilBackend backend, Module owner, string portal)
+{
+    private readonly ConcurrentDictionary<ResumePoint, Continuation> byPoint = new();
+    private readonly ConditionalWeakTable<CompiledExit, ExitPlan> plans = new();
+    private long built;
+    private long refused;
+
+    /// <summary>Continuations compiled so far.</summary>
+    public long Built => Interlocked.Read(ref built);
+
+    /// <summary>Resume points whose continuation could not be made.</summary>
+    public long Refused => Interlocked.Read(ref refused);
+
+    /// <summary>Every continuation made or refused so far, by resume point (tests).</summary>
+    public IReadOnlyCollection<Continuation> All => byPoint.Values.ToList();
+
+    /// <summary>The plan of <paramref name="exit"/>: a continuation per frame, or why the evaluator finishes its steps.</summary>
+    public ExitPlan PlanFor(CompiledExit exit)
+    {
+        if (plans.TryGetValue(exit, out var known)) return known;
+        var plan = MakePlan(exit);
+        return plans.GetValue(exit, _ => plan);
+    }
+
+    private ExitPlan MakePlan(CompiledExit exit)
+    {
+        var frames = exit.Frames!;
+        var made = new FramePlan[frames.Count];
+        for (int depth = 0; depth < frames.Count; depth++)
+        {
+            var frame = frames[depth];
+            if (frame.CaughtSlot > 0) return new ExitPlan(null, $"frame {depth} ({frame.Graph.Name}) stands inside a catch handler");
+            var inputs = new List<Value>(frame.Values.Length + 1);
+            var template = new object?[frame.Values.Length + frame.Slots.Length + 1];
+            var reds = new List<RedInput>();
+            foreach (var v in frame.Values)
+            {
+                if (v.IsGreen && v.Green is Address or ResumeFrameSlot)
+                    return new ExitPlan(null, $"frame {depth} ({frame.Graph.Name}) holds an address ({v.Value}), of a local of a frame outside it");
+                if (v.IsGreen) template[inputs.Count] = ValueSemantics.ToClr(v.Green, resolver.ResolveType(frame.Graph.TypeOf(v.Value)));
+                else reds.Add(Red(inputs.Count, v.Slot, frame.Graph.TypeOf(v.Value)));
+                inputs.Add(v.Value);
+            }
+            // An inner frame stands after its call: the call's result comes from the frame inside it (an input of its own).
+            int callResult = -1;
+            if (depth < frames.Count - 1 && frame.CallResult is { } result)
+            {
+                callResult = inputs.IndexOf(result);
+                if (callResult < 0)
+                {
+                    callResult = inputs.Count;
+                    inputs.Add(result);
+                }
+            }
+            var slots = new List<Slot>(frame.Slots.Length);
+            foreach (var (slot, content) in frame.Slots)
+            {
+                if (content.IsGreen && content.Green is Address or ResumeFrameSlot)
+                    return new ExitPlan(null, $"frame {depth} ({frame.Graph.Name}) holds an address in slot {slot}");
+                int at = inputs.Count + slots.Count;
+                if (content.IsGreen) template[at] = ValueSemantics.ToClr(content.Green, resolver.ResolveType(frame.Graph[slot].Type));
+                else reds.Add(Red(at, content.Slot, frame.Graph[slot].Type));
+                slots.Add(slot);
+            }
+            var outer = depth == 0 ? runtime.OuterRegions : null;
+            // A frame standing at a call inside a region it runs: the callee's exception is thrown there (its handlers run).
+            bool takesThrown = depth < frames.Count - 1 && InRegion(frame.Graph, frame.Block, outer);
+            Array.Resize(ref template, inputs.Count + slots.Count + (takesThrown ? 1 : 0));
+            var stop = depth == 0 ? runtime.Extension.Shape.MergePoint : null;
+            var continuation = At(frame.Graph, frame.Block, frame.Index, inputs, slots, stop, outer, takesThrown);
+            if (continuation.Code is null) return new ExitPlan(null, continuation.Refusal);
+            made[depth] = new FramePlan(continuation, template, [.. reds], callResult, takesThrown ? inputs.Count + slots.Count : -1);
+        }
+        return new ExitPlan(made, null);
+    }
+
+    private static bool InRegion(FlowGraph graph, Block block, IReadOnlySet<Region>? outer)
+    {
+        for (var region = graph[block].Try; region is { } r; region = graph[r].Parent)
+            if (outer is null || !outer.Contains(r)) return true;
+        return false;
+    }
+
+    private RedInput Red(int input, int exit, IrType type) => new(input, exit, type, resolver.ResolveType(type));
+
+    /// <summary>The continuation of one resume point, made and compiled on first need (or refused, and logged once).</summary>
+    private Continuation At(FlowGraph graph, Block block, int index, List<Value> inputs, List<Slot> slots, Instruction? stop, IReadOnlySet<Region>? outer, bool takesThrown)
+    {
+        var signature = new StringBuilder();
+        foreach (var value in inputs) signature.Append(value.Index).Append(',');
+        signature.Append('|');
+        foreach (var slot in slots) signature.Append(slot.Index).Append(',');
+        if (takesThrown) signature.Append("|thrown");
+        var point = new ResumePoint(graph, block.Index, index, stop is not null, signature.ToString());
+        if (byPoint.TryGetValue(point, out var known)) return known;
+        var made = Make(graph, block, index, inputs, slots, stop, outer, takesThrown);
+        var kept = byPoint.GetOrAdd(point, made);
+        if (ReferenceEquals(kept, made))
+        {
+            if (made.Code is null)
+            {
+                Interlocked.Increment(ref refused);
+                runtime.ContinuationRefused(made);
+            }
+            else
+            {
+                Interlocked.Increment(ref built);
+                runtime.ContinuationMade(made);
+            }
+        }
+        return kept;
+    }
+
+    private Continuation Make(FlowGraph graph, Block block, int index, List<Value> inputs, List<Slot> slots, Instruction? stop, IReadOnlySet<Region>? outer, bool takesThrown)
+    {
+        string where = $"{graph.Name} {block}:{index}";
+        FlowGraph? continuation;
+        string? refusal;
+        try
+        {
+            continuation = ContinuationGraph.Build(graph, block, index, inputs, slots, stop, outer, out refusal, takesThrown);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException && !runtime.Settings.Strict)
+        {
+            return new Continuation(where, null, null, $"internal error building it ({e.GetType().Name}: {e.Message}); please report it with the interpreter");
+        }
+        if (continuation is null) return new Continuation(where, null, null, refusal);
+        try
+        {
+            return new Continuation(where, continuation, backend.Compile(continuation, owner, "pejit_continuation_" + portal), null);
+        }
+        catch (BackendException e)
+        {
+            return new Continuation(where, continuation, null, $"the CIL backend refused it: {e.Message}");
+        }
+        catch (Exception e) when (e is not OutOfMemoryException && !runtime.Settings.Strict)
+        {
+            return new Continuation(where, continuation, null, $"internal error compiling it ({e.GetType().Name}: {e.Message}); please report it with the interpreter");
+        }
+    }
+
+    /// <summary>A resume point and what its frames carry there: a continuation's key.</summary>
+    private sealed record ResumePoint(FlowGraph Graph, int Block, int Index, bool Stops, string Carried);
+}
+
+/// <summary>The compiled rest of a method from one resume point, or why there is none.</summary>
+/// <param name="Where">The method, block and instruction, for people.</param>
+/// <param name="Graph">The continuation's graph (null when it could not be made).</param>
+/// <param name="Code">Its compiled code (null when refused).</param>
+/// <param name="Refusal">Why there is no code.</param>
+internal sealed record Continuation(string Where, FlowGraph? Graph, ICompiledCode? Code, string? Refusal);
+
+/// <summary>How the steps a mid-step exit leaves are finished: one continuation per frame (outermost first), or the evaluator and why.</summary>
+internal sealed record ExitPlan(FramePlan[]? Frames, string? Refusal);
+
+/// <summary>One frame's continuation with its inputs: the greens converted once, the reds' exit-buffer slots, where the inner frame's result goes.</summary>
+/// <param name="Continuation">The frame's continuation.</param>
+/// <param name="Template">The inputs with the greens in place.</param>
+/// <param name="Reds">Where each red input is in the exit buffer.</param>
+/// <param name="CallResult">The input that takes the inner frame's result; -1 for none.</param>
+/// <param name="Thrown">The input that takes an exception of the frame inside (<see cref="ContinuationGraph.Build"/>'s <c>takesThrown</c>); -1 when it propagates past this frame.</param>
+internal sealed record FramePlan(Continuation Continuation, object?[] Template, RedInput[] Reds, int CallResult, int Thrown)
+{
+    /// <summary>The frame's input array for one exit: the greens, the reds read from <paramref name="exit"/> as their CLR type (what the continuation unboxes).</summary>
+    /// <remarks>Typed <c>object[]</c> as <see cref="ICompiledCode.Run"/> takes it; its elements may be null all the same.</remarks>
+    public object[] Inputs(object?[] exit)
+    {
+        var inputs = (object[])Template.Clone();
+        foreach (var red in Reds) inputs[red.Input] = ValueSemantics.ToClr(ValueSemantics.Normalize(exit[red.Exit], red.Type), red.ClrType)!;
+        return inputs;
+    }
+}
+
+/// <summary>A red input of a frame: its index in the input array, its exit-buffer slot, its IR and CLR types.</summary>
+internal readonly record struct RedInput(int Input, int Exit, IrType Type, Type ClrType);
