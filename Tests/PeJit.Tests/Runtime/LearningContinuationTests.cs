@@ -1,3 +1,7 @@
+using PeJit.Backends.Cil;
+using PeJit.Frontend.Resolution;
+using PeJit.IR;
+using PeJit.IR.Graphs;
 using PeJit.Runtime;
 using PeJit.Specializer.Engine;
 using Lua = PeJit.Examples.Lua;
@@ -67,5 +71,45 @@ public sealed class LearningContinuationTests
             Assert.AreEqual(0L, runtime.StepsFinishedByEvaluator, $"{program}: every learning step had its continuations:\n{compiled.Log}");
         Console.WriteLine($"{program}: {compiled.Observed.Count} learning steps, {compiled.Jit.Runtime.LearningStepsFinishedCompiled} on continuations; "
             + $"evaluator finished {compiled.Jit.Runtime.StepsFinishedByEvaluator} steps (all evaluator: {evaluator.Jit.Runtime.StepsFinishedByEvaluator})");
+    }
+
+    /// <summary>
+    /// At every promotion hint of the Lua portal's graph (a resume point before it, so that the copy holds it), a learning
+    /// continuation verifies and compiles, with one report per hint it copies, each naming the original hint.
+    /// </summary>
+    [TestMethod]
+    public void EveryResumePointBeforeAHintInTheLuaPortalMakesALearningContinuationThatCompiles()
+    {
+        var jit = PortalJit.Create(Lua.Runner.Portal, new JitSettings());
+        var graph = jit.Runtime.Extension.Portal.Graph;
+        var stop = jit.Runtime.Extension.Shape.MergePoint;
+        var liveness = Liveness.Compute(graph);
+        var resolver = new CecilReflectionResolver();
+        var backend = new CilBackend(resolver);
+        int made = 0;
+        var refusals = new List<string>();
+        foreach (var block in graph.Blocks)
+        {
+            var instructions = graph[block].Instructions;
+            for (int i = 0; i < instructions.Count; i++)
+            {
+                if (instructions[i].Opcode != Opcode.Call || instructions[i].Method is not { } method
+                    || !(HintNames.IsJitMethod(method, HintNames.Promote) || HintNames.IsJitMethod(method, HintNames.PromoteClass))) continue;
+                var learning = new ContinuationLearning { HandsBack = type => !resolver.ResolveType(type).IsByRefLike };
+                var continuation = ContinuationGraph.Build(graph, block, i, liveness.LiveFrom(block, i).ToList(), [], stop, jit.Runtime.OuterRegions, out var refusal, learning: learning);
+                if (continuation is null)
+                {
+                    refusals.Add($"{block}:{i}: {refusal}");
+                    continue;
+                }
+                Assert.IsTrue(learning.Sites.Any(s => ReferenceEquals(s.Site, instructions[i])), $"{block}:{i}: the hint it starts at is a site");
+                int reports = continuation.Blocks.Sum(b => continuation[b].Instructions.Count(x => x.Method == LearningObserver.SeenMethod));
+                Assert.AreEqual(learning.Sites.Count, reports, $"{block}:{i}: one report per hint copied");
+                Assert.IsNotNull(backend.Compile(continuation, typeof(LearningContinuationTests).Module, "learning"));
+                made++;
+            }
+        }
+        Assert.IsGreaterThan(10, made, $"the portal's promotion sites get learning continuations; refused: {string.Join("\n", refusals)}");
+        Assert.IsEmpty(refusals, string.Join("\n", refusals));
     }
 }
