@@ -111,6 +111,39 @@ internal sealed class CallFollowing(ExtensionProgram program, SpecializationSett
         }
     }
 
+    /// <summary>
+    /// Whether the learning evaluator might run <paramref name="call"/> on a graph instead of calling the method, whatever its
+    /// depth, budget and target (<see cref="StepLearner"/>): an interpreted call, or a call of a helper or delegate family
+    /// member that <see cref="HelperGraph"/> or <see cref="DelegateGraph"/> could answer with a graph. Always false when
+    /// <see cref="Enabled"/> is not (the evaluator then follows nothing). What decides whether a learning step's frame may
+    /// run on a continuation, which calls the real method (<see cref="Continuations"/>).
+    /// </summary>
+    public bool MayFollow(Instruction call)
+    {
+        if (!Enabled || call.Opcode is not (Opcode.Call or Opcode.CallVirt)) return false;
+        if (IsPortalCall(call)) return true;
+        lock (gate)
+        {
+            if (!calls.TryGetValue(call, out var op))
+            {
+                IndexLoadedGraphs();
+                if (!calls.TryGetValue(call, out op)) return false;
+            }
+            if (call.Opcode == Opcode.Call && op.Callees is [_] || op.Treatment == CallTreatment.InlineDelegate)
+                foreach (var callee in op.Callees)
+                {
+                    if (!worthFollowing.TryGetValue(callee, out bool worth))
+                    {
+                        worth = CallsPortalOrPromotes(callee);
+                        worthFollowing[callee] = worth;
+                        if (worth) Index(callee);
+                    }
+                    if (worth) return true;
+                }
+            return false;
+        }
+    }
+
     /// <summary>Indexes the call ops of every graph loaded so far (the portal's, the helpers units inlined).</summary>
     private void IndexLoadedGraphs()
     {

@@ -54,12 +54,21 @@ public static class ContinuationGraph
     /// at the resume point, inside the regions there, whose handlers run as the evaluator's would (a helper's try around an
     /// interpreted call).
     /// </param>
+    /// <param name="learning">
+    /// When not null, a continuation for a learning step (<see cref="ContinuationLearning"/>): each <c>Jit.Promote</c> and
+    /// <c>Jit.PromoteClass</c> it copies first reports its operand to <see cref="LearningObserver.Seen"/> with the site's index
+    /// in <see cref="ContinuationLearning.Sites"/>, its stop also writes every slot of the method after the operands, and the
+    /// calls it copies are listed (the caller decides whether the evaluator would have followed one).
+    /// </param>
     public static FlowGraph? Build(FlowGraph graph, Block block, int index, IReadOnlyList<Value> inputs, IReadOnlyList<Slot> slots,
-        Instruction? stopAt, IReadOnlySet<Region>? outerRegions, out string? refusal, bool takesThrown = false)
+        Instruction? stopAt, IReadOnlySet<Region>? outerRegions, out string? refusal, bool takesThrown = false, ContinuationLearning? learning = null)
     {
         refusal = Refusal(graph, block, index, inputs, slots, outerRegions) ?? (stopAt is null || Holds(graph, stopAt) ? null : $"{graph.Name} does not hold the stop instruction");
         if (refusal is not null) return null;
-        var builder = new Builder(graph, block, index, stopAt, outerRegions);
+        if (learning is not null)
+            foreach (var slot in graph.Slots)
+                if (!Expressible(graph[slot].Type)) { refusal = $"slot {slot} is of type {graph[slot].Type}, which a learning step's stop cannot hand back"; return null; }
+        var builder = new Builder(graph, block, index, stopAt, outerRegions, learning);
         var continuation = builder.Make(inputs, slots, takesThrown, out refusal);
         if (continuation is null) return null;
         var errors = PeJit.IR.Verification.Verifier.Verify(continuation);
@@ -100,8 +109,10 @@ public static class ContinuationGraph
 
     private static bool Expressible(IrType type) => type.Kind is not (TypeKind.ByRef or TypeKind.Pointer or TypeKind.GenericParameter or TypeKind.Void);
 
-    private sealed class Builder(FlowGraph graph, Block block, int index, Instruction? stopAt, IReadOnlySet<Region>? outerRegions)
+    private sealed class Builder(FlowGraph graph, Block block, int index, Instruction? stopAt, IReadOnlySet<Region>? outerRegions, ContinuationLearning? learning)
     {
+        // With learning: the copies of the promotion hints, each with its index in learning.Sites (reported before the call).
+        private readonly Dictionary<Instruction, int> reporting = new(ReferenceEqualityComparer.Instance);
         private readonly FlowGraph copy = new(graph.Name + " continuation", IrType.Object);
         private readonly Dictionary<Block, Block> blocks = new();
         private readonly Dictionary<Region, Region?> regions = new();
@@ -155,6 +166,16 @@ public static class ContinuationGraph
                     if (ReferenceEquals(instruction, stopAt)) break;
                     var duplicate = Duplicate(instruction);
                     if (IsNoOpHint(instruction)) placeholders.Add(duplicate);
+                    if (learning is not null && instruction.Opcode is Opcode.Call or Opcode.CallVirt)
+                    {
+                        learning.Calls.Add(instruction);
+                        if (instruction.Operands.Count == 1 && instruction.Method is { } hint
+                            && (HintNames.IsJitMethod(hint, HintNames.Promote) || HintNames.IsJitMethod(hint, HintNames.PromoteClass)))
+                        {
+                            reporting[duplicate] = learning.Sites.Count;
+                            learning.Sites.Add((instruction, graph.TypeOf(instruction.Operands[0])));
+                        }
+                    }
                     if (instruction.Result is { } result) values[result.Index] = copy.SetResult(duplicate, graph.TypeOf(result), graph[result].Name);
                     copy[made].Instructions.Add(duplicate);
                 }
@@ -240,6 +261,7 @@ public static class ContinuationGraph
             // were placeholders while instructions lined up with the originals: dropped now.
             foreach (var made in copy.Blocks)
                 copy[made].Instructions.RemoveAll(placeholders.Contains);
+            if (reporting.Count > 0) Report();
             ThroughSlots(entry, throughSlot);
             copy.Compact();
             return copy;
@@ -296,6 +318,38 @@ public static class ContinuationGraph
 
         private Value? Map(Value value) => values[value.Index];
 
+        /// <summary>Before each promotion hint copied, a call reporting its site's index and its operand, boxed (<see cref="LearningObserver.Seen"/>).</summary>
+        private void Report()
+        {
+            foreach (var made in copy.Blocks)
+            {
+                var instructions = copy[made].Instructions;
+                var rewritten = new List<Instruction>(instructions.Count + 6);
+                foreach (var instruction in instructions)
+                {
+                    if (reporting.TryGetValue(instruction, out int site))
+                    {
+                        var operand = instruction.Operands[0];
+                        var index = new Instruction(Opcode.Const) { Integer = site };
+                        copy.SetResult(index, IrType.I32, null);
+                        rewritten.Add(index);
+                        var boxed = operand;
+                        var type = copy.TypeOf(operand);
+                        if (type.StackKind is not StackKind.Reference)
+                        {
+                            var box = new Instruction(Opcode.Box, operand) { TypeOperand = type };
+                            boxed = copy.SetResult(box, IrType.Object, null);
+                            rewritten.Add(box);
+                        }
+                        rewritten.Add(new Instruction(Opcode.Call, index.Result!.Value, boxed) { Method = LearningObserver.SeenMethod });
+                    }
+                    rewritten.Add(instruction);
+                }
+                instructions.Clear();
+                instructions.AddRange(rewritten);
+            }
+        }
+
         private void Stop(Block made, Instruction stop)
         {
             Append(made, new Instruction(Opcode.StoreElement, output, Constant(made, 0), Box(made, Constant(made, Stopped), IrType.I32)) { TypeOperand = IrType.Object });
@@ -304,6 +358,14 @@ public static class ContinuationGraph
                 var operand = Map(stop.Operands[i])!.Value;
                 Append(made, new Instruction(Opcode.StoreElement, output, Constant(made, i + 1), Box(made, operand, copy.TypeOf(operand))) { TypeOperand = IrType.Object });
             }
+            // A learning step goes on from here in the next step, with the slots as this one left them.
+            if (learning is not null)
+                foreach (var slot in graph.Slots)
+                {
+                    if (!learning.HandsBack(graph[slot].Type)) continue;
+                    var content = Append(made, new Instruction(Opcode.LoadSlot) { Slot = slot }, graph[slot].Type);
+                    Append(made, new Instruction(Opcode.StoreElement, output, Constant(made, 1 + stop.Operands.Count + slot.Index), Box(made, content, graph[slot].Type)) { TypeOperand = IrType.Object });
+                }
             Append(made, new Instruction(Opcode.Return, Append(made, new Instruction(Opcode.Null), IrType.Object)));
         }
 

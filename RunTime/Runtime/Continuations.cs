@@ -25,7 +25,11 @@ namespace PeJit.Runtime;
 internal sealed class Continuations(PortalRuntime runtime, IMemberResolver resolver, CilBackend backend, Module owner, string portal)
 {
     private readonly ConcurrentDictionary<ResumePoint, Continuation> byPoint = new();
+    // The learning steps' continuations, apart: one refused there (a call the learning evaluator follows) is no resume point
+    // without a continuation for the steps that do not learn.
+    private readonly ConcurrentDictionary<ResumePoint, Continuation> learningByPoint = new();
     private readonly ConditionalWeakTable<CompiledExit, ExitPlan> plans = new();
+    private readonly ConditionalWeakTable<CompiledExit, ExitPlan> learningPlans = new();
     private long built;
     private long refused;
 
@@ -38,6 +42,9 @@ internal sealed class Continuations(PortalRuntime runtime, IMemberResolver resol
     /// <summary>Every continuation made or refused so far, by resume point (tests).</summary>
     public IReadOnlyCollection<Continuation> All => byPoint.Values.ToList();
 
+    /// <summary>Every learning continuation made or refused so far, by resume point (tests).</summary>
+    public IReadOnlyCollection<Continuation> AllLearning => learningByPoint.Values.ToList();
+
     /// <summary>The plan of <paramref name="exit"/>: a continuation per frame, or why the evaluator finishes its steps.</summary>
     public ExitPlan PlanFor(CompiledExit exit)
     {
@@ -46,7 +53,28 @@ internal sealed class Continuations(PortalRuntime runtime, IMemberResolver resol
         return plans.GetValue(exit, _ => plan);
     }
 
-    private ExitPlan MakePlan(CompiledExit exit)
+    /// <summary>
+    /// The plan of <paramref name="exit"/> for a learning step: a continuation per frame that reports what it sees at its
+    /// promotion hints (<see cref="LearningObserver"/>), or why the evaluator (with its <see cref="StepLearner"/>) runs it.
+    /// </summary>
+    /// <remarks>
+    /// A frame whose rest may make a call the learning evaluator would follow into a graph (<see cref="CallFollowing.MayFollow"/>:
+    /// an interpreted call, a helper that calls the portal or promotes) keeps the evaluator for the whole exit, decided per
+    /// resume point from the calls its copy holds: the continuation would call the real method, where the hints do nothing, and
+    /// the callee's cases would be learned one recompilation each, not with the caller's. Making such calls observable instead
+    /// would need the portal itself compiled with the observer and the learner's activation stack (keys changing at the callee's
+    /// merge point, depth and budget limits, looping callees): a second woven portal, left for later. A frame that passes the
+    /// portal's merge point without stopping there (an inlined callee's activation) changes the key its sites stand at: the
+    /// evaluator too.
+    /// </remarks>
+    public ExitPlan LearningPlanFor(CompiledExit exit)
+    {
+        if (learningPlans.TryGetValue(exit, out var known)) return known;
+        var plan = MakePlan(exit, learning: true);
+        return learningPlans.GetValue(exit, _ => plan);
+    }
+
+    private ExitPlan MakePlan(CompiledExit exit, bool learning = false)
     {
         var frames = exit.Frames!;
         var made = new FramePlan[frames.Count];
@@ -91,7 +119,7 @@ internal sealed class Continuations(PortalRuntime runtime, IMemberResolver resol
             bool takesThrown = depth < frames.Count - 1 && InRegion(frame.Graph, frame.Block, outer);
             Array.Resize(ref template, inputs.Count + slots.Count + (takesThrown ? 1 : 0));
             var stop = depth == 0 ? runtime.Extension.Shape.MergePoint : null;
-            var continuation = At(frame.Graph, frame.Block, frame.Index, inputs, slots, stop, outer, takesThrown);
+            var continuation = At(frame.Graph, frame.Block, frame.Index, inputs, slots, stop, outer, takesThrown, learning);
             if (continuation.Code is null) return new ExitPlan(null, continuation.Refusal);
             made[depth] = new FramePlan(continuation, template, [.. reds], callResult, takesThrown ? inputs.Count + slots.Count : -1);
         }
@@ -108,20 +136,23 @@ internal sealed class Continuations(PortalRuntime runtime, IMemberResolver resol
     private RedInput Red(int input, int exit, IrType type) => new(input, exit, type, resolver.ResolveType(type));
 
     /// <summary>The continuation of one resume point, made and compiled on first need (or refused, and logged once).</summary>
-    private Continuation At(FlowGraph graph, Block block, int index, List<Value> inputs, List<Slot> slots, Instruction? stop, IReadOnlySet<Region>? outer, bool takesThrown)
+    public Continuation At(FlowGraph graph, Block block, int index, List<Value> inputs, List<Slot> slots, Instruction? stop, IReadOnlySet<Region>? outer, bool takesThrown, bool learning = false)
     {
         var signature = new StringBuilder();
         foreach (var value in inputs) signature.Append(value.Index).Append(',');
         signature.Append('|');
         foreach (var slot in slots) signature.Append(slot.Index).Append(',');
         if (takesThrown) signature.Append("|thrown");
+        if (learning) signature.Append("|learning");
         var point = new ResumePoint(graph, block.Index, index, stop is not null, signature.ToString());
-        if (byPoint.TryGetValue(point, out var known)) return known;
-        var made = Make(graph, block, index, inputs, slots, stop, outer, takesThrown);
-        var kept = byPoint.GetOrAdd(point, made);
+        var table = learning ? learningByPoint : byPoint;
+        if (table.TryGetValue(point, out var known)) return known;
+        var made = Make(graph, block, index, inputs, slots, stop, outer, takesThrown, learning);
+        var kept = table.GetOrAdd(point, made);
         if (ReferenceEquals(kept, made))
         {
-            if (made.Code is null)
+            if (made.Code is null && learning) runtime.ContinuationRefused(made);
+            else if (made.Code is null)
             {
                 Interlocked.Increment(ref refused);
                 runtime.ContinuationRefused(made);
@@ -135,23 +166,32 @@ internal sealed class Continuations(PortalRuntime runtime, IMemberResolver resol
         return kept;
     }
 
-    private Continuation Make(FlowGraph graph, Block block, int index, List<Value> inputs, List<Slot> slots, Instruction? stop, IReadOnlySet<Region>? outer, bool takesThrown)
+    private Continuation Make(FlowGraph graph, Block block, int index, List<Value> inputs, List<Slot> slots, Instruction? stop, IReadOnlySet<Region>? outer, bool takesThrown, bool learning)
     {
-        string where = $"{graph.Name} {block}:{index}";
+        string where = $"{graph.Name} {block}:{index}" + (learning ? " (learning)" : "");
         FlowGraph? continuation;
         string? refusal;
+        var sites = learning ? new ContinuationLearning { HandsBack = type => !resolver.ResolveType(type).IsByRefLike } : null;
         try
         {
-            continuation = ContinuationGraph.Build(graph, block, index, inputs, slots, stop, outer, out refusal, takesThrown);
+            continuation = ContinuationGraph.Build(graph, block, index, inputs, slots, stop, outer, out refusal, takesThrown, sites);
         }
         catch (Exception e) when (e is not OutOfMemoryException && !runtime.Settings.Strict)
         {
             return new Continuation(where, null, null, $"internal error building it ({e.GetType().Name}: {e.Message}); please report it with the interpreter");
         }
         if (continuation is null) return new Continuation(where, null, null, refusal);
+        if (sites is not null)
+            foreach (var call in sites.Calls)
+            {
+                if (ReferenceEquals(call, runtime.Extension.Shape.MergePoint))
+                    return new Continuation(where, null, null, "the rest passes the portal's merge point (an inlined callee's next steps stand at other keys), which the learning evaluator follows");
+                if (runtime.FollowingCalls.MayFollow(call))
+                    return new Continuation(where, null, null, $"the rest may call {call.Method?.FullName}, which the learning evaluator follows into its graph to see the promotions inside");
+            }
         try
         {
-            return new Continuation(where, continuation, backend.Compile(continuation, owner, "pejit_continuation_" + portal), null);
+            return new Continuation(where, continuation, backend.Compile(continuation, owner, "pejit_continuation_" + portal), null) { Learning = sites };
         }
         catch (BackendException e)
         {
@@ -172,7 +212,11 @@ internal sealed class Continuations(PortalRuntime runtime, IMemberResolver resol
 /// <param name="Graph">The continuation's graph (null when it could not be made).</param>
 /// <param name="Code">Its compiled code (null when refused).</param>
 /// <param name="Refusal">Why there is no code.</param>
-internal sealed record Continuation(string Where, FlowGraph? Graph, ICompiledCode? Code, string? Refusal);
+internal sealed record Continuation(string Where, FlowGraph? Graph, ICompiledCode? Code, string? Refusal)
+{
+    /// <summary>For a learning continuation, its promotion sites (what its reports' indexes name); null otherwise.</summary>
+    public ContinuationLearning? Learning { get; init; }
+}
 
 /// <summary>How the steps a mid-step exit leaves are finished: one continuation per frame (outermost first), or the evaluator and why.</summary>
 internal sealed record ExitPlan(FramePlan[]? Frames, string? Refusal);

@@ -183,6 +183,16 @@ public sealed record JitSettings
     public bool CompiledFinish { get; init; } = Environment.GetEnvironmentVariable("PEJIT_FINISH") != "evaluator";
 
     /// <summary>
+    /// Whether a learning step (a mid-step exit while its unit may still be specialized again) runs its exit's frames on
+    /// learning continuations that report what they see at the promotion hints (<see cref="ContinuationLearning"/>), where that
+    /// notes what the evaluator would (no frame may make a call the learner follows), instead of the graph evaluator
+    /// (<c>PEJIT_FINISH=learning</c>; off by default: each resume point's learning continuation is one more CIL compilation on
+    /// the cold path, run a few times before the unit is specialized again, and the steps after it stay on the evaluator;
+    /// Docs/PERFORMANCE.md, "Learning steps on continuations"). Needs <see cref="CompiledFinish"/>.
+    /// </summary>
+    public bool LearningOnContinuations { get; init; } = Environment.GetEnvironmentVariable("PEJIT_FINISH") == "learning";
+
+    /// <summary>
     /// Whether a native (AMD64) unit whose loop is left a threshold's times at one exit gets a *bridge* there instead of
     /// being specialized again with the code after its loop (default on; <c>PEJIT_BRIDGES=0</c> turns it off): the exit's key is
     /// compiled alone, with that code as its tail, and attached to the exit, so the unit is not recompiled and the
@@ -238,8 +248,8 @@ public sealed record JitSettings
             log.Warning($"pejit: warning: PEJIT_COMPILE_FUNCTIONS={compileFunctions} is neither 0 nor 1; using the default, functions compiled past {FunctionCompilationPolicy.DefaultScale} times the threshold's entries while no loop is hot (give 1 to compile them at the threshold, 0 never)");
         if (Environment.GetEnvironmentVariable("PEJIT_INLINE_CALLS") is { Length: > 0 } inlineCalls && inlineCalls is not ("0" or "1"))
             log.Warning($"pejit: warning: PEJIT_INLINE_CALLS={inlineCalls} is neither 0 nor 1; using the default, a loop's unit inlines interpreted calls whose callee key is known (give 1 to inline guarded callees too, 0 none)");
-        if (Environment.GetEnvironmentVariable("PEJIT_FINISH") is { Length: > 0 } finish && finish is not ("compiled" or "evaluator"))
-            log.Warning($"pejit: warning: PEJIT_FINISH={finish} is neither compiled nor evaluator; using compiled (the rest of a step left in its middle runs on compiled continuations; give evaluator to run it in the graph evaluator)");
+        if (Environment.GetEnvironmentVariable("PEJIT_FINISH") is { Length: > 0 } finish && finish is not ("compiled" or "evaluator" or "learning"))
+            log.Warning($"pejit: warning: PEJIT_FINISH={finish} is neither compiled, learning nor evaluator; using compiled (the rest of a step left in its middle runs on compiled continuations; give evaluator to run it in the graph evaluator, learning to run learning steps on continuations too)");
         if (EnvironmentCacheLimit.Problem is { } cacheLimit)
             log.Warning(string.Create(CultureInfo.InvariantCulture, $"pejit: warning: {cacheLimit}; using cache limit {Used().CacheLimit} (give a number of residual instructions from 1 up)"));
     }

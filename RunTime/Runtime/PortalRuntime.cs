@@ -873,7 +873,16 @@ public sealed class PortalRuntime
             if (plan.Frames is { } compiled) return FinishCompiled(key, unit, taken, site, promoted, compiled, exit, state, out exitKey);
             Interlocked.Increment(ref refusedSteps);
         }
-        Interlocked.Increment(ref evaluatedSteps);
+        // A learning step on continuations that report what they see, when every frame has one and PEJIT_FINISH=learning (the
+        // steps after it, from the merge point, stay on the evaluator: the portal's rest reaches its interpreted calls, which the
+        // learner follows).
+        var learnedOn = learning && Settings.CompiledFinish && Settings.LearningOnContinuations ? ContinuationsOf().LearningPlanFor(taken).Frames : null;
+        if (learnedOn is null) Interlocked.Increment(ref evaluatedSteps);
+        else
+        {
+            Interlocked.Increment(ref compiledSteps);
+            Interlocked.Increment(ref learningCompiledSteps);
+        }
         // Loops, not LINQ's Select and ToDictionary over the exit's structs: code .NET would compile at the first exit of
         // every process (Docs/PERFORMANCE.md, "cold7"). The same dictionaries, filled in the same order.
         var exitFrames = taken.Frames!;
@@ -899,10 +908,11 @@ public sealed class PortalRuntime
         var evaluator = new GraphEvaluator(resolver);
         // What the evaluator sees at the hints, each at the key of its position: the exit's frames at theirs (an inlined
         // callee's step), then each step the learning loop goes on from, the interpreted calls it follows at their callees'.
-        var learner = learning ? new StepLearner(evaluator, Following, Extension.Shape.MergePoint, GreenKeyOf, (call, operand) => IsObjectValueSite(call, operand) || IsIntegerValueSite(call, operand)) : null;
+        Func<IR.Instruction, object?, bool> valueSite = (call, operand) => IsObjectValueSite(call, operand) || IsIntegerValueSite(call, operand);
+        var learner = learning ? new StepLearner(evaluator, Following, Extension.Shape.MergePoint, GreenKeyOf, valueSite) : null;
+        var positions = new List<(GreenKey Key, CallPath? Path)>(exitFrames.Count);
         if (learner is not null)
         {
-            var positions = new List<(GreenKey, CallPath?)>(exitFrames.Count);
             foreach (var f in exitFrames) positions.Add(f.SiteStep is { } step ? (step, f.SitePath) : (site.Step, site.Path));
             learner.Resuming(positions);
         }
@@ -912,7 +922,7 @@ public sealed class PortalRuntime
         GreenKey? stop = null;
         try
         {
-            outcome = evaluator.Resume(frames, Extension.Shape.MergePoint);
+            outcome = learnedOn is not null ? RunLearning(learnedOn, positions, exit, learner!.Observed, valueSite) : evaluator.Resume(frames, Extension.Shape.MergePoint);
             // The implicit reds (an instance portal's `this`) go on into every step as the exit's outermost frame has them.
             bool implicitRedsKnown = true;
             var implicitReds = Extension.Shape.ImplicitReds;
@@ -946,6 +956,8 @@ public sealed class PortalRuntime
             Volatile.Write(ref evaluatorRan, true);
             if (learner is not null)
                 foreach (var (at, seen) in learner.Observed) Observe(unit, at, seen);
+            if (learner is not null && ObservedByLearningSteps is { } record)
+                lock (record) record.Add([.. learner.Observed]);
             // At Jit.PromoteClass the case is the class (null for a null reference), not the value.
             CountPromotion(key, unit, site, taken.PromotesClass ? promoted?.GetType() : promoted, taken.PromotesClass);
         }
@@ -977,29 +989,7 @@ public sealed class PortalRuntime
         object? returned = null;
         try
         {
-            Exception? thrown = null;
-            for (int depth = frames.Length - 1; depth >= 0; depth--)
-            {
-                var frame = frames[depth];
-                var inputs = frame.Inputs(exit);
-                if (thrown is not null)
-                {
-                    // The frame inside threw: thrown again at this frame's call, inside its regions, or past it when it has none.
-                    if (frame.Thrown < 0) continue;
-                    inputs[frame.Thrown] = thrown;
-                    thrown = null;
-                }
-                else if (depth < frames.Length - 1 && frame.CallResult >= 0) inputs[frame.CallResult] = returned!;
-                try
-                {
-                    returned = frame.Continuation.Code!.Run(inputs, depth == 0 ? output : NoOutput, NoOutput);
-                }
-                catch (Exception e) when (depth > 0)
-                {
-                    thrown = e;
-                }
-            }
-            if (thrown is not null) ExceptionDispatchInfo.Capture(thrown).Throw();
+            returned = RunFrames(frames, exit, output, null);
         }
         catch (Exception e) when (unit.Unit.HandsBackExceptions)
         {
@@ -1025,6 +1015,64 @@ public sealed class PortalRuntime
         return (int)CanEnterJitStatus.Exited;
     }
 
+    /// <summary>
+    /// Runs the continuations of an exit's frames (<paramref name="frames"/>, outermost first) innermost first, each frame's
+    /// result passed to the next frame's call; returns the outermost's result (its stop written into <paramref name="output"/>).
+    /// <paramref name="entering"/> is told each frame's depth before it runs (a learning step's observer, its position).
+    /// </summary>
+    private static object? RunFrames(FramePlan[] frames, object?[] exit, object?[] output, Action<int>? entering)
+    {
+        object? returned = null;
+        Exception? thrown = null;
+        for (int depth = frames.Length - 1; depth >= 0; depth--)
+        {
+            var frame = frames[depth];
+            var inputs = frame.Inputs(exit);
+            if (thrown is not null)
+            {
+                // The frame inside threw: thrown again at this frame's call, inside its regions, or past it when it has none.
+                if (frame.Thrown < 0) continue;
+                inputs[frame.Thrown] = thrown;
+                thrown = null;
+            }
+            else if (depth < frames.Length - 1 && frame.CallResult >= 0) inputs[frame.CallResult] = returned!;
+            entering?.Invoke(depth);
+            try
+            {
+                returned = frame.Continuation.Code!.Run(inputs, depth == 0 ? output : NoOutput, NoOutput);
+            }
+            catch (Exception e) when (depth > 0)
+            {
+                thrown = e;
+            }
+        }
+        if (thrown is not null) ExceptionDispatchInfo.Capture(thrown).Throw();
+        return returned;
+    }
+
+    /// <summary>
+    /// A learning step's first step (the exit's frames) on learning continuations (<see cref="Continuations.LearningPlanFor"/>):
+    /// what they see at their promotion hints is noted into <paramref name="observed"/> at each frame's position, as the
+    /// <see cref="StepLearner"/> notes the evaluator's; the outcome is the evaluator's form (the stop's operands and the slots as
+    /// the step left them, or the result), so that the learning loop goes on from it as from the evaluator's.
+    /// </summary>
+    private ResumeOutcome RunLearning(FramePlan[] frames, IReadOnlyList<(GreenKey Key, CallPath? Path)> positions, object?[] exit,
+        List<(PromotionSite Site, object? Seen)> observed, Func<IR.Instruction, object?, bool> isValueSite)
+    {
+        int operands = Extension.Shape.MergePoint.Operands.Count;
+        var output = new object?[1 + operands + Extension.Portal.Graph.SlotCount];
+        var observer = new LearningObserver(observed, isValueSite);
+        object? returned;
+        using (observer.Watch())
+            returned = RunFrames(frames, exit, output, depth => observer.Enter(frames[depth].Continuation.Learning!, positions[depth].Key, positions[depth].Path));
+        if (output[0] is null) return new ResumeOutcome(true, returned, null);
+        var stopOperands = new object?[operands];
+        Array.Copy(output, 1, stopOperands, 0, operands);
+        var slots = new object?[output.Length - 1 - operands];
+        Array.Copy(output, 1 + operands, slots, 0, slots.Length);
+        return new ResumeOutcome(false, null, stopOperands) { StopSlots = slots };
+    }
+
     private static readonly object?[] NoOutput = new object?[1];
 
     /// <summary>Whether <paramref name="site"/> has all the cases its budget allows in <paramref name="unit"/> (what <see cref="CountPromotion"/> stops counting at).</summary>
@@ -1040,6 +1088,13 @@ public sealed class PortalRuntime
     private long compiledSteps;
     private long evaluatedSteps;
     private long refusedSteps;
+    private long learningCompiledSteps;
+
+    /// <summary>Of <see cref="StepsFinishedCompiled"/>, the learning steps (their exit's frames on learning continuations).</summary>
+    public long LearningStepsFinishedCompiled => Interlocked.Read(ref learningCompiledSteps);
+
+    /// <summary>When set (tests), what each learning step saw at its promotion hints, in order, one list per mid-step exit.</summary>
+    internal List<List<(PromotionSite Site, object? Seen)>>? ObservedByLearningSteps { get; set; }
 
     /// <summary>Steps left mid-step that compiled continuations finished (<see cref="JitSettings.CompiledFinish"/>).</summary>
     public long StepsFinishedCompiled => Interlocked.Read(ref compiledSteps);
@@ -1055,6 +1110,9 @@ public sealed class PortalRuntime
 
     /// <summary>The continuations made or refused so far (tests).</summary>
     internal IReadOnlyCollection<Continuation> ContinuationsSoFar => Volatile.Read(ref continuations)?.All ?? [];
+
+    /// <summary>The learning continuations made or refused so far (tests).</summary>
+    internal IReadOnlyCollection<Continuation> LearningContinuationsSoFar => Volatile.Read(ref continuations)?.AllLearning ?? [];
 
     /// <summary>The portal's tries around its merge point (<see cref="MergeRegionSet"/>), for <see cref="Continuations"/>.</summary>
     internal IReadOnlySet<IR.Region> OuterRegions => MergeRegionSet;
@@ -1292,6 +1350,9 @@ public sealed class PortalRuntime
     private CallFollowing Following => Volatile.Read(ref following) ?? Interlocked.CompareExchange(ref following, new CallFollowing(Extension, Settings.Specialization, resolver), null) ?? following!;
 
     private CallFollowing? following;
+
+    /// <summary>Which calls the learning evaluator follows (<see cref="Continuations"/> keeps the evaluator where it may follow one).</summary>
+    internal CallFollowing FollowingCalls => Following;
 
     /// <summary>True when <paramref name="key"/> has a unit to enter (not one standing by for its recompilation, <see cref="CountPromotion"/>).</summary>
     private bool HasUnit(GreenKey key) => Cache.TryGet(key, out var unit) && unit is { standingBy: false };
