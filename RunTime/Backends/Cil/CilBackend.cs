@@ -197,6 +197,8 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
         private Label returnLabel;
         private LocalBuilder? returnLocal;
         private bool returnUsed;
+        /// <summary>The IL offset right after the last exception block emitted (-1 before any): where its end label falls.</summary>
+        private int exceptionBlockEnd = -1;
 
         public void Emit()
         {
@@ -215,6 +217,11 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
             }
             BranchTo(outlined?.Block ?? FlowGraph.Entry, leave: false);
             EmitContainer(layout.Root);
+            // An exception block ends at a label, where ILGenerator's own leave at the end of its try and of each catch goes:
+            // it must fall on an instruction of the method. When the method's IL ends with an exception block (the graph
+            // lists every block of the method body before the region's, say a handler and the block it leaves to before its
+            // try), the return sequence goes there: unreached unless a return inside a region leaves to it, and valid either way.
+            if (il.ILOffset == exceptionBlockEnd) returnUsed = true;
             if (returnUsed)
             {
                 il.MarkLabel(returnLabel);
@@ -609,6 +616,7 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                 EmitContainer(body.Handlers[i]);
             }
             il.EndExceptionBlock();
+            exceptionBlockEnd = il.ILOffset;
         }
 
         /// <summary>
