@@ -587,6 +587,9 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
         /// <summary>A try body with its clauses: the dispatch to the entered block, the body, then each handler.</summary>
         private void EmitExceptionBlock(RegionLayout.Container body)
         {
+            // A try body nothing enters (its blocks unreachable, or none: a pass removed the way in) runs nothing, nor do its
+            // handlers, which only its exceptions enter, nor the tries nested in it (a jump into one would enter it too).
+            if (body.Entries.Count == 0) return;
             il.BeginExceptionBlock();
             il.MarkLabel(TryStart(body));
             current = body;

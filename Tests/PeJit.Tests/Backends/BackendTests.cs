@@ -678,6 +678,89 @@ public abstract class BackendTests
                 leave block1(v9)
             }
             """,
+        // Regions nothing enters (a pass removed the way in): a catch whose try's block no jump reaches, and a finally whose
+        // try has no block at all, both listed before the region that runs.
+        ["try-never-entered"] = """
+            function "System.Int32 Demo::NeverEntered(System.Int32,System.Int32)" -> i32 {
+                region0: catch class "System.DivideByZeroException" handler block2
+                region1: finally handler block3
+                region2: catch class "System.DivideByZeroException" handler block5
+            block0(v0 (a): i32, v1 (b): i32):
+                jump block4
+            block1 try region0:
+                v2: i32 = div v0, v1
+                ret v2
+            block2(v3 (e): class "System.DivideByZeroException") handler region0:
+                v4: i32 = const -1
+                ret v4
+            block3 handler region1:
+                endfinally
+            block4 try region2:
+                v5: i32 = rem v0, v1
+                leave block6(v5)
+            block5(v6 (e): class "System.DivideByZeroException") handler region2:
+                v7: i32 = const -3
+                leave block6(v7)
+            block6(v8 (result): i32):
+                ret v8
+            }
+            """,
+        // Nested catches, the inner try entered straight from the method body (past the outer try's start), the inner
+        // handler (which overflows into the outer one) listed first.
+        ["inner-entered-from-outside"] = """
+            function "System.Int32 Demo::InnerEntered(System.Int32,System.Int32)" -> i32 {
+                region0: catch class "System.DivideByZeroException" handler block1 parent region1
+                region1: catch class "System.OverflowException" handler block2
+            block0(v0 (a): i32, v1 (b): i32):
+                v2: i32 = const 0
+                v3: bool = clt v0, v2
+                brif v3, block4, block3
+            block1(v4 (e): class "System.DivideByZeroException") try region1 handler region0:
+                v5: i32 = const -2147483648
+                v6: i32 = const -1
+                v7: i32 = div v5, v6
+                leave block5(v7)
+            block2(v8 (e): class "System.OverflowException") handler region1:
+                v9: i32 = const -5
+                leave block5(v9)
+            block3 try region0:
+                v10: i32 = div v0, v1
+                leave block5(v10)
+            block4 try region1:
+                v11: i32 = rem v1, v0
+                leave block5(v11)
+            block5(v12 (result): i32):
+                ret v12
+            }
+            """,
+        // A try/finally in a try/finally, both finallies listed first: a leave from the inner try runs both, inner first.
+        ["finally-in-finally"] = """
+            function "System.Int64 Demo::FinallyInFinally(System.Int64[],System.Int32)" -> i64 {
+                region0: finally handler block1 parent region1
+                region1: finally handler block2
+            block0(v0 (a): class "System.Int64[]", v1 (i): i32):
+                jump block4
+            block1 try region1 handler region0:
+                v2: i32 = const 0
+                v3: i64 = ldelem i64 v0, v2
+                v4: i64 = const 10
+                v5: i64 = mul v3, v4
+                stelem i64 v0, v2, v5
+                endfinally
+            block2 handler region1:
+                v6: i32 = const 0
+                v7: i64 = ldelem i64 v0, v6
+                v8: i64 = const 1
+                v9: i64 = add v7, v8
+                stelem i64 v0, v6, v9
+                endfinally
+            block3(v10 (result): i64):
+                ret v10
+            block4 try region0:
+                v11: i64 = ldelem i64 v0, v1
+                leave block3(v11)
+            }
+            """,
         // The try-catch case's loop with its try split by the loop head (outside the try) and the handler between the try's
         // two blocks.
         ["try-split"] = """
@@ -727,6 +810,46 @@ public abstract class BackendTests
             return;
         }
         OptimizerFileTest.AssertCompiledAsEvaluated(graph, CreateBackend);
+    }
+
+    /// <summary>The names of the cases with exception regions, as test data.</summary>
+    public static IEnumerable<object[]> RegionCaseNames =>
+        Cases.Where(c => c.Value.Contains("region0:", StringComparison.Ordinal)).Select(c => new object[] { c.Key });
+
+    /// <summary>
+    /// The case <paramref name="name"/>, which has exception regions, with its blocks renumbered in random orders (the
+    /// entry stays <c>block0</c>; a graph's order is its blocks' numbers): a backend must not depend on the order a graph
+    /// lists its blocks in, which any frontend or pass may choose (handlers before their tries, a try's blocks apart).
+    /// </summary>
+    [TestMethod]
+    [DynamicData(nameof(RegionCaseNames))]
+    public void RunsLikeTheGraphEvaluatorInAnyBlockOrder(string name)
+    {
+        var text = Cases[name];
+        int blocks = System.Text.RegularExpressions.Regex.Matches(text, @"^\s*block\d+", System.Text.RegularExpressions.RegexOptions.Multiline).Count;
+        var random = new Random(1207 + blocks * 31 + text.Length);
+        for (int round = 0; round < 12; round++)
+        {
+            var order = Enumerable.Range(1, blocks - 1).OrderBy(_ => random.Next()).Prepend(0).ToArray();
+            var renumbered = System.Text.RegularExpressions.Regex.Replace(text, @"\bblock(\d+)\b", m => $"block{order[int.Parse(m.Groups[1].Value)]}");
+            var graph = IrParser.Parse(renumbered);
+            var context = $"{name}, block i renumbered to [{string.Join(", ", order)}][i]";
+            Assert.IsEmpty(Verifier.Verify(graph), $"{context}: {string.Join("\n", Verifier.Verify(graph))}");
+            if (ExpectedRefusal(name) is { } reason)
+            {
+                var refusal = Assert.Throws<BackendException>(() => CreateBackend(new NameResolver()).Compile(graph, typeof(BackendTests).Module), context);
+                StringAssert.Contains(refusal.Message, reason, context);
+                continue;
+            }
+            try
+            {
+                OptimizerFileTest.AssertCompiledAsEvaluated(graph, CreateBackend);
+            }
+            catch (Exception e)
+            {
+                throw new AssertFailedException($"{context}:\n{renumbered}\n{e.Message}", e);
+            }
+        }
     }
 
     /// <summary>A graph of the unit shape is entered with <see cref="ICompiledCode.Run"/>, as the runtime enters units (<see cref="ExpectedRefusal"/> of "unit" for a backend that refuses it).</summary>
