@@ -23,7 +23,7 @@ namespace PeJit.Backends.Cil;
 /// Exception regions become CIL exception blocks (<see cref="RegionLayout"/>): a try body entered at more than
 /// one block starts with a dispatch on a selector local the jump sets; a jump that leaves a try body or a
 /// handler is a <c>leave</c>, a return inside one stores the result and leaves to the method's end. Shapes the
-/// layout cannot express (filters, a try inside a handler) are rejected with <see cref="BackendException"/>.
+/// layout cannot express (a try inside a handler) are rejected with <see cref="BackendException"/>.
 /// <para>Cost: linear in the graph's size: one pass to declare locals (<c>DeclareLocals</c>), one to emit the blocks in
 /// layout order, a label per block; <c>CilBackendCostTests</c> counts it (IL bytes, block look-ups, allocation at N
 /// and 2N instructions). A jump into a try body entered at several blocks looks its entry up among that body's
