@@ -133,8 +133,8 @@ public static class ContinuationGraph
             copy.AddParameter(entry, ObjectArray, "unused");
             foreach (var slot in graph.Slots) copy.AddSlot(graph[slot].Type, graph[slot].Name);
             var originals = new List<(Block Original, Block Copy, int From, int To)>();
-            // The resume block's rest first (and where an exception of the frame inside is thrown), then what it reaches: a try's
-            // blocks laid out before its handler's, as the CIL backend lays regions out.
+            // The resume block's rest first (and where an exception of the frame inside is thrown), then what it reaches, in the
+            // original's order (dumps read as the original does; backends take any order).
             tail = copy.AddBlock();
             var throwing = takesThrown ? copy.AddBlock() : (Block?)null;
             foreach (var original in reached)
@@ -290,8 +290,8 @@ public static class ContinuationGraph
             }
             Follow(block, index);
             while (work.Count > 0) Follow(work.Pop(), 0);
-            // In the original's layout order: the CIL backend emits a graph whose handler is laid out before its try's
-            // blocks as an invalid program, and the original's order is one it compiles (the in-process portal copy).
+            // In the original's layout order, so that a continuation's dump reads as the original's (the backends lay blocks
+            // out themselves, whatever the graph's order).
             order.Sort((a, b) => a.Index.CompareTo(b.Index));
             return order;
         }

@@ -23,7 +23,7 @@ namespace PeJit.Backends.Cil;
 /// Exception regions become CIL exception blocks (<see cref="RegionLayout"/>): a try body entered at more than
 /// one block starts with a dispatch on a selector local the jump sets; a jump that leaves a try body or a
 /// handler is a <c>leave</c>, a return inside one stores the result and leaves to the method's end. Shapes the
-/// layout cannot express (filters, a try inside a handler) are rejected with <see cref="BackendException"/>.
+/// layout cannot express (a try inside a handler) are rejected with <see cref="BackendException"/>.
 /// <para>Cost: linear in the graph's size: one pass to declare locals (<c>DeclareLocals</c>), one to emit the blocks in
 /// layout order, a label per block; <c>CilBackendCostTests</c> counts it (IL bytes, block look-ups, allocation at N
 /// and 2N instructions). A jump into a try body entered at several blocks looks its entry up among that body's
@@ -197,6 +197,8 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
         private Label returnLabel;
         private LocalBuilder? returnLocal;
         private bool returnUsed;
+        /// <summary>The IL offset right after the last exception block emitted (-1 before any): where its end label falls.</summary>
+        private int exceptionBlockEnd = -1;
 
         public void Emit()
         {
@@ -215,6 +217,11 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
             }
             BranchTo(outlined?.Block ?? FlowGraph.Entry, leave: false);
             EmitContainer(layout.Root);
+            // An exception block ends at a label, where ILGenerator's own leave at the end of its try and of each catch goes:
+            // it must fall on an instruction of the method. When the method's IL ends with an exception block (the graph
+            // lists every block of the method body before the region's, say a handler and the block it leaves to before its
+            // try), the return sequence goes there: unreached unless a return inside a region leaves to it, and valid either way.
+            if (il.ILOffset == exceptionBlockEnd) returnUsed = true;
             if (returnUsed)
             {
                 il.MarkLabel(returnLabel);
@@ -580,6 +587,9 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
         /// <summary>A try body with its clauses: the dispatch to the entered block, the body, then each handler.</summary>
         private void EmitExceptionBlock(RegionLayout.Container body)
         {
+            // A try body nothing enters (its blocks unreachable, or none: a pass removed the way in) runs nothing, nor do its
+            // handlers, which only its exceptions enter, nor the tries nested in it (a jump into one would enter it too).
+            if (body.Entries.Count == 0) return;
             il.BeginExceptionBlock();
             il.MarkLabel(TryStart(body));
             current = body;
@@ -609,6 +619,7 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                 EmitContainer(body.Handlers[i]);
             }
             il.EndExceptionBlock();
+            exceptionBlockEnd = il.ILOffset;
         }
 
         /// <summary>

@@ -21,7 +21,7 @@ public sealed class Amd64BackendTests : BackendTests
     {
         "float-compares" => "'cle' in the entry block",
         "conversions-and-overflow" => "'conv.ovf.un'",
-        "try-catch" or "try-finally" or "catch-clauses" or "try-filter" or "cold-exit-after-leave" => "exception regions are not supported in native code",
+        "try-catch" or "try-finally" or "handler-first" or "handler-first-two-entries" or "handler-first-returns" or "finally-first-void" or "finally-first" or "filter-first" or "nested-reversed" or "nested-catch-reversed" or "try-split" or "inner-entered-from-outside" or "finally-in-finally" or "try-never-entered" or "catch-clauses" or "try-filter" or "cold-exit-after-leave" => "exception regions are not supported in native code",
         "used-slot" => "stack slots (locals whose address is taken) are not supported in native code: 'stslot'",
         _ => null,
     };

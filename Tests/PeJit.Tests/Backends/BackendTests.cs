@@ -490,6 +490,304 @@ public abstract class BackendTests
                 endfilter v7
             }
             """,
+        // The region shapes above again, in block orders the frontend does not make but the IR allows: a backend must not
+        // depend on the graph's order. A catch listed before its try, and the block both leave to listed before the two: the
+        // method's IL ends with the exception block, whose end (where ILGenerator's own leaves go) needs an instruction.
+        ["handler-first"] = """
+            function "System.Int32 Demo::HandlerFirst(System.Int32,System.Int32)" -> i32 {
+                region0: catch class "System.DivideByZeroException" handler block2
+            block0(v0 (a): i32, v1 (b): i32):
+                jump block3
+            block1(v2 (result): i32):
+                ret v2
+            block2(v3 (e): class "System.DivideByZeroException") handler region0:
+                v4: i32 = const -1
+                leave block1(v4)
+            block3 try region0:
+                v5: i32 = div v0, v1
+                leave block1(v5)
+            }
+            """,
+        // The same, the try entered at two blocks (a dispatch at its start): one divides, the other throws what it is given
+        // (a continuation's shape, where the frame inside threw; finish15 sorted continuations' blocks for it).
+        ["handler-first-two-entries"] = """
+            function "System.Int32 Demo::HandlerFirstTwoEntries(System.Int32,System.Int32,System.Object)" -> i32 {
+                region0: catch class "System.DivideByZeroException" handler block2
+            block0(v0 (a): i32, v1 (b): i32, v2 (thrown): object):
+                brif v2, block4, block3
+            block1(v3 (result): i32):
+                ret v3
+            block2(v4 (e): class "System.DivideByZeroException") handler region0:
+                v5: i32 = const -1
+                leave block1(v5)
+            block3 try region0:
+                v6: i32 = div v0, v1
+                leave block1(v6)
+            block4 try region0:
+                v7: class "System.Exception" = castclass class "System.Exception" v2
+                throw v7
+            }
+            """,
+        // A catch that returns and a try that returns, the method's IL ending with their exception block.
+        ["handler-first-returns"] = """
+            function "System.Int32 Demo::HandlerFirstReturns(System.Int32,System.Int32)" -> i32 {
+                region0: catch class "System.DivideByZeroException" handler block1
+            block0(v0 (a): i32, v1 (b): i32):
+                jump block2
+            block1(v2 (e): class "System.DivideByZeroException") handler region0:
+                v3: i32 = const -1
+                ret v3
+            block2 try region0:
+                v4: i32 = div v0, v1
+                ret v4
+            }
+            """,
+        // A void method whose finally is listed before its try, both after the block they leave to.
+        ["finally-first-void"] = """
+            function "System.Void Demo::FinallyFirstVoid(System.Int64[],System.Int32)" -> void {
+                region0: finally handler block2
+            block0(v0 (a): class "System.Int64[]", v1 (i): i32):
+                jump block3
+            block1:
+                ret
+            block2 handler region0:
+                v2: i32 = const 0
+                v3: i64 = const 9
+                stelem i64 v0, v2, v3
+                endfinally
+            block3 try region0:
+                v4: i64 = ldelem i64 v0, v1
+                v5: i64 = const 2
+                v6: i64 = mul v4, v5
+                stelem i64 v0, v1, v6
+                leave block1
+            }
+            """,
+        // A finally listed first, its try's two blocks listed in reverse with the block they leave to between them.
+        ["finally-first"] = """
+            function "System.Int64 Demo::FinallyFirst(System.Int64[],System.Int32)" -> i64 {
+                region0: finally handler block1
+            block0(v0 (a): class "System.Int64[]", v1 (i): i32):
+                v2: i64 = const 5
+                jump block4
+            block1 handler region0:
+                v3: nuint = ldlen v0
+                v4: i32 = conv v3
+                v5: i32 = const 1
+                v6: i32 = sub v4, v5
+                v7: i64 = const 7
+                stelem i64 v0, v6, v7
+                endfinally
+            block2(v8 (result): i64):
+                ret v8
+            block3 try region0:
+                v9: i64 = mul v10, v2
+                leave block2(v9)
+            block4 try region0:
+                v10: i64 = ldelem i64 v0, v1
+                jump block3
+            }
+            """,
+        // A try/finally inside a try/catch, listed inside out after the block they leave to: the inner finally (its two
+        // ends last), the inner try, the outer catch, and the outer try's own block, which enters the inner try. The
+        // finally's write runs on every way out; an index out of range is caught outside, a null array is not.
+        ["nested-reversed"] = """
+            function "System.Int64 Demo::NestedReversed(System.Int64[],System.Int32)" -> i64 {
+                region0: finally handler block2 parent region1
+                region1: catch class "System.IndexOutOfRangeException" handler block4
+            block0(v0 (a): class "System.Int64[]", v1 (i): i32):
+                jump block5
+            block1(v2 (result): i64):
+                ret v2
+            block2 try region1 handler region0:
+                v3: i64 = const 9
+                v4: i32 = const 0
+                v5: nuint = ldlen v0
+                v6: i32 = conv v5
+                brif v6, block6, block7
+            block3(v7 (j): i32) try region0:
+                v8: i64 = ldelem i64 v0, v7
+                leave block1(v8)
+            block4(v9 (e): class "System.IndexOutOfRangeException") handler region1:
+                v10: i64 = const -1
+                leave block1(v10)
+            block5 try region1:
+                v11: i32 = const 1
+                v12: i32 = sub v1, v11
+                jump block3(v12)
+            block6 try region1 handler region0:
+                stelem i64 v0, v4, v3
+                endfinally
+            block7 try region1 handler region0:
+                endfinally
+            }
+            """,
+        // Two catches nested, listed outer handler, inner handler, inner try, then the outer try's two blocks (the first
+        // entered at the method's entry): a division by zero is caught inside and the outer try goes on; an overflow
+        // (MinValue / -1) is caught outside; a division by zero after the inner try is caught by neither.
+        ["nested-catch-reversed"] = """
+            function "System.Int32 Demo::NestedCatchReversed(System.Int32,System.Int32)" -> i32 {
+                region0: catch class "System.DivideByZeroException" handler block3 parent region1
+                region1: catch class "System.OverflowException" handler block2
+            block0(v0 (a): i32, v1 (b): i32):
+                jump block5
+            block1(v2 (result): i32):
+                ret v2
+            block2(v3 (e): class "System.OverflowException") handler region1:
+                v4: i32 = const -2
+                leave block1(v4)
+            block3(v5 (e): class "System.DivideByZeroException") try region1 handler region0:
+                v6: i32 = const 100
+                leave block6(v6)
+            block4(v7 (x): i32) try region0:
+                v8: i32 = div v7, v1
+                leave block6(v8)
+            block5 try region1:
+                v9: i32 = const 3
+                v10: i32 = sub v0, v9
+                jump block4(v10)
+            block6(v11 (partial): i32) try region1:
+                v12: i32 = const -2147483648
+                v13: i32 = div v12, v11
+                leave block1(v13)
+            }
+            """,
+        // A filter whose filter blocks and handler are listed before its try and interleaved (filter entry, handler, the
+        // filter's two ends), the block they leave to before all of them.
+        ["filter-first"] = """
+            function "System.Int32 Demo::FilterFirst(System.Int32,System.Int32)" -> i32 {
+                region0: filter block2 handler block3
+            block0(v0 (a): i32, v1 (b): i32):
+                jump block6
+            block1(v2 (quotient): i32):
+                ret v2
+            block2(v3 (e): object) handler region0:
+                v4: i32 = const 0
+                v5: bool = clt v0, v4
+                brif v5, block4, block5
+            block3(v6 (e): object) handler region0:
+                v7: i32 = const -1
+                leave block1(v7)
+            block4 handler region0:
+                v8: i32 = const 1
+                endfilter v8
+            block5 handler region0:
+                endfilter v4
+            block6 try region0:
+                v9: i32 = div v0, v1
+                leave block1(v9)
+            }
+            """,
+        // Regions nothing enters (a pass removed the way in): a catch whose try's block no jump reaches, and a finally whose
+        // try has no block at all, both listed before the region that runs.
+        ["try-never-entered"] = """
+            function "System.Int32 Demo::NeverEntered(System.Int32,System.Int32)" -> i32 {
+                region0: catch class "System.DivideByZeroException" handler block2
+                region1: finally handler block3
+                region2: catch class "System.DivideByZeroException" handler block5
+            block0(v0 (a): i32, v1 (b): i32):
+                jump block4
+            block1 try region0:
+                v2: i32 = div v0, v1
+                ret v2
+            block2(v3 (e): class "System.DivideByZeroException") handler region0:
+                v4: i32 = const -1
+                ret v4
+            block3 handler region1:
+                endfinally
+            block4 try region2:
+                v5: i32 = rem v0, v1
+                leave block6(v5)
+            block5(v6 (e): class "System.DivideByZeroException") handler region2:
+                v7: i32 = const -3
+                leave block6(v7)
+            block6(v8 (result): i32):
+                ret v8
+            }
+            """,
+        // Nested catches, the inner try entered straight from the method body (past the outer try's start), the inner
+        // handler (which overflows into the outer one) listed first.
+        ["inner-entered-from-outside"] = """
+            function "System.Int32 Demo::InnerEntered(System.Int32,System.Int32)" -> i32 {
+                region0: catch class "System.DivideByZeroException" handler block1 parent region1
+                region1: catch class "System.OverflowException" handler block2
+            block0(v0 (a): i32, v1 (b): i32):
+                v2: i32 = const 0
+                v3: bool = clt v0, v2
+                brif v3, block4, block3
+            block1(v4 (e): class "System.DivideByZeroException") try region1 handler region0:
+                v5: i32 = const -2147483648
+                v6: i32 = const -1
+                v7: i32 = div v5, v6
+                leave block5(v7)
+            block2(v8 (e): class "System.OverflowException") handler region1:
+                v9: i32 = const -5
+                leave block5(v9)
+            block3 try region0:
+                v10: i32 = div v0, v1
+                leave block5(v10)
+            block4 try region1:
+                v11: i32 = rem v1, v0
+                leave block5(v11)
+            block5(v12 (result): i32):
+                ret v12
+            }
+            """,
+        // A try/finally in a try/finally, both finallies listed first: a leave from the inner try runs both, inner first.
+        ["finally-in-finally"] = """
+            function "System.Int64 Demo::FinallyInFinally(System.Int64[],System.Int32)" -> i64 {
+                region0: finally handler block1 parent region1
+                region1: finally handler block2
+            block0(v0 (a): class "System.Int64[]", v1 (i): i32):
+                jump block4
+            block1 try region1 handler region0:
+                v2: i32 = const 0
+                v3: i64 = ldelem i64 v0, v2
+                v4: i64 = const 10
+                v5: i64 = mul v3, v4
+                stelem i64 v0, v2, v5
+                endfinally
+            block2 handler region1:
+                v6: i32 = const 0
+                v7: i64 = ldelem i64 v0, v6
+                v8: i64 = const 1
+                v9: i64 = add v7, v8
+                stelem i64 v0, v6, v9
+                endfinally
+            block3(v10 (result): i64):
+                ret v10
+            block4 try region0:
+                v11: i64 = ldelem i64 v0, v1
+                leave block3(v11)
+            }
+            """,
+        // The try-catch case's loop with its try split by the loop head (outside the try) and the handler between the try's
+        // two blocks.
+        ["try-split"] = """
+            function "System.Int32 Demo::SplitTry(System.Int32,System.Int32)" -> i32 {
+                region0: catch class "System.DivideByZeroException" handler block3
+            block0(v0 (n): i32, v1 (d): i32):
+                v2: i32 = const 0
+                jump block2(v2, v2)
+            block1 try region0:
+                v6: i32 = div v3, v1
+                v7: i32 = add v4, v6
+                v8: i32 = const 1
+                v9: i32 = add v3, v8
+                jump block2(v9, v7)
+            block2(v3 (i): i32, v4 (sum): i32):
+                v5: bool = clt v3, v0
+                brif v5, block1, block4(v3)
+            block3(v12 (e): class "System.DivideByZeroException") handler region0:
+                v13: i32 = const -1
+                leave block5(v13)
+            block4(v10 (last): i32) try region0:
+                v11: i32 = div v4, v10
+                ret v11
+            block5(v14 (result): i32):
+                ret v14
+            }
+            """,
     };
 
     /// <summary>The IR text of the case <paramref name="name"/>, for tests outside this hierarchy.</summary>
@@ -512,6 +810,46 @@ public abstract class BackendTests
             return;
         }
         OptimizerFileTest.AssertCompiledAsEvaluated(graph, CreateBackend);
+    }
+
+    /// <summary>The names of the cases with exception regions, as test data.</summary>
+    public static IEnumerable<object[]> RegionCaseNames =>
+        Cases.Where(c => c.Value.Contains("region0:", StringComparison.Ordinal)).Select(c => new object[] { c.Key });
+
+    /// <summary>
+    /// The case <paramref name="name"/>, which has exception regions, with its blocks renumbered in random orders (the
+    /// entry stays <c>block0</c>; a graph's order is its blocks' numbers): a backend must not depend on the order a graph
+    /// lists its blocks in, which any frontend or pass may choose (handlers before their tries, a try's blocks apart).
+    /// </summary>
+    [TestMethod]
+    [DynamicData(nameof(RegionCaseNames))]
+    public void RunsLikeTheGraphEvaluatorInAnyBlockOrder(string name)
+    {
+        var text = Cases[name];
+        int blocks = System.Text.RegularExpressions.Regex.Matches(text, @"^\s*block\d+", System.Text.RegularExpressions.RegexOptions.Multiline).Count;
+        var random = new Random(1207 + blocks * 31 + text.Length);
+        for (int round = 0; round < 12; round++)
+        {
+            var order = Enumerable.Range(1, blocks - 1).OrderBy(_ => random.Next()).Prepend(0).ToArray();
+            var renumbered = System.Text.RegularExpressions.Regex.Replace(text, @"\bblock(\d+)\b", m => $"block{order[int.Parse(m.Groups[1].Value)]}");
+            var graph = IrParser.Parse(renumbered);
+            var context = $"{name}, block i renumbered to [{string.Join(", ", order)}][i]";
+            Assert.IsEmpty(Verifier.Verify(graph), $"{context}: {string.Join("\n", Verifier.Verify(graph))}");
+            if (ExpectedRefusal(name) is { } reason)
+            {
+                var refusal = Assert.Throws<BackendException>(() => CreateBackend(new NameResolver()).Compile(graph, typeof(BackendTests).Module), context);
+                StringAssert.Contains(refusal.Message, reason, context);
+                continue;
+            }
+            try
+            {
+                OptimizerFileTest.AssertCompiledAsEvaluated(graph, CreateBackend);
+            }
+            catch (Exception e)
+            {
+                throw new AssertFailedException($"{context}:\n{renumbered}\n{e.Message}", e);
+            }
+        }
     }
 
     /// <summary>A graph of the unit shape is entered with <see cref="ICompiledCode.Run"/>, as the runtime enters units (<see cref="ExpectedRefusal"/> of "unit" for a backend that refuses it).</summary>
