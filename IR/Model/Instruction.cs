@@ -149,4 +149,22 @@ public sealed class Instruction
 
     /// <summary>True when this instruction ends its block.</summary>
     public bool IsTerminator => Info.IsTerminator;
+
+    /// <summary>
+    /// A new instruction with this one's opcode, operands (a list of its own) and immediates, and no targets and no result:
+    /// what a pass that copies blocks (the optimizer's loop copies) or a method's rest (the runtime's continuations) gives its
+    /// copy before mapping the operands and the targets.
+    /// </summary>
+    public Instruction CopyWithoutTargets() => new(Opcode, [.. Operands])
+    {
+        Integer = Integer,
+        Float = Float,
+        Text = Text,
+        TypeOperand = TypeOperand,
+        Field = Field,
+        Method = Method,
+        Slot = Slot,
+        Location = Location,
+        OperandVariables = OperandVariables,
+    };
 }

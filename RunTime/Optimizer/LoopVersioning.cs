@@ -72,17 +72,6 @@ internal static class LoopVersioning
         }
     }
 
-    /// <summary>A copy of an instruction without its targets.</summary>
-    public static Instruction Duplicate(Instruction instruction) => new(instruction.Opcode, [.. instruction.Operands])
-    {
-        Integer = instruction.Integer,
-        Float = instruction.Float,
-        Text = instruction.Text,
-        TypeOperand = instruction.TypeOperand,
-        Field = instruction.Field,
-        Method = instruction.Method,
-        Slot = instruction.Slot,
-        Location = instruction.Location,
-        OperandVariables = instruction.OperandVariables,
-    };
+    /// <summary>A copy of an instruction without its targets (<see cref="Instruction.CopyWithoutTargets"/>).</summary>
+    public static Instruction Duplicate(Instruction instruction) => instruction.CopyWithoutTargets();
 }

@@ -164,7 +164,7 @@ public static class ContinuationGraph
                 {
                     var instruction = data.Instructions[i];
                     if (ReferenceEquals(instruction, stopAt)) break;
-                    var duplicate = Duplicate(instruction);
+                    var duplicate = instruction.CopyWithoutTargets();
                     if (IsNoOpHint(instruction)) placeholders.Add(duplicate);
                     if (learning is not null && instruction.Opcode is Opcode.Call or Opcode.CallVirt)
                     {
@@ -446,17 +446,5 @@ public static class ContinuationGraph
             _ => Append(at, new Instruction(Opcode.UnboxAny, element) { TypeOperand = type }, type),
         };
 
-        private static Instruction Duplicate(Instruction instruction) => new(instruction.Opcode, [.. instruction.Operands])
-        {
-            Integer = instruction.Integer,
-            Float = instruction.Float,
-            Text = instruction.Text,
-            TypeOperand = instruction.TypeOperand,
-            Field = instruction.Field,
-            Method = instruction.Method,
-            Slot = instruction.Slot,
-            Location = instruction.Location,
-            OperandVariables = instruction.OperandVariables,
-        };
     }
 }

@@ -206,38 +206,3 @@ internal sealed class Continuations(PortalRuntime runtime, IMemberResolver resol
     /// <summary>A resume point and what its frames carry there: a continuation's key.</summary>
     private sealed record ResumePoint(FlowGraph Graph, int Block, int Index, bool Stops, string Carried);
 }
-
-/// <summary>The compiled rest of a method from one resume point, or why there is none.</summary>
-/// <param name="Where">The method, block and instruction, for people.</param>
-/// <param name="Graph">The continuation's graph (null when it could not be made).</param>
-/// <param name="Code">Its compiled code (null when refused).</param>
-/// <param name="Refusal">Why there is no code.</param>
-internal sealed record Continuation(string Where, FlowGraph? Graph, ICompiledCode? Code, string? Refusal)
-{
-    /// <summary>For a learning continuation, its promotion sites (what its reports' indexes name); null otherwise.</summary>
-    public ContinuationLearning? Learning { get; init; }
-}
-
-/// <summary>How the steps a mid-step exit leaves are finished: one continuation per frame (outermost first), or the evaluator and why.</summary>
-internal sealed record ExitPlan(FramePlan[]? Frames, string? Refusal);
-
-/// <summary>One frame's continuation with its inputs: the greens converted once, the reds' exit-buffer slots, where the inner frame's result goes.</summary>
-/// <param name="Continuation">The frame's continuation.</param>
-/// <param name="Template">The inputs with the greens in place.</param>
-/// <param name="Reds">Where each red input is in the exit buffer.</param>
-/// <param name="CallResult">The input that takes the inner frame's result; -1 for none.</param>
-/// <param name="Thrown">The input that takes an exception of the frame inside (<see cref="ContinuationGraph.Build"/>'s <c>takesThrown</c>); -1 when it propagates past this frame.</param>
-internal sealed record FramePlan(Continuation Continuation, object?[] Template, RedInput[] Reds, int CallResult, int Thrown)
-{
-    /// <summary>The frame's input array for one exit: the greens, the reds read from <paramref name="exit"/> as their CLR type (what the continuation unboxes).</summary>
-    /// <remarks>Typed <c>object[]</c> as <see cref="ICompiledCode.Run"/> takes it; its elements may be null all the same.</remarks>
-    public object[] Inputs(object?[] exit)
-    {
-        var inputs = (object[])Template.Clone();
-        foreach (var red in Reds) inputs[red.Input] = ValueSemantics.ToClr(ValueSemantics.Normalize(exit[red.Exit], red.Type), red.ClrType)!;
-        return inputs;
-    }
-}
-
-/// <summary>A red input of a frame: its index in the input array, its exit-buffer slot, its IR and CLR types.</summary>
-internal readonly record struct RedInput(int Input, int Exit, IrType Type, Type ClrType);
