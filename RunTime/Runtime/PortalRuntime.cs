@@ -1382,10 +1382,9 @@ public sealed class PortalRuntime
     /// </summary>
     private void CountPromotion(GreenKey key, CompiledUnit unit, PromotionSite site, object? value, bool promotesClass)
     {
-        var cases = PromotionSiteComparer.CasesAt(unit.Unit.PromotionCases, site) ?? [];
         // A class site records one class past the budget: the unit specialized with it has a generic path for
         // every class without a case, so nothing leaves there any more.
-        if (cases.Count >= Settings.Specialization.MaxCasesPerPromotion + (promotesClass ? 1 : 0)) return;
+        if (SiteFull(unit, site, promotesClass)) return;
         int seen = unit.unseenPromotions.AddOrUpdate(new SeenPromotion(site, new GreenKey([value])), 1, (_, n) => n + 1);
         // At least, not exactly: the classes FinishStep observes count too, so a count may pass the threshold
         // between two exits. One attempt per unit: it is replaced, or refused and kept as it is.
