@@ -42,8 +42,4 @@ public sealed record ExitFrame(FlowGraph Graph, Block Block, int Index, ExitValu
 /// <param name="IsGreen">Whether the engine knew it.</param>
 /// <param name="Green">Its value, when green (normalized).</param>
 /// <param name="Slot">Its exit-buffer slot, when red.</param>
-/// <param name="ExactClass">
-/// For a red reference whose exact class the unit had guarded before the exit (<c>Jit.PromoteClass</c>): that class (a
-/// <see cref="Type"/>, or the engine's null marker); null when unknown. A bridge started at the exit knows it too.
-/// </param>
-public readonly record struct ExitValue(Value Value, bool IsGreen, object? Green, int Slot, object? ExactClass = null);
+public readonly record struct ExitValue(Value Value, bool IsGreen, object? Green, int Slot);

@@ -240,5 +240,9 @@ public sealed class CaseBridgeTests
             jit.Invoke(code, code.Main.Entry, new Lua.Frame(new Lua.Values.LuaClosure(code.Main, []), state, [], 0, 0, 0));
             Assert.AreEqual(plain.ToString(), output.ToString(), $"{program}, run {run + 1}: {log}");
         }
+        // What Docs/PERFORMANCE.md reports ("Case bridges"): bridges attached, exits refused and why.
+        var refusals = log.ToString().Split('\n').Where(l => l.Contains("no case bridge at exit")).Select(l => l[(l.IndexOf("): ") + 3)..].Split(';')[0]);
+        Console.WriteLine($"{program}: {jit.Runtime.CaseBridgesAttached} case bridges, {jit.Runtime.CaseBridgesRefused} refused ("
+            + string.Join("; ", refusals.GroupBy(r => r).Select(g => $"{g.Count()}x {g.Key}")) + $"), {jit.Units.Sum(u => u.Recompilations)} recompilations");
     }
 }
