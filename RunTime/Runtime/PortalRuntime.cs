@@ -1631,7 +1631,7 @@ public sealed class PortalRuntime
             {
                 if (!Cache.TryGet(key, out var current) || current != root) return;
                 var clock = Stopwatch.StartNew();
-                var bridge = Compile(key, unit.Unit.PromotionCases, 0, null, () => engine.SpecializeBridge(unit.Unit, exit, value), $"bridge at exit #{exit.Index}");
+                var bridge = Compile(key, unit.Unit.PromotionCases, 0, null, () => engine.SpecializeBridge(unit.Unit, exit, value, SeenSince(unit)), $"bridge at exit #{exit.Index}");
                 if (bridge is null)
                 {
                     Volatile.Write(ref unit.caseBridgeable[exit.Index], 2);
@@ -1664,6 +1664,22 @@ public sealed class PortalRuntime
             }
         }
         if (!Recompile(key, Bridge)) Interlocked.Exchange(ref unit.bridging[exit.Index], 0);
+    }
+
+    /// <summary>
+    /// The values seen at <paramref name="unit"/>'s sites since it was compiled that a recompilation would take as cases (a class
+    /// at a class site, an object by value, an integer counted a threshold's times; <see cref="CountPromotion"/>), by site.
+    /// </summary>
+    private Dictionary<PromotionSite, IReadOnlyList<object?>> SeenSince(CompiledUnit unit)
+    {
+        var seen = new Dictionary<PromotionSite, IReadOnlyList<object?>>(PromotionSiteComparer.Instance);
+        foreach (var (at, count) in unit.unseenPromotions)
+        {
+            var value = at.Value.Values[0];
+            if (!IsClassSite(at.Site.Call) && !IsObjectValueSite(at.Site.Call, value) && !(IsIntegerValueSite(at.Site.Call, value) && count >= PromotionThreshold)) continue;
+            seen[at.Site] = seen.TryGetValue(at.Site, out var values) ? [.. values, value] : [value];
+        }
+        return seen;
     }
 
     /// <summary>

@@ -66,8 +66,15 @@ public sealed partial class UnitSpecializer
     /// leaves the bridge at an exit of its own (a chain of bridges, each its own exit). From there it specializes on as a
     /// unit does: the rest of the step, the merge point, <paramref name="from"/>'s keys (others are exits) and its loops.
     /// </summary>
+    /// <param name="from">The unit (or bridge) whose exit it is.</param>
+    /// <param name="exit">The exit, one in the middle of a step at <c>Jit.Promote</c> or <c>Jit.PromoteClass</c>.</param>
+    /// <param name="newCase">The value, or class, the bridge has a case for at the exit's site.</param>
+    /// <param name="seen">
+    /// Values seen at sites since <paramref name="from"/> was compiled, which join as cases within each site's budget (as a
+    /// unit specialized again takes them), so that values taken in turn make one bridge rather than a chain; null for none.
+    /// </param>
     /// <exception cref="SpecializationException"><see cref="BridgeRefusal"/> refuses the exit, or a budget was hit.</exception>
-    public Unit SpecializeBridge(Unit from, CompiledExit exit, object? newCase)
+    public Unit SpecializeBridge(Unit from, CompiledExit exit, object? newCase, IReadOnlyDictionary<PromotionSite, IReadOnlyList<object?>>? seen = null)
     {
         if (BridgeRefusal(exit) is { } refusal) throw new SpecializationException($"no bridge at exit #{exit.Index}: {refusal}");
         var site = exit.PromoteSite!.Value;
@@ -75,6 +82,14 @@ public sealed partial class UnitSpecializer
         foreach (var (promoted, cases) in PromotionSiteComparer.Entries(from.PromotionCases)) promotions.Add(promoted, cases);
         var known = promotions.TryGetValue(site, out var knownCases) ? knownCases : [];
         if (!known.Contains(newCase)) promotions[site] = [.. known, newCase];
+        foreach (var (other, values) in PromotionSiteComparer.Entries(seen ?? new Dictionary<PromotionSite, IReadOnlyList<object?>>()))
+        {
+            var cases = promotions.TryGetValue(other, out var otherCases) ? otherCases : [];
+            int budget = settings.MaxCasesPerPromotion + (IsPromoteClass(other.Call) ? 1 : 0);
+            foreach (var value in values)
+                if (!cases.Contains(value) && cases.Count < budget) cases = [.. cases, value];
+            promotions[other] = cases;
+        }
         var refusals = new InliningRefusals();
         // As a unit is (Specialize): a first run within the budgets learns which keys the new case reaches, and the keys on a
         // cycle through the unit's entry, with the unit's own, are what the bridge holds; the others become exits.
@@ -116,6 +131,9 @@ public sealed partial class UnitSpecializer
             }
         }
     }
+
+    /// <summary>Whether <paramref name="call"/> is a <c>Jit.PromoteClass</c> (whose site has one case past the budget: its generic path).</summary>
+    private static bool IsPromoteClass(Instruction call) => call.Opcode == Opcode.Call && HintNames.IsJitMethod(call.Method, HintNames.PromoteClass);
 
     /// <summary>The program's compiled graph of <paramref name="graph"/> (by identity, among those loaded), or null.</summary>
     private ExtensionGraph? GraphOf(FlowGraph graph)
