@@ -131,6 +131,27 @@ public sealed class CaseBridgeTests
     }
 
     [TestMethod]
+    public void ACaseBridgesResidualGraphIsDumpedAsAUnitsIs()
+    {
+        if (!PeJit.Backends.Amd64.Memory.CodePool.Available) Assert.Inconclusive("the AMD64 backend runs on linux-x64 only");
+        string directory = Path.Combine(Path.GetTempPath(), "pejit-case-bridges-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var code = Switching(3);
+            var jit = PortalJit.Create(Portal, new JitSettings { Threshold = 3, BackgroundCompilation = false, Dump = new DumpSettings(directory, null, null) }, "auto");
+            for (int run = 0; run < 4; run++)
+                Assert.AreEqual(Plain(code, Registers(300 + run)), Jitted(jit, code, Registers(300 + run)));
+            Assert.IsGreaterThan(0L, jit.Runtime.CaseBridgesAttached);
+            var dumped = Directory.GetFiles(directory).Select(Path.GetFileName).Where(f => f!.Contains("bridge_at_exit")).ToList();
+            Assert.IsTrue(dumped.Any(f => f!.EndsWith("-specialized.ir")), "the bridge as the engine made it: " + string.Join(", ", Directory.GetFiles(directory).Select(Path.GetFileName)));
+        }
+        finally
+        {
+            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [TestMethod]
     public void WithoutBridgesTheUnitIsSpecializedAgainWithTheNewCases()
     {
         if (!PeJit.Backends.Amd64.Memory.CodePool.Available) Assert.Inconclusive("the AMD64 backend runs on linux-x64 only");
