@@ -282,7 +282,7 @@ public sealed record JitSettings
         if (Environment.GetEnvironmentVariable("PEJIT_FINISH") is { Length: > 0 } finish && finish is not ("compiled" or "evaluator" or "learning"))
             log.Warning($"pejit: warning: PEJIT_FINISH={finish} is neither compiled, learning nor evaluator; using compiled (the rest of a step left in its middle, learning steps included, runs on compiled continuations where it can; give evaluator to run it in the graph evaluator)");
         if (EnvironmentLearningContinuationAfter.Problem is { } learningAfter)
-            log.Warning($"pejit: warning: {learningAfter}; using {DefaultLearningContinuationAfter} (give how many learning steps run in the graph evaluator before they run on compiled code, from 1)");
+            log.Warning($"pejit: warning: {learningAfter}; using {DefaultLearningContinuationAfter} (give from which learning step on learning steps run on compiled code, the graph evaluator running those before; from 1: all of them)");
         if (EnvironmentContinuationAfter.Problem is { } after)
             log.Warning($"pejit: warning: {after}; using {DefaultContinuationAfter} (give how many times an exit is taken before its continuations are compiled, from 1: compiled at the first)");
         if (EnvironmentCacheLimit.Problem is { } cacheLimit)
