@@ -49,13 +49,53 @@ internal static class CallFreeLoops
     /// </summary>
     public static bool Enabled { get; } = Environment.GetEnvironmentVariable("PEJIT_CALL_FREE_LOOPS") != "0";
 
-    /// <summary>The pass <c>calls</c>.</summary>
-    public static void Run(FlowGraph graph)
+    /// <summary>
+    /// Whether the pass promotes memory again in the loops of quiet turns it made: off unless <c>PEJIT_CALL_FREE_PROMOTION=1</c>.
+    /// Promotion ran before, when those loops still had their calls (rule 1 of <see cref="PromoteMemory"/>: nothing but a
+    /// virtualizable frame's elements moves in a loop with calls), so a call-free loop still loads the invariant fields of
+    /// the objects it works on (a table's element count and array) on every turn. Opt-in because the machine code is no
+    /// better for it: on Lua <c>sieve</c>'s marking loop the two field loads go, but RyuJIT keeps the promoted count and the
+    /// hoisted array in the stack frame (the loop still holds the checked store's helper call, and the unit's callee-saved
+    /// registers are taken), 29 instructions a turn against 26 (Docs/PERFORMANCE.md, "Lua `sieve`: the loops counted").
+    /// </summary>
+    public static bool PromotesQuietLoops { get; } = Environment.GetEnvironmentVariable("PEJIT_CALL_FREE_PROMOTION") == "1";
+
+    /// <summary>The pass <c>calls</c>: <see cref="RunPass(FlowGraph, bool)"/>, promoting when <see cref="PromotesQuietLoops"/>.</summary>
+    public static void RunPass(FlowGraph graph) => RunPass(graph, PromotesQuietLoops);
+
+    /// <summary>
+    /// Splits the loops (<see cref="Run"/>), then, when it split one and <paramref name="promote"/>, promotes memory in the
+    /// loops of quiet turns: the parameters their headers are passed unchanged by every jump go first (the values the call
+    /// blocks loaded again no longer reach the header), then what is invariant in them is hoisted (a cast of a loop-invariant
+    /// register's value), so that promotion finds field loads of loop-invariant objects; dead code last, what promotion left
+    /// unused. The loops of quiet turns only: every other loop was promoted, or found nothing to promote, before.
+    /// </summary>
+    /// <remarks>Cost: besides the split, the passes run once each on the graph (linear, as where the pipeline runs them),
+    /// and promotion's own cost over the quiet loops.</remarks>
+    internal static void RunPass(FlowGraph graph, bool promote)
     {
-        if (!Enabled || graph.RegionCount > 0) return; // a copy of a loop in a try would need its regions copied
+        var quiet = Run(graph);
+        if (quiet.Count == 0 || !promote) return;
+        InvariantParameters.Run(graph);
+        HoistInvariants.Run(graph);
+        GraphEdits.RemoveUnreachable(graph);
+        // The headers by their terminators: the passes before renumbered the blocks.
+        var headers = new BlockSet();
+        foreach (var block in graph.Blocks)
+            if (graph[block].Terminator is { } terminator && quiet.Contains(terminator)) headers.Add(block);
+        if (headers.Count == 0) return;
+        PromoteMemory.Run(graph, headers);
+        DeadCode.Run(graph);
+    }
+
+    /// <summary>Splits the loops; returns the terminators of the quiet loops' headers (empty when none was split).</summary>
+    public static HashSet<Instruction> Run(FlowGraph graph)
+    {
+        var none = new HashSet<Instruction>(ReferenceEqualityComparer.Instance);
+        if (!Enabled || graph.RegionCount > 0) return none; // a copy of a loop in a try would need its regions copied
         int budget = graph.InstructionCount() / CopyShare;
         // Most units have no call in a loop: one look at each block and jump before the dominators and the loops.
-        if (!AnyCallOnCycle(graph)) return;
+        if (!AnyCallOnCycle(graph)) return none;
         var loops = NaturalLoop.Find(graph, Dominators.Compute(graph));
         // All the loops in one sweep: innermost loops are disjoint, so one copy of all their blocks, and one walk over the
         // graph to repair the uses (a copy per loop would allocate maps as large as the graph per loop).
@@ -73,7 +113,9 @@ internal static class CallFreeLoops
             }
             split.Add((loop, quiet, calls));
         }
-        if (split.Count == 0) return;
+        if (split.Count == 0) return none;
+        var quietHeaders = new HashSet<Instruction>(ReferenceEqualityComparer.Instance);
+        foreach (var (loop, _, _) in split) quietHeaders.Add(graph[loop.Header].Terminator!);
         var (copies, values) = BlockCopy.Copy(graph, order);
         // A copy's exit into another loop split (its header) goes to that loop, not to its copy: the targets of a block and
         // of its copy are in the same order.
@@ -98,6 +140,7 @@ internal static class CallFreeLoops
         foreach (var block in order) copied.Add(copies[block]);
         Repair(graph, values, kept, copied);
         GraphEdits.RemoveUnreachable(graph);
+        return quietHeaders;
     }
 
     /// <summary>Whether <paramref name="i"/> is a call in the machine code the backend's JIT compiler makes.</summary>

@@ -998,19 +998,27 @@ internal sealed partial class LoopPromotion
         // In a loop with calls that may reach a frame: which frame elements may differ from memory where each block starts
         // (FrameWriteBacks); the others are not written back again before a call or at an exit.
         var dirtyAtStart = DirtyFrameElements(dirty);
-        // Every promoted field is stored in the loop (FindPromotableFields).
+        // Every promoted field is stored in the loop (FindPromotableFields), but not on every path: which may differ from
+        // memory where each block starts, so that one is written back before an instruction that may throw only where the
+        // loop may have stored it since the last write-back (a table's count, stored by an append, not by a store into
+        // the array part, whose store may throw on every turn).
+        var fieldsDirtyAtStart = DirtyFields();
         foreach (var block in loop.Blocks)
         {
             bool[]? maybeDirty = dirtyAtStart is null ? null : (bool[])dirtyAtStart[block.Index].Clone();
+            bool[]? fieldDirty = fieldsDirtyAtStart is null ? null : (bool[])fieldsDirtyAtStart[block.Index].Clone();
             var current = new KeyedValues<PromotedElement>();
             Value Current(PromotedElement element) =>
                 current.TryGetValue(element, out var value) ? value : current[element] = element.Value!.ReadAtStart(block);
             var currentFields = new KeyedValues<PromotedField>();
             Value CurrentField(PromotedField field) =>
                 currentFields.TryGetValue(field, out var value) ? value : currentFields[field] = field.Value!.ReadAtStart(block);
-            IEnumerable<Instruction> WriteBack(bool frames = true) => dirty.Where((e, k) => frameElements.Contains(e) ? frames && (maybeDirty is null || maybeDirty[k]) : true).Select(e =>
+            // At an exit every field is written back (exits are rare; the state there is the block's end, which the
+            // instructions before it changed); before an instruction that may throw or a call, only the dirty ones.
+            IEnumerable<Instruction> WriteBack(bool frames = true, bool allFields = true) => dirty.Where((e, k) => frameElements.Contains(e) ? frames && (maybeDirty is null || maybeDirty[k]) : true).Select(e =>
                 new Instruction(Opcode.StoreElement, e.Array, e.IndexValue, Current(e)) { TypeOperand = e.StoreType })
-                .Concat(fields.Select(f => new Instruction(Opcode.StoreField, f.Target, CurrentField(f)) { Field = f.Field }));
+                .Concat(fields.Where((_, k) => allFields || fieldDirty is null || fieldDirty[k])
+                    .Select(f => new Instruction(Opcode.StoreField, f.Target, CurrentField(f)) { Field = f.Field }));
 
             var rewritten = new List<Instruction>();
             foreach (var instruction in graph[block].Instructions)
@@ -1018,7 +1026,11 @@ internal sealed partial class LoopPromotion
                 if (fieldOf.TryGetValue(instruction, out var field))
                 {
                     if (instruction.Opcode == Opcode.LoadField) replacement[instruction.Result!.Value] = KnownFieldValue(instruction, field) ?? CurrentField(field);
-                    else currentFields[field] = stored[instruction];
+                    else
+                    {
+                        currentFields[field] = stored[instruction];
+                        if (fieldDirty is not null) fieldDirty[fields.IndexOf(field)] = true;
+                    }
                     continue;
                 }
                 if (reloads.TryGetValue(instruction, out var reloadedElement))
@@ -1062,17 +1074,59 @@ internal sealed partial class LoopPromotion
                 }
                 else if (barriers.Contains(instruction) || readers.Contains(instruction))
                 {
-                    rewritten.AddRange(WriteBack());
+                    rewritten.AddRange(WriteBack(allFields: false));
                     if (maybeDirty is not null) Array.Clear(maybeDirty);
+                    if (fieldDirty is not null) Array.Clear(fieldDirty);
                 }
                 // A frame's elements are not written back where an exception may leave: the frame of a loop that throws
                 // is not read again (rule 10).
-                else if (MayThrow(instruction, block)) rewritten.AddRange(WriteBack(frames: false));
+                else if (MayThrow(instruction, block))
+                {
+                    rewritten.AddRange(WriteBack(frames: false, allFields: false));
+                    if (fieldDirty is not null) Array.Clear(fieldDirty);
+                }
                 rewritten.Add(instruction);
             }
             graph[block].Instructions.Clear();
             graph[block].Instructions.AddRange(rewritten);
         }
+    }
+
+    /// <summary>
+    /// Per loop block, which promoted fields may differ from memory where it starts (stored since the loop was entered or
+    /// since the last write-back on some path to it); null when there are none, or when the blocks' order is not known
+    /// (every field is then written back before each instruction that may throw, as before). The write-backs are where
+    /// <see cref="RewriteLoop"/> puts them (<see cref="WritesBackFields"/>), taken on the loop before it rewrites it.
+    /// </summary>
+    private Dictionary<int, bool[]>? DirtyFields()
+    {
+        if (fields.Count == 0) return null;
+        var order = new List<Block>();
+        foreach (var block in dominators.ReversePostOrder)
+            if (loop.Blocks.Contains(block)) order.Add(block);
+        if (order.Count != loop.Blocks.Count) return null;
+        var writeBacks = new HashSet<Instruction>(ReferenceEqualityComparer.Instance);
+        foreach (var block in loop.Blocks)
+            foreach (var instruction in graph[block].Instructions)
+                if (WritesBackFields(instruction, block)) writeBacks.Add(instruction);
+        int StoredField(Instruction instruction) =>
+            instruction.Opcode == Opcode.StoreField && fieldOf.TryGetValue(instruction, out var field) ? fields.IndexOf(field) : -1;
+        return FrameWriteBacks.DirtyAtStart(loop, order, index.EdgesInto, block => graph[block].Instructions, StoredField,
+            writeBacks.Contains, fields.Count);
+    }
+
+    /// <summary>
+    /// Whether <see cref="RewriteLoop"/> writes the promoted fields back before <paramref name="instruction"/>: an instruction
+    /// it keeps (not a promoted access, a passed cast or a removed load) that is a barrier, a reader or may throw. The same
+    /// tests in the same order as there.
+    /// </summary>
+    private bool WritesBackFields(Instruction instruction, Block block)
+    {
+        if (fieldOf.ContainsKey(instruction) || reloads.ContainsKey(instruction)) return false;
+        if (elementOf.TryGetValue(instruction, out var element) && promoted.Contains(element)) return false;
+        if (PassedCast(instruction) is { } passed && graph.TypeOf(passed) == graph.TypeOf(instruction.Result!.Value)) return false;
+        if (removed.Contains(instruction) || instruction.IsTerminator) return false;
+        return barriers.Contains(instruction) || readers.Contains(instruction) || MayThrow(instruction, block);
     }
 
     /// <summary>

@@ -53,7 +53,7 @@ public static class Pipeline
         new("fold", "fold what promotion exposed (constants stored and loaded back)", FoldConstants.Run),
         new("cse", "reuse again what promotion exposed", CommonSubexpressions.Run),
         new("dce", "remove pure instructions whose results nobody uses", DeadCode.Run),
-        new("calls", "copy a loop whose calls only some turns make, and send those turns on into the copy, so that the loop of the other turns makes no call (.NET's JIT keeps values live across a call in the stack frame on every turn); PEJIT_CALL_FREE_LOOPS=0 turns it off", CallFreeLoops.Run),
+        new("calls", "copy a loop whose calls only some turns make, and send those turns on into the copy, so that the loop of the other turns makes no call (.NET's JIT keeps values live across a call in the stack frame on every turn); PEJIT_CALL_FREE_LOOPS=0 turns it off; PEJIT_CALL_FREE_PROMOTION=1 (opt-in) then promotes memory in the call-free loop", CallFreeLoops.RunPass),
         new("jumps", "send edges into a block that only jumps on straight to its target (fewer basic blocks: RyuJIT compiles a method past 2,000 of them without optimizations)", JumpThreading.Run),
         new("stores", "store into an array of a class type without .NET's covariance check when the array is exactly of its static type (a call of ArrayStores.Store)", UncheckedStores.Run),
     ];

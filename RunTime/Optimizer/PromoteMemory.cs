@@ -29,7 +29,8 @@ namespace PeJit.Optimizer;
 /// different objects, or two invariant indices different numbers.</item>
 /// <item>A field that the loop stores, and loads or stores only on one loop-invariant object (an interpreter's stack
 /// pointer, <c>state.Sp</c>), lives in an SSA value the same way: the preheader loads it, a load is the current
-/// value, a store a new one, and it is written back where the elements are (rule 7). Only types a store and a load
+/// value, a store a new one, and it is written back where the elements are (rule 7), before an instruction that may throw
+/// only where the loop may have stored it since the last write-back (a table's count an append stores, not a store into its array). Only types a store and a load
 /// back leave unchanged. A load of such a field that reads, on every iteration, the value it had when the loop was
 /// entered (a stack pointer back where it was at the end of each turn) is the preheader's load, so the elements it
 /// indexes (<c>Stack[sp + 1]</c>) are at an invariant index and promoted as rule 3 says.</item>

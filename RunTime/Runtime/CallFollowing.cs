@@ -144,6 +144,51 @@ internal sealed class CallFollowing(ExtensionProgram program, SpecializationSett
         }
     }
 
+    /// <summary>
+    /// Whether <paramref name="call"/> is a delegate call (its <c>Invoke</c>) whose family has a member the learning evaluator may
+    /// run on its graph (<see cref="DelegateGraph"/>), the target known only when it runs.
+    /// </summary>
+    public bool MayFollowDelegate(Instruction call)
+    {
+        if (!Enabled || call.Opcode is not (Opcode.Call or Opcode.CallVirt) || call.Method?.Name != "Invoke") return false;
+        lock (gate)
+        {
+            if (!calls.TryGetValue(call, out var op))
+            {
+                IndexLoadedGraphs();
+                if (!calls.TryGetValue(call, out op)) return false;
+            }
+            if (op.Treatment != CallTreatment.InlineDelegate) return false;
+            foreach (var callee in op.Callees)
+            {
+                if (!worthFollowing.TryGetValue(callee, out bool worth))
+                {
+                    worth = CallsPortalOrPromotes(callee);
+                    worthFollowing[callee] = worth;
+                    if (worth) Index(callee);
+                }
+                if (worth) return true;
+            }
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Whether the evaluator runs <paramref name="graph"/> at all when it is given it (<c>GraphEvaluator.CanEvaluate</c>): not a
+    /// generic method's, nor one with a ref struct slot other than string interpolation's handler (called for real then).
+    /// </summary>
+    public bool Evaluable(FlowGraph graph)
+    {
+        if (graph.IsGeneric) return false;
+        for (int i = 0; i < graph.SlotCount; i++)
+        {
+            var type = graph[new Slot(i)].Type;
+            if (type.Kind is (TypeKind.ValueType or TypeKind.GenericParameter) && resolver.ResolveType(type) is { IsByRefLike: true } clr
+                && clr != typeof(System.Runtime.CompilerServices.DefaultInterpolatedStringHandler)) return false;
+        }
+        return true;
+    }
+
     /// <summary>Indexes the call ops of every graph loaded so far (the portal's, the helpers units inlined).</summary>
     private void IndexLoadedGraphs()
     {

@@ -10,6 +10,12 @@ namespace PeJit.Runtime;
 /// <param name="Refusal">Why there is no code.</param>
 internal sealed record Continuation(string Where, FlowGraph? Graph, ICompiledCode? Code, string? Refusal)
 {
-    /// <summary>For a learning continuation, its promotion sites (what its reports' indexes name); null otherwise.</summary>
+    /// <summary>Its promotion sites and dispatched calls (what its reports' indexes name), and whether learning steps can use it; null for a copy made without.</summary>
     public ContinuationLearning? Learning { get; init; }
+
+    /// <summary>For a learning twin: the method is called for real, as the evaluator calls it (no twin, no refusal).</summary>
+    public bool CalledForReal { get; init; }
+
+    /// <summary>How long building and compiling it took (the log).</summary>
+    public TimeSpan Took { get; init; }
 }

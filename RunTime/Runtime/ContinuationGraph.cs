@@ -16,7 +16,7 @@ namespace PeJit.Runtime;
 /// 2. The blocks the rest of the method can reach from the resume point, over jumps and exceptional edges (the regions the
 ///    caller runs are stripped: an exception reaching them leaves the continuation, as it leaves the evaluator's frame); a
 ///    block holding the stop instruction is copied up to it, and goes no further.
-/// 3. The graph: an entry block taking <c>(object[] input, object[] output, object[] unused)</c> (the unit shape, so that
+/// 3. The graph: an entry block taking <c>(object[] input, object[] output, object[] slots)</c> (the unit shape, so that
 ///    <see cref="PeJit.Backends.ICompiledCode.Run"/> is one delegate call) that unboxes each input value and stores each
 ///    slot's contents, then jumps to a copy of the resume block from the resume point on; the other blocks reached are
 ///    copied whole (the resume block too, in two halves, when a loop inside the step comes back to it).
@@ -25,7 +25,11 @@ namespace PeJit.Runtime;
 ///    block): the repair needs no dominators, and RyuJIT keeps such a slot in a register all the same.
 /// 5. At the stop instruction (the portal's merge point) the continuation writes 1 into <c>output[0]</c> and the stop's
 ///    operands, boxed, into <c>output[1..]</c>, and returns null; a return returns the method's result boxed (null for void).
-/// 6. The verifier checks the graph (a value used without a definition on every path from the entry is an input the exit
+/// 6. With <c>learning</c> (every continuation the runtime makes): a report before each promotion hint; at a merge point passed
+///    (an inlined callee's frame, a twin) a report of its operands; and each call the learning evaluator would follow made two
+///    ways, through the observer while one is set and directly otherwise (its block split at the call, the result through a
+///    slot): the steps that do not learn pay a test per such call and per hint.
+/// 7. The verifier checks the graph (a value used without a definition on every path from the entry is an input the exit
 ///    did not carry): any error is a refusal.
 /// Cost: linear in the blocks, instructions and operands reached (two sweeps, as <c>BlockCopy</c>), plus the verifier's.
 /// </remarks>
@@ -55,10 +59,13 @@ public static class ContinuationGraph
     /// interpreted call).
     /// </param>
     /// <param name="learning">
-    /// When not null, a continuation for a learning step (<see cref="ContinuationLearning"/>): each <c>Jit.Promote</c> and
-    /// <c>Jit.PromoteClass</c> it copies first reports its operand to <see cref="LearningObserver.Seen"/> with the site's index
-    /// in <see cref="ContinuationLearning.Sites"/>, its stop also writes every slot of the method after the operands, and the
-    /// calls it copies are listed (the caller decides whether the evaluator would have followed one).
+    /// When not null, a continuation that may also serve learning steps (<see cref="ContinuationLearning"/>): each
+    /// <c>Jit.Promote</c> and <c>Jit.PromoteClass</c> it copies first reports its operand to <see cref="LearningObserver.Seen(int, object)"/>
+    /// (or its <c>int</c>/<c>long</c> overload) with the site's index in <see cref="ContinuationLearning.Sites"/>, which does
+    /// nothing while no observer is set; its stop also writes every slot of the method into the <c>slots</c> array at the slot's
+    /// index when the caller passes one (null: one test); the calls it copies are listed (the caller decides whether the evaluator
+    /// would have followed one). A slot no object array can hold is no refusal: <see cref="ContinuationLearning.Refusal"/> says
+    /// why learning steps cannot use it, and the steps that do not learn still can.
     /// </param>
     public static FlowGraph? Build(FlowGraph graph, Block block, int index, IReadOnlyList<Value> inputs, IReadOnlyList<Slot> slots,
         Instruction? stopAt, IReadOnlySet<Region>? outerRegions, out string? refusal, bool takesThrown = false, ContinuationLearning? learning = null)
@@ -67,7 +74,12 @@ public static class ContinuationGraph
         if (refusal is not null) return null;
         if (learning is not null)
             foreach (var slot in graph.Slots)
-                if (!Expressible(graph[slot].Type)) { refusal = $"slot {slot} is of type {graph[slot].Type}, which a learning step's stop cannot hand back"; return null; }
+                if (!Expressible(graph[slot].Type))
+                {
+                    // The steps that do not learn need no slot handed back: the continuation serves them, not learning steps.
+                    learning.Refusal ??= $"slot {slot} is of type {graph[slot].Type}, which a learning step's stop cannot hand back";
+                    break;
+                }
         var builder = new Builder(graph, block, index, stopAt, outerRegions, learning);
         var continuation = builder.Make(inputs, slots, takesThrown, out refusal);
         if (continuation is null) return null;
@@ -113,6 +125,11 @@ public static class ContinuationGraph
     {
         // With learning: the copies of the promotion hints, each with its index in learning.Sites (reported before the call).
         private readonly Dictionary<Instruction, int> reporting = new(ReferenceEqualityComparer.Instance);
+        // With learning: the copies of the merge points passed (true: an inlined callee's frame, a twin) and, in a twin,
+        // Jit.CanEnterJit calls (false), reported before they are dropped.
+        private readonly Dictionary<Instruction, bool> hinting = new(ReferenceEqualityComparer.Instance);
+        // With learning: the copies of the calls made through the observer while one is set, each with its index in learning.Dispatched.
+        private readonly Dictionary<Instruction, int> dispatching = new(ReferenceEqualityComparer.Instance);
         private readonly FlowGraph copy = new(graph.Name + " continuation", IrType.Object);
         private readonly Dictionary<Block, Block> blocks = new();
         private readonly Dictionary<Region, Region?> regions = new();
@@ -120,6 +137,7 @@ public static class ContinuationGraph
         private readonly HashSet<Instruction> placeholders = new(ReferenceEqualityComparer.Instance);
         private Block tail;
         private Value output;
+        private Value handBack;
 
         public FlowGraph? Make(IReadOnlyList<Value> inputs, IReadOnlyList<Slot> slots, bool takesThrown, out string? refusal)
         {
@@ -130,7 +148,7 @@ public static class ContinuationGraph
             var entry = copy.AddBlock();
             var input = copy.AddParameter(entry, ObjectArray, "input");
             output = copy.AddParameter(entry, ObjectArray, "output");
-            copy.AddParameter(entry, ObjectArray, "unused");
+            handBack = copy.AddParameter(entry, ObjectArray, "slots");
             foreach (var slot in graph.Slots) copy.AddSlot(graph[slot].Type, graph[slot].Name);
             var originals = new List<(Block Original, Block Copy, int From, int To)>();
             // The resume block's rest first (and where an exception of the frame inside is thrown), then what it reaches, in the
@@ -165,10 +183,20 @@ public static class ContinuationGraph
                     var instruction = data.Instructions[i];
                     if (ReferenceEquals(instruction, stopAt)) break;
                     var duplicate = instruction.CopyWithoutTargets();
-                    if (IsNoOpHint(instruction)) placeholders.Add(duplicate);
+                    if (IsNoOpHint(instruction))
+                    {
+                        placeholders.Add(duplicate);
+                        if (learning is not null && (ReferenceEquals(instruction, learning.MergePoint) || learning.Twin && HintNames.IsJitMethod(instruction.Method, HintNames.CanEnterJit)))
+                            hinting[duplicate] = ReferenceEquals(instruction, learning.MergePoint);
+                    }
                     if (learning is not null && instruction.Opcode is Opcode.Call or Opcode.CallVirt)
                     {
                         learning.Calls.Add(instruction);
+                        if (learning.Dispatches?.Invoke(instruction) is int kind and > 0)
+                        {
+                            dispatching[duplicate] = learning.Dispatched.Count;
+                            learning.Dispatched.Add((instruction, kind));
+                        }
                         if (instruction.Operands.Count == 1 && instruction.Method is { } hint
                             && (HintNames.IsJitMethod(hint, HintNames.Promote) || HintNames.IsJitMethod(hint, HintNames.PromoteClass)))
                         {
@@ -259,10 +287,11 @@ public static class ContinuationGraph
             else copy.Append(entry, new Instruction(Opcode.Jump) { Targets = { new BlockCall(tail, []) } });
             // The hints that do nothing when interpreting (an inner portal frame's merge point, Jit.CanEnterJit, Jit.AssertGreen)
             // were placeholders while instructions lined up with the originals: dropped now.
+            if (reporting.Count > 0 || hinting.Count > 0) Report();
             foreach (var made in copy.Blocks)
                 copy[made].Instructions.RemoveAll(placeholders.Contains);
-            if (reporting.Count > 0) Report();
             ThroughSlots(entry, throughSlot);
+            if (dispatching.Count > 0) Dispatch();
             copy.Compact();
             return copy;
         }
@@ -318,7 +347,7 @@ public static class ContinuationGraph
 
         private Value? Map(Value value) => values[value.Index];
 
-        /// <summary>Before each promotion hint copied, a call reporting its site's index and its operand, boxed (<see cref="LearningObserver.Seen"/>).</summary>
+        /// <summary>Before each promotion hint copied, a call reporting its site's index and its operand, boxed (<see cref="LearningObserver.Seen(int, object)"/>).</summary>
         private void Report()
         {
             foreach (var made in copy.Blocks)
@@ -327,6 +356,16 @@ public static class ContinuationGraph
                 var rewritten = new List<Instruction>(instructions.Count + 6);
                 foreach (var instruction in instructions)
                 {
+                    if (hinting.TryGetValue(instruction, out bool merge))
+                    {
+                        if (merge)
+                        {
+                            // The merge point's operands, boxed into an array: the observer makes the step's key of them.
+                            var array = ObjectArrayOf(rewritten, instruction.Operands);
+                            rewritten.Add(new Instruction(Opcode.Call, array) { Method = LearningObserver.AtMergePointMethod });
+                        }
+                        else rewritten.Add(new Instruction(Opcode.Call) { Method = LearningObserver.AtCanEnterJitMethod });
+                    }
                     if (reporting.TryGetValue(instruction, out int site))
                     {
                         var operand = instruction.Operands[0];
@@ -335,18 +374,114 @@ public static class ContinuationGraph
                         rewritten.Add(index);
                         var boxed = operand;
                         var type = copy.TypeOf(operand);
-                        if (type.StackKind is not StackKind.Reference)
+                        // An int or a long goes to an overload of its own, boxed only when an observer is set (the steady state
+                        // sets none); another value type is boxed here.
+                        var report = type.Kind switch { TypeKind.I32 => LearningObserver.SeenInt32Method, TypeKind.I64 => LearningObserver.SeenInt64Method, _ => LearningObserver.SeenMethod };
+                        if (type.StackKind is not StackKind.Reference && ReferenceEquals(report, LearningObserver.SeenMethod))
                         {
                             var box = new Instruction(Opcode.Box, operand) { TypeOperand = type };
                             boxed = copy.SetResult(box, IrType.Object, null);
                             rewritten.Add(box);
                         }
-                        rewritten.Add(new Instruction(Opcode.Call, index.Result!.Value, boxed) { Method = LearningObserver.SeenMethod });
+                        rewritten.Add(new Instruction(Opcode.Call, index.Result!.Value, boxed) { Method = report });
                     }
                     rewritten.Add(instruction);
                 }
                 instructions.Clear();
                 instructions.AddRange(rewritten);
+            }
+        }
+
+        /// <summary>An object array holding <paramref name="operands"/>, boxed, made by instructions appended to <paramref name="into"/>.</summary>
+        private Value ObjectArrayOf(List<Instruction> into, IReadOnlyList<Value> operands)
+        {
+            var length = new Instruction(Opcode.Const) { Integer = operands.Count };
+            copy.SetResult(length, IrType.I32, null);
+            into.Add(length);
+            var array = new Instruction(Opcode.NewArray, length.Result!.Value) { TypeOperand = IrType.Object };
+            copy.SetResult(array, ObjectArray, null);
+            into.Add(array);
+            for (int k = 0; k < operands.Count; k++)
+            {
+                var index = new Instruction(Opcode.Const) { Integer = k };
+                copy.SetResult(index, IrType.I32, null);
+                into.Add(index);
+                var element = operands[k];
+                var type = copy.TypeOf(element);
+                if (type.StackKind is not StackKind.Reference)
+                {
+                    var box = new Instruction(Opcode.Box, element) { TypeOperand = type };
+                    element = copy.SetResult(box, IrType.Object, null);
+                    into.Add(box);
+                }
+                into.Add(new Instruction(Opcode.StoreElement, array.Result!.Value, index.Result!.Value, element) { TypeOperand = IrType.Object });
+            }
+            return array.Result!.Value;
+        }
+
+        /// <summary>
+        /// Each call of <see cref="dispatching"/> made two ways: through the observer while one is set
+        /// (<see cref="LearningObserver.Watching"/>: <see cref="LearningObserver.CallPortal"/> or <see cref="LearningObserver.CallHelper"/>
+        /// with the call's index and its operands boxed), directly otherwise. Its block is split at the call: the part before
+        /// ends in the test, each way stores the result into a slot of its own, and the part after loads it, the uses of the
+        /// result renamed to the load (the call's block dominated them; the part after dominates them now).
+        /// </summary>
+        private void Dispatch()
+        {
+            var work = new Queue<Block>(copy.Blocks);
+            while (work.Count > 0)
+            {
+                var made = work.Dequeue();
+                var instructions = copy[made].Instructions;
+                int at = instructions.FindIndex(dispatching.ContainsKey);
+                if (at < 0) continue;
+                var call = instructions[at];
+                int index = dispatching[call];
+                var observed = copy.AddBlock();
+                var direct = copy.AddBlock();
+                var after = copy.AddBlock();
+                foreach (var added in new[] { observed, direct, after })
+                {
+                    copy[added].Try = copy[made].Try;
+                    copy[added].HandlerOf = copy[made].HandlerOf;
+                }
+                copy[after].Instructions.AddRange(instructions.Skip(at + 1));
+                instructions.RemoveRange(at, instructions.Count - at);
+                var watching = Append(made, new Instruction(Opcode.Call) { Method = LearningObserver.WatchingMethod }, IrType.Bool);
+                Append(made, new Instruction(Opcode.BrIf, watching) { Targets = { new BlockCall(observed, []), new BlockCall(direct, []) } });
+                Slot? held = call.Result is { } result ? copy.AddSlot(copy.TypeOf(result), copy[result].Name) : null;
+                // Through the observer.
+                var list = new List<Instruction>();
+                var arguments = ObjectArrayOf(list, call.Operands);
+                foreach (var instruction in list) copy[observed].Instructions.Add(instruction);
+                var through = learning!.Dispatched[index].Kind switch { 1 => LearningObserver.CallPortalMethod, 2 => LearningObserver.CallHelperMethod, _ => LearningObserver.CallDelegateMethod };
+                var returned = Append(observed, new Instruction(Opcode.Call, Constant(observed, index), arguments) { Method = through }, IrType.Object);
+                if (held is { } slot) Append(observed, new Instruction(Opcode.StoreSlot, Unbox(observed, returned, copy.TypeOf(call.Result!.Value))) { Slot = slot });
+                Append(observed, new Instruction(Opcode.Jump) { Targets = { new BlockCall(after, []) } });
+                // Directly.
+                copy[direct].Instructions.Add(call);
+                if (held is { } kept) Append(direct, new Instruction(Opcode.StoreSlot, call.Result!.Value) { Slot = kept });
+                Append(direct, new Instruction(Opcode.Jump) { Targets = { new BlockCall(after, []) } });
+                if (held is { } loaded)
+                {
+                    var original = call.Result!.Value;
+                    var load = new Instruction(Opcode.LoadSlot) { Slot = loaded };
+                    var renamed = copy.SetResult(load, copy.TypeOf(original), copy[original].Name);
+                    copy[after].Instructions.Insert(0, load);
+                    foreach (var block in copy.Blocks)
+                    {
+                        if (block == direct) continue;
+                        foreach (var instruction in copy[block].Instructions)
+                        {
+                            for (int k = 0; k < instruction.Operands.Count; k++)
+                                if (instruction.Operands[k] == original) instruction.Operands[k] = renamed;
+                            foreach (var target in instruction.TargetCalls)
+                                for (int k = 0; k < target.Arguments.Count; k++)
+                                    if (target.Arguments[k] == original) target.Arguments[k] = renamed;
+                        }
+                    }
+                }
+                work.Enqueue(after);
             }
         }
 
@@ -358,14 +493,27 @@ public static class ContinuationGraph
                 var operand = Map(stop.Operands[i])!.Value;
                 Append(made, new Instruction(Opcode.StoreElement, output, Constant(made, i + 1), Box(made, operand, copy.TypeOf(operand))) { TypeOperand = IrType.Object });
             }
-            // A learning step goes on from here in the next step, with the slots as this one left them.
-            if (learning is not null)
+            // A learning step goes on from here in the next step, with the slots as this one left them: handed back into the
+            // third array when the caller passes one (a learning step; a step that does not learn passes null, one test).
+            if (learning is not null && learning.Refusal is null && graph.SlotCount > 0)
+            {
+                var handing = copy.AddBlock();
+                var done = copy.AddBlock();
+                foreach (var added in new[] { handing, done })
+                {
+                    copy[added].Try = copy[made].Try;
+                    copy[added].HandlerOf = copy[made].HandlerOf;
+                }
+                Append(made, new Instruction(Opcode.BrIf, handBack) { Targets = { new BlockCall(handing, []), new BlockCall(done, []) } });
                 foreach (var slot in graph.Slots)
                 {
                     if (!learning.HandsBack(graph[slot].Type)) continue;
-                    var content = Append(made, new Instruction(Opcode.LoadSlot) { Slot = slot }, graph[slot].Type);
-                    Append(made, new Instruction(Opcode.StoreElement, output, Constant(made, 1 + stop.Operands.Count + slot.Index), Box(made, content, graph[slot].Type)) { TypeOperand = IrType.Object });
+                    var content = Append(handing, new Instruction(Opcode.LoadSlot) { Slot = slot }, graph[slot].Type);
+                    Append(handing, new Instruction(Opcode.StoreElement, handBack, Constant(handing, slot.Index), Box(handing, content, graph[slot].Type)) { TypeOperand = IrType.Object });
                 }
+                Append(handing, new Instruction(Opcode.Return, Append(handing, new Instruction(Opcode.Null), IrType.Object)));
+                made = done;
+            }
             Append(made, new Instruction(Opcode.Return, Append(made, new Instruction(Opcode.Null), IrType.Object)));
         }
 

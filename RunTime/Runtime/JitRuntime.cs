@@ -209,7 +209,7 @@ public static class JitRuntime
                 JitLog.Shared.PortalPrepared(name, program.Graphs.Count, clock.Elapsed, DotnetJitCost.SinceStart() - dotnetJit,
                     string.Create(System.Globalization.CultureInfo.InvariantCulture, $"read the outline and the portal's graph {program.CompileTime.TotalMilliseconds:F1} ms, linked {program.LinkTime.TotalMilliseconds:F1} ms"),
                     () => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                        $"{program.LoadedGraphs} of {program.Graphs.Count} graphs loaded when first needed, read in {program.LoadTime.TotalMilliseconds:F1} ms in all, linked in {program.LinkTime.TotalMilliseconds:F1} ms ({program.AccessMethods} emitted accesses bound, {program.AccessDelegates} delegates compiled)"),
+                        $"{program.LoadedGraphs} of {program.Graphs.Count} graphs loaded when first needed, read in {program.LoadTime.TotalMilliseconds:F1} ms in all, linked in {program.LinkTime.TotalMilliseconds:F1} ms ({program.AccessMethods} emitted accesses bound, {program.AccessDelegates} delegates compiled){runtime.StepsSummary()}"),
                     ThreadCpuTime.Since(cpu));
             return runtime;
         }

@@ -184,13 +184,42 @@ public sealed record JitSettings
 
     /// <summary>
     /// Whether a learning step (a mid-step exit while its unit may still be specialized again) runs its exit's frames on
-    /// learning continuations that report what they see at the promotion hints (<see cref="ContinuationLearning"/>), where that
-    /// notes what the evaluator would (no frame may make a call the learner follows), instead of the graph evaluator
-    /// (<c>PEJIT_FINISH=learning</c>; off by default: each resume point's learning continuation is one more CIL compilation on
-    /// the cold path, run a few times before the unit is specialized again, and the steps after it stay on the evaluator;
-    /// Docs/PERFORMANCE.md, "Learning steps on continuations"). Needs <see cref="CompiledFinish"/>.
+    /// continuations that report what they see at the promotion hints (<see cref="ContinuationLearning"/>), where that notes
+    /// what the evaluator would (no frame may make a call the learner follows), instead of the graph evaluator. On by default
+    /// (<c>PEJIT_FINISH=compiled</c>, or <c>learning</c>, its older name): a resume point's one continuation serves the steps
+    /// that learn and those that do not, so it costs no compilation of its own; off with <c>PEJIT_FINISH=evaluator</c>. The steps
+    /// after the exit's, from the merge point, stay on the evaluator (Docs/PERFORMANCE.md, "Learning steps on continuations").
+    /// Needs <see cref="CompiledFinish"/>.
     /// </summary>
-    public bool LearningOnContinuations { get; init; } = Environment.GetEnvironmentVariable("PEJIT_FINISH") == "learning";
+    public bool LearningOnContinuations { get; init; } = Environment.GetEnvironmentVariable("PEJIT_FINISH") != "evaluator";
+
+    /// <summary>
+    /// How many times an exit of a unit must have been taken before the continuations of its frames are compiled
+    /// (<c>PEJIT_FINISH_AFTER</c>, from 1): before that, and when one of them was compiled already for another exit, the
+    /// step runs on what exists, the graph evaluator otherwise. A continuation is one CIL compilation, far more than a few
+    /// steps in the evaluator: a resume point taken a few times in a short process (a learning step runs about
+    /// three times before its unit is specialized again) is cheaper left to the evaluator (Docs/PERFORMANCE.md, "One
+    /// continuation per resume point").
+    /// </summary>
+    public int ContinuationAfter { get; init; } = (int?)EnvironmentContinuationAfter.Value ?? DefaultContinuationAfter;
+
+    /// <summary>The default of <see cref="ContinuationAfter"/>.</summary>
+    public const int DefaultContinuationAfter = 8;
+
+    /// <summary>
+    /// From which learning step of a portal on (a mid-step exit's while its unit may be specialized again, each step its learning
+    /// loop goes on with, each step of a loop's first turn; counted from 1) learning steps run on compiled code
+    /// (<see cref="LearningOnContinuations"/>; <c>PEJIT_FINISH_LEARNING_AFTER</c>, from 1: all of them); those before run in the
+    /// graph evaluator. Learning on compiled code compiles
+    /// the portal's continuation from its merge point and the learning twins of the methods it follows (the whole portal among
+    /// them), tens of milliseconds, where a short process runs a few hundred learning steps in all (Lua <c>numeric 1000000</c>:
+    /// 120, 85 ms more CPU compiled than evaluated; <c>nbody 2000</c>: 367, even; Docs/PERFORMANCE.md, "Learning steps on
+    /// compiled code, interpreted calls included").
+    /// </summary>
+    public int LearningContinuationAfter { get; init; } = (int?)EnvironmentLearningContinuationAfter.Value ?? DefaultLearningContinuationAfter;
+
+    /// <summary>The default of <see cref="LearningContinuationAfter"/>.</summary>
+    public const int DefaultLearningContinuationAfter = 1000;
 
     /// <summary>
     /// Whether a native (AMD64) unit whose loop is left a threshold's times at one exit gets a *bridge* there instead of
@@ -226,6 +255,8 @@ public sealed record JitSettings
     private static readonly EnvironmentNumber EnvironmentThreshold = EnvironmentNumber.Read("PEJIT_THRESHOLD", int.MaxValue);
     private static readonly EnvironmentNumber EnvironmentFunctionThreshold = EnvironmentNumber.Read("PEJIT_FUNCTION_THRESHOLD", int.MaxValue);
     private static readonly EnvironmentNumber EnvironmentCacheLimit = EnvironmentNumber.Read("PEJIT_CACHE_LIMIT", long.MaxValue);
+    private static readonly EnvironmentNumber EnvironmentContinuationAfter = EnvironmentNumber.Read("PEJIT_FINISH_AFTER", int.MaxValue);
+    private static readonly EnvironmentNumber EnvironmentLearningContinuationAfter = EnvironmentNumber.Read("PEJIT_FINISH_LEARNING_AFTER", int.MaxValue);
     private static int warned;
 
     /// <summary>
@@ -249,7 +280,11 @@ public sealed record JitSettings
         if (Environment.GetEnvironmentVariable("PEJIT_INLINE_CALLS") is { Length: > 0 } inlineCalls && inlineCalls is not ("0" or "1"))
             log.Warning($"pejit: warning: PEJIT_INLINE_CALLS={inlineCalls} is neither 0 nor 1; using the default, a loop's unit inlines interpreted calls whose callee key is known (give 1 to inline guarded callees too, 0 none)");
         if (Environment.GetEnvironmentVariable("PEJIT_FINISH") is { Length: > 0 } finish && finish is not ("compiled" or "evaluator" or "learning"))
-            log.Warning($"pejit: warning: PEJIT_FINISH={finish} is neither compiled, learning nor evaluator; using compiled (the rest of a step left in its middle runs on compiled continuations; give evaluator to run it in the graph evaluator, learning to run learning steps on continuations too)");
+            log.Warning($"pejit: warning: PEJIT_FINISH={finish} is neither compiled, learning nor evaluator; using compiled (the rest of a step left in its middle, learning steps included, runs on compiled continuations where it can; give evaluator to run it in the graph evaluator)");
+        if (EnvironmentLearningContinuationAfter.Problem is { } learningAfter)
+            log.Warning($"pejit: warning: {learningAfter}; using {DefaultLearningContinuationAfter} (give from which learning step on learning steps run on compiled code, the graph evaluator running those before; from 1: all of them)");
+        if (EnvironmentContinuationAfter.Problem is { } after)
+            log.Warning($"pejit: warning: {after}; using {DefaultContinuationAfter} (give how many times an exit is taken before its continuations are compiled, from 1: compiled at the first)");
         if (EnvironmentCacheLimit.Problem is { } cacheLimit)
             log.Warning(string.Create(CultureInfo.InvariantCulture, $"pejit: warning: {cacheLimit}; using cache limit {Used().CacheLimit} (give a number of residual instructions from 1 up)"));
     }

@@ -881,17 +881,21 @@ public sealed class PortalRuntime
                 || HasClassSite(unit.Unit.PromotionCases))
             && unit.MayRecompile(Settings.MaxRecompilesPerUnit) && Volatile.Read(ref unit.recompiling) == 0
             && !SiteFull(unit, site, taken.PromotesClass);
-        // The rest of the step on compiled code (a continuation per frame), when every frame has one; else the evaluator.
+        // The rest of the step on compiled code (a continuation per frame), when every frame has one; else the evaluator. The
+        // continuations are compiled once the exit was taken ContinuationAfter times (a step or two is cheaper in the evaluator
+        // than a compilation); before that, used if another exit made them already.
+        bool make = unit.TimesTaken(taken.Index) >= Settings.ContinuationAfter;
         if (!learning && Settings.CompiledFinish)
         {
-            var plan = ContinuationsOf().PlanFor(taken);
-            if (plan.Frames is { } compiled) return FinishCompiled(key, unit, taken, site, promoted, compiled, exit, state, out exitKey);
-            Interlocked.Increment(ref refusedSteps);
+            var plan = (make ? ContinuationsOf() : Volatile.Read(ref continuations))?.PlanFor(taken, make);
+            if (plan?.Frames is { } compiled) return FinishCompiled(key, unit, taken, site, promoted, compiled, exit, state, out exitKey);
+            if (plan is not null) Interlocked.Increment(ref refusedSteps);
         }
-        // A learning step on continuations that report what they see, when every frame has one and PEJIT_FINISH=learning (the
-        // steps after it, from the merge point, stay on the evaluator: the portal's rest reaches its interpreted calls, which the
-        // learner follows).
-        var learnedOn = learning && Settings.CompiledFinish && Settings.LearningOnContinuations ? ContinuationsOf().LearningPlanFor(taken).Frames : null;
+        // A learning step on the same continuations, which report what they see to an observer, when every frame has one that
+        // can (LearningOnContinuations, the default; the steps after it, from the merge point, stay on the evaluator: the
+        // portal's rest reaches its interpreted calls, which the learner follows).
+        var learnedOn = learning && LearnsOnContinuations()
+            ? (make ? ContinuationsOf() : Volatile.Read(ref continuations))?.LearningPlanFor(taken, make)?.Frames : null;
         if (learnedOn is null) Interlocked.Increment(ref evaluatedSteps);
         else
         {
@@ -951,11 +955,10 @@ public sealed class PortalRuntime
                 var values = new Dictionary<IR.Value, object?>(IR.ValueComparer.Instance);
                 for (int i = 0; i < operands.Count; i++) values[operands[i]] = outcome.StopOperands![i];
                 foreach (var red in Extension.Shape.ImplicitReds) values[red] = frames[0].Values[red];
-                learner!.Resuming(new List<(GreenKey, CallPath?)>(1) { (stop, null) });
                 // The slots as the step left them (a program counter a helper moves by reference lives in one), not a fresh frame's.
                 var slots = new Dictionary<IR.Slot, object?>(IR.SlotComparer.Instance);
                 for (int s = 0; s < outcome.StopSlots!.Count; s++) slots[new IR.Slot(s)] = outcome.StopSlots[s];
-                outcome = evaluator.Resume([new ResumeFrame(graph, next.Block, next.Index, values, null) { Slots = slots }], Extension.Shape.MergePoint);
+                outcome = LearnStep(next, values, slots, stop, evaluator, learner!, valueSite);
                 stop = null;
             }
         }
@@ -1004,7 +1007,9 @@ public sealed class PortalRuntime
         object? returned = null;
         try
         {
-            returned = RunFrames(frames, exit, output, null);
+            // No observer while it runs: this step may run inside a learning step's frame (its call of the real portal).
+            using (LearningObserver.Suspend())
+                returned = RunFrames(frames, exit, output, null, null);
         }
         catch (Exception e) when (unit.Unit.HandsBackExceptions)
         {
@@ -1032,10 +1037,11 @@ public sealed class PortalRuntime
 
     /// <summary>
     /// Runs the continuations of an exit's frames (<paramref name="frames"/>, outermost first) innermost first, each frame's
-    /// result passed to the next frame's call; returns the outermost's result (its stop written into <paramref name="output"/>).
-    /// <paramref name="entering"/> is told each frame's depth before it runs (a learning step's observer, its position).
+    /// result passed to the next frame's call; returns the outermost's result (its stop written into <paramref name="output"/>,
+    /// the slots into <paramref name="slots"/> when not null). <paramref name="entering"/> is told each frame's depth before it
+    /// runs (a learning step's observer, its position).
     /// </summary>
-    private static object? RunFrames(FramePlan[] frames, object?[] exit, object?[] output, Action<int>? entering)
+    private static object? RunFrames(FramePlan[] frames, object?[] exit, object?[] output, object?[]? slots, Action<int>? entering)
     {
         object? returned = null;
         Exception? thrown = null;
@@ -1054,7 +1060,7 @@ public sealed class PortalRuntime
             entering?.Invoke(depth);
             try
             {
-                returned = frame.Continuation.Code!.Run(inputs, depth == 0 ? output : NoOutput, NoOutput);
+                returned = frame.Continuation.Code!.Run(inputs, depth == 0 ? output : NoOutput, depth == 0 ? slots! : null!);
             }
             catch (Exception e) when (depth > 0)
             {
@@ -1075,20 +1081,130 @@ public sealed class PortalRuntime
         List<(PromotionSite Site, object? Seen)> observed, Func<IR.Instruction, object?, bool> isValueSite)
     {
         int operands = Extension.Shape.MergePoint.Operands.Count;
-        var output = new object?[1 + operands + Extension.Portal.Graph.SlotCount];
-        var observer = new LearningObserver(observed, isValueSite);
+        var output = new object?[1 + operands];
+        var slots = new object?[Extension.Portal.Graph.SlotCount];
+        var continuations = ContinuationsOf();
+        var observer = new LearningObserver(observed, isValueSite, new LearningCalls(Following, GreenKeyOf, continuations.TwinOf, InvokeReal));
         object? returned;
         using (observer.Watch())
-            returned = RunFrames(frames, exit, output, depth => observer.Enter(frames[depth].Continuation.Learning!, positions[depth].Key, positions[depth].Path));
+            returned = RunFrames(frames, exit, output, slots, depth => observer.Enter(frames[depth].Continuation.Learning!, positions[depth].Key, positions[depth].Path));
         if (output[0] is null) return new ResumeOutcome(true, returned, null);
         var stopOperands = new object?[operands];
         Array.Copy(output, 1, stopOperands, 0, operands);
-        var slots = new object?[output.Length - 1 - operands];
-        Array.Copy(output, 1 + operands, slots, 0, slots.Length);
         return new ResumeOutcome(false, null, stopOperands) { StopSlots = slots };
     }
 
     private static readonly object?[] NoOutput = new object?[1];
+
+    /// <summary>
+    /// One step of a learning loop (<see cref="FinishStep"/>'s after the exit's, <see cref="LearnFirstTurn"/>'s) from the merge
+    /// point (<paramref name="next"/>) with the merge-point <paramref name="values"/> and the <paramref name="slots"/>, at key
+    /// <paramref name="step"/>: on the portal's continuation from there (its reports noted into the learner's list at
+    /// <paramref name="step"/>, its interpreted calls followed through the observer), once it is compiled and learning steps can
+    /// use it; in the evaluator with <paramref name="learner"/> otherwise. The outcome is the evaluator's form either way.
+    /// </summary>
+    private ResumeOutcome LearnStep(ContinuationPoint next, Dictionary<IR.Value, object?> values, Dictionary<IR.Slot, object?> slots, GreenKey step,
+        GraphEvaluator evaluator, StepLearner learner, Func<IR.Instruction, object?, bool> isValueSite)
+    {
+        if (MergeStep(next) is { } plan)
+        {
+            Interlocked.Increment(ref loopStepsCompiled);
+            var inputs = (object[])plan.Template.Clone();
+            var graph = Extension.Portal.Graph;
+            for (int i = 0; i < plan.Inputs.Length; i++)
+            {
+                var type = graph.TypeOf(plan.Inputs[i]);
+                inputs[i] = ValueSemantics.ToClr(ValueSemantics.Normalize(values[plan.Inputs[i]], type), resolver.ResolveType(type))!;
+            }
+            for (int s = 0; s < plan.Slots.Length; s++)
+            {
+                var type = graph[plan.Slots[s]].Type;
+                var clr = resolver.ResolveType(type);
+                // A slot the step has not written holds its type's default (a residual slot starts zeroed, a CIL local too).
+                var content = slots.TryGetValue(plan.Slots[s], out var held) ? held : null;
+                inputs[plan.Inputs.Length + s] = content is null && clr.IsValueType ? Activator.CreateInstance(clr)! : ValueSemantics.ToClr(ValueSemantics.Normalize(content, type), clr)!;
+            }
+            var frame = new FramePlan(plan.Continuation, inputs, [], -1, -1);
+            return RunLearning([frame], [(step, null)], NoOutput, learner.Observed, isValueSite);
+        }
+        Interlocked.Increment(ref loopStepsEvaluated);
+        learner.Resuming([(step, null)]);
+        return evaluator.Resume([new ResumeFrame(Extension.Portal.Graph, next.Block, next.Index, values, null) { Slots = slots }], Extension.Shape.MergePoint);
+    }
+
+    /// <summary>The portal's continuation from the merge point for learning steps (<see cref="LearnStep"/>): its inputs, slots, and a template of that many elements.</summary>
+    private sealed record MergeStepPlan(Continuation Continuation, IR.Value[] Inputs, IR.Slot[] Slots, object?[] Template);
+
+    /// <summary>
+    /// The portal's continuation from <paramref name="next"/> to its merge point, for learning steps: its inputs the merge-point
+    /// operands and implicit reds, then every slot an object array can hold (a ref struct's, dead at a merge point, starts at its
+    /// default, as the evaluator's null stands for). Compiled at the first learning step that may run on compiled code
+    /// (<see cref="LearnsOnContinuations"/>); null before, or when learning steps cannot use it (logged once).
+    /// </summary>
+    private MergeStepPlan? MergeStep(ContinuationPoint next)
+    {
+        if (!LearnsOnContinuations()) return null;
+        if (Volatile.Read(ref mergeStep) is { } known) return known.Continuation.Code is null ? null : known;
+        const bool make = true;
+        var made = ContinuationsOf();
+        var graph = Extension.Portal.Graph;
+        var inputs = new List<IR.Value>();
+        foreach (var operand in Extension.Shape.MergePoint.Operands)
+            if (!inputs.Contains(operand)) inputs.Add(operand);
+        foreach (var red in Extension.Shape.ImplicitReds)
+            if (!inputs.Contains(red)) inputs.Add(red);
+        var slots = new List<IR.Slot>();
+        for (int s = 0; s < graph.SlotCount; s++)
+        {
+            var type = graph[new IR.Slot(s)].Type;
+            if (type.Kind is not (IR.TypeKind.ByRef or IR.TypeKind.Pointer) && !resolver.ResolveType(type).IsByRefLike) slots.Add(new IR.Slot(s));
+        }
+        var continuation = made.At(graph, next.Block, next.Index, inputs, slots, Extension.Shape.MergePoint, MergeRegionSet, takesThrown: false, learning: true, make);
+        if (continuation is null) return null;
+        var plan = new MergeStepPlan(continuation, [.. inputs], [.. slots], new object?[inputs.Count + slots.Count]);
+        if (continuation.Code is not null && made.LearningRefusal(continuation) is not null) plan = plan with { Continuation = continuation with { Code = null } };
+        Volatile.Write(ref mergeStep, plan);
+        return plan.Continuation.Code is null ? null : plan;
+    }
+
+    private MergeStepPlan? mergeStep;
+
+    /// <summary>
+    /// Counts a learning step; whether it runs on compiled code: learning on continuations is on and it is the portal's
+    /// <see cref="JitSettings.LearningContinuationAfter"/>-th learning step or a later one (those before ran in the evaluator).
+    /// </summary>
+    private bool LearnsOnContinuations() =>
+        Settings.CompiledFinish && Settings.LearningOnContinuations && Interlocked.Increment(ref learningSteps) >= Settings.LearningContinuationAfter;
+
+    private long learningSteps;
+    private long loopStepsCompiled;
+    private long loopStepsEvaluated;
+
+    /// <summary>Steps of learning loops after a mid-step exit's and of loops' first turns (<see cref="LearnFirstTurn"/>) run on the portal's continuation from its merge point.</summary>
+    public long LearningLoopStepsCompiled => Interlocked.Read(ref loopStepsCompiled);
+
+    /// <summary>The steps left mid-step and learned, and where they ran, for <c>PEJIT_LOG=summary</c> (empty when none).</summary>
+    internal string StepsSummary() =>
+        compiledSteps + evaluatedSteps + loopStepsCompiled + loopStepsEvaluated == 0 ? "" : string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"; steps left mid-step: {StepsFinishedCompiled} on continuations ({LearningStepsFinishedCompiled} learning), {StepsFinishedByEvaluator} by the evaluator; learning loops' later steps and first turns: {LearningLoopStepsCompiled} compiled, {LearningLoopStepsEvaluated} evaluated; {ContinuationsBuilt} continuations and {Volatile.Read(ref continuations)?.TwinsBuilt ?? 0} twins compiled");
+
+    /// <summary>Steps of learning loops and first turns the graph evaluator ran (no continuation yet, or none learning steps can use).</summary>
+    public long LearningLoopStepsEvaluated => Interlocked.Read(ref loopStepsEvaluated);
+
+    /// <summary>A call a learning step's observer does not follow, made by reflection as the evaluator makes it (the exception the method threw, not reflection's).</summary>
+    private object? InvokeReal(IR.Instruction call, object?[] arguments)
+    {
+        var method = resolver.ResolveMethod(call.Method!);
+        try
+        {
+            return method.IsStatic ? method.Invoke(null, arguments) : method.Invoke(arguments[0], arguments[1..]);
+        }
+        catch (TargetInvocationException e) when (e.InnerException is { } inner)
+        {
+            ExceptionDispatchInfo.Capture(inner).Throw();
+            throw;
+        }
+    }
 
     /// <summary>Whether <paramref name="site"/> has all the cases its budget allows in <paramref name="unit"/> (what <see cref="CountPromotion"/> stops counting at).</summary>
     private bool SiteFull(CompiledUnit unit, PromotionSite site, bool promotesClass) =>
@@ -1140,9 +1256,23 @@ public sealed class PortalRuntime
         Log.Event(line);
     }
 
+    /// <summary>A resume point whose continuation learning steps cannot use (the steps that do not learn still do): said once, with why.</summary>
+    internal void LearningRefused(Continuation continuation, string why)
+    {
+        string line = $"pejit: {name}: learning steps left at {continuation.Where} are finished by the graph evaluator: {why}";
+        Settings.Log?.WriteLine(line);
+        Log.Event(line);
+    }
+
     /// <summary>A continuation compiled: its text in the log (<c>PEJIT_LOG=residual</c>) and the dump (<c>PEJIT_DUMP</c>).</summary>
     internal void ContinuationMade(Continuation continuation)
     {
+        if (Log.Topics.HasFlag(JitLogTopics.Units) || Settings.Log is not null)
+        {
+            string line = $"pejit: {name}: continuation at {continuation.Where} compiled ({continuation.Graph!.InstructionCount()} instructions, {continuation.Took.TotalMilliseconds:F2} ms)";
+            Settings.Log?.WriteLine(line);
+            Log.Event(line);
+        }
         if (Log.Topics.HasFlag(JitLogTopics.Residual)) Log.Residual($"pejit: continuation of {name} at {continuation.Where}:\n{PeJit.IR.Text.IrPrinter.Print(continuation.Graph!)}");
         if (Settings.Dump is { } dump && dump.Matches(name, key: null))
             ResidualInspector.WriteContinuation(dump.Directory, name, continuation.Where, PeJit.IR.Text.IrPrinter.Print(continuation.Graph!));
@@ -1269,8 +1399,7 @@ public sealed class PortalRuntime
         {
             for (; ; steps++)
             {
-                learner.Resuming([(step, null)]);
-                outcome = evaluator.Resume([new ResumeFrame(graph, next.Block, next.Index, values, null) { Slots = slots }], Extension.Shape.MergePoint);
+                outcome = LearnStep(next, values, slots, step, evaluator, learner, IsObjectValueSite);
                 if (outcome.Returned) break;
                 step = KeyAt(outcome.StopOperands!, state);
                 if (step.Equals(key) ? ++turns == PromotionThreshold : HasUnit(step) || LoopsElsewhere(visited, step)) break;

@@ -95,7 +95,7 @@ public sealed class CompiledContinuationTests
         var log = new StringWriter();
         var settings = new JitSettings
         {
-            Threshold = 3, Log = log, BackgroundCompilation = false, MaxRecompilesPerUnit = 1, Strict = true,
+            Threshold = 3, Log = log, BackgroundCompilation = false, MaxRecompilesPerUnit = 1, Strict = true, ContinuationAfter = 1,
             Specialization = new PeJit.Specializer.Engine.SpecializationSettings { MaxCasesPerPromotion = 1 },
         };
         var jit = RunJitEnabled(Lua.Programs.Source(program), size, runs: 2, settings);
