@@ -1864,6 +1864,9 @@ public sealed class PortalRuntime
     /// </summary>
     internal bool CaseBridgesOnEveryBackend { get; set; }
 
+    /// <summary>The backend case bridges are compiled by when the units' is not CIL (<see cref="Build"/>).</summary>
+    private CilBackend? caseBridgeBackend;
+
     /// <summary>The engine that specializes this portal's units (tests count its work, <see cref="UnitSpecializer.OpsRun"/>).</summary>
     internal UnitSpecializer Engine => engine;
 
@@ -2074,6 +2077,9 @@ public sealed class PortalRuntime
         clock.Restart();
         var code = unit.StateParameters is { } stateParameters && backend is CilBackend cil
             ? cil.CompileUnit(unit.Residual, owner, $"pejit_unit_{Method.Name}", stateParameters, unit.ShapedEntry)
+            // A case bridge is CIL code whatever the units' backend: compiled natively, a bridge read a float as an integer in the
+            // Lua fuzzer (a field read the managed stub made before the bridge's class guard, not yet understood).
+            : specialize is not null && backend is not CilBackend ? (caseBridgeBackend ??= new CilBackend(resolver)).Compile(unit.Residual, owner, $"pejit_unit_{Method.Name}")
             : backend.Compile(unit.Residual, owner, $"pejit_unit_{Method.Name}");
         Stage("backend");
         if (code is CilCompiledCode { Unoptimized: { } why })
