@@ -83,6 +83,18 @@ public sealed record CompiledUnit(Unit Unit, ICompiledCode Code, TimeSpan Specia
     /// <summary>1 at an exit once the runtime has tried to compile a bridge for it (one attempt per exit).</summary>
     internal readonly int[] bridging = new int[Unit.Exits.Count];
 
+    /// <summary>Per exit: 0 until asked, 1 when a case bridge may start there, 2 when refused (<c>PortalRuntime.TryCaseBridge</c>).</summary>
+    internal readonly int[] caseBridgeable = new int[Unit.Exits.Count];
+
+    /// <summary>
+    /// For a case bridge (a unit entered at a <c>Jit.Promote</c> exit with a new case, <c>PortalRuntime.AttachCaseBridge</c>):
+    /// the unit in the code cache whose exit, or whose bridge's exit, it is attached at; null for a unit.
+    /// </summary>
+    public CompiledUnit? CaseRoot { get; internal set; }
+
+    /// <summary>For a unit: the case bridges attached at its exits and its bridges' exits (within <see cref="JitSettings.MaxRecompilesPerUnit"/>).</summary>
+    internal int caseBridgeCount;
+
     /// <summary>1 once the code cache dropped the unit: a bridge compiled meanwhile is dropped instead of attached (<see cref="Attach"/>).</summary>
     private int dropped;
 

@@ -67,8 +67,12 @@ public sealed class Amd64CompiledCode : ICompiledCode
     /// <summary>A status past this many is a bridge's (<see cref="AttachBridge"/>): <c>(bridge status + 1) &lt;&lt; 16 | exit number</c>.</summary>
     private const long BridgeStatus = 1 << 16;
 
-    /// <summary>The bridges entered natively, by the exit number of the unit they are attached at, with their constants.</summary>
-    private readonly Dictionary<int, (Amd64CompiledCode Code, object[] Constants)> bridges = [];
+    /// <summary>
+    /// The bridges entered natively, by the exit number of the unit they are attached at, with their constants and the slot of
+    /// the exit buffer their state starts at (1 for a loop's bridge, whose state is the merge point's variables; 0 for a case
+    /// bridge, whose state is the whole buffer).
+    /// </summary>
+    private readonly Dictionary<int, (Amd64CompiledCode Code, object[] Constants, int StateOffset)> bridges = [];
 
     /// <summary>Set when this code is a bridge another unit owns: its memory is freed with that unit's, not when it is dropped.</summary>
     private int owned;
@@ -93,12 +97,14 @@ public sealed class Amd64CompiledCode : ICompiledCode
     /// transitions to that exit where a <see cref="Bridges.BridgePlan"/> proves where each of the bridge's words is: an
     /// adapter is compiled per transition and attached to its target slot (<see cref="Attach"/>). The bridge and the
     /// adapters become this unit's: freed with it. Returns how many transitions were attached (0: the bridge is not
-    /// this unit's, and the caller enters it otherwise).
+    /// this unit's, and the caller enters it otherwise). <paramref name="stateOffset"/> is the slot of the exit buffer the
+    /// bridge's state (its third parameter) starts at: 1 for a bridge from the exit's key (the merge point's variables), 0 for
+    /// a case bridge (the exit buffer itself, <c>UnitSpecializer.SpecializeBridge</c>).
     /// </summary>
-    public int AttachBridge(int exitIndex, object[] constants, Amd64CompiledCode bridge, object[] bridgeConstants)
+    public int AttachBridge(int exitIndex, object[] constants, Amd64CompiledCode bridge, object[] bridgeConstants, int stateOffset = 1)
     {
         if (!CodePool.Available || bridge == this) return 0;
-        var plans = Bridges.BridgePlan.Make(this, constants, exitIndex, bridge, bridgeConstants);
+        var plans = Bridges.BridgePlan.Make(this, constants, exitIndex, bridge, bridgeConstants, stateOffset);
         if (plans.Count == 0) return 0;
         if (Interlocked.Exchange(ref bridge.owned, 1) != 0) return 0;
         if (!native.Own(bridge.native)) return 0;
@@ -121,7 +127,7 @@ public sealed class Amd64CompiledCode : ICompiledCode
             }
             var adapter = new NativeCode(pool, code, data);
             if (!native.Own(adapter)) break;
-            lock (bridges) bridges[plan.Exit.Number] = (bridge, bridgeConstants);
+            lock (bridges) bridges[plan.Exit.Number] = (bridge, bridgeConstants, stateOffset);
             Attach(plan.Exit.Number, adapter.Code.Address);
             attached++;
         }
@@ -321,12 +327,12 @@ public sealed class Amd64CompiledCode : ICompiledCode
     private unsafe object? AfterBridge(long status, object?[] values, long* block, object?[] arguments)
     {
         var exit = Function.Exits[(int)(status & (BridgeStatus - 1)) - 1];
-        (Amd64CompiledCode Code, object[] Constants) bridge;
+        (Amd64CompiledCode Code, object[] Constants, int StateOffset) bridge;
         lock (bridges) bridge = bridges[exit.Number];
         Transition(exit, values, block);
         var buffer = (object?[])arguments[1]!;
-        var state = new object?[buffer.Length - 1];
-        Array.Copy(buffer, 1, state, 0, state.Length);
+        var state = new object?[buffer.Length - bridge.StateOffset];
+        Array.Copy(buffer, bridge.StateOffset, state, 0, state.Length);
         // The bridge leaves at an exit of its own (slot 0 written again) or returns (slot 0 left clear).
         buffer[0] = null;
         object?[] bridgeArguments = [bridge.Constants, buffer, state];

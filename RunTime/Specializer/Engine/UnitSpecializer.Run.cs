@@ -67,21 +67,25 @@ public sealed partial class UnitSpecializer
 
         /// <summary>A run from <paramref name="entryKey"/>; <paramref name="allowed"/> are the keys the unit may hold
         /// code for (others become exits), null for any within the budgets.</summary>
-        public Run(UnitSpecializer owner, GreenKey entryKey, IReadOnlyDictionary<PromotionSite, IReadOnlyList<object?>> promotions, IReadOnlySet<GreenKey>? allowed, bool wholeFunction = false)
+        public Run(UnitSpecializer owner, GreenKey entryKey, IReadOnlyDictionary<PromotionSite, IReadOnlyList<object?>> promotions, IReadOnlySet<GreenKey>? allowed, bool wholeFunction = false,
+            CompiledExit? startExit = null)
         {
             this.owner = owner;
             this.entryKey = entryKey;
             this.promotions = promotions;
             this.allowed = allowed;
+            this.startExit = startExit;
             portalGraph = owner.program.Portal.Graph;
             this.wholeFunction = wholeFunction;
             // A function's unit takes its reds typed and returns the portal's result unboxed when the backend can
             // call it so (DirectSelfCalls), so that its calls of its own key are direct calls of its own method.
-            typed = owner.DirectSelfCalls && wholeFunction && owner.CallCells is not null && owner.portal.ImplicitReds.Count == 0
+            // A bridge takes the exit buffer it starts from as its state (UnitSpecializer.ExitBridges.cs): never typed.
+            typed = startExit is null && owner.DirectSelfCalls && wholeFunction && owner.CallCells is not null && owner.portal.ImplicitReds.Count == 0
                 && portalGraph.ReturnType.Kind is not (TypeKind.GenericParameter or TypeKind.ByRef or TypeKind.Pointer);
             // Concatenated, not interpolated: the first interpolated string of a process sets up the shared char ArrayPool
             // (its EventSource, a ConditionalWeakTable), some fifty type loads in the first unit (Docs/PERFORMANCE.md, "Cold warm-up").
-            residual = new FlowGraph("unit " + owner.portal.Name + " " + entryKey.ToString(), typed ? portalGraph.ReturnType : IrType.Object)
+            residual = new FlowGraph((startExit is null ? "unit " : "bridge ") + owner.portal.Name + " " + entryKey.ToString()
+                + (startExit is null ? "" : " exit #" + startExit.Index.ToString()), typed ? portalGraph.ReturnType : IrType.Object)
                 { Virtualizables = owner.Virtualizables ? owner.portal.Virtualizables : [] };
             unit = new Unit(residual, entryKey);
             current = residual.AddBlock();
@@ -123,7 +127,8 @@ public sealed partial class UnitSpecializer
             // The state holds the merge point's variables, then the implicit reds.
             var reds = new List<Value>();
             var stateValues = owner.StateVariables;
-            if (typed) reds.AddRange(typedReds);
+            if (startExit is not null) StartAtExit(startExit);
+            else if (typed) reds.AddRange(typedReds);
             else
             {
                 for (int j = owner.GreenCount; j < stateValues.Length; j++)
@@ -133,7 +138,7 @@ public sealed partial class UnitSpecializer
                     reds.Add(Unbox(element, type));
                 }
             }
-            EnterKey(entryKey, reds);
+            if (startExit is null) EnterKey(entryKey, reds);
             while (pending.Count > 0)
             {
                 // A path runs until it ends or waits at a join point; when every path of its step waits, the

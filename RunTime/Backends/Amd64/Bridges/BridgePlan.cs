@@ -55,8 +55,9 @@ public sealed class BridgePlan
     /// <summary>
     /// The plans for entering <paramref name="bridge"/> from each transition of <paramref name="unit"/> whose tail leaves at
     /// the unit's exit number <paramref name="exitIndex"/> (the runtime's, written into the exit buffer's slot 0).
+    /// <paramref name="stateOffset"/>: the slot of the exit buffer the bridge's state starts at (1, or 0 for a case bridge).
     /// </summary>
-    public static List<BridgePlan> Make(Amd64CompiledCode unit, object[] unitConstants, int exitIndex, Amd64CompiledCode bridge, object[] bridgeConstants)
+    public static List<BridgePlan> Make(Amd64CompiledCode unit, object[] unitConstants, int exitIndex, Amd64CompiledCode bridge, object[] bridgeConstants, int stateOffset = 1)
     {
         var plans = new List<BridgePlan>();
         if (unit.Function.Calls.Count > 0 || bridge.Function.Calls.Count > 0) return plans;
@@ -68,7 +69,7 @@ public sealed class BridgePlan
             if (exit.Reason != ExitReason.Transition) continue;
             var slots = ExitBuffer(unit.Graph, exit, unitConstants, objects);
             if (slots is null || slots.GetValueOrDefault(0) is not Boxed(_, Integer { Value: var number }) || number != exitIndex) continue;
-            if (Sources(unit, unitConstants, bridge, bridgeConstants, slots, objects) is { } words) plans.Add(new BridgePlan(exit, words));
+            if (Sources(unit, unitConstants, bridge, bridgeConstants, slots, objects, stateOffset) is { } words) plans.Add(new BridgePlan(exit, words));
         }
         return plans;
     }
@@ -163,7 +164,8 @@ public sealed class BridgePlan
     }
 
     /// <summary>Where each of the bridge's words is at the exit whose buffer <paramref name="slots"/> describes; null when one is nowhere provable.</summary>
-    private static List<BridgeSource>? Sources(Amd64CompiledCode unit, object[] unitConstants, Amd64CompiledCode bridge, object[] bridgeConstants, Dictionary<long, Expression?> slots, Objects objects)
+    private static List<BridgeSource>? Sources(Amd64CompiledCode unit, object[] unitConstants, Amd64CompiledCode bridge, object[] bridgeConstants, Dictionary<long, Expression?> slots, Objects objects,
+        int stateOffset)
     {
         // The unit's words, described over its entry state.
         var unitDefinitions = Definitions(unit.Graph);
@@ -172,14 +174,14 @@ public sealed class BridgePlan
         for (int m = 0; m < arguments.Count; m++)
             if (Describe(unit.Graph, unitDefinitions, arguments[m].Value, [], unitConstants, objects) is { } described)
                 own.TryAdd((arguments[m].Kind, described), m);
-        // The bridge's state is the exit buffer from slot 1.
+        // The bridge's state is the exit buffer from slot stateOffset (1: the merge point's variables; 0: a case bridge's whole buffer).
         var graph = bridge.Graph;
         var definitions = Definitions(graph);
         var environment = new Dictionary<Value, Expression?>();
         foreach (var (value, instruction) in definitions)
             if (instruction is { Opcode: Opcode.LoadElement } && instruction.Operands[0] == graph.Parameters[2]
                 && definitions.TryGetValue(instruction.Operands[1], out var index) && index.Opcode == Opcode.Const)
-                environment[value] = slots.GetValueOrDefault(index.Integer + 1);
+                environment[value] = slots.GetValueOrDefault(index.Integer + stateOffset);
         var words = new List<BridgeSource>();
         foreach (var word in bridge.Function.Arguments)
         {
