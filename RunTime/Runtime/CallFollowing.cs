@@ -123,25 +123,8 @@ internal sealed class CallFollowing(ExtensionProgram program, SpecializationSett
         if (!Enabled || call.Opcode is not (Opcode.Call or Opcode.CallVirt)) return false;
         if (IsPortalCall(call)) return true;
         lock (gate)
-        {
-            if (!calls.TryGetValue(call, out var op))
-            {
-                IndexLoadedGraphs();
-                if (!calls.TryGetValue(call, out op)) return false;
-            }
-            if (call.Opcode == Opcode.Call && op.Callees is [_] || op.Treatment == CallTreatment.InlineDelegate)
-                foreach (var callee in op.Callees)
-                {
-                    if (!worthFollowing.TryGetValue(callee, out bool worth))
-                    {
-                        worth = CallsPortalOrPromotes(callee);
-                        worthFollowing[callee] = worth;
-                        if (worth) Index(callee);
-                    }
-                    if (worth) return true;
-                }
-            return false;
-        }
+            return IndexedCall(call) is { } op && (call.Opcode == Opcode.Call && op.Callees is [_] || op.Treatment == CallTreatment.InlineDelegate)
+                && AnyCalleeWorthFollowing(op);
     }
 
     /// <summary>
@@ -152,25 +135,31 @@ internal sealed class CallFollowing(ExtensionProgram program, SpecializationSett
     {
         if (!Enabled || call.Opcode is not (Opcode.Call or Opcode.CallVirt) || call.Method?.Name != "Invoke") return false;
         lock (gate)
+            return IndexedCall(call) is { Treatment: CallTreatment.InlineDelegate } op && AnyCalleeWorthFollowing(op);
+    }
+
+    /// <summary>The extension op of <paramref name="call"/>, indexing the graphs loaded since the last look; null if none has it. Under <c>gate</c>.</summary>
+    private ExtensionOp? IndexedCall(Instruction call)
+    {
+        if (calls.TryGetValue(call, out var op)) return op;
+        IndexLoadedGraphs();
+        return calls.TryGetValue(call, out op) ? op : null;
+    }
+
+    /// <summary>Whether a member of <paramref name="op"/>'s family calls the portal or promotes (each callee decided once, and indexed if so). Under <c>gate</c>.</summary>
+    private bool AnyCalleeWorthFollowing(ExtensionOp op)
+    {
+        foreach (var callee in op.Callees)
         {
-            if (!calls.TryGetValue(call, out var op))
+            if (!worthFollowing.TryGetValue(callee, out bool worth))
             {
-                IndexLoadedGraphs();
-                if (!calls.TryGetValue(call, out op)) return false;
+                worth = CallsPortalOrPromotes(callee);
+                worthFollowing[callee] = worth;
+                if (worth) Index(callee);
             }
-            if (op.Treatment != CallTreatment.InlineDelegate) return false;
-            foreach (var callee in op.Callees)
-            {
-                if (!worthFollowing.TryGetValue(callee, out bool worth))
-                {
-                    worth = CallsPortalOrPromotes(callee);
-                    worthFollowing[callee] = worth;
-                    if (worth) Index(callee);
-                }
-                if (worth) return true;
-            }
-            return false;
+            if (worth) return true;
         }
+        return false;
     }
 
     /// <summary>

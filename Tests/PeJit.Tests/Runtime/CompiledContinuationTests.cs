@@ -21,7 +21,7 @@ namespace PeJit.Tests.Runtime;
 public sealed class CompiledContinuationTests
 {
     /// <summary>One call site calling ten different functions in turn: the callee's prototype, promoted at Lua's call, has ten values.</summary>
-    private const string Megamorphic = """
+    internal const string Megamorphic = """
         local function f1(x) return x + 1 end
         local function f2(x) return x * 2 end
         local function f3(x) return x - 3 end

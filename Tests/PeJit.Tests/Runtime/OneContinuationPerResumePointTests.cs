@@ -12,26 +12,8 @@ namespace PeJit.Tests.Runtime;
 [TestClass]
 public sealed class OneContinuationPerResumePointTests
 {
-    /// <summary>A call site calling ten functions in turn (<c>CompiledContinuationTests</c>' megamorphic loop): it leaves mid-step while its unit learns, then past its budget.</summary>
-    private const string Megamorphic = """
-        local function f1(x) return x + 1 end
-        local function f2(x) return x * 2 end
-        local function f3(x) return x - 3 end
-        local function f4(x) return x % 7 end
-        local function f5(x) return x // 2 end
-        local function f6(x) return -x end
-        local function f7(x) return x * x % 11 end
-        local function f8(x) return x + x + x end
-        local function f9(x) return 5 - x end
-        local function f10(x) return x % 3 + 1 end
-        local fs = { f1, f2, f3, f4, f5, f6, f7, f8, f9, f10 }
-        local n = N or 1000
-        local total = 0
-        for i = 1, n do
-          total = total + fs[i % 10 + 1](i)
-        end
-        print(total)
-        """;
+    /// <summary>A call site calling ten functions in turn: it leaves mid-step while its unit learns, then past its budget.</summary>
+    private const string Megamorphic = CompiledContinuationTests.Megamorphic;
 
     private static PortalJit Run(string source, long size, int runs, JitSettings settings)
     {
