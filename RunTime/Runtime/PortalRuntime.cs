@@ -97,8 +97,7 @@ public sealed class PortalRuntime
     /// the hint's names (<see cref="IR.HintNames"/>), not by a set of the extension's ops, which would load every
     /// graph of a program read lazily.
     /// </summary>
-    private static bool IsClassSite(IR.Instruction call) =>
-        call.Opcode == IR.Opcode.Call && IR.HintNames.IsJitMethod(call.Method, IR.HintNames.PromoteClass);
+    private static bool IsClassSite(IR.Instruction call) => PromotionSite.IsClassSite(call);
 
     /// <summary>Whether <paramref name="cases"/> has a <c>Jit.PromoteClass</c> site (a loop, not LINQ's <c>Any</c> over sites).</summary>
     private static bool HasClassSite(IReadOnlyDictionary<PromotionSite, IReadOnlyList<object?>> cases)
@@ -887,7 +886,7 @@ public sealed class PortalRuntime
         bool make = unit.TimesTaken(taken.Index) >= Settings.ContinuationAfter;
         if (!learning && Settings.CompiledFinish)
         {
-            var plan = (make ? ContinuationsOf() : Volatile.Read(ref continuations))?.PlanFor(taken, make);
+            var plan = ContinuationsIf(make)?.PlanFor(taken, make);
             if (plan?.Frames is { } compiled) return FinishCompiled(key, unit, taken, site, promoted, compiled, exit, state, out exitKey);
             if (plan is not null) Interlocked.Increment(ref refusedSteps);
         }
@@ -895,7 +894,7 @@ public sealed class PortalRuntime
         // can (LearningOnContinuations, the default; the steps after it, from the merge point, stay on the evaluator: the
         // portal's rest reaches its interpreted calls, which the learner follows).
         var learnedOn = learning && LearnsOnContinuations()
-            ? (make ? ContinuationsOf() : Volatile.Read(ref continuations))?.LearningPlanFor(taken, make)?.Frames : null;
+            ? ContinuationsIf(make)?.LearningPlanFor(taken, make)?.Frames : null;
         if (learnedOn is null) Interlocked.Increment(ref evaluatedSteps);
         else
         {
@@ -1208,12 +1207,15 @@ public sealed class PortalRuntime
 
     /// <summary>Whether <paramref name="site"/> has all the cases its budget allows in <paramref name="unit"/> (what <see cref="CountPromotion"/> stops counting at).</summary>
     private bool SiteFull(CompiledUnit unit, PromotionSite site, bool promotesClass) =>
-        (PromotionSiteComparer.CasesAt(unit.Unit.PromotionCases, site)?.Count ?? 0) >= Settings.Specialization.MaxCasesPerPromotion + (promotesClass ? 1 : 0);
+        (PromotionSiteComparer.CasesAt(unit.Unit.PromotionCases, site)?.Count ?? 0) >= Settings.Specialization.CaseBudget(promotesClass);
 
     /// <summary>The portal's compiled continuations, made at the first mid-step exit that finishes on compiled code.</summary>
     private Continuations ContinuationsOf() =>
         Volatile.Read(ref continuations) ?? Interlocked.CompareExchange(ref continuations,
             new Continuations(this, resolver, backend as CilBackend ?? new CilBackend(resolver), owner, Method.Name), null) ?? continuations!;
+
+    /// <summary>The continuations, made now when <paramref name="make"/>; else those another exit made already, or null.</summary>
+    private Continuations? ContinuationsIf(bool make) => make ? ContinuationsOf() : Volatile.Read(ref continuations);
 
     private Continuations? continuations;
     private long compiledSteps;
@@ -1450,12 +1452,7 @@ public sealed class PortalRuntime
     private Dictionary<PromotionSite, IReadOnlyList<object?>> Cases(List<(PromotionSite Site, object? Seen)> observed)
     {
         var cases = new Dictionary<PromotionSite, IReadOnlyList<object?>>(PromotionSiteComparer.Instance);
-        foreach (var (site, seen) in observed)
-        {
-            var known = cases.TryGetValue(site, out var siteCases) ? siteCases : [];
-            if (known.Contains(seen) || known.Count >= Settings.Specialization.MaxCasesPerPromotion + (IsClassSite(site.Call) ? 1 : 0)) continue;
-            cases[site] = [.. known, seen];
-        }
+        foreach (var (site, seen) in observed) PromotionSiteComparer.AddCase(cases, site, seen, Settings.Specialization.CaseBudget(IsClassSite(site.Call)));
         return cases;
     }
 
@@ -1566,15 +1563,8 @@ public sealed class PortalRuntime
                 // each site's budget), instead of one recompilation each (FinishStep); in the background, also those
                 // seen while it waited for the compiling thread.
                 foreach (var (seenAt, count) in unit.unseenPromotions)
-                {
-                    var (other, seenKey) = (seenAt.Site, seenAt.Value);
-                    var seenValue = seenKey.Values[0];
-                    bool classSite = IsClassSite(other.Call);
-                    if (!classSite && !IsObjectValueSite(other.Call, seenValue) && !(IsIntegerValueSite(other.Call, seenValue) && count >= PromotionThreshold)) continue;
-                    var cases = promotions.TryGetValue(other, out var otherCases) ? otherCases : [];
-                    if (cases.Contains(seenValue) || cases.Count >= Settings.Specialization.MaxCasesPerPromotion + (classSite ? 1 : 0)) continue;
-                    promotions[other] = [.. cases, seenValue];
-                }
+                    if (JoinsRecompilation(seenAt, count))
+                        PromotionSiteComparer.AddCase(promotions, seenAt.Site, seenAt.Value.Values[0], Settings.Specialization.CaseBudget(IsClassSite(seenAt.Site.Call)));
                 int added = -before;
                 foreach (var (_, promotedCases) in promotions) added += promotedCases.Count;
                 Log.Event($"pejit: {name} at {key}: specialized again with {added} new case(s) ({value ?? "null"} at {site} counted {PromotionThreshold} times, the rest seen since the unit was compiled)");
@@ -1603,13 +1593,7 @@ public sealed class PortalRuntime
         {
             if (bridge?.CaseRoot is null) continue;
             foreach (var (site, cases) in PromotionSiteComparer.Entries(bridge.Unit.PromotionCases))
-            {
-                var known = promotions.TryGetValue(site, out var knownCases) ? knownCases : [];
-                int budget = Settings.Specialization.MaxCasesPerPromotion + (IsClassSite(site.Call) ? 1 : 0);
-                foreach (var each in cases)
-                    if (!known.Contains(each) && known.Count < budget) known = [.. known, each];
-                promotions[site] = known;
-            }
+                foreach (var each in cases) PromotionSiteComparer.AddCase(promotions, site, each, Settings.Specialization.CaseBudget(IsClassSite(site.Call)));
             AddCaseBridgeCases(bridge, promotions);
         }
     }
@@ -1803,12 +1787,20 @@ public sealed class PortalRuntime
     {
         var seen = new Dictionary<PromotionSite, IReadOnlyList<object?>>(PromotionSiteComparer.Instance);
         foreach (var (at, count) in unit.unseenPromotions)
-        {
-            var value = at.Value.Values[0];
-            if (!IsClassSite(at.Site.Call) && !IsObjectValueSite(at.Site.Call, value) && !(IsIntegerValueSite(at.Site.Call, value) && count >= PromotionThreshold)) continue;
-            seen[at.Site] = seen.TryGetValue(at.Site, out var values) ? [.. values, value] : [value];
-        }
+            if (JoinsRecompilation(at, count))
+                seen[at.Site] = seen.TryGetValue(at.Site, out var values) ? [.. values, at.Value.Values[0]] : [at.Value.Values[0]];
         return seen;
+    }
+
+    /// <summary>
+    /// Whether a value seen at a site since the unit was compiled (<paramref name="seen"/>, <paramref name="count"/> times) is
+    /// one its next specialization takes as a case: a class at a class site, an object by value, an integer counted a
+    /// threshold's times (one integer seen once is a loop counter, not a case).
+    /// </summary>
+    private bool JoinsRecompilation(SeenPromotion seen, int count)
+    {
+        var value = seen.Value.Values[0];
+        return IsClassSite(seen.Site.Call) || IsObjectValueSite(seen.Site.Call, value) || IsIntegerValueSite(seen.Site.Call, value) && count >= PromotionThreshold;
     }
 
     /// <summary>

@@ -19,4 +19,7 @@ public readonly record struct PromotionSite(GreenKey Step, Instruction Call, Cal
 {
     /// <summary>The call's source location at the step's key: <c>Interp.cs:42 at (12, Code)</c>, and where it was inlined.</summary>
     public override string ToString() => Path is null ? $"{Call.Location} at {Step}" : $"{Call.Location} at {Step} inlined at {Path}";
+
+    /// <summary>Whether <paramref name="call"/> is a <c>Jit.PromoteClass</c> (a site whose cases are classes), not a <c>Jit.Promote</c>.</summary>
+    public static bool IsClassSite(Instruction call) => call.Opcode == Opcode.Call && HintNames.IsJitMethod(call.Method, HintNames.PromoteClass);
 }

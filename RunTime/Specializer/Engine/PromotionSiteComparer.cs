@@ -28,6 +28,18 @@ public sealed class PromotionSiteComparer : IEqualityComparer<PromotionSite>
     }
 
     /// <summary>
+    /// Adds <paramref name="value"/> to <paramref name="site"/>'s cases in <paramref name="cases"/>, unless it is one of them or
+    /// the site has <paramref name="budget"/> cases already (<see cref="SpecializationSettings.CaseBudget"/>); whether it did.
+    /// </summary>
+    public static bool AddCase(Dictionary<PromotionSite, IReadOnlyList<object?>> cases, PromotionSite site, object? value, int budget)
+    {
+        var known = cases.TryGetValue(site, out var siteCases) ? siteCases : [];
+        if (known.Contains(value) || known.Count >= budget) return false;
+        cases[site] = [.. known, value];
+        return true;
+    }
+
+    /// <summary>
     /// <paramref name="cases"/> as the dictionary it is, enumerated in its order without the interface's boxed enumerator
     /// (code .NET compiles); a copy, in the same order, for another kind of dictionary.
     /// </summary>

@@ -36,6 +36,12 @@ public sealed record SpecializationSettings
     public int MaxCasesPerPromotion { get; init; } = 8;
 
     /// <summary>
+    /// The cases a promotion site gets: <see cref="MaxCasesPerPromotion"/>, and at a <c>Jit.PromoteClass</c> one more
+    /// class, whose unit has a generic path for every class without a case.
+    /// </summary>
+    public int CaseBudget(bool promotesClass) => MaxCasesPerPromotion + (promotesClass ? 1 : 0);
+
+    /// <summary>
     /// A unit keeps only the green keys on a cycle through its entry (the hot loop); keys reached but not on
     /// such a cycle become exits, and get code of their own only when they get hot. Off: a unit holds every
     /// key reached within <see cref="MaxKeysPerUnit"/>, as PyPy's PE JIT did (and found too big).

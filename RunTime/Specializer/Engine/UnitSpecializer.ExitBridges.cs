@@ -80,16 +80,10 @@ public sealed partial class UnitSpecializer
         var site = exit.PromoteSite!.Value;
         var promotions = new Dictionary<PromotionSite, IReadOnlyList<object?>>(PromotionSiteComparer.Instance);
         foreach (var (promoted, cases) in PromotionSiteComparer.Entries(from.PromotionCases)) promotions.Add(promoted, cases);
-        var known = promotions.TryGetValue(site, out var knownCases) ? knownCases : [];
-        if (!known.Contains(newCase)) promotions[site] = [.. known, newCase];
+        // The new case whatever the budget (the runtime counted it against the site's); the values seen within it.
+        PromotionSiteComparer.AddCase(promotions, site, newCase, int.MaxValue);
         foreach (var (other, values) in PromotionSiteComparer.Entries(seen ?? new Dictionary<PromotionSite, IReadOnlyList<object?>>()))
-        {
-            var cases = promotions.TryGetValue(other, out var otherCases) ? otherCases : [];
-            int budget = settings.MaxCasesPerPromotion + (IsPromoteClass(other.Call) ? 1 : 0);
-            foreach (var value in values)
-                if (!cases.Contains(value) && cases.Count < budget) cases = [.. cases, value];
-            promotions[other] = cases;
-        }
+            foreach (var value in values) PromotionSiteComparer.AddCase(promotions, other, value, settings.CaseBudget(PromotionSite.IsClassSite(other.Call)));
         var refusals = new InliningRefusals();
         // As a unit is (Specialize): a first run within the budgets learns which keys the new case reaches, and the keys on a
         // cycle through the unit's entry, with the unit's own, are what the bridge holds; the others become exits.
@@ -131,9 +125,6 @@ public sealed partial class UnitSpecializer
             }
         }
     }
-
-    /// <summary>Whether <paramref name="call"/> is a <c>Jit.PromoteClass</c> (whose site has one case past the budget: its generic path).</summary>
-    private static bool IsPromoteClass(Instruction call) => call.Opcode == Opcode.Call && HintNames.IsJitMethod(call.Method, HintNames.PromoteClass);
 
     /// <summary>The program's compiled graph of <paramref name="graph"/> (by identity, among those loaded), or null.</summary>
     private ExtensionGraph? GraphOf(FlowGraph graph)
