@@ -12,10 +12,11 @@ namespace PeJit.Weaving;
 ///   if (PortalCounters.Disabled) goto next                  PEJIT_DISABLE: folded away by .NET's JIT
 ///   slot = Slot(Mix(...Mix(HashSeed, green0)..., greenN))    the integer greens only
 ///   if (--&lt;PeJit&gt;PortalCountersN.Table[slot] &gt; 0) goto next   not hot yet: all the fast path costs
-///   if ((status = &lt;PeJit&gt;PortalCountersN.SlowPath(vars..., slot, out state)) == Interpret) goto next
+///   if ((status = &lt;PeJit&gt;PortalCountersN.SlowPath(vars..., slot)) == Interpret) goto next
 ///   leave dispatch                            shared by the loop's sites, with the tails, out of the loop's way
 ///   ...
-///   dispatch: switch (status)                 SlowPath boxed the state and called JitRuntime.CanEnterJit(ldtoken portal, state, slot)
+///   dispatch: state = Answer; Answer = null   SlowPath boxed the state, called JitRuntime.CanEnterJit(ldtoken portal, state, slot), left it in [ThreadStatic] Answer
+///   switch (status)
 ///     Returned:  return (T)state[0]           compiled code ran the program to its return
 ///     Exited:    vars = (T)state[i]...; goto merge point     compiled code left at an exit
 ///     Threw:     vars = (T)state[i]...; throw JitRuntime.ThrowPending()   a step of compiled code threw (the same reload)
@@ -90,6 +91,31 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
     /// <summary>The portal's result as the typed code returned it (null for a void portal).</summary>
     private VariableDefinition? cellResult;
 
+    /// <summary>
+    /// <c>[ThreadStatic] static object[] Answer</c> of the portal's counter class: the state the slow-path and cell methods hand
+    /// back with an answer other than <see cref="CanEnterJitStatus.Interpret"/>, read (and cleared) by the shared switch.
+    /// </summary>
+    private FieldDefinition? answerState;
+
+    /// <summary>
+    /// What the cell method of a portal that returns <c>R</c> answers: <c>ValueTuple&lt;int, R&gt;</c>, its answer and the result
+    /// the cell's code returned (two registers for an <c>R</c> of up to 8 bytes); null for a void portal, or without cells,
+    /// whose cell method answers an <c>int</c>.
+    /// </summary>
+    private GenericInstanceType? cellAnswer;
+
+    /// <summary><c>Item1</c> (the answer) or <c>Item2</c> (the result) of <see cref="cellAnswer"/>.</summary>
+    private FieldReference CellAnswerField(int item) => new($"Item{item + 1}", cellAnswer!.ElementType.GenericParameters[item], cellAnswer);
+
+    private MethodReference CellAnswerConstructor()
+    {
+        var open = cellAnswer!.ElementType;
+        var constructor = new MethodReference(".ctor", module.TypeSystem.Void, cellAnswer) { HasThis = true };
+        constructor.Parameters.Add(new ParameterDefinition(open.GenericParameters[0]));
+        constructor.Parameters.Add(new ParameterDefinition(open.GenericParameters[1]));
+        return constructor;
+    }
+
     public void Weave()
     {
         if (portal.HasGenericParameters || portal.DeclaringType.HasGenericParameters)
@@ -125,6 +151,16 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         count = new VariableDefinition(module.TypeSystem.Int32);
         body.Variables.Add(count);
         counterTable = AddCounterTable();
+        answerState = AddThreadStatic("Answer", new ArrayType(module.TypeSystem.Object));
+        if (cells is not null && portal.ReturnType.MetadataType != MetadataType.Void)
+        {
+            var open = new TypeReference("System", "ValueTuple`2", module, module.TypeSystem.CoreLibrary, valueType: true);
+            open.GenericParameters.Add(new GenericParameter("T1", open));
+            open.GenericParameters.Add(new GenericParameter("T2", open));
+            cellAnswer = new GenericInstanceType(open);
+            cellAnswer.GenericArguments.Add(module.TypeSystem.Int32);
+            cellAnswer.GenericArguments.Add(portal.ReturnType);
+        }
         body.InitLocals = true;
         var il = body.GetILProcessor();
 
@@ -185,9 +221,9 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         // The switch on the runtime's answer, one for the loop's sites and one for the entry (whose reload is its own), with
         // the tails: a site's slow path is a call of the portal's slow-path method (SlowPath) and a test, and leaves for
         // the switch only when compiled code ran.
-        var loopDispatch = Dispatch(il, returnTail, reloadTail);
+        var loopDispatch = Dispatch(il, state, returnTail, reloadTail);
         tails.AddRange(loopDispatch);
-        var entryDispatch = entrySite is null ? null : Dispatch(il, returnTail, entryReloadTail);
+        var entryDispatch = entrySite is null ? null : Dispatch(il, state, returnTail, entryReloadTail);
         if (entryDispatch is not null) tails.AddRange(entryDispatch);
         tails.Add(throwTail);
         tails.Add(il.Create(OpCodes.Throw));
@@ -387,18 +423,15 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
             .FirstOrDefault(p => p.Name == "Greens").Argument.Value is CustomAttributeArgument[] names ? names.Length : 0;
 
     /// <summary>
-    /// The IL that leaves the hash with the green in <paramref name="temporary"/> mixed in (<see cref="PortalProtocol.Mix"/>),
-    /// the hash being on the stack; nothing for a green that is not an integer (the hash leaves it out).
+    /// The IL that leaves the hash with the green in <paramref name="temporary"/> mixed in (<see cref="PortalProtocol.Mix"/>:
+    /// <c>(hash + green) * multiplier</c>, the multiplier <see cref="PortalProtocol.HashMultiplier"/> or, for the last integer
+    /// green of an entry that adds reference greens' identities after it, a power of it), the hash being on the stack;
+    /// nothing for a green that is not an integer (the hash leaves it out).
     /// </summary>
-    private IEnumerable<Instruction> MixIn(ILProcessor il, VariableDefinition temporary)
+    private static IEnumerable<Instruction> MixIn(ILProcessor il, VariableDefinition temporary, int multiplier)
     {
-        var kind = temporary.VariableType.MetadataType;
-        if (temporary.VariableType.Resolve() is { IsEnum: true } enumeration)
-            kind = enumeration.Fields.First(f => !f.IsStatic).FieldType.MetadataType;
-        bool wide = kind is MetadataType.Int64 or MetadataType.UInt64;
-        if (!wide && kind is not (MetadataType.Boolean or MetadataType.Char or MetadataType.SByte or MetadataType.Byte
-            or MetadataType.Int16 or MetadataType.UInt16 or MetadataType.Int32 or MetadataType.UInt32))
-            yield break;
+        if (!IsHashed(temporary)) yield break;
+        bool wide = IntegerKind(temporary) is MetadataType.Int64 or MetadataType.UInt64;
         yield return il.Create(OpCodes.Ldloc, temporary);
         if (wide)
         {
@@ -409,12 +442,69 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
             yield return il.Create(OpCodes.Xor);
             yield return il.Create(OpCodes.Conv_I4);
         }
-        foreach (var instruction in MixTail(il)) yield return instruction;
+        yield return il.Create(OpCodes.Add);
+        yield return il.Create(OpCodes.Ldc_I4, multiplier);
+        yield return il.Create(OpCodes.Mul);
     }
 
-    /// <summary>The IL that mixes the value on top of the stack into the hash under it (<see cref="PortalProtocol.Mix"/>'s add and multiply).</summary>
-    private static IEnumerable<Instruction> MixTail(ILProcessor il) =>
-        [il.Create(OpCodes.Add), il.Create(OpCodes.Ldc_I4, PortalProtocol.HashMultiplier), il.Create(OpCodes.Mul)];
+    /// <summary>The type a green's hash reads: an enum's underlying type, else its own.</summary>
+    private static MetadataType IntegerKind(VariableDefinition temporary) =>
+        temporary.VariableType.Resolve() is { IsEnum: true } enumeration
+            ? enumeration.Fields.First(f => !f.IsStatic).FieldType.MetadataType
+            : temporary.VariableType.MetadataType;
+
+    /// <summary>Whether the hash mixes in the green in <paramref name="temporary"/>: an integer of any width, <c>bool</c>, <c>char</c> or an enum over one.</summary>
+    private static bool IsHashed(VariableDefinition temporary) =>
+        IntegerKind(temporary) is MetadataType.Int64 or MetadataType.UInt64 or MetadataType.Boolean or MetadataType.Char or MetadataType.SByte
+            or MetadataType.Byte or MetadataType.Int16 or MetadataType.UInt16 or MetadataType.Int32 or MetadataType.UInt32;
+
+    /// <summary><see cref="PortalProtocol.HashMultiplier"/> to the power <paramref name="exponent"/>, wrapping as the hash does.</summary>
+    private static int Power(int exponent)
+    {
+        int power = 1;
+        for (int i = 0; i < exponent; i++) power = unchecked(power * PortalProtocol.HashMultiplier);
+        return power;
+    }
+
+    /// <summary>
+    /// The one-entry cache of the entry's <paramref name="index"/>-th reference green, static members of the portal's counter
+    /// class: the reference last seen there, its identity hash (<c>RuntimeHelpers.GetHashCode</c>) times
+    /// <paramref name="multiplier"/>, and the never-inlined method that computes and stores both for a new reference:
+    /// <code>
+    ///   static object LastReferenceN; static int LastHashN;
+    ///   [NoInlining] static int RememberN(object o) { int h = RuntimeHelpers.GetHashCode(o) * multiplier; LastHashN = h; LastReferenceN = o; return h; }
+    /// </code>
+    /// The entry reads the cached hash while its green is the last reference (a call-heavy program calls the same
+    /// function again and again): a compare and a load where the identity hash was a call on every call of the portal,
+    /// not inlined (<c>RuntimeHelpers.TryGetHashCode</c>; Docs/PERFORMANCE.md, "Never hot and disabled, interleaved with the
+    /// control: 15 more rows"). Premultiplied, so that the entry adds it: <c>(h + id) * K = h * K + id * K</c>. The pair is
+    /// written without a lock, and may be read torn; <see cref="CounterTable"/>'s remarks say why that is benign. The cache
+    /// keeps the last reference alive, one object per reference green of a portal.
+    /// </summary>
+    private (FieldDefinition Last, FieldDefinition Hash, MethodDefinition Remember) IdentityCache(int index, int multiplier)
+    {
+        var type = counterTable!.DeclaringType;
+        var last = new FieldDefinition($"LastReference{index}", FieldAttributes.Assembly | FieldAttributes.Static, module.TypeSystem.Object);
+        var hash = new FieldDefinition($"LastHash{index}", FieldAttributes.Assembly | FieldAttributes.Static, module.TypeSystem.Int32);
+        type.Fields.Add(last);
+        type.Fields.Add(hash);
+        var remember = new MethodDefinition($"Remember{index}", MethodAttributes.Assembly | MethodAttributes.Static | MethodAttributes.HideBySig, module.TypeSystem.Int32)
+        {
+            ImplAttributes = MethodImplAttributes.NoInlining,
+        };
+        remember.Parameters.Add(new ParameterDefinition("reference", ParameterAttributes.None, module.TypeSystem.Object));
+        var il = remember.Body.GetILProcessor();
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Call, runtime.Cells.IdentityHash);
+        il.Emit(OpCodes.Ldc_I4, multiplier);
+        il.Emit(OpCodes.Mul);
+        il.Emit(OpCodes.Dup);
+        il.Emit(OpCodes.Stsfld, hash);
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Stsfld, last);
+        il.Emit(OpCodes.Ret);
+        return (last, hash, Finish(remember));
+    }
 
     /// <summary>The temporary for the merge-point variable at <paramref name="position"/> of a site, of <paramref name="type"/>.</summary>
     private VariableDefinition Temporary(TypeReference type, int position)
@@ -462,30 +552,54 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
             code.Add(il.Create(OpCodes.Ldsfld, runtime.Resuming));
             code.Add(il.Create(OpCodes.Brtrue, resume));
         }
-        code.Add(il.Create(OpCodes.Ldc_I4, PortalProtocol.HashSeed));
-        foreach (var temporary in temporaries.Take(greens)) code.AddRange(MixIn(il, temporary));
         // An entry with cells mixes in its reference greens' identities too: keys that differ only there (every function's
         // entry at pc 0 of its own code object, every rule of a rules engine) get slots, and so cells, of their own. Only
         // the woven code computes slots, so the entry's may differ from a loop site's for the same key.
-        if (entry && cells is not null)
-            for (int g = 0; g < greens; g++)
-                if (cells.Greens[g] == EntryCellPlan.Green.Reference)
-                {
-                    code.Add(il.Create(OpCodes.Ldloc, temporaries[g]));
-                    code.Add(il.Create(OpCodes.Call, runtime.Cells.IdentityHash));
-                    code.AddRange(MixTail(il));
-                }
+        var references = entry && cells is not null
+            ? Enumerable.Range(0, greens).Where(g => cells.Greens[g] == EntryCellPlan.Green.Reference).ToList()
+            : [];
+        // The integer greens' hash, times K^references (folded into the last integer green's multiplier): with the
+        // identities added as below, the slot is Mix(...Mix(ints, id0)..., idN), as PortalProtocol defines it.
+        var integers = temporaries.Take(greens).Where(IsHashed).ToList();
+        code.Add(il.Create(OpCodes.Ldc_I4, PortalProtocol.HashSeed));
+        for (int i = 0; i < integers.Count; i++)
+            code.AddRange(MixIn(il, integers[i], i == integers.Count - 1 ? Power(references.Count + 1) : PortalProtocol.HashMultiplier));
+        if (references.Count > 0)
+        {
+            // Each reference green's identity hash, premultiplied, from the portal's one-entry cache of the last reference
+            // seen there (IdentityCache): no call while the entry sees the same object as last time.
+            code.Add(il.Create(OpCodes.Stloc, slot));
+            for (int r = 0; r < references.Count; r++)
+            {
+                var (last, hash, remember) = IdentityCache(r, Power(references.Count - r));
+                var miss = il.Create(OpCodes.Ldloc, temporaries[references[r]]);
+                var got = il.Create(OpCodes.Ldloc, slot);
+                code.Add(il.Create(OpCodes.Ldloc, temporaries[references[r]]));
+                code.Add(il.Create(OpCodes.Ldsfld, last));
+                code.Add(il.Create(OpCodes.Bne_Un, miss));
+                code.Add(il.Create(OpCodes.Ldsfld, hash));
+                code.Add(il.Create(OpCodes.Stloc, count));
+                code.Add(il.Create(OpCodes.Br, got));
+                code.Add(miss);
+                code.Add(il.Create(OpCodes.Call, remember));
+                code.Add(il.Create(OpCodes.Stloc, count));
+                code.Add(got);
+                code.Add(il.Create(OpCodes.Ldloc, count));
+                code.Add(il.Create(OpCodes.Add));
+                code.Add(il.Create(OpCodes.Stloc, slot));
+            }
+            code.Add(il.Create(OpCodes.Ldloc, slot));
+        }
         code.Add(il.Create(OpCodes.Ldc_I4, 32 - PortalProtocol.CounterBits));
         code.Add(il.Create(OpCodes.Shr_Un));
         code.Add(il.Create(OpCodes.Stloc, slot));
         bool passThis = PortalProtocol.PassesThis(portal.HasThis, portal.DeclaringType.IsValueType);
-        // The slow path: the variables, the slot and the state's address to the portal's slow-path method, which boxes
-        // them and asks the runtime; its answer goes on interpreting (Interpret, 0) or to the shared switch.
+        // The slow path: the variables and the slot to the portal's slow-path method, which boxes them and asks the runtime;
+        // its answer goes on interpreting (Interpret, 0) or to the shared switch, which takes the state the method left.
         var slowPath = new List<Instruction>();
         foreach (var temporary in temporaries) slowPath.Add(il.Create(OpCodes.Ldloc, temporary));
         if (passThis) slowPath.Add(il.Create(OpCodes.Ldarg, body.ThisParameter));
         slowPath.Add(il.Create(OpCodes.Ldloc, slot));
-        slowPath.Add(il.Create(OpCodes.Ldloca, state));
         slowPath.Add(il.Create(OpCodes.Call, SlowPath(types, passThis)));
         var answer = il.Create(OpCodes.Stloc, count);
         slowPath.Add(answer);
@@ -496,7 +610,7 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         var markEntry = il.Create(OpCodes.Ldloc, slot);
         if (entry && cells is not null)
         {
-            var cellWay = EnterThroughCell(il, temporaries, types, state, markEntry, answer).ToList();
+            var cellWay = EnterThroughCell(il, temporaries, types, markEntry, answer).ToList();
             code.AddRange(CountWithCells(il, next, markEntry, cellWay[0]));
             code.AddRange(cellWay);
         }
@@ -556,13 +670,32 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
     /// <see cref="CanEnterJitStatus.Threw"/> for the reload tail (which throws for the second);
     /// <see cref="CanEnterJitStatus.Interpret"/> never comes here (a site goes on interpreting itself) and throws. Its first instruction is where sites leave for; it sits with the tails (<see cref="Weave"/>).
     /// </summary>
-    private List<Instruction> Dispatch(ILProcessor il, Instruction returnTail, Instruction reloadTail)
+    private List<Instruction> Dispatch(ILProcessor il, VariableDefinition state, Instruction returnTail, Instruction reloadTail)
     {
         var toReturn = il.Create(OpCodes.Leave, returnTail);
         var toReload = il.Create(OpCodes.Leave, reloadTail);
         var never = il.Create(OpCodes.Ldnull);
-        return [il.Create(OpCodes.Ldloc, count), il.Create(OpCodes.Switch, PortalProtocol.StatusCases(never, toReturn, toReload, toReload)),
+        // state = Answer; Answer = null: the state the slow-path or cell method left with its answer, taken right after it
+        // returned (only branches and a leave that runs no finally lie between), so that no other activation of the portal on
+        // this thread wrote it meanwhile; cleared, so that it keeps nothing alive.
+        return [il.Create(OpCodes.Ldsfld, answerState), il.Create(OpCodes.Stloc, state), il.Create(OpCodes.Ldnull), il.Create(OpCodes.Stsfld, answerState),
+            il.Create(OpCodes.Ldloc, count), il.Create(OpCodes.Switch, PortalProtocol.StatusCases(never, toReturn, toReload, toReload)),
             never, il.Create(OpCodes.Throw), toReturn, toReload];
+    }
+
+    /// <summary>
+    /// A <c>[ThreadStatic]</c> static field of the portal's counter class: how the out-of-line paths hand back what the
+    /// portal needs besides their answer. Out parameters did it before, and each was a local of the portal whose address
+    /// was taken, which .NET's JIT then zeroed in the portal's prologue, on every call of the portal, hot or not
+    /// (Docs/PERFORMANCE.md, "The woven sites' fast paths, counted in machine code").
+    /// </summary>
+    private FieldDefinition AddThreadStatic(string name, TypeReference type)
+    {
+        var field = new FieldDefinition(name, FieldAttributes.Assembly | FieldAttributes.Static, type);
+        var attribute = new TypeReference("System", nameof(ThreadStaticAttribute), module, module.TypeSystem.CoreLibrary);
+        field.CustomAttributes.Add(new CustomAttribute(new MethodReference(".ctor", module.TypeSystem.Void, attribute) { HasThis = true }));
+        counterTable!.DeclaringType.Fields.Add(field);
+        return field;
     }
 
     /// <summary>The slow-path methods made so far, by the types of the variables their sites pass.</summary>
@@ -572,8 +705,12 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
     /// The portal's slow-path method for sites passing <paramref name="types"/> (one per portal in practice: every site
     /// passes the merge point's variables), a static method of its counter class:
     /// <code>
-    ///   [NoInlining] static int SlowPath(T0 v0, ..., [Portal self,] int slot, out object[] state)
-    ///   { state = new object[] { box(v0)..., [self] }; return JitRuntime.CanEnterJit(ldtoken portal, state, slot); }
+    ///   [NoInlining] static int SlowPath(T0 v0, ..., [Portal self,] int slot)
+    ///   {
+    ///     state = new object[] { box(v0)..., [self] }; status = JitRuntime.CanEnterJit(ldtoken portal, state, slot);
+    ///     if (status != Interpret) Answer = state;    // after the call: compiled code may run the portal again meanwhile
+    ///     return status;
+    ///   }
     /// </code>
     /// Inline at each site, the boxing, the call and the switch were most of the woven portal's IL and locals, which .NET
     /// compiles at tier 0, with OSR and at tier 1 in every JIT-enabled process, hot or not (cold8's section of
@@ -585,7 +722,7 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         string key = string.Join(",", types.Select(t => t.FullName));
         if (slowPaths.TryGetValue(key, out var made)) return made;
         var self = passThis ? new ParameterDefinition("self", ParameterAttributes.None, portal.DeclaringType) : null;
-        var (method, slotParameter, stateParameter) = OutOfLine(slowPaths.Count == 0 ? "SlowPath" : $"SlowPath{slowPaths.Count}", types, self);
+        var (method, slotParameter) = OutOfLine(slowPaths.Count == 0 ? "SlowPath" : $"SlowPath{slowPaths.Count}", types, self);
         var state = new VariableDefinition(new ArrayType(module.TypeSystem.Object));
         method.Body.Variables.Add(state);
         var il = method.Body.GetILProcessor();
@@ -607,23 +744,34 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
             if (!IsReference(types[i])) il.Emit(OpCodes.Box, types[i]);
             il.Emit(OpCodes.Stelem_Ref);
         }
-        il.Emit(OpCodes.Ldarg, stateParameter);
-        il.Emit(OpCodes.Ldloc, state);
-        il.Emit(OpCodes.Stind_Ref);
         il.Emit(OpCodes.Ldtoken, portal);
         il.Emit(OpCodes.Ldloc, state);
         il.Emit(OpCodes.Ldarg, slotParameter);
         il.Emit(OpCodes.Call, runtime.CanEnterJit);
-        il.Emit(OpCodes.Ret);
+        HandBack(il, state);
         return slowPaths[key] = Finish(method);
+    }
+
+    /// <summary>
+    /// The end of an out-of-line path, the runtime's answer on the stack: <c>if (answer != Interpret) Answer = state; return
+    /// answer;</c> (<see cref="answerState"/>, which the shared switch takes).
+    /// </summary>
+    private void HandBack(ILProcessor il, VariableDefinition state)
+    {
+        var done = il.Create(OpCodes.Ret);
+        il.Emit(OpCodes.Dup);
+        il.Emit(OpCodes.Brfalse, done);
+        il.Emit(OpCodes.Ldloc, state);
+        il.Emit(OpCodes.Stsfld, answerState);
+        il.Append(done);
     }
 
     /// <summary>
     /// The shape both out-of-line paths of a site share (<see cref="SlowPath"/>, <see cref="CellPath"/>): a never-inlined
     /// static method of the portal's counter class answering an <c>int</c>, taking the site's variables (and
-    /// <paramref name="self"/> when given), the slot and the state's address; the caller adds its body and any parameter after.
+    /// <paramref name="self"/> when given) and the slot; the caller adds its body.
     /// </summary>
-    private (MethodDefinition Method, ParameterDefinition Slot, ParameterDefinition State) OutOfLine(string name, IList<TypeReference> types, ParameterDefinition? self)
+    private (MethodDefinition Method, ParameterDefinition Slot) OutOfLine(string name, IList<TypeReference> types, ParameterDefinition? self)
     {
         var method = new MethodDefinition(name, MethodAttributes.Assembly | MethodAttributes.Static | MethodAttributes.HideBySig, module.TypeSystem.Int32)
         {
@@ -633,9 +781,7 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         if (self is not null) method.Parameters.Add(self);
         var slot = new ParameterDefinition("slot", ParameterAttributes.None, module.TypeSystem.Int32);
         method.Parameters.Add(slot);
-        var state = new ParameterDefinition("state", ParameterAttributes.Out, new ByReferenceType(new ArrayType(module.TypeSystem.Object)));
-        method.Parameters.Add(state);
-        return (method, slot, state);
+        return (method, slot);
     }
 
     /// <summary>An out-of-line path made: its macros shortened, added to the counter class.</summary>
@@ -681,16 +827,23 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
     /// <summary>
     /// The cheap way in (<see cref="EntryCell"/>) at the entry site: a call of the portal's cell method (<see cref="CellPath"/>),
     /// whose answer goes to <paramref name="slowPath"/> (<see cref="NoCell"/>), to the cell's return tail (<see cref="CellReturned"/>,
-    /// the result in <c>cellResult</c>), or, as a runtime's answer, to the slow path's test of it, at <paramref name="answer"/>.
+    /// the result in <c>cellResult</c>, from the method's <see cref="cellAnswer"/>), or, as a runtime's answer, to the slow path's
+    /// test of it, at <paramref name="answer"/>.
     /// </summary>
-    private IEnumerable<Instruction> EnterThroughCell(ILProcessor il, List<VariableDefinition> temporaries, IList<TypeReference> types, VariableDefinition state,
+    private IEnumerable<Instruction> EnterThroughCell(ILProcessor il, List<VariableDefinition> temporaries, IList<TypeReference> types,
         Instruction slowPath, Instruction answer)
     {
         foreach (var temporary in temporaries) yield return il.Create(OpCodes.Ldloc, temporary);
         yield return il.Create(OpCodes.Ldloc, slot);
-        yield return il.Create(OpCodes.Ldloca, state);
-        if (cellResult is not null) yield return il.Create(OpCodes.Ldloca, cellResult);
         yield return il.Create(OpCodes.Call, CellPath(types));
+        if (cellAnswer is not null)
+        {
+            // (answer, result): the result kept in cellResult, read only when the answer is CellReturned.
+            yield return il.Create(OpCodes.Dup);
+            yield return il.Create(OpCodes.Ldfld, CellAnswerField(1));
+            yield return il.Create(OpCodes.Stloc, cellResult);
+            yield return il.Create(OpCodes.Ldfld, CellAnswerField(0));
+        }
         yield return il.Create(OpCodes.Dup);
         yield return il.Create(OpCodes.Stloc, count);
         yield return il.Create(OpCodes.Ldc_I4, NoCell);
@@ -707,14 +860,16 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
     /// <summary>
     /// The portal's cell method, a static method of its counter class, called by the entry site when its slot is held:
     /// <code>
-    ///   [NoInlining] static int CellPath(T0 v0, ..., int slot, out object[] state[, out R result])
+    ///   [NoInlining] static (int, R) CellPath(T0 v0, ..., int slot)        // int for a void portal
     ///   {
-    ///     state = null; cell = Cells[slot]; if (cell == null) return NoCell;
-    ///     if (cell.IntegerN != (long)greenI || cell.ReferenceN != greenJ ...) return NoCell;
-    ///     exit = cell.Enter(); if (exit == null) return NoCell;   // little stack left: the slow path moves the call
+    ///     cell = Cells[slot]; if (cell == null) return (NoCell, default);
+    ///     if (cell.IntegerN != (long)greenI || cell.ReferenceN != greenJ ...) return (NoCell, default);
+    ///     exit = cell.Enter(); if (exit == null) return (NoCell, default);   // little stack left: the slow path moves the call
     ///     result = ((Func&lt;object[], reds..., R&gt;)cell.Code).Invoke(exit, reds...);
-    ///     if (exit[0] == null) return CellReturned;
-    ///     state = new object[...]; return JitRuntime.EntryCellExited(cell, state, exit);
+    ///     if (exit[0] == null) return (CellReturned, result);
+    ///     state = new object[...]; status = JitRuntime.EntryCellExited(cell, state, exit);
+    ///     if (status != Interpret) Answer = state;                         // [ThreadStatic], after the call
+    ///     return (status, default);
     ///   }
     /// </code>
     /// Inline, the greens' compares, the delegate's call and the exit's hand-over were about 250 IL bytes and two locals
@@ -727,28 +882,26 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         var plan = cells!;
         var references = runtime.Cells;
         var objects = new ArrayType(module.TypeSystem.Object);
-        var (method, slotParameter, stateParameter) = OutOfLine("CellPath", types, self: null);
-        ParameterDefinition? resultParameter = null;
-        if (cellResult is not null)
-        {
-            resultParameter = new ParameterDefinition("result", ParameterAttributes.Out, new ByReferenceType(portal.ReturnType));
-            method.Parameters.Add(resultParameter);
-        }
+        var (method, slotParameter) = OutOfLine("CellPath", types, self: null);
         var cell = new VariableDefinition(references.Type);
         var exit = new VariableDefinition(objects);
+        var state = new VariableDefinition(objects);
         method.Body.Variables.Add(cell);
         method.Body.Variables.Add(exit);
+        method.Body.Variables.Add(state);
         method.Body.InitLocals = true;
-        var il = method.Body.GetILProcessor();
-        var noCell = il.Create(OpCodes.Ldc_I4, NoCell);
-        il.Emit(OpCodes.Ldarg, stateParameter);
-        il.Emit(OpCodes.Ldnull);
-        il.Emit(OpCodes.Stind_Ref);
-        if (resultParameter is not null)
+        // (answer, result) for a portal with a result: the result local, zero until the code returns one.
+        VariableDefinition? result = null;
+        if (cellAnswer is not null)
         {
-            il.Emit(OpCodes.Ldarg, resultParameter);
-            il.Emit(OpCodes.Initobj, portal.ReturnType);
+            method.ReturnType = cellAnswer;
+            result = new VariableDefinition(portal.ReturnType);
+            method.Body.Variables.Add(result);
         }
+        var il = method.Body.GetILProcessor();
+        // Every return: the answer on the stack, paired with the result when the method answers a pair.
+        var answered = il.Create(OpCodes.Ret);
+        var noCell = il.Create(OpCodes.Ldc_I4, NoCell);
         il.Emit(OpCodes.Ldsfld, cellTable);
         il.Emit(OpCodes.Ldarg, slotParameter);
         il.Emit(OpCodes.Ldelem_Ref);
@@ -779,34 +932,45 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         il.Emit(OpCodes.Dup);
         il.Emit(OpCodes.Stloc, exit);
         il.Emit(OpCodes.Brfalse, noCell);
-        if (resultParameter is not null) il.Emit(OpCodes.Ldarg, resultParameter);
         il.Emit(OpCodes.Ldloc, cell);
         il.Emit(OpCodes.Ldfld, references.Code);
         il.Emit(OpCodes.Castclass, plan.Delegate);
         il.Emit(OpCodes.Ldloc, exit);
         for (int r = plan.Greens.Count; r < types.Count; r++) il.Emit(OpCodes.Ldarg, method.Parameters[r]);
         il.Emit(OpCodes.Callvirt, plan.Invoke);
-        if (resultParameter is not null) il.Emit(OpCodes.Stobj, portal.ReturnType);
+        if (result is not null) il.Emit(OpCodes.Stloc, result);
         // exit[0] is null when the code ran the function to its return.
-        var exited = il.Create(OpCodes.Ldarg, stateParameter);
+        var exited = il.Create(OpCodes.Ldc_I4, PortalProtocol.StateLength(types.Count, passesThis: false));
         il.Emit(OpCodes.Ldloc, exit);
         il.Emit(OpCodes.Ldc_I4_0);
         il.Emit(OpCodes.Ldelem_Ref);
         il.Emit(OpCodes.Brtrue, exited);
         il.Emit(OpCodes.Ldc_I4, CellReturned);
-        il.Emit(OpCodes.Ret);
+        il.Emit(OpCodes.Br, answered);
         il.Append(exited);
-        il.Emit(OpCodes.Ldc_I4, PortalProtocol.StateLength(types.Count, passesThis: false));
         il.Emit(OpCodes.Newarr, module.TypeSystem.Object);
-        il.Emit(OpCodes.Stind_Ref);
+        il.Emit(OpCodes.Stloc, state);
         il.Emit(OpCodes.Ldloc, cell);
-        il.Emit(OpCodes.Ldarg, stateParameter);
-        il.Emit(OpCodes.Ldind_Ref);
+        il.Emit(OpCodes.Ldloc, state);
         il.Emit(OpCodes.Ldloc, exit);
         il.Emit(OpCodes.Call, references.Exited);
-        il.Emit(OpCodes.Ret);
+        var handedBack = il.Create(OpCodes.Br, answered);
+        il.Emit(OpCodes.Dup);
+        il.Emit(OpCodes.Brfalse, handedBack);
+        il.Emit(OpCodes.Ldloc, state);
+        il.Emit(OpCodes.Stsfld, answerState);
+        il.Append(handedBack);
         il.Append(noCell);
-        il.Emit(OpCodes.Ret);
+        if (result is not null)
+        {
+            // The exits' answers and NoCell pair with a result that is still zero.
+            il.Append(answered);
+            answered.OpCode = OpCodes.Ldloc;
+            answered.Operand = result;
+            il.Emit(OpCodes.Newobj, CellAnswerConstructor());
+            il.Emit(OpCodes.Ret);
+        }
+        else il.Append(answered);
         return Finish(method);
     }
 

@@ -25,6 +25,14 @@ namespace PeJit.Runtime;
 /// the slot afresh; a budget credited twice makes a key hot a little sooner. Which code runs is decided on the
 /// slow path against the full green key, never by the counters, so a race changes when code is compiled or
 /// entered, not what the program computes. Writes of an <c>int</c> or a reference are atomic.
+/// <para>A woven entry with cells hashes each reference green's identity through a one-entry cache per green in its
+/// counter class (the last reference seen and its identity hash, premultiplied), written without a lock, hash first,
+/// reference second. Two threads may leave the pair torn (the reference of one, the hash of the other) until the next
+/// miss: an entry of that reference then computes another key's slot. That is a collision, which the rules above
+/// already allow for: the visits pool in that slot, and a held slot's cell is entered only when its green values are the
+/// entry's (<see cref="EntryCell"/> compares the full greens), else the slow path decides against the full key. The slot
+/// the runtime holds for a key is the one its slow path came with, so a key that gets hot through the torn slot is
+/// entered there, and through its own slot once the cache is rewritten; no slot is computed anywhere else.</para>
 /// <para>A portal woven with entry cells (<see cref="EntryCell"/>) has a cell per slot besides: the slot's holder's
 /// typed code, which the entry site calls without the slow path while the slot is held. A held slot's cell is
 /// cleared when the slot is rearmed; the runtime clears it too when the holder's unit leaves the cache.</para>

@@ -27,7 +27,8 @@ namespace PeJit.Runtime;
 /// <c>Jit.CanEnterJit</c> (a loop-free language: its entry is the only place it can get hot) marks its entry's slot
 /// with <see cref="OnlyEntryFlag"/> too, and its entry counts whether or not functions are compiled.</item>
 /// <item>The entry's cheap way in (<see cref="EntryCell"/>, PyPy's jitcell): an entry site with cells mixes into its hash,
-/// after the integer greens, each reference green's identity (<c>RuntimeHelpers.GetHashCode</c>), so that keys that differ
+/// after the integer greens, each reference green's identity (<c>RuntimeHelpers.GetHashCode</c>, read from a one-entry cache
+/// of the last reference seen, so that an entry that sees the same object again calls nothing), so that keys that differ
 /// only in a reference (each function's entry at pc 0 of its own code object) get cells of their own; when the entry's counter is at or
 /// below zero (a slot held for a key with compiled code), the entry first reads the slot's cell from the table
 /// <see cref="PortalCounters.CellsFor"/> gave it; when the cell's green values are the entry's (integers compared as

@@ -109,8 +109,10 @@ public sealed class BuildCommandTests
         {
             var toDispatch = call.Next;
             while (toDispatch.OpCode.Code is not (Mono.Cecil.Cil.Code.Leave or Mono.Cecil.Cil.Code.Leave_S)) toDispatch = toDispatch.Next;
+            // The switch takes the state the slow path left (a thread-static field) first.
             var dispatch = (Mono.Cecil.Cil.Instruction)toDispatch.Operand;
-            var cases = (Mono.Cecil.Cil.Instruction[])dispatch.Next.Operand;
+            while (dispatch.OpCode.Code != Mono.Cecil.Cil.Code.Switch) dispatch = dispatch.Next;
+            var cases = (Mono.Cecil.Cil.Instruction[])dispatch.Operand;
             var leave = cases[(int)PeJit.Runtime.CanEnterJitStatus.Exited];
             reloads.Add((Mono.Cecil.Cil.Instruction)leave.Operand);
         }

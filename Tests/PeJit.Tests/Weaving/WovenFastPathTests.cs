@@ -1,0 +1,128 @@
+using System.Runtime.CompilerServices;
+using Mono.Cecil;
+using Mono.Cecil.Cil;
+using PeJit.Runtime;
+using PeJit.Tests.Specializer;
+using PeJit.Tests.Tools;
+using Rules = PeJit.TestSubjects.RulesVm;
+
+namespace PeJit.Tests.Weaving;
+
+/// <summary>
+/// What a woven site costs while nothing is hot, read in its IL: the fast path is all an interpreter pays per backward jump
+/// and per call of the portal (issue 12: never hot within 5% of plain; Docs/PERFORMANCE.md, "The woven sites' fast paths,
+/// counted in machine code"). The entry site reads its reference greens' identity hashes from a one-entry cache (no call
+/// while it sees the same object again: <c>RuntimeHelpers.GetHashCode</c> was a call, not inlined, on every call of the
+/// portal), and the out-of-line paths hand back what they answer without the address of a local of the portal (.NET's JIT
+/// zeroed each such local in the portal's prologue, at every call). Then the behaviour those must keep: the entry counts
+/// on the slot <see cref="PortalProtocol"/> defines, one per visit, with the cache hit or missed.
+/// </summary>
+[TestClass]
+public sealed class WovenFastPathTests
+{
+    /// <summary>Portals woven with entry cells and a reference green: the rules engine (entry only), Lua, StackVm.</summary>
+    private static IEnumerable<(string Name, string Assembly, string Type, string Method)> Portals() =>
+    [
+        ("RulesVm", DispatchInTryJitTests.Woven.Value.Location, typeof(Rules).FullName!.Replace('+', '/'), nameof(Rules.Eval)),
+        ("Lua", LuaBuild.Assembly, "PeJit.Examples.Lua.Interpreter", "Run"),
+        ("StackVm", Path.Combine(BuildCommandTests.StackVmFolder, "StackVm.dll"), "PeJit.Examples.StackVm.Interpreter", "Run"),
+    ];
+
+    private static MethodDefinition Portal(ModuleDefinition module, string type, string method) =>
+        module.GetType(type).Methods.Single(m => m.Name == method && m.HasBody && m.Body.Instructions.Any(i => i.Operand is FieldReference { Name: "Resuming" }));
+
+    private static bool IsCounterTable(Instruction instruction) =>
+        instruction.OpCode == OpCodes.Ldsfld && instruction.Operand is FieldReference { Name: "Table", DeclaringType.Name: var type } && type.StartsWith("<PeJit>PortalCounters", StringComparison.Ordinal);
+
+    /// <summary>
+    /// The entry site's way from its <c>Resuming</c> test to its counter's load, following the way taken while nothing is hot
+    /// and the identity cache hits (the fall-through of every conditional branch, the target of every unconditional one):
+    /// no call on it. Before, the hash called <c>RuntimeHelpers.GetHashCode</c> on every call of the portal.
+    /// </summary>
+    [TestMethod]
+    public void TheEntrySiteCallsNothingBeforeItsCounter()
+    {
+        foreach (var (name, assembly, type, method) in Portals())
+        {
+            using var module = ModuleDefinition.ReadModule(assembly);
+            var portal = Portal(module, type, method);
+            Assert.IsFalse(portal.Body.Instructions.Any(i => i.Operand is MethodReference { Name: "GetHashCode", DeclaringType.Name: "RuntimeHelpers" }),
+                $"{name}: the woven portal calls RuntimeHelpers.GetHashCode itself");
+            var at = portal.Body.Instructions.First(i => i.Operand is FieldReference { Name: "Resuming" }).Next;
+            var calls = new List<string>();
+            for (int steps = 0; !IsCounterTable(at); steps++)
+            {
+                Assert.IsLessThan(200, steps, $"{name}: the entry site's fast path did not reach its counter");
+                if (at.OpCode.FlowControl == FlowControl.Call) calls.Add(((MethodReference)at.Operand).Name);
+                at = at.OpCode.FlowControl == FlowControl.Branch ? (Instruction)at.Operand : at.Next;
+            }
+            Assert.IsEmpty(calls, $"{name}: the entry site's fast path calls {string.Join(", ", calls)} before its counter");
+            // The miss: a call of the cache's method, which the hit branches around.
+            var counters = module.Types.Single(t => t.Name == $"<PeJit>PortalCounters{portal.MetadataToken.RID}");
+            Assert.IsTrue(counters.Methods.Any(m => m.Name == "Remember0"), $"{name}: the counter class has the identity cache's method");
+            Assert.IsTrue(portal.Body.Instructions.Any(i => i.Operand is MethodReference { Name: "Remember0" }), $"{name}: the entry calls it on a miss");
+        }
+    }
+
+    /// <summary>
+    /// The out-of-line paths hand back the state and the cell's result through thread-static fields of the counter class, not
+    /// through out parameters: a local whose address the portal takes is one .NET's JIT zeroes in the portal's prologue, on
+    /// every call of the portal (the state array and the cell's result were two such, in every woven portal). So the woven
+    /// portal takes the address of no more locals than the original does.
+    /// </summary>
+    [TestMethod]
+    public void TheWovenPortalTakesNoLocalsAddress()
+    {
+        var originals = new Dictionary<string, string>
+        {
+            ["RulesVm"] = typeof(Rules).Assembly.Location,
+            ["Lua"] = LuaBuild.Original,
+            ["StackVm"] = PeJit.Examples.StackVm.Runner.Portal.Module.Assembly.Location,
+        };
+        foreach (var (name, assembly, type, method) in Portals())
+        {
+            using var woven = ModuleDefinition.ReadModule(assembly);
+            using var original = ModuleDefinition.ReadModule(originals[name]);
+            static int Addresses(MethodDefinition m) => m.Body.Instructions.Count(i => i.OpCode.Code is Code.Ldloca or Code.Ldloca_S);
+            var plain = original.GetType(type).Methods.Single(m => m.Name == method && m.Parameters.Count == Portal(woven, type, method).Parameters.Count);
+            Assert.AreEqual(Addresses(plain), Addresses(Portal(woven, type, method)), $"{name}: the woven portal takes the address of a local of its own");
+        }
+    }
+
+    /// <summary>
+    /// The behaviour kept: the woven entry of a loop-free portal counts each call on the slot <see cref="PortalProtocol"/>
+    /// defines (<c>Slot(Mix(Mix(HashSeed, pc), RuntimeHelpers.GetHashCode(rule)))</c>), one visit per call, whether the
+    /// identity cache hits (the same rule again) or misses (two rules in turn).
+    /// </summary>
+    [TestMethod]
+    public void TheEntryCountsOneVisitPerCallOnTheProtocolsSlot()
+    {
+        var type = DispatchInTryJitTests.Woven.Value.GetType(typeof(Rules).FullName!, throwOnError: true)!;
+        var portal = type.GetMethod(nameof(Rules.Eval))!;
+        var ruleType = type.GetNestedType(nameof(Rules.Rule))!;
+        long[] record = [1, 2, 3, 4];
+        // Built with --threshold 3. Both slots still at it, and apart: each later read is then this test's own counting.
+        int threshold = 3;
+        var counters = PortalCounters.For(portal.MethodHandle);
+        int SlotOf(object rule) => PortalProtocol.Slot(PortalProtocol.Mix(PortalProtocol.Mix(PortalProtocol.HashSeed, 0), RuntimeHelpers.GetHashCode(rule)));
+        object NewRule() => Activator.CreateInstance(ruleType, new[] { Rules.Const, Rules.Ret }, new long[] { 7, 0 })!;
+        var rules = new List<object>();
+        while (rules.Count < 2)
+        {
+            var rule = NewRule();
+            if (counters[SlotOf(rule)] == threshold && rules.All(r => SlotOf(r) != SlotOf(rule))) rules.Add(rule);
+        }
+        var (a, b) = (rules[0], rules[1]);
+        long Eval(object rule) => (long)portal.Invoke(null, [rule, record])!;
+
+        Assert.AreEqual(7L, Eval(a));
+        Assert.AreEqual(threshold - 1, counters[SlotOf(a)], "a first call (the cache missed) counted once on the protocol's slot");
+        Assert.AreEqual(7L, Eval(b));
+        Assert.AreEqual(threshold - 1, counters[SlotOf(b)], "a call of another rule (a miss) counted on its own slot");
+        Assert.AreEqual(threshold - 1, counters[SlotOf(a)], "and not on the first rule's");
+        Assert.AreEqual(7L, Eval(a));
+        Assert.AreEqual(threshold - 2, counters[SlotOf(a)], "back to the first rule (a miss): once more on its slot");
+        Assert.AreEqual(7L, Eval(b));
+        Assert.AreEqual(threshold - 2, counters[SlotOf(b)]);
+    }
+}
