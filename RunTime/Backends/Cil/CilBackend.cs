@@ -34,12 +34,29 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
     /// <inheritdoc/>
     public string Name => "cil";
 
+    /// <summary>Which innermost loops become methods of their own (<see cref="OutlinedLoop"/>); <c>PEJIT_OUTLINE_LOOPS</c> by default.</summary>
+    public LoopOutlining OutlineLoops { get; init; } = DefaultLoopOutlining;
+
+    /// <summary>
+    /// <c>PEJIT_OUTLINE_LOOPS</c>: <c>1</c> outlines the innermost loops of a unit with more than one loop, <c>all</c> those of
+    /// every unit (for the tests and fuzzers: every loop shape through the outlining), anything else none (the default
+    /// while measured). Read here, not in <see cref="OutlinedLoop"/>: loading that class loads its lists' types, which a
+    /// process that outlines nothing need not (LuaColdPathFirstTimesTests counts them).
+    /// </summary>
+    private static readonly LoopOutlining DefaultLoopOutlining = Environment.GetEnvironmentVariable("PEJIT_OUTLINE_LOOPS") switch
+    {
+        "1" => LoopOutlining.InnermostOfSeveral,
+        "all" => LoopOutlining.EveryInnermost,
+        _ => LoopOutlining.None,
+    };
+
     /// <summary>Compiles <paramref name="graph"/> to a dynamic method owned by <paramref name="owner"/>.</summary>
     /// <exception cref="BackendException">The graph uses something this backend cannot emit.</exception>
     public ICompiledCode Compile(FlowGraph graph, Module owner, string? name = null)
     {
-        var method = Emit(graph, owner, out var shape, name);
-        return new CilCompiledCode(method, shape);
+        var method = Declare(graph, owner, name);
+        var shape = EmitWithColdCode(graph, owner, method, sibling: null, out int loops);
+        return new CilCompiledCode(method, shape) { OutlinedLoops = loops };
     }
 
     /// <summary>Emits <paramref name="graph"/> as a dynamic method owned by <paramref name="owner"/>, not yet compiled by RyuJIT.</summary>
@@ -63,7 +80,7 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
     {
         var method = Declare(graph, owner, name);
         created?.Invoke(method);
-        shape = EmitWithColdCode(graph, owner, method, sibling: null);
+        shape = EmitWithColdCode(graph, owner, method, sibling: null, out _);
         return method;
     }
 
@@ -73,10 +90,11 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
     /// Emits <paramref name="graph"/> into <paramref name="method"/>, its cold code (<see cref="ColdCode"/>) into methods of
     /// its own, declared first; returns the shape of <paramref name="method"/>, the one .NET must optimize.
     /// </summary>
-    private IlShape EmitWithColdCode(FlowGraph graph, Module owner, DynamicMethod method, (FlowGraph, DynamicMethod)? sibling)
+    private IlShape EmitWithColdCode(FlowGraph graph, Module owner, DynamicMethod method, (FlowGraph, DynamicMethod)? sibling, out int loops)
     {
         var layout = RegionLayout.Build(graph);
-        var cold = ColdCode.Find(graph, layout);
+        var cold = ColdCode.Find(graph, layout, OutlineLoops, type => TypeOf(type, graph));
+        loops = cold.Loops.Count;
         var invariantAccesses = InvariantElementAccesses.Find(graph);
         var returnType = method.ReturnType;
         foreach (var entry in cold.Outlined)
@@ -85,9 +103,21 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
             for (int i = 0; i < parameterTypes.Length; i++) parameterTypes[i] = TypeOf(graph.TypeOf(entry.LiveIns[i]), graph);
             entry.Method = new DynamicMethod($"{method.Name}_cold{entry.Block.Index}", returnType, parameterTypes, owner, skipVisibility: true);
         }
+        // An outlined loop's method: its value parameters, then a ref per live-out; it returns the exit taken.
+        foreach (var entry in cold.Loops)
+        {
+            var loop = entry.Loop!;
+            var parameterTypes = new Type[entry.LiveIns.Length + loop.LiveOuts.Length];
+            for (int i = 0; i < entry.LiveIns.Length; i++) parameterTypes[i] = TypeOf(graph.TypeOf(entry.LiveIns[i]), graph);
+            for (int i = 0; i < loop.LiveOuts.Length; i++)
+                parameterTypes[entry.LiveIns.Length + i] = TypeOf(graph.TypeOf(loop.LiveOuts[i]), graph).MakeByRefType();
+            entry.Method = new DynamicMethod($"{method.Name}_loop{entry.Block.Index}", typeof(int), parameterTypes, owner, skipVisibility: true);
+        }
         var hot = new Emitter(this, graph, method, Counting(method), layout, cold, null, invariantAccesses) { Sibling = sibling };
         hot.Emit();
         foreach (var entry in cold.Outlined)
+            new Emitter(this, graph, method, Counting(entry.Method), layout, cold, entry, invariantAccesses) { Sibling = sibling }.Emit();
+        foreach (var entry in cold.Loops)
             new Emitter(this, graph, method, Counting(entry.Method), layout, cold, entry, invariantAccesses) { Sibling = sibling }.Emit();
         return hot.Shape;
     }
@@ -119,14 +149,20 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
     {
         DynamicMethod body;
         IlShape shape;
-        if (shapedEntry is null) body = Emit(graph, owner, out shape, name);
+        int loops;
+        if (shapedEntry is null)
+        {
+            body = Declare(graph, owner, name);
+            shape = EmitWithColdCode(graph, owner, body, sibling: null, out loops);
+        }
         else
         {
             // Both declared first: each calls the other.
             body = Declare(graph, owner, name);
             var shaped = Declare(shapedEntry, owner, name + "_shaped");
-            shape = EmitWithColdCode(graph, owner, body, (shapedEntry, shaped));
-            EmitWithColdCode(shapedEntry, owner, shaped, (graph, body));
+            shape = EmitWithColdCode(graph, owner, body, (shapedEntry, shaped), out loops);
+            EmitWithColdCode(shapedEntry, owner, shaped, (graph, body), out int shapedLoops);
+            loops += shapedLoops;
         }
         var parameters = body.GetParameters();
         if (parameters.Length != stateIndices.Count + 2)
@@ -148,7 +184,7 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
         if (body.ReturnType == typeof(void)) il.Emit(OpCodes.Ldnull);
         else if (body.ReturnType.IsValueType) il.Emit(OpCodes.Box, body.ReturnType);
         il.Emit(OpCodes.Ret);
-        return new CilCompiledCode(entry, body, shape);
+        return new CilCompiledCode(entry, body, shape) { OutlinedLoops = loops };
     }
 
     private Type TypeOf(IrType type, FlowGraph graph)
@@ -208,7 +244,7 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
             for (int i = 0; i < slots.Length; i++) slots[i] = il.DeclareLocal(Type(graph[new Slot(i)].Type));
             DeclareLocals();
             returnLabel = il.DefineLabel();
-            if (graph.ReturnType.Kind != TypeKind.Void) returnLocal = il.DeclareLocal(Type(graph.ReturnType));
+            if (graph.ReturnType.Kind != TypeKind.Void && outlined?.Loop is null) returnLocal = il.DeclareLocal(Type(graph.ReturnType));
             int argumentCount = outlined?.LiveIns.Length ?? graph.Parameters.Count;
             for (int i = 0; i < argumentCount; i++)
             {
@@ -261,6 +297,7 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
             // Values live across blocks share locals (LocalColoring) where the unit has no exception regions (whose handlers
             // would make every value of a try live in it); it is told where each local is loaded, as the emitter loads it.
             var coloring = graph.RegionCount == 0 && ShareLocals ? new LocalColoring(graph.ValueCount, graph.BlockCount) : null;
+            var loopStubs = new List<ColdCode.Entry>();
             foreach (var block in scope.Blocks)
             {
                 var instructions = graph[block].Instructions;
@@ -268,31 +305,54 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                 {
                     var instruction = instructions[position];
                     foreach (var operand in instruction.Operands) Use(operand, block, position);
-                    foreach (var target in instruction.Targets)
-                    {
-                        var parameters = graph[target.Target].Parameters;
-                        for (int i = 0; i < parameters.Count; i++)
-                            if (aliasOf[parameters[i].Index] < 0) Use(target.Arguments[i], block, position);
-                        if (!scope.Stubs.TryGetValue(target.Target, out var entry))
-                        {
-                            if (scope.Blocks.Contains(target.Target)) coloring?.AddEdge(block.Index, target.Target.Index);
-                            continue;
-                        }
-                        // An edge in the method body calls the entry in place, loading what else it uses; one in a region
-                        // leaves to the entry's stub block, which loads it all (see Jump), right after the jump.
-                        if (layout.ContainerOf(block) == layout.Root && CallsInPlace(target))
-                            for (int i = parameters.Count; i < entry.LiveIns.Length; i++) Use(entry.LiveIns[i], block, position);
-                        else
-                        {
-                            stubBlocks.Add(target.Target);
-                            if (coloring is not null)
-                                foreach (var value in entry.LiveIns) coloring.AddUse(Root(value).Index, block.Index, position);
-                        }
-                    }
+                    foreach (var target in instruction.Targets) Target(target, block, position);
                 }
             }
+            // An outlined loop's stub block (its header's place here) loads the loop's live-ins, then jumps along its exits.
+            for (int i = 0; i < loopStubs.Count; i++)
+            {
+                var stub = loopStubs[i];
+                foreach (var value in stub.LiveIns) Use(value, stub.Block, 0);
+                var exits = stub.Loop!.Exits; // by index: a list's enumerator is a type .NET loads on the first unit's path
+                for (int e = 0; e < exits.Count; e++) Target(exits[e].Call, stub.Block, 0);
+            }
             foreach (var block in stubBlocks)
-                foreach (var value in scope.Stubs[block].LiveIns) Use(value, block, -1, counted: false);
+                if (scope.Stubs[block].Loop is null)
+                    foreach (var value in scope.Stubs[block].LiveIns) Use(value, block, -1, counted: false);
+            void Target(BlockCall target, Block block, int position)
+            {
+                // An exit of the loop this method is: it stores the live-outs the exit reaches (the caller passes the arguments).
+                if (outlined?.Loop is { } own && !scope.Blocks.Contains(target.Target))
+                {
+                    foreach (int k in own.Exits[own.ExitOf(target)].Stores) Use(own.LiveOuts[k], block, position);
+                    return;
+                }
+                var parameters = graph[target.Target].Parameters;
+                for (int i = 0; i < parameters.Count; i++)
+                    if (aliasOf[parameters[i].Index] < 0) Use(target.Arguments[i], block, position);
+                if (!scope.Stubs.TryGetValue(target.Target, out var entry))
+                {
+                    if (scope.Blocks.Contains(target.Target)) coloring?.AddEdge(block.Index, target.Target.Index);
+                    return;
+                }
+                // A jump to an outlined loop stores the header's parameters and goes to the loop's stub block.
+                if (entry.Loop is not null)
+                {
+                    coloring?.AddEdge(block.Index, target.Target.Index);
+                    if (stubBlocks.Add(target.Target)) loopStubs.Add(entry);
+                    return;
+                }
+                // An edge in the method body calls the entry in place, loading what else it uses; one in a region
+                // leaves to the entry's stub block, which loads it all (see Jump), right after the jump.
+                if (layout.ContainerOf(block) == layout.Root && CallsInPlace(target))
+                    for (int i = parameters.Count; i < entry.LiveIns.Length; i++) Use(entry.LiveIns[i], block, position);
+                else
+                {
+                    stubBlocks.Add(target.Target);
+                    if (coloring is not null)
+                        foreach (var value in entry.LiveIns) coloring.AddUse(Root(value).Index, block.Index, position);
+                }
+            }
             void Use(Value value, Block block, int position, bool counted = true)
             {
                 // A use of an aliased parameter is a use of its argument, in the parameter's block; a use of a class
@@ -432,7 +492,7 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                     foreach (var target in instruction.Targets)
                     {
                         if (edges[target.Target.Index] != 1 || target.Target == block || target.Target == FlowGraph.Entry
-                            || cold.OutlinedAt(target.Target) is not null) continue;
+                            || cold.OutlinedAt(target.Target) is not null || !scope.Blocks.Contains(target.Target)) continue;
                         var parameters = graph[target.Target].Parameters;
                         for (int i = 0; i < parameters.Count; i++)
                             if (SameRepresentation(graph.TypeOf(target.Arguments[i]), graph.TypeOf(parameters[i])))
@@ -493,7 +553,14 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                 }
             // A class another method uses (an outlined entry's live-in) stays a value of its own.
             foreach (var entry in scope.StubList)
+            {
                 foreach (var value in entry.LiveIns) classOf[value.Index] = -1;
+                if (entry.Loop is { } loop)
+                    foreach (var value in loop.LiveOuts) classOf[value.Index] = -1;
+            }
+            // An outlined loop's own live-outs are stored at its exits, its live-ins are its arguments.
+            if (outlined?.Loop is { } own)
+                foreach (var value in own.LiveOuts) classOf[value.Index] = -1;
         }
 
         private const string GetTypeName = "System.Type System.Object::GetType()";
@@ -560,7 +627,11 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                 current = container;
                 if (scope.Stubs.TryGetValue(block, out var stub))
                 {
-                    if (stubBlocks.Contains(block)) EmitStub(block, stub);
+                    if (stubBlocks.Contains(block))
+                    {
+                        if (stub.Loop is null) EmitStub(block, stub);
+                        else EmitLoopCall(block, stub);
+                    }
                     continue;
                 }
                 if (!scope.Blocks.Contains(block)) continue;
@@ -581,6 +652,60 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
             foreach (var value in entry.LiveIns) Load(value);
             il.Emit(OpCodes.Call, entry.Method);
             // Cold blocks are in no region: the stub is in the method body, where ret is allowed.
+            il.Emit(OpCodes.Ret);
+        }
+
+        /// <summary>
+        /// An outlined loop's stub block, at its header's place: the jumps into the loop stored its header's parameters. Calls
+        /// the loop's method with its live-ins and the addresses of a temporary per live-out (the live-outs' own locals stay
+        /// unexposed, so RyuJIT may keep them in registers), copies the temporaries into those locals, and jumps along the
+        /// exit the method returns, as the loop's block would have.
+        /// </summary>
+        private void EmitLoopCall(Block block, ColdCode.Entry entry)
+        {
+            var loop = entry.Loop!;
+            il.MarkLabel(labels[block]);
+            foreach (var value in entry.LiveIns) Load(value);
+            var temporaries = new LocalBuilder[loop.LiveOuts.Length];
+            for (int i = 0; i < temporaries.Length; i++)
+            {
+                temporaries[i] = il.DeclareLocal(Type(graph[loop.LiveOuts[i]].Type));
+                il.Emit(OpCodes.Ldloca, temporaries[i]);
+            }
+            il.Emit(OpCodes.Call, entry.Method);
+            var exitTaken = il.DeclareLocal(typeof(int));
+            il.Emit(OpCodes.Stloc, exitTaken);
+            for (int i = 0; i < temporaries.Length; i++)
+                if (locals.TryGetValue(loop.LiveOuts[i], out var local))
+                {
+                    il.Emit(OpCodes.Ldloc, temporaries[i]);
+                    il.Emit(OpCodes.Stloc, local);
+                }
+            var trampolines = new List<Trampoline>();
+            var exits = loop.Exits;
+            if (exits.Count > 1)
+            {
+                var cases = new Label[exits.Count - 1];
+                for (int i = 0; i < cases.Length; i++) cases[i] = Edge(exits[i].Call, trampolines);
+                il.Emit(OpCodes.Ldloc, exitTaken);
+                il.Emit(OpCodes.Switch, cases);
+            }
+            Jump(exits[^1].Call);
+            EmitTrampolines(trampolines);
+        }
+
+        /// <summary>An exit of the outlined loop this method is: stores the live-outs it reaches into their refs and returns its number.</summary>
+        private void EmitLoopExit(OutlinedLoop loop, BlockCall call)
+        {
+            int number = loop.ExitOf(call);
+            int first = outlined!.LiveIns.Length;
+            foreach (int k in loop.Exits[number].Stores)
+            {
+                il.Emit(OpCodes.Ldarg, first + k);
+                Load(loop.LiveOuts[k]);
+                il.Emit(OpCodes.Stobj, Type(graph[loop.LiveOuts[k]].Type));
+            }
+            il.Emit(OpCodes.Ldc_I4, number);
             il.Emit(OpCodes.Ret);
         }
 
@@ -753,9 +878,14 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
         private void Jump(BlockCall call, bool leave = false)
         {
             var parameters = graph[call.Target].Parameters;
+            if (outlined?.Loop is { } own && !scope.Blocks.Contains(call.Target))
+            {
+                EmitLoopExit(own, call);
+                return;
+            }
             // In the method body a jump to an outlined entry is its call: the arguments are its first live-ins. No local
             // per parameter, no store: one load per value, which is what keeps a unit of many exits under .NET's limits.
-            if (current == layout.Root && scope.Stubs.TryGetValue(call.Target, out var entry) && CallsInPlace(call))
+            if (current == layout.Root && scope.Stubs.TryGetValue(call.Target, out var entry) && entry.Loop is null && CallsInPlace(call))
             {
                 foreach (var argument in call.Arguments) Load(argument);
                 for (int i = parameters.Count; i < entry.LiveIns.Length; i++) Load(entry.LiveIns[i]);
@@ -783,7 +913,7 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
         /// <summary>A label that, when branched to, performs the edge's moves and goes to its target.</summary>
         private Label Edge(BlockCall call, List<Trampoline> trampolines)
         {
-            if (!HasMoves(call) && layout.ContainerOf(call.Target) == current && !scope.Stubs.ContainsKey(call.Target)) return labels[call.Target];
+            if (!HasMoves(call) && layout.ContainerOf(call.Target) == current && scope.Blocks.Contains(call.Target)) return labels[call.Target];
             var label = il.DefineLabel();
             trampolines.Add(new Trampoline(label, call));
             return label;

@@ -54,6 +54,9 @@ public sealed class CilCompiledCode : ICompiledCode
     /// <summary>Why .NET compiles the body without optimizations (<see cref="IlShape.Unoptimized"/>), or null.</summary>
     public string? Unoptimized => Shape?.Unoptimized ?? (ILSize > OptimizedILLimit ? $"{ILSize:N0} IL bytes (past {OptimizedILLimit:N0})" : null);
 
+    /// <summary>How many loops were compiled as methods of their own (<see cref="OutlinedLoop"/>), called from <see cref="Method"/>.</summary>
+    public int OutlinedLoops { get; init; }
+
     /// <summary>The emitted method (of a typed unit, its code, not the entry that unboxes the state).</summary>
     public DynamicMethod Method { get; }
 

@@ -42,6 +42,9 @@ internal sealed class ColdCode
     /// <summary>The outlined entries, each a method of its own.</summary>
     public List<Entry> Outlined { get; } = [];
 
+    /// <summary>The outlined loops (<see cref="OutlinedLoop"/>), each a method of its own.</summary>
+    public List<Entry> Loops { get; } = [];
+
     /// <summary>What the unit's own method emits: every block but the outlined trees, with stubs for their entries.</summary>
     public Scope Hot { get; }
 
@@ -66,6 +69,12 @@ internal sealed class ColdCode
 
         /// <summary>The method, declared before any method that calls it is emitted.</summary>
         public DynamicMethod Method { get; set; } = null!;
+
+        /// <summary>
+        /// For an outlined loop (<see cref="OutlinedLoop"/>), the loop: its method returns the exit taken, and a jump to
+        /// its header goes to a stub block that calls it and follows that exit. Null for cold code.
+        /// </summary>
+        public OutlinedLoop? Loop { get; init; }
     }
 
     /// <summary>
@@ -88,7 +97,15 @@ internal sealed class ColdCode
     public Entry? OutlinedAt(Block block) => entryOf[block.Index];
 
     /// <summary>Splits <paramref name="graph"/>'s cold code, or returns a split that keeps every block in the unit's method.</summary>
-    public static ColdCode Find(FlowGraph graph, RegionLayout layout, int minimumInstructions = MinimumInstructions)
+    public static ColdCode Find(FlowGraph graph, RegionLayout layout, int minimumInstructions = MinimumInstructions) =>
+        Find(graph, layout, LoopOutlining.None, null, minimumInstructions);
+
+    /// <summary>
+    /// Splits <paramref name="graph"/>'s cold code and, as <paramref name="loopOutlining"/> says, its innermost loops
+    /// (<see cref="OutlinedLoop"/>, given <paramref name="resolve"/>) into methods of their own.
+    /// </summary>
+    public static ColdCode Find(FlowGraph graph, RegionLayout layout, LoopOutlining loopOutlining, Func<IrType, Type>? resolve,
+        int minimumInstructions = MinimumInstructions)
     {
         int count = graph.BlockCount;
         var predecessors = Predecessors.Compute(graph);
@@ -143,9 +160,30 @@ internal sealed class ColdCode
         // In a tree: cold, entered once, from a cold block (so not an entry).
         bool IsTreeBlock(int block) => cold[block] && edgesIn[block] == 1 && cold[source[block]];
 
+        // Outlined loops: each a method of its own, entered at its header only (a natural loop), its blocks in no other
+        // method; a method that jumps to the header calls it there and goes on along the exit it returns.
+        var loopOf = new Entry?[count];
+        var loops = new List<Entry>();
+        if (resolve is not null && loopOutlining != LoopOutlining.None)
+        {
+            var found = OutlinedLoop.Find(graph, loopOutlining, layout, resolve);
+            for (int i = 0; i < found.Count; i++)
+            {
+                var entry = new Entry(found[i].Loop.Header) { Loop = found[i], LiveIns = found[i].LiveIns };
+                var blocks = new BlockSet(count);
+                foreach (var block in found[i].Loop.Blocks)
+                {
+                    blocks.Add(block);
+                    loopOf[block.Index] = entry;
+                }
+                entry.Scope = new Scope(blocks, count);
+                loops.Add(entry);
+            }
+        }
+
         var hotRoots = new List<int>();
         foreach (var block in graph.Blocks)
-            if (!cold[block.Index]) hotRoots.Add(block.Index);
+            if (!cold[block.Index] && loopOf[block.Index] is null) hotRoots.Add(block.Index);
         var result = new ColdCode(graph, edgesIn, source, entryOf, Close(hotRoots));
         foreach (var block in graph.Blocks)
             if (entryOf[block.Index] is { } entry)
@@ -155,6 +193,7 @@ internal sealed class ColdCode
             }
         var done = new bool[count];
         foreach (var entry in result.Outlined) result.LiveIns(entry, done);
+        result.Loops.AddRange(loops);
         return result;
 
         // The blocks one method emits: its roots and every block they reach without entering an outlined entry.
@@ -169,15 +208,31 @@ internal sealed class ColdCode
                 foreach (var call in Successors(new Block(work.Pop())))
                 {
                     var target = call.Target;
-                    // A cold block reaches no cycle, so an entry's method never comes back to the entry itself.
-                    if (entryOf[target.Index] is { } entry)
-                    {
-                        if (scope.Stubs.TryAdd(target, entry)) scope.StubList.Add(entry);
-                    }
-                    else if (scope.Blocks.Add(target)) work.Push(target.Index);
+                    Reach(scope, work, target);
                 }
             }
             return scope;
+        }
+
+        // A jump's target as the method that jumps sees it: an outlined entry's call, an outlined loop's call followed
+        // by its exits (the method jumps along them after the call), or a block of its own.
+        void Reach(Scope scope, Stack<int> work, Block target)
+        {
+            // A cold block reaches no cycle, so an entry's method never comes back to the entry itself.
+            if (entryOf[target.Index] is { } entry)
+            {
+                if (scope.Stubs.TryAdd(target, entry)) scope.StubList.Add(entry);
+            }
+            else if (loopOf[target.Index] is { } loop)
+            {
+                if (scope.Stubs.TryAdd(target, loop))
+                {
+                    scope.StubList.Add(loop);
+                    var exits = loop.Loop!.Exits; // by index: a list's enumerator is a type .NET loads on the first unit's path
+                    for (int i = 0; i < exits.Count; i++) Reach(scope, work, exits[i].Call.Target);
+                }
+            }
+            else if (scope.Blocks.Add(target)) work.Push(target.Index);
         }
 
         // The jumps out of a block: its terminator's targets, one per edge. The list itself, not an IReadOnlyList: a foreach
