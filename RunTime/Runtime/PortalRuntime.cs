@@ -1818,7 +1818,8 @@ public sealed class PortalRuntime
         buffer[0] = null;
         Amd64CompiledCode.TakeBridgeRan();
         var result = bridge.Code.Run(bridge.Constants, buffer, input);
-        Amd64CompiledCode.TakeBridgeRan();
+        // The bridge went on natively in one of its own bridges: the result or the exit is that one's.
+        if (BridgeRan(bridge) is { } ran) bridge = ran;
         if (buffer[0] is null)
         {
             exitKey = null;
@@ -1855,9 +1856,6 @@ public sealed class PortalRuntime
     /// refuses, such as those over objects); off by default, the CIL backend's units are specialized again with new cases.
     /// </summary>
     internal bool CaseBridgesOnEveryBackend { get; set; }
-
-    /// <summary>The backend case bridges are compiled by when the units' is not CIL (<see cref="Build"/>).</summary>
-    private CilBackend? caseBridgeBackend;
 
     /// <summary>The engine that specializes this portal's units (tests count its work, <see cref="UnitSpecializer.OpsRun"/>).</summary>
     internal UnitSpecializer Engine => engine;
@@ -2069,9 +2067,6 @@ public sealed class PortalRuntime
         clock.Restart();
         var code = unit.StateParameters is { } stateParameters && backend is CilBackend cil
             ? cil.CompileUnit(unit.Residual, owner, $"pejit_unit_{Method.Name}", stateParameters, unit.ShapedEntry)
-            // A case bridge is CIL code whatever the units' backend: compiled natively, a bridge read a float as an integer in the
-            // Lua fuzzer (a field read the managed stub made before the bridge's class guard, not yet understood).
-            : specialize is not null && backend is not CilBackend ? (caseBridgeBackend ??= new CilBackend(resolver)).Compile(unit.Residual, owner, $"pejit_unit_{Method.Name}")
             : backend.Compile(unit.Residual, owner, $"pejit_unit_{Method.Name}");
         Stage("backend");
         if (code is CilCompiledCode { Unoptimized: { } why })

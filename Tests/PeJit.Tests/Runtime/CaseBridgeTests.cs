@@ -77,6 +77,10 @@ public sealed class CaseBridgeTests
         Assert.IsTrue(loop.Bridges.All(b => b.CaseRoot == loop), "the bridges belong to the unit");
         StringAssert.Contains(log.ToString(), "the unit is not recompiled");
         Assert.IsGreaterThan(0L, CaseBridges(loop).Sum(b => b.Entries), "the bridges ran (natively from the unit's exit, or through the runtime)");
+        // A native unit's case bridge is native code where the AMD64 backend can express it (under auto), and the one at the
+        // unit's own exit is entered natively (an adapter at the exit's slot).
+        Assert.IsTrue(loop.Bridges.Any(b => b.Code is Amd64CompiledCode), log.ToString());
+        Assert.IsGreaterThan(0L, jit.Runtime.NativeCaseBridges, log.ToString());
         Console.WriteLine($"{jit.Runtime.CaseBridgesAttached} case bridges, {jit.Runtime.NativeCaseBridges} entered natively, {jit.Runtime.CaseBridgeEntries} entries through the runtime");
 
         // From now on every value has a compiled path: no step is finished outside compiled code, nothing is compiled.

@@ -82,6 +82,7 @@ public sealed class ManagedRegions
             Known.Add(instruction.Result!.Value);
         }
         // Hoisted reads, to a fixed point: a read whose owner is itself a hoisted read follows it.
+        var hoistedIn = new Dictionary<Instruction, Block>(ReferenceEqualityComparer.Instance);
         bool changed = true;
         while (changed)
         {
@@ -91,6 +92,7 @@ public sealed class ManagedRegions
                     if (instruction.Opcode == Opcode.LoadField && !Known.Contains(instruction.Result!.Value) && IsHoistable(instruction))
                     {
                         Hoisted.Add(instruction);
+                        hoistedIn[instruction] = block;
                         Known.Add(instruction.Result!.Value);
                         changed = true;
                     }
@@ -117,6 +119,17 @@ public sealed class ManagedRegions
             {
                 var managed = graph[tail].Instructions.FirstOrDefault(i => IsManaged(i) && !IsHoisted(i));
                 refuse($"block{tail.Index} runs on a cycle after {(managed is null ? "an instruction" : $"'{managed.Info.Name}'{managed.Location.At}")} that native code cannot express (a loop would run outside native code){(managed is null ? "" : CallRefusal(managed))}");
+            }
+        // A read in a tail is the evaluator's, made where the graph makes it: hoisted, the stub would make it before native
+        // code runs, ahead of the guards the graph reads it behind (a case bridge's class guard, a GetType compare the stub
+        // runs in the tail: the read of the class it tests, on an object of another class, threw out of the unit). Native
+        // code never uses its value: a tail block dominates no native block. Dropped after the check above, whose message
+        // names what made the block a tail, not such a read. O(hoisted reads).
+        foreach (var (read, block) in hoistedIn)
+            if (Tails.Contains(block))
+            {
+                Hoisted.Remove(read);
+                Known.Remove(read.Result!.Value);
             }
     }
 
