@@ -207,6 +207,48 @@ public sealed class CaseBridgeTests
     }
 
     /// <summary>
+    /// A bridge starts with the classes the unit's guards had established at the exit: at <c>r0 = r3.Add(r4)</c>, r3 always an
+    /// integer and r4's class changing, the exit is at r4's <c>Jit.PromoteClass</c> with r3's class known, and the bridge's
+    /// <c>Add</c> on r3 is decided (inlined), not a virtual call, on its first step as on the turns of the loop it holds.
+    /// </summary>
+    [TestMethod]
+    public void ACaseBridgeKnowsTheClassesTheUnitHadEstablishedAtTheExit()
+    {
+        var portal = typeof(ClassVm).GetMethod(nameof(ClassVm.Run))!;
+        int[] code =
+        [
+            ClassVm.Pick, 4, 5, 1,          // 0: r4 = values[r1 % n]
+            ClassVm.Add, 0, 3, 4,           // 1: r0 = r3.Add(r4)
+            ClassVm.Count, 1, 0, 0,         // 2
+            ClassVm.JumpLess, 1, 2, 0,      // 3
+            ClassVm.Halt, 0, 0, 0,
+        ];
+        // Integers only in the first runs, which compile the unit with cases for them at both sites; then floats at r4's.
+        BoxedValue?[] Registers(long count, bool floats) =>
+            [new IntValue(0), new IntValue(0), new IntValue(count), new IntValue(1), null,
+             new ClassVm.Values(floats ? [new IntValue(1), new FloatValue(0.5), new FloatValue(1.5)] : [new IntValue(1), new IntValue(2)])];
+        string Show(BoxedValue?[] registers, BoxedValue? result) => (result?.Show() ?? "null") + " | " + string.Join(", ", registers.Select(r => r?.Show() ?? "null"));
+        var log = new StringWriter();
+        var jit = PortalJit.Create(portal, new JitSettings { Threshold = 3, BackgroundCompilation = false, Log = log, Strict = true }, "cil");
+        jit.Runtime.CaseBridgesOnEveryBackend = true;
+        for (int run = 0; run < 5; run++)
+        {
+            var plain = Registers(60 + run, run >= 2);
+            string expected = Show(plain, ClassVm.Run(code, plain));
+            var jitted = Registers(60 + run, run >= 2);
+            Assert.AreEqual(expected, Show(jitted, (BoxedValue?)jit.Invoke(code, jitted)), $"run {run}: {log}");
+        }
+        var bridges = jit.Units.SelectMany(CaseBridges).ToList();
+        Assert.IsNotEmpty(bridges, log.ToString());
+        foreach (var bridge in bridges)
+        {
+            var virtualAdds = bridge.Unit.Residual.Blocks.SelectMany(b => bridge.Unit.Residual[b].Instructions)
+                .Count(i => i.Opcode == PeJit.IR.Opcode.CallVirt && i.Method!.FullName.Contains("BoxedValue::Add"));
+            Assert.AreEqual(0, virtualAdds, $"{PeJit.IR.Text.IrPrinter.Print(bridge.Unit.Residual)}\n{log}");
+        }
+    }
+
+    /// <summary>
     /// Refused exits fall back to the recompilation: a <c>Jit.Promote</c> inside a helper's <c>lock</c> (a try/finally: the
     /// residual region would have to be reopened), and one inside the portal's own regions (each step runs in a residual
     /// region). The log says why, the unit is specialized again with the new cases, and the results are the plain ones.

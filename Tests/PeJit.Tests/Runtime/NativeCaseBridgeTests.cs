@@ -143,6 +143,42 @@ public sealed class NativeCaseBridgeTests
         Assert.IsTrue(jit.Units.SelectMany(CaseBridges).Any(b => b.Code is Amd64CompiledCode), $"a case bridge is native code: {log}");
     }
 
+    /// <summary>
+    /// Each bundled Lua program under <c>auto</c> with the runtime's defaults (case bridges only where the unit is native):
+    /// what the plain interpreter prints; and what Docs/PERFORMANCE.md reports, how many case bridges the native units get, how
+    /// many are native code, and how many are entered natively from their exit.
+    /// </summary>
+    [TestMethod]
+    [DataRow("numeric", 3000L)]
+    [DataRow("fib", 15L)]
+    [DataRow("sieve", 3000L)]
+    [DataRow("nbody", 300L)]
+    [DataRow("strings", 2000L)]
+    [DataRow("polymorphic", 3000L)]
+    [DataRow("errors", 1000L)]
+    public void LuaProgramsUnderAutoPrintWhatThePlainInterpreterPrints(string program, long size)
+    {
+        if (!PeJit.Backends.Amd64.Memory.CodePool.Available) Assert.Inconclusive("the AMD64 backend runs on linux-x64 only");
+        string source = Lua.Programs.Source(program);
+        var plain = new StringWriter();
+        Lua.Runner.Run(source, plain, size);
+        var code = Lua.Compiler.BytecodeCompiler.Compile(source);
+        var log = new StringWriter();
+        var jit = PortalJit.Create(Lua.Runner.Portal, new JitSettings { Threshold = 3, BackgroundCompilation = false, Log = log, Strict = true }, "auto");
+        for (int run = 0; run < 3; run++)
+        {
+            var output = new StringWriter();
+            var state = new Lua.LuaState(code, output);
+            state.Globals.Set(new Lua.Values.LuaString("N"), new Lua.Values.LuaInteger(size));
+            jit.Invoke(code, code.Main.Entry, new Lua.Frame(new Lua.Values.LuaClosure(code.Main, []), state, [], 0, 0, 0));
+            Assert.AreEqual(plain.ToString(), output.ToString(), $"{program}, run {run + 1}: {log}");
+        }
+        var bridges = jit.Units.SelectMany(CaseBridges).ToList();
+        Console.WriteLine($"{program}: {jit.Units.Count(u => u.Code is Amd64CompiledCode)} of {jit.Units.Count} units native; {bridges.Count} case bridges, "
+            + $"{bridges.Count(b => b.Code is Amd64CompiledCode)} native, {jit.Runtime.NativeCaseBridges} entered natively; {jit.Runtime.CaseBridgesRefused} exits refused; "
+            + $"{jit.Units.Sum(u => u.Recompilations)} recompilations");
+    }
+
     /// <summary>The case bridges of <paramref name="unit"/> and theirs.</summary>
     private static IEnumerable<CompiledUnit> CaseBridges(CompiledUnit unit) =>
         unit.Bridges.Where(b => b.CaseRoot is not null).SelectMany(b => new[] { b }.Concat(CaseBridges(b)));
