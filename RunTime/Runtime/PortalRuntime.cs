@@ -1729,9 +1729,11 @@ public sealed class PortalRuntime
     /// A value (class) without a case reached <paramref name="exit"/> of <paramref name="unit"/> (a native unit, or a case
     /// bridge of one) a threshold's times: a bridge is specialized from the exit's state with a case for it
     /// (<c>UnitSpecializer.SpecializeBridge</c>: the unit entered in the middle of that step with the case taken) and attached
-    /// at that exit (<see cref="CompiledUnit.Attach"/>); the unit is not replaced. The exit then goes on in the bridge from
-    /// the exit buffer (<see cref="RunCaseBridge"/>): through the runtime, which enters the bridge with the exit buffer as its
-    /// state. One attempt per exit; in the background when compilation is. A bridge that fails to compile marks the exit
+    /// at that exit (<see cref="CompiledUnit.Attach"/>); the unit is not replaced. The bridge is compiled by the units' backend.
+    /// The exit then goes on in the bridge from the exit buffer: natively from a native unit's own exit where the AMD64 backend
+    /// proves where each of the bridge's words is (<see cref="Amd64CompiledCode.AttachBridge"/>, state offset 0), else through
+    /// the runtime (<see cref="RunCaseBridge"/>), which enters the bridge with the exit buffer as its state. One attempt per
+    /// exit; in the background when compilation is. A bridge that fails to compile marks the exit
     /// refused, and the next count specializes the unit again as before.
     /// </summary>
     private void AttachCaseBridge(GreenKey key, CompiledUnit unit, CompiledExit exit, object? value)

@@ -130,7 +130,7 @@ public sealed class CaseBridgeTests
         before = engine.OpsRun;
         engine.Specialize(root.Unit.Entry, again.PromotionCases);
         long unitOps = engine.OpsRun - before;
-        Console.WriteLine($"unit {root.Size} residual instructions; case bridges: {string.Join(", ", bridges.Select(b => $"{b.Size} instructions in {Milliseconds(b):F2} ms"))}; "
+        Console.WriteLine($"unit {root.Size} residual instructions; case bridges: {string.Join(", ", bridges.Select(b => $"{b.Size} instructions, {b.Code.Backend}, in {Milliseconds(b):F2} ms"))}, {on.Runtime.NativeCaseBridges} entered natively; "
             + $"the recompilation: {recompiled.Size} instructions in {Milliseconds(recompiled):F2} ms; engine ops: bridge {bridgeOps}, unit with the same cases {unitOps}");
     }
 

@@ -21,7 +21,8 @@ namespace PeJit.Backends.Amd64.Lowering;
 ///    only readonly fields be hoisted). Native code keeps a null guard at the read's place, which exits as the read
 ///    would throw. A helper call in the entry block ends the prologue: what the stub reads first must come first (a
 ///    field read after it is still hoisted, since the backend then hoists only fields the call cannot change, and
-///    exit plumbing after it is split off into a tail, see <see cref="SplitEntry"/>).
+///    exit plumbing after it is split off into a tail, see <see cref="SplitEntry"/>). A read in a tail (step 3) is not
+///    hoisted: the evaluator makes it where the graph does, behind the guards before it.
 /// 3. The tails are the blocks reachable from a non-entry block holding a managed instruction. A tail on a cycle
 ///    would run a loop in the stub: the unit is refused. A native edge into a tail is a transition: native code
 ///    stores the values the tails need and returns; the stub goes on from the tail block with the graph
