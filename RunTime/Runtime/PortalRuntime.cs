@@ -1729,9 +1729,11 @@ public sealed class PortalRuntime
     /// A value (class) without a case reached <paramref name="exit"/> of <paramref name="unit"/> (a native unit, or a case
     /// bridge of one) a threshold's times: a bridge is specialized from the exit's state with a case for it
     /// (<c>UnitSpecializer.SpecializeBridge</c>: the unit entered in the middle of that step with the case taken) and attached
-    /// at that exit (<see cref="CompiledUnit.Attach"/>); the unit is not replaced. The exit then goes on in the bridge from
-    /// the exit buffer (<see cref="RunCaseBridge"/>): through the runtime, which enters the bridge with the exit buffer as its
-    /// state. One attempt per exit; in the background when compilation is. A bridge that fails to compile marks the exit
+    /// at that exit (<see cref="CompiledUnit.Attach"/>); the unit is not replaced. The bridge is compiled by the units' backend.
+    /// The exit then goes on in the bridge from the exit buffer: natively from a native unit's own exit where the AMD64 backend
+    /// proves where each of the bridge's words is (<see cref="Amd64CompiledCode.AttachBridge"/>, state offset 0), else through
+    /// the runtime (<see cref="RunCaseBridge"/>), which enters the bridge with the exit buffer as its state. One attempt per
+    /// exit; in the background when compilation is. A bridge that fails to compile marks the exit
     /// refused, and the next count specializes the unit again as before.
     /// </summary>
     private void AttachCaseBridge(GreenKey key, CompiledUnit unit, CompiledExit exit, object? value)
@@ -1818,7 +1820,8 @@ public sealed class PortalRuntime
         buffer[0] = null;
         Amd64CompiledCode.TakeBridgeRan();
         var result = bridge.Code.Run(bridge.Constants, buffer, input);
-        Amd64CompiledCode.TakeBridgeRan();
+        // The bridge went on natively in one of its own bridges: the result or the exit is that one's.
+        if (BridgeRan(bridge) is { } ran) bridge = ran;
         if (buffer[0] is null)
         {
             exitKey = null;
@@ -1855,9 +1858,6 @@ public sealed class PortalRuntime
     /// refuses, such as those over objects); off by default, the CIL backend's units are specialized again with new cases.
     /// </summary>
     internal bool CaseBridgesOnEveryBackend { get; set; }
-
-    /// <summary>The backend case bridges are compiled by when the units' is not CIL (<see cref="Build"/>).</summary>
-    private CilBackend? caseBridgeBackend;
 
     /// <summary>The engine that specializes this portal's units (tests count its work, <see cref="UnitSpecializer.OpsRun"/>).</summary>
     internal UnitSpecializer Engine => engine;
@@ -2069,9 +2069,6 @@ public sealed class PortalRuntime
         clock.Restart();
         var code = unit.StateParameters is { } stateParameters && backend is CilBackend cil
             ? cil.CompileUnit(unit.Residual, owner, $"pejit_unit_{Method.Name}", stateParameters, unit.ShapedEntry)
-            // A case bridge is CIL code whatever the units' backend: compiled natively, a bridge read a float as an integer in the
-            // Lua fuzzer (a field read the managed stub made before the bridge's class guard, not yet understood).
-            : specialize is not null && backend is not CilBackend ? (caseBridgeBackend ??= new CilBackend(resolver)).Compile(unit.Residual, owner, $"pejit_unit_{Method.Name}")
             : backend.Compile(unit.Residual, owner, $"pejit_unit_{Method.Name}");
         Stage("backend");
         if (code is CilCompiledCode { Unoptimized: { } why })

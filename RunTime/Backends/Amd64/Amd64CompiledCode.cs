@@ -348,8 +348,11 @@ public sealed class Amd64CompiledCode : ICompiledCode
         for (int i = 0; i < parameters.Count; i++) values[parameters[i].Index] = ValueSemantics.Normalize(arguments[i], graph.TypeOf(parameters[i]));
         foreach (var (value, content) in constants) values[value.Index] = content;
         foreach (var instruction in regions.Prologue) values[instruction.Result!.Value.Index] = Prologue(instruction, values);
+        // A read hoisted from behind a class guard (an object the residual code reads as the class a guard established, with
+        // no cast left) may find another class here: the graph reads it only where the guard passed, so its word is never
+        // used otherwise, and it is passed as for a null owner (0), not read (FieldInfo.GetValue would throw).
         foreach (var read in regions.Hoisted)
-            values[read.Result!.Value.Index] = values[read.Operands[0].Index] is { } owner
+            values[read.Result!.Value.Index] = values[read.Operands[0].Index] is { } owner && fields[read].DeclaringType!.IsInstanceOfType(owner)
                 ? ValueSemantics.Normalize(RuntimeHelpers.GetObjectValue(fields[read].GetValue(owner)), graph.TypeOf(read.Result!.Value))
                 : null;
         return values;

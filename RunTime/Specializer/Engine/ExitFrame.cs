@@ -42,4 +42,9 @@ public sealed record ExitFrame(FlowGraph Graph, Block Block, int Index, ExitValu
 /// <param name="IsGreen">Whether the engine knew it.</param>
 /// <param name="Green">Its value, when green (normalized).</param>
 /// <param name="Slot">Its exit-buffer slot, when red.</param>
-public readonly record struct ExitValue(Value Value, bool IsGreen, object? Green, int Slot);
+/// <param name="ExactClass">
+/// For a red reference whose exact class the unit had established before the exit (a <c>Jit.PromoteClass</c> guard, an
+/// allocation): that class (a <see cref="Type"/>, or the engine's null marker); null when unknown. A case bridge started at
+/// the exit knows it too (<c>UnitSpecializer.SpecializeBridge</c>), so its calls on the value are not virtual.
+/// </param>
+public readonly record struct ExitValue(Value Value, bool IsGreen, object? Green, int Slot, object? ExactClass = null);

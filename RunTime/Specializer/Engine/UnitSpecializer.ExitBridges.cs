@@ -200,13 +200,12 @@ public sealed partial class UnitSpecializer
                         frame.SetBoxed(value.Value.Index, GreenExecution.CopyOfStruct(value.Green));
                         continue;
                     }
-                    // The portal's `this` keeps the class a key's frame gives it (EnterKey). Other reds start with their class unknown:
-                    // the classes the unit's guards had established are not taken over (doing so made the Lua fuzzer find a bridge
-                    // reading a float as an integer, not yet understood), so their calls stay virtual calls in the bridge.
-                    object? exactClass = null;
+                    // The class the unit had established before the exit (its guards held on the path that left there); the portal's
+                    // `this` keeps the class a key's frame gives it (EnterKey).
+                    object? exactClass = value.ExactClass;
                     if (f == 0 && graph == owner.program.Portal)
                         for (int r = 0; r < implicitReds.Count; r++)
-                            if (implicitReds[r].Index == value.Value.Index) exactClass = owner.ImplicitRedClass;
+                            if (implicitReds[r].Index == value.Value.Index) exactClass ??= owner.ImplicitRedClass;
                     frame.SetRed(value.Value.Index, Load(value.Slot, recorded.Graph.TypeOf(value.Value)), exactClass);
                 }
                 var kinds = owner.SlotKindsOf(graph);

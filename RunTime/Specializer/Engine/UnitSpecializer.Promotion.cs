@@ -162,7 +162,7 @@ public sealed partial class UnitSpecializer
                         throw new SpecializationException($"{frame.Graph.Name}: compiled code cannot leave in the middle of a step while an address ({value}) is live ({site.Location})");
                     if (red == promoted && promotedSlot == 0) promotedSlot = slot;
                     StoreExit(slot, red, valueType);
-                    values[valueCount++] = new ExitValue(value, false, null, slot++);
+                    values[valueCount++] = new ExitValue(value, false, null, slot++, frame.ExactClass(value.Index));
                 }
                 // Inside a catch handler: the exception it handles, which the evaluator's rethrow needs (RefuseExitInsideHandlers).
                 int caughtSlot = 0;

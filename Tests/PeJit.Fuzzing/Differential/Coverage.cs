@@ -23,6 +23,9 @@ public sealed class ConfigurationCoverage
     /// <summary>Units the AMD64 backend compiled to machine code (the others are CIL units).</summary>
     public long NativeUnits { get; private set; }
 
+    /// <summary>Case bridges attached, those compiled to machine code, and those entered natively from their exit.</summary>
+    public (long All, long Native, long EnteredNatively) CaseBridges { get; private set; }
+
     /// <summary>Times compiled code was entered.</summary>
     public long Entries { get; private set; }
 
@@ -54,6 +57,7 @@ public sealed class ConfigurationCoverage
         if (coverage.ExitsTaken > 0) ProgramsExited++;
         Units += coverage.Units;
         NativeUnits += coverage.NativeUnits;
+        CaseBridges = (CaseBridges.All + coverage.CaseBridges.All, CaseBridges.Native + coverage.CaseBridges.Native, CaseBridges.EnteredNatively + coverage.CaseBridges.EnteredNatively);
         Entries += coverage.Entries;
         ExitsTaken += coverage.ExitsTaken;
         foreach (var opcode in coverage.ResidualOpcodes) Increment(ResidualOpcodes, opcode, 1);
@@ -72,6 +76,7 @@ public sealed class ConfigurationCoverage
         ProgramsExited += other.ProgramsExited;
         Units += other.Units;
         NativeUnits += other.NativeUnits;
+        CaseBridges = (CaseBridges.All + other.CaseBridges.All, CaseBridges.Native + other.CaseBridges.Native, CaseBridges.EnteredNatively + other.CaseBridges.EnteredNatively);
         Entries += other.Entries;
         ExitsTaken += other.ExitsTaken;
         foreach (var (key, count) in other.ResidualOpcodes) Increment(ResidualOpcodes, key, count);
@@ -143,7 +148,7 @@ public sealed class Coverage
         foreach (var (name, c) in Configurations)
         {
             text.AppendLine($"[{name}] compiled {Share(c.ProgramsCompiled, c.Programs)}, entered compiled code {Share(c.ProgramsEntered, c.Programs)}, " +
-                $"took exits {Share(c.ProgramsExited, c.Programs)}; {c.Units} units{(c.NativeUnits > 0 ? $" ({c.NativeUnits} native)" : "")}, {c.Entries} entries, {c.ExitsTaken} exits taken; {c.Time.TotalSeconds:0.0} s");
+                $"took exits {Share(c.ProgramsExited, c.Programs)}; {c.Units} units{(c.NativeUnits > 0 ? $" ({c.NativeUnits} native)" : "")}{(c.CaseBridges.All > 0 ? $", {c.CaseBridges.All} case bridges ({c.CaseBridges.Native} native, {c.CaseBridges.EnteredNatively} entered natively)" : "")}, {c.Entries} entries, {c.ExitsTaken} exits taken; {c.Time.TotalSeconds:0.0} s");
             var notCompiled = allOperations.Where(o => !c.OperationsCompiled.ContainsKey(o)).ToList();
             text.AppendLine($"[{name}] operations in compiled units: {c.OperationsCompiled.Count} of {allOperations.Count}{(notCompiled.Count > 0 ? " (never: " + string.Join(", ", notCompiled) + ")" : "")}");
             text.AppendLine($"[{name}] residual IR opcodes ({c.ResidualOpcodes.Count}): {string.Join(" ", c.ResidualOpcodes.Keys)}");

@@ -138,8 +138,10 @@ public sealed partial class DifferentialRunner
         // Without value, block and instruction names, so that one kind of refusal counts once.
         var notNative = log.Split('\n').Select(l => NotNative().Match(l)).Where(m => m.Success)
             .Select(m => Names().Replace(Quoted().Replace(m.Groups[1].Value.Trim(), "'...'"), "N")).ToList();
+        var caseBridges = log.Split('\n').Where(l => l.Contains(": case bridge at exit #", StringComparison.Ordinal)).ToList();
         return new UnitCoverage(units.Count, units.Sum(u => u.Entries), units.Sum(u => u.ExitsTaken), opcodes, operations, failures,
-            units.Count(u => u.Code.Backend == "amd64"), notNative);
+            units.Count(u => u.Code.Backend == "amd64"), notNative,
+            (caseBridges.Count, caseBridges.Count(l => l.Contains(", amd64, ", StringComparison.Ordinal)), caseBridges.Count(l => l.Contains("entered natively", StringComparison.Ordinal))));
     }
 
     [GeneratedRegex(@"not compiling \S+ at \(.*?\): (.*)$")]

@@ -9,9 +9,10 @@ namespace PeJit.Fuzzing.Differential;
 /// <param name="CompileFailures">Why keys that got hot were not compiled (the runtime's log), one line each.</param>
 /// <param name="NativeUnits">Of <paramref name="Units"/>, those the AMD64 backend compiled to machine code.</param>
 /// <param name="NotNative">Why the AMD64 backend gave units to the CIL backend (<c>auto</c>; the runtime's log), one line each.</param>
+/// <param name="CaseBridges">Case bridges attached (the runtime's log), those compiled to machine code, and those entered natively from their exit.</param>
 public sealed record UnitCoverage(
     int Units, long Entries, long ExitsTaken, IReadOnlySet<string> ResidualOpcodes, IReadOnlySet<string> OperationsCompiled,
-    IReadOnlyList<string> CompileFailures, int NativeUnits = 0, IReadOnlyList<string>? NotNative = null);
+    IReadOnlyList<string> CompileFailures, int NativeUnits = 0, IReadOnlyList<string>? NotNative = null, (int All, int Native, int EnteredNatively) CaseBridges = default);
 
 /// <summary>One JIT-enabled run of a program and how it differs from the plain run.</summary>
 /// <param name="Configuration">The settings it ran with.</param>

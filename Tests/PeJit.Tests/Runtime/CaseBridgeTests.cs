@@ -77,6 +77,10 @@ public sealed class CaseBridgeTests
         Assert.IsTrue(loop.Bridges.All(b => b.CaseRoot == loop), "the bridges belong to the unit");
         StringAssert.Contains(log.ToString(), "the unit is not recompiled");
         Assert.IsGreaterThan(0L, CaseBridges(loop).Sum(b => b.Entries), "the bridges ran (natively from the unit's exit, or through the runtime)");
+        // A native unit's case bridge is native code where the AMD64 backend can express it (under auto), and the one at the
+        // unit's own exit is entered natively (an adapter at the exit's slot).
+        Assert.IsTrue(loop.Bridges.Any(b => b.Code is Amd64CompiledCode), log.ToString());
+        Assert.IsGreaterThan(0L, jit.Runtime.NativeCaseBridges, log.ToString());
         Console.WriteLine($"{jit.Runtime.CaseBridgesAttached} case bridges, {jit.Runtime.NativeCaseBridges} entered natively, {jit.Runtime.CaseBridgeEntries} entries through the runtime");
 
         // From now on every value has a compiled path: no step is finished outside compiled code, nothing is compiled.
@@ -126,7 +130,7 @@ public sealed class CaseBridgeTests
         before = engine.OpsRun;
         engine.Specialize(root.Unit.Entry, again.PromotionCases);
         long unitOps = engine.OpsRun - before;
-        Console.WriteLine($"unit {root.Size} residual instructions; case bridges: {string.Join(", ", bridges.Select(b => $"{b.Size} instructions in {Milliseconds(b):F2} ms"))}; "
+        Console.WriteLine($"unit {root.Size} residual instructions; case bridges: {string.Join(", ", bridges.Select(b => $"{b.Size} instructions, {b.Code.Backend}, in {Milliseconds(b):F2} ms"))}, {on.Runtime.NativeCaseBridges} entered natively; "
             + $"the recompilation: {recompiled.Size} instructions in {Milliseconds(recompiled):F2} ms; engine ops: bridge {bridgeOps}, unit with the same cases {unitOps}");
     }
 
@@ -200,6 +204,48 @@ public sealed class CaseBridgeTests
         }
         Assert.IsGreaterThan(0L, jit.Runtime.CaseBridgesAttached, log.ToString());
         Assert.IsFalse(jit.Units.Any(u => u.Recompilations > 0), $"no unit was specialized again: {log}");
+    }
+
+    /// <summary>
+    /// A bridge starts with the classes the unit's guards had established at the exit: at <c>r0 = r3.Add(r4)</c>, r3 always an
+    /// integer and r4's class changing, the exit is at r4's <c>Jit.PromoteClass</c> with r3's class known, and the bridge's
+    /// <c>Add</c> on r3 is decided (inlined), not a virtual call, on its first step as on the turns of the loop it holds.
+    /// </summary>
+    [TestMethod]
+    public void ACaseBridgeKnowsTheClassesTheUnitHadEstablishedAtTheExit()
+    {
+        var portal = typeof(ClassVm).GetMethod(nameof(ClassVm.Run))!;
+        int[] code =
+        [
+            ClassVm.Pick, 4, 5, 1,          // 0: r4 = values[r1 % n]
+            ClassVm.Add, 0, 3, 4,           // 1: r0 = r3.Add(r4)
+            ClassVm.Count, 1, 0, 0,         // 2
+            ClassVm.JumpLess, 1, 2, 0,      // 3
+            ClassVm.Halt, 0, 0, 0,
+        ];
+        // Integers only in the first runs, which compile the unit with cases for them at both sites; then floats at r4's.
+        BoxedValue?[] Registers(long count, bool floats) =>
+            [new IntValue(0), new IntValue(0), new IntValue(count), new IntValue(1), null,
+             new ClassVm.Values(floats ? [new IntValue(1), new FloatValue(0.5), new FloatValue(1.5)] : [new IntValue(1), new IntValue(2)])];
+        string Show(BoxedValue?[] registers, BoxedValue? result) => (result?.Show() ?? "null") + " | " + string.Join(", ", registers.Select(r => r?.Show() ?? "null"));
+        var log = new StringWriter();
+        var jit = PortalJit.Create(portal, new JitSettings { Threshold = 3, BackgroundCompilation = false, Log = log, Strict = true }, "cil");
+        jit.Runtime.CaseBridgesOnEveryBackend = true;
+        for (int run = 0; run < 5; run++)
+        {
+            var plain = Registers(60 + run, run >= 2);
+            string expected = Show(plain, ClassVm.Run(code, plain));
+            var jitted = Registers(60 + run, run >= 2);
+            Assert.AreEqual(expected, Show(jitted, (BoxedValue?)jit.Invoke(code, jitted)), $"run {run}: {log}");
+        }
+        var bridges = jit.Units.SelectMany(CaseBridges).ToList();
+        Assert.IsNotEmpty(bridges, log.ToString());
+        foreach (var bridge in bridges)
+        {
+            var virtualAdds = bridge.Unit.Residual.Blocks.SelectMany(b => bridge.Unit.Residual[b].Instructions)
+                .Count(i => i.Opcode == PeJit.IR.Opcode.CallVirt && i.Method!.FullName.Contains("BoxedValue::Add"));
+            Assert.AreEqual(0, virtualAdds, $"{PeJit.IR.Text.IrPrinter.Print(bridge.Unit.Residual)}\n{log}");
+        }
     }
 
     /// <summary>

@@ -21,7 +21,8 @@ namespace PeJit.Backends.Amd64.Lowering;
 ///    only readonly fields be hoisted). Native code keeps a null guard at the read's place, which exits as the read
 ///    would throw. A helper call in the entry block ends the prologue: what the stub reads first must come first (a
 ///    field read after it is still hoisted, since the backend then hoists only fields the call cannot change, and
-///    exit plumbing after it is split off into a tail, see <see cref="SplitEntry"/>).
+///    exit plumbing after it is split off into a tail, see <see cref="SplitEntry"/>). A read in a tail (step 3) is not
+///    hoisted: the evaluator makes it where the graph does, behind the guards before it.
 /// 3. The tails are the blocks reachable from a non-entry block holding a managed instruction. A tail on a cycle
 ///    would run a loop in the stub: the unit is refused. A native edge into a tail is a transition: native code
 ///    stores the values the tails need and returns; the stub goes on from the tail block with the graph
@@ -82,6 +83,7 @@ public sealed class ManagedRegions
             Known.Add(instruction.Result!.Value);
         }
         // Hoisted reads, to a fixed point: a read whose owner is itself a hoisted read follows it.
+        var hoistedIn = new Dictionary<Instruction, Block>(ReferenceEqualityComparer.Instance);
         bool changed = true;
         while (changed)
         {
@@ -91,6 +93,7 @@ public sealed class ManagedRegions
                     if (instruction.Opcode == Opcode.LoadField && !Known.Contains(instruction.Result!.Value) && IsHoistable(instruction))
                     {
                         Hoisted.Add(instruction);
+                        hoistedIn[instruction] = block;
                         Known.Add(instruction.Result!.Value);
                         changed = true;
                     }
@@ -117,6 +120,17 @@ public sealed class ManagedRegions
             {
                 var managed = graph[tail].Instructions.FirstOrDefault(i => IsManaged(i) && !IsHoisted(i));
                 refuse($"block{tail.Index} runs on a cycle after {(managed is null ? "an instruction" : $"'{managed.Info.Name}'{managed.Location.At}")} that native code cannot express (a loop would run outside native code){(managed is null ? "" : CallRefusal(managed))}");
+            }
+        // A read in a tail is the evaluator's, made where the graph makes it: hoisted, the stub would make it before native
+        // code runs, ahead of the guards the graph reads it behind (a case bridge's class guard, a GetType compare the stub
+        // runs in the tail: the read of the class it tests, on an object of another class, threw out of the unit). Native
+        // code never uses its value: a tail block dominates no native block. Dropped after the check above, whose message
+        // names what made the block a tail, not such a read. O(hoisted reads).
+        foreach (var (read, block) in hoistedIn)
+            if (Tails.Contains(block))
+            {
+                Hoisted.Remove(read);
+                Known.Remove(read.Result!.Value);
             }
     }
 
