@@ -77,7 +77,9 @@ public sealed class ManagedRegions
             if (call is not null)
                 refuse($"'{instruction.Info.Name}' in the entry block{instruction.Location.At} comes after the helper call{call.Location.At}, and the managed stub makes its reads before native code runs");
             if (instruction.Opcode is not (Opcode.Null or Opcode.LoadElement or Opcode.CastClass or Opcode.UnboxAny or Opcode.IsInst)
-                || instruction.Operands.Any(o => !Known.Contains(o) || Hoisted.Any(h => h.Result == o))) // the stub runs the prologue before the hoisted reads
+                // The stub runs the whole prologue before the hoisted reads: a prologue instruction on a hoisted read's
+                // value would run on null (the Lua fuzzer's null references when entry-block reads were first made known).
+                || instruction.Operands.Any(o => !Known.Contains(o) || Hoisted.Any(h => h.Result == o)))
                 refuse($"'{instruction.Info.Name}' in the entry block{instruction.Location.At} ({IrPrinter.PrintInstruction(graph, instruction).Trim()}) is neither native nor a read the managed stub makes before the call");
             Prologue.Add(instruction);
             Known.Add(instruction.Result!.Value);
