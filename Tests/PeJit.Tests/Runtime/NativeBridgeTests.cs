@@ -196,14 +196,15 @@ public sealed class NativeBridgeTests
         var plain = new StringWriter();
         long expected = PeJit.Examples.StackVm.Runner.Run(StackVmSource, plain, 40);
         var log = new StringWriter();
-        // auto: the stack VM's bridge reads its stack through a field in its entry block, which native code does not
-        // take yet, so it is a CIL unit, entered through the runtime.
+        // auto: the stack VM's bridge reads its stack through a field of the frame in its entry block, a read the stub
+        // makes before native code runs (RunTime/Backends/README.md, "Bridges"), so it is native and entered natively.
         var jit = PortalJit.Create(PeJit.Examples.StackVm.Runner.Portal, new JitSettings { Threshold = 3, Bridges = true, Log = log }, "auto");
         var output = new StringWriter();
         Assert.AreEqual(expected, (long)jit.Invoke(PeJit.Examples.StackVm.Runner.PortalArguments(StackVmSource, output, 40))!);
         Assert.AreEqual(plain.ToString(), output.ToString());
         Assert.IsGreaterThanOrEqualTo(1L, jit.Runtime.BridgesAttached);
         Assert.IsTrue(jit.Units.Any(u => u.Code.Backend == "amd64" && u.Bridges.Count > 0), "a native unit has a bridge");
+        Assert.AreEqual(jit.Runtime.BridgesAttached, jit.Runtime.NativeBridges, "every bridge is entered natively");
         Assert.IsFalse(jit.Units.Any(u => u.Recompilations > 0), "no unit was compiled again");
     }
 

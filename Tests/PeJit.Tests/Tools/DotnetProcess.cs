@@ -7,8 +7,15 @@ internal static class DotnetProcess
 {
     public sealed record Outcome(int Exit, string Output, string Error);
 
+    /// <summary>
+    /// How long a child may take before the test fails: a guard against a hung child, not a bound on its time. A build into a
+    /// fresh artifacts folder compiles PeJit's whole chain; at a load average of 20-24 on two cores (agents building beside the
+    /// suite) that took more than 300 s, and every <c>MsBuildIntegrationTests</c> case failed on the timeout alone.
+    /// </summary>
+    public const int HungAfterSeconds = 900;
+
     public static Outcome Run(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? directory = null,
-        int timeoutSeconds = 300)
+        int timeoutSeconds = HungAfterSeconds)
     {
         var start = new ProcessStartInfo("dotnet")
         {
