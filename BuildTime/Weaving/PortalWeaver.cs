@@ -9,17 +9,16 @@ namespace PeJit.Weaving;
 /// Rewrites one portal's IL so that it runs compiled code when its interpreted loop is hot. Each
 /// <c>Jit.CanEnterJit(vars)</c> becomes
 /// <code>
-///   if (PortalCounters.Disabled) goto next                  PEJIT_DISABLE: folded away by .NET's JIT
+///   if (PortalCounters.Disabled) goto next                  PEJIT_DISABLE: folded away by .NET's JIT (not at the entry site)
 ///   slot = Slot(Mix(...Mix(HashSeed, green0)..., greenN))    the integer greens only
 ///   if (--&lt;PeJit&gt;PortalCountersN.Table[slot] &gt; 0) goto next   not hot yet: all the fast path costs
 ///   if ((status = &lt;PeJit&gt;PortalCountersN.SlowPath(vars..., slot)) == Interpret) goto next
 ///   leave dispatch                            shared by the loop's sites, with the tails, out of the loop's way
 ///   ...
 ///   dispatch: state = Answer; Answer = null   SlowPath boxed the state, called JitRuntime.CanEnterJit(ldtoken portal, state, slot), left it in [ThreadStatic] Answer
-///   switch (status)
-///     Returned:  return (T)state[0]           compiled code ran the program to its return
-///     Exited:    vars = (T)state[i]...; goto merge point     compiled code left at an exit
-///     Threw:     vars = (T)state[i]...; throw JitRuntime.ThrowPending()   a step of compiled code threw (the same reload)
+///   if (status == Returned) return (T)state[0]   compiled code ran the program to its return
+///   vars = (T)state[i]...                       Exited: compiled code left at an exit; Threw: a step of compiled code threw
+///   if (status == Threw) throw JitRuntime.ThrowPending(); goto merge point
 /// </code>
 /// The slow path's boxing and call are in a generated method (<see cref="SlowPath"/>) and its switch is shared, so that
 /// the woven loop is the interpreter's own plus, per site, a hash, a counter decrement, a test and a call never taken
@@ -543,9 +542,15 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         var code = new List<Instruction>();
         for (int i = temporaries.Count - 2; i >= 0; i--) code.Add(il.Create(OpCodes.Stloc, temporaries[i]));
 
-        // The fast path: PEJIT_DISABLE, or a counter not at zero yet, goes on interpreting.
-        code.Add(il.Create(OpCodes.Ldsfld, runtime.Disabled));
-        code.Add(il.Create(OpCodes.Brtrue, next));
+        // The fast path: PEJIT_DISABLE, or a counter not at zero yet, goes on interpreting. The entry site needs no test of
+        // PEJIT_DISABLE: the portal's first instructions already left for its plain twin then (PlainTwin.Divert). And it must
+        // have none: that branch to the loop head, folded away in tier 1, was the other construct that made .NET's tier-1
+        // compile drop the portal's profile (Docs/PERFORMANCE.md, "Why .NET dropped the woven portal's profile").
+        if (!entry)
+        {
+            code.Add(il.Create(OpCodes.Ldsfld, runtime.Disabled));
+            code.Add(il.Create(OpCodes.Brtrue, next));
+        }
         var resume = il.Create(OpCodes.Ldc_I4, PortalProtocol.ResumeSlot);
         if (entry)
         {
@@ -665,22 +670,25 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
     }
 
     /// <summary>
-    /// The switch on the runtime's answer that sites leave for when compiled code ran (the answer in <c>count</c>):
-    /// <see cref="CanEnterJitStatus.Returned"/> leaves for the return tail, <see cref="CanEnterJitStatus.Exited"/> and
-    /// <see cref="CanEnterJitStatus.Threw"/> for the reload tail (which throws for the second);
-    /// <see cref="CanEnterJitStatus.Interpret"/> never comes here (a site goes on interpreting itself) and throws. Its first instruction is where sites leave for; it sits with the tails (<see cref="Weave"/>).
+    /// The dispatch on the runtime's answer that sites leave for when compiled code ran (the answer in <c>count</c>):
+    /// <see cref="CanEnterJitStatus.Returned"/> leaves for the return tail, anything else (<see cref="CanEnterJitStatus.Exited"/>,
+    /// <see cref="CanEnterJitStatus.Threw"/>) for the reload tail, which throws for the second;
+    /// <see cref="CanEnterJitStatus.Interpret"/> never comes here (a site goes on interpreting itself). A compare and a branch,
+    /// not an IL <c>switch</c>: with a <c>switch</c> there, never run, .NET 10's tier-1 compile of a portal called often
+    /// (HandlerTable's, per function call) dropped the profile its instrumented tier collected and synthesized one
+    /// (Docs/PERFORMANCE.md, "Why .NET dropped the woven portal's profile"). Its first instruction is where sites leave for;
+    /// it sits with the tails (<see cref="Weave"/>).
     /// </summary>
     private List<Instruction> Dispatch(ILProcessor il, VariableDefinition state, Instruction returnTail, Instruction reloadTail)
     {
         var toReturn = il.Create(OpCodes.Leave, returnTail);
         var toReload = il.Create(OpCodes.Leave, reloadTail);
-        var never = il.Create(OpCodes.Ldnull);
         // state = Answer; Answer = null: the state the slow-path or cell method left with its answer, taken right after it
         // returned (only branches and a leave that runs no finally lie between), so that no other activation of the portal on
         // this thread wrote it meanwhile; cleared, so that it keeps nothing alive.
         return [il.Create(OpCodes.Ldsfld, answerState), il.Create(OpCodes.Stloc, state), il.Create(OpCodes.Ldnull), il.Create(OpCodes.Stsfld, answerState),
-            il.Create(OpCodes.Ldloc, count), il.Create(OpCodes.Switch, PortalProtocol.StatusCases(never, toReturn, toReload, toReload)),
-            never, il.Create(OpCodes.Throw), toReturn, toReload];
+            il.Create(OpCodes.Ldloc, count), il.Create(OpCodes.Ldc_I4, (int)CanEnterJitStatus.Returned), il.Create(OpCodes.Beq, toReturn),
+            toReload, toReturn];
     }
 
     /// <summary>

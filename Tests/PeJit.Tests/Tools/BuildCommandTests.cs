@@ -103,18 +103,16 @@ public sealed class BuildCommandTests
     {
         using var module = Mono.Cecil.ModuleDefinition.ReadModule(Path.Combine(StackVmBuild.Value, "StackVm.dll"));
         var portal = module.GetType("PeJit.Examples.StackVm.Interpreter").Methods.Single(m => m.Name == "Run");
-        // After each call of the slow path: a leave for a switch on its answer, whose Exited case leaves for the reload tail.
+        // After each call of the slow path: a leave for the dispatch on its answer, whose Exited way leaves for the reload tail.
         var reloads = new List<Mono.Cecil.Cil.Instruction>();
         foreach (var call in portal.Body.Instructions.Where(i => i.Operand is Mono.Cecil.MethodReference { Name: "SlowPath" }))
         {
             var toDispatch = call.Next;
             while (toDispatch.OpCode.Code is not (Mono.Cecil.Cil.Code.Leave or Mono.Cecil.Cil.Code.Leave_S)) toDispatch = toDispatch.Next;
-            // The switch takes the state the slow path left (a thread-static field) first.
+            // The dispatch takes the state the slow path left (a thread-static field) first, then branches on Returned; Exited falls through.
             var dispatch = (Mono.Cecil.Cil.Instruction)toDispatch.Operand;
-            while (dispatch.OpCode.Code != Mono.Cecil.Cil.Code.Switch) dispatch = dispatch.Next;
-            var cases = (Mono.Cecil.Cil.Instruction[])dispatch.Operand;
-            var leave = cases[(int)PeJit.Runtime.CanEnterJitStatus.Exited];
-            reloads.Add((Mono.Cecil.Cil.Instruction)leave.Operand);
+            while (dispatch.OpCode.Code is not (Mono.Cecil.Cil.Code.Beq or Mono.Cecil.Cil.Code.Beq_S)) dispatch = dispatch.Next;
+            reloads.Add((Mono.Cecil.Cil.Instruction)dispatch.Next.Operand);
         }
         // In the order of the IL: the entry site (before the loop head), then the loop's sites.
         Assert.IsGreaterThanOrEqualTo(2, reloads.Count, "the portal has an entry site and at least one site in its loop");

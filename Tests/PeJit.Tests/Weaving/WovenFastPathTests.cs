@@ -90,6 +90,39 @@ public sealed class WovenFastPathTests
     }
 
     /// <summary>
+    /// The two constructs that made .NET 10's tier-1 compile of a woven portal called often (HandlerTable's, per function
+    /// call) drop the profile its instrumented tier collected and synthesize one (Docs/PERFORMANCE.md, "Why .NET dropped the
+    /// woven portal's profile"): an IL <c>switch</c> on the runtime's answer, and the entry site's test of
+    /// <c>PortalCounters.Disabled</c>, a branch to the loop head. The woven portal has the original's switches and no more,
+    /// and reads <c>Disabled</c> once at its start (the way to its plain twin) and once per site in the loop, where each
+    /// site and the entry calls its slow-path method once.
+    /// </summary>
+    [TestMethod]
+    public void TheWovenPortalHasNoSwitchOfItsOwnAndNoDisabledTestAtItsEntry()
+    {
+        var originals = new Dictionary<string, string>
+        {
+            ["RulesVm"] = typeof(Rules).Assembly.Location,
+            ["Lua"] = LuaBuild.Original,
+            ["StackVm"] = PeJit.Examples.StackVm.Runner.Portal.Module.Assembly.Location,
+        };
+        foreach (var (name, assembly, type, method) in Portals())
+        {
+            using var woven = ModuleDefinition.ReadModule(assembly);
+            using var original = ModuleDefinition.ReadModule(originals[name]);
+            var portal = Portal(woven, type, method);
+            var plain = original.GetType(type).Methods.Single(m => m.Name == method && m.Parameters.Count == portal.Parameters.Count);
+            static int Switches(MethodDefinition m) => m.Body.Instructions.Count(i => i.OpCode == OpCodes.Switch);
+            Assert.AreEqual(Switches(plain), Switches(portal), $"{name}: the woven portal dispatches on the runtime's answer with an IL switch");
+            int disabled = portal.Body.Instructions.Count(i => i.Operand is FieldReference { Name: "Disabled" });
+            int sites = portal.Body.Instructions.Count(i => i.Operand is MethodReference { Name: "SlowPath" });
+            Assert.AreEqual(sites, disabled, $"{name}: Disabled read {disabled} times for {sites} sites with the entry; once at the start and once per site in the loop expected");
+            var first = portal.Body.Instructions[0];
+            Assert.IsTrue(first.Operand is FieldReference { Name: "Disabled" }, $"{name}: the woven portal does not start with its test of Disabled");
+        }
+    }
+
+    /// <summary>
     /// The behaviour kept: the woven entry of a loop-free portal counts each call on the slot <see cref="PortalProtocol"/>
     /// defines (<c>Slot(Mix(Mix(HashSeed, pc), RuntimeHelpers.GetHashCode(rule)))</c>), one visit per call, whether the
     /// identity cache hits (the same rule again) or misses (two rules in turn).
