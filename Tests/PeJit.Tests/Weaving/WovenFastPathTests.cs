@@ -28,6 +28,24 @@ public sealed class WovenFastPathTests
         ("StackVm", Path.Combine(BuildCommandTests.StackVmFolder, "StackVm.dll"), "PeJit.Examples.StackVm.Interpreter", "Run"),
     ];
 
+    /// <summary>Each of <see cref="Portals"/>, woven, with the original method it was woven from (read from the interpreter's own assembly).</summary>
+    private static IEnumerable<(string Name, MethodDefinition Woven, MethodDefinition Original)> WovenAndOriginalPortals()
+    {
+        var originals = new Dictionary<string, string>
+        {
+            ["RulesVm"] = typeof(Rules).Assembly.Location,
+            ["Lua"] = LuaBuild.Original,
+            ["StackVm"] = PeJit.Examples.StackVm.Runner.Portal.Module.Assembly.Location,
+        };
+        foreach (var (name, assembly, type, method) in Portals())
+        {
+            using var woven = ModuleDefinition.ReadModule(assembly);
+            using var original = ModuleDefinition.ReadModule(originals[name]);
+            var portal = Portal(woven, type, method);
+            yield return (name, portal, original.GetType(type).Methods.Single(m => m.Name == method && m.Parameters.Count == portal.Parameters.Count));
+        }
+    }
+
     private static MethodDefinition Portal(ModuleDefinition module, string type, string method) =>
         module.GetType(type).Methods.Single(m => m.Name == method && m.HasBody && m.Body.Instructions.Any(i => i.Operand is FieldReference { Name: "Resuming" }));
 
@@ -73,20 +91,9 @@ public sealed class WovenFastPathTests
     [TestMethod]
     public void TheWovenPortalTakesNoLocalsAddress()
     {
-        var originals = new Dictionary<string, string>
-        {
-            ["RulesVm"] = typeof(Rules).Assembly.Location,
-            ["Lua"] = LuaBuild.Original,
-            ["StackVm"] = PeJit.Examples.StackVm.Runner.Portal.Module.Assembly.Location,
-        };
-        foreach (var (name, assembly, type, method) in Portals())
-        {
-            using var woven = ModuleDefinition.ReadModule(assembly);
-            using var original = ModuleDefinition.ReadModule(originals[name]);
-            static int Addresses(MethodDefinition m) => m.Body.Instructions.Count(i => i.OpCode.Code is Code.Ldloca or Code.Ldloca_S);
-            var plain = original.GetType(type).Methods.Single(m => m.Name == method && m.Parameters.Count == Portal(woven, type, method).Parameters.Count);
-            Assert.AreEqual(Addresses(plain), Addresses(Portal(woven, type, method)), $"{name}: the woven portal takes the address of a local of its own");
-        }
+        static int Addresses(MethodDefinition m) => m.Body.Instructions.Count(i => i.OpCode.Code is Code.Ldloca or Code.Ldloca_S);
+        foreach (var (name, portal, plain) in WovenAndOriginalPortals())
+            Assert.AreEqual(Addresses(plain), Addresses(portal), $"{name}: the woven portal takes the address of a local of its own");
     }
 
     /// <summary>
@@ -100,19 +107,9 @@ public sealed class WovenFastPathTests
     [TestMethod]
     public void TheWovenPortalHasNoSwitchOfItsOwnAndNoDisabledTestAtItsEntry()
     {
-        var originals = new Dictionary<string, string>
+        static int Switches(MethodDefinition m) => m.Body.Instructions.Count(i => i.OpCode == OpCodes.Switch);
+        foreach (var (name, portal, plain) in WovenAndOriginalPortals())
         {
-            ["RulesVm"] = typeof(Rules).Assembly.Location,
-            ["Lua"] = LuaBuild.Original,
-            ["StackVm"] = PeJit.Examples.StackVm.Runner.Portal.Module.Assembly.Location,
-        };
-        foreach (var (name, assembly, type, method) in Portals())
-        {
-            using var woven = ModuleDefinition.ReadModule(assembly);
-            using var original = ModuleDefinition.ReadModule(originals[name]);
-            var portal = Portal(woven, type, method);
-            var plain = original.GetType(type).Methods.Single(m => m.Name == method && m.Parameters.Count == portal.Parameters.Count);
-            static int Switches(MethodDefinition m) => m.Body.Instructions.Count(i => i.OpCode == OpCodes.Switch);
             Assert.AreEqual(Switches(plain), Switches(portal), $"{name}: the woven portal dispatches on the runtime's answer with an IL switch");
             int disabled = portal.Body.Instructions.Count(i => i.Operand is FieldReference { Name: "Disabled" });
             int sites = portal.Body.Instructions.Count(i => i.Operand is MethodReference { Name: "SlowPath" });
