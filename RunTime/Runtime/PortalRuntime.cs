@@ -1452,7 +1452,7 @@ public sealed class PortalRuntime
     private Dictionary<PromotionSite, IReadOnlyList<object?>> Cases(List<(PromotionSite Site, object? Seen)> observed)
     {
         var cases = new Dictionary<PromotionSite, IReadOnlyList<object?>>(PromotionSiteComparer.Instance);
-        foreach (var (site, seen) in observed) PromotionSiteComparer.AddCase(cases, site, seen, Settings.Specialization.CaseBudget(IsClassSite(site.Call)));
+        foreach (var (site, seen) in observed) PromotionSiteComparer.AddCase(cases, site, seen, Settings.Specialization.CaseBudget(site));
         return cases;
     }
 
@@ -1564,7 +1564,7 @@ public sealed class PortalRuntime
                 // seen while it waited for the compiling thread.
                 foreach (var (seenAt, count) in unit.unseenPromotions)
                     if (JoinsRecompilation(seenAt, count))
-                        PromotionSiteComparer.AddCase(promotions, seenAt.Site, seenAt.Value.Values[0], Settings.Specialization.CaseBudget(IsClassSite(seenAt.Site.Call)));
+                        PromotionSiteComparer.AddCase(promotions, seenAt.Site, seenAt.Value.Values[0], Settings.Specialization.CaseBudget(seenAt.Site));
                 int added = -before;
                 foreach (var (_, promotedCases) in promotions) added += promotedCases.Count;
                 Log.Event($"pejit: {name} at {key}: specialized again with {added} new case(s) ({value ?? "null"} at {site} counted {PromotionThreshold} times, the rest seen since the unit was compiled)");
@@ -1593,7 +1593,7 @@ public sealed class PortalRuntime
         {
             if (bridge?.CaseRoot is null) continue;
             foreach (var (site, cases) in PromotionSiteComparer.Entries(bridge.Unit.PromotionCases))
-                foreach (var each in cases) PromotionSiteComparer.AddCase(promotions, site, each, Settings.Specialization.CaseBudget(IsClassSite(site.Call)));
+                foreach (var each in cases) PromotionSiteComparer.AddCase(promotions, site, each, Settings.Specialization.CaseBudget(site));
             AddCaseBridgeCases(bridge, promotions);
         }
     }

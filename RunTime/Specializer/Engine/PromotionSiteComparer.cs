@@ -29,7 +29,7 @@ public sealed class PromotionSiteComparer : IEqualityComparer<PromotionSite>
 
     /// <summary>
     /// Adds <paramref name="value"/> to <paramref name="site"/>'s cases in <paramref name="cases"/>, unless it is one of them or
-    /// the site has <paramref name="budget"/> cases already (<see cref="SpecializationSettings.CaseBudget"/>); whether it did.
+    /// the site has <paramref name="budget"/> cases already (<see cref="SpecializationSettings.CaseBudget(PromotionSite)"/>); whether it did.
     /// </summary>
     public static bool AddCase(Dictionary<PromotionSite, IReadOnlyList<object?>> cases, PromotionSite site, object? value, int budget)
     {

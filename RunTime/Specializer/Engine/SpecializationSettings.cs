@@ -41,6 +41,9 @@ public sealed record SpecializationSettings
     /// </summary>
     public int CaseBudget(bool promotesClass) => MaxCasesPerPromotion + (promotesClass ? 1 : 0);
 
+    /// <summary>The cases <paramref name="site"/> gets: <see cref="CaseBudget(bool)"/> of whether it promotes a class.</summary>
+    public int CaseBudget(PromotionSite site) => CaseBudget(PromotionSite.IsClassSite(site.Call));
+
     /// <summary>
     /// A unit keeps only the green keys on a cycle through its entry (the hot loop); keys reached but not on
     /// such a cycle become exits, and get code of their own only when they get hot. Off: a unit holds every

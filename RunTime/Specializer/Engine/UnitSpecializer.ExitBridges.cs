@@ -83,7 +83,7 @@ public sealed partial class UnitSpecializer
         // The new case whatever the budget (the runtime counted it against the site's); the values seen within it.
         PromotionSiteComparer.AddCase(promotions, site, newCase, int.MaxValue);
         foreach (var (other, values) in PromotionSiteComparer.Entries(seen ?? new Dictionary<PromotionSite, IReadOnlyList<object?>>()))
-            foreach (var value in values) PromotionSiteComparer.AddCase(promotions, other, value, settings.CaseBudget(PromotionSite.IsClassSite(other.Call)));
+            foreach (var value in values) PromotionSiteComparer.AddCase(promotions, other, value, settings.CaseBudget(other));
         var refusals = new InliningRefusals();
         // As a unit is (Specialize): a first run within the budgets learns which keys the new case reaches, and the keys on a
         // cycle through the unit's entry, with the unit's own, are what the bridge holds; the others become exits.
