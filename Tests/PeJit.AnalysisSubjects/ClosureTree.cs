@@ -5,7 +5,7 @@ namespace PeJit.AnalysisSubjects;
 /// compiled once into a tree of delegates that capture their compiled children, and a loop closure run by a portal whose
 /// green key is the loop's compiled condition and body. The children live in the C# compiler's display classes, whose
 /// fields are mutable in IL but written once before any delegate that reads them exists (<c>CapturedVariables</c>):
-/// the binary node's two children; a sequence's array, stored after a <c>Select</c> lambda over the same closure exists
+/// the binary node's two children; a leaf's value or slot, in one closure shared by switch sections without braces; a sequence's array, stored after a <c>Select</c> lambda over the same closure exists
 /// (that lambda never reads it); a constant looked up with a captured <c>out var</c> (its address goes to
 /// <c>TryGetValue</c>). And the captured variables that do change, whose reads must stay red: a counter closure, a
 /// variable written after its delegate exists, one a nested closure assigns, one written after its closure is linked
@@ -52,16 +52,8 @@ public static class ClosureTree
         {
             switch (ast)
             {
-                case Num n:
-                {
-                    long value = n.Value;
-                    return f => value;
-                }
-                case Local l:
-                {
-                    int slot = l.Slot;
-                    return f => f.Slots[slot];
-                }
+                case Num or Local:
+                    return CompileLeaf(ast);
                 case Set s:
                 {
                     int slot = s.Slot;
@@ -76,6 +68,23 @@ public static class ClosureTree
                     return CompileNamed(n);
                 default:
                     throw new ArgumentException($"unknown node {ast}");
+            }
+        }
+
+        // Switch sections without braces share one scope, so `value` and `slot` share one closure, made on entry to the
+        // switch: each is written on its own path, before its own lambda, and neither lambda reads the other's.
+        private static Node CompileLeaf(Ast ast)
+        {
+            switch (ast)
+            {
+                case Num n:
+                    long value = n.Value;
+                    return f => value;
+                case Local l:
+                    int slot = l.Slot;
+                    return f => f.Slots[slot];
+                default:
+                    throw new ArgumentException($"not a leaf: {ast}");
             }
         }
 

@@ -52,6 +52,9 @@ public sealed class CapturedVariableTests
             Assert.IsTrue(captured[name].Green, $"'{name}': {captured[name].Why}");
         }
         StringAssert.Contains(captured["items"].Why, "CompileSequence");
+        var leaf = analyzed.Result.CapturedVariables.Where(c => c.Value.Contains("::CompileLeaf,", StringComparison.Ordinal)).Select(c => c.Key).ToList();
+        Assert.HasCount(2, leaf, "the switch sections' shared closure: value and slot");
+        Assert.AreSame(leaf[0].DeclaringType, leaf[1].DeclaringType);
         // Every call through a compiled child is inlined, in the portal and in every member analyzed.
         var calls = analyzed.Portal.Reachable.SelectMany(g => g.Calls.Values).Where(d => d.Family is not null).ToList();
         Assert.IsNotEmpty(calls);
