@@ -21,6 +21,14 @@ public sealed class AnalysisResult
     /// <summary>Every annotated graph (one per method and binding-time signature).</summary>
     public List<AnnotatedGraph> Graphs { get; } = [];
 
+    /// <summary>
+    /// The captured variables (fields of compiler-generated closure classes) read on a green closure, each with why the
+    /// read is green (written only before the closure escapes) or red (the write that may change it).
+    /// </summary>
+    public IReadOnlyDictionary<FieldDefinition, string> CapturedVariables => capturedVariables;
+
+    internal readonly Dictionary<FieldDefinition, string> capturedVariables = [];
+
     /// <summary>How much work the analysis did, for tests of how it scales.</summary>
     public AnalysisStatistics Statistics { get; } = new();
 

@@ -63,6 +63,10 @@ public sealed class BindingTimeAnalysis
 
     internal List<Diagnostic> Diagnostics => result.Diagnostics;
 
+    /// <summary>Notes a captured variable read on a green closure, with why it is green or not, for the reports.</summary>
+    internal void NoteCapturedRead(FieldDefinition field) =>
+        result.capturedVariables.TryAdd(field, Delegates.ExplainCaptured(field));
+
     /// <summary>The work counters the analyzers add to.</summary>
     internal AnalysisStatistics Statistics => result.Statistics;
 

@@ -89,6 +89,10 @@ internal sealed partial class ContextAnalyzer
                 null, instruction.Location)
             : null;
 
+    /// <summary>The reason of a red read of a captured variable (a closure's field the analysis cannot take as fixed).</summary>
+    private string CapturedReadReason(Mono.Cecil.FieldDefinition field) =>
+        $"a read of the captured variable '{field.Name}' of the closure {field.DeclaringType.Name}, which may change: {analysis.Delegates.ExplainCaptured(field)}";
+
     /// <summary>True for compiler-generated state a delegate reads that nothing writes once the delegate exists.</summary>
     private bool IsFixedCapture(Mono.Cecil.FieldDefinition field) =>
         DelegateFamilies.IsCompilerGenerated(field.DeclaringType) && analysis.Delegates.IsFixed(field);

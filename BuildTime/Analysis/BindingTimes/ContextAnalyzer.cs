@@ -743,8 +743,13 @@ internal sealed partial class ContextAnalyzer
                 var type = flow.TypeOf(target);
                 bool valueRead = type.StackKind == StackKind.ValueType;
                 var field = instruction.Field!.Cecil is { } reference ? MemberFacts.TryResolve(reference) : null;
+                // Read on a closure object (not through the address of a struct closure, which rule 7 covers).
+                bool captured = field is { IsStatic: false } && !valueRead && type.StackKind != StackKind.ByRef
+                    && DelegateFamilies.IsCompilerGenerated(field.DeclaringType);
+                if (captured) analysis.NoteCapturedRead(field!);
                 // A green address is a read-only address of a green slot (rule 7): what it points at is green.
                 if (valueRead || type.StackKind == StackKind.ByRef || (field is not null && (MemberFacts.IsImmutable(field) || IsFixedCapture(field)))) return null;
+                if (captured) return Root(RedReasonKind.MutableMemory, CapturedReadReason(field!), instruction);
                 return Root(RedReasonKind.MutableMemory,
                     $"a read of the mutable field {instruction.Field!.Name} (not readonly or [JitImmutable])", instruction);
             }

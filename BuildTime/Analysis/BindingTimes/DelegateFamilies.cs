@@ -18,12 +18,9 @@ namespace PeJit.Analysis.BindingTimes;
 /// a green delegate names. A delegate made elsewhere (by reflection, in an assembly not analyzed) is outside
 /// every family: the specializer leaves a call through it residual.
 ///
-/// A captured field (an instance field of a compiler-generated closure class) is fixed when every write of it
-/// in the analyzed modules: is outside the closure class's own methods (a lambda assigning the variable it
-/// captured), comes before, in the IL of its method, every <c>ldftn</c> of a method of the closure class (so the
-/// value is in place before any delegate over the closure exists), and is not inside a loop (no later branch
-/// goes back over it: a second iteration would write it again after the delegate exists); and its address is
-/// never taken. A delegate cache (a static field of a compiler-generated class, of a delegate type) is fixed
+/// A captured field (an instance field of a compiler-generated closure class) is fixed when <see cref="CapturedVariables"/>
+/// says so: every write of it is in the method that made the closure, before the closure can reach code that reads
+/// the field. A delegate cache (a static field of a compiler-generated class, of a delegate type) is fixed
 /// when every store of it stores a delegate made just before (<c>newobj D::.ctor; dup; stsfld</c>): it is null
 /// or that delegate, so a specializer that reads it sees what every later read sees, or makes the delegate
 /// itself.
@@ -34,10 +31,9 @@ internal sealed class DelegateFamilies
     private const string CompilerGenerated = "System.Runtime.CompilerServices.CompilerGeneratedAttribute";
 
     private readonly Dictionary<string, List<MethodDefinition>> byType = [];
+    // Delegate caches written otherwise than with a delegate just made.
     private readonly HashSet<FieldDefinition> unfixed = [];
-    private readonly HashSet<FieldDefinition> written = [];
-    // Per closure class, the first IL offset, per method, of an ldftn of one of its methods.
-    private readonly Dictionary<(MethodDefinition Method, TypeDefinition Closure), int> firstFunctionOf = [];
+    private readonly CapturedVariables captured = new();
 
     private DelegateFamilies()
     {
@@ -49,17 +45,17 @@ internal sealed class DelegateFamilies
     public static DelegateFamilies Scan(IEnumerable<ModuleDefinition> modules, Action<MethodDefinition> release)
     {
         var families = new DelegateFamilies();
-        var stores = new List<(MethodDefinition Method, Instruction Store, FieldDefinition Field, bool InLoop)>();
         foreach (var module in modules)
             foreach (var type in module.GetTypes())
                 foreach (var method in type.Methods)
                 {
                     if (!method.HasBody) continue;
-                    families.ScanBody(method, stores);
+                    families.ScanBody(method);
+                    families.captured.Scan(method);
                     release(method);
                 }
-        // Writes are judged once every ldftn is known (a closure's first delegate may come later in the scan order).
-        foreach (var (method, store, field, inLoop) in stores) families.JudgeWrite(method, store, field, inLoop);
+        // Captured variables are judged once every reader is known (a lambda may come later in the scan order).
+        families.captured.Judge();
         return families;
     }
 
@@ -75,8 +71,11 @@ internal sealed class DelegateFamilies
     /// True when <paramref name="field"/> is compiler-generated state that never changes once a delegate can
     /// read it: a closure's captured variable, or a lambda's delegate cache (see the remarks).
     /// </summary>
-    public bool IsFixed(FieldDefinition field) => IsCompilerGenerated(field.DeclaringType) && !unfixed.Contains(field)
-        && (field.IsStatic ? IsDelegateType(field.FieldType) : written.Contains(field));
+    public bool IsFixed(FieldDefinition field) => IsCompilerGenerated(field.DeclaringType)
+        && (field.IsStatic ? !unfixed.Contains(field) && IsDelegateType(field.FieldType) : captured.IsFixed(field));
+
+    /// <summary>Why a read of the captured variable <paramref name="field"/> (an instance field of a closure class) is green, or why not.</summary>
+    public string ExplainCaptured(FieldDefinition field) => captured.Explain(field);
 
     /// <summary>True for a type the compiler made (closure classes, the lambda singleton <c>&lt;&gt;c</c>, caches).</summary>
     public static bool IsCompilerGenerated(TypeDefinition type)
@@ -89,11 +88,8 @@ internal sealed class DelegateFamilies
     private static bool IsDelegateType(TypeReference type) =>
         TypeMapper.TryResolve(type) is { BaseType.FullName: MulticastDelegate };
 
-    private void ScanBody(MethodDefinition method, List<(MethodDefinition, Instruction, FieldDefinition, bool)> stores)
+    private void ScanBody(MethodDefinition method)
     {
-        // The lowest offset a backward branch goes back to from each offset on: a store at or after a branch
-        // target and before its branch is in a loop.
-        var backward = method.Body.Instructions.SelectMany(i => Targets(i).Where(t => t.Offset <= i.Offset).Select(t => (From: i.Offset, To: t.Offset))).ToList();
         foreach (var instruction in method.Body.Instructions)
         {
             switch (instruction.OpCode.Code)
@@ -101,8 +97,6 @@ internal sealed class DelegateFamilies
                 case Code.Ldftn or Code.Ldvirtftn when instruction.Operand is MethodReference target:
                 {
                     if (ClassHierarchy.TryResolve(target) is not { } definition) break;
-                    var closure = definition.DeclaringType;
-                    if (!firstFunctionOf.ContainsKey((method, closure))) firstFunctionOf[(method, closure)] = instruction.Offset;
                     if (instruction.Next is { OpCode.Code: Code.Newobj, Operand: MethodReference constructor }
                         && constructor.Name == ".ctor" && IsDelegateType(constructor.DeclaringType))
                     {
@@ -112,38 +106,22 @@ internal sealed class DelegateFamilies
                     }
                     break;
                 }
-                case Code.Stfld or Code.Stsfld or Code.Ldflda or Code.Ldsflda when instruction.Operand is FieldReference reference:
+                case Code.Stsfld or Code.Ldsflda when instruction.Operand is FieldReference reference:
                 {
                     if (ClassHierarchy.TryResolve(reference) is not { } field || !IsCompilerGenerated(field.DeclaringType)) break;
-                    if (instruction.OpCode.Code is Code.Ldflda or Code.Ldsflda) unfixed.Add(field);
-                    else stores.Add((method, instruction, field, backward.Any(b => b.To <= instruction.Offset && instruction.Offset < b.From)));
+                    if (instruction.OpCode.Code == Code.Ldsflda) unfixed.Add(field);
+                    else JudgeCacheWrite(instruction, field);
                     break;
                 }
             }
         }
     }
 
-    private void JudgeWrite(MethodDefinition method, Instruction store, FieldDefinition field, bool inLoop)
+    private void JudgeCacheWrite(Instruction store, FieldDefinition field)
     {
-        written.Add(field);
-        if (field.IsStatic)
-        {
-            // The cache pattern: ldftn M; newobj D::.ctor; dup; stsfld.
-            bool cache = store.Previous is { OpCode.Code: Code.Dup } dup && dup.Previous is { OpCode.Code: Code.Newobj } made
-                && made.Previous?.OpCode.Code is Code.Ldftn or Code.Ldvirtftn;
-            if (!cache) unfixed.Add(field);
-            return;
-        }
-        var closure = field.DeclaringType;
-        bool inClosure = method.DeclaringType == closure;
-        bool afterDelegate = firstFunctionOf.TryGetValue((method, closure), out int first) && first < store.Offset;
-        if (inClosure || afterDelegate || inLoop) unfixed.Add(field);
+        // The cache pattern: ldftn M; newobj D::.ctor; dup; stsfld.
+        bool cache = store.Previous is { OpCode.Code: Code.Dup } dup && dup.Previous is { OpCode.Code: Code.Newobj } made
+            && made.Previous?.OpCode.Code is Code.Ldftn or Code.Ldvirtftn;
+        if (!cache) unfixed.Add(field);
     }
-
-    private static IEnumerable<Instruction> Targets(Instruction instruction) => instruction.Operand switch
-    {
-        Instruction target => [target],
-        Instruction[] targets => targets,
-        _ => [],
-    };
 }

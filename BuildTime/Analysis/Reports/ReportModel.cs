@@ -1,4 +1,6 @@
+using Mono.Cecil;
 using PeJit.Analysis.BindingTimes;
+using PeJit.Analysis.Hints;
 using PeJit.IR;
 using PeJit.IR.Text;
 
@@ -137,6 +139,27 @@ internal static class ReportModel
         Instructions(graph).Select(p => p.Instruction)
             .Where(i => graph.Calls.TryGetValue(i, out var d) && d.Family is not null)
             .Select(i => (i, graph.Calls[i], graph.Calls[i].Family!));
+
+    /// <summary>
+    /// The captured variables read on a green closure in <paramref name="graphs"/>, in the order first read, each with
+    /// whether the reads are green and why (<see cref="AnalysisResult.CapturedVariables"/>).
+    /// </summary>
+    public static IReadOnlyList<(FieldDefinition Field, bool Green, string Why)> CapturedReads(AnalysisResult result, IEnumerable<AnnotatedGraph> graphs)
+    {
+        var found = new Dictionary<FieldDefinition, bool>();
+        var order = new List<FieldDefinition>();
+        foreach (var graph in graphs)
+            foreach (var (_, _, instruction) in Instructions(graph))
+            {
+                if (instruction is not { Opcode: Opcode.LoadField, Field.Cecil: { } reference } || graph.TimeOf(instruction.Operands[0]) == BindingTime.Red
+                    || MemberFacts.TryResolve(reference) is not { } field || !result.CapturedVariables.ContainsKey(field))
+                    continue;
+                bool green = graph.TimeOf(instruction.Result!.Value) == BindingTime.Green;
+                if (found.TryGetValue(field, out bool before)) found[field] = before && green;
+                else { found[field] = green; order.Add(field); }
+            }
+        return order.Select(f => (f, found[f], result.CapturedVariables[f])).ToList();
+    }
 
     /// <summary>What happens at a call through a delegate, in words.</summary>
     public static string DelegateOutcome(CallDecision decision) => decision.Treatment == CallTreatment.InlineDelegate

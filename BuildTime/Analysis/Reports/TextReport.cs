@@ -142,6 +142,17 @@ public static class TextReport
                 text.Append('\n');
             }
 
+            // Only when there are some, so reports of interpreters without closures read as before.
+            var captured = ReportModel.CapturedReads(result, portal.Reachable);
+            if (captured.Count > 0)
+            {
+                text.Append("  Captured variables read on a green closure (a lambda's fields: green when written only before the closure escapes):\n");
+                foreach (var (field, green, why) in captured)
+                    text.Append("    '").Append(field.Name).Append("' of ").Append(field.DeclaringType.FullName)
+                        .Append(green ? ": green, " : ": red, ").Append(why).Append('\n');
+                text.Append('\n');
+            }
+
             // Only when there are some, so reports of interpreters without struct locals read as before.
             var kept = portal.Reachable.SelectMany(r => ReportModel.GreenAddressedSlots(r).Select(s => (Graph: r, s.Slot, s.First, s.Count, s.Written))).ToList();
             if (kept.Count > 0)
