@@ -10,12 +10,11 @@ namespace PeJit.Weaving;
 /// <c>Jit.CanEnterJit(vars)</c> becomes
 /// <code>
 ///   if (PortalCounters.Disabled) goto next                  PEJIT_DISABLE: folded away by .NET's JIT (not at the entry site)
-///   if (--countdown != 0) goto next                         a period's visit: all the fast path costs (CounterTable, rule 4);
-///                                                           the entry's: if (--&lt;PeJit&gt;PortalCountersN.Countdown &gt; 0) goto next
+///   if (--countdown != 0) goto next                         a period's visit: all the fast path costs (CounterTable, rule 4)
 ///   slot = Slot(Mix(...Mix(HashSeed, green0)..., greenN))    the integer greens only
 ///   T = &lt;PeJit&gt;PortalCountersN.Table                        the counters' pinned address, a constant in optimized code
-///   count = T[slot] -= weight                                the period's visits (a local; the entry's T[Weight]), 1 while exact
-///   countdown = weight = T[Period] + (Jitter(count) &amp; T[JitterMask])   the next period
+///   count = T[slot] -= T[Weight]                             the period's visits, 1 while counting is exact
+///   countdown = T[Weight] = T[Period] + (Jitter(count) &amp; T[JitterMask])   the next period
 ///   if (count &gt; 0) goto next                                not hot yet
 ///   if ((status = &lt;PeJit&gt;PortalCountersN.SlowPath(vars..., slot)) == Interpret) goto next
 ///   leave dispatch                            shared by the loop's sites, with the tails, out of the loop's way

@@ -20,30 +20,27 @@ namespace PeJit.Runtime;
 /// <item>Otherwise a slot that reached zero gets a fresh budget: what the key seen still needs to get hot (at
 /// least 1). Keys that share a slot (a hash collision, or greens that differ only in what is not hashed) pool
 /// their visits, so one of them may get hot sooner than its own count says; none gets hot later.</item>
-/// <item>Sampled counting while the portal has nothing compiled (PyPy's merge point costs one counter decrement): a
-/// woven portal's loop sites share one countdown, a local of the portal (a register) that starts each call at 1; its entry
-/// has one of its own, a static of its counter class shared by every call and thread (a local carried from call to call lost
-/// the callees' progress in a recursive interpreter). A visit decrements its countdown and, while it is not at zero, goes on
-/// interpreting: no hash, no table. Then the site counts in full: it hashes its key and subtracts the weight, the visits of
-/// the period just ended (this one included: the loop's in a local, the entry's in <see cref="PortalProtocol.WeightIndex"/>'s
-/// word), from the key's counter, then starts the next period, <see cref="PortalProtocol.PeriodIndex"/>'s base plus a jitter
-/// (the hashed counter's top bits, masked by <see cref="PortalProtocol.JitterIndex"/>'s word), so that keys a loop visits in
-/// a fixed pattern are not always sampled at the same one. The period is <see cref="PortalProtocol.PeriodFor"/>: its longest
-/// is the threshold / 16, at most <see cref="PortalProtocol.MaxPeriod"/>, and below 4 (thresholds under 64: the tests' 1-50)
-/// it is 1 and counting is exact, each visit counted in full at its own key, as before this rule. What it keeps: no visit is
-/// credited twice (a period's go to the key that ends it, and <see cref="TakeVisits"/> adds what a full count took below
-/// zero), so no key gets hot sooner than the rules above say. The entry credits every entry but those of the period running;
-/// a call credits its first backward jump and every period it ends, and leaves the visits after its last full count (fewer
-/// than a period) uncredited. So a key alone in its loop gets hot within a period (threshold / 16 visits) of its
-/// threshold-th visit when its loop runs in one call, and a loop of n turns per call is credited at least max(1, n - 63)
-/// per call; keys whose visits interleave share the periods in proportion to how often each ends one, which over many
-/// periods is how often it is visited. Threads race on the entry's countdown and weight as on the counters (a lost
-/// decrement delays; the countdown is tested for above zero, so one driven below zero still ends its period).
+/// <item>Sampled counting while the portal has nothing compiled (PyPy's merge point costs one counter decrement): a woven
+/// portal's sites share one countdown, a local of the portal (a register), carried from call to call in its counter class.
+/// A visit decrements it and, while it is not at zero, goes on interpreting: no hash, no table. At zero the site counts in
+/// full: it hashes its key and subtracts the weight, the visits of the period just ended (this one included), from the
+/// key's counter, then starts the next period, <see cref="PortalProtocol.PeriodIndex"/>'s base plus a jitter (the hashed
+/// counter's top bits, masked by <see cref="PortalProtocol.JitterIndex"/>'s word) so that keys a loop visits in a fixed
+/// pattern are not always sampled at the same one. The period is <see cref="PortalProtocol.PeriodFor"/>: its longest is the
+/// threshold / 16, at most <see cref="PortalProtocol.MaxPeriod"/>, and below 4 (thresholds under 64: the tests' 1-50) it is 1
+/// and counting is exact, each visit counted in full at its own key, as before this rule. What it keeps: the visits
+/// credited are the visits made (a period's go to the key that ends it, and <see cref="TakeVisits"/> adds what a full count
+/// took below zero), so a key that alone visits the portal's sites gets hot at its threshold-th visit or within one period
+/// after it (at most threshold / 16 visits late); keys whose visits interleave share them in proportion to how often
+/// each ends a period, which over many periods is how often it is visited. A period begun in a call that then throws is
+/// lost, and recursion or threads may overwrite each other's countdown: they delay by at most a period each, and a
+/// countdown read is always one some activation wrote, from 1 to a period.
 /// Exact again once the portal gets a unit or holds a slot (<see cref="CountExactly"/>; never undone): a compiled key must
-/// be entered at its next arrival. A loop key is, from the portal's next call on (its first backward jump counts in full,
-/// and the next period is 1), and within the period running (at most 64 visits of the loop's sites, of any key) in a call
-/// that was running when the switch came; an entry key once the entry's period running has run out, at most 64 entries
-/// later. The background compiler already enters a unit up to a threshold's visits after it is ready, far more.</item>
+/// be entered at its next arrival. The periods already begun still run out first, each at most a period's visits of the
+/// portal's sites: the activations running when the switch came and the countdown carried to the next call. So a key
+/// compiled while the portal samples is entered within one period (at most 64 visits of the portal's sites, of any key) of
+/// its arrival per activation then running, and at its next arrival from then on; the background compiler already
+/// enters a unit up to a threshold's visits after it is ready, far more.</item>
 /// </list>
 /// Threads share the table without locks. The races are benign: a lost decrement delays a slow path by one
 /// visit; a decrement that drives a held or fresh counter below zero still takes the slow path, which writes

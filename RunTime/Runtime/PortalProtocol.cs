@@ -5,8 +5,8 @@ namespace PeJit.Runtime;
 /// the IL weaver (<c>PortalWeaver</c>, in pejit build), the flow-graph rewrite for the in-process API
 /// (<c>PortalRewriter</c>) and the runtime that answers (<c>PortalRuntime</c>), so that they cannot drift:
 /// <list type="number">
-/// <item>The fast path, which is all a site costs while nothing is hot: a woven portal decrements its countdown (at its loop
-/// sites a local of the portal, at its entry a static of its counter class) and goes on interpreting while it is not at zero (sampled counting, <see cref="CounterTable"/>'s
+/// <item>The fast path, which is all a site costs while nothing is hot: a woven portal decrements its countdown (a local
+/// shared by its sites) and goes on interpreting while it is not at zero (sampled counting, <see cref="CounterTable"/>'s
 /// rule 4; a countdown of 1, every visit, while counting is exact). Then it counts in full: it hashes its green values
 /// that are integers (<see cref="Mix"/> from <see cref="HashSeed"/>, then <see cref="Slot"/>; other greens are left
 /// out, the slow path compares the full key), subtracts the weight (<see cref="WeightIndex"/>: the visits of the period

@@ -49,8 +49,7 @@ public sealed class WovenPortalShapeTests
     /// compare and a load where a call was, and the miss's call) and the two switches taking the state from a thread-static
     /// field (where the out-of-line paths wrote it through the address of a local, which .NET zeroed at every call): 4,348 (+708)
     /// and 1,463 (+642). With sampled counting (CounterTable, rule 4: each site's countdown, and its full count inline with the
-    /// period's weight and the next period): 4,877 (+1,237) and 1,711 (+890) in its first version, which also carried the
-    /// countdown at each return; the full count out of line (a call once a period) would take most of that back.
+    /// period's weight and the next period; the countdown carried at each return): 4,877 (+1,237) and 1,711 (+890): the full count out of line (a call once a period) would take most of that back.
     /// </summary>
     [TestMethod]
     public void SitesCallTheirSlowPathOutOfLine()
