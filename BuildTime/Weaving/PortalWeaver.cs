@@ -68,20 +68,16 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
     private VariableDefinition? count;
 
     /// <summary>
-    /// The visits of the loop's sites left before their next full count (<see cref="CounterTable"/>, rule 4): a local of the
-    /// portal, so a register, 1 at each call (the first backward jump counts in full).
+    /// The visits left before the next full count (<see cref="CounterTable"/>, rule 4), every site's: a local, so a register,
+    /// read from the counter class's <c>Countdown</c> at the portal's start and written back at each of its returns.
     /// </summary>
     private VariableDefinition? countdown;
 
-    /// <summary>The visits the loop sites' current period stands for, which their next full count credits: 1 at each call.</summary>
-    private VariableDefinition? loopWeight;
+    /// <summary>The weight the entry with cells read before writing the next period's (<see cref="CountWithCells"/>).</summary>
+    private VariableDefinition? weight;
 
-    /// <summary>
-    /// <c>static int Countdown</c> of the portal's counter class: the entry's visits left before its next full count, shared by
-    /// every call of the portal (a local would restart at each call, and a recursive interpreter's calls nest), its period's
-    /// weight in the table's weight word.
-    /// </summary>
-    private FieldDefinition? entryCountdown;
+    /// <summary><c>static int Countdown</c> of the portal's counter class: <see cref="countdown"/> between two calls of the portal.</summary>
+    private FieldDefinition? countdownCarry;
 
     /// <summary>The first instruction of the entry site (<see cref="AddEntrySite"/>), where the loop is entered; null without one.</summary>
     private Instruction? entryStart;
@@ -171,8 +167,11 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         body.Variables.Add(count);
         countdown = new VariableDefinition(module.TypeSystem.Int32);
         body.Variables.Add(countdown);
-        loopWeight = new VariableDefinition(module.TypeSystem.Int32);
-        body.Variables.Add(loopWeight);
+        if (entrySite is not null && cells is not null)
+        {
+            weight = new VariableDefinition(module.TypeSystem.Int32);
+            body.Variables.Add(weight);
+        }
         counterTable = AddCounterTable();
         answerState = AddThreadStatic("Answer", new ArrayType(module.TypeSystem.Object));
         if (cells is not null && portal.ReturnType.MetadataType != MetadataType.Void)
@@ -273,28 +272,36 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         int greens = GreenCount();
         foreach (var site in sites) WeaveSite(il, site, state, mergeVariables.Count, greens, loopDispatch[0], entry: false);
         if (entrySite is not null) WeaveSite(il, entrySite, state, mergeVariables.Count, greens, entryDispatch![0], entry: true);
-        StartCountdown(il);
+        CarryCountdown(il);
         DropHints();
         PlainTwin.Divert(portal, twin, runtime.Disabled);
         body.OptimizeMacros();
     }
 
     /// <summary>
-    /// The loop sites' countdown and weight, 1 each before the portal's first instruction (after the way to the plain twin, which
-    /// <see cref="PlainTwin.Divert"/> puts before it): each call's first backward jump counts in full and credits itself. A
-    /// period a call leaves unfinished is not credited (at most a period's visits per call, CounterTable's rule 4). Carried from
-    /// call to call instead (read from a static at the start, written back at each return), the calls of a recursive
-    /// interpreter (HandlerTable's and Lua's portal runs once per interpreted call) each started from the countdown their caller
-    /// had read and wrote it back over their callees' progress when they returned: the countdown never ran out, and `fib`
-    /// never got hot.
+    /// The countdown (<see cref="countdown"/>) from one call of the portal to the next: read from the counter class's
+    /// <c>Countdown</c> before the portal's first instruction (after the way to the plain twin, which <see cref="PlainTwin.Divert"/>
+    /// puts before it), written back before each <c>ret</c> (one that follows a tail call is left alone: nothing may come
+    /// between them). Without it, each call would start a fresh period and the visits of the period it left unfinished would
+    /// be lost: a function whose loop turns fewer times than a period would be counted once per call. A call that ends with
+    /// an exception loses its period's visits, as do two activations (recursion, threads) that overwrite each other's; both
+    /// are rare and only delay, and a countdown read is one some activation wrote, so it is always from 1 to a period.
     /// </summary>
-    private void StartCountdown(ILProcessor il)
+    private void CarryCountdown(ILProcessor il)
     {
+        foreach (var ret in body.Instructions.Where(i => i.OpCode.Code == Code.Ret).ToList())
+        {
+            if (ret.Previous is { OpCode.FlowControl: FlowControl.Call, Previous.OpCode.Code: Code.Tail }) continue;
+            // The ret becomes the load, so that branches to it and its sequence point stay valid.
+            ret.OpCode = OpCodes.Ldloc;
+            ret.Operand = countdown;
+            var store = il.Create(OpCodes.Stsfld, countdownCarry);
+            il.InsertAfter(ret, store);
+            il.InsertAfter(store, il.Create(OpCodes.Ret));
+        }
         var first = body.Instructions[0];
-        il.InsertBefore(first, il.Create(OpCodes.Ldc_I4_1));
+        il.InsertBefore(first, il.Create(OpCodes.Ldsfld, countdownCarry));
         il.InsertBefore(first, il.Create(OpCodes.Stloc, countdown));
-        il.InsertBefore(first, il.Create(OpCodes.Ldc_I4_1));
-        il.InsertBefore(first, il.Create(OpCodes.Stloc, loopWeight));
     }
 
     /// <summary>
@@ -437,8 +444,8 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         var table = new FieldDefinition("Table", FieldAttributes.Assembly | FieldAttributes.Static | FieldAttributes.InitOnly,
             module.TypeSystem.IntPtr);
         type.Fields.Add(table);
-        entryCountdown = new FieldDefinition("Countdown", FieldAttributes.Assembly | FieldAttributes.Static, module.TypeSystem.Int32);
-        type.Fields.Add(entryCountdown);
+        countdownCarry = new FieldDefinition("Countdown", FieldAttributes.Assembly | FieldAttributes.Static, module.TypeSystem.Int32);
+        type.Fields.Add(countdownCarry);
         var initializer = new MethodDefinition(".cctor",
             MethodAttributes.Private | MethodAttributes.HideBySig | MethodAttributes.SpecialName | MethodAttributes.RTSpecialName | MethodAttributes.Static,
             module.TypeSystem.Void);
@@ -446,9 +453,9 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         il.Emit(OpCodes.Ldtoken, portal);
         il.Emit(OpCodes.Call, runtime.CountersFor);
         il.Emit(OpCodes.Stsfld, table);
-        // The first entry counts in full (the table's weight is 1 then): from it on, the periods the table gives.
+        // The first visit counts in full (the table's weight is 1 then): from it on, the periods the table gives.
         il.Emit(OpCodes.Ldc_I4_1);
-        il.Emit(OpCodes.Stsfld, entryCountdown);
+        il.Emit(OpCodes.Stsfld, countdownCarry);
         if (cells is not null)
         {
             cellTable = new FieldDefinition("Cells", FieldAttributes.Assembly | FieldAttributes.Static | FieldAttributes.InitOnly, new ArrayType(runtime.Cells.Type));
@@ -616,29 +623,14 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         // identities added as below, the slot is Mix(...Mix(ints, id0)..., idN), as PortalProtocol defines it.
         var integers = temporaries.Take(greens).Where(IsHashed).ToList();
         // The countdown (CounterTable, rule 4): while it is not at zero, the visit is one of a period the next full count
-        // credits, and the site goes on interpreting. A loop site's is a local, compared with zero, so .NET's JIT tests the
-        // decrement's own flags (stored, then loaded: a dup there made it copy the value through a temporary, three
-        // instructions more). The entry's is the counter class's static, which threads share: tested for above zero, so
-        // that a race that drives it below zero still ends the period.
-        if (entry)
-        {
-            code.Add(il.Create(OpCodes.Ldsfld, entryCountdown));
-            code.Add(il.Create(OpCodes.Ldc_I4_1));
-            code.Add(il.Create(OpCodes.Sub));
-            code.Add(il.Create(OpCodes.Stsfld, entryCountdown));
-            code.Add(il.Create(OpCodes.Ldsfld, entryCountdown));
-            code.Add(il.Create(OpCodes.Ldc_I4_0));
-            code.Add(il.Create(OpCodes.Bgt, next));
-        }
-        else
-        {
-            code.Add(il.Create(OpCodes.Ldloc, countdown));
-            code.Add(il.Create(OpCodes.Ldc_I4_1));
-            code.Add(il.Create(OpCodes.Sub));
-            code.Add(il.Create(OpCodes.Stloc, countdown));
-            code.Add(il.Create(OpCodes.Ldloc, countdown));
-            code.Add(il.Create(OpCodes.Brtrue, next));
-        }
+        // credits, and the site goes on interpreting. Compared with zero, so .NET's JIT tests the decrement's own flags.
+        // (Stored, then loaded: a dup there made .NET's JIT copy the value through a temporary, three instructions more.)
+        code.Add(il.Create(OpCodes.Ldloc, countdown));
+        code.Add(il.Create(OpCodes.Ldc_I4_1));
+        code.Add(il.Create(OpCodes.Sub));
+        code.Add(il.Create(OpCodes.Stloc, countdown));
+        code.Add(il.Create(OpCodes.Ldloc, countdown));
+        code.Add(il.Create(OpCodes.Brtrue, next));
         code.Add(il.Create(OpCodes.Ldc_I4, PortalProtocol.HashSeed));
         for (int i = 0; i < integers.Count; i++)
             code.AddRange(MixIn(il, integers[i], i == integers.Count - 1 ? Power(references.Count + 1) : PortalProtocol.HashMultiplier));
@@ -694,16 +686,17 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         }
         else
         {
-            // count = T[slot] - weight; T[slot] = count; the next period; on while count > 0.
+            // count = T[slot] - T[Weight]; T[slot] = count; the next period; on while count > 0.
             code.AddRange(SlotElement(il));
             code.Add(il.Create(OpCodes.Ldind_I4));
-            code.AddRange(Weight(il, entry));
+            code.AddRange(TableElement(il, PortalProtocol.WeightIndex));
+            code.Add(il.Create(OpCodes.Ldind_I4));
             code.Add(il.Create(OpCodes.Sub));
             code.Add(il.Create(OpCodes.Stloc, count));
             code.AddRange(SlotElement(il));
             code.Add(il.Create(OpCodes.Ldloc, count));
             code.Add(il.Create(OpCodes.Stind_I4));
-            code.AddRange(NextPeriod(il, entry));
+            code.AddRange(NextPeriod(il));
             code.Add(il.Create(OpCodes.Ldloc, count));
             code.Add(il.Create(OpCodes.Ldc_I4_0));
             code.Add(il.Create(OpCodes.Bgt, next));
@@ -882,45 +875,27 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
     /// </summary>
     private IEnumerable<Instruction> CountWithCells(ILProcessor il, Instruction next, Instruction slowPath, Instruction hot)
     {
-        // count = T[slot]; a held slot (at or below zero): the portal counts exactly, so the next period is one entry.
+        // count = T[slot]; weight = T[Weight]; the next period (whatever follows: a held slot's way in too).
         foreach (var instruction in SlotElement(il)) yield return instruction;
         yield return il.Create(OpCodes.Ldind_I4);
         yield return il.Create(OpCodes.Stloc, count);
-        var free = il.Create(OpCodes.Ldloc, count);
+        foreach (var instruction in TableElement(il, PortalProtocol.WeightIndex)) yield return instruction;
+        yield return il.Create(OpCodes.Ldind_I4);
+        yield return il.Create(OpCodes.Stloc, weight);
+        foreach (var instruction in NextPeriod(il)) yield return instruction;
         yield return il.Create(OpCodes.Ldloc, count);
         yield return il.Create(OpCodes.Ldc_I4_0);
-        yield return il.Create(OpCodes.Bgt, free);
-        yield return il.Create(OpCodes.Ldc_I4_1);
-        yield return il.Create(OpCodes.Stsfld, entryCountdown);
-        foreach (var instruction in TableElement(il, PortalProtocol.WeightIndex)) yield return instruction;
-        yield return il.Create(OpCodes.Ldc_I4_1);
-        yield return il.Create(OpCodes.Stind_I4);
-        yield return il.Create(OpCodes.Br, hot);
-        // Else T[slot] = count -= T[Weight]; the next period; on while count > 0.
-        yield return free;
-        foreach (var instruction in Weight(il, entry: true)) yield return instruction;
-        yield return il.Create(OpCodes.Sub);
-        yield return il.Create(OpCodes.Stloc, count);
+        yield return il.Create(OpCodes.Ble, hot);
+        // T[slot] = count - weight; on while count > weight.
         foreach (var instruction in SlotElement(il)) yield return instruction;
         yield return il.Create(OpCodes.Ldloc, count);
+        yield return il.Create(OpCodes.Ldloc, weight);
+        yield return il.Create(OpCodes.Sub);
         yield return il.Create(OpCodes.Stind_I4);
-        foreach (var instruction in NextPeriod(il, entry: true)) yield return instruction;
         yield return il.Create(OpCodes.Ldloc, count);
-        yield return il.Create(OpCodes.Ldc_I4_0);
+        yield return il.Create(OpCodes.Ldloc, weight);
         yield return il.Create(OpCodes.Bgt, next);
         yield return il.Create(OpCodes.Br, slowPath);
-    }
-
-    /// <summary>The weight a full count credits: the loop sites' local, or the entry's, in the table's weight word.</summary>
-    private IEnumerable<Instruction> Weight(ILProcessor il, bool entry)
-    {
-        if (!entry)
-        {
-            yield return il.Create(OpCodes.Ldloc, loopWeight);
-            yield break;
-        }
-        foreach (var instruction in TableElement(il, PortalProtocol.WeightIndex)) yield return instruction;
-        yield return il.Create(OpCodes.Ldind_I4);
     }
 
     /// <summary>The address of the counter table's element <paramref name="index"/>: <c>Table + index * 4</c>, a constant in optimized code.</summary>
@@ -944,10 +919,9 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
 
     /// <summary>
     /// The next period, after a full count that left the counter it wrote in <c>count</c> (<see cref="CounterTable"/>, rule 4):
-    /// <c>T[Period] + (PortalProtocol.Jitter(count) &amp; T[Jitter])</c>, 1 while counting is exact, into the loop sites'
-    /// countdown and weight, or the entry's (the counter class's <c>Countdown</c> and the table's weight word).
+    /// <c>countdown = T[Weight] = T[Period] + (PortalProtocol.Jitter(count) &amp; T[Jitter])</c>, 1 while counting is exact.
     /// </summary>
-    private IEnumerable<Instruction> NextPeriod(ILProcessor il, bool entry)
+    private IEnumerable<Instruction> NextPeriod(ILProcessor il)
     {
         foreach (var instruction in TableElement(il, PortalProtocol.PeriodIndex)) yield return instruction;
         yield return il.Create(OpCodes.Ldind_I4);
@@ -960,16 +934,9 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         yield return il.Create(OpCodes.Ldind_I4);
         yield return il.Create(OpCodes.And);
         yield return il.Create(OpCodes.Add);
-        if (!entry)
-        {
-            yield return il.Create(OpCodes.Stloc, countdown);
-            yield return il.Create(OpCodes.Ldloc, countdown);
-            yield return il.Create(OpCodes.Stloc, loopWeight);
-            yield break;
-        }
-        yield return il.Create(OpCodes.Stsfld, entryCountdown);
+        yield return il.Create(OpCodes.Stloc, countdown);
         foreach (var instruction in TableElement(il, PortalProtocol.WeightIndex)) yield return instruction;
-        yield return il.Create(OpCodes.Ldsfld, entryCountdown);
+        yield return il.Create(OpCodes.Ldloc, countdown);
         yield return il.Create(OpCodes.Stind_I4);
     }
 
