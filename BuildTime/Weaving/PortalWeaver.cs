@@ -10,12 +10,8 @@ namespace PeJit.Weaving;
 /// <c>Jit.CanEnterJit(vars)</c> becomes
 /// <code>
 ///   if (PortalCounters.Disabled) goto next                  PEJIT_DISABLE: folded away by .NET's JIT (not at the entry site)
-///   if (--countdown != 0) goto next                         a period's visit: all the fast path costs (CounterTable, rule 4)
 ///   slot = Slot(Mix(...Mix(HashSeed, green0)..., greenN))    the integer greens only
-///   T = &lt;PeJit&gt;PortalCountersN.Table                        the counters' pinned address, a constant in optimized code
-///   count = T[slot] -= T[Weight]                             the period's visits, 1 while counting is exact
-///   countdown = T[Weight] = T[Period] + (Jitter(count) &amp; T[JitterMask])   the next period
-///   if (count &gt; 0) goto next                                not hot yet
+///   if (--&lt;PeJit&gt;PortalCountersN.Table[slot] &gt; 0) goto next   not hot yet: all the fast path costs
 ///   if ((status = &lt;PeJit&gt;PortalCountersN.SlowPath(vars..., slot)) == Interpret) goto next
 ///   leave dispatch                            shared by the loop's sites, with the tails, out of the loop's way
 ///   ...
@@ -66,18 +62,6 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
     // 73 with a set per site (Docs/PERFORMANCE.md, "Short processes at the session's start, the woven portal's own cost").
     private readonly Dictionary<(int Position, string Type), VariableDefinition> temporaries = [];
     private VariableDefinition? count;
-
-    /// <summary>
-    /// The visits left before the next full count (<see cref="CounterTable"/>, rule 4), every site's: a local, so a register,
-    /// read from the counter class's <c>Countdown</c> at the portal's start and written back at each of its returns.
-    /// </summary>
-    private VariableDefinition? countdown;
-
-    /// <summary>The weight the entry with cells read before writing the next period's (<see cref="CountWithCells"/>).</summary>
-    private VariableDefinition? weight;
-
-    /// <summary><c>static int Countdown</c> of the portal's counter class: <see cref="countdown"/> between two calls of the portal.</summary>
-    private FieldDefinition? countdownCarry;
 
     /// <summary>The first instruction of the entry site (<see cref="AddEntrySite"/>), where the loop is entered; null without one.</summary>
     private Instruction? entryStart;
@@ -165,13 +149,6 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         body.Variables.Add(slot);
         count = new VariableDefinition(module.TypeSystem.Int32);
         body.Variables.Add(count);
-        countdown = new VariableDefinition(module.TypeSystem.Int32);
-        body.Variables.Add(countdown);
-        if (entrySite is not null && cells is not null)
-        {
-            weight = new VariableDefinition(module.TypeSystem.Int32);
-            body.Variables.Add(weight);
-        }
         counterTable = AddCounterTable();
         answerState = AddThreadStatic("Answer", new ArrayType(module.TypeSystem.Object));
         if (cells is not null && portal.ReturnType.MetadataType != MetadataType.Void)
@@ -272,36 +249,9 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         int greens = GreenCount();
         foreach (var site in sites) WeaveSite(il, site, state, mergeVariables.Count, greens, loopDispatch[0], entry: false);
         if (entrySite is not null) WeaveSite(il, entrySite, state, mergeVariables.Count, greens, entryDispatch![0], entry: true);
-        CarryCountdown(il);
         DropHints();
         PlainTwin.Divert(portal, twin, runtime.Disabled);
         body.OptimizeMacros();
-    }
-
-    /// <summary>
-    /// The countdown (<see cref="countdown"/>) from one call of the portal to the next: read from the counter class's
-    /// <c>Countdown</c> before the portal's first instruction (after the way to the plain twin, which <see cref="PlainTwin.Divert"/>
-    /// puts before it), written back before each <c>ret</c> (one that follows a tail call is left alone: nothing may come
-    /// between them). Without it, each call would start a fresh period and the visits of the period it left unfinished would
-    /// be lost: a function whose loop turns fewer times than a period would be counted once per call. A call that ends with
-    /// an exception loses its period's visits, as do two activations (recursion, threads) that overwrite each other's; both
-    /// are rare and only delay, and a countdown read is one some activation wrote, so it is always from 1 to a period.
-    /// </summary>
-    private void CarryCountdown(ILProcessor il)
-    {
-        foreach (var ret in body.Instructions.Where(i => i.OpCode.Code == Code.Ret).ToList())
-        {
-            if (ret.Previous is { OpCode.FlowControl: FlowControl.Call, Previous.OpCode.Code: Code.Tail }) continue;
-            // The ret becomes the load, so that branches to it and its sequence point stay valid.
-            ret.OpCode = OpCodes.Ldloc;
-            ret.Operand = countdown;
-            var store = il.Create(OpCodes.Stsfld, countdownCarry);
-            il.InsertAfter(ret, store);
-            il.InsertAfter(store, il.Create(OpCodes.Ret));
-        }
-        var first = body.Instructions[0];
-        il.InsertBefore(first, il.Create(OpCodes.Ldsfld, countdownCarry));
-        il.InsertBefore(first, il.Create(OpCodes.Stloc, countdown));
     }
 
     /// <summary>
@@ -431,7 +381,7 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
     }
 
     /// <summary>
-    /// Adds <c>static class &lt;PeJit&gt;PortalCountersN { static readonly nint Table = PortalCounters.AddressOf(ldtoken portal); static int Countdown = 1; }</c>
+    /// Adds <c>static class &lt;PeJit&gt;PortalCountersN { static readonly int[] Table = PortalCounters.For(ldtoken portal); }</c>
     /// at the end of the module's types, so that every existing type, method and field keeps its token; with entry
     /// cells, also <c>static readonly EntryCell[] Cells = PortalCounters.CellsFor(ldtoken portal, ldtoken code, layout)</c>.
     /// </summary>
@@ -440,12 +390,9 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         var type = new TypeDefinition("", $"<PeJit>PortalCounters{portal.MetadataToken.RID}",
             TypeAttributes.NotPublic | TypeAttributes.Abstract | TypeAttributes.Sealed | TypeAttributes.BeforeFieldInit | TypeAttributes.Class,
             module.TypeSystem.Object);
-        // The counters' address: static readonly, so .NET's optimizing JIT embeds it in the portal's code as a constant.
         var table = new FieldDefinition("Table", FieldAttributes.Assembly | FieldAttributes.Static | FieldAttributes.InitOnly,
-            module.TypeSystem.IntPtr);
+            new ArrayType(module.TypeSystem.Int32));
         type.Fields.Add(table);
-        countdownCarry = new FieldDefinition("Countdown", FieldAttributes.Assembly | FieldAttributes.Static, module.TypeSystem.Int32);
-        type.Fields.Add(countdownCarry);
         var initializer = new MethodDefinition(".cctor",
             MethodAttributes.Private | MethodAttributes.HideBySig | MethodAttributes.SpecialName | MethodAttributes.RTSpecialName | MethodAttributes.Static,
             module.TypeSystem.Void);
@@ -453,9 +400,6 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         il.Emit(OpCodes.Ldtoken, portal);
         il.Emit(OpCodes.Call, runtime.CountersFor);
         il.Emit(OpCodes.Stsfld, table);
-        // The first visit counts in full (the table's weight is 1 then): from it on, the periods the table gives.
-        il.Emit(OpCodes.Ldc_I4_1);
-        il.Emit(OpCodes.Stsfld, countdownCarry);
         if (cells is not null)
         {
             cellTable = new FieldDefinition("Cells", FieldAttributes.Assembly | FieldAttributes.Static | FieldAttributes.InitOnly, new ArrayType(runtime.Cells.Type));
@@ -622,15 +566,6 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         // The integer greens' hash, times K^references (folded into the last integer green's multiplier): with the
         // identities added as below, the slot is Mix(...Mix(ints, id0)..., idN), as PortalProtocol defines it.
         var integers = temporaries.Take(greens).Where(IsHashed).ToList();
-        // The countdown (CounterTable, rule 4): while it is not at zero, the visit is one of a period the next full count
-        // credits, and the site goes on interpreting. Compared with zero, so .NET's JIT tests the decrement's own flags.
-        // (Stored, then loaded: a dup there made .NET's JIT copy the value through a temporary, three instructions more.)
-        code.Add(il.Create(OpCodes.Ldloc, countdown));
-        code.Add(il.Create(OpCodes.Ldc_I4_1));
-        code.Add(il.Create(OpCodes.Sub));
-        code.Add(il.Create(OpCodes.Stloc, countdown));
-        code.Add(il.Create(OpCodes.Ldloc, countdown));
-        code.Add(il.Create(OpCodes.Brtrue, next));
         code.Add(il.Create(OpCodes.Ldc_I4, PortalProtocol.HashSeed));
         for (int i = 0; i < integers.Count; i++)
             code.AddRange(MixIn(il, integers[i], i == integers.Count - 1 ? Power(references.Count + 1) : PortalProtocol.HashMultiplier));
@@ -686,17 +621,16 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         }
         else
         {
-            // count = T[slot] - T[Weight]; T[slot] = count; the next period; on while count > 0.
-            code.AddRange(SlotElement(il));
+            code.Add(il.Create(OpCodes.Ldsfld, counterTable));
+            code.Add(il.Create(OpCodes.Ldloc, slot));
+            code.Add(il.Create(OpCodes.Ldelema, module.TypeSystem.Int32));
+            code.Add(il.Create(OpCodes.Dup));
             code.Add(il.Create(OpCodes.Ldind_I4));
-            code.AddRange(TableElement(il, PortalProtocol.WeightIndex));
-            code.Add(il.Create(OpCodes.Ldind_I4));
+            code.Add(il.Create(OpCodes.Ldc_I4_1));
             code.Add(il.Create(OpCodes.Sub));
+            code.Add(il.Create(OpCodes.Dup));
             code.Add(il.Create(OpCodes.Stloc, count));
-            code.AddRange(SlotElement(il));
-            code.Add(il.Create(OpCodes.Ldloc, count));
             code.Add(il.Create(OpCodes.Stind_I4));
-            code.AddRange(NextPeriod(il));
             code.Add(il.Create(OpCodes.Ldloc, count));
             code.Add(il.Create(OpCodes.Ldc_I4_0));
             code.Add(il.Create(OpCodes.Bgt, next));
@@ -867,77 +801,31 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
     }
 
     /// <summary>
-    /// The entry's full count with cells (<see cref="PortalProtocol"/>), once its countdown ran out: the next period is
-    /// started whatever follows; a counter above zero is lowered by the weight as at any site (above the weight: go on
-    /// interpreting; else the slow path, at <paramref name="slowPath"/>); a counter at or below zero is a held slot (the
-    /// portal then counts exactly: every entry comes here), whose cell may hold this key (on at the IL after this), and is
-    /// left for the slow path to write. So a key entered through its cell never moves its counter.
+    /// The entry's counting with cells (<see cref="PortalProtocol"/>): a counter above zero is decremented as at any
+    /// site (above one: go on interpreting; else the slow path, at <paramref name="slowPath"/>); a counter at or below
+    /// zero is a held slot, whose cell may hold this key (on at the IL after this), and is left for the slow path to
+    /// write. So a key entered through its cell never moves its counter, and a cold entry costs a load, two compares
+    /// and a store.
     /// </summary>
     private IEnumerable<Instruction> CountWithCells(ILProcessor il, Instruction next, Instruction slowPath, Instruction hot)
     {
-        // count = T[slot]; weight = T[Weight]; the next period (whatever follows: a held slot's way in too).
-        foreach (var instruction in SlotElement(il)) yield return instruction;
-        yield return il.Create(OpCodes.Ldind_I4);
+        yield return il.Create(OpCodes.Ldsfld, counterTable);
+        yield return il.Create(OpCodes.Ldloc, slot);
+        yield return il.Create(OpCodes.Ldelem_I4);
         yield return il.Create(OpCodes.Stloc, count);
-        foreach (var instruction in TableElement(il, PortalProtocol.WeightIndex)) yield return instruction;
-        yield return il.Create(OpCodes.Ldind_I4);
-        yield return il.Create(OpCodes.Stloc, weight);
-        foreach (var instruction in NextPeriod(il)) yield return instruction;
         yield return il.Create(OpCodes.Ldloc, count);
         yield return il.Create(OpCodes.Ldc_I4_0);
         yield return il.Create(OpCodes.Ble, hot);
-        // T[slot] = count - weight; on while count > weight.
-        foreach (var instruction in SlotElement(il)) yield return instruction;
-        yield return il.Create(OpCodes.Ldloc, count);
-        yield return il.Create(OpCodes.Ldloc, weight);
-        yield return il.Create(OpCodes.Sub);
-        yield return il.Create(OpCodes.Stind_I4);
-        yield return il.Create(OpCodes.Ldloc, count);
-        yield return il.Create(OpCodes.Ldloc, weight);
-        yield return il.Create(OpCodes.Bgt, next);
-        yield return il.Create(OpCodes.Br, slowPath);
-    }
-
-    /// <summary>The address of the counter table's element <paramref name="index"/>: <c>Table + index * 4</c>, a constant in optimized code.</summary>
-    private IEnumerable<Instruction> TableElement(ILProcessor il, int index)
-    {
-        yield return il.Create(OpCodes.Ldsfld, counterTable);
-        yield return il.Create(OpCodes.Ldc_I4, index * sizeof(int));
-        yield return il.Create(OpCodes.Add);
-    }
-
-    /// <summary>The address of the counter at <c>slot</c>: <c>Table + (nuint)slot * 4</c> (the slot is below the table's size: no check).</summary>
-    private IEnumerable<Instruction> SlotElement(ILProcessor il)
-    {
         yield return il.Create(OpCodes.Ldsfld, counterTable);
         yield return il.Create(OpCodes.Ldloc, slot);
-        yield return il.Create(OpCodes.Conv_U);
-        yield return il.Create(OpCodes.Ldc_I4_4);
-        yield return il.Create(OpCodes.Mul);
-        yield return il.Create(OpCodes.Add);
-    }
-
-    /// <summary>
-    /// The next period, after a full count that left the counter it wrote in <c>count</c> (<see cref="CounterTable"/>, rule 4):
-    /// <c>countdown = T[Weight] = T[Period] + (PortalProtocol.Jitter(count) &amp; T[Jitter])</c>, 1 while counting is exact.
-    /// </summary>
-    private IEnumerable<Instruction> NextPeriod(ILProcessor il)
-    {
-        foreach (var instruction in TableElement(il, PortalProtocol.PeriodIndex)) yield return instruction;
-        yield return il.Create(OpCodes.Ldind_I4);
         yield return il.Create(OpCodes.Ldloc, count);
-        yield return il.Create(OpCodes.Ldc_I4, PortalProtocol.HashMultiplier);
-        yield return il.Create(OpCodes.Mul);
-        yield return il.Create(OpCodes.Ldc_I4, PortalProtocol.JitterShift);
-        yield return il.Create(OpCodes.Shr_Un);
-        foreach (var instruction in TableElement(il, PortalProtocol.JitterIndex)) yield return instruction;
-        yield return il.Create(OpCodes.Ldind_I4);
-        yield return il.Create(OpCodes.And);
-        yield return il.Create(OpCodes.Add);
-        yield return il.Create(OpCodes.Stloc, countdown);
-        foreach (var instruction in TableElement(il, PortalProtocol.WeightIndex)) yield return instruction;
-        yield return il.Create(OpCodes.Ldloc, countdown);
-        yield return il.Create(OpCodes.Stind_I4);
+        yield return il.Create(OpCodes.Ldc_I4_1);
+        yield return il.Create(OpCodes.Sub);
+        yield return il.Create(OpCodes.Stelem_I4);
+        yield return il.Create(OpCodes.Ldloc, count);
+        yield return il.Create(OpCodes.Ldc_I4_1);
+        yield return il.Create(OpCodes.Bgt, next);
+        yield return il.Create(OpCodes.Br, slowPath);
     }
 
     /// <summary>What the entry's cell method (<see cref="CellPath"/>) answers besides a <see cref="CanEnterJitStatus"/>: no

@@ -9,7 +9,7 @@ namespace PeJit.Weaving;
 /// </param>
 /// <param name="Disabled"><c>PortalCounters.Disabled</c>: <c>PEJIT_DISABLE</c>, tested first.</param>
 /// <param name="Resuming"><c>PortalCounters.Resuming</c>: tested at the portal's entry before counting.</param>
-/// <param name="CountersFor"><c>PortalCounters.AddressOf(RuntimeMethodHandle portal)</c>: the address of the portal's counter table (pinned).</param>
+/// <param name="CountersFor"><c>PortalCounters.For(RuntimeMethodHandle portal)</c>: the portal's counter table.</param>
 /// <param name="ThrowPending">
 /// <c>JitRuntime.ThrowPending()</c>: throws the exception a step of compiled code threw
 /// (<c>CanEnterJitStatus.Threw</c>); returns <c>Exception</c> so that the woven code can end with <c>throw</c>.
@@ -31,7 +31,7 @@ internal sealed record WovenRuntime(MethodReference CanEnterJit, FieldReference 
         var counters = new TypeReference(RuntimeReference.Namespace, RuntimeReference.CountersType, module, scope);
         var disabled = new FieldReference("Disabled", module.TypeSystem.Boolean, counters);
         var resuming = new FieldReference("Resuming", module.TypeSystem.Int32, counters);
-        var countersFor = new MethodReference("AddressOf", module.TypeSystem.IntPtr, counters) { HasThis = false };
+        var countersFor = new MethodReference("For", new ArrayType(module.TypeSystem.Int32), counters) { HasThis = false };
         countersFor.Parameters.Add(new ParameterDefinition(handle));
         var exception = new TypeReference("System", nameof(Exception), module, module.TypeSystem.CoreLibrary);
         var throwPending = new MethodReference("ThrowPending", exception, hooks) { HasThis = false };

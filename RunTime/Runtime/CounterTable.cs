@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using PeJit.Specializer.Engine;
 
 namespace PeJit.Runtime;
@@ -20,27 +19,6 @@ namespace PeJit.Runtime;
 /// <item>Otherwise a slot that reached zero gets a fresh budget: what the key seen still needs to get hot (at
 /// least 1). Keys that share a slot (a hash collision, or greens that differ only in what is not hashed) pool
 /// their visits, so one of them may get hot sooner than its own count says; none gets hot later.</item>
-/// <item>Sampled counting while the portal has nothing compiled (PyPy's merge point costs one counter decrement): a woven
-/// portal's sites share one countdown, a local of the portal (a register), carried from call to call in its counter class.
-/// A visit decrements it and, while it is not at zero, goes on interpreting: no hash, no table. At zero the site counts in
-/// full: it hashes its key and subtracts the weight, the visits of the period just ended (this one included), from the
-/// key's counter, then starts the next period, <see cref="PortalProtocol.PeriodIndex"/>'s base plus a jitter (the hashed
-/// counter's top bits, masked by <see cref="PortalProtocol.JitterIndex"/>'s word) so that keys a loop visits in a fixed
-/// pattern are not always sampled at the same one. The period is <see cref="PortalProtocol.PeriodFor"/>: its longest is the
-/// threshold / 16, at most <see cref="PortalProtocol.MaxPeriod"/>, and below 4 (thresholds under 64: the tests' 1-50) it is 1
-/// and counting is exact, each visit counted in full at its own key, as before this rule. What it keeps: the visits
-/// credited are the visits made (a period's go to the key that ends it, and <see cref="TakeVisits"/> adds what a full count
-/// took below zero), so a key that alone visits the portal's sites gets hot at its threshold-th visit or within one period
-/// after it (at most threshold / 16 visits late); keys whose visits interleave share them in proportion to how often
-/// each ends a period, which over many periods is how often it is visited. A period begun in a call that then throws is
-/// lost, and recursion or threads may overwrite each other's countdown: they delay by at most a period each, and a
-/// countdown read is always one some activation wrote, from 1 to a period.
-/// Exact again once the portal gets a unit or holds a slot (<see cref="CountExactly"/>; never undone): a compiled key must
-/// be entered at its next arrival. The periods already begun still run out first, each at most a period's visits of the
-/// portal's sites: the activations running when the switch came and the countdown carried to the next call. So a key
-/// compiled while the portal samples is entered within one period (at most 64 visits of the portal's sites, of any key) of
-/// its arrival per activation then running, and at its next arrival from then on; the background compiler already
-/// enters a unit up to a threshold's visits after it is ready, far more.</item>
 /// </list>
 /// Threads share the table without locks. The races are benign: a lost decrement delays a slow path by one
 /// visit; a decrement that drives a held or fresh counter below zero still takes the slow path, which writes
@@ -74,37 +52,15 @@ public sealed class CounterTable
         // first call, before the program's first collection. That much more surviving the first gen0 collection made .NET take
         // a fresh gen0 region: 120-200 more page faults (0.5-0.8 MB of memory cleared) in every process that never gets hot,
         // the never-hot cost Docs/PERFORMANCE.md's section "Never hot: the counter tables out of gen0" (CounterTableTests checks where they are).
-        // Pinned, the counters never move either: the woven portal reads them at a constant address (Address).
-        Counters = GC.AllocateArray<int>(PortalProtocol.CounterTableLength, pinned: true);
+        Counters = GC.AllocateArray<int>(PortalProtocol.CounterTableSize, pinned: true);
         granted = GC.AllocateArray<int>(PortalProtocol.CounterTableSize, pinned: true);
         // A loop, not Array.Fill: Fill over int is vectorized with Vector<T>, which ReadyToRun leaves to .NET to compile
         // (three methods in every JIT-enabled process, before its first portal call returns; Docs/PERFORMANCE.md, "Cold warm-up").
-        for (int i = 0; i < PortalProtocol.CounterTableSize; i++)
+        for (int i = 0; i < Counters.Length; i++)
         {
             Counters[i] = threshold;
             granted[i] = threshold;
         }
-        (Counters[PortalProtocol.PeriodIndex], Counters[PortalProtocol.JitterIndex]) = PortalProtocol.PeriodFor(threshold);
-        // The first full count credits one visit: the period before it is the first visit alone.
-        Counters[PortalProtocol.WeightIndex] = 1;
-        Address = Marshal.UnsafeAddrOfPinnedArrayElement(Counters, 0);
-    }
-
-    /// <summary>The address of <see cref="Counters"/>' first element, which never moves (the array is pinned): what a woven portal indexes.</summary>
-    public nint Address { get; }
-
-    /// <summary>Whether the portal's sites count every visit in full (rule 4): the sampling period's base is 1 and it has no jitter.</summary>
-    public bool CountsExactly => Volatile.Read(ref Counters[PortalProtocol.PeriodIndex]) == 1 && Volatile.Read(ref Counters[PortalProtocol.JitterIndex]) == 0;
-
-    /// <summary>
-    /// From now on the portal's sites count every visit in full (rule 4): called when it gets a unit or holds a slot, so that
-    /// a compiled key is entered at its next arrival, once the periods already begun have run out. Never undone.
-    /// </summary>
-    internal void CountExactly()
-    {
-        if (Counters[PortalProtocol.JitterIndex] == 0 && Counters[PortalProtocol.PeriodIndex] == 1) return;
-        Volatile.Write(ref Counters[PortalProtocol.JitterIndex], 0);
-        Volatile.Write(ref Counters[PortalProtocol.PeriodIndex], 1);
     }
 
     /// <summary>The budget every counter starts with.</summary>
@@ -151,8 +107,7 @@ public sealed class CounterTable
     /// <summary>The visits <paramref name="slot"/> absorbed since the runtime last wrote it (at least this one), which it now credits.</summary>
     internal int TakeVisits(int slot)
     {
-        // A full count subtracts a period's visits at once, so the counter may have gone below zero: those visits too.
-        int visits = granted[slot] + Math.Max(0, -Counters[slot]);
+        int visits = granted[slot];
         granted[slot] = 0;
         return Math.Max(1, visits);
     }
@@ -171,7 +126,6 @@ public sealed class CounterTable
         held[slot] = key;
         granted[slot] = 0;
         Counters[slot] = 0;
-        CountExactly();
     }
 
     /// <summary>Gives <paramref name="slot"/> <paramref name="budget"/> visits before the next slow path.</summary>

@@ -35,13 +35,6 @@ public static class PortalCounters
     public static int[] For(RuntimeMethodHandle portal) => TableOf(portal).Counters;
 
     /// <summary>
-    /// The address of <paramref name="portal"/>'s counters (<see cref="CounterTable.Address"/>: pinned, it never moves), which
-    /// its woven code keeps in a <c>static readonly</c> field, set once in the class initializer <c>pejit build</c> adds for
-    /// the portal: .NET's optimizing JIT embeds the value as a constant, so a count loads no static field and checks no bound.
-    /// </summary>
-    public static nint AddressOf(RuntimeMethodHandle portal) => TableOf(portal).Address;
-
-    /// <summary>
     /// The entry cells of <paramref name="portal"/> (<see cref="EntryCell"/>), which its woven entry site reads from a
     /// static field set once, beside the counters. The woven code names the type of the cells' code
     /// (<paramref name="code"/>: <c>Func&lt;object[] exit, red..., result&gt;</c>, or an <c>Action</c>) and the kind

@@ -5,16 +5,11 @@ namespace PeJit.Runtime;
 /// the IL weaver (<c>PortalWeaver</c>, in pejit build), the flow-graph rewrite for the in-process API
 /// (<c>PortalRewriter</c>) and the runtime that answers (<c>PortalRuntime</c>), so that they cannot drift:
 /// <list type="number">
-/// <item>The fast path, which is all a site costs while nothing is hot: a woven portal decrements its countdown (a local
-/// shared by its sites) and goes on interpreting while it is not at zero (sampled counting, <see cref="CounterTable"/>'s
-/// rule 4; a countdown of 1, every visit, while counting is exact). Then it counts in full: it hashes its green values
-/// that are integers (<see cref="Mix"/> from <see cref="HashSeed"/>, then <see cref="Slot"/>; other greens are left
-/// out, the slow path compares the full key), subtracts the weight (<see cref="WeightIndex"/>: the visits of the period
-/// that ended, 1 while exact) from that slot of the portal's <see cref="CounterTable"/>, which it indexes at the table's
-/// pinned address, starts the next period (<see cref="PeriodIndex"/>, <see cref="JitterIndex"/>, <see cref="Jitter"/>)
+/// <item>The fast path, which is all a site costs while nothing is hot: the portal hashes its green values that
+/// are integers (<see cref="Mix"/> from <see cref="HashSeed"/>, then <see cref="Slot"/>; other greens are left
+/// out, the slow path compares the full key), decrements that slot of the portal's <see cref="CounterTable"/>
 /// and, while the counter stays above zero, goes on interpreting: no allocation, no call. A woven portal first
-/// tests <see cref="PortalCounters.Disabled"/> (<c>PEJIT_DISABLE</c>) and skips all of it. The in-process rewrite
-/// (<c>PortalRewriter</c>) decrements the slot at every visit (exact).</item>
+/// tests <see cref="PortalCounters.Disabled"/> (<c>PEJIT_DISABLE</c>) and skips all of it.</item>
 /// <item>When the counter reaches zero the portal takes the slow path: it calls the hook with the slot and a
 /// fresh <c>object[]</c> state: the merge-point variables, greens then reds, boxed, from index 0 in
 /// <c>Jit.MergePoint</c>'s order. The runtime counts the full key and rewrites the slot
@@ -58,49 +53,6 @@ public static class PortalProtocol
 
     /// <summary>The number of counters in a portal's table.</summary>
     public const int CounterTableSize = 1 << CounterBits;
-
-    /// <summary>
-    /// Where, after the counters, the table keeps the base of the sampling period (<see cref="CounterTable"/>'s rule 4): the
-    /// portal's sites count a visit in full (hash, counter) once every period, 1 while counting is exact.
-    /// </summary>
-    public const int PeriodIndex = CounterTableSize;
-
-    /// <summary>Where the table keeps the period's jitter mask: a period is its base plus <see cref="Jitter"/> masked by it (0 while exact).</summary>
-    public const int JitterIndex = CounterTableSize + 1;
-
-    /// <summary>Where the table keeps the weight: the visits the current period stands for, which the next full count credits.</summary>
-    public const int WeightIndex = CounterTableSize + 2;
-
-    /// <summary>The length of a portal's table: the counters and the sampling words after them.</summary>
-    public const int CounterTableLength = CounterTableSize + 3;
-
-    /// <summary>The bits of <see cref="Jitter"/> a period may add to its base: at most 7 visits.</summary>
-    public const int JitterShift = 29;
-
-    /// <summary>
-    /// What a full count adds to the next period's base (before the mask): the top bits of the counter it just wrote, hashed
-    /// (<c>(uint)(count * HashMultiplier) &gt;&gt; JitterShift</c>). A key's counter only goes down, so the values are distinct
-    /// and their hashes vary: keys a loop visits in a fixed pattern are not always sampled at the same one.
-    /// </summary>
-    public static int Jitter(int count) => (int)((uint)unchecked(count * HashMultiplier) >> JitterShift);
-
-    /// <summary>The longest period: a site then counts in full once every 64 visits at most.</summary>
-    public const int MaxPeriod = 64;
-
-    /// <summary>
-    /// The sampling period of a portal counting with <paramref name="threshold"/> while it has nothing compiled (rule 4 of
-    /// <see cref="CounterTable"/>): the longest period is <paramref name="threshold"/>/16, at most <see cref="MaxPeriod"/>; below
-    /// 4 (thresholds under 64, those of the tests among them) counting is exact (base 1, no jitter). Otherwise the jitter is the
-    /// largest mask of ones up to 7 and a quarter of the longest period, and the base the longest period less the mask.
-    /// </summary>
-    public static (int Base, int Jitter) PeriodFor(int threshold)
-    {
-        int longest = Math.Min(MaxPeriod, threshold / 16);
-        if (longest < 4) return (1, 0);
-        int jitter = 1;
-        while (jitter * 2 + 1 <= Math.Min(7, longest / 4)) jitter = jitter * 2 + 1;
-        return (longest - jitter, jitter);
-    }
 
     /// <summary>Marks the slot an entry site passes (<see cref="EntrySlot"/>): bit 30, far above any slot.</summary>
     public const int EntryFlag = 1 << 30;

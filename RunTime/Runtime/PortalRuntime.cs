@@ -703,8 +703,6 @@ public sealed class PortalRuntime
                 if (Cache.TryGet(key, out var done)) return done;
                 var unit = CompileAgain(key);
                 Cache.Add(key, unit);
-                // A portal with compiled code counts every visit (CounterTable, rule 4): the key is entered at its next arrival.
-                if (unit is not null) Counters.CountExactly();
                 if (keys.TryGetValue(key, out var known)) Volatile.Write(ref known.Visits, 0);
                 return unit;
             }

@@ -17,9 +17,7 @@ public sealed class CounterTableTests
         var table = new CounterTable(7);
         // The pinned object heap is collected with gen2, and GC.GetGeneration says so; a gen0 array says 0.
         Assert.AreEqual(GC.MaxGeneration, GC.GetGeneration(table.Counters), "the counters were allocated in gen0");
-        Assert.AreEqual(PortalProtocol.CounterTableLength, table.Counters.Length);
-        Assert.IsTrue(table.Counters.Take(PortalProtocol.CounterTableSize).All(c => c == 7), "every counter starts at the threshold");
-        Assert.AreEqual(1, table.Counters[PortalProtocol.PeriodIndex], "a threshold of 7 counts exactly");
-        Assert.AreEqual(table.Address, System.Runtime.InteropServices.Marshal.UnsafeAddrOfPinnedArrayElement(table.Counters, 0), "the counters' address");
+        Assert.AreEqual(PortalProtocol.CounterTableSize, table.Counters.Length);
+        Assert.IsTrue(table.Counters.All(c => c == 7), "every counter starts at the threshold");
     }
 }
