@@ -26,6 +26,14 @@ internal sealed class AnalyzedPortal
         return new AnalyzedPortal(BindingTimeAnalysis.Analyze(module, m => m.DeclaringType.FullName == type.FullName && m.Name == name));
     }
 
+    /// <summary><see cref="Of"/>, failing the test with each error's message and details if the analysis reported any.</summary>
+    public static AnalyzedPortal WithoutErrors(Type type, string name)
+    {
+        var analyzed = Of(type, name);
+        Assert.IsEmpty(analyzed.Errors, string.Join("\n", analyzed.Errors.Select(e => e.Message + "\n" + e.Details)));
+        return analyzed;
+    }
+
     /// <summary>The graphs the portal reaches for a method name (one per signature).</summary>
     public IReadOnlyList<AnnotatedGraph> GraphsOf(string method) =>
         Portal.Reachable.Where(g => g.Method.Name == method).ToList();

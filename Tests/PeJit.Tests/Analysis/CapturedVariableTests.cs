@@ -14,12 +14,7 @@ namespace PeJit.Tests.Analysis;
 [TestClass]
 public sealed class CapturedVariableTests
 {
-    private static AnalyzedPortal Analyze(string portal)
-    {
-        var analyzed = AnalyzedPortal.Of(typeof(ClosureTree), portal);
-        Assert.IsEmpty(analyzed.Errors, string.Join("\n", analyzed.Errors.Select(e => e.Message + "\n" + e.Details)));
-        return analyzed;
-    }
+    private static AnalyzedPortal Analyze(string portal) => AnalyzedPortal.WithoutErrors(typeof(ClosureTree), portal);
 
     /// <summary>The captured variables read on a green closure in <paramref name="analyzed"/>, by name: whether every read is green, and why.</summary>
     private static Dictionary<string, (bool Green, string Why)> Captured(AnalyzedPortal analyzed)

@@ -13,12 +13,7 @@ namespace PeJit.Tests.Analysis;
 [TestClass]
 public sealed class DelegateCallTests
 {
-    private static AnalyzedPortal Analyze(string portal)
-    {
-        var analyzed = AnalyzedPortal.Of(typeof(Delegates), portal);
-        Assert.IsEmpty(analyzed.Errors, string.Join("\n", analyzed.Errors.Select(e => e.Message + "\n" + e.Details)));
-        return analyzed;
-    }
+    private static AnalyzedPortal Analyze(string portal) => AnalyzedPortal.WithoutErrors(typeof(Delegates), portal);
 
     /// <summary>The decision at the call through a delegate of type <paramref name="delegateType"/> (whose result is named <paramref name="result"/>, when given) in <paramref name="graph"/>.</summary>
     private static CallDecision InvokeOf(AnnotatedGraph graph, string delegateType, string? result = null) =>
