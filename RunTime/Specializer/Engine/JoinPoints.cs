@@ -92,7 +92,7 @@ internal sealed class JoinPoints
     /// <summary>The block's place in reverse post-order (unreachable blocks last).</summary>
     public int Order(int block) => order[block];
 
-    /// <summary>The values live at instruction <paramref name="index"/> of <paramref name="block"/> (0: its start, parameters included), by index.</summary>
+    /// <summary>The values live at instruction <paramref name="index"/> of <paramref name="block"/> (0: its start, parameters included), with the graph's <see cref="ExtensionGraph.KeptLive"/>, by index.</summary>
     public int[] LiveAt(int block, int index)
     {
         if (index == 0) return liveAtEntry[block] ??= Live(block, 0);
@@ -103,9 +103,23 @@ internal sealed class JoinPoints
     private int[] Live(int block, int index)
     {
         var live = (liveness ??= graph.Liveness).LiveFrom(new Block(block), index);
-        var values = new int[live.Count];
+        var kept = graph.KeptLive;
+        var values = new int[live.Count + kept.Length];
         int at = 0;
         foreach (var value in live) values[at++] = value.Index;   // in index order
-        return values;
+        // The graph's values kept live (the portal's implicit reds), each inserted in order unless the liveness has it.
+        foreach (int value in kept)
+        {
+            int found = Array.BinarySearch(values, 0, at, value);
+            if (found >= 0) continue;
+            int place = ~found;
+            Array.Copy(values, place, values, place + 1, at - place);
+            values[place] = value;
+            at++;
+        }
+        if (at == values.Length) return values;
+        var trimmed = new int[at];
+        Array.Copy(values, trimmed, at);
+        return trimmed;
     }
 }
