@@ -100,20 +100,22 @@ internal sealed class JoinPoints
         return cache.GetOrAdd((block, index), key => Live(key.Block, key.Index));
     }
 
-    private int[] Live(int block, int index)
+    private int[] Live(int block, int index) => WithKeptLive((liveness ??= graph.Liveness).LiveFrom(new Block(block), index), graph.KeptLive);
+
+    /// <summary>The indices of <paramref name="live"/> and of <paramref name="kept"/> (ascending), in index order. O(kept x live).</summary>
+    internal static int[] WithKeptLive(ValueSet live, int[] kept)
     {
-        var live = (liveness ??= graph.Liveness).LiveFrom(new Block(block), index);
-        var kept = graph.KeptLive;
         var values = new int[live.Count + kept.Length];
         int at = 0;
         foreach (var value in live) values[at++] = value.Index;   // in index order
         // The graph's values kept live (the portal's implicit reds), each inserted in order unless the liveness has it.
+        // Plain loops: a framework generic (Array.BinarySearch's) is code .NET compiles on the first unit's path.
         foreach (int value in kept)
         {
-            int found = Array.BinarySearch(values, 0, at, value);
-            if (found >= 0) continue;
-            int place = ~found;
-            Array.Copy(values, place, values, place + 1, at - place);
+            int place = 0;
+            while (place < at && values[place] < value) place++;
+            if (place < at && values[place] == value) continue;
+            for (int i = at; i > place; i--) values[i] = values[i - 1];
             values[place] = value;
             at++;
         }

@@ -140,7 +140,8 @@ public sealed partial class UnitSpecializer
                 var block = new Block(frame.Block);
                 // The values live here and those the graph keeps live (the portal's `this`, which a bridge from this exit
                 // passes at its merge point), in index order.
-                var live = frame.Graph.JoinPoints.LiveAt(frame.Block, frame.Index);
+                // Not JoinPoints.LiveAt: an exit in a graph no path joined in would compute its join points (the first unit's warm-up).
+                var live = JoinPoints.WithKeptLive(frame.Graph.Liveness.LiveFrom(block, frame.Index), frame.Graph.KeptLive);
                 // At most the live values and a constructor's object (below).
                 var values = new ExitValue[live.Length + 1];
                 int valueCount = 0;
