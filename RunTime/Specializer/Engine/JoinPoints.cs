@@ -92,7 +92,7 @@ internal sealed class JoinPoints
     /// <summary>The block's place in reverse post-order (unreachable blocks last).</summary>
     public int Order(int block) => order[block];
 
-    /// <summary>The values live at instruction <paramref name="index"/> of <paramref name="block"/> (0: its start, parameters included), by index.</summary>
+    /// <summary>The values live at instruction <paramref name="index"/> of <paramref name="block"/> (0: its start, parameters included), with the graph's <see cref="ExtensionGraph.KeptLive"/>, by index.</summary>
     public int[] LiveAt(int block, int index)
     {
         if (index == 0) return liveAtEntry[block] ??= Live(block, 0);
@@ -100,12 +100,28 @@ internal sealed class JoinPoints
         return cache.GetOrAdd((block, index), key => Live(key.Block, key.Index));
     }
 
-    private int[] Live(int block, int index)
+    private int[] Live(int block, int index) => WithKeptLive((liveness ??= graph.Liveness).LiveFrom(new Block(block), index), graph.KeptLive);
+
+    /// <summary>The indices of <paramref name="live"/> and of <paramref name="kept"/> (ascending), in index order. O(kept x live).</summary>
+    internal static int[] WithKeptLive(ValueSet live, int[] kept)
     {
-        var live = (liveness ??= graph.Liveness).LiveFrom(new Block(block), index);
-        var values = new int[live.Count];
+        var values = new int[live.Count + kept.Length];
         int at = 0;
         foreach (var value in live) values[at++] = value.Index;   // in index order
-        return values;
+        // The graph's values kept live (the portal's implicit reds), each inserted in order unless the liveness has it.
+        // Plain loops: a framework generic (Array.BinarySearch's) is code .NET compiles on the first unit's path.
+        foreach (int value in kept)
+        {
+            int place = 0;
+            while (place < at && values[place] < value) place++;
+            if (place < at && values[place] == value) continue;
+            for (int i = at; i > place; i--) values[i] = values[i - 1];
+            values[place] = value;
+            at++;
+        }
+        if (at == values.Length) return values;
+        var trimmed = new int[at];
+        Array.Copy(values, trimmed, at);
+        return trimmed;
     }
 }

@@ -138,12 +138,16 @@ public sealed partial class UnitSpecializer
                     slots[slotCount++] = (local, new ExitValue(default, false, null, slot++));
                 }
                 var block = new Block(frame.Block);
-                var live = frame.Graph.Liveness.LiveFrom(block, frame.Index);
+                // The values live here and those the graph keeps live (the portal's `this`, which a bridge from this exit
+                // passes at its merge point), in index order.
+                // Not JoinPoints.LiveAt: an exit in a graph no path joined in would compute its join points (the first unit's warm-up).
+                var live = JoinPoints.WithKeptLive(frame.Graph.Liveness.LiveFrom(block, frame.Index), frame.Graph.KeptLive);
                 // At most the live values and a constructor's object (below).
-                var values = new ExitValue[live.Count + 1];
+                var values = new ExitValue[live.Length + 1];
                 int valueCount = 0;
-                foreach (var value in live)   // in index order
+                foreach (int number in live)
                 {
+                    var value = new Value(number);
                     if (frame.States[value.Index] == RegisterState.Unset)
                     {
                         if (frame.Graph.Definitions[value.Index] is not null) Ensure(frame, value.Index);

@@ -137,6 +137,14 @@ public sealed class ExtensionGraph
     internal Liveness Liveness => liveness ??= Liveness.Compute(Graph);
     private Liveness? liveness;
 
+    /// <summary>
+    /// Values live at every point of the graph whatever reads them, by index, ascending: for the portal's graph its implicit
+    /// reds (an instance portal's <c>this</c>), which every merge point passes in the state (<see cref="PortalShape"/>)
+    /// though the merge point's call does not name them, so <see cref="Liveness"/> finds them dead after it when the loop
+    /// never reads them (a lambda made the portal, its captured fields copied into locals before the loop). Empty otherwise.
+    /// </summary>
+    internal int[] KeptLive { get; set; } = [];
+
     /// <summary>Where paths split at red branches may join again (<see cref="Engine.JoinPoints"/>), computed the first time a path arrives at a block; a race computes equal ones.</summary>
     internal Engine.JoinPoints JoinPoints => joinPoints ??= Engine.JoinPoints.Compute(this);
     private Engine.JoinPoints? joinPoints;

@@ -13,6 +13,16 @@ public sealed class ExtensionProgram
     {
         Portal = portal;
         Shape = shape;
+        // The state carries the implicit reds to every merge point: kept live wherever the portal's graph runs.
+        var kept = new int[shape.ImplicitReds.Count];
+        // Inserted in order (at most `this`): not Array.Sort, whose generic code .NET compiles in every process.
+        for (int i = 0; i < kept.Length; i++)
+        {
+            int value = shape.ImplicitReds[i].Index, at = i;
+            for (; at > 0 && kept[at - 1] > value; at--) kept[at] = kept[at - 1];
+            kept[at] = value;
+        }
+        portal.KeptLive = kept;
         Graphs = graphs;
         AccessDelegates = accessDelegates;
         CompileTime = compileTime;
