@@ -283,13 +283,7 @@ public sealed class CaseBridgeTests
 
     /// <summary>Each bundled Lua program with case bridges on its (CIL) units: what the plain interpreter prints, in strict mode.</summary>
     [TestMethod]
-    [DataRow("numeric", 3000L)]
-    [DataRow("fib", 15L)]
-    [DataRow("sieve", 3000L)]
-    [DataRow("nbody", 300L)]
-    [DataRow("strings", 2000L)]
-    [DataRow("polymorphic", 3000L)]
-    [DataRow("errors", 1000L)]
+    [DynamicData(nameof(LuaProgramSizes.Each), typeof(LuaProgramSizes))]
     public void LuaProgramsWithCaseBridgesPrintWhatThePlainInterpreterPrints(string program, long size)
     {
         string source = Lua.Programs.Source(program);

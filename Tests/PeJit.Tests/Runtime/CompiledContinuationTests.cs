@@ -83,13 +83,7 @@ public sealed class CompiledContinuationTests
     /// all the time, and those steps finish on continuations (every exit had them), printing what the plain interpreter prints.
     /// </summary>
     [TestMethod]
-    [DataRow("numeric", 3000L)]
-    [DataRow("fib", 15L)]
-    [DataRow("sieve", 3000L)]
-    [DataRow("nbody", 300L)]
-    [DataRow("strings", 2000L)]
-    [DataRow("polymorphic", 3000L)]
-    [DataRow("errors", 1000L)]
+    [DynamicData(nameof(LuaProgramSizes.Each), typeof(LuaProgramSizes))]
     public void EveryLuaProgramsMidStepExitsFinishOnContinuations(string program, long size)
     {
         var log = new StringWriter();

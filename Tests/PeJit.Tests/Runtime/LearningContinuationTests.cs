@@ -50,13 +50,7 @@ public sealed class LearningContinuationTests
         $"{note.Site.Step} {note.Site.Call.Method?.FullName}@{note.Site.Call.Location} {note.Site.Path} = {(note.Seen is Type type ? type.FullName : $"{note.Seen?.GetType().Name}:{note.Seen}")}";
 
     [TestMethod]
-    [DataRow("numeric", 3000L)]
-    [DataRow("fib", 15L)]
-    [DataRow("sieve", 3000L)]
-    [DataRow("nbody", 300L)]
-    [DataRow("strings", 2000L)]
-    [DataRow("polymorphic", 3000L)]
-    [DataRow("errors", 1000L)]
+    [DynamicData(nameof(LuaProgramSizes.Each), typeof(LuaProgramSizes))]
     public void ALearningStepOnContinuationsNotesWhatTheEvaluatorNotes(string program, long size)
     {
         var evaluator = Run(program, size, runs: 2, compiled: false);

@@ -149,13 +149,7 @@ public sealed class NativeCaseBridgeTests
     /// many are native code, and how many are entered natively from their exit.
     /// </summary>
     [TestMethod]
-    [DataRow("numeric", 3000L)]
-    [DataRow("fib", 15L)]
-    [DataRow("sieve", 3000L)]
-    [DataRow("nbody", 300L)]
-    [DataRow("strings", 2000L)]
-    [DataRow("polymorphic", 3000L)]
-    [DataRow("errors", 1000L)]
+    [DynamicData(nameof(LuaProgramSizes.Each), typeof(LuaProgramSizes))]
     public void LuaProgramsUnderAutoPrintWhatThePlainInterpreterPrints(string program, long size)
     {
         if (!PeJit.Backends.Amd64.Memory.CodePool.Available) Assert.Inconclusive("the AMD64 backend runs on linux-x64 only");
