@@ -61,6 +61,9 @@ public sealed class PortalRuntime
     private readonly string name;
     private readonly IMemberResolver resolver;
 
+    /// <summary>Where <c>PEJIT_DUMP</c>'s files go; null without dumps.</summary>
+    private readonly DumpFiles? dumps;
+
     /// <summary>Prepares <paramref name="method"/>, whose generating extension is <paramref name="extension"/>.</summary>
     /// <param name="method">The portal as loaded: its module owns the compiled code.</param>
     /// <param name="extension">The portal's extension program, linked through <paramref name="resolver"/> (<see cref="ExtensionLinker"/>).</param>
@@ -88,8 +91,9 @@ public sealed class PortalRuntime
         Cache.Changed = OnCacheChanged;
         owner = method.Module;
         name = $"{method.DeclaringType?.FullName}.{method.Name}";
-        if (settings.Dump is { } dump && dump.Matches(name, key: null))
-            ResidualInspector.WriteExtension(dump.Directory, name, engine.Extension.Print());
+        dumps = settings.Dump is { } dump ? new DumpFiles(dump, DumpWarning) : null;
+        if (dumps is not null && dumps.Settings.Matches(name, key: null))
+            ResidualInspector.WriteExtension(dumps, name, engine.Extension.Print);
     }
 
     /// <summary>
@@ -202,6 +206,13 @@ public sealed class PortalRuntime
 
     /// <summary>The log this portal writes to besides <see cref="JitSettings.Log"/>.</summary>
     public JitLog Log { get; init; } = JitLog.Shared;
+
+    /// <summary>A dump that could not be written: a warning whatever the log's topics, and a line of <see cref="JitSettings.Log"/>.</summary>
+    private void DumpWarning(string line)
+    {
+        Log.Warning(line);
+        Settings.Log?.WriteLine(line);
+    }
 
     /// <summary>
     /// What JIT-enabled portal code calls at each <c>Jit.CanEnterJit</c> with the merge-point state (greens, then
@@ -1276,8 +1287,8 @@ public sealed class PortalRuntime
             Log.Event(line);
         }
         if (Log.Topics.HasFlag(JitLogTopics.Residual)) Log.Residual($"pejit: continuation of {name} at {continuation.Where}:\n{PeJit.IR.Text.IrPrinter.Print(continuation.Graph!)}");
-        if (Settings.Dump is { } dump && dump.Matches(name, key: null))
-            ResidualInspector.WriteContinuation(dump.Directory, name, continuation.Where, PeJit.IR.Text.IrPrinter.Print(continuation.Graph!));
+        if (dumps is not null && dumps.Settings.Matches(name, key: null))
+            ResidualInspector.WriteContinuation(dumps, name, continuation.Where, () => PeJit.IR.Text.IrPrinter.Print(continuation.Graph!));
     }
 
     /// <summary>
@@ -2007,7 +2018,7 @@ public sealed class PortalRuntime
         var specialization = clock.Elapsed;
         Stage("specialization");
         if (Log.WantsMemory) allocated = Log.Alive($"{name} at {key}: specialized", allocated);
-        var inspector = ResidualInspector.For(Settings, name, label is null ? key.ToString() : key.ToString() + " " + label);
+        var inspector = ResidualInspector.For(dumps, name, label is null ? key.ToString() : key.ToString() + " " + label);
         inspector?.Specialized(unit.Residual);
         clock.Restart();
         Action<PeJit.Optimizer.Pass, IR.FlowGraph>? afterPass = inspector is null ? null : inspector.AfterPass;

@@ -20,49 +20,41 @@ internal sealed class ResidualInspector
 {
     private readonly string portal;
     private readonly string key;
-    private readonly DumpSettings dump;
+    private readonly DumpFiles files;
 
-    private ResidualInspector(string portal, string key, DumpSettings dump)
+    private ResidualInspector(string portal, string key, DumpFiles files)
     {
         this.portal = portal;
         this.key = key;
-        this.dump = dump;
+        this.files = files;
     }
 
-    /// <summary>The inspector for one unit, or null when the settings do not dump it.</summary>
-    public static ResidualInspector? For(JitSettings settings, string portal, string key) =>
-        settings.Dump is { } dump && dump.Matches(portal, key) ? new ResidualInspector(portal, key, dump) : null;
+    /// <summary>The inspector for one unit, or null when there are no dumps (<paramref name="files"/> null) or they leave it out.</summary>
+    public static ResidualInspector? For(DumpFiles? files, string portal, string key) =>
+        files is not null && files.Settings.Matches(portal, key) ? new ResidualInspector(portal, key, files) : null;
 
     /// <summary>The unit as the engine emitted it, before any pass.</summary>
     public void Specialized(FlowGraph graph) => Inspect(graph, 0, "specialized", dumped: true);
 
     /// <summary>What <see cref="Pipeline.Run"/> calls after each pass.</summary>
     public void AfterPass(Pass pass, FlowGraph graph) =>
-        Inspect(graph, Position(pass), pass.Name, dumped: dump.DumpsAfter(pass));
+        Inspect(graph, Position(pass), pass.Name, dumped: files.Settings.DumpsAfter(pass));
 
     /// <summary>The graph handed to the backend.</summary>
     public void Final(FlowGraph graph) => Inspect(graph, Pipeline.Passes.Count + 1, "final", dumped: true);
 
-    /// <summary>Writes a portal's extension program (<c>&lt;portal&gt;.extension.txt</c>) to <paramref name="directory"/>.</summary>
-    public static void WriteExtension(string directory, string portal, string text)
-    {
-        Directory.CreateDirectory(directory);
-        File.WriteAllText(Path.Combine(directory, $"{FileName(portal)}.extension.txt"), text);
-    }
+    /// <summary>Writes a portal's extension program (<c>&lt;portal&gt;.extension.txt</c>).</summary>
+    public static void WriteExtension(DumpFiles files, string portal, Func<string> text) =>
+        files.Write($"{FileName(portal)}.extension.txt", text);
 
-    /// <summary>Writes a compiled continuation's graph (<c>&lt;portal&gt;.continuation.&lt;where&gt;.ir</c>) to <paramref name="directory"/>.</summary>
-    public static void WriteContinuation(string directory, string portal, string where, string text)
-    {
-        Directory.CreateDirectory(directory);
-        File.WriteAllText(Path.Combine(directory, $"{FileName(portal)}.continuation.{FileName(where.Replace(':', '_'))}.ir"), text);
-    }
+    /// <summary>Writes a compiled continuation's graph (<c>&lt;portal&gt;.continuation.&lt;where&gt;.ir</c>).</summary>
+    public static void WriteContinuation(DumpFiles files, string portal, string where, Func<string> text) =>
+        files.Write($"{FileName(portal)}.continuation.{FileName(where.Replace(':', '_'))}.ir", text);
 
     private void Inspect(FlowGraph graph, int position, string stage, bool dumped)
     {
         if (!dumped) return;
-        Directory.CreateDirectory(dump.Directory);
-        string name = $"{FileName(portal)}.{FileName(key)}.{position.ToString("00", CultureInfo.InvariantCulture)}-{stage}.ir";
-        File.WriteAllText(Path.Combine(dump.Directory, name), IrPrinter.Print(graph));
+        files.Write($"{FileName(portal)}.{FileName(key)}.{position.ToString("00", CultureInfo.InvariantCulture)}-{stage}.ir", () => IrPrinter.Print(graph));
     }
 
     private static int Position(Pass pass)

@@ -25,9 +25,9 @@ public sealed class DumpTests
 
     private static string Folder() => Path.Combine(Path.GetTempPath(), "pejit-dump-test-" + Guid.NewGuid().ToString("N"));
 
-    private static PortalJit Compile(DumpSettings dump)
+    private static PortalJit Compile(DumpSettings dump, TextWriter? log = null)
     {
-        var jit = PortalJit.Create(Portal, new JitSettings { Threshold = 3, Dump = dump });
+        var jit = PortalJit.Create(Portal, new JitSettings { Threshold = 3, Dump = dump, Log = log });
         jit.Invoke(Loop, new long[] { 0, 0, 100, 0, 1, 0, 0, 0, 0, 0 }, TextWriter.Null);
         Assert.IsNotEmpty(jit.Units, "the loop compiled");
         return jit;
@@ -67,6 +67,27 @@ public sealed class DumpTests
         string folder = Folder();
         Compile(DumpSettings.Parse("Other*:all", folder));
         Assert.IsFalse(Directory.Exists(folder), "nothing was written");
+    }
+
+    [TestMethod]
+    public void ADumpFolderThatCannotBeWrittenIsOneWarningAndTheLoopStillCompiles()
+    {
+        // A folder under a regular file cannot be created, whoever runs the test (root included).
+        string file = Path.GetTempFileName();
+        try
+        {
+            string folder = Path.Combine(file, "dumps");
+            var log = new StringWriter();
+            Compile(DumpSettings.Parse("all", folder), log);
+            var warnings = log.ToString().Split('\n').Where(l => l.Contains("cannot write the dump")).ToList();
+            Assert.HasCount(1, warnings, log.ToString());
+            StringAssert.Contains(warnings[0], folder);
+            StringAssert.Contains(warnings[0], "PEJIT_DUMP_DIR");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     [TestMethod]
