@@ -81,12 +81,13 @@ public static class Errors
         }
     }
 
-    /// <summary>A merge point outside any loop.</summary>
+    /// <summary>A merge point outside any loop, with a Jit.CanEnterJit that has no loop to close (without one it is a function portal).</summary>
     [JitPortal(Greens = ["pc", "code"], Reds = ["frame"])]
     public static long NoLoop(Code code, Frame frame)
     {
         int pc = 0;
         Jit.MergePoint(pc, code, frame);
+        if (code.Ops[pc] == 0) Jit.CanEnterJit(pc, code, frame);
         return code.Ops[pc] + frame.Stack[0];
     }
 

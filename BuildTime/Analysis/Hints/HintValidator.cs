@@ -68,10 +68,15 @@ internal static class HintValidator
             return null;
         }
         var (mergeBlock, merge) = merges[0];
-        if (!LoopFinder.Find(graph).Any(l => l.Blocks.Contains(mergeBlock)))
+        // A merge point outside any loop is a function portal (a closure compiler's function runner: each call runs one
+        // function of the program, whose loops are other code): without Jit.CanEnterJit its entry is where it gets hot, as
+        // a loop-free language's dispatch loop's is, so it is accepted; with one, the hint has no loop to close.
+        bool functionPortal = hintCalls.All(p => p.Instruction.Method!.Name != HintNames.CanEnterJit);
+        if (!functionPortal && !LoopFinder.Find(graph).Any(l => l.Blocks.Contains(mergeBlock)))
         {
-            Error(DiagnosticCodes.NoDispatchLoop, "Jit.MergePoint is not inside a loop: the portal has no dispatch loop to specialize",
-                merge.Location, "Put the dispatch loop (while (true) { Jit.MergePoint(...); switch (...) ... }) in the portal itself.");
+            Error(DiagnosticCodes.NoDispatchLoop, "Jit.MergePoint is not inside a loop, and the portal calls Jit.CanEnterJit: the portal has no dispatch loop for it to close",
+                merge.Location, "Put the dispatch loop (while (true) { Jit.MergePoint(...); switch (...) ... }) in the portal itself; "
+                    + "or, for a portal that runs one function of the program per call (no loop), leave Jit.CanEnterJit out: its entry is where it gets hot.");
             return null;
         }
 

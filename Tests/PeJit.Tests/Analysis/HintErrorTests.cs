@@ -65,10 +65,13 @@ public sealed class HintErrorTests
     }
 
     [TestMethod]
-    public void APortalWithoutALoopIsAnError()
+    public void APortalWithoutALoopThatCallsCanEnterJitIsAnError()
     {
         var error = SingleError(nameof(Errors.NoLoop), DiagnosticCodes.NoDispatchLoop);
         StringAssert.Contains(error.Message, "not inside a loop");
+        StringAssert.Contains(error.Advice, "leave Jit.CanEnterJit out");
+        // Without Jit.CanEnterJit it is a function portal: each call runs one function of the program.
+        Assert.IsEmpty(AnalyzedPortal.Of(typeof(PeJit.AnalysisSubjects.ClosureCalls), nameof(PeJit.AnalysisSubjects.ClosureCalls.Call)).Errors);
     }
 
     [TestMethod]
