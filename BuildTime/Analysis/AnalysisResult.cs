@@ -23,11 +23,12 @@ public sealed class AnalysisResult
 
     /// <summary>
     /// The captured variables (fields of compiler-generated closure classes) read on a green closure, each with why the
-    /// read is green (written only before the closure escapes) or red (the write that may change it).
+    /// read is green (written only before the closure escapes) or red (the write that may change it): the model the text,
+    /// JSON and HTML reports write from.
     /// </summary>
-    public IReadOnlyDictionary<FieldDefinition, string> CapturedVariables => capturedVariables;
+    public IReadOnlyDictionary<FieldDefinition, CapturedVariable> CapturedVariables => capturedVariables;
 
-    internal readonly Dictionary<FieldDefinition, string> capturedVariables = [];
+    internal readonly Dictionary<FieldDefinition, CapturedVariable> capturedVariables = [];
 
     /// <summary>How much work the analysis did, for tests of how it scales.</summary>
     public AnalysisStatistics Statistics { get; } = new();

@@ -1,17 +1,23 @@
-// A closure-compiling interpreter probe (Docs/PERFORMANCE.md, "A closure compiler"): not built by the solution. To try it,
-// put it in a console project (net10.0, implicit usings) that references PeJit.Hints, build, and run `pejit build` on the
-// DLL. Written the way a fast interpreter is often written in C#: a tokenizer and a recursive-descent parser to an AST, then
-// the AST "compiled" once into a tree of delegates: an expression becomes a `Func<Frame, long>` that captures its compiled
-// children (`var l = Compile(left); var r = Compile(right); return f => l(f) + r(f);`), a statement a `Func<Frame, Signal>`
-// (Signal.Return unwinds a `return`), variables are slots of a frame array resolved when compiling (lexical addressing), a
-// call builds the callee's frame and calls its compiled body. No AST node is looked at while the program runs.
-// The hints, as DESIGN.md leads a user to them: the `while` closure runs its loop in a helper that is the portal, its two
-// compiled children green (they are the position in the program), the frame red; the loop closes at Jit.CanEnterJit.
+// A closure-compiling interpreter probe (Docs/PERFORMANCE.md, "A closure compiler" and "A closure compiler, finished"): not
+// built by the solution. To try it, put it in a console project (net10.0, implicit usings) that references PeJit.Hints, build,
+// and run `pejit build` on the DLL. Written the way a fast interpreter is often written in C#: a tokenizer and a
+// recursive-descent parser to an AST, then the AST "compiled" once into a tree of delegates: an expression becomes a
+// `Func<Frame, long>` that captures its compiled children (`var l = Compile(left); var r = Compile(right); return f => l(f) +
+// r(f);`), a statement a `Func<Frame, Signal>` (Signal.Return unwinds a `return`), variables are slots of a frame array
+// resolved when compiling (lexical addressing), a call builds the callee's frame and runs the callee. No AST node is looked
+// at while the program runs.
+// The hints, as DESIGN.md leads a user to them. The `while` statement's closure is the portal that runs its loop (the
+// attribute on the lambda): its compiled condition and body are the position in the program, the frame the state. Named
+// as greens directly they are refused (PJ0002/PJ0003: they are fields of the lambda's closure), and the advice is what is
+// written here: copy them into locals at the lambda's start with Jit.Promote. A function call runs the callee through
+// `Calls.Run`, a second portal whose green is the function (its FunctionInfo) and whose red is the callee's frame; it has
+// no loop and no Jit.CanEnterJit, so its entry is where it gets hot and a recursive function without a loop (`fib`) is
+// compiled, its recursive calls direct calls of its own unit.
 // A function's body is compiled after every call site that names it (recursion), so a call reads it from its FunctionInfo,
 // set once before the program runs: [JitImmutable] says so (see the field; without it the BTA report's one residual call is
-// `fn.Body(callee)`, "a call through the red delegate ...: read it from green or immutable memory, or Jit.Promote it").
-// `pejit bta` lists every captured variable the loop reads ("Captured variables read on a green closure"): all green, so the
-// loop's closure tree is unfolded (Docs/PERFORMANCE.md, "A closure compiler").
+// `fn.Body(f)`, "a call through the red delegate ...: read it from green or immutable memory, or Jit.Promote it").
+// `pejit bta` lists every captured variable the loops read ("Captured variables read on a green closure", also in the JSON
+// and HTML reports): all green, so each loop's closure tree is unfolded.
 // Run: `ClosureCompiler count|primes|fib|calls [n]`; the program's output goes to stdout, the time to stderr.
 using System.Diagnostics;
 using System.Globalization;
@@ -286,21 +292,16 @@ sealed class FunctionInfo(string name, int arity)
     [JitImmutable] public Func<Frame, Signal> Body;
 }
 
-static class Loops
+static class Calls
 {
-    // The `while` statement's closure runs its loop here: the loop's compiled condition and body are the position in the
-    // program (green), the frame is the program's state (red).
-    [JitPortal(Greens = ["cond", "body"], Reds = ["f"])]
-    public static Signal While(Func<Frame, long> cond, Func<Frame, Signal> body, Frame f)
+    // A call of one of the program's functions: the function is the position in the program (green), the callee's frame
+    // the state (red). No loop: each call runs one function, and its entry is where it gets hot (a function portal).
+    [JitPortal(Greens = ["fn"], Reds = ["f"])]
+    public static long Run(FunctionInfo fn, Frame f)
     {
-        while (true)
-        {
-            Jit.MergePoint(cond, body, f);
-            if (cond(f) == 0) return Signal.Normal;
-            var signal = body(f);
-            if (signal != Signal.Normal) return signal;
-            Jit.CanEnterJit(cond, body, f);
-        }
+        Jit.MergePoint(fn, f);
+        fn.Body(f);
+        return f.Ret;
     }
 }
 
@@ -389,7 +390,21 @@ sealed class Compiler
             {
                 var cond = CompileExpr(w.Cond, scope);
                 var body = CompileBlock(w.Body, scope);
-                return f => Loops.While(cond, body, f);
+                // The loop's closure is the portal: its compiled condition and body, promoted, are the position in the
+                // program (green), the frame is the program's state (red).
+                return [JitPortal(Greens = ["c", "b"], Reds = ["f"])] (Frame f) =>
+                {
+                    var c = Jit.Promote(cond);
+                    var b = Jit.Promote(body);
+                    while (true)
+                    {
+                        Jit.MergePoint(c, b, f);
+                        if (c(f) == 0) return Signal.Normal;
+                        var signal = b(f);
+                        if (signal != Signal.Normal) return signal;
+                        Jit.CanEnterJit(c, b, f);
+                    }
+                };
             }
             case Return r:
             {
@@ -471,8 +486,7 @@ sealed class Compiler
         {
             var callee = new Frame(fn.FrameSize);
             for (int i = 0; i < args.Length; i++) callee.Slots[i] = args[i](f);
-            fn.Body(callee);
-            return callee.Ret;
+            return Calls.Run(fn, callee);
         };
     }
 }

@@ -81,12 +81,25 @@ public static class Errors
         }
     }
 
-    /// <summary>A merge point outside any loop.</summary>
+    /// <summary>A lambda made the portal, naming the variables it captures (fields of its closure class) as its greens.</summary>
+    public static Func<Frame, long> LambdaPortal(Code code, int start) =>
+        [JitPortal(Greens = ["start", "code"], Reds = ["frame"])] (Frame frame) =>
+        {
+            while (true)
+            {
+                Jit.MergePoint(start, code, frame);
+                if (code.Ops[start] == 0) return frame.Stack[0];
+                Jit.CanEnterJit(start, code, frame);
+            }
+        };
+
+    /// <summary>A merge point outside any loop, with a Jit.CanEnterJit that has no loop to close (without one it is a function portal).</summary>
     [JitPortal(Greens = ["pc", "code"], Reds = ["frame"])]
     public static long NoLoop(Code code, Frame frame)
     {
         int pc = 0;
         Jit.MergePoint(pc, code, frame);
+        if (code.Ops[pc] == 0) Jit.CanEnterJit(pc, code, frame);
         return code.Ops[pc] + frame.Stack[0];
     }
 

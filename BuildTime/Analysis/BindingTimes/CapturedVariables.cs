@@ -47,14 +47,17 @@ internal sealed class CapturedVariables
     // Per method of a compiler-generated class: the methods of compiler-generated classes that call, construct or make a delegate of it.
     private readonly Dictionary<MethodDefinition, HashSet<MethodDefinition>> callersOf = [];
     private readonly List<Write> writes = [];
-    // Judged: per written field, why it may change (null: fixed), and the methods that write it.
-    private readonly Dictionary<FieldDefinition, string?> changing = [];
+    // Judged: per written field, the write that may change it (null: fixed), and the methods that write it.
+    private readonly Dictionary<FieldDefinition, Change?> changing = [];
     private readonly Dictionary<FieldDefinition, SortedSet<string>> writers = [];
 
     // One write, with what may run before it on some path since the closure was made: the methods called or made into
     // delegates (and where), a store of the closure into a field; and whether the method's entry is on such a path.
     private sealed record Write(FieldDefinition Field, MethodDefinition Method, int Offset, string? AddressUse,
         bool FromEntry, List<(MethodDefinition Target, int Offset)> Calls, (string Field, int Offset)? Stored);
+
+    // A write that may change its field: why (CapturedVariable.Kind), the escape before it, and the report's sentence.
+    private sealed record Change(string Kind, Write Write, string? Escape, int? EscapeOffset, string Text);
 
     /// <summary>Records what <paramref name="method"/>'s body reads, writes and calls of closures.</summary>
     public void Scan(MethodDefinition method)
@@ -104,13 +107,26 @@ internal sealed class CapturedVariables
     /// <summary>True when <paramref name="field"/> is a captured variable judged fixed (see the remarks).</summary>
     public bool IsFixed(FieldDefinition field) => changing.TryGetValue(field, out var why) && why is null;
 
-    /// <summary>Why a read of the captured <paramref name="field"/> is green, or why it is not, in the report's words.</summary>
-    public string Explain(FieldDefinition field)
+    /// <summary>Why a read of the captured <paramref name="field"/> is green, or why it is not: the reports' one model of it.</summary>
+    public CapturedVariable Explain(FieldDefinition field)
     {
-        if (!changing.TryGetValue(field, out var why))
-            return "nothing in the analyzed assemblies writes it";
-        if (why is not null) return why;
-        return $"written only by {string.Join(", ", writers[field])}, before any code that reads it can run (a captured variable is fixed once its closure escapes)";
+        if (!explained.TryGetValue(field, out var variable)) explained[field] = variable = Judged(field);
+        return variable;
+    }
+
+    // Per field asked about: what Explain said (a read asks every time it is analyzed in a context).
+    private readonly Dictionary<FieldDefinition, CapturedVariable> explained = [];
+
+    private CapturedVariable Judged(FieldDefinition field)
+    {
+        if (!changing.TryGetValue(field, out var change))
+            return new CapturedVariable(field, false, [], "neverWritten", null, null, null, null, "nothing in the analyzed assemblies writes it");
+        var names = writers[field].ToList();
+        if (change is not null)
+            return new CapturedVariable(field, false, names, change.Kind, BindingTimeAnalysis.MethodName(change.Write.Method), change.Write.Offset,
+                change.Escape, change.EscapeOffset, change.Text);
+        return new CapturedVariable(field, true, names, "fixed", null, null, null, null,
+            $"written only by {string.Join(", ", names)}, before any code that reads it can run (a captured variable is fixed once its closure escapes)");
     }
 
     private static void Add<TKey>(Dictionary<TKey, HashSet<MethodDefinition>> map, TKey key, MethodDefinition method) where TKey : notnull
@@ -182,17 +198,23 @@ internal sealed class CapturedVariables
         return result;
     }
 
-    private static string? Why(Write write, HashSet<MethodDefinition> reading)
+    private static Change? Why(Write write, HashSet<MethodDefinition> reading)
     {
         string where = $"{BindingTimeAnalysis.MethodName(write.Method)} writes it at IL_{write.Offset:x4}";
         if (write.FromEntry)
-            return $"{where}, on a path that does not make the closure first (a lambda or a nested closure assigning the variable it captured), so it may change while a delegate reads it";
-        if (write.AddressUse is { } use) return $"{where}: {use}";
+            return new("writtenWithoutMakingTheClosure", write, null, null,
+                $"{where}, on a path that does not make the closure first (a lambda or a nested closure assigning the variable it captured), so it may change while a delegate reads it");
+        if (write.AddressUse is { } use) return new("addressTaken", write, null, null, $"{where}: {use}");
         if (write.Stored is { } stored)
-            return $"{where}, after the closure is stored into the field {stored.Field} at IL_{stored.Offset:x4} (a nested closure, whose code may read it before)";
+            return new("writtenAfterStored", write, stored.Field, stored.Offset,
+                $"{where}, after the closure is stored into the field {stored.Field} at IL_{stored.Offset:x4} (a nested closure, whose code may read it before)");
         foreach (var (target, offset) in write.Calls)
             if (reading.Contains(target))
-                return $"{where}, after IL_{offset:x4} makes a delegate of, or calls, {BindingTimeAnalysis.MethodName(target)}, which reads it: it may change once that code has read it";
+            {
+                string name = BindingTimeAnalysis.MethodName(target);
+                return new("writtenAfterRead", write, name, offset,
+                    $"{where}, after IL_{offset:x4} makes a delegate of, or calls, {name}, which reads it: it may change once that code has read it");
+            }
         return null;
     }
 }

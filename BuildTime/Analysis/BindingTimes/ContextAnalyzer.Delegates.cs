@@ -91,7 +91,7 @@ internal sealed partial class ContextAnalyzer
 
     /// <summary>The reason of a red read of a captured variable (a closure's field the analysis cannot take as fixed).</summary>
     private string CapturedReadReason(Mono.Cecil.FieldDefinition field) =>
-        $"a read of the captured variable '{field.Name}' of the closure {field.DeclaringType.Name}, which may change: {analysis.Delegates.ExplainCaptured(field)}";
+        $"a read of the captured variable '{field.Name}' of the closure {field.DeclaringType.Name}, which may change: {analysis.Delegates.ExplainCaptured(field).Text}";
 
     /// <summary>True for compiler-generated state a delegate reads that nothing writes once the delegate exists.</summary>
     private bool IsFixedCapture(Mono.Cecil.FieldDefinition field) =>

@@ -75,7 +75,7 @@ internal sealed class DelegateFamilies
         && (field.IsStatic ? !unfixed.Contains(field) && IsDelegateType(field.FieldType) : captured.IsFixed(field));
 
     /// <summary>Why a read of the captured variable <paramref name="field"/> (an instance field of a closure class) is green, or why not.</summary>
-    public string ExplainCaptured(FieldDefinition field) => captured.Explain(field);
+    public CapturedVariable ExplainCaptured(FieldDefinition field) => captured.Explain(field);
 
     /// <summary>True for a type the compiler made (closure classes, the lambda singleton <c>&lt;&gt;c</c>, caches).</summary>
     public static bool IsCompilerGenerated(TypeDefinition type)

@@ -40,6 +40,10 @@ internal static class HintValidator
             if (variable == "this" && method.HasThis && !method.DeclaringType.IsValueType)
                 Error(DiagnosticCodes.UnknownVariable, $"[JitPortal] names 'this', which every instance portal carries as a red already", SourceLocation.None,
                     $"Leave `this` out of Reds and out of the arguments of Jit.MergePoint and Jit.CanEnterJit; a [Virtualizable] on {method.DeclaringType.Name} applies to it.");
+            else if (FieldNamed(method.DeclaringType, variable) is { } captured && DelegateFamilies.IsCompilerGenerated(method.DeclaringType))
+                Error(DiagnosticCodes.UnknownVariable,
+                    $"[JitPortal] names '{variable}', a variable the lambda captures (a field of its closure class {captured.DeclaringType.Name}), not a parameter or local of the lambda: greens and reds are the portal's variables",
+                    SourceLocation.None, LambdaAdvice(variable, hints.Greens.Contains(variable)));
             else if (FieldNamed(method.DeclaringType, variable) is { } field)
                 Error(DiagnosticCodes.UnknownVariable,
                     $"[JitPortal] names '{variable}', a field of {field.DeclaringType.Name}, not a parameter or local of the portal: greens and reds are the portal's variables",
@@ -68,10 +72,15 @@ internal static class HintValidator
             return null;
         }
         var (mergeBlock, merge) = merges[0];
-        if (!LoopFinder.Find(graph).Any(l => l.Blocks.Contains(mergeBlock)))
+        // A merge point outside any loop is a function portal (a closure compiler's function runner: each call runs one
+        // function of the program, whose loops are other code): without Jit.CanEnterJit its entry is where it gets hot, as
+        // a loop-free language's dispatch loop's is, so it is accepted; with one, the hint has no loop to close.
+        bool functionPortal = hintCalls.All(p => p.Instruction.Method!.Name != HintNames.CanEnterJit);
+        if (!functionPortal && !LoopFinder.Find(graph).Any(l => l.Blocks.Contains(mergeBlock)))
         {
-            Error(DiagnosticCodes.NoDispatchLoop, "Jit.MergePoint is not inside a loop: the portal has no dispatch loop to specialize",
-                merge.Location, "Put the dispatch loop (while (true) { Jit.MergePoint(...); switch (...) ... }) in the portal itself.");
+            Error(DiagnosticCodes.NoDispatchLoop, "Jit.MergePoint is not inside a loop, and the portal calls Jit.CanEnterJit: the portal has no dispatch loop for it to close",
+                merge.Location, "Put the dispatch loop (while (true) { Jit.MergePoint(...); switch (...) ... }) in the portal itself; "
+                    + "or, for a portal that runs one function of the program per call (no loop), leave Jit.CanEnterJit out: its entry is where it gets hot.");
             return null;
         }
 
@@ -88,6 +97,16 @@ internal static class HintValidator
         CheckLiveVariables(graph, mergeBlock, merge, implicitReds, Error);
         return new PortalShape(merge, mergeBlock, merge.Operands.ToList(), hints.Greens.Count, implicitReds);
     }
+
+    /// <summary>
+    /// What to do when a lambda made the portal names a variable it captures: in a lambda, <c>this</c> is the enclosing
+    /// class's and a local of the same name would hide the captured one, so the copy takes another name.
+    /// </summary>
+    private static string LambdaAdvice(string variable, bool green) =>
+        $"The portal is a lambda, and '{variable}' is a field of its closure, not one of its variables: copy it into a local of another name at the lambda's start, before the loop "
+        + (green ? $"(`var {variable}1 = Jit.Promote({variable});`: a captured value is not known while specializing until it is promoted)"
+                 : $"(`var {variable}1 = {variable};`)")
+        + $", use that local in the loop, pass it to Jit.MergePoint and Jit.CanEnterJit, and name it in [JitPortal]; or make the loop a static method with {variable} as a parameter, which the lambda calls.";
 
     /// <summary>The short name of a field's declaring type (<c>System.Int32 Ns.VM::ip</c>: <c>VM</c>).</summary>
     private static string DeclaringTypeOf(FieldRef field)
@@ -113,7 +132,11 @@ internal static class HintValidator
             if (names[i] is null)
             {
                 ok = false;
-                if (graph[call.Operands[i]].DefiningInstruction is { Opcode: Opcode.LoadField or Opcode.LoadStatic, Field: { } field })
+                if (graph[call.Operands[i]].DefiningInstruction is { Opcode: Opcode.LoadField, Field: { } captured }
+                    && DelegateFamilies.IsCompilerGenerated(hints.Method.DeclaringType) && captured.DeclaringTypeName == hints.Method.DeclaringType.FullName)
+                    error(DiagnosticCodes.NotAVariable, $"argument {i + 1} of Jit.{hint} is '{captured.Name}', a variable the lambda captures (a field of its closure class), not a plain local or parameter",
+                        call.Location, LambdaAdvice(captured.Name, i < hints.Greens.Count));
+                else if (graph[call.Operands[i]].DefiningInstruction is { Opcode: Opcode.LoadField or Opcode.LoadStatic, Field: { } field })
                     error(DiagnosticCodes.NotAVariable, $"argument {i + 1} of Jit.{hint} is the field {field.Name} of {DeclaringTypeOf(field)}, not a plain local or parameter",
                         call.Location, i < hints.Greens.Count
                             ? $"Greens are the portal's variables: copy the field into a local before the loop and use the local in the loop "

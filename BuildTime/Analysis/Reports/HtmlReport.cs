@@ -32,6 +32,7 @@ public static class HtmlReport
                 continue;
             }
             Summary(portal, body);
+            CapturedVariables(result, portal, body);
             foreach (var group in portal.Reachable.GroupBy(g => g.Graph.SourceDocument ?? ""))
             {
                 string id = $"d{documentIndex++}";
@@ -140,6 +141,18 @@ public static class HtmlReport
             foreach (var (instruction, what) in ReportModel.DecidedOnClass(graph))
                 body.Append("<li>").Append(Encode(graph.Name)).Append(instruction.Location.Line > 0 ? $" line {instruction.Location.Line}" : "")
                     .Append(": ").Append(Encode(what)).Append("</li>\n");
+        body.Append("</ul>\n");
+    }
+
+    // The same lines as the text report's (ReportModel.CapturedReads), only when there are some.
+    private static void CapturedVariables(AnalysisResult result, PortalAnalysis portal, StringBuilder body)
+    {
+        var captured = ReportModel.CapturedReads(result, portal.Reachable);
+        if (captured.Count == 0) return;
+        body.Append("<h3>").Append(ReportModel.CapturedVariablesHeading).Append("</h3><p>")
+            .Append(Encode(char.ToUpperInvariant(ReportModel.CapturedVariablesNote[0]) + ReportModel.CapturedVariablesNote[1..])).Append(".</p><ul class=\"calls\">\n");
+        foreach (var (field, green, why) in captured)
+            body.Append("<li class=\"").Append(green ? "g" : "r").Append("\">").Append(Encode(ReportModel.CapturedLine(field, green, why))).Append("</li>\n");
         body.Append("</ul>\n");
     }
 

@@ -24,6 +24,22 @@ public static class JsonReport
         ["text"] = barrier.Text,
     };
 
+    /// <summary>
+    /// One captured variable read on a green closure (<see cref="ReportModel.CapturedReads"/>): the variable and its
+    /// closure, the reads' binding time, its writers, and when it may change, the write, why, and the escape before it.
+    /// </summary>
+    private static JsonNode Captured(Mono.Cecil.FieldDefinition field, bool green, CapturedVariable why) => new JsonObject
+    {
+        ["variable"] = field.Name,
+        ["closure"] = field.DeclaringType.FullName,
+        ["time"] = Time(green ? BindingTime.Green : BindingTime.Red),
+        ["kind"] = why.Kind,
+        ["writers"] = new JsonArray([.. why.Writers.Select(w => (JsonNode)w)]),
+        ["write"] = why.WriteMethod is null ? null : new JsonObject { ["method"] = why.WriteMethod, ["ilOffset"] = why.WriteOffset },
+        ["escape"] = why.Escape is null ? null : new JsonObject { ["what"] = why.Escape, ["ilOffset"] = why.EscapeOffset },
+        ["text"] = ReportModel.CapturedLine(field, green, why),
+    };
+
     /// <summary>Writes the report of <paramref name="result"/> (indented).</summary>
     public static string Write(AnalysisResult result)
     {
@@ -39,6 +55,7 @@ public static class JsonReport
                 ["mergePoint"] = merge,
                 ["graphs"] = new JsonArray([.. portal.Reachable.Select(Graph)]),
                 ["barriers"] = new JsonArray([.. BarrierReasons.Of(portal.Reachable).Select(Barrier)]),
+                ["capturedVariables"] = new JsonArray([.. ReportModel.CapturedReads(result, portal.Reachable).Select(c => Captured(c.Field, c.Green, c.Why))]),
             });
         }
         var graphs = result.Portals.SelectMany(p => p.Reachable).Distinct().ToList();

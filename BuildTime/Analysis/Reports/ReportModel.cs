@@ -142,9 +142,10 @@ internal static class ReportModel
 
     /// <summary>
     /// The captured variables read on a green closure in <paramref name="graphs"/>, in the order first read, each with
-    /// whether the reads are green and why (<see cref="AnalysisResult.CapturedVariables"/>).
+    /// whether the reads are green and why (<see cref="AnalysisResult.CapturedVariables"/>): what the text, JSON and HTML
+    /// reports list, each in its form.
     /// </summary>
-    public static IReadOnlyList<(FieldDefinition Field, bool Green, string Why)> CapturedReads(AnalysisResult result, IEnumerable<AnnotatedGraph> graphs)
+    public static IReadOnlyList<(FieldDefinition Field, bool Green, CapturedVariable Why)> CapturedReads(AnalysisResult result, IEnumerable<AnnotatedGraph> graphs)
     {
         var found = new Dictionary<FieldDefinition, bool>();
         var order = new List<FieldDefinition>();
@@ -160,6 +161,16 @@ internal static class ReportModel
             }
         return order.Select(f => (f, found[f], result.CapturedVariables[f])).ToList();
     }
+
+    /// <summary>The heading of the captured-variables section, the same in every report.</summary>
+    public const string CapturedVariablesHeading = "Captured variables read on a green closure";
+
+    /// <summary>What the section lists, after its heading.</summary>
+    public const string CapturedVariablesNote = "a lambda's fields: green when written only before the closure escapes";
+
+    /// <summary>One captured variable as the text and HTML reports say it: <c>'l' of Closure: green, written only by ...</c>.</summary>
+    public static string CapturedLine(FieldDefinition field, bool green, CapturedVariable why) =>
+        $"'{field.Name}' of {field.DeclaringType.FullName}: {(green ? "green" : "red")}, {why.Text}";
 
     /// <summary>What happens at a call through a delegate, in words.</summary>
     public static string DelegateOutcome(CallDecision decision) => decision.Treatment == CallTreatment.InlineDelegate

@@ -146,10 +146,9 @@ public static class TextReport
             var captured = ReportModel.CapturedReads(result, portal.Reachable);
             if (captured.Count > 0)
             {
-                text.Append("  Captured variables read on a green closure (a lambda's fields: green when written only before the closure escapes):\n");
+                text.Append("  ").Append(ReportModel.CapturedVariablesHeading).Append(" (").Append(ReportModel.CapturedVariablesNote).Append("):\n");
                 foreach (var (field, green, why) in captured)
-                    text.Append("    '").Append(field.Name).Append("' of ").Append(field.DeclaringType.FullName)
-                        .Append(green ? ": green, " : ": red, ").Append(why).Append('\n');
+                    text.Append("    ").Append(ReportModel.CapturedLine(field, green, why)).Append('\n');
                 text.Append('\n');
             }
 

@@ -240,7 +240,10 @@ public sealed partial class MethodConverter
             {
                 if (!reachable[block.Index]) continue;
                 int predecessors = block.Predecessors.Count(p => reachable[p]);
-                isJoin[block.Index] = !block.IsHandlerOrFilterEntry && (block.Index == 0 ? predecessors > 0 : predecessors != 1);
+                // The first block is a join when something jumps to it, or when it holds a Jit.MergePoint (a function
+                // portal's, outside any loop): the merge block then has parameters, and a portal's woven entry and its
+                // reload after an exit jump to it, which the entry block cannot be.
+                isJoin[block.Index] = !block.IsHandlerOrFilterEntry && (block.Index == 0 ? predecessors > 0 || HoldsMergePoint(block) : predecessors != 1);
                 irBlock[block.Index] = block.Index == 0 && !isJoin[0] ? entry : graph.AddBlock();
                 var data = graph[irBlock[block.Index]];
                 if (block.TryClause >= 0) data.Try = new Region(block.TryClause);
@@ -265,6 +268,15 @@ public sealed partial class MethodConverter
                 });
             }
             for (int i = 0; i < incoming.Length; i++) incoming[i] = [];
+        }
+
+        private bool HoldsMergePoint(ILBlock block)
+        {
+            for (int i = block.First; i <= block.Last; i++)
+                if (flow.Instructions[i] is { OpCode.Code: Code.Call, Operand: MethodReference { Name: HintNames.MergePoint } called }
+                    && called.DeclaringType.FullName == HintNames.JitClass)
+                    return true;
+            return false;
         }
 
         private void EmitEntry()

@@ -36,8 +36,9 @@ public sealed partial class UnitSpecializer
             else if (!target.HasSingleTarget) why = "the delegate is multicast (its invocation list has several methods)";
             else if (frames.Count > owner.settings.MaxInliningDepth) why = $"the inlining depth budget ({owner.settings.MaxInliningDepth}, MaxInliningDepth) is spent";
             else if ((member = Member(op, target.Method)) < 0)
-                why = $"its target {target.Method.DeclaringType?.FullName}::{target.Method.Name} is not in the delegate family the analysis found "
-                    + $"({(op.Callees.Length == 0 ? "none" : string.Join(", ", op.Callees.Select(c => c.Name)))}): made by reflection or in an assembly not analyzed";
+                why = $"its target {target.Method.DeclaringType?.FullName}::{target.Method.Name} is not among the family members compiled for this call "
+                    + $"({(op.Callees.Length == 0 ? "none" : string.Join(", ", op.Callees.Select(c => c.Name)))}): a member the analysis leaves a call (a portal, "
+                    + "[DontLookInside], a generic method; the BTA report's \"Calls through delegates\" says which and why), or a delegate made by reflection or in an assembly not analyzed";
             else if (op.Callees[member].HasRegions) why = $"{op.Callees[member].Name} has exception handlers, which inlined code cannot hold yet";
             if (why is null)
             {

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using PeJit.Analysis.BindingTimes;
 using PeJit.Analysis.Reports;
 using PeJit.AnalysisSubjects;
@@ -27,7 +28,8 @@ public sealed class CapturedVariableTests
                     if (instruction is not { Opcode: Opcode.LoadField, Field.Cecil: Mono.Cecil.FieldReference reference } || graph.TimeOf(instruction.Operands[0]) == Red)
                         continue;
                     var field = reference.Resolve();
-                    if (!analyzed.Result.CapturedVariables.TryGetValue(field, out var why)) continue;
+                    if (!analyzed.Result.CapturedVariables.TryGetValue(field, out var variable)) continue;
+                    string why = variable.Text;
                     bool green = graph.TimeOf(instruction.Result!.Value) == Green;
                     found[field.Name] = found.TryGetValue(field.Name, out var before) ? (before.Green && green, why) : (green, why);
                 }
@@ -47,7 +49,7 @@ public sealed class CapturedVariableTests
             Assert.IsTrue(captured[name].Green, $"'{name}': {captured[name].Why}");
         }
         StringAssert.Contains(captured["items"].Why, "CompileSequence");
-        var leaf = analyzed.Result.CapturedVariables.Where(c => c.Value.Contains("::CompileLeaf,", StringComparison.Ordinal)).Select(c => c.Key).ToList();
+        var leaf = analyzed.Result.CapturedVariables.Where(c => c.Value.Text.Contains("::CompileLeaf,", StringComparison.Ordinal)).Select(c => c.Key).ToList();
         Assert.HasCount(2, leaf, "the switch sections' shared closure: value and slot");
         Assert.AreSame(leaf[0].DeclaringType, leaf[1].DeclaringType);
         // Every call through a compiled child is inlined, in the portal and in every member analyzed.
@@ -102,5 +104,55 @@ public sealed class CapturedVariableTests
         string changed = TextReport.Write(Analyze(nameof(ClosureTree.RunChanged)).Result);
         StringAssert.Contains(changed, "'value' of PeJit.AnalysisSubjects.ClosureTree/<>c__DisplayClass");
         StringAssert.Contains(changed, ": red, PeJit.AnalysisSubjects.ClosureTree::WrittenLate writes it at IL_");
+    }
+
+    /// <summary>The text report's captured-variables section, one line per variable, without its indent.</summary>
+    private static List<string> TextSection(string report)
+    {
+        int start = report.IndexOf("  Captured variables", StringComparison.Ordinal);
+        int end = report.IndexOf("\n\n", start, StringComparison.Ordinal);
+        return [.. report[start..end].Split('\n').Skip(1).Select(l => l.Trim())];
+    }
+
+    [TestMethod]
+    public void TheJsonAndHtmlReportsListTheSameCapturedVariablesAsTheText()
+    {
+        foreach (string portal in new[] { nameof(ClosureTree.While), nameof(ClosureTree.RunChanged), nameof(ClosureTree.RunSteps) })
+        {
+            var result = Analyze(portal).Result;
+            var lines = TextSection(TextReport.Write(result));
+            using var json = JsonDocument.Parse(JsonReport.Write(result));
+            var captured = json.RootElement.GetProperty("portals")[0].GetProperty("capturedVariables").EnumerateArray().ToList();
+            CollectionAssert.AreEqual(lines, captured.Select(c => c.GetProperty("text").GetString()).ToList(), portal);
+            foreach (var variable in captured)
+            {
+                bool green = variable.GetProperty("time").GetString() == "green";
+                Assert.AreEqual(green, variable.GetProperty("kind").GetString() == "fixed", variable.GetProperty("text").GetString());
+                // A red one names the write (its method and offset are in the line), a green one none.
+                Assert.AreEqual(green, variable.GetProperty("write").ValueKind == JsonValueKind.Null, variable.GetProperty("text").GetString());
+                if (!green)
+                    StringAssert.Contains(variable.GetProperty("text").GetString(),
+                        $"{variable.GetProperty("write").GetProperty("method").GetString()} writes it at IL_{variable.GetProperty("write").GetProperty("ilOffset").GetInt32():x4}");
+            }
+            string html = HtmlReport.Write(result);
+            StringAssert.Contains(html, "<h3>Captured variables read on a green closure</h3>");
+            foreach (string line in lines) StringAssert.Contains(html, System.Net.WebUtility.HtmlEncode(line));
+        }
+        // The escapes: `x` written after its closure is linked into the nested one, `value` after its delegate is made.
+        var changed = Analyze(nameof(ClosureTree.RunChanged)).Result;
+        using var report = JsonDocument.Parse(JsonReport.Write(changed));
+        var section = report.RootElement.GetProperty("portals")[0].GetProperty("capturedVariables");
+        Golden.Check("Analysis/Reports/golden/ClosureTree.captured.json", JsonSerializer.Serialize(section, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
+        var x = section.EnumerateArray().Single(c => c.GetProperty("variable").GetString() == "x");
+        Assert.AreEqual("writtenAfterStored", x.GetProperty("kind").GetString());
+        Assert.IsLessThan(x.GetProperty("write").GetProperty("ilOffset").GetInt32(), x.GetProperty("escape").GetProperty("ilOffset").GetInt32());
+        var value = section.EnumerateArray().Single(c => c.GetProperty("variable").GetString() == "value");
+        Assert.AreEqual("writtenAfterRead", value.GetProperty("kind").GetString());
+        StringAssert.Contains(value.GetProperty("escape").GetProperty("what").GetString(), "WrittenLate");
+        // A report without closures has the section empty in JSON, and none in HTML.
+        var plain = BindingTimeAnalysis.Analyze(PeJit.Frontend.Construction.AssemblyLoader.Load(typeof(PeJit.Examples.StackVm.Interpreter).Assembly.Location));
+        using var none = JsonDocument.Parse(JsonReport.Write(plain));
+        Assert.AreEqual(0, none.RootElement.GetProperty("portals")[0].GetProperty("capturedVariables").GetArrayLength());
+        Assert.DoesNotContain("Captured variables", HtmlReport.Write(plain));
     }
 }

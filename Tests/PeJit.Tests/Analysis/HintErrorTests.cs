@@ -65,10 +65,31 @@ public sealed class HintErrorTests
     }
 
     [TestMethod]
-    public void APortalWithoutALoopIsAnError()
+    public void APortalWithoutALoopThatCallsCanEnterJitIsAnError()
     {
         var error = SingleError(nameof(Errors.NoLoop), DiagnosticCodes.NoDispatchLoop);
         StringAssert.Contains(error.Message, "not inside a loop");
+        StringAssert.Contains(error.Advice, "leave Jit.CanEnterJit out");
+        // Without Jit.CanEnterJit it is a function portal: each call runs one function of the program.
+        Assert.IsEmpty(AnalyzedPortal.Of(typeof(PeJit.AnalysisSubjects.ClosureCalls), nameof(PeJit.AnalysisSubjects.ClosureCalls.Call)).Errors);
+    }
+
+    [TestMethod]
+    public void ALambdaPortalNamingItsCapturedVariablesIsToldToCopyThemUnderAnotherName()
+    {
+        var module = PeJit.Tests.Frontend.ModuleCache.Of(typeof(Errors).Assembly);
+        var result = PeJit.Analysis.BindingTimes.BindingTimeAnalysis.Analyze(module, m => m.Name.StartsWith("<LambdaPortal>", StringComparison.Ordinal));
+        var errors = result.Diagnostics.Where(d => d.Severity == Severity.Error).ToList();
+        Assert.IsNotEmpty(errors);
+        // Not `var start = Jit.Promote(this.start);`: in the lambda, `this` is not the closure, and a local named start hides the captured one.
+        foreach (var error in errors)
+        {
+            StringAssert.Contains(error.Message, "a variable the lambda captures", error.ToString());
+            Assert.DoesNotContain("this.", error.Advice, error.ToString());
+        }
+        var green = errors.First(e => e.Message.Contains("'start'"));
+        StringAssert.Contains(green.Advice, "`var start1 = Jit.Promote(start);`");
+        Assert.IsTrue(errors.Any(e => e.Code == DiagnosticCodes.UnknownVariable) && errors.Any(e => e.Code == DiagnosticCodes.NotAVariable), string.Join("\n", errors));
     }
 
     [TestMethod]
