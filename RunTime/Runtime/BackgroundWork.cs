@@ -128,7 +128,7 @@ internal static class BackgroundWork
     }
 
     /// <summary>The one-minute load average (<c>getloadavg</c>, no file read), or -1 when it cannot be read.</summary>
-    private static double LoadAverage()
+    internal static double LoadAverage()
     {
         var averages = new double[1];
         return GetLoadAverage(averages, 1) == 1 ? averages[0] : -1;

@@ -64,6 +64,9 @@ public sealed class BackgroundWorkTests
         Assert.IsTrue(BackgroundWork.LowersOn(3.5, 8));
         Assert.IsFalse(BackgroundWork.LowersOn(0.0, 1), "one core: a lowered thread only runs when the interpreter waits");
         Assert.IsFalse(BackgroundWork.LowersOn(-1, 2), "no load average read: not lowered");
+        // The load average is read (getloadavg through P/Invoke) where the thread can be lowered: a failed read would turn
+        // the lowering off without a word.
+        if (OperatingSystem.IsLinux()) Assert.IsGreaterThanOrEqualTo(0.0, BackgroundWork.LoadAverage(), "the one-minute load average");
     }
 
     /// <summary>Where the thread was lowered (<see cref="BackgroundWork.ThreadLowered"/>), its nice value is the process's plus <see cref="BackgroundWork.Nice"/>; else the process's.</summary>
