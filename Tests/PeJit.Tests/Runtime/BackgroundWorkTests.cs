@@ -46,6 +46,56 @@ public sealed class BackgroundWorkTests
         Assert.IsTrue(BackgroundWork.Queued >= queuedBefore + 22);
     }
 
+    /// <summary>
+    /// The background thread runs below the interpreter's priority where the OS lets a thread lower its own (Linux: its nice
+    /// value, <see cref="BackgroundWork.DefaultNice"/> over the process's unless <c>PEJIT_BACKGROUND_NICE</c> says otherwise),
+    /// when the machine has a core to spare, so that in a short process it only takes a core the interpreter's thread does not
+    /// need; on a busy machine it keeps the process's priority, where a lowered thread starved (Docs/PERFORMANCE.md, "Short
+    /// JIT-enabled processes: PeJit's thread below the interpreter's").
+    /// </summary>
+    [TestMethod]
+    public void TheBackgroundThreadIsLoweredOnlyWhenTheMachineHasACoreToSpare()
+    {
+        Assert.IsGreaterThan(0, BackgroundWork.DefaultNice, "by default PeJit's thread is lowered where it can be");
+        Assert.IsTrue(BackgroundWork.LowersOn(0.0, 2), "an idle machine of two cores");
+        Assert.IsTrue(BackgroundWork.LowersOn(1.9, 2), "one busy thread on two cores leaves one");
+        Assert.IsFalse(BackgroundWork.LowersOn(2.0, 2), "two cores busy: lowered, the thread would starve");
+        Assert.IsFalse(BackgroundWork.LowersOn(18.0, 2));
+        Assert.IsTrue(BackgroundWork.LowersOn(3.5, 8));
+        Assert.IsFalse(BackgroundWork.LowersOn(0.0, 1), "one core: a lowered thread only runs when the interpreter waits");
+        Assert.IsFalse(BackgroundWork.LowersOn(-1, 2), "no load average read: not lowered");
+        // The load average is read (getloadavg through P/Invoke) where the thread can be lowered: a failed read would turn
+        // the lowering off without a word.
+        if (OperatingSystem.IsLinux()) Assert.IsGreaterThanOrEqualTo(0.0, BackgroundWork.LoadAverage(), "the one-minute load average");
+    }
+
+    /// <summary>Where the thread was lowered (<see cref="BackgroundWork.ThreadLowered"/>), its nice value is the process's plus <see cref="BackgroundWork.Nice"/>; else the process's.</summary>
+    [TestMethod]
+    public void TheBackgroundThreadsNiceValueIsWhatItWasGiven()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Inconclusive("the priority is a Linux nice value; elsewhere the thread keeps the default");
+        int? seen = null;
+        using var done = new ManualResetEventSlim();
+        BackgroundWork.Queue(() =>
+        {
+            seen = NiceOfThisThread();
+            done.Set();
+        });
+        Assert.IsTrue(done.Wait(TimeSpan.FromSeconds(30)), "the background thread did not run what was queued");
+        if (BackgroundWork.ConfiguredNice > 0) Assert.IsTrue(BackgroundWork.ThreadLowered, "PEJIT_BACKGROUND_NICE asks for it whatever the load");
+        // Relative to the process's (a process run with nice 5 gets its PeJit thread at 5 + Nice), at most 19.
+        int process = NiceOfThisThread();
+        Assert.AreEqual(BackgroundWork.ThreadLowered ? Math.Min(19, process + BackgroundWork.Nice) : process, seen, "the background thread's nice value");
+    }
+
+    /// <summary>The calling thread's nice value, field 19 of <c>/proc/thread-self/stat</c> (after the name, which may hold spaces).</summary>
+    private static int NiceOfThisThread()
+    {
+        string stat = File.ReadAllText("/proc/thread-self/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return int.Parse(fields[16], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     [TestMethod]
     public void TheWarmUpRunsBesideBackgroundCompilationOnlyWithAThirdCore()
     {
