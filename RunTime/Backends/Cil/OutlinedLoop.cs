@@ -51,7 +51,9 @@ internal sealed class OutlinedLoop
 
     /// <summary>
     /// Loops outlined per unit at most: each method's emitter takes arrays the size of the graph, so that more would make a
-    /// unit of many loops cost its loop count times its size (CilBackendCostTests); the first in reverse post-order.
+    /// unit of many loops cost its loop count times its size (CilBackendCostTests: at 32, emitting a unit of 1,000
+    /// instructions allocated 2.6x what one of 500 did, and its IL grew 2.2x). Lua <c>sieve</c>'s units, with the copies
+    /// unswitching and <c>calls</c> make, hold 16 innermost loops and 6 outer ones. Innermost loops first (<see cref="Find"/>).
     /// </summary>
     public const int MaximumLoops = 16;
 
@@ -221,25 +223,42 @@ internal sealed class OutlinedLoop
                 else Refuse(p, "an inner loop stays");
             }
 
-        // The innermost loops first: an outer loop is outlined only when every loop it holds is.
+        // Which candidates qualify, the innermost loops first: an outer loop only when every loop it holds does.
         var inStamp = new int[graph.ValueCount];
-        var taken = new bool[candidates.Count];
+        var fit = new bool[candidates.Count];
         for (int i = 0; i < candidates.Count; i++)
         {
             var candidate = candidates[i];
             var refusal = refusals[i] ?? (size[i] > MaximumInstructions ? "too large" : candidate.Exits.Count == 0 ? "no exit" : null);
             if (refusal is null)
                 for (int k = 0; k < candidate.Inner.Count; k++) // innermost candidates come first: decided already
-                    if (!taken[candidateAt[candidate.Inner[k].Loop.Header.Index]]) refusal = "an inner loop stays";
-            Value[]? loopIns = null;
-            if (refusal is null) refusal = Finish(candidate, i, outs[i], ins[i], out loopIns);
-            if (refusal is null && found.Count == MaximumLoops) refusal = $"past {MaximumLoops} loops";
-            if (Trace) Console.Error.WriteLine($"pejit: {graph.Name}: {(candidate.IsOuter ? "outer" : "innermost")} loop at {candidate.Loop.Header}, {candidate.Loop.Blocks.Count} blocks: "
-                + (refusal is not null ? "stays, " + refusal : $"outlined, {loopIns!.Length} live-ins, {candidate.LiveOuts.Length} live-outs, {candidate.Exits.Count} exits"));
-            if (refusal is not null) continue;
-            found.Add(candidate);
+                    if (!fit[candidateAt[candidate.Inner[k].Loop.Header.Index]]) refusal = "an inner loop stays";
+            if (refusal is null) refusal = Finish(candidate, i, outs[i], ins[i]);
+            refusals[i] = refusal;
+            fit[i] = refusal is null;
+        }
+
+        // Past MaximumLoops: the innermost loops first, then the outer loops whose inner loops are all taken, each in reverse
+        // post-order (an innermost loop's method is where most of the gain was counted: Docs/PERFORMANCE.md, "Loop
+        // unswitching"). Listed innermost first (ColdCode makes an inner loop's entry before its outer loop's).
+        var taken = new bool[candidates.Count];
+        int count = 0;
+        for (int i = 0; i < candidates.Count && count < MaximumLoops; i++) // innermost candidates come first
+        {
+            bool innerTaken = true;
+            for (int k = 0; k < candidates[i].Inner.Count; k++)
+                innerTaken &= taken[candidateAt[candidates[i].Inner[k].Loop.Header.Index]];
+            if (!fit[i] || !innerTaken) continue;
             taken[i] = true;
-            candidate.LiveIns = loopIns!;
+            count++;
+        }
+        for (int i = 0; i < candidates.Count; i++)
+        {
+            var candidate = candidates[i];
+            if (Trace) Console.Error.WriteLine($"pejit: {graph.Name}: {(candidate.IsOuter ? "outer" : "innermost")} loop at {candidate.Loop.Header}, {candidate.Loop.Blocks.Count} blocks: "
+                + (refusals[i] is { } refusal ? "stays, " + refusal : !taken[i] ? $"stays, past {MaximumLoops} loops"
+                : $"outlined, {candidate.LiveIns.Length} live-ins, {candidate.LiveOuts.Length} live-outs, {candidate.Exits.Count} exits"));
+            if (taken[i]) found.Add(candidate);
         }
         return found;
 
@@ -281,9 +300,8 @@ internal sealed class OutlinedLoop
         }
 
         // The candidate's live-outs, its method's value parameters and what each exit stores; the reason it stays, or null.
-        string? Finish(OutlinedLoop candidate, int number, List<Value>? loopOuts, List<Value>? loopIns, out Value[] parameters)
+        string? Finish(OutlinedLoop candidate, int number, List<Value>? loopOuts, List<Value>? loopIns)
         {
-            parameters = [];
             int outCount = loopOuts?.Count ?? 0;
             if (outCount > MaximumLiveOuts) return $"{outCount} live-outs";
             // The live-ins, once each (gathered with repeats, a use at a time).
@@ -306,13 +324,14 @@ internal sealed class OutlinedLoop
                 if (type.IsByRef || type.IsByRefLike) return "a live-out of type " + type;
                 candidate.LiveOuts[k] = loopOuts[k];
             }
-            parameters = new Value[inCount];
+            var parameters = new Value[inCount];
             for (int k = 0; k < headerParameters.Count; k++) parameters[k] = headerParameters[k];
             for (int k = headerParameters.Count; k < inCount; k++) parameters[k] = loopIns![k - headerParameters.Count];
             // Each exit stores the live-outs defined where its source is dominated (the others hold nothing there).
             for (int e = 0; e < candidate.Exits.Count; e++)
                 for (int k = 0; k < outCount; k++)
                     if (dominators.Dominates(new Block(definedIn[candidate.LiveOuts[k].Index]), candidate.Exits[e].Source)) candidate.Exits[e].Stores.Add(k);
+            candidate.LiveIns = parameters;
             return null;
         }
     }
