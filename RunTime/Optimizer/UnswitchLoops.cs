@@ -21,7 +21,7 @@ namespace PeJit.Optimizer;
 /// for that value. The values the loop defines reach the blocks after it from either version, through block parameters
 /// where the two meet (<see cref="LoopVersioning"/>).</para>
 /// <para>Rules: <c>brif</c> only, on a value that is not a constant (the guards pass decides those) and that no block of
-/// the loop defines; innermost loops first, the smallest first, then the loops holding others, the outermost first (with <c>PEJIT_UNSWITCH=innermost</c> innermost loops only: <see cref="Nests"/> says why), a loop of at most
+/// the loop defines; innermost loops first, the smallest first, then, with <c>PEJIT_UNSWITCH=nests</c>, the loops holding others, the outermost first (by default innermost loops only: <see cref="Nests"/> says why), a loop of at most
 /// <see cref="MaxLoopInstructions"/> instructions, all copies together at most a <see cref="CopyShare"/>th of the graph's
 /// instructions (at least <see cref="MinimumCopy"/>), at most <see cref="MaxUnswitches"/> loops per graph; not a loop whose header is the entry (no block can go before it), and
 /// no graph with exception regions (the pipeline runs only region-safe passes there).</para>
@@ -47,14 +47,14 @@ internal static class UnswitchLoops
     public static bool Enabled { get; } = Environment.GetEnvironmentVariable("PEJIT_UNSWITCH") != "0";
 
     /// <summary>
-    /// Whether a loop that holds other loops is unswitched too: on unless <c>PEJIT_UNSWITCH=innermost</c>. Copied, a nest
+    /// Whether a loop that holds other loops is unswitched too (<c>PEJIT_UNSWITCH=nests</c>): off by default. Copied, a nest
     /// copies its inner loops, and in a large unit's method RyuJIT then allocates the inner loop's registers worse: Lua
     /// <c>sieve</c>'s marking loop went from 26 to 34 instructions a turn when its outer <c>for</c> loop was unswitched,
-    /// more than the outer loop's test saved. With the CIL backend's loop outlining (the default: the inner loop a method
-    /// of its own, the outer one too) it is a gain, 10 fewer instructions per outer turn (Docs/PERFORMANCE.md, "Loop
-    /// unswitching" and "Loops with one level of nesting"); with <c>PEJIT_OUTLINE_LOOPS=0</c>, set <c>innermost</c> here too.
+    /// more than the outer loop's test saved. With the CIL backend's loop outlining (<c>PEJIT_OUTLINE_LOOPS=1</c>: the inner
+    /// loop a method of its own, the outer one too) it is a gain, 10 fewer instructions per outer turn (Docs/PERFORMANCE.md,
+    /// "Loop unswitching" and "Loops with one level of nesting"); both stay off until a quiet measurement shows the gain in time.
     /// </summary>
-    public static bool Nests { get; } = Environment.GetEnvironmentVariable("PEJIT_UNSWITCH") != "innermost";
+    public static bool Nests { get; } = Environment.GetEnvironmentVariable("PEJIT_UNSWITCH") == "nests";
 
     /// <summary>The order key of a loop holding others: after every innermost loop.</summary>
     private const int OuterKey = 1 << 24;

@@ -38,18 +38,20 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
     public LoopOutlining OutlineLoops { get; init; } = DefaultLoopOutlining;
 
     /// <summary>
-    /// <c>PEJIT_OUTLINE_LOOPS</c>: unset or <c>1</c>, the innermost loops and the loops holding only such loops, of a unit with
-    /// more than one loop (<see cref="LoopOutlining.NestsOfSeveral"/>); <c>innermost</c>, the innermost ones only; <c>all</c>,
-    /// innermost loops and nests of every unit (for the tests and fuzzers: every loop shape through the outlining); <c>0</c>,
-    /// none. Read here, not in <see cref="OutlinedLoop"/>: loading that class loads its lists' types, which a process that
+    /// <c>PEJIT_OUTLINE_LOOPS</c>: <c>1</c>, the innermost loops and the loops holding only such loops, of a unit with more
+    /// than one loop (<see cref="LoopOutlining.NestsOfSeveral"/>); <c>innermost</c>, the innermost ones only; <c>all</c>,
+    /// innermost loops and nests of every unit (for the tests and fuzzers: every loop shape through the outlining); unset or
+    /// <c>0</c>, none: the default, because BenchmarkDotNet on a quiet machine told no difference on Lua <c>sieve</c> (two
+    /// processes each, 11.4-17.3 ms either way, the process deciding; Docs/PERFORMANCE.md, "Loops with one level of
+    /// nesting"), and the 16-method cap leaves its hot outer loop in the unit's method. Read here, not in <see cref="OutlinedLoop"/>: loading that class loads its lists' types, which a process that
     /// outlines nothing need not (LuaColdPathFirstTimesTests counts them).
     /// </summary>
     private static readonly LoopOutlining DefaultLoopOutlining = Environment.GetEnvironmentVariable("PEJIT_OUTLINE_LOOPS") switch
     {
-        "0" => LoopOutlining.None,
+        "1" => LoopOutlining.NestsOfSeveral,
         "innermost" => LoopOutlining.InnermostOfSeveral,
         "all" => LoopOutlining.Every,
-        _ => LoopOutlining.NestsOfSeveral,
+        _ => LoopOutlining.None,
     };
 
     /// <summary>

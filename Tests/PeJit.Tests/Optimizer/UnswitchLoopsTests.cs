@@ -10,7 +10,7 @@ namespace PeJit.Tests.Optimizer;
 /// The pass <c>unswitch</c> (<see cref="UnswitchLoops"/>) on Lua <c>sieve</c>'s units: its <c>for</c> loops compare the
 /// counter with the limit by the step's sign (the interpreter's <c>ForLoop</c>), a condition computed before the loop once
 /// hoisting moved <c>step &gt; 0</c> out. Without the pass an innermost loop of the units (the filling loop) branches on it
-/// on every turn; with it none does (nor, by default, the outer <c>for</c> holding the marking loop: <see cref="UnswitchLoops.Nests"/>).
+/// on every turn; with it none does (a loop holding others, the outer <c>for</c>, keeps its test: <see cref="UnswitchLoops.Nests"/>).
 /// Every run prints what the plain interpreter prints (<see cref="LuaJitRuns"/>). The pass's own cases are the file tests
 /// <c>FileTests/unswitch/</c>.
 /// </summary>
