@@ -21,7 +21,7 @@ namespace PeJit.Optimizer;
 /// for that value. The values the loop defines reach the blocks after it from either version, through block parameters
 /// where the two meet (<see cref="LoopVersioning"/>).</para>
 /// <para>Rules: <c>brif</c> only, on a value that is not a constant (the guards pass decides those) and that no block of
-/// the loop defines; innermost loops only, the smallest first (<see cref="Nests"/> says why), a loop of at most
+/// the loop defines; innermost loops first, the smallest first, then, with <c>PEJIT_UNSWITCH=nests</c>, the loops holding others, the outermost first (by default innermost loops only: <see cref="Nests"/> says why), a loop of at most
 /// <see cref="MaxLoopInstructions"/> instructions, all copies together at most a <see cref="CopyShare"/>th of the graph's
 /// instructions (at least <see cref="MinimumCopy"/>), at most <see cref="MaxUnswitches"/> loops per graph; not a loop whose header is the entry (no block can go before it), and
 /// no graph with exception regions (the pipeline runs only region-safe passes there).</para>
@@ -50,10 +50,14 @@ internal static class UnswitchLoops
     /// Whether a loop that holds other loops is unswitched too (<c>PEJIT_UNSWITCH=nests</c>): off by default. Copied, a nest
     /// copies its inner loops, and in a large unit's method RyuJIT then allocates the inner loop's registers worse: Lua
     /// <c>sieve</c>'s marking loop went from 26 to 34 instructions a turn when its outer <c>for</c> loop was unswitched,
-    /// more than the outer loop's test saved. With <c>PEJIT_OUTLINE_LOOPS=1</c> (the inner loop a method of its own) it is a
-    /// gain, 10 fewer instructions per outer turn (Docs/PERFORMANCE.md, "Loop unswitching").
+    /// more than the outer loop's test saved. With the CIL backend's loop outlining (<c>PEJIT_OUTLINE_LOOPS=1</c>: the inner
+    /// loop a method of its own, the outer one too) it is a gain, 10 fewer instructions per outer turn (Docs/PERFORMANCE.md,
+    /// "Loop unswitching" and "Loops with one level of nesting"); both stay off until a quiet measurement shows the gain in time.
     /// </summary>
     public static bool Nests { get; } = Environment.GetEnvironmentVariable("PEJIT_UNSWITCH") == "nests";
+
+    /// <summary>The order key of a loop holding others: after every innermost loop.</summary>
+    private const int OuterKey = 1 << 24;
 
     /// <summary>The pass <c>unswitch</c>.</summary>
     public static void Run(FlowGraph graph)
@@ -76,8 +80,9 @@ internal static class UnswitchLoops
         var loops = NaturalLoop.Find(graph, dominators);
         if (loops.Count == 0) return false;
         var definedIn = DefiningBlocks(graph);
-        // Innermost loops, the smallest first, unless nests are allowed: then the outermost first, whose test runs least often.
-        foreach (var loop in Nests ? GraphEdits.Ordered(loops, l => l.Depth) : GraphEdits.Ordered(loops, l => l.Blocks.Count))
+        // Innermost loops, the smallest first (their tests run most often: the budget goes to them first); then, with nests,
+        // the loops holding others, the outermost first (a copied nest holds its inner loops unswitched already).
+        foreach (var loop in GraphEdits.Ordered(loops, l => BarrierPaths.Innermost(l, loops) ? l.Blocks.Count : OuterKey + l.Depth))
         {
             if (loop.Header == FlowGraph.Entry || !Nests && !BarrierPaths.Innermost(loop, loops)) continue;
             int size = 0;

@@ -34,21 +34,33 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
     /// <inheritdoc/>
     public string Name => "cil";
 
-    /// <summary>Which innermost loops become methods of their own (<see cref="OutlinedLoop"/>); <c>PEJIT_OUTLINE_LOOPS</c> by default.</summary>
+    /// <summary>Which loops become methods of their own (<see cref="OutlinedLoop"/>); <c>PEJIT_OUTLINE_LOOPS</c> by default.</summary>
     public LoopOutlining OutlineLoops { get; init; } = DefaultLoopOutlining;
 
     /// <summary>
-    /// <c>PEJIT_OUTLINE_LOOPS</c>: <c>1</c> outlines the innermost loops of a unit with more than one loop, <c>all</c> those of
-    /// every unit (for the tests and fuzzers: every loop shape through the outlining), anything else none (the default
-    /// while measured). Read here, not in <see cref="OutlinedLoop"/>: loading that class loads its lists' types, which a
-    /// process that outlines nothing need not (LuaColdPathFirstTimesTests counts them).
+    /// <c>PEJIT_OUTLINE_LOOPS</c>: <c>1</c>, the innermost loops and the loops holding only such loops, of a unit with more
+    /// than one loop (<see cref="LoopOutlining.NestsOfSeveral"/>); <c>innermost</c>, the innermost ones only; <c>all</c>,
+    /// innermost loops and nests of every unit (for the tests and fuzzers: every loop shape through the outlining); unset or
+    /// <c>0</c>, none: the default, because BenchmarkDotNet on a quiet machine told no difference on Lua <c>sieve</c> (two
+    /// processes each, 11.4-17.3 ms either way, the process deciding; Docs/PERFORMANCE.md, "Loops with one level of
+    /// nesting"), and the 16-method cap leaves its hot outer loop in the unit's method. Read here, not in <see cref="OutlinedLoop"/>: loading that class loads its lists' types, which a process that
+    /// outlines nothing need not (LuaColdPathFirstTimesTests counts them).
     /// </summary>
     private static readonly LoopOutlining DefaultLoopOutlining = Environment.GetEnvironmentVariable("PEJIT_OUTLINE_LOOPS") switch
     {
-        "1" => LoopOutlining.InnermostOfSeveral,
-        "all" => LoopOutlining.EveryInnermost,
+        "1" => LoopOutlining.NestsOfSeveral,
+        "innermost" => LoopOutlining.InnermostOfSeveral,
+        "all" => LoopOutlining.Every,
         _ => LoopOutlining.None,
     };
+
+    /// <summary>
+    /// IL bytes this backend has emitted so far, in every method: the units', their cold code's and their loops' (what
+    /// CilBackendCostTests counts: the unit's own method shrinks as loops leave it for methods of their own).
+    /// </summary>
+    public long ILBytesEmitted => Interlocked.Read(ref ilBytesEmitted);
+
+    private long ilBytesEmitted;
 
     /// <summary>Compiles <paramref name="graph"/> to a dynamic method owned by <paramref name="owner"/>.</summary>
     /// <exception cref="BackendException">The graph uses something this backend cannot emit.</exception>
@@ -115,11 +127,20 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
         }
         var hot = new Emitter(this, graph, method, Counting(method), layout, cold, null, invariantAccesses) { Sibling = sibling };
         hot.Emit();
+        long bytes = hot.Shape.CodeSize;
         foreach (var entry in cold.Outlined)
-            new Emitter(this, graph, method, Counting(entry.Method), layout, cold, entry, invariantAccesses) { Sibling = sibling }.Emit();
+            bytes += EmitOutlined(entry);
         foreach (var entry in cold.Loops)
-            new Emitter(this, graph, method, Counting(entry.Method), layout, cold, entry, invariantAccesses) { Sibling = sibling }.Emit();
+            bytes += EmitOutlined(entry);
+        Interlocked.Add(ref ilBytesEmitted, bytes);
         return hot.Shape;
+
+        int EmitOutlined(ColdCode.Entry entry)
+        {
+            var emitter = new Emitter(this, graph, method, Counting(entry.Method), layout, cold, entry, invariantAccesses) { Sibling = sibling };
+            emitter.Emit();
+            return emitter.Shape.CodeSize;
+        }
     }
 
     private DynamicMethod Declare(FlowGraph graph, Module owner, string? name)
@@ -322,7 +343,7 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
             void Target(BlockCall target, Block block, int position)
             {
                 // An exit of the loop this method is: it stores the live-outs the exit reaches (the caller passes the arguments).
-                if (outlined?.Loop is { } own && !scope.Blocks.Contains(target.Target))
+                if (outlined?.Loop is { } own && !own.Contains(target.Target))
                 {
                     foreach (int k in own.Exits[own.ExitOf(target)].Stores) Use(own.LiveOuts[k], block, position);
                     return;
@@ -878,7 +899,7 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
         private void Jump(BlockCall call, bool leave = false)
         {
             var parameters = graph[call.Target].Parameters;
-            if (outlined?.Loop is { } own && !scope.Blocks.Contains(call.Target))
+            if (outlined?.Loop is { } own && !own.Contains(call.Target))
             {
                 EmitLoopExit(own, call);
                 return;

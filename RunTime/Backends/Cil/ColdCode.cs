@@ -42,7 +42,7 @@ internal sealed class ColdCode
     /// <summary>The outlined entries, each a method of its own.</summary>
     public List<Entry> Outlined { get; } = [];
 
-    /// <summary>The outlined loops (<see cref="OutlinedLoop"/>), each a method of its own.</summary>
+    /// <summary>The outlined loops (<see cref="OutlinedLoop"/>), each a method of its own, the inner ones before those that call them.</summary>
     public List<Entry> Loops { get; } = [];
 
     /// <summary>What the unit's own method emits: every block but the outlined trees, with stubs for their entries.</summary>
@@ -101,7 +101,7 @@ internal sealed class ColdCode
         Find(graph, layout, LoopOutlining.None, null, minimumInstructions);
 
     /// <summary>
-    /// Splits <paramref name="graph"/>'s cold code and, as <paramref name="loopOutlining"/> says, its innermost loops
+    /// Splits <paramref name="graph"/>'s cold code and, as <paramref name="loopOutlining"/> says, its loops
     /// (<see cref="OutlinedLoop"/>, given <paramref name="resolve"/>) into methods of their own.
     /// </summary>
     public static ColdCode Find(FlowGraph graph, RegionLayout layout, LoopOutlining loopOutlining, Func<IrType, Type>? resolve,
@@ -166,17 +166,28 @@ internal sealed class ColdCode
         var loops = new List<Entry>();
         if (resolve is not null && loopOutlining != LoopOutlining.None)
         {
+            // Innermost loops come first, then the outer ones: an outer loop's blocks end up its own in loopOf, and its
+            // method holds the blocks that are not its inner loops', with a stub for each inner loop's header.
             var found = OutlinedLoop.Find(graph, loopOutlining, layout, resolve);
+            var entryAt = new Entry?[count]; // by header
             for (int i = 0; i < found.Count; i++)
             {
                 var entry = new Entry(found[i].Loop.Header) { Loop = found[i], LiveIns = found[i].LiveIns };
+                entryAt[entry.Block.Index] = entry;
                 var blocks = new BlockSet(count);
                 foreach (var block in found[i].Loop.Blocks)
                 {
-                    blocks.Add(block);
+                    if (loopOf[block.Index] is null || !found[i].IsOuter) blocks.Add(block);
                     loopOf[block.Index] = entry;
                 }
                 entry.Scope = new Scope(blocks, count);
+                var inner = found[i].Inner;
+                for (int k = 0; k < inner.Count; k++)
+                {
+                    var innerEntry = entryAt[inner[k].Loop.Header.Index]!;
+                    entry.Scope.Stubs.TryAdd(innerEntry.Block, innerEntry);
+                    entry.Scope.StubList.Add(innerEntry);
+                }
                 loops.Add(entry);
             }
         }

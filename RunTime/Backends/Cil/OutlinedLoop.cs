@@ -5,10 +5,10 @@ using Opcode = PeJit.IR.Opcode;
 namespace PeJit.Backends.Cil;
 
 /// <summary>
-/// An innermost loop of a unit compiled as a method of its own (<c>PEJIT_OUTLINE_LOOPS=1</c>, <see cref="LoopOutlining"/>), so that RyuJIT allocates
-/// registers for the loop alone. In one large method every value live around a loop goes through the stack frame (Lua
-/// <c>sieve</c>'s 17 KB unit: 7, 9 and 14 stack accesses per turn in its three loops, Docs/PERFORMANCE.md); the hand-written
-/// floor's small method keeps them in registers.
+/// A loop of a unit compiled as a method of its own (<see cref="LoopOutlining"/>, <c>PEJIT_OUTLINE_LOOPS</c>), so that
+/// RyuJIT allocates registers for the loop alone. In one large method every value live around a loop goes through the
+/// stack frame (Lua <c>sieve</c>'s 17 KB unit: 7, 9 and 14 stack accesses per turn in its three loops, Docs/PERFORMANCE.md);
+/// the hand-written floor's small method keeps them in registers.
 /// </summary>
 /// <remarks>
 /// <para>The method takes the header's parameters (the entering jump's arguments), then every other value defined
@@ -18,16 +18,25 @@ namespace PeJit.Backends.Cil;
 /// by into their <c>ref</c>s and returns the edge's number; the unit's method, at the header's place, calls it with the
 /// addresses of temporaries (so that its own locals stay unexposed), copies them into the live-outs' locals and jumps
 /// along that exit edge with its arguments, as the loop would have.</para>
-/// <para>Which loops: natural loops without a nested loop, in a unit with another loop (a unit whose only loop this is
-/// gains nothing: its cold code is outlined already), outside every exception region (a try cannot span two methods;
-/// an exception thrown in the loop leaves the unit either way, through the call), not entered at the graph's entry
-/// block, using no stack slot (a local of the unit's method), of at most <see cref="MaximumInstructions"/>
-/// instructions, <see cref="MaximumLiveIns"/> live-ins and <see cref="MaximumLiveOuts"/> live-outs, none of them a
-/// managed pointer or a ref struct (no <c>ref</c> to one). Every exit of the unit inside the loop is an edge to a block
-/// outside it (the exit's block writes the exit buffer), so it is an exit edge like any other.</para>
+/// <para>Which loops: natural loops without a nested loop (<em>innermost</em>), and, unless
+/// <see cref="LoopOutlining.InnermostOfSeveral"/>, loops whose nested loops are all innermost and all outlined (one level
+/// of <em>nesting</em>: Lua <c>sieve</c>'s outer <c>for</c>, which holds the marking loop). An outer loop's method holds
+/// its own blocks only; at each inner loop's header it calls that loop's method as the unit's method would, and follows
+/// the exit it returns: to a block of the outer loop, to another inner loop's header (a call again), or out of the outer
+/// loop too, which is an exit of the outer loop's method (it stores its own live-outs and returns that edge's number). A
+/// value of an inner loop used after the outer loop is a live-out of both: the inner method gives it to the outer one,
+/// which gives it to its caller. In a unit with another loop (a unit whose only loop this is gains nothing: its cold code
+/// is outlined already) unless <see cref="LoopOutlining.Every"/>; outside every exception region (a try cannot span two
+/// methods; an exception thrown in the loop leaves the unit either way, through the call), not entered at the graph's
+/// entry block, using no stack slot (a local of the unit's method), each method at most <see cref="MaximumInstructions"/>
+/// instructions of its own, <see cref="MaximumLiveIns"/> live-ins and <see cref="MaximumLiveOuts"/> live-outs, none of
+/// them a managed pointer or a ref struct (no <c>ref</c> to one), at most <see cref="MaximumLoops"/> methods a unit. Every
+/// exit of the unit inside the loop is an edge to a block outside it (the exit's block writes the exit buffer), so it is
+/// an exit edge like any other.</para>
 /// <para>Cost: dominators and natural loops, O(blocks + edges + loop bodies); then two passes over the instructions (where
-/// each value is defined; what each candidate uses, defines for later and exits by), O(instructions + arguments) for all
-/// candidates together, and per candidate O(exits · live-outs) dominance tests.</para>
+/// each value is defined; what each candidate uses, defines for later and exits by: a block lies in at most two
+/// candidates, its innermost loop and that loop's parent), O(instructions + arguments) for all candidates together; per
+/// candidate O(exits · live-outs) dominance tests, and its live-ins made unique with a stamp per value, O(live-ins).</para>
 /// </remarks>
 internal sealed class OutlinedLoop
 {
@@ -42,14 +51,29 @@ internal sealed class OutlinedLoop
 
     /// <summary>
     /// Loops outlined per unit at most: each method's emitter takes arrays the size of the graph, so that more would make a
-    /// unit of many loops cost its loop count times its size (CilBackendCostTests); the first in reverse post-order.
+    /// unit of many loops cost its loop count times its size (CilBackendCostTests: at 32, emitting a unit of 1,000
+    /// instructions allocated 2.6x what one of 500 did, and its IL grew 2.2x). Lua <c>sieve</c>'s units, with the copies
+    /// unswitching and <c>calls</c> make, hold 16 innermost loops and 6 outer ones. Innermost loops first (<see cref="Find"/>).
     /// </summary>
     public const int MaximumLoops = 16;
 
-    private OutlinedLoop(NaturalLoop loop) => Loop = loop;
+    private OutlinedLoop(NaturalLoop loop, bool outer)
+    {
+        Loop = loop;
+        IsOuter = outer;
+    }
 
     /// <summary>The loop.</summary>
     public NaturalLoop Loop { get; }
+
+    /// <summary>True for a loop that holds other loops (whose methods its own calls); false for an innermost loop.</summary>
+    public bool IsOuter { get; }
+
+    /// <summary>For an outer loop, the inner loops its method calls (each outlined); empty for an innermost loop.</summary>
+    public List<OutlinedLoop> Inner { get; } = [];
+
+    /// <summary>True when <paramref name="block"/> is one of the loop's blocks, those of its inner loops included.</summary>
+    public bool Contains(Block block) => Loop.Blocks.Contains(block);
 
     /// <summary>The edges that leave the loop, numbered as the method returns them.</summary>
     public List<Exit> Exits { get; } = [];
@@ -81,11 +105,12 @@ internal sealed class OutlinedLoop
         return -1;
     }
 
-    /// <summary><c>PEJIT_OUTLINE_TRACE=1</c>: each innermost loop's outcome on standard error (outlined, or why it stays), to measure with.</summary>
+    /// <summary><c>PEJIT_OUTLINE_TRACE=1</c>: each candidate loop's outcome on standard error (outlined, or why it stays), to measure with.</summary>
     private static readonly bool Trace = Environment.GetEnvironmentVariable("PEJIT_OUTLINE_TRACE") == "1";
 
     /// <summary>
-    /// The loops of <paramref name="graph"/> to outline, each with its <see cref="LiveIns"/>.
+    /// The loops of <paramref name="graph"/> to outline, each with its <see cref="LiveIns"/>: the innermost ones first,
+    /// then the outer ones (each after the loops it holds).
     /// </summary>
     /// <param name="graph">The unit's graph.</param>
     /// <param name="which">Which loops.</param>
@@ -97,21 +122,36 @@ internal sealed class OutlinedLoop
         if (which == LoopOutlining.None || graph.BlockCount < 3) return found;
         var dominators = Dominators.Compute(graph);
         var loops = NaturalLoop.Find(graph, dominators);
-        if (loops.Count == 0 || loops.Count < 2 && which == LoopOutlining.InnermostOfSeveral) return found;
-        var hasChild = new bool[graph.BlockCount]; // by header
-        foreach (var loop in loops)
-            if (loop.Parent is { } parent) hasChild[parent.Header.Index] = true;
+        bool several = which is LoopOutlining.InnermostOfSeveral or LoopOutlining.NestsOfSeveral;
+        if (loops.Count == 0 || loops.Count < 2 && several) return found;
+        bool nests = which is LoopOutlining.NestsOfSeveral or LoopOutlining.Every;
+        // By header: 0 no nested loop, 1 only innermost ones nested, 2 deeper (never a candidate).
+        var height = new int[graph.BlockCount];
+        // Lists by index throughout: a list's enumerator is a type .NET loads on the first unit's path (LuaColdPathFirstTimesTests).
+        for (int i = 0; i < loops.Count; i++) // each walk goes up while it raises a height: O(loops · depth)
+            for (var inner = loops[i]; inner.Parent is { } parent; inner = parent)
+            {
+                int h = Math.Min(2, height[inner.Header.Index] + 1);
+                if (height[parent.Header.Index] >= h) break;
+                height[parent.Header.Index] = h;
+            }
 
-        // The candidates: innermost loops (disjoint), each block's candidate by index (-1: none).
+        // The candidates: innermost loops (disjoint), then, with nests, the loops holding only innermost ones (disjoint
+        // too). Each block's innermost candidate and outer candidate by index (-1: none).
         var candidates = new List<OutlinedLoop>();
-        var loopOf = new int[graph.BlockCount];
-        for (int b = 0; b < loopOf.Length; b++) loopOf[b] = -1;
-        for (int i = 0; i < loops.Count; i++)
-        {
-            if (hasChild[loops[i].Header.Index] || loops[i].Header == FlowGraph.Entry) continue;
-            foreach (var block in loops[i].Blocks) loopOf[block.Index] = candidates.Count;
-            candidates.Add(new OutlinedLoop(loops[i]));
-        }
+        var candidateAt = new int[graph.BlockCount]; // by header
+        var innerOf = new int[graph.BlockCount];
+        var outerOf = new int[graph.BlockCount];
+        for (int b = 0; b < innerOf.Length; b++) innerOf[b] = outerOf[b] = candidateAt[b] = -1;
+        for (int level = 0; level <= (nests ? 1 : 0); level++)
+            for (int i = 0; i < loops.Count; i++)
+            {
+                if (height[loops[i].Header.Index] != level || loops[i].Header == FlowGraph.Entry) continue;
+                candidateAt[loops[i].Header.Index] = candidates.Count;
+                var of = level == 0 ? innerOf : outerOf;
+                foreach (var block in loops[i].Blocks) of[block.Index] = candidates.Count;
+                candidates.Add(new OutlinedLoop(loops[i], outer: level == 1));
+            }
         if (candidates.Count == 0) return found;
 
         // Where each value is defined (block index; -1 for none).
@@ -125,85 +165,155 @@ internal sealed class OutlinedLoop
         }
 
         // One pass over every block: what each candidate's method needs. A value is defined in one block, so in at most one
-        // candidate: one flag per value says it is a live-out already; live-ins are gathered a loop at a time (a stamp per
-        // value). Cost: O(instructions + arguments) for all the candidates together.
+        // innermost and one outer candidate: a flag per value and level says it is a live-out already. Live-ins are gathered
+        // with repeats and made unique per candidate afterwards. Cost: O(instructions + arguments) for all the candidates.
         var size = new int[candidates.Count];
         var refusals = new string?[candidates.Count];
         var outs = new List<Value>?[candidates.Count];
         var ins = new List<Value>?[candidates.Count];
-        var isOut = new bool[graph.ValueCount];
-        var inStamp = new int[graph.ValueCount];
+        var isInnerOut = new bool[graph.ValueCount];
+        var isOuterOut = new bool[graph.ValueCount];
         foreach (var block in graph.Blocks)
         {
-            int own = loopOf[block.Index];
-            if (own >= 0 && refusals[own] is null && layout.ContainerOf(block) != layout.Root) refusals[own] = "in an exception region";
+            int inner = innerOf[block.Index], outer = outerOf[block.Index];
             var instructions = graph[block].Instructions;
-            if (own >= 0) size[own] += instructions.Count;
+            if (layout.ContainerOf(block) != layout.Root)
+            {
+                Refuse(inner, "in an exception region");
+                Refuse(outer, "in an exception region");
+            }
+            // A method's own instructions: an outer loop's method does not hold its inner loops' blocks.
+            if (inner >= 0) size[inner] += instructions.Count;
+            else if (outer >= 0) size[outer] += instructions.Count;
             foreach (var instruction in instructions)
             {
-                if (own >= 0 && instruction.Opcode is Opcode.LoadSlot or Opcode.StoreSlot or Opcode.SlotAddr) refusals[own] ??= "a stack slot";
-                foreach (var operand in instruction.Operands) Used(operand, own, exitArgument: false);
+                if (instruction.Opcode is Opcode.LoadSlot or Opcode.StoreSlot or Opcode.SlotAddr)
+                {
+                    Refuse(inner, "a stack slot");
+                    Refuse(outer, "a stack slot");
+                }
+                foreach (var operand in instruction.Operands) Used(operand, block.Index, -1);
                 foreach (var target in instruction.Targets)
                 {
-                    int into = loopOf[target.Target.Index];
-                    bool exits = own >= 0 && into != own;
-                    if (exits) candidates[own].Exits.Add(new Exit(block, target));
-                    foreach (var argument in target.Arguments) Used(argument, own, exits);
-                    if (into < 0 || into == own) continue;
-                    // The header is entered from outside by jumps of the method body only; a block the entry does not reach
-                    // may jump into the body past the header: such a loop stays.
-                    if (target.Target != candidates[into].Loop.Header) refusals[into] ??= "entered past its header";
-                    else if (layout.ContainerOf(block) != layout.Root) refusals[into] ??= "entered from a region";
+                    int to = target.Target.Index;
+                    if (inner >= 0 && innerOf[to] != inner) candidates[inner].Exits.Add(new Exit(block, target));
+                    if (outer >= 0 && outerOf[to] != outer) candidates[outer].Exits.Add(new Exit(block, target));
+                    foreach (var argument in target.Arguments) Used(argument, block.Index, to);
+                    Entered(innerOf[to], inner);
+                    Entered(outerOf[to], outer);
+
+                    // An edge into candidate c from a block outside it: the header is entered from outside by jumps of the
+                    // method body only; a block the entry does not reach may jump into the body past the header: such a
+                    // loop stays.
+                    void Entered(int c, int own)
+                    {
+                        if (c < 0 || c == own) return;
+                        if (target.Target != candidates[c].Loop.Header) Refuse(c, "entered past its header");
+                        else if (layout.ContainerOf(block) != layout.Root) Refuse(c, "entered from a region");
+                    }
                 }
             }
         }
 
+        // Each outer candidate's inner loops (each an innermost candidate unless its header is the entry's).
+        for (int i = 0; i < loops.Count; i++)
+            if (loops[i].Parent is { } parent && candidateAt[parent.Header.Index] is var p and >= 0 && candidates[p].IsOuter)
+            {
+                if (candidateAt[loops[i].Header.Index] is var c and >= 0) candidates[p].Inner.Add(candidates[c]);
+                else Refuse(p, "an inner loop stays");
+            }
+
+        // Which candidates qualify, the innermost loops first: an outer loop only when every loop it holds does.
+        var inStamp = new int[graph.ValueCount];
+        var fit = new bool[candidates.Count];
         for (int i = 0; i < candidates.Count; i++)
         {
             var candidate = candidates[i];
             var refusal = refusals[i] ?? (size[i] > MaximumInstructions ? "too large" : candidate.Exits.Count == 0 ? "no exit" : null);
-            Value[]? loopIns = null;
-            if (refusal is null) refusal = Finish(candidate, outs[i], ins[i], out loopIns);
-            if (Trace) Console.Error.WriteLine($"pejit: {graph.Name}: loop at {candidate.Loop.Header}, {candidate.Loop.Blocks.Count} blocks: "
-                + (refusal is not null ? "stays, " + refusal : $"outlined, {loopIns!.Length} live-ins, {candidate.LiveOuts.Length} live-outs, {candidate.Exits.Count} exits"));
-            if (refusal is not null) continue;
-            if (found.Count == MaximumLoops) break;
-            found.Add(candidate);
-            candidate.LiveIns = loopIns!;
+            if (refusal is null)
+                for (int k = 0; k < candidate.Inner.Count; k++) // innermost candidates come first: decided already
+                    if (!fit[candidateAt[candidate.Inner[k].Loop.Header.Index]]) refusal = "an inner loop stays";
+            if (refusal is null) refusal = Finish(candidate, i, outs[i], ins[i]);
+            refusals[i] = refusal;
+            fit[i] = refusal is null;
+        }
+
+        // Past MaximumLoops: the innermost loops first, then the outer loops whose inner loops are all taken, each in reverse
+        // post-order (an innermost loop's method is where most of the gain was counted: Docs/PERFORMANCE.md, "Loop
+        // unswitching"). Listed innermost first (ColdCode makes an inner loop's entry before its outer loop's).
+        var taken = new bool[candidates.Count];
+        int count = 0;
+        for (int i = 0; i < candidates.Count && count < MaximumLoops; i++) // innermost candidates come first
+        {
+            bool innerTaken = true;
+            for (int k = 0; k < candidates[i].Inner.Count; k++)
+                innerTaken &= taken[candidateAt[candidates[i].Inner[k].Loop.Header.Index]];
+            if (!fit[i] || !innerTaken) continue;
+            taken[i] = true;
+            count++;
+        }
+        for (int i = 0; i < candidates.Count; i++)
+        {
+            var candidate = candidates[i];
+            if (Trace) Console.Error.WriteLine($"pejit: {graph.Name}: {(candidate.IsOuter ? "outer" : "innermost")} loop at {candidate.Loop.Header}, {candidate.Loop.Blocks.Count} blocks: "
+                + (refusals[i] is { } refusal ? "stays, " + refusal : !taken[i] ? $"stays, past {MaximumLoops} loops"
+                : $"outlined, {candidate.LiveIns.Length} live-ins, {candidate.LiveOuts.Length} live-outs, {candidate.Exits.Count} exits"));
+            if (taken[i]) found.Add(candidate);
         }
         return found;
 
-        // A use of value in a block of candidate own (-1: of no candidate); exitArgument: passed along an edge out of it.
-        void Used(Value value, int own, bool exitArgument)
+        void Refuse(int candidate, string why)
         {
-            int at = definedIn[value.Index];
-            if (at < 0 || ColdCode.IsConstant(graph[value].DefiningInstruction)) return;
-            int definer = loopOf[at];
-            // Defined in a candidate and used after it: a live-out of that candidate.
-            if (definer >= 0 && (definer != own || exitArgument))
+            if (candidate >= 0) refusals[candidate] ??= why;
+        }
+
+        bool Holds(int candidate, int block) => candidate >= 0 && (innerOf[block] == candidate || outerOf[block] == candidate);
+
+        // A use of value in block at (as an operand: to -1; as an argument of an edge to block to). The candidates holding
+        // the use are those holding its block and, for an argument, the edge's target too (an exit's argument is the
+        // caller's to pass): the value is a live-in of such a candidate that does not define it, and a live-out of a
+        // candidate that defines it and does not hold the use.
+        void Used(Value value, int at, int to)
+        {
+            int definer = definedIn[value.Index];
+            if (definer < 0 || ColdCode.IsConstant(graph[value].DefiningInstruction)) return;
+            In(innerOf[at]);
+            In(outerOf[at]);
+            int inner = innerOf[definer], outer = outerOf[definer];
+            if (inner >= 0 && !Using(inner) && !isInnerOut[value.Index])
             {
-                if (!isOut[value.Index])
-                {
-                    isOut[value.Index] = true;
-                    (outs[definer] ??= []).Add(value);
-                }
+                isInnerOut[value.Index] = true;
+                (outs[inner] ??= []).Add(value);
             }
-            // Used in a candidate and defined before it: a live-in (an exit's argument is the caller's to pass).
-            if (own >= 0 && definer != own && !exitArgument && inStamp[value.Index] != own + 1)
+            if (outer >= 0 && !Using(outer) && !isOuterOut[value.Index])
             {
-                inStamp[value.Index] = own + 1;
-                (ins[own] ??= []).Add(value);
+                isOuterOut[value.Index] = true;
+                (outs[outer] ??= []).Add(value);
+            }
+
+            bool Using(int candidate) => Holds(candidate, at) && (to < 0 || Holds(candidate, to));
+
+            void In(int candidate)
+            {
+                if (candidate >= 0 && Using(candidate) && !Holds(candidate, definer)) (ins[candidate] ??= []).Add(value);
             }
         }
 
         // The candidate's live-outs, its method's value parameters and what each exit stores; the reason it stays, or null.
-        string? Finish(OutlinedLoop candidate, List<Value>? loopOuts, List<Value>? loopIns, out Value[] parameters)
+        string? Finish(OutlinedLoop candidate, int number, List<Value>? loopOuts, List<Value>? loopIns)
         {
-            parameters = [];
             int outCount = loopOuts?.Count ?? 0;
             if (outCount > MaximumLiveOuts) return $"{outCount} live-outs";
+            // The live-ins, once each (gathered with repeats, a use at a time).
             var headerParameters = graph[candidate.Loop.Header].Parameters;
-            int inCount = headerParameters.Count + (loopIns?.Count ?? 0);
+            int unique = 0;
+            for (int k = 0; k < (loopIns?.Count ?? 0); k++)
+                if (inStamp[loopIns![k].Index] != number + 1)
+                {
+                    inStamp[loopIns[k].Index] = number + 1;
+                    loopIns[unique++] = loopIns[k];
+                }
+            int inCount = headerParameters.Count + unique;
             if (inCount > MaximumLiveIns) return $"{inCount} live-ins";
             // Arrays filled by index: a list copied or spread into an array takes framework generics over Value that .NET
             // compiles on the first unit's path (LuaColdPathFirstTimesTests).
@@ -214,13 +324,14 @@ internal sealed class OutlinedLoop
                 if (type.IsByRef || type.IsByRefLike) return "a live-out of type " + type;
                 candidate.LiveOuts[k] = loopOuts[k];
             }
-            parameters = new Value[inCount];
+            var parameters = new Value[inCount];
             for (int k = 0; k < headerParameters.Count; k++) parameters[k] = headerParameters[k];
             for (int k = headerParameters.Count; k < inCount; k++) parameters[k] = loopIns![k - headerParameters.Count];
             // Each exit stores the live-outs defined where its source is dominated (the others hold nothing there).
-            foreach (var exit in candidate.Exits) // not on the first unit's path: only a unit with loops to outline gets here
+            for (int e = 0; e < candidate.Exits.Count; e++)
                 for (int k = 0; k < outCount; k++)
-                    if (dominators.Dominates(new Block(definedIn[candidate.LiveOuts[k].Index]), exit.Source)) exit.Stores.Add(k);
+                    if (dominators.Dominates(new Block(definedIn[candidate.LiveOuts[k].Index]), candidate.Exits[e].Source)) candidate.Exits[e].Stores.Add(k);
+            candidate.LiveIns = parameters;
             return null;
         }
     }
