@@ -5,8 +5,8 @@ namespace PeJit.Runtime;
 /// <summary>
 /// The one thread on which JIT-enabled processes prepare portals and compile units in the background (issue 12): work
 /// is queued and runs in order, one item at a time, so that on a machine of two cores PeJit's work takes at most the one
-/// core the interpreter's thread does not, and at a lower OS priority than the interpreter's when the machine has a core to
-/// spare (<see cref="LowerThisThread"/>). Measured (Docs/PERFORMANCE.md, "Short processes: which thread spends what"): before, a short program's main
+/// core the interpreter's thread does not; optionally at a lower OS priority than the interpreter's
+/// (<c>PEJIT_BACKGROUND_NICE</c>, <see cref="LowerThisThread"/>). Measured (Docs/PERFORMANCE.md, "Short processes: which thread spends what"): before, a short program's main
 /// thread waited for a core while pool threads prepared the portal, the warm-up ran and a unit compiled that the program
 /// ended before entering; the wait, not the main thread's own work, was most of what the process lost to plain.
 /// </summary>
@@ -21,13 +21,15 @@ namespace PeJit.Runtime;
 internal static class BackgroundWork
 {
     /// <summary>
-    /// How much PeJit's background thread is lowered below the interpreter's by default (its nice value over the process's),
-    /// when the machine has a core to spare (<see cref="LowersOn"/>). At 10 a normal thread sharing a core with it gets about
-    /// nine tenths of the core (Linux CFS weights 1024 and 110): the interpreter's thread no longer waits for the core PeJit's
-    /// preparation and compiles take in a short process, and on an idle second core those run as before
-    /// (Docs/PERFORMANCE.md, "Short JIT-enabled processes: PeJit's thread below the interpreter's").
+    /// How much <c>PEJIT_BACKGROUND_NICE=auto</c> lowers PeJit's background thread below the interpreter's (its nice value
+    /// over the process's) when the machine has a core to spare (<see cref="LowersOn"/>). At 10 a normal thread sharing a core
+    /// with it gets about nine tenths of the core (Linux CFS weights 1024 and 110). Not the default: on an idle machine of two
+    /// cores it took 6-17 ms off short Lua processes (numeric 196 to 183 ms, sieve 234 to 217, medians of 5) but put StackVm
+    /// <c>long 100000000</c>, the demo, at 440-459 ms against 310-374 (the first unit waits behind .NET's own tier-1 thread on
+    /// the second core), and nice 3 did the same (Docs/PERFORMANCE.md, "Short JIT-enabled processes: PeJit's thread below the
+    /// interpreter's", the lead's figures).
     /// </summary>
-    public const int DefaultNice = 10;
+    public const int AutoNice = 10;
 
     private static readonly Queue<Action> queue = new();
     private static readonly object gate = new();
@@ -39,18 +41,21 @@ internal static class BackgroundWork
     private static int queued;
 
     /// <summary>
-    /// <c>PEJIT_BACKGROUND_NICE</c> (0-19: 0 never lowers the thread, another value always lowers it by that much), or null
-    /// when it is not set: then <see cref="DefaultNice"/> on a machine with a core to spare (<see cref="LowersOn"/>).
+    /// <c>PEJIT_BACKGROUND_NICE</c>: 0-19 lowers the thread by that much whatever the load (0, and unset, the default: never);
+    /// null for <c>auto</c>: <see cref="AutoNice"/> on a machine with a core to spare (<see cref="LowersOn"/>).
     /// </summary>
-    public static int? ConfiguredNice { get; } =
-        int.TryParse(Environment.GetEnvironmentVariable("PEJIT_BACKGROUND_NICE"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int nice)
-            ? Math.Min(nice, 19) : null;
+    public static int? ConfiguredNice { get; } = Environment.GetEnvironmentVariable("PEJIT_BACKGROUND_NICE") switch
+    {
+        "auto" => null,
+        { } value when int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int nice) => Math.Min(nice, 19),
+        _ => 0,
+    };
 
-    /// <summary>How much <see cref="LowerThisThread"/> lowers a thread: <see cref="ConfiguredNice"/>, else <see cref="DefaultNice"/>.</summary>
-    public static int Nice => ConfiguredNice ?? DefaultNice;
+    /// <summary>How much <see cref="LowerThisThread"/> lowers a thread: <see cref="ConfiguredNice"/>, else (<c>auto</c>) <see cref="AutoNice"/>.</summary>
+    public static int Nice => ConfiguredNice ?? AutoNice;
 
     /// <summary>
-    /// Whether PeJit's threads are lowered by default on a machine of <paramref name="processors"/> cores whose one-minute load
+    /// Whether <c>PEJIT_BACKGROUND_NICE=auto</c> lowers PeJit's threads on a machine of <paramref name="processors"/> cores whose one-minute load
     /// average is <paramref name="loadAverage"/>: only when it has more than one core and fewer runnable threads than cores on
     /// average, so that the lowered thread has a core the interpreter does not need. On a busy machine a lowered thread
     /// starves: at load 16-20 on two cores, with nice 10, StackVm <c>long</c> entered no compiled code in 4 of 5 runs and took
@@ -102,7 +107,7 @@ internal static class BackgroundWork
 
     /// <summary>
     /// Lowers the calling thread's priority by <see cref="Nice"/> (Linux: its nice value, from the process's, at most 19),
-    /// when <c>PEJIT_BACKGROUND_NICE</c> asks for it or, unset, when the machine has a core to spare (<see cref="LowersOn"/>);
+    /// when <c>PEJIT_BACKGROUND_NICE</c> asks for it or, with <c>auto</c>, when the machine has a core to spare (<see cref="LowersOn"/>);
     /// false where that was not done or was refused, and the thread then keeps its priority. Only for threads PeJit owns:
     /// a thread-pool thread would keep the priority for the application's work.
     /// </summary>

@@ -47,16 +47,16 @@ public sealed class BackgroundWorkTests
     }
 
     /// <summary>
-    /// The background thread runs below the interpreter's priority where the OS lets a thread lower its own (Linux: its nice
-    /// value, <see cref="BackgroundWork.DefaultNice"/> over the process's unless <c>PEJIT_BACKGROUND_NICE</c> says otherwise),
-    /// when the machine has a core to spare, so that in a short process it only takes a core the interpreter's thread does not
+    /// With <c>PEJIT_BACKGROUND_NICE=auto</c> the background thread runs below the interpreter's priority where the OS lets a
+    /// thread lower its own (Linux: its nice value, <see cref="BackgroundWork.AutoNice"/> over the process's), when the machine
+    /// has a core to spare, so that in a short process it only takes a core the interpreter's thread does not
     /// need; on a busy machine it keeps the process's priority, where a lowered thread starved (Docs/PERFORMANCE.md, "Short
     /// JIT-enabled processes: PeJit's thread below the interpreter's").
     /// </summary>
     [TestMethod]
     public void TheBackgroundThreadIsLoweredOnlyWhenTheMachineHasACoreToSpare()
     {
-        Assert.IsGreaterThan(0, BackgroundWork.DefaultNice, "by default PeJit's thread is lowered where it can be");
+        Assert.IsGreaterThan(0, BackgroundWork.AutoNice, "auto lowers PeJit's thread where it can be");
         Assert.IsTrue(BackgroundWork.LowersOn(0.0, 2), "an idle machine of two cores");
         Assert.IsTrue(BackgroundWork.LowersOn(1.9, 2), "one busy thread on two cores leaves one");
         Assert.IsFalse(BackgroundWork.LowersOn(2.0, 2), "two cores busy: lowered, the thread would starve");
@@ -83,6 +83,7 @@ public sealed class BackgroundWorkTests
         });
         Assert.IsTrue(done.Wait(TimeSpan.FromSeconds(30)), "the background thread did not run what was queued");
         if (BackgroundWork.ConfiguredNice > 0) Assert.IsTrue(BackgroundWork.ThreadLowered, "PEJIT_BACKGROUND_NICE asks for it whatever the load");
+        if (BackgroundWork.ConfiguredNice == 0) Assert.IsFalse(BackgroundWork.ThreadLowered, "unset or 0: never lowered (the default)");
         // Relative to the process's (a process run with nice 5 gets its PeJit thread at 5 + Nice), at most 19.
         int process = NiceOfThisThread();
         Assert.AreEqual(BackgroundWork.ThreadLowered ? Math.Min(19, process + BackgroundWork.Nice) : process, seen, "the background thread's nice value");
