@@ -16,6 +16,29 @@ namespace PeJit.Optimizer;
 internal static class LoopVersioning
 {
     /// <summary>
+    /// The index of the block defining each value (a parameter's or a result's), -1 for none, for a pass that versions a
+    /// loop on a value from before it (<see cref="UnswitchLoops"/>, <see cref="SpeculateDivisors"/>): block indices, not a
+    /// nullable <see cref="Block"/>, whose generic code .NET would compile on the first unit's path. Linear in the graph.
+    /// </summary>
+    public static int[] DefiningBlocks(FlowGraph graph)
+    {
+        var blocks = new int[graph.ValueCount];
+        Array.Fill(blocks, -1);
+        for (int b = 0; b < graph.BlockCount; b++)
+        {
+            var block = new Block(b);
+            foreach (var parameter in graph[block].Parameters) blocks[parameter.Index] = b;
+            foreach (var instruction in graph[block].Instructions)
+                if (instruction.Result is { } result) blocks[result.Index] = b;
+        }
+        return blocks;
+    }
+
+    /// <summary>Whether a block of <paramref name="loop"/> defines <paramref name="value"/> (<paramref name="definedIn"/> from <see cref="DefiningBlocks"/>).</summary>
+    public static bool DefinedIn(NaturalLoop loop, Value value, int[] definedIn) =>
+        definedIn[value.Index] >= 0 && loop.Blocks.Contains(new Block(definedIn[value.Index]));
+
+    /// <summary>
     /// Copies <paramref name="loop"/> and repairs the uses after it; returns the copy of each block. The copy is
     /// not entered yet: the caller jumps to the header's copy.
     /// </summary>

@@ -58,7 +58,7 @@ internal static class SpeculateDivisors
     {
         var dominators = Dominators.Compute(graph);
         var predecessors = Predecessors.Compute(graph);
-        var definedIn = DefiningBlocks(graph);
+        var definedIn = LoopVersioning.DefiningBlocks(graph);
         foreach (var loop in GraphEdits.Ordered(NaturalLoop.Find(graph, dominators), l => l.Depth))
         {
             if (EntryJump(graph, loop, predecessors) is not { } entry) continue;
@@ -71,7 +71,7 @@ internal static class SpeculateDivisors
                 {
                     if (!IsDivision(graph, division) || tried.Contains(division)) continue;
                     var divisor = division.Operands[1];
-                    if (loop.Blocks.Contains(definedIn[divisor.Index]) || graph[divisor].DefiningInstruction?.Opcode == Opcode.Const) continue;
+                    if (LoopVersioning.DefinedIn(loop, divisor, definedIn) || graph[divisor].DefiningInstruction?.Opcode == Opcode.Const) continue;
                     tried.Add(division);
                     if (guesses.Any(g => g.Divisor == divisor)) continue;
                     if (SampleValues.Integer(graph, divisor) is not { } guess || !WorthAConstant(graph, division, guess)) continue;
@@ -117,19 +117,6 @@ internal static class SpeculateDivisors
             found = edge;
         }
         return found;
-    }
-
-    private static Block[] DefiningBlocks(FlowGraph graph)
-    {
-        var blocks = new Block[graph.ValueCount];
-        for (int b = 0; b < graph.BlockCount; b++)
-        {
-            var block = new Block(b);
-            foreach (var parameter in graph[block].Parameters) blocks[parameter.Index] = block;
-            foreach (var instruction in graph[block].Instructions)
-                if (instruction.Result is { } result) blocks[result.Index] = block;
-        }
-        return blocks;
     }
 
     /// <summary>

@@ -79,7 +79,7 @@ internal static class UnswitchLoops
         var dominators = Dominators.Compute(graph);
         var loops = NaturalLoop.Find(graph, dominators);
         if (loops.Count == 0) return false;
-        var definedIn = DefiningBlocks(graph);
+        var definedIn = LoopVersioning.DefiningBlocks(graph);
         // Innermost loops, the smallest first (their tests run most often: the budget goes to them first); then, with nests,
         // the loops holding others, the outermost first (a copied nest holds its inner loops unswitched already).
         foreach (var loop in GraphEdits.Ordered(loops, l => BarrierPaths.Innermost(l, loops) ? l.Blocks.Count : OuterKey + l.Depth))
@@ -106,26 +106,8 @@ internal static class UnswitchLoops
 
     /// <summary>Whether <paramref name="condition"/> is defined outside <paramref name="loop"/> and is not a constant.</summary>
     private static bool Invariant(FlowGraph graph, NaturalLoop loop, Value condition, int[] definedIn) =>
-        definedIn[condition.Index] >= 0 && !loop.Blocks.Contains(new Block(definedIn[condition.Index]))
+        definedIn[condition.Index] >= 0 && !LoopVersioning.DefinedIn(loop, condition, definedIn)
         && graph[condition].DefiningInstruction?.Opcode is not (Opcode.Const or Opcode.Null or Opcode.Default);
-
-    /// <summary>
-    /// The index of the block defining each value (a parameter's or a result's), -1 for none: block indices, not a
-    /// nullable <see cref="Block"/>, whose generic code .NET would compile on the first unit's path.
-    /// </summary>
-    private static int[] DefiningBlocks(FlowGraph graph)
-    {
-        var blocks = new int[graph.ValueCount];
-        for (int v = 0; v < blocks.Length; v++) blocks[v] = -1;
-        for (int b = 0; b < graph.BlockCount; b++)
-        {
-            var block = new Block(b);
-            foreach (var parameter in graph[block].Parameters) blocks[parameter.Index] = b;
-            foreach (var instruction in graph[block].Instructions)
-                if (instruction.Result is { } result) blocks[result.Index] = b;
-        }
-        return blocks;
-    }
 
     /// <summary>
     /// Copies <paramref name="loop"/>, enters it when <paramref name="condition"/> is true and the copy otherwise (from a
