@@ -40,21 +40,24 @@ internal static class HintValidator
             if (variable == "this" && method.HasThis && !method.DeclaringType.IsValueType)
                 Error(DiagnosticCodes.UnknownVariable, $"[JitPortal] names 'this', which every instance portal carries as a red already", SourceLocation.None,
                     $"Leave `this` out of Reds and out of the arguments of Jit.MergePoint and Jit.CanEnterJit; a [Virtualizable] on {method.DeclaringType.Name} applies to it.");
-            else if (FieldNamed(method.DeclaringType, variable) is { } captured && DelegateFamilies.IsCompilerGenerated(method.DeclaringType))
-                Error(DiagnosticCodes.UnknownVariable,
-                    $"[JitPortal] names '{variable}', a variable the lambda captures (a field of its closure class {captured.DeclaringType.Name}), not a parameter or local of the lambda: greens and reds are the portal's variables",
-                    SourceLocation.None, LambdaAdvice(variable, hints.Greens.Contains(variable)));
             else if (FieldNamed(method.DeclaringType, variable) is { } field)
-                Error(DiagnosticCodes.UnknownVariable,
-                    $"[JitPortal] names '{variable}', a field of {field.DeclaringType.Name}, not a parameter or local of the portal: greens and reds are the portal's variables",
-                    SourceLocation.None, hints.Greens.Contains(variable)
-                        ? $"Copy the field into a local before the loop and use the local in it: `var {variable} = Jit.Promote({(field.IsStatic ? field.DeclaringType.Name : "this")}.{field.Name});` "
-                          + $"(or make it a parameter of {method.Name}: a parameter named as a green is green at the portal's entry); helpers that move it take it by ref; "
-                          + "write it back to the field where the portal returns if code after it reads the field."
-                        : $"Either copy it into a local before the loop (`var {variable} = {(field.IsStatic ? field.DeclaringType.Name : "this")}.{field.Name};`; helpers that move it "
-                          + $"take it by ref; write it back where the portal returns), or leave it a field: mark {field.DeclaringType.Name} [Virtualizable(\"{field.Name}\")] so "
-                          + (field.IsStatic ? "compiled code keeps it in a register (a static field cannot be: make it an instance field)."
-                                            : "compiled code keeps it in a register, (the portal's `this` is a red without being named; another object that holds it is named in Reds)."));
+            {
+                if (DelegateFamilies.IsCompilerGenerated(method.DeclaringType))
+                    Error(DiagnosticCodes.UnknownVariable,
+                        $"[JitPortal] names '{variable}', a variable the lambda captures (a field of its closure class {field.DeclaringType.Name}), not a parameter or local of the lambda: greens and reds are the portal's variables",
+                        SourceLocation.None, LambdaAdvice(variable, hints.Greens.Contains(variable)));
+                else
+                    Error(DiagnosticCodes.UnknownVariable,
+                        $"[JitPortal] names '{variable}', a field of {field.DeclaringType.Name}, not a parameter or local of the portal: greens and reds are the portal's variables",
+                        SourceLocation.None, hints.Greens.Contains(variable)
+                            ? $"Copy the field into a local before the loop and use the local in it: `var {variable} = Jit.Promote({(field.IsStatic ? field.DeclaringType.Name : "this")}.{field.Name});` "
+                              + $"(or make it a parameter of {method.Name}: a parameter named as a green is green at the portal's entry); helpers that move it take it by ref; "
+                              + "write it back to the field where the portal returns if code after it reads the field."
+                            : $"Either copy it into a local before the loop (`var {variable} = {(field.IsStatic ? field.DeclaringType.Name : "this")}.{field.Name};`; helpers that move it "
+                              + $"take it by ref; write it back where the portal returns), or leave it a field: mark {field.DeclaringType.Name} [Virtualizable(\"{field.Name}\")] so "
+                              + (field.IsStatic ? "compiled code keeps it in a register (a static field cannot be: make it an instance field)."
+                                                : "compiled code keeps it in a register, (the portal's `this` is a red without being named; another object that holds it is named in Reds)."));
+            }
             else
                 Error(DiagnosticCodes.UnknownVariable, $"[JitPortal] names '{variable}', which is neither a parameter nor a local of the portal",
                     SourceLocation.None, $"Declare only variables of {method.Name}; its parameters and locals are: {string.Join(", ", known.Order())}.");
