@@ -1,3 +1,4 @@
+using PeJit.Frontend.Construction;
 using PeJit.Runtime;
 using Mono.Cecil;
 using Mono.Cecil.Cil;
@@ -1021,8 +1022,7 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         }
     }
 
-    private static bool IsHint(Instruction instruction, string name) =>
-        instruction.OpCode.Code == Code.Call && instruction.Operand is MethodReference { Name: var n, DeclaringType.FullName: PeJit.IR.HintNames.JitClass } && n == name;
+    private static bool IsHint(Instruction instruction, string name) => HintCalls.IsCallOf(instruction, name);
 
     private WeavingException Error(Instruction? at, string message)
     {

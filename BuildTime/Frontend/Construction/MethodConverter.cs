@@ -273,9 +273,7 @@ public sealed partial class MethodConverter
         private bool HoldsMergePoint(ILBlock block)
         {
             for (int i = block.First; i <= block.Last; i++)
-                if (flow.Instructions[i] is { OpCode.Code: Code.Call, Operand: MethodReference { Name: HintNames.MergePoint } called }
-                    && called.DeclaringType.FullName == HintNames.JitClass)
-                    return true;
+                if (HintCalls.IsCallOf(flow.Instructions[i], HintNames.MergePoint)) return true;
             return false;
         }
 
