@@ -16,6 +16,42 @@ public static class Errors
         }
     }
 
+    /// <summary>The opcode is read through a span over the green code: the dispatch is on a red value (PJ1001).</summary>
+    [JitPortal(Greens = ["pc", "code"], Reds = ["frame"])]
+    public static long DispatchThroughSpan(Code code, Frame frame)
+    {
+        int pc = 0;
+        while (true)
+        {
+            Jit.MergePoint(pc, code, frame);
+            ReadOnlySpan<int> ops = code.Ops;
+            switch (ops[pc])
+            {
+                case 0: return frame.Stack[0];
+                case 1: frame.Stack[0]++; pc++; break;
+                case 2: frame.Stack[0]--; pc++; break;
+                case 3: frame.Stack[0] *= 2; pc++; break;
+                case 4: frame.Stack[0] = -frame.Stack[0]; pc++; break;
+                default: pc = 0; break;
+            }
+        }
+    }
+
+    /// <summary>The value stack is a stackalloc'd span in the portal: the portal cannot be converted (PJ0010).</summary>
+    [JitPortal(Greens = ["pc", "code"], Reds = ["frame", "stack", "sp"])]
+    public static long StackAllocatedStack(Code code, Frame frame)
+    {
+        Span<long> stack = stackalloc long[16];
+        int pc = 0, sp = 0;
+        while (true)
+        {
+            Jit.MergePoint(pc, code, frame, sp);
+            if (code.Ops[pc] == 0) return stack[sp - 1];
+            stack[sp++] = frame.Stack[pc];
+            pc++;
+        }
+    }
+
     /// <summary>
     /// The declared green pc is read from the green code through a span: <c>AsSpan</c> and the read stay residual calls
     /// (a span is never green), so the pc is red.

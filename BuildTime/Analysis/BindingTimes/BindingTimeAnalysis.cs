@@ -99,8 +99,9 @@ public sealed class BindingTimeAnalysis
             var conversion = Convert(method);
             if (conversion.Graph is not { } graph)
             {
-                Report(Severity.Error, DiagnosticCodes.OpaquePortal, $"the portal cannot be converted: {conversion.OpaqueReason}", MethodName(method),
-                    SourceLocation.None, null, "Move the construct named out of the portal into a helper method marked [DontLookInside].");
+                Report(Severity.Error, DiagnosticCodes.OpaquePortal, $"the portal cannot be converted: {conversion.Construct}", MethodName(method),
+                    conversion.Location, conversion.Document,
+                    conversion.Advice ?? "Move the construct named out of the portal into a helper method marked [DontLookInside].");
                 continue;
             }
             var shape = HintValidator.Validate(portal.Hints, graph, this);

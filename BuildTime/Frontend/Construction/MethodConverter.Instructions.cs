@@ -35,8 +35,18 @@ public sealed partial class MethodConverter
                 || TranslateMemoryAccess(instruction)
                 || TranslateCallOrObject(instruction);
             if (!translated)
-                throw new UnsupportedConstructException(Unsupported(code), instruction.Offset);
+                throw new UnsupportedConstructException(Unsupported(code), instruction.Offset, AdviceFor(code));
         }
+
+        // A stack-allocated buffer is the one construct here an interpreter writes in its dispatch loop's own method (a value
+        // stack or registers as a Span<T>), where moving it into a helper cannot work: the memory dies with the helper.
+        private static string? AdviceFor(Code code) => code switch
+        {
+            Code.Localloc => "Allocate the buffer as an array instead (`var stack = new long[64];`, before the loop, or in a frame object) and name it "
+                + "(with its stack pointer) in Jit.MergePoint as a red: compiled code leaves to the interpreter with its reds as objects, which a "
+                + "stack-allocated span cannot be. In a helper the portal calls, stackalloc is fine when the helper is marked [DontLookInside].",
+            _ => null,
+        };
 
         private static string Unsupported(Code code) => code switch
         {

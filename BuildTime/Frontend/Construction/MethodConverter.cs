@@ -54,9 +54,17 @@ public sealed partial class MethodConverter
         }
         catch (UnsupportedConstructException e)
         {
-            string where = e.ILOffset >= 0 ? $" at IL_{e.ILOffset:x4}" : "";
-            return ConversionResult.Opaque(method, e.Message + where);
+            var (line, document) = LineOf(method, e.ILOffset);
+            return ConversionResult.OpaqueAt(method, e.Message, new SourceLocation(e.ILOffset, line), document, e.Advice);
         }
+    }
+
+    /// <summary>The source line (and its file) of the instruction at <paramref name="ilOffset"/>: that of the last sequence point at or before it.</summary>
+    private static (int Line, string? Document) LineOf(MethodDefinition method, int ilOffset)
+    {
+        if (ilOffset < 0 || !method.DebugInformation.HasSequencePoints) return (0, null);
+        var point = method.DebugInformation.SequencePoints.Where(p => p.Offset <= ilOffset && !p.IsHidden).MaxBy(p => p.Offset);
+        return point is null ? (0, null) : (point.StartLine, point.Document?.Url);
     }
 
     private FieldRef FieldOf(FieldReference field)

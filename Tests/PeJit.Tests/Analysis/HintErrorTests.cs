@@ -58,6 +58,30 @@ public sealed class HintErrorTests
     }
 
     [TestMethod]
+    public void ADispatchOnAnOpcodeReadThroughASpanIsAWarningThatSaysToIndexTheArray()
+    {
+        var analyzed = AnalyzedPortal.Of(typeof(Errors), nameof(Errors.DispatchThroughSpan));
+        var warning = analyzed.Result.Diagnostics.Single(d => d.Code == DiagnosticCodes.RedDispatch);
+        StringAssert.Contains(warning.Advice, "read through a Span or ReadOnlySpan");
+        StringAssert.Contains(warning.Advice, "`code[pc]`");
+        // A red dispatch for another reason keeps the general advice alone.
+        var other = AnalyzedPortal.Of(typeof(Errors), nameof(Errors.GreenFromRed)).Result.Diagnostics.Where(d => d.Code == DiagnosticCodes.RedDispatch);
+        Assert.IsFalse(other.Any(d => d.Advice.Contains("Span")));
+    }
+
+    [TestMethod]
+    public void AStackallocInThePortalIsAnErrorAtItsLineThatSaysToUseAnArray()
+    {
+        // Moving it into a [DontLookInside] helper, the general advice for a construct with no IR form, cannot work for a buffer
+        // the loop keeps: its memory dies with the helper.
+        var error = SingleError(nameof(Errors.StackAllocatedStack), DiagnosticCodes.OpaquePortal);
+        StringAssert.Contains(error.Message, "localloc (stackalloc)");
+        Assert.DoesNotContain("IL_", error.Message, "the place is the diagnostic's own, not repeated in the message");
+        StringAssert.Contains(error.Advice, "as an array");
+        StringAssert.Contains(error.Advice, "Jit.MergePoint as a red");
+    }
+
+    [TestMethod]
     public void AMergePointThatMissesALiveVariableIsAnError()
     {
         var error = SingleError(nameof(Errors.MissingLiveVariable), DiagnosticCodes.MissingLiveVariable);
