@@ -956,6 +956,11 @@ internal sealed partial class ContextAnalyzer
             _ => "a red array",
         };
 
+    /// <summary>Whether a step of <paramref name="red"/>'s chain is a span's read: a call taking one, or a load through the address its indexer returned.</summary>
+    private static bool ReadsThroughSpan(AnnotatedGraph graph, Value red) =>
+        graph.ReasonChain(red).Any(step => TakesSpan(step.Graph.Graph, step.Value)
+            || step.Graph.Graph[step.Value].DefiningInstruction is { Operands.Count: > 0 } read && TakesSpan(step.Graph.Graph, read.Operands[0]));
+
     /// <summary>Whether <paramref name="value"/> is the result of a call with a span among its arguments.</summary>
     private static bool TakesSpan(FlowGraph graph, Value value) =>
         graph[value].DefiningInstruction is { } call && call.Operands.Any(o => graph.TypeOf(o).Name.StartsWith("System.Span`1", StringComparison.Ordinal)
@@ -1046,7 +1051,11 @@ internal sealed partial class ContextAnalyzer
                 if (graph.IsPortal && instruction.Opcode == Opcode.Switch && IsRed(instruction.Operands[0]) && dispatchBlocks?.Contains(block) == true)
                     analysis.Report(Severity.Warning, DiagnosticCodes.RedDispatch,
                         $"the switch at {block} in the dispatch loop is on a red value: the green key does not determine it, so every case is compiled",
-                        method, instruction.Location, document, "Dispatch on a value read from green data (the code array at a green pc), or Jit.Promote the opcode.",
+                        method, instruction.Location, document, "Dispatch on a value read from green data (the code array at a green pc), or Jit.Promote the opcode."
+                            + (ReadsThroughSpan(graph, instruction.Operands[0])
+                                ? " Here it is read through a Span or ReadOnlySpan, which is never green (the specializer cannot hold one): index the green array itself "
+                                    + "(`code[pc]`, not `bytes[pc]` on a span over it)."
+                                : ""),
                         BindingTimeAnalysis.Explain(graph, instruction.Operands[0]));
             }
         for (int l = 0; l < loops.Count; l++)
