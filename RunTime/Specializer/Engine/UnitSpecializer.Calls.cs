@@ -1,5 +1,6 @@
 using System.Reflection;
 using PeJit.IR;
+using PeJit.IR.Evaluation;
 using PeJit.Specializer.Extension;
 
 namespace PeJit.Specializer.Engine;
@@ -90,8 +91,7 @@ public sealed partial class UnitSpecializer
                 case CallTreatment.ClassOf when TryClassOf(frame, op):
                     return true;
                 case CallTreatment.GreenCall when AllGreen(frame, op.Operands):
-                    InvokeGreen(frame, op);
-                    return true;
+                    return TryInvokeGreen(frame, op) is not { } thrown || ThrowsAtRunTime(frame, op, thrown);
                 case CallTreatment.Inline when frames.Count <= owner.settings.MaxInliningDepth:
                     Enter(frames, frame, op, op.Callees[0]);
                     return true;
@@ -231,14 +231,24 @@ public sealed partial class UnitSpecializer
             return found;
         }
 
-        /// <summary>Runs a green call through its compiled delegate; what it throws becomes a <see cref="SpecializationException"/>.</summary>
-        private static void InvokeGreen(ExtensionFrame frame, ExtensionOp op)
+        /// <summary>
+        /// Runs a green call through its compiled delegate. What the callee throws is returned: the call is pure (the analysis
+        /// made it green), so the interpreter, making it with these greens, throws the same there; a path that only a red
+        /// branch leads to (a case of a red switch decoding an operand past the code's end) must not cost the unit. What the
+        /// runtime throws (out of memory or stack) and PeJit's own failures are a <see cref="SpecializationException"/>.
+        /// </summary>
+        private static Exception? TryInvokeGreen(ExtensionFrame frame, ExtensionOp op)
         {
             op.AccessRuns++;
             try
             {
                 op.Access!(frame.Ints, frame.Floats, frame.Refs, op.OperandRegisters, op.Result < 0 ? -1 : frame.Graph.Registers[op.Result]);
                 if (op.Result >= 0) frame.States[op.Result] = RegisterState.Green;
+                return null;
+            }
+            catch (Exception e) when (e is not (SpecializationException or EvaluationException or OutOfMemoryException or InsufficientExecutionStackException))
+            {
+                return e;
             }
             catch (Exception e) when (e is not SpecializationException)
             {

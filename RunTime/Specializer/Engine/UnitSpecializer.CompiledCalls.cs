@@ -299,7 +299,7 @@ public sealed partial class UnitSpecializer
                     case ExtensionOpKind.Call when op.Treatment == CallTreatment.MergePoint:
                         return op;
                     case ExtensionOpKind.Call when op.Treatment == CallTreatment.GreenCall && AllGreen(callee, op.Operands):
-                        InvokeGreen(callee, op);
+                        if (TryInvokeGreen(callee, op) is not null) return null;
                         break;
                     default:
                         return null;

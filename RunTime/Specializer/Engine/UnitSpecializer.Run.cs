@@ -595,7 +595,7 @@ public sealed partial class UnitSpecializer
         }
 
         /// <summary>
-        /// A green op threw while specializing: the interpreter, reaching it with these greens, throws there. The
+        /// A green op or call threw while specializing: the interpreter, reaching it with these greens, throws there. The
         /// op goes into the residual code with its operands as constants, so that compiled code throws the same
         /// exception at the same point, after the same effects; the path ends there (nothing after it runs), and
         /// the rest of the unit is compiled as usual. Ends the path (false).
@@ -603,7 +603,8 @@ public sealed partial class UnitSpecializer
         private bool ThrowsAtRunTime(ExtensionFrame frame, ExtensionOp op, Exception thrown)
         {
             var instruction = op.Instruction;
-            unit.Notes.Add($"{frame.Graph.Name}: the green '{instruction.Info.Name}' at {instruction.Location} throws {thrown.GetType().Name} with the greens of {origin ?? entryKey}; compiled code throws it there");
+            string what = instruction.Method is { } method ? $"call to {method.Name}" : $"'{instruction.Info.Name}'";
+            unit.Notes.Add($"{frame.Graph.Name}: the green {what} at {instruction.Location} throws {thrown.GetType().Name} with the greens of {origin ?? entryKey}; compiled code throws it there");
             Residualize(frame, op);
             // Never reached: the op above always throws (its operands are constants). A block needs a terminator.
             Append(new Instruction(Opcode.Throw, Emit(new Instruction(Opcode.Null), IrType.Object)) { Location = instruction.Location });
