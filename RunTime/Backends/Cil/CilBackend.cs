@@ -43,8 +43,10 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
     /// innermost loops and nests of every unit (for the tests and fuzzers: every loop shape through the outlining); unset or
     /// <c>0</c>, none: the default, because BenchmarkDotNet on a quiet machine told no difference on Lua <c>sieve</c> (two
     /// processes each, 11.4-17.3 ms either way, the process deciding; Docs/PERFORMANCE.md, "Loops with one level of
-    /// nesting"), and the 16-method cap leaves its hot outer loop in the unit's method. Read here, not in <see cref="OutlinedLoop"/>: loading that class loads its lists' types, which a process that
-    /// outlines nothing need not (LuaColdPathFirstTimesTests counts them).
+    /// nesting"), and with every loop outlined (no cap since branch <c>outline16</c>; its outer loop 32 instructions a turn
+    /// where the default's is 38) the runs at hand were too loaded to tell either (Docs/PERFORMANCE.md, "outline16"). Read
+    /// here, not in <see cref="OutlinedLoop"/>: loading that class loads its lists' types, which a process that outlines
+    /// nothing need not (LuaColdPathFirstTimesTests counts them).
     /// </summary>
     private static readonly LoopOutlining DefaultLoopOutlining = Environment.GetEnvironmentVariable("PEJIT_OUTLINE_LOOPS") switch
     {
