@@ -43,8 +43,10 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
     /// innermost loops and nests of every unit (for the tests and fuzzers: every loop shape through the outlining); unset or
     /// <c>0</c>, none: the default, because BenchmarkDotNet on a quiet machine told no difference on Lua <c>sieve</c> (two
     /// processes each, 11.4-17.3 ms either way, the process deciding; Docs/PERFORMANCE.md, "Loops with one level of
-    /// nesting"), and the 16-method cap leaves its hot outer loop in the unit's method. Read here, not in <see cref="OutlinedLoop"/>: loading that class loads its lists' types, which a process that
-    /// outlines nothing need not (LuaColdPathFirstTimesTests counts them).
+    /// nesting"), and with every loop outlined (no cap since branch <c>outline16</c>; its outer loop 32 instructions a turn
+    /// where the default's is 38) the runs at hand were too loaded to tell either (Docs/PERFORMANCE.md, "outline16"). Read
+    /// here, not in <see cref="OutlinedLoop"/>: loading that class loads its lists' types, which a process that outlines
+    /// nothing need not (LuaColdPathFirstTimesTests counts them).
     /// </summary>
     private static readonly LoopOutlining DefaultLoopOutlining = Environment.GetEnvironmentVariable("PEJIT_OUTLINE_LOOPS") switch
     {
@@ -125,7 +127,9 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                 parameterTypes[entry.LiveIns.Length + i] = TypeOf(graph.TypeOf(loop.LiveOuts[i]), graph).MakeByRefType();
             entry.Method = new DynamicMethod($"{method.Name}_loop{entry.Block.Index}", typeof(int), parameterTypes, owner, skipVisibility: true);
         }
-        var hot = new Emitter(this, graph, method, Counting(method), layout, cold, null, invariantAccesses) { Sibling = sibling };
+        // One set of tables the size of the graph for all the unit's methods, each emitter a generation of them.
+        var tables = new EmitTables(graph.ValueCount, graph.BlockCount);
+        var hot = new Emitter(this, graph, method, Counting(method), layout, cold, null, invariantAccesses, tables) { Sibling = sibling };
         hot.Emit();
         long bytes = hot.Shape.CodeSize;
         foreach (var entry in cold.Outlined)
@@ -137,7 +141,7 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
 
         int EmitOutlined(ColdCode.Entry entry)
         {
-            var emitter = new Emitter(this, graph, method, Counting(entry.Method), layout, cold, entry, invariantAccesses) { Sibling = sibling };
+            var emitter = new Emitter(this, graph, method, Counting(entry.Method), layout, cold, entry, invariantAccesses, tables) { Sibling = sibling };
             emitter.Emit();
             return emitter.Shape.CodeSize;
         }
@@ -236,16 +240,18 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
     /// calls it.
     /// </summary>
     private sealed class Emitter(CilBackend backend, FlowGraph graph, DynamicMethod self, CountingILGenerator il,
-        RegionLayout layout, ColdCode cold, ColdCode.Entry? outlined, HashSet<Instruction>? invariantAccesses)
+        RegionLayout layout, ColdCode cold, ColdCode.Entry? outlined, HashSet<Instruction>? invariantAccesses, EmitTables tables)
     {
         private readonly ColdCode.Scope scope = outlined?.Scope ?? cold.Hot;
 
         /// <summary>The emitted method as .NET's JIT counts it (after <see cref="Emit"/>).</summary>
         public IlShape Shape => il.Shape;
 
-        private readonly ValueMap<LocalBuilder> locals = new(graph.ValueCount);
-        private readonly LocalBuilder[] slots = new LocalBuilder[graph.SlotCount];
-        private readonly BlockMap<Label> labels = new(graph.BlockCount);
+        // The graph-sized tables are the unit's, shared by its methods' emitters (EmitTables): this one's generation.
+        private readonly EmitTables.LocalTable locals = tables.Locals;
+        // Stack slots are the unit's method's only: cold code and outlined loops use none.
+        private readonly LocalBuilder[] slots = outlined is null ? new LocalBuilder[graph.SlotCount] : [];
+        private readonly EmitTables.LabelTable labels = tables.Labels;
 
         private RegionLayout.Container current = null!;
         // Made when a unit has exception regions (few do): a dictionary of a framework struct (Label) is compiled by .NET.
@@ -259,6 +265,7 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
 
         public void Emit()
         {
+            tables.Begin();
             current = layout.Root;
             foreach (var block in scope.Blocks) labels[block] = il.DefineLabel();
             foreach (var stub in scope.StubList) labels[stub.Block] = il.DefineLabel();
@@ -301,23 +308,24 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
         /// argument under another name (<see cref="FindAliases"/>), so the edge stores nothing and the block loads the argument;</item>
         /// <item>every other value, and every other block parameter, gets a local of its own.</item>
         /// </list>
-        /// Cost: O(instructions + values).
+        /// Cost: O(the method's instructions and the values it uses), on the unit's tables (<see cref="EmitTables"/>).
         /// </summary>
         private void DeclareLocals()
         {
             FindAliases();
             FindClassTests();
-            var uses = new int[graph.ValueCount];
-            // The IR's own set and a plain array: framework generics over Value would be compiled by .NET in every
-            // process (ReadyToRun cannot precompile them), on the first unit's path.
-            var usedOutside = new ValueSet(graph.ValueCount);
-            var definedIn = new int[graph.ValueCount]; // block index + 1; 0 for a block parameter and a value of another method
+            // The unit's tables (EmitTables), not arrays of this method's own: framework generics over Value would be compiled
+            // by .NET in every process (ReadyToRun cannot precompile them), on the first unit's path.
+            var uses = tables.Uses;
+            var usedOutside = tables.UsedOutside;
+            var definedIn = tables.DefinedIn; // block index + 1; 0 for a block parameter and a value of another method
+            var used = tables.Used;
             foreach (var block in scope.Blocks)
                 foreach (var instruction in graph[block].Instructions)
                     if (instruction.Result is { } result) definedIn[result.Index] = block.Index + 1;
             // Values live across blocks share locals (LocalColoring) where the unit has no exception regions (whose handlers
             // would make every value of a try live in it); it is told where each local is loaded, as the emitter loads it.
-            var coloring = graph.RegionCount == 0 && ShareLocals ? new LocalColoring(graph.ValueCount, graph.BlockCount) : null;
+            var coloring = graph.RegionCount == 0 && ShareLocals ? new LocalColoring(tables) : null;
             var loopStubs = new List<ColdCode.Entry>();
             foreach (var block in scope.Blocks)
             {
@@ -337,7 +345,7 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                 var exits = stub.Loop!.Exits; // by index: a list's enumerator is a type .NET loads on the first unit's path
                 for (int e = 0; e < exits.Count; e++) Target(exits[e].Call, stub.Block, 0);
             }
-            foreach (var block in stubBlocks)
+            foreach (var block in stubBlocks.Members)
                 if (scope.Stubs[block].Loop is null)
                     foreach (var value in scope.Stubs[block].LiveIns) Use(value, block, -1, counted: false);
             void Target(BlockCall target, Block block, int position)
@@ -381,20 +389,29 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                 value = Root(value);
                 if (classOf[value.Index] >= 0) value = new Value(classOf[value.Index]);
                 uses[value.Index]++;
+                used.Add(value);
                 if (definedIn[value.Index] != block.Index + 1) usedOutside.Add(value);
                 if (counted) coloring?.AddUse(value.Index, block.Index, position);
             }
             // Values this method is given (its arguments, an outlined entry's live-ins) keep locals of their own.
-            var arguments = new ValueSet(graph.ValueCount);
+            var arguments = tables.Arguments;
             if (outlined is null)
-                for (int i = 0; i < graph.Parameters.Count; i++) arguments.Add(graph.Parameters[i]);
+                for (int i = 0; i < graph.Parameters.Count; i++)
+                {
+                    arguments.Add(graph.Parameters[i]);
+                    used.Add(graph.Parameters[i]);
+                }
             else
-                foreach (var argument in outlined.LiveIns) arguments.Add(argument);
+                foreach (var argument in outlined.LiveIns)
+                {
+                    arguments.Add(argument);
+                    used.Add(argument);
+                }
             var typeNumbers = new Dictionary<Type, int>();
             var candidateTypes = new List<Type>();
             var candidates = new List<int>();
 
-            foreach (var block in stubBlocks)
+            foreach (var block in stubBlocks.Members)
                 foreach (var parameter in graph[block].Parameters) locals[parameter] = il.DeclareLocal(Type(graph[parameter].Type));
             var pool = new Dictionary<Type, List<LocalBuilder>>();
             foreach (var block in scope.Blocks)
@@ -447,10 +464,12 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                 candidates.Add(value.Index);
             }
             // Values this method uses but does not define (an outlined entry's live-ins) still need a local; so would values
-            // of no block's instruction (none today). Values only other methods use get none.
-            for (int i = 0; i < graph.ValueCount; i++)
+            // of no block's instruction (none today). Values only other methods use get none. Only the values this method
+            // loads or is given, in index order: a walk over all the graph's values in each of many methods would cost their
+            // number times the graph.
+            foreach (var value in used.Members)
             {
-                var value = new Value(i);
+                int i = value.Index;
                 var data = graph[value];
                 if (data.DefiningInstruction is null && data.ParameterOf is null || locals.ContainsKey(value) || atUse.Contains(value) || aliasOf[i] >= 0) continue;
                 if (uses[i] == 0 && !arguments.Contains(value)) continue;
@@ -503,8 +522,8 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
         /// </summary>
         private void FindAliases()
         {
-            aliasOf = new int[graph.ValueCount];
-            for (int v = 0; v < aliasOf.Length; v++) aliasOf[v] = -1; // not Array.Fill: vectorized code .NET compiles cold
+            aliasOf = tables.AliasOf; // -1 everywhere in this method's generation
+            var aliased = new List<int>(); // the parameters given an alias, for the two walks below
             var edges = cold.EdgesIn;
             // Only edges of this method, and none into an outlined entry: that entry's method gets its parameters as
             // arguments (the jump is a call, or a stub block's parameter locals hold them).
@@ -517,15 +536,18 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                         var parameters = graph[target.Target].Parameters;
                         for (int i = 0; i < parameters.Count; i++)
                             if (SameRepresentation(graph.TypeOf(target.Arguments[i]), graph.TypeOf(parameters[i])))
+                            {
+                                if (aliasOf[parameters[i].Index] < 0) aliased.Add(parameters[i].Index);
                                 aliasOf[parameters[i].Index] = target.Arguments[i].Index;
+                            }
                     }
             // Blocks nobody reaches can pass each other's parameters round in a cycle: cut it where it is found, that
             // parameter keeping a local (the code is never run, but must be valid).
-            var state = new byte[graph.ValueCount]; // 0 unseen, 1 on the current path, 2 resolved
+            var state = tables.AliasState; // 0 unseen, 1 on the current path, 2 resolved
             var path = new List<int>();
-            for (int start = 0; start < aliasOf.Length; start++)
+            for (int a = 0; a < aliased.Count; a++)
             {
-                int value = start;
+                int value = aliased[a];
                 while (aliasOf[value] >= 0 && state[value] == 0)
                 {
                     state[value] = 1;
@@ -538,9 +560,9 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
                 state[value] = 2;
             }
             // Straight to the root: a parameter aliased to an aliased parameter loads what that one loads.
-            for (int i = 0; i < aliasOf.Length; i++)
+            for (int a = 0; a < aliased.Count; a++)
             {
-                int root = i;
+                int i = aliased[a], root = i;
                 while (aliasOf[root] >= 0) root = aliasOf[root];
                 if (root != i) aliasOf[i] = root;
             }
@@ -557,8 +579,7 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
         /// </summary>
         private void FindClassTests()
         {
-            classOf = new int[graph.ValueCount];
-            for (int v = 0; v < classOf.Length; v++) classOf[v] = -1; // not Array.Fill: vectorized code .NET compiles cold
+            classOf = tables.ClassOf; // -1 everywhere in this method's generation
             foreach (var block in scope.Blocks)
                 foreach (var instruction in graph[block].Instructions)
                     if (instruction is { Opcode: Opcode.Call or Opcode.CallVirt, Result: { } result, Operands.Count: 1 }
@@ -598,10 +619,10 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
         }
 
         /// <summary>Per value, the object whose class it is when emitted again at each comparison, or -1 (<see cref="FindClassTests"/>).</summary>
-        private int[] classOf = [];
+        private EmitTables.Ints classOf = null!;
 
         /// <summary>Outlined entries jumped to from inside a region: their stub blocks are emitted (<see cref="Jump"/>).</summary>
-        private readonly BlockSet stubBlocks = new(graph.BlockCount);
+        private readonly EmitTables.BlockMembers stubBlocks = tables.StubBlocks;
 
         /// <summary>
         /// True when a value of type <paramref name="argument"/> stored into a local of type <paramref name="parameter"/> and
@@ -612,7 +633,7 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
             argument == parameter || argument.StackKind == StackKind.Reference && parameter.StackKind == StackKind.Reference;
 
         /// <summary>Per value, the argument it is another name for, or -1 (<see cref="FindAliases"/>).</summary>
-        private int[] aliasOf = [];
+        private EmitTables.Ints aliasOf = null!;
 
         private Value Root(Value value) => aliasOf[value.Index] is var root and >= 0 ? new Value(root) : value;
 
@@ -630,7 +651,7 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
         }
 
         /// <summary>Values emitted where they are used (constants, and single uses by the next instruction): no local.</summary>
-        private readonly ValueSet atUse = new(graph.ValueCount);
+        private readonly EmitTables.Flags atUse = tables.AtUse;
 
         /// <summary>Emits a container's blocks and, where their first block falls, the exception blocks nested in it.</summary>
         private void EmitContainer(RegionLayout.Container container)
@@ -640,27 +661,53 @@ public sealed class CilBackend(IMemberResolver resolver) : IBackend
             var nested = container.Nested;
             if (nested.Count > 1) nested.Sort(static (a, b) => a.FirstBlock.CompareTo(b.FirstBlock));
             int next = 0;
-            // An outlined entry's method holds cold blocks only, none of them in a region.
-            if (outlined is not null) nested = [];
+            // An outlined entry's method holds blocks of the method body only, none of them in a region: its own blocks and
+            // its stub blocks, merged in index order as the walk over the container below would meet them (that walk looks
+            // at every block of the graph, which in each of many methods would cost their number times the graph).
+            if (outlined is not null)
+            {
+                current = container;
+                var blocks = scope.Blocks.GetEnumerator();
+                var stubs = stubBlocks.Members.GetEnumerator();
+                bool moreBlocks = blocks.MoveNext(), moreStubs = stubs.MoveNext();
+                while (moreBlocks || moreStubs)
+                    if (moreStubs && (!moreBlocks || stubs.Current.Index < blocks.Current.Index))
+                    {
+                        EmitBlock(stubs.Current);
+                        moreStubs = stubs.MoveNext();
+                    }
+                    else
+                    {
+                        EmitBlock(blocks.Current);
+                        moreBlocks = blocks.MoveNext();
+                    }
+                return;
+            }
             foreach (var block in container.Blocks)
             {
                 while (next < nested.Count && nested[next].FirstBlock < block.Index) EmitExceptionBlock(nested[next++]);
                 current = container;
-                if (scope.Stubs.TryGetValue(block, out var stub))
-                {
-                    if (stubBlocks.Contains(block))
-                    {
-                        if (stub.Loop is null) EmitStub(block, stub);
-                        else EmitLoopCall(block, stub);
-                    }
-                    continue;
-                }
-                if (!scope.Blocks.Contains(block)) continue;
-                il.MarkLabel(labels[block]);
-                foreach (var instruction in graph[block].Instructions)
-                    if (instruction.Result is not { } result || !atUse.Contains(result)) EmitInstruction(instruction);
+                EmitBlock(block);
             }
             while (next < nested.Count) EmitExceptionBlock(nested[next++]);
+        }
+
+        /// <summary>A block of the method's container: an outlined entry's stub where this method calls it, or its own code.</summary>
+        private void EmitBlock(Block block)
+        {
+            if (scope.Stubs.TryGetValue(block, out var stub))
+            {
+                if (stubBlocks.Contains(block))
+                {
+                    if (stub.Loop is null) EmitStub(block, stub);
+                    else EmitLoopCall(block, stub);
+                }
+                return;
+            }
+            if (!scope.Blocks.Contains(block)) return;
+            il.MarkLabel(labels[block]);
+            foreach (var instruction in graph[block].Instructions)
+                if (instruction.Result is not { } result || !atUse.Contains(result)) EmitInstruction(instruction);
         }
 
         /// <summary>

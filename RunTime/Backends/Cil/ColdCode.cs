@@ -82,12 +82,12 @@ internal sealed class ColdCode
     /// list of a class, not a dictionary keyed by <see cref="Block"/>: ReadyToRun leaves framework generics over the IR's
     /// structs to .NET's JIT, on the first unit's path (FirstUnitDotnetJitTests).
     /// </summary>
-    public sealed class Scope(BlockSet blocks, int blockCount)
+    public sealed class Scope(BlockSet blocks)
     {
         public BlockSet Blocks { get; } = blocks;
 
-        /// <summary>The outlined entry at each block this method jumps to.</summary>
-        public BlockMap<Entry> Stubs { get; } = new(blockCount);
+        /// <summary>The outlined entry at each block this method jumps to (a table sized by them, not by the graph: a unit has many methods).</summary>
+        public StubTable Stubs { get; } = new();
 
         /// <summary>The same entries, in the order first jumped to.</summary>
         public List<Entry> StubList { get; } = [];
@@ -180,12 +180,12 @@ internal sealed class ColdCode
                     if (loopOf[block.Index] is null || !found[i].IsOuter) blocks.Add(block);
                     loopOf[block.Index] = entry;
                 }
-                entry.Scope = new Scope(blocks, count);
+                entry.Scope = new Scope(blocks);
                 var inner = found[i].Inner;
                 for (int k = 0; k < inner.Count; k++)
                 {
                     var innerEntry = entryAt[inner[k].Loop.Header.Index]!;
-                    entry.Scope.Stubs.TryAdd(innerEntry.Block, innerEntry);
+                    entry.Scope.Stubs.TryAdd(innerEntry);
                     entry.Scope.StubList.Add(innerEntry);
                 }
                 loops.Add(entry);
@@ -210,7 +210,7 @@ internal sealed class ColdCode
         // The blocks one method emits: its roots and every block they reach without entering an outlined entry.
         Scope Close(List<int> roots)
         {
-            var scope = new Scope(new BlockSet(count), count);
+            var scope = new Scope(new BlockSet(count));
             var work = new Stack<int>();
             foreach (var root in roots)
                 if (scope.Blocks.Add(new Block(root))) work.Push(root);
@@ -232,11 +232,11 @@ internal sealed class ColdCode
             // A cold block reaches no cycle, so an entry's method never comes back to the entry itself.
             if (entryOf[target.Index] is { } entry)
             {
-                if (scope.Stubs.TryAdd(target, entry)) scope.StubList.Add(entry);
+                if (scope.Stubs.TryAdd(entry)) scope.StubList.Add(entry);
             }
             else if (loopOf[target.Index] is { } loop)
             {
-                if (scope.Stubs.TryAdd(target, loop))
+                if (scope.Stubs.TryAdd(loop))
                 {
                     scope.StubList.Add(loop);
                     var exits = loop.Loop!.Exits; // by index: a list's enumerator is a type .NET loads on the first unit's path

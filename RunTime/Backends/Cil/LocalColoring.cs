@@ -23,9 +23,10 @@ namespace PeJit.Backends.Cil;
 /// colours it holds). Only int arrays and lists: framework generics over the IR's structs would be compiled by .NET on the
 /// first unit's path.</para>
 /// </remarks>
-internal sealed class LocalColoring(int valueCount, int blockCount)
+internal sealed class LocalColoring(EmitTables tables)
 {
-    private readonly int[] candidateOf = Filled(valueCount);
+    // The unit's table, shared by its methods' emitters (EmitTables): -1 for every value in this method's generation.
+    private readonly EmitTables.Ints candidateOf = tables.CandidateOf;
     private readonly List<int> defBlock = [], defPosition = [], typeOf = [];
     private readonly List<int> useCandidate = [], useBlock = [], usePosition = [];
     private readonly List<int> edgeFrom = [], edgeTo = [];
@@ -86,6 +87,15 @@ internal sealed class LocalColoring(int valueCount, int blockCount)
     {
         var perType = localsPerType = new int[typeCount];
         int count = defBlock.Count;
+        // The method's blocks numbered densely (its entry first, then those its candidates, uses and edges name): the arrays
+        // below are sized by the method, not by the unit's graph, whose other methods' blocks this one never sees.
+        var dense = tables.DenseBlock;
+        int blockCount = 0;
+        entry = Dense(entry);
+        Renumber(defBlock);
+        Renumber(useBlock);
+        Renumber(edgeFrom);
+        Renumber(edgeTo);
         // Uses of candidates only, grouped by block (a counting sort keeps each block's uses in position order).
         var uses = new List<int>();
         for (int u = 0; u < useCandidate.Count; u++)
@@ -181,24 +191,26 @@ internal sealed class LocalColoring(int valueCount, int blockCount)
         for (int i = 0; i < rpo.Count; i++) orderOf[rpo[i]] = i;
         var inLoop = new bool[blockCount];
         var loopWork = new List<int>();
+        var seenBy = new int[blockCount]; // the back edge whose walk saw the block: one array for all of them
+        int backEdge = 0;
         foreach (int b in rpo)
             for (int e = successorStart[b]; e < successorStart[b + 1]; e++)
             {
                 int header = successors[e];
                 if (orderOf[header] < 0 || orderOf[header] > orderOf[b]) continue;
-                var seen = new bool[blockCount]; // per back edge: loops are few
-                seen[header] = true;
+                backEdge++;
+                seenBy[header] = backEdge;
                 inLoop[header] = true;
-                if (!seen[b]) { seen[b] = true; loopWork.Add(b); }
+                if (seenBy[b] != backEdge) { seenBy[b] = backEdge; loopWork.Add(b); }
                 while (loopWork.Count > 0)
                 {
                     int x = loopWork[^1];
                     loopWork.RemoveAt(loopWork.Count - 1);
                     inLoop[x] = true;
                     for (int p = predecessorStart[x]; p < predecessorStart[x + 1]; p++)
-                        if (!seen[predecessors[p]] && orderOf[predecessors[p]] >= orderOf[header])
+                        if (seenBy[predecessors[p]] != backEdge && orderOf[predecessors[p]] >= orderOf[header])
                         {
-                            seen[predecessors[p]] = true;
+                            seenBy[predecessors[p]] = backEdge;
                             loopWork.Add(predecessors[p]);
                         }
                 }
@@ -277,6 +289,18 @@ internal sealed class LocalColoring(int valueCount, int blockCount)
         for (int k = 0; k < count; k++)
             if (colour[k] < 0) colour[k] = localsPerType[typeOf[k]]++;
         return colour;
+
+        int Dense(int block)
+        {
+            int number = dense[block];
+            if (number < 0) dense[block] = number = blockCount++;
+            return number;
+        }
+
+        void Renumber(List<int> blocks)
+        {
+            for (int i = 0; i < blocks.Count; i++) blocks[i] = Dense(blocks[i]);
+        }
 
         void Enter(int k)
         {

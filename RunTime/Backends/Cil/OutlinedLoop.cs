@@ -30,7 +30,11 @@ namespace PeJit.Backends.Cil;
 /// methods; an exception thrown in the loop leaves the unit either way, through the call), not entered at the graph's
 /// entry block, using no stack slot (a local of the unit's method), each method at most <see cref="MaximumInstructions"/>
 /// instructions of its own, <see cref="MaximumLiveIns"/> live-ins and <see cref="MaximumLiveOuts"/> live-outs, none of
-/// them a managed pointer or a ref struct (no <c>ref</c> to one), at most <see cref="MaximumLoops"/> methods a unit. Every
+/// them a managed pointer or a ref struct (no <c>ref</c> to one). Every loop that qualifies is outlined, however many: the
+/// emitters of a unit's methods share its graph-sized tables (<see cref="EmitTables"/>), so that N methods cost O(unit) in
+/// all (a cap of 16, when each took its own, left Lua <c>sieve</c>'s hot outer loop in the unit's method behind the copies
+/// unswitching and <c>calls</c> make of its loops; no profile says which copy is hot, and a method RyuJIT compiles only when
+/// first called costs a loop that never runs nothing but its IL). Every
 /// exit of the unit inside the loop is an edge to a block outside it (the exit's block writes the exit buffer), so it is
 /// an exit edge like any other.</para>
 /// <para>Cost: dominators and natural loops, O(blocks + edges + loop bodies); then two passes over the instructions (where
@@ -48,14 +52,6 @@ internal sealed class OutlinedLoop
 
     /// <summary>Values passed back at most.</summary>
     public const int MaximumLiveOuts = 24;
-
-    /// <summary>
-    /// Loops outlined per unit at most: each method's emitter takes arrays the size of the graph, so that more would make a
-    /// unit of many loops cost its loop count times its size (CilBackendCostTests: at 32, emitting a unit of 1,000
-    /// instructions allocated 2.6x what one of 500 did, and its IL grew 2.2x). Lua <c>sieve</c>'s units, with the copies
-    /// unswitching and <c>calls</c> make, hold 16 innermost loops and 6 outer ones. Innermost loops first (<see cref="Find"/>).
-    /// </summary>
-    public const int MaximumLoops = 16;
 
     private OutlinedLoop(NaturalLoop loop, bool outer)
     {
@@ -238,27 +234,15 @@ internal sealed class OutlinedLoop
             fit[i] = refusal is null;
         }
 
-        // Past MaximumLoops: the innermost loops first, then the outer loops whose inner loops are all taken, each in reverse
-        // post-order (an innermost loop's method is where most of the gain was counted: Docs/PERFORMANCE.md, "Loop
-        // unswitching"). Listed innermost first (ColdCode makes an inner loop's entry before its outer loop's).
-        var taken = new bool[candidates.Count];
-        int count = 0;
-        for (int i = 0; i < candidates.Count && count < MaximumLoops; i++) // innermost candidates come first
-        {
-            bool innerTaken = true;
-            for (int k = 0; k < candidates[i].Inner.Count; k++)
-                innerTaken &= taken[candidateAt[candidates[i].Inner[k].Loop.Header.Index]];
-            if (!fit[i] || !innerTaken) continue;
-            taken[i] = true;
-            count++;
-        }
+        // Every candidate that fits, listed innermost first (ColdCode makes an inner loop's entry before its outer loop's; an
+        // outer loop fits only when all its inner loops do).
         for (int i = 0; i < candidates.Count; i++)
         {
             var candidate = candidates[i];
             if (Trace) Console.Error.WriteLine($"pejit: {graph.Name}: {(candidate.IsOuter ? "outer" : "innermost")} loop at {candidate.Loop.Header}, {candidate.Loop.Blocks.Count} blocks: "
-                + (refusals[i] is { } refusal ? "stays, " + refusal : !taken[i] ? $"stays, past {MaximumLoops} loops"
+                + (refusals[i] is { } refusal ? "stays, " + refusal
                 : $"outlined, {candidate.LiveIns.Length} live-ins, {candidate.LiveOuts.Length} live-outs, {candidate.Exits.Count} exits"));
-            if (taken[i]) found.Add(candidate);
+            if (fit[i]) found.Add(candidate);
         }
         return found;
 
