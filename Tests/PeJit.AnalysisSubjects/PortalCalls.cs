@@ -7,7 +7,8 @@ namespace PeJit.AnalysisSubjects;
 /// its entry is where it gets hot) whose green key is the function. A loop whose body calls a function calls one portal from
 /// the other: a unit of the loop may inline that call (the function is known where it is called), as it inlines a call of
 /// its own portal. Programs: a loop calling a small function; one whose function throws at a given turn; one whose
-/// function has a loop of its own (its own unit, a call of the loop portal from the function portal).
+/// function has a loop of its own (its own unit, a call of the loop portal from the function portal); one whose function
+/// promotes a value (compiled code inlining it would leave inside the call).
 /// </summary>
 public static class PortalCalls
 {
@@ -86,6 +87,9 @@ public static class PortalCalls
         return second(f);
     };
 
+    /// <summary><c>x</c>, promoted: compiled code has a case per value seen, and leaves at any other.</summary>
+    public static Node Promoted(Node x) => f => Jit.Promote(x(f));
+
     /// <summary>A <c>while</c> statement: runs the loop portal.</summary>
     public static Node Loop(Node cond, Node body) => f => While(cond, body, f);
 
@@ -118,6 +122,17 @@ public static class PortalCalls
         var divide = new Function(2);
         divide.Body = Add(Slot(1), Div(Const(1000), Sub(Const(k), Slot(0))));
         return divide;
+    }
+
+    /// <summary>
+    /// <c>shift(a, b) = (b + promoted(a % 3)) % 1000003</c>: compiled code inlining it would leave where it promotes a value it
+    /// has no case for, inside the call.
+    /// </summary>
+    public static Function Shift()
+    {
+        var shift = new Function(2);
+        shift.Body = MulMod(Add(Slot(1), Promoted(Mod(Slot(0), Const(3)))), Const(1));
+        return shift;
     }
 
     /// <summary>

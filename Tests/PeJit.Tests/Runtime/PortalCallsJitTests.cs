@@ -12,7 +12,8 @@ namespace PeJit.Tests.Runtime;
 /// function portal given as another portal (as <c>pejit build</c> JIT-enables both): each run gives what the plain portals
 /// give, frames included, with compiled code entered. The loop's unit inlines its call of the function portal (the
 /// function's body unfolded into the loop, no call of the portal left); a function that throws throws as the plain one
-/// does; a function with a loop of its own (the loop portal called from the function portal) gives the plain answers.
+/// does; a function with a loop of its own (the loop portal called from the function portal) gives the plain answers; a
+/// function that would leave compiled code inside the call stays a call.
 /// </summary>
 [TestClass]
 public sealed class PortalCallsJitTests
@@ -74,6 +75,30 @@ public sealed class PortalCallsJitTests
         CollectionAssert.AreEqual(plainThrows.Slots, throws.Slots, "the program's variables where the function threw");
         Assert.IsTrue(jit.Units.Any(u => !Instructions(u.Unit.Residual).Any(CallsTheFunctionPortal)), "the throwing function is inlined too:\n"
             + string.Join("\n", jit.Units.Select(u => IrPrinter.Print(u.Unit.Residual) + "\nnotes: " + string.Join("; ", u.Unit.Notes))));
+    }
+
+    [TestMethod]
+    public void AFunctionThatWouldLeaveCompiledCodeInsideTheCallStaysACall()
+    {
+        var jit = LoopJit();
+        var (cond, body) = LoopCalling(Shift());
+        foreach (long n in new long[] { 0, 1, 2, 50, 3000 })
+        {
+            var plain = ProgramFrame(n);
+            long plainResult = While(cond, body, plain);
+            var frame = ProgramFrame(n);
+            long result = n < 50 ? (long)jit.Invoke(cond, body, frame)!
+                : (long)JitDifferentialTests.AssertUnitsEntered(jit, $"shift {n}", () => jit.Invoke(cond, body, frame))!;
+            Assert.AreEqual(plainResult, result, $"n {n}");
+            CollectionAssert.AreEqual(plain.Slots, frame.Slots, $"n {n}: the program's variables");
+        }
+        // The runtime resumes steps of the loop portal only: the call is not inlined, and the unit says why.
+        foreach (var unit in jit.Units)
+        {
+            string listing = IrPrinter.Print(unit.Unit.Residual) + "\nnotes: " + string.Join("; ", unit.Unit.Notes);
+            Assert.IsTrue(Instructions(unit.Unit.Residual).Any(CallsTheFunctionPortal), "the function portal is called:\n" + listing);
+            Assert.IsTrue(unit.Unit.Notes.Any(n => n.Contains("would leave compiled code", StringComparison.Ordinal)), "the refusal is noted:\n" + listing);
+        }
     }
 
     [TestMethod]
