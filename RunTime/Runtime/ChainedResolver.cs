@@ -14,12 +14,13 @@ namespace PeJit.Runtime;
 public sealed class ChainedResolver(IMemberResolver own) : IMemberResolver
 {
     private IMemberResolver[] others = [];
+    private readonly object adding = new();
 
     /// <summary>Adds the resolver of another portal whose members a unit may hold (once each).</summary>
     public void Add(IMemberResolver other)
     {
         if (ReferenceEquals(other, own) || ReferenceEquals(other, this)) return;
-        lock (own)
+        lock (adding)
         {
             if (Array.IndexOf(others, other) >= 0) return;
             Volatile.Write(ref others, [.. others, other]);
