@@ -192,16 +192,21 @@ public static class JitRuntime
             using var stream = assembly.GetManifestResourceStream(resource)
                 ?? throw new InvalidOperationException($"{assembly.GetName().Name} holds no stored extension program for it (resource '{resource}'); build it again with this version of pejit build");
             var (program, members) = ExtensionSerializer.ReadStored(stream);
-            var resolver = new MemberTableResolver(members, assembly);
+            var own = new MemberTableResolver(members, assembly);
+            // Chained: a unit that inlines a call of another portal holds members of that portal's table too (ChainedResolver).
+            var resolver = new ChainedResolver(own);
             // Types of other assemblies than this one are found by name (pejit build stores tokens for its own): the process's
             // first type-name parse, some 4 ms, is paid on the warm-up's thread while the portal is prepared, not in the first unit.
-            if (PipelineWarmUp.Enabled && resolver.NamesTypesToParse) PipelineWarmUp.Also(resolver.ParseFirstName);
-            ExtensionLinker.Link(program, resolver, assembly);
+            if (PipelineWarmUp.Enabled && own.NamesTypesToParse) PipelineWarmUp.Also(own.ParseFirstName);
+            ExtensionLinker.Link(program, own, assembly);
             if (Background) PipelineWarmUp.Start(method.Module, cil, Background);
             var settings = new JitSettings { BackgroundCompilation = Background }
                 .WithDefaultThreshold(marker.Threshold);
             JitSettings.WarnAboutEnvironment(() => settings, JitLog.Shared);
-            var runtime = new PortalRuntime(method, program, settings, resolver, PortalCounters.TableOf(handle), ChooseBackend(marker.Backend, resolver));
+            var runtime = new PortalRuntime(method, program, settings, resolver, PortalCounters.TableOf(handle), ChooseBackend(marker.Backend, resolver))
+            {
+                OtherPortals = OtherPortal,
+            };
             MoveOutOfGen0(program);
             if (JitLog.Shared.WantsMemory) JitLog.Shared.Alive($"{name} prepared", 0);
             // Only with a log: formatting the times is a cold path of its own (double formatting) that a run without one need not pay.
@@ -219,6 +224,19 @@ public static class JitRuntime
             JitLog.Shared.Event($"pejit: {name} runs without the JIT ({e.GetType().Name}): {e.Message}");
             return null;
         }
+    }
+
+    /// <summary>
+    /// The runtime of <paramref name="method"/> when it is another JIT-enabled portal (its assembly stores its extension
+    /// program), prepared now if it was not: asked by a portal whose unit calls it (<see cref="PortalRuntime.OtherPortals"/>),
+    /// on the thread that specializes. Null when it is not a portal or cannot be prepared.
+    /// </summary>
+    private static PortalRuntime? OtherPortal(MethodInfo method)
+    {
+        if (Disabled || method.Module.Assembly.GetCustomAttribute<JitEnabledAttribute>() is null) return null;
+        string resource = ExtensionSerializer.ResourceName(MemberSignature.PortalKey(method));
+        if (method.Module.Assembly.GetManifestResourceInfo(resource) is null) return null;
+        return NewPortal(method.MethodHandle).Value;
     }
 
     /// <summary>

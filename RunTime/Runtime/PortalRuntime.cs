@@ -447,6 +447,51 @@ public sealed class PortalRuntime
         }
     }
 
+    /// <summary>
+    /// The runtime of another portal of the assembly, for a method this portal's units call (null: not one); set by whoever
+    /// prepares the portal (<see cref="JitRuntime"/>, the in-process <c>PortalJit</c>). With it, a unit inlines a call of
+    /// the other portal whose key it knows, in that portal's extension program (<c>UnitSpecializer.OtherPortals.cs</c>);
+    /// without it, such calls stay calls (entering the other portal's units through its entry cells).
+    /// </summary>
+    public Func<MethodInfo, PortalRuntime?>? OtherPortals
+    {
+        get => otherPortals;
+        set
+        {
+            otherPortals = value;
+            engine.OtherPortals = value is null ? null : OtherPortalProgram;
+        }
+    }
+
+    private Func<MethodInfo, PortalRuntime?>? otherPortals;
+
+    /// <summary>
+    /// The extension program of the other portal <paramref name="reference"/> names, once it is prepared (the engine asks once
+    /// per method, while it specializes); its members join this portal's resolver (<see cref="ChainedResolver"/>).
+    /// </summary>
+    private ExtensionProgram? OtherPortalProgram(IR.MethodRef reference)
+    {
+        if (otherPortals is null) return null;
+        MethodBase method;
+        try
+        {
+            method = resolver.ResolveMethod(reference);
+        }
+        catch (Exception e) when (e is InvalidOperationException or MemberAccessException or TypeLoadException)
+        {
+            return null;
+        }
+        if (method is not MethodInfo info || info.Module != Method.Module || info == Method || otherPortals(info) is not { } other || other == this) return null;
+        // A unit holding the other portal's code names its members, which only its own table has (a JIT-enabled assembly
+        // stores one per portal). A resolver that cannot take them (a test's own) leaves the call a call.
+        if (!ReferenceEquals(other.resolver, resolver))
+        {
+            if (resolver is not ChainedResolver chained) return null;
+            chained.Add(other.resolver);
+        }
+        return other.Extension;
+    }
+
     /// <summary>The call cells handed out so far (tests).</summary>
     public IReadOnlyCollection<CallCell> CallCells
     {

@@ -26,7 +26,7 @@ public sealed class PortalJit
 {
     private readonly ICompiledCode portal;
 
-    private PortalJit(MethodInfo method, PortalAnalysis analysis, JitSettings settings, string units)
+    private PortalJit(MethodInfo method, PortalAnalysis analysis, JitSettings settings, string units, IReadOnlyList<(MethodInfo Method, PortalAnalysis Analysis)> others)
     {
         var resolver = new CecilReflectionResolver();
         Analysis = analysis;
@@ -37,6 +37,13 @@ public sealed class PortalJit
         var backend = new CilBackend(calls);
         Runtime = new PortalRuntime(method, ExtensionCompiler.Compile(analysis, resolver), settings, resolver,
             backend: BackendChoice.Create(units, calls, line => settings.Log?.WriteLine(line), JitLog.Shared.Disassembly));
+        if (others.Count > 0)
+        {
+            // The other portals' runtimes give their programs to this one's units, which inline their calls; they run
+            // nothing themselves (the portal copy's calls of them call the methods as they are).
+            var otherRuntimes = others.Select(o => new PortalRuntime(o.Method, ExtensionCompiler.Compile(o.Analysis, resolver), settings, resolver)).ToList();
+            Runtime.OtherPortals = m => otherRuntimes.FirstOrDefault(o => o.Method == m);
+        }
         int id = JitHooks.Register(Runtime);
         var graph = PortalRewriter.RewrittenPortal(analysis.Hints.Method, id, analysis.Hints.Greens.Count);
         portal = new CilCompiledCode(backend.Emit(graph, method.Module, "pejit_portal_" + method.Name, created: copy => calls.Copy = copy));
@@ -63,16 +70,31 @@ public sealed class PortalJit
     /// unless <c>PEJIT_BACKEND</c> names one: as for a JIT-enabled assembly, the run-time choice wins (so every
     /// example's tests run on another backend with one variable).
     /// </summary>
+    /// <param name="method">The portal.</param>
+    /// <param name="settings">Threshold and budgets; the defaults when null.</param>
+    /// <param name="backend">The units' backend.</param>
+    /// <param name="otherPortals">
+    /// Other portals of the same assembly that <paramref name="method"/>'s code calls (a loop portal calling a function
+    /// portal): analyzed with it, as <c>pejit build</c> analyzes every portal of an assembly (so a call of one stays a call
+    /// of a portal), and their programs given to its units, which inline those calls (<see cref="PortalRuntime.OtherPortals"/>).
+    /// They are not JIT-enabled themselves.
+    /// </param>
     /// <exception cref="InvalidOperationException">The analysis reports errors; the message lists them.</exception>
-    public static PortalJit Create(MethodInfo method, JitSettings? settings = null, string backend = "cil")
+    public static PortalJit Create(MethodInfo method, JitSettings? settings = null, string backend = "cil", IReadOnlyList<MethodInfo>? otherPortals = null)
     {
         var module = AssemblyLoader.Load(method.Module.Assembly.Location);
-        var result = BindingTimeAnalysis.Analyze(module, m => m.MetadataToken.ToInt32() == method.MetadataToken);
-        if (result.HasErrors || result.Portals.Count != 1 || result.Portals[0].Graph is null)
+        var all = new List<MethodInfo> { method };
+        all.AddRange(otherPortals ?? []);
+        if (all.FirstOrDefault(p => p.Module != method.Module) is { } elsewhere)
+            throw new ArgumentException($"{elsewhere.DeclaringType?.FullName}.{elsewhere.Name} is not in {method.Module.Name}: only portals of the same assembly inline each other's calls; JIT-enable it on its own", nameof(otherPortals));
+        var result = BindingTimeAnalysis.Analyze(module, m => all.Any(p => p.MetadataToken == m.MetadataToken.ToInt32()));
+        PortalAnalysis? Of(MethodInfo portal) => result.Portals.FirstOrDefault(p => p.Hints.Method.MetadataToken.ToInt32() == portal.MetadataToken);
+        if (result.HasErrors || result.Portals.Count != all.Count || all.Any(p => Of(p)?.Graph is null))
             throw new InvalidOperationException($"{method.DeclaringType?.FullName}.{method.Name} cannot be JIT-enabled:\n" + string.Join("\n", result.Diagnostics));
         if (Environment.GetEnvironmentVariable("PEJIT_BACKEND") is { Length: > 0 } chosen && BackendChoice.Names.Contains(chosen.ToLowerInvariant()))
             backend = chosen;
-        return new PortalJit(method, result.Portals[0], settings ?? new JitSettings(), backend);
+        var others = all.Skip(1).Select(p => (Method: p, Analysis: Of(p)!)).ToList();
+        return new PortalJit(method, Of(method)!, settings ?? new JitSettings(), backend, others);
     }
 
     /// <summary>Runs the portal with <paramref name="arguments"/>, with hot loops compiled; returns its result.</summary>

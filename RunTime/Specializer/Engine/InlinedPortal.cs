@@ -11,6 +11,12 @@ namespace PeJit.Specializer.Engine;
 /// <param name="StartInstructions">The unit's residual instructions when the callee was entered.</param>
 public sealed record InlinedPortal(GreenKey Entry, GreenKey[] Keys, int StartInstructions)
 {
+    /// <summary>
+    /// The other portal this is an activation of (its keys lead with it); null for the unit's own portal. Inside one, a
+    /// mid-step exit is refused (the runtime resumes steps of the unit's own portal only).
+    /// </summary>
+    public OtherPortal? Other { get; init; }
+
     /// <summary>Where it was called (<see cref="PromotionSite.Path"/> of its promotions).</summary>
     public CallPath? Position { get; init; }
 

@@ -74,6 +74,14 @@ public sealed record SpecializationSettings
     /// </summary>
     public bool InlineKnownPortalCalls { get; init; } = Environment.GetEnvironmentVariable("PEJIT_INLINE_CALLS") != "0";
 
+    /// <summary>
+    /// Whether a unit inlines a call of another portal of its assembly whose callee key is known at the call (a loop portal
+    /// calling a function portal), as it inlines a call of its own portal (<see cref="InlineKnownPortalCalls"/>,
+    /// <see cref="InlinePortalCalls"/>), when the runtime gives it the other portal's program (<c>UnitSpecializer.OtherPortals</c>).
+    /// On by default; <c>PEJIT_INLINE_OTHER_PORTALS=0</c> turns it off, to compare.
+    /// </summary>
+    public bool InlineOtherPortalCalls { get; init; } = Environment.GetEnvironmentVariable("PEJIT_INLINE_OTHER_PORTALS") != "0";
+
     /// <summary>How many inlined interpreted calls may nest; deeper ones stay calls.</summary>
     public int MaxInlinedPortalDepth { get; init; } = 4;
 

@@ -116,6 +116,8 @@ public sealed partial class UnitSpecializer
                     return goesOn;
                 case CallTreatment.Residual when IsInterpretedCall(op) && CallThroughCell(frame, op):
                     return true;
+                case CallTreatment.Residual when OtherPortalToInline(op) is { } other && InlineOtherPortalCall(frames, frame, op, other):
+                    return true;
                 default:
                     Residualize(frame, op);
                     if (op.Instruction.Opcode == Opcode.NewObject) RecordAllocatedClass(frame, op);

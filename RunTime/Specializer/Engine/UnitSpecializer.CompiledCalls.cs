@@ -247,11 +247,11 @@ public sealed partial class UnitSpecializer
         /// The portal's frame for the interpreted call <paramref name="op"/> (its arguments from <paramref name="frame"/>,
         /// a green one lifted where the portal's parameter is red), run green from the entry to the merge point, which is
         /// returned; null when the entry cannot be run so (<see cref="RunEntry"/>). Shared by calls through a cell and
-        /// inlined calls.
+        /// inlined calls; of another portal's <paramref name="program"/> for a call of that portal (<see cref="InlineOtherPortalCall"/>).
         /// </summary>
-        private ExtensionOp? CalleeAtMergePoint(ExtensionFrame frame, ExtensionOp op, out ExtensionFrame callee)
+        private ExtensionOp? CalleeAtMergePoint(ExtensionFrame frame, ExtensionOp op, out ExtensionFrame callee, ExtensionProgram? program = null)
         {
-            var portal = owner.program.Portal;
+            var portal = (program ?? owner.program).Portal;
             callee = new ExtensionFrame(portal) { Block = FlowGraph.Entry.Index };
             var parameters = portal.Parameters;
             if (parameters.Length != op.Operands.Length) return null;

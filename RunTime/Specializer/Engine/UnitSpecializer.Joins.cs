@@ -110,6 +110,8 @@ public sealed partial class UnitSpecializer
             if (blockEntry)
             {
                 if (top.Graph == owner.program.Portal && top.Block == owner.portal.MergeBlock.Index) return Arrived.Continue;
+                // So is an inlined other portal's (its activation's keys, PassInlinedMergePoint).
+                if (top.InlinedPortal?.Other is { } other && top.Graph == other.Program.Portal && top.Block == other.Program.Shape.MergeBlock.Index) return Arrived.Continue;
                 var points = top.Graph.JoinPoints;
                 if (!points.IsJoin(top.Block)) return Arrived.Continue;
                 loop = points.IsLoopJoin(top.Block);

@@ -183,15 +183,18 @@ public sealed partial class UnitSpecializer
         /// </summary>
         private bool PassInlinedMergePoint(ExtensionFrame frame, ExtensionOp op)
         {
-            var greens = new object?[owner.GreenCount];
-            for (int i = 0; i < greens.Length; i++)
+            var inlined = frame.InlinedPortal!;
+            // Another portal's activation has its greens and leads its keys with the portal (InlineOtherPortalCall).
+            int first = inlined.Other is null ? 0 : 1;
+            var greens = new object?[(inlined.Other?.Program.Shape.GreenCount ?? owner.GreenCount) + first];
+            if (inlined.Other is { } other) greens[0] = other;
+            for (int i = first; i < greens.Length; i++)
             {
-                var known = Lookup(frame, op.Operands[i]);
+                var known = Lookup(frame, op.Operands[i - first]);
                 if (!known.IsGreen) throw new SpecializationException($"{frame.Graph.Name}: a declared green is red at the merge point");
                 greens[i] = known.Green;
             }
             var key = new GreenKey(greens);
-            var inlined = frame.InlinedPortal!;
             if (inlined.Passed(key))
                 throw new InlineRefusal(inlined.Entry, $"it comes back to {key} (a loop of its own; it gets a unit of its own when it gets hot)");
             if (inlined.Keys.Length >= owner.settings.MaxInlinedPortalKeys)

@@ -90,6 +90,7 @@ public sealed partial class UnitSpecializer
         /// <summary>Leaves compiled code in the middle of a step: every frame's live values go to the exit buffer.</summary>
         private void EmitMidStepExit(List<ExtensionFrame> frames, Instruction site, Value promoted, IrType type, bool promotesClass = false, PromotionSite? promoteSite = null)
         {
+            RefuseExitInsideOtherPortal(frames, site);
             RefuseExitInsideHandlers(frames, site, promotesClass ? "the exit of a Jit.PromoteClass for a class without a case" : "the exit of a Jit.Promote for a value without a case");
             int index = unit.Exits.Count;
             KeyGraph.AddOpen(origin!);
