@@ -120,6 +120,7 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
     {
         if (portal.HasGenericParameters || portal.DeclaringType.HasGenericParameters)
             throw Error(null, "a portal in a generic type or with type parameters cannot be JIT-enabled yet; make the dispatch-loop method non-generic");
+        bool inlinable = Inlinable(portal);
         body.SimplifyMacros();
         var instructions = body.Instructions;
         var merges = instructions.Where(i => IsHint(i, PeJit.IR.HintNames.MergePoint)).ToList();
@@ -253,7 +254,29 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         DropHints();
         PlainTwin.Divert(portal, twin, runtime.Disabled);
         body.OptimizeMacros();
+        if (inlinable) portal.ImplAttributes |= MethodImplAttributes.AggressiveInlining;
     }
+
+    /// <summary>
+    /// The most IL bytes of an original portal the woven one stays inlinable for: .NET's JIT considers inlining a method of up
+    /// to this many (its <c>DEFAULT_MAX_INLINE_SIZE</c>) without a profile.
+    /// </summary>
+    internal const int InlinableSize = 100;
+
+    /// <summary>
+    /// Whether the woven portal keeps the inlining the original could get: an original of at most <see cref="InlinableSize"/>
+    /// IL bytes, without exception clauses and not marked against inlining, is woven <c>AggressiveInlining</c>. .NET's JIT
+    /// inlined HandlerTable's 59-byte <c>Run</c> into its <c>Call</c> handler, the way into each interpreted call; woven, its
+    /// 462 bytes (the entry's cells and slow paths, the tails) were over every limit, and each interpreted call paid a call, a
+    /// frame of six pushes and their pops more than plain, never hot or disabled (Docs/PERFORMANCE.md, "The woven portal
+    /// inlined where the plain one was"). Forced, the woven portal's hot path is the original's plus its sites' fast paths,
+    /// and its cold paths go with it into the caller, where the profile keeps them out of the way; with
+    /// <c>PEJIT_DISABLE=1</c> the folded prelude leaves the plain twin's call, which the JIT inlines as it did the original.
+    /// A recursive portal is not inlined into itself (the JIT never inlines a method into itself).
+    /// </summary>
+    private static bool Inlinable(MethodDefinition portal) =>
+        portal.Body.CodeSize <= InlinableSize && !portal.Body.HasExceptionHandlers
+        && (portal.ImplAttributes & (MethodImplAttributes.NoInlining | MethodImplAttributes.AggressiveOptimization | MethodImplAttributes.Synchronized)) == 0;
 
     /// <summary>
     /// The hints that do nothing while interpreting leave the woven portal: <c>Jit.Promote(x)</c> and

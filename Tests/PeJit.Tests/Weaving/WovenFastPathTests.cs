@@ -120,6 +120,36 @@ public sealed class WovenFastPathTests
     }
 
     /// <summary>
+    /// A portal small enough for .NET's JIT to inline (HandlerTable's <c>Run</c>, 59 IL bytes, which the plain build's tier-1
+    /// code inlines into its <c>Call</c> handler, the way into every interpreted call) is woven <c>AggressiveInlining</c>:
+    /// woven, it is 462 bytes, over every limit of the JIT's, and each interpreted call paid a call and a frame more than
+    /// plain, never hot and disabled. The large portals (StackVm's, Lua's) are left to the JIT's own judgement, as their
+    /// originals were.
+    /// </summary>
+    [TestMethod]
+    public void AWovenPortalStaysInlinableWhereItsOriginalWas()
+    {
+        string original = typeof(PeJit.Examples.HandlerTable.Interpreter).Assembly.Location;
+        string folder = Directory.CreateTempSubdirectory("pejit-handlertable-build-").FullName;
+        var error = new StringWriter();
+        Assert.AreEqual(0, PeJit.Cli.Program.Run(["build", original, "-o", folder], new StringWriter(), error), error.ToString());
+        const string type = "PeJit.Examples.HandlerTable.Interpreter";
+        using (var plain = ModuleDefinition.ReadModule(original))
+            Assert.IsLessThanOrEqualTo(100, plain.GetType(type).Methods.Single(m => m.Name == "Run").Body.CodeSize, "the case under test is a portal the JIT may inline");
+        using (var woven = ModuleDefinition.ReadModule(Path.Combine(folder, Path.GetFileName(original))))
+        {
+            var portal = Portal(woven, type, "Run");
+            Assert.IsTrue(portal.AggressiveInlining, "HandlerTable's woven Run is not AggressiveInlining");
+            Assert.IsGreaterThan(100, portal.Body.CodeSize, "the woven portal is larger than the JIT inlines by itself");
+        }
+        foreach (var (name, portal, plain) in WovenAndOriginalPortals().Where(p => p.Name != "RulesVm"))
+        {
+            Assert.IsGreaterThan(100, plain.Body.CodeSize, $"{name}: the case under test is a large portal");
+            Assert.IsFalse(portal.AggressiveInlining, $"{name}: a large portal was made AggressiveInlining");
+        }
+    }
+
+    /// <summary>
     /// The behaviour kept: the woven entry of a loop-free portal counts each call on the slot <see cref="PortalProtocol"/>
     /// defines (<c>Slot(Mix(Mix(HashSeed, pc), RuntimeHelpers.GetHashCode(rule)))</c>), one visit per call, whether the
     /// identity cache hits (the same rule again) or misses (two rules in turn).
