@@ -28,21 +28,30 @@ public sealed class PortalCallsJitTests
     private static bool CallsTheFunctionPortal(Instruction instruction) =>
         instruction.Method is { Name: nameof(Call) } method && method.DeclaringTypeName.EndsWith(nameof(PortalCalls), StringComparison.Ordinal);
 
+    /// <summary>
+    /// Runs the loop at each size through the plain portals and the JIT-enabled one, comparing results and frames; sizes from
+    /// <paramref name="compiledFrom"/> on must enter compiled code.
+    /// </summary>
+    private static void AssertSameAsPlain(PortalJit jit, string name, Node cond, Node body, long[] sizes, long compiledFrom)
+    {
+        foreach (long n in sizes)
+        {
+            var plain = ProgramFrame(n);
+            long plainResult = While(cond, body, plain);
+            var frame = ProgramFrame(n);
+            long result = n < compiledFrom ? (long)jit.Invoke(cond, body, frame)!
+                : (long)JitDifferentialTests.AssertUnitsEntered(jit, $"{name} {n}", () => jit.Invoke(cond, body, frame))!;
+            Assert.AreEqual(plainResult, result, $"{name} {n}");
+            CollectionAssert.AreEqual(plain.Slots, frame.Slots, $"{name} {n}: the program's variables");
+        }
+    }
+
     [TestMethod]
     public void ALoopUnitInlinesItsCallOfTheFunctionPortal()
     {
         var jit = LoopJit();
         var (cond, body) = LoopCalling(Mix());
-        foreach (long n in new long[] { 0, 1, 2, 50, 3000 })
-        {
-            var plain = ProgramFrame(n);
-            long plainResult = While(cond, body, plain);
-            var frame = ProgramFrame(n);
-            long result = n < 50 ? (long)jit.Invoke(cond, body, frame)!
-                : (long)JitDifferentialTests.AssertUnitsEntered(jit, $"mix {n}", () => jit.Invoke(cond, body, frame))!;
-            Assert.AreEqual(plainResult, result, $"n {n}");
-            CollectionAssert.AreEqual(plain.Slots, frame.Slots, $"n {n}: the program's variables");
-        }
+        AssertSameAsPlain(jit, "mix", cond, body, [0, 1, 2, 50, 3000], 50);
         var unit = jit.Units.SingleOrDefault(u => ReferenceEquals(u.Unit.Entry.Values[0], cond));
         Assert.IsNotNull(unit, "a unit for the loop: " + string.Join(", ", jit.Units.Select(u => u.Unit.Entry)));
         var code = unit.Unit.Residual;
@@ -82,16 +91,7 @@ public sealed class PortalCallsJitTests
     {
         var jit = LoopJit();
         var (cond, body) = LoopCalling(Shift());
-        foreach (long n in new long[] { 0, 1, 2, 50, 3000 })
-        {
-            var plain = ProgramFrame(n);
-            long plainResult = While(cond, body, plain);
-            var frame = ProgramFrame(n);
-            long result = n < 50 ? (long)jit.Invoke(cond, body, frame)!
-                : (long)JitDifferentialTests.AssertUnitsEntered(jit, $"shift {n}", () => jit.Invoke(cond, body, frame))!;
-            Assert.AreEqual(plainResult, result, $"n {n}");
-            CollectionAssert.AreEqual(plain.Slots, frame.Slots, $"n {n}: the program's variables");
-        }
+        AssertSameAsPlain(jit, "shift", cond, body, [0, 1, 2, 50, 3000], 50);
         // The runtime resumes steps of the loop portal only: the call is not inlined, and the unit says why.
         foreach (var unit in jit.Units)
         {
@@ -106,15 +106,6 @@ public sealed class PortalCallsJitTests
     {
         var jit = LoopJit();
         var (cond, body) = LoopCalling(SumTo());
-        foreach (long n in new long[] { 0, 1, 7, 100, 2000 })
-        {
-            var plain = ProgramFrame(n);
-            long plainResult = While(cond, body, plain);
-            var frame = ProgramFrame(n);
-            long result = n < 100 ? (long)jit.Invoke(cond, body, frame)!
-                : (long)JitDifferentialTests.AssertUnitsEntered(jit, $"sum {n}", () => jit.Invoke(cond, body, frame))!;
-            Assert.AreEqual(plainResult, result, $"n {n}");
-            CollectionAssert.AreEqual(plain.Slots, frame.Slots, $"n {n}: the program's variables");
-        }
+        AssertSameAsPlain(jit, "sum", cond, body, [0, 1, 7, 100, 2000], 100);
     }
 }
