@@ -164,7 +164,14 @@ public static class JitRuntime
     /// </remarks>
     private static void MoveOutOfGen0(object prepared)
     {
-        if (CollectAfterPreparing) GC.Collect(0, GCCollectionMode.Forced, blocking: true);
+        if (CollectAfterPreparing)
+        {
+            GC.Collect(0, GCCollectionMode.Forced, blocking: true);
+            // The GC may keep a gen0 collection's survivors in gen0 when gen1 is already over its budget (a large heap: a test
+            // host, a long-running process preparing a second portal); a gen1 collection then takes them out. A short process,
+            // where this matters, has a small gen1 and does not get here.
+            if (GC.GetGeneration(prepared) == 0) GC.Collect(1, GCCollectionMode.Forced, blocking: true);
+        }
         PreparedGeneration = GC.GetGeneration(prepared);
     }
 
