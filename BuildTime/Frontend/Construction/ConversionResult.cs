@@ -6,12 +6,12 @@ namespace PeJit.Frontend.Construction;
 /// <summary>The outcome of converting one method: a graph, or the reason the method stays opaque.</summary>
 public sealed class ConversionResult
 {
-    private ConversionResult(MethodDefinition method, FlowGraph? graph, string? opaqueReason, SourceLocation? location = null,
+    private ConversionResult(MethodDefinition method, FlowGraph? graph, string? construct, SourceLocation? location = null,
         string? document = null, string? advice = null)
     {
         Method = method;
         Graph = graph;
-        OpaqueReason = opaqueReason;
+        Construct = construct;
         Location = location ?? SourceLocation.None;
         Document = document;
         Advice = advice;
@@ -23,11 +23,14 @@ public sealed class ConversionResult
     /// <summary>The graph, when conversion succeeded.</summary>
     public FlowGraph? Graph { get; }
 
-    /// <summary>Why the method is opaque (calls to it stay calls; nothing looks inside), when conversion failed.</summary>
-    public string? OpaqueReason { get; }
+    /// <summary>
+    /// Why the method is opaque (calls to it stay calls; nothing looks inside), when conversion failed: the
+    /// <see cref="Construct"/> and, when known, its IL offset.
+    /// </summary>
+    public string? OpaqueReason => Construct is null || Location.ILOffset < 0 ? Construct : $"{Construct} at IL_{Location.ILOffset:x4}";
 
-    /// <summary>The construct that made the method opaque, without its place (<see cref="OpaqueReason"/> with it).</summary>
-    public string? Construct { get; private init; }
+    /// <summary>The construct that made the method opaque, without its place.</summary>
+    public string? Construct { get; }
 
     /// <summary>Where the construct that made the method opaque is (IL offset -1 and line 0 when unknown).</summary>
     public SourceLocation Location { get; }
@@ -44,11 +47,7 @@ public sealed class ConversionResult
     /// <summary>A successful conversion.</summary>
     public static ConversionResult Success(MethodDefinition method, FlowGraph graph) => new(method, graph, null);
 
-    /// <summary>An opaque method with its reason.</summary>
-    public static ConversionResult Opaque(MethodDefinition method, string reason, SourceLocation? location = null, string? document = null,
-        string? advice = null) => new(method, null, reason, location, document, advice) { Construct = reason };
-
-    /// <summary>An opaque method with the construct that made it so, found at <paramref name="location"/> (named in its reason).</summary>
-    public static ConversionResult OpaqueAt(MethodDefinition method, string construct, SourceLocation location, string? document, string? advice) =>
-        new(method, null, location.ILOffset >= 0 ? $"{construct} at IL_{location.ILOffset:x4}" : construct, location, document, advice) { Construct = construct };
+    /// <summary>An opaque method with the construct that made it so, and where it is when known.</summary>
+    public static ConversionResult Opaque(MethodDefinition method, string construct, SourceLocation? location = null, string? document = null,
+        string? advice = null) => new(method, null, construct, location, document, advice);
 }

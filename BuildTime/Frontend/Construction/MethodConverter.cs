@@ -55,7 +55,7 @@ public sealed partial class MethodConverter
         catch (UnsupportedConstructException e)
         {
             var (line, document) = LineOf(method, e.ILOffset);
-            return ConversionResult.OpaqueAt(method, e.Message, new SourceLocation(e.ILOffset, line), document, e.Advice);
+            return ConversionResult.Opaque(method, e.Message, new SourceLocation(e.ILOffset, line), document, e.Advice);
         }
     }
 
