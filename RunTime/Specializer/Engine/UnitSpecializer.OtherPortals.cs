@@ -65,25 +65,11 @@ public sealed partial class UnitSpecializer
         /// </remarks>
         private bool InlineOtherPortalCall(List<ExtensionFrame> frames, ExtensionFrame frame, ExtensionOp op, OtherPortal other)
         {
-            int depth = 0;
-            foreach (var open in frames)
-                if (open.InlinedPortal is not null) depth++;
-            if (depth >= owner.settings.MaxInlinedPortalDepth || frames.Count > owner.settings.MaxInliningDepth) return false;
+            if (!MayNestInlinedPortal(frames)) return false;
             if (CalleeAtMergePoint(frame, op, out var callee, other.Program) is not { } merge) return false;
             callee.CallSite = op;
-            var greens = new object?[other.Program.Shape.GreenCount + 1];
-            greens[0] = other;
-            for (int i = 1; i < greens.Length; i++)
-            {
-                var known = Lookup(callee, merge.Operands[i - 1]);
-                if (!known.IsGreen) return false;
-                greens[i] = known.Green;
-            }
-            var key = new GreenKey(greens);
-            if (!MayInline(frames, key)) return false;
-            callee.InlinedPortal = new InlinedPortal(key, [key], instructionCount) { Position = new CallPath(CallSitePath, CallSiteKey, op.Instruction), Other = other };
-            frames.Add(callee);
-            InlinedAny = true;
+            if (KnownKey(callee, merge, other) is not { } key || !MayInline(frames, key)) return false;
+            EnterInlinedPortal(frames, callee, key, new CallPath(CallSitePath, CallSiteKey, op.Instruction), other);
             return true;
         }
 

@@ -98,10 +98,7 @@ public sealed partial class UnitSpecializer
         /// </remarks>
         private bool? InlinePortalCall(List<ExtensionFrame> frames, ExtensionFrame frame, ExtensionOp op)
         {
-            int depth = 0;
-            foreach (var open in frames)
-                if (open.InlinedPortal is not null) depth++;
-            if (depth >= owner.settings.MaxInlinedPortalDepth || frames.Count > owner.settings.MaxInliningDepth) return null;
+            if (!MayNestInlinedPortal(frames)) return null;
             if (CalleeAtMergePoint(frame, op, out var callee) is not { } merge) return null;
             callee.CallSite = op;
             var greens = new object?[owner.GreenCount];
@@ -120,9 +117,7 @@ public sealed partial class UnitSpecializer
             {
                 var key = new GreenKey(greens);
                 if (!MayInline(frames, key)) return null;
-                callee.InlinedPortal = new InlinedPortal(key, [key], instructionCount) { Position = position };
-                frames.Add(callee);
-                InlinedAny = true;
+                EnterInlinedPortal(frames, callee, key, position, other: null);
                 return true;
             }
 
@@ -167,6 +162,41 @@ public sealed partial class UnitSpecializer
             return true;
         }
 
+        /// <summary>Whether one more inlined portal activation may open on this path (<c>MaxInlinedPortalDepth</c>, <c>MaxInliningDepth</c>).</summary>
+        private bool MayNestInlinedPortal(List<ExtensionFrame> frames)
+        {
+            int depth = 0;
+            foreach (var open in frames)
+                if (open.InlinedPortal is not null) depth++;
+            return depth < owner.settings.MaxInlinedPortalDepth && frames.Count <= owner.settings.MaxInliningDepth;
+        }
+
+        /// <summary>Pushes <paramref name="callee"/>, at its merge point with <paramref name="key"/>, as an inlined activation of the own portal or of <paramref name="other"/>.</summary>
+        private void EnterInlinedPortal(List<ExtensionFrame> frames, ExtensionFrame callee, GreenKey key, CallPath position, OtherPortal? other)
+        {
+            callee.InlinedPortal = new InlinedPortal(key, [key], instructionCount) { Position = position, Other = other };
+            frames.Add(callee);
+            InlinedAny = true;
+        }
+
+        /// <summary>
+        /// The key at an inlined activation's merge point <paramref name="merge"/>: its greens, led by <paramref name="other"/> for
+        /// another portal's (so that it is never one of the own portal's keys, <see cref="OtherPortal"/>); null when one is red.
+        /// </summary>
+        private GreenKey? KnownKey(ExtensionFrame frame, ExtensionOp merge, OtherPortal? other)
+        {
+            int first = other is null ? 0 : 1;
+            var greens = new object?[(other?.Program.Shape.GreenCount ?? owner.GreenCount) + first];
+            if (other is not null) greens[0] = other;
+            for (int i = first; i < greens.Length; i++)
+            {
+                var known = Lookup(frame, merge.Operands[i - first]);
+                if (!known.IsGreen) return null;
+                greens[i] = known.Green;
+            }
+            return new GreenKey(greens);
+        }
+
         /// <summary>Whether a callee of <paramref name="key"/> may be inlined on this path: not refused, and not recursion (already inlined on the path, or the function unit's own key).</summary>
         private bool MayInline(List<ExtensionFrame> frames, GreenKey key)
         {
@@ -184,17 +214,8 @@ public sealed partial class UnitSpecializer
         private bool PassInlinedMergePoint(ExtensionFrame frame, ExtensionOp op)
         {
             var inlined = frame.InlinedPortal!;
-            // Another portal's activation has its greens and leads its keys with the portal (InlineOtherPortalCall).
-            int first = inlined.Other is null ? 0 : 1;
-            var greens = new object?[(inlined.Other?.Program.Shape.GreenCount ?? owner.GreenCount) + first];
-            if (inlined.Other is { } other) greens[0] = other;
-            for (int i = first; i < greens.Length; i++)
-            {
-                var known = Lookup(frame, op.Operands[i - first]);
-                if (!known.IsGreen) throw new SpecializationException($"{frame.Graph.Name}: a declared green is red at the merge point");
-                greens[i] = known.Green;
-            }
-            var key = new GreenKey(greens);
+            var key = KnownKey(frame, op, inlined.Other)
+                ?? throw new SpecializationException($"{frame.Graph.Name}: a declared green is red at the merge point");
             if (inlined.Passed(key))
                 throw new InlineRefusal(inlined.Entry, $"it comes back to {key} (a loop of its own; it gets a unit of its own when it gets hot)");
             if (inlined.Keys.Length >= owner.settings.MaxInlinedPortalKeys)
