@@ -18,7 +18,7 @@ public sealed class GreenCallThrowsTests
     [TestMethod]
     public void AGreenCallThatThrowsOnAPathTheProgramNeverTakesDoesNotCostTheUnit()
     {
-        var jit = PortalJit.Create(typeof(RedSwitchDecoding).GetMethod(nameof(Run))!, new JitSettings { Threshold = 3 });
+        var jit = PortalJit.Create(typeof(RedSwitchDecoding).GetMethod(nameof(Run))!, new JitSettings { Threshold = 3, Strict = true });
         var code = AddLoop(5);
         long plain = Run(code, code.Bytes, 1000);
         Assert.AreEqual(5000, plain, "the subject itself");
