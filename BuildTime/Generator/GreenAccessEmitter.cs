@@ -18,8 +18,9 @@ namespace PeJit.Generator;
 /// the same whichever way it was made. The members come from the analysis's Cecil references; they are mapped
 /// into the woven module by name (the assembly's own types are looked up in it, others imported), never by
 /// token. The assembly gets <c>[IgnoresAccessChecksTo]</c> for itself, so that, like the lambdas (which skip
-/// visibility), the methods reach its private members. An access the lambda would make differently (by-reference
-/// parameters, a value-type receiver of a call, a conversion through <c>ValueSemantics</c>, a non-public member of
+/// visibility), the methods reach its private members. A struct receiver or argument is unboxed into a copy, as the
+/// lambda's conversion makes one. An access the lambda would make differently (by-reference
+/// parameters, a conversion through <c>ValueSemantics</c>, a non-public member of
 /// another assembly) is left to the linker (<see cref="Left"/> says which and why): it compiles those at
 /// run time as before.
 /// </remarks>
@@ -178,10 +179,12 @@ public sealed class GreenAccessEmitter
             bool voidCall = returned.MetadataType == MetadataType.Void || op.ResultType.Kind == TypeKind.Void;
             var store = voidCall || op.Result < 0 ? null : Store(returned);
             Prepare(store);
-            if (offset == 1) Read(0, declaring);
+            bool valueReceiver = offset == 1 && owner.IsValueType(declaring);
+            if (valueReceiver) Copied(0, declaring);
+            else if (offset == 1) Read(0, declaring);
             for (int i = 0; i < parameters.Count; i++) Read(i + offset, parameters[i]);
             var target = owner.Method(method);
-            il.Emit(constructor ? OpCodes.Newobj : offset == 1 ? OpCodes.Callvirt : OpCodes.Call, target);
+            il.Emit(constructor || valueReceiver ? (constructor ? OpCodes.Newobj : OpCodes.Call) : offset == 1 ? OpCodes.Callvirt : OpCodes.Call, target);
             if (store is null)
             {
                 if (returned.MetadataType != MetadataType.Void) il.Emit(OpCodes.Pop);
@@ -279,7 +282,16 @@ public sealed class GreenAccessEmitter
                 case RegisterClass.Float:
                     throw new NotEmittedException($"a {target.FullName} from a float register");
                 default:
-                    if (owner.IsValueType(target)) throw new NotEmittedException($"a {target.FullName} unboxed from a reference register");
+                    if (owner.IsValueType(target))
+                    {
+                        // A struct argument: the lambda converts the box to the parameter's type, a copy, as unbox.any does
+                        // (and both throw on null or another type). Enums and primitives are converted by ValueSemantics.
+                        if (target.IsPrimitive || owner.IntegerKind(target) is not null || target.Resolve() is { IsEnum: true })
+                            throw new NotEmittedException($"a {target.FullName} unboxed from a reference register");
+                        Register(index, registerClass);
+                        il.Emit(OpCodes.Unbox_Any, owner.Map(target));
+                        return;
+                    }
                     Register(index, registerClass);
                     if (target.MetadataType != MetadataType.Object) il.Emit(OpCodes.Castclass, owner.Map(target));
                     return;
@@ -297,6 +309,25 @@ public sealed class GreenAccessEmitter
                 throw new NotEmittedException($"a {type.FullName} from a {operandClasses[index]} register");
             Register(index, RegisterClass.Ref);
             il.Emit(OpCodes.Unbox, owner.Map(type));
+        }
+
+        /// <summary>
+        /// The address of a copy of the struct boxed in reference operand <paramref name="index"/>, as the receiver of a
+        /// call on a value type: the lambda calls the method on the struct it unboxes, a copy, so a method that writes
+        /// its <c>this</c> leaves the register's box as it was here too.
+        /// </summary>
+        private void Copied(int index, TypeReference type)
+        {
+            if (operandClasses[index] != RegisterClass.Ref || type.IsPrimitive || owner.IntegerKind(type) is not null)
+                throw new NotEmittedException($"a {type.FullName} receiver from a {operandClasses[index]} register");
+            var mapped = owner.Map(type);
+            var copy = new VariableDefinition(mapped);
+            il.Body.Variables.Add(copy);
+            il.Body.InitLocals = true;
+            Register(index, RegisterClass.Ref);
+            il.Emit(OpCodes.Unbox_Any, mapped);
+            il.Emit(OpCodes.Stloc, copy);
+            il.Emit(OpCodes.Ldloca, copy);
         }
 
         /// <summary>A long narrowed to a parameter's integer type (<c>bool</c>: non-zero).</summary>

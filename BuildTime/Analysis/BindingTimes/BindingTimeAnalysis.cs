@@ -203,6 +203,8 @@ public sealed class BindingTimeAnalysis
             // Before any context is analyzed: a reused temporary must not join unrelated binding times (rule 7).
             if (conversion.Graph is { } graph)
             {
+                // A readonly member called on an immutable struct field of an object reads a local copy (rule 7).
+                ImmutableFieldCopies.Rewrite(graph);
                 // A local's address used across a branch is taken again where it is used (rule 7).
                 AddressRematerialization.Run(graph);
                 SlotVersions.Split(graph);

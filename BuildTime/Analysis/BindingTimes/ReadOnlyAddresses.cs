@@ -100,7 +100,7 @@ internal static class ReadOnlyAddresses
         return blockStart[^1];
     }
 
-    private static bool IsReadingUse(Instruction instruction, int operand)
+    internal static bool IsReadingUse(Instruction instruction, int operand)
     {
         switch (instruction.Opcode)
         {
