@@ -16,6 +16,14 @@ public abstract class Address
     /// <summary>Writes the value at the address.</summary>
     public abstract void Store(object? value);
 
+    /// <summary>
+    /// The address of element <paramref name="index"/> of <paramref name="array"/>: what compiled code leaving in the middle
+    /// of a step hands the evaluator for a live <c>ref</c> to an array element (<c>ref Frame f = ref frames[fp]</c>), which
+    /// it cannot put in its exit buffer as a managed pointer.
+    /// </summary>
+    public static Address OfElement(Array array, long index) =>
+        (ulong)index < (ulong)array.LongLength ? new ElementAddress(array, index) : throw new IndexOutOfRangeException("Index was outside the bounds of the array.");
+
     /// <summary>A copy of a boxed value type, so that mutating one does not change the other.</summary>
     protected static object? Copy(object? value) => RuntimeHelpers.GetObjectValue(value);
 }

@@ -38,10 +38,16 @@ public sealed partial class UnitSpecializer
             if (data.Try is not null || data.HandlerOf is not null) return $"frame {f} is inside a protected region or a handler of {graph.Name}";
             if (frame.Index <= 0) return $"frame {f} stands at the start of a block";
             foreach (var value in frame.Values)
+            {
                 if (value.IsGreen && value.Green is ResumeFrameSlot or GreenFieldAddress) return $"frame {f} holds a green address (of a local or a struct's field)";
+                if (!value.IsGreen && frame.Graph.TypeOf(value.Value).Kind is TypeKind.ByRef or TypeKind.Pointer) return $"frame {f} holds the address of an array element";
+            }
             var kinds = SlotKindsOf(graph);
-            foreach (var (slot, _) in frame.Slots)
+            foreach (var (slot, content) in frame.Slots)
+            {
                 if (kinds.TryGetValue(slot, out var kind) && kind == SlotKind.Partial) return $"frame {f} holds a struct local with red fields ({frame.Graph[slot].Name})";
+                if (!content.IsGreen && frame.Graph[slot].Type.Kind is TypeKind.ByRef or TypeKind.Pointer) return $"frame {f} holds an address in a local ({frame.Graph[slot].Name})";
+            }
             if (f > 0)
             {
                 var call = graphs[f - 1].Blocks[frames[f - 1].Block.Index][frames[f - 1].Index - 1];

@@ -87,6 +87,41 @@ public sealed partial class UnitSpecializer
             return trimmed;
         }
 
+        /// <summary>What to write instead of a <c>ref</c> compiled code cannot hand over at a mid-step exit.</summary>
+        private const string AddressAdvice = "copy the struct into a local (`var frame = frames[i];` instead of `ref var frame = ref ...`) "
+            + "before the Jit.Promote, or take the reference again after it";
+
+        /// <summary>
+        /// The evaluator's address (<see cref="Address.OfElement"/>) of the array element a red address points at, made
+        /// where compiled code leaves in the middle of a step, when the residual code took it as an element's address
+        /// (<c>ref Frame frame = ref frames[fp]</c>, both red): the rest of the step, in the evaluator, reads and writes that
+        /// element. Null for another address (a field's, a local's), which the exit cannot hand over.
+        /// </summary>
+        private Value? ExitAddress(Value red)
+        {
+            var definition = residual[red].DefiningInstruction;
+            // A ref local's slot holds the address it was set to (ldslot of a slot stored once in this block's path).
+            if (definition is { Opcode: Opcode.LoadSlot } load && LastStoreOf(load.Slot) is { } stored) definition = residual[stored].DefiningInstruction;
+            if (definition is not { Opcode: Opcode.ElementAddr } element) return null;
+            var index = element.Operands[1];
+            var wide = residual.TypeOf(index).Kind == TypeKind.I64 ? index : Emit(new Instruction(Opcode.Conv, index), IrType.I64);
+            return Emit(new Instruction(Opcode.Call, element.Operands[0], wide) { Method = ElementAddressMethod }, IrType.Object);
+        }
+
+        /// <summary>The value last stored into residual slot <paramref name="slot"/> in the current block, if any.</summary>
+        private Value? LastStoreOf(Slot slot)
+        {
+            var instructions = residual[current].Instructions;
+            for (int i = instructions.Count - 1; i >= 0; i--)
+                if (instructions[i] is { Opcode: Opcode.StoreSlot } store && store.Slot == slot) return store.Operands[0];
+            return null;
+        }
+
+        /// <summary>The IR reference to <see cref="Address.OfElement"/>, resolved through its <see cref="MethodRef.Origin"/>.</summary>
+        private static readonly MethodRef ElementAddressMethod = new(
+            "PeJit.IR.Evaluation.Address PeJit.IR.Evaluation.Address::OfElement(System.Array,System.Int64)", hasThis: false,
+            origin: typeof(Address).GetMethod(nameof(Address.OfElement)));
+
         /// <summary>Leaves compiled code in the middle of a step: every frame's live values go to the exit buffer.</summary>
         private void EmitMidStepExit(List<ExtensionFrame> frames, Instruction site, Value promoted, IrType type, bool promotesClass = false, PromotionSite? promoteSite = null)
         {
@@ -132,9 +167,13 @@ public sealed partial class UnitSpecializer
                 foreach (var (local, mapped) in frame.ResidualSlots ?? [])
                 {
                     var localType = graph[local].Type;
-                    if (localType.Kind is TypeKind.ByRef or TypeKind.Pointer)
-                        throw new SpecializationException($"{frame.Graph.Name}: compiled code cannot leave in the middle of a step while a local holds an address ({local}, {site.Location})");
                     var content = Emit(new Instruction(Opcode.LoadSlot) { Slot = mapped }, localType);
+                    if (localType.Kind is TypeKind.ByRef or TypeKind.Pointer)
+                    {
+                        content = ExitAddress(content) ?? throw new SpecializationException($"{frame.Graph.Name}: compiled code cannot leave in the middle of a step "
+                            + $"while a local holds an address ({local}, {site.Location}) other than an array element's: {AddressAdvice}");
+                        localType = IrType.Object;
+                    }
                     StoreExit(slot, content, localType);
                     slots[slotCount++] = (local, new ExitValue(default, false, null, slot++));
                 }
@@ -164,7 +203,11 @@ public sealed partial class UnitSpecializer
                     var red = frame.Reds[value.Index];
                     var valueType = graph.TypeOf(value);
                     if (valueType.Kind is TypeKind.ByRef or TypeKind.Pointer)
-                        throw new SpecializationException($"{frame.Graph.Name}: compiled code cannot leave in the middle of a step while an address ({value}) is live ({site.Location})");
+                    {
+                        red = ExitAddress(red) ?? throw new SpecializationException($"{frame.Graph.Name}: compiled code cannot leave in the middle of a step "
+                            + $"while an address ({value}) other than an array element's is live ({site.Location}): {AddressAdvice}");
+                        valueType = IrType.Object;
+                    }
                     if (red == promoted && promotedSlot == 0) promotedSlot = slot;
                     StoreExit(slot, red, valueType);
                     values[valueCount++] = new ExitValue(value, false, null, slot++, frame.ExactClass(value.Index));

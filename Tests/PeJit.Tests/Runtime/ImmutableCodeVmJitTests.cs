@@ -12,7 +12,7 @@ namespace PeJit.Tests.Runtime;
 /// The register machine of PeJit.TestSubjects/ImmutableCodeVm.cs, whose code is an <c>ImmutableArray</c> of struct
 /// instructions in a <c>readonly</c> field: in process against the plain portal, the loop's unit has no indexer call and no
 /// dispatch left (the instruction read at a green pc is green); calls that stay in the dispatch loop, their return pc
-/// promoted, compute what the interpreter does; and <c>pejit build</c> emits the indexer's green calls, whose receiver is
+/// promoted while a <c>ref</c> to the popped frame is live, compute what the interpreter does; and <c>pejit build</c> emits the indexer's green calls, whose receiver is
 /// a struct, so a JIT-enabled process compiles no lambda for them.
 /// </summary>
 [TestClass]
@@ -25,12 +25,18 @@ public sealed class ImmutableCodeVmJitTests
     public void TheLoopsUnitReadsNoInstructionAndHasNoDispatchLeft()
     {
         var program = ImmutableCodeVm.Sum(1000);
-        long plain = ImmutableCodeVm.Run(program, new long[16]);
+        var plainRegs = new long[16];
+        long plain = ImmutableCodeVm.Run(program, plainRegs);
         Assert.AreEqual(Enumerable.Range(0, 1000).Sum(i => (long)i * i % 7), plain);
         var jit = Jit();
         long compiled = 0;
-        JitDifferentialTests.AssertUnitsEntered(jit, "sum", () => compiled = (long)jit.Invoke(program, new long[16])!);
+        var regs = new long[16];
+        JitDifferentialTests.AssertUnitsEntered(jit, "sum", () => compiled = (long)jit.Invoke(program, regs)!);
         Assert.AreEqual(plain, compiled);
+        CollectionAssert.AreEqual(plainRegs, regs, "the registers");
+        // The unit, entered inside the call, meets the caller's frame at the return: it leaves in the middle of the step
+        // with the frame's `ref` live, and the evaluator finishes the step through that element's address.
+        Assert.IsTrue(jit.Units.Any(u => u.ExitsTaken > 0), "a mid-step exit was taken");
 
         var code = jit.Units.Single().Unit.Residual;
         string listing = IrPrinter.Print(code);
@@ -38,10 +44,10 @@ public sealed class ImmutableCodeVmJitTests
         Assert.DoesNotContain("ImmutableArray", listing, "no indexer call, no code or constants field read");
         Assert.IsFalse(instructions.Any(i => i.Opcode == Opcode.Switch), "no dispatch:\n" + listing);
         Assert.IsFalse(instructions.Any(i => i.Field?.FullName.Contains("/Instr::", StringComparison.Ordinal) == true), "no instruction field read:\n" + listing);
-        // The loop itself: the arithmetic on registers, the division by the shared 7 a multiplication (a call of the
-        // division's magic numbers before the loop is all that calls).
-        Assert.IsTrue(instructions.Where(i => i.Opcode is Opcode.Call or Opcode.CallVirt).All(i => i.Method!.FullName.Contains("DivisionMagic", StringComparison.Ordinal)),
-            "no call but the divisor's magic numbers:\n" + listing);
+        // The loop itself: the arithmetic on registers, the division by the shared 7 a multiplication.
+        Assert.IsTrue(instructions.Where(i => i.Opcode is Opcode.Call or Opcode.CallVirt)
+                .All(i => i.Method!.FullName.Contains("DivisionMagic", StringComparison.Ordinal) || i.Method.FullName.Contains("Address::OfElement", StringComparison.Ordinal)),
+            "no call but the divisor's magic numbers and, at the return's exit, the popped frame's address:\n" + listing);
     }
 
     [TestMethod]
