@@ -69,6 +69,30 @@ public sealed class InstancePortalCellTests
         Assert.IsTrue(counters.Fields.Any(f => f.Name == "Cells"), "the portal's counter class holds its entry cells");
     }
 
+    private static long TypedUnit(object[] constants, object?[] exit, long[] locals, long[] stack, int sp, Vm self) => 0;
+
+    private static long StaticTypedUnit(object[] constants, object?[] exit, long[] locals, long[] stack, int sp) => 0;
+
+    /// <summary>
+    /// Publication binds a cell only to a unit that takes what the woven entry passes (<c>PortalRuntime.CellSignatureMismatch</c>):
+    /// an entry that passes no <c>this</c> to a unit that takes it, or another class as <c>this</c>, is named, not bound.
+    /// </summary>
+    [TestMethod]
+    public void ACellIsBoundOnlyToAUnitThatTakesWhatTheEntryPasses()
+    {
+        var unit = typeof(InstancePortalCellTests).GetMethod(nameof(TypedUnit), BindingFlags.NonPublic | BindingFlags.Static)!;
+        Assert.IsNull(PortalRuntime.CellSignatureMismatch(typeof(Func<object?[], long[], long[], int, Vm, long>), unit, passesThis: true));
+        StringAssert.Contains(PortalRuntime.CellSignatureMismatch(typeof(Func<object?[], long[], long[], int, long>), unit, passesThis: true),
+            "the entry passes 3 red(s) and the unit takes 4, `this` included");
+        StringAssert.Contains(PortalRuntime.CellSignatureMismatch(typeof(Func<object?[], long[], long[], int, InstancePortalCellTests, long>), unit, passesThis: true),
+            $"`this` is passed as {nameof(InstancePortalCellTests)} and taken as {typeof(Vm).Name}");
+        StringAssert.Contains(PortalRuntime.CellSignatureMismatch(typeof(Func<object?[], long[], long[], int, Vm, int>), unit, passesThis: true),
+            "the unit returns Int64 and the entry takes Int32");
+        var staticUnit = typeof(InstancePortalCellTests).GetMethod(nameof(StaticTypedUnit), BindingFlags.NonPublic | BindingFlags.Static)!;
+        StringAssert.Contains(PortalRuntime.CellSignatureMismatch(typeof(Func<object?[], long[], int[], int, long>), staticUnit, passesThis: false),
+            "red 1 is passed as Int32[] and taken as Int64[]");
+    }
+
     /// <summary>Recursion through <c>this.Run</c>: each call of the compiled function goes back through the woven entry and its cell.</summary>
     [TestMethod]
     public void ARecursiveFunctionOfAnInstancePortalIsEnteredThroughItsCell()
