@@ -5,9 +5,10 @@ namespace PeJit.Weaving;
 
 /// <summary>
 /// How a portal's woven entry compares and calls its entry cells (<see cref="EntryCell"/>): the kind of each green, the
-/// delegate type of the typed code (<c>Func&lt;object[] exit, red..., result&gt;</c>, an <c>Action</c> for a void
-/// portal) and its <c>Invoke</c>. A portal whose greens or reds a cell cannot take gets none (<see cref="For"/> says why),
-/// and its entry counts as before: every entry of a compiled key takes the slow path.
+/// delegate type of the typed code (<c>Func&lt;object[] exit, red..., [this,] result&gt;</c>, an <c>Action</c> for a void
+/// portal; <c>this</c> last for an instance portal on a class, as its typed unit takes it) and its <c>Invoke</c>. A portal
+/// whose greens or reds a cell cannot take gets none (<see cref="For"/> says why), and its entry counts as before: every
+/// entry of a compiled key takes the slow path.
 /// </summary>
 /// <param name="Greens">How each green is compared, in declared order.</param>
 /// <param name="Delegate">The delegate type the cell's code is cast to.</param>
@@ -33,9 +34,12 @@ internal sealed record EntryCellPlan(IReadOnlyList<EntryCellPlan.Green> Greens, 
     {
         why = null;
         var module = portal.Module;
-        // A typed unit takes no implicit red (a portal on a class passes `this` besides its variables).
-        if (PortalProtocol.PassesThis(portal.HasThis, portal.DeclaringType.IsValueType))
-            return Refused(out why, "the portal is an instance method (its units take `this` in the state)");
+        // An instance portal on a class passes `this` after its reds, as its typed unit takes it (its last parameter). A
+        // virtual or interface portal too: the woven method is entered only for an object of its class or a subclass that
+        // does not override it, which the unit's parameter (of the declaring class) takes; an override is another method.
+        // A struct's `this` is a reference into the caller's struct, which a delegate cannot take.
+        bool passesThis = PortalProtocol.PassesThis(portal.HasThis, portal.DeclaringType.IsValueType);
+        if (portal.HasThis && !passesThis) return Refused(out why, "the portal is an instance method of a struct (its `this` is a reference a delegate cannot take)");
         var greens = new List<Green>();
         for (int g = 0; g < greenCount && g < types.Count; g++)
         {
@@ -45,13 +49,16 @@ internal sealed record EntryCellPlan(IReadOnlyList<EntryCellPlan.Green> Greens, 
         if (greens.Count(k => k != Green.Reference) > EntryCell.MaxIntegerGreens || greens.Count(k => k == Green.Reference) > EntryCell.MaxReferenceGreens)
             return Refused(out why, $"more than {EntryCell.MaxIntegerGreens} integer or {EntryCell.MaxReferenceGreens} reference greens");
         var reds = types.Skip(greenCount).ToList();
-        if (reds.Count > EntryCell.MaxReds) return Refused(out why, $"more than {EntryCell.MaxReds} reds");
+        if (passesThis) reds.Add(portal.DeclaringType);
+        if (reds.Count > EntryCell.MaxReds) return Refused(out why, $"more than {EntryCell.MaxReds} reds{(passesThis ? " with `this`" : "")}");
         if (reds.FirstOrDefault(t => !DelegateCanTake(t)) is { } red) return Refused(out why, $"a red of type {red.Name} cannot be a delegate's argument");
         bool isVoid = portal.ReturnType.MetadataType == MetadataType.Void;
         if (!isVoid && !DelegateCanTake(portal.ReturnType)) return Refused(out why, $"its result type {portal.ReturnType.Name} cannot be a delegate's");
 
+        // A private type (a lambda's closure class, `this` of a lambda portal) may be named by the counter class: the woven
+        // assembly ignores access checks to itself (OwnAccessChecks), as its plain twin, which calls private members, needs.
         var objects = new ArrayType(module.TypeSystem.Object);
-        // The code is a delegate closed over the unit's constants: it takes the exit buffer and the reds.
+        // The code is a delegate closed over the unit's constants: it takes the exit buffer, the reds and `this`.
         var arguments = new List<TypeReference> { objects };
         arguments.AddRange(reds.Select(module.ImportReference));
         if (!isVoid) arguments.Add(module.ImportReference(portal.ReturnType));

@@ -622,7 +622,7 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         code.Add(il.Create(OpCodes.Ldc_I4, 32 - PortalProtocol.CounterBits));
         code.Add(il.Create(OpCodes.Shr_Un));
         code.Add(il.Create(OpCodes.Stloc, slot));
-        bool passThis = PortalProtocol.PassesThis(portal.HasThis, portal.DeclaringType.IsValueType);
+        bool passThis = PassesThis;
         // The slow path: the variables and the slot to the portal's slow-path method, which boxes them and asks the runtime;
         // its answer goes on interpreting (Interpret, 0) or to the shared switch, which takes the state the method left.
         var slowPath = new List<Instruction>();
@@ -852,6 +852,9 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         yield return il.Create(OpCodes.Br, slowPath);
     }
 
+    /// <summary>Whether the portal passes <c>this</c> after its variables (<see cref="PortalProtocol.PassesThis"/>): an instance method of a class.</summary>
+    private bool PassesThis => PortalProtocol.PassesThis(portal.HasThis, portal.DeclaringType.IsValueType);
+
     /// <summary>What the entry's cell method (<see cref="CellPath"/>) answers besides a <see cref="CanEnterJitStatus"/>: no
     /// way in through the slot's cell (the slow path enters), or the cell's code ran the function to its return.</summary>
     private const int NoCell = -1, CellReturned = -2;
@@ -866,6 +869,7 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         Instruction slowPath, Instruction answer)
     {
         foreach (var temporary in temporaries) yield return il.Create(OpCodes.Ldloc, temporary);
+        if (PassesThis) yield return il.Create(OpCodes.Ldarg, body.ThisParameter);
         yield return il.Create(OpCodes.Ldloc, slot);
         yield return il.Create(OpCodes.Call, CellPath(types));
         if (cellAnswer is not null)
@@ -892,14 +896,14 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
     /// <summary>
     /// The portal's cell method, a static method of its counter class, called by the entry site when its slot is held:
     /// <code>
-    ///   [NoInlining] static (int, R) CellPath(T0 v0, ..., int slot)        // int for a void portal
+    ///   [NoInlining] static (int, R) CellPath(T0 v0, ..., [Portal self,] int slot)        // int for a void portal
     ///   {
     ///     cell = Cells[slot]; if (cell == null) return (NoCell, default);
     ///     if (cell.IntegerN != (long)greenI || cell.ReferenceN != greenJ ...) return (NoCell, default);
     ///     exit = cell.Enter(); if (exit == null) return (NoCell, default);   // little stack left: the slow path moves the call
-    ///     result = ((Func&lt;object[], reds..., R&gt;)cell.Code).Invoke(exit, reds...);
+    ///     result = ((Func&lt;object[], reds..., [Portal,] R&gt;)cell.Code).Invoke(exit, reds..., [self]);
     ///     if (exit[0] == null) return (CellReturned, result);
-    ///     state = new object[...]; status = JitRuntime.EntryCellExited(cell, state, exit);
+    ///     state = new object[...] { [ThisIndex] = self }; status = JitRuntime.EntryCellExited(cell, state, exit);
     ///     if (status != Interpret) Answer = state;                         // [ThreadStatic], after the call
     ///     return (status, default);
     ///   }
@@ -908,13 +912,17 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
     /// before the portal's loop, which .NET compiles at tier 0, with OSR and at tier 1 in every JIT-enabled process, hot or
     /// not (main11's section of Docs/PERFORMANCE.md: compiling the larger woven portal twice was a third of the never-hot
     /// extra). Out of line, the entry site is its counter, a call and two tests. Never inlined: the call is the point.
+    /// An instance portal on a class passes <c>this</c> as the typed unit's last argument, and into the state an exit hands
+    /// the runtime, at <see cref="PortalProtocol.ThisIndex"/> as the slow path's state has it: after an exit the runtime may
+    /// go on in another unit, untyped, which reads <c>this</c> from the state (it never changes, so nothing writes it back).
     /// </summary>
     private MethodDefinition CellPath(IList<TypeReference> types)
     {
         var plan = cells!;
         var references = runtime.Cells;
         var objects = new ArrayType(module.TypeSystem.Object);
-        var (method, slotParameter) = OutOfLine("CellPath", types, self: null);
+        var self = PassesThis ? new ParameterDefinition("self", ParameterAttributes.None, portal.DeclaringType) : null;
+        var (method, slotParameter) = OutOfLine("CellPath", types, self);
         var cell = new VariableDefinition(references.Type);
         var exit = new VariableDefinition(objects);
         var state = new VariableDefinition(objects);
@@ -969,10 +977,11 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         il.Emit(OpCodes.Castclass, plan.Delegate);
         il.Emit(OpCodes.Ldloc, exit);
         for (int r = plan.Greens.Count; r < types.Count; r++) il.Emit(OpCodes.Ldarg, method.Parameters[r]);
+        if (self is not null) il.Emit(OpCodes.Ldarg, self);
         il.Emit(OpCodes.Callvirt, plan.Invoke);
         if (result is not null) il.Emit(OpCodes.Stloc, result);
         // exit[0] is null when the code ran the function to its return.
-        var exited = il.Create(OpCodes.Ldc_I4, PortalProtocol.StateLength(types.Count, passesThis: false));
+        var exited = il.Create(OpCodes.Ldc_I4, PortalProtocol.StateLength(types.Count, self is not null));
         il.Emit(OpCodes.Ldloc, exit);
         il.Emit(OpCodes.Ldc_I4_0);
         il.Emit(OpCodes.Ldelem_Ref);
@@ -982,6 +991,13 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         il.Append(exited);
         il.Emit(OpCodes.Newarr, module.TypeSystem.Object);
         il.Emit(OpCodes.Stloc, state);
+        if (self is not null)
+        {
+            il.Emit(OpCodes.Ldloc, state);
+            il.Emit(OpCodes.Ldc_I4, PortalProtocol.ThisIndex(types.Count));
+            il.Emit(OpCodes.Ldarg, self);
+            il.Emit(OpCodes.Stelem_Ref);
+        }
         il.Emit(OpCodes.Ldloc, cell);
         il.Emit(OpCodes.Ldloc, state);
         il.Emit(OpCodes.Ldloc, exit);

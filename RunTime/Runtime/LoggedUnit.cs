@@ -58,7 +58,7 @@ internal sealed class LoggedUnit
     public string Describe()
     {
         string runs = unit.TryGetTarget(out var live)
-            ? $"entered {live.Entries} times{(live.CellEntries > 0 ? $" (and {live.CellEntries} by calls from compiled code through its call cell)" : "")}, left at an exit {live.ExitsTaken} times{TakenExits(live)}"
+            ? $"entered {live.Entries} times{(live.EntryCellEntries > 0 ? $" ({live.EntryCellEntries} of them through its entry cell)" : "")}{(live.CellEntries > 0 ? $" (and {live.CellEntries} by calls from compiled code through its call cell)" : "")}, left at an exit {live.ExitsTaken} times{TakenExits(live)}"
             : "dropped (replaced by a recompiled unit or evicted) and collected; its run counts went with it";
         return string.Create(CultureInfo.InvariantCulture,
             $"    at {Entry}: {Keys} keys, {Size} residual instructions, {Exits} exits; {runs}; specialization {SpecializationTime.TotalMilliseconds:F2} ms, optimization {OptimizationTime.TotalMilliseconds:F2} ms, backend {Backend} {BackendTime.TotalMilliseconds:F2} ms");

@@ -33,7 +33,8 @@ namespace PeJit.Runtime;
 /// below zero (a slot held for a key with compiled code), the entry first reads the slot's cell from the table
 /// <see cref="PortalCounters.CellsFor"/> gave it; when the cell's green values are the entry's (integers compared as
 /// <c>long</c>, references by identity, in the order of <see cref="EntryCell.Layout(bool[])"/>) and the stack has
-/// room, it calls the cell's typed code (closed over the unit's constants) with <c>(exit, reds...)</c>, the exit buffer from <see cref="EntryCell.Enter"/>: nothing boxed, nothing looked up.
+/// room, it calls the cell's typed code (closed over the unit's constants) with <c>(exit, reds...)</c>, the exit buffer from <see cref="EntryCell.Enter"/>
+/// (a portal on a class passes <c>this</c> last, and puts it at <see cref="ThisIndex"/> of the state it hands on at an exit): nothing boxed, nothing looked up.
 /// When the code returns with <c>exit[0]</c> null, the result is the portal's; otherwise it left at an exit, and the
 /// portal passes a fresh state and the exit buffer to <c>JitRuntime.EntryCellExited</c> and switches on its answer
 /// as below. Anything else (no cell, another key, little stack) takes the slow path.</item>

@@ -601,6 +601,12 @@ public sealed class PortalRuntime
                 unit.noEntryCell = true;
                 return;
             }
+            if (CellSignatureMismatch(Counters.CellCodeType!, code.Method, Extension.Shape.ImplicitReds.Count > 0) is { } mismatch)
+            {
+                unit.noEntryCell = true;
+                Log.Event($"pejit: {name} at {key}: entered on the slow path, not through an entry cell: {mismatch}");
+                return;
+            }
             try
             {
                 cell = new EntryCell(key, unit, code.Method.CreateDelegate(Counters.CellCodeType!, unit.Constants), integers, references);
@@ -621,6 +627,36 @@ public sealed class PortalRuntime
         Volatile.Write(ref table[slot], cell);
         Interlocked.Increment(ref cellsPublished);
         if (!Cache.TryGet(key, out var current) || current != unit) Interlocked.CompareExchange(ref table[slot], null, cell);
+    }
+
+    /// <summary>
+    /// Why the woven entry's cell delegate (<paramref name="code"/>: <c>Func&lt;object[] exit, red..., [this,] result&gt;</c>)
+    /// cannot call the typed unit's method (<paramref name="unit"/>: <c>(object[] constants, object[] exit, red..., [this])</c>,
+    /// closed over its constants); null when it can: as many reds, each of the unit's parameters takes what the entry passes
+    /// (the same value type, or a reference type the entry's is assignable to), and the entry takes the unit's result.
+    /// <paramref name="passesThis"/>: the portal's last red is its <c>this</c>, named so in the answer.
+    /// </summary>
+    internal static string? CellSignatureMismatch(Type code, MethodInfo unit, bool passesThis)
+    {
+        var invoke = code.GetMethod("Invoke");
+        if (invoke is null) return $"the entry's cell type {code.Name} is not a delegate";
+        var passed = invoke.GetParameters();
+        var taken = unit.GetParameters();
+        // The unit's first parameter (its constants) is the delegate's target.
+        if (passed.Length != taken.Length - 1)
+            return $"the entry passes {passed.Length - 1} red(s) and the unit takes {taken.Length - 2}"
+                + (passesThis ? ", `this` included" : "");
+        for (int i = 0; i < passed.Length; i++)
+        {
+            Type from = passed[i].ParameterType, to = taken[i + 1].ParameterType;
+            if (from == to || !from.IsValueType && !to.IsValueType && to.IsAssignableFrom(from)) continue;
+            string what = i == 0 ? "the exit buffer" : passesThis && i == passed.Length - 1 ? "`this`" : $"red {i - 1}";
+            return $"{what} is passed as {from.Name} and taken as {to.Name}";
+        }
+        Type returned = unit.ReturnType, expected = invoke.ReturnType;
+        if (returned != expected && (returned.IsValueType || expected.IsValueType || !expected.IsAssignableFrom(returned)))
+            return $"the unit returns {returned.Name} and the entry takes {expected.Name}";
+        return null;
     }
 
     /// <summary>Clears the entry cell of <paramref name="key"/>, if it has one.</summary>

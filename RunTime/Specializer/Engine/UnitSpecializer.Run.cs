@@ -80,7 +80,11 @@ public sealed partial class UnitSpecializer
             // A function's unit takes its reds typed and returns the portal's result unboxed when the backend can
             // call it so (DirectSelfCalls), so that its calls of its own key are direct calls of its own method.
             // A bridge takes the exit buffer it starts from as its state (UnitSpecializer.ExitBridges.cs): never typed.
-            typed = startExit is null && owner.DirectSelfCalls && wholeFunction && owner.CallCells is not null && owner.portal.ImplicitReds.Count == 0
+            // An instance portal's unit takes `this` as its last parameter (StateVariables put the implicit reds last, at
+            // PortalProtocol.ThisIndex in the state); its exits write only the merge point's variables, as an untyped
+            // unit's do: `this` never changes, and whoever enters (the woven entry's cell or slow path) made the state the
+            // runtime goes on with, `this` included.
+            typed = startExit is null && owner.DirectSelfCalls && wholeFunction && owner.CallCells is not null
                 && portalGraph.ReturnType.Kind is not (TypeKind.GenericParameter or TypeKind.ByRef or TypeKind.Pointer);
             // Concatenated, not interpolated: the first interpolated string of a process sets up the shared char ArrayPool
             // (its EventSource, a ConditionalWeakTable), some fifty type loads in the first unit (Docs/PERFORMANCE.md, "Cold warm-up").
