@@ -630,6 +630,21 @@ public sealed class PortalRuntime
     }
 
     /// <summary>
+    /// A sampled entry's arguments by the unit's entry parameters (<see cref="IR.FlowGraph.SampleArguments"/>): an untyped
+    /// unit takes <c>(constants, exit, state)</c>; a typed one takes its reds after <c>(constants, exit)</c>, each from its
+    /// place in the state (<see cref="PeJit.Specializer.Engine.Unit.StateParameters"/>), so the state array itself would
+    /// be guessed to be its first red.
+    /// </summary>
+    internal static object?[] SampleArguments(PeJit.Specializer.Engine.Unit unit, object?[] constants, object?[] state)
+    {
+        if (unit.StateParameters is not { } places) return [constants, null, state];
+        var sample = new object?[2 + places.Length];
+        sample[0] = constants;
+        for (int i = 0; i < places.Length; i++) sample[2 + i] = places[i] < state.Length ? state[places[i]] : null;
+        return sample;
+    }
+
+    /// <summary>
     /// Why the woven entry's cell delegate (<paramref name="code"/>: <c>Func&lt;object[] exit, red..., [this,] result&gt;</c>)
     /// cannot call the typed unit's method (<paramref name="unit"/>: <c>(object[] constants, object[] exit, red..., [this])</c>,
     /// closed over its constants); null when it can: as many reds, each of the unit's parameters takes what the entry passes
@@ -2106,7 +2121,7 @@ public sealed class PortalRuntime
         if (stages is not null) afterPass += (pass, _) => Stage(pass.Name);
         // The sample's objects are live: the graph holds them only while it is optimized.
         var constants = unit.Constants.ToArray();
-        if (known?.Sample is { } sample) unit.Residual.SampleArguments = [constants, null, sample.Take()];
+        if (known?.Sample is { } sample) unit.Residual.SampleArguments = SampleArguments(unit, constants, sample.Take());
         // What the optimizer may ask of the run-time classes (AllocationRemoval: an isinst of an object of a known class).
         unit.Residual.Members = resolver;
         unit.Residual.Constants = constants;
