@@ -207,6 +207,7 @@ public static class FlowGraphBinary
         return graph;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Region? OptionalRegion(CompactReader input, int regions)
     {
         int index = input.Number();
