@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace PeJit.IR.Binary;
@@ -16,6 +17,14 @@ namespace PeJit.IR.Binary;
 /// each 4 KB of memory a string takes is a page fault, some 20-45 µs on a virtual machine (Docs/PERFORMANCE.md, "Preparation
 /// and the first unit, cold: counted by stage"). Readers over the same bytes (<see cref="At"/>) share the decoded strings; two threads decoding the same
 /// one at once each make an equal string and one is kept, which no reader can tell apart.</para>
+/// <para>The reads a graph makes per value and per instruction (<see cref="Byte"/>, <see cref="Number"/> of one or two bytes,
+/// <see cref="String"/>, <see cref="Type"/>) are inlined into their callers (<c>AggressiveInlining</c>; ReadyToRun inlines them
+/// across PeJit's assemblies too), the rare longer forms and the errors left in calls of their own. Why: .NET counts the calls
+/// of precompiled methods once a JIT-enabled process runs (its runtimeconfig starts counting at once, <c>RuntimeConfigFile</c>),
+/// and a method called 300 times is compiled again, twice, on .NET's tier-1 thread; reading Lua's portal graph called these
+/// tens of thousands of times, in one burst that is over before the recompiled code is installed, so each short process paid
+/// .NET's compiler for them on the core the interpreter and PeJit's thread need (Docs/PERFORMANCE.md, "PeJit's readers
+/// out of .NET's tier-1 queue").</para>
 /// </remarks>
 public sealed class CompactReader
 {
@@ -67,10 +76,43 @@ public sealed class CompactReader
     public int Position => position;
 
     /// <summary>One byte.</summary>
-    public byte Byte() => position < data.Length ? data[position++] : throw Malformed("it ends in the middle of a value");
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public byte Byte()
+    {
+        int at = position;
+        byte[] bytes = data;
+        if ((uint)at >= (uint)bytes.Length) ThrowAtEnd();
+        position = at + 1;
+        return bytes[at];
+    }
 
     /// <summary>A non-negative number <see cref="CompactWriter.Number"/> wrote.</summary>
+    /// <remarks>Numbers below 16,384 (one or two bytes: value, string, type and block indexes, counts) are decoded inline; longer ones by <see cref="LongNumber"/>.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Number()
+    {
+        int at = position;
+        byte[] bytes = data;
+        if ((uint)(at + 1) < (uint)bytes.Length)
+        {
+            int first = bytes[at];
+            if (first < 0x80)
+            {
+                position = at + 1;
+                return first;
+            }
+            int second = bytes[at + 1];
+            if (second < 0x80)
+            {
+                position = at + 2;
+                return (first & 0x7f) | (second << 7);
+            }
+        }
+        return LongNumber();
+    }
+
+    // Three bytes or more, or the last byte of the data: the general loop, with its errors.
+    private int LongNumber()
     {
         uint value = 0;
         for (int shift = 0; shift < 35; shift += 7)
@@ -83,14 +125,31 @@ public sealed class CompactReader
     }
 
     /// <summary>A count: a <see cref="Number"/> no larger than the bytes left could hold, so that a malformed one cannot make a huge array.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Count()
     {
         int count = Number();
-        return count <= data.Length - position + 1 ? count : throw Malformed($"a count of {count} exceeds what is left");
+        if (count > data.Length - position + 1) ThrowCount(count);
+        return count;
     }
 
     /// <summary>A number <see cref="CompactWriter.Signed"/> wrote.</summary>
+    /// <remarks>One byte (-64 to 63: most source lines and IL offsets of none) inline, longer ones by <see cref="LongSigned"/>.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public long Signed()
+    {
+        int at = position;
+        byte[] bytes = data;
+        if ((uint)at < (uint)bytes.Length && bytes[at] < 0x80)
+        {
+            position = at + 1;
+            int zigzag = bytes[at];
+            return (zigzag >> 1) ^ -(zigzag & 1);
+        }
+        return LongSigned();
+    }
+
+    private long LongSigned()
     {
         ulong value = 0;
         for (int shift = 0; shift < 70; shift += 7)
@@ -111,28 +170,49 @@ public sealed class CompactReader
     }
 
     /// <summary>A string or null <see cref="CompactWriter.String"/> wrote.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public string? String()
     {
         int index = Number();
-        return index == 0 ? null : index <= strings.Length ? TableString(index - 1) : throw Malformed($"string {index - 1} is not in the table");
+        if (index == 0) return null;
+        var table = strings;
+        if ((uint)(index - 1) >= (uint)table.Length) ThrowNotInTable("string", index - 1);
+        return table[index - 1] ?? Decode(index - 1);
     }
 
     // O(length) the first time a string is named, O(1) after.
-    private string TableString(int index) =>
-        strings[index] ??= Encoding.UTF8.GetString(data, stringStarts[index], stringLengths[index]);
+    private string TableString(int index) => strings[index] ?? Decode(index);
+
+    private string Decode(int index) => strings[index] = Encoding.UTF8.GetString(data, stringStarts[index], stringLengths[index]);
 
     /// <summary>A string that must not be null.</summary>
-    public string Text() => String() ?? throw Malformed("a required string is missing");
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public string Text()
+    {
+        string? text = String();
+        if (text is null) ThrowMissing("string");
+        return text;
+    }
 
     /// <summary>A type or null <see cref="CompactWriter.Type"/> wrote.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public IrType? Type()
     {
         int index = Number();
-        return index == 0 ? null : index <= types.Length ? types[index - 1] : throw Malformed($"type {index - 1} is not in the table");
+        if (index == 0) return null;
+        var table = types;
+        if ((uint)(index - 1) >= (uint)table.Length) ThrowNotInTable("type", index - 1);
+        return table[index - 1];
     }
 
     /// <summary>A type that must not be null.</summary>
-    public IrType RequiredType() => Type() ?? throw Malformed("a required type is missing");
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public IrType RequiredType()
+    {
+        var type = Type();
+        if (type is null) ThrowMissing("type");
+        return type;
+    }
 
     private IrType ReadTableType(int index)
     {
@@ -158,6 +238,19 @@ public sealed class CompactReader
             _ => IrType.Primitive(kind) ?? throw Malformed($"type kind {(int)kind} is unknown"),
         };
     }
+
+    // The errors of the inlined reads, out of line: they keep the inlined code small and are never called on well-formed bytes.
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void ThrowAtEnd() => throw Malformed("it ends in the middle of a value");
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void ThrowCount(int count) => throw Malformed($"a count of {count} exceeds what is left");
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void ThrowNotInTable(string what, int index) => throw Malformed($"{what} {index} is not in the table");
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void ThrowMissing(string what) => throw Malformed($"a required {what} is missing");
 
     /// <summary>The error for malformed bytes, at the current position.</summary>
     public FormatException Malformed(string what) => new($"the compact binary form is malformed at byte {position}: {what}");

@@ -415,6 +415,7 @@ public sealed class FlowGraph
     }
 
     /// <summary>Makes an existing (reserved) value a parameter of <paramref name="block"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal void DefineParameter(Block block, Value value, IrType type, string? name)
     {
         var data = values[value.Index];
@@ -425,6 +426,7 @@ public sealed class FlowGraph
     }
 
     /// <summary>Makes an existing (reserved) value the result of <paramref name="instruction"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal void DefineResult(Instruction instruction, Value value, IrType type, string? name)
     {
         var data = values[value.Index];

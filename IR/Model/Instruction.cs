@@ -16,6 +16,18 @@ public sealed class Instruction
         for (int i = 0; i < operands.Length; i++) Operands.Add(operands[i]);
     }
 
+    /// <summary>
+    /// Creates an instruction with room for <paramref name="operandCapacity"/> operands and none yet: the stored graph's reader
+    /// (<see cref="Binary.FlowGraphBinary"/>), inlined into its loop over instructions (no empty array passed, no call counted
+    /// by .NET's tiering per instruction read).
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal Instruction(Opcode opcode, int operandCapacity)
+    {
+        Opcode = opcode;
+        Operands = new List<Value>(operandCapacity);
+    }
+
     /// <summary>The operation.</summary>
     public Opcode Opcode { get; set; }
 
@@ -31,7 +43,9 @@ public sealed class Instruction
     /// <summary>The value this instruction defines, if any.</summary>
     public Value? Result
     {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         get => resultPlusOne == 0 ? null : new Value(resultPlusOne - 1);
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         set => resultPlusOne = value is { } v ? v.Index + 1 : 0;
     }
 

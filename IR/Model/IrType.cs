@@ -18,7 +18,13 @@ public sealed class IrType : IEquatable<IrType>
         Name = name;
         Element = element;
         Origin = origin;
+        stackKind = StackKindOf(kind, element);
     }
+
+    // Computed once: the engine, the optimizer and the stored graph's reader ask for it per value and per operand, and a
+    // field read is inlined everywhere, also across PeJit's precompiled assemblies, where a call of the switch below was one
+    // more method .NET counted and compiled again in every JIT-enabled process (CompactReader's remarks).
+    private readonly StackKind stackKind;
 
     /// <summary>What kind of type this is.</summary>
     public TypeKind Kind { get; }
@@ -119,7 +125,9 @@ public sealed class IrType : IEquatable<IrType>
     public static IrType Pointer(IrType element, object? origin = null) => new(TypeKind.Pointer, element.Name + "*", element, origin);
 
     /// <summary>The CIL stack class of this type.</summary>
-    public StackKind StackKind => Kind switch
+    public StackKind StackKind => stackKind;
+
+    private static StackKind StackKindOf(TypeKind kind, IrType? element) => kind switch
     {
         TypeKind.Void => StackKind.Void,
         TypeKind.Bool or TypeKind.Char or TypeKind.I8 or TypeKind.U8 or TypeKind.I16 or TypeKind.U16
@@ -129,7 +137,7 @@ public sealed class IrType : IEquatable<IrType>
         TypeKind.F32 or TypeKind.F64 => StackKind.Float,
         TypeKind.String or TypeKind.Object or TypeKind.Class => StackKind.Reference,
         TypeKind.ValueType => StackKind.ValueType,
-        TypeKind.Enum => Element!.StackKind,
+        TypeKind.Enum => element!.StackKind,
         TypeKind.ByRef => StackKind.ByRef,
         TypeKind.Pointer => StackKind.Pointer,
         _ => StackKind.Unknown,

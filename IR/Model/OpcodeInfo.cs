@@ -74,7 +74,8 @@ public sealed record OpcodeInfo(
     private static Dictionary<string, OpcodeInfo> ByName => byName ??= Table.ToDictionary(i => i.Name);
 
     /// <summary>True when <paramref name="opcode"/> is an opcode's number (the compact binary form checks what it reads).</summary>
-    public static bool IsDefined(int opcode) => opcode >= 0 && opcode < Table.Length;
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static bool IsDefined(int opcode) => (uint)opcode < (uint)Table.Length;
 
     /// <summary>The row of <paramref name="opcode"/>.</summary>
     public static OpcodeInfo Of(Opcode opcode) => Table[(int)opcode];

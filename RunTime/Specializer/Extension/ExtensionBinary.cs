@@ -295,14 +295,15 @@ public static class ExtensionBinary
     {
         try
         {
-            var flow = FlowGraphBinary.Read(input, out bool[] red);
-            ExtensionLayout.Load(graph, flow, v => red[v.Index]);
+            var flow = FlowGraphBinary.Read(input, out bool[] red, out IrType[] types);
+            ExtensionLayout.Load(graph, flow, red, types);
+            var blocks = graph.Blocks;
             for (int b = 0; b < flow.BlockCount; b++)
             {
-                var instructions = flow[new Block(b)].Instructions;
-                var ops = new ExtensionOp[instructions.Count];
+                var instructions = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(flow[new Block(b)].Instructions);
+                var ops = new ExtensionOp[instructions.Length];
                 for (int i = 0; i < ops.Length; i++) ops[i] = ReadOp(graph, instructions[i], input, graphs);
-                graph.Blocks[b] = ops;
+                blocks[b] = ops;
             }
         }
         catch (FormatException e) when (!e.Message.StartsWith(ErrorStart, StringComparison.Ordinal))
@@ -311,6 +312,8 @@ public static class ExtensionBinary
         }
     }
 
+    // Inlined into LoadGraph's loop over ops, as its per-op steps are (ExtensionLayout's remarks).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static ExtensionOp ReadOp(ExtensionGraph graph, Instruction instruction, CompactReader input, ExtensionGraph[] graphs)
     {
         var op = ExtensionLayout.Op(graph, instruction);

@@ -112,6 +112,9 @@ public static class ExtensionCompression
         return output;
     }
 
+    // Inlined into Decompress's loop: a long literal run or match is one per few dozen bytes of a stored program, and .NET
+    // compiles again a precompiled method a JIT-enabled process calls 300 times (PeJit.IR.Binary.CompactReader's remarks).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static int ReadCount(ReadOnlySpan<byte> data, ref int at)
     {
         int count = 0;

@@ -108,6 +108,16 @@ public sealed class ExtensionGraph
         }
     }
 
+    // The tables as they are, without loading the graph first: for ExtensionLayout, which fills them in while the graph is
+    // loaded (through the public getters, each read of a table there was a call of Load and a monitor entered, per value and per
+    // op, and .NET compiled Load again on its tier-1 thread in every JIT-enabled process).
+    internal FlowGraph GraphWhileLaidOut => graph;
+    internal IrType[] TypesWhileLaidOut => types;
+    internal RegisterClass[] ClassesWhileLaidOut => classes;
+    internal int[] RegistersWhileLaidOut => registers;
+    internal bool[] RedValuesWhileLaidOut => redValues;
+    internal ExtensionOp?[] DefinitionsWhileLaidOut => definitions;
+
     /// <summary>The interpreter graph (exits and residual copies name its values and instructions).</summary>
     public FlowGraph Graph { get { EnsureLoaded(); return graph; } }
 

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using PeJit.IR;
 
 namespace PeJit.Specializer.Extension;
@@ -8,9 +10,16 @@ namespace PeJit.Specializer.Extension;
 /// compiler and the reader of the stored form (<see cref="ExtensionSerializer"/>) both lay graphs out here, so
 /// the stored form holds only what the analysis decided and this cannot disagree with it.
 /// </summary>
+/// <remarks>
+/// This runs per value and per op of a graph as a JIT-enabled process prepares its portal, so it reads the graph's tables
+/// directly while they are filled (<see cref="ExtensionGraph.TypesWhileLaidOut"/> and the like, not the getters that load a
+/// stored graph first) and its per-op steps are inlined into the reader's loop: .NET compiles again, twice, every precompiled
+/// method a JIT-enabled process calls 300 times (<c>PeJit.IR.Binary.CompactReader</c>'s remarks).
+/// </remarks>
 internal static class ExtensionLayout
 {
     /// <summary>The register class of a value of <paramref name="type"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static RegisterClass ClassOf(IrType type) => type.StackKind switch
     {
         StackKind.Int32 or StackKind.Int64 or StackKind.NativeInt => RegisterClass.Int,
@@ -33,85 +42,127 @@ internal static class ExtensionLayout
         AssignRegisters(graph, flow, isRed);
     }
 
+    /// <summary>
+    /// As <see cref="Load(ExtensionGraph, FlowGraph, Func{Value, bool})"/>, with each value's binding time and type as the
+    /// binary reader read them (<see cref="PeJit.IR.Binary.FlowGraphBinary.Read(PeJit.IR.Binary.CompactReader, out bool[], out IrType[])"/>):
+    /// no delegate and no call into the graph per value.
+    /// </summary>
+    public static void Load(ExtensionGraph graph, FlowGraph flow, bool[] red, IrType[] types)
+    {
+        graph.Initialize(flow);
+        AssignRegisters(graph, flow, types, red);
+    }
+
     private static void AssignRegisters(ExtensionGraph graph, FlowGraph flow, Func<Value, bool> isRed)
     {
-        int ints = 0, floats = 0, refs = 0;
-        for (int v = 0; v < flow.ValueCount; v++)
+        int count = flow.ValueCount;
+        var types = new IrType[count];
+        var red = new bool[count];
+        for (int v = 0; v < count; v++)
         {
-            var type = flow.TypeOf(new Value(v));
+            types[v] = flow.TypeOf(new Value(v));
+            red[v] = isRed(new Value(v));
+        }
+        AssignRegisters(graph, flow, types, red);
+    }
+
+    private static void AssignRegisters(ExtensionGraph graph, FlowGraph flow, IrType[] valueTypes, bool[] valueRed)
+    {
+        int ints = 0, floats = 0, refs = 0;
+        var types = graph.TypesWhileLaidOut;
+        var classes = graph.ClassesWhileLaidOut;
+        var registers = graph.RegistersWhileLaidOut;
+        var red = graph.RedValuesWhileLaidOut;
+        for (int v = 0; v < types.Length; v++)
+        {
+            var type = valueTypes[v];
             var registerClass = ClassOf(type);
-            graph.Types[v] = type;
-            graph.Classes[v] = registerClass;
-            graph.Registers[v] = registerClass switch { RegisterClass.Int => ints++, RegisterClass.Float => floats++, _ => refs++ };
-            graph.RedValues[v] = isRed(new Value(v));
+            types[v] = type;
+            classes[v] = registerClass;
+            registers[v] = registerClass switch { RegisterClass.Int => ints++, RegisterClass.Float => floats++, _ => refs++ };
+            red[v] = valueRed[v];
         }
         graph.IntCount = ints;
         graph.FloatCount = floats;
         graph.RefCount = refs;
-        graph.Parameters = Indexes(flow.Parameters);
+        var parameters = flow.Parameters;
+        var indexes = new int[parameters.Count];
+        for (int i = 0; i < indexes.Length; i++) indexes[i] = parameters[i].Index;
+        graph.Parameters = indexes;
         graph.HasRegions = flow.RegionCount > 0;
     }
 
     /// <summary>An op for <paramref name="instruction"/> with its operands and result filled in.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ExtensionOp Op(ExtensionGraph graph, Instruction instruction)
     {
-        var operands = instruction.Operands;
+        var operands = CollectionsMarshal.AsSpan(instruction.Operands);
+        var valueTypes = graph.TypesWhileLaidOut;
+        var valueRegisters = graph.RegistersWhileLaidOut;
         // Equal operand types and registers share one array (OperandArrays): they live as long as the portal. Gathered in
         // scratch arrays first, so that an op whose arrays were seen before allocates none.
         var shared = graph.Layout ??= new OperandArrays();
-        shared.Scratch(operands.Count, out var registers, out var types);
-        for (int i = 0; i < operands.Count; i++)
+        shared.Scratch(operands.Length, out var registers, out var types);
+        for (int i = 0; i < operands.Length; i++)
         {
-            types[i] = graph.Types[operands[i].Index];
-            registers[i] = graph.Registers[operands[i].Index];
+            types[i] = valueTypes[operands[i].Index];
+            registers[i] = valueRegisters[operands[i].Index];
         }
         var op = new ExtensionOp(instruction)
         {
-            Operands = operands.Count == 0 ? [] : Indexes(operands),
-            OperandTypes = shared.InternTypes(types, operands.Count),
-            OperandRegisters = shared.InternRegisters(registers, operands.Count),
+            Operands = operands.Length == 0 ? [] : Indexes(operands),
+            OperandTypes = shared.InternTypes(types, operands.Length),
+            OperandRegisters = shared.InternRegisters(registers, operands.Length),
         };
         if (instruction.Result is { } result)
         {
             op.Result = result.Index;
-            op.ResultType = graph.Types[result.Index];
-            op.ResultIsGreen = !graph.RedValues[result.Index];
+            op.ResultType = valueTypes[result.Index];
+            op.ResultIsGreen = !graph.RedValuesWhileLaidOut[result.Index];
         }
         return op;
     }
 
     /// <summary>Once <paramref name="op"/>'s kind is known: its targets, and its place among the graph's constant-like definitions.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Finish(ExtensionGraph graph, ExtensionOp op)
     {
         if (op.Kind is ExtensionOpKind.Jump or ExtensionOpKind.Leave or ExtensionOpKind.Branch or ExtensionOpKind.Switch)
-        {
-            var targets = op.Instruction.Targets;
-            op.Targets = new ExtensionTarget[targets.Count];
-            for (int i = 0; i < targets.Count; i++) op.Targets[i] = Target(graph, targets[i]);
-        }
-        if (ExtensionLinker.IsConstantLike(op.Instruction) && op.Instruction.Result is { } defined) graph.Definitions[defined.Index] = op;
+            op.Targets = Targets(graph, op.Instruction.TargetCalls);
+        if (ExtensionLinker.IsConstantLike(op.Instruction) && op.Instruction.Result is { } defined) graph.DefinitionsWhileLaidOut[defined.Index] = op;
     }
 
-    private static ExtensionTarget Target(ExtensionGraph graph, BlockCall call)
+    // One call per branching op, its targets in a loop (a block's ops end in one; a switch has many targets).
+    private static ExtensionTarget[] Targets(ExtensionGraph graph, ReadOnlySpan<BlockCall> calls)
     {
-        var parameters = graph.Graph[call.Target].Parameters;
-        var red = new bool[parameters.Count];
-        for (int i = 0; i < red.Length; i++) red[i] = graph.RedValues[parameters[i].Index];
-        return new ExtensionTarget
+        var targets = new ExtensionTarget[calls.Length];
+        var flow = graph.GraphWhileLaidOut;
+        var valueRed = graph.RedValuesWhileLaidOut;
+        for (int t = 0; t < calls.Length; t++)
         {
-            Call = call,
-            Block = call.Target.Index,
-            Arguments = Indexes(call.Arguments),
-            Parameters = Indexes(parameters),
-            RedParameters = red,
-        };
+            var call = calls[t];
+            var parameters = CollectionsMarshal.AsSpan(flow[call.Target].Parameters);
+            var red = new bool[parameters.Length];
+            for (int i = 0; i < red.Length; i++) red[i] = valueRed[parameters[i].Index];
+            targets[t] = new ExtensionTarget
+            {
+                Call = call,
+                Block = call.Target.Index,
+                Arguments = Indexes(CollectionsMarshal.AsSpan(call.Arguments)),
+                Parameters = Indexes(parameters),
+                RedParameters = red,
+            };
+        }
+        return targets;
     }
 
     // Loops rather than LINQ: this runs when a portal is first prepared, and every LINQ method instantiated over
-    // the IR's Value (a struct) is one more method .NET compiles then (ReadyToRun cannot precompile those).
-    private static int[] Indexes(IReadOnlyList<Value> values)
+    // the IR's Value (a struct) is one more method .NET compiles then (ReadyToRun cannot precompile those). Over a span:
+    // an IReadOnlyList<Value> was two interface calls per element, which ReadyToRun cannot bind.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int[] Indexes(ReadOnlySpan<Value> values)
     {
-        var indexes = new int[values.Count];
+        var indexes = new int[values.Length];
         for (int i = 0; i < indexes.Length; i++) indexes[i] = values[i].Index;
         return indexes;
     }

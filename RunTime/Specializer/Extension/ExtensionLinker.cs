@@ -89,6 +89,7 @@ public static class ExtensionLinker
         && op.Instruction.Opcode switch { Opcode.StoreField or Opcode.Store => op.OperandTypes.Length == 2, Opcode.InitObj => op.OperandTypes.Length == 1, _ => false };
 
     /// <summary>An instruction whose value the engine computes where it is used when its definition was not run.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal static bool IsConstantLike(Instruction instruction) =>
         instruction.Opcode is Opcode.Const or Opcode.Null or Opcode.String or Opcode.Default or Opcode.SizeOf or Opcode.Token;
 

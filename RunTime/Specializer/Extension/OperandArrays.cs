@@ -15,7 +15,8 @@ namespace PeJit.Specializer.Extension;
 /// Open addressing over two power-of-two tables of arrays, with no framework generic over PeJit's types (this runs while a
 /// portal is prepared: ReadyToRun leaves such instantiations to .NET's JIT). Types compare by reference: a graph's types
 /// come from one table per stored program, and two equal types that are distinct objects only cost a second array.
-/// Intern is O(length) expected; the tables double at half full.
+/// Intern is O(length) expected; the tables double at half full. Its steps are inlined into the stored graph's reader, which
+/// calls them per op (ExtensionLayout's remarks).
 /// </remarks>
 internal sealed class OperandArrays
 {
@@ -32,6 +33,7 @@ internal sealed class OperandArrays
     /// Scratch arrays of at least <paramref name="length"/> elements to gather an op's operand registers and types in
     /// before <see cref="InternRegisters"/> and <see cref="InternTypes"/>; valid until the next call.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Scratch(int length, out int[] registers, out IrType[] types)
     {
         if (registerScratch.Length < length)
@@ -44,6 +46,7 @@ internal sealed class OperandArrays
     }
 
     /// <summary>The first <paramref name="length"/> of <paramref name="registers"/> as an array: one interned before with the same contents, else a new copy.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int[] InternRegisters(int[] registers, int length)
     {
         if (length == 0) return [];
@@ -65,6 +68,7 @@ internal sealed class OperandArrays
     }
 
     /// <summary>The first <paramref name="length"/> of <paramref name="types"/> as an array: one interned before with the same types (by reference), else a new copy.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public IrType[] InternTypes(IrType[] types, int length)
     {
         if (length == 0) return [];
@@ -85,6 +89,7 @@ internal sealed class OperandArrays
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Hash(int[] registers, int length)
     {
         int hash = 17;
@@ -92,6 +97,7 @@ internal sealed class OperandArrays
         return hash & int.MaxValue;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Hash(IrType[] types, int length)
     {
         int hash = 17;
@@ -99,6 +105,7 @@ internal sealed class OperandArrays
         return hash & int.MaxValue;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Same(IrType[] present, IrType[] gathered, int length)
     {
         if (present.Length != length) return false;
@@ -108,6 +115,7 @@ internal sealed class OperandArrays
     }
 
     // A loop, not Span.SequenceEqual: that is a framework generic (vectorized) .NET would compile while a portal is prepared.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Same(int[] present, int[] gathered, int length)
     {
         if (present.Length != length) return false;
