@@ -15,18 +15,19 @@ public sealed partial class GraphEvaluator
     private static bool TrySpanCall(Instruction instruction, MethodBase method, object?[] operands, bool newObject, out object? result)
     {
         result = null;
-        var operation = SpanMethods.Classify(instruction.Method!);
-        if (operation == SpanOperation.None) return false;
+        if (SpanMethods.Classify(instruction.Method!) == SpanOperation.None) return false;
+        var call = SpanMethods.Describe(instruction.Method!) ?? SpanMethods.Describe(method)
+            ?? throw new EvaluationException($"{method.Name}: a span method whose element type is unknown");
         var arguments = (object?[])operands.Clone();
         if (method is ConstructorInfo && !newObject)
         {
             var address = operands[0] as Address ?? throw new EvaluationException($"{method.Name}: a constructor called on {operands[0]?.GetType().Name ?? "null"}, not an address");
-            address.Store(SpanMethods.Invoke(operation, method, arguments));
+            address.Store(SpanMethods.Invoke(call, arguments));
             return true;
         }
         if (method is not ConstructorInfo && !method.IsStatic && arguments[0] is Address self) arguments[0] = self.Load();
-        result = SpanMethods.Invoke(operation, method, arguments);
-        if (operation == SpanOperation.Item)
+        result = SpanMethods.Invoke(call, arguments);
+        if (call.Operation == SpanOperation.Item)
         {
             // The element's address, once the span's own bounds check passed (the value just read).
             var span = (SpanValue)arguments[0]!;

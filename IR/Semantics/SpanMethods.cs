@@ -78,29 +78,27 @@ public static class SpanMethods
     public static bool Knows(MethodRef method) => Classify(method) != SpanOperation.None;
 
     /// <summary>
-    /// Runs <paramref name="operation"/> of <paramref name="method"/> on <paramref name="arguments"/> (<c>this</c> first, as the
-    /// span it points at; integers in stack form), returning the result in its CLR form: a <see cref="SpanValue"/> for a
-    /// span, the element for the indexer (its address stands for it while specializing).
+    /// Runs <paramref name="call"/> on <paramref name="arguments"/> (<c>this</c> first, as the span it points at; integers in
+    /// stack form), returning the result in its CLR form: a <see cref="SpanValue"/> for a span, the element for the indexer (its
+    /// address stands for it while specializing).
     /// </summary>
-    public static object? Invoke(SpanOperation operation, MethodBase method, IReadOnlyList<object?> arguments)
+    public static object? Invoke(SpanCall call, IReadOnlyList<object?> arguments)
     {
         int Int(int i) => arguments[i] switch
         {
             int v => v, long v => checked((int)v), nint v => checked((int)v),
-            var other => throw new Evaluation.EvaluationException($"{method.Name}: argument {i} is {other?.GetType().Name ?? "null"}, not an integer"),
+            var other => throw new Evaluation.EvaluationException($"{call.Name}: argument {i} is {other?.GetType().Name ?? "null"}, not an integer"),
         };
         SpanValue Spanned(int i) => arguments[i] as SpanValue
-            ?? throw new Evaluation.EvaluationException($"{method.Name}: argument {i} is {arguments[i]?.GetType().Name ?? "null"}, not a span of an array");
-        switch (operation)
+            ?? throw new Evaluation.EvaluationException($"{call.Name}: argument {i} is {arguments[i]?.GetType().Name ?? "null"}, not a span of an array");
+        switch (call.Operation)
         {
             case SpanOperation.FromArray or SpanOperation.FromArrayStart or SpanOperation.FromArrayRange:
             {
-                var element = ElementType(method);
-                bool writable = ResultType(method) is { } made && made.GetGenericTypeDefinition() == typeof(Span<>);
-                // The constructor's `this` is the span's address: its arguments start after it.
-                int first = method is ConstructorInfo && arguments.Count == method.GetParameters().Length + 1 ? 1 : 0;
-                return SpanValue.Over(element, arguments[first], operation == SpanOperation.FromArray ? null : Int(first + 1),
-                    operation == SpanOperation.FromArrayRange ? Int(first + 2) : null, writable);
+                // A constructor called on an address has that address first: its arguments start after it.
+                int first = arguments.Count > (call.Operation switch { SpanOperation.FromArray => 1, SpanOperation.FromArrayStart => 2, _ => 3 }) ? 1 : 0;
+                return SpanValue.Over(call.Element, arguments[first], call.Operation == SpanOperation.FromArray ? null : Int(first + 1),
+                    call.Operation == SpanOperation.FromArrayRange ? Int(first + 2) : null, call.Writable);
             }
             case SpanOperation.AsReadOnly:
                 return Spanned(0);
@@ -115,17 +113,79 @@ public static class SpanMethods
             case SpanOperation.SliceRange:
                 return Spanned(0).Slice(Int(1), Int(2));
             case SpanOperation.ReadBinary:
-                return ReadBinary(method.Name, Bytes(Spanned(0), method));
+                return ReadBinary(call.Name, Bytes(Spanned(0), call.Name));
             case SpanOperation.ReadValue:
-                return ReadValue(((MethodInfo)method).GetGenericArguments()[0], Bytes(Spanned(0), method));
+                return ReadValue(call.Element, Bytes(Spanned(0), call.Name));
             default:
-                throw new Evaluation.EvaluationException($"{method.Name} is not a span method PeJit runs");
+                throw new Evaluation.EvaluationException($"{call.Name} is not a span method PeJit runs");
         }
     }
 
-    private static ReadOnlySpan<byte> Bytes(SpanValue span, MethodBase method) => span is SpanValue<byte> bytes
+    /// <summary>
+    /// What a call of <paramref name="method"/> does, from its name alone, when its element type is a primitive (a byte code's
+    /// <c>byte</c>, <c>int</c>, <c>long</c>...): no type need be resolved, and the stored form's resolver finds no generic
+    /// framework member by its signature. Null for any other method or element type (<see cref="Describe(MethodBase)"/> then).
+    /// </summary>
+    public static SpanCall? Describe(MethodRef method)
+    {
+        var operation = Classify(method);
+        if (operation == SpanOperation.None) return null;
+        string declaring = method.DeclaringTypeName;
+        string? element = operation is SpanOperation.ReadBinary ? "System.Byte"
+            : GenericArgument(method.FullName) ?? (declaring.IndexOf('<') is var open and > 0 ? declaring[(open + 1)..^1] : null);
+        if (element is null || PrimitiveNamed(element) is not { } type) return null;
+        bool writable = declaring.StartsWith(Span, StringComparison.Ordinal) || declaring == "System.MemoryExtensions";
+        return new SpanCall(operation, type, writable, method.Name);
+    }
+
+    /// <summary>What a call of the resolved <paramref name="method"/> does; null for a method <see cref="Classify(MethodRef)"/> does not know.</summary>
+    public static SpanCall? Describe(MethodBase method)
+    {
+        if (method.DeclaringType is null) return null;
+        var declaring = method.DeclaringType;
+        var reference = new MethodRef(CecilStyleName(method), hasThis: !method.IsStatic);
+        var operation = Classify(reference);
+        if (operation == SpanOperation.None) return null;
+        var element = operation == SpanOperation.ReadBinary ? typeof(byte)
+            : declaring.IsGenericType && SpanValue.Stands(declaring) ? declaring.GetGenericArguments()[0]
+            : method is MethodInfo { IsGenericMethod: true } generic ? generic.GetGenericArguments()[0]
+            : typeof(byte);
+        bool writable = method switch
+        {
+            ConstructorInfo constructor => constructor.DeclaringType!.GetGenericTypeDefinition() == typeof(Span<>),
+            MethodInfo { ReturnType: { IsGenericType: true } returned } => returned.GetGenericTypeDefinition() == typeof(Span<>),
+            _ => false,
+        };
+        return new SpanCall(operation, element, writable, method.Name);
+    }
+
+    private static readonly Dictionary<string, Type> Primitives = new(StringComparer.Ordinal)
+    {
+        ["System.Boolean"] = typeof(bool), ["System.Char"] = typeof(char), ["System.SByte"] = typeof(sbyte), ["System.Byte"] = typeof(byte),
+        ["System.Int16"] = typeof(short), ["System.UInt16"] = typeof(ushort), ["System.Int32"] = typeof(int), ["System.UInt32"] = typeof(uint),
+        ["System.Int64"] = typeof(long), ["System.UInt64"] = typeof(ulong), ["System.Single"] = typeof(float), ["System.Double"] = typeof(double),
+        ["System.IntPtr"] = typeof(nint), ["System.UIntPtr"] = typeof(nuint),
+    };
+
+    private static Type? PrimitiveNamed(string name) => Primitives.GetValueOrDefault(name);
+
+    /// <summary>A reflected method's name in the form <see cref="Classify(MethodRef)"/> reads: declaring type, name, parameter kinds.</summary>
+    private static string CecilStyleName(MethodBase method)
+    {
+        // The definition (its parameters in the generic parameters' names, as Cecil prints them: `!0[]`).
+        var definition = method.Module.ResolveMethod(method.MetadataToken) ?? method;
+        string Name(Type type) => type.IsGenericParameter ? (type.DeclaringMethod is null ? "!" : "!!") + type.GenericParameterPosition
+            : type.IsArray ? Name(type.GetElementType()!) + "[]"
+            : type.IsGenericType ? type.GetGenericTypeDefinition().FullName + "<" + string.Join(",", type.GetGenericArguments().Select(Name)) + ">"
+            : type.FullName ?? type.Name;
+        string returned = definition is MethodInfo info ? Name(info.ReturnType) : "System.Void";
+        string arguments = method is MethodInfo { IsGenericMethod: true } instance ? "<" + string.Join(",", instance.GetGenericArguments().Select(Name)) + ">" : "";
+        return $"{returned} {Name(method.DeclaringType!)}::{method.Name}{arguments}({string.Join(",", definition.GetParameters().Select(p => Name(p.ParameterType)))})";
+    }
+
+    private static ReadOnlySpan<byte> Bytes(SpanValue span, string method) => span is SpanValue<byte> bytes
         ? bytes.ReadOnly
-        : throw new Evaluation.EvaluationException($"{method.Name} reads a span of {span.ElementType.Name}, not of bytes");
+        : throw new Evaluation.EvaluationException($"{method} reads a span of {span.ElementType.Name}, not of bytes");
 
     // Each arm cast to object: a switch over numeric arms would have the type they all convert to (double).
     private static object ReadBinary(string name, ReadOnlySpan<byte> bytes) => name switch
@@ -164,20 +224,6 @@ public static class SpanMethods
         TypeCode.Single => (object)MemoryMarshal.Read<float>(bytes),
         TypeCode.Double => (object)MemoryMarshal.Read<double>(bytes),
         _ => throw new Evaluation.EvaluationException($"MemoryMarshal.Read<{type.Name}> is not a read PeJit runs"),
-    };
-
-    /// <summary>The element type of the span <paramref name="method"/> makes or reads.</summary>
-    public static Type ElementType(MethodBase method) =>
-        method.DeclaringType is { IsGenericType: true } declaring && SpanValue.Stands(declaring) ? declaring.GetGenericArguments()[0]
-        : method is MethodInfo { IsGenericMethod: true } generic ? generic.GetGenericArguments()[0]
-        : throw new Evaluation.EvaluationException($"{method.Name} is not a method of a span of an array");
-
-    /// <summary>The span type a method making one returns (a constructor: its own type).</summary>
-    private static Type? ResultType(MethodBase method) => method switch
-    {
-        ConstructorInfo constructor => constructor.DeclaringType,
-        MethodInfo info => info.ReturnType,
-        _ => null,
     };
 
     /// <summary>The kind of each parameter of a method named by its Cecil full name: array, int, span or other.</summary>

@@ -248,8 +248,8 @@ public static class ExtensionLinker
             Opcode.LoadStatic => builder.Static(resolver.ResolveField(instruction.Field!), resultClass, op.ResultType),
             Opcode.LoadElement => builder.Element(ElementType(op, resolver), op.OperandTypes[1], resultClass, op.ResultType),
             // A span of a green array is held as a SpanValue, which no lambda or reflection call can pass as a span.
-            _ when SpanMethods.Classify(instruction.Method!) is not SpanOperation.None and var span =>
-                GreenSpanAccess.Of(span, () => resolver.ResolveMethod(instruction.Method!), op.Operands.Select(o => graph.Classes[o]).ToArray(), op.OperandTypes, resultClass, op.ResultType),
+            _ when SpanMethods.Knows(instruction.Method!) =>
+                GreenSpanAccess.Of(instruction.Method!, () => resolver.ResolveMethod(instruction.Method!), op.Operands.Select(o => graph.Classes[o]).ToArray(), op.OperandTypes, resultClass, op.ResultType),
             _ => builder.Call(resolver.ResolveMethod(instruction.Method!), op.Operands.Select(o => graph.Classes[o]).ToList(), op.OperandTypes, resultClass, op.ResultType),
         });
     }

@@ -13,16 +13,19 @@ namespace PeJit.Specializer.Extension;
 internal static class GreenSpanAccess
 {
     /// <summary>
-    /// The access of a call of the method <paramref name="resolve"/> finds (<paramref name="operation"/>), its operands in
-    /// registers of <paramref name="classes"/>. A method that cannot be resolved is a <see cref="Engine.SpecializationException"/>
+    /// The access of a call of <paramref name="reference"/> (the method <paramref name="resolve"/> finds, when its name does
+    /// not say enough), its operands in registers of <paramref name="classes"/>. A method that cannot be resolved is a <see cref="Engine.SpecializationException"/>
     /// when the access runs, never an exception of the interpreted program (which the engine would compile as a call that throws).
     /// </summary>
-    public static GreenAccess Of(SpanOperation operation, Func<MethodBase> resolve, RegisterClass[] classes, IR.IrType[] operandTypes, RegisterClass resultClass, IR.IrType resultType)
+    public static GreenAccess Of(IR.MethodRef reference, Func<MethodBase> resolve, RegisterClass[] classes, IR.IrType[] operandTypes, RegisterClass resultClass, IR.IrType resultType)
     {
-        MethodBase method;
+        // Spans of primitives (a byte code's) from the name alone: the stored form's resolver finds no framework generic's
+        // member by a signature in its generic parameters (op_Implicit(!0[])).
+        SpanCall call;
         try
         {
-            method = resolve();
+            call = SpanMethods.Describe(reference) ?? SpanMethods.Describe(resolve())
+                ?? throw new InvalidOperationException($"{reference.Name} is not a span method PeJit runs");
         }
         catch (Exception e) when (e is InvalidOperationException or MissingMemberException or TypeLoadException or ArgumentException or NotSupportedException
             or FileNotFoundException or AmbiguousMatchException)
@@ -39,7 +42,7 @@ internal static class GreenSpanAccess
                     RegisterClass.Float => ValueSemantics.FloatStackForm(floats[registers[i]], operandTypes[i]),
                     _ => refs[registers[i]],
                 };
-            var value = SpanMethods.Invoke(operation, method, arguments);
+            var value = SpanMethods.Invoke(call, arguments);
             if (result >= 0) ExtensionFrame.StoreBoxed(ints, floats, refs, result, resultClass, value, resultType);
         };
     }
