@@ -69,7 +69,8 @@ public sealed class GreenAccessEmitter
 
     /// <summary>The ops the linker makes a <c>GreenAccess</c> for (<c>ExtensionLinker.LinkAccess</c>).</summary>
     private static bool IsAccess(ExtensionOp op) =>
-        op.Kind == ExtensionOpKind.Call ? op.Treatment == CallTreatment.GreenCall
+        // A span method runs on the span held as a SpanValue (GreenSpanAccess, bound when linking): no IL reads one as a span.
+        op.Kind == ExtensionOpKind.Call ? op.Treatment == CallTreatment.GreenCall && !PeJit.IR.Semantics.SpanMethods.Knows(op.Instruction.Method!)
         : ExtensionLinker.IsPreparedGreen(op) && op.Green == GreenOperation.Access
             && op.Instruction.Opcode is Opcode.LoadField or Opcode.LoadStatic or Opcode.LoadElement;
 

@@ -37,7 +37,8 @@ public sealed partial class GraphEvaluator
             case Opcode.Default:
             {
                 var type = ClrType(instruction.TypeOperand!);
-                Set(ValueSemantics.Normalize(type.IsValueType ? Activator.CreateInstance(type) : null, instruction.TypeOperand!));
+                Set(SpanValue.Stands(type) ? SpanValue.Empty(type.GetGenericArguments()[0])
+                    : ValueSemantics.Normalize(type.IsValueType ? Activator.CreateInstance(type) : null, instruction.TypeOperand!));
                 return true;
             }
             case Opcode.SizeOf:
@@ -158,6 +159,12 @@ public sealed partial class GraphEvaluator
         if (InterpolatedStringHandlerShim.Stands(type))
         {
             frame.Slots[slot.Index] = InterpolatedStringHandlerShim.Default();
+            return;
+        }
+        if (SpanValue.Stands(type))
+        {
+            // A span local before its first store: the empty span (SpanValue: a span is held so while evaluating).
+            frame.Slots[slot.Index] = SpanValue.Empty(type.GetGenericArguments()[0]);
             return;
         }
         if (type.IsByRefLike)

@@ -135,6 +135,7 @@ public sealed partial class GraphEvaluator
     /// <summary>The call itself, once <see cref="BeforeCall"/> has seen it: the callee's graph or the real method.</summary>
     private object? CallWith(Frame frame, Instruction instruction, MethodBase method, object?[] operands, bool newObject)
     {
+        if (TrySpanCall(instruction, method, operands, newObject, out var spanResult)) return spanResult;
         // A delegate's Invoke whose target method has a graph: that graph, on the call's arguments (the delegate's
         // target first when it is closed over one, as the specializer's inlining of a delegate call passes it).
         if (!newObject && DelegateGraphProvider is not null && method.Name == "Invoke" && operands.Length > 0

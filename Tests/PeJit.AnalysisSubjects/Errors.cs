@@ -16,7 +16,7 @@ public static class Errors
         }
     }
 
-    /// <summary>The opcode is read through a span over the green code: the dispatch is on a red value (PJ1001).</summary>
+    /// <summary>The opcode is read through a span over the red frame's stack: the dispatch is on a red value (PJ1001).</summary>
     [JitPortal(Greens = ["pc", "code"], Reds = ["frame"])]
     public static long DispatchThroughSpan(Code code, Frame frame)
     {
@@ -24,8 +24,8 @@ public static class Errors
         while (true)
         {
             Jit.MergePoint(pc, code, frame);
-            ReadOnlySpan<int> ops = code.Ops;
-            switch (ops[pc])
+            ReadOnlySpan<long> ops = frame.Stack;
+            switch ((int)ops[pc])
             {
                 case 0: return frame.Stack[0];
                 case 1: frame.Stack[0]++; pc++; break;
@@ -53,11 +53,24 @@ public static class Errors
     }
 
     /// <summary>
-    /// The declared green pc is read from the green code through a span: <c>AsSpan</c> and the read stay residual calls
-    /// (a span is never green), so the pc is red.
+    /// The declared green pc is read from the green code through a span method PeJit does not run (<c>MemoryMarshal.Cast</c>):
+    /// the call stays residual, so the span it returns, and the pc read through it, are red.
     /// </summary>
     [JitPortal(Greens = ["pc", "bytes"], Reds = ["frame"])]
     public static long GreenReadThroughSpan(byte[] bytes, Frame frame)
+    {
+        int pc = 0;
+        while (true)
+        {
+            Jit.MergePoint(pc, bytes, frame);
+            if (bytes[pc] == 0) return frame.Stack[0];
+            pc = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(bytes.AsSpan(pc + 1))[0];
+        }
+    }
+
+    /// <summary>The same read as <see cref="GreenReadThroughSpan"/> as it is usually written, which PeJit runs on the green span: green, no error.</summary>
+    [JitPortal(Greens = ["pc", "bytes"], Reds = ["frame"])]
+    public static long GreenReadThroughBinaryPrimitives(byte[] bytes, Frame frame)
     {
         int pc = 0;
         while (true)

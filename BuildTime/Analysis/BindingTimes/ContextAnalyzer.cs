@@ -54,6 +54,12 @@ namespace PeJit.Analysis.BindingTimes;
 ///    through it or lets it escape (<see cref="AnnotatedGraph.ReferenceWrites"/>, which its callers read like its
 ///    return); the reads' reason names the address (method, IL offset, line) and the use, so a declared green made
 ///    red this way is PJ0007 with the place to change.
+/// 10. spans of arrays (Docs/bta.md rule 12): a span method PeJit knows (<see cref="IR.Semantics.SpanMethods"/>: a span made
+///    of an array, Length, IsEmpty, the indexer, Slice, BinaryPrimitives' reads, MemoryMarshal.Read) called with green
+///    arguments is a green call: a span of a green array at green bounds is green, and so is what is read through it. The
+///    indexer's result, an element's address, is green only when it is only read through (a load or a field load); else
+///    the call is residual. With a red argument the call is residual and its reason names that argument (the span's array,
+///    its start, the index), so the chain goes on to where the span went red.
 ///
 /// Strategy: the fixpoint is a sweep over the instructions in layout order, repeated until a pass changes
 /// nothing, but a pass visits only the instructions that read something that turned red since their last
@@ -766,6 +772,8 @@ internal sealed partial class ContextAnalyzer
                 return Root(RedReasonKind.Allocation, $"a new object ({instruction.Info.Name}), made when the residual code runs", instruction);
             case Opcode.SlotAddr when IsReadOnlyAddress(position):
                 if (redSlots[instruction.Slot.Index] && slotReasons[instruction.Slot.Index] is { } writtenRed) return writtenRed with { Location = instruction.Location };
+                // A local stored a red value (a span of a red array): the chain goes on to that value, as a read of the local's does.
+                if (redSlots[instruction.Slot.Index] && addressReasons[instruction.Slot.Index] is { Cause: not null } storedRed) return storedRed with { Location = instruction.Location };
                 if (!redSlots[instruction.Slot.Index] && redFields[instruction.Slot.Index] is { Count: > 0 } fieldsRed && readsThrough is not null
                     && readsThrough.TryGetValue(position, out var reads) && fieldsRed.FirstOrDefault(f => reads is null || reads.Contains(f.Key)) is { Value: not null } readRed)
                     return RedFieldRead(instruction, readRed, "has its address used to read");
@@ -789,6 +797,9 @@ internal sealed partial class ContextAnalyzer
             case Opcode.Load when flow.TypeOf(instruction.Operands[0]).StackKind == StackKind.ByRef && !IsRed(instruction.Operands[0]):
                 // Only a read-only address of a green slot is green (rule 7).
                 return null;
+            case Opcode.Load when flow[instruction.Operands[0]].DefiningInstruction is { Method: { } indexer } && IR.Semantics.SpanMethods.Knows(indexer):
+                // An element read through a red span (rule 10): the chain goes on to why the span, or the index, is red.
+                return FromOperands(instruction, instruction.Operands);
             case Opcode.Load:
                 return Root(RedReasonKind.MutableMemory, "a read through an address", instruction);
             case Opcode.NewObject or Opcode.Call or Opcode.CallVirt or Opcode.ConstrainedCall:
@@ -826,10 +837,44 @@ internal sealed partial class ContextAnalyzer
                 return red is null ? null : new RedReason(RedReasonKind.RedReturn,
                     $"returned red by {red.Name}", red.RedReturnValue, instruction.Location, red);
             }
+            case CallTreatment.Residual when IR.Semantics.SpanMethods.Classify(instruction.Method!) is not IR.Semantics.SpanOperation.None and var span
+                                             && SpanArgumentReason(instruction, span) is { } spanReason:
+                return spanReason;
             default:
                 return Root(decision.Treatment is CallTreatment.Allocation or CallTreatment.InlineConstructor ? RedReasonKind.Allocation : RedReasonKind.ResidualCall,
                     $"the result of a residual call to {instruction.Method!.Name}: {decision.Reason}", instruction);
         }
+    }
+
+    /// <summary>Whether every use of the address <paramref name="address"/> only reads through it (a load or a field load).</summary>
+    private bool OnlyReadThrough(Value address)
+    {
+        foreach (int position in usersOf[address.Index])
+            if (instructions[position] is not { Opcode: Opcode.Load or Opcode.LoadField } read || read.Operands[0] != address || read.Operands.Count != 1)
+                return false;
+        return true;
+    }
+
+    /// <summary>
+    /// Why a span method's result is red when one of its arguments is (rule 10): that argument, named by its role (the array a
+    /// span is made of, its start or length, the span itself, an index), so the chain goes on to where it went red.
+    /// </summary>
+    private RedReason? SpanArgumentReason(Instruction instruction, IR.Semantics.SpanOperation span)
+    {
+        for (int i = 0; i < instruction.Operands.Count; i++)
+        {
+            var operand = instruction.Operands[i];
+            if (!IsRed(operand)) continue;
+            bool made = span is IR.Semantics.SpanOperation.FromArray or IR.Semantics.SpanOperation.FromArrayStart or IR.Semantics.SpanOperation.FromArrayRange;
+            int first = made && instruction.Opcode != Opcode.NewObject && instruction.Method!.HasThis ? 1 : 0;
+            string role = made
+                ? (i - first) switch { 0 => "the array of the span", 1 => "the span's start", _ => "the span's length" }
+                : i == 0 ? (instruction.Method!.HasThis ? "the span (its address)" : "the span") : span == IR.Semantics.SpanOperation.Item ? "the index" : "the slice's bounds";
+            return new RedReason(RedReasonKind.RedOperand,
+                $"{instruction.Method!.Name} of a span, whose argument {role} is the red {Describe(operand)}: a span is green only over a green array at green bounds",
+                operand, instruction.Location);
+        }
+        return null;
     }
 
     private CallDecision Decide(Instruction instruction)
@@ -845,6 +890,14 @@ internal sealed partial class ContextAnalyzer
                 case HintNames.PromoteClass: return CallDecision.Of(CallTreatment.PromoteClass, "Jit.PromoteClass: the residual code guards on the value's class");
                 case HintNames.AssertGreen: return CallDecision.Of(CallTreatment.AssertGreen, "checked by the analysis");
             }
+        if (IR.Semantics.SpanMethods.Classify(method) is not IR.Semantics.SpanOperation.None and var span)
+        {
+            if (allGreen && (span != IR.Semantics.SpanOperation.Item || OnlyReadThrough(instruction.Result!.Value)))
+                return CallDecision.Of(CallTreatment.GreenCall, "a span of a green array at green bounds: the span method runs while specializing");
+            return CallDecision.Of(CallTreatment.Residual, allGreen
+                ? "the address of a span's element that is written through or passed on: residual code indexes the span"
+                : "a span method with a red argument (PeJit runs it only on a span of a green array at green bounds; the chain of its result names the argument)");
+        }
         if (method is { DeclaringTypeName: "System.Object", Name: "GetType", HasThis: true } && IsClassGreen(instruction.Operands[0]))
             return CallDecision.Of(CallTreatment.ClassOf, "GetType() of a value whose class is green (Jit.PromoteClass): known while specializing");
         if (instruction.Opcode == Opcode.Call && method is { DeclaringTypeName: "System.Object", Name: ".ctor", ParameterCount: 0 })
@@ -961,6 +1014,11 @@ internal sealed partial class ContextAnalyzer
         graph.ReasonChain(red).Any(step => TakesSpan(step.Graph.Graph, step.Value)
             || step.Graph.Graph[step.Value].DefiningInstruction is { Operands.Count: > 0 } read && TakesSpan(step.Graph.Graph, read.Operands[0]));
 
+    /// <summary>Whether <paramref name="red"/>'s chain passes a span method made red by its argument (rule 10: a span of a red array, at a red start).</summary>
+    private static bool ThroughRedSpan(AnnotatedGraph graph, Value red) =>
+        graph.ReasonChain(red).Any(step => step.Reason.Kind == RedReasonKind.RedOperand
+            && step.Graph.Graph[step.Value].DefiningInstruction is { Method: { } method } && IR.Semantics.SpanMethods.Knows(method));
+
     /// <summary>Whether <paramref name="value"/> is the result of a call with a span among its arguments.</summary>
     private static bool TakesSpan(FlowGraph graph, Value value) =>
         graph[value].DefiningInstruction is { } call && call.Operands.Any(o => graph.TypeOf(o).Name.StartsWith("System.Span`1", StringComparison.Ordinal)
@@ -1005,15 +1063,16 @@ internal sealed partial class ContextAnalyzer
             analysis.Report(Severity.Error, DiagnosticCodes.GreenDependsOnRed,
                 $"'{name}' is declared green but gets a red value; the chain from it back to a red root:",
                 method, portal!.MergePoint.Location, document,
-                addressTaken
+                (addressTaken
                     ? $"Its address is passed where the analysis does not see every write through it (the chain names where): pass '{name}' by value and return the new value "
                         + "(pc = Read(code, pc, out operand)) instead of passing it by ref, or write only green values through the address in a helper the analysis inlines; or make it red, or use Jit.Promote on the value."
                     : graph.ReasonChain(red) is { Count: > 0 } steps && steps[^1].Reason.Kind == RedReasonKind.ResidualCall
                     ? "A green must be computable from other greens and constants alone; the chain ends at a call the analysis leaves residual: compute the value with code it can "
                         + "inline (a helper of yours reading the green code array, or one marked [Elidable] when it is pure), or make it red, or use Jit.Promote on the value."
                         + (TakesSpan(steps[^1].Graph.Graph, steps[^1].Value)
-                            ? " A Span or ReadOnlySpan is never green (the specializer cannot hold one, and the call reading it stays residual): read the green array itself, "
-                                + "for example BitConverter.ToInt32(code, pc + 1) (the analysis runs it on green arguments) instead of BinaryPrimitives.ReadInt32LittleEndian(code.AsSpan(pc + 1))."
+                            ? " It takes a span: PeJit runs a span's Length, IsEmpty, indexer and Slice, BinaryPrimitives' integer and float reads and MemoryMarshal.Read "
+                                + "of a primitive on a span of a green array at green bounds, and this call is none of those: read the value through one of them "
+                                + "(BinaryPrimitives.ReadInt32LittleEndian(bytes.Slice(pc + 1))), or from the green array itself (BitConverter.ToInt32(code, pc + 1))."
                             : "")
                     : graph.ReasonChain(red) is { Count: > 0 } roots && roots[^1].Reason.Kind == RedReasonKind.DeclaredRed && FirstLoad(roots) is { } memoryRead
                     ? memoryRead.Instruction.Opcode == Opcode.LoadElement
@@ -1035,7 +1094,11 @@ internal sealed partial class ContextAnalyzer
                         : $"A green must be computable from other greens and constants alone; this one is read from a field of a red object (the chain's root), as an interpreter "
                             + $"that keeps its program counter in a field does: where it is read before the loop, write `var {name} = Jit.Promote({FieldRead(memoryRead.Graph, memoryRead.Instruction)});` "
                             + "(each compiled unit then has it as a constant), or make it a green parameter of the portal; or make it red."
-                    : "A green must be computable from other greens and constants alone; compute it from the code object, or make it red, or use Jit.Promote on the value.",
+                    : "A green must be computable from other greens and constants alone; compute it from the code object, or make it red, or use Jit.Promote on the value.")
+                    + (!addressTaken && ThroughRedSpan(graph, red)
+                        ? " The value is read through a span, which is green only over a green array (the code object's, read from a readonly or [JitImmutable] field) at "
+                            + "green bounds; the chain names what is red (the span's array, its start, the index)."
+                        : ""),
                 chain);
         }
         foreach (var block in flow.Blocks)
@@ -1053,8 +1116,8 @@ internal sealed partial class ContextAnalyzer
                         $"the switch at {block} in the dispatch loop is on a red value: the green key does not determine it, so every case is compiled",
                         method, instruction.Location, document, "Dispatch on a value read from green data (the code array at a green pc), or Jit.Promote the opcode."
                             + (ReadsThroughSpan(graph, instruction.Operands[0])
-                                ? " Here it is read through a Span or ReadOnlySpan, which is never green (the specializer cannot hold one): index the green array itself "
-                                    + "(`code[pc]`, not `bytes[pc]` on a span over it)."
+                                ? " Here it is read through a span, which is green only over a green array (the code object's, read from a readonly or [JitImmutable] "
+                                    + "field) at green bounds; the chain below names what is red (the span's array, its start, the index): make that green."
                                 : ""),
                         BindingTimeAnalysis.Explain(graph, instruction.Operands[0]));
             }

@@ -110,8 +110,9 @@ internal static class ReadOnlyAddresses
             {
                 var callee = instruction.Method!.Cecil is { } reference ? MemberFacts.TryResolve(reference) : null;
                 if (callee is null) return false;
+                // A constructor called on the address writes the whole struct, even a readonly one's (DateTime's, a span's).
                 if (callee.HasThis && operand == 0)
-                    return callee.DeclaringType.IsValueType && !IsInitSetter(callee)
+                    return callee.DeclaringType.IsValueType && !IsInitSetter(callee) && !callee.IsConstructor
                         && (MemberFacts.Has(callee, IsReadOnlyAttribute) || MemberFacts.Has(callee.DeclaringType, IsReadOnlyAttribute));
                 int parameter = operand - (callee.HasThis ? 1 : 0);
                 return parameter >= 0 && parameter < callee.Parameters.Count

@@ -90,6 +90,21 @@ public sealed partial class MethodConverter
             int first = callee.HasThis && !newObject ? 1 : 0;
             for (int p = 0; p < callee.Parameters.Count; p++)
                 operands[first + p] = Coerce(operands[first + p], types.Map(GenericSubstitution.ParameterType(callee, p)));
+            // A span made in a local (`var s = new ReadOnlySpan<T>(array, start, length)`, C#'s constructor called on the local's
+            // address) is the span made, then stored: the analysis then sees a value stored into the local (Docs/bta.md rule 12),
+            // which may be a green span of a green array, not a write through its address. A span's constructor checks its
+            // arguments before it writes anything, so the local is left as it was when it throws, either way.
+            if (!newObject && callee.HasThis && callee.Name == ".ctor" && PeJit.IR.Semantics.SpanMethods.IsSpanType(callee.DeclaringType.FullName)
+                && graph[operands[0]].DefiningInstruction is { Opcode: Opcode.SlotAddr } address)
+            {
+                var made = Emit(new IrInstruction(Opcode.NewObject, operands[1..])
+                {
+                    Method = converter.MethodOf(callee),
+                    OperandVariables = [.. entries.Skip(1).Select(e => e.Variable)],
+                }, types.Map(callee.DeclaringType));
+                Emit(new IrInstruction(Opcode.StoreSlot, made) { Slot = address.Slot });
+                return;
+            }
             var opcode = newObject ? Opcode.NewObject
                 : constrained is not null ? Opcode.ConstrainedCall
                 : code == Code.Callvirt ? Opcode.CallVirt : Opcode.Call;

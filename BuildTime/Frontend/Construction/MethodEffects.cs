@@ -206,8 +206,8 @@ public static class MethodEffects
     private static readonly Dictionary<string, string[]> ReadOnlyValueMembers = new(StringComparer.Ordinal)
     {
         ["System.Nullable`1"] = ["get_HasValue", "get_Value", "GetValueOrDefault"],
-        ["System.Span`1"] = ["get_Length", "get_IsEmpty", "get_Item", "Slice"],
-        ["System.ReadOnlySpan`1"] = ["get_Length", "get_IsEmpty", "get_Item", "Slice"],
+        ["System.Span`1"] = ["get_Length", "get_IsEmpty", "get_Item", "Slice", "op_Implicit"],
+        ["System.ReadOnlySpan`1"] = ["get_Length", "get_IsEmpty", "get_Item", "Slice", "op_Implicit"],
     };
 
     private static readonly HashSet<string> Primitives = new(StringComparer.Ordinal)
@@ -221,7 +221,8 @@ public static class MethodEffects
     /// default comparison it runs (null when none): a collection's lookups (<c>Dictionary.TryGetValue</c>, <c>ContainsKey</c>,
     /// the indexer's getter; <c>HashSet.Contains</c>; <c>List</c>'s); <c>Object</c>'s <c>GetType</c> and <c>ReferenceEquals</c>;
     /// a primitive's <c>Equals</c>, <c>GetHashCode</c>, <c>CompareTo</c> and <c>ToString</c>; a string's length, characters
-    /// and the methods that make a new string of it; <c>CultureInfo.InvariantCulture</c>; a nullable's and a span's getters.
+    /// and the methods that make a new string of it; <c>CultureInfo.InvariantCulture</c>; a nullable's and a span's getters; a span
+    /// made of an array (<c>op_Implicit</c>, <c>AsSpan</c>), <c>BinaryPrimitives</c>' reads and <c>MemoryMarshal.Read</c>.
     /// </summary>
     /// <remarks>
     /// Formatting (<c>ToString</c>, <c>PadLeft</c>) allocates its result and may fill the framework's private caches: no
@@ -236,6 +237,10 @@ public static class MethodEffects
             return method.Name is "get_Length" or "get_Chars" or "op_Implicit" or "PadLeft" or "PadRight" or "Trim" or "TrimStart" or "TrimEnd"
                 or "ToUpperInvariant" or "ToLowerInvariant" or "Replace" or "ToString";
         if (type == "System.Globalization.CultureInfo") return method.Name is "get_InvariantCulture";
+        // A span of an array, and reads of values from a span of bytes (Docs/bta.md rule 12).
+        if (type == "System.MemoryExtensions") return method.Name is "AsSpan";
+        if (type == "System.Buffers.Binary.BinaryPrimitives") return method.Name.StartsWith("Read", StringComparison.Ordinal);
+        if (type == "System.Runtime.InteropServices.MemoryMarshal") return method.Name is "Read";
         if (Primitives.Contains(type)) return method.Name is "Equals" or "GetHashCode" or "CompareTo" or "ToString";
         if (method.DeclaringType is not GenericInstanceType generic) return false;
         if (ReadOnlyValueMembers.TryGetValue(generic.ElementType.FullName, out var members)) return members.Contains(method.Name);

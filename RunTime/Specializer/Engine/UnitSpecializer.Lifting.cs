@@ -1,4 +1,5 @@
 using PeJit.IR;
+using PeJit.IR.Semantics;
 using PeJit.Specializer.Extension;
 
 namespace PeJit.Specializer.Engine;
@@ -43,6 +44,8 @@ public sealed partial class UnitSpecializer
                 return LiftConstant(known.Green, type);
             switch (known.Green)
             {
+                case SpanValue span:
+                    return RebuildSpan(span, type);
                 case null:
                     return Emit(new Instruction(Opcode.Null), type.IsReference ? type : IrType.Object);
                 case int i:
@@ -68,6 +71,26 @@ public sealed partial class UnitSpecializer
                 default:
                     return LiftConstant(known.Green, type);
             }
+        }
+
+        /// <summary>
+        /// A green span of an array (<see cref="SpanValue"/>, Docs/bta.md rule 12) where residual code needs the span itself (a
+        /// residual call's argument, a red index into it): <c>new ReadOnlySpan&lt;T&gt;(array, start, length)</c> (or <c>Span</c>'s, as
+        /// <paramref name="type"/> says), the array an entry of the unit's constants.
+        /// </summary>
+        private Value RebuildSpan(SpanValue span, IrType type)
+        {
+            bool writable = type.Name.StartsWith("System.Span`1", StringComparison.Ordinal);
+            var spanType = (writable ? typeof(Span<>) : typeof(ReadOnlySpan<>)).MakeGenericType(span.ElementType);
+            var arrayType = span.ElementType.MakeArrayType();
+            var array = span.Array is { } held
+                ? LiftConstant(held, IrType.Class(arrayType.FullName!, origin: arrayType))
+                : Emit(new Instruction(Opcode.Null), IrType.Class(arrayType.FullName!, origin: arrayType));
+            var constructor = spanType.GetConstructor([arrayType, typeof(int), typeof(int)])!;
+            string generic = (writable ? "System.Span`1<" : "System.ReadOnlySpan`1<") + span.ElementType.FullName + ">";
+            var method = new MethodRef($"System.Void {generic}::.ctor(!0[],System.Int32,System.Int32)", hasThis: true, origin: constructor);
+            return Emit(new Instruction(Opcode.NewObject, array, Constant(span.Start, IrType.I32), Constant(span.Length, IrType.I32)) { Method = method },
+                type.Kind == TypeKind.ValueType ? type : IrType.ValueType(generic, origin: spanType));
         }
 
         /// <summary>An entry of the unit's constants holding <paramref name="value"/>, as <paramref name="type"/>.</summary>

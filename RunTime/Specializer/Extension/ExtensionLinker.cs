@@ -170,6 +170,12 @@ public static class ExtensionLinker
             return;
         }
         op.Message = null;
+        if (SpanValue.Stands(clr))
+        {
+            // A span is held as a SpanValue (it cannot be boxed): the empty one, immutable, so one constant serves.
+            SetConstant(op, graph.Classes[op.Result], SpanValue.Empty(clr.GetGenericArguments()[0]));
+            return;
+        }
         if (clr.IsValueType && !clr.IsPrimitive && !clr.IsEnum)
         {
             op.Green = GreenOperation.DefaultValueType;
@@ -242,6 +248,9 @@ public static class ExtensionLinker
             Opcode.LoadField => builder.Field(resolver.ResolveField(instruction.Field!), resultClass, op.ResultType),
             Opcode.LoadStatic => builder.Static(resolver.ResolveField(instruction.Field!), resultClass, op.ResultType),
             Opcode.LoadElement => builder.Element(ElementType(op, resolver), op.OperandTypes[1], resultClass, op.ResultType),
+            // A span of a green array is held as a SpanValue, which no lambda or reflection call can pass as a span.
+            _ when SpanMethods.Knows(instruction.Method!) =>
+                GreenSpanAccess.Of(instruction.Method!, () => resolver.ResolveMethod(instruction.Method!), op.Operands.Select(o => graph.Classes[o]).ToArray(), op.OperandTypes, resultClass, op.ResultType),
             _ => builder.Call(resolver.ResolveMethod(instruction.Method!), op.Operands.Select(o => graph.Classes[o]).ToList(), op.OperandTypes, resultClass, op.ResultType),
         });
     }

@@ -139,7 +139,8 @@ internal static class GreenExecution
                 if (frame.Slots is not null && frame.Slots.TryGetValue(slot, out var known))
                     value = known.Green;
                 else
-                    value = ValueSemantics.Normalize(op.RuntimeType is { IsValueType: true } clr ? Activator.CreateInstance(clr) : null, frame.Graph.Graph[slot].Type);
+                    value = op.RuntimeType is { } span && SpanValue.Stands(span) ? SpanValue.Empty(span.GetGenericArguments()[0])
+                        : ValueSemantics.Normalize(op.RuntimeType is { IsValueType: true } clr ? Activator.CreateInstance(clr) : null, frame.Graph.Graph[slot].Type);
                 if (op.Instruction.Opcode == Opcode.SlotAddr && CopyOfStruct(value) is var copy && !ReferenceEquals(copy, value))
                 {
                     // A green address of a struct stands for a fresh copy of the slot's value, which becomes the slot's

@@ -26,7 +26,7 @@ public sealed class ExampleEvaluationTests
     public static IEnumerable<object[]> BrainfuckPrograms => Bf.Programs.Names.Where(n => n != "long").Select(n => new object[] { n });
 
     /// <summary>An evaluator that looks into every method of the interpreter's own assembly.</summary>
-    private static (GraphEvaluator Evaluator, FlowGraph Portal) EvaluatorFor(MethodInfo portal)
+    internal static (GraphEvaluator Evaluator, FlowGraph Portal) EvaluatorFor(MethodInfo portal)
     {
         var module = AssemblyLoader.Load(portal.Module.Assembly.Location);
         var converter = new MethodConverter();
