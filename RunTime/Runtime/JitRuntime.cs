@@ -141,12 +141,6 @@ public static class JitRuntime
     private static readonly bool CollectAfterPreparing = Environment.GetEnvironmentVariable("PEJIT_PREPARE_COLLECT") != "0";
 
     /// <summary>
-    /// The generation of a prepared portal's extension program right after preparation (tests: 1 or more once it was moved
-    /// out of gen0, <see cref="MoveOutOfGen0"/>); -1 before any portal is prepared.
-    /// </summary>
-    internal static int PreparedGeneration { get; private set; } = -1;
-
-    /// <summary>
     /// Collects the youngest generation once a portal is prepared, so that what preparation keeps (some 900 KB for Lua: the
     /// portal's graph, the member table) is in gen1 before the interpreter's next collection instead of in gen0 at it.
     /// </summary>
@@ -162,7 +156,8 @@ public static class JitRuntime
     /// 28 -> 34 ms, medians of 5 at load 8, the interpreter paused meanwhile; its thread spent some 15 ms less on the GC's
     /// clearing, faults and work); semantics are untouched.
     /// </remarks>
-    private static void MoveOutOfGen0(object prepared)
+    /// <returns>The generation <paramref name="prepared"/> is in afterwards (<see cref="PortalRuntime.PreparedGeneration"/>).</returns>
+    private static int MoveOutOfGen0(object prepared)
     {
         if (CollectAfterPreparing)
         {
@@ -172,7 +167,7 @@ public static class JitRuntime
             // where this matters, has a small gen1 and does not get here.
             if (GC.GetGeneration(prepared) == 0) GC.Collect(1, GCCollectionMode.Forced, blocking: true);
         }
-        PreparedGeneration = GC.GetGeneration(prepared);
+        return GC.GetGeneration(prepared);
     }
 
     private static PortalRuntime? Prepare(RuntimeMethodHandle handle)
@@ -214,7 +209,7 @@ public static class JitRuntime
             {
                 OtherPortals = OtherPortal,
             };
-            MoveOutOfGen0(program);
+            runtime.PreparedGeneration = MoveOutOfGen0(program);
             if (JitLog.Shared.WantsMemory) JitLog.Shared.Alive($"{name} prepared", 0);
             // Only with a log: formatting the times is a cold path of its own (double formatting) that a run without one need not pay.
             if (JitLog.Shared.Topics != JitLogTopics.None)

@@ -630,6 +630,13 @@ public sealed class PortalRuntime
     }
 
     /// <summary>
+    /// The generation of the portal's extension program right after its preparation (tests: 1 or more once it was moved out
+    /// of gen0, <c>JitRuntime.MoveOutOfGen0</c>); -1 for a runtime made otherwise (in process). Per portal: tests prepare
+    /// portals in parallel.
+    /// </summary>
+    internal int PreparedGeneration { get; set; } = -1;
+
+    /// <summary>
     /// A sampled entry's arguments by the unit's entry parameters (<see cref="IR.FlowGraph.SampleArguments"/>): an untyped
     /// unit takes <c>(constants, exit, state)</c>; a typed one takes its reds after <c>(constants, exit)</c>, each from its
     /// place in the state (<see cref="PeJit.Specializer.Engine.Unit.StateParameters"/>), so the state array itself would

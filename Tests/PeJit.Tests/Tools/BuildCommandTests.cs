@@ -149,8 +149,8 @@ public sealed class BuildCommandTests
         string list = Path.Combine(Directory.CreateTempSubdirectory("pejit-tiers-").FullName, "jit.txt");
         // fib 30 (about 2,700,000 calls of the portal, nothing compiled): long enough for .NET's tiering thread to get its
         // turn on a loaded machine; the plain interpreter's portal is optimized within the first 100 ms.
-        var run = DotnetProcess.Run([Path.Combine(StackVmBuild.Value, "StackVm.dll"), "fib", "30"],
-            new Dictionary<string, string> { ["DOTNET_JitDisasmSummary"] = "1", ["DOTNET_JitStdOutFile"] = list, ["PEJIT_FUNCTION_THRESHOLD"] = "2000000000" });
+        var run = DotnetProcess.RunListingCompilations([Path.Combine(StackVmBuild.Value, "StackVm.dll"), "fib", "30"], list,
+            new Dictionary<string, string> { ["PEJIT_FUNCTION_THRESHOLD"] = "2000000000" });
         Assert.AreEqual(0, run.Exit, run.Error);
         var portal = File.ReadAllLines(list).Where(l => l.Contains("StackVm.Interpreter:Run(", StringComparison.Ordinal)).ToList();
         Assert.IsTrue(portal.Any(l => l.Contains("[Tier1", StringComparison.Ordinal)),

@@ -48,8 +48,7 @@ public sealed partial class PreparationTierUpTests
         string summary = Path.Combine(Directory.CreateTempSubdirectory("pejit-tier-up-").FullName, "jit.txt");
         // The portal prepared on the interpreter's thread (PEJIT_BACKGROUND=0, as DotnetProcess sets it), whatever the machine's
         // load: in the background a busy machine can end the program before preparation, and the test would see nothing.
-        var run = DotnetProcess.Run([LuaBuild.Assembly, "sieve"],
-            new Dictionary<string, string> { ["DOTNET_JitStdOutFile"] = summary, ["DOTNET_JitDisasmSummary"] = "1", ["PEJIT_WARMUP"] = "0" });
+        var run = DotnetProcess.RunListingCompilations([LuaBuild.Assembly, "sieve"], summary, new Dictionary<string, string> { ["PEJIT_WARMUP"] = "0" });
         Assert.AreEqual(0, run.Exit, run.Error);
         var compiled = File.ReadAllLines(summary);
         var recompiled = compiled.Select(line => Compiled().Match(line)).Where(m => m.Success && m.Groups["tier"].Value.Contains("Tier1", StringComparison.Ordinal))
