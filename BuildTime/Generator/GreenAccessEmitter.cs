@@ -185,7 +185,7 @@ public sealed class GreenAccessEmitter
             else if (offset == 1) Read(0, declaring);
             for (int i = 0; i < parameters.Count; i++) Read(i + offset, parameters[i]);
             var target = owner.Method(method);
-            il.Emit(constructor || valueReceiver ? (constructor ? OpCodes.Newobj : OpCodes.Call) : offset == 1 ? OpCodes.Callvirt : OpCodes.Call, target);
+            il.Emit(constructor ? OpCodes.Newobj : offset == 1 && !valueReceiver ? OpCodes.Callvirt : OpCodes.Call, target);
             if (store is null)
             {
                 if (returned.MetadataType != MetadataType.Void) il.Emit(OpCodes.Pop);

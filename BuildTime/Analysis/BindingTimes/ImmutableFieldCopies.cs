@@ -18,7 +18,7 @@ namespace PeJit.Analysis.BindingTimes;
 /// <c>this</c>, an <c>in</c> argument) later in the same block, the address becomes that of a new local holding the
 /// field's value, read where the address was taken. The field never changes and no use can write through the
 /// address, so every use reads what it read before; the residual code copies a struct where the original did not.
-/// One pass over the instructions and their uses.
+/// Linear: one pass over the instructions and their uses, and one rebuild of each block that gets a copy.
 /// </remarks>
 internal static class ImmutableFieldCopies
 {
@@ -49,25 +49,40 @@ internal static class ImmutableFieldCopies
                 if (instruction.Result is { } result) seen.Add(result);
             }
         }
-        foreach (var (address, (block, instruction)) in candidates)
+        // Each block holding a copy is rebuilt once, in order: linear in its instructions however many it holds.
+        var addresses = new HashSet<Instruction>(candidates.Values.Select(c => c.Address));
+        foreach (var block in candidates.Values.Select(c => c.Block).Distinct().ToList())
         {
             var instructions = graph[block].Instructions;
-            int at = instructions.IndexOf(instruction);
-            var fieldType = graph.TypeOf(address).Element!;
-            var copy = graph.AddSlot(fieldType, instruction.Field!.Name);
-            var read = instruction.Opcode == Opcode.FieldAddr
-                ? new Instruction(Opcode.LoadField, instruction.Operands[0]) { Field = instruction.Field, Location = instruction.Location }
-                : new Instruction(Opcode.LoadStatic) { Field = instruction.Field, Location = instruction.Location };
-            var value = graph.SetResult(read, fieldType);
-            instructions.Insert(at, read);
-            instructions.Insert(at + 1, new Instruction(Opcode.StoreSlot, value) { Slot = copy, Location = instruction.Location });
-            // The address instruction itself becomes the local's: its result, and so every use, stays as it is.
-            instruction.Opcode = Opcode.SlotAddr;
-            instruction.Operands.Clear();
-            instruction.Field = null;
-            instruction.Slot = copy;
+            var original = instructions.ToArray();
+            instructions.Clear();
+            foreach (var instruction in original)
+            {
+                if (addresses.Contains(instruction)) AddCopy(graph, instructions, instruction);
+                instructions.Add(instruction);
+            }
         }
         return candidates.Count;
+    }
+
+    /// <summary>
+    /// Appends to <paramref name="instructions"/> the read of <paramref name="address"/>'s field into a new local, and
+    /// makes <paramref name="address"/> the local's address: its result, and so every use, stays as it is.
+    /// </summary>
+    private static void AddCopy(FlowGraph graph, List<Instruction> instructions, Instruction address)
+    {
+        var fieldType = graph.TypeOf(address.Result!.Value).Element!;
+        var copy = graph.AddSlot(fieldType, address.Field!.Name);
+        var read = address.Opcode == Opcode.FieldAddr
+            ? new Instruction(Opcode.LoadField, address.Operands[0]) { Field = address.Field, Location = address.Location }
+            : new Instruction(Opcode.LoadStatic) { Field = address.Field, Location = address.Location };
+        var value = graph.SetResult(read, fieldType);
+        instructions.Add(read);
+        instructions.Add(new Instruction(Opcode.StoreSlot, value) { Slot = copy, Location = address.Location });
+        address.Opcode = Opcode.SlotAddr;
+        address.Operands.Clear();
+        address.Field = null;
+        address.Slot = copy;
     }
 
     private static bool IsImmutableStructFieldAddress(FlowGraph graph, Instruction instruction)
