@@ -68,6 +68,15 @@ internal sealed class ElementAddress(Array array, long index) : Address
     public override void Store(object? value) => array.SetValue(value, index);
 }
 
+/// <summary>A character of a string, read through a <c>ReadOnlySpan&lt;char&gt;</c> of it: read-only, as the span's <c>ref readonly</c> is.</summary>
+internal sealed class CharacterAddress(string text, int index) : Address
+{
+    public override object? Load() => text[index];
+
+    public override void Store(object? value) =>
+        throw new EvaluationException("a store through a read-only span's element: a string's characters cannot be written");
+}
+
 /// <summary>A static field.</summary>
 internal sealed class StaticAddress(FieldInfo field) : Address
 {

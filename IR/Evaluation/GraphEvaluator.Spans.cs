@@ -3,7 +3,7 @@ using PeJit.IR.Semantics;
 
 namespace PeJit.IR.Evaluation;
 
-// Spans of arrays: held as SpanValues (a span cannot be boxed, so no reflection call can take or return one), and the span
+// Spans of arrays and strings: held as SpanValues (a span cannot be boxed, so no reflection call can take or return one), and the span
 // methods PeJit knows run on them (SpanMethods), as the specializer runs them on a green span.
 public sealed partial class GraphEvaluator
 {
@@ -31,7 +31,8 @@ public sealed partial class GraphEvaluator
         {
             // The element's address, once the span's own bounds check passed (the value just read).
             var span = (SpanValue)arguments[0]!;
-            result = new ElementAddress(span.Array!, span.Start + Convert.ToInt64(arguments[1], System.Globalization.CultureInfo.InvariantCulture));
+            long index = span.Start + Convert.ToInt64(arguments[1], System.Globalization.CultureInfo.InvariantCulture);
+            result = span.Text is { } text ? new CharacterAddress(text, checked((int)index)) : new ElementAddress(span.Array!, index);
         }
         return true;
     }

@@ -25,6 +25,7 @@ internal static class ReflectionInvoker
     {
         bool newObject = instruction.Opcode == Opcode.NewObject;
         if (InterpolatedStringHandlerShim.TryCall(method, operands, newObject, out var interpolated)) return interpolated;
+        if (SpanArgumentCalls.TryCall(method, operands, newObject, out var spanned)) return spanned;
         if (method.DeclaringType is { IsGenericType: true } nullable && nullable.GetGenericTypeDefinition() == typeof(Nullable<>) && !newObject)
             return NullableCall(method, operands);
 

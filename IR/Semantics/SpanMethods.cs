@@ -5,9 +5,11 @@ using System.Runtime.InteropServices;
 namespace PeJit.IR.Semantics;
 
 /// <summary>
-/// The span methods PeJit runs on spans of arrays held as <see cref="SpanValue"/>s: making a span of an array (implicit
-/// conversion, constructor, <c>AsSpan</c>), <c>Length</c>, <c>IsEmpty</c>, the indexer, <c>Slice</c>, <c>BinaryPrimitives</c>'
-/// little- and big-endian reads and <c>MemoryMarshal.Read</c> of a primitive. The analysis makes a call of one green when its
+/// The span methods PeJit runs on spans of arrays and strings held as <see cref="SpanValue"/>s: making a span of an array
+/// (implicit conversion, constructor, <c>AsSpan</c>) or of a string (<c>AsSpan</c>, the conversion to
+/// <c>ReadOnlySpan&lt;char&gt;</c>), <c>Length</c>, <c>IsEmpty</c>, the indexer, <c>Slice</c>, <c>BinaryPrimitives</c>'
+/// little- and big-endian reads, <c>MemoryMarshal.Read</c> of a primitive, and <c>MemoryExtensions</c>' queries
+/// (<c>SequenceEqual</c>, <c>StartsWith</c>, <c>IndexOf</c>...: <see cref="SpanOperation.Query"/>). The analysis makes a call of one green when its
 /// arguments are (a span of a green array at green bounds is green: Docs/bta.md rule 12); the specializer runs it on the
 /// green span, and the graph evaluator on its spans.
 /// </summary>
@@ -25,6 +27,11 @@ public static class SpanMethods
         "ReadSingleLittleEndian", "ReadDoubleLittleEndian",
         "ReadInt16BigEndian", "ReadUInt16BigEndian", "ReadInt32BigEndian", "ReadUInt32BigEndian", "ReadInt64BigEndian", "ReadUInt64BigEndian",
         "ReadSingleBigEndian", "ReadDoubleBigEndian",
+    };
+
+    private static readonly HashSet<string> Queries = new(StringComparer.Ordinal)
+    {
+        "SequenceEqual", "StartsWith", "EndsWith", "IndexOf", "LastIndexOf", "Contains",
     };
 
     private static readonly HashSet<string> ReadablePrimitives = new(StringComparer.Ordinal)
@@ -63,8 +70,13 @@ public static class SpanMethods
                     _ => SpanOperation.None,
                 };
             case "System.MemoryExtensions" when name == "AsSpan" && !method.HasThis:
-                return Are("array") ? SpanOperation.FromArray : Are("array", "int") ? SpanOperation.FromArrayStart
-                    : Are("array", "int", "int") ? SpanOperation.FromArrayRange : SpanOperation.None;
+                return Are("array") || Are("string") ? SpanOperation.FromArray : Are("array", "int") || Are("string", "int") ? SpanOperation.FromArrayStart
+                    : Are("array", "int", "int") || Are("string", "int", "int") ? SpanOperation.FromArrayRange : SpanOperation.None;
+            case "System.MemoryExtensions" when Queries.Contains(name) && !method.HasThis && (Are("span", "span") || Are("span", "element"))
+                                               && GenericArgument(method.FullName) is { } element && Primitives.ContainsKey(element):
+                return SpanOperation.Query;
+            case "System.String" when name == "op_Implicit" && !method.HasThis && Are("string") && method.FullName.StartsWith(ReadOnlySpan, StringComparison.Ordinal):
+                return SpanOperation.FromArray;
             case "System.Buffers.Binary.BinaryPrimitives" when BinaryReads.Contains(name) && Are("span"):
                 return SpanOperation.ReadBinary;
             case "System.Runtime.InteropServices.MemoryMarshal" when name == "Read" && Are("span") && GenericArgument(method.FullName) is { } read && ReadablePrimitives.Contains(read):
@@ -97,6 +109,9 @@ public static class SpanMethods
             {
                 // A constructor called on an address has that address first: its arguments start after it.
                 int first = arguments.Count > (call.Operation switch { SpanOperation.FromArray => 1, SpanOperation.FromArrayStart => 2, _ => 3 }) ? 1 : 0;
+                if (call.FromText)
+                    return SpanValue.OverText((string?)arguments[first], call.Operation == SpanOperation.FromArray ? null : Int(first + 1),
+                        call.Operation == SpanOperation.FromArrayRange ? Int(first + 2) : null);
                 return SpanValue.Over(call.Element, arguments[first], call.Operation == SpanOperation.FromArray ? null : Int(first + 1),
                     call.Operation == SpanOperation.FromArrayRange ? Int(first + 2) : null, call.Writable);
             }
@@ -116,6 +131,9 @@ public static class SpanMethods
                 return ReadBinary(call.Name, Bytes(Spanned(0), call.Name));
             case SpanOperation.ReadValue:
                 return ReadValue(call.Element, Bytes(Spanned(0), call.Name));
+            case SpanOperation.Query:
+                // The second argument a span, or an element in its stack form (a char arrives as an int).
+                return Spanned(0).Query(call.Name, arguments[1] is SpanValue other ? other : ValueSemantics.ToClr(arguments[1], call.Element));
             default:
                 throw new Evaluation.EvaluationException($"{call.Name} is not a span method PeJit runs");
         }
@@ -131,11 +149,13 @@ public static class SpanMethods
         var operation = Classify(method);
         if (operation == SpanOperation.None) return null;
         string declaring = method.DeclaringTypeName;
-        string? element = operation is SpanOperation.ReadBinary ? "System.Byte"
+        bool text = FromText(method.FullName);
+        string? element = operation is SpanOperation.ReadBinary ? "System.Byte" : text ? "System.Char"
             : GenericArgument(method.FullName) ?? (declaring.IndexOf('<') is var open and > 0 ? declaring[(open + 1)..^1] : null);
         if (element is null || PrimitiveNamed(element) is not { } type) return null;
-        bool writable = declaring.StartsWith(Span, StringComparison.Ordinal) || declaring == "System.MemoryExtensions";
-        return new SpanCall(operation, type, writable, method.Name);
+        // A query makes no span; a string's span is read-only.
+        bool writable = !text && operation != SpanOperation.Query && (declaring.StartsWith(Span, StringComparison.Ordinal) || declaring == "System.MemoryExtensions");
+        return new SpanCall(operation, type, writable, method.Name) { FromText = text };
     }
 
     /// <summary>What a call of the resolved <paramref name="method"/> does; null for a method <see cref="Classify(MethodRef)"/> does not know.</summary>
@@ -146,7 +166,9 @@ public static class SpanMethods
         var reference = new MethodRef(CecilStyleName(method), hasThis: !method.IsStatic);
         var operation = Classify(reference);
         if (operation == SpanOperation.None) return null;
+        bool text = method.GetParameters() is [{ ParameterType: var source }, ..] && source == typeof(string);
         var element = operation == SpanOperation.ReadBinary ? typeof(byte)
+            : text ? typeof(char)
             : declaring.IsGenericType && SpanValue.Stands(declaring) ? declaring.GetGenericArguments()[0]
             : method is MethodInfo { IsGenericMethod: true } generic ? generic.GetGenericArguments()[0]
             : typeof(byte);
@@ -156,8 +178,11 @@ public static class SpanMethods
             MethodInfo { ReturnType: { IsGenericType: true } returned } => returned.GetGenericTypeDefinition() == typeof(Span<>),
             _ => false,
         };
-        return new SpanCall(operation, element, writable, method.Name);
+        return new SpanCall(operation, element, writable && !text, method.Name) { FromText = text };
     }
+
+    /// <summary>Whether the method named <paramref name="fullName"/> makes a span of a string (its first parameter a <c>string</c>).</summary>
+    private static bool FromText(string fullName) => Parameters(fullName) is [var first, ..] && Kind(first) == "string";
 
     private static readonly Dictionary<string, Type> Primitives = new(StringComparer.Ordinal)
     {
@@ -259,6 +284,8 @@ public static class SpanMethods
     private static string Kind(string parameter) =>
         parameter == "System.Int32" ? "int"
         : parameter is "!0[]" or "!!0[]" ? "array"
+        : parameter == "System.String" ? "string"
+        : parameter is "!0" or "!!0" ? "element"
         : IsSpanType(parameter) ? "span"
         : "other";
 

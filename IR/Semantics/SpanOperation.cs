@@ -5,11 +5,14 @@ public enum SpanOperation : byte
 {
     /// <summary>Not a span method PeJit knows.</summary>
     None,
-    /// <summary>A span over a whole array: <c>op_Implicit(T[])</c>, the constructor <c>(T[])</c>, <c>AsSpan(T[])</c>.</summary>
+    /// <summary>
+    /// A span over a whole array or string: <c>op_Implicit(T[])</c>, the constructor <c>(T[])</c>, <c>AsSpan(T[])</c>;
+    /// <c>AsSpan(string)</c> and <c>string</c>'s conversion to <c>ReadOnlySpan&lt;char&gt;</c>.
+    /// </summary>
     FromArray,
-    /// <summary>A span over an array from a start: <c>AsSpan(T[], int)</c>.</summary>
+    /// <summary>A span over an array or string from a start: <c>AsSpan(T[], int)</c>, <c>AsSpan(string, int)</c>.</summary>
     FromArrayStart,
-    /// <summary>A span over part of an array: the constructor <c>(T[], int, int)</c>, <c>AsSpan(T[], int, int)</c>.</summary>
+    /// <summary>A span over part of an array or string: the constructor <c>(T[], int, int)</c>, <c>AsSpan(T[], int, int)</c>, <c>AsSpan(string, int, int)</c>.</summary>
     FromArrayRange,
     /// <summary><c>Span&lt;T&gt;</c> to <c>ReadOnlySpan&lt;T&gt;</c> (<c>op_Implicit</c>): the same view.</summary>
     AsReadOnly,
@@ -27,4 +30,9 @@ public enum SpanOperation : byte
     ReadBinary,
     /// <summary><c>MemoryMarshal.Read&lt;T&gt;(ReadOnlySpan&lt;byte&gt;)</c> of a primitive <c>T</c>.</summary>
     ReadValue,
+    /// <summary>
+    /// A <c>MemoryExtensions</c> query of a span of a primitive and another span or an element: <c>SequenceEqual</c>,
+    /// <c>StartsWith</c>, <c>EndsWith</c>, <c>IndexOf</c>, <c>LastIndexOf</c>, <c>Contains</c> (<see cref="SpanQueries{T}"/>).
+    /// </summary>
+    Query,
 }

@@ -74,24 +74,33 @@ public sealed partial class UnitSpecializer
         }
 
         /// <summary>
-        /// A green span of an array (<see cref="SpanValue"/>, Docs/bta.md rule 12) where residual code needs the span itself (a
-        /// residual call's argument, a red index into it): <c>new ReadOnlySpan&lt;T&gt;(array, start, length)</c> (or <c>Span</c>'s, as
-        /// <paramref name="type"/> says), the array an entry of the unit's constants.
+        /// A green span of an array or string (<see cref="SpanValue"/>, Docs/bta.md rule 12) where residual code needs the span
+        /// itself (a residual call's argument, a red index into it): <c>new ReadOnlySpan&lt;T&gt;(array, start, length)</c> (or
+        /// <c>Span</c>'s, as <paramref name="type"/> says), or <c>text.AsSpan(start, length)</c>, the array or string an entry of
+        /// the unit's constants.
         /// </summary>
         private Value RebuildSpan(SpanValue span, IrType type)
         {
             bool writable = type.Name.StartsWith("System.Span`1", StringComparison.Ordinal);
             var spanType = (writable ? typeof(Span<>) : typeof(ReadOnlySpan<>)).MakeGenericType(span.ElementType);
+            string generic = (writable ? "System.Span`1<" : "System.ReadOnlySpan`1<") + span.ElementType.FullName + ">";
+            var resultType = type.Kind == TypeKind.ValueType ? type : IrType.ValueType(generic, origin: spanType);
+            var start = Constant(span.Start, IrType.I32);
+            var length = Constant(span.Length, IrType.I32);
+            if (span.Text is { } text)
+                return Emit(new Instruction(Opcode.Call, LiftConstant(text, IrType.String), start, length) { Method = TextAsSpanMethod }, resultType);
             var arrayType = span.ElementType.MakeArrayType();
             var array = span.Array is { } held
                 ? LiftConstant(held, IrType.Class(arrayType.FullName!, origin: arrayType))
                 : Emit(new Instruction(Opcode.Null), IrType.Class(arrayType.FullName!, origin: arrayType));
             var constructor = spanType.GetConstructor([arrayType, typeof(int), typeof(int)])!;
-            string generic = (writable ? "System.Span`1<" : "System.ReadOnlySpan`1<") + span.ElementType.FullName + ">";
             var method = new MethodRef($"System.Void {generic}::.ctor(!0[],System.Int32,System.Int32)", hasThis: true, origin: constructor);
-            return Emit(new Instruction(Opcode.NewObject, array, Constant(span.Start, IrType.I32), Constant(span.Length, IrType.I32)) { Method = method },
-                type.Kind == TypeKind.ValueType ? type : IrType.ValueType(generic, origin: spanType));
+            return Emit(new Instruction(Opcode.NewObject, array, start, length) { Method = method }, resultType);
         }
+
+        private static readonly MethodRef TextAsSpanMethod = new(
+            "System.ReadOnlySpan`1<System.Char> System.MemoryExtensions::AsSpan(System.String,System.Int32,System.Int32)", hasThis: false,
+            origin: typeof(MemoryExtensions).GetMethod(nameof(MemoryExtensions.AsSpan), [typeof(string), typeof(int), typeof(int)])!) { IsPure = true };
 
         /// <summary>An entry of the unit's constants holding <paramref name="value"/>, as <paramref name="type"/>.</summary>
         private Value LiftConstant(object value, IrType type) => Unbox(ConstantObject(value), type);

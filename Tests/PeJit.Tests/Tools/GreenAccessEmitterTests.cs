@@ -45,7 +45,9 @@ public sealed class GreenAccessEmitterTests
             string resource = woven.GetManifestResourceNames().Single(n => n.StartsWith("PeJit.Extension ", StringComparison.Ordinal));
             var (program, members) = ExtensionSerializer.ReadStored(woven.GetManifestResourceStream(resource)!, lazily: false);
             ExtensionLinker.Link(program, new MemberTableResolver(members, woven), woven);
-            var accesses = program.Graphs.SelectMany(g => g.Blocks).SelectMany(b => b).Where(o => o.AccessName is not null).ToList();
+            // A span method is bound when linking (GreenSpanAccess: a span is held as a SpanValue, which no emitted IL reads).
+            var accesses = program.Graphs.SelectMany(g => g.Blocks).SelectMany(b => b)
+                .Where(o => o.AccessName is not null && (o.Instruction.Method is not { } m || !PeJit.IR.Semantics.SpanMethods.Knows(m))).ToList();
             Assert.IsTrue(accesses.All(o => o.AccessMethod is not null),
                 "not emitted: " + string.Join(", ", accesses.Where(o => o.AccessMethod is null).Select(o => o.AccessName)));
             Assert.AreEqual(0, program.AccessDelegates, "no lambda compiled");
@@ -127,7 +129,9 @@ public sealed class GreenAccessEmitterTests
                 Assert.AreSame(named, resolver.StoredType(irName), irName);
             }
 
-            var accesses = program.Graphs.SelectMany(g => g.Blocks).SelectMany(b => b).Where(o => o.AccessName is not null).ToList();
+            // A span method is bound when linking (GreenSpanAccess: a span is held as a SpanValue, which no emitted IL reads).
+            var accesses = program.Graphs.SelectMany(g => g.Blocks).SelectMany(b => b)
+                .Where(o => o.AccessName is not null && (o.Instruction.Method is not { } m || !PeJit.IR.Semantics.SpanMethods.Knows(m))).ToList();
             Assert.IsNotEmpty(accesses);
             Assert.IsTrue(accesses.All(o => o.AccessMethod is not null && o.AccessCompiled),
                 "not emitted: " + string.Join(", ", accesses.Where(o => o.AccessMethod is null).Select(o => o.AccessName)));

@@ -36,3 +36,35 @@ public sealed class SpanEvaluationTests
         Assert.Throws<IndexOutOfRangeException>(() => evaluator.Evaluate(portal, [empty, 5L, SpanReader.Scratch()]));
     }
 }
+
+/// <summary>
+/// Differential: the stack language read from its text through spans (<see cref="TextSpanForth"/>), run by evaluating its
+/// flow graph, returns what the compiled method does: spans of strings, the <c>MemoryExtensions</c> queries, a red string's
+/// span, and an unknown character's exception.
+/// </summary>
+[TestClass]
+public sealed class TextSpanEvaluationTests
+{
+    [TestMethod]
+    [DataRow("0 30 dup [ dup swap drop swap over + swap 1 - dup ] drop", "")]
+    [DataRow("0 20 dup [ swap :yes + :no 10 * + swap 1 - dup ] drop", "no")]
+    [DataRow("0 20 dup [ swap :yes + :no 10 * + swap 1 - dup ] drop", "yes")]
+    [DataRow("12345 67 + 2 *", "")]
+    public void TheTextSpanForthEvaluatesLikeTheCompiledMethod(string text, string word)
+    {
+        var (evaluator, portal) = ExampleEvaluationTests.EvaluatorFor(typeof(TextSpanForth).GetMethod(nameof(TextSpanForth.Run))!);
+        var source = new TextSpanForth.Source(text);
+        long expected = TextSpanForth.Run(source, new long[16], word);
+        Assert.AreEqual(expected, evaluator.Evaluate(portal, [source, new long[16], word]));
+    }
+
+    [TestMethod]
+    public void AnUnknownCharacterThrowsWhatTheCompiledMethodThrows()
+    {
+        var (evaluator, portal) = ExampleEvaluationTests.EvaluatorFor(typeof(TextSpanForth).GetMethod(nameof(TextSpanForth.Run))!);
+        var source = new TextSpanForth.Source("1 2 x");
+        var plain = Assert.Throws<InvalidOperationException>(() => TextSpanForth.Run(source, new long[16], ""));
+        var evaluated = Assert.Throws<InvalidOperationException>(() => evaluator.Evaluate(portal, [source, new long[16], ""]));
+        Assert.AreEqual(plain.Message, evaluated.Message);
+    }
+}
