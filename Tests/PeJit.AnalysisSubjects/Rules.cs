@@ -73,6 +73,29 @@ public static class Rules
 
     private static long Twice(long value) => value + value;
 
+    /// <summary>
+    /// A generic container's methods inlined with a red receiver: <see cref="RuleStack{T}.Pop"/>'s red <c>ldelem T</c> and
+    /// <see cref="RuleStack{T}.Push"/>'s <c>stelem T</c> name the generic parameter (PJ1004); <see cref="RuleStack{T}.Count"/>
+    /// does not, nor does <see cref="RuleStack{T}.Drop"/>, which is <c>[DontLookInside]</c>, nor <see cref="FirstOf{T}"/>, whose
+    /// <c>T</c> is green.
+    /// </summary>
+    [JitPortal(Greens = ["pc", "code"], Reds = ["frame", "stack"])]
+    public static long GenericStack(Code code, Frame frame, RuleStack<long> stack)
+    {
+        int pc = 0;
+        while (true)
+        {
+            Jit.MergePoint(pc, code, frame, stack);
+            stack.Push(frame.Stack[0] + FirstOf(code.Ops));
+            frame.Stack[1] = stack.Pop() + stack.Count;
+            stack.Drop();
+            if (frame.Stack[1] > 1000) return frame.Stack[1];
+            pc = (pc + 1) % code.Ops.Length;
+        }
+    }
+
+    private static T FirstOf<T>(T[] items) => items[0];
+
     /// <summary>A helper loop whose exit depends on a red value is generalized; one over green data is unrolled.</summary>
     [JitPortal(Greens = ["pc", "code"], Reds = ["frame"])]
     public static long Loops(Code code, Frame frame)
@@ -199,4 +222,31 @@ public static class Rules
 
     [DontLookInside]
     private static int OpaqueOperand(Code code, ref int pc) => code.Ops[pc++];
+}
+
+/// <summary>A generic stack, as an interpreter's author writes one (<see cref="Rules.GenericStack"/>).</summary>
+public sealed class RuleStack<T>
+{
+    private T[] items = new T[8];
+    private int count;
+
+    /// <summary>How many items the stack holds.</summary>
+    public int Count => count;
+
+    /// <summary>Pushes <paramref name="item"/>.</summary>
+    public void Push(T item)
+    {
+        if (count == items.Length) Array.Resize(ref items, count * 2);
+        items[count++] = item;
+    }
+
+    /// <summary>Pops the top item.</summary>
+    public T Pop() => count == 0 ? throw new InvalidOperationException("empty stack") : items[--count];
+
+    /// <summary>Forgets the top item, if any; kept a call.</summary>
+    [DontLookInside]
+    public void Drop()
+    {
+        if (count > 0) items[--count] = default!;
+    }
 }

@@ -37,4 +37,6 @@ public static class DiagnosticCodes
     public const string GeneralizedLoop = "PJ1002";
     /// <summary>A <c>[Virtualizable]</c> class is the type of no red of any portal, so the hint has no effect.</summary>
     public const string VirtualizableUnused = "PJ1003";
+    /// <summary>A generic method's red code names its generic parameter: the specializer refuses the keys that run it.</summary>
+    public const string GenericResidualCode = "PJ1004";
 }

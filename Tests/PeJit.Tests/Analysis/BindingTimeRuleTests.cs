@@ -114,6 +114,20 @@ public sealed class BindingTimeRuleTests
     }
 
     [TestMethod]
+    public void RedCodeOfAGenericMethodThatNamesItsParameterIsReportedAtBuildTime()
+    {
+        var portal = AnalyzedPortal.Of(typeof(Rules), nameof(Rules.GenericStack));
+        Assert.IsEmpty(portal.Errors, string.Join("\n", portal.Result.Diagnostics));
+        var warned = portal.Result.Diagnostics.Where(d => d.Code == "PJ1004").ToList();
+        // Pop's ldelem T and Push's stelem T; not Count (an int), not Drop ([DontLookInside]: a call), not FirstOf (its T green).
+        CollectionAssert.AreEquivalent(new[] { "Pop", "Push" }, warned.Select(d => d.Message.Split("::")[1].Split('[')[0]).ToList(),
+            string.Join("\n", warned));
+        Assert.IsTrue(warned.All(d => d.Message.Contains("generic parameter T") && d.Line > 0 && d.Advice.Contains("[DontLookInside]")),
+            string.Join("\n", warned.Select(d => $"{d.Message} / line {d.Line} / {d.Advice}")));
+        Assert.AreEqual(CallTreatment.Residual, portal.Call("Drop").Treatment);
+    }
+
+    [TestMethod]
     public void EachKindOfResidualCallIsResidualWithItsReason()
     {
         var portal = AnalyzedPortal.Of(typeof(Rules), nameof(Rules.ResidualCalls));
