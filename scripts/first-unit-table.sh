@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The first unit, cold (issue 12's 10 ms and 20 ms bars): for each program, three fresh processes of its `pejit build`
-# output with PEJIT_BACKGROUND=0 PEJIT_LOG=summary, printing the portal's preparation (wall and thread CPU) and the time
+# output with PEJIT_BACKGROUND=0 PEJIT_LOG=summary, printing the portal's preparation (wall, thread CPU and the thread's
+# page faults, where the runtime reports them) and the time
 # from the threshold being reached to the first compiled instruction running. Run it on a quiet machine, after
 # `dotnet build PeJit.sln -c Release`; extra environment (PEJIT_WARMUP=0, ...) passes through.
 #
@@ -18,7 +19,7 @@ for run in "StackVm count" "StackVm long" "StackVm nested" "Brainfuck squares" "
   set -- $run
   for i in 1 2 3; do
     PEJIT_BACKGROUND=0 PEJIT_LOG=summary dotnet "$out/$1/$1.dll" "$2" 2>&1 >/dev/null | \
-      sed -n 's/.*: \([0-9.]*\) ms from hot to compiled code running.*/hot-to-running \1 ms/p; s/.*prepared (stored extension read and linked) in \([0-9.]*\) ms (thread CPU \([0-9.]*\) ms).*/preparation \1 ms (cpu \2)/p' | tr '\n' ' '
+      sed -n 's/.*: \([0-9.]*\) ms from hot to compiled code running.*/hot-to-running \1 ms/p; s/.*prepared (stored extension read and linked) in \([0-9.]*\) ms (thread CPU \([0-9.]*\) ms) ([^)]*, \([0-9]*\) page faults on the thread).*/preparation \1 ms (cpu \2, \3 faults)/p; t; s/.*prepared (stored extension read and linked) in \([0-9.]*\) ms (thread CPU \([0-9.]*\) ms).*/preparation \1 ms (cpu \2)/p' | tr '\n' ' '
     echo " <- $run"
   done
 done

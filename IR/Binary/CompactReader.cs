@@ -185,6 +185,53 @@ public sealed class CompactReader
 
     private string Decode(int index) => strings[index] = Encoding.UTF8.GetString(data, stringStarts[index], stringLengths[index]);
 
+    /// <summary>
+    /// The table index of a string that must not be null, read where <see cref="Text"/> would read it, without decoding it: for a
+    /// reader that decodes it only if it needs it (<see cref="StringAt"/>, <see cref="CompareOrdinal"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int TextIndex()
+    {
+        int index = Number();
+        if (index == 0) ThrowMissing("string");
+        if ((uint)(index - 1) >= (uint)strings.Length) ThrowNotInTable("string", index - 1);
+        return index - 1;
+    }
+
+    /// <summary>The string of the table at <paramref name="index"/> (<see cref="TextIndex"/>), decoded now if it was not.</summary>
+    public string StringAt(int index)
+    {
+        if ((uint)index >= (uint)strings.Length) ThrowNotInTable("string", index);
+        return strings[index] ?? Decode(index);
+    }
+
+    /// <summary>
+    /// <see cref="string.CompareOrdinal(string, string)"/>'s sign for the string of the table at <paramref name="index"/> and
+    /// <paramref name="value"/>, without decoding the string while both are ASCII: a binary search over sorted names
+    /// (a member table's keys) decodes none of the names it passes. Inlined into the search's loop, as the per-item reads are.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int CompareOrdinal(int index, string value)
+    {
+        if ((uint)index >= (uint)strings.Length) ThrowNotInTable("string", index);
+        if (strings[index] is { } decoded) return string.CompareOrdinal(decoded, value);
+        int start = stringStarts[index], length = stringLengths[index];
+        int common = Math.Min(length, value.Length);
+        for (int i = 0; i < common; i++)
+        {
+            int stored = data[start + i], wanted = value[i];
+            // Past ASCII, UTF-8's bytes are not UTF-16's characters: compare the decoded string.
+            if (stored >= 0x80 || wanted >= 0x80) return string.CompareOrdinal(Decode(index), value);
+            if (stored != wanted) return stored - wanted;
+        }
+        // An ASCII prefix of the other: the one with more left (bytes or characters) is the greater.
+        return length - value.Length;
+    }
+
+    /// <summary>Moves this reader to <paramref name="offset"/> (a position an earlier read noted).</summary>
+    public void MoveTo(int offset) =>
+        position = offset >= 0 && offset <= data.Length ? offset : throw Malformed($"offset {offset} is outside the {data.Length} bytes");
+
     /// <summary>A string that must not be null.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public string Text()

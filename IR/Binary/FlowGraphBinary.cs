@@ -178,6 +178,7 @@ public static class FlowGraphBinary
             regionData[r] = data;
         }
         int blocks = input.Count();
+        graph.ReserveBlocks(blocks);
         for (int b = 0; b < blocks; b++) graph.AddBlock();
         for (int s = 0; s < slots; s++) graph.AddSlot(slotTypes[s], slotNames[s]);
         for (int r = 0; r < regions; r++)
@@ -192,6 +193,7 @@ public static class FlowGraphBinary
             var block = new Block(b);
             var data = graph[block];
             int parameters = input.Count();
+            if (parameters > 0) data.Parameters.Capacity = parameters;
             for (int p = 0; p < parameters; p++)
             {
                 var value = ReadDefinition(input, values, red, types, out var type, out string? name);

@@ -414,6 +414,12 @@ public sealed class FlowGraph
         while (values.Count < count) values.Add(new ValueData(IrType.Void));
     }
 
+    /// <summary>Room for <paramref name="count"/> blocks in all, for a reader that knows how many it adds (no list grown and dropped on the way).</summary>
+    internal void ReserveBlocks(int count)
+    {
+        if (blocks.Capacity < count) blocks.Capacity = count;
+    }
+
     /// <summary>Makes an existing (reserved) value a parameter of <paramref name="block"/>.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal void DefineParameter(Block block, Value value, IrType type, string? name)

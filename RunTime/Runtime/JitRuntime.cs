@@ -190,6 +190,7 @@ public static class JitRuntime
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var dotnetJit = DotnetJitCost.SinceStart();
             var cpu = JitLog.Shared.Topics != JitLogTopics.None ? ThreadCpuTime.Now() : null;
+            long? faults = cpu is null ? null : ThreadPageFaults.Now();
             string resource = ExtensionSerializer.ResourceName(MemberSignature.PortalKey(method));
             using var stream = assembly.GetManifestResourceStream(resource)
                 ?? throw new InvalidOperationException($"{assembly.GetName().Name} holds no stored extension program for it (resource '{resource}'); build it again with this version of pejit build");
@@ -214,7 +215,7 @@ public static class JitRuntime
             // Only with a log: formatting the times is a cold path of its own (double formatting) that a run without one need not pay.
             if (JitLog.Shared.Topics != JitLogTopics.None)
                 JitLog.Shared.PortalPrepared(name, program.Graphs.Count, clock.Elapsed, DotnetJitCost.SinceStart() - dotnetJit,
-                    string.Create(System.Globalization.CultureInfo.InvariantCulture, $"read the outline and the portal's graph {program.CompileTime.TotalMilliseconds:F1} ms, linked {program.LinkTime.TotalMilliseconds:F1} ms"),
+                    string.Create(System.Globalization.CultureInfo.InvariantCulture, $"read the outline and the portal's graph {program.CompileTime.TotalMilliseconds:F1} ms, linked {program.LinkTime.TotalMilliseconds:F1} ms{(ThreadPageFaults.Since(faults) is { } taken ? $", {taken} page faults on the thread" : "")}"),
                     () => string.Create(System.Globalization.CultureInfo.InvariantCulture,
                         $"{program.LoadedGraphs} of {program.Graphs.Count} graphs loaded when first needed, read in {program.LoadTime.TotalMilliseconds:F1} ms in all, linked in {program.LinkTime.TotalMilliseconds:F1} ms ({program.AccessMethods} emitted accesses bound, {program.AccessDelegates} delegates compiled){runtime.StepsSummary()}"),
                     ThreadCpuTime.Since(cpu));

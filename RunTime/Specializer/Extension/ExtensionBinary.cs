@@ -222,40 +222,48 @@ public static class ExtensionBinary
             for (int v = 0; v < virtualizables.Length; v++)
                 virtualizables[v] = new VirtualizableFrame(input.Text(), input.Number() != 0, ReadStrings(input), ReadStrings(input), ReadStrings(input));
 
-            var members = new MemberTable();
-            for (int count = input.Count(), i = 0; i < count; i++) members.Types[input.Text()] = input.Text();
-            for (int count = input.Count(), i = 0; i < count; i++) members.Fields[input.Text()] = new MemberTable.FieldEntry(input.Text(), input.Text());
-            for (int count = input.Count(), i = 0; i < count; i++)
+            // The types at once (preparation looks through them: MemberTableResolver.NamesTypesToParse); the fields and methods
+            // when a lookup first names one (StoredMembers: most belong to graphs other than the portal's).
+            int typeCount = input.Count();
+            var typeKeys = new string[typeCount];
+            var typeNames = new string[typeCount];
+            for (int i = 0; i < typeCount; i++)
             {
-                string key = input.Text(), declaring = input.Text(), method = input.Text(), signature = input.Text();
-                var arguments = new string[input.Count()];
-                for (int a = 0; a < arguments.Length; a++) arguments[a] = input.Text();
-                members.Methods[key] = new MemberTable.MethodEntry(declaring, method, signature, arguments);
+                typeKeys[i] = input.Text();
+                typeNames[i] = input.Text();
             }
+            var members = new MemberTable(new StoredMembers(input));
+            members.Types.EnsureCapacity(typeCount);
+            for (int i = 0; i < typeCount; i++) members.Types[typeKeys[i]] = typeNames[i];
 
             var graphs = new ExtensionGraph[input.Count()];
             if (graphs.Length == 0) throw Error("it has no graph; the portal's comes first");
-            var names = new string[graphs.Length];
-            var lengths = new int[graphs.Length];
+            // Per graph, its name's index in the string table and where its part starts: one name source and one loader serve
+            // them all (ExtensionGraph.StoredIndex), and a graph no run needs costs its object and two numbers.
+            var names = new int[graphs.Length];
+            var starts = new int[graphs.Length];
             for (int g = 0; g < graphs.Length; g++)
             {
-                names[g] = input.Text();
-                lengths[g] = input.Number();
+                names[g] = input.TextIndex();
+                starts[g] = input.Number();
             }
-            ExtensionProgram? program = null;
             int offset = input.Position;
             for (int g = 0; g < graphs.Length; g++)
             {
-                var part = input.At(offset);
-                offset += lengths[g];
-                graphs[g] = new ExtensionGraph(names[g], graph =>
-                {
-                    var loading = System.Diagnostics.Stopwatch.StartNew();
-                    LoadGraph(graph, part, graphs);
-                    program?.AddLoadTime(loading.Elapsed);
-                });
+                int length = starts[g];
+                starts[g] = offset;
+                offset += length;
             }
             if (offset != stored.Length) throw Error($"its graphs end at byte {offset} of {stored.Length}");
+            ExtensionProgram? program = null;
+            Func<int, string> nameOf = g => input.StringAt(names[g]);
+            Action<ExtensionGraph> load = graph =>
+            {
+                var loading = System.Diagnostics.Stopwatch.StartNew();
+                LoadGraph(graph, input.At(starts[graph.StoredIndex]), graphs);
+                program?.AddLoadTime(loading.Elapsed);
+            };
+            for (int g = 0; g < graphs.Length; g++) graphs[g] = new ExtensionGraph(g, nameOf, load);
             var portal = graphs[0];
             var flow = portal.Graph; // the portal's graph is needed at once; a malformed one is reported before its shape
             if (mergeBlock >= flow.BlockCount || mergeIndex >= flow[new Block(mergeBlock)].Instructions.Count)

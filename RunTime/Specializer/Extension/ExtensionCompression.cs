@@ -106,8 +106,14 @@ public static class ExtensionCompression
             int matched = (token & 15) + MinMatch;
             if ((token & 15) == 15) matched += ReadCount(data, ref at);
             if (offset == 0 || offset > written || matched > length - written) throw Damaged("a match reaches outside the output");
-            // Byte by byte: a match may overlap what it writes.
-            for (int i = 0; i < matched; i++, written++) output[written] = output[written - offset];
+            // A match that does not overlap what it writes is one block copy; one that does (a run) goes byte by byte.
+            if (offset >= matched)
+            {
+                output.AsSpan(written - offset, matched).CopyTo(output.AsSpan(written));
+                written += matched;
+            }
+            else
+                for (int i = 0; i < matched; i++, written++) output[written] = output[written - offset];
         }
         return output;
     }

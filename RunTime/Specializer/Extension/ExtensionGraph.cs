@@ -36,26 +36,55 @@ public sealed class ExtensionGraph
 
     internal ExtensionGraph(FlowGraph graph, string name)
     {
-        Name = name;
+        this.name = name;
         Initialize(graph);
     }
 
-    /// <summary>A graph whose contents <paramref name="load"/> fills in (<see cref="Initialize"/>, the ops) when first needed.</summary>
+    /// <summary>A graph whose contents <paramref name="load"/> fills in (<see cref="Initialize(FlowGraph)"/>, the ops) when first needed.</summary>
     internal ExtensionGraph(string name, Action<ExtensionGraph> load)
     {
-        Name = name;
+        this.name = name;
         loader = load;
     }
 
+    /// <summary>
+    /// The graph at <paramref name="storedIndex"/> of a stored program, whose name <paramref name="nameOf"/> gives and whose
+    /// contents <paramref name="load"/> fills in when first needed: one name source and one loader for all of a program's graphs
+    /// (<see cref="ExtensionBinary"/>), each finding its part by <see cref="StoredIndex"/>.
+    /// </summary>
+    internal ExtensionGraph(int storedIndex, Func<int, string> nameOf, Action<ExtensionGraph> load)
+    {
+        StoredIndex = storedIndex;
+        this.nameOf = nameOf;
+        loader = load;
+    }
+
+    // A stored graph's name is decoded when first asked for (a dump, a message, a unit that inlines it): preparing a portal
+    // reads one graph of its program (Lua's: 1 of 110), and each graph made at once with its name, its own reader and its own
+    // loader was some 250 bytes of fresh memory more. Two threads asking at once decode equal strings; either is kept.
+    private string? name;
+    private readonly Func<int, string>? nameOf;
+
+    /// <summary>The graph's index in its stored program (0 for one built in memory).</summary>
+    internal int StoredIndex { get; }
+
     /// <summary>Sizes the per-value and per-block tables for <paramref name="flow"/> (layout fills them in).</summary>
-    internal void Initialize(FlowGraph flow)
+    internal void Initialize(FlowGraph flow) => Initialize(flow, new IrType[flow.ValueCount], new bool[flow.ValueCount]);
+
+    /// <summary>
+    /// As <see cref="Initialize(FlowGraph)"/>, adopting <paramref name="valueTypes"/> and <paramref name="valueRed"/> (one entry
+    /// per value) as the graph's own tables: the stored graph's reader made them, and a copy would only be more fresh memory.
+    /// </summary>
+    internal void Initialize(FlowGraph flow, IrType[] valueTypes, bool[] valueRed)
     {
         graph = flow;
         int count = flow.ValueCount;
+        if (valueTypes.Length != count || valueRed.Length != count)
+            throw new ArgumentException($"{Name}: {valueTypes.Length} types and {valueRed.Length} binding times for {count} values");
         classes = new RegisterClass[count];
         registers = new int[count];
-        types = new IrType[count];
-        redValues = new bool[count];
+        types = valueTypes;
+        redValues = valueRed;
         definitions = new ExtensionOp?[count];
         blocks = new ExtensionOp[flow.BlockCount][];
     }
@@ -122,7 +151,7 @@ public sealed class ExtensionGraph
     public FlowGraph Graph { get { EnsureLoaded(); return graph; } }
 
     /// <summary>The annotated graph's name: <c>Type::Method[GR]</c>.</summary>
-    public string Name { get; }
+    public string Name => name ??= nameOf!(StoredIndex);
 
     /// <summary>Per value: its register class.</summary>
     public RegisterClass[] Classes { get { EnsureLoaded(); return classes; } }

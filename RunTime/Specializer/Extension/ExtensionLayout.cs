@@ -35,7 +35,7 @@ internal static class ExtensionLayout
         return graph;
     }
 
-    /// <summary>Fills in a graph being loaded from the stored form (<see cref="ExtensionGraph.Initialize"/>): its registers, no ops yet.</summary>
+    /// <summary>Fills in a graph being loaded from the stored form (<see cref="ExtensionGraph.Initialize(FlowGraph)"/>): its registers, no ops yet.</summary>
     public static void Load(ExtensionGraph graph, FlowGraph flow, Func<Value, bool> isRed)
     {
         graph.Initialize(flow);
@@ -47,9 +47,10 @@ internal static class ExtensionLayout
     /// binary reader read them (<see cref="PeJit.IR.Binary.FlowGraphBinary.Read(PeJit.IR.Binary.CompactReader, out bool[], out IrType[])"/>):
     /// no delegate and no call into the graph per value.
     /// </summary>
+    /// <remarks>The graph adopts <paramref name="red"/> and <paramref name="types"/> as its own tables: the caller must not change them.</remarks>
     public static void Load(ExtensionGraph graph, FlowGraph flow, bool[] red, IrType[] types)
     {
-        graph.Initialize(flow);
+        graph.Initialize(flow, types, red);
         AssignRegisters(graph, flow, types, red);
     }
 
@@ -77,7 +78,7 @@ internal static class ExtensionLayout
         {
             var type = valueTypes[v];
             var registerClass = ClassOf(type);
-            types[v] = type;
+            types[v] = type; // the same array when the graph adopted the reader's (Load)
             classes[v] = registerClass;
             registers[v] = registerClass switch { RegisterClass.Int => ints++, RegisterClass.Float => floats++, _ => refs++ };
             red[v] = valueRed[v];
@@ -100,19 +101,23 @@ internal static class ExtensionLayout
         var valueTypes = graph.TypesWhileLaidOut;
         var valueRegisters = graph.RegistersWhileLaidOut;
         // Equal operand types and registers share one array (OperandArrays): they live as long as the portal. Gathered in
-        // scratch arrays first, so that an op whose arrays were seen before allocates none.
+        // scratch arrays first, so that an op whose arrays were seen before allocates none. The value indexes are copied: they
+        // rarely repeat (Lua's portal: 606 distinct among 665 ops with operands), and interning them grew the table more than
+        // it saved.
         var shared = graph.Layout ??= new OperandArrays();
-        shared.Scratch(operands.Length, out var registers, out var types);
+        shared.Scratch(operands.Length, out var indexes, out var registers, out var types);
         for (int i = 0; i < operands.Length; i++)
         {
-            types[i] = valueTypes[operands[i].Index];
-            registers[i] = valueRegisters[operands[i].Index];
+            int index = operands[i].Index;
+            indexes[i] = index;
+            types[i] = valueTypes[index];
+            registers[i] = valueRegisters[index];
         }
         var op = new ExtensionOp(instruction)
         {
-            Operands = operands.Length == 0 ? [] : Indexes(operands),
+            Operands = Copy(indexes, operands.Length),
             OperandTypes = shared.InternTypes(types, operands.Length),
-            OperandRegisters = shared.InternRegisters(registers, operands.Length),
+            OperandRegisters = shared.InternNumbers(registers, operands.Length),
         };
         if (instruction.Result is { } result)
         {
@@ -132,38 +137,43 @@ internal static class ExtensionLayout
         if (ExtensionLinker.IsConstantLike(op.Instruction) && op.Instruction.Result is { } defined) graph.DefinitionsWhileLaidOut[defined.Index] = op;
     }
 
-    // One call per branching op, its targets in a loop (a block's ops end in one; a switch has many targets).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int[] Copy(int[] gathered, int length)
+    {
+        if (length == 0) return [];
+        var copy = new int[length];
+        for (int i = 0; i < length; i++) copy[i] = gathered[i];
+        return copy;
+    }
+
+    // One call per branching op, its targets in a loop (a block's ops end in one; a switch has many targets). A target's
+    // parameters and their binding times are the target block's, one pair of arrays per block; its arguments are interned as
+    // operand registers are (OperandArrays: Lua's portal has 37 distinct argument lists among 208 targets). Loops rather than LINQ: this runs when a portal is first prepared, and every LINQ method
+    // instantiated over the IR's Value (a struct) is one more method .NET compiles then (ReadyToRun cannot precompile those).
+    // Over spans: an IReadOnlyList<Value> was two interface calls per element, which ReadyToRun cannot bind.
     private static ExtensionTarget[] Targets(ExtensionGraph graph, ReadOnlySpan<BlockCall> calls)
     {
         var targets = new ExtensionTarget[calls.Length];
         var flow = graph.GraphWhileLaidOut;
         var valueRed = graph.RedValuesWhileLaidOut;
+        var shared = graph.Layout ??= new OperandArrays();
         for (int t = 0; t < calls.Length; t++)
         {
             var call = calls[t];
-            var parameters = CollectionsMarshal.AsSpan(flow[call.Target].Parameters);
-            var red = new bool[parameters.Length];
-            for (int i = 0; i < red.Length; i++) red[i] = valueRed[parameters[i].Index];
+            shared.BlockParameters(call.Target.Index, flow.BlockCount, CollectionsMarshal.AsSpan(flow[call.Target].Parameters), valueRed,
+                out var parameters, out var red);
+            var arguments = CollectionsMarshal.AsSpan(call.Arguments);
+            shared.Scratch(arguments.Length, out var indexes, out _, out _);
+            for (int i = 0; i < arguments.Length; i++) indexes[i] = arguments[i].Index;
             targets[t] = new ExtensionTarget
             {
                 Call = call,
                 Block = call.Target.Index,
-                Arguments = Indexes(CollectionsMarshal.AsSpan(call.Arguments)),
-                Parameters = Indexes(parameters),
+                Arguments = shared.InternNumbers(indexes, arguments.Length),
+                Parameters = parameters,
                 RedParameters = red,
             };
         }
         return targets;
-    }
-
-    // Loops rather than LINQ: this runs when a portal is first prepared, and every LINQ method instantiated over
-    // the IR's Value (a struct) is one more method .NET compiles then (ReadyToRun cannot precompile those). Over a span:
-    // an IReadOnlyList<Value> was two interface calls per element, which ReadyToRun cannot bind.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int[] Indexes(ReadOnlySpan<Value> values)
-    {
-        var indexes = new int[values.Length];
-        for (int i = 0; i < indexes.Length; i++) indexes[i] = values[i].Index;
-        return indexes;
     }
 }

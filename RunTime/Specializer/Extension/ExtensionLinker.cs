@@ -49,17 +49,19 @@ public static class ExtensionLinker
                 program.AccessMethods = b.Bound;
             },
         };
-        foreach (var graph in program.Graphs)
-            graph.WhenLoaded(loaded =>
+        // One delegate for every graph (a lambda is a new delegate each time it is evaluated): most of a stored program's
+        // graphs are never loaded, and each keeps its linker until it is.
+        Action<ExtensionGraph> link = loaded =>
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            lock (builder)
             {
-                var clock = System.Diagnostics.Stopwatch.StartNew();
-                lock (builder)
-                {
-                    Link(loaded, resolver, builder);
-                    builder.Counted(builder);
-                }
-                program.AddLinkTime(clock.Elapsed);
-            });
+                Link(loaded, resolver, builder);
+                builder.Counted(builder);
+            }
+            program.AddLinkTime(clock.Elapsed);
+        };
+        foreach (var graph in program.Graphs) graph.WhenLoaded(link);
         return program;
     }
 

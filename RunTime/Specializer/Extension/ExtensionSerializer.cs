@@ -282,17 +282,25 @@ public static class ExtensionSerializer
     /// <exception cref="FormatException">The resource is in neither form; the message says to build the assembly again.</exception>
     public static (ExtensionProgram Program, MemberTable Members) ReadStored(Stream resource, bool lazily = true)
     {
-        var data = ReadAll(resource);
-        if (ExtensionCompression.IsCompressed(data))
+        // A manifest resource is a view of the loaded image: decompressed from there rather than copied into a fresh array
+        // first (Lua's: 45 KB, some 11 page faults of fresh memory in a fresh process; the image's own pages are cheaper).
+        byte[]? data = resource is UnmanagedMemoryStream ? null : ReadAll(resource);
+        ReadOnlySpan<byte> compressed = data is null ? Mapped((UnmanagedMemoryStream)resource) : data;
+        if (ExtensionCompression.IsCompressed(compressed))
         {
-            var stored = ExtensionCompression.Decompress(data);
+            var stored = ExtensionCompression.Decompress(compressed);
             if (ExtensionBinary.IsBinary(stored)) return lazily ? ExtensionBinary.ReadLazily(stored) : ExtensionBinary.Read(stored);
             string text = Encoding.UTF8.GetString(stored);
             return lazily ? ReadLazily(text) : Read(text);
         }
-        string gzipped = DecompressGzip(data);
+        string gzipped = DecompressGzip(data ?? compressed.ToArray());
         return lazily ? ReadLazily(gzipped) : Read(gzipped);
     }
+
+    // The rest of an image's resource, where it is mapped; valid while the assembly is loaded (an assembly is never unloaded
+    // while its portal is prepared: the caller holds the stream).
+    private static unsafe ReadOnlySpan<byte> Mapped(UnmanagedMemoryStream image) =>
+        new(image.PositionPointer, checked((int)(image.Length - image.Position)));
 
     /// <summary>
     /// The text of a resource <see cref="Compress"/> wrote, or, from an assembly an earlier pejit built, a gzip-compressed

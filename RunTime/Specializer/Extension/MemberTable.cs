@@ -20,11 +20,75 @@ public sealed class MemberTable
     /// <summary>Types by the IR's name (<c>IrType.Name</c>): their assembly-qualified reflection names.</summary>
     public Dictionary<string, string> Types { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Fields by the IR's full name.</summary>
-    public Dictionary<string, FieldEntry> Fields { get; } = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, FieldEntry> fields = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, MethodEntry> methods = new(StringComparer.Ordinal);
 
-    /// <summary>Methods by the IR's full name.</summary>
-    public Dictionary<string, MethodEntry> Methods { get; } = new(StringComparer.Ordinal);
+    // A table read from the compact binary form keeps its fields and methods stored until a lookup names one (StoredMembers);
+    // null once every entry is decoded, and for a table built or read from text. While it is not null, the dictionaries are
+    // filled under `gate`; once it is null (written last) they no longer change, and lookups read them without the lock.
+    private StoredMembers? stored;
+    private readonly object gate = new();
+
+    /// <summary>An empty table, filled by <c>pejit build</c> or by <see cref="Read"/>.</summary>
+    public MemberTable() { }
+
+    /// <summary>A table whose fields and methods <paramref name="storedMembers"/> decodes when a lookup first names them.</summary>
+    internal MemberTable(StoredMembers storedMembers) => stored = storedMembers;
+
+    /// <summary>Fields by the IR's full name (every stored entry decoded first: to look one up, <see cref="TryGetField"/> decodes only it).</summary>
+    public Dictionary<string, FieldEntry> Fields { get { DecodeAll(); return fields; } }
+
+    /// <summary>Methods by the IR's full name (every stored entry decoded first: to look one up, <see cref="TryGetMethod"/> decodes only it).</summary>
+    public Dictionary<string, MethodEntry> Methods { get { DecodeAll(); return methods; } }
+
+    /// <summary>The field of the IR's full name <paramref name="fullName"/>, decoding only its entry when the table is stored.</summary>
+    public bool TryGetField(string fullName, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out FieldEntry entry)
+    {
+        if (Volatile.Read(ref stored) is null) return fields.TryGetValue(fullName, out entry);
+        lock (gate)
+        {
+            if (fields.TryGetValue(fullName, out entry)) return true;
+            if (stored?.FindField(fullName) is not { } found) return false;
+            fields[fullName] = entry = found;
+            return true;
+        }
+    }
+
+    /// <summary>The method of the IR's full name <paramref name="fullName"/>, decoding only its entry when the table is stored.</summary>
+    public bool TryGetMethod(string fullName, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out MethodEntry entry)
+    {
+        if (Volatile.Read(ref stored) is null) return methods.TryGetValue(fullName, out entry);
+        lock (gate)
+        {
+            if (methods.TryGetValue(fullName, out entry)) return true;
+            if (stored?.FindMethod(fullName) is not { } found) return false;
+            methods[fullName] = entry = found;
+            return true;
+        }
+    }
+
+    // What enumerates or changes the table (dumps, the text form, pejit build) sees every entry.
+    private void DecodeAll()
+    {
+        if (Volatile.Read(ref stored) is null) return;
+        lock (gate)
+        {
+            if (stored is not { } all) return;
+            fields.EnsureCapacity(all.FieldCount);
+            for (int i = 0; i < all.FieldCount; i++)
+            {
+                string key = all.FieldKey(i);
+                if (!fields.ContainsKey(key)) fields[key] = all.Field(i);
+            }
+            methods.EnsureCapacity(all.MethodCount);
+            for (int i = 0; i < all.MethodCount; i++)
+            {
+                string key = all.MethodKey(i);
+                if (!methods.ContainsKey(key)) methods[key] = all.Method(i);
+            }
+            Volatile.Write(ref stored, null);
+        }
+    }
 
     /// <summary>A field: its declaring type, assembly-qualified, and its name.</summary>
     /// <summary>
@@ -85,11 +149,11 @@ public sealed class MemberTable
                 Types[Arg(1)] = Arg(2);
                 return true;
             case "field":
-                Fields[Arg(1)] = new FieldEntry(Arg(2), Arg(3));
+                fields[Arg(1)] = new FieldEntry(Arg(2), Arg(3));
                 return true;
             case "method":
                 string generic = Arg(5);
-                Methods[Arg(1)] = new MethodEntry(Arg(2), Arg(3), Arg(4), generic.Length == 0 ? [] : generic.Split('|'));
+                methods[Arg(1)] = new MethodEntry(Arg(2), Arg(3), Arg(4), generic.Length == 0 ? [] : generic.Split('|'));
                 return true;
             default:
                 return false;

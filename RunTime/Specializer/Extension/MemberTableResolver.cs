@@ -243,7 +243,7 @@ public sealed class MemberTableResolver : IMemberResolver
     /// <inheritdoc/>
     public FieldInfo ResolveField(FieldRef field) => (FieldInfo)fields.GetOrAdd(field.FullName, _ =>
     {
-        if (!table.Fields.TryGetValue(field.FullName, out var entry))
+        if (!table.TryGetField(field.FullName, out var entry))
             throw new InvalidOperationException($"the field {field.FullName} is not in the stored member table; build the assembly again with pejit build");
         var declaring = Load(entry.DeclaringType);
         return declaring.GetField(entry.Name, Everything)
@@ -256,7 +256,7 @@ public sealed class MemberTableResolver : IMemberResolver
         ? reflected
         : (MethodBase)methods.GetOrAdd(method.FullName, _ =>
     {
-        if (!table.Methods.TryGetValue(method.FullName, out var entry))
+        if (!table.TryGetMethod(method.FullName, out var entry))
             throw new InvalidOperationException($"the method {method.FullName} is not in the stored member table; build the assembly again with pejit build");
         var declaring = Load(entry.DeclaringType);
         if (declaring.IsArray)

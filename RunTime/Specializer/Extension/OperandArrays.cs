@@ -4,12 +4,14 @@ using PeJit.IR;
 namespace PeJit.Specializer.Extension;
 
 /// <summary>
-/// One array per distinct content among a graph's ops' operand types and operand registers, while the graph is laid out
-/// (<see cref="ExtensionLayout.Op"/>): a loaded graph lives as long as its portal, and in a short process what survives the
+/// One array per distinct content among a graph's ops' operand types and operand registers and its targets' arguments, and one
+/// per target block of its targets' parameters, while the graph is laid out (<see cref="ExtensionLayout.Op"/>): a loaded graph
+/// lives as long as its portal, and in a short process what survives the
 /// GC's collections costs the interpreting thread page faults (Docs/PERFORMANCE.md, "What a JIT-enabled Lua process keeps
 /// alive"). Most ops of an interpreter's graph take one or two operands of a few types in low registers, so the portal's
-/// graph of Lua's interpreter has a few dozen distinct arrays among its ~1,000 ops. The arrays are never written after
-/// layout (every reader only reads them), so ops may share one.
+/// graph of Lua's interpreter has a few dozen distinct arrays among its ~1,000 ops, and 37 distinct argument lists among its
+/// 208 targets. The arrays are never written after layout (every reader only reads them), so ops may share one, and an array
+/// of register numbers may be a target's arguments (value indexes): both are interned in one table.
 /// </summary>
 /// <remarks>
 /// Open addressing over two power-of-two tables of arrays, with no framework generic over PeJit's types (this runs while a
@@ -27,30 +29,70 @@ internal sealed class OperandArrays
     // Scratch arrays an op's operand types and registers are gathered into before they are interned: an op whose arrays
     // were seen before (most) allocates none (ExtensionLayout.Op made two throw-away arrays per op: 70 KB of Lua's portal).
     private int[] registerScratch = new int[8];
+    private int[] indexScratch = new int[8];
     private IrType[] typeScratch = new IrType[8];
 
+    // Per block of the graph, its parameters' value indexes and binding times as every target of that block carries them
+    // (ExtensionTarget): made by the first target of the block, shared by the others.
+    private int[]?[] blockParameters = [];
+    private bool[]?[] blockRedParameters = [];
+
     /// <summary>
-    /// Scratch arrays of at least <paramref name="length"/> elements to gather an op's operand registers and types in
-    /// before <see cref="InternRegisters"/> and <see cref="InternTypes"/>; valid until the next call.
+    /// Scratch arrays of at least <paramref name="length"/> elements to gather an op's operand value indexes, registers and
+    /// types in before <see cref="InternNumbers"/> and <see cref="InternTypes"/>; valid until the next call.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Scratch(int length, out int[] registers, out IrType[] types)
+    public void Scratch(int length, out int[] indexes, out int[] registers, out IrType[] types)
     {
         if (registerScratch.Length < length)
         {
             registerScratch = new int[length];
+            indexScratch = new int[length];
             typeScratch = new IrType[length];
         }
+        indexes = indexScratch;
         registers = registerScratch;
         types = typeScratch;
     }
 
-    /// <summary>The first <paramref name="length"/> of <paramref name="registers"/> as an array: one interned before with the same contents, else a new copy.</summary>
+    /// <summary>
+    /// The value indexes and binding times of <paramref name="block"/>'s parameters, <paramref name="parameterValues"/>, as one
+    /// array each that every target of the block shares.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int[] InternRegisters(int[] registers, int length)
+    public void BlockParameters(int block, int blocks, ReadOnlySpan<Value> parameterValues, bool[] valueRed, out int[] parameters, out bool[] red)
+    {
+        if (blockParameters.Length < blocks)
+        {
+            blockParameters = new int[]?[blocks];
+            blockRedParameters = new bool[]?[blocks];
+        }
+        if (blockParameters[block] is { } known)
+        {
+            parameters = known;
+            red = blockRedParameters[block]!;
+            return;
+        }
+        parameters = parameterValues.Length == 0 ? [] : new int[parameterValues.Length];
+        red = parameterValues.Length == 0 ? [] : new bool[parameterValues.Length];
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            parameters[i] = parameterValues[i].Index;
+            red[i] = valueRed[parameterValues[i].Index];
+        }
+        blockParameters[block] = parameters;
+        blockRedParameters[block] = red;
+    }
+
+    /// <summary>
+    /// The first <paramref name="length"/> of <paramref name="numbers"/> (register numbers or argument value indexes) as an array: one
+    /// interned before with the same contents, else a new copy.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int[] InternNumbers(int[] numbers, int length)
     {
         if (length == 0) return [];
-        int hash = Hash(registers, length);
+        int hash = Hash(numbers, length);
         int mask = registerTable.Length - 1;
         for (int i = hash & mask; ; i = (i + 1) & mask)
         {
@@ -58,12 +100,12 @@ internal sealed class OperandArrays
             if (present is null)
             {
                 var copy = new int[length];
-                for (int r = 0; r < length; r++) copy[r] = registers[r];
+                for (int r = 0; r < length; r++) copy[r] = numbers[r];
                 registerTable[i] = copy;
                 if (++registerCount * 2 > registerTable.Length) registerTable = Grow(registerTable);
                 return copy;
             }
-            if (Same(present, registers, length)) return present;
+            if (Same(present, numbers, length)) return present;
         }
     }
 
