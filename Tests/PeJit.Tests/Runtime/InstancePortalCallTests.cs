@@ -236,4 +236,44 @@ public sealed class InstancePortalCallTests
         Assert.IsLessThanOrEqualTo(2, unit.Entries - entries, $"the base object's fib(15) enters the unit from the portal: {unit.Entries - entries} times");
         Same([13, 14], "after");
     }
+
+    // ---- a loop's unit inlining a callee --------------------------------------------------------------------------
+
+    /// <summary>
+    /// A loop of the interpreted program calling a small function through <c>this.Run</c>: the loop's unit inlines the
+    /// callee (its code, the write of <c>Total</c>, is in the loop's unit), and every result and field is the plain VM's,
+    /// mid-step exits of the inlined callee included.
+    /// </summary>
+    [TestMethod]
+    public void ALoopsUnitInlinesACallOfTheInstancePortal()
+    {
+        var functionType = WovenType(typeof(Vm.Function));
+        Vm.Function[] functions = [InstanceLoopCallVm.Main(1), InstanceLoopCallVm.Step(5)];
+        var wovenFunctions = Array.CreateInstance(functionType, functions.Length);
+        for (int i = 0; i < functions.Length; i++)
+            wovenFunctions.SetValue(Activator.CreateInstance(functionType, functions[i].Ops, functions[i].Args, functions[i].Locals), i);
+        var plain = new InstanceLoopCallVm(functions);
+        var woven = Activator.CreateInstance(WovenType(typeof(InstanceLoopCallVm)), wovenFunctions)!;
+        var run = WovenType(typeof(InstanceLoopCallVm)).GetMethod(nameof(InstanceLoopCallVm.Run))!;
+        void Same(long n, string what)
+        {
+            Assert.AreEqual(plain.Run(functions[0], n), (long)run.Invoke(woven, [wovenFunctions.GetValue(0), n])!, $"{what}: main({n})");
+            Assert.AreEqual(plain.Total, (long)woven.GetType().GetField(nameof(InstanceLoopCallVm.Total))!.GetValue(woven)!, $"{what}: Total after main({n})");
+        }
+        PortalRuntime? runtime = null;
+        for (int round = 0; round < 4; round++)
+        {
+            Same(300 + round, $"round {round}");
+            runtime = JitRuntime.WaitForCompilations(run, TimeSpan.FromMinutes(2));
+        }
+        Assert.IsNotNull(runtime);
+        var loop = runtime.Cache.Units.Where(u => ReferenceEquals(u.Unit.Entry.Values[1], wovenFunctions.GetValue(0))).ToList();
+        Assert.IsNotEmpty(loop, "the loop has a unit");
+        var writesTotal = loop.Where(u => u.Unit.Residual.Blocks.SelectMany(b => u.Unit.Residual[b].Instructions)
+            .Any(i => i.Opcode == Opcode.StoreField && i.Field!.Name == nameof(InstanceLoopCallVm.Total))).ToList();
+        Assert.IsNotEmpty(writesTotal, "the loop's unit holds the callee's code (its write of Total):\n"
+            + string.Join("\n", loop.Select(u => string.Join("\n", u.Unit.Notes) + "\n" + u.Unit.Residual)));
+        Same(1000, "settled");
+        Same(7, "short");
+    }
 }
