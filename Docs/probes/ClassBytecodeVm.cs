@@ -1,12 +1,18 @@
 // A class-based bytecode VM probe: not built by the solution. To try it, put it in a console project (net10.0, implicit
 // usings) that references PeJit.Hints, `dotnet build -c Release -o out`, and `pejit build out/ClassBytecodeVm.dll -o woven`.
 // The interpreter is a class whose portal is an instance method (`this` an implicit red): its fields are read and written in
-// the dispatch loop, and a call of the interpreted program is a call of the portal on the same object, `this.Run(...)`, which
-// enters the callee's typed unit through the woven entry's cell (branch cells15; before it, an instance portal had no cells
-// and every such call took the slow path). Tests/PeJit.TestSubjects/InstanceBytecodeVm.cs is its test subject.
+// the dispatch loop, its entry allocates the function's locals and stack (as class VMs do), and a call of the interpreted
+// program is a call of the portal on the same object, `this.Run(...)`. A function's unit calls itself directly and other
+// functions' units through their call cells, `this` their last argument; a loop's unit inlines a small callee (branch
+// icalls15; before it, every such call went through the woven portal's entry and its cell, branch cells15). The entry
+// writes no field: a write there (`Activations++` before the merge point, as this probe had until icalls15) keeps the calls
+// portal calls, since the portal call a compiled call falls back to, or resumes through after the callee's unit left at an
+// exit, would write it again (Docs/PERFORMANCE.md, icalls15). The callee is promoted (`Jit.Promote(Functions[arg])`): read
+// from a field of `this`, a red, it would leave the callee's key unknown at the call, and the call a portal call.
+// Tests/PeJit.TestSubjects/InstanceCallVm.cs is its test subject.
 //   fib N     f(n) = n < 2 ? n : f(n - 1) + f(n - 2), recursive through this.Run (a loop-free function: compiled at its entry)
-//   calls N   a loop of N turns calling a small function through this.Run (its unit is entered from the loop's unit through the
-//             cell once it has one: with PEJIT_COMPILE_FUNCTIONS=1, since by default functions are not compiled once a loop is hot)
+//   calls N   a loop of N turns calling a small function through this.Run (with PEJIT_COMPILE_FUNCTIONS=1 the function gets a
+//             unit too, since by default no function is compiled once a loop is hot)
 using System.Diagnostics;
 using System.Globalization;
 using PeJit;
@@ -24,8 +30,8 @@ sealed class Machine(Function[] functions)
 
     public readonly Function[] Functions = functions;
 
-    /// <summary>Function activations (a field of the interpreter written at each).</summary>
-    public long Activations;
+    /// <summary>Interpreted calls (a field of the interpreter written at each, before the call).</summary>
+    public long Calls;
 
     /// <summary>What <see cref="Count"/> added (a field of the interpreter written by the compiled code).</summary>
     public long Counted;
@@ -38,7 +44,6 @@ sealed class Machine(Function[] functions)
         locals[0] = argument;
         var stack = new long[8];
         int sp = 0;
-        Activations++;
         while (true)
         {
             Jit.MergePoint(pc, fn, locals, stack, sp);
@@ -53,7 +58,7 @@ sealed class Machine(Function[] functions)
                 case Lt: sp--; stack[sp - 1] = stack[sp - 1] < stack[sp] ? 1 : 0; break;
                 case JumpIfFalse: if (stack[--sp] == 0) pc = (int)arg; break;
                 case Loop: pc = (int)arg; Jit.CanEnterJit(pc, fn, locals, stack, sp); break;
-                case Call: stack[sp - 1] = Run(Functions[arg], stack[sp - 1]); break;
+                case Call: Calls++; stack[sp - 1] = Run(Jit.Promote(Functions[arg]), stack[sp - 1]); break;
                 case Count: Counted += stack[sp - 1]; break;
                 default: return stack[sp - 1];
             }
@@ -98,7 +103,7 @@ static class Program
         long result = args[0] == "fib"
             ? machine.Run(Fib, args.Length > 1 ? long.Parse(args[1], CultureInfo.InvariantCulture) : 30)
             : machine.Run(CallsMain, args.Length > 1 ? long.Parse(args[1], CultureInfo.InvariantCulture) : 10_000_000);
-        Console.WriteLine($"{result} ({machine.Activations} activations, counted {machine.Counted})");
+        Console.WriteLine($"{result} ({machine.Calls} calls, counted {machine.Counted})");
         Console.Error.WriteLine($"{args[0]}: {watch.Elapsed.TotalMilliseconds:F0} ms");
         return 0;
     }

@@ -40,28 +40,68 @@ public sealed partial class UnitSpecializer
 
         /// <summary>Whether <paramref name="op"/> is a residual call of the portal itself: an interpreted call.</summary>
         private bool IsInterpretedCall(ExtensionOp op) =>
-            owner.CallCells is not null && op.Instruction.Method is { } method && method.FullName == owner.portal.FullName
-            && owner.portal.ImplicitReds.Count == 0;
+            owner.CallCells is not null && op.Instruction.Method is { } method && method.FullName == owner.portal.FullName;
+
+        /// <summary>
+        /// The portal's class when <paramref name="op"/>, a call of the portal's method, may run an override instead (a
+        /// <c>callvirt</c> of a virtual method, not <c>sealed</c>, of a class that is not sealed) and the receiver's class is
+        /// not known to be that class; else null: the call runs the portal. An override is another method (not woven, other
+        /// code), so such a call is compiled only behind a test of the receiver's class (<see cref="CallThroughCell"/>), and
+        /// not inlined.
+        /// </summary>
+        private Type? ClassToGuard(ExtensionFrame frame, ExtensionOp op)
+        {
+            if (op.Instruction.Method is not { HasThis: true } method || op.Instruction.Opcode != Opcode.CallVirt
+                || owner.OverridablePortalClass(method) is not { } portalClass) return null;
+            int receiver = op.Operands[0];
+            Ensure(frame, receiver);
+            var known = frame.IsGreen(receiver) ? frame.Ref(receiver)?.GetType() : frame.ExactClass(receiver) as Type;
+            return known == portalClass ? null : portalClass;
+        }
+
+        /// <summary>
+        /// Whether the receiver of <paramref name="op"/>, an interpreted call of an instance portal, may be null (then the
+        /// compiled call is guarded: a null receiver makes the portal call, which throws as the plain interpreter's does).
+        /// Not null: a static portal's call (no receiver), a green object, a red whose exact class is known (the portal's
+        /// <c>this</c> of a sealed class, an allocation), and the portal's own <c>this</c> in a frame of its graph (the unit's,
+        /// or an inlined activation's, which was entered only on a receiver known not to be null).
+        /// </summary>
+        private bool ReceiverMayBeNull(ExtensionFrame frame, ExtensionOp op)
+        {
+            if (op.Instruction.Method is not { HasThis: true }) return false;
+            int receiver = op.Operands[0];
+            Ensure(frame, receiver);
+            if (frame.IsGreen(receiver)) return frame.Ref(receiver) is null;
+            if (frame.ExactClass(receiver) is Type) return false;
+            var implicitReds = owner.portal.ImplicitReds;
+            return !(frame.Graph == owner.program.Portal && implicitReds.Count > 0 && receiver == implicitReds[0].Index);
+        }
 
         /// <summary>
         /// An interpreted call: runs the portal's entry on the call's arguments up to its merge point, green, to
         /// learn the callee's green key and the reds it starts with; then emits the call through the key's
         /// <see cref="CallCell"/>, the portal call itself as the fallback (see <see cref="CallCell"/>). False, and
-        /// nothing that matters emitted, when the entry does anything red (a residual effect that the fallback
-        /// would do again) or the key's greens are not all known: the call then stays a plain residual call.
+        /// nothing emitted, when the entry does something red the fallback would do again (<see cref="RunEntry"/>) or
+        /// the key's greens are not all known: the call then stays a plain residual call.
         /// </summary>
         /// <remarks>
         /// Strategy: the entry of a portal usually only initializes the interpreter's loop variables (a stack
-        /// pointer to 0), so it is run on a frame of its own, outside the path: green ops run, jumps and green
-        /// branches are followed; the first red op, red branch or call other than the merge point gives up.
-        /// What it emits meanwhile is constants (green values lifted into red block parameters), which dead-code
-        /// elimination removes when the call is given up.
+        /// pointer to 0) and makes its frame, so it is run on a frame of its own, outside the path: green ops run,
+        /// jumps and green branches are followed; the first red op the fallback could not repeat unseen, red branch
+        /// or call other than the merge point gives up. It runs dry first (nothing emitted) to learn the callee's
+        /// key; once the call is made through the cell, the receiver tested where it may be null (or, for a virtual
+        /// portal, of another class), it runs again and emits its red ops (field loads, the frame's arrays).
+        /// An instance portal's callee gets the call's receiver as its <c>this</c>.
         /// </remarks>
         private bool CallThroughCell(ExtensionFrame frame, ExtensionOp op)
         {
-            if (CalleeAtMergePoint(frame, op, out var callee) is not { } merge) return false;
+            // The entry run first without emitting anything, to learn the key; emitted (below) only once the call is made so.
+            if (CalleeAtMergePoint(frame, op, out var callee, dry: true) is not { } merge) return false;
+            bool mayBeNull = ReceiverMayBeNull(frame, op);
+            var classToGuard = ClassToGuard(frame, op);
+            if ((mayBeNull || classToGuard is not null) && frame.IsGreen(op.Operands[0])) return false;
             var greens = new List<object?>(owner.GreenCount);
-            List<(Value Value, object? Expected, IrType Type)>? speculated = null;
+            List<int>? speculated = null;
             for (int i = 0; i < owner.GreenCount; i++)
             {
                 var known = Lookup(callee, merge.Operands[i]);
@@ -72,10 +112,8 @@ public sealed partial class UnitSpecializer
                 }
                 // A green of the callee the caller computes at run time (a closure's entry read from a table): a
                 // typed unit guesses that the call is of its own function, and tests that guess (below).
-                var type = merge.OperandTypes[i];
-                if (!typed || !CanCompare(type)) return false;
-                speculated ??= [];
-                speculated.Add((Lift(callee, merge.Operands[i], type), entryKey.Values[i], type));
+                if (!typed || !CanCompare(merge.OperandTypes[i])) return false;
+                (speculated ??= []).Add(i);
                 greens.Add(entryKey.Values[i]);
             }
             var key = new GreenKey(greens);
@@ -87,11 +125,35 @@ public sealed partial class UnitSpecializer
             var join = AddBlockHere();
             Value? joined = hasResult ? residual.AddParameter(join, op.ResultType) : null;
             var fallback = AddBlockHere();
+            // Before the entry's code, which may read the receiver's fields: if (receiver == null) the portal call, which throws
+            // NullReferenceException as the plain interpreter's call does; for a virtual portal, if (receiver.GetType() !=
+            // the portal's class) the portal call, which runs the override.
+            if (mayBeNull || classToGuard is not null)
+            {
+                var receiver = frame.Reds[op.Operands[0]];
+                var isNull = Emit(new Instruction(Opcode.Ceq, receiver, Emit(new Instruction(Opcode.Null), op.OperandTypes[0])) { Location = location }, IrType.Bool);
+                var notNull = AddBlockHere();
+                Append(new Instruction(Opcode.BrIf, isNull) { Location = location, Targets = { new BlockCall(fallback, []), new BlockCall(notNull, []) } });
+                current = notNull;
+                if (classToGuard is not null)
+                {
+                    var actual = Emit(new Instruction(Opcode.Call, receiver) { Method = GetTypeMethod, Location = location }, IrType.Class("System.Type"));
+                    var same = Emit(new Instruction(Opcode.Ceq, actual, Lift(Known.OfGreen(classToGuard), IrType.Object)) { Location = location }, IrType.Bool);
+                    var ofClass = AddBlockHere();
+                    Append(new Instruction(Opcode.BrIf, same) { Location = location, Targets = { new BlockCall(ofClass, []), new BlockCall(fallback, []) } });
+                    current = ofClass;
+                }
+            }
+            merge = CalleeAtMergePoint(frame, op, out callee)
+                ?? throw new SpecializationException($"{frame.Graph.Name}: the portal's entry at the interpreted call at {location} reached its merge point once and not again");
             if (speculated is not null)
             {
                 // if (green == the unit's own && ...) the call below else the portal call.
-                foreach (var (value, expected, type) in speculated)
+                foreach (int i in speculated)
                 {
+                    var type = merge.OperandTypes[i];
+                    var value = Lift(callee, merge.Operands[i], type);
+                    var expected = entryKey.Values[i];
                     var same = Emit(new Instruction(Opcode.Ceq, value, ExpectedGreen(expected, type)) { Location = location }, IrType.Bool);
                     var next = AddBlockHere();
                     Append(new Instruction(Opcode.BrIf, same) { Location = location, Targets = { new BlockCall(next, []), new BlockCall(fallback, []) } });
@@ -116,8 +178,10 @@ public sealed partial class UnitSpecializer
         /// </summary>
         private void CallCellEnter(ExtensionFrame callee, ExtensionOp merge, CallCell cell, Block join, Block fallback, IrType? resultType, SourceLocation location)
         {
-            // state = new object[n]; state[j] = box(red j) for the reds; the runtime fills in the greens.
-            var state = Emit(new Instruction(Opcode.NewArray, Constant(merge.Operands.Length, IrType.I32)) { TypeOperand = IrType.Object, Location = location }, objectArray);
+            // state = new object[n]; state[j] = box(red j) for the reds, then `this` of an instance portal at
+            // PortalProtocol.ThisIndex (a typed unit's entry unboxes it from there); the runtime fills in the greens.
+            var state = Emit(new Instruction(Opcode.NewArray, Constant(owner.StateVariables.Length, IrType.I32)) { TypeOperand = IrType.Object, Location = location }, objectArray);
+            StoreImplicitReds(callee, merge, state, location);
             for (int i = owner.GreenCount; i < merge.Operands.Length; i++)
             {
                 // A red the entry set to a green value (a stack pointer's 0) is boxed once, into the constants.
@@ -159,6 +223,15 @@ public sealed partial class UnitSpecializer
                 arguments.Add(Lift(callee, operand, merge.OperandTypes[i]));
                 parameterTypes.Add($"p{i}");
             }
+            // An instance portal's unit takes `this` last: the call's receiver, as the callee's frame has it.
+            var receivers = owner.portal.ImplicitReds;
+            for (int k = 0; k < receivers.Count; k++)
+            {
+                int value = receivers[k].Index;
+                Ensure(callee, value);
+                arguments.Add(Lift(callee, value, callee.Graph.Types[value]));
+                parameterTypes.Add($"p{merge.Operands.Length + k}");
+            }
             var roomy = Emit(new Instruction(Opcode.Call) { Method = CallCell.StackCheckMethod, Location = location }, IrType.Bool);
             var direct = AddBlockHere();
             var viaCell = AddBlockHere();
@@ -181,7 +254,9 @@ public sealed partial class UnitSpecializer
             Append(new Instruction(Opcode.Jump) { Targets = { new BlockCall(join, resultType is not null && result is { } r ? [r] : []) } });
 
             current = resume;
-            var state = Emit(new Instruction(Opcode.NewArray, Constant(merge.Operands.Length, IrType.I32)) { TypeOperand = IrType.Object, Location = location }, objectArray);
+            // `this` in the state too: after the exit the runtime may go on in a unit that is not typed, which reads it there.
+            var state = Emit(new Instruction(Opcode.NewArray, Constant(owner.StateVariables.Length, IrType.I32)) { TypeOperand = IrType.Object, Location = location }, objectArray);
+            StoreImplicitReds(callee, merge, state, location);
             var cellValue = Lift(Known.OfGreen(cell), IrType.Object);
             var resumed = Emit(new Instruction(Opcode.Call, cellValue, ConstantObject(unit.Self!), state, exitBuffer) { Method = CallCell.ResumeMethod, Location = location }, IrType.Bool);
             BranchToResult(resumed, state, join, fallback, resultType, location);
@@ -189,6 +264,22 @@ public sealed partial class UnitSpecializer
             current = viaCell;
             CallCellEnter(callee, merge, cell, join, fallback, resultType, location);
             unit.DirectSelfCalls++;
+        }
+
+        /// <summary>
+        /// Stores the callee's implicit reds (an instance portal's <c>this</c>) into a state after its merge point's variables,
+        /// at <c>PortalProtocol.ThisIndex</c>, where the runtime and a unit's entry read them.
+        /// </summary>
+        private void StoreImplicitReds(ExtensionFrame callee, ExtensionOp merge, Value state, SourceLocation location)
+        {
+            var implicitReds = owner.portal.ImplicitReds;
+            for (int r = 0; r < implicitReds.Count; r++)
+            {
+                int value = implicitReds[r].Index;
+                Ensure(callee, value);
+                var type = callee.Graph.Types[value];
+                Append(new Instruction(Opcode.StoreElement, state, Constant(merge.Operands.Length + r, IrType.I32), Box(Lift(callee, value, type), type)) { TypeOperand = IrType.Object, Location = location });
+            }
         }
 
         /// <summary>Whether a green of <paramref name="type"/> that is red at a call can be tested against a key's value with <c>ceq</c>.</summary>
@@ -242,14 +333,15 @@ public sealed partial class UnitSpecializer
             return Emit(new Instruction(Opcode.LoadElement, constants, Constant(index, IrType.I32)) { TypeOperand = IrType.Object }, IrType.Object);
         }
 
-        /// <summary>Runs the portal's entry on <paramref name="callee"/> up to the merge point; null when something on the way is red (but a field load).</summary>
         /// <summary>
         /// The portal's frame for the interpreted call <paramref name="op"/> (its arguments from <paramref name="frame"/>,
         /// a green one lifted where the portal's parameter is red), run green from the entry to the merge point, which is
         /// returned; null when the entry cannot be run so (<see cref="RunEntry"/>). Shared by calls through a cell and
         /// inlined calls; of another portal's <paramref name="program"/> for a call of that portal (<see cref="InlineOtherPortalCall"/>).
+        /// <paramref name="dry"/>: nothing is emitted (the callee's reds are placeholders, not to be read): to learn the callee's
+        /// key before deciding what the call becomes, so that a call left a call carries none of the entry's code.
         /// </summary>
-        private ExtensionOp? CalleeAtMergePoint(ExtensionFrame frame, ExtensionOp op, out ExtensionFrame callee, ExtensionProgram? program = null)
+        private ExtensionOp? CalleeAtMergePoint(ExtensionFrame frame, ExtensionOp op, out ExtensionFrame callee, ExtensionProgram? program = null, bool dry = false)
         {
             var portal = (program ?? owner.program).Portal;
             callee = new ExtensionFrame(portal) { Block = FlowGraph.Entry.Index };
@@ -260,15 +352,25 @@ public sealed partial class UnitSpecializer
                 int operand = op.Operands[i], parameter = parameters[i];
                 Ensure(frame, operand);
                 if (frame.IsGreen(operand) && portal.RedValues[parameter])
-                    callee.SetRed(parameter, Lift(frame, operand, portal.Types[parameter]));
+                    callee.SetRed(parameter, dry ? default : Lift(frame, operand, portal.Types[parameter]));
                 else
                     callee.CopyFrom(frame, operand, parameter);
             }
-            return RunEntry(callee);
+            return RunEntry(callee, dry);
         }
 
-        private ExtensionOp? RunEntry(ExtensionFrame callee)
+        /// <summary>
+        /// Runs the portal's entry on <paramref name="callee"/> up to the merge point, green, and returns the merge point; null
+        /// when something on the way is red but what a portal call made after it (the fallback, or the call that resumes
+        /// after the callee's unit left at an exit) may do again unseen: a field load, an array allocated with a green
+        /// length (an interpreter's locals and stack) and stores into such an array at a green index within it. Any other
+        /// red op (a write of a field, <c>Calls++</c>; red arithmetic), red branch or call gives up: the fallback would do
+        /// it twice. <paramref name="dry"/>: red ops are not emitted (their results are placeholders).
+        /// </summary>
+        private ExtensionOp? RunEntry(ExtensionFrame callee, bool dry = false)
         {
+            // Arrays the entry made, by value: their length plus one (0: not one of them).
+            long[]? made = null;
             for (int steps = 0; steps < MaxEntrySteps; steps++)
             {
                 var op = callee.Graph.Blocks[callee.Block][callee.Index++];
@@ -294,7 +396,19 @@ public sealed partial class UnitSpecializer
                     case ExtensionOpKind.Value when op.Instruction.Opcode == Opcode.LoadField && !op.ResultIsGreen:
                         // A red field load (an interpreter's `regs = frame.Registers`) does nothing the fallback's doing it
                         // again would change: it is emitted, and the callee's red starts as its result.
-                        Residualize(callee, op);
+                        ResidualizeEntryOp(callee, op, dry);
+                        break;
+                    case ExtensionOpKind.Value when op.Instruction.Opcode == Opcode.NewArray && !op.ResultIsGreen
+                        && GreenInteger(callee, op.Operands[0]) is long length and >= 0 and < int.MaxValue:
+                        // `new long[fn.Locals]`: a fresh array, which a fallback making its own never sees.
+                        ResidualizeEntryOp(callee, op, dry);
+                        (made ??= new long[callee.Graph.Types.Length])[op.Result] = length + 1;
+                        break;
+                    case ExtensionOpKind.Effect when op.Instruction.Opcode == Opcode.StoreElement && op.Operands.Length == 3
+                        && made is not null && !callee.IsGreen(op.Operands[0]) && made[op.Operands[0]] > 0
+                        && GreenInteger(callee, op.Operands[1]) is long index && index >= 0 && index < made[op.Operands[0]] - 1:
+                        // `locals[0] = argument` into an array the entry made: nothing else sees it, and the index is within it.
+                        ResidualizeEntryOp(callee, op, dry);
                         break;
                     case ExtensionOpKind.Call when op.Treatment == CallTreatment.MergePoint:
                         return op;
@@ -306,6 +420,20 @@ public sealed partial class UnitSpecializer
                 }
             }
             return null;
+        }
+
+        /// <summary>A red op of the portal's entry: emitted, or in a dry run (<see cref="CalleeAtMergePoint"/>) only its result marked red.</summary>
+        private void ResidualizeEntryOp(ExtensionFrame callee, ExtensionOp op, bool dry)
+        {
+            if (!dry) Residualize(callee, op);
+            else if (op.Result >= 0) callee.SetRed(op.Result, default);
+        }
+
+        /// <summary>The value of a green integer of <paramref name="frame"/>; null when it is red or not an integer.</summary>
+        private long? GreenInteger(ExtensionFrame frame, int value)
+        {
+            Ensure(frame, value);
+            return frame.IsGreen(value) && frame.Graph.Classes[value] == RegisterClass.Int ? frame.Int(value) : null;
         }
     }
 }

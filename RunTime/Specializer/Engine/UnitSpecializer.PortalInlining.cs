@@ -76,10 +76,10 @@ public sealed partial class UnitSpecializer
         /// </summary>
         private bool InlinesKnownCallees => owner.settings.InlineKnownPortalCalls && !wholeFunction;
 
-        /// <summary>Whether <paramref name="op"/> is a residual call of the portal that may be inlined (settings, no implicit reds, no regions).</summary>
+        /// <summary>Whether <paramref name="op"/> is a residual call of the portal that may be inlined (settings, no regions).</summary>
         private bool IsInlinablePortalCall(ExtensionOp op) =>
             (owner.settings.InlinePortalCalls || InlinesKnownCallees) && !Refusals.Off && op.Instruction.Method is { } method && method.FullName == owner.portal.FullName
-            && owner.portal.ImplicitReds.Count == 0 && !owner.CatchesSteps && !owner.program.Portal.HasRegions;
+            && !owner.CatchesSteps && !owner.program.Portal.HasRegions;
 
         /// <summary>
         /// An interpreted call inlined: the portal's entry runs green on a frame of its own up to its merge point (as
@@ -98,9 +98,12 @@ public sealed partial class UnitSpecializer
         /// </remarks>
         private bool? InlinePortalCall(List<ExtensionFrame> frames, ExtensionFrame frame, ExtensionOp op)
         {
-            if (!MayNestInlinedPortal(frames)) return null;
-            if (CalleeAtMergePoint(frame, op, out var callee) is not { } merge) return null;
-            callee.CallSite = op;
+            // An instance portal's callee runs on the receiver: inlined only when it is known not to be null (the caller's own
+            // `this`, a sealed class's), so that the inlined code never runs where the plain call throws, and, for a virtual
+            // portal, known to be of the portal's class (an override is other code).
+            if (!MayNestInlinedPortal(frames) || ReceiverMayBeNull(frame, op) || ClassToGuard(frame, op) is not null) return null;
+            // The entry run dry first: nothing is emitted for a call that stays a call.
+            if (CalleeAtMergePoint(frame, op, out var callee, dry: true) is not { } merge) return null;
             var greens = new object?[owner.GreenCount];
             int redAt = -1;
             for (int i = 0; i < greens.Length; i++)
@@ -112,12 +115,14 @@ public sealed partial class UnitSpecializer
             }
             // A callee known only by a guard is inlined only when every interpreted call may be (InlinePortalCalls).
             if (redAt >= 0 && !owner.settings.InlinePortalCalls) return null;
+            if (redAt < 0 && !MayInline(frames, new GreenKey(greens))) return null;
+            merge = CalleeAtMergePoint(frame, op, out callee)
+                ?? throw new SpecializationException($"{frame.Graph.Name}: the portal's entry at the interpreted call at {op.Instruction.Location} reached its merge point once and not again");
+            callee.CallSite = op;
             var position = new CallPath(CallSitePath, CallSiteKey, op.Instruction);
             if (redAt < 0)
             {
-                var key = new GreenKey(greens);
-                if (!MayInline(frames, key)) return null;
-                EnterInlinedPortal(frames, callee, key, position, other: null);
+                EnterInlinedPortal(frames, callee, new GreenKey(greens), position, other: null);
                 return true;
             }
 

@@ -78,6 +78,25 @@ public sealed partial class UnitSpecializer
     private Type? implicitRedClass;
     private bool implicitRedClassDecided;
 
+    /// <summary>
+    /// The portal's class when the portal, called through <paramref name="method"/> with <c>callvirt</c>, may be overridden
+    /// (virtual, not <c>sealed</c>, of a class that is not sealed); else null. Asked once (every call of the portal names the
+    /// same method); only one thread specializes at a time.
+    /// </summary>
+    internal Type? OverridablePortalClass(MethodRef method)
+    {
+        if (!overridableDecided)
+        {
+            var resolved = resolver.ResolveMethod(method);
+            overridableClass = resolved.IsVirtual && !resolved.IsFinal && resolved.DeclaringType is { IsSealed: false } declaring ? declaring : null;
+            overridableDecided = true;
+        }
+        return overridableClass;
+    }
+
+    private Type? overridableClass;
+    private bool overridableDecided;
+
     /// <summary>The portal's generating extension in compact form, as the engine runs it.</summary>
     public ExtensionProgram Extension => program;
 
