@@ -255,7 +255,14 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         PlainTwin.Divert(portal, twin, runtime.Disabled);
         body.OptimizeMacros();
         if (inlinable) portal.ImplAttributes |= MethodImplAttributes.AggressiveInlining;
+        Inlined = inlinable;
     }
+
+    /// <summary>
+    /// Whether the woven portal was made <c>AggressiveInlining</c> (<see cref="Inlinable"/>); its calls that do not run on every
+    /// way through their method then go through a never-inlined copy of the call (<see cref="OutlinedPortalCalls"/>).
+    /// </summary>
+    public bool Inlined { get; private set; }
 
     /// <summary>
     /// The most IL bytes of an original portal the woven one stays inlinable for: .NET's JIT considers inlining a method of up
