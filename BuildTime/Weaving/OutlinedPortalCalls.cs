@@ -24,7 +24,7 @@ namespace PeJit.Weaving;
 internal static class OutlinedPortalCalls
 {
     /// <summary>Redirects the calls of <paramref name="portal"/> in its module that do not run on every way through their method; returns how many.</summary>
-    public static int Redirect(MethodDefinition portal)
+    public static int Redirect(MethodDefinition portal, MethodDefinition twin, FieldReference disabled)
     {
         var module = portal.Module;
         MethodDefinition? outlined = null;
@@ -35,7 +35,7 @@ internal static class OutlinedPortalCalls
             foreach (var call in method.Body.Instructions.Where(i => i.OpCode.Code == Code.Call && ReferenceEquals(i.Operand, portal)).ToList())
             {
                 if (OnEveryWay(method.Body, call)) continue;
-                call.Operand = outlined ??= Outline(portal);
+                call.Operand = outlined ??= Outline(portal, twin, disabled);
                 redirected++;
             }
         }
@@ -89,10 +89,15 @@ internal static class OutlinedPortalCalls
     }
 
     /// <summary>
-    /// <c>[NoInlining] static R Name([this,] args...) => portal([this,] args...);</c> in a class of its own after every existing type
-    /// (so no token moves), named after the portal's class so that stack traces still say which portal ran.
+    /// <c>[NoInlining] static R Name([this,] args...) => PortalCounters.Disabled ? twin([this,] args...) : portal([this,] args...);</c>
+    /// in a class of its own after every existing type (so no token moves), named after the portal's class so that stack traces
+    /// still say which portal ran. The test of <c>Disabled</c> is the portal's own first one (<see cref="PlainTwin.Divert"/>),
+    /// made here as well so that with <c>PEJIT_DISABLE=1</c> the JIT, which folds it, inlines the twin into this method as it
+    /// could the original, instead of the woven portal's folded prelude using up this method's inlining budget and leaving the
+    /// twin's call: two calls per call of the portal where plain makes one (TreeWalker <c>primes</c> disabled, a short loop per
+    /// call of a function, 6% slower than plain).
     /// </summary>
-    private static MethodDefinition Outline(MethodDefinition portal)
+    private static MethodDefinition Outline(MethodDefinition portal, MethodDefinition twin, FieldReference disabled)
     {
         var module = portal.Module;
         var type = new TypeDefinition("", $"<PeJit>Outlined{portal.MetadataToken.RID}_{portal.DeclaringType.Name}",
@@ -108,9 +113,12 @@ internal static class OutlinedPortalCalls
         foreach (var parameter in portal.Parameters)
             outlined.Parameters.Add(new ParameterDefinition(parameter.Name, ParameterAttributes.None, parameter.ParameterType));
         var il = outlined.Body.GetILProcessor();
-        foreach (var parameter in outlined.Parameters) il.Emit(OpCodes.Ldarg, parameter);
-        il.Emit(OpCodes.Call, portal);
-        il.Emit(OpCodes.Ret);
+        List<Instruction> CallOf(MethodDefinition method) =>
+            [.. outlined.Parameters.Select(p => il.Create(OpCodes.Ldarg, p)), il.Create(OpCodes.Call, method), il.Create(OpCodes.Ret)];
+        var woven = CallOf(portal);
+        il.Emit(OpCodes.Ldsfld, disabled);
+        il.Emit(OpCodes.Brfalse, woven[0]);
+        foreach (var instruction in CallOf(twin).Concat(woven)) il.Append(instruction);
         outlined.Body.OptimizeMacros();
         type.Methods.Add(outlined);
         module.Types.Add(type);
