@@ -55,16 +55,20 @@ public static class AssemblyWeaver
 
         int sites = 0;
         var methods = module.GetTypes().SelectMany(t => t.Methods).ToDictionary(m => m.FullName);
+        var inlined = new List<(MethodDefinition Portal, MethodDefinition Twin)>();
         foreach (string name in portals)
         {
             var portal = methods.GetValueOrDefault(name) ?? throw new WeavingException($"{module.Name} has no method {name}");
             var weaver = new PortalWeaver(portal, wovenRuntime);
             weaver.Weave();
+            if (weaver.Inlined) inlined.Add((portal, weaver.Twin!));
             if (weaver.OnlyEntry)
                 note?.Invoke($"{portal.DeclaringType.Name}.{portal.Name} has no Jit.CanEnterJit: it is compiled where it gets hot, at its entry (each function of the interpreted program as a whole); "
                     + "if the interpreted language has loops, call Jit.CanEnterJit(...) where they jump backwards so that a long loop is compiled while it runs");
             sites += weaver.Sites;
         }
+        // Once every portal is woven (a portal may call another): an inlined portal stays out of the callers that do not always run it.
+        foreach (var (portal, twin) in inlined) OutlinedPortalCalls.Redirect(portal, twin, wovenRuntime.Disabled);
 
         foreach (var (name, bytes) in contents(module))
             module.Resources.Add(new EmbeddedResource(name, ManifestResourceAttributes.Private, bytes));

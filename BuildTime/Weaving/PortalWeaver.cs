@@ -132,7 +132,7 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         // A portal without Jit.CanEnterJit (a loop-free language: a rules engine, an expression evaluator) gets hot at its entry.
         OnlyEntry = sites.Count == 0;
         // Copied before anything is woven: PEJIT_DISABLE runs the original code.
-        var twin = PlainTwin.Copy(portal);
+        var twin = Twin = PlainTwin.Copy(portal);
         var entrySite = AddEntrySite(merges[0], mergeStart, mergeVariables);
         if (OnlyEntry && entrySite is null)
             throw Error(merges[0], "no Jit.CanEnterJit call, and the dispatch loop's head is reached only by a branch, so compiled code could never be entered. "
@@ -255,7 +255,17 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         PlainTwin.Divert(portal, twin, runtime.Disabled);
         body.OptimizeMacros();
         if (inlinable) portal.ImplAttributes |= MethodImplAttributes.AggressiveInlining;
+        Inlined = inlinable;
     }
+
+    /// <summary>
+    /// Whether the woven portal was made <c>AggressiveInlining</c> (<see cref="Inlinable"/>); its calls that do not run on every
+    /// way through their method then go through a never-inlined copy of the call (<see cref="OutlinedPortalCalls"/>).
+    /// </summary>
+    public bool Inlined { get; private set; }
+
+    /// <summary>The portal's plain twin (<see cref="PlainTwin"/>), which <c>PEJIT_DISABLE=1</c> runs.</summary>
+    public MethodDefinition? Twin { get; private set; }
 
     /// <summary>
     /// The most IL bytes of an original portal the woven one stays inlinable for: .NET's JIT considers inlining a method of up
