@@ -1150,7 +1150,9 @@ internal sealed partial class ContextAnalyzer
         foreach (var instruction in instructions)
         {
             bool residual = instruction.Result is { } result ? IsRed(result) : instruction.Operands.Any(IsRed);
-            if (!residual) continue;
+            // An inlined call is not copied (the callee's own context answers for its code), nor is control flow: a return
+            // hands its value to the caller, a jump's arguments become parameters typed by what arrives.
+            if (!residual || instruction.Opcode is Opcode.Return or Opcode.Jump or Opcode.BrIf or Opcode.Switch || graph.Calls.TryGetValue(instruction, out var call) && call.Treatment is not (CallTreatment.Residual or CallTreatment.Allocation)) continue;
             string? generic = instruction.Result is { } named && flow.TypeOf(named).Kind == TypeKind.GenericParameter ? flow.TypeOf(named).Name
                 : instruction.TypeOperand is { Kind: TypeKind.GenericParameter } operand ? operand.Name
                 : instruction.Operands.Select(o => flow.TypeOf(o)).FirstOrDefault(t => t.Kind == TypeKind.GenericParameter)?.Name;
