@@ -156,15 +156,18 @@ public sealed class SpanValue<T> : SpanValue
     public override SpanValue Slice(int start)
     {
         _ = ReadOnly.Slice(start);
-        return text is null ? new SpanValue<T>(array, Start + start, Length - start) : new SpanValue<T>(text, Start + start, Length - start);
+        return View(Start + start, Length - start);
     }
 
     /// <inheritdoc/>
     public override SpanValue Slice(int start, int length)
     {
         _ = ReadOnly.Slice(start, length);
-        return text is null ? new SpanValue<T>(array, Start + start, length) : new SpanValue<T>(text, Start + start, length);
+        return View(Start + start, length);
     }
+
+    /// <summary>Another view of the same array or string, its bounds already checked.</summary>
+    private SpanValue<T> View(int start, int length) => text is null ? new(array, start, length) : new(text, start, length);
 
     private protected override SpanValue Make(object? array, int? start, int? length, bool writable)
     {
