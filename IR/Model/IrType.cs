@@ -124,6 +124,20 @@ public sealed class IrType : IEquatable<IrType>
     /// <summary>An unmanaged pointer to <paramref name="element"/>.</summary>
     public static IrType Pointer(IrType element, object? origin = null) => new(TypeKind.Pointer, element.Name + "*", element, origin);
 
+    /// <summary>
+    /// The name of the first generic parameter among an instruction's types (its result's, its type operand's, its operands'),
+    /// or null: code whose copy would name one cannot be emitted without instantiating it. The analysis warns of such red code
+    /// (PJ1004) with the same answer the specializer refuses it with.
+    /// </summary>
+    public static string? GenericParameterAmong(IrType? result, IrType? typeOperand, IEnumerable<IrType> operands)
+    {
+        if (result is { Kind: TypeKind.GenericParameter }) return result.Name;
+        if (typeOperand is { Kind: TypeKind.GenericParameter }) return typeOperand.Name;
+        foreach (var type in operands)
+            if (type.Kind == TypeKind.GenericParameter) return type.Name;
+        return null;
+    }
+
     /// <summary>The CIL stack class of this type.</summary>
     public StackKind StackKind => stackKind;
 

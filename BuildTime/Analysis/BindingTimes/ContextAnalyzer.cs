@@ -1153,10 +1153,9 @@ internal sealed partial class ContextAnalyzer
             // An inlined call is not copied (the callee's own context answers for its code), nor is control flow: a return
             // hands its value to the caller, a jump's arguments become parameters typed by what arrives.
             if (!residual || instruction.Opcode is Opcode.Return or Opcode.Jump or Opcode.BrIf or Opcode.Switch || graph.Calls.TryGetValue(instruction, out var call) && call.Treatment is not (CallTreatment.Residual or CallTreatment.Allocation)) continue;
-            string? generic = instruction.Result is { } named && flow.TypeOf(named).Kind == TypeKind.GenericParameter ? flow.TypeOf(named).Name
-                : instruction.TypeOperand is { Kind: TypeKind.GenericParameter } operand ? operand.Name
-                : instruction.Operands.Select(o => flow.TypeOf(o)).FirstOrDefault(t => t.Kind == TypeKind.GenericParameter)?.Name;
-            if (generic is null) continue;
+            // The specializer's own test (UnitSpecializer.GenericParameterNamed) on the same types.
+            if (IrType.GenericParameterAmong(instruction.Result is { } named ? flow.TypeOf(named) : null, instruction.TypeOperand,
+                    instruction.Operands.Select(flow.TypeOf)) is not { } generic) continue;
             analysis.Report(Severity.Warning, DiagnosticCodes.GenericResidualCode,
                 $"{graph.Name}'s red code names its generic parameter {generic} ({instruction.Info.Name}), and PeJit does not instantiate generic code "
                 + "yet: a hot loop whose path runs it is not compiled and stays interpreted",

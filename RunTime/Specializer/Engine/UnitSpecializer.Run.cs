@@ -231,14 +231,8 @@ public sealed partial class UnitSpecializer
         }
 
         /// <summary>The name of a generic parameter a residual copy of <paramref name="op"/> would have for a type, or null.</summary>
-        private static string? GenericParameterNamed(ExtensionOp op)
-        {
-            if (op.Result >= 0 && op.ResultType.Kind == TypeKind.GenericParameter) return op.ResultType.Name;
-            if (op.Instruction.TypeOperand is { Kind: TypeKind.GenericParameter } operand) return operand.Name;
-            foreach (var type in op.OperandTypes)
-                if (type.Kind == TypeKind.GenericParameter) return type.Name;
-            return null;
-        }
+        private static string? GenericParameterNamed(ExtensionOp op) =>
+            IrType.GenericParameterAmong(op.Result >= 0 ? op.ResultType : null, op.Instruction.TypeOperand, op.OperandTypes);
 
         // ---- running the compiled graphs --------------------------------------------------------------
 
