@@ -45,7 +45,7 @@ public sealed class MemberTableBuilder
 
     private void Add(IrType type)
     {
-        if (type.Kind is TypeKind.ByRef or TypeKind.Pointer)
+        if (type.IsAddress)
         {
             Add(type.Element!);
             return;

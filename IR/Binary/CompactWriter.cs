@@ -105,7 +105,7 @@ public sealed class CompactWriter
         // The element first, so that the reader meets every type after the ones it is made of.
         if (type.Element is { } element) TypeIndex(element);
         // The name goes into the string table now: the strings are written before the types.
-        if (!type.IsPrimitive && type.Kind is not (TypeKind.ByRef or TypeKind.Pointer)) StringIndex(type.Name);
+        if (!type.IsPrimitive && !type.IsAddress) StringIndex(type.Name);
         index = tables.Types.Count;
         tables.Types.Add(type);
         tables.TypeIndexes.Add(type, index);
@@ -131,7 +131,7 @@ public sealed class CompactWriter
         {
             head.Byte((byte)type.Kind);
             if (type.IsPrimitive) continue;
-            if (type.Kind is TypeKind.ByRef or TypeKind.Pointer)
+            if (type.IsAddress)
             {
                 head.Number(tables.TypeIndexes[type.Element!]);
                 continue;

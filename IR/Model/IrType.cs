@@ -164,6 +164,12 @@ public sealed class IrType : IEquatable<IrType>
     public bool IsUnsigned => Kind is TypeKind.Bool or TypeKind.Char or TypeKind.U8 or TypeKind.U16 or TypeKind.U32
         or TypeKind.U64 or TypeKind.NUInt || (Kind == TypeKind.Enum && Element!.IsUnsigned);
 
+    /// <summary>
+    /// True for managed and unmanaged addresses (<c>T&amp;</c>, <c>T*</c>): values that point into a frame or an object and
+    /// so cannot outlive the code that made them (an exit's resume state, a field, a box cannot hold one).
+    /// </summary>
+    public bool IsAddress => Kind is TypeKind.ByRef or TypeKind.Pointer;
+
     /// <summary>True when values of this type are object references (including null).</summary>
     public bool IsReference => StackKind == StackKind.Reference;
 

@@ -104,7 +104,7 @@ internal sealed class Continuations(PortalRuntime runtime, IMemberResolver resol
                 if (v.IsGreen && v.Green is Address or ResumeFrameSlot)
                     return new ExitPlan(null, $"frame {depth} ({frame.Graph.Name}) holds an address ({v.Value}), of a local of a frame outside it");
                 // A red address is in the exit buffer as the evaluator's (an array element's): the evaluator finishes the step.
-                if (!v.IsGreen && frame.Graph.TypeOf(v.Value).Kind is TypeKind.ByRef or TypeKind.Pointer)
+                if (!v.IsGreen && frame.Graph.TypeOf(v.Value).IsAddress)
                     return new ExitPlan(null, $"frame {depth} ({frame.Graph.Name}) holds the address of an array element ({v.Value})");
                 if (v.IsGreen) template[inputs.Count] = ValueSemantics.ToClr(v.Green, resolver.ResolveType(frame.Graph.TypeOf(v.Value)));
                 else reds.Add(Red(inputs.Count, v.Slot, frame.Graph.TypeOf(v.Value)));
@@ -125,7 +125,7 @@ internal sealed class Continuations(PortalRuntime runtime, IMemberResolver resol
             foreach (var (slot, content) in frame.Slots)
             {
                 if (content.IsGreen && content.Green is Address or ResumeFrameSlot
-                    || !content.IsGreen && frame.Graph[slot].Type.Kind is TypeKind.ByRef or TypeKind.Pointer)
+                    || !content.IsGreen && frame.Graph[slot].Type.IsAddress)
                     return new ExitPlan(null, $"frame {depth} ({frame.Graph.Name}) holds an address in slot {slot}");
                 int at = inputs.Count + slots.Count;
                 if (content.IsGreen) template[at] = ValueSemantics.ToClr(content.Green, resolver.ResolveType(frame.Graph[slot].Type));

@@ -40,13 +40,13 @@ public sealed partial class UnitSpecializer
             foreach (var value in frame.Values)
             {
                 if (value.IsGreen && value.Green is ResumeFrameSlot or GreenFieldAddress) return $"frame {f} holds a green address (of a local or a struct's field)";
-                if (!value.IsGreen && frame.Graph.TypeOf(value.Value).Kind is TypeKind.ByRef or TypeKind.Pointer) return $"frame {f} holds the address of an array element";
+                if (!value.IsGreen && frame.Graph.TypeOf(value.Value).IsAddress) return $"frame {f} holds the address of an array element";
             }
             var kinds = SlotKindsOf(graph);
             foreach (var (slot, content) in frame.Slots)
             {
                 if (kinds.TryGetValue(slot, out var kind) && kind == SlotKind.Partial) return $"frame {f} holds a struct local with red fields ({frame.Graph[slot].Name})";
-                if (!content.IsGreen && frame.Graph[slot].Type.Kind is TypeKind.ByRef or TypeKind.Pointer) return $"frame {f} holds an address in a local ({frame.Graph[slot].Name})";
+                if (!content.IsGreen && frame.Graph[slot].Type.IsAddress) return $"frame {f} holds an address in a local ({frame.Graph[slot].Name})";
             }
             if (f > 0)
             {

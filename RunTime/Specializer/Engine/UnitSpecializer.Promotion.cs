@@ -168,7 +168,7 @@ public sealed partial class UnitSpecializer
                 {
                     var localType = graph[local].Type;
                     var content = Emit(new Instruction(Opcode.LoadSlot) { Slot = mapped }, localType);
-                    if (localType.Kind is TypeKind.ByRef or TypeKind.Pointer)
+                    if (localType.IsAddress)
                     {
                         content = ExitAddress(content) ?? throw new SpecializationException($"{frame.Graph.Name}: compiled code cannot leave in the middle of a step "
                             + $"while a local holds an address ({local}, {site.Location}) other than an array element's: {AddressAdvice}");
@@ -202,7 +202,7 @@ public sealed partial class UnitSpecializer
                     }
                     var red = frame.Reds[value.Index];
                     var valueType = graph.TypeOf(value);
-                    if (valueType.Kind is TypeKind.ByRef or TypeKind.Pointer)
+                    if (valueType.IsAddress)
                     {
                         red = ExitAddress(red) ?? throw new SpecializationException($"{frame.Graph.Name}: compiled code cannot leave in the middle of a step "
                             + $"while an address ({value}) other than an array element's is live ({site.Location}): {AddressAdvice}");

@@ -42,27 +42,24 @@ public sealed class MemberTable
     public Dictionary<string, MethodEntry> Methods { get { DecodeAll(); return methods; } }
 
     /// <summary>The field of the IR's full name <paramref name="fullName"/>, decoding only its entry when the table is stored.</summary>
-    public bool TryGetField(string fullName, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out FieldEntry entry)
-    {
-        if (Volatile.Read(ref stored) is null) return fields.TryGetValue(fullName, out entry);
-        lock (gate)
-        {
-            if (fields.TryGetValue(fullName, out entry)) return true;
-            if (stored?.FindField(fullName) is not { } found) return false;
-            fields[fullName] = entry = found;
-            return true;
-        }
-    }
+    public bool TryGetField(string fullName, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out FieldEntry entry) =>
+        TryGet(fields, fullName, static (all, name) => all.FindField(name), out entry);
 
     /// <summary>The method of the IR's full name <paramref name="fullName"/>, decoding only its entry when the table is stored.</summary>
-    public bool TryGetMethod(string fullName, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out MethodEntry entry)
+    public bool TryGetMethod(string fullName, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out MethodEntry entry) =>
+        TryGet(methods, fullName, static (all, name) => all.FindMethod(name), out entry);
+
+    // One lookup for both kinds of member: the decoded dictionary alone once nothing is stored, else under the lock, decoding
+    // the one entry named and keeping it.
+    private bool TryGet<TEntry>(Dictionary<string, TEntry> decoded, string fullName, Func<StoredMembers, string, TEntry?> find,
+        [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out TEntry entry) where TEntry : class
     {
-        if (Volatile.Read(ref stored) is null) return methods.TryGetValue(fullName, out entry);
+        if (Volatile.Read(ref stored) is null) return decoded.TryGetValue(fullName, out entry);
         lock (gate)
         {
-            if (methods.TryGetValue(fullName, out entry)) return true;
-            if (stored?.FindMethod(fullName) is not { } found) return false;
-            methods[fullName] = entry = found;
+            if (decoded.TryGetValue(fullName, out entry)) return true;
+            if (stored is not { } all || find(all, fullName) is not { } found) return false;
+            decoded[fullName] = entry = found;
             return true;
         }
     }
