@@ -1,5 +1,6 @@
 using PeJit.Frontend.Construction;
 using PeJit.IR;
+using PeJit.IR.Graphs;
 using PeJit.Runtime;
 
 namespace PeJit.Runtime;
@@ -35,6 +36,12 @@ public static class PortalRewriter
     {
         var merge = graph.Blocks.SelectMany(b => graph[b].Instructions.Select(i => (Block: b, Instruction: i)))
             .Single(p => IsHint(p.Instruction, HintNames.MergePoint));
+        // A merge-point variable read from a local kept in memory (a slot: its address is passed by ref, Docs/bta.md rule 11):
+        // a reload stores it there too, for the loop's later reads of the slot.
+        var slotLoads = merge.Instruction.Operands
+            .Select((v, index) => (Index: index, Load: graph[v].DefiningInstruction))
+            .Where(p => p.Load?.Opcode == Opcode.LoadSlot).Select(p => (p.Index, p.Load!.Slot)).ToList();
+        CarryMergeVariables(graph, merge.Block, merge.Instruction);
         var mergeVariables = merge.Instruction.Operands.ToList();
         var hooks = Mono.Cecil.ModuleDefinition.ReadModule(typeof(JitHooks).Assembly.Location).GetType(typeof(JitHooks).FullName);
         var hook = MethodRef.From(hooks.Methods.Single(m => m.Name == nameof(JitHooks.CanEnterJit)));
@@ -43,10 +50,43 @@ public static class PortalRewriter
         var throwPending = MethodRef.From(hooks.Methods.Single(m => m.Name == nameof(JitHooks.ThrowPending)));
         var sites = graph.Blocks.SelectMany(b => graph[b].Instructions.Where(i => IsHint(i, HintNames.CanEnterJit)).Select(i => (Block: b, Instruction: i))).ToList();
         var hooksUsed = (hook, tables, throwPending);
-        foreach (var (block, call) in sites) RewriteSite(graph, block, call, merge.Block, mergeVariables, portalId, greens, hooksUsed, implicitThis, resuming: null);
+        foreach (var (block, call) in sites) RewriteSite(graph, block, call, merge.Block, mergeVariables, slotLoads, portalId, greens, hooksUsed, implicitThis, resuming: null);
         // A portal without Jit.CanEnterJit (a loop-free language) gets hot at its entry only: its slot says so (PortalProtocol.OnlyEntryFlag).
         if (AddEntrySite(graph, merge.Block, merge.Instruction) is { } entry)
-            RewriteSite(graph, entry.Block, entry.Call, merge.Block, mergeVariables, portalId, greens, hooksUsed, implicitThis, resuming, onlyEntry: sites.Count == 0);
+            RewriteSite(graph, entry.Block, entry.Call, merge.Block, mergeVariables, slotLoads, portalId, greens, hooksUsed, implicitThis, resuming, onlyEntry: sites.Count == 0);
+    }
+
+    /// <summary>
+    /// Makes every merge-point variable that the merge block does not define a parameter of it. A reload jumps to the merge
+    /// block with the state compiled code left, and can set only its parameters: a variable defined in a block above it
+    /// (<c>while (pc &gt;= 0) { Jit.MergePoint(pc, ...); ... }</c> has <c>pc</c> as a parameter of the loop's test, not of the
+    /// body the merge point opens) would otherwise keep the value it had at the site, and the interpreter would go on at the
+    /// wrong place. Each jump into the merge block passes the variable; its uses in the code the merge block dominates read
+    /// the parameter. Values of the method's own parameters never change and are left as they are.
+    /// </summary>
+    private static void CarryMergeVariables(FlowGraph graph, Block mergeBlock, Instruction merge)
+    {
+        var defined = graph[mergeBlock].Parameters.Concat(graph[mergeBlock].Instructions.Where(i => i.Result is not null).Select(i => i.Result!.Value)).ToHashSet();
+        var carried = merge.Operands.Distinct().Where(v => !defined.Contains(v) && graph[v].ParameterOf != FlowGraph.Entry).ToList();
+        if (carried.Count == 0) return;
+        var dominators = Dominators.Compute(graph);
+        var jumps = graph.Blocks.SelectMany(b => graph[b].Instructions).Where(i => i.TargetCalls.Length > 0).SelectMany(i => i.Targets).Where(c => c.Target == mergeBlock).ToList();
+        var replacement = new Dictionary<Value, Value>();
+        foreach (var variable in carried)
+        {
+            var parameter = graph.AddParameter(mergeBlock, graph.TypeOf(variable), graph[variable].Name);
+            foreach (var jump in jumps) jump.Arguments.Add(variable);
+            replacement[variable] = parameter;
+        }
+        foreach (var block in graph.Blocks.Where(b => dominators.IsReachable(b) && dominators.Dominates(mergeBlock, b)))
+            foreach (var instruction in graph[block].Instructions)
+            {
+                for (int i = 0; i < instruction.Operands.Count; i++)
+                    if (replacement.TryGetValue(instruction.Operands[i], out var parameter)) instruction.Operands[i] = parameter;
+                foreach (var target in instruction.TargetCalls)
+                    for (int i = 0; i < target.Arguments.Count; i++)
+                        if (replacement.TryGetValue(target.Arguments[i], out var parameter)) target.Arguments[i] = parameter;
+            }
     }
 
     /// <summary>
@@ -86,7 +126,7 @@ public static class PortalRewriter
     private static bool IsHint(Instruction instruction, string name) => HintNames.IsJitMethod(instruction.Method, name);
 
     private static void RewriteSite(FlowGraph graph, Block block, Instruction call, Block mergeBlock, List<Value> mergeVariables,
-        int portalId, int greens, (MethodRef CanEnterJit, MethodRef Tables, MethodRef ThrowPending) hooks, Value? implicitThis, MethodRef? resuming, bool onlyEntry = false)
+        List<(int Index, Slot Slot)> slotLoads, int portalId, int greens, (MethodRef CanEnterJit, MethodRef Tables, MethodRef ThrowPending) hooks, Value? implicitThis, MethodRef? resuming, bool onlyEntry = false)
     {
         var (hook, tables, throwPending) = hooks;
         var location = call.Location;
@@ -202,15 +242,14 @@ public static class PortalRewriter
             var element = Emit(reload, new Instruction(Opcode.LoadElement, state, Constant(reload, index)) { TypeOperand = IrType.Object }, IrType.Object);
             arguments.Add(Unbox(graph, reload, element, type, location));
         }
-        // A merge-point variable read from a local kept in memory (a slot: its address is passed by ref, Docs/bta.md
-        // rule 11) is not a parameter of the merge block: the reload stores it to the slot, which the merge block reads.
-        for (int index = 0; index < mergeVariables.Count; index++)
-            if (graph[mergeVariables[index]].DefiningInstruction is { Opcode: Opcode.LoadSlot } load)
-            {
-                var type = graph.TypeOf(mergeVariables[index]);
-                var element = Emit(reload, new Instruction(Opcode.LoadElement, state, Constant(reload, index)) { TypeOperand = IrType.Object }, IrType.Object);
-                Append(reload, new Instruction(Opcode.StoreSlot, Unbox(graph, reload, element, type, location)) { Slot = load.Slot });
-            }
+        // A merge-point variable read from a local kept in memory (a slot) is stored there too: the merge block, or the
+        // loop after it, reads the slot.
+        foreach (var (index, slotOfVariable) in slotLoads)
+        {
+            var type = graph.TypeOf(mergeVariables[index]);
+            var element = Emit(reload, new Instruction(Opcode.LoadElement, state, Constant(reload, index)) { TypeOperand = IrType.Object }, IrType.Object);
+            Append(reload, new Instruction(Opcode.StoreSlot, Unbox(graph, reload, element, type, location)) { Slot = slotOfVariable });
+        }
         Append(reload, new Instruction(Opcode.Jump) { Targets = { new BlockCall(mergeBlock, arguments) } });
 
         // Threw: compiled code caught an exception in a step; it is thrown again inside the regions around the merge
