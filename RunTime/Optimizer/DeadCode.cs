@@ -6,8 +6,9 @@ namespace PeJit.Optimizer;
 /// Removes instructions whose results nobody uses and that have no effect: constants, arithmetic that cannot
 /// throw, comparisons, <c>typeof</c>, <c>new T?(x)</c>, a value type's store-only construction, a field of a value and an unbox of a boxed unit constant; and loads (and
 /// <c>x.GetType()</c>) that cannot throw either, because the same object (for a field) or the same element was already accessed
-/// earlier in the block or in a block that dominates it (without exception regions). A load that could throw stays: the
-/// residual code must throw where the interpreter would.
+/// earlier in the block or in a block that dominates it (without exception regions), and a static field's load after an
+/// access of a static field of the same class there (the first one ran its class constructor, if it had one to run). A load
+/// that could throw stays: the residual code must throw where the interpreter would.
 /// </summary>
 /// <remarks>
 /// Cost: linear in the graph's size. Use counts are taken once; removing an instruction decrements its
@@ -33,6 +34,8 @@ internal static class DeadCode
         var dereferencedAdded = new List<Value>();
         var accessed = new IntPairMap(); // (array, index) pairs, as value indices
         var accessedAdded = new List<Instruction>();
+        var initialized = new HashSet<string>(StringComparer.Ordinal); // classes whose statics were accessed
+        var initializedAdded = new List<string>();
         var blockOf = new int[graph.ValueCount]; // the block defining each removable result
         // Blocks in a depth-first walk of the dominator tree: what a block dereferenced (or accessed) its dominated blocks
         // know too, and forget on the way back up. With exception regions each block alone: a handler's dominator may be
@@ -72,6 +75,7 @@ internal static class DeadCode
             }
         var dereferencedMark = new int[graph.BlockCount];
         var accessedMark = new int[graph.BlockCount];
+        var initializedMark = new int[graph.BlockCount];
         foreach (int entry in order)
         {
             if (entry > 0)
@@ -82,17 +86,21 @@ internal static class DeadCode
                 for (int i = accessedAdded.Count - 1; i >= accessedMark[left]; i--)
                     accessed.Remove(accessedAdded[i].Operands[0].Index, accessedAdded[i].Operands[1].Index);
                 accessedAdded.RemoveRange(accessedMark[left], accessedAdded.Count - accessedMark[left]);
+                for (int i = initializedAdded.Count - 1; i >= initializedMark[left]; i--) initialized.Remove(initializedAdded[i]);
+                initializedAdded.RemoveRange(initializedMark[left], initializedAdded.Count - initializedMark[left]);
                 continue;
             }
             var block = new Block(-entry - 1);
             dereferencedMark[block.Index] = dereferencedAdded.Count;
             accessedMark[block.Index] = accessedAdded.Count;
+            initializedMark[block.Index] = initializedAdded.Count;
             foreach (var instruction in graph[block].Instructions)
             {
                 bool safe = (instruction.Info.Flags & OpcodeFlags.Pure) != 0
                     || (instruction.Opcode == Opcode.LoadField && dereferenced.Contains(instruction.Operands[0]))
                     || (instruction.Opcode == Opcode.LoadElement && accessed.TryGetValue(instruction.Operands[0].Index, instruction.Operands[1].Index, out _))
                     || (IsGetType(instruction) && dereferenced.Contains(instruction.Operands[0]))
+                    || (instruction.Opcode == Opcode.LoadStatic && initialized.Contains(instruction.Field!.DeclaringTypeName))
                     || (instruction.Result is { } typeObject && TypeObjects.TypeOf(graph, typeObject) is not null) // typeof(T) cannot throw
                     || NullableValues.IsConstruction(graph, instruction) || StructSlots.IsConstruction(graph, instruction)
                     || StructSlots.IsFieldOfValue(graph, instruction) || TypeObjects.UnboxesUnitConstant(graph, instruction);
@@ -114,6 +122,9 @@ internal static class DeadCode
                             accessed.Set(instruction.Operands[0].Index, instruction.Operands[1].Index, 0);
                             accessedAdded.Add(instruction);
                         }
+                        break;
+                    case Opcode.LoadStatic or Opcode.StoreStatic or Opcode.StaticAddr:
+                        if (initialized.Add(instruction.Field!.DeclaringTypeName)) initializedAdded.Add(instruction.Field!.DeclaringTypeName);
                         break;
                     case Opcode.Call or Opcode.CallVirt when IsGetType(instruction):
                         if (dereferenced.Add(instruction.Operands[0])) dereferencedAdded.Add(instruction.Operands[0]);
