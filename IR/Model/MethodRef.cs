@@ -84,11 +84,21 @@ public sealed class MethodRef : IEquatable<MethodRef>
         }
     }
 
-    // The parameter list is the last parenthesized group; commas nested in generic arguments don't count.
+    // The parameter list is the first parenthesized group after the "::"; commas nested in generic arguments don't count.
+    // One pass over the characters, no string searches: a JIT-enabled process reads a MethodRef per call instruction of
+    // a portal's graphs while it prepares, and the framework's IndexOf family (string, char, Ordinal, SpanHelpers'
+    // vectorized helpers) called that often crossed .NET's call-count threshold and was recompiled twice on its tier-1
+    // thread in every short process (Docs/PERFORMANCE.md, "What a short JIT-enabled process pays, cut by count").
     private static int CountParameters(string fullName)
     {
-        int open = fullName.IndexOf('(', Math.Max(0, fullName.IndexOf("::", StringComparison.Ordinal)));
-        if (open < 0 || fullName.EndsWith("()", StringComparison.Ordinal)) return 0;
+        int start = 0;
+        for (int i = 0; i + 1 < fullName.Length; i++)
+            if (fullName[i] == ':' && fullName[i + 1] == ':') { start = i; break; }
+        int open = -1;
+        for (int i = start; i < fullName.Length; i++)
+            if (fullName[i] == '(') { open = i; break; }
+        int length = fullName.Length;
+        if (open < 0 || (length >= 2 && fullName[length - 2] == '(' && fullName[length - 1] == ')')) return 0;
         int depth = 0, count = 1;
         for (int i = open + 1; i < fullName.Length; i++)
         {
