@@ -3,12 +3,12 @@ using PeJit.IR;
 namespace PeJit.Tests.IR;
 
 /// <summary>
-/// A <see cref="MethodRef"/> counts its declared parameters from Cecil's full name (the verifier and the optimizer read
-/// the count): the first parenthesized group after <c>::</c>, commas nested in generic arguments, arrays and function
-/// pointer types not counted.
+/// What a <see cref="MethodRef"/> reads from Cecil's full name: its declared parameters (the verifier and the optimizer read
+/// the count: the first parenthesized group after <c>::</c>, commas nested in generic arguments, arrays and function
+/// pointer types not counted), its simple name and its declaring type's name (the specializer and the optimizer ask them).
 /// </summary>
 [TestClass]
-public sealed class MethodRefParameterCountTests
+public sealed class MethodRefNameTests
 {
     [TestMethod]
     [DataRow("System.Void A::M()", 0)]
@@ -25,5 +25,17 @@ public sealed class MethodRefParameterCountTests
     {
         Assert.AreEqual(expected, new MethodRef(fullName, hasThis: false).ParameterCount, fullName);
         Assert.AreEqual(expected + 1, new MethodRef(fullName, hasThis: true).ArgumentCount, fullName);
+    }
+
+    [TestMethod]
+    [DataRow("System.Void A::M()", "M", "A")]
+    [DataRow("System.Int32 N.S.A`1<System.Int32>::get_Item(System.Int32)", "get_Item", "N.S.A`1<System.Int32>")]
+    [DataRow("!!0 N.A::Pick<System.String>(!!0,!!0)", "Pick", "N.A")]
+    [DataRow("System.Void N.A/Nested::.ctor(System.Int32)", ".ctor", "N.A/Nested")]
+    public void NamesTheMethodAndItsDeclaringType(string fullName, string name, string declaringType)
+    {
+        var method = new MethodRef(fullName, hasThis: true);
+        Assert.AreEqual(name, method.Name, fullName);
+        Assert.AreEqual(declaringType, method.DeclaringTypeName, fullName);
     }
 }
