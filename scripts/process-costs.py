@@ -58,7 +58,7 @@ with tempfile.TemporaryDirectory() as tmp:
             sample['outside'] = sample['wall'] - sample['hookwall'] if sample['hookwall'] else 0
             samples[spec].append(sample)
 
-COLUMNS = [('wall', 'wall'), ('main', 'main CPU'), ('main_waiting', 'main waiting'), ('main_faults', 'main faults'), ('.NET_Tiered_Com', 'tier-1 CPU'),
+COLUMNS = [('wall', 'wall'), ('main', 'main CPU'), ('main_waiting', 'main waiting'), ('main_faults', 'main faults'), ('main_voluntary', 'main blocked'), ('.NET_Tiered_Com', 'tier-1 CPU'),
            ('pejit_compile', 'pejit CPU'), ('gc0', 'gen0'), ('gc1', 'gen1'), ('gc_pause_ms', 'GC pause'),
            ('tier1', 'recompilations'), ('tier1_pejit', 'of PeJit'), ('total', 'process CPU'), ('outside', 'start+exit')]
 med = lambda spec, key: statistics.median(s.get(key, 0) for s in samples[spec])

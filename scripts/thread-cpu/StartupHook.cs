@@ -47,6 +47,12 @@ internal class StartupHook
                     // less than time): PeJit's allocations can make the interpreter's thread fault in fresh pages.
                     var stat = File.ReadAllText(Path.Combine(task, "stat"));
                     line.Append(CultureInfo.InvariantCulture, $"{name}_faults={stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[7]} ");
+                    // How often the main thread blocked (a collection another thread started, a lock, a wait) and how often it
+                    // was preempted: counts, where blocked time itself is not in schedstat.
+                    if (name == "main")
+                        foreach (var status in File.ReadLines(Path.Combine(task, "status")))
+                            if (status.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal) || status.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal))
+                                line.Append(CultureInfo.InvariantCulture, $"main_{status[..status.IndexOf('_')]}={status[(status.IndexOf(':') + 1)..].Trim()} ");
                 }
                 // The process clock counts threads that ended too (in nanoseconds, where /proc/self/stat has 10 ms ticks).
                 double total = ClockGetTime(2, out var time) == 0 ? time.Seconds * 1e3 + time.Nanoseconds / 1e6 : 0;
