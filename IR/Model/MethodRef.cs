@@ -61,13 +61,14 @@ public sealed class MethodRef : IEquatable<MethodRef>
     public IReadOnlyList<FieldRef>? StoredFields { get; init; }
 
     /// <summary>The method's simple name (between <c>::</c> and the parameter list).</summary>
+    /// <remarks>Searched with loops of its own, as <see cref="CountParameters"/> is: the specializer and the optimizer ask it per call.</remarks>
     public string Name
     {
         get
         {
-            int colons = FullName.IndexOf("::", StringComparison.Ordinal);
-            int paren = FullName.IndexOf('(', colons + 2);
-            int angle = FullName.IndexOf('<', colons + 2);
+            int colons = Colons(FullName);
+            int paren = Find(FullName, '(', colons + 2);
+            int angle = Find(FullName, '<', colons + 2);
             int end = angle >= 0 && angle < paren ? angle : paren;
             return FullName[(colons + 2)..end];
         }
@@ -78,17 +79,40 @@ public sealed class MethodRef : IEquatable<MethodRef>
     {
         get
         {
-            int colons = FullName.IndexOf("::", StringComparison.Ordinal);
-            int space = FullName.LastIndexOf(' ', colons);
+            int colons = Colons(FullName);
+            if (colons < 0) throw new FormatException($"'{FullName}' is not a method's full name (ReturnType DeclaringType::Name(ParameterTypes)): it names no declaring type");
+            int space = colons;
+            while (space >= 0 && FullName[space] != ' ') space--;
             return FullName[(space + 1)..colons];
         }
     }
 
-    // The parameter list is the last parenthesized group; commas nested in generic arguments don't count.
+    // The first "::", or -1.
+    private static int Colons(string fullName)
+    {
+        for (int i = 0; i + 1 < fullName.Length; i++)
+            if (fullName[i] == ':' && fullName[i + 1] == ':') return i;
+        return -1;
+    }
+
+    // The first `wanted` at or after `start`, or -1.
+    private static int Find(string text, char wanted, int start)
+    {
+        for (int i = start; i < text.Length; i++)
+            if (text[i] == wanted) return i;
+        return -1;
+    }
+
+    // The parameter list is the first parenthesized group after the "::"; commas nested in generic arguments don't count.
+    // One pass over the characters, no string searches: a JIT-enabled process reads a MethodRef per call instruction of
+    // a portal's graphs while it prepares, and the framework's IndexOf family (string, char, Ordinal, SpanHelpers'
+    // vectorized helpers) called that often crossed .NET's call-count threshold and was recompiled twice on its tier-1
+    // thread in every short process (Docs/PERFORMANCE.md, "What a short JIT-enabled process pays, cut by count").
     private static int CountParameters(string fullName)
     {
-        int open = fullName.IndexOf('(', Math.Max(0, fullName.IndexOf("::", StringComparison.Ordinal)));
-        if (open < 0 || fullName.EndsWith("()", StringComparison.Ordinal)) return 0;
+        int open = Find(fullName, '(', Math.Max(0, Colons(fullName)));
+        int length = fullName.Length;
+        if (open < 0 || (length >= 2 && fullName[length - 2] == '(' && fullName[length - 1] == ')')) return 0;
         int depth = 0, count = 1;
         for (int i = open + 1; i < fullName.Length; i++)
         {

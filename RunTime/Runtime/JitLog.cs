@@ -276,6 +276,9 @@ public sealed class JitLog
         var text = new StringBuilder();
         var invariant = CultureInfo.InvariantCulture;
         text.AppendLine(invariant, $"pejit summary: {units.Count} units compiled; {uptime.Elapsed.TotalSeconds:F2} s since JIT-enabled code first ran");
+        // What the whole process paid .NET by exit (issue 12's whole-process line: every thread's allocations can pause the
+        // interpreter's thread, and .NET's tier-1 thread recompiles what got hot, PeJit's precompiled code too).
+        text.AppendLine(invariant, $"  .NET in the process: {GC.CollectionCount(0)} gen0, {GC.CollectionCount(1)} gen1, {GC.CollectionCount(2)} gen2 collections, {GC.GetTotalPauseDuration().TotalMilliseconds:F1} ms paused in all, {GC.GetTotalAllocatedBytes() / 1024} KB allocated; {System.Runtime.JitInfo.GetCompiledMethodCount()} methods JIT-compiled in {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:F1} ms");
         if (firstEntered is { } first)
             text.AppendLine(invariant, $"  first compiled code entered {first.TotalMilliseconds:F1} ms after the process started; .NET had JIT-compiled {firstEnteredJit.Methods} methods in {firstEnteredJit.Time.TotalMilliseconds:F1} ms by then");
         if (firstEntry is { } entry)
@@ -292,8 +295,13 @@ public sealed class JitLog
         // A portal whose hot keys were all refused has no unit, but the reason is what its user needs to see.
         var portals = units.GroupBy(u => u.Portal).ToDictionary(g => g.Key, g => g.ToList());
         lock (gate)
+        {
             foreach (var refused in recorded.NotCompiled.Keys)
                 portals.TryAdd(refused, []);
+            // A portal prepared in a process that ended before its first unit was made (Lua `errors`): what it cost is all loss.
+            foreach (var prepared in recorded.Prepared.Keys)
+                portals.TryAdd(prepared, []);
+        }
         foreach (var portal in portals.Select(p => (Key: p.Key, Units: p.Value)))
         {
             string preparation = recorded.Prepared.TryGetValue(portal.Key, out var made)

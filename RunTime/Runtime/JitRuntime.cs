@@ -157,8 +157,10 @@ public static class JitRuntime
     /// clearing, faults and work); semantics are untouched.
     /// </remarks>
     /// <returns>The generation <paramref name="prepared"/> is in afterwards (<see cref="PortalRuntime.PreparedGeneration"/>).</returns>
-    private static int MoveOutOfGen0(object prepared)
+    private static int MoveOutOfGen0(object prepared, out TimeSpan paused)
     {
+        var before = GC.GetTotalPauseDuration();
+        paused = TimeSpan.Zero;
         if (CollectAfterPreparing)
         {
             GC.Collect(0, GCCollectionMode.Forced, blocking: true);
@@ -166,6 +168,8 @@ public static class JitRuntime
             // host, a long-running process preparing a second portal); a gen1 collection then takes them out. A short process,
             // where this matters, has a small gen1 and does not get here.
             if (GC.GetGeneration(prepared) == 0) GC.Collect(1, GCCollectionMode.Forced, blocking: true);
+            // Every thread's pause, the interpreter's among them (another thread's collection meanwhile would count too).
+            paused = GC.GetTotalPauseDuration() - before;
         }
         return GC.GetGeneration(prepared);
     }
@@ -210,12 +214,12 @@ public static class JitRuntime
             {
                 OtherPortals = OtherPortal,
             };
-            runtime.PreparedGeneration = MoveOutOfGen0(program);
+            runtime.PreparedGeneration = MoveOutOfGen0(program, out var collection);
             if (JitLog.Shared.WantsMemory) JitLog.Shared.Alive($"{name} prepared", 0);
             // Only with a log: formatting the times is a cold path of its own (double formatting) that a run without one need not pay.
             if (JitLog.Shared.Topics != JitLogTopics.None)
                 JitLog.Shared.PortalPrepared(name, program.Graphs.Count, clock.Elapsed, DotnetJitCost.SinceStart() - dotnetJit,
-                    string.Create(System.Globalization.CultureInfo.InvariantCulture, $"read the outline and the portal's graph {program.CompileTime.TotalMilliseconds:F1} ms, linked {program.LinkTime.TotalMilliseconds:F1} ms{(ThreadPageFaults.Since(faults) is { } taken ? $", {taken} page faults on the thread" : "")}"),
+                    string.Create(System.Globalization.CultureInfo.InvariantCulture, $"read the outline and the portal's graph {program.CompileTime.TotalMilliseconds:F1} ms, linked {program.LinkTime.TotalMilliseconds:F1} ms{(collection > TimeSpan.Zero ? $", moved out of gen0 to gen{runtime.PreparedGeneration} in a {collection.TotalMilliseconds:F1} ms pause" : "")}{(ThreadPageFaults.Since(faults) is { } taken ? $", {taken} page faults on the thread" : "")}"),
                     () => string.Create(System.Globalization.CultureInfo.InvariantCulture,
                         $"{program.LoadedGraphs} of {program.Graphs.Count} graphs loaded when first needed, read in {program.LoadTime.TotalMilliseconds:F1} ms in all, linked in {program.LinkTime.TotalMilliseconds:F1} ms ({program.AccessMethods} emitted accesses bound, {program.AccessDelegates} delegates compiled){runtime.StepsSummary()}"),
                     ThreadCpuTime.Since(cpu));

@@ -29,8 +29,13 @@ public sealed class GreenKey(IReadOnlyList<object?> values) : IEquatable<GreenKe
         return true;
     }
 
+    // An int, the commonest green (a position in the program), is compared and hashed here: through object.Equals,
+    // GetType().IsValueType and HashCode, every slow-path visit and every key the first unit's specialization looks up
+    // called a dozen framework methods often enough for .NET's tier-1 thread to recompile each twice in a short
+    // JIT-enabled process (Docs/PERFORMANCE.md, "What a short JIT-enabled process pays, cut by count").
     private static bool Same(object? a, object? b) =>
-        a is null || b is null || a.GetType().IsValueType || a is string ? Equals(a, b) : ReferenceEquals(a, b);
+        a is int x ? b is int y && x == y
+        : a is null || b is null || a.GetType().IsValueType || a is string ? Equals(a, b) : ReferenceEquals(a, b);
 
     /// <inheritdoc/>
     public override bool Equals(object? obj) => obj is GreenKey other && Equals(other);
@@ -38,10 +43,15 @@ public sealed class GreenKey(IReadOnlyList<object?> values) : IEquatable<GreenKe
     /// <inheritdoc/>
     public override int GetHashCode()
     {
-        var hash = new HashCode();
+        // FNV-1a's step over each value's hash: equal keys hash alike, which is all the sets and tables keyed by it ask.
+        uint hash = 2166136261;
         foreach (var value in items)
-            hash.Add(value is null ? 0 : value.GetType().IsValueType || value is string ? value.GetHashCode() : RuntimeHelpers.GetHashCode(value));
-        return hash.ToHashCode();
+        {
+            int one = value is int number ? number
+                : value is null ? 0 : value.GetType().IsValueType || value is string ? value.GetHashCode() : RuntimeHelpers.GetHashCode(value);
+            hash = (hash ^ (uint)one) * 16777619;
+        }
+        return (int)hash;
     }
 
     /// <summary>Primitive values as they are, objects by type name: <c>(12, Code)</c>.</summary>

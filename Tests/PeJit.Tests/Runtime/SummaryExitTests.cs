@@ -74,4 +74,35 @@ public sealed class SummaryExitTests
         StringAssert.Contains(text, "a declared green is red at the merge point");
         Assert.DoesNotContain("another reason", text, "one reason, the first: the rest are under PEJIT_LOG=units");
     }
+
+    [TestMethod]
+    public void TheSummaryStatesTheProcesssCollectionsPausesAndDotnetCompilations()
+    {
+        // Issue 12's whole-process line is read from these: the collections that paused the interpreter's thread, and what
+        // .NET compiled (its tier-1 thread's recompilations among them), as counts a loaded machine moves less than time.
+        GC.Collect(0, GCCollectionMode.Forced, blocking: true);
+        int gen0 = GC.CollectionCount(0);
+        var summary = new StringWriter();
+        new JitLog(JitLogTopics.Summary, () => summary).WriteSummary();
+        string line = summary.ToString().Split('\n').Single(l => l.StartsWith("  .NET in the process: ", StringComparison.Ordinal));
+        var match = System.Text.RegularExpressions.Regex.Match(line,
+            @"^  \.NET in the process: (\d+) gen0, \d+ gen1, \d+ gen2 collections, [\d.]+ ms paused in all, \d+ KB allocated; (\d+) methods JIT-compiled in [\d.]+ ms");
+        Assert.IsTrue(match.Success, line);
+        Assert.IsGreaterThanOrEqualTo(gen0, int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), "the process's gen0 collections, the one forced here included");
+        Assert.IsGreaterThan(0, int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture), "this test host compiled methods");
+    }
+
+    [TestMethod]
+    public void APortalPreparedWithoutAUnitIsNamedWithWhatItsPreparationCost()
+    {
+        // A short process that ends before its first unit is made (Lua `errors`) paid for the preparation alone: the summary
+        // must say so, not leave the portal out because it has no unit.
+        var summary = new StringWriter();
+        var log = new JitLog(JitLogTopics.Summary, () => summary);
+        log.PortalPrepared("Vm.Run", 3, TimeSpan.FromMilliseconds(12.5), parts: "read 4.0 ms, linked 2.0 ms, moved out of gen0 to gen1 in a 3.0 ms pause");
+        log.WriteSummary();
+        string text = summary.ToString();
+        StringAssert.Contains(text, "pejit summary: 0 units compiled");
+        StringAssert.Contains(text, "portal Vm.Run: 0 units, 0 hot keys not compilable; prepared (stored extension read and linked) in 12.50 ms (read 4.0 ms, linked 2.0 ms, moved out of gen0 to gen1 in a 3.0 ms pause)");
+    }
 }
