@@ -201,33 +201,77 @@ public sealed partial class UnitSpecializer
 
         private Value Constant(long value, IrType type) => Emit(new Instruction(Opcode.Const) { Integer = value }, type);
 
-        /// <summary>Copies an interpreter instruction into the residual code, its operands lifted; a result becomes red.</summary>
+        /// <summary>
+        /// Copies an interpreter instruction into the residual code, its operands lifted; a result becomes red. In the frame of
+        /// an inlined generic method the copy names the closed types and members (<see cref="Instantiation"/>).
+        /// </summary>
         private void Residualize(ExtensionFrame frame, ExtensionOp op)
         {
             var instruction = op.Instruction;
-            if (GenericParameterNamed(op) is { } generic)
+            if (frame.Generic is null && GenericParameterNamed(op) is { } generic)
                 throw new SpecializationException($"{frame.Graph.Name} ({instruction.Location}): the residual {instruction.Info.Name}"
-                    + (instruction.Method is { } method ? $" of {method.Name}" : "") + $" would name the generic parameter {generic}, and PeJit does not "
-                    + "instantiate an inlined generic method's residual code yet; make the method non-generic (a visitor's `object Accept(IVisitor v)` "
-                    + "rather than `R Accept<R>(IVisitor<R> v)`), or mark it [DontLookInside] to keep it a call");
+                    + (instruction.Method is { } method ? $" of {method.Name}" : "") + $" would name the generic parameter {generic}, and the call "
+                    + "that reached this generic code did not say its type arguments (a generic method called through a delegate or an "
+                    + "interface the engine did not resolve); mark the method [DontLookInside] to keep it a call");
             var copy = new Instruction(instruction.Opcode)
             {
                 Integer = instruction.Integer, Float = instruction.Float, Text = instruction.Text,
                 TypeOperand = instruction.TypeOperand, Field = instruction.Field, Method = instruction.Method,
                 Slot = instruction.Slot, Location = instruction.Location,
             };
+            var resultType = op.ResultType;
+            if (frame.Generic is { } instantiation) resultType = Instantiate(frame, instantiation, op, copy);
             var operands = op.Operands;
             for (int i = 0; i < operands.Length; i++)
             {
                 Ensure(frame, operands[i]);
-                copy.Operands.Add(Lift(frame, operands[i], op.OperandTypes[i]));
+                copy.Operands.Add(Lift(frame, operands[i], TypeIn(frame, op.OperandTypes[i])));
             }
             if (op.Result < 0)
             {
                 Append(copy);
                 return;
             }
-            frame.SetRed(op.Result, Emit(copy, op.ResultType));
+            frame.SetRed(op.Result, Emit(copy, resultType));
+        }
+
+        /// <summary>
+        /// Names the closed types and members in <paramref name="copy"/> of <paramref name="op"/>, run in a generic method's
+        /// frame (<c>ldelem T</c>: <c>ldelem i64</c>); returns the result's closed type. What the process cannot instantiate
+        /// (a framework class's private member that differs from the analyzed one) gives up the unit: the interpreter goes on.
+        /// </summary>
+        private static IrType Instantiate(ExtensionFrame frame, Instantiation instantiation, ExtensionOp op, Instruction copy)
+        {
+            try
+            {
+                if (copy.TypeOperand is { } typeOperand) copy.TypeOperand = instantiation.Type(typeOperand);
+                if (copy.Field is { } field) copy.Field = instantiation.Field(field);
+                if (copy.Method is { } method) copy.Method = instantiation.Reference(method);
+                return instantiation.Type(op.ResultType);
+            }
+            catch (Exception e) when (Instantiation.CannotInstantiate(e))
+            {
+                throw new SpecializationException($"{frame.Graph.Name} ({op.Instruction.Location}): the residual {op.Instruction.Info.Name} cannot be instantiated "
+                    + $"for {instantiation.Method.DeclaringType}::{instantiation.Method.Name}: {e.Message}", e);
+            }
+        }
+
+        /// <summary><paramref name="type"/>, a type <paramref name="frame"/>'s code names, with the frame's type arguments (itself outside generic code).</summary>
+        private static IrType TypeIn(ExtensionFrame frame, IrType type) => TypeIn(frame.Generic, frame.Graph.Name, type);
+
+        /// <summary><paramref name="type"/> with the type arguments of <paramref name="instantiation"/> (itself for none); what cannot be instantiated gives the unit up.</summary>
+        private static IrType TypeIn(Instantiation? instantiation, string graph, IrType type)
+        {
+            if (instantiation is null) return type;
+            try
+            {
+                return instantiation.Type(type);
+            }
+            catch (Exception e) when (Instantiation.CannotInstantiate(e))
+            {
+                throw new SpecializationException($"{graph}: the type {type} cannot be instantiated for "
+                    + $"{instantiation.Method.DeclaringType}::{instantiation.Method.Name}: {e.Message}", e);
+            }
         }
 
         /// <summary>The name of a generic parameter a residual copy of <paramref name="op"/> would have for a type, or null.</summary>
@@ -279,7 +323,7 @@ public sealed partial class UnitSpecializer
                 {
                     // A green argument of a red parameter is lifted here: nothing else is emitted in between.
                     scratchStates[i] = RegisterState.Red;
-                    scratchReds[i] = Lift(frame, argument, graph.Types[parameters[i]]);
+                    scratchReds[i] = Lift(frame, argument, TypeIn(frame, graph.Types[parameters[i]]));
                     scratchClasses[i] = frame.States[argument] == RegisterState.Red ? frame.ExactClass(argument) : null;
                     continue;
                 }
@@ -613,7 +657,7 @@ public sealed partial class UnitSpecializer
         {
             var slots = frame.ResidualSlots ??= new(SlotComparer.Instance);
             if (!slots.TryGetValue(slot, out var mapped))
-                slots[slot] = mapped = residual.AddSlot(frame.Graph.Graph[slot].Type, frame.Graph.Graph[slot].Name);
+                slots[slot] = mapped = residual.AddSlot(TypeIn(frame, frame.Graph.Graph[slot].Type), frame.Graph.Graph[slot].Name);
             return mapped;
         }
 
