@@ -173,6 +173,25 @@ internal sealed class Instantiation
         return (reference, found);
     }
 
+    /// <summary>
+    /// The value of a call, in this frame's code, of a method that only tests its type arguments (<c>RuntimeHelpers.IsReferenceOrContainsReferences&lt;T&gt;()</c>,
+    /// which the framework's collections ask before clearing a slot): (true, its value) once they are known, (false, null) for any other call.
+    /// </summary>
+    public (bool Known, object? Value) TypeArgumentConstant(MethodRef method)
+    {
+        if (!method.FullName.Contains("System.Runtime.CompilerServices.RuntimeHelpers::IsReferenceOrContainsReferences<", StringComparison.Ordinal) || !Mentions(method.FullName))
+            return (false, null);
+        try
+        {
+            return ResolveMethod(method) is MethodInfo { IsStatic: true, ContainsGenericParameters: false } closed && closed.GetParameters().Length == 0
+                ? (true, closed.Invoke(null, null)) : (false, null);
+        }
+        catch (Exception e) when (CannotInstantiate(e) || e is TargetInvocationException)
+        {
+            return (false, null);
+        }
+    }
+
     /// <summary>The method of <paramref name="declaring"/> a reference names: by name, parameter count and generic arity; by signature among overloads.</summary>
     private static MethodBase Find(Type declaring, string name, int parameterCount, int arity, string signature)
     {

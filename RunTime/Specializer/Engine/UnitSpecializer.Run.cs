@@ -208,6 +208,13 @@ public sealed partial class UnitSpecializer
         private void Residualize(ExtensionFrame frame, ExtensionOp op)
         {
             var instruction = op.Instruction;
+            if (frame.Generic is { } typeArguments && op.Result >= 0 && op.Operands.Length == 0 && instruction.Method is { } called
+                && typeArguments.TypeArgumentConstant(called) is (true, var constant))
+            {
+                // A test of the type arguments alone (IsReferenceOrContainsReferences<T>()): known once they are, as .NET's JIT knows it.
+                frame.SetBoxed(op.Result, constant);
+                return;
+            }
             if (frame.Generic is null && GenericParameterNamed(op) is { } generic)
                 throw new SpecializationException($"{frame.Graph.Name} ({instruction.Location}): the residual {instruction.Info.Name}"
                     + (instruction.Method is { } method ? $" of {method.Name}" : "") + $" would name the generic parameter {generic}, and the call "
@@ -450,11 +457,11 @@ public sealed partial class UnitSpecializer
                 case ExtensionOpKind.LoadRedSlot:
                 {
                     var slot = op.Instruction.Slot;
-                    frame.SetRed(op.Result, Emit(new Instruction(Opcode.LoadSlot) { Slot = ResidualSlot(frame, slot) }, frame.Graph.Graph[slot].Type));
+                    frame.SetRed(op.Result, Emit(new Instruction(Opcode.LoadSlot) { Slot = ResidualSlot(frame, slot) }, TypeIn(frame, frame.Graph.Graph[slot].Type)));
                     return true;
                 }
                 case ExtensionOpKind.SlotAddress:
-                    frame.SetRed(op.Result, Emit(new Instruction(Opcode.SlotAddr) { Slot = ResidualSlot(frame, op.Instruction.Slot) }, op.ResultType));
+                    frame.SetRed(op.Result, Emit(new Instruction(Opcode.SlotAddr) { Slot = ResidualSlot(frame, op.Instruction.Slot) }, TypeIn(frame, op.ResultType)));
                     return true;
                 case ExtensionOpKind.Effect when ExtensionLinker.IsStoreThroughAddress(op):
                     Ensure(frame, op.Operands[0]);
@@ -463,7 +470,7 @@ public sealed partial class UnitSpecializer
                     else Residualize(frame, op);
                     return true;
                 case ExtensionOpKind.Value when op.ResultIsGreen && op.Instruction.Opcode == Opcode.SlotAddr
-                                               && frame.Graph.Graph[op.Instruction.Slot].Type.StackKind != StackKind.ValueType:
+                                               && TypeIn(frame, frame.Graph.Graph[op.Instruction.Slot].Type).StackKind != StackKind.ValueType:
                     // The green address of a local that is not a struct: the local itself, in this path's frame (GreenSlotAddress).
                     frame.SetBoxed(op.Result, new GreenSlotAddress(frames.Count - 1, op.Instruction.Slot));
                     return true;
@@ -504,14 +511,19 @@ public sealed partial class UnitSpecializer
         {
             var owner = frames[address.Depth];
             if (owner.Slots is not null && owner.Slots.TryGetValue(address.Slot, out var known)) return known;
-            var type = owner.Graph.Graph[address.Slot].Type;
+            return Known.OfGreen(DefaultOf(TypeIn(owner, owner.Graph.Graph[address.Slot].Type)));
+        }
+
+        /// <summary>The default value of a local of <paramref name="type"/> that is not a struct, as the engine holds a green one.</summary>
+        private static object? DefaultOf(IrType type)
+        {
             object? zero = type.StackKind switch
             {
                 StackKind.Int32 => 0, StackKind.Int64 => 0L, StackKind.NativeInt => (nint)0,
                 StackKind.Float => type.Kind == TypeKind.F32 ? 0f : 0d,
                 _ => null,
             };
-            return Known.OfGreen(zero);
+            return zero;
         }
 
         /// <summary>
@@ -521,6 +533,13 @@ public sealed partial class UnitSpecializer
         private void StoreThroughSlotAddress(List<ExtensionFrame> frames, ExtensionFrame frame, ExtensionOp op, GreenSlotAddress address)
         {
             var instruction = op.Instruction;
+            var owner = frames[address.Depth];
+            if (instruction.Opcode == Opcode.InitObj)
+            {
+                // default(T) in generic code, whose T is a type that is no struct here (long): the local's default.
+                (owner.Slots ??= new(SlotComparer.Instance))[address.Slot] = Known.OfGreen(DefaultOf(TypeIn(owner, owner.Graph.Graph[address.Slot].Type)));
+                return;
+            }
             int stored = op.Operands[1];
             Ensure(frame, stored);
             if (!frame.IsGreen(stored))
@@ -530,8 +549,7 @@ public sealed partial class UnitSpecializer
                 if (open.OpenTries is not null)
                     throw new SpecializationException($"{frame.Graph.Name}: the green store through an address at {instruction.Location} is inside a try block; its handler would not see the value. "
                         + "Make the local red, or mark the helper that writes it [DontLookInside]");
-            var owner = frames[address.Depth];
-            (owner.Slots ??= new(SlotComparer.Instance))[address.Slot] = Known.OfGreen(ValueSemantics.Normalize(frame.Box(stored), owner.Graph.Graph[address.Slot].Type));
+            (owner.Slots ??= new(SlotComparer.Instance))[address.Slot] = Known.OfGreen(ValueSemantics.Normalize(frame.Box(stored), TypeIn(owner, owner.Graph.Graph[address.Slot].Type)));
         }
 
         /// <summary>

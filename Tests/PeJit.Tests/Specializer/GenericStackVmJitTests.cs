@@ -55,4 +55,44 @@ public sealed class GenericStackVmJitTests
         Assert.IsFalse(instructions.Any(i => i.TypeOperand?.Kind == TypeKind.GenericParameter || i.Field?.FullName.Contains("<T>") == true),
             $"the residual code names no generic parameter:\n{text}");
     }
+
+    private static PortalJit FrameworkJit() => PortalJit.Create(typeof(Vm).GetMethod(nameof(Vm.RunOnFrameworkStack))!, new JitSettings { Threshold = 3 });
+
+    [TestMethod]
+    [DataRow(1L)]
+    [DataRow(2L)]
+    [DataRow(10L)]
+    [DataRow(1000L)]
+    public void TheVmOverTheFrameworksStackComputesWhatThePlainOneDoes(long n)
+    {
+        var jit = FrameworkJit();
+        long expected = Vm.RunOnFrameworkStack(Vm.Sum(n), new Stack<long>());
+        for (int run = 0; run < 3; run++)
+        {
+            var stack = new Stack<long>();
+            Assert.AreEqual(expected, (long)jit.Invoke(Vm.Sum(n), stack)!, $"n = {n}, run {run}");
+            Assert.AreEqual(0, stack.Count, "the stack is left empty, as the plain VM leaves it");
+        }
+        if (n >= 10) Assert.IsNotEmpty(jit.Units, "the loop over Stack<long> compiles");
+    }
+
+    /// <summary>
+    /// <see cref="Stack{T}"/>'s <c>Push</c>, <c>Pop</c> and <c>Peek</c> are among the framework methods the analysis looks into
+    /// (<c>FrameworkCollections</c>): the unit holds their code over <c>Stack`1&lt;System.Int64&gt;</c>'s private fields, found
+    /// in the running framework, and calls none of them.
+    /// </summary>
+    [TestMethod]
+    public void TheHotLoopOverTheFrameworksStackCallsNoStackMethod()
+    {
+        var jit = FrameworkJit();
+        Assert.AreEqual(500500L, (long)jit.Invoke(Vm.Sum(1000), new Stack<long>())!);
+        Assert.IsNotEmpty(jit.Units, "a unit is compiled");
+        var graph = jit.Units.OrderByDescending(u => u.Unit.Keys.Count).First().Unit.Residual;
+        string text = IrPrinter.Print(graph);
+        TestContext.WriteLine(text);
+        Assert.IsFalse(graph.Blocks.SelectMany(b => graph[b].Instructions)
+            .Any(i => i.Method is { Name: "Push" or "Pop" or "Peek" }), $"no call of the stack's methods:\n{text}");
+        Assert.IsTrue(graph.Blocks.SelectMany(b => graph[b].Instructions)
+            .Any(i => i.Field is { } field && field.FullName.Contains("Stack`1<System.Int64>::_size")), $"the stack's own count is read:\n{text}");
+    }
 }
