@@ -126,8 +126,8 @@ public sealed class IrType : IEquatable<IrType>
 
     /// <summary>
     /// The name of the first generic parameter among an instruction's types (its result's, its type operand's, its operands'),
-    /// or null: code whose copy would name one cannot be emitted without instantiating it. The analysis warns of such red code
-    /// (PJ1004) with the same answer the specializer refuses it with.
+    /// or null: code whose copy would name one cannot be emitted without instantiating it. The specializer instantiates the code
+    /// of an inlined generic method with the type arguments of its call, and refuses such code only where no call said them.
     /// </summary>
     public static string? GenericParameterAmong(IrType? result, IrType? typeOperand, IEnumerable<IrType> operands)
     {

@@ -75,9 +75,8 @@ public static class Rules
 
     /// <summary>
     /// A generic container's methods inlined with a red receiver: <see cref="RuleStack{T}.Pop"/>'s red <c>ldelem T</c> and
-    /// <see cref="RuleStack{T}.Push"/>'s <c>stelem T</c> name the generic parameter (PJ1004); <see cref="RuleStack{T}.Count"/>
-    /// does not, nor does <see cref="RuleStack{T}.Drop"/>, which is <c>[DontLookInside]</c>, nor <see cref="FirstOf{T}"/>, whose
-    /// <c>T</c> is green.
+    /// <see cref="RuleStack{T}.Push"/>'s <c>stelem T</c> name the generic parameter, which the specializer instantiates (no
+    /// warning); <see cref="RuleStack{T}.Drop"/> is <c>[DontLookInside]</c>, a call; <see cref="FirstOf{T}"/>'s <c>T</c> is green.
     /// </summary>
     [JitPortal(Greens = ["pc", "code"], Reds = ["frame", "stack"])]
     public static long GenericStack(Code code, Frame frame, RuleStack<long> stack)

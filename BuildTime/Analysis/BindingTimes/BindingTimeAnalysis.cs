@@ -265,7 +265,8 @@ public sealed class BindingTimeAnalysis
     {
         if (MemberFacts.Has(callee, HintNames.DontLookInside)) return "the callee is marked [DontLookInside]";
         if (portals.Contains(callee)) return "recursion through the portal: the callee is a portal, so each call is its own specialization";
-        if (!analyzedModules.Contains(callee.Module)) return $"the callee is outside the analyzed assemblies ({callee.Module.Assembly.Name.Name})";
+        if (!analyzedModules.Contains(callee.Module) && !FrameworkCollections.IsInlinable(callee))
+            return $"the callee is outside the analyzed assemblies ({callee.Module.Assembly.Name.Name})";
         if (!callee.HasBody) return "the callee has no body (abstract, extern or runtime-implemented)";
         if (Convert(callee).OpaqueReason is { } opaque) return $"the callee is opaque: {opaque}";
         return null;

@@ -1135,34 +1135,5 @@ internal sealed partial class ContextAnalyzer
                     $"the loop at {loop.Header} in {graph.Name} exits on a red value, so it stays a loop in the residual code and its carried values are red",
                     method, location, document, "Expected for loops over run-time data; if the loop is over the program (green data), make its bound green.");
         }
-        ReportGenericResidualCode(method, document);
-    }
-
-    /// <summary>
-    /// A generic method's (or a generic class's method's) red code whose residual copy would name a generic parameter (an
-    /// element of a <c>T[]</c>, a <c>T</c> argument): the specializer does not instantiate such code yet and refuses the
-    /// hot key that runs it, so the user hears it here, at build time, once per method, not only from PEJIT_LOG=units.
-    /// </summary>
-    private void ReportGenericResidualCode(string method, string? document)
-    {
-        var definition = graph.Method;
-        if (!definition.HasGenericParameters && !definition.DeclaringType.HasGenericParameters) return;
-        foreach (var instruction in instructions)
-        {
-            bool residual = instruction.Result is { } result ? IsRed(result) : instruction.Operands.Any(IsRed);
-            // An inlined call is not copied (the callee's own context answers for its code), nor is control flow: a return
-            // hands its value to the caller, a jump's arguments become parameters typed by what arrives.
-            if (!residual || instruction.Opcode is Opcode.Return or Opcode.Jump or Opcode.BrIf or Opcode.Switch || graph.Calls.TryGetValue(instruction, out var call) && call.Treatment is not (CallTreatment.Residual or CallTreatment.Allocation)) continue;
-            // The specializer's own test (UnitSpecializer.GenericParameterNamed) on the same types.
-            if (IrType.GenericParameterAmong(instruction.Result is { } named ? flow.TypeOf(named) : null, instruction.TypeOperand,
-                    instruction.Operands.Select(flow.TypeOf)) is not { } generic) continue;
-            analysis.Report(Severity.Warning, DiagnosticCodes.GenericResidualCode,
-                $"{graph.Name}'s red code names its generic parameter {generic} ({instruction.Info.Name}), and PeJit does not instantiate generic code "
-                + "yet: a hot loop whose path runs it is not compiled and stays interpreted",
-                method, instruction.Location, document,
-                $"Mark {definition.Name} [DontLookInside], so that compiled code calls it, or make it non-generic (a class over the element type the "
-                + "interpreter uses, a visitor's `object Accept(IVisitor v)` rather than `R Accept<R>(IVisitor<R> v)`).");
-            return;
-        }
     }
 }

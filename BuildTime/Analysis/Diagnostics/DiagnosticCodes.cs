@@ -37,6 +37,10 @@ public static class DiagnosticCodes
     public const string GeneralizedLoop = "PJ1002";
     /// <summary>A <c>[Virtualizable]</c> class is the type of no red of any portal, so the hint has no effect.</summary>
     public const string VirtualizableUnused = "PJ1003";
-    /// <summary>A generic method's red code names its generic parameter: the specializer refuses the keys that run it.</summary>
+    /// <summary>
+    /// Retired, no longer reported: it said that a generic method's red code names its generic parameter, which the specializer
+    /// refused; the specializer now instantiates inlined generic code with the type arguments of the call that reaches it.
+    /// Kept so that the number is never given to another diagnostic.
+    /// </summary>
     public const string GenericResidualCode = "PJ1004";
 }

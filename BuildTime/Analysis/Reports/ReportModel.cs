@@ -70,10 +70,12 @@ internal static class ReportModel
     /// The residual calls of <paramref name="graphs"/> into the framework's collections (<c>Stack.Push (9x)</c>, by
     /// type and method, in order of first appearance): where an interpreter keeps its operand stack or its variables
     /// in a <c>Stack&lt;T&gt;</c> or a <c>Dictionary</c>, each access stays a call in compiled code,
-    /// since the framework is not analyzed.
+    /// since the framework is not analyzed; but for the small methods the analysis inlines (<c>Stack&lt;T&gt;</c>'s <c>Push</c>, <c>Pop</c>,
+    /// <c>Peek</c>: <see cref="BindingTimes.FrameworkCollections"/>), whose own calls on their slow paths (a resize, a throw) are not
+    /// the interpreter's.
     /// </summary>
     public static IReadOnlyList<string> CollectionCalls(IEnumerable<AnnotatedGraph> graphs) =>
-        graphs.SelectMany(ResidualCalls)
+        graphs.Where(g => !BindingTimes.FrameworkCollections.IsInlinable(g.Method)).SelectMany(ResidualCalls)
             .Select(c => c.Call.Method?.Origin as Mono.Cecil.MethodReference)
             .Where(m => m is not null && m.DeclaringType.Namespace.StartsWith("System.Collections", StringComparison.Ordinal))
             .GroupBy(m => m!.Name == ".ctor" ? $"new {SimpleTypeName(m.DeclaringType.Name)}" : $"{SimpleTypeName(m.DeclaringType.Name)}.{m.Name}")
@@ -84,7 +86,7 @@ internal static class ReportModel
 
     /// <summary>What the reports say after <see cref="CollectionCalls"/>, when there are some: why they cost, and what to do.</summary>
     public const string CollectionCallsAdvice =
-        "PeJit does not look inside the .NET framework, so each stays a call, with its checks, wherever compiled code reaches it, and "
+        "PeJit does not look inside the .NET framework (but for a few small methods: Stack<T>'s Push, Pop, Peek and Count), so each stays a call, with its checks, wherever compiled code reaches it, and "
         + "what it stores stays in memory. If one holds the interpreter's own state (an operand stack, variables looked up by name), keep that state "
         + "in an array and an index of your own, and resolve names to slots when the program is loaded: compiled code then keeps them in "
         + "registers and drops the checks it can prove.";

@@ -100,7 +100,8 @@ public sealed class CecilReflectionResolver : IMemberResolver
 
     /// <inheritdoc/>
     public FieldInfo ResolveField(FieldRef field) =>
-        field.Cecil is { } cecil ? ResolveField(cecil) : throw new InvalidOperationException($"the field {field.FullName} has no Cecil reference to resolve it by");
+        field.Origin is FieldInfo reflected ? reflected   // a field of an inlined generic class, instantiated by the specializer
+        : field.Cecil is { } cecil ? ResolveField(cecil) : throw new InvalidOperationException($"the field {field.FullName} has no Cecil reference to resolve it by");
 
     /// <summary>The run-time field of a Cecil field reference.</summary>
     public FieldInfo ResolveField(FieldReference field) =>

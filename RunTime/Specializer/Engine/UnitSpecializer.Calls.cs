@@ -93,12 +93,12 @@ public sealed partial class UnitSpecializer
                 case CallTreatment.GreenCall when AllGreen(frame, op.Operands):
                     return TryInvokeGreen(frame, op) is not { } thrown || ThrowsAtRunTime(frame, op, thrown);
                 case CallTreatment.Inline when frames.Count <= owner.settings.MaxInliningDepth:
-                    Enter(frames, frame, op, op.Callees[0]);
+                    Enter(frames, frame, op, op.Callees[0], generic: CalleeInstantiation(frame, op, op.Callees[0]));
                     return true;
                 case CallTreatment.InlineVirtual when frames.Count <= owner.settings.MaxInliningDepth
                     && ReceiverClass(frame, op) is { } receiverClass
                     && Override(op, receiverClass) is { } target:
-                    Enter(frames, frame, op, target);
+                    Enter(frames, frame, op, target, generic: CalleeInstantiation(frame, op, target, receiverClass));
                     return true;
                 case CallTreatment.InlineConstructor when frames.Count <= owner.settings.MaxInliningDepth:
                     EnterConstructor(frames, frame, op);
@@ -168,19 +168,20 @@ public sealed partial class UnitSpecializer
         /// <summary>
         /// Pushes <paramref name="target"/>'s frame, its parameters from <paramref name="firstParameter"/> on taking
         /// the call's operands from <paramref name="firstOperand"/> on (a green operand that the callee needs red is
-        /// lifted); the parameters before stay for the caller to set (a delegate's target object).
+        /// lifted); the parameters before stay for the caller to set (a delegate's target object). The frame of an inlined
+        /// generic method carries its type arguments, <paramref name="generic"/> (<see cref="CalleeInstantiation"/>).
         /// </summary>
         private ExtensionFrame Enter(List<ExtensionFrame> frames, ExtensionFrame caller, ExtensionOp call, ExtensionGraph target,
-            int firstParameter = 0, int firstOperand = 0)
+            int firstParameter = 0, int firstOperand = 0, Instantiation? generic = null)
         {
-            var callee = new ExtensionFrame(target) { Block = FlowGraph.Entry.Index, CallSite = call };
+            var callee = new ExtensionFrame(target) { Block = FlowGraph.Entry.Index, CallSite = call, Generic = generic };
             var parameters = target.Parameters;
             for (int i = firstParameter; i < parameters.Length; i++)
             {
                 int operand = call.Operands[i - firstParameter + firstOperand], parameter = parameters[i];
                 Ensure(caller, operand);
                 if (caller.IsGreen(operand) && target.RedValues[parameter])
-                    callee.SetRed(parameter, Lift(caller, operand, target.Types[parameter]));
+                    callee.SetRed(parameter, Lift(caller, operand, TypeIn(callee, target.Types[parameter])));
                 else
                     callee.CopyFrom(caller, operand, parameter);
             }
@@ -199,11 +200,12 @@ public sealed partial class UnitSpecializer
         private void EnterConstructor(List<ExtensionFrame> frames, ExtensionFrame caller, ExtensionOp op)
         {
             var constructor = op.Callees[0];
-            var type = constructor.Types[constructor.Parameters[0]];
+            var generic = CalleeInstantiation(caller, op, constructor);
+            var type = TypeIn(generic, constructor.Name, constructor.Types[constructor.Parameters[0]]);
             var allocated = Emit(new Instruction(Opcode.Allocate) { TypeOperand = type, Location = op.Instruction.Location }, type);
-            var callee = Enter(frames, caller, op, constructor, firstParameter: 1);
+            var callee = Enter(frames, caller, op, constructor, firstParameter: 1, generic: generic);
             if (!allocatedClasses.TryGetValue(op, out var exactClass))
-                allocatedClasses[op] = exactClass = owner.resolver.ResolveMethod(op.Instruction.Method!).DeclaringType;
+                allocatedClasses[op] = exactClass = generic?.Method.DeclaringType ?? owner.resolver.ResolveMethod(op.Instruction.Method!).DeclaringType;
             callee.SetRed(constructor.Parameters[0], allocated, exactClass);
         }
 
@@ -288,7 +290,7 @@ public sealed partial class UnitSpecializer
                 // An unfolded recursive call hands back a green value as it is: the analysis made the result red
                 // only because the call might have stayed residual (RecursionUnfolding).
                 else if (frame.IsGreen(op.Operands[0]) && caller.Graph.RedValues[result] && frame.UnfoldedGreens is null)
-                    caller.SetRed(result, Lift(frame, op.Operands[0], caller.Graph.Types[result]));
+                    caller.SetRed(result, Lift(frame, op.Operands[0], TypeIn(caller, caller.Graph.Types[result])));
                 else
                     caller.CopyFrom(frame, op.Operands[0], result);
             }

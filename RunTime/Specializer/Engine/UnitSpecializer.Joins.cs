@@ -236,13 +236,13 @@ public sealed partial class UnitSpecializer
 
         /// <summary>
         /// The type of a join's parameter for value <paramref name="value"/> of frame <paramref name="f"/>: the frame's type
-        /// for it, but for a generic method's generic parameter (the specializer does not instantiate an inlined generic
-        /// method), the one type the red values that arrive have, a reference one as <c>object</c> (what .NET's shared
+        /// for it, instantiated in the frame of an inlined generic method (<see cref="Instantiation"/>); for a generic parameter
+        /// no call said the argument of, the one type the red values that arrive have, a reference one as <c>object</c> (what .NET's shared
         /// generic code holds too); still the generic parameter when they differ, which the backend then refuses.
         /// </summary>
         private IrType JoinType(List<Arrival> group, int f, int value)
         {
-            var declared = group[0].Frames[f].Graph.Types[value];
+            var declared = TypeIn(group[0].Frames[f], group[0].Frames[f].Graph.Types[value]);
             if (declared.Kind != TypeKind.GenericParameter) return declared;
             IrType? common = null;
             foreach (var arrival in group)

@@ -201,33 +201,84 @@ public sealed partial class UnitSpecializer
 
         private Value Constant(long value, IrType type) => Emit(new Instruction(Opcode.Const) { Integer = value }, type);
 
-        /// <summary>Copies an interpreter instruction into the residual code, its operands lifted; a result becomes red.</summary>
+        /// <summary>
+        /// Copies an interpreter instruction into the residual code, its operands lifted; a result becomes red. In the frame of
+        /// an inlined generic method the copy names the closed types and members (<see cref="Instantiation"/>).
+        /// </summary>
         private void Residualize(ExtensionFrame frame, ExtensionOp op)
         {
             var instruction = op.Instruction;
-            if (GenericParameterNamed(op) is { } generic)
+            if (frame.Generic is { } typeArguments && op.Result >= 0 && op.Operands.Length == 0 && instruction.Method is { } called
+                && typeArguments.TypeArgumentConstant(called) is (true, var constant))
+            {
+                // A test of the type arguments alone (IsReferenceOrContainsReferences<T>()): known once they are, as .NET's JIT knows it.
+                frame.SetBoxed(op.Result, constant);
+                return;
+            }
+            if (frame.Generic is null && GenericParameterNamed(op) is { } generic)
                 throw new SpecializationException($"{frame.Graph.Name} ({instruction.Location}): the residual {instruction.Info.Name}"
-                    + (instruction.Method is { } method ? $" of {method.Name}" : "") + $" would name the generic parameter {generic}, and PeJit does not "
-                    + "instantiate an inlined generic method's residual code yet; make the method non-generic (a visitor's `object Accept(IVisitor v)` "
-                    + "rather than `R Accept<R>(IVisitor<R> v)`), or mark it [DontLookInside] to keep it a call");
+                    + (instruction.Method is { } method ? $" of {method.Name}" : "") + $" would name the generic parameter {generic}, and the call "
+                    + "that reached this generic code did not say its type arguments (a generic method called through a delegate or an "
+                    + "interface the engine did not resolve); mark the method [DontLookInside] to keep it a call");
             var copy = new Instruction(instruction.Opcode)
             {
                 Integer = instruction.Integer, Float = instruction.Float, Text = instruction.Text,
                 TypeOperand = instruction.TypeOperand, Field = instruction.Field, Method = instruction.Method,
                 Slot = instruction.Slot, Location = instruction.Location,
             };
+            var resultType = op.ResultType;
+            if (frame.Generic is { } instantiation) resultType = Instantiate(frame, instantiation, op, copy);
             var operands = op.Operands;
             for (int i = 0; i < operands.Length; i++)
             {
                 Ensure(frame, operands[i]);
-                copy.Operands.Add(Lift(frame, operands[i], op.OperandTypes[i]));
+                copy.Operands.Add(Lift(frame, operands[i], TypeIn(frame, op.OperandTypes[i])));
             }
             if (op.Result < 0)
             {
                 Append(copy);
                 return;
             }
-            frame.SetRed(op.Result, Emit(copy, op.ResultType));
+            frame.SetRed(op.Result, Emit(copy, resultType));
+        }
+
+        /// <summary>
+        /// Names the closed types and members in <paramref name="copy"/> of <paramref name="op"/>, run in a generic method's
+        /// frame (<c>ldelem T</c>: <c>ldelem i64</c>); returns the result's closed type. What the process cannot instantiate
+        /// (a framework class's private member that differs from the analyzed one) gives up the unit: the interpreter goes on.
+        /// </summary>
+        private static IrType Instantiate(ExtensionFrame frame, Instantiation instantiation, ExtensionOp op, Instruction copy)
+        {
+            try
+            {
+                if (copy.TypeOperand is { } typeOperand) copy.TypeOperand = instantiation.Type(typeOperand);
+                if (copy.Field is { } field) copy.Field = instantiation.Field(field);
+                if (copy.Method is { } method) copy.Method = instantiation.Reference(method);
+                return instantiation.Type(op.ResultType);
+            }
+            catch (Exception e) when (Instantiation.CannotInstantiate(e))
+            {
+                throw new SpecializationException($"{frame.Graph.Name} ({op.Instruction.Location}): the residual {op.Instruction.Info.Name} cannot be instantiated "
+                    + $"for {instantiation.Method.DeclaringType}::{instantiation.Method.Name}: {e.Message}", e);
+            }
+        }
+
+        /// <summary><paramref name="type"/>, a type <paramref name="frame"/>'s code names, with the frame's type arguments (itself outside generic code).</summary>
+        private static IrType TypeIn(ExtensionFrame frame, IrType type) => TypeIn(frame.Generic, frame.Graph.Name, type);
+
+        /// <summary><paramref name="type"/> with the type arguments of <paramref name="instantiation"/> (itself for none); what cannot be instantiated gives the unit up.</summary>
+        private static IrType TypeIn(Instantiation? instantiation, string graph, IrType type)
+        {
+            if (instantiation is null) return type;
+            try
+            {
+                return instantiation.Type(type);
+            }
+            catch (Exception e) when (Instantiation.CannotInstantiate(e))
+            {
+                throw new SpecializationException($"{graph}: the type {type} cannot be instantiated for "
+                    + $"{instantiation.Method.DeclaringType}::{instantiation.Method.Name}: {e.Message}", e);
+            }
         }
 
         /// <summary>The name of a generic parameter a residual copy of <paramref name="op"/> would have for a type, or null.</summary>
@@ -279,7 +330,7 @@ public sealed partial class UnitSpecializer
                 {
                     // A green argument of a red parameter is lifted here: nothing else is emitted in between.
                     scratchStates[i] = RegisterState.Red;
-                    scratchReds[i] = Lift(frame, argument, graph.Types[parameters[i]]);
+                    scratchReds[i] = Lift(frame, argument, TypeIn(frame, graph.Types[parameters[i]]));
                     scratchClasses[i] = frame.States[argument] == RegisterState.Red ? frame.ExactClass(argument) : null;
                     continue;
                 }
@@ -406,11 +457,11 @@ public sealed partial class UnitSpecializer
                 case ExtensionOpKind.LoadRedSlot:
                 {
                     var slot = op.Instruction.Slot;
-                    frame.SetRed(op.Result, Emit(new Instruction(Opcode.LoadSlot) { Slot = ResidualSlot(frame, slot) }, frame.Graph.Graph[slot].Type));
+                    frame.SetRed(op.Result, Emit(new Instruction(Opcode.LoadSlot) { Slot = ResidualSlot(frame, slot) }, TypeIn(frame, frame.Graph.Graph[slot].Type)));
                     return true;
                 }
                 case ExtensionOpKind.SlotAddress:
-                    frame.SetRed(op.Result, Emit(new Instruction(Opcode.SlotAddr) { Slot = ResidualSlot(frame, op.Instruction.Slot) }, op.ResultType));
+                    frame.SetRed(op.Result, Emit(new Instruction(Opcode.SlotAddr) { Slot = ResidualSlot(frame, op.Instruction.Slot) }, TypeIn(frame, op.ResultType)));
                     return true;
                 case ExtensionOpKind.Effect when ExtensionLinker.IsStoreThroughAddress(op):
                     Ensure(frame, op.Operands[0]);
@@ -419,7 +470,7 @@ public sealed partial class UnitSpecializer
                     else Residualize(frame, op);
                     return true;
                 case ExtensionOpKind.Value when op.ResultIsGreen && op.Instruction.Opcode == Opcode.SlotAddr
-                                               && frame.Graph.Graph[op.Instruction.Slot].Type.StackKind != StackKind.ValueType:
+                                               && TypeIn(frame, frame.Graph.Graph[op.Instruction.Slot].Type).StackKind != StackKind.ValueType:
                     // The green address of a local that is not a struct: the local itself, in this path's frame (GreenSlotAddress).
                     frame.SetBoxed(op.Result, new GreenSlotAddress(frames.Count - 1, op.Instruction.Slot));
                     return true;
@@ -460,14 +511,19 @@ public sealed partial class UnitSpecializer
         {
             var owner = frames[address.Depth];
             if (owner.Slots is not null && owner.Slots.TryGetValue(address.Slot, out var known)) return known;
-            var type = owner.Graph.Graph[address.Slot].Type;
+            return Known.OfGreen(DefaultOf(TypeIn(owner, owner.Graph.Graph[address.Slot].Type)));
+        }
+
+        /// <summary>The default value of a local of <paramref name="type"/> that is not a struct, as the engine holds a green one.</summary>
+        private static object? DefaultOf(IrType type)
+        {
             object? zero = type.StackKind switch
             {
                 StackKind.Int32 => 0, StackKind.Int64 => 0L, StackKind.NativeInt => (nint)0,
                 StackKind.Float => type.Kind == TypeKind.F32 ? 0f : 0d,
                 _ => null,
             };
-            return Known.OfGreen(zero);
+            return zero;
         }
 
         /// <summary>
@@ -477,6 +533,13 @@ public sealed partial class UnitSpecializer
         private void StoreThroughSlotAddress(List<ExtensionFrame> frames, ExtensionFrame frame, ExtensionOp op, GreenSlotAddress address)
         {
             var instruction = op.Instruction;
+            var owner = frames[address.Depth];
+            if (instruction.Opcode == Opcode.InitObj)
+            {
+                // default(T) in generic code, whose T is a type that is no struct here (long): the local's default.
+                (owner.Slots ??= new(SlotComparer.Instance))[address.Slot] = Known.OfGreen(DefaultOf(TypeIn(owner, owner.Graph.Graph[address.Slot].Type)));
+                return;
+            }
             int stored = op.Operands[1];
             Ensure(frame, stored);
             if (!frame.IsGreen(stored))
@@ -486,8 +549,7 @@ public sealed partial class UnitSpecializer
                 if (open.OpenTries is not null)
                     throw new SpecializationException($"{frame.Graph.Name}: the green store through an address at {instruction.Location} is inside a try block; its handler would not see the value. "
                         + "Make the local red, or mark the helper that writes it [DontLookInside]");
-            var owner = frames[address.Depth];
-            (owner.Slots ??= new(SlotComparer.Instance))[address.Slot] = Known.OfGreen(ValueSemantics.Normalize(frame.Box(stored), owner.Graph.Graph[address.Slot].Type));
+            (owner.Slots ??= new(SlotComparer.Instance))[address.Slot] = Known.OfGreen(ValueSemantics.Normalize(frame.Box(stored), TypeIn(owner, owner.Graph.Graph[address.Slot].Type)));
         }
 
         /// <summary>
@@ -613,7 +675,7 @@ public sealed partial class UnitSpecializer
         {
             var slots = frame.ResidualSlots ??= new(SlotComparer.Instance);
             if (!slots.TryGetValue(slot, out var mapped))
-                slots[slot] = mapped = residual.AddSlot(frame.Graph.Graph[slot].Type, frame.Graph.Graph[slot].Name);
+                slots[slot] = mapped = residual.AddSlot(TypeIn(frame, frame.Graph.Graph[slot].Type), frame.Graph.Graph[slot].Name);
             return mapped;
         }
 

@@ -70,7 +70,7 @@ public sealed partial class UnitSpecializer
             }
             // 4. Unfold.
             unfoldedCalls++;
-            Enter(frames, frame, op, target!);
+            Enter(frames, frame, op, target!, generic: CalleeInstantiation(frame, op, target!));
             frames[^1].UnfoldedGreens = greens;
         }
 

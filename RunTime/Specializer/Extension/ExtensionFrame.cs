@@ -46,6 +46,12 @@ internal sealed class ExtensionFrame
     /// <summary>For a frame of the portal inlined at an interpreted call: the callee's key and the steps its path ran; null otherwise.</summary>
     public Engine.InlinedPortal? InlinedPortal;
 
+    /// <summary>
+    /// For a frame of an inlined method of a constructed generic class or a constructed generic method: its type arguments,
+    /// with which every residual instruction copied from the frame is instantiated; null for other frames.
+    /// </summary>
+    public Engine.Instantiation? Generic;
+
     /// <summary>The class recorded for a value known to be a null reference.</summary>
     public static readonly object NullClass = new();
 
@@ -67,6 +73,7 @@ internal sealed class ExtensionFrame
         CallSite = other.CallSite;
         UnfoldedGreens = other.UnfoldedGreens;
         InlinedPortal = other.InlinedPortal;
+        Generic = other.Generic;
         Ints = (long[])other.Ints.Clone();
         Floats = (double[])other.Floats.Clone();
         Refs = (object?[])other.Refs.Clone();

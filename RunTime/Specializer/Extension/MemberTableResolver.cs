@@ -241,7 +241,8 @@ public sealed class MemberTableResolver : IMemberResolver
     };
 
     /// <inheritdoc/>
-    public FieldInfo ResolveField(FieldRef field) => (FieldInfo)fields.GetOrAdd(field.FullName, _ =>
+    /// <remarks>A field the engine made from a run-time field (its <see cref="FieldRef.Origin"/> is the field: one of an inlined generic class, instantiated) is that field.</remarks>
+    public FieldInfo ResolveField(FieldRef field) => field.Origin is FieldInfo reflected ? reflected : (FieldInfo)fields.GetOrAdd(field.FullName, _ =>
     {
         if (!table.TryGetField(field.FullName, out var entry))
             throw new InvalidOperationException($"the field {field.FullName} is not in the stored member table; build the assembly again with pejit build");
