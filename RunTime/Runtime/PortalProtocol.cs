@@ -67,6 +67,16 @@ public static class PortalProtocol
     /// <summary>The slot an entry site passes when it came by <see cref="PortalCounters.Resuming"/> rather than by its counter.</summary>
     public const int ResumeSlot = -1;
 
+    /// <summary>
+    /// The slot a portal passes from its start, before its entry's code, when <see cref="PortalCounters.Resuming"/> is set (a
+    /// woven portal whose merge point is in no try; <see cref="PortalCounters.ResumeBeforeEntry"/>): the runtime answers
+    /// <see cref="CanEnterJitStatus.Exited"/> (or <see cref="CanEnterJitStatus.Threw"/>) with this thread's pending state, and
+    /// the portal goes on at its merge point without running its entry, which the compiled caller ran; otherwise
+    /// <see cref="CanEnterJitStatus.Interpret"/>, nothing counted, and the portal runs its entry (its entry site counts as usual).
+    /// The state passed holds nothing but its length.
+    /// </summary>
+    public const int ResumeBeforeEntrySlot = -2;
+
     /// <summary>The slot an entry site passes for counter <paramref name="slot"/>.</summary>
     public static int EntrySlot(int slot) => slot | EntryFlag;
 

@@ -67,9 +67,9 @@ public sealed partial class UnitSpecializer
         {
             if (!MayNestInlinedPortal(frames)) return false;
             // Dry first: nothing is emitted for a call that stays a call.
-            if (CalleeAtMergePoint(frame, op, out var callee, other.Program, dry: true) is not { } merge) return false;
+            if (CalleeAtMergePoint(frame, op, out var callee, out _, other.Program, dry: true) is not { } merge) return false;
             if (KnownKey(callee, merge, other) is not { } key || !MayInline(frames, key)) return false;
-            if (CalleeAtMergePoint(frame, op, out callee, other.Program) is null)
+            if (CalleeAtMergePoint(frame, op, out callee, out _, other.Program) is null)
                 throw new SpecializationException($"{frame.Graph.Name}: the entry of {other} at the call at {op.Instruction.Location} reached its merge point once and not again");
             callee.CallSite = op;
             EnterInlinedPortal(frames, callee, key, new CallPath(CallSitePath, CallSiteKey, op.Instruction), other);
