@@ -113,6 +113,9 @@ public sealed class FirstWrittenClassVmTests
         Assert.AreEqual(2, unit.Unit.GuessedSelfCalls, "both calls guess fib:\n" + unit.Unit.Residual);
         Assert.AreEqual(2, unit.Unit.DirectSelfCalls, "fib's unit calls itself directly, twice:\n" + unit.Unit.Residual);
         Assert.IsGreaterThanOrEqualTo(2, SelfCalls(unit.Unit), "the direct calls in the residual graphs:\n" + unit.Unit.Residual);
+        // The callee's locals and stack, made by the entry in the caller's code, passed as their contents (SelfCallShapes): the
+        // Calls++ between them and the call, and the guess tested before them, do not stand in the way.
+        Assert.IsNotNull(unit.Unit.ShapedEntry, "the direct calls pass the frame's contents to the shaped entry:\n" + unit.Unit.Residual);
         long entries = unit.Entries;
         // fib(20): 21,891 activations, all but the first made by the unit's own calls.
         AssertSame(vm, plain, woven, 0, [20], $"threshold {threshold}, compiled");
