@@ -20,7 +20,8 @@ namespace PeJit.Runtime;
 /// <item>The portal's entry counts like a <c>Jit.CanEnterJit</c> (so that functions of the interpreted program
 /// without a loop get compiled): the first arrival at the merge point in an activation of the portal runs the
 /// same site, and passes its slot marked with <see cref="EntryFlag"/> (<see cref="EntrySlot"/>), so that the
-/// runtime compiles the key as a whole function, not a loop. Before counting, the entry tests
+/// runtime compiles the key as a whole function, not a loop. Before counting (or, when no try holds the merge point, at
+/// the portal's start, before the entry's own code, passing <see cref="ResumeBeforeEntrySlot"/>), the portal tests
 /// <see cref="PortalCounters.Resuming"/>: while it is not zero, it calls the hook with <see cref="ResumeSlot"/>,
 /// and the runtime may answer <see cref="CanEnterJitStatus.Exited"/> with a state that compiled code left at an
 /// exit of a unit entered through a call cell (the interpreter then goes on from there). A portal with no
