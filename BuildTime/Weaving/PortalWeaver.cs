@@ -249,13 +249,86 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
         }
 
         int greens = GreenCount();
+        // A resumption is taken before the entry's own code when nothing stands between the method's start and the entry's
+        // reload (no try around the merge point): see ResumeBeforeEntry.
+        ResumesBeforeEntry = entrySite is not null && mergeRegions.Count == 0;
         foreach (var site in sites) WeaveSite(il, site, state, mergeVariables.Count, greens, loopDispatch[0], entry: false);
         if (entrySite is not null) WeaveSite(il, entrySite, state, mergeVariables.Count, greens, entryDispatch![0], entry: true);
+        if (ResumesBeforeEntry) ResumeBeforeEntry(il, mergeTypes, entryDispatch![0]);
         DropHints();
         PlainTwin.Divert(portal, twin, runtime.Disabled);
         body.OptimizeMacros();
         if (inlinable) portal.ImplAttributes |= MethodImplAttributes.AggressiveInlining;
         Inlined = inlinable;
+    }
+
+    /// <summary>
+    /// Whether the portal tests <see cref="PortalCounters.Resuming"/> at its start, before the entry's own code, rather than at
+    /// its entry site (<see cref="ResumeBeforeEntry"/>): a portal with an entry site and no try around its merge point.
+    /// </summary>
+    public bool ResumesBeforeEntry { get; private set; }
+
+    /// <summary>
+    /// The portal's first instructions (before <see cref="PlainTwin.Divert"/> puts its own in front), and a way out of line:
+    /// <code>
+    ///   if (PortalCounters.Resuming != 0) goto resume           one static load per call, as the entry site's test was
+    ///   ...the entry's code (locals, frame, a counter of calls)..., the entry site (which no longer tests Resuming)
+    ///   resume: count = &lt;PeJit&gt;PortalCountersN.Resume([this]); if (count == Interpret) goto the entry's code; leave the entry's dispatch
+    /// </code>
+    /// <c>Resume</c> answers <see cref="PortalProtocol.ResumeBeforeEntrySlot"/>: the state compiled code left for this thread's
+    /// portal call, or go on. So the portal call that follows a compiled call (the callee's unit left at an exit, or the
+    /// callee had none) goes on at the merge point without running the entry again: the caller's compiled code ran it
+    /// (<c>Calls++</c> once, as plain does). The counter class's initializer tells the runtime
+    /// (<c>PortalCounters.ResumeBeforeEntry</c>), so that units run such entries in their calls.
+    /// </summary>
+    private void ResumeBeforeEntry(ILProcessor il, IReadOnlyList<TypeReference> mergeTypes, Instruction entryDispatch)
+    {
+        var first = body.Instructions[0];
+        var resume = il.Create(OpCodes.Nop);
+        il.InsertBefore(first, il.Create(OpCodes.Ldsfld, runtime.Resuming));
+        il.InsertBefore(first, il.Create(OpCodes.Brtrue, resume));
+        // Out of line, after the last instruction (no try around the merge point, so outside every region).
+        il.Append(resume);
+        if (PassesThis) il.Append(il.Create(OpCodes.Ldarg, body.ThisParameter));
+        il.Append(il.Create(OpCodes.Call, ResumeMethod(mergeTypes.Count)));
+        il.Append(il.Create(OpCodes.Stloc, count));
+        il.Append(il.Create(OpCodes.Ldloc, count));
+        il.Append(il.Create(OpCodes.Brfalse, first));
+        il.Append(il.Create(OpCodes.Br, entryDispatch));
+    }
+
+    /// <summary>
+    /// <c>[NoInlining] static int Resume([Portal self])</c> of the counter class: <c>state = new object[n]; status =
+    /// JitRuntime.CanEnterJit(ldtoken portal, state, ResumeBeforeEntrySlot)</c>, handed back as a slow path's
+    /// (<see cref="HandBack"/>); its class initializer also calls <c>PortalCounters.ResumeBeforeEntry(ldtoken portal)</c>.
+    /// </summary>
+    private MethodDefinition ResumeMethod(int variables)
+    {
+        bool passThis = PassesThis;
+        var method = new MethodDefinition("Resume", MethodAttributes.Assembly | MethodAttributes.Static | MethodAttributes.HideBySig, module.TypeSystem.Int32)
+        {
+            ImplAttributes = MethodImplAttributes.NoInlining,
+        };
+        // `this` is not read: the state the runtime hands back has it (it never changes); taken so that the call has the portal's shape.
+        if (passThis) method.Parameters.Add(new ParameterDefinition("self", ParameterAttributes.None, portal.DeclaringType));
+        var state = new VariableDefinition(new ArrayType(module.TypeSystem.Object));
+        method.Body.Variables.Add(state);
+        var il = method.Body.GetILProcessor();
+        il.Emit(OpCodes.Ldc_I4, PortalProtocol.StateLength(variables, passThis));
+        il.Emit(OpCodes.Newarr, module.TypeSystem.Object);
+        il.Emit(OpCodes.Stloc, state);
+        il.Emit(OpCodes.Ldtoken, portal);
+        il.Emit(OpCodes.Ldloc, state);
+        il.Emit(OpCodes.Ldc_I4, PortalProtocol.ResumeBeforeEntrySlot);
+        il.Emit(OpCodes.Call, runtime.CanEnterJit);
+        HandBack(il, state);
+        // The runtime learns, before the portal's first site counts, that its entries may be run by compiled callers.
+        var initializer = counterTable!.DeclaringType.Methods.Single(m => m.Name == ".cctor");
+        var ret = initializer.Body.Instructions[^1];
+        var init = initializer.Body.GetILProcessor();
+        init.InsertBefore(ret, init.Create(OpCodes.Ldtoken, portal));
+        init.InsertBefore(ret, init.Create(OpCodes.Call, runtime.ResumeBeforeEntry));
+        return Finish(method);
     }
 
     /// <summary>
@@ -586,7 +659,7 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
             code.Add(il.Create(OpCodes.Brtrue, next));
         }
         var resume = il.Create(OpCodes.Ldc_I4, PortalProtocol.ResumeSlot);
-        if (entry)
+        if (entry && !ResumesBeforeEntry)
         {
             code.Add(il.Create(OpCodes.Ldsfld, runtime.Resuming));
             code.Add(il.Create(OpCodes.Brtrue, resume));
@@ -679,8 +752,11 @@ internal sealed class PortalWeaver(MethodDefinition portal, WovenRuntime runtime
             code.Add(il.Create(OpCodes.Or));
             code.Add(il.Create(OpCodes.Stloc, slot));
             code.Add(il.Create(OpCodes.Br, slowStart));
-            code.Add(resume);
-            code.Add(il.Create(OpCodes.Stloc, slot));
+            if (!ResumesBeforeEntry)
+            {
+                code.Add(resume);
+                code.Add(il.Create(OpCodes.Stloc, slot));
+            }
         }
         code.AddRange(slowPath);
 

@@ -14,9 +14,12 @@ namespace PeJit.Weaving;
 /// <c>JitRuntime.ThrowPending()</c>: throws the exception a step of compiled code threw
 /// (<c>CanEnterJitStatus.Threw</c>); returns <c>Exception</c> so that the woven code can end with <c>throw</c>.
 /// </param>
+/// <param name="ResumeBeforeEntry">
+/// <c>PortalCounters.ResumeBeforeEntry(RuntimeMethodHandle portal)</c>: the portal takes resumptions before its entry's code.
+/// </param>
 /// <param name="Cells">The members of <c>EntryCell</c> and its helpers a woven entry with cells uses (<see cref="EntryCellReferences"/>).</param>
 internal sealed record WovenRuntime(MethodReference CanEnterJit, FieldReference Disabled, FieldReference Resuming, MethodReference CountersFor, MethodReference ThrowPending,
-    EntryCellReferences Cells)
+    MethodReference ResumeBeforeEntry, EntryCellReferences Cells)
 {
     /// <summary>The references, for <paramref name="module"/>, to the runtime in <paramref name="scope"/>.</summary>
     public static WovenRuntime Import(ModuleDefinition module, IMetadataScope scope)
@@ -35,6 +38,8 @@ internal sealed record WovenRuntime(MethodReference CanEnterJit, FieldReference 
         countersFor.Parameters.Add(new ParameterDefinition(handle));
         var exception = new TypeReference("System", nameof(Exception), module, module.TypeSystem.CoreLibrary);
         var throwPending = new MethodReference("ThrowPending", exception, hooks) { HasThis = false };
-        return new WovenRuntime(hook, disabled, resuming, countersFor, throwPending, EntryCellReferences.Import(module, scope, handle, hooks, counters));
+        var resumeBeforeEntry = new MethodReference("ResumeBeforeEntry", module.TypeSystem.Void, counters) { HasThis = false };
+        resumeBeforeEntry.Parameters.Add(new ParameterDefinition(handle));
+        return new WovenRuntime(hook, disabled, resuming, countersFor, throwPending, resumeBeforeEntry, EntryCellReferences.Import(module, scope, handle, hooks, counters));
     }
 }

@@ -5,11 +5,9 @@
 // program is a call of the portal on the same object, `this.Run(...)`. A function's unit calls itself directly and other
 // functions' units through their call cells, `this` their last argument; a loop's unit inlines a small callee (branch
 // icalls15; before it, every such call went through the woven portal's entry and its cell, branch cells15). The entry
-// writes no field: a write there (`Activations++` before the merge point, as this probe had until icalls15) keeps the calls
-// portal calls, since the portal call a compiled call falls back to, or resumes through after the callee's unit left at an
-// exit, would write it again (Docs/PERFORMANCE.md, icalls15). The callee is promoted (`Jit.Promote(Functions[arg])`): read
-// from a field of `this`, a red, it would leave the callee's key unknown at the call, and the call a portal call.
-// Tests/PeJit.TestSubjects/InstanceCallVm.cs is its test subject.
+// writes no field and the callee is promoted (`Jit.Promote(Functions[arg])`): the form icalls15 needed. Since icalls15b
+// the form a user writes first gets compiled calls too: Docs/probes/ClassBytecodeVmFirstWritten.cs (`Calls++` in the
+// entry, the callee read from `Functions` unpromoted). Tests/PeJit.TestSubjects/InstanceCallVm.cs is its test subject.
 //   fib N     f(n) = n < 2 ? n : f(n - 1) + f(n - 2), recursive through this.Run (a loop-free function: compiled at its entry)
 //   calls N   a loop of N turns calling a small function through this.Run (with PEJIT_COMPILE_FUNCTIONS=1 the function gets a
 //             unit too, since by default no function is compiled once a loop is hot)

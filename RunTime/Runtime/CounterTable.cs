@@ -70,6 +70,19 @@ public sealed class CounterTable
     public int[] Counters { get; }
 
     /// <summary>
+    /// Whether the woven portal takes a resumption before its entry's own code (<see cref="PortalCounters.ResumeBeforeEntry"/>):
+    /// then compiled code may run the entry of a portal call itself, since the portal call that follows it resumes at the
+    /// merge point (<see cref="PortalProtocol.ResumeBeforeEntrySlot"/>).
+    /// </summary>
+    public bool ResumesBeforeEntry
+    {
+        get => Volatile.Read(ref resumesBeforeEntry);
+        internal set => Volatile.Write(ref resumesBeforeEntry, value);
+    }
+
+    private bool resumesBeforeEntry;
+
+    /// <summary>
     /// The entry cells the portal's entry site reads (<see cref="PortalProtocol"/>), indexed like <see cref="Counters"/>;
     /// null for a portal woven without them.
     /// </summary>

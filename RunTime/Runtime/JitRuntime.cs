@@ -47,6 +47,8 @@ public static class JitRuntime
         // A resumption (PortalProtocol.ResumeSlot) is answered before anything else: the pending state is this thread's.
         if (slot == PortalProtocol.ResumeSlot)
             return Find(portal) is { } resuming ? resuming.OnEntryWhileResuming(state) : (int)CanEnterJitStatus.Interpret;
+        if (slot == PortalProtocol.ResumeBeforeEntrySlot)
+            return Find(portal) is { } resuming ? resuming.OnStartWhileResuming(state) : (int)CanEnterJitStatus.Interpret;
         bool entry = PortalProtocol.IsEntry(slot, out int counter, out bool onlyEntry);
         if (Disabled) return Rearmed(counters, counter, int.MaxValue);
         if (entry) counters.CountSlowEntry();

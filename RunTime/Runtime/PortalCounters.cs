@@ -44,6 +44,13 @@ public static class PortalCounters
     public static EntryCell?[] CellsFor(RuntimeMethodHandle portal, RuntimeTypeHandle code, string layout) =>
         TableOf(portal).EnableCells(Type.GetTypeFromHandle(code)!, layout);
 
+    /// <summary>
+    /// Called by the class initializer of a woven portal that tests <see cref="Resuming"/> at its start, before its entry's
+    /// code (<see cref="PortalProtocol.ResumeBeforeEntrySlot"/>), so that its units may run the entry of their interpreted
+    /// calls, writes of fields included (<see cref="CounterTable.ResumesBeforeEntry"/>).
+    /// </summary>
+    public static void ResumeBeforeEntry(RuntimeMethodHandle portal) => TableOf(portal).ResumesBeforeEntry = true;
+
     /// <summary>The counter table of <paramref name="portal"/>, made on first use.</summary>
     internal static CounterTable TableOf(RuntimeMethodHandle portal) => Tables.Find(portal.Value) ?? NewTable(portal);
 

@@ -20,7 +20,8 @@ namespace PeJit.Runtime;
 /// <item>The portal's entry counts like a <c>Jit.CanEnterJit</c> (so that functions of the interpreted program
 /// without a loop get compiled): the first arrival at the merge point in an activation of the portal runs the
 /// same site, and passes its slot marked with <see cref="EntryFlag"/> (<see cref="EntrySlot"/>), so that the
-/// runtime compiles the key as a whole function, not a loop. Before counting, the entry tests
+/// runtime compiles the key as a whole function, not a loop. Before counting (or, when no try holds the merge point, at
+/// the portal's start, before the entry's own code, passing <see cref="ResumeBeforeEntrySlot"/>), the portal tests
 /// <see cref="PortalCounters.Resuming"/>: while it is not zero, it calls the hook with <see cref="ResumeSlot"/>,
 /// and the runtime may answer <see cref="CanEnterJitStatus.Exited"/> with a state that compiled code left at an
 /// exit of a unit entered through a call cell (the interpreter then goes on from there). A portal with no
@@ -66,6 +67,16 @@ public static class PortalProtocol
 
     /// <summary>The slot an entry site passes when it came by <see cref="PortalCounters.Resuming"/> rather than by its counter.</summary>
     public const int ResumeSlot = -1;
+
+    /// <summary>
+    /// The slot a portal passes from its start, before its entry's code, when <see cref="PortalCounters.Resuming"/> is set (a
+    /// woven portal whose merge point is in no try; <see cref="PortalCounters.ResumeBeforeEntry"/>): the runtime answers
+    /// <see cref="CanEnterJitStatus.Exited"/> (or <see cref="CanEnterJitStatus.Threw"/>) with this thread's pending state, and
+    /// the portal goes on at its merge point without running its entry, which the compiled caller ran; otherwise
+    /// <see cref="CanEnterJitStatus.Interpret"/>, nothing counted, and the portal runs its entry (its entry site counts as usual).
+    /// The state passed holds nothing but its length.
+    /// </summary>
+    public const int ResumeBeforeEntrySlot = -2;
 
     /// <summary>The slot an entry site passes for counter <paramref name="slot"/>.</summary>
     public static int EntrySlot(int slot) => slot | EntryFlag;

@@ -82,6 +82,8 @@ public sealed class PortalRuntime
         this.backend = backend ?? new CilBackend(resolver);
         this.resolver = resolver;
         engine.CallCells = CellFor;
+        // Read at each interpreted call: the woven counter class says so in its initializer, which may run after this.
+        engine.ResumesBeforeEntry = () => Counters.ResumesBeforeEntry;
         // A testing knob (Docs/runtime.md): case bridges on CIL units too, so that the fuzzers reach them on every language.
         CaseBridgesOnEveryBackend = Environment.GetEnvironmentVariable("PEJIT_CASE_BRIDGES") == "all";
         // Typed units and direct calls of a unit's own method are the CIL backend's (CilBackend.CompileUnit).
@@ -295,22 +297,34 @@ public sealed class PortalRuntime
     /// </summary>
     public int OnEntryWhileResuming(object?[] state)
     {
-        if (resumption is { } pending && pending.Runtime == this)
-        {
-            resumption = null;
-            Interlocked.Decrement(ref PortalCounters.Resuming);
-            Interlocked.Increment(ref resumptions);
-            Array.Copy(pending.State, state, Math.Min(pending.State.Length, state.Length));
-            if (pending.Thrown is { } thrown)
-            {
-                pendingThrow = thrown;
-                return (int)CanEnterJitStatus.Threw;
-            }
-            return (int)CanEnterJitStatus.Exited;
-        }
+        if (TakeResumption(state) is { } status) return status;
         var key = Arrive(state);
         NoteFunctionEntry(key);
         return CodeFor(key, Functions.CountsEntries ? 1 : 0, state, Functions.Threshold) is { } unit ? Enter(key, unit, state) : (int)CanEnterJitStatus.Interpret;
+    }
+
+    /// <summary>
+    /// The start of a portal that takes resumptions before its entry's code (<see cref="PortalProtocol.ResumeBeforeEntrySlot"/>),
+    /// reached while some thread resumes: this thread's pending state for this portal, as <see cref="OnEntryWhileResuming"/>
+    /// gives it; otherwise <see cref="CanEnterJitStatus.Interpret"/>, nothing counted (the state holds no key yet: the portal
+    /// runs its entry, whose site counts).
+    /// </summary>
+    public int OnStartWhileResuming(object?[] state) => TakeResumption(state) ?? (int)CanEnterJitStatus.Interpret;
+
+    /// <summary>This thread's pending resumption for this portal, copied into <paramref name="state"/>, and its status; null when there is none.</summary>
+    private int? TakeResumption(object?[] state)
+    {
+        if (resumption is not { } pending || pending.Runtime != this) return null;
+        resumption = null;
+        Interlocked.Decrement(ref PortalCounters.Resuming);
+        Interlocked.Increment(ref resumptions);
+        Array.Copy(pending.State, state, Math.Min(pending.State.Length, state.Length));
+        if (pending.Thrown is { } thrown)
+        {
+            pendingThrow = thrown;
+            return (int)CanEnterJitStatus.Threw;
+        }
+        return (int)CanEnterJitStatus.Exited;
     }
 
     /// <summary>
@@ -517,8 +531,9 @@ public sealed class PortalRuntime
         try
         {
             if (state.Cell is { } present) return present;
-            var cell = new CallCell(key, static (cell, code, state, exit) =>
-                ((CompiledUnit)code.Unit).Runtime!.EnterThroughCell(cell, (CompiledUnit)code.Unit, state, exit));
+            var cell = new CallCell(key, (cell, code, state, exit) => code is null
+                ? EnterWithoutUnit(cell, state)
+                : ((CompiledUnit)code.Unit).Runtime!.EnterThroughCell(cell, (CompiledUnit)code.Unit, state, exit));
             if (Cache.TryGet(key, out var unit) && unit is not null)
             {
                 cell.Current = CellCode(unit);
@@ -574,6 +589,27 @@ public sealed class PortalRuntime
         }
         if (status == (int)CanEnterJitStatus.Returned) return true;
         // A step's exception is thrown by the portal call that resumes, inside that activation's regions.
+        resumption = (this, state, status == (int)CanEnterJitStatus.Threw ? TakePendingThrow() : null);
+        Interlocked.Increment(ref PortalCounters.Resuming);
+        return false;
+    }
+
+    /// <summary>
+    /// A call through a cell with no unit, whose compiled caller ran the portal's entry (<see cref="CallCell.EnterAfterEntry"/>):
+    /// the key's entry is counted as the portal's entry would count it, and its unit entered if that gave one; a function
+    /// that did not return (no unit, or it left at an exit) goes on in the portal call that follows, which resumes from
+    /// <paramref name="state"/> (the merge point's variables, or where the unit left) before its entry's code.
+    /// </summary>
+    private bool EnterWithoutUnit(CallCell cell, object?[] state)
+    {
+        var key = cell.Key;
+        NoteFunctionEntry(key);
+        int status = (int)CanEnterJitStatus.Exited;
+        if (CodeFor(key, Functions.CountsEntries ? 1 : 0, state, Functions.Threshold) is { } unit)
+            status = StackGuard.StackIsLow
+                ? StackGuard.OnFreshStack(static call => call.Item1.Enter(call.key, call.unit, call.state), (this, key, unit, state))
+                : Enter(key, unit, state);
+        if (status == (int)CanEnterJitStatus.Returned) return true;
         resumption = (this, state, status == (int)CanEnterJitStatus.Threw ? TakePendingThrow() : null);
         Interlocked.Increment(ref PortalCounters.Resuming);
         return false;

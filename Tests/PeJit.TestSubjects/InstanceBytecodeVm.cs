@@ -8,7 +8,9 @@ namespace PeJit.TestSubjects;
 /// The language has no loops, so the portal has no <c>Jit.CanEnterJit</c>: each function gets hot at the portal's entry,
 /// and the woven entry enters its typed unit, which takes <c>this</c> as its last parameter, through an entry cell
 /// (<c>InstancePortalCellTests</c>). <see cref="Tally"/> writes a field of <c>this</c> and then promotes a red value, so
-/// compiled code leaves in the middle of that step for each value it has no case for, after the write.
+/// compiled code leaves in the middle of that step for each value it has no case for, after the write. It is the class VM
+/// as written first: <c>Calls++</c> in the portal's entry and the callee read from <see cref="Functions"/>, not promoted; a
+/// function's unit calls itself directly behind a test that the callee is its own function (<c>FirstWrittenClassVmTests</c>).
 /// </summary>
 public sealed class InstanceBytecodeVm(InstanceBytecodeVm.Function[] functions, long scaling)
 {

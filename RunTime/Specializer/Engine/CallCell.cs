@@ -23,10 +23,11 @@ namespace PeJit.Specializer.Engine;
 /// <param name="key">The callee's green key at its merge point.</param>
 /// <param name="slow">
 /// The runtime's way in for what the fast path leaves to it: a unit to enter with little stack left (exit buffer
-/// null), or a unit that left at an exit (the exit buffer it wrote). True when the function returned (the result
-/// at index 0 of the state); false when the interpreter must resume.
+/// null), or a unit that left at an exit (the exit buffer it wrote), or, for <see cref="EnterAfterEntry"/>, no unit (code
+/// null: the runtime counts the key's entry and keeps the state for the portal call's resumption). True when the
+/// function returned (the result at index 0 of the state); false when the interpreter must resume.
 /// </param>
-public sealed class CallCell(GreenKey key, Func<CallCell, CallCell.Code, object?[], object?[]?, bool> slow)
+public sealed class CallCell(GreenKey key, Func<CallCell, CallCell.Code?, object?[], object?[]?, bool> slow)
 {
     /// <summary>A compiled unit as a cell calls it.</summary>
     /// <param name="Unit">The runtime's unit (opaque here).</param>
@@ -35,7 +36,7 @@ public sealed class CallCell(GreenKey key, Func<CallCell, CallCell.Code, object?
     /// <param name="ExitSize">Slots its exit buffer needs.</param>
     public sealed record Code(object Unit, Func<object[], object?[], object?[], object?> Run, object[] Constants, int ExitSize);
 
-    private readonly Func<CallCell, Code, object?[], object?[]?, bool> slow = slow;
+    private readonly Func<CallCell, Code?, object?[], object?[]?, bool> slow = slow;
     private Code? current;
     private long calls;
     private long entered;
@@ -96,6 +97,28 @@ public sealed class CallCell(GreenKey key, Func<CallCell, CallCell.Code, object?
         }
         return self.slow(self, code, state, exit);
     }
+
+    /// <summary>
+    /// <see cref="Enter"/> for a call whose caller's compiled code ran the portal's entry itself, something the entry must do
+    /// once per call included (a write of a field: <c>Calls++</c>): with no unit too, the runtime is asked (the key's entry
+    /// counted, its unit entered if that made one), and otherwise keeps the state at the merge point for the portal call
+    /// that follows, which takes it before its entry's code (a woven portal's <c>PortalProtocol.ResumeBeforeEntrySlot</c>) and
+    /// interprets the function from its merge point, so that the entry runs once, as the plain interpreter's call runs it.
+    /// </summary>
+    public static bool EnterAfterEntry(object cell, object?[] state)
+    {
+        var self = (CallCell)cell;
+        if (self.Current is not null) return Enter(cell, state);
+        self.calls++;
+        var greens = self.Greens;
+        for (int i = 0; i < greens.Length; i++) state[i] = greens[i];
+        return self.slow(self, null, state, null);
+    }
+
+    /// <summary>The IR reference to <see cref="EnterAfterEntry"/>.</summary>
+    public static MethodRef EnterAfterEntryMethod { get; } = new(
+        "System.Boolean PeJit.Specializer.Engine.CallCell::EnterAfterEntry(System.Object,System.Object[])", hasThis: false,
+        origin: typeof(CallCell).GetMethod(nameof(EnterAfterEntry)));
 
     /// <summary>
     /// A typed unit's own compiled code (<see cref="Unit.Self"/>), set by the runtime once the backend made it: read only

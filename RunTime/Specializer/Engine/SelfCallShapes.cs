@@ -113,8 +113,10 @@ internal static partial class SelfCallShapes
                 reds.Add(red);
             }
             if (aliased || !anyFresh || !described.EveryReferenceInShape(reds) || FallbackStates(graph, site, before) is not { } jumps || NestedInFallback(graph, site, reds)) continue;
-            bool storedAfter = false;
-            foreach (var jump in jumps) storedAfter |= jump.State is null && StoredAfter(graph, jump.Jump, reds, before);
+            // A wrong guess whose portal call takes none of the reds (the guess tested before the portal's entry, which made
+            // them) needs none made on its edge, so it does not matter what is stored into them after it.
+            bool storedAfter = false, fallbackTakesReds = UsesAny(graph[site.Fallback].Instructions, FreshValues(reds));
+            foreach (var jump in jumps) storedAfter |= jump.State is null && fallbackTakesReds && StoredAfter(graph, jump.Jump, reds, before);
             if (storedAfter) continue;
             shaped.Add(new ShapedSite(site, reds, Print(graph, reds, exact: false), before));
         }
@@ -797,7 +799,7 @@ internal static partial class SelfCallShapes
 
     /// <summary>
     /// The jumps into the site's portal call and the state array each passed to the runtime: the portal call follows a
-    /// failed <see cref="CallCell.Enter"/> (the cell's state) or <see cref="CallCell.Resume"/> (the resumption's state);
+    /// failed <see cref="CallCell.Enter"/> or <see cref="CallCell.EnterAfterEntry"/> (the cell's state) or <see cref="CallCell.Resume"/> (the resumption's state);
     /// null when some jump is not one of those.
     /// </summary>
     private static List<FallbackJump>? FallbackStates(FlowGraph graph, Site site, BlockSet before)
@@ -815,7 +817,7 @@ internal static partial class SelfCallShapes
                         found.Add(new FallbackJump(target, null));
                         continue;
                     }
-                    if (call.Method == CallCell.EnterMethod) found.Add(new FallbackJump(target, call.Operands[1]));
+                    if (call.Method == CallCell.EnterMethod || call.Method == CallCell.EnterAfterEntryMethod) found.Add(new FallbackJump(target, call.Operands[1]));
                     else if (call.Method == CallCell.ResumeMethod) found.Add(new FallbackJump(target, call.Operands[2]));
                     // A wrong guess of the callee before the call: the reds are as the shape says, untouched.
                     else if (before.Contains(block)) found.Add(new FallbackJump(target, null));

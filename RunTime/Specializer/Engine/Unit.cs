@@ -74,6 +74,12 @@ public sealed class Unit
     /// <summary>Calls of the unit's own key that call its own method directly (typed units).</summary>
     public int DirectSelfCalls { get; internal set; }
 
+    /// <summary>
+    /// Interpreted calls whose callee the caller reads at run time, guessed to be of the unit's own key: the argument is
+    /// tested against the key's value before the portal's entry runs (<c>callee == fn</c>), else the portal call.
+    /// </summary>
+    public int GuessedSelfCalls { get; internal set; }
+
     /// <summary>The green keys of the interpreted calls the unit makes through call cells (<see cref="CallCell"/>), in order, repeats included.</summary>
     public List<GreenKey> CalledKeys { get; } = [];
 

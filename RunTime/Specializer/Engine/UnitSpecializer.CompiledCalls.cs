@@ -30,6 +30,15 @@ public sealed partial class UnitSpecializer
     /// </summary>
     public bool ShapedSelfCalls { get; set; } = true;
 
+    /// <summary>
+    /// Whether the portal call a compiled call falls back to, or resumes through after the callee's unit left at an exit, goes
+    /// on at the merge point without running the portal's entry (a woven portal that tests <c>PortalCounters.Resuming</c>
+    /// before its entry's code): then the entry of an interpreted call may do what must happen once per call (a write of a
+    /// field, <c>Calls++</c>), run in the caller's residual code before the call (<see cref="Run.RunEntry"/>). Asked at each
+    /// such call; null or false: such entries keep the call a portal call. Set by the runtime.
+    /// </summary>
+    public Func<bool>? ResumesBeforeEntry { get; set; }
+
     /// <summary>Whether residual graphs carry the portal's <c>[Virtualizable]</c> frames (<see cref="FlowGraph.Virtualizables"/>) for the optimizer to honor.</summary>
     public bool Virtualizables { get; set; } = true;
 
@@ -96,7 +105,16 @@ public sealed partial class UnitSpecializer
         private bool CallThroughCell(ExtensionFrame frame, ExtensionOp op)
         {
             // The entry run first without emitting anything, to learn the key; emitted (below) only once the call is made so.
-            if (CalleeAtMergePoint(frame, op, out var callee, dry: true) is not { } merge) return false;
+            var merge = CalleeAtMergePoint(frame, op, out var callee, out bool effects, dry: true);
+            // A callee the caller reads at run time (`Run(Functions[arg], ...)`, a red argument for a green of the key): a typed
+            // unit guesses that the call is of its own key, and tests that argument before the entry (below).
+            (int Argument, object? Value)? guess = null;
+            if (typed && (merge is null || !AllKnown(callee, merge)) && GuessOwnKey(frame, op) is { } guessed)
+            {
+                guess = guessed;
+                merge = CalleeAtMergePoint(frame, op, out callee, out effects, dry: true, guess: guessed);
+            }
+            if (merge is null) return false;
             bool mayBeNull = ReceiverMayBeNull(frame, op);
             var classToGuard = ClassToGuard(frame, op);
             if ((mayBeNull || classToGuard is not null) && frame.IsGreen(op.Operands[0])) return false;
@@ -117,7 +135,8 @@ public sealed partial class UnitSpecializer
                 greens.Add(entryKey.Values[i]);
             }
             var key = new GreenKey(greens);
-            if (speculated is not null && !key.Equals(entryKey)) return false;
+            // A guess tested after the entry ran falls back to the portal call, which would run an entry with effects again.
+            if (speculated is not null && (effects || !key.Equals(entryKey))) return false;
             if (owner.CallCells!(key) is not { } cell) return false;
 
             var location = op.Instruction.Location;
@@ -144,7 +163,17 @@ public sealed partial class UnitSpecializer
                     current = ofClass;
                 }
             }
-            merge = CalleeAtMergePoint(frame, op, out callee)
+            if (guess is { } tested)
+            {
+                // if (argument == the unit's own key's value) the entry and the call below, else the portal call (the entry not run).
+                var argumentType = op.OperandTypes[tested.Argument];
+                var same = Emit(new Instruction(Opcode.Ceq, Lift(frame, op.Operands[tested.Argument], argumentType), ExpectedGreen(tested.Value, argumentType)) { Location = location }, IrType.Bool);
+                var asGuessed = AddBlockHere();
+                Append(new Instruction(Opcode.BrIf, same) { Location = location, Targets = { new BlockCall(asGuessed, []), new BlockCall(fallback, []) } });
+                current = asGuessed;
+                unit.GuessedSelfCalls++;
+            }
+            merge = CalleeAtMergePoint(frame, op, out callee, out _, guess: guess)
                 ?? throw new SpecializationException($"{frame.Graph.Name}: the portal's entry at the interpreted call at {location} reached its merge point once and not again");
             if (speculated is not null)
             {
@@ -160,8 +189,8 @@ public sealed partial class UnitSpecializer
                     current = next;
                 }
             }
-            if (typed && key.Equals(entryKey)) CallSelf(callee, merge, cell, join, fallback, hasResult ? op.ResultType : null, location);
-            else CallCellEnter(callee, merge, cell, join, fallback, hasResult ? op.ResultType : null, location);
+            if (typed && key.Equals(entryKey)) CallSelf(callee, merge, cell, join, fallback, hasResult ? op.ResultType : null, location, effects);
+            else CallCellEnter(callee, merge, cell, join, fallback, hasResult ? op.ResultType : null, location, effects);
 
             current = fallback;
             Residualize(frame, op);
@@ -173,10 +202,69 @@ public sealed partial class UnitSpecializer
             return true;
         }
 
+        /// <summary>Whether every green of the key at <paramref name="merge"/> is known in <paramref name="callee"/>.</summary>
+        private bool AllKnown(ExtensionFrame callee, ExtensionOp merge)
+        {
+            for (int i = 0; i < owner.GreenCount; i++)
+                if (!Lookup(callee, merge.Operands[i]).IsGreen) return false;
+            return true;
+        }
+
         /// <summary>
-        /// <c>state = new object[n] { reds boxed }; if (CallCell.Enter(cell, state)) goto join(unbox state[0]) else goto fallback</c>.
+        /// For an interpreted call whose callee key the entry cannot learn from the caller's greens (the callee read from a
+        /// field, <c>Run(Functions[arg], ...)</c>): the argument and the value to guess for it such that the entry, run dry with
+        /// that argument green, reaches the unit's own key; null when no one argument does. Tried: each red argument (not the
+        /// receiver) of a parameter the portal's entry takes green, against each green of the own key a value of its type
+        /// could be (an object of the parameter's class, compared by reference; an integer). The guess is tested in the
+        /// residual code before the entry (<c>argument == value</c>), so a wrong one costs a compare and the portal call.
         /// </summary>
-        private void CallCellEnter(ExtensionFrame callee, ExtensionOp merge, CallCell cell, Block join, Block fallback, IrType? resultType, SourceLocation location)
+        private (int Argument, object? Value)? GuessOwnKey(ExtensionFrame frame, ExtensionOp op)
+        {
+            var portal = owner.program.Portal;
+            var parameters = portal.Parameters;
+            if (parameters.Length != op.Operands.Length) return null;
+            int first = op.Instruction.Method is { HasThis: true } ? 1 : 0;
+            for (int j = first; j < parameters.Length; j++)
+            {
+                int operand = op.Operands[j];
+                Ensure(frame, operand);
+                if (frame.IsGreen(operand) || portal.RedValues[parameters[j]]) continue;
+                var type = op.OperandTypes[j];
+                if (!CanCompare(type)) continue;
+                for (int i = 0; i < owner.GreenCount; i++)
+                {
+                    var value = entryKey.Values[i];
+                    if (!CouldBe(type, value)) continue;
+                    if (CalleeAtMergePoint(frame, op, out var callee, out _, dry: true, guess: (j, value)) is { } merge
+                        && AllKnown(callee, merge) && KeyAt(callee, merge).Equals(entryKey))
+                        return (j, value);
+                }
+            }
+            return null;
+        }
+
+        /// <summary>Whether a red of <paramref name="type"/> could hold <paramref name="value"/>: an object of its class, or an integer for an integer type.</summary>
+        private bool CouldBe(IrType type, object? value)
+        {
+            if (type.StackKind is StackKind.Reference)
+                return value is not null && !value.GetType().IsValueType && owner.resolver.ResolveType(type).IsInstanceOfType(value);
+            return value is int or long or short or sbyte or byte or ushort or uint or ulong or char or bool;
+        }
+
+        /// <summary>The key at <paramref name="merge"/>, every green known in <paramref name="callee"/>.</summary>
+        private GreenKey KeyAt(ExtensionFrame callee, ExtensionOp merge)
+        {
+            var greens = new object?[owner.GreenCount];
+            for (int i = 0; i < greens.Length; i++) greens[i] = Lookup(callee, merge.Operands[i]).Green;
+            return new GreenKey(greens);
+        }
+
+        /// <summary>
+        /// <c>state = new object[n] { reds boxed }; if (CallCell.Enter(cell, state)) goto join(unbox state[0]) else goto fallback</c>;
+        /// <see cref="CallCell.EnterAfterEntry"/> when the entry this code ran has <paramref name="effects"/> (the fallback's
+        /// portal call then resumes at the merge point even when the cell has no unit).
+        /// </summary>
+        private void CallCellEnter(ExtensionFrame callee, ExtensionOp merge, CallCell cell, Block join, Block fallback, IrType? resultType, SourceLocation location, bool effects)
         {
             // state = new object[n]; state[j] = box(red j) for the reds, then `this` of an instance portal at
             // PortalProtocol.ThisIndex (a typed unit's entry unboxes it from there); the runtime fills in the greens.
@@ -194,7 +282,7 @@ public sealed partial class UnitSpecializer
                 Append(new Instruction(Opcode.StoreElement, state, Constant(i, IrType.I32), boxed) { TypeOperand = IrType.Object, Location = location });
             }
             var cellValue = Lift(Known.OfGreen(cell), IrType.Object);
-            var entered = Emit(new Instruction(Opcode.Call, cellValue, state) { Method = CallCell.EnterMethod, Location = location }, IrType.Bool);
+            var entered = Emit(new Instruction(Opcode.Call, cellValue, state) { Method = effects ? CallCell.EnterAfterEntryMethod : CallCell.EnterMethod, Location = location }, IrType.Bool);
             BranchToResult(entered, state, join, fallback, resultType, location);
         }
 
@@ -212,7 +300,7 @@ public sealed partial class UnitSpecializer
         ///   state = new object[n]; if (CallCell.Resume(cell, selfCode, state, exit)) goto join(unbox state[0]) else goto fallback
         /// </code>
         /// </remarks>
-        private void CallSelf(ExtensionFrame callee, ExtensionOp merge, CallCell cell, Block join, Block fallback, IrType? resultType, SourceLocation location)
+        private void CallSelf(ExtensionFrame callee, ExtensionOp merge, CallCell cell, Block join, Block fallback, IrType? resultType, SourceLocation location, bool effects)
         {
             var arguments = new List<Value> { constants, exitBuffer };
             var parameterTypes = new List<string> { "System.Object[]", "System.Object[]" };
@@ -262,7 +350,7 @@ public sealed partial class UnitSpecializer
             BranchToResult(resumed, state, join, fallback, resultType, location);
 
             current = viaCell;
-            CallCellEnter(callee, merge, cell, join, fallback, resultType, location);
+            CallCellEnter(callee, merge, cell, join, fallback, resultType, location, effects);
             unit.DirectSelfCalls++;
         }
 
@@ -340,23 +428,29 @@ public sealed partial class UnitSpecializer
         /// inlined calls; of another portal's <paramref name="program"/> for a call of that portal (<see cref="InlineOtherPortalCall"/>).
         /// <paramref name="dry"/>: nothing is emitted (the callee's reds are placeholders, not to be read): to learn the callee's
         /// key before deciding what the call becomes, so that a call left a call carries none of the entry's code.
+        /// <paramref name="guess"/>: an argument taken as green with a value the residual code tests before (<see cref="GuessOwnKey"/>).
         /// </summary>
-        private ExtensionOp? CalleeAtMergePoint(ExtensionFrame frame, ExtensionOp op, out ExtensionFrame callee, ExtensionProgram? program = null, bool dry = false)
+        private ExtensionOp? CalleeAtMergePoint(ExtensionFrame frame, ExtensionOp op, out ExtensionFrame callee, out bool effects, ExtensionProgram? program = null, bool dry = false,
+            (int Argument, object? Value)? guess = null)
         {
             var portal = (program ?? owner.program).Portal;
             callee = new ExtensionFrame(portal) { Block = FlowGraph.Entry.Index };
+            effects = false;
             var parameters = portal.Parameters;
             if (parameters.Length != op.Operands.Length) return null;
             for (int i = 0; i < parameters.Length; i++)
             {
                 int operand = op.Operands[i], parameter = parameters[i];
                 Ensure(frame, operand);
-                if (frame.IsGreen(operand) && portal.RedValues[parameter])
+                if (guess is { } guessed && guessed.Argument == i)
+                    callee.SetBoxed(parameter, guessed.Value);
+                else if (frame.IsGreen(operand) && portal.RedValues[parameter])
                     callee.SetRed(parameter, dry ? default : Lift(frame, operand, portal.Types[parameter]));
                 else
                     callee.CopyFrom(frame, operand, parameter);
             }
-            return RunEntry(callee, dry);
+            // Effects only in the own portal's entry: another portal's start does not take this portal's resumptions.
+            return RunEntry(callee, dry, program is null && owner.ResumesBeforeEntry?.Invoke() == true, out effects);
         }
 
         /// <summary>
@@ -364,11 +458,15 @@ public sealed partial class UnitSpecializer
         /// when something on the way is red but what a portal call made after it (the fallback, or the call that resumes
         /// after the callee's unit left at an exit) may do again unseen: a field load, an array allocated with a green
         /// length (an interpreter's locals and stack) and stores into such an array at a green index within it. Any other
-        /// red op (a write of a field, <c>Calls++</c>; red arithmetic), red branch or call gives up: the fallback would do
-        /// it twice. <paramref name="dry"/>: red ops are not emitted (their results are placeholders).
+        /// red op (a write of a field, <c>Calls++</c>; red arithmetic) gives up, unless <paramref name="resumable"/> (the
+        /// portal call after a compiled call resumes before its entry's code, <see cref="ResumesBeforeEntry"/>): then it is
+        /// emitted too, and <paramref name="effects"/> says so, for the call to be made so that its portal call never runs
+        /// the entry again (<see cref="CallCell.EnterAfterEntry"/>, no guess tested after the entry). A red branch or a call
+        /// gives up. <paramref name="dry"/>: red ops are not emitted (their results are placeholders).
         /// </summary>
-        private ExtensionOp? RunEntry(ExtensionFrame callee, bool dry = false)
+        private ExtensionOp? RunEntry(ExtensionFrame callee, bool dry, bool resumable, out bool effects)
         {
+            effects = false;
             // Arrays the entry made, by value: their length plus one (0: not one of them).
             long[]? made = null;
             for (int steps = 0; steps < MaxEntrySteps; steps++)
@@ -414,6 +512,11 @@ public sealed partial class UnitSpecializer
                         return op;
                     case ExtensionOpKind.Call when op.Treatment == CallTreatment.GreenCall && AllGreen(callee, op.Operands):
                         if (TryInvokeGreen(callee, op) is not null) return null;
+                        break;
+                    case ExtensionOpKind.Value or ExtensionOpKind.Effect when resumable && (op.Kind == ExtensionOpKind.Effect || !op.ResultIsGreen):
+                        // `Calls++`: done once, here, in the caller; the portal call after the compiled call never runs the entry.
+                        ResidualizeEntryOp(callee, op, dry);
+                        effects = true;
                         break;
                     default:
                         return null;

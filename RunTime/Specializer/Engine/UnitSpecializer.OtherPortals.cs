@@ -25,9 +25,9 @@ public sealed partial class UnitSpecializer
             if (!otherPortals.TryGetValue(method.FullName, out var other))
             {
                 var program = OtherPortals!(method);
-                // A portal with `this` (its units carry it as an implicit red) or protected regions around its steps is
-                // not inlined, as the unit's own portal is not (IsInlinablePortalCall).
-                other = program is { Shape.ImplicitReds.Count: 0, Portal.HasRegions: false } && program != this.program ? new OtherPortal(program) : null;
+                // A portal with protected regions around its steps is not inlined, as the unit's own portal is not
+                // (IsInlinablePortalCall). An instance portal's `this` is its call's receiver (InlineOtherPortalCall).
+                other = program is { Shape.ImplicitReds.Count: <= 1, Portal.HasRegions: false } && program != this.program ? new OtherPortal(program) : null;
                 otherPortals[method.FullName] = other;
             }
             return other;
@@ -66,14 +66,26 @@ public sealed partial class UnitSpecializer
         private bool InlineOtherPortalCall(List<ExtensionFrame> frames, ExtensionFrame frame, ExtensionOp op, OtherPortal other)
         {
             if (!MayNestInlinedPortal(frames)) return false;
+            // An instance portal runs on the call's receiver, which becomes the callee frame's `this` (its first parameter):
+            // inlined only when it is known not to be null (where the plain call throws, the inlined code must not run) and
+            // the call runs that portal, not an override (a `callvirt` of a virtual method of a class that is not sealed).
+            if (op.Instruction.Method is { HasThis: true } method && (ReceiverMayBeNull(frame, op) || MayRunAnOverride(op, method))) return false;
             // Dry first: nothing is emitted for a call that stays a call.
-            if (CalleeAtMergePoint(frame, op, out var callee, other.Program, dry: true) is not { } merge) return false;
+            if (CalleeAtMergePoint(frame, op, out var callee, out _, other.Program, dry: true) is not { } merge) return false;
             if (KnownKey(callee, merge, other) is not { } key || !MayInline(frames, key)) return false;
-            if (CalleeAtMergePoint(frame, op, out callee, other.Program) is null)
+            if (CalleeAtMergePoint(frame, op, out callee, out _, other.Program) is null)
                 throw new SpecializationException($"{frame.Graph.Name}: the entry of {other} at the call at {op.Instruction.Location} reached its merge point once and not again");
             callee.CallSite = op;
             EnterInlinedPortal(frames, callee, key, new CallPath(CallSitePath, CallSiteKey, op.Instruction), other);
             return true;
+        }
+
+        /// <summary>Whether <paramref name="op"/>, a call of another portal's <paramref name="method"/>, may dispatch to an override: a <c>callvirt</c> of a virtual method, not <c>sealed</c>, of a class that is not.</summary>
+        private bool MayRunAnOverride(ExtensionOp op, MethodRef method)
+        {
+            if (op.Instruction.Opcode != Opcode.CallVirt) return false;
+            var resolved = owner.resolver.ResolveMethod(method);
+            return resolved.IsVirtual && !resolved.IsFinal && resolved.DeclaringType is { IsSealed: false };
         }
 
         /// <summary>

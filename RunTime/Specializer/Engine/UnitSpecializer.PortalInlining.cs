@@ -103,7 +103,7 @@ public sealed partial class UnitSpecializer
             // portal, known to be of the portal's class (an override is other code).
             if (!MayNestInlinedPortal(frames) || ReceiverMayBeNull(frame, op) || ClassToGuard(frame, op) is not null) return null;
             // The entry run dry first: nothing is emitted for a call that stays a call.
-            if (CalleeAtMergePoint(frame, op, out var callee, dry: true) is not { } merge) return null;
+            if (CalleeAtMergePoint(frame, op, out var callee, out bool effects, dry: true) is not { } merge) return null;
             var greens = new object?[owner.GreenCount];
             int redAt = -1;
             for (int i = 0; i < greens.Length; i++)
@@ -113,10 +113,11 @@ public sealed partial class UnitSpecializer
                 else if (redAt >= 0 || !CanCompare(merge.OperandTypes[i])) return null;
                 else redAt = i;
             }
-            // A callee known only by a guard is inlined only when every interpreted call may be (InlinePortalCalls).
-            if (redAt >= 0 && !owner.settings.InlinePortalCalls) return null;
+            // A callee known only by a guard is inlined only when every interpreted call may be (InlinePortalCalls); and not
+            // after an entry with effects: its other values leave at the call, or call the portal, which would run it again.
+            if (redAt >= 0 && (!owner.settings.InlinePortalCalls || effects)) return null;
             if (redAt < 0 && !MayInline(frames, new GreenKey(greens))) return null;
-            merge = CalleeAtMergePoint(frame, op, out callee)
+            merge = CalleeAtMergePoint(frame, op, out callee, out _)
                 ?? throw new SpecializationException($"{frame.Graph.Name}: the portal's entry at the interpreted call at {op.Instruction.Location} reached its merge point once and not again");
             callee.CallSite = op;
             var position = new CallPath(CallSitePath, CallSiteKey, op.Instruction);

@@ -55,7 +55,9 @@ public sealed class WovenFastPathTests
     /// <summary>
     /// The entry site's way from its <c>Resuming</c> test to its counter's load, following the way taken while nothing is hot
     /// and the identity cache hits (the fall-through of every conditional branch, the target of every unconditional one):
-    /// no call on it. Before, the hash called <c>RuntimeHelpers.GetHashCode</c> on every call of the portal.
+    /// no call on it. Before, the hash called <c>RuntimeHelpers.GetHashCode</c> on every call of the portal. (A portal whose
+    /// merge point is in no try tests <c>Resuming</c> at its start, before the entry's code, which this way then crosses:
+    /// those portals' entries call nothing either.)
     /// </summary>
     [TestMethod]
     public void TheEntrySiteCallsNothingBeforeItsCounter()
@@ -79,6 +81,32 @@ public sealed class WovenFastPathTests
             var counters = module.Types.Single(t => t.Name == $"<PeJit>PortalCounters{portal.MetadataToken.RID}");
             Assert.IsTrue(counters.Methods.Any(m => m.Name == "Remember0"), $"{name}: the counter class has the identity cache's method");
             Assert.IsTrue(portal.Body.Instructions.Any(i => i.Operand is MethodReference { Name: "Remember0" }), $"{name}: the entry calls it on a miss");
+        }
+    }
+
+    /// <summary>
+    /// Where the woven portal tests <c>Resuming</c> (<c>PortalProtocol.ResumeBeforeEntrySlot</c>): a portal whose merge point is
+    /// in no try (the rules engine's, Lua's, StackVm's) tests it first, right after the way to its plain twin, before its
+    /// entry's code, and its counter class's initializer tells the runtime so; one whose dispatch loop is inside a try
+    /// (<see cref="PeJit.TestSubjects.GuardedVm"/>) keeps the test at its entry site, where a resumption's reload may enter the
+    /// try. Either way it is tested once per call.
+    /// </summary>
+    [TestMethod]
+    public void AResumptionIsTakenBeforeTheEntrysCodeWhereNoTryIsInTheWay()
+    {
+        var guarded = ("GuardedVm", DispatchInTryJitTests.Woven.Value.Location, typeof(PeJit.TestSubjects.GuardedVm).FullName!, nameof(PeJit.TestSubjects.GuardedVm.Run));
+        foreach (var (name, assembly, type, method) in Portals().Append(guarded))
+        {
+            using var module = ModuleDefinition.ReadModule(assembly);
+            var portal = Portal(module, type, method);
+            var counters = module.Types.Single(t => t.Name == $"<PeJit>PortalCounters{portal.MetadataToken.RID}");
+            bool told = counters.Methods.Single(m => m.Name == ".cctor").Body.Instructions.Any(i => i.Operand is MethodReference { Name: "ResumeBeforeEntry" });
+            Assert.AreEqual(1, portal.Body.Instructions.Count(i => i.Operand is FieldReference { Name: "Resuming" }), $"{name}: Resuming tested once");
+            // Past the way to the plain twin: `ldsfld Disabled; brfalse start`.
+            var start = (Instruction)portal.Body.Instructions[1].Operand;
+            bool first = start.Operand is FieldReference { Name: "Resuming" };
+            Assert.AreEqual(name != "GuardedVm", first, $"{name}: Resuming tested before the entry's code");
+            Assert.AreEqual(first, told, $"{name}: the counter class tells the runtime");
         }
     }
 
