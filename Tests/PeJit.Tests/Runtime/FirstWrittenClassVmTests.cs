@@ -67,19 +67,6 @@ public sealed class FirstWrittenClassVmTests
         }
     }
 
-    private static CompiledUnit UnitAtEntry(PortalRuntime runtime, object function) =>
-        runtime.Cache.Units.Single(u => u.Unit.Entry.Values[0] is int pc && pc == 0 && ReferenceEquals(u.Unit.Entry.Values[1], function));
-
-    /// <summary>The calls of a unit's own code (its residual graph or its shaped entry) in its residual graphs.</summary>
-    private static int SelfCalls(PeJit.Specializer.Engine.Unit unit)
-    {
-        int calls = 0;
-        foreach (var graph in unit.ShapedEntry is { } shaped ? new[] { unit.Residual, shaped } : [unit.Residual])
-            calls += graph.Blocks.SelectMany(b => graph[b].Instructions)
-                .Count(i => i.Opcode == Opcode.Call && (ReferenceEquals(i.Method!.Origin, unit.Residual) || ReferenceEquals(i.Method!.Origin, unit.ShapedEntry)));
-        return calls;
-    }
-
     /// <summary>
     /// <c>t(n) = n &lt; 1 ? 0 : Tally(n * Scaling, k) + t(n - 1)</c>, calling itself through <c>Call</c>: its unit leaves in the
     /// middle of a step (Tally's promotion) inside its own direct calls, after the entry's <c>Calls++</c> and Tally's write.
@@ -109,10 +96,10 @@ public sealed class FirstWrittenClassVmTests
             runtime = JitRuntime.WaitForCompilations(vm.Run, TimeSpan.FromMinutes(2));
         }
         Assert.IsNotNull(runtime, "the portal was prepared at its entry");
-        var unit = UnitAtEntry(runtime, WovenFunction(vm, woven, 0));
+        var unit = InstancePortalCallTests.UnitAtEntry(runtime, WovenFunction(vm, woven, 0));
         Assert.AreEqual(2, unit.Unit.GuessedSelfCalls, "both calls guess fib:\n" + unit.Unit.Residual);
         Assert.AreEqual(2, unit.Unit.DirectSelfCalls, "fib's unit calls itself directly, twice:\n" + unit.Unit.Residual);
-        Assert.IsGreaterThanOrEqualTo(2, SelfCalls(unit.Unit), "the direct calls in the residual graphs:\n" + unit.Unit.Residual);
+        Assert.IsGreaterThanOrEqualTo(2, InstancePortalCallTests.SelfCalls(unit.Unit), "the direct calls in the residual graphs:\n" + unit.Unit.Residual);
         // The callee's locals and stack, made by the entry in the caller's code, passed as their contents (SelfCallShapes): the
         // Calls++ between them and the call, and the guess tested before them, do not stand in the way.
         Assert.IsNotNull(unit.Unit.ShapedEntry, "the direct calls pass the frame's contents to the shaped entry:\n" + unit.Unit.Residual);
@@ -143,7 +130,7 @@ public sealed class FirstWrittenClassVmTests
             runtime = JitRuntime.WaitForCompilations(vm.Run, TimeSpan.FromMinutes(2));
         }
         Assert.IsNotNull(runtime);
-        var unit = UnitAtEntry(runtime, WovenFunction(vm, woven, 0));
+        var unit = InstancePortalCallTests.UnitAtEntry(runtime, WovenFunction(vm, woven, 0));
         Assert.AreEqual(1, unit.Unit.DirectSelfCalls, "the unit calls itself directly:\n" + unit.Unit.Residual);
         Assert.AreEqual(1, unit.Unit.GuessedSelfCalls, "behind the guess that the callee is the function itself:\n" + unit.Unit.Residual);
         Assert.IsGreaterThan(0, runtime.StepsFinishedCompiled + runtime.StepsFinishedByEvaluator, "compiled code left mid-step at least once");

@@ -64,11 +64,11 @@ public sealed class InstancePortalCallTests
         return runtime;
     }
 
-    private static CompiledUnit UnitAtEntry(PortalRuntime runtime, object function) =>
+    internal static CompiledUnit UnitAtEntry(PortalRuntime runtime, object function) =>
         runtime.Cache.Units.Single(u => u.Unit.Entry.Values[0] is int pc && pc == 0 && ReferenceEquals(u.Unit.Entry.Values[1], function));
 
     /// <summary>The calls of a unit's own code (its residual graph or its shaped entry) in its residual graphs.</summary>
-    private static int SelfCalls(PeJit.Specializer.Engine.Unit unit)
+    internal static int SelfCalls(PeJit.Specializer.Engine.Unit unit)
     {
         int calls = 0;
         foreach (var graph in unit.ShapedEntry is { } shaped ? new[] { unit.Residual, shaped } : [unit.Residual])
