@@ -29,15 +29,24 @@ public static class ReflectedIrTypes
     }
 
     /// <summary>Cecil's full name of <paramref name="type"/>, as the frontend writes the IR's type names.</summary>
-    public static string CecilName(Type type)
+    public static string CecilName(Type type) => Spell(type, '/', static parameter => parameter.Name);
+
+    /// <summary>
+    /// <paramref name="type"/>'s name in the form PeJit's texts share: namespace-qualified, <c>Name`1&lt;A,B&gt;</c> for an
+    /// instantiation, <c>[]</c>, <c>&amp;</c>, <c>*</c> suffixes; <paramref name="nesting"/> between a nested class and its
+    /// declaring one (Cecil's <c>/</c>, reflection's <c>+</c>) and a generic parameter as <paramref name="parameter"/> spells it
+    /// (its name in the IR, its position in a stored signature).
+    /// </summary>
+    public static string Spell(Type type, char nesting, Func<Type, string> parameter)
     {
-        if (type.IsGenericParameter) return type.Name;
-        if (type.IsByRef) return CecilName(type.GetElementType()!) + "&";
-        if (type.IsPointer) return CecilName(type.GetElementType()!) + "*";
-        if (type.IsArray) return CecilName(type.GetElementType()!) + (type.IsSZArray ? "[]" : "[" + new string(',', type.GetArrayRank() - 1) + "]");
+        if (type.IsGenericParameter) return parameter(type);
+        if (type.IsByRef) return Spell(type.GetElementType()!, nesting, parameter) + "&";
+        if (type.IsPointer) return Spell(type.GetElementType()!, nesting, parameter) + "*";
+        if (type.IsArray) return Spell(type.GetElementType()!, nesting, parameter) + (type.IsSZArray ? "[]" : "[" + new string(',', type.GetArrayRank() - 1) + "]");
         if (type.IsConstructedGenericType)
-            return CecilName(type.GetGenericTypeDefinition()) + "<" + string.Join(",", type.GetGenericArguments().Select(CecilName)) + ">";
-        if (type.IsNested) return CecilName(type.DeclaringType!) + "/" + type.Name;
+            return Spell(type.GetGenericTypeDefinition(), nesting, parameter) + "<"
+                + string.Join(",", type.GetGenericArguments().Select(argument => Spell(argument, nesting, parameter))) + ">";
+        if (type.IsNested) return Spell(type.DeclaringType!, nesting, parameter) + nesting + type.Name;
         return string.IsNullOrEmpty(type.Namespace) ? type.Name : type.Namespace + "." + type.Name;
     }
 }

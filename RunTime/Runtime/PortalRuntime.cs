@@ -299,8 +299,14 @@ public sealed class PortalRuntime
     {
         if (TakeResumption(state) is { } status) return status;
         var key = Arrive(state);
+        return FunctionEntered(key, state) is { } unit ? Enter(key, unit, state) : (int)CanEnterJitStatus.Interpret;
+    }
+
+    /// <summary>A function's entry at <paramref name="key"/>, counted as the portal's entry counts it, and its unit if it has one now.</summary>
+    private CompiledUnit? FunctionEntered(GreenKey key, object?[] state)
+    {
         NoteFunctionEntry(key);
-        return CodeFor(key, Functions.CountsEntries ? 1 : 0, state, Functions.Threshold) is { } unit ? Enter(key, unit, state) : (int)CanEnterJitStatus.Interpret;
+        return CodeFor(key, Functions.CountsEntries ? 1 : 0, state, Functions.Threshold);
     }
 
     /// <summary>
@@ -574,12 +580,7 @@ public sealed class PortalRuntime
     {
         var key = cell.Key;
         int status;
-        if (exit is null)
-        {
-            status = StackGuard.StackIsLow
-                ? StackGuard.OnFreshStack(static call => call.Item1.Enter(call.key, call.unit, call.state), (this, key, unit, state))
-                : Enter(key, unit, state);
-        }
+        if (exit is null) status = EnterWithStack(key, unit, state);
         else
         {
             // The unit went on in a bridge natively: the exit buffer is the bridge's.
@@ -587,6 +588,21 @@ public sealed class PortalRuntime
             status = AfterExit(key, unit, exit, state, out var exitKey, out var bridge);
             if (exitKey is not null && (bridge ?? CodeFor(exitKey, 1, state)) is { } next) status = Enter(exitKey, next, state);
         }
+        return ReturnedOrResumes(status, state);
+    }
+
+    /// <summary><see cref="Enter"/>, on a fresh stack when this one is low (a cell's call is one more level of the interpreted program's recursion).</summary>
+    private int EnterWithStack(GreenKey key, CompiledUnit unit, object?[] state) =>
+        StackGuard.StackIsLow
+            ? StackGuard.OnFreshStack(static call => call.Item1.Enter(call.key, call.unit, call.state), (this, key, unit, state))
+            : Enter(key, unit, state);
+
+    /// <summary>
+    /// After a cell's call: true when the function returned; otherwise false, and <paramref name="state"/> kept for this
+    /// thread's portal call that follows, which resumes from it.
+    /// </summary>
+    private bool ReturnedOrResumes(int status, object?[] state)
+    {
         if (status == (int)CanEnterJitStatus.Returned) return true;
         // A step's exception is thrown by the portal call that resumes, inside that activation's regions.
         resumption = (this, state, status == (int)CanEnterJitStatus.Threw ? TakePendingThrow() : null);
@@ -603,16 +619,8 @@ public sealed class PortalRuntime
     private bool EnterWithoutUnit(CallCell cell, object?[] state)
     {
         var key = cell.Key;
-        NoteFunctionEntry(key);
-        int status = (int)CanEnterJitStatus.Exited;
-        if (CodeFor(key, Functions.CountsEntries ? 1 : 0, state, Functions.Threshold) is { } unit)
-            status = StackGuard.StackIsLow
-                ? StackGuard.OnFreshStack(static call => call.Item1.Enter(call.key, call.unit, call.state), (this, key, unit, state))
-                : Enter(key, unit, state);
-        if (status == (int)CanEnterJitStatus.Returned) return true;
-        resumption = (this, state, status == (int)CanEnterJitStatus.Threw ? TakePendingThrow() : null);
-        Interlocked.Increment(ref PortalCounters.Resuming);
-        return false;
+        int status = FunctionEntered(key, state) is { } unit ? EnterWithStack(key, unit, state) : (int)CanEnterJitStatus.Exited;
+        return ReturnedOrResumes(status, state);
     }
 
     private long cellsPublished;

@@ -28,17 +28,8 @@ public static class MemberSignature
     }
 
     /// <summary>One type in signature form.</summary>
-    public static string Of(Type type)
-    {
-        if (type.IsGenericParameter) return (type.IsGenericMethodParameter ? "!!" : "!") + type.GenericParameterPosition;
-        if (type.IsByRef) return Of(type.GetElementType()!) + "&";
-        if (type.IsPointer) return Of(type.GetElementType()!) + "*";
-        if (type.IsArray) return Of(type.GetElementType()!) + (type.IsSZArray ? "[]" : "[" + new string(',', type.GetArrayRank() - 1) + "]");
-        if (type.IsConstructedGenericType)
-            return Of(type.GetGenericTypeDefinition()) + "<" + string.Join(",", type.GetGenericArguments().Select(Of)) + ">";
-        if (type.IsNested) return Of(type.DeclaringType!) + "+" + type.Name;
-        return string.IsNullOrEmpty(type.Namespace) ? type.Name : type.Namespace + "." + type.Name;
-    }
+    public static string Of(Type type) =>
+        PeJit.IR.Semantics.ReflectedIrTypes.Spell(type, '+', static parameter => (parameter.IsGenericMethodParameter ? "!!" : "!") + parameter.GenericParameterPosition);
 
     /// <summary>The key under which <c>pejit build</c> stores a portal's extension program: <c>DECLARING-TYPE::NAME SIGNATURE</c>.</summary>
     public static string PortalKey(MethodBase portal) => Of(portal.DeclaringType!) + "::" + portal.Name + " " + Of(portal);
